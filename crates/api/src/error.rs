@@ -1,0 +1,120 @@
+//! Stable error codes. The code is the contract; the message is for people.
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// Every error the server or the client core can report, by a stable code.
+/// The app translates each code into zh-CN and en; never rename a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidJson,
+    BodyTooLarge,
+    InvalidPhone,
+    InvalidEmail,
+    InvalidUsername,
+    InvalidDisplayName,
+    WeakPassword,
+    InvalidCode,
+    CodeExpired,
+    TooManyAttempts,
+    RateLimited,
+    AccountLocked,
+    InvalidCredentials,
+    IdentityTaken,
+    AccountNotFound,
+    Unauthorized,
+    TokenExpired,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    SessionRevoked,
+    Forbidden,
+    NotFound,
+    InvalidRole,
+    NotDevMode,
+    /// Client side only: the server could not be reached.
+    ServerUnreachable,
+    /// Client side only: the OS keyring is missing or refused access.
+    KeyringUnavailable,
+    /// Client side only: the local cache was written by a newer app version.
+    CacheTooNew,
+    /// Client side only: no session on this device.
+    NotSignedIn,
+    InvalidServerUrl,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::InvalidPhone => "invalid_phone",
+            ErrorCode::InvalidEmail => "invalid_email",
+            ErrorCode::InvalidUsername => "invalid_username",
+            ErrorCode::InvalidDisplayName => "invalid_display_name",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::InvalidCode => "invalid_code",
+            ErrorCode::CodeExpired => "code_expired",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::IdentityTaken => "identity_taken",
+            ErrorCode::AccountNotFound => "account_not_found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::InvalidRefreshToken => "invalid_refresh_token",
+            ErrorCode::RefreshTokenReused => "refresh_token_reused",
+            ErrorCode::SessionRevoked => "session_revoked",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidRole => "invalid_role",
+            ErrorCode::NotDevMode => "not_dev_mode",
+            ErrorCode::ServerUnreachable => "server_unreachable",
+            ErrorCode::KeyringUnavailable => "keyring_unavailable",
+            ErrorCode::CacheTooNew => "cache_too_new",
+            ErrorCode::NotSignedIn => "not_signed_in",
+            ErrorCode::InvalidServerUrl => "invalid_server_url",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// An English message a person can act on. The app shows its own translation of `code`.
+    pub message: String,
+    /// Seconds to wait before trying again, for `rate_limited`, `account_locked` and `too_many_attempts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retry_after_secs: Option<u64>,
+    /// The request field the error is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), retry_after_secs: None, field: None }
+    }
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,81 @@
+//! The unified user: one id, many linked identities.
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    Phone,
+    Email,
+    Username,
+    /// An account in one of the old user centers; `value` is `system:legacy_id`.
+    Legacy,
+}
+
+impl IdentityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityKind::Phone => "phone",
+            IdentityKind::Email => "email",
+            IdentityKind::Username => "username",
+            IdentityKind::Legacy => "legacy",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Phone, Self::Email, Self::Username, Self::Legacy].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// Normalised: E.164 phone, lower-case e-mail, lower-case username, `system:id` for legacy.
+    pub value: String,
+    pub verified: bool,
+    /// Unix seconds.
+    pub linked_at: i64,
+}
+
+/// The signed-in user's own view of their account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Profile {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<Uuid>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dealer_id: Option<Uuid>,
+    pub identities: Vec<Identity>,
+    pub has_password: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct UpdateProfileRequest {
+    pub display_name: String,
+}
+
+/// Link another phone or e-mail, proven by a code sent to it with purpose `link`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LinkIdentityRequest {
+    pub kind: IdentityKind,
+    pub value: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetPasswordRequest {
+    pub new_password: String,
+    /// Required when the account already has a password.
+    #[ts(optional)]
+    #[serde(default)]
+    pub current_password: Option<String>,
+}

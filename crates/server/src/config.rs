@@ -1,0 +1,146 @@
+//! Server configuration: a TOML file, overridden by `PORTAL_*` environment variables.
+use std::{net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Loopback by default.
+    pub listen: SocketAddr,
+    /// The SQLite database file.
+    pub database: PathBuf,
+    /// File holding the 32-byte server key that signs tokens and keys code hashes.
+    /// Created with mode 0600 when missing.
+    pub key_file: PathBuf,
+    /// Dev mode turns on the message outbox endpoint so tests and demo users can read codes.
+    pub dev_mode: bool,
+    pub access_token_ttl_secs: u64,
+    /// A session whose refresh token is unused for this long expires.
+    pub session_idle_ttl_secs: u64,
+    /// Concurrent refreshes with the same token from one device all succeed within this window.
+    pub refresh_grace_secs: u64,
+    pub code_ttl_secs: u64,
+    pub code_max_attempts: u32,
+    pub code_resend_interval_secs: u64,
+    pub code_max_per_target_per_hour: u32,
+    pub code_max_per_ip_per_hour: u32,
+    pub password_max_failures: u32,
+    pub password_lockout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8787".parse().expect("valid default address"),
+            database: PathBuf::from("portal.sqlite"),
+            key_file: PathBuf::from("portal.key"),
+            dev_mode: false,
+            access_token_ttl_secs: 15 * 60,
+            session_idle_ttl_secs: 30 * 24 * 3600,
+            refresh_grace_secs: 30,
+            code_ttl_secs: 5 * 60,
+            code_max_attempts: 5,
+            code_resend_interval_secs: 60,
+            code_max_per_target_per_hour: 10,
+            code_max_per_ip_per_hour: 60,
+            password_max_failures: 5,
+            password_lockout_secs: 15 * 60,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("environment variable {name}={value:?} is not valid: {reason}")]
+    Env { name: String, value: String, reason: String },
+}
+
+impl Config {
+    /// Load the file when given, then apply `PORTAL_<FIELD>` variables (upper-case field names).
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.parse().map_err(|e: T::Err| ConfigError::Env { name: name.into(), value, reason: e.to_string() })
+        }
+        macro_rules! env_field {
+            ($field:ident) => {{
+                let name = concat!("PORTAL_", stringify!($field)).to_uppercase();
+                if let Some(value) = get(&name) {
+                    self.$field = parse(&name, value)?;
+                }
+            }};
+        }
+        env_field!(listen);
+        env_field!(database);
+        env_field!(key_file);
+        env_field!(dev_mode);
+        env_field!(access_token_ttl_secs);
+        env_field!(session_idle_ttl_secs);
+        env_field!(refresh_grace_secs);
+        env_field!(code_ttl_secs);
+        env_field!(code_max_attempts);
+        env_field!(code_resend_interval_secs);
+        env_field!(code_max_per_target_per_hour);
+        env_field!(code_max_per_ip_per_hour);
+        env_field!(password_max_failures);
+        env_field!(password_lockout_secs);
+        env_field!(max_body_bytes);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_values() {
+        let mut config: Config = toml::from_str("dev_mode = false\ncode_ttl_secs = 60").unwrap();
+        config
+            .apply_env(|name| match name {
+                "PORTAL_DEV_MODE" => Some("true".into()),
+                "PORTAL_LISTEN" => Some("127.0.0.1:9999".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(config.dev_mode);
+        assert_eq!(config.code_ttl_secs, 60);
+        assert_eq!(config.listen.port(), 9999);
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let mut config = Config::default();
+        let err = config
+            .apply_env(|name| (name == "PORTAL_CODE_TTL_SECS").then(|| "soon".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("PORTAL_CODE_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_in_file_are_refused() {
+        assert!(toml::from_str::<Config>("dev_mod = true").is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! Demo data: a few stores and dealers, and one account per role. Idempotent.
+use portal_api::{Dealer, IdentityKind, Role, Store as StoreInfo};
+use uuid::Uuid;
+
+use crate::{
+    identity::password,
+    portal::now,
+    store::{NewIdentity, NewUser, Store, StoreError},
+};
+
+pub const DEMO_PASSWORD: &str = "Portal#2026";
+
+pub const STORE_SHANGHAI: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
+pub const STORE_BEIJING: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0102);
+pub const STORE_SHENZHEN: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0103);
+pub const DEALER_EAST: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0201);
+pub const DEALER_SOUTH: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0202);
+
+/// (username, phone, e-mail, display name, role, store, dealer)
+type DemoAccount = (&'static str, &'static str, Option<&'static str>, &'static str, Role, Option<Uuid>, Option<Uuid>);
+
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    ("admin", "+8613900000001", Some("admin@example.com"), "系统管理员", Role::Admin, None, None),
+    ("operator", "+8613900000002", Some("marketing@example.com"), "市场运营 王芳", Role::Operator, None, None),
+    ("promoter", "+8613900000003", None, "促销员 李娜", Role::Promoter, Some(STORE_SHANGHAI), None),
+    ("distributor", "+8613900000004", None, "华东经销商 张强", Role::Distributor, None, Some(DEALER_EAST)),
+    ("consumer", "+8613900000005", Some("consumer@example.com"), "消费者 陈晨", Role::Consumer, None, None),
+];
+
+pub async fn seed(store: &dyn Store) -> Result<usize, StoreError> {
+    for (id, code, name, city) in [
+        (STORE_SHANGHAI, "SH-001", "上海南京东路旗舰店", "上海"),
+        (STORE_BEIJING, "BJ-001", "北京中关村体验店", "北京"),
+        (STORE_SHENZHEN, "SZ-001", "深圳华强北专卖店", "深圳"),
+    ] {
+        store.upsert_store(StoreInfo { id, code: code.into(), name: name.into(), city: city.into() }).await?;
+    }
+    for (id, code, name, region) in
+        [(DEALER_EAST, "D-EAST", "华东电器贸易有限公司", "华东"), (DEALER_SOUTH, "D-SOUTH", "华南家电分销中心", "华南")]
+    {
+        store.upsert_dealer(Dealer { id, code: code.into(), name: name.into(), region: region.into() }).await?;
+    }
+    let mut created = 0;
+    for &(username, phone, email, name, role, store_id, dealer_id) in DEMO_ACCOUNTS {
+        if store.find_identity(IdentityKind::Username, username).await?.is_some() {
+            continue;
+        }
+        let hash = password::hash(DEMO_PASSWORD.into()).await.map_err(|_| StoreError::Database("hashing failed".into()))?;
+        let mut identities = vec![
+            NewIdentity { kind: IdentityKind::Username, value: username.into(), verified: true },
+            NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true },
+        ];
+        if let Some(email) = email {
+            identities.push(NewIdentity { kind: IdentityKind::Email, value: email.into(), verified: true });
+        }
+        store
+            .create_user(NewUser {
+                id: Uuid::now_v7(),
+                display_name: name.into(),
+                role,
+                store_id,
+                dealer_id,
+                password_hash: Some(hash),
+                created_at: now(),
+                identities,
+            })
+            .await?;
+        created += 1;
+    }
+    Ok(created)
+}

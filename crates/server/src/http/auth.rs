@@ -1,0 +1,61 @@
+//! /v1/auth: codes, sign-up, sign-in, refresh, sign-out.
+use std::sync::Arc;
+
+use axum::{extract::State, http::StatusCode};
+use portal_api::*;
+
+use super::extract::{ApiJson, ClientIp};
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+/// Send a one-time code by SMS (sign-up, sign-in, link) or e-mail (link).
+#[utoipa::path(post, path = "/v1/auth/codes", tag = "auth", request_body = SendCodeRequest,
+    responses((status = 200, body = SendCodeResponse), (status = 409, body = ApiError), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn send_code(
+    State(portal): State<Arc<Portal>>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<SendCodeRequest>,
+) -> AppResult<ApiJson<SendCodeResponse>> {
+    portal.send_code(req, &ip).await.map(ApiJson)
+}
+
+/// Create an account with a phone number proven by an SMS code.
+#[utoipa::path(post, path = "/v1/auth/sign-up", tag = "auth", request_body = SignUpRequest,
+    responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn sign_up(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<SignUpRequest>) -> AppResult<ApiJson<AuthResponse>> {
+    portal.sign_up(req).await.map(ApiJson)
+}
+
+/// Sign in with a phone number and an SMS code.
+#[utoipa::path(post, path = "/v1/auth/sign-in/code", tag = "auth", request_body = CodeSignInRequest,
+    responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn sign_in_code(
+    State(portal): State<Arc<Portal>>,
+    ApiJson(req): ApiJson<CodeSignInRequest>,
+) -> AppResult<ApiJson<AuthResponse>> {
+    portal.sign_in_with_code(req).await.map(ApiJson)
+}
+
+/// Sign in with a phone number, e-mail address or username, and a password.
+#[utoipa::path(post, path = "/v1/auth/sign-in/password", tag = "auth", request_body = PasswordSignInRequest,
+    responses((status = 200, body = AuthResponse), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn sign_in_password(
+    State(portal): State<Arc<Portal>>,
+    ApiJson(req): ApiJson<PasswordSignInRequest>,
+) -> AppResult<ApiJson<AuthResponse>> {
+    portal.sign_in_with_password(req).await.map(ApiJson)
+}
+
+/// Trade a refresh token for a new pair (rotation with reuse detection).
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = ApiError)))]
+pub async fn refresh(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<ApiJson<TokenPair>> {
+    portal.refresh(req).await.map(ApiJson)
+}
+
+/// End this device's session.
+#[utoipa::path(post, path = "/v1/auth/sign-out", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn sign_out(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<StatusCode> {
+    portal.sign_out(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,68 @@
+//! /v1/me: the signed-in user's profile, identities, password and device sessions.
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use portal_api::*;
+use uuid::Uuid;
+
+use super::extract::ApiJson;
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+#[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Profile), (status = 401, body = ApiError)))]
+pub async fn get_profile(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<Profile>> {
+    portal.profile(caller.user.id).await.map(ApiJson)
+}
+
+#[utoipa::path(patch, path = "/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
+    responses((status = 200, body = Profile), (status = 422, body = ApiError)))]
+pub async fn update_profile(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<UpdateProfileRequest>,
+) -> AppResult<ApiJson<Profile>> {
+    portal.update_profile(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = SetPasswordRequest,
+    responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_password(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetPasswordRequest>,
+) -> AppResult<StatusCode> {
+    portal.set_password(&caller, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Link another phone number or e-mail address (proven by a `link` code), or a username.
+#[utoipa::path(post, path = "/v1/me/identities", tag = "me", security(("bearer" = [])), request_body = LinkIdentityRequest,
+    responses((status = 200, body = Profile), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn link_identity(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<LinkIdentityRequest>,
+) -> AppResult<ApiJson<Profile>> {
+    portal.link_identity(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/me/sessions", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = DeviceSessionList)))]
+pub async fn list_sessions(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<DeviceSessionList>> {
+    portal.sessions(&caller).await.map(ApiJson)
+}
+
+#[utoipa::path(delete, path = "/v1/me/sessions/{id}", tag = "me", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "device session id")),
+    responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn revoke_session(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<StatusCode> {
+    portal.revoke_own_session(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

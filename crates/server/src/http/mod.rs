@@ -1,0 +1,76 @@
+//! The HTTP API: routes and their OpenAPI document come from the same declarations.
+mod auth;
+mod extract;
+mod me;
+mod org;
+mod system;
+
+use std::sync::Arc;
+
+use axum::{extract::DefaultBodyLimit, routing::get, Json, Router};
+use portal_api::ErrorCode;
+use tower_http::trace::TraceLayer;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{error::AppError, portal::Portal};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Unified brand portal API", description = "The portal server: unified user center and role homes."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "me"), (name = "store"), (name = "dealer"), (name = "marketing"), (name = "admin"), (name = "system"), (name = "dev"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The routes and the OpenAPI document describing exactly them.
+pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health))
+        .routes(routes!(system::outbox))
+        .routes(routes!(auth::send_code))
+        .routes(routes!(auth::sign_up))
+        .routes(routes!(auth::sign_in_code))
+        .routes(routes!(auth::sign_in_password))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(me::get_profile, me::update_profile))
+        .routes(routes!(me::set_password))
+        .routes(routes!(me::link_identity))
+        .routes(routes!(me::list_sessions))
+        .routes(routes!(me::revoke_session))
+        .routes(routes!(org::store_overview))
+        .routes(routes!(org::dealer_overview))
+        .routes(routes!(org::audience))
+        .routes(routes!(org::list_users))
+        .routes(routes!(org::set_role))
+        .split_for_parts()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+pub fn app(portal: Arc<Portal>) -> Router {
+    let max_body = portal.config.max_body_bytes;
+    let (router, api) = routes();
+    let api = Arc::new(api);
+    router
+        .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
+        .fallback(|| async { AppError::new(ErrorCode::NotFound, "No such endpoint.") })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .with_state(portal)
+}

@@ -1,0 +1,73 @@
+//! Role homes: a promoter's store, a distributor's dealer, the operator's audience, the admin's users.
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use portal_api::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::extract::ApiJson;
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+#[utoipa::path(get, path = "/v1/stores/{id}", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = StoreOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn store_overview(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<StoreOverview>> {
+    portal.store_overview(&caller, id).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/dealers/{id}", tag = "dealer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = DealerOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn dealer_overview(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<DealerOverview>> {
+    portal.dealer_overview(&caller, id).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/marketing/audience", tag = "marketing", security(("bearer" = [])),
+    responses((status = 200, body = AudienceOverview), (status = 403, body = ApiError)))]
+pub async fn audience(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<AudienceOverview>> {
+    portal.audience(&caller).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Page {
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    #[serde(default)]
+    pub offset: u32,
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", security(("bearer" = [])), params(Page),
+    responses((status = 200, body = UserList), (status = 403, body = ApiError)))]
+pub async fn list_users(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Query(page): Query<Page>,
+) -> AppResult<ApiJson<UserList>> {
+    portal.list_users(&caller, page.limit, page.offset).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = "/v1/admin/users/{id}/role", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "user id")), request_body = SetRoleRequest,
+    responses((status = 200, body = Profile), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_role(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    ApiJson(req): ApiJson<SetRoleRequest>,
+) -> AppResult<ApiJson<Profile>> {
+    portal.set_role(&caller, id, req).await.map(ApiJson)
+}

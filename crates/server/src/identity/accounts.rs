@@ -1,0 +1,450 @@
+//! Sign-up, sign-in, refresh, sign-out, profile, linking and device sessions.
+use portal_api::*;
+use uuid::Uuid;
+
+use super::{codes, normalize, password, tokens::AccessClaims};
+use crate::{
+    error::{AppError, AppResult},
+    portal::{now, Portal},
+    store::{CodeCheck, NewIdentity, NewCode, NewUser, Rotation, SessionRecord, UserRecord},
+};
+
+/// The signed-in user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: UserRecord,
+    pub session_id: Uuid,
+}
+
+impl Caller {
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+impl Portal {
+    // ----- codes -----
+
+    pub async fn send_code(&self, req: SendCodeRequest, client_ip: &str) -> AppResult<SendCodeResponse> {
+        let target = match req.channel {
+            CodeChannel::Sms => normalize::phone(&req.target)?,
+            CodeChannel::Email => normalize::email(&req.target)?,
+        };
+        let kind = match req.channel {
+            CodeChannel::Sms => IdentityKind::Phone,
+            CodeChannel::Email => IdentityKind::Email,
+        };
+        if req.channel == CodeChannel::Email && req.purpose != CodePurpose::Link {
+            return Err(AppError::field(
+                ErrorCode::InvalidPhone,
+                "channel",
+                "Sign-up and sign-in codes go to a phone number; e-mail codes are for linking an address.",
+            ));
+        }
+        let existing = self.store.find_identity(kind, &target).await?;
+        match (req.purpose, existing) {
+            (CodePurpose::SignIn, None) => {
+                return Err(AppError::new(
+                    ErrorCode::AccountNotFound,
+                    "No account uses this phone number yet. Sign up instead.",
+                ))
+            }
+            (CodePurpose::SignUp | CodePurpose::Link, Some(_)) => {
+                return Err(AppError::field(
+                    ErrorCode::IdentityTaken,
+                    "target",
+                    "This phone number or e-mail already belongs to an account. Sign in instead.",
+                ))
+            }
+            _ => {}
+        }
+
+        let now = now();
+        let cfg = &self.config;
+        let (recent, by_ip) = self.store.code_sends_since(&target, client_ip, now - 3600).await?;
+        if let Some(&last) = recent.last() {
+            let next = last + cfg.code_resend_interval_secs as i64;
+            if next > now {
+                return Err(AppError::retry_after(
+                    ErrorCode::RateLimited,
+                    (next - now) as u64,
+                    "A code was just sent to this number. Wait before asking for another.",
+                ));
+            }
+        }
+        if recent.len() as u32 >= cfg.code_max_per_target_per_hour {
+            let wait = recent[recent.len() - cfg.code_max_per_target_per_hour as usize] + 3600 - now;
+            return Err(AppError::retry_after(
+                ErrorCode::RateLimited,
+                wait as u64,
+                "Too many codes were sent to this number in the last hour.",
+            ));
+        }
+        if by_ip >= cfg.code_max_per_ip_per_hour {
+            return Err(AppError::retry_after(
+                ErrorCode::RateLimited,
+                600,
+                "Too many codes were requested from this network. Try again later.",
+            ));
+        }
+
+        let code = codes::generate();
+        let purpose = req.purpose.as_str();
+        self.store
+            .insert_code(NewCode {
+                channel: match req.channel {
+                    CodeChannel::Sms => "sms".into(),
+                    CodeChannel::Email => "email".into(),
+                },
+                target: target.clone(),
+                purpose: purpose.into(),
+                code_hash: codes::hash(&self.keys.code, &target, purpose, &code),
+                client_ip: client_ip.into(),
+                created_at: now,
+                expires_at: now + cfg.code_ttl_secs as i64,
+            })
+            .await?;
+        let minutes = cfg.code_ttl_secs.div_ceil(60);
+        let body = format!("【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min.");
+        self.sender
+            .send(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "code delivery failed");
+                AppError::internal()
+            })?;
+        Ok(SendCodeResponse {
+            target,
+            expires_in_secs: cfg.code_ttl_secs,
+            resend_after_secs: cfg.code_resend_interval_secs,
+        })
+    }
+
+    async fn verify_code(&self, target: &str, purpose: CodePurpose, code: &str) -> AppResult<()> {
+        let code = code.trim();
+        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is the 6 digits in the message."));
+        }
+        let hash = codes::hash(&self.keys.code, target, purpose.as_str(), code);
+        match self.store.check_code(target, purpose.as_str(), &hash, self.config.code_max_attempts, now()).await? {
+            CodeCheck::Accepted => Ok(()),
+            CodeCheck::Wrong { attempts_left } => Err(AppError::field(
+                ErrorCode::InvalidCode,
+                "code",
+                format!("The code is wrong; {attempts_left} tries left."),
+            )),
+            CodeCheck::NoLiveCode => Err(AppError::field(
+                ErrorCode::InvalidCode,
+                "code",
+                "No code is waiting for this number. Ask for a new code.",
+            )),
+            CodeCheck::Expired => {
+                Err(AppError::field(ErrorCode::CodeExpired, "code", "The code has expired. Ask for a new code."))
+            }
+            CodeCheck::AttemptsExhausted => Err(AppError::field(
+                ErrorCode::TooManyAttempts,
+                "code",
+                "Too many wrong tries for this code. Ask for a new code.",
+            )),
+        }
+    }
+
+    // ----- sign-up and sign-in -----
+
+    pub async fn sign_up(&self, req: SignUpRequest) -> AppResult<AuthResponse> {
+        // Validate everything before the code is spent, so bad input costs the user nothing.
+        let phone = normalize::phone(&req.phone)?;
+        let display_name = match &req.display_name {
+            Some(name) if !name.trim().is_empty() => normalize::display_name(name)?,
+            _ => default_display_name(&phone),
+        };
+        let device_name = device_name(&req.device_name)?;
+        if let Some(pw) = &req.password {
+            password::check_strength(pw)?;
+        }
+        if self.store.find_identity(IdentityKind::Phone, &phone).await?.is_some() {
+            return Err(AppError::field(
+                ErrorCode::IdentityTaken,
+                "phone",
+                "This phone number already has an account. Sign in instead.",
+            ));
+        }
+        self.verify_code(&phone, CodePurpose::SignUp, &req.code).await?;
+        let password_hash = match req.password {
+            Some(pw) => Some(password::hash(pw).await?),
+            None => None,
+        };
+        let user = NewUser {
+            id: Uuid::now_v7(),
+            display_name,
+            role: Role::Consumer,
+            store_id: None,
+            dealer_id: None,
+            password_hash,
+            created_at: now(),
+            identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone, verified: true }],
+        };
+        let user_id = user.id;
+        self.store.create_user(user).await?;
+        tracing::info!(%user_id, "account created by sign-up");
+        self.start_session(user_id, device_name, true).await
+    }
+
+    pub async fn sign_in_with_code(&self, req: CodeSignInRequest) -> AppResult<AuthResponse> {
+        let phone = normalize::phone(&req.phone)?;
+        let device_name = device_name(&req.device_name)?;
+        let Some(identity) = self.store.find_identity(IdentityKind::Phone, &phone).await? else {
+            return Err(AppError::new(ErrorCode::AccountNotFound, "No account uses this phone number yet. Sign up instead."));
+        };
+        self.verify_code(&phone, CodePurpose::SignIn, &req.code).await?;
+        self.start_session(identity.user_id, device_name, false).await
+    }
+
+    pub async fn sign_in_with_password(&self, req: PasswordSignInRequest) -> AppResult<AuthResponse> {
+        let device_name = device_name(&req.device_name)?;
+        let (kind, login) = match normalize::login(&req.login)? {
+            normalize::Login::Phone(v) => (IdentityKind::Phone, v),
+            normalize::Login::Email(v) => (IdentityKind::Email, v),
+            normalize::Login::Username(v) => (IdentityKind::Username, v),
+        };
+        let cfg = &self.config;
+        let now = now();
+        let failures = self.store.login_failures(&login).await?;
+        if let Some(until) = failures.locked_until.filter(|&until| until > now) {
+            return Err(AppError::retry_after(
+                ErrorCode::AccountLocked,
+                (until - now) as u64,
+                "Too many wrong passwords. Sign-in with a password is locked for a while; you can still sign in with an SMS code.",
+            ));
+        }
+        let identity = self.store.find_identity(kind, &login).await?;
+        let user = match &identity {
+            Some(identity) => self.store.get_user(identity.user_id).await?,
+            None => None,
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        if password::verify(req.password, hash).await {
+            let user = user.expect("a matching password implies a user");
+            self.store.clear_login_failures(&login).await?;
+            return self.start_session(user.id, device_name, false).await;
+        }
+        let after = self
+            .store
+            .record_login_failure(&login, cfg.password_max_failures, cfg.password_lockout_secs as i64, now)
+            .await?;
+        if let Some(until) = after.locked_until {
+            return Err(AppError::retry_after(
+                ErrorCode::AccountLocked,
+                (until - now) as u64,
+                "Too many wrong passwords. Sign-in with a password is locked for a while; you can still sign in with an SMS code.",
+            ));
+        }
+        let left = cfg.password_max_failures.saturating_sub(after.failures);
+        Err(AppError::new(
+            ErrorCode::InvalidCredentials,
+            format!("The login or password is wrong; {left} tries left before a temporary lock."),
+        ))
+    }
+
+    async fn start_session(&self, user_id: Uuid, device_name: String, created: bool) -> AppResult<AuthResponse> {
+        let now = now();
+        let session = SessionRecord {
+            id: Uuid::now_v7(),
+            user_id,
+            device_name,
+            created_at: now,
+            last_seen_at: now,
+            generation: 0,
+            rotated_at: now,
+            revoked_at: None,
+        };
+        let session_id = session.id;
+        self.store.create_session(session).await?;
+        let tokens = self.tokens(user_id, session_id, 0, now);
+        let profile = self.profile(user_id).await?;
+        Ok(AuthResponse { tokens, profile, created })
+    }
+
+    fn tokens(&self, user_id: Uuid, session_id: Uuid, generation: i64, now: i64) -> TokenPair {
+        let ttl = self.config.access_token_ttl_secs;
+        TokenPair {
+            access_token: self.keys.access_token(&AccessClaims { sid: session_id, uid: user_id, exp: now + ttl as i64 }),
+            access_expires_in_secs: ttl,
+            refresh_token: self.keys.refresh_token(session_id, generation),
+            session_id,
+        }
+    }
+
+    pub async fn refresh(&self, req: RefreshRequest) -> AppResult<TokenPair> {
+        let invalid = || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid. Sign in again.");
+        let (session_id, presented) = self.keys.verify_refresh(&req.refresh_token).ok_or_else(invalid)?;
+        let now = now();
+        let session = self.store.get_session(session_id).await?.ok_or_else(invalid)?;
+        if session.revoked_at.is_none() && session.last_seen_at + (self.config.session_idle_ttl_secs as i64) < now {
+            self.store.revoke_session(session_id, "idle_expired", now).await?;
+            return Err(AppError::new(ErrorCode::SessionRevoked, "This session expired after a long time unused. Sign in again."));
+        }
+        match self.store.rotate_session(session_id, presented, self.config.refresh_grace_secs as i64, now).await? {
+            Rotation::Advanced { generation } | Rotation::WithinGrace { generation } => {
+                Ok(self.tokens(session.user_id, session_id, generation, now))
+            }
+            Rotation::Reused => {
+                tracing::warn!(%session_id, "refresh token reuse detected; session revoked");
+                Err(AppError::new(
+                    ErrorCode::RefreshTokenReused,
+                    "This refresh token was already used. For your safety this device was signed out; sign in again.",
+                ))
+            }
+            Rotation::Revoked => {
+                Err(AppError::new(ErrorCode::SessionRevoked, "This device was signed out. Sign in again."))
+            }
+            Rotation::Unknown => Err(invalid()),
+        }
+    }
+
+    /// Resolves a bearer access token to its caller; the session must still be live.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Caller> {
+        let claims = self.keys.verify_access(token).ok_or_else(|| {
+            AppError::new(ErrorCode::Unauthorized, "The access token is not valid. Sign in again.")
+        })?;
+        let now = now();
+        if claims.exp <= now {
+            return Err(AppError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it."));
+        }
+        let session = self.store.get_session(claims.sid).await?;
+        match session {
+            Some(s) if s.revoked_at.is_none() && s.user_id == claims.uid => {}
+            _ => return Err(AppError::new(ErrorCode::SessionRevoked, "This device was signed out. Sign in again.")),
+        }
+        let user = self
+            .store
+            .get_user(claims.uid)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "The account no longer exists."))?;
+        self.store.touch_session(claims.sid, now).await?;
+        Ok(Caller { user, session_id: claims.sid })
+    }
+
+    pub async fn sign_out(&self, caller: &Caller) -> AppResult<()> {
+        self.store.revoke_session(caller.session_id, "signed_out", now()).await?;
+        Ok(())
+    }
+
+    // ----- profile -----
+
+    pub async fn profile(&self, user_id: Uuid) -> AppResult<Profile> {
+        let user = self.store.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
+        let identities = self
+            .store
+            .list_identities(user_id)
+            .await?
+            .into_iter()
+            .map(|i| Identity { kind: i.kind, value: i.value, verified: i.verified, linked_at: i.linked_at })
+            .collect();
+        Ok(Profile {
+            user_id,
+            display_name: user.display_name,
+            role: user.role,
+            store_id: user.store_id,
+            dealer_id: user.dealer_id,
+            identities,
+            has_password: user.password_hash.is_some(),
+            created_at: user.created_at,
+        })
+    }
+
+    pub async fn update_profile(&self, caller: &Caller, req: UpdateProfileRequest) -> AppResult<Profile> {
+        let name = normalize::display_name(&req.display_name)?;
+        self.store.set_display_name(caller.user.id, &name).await?;
+        self.profile(caller.user.id).await
+    }
+
+    pub async fn set_password(&self, caller: &Caller, req: SetPasswordRequest) -> AppResult<()> {
+        password::check_strength(&req.new_password)?;
+        if let Some(current_hash) = caller.user.password_hash.clone() {
+            let current = req.current_password.unwrap_or_default();
+            if !password::verify(current, Some(current_hash)).await {
+                return Err(AppError::field(
+                    ErrorCode::InvalidCredentials,
+                    "current_password",
+                    "The current password is wrong.",
+                ));
+            }
+        }
+        let hash = password::hash(req.new_password).await?;
+        self.store.set_password_hash(caller.user.id, &hash).await?;
+        Ok(())
+    }
+
+    pub async fn link_identity(&self, caller: &Caller, req: LinkIdentityRequest) -> AppResult<Profile> {
+        let (value, verified) = match req.kind {
+            IdentityKind::Phone => (normalize::phone(&req.value)?, true),
+            IdentityKind::Email => (normalize::email(&req.value)?, true),
+            IdentityKind::Username => (normalize::username(&req.value)?, true),
+            IdentityKind::Legacy => {
+                return Err(AppError::field(
+                    ErrorCode::Forbidden,
+                    "kind",
+                    "Accounts from the old user centers are linked by the import, not by hand.",
+                ))
+            }
+        };
+        if let Some(existing) = self.store.find_identity(req.kind, &value).await? {
+            let message = if existing.user_id == caller.user.id {
+                "This is already linked to your account."
+            } else {
+                "This already belongs to another account."
+            };
+            return Err(AppError::field(ErrorCode::IdentityTaken, "value", message));
+        }
+        if matches!(req.kind, IdentityKind::Phone | IdentityKind::Email) {
+            self.verify_code(&value, CodePurpose::Link, &req.code).await?;
+        }
+        self.store.add_identity(caller.user.id, NewIdentity { kind: req.kind, value, verified }, now()).await?;
+        self.profile(caller.user.id).await
+    }
+
+    pub async fn sessions(&self, caller: &Caller) -> AppResult<DeviceSessionList> {
+        let sessions = self
+            .store
+            .list_sessions(caller.user.id)
+            .await?
+            .into_iter()
+            .map(|s| DeviceSession {
+                id: s.id,
+                device_name: s.device_name,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                current: s.id == caller.session_id,
+            })
+            .collect();
+        Ok(DeviceSessionList { sessions })
+    }
+
+    pub async fn revoke_own_session(&self, caller: &Caller, session_id: Uuid) -> AppResult<()> {
+        match self.store.get_session(session_id).await? {
+            Some(s) if s.user_id == caller.user.id && s.revoked_at.is_none() => {
+                self.store.revoke_session(session_id, "revoked_by_user", now()).await?;
+                Ok(())
+            }
+            _ => Err(AppError::not_found("device session")),
+        }
+    }
+}
+
+fn device_name(input: &str) -> AppResult<String> {
+    let name = input.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(AppError::field(ErrorCode::InvalidDisplayName, "device_name", "A device name has 1 to 80 characters."));
+    }
+    Ok(name.to_owned())
+}
+
+fn default_display_name(phone: &str) -> String {
+    let tail: String = phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("用户{tail}")
+}

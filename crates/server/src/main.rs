@@ -1,0 +1,115 @@
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portal_server::{demo, http, identity::legacy_import, Config};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "portal-server", about = "The unified brand portal server")]
+struct Cli {
+    /// TOML config file; PORTAL_* environment variables override it.
+    #[arg(long, global = true, env = "PORTAL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve {
+        /// Load the demo stores, dealers and accounts first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo stores, dealers and accounts, then exit.
+    SeedDemo,
+    /// Merge a legacy user-center export (CSV) into unified accounts and write a report.
+    ImportLegacy {
+        csv: PathBuf,
+        /// Where to write the JSON report (default: print it).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("PORTAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("PORTAL_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::Openapi = command {
+        println!("{}", serde_json::to_string_pretty(&http::openapi())?);
+        return Ok(());
+    }
+    let config = Config::load(cli.config.as_deref())?;
+    let portal = portal_server::open(config).context("cannot open the server's store")?;
+    match command {
+        Command::Serve { demo } => {
+            if demo {
+                let created = demo::seed(portal.store.as_ref()).await?;
+                tracing::info!(created, "demo data ready");
+            }
+            let listen = portal.config.listen;
+            let listener =
+                tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
+            axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+        Command::SeedDemo => {
+            let created = demo::seed(portal.store.as_ref()).await?;
+            println!("demo data ready ({created} accounts created)");
+        }
+        Command::ImportLegacy { csv, report } => {
+            let file = std::fs::File::open(&csv).with_context(|| format!("cannot open {}", csv.display()))?;
+            let result = legacy_import::import(portal.store.as_ref(), file).await?;
+            let json = serde_json::to_string_pretty(&result)?;
+            eprintln!(
+                "{} records: {} merged, {} created, {} skipped, {} conflicts, {} rejected",
+                result.records,
+                result.merged.len(),
+                result.created.len(),
+                result.skipped.len(),
+                result.conflicts.len(),
+                result.rejected.len()
+            );
+            match report {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?,
+                None => println!("{json}"),
+            }
+        }
+        Command::Openapi => unreachable!(),
+    }
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

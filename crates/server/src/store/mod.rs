@@ -1,0 +1,183 @@
+//! The server's storage, behind one trait so that SQLite (the embedded default) and a
+//! PostgreSQL implementation can both serve. Every method is one atomic operation.
+mod sqlite;
+
+use async_trait::async_trait;
+use portal_api::{IdentityKind, Role};
+use uuid::Uuid;
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken; the string names it for the person reading the error.
+    #[error("{0} is already taken")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("database at {path} is version {found}; this server knows up to {known}. Upgrade the server.")]
+    TooNew { path: String, found: i64, known: i64 },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Database(err.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityRecord {
+    pub kind: IdentityKind,
+    pub value: String,
+    pub user_id: Uuid,
+    pub verified: bool,
+    pub linked_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    pub store_id: Option<Uuid>,
+    pub dealer_id: Option<Uuid>,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIdentity {
+    pub kind: IdentityKind,
+    pub value: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    pub store_id: Option<Uuid>,
+    pub dealer_id: Option<Uuid>,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+    pub identities: Vec<NewIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub device_name: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub generation: i64,
+    pub rotated_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    pub channel: String,
+    pub target: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub client_ip: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRecord {
+    pub id: i64,
+    pub code_hash: String,
+    pub expires_at: i64,
+    pub attempts: u32,
+}
+
+/// How a verification attempt against the newest live code ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    Accepted,
+    Wrong { attempts_left: u32 },
+    NoLiveCode,
+    Expired,
+    AttemptsExhausted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginFailures {
+    pub failures: u32,
+    pub locked_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The presented generation was current; the session moved to the next one.
+    Advanced { generation: i64 },
+    /// The presented generation was the previous one, within the grace window.
+    WithinGrace { generation: i64 },
+    /// An older generation, or the previous one after the grace window: the session is now revoked.
+    Reused,
+    Revoked,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AudienceCounts {
+    pub total_users: u32,
+    pub consumers: u32,
+    pub with_phone: u32,
+    pub with_email: u32,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A one-line description for /healthz.
+    async fn health(&self) -> StoreResult<String>;
+
+    // Accounts and identities.
+    async fn find_identity(&self, kind: IdentityKind, value: &str) -> StoreResult<Option<IdentityRecord>>;
+    async fn create_user(&self, user: NewUser) -> StoreResult<()>;
+    async fn get_user(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+    async fn list_identities(&self, user_id: Uuid) -> StoreResult<Vec<IdentityRecord>>;
+    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()>;
+    async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()>;
+    async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()>;
+    async fn set_role(&self, user_id: Uuid, role: Role, store_id: Option<Uuid>, dealer_id: Option<Uuid>)
+        -> StoreResult<bool>;
+    async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)>;
+    async fn audience_counts(&self) -> StoreResult<AudienceCounts>;
+
+    // One-time codes.
+    async fn insert_code(&self, code: NewCode) -> StoreResult<()>;
+    /// Creation times of codes sent to `target`, and from `client_ip`, since `since`.
+    async fn code_sends_since(&self, target: &str, client_ip: &str, since: i64) -> StoreResult<(Vec<i64>, u32)>;
+    /// Checks `code_hash` against the newest unconsumed code for (target, purpose), counting the attempt,
+    /// and consumes it when it matches, all in one transaction.
+    async fn check_code(&self, target: &str, purpose: &str, code_hash: &str, max_attempts: u32, now: i64)
+        -> StoreResult<CodeCheck>;
+
+    // Password failures.
+    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures>;
+    async fn record_login_failure(&self, login: &str, max_failures: u32, lockout_secs: i64, now: i64)
+        -> StoreResult<LoginFailures>;
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+
+    // Device sessions.
+    async fn create_session(&self, session: SessionRecord) -> StoreResult<()>;
+    async fn get_session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>>;
+    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation>;
+    async fn touch_session(&self, id: Uuid, now: i64) -> StoreResult<()>;
+    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> StoreResult<bool>;
+    async fn list_sessions(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>>;
+
+    // Organisation.
+    async fn upsert_store(&self, store: portal_api::Store) -> StoreResult<()>;
+    async fn upsert_dealer(&self, dealer: portal_api::Dealer) -> StoreResult<()>;
+    async fn get_store(&self, id: Uuid) -> StoreResult<Option<portal_api::Store>>;
+    async fn get_dealer(&self, id: Uuid) -> StoreResult<Option<portal_api::Dealer>>;
+    async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32>;
+}

@@ -1,0 +1,666 @@
+//! The embedded SQLite store (WAL). One connection behind a mutex; every call runs on the
+//! blocking pool so the async runtime never waits on disk.
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use portal_api::{Dealer, IdentityKind, Role, Store as StoreInfo};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::*;
+
+/// Server schema migrations, in order. The database's `user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../../../migrations/server/0001_user_center.sql")];
+
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: String,
+}
+
+fn uuid_of(text: String) -> rusqlite::Result<Uuid> {
+    Uuid::parse_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+fn opt_uuid(text: Option<String>) -> rusqlite::Result<Option<Uuid>> {
+    text.map(uuid_of).transpose()
+}
+
+fn role_of(text: String) -> rusqlite::Result<Role> {
+    Role::parse(&text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text, rusqlite::types::Type::Text))
+}
+
+fn kind_of(text: String) -> rusqlite::Result<IdentityKind> {
+    IdentityKind::parse(&text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text, rusqlite::types::Type::Text))
+}
+
+const USER_COLUMNS: &str = "id, display_name, role, store_id, dealer_id, password_hash, created_at";
+
+fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: uuid_of(row.get(0)?)?,
+        display_name: row.get(1)?,
+        role: role_of(row.get(2)?)?,
+        store_id: opt_uuid(row.get(3)?)?,
+        dealer_id: opt_uuid(row.get(4)?)?,
+        password_hash: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, device_name, created_at, last_seen_at, generation, rotated_at, revoked_at";
+
+fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: uuid_of(row.get(0)?)?,
+        user_id: uuid_of(row.get(1)?)?,
+        device_name: row.get(2)?,
+        created_at: row.get(3)?,
+        last_seen_at: row.get(4)?,
+        generation: row.get(5)?,
+        rotated_at: row.get(6)?,
+        revoked_at: row.get(7)?,
+    })
+}
+
+fn identity_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IdentityRecord> {
+    Ok(IdentityRecord {
+        kind: kind_of(row.get(0)?)?,
+        value: row.get(1)?,
+        user_id: uuid_of(row.get(2)?)?,
+        verified: row.get(3)?,
+        linked_at: row.get(4)?,
+    })
+}
+
+fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now: i64) -> StoreResult<()> {
+    let result = conn.execute(
+        "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![identity.kind.as_str(), identity.value, user_id.to_string(), identity.verified, now],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(StoreError::Conflict(format!("{} {}", identity.kind.as_str(), identity.value)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database, switches it to WAL and runs pending migrations.
+    /// Refuses a database written by a newer server.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn, &path.display().to_string())?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: path.display().to_string() })
+    }
+
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("storage task failed: {e}")))?
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &str) -> StoreResult<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew { path: path.to_owned(), found: version, known });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn health(&self) -> StoreResult<String> {
+        let path = self.path.clone();
+        self.run(move |conn| {
+            let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            Ok(format!("sqlite {} schema v{version} at {path}", rusqlite::version()))
+        })
+        .await
+    }
+
+    async fn find_identity(&self, kind: IdentityKind, value: &str) -> StoreResult<Option<IdentityRecord>> {
+        let value = value.to_owned();
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT kind, value, user_id, verified, linked_at FROM identities WHERE kind = ?1 AND value = ?2",
+                    params![kind.as_str(), value],
+                    identity_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<()> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO users (id, display_name, role, store_id, dealer_id, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    user.id.to_string(),
+                    user.display_name,
+                    user.role.as_str(),
+                    user.store_id.map(|id| id.to_string()),
+                    user.dealer_id.map(|id| id.to_string()),
+                    user.password_hash,
+                    user.created_at
+                ],
+            )?;
+            for identity in &user.identities {
+                insert_identity(&tx, user.id, identity, user.created_at)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id.to_string()], user_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn list_identities(&self, user_id: Uuid) -> StoreResult<Vec<IdentityRecord>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT kind, value, user_id, verified, linked_at FROM identities WHERE user_id = ?1
+                 ORDER BY linked_at, kind, value",
+            )?;
+            let rows = stmt.query_map([user_id.to_string()], identity_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()> {
+        self.run(move |conn| insert_identity(conn, user_id, &identity, now)).await
+    }
+
+    async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.run(move |conn| {
+            conn.execute("UPDATE users SET display_name = ?2 WHERE id = ?1", params![user_id.to_string(), name])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()> {
+        let hash = hash.to_owned();
+        self.run(move |conn| {
+            conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id.to_string(), hash])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_role(
+        &self,
+        user_id: Uuid,
+        role: Role,
+        store_id: Option<Uuid>,
+        dealer_id: Option<Uuid>,
+    ) -> StoreResult<bool> {
+        self.run(move |conn| {
+            let changed = conn.execute(
+                "UPDATE users SET role = ?2, store_id = ?3, dealer_id = ?4 WHERE id = ?1",
+                params![
+                    user_id.to_string(),
+                    role.as_str(),
+                    store_id.map(|id| id.to_string()),
+                    dealer_id.map(|id| id.to_string())
+                ],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)> {
+        self.run(move |conn| {
+            let total: u32 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM identities i WHERE i.user_id = users.id)
+                 FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
+            ))?;
+            let rows = stmt.query_map(params![limit, offset], |row| Ok((user_row(row)?, row.get(7)?)))?;
+            Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
+        })
+        .await
+    }
+
+    async fn audience_counts(&self) -> StoreResult<AudienceCounts> {
+        self.run(move |conn| {
+            Ok(conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM users),
+                        (SELECT COUNT(*) FROM users WHERE role = 'consumer'),
+                        (SELECT COUNT(DISTINCT user_id) FROM identities WHERE kind = 'phone' AND verified),
+                        (SELECT COUNT(DISTINCT user_id) FROM identities WHERE kind = 'email' AND verified)",
+                [],
+                |row| {
+                    Ok(AudienceCounts {
+                        total_users: row.get(0)?,
+                        consumers: row.get(1)?,
+                        with_phone: row.get(2)?,
+                        with_email: row.get(3)?,
+                    })
+                },
+            )?)
+        })
+        .await
+    }
+
+    async fn insert_code(&self, code: NewCode) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    code.channel,
+                    code.target,
+                    code.purpose,
+                    code.code_hash,
+                    code.client_ip,
+                    code.created_at,
+                    code.expires_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn code_sends_since(&self, target: &str, client_ip: &str, since: i64) -> StoreResult<(Vec<i64>, u32)> {
+        let (target, client_ip) = (target.to_owned(), client_ip.to_owned());
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT created_at FROM verification_codes WHERE target = ?1 AND created_at >= ?2 ORDER BY created_at",
+            )?;
+            let times = stmt.query_map(params![target, since], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+            let by_ip: u32 = conn.query_row(
+                "SELECT COUNT(*) FROM verification_codes WHERE client_ip = ?1 AND created_at >= ?2",
+                params![client_ip, since],
+                |row| row.get(0),
+            )?;
+            Ok((times, by_ip))
+        })
+        .await
+    }
+
+    async fn check_code(
+        &self,
+        target: &str,
+        purpose: &str,
+        code_hash: &str,
+        max_attempts: u32,
+        now: i64,
+    ) -> StoreResult<CodeCheck> {
+        let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let newest = tx
+                .query_row(
+                    "SELECT id, code_hash, expires_at, attempts FROM verification_codes
+                     WHERE target = ?1 AND purpose = ?2 AND consumed_at IS NULL
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                    params![target, purpose],
+                    |row| {
+                        Ok(CodeRecord {
+                            id: row.get(0)?,
+                            code_hash: row.get(1)?,
+                            expires_at: row.get(2)?,
+                            attempts: row.get(3)?,
+                        })
+                    },
+                )
+                .optional()?;
+            let Some(code) = newest else { return Ok(CodeCheck::NoLiveCode) };
+            if code.expires_at <= now {
+                return Ok(CodeCheck::Expired);
+            }
+            if code.attempts >= max_attempts {
+                return Ok(CodeCheck::AttemptsExhausted);
+            }
+            let matches = crate::identity::codes::constant_time_eq(code.code_hash.as_bytes(), code_hash.as_bytes());
+            let outcome = if matches {
+                tx.execute(
+                    "UPDATE verification_codes SET attempts = attempts + 1, consumed_at = ?2 WHERE id = ?1",
+                    params![code.id, now],
+                )?;
+                CodeCheck::Accepted
+            } else {
+                tx.execute("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = ?1", [code.id])?;
+                let used = code.attempts + 1;
+                if used >= max_attempts {
+                    CodeCheck::AttemptsExhausted
+                } else {
+                    CodeCheck::Wrong { attempts_left: max_attempts - used }
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures> {
+        let login = login.to_owned();
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT failures, locked_until FROM login_failures WHERE login = ?1", [login], |row| {
+                    Ok(LoginFailures { failures: row.get(0)?, locked_until: row.get(1)? })
+                })
+                .optional()?
+                .unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        max_failures: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> StoreResult<LoginFailures> {
+        let login = login.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let previous: LoginFailures = tx
+                .query_row("SELECT failures, locked_until FROM login_failures WHERE login = ?1", [&login], |row| {
+                    Ok(LoginFailures { failures: row.get(0)?, locked_until: row.get(1)? })
+                })
+                .optional()?
+                .unwrap_or_default();
+            // A lock that has run out starts a fresh count.
+            let base = match previous.locked_until {
+                Some(until) if until <= now => 0,
+                _ => previous.failures,
+            };
+            let failures = base + 1;
+            let locked_until = (failures >= max_failures).then_some(now + lockout_secs);
+            let failures_stored = if locked_until.is_some() { 0 } else { failures };
+            tx.execute(
+                "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (login) DO UPDATE SET failures = ?2, last_failure_at = ?3, locked_until = ?4",
+                params![login, failures_stored, now, locked_until],
+            )?;
+            tx.commit()?;
+            Ok(LoginFailures { failures, locked_until })
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+        let login = login.to_owned();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO sessions (id, user_id, device_name, created_at, last_seen_at, generation, rotated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    s.id.to_string(),
+                    s.user_id.to_string(),
+                    s.device_name,
+                    s.created_at,
+                    s.last_seen_at,
+                    s.generation,
+                    s.rotated_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+                    [id.to_string()],
+                    session_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(session) = tx
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+                    [id.to_string()],
+                    session_row,
+                )
+                .optional()?
+            else {
+                return Ok(Rotation::Unknown);
+            };
+            if session.revoked_at.is_some() {
+                return Ok(Rotation::Revoked);
+            }
+            let outcome = if presented == session.generation {
+                let next = session.generation + 1;
+                tx.execute(
+                    "UPDATE sessions SET generation = ?2, rotated_at = ?3, last_seen_at = ?3 WHERE id = ?1",
+                    params![id.to_string(), next, now],
+                )?;
+                Rotation::Advanced { generation: next }
+            } else if presented == session.generation - 1 && now - session.rotated_at <= grace_secs {
+                tx.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), now])?;
+                Rotation::WithinGrace { generation: session.generation }
+            } else if presented < session.generation {
+                tx.execute(
+                    "UPDATE sessions SET revoked_at = ?2, revoke_reason = 'refresh_token_reused' WHERE id = ?1",
+                    params![id.to_string(), now],
+                )?;
+                Rotation::Reused
+            } else {
+                Rotation::Unknown
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, id: Uuid, now: i64) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 60",
+                params![id.to_string(), now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> StoreResult<bool> {
+        let reason = reason.to_owned();
+        self.run(move |conn| {
+            let changed = conn.execute(
+                "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id.to_string(), now, reason],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn list_sessions(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL
+                 ORDER BY last_seen_at DESC"
+            ))?;
+            let rows = stmt.query_map([user_id.to_string()], session_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn upsert_store(&self, store: StoreInfo) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO stores (id, code, name, city) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET code = ?2, name = ?3, city = ?4",
+                params![store.id.to_string(), store.code, store.name, store.city],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn upsert_dealer(&self, dealer: Dealer) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO dealers (id, code, name, region) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET code = ?2, name = ?3, region = ?4",
+                params![dealer.id.to_string(), dealer.code, dealer.name, dealer.region],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_store(&self, id: Uuid) -> StoreResult<Option<StoreInfo>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT id, code, name, city FROM stores WHERE id = ?1", [id.to_string()], |row| {
+                    Ok(StoreInfo { id: uuid_of(row.get(0)?)?, code: row.get(1)?, name: row.get(2)?, city: row.get(3)? })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn get_dealer(&self, id: Uuid) -> StoreResult<Option<Dealer>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT id, code, name, region FROM dealers WHERE id = ?1", [id.to_string()], |row| {
+                    Ok(Dealer { id: uuid_of(row.get(0)?)?, code: row.get(1)?, name: row.get(2)?, region: row.get(3)? })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32> {
+        self.run(move |conn| {
+            let column = if role == Role::Distributor { "dealer_id" } else { "store_id" };
+            Ok(conn.query_row(
+                &format!("SELECT COUNT(*) FROM users WHERE role = ?1 AND {column} = ?2"),
+                params![role.as_str(), org_id.to_string()],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: Uuid, phone: &str) -> NewUser {
+        NewUser {
+            id,
+            display_name: "T".into(),
+            role: Role::Consumer,
+            store_id: None,
+            dealer_id: None,
+            password_hash: None,
+            created_at: 1,
+            identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true }],
+        }
+    }
+
+    #[tokio::test]
+    async fn duplicate_identity_leaves_no_half_written_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        store.create_user(user(Uuid::now_v7(), "+8613800000000")).await.unwrap();
+        let second = Uuid::now_v7();
+        let err = store.create_user(user(second, "+8613800000000")).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)));
+        assert!(store.get_user(second).await.unwrap().is_none(), "the user row must roll back with its identity");
+    }
+
+    #[tokio::test]
+    async fn refuses_a_database_from_a_newer_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        drop(SqliteStore::open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let err = SqliteStore::open(&path).err().expect("must refuse");
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn rotation_grace_and_reuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let uid = Uuid::now_v7();
+        store.create_user(user(uid, "+8613800000001")).await.unwrap();
+        let sid = Uuid::now_v7();
+        let session = SessionRecord {
+            id: sid,
+            user_id: uid,
+            device_name: "d".into(),
+            created_at: 100,
+            last_seen_at: 100,
+            generation: 0,
+            rotated_at: 100,
+            revoked_at: None,
+        };
+        store.create_session(session).await.unwrap();
+        assert_eq!(store.rotate_session(sid, 0, 30, 110).await.unwrap(), Rotation::Advanced { generation: 1 });
+        assert_eq!(store.rotate_session(sid, 0, 30, 120).await.unwrap(), Rotation::WithinGrace { generation: 1 });
+        assert_eq!(store.rotate_session(sid, 1, 30, 130).await.unwrap(), Rotation::Advanced { generation: 2 });
+        // Generation 0 is two behind: reuse, and the session is revoked.
+        assert_eq!(store.rotate_session(sid, 0, 30, 131).await.unwrap(), Rotation::Reused);
+        assert_eq!(store.rotate_session(sid, 2, 30, 132).await.unwrap(), Rotation::Revoked);
+    }
+}
