@@ -1,0 +1,16 @@
+//! The portal app's core, with no Tauri dependency: the local SQLite cache, the device session
+//! (refresh token in the OS keyring), and the API client. The Tauri crate only adapts commands.
+pub mod api;
+pub mod app;
+pub mod cache;
+pub mod error;
+pub mod session;
+pub mod state;
+pub mod vault;
+
+#[cfg(test)]
+mod ipc_types;
+
+pub use app::PortalApp;
+pub use error::{ClientError, ClientResult};
+pub use state::*;

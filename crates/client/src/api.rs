@@ -1,0 +1,147 @@
+//! The HTTP client for the portal server.
+use std::time::Duration;
+
+use portal_api::*;
+use reqwest::{Method, StatusCode};
+use serde::{de::DeserializeOwned, Serialize};
+use uuid::Uuid;
+
+use crate::error::{ClientError, ClientResult};
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: url::Url,
+}
+
+/// Checks and normalises a server address typed by a person.
+pub fn parse_server_url(input: &str) -> ClientResult<url::Url> {
+    let trimmed = input.trim().trim_end_matches('/');
+    let url = url::Url::parse(trimmed).map_err(|_| ClientError::InvalidServerUrl(input.to_owned()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ClientError::InvalidServerUrl(input.to_owned()));
+    }
+    Ok(url)
+}
+
+impl ApiClient {
+    pub fn new(base: url::Url) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Self { http, base }
+    }
+
+    pub fn base(&self) -> &url::Url {
+        &self.base
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&B>,
+    ) -> ClientResult<T> {
+        let url = self.base.join(path).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let mut request = self.http.request(method, url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: if e.is_timeout() { "timed out".into() } else { e.without_url().to_string() },
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            if status == StatusCode::NO_CONTENT {
+                return serde_json::from_str("null").map_err(|e| ClientError::Protocol(e.to_string()));
+            }
+            return response.json().await.map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+        let text = response.text().await.unwrap_or_default();
+        match serde_json::from_str::<ApiError>(&text) {
+            Ok(error) => Err(ClientError::Api(error)),
+            Err(_) => Err(ClientError::Protocol(format!("HTTP {status} without an error body"))),
+        }
+    }
+
+    pub async fn health(&self) -> ClientResult<Health> {
+        self.call::<(), _>(Method::GET, "/healthz", None, None).await
+    }
+    pub async fn send_code(&self, req: &SendCodeRequest) -> ClientResult<SendCodeResponse> {
+        self.call(Method::POST, "/v1/auth/codes", None, Some(req)).await
+    }
+    pub async fn sign_up(&self, req: &SignUpRequest) -> ClientResult<AuthResponse> {
+        self.call(Method::POST, "/v1/auth/sign-up", None, Some(req)).await
+    }
+    pub async fn sign_in_code(&self, req: &CodeSignInRequest) -> ClientResult<AuthResponse> {
+        self.call(Method::POST, "/v1/auth/sign-in/code", None, Some(req)).await
+    }
+    pub async fn sign_in_password(&self, req: &PasswordSignInRequest) -> ClientResult<AuthResponse> {
+        self.call(Method::POST, "/v1/auth/sign-in/password", None, Some(req)).await
+    }
+    pub async fn refresh(&self, refresh_token: &str) -> ClientResult<TokenPair> {
+        let req = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        self.call(Method::POST, "/v1/auth/refresh", None, Some(&req)).await
+    }
+    pub async fn sign_out(&self, access: &str) -> ClientResult<()> {
+        self.call::<(), ()>(Method::POST, "/v1/auth/sign-out", Some(access), None).await
+    }
+    pub async fn profile(&self, access: &str) -> ClientResult<Profile> {
+        self.call::<(), _>(Method::GET, "/v1/me", Some(access), None).await
+    }
+    pub async fn update_profile(&self, access: &str, req: &UpdateProfileRequest) -> ClientResult<Profile> {
+        self.call(Method::PATCH, "/v1/me", Some(access), Some(req)).await
+    }
+    pub async fn set_password(&self, access: &str, req: &SetPasswordRequest) -> ClientResult<()> {
+        self.call(Method::PUT, "/v1/me/password", Some(access), Some(req)).await
+    }
+    pub async fn link_identity(&self, access: &str, req: &LinkIdentityRequest) -> ClientResult<Profile> {
+        self.call(Method::POST, "/v1/me/identities", Some(access), Some(req)).await
+    }
+    pub async fn sessions(&self, access: &str) -> ClientResult<DeviceSessionList> {
+        self.call::<(), _>(Method::GET, "/v1/me/sessions", Some(access), None).await
+    }
+    pub async fn revoke_session(&self, access: &str, id: Uuid) -> ClientResult<()> {
+        self.call::<(), ()>(Method::DELETE, &format!("/v1/me/sessions/{id}"), Some(access), None).await
+    }
+    pub async fn store_overview(&self, access: &str, id: Uuid) -> ClientResult<StoreOverview> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{id}"), Some(access), None).await
+    }
+    pub async fn dealer_overview(&self, access: &str, id: Uuid) -> ClientResult<DealerOverview> {
+        self.call::<(), _>(Method::GET, &format!("/v1/dealers/{id}"), Some(access), None).await
+    }
+    pub async fn audience(&self, access: &str) -> ClientResult<AudienceOverview> {
+        self.call::<(), _>(Method::GET, "/v1/marketing/audience", Some(access), None).await
+    }
+    pub async fn users(&self, access: &str) -> ClientResult<UserList> {
+        self.call::<(), _>(Method::GET, "/v1/admin/users?limit=50", Some(access), None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        assert_eq!(parse_server_url(" http://127.0.0.1:8787/ ").unwrap().as_str(), "http://127.0.0.1:8787/");
+        for bad in ["", "127.0.0.1:8787", "ftp://x", "http://", "not a url"] {
+            assert!(matches!(parse_server_url(bad), Err(ClientError::InvalidServerUrl(_))), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn unreachable_server_is_a_coded_error() {
+        // Port 9 on loopback: nothing listens there.
+        let client = ApiClient::new(parse_server_url("http://127.0.0.1:9").unwrap());
+        let err = client.health().await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ServerUnreachable, "{err}");
+    }
+}

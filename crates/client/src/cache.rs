@@ -1,0 +1,141 @@
+//! The app's local SQLite cache: settings, the cached profile and role home. Versioned
+//! migrations; a cache from a newer app is refused with a clear message.
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{de::DeserializeOwned, Serialize};
+use uuid::Uuid;
+
+use crate::error::{ClientError, ClientResult};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/client/0001_cache.sql")];
+
+pub struct Cache {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A cached value and when it was stored (unix seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cached<T> {
+    pub value: T,
+    pub cached_at: i64,
+}
+
+impl Cache {
+    pub fn open(path: &Path) -> ClientResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ClientError::Cache(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(ClientError::CacheTooNew { path: path.display().to_string(), found: version, known });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn setting(&self, key: &str) -> ClientResult<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> ClientResult<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_setting(&self, key: &str) -> ClientResult<()> {
+        self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
+    fn put_json<T: Serialize>(&self, table: &str, column: &str, user_id: Uuid, value: &T, now: i64) -> ClientResult<()> {
+        let json = serde_json::to_string(value).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.conn.execute(
+            &format!(
+                "INSERT INTO {table} (user_id, {column}, cached_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET {column} = ?2, cached_at = ?3"
+            ),
+            params![user_id.to_string(), json, now],
+        )?;
+        Ok(())
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, table: &str, column: &str, user_id: Uuid) -> ClientResult<Option<Cached<T>>> {
+        let row: Option<(String, i64)> = self
+            .conn
+            .query_row(
+                &format!("SELECT {column}, cached_at FROM {table} WHERE user_id = ?1"),
+                [user_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        // A row that no longer parses (an older shape) is treated as absent, not as an error.
+        Ok(row.and_then(|(json, cached_at)| serde_json::from_str(&json).ok().map(|value| Cached { value, cached_at })))
+    }
+
+    pub fn put_profile(&self, profile: &portal_api::Profile, now: i64) -> ClientResult<()> {
+        self.put_json("profile_cache", "profile_json", profile.user_id, profile, now)
+    }
+
+    pub fn profile(&self, user_id: Uuid) -> ClientResult<Option<Cached<portal_api::Profile>>> {
+        self.get_json("profile_cache", "profile_json", user_id)
+    }
+
+    pub fn put_home<T: Serialize>(&self, user_id: Uuid, home: &T, now: i64) -> ClientResult<()> {
+        self.put_json("home_cache", "home_json", user_id, home, now)
+    }
+
+    pub fn home<T: DeserializeOwned>(&self, user_id: Uuid) -> ClientResult<Option<Cached<T>>> {
+        self.get_json("home_cache", "home_json", user_id)
+    }
+
+    /// Forget everything about the signed-in user (on sign-out). Settings stay.
+    pub fn clear_user_data(&self) -> ClientResult<()> {
+        self.conn.execute_batch("DELETE FROM profile_cache; DELETE FROM home_cache;")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_uses_wal_and_refuses_newer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/cache.sqlite");
+        let cache = Cache::open(&path).unwrap();
+        let mode: String = cache.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        cache.set_setting("server_url", "http://127.0.0.1:1").unwrap();
+        drop(cache);
+        let cache = Cache::open(&path).unwrap();
+        assert_eq!(cache.setting("server_url").unwrap().as_deref(), Some("http://127.0.0.1:1"));
+        cache.conn.pragma_update(None, "user_version", 42).unwrap();
+        drop(cache);
+        match Cache::open(&path) {
+            Err(ClientError::CacheTooNew { found: 42, .. }) => {}
+            other => panic!("expected CacheTooNew, got {:?}", other.err()),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The app's TypeScript types for the IPC, generated from the Rust types. This test fails when
+//! `ui/src/ipc/types.ts` is not current; `UPDATE_IPC_TYPES=1 cargo test -p portal-client` rewrites it.
+use portal_api::*;
+use ts_rs::TS;
+
+use crate::state::*;
+
+fn render() -> String {
+    let decls = [
+        ErrorCode::decl(),
+        ApiError::decl(),
+        Role::decl(),
+        IdentityKind::decl(),
+        Identity::decl(),
+        Profile::decl(),
+        CodeChannel::decl(),
+        CodePurpose::decl(),
+        SendCodeResponse::decl(),
+        DeviceSession::decl(),
+        DeviceSessionList::decl(),
+        LinkIdentityRequest::decl(),
+        SetPasswordRequest::decl(),
+        Store::decl(),
+        Dealer::decl(),
+        StoreOverview::decl(),
+        DealerOverview::decl(),
+        AudienceOverview::decl(),
+        UserSummary::decl(),
+        UserList::decl(),
+        AppState::decl(),
+        RoleHome::decl(),
+        ConsumerHome::decl(),
+        SignUpInput::decl(),
+        CodeSignInInput::decl(),
+        PasswordSignInInput::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\
+         // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        // 64-bit integers cross as JSON numbers (unix seconds, counts): well inside 2^53.
+        out.push_str(&decl.replace("bigint", "number"));
+        out.push_str("\n\n");
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+#[test]
+fn ipc_types_are_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/ipc/types.ts");
+    let expected = render();
+    if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+        std::fs::write(path, &expected).unwrap();
+        return;
+    }
+    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "ui/src/ipc/types.ts is stale; run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types`"
+    );
+}

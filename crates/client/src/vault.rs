@@ -1,0 +1,99 @@
+//! Where the refresh token lives: the OS keyring, never a file or the SQLite cache.
+use crate::error::{ClientError, ClientResult};
+
+/// A place for one secret per (service, account).
+pub trait SecretStore: Send + Sync {
+    fn get(&self, account: &str) -> ClientResult<Option<String>>;
+    fn set(&self, account: &str, secret: &str) -> ClientResult<()>;
+    fn delete(&self, account: &str) -> ClientResult<()>;
+}
+
+/// The OS keyring: Secret Service on Linux, Keychain on macOS and iOS, Credential Manager on Windows.
+pub struct OsKeyring {
+    service: String,
+}
+
+impl OsKeyring {
+    /// Fails with a visible error on a target without a native store, where the keyring crate
+    /// would otherwise fall back to an in-memory mock and forget the session at every start.
+    pub fn new(service: &str) -> ClientResult<Self> {
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
+        {
+            let _ = service;
+            Err(ClientError::Keyring("this platform has no supported OS keyring; the session cannot be kept safely".into()))
+        }
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+        {
+            let persistence = keyring::default::default_credential_builder().persistence();
+            if !matches!(persistence, keyring::credential::CredentialPersistence::UntilDelete) {
+                return Err(ClientError::Keyring(
+                    "the keyring store would forget secrets (an in-memory fallback); refusing to use it".into(),
+                ));
+            }
+            Ok(Self { service: service.to_owned() })
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+impl SecretStore for OsKeyring {
+    fn get(&self, account: &str) -> ClientResult<Option<String>> {
+        let entry = keyring::Entry::new(&self.service, account).map_err(keyring_error)?;
+        match entry.get_password() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_error(e)),
+        }
+    }
+
+    fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
+        let entry = keyring::Entry::new(&self.service, account).map_err(keyring_error)?;
+        entry.set_password(secret).map_err(keyring_error)
+    }
+
+    fn delete(&self, account: &str) -> ClientResult<()> {
+        let entry = keyring::Entry::new(&self.service, account).map_err(keyring_error)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keyring_error(e)),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
+impl SecretStore for OsKeyring {
+    fn get(&self, _: &str) -> ClientResult<Option<String>> {
+        Err(ClientError::Keyring("no OS keyring on this platform".into()))
+    }
+    fn set(&self, _: &str, _: &str) -> ClientResult<()> {
+        Err(ClientError::Keyring("no OS keyring on this platform".into()))
+    }
+    fn delete(&self, _: &str) -> ClientResult<()> {
+        Err(ClientError::Keyring("no OS keyring on this platform".into()))
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+fn keyring_error(e: keyring::Error) -> ClientError {
+    ClientError::Keyring(e.to_string())
+}
+
+/// For unit tests of one piece only: a secret store in memory.
+#[cfg(test)]
+#[derive(Default)]
+pub struct MemorySecrets(pub std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+#[cfg(test)]
+impl SecretStore for MemorySecrets {
+    fn get(&self, account: &str) -> ClientResult<Option<String>> {
+        Ok(self.0.lock().unwrap().get(account).cloned())
+    }
+    fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
+        self.0.lock().unwrap().insert(account.into(), secret.into());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> ClientResult<()> {
+        self.0.lock().unwrap().remove(account);
+        Ok(())
+    }
+}
