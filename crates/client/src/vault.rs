@@ -78,6 +78,22 @@ fn keyring_error(e: keyring::Error) -> ClientError {
     ClientError::Keyring(e.to_string())
 }
 
+/// The stand-in when the OS keyring cannot be used: every call fails with the reason, so the
+/// screens show `keyring_unavailable` instead of a session that silently vanishes.
+pub struct Unavailable(pub String);
+
+impl SecretStore for Unavailable {
+    fn get(&self, _: &str) -> ClientResult<Option<String>> {
+        Err(ClientError::Keyring(self.0.clone()))
+    }
+    fn set(&self, _: &str, _: &str) -> ClientResult<()> {
+        Err(ClientError::Keyring(self.0.clone()))
+    }
+    fn delete(&self, _: &str) -> ClientResult<()> {
+        Err(ClientError::Keyring(self.0.clone()))
+    }
+}
+
 /// For unit tests of one piece only: a secret store in memory.
 #[cfg(test)]
 #[derive(Default)]

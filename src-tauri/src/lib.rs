@@ -1,0 +1,155 @@
+//! The Tauri shell: each command adapts one `portal_client::PortalApp` call. No logic lives here.
+use std::path::PathBuf;
+
+use portal_api::{ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest};
+use portal_client::{
+    vault::{OsKeyring, SecretStore, Unavailable},
+    AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
+};
+use tauri::{Manager, State};
+use uuid::Uuid;
+
+/// The keyring service name the refresh token is filed under.
+const KEYRING_SERVICE: &str = "com.brandportal.app";
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8787";
+
+type CommandResult<T> = Result<T, ApiError>;
+
+fn ipc<T>(result: portal_client::ClientResult<T>) -> CommandResult<T> {
+    result.map_err(|e| e.to_api_error())
+}
+
+#[tauri::command]
+fn app_state(app: State<'_, PortalApp>) -> CommandResult<AppState> {
+    ipc(app.state())
+}
+
+#[tauri::command]
+async fn app_start(app: State<'_, PortalApp>) -> CommandResult<AppState> {
+    ipc(app.start().await)
+}
+
+#[tauri::command]
+async fn set_server(app: State<'_, PortalApp>, url: String) -> CommandResult<AppState> {
+    ipc(app.set_server(&url).await)
+}
+
+#[tauri::command]
+fn set_locale(app: State<'_, PortalApp>, locale: String) -> CommandResult<AppState> {
+    ipc(app.set_locale(&locale))
+}
+
+#[tauri::command]
+async fn send_code(
+    app: State<'_, PortalApp>,
+    channel: CodeChannel,
+    target: String,
+    purpose: CodePurpose,
+) -> CommandResult<SendCodeResponse> {
+    ipc(app.send_code(channel, &target, purpose).await)
+}
+
+#[tauri::command]
+async fn sign_up(app: State<'_, PortalApp>, input: SignUpInput) -> CommandResult<AppState> {
+    ipc(app.sign_up(input).await)
+}
+
+#[tauri::command]
+async fn sign_in_with_code(app: State<'_, PortalApp>, input: CodeSignInInput) -> CommandResult<AppState> {
+    ipc(app.sign_in_with_code(input).await)
+}
+
+#[tauri::command]
+async fn sign_in_with_password(app: State<'_, PortalApp>, input: PasswordSignInInput) -> CommandResult<AppState> {
+    ipc(app.sign_in_with_password(input).await)
+}
+
+#[tauri::command]
+async fn sign_out(app: State<'_, PortalApp>) -> CommandResult<AppState> {
+    ipc(app.sign_out().await)
+}
+
+#[tauri::command]
+async fn refresh(app: State<'_, PortalApp>) -> CommandResult<AppState> {
+    ipc(app.refresh().await)
+}
+
+#[tauri::command]
+async fn update_profile(app: State<'_, PortalApp>, display_name: String) -> CommandResult<AppState> {
+    ipc(app.update_profile(&display_name).await)
+}
+
+#[tauri::command]
+async fn set_password(app: State<'_, PortalApp>, input: SetPasswordRequest) -> CommandResult<AppState> {
+    ipc(app.set_password(input).await)
+}
+
+#[tauri::command]
+async fn link_identity(app: State<'_, PortalApp>, input: LinkIdentityRequest) -> CommandResult<AppState> {
+    ipc(app.link_identity(input).await)
+}
+
+#[tauri::command]
+async fn list_sessions(app: State<'_, PortalApp>) -> CommandResult<DeviceSessionList> {
+    ipc(app.sessions().await)
+}
+
+#[tauri::command]
+async fn revoke_session(app: State<'_, PortalApp>, id: Uuid) -> CommandResult<DeviceSessionList> {
+    ipc(app.revoke_session(id).await)
+}
+
+fn device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "device".into());
+    format!("{host} ({})", std::env::consts::OS)
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    tauri::Builder::default()
+        .setup(|app| {
+            // PORTAL_APP_DATA_DIR lets tests run the real app against a scratch directory.
+            let data_dir = match std::env::var_os("PORTAL_APP_DATA_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().app_data_dir()?,
+            };
+            let server = std::env::var("PORTAL_SERVER_URL").unwrap_or_else(|_| DEFAULT_SERVER.into());
+            // Without a keyring the app still opens, and every sign-in shows `keyring_unavailable`.
+            let secrets: Box<dyn SecretStore> = match OsKeyring::new(KEYRING_SERVICE) {
+                Ok(keyring) => Box::new(keyring),
+                Err(e) => {
+                    tracing::error!(error = %e, "no OS keyring: the session cannot be kept");
+                    Box::new(Unavailable(e.to_string()))
+                }
+            };
+            let portal = PortalApp::open(&data_dir.join("cache.sqlite"), secrets, &device_name(), &server)?;
+            app.manage(portal);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            app_state,
+            app_start,
+            set_server,
+            set_locale,
+            send_code,
+            sign_up,
+            sign_in_with_code,
+            sign_in_with_password,
+            sign_out,
+            refresh,
+            update_profile,
+            set_password,
+            link_identity,
+            list_sessions,
+            revoke_session,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the portal app");
+}

@@ -1,0 +1,114 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { commands } from "./ipc/commands";
+import type { ApiError, AppState } from "./ipc/types";
+import { I18nContext, makeI18n, type Locale, type MessageKey } from "./i18n";
+import { ErrorBanner, asApiError } from "./ErrorBanner";
+import { SignIn } from "./screens/SignIn";
+import { Home } from "./screens/Home";
+import { Profile } from "./screens/Profile";
+import { Devices } from "./screens/Devices";
+
+type Tab = "home" | "profile" | "devices";
+
+export default function App() {
+  const [state, setState] = useState<AppState | null>(null);
+  const [fatal, setFatal] = useState<ApiError | null>(null);
+  const [tab, setTab] = useState<Tab>("home");
+  const [busy, setBusy] = useState(false);
+  const locale: Locale = state?.locale === "en" ? "en" : "zh-CN";
+  const i18n = useMemo(() => makeI18n(locale), [locale]);
+  const { t } = i18n;
+
+  useEffect(() => {
+    // Draw at once from the cache, then refresh from the server.
+    commands
+      .appState()
+      .then(setState)
+      .then(() => commands.appStart())
+      .then(setState)
+      .catch((e) => setFatal(asApiError(e)));
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
+  const run = useCallback(async (action: () => Promise<AppState>) => {
+    setBusy(true);
+    try {
+      setState(await action());
+      return null;
+    } catch (e) {
+      const error = asApiError(e);
+      // The session may have ended on the server: redraw from local state.
+      commands.appState().then(setState).catch(() => {});
+      return error;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  if (fatal && !state) {
+    return (
+      <I18nContext.Provider value={i18n}>
+        <main className="page narrow">
+          <h1>{t("error.title")}</h1>
+          <ErrorBanner error={fatal} />
+        </main>
+      </I18nContext.Provider>
+    );
+  }
+  if (!state) return <p className="loading">{t("app.loading")}</p>;
+
+  const toggleLocale = () => run(() => commands.setLocale(locale === "en" ? "zh-CN" : "en"));
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      <header className="topbar">
+        <img src="/icon.png" alt="" className="logo" />
+        <span className="brand">{t("app.title")}</span>
+        <span className={state.online ? "status online" : "status offline"} data-testid="online-status">
+          {state.online ? t("app.online") : t("app.offline")}
+        </span>
+        <button className="link" onClick={toggleLocale} data-testid="toggle-locale">
+          {t("app.language")}
+        </button>
+      </header>
+      {state.signed_in && state.profile ? (
+        <div className="shell">
+          <nav className="tabs" aria-label="main">
+            {(["home", "profile", "devices"] as Tab[]).map((name) => (
+              <button
+                key={name}
+                className={tab === name ? "tab active" : "tab"}
+                onClick={() => setTab(name)}
+                data-testid={`nav-${name}`}
+              >
+                {t(`nav.${name}` as MessageKey)}
+              </button>
+            ))}
+            <button className="tab signout" disabled={busy} onClick={() => run(commands.signOut)} data-testid="sign-out">
+              {t("nav.signOut")}
+            </button>
+          </nav>
+          <main className="page">
+            {tab === "home" && <Home state={state} run={run} />}
+            {tab === "profile" && <Profile state={state} run={run} />}
+            {tab === "devices" && <Devices />}
+          </main>
+        </div>
+      ) : (
+        <main className="page narrow">
+          {state.signed_out_reason && (
+            <p className="banner warning" data-testid="signed-out-reason">
+              {t("signedOut.reason", { reason: i18n.err(state.signed_out_reason) })}
+            </p>
+          )}
+          <SignIn state={state} run={run} busy={busy} />
+        </main>
+      )}
+    </I18nContext.Provider>
+  );
+}
+
+export type Run = (action: () => Promise<AppState>) => Promise<ApiError | null>;

@@ -1,0 +1,44 @@
+// Typed wrappers over the app's Tauri commands. The types come from the Rust side (types.ts is generated).
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  ApiError,
+  AppState,
+  CodeChannel,
+  CodePurpose,
+  CodeSignInInput,
+  DeviceSessionList,
+  LinkIdentityRequest,
+  PasswordSignInInput,
+  SendCodeResponse,
+  SetPasswordRequest,
+  SignUpInput,
+} from "./types";
+
+/** Every command rejects with an ApiError; anything else is turned into one. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (e && typeof e === "object" && "code" in e) throw e as ApiError;
+    throw { code: "internal", message: String(e) } satisfies ApiError;
+  }
+}
+
+export const commands = {
+  appState: () => call<AppState>("app_state"),
+  appStart: () => call<AppState>("app_start"),
+  setServer: (url: string) => call<AppState>("set_server", { url }),
+  setLocale: (locale: string) => call<AppState>("set_locale", { locale }),
+  sendCode: (channel: CodeChannel, target: string, purpose: CodePurpose) =>
+    call<SendCodeResponse>("send_code", { channel, target, purpose }),
+  signUp: (input: SignUpInput) => call<AppState>("sign_up", { input }),
+  signInWithCode: (input: CodeSignInInput) => call<AppState>("sign_in_with_code", { input }),
+  signInWithPassword: (input: PasswordSignInInput) => call<AppState>("sign_in_with_password", { input }),
+  signOut: () => call<AppState>("sign_out"),
+  refresh: () => call<AppState>("refresh"),
+  updateProfile: (displayName: string) => call<AppState>("update_profile", { displayName }),
+  setPassword: (input: SetPasswordRequest) => call<AppState>("set_password", { input }),
+  linkIdentity: (input: LinkIdentityRequest) => call<AppState>("link_identity", { input }),
+  listSessions: () => call<DeviceSessionList>("list_sessions"),
+  revokeSession: (id: string) => call<DeviceSessionList>("revoke_session", { id }),
+};
