@@ -1,0 +1,191 @@
+//! Starts the real `portal-server` binary on a loopback port with a scratch database.
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use portal_api::ApiError;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+
+/// The server binary: `PORTAL_SERVER_BIN`, or the workspace's debug build.
+pub fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("PORTAL_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+    let path = target.join("debug/portal-server");
+    assert!(path.exists(), "{} is missing: run `cargo build -p portal-server` first", path.display());
+    path
+}
+
+pub struct TestServer {
+    child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    /// A dev-mode server with demo data and the given `PORTAL_*` overrides.
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_in(tempfile::tempdir().unwrap(), env, true)
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], demo: bool) -> Self {
+        let mut command = Command::new(server_binary());
+        command
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PORTAL_LISTEN", "127.0.0.1:0")
+            .env("PORTAL_DATABASE", dir.path().join("portal.sqlite"))
+            .env("PORTAL_KEY_FILE", dir.path().join("portal.key"))
+            .env("PORTAL_DEV_MODE", "true")
+            .env("PORTAL_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if demo {
+            command.arg("--demo");
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start portal-server");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let log_path = dir.path().join("server.log");
+        std::thread::spawn(move || {
+            let mut log = std::fs::File::create(log_path).ok();
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(log) = log.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(log, "{line}");
+                }
+                if !sent && line.contains("portal server listening") {
+                    if let Some(addr) = line.split("address=").nth(1).and_then(|s| s.split_whitespace().next()) {
+                        let _ = tx.send(addr.to_owned());
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("server did not report its address");
+        Self { child, base: format!("http://{addr}"), dir, http: reqwest::Client::new() }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for name in ["portal.sqlite", "portal.sqlite-wal"] {
+            if let Ok(b) = std::fs::read(self.dir.path().join(name)) {
+                bytes.extend(b);
+            }
+        }
+        bytes
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request; returns the status and the JSON body (Null when empty).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, None, Some(&body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    /// The newest code the dev outbox holds for `to`.
+    pub async fn last_code(&self, to: &str) -> String {
+        let res = self.http.get(self.url("/v1/dev/outbox")).query(&[("to", to)]).send().await.unwrap();
+        let messages: Vec<Value> = res.json().await.unwrap();
+        messages.last().expect("a message was sent")["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Signs up a new phone number through the real code flow; returns the auth response.
+    pub async fn sign_up(&self, phone: &str, password: Option<&str>) -> Value {
+        let (status, body) =
+            self.post("/v1/auth/codes", serde_json::json!({"channel": "sms", "target": phone, "purpose": "sign_up"})).await;
+        assert_eq!(status, 200, "{body}");
+        let code = self.last_code(phone).await;
+        let (status, body) = self
+            .post(
+                "/v1/auth/sign-up",
+                serde_json::json!({"phone": phone, "code": code, "password": password, "device_name": "test device"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn sign_in_password(&self, login: &str, password: &str) -> Value {
+        let (status, body) = self
+            .post("/v1/auth/sign-in/password", serde_json::json!({"login": login, "password": password, "device_name": "t"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn error_of(body: &Value) -> ApiError {
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not an ApiError ({e}): {body}"))
+}
+
+pub fn parse<T: DeserializeOwned>(body: &Value) -> T {
+    serde_json::from_value(body.clone()).unwrap()
+}
+
+pub fn json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+pub fn access(auth: &Value) -> String {
+    auth["tokens"]["access_token"].as_str().unwrap().to_owned()
+}
+
+pub fn refresh_token(auth: &Value) -> String {
+    auth["tokens"]["refresh_token"].as_str().unwrap().to_owned()
+}
