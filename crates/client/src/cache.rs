@@ -32,6 +32,8 @@ impl Cache {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Deleted rows are overwritten, so a signed-out user's data does not linger in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let known = MIGRATIONS.len() as i64;
@@ -109,9 +111,11 @@ impl Cache {
         self.get_json("home_cache", "home_json", user_id)
     }
 
-    /// Forget everything about the signed-in user (on sign-out). Settings stay.
+    /// Forget everything about the signed-in user (on sign-out). Settings stay. The WAL is
+    /// checkpointed and truncated so no copy of the old rows stays in it either.
     pub fn clear_user_data(&self) -> ClientResult<()> {
         self.conn.execute_batch("DELETE FROM profile_cache; DELETE FROM home_cache;")?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 }
@@ -119,6 +123,30 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_out_leaves_no_trace_of_the_profile_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let cache = Cache::open(&path).unwrap();
+        let profile = portal_api::Profile {
+            user_id: Uuid::now_v7(),
+            display_name: "Distinctive Name 42".into(),
+            role: portal_api::Role::Consumer,
+            store_id: None,
+            dealer_id: None,
+            identities: vec![],
+            has_password: false,
+            created_at: 0,
+        };
+        cache.put_profile(&profile, 1).unwrap();
+        assert_eq!(cache.profile(profile.user_id).unwrap().unwrap().value, profile);
+        cache.clear_user_data().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(dir.path().join("cache.sqlite-wal")).unwrap_or_default());
+        let needle = b"Distinctive Name 42";
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the profile lingers on disk");
+    }
 
     #[test]
     fn migrates_uses_wal_and_refuses_newer() {
@@ -134,8 +162,9 @@ mod tests {
         cache.conn.pragma_update(None, "user_version", 42).unwrap();
         drop(cache);
         match Cache::open(&path) {
+            Ok(_) => panic!("a newer cache must be refused"),
             Err(ClientError::CacheTooNew { found: 42, .. }) => {}
-            other => panic!("expected CacheTooNew, got {:?}", other.err()),
+            Err(other) => panic!("expected CacheTooNew, got {other}"),
         }
     }
 }
