@@ -1,7 +1,9 @@
 //! The Tauri shell: each command adapts one `portal_client::PortalApp` call. No logic lives here.
 use std::path::PathBuf;
 
-use portal_api::{ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest};
+use portal_api::{
+    ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
+};
 use portal_client::{
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,

@@ -19,8 +19,9 @@ async fn sign_up_by_sms_then_sign_in_by_code_and_password() {
     assert_eq!(me["user_id"], user_id.as_str());
 
     // Sign in by code: the same user id.
-    let (status, _) =
-        server.post("/v1/auth/codes", json!({"channel": "sms", "target": "+8613800138000", "purpose": "sign_in"})).await;
+    let (status, _) = server
+        .post("/v1/auth/codes", json!({"channel": "sms", "target": "+8613800138000", "purpose": "sign_in"}))
+        .await;
     assert_eq!(status, 200);
     let code = server.last_code("+8613800138000").await;
     let (status, signed_in) = server
@@ -51,9 +52,8 @@ async fn duplicate_sign_up_is_refused_and_unknown_phone_cannot_sign_in() {
     assert_eq!(status, 409);
     assert_eq!(error_of(&body).code, ErrorCode::IdentityTaken);
     // Even with a code from elsewhere, the sign-up itself refuses the duplicate.
-    let (status, body) = server
-        .post("/v1/auth/sign-up", json!({"phone": "13800138001", "code": "123456", "device_name": "x"}))
-        .await;
+    let (status, body) =
+        server.post("/v1/auth/sign-up", json!({"phone": "13800138001", "code": "123456", "device_name": "x"})).await;
     assert_eq!(status, 409);
     assert_eq!(error_of(&body).code, ErrorCode::IdentityTaken);
 
@@ -106,7 +106,9 @@ async fn expired_code_is_refused() {
 #[tokio::test]
 async fn code_sends_are_throttled_per_phone_and_per_ip() {
     let server = TestServer::start(&[("PORTAL_CODE_MAX_PER_IP_PER_HOUR", "3")]);
-    let send = |phone: &'static str| server.post("/v1/auth/codes", json!({"channel": "sms", "target": phone, "purpose": "sign_up"}));
+    let send = |phone: &'static str| {
+        server.post("/v1/auth/codes", json!({"channel": "sms", "target": phone, "purpose": "sign_up"}))
+    };
     assert_eq!(send("13800138004").await.0, 200);
     let (status, body) = send("13800138004").await;
     assert_eq!(status, 429);
@@ -136,7 +138,10 @@ async fn repeated_wrong_passwords_lock_password_sign_in() {
     server.sign_up("13800138008", Some("Right#pass1")).await;
     for left in (1..=4).rev() {
         let (status, body) = server
-            .post("/v1/auth/sign-in/password", json!({"login": "13800138008", "password": "Wrong#pass1", "device_name": "x"}))
+            .post(
+                "/v1/auth/sign-in/password",
+                json!({"login": "13800138008", "password": "Wrong#pass1", "device_name": "x"}),
+            )
             .await;
         assert_eq!(status, 401);
         let err = error_of(&body);
@@ -144,7 +149,10 @@ async fn repeated_wrong_passwords_lock_password_sign_in() {
         assert!(err.message.contains(&format!("{left} tries left")), "{}", err.message);
     }
     let (status, body) = server
-        .post("/v1/auth/sign-in/password", json!({"login": "13800138008", "password": "Wrong#pass1", "device_name": "x"}))
+        .post(
+            "/v1/auth/sign-in/password",
+            json!({"login": "13800138008", "password": "Wrong#pass1", "device_name": "x"}),
+        )
         .await;
     assert_eq!(status, 429);
     let err = error_of(&body);
@@ -152,7 +160,10 @@ async fn repeated_wrong_passwords_lock_password_sign_in() {
     assert!(err.retry_after_secs.unwrap() > 800);
     // While locked, even the right password is refused.
     let (status, body) = server
-        .post("/v1/auth/sign-in/password", json!({"login": "13800138008", "password": "Right#pass1", "device_name": "x"}))
+        .post(
+            "/v1/auth/sign-in/password",
+            json!({"login": "13800138008", "password": "Right#pass1", "device_name": "x"}),
+        )
         .await;
     assert_eq!(status, 429);
     assert_eq!(error_of(&body).code, ErrorCode::AccountLocked);

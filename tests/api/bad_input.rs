@@ -3,14 +3,7 @@ use portal_tests::server::*;
 use serde_json::json;
 
 async fn raw(server: &TestServer, path: &str, content_type: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
-    let res = server
-        .http
-        .post(server.url(path))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = server.http.post(server.url(path)).header("content-type", content_type).body(body).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
@@ -20,7 +13,8 @@ async fn malformed_json_oversized_body_and_wrong_content_type() {
     let (status, body) = raw(&server, "/v1/auth/codes", "application/json", b"{\"channel\": ".to_vec()).await;
     assert_eq!(status, 422);
     assert_eq!(error_of(&body).code, ErrorCode::InvalidJson);
-    let (status, body) = raw(&server, "/v1/auth/codes", "application/json", b"{\"channel\": \"pigeon\"}".to_vec()).await;
+    let (status, body) =
+        raw(&server, "/v1/auth/codes", "application/json", b"{\"channel\": \"pigeon\"}".to_vec()).await;
     assert_eq!(status, 422);
     assert_eq!(error_of(&body).code, ErrorCode::InvalidJson);
     let (status, body) = raw(&server, "/v1/auth/codes", "text/plain", b"{}".to_vec()).await;
@@ -51,7 +45,10 @@ async fn invalid_phone_email_and_fields_are_named() {
     server.post("/v1/auth/codes", json!({"channel": "sms", "target": "13700137000", "purpose": "sign_up"})).await;
     let code = server.last_code("+8613700137000").await;
     let (status, body) = server
-        .post("/v1/auth/sign-up", json!({"phone": "13700137000", "code": code, "password": "short", "device_name": "x"}))
+        .post(
+            "/v1/auth/sign-up",
+            json!({"phone": "13700137000", "code": code, "password": "short", "device_name": "x"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(error_of(&body).code, ErrorCode::WeakPassword);

@@ -40,7 +40,10 @@ async fn openapi_document_is_current_and_complete() {
         std::fs::write(committed_path, &rendered).unwrap();
     }
     let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
-    assert!(committed == rendered, "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p portal-tests openapi`");
+    assert!(
+        committed == rendered,
+        "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p portal-tests openapi`"
+    );
 
     // Every documented path answers with something other than the fallback 404.
     for path in paths.keys().filter(|p| !p.contains('{')) {

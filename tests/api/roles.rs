@@ -48,7 +48,8 @@ async fn each_role_against_each_endpoint_group() {
     let consumer_id = server.get("/v1/me", &tokens[0]).await.1["user_id"].as_str().unwrap().to_owned();
     let set_role = format!("/v1/admin/users/{consumer_id}/role");
     for (i, role) in roles.iter().enumerate().take(4) {
-        let (status, _) = server.send(Method::PUT, &set_role, Some(&tokens[i]), Some(&json!({"role": "operator"}))).await;
+        let (status, _) =
+            server.send(Method::PUT, &set_role, Some(&tokens[i]), Some(&json!({"role": "operator"}))).await;
         assert_eq!(status, 403, "{role} may not change roles");
     }
     let (status, body) = server.get(&store, &tokens[1]).await;
@@ -84,7 +85,12 @@ async fn admin_binds_a_promoter_to_a_store() {
     // An administrator cannot demote themself.
     let admin_id = server.get("/v1/me", &admin).await.1["user_id"].as_str().unwrap().to_owned();
     let (status, _) = server
-        .send(Method::PUT, &format!("/v1/admin/users/{admin_id}/role"), Some(&admin), Some(&json!({"role": "consumer"})))
+        .send(
+            Method::PUT,
+            &format!("/v1/admin/users/{admin_id}/role"),
+            Some(&admin),
+            Some(&json!({"role": "consumer"})),
+        )
         .await;
     assert_eq!(status, 422);
 }

@@ -101,8 +101,9 @@ async fn a_user_lists_and_revokes_device_sessions_and_signs_out() {
     // Someone else's session is not found, not revoked.
     let stranger = server.sign_up("13900138004", None).await;
     let own_id = phone_auth["tokens"]["session_id"].as_str().unwrap();
-    let (status, _) =
-        server.send(reqwest::Method::DELETE, &format!("/v1/me/sessions/{own_id}"), Some(&access(&stranger)), None).await;
+    let (status, _) = server
+        .send(reqwest::Method::DELETE, &format!("/v1/me/sessions/{own_id}"), Some(&access(&stranger)), None)
+        .await;
     assert_eq!(status, 404);
     assert_eq!(server.get("/v1/me", &access(&phone_auth)).await.0, 200);
 

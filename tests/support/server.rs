@@ -136,8 +136,9 @@ impl TestServer {
 
     /// Signs up a new phone number through the real code flow; returns the auth response.
     pub async fn sign_up(&self, phone: &str, password: Option<&str>) -> Value {
-        let (status, body) =
-            self.post("/v1/auth/codes", serde_json::json!({"channel": "sms", "target": phone, "purpose": "sign_up"})).await;
+        let (status, body) = self
+            .post("/v1/auth/codes", serde_json::json!({"channel": "sms", "target": phone, "purpose": "sign_up"}))
+            .await;
         assert_eq!(status, 200, "{body}");
         let code = self.last_code(phone).await;
         let (status, body) = self
@@ -152,7 +153,10 @@ impl TestServer {
 
     pub async fn sign_in_password(&self, login: &str, password: &str) -> Value {
         let (status, body) = self
-            .post("/v1/auth/sign-in/password", serde_json::json!({"login": login, "password": password, "device_name": "t"}))
+            .post(
+                "/v1/auth/sign-in/password",
+                serde_json::json!({"login": login, "password": password, "device_name": "t"}),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         body

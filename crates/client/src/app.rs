@@ -172,10 +172,15 @@ impl PortalApp {
                 RoleHome::Promoter(self.authed(|api, token| async move { api.store_overview(&token, id).await }).await?)
             }
             Role::Distributor => {
-                let id = profile.dealer_id.ok_or_else(|| ClientError::Protocol("distributor without a dealer".into()))?;
-                RoleHome::Distributor(self.authed(|api, token| async move { api.dealer_overview(&token, id).await }).await?)
+                let id =
+                    profile.dealer_id.ok_or_else(|| ClientError::Protocol("distributor without a dealer".into()))?;
+                RoleHome::Distributor(
+                    self.authed(|api, token| async move { api.dealer_overview(&token, id).await }).await?,
+                )
             }
-            Role::Operator => RoleHome::Operator(self.authed(|api, token| async move { api.audience(&token).await }).await?),
+            Role::Operator => {
+                RoleHome::Operator(self.authed(|api, token| async move { api.audience(&token).await }).await?)
+            }
             Role::Admin => RoleHome::Admin(self.authed(|api, token| async move { api.users(&token).await }).await?),
         })
     }
@@ -209,7 +214,12 @@ impl PortalApp {
         self.state()
     }
 
-    pub async fn send_code(&self, channel: CodeChannel, target: &str, purpose: CodePurpose) -> ClientResult<SendCodeResponse> {
+    pub async fn send_code(
+        &self,
+        channel: CodeChannel,
+        target: &str,
+        purpose: CodePurpose,
+    ) -> ClientResult<SendCodeResponse> {
         let req = SendCodeRequest { channel, target: target.to_owned(), purpose };
         self.observe(self.api().send_code(&req).await)
     }
@@ -249,7 +259,11 @@ impl PortalApp {
     }
 
     pub async fn sign_in_with_password(&self, input: PasswordSignInInput) -> ClientResult<AppState> {
-        let req = PasswordSignInRequest { login: input.login, password: input.password, device_name: self.device_name.clone() };
+        let req = PasswordSignInRequest {
+            login: input.login,
+            password: input.password,
+            device_name: self.device_name.clone(),
+        };
         let response = self.api().sign_in_password(&req).await;
         self.signed_in(response).await
     }
@@ -275,11 +289,12 @@ impl PortalApp {
 
     pub async fn update_profile(&self, display_name: &str) -> ClientResult<AppState> {
         let req = UpdateProfileRequest { display_name: display_name.to_owned() };
-        let profile = self.authed(|api, token| {
-            let req = req.clone();
-            async move { api.update_profile(&token, &req).await }
-        })
-        .await?;
+        let profile = self
+            .authed(|api, token| {
+                let req = req.clone();
+                async move { api.update_profile(&token, &req).await }
+            })
+            .await?;
         self.remember_profile(&profile)?;
         self.state()
     }
@@ -294,11 +309,12 @@ impl PortalApp {
     }
 
     pub async fn link_identity(&self, req: LinkIdentityRequest) -> ClientResult<AppState> {
-        let profile = self.authed(|api, token| {
-            let req = req.clone();
-            async move { api.link_identity(&token, &req).await }
-        })
-        .await?;
+        let profile = self
+            .authed(|api, token| {
+                let req = req.clone();
+                async move { api.link_identity(&token, &req).await }
+            })
+            .await?;
         self.remember_profile(&profile)?;
         self.state()
     }

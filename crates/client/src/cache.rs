@@ -25,9 +25,8 @@ pub struct Cached<T> {
 impl Cache {
     pub fn open(path: &Path) -> ClientResult<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                ClientError::Cache(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ClientError::Cache(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -70,7 +69,14 @@ impl Cache {
         Ok(())
     }
 
-    fn put_json<T: Serialize>(&self, table: &str, column: &str, user_id: Uuid, value: &T, now: i64) -> ClientResult<()> {
+    fn put_json<T: Serialize>(
+        &self,
+        table: &str,
+        column: &str,
+        user_id: Uuid,
+        value: &T,
+        now: i64,
+    ) -> ClientResult<()> {
         let json = serde_json::to_string(value).map_err(|e| ClientError::Protocol(e.to_string()))?;
         self.conn.execute(
             &format!(
@@ -82,7 +88,12 @@ impl Cache {
         Ok(())
     }
 
-    fn get_json<T: DeserializeOwned>(&self, table: &str, column: &str, user_id: Uuid) -> ClientResult<Option<Cached<T>>> {
+    fn get_json<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        column: &str,
+        user_id: Uuid,
+    ) -> ClientResult<Option<Cached<T>>> {
         let row: Option<(String, i64)> = self
             .conn
             .query_row(

@@ -20,7 +20,9 @@ impl OsKeyring {
         #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
         {
             let _ = service;
-            Err(ClientError::Keyring("this platform has no supported OS keyring; the session cannot be kept safely".into()))
+            Err(ClientError::Keyring(
+                "this platform has no supported OS keyring; the session cannot be kept safely".into(),
+            ))
         }
         #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
         {

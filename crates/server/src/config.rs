@@ -133,9 +133,7 @@ mod tests {
     #[test]
     fn bad_env_value_names_the_variable() {
         let mut config = Config::default();
-        let err = config
-            .apply_env(|name| (name == "PORTAL_CODE_TTL_SECS").then(|| "soon".to_string()))
-            .unwrap_err();
+        let err = config.apply_env(|name| (name == "PORTAL_CODE_TTL_SECS").then(|| "soon".to_string())).unwrap_err();
         assert!(err.to_string().contains("PORTAL_CODE_TTL_SECS"), "{err}");
     }
 

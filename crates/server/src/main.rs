@@ -90,7 +90,9 @@ async fn main() -> anyhow::Result<()> {
                 result.rejected.len()
             );
             match report {
-                Some(path) => std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?
+                }
                 None => println!("{json}"),
             }
         }

@@ -21,7 +21,10 @@ pub async fn send_code(
 /// Create an account with a phone number proven by an SMS code.
 #[utoipa::path(post, path = "/v1/auth/sign-up", tag = "auth", request_body = SignUpRequest,
     responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
-pub async fn sign_up(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<SignUpRequest>) -> AppResult<ApiJson<AuthResponse>> {
+pub async fn sign_up(
+    State(portal): State<Arc<Portal>>,
+    ApiJson(req): ApiJson<SignUpRequest>,
+) -> AppResult<ApiJson<AuthResponse>> {
     portal.sign_up(req).await.map(ApiJson)
 }
 
@@ -48,7 +51,10 @@ pub async fn sign_in_password(
 /// Trade a refresh token for a new pair (rotation with reuse detection).
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ApiError)))]
-pub async fn refresh(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<ApiJson<TokenPair>> {
+pub async fn refresh(
+    State(portal): State<Arc<Portal>>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> AppResult<ApiJson<TokenPair>> {
     portal.refresh(req).await.map(ApiJson)
 }
 

@@ -35,9 +35,13 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         return AppError::new(ErrorCode::BodyTooLarge, "The request body is too large.");
     }
     let message = match &rejection {
-        JsonRejection::MissingJsonContentType(_) => "Send the body as JSON with Content-Type: application/json.".to_owned(),
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send the body as JSON with Content-Type: application/json.".to_owned()
+        }
         JsonRejection::JsonSyntaxError(_) => format!("The body is not valid JSON: {}", rejection.body_text()),
-        JsonRejection::JsonDataError(_) => format!("The JSON does not have the expected fields: {}", rejection.body_text()),
+        JsonRejection::JsonDataError(_) => {
+            format!("The JSON does not have the expected fields: {}", rejection.body_text())
+        }
         _ => format!("The body could not be read: {}", rejection.body_text()),
     };
     AppError::new(ErrorCode::InvalidJson, message)

@@ -28,7 +28,10 @@ pub struct OutboxQuery {
 /// Messages the embedded sender delivered to one address. Only in dev mode.
 #[utoipa::path(get, path = "/v1/dev/outbox", tag = "dev", params(OutboxQuery),
     responses((status = 200, body = Vec<OutboxMessage>), (status = 404, body = ApiError)))]
-pub async fn outbox(State(portal): State<Arc<Portal>>, Query(q): Query<OutboxQuery>) -> AppResult<ApiJson<Vec<OutboxMessage>>> {
+pub async fn outbox(
+    State(portal): State<Arc<Portal>>,
+    Query(q): Query<OutboxQuery>,
+) -> AppResult<ApiJson<Vec<OutboxMessage>>> {
     if !portal.config.dev_mode {
         return Err(AppError::new(ErrorCode::NotDevMode, "The outbox exists only when the server runs in dev mode."));
     }

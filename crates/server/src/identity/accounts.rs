@@ -6,7 +6,7 @@ use super::{codes, normalize, password, tokens::AccessClaims};
 use crate::{
     error::{AppError, AppResult},
     portal::{now, Portal},
-    store::{CodeCheck, NewIdentity, NewCode, NewUser, Rotation, SessionRecord, UserRecord},
+    store::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord, UserRecord},
 };
 
 /// The signed-in user behind a request.
@@ -198,7 +198,10 @@ impl Portal {
         let phone = normalize::phone(&req.phone)?;
         let device_name = device_name(&req.device_name)?;
         let Some(identity) = self.store.find_identity(IdentityKind::Phone, &phone).await? else {
-            return Err(AppError::new(ErrorCode::AccountNotFound, "No account uses this phone number yet. Sign up instead."));
+            return Err(AppError::new(
+                ErrorCode::AccountNotFound,
+                "No account uses this phone number yet. Sign up instead.",
+            ));
         };
         self.verify_code(&phone, CodePurpose::SignIn, &req.code).await?;
         self.start_session(identity.user_id, device_name, false).await
@@ -272,7 +275,11 @@ impl Portal {
     fn tokens(&self, user_id: Uuid, session_id: Uuid, generation: i64, now: i64) -> TokenPair {
         let ttl = self.config.access_token_ttl_secs;
         TokenPair {
-            access_token: self.keys.access_token(&AccessClaims { sid: session_id, uid: user_id, exp: now + ttl as i64 }),
+            access_token: self.keys.access_token(&AccessClaims {
+                sid: session_id,
+                uid: user_id,
+                exp: now + ttl as i64,
+            }),
             access_expires_in_secs: ttl,
             refresh_token: self.keys.refresh_token(session_id, generation),
             session_id,
@@ -280,13 +287,17 @@ impl Portal {
     }
 
     pub async fn refresh(&self, req: RefreshRequest) -> AppResult<TokenPair> {
-        let invalid = || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid. Sign in again.");
+        let invalid =
+            || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid. Sign in again.");
         let (session_id, presented) = self.keys.verify_refresh(&req.refresh_token).ok_or_else(invalid)?;
         let now = now();
         let session = self.store.get_session(session_id).await?.ok_or_else(invalid)?;
         if session.revoked_at.is_none() && session.last_seen_at + (self.config.session_idle_ttl_secs as i64) < now {
             self.store.revoke_session(session_id, "idle_expired", now).await?;
-            return Err(AppError::new(ErrorCode::SessionRevoked, "This session expired after a long time unused. Sign in again."));
+            return Err(AppError::new(
+                ErrorCode::SessionRevoked,
+                "This session expired after a long time unused. Sign in again.",
+            ));
         }
         match self.store.rotate_session(session_id, presented, self.config.refresh_grace_secs as i64, now).await? {
             Rotation::Advanced { generation } | Rotation::WithinGrace { generation } => {
@@ -308,9 +319,10 @@ impl Portal {
 
     /// Resolves a bearer access token to its caller; the session must still be live.
     pub async fn authenticate(&self, token: &str) -> AppResult<Caller> {
-        let claims = self.keys.verify_access(token).ok_or_else(|| {
-            AppError::new(ErrorCode::Unauthorized, "The access token is not valid. Sign in again.")
-        })?;
+        let claims = self
+            .keys
+            .verify_access(token)
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "The access token is not valid. Sign in again."))?;
         let now = now();
         if claims.exp <= now {
             return Err(AppError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it."));
@@ -439,7 +451,11 @@ impl Portal {
 fn device_name(input: &str) -> AppResult<String> {
     let name = input.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-        return Err(AppError::field(ErrorCode::InvalidDisplayName, "device_name", "A device name has 1 to 80 characters."));
+        return Err(AppError::field(
+            ErrorCode::InvalidDisplayName,
+            "device_name",
+            "A device name has 1 to 80 characters.",
+        ));
     }
     Ok(name.to_owned())
 }

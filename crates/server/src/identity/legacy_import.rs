@@ -85,7 +85,13 @@ pub async fn import(store: &dyn Store, input: impl Read) -> Result<ImportReport,
         let get = |i: usize| record.get(i).unwrap_or("").to_owned();
         let system = get(cols.system).to_lowercase();
         let legacy_id = get(cols.legacy_id);
-        let mut out = ReportLine { line, system: system.clone(), legacy_id: legacy_id.clone(), user_id: None, detail: String::new() };
+        let mut out = ReportLine {
+            line,
+            system: system.clone(),
+            legacy_id: legacy_id.clone(),
+            user_id: None,
+            detail: String::new(),
+        };
         if system.is_empty() || legacy_id.is_empty() || system.contains(':') {
             out.detail = "system and legacy_id are required; system must not contain ':'".into();
             report.rejected.push(out);
@@ -134,8 +140,8 @@ pub async fn import(store: &dyn Store, input: impl Read) -> Result<ImportReport,
         // Only a match that is verified on both sides may merge.
         let phone_match = phone_owner.as_ref().filter(|o| o.verified && phone_verified).map(|o| o.user_id);
         let email_match = email_owner.as_ref().filter(|o| o.verified && email_verified).map(|o| o.user_id);
-        let unverified_collision = (phone_owner.is_some() && phone_match.is_none())
-            || (email_owner.is_some() && email_match.is_none());
+        let unverified_collision =
+            (phone_owner.is_some() && phone_match.is_none()) || (email_owner.is_some() && email_match.is_none());
 
         let target = match (phone_match, email_match) {
             (Some(a), Some(b)) if a != b => {
@@ -202,7 +208,8 @@ fn parse_created(value: &str) -> Option<i64> {
     }
     let date = value.get(..10)?;
     let mut parts = date.split('-');
-    let (y, m, d): (i64, i64, i64) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    let (y, m, d): (i64, i64, i64) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }

@@ -40,7 +40,9 @@ pub fn phone(input: &str) -> Result<String, AppError> {
 
 /// A lower-cased e-mail address with a plausible domain.
 pub fn email(input: &str) -> Result<String, AppError> {
-    let invalid = |why: &str| AppError::field(ErrorCode::InvalidEmail, "email", format!("{why} Check the address and try again."));
+    let invalid = |why: &str| {
+        AppError::field(ErrorCode::InvalidEmail, "email", format!("{why} Check the address and try again."))
+    };
     let value = input.trim().to_lowercase();
     if value.len() > 254 {
         return Err(invalid("The e-mail address is too long."));
@@ -60,7 +62,10 @@ pub fn email(input: &str) -> Result<String, AppError> {
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
         && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
@@ -109,7 +114,9 @@ pub fn login(input: &str) -> Result<Login, AppError> {
     let trimmed = input.trim();
     if trimmed.contains('@') {
         Ok(Login::Email(email(trimmed)?))
-    } else if trimmed.starts_with('+') || (!trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-')) {
+    } else if trimmed.starts_with('+')
+        || (!trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-'))
+    {
         Ok(Login::Phone(phone(trimmed)?))
     } else {
         Ok(Login::Username(username(trimmed)?))

@@ -61,8 +61,7 @@ impl ServerKeys {
             }
             Err(e) => return Err(io(e)),
         };
-        let master: [u8; 32] =
-            bytes.try_into().map_err(|_| KeyError::Length { path: path.display().to_string() })?;
+        let master: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Length { path: path.display().to_string() })?;
         Ok(Self::from_master(&master))
     }
 

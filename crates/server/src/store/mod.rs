@@ -116,9 +116,13 @@ pub struct LoginFailures {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotation {
     /// The presented generation was current; the session moved to the next one.
-    Advanced { generation: i64 },
+    Advanced {
+        generation: i64,
+    },
     /// The presented generation was the previous one, within the grace window.
-    WithinGrace { generation: i64 },
+    WithinGrace {
+        generation: i64,
+    },
     /// An older generation, or the previous one after the grace window: the session is now revoked.
     Reused,
     Revoked,
@@ -146,8 +150,13 @@ pub trait Store: Send + Sync + 'static {
     async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()>;
     async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()>;
     async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()>;
-    async fn set_role(&self, user_id: Uuid, role: Role, store_id: Option<Uuid>, dealer_id: Option<Uuid>)
-        -> StoreResult<bool>;
+    async fn set_role(
+        &self,
+        user_id: Uuid,
+        role: Role,
+        store_id: Option<Uuid>,
+        dealer_id: Option<Uuid>,
+    ) -> StoreResult<bool>;
     async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)>;
     async fn audience_counts(&self) -> StoreResult<AudienceCounts>;
 
@@ -157,13 +166,24 @@ pub trait Store: Send + Sync + 'static {
     async fn code_sends_since(&self, target: &str, client_ip: &str, since: i64) -> StoreResult<(Vec<i64>, u32)>;
     /// Checks `code_hash` against the newest unconsumed code for (target, purpose), counting the attempt,
     /// and consumes it when it matches, all in one transaction.
-    async fn check_code(&self, target: &str, purpose: &str, code_hash: &str, max_attempts: u32, now: i64)
-        -> StoreResult<CodeCheck>;
+    async fn check_code(
+        &self,
+        target: &str,
+        purpose: &str,
+        code_hash: &str,
+        max_attempts: u32,
+        now: i64,
+    ) -> StoreResult<CodeCheck>;
 
     // Password failures.
     async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures>;
-    async fn record_login_failure(&self, login: &str, max_failures: u32, lockout_secs: i64, now: i64)
-        -> StoreResult<LoginFailures>;
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        max_failures: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> StoreResult<LoginFailures>;
     async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
 
     // Device sessions.

@@ -21,7 +21,8 @@ pub struct SqliteStore {
 }
 
 fn uuid_of(text: String) -> rusqlite::Result<Uuid> {
-    Uuid::parse_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+    Uuid::parse_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
 }
 
 fn opt_uuid(text: Option<String>) -> rusqlite::Result<Option<Uuid>> {
@@ -50,8 +51,7 @@ fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
     })
 }
 
-const SESSION_COLUMNS: &str =
-    "id, user_id, device_name, created_at, last_seen_at, generation, rotated_at, revoked_at";
+const SESSION_COLUMNS: &str = "id, user_id, device_name, created_at, last_seen_at, generation, rotated_at, revoked_at";
 
 fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
