@@ -1,0 +1,140 @@
+//! The client core (`PortalApp`) against the real server: silent refresh, rotation written back,
+//! a session ended elsewhere, and offline starts. The OS keyring itself is exercised by the
+//! end-to-end test; here secrets sit in a small in-memory store so each test is independent.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use portal_api::ErrorCode;
+use portal_client::{session::REFRESH_TOKEN_ACCOUNT, vault::SecretStore, ClientResult, PasswordSignInInput, PortalApp};
+use portal_server::demo::DEMO_PASSWORD;
+use portal_tests::server::*;
+
+#[derive(Clone, Default)]
+struct Secrets(Arc<Mutex<HashMap<String, String>>>);
+
+impl SecretStore for Secrets {
+    fn get(&self, account: &str) -> ClientResult<Option<String>> {
+        Ok(self.0.lock().unwrap().get(account).cloned())
+    }
+    fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
+        self.0.lock().unwrap().insert(account.into(), secret.into());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> ClientResult<()> {
+        self.0.lock().unwrap().remove(account);
+        Ok(())
+    }
+}
+
+impl Secrets {
+    fn refresh_token(&self) -> Option<String> {
+        self.0.lock().unwrap().get(REFRESH_TOKEN_ACCOUNT).cloned()
+    }
+}
+
+fn open(dir: &std::path::Path, secrets: &Secrets, server: &str) -> PortalApp {
+    PortalApp::open(&dir.join("cache.sqlite"), Box::new(secrets.clone()), "client test", server).unwrap()
+}
+
+async fn sign_in(app: &PortalApp, login: &str) {
+    let state = app
+        .sign_in_with_password(PasswordSignInInput { login: login.into(), password: DEMO_PASSWORD.into() })
+        .await
+        .unwrap();
+    assert!(state.signed_in);
+}
+
+#[tokio::test]
+async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
+    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "1")]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "promoter").await;
+    let first = secrets.refresh_token().unwrap();
+    let state = app.state().unwrap();
+    assert_eq!(state.profile.unwrap().display_name, "促销员 李娜");
+    assert!(matches!(state.home, Some(portal_client::RoleHome::Promoter(_))));
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let state = app.refresh().await.expect("the expired access token is renewed without asking the user");
+    assert!(state.signed_in && state.online);
+    let second = secrets.refresh_token().unwrap();
+    assert_ne!(first, second, "the rotated refresh token is written back to the keyring");
+}
+
+#[tokio::test]
+async fn a_session_revoked_elsewhere_signs_out_with_a_reason() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "consumer").await;
+    // The same person, on another device, signs this one out.
+    let other = server.sign_in_password("consumer", DEMO_PASSWORD).await;
+    let (_, list) = server.get("/v1/me/sessions", &access(&other)).await;
+    let this_device = list["sessions"].as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = server
+        .send(reqwest::Method::DELETE, &format!("/v1/me/sessions/{this_device}"), Some(&access(&other)), None)
+        .await;
+    assert_eq!(status, 204);
+
+    let err = app.refresh().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SessionRevoked);
+    let state = app.state().unwrap();
+    assert!(!state.signed_in);
+    assert!(state.profile.is_none(), "no profile is left on screen after the session ended");
+    assert_eq!(state.signed_out_reason.unwrap().code, ErrorCode::SessionRevoked, "never a silent sign-out");
+    assert!(secrets.refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn offline_start_keeps_the_user_signed_in_on_the_cached_profile() {
+    let mut server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    {
+        let app = open(dir.path(), &secrets, &server.base);
+        sign_in(&app, "operator").await;
+    }
+    server.stop();
+    let app = open(dir.path(), &secrets, &server.base);
+    let state = app.start().await.unwrap();
+    assert!(state.signed_in);
+    assert!(!state.online);
+    assert_eq!(state.profile.unwrap().display_name, "市场运营 王芳");
+    assert!(matches!(state.home, Some(portal_client::RoleHome::Operator(_))));
+    let err = app.refresh().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ServerUnreachable);
+    assert!(app.state().unwrap().signed_in, "an unreachable server never signs the user out");
+}
+
+#[tokio::test]
+async fn a_new_account_never_sees_the_previous_accounts_data() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "admin").await;
+    app.sign_out().await.unwrap();
+    assert!(app.state().unwrap().home.is_none());
+    sign_in(&app, "consumer").await;
+    let state = app.state().unwrap();
+    assert_eq!(state.profile.unwrap().role, portal_api::Role::Consumer);
+    assert!(matches!(state.home, Some(portal_client::RoleHome::Consumer(_))));
+}
+
+#[tokio::test]
+async fn bad_server_address_is_refused_and_unreachable_one_is_not_saved() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path(), &Secrets::default(), &server.base);
+    assert_eq!(app.set_server("not a url").await.unwrap_err().code(), ErrorCode::InvalidServerUrl);
+    assert_eq!(app.set_server("http://127.0.0.1:9").await.unwrap_err().code(), ErrorCode::ServerUnreachable);
+    assert_eq!(app.state().unwrap().server_url, format!("{}/", server.base));
+}
