@@ -1,37 +1,19 @@
 //! The client core (`PortalApp`) against the real server: silent refresh, rotation written back,
 //! a session ended elsewhere, and offline starts. The OS keyring itself is exercised by the
 //! end-to-end test; here secrets sit in a small in-memory store so each test is independent.
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
-
 use portal_api::ErrorCode;
-use portal_client::{session::REFRESH_TOKEN_ACCOUNT, vault::SecretStore, ClientResult, PasswordSignInInput, PortalApp};
+use portal_client::{
+    session::REFRESH_TOKEN_ACCOUNT,
+    vault::{MemorySecrets, SecretStore},
+    PasswordSignInInput, PortalApp,
+};
 use portal_server::demo::DEMO_PASSWORD;
 use portal_tests::server::*;
 
-#[derive(Clone, Default)]
-struct Secrets(Arc<Mutex<HashMap<String, String>>>);
+type Secrets = MemorySecrets;
 
-impl SecretStore for Secrets {
-    fn get(&self, account: &str) -> ClientResult<Option<String>> {
-        Ok(self.0.lock().unwrap().get(account).cloned())
-    }
-    fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
-        self.0.lock().unwrap().insert(account.into(), secret.into());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> ClientResult<()> {
-        self.0.lock().unwrap().remove(account);
-        Ok(())
-    }
-}
-
-impl Secrets {
-    fn refresh_token(&self) -> Option<String> {
-        self.0.lock().unwrap().get(REFRESH_TOKEN_ACCOUNT).cloned()
-    }
+fn stored_refresh_token(secrets: &Secrets) -> Option<String> {
+    secrets.get(REFRESH_TOKEN_ACCOUNT).unwrap()
 }
 
 fn open(dir: &std::path::Path, secrets: &Secrets, server: &str) -> PortalApp {
@@ -53,7 +35,7 @@ async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
     let secrets = Secrets::default();
     let app = open(dir.path(), &secrets, &server.base);
     sign_in(&app, "promoter").await;
-    let first = secrets.refresh_token().unwrap();
+    let first = stored_refresh_token(&secrets).unwrap();
     let state = app.state().unwrap();
     assert_eq!(state.profile.unwrap().display_name, "促销员 李娜");
     assert!(matches!(state.home, Some(portal_client::RoleHome::Promoter(_))));
@@ -61,7 +43,7 @@ async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let state = app.refresh().await.expect("the expired access token is renewed without asking the user");
     assert!(state.signed_in && state.online);
-    let second = secrets.refresh_token().unwrap();
+    let second = stored_refresh_token(&secrets).unwrap();
     assert_ne!(first, second, "the rotated refresh token is written back to the keyring");
 }
 
@@ -90,7 +72,7 @@ async fn a_session_revoked_elsewhere_signs_out_with_a_reason() {
     assert!(!state.signed_in);
     assert!(state.profile.is_none(), "no profile is left on screen after the session ended");
     assert_eq!(state.signed_out_reason.unwrap().code, ErrorCode::SessionRevoked, "never a silent sign-out");
-    assert!(secrets.refresh_token().is_none());
+    assert!(stored_refresh_token(&secrets).is_none());
 }
 
 #[tokio::test]

@@ -96,22 +96,23 @@ impl SecretStore for Unavailable {
     }
 }
 
-/// For unit tests of one piece only: a secret store in memory.
-#[cfg(test)]
-#[derive(Default)]
-pub struct MemorySecrets(pub std::sync::Mutex<std::collections::HashMap<String, String>>);
+/// Secrets in memory, for tests of one piece only (the `test-support` feature): the app itself
+/// always uses [`OsKeyring`]. Clones share their contents.
+#[cfg(any(test, feature = "test-support"))]
+#[derive(Clone, Default)]
+pub struct MemorySecrets(pub std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>);
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 impl SecretStore for MemorySecrets {
     fn get(&self, account: &str) -> ClientResult<Option<String>> {
-        Ok(self.0.lock().unwrap().get(account).cloned())
+        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).get(account).cloned())
     }
     fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
-        self.0.lock().unwrap().insert(account.into(), secret.into());
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(account.into(), secret.into());
         Ok(())
     }
     fn delete(&self, account: &str) -> ClientResult<()> {
-        self.0.lock().unwrap().remove(account);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(account);
         Ok(())
     }
 }
