@@ -1,6 +1,7 @@
 //! API tests against the real `portal-server` process on a loopback port.
 mod auth;
 mod bad_input;
+mod catalog;
 mod legacy;
 mod openapi;
 mod roles;

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     InvalidRole,
+    /// A catalog document breaks a rule (the field names which).
+    InvalidCatalog,
     NotDevMode,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
@@ -70,6 +72,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidRole => "invalid_role",
+            ErrorCode::InvalidCatalog => "invalid_catalog",
             ErrorCode::NotDevMode => "not_dev_mode",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",

@@ -5,11 +5,13 @@
 //! generated from them (ts-rs), so no shape is ever written twice.
 
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod identity;
 pub mod org;
 
 pub use auth::*;
+pub use catalog::*;
 pub use error::*;
 pub use identity::*;
 pub use org::*;

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::{
     identity::password,
-    portal::now,
+    portal::{now, Portal},
     store::{NewIdentity, NewUser, Store, StoreError},
 };
 
@@ -27,7 +27,24 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     ("consumer", "+8613900000005", Some("consumer@example.com"), "消费者 陈晨", Role::Consumer, None, None),
 ];
 
-pub async fn seed(store: &dyn Store) -> Result<usize, StoreError> {
+/// The demo catalog's size when none is asked for.
+pub const DEFAULT_SKUS: usize = 6000;
+
+/// Accounts, organisation and (when the catalog is empty) a generated catalog of about `skus` SKUs.
+pub async fn seed(portal: &Portal, skus: usize) -> anyhow::Result<usize> {
+    let created = seed_accounts(portal.store.as_ref()).await?;
+    let empty = portal.store.catalog_changes(0, 1).await?.rows.is_empty();
+    if empty && skus > 0 {
+        let doc = crate::catalog::demo::generate(skus, 2026, now());
+        portal.write_images(&crate::catalog::demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        let products = doc.products.len();
+        portal.apply_document(doc).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        tracing::info!(products, skus, "demo catalog generated");
+    }
+    Ok(created)
+}
+
+pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
     for (id, code, name, city) in [
         (STORE_SHANGHAI, "SH-001", "上海南京东路旗舰店", "上海"),
         (STORE_BEIJING, "BJ-001", "北京中关村体验店", "北京"),

@@ -42,7 +42,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidJson | InvalidPhone | InvalidEmail | InvalidUsername | InvalidDisplayName | WeakPassword
-        | InvalidRole | InvalidServerUrl => StatusCode::UNPROCESSABLE_ENTITY,
+        | InvalidRole | InvalidCatalog | InvalidServerUrl => StatusCode::UNPROCESSABLE_ENTITY,
         InvalidCode | CodeExpired => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts | RateLimited | AccountLocked => StatusCode::TOO_MANY_REQUESTS,

@@ -1,4 +1,5 @@
 //! The portal server: the unified user center and the role homes, over HTTP.
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;

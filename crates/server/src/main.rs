@@ -23,8 +23,12 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Load the demo stores, dealers and accounts, then exit.
-    SeedDemo,
+    /// Load the demo stores, dealers, accounts and catalog, then exit.
+    SeedDemo {
+        /// How many SKUs the generated catalog has (about three per product).
+        #[arg(long, default_value_t = demo::DEFAULT_SKUS)]
+        skus: usize,
+    },
     /// Merge a legacy user-center export (CSV) into unified accounts and write a report.
     ImportLegacy {
         csv: PathBuf,
@@ -61,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Serve { demo } => {
             if demo {
-                let created = demo::seed(portal.store.as_ref()).await?;
+                let created = demo::seed(&portal, demo::DEFAULT_SKUS).await?;
                 tracing::info!(created, "demo data ready");
             }
             let listen = portal.config.listen;
@@ -72,8 +76,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_graceful_shutdown(shutdown())
                 .await?;
         }
-        Command::SeedDemo => {
-            let created = demo::seed(portal.store.as_ref()).await?;
+        Command::SeedDemo { skus } => {
+            let created = demo::seed(&portal, skus).await?;
             println!("demo data ready ({created} accounts created)");
         }
         Command::ImportLegacy { csv, report } => {

@@ -67,6 +67,22 @@ impl FromRequestParts<Arc<Portal>> for Caller {
     }
 }
 
+/// The caller when a bearer token is sent; `None` for anonymous requests. A token that is sent
+/// but not valid is still an error, so a client never silently loses its role.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<Arc<Portal>> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Caller::from_request_parts(parts, portal).await.map(|c| MaybeCaller(Some(c)))
+        } else {
+            Ok(MaybeCaller(None))
+        }
+    }
+}
+
 /// The address the request came from, for rate limits.
 pub struct ClientIp(pub String);
 

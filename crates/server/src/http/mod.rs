@@ -1,5 +1,6 @@
 //! The HTTP API: routes and their OpenAPI document come from the same declarations.
 mod auth;
+mod catalog;
 mod extract;
 mod me;
 mod org;
@@ -22,7 +23,7 @@ use crate::{error::AppError, portal::Portal};
 #[openapi(
     info(title = "Unified brand portal API", description = "The portal server: unified user center and role homes."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "store"), (name = "dealer"), (name = "marketing"), (name = "admin"), (name = "system"), (name = "dev"))
+    tags((name = "auth"), (name = "catalog"), (name = "me"), (name = "store"), (name = "dealer"), (name = "marketing"), (name = "admin"), (name = "system"), (name = "dev"))
 )]
 struct ApiDoc;
 
@@ -37,6 +38,9 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// Catalog imports are whole catalogs: far larger than any other request.
+const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// The routes and the OpenAPI document describing exactly them.
 pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
@@ -59,6 +63,15 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::audience))
         .routes(routes!(org::list_users))
         .routes(routes!(org::set_role))
+        .routes(routes!(catalog::sync_page))
+        .routes(routes!(catalog::product))
+        .routes(routes!(catalog::put_product, catalog::withdraw_product))
+        .routes(routes!(catalog::export))
+        .merge(
+            OpenApiRouter::<Arc<Portal>>::new()
+                .routes(routes!(catalog::import))
+                .layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES)),
+        )
         .split_for_parts()
 }
 

@@ -137,6 +137,52 @@ pub struct AudienceCounts {
     pub with_email: u32,
 }
 
+/// What a catalog document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CatalogKind {
+    Category,
+    Product,
+    Store,
+    Image,
+}
+
+impl CatalogKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CatalogKind::Category => "category",
+            CatalogKind::Product => "product",
+            CatalogKind::Store => "store",
+            CatalogKind::Image => "image",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Category, Self::Product, Self::Store, Self::Image].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A new body for a catalog document; `None` writes a tombstone.
+#[derive(Debug, Clone)]
+pub struct CatalogWrite {
+    pub kind: CatalogKind,
+    pub code: String,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    pub kind: CatalogKind,
+    pub code: String,
+    pub version: i64,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogChanges {
+    pub epoch: String,
+    pub last_version: i64,
+    pub rows: Vec<CatalogRow>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// A one-line description for /healthz.
@@ -200,4 +246,15 @@ pub trait Store: Send + Sync + 'static {
     async fn get_store(&self, id: Uuid) -> StoreResult<Option<portal_api::Store>>;
     async fn get_dealer(&self, id: Uuid) -> StoreResult<Option<portal_api::Dealer>>;
     async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32>;
+
+    // Product center: a log of versioned documents.
+    /// Applies all writes in one transaction, each changed document taking the next version.
+    /// Writes that change nothing take no version. Returns how many changed.
+    async fn catalog_write(&self, writes: Vec<CatalogWrite>) -> StoreResult<usize>;
+    /// Up to `limit` documents changed after version `after`, in version order.
+    async fn catalog_changes(&self, after: i64, limit: u32) -> StoreResult<CatalogChanges>;
+    /// The live body of one document (None when absent or a tombstone).
+    async fn catalog_get(&self, kind: CatalogKind, code: &str) -> StoreResult<Option<String>>;
+    /// Every live body of one kind, by code.
+    async fn catalog_all(&self, kind: CatalogKind) -> StoreResult<Vec<String>>;
 }

@@ -1,0 +1,116 @@
+//! Administrators change the catalog: whole imports (JSON or CSV, all-or-nothing), single product
+//! edits, withdrawals, and exports. Every change takes a new catalog version.
+use portal_api::*;
+
+use super::validate::{self, RowOf};
+use crate::{
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::Portal,
+    store::{CatalogKind, CatalogWrite},
+};
+
+fn write<T: serde::Serialize>(kind: CatalogKind, code: &str, value: &T) -> CatalogWrite {
+    CatalogWrite {
+        kind,
+        code: code.to_owned(),
+        body: Some(serde_json::to_string(value).expect("catalog types serialise")),
+    }
+}
+
+impl Portal {
+    pub async fn catalog_categories(&self) -> AppResult<Vec<Category>> {
+        self.store
+            .catalog_all(CatalogKind::Category)
+            .await?
+            .iter()
+            .map(|body| serde_json::from_str(body).map_err(|_| AppError::internal()))
+            .collect()
+    }
+
+    /// Validates the whole document; applies it in one transaction only when nothing is wrong.
+    pub async fn import_catalog(
+        &self,
+        caller: &Caller,
+        doc: CatalogDocument,
+        row_of: RowOf<'_>,
+    ) -> AppResult<ImportReport> {
+        caller.require(&[Role::Admin])?;
+        let existing = self.catalog_categories().await?;
+        let problems = validate::check(&doc, &existing, row_of);
+        let mut report = ImportReport {
+            applied: false,
+            categories: doc.categories.len(),
+            products: doc.products.len(),
+            stores: doc.stores.len(),
+            problems,
+        };
+        if !report.problems.is_empty() {
+            return Ok(report);
+        }
+        self.apply_document(doc).await?;
+        report.applied = true;
+        Ok(report)
+    }
+
+    /// Writes a validated document (used by imports and by the demo generator).
+    pub async fn apply_document(&self, doc: CatalogDocument) -> AppResult<usize> {
+        let mut writes = Vec::with_capacity(doc.categories.len() + doc.products.len() + doc.stores.len());
+        writes.extend(doc.categories.iter().map(|c| write(CatalogKind::Category, &c.code, c)));
+        writes.extend(doc.products.iter().map(|p| write(CatalogKind::Product, &p.model, p)));
+        writes.extend(doc.stores.iter().map(|s| write(CatalogKind::Store, &s.code, s)));
+        Ok(self.store.catalog_write(writes).await?)
+    }
+
+    pub async fn write_images(&self, images: &[CatalogImage]) -> AppResult<usize> {
+        Ok(self.store.catalog_write(images.iter().map(|i| write(CatalogKind::Image, &i.id, i)).collect()).await?)
+    }
+
+    pub async fn put_product(&self, caller: &Caller, model: &str, product: Product) -> AppResult<Product> {
+        caller.require(&[Role::Admin])?;
+        if product.model != model {
+            return Err(AppError::field(
+                ErrorCode::InvalidJson,
+                "model",
+                "The model number in the body differs from the address.",
+            ));
+        }
+        let doc = CatalogDocument { products: vec![product.clone()], ..Default::default() };
+        let problems = validate::check(&doc, &self.catalog_categories().await?, &validate::json_rows);
+        if let Some(first) = problems.first() {
+            return Err(AppError::field(ErrorCode::InvalidCatalog, &first.field, first.message.clone()));
+        }
+        self.apply_document(doc).await?;
+        Ok(product)
+    }
+
+    /// Withdraws a product: a tombstone every client applies at its next sync.
+    pub async fn withdraw_product(&self, caller: &Caller, model: &str) -> AppResult<()> {
+        caller.require(&[Role::Admin])?;
+        if self.store.catalog_get(CatalogKind::Product, model).await?.is_none() {
+            return Err(AppError::not_found("product"));
+        }
+        self.store
+            .catalog_write(vec![CatalogWrite { kind: CatalogKind::Product, code: model.to_owned(), body: None }])
+            .await?;
+        Ok(())
+    }
+
+    pub async fn export_catalog(&self, caller: &Caller) -> AppResult<CatalogDocument> {
+        caller.require(&[Role::Admin])?;
+        let parse = |bodies: Vec<String>| -> AppResult<Vec<_>> {
+            bodies.iter().map(|b| serde_json::from_str(b).map_err(|_| AppError::internal())).collect()
+        };
+        Ok(CatalogDocument {
+            categories: self.catalog_categories().await?,
+            products: parse(self.store.catalog_all(CatalogKind::Product).await?)?,
+            stores: {
+                let bodies = self.store.catalog_all(CatalogKind::Store).await?;
+                bodies
+                    .iter()
+                    .map(|b| serde_json::from_str(b).map_err(|_| AppError::internal()))
+                    .collect::<AppResult<_>>()?
+            },
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! /v1/catalog (anyone; prices by role) and /v1/admin/catalog (administrators).
+use std::sync::Arc;
+
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use portal_api::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{ApiJson, MaybeCaller};
+use crate::{
+    catalog::{csv_format, sync, validate},
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::Portal,
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SyncQuery {
+    /// The cursor from the previous page; none for a full sync.
+    pub cursor: Option<String>,
+    /// Items per page (1–5000, default 500).
+    pub limit: Option<u32>,
+}
+
+/// A page of catalog changes after `cursor`. Distributor prices only for distributors and admins.
+#[utoipa::path(get, path = "/v1/catalog/sync", tag = "catalog", params(SyncQuery),
+    responses((status = 200, body = SyncPage)))]
+pub async fn sync_page(
+    State(portal): State<Arc<Portal>>,
+    MaybeCaller(caller): MaybeCaller,
+    Query(q): Query<SyncQuery>,
+) -> AppResult<ApiJson<SyncPage>> {
+    portal.catalog_sync(caller.as_ref(), q.cursor.as_deref(), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/catalog/products/{model}", tag = "catalog",
+    params(("model" = String, Path, description = "model number")),
+    responses((status = 200, body = Product), (status = 404, body = ApiError)))]
+pub async fn product(
+    State(portal): State<Arc<Portal>>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(model): Path<String>,
+) -> AppResult<ApiJson<Product>> {
+    portal.catalog_product(caller.as_ref(), &model).await.map(ApiJson)
+}
+
+/// Create or replace one product (a new catalog version).
+#[utoipa::path(put, path = "/v1/admin/catalog/products/{model}", tag = "admin", security(("bearer" = [])),
+    params(("model" = String, Path, description = "model number")), request_body = Product,
+    responses((status = 200, body = Product), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn put_product(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(model): Path<String>,
+    ApiJson(product): ApiJson<Product>,
+) -> AppResult<ApiJson<Product>> {
+    portal.put_product(&caller, &model, product).await.map(ApiJson)
+}
+
+/// Withdraw a product: clients receive a tombstone.
+#[utoipa::path(delete, path = "/v1/admin/catalog/products/{model}", tag = "admin", security(("bearer" = [])),
+    params(("model" = String, Path, description = "model number")),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn withdraw_product(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(model): Path<String>,
+) -> AppResult<StatusCode> {
+    portal.withdraw_product(&caller, &model).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Import a catalog: JSON (`application/json`, a CatalogDocument) or CSV (`text/csv`, products one
+/// row per SKU). Validated as a whole; applied all-or-nothing. 422 with the report when refused.
+#[utoipa::path(post, path = "/v1/admin/catalog/import", tag = "admin", security(("bearer" = [])),
+    request_body(content = CatalogDocument, description = "JSON document, or text/csv"),
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 403, body = ApiError)))]
+pub async fn import(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    caller.require(&[Role::Admin])?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let report = if content_type.starts_with("text/csv") {
+        let text =
+            std::str::from_utf8(&body).map_err(|_| AppError::new(ErrorCode::InvalidJson, "The CSV must be UTF-8."))?;
+        let parsed = csv_format::read(text);
+        if !parsed.problems.is_empty() {
+            ImportReport {
+                applied: false,
+                categories: 0,
+                products: parsed.products.len(),
+                stores: 0,
+                problems: parsed.problems,
+            }
+        } else {
+            let (lines, sku_lines) = (parsed.lines, parsed.sku_lines);
+            let row_of = move |_: &str, i: usize, sku: Option<usize>| match sku {
+                Some(j) => sku_lines[i][j],
+                None => lines[i],
+            };
+            let doc = CatalogDocument { products: parsed.products, ..Default::default() };
+            portal.import_catalog(&caller, doc, &row_of).await?
+        }
+    } else if content_type.starts_with("application/json") {
+        let doc: CatalogDocument = serde_json::from_slice(&body)
+            .map_err(|e| AppError::new(ErrorCode::InvalidJson, format!("The body is not a catalog document: {e}")))?;
+        portal.import_catalog(&caller, doc, &validate::json_rows).await?
+    } else {
+        return Err(AppError::new(ErrorCode::InvalidJson, "Send the catalog as application/json or text/csv."));
+    };
+    let status = if report.applied { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, ApiJson(report)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// `json` (default: the whole catalog) or `csv` (products, one row per SKU).
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/admin/catalog/export", tag = "admin", security(("bearer" = [])), params(ExportQuery),
+    responses((status = 200, body = CatalogDocument), (status = 403, body = ApiError)))]
+pub async fn export(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let doc = portal.export_catalog(&caller).await?;
+    Ok(match q.format.as_deref() {
+        Some("csv") => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv_format::write(&doc.products)).into_response()
+        }
+        None | Some("json") => ApiJson(doc).into_response(),
+        Some(_) => return Err(AppError::field(ErrorCode::InvalidJson, "format", "The format is json or csv.")),
+    })
+}
