@@ -16,6 +16,13 @@ fn main() {
         "link_identity",
         "list_sessions",
         "revoke_session",
+        "sync_catalog",
+        "catalog_status",
+        "catalog_categories",
+        "search_products",
+        "product_view",
+        "compare_products",
+        "nearest_stores",
     ])))
     .expect("tauri build script");
 }

@@ -1,10 +1,12 @@
 //! The Tauri shell: each command adapts one `portal_client::PortalApp` call. No logic lives here.
 use std::path::PathBuf;
 
+use portal_api::Category;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
 use portal_client::{
+    catalog::{CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
 };
@@ -101,6 +103,46 @@ async fn revoke_session(app: State<'_, PortalApp>, id: Uuid) -> CommandResult<De
     ipc(app.revoke_session(id).await)
 }
 
+#[tauri::command]
+async fn sync_catalog(app: State<'_, PortalApp>) -> CommandResult<CatalogStatus> {
+    ipc(app.sync_catalog().await)
+}
+
+#[tauri::command]
+fn catalog_status(app: State<'_, PortalApp>) -> CommandResult<CatalogStatus> {
+    ipc(app.catalog_status())
+}
+
+#[tauri::command]
+fn catalog_categories(app: State<'_, PortalApp>) -> CommandResult<Vec<Category>> {
+    ipc(app.categories())
+}
+
+#[tauri::command]
+fn search_products(app: State<'_, PortalApp>, query: SearchQuery) -> CommandResult<SearchResult> {
+    ipc(app.search(&query))
+}
+
+#[tauri::command]
+fn product_view(app: State<'_, PortalApp>, model: String) -> CommandResult<Option<ProductView>> {
+    ipc(app.product(&model))
+}
+
+#[tauri::command]
+fn compare_products(app: State<'_, PortalApp>, models: Vec<String>) -> CommandResult<Comparison> {
+    ipc(app.compare(&models))
+}
+
+#[tauri::command]
+fn nearest_stores(
+    app: State<'_, PortalApp>,
+    latitude: f64,
+    longitude: f64,
+    model: Option<String>,
+) -> CommandResult<Vec<StoreDistance>> {
+    ipc(app.nearest_stores(latitude, longitude, model.as_deref()))
+}
+
 fn device_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
@@ -116,6 +158,7 @@ pub fn run() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             // PORTAL_APP_DATA_DIR lets tests run the real app against a scratch directory.
             let data_dir = match std::env::var_os("PORTAL_APP_DATA_DIR") {
@@ -151,6 +194,13 @@ pub fn run() {
             link_identity,
             list_sessions,
             revoke_session,
+            sync_catalog,
+            catalog_status,
+            catalog_categories,
+            search_products,
+            product_view,
+            compare_products,
+            nearest_stores,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the portal app");

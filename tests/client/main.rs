@@ -120,3 +120,60 @@ async fn bad_server_address_is_refused_and_unreachable_one_is_not_saved() {
     assert_eq!(app.set_server("http://127.0.0.1:9").await.unwrap_err().code(), ErrorCode::ServerUnreachable);
     assert_eq!(app.state().unwrap().server_url, format!("{}/", server.base));
 }
+
+#[tokio::test]
+async fn catalog_syncs_from_the_real_server_with_prices_by_role() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+
+    // Anonymous: the whole catalog, no distributor prices.
+    let status = app.sync_catalog().await.unwrap();
+    assert!(status.products > 1500 && status.synced_at.is_some(), "{status:?}");
+    let tv = app.search(&portal_client::catalog::SearchQuery { text: "电视".into(), ..Default::default() }).unwrap();
+    assert!(tv.total > 100, "Chinese search over the synced catalog: {}", tv.total);
+    let model = tv.items[0].model.clone();
+    assert!(app.product(&model).unwrap().unwrap().product.skus.iter().all(|s| s.distributor_price.is_none()));
+
+    // A distributor's sync starts over for their prices.
+    sign_in(&app, "distributor").await;
+    app.sync_catalog().await.unwrap();
+    assert!(app.product(&model).unwrap().unwrap().product.skus.iter().all(|s| s.distributor_price.is_some()));
+
+    // After sign-out, the next person on this device does not see distributor prices.
+    app.sign_out().await.unwrap();
+    assert!(app.product(&model).unwrap().is_none(), "distributor prices are wiped at sign-out");
+    assert_eq!(app.catalog_status().unwrap().products, 0);
+}
+
+#[tokio::test]
+async fn a_cursor_from_another_catalog_resyncs_from_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let first = TestServer::start(&[]);
+    {
+        let app = open(dir.path(), &secrets, &first.base);
+        app.sync_catalog().await.unwrap();
+    }
+    // Another server (another catalog epoch) at a new address: the saved cursor is unknown there.
+    let second = TestServer::start(&[]);
+    let cache = dir.path().join("cache.sqlite");
+    let conn = rusqlite::Connection::open(&cache).unwrap();
+    conn.execute("UPDATE settings SET value = ?1 WHERE key = 'server_url'", [&second.base]).unwrap();
+    drop(conn);
+    let app = PortalApp::open(&cache, Box::new(secrets.clone()), "client test", &second.base).unwrap();
+    let before = app.catalog_status().unwrap().products;
+    let status = app.sync_catalog().await.unwrap();
+    assert_eq!(status.products, before, "the same generated catalog, replaced whole rather than doubled");
+    let all = app.search(&portal_client::catalog::SearchQuery::default()).unwrap();
+    assert_eq!(all.total, status.products);
+    // The saved cursor now belongs to the second catalog.
+    let (_, page) = second.send(reqwest::Method::GET, "/v1/catalog/sync?limit=1", None, None).await;
+    let epoch = page["cursor"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    let saved: String = rusqlite::Connection::open(&cache)
+        .unwrap()
+        .query_row("SELECT cursor FROM catalog_state", [], |r| r.get(0))
+        .unwrap();
+    assert!(saved.starts_with(&format!("c1.{epoch}.")), "{saved} vs epoch {epoch}");
+}

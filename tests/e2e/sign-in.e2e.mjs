@@ -1,73 +1,17 @@
 // End-to-end: the real app binary in WebKit, driven over WebDriver, against a real server, with the
 // real Secret Service (gnome-keyring) holding the refresh token. Run by tests/e2e/run.sh.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { Driver, sleep } from "./webdriver.mjs";
+import { Driver } from "./webdriver.mjs";
+import { app, cacheBytes, keyringEntry, run, serverUrl, startServer, stopServer } from "./harness.mjs";
 
-const app = process.env.PORTAL_APP_BIN;
-const serverBin = process.env.PORTAL_SERVER_BIN;
-const serverUrl = process.env.PORTAL_SERVER_URL;
-const dataDir = process.env.PORTAL_APP_DATA_DIR;
-const serverDir = process.env.E2E_SERVER_DIR;
 const phone = "13812345678";
 const name = "端到端 测试";
 
-let server = null;
-
-async function startServer() {
-  const port = new URL(serverUrl).port;
-  server = spawn(serverBin, ["serve", "--demo"], {
-    env: {
-      ...process.env,
-      PORTAL_LISTEN: `127.0.0.1:${port}`,
-      PORTAL_DATABASE: join(serverDir, "portal.sqlite"),
-      PORTAL_KEY_FILE: join(serverDir, "portal.key"),
-      PORTAL_DEV_MODE: "true",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${serverUrl}/healthz`)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error("server did not start");
-}
-
-async function stopServer() {
-  if (!server) return;
-  const exited = new Promise((resolve) => server.once("exit", resolve));
-  server.kill("SIGTERM");
-  await exited;
-  server = null;
-}
-
-function keyringEntry() {
-  try {
-    return execFileSync("secret-tool", ["lookup", "service", "com.brandportal.app", "username", "refresh-token"], {
-      encoding: "utf8",
-    });
-  } catch {
-    return null; // secret-tool exits 1 when there is no such entry
-  }
-}
-
-function cacheBytes() {
-  return readdirSync(dataDir)
-    .filter((f) => f.startsWith("cache.sqlite"))
-    .map((f) => readFileSync(join(dataDir, f), "utf8"))
-    .join("");
-}
-
 const driver = new Driver();
-const step = (what) => console.log(`e2e: ${what}`);
+const step = (what) => console.log(`e2e sign-in: ${what}`);
 
-try {
+await run("e2e sign-in", driver, async () => {
   await startServer();
-  await driver.waitReady();
 
   step("sign up by SMS code");
   await driver.start(app);
@@ -134,20 +78,4 @@ try {
   assert.equal(await driver.attribute('[data-testid="error"]', "data-code"), "server_unreachable");
   assert.match(await driver.text(banner), /无法连接服务器/);
 
-  await driver.quit();
-  console.log("e2e: passed");
-} catch (e) {
-  console.error("e2e: FAILED", e);
-  try {
-    const shot = await driver.request("GET", driver.s("/screenshot"));
-    const file = join(dataDir, "..", "failure.png");
-    (await import("node:fs")).writeFileSync(file, Buffer.from(shot, "base64"));
-    console.error(`e2e: screenshot at ${file}`);
-  } catch {}
-  try {
-    await driver.quit();
-  } catch {}
-  process.exitCode = 1;
-} finally {
-  await stopServer();
-}
+});

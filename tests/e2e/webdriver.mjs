@@ -76,6 +76,12 @@ export class Driver {
     await this.request("POST", this.s(`/element/${id}/click`), {});
   }
 
+  /** Clicks the n-th match in the page's own script (for controls a sticky bar may overlap). */
+  async clickNth(css, n) {
+    await this.find(css);
+    await this.execute("document.querySelectorAll(arguments[0])[arguments[1]].click()", [css, n]);
+  }
+
   async type(css, text) {
     const id = await this.find(css);
     await this.request("POST", this.s(`/element/${id}/clear`), {});

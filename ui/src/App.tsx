@@ -7,8 +7,9 @@ import { SignIn } from "./screens/SignIn";
 import { Home } from "./screens/Home";
 import { Profile } from "./screens/Profile";
 import { Devices } from "./screens/Devices";
+import { Catalog } from "./screens/Catalog";
 
-type Tab = "home" | "profile" | "devices";
+type Tab = "home" | "products" | "profile" | "devices";
 
 export default function App() {
   const [state, setState] = useState<AppState | null>(null);
@@ -77,7 +78,7 @@ export default function App() {
       {state.signed_in && state.profile ? (
         <div className="shell">
           <nav className="tabs" aria-label="main">
-            {(["home", "profile", "devices"] as Tab[]).map((name) => (
+            {(["home", "products", "profile", "devices"] as Tab[]).map((name) => (
               <button
                 key={name}
                 className={tab === name ? "tab active" : "tab"}
@@ -93,6 +94,7 @@ export default function App() {
           </nav>
           <main className="page">
             {tab === "home" && <Home state={state} run={run} />}
+            {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
             {tab === "profile" && <Profile state={state} run={run} />}
             {tab === "devices" && <Devices />}
           </main>

@@ -28,7 +28,7 @@ test("every error code has a translation", () => {
 });
 
 test("every t() key used in the screens exists", () => {
-  const files = ["App.tsx", "screens/SignIn.tsx", "screens/Home.tsx", "screens/Profile.tsx", "screens/Devices.tsx"];
+  const files = ["App.tsx", "screens/SignIn.tsx", "screens/Home.tsx", "screens/Profile.tsx", "screens/Devices.tsx", "screens/Catalog.tsx", "screens/ProductPage.tsx", "screens/ComparePage.tsx"];
   for (const file of files) {
     const source = read(`../src/${file}`);
     for (const m of source.matchAll(/\bt\("([\w.]+)"/g)) assert.ok(en[m[1]], `${file} uses missing key ${m[1]}`);

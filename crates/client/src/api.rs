@@ -120,6 +120,14 @@ impl ApiClient {
     pub async fn audience(&self, access: &str) -> ClientResult<AudienceOverview> {
         self.call::<(), _>(Method::GET, "/v1/marketing/audience", Some(access), None).await
     }
+    pub async fn catalog_page(&self, access: Option<&str>, cursor: Option<&str>, limit: u32) -> ClientResult<SyncPage> {
+        let mut path = format!("/v1/catalog/sync?limit={limit}");
+        if let Some(cursor) = cursor {
+            let encoded: String = url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+            path.push_str(&format!("&cursor={encoded}"));
+        }
+        self.call::<(), _>(Method::GET, &path, access, None).await
+    }
     pub async fn users(&self, access: &str) -> ClientResult<UserList> {
         self.call::<(), _>(Method::GET, "/v1/admin/users?limit=50", Some(access), None).await
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::{
     api::{parse_server_url, ApiClient},
     cache::Cache,
+    catalog::{self, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     error::{ClientError, ClientResult},
     session::Session,
     state::*,
@@ -32,7 +33,12 @@ pub struct PortalApp {
     device_name: String,
     online: AtomicBool,
     signed_out_reason: Mutex<Option<ApiError>>,
+    /// One catalog sync at a time.
+    catalog_sync: tokio::sync::Mutex<()>,
 }
+
+/// Catalog sync page size.
+const CATALOG_PAGE: u32 = 1000;
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -58,6 +64,7 @@ impl PortalApp {
             device_name: device_name.to_owned(),
             online: AtomicBool::new(true),
             signed_out_reason: Mutex::new(None),
+            catalog_sync: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -187,7 +194,12 @@ impl PortalApp {
 
     async fn forget_session(&self) -> ClientResult<()> {
         self.session.clear().await?;
-        let cache = self.cache();
+        let mut cache = self.cache();
+        // Distributor prices are not for whoever uses this device next.
+        let (_, synced_role, _) = catalog::sync::state(&cache)?;
+        if matches!(synced_role.as_deref(), Some("distributor" | "admin")) {
+            catalog::sync::reset(&mut cache)?;
+        }
         cache.clear_user_data()?;
         cache.remove_setting(USER_ID)
     }
@@ -326,5 +338,71 @@ impl PortalApp {
     pub async fn revoke_session(&self, id: Uuid) -> ClientResult<DeviceSessionList> {
         self.authed(|api, token| async move { api.revoke_session(&token, id).await }).await?;
         self.sessions().await
+    }
+
+    // ----- product center -----
+
+    /// Brings the local catalog up to date, page by page; each page lands in one transaction with
+    /// its cursor, so an interruption resumes where it stopped.
+    pub async fn sync_catalog(&self) -> ClientResult<CatalogStatus> {
+        let _one_at_a_time = self.catalog_sync.lock().await;
+        let signed_in = self.session.has_refresh_token()?;
+        let role = match (signed_in, self.user_id()?) {
+            (true, Some(id)) => self.cache().profile(id)?.map(|p| p.value.role.as_str()).unwrap_or("consumer"),
+            _ => "anonymous",
+        };
+        let (mut cursor, synced_role, _) = catalog::sync::state(&self.cache())?;
+        if synced_role.as_deref().is_some_and(|r| r != role) {
+            // Prices differ by role: a different role starts from scratch.
+            catalog::sync::reset(&mut self.cache())?;
+            cursor = None;
+        }
+        loop {
+            let page = if signed_in {
+                let cursor = cursor.clone();
+                self.authed(|api, token| {
+                    let cursor = cursor.clone();
+                    async move { api.catalog_page(Some(&token), cursor.as_deref(), CATALOG_PAGE).await }
+                })
+                .await?
+            } else {
+                self.observe(self.api().catalog_page(None, cursor.as_deref(), CATALOG_PAGE).await)?
+            };
+            catalog::sync::apply_page(&mut self.cache(), &page, role, now())?;
+            cursor = Some(page.cursor);
+            if !page.has_more {
+                break;
+            }
+        }
+        catalog::view::status(&self.cache())
+    }
+
+    pub fn catalog_status(&self) -> ClientResult<CatalogStatus> {
+        catalog::view::status(&self.cache())
+    }
+
+    pub fn categories(&self) -> ClientResult<Vec<Category>> {
+        catalog::view::categories(&self.cache())
+    }
+
+    pub fn search(&self, query: &SearchQuery) -> ClientResult<SearchResult> {
+        catalog::search::search(&self.cache(), query)
+    }
+
+    pub fn product(&self, model: &str) -> ClientResult<Option<ProductView>> {
+        catalog::view::product(&self.cache(), model)
+    }
+
+    pub fn compare(&self, models: &[String]) -> ClientResult<Comparison> {
+        catalog::view::compare(&self.cache(), models)
+    }
+
+    pub fn nearest_stores(
+        &self,
+        latitude: f64,
+        longitude: f64,
+        model: Option<&str>,
+    ) -> ClientResult<Vec<StoreDistance>> {
+        catalog::view::nearest_stores(&self.cache(), latitude, longitude, model, 10)
     }
 }

@@ -8,10 +8,13 @@ use uuid::Uuid;
 
 use crate::error::{ClientError, ClientResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/client/0001_cache.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/client/0001_cache.sql"),
+    include_str!("../../../migrations/client/0002_catalog.sql"),
+];
 
 pub struct Cache {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 
@@ -33,6 +36,7 @@ impl Cache {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Deleted rows are overwritten, so a signed-out user's data does not linger in free pages.
         conn.pragma_update(None, "secure_delete", "ON")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let known = MIGRATIONS.len() as i64;

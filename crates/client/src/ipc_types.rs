@@ -3,7 +3,7 @@
 use portal_api::*;
 use ts_rs::TS;
 
-use crate::state::*;
+use crate::{catalog::*, state::*};
 
 fn render() -> String {
     let decls = [
@@ -33,6 +33,28 @@ fn render() -> String {
         SignUpInput::decl(),
         CodeSignInInput::decl(),
         PasswordSignInInput::decl(),
+        Lifecycle::decl(),
+        MarketingTag::decl(),
+        SpecKind::decl(),
+        SpecDef::decl(),
+        SpecValue::decl(),
+        portal_api::Category::decl(),
+        Promotion::decl(),
+        Sku::decl(),
+        Channel::decl(),
+        Product::decl(),
+        RetailStore::decl(),
+        SortOrder::decl(),
+        SpecRange::decl(),
+        SearchQuery::decl(),
+        ProductSummary::decl(),
+        FacetCount::decl(),
+        SearchResult::decl(),
+        StoreDistance::decl(),
+        ProductView::decl(),
+        CompareRow::decl(),
+        Comparison::decl(),
+        CatalogStatus::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

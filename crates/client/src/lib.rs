@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod cache;
+pub mod catalog;
 pub mod error;
 pub mod session;
 pub mod state;

@@ -3,6 +3,13 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   ApiError,
   AppState,
+  CatalogStatus,
+  Category,
+  Comparison,
+  ProductView,
+  SearchQuery,
+  SearchResult,
+  StoreDistance,
   CodeChannel,
   CodePurpose,
   CodeSignInInput,
@@ -41,4 +48,12 @@ export const commands = {
   linkIdentity: (input: LinkIdentityRequest) => call<AppState>("link_identity", { input }),
   listSessions: () => call<DeviceSessionList>("list_sessions"),
   revokeSession: (id: string) => call<DeviceSessionList>("revoke_session", { id }),
+  syncCatalog: () => call<CatalogStatus>("sync_catalog"),
+  catalogStatus: () => call<CatalogStatus>("catalog_status"),
+  catalogCategories: () => call<Category[]>("catalog_categories"),
+  searchProducts: (query: SearchQuery) => call<SearchResult>("search_products", { query }),
+  productView: (model: string) => call<ProductView | null>("product_view", { model }),
+  compareProducts: (models: string[]) => call<Comparison>("compare_products", { models }),
+  nearestStores: (latitude: number, longitude: number, model?: string) =>
+    call<StoreDistance[]>("nearest_stores", { latitude, longitude, model }),
 };

@@ -136,3 +136,139 @@ export type SignUpInput = { phone: string, code: string, password?: string, disp
 export type CodeSignInInput = { phone: string, code: string, };
 
 export type PasswordSignInInput = { login: string, password: string, };
+
+export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
+
+export type MarketingTag = "new" | "hot" | "promotion" | "pre_sale" | "recommended";
+
+export type SpecKind = { "type": "number", unit: string, } | { "type": "choice", options: Array<string>, } | { "type": "text" };
+
+export type SpecDef = { key: string, name_zh: string, name_en: string, kind: SpecKind, };
+
+export type SpecValue = number | string;
+
+export type Category = { 
+/**
+ * A stable code, e.g. `tv`, `tv.oled`.
+ */
+code: string, parent?: string, name_zh: string, name_en: string, sort: number, 
+/**
+ * Key specs of products in this category.
+ */
+specs: Array<SpecDef>, };
+
+export type Promotion = { 
+/**
+ * Fen (1/100 yuan).
+ */
+price: number, 
+/**
+ * Unix seconds.
+ */
+starts_at: number, 
+/**
+ * Unix seconds.
+ */
+ends_at: number, };
+
+export type Sku = { code: string, variant_zh: string, variant_en: string, 
+/**
+ * EAN-13.
+ */
+barcode: string, 
+/**
+ * Fen (1/100 yuan).
+ */
+list_price: number, promotion?: Promotion, 
+/**
+ * Fen. Present only for distributors and administrators.
+ */
+distributor_price?: number, };
+
+export type Channel = { 
+/**
+ * `official`, `tmall`, `jd`, `suning`, …
+ */
+code: string, name_zh: string, name_en: string, url: string, };
+
+export type Product = { 
+/**
+ * The model number, unique: the product's id.
+ */
+model: string, category: string, series: string, name_zh: string, name_en: string, description_zh: string, description_en: string, lifecycle: Lifecycle, tags: Array<MarketingTag>, specs: { [key in string]?: SpecValue }, 
+/**
+ * Ids of images (synced as their own items).
+ */
+images: Array<string>, skus: Array<Sku>, channels: Array<Channel>, 
+/**
+ * Unix seconds of launch, for "newest".
+ */
+released_at: number, };
+
+export type RetailStore = { code: string, name_zh: string, name_en: string, city_zh: string, city_en: string, address: string, latitude: number, longitude: number, opening_hours: string, 
+/**
+ * Model numbers on display in this store.
+ */
+on_display: Array<string>, };
+
+export type SortOrder = "relevance" | "price_asc" | "price_desc" | "newest";
+
+export type SpecRange = { key: string, min?: number, max?: number, };
+
+export type SearchQuery = { text: string, 
+/**
+ * A category code; its sub-categories are included.
+ */
+category?: string, 
+/**
+ * Fen.
+ */
+price_min?: number, price_max?: number, specs: Array<SpecRange>, tags: Array<MarketingTag>, lifecycles: Array<Lifecycle>, 
+/**
+ * Only products on display at this store.
+ */
+store?: string, sort: SortOrder, limit: number, offset: number, };
+
+export type ProductSummary = { model: string, name_zh: string, name_en: string, category: string, lifecycle: Lifecycle, 
+/**
+ * The lowest current price of its SKUs, in fen.
+ */
+price: number, tags: Array<MarketingTag>, 
+/**
+ * A data: URL.
+ */
+image?: string, withdrawn: boolean, };
+
+export type FacetCount = { value: string, count: number, };
+
+export type SearchResult = { total: number, items: Array<ProductSummary>, 
+/**
+ * Counts by top-level category, lifecycle and tag over all matches.
+ */
+categories: Array<FacetCount>, lifecycles: Array<FacetCount>, tags: Array<FacetCount>, 
+/**
+ * True when nothing matched exactly and these are the closest model numbers.
+ */
+fuzzy: boolean, };
+
+export type StoreDistance = { store: RetailStore, km: number, on_display: boolean, };
+
+export type ProductView = { product: Product, withdrawn: boolean, 
+/**
+ * data: URLs.
+ */
+images: Array<string>, category?: Category, };
+
+export type CompareRow = { key: string, name_zh: string, name_en: string, 
+/**
+ * One per product; None where a product lacks the spec.
+ */
+values: Array<string | null>, differs: boolean, };
+
+export type Comparison = { products: Array<ProductSummary>, rows: Array<CompareRow>, };
+
+export type CatalogStatus = { products: number, 
+/**
+ * Unix seconds of the last completed sync.
+ */
+synced_at?: number, };

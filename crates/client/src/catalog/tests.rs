@@ -1,0 +1,232 @@
+//! Search relevance in Chinese and English, filters, facets, tombstones and resumable sync, on a
+//! small hand-made catalog applied through the real sync path into a real SQLite file.
+use std::collections::BTreeMap;
+
+use portal_api::*;
+
+use super::{search::search, sync::apply_page, view, SearchQuery, SortOrder, SpecRange};
+use crate::cache::Cache;
+
+const NOW: i64 = 1_800_000_000;
+
+fn category(code: &str, zh: &str, specs: Vec<SpecDef>) -> SyncItem {
+    SyncItem::Category {
+        version: 1,
+        code: code.into(),
+        data: Some(Category {
+            code: code.into(),
+            parent: None,
+            name_zh: zh.into(),
+            name_en: code.into(),
+            sort: 1,
+            specs,
+        }),
+    }
+}
+
+fn product(model: &str, category: &str, zh: &str, en: &str, price: i64, specs: &[(&str, SpecValue)]) -> Product {
+    Product {
+        model: model.into(),
+        category: category.into(),
+        series: "S".into(),
+        name_zh: zh.into(),
+        name_en: en.into(),
+        description_zh: String::new(),
+        description_en: String::new(),
+        lifecycle: Lifecycle::OnSale,
+        tags: vec![MarketingTag::Hot],
+        specs: specs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>(),
+        images: vec![],
+        skus: vec![Sku {
+            code: format!("{model}-1"),
+            variant_zh: "白".into(),
+            variant_en: "White".into(),
+            barcode: "6901234567892".into(),
+            list_price: price,
+            promotion: None,
+            distributor_price: None,
+        }],
+        channels: vec![],
+        released_at: NOW - price,
+    }
+}
+
+fn item(p: Product) -> SyncItem {
+    SyncItem::Product { version: 2, code: p.model.clone(), data: Some(p) }
+}
+
+fn page(items: Vec<SyncItem>, cursor: &str, has_more: bool, reset: bool) -> SyncPage {
+    SyncPage { cursor: cursor.into(), items, has_more, reset }
+}
+
+fn number(key: &str) -> SpecDef {
+    SpecDef { key: key.into(), name_zh: key.into(), name_en: key.into(), kind: SpecKind::Number { unit: "in".into() } }
+}
+
+fn catalog() -> (tempfile::TempDir, Cache) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+    let first = page(
+        vec![
+            category("tv", "电视", vec![number("screen_size")]),
+            category("fridge", "冰箱", vec![number("capacity")]),
+            category("ac", "空调", vec![]),
+            item(product(
+                "65E8K",
+                "tv",
+                "E8系列 65英寸 4K OLED 液晶电视",
+                "E8 Series 65\" 4K OLED TV",
+                8999_00,
+                &[("screen_size", SpecValue::Number(65.0))],
+            )),
+            item(product(
+                "75U7N",
+                "tv",
+                "U7系列 75英寸 Mini LED 电视",
+                "U7 Series 75\" Mini LED TV",
+                6999_00,
+                &[("screen_size", SpecValue::Number(75.0))],
+            )),
+        ],
+        "c1.e.5",
+        true,
+        true,
+    );
+    apply_page(&mut cache, &first, "consumer", NOW).unwrap();
+    let second = page(
+        vec![
+            item(product(
+                "BCD-540WKPZM",
+                "fridge",
+                "十字对开门 变频冰箱 540升",
+                "Cross-door inverter refrigerator",
+                5499_00,
+                &[("capacity", SpecValue::Number(540.0))],
+            )),
+            item(product(
+                "KFR-35GW-A1",
+                "ac",
+                "1.5匹 变频 壁挂式空调",
+                "1.5 HP inverter wall air conditioner",
+                3299_00,
+                &[],
+            )),
+        ],
+        "c1.e.7",
+        false,
+        false,
+    );
+    apply_page(&mut cache, &second, "consumer", NOW).unwrap();
+    (dir, cache)
+}
+
+fn models(cache: &Cache, q: SearchQuery) -> Vec<String> {
+    let mut found: Vec<String> = search(cache, &q).unwrap().items.into_iter().map(|p| p.model).collect();
+    found.sort();
+    found
+}
+
+fn text(cache: &Cache, t: &str) -> Vec<String> {
+    models(cache, SearchQuery { text: t.into(), ..Default::default() })
+}
+
+#[test]
+fn two_character_chinese_words_inside_names() {
+    let (_dir, cache) = catalog();
+    assert_eq!(text(&cache, "电视"), ["65E8K", "75U7N"]);
+    assert_eq!(text(&cache, "冰箱"), ["BCD-540WKPZM"]);
+    assert_eq!(text(&cache, "空调"), ["KFR-35GW-A1"]);
+    assert_eq!(text(&cache, "变频"), ["BCD-540WKPZM", "KFR-35GW-A1"]);
+    assert_eq!(text(&cache, "液晶电视"), ["65E8K"]);
+    assert_eq!(text(&cache, "对开门"), ["BCD-540WKPZM"]);
+}
+
+#[test]
+fn one_character_chinese_queries_match_as_prefixes() {
+    let (_dir, cache) = catalog();
+    assert_eq!(text(&cache, "电"), ["65E8K", "75U7N"]);
+    assert_eq!(text(&cache, "冰"), ["BCD-540WKPZM"]);
+    assert!(text(&cache, "鸭").is_empty());
+}
+
+#[test]
+fn english_mixed_and_model_numbers() {
+    let (_dir, cache) = catalog();
+    assert_eq!(text(&cache, "OLED"), ["65E8K"]);
+    assert_eq!(text(&cache, "oled 电视"), ["65E8K"]);
+    assert_eq!(text(&cache, "inverter"), ["BCD-540WKPZM", "KFR-35GW-A1"]);
+    assert_eq!(text(&cache, "refrig"), ["BCD-540WKPZM"], "the last word is a prefix while typing");
+    assert_eq!(text(&cache, "65E8"), ["65E8K"]);
+    assert_eq!(text(&cache, "kfr35gw"), ["KFR-35GW-A1"]);
+    assert_eq!(text(&cache, "KFR-35GW"), ["KFR-35GW-A1"]);
+}
+
+#[test]
+fn typos_in_model_numbers_find_the_closest() {
+    let (_dir, cache) = catalog();
+    let result = search(&cache, &SearchQuery { text: "65E9K".into(), ..Default::default() }).unwrap();
+    assert!(result.fuzzy);
+    assert_eq!(result.items[0].model, "65E8K");
+    let result = search(&cache, &SearchQuery { text: "BCD-540WKPZN".into(), ..Default::default() }).unwrap();
+    assert_eq!(result.items[0].model, "BCD-540WKPZM");
+    assert!(text(&cache, "ZZZZ99").is_empty());
+}
+
+#[test]
+fn filters_sorting_and_facets() {
+    let (_dir, cache) = catalog();
+    assert_eq!(models(&cache, SearchQuery { category: Some("tv".into()), ..Default::default() }), ["65E8K", "75U7N"]);
+    assert_eq!(
+        models(&cache, SearchQuery { price_min: Some(5000_00), price_max: Some(7000_00), ..Default::default() }),
+        ["75U7N", "BCD-540WKPZM"]
+    );
+    let spec = SpecRange { key: "screen_size".into(), min: Some(70.0), max: Some(80.0) };
+    assert_eq!(models(&cache, SearchQuery { specs: vec![spec], ..Default::default() }), ["75U7N"]);
+    let by_price = search(&cache, &SearchQuery { sort: SortOrder::PriceAsc, ..Default::default() }).unwrap();
+    let prices: Vec<i64> = by_price.items.iter().map(|p| p.price).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    let all = search(&cache, &SearchQuery::default()).unwrap();
+    assert_eq!(all.total, 4);
+    assert_eq!(all.categories[0].value, "tv");
+    assert_eq!(all.categories[0].count, 2);
+    assert_eq!(all.tags[0].value, "hot");
+    assert_eq!(all.tags[0].count, 4);
+}
+
+#[test]
+fn withdrawn_products_leave_search_but_stay_in_comparisons() {
+    let (_dir, mut cache) = catalog();
+    let tombstone = SyncItem::Product { version: 9, code: "65E8K".into(), data: None };
+    apply_page(&mut cache, &page(vec![tombstone], "c1.e.9", false, false), "consumer", NOW).unwrap();
+    assert_eq!(text(&cache, "电视"), ["75U7N"]);
+    let cmp = view::compare(&cache, &["65E8K".into(), "75U7N".into()]).unwrap();
+    assert_eq!(cmp.products.len(), 2);
+    assert!(cmp.products[0].withdrawn && !cmp.products[1].withdrawn);
+    let row = cmp.rows.iter().find(|r| r.key == "screen_size").unwrap();
+    assert!(row.differs);
+    assert!(view::product(&cache, "65E8K").unwrap().unwrap().withdrawn);
+}
+
+#[test]
+fn a_reset_page_replaces_the_catalog_and_cursor_follows_applied_pages() {
+    let (_dir, mut cache) = catalog();
+    let (cursor, role, synced) = super::sync::state(&cache).unwrap();
+    assert_eq!(cursor.as_deref(), Some("c1.e.7"));
+    assert_eq!(role.as_deref(), Some("consumer"));
+    assert_eq!(synced, Some(NOW));
+    let fresh = page(vec![item(product("NEW-1", "tv", "新品电视", "New TV", 100_00, &[]))], "c1.f.1", false, true);
+    apply_page(&mut cache, &fresh, "consumer", NOW).unwrap();
+    assert_eq!(text(&cache, "电视"), ["NEW-1"]);
+}
+
+#[test]
+fn a_failed_page_leaves_the_previous_state_whole() {
+    let (_dir, mut cache) = catalog();
+    // Dropping the search index makes the page's writes fail part-way.
+    cache.conn.execute_batch("DROP TABLE product_search").unwrap();
+    let broken = page(vec![item(product("X-1", "tv", "坏", "Broken", 1, &[]))], "c1.e.8", false, false);
+    assert!(apply_page(&mut cache, &broken, "consumer", NOW).is_err());
+    let (cursor, _, _) = super::sync::state(&cache).unwrap();
+    assert_eq!(cursor.as_deref(), Some("c1.e.7"), "the cursor did not move past a page that did not land");
+    assert!(view::product(&cache, "X-1").unwrap().is_none(), "nothing of the failed page was written");
+}

@@ -1,0 +1,66 @@
+// End-to-end: the product center in the real app. Sign in, let the catalog sync, browse a category,
+// search in Chinese, compare two products; then stop the server, search again and open a product page.
+import assert from "node:assert/strict";
+import { Driver, sleep } from "./webdriver.mjs";
+import { app, run, startServer, stopServer } from "./harness.mjs";
+
+const driver = new Driver();
+const step = (what) => console.log(`e2e catalog: ${what}`);
+
+async function cards() {
+  return driver.request("POST", driver.s("/elements"), { using: "css selector", value: '[data-testid="product-card"]' });
+}
+
+await run("e2e catalog", driver, async () => {
+  await startServer();
+  await driver.start(app);
+
+  step("sign in and open the products");
+  await driver.click('[data-testid="mode-password"]');
+  await driver.type('[data-testid="login"]', "consumer");
+  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.click('[data-testid="submit"]');
+  await driver.find('[data-testid="greeting"]');
+  await driver.click('[data-testid="nav-products"]');
+  await driver.find('[data-testid="catalog-updated"]', { text: "目录更新于", timeoutMs: 60000 });
+
+  step("browse a category");
+  await driver.click('[data-testid="category-fridge"]');
+  await driver.find('[data-testid="product-card"]', { text: "冰箱" });
+  const fridgeCount = await driver.text(await driver.find('[data-testid="result-count"]'));
+  assert.match(fridgeCount, /共 \d+ 件商品/);
+  await driver.click('[data-testid="category-fridge"]');
+
+  step("search in Chinese (two characters inside names)");
+  await driver.type('[data-testid="search"]', "电视");
+  await driver.find('[data-testid="result-count"]', { text: (t) => /共 \d+ 件商品/.test(t) && !t.includes("共 2016") });
+  await sleep(300);
+  const found = await cards();
+  assert.ok(found.length > 2, "several TVs found");
+  for (const el of found.slice(0, 5)) {
+    const id = Object.values(el)[0];
+    assert.match(await driver.text(id), /电视/);
+  }
+
+  step("compare two products");
+  await driver.clickNth('[data-testid="compare-toggle"]', 0);
+  await driver.clickNth('[data-testid="compare-toggle"]', 1);
+  await driver.click('[data-testid="compare-open"]');
+  await driver.find('[data-testid="compare-table"]');
+  assert.ok(await driver.exists('[data-testid="compare-table"] th'), "a comparison table");
+  assert.ok(await driver.exists('tr[data-differs="true"]'), "differing specs are highlighted");
+  await driver.click('[data-testid="back"]');
+
+  step("server stopped: search again and open a product page");
+  await stopServer();
+  await driver.type('[data-testid="search"]', "变频 冰箱");
+  await driver.find('[data-testid="product-card"]', { text: "冰箱" });
+  await driver.click('[data-testid="open-product"]');
+  await driver.find('[data-testid="product-name"]', { text: "冰箱" });
+  await driver.find('[data-testid="spec-table"]', { text: "总容积" });
+  await driver.find('[data-testid="stores"]', { text: "公里" });
+
+  step("sign out (offline) for the next test");
+  await driver.click('[data-testid="sign-out"]');
+  await driver.find('[data-testid="mode-code"]');
+});

@@ -1,0 +1,193 @@
+import { useEffect, useState } from "react";
+import { commands } from "../ipc/commands";
+import type { ApiError, CatalogStatus, Category, MarketingTag, SearchResult, SortOrder } from "../ipc/types";
+import { useI18n, type MessageKey } from "../i18n";
+import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { yuan } from "./format";
+import { ProductPage } from "./ProductPage";
+import { ComparePage } from "./ComparePage";
+
+const TAGS: MarketingTag[] = ["new", "hot", "promotion", "pre_sale", "recommended"];
+const SORTS: SortOrder[] = ["relevance", "price_asc", "price_desc", "newest"];
+
+/** Browse, search (as you type), filter and pick products to compare — all from the local copy. */
+export function Catalog({ onStatus }: { onStatus?: () => void }) {
+  const { t, locale, time } = useI18n();
+  const [status, setStatus] = useState<CatalogStatus | null>(null);
+  const [categories, setCategories] = useState<Category[]>([]);
+  const [text, setText] = useState("");
+  const [category, setCategory] = useState<string | undefined>();
+  const [tags, setTags] = useState<MarketingTag[]>([]);
+  const [sort, setSort] = useState<SortOrder>("relevance");
+  const [priceMin, setPriceMin] = useState("");
+  const [priceMax, setPriceMax] = useState("");
+  const [result, setResult] = useState<SearchResult | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [syncing, setSyncing] = useState(false);
+  const [open, setOpen] = useState<string | null>(null);
+  const [compare, setCompare] = useState<string[]>([]);
+  const [comparing, setComparing] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const loadLocal = () => {
+    commands.catalogStatus().then(setStatus).catch((e) => setError(asApiError(e)));
+    commands.catalogCategories().then(setCategories).catch(() => {});
+  };
+
+  const sync = async () => {
+    setSyncing(true);
+    setError(null);
+    try {
+      setStatus(await commands.syncCatalog());
+      setCategories(await commands.catalogCategories());
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setSyncing(false);
+      onStatus?.();
+    }
+  };
+
+  useEffect(() => {
+    loadLocal();
+    sync();
+    const timer = setInterval(sync, 10 * 60 * 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  // Search as you type: a short pause after the last key.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const fen = (v: string) => (v.trim() === "" || isNaN(Number(v)) ? undefined : Math.round(Number(v) * 100));
+      commands
+        .searchProducts({
+          text,
+          category,
+          tags,
+          sort,
+          price_min: fen(priceMin),
+          price_max: fen(priceMax),
+          specs: [],
+          lifecycles: [],
+          limit: 48,
+          offset: 0,
+        })
+        .then(setResult)
+        .catch((e) => setError(asApiError(e)));
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [text, category, tags, sort, priceMin, priceMax, status]);
+
+  const toggleCompare = (model: string) => {
+    setNotice(null);
+    if (compare.includes(model)) setCompare(compare.filter((m) => m !== model));
+    else if (compare.length >= 4) setNotice(t("catalog.compareFull"));
+    else setCompare([...compare, model]);
+  };
+
+  if (comparing) return <ComparePage models={compare} onBack={() => setComparing(false)} onOpen={setOpen} />;
+  if (open) return <ProductPage model={open} onBack={() => setOpen(null)} />;
+
+  const name = (c: { name_zh: string; name_en: string }) => (locale === "en" ? c.name_en : c.name_zh);
+  const top = categories.filter((c) => !c.parent);
+  const count = (code: string) => result?.categories.find((f) => f.value === code)?.count ?? 0;
+
+  return (
+    <section className="stack">
+      <div className="row spread">
+        <input
+          className="grow search"
+          data-testid="search"
+          type="search"
+          placeholder={t("catalog.search")}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <button className="secondary" onClick={sync} disabled={syncing} data-testid="sync-catalog">
+          {syncing ? t("catalog.syncing") : t("catalog.sync")}
+        </button>
+      </div>
+      <p className="muted" data-testid="catalog-updated">
+        {status?.synced_at != null ? t("catalog.updated", { time: time(status.synced_at) }) : t("catalog.empty")}
+      </p>
+      <ErrorBanner error={error} />
+      <div className="chips" data-testid="categories">
+        <button className={!category ? "chip active" : "chip"} onClick={() => setCategory(undefined)}>
+          {t("catalog.all")}
+        </button>
+        {top.map((c) => (
+          <button
+            key={c.code}
+            className={category === c.code ? "chip active" : "chip"}
+            onClick={() => setCategory(category === c.code ? undefined : c.code)}
+            data-testid={`category-${c.code}`}
+          >
+            {name(c)} {category === c.code || !category ? <span className="count">{count(c.code)}</span> : null}
+          </button>
+        ))}
+      </div>
+      <div className="row filters">
+        {TAGS.map((tag) => (
+          <button
+            key={tag}
+            className={tags.includes(tag) ? "chip active" : "chip"}
+            onClick={() => setTags(tags.includes(tag) ? tags.filter((x) => x !== tag) : [...tags, tag])}
+          >
+            {t(`tag.${tag}` as MessageKey)}
+          </button>
+        ))}
+        <input className="price" inputMode="decimal" placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
+        <input className="price" inputMode="decimal" placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
+        <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} data-testid="sort">
+          {SORTS.map((s) => (
+            <option key={s} value={s}>
+              {t(`catalog.sort.${s}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {notice && <p className="banner info">{notice}</p>}
+      {result && (
+        <p className="muted" data-testid="result-count">
+          {result.fuzzy ? t("catalog.fuzzy") : t("catalog.results", { count: result.total })}
+        </p>
+      )}
+      {result && result.items.length === 0 && <p className="muted">{t("catalog.none")}</p>}
+      <div className="products" data-testid="results">
+        {result?.items.map((p) => (
+          <article key={p.model} className="card product" data-testid="product-card" data-model={p.model}>
+            <button className="plain" onClick={() => setOpen(p.model)} data-testid="open-product">
+              {p.image && <img src={p.image} alt="" />}
+              <b>{locale === "en" ? p.name_en : p.name_zh}</b>
+              <span className="muted">{p.model}</span>
+              <span className="price">{t("catalog.from", { price: yuan(p.price, locale) })}</span>
+            </button>
+            <div className="row spread">
+              <span>
+                {p.tags.map((tag) => (
+                  <span key={tag} className="pill">
+                    {t(`tag.${tag}` as MessageKey)}
+                  </span>
+                ))}
+              </span>
+              <label className="check">
+                <input type="checkbox" checked={compare.includes(p.model)} onChange={() => toggleCompare(p.model)} data-testid="compare-toggle" />
+                {t("catalog.compare")}
+              </label>
+            </div>
+          </article>
+        ))}
+      </div>
+      {compare.length > 0 && (
+        <div className="comparebar">
+          <button className="primary" disabled={compare.length < 2} onClick={() => setComparing(true)} data-testid="compare-open">
+            {t("catalog.compareCount", { count: compare.length })}
+          </button>
+          <button className="secondary" onClick={() => setCompare([])}>
+            {t("catalog.clear")}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+import { useEffect, useState } from "react";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import { commands } from "../ipc/commands";
+import type { ProductView, SpecKind, StoreDistance } from "../ipc/types";
+import { useI18n, type MessageKey } from "../i18n";
+import { CITIES, yuan } from "./format";
+
+/** A product from the local copy: gallery, specs, prices, channels and the nearest stores. */
+export function ProductPage({ model, onBack }: { model: string; onBack: () => void }) {
+  const { t, locale, time } = useI18n();
+  const [view, setView] = useState<ProductView | null | undefined>(undefined);
+  const [image, setImage] = useState(0);
+  const [city, setCity] = useState(0);
+  const [stores, setStores] = useState<StoreDistance[]>([]);
+
+  useEffect(() => {
+    commands.productView(model).then(setView).catch(() => setView(null));
+  }, [model]);
+  useEffect(() => {
+    const c = CITIES[city];
+    commands.nearestStores(c.lat, c.lon, model).then(setStores).catch(() => setStores([]));
+  }, [city, model]);
+
+  const back = (
+    <button className="link" onClick={onBack} data-testid="back">
+      ← {t("product.back")}
+    </button>
+  );
+  if (view === undefined) return <p className="muted">{t("app.loading")}</p>;
+  if (view === null)
+    return (
+      <section>
+        {back}
+        <p>{t("product.notFound")}</p>
+      </section>
+    );
+  const p = view.product;
+  const zh = locale !== "en";
+  const unit = (kind: SpecKind | undefined) => (kind && kind.type === "number" ? ` ${kind.unit}` : "");
+  const now = Date.now() / 1000;
+
+  return (
+    <section className="stack" data-testid="product-page">
+      {back}
+      <div className="product-head">
+        <div className="gallery">
+          {view.images[image] && <img src={view.images[image]} alt="" className="hero" />}
+          <div className="thumbs">
+            {view.images.map((src, i) => (
+              <button key={i} className={i === image ? "thumb active" : "thumb"} onClick={() => setImage(i)}>
+                <img src={src} alt="" />
+              </button>
+            ))}
+          </div>
+        </div>
+        <div className="stack">
+          <h1 data-testid="product-name">{zh ? p.name_zh : p.name_en}</h1>
+          <p className="muted">
+            {p.model} · <span className="pill">{t(`lifecycle.${p.lifecycle}` as MessageKey)}</span>
+            {view.withdrawn && <span className="pill warn">{t("catalog.withdrawn")}</span>}
+          </p>
+          <p>{zh ? p.description_zh : p.description_en}</p>
+          <h2>{t("product.prices")}</h2>
+          <ul className="list">
+            {p.skus.map((s) => {
+              const promo = s.promotion && s.promotion.starts_at <= now && now < s.promotion.ends_at ? s.promotion : null;
+              return (
+                <li key={s.code} className="row spread">
+                  <span>{zh ? s.variant_zh : s.variant_en}</span>
+                  <span>
+                    {promo ? (
+                      <>
+                        <b className="price">{yuan(promo.price, locale)}</b> <s className="muted">{yuan(s.list_price, locale)}</s>{" "}
+                        <span className="muted">{t("product.promoUntil", { date: time(promo.ends_at, true) })}</span>
+                      </>
+                    ) : (
+                      <b className="price">{yuan(s.list_price, locale)}</b>
+                    )}
+                    {s.distributor_price != null && (
+                      <span className="pill">{t("product.distributorPrice", { price: yuan(s.distributor_price, locale) })}</span>
+                    )}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      </div>
+      <div className="card">
+        <h2>{t("product.specs")}</h2>
+        <table data-testid="spec-table">
+          <tbody>
+            {Object.entries(p.specs).map(([key, value]) => {
+              const def = view.category?.specs.find((d) => d.key === key);
+              return (
+                <tr key={key}>
+                  <th>{def ? (zh ? def.name_zh : def.name_en) : key}</th>
+                  <td>
+                    {String(value)}
+                    {unit(def?.kind)}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <div className="card">
+        <h2>{t("product.channels")}</h2>
+        <ul className="list">
+          {p.channels.map((c) => (
+            <li key={c.code}>
+              <button className="link" onClick={() => openUrl(c.url).catch(() => {})} title={c.url}>
+                {zh ? c.name_zh : c.name_en} ↗
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div className="card">
+        <div className="row spread">
+          <h2>{t("product.stores")}</h2>
+          <select value={city} onChange={(e) => setCity(Number(e.target.value))} aria-label={t("product.city")} data-testid="city">
+            {CITIES.map((c, i) => (
+              <option key={c.en} value={i}>
+                {zh ? c.zh : c.en}
+              </option>
+            ))}
+          </select>
+        </div>
+        <ul className="list" data-testid="stores">
+          {stores.map((s) => (
+            <li key={s.store.code} className="row spread">
+              <span>
+                <b>{zh ? s.store.name_zh : s.store.name_en}</b>
+                <span className="muted"> · {s.store.address} · {s.store.opening_hours}</span>
+              </span>
+              <span>
+                {s.on_display && <span className="pill">{t("product.onDisplay")}</span>}{" "}
+                {t("product.km", { km: s.km < 10 ? s.km.toFixed(1) : Math.round(s.km) })}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}
