@@ -1,0 +1,217 @@
+//! The product center's figures, measured: first full sync, a 1,000-SKU delta, search latency beside
+//! a LIKE-scan baseline, and memory after browsing the whole catalog.
+//!
+//!     cargo run --release -p portal-tests --bin catalog-bench [-- --skus 100000 --queries 1000]
+//!
+//! The server runs in this process on a loopback port (a real HTTP server over TCP); the client
+//! core syncs into a real SQLite file, as the app does.
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+
+use portal_api::*;
+use portal_client::{
+    catalog::{SearchQuery, SortOrder},
+    vault::MemorySecrets,
+    PortalApp,
+};
+use portal_server::{catalog::demo, Config, Portal};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+const QUERIES: &[&str] = &[
+    "电视",
+    "冰箱",
+    "空调",
+    "变频",
+    "洗衣机",
+    "电",
+    "oled",
+    "mini led 电视",
+    "65 电视",
+    "变频 冰箱",
+    "1.5匹 空调",
+    "washer",
+    "refrigerator",
+    "inverter",
+    "充电器",
+    "earbuds",
+    "对开门",
+    "滚筒",
+    "KFR-35",
+    "BCD-540",
+    "85",
+    "4K",
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let skus = arg("--skus", 100_000);
+    let queries = arg("--queries", 1000);
+    let dir = tempfile::tempdir()?;
+    let config = Config {
+        listen: "127.0.0.1:0".parse()?,
+        database: dir.path().join("server.sqlite"),
+        key_file: dir.path().join("server.key"),
+        ..Config::default()
+    };
+    let portal: Arc<Portal> = portal_server::open(config)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let doc = demo::generate(skus, 2026, now);
+    let products = doc.products.len();
+    portal.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    portal.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app_router = portal_server::http::app(portal.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app_router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+    });
+    println!("catalog: {products} products, {skus} SKUs");
+
+    let cache = dir.path().join("app-cache.sqlite");
+    let app = PortalApp::open(&cache, Box::new(MemorySecrets::default()), "bench", &base)?;
+    let (rss_before, _) = rss_mb();
+
+    // 1. First full sync.
+    let started = Instant::now();
+    let status = app.sync_catalog().await?;
+    let full = started.elapsed();
+    assert_eq!(status.products as usize, products);
+
+    // 2. A delta of 1,000 changed SKUs.
+    let mut changed = Vec::new();
+    let mut count = 0;
+    for p in doc.products.iter().step_by(7) {
+        let mut p = p.clone();
+        for s in &mut p.skus {
+            s.list_price += 100;
+            count += 1;
+        }
+        changed.push(p);
+        if count >= 1000 {
+            break;
+        }
+    }
+    portal
+        .apply_document(CatalogDocument { products: changed, ..Default::default() })
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let started = Instant::now();
+    app.sync_catalog().await?;
+    let delta = started.elapsed();
+
+    // 3. Search: FTS with bigrams vs a LIKE scan over the same rows, same filters.
+    let mut rng = StdRng::seed_from_u64(7);
+    let categories = ["tv", "fridge", "washer", "ac", "kitchen", "accessory"];
+    let mut plans = Vec::new();
+    for _ in 0..queries {
+        let text = QUERIES[rng.gen_range(0..QUERIES.len())].to_string();
+        let category = rng.gen_bool(0.3).then(|| categories[rng.gen_range(0..categories.len())].to_string());
+        let price_max = rng.gen_bool(0.3).then(|| rng.gen_range(2000..12000) * 100);
+        let sort = [SortOrder::Relevance, SortOrder::PriceAsc, SortOrder::Newest][rng.gen_range(0..3)];
+        plans.push(SearchQuery { text, category, price_max, sort, limit: 24, ..Default::default() });
+    }
+    let mut fts = Vec::new();
+    for q in &plans {
+        let t = Instant::now();
+        let r = app.search(q)?;
+        fts.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(r);
+    }
+    let like_conn = rusqlite::Connection::open(&cache)?;
+    let mut like = Vec::new();
+    for q in &plans {
+        let t = Instant::now();
+        let mut sql = String::from("SELECT body, price FROM products WHERE withdrawn = 0");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        for word in q.text.split_whitespace() {
+            sql.push_str(" AND body LIKE ?");
+            values.push(format!("%{word}%").into());
+        }
+        if let Some(c) = &q.category {
+            sql.push_str(" AND (category = ? OR category LIKE ? || '.%')");
+            values.push(c.clone().into());
+            values.push(c.clone().into());
+        }
+        if let Some(max) = q.price_max {
+            sql.push_str(" AND price <= ?");
+            values.push(max.into());
+        }
+        let total: i64 = like_conn.query_row(
+            &format!("SELECT COUNT(*) FROM ({sql})"),
+            rusqlite::params_from_iter(values.iter()),
+            |r| r.get(0),
+        )?;
+        sql.push_str(match q.sort {
+            SortOrder::PriceAsc => " ORDER BY price LIMIT 24",
+            _ => " ORDER BY released_at DESC LIMIT 24",
+        });
+        let mut stmt = like_conn.prepare_cached(&sql)?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        std::hint::black_box((total, rows));
+        like.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    fts.sort_by(f64::total_cmp);
+    like.sort_by(f64::total_cmp);
+
+    // 4. Browse the whole catalog: every page of results and every product page.
+    let mut offset = 0;
+    loop {
+        let page = app.search(&SearchQuery { limit: 200, offset, ..Default::default() })?;
+        if page.items.is_empty() {
+            break;
+        }
+        for p in &page.items {
+            std::hint::black_box(app.product(&p.model)?);
+        }
+        offset += 200;
+    }
+    let (rss_after, hwm) = rss_mb();
+
+    println!();
+    println!("{:<46} {:>12} {:>12}", "figure", "measured", "target");
+    println!("{:<46} {:>10.0}ms {:>12}", "first full sync (HTTP + SQLite)", full.as_secs_f64() * 1000.0, "≤ 5000 ms");
+    println!(
+        "{:<46} {:>10.0}ms {:>12}",
+        format!("delta sync, {count} changed SKUs"),
+        delta.as_secs_f64() * 1000.0,
+        "≤ 200 ms"
+    );
+    println!(
+        "{:<46} {:>10.2}ms {:>12}",
+        format!("search p50, {queries} queries (FTS bigrams)"),
+        percentile(&fts, 0.5),
+        ""
+    );
+    println!("{:<46} {:>10.2}ms {:>12}", "search p95 (FTS bigrams)", percentile(&fts, 0.95), "≤ 5 ms");
+    println!("{:<46} {:>10.2}ms {:>12}", "search p99 (FTS bigrams)", percentile(&fts, 0.99), "");
+    println!("{:<46} {:>10.2}ms {:>12}", "baseline: LIKE scan p50", percentile(&like, 0.5), "");
+    println!("{:<46} {:>10.2}ms {:>12}", "baseline: LIKE scan p95", percentile(&like, 0.95), "");
+    println!("{:<46} {:>10.0}MB {:>12}", "RSS after browsing all (server in-process too)", rss_after, "≤ 200 MB");
+    println!("{:<46} {:>10.0}MB {:>12}", "peak RSS (server + generator + client)", hwm, "");
+    println!("{:<46} {:>10.0}MB {:>12}", "RSS growth from client sync + browsing", rss_after - rss_before, "");
+    Ok(())
+}
