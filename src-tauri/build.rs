@@ -19,10 +19,14 @@ fn main() {
         "sync_catalog",
         "catalog_status",
         "catalog_categories",
+        "catalog_stores",
         "search_products",
         "product_view",
         "compare_products",
         "nearest_stores",
+        "set_favourite",
+        "list_favourites",
+        "flush_outbox",
     ])))
     .expect("tauri build script");
 }

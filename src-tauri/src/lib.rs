@@ -1,12 +1,13 @@
 //! The Tauri shell: each command adapts one `portal_client::PortalApp` call. No logic lives here.
 use std::path::PathBuf;
 
-use portal_api::Category;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
+use portal_api::{Category, FavouriteKind, RetailStore};
 use portal_client::{
     catalog::{CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
+    favourites::FavouriteEntry,
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
 };
@@ -119,6 +120,11 @@ fn catalog_categories(app: State<'_, PortalApp>) -> CommandResult<Vec<Category>>
 }
 
 #[tauri::command]
+fn catalog_stores(app: State<'_, PortalApp>) -> CommandResult<Vec<RetailStore>> {
+    ipc(app.stores())
+}
+
+#[tauri::command]
 fn search_products(app: State<'_, PortalApp>, query: SearchQuery) -> CommandResult<SearchResult> {
     ipc(app.search(&query))
 }
@@ -141,6 +147,26 @@ fn nearest_stores(
     model: Option<String>,
 ) -> CommandResult<Vec<StoreDistance>> {
     ipc(app.nearest_stores(latitude, longitude, model.as_deref()))
+}
+
+#[tauri::command]
+async fn set_favourite(
+    app: State<'_, PortalApp>,
+    model: String,
+    kind: FavouriteKind,
+    active: bool,
+) -> CommandResult<Vec<FavouriteEntry>> {
+    ipc(app.set_favourite(&model, kind, active).await)
+}
+
+#[tauri::command]
+fn list_favourites(app: State<'_, PortalApp>) -> CommandResult<Vec<FavouriteEntry>> {
+    ipc(app.favourites())
+}
+
+#[tauri::command]
+async fn flush_outbox(app: State<'_, PortalApp>) -> CommandResult<u32> {
+    ipc(app.flush_outbox().await)
 }
 
 fn device_name() -> String {
@@ -197,10 +223,14 @@ pub fn run() {
             sync_catalog,
             catalog_status,
             catalog_categories,
+            catalog_stores,
             search_products,
             product_view,
             compare_products,
             nearest_stores,
+            set_favourite,
+            list_favourites,
+            flush_outbox,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the portal app");

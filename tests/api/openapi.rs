@@ -29,6 +29,8 @@ async fn openapi_document_is_current_and_complete() {
         ("/v1/admin/users", "get"),
         ("/v1/admin/users/{id}/role", "put"),
         ("/v1/dev/outbox", "get"),
+        ("/v1/me/favourites", "get"),
+        ("/v1/me/favourites/ops", "post"),
         ("/v1/catalog/sync", "get"),
         ("/v1/catalog/products/{model}", "get"),
         ("/v1/admin/catalog/products/{model}", "put"),
@@ -66,5 +68,5 @@ async fn healthz_reports_the_database() {
     assert_eq!(res.status().as_u16(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert!(body["database"].as_str().unwrap().contains("schema v2"));
+    assert!(body["database"].as_str().unwrap().contains("schema v3"));
 }

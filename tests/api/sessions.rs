@@ -128,3 +128,40 @@ async fn sessions_survive_a_server_restart() {
     assert_eq!(server.get("/v1/me", &access(&auth)).await.0, 200, "the key file and sessions persist");
     assert_eq!(refresh(&server, &refresh_token(&auth)).await.0, 200);
 }
+
+#[tokio::test]
+async fn favourite_operations_apply_exactly_once_and_never_go_back_in_time() {
+    let server = TestServer::start(&[]);
+    let auth = server.sign_up("13900138006", None).await;
+    let token = access(&auth);
+    let op = |id: uuid::Uuid, active: bool, at: i64| json!({"id": id, "model": "65E8K-000", "kind": "favourite", "active": active, "changed_at": at});
+    let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let send = |ops: Vec<serde_json::Value>| {
+        let token = token.clone();
+        let server = &server;
+        async move {
+            server
+                .send(reqwest::Method::POST, "/v1/me/favourites/ops", Some(&token), Some(&json!({ "ops": ops })))
+                .await
+        }
+    };
+    let (status, body) = send(vec![op(a, true, 100), op(b, false, 200)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["acked"].as_array().unwrap().len(), 2);
+    assert!(body["favourites"].as_array().unwrap().is_empty(), "on then off: off");
+    // A duplicate delivery of the first operation (a retry after a lost answer) changes nothing.
+    let (_, body) = send(vec![op(a, true, 100)]).await;
+    assert!(body["favourites"].as_array().unwrap().is_empty(), "applied once only");
+    // A new operation from a device whose clock is behind does not undo a newer change.
+    let (_, body) = send(vec![op(uuid::Uuid::now_v7(), true, 150)]).await;
+    assert!(body["favourites"].as_array().unwrap().is_empty());
+    let (_, body) = send(vec![op(uuid::Uuid::now_v7(), true, 300)]).await;
+    assert_eq!(body["favourites"][0]["model"], "65E8K-000");
+    let (status, list) = server.get("/v1/me/favourites", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["favourites"].as_array().unwrap().len(), 1);
+    // Another account sees none of it.
+    let other = server.sign_up("13900138007", None).await;
+    let (_, list) = server.get("/v1/me/favourites", &access(&other)).await;
+    assert!(list["favourites"].as_array().unwrap().is_empty());
+}

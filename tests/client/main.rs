@@ -177,3 +177,49 @@ async fn a_cursor_from_another_catalog_resyncs_from_scratch() {
         .unwrap();
     assert!(saved.starts_with(&format!("c1.{epoch}.")), "{saved} vs epoch {epoch}");
 }
+
+#[tokio::test]
+async fn favourites_made_offline_wait_in_the_outbox_and_reach_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = tempfile::tempdir().unwrap();
+    let server_path = server_dir.path().to_owned();
+    let mut server = TestServer::start_in(server_dir, &[], true);
+    let secrets = Secrets::default();
+    let base = server.base.clone();
+    let app = open(dir.path(), &secrets, &base);
+    sign_in(&app, "consumer").await;
+    app.sync_catalog().await.unwrap();
+    let pre_sale = app
+        .search(&portal_client::catalog::SearchQuery {
+            lifecycles: vec![portal_api::Lifecycle::PreSale],
+            ..Default::default()
+        })
+        .unwrap()
+        .items[0]
+        .model
+        .clone();
+
+    // Offline: the change is shown at once and kept.
+    server.stop();
+    let list = app.set_favourite(&pre_sale, portal_api::FavouriteKind::Follow, true).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].pending);
+    assert_eq!(list[0].product.as_ref().unwrap().model, pre_sale);
+    assert_eq!(app.flush_outbox().await.unwrap_err().code(), ErrorCode::ServerUnreachable);
+    assert!(app.favourites().unwrap()[0].pending, "never dropped before the ack");
+
+    // Back online (same address and data): the retry delivers it once.
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let server_dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    drop(server);
+    assert!(server_path.exists());
+    let server = TestServer::start_in(server_dir, &[("PORTAL_LISTEN", &format!("127.0.0.1:{port}"))], false);
+    // The failed attempt scheduled a retry a few seconds out; wait for it like the app's timer does.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(app.flush_outbox().await.unwrap(), 0);
+    assert!(!app.favourites().unwrap()[0].pending);
+    let other_device = server.sign_in_password("consumer", DEMO_PASSWORD).await;
+    let (_, on_server) = server.get("/v1/me/favourites", &access(&other_device)).await;
+    assert_eq!(on_server["favourites"].as_array().unwrap().len(), 1, "{on_server}");
+    assert_eq!(on_server["favourites"][0]["kind"], "follow");
+}

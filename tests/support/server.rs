@@ -76,7 +76,14 @@ impl TestServer {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("server did not report its address");
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+                panic!("the server did not report its address; its log:\n{log}");
+            }
+        };
         Self { child, base: format!("http://{addr}"), dir, http: reqwest::Client::new() }
     }
 

@@ -26,8 +26,22 @@ export default function App() {
       .appState()
       .then(setState)
       .then(() => commands.appStart())
-      .then(setState)
+      .then((started) => {
+        setState(started);
+        // The product catalog syncs at start and every 10 minutes (offline, it simply waits).
+        const syncCatalog = () => commands.syncCatalog().catch(() => {});
+        syncCatalog();
+        catalogTimer = window.setInterval(syncCatalog, 10 * 60 * 1000);
+        // Unsent changes are retried on a timer, not only when new ones are made.
+        outboxTimer = window.setInterval(() => commands.flushOutbox().catch(() => {}), 30 * 1000);
+      })
       .catch((e) => setFatal(asApiError(e)));
+    let catalogTimer: number | undefined;
+    let outboxTimer: number | undefined;
+    return () => {
+      window.clearInterval(catalogTimer);
+      window.clearInterval(outboxTimer);
+    };
   }, []);
 
   useEffect(() => {

@@ -79,3 +79,53 @@ pub struct SetPasswordRequest {
     #[serde(default)]
     pub current_password: Option<String>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FavouriteKind {
+    /// Kept for later.
+    Favourite,
+    /// A pre-sale or announced product the user wants news of.
+    Follow,
+}
+
+impl FavouriteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FavouriteKind::Favourite => "favourite",
+            FavouriteKind::Follow => "follow",
+        }
+    }
+}
+
+/// One change made on a device, possibly offline, sent through the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct FavouriteOp {
+    /// Client-generated (UUID v7); the server applies each id once.
+    pub id: Uuid,
+    pub model: String,
+    pub kind: FavouriteKind,
+    pub active: bool,
+    /// Unix seconds on the device when the change was made.
+    pub changed_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct FavouriteOps {
+    pub ops: Vec<FavouriteOp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Favourite {
+    pub model: String,
+    pub kind: FavouriteKind,
+    pub changed_at: i64,
+}
+
+/// The account's favourites and follows, and which operations were acknowledged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct FavouriteList {
+    pub favourites: Vec<Favourite>,
+    /// The ids of the operations just received (applied now or before).
+    pub acked: Vec<Uuid>,
+}

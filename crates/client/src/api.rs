@@ -128,6 +128,12 @@ impl ApiClient {
         }
         self.call::<(), _>(Method::GET, &path, access, None).await
     }
+    pub async fn favourites(&self, access: &str) -> ClientResult<FavouriteList> {
+        self.call::<(), _>(Method::GET, "/v1/me/favourites", Some(access), None).await
+    }
+    pub async fn favourite_ops(&self, access: &str, ops: &FavouriteOps) -> ClientResult<FavouriteList> {
+        self.call(Method::POST, "/v1/me/favourites/ops", Some(access), Some(ops)).await
+    }
     pub async fn users(&self, access: &str) -> ClientResult<UserList> {
         self.call::<(), _>(Method::GET, "/v1/admin/users?limit=50", Some(access), None).await
     }

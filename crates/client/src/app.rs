@@ -16,6 +16,8 @@ use crate::{
     cache::Cache,
     catalog::{self, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     error::{ClientError, ClientResult},
+    favourites::{self, FavouriteEntry},
+    outbox,
     session::Session,
     state::*,
     vault::SecretStore,
@@ -385,6 +387,10 @@ impl PortalApp {
         catalog::view::categories(&self.cache())
     }
 
+    pub fn stores(&self) -> ClientResult<Vec<portal_api::RetailStore>> {
+        catalog::view::stores(&self.cache())
+    }
+
     pub fn search(&self, query: &SearchQuery) -> ClientResult<SearchResult> {
         catalog::search::search(&self.cache(), query)
     }
@@ -404,5 +410,72 @@ impl PortalApp {
         model: Option<&str>,
     ) -> ClientResult<Vec<StoreDistance>> {
         catalog::view::nearest_stores(&self.cache(), latitude, longitude, model, 10)
+    }
+
+    // ----- favourites, through the outbox -----
+
+    fn signed_in_user(&self) -> ClientResult<Uuid> {
+        match (self.session.has_refresh_token()?, self.user_id()?) {
+            (true, Some(id)) => Ok(id),
+            _ => Err(ClientError::NotSignedIn),
+        }
+    }
+
+    /// Marks or unmarks a favourite (or a follow) at once, offline too; the change reaches the
+    /// account through the outbox.
+    pub async fn set_favourite(
+        &self,
+        model: &str,
+        kind: FavouriteKind,
+        active: bool,
+    ) -> ClientResult<Vec<FavouriteEntry>> {
+        let user = self.signed_in_user()?;
+        favourites::set(&mut self.cache(), user, model, kind, active, now())?;
+        if let Err(e) = self.flush_outbox().await {
+            tracing::info!(error = %e, "favourite kept in the outbox for later");
+        }
+        favourites::list(&self.cache(), user)
+    }
+
+    pub fn favourites(&self) -> ClientResult<Vec<FavouriteEntry>> {
+        // The user first: the cache lock is not re-entrant.
+        let user = self.signed_in_user()?;
+        favourites::list(&self.cache(), user)
+    }
+
+    /// Sends what the outbox holds for this account, in order, until it is empty or the server
+    /// cannot be reached (then the operations wait for their retry time). Called on a timer.
+    pub async fn flush_outbox(&self) -> ClientResult<u32> {
+        let user = self.signed_in_user()?;
+        loop {
+            let due = outbox::due(&self.cache(), user, now(), 200)?;
+            if due.is_empty() {
+                break;
+            }
+            let ids: Vec<Uuid> = due.iter().map(|op| op.op_id).collect();
+            let request = FavouriteOps { ops: favourites::ops(&due) };
+            let sent = self
+                .authed(|api, token| {
+                    let request = request.clone();
+                    async move { api.favourite_ops(&token, &request).await }
+                })
+                .await;
+            match sent {
+                Ok(list) => {
+                    outbox::ack(&mut self.cache(), &list.acked)?;
+                    favourites::merge(&mut self.cache(), user, &list.favourites)?;
+                }
+                Err(e) => {
+                    if !e.ends_session() {
+                        outbox::failed(&mut self.cache(), &ids, &e.to_string(), now())?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // Nothing left to send: take the account's list (changes from other devices).
+        let list = self.authed(|api, token| async move { api.favourites(&token).await }).await?;
+        favourites::merge(&mut self.cache(), user, &list.favourites)?;
+        outbox::pending_count(&self.cache(), user)
     }
 }

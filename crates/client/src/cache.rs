@@ -11,6 +11,7 @@ use crate::error::{ClientError, ClientResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0001_cache.sql"),
     include_str!("../../../migrations/client/0002_catalog.sql"),
+    include_str!("../../../migrations/client/0003_outbox.sql"),
 ];
 
 pub struct Cache {

@@ -3,7 +3,7 @@
 use portal_api::*;
 use ts_rs::TS;
 
-use crate::{catalog::*, state::*};
+use crate::{catalog::*, favourites::FavouriteEntry, state::*};
 
 fn render() -> String {
     let decls = [
@@ -55,6 +55,8 @@ fn render() -> String {
         CompareRow::decl(),
         Comparison::decl(),
         CatalogStatus::decl(),
+        FavouriteKind::decl(),
+        FavouriteEntry::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

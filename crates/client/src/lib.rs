@@ -5,6 +5,8 @@ pub mod app;
 pub mod cache;
 pub mod catalog;
 pub mod error;
+pub mod favourites;
+pub mod outbox;
 pub mod session;
 pub mod state;
 pub mod vault;

@@ -272,3 +272,15 @@ export type CatalogStatus = { products: number,
  * Unix seconds of the last completed sync.
  */
 synced_at?: number, };
+
+export type FavouriteKind = "favourite" | "follow";
+
+export type FavouriteEntry = { model: string, kind: FavouriteKind, 
+/**
+ * None when the product is not in the local catalog (yet).
+ */
+product?: ProductSummary, 
+/**
+ * True until the server has acknowledged this change.
+ */
+pending: boolean, };

@@ -1,6 +1,17 @@
 import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, CatalogStatus, Category, MarketingTag, SearchResult, SortOrder } from "../ipc/types";
+import type {
+  ApiError,
+  CatalogStatus,
+  FavouriteEntry,
+  Category,
+  Lifecycle,
+  MarketingTag,
+  RetailStore,
+  SearchResult,
+  SortOrder,
+  SpecRange,
+} from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { yuan } from "./format";
@@ -9,6 +20,7 @@ import { ComparePage } from "./ComparePage";
 
 const TAGS: MarketingTag[] = ["new", "hot", "promotion", "pre_sale", "recommended"];
 const SORTS: SortOrder[] = ["relevance", "price_asc", "price_desc", "newest"];
+const LIFECYCLES: Lifecycle[] = ["announced", "pre_sale", "on_sale", "discontinued"];
 
 /** Browse, search (as you type), filter and pick products to compare — all from the local copy. */
 export function Catalog({ onStatus }: { onStatus?: () => void }) {
@@ -21,6 +33,10 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [sort, setSort] = useState<SortOrder>("relevance");
   const [priceMin, setPriceMin] = useState("");
   const [priceMax, setPriceMax] = useState("");
+  const [lifecycles, setLifecycles] = useState<Lifecycle[]>([]);
+  const [store, setStore] = useState<string | undefined>();
+  const [stores, setStores] = useState<RetailStore[]>([]);
+  const [specs, setSpecs] = useState<Record<string, { min?: string; max?: string }>>({});
   const [result, setResult] = useState<SearchResult | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [syncing, setSyncing] = useState(false);
@@ -28,10 +44,17 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [compare, setCompare] = useState<string[]>([]);
   const [comparing, setComparing] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [showFavourites, setShowFavourites] = useState(false);
+  const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
+  const openFavourites = () => {
+    commands.listFavourites().then(setFavourites).catch((e) => setError(asApiError(e)));
+    setShowFavourites(!showFavourites);
+  };
 
   const loadLocal = () => {
     commands.catalogStatus().then(setStatus).catch((e) => setError(asApiError(e)));
     commands.catalogCategories().then(setCategories).catch(() => {});
+    commands.catalogStores().then(setStores).catch(() => {});
   };
 
   const sync = async () => {
@@ -40,6 +63,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     try {
       setStatus(await commands.syncCatalog());
       setCategories(await commands.catalogCategories());
+      setStores(await commands.catalogStores());
     } catch (e) {
       setError(asApiError(e));
     } finally {
@@ -49,16 +73,19 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   };
 
   useEffect(() => {
+    // The app syncs at start and every 10 minutes; opening this screen also asks for fresh data.
     loadLocal();
     sync();
-    const timer = setInterval(sync, 10 * 60 * 1000);
-    return () => clearInterval(timer);
   }, []);
 
   // Search as you type: a short pause after the last key.
   useEffect(() => {
     const timer = setTimeout(() => {
       const fen = (v: string) => (v.trim() === "" || isNaN(Number(v)) ? undefined : Math.round(Number(v) * 100));
+      const num = (v?: string) => (v === undefined || v.trim() === "" || isNaN(Number(v)) ? undefined : Number(v));
+      const ranges: SpecRange[] = Object.entries(specs)
+        .map(([key, r]) => ({ key, min: num(r.min), max: num(r.max) }))
+        .filter((r) => r.min !== undefined || r.max !== undefined);
       commands
         .searchProducts({
           text,
@@ -67,8 +94,9 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           sort,
           price_min: fen(priceMin),
           price_max: fen(priceMax),
-          specs: [],
-          lifecycles: [],
+          specs: ranges,
+          lifecycles,
+          store,
           limit: 48,
           offset: 0,
         })
@@ -76,7 +104,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         .catch((e) => setError(asApiError(e)));
     }, 120);
     return () => clearTimeout(timer);
-  }, [text, category, tags, sort, priceMin, priceMax, status]);
+  }, [text, category, tags, sort, priceMin, priceMax, lifecycles, store, specs, status]);
 
   const toggleCompare = (model: string) => {
     setNotice(null);
@@ -91,6 +119,13 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const name = (c: { name_zh: string; name_en: string }) => (locale === "en" ? c.name_en : c.name_zh);
   const top = categories.filter((c) => !c.parent);
   const count = (code: string) => result?.categories.find((f) => f.value === code)?.count ?? 0;
+  const facet = (list: { value: string; count: number }[] | undefined, value: string) =>
+    list?.find((f) => f.value === value)?.count ?? 0;
+  const numberSpecs = categories.find((c) => c.code === category)?.specs.filter((d) => d.kind.type === "number") ?? [];
+  const pickCategory = (code?: string) => {
+    setCategory(code);
+    setSpecs({});
+  };
 
   return (
     <section className="stack">
@@ -107,19 +142,41 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           {syncing ? t("catalog.syncing") : t("catalog.sync")}
         </button>
       </div>
+      <div className="row">
+        <button className={showFavourites ? "chip active" : "chip"} onClick={openFavourites} data-testid="show-favourites">
+          ★ {t("catalog.favourites")}
+        </button>
+      </div>
+      {showFavourites && (
+        <ul className="list card" data-testid="favourites">
+          {favourites.length === 0 && <li className="muted">{t("catalog.noFavourites")}</li>}
+          {favourites.map((f) => (
+            <li key={`${f.kind}:${f.model}`} className="row spread">
+              <button className="link" onClick={() => setOpen(f.model)}>
+                {f.product ? (locale === "en" ? f.product.name_en : f.product.name_zh) : f.model}
+              </button>
+              <span>
+                <span className="pill">{f.kind === "follow" ? t("product.following") : t("product.favourited")}</span>
+                {f.product?.withdrawn && <span className="pill warn">{t("catalog.withdrawn")}</span>}
+                {f.pending && <span className="pill warn">{t("catalog.notSynced")}</span>}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       <p className="muted" data-testid="catalog-updated">
         {status?.synced_at != null ? t("catalog.updated", { time: time(status.synced_at) }) : t("catalog.empty")}
       </p>
       <ErrorBanner error={error} />
       <div className="chips" data-testid="categories">
-        <button className={!category ? "chip active" : "chip"} onClick={() => setCategory(undefined)}>
+        <button className={!category ? "chip active" : "chip"} onClick={() => pickCategory(undefined)}>
           {t("catalog.all")}
         </button>
         {top.map((c) => (
           <button
             key={c.code}
             className={category === c.code ? "chip active" : "chip"}
-            onClick={() => setCategory(category === c.code ? undefined : c.code)}
+            onClick={() => pickCategory(category === c.code ? undefined : c.code)}
             data-testid={`category-${c.code}`}
           >
             {name(c)} {category === c.code || !category ? <span className="count">{count(c.code)}</span> : null}
@@ -133,9 +190,47 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
             className={tags.includes(tag) ? "chip active" : "chip"}
             onClick={() => setTags(tags.includes(tag) ? tags.filter((x) => x !== tag) : [...tags, tag])}
           >
-            {t(`tag.${tag}` as MessageKey)}
+            {t(`tag.${tag}` as MessageKey)} <span className="count">{facet(result?.tags, tag)}</span>
           </button>
         ))}
+      </div>
+      <div className="row filters">
+        {LIFECYCLES.map((l) => (
+          <button
+            key={l}
+            className={lifecycles.includes(l) ? "chip active" : "chip"}
+            onClick={() => setLifecycles(lifecycles.includes(l) ? lifecycles.filter((x) => x !== l) : [...lifecycles, l])}
+            data-testid={`lifecycle-${l}`}
+          >
+            {t(`lifecycle.${l}` as MessageKey)} <span className="count">{facet(result?.lifecycles, l)}</span>
+          </button>
+        ))}
+        <select value={store ?? ""} onChange={(e) => setStore(e.target.value || undefined)} aria-label={t("catalog.atStore")}>
+          <option value="">{t("catalog.anyStore")}</option>
+          {stores.map((s) => (
+            <option key={s.code} value={s.code}>
+              {t("catalog.atStoreName", { name: locale === "en" ? `${s.city_en} · ${s.name_en}` : s.name_zh })}
+            </option>
+          ))}
+        </select>
+      </div>
+      {numberSpecs.length > 0 && (
+        <div className="row filters" data-testid="spec-filters">
+          {numberSpecs.map((d) => {
+            const unit = d.kind.type === "number" ? d.kind.unit : "";
+            const r = specs[d.key] ?? {};
+            const set = (side: "min" | "max", v: string) => setSpecs({ ...specs, [d.key]: { ...r, [side]: v } });
+            return (
+              <span key={d.key} className="range">
+                {locale === "en" ? d.name_en : d.name_zh}
+                <input inputMode="decimal" placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
+                <input inputMode="decimal" placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
+              </span>
+            );
+          })}
+        </div>
+      )}
+      <div className="row filters">
         <input className="price" inputMode="decimal" placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
         <input className="price" inputMode="decimal" placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
         <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} data-testid="sort">

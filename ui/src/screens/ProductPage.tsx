@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import { commands } from "../ipc/commands";
-import type { ProductView, SpecKind, StoreDistance } from "../ipc/types";
+import type { FavouriteEntry, FavouriteKind, ProductView, SpecKind, StoreDistance } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { CITIES, yuan } from "./format";
 
@@ -12,6 +12,13 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
   const [image, setImage] = useState(0);
   const [city, setCity] = useState(0);
   const [stores, setStores] = useState<StoreDistance[]>([]);
+  const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
+  useEffect(() => {
+    commands.listFavourites().then(setFavourites).catch(() => {});
+  }, [model]);
+  const marked = (kind: FavouriteKind) => favourites.some((f) => f.model === model && f.kind === kind);
+  const toggle = (kind: FavouriteKind) =>
+    commands.setFavourite(model, kind, !marked(kind)).then(setFavourites).catch(() => {});
 
   useEffect(() => {
     commands.productView(model).then(setView).catch(() => setView(null));
@@ -60,6 +67,16 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
             {view.withdrawn && <span className="pill warn">{t("catalog.withdrawn")}</span>}
           </p>
           <p>{zh ? p.description_zh : p.description_en}</p>
+          <div className="row">
+            <button className="secondary" onClick={() => toggle("favourite")} data-testid="favourite">
+              {marked("favourite") ? `★ ${t("product.favourited")}` : `☆ ${t("product.favourite")}`}
+            </button>
+            {(p.lifecycle === "pre_sale" || p.lifecycle === "announced") && (
+              <button className="secondary" onClick={() => toggle("follow")} data-testid="follow">
+                {marked("follow") ? `✓ ${t("product.following")}` : t("product.follow")}
+              </button>
+            )}
+          </div>
           <h2>{t("product.prices")}</h2>
           <ul className="list">
             {p.skus.map((s) => {

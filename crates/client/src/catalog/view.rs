@@ -114,6 +114,13 @@ pub fn nearest_stores(
     Ok(out)
 }
 
+/// Every store, by code.
+pub fn stores(cache: &Cache) -> ClientResult<Vec<RetailStore>> {
+    let mut stmt = cache.conn.prepare_cached("SELECT body FROM retail_stores ORDER BY code")?;
+    let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(bodies.iter().filter_map(|b| serde_json::from_str(b).ok()).collect())
+}
+
 pub fn status(cache: &Cache) -> ClientResult<CatalogStatus> {
     let products: u32 = cache.conn.query_row("SELECT COUNT(*) FROM products WHERE withdrawn = 0", [], |r| r.get(0))?;
     let synced_at: Option<i64> = cache.conn.query_row("SELECT synced_at FROM catalog_state", [], |r| r.get(0))?;

@@ -66,3 +66,21 @@ pub async fn revoke_session(
     portal.revoke_own_session(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(get, path = "/v1/me/favourites", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = FavouriteList)))]
+pub async fn list_favourites(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<FavouriteList>> {
+    portal.favourites(&caller).await.map(ApiJson)
+}
+
+/// Operations from a device's outbox, applied in order and each exactly once (by its id); the
+/// answer lists the acknowledged ids and the account's favourites after them.
+#[utoipa::path(post, path = "/v1/me/favourites/ops", tag = "me", security(("bearer" = [])), request_body = FavouriteOps,
+    responses((status = 200, body = FavouriteList), (status = 422, body = ApiError)))]
+pub async fn favourite_ops(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<FavouriteOps>,
+) -> AppResult<ApiJson<FavouriteList>> {
+    portal.apply_favourite_ops(&caller, req).await.map(ApiJson)
+}

@@ -58,6 +58,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::link_identity))
         .routes(routes!(me::list_sessions))
         .routes(routes!(me::revoke_session))
+        .routes(routes!(me::list_favourites))
+        .routes(routes!(me::favourite_ops))
         .routes(routes!(org::store_overview))
         .routes(routes!(org::dealer_overview))
         .routes(routes!(org::audience))

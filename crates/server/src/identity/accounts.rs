@@ -446,6 +446,31 @@ impl Portal {
             _ => Err(AppError::not_found("device session")),
         }
     }
+
+    // ----- favourites -----
+
+    pub async fn favourites(&self, caller: &Caller) -> AppResult<FavouriteList> {
+        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked: vec![] })
+    }
+
+    /// Applies operations from a device's outbox, in order, each exactly once.
+    pub async fn apply_favourite_ops(&self, caller: &Caller, req: FavouriteOps) -> AppResult<FavouriteList> {
+        if req.ops.len() > 500 {
+            return Err(AppError::field(ErrorCode::InvalidJson, "ops", "Send at most 500 operations at a time."));
+        }
+        for (i, op) in req.ops.iter().enumerate() {
+            if op.model.trim().is_empty() || op.model.len() > 40 {
+                return Err(AppError::field(
+                    ErrorCode::InvalidJson,
+                    &format!("ops[{i}].model"),
+                    "A model number is required.",
+                ));
+            }
+        }
+        let acked = req.ops.iter().map(|op| op.id).collect();
+        self.store.apply_favourite_ops(caller.user.id, req.ops, now()).await?;
+        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked })
+    }
 }
 
 fn device_name(input: &str) -> AppResult<String> {

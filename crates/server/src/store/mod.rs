@@ -257,4 +257,9 @@ pub trait Store: Send + Sync + 'static {
     async fn catalog_get(&self, kind: CatalogKind, code: &str) -> StoreResult<Option<String>>;
     /// Every live body of one kind, by code.
     async fn catalog_all(&self, kind: CatalogKind) -> StoreResult<Vec<String>>;
+
+    // Favourites, written through the app's outbox.
+    /// Applies each operation once (by its id), each in its own transaction with the record of its id.
+    async fn apply_favourite_ops(&self, user_id: Uuid, ops: Vec<portal_api::FavouriteOp>, now: i64) -> StoreResult<()>;
+    async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Favourite>>;
 }

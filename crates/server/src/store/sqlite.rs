@@ -6,7 +6,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use portal_api::{Dealer, IdentityKind, Role, Store as StoreInfo};
+use portal_api::{Dealer, Favourite, FavouriteKind, FavouriteOp, IdentityKind, Role, Store as StoreInfo};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
@@ -16,6 +16,7 @@ use super::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0001_user_center.sql"),
     include_str!("../../../../migrations/server/0002_catalog.sql"),
+    include_str!("../../../../migrations/server/0003_favourites.sql"),
 ];
 
 pub struct SqliteStore {
@@ -667,6 +668,50 @@ impl Store for SqliteStore {
             let mut stmt =
                 conn.prepare("SELECT body FROM catalog_items WHERE kind = ?1 AND body IS NOT NULL ORDER BY code")?;
             let rows = stmt.query_map([kind.as_str()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn apply_favourite_ops(&self, user_id: Uuid, ops: Vec<FavouriteOp>, now: i64) -> StoreResult<()> {
+        self.run(move |conn| {
+            // One transaction per operation, with its id: a crash between two leaves the first whole.
+            for op in ops {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let fresh = tx.execute(
+                    "INSERT OR IGNORE INTO applied_ops (op_id, user_id, applied_at) VALUES (?1, ?2, ?3)",
+                    params![op.id.to_string(), user_id.to_string(), now],
+                )? == 1;
+                if fresh {
+                    tx.execute(
+                        "INSERT INTO favourites (user_id, model, kind, active, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (user_id, model, kind) DO UPDATE SET active = ?4, changed_at = ?5
+                         WHERE excluded.changed_at >= favourites.changed_at",
+                        params![user_id.to_string(), op.model, op.kind.as_str(), op.active, op.changed_at],
+                    )?;
+                }
+                tx.commit()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<Favourite>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT model, kind, changed_at FROM favourites WHERE user_id = ?1 AND active ORDER BY changed_at DESC, model",
+            )?;
+            let rows = stmt
+                .query_map([user_id.to_string()], |r| {
+                    let kind: String = r.get(1)?;
+                    Ok(Favourite {
+                        model: r.get(0)?,
+                        kind: if kind == "follow" { FavouriteKind::Follow } else { FavouriteKind::Favourite },
+                        changed_at: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await

@@ -1,0 +1,127 @@
+//! Favourites and pre-sale follows: changed locally at once (offline too), sent through the
+//! outbox, merged with the account's list from the server.
+use portal_api::{Favourite, FavouriteKind, FavouriteOp};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::{
+    cache::Cache,
+    catalog::{search::summary, view::product_row, ProductSummary},
+    error::ClientResult,
+    outbox,
+};
+
+pub const OUTBOX_KIND: &str = "favourite";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FavouriteEntry {
+    pub model: String,
+    pub kind: FavouriteKind,
+    /// None when the product is not in the local catalog (yet).
+    #[ts(optional)]
+    pub product: Option<ProductSummary>,
+    /// True until the server has acknowledged this change.
+    pub pending: bool,
+}
+
+/// Changes one favourite locally and enqueues it, in one transaction.
+pub fn set(
+    cache: &mut Cache,
+    user_id: Uuid,
+    model: &str,
+    kind: FavouriteKind,
+    active: bool,
+    now: i64,
+) -> ClientResult<Uuid> {
+    let tx = cache.conn.transaction()?;
+    tx.execute(
+        "INSERT INTO favourites (user_id, model, kind, active, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (user_id, model, kind) DO UPDATE SET active = ?4, changed_at = ?5",
+        params![user_id.to_string(), model, kind.as_str(), active, now],
+    )?;
+    let op = FavouriteOp { id: Uuid::nil(), model: model.to_owned(), kind, active, changed_at: now };
+    let payload = serde_json::to_string(&op).expect("ops serialise");
+    let id = outbox::enqueue(&tx, user_id, OUTBOX_KIND, &payload, now)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// The operations to send, with their outbox ids.
+pub fn ops(pending: &[outbox::PendingOp]) -> Vec<FavouriteOp> {
+    pending
+        .iter()
+        .filter(|p| p.kind == OUTBOX_KIND)
+        .filter_map(|p| {
+            let mut op: FavouriteOp = serde_json::from_str(&p.payload).ok()?;
+            op.id = p.op_id;
+            Some(op)
+        })
+        .collect()
+}
+
+/// (model, kind) of the changes still waiting in the outbox.
+fn unsent(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<(String, String)>> {
+    let mut stmt = cache.conn.prepare("SELECT payload FROM outbox WHERE user_id = ?1 AND kind = ?2")?;
+    let payloads = stmt
+        .query_map(params![user_id.to_string(), OUTBOX_KIND], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(payloads
+        .iter()
+        .filter_map(|p| serde_json::from_str::<FavouriteOp>(p).ok())
+        .map(|op| (op.model, op.kind.as_str().to_owned()))
+        .collect())
+}
+
+/// Takes the server's list as the truth, except where this device still has unsent changes.
+pub fn merge(cache: &mut Cache, user_id: Uuid, server: &[Favourite]) -> ClientResult<()> {
+    let pending_models = unsent(cache, user_id)?;
+    let tx = cache.conn.transaction()?;
+    let mut existing = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT model, kind FROM favourites WHERE user_id = ?1")?;
+        let rows = stmt.query_map([user_id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            existing.push(row?);
+        }
+    }
+    for key in existing.iter().filter(|k| !pending_models.contains(k)) {
+        tx.execute(
+            "DELETE FROM favourites WHERE user_id = ?1 AND model = ?2 AND kind = ?3",
+            params![user_id.to_string(), key.0, key.1],
+        )?;
+    }
+    for f in server.iter().filter(|f| !pending_models.contains(&(f.model.clone(), f.kind.as_str().to_owned()))) {
+        tx.execute(
+            "INSERT INTO favourites (user_id, model, kind, active, changed_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (user_id, model, kind) DO UPDATE SET active = 1, changed_at = ?4",
+            params![user_id.to_string(), f.model, f.kind.as_str(), f.changed_at],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn list(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<FavouriteEntry>> {
+    let rows: Vec<(String, String)> = {
+        let mut stmt = cache.conn.prepare(
+            "SELECT model, kind FROM favourites WHERE user_id = ?1 AND active ORDER BY changed_at DESC, model",
+        )?;
+        let rows =
+            stmt.query_map([user_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        rows
+    };
+    let pending = unsent(cache, user_id)?;
+    let mut out = Vec::new();
+    for (model, kind) in rows {
+        let product = match product_row(cache, &model)? {
+            Some((p, price, withdrawn)) => Some(summary(cache, &p, price, withdrawn)?),
+            None => None,
+        };
+        let pending = pending.contains(&(model.clone(), kind.clone()));
+        let kind = if kind == "follow" { FavouriteKind::Follow } else { FavouriteKind::Favourite };
+        out.push(FavouriteEntry { model, kind, product, pending });
+    }
+    Ok(out)
+}

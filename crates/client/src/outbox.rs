@@ -1,0 +1,121 @@
+//! The durable outbox: writes made on this device wait here, in order, until the server
+//! acknowledges them. Enqueued in the same transaction as the local change; removed only on ack;
+//! retried with back-off after a failure.
+use rusqlite::{params, Transaction};
+use uuid::Uuid;
+
+use crate::{cache::Cache, error::ClientResult};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingOp {
+    pub op_id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+/// Adds an operation inside the caller's transaction; returns its client-generated id.
+pub fn enqueue(tx: &Transaction<'_>, user_id: Uuid, kind: &str, payload: &str, now: i64) -> ClientResult<Uuid> {
+    let op_id = Uuid::now_v7();
+    tx.execute(
+        "INSERT INTO outbox (op_id, user_id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![op_id.to_string(), user_id.to_string(), kind, payload, now],
+    )?;
+    Ok(op_id)
+}
+
+/// The account's operations that are due, oldest first. When the oldest is waiting for its retry
+/// time, nothing is due: later operations never overtake an earlier one.
+pub fn due(cache: &Cache, user_id: Uuid, now: i64, limit: u32) -> ClientResult<Vec<PendingOp>> {
+    let first_wait: Option<i64> = cache
+        .conn
+        .query_row(
+            "SELECT next_attempt_at FROM outbox WHERE user_id = ?1 ORDER BY seq LIMIT 1",
+            [user_id.to_string()],
+            |r| r.get(0),
+        )
+        .ok();
+    if first_wait.is_some_and(|at| at > now) {
+        return Ok(vec![]);
+    }
+    let mut stmt = cache
+        .conn
+        .prepare_cached("SELECT op_id, kind, payload, attempts FROM outbox WHERE user_id = ?1 ORDER BY seq LIMIT ?2")?;
+    let rows = stmt
+        .query_map(params![user_id.to_string(), limit], |r| {
+            let id: String = r.get(0)?;
+            Ok(PendingOp {
+                op_id: Uuid::parse_str(&id).unwrap_or_default(),
+                kind: r.get(1)?,
+                payload: r.get(2)?,
+                attempts: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn pending_count(cache: &Cache, user_id: Uuid) -> ClientResult<u32> {
+    Ok(cache.conn.query_row("SELECT COUNT(*) FROM outbox WHERE user_id = ?1", [user_id.to_string()], |r| r.get(0))?)
+}
+
+/// Removes acknowledged operations.
+pub fn ack(cache: &mut Cache, ids: &[Uuid]) -> ClientResult<()> {
+    let tx = cache.conn.transaction()?;
+    for id in ids {
+        tx.execute("DELETE FROM outbox WHERE op_id = ?1", [id.to_string()])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Seconds to wait before retry number `attempts` (5 s doubling, at most 5 minutes).
+pub fn backoff(attempts: u32) -> i64 {
+    (5i64 << attempts.min(6)).min(300)
+}
+
+/// Records a failed attempt for the given operations and schedules their retry.
+pub fn failed(cache: &mut Cache, ids: &[Uuid], error: &str, now: i64) -> ClientResult<()> {
+    let tx = cache.conn.transaction()?;
+    for id in ids {
+        let attempts: u32 =
+            tx.query_row("SELECT attempts FROM outbox WHERE op_id = ?1", [id.to_string()], |r| r.get(0)).unwrap_or(0);
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE op_id = ?1",
+            params![id.to_string(), now + backoff(attempts), error],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_stay_until_acked_in_order_with_backoff() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let user = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let tx = cache.conn.transaction().unwrap();
+        let a = enqueue(&tx, user, "k", "1", 10).unwrap();
+        let b = enqueue(&tx, user, "k", "2", 11).unwrap();
+        enqueue(&tx, other, "k", "3", 12).unwrap();
+        tx.commit().unwrap();
+        let due_now = due(&cache, user, 20, 10).unwrap();
+        assert_eq!(due_now.iter().map(|o| o.op_id).collect::<Vec<_>>(), [a, b], "in order, only this account's");
+        failed(&mut cache, &[a, b], "offline", 20).unwrap();
+        assert!(due(&cache, user, 21, 10).unwrap().is_empty(), "waits for the retry time");
+        assert_eq!(due(&cache, user, 25, 10).unwrap().len(), 2);
+        ack(&mut cache, &[a]).unwrap();
+        assert_eq!(pending_count(&cache, user).unwrap(), 1);
+        // Survives reopening: durable.
+        drop(cache);
+        let cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        assert_eq!(due(&cache, user, 1000, 10).unwrap()[0].op_id, b);
+        assert_eq!(backoff(0), 5);
+        assert_eq!(backoff(10), 300);
+    }
+}
