@@ -91,7 +91,8 @@ fn date(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn parse_date(s: &str) -> Option<i64> {
+/// Midnight UTC of a `YYYY-MM-DD` date, in unix seconds.
+pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let mut parts = s.trim().split('-');
     let (y, m, d): (i64, i64, i64) =
         (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);

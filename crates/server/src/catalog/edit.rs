@@ -19,13 +19,18 @@ fn write<T: serde::Serialize>(kind: CatalogKind, code: &str, value: &T) -> Catal
 }
 
 impl Portal {
-    pub async fn catalog_categories(&self) -> AppResult<Vec<Category>> {
+    /// Every live document of one kind, parsed.
+    async fn catalog_documents<T: serde::de::DeserializeOwned>(&self, kind: CatalogKind) -> AppResult<Vec<T>> {
         self.store
-            .catalog_all(CatalogKind::Category)
+            .catalog_all(kind)
             .await?
             .iter()
             .map(|body| serde_json::from_str(body).map_err(|_| AppError::internal()))
             .collect()
+    }
+
+    pub async fn catalog_categories(&self) -> AppResult<Vec<Category>> {
+        self.catalog_documents(CatalogKind::Category).await
     }
 
     /// Validates the whole document; applies it in one transaction only when nothing is wrong.
@@ -98,19 +103,10 @@ impl Portal {
 
     pub async fn export_catalog(&self, caller: &Caller) -> AppResult<CatalogDocument> {
         caller.require(&[Role::Admin])?;
-        let parse = |bodies: Vec<String>| -> AppResult<Vec<_>> {
-            bodies.iter().map(|b| serde_json::from_str(b).map_err(|_| AppError::internal())).collect()
-        };
         Ok(CatalogDocument {
             categories: self.catalog_categories().await?,
-            products: parse(self.store.catalog_all(CatalogKind::Product).await?)?,
-            stores: {
-                let bodies = self.store.catalog_all(CatalogKind::Store).await?;
-                bodies
-                    .iter()
-                    .map(|b| serde_json::from_str(b).map_err(|_| AppError::internal()))
-                    .collect::<AppResult<_>>()?
-            },
+            products: self.catalog_documents(CatalogKind::Product).await?,
+            stores: self.catalog_documents(CatalogKind::Store).await?,
         })
     }
 }
