@@ -51,6 +51,40 @@ await run("e2e catalog", driver, async () => {
   assert.ok(await driver.exists('tr[data-differs="true"]'), "differing specs are highlighted");
   await driver.click('[data-testid="back"]');
 
+  step("pull down from the top to update the catalog");
+  const before = await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at");
+  await sleep(1100); // synced_at is in seconds
+  const touch = (type, y) =>
+    driver.execute(
+      `document.body.dispatchEvent(new PointerEvent("${type}", { bubbles: true, pointerType: "touch", clientY: ${y}, isPrimary: true }))`,
+    );
+  await driver.execute("window.scrollTo({ top: 0, behavior: 'instant' })");
+  for (let i = 0; i < 50 && (await driver.execute("return window.scrollY")) > 0; i++) await sleep(100);
+  await touch("pointerdown", 100);
+  await touch("pointermove", 140);
+  // (Its text is read from the DOM: WebDriver's visible-text rule sees none in a box this short.)
+  const indicator = async (want) => {
+    let last = null;
+    for (let i = 0; i < 50; i++) {
+      last = await driver.execute(`return document.querySelector('[data-testid="pull-indicator"]')?.textContent ?? null`);
+      if (last === want) return;
+      await sleep(100);
+    }
+    assert.fail(`pull indicator: wanted ${want}, saw ${last}`);
+  };
+  await indicator("下拉更新");
+  await touch("pointermove", 260);
+  await indicator("松开即可更新");
+  await touch("pointerup", 260);
+  for (let i = 0; i < 100; i++) {
+    if ((await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at")) !== before) break;
+    await sleep(200);
+  }
+  assert.notEqual(await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at"), before, "the pull synced");
+  for (let i = 0; i < 100 && (await driver.execute(`return document.querySelector('[data-testid="sync-catalog"]').disabled`)); i++) {
+    await sleep(100);
+  }
+
   step("server stopped: search again and open a product page");
   await stopServer();
   await driver.type('[data-testid="search"]', "变频 冰箱");
@@ -59,6 +93,19 @@ await run("e2e catalog", driver, async () => {
   await driver.find('[data-testid="product-name"]', { text: "冰箱" });
   await driver.find('[data-testid="spec-table"]', { text: "总容积" });
   await driver.find('[data-testid="stores"]', { text: "公里" });
+
+  step("nearest stores from a typed position (Beijing), offline");
+  await driver.type('[data-testid="position"]', "39.90, 116.40");
+  await driver.click('[data-testid="use-position"]');
+  await driver.find('[data-testid="stores"]', { text: "北京" });
+  const beijingKm = await driver.execute(
+    `const li = [...document.querySelectorAll('[data-testid="stores"] li')].find((l) => l.textContent.includes("北京"));
+     return li ? parseFloat(li.textContent.match(/([\\d.]+) 公里/)[1]) : null;`,
+  );
+  assert.ok(beijingKm !== null && beijingKm < 30, `a Beijing store is near the typed position (${beijingKm} km)`);
+  await driver.type('[data-testid="position"]', "north");
+  await driver.click('[data-testid="use-position"]');
+  await driver.find(".error", { text: "纬度" });
 
   step("sign out (offline) for the next test");
   await driver.click('[data-testid="sign-out"]');

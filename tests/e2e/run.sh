@@ -29,7 +29,8 @@ driver_bin="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
 "$driver_bin" --port 4444 > "$scratch/tauri-driver.log" 2>&1 &
 
 status=0
-for test in "$root"/tests/e2e/*.e2e.mjs; do
+# E2E_ONLY=path/to/one.e2e.mjs runs just that one.
+for test in ${E2E_ONLY:-"$root"/tests/e2e/*.e2e.mjs}; do
   node "$test" || status=1
 done
 if [ $status -ne 0 ]; then

@@ -15,6 +15,12 @@ pub enum Lifecycle {
     Discontinued,
 }
 
+impl Lifecycle {
+    /// Every stage, in declaration order (the app's cache stores a stage as its position here).
+    pub const ALL: [Lifecycle; 4] =
+        [Lifecycle::Announced, Lifecycle::PreSale, Lifecycle::OnSale, Lifecycle::Discontinued];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MarketingTag {
@@ -23,6 +29,17 @@ pub enum MarketingTag {
     Promotion,
     PreSale,
     Recommended,
+}
+
+impl MarketingTag {
+    /// Every tag, in declaration order (the app's cache stores tags as bits by position here).
+    pub const ALL: [MarketingTag; 5] = [
+        MarketingTag::New,
+        MarketingTag::Hot,
+        MarketingTag::Promotion,
+        MarketingTag::PreSale,
+        MarketingTag::Recommended,
+    ];
 }
 
 /// How a category's key spec is typed.
@@ -152,8 +169,10 @@ pub struct CatalogImage {
     pub data: String,
 }
 
+// Deserialized by hand, below: serde's derive for an internally tagged enum buffers every item into
+// an intermediate tree first, which was the largest cost of a 100,000-SKU first sync on the client.
 /// One change in the catalog's log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SyncItem {
     Category {
@@ -184,6 +203,83 @@ pub enum SyncItem {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         data: Option<CatalogImage>,
     },
+}
+
+impl<'de> Deserialize<'de> for SyncItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SyncItemVisitor)
+    }
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SyncKind {
+    Category,
+    Product,
+    Store,
+    Image,
+}
+
+/// The item's data, typed when `kind` came first (as this server writes it), or kept as a JSON value
+/// to be typed once `kind` is known.
+enum SyncData {
+    Category(Option<Category>),
+    Product(Option<Product>),
+    Store(Option<RetailStore>),
+    Image(Option<CatalogImage>),
+    Untyped(serde_json::Value),
+}
+
+struct SyncItemVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SyncItemVisitor {
+    type Value = SyncItem;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a catalog change with kind, version, code and optional data")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SyncItem, A::Error> {
+        use serde::de::Error;
+        let (mut kind, mut version, mut code, mut data) = (None, None, None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "kind" => kind = Some(map.next_value::<SyncKind>()?),
+                "version" => version = Some(map.next_value::<i64>()?),
+                "code" => code = Some(map.next_value::<String>()?),
+                "data" => {
+                    data = Some(match kind {
+                        Some(SyncKind::Category) => SyncData::Category(map.next_value()?),
+                        Some(SyncKind::Product) => SyncData::Product(map.next_value()?),
+                        Some(SyncKind::Store) => SyncData::Store(map.next_value()?),
+                        Some(SyncKind::Image) => SyncData::Image(map.next_value()?),
+                        None => SyncData::Untyped(map.next_value()?),
+                    })
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
+        let version = version.ok_or_else(|| A::Error::missing_field("version"))?;
+        let code = code.ok_or_else(|| A::Error::missing_field("code"))?;
+        fn typed<T: serde::de::DeserializeOwned, E: Error>(value: serde_json::Value) -> Result<Option<T>, E> {
+            serde_json::from_value(value).map_err(E::custom)
+        }
+        let data = data.unwrap_or(SyncData::Untyped(serde_json::Value::Null));
+        Ok(match (kind, data) {
+            (SyncKind::Category, SyncData::Category(data)) => SyncItem::Category { version, code, data },
+            (SyncKind::Product, SyncData::Product(data)) => SyncItem::Product { version, code, data },
+            (SyncKind::Store, SyncData::Store(data)) => SyncItem::Store { version, code, data },
+            (SyncKind::Image, SyncData::Image(data)) => SyncItem::Image { version, code, data },
+            (SyncKind::Category, SyncData::Untyped(v)) => SyncItem::Category { version, code, data: typed(v)? },
+            (SyncKind::Product, SyncData::Untyped(v)) => SyncItem::Product { version, code, data: typed(v)? },
+            (SyncKind::Store, SyncData::Untyped(v)) => SyncItem::Store { version, code, data: typed(v)? },
+            (SyncKind::Image, SyncData::Untyped(v)) => SyncItem::Image { version, code, data: typed(v)? },
+            _ => return Err(A::Error::custom("data does not match kind")),
+        })
+    }
 }
 
 /// A page of the catalog's change log. An item without `data` is a tombstone: the thing was
@@ -226,4 +322,31 @@ pub struct ImportReport {
     pub products: usize,
     pub stores: usize,
     pub problems: Vec<ImportProblem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_items_read_whatever_the_key_order() {
+        let image = CatalogImage { id: "i1".into(), mime: "image/svg+xml".into(), data: "PHN2Zy8+".into() };
+        let item = SyncItem::Image { version: 7, code: "i1".into(), data: Some(image) };
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(json.starts_with(r#"{"kind":"image""#), "{json}");
+        assert_eq!(serde_json::from_str::<SyncItem>(&json).unwrap(), item);
+
+        let data_first =
+            r#"{"data":{"id":"i1","mime":"image/svg+xml","data":"PHN2Zy8+"},"code":"i1","version":7,"kind":"image"}"#;
+        assert_eq!(serde_json::from_str::<SyncItem>(data_first).unwrap(), item);
+
+        let tombstone = r#"{"kind":"product","version":9,"code":"65E8K","extra":[1,2]}"#;
+        assert_eq!(
+            serde_json::from_str::<SyncItem>(tombstone).unwrap(),
+            SyncItem::Product { version: 9, code: "65E8K".into(), data: None }
+        );
+        assert!(serde_json::from_str::<SyncItem>(r#"{"kind":"planet","version":1,"code":"x"}"#).is_err());
+        assert!(serde_json::from_str::<SyncItem>(r#"{"kind":"image","code":"x"}"#).is_err(), "version is required");
+        assert!(serde_json::from_str::<SyncItem>(r#"{"kind":"image","version":1,"code":"x","data":{"id":1}}"#).is_err());
+    }
 }

@@ -40,7 +40,7 @@ pub struct PortalApp {
 }
 
 /// Catalog sync page size.
-const CATALOG_PAGE: u32 = 1000;
+const CATALOG_PAGE: u32 = 2000;
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -359,24 +359,38 @@ impl PortalApp {
             catalog::sync::reset(&mut self.cache())?;
             cursor = None;
         }
+        let mut page = self.catalog_page(signed_in, cursor).await?;
         loop {
-            let page = if signed_in {
-                let cursor = cursor.clone();
-                self.authed(|api, token| {
-                    let cursor = cursor.clone();
-                    async move { api.catalog_page(Some(&token), cursor.as_deref(), CATALOG_PAGE).await }
-                })
-                .await?
-            } else {
-                self.observe(self.api().catalog_page(None, cursor.as_deref(), CATALOG_PAGE).await)?
+            // Ask for the next page before applying this one, so the server and the network work
+            // while SQLite writes; the request is polled first, then the page is applied.
+            let next = page.has_more.then(|| self.catalog_page(signed_in, Some(page.cursor.clone())));
+            let apply = async { catalog::sync::apply_page(&mut self.cache(), &page, role, now()) };
+            let (next, applied) = match next {
+                Some(next) => {
+                    let (next, applied) = tokio::join!(biased; next, apply);
+                    (Some(next), applied)
+                }
+                None => (None, apply.await),
             };
-            catalog::sync::apply_page(&mut self.cache(), &page, role, now())?;
-            cursor = Some(page.cursor);
-            if !page.has_more {
-                break;
+            applied?;
+            match next {
+                Some(next) => page = next?,
+                None => break,
             }
         }
         catalog::view::status(&self.cache())
+    }
+
+    async fn catalog_page(&self, signed_in: bool, cursor: Option<String>) -> ClientResult<portal_api::SyncPage> {
+        if signed_in {
+            self.authed(|api, token| {
+                let cursor = cursor.clone();
+                async move { api.catalog_page(Some(&token), cursor.as_deref(), CATALOG_PAGE).await }
+            })
+            .await
+        } else {
+            self.observe(self.api().catalog_page(None, cursor.as_deref(), CATALOG_PAGE).await)
+        }
     }
 
     pub fn catalog_status(&self) -> ClientResult<CatalogStatus> {

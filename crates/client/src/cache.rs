@@ -1,6 +1,10 @@
 //! The app's local SQLite cache: settings, the cached profile and role home. Versioned
 //! migrations; a cache from a newer app is refused with a clear message.
-use std::path::{Path, PathBuf};
+use std::{
+    cell::RefCell,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{de::DeserializeOwned, Serialize};
@@ -12,11 +16,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0001_cache.sql"),
     include_str!("../../../migrations/client/0002_catalog.sql"),
     include_str!("../../../migrations/client/0003_outbox.sql"),
+    include_str!("../../../migrations/client/0004_catalog_compact.sql"),
 ];
 
 pub struct Cache {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// Search's in-memory view of the products, dropped whenever a sync changes them.
+    pub(crate) catalog_facts: RefCell<Option<Arc<crate::catalog::facts::Facts>>>,
 }
 
 /// A cached value and when it was stored (unix seconds).
@@ -38,6 +45,8 @@ impl Cache {
         // Deleted rows are overwritten, so a signed-out user's data does not linger in free pages.
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Enough page cache for the search index and the compact product rows of a 100,000-SKU catalog.
+        conn.pragma_update(None, "cache_size", -32_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let known = MIGRATIONS.len() as i64;
@@ -50,7 +59,7 @@ impl Cache {
             tx.pragma_update(None, "user_version", index as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self { conn, path: path.to_owned(), catalog_facts: RefCell::new(None) })
     }
 
     pub fn path(&self) -> &Path {

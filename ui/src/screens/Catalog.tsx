@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { commands } from "../ipc/commands";
 import type {
   ApiError,
@@ -17,6 +17,7 @@ import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { yuan } from "./format";
 import { ProductPage } from "./ProductPage";
 import { ComparePage } from "./ComparePage";
+import { PULL_THRESHOLD, usePullToRefresh } from "../pullToRefresh";
 
 const TAGS: MarketingTag[] = ["new", "hot", "promotion", "pre_sale", "recommended"];
 const SORTS: SortOrder[] = ["relevance", "price_asc", "price_desc", "newest"];
@@ -72,15 +73,20 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     }
   };
 
+  const pull = usePullToRefresh(() => sync(), syncing);
+
   useEffect(() => {
     // The app syncs at start and every 10 minutes; opening this screen also asks for fresh data.
     loadLocal();
     sync();
   }, []);
 
-  // Search as you type: a short pause after the last key.
+  // Search as you type: a short pause after the last key. Only the latest search's answer is shown
+  // (an earlier one can finish later, e.g. when it waited behind a sync).
+  const latestSearch = useRef(0);
   useEffect(() => {
     const timer = setTimeout(() => {
+      const mine = ++latestSearch.current;
       const fen = (v: string) => (v.trim() === "" || isNaN(Number(v)) ? undefined : Math.round(Number(v) * 100));
       const num = (v?: string) => (v === undefined || v.trim() === "" || isNaN(Number(v)) ? undefined : Number(v));
       const ranges: SpecRange[] = Object.entries(specs)
@@ -100,8 +106,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           limit: 48,
           offset: 0,
         })
-        .then(setResult)
-        .catch((e) => setError(asApiError(e)));
+        .then((r) => mine === latestSearch.current && setResult(r))
+        .catch((e) => mine === latestSearch.current && setError(asApiError(e)));
     }, 120);
     return () => clearTimeout(timer);
   }, [text, category, tags, sort, priceMin, priceMax, lifecycles, store, specs, status]);
@@ -129,6 +135,11 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
 
   return (
     <section className="stack">
+      {(pull > 0 || syncing) && (
+        <div className="pull" style={{ height: Math.max(pull, syncing ? 32 : 0) }} data-testid="pull-indicator">
+          {syncing ? t("catalog.syncing") : pull >= PULL_THRESHOLD ? t("catalog.releaseToRefresh") : t("catalog.pullToRefresh")}
+        </div>
+      )}
       <div className="row spread">
         <input
           className="grow search"
@@ -164,7 +175,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           ))}
         </ul>
       )}
-      <p className="muted" data-testid="catalog-updated">
+      <p className="muted" data-testid="catalog-updated" data-synced-at={status?.synced_at ?? ""}>
         {status?.synced_at != null ? t("catalog.updated", { time: time(status.synced_at) }) : t("catalog.empty")}
       </p>
       <ErrorBanner error={error} />

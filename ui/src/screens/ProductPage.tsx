@@ -11,6 +11,28 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
   const [view, setView] = useState<ProductView | null | undefined>(undefined);
   const [image, setImage] = useState(0);
   const [city, setCity] = useState(0);
+  // A position (from the device, or typed) takes the place of the chosen city.
+  const [position, setPosition] = useState<{ lat: number; lon: number } | null>(null);
+  const [typed, setTyped] = useState("");
+  const [positionError, setPositionError] = useState<MessageKey | null>(null);
+  const locate = () => {
+    setPositionError(null);
+    if (!navigator.geolocation) return setPositionError("product.positionUnavailable");
+    navigator.geolocation.getCurrentPosition(
+      (p) => setPosition({ lat: p.coords.latitude, lon: p.coords.longitude }),
+      () => setPositionError("product.positionUnavailable"),
+      { timeout: 10000, maximumAge: 600000 },
+    );
+  };
+  const useTyped = () => {
+    const parts = typed.split(/[,，\s]+/).filter(Boolean).map(Number);
+    const [lat, lon] = parts;
+    if (parts.length !== 2 || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+      return setPositionError("product.positionInvalid");
+    }
+    setPositionError(null);
+    setPosition({ lat, lon });
+  };
   const [stores, setStores] = useState<StoreDistance[]>([]);
   const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
   useEffect(() => {
@@ -24,9 +46,9 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
     commands.productView(model).then(setView).catch(() => setView(null));
   }, [model]);
   useEffect(() => {
-    const c = CITIES[city];
+    const c = position ?? CITIES[city];
     commands.nearestStores(c.lat, c.lon, model).then(setStores).catch(() => setStores([]));
-  }, [city, model]);
+  }, [city, position, model]);
 
   const back = (
     <button className="link" onClick={onBack} data-testid="back">
@@ -137,7 +159,16 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
       <div className="card">
         <div className="row spread">
           <h2>{t("product.stores")}</h2>
-          <select value={city} onChange={(e) => setCity(Number(e.target.value))} aria-label={t("product.city")} data-testid="city">
+          <select
+            value={position ? -1 : city}
+            onChange={(e) => {
+              setPosition(null);
+              setCity(Number(e.target.value));
+            }}
+            aria-label={t("product.city")}
+            data-testid="city"
+          >
+            {position && <option value={-1}>{t("product.myPosition")}</option>}
             {CITIES.map((c, i) => (
               <option key={c.en} value={i}>
                 {zh ? c.zh : c.en}
@@ -145,6 +176,23 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
             ))}
           </select>
         </div>
+        <div className="row">
+          <button className="secondary" onClick={locate} data-testid="locate">
+            {t("product.useMyPosition")}
+          </button>
+          <input
+            className="grow"
+            data-testid="position"
+            placeholder={t("product.positionPlaceholder")}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            onKeyDown={(e) => e.key === "Enter" && useTyped()}
+          />
+          <button className="secondary" onClick={useTyped} data-testid="use-position">
+            {t("product.findNear")}
+          </button>
+        </div>
+        {positionError && <p className="error">{t(positionError)}</p>}
         <ul className="list" data-testid="stores">
           {stores.map((s) => (
             <li key={s.store.code} className="row spread">

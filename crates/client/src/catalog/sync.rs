@@ -1,6 +1,8 @@
 //! Applying the server's catalog pages: each page in one transaction with its cursor, so an
 //! interrupted sync leaves a consistent cache and resumes where it stopped.
-use portal_api::{Lifecycle, MarketingTag, Product, SpecValue, SyncItem, SyncPage};
+use std::collections::BTreeMap;
+
+use portal_api::{MarketingTag, Product, SpecValue, SyncItem, SyncPage};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::tokens::{index_text, model_terms};
@@ -13,23 +15,9 @@ pub fn state(cache: &Cache) -> ClientResult<(Option<String>, Option<String>, Opt
     })?)
 }
 
-fn lifecycle_text(l: Lifecycle) -> &'static str {
-    match l {
-        Lifecycle::Announced => "announced",
-        Lifecycle::PreSale => "pre_sale",
-        Lifecycle::OnSale => "on_sale",
-        Lifecycle::Discontinued => "discontinued",
-    }
-}
-
-pub fn tag_text(t: MarketingTag) -> &'static str {
-    match t {
-        MarketingTag::New => "new",
-        MarketingTag::Hot => "hot",
-        MarketingTag::Promotion => "promotion",
-        MarketingTag::PreSale => "pre_sale",
-        MarketingTag::Recommended => "recommended",
-    }
+/// The bit of each of the product's marketing tags, by their position in `MarketingTag::ALL`.
+pub fn tag_bits(tags: &[MarketingTag]) -> i64 {
+    tags.iter().fold(0, |bits, t| bits | 1 << (*t as i64))
 }
 
 /// The lowest price a buyer pays now across the product's SKUs.
@@ -46,67 +34,123 @@ pub fn current_price(p: &Product, now: i64) -> i64 {
 
 fn clear(tx: &Transaction<'_>) -> ClientResult<()> {
     tx.execute_batch(
-        "DELETE FROM categories; DELETE FROM product_specs; DELETE FROM products; DELETE FROM product_search;
+        "DELETE FROM categories; DELETE FROM product_specs; DELETE FROM product_bodies; DELETE FROM products;
+         DELETE FROM product_search;
          DELETE FROM retail_stores; DELETE FROM store_display; DELETE FROM catalog_images;
          UPDATE catalog_state SET cursor = NULL, synced_at = NULL;",
     )?;
     Ok(())
 }
 
-fn put_product(tx: &Transaction<'_>, code: &str, product: Option<&Product>, now: i64) -> ClientResult<()> {
-    let existing: Option<i64> =
-        tx.query_row("SELECT id FROM products WHERE model = ?1", [code], |r| r.get(0)).optional()?;
-    if let Some(id) = existing {
-        tx.execute("DELETE FROM product_search WHERE rowid = ?1", [id])?;
-        tx.execute("DELETE FROM product_specs WHERE product_id = ?1", [id])?;
+/// Changes to the search index, made after a page's other writes: FTS5 writes its pending terms out
+/// as a new segment whenever a statement opens a savepoint (upserts and foreign keys do), so
+/// interleaving them would write one tiny segment per product and then merge them all.
+#[derive(Default)]
+struct IndexChanges {
+    /// By row id: whether it was indexed before this page, and its new text (None: leave it out).
+    rows: BTreeMap<i64, (bool, Option<(String, String)>)>,
+}
+
+impl IndexChanges {
+    fn set(&mut self, id: i64, was_indexed: bool, text: Option<(String, String)>) {
+        let entry = self.rows.entry(id).or_insert((was_indexed, None));
+        entry.1 = text;
+    }
+
+    fn write(self, tx: &Transaction<'_>) -> ClientResult<()> {
+        for (id, (was_indexed, _)) in &self.rows {
+            if *was_indexed {
+                tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?.execute([id])?;
+            }
+        }
+        let mut insert = tx.prepare_cached("INSERT INTO product_search (rowid, title, detail) VALUES (?1, ?2, ?3)")?;
+        for (id, (_, text)) in self.rows {
+            if let Some((title, detail)) = text {
+                insert.execute(params![id, title, detail])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn put_product(
+    tx: &Transaction<'_>,
+    index: &mut IndexChanges,
+    code: &str,
+    product: Option<&Product>,
+    now: i64,
+) -> ClientResult<()> {
+    let existing: Option<(i64, bool)> = tx
+        .prepare_cached("SELECT id, withdrawn FROM products WHERE model = ?1")?
+        .query_row([code], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((id, withdrawn)) = existing {
+        index.set(id, !withdrawn, None);
+        tx.prepare_cached("DELETE FROM product_specs WHERE product_id = ?1")?.execute([id])?;
     }
     let Some(p) = product else {
         // A tombstone: keep the last known body for comparisons and favourites, marked withdrawn.
-        tx.execute("UPDATE products SET withdrawn = 1 WHERE model = ?1", [code])?;
+        tx.prepare_cached("UPDATE products SET withdrawn = 1 WHERE model = ?1")?.execute([code])?;
         return Ok(());
     };
-    let tags = format!("|{}|", p.tags.iter().map(|t| tag_text(*t)).collect::<Vec<_>>().join("|"));
     let body = serde_json::to_string(p).map_err(|e| crate::ClientError::Protocol(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO products (model, category, lifecycle, price, released_at, tags, withdrawn, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
-         ON CONFLICT (model) DO UPDATE SET category = ?2, lifecycle = ?3, price = ?4, released_at = ?5,
-             tags = ?6, withdrawn = 0, body = ?7",
-        params![p.model, p.category, lifecycle_text(p.lifecycle), current_price(p, now), p.released_at, tags, body],
-    )?;
-    let id: i64 = tx.query_row("SELECT id FROM products WHERE model = ?1", [&p.model], |r| r.get(0))?;
+    let top_category = p.category.split('.').next().unwrap_or_default();
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO products (model, category, top_category, lifecycle, price, released_at, tag_bits, withdrawn)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+             ON CONFLICT (model) DO UPDATE SET category = ?2, top_category = ?3, lifecycle = ?4, price = ?5,
+                 released_at = ?6, tag_bits = ?7, withdrawn = 0
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                p.model,
+                p.category,
+                top_category,
+                p.lifecycle as i64,
+                current_price(p, now),
+                p.released_at,
+                tag_bits(&p.tags)
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached(
+        "INSERT INTO product_bodies (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET body = ?2",
+    )?
+    .execute(params![id, body])?;
     let mut spec_text = Vec::new();
+    let mut insert_spec =
+        tx.prepare_cached("INSERT INTO product_specs (product_id, key, num, text) VALUES (?1, ?2, ?3, ?4)")?;
     for (key, value) in &p.specs {
         let (num, text) = match value {
             SpecValue::Number(n) => (Some(*n), None),
             SpecValue::Text(t) => (None, Some(t.as_str())),
         };
-        tx.execute(
-            "INSERT INTO product_specs (product_id, key, num, text) VALUES (?1, ?2, ?3, ?4)",
-            params![id, key, num, text],
-        )?;
+        insert_spec.execute(params![id, key, num, text])?;
         spec_text.push(text.map(str::to_owned).unwrap_or_else(|| num.map(|n| n.to_string()).unwrap_or_default()));
     }
     let skus: Vec<String> = p.skus.iter().map(|s| format!("{} {} {}", s.code, s.variant_zh, s.variant_en)).collect();
-    let terms = format!(
-        "{} {} {} {} {} {}",
+    let title = format!(
+        "{} {} {} {}",
         model_terms(&p.model),
         index_text(&p.name_zh),
         index_text(&p.name_en),
-        index_text(&p.series),
-        index_text(&spec_text.join(" ")),
-        index_text(&skus.join(" ")),
+        index_text(&p.series)
     );
-    tx.execute("INSERT INTO product_search (rowid, terms) VALUES (?1, ?2)", params![id, terms])?;
+    let detail = format!("{} {}", index_text(&spec_text.join(" ")), index_text(&skus.join(" ")));
+    index.set(id, existing.is_some_and(|(_, withdrawn)| !withdrawn), Some((title, detail)));
     Ok(())
 }
 
 /// Applies one page, with its cursor, in one transaction. `role` is what the prices were served for.
 pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> ClientResult<()> {
+    super::facts::forget(cache);
     let tx = cache.conn.transaction()?;
     if page.reset {
         clear(&tx)?;
     }
+    let mut index = IndexChanges::default();
     for item in &page.items {
         match item {
             SyncItem::Category { code, data, .. } => match data {
@@ -121,7 +165,7 @@ pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> C
                     tx.execute("DELETE FROM categories WHERE code = ?1", [code])?;
                 }
             },
-            SyncItem::Product { code, data, .. } => put_product(&tx, code, data.as_ref(), now)?,
+            SyncItem::Product { code, data, .. } => put_product(&tx, &mut index, code, data.as_ref(), now)?,
             SyncItem::Store { code, data, .. } => {
                 tx.execute("DELETE FROM store_display WHERE store = ?1", [code])?;
                 match data {
@@ -157,6 +201,7 @@ pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> C
             },
         }
     }
+    index.write(&tx)?;
     let done = if page.has_more { None } else { Some(now) };
     tx.execute(
         "UPDATE catalog_state SET cursor = ?1, role = ?2, synced_at = COALESCE(?3, synced_at)",
@@ -168,6 +213,7 @@ pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> C
 
 /// Forgets the catalog (when the role its prices were synced for changes).
 pub fn reset(cache: &mut Cache) -> ClientResult<()> {
+    super::facts::forget(cache);
     let tx = cache.conn.transaction()?;
     clear(&tx)?;
     tx.execute("UPDATE catalog_state SET role = NULL", [])?;

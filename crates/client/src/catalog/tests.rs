@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use portal_api::*;
 
-use super::{search::search, sync::apply_page, view, SearchQuery, SortOrder, SpecRange};
+use super::{search::search, sync::apply_page, view, FacetCount, SearchQuery, SortOrder, SpecRange};
 use crate::cache::Cache;
 
 const NOW: i64 = 1_800_000_000;
@@ -229,4 +229,73 @@ fn a_failed_page_leaves_the_previous_state_whole() {
     let (cursor, _, _) = super::sync::state(&cache).unwrap();
     assert_eq!(cursor.as_deref(), Some("c1.e.7"), "the cursor did not move past a page that did not land");
     assert!(view::product(&cache, "X-1").unwrap().is_none(), "nothing of the failed page was written");
+}
+
+#[test]
+fn relevance_ranks_title_hits_before_spec_hits_and_pages_follow_the_order() {
+    let (_dir, mut cache) = catalog();
+    // Cheaper, hence newer in this fixture: without the title tier it would come first.
+    let mount =
+        product("WM-9", "accessory", "电视挂架", "Wall mount", 99_00, &[("fits", SpecValue::Text("OLED".into()))]);
+    apply_page(&mut cache, &page(vec![item(mount)], "c1.e.8", false, false), "consumer", NOW).unwrap();
+    let found = search(&cache, &SearchQuery { text: "oled".into(), ..Default::default() }).unwrap();
+    let order: Vec<&str> = found.items.iter().map(|p| p.model.as_str()).collect();
+    assert_eq!(order, ["65E8K", "WM-9"]);
+    let newest = search(&cache, &SearchQuery { text: "oled".into(), sort: SortOrder::Newest, ..Default::default() });
+    assert_eq!(newest.unwrap().items[0].model, "WM-9");
+
+    // Pages of one: the second page is the second of the whole order, and the total stays whole.
+    let second =
+        search(&cache, &SearchQuery { sort: SortOrder::PriceAsc, limit: 1, offset: 1, ..Default::default() }).unwrap();
+    assert_eq!(second.total, 5);
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(second.items[0].model, "KFR-35GW-A1");
+}
+
+#[test]
+fn tag_and_lifecycle_filters_with_their_facets() {
+    let (_dir, mut cache) = catalog();
+    let mut soon = product("PRE-1", "tv", "预售电视", "Pre-sale TV", 1999_00, &[]);
+    soon.lifecycle = Lifecycle::PreSale;
+    soon.tags = vec![MarketingTag::PreSale, MarketingTag::New];
+    apply_page(&mut cache, &page(vec![item(soon)], "c1.e.8", false, false), "consumer", NOW).unwrap();
+    let tagged = |tags: Vec<MarketingTag>| models(&cache, SearchQuery { tags, ..Default::default() });
+    assert_eq!(tagged(vec![MarketingTag::New]), ["PRE-1"]);
+    assert_eq!(tagged(vec![MarketingTag::New, MarketingTag::Hot]), Vec::<String>::new(), "every tag must hold");
+    let pre = models(&cache, SearchQuery { lifecycles: vec![Lifecycle::PreSale], ..Default::default() });
+    assert_eq!(pre, ["PRE-1"]);
+    let tvs = search(&cache, &SearchQuery { text: "电视".into(), ..Default::default() }).unwrap();
+    assert_eq!(tvs.total, 3);
+    let count = |facets: &[FacetCount], value: &str| facets.iter().find(|f| f.value == value).map(|f| f.count);
+    assert_eq!(count(&tvs.lifecycles, "on_sale"), Some(2));
+    assert_eq!(count(&tvs.lifecycles, "pre_sale"), Some(1));
+    assert_eq!(count(&tvs.lifecycles, "discontinued"), None, "empty facets are left out");
+    assert_eq!(count(&tvs.tags, "pre_sale"), Some(1));
+    assert_eq!(count(&tvs.tags, "hot"), Some(2));
+    // What can be bought now comes first among equally good title hits.
+    assert_eq!(tvs.items.last().unwrap().model, "PRE-1");
+}
+
+#[test]
+fn a_typo_keeps_the_filters_and_a_filtered_out_match_is_not_a_typo() {
+    let (_dir, cache) = catalog();
+    let in_tvs =
+        search(&cache, &SearchQuery { text: "65E9K".into(), category: Some("tv".into()), ..Default::default() });
+    assert_eq!(in_tvs.unwrap().items[0].model, "65E8K");
+    let in_fridges =
+        search(&cache, &SearchQuery { text: "65E9K".into(), category: Some("fridge".into()), ..Default::default() });
+    assert!(in_fridges.unwrap().items.is_empty(), "a typo's suggestions obey the category filter");
+    let filtered =
+        search(&cache, &SearchQuery { text: "65E8K".into(), category: Some("ac".into()), ..Default::default() })
+            .unwrap();
+    assert!(filtered.items.is_empty() && !filtered.fuzzy, "an exact model outside the filter is not a typo");
+}
+
+#[test]
+fn one_character_at_the_end_of_a_word_is_found() {
+    let (_dir, mut cache) = catalog();
+    let pad = product("CH-1", "accessory", "无线充电", "Wireless charging pad", 199_00, &[]);
+    apply_page(&mut cache, &page(vec![item(pad)], "c1.e.8", false, false), "consumer", NOW).unwrap();
+    assert!(text(&cache, "电").contains(&"CH-1".to_string()), "电 ends 充电");
+    assert_eq!(text(&cache, "充电"), ["CH-1"]);
 }

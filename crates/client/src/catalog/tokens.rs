@@ -38,17 +38,33 @@ fn bigrams(run: &str) -> Vec<String> {
     chars.windows(2).map(|w| w.iter().collect()).collect()
 }
 
-/// Index text for a document: Han runs as bigrams, other words lower-cased.
+/// Index text for a document: Han runs as bigrams, other words lower-cased. A run's last character
+/// is indexed alone too, so a one-character query (a prefix match) finds it at the end of a word
+/// (电 in 无线充电) as well as at the start of a bigram.
 pub fn index_text(text: &str) -> String {
-    let mut out = Vec::new();
-    for (han, run) in runs(text) {
-        if han {
-            out.extend(bigrams(&run));
-        } else {
-            out.push(run.to_lowercase());
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut push = |term: &mut dyn Iterator<Item = char>| {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.extend(term);
+    };
+    for (han, run) in runs(text) {
+        if !han {
+            push(&mut run.chars().flat_map(char::to_lowercase));
+            continue;
+        }
+        let chars: Vec<char> = run.chars().collect();
+        if chars.len() == 1 {
+            push(&mut chars.iter().copied());
+            continue;
+        }
+        for pair in chars.windows(2) {
+            push(&mut pair.iter().copied());
+        }
+        push(&mut chars.last().into_iter().copied());
     }
-    out.join(" ")
+    out
 }
 
 /// A model number as typed in many ways: `KFR-35GW/A1`, `kfr35gwa1`, and its parts.
@@ -73,8 +89,11 @@ pub fn match_expression(query: &str) -> Option<String> {
             }
         } else {
             let term = run.to_lowercase();
-            // Typing continues at the end; earlier terms are whole, but numbers and models match as prefixes.
-            if i + 1 == count || term.chars().any(|c| c.is_ascii_digit()) {
+            // Typing continues at the end, so the last term is a prefix once it has two characters (one
+            // character as a prefix would match half the index). Earlier terms are whole, except parts
+            // of model numbers (letters and digits together), which match as prefixes wherever they are.
+            let model_part = term.chars().any(|c| c.is_ascii_digit()) && term.chars().any(|c| c.is_alphabetic());
+            if (i + 1 == count && term.chars().count() > 1) || model_part {
                 parts.push(format!("\"{term}\"*"));
             } else {
                 parts.push(format!("\"{term}\""));
@@ -106,8 +125,8 @@ mod tests {
 
     #[test]
     fn han_runs_become_bigrams() {
-        assert_eq!(index_text("E8系列 65英寸 OLED电视"), "e8 系列 65 英寸 oled 电视");
-        assert_eq!(index_text("变频冰箱"), "变频 频冰 冰箱");
+        assert_eq!(index_text("E8系列 65英寸 OLED电视"), "e8 系列 列 65 英寸 寸 oled 电视 视");
+        assert_eq!(index_text("变频冰箱"), "变频 频冰 冰箱 箱");
         assert_eq!(index_text("电"), "电");
     }
 
@@ -117,6 +136,9 @@ mod tests {
         assert_eq!(match_expression("液晶电视").as_deref(), Some("\"液晶 晶电 电视\""));
         assert_eq!(match_expression("电").as_deref(), Some("电*"));
         assert_eq!(match_expression("oled 电视 65").as_deref(), Some("\"oled\" AND \"电视\" AND \"65\"*"));
+        assert_eq!(match_expression("1.5匹 空调").as_deref(), Some("\"1\" AND \"5\" AND 匹* AND \"空调\""));
+        assert_eq!(match_expression("65e8 oled").as_deref(), Some("\"65e8\"* AND \"oled\"*"));
+        assert_eq!(match_expression("a").as_deref(), Some("\"a\""), "one Latin character is a whole term");
         assert_eq!(match_expression("  ,, "), None);
         assert_eq!(match_expression("\"*)").as_deref(), None, "FTS syntax in input is never passed through");
     }
