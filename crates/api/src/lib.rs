@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod error;
 pub mod identity;
 pub mod org;
+pub mod store_ops;
 
 pub use auth::*;
 pub use catalog::*;
 pub use error::*;
 pub use identity::*;
 pub use org::*;
+pub use store_ops::*;

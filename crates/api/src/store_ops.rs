@@ -1,0 +1,293 @@
+//! Store operations: what a promoter's device sends (each operation with a client-generated id,
+//! applied by the server exactly once) and the reports it reads. Money in fen, quantities in units.
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleState {
+    Requested,
+    InTransit,
+    OnDisplay,
+    UnderRepair,
+    Returned,
+    SoldExDisplay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// Goods in from the distributor or the brand.
+    Receipt,
+    /// Sent to another store (out of this one at once).
+    TransferOut,
+    /// Received from another store's transfer.
+    TransferIn,
+    Sale,
+    /// A customer's return, back into stock.
+    Return,
+    /// A correction with a reason (damage, loss, found).
+    Adjustment,
+    /// The difference a stock count found.
+    Count,
+    /// A gift handed over with a sale (gift stock is counted like any other).
+    GiftIssued,
+    /// A gift brought back with its sale's return.
+    GiftReturned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    QrWallet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Payment {
+    pub method: PaymentMethod,
+    /// What was handed over, in fen (for cash, possibly more than owed).
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SaleLine {
+    pub sku: String,
+    pub quantity: i64,
+    /// The price per unit at the time of sale (a running promotion's price, if any), in fen.
+    pub unit_price: i64,
+    /// Taken off this line, in fen.
+    pub discount: i64,
+    /// The serial number of a serialised product (TVs, ACs, fridges); such a line is one unit.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SkuQuantity {
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ReturnLine {
+    /// The line's position in the original sale.
+    pub line: usize,
+    pub quantity: i64,
+}
+
+/// One operation made at a store, possibly offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreOp {
+    /// Client-generated (UUID v7); the server applies each id once.
+    pub id: Uuid,
+    pub store_id: Uuid,
+    /// Unix seconds on the device when it was made.
+    pub device_at: i64,
+    pub action: StoreAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StoreAction {
+    OpenShift {
+        shift_id: Uuid,
+        opening_cash: i64,
+    },
+    /// Counted cash per payment method against the expected amounts; a difference needs a reason.
+    CloseShift {
+        shift_id: Uuid,
+        counted: Vec<Payment>,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Sale {
+        sale_id: Uuid,
+        shift_id: Uuid,
+        /// Printed on the receipt; unique per device (the device's prefix and a counter).
+        receipt_no: String,
+        /// The customer's phone, to link the sale to their unified account.
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_phone: Option<String>,
+        /// The customer agreed to an account being created for them if they have none.
+        #[serde(default)]
+        customer_consent: bool,
+        lines: Vec<SaleLine>,
+        #[serde(default)]
+        order_discount: i64,
+        payments: Vec<Payment>,
+        /// Gifts handed over with the sale, from the store's gift stock.
+        #[serde(default)]
+        gifts: Vec<SkuQuantity>,
+    },
+    /// Takes back lines of a sale (partly or wholly), into stock, with the refund worked out by the server.
+    Return {
+        return_id: Uuid,
+        sale_id: Uuid,
+        lines: Vec<ReturnLine>,
+        /// The sale's gifts come back with it.
+        #[serde(default)]
+        gifts: Vec<SkuQuantity>,
+        refund_method: PaymentMethod,
+    },
+    /// Goods in from the distributor or the brand.
+    Receipt {
+        lines: Vec<SkuQuantity>,
+        source: String,
+    },
+    TransferOut {
+        transfer_id: Uuid,
+        to_store: Uuid,
+        lines: Vec<SkuQuantity>,
+    },
+    /// Receives a transfer another store sent (its lines come from the sending side).
+    TransferIn {
+        transfer_id: Uuid,
+    },
+    Adjustment {
+        sku: String,
+        /// Signed: positive found, negative lost or damaged.
+        quantity: i64,
+        reason: String,
+    },
+    /// What was counted on the shelves; the differences are posted.
+    StockCount {
+        counted: Vec<SkuQuantity>,
+    },
+    SampleRegister {
+        serial: String,
+        sku: String,
+        location: String,
+    },
+    /// Moves a display unit from the state the device saw to another.
+    SampleChange {
+        serial: String,
+        from: SampleState,
+        to: SampleState,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+    },
+    /// Every serial scanned on the floor; units on display but not scanned are flagged missing.
+    SampleAudit {
+        scanned: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreOps {
+    pub ops: Vec<StoreOp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    /// Applied now.
+    Applied,
+    /// Applied before (a retry); the outcome is the one recorded then.
+    Duplicate,
+    /// Refused by a rule; nothing of it was applied. The device should show why and drop it.
+    Rejected,
+}
+
+/// Something a store manager should look at, recorded with an accepted operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OpFlag {
+    /// The sale took the SKU's stock below zero.
+    NegativeStock { sku: String, on_hand: i64 },
+    /// This serial was already sold in another sale.
+    SerialSoldTwice { serial: String },
+    /// A counted shift differs from what was expected.
+    CashDifference { method: PaymentMethod, difference: i64 },
+    /// A display unit expected on the floor was not scanned.
+    SampleMissing { serial: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct OpOutcome {
+    pub id: Uuid,
+    pub status: OpStatus,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ApiError>,
+    #[serde(default)]
+    pub flags: Vec<OpFlag>,
+    /// For a refused sample change: the state the unit is really in.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<SampleState>,
+    /// For a return: what is refunded, in fen.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreOpsResult {
+    /// One per operation sent, in order. Every one is acknowledged: applied, a duplicate, or rejected.
+    pub outcomes: Vec<OpOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StockLevel {
+    pub sku: String,
+    pub on_hand: i64,
+    /// Below zero, or at or below the low-stock level.
+    pub low: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StockReport {
+    pub store_id: Uuid,
+    pub levels: Vec<StockLevel>,
+    /// How many movements the levels sum.
+    pub movements: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AmountByKey {
+    pub key: String,
+    pub quantity: i64,
+    pub amount: i64,
+}
+
+/// One store's day (the device's local day of each operation, UTC+8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DayReport {
+    pub store_id: Uuid,
+    /// YYYY-MM-DD.
+    pub day: String,
+    pub sales: u32,
+    pub sales_amount: i64,
+    pub returns: u32,
+    pub refunds_amount: i64,
+    pub by_product: Vec<AmountByKey>,
+    pub by_promoter: Vec<AmountByKey>,
+    /// Per closed shift and method: counted minus expected.
+    pub cash_differences: Vec<AmountByKey>,
+    pub samples_by_state: Vec<AmountByKey>,
+    pub flags: Vec<OpFlag>,
+}
+
+/// A customer's purchases across stores, from their unified account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Purchase {
+    pub sale_id: Uuid,
+    pub store_id: Uuid,
+    pub receipt_no: String,
+    pub total: i64,
+    pub lines: Vec<SaleLine>,
+    pub device_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PurchaseList {
+    pub purchases: Vec<Purchase>,
+}

@@ -1,0 +1,213 @@
+//! Checkout arithmetic: line and order discounts within the promoter's limit, payments split across
+//! methods, change (given in cash only), and what a return may take back and refund.
+pub use portal_api::{Payment, PaymentMethod, SaleLine as Line};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Before any discount.
+    pub gross: i64,
+    pub discounts: i64,
+    /// What the customer owes.
+    pub total: i64,
+    pub paid: i64,
+    /// Given back in cash.
+    pub change: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("a sale needs at least one line")]
+    Empty,
+    #[error("line {line}: the quantity must be at least 1")]
+    Quantity { line: usize },
+    #[error("line {line}: a serialised unit is sold one per line")]
+    SerialQuantity { line: usize },
+    #[error("serial {serial} is on two lines")]
+    DuplicateSerial { serial: String },
+    #[error("amounts cannot be negative")]
+    Negative,
+    #[error("the discount {asked} is above the limit of {limit} (line {line:?})")]
+    DiscountAboveLimit { line: Option<usize>, asked: i64, limit: i64 },
+    #[error("{missing} still to pay")]
+    Underpaid { missing: i64 },
+    #[error("change of {change} is more than the cash handed over ({cash}); card and wallet payments are exact")]
+    ChangeWithoutCash { change: i64, cash: i64 },
+}
+
+/// The most a promoter may take off an amount: `percent` of it, rounded down to the fen.
+pub fn discount_limit(amount: i64, percent: u32) -> i64 {
+    amount * i64::from(percent) / 100
+}
+
+/// Checks a sale and works out its totals. `limit_percent` is the promoter's discount limit, applied
+/// to each line and to the sale as a whole (line discounts plus the order discount).
+pub fn totals(
+    lines: &[Line],
+    order_discount: i64,
+    payments: &[Payment],
+    limit_percent: u32,
+) -> Result<Totals, CheckoutError> {
+    if lines.is_empty() {
+        return Err(CheckoutError::Empty);
+    }
+    if order_discount < 0 || payments.iter().any(|p| p.amount < 0) {
+        return Err(CheckoutError::Negative);
+    }
+    let mut gross = 0;
+    let mut discounts = order_discount;
+    for (i, line) in lines.iter().enumerate() {
+        if line.quantity < 1 {
+            return Err(CheckoutError::Quantity { line: i });
+        }
+        if line.unit_price < 0 || line.discount < 0 {
+            return Err(CheckoutError::Negative);
+        }
+        if let Some(serial) = &line.serial {
+            if line.quantity != 1 {
+                return Err(CheckoutError::SerialQuantity { line: i });
+            }
+            if lines[..i].iter().any(|l| l.serial.as_ref() == Some(serial)) {
+                return Err(CheckoutError::DuplicateSerial { serial: serial.clone() });
+            }
+        }
+        let amount = line.unit_price * line.quantity;
+        let limit = discount_limit(amount, limit_percent);
+        if line.discount > limit {
+            return Err(CheckoutError::DiscountAboveLimit { line: Some(i), asked: line.discount, limit });
+        }
+        gross += amount;
+        discounts += line.discount;
+    }
+    let limit = discount_limit(gross, limit_percent);
+    if discounts > limit {
+        return Err(CheckoutError::DiscountAboveLimit { line: None, asked: discounts, limit });
+    }
+    let total = gross - discounts;
+    let paid: i64 = payments.iter().map(|p| p.amount).sum();
+    if paid < total {
+        return Err(CheckoutError::Underpaid { missing: total - paid });
+    }
+    let change = paid - total;
+    let cash: i64 = payments.iter().filter(|p| p.method == PaymentMethod::Cash).map(|p| p.amount).sum();
+    if change > cash {
+        return Err(CheckoutError::ChangeWithoutCash { change, cash });
+    }
+    Ok(Totals { gross, discounts, total, paid, change })
+}
+
+/// What each line of a sale finally cost, its share of the order discount included (spread in
+/// proportion to the lines' amounts after their own discounts; the last line takes the rounding).
+pub fn line_nets(lines: &[Line], order_discount: i64) -> Vec<i64> {
+    let after: Vec<i64> = lines.iter().map(|l| l.unit_price * l.quantity - l.discount).collect();
+    let sum: i64 = after.iter().sum();
+    let mut left = order_discount;
+    after
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| {
+            let share = if i + 1 == after.len() || sum == 0 { left } else { order_discount * amount / sum };
+            left -= share;
+            amount - share
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReturnError {
+    #[error("line {line}: {bought} bought, {returned} already returned, {asked} asked")]
+    MoreThanBought { line: usize, bought: i64, returned: i64, asked: i64 },
+    #[error("a return needs at least one unit")]
+    Nothing,
+}
+
+/// The refund for returning `asked` more units of a line that cost `net` for `bought` units, of
+/// which `returned` already came back. Returning every unit refunds exactly `net`, however split.
+pub fn refund(line: usize, net: i64, bought: i64, returned: i64, asked: i64) -> Result<i64, ReturnError> {
+    if asked < 1 {
+        return Err(ReturnError::Nothing);
+    }
+    if returned + asked > bought {
+        return Err(ReturnError::MoreThanBought { line, bought, returned, asked });
+    }
+    Ok(net * (returned + asked) / bought - net * returned / bought)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PaymentMethod::*, *};
+
+    fn line(sku: &str, quantity: i64, unit_price: i64, discount: i64, serial: Option<&str>) -> Line {
+        Line { sku: sku.into(), quantity, unit_price, discount, serial: serial.map(String::from) }
+    }
+    fn pay(method: PaymentMethod, amount: i64) -> Payment {
+        Payment { method, amount }
+    }
+
+    #[test]
+    fn totals_with_discounts_split_payment_and_cash_change() {
+        let lines = [line("TV", 1, 4999_00, 200_00, Some("SN1")), line("CABLE", 2, 49_00, 0, None)];
+        let t = totals(&lines, 50_00, &[pay(Card, 4000_00), pay(Cash, 1000_00)], 10).unwrap();
+        assert_eq!(t.gross, 5097_00);
+        assert_eq!(t.discounts, 250_00);
+        assert_eq!(t.total, 4847_00);
+        assert_eq!(t.change, 153_00);
+    }
+
+    #[test]
+    fn discounts_above_the_limit_are_refused() {
+        let lines = [line("TV", 1, 1000_00, 60_00, None)];
+        assert_eq!(
+            totals(&lines, 0, &[pay(Cash, 1000_00)], 5),
+            Err(CheckoutError::DiscountAboveLimit { line: Some(0), asked: 60_00, limit: 50_00 })
+        );
+        let lines = [line("TV", 1, 1000_00, 40_00, None)];
+        assert_eq!(
+            totals(&lines, 20_00, &[pay(Cash, 1000_00)], 5),
+            Err(CheckoutError::DiscountAboveLimit { line: None, asked: 60_00, limit: 50_00 })
+        );
+    }
+
+    #[test]
+    fn bad_sales_are_refused_with_a_reason() {
+        assert_eq!(totals(&[], 0, &[], 10), Err(CheckoutError::Empty));
+        assert_eq!(totals(&[line("TV", 0, 1, 0, None)], 0, &[], 10), Err(CheckoutError::Quantity { line: 0 }));
+        assert_eq!(
+            totals(&[line("TV", 2, 1, 0, Some("SN1"))], 0, &[pay(Cash, 2)], 10),
+            Err(CheckoutError::SerialQuantity { line: 0 })
+        );
+        let twice = [line("TV", 1, 1, 0, Some("SN1")), line("TV", 1, 1, 0, Some("SN1"))];
+        assert_eq!(
+            totals(&twice, 0, &[pay(Cash, 2)], 10),
+            Err(CheckoutError::DuplicateSerial { serial: "SN1".into() })
+        );
+        assert_eq!(
+            totals(&[line("TV", 1, 100, 0, None)], 0, &[pay(Card, 90)], 10),
+            Err(CheckoutError::Underpaid { missing: 10 })
+        );
+        assert_eq!(
+            totals(&[line("TV", 1, 100, 0, None)], 0, &[pay(Card, 120)], 10),
+            Err(CheckoutError::ChangeWithoutCash { change: 20, cash: 0 })
+        );
+        assert_eq!(totals(&[line("TV", 1, 100, 0, None)], -1, &[pay(Card, 100)], 10), Err(CheckoutError::Negative));
+    }
+
+    #[test]
+    fn order_discount_is_spread_over_lines_to_the_fen() {
+        let lines = [line("A", 1, 100_00, 0, None), line("B", 1, 200_00, 0, None), line("C", 1, 1, 0, None)];
+        let nets = line_nets(&lines, 10_00);
+        assert_eq!(nets.iter().sum::<i64>(), 300_01 - 10_00);
+        assert_eq!(nets[0], 100_00 - 333);
+    }
+
+    #[test]
+    fn returns_refund_exactly_what_was_paid_and_no_more_than_bought() {
+        // Three units that cost 100.00 together, returned one at a time.
+        let refunds: Vec<i64> = (0..3).map(|r| refund(0, 100_00, 3, r, 1).unwrap()).collect();
+        assert_eq!(refunds.iter().sum::<i64>(), 100_00);
+        assert_eq!(
+            refund(0, 100_00, 3, 2, 2),
+            Err(ReturnError::MoreThanBought { line: 0, bought: 3, returned: 2, asked: 2 })
+        );
+        assert_eq!(refund(0, 100_00, 3, 0, 0), Err(ReturnError::Nothing));
+    }
+}
