@@ -6,3 +6,4 @@ mod legacy;
 mod openapi;
 mod roles;
 mod sessions;
+mod store_ops;

@@ -20,12 +20,19 @@ async fn each_role_against_each_endpoint_group() {
     let other_store = format!("/v1/stores/{STORE_BEIJING}");
     let dealer = format!("/v1/dealers/{DEALER_EAST}");
     let other_dealer = format!("/v1/dealers/{DEALER_SOUTH}");
+    let (stock, other_stock) = (format!("{store}/stock"), format!("{other_store}/stock"));
+    let (report, other_report) = (format!("{store}/report"), format!("{other_store}/report"));
     // (path, which roles may: consumer, promoter, distributor, operator, admin)
     let matrix: Vec<(&str, [bool; 5])> = vec![
         ("/v1/me", [true, true, true, true, true]),
         ("/v1/me/sessions", [true, true, true, true, true]),
         (&store, [false, true, false, false, true]),
         (&other_store, [false, false, false, false, true]),
+        (&stock, [false, true, false, false, true]),
+        (&other_stock, [false, false, false, false, true]),
+        (&report, [false, true, false, false, true]),
+        (&other_report, [false, false, false, false, true]),
+        ("/v1/me/purchases", [true, true, true, true, true]),
         (&dealer, [false, false, true, false, true]),
         (&other_dealer, [false, false, false, false, true]),
         ("/v1/marketing/audience", [false, false, false, true, true]),

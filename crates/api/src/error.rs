@@ -34,6 +34,20 @@ pub enum ErrorCode {
     /// A catalog document breaks a rule (the field names which).
     InvalidCatalog,
     NotDevMode,
+    /// A store operation breaks a rule of its own (missing or malformed fields, unknown references).
+    InvalidStoreOp,
+    /// A line or order discount above the promoter's limit.
+    DiscountAboveLimit,
+    /// A return of more units (or gifts) than the sale had left to return.
+    ReturnExceedsSale,
+    /// The shift is already closed.
+    ShiftClosed,
+    /// A cash count differs from the expected amount and no reason was given.
+    ReasonRequired,
+    /// A display unit is no longer in the state the change was made from.
+    StaleState,
+    /// A display unit cannot move between these states.
+    TransitionNotAllowed,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -74,6 +88,13 @@ impl ErrorCode {
             ErrorCode::InvalidRole => "invalid_role",
             ErrorCode::InvalidCatalog => "invalid_catalog",
             ErrorCode::NotDevMode => "not_dev_mode",
+            ErrorCode::InvalidStoreOp => "invalid_store_op",
+            ErrorCode::DiscountAboveLimit => "discount_above_limit",
+            ErrorCode::ReturnExceedsSale => "return_exceeds_sale",
+            ErrorCode::ShiftClosed => "shift_closed",
+            ErrorCode::ReasonRequired => "reason_required",
+            ErrorCode::StaleState => "stale_state",
+            ErrorCode::TransitionNotAllowed => "transition_not_allowed",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

@@ -42,7 +42,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidJson | InvalidPhone | InvalidEmail | InvalidUsername | InvalidDisplayName | WeakPassword
-        | InvalidRole | InvalidCatalog | InvalidServerUrl => StatusCode::UNPROCESSABLE_ENTITY,
+        | InvalidRole | InvalidCatalog | InvalidServerUrl | InvalidStoreOp | DiscountAboveLimit | ReturnExceedsSale
+        | ReasonRequired | TransitionNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
+        ShiftClosed | StaleState => StatusCode::CONFLICT,
         InvalidCode | CodeExpired => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts | RateLimited | AccountLocked => StatusCode::TOO_MANY_REQUESTS,

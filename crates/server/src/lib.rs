@@ -9,6 +9,7 @@ pub mod org;
 pub mod portal;
 pub mod sender;
 pub mod store;
+pub mod store_ops;
 
 use std::sync::Arc;
 

@@ -69,7 +69,7 @@ pub fn count_differences(stock: &BTreeMap<String, i64>, counted: &BTreeMap<Strin
 }
 
 /// SKUs at or below their reorder level.
-pub fn low_stock<'a>(stock: &'a BTreeMap<String, i64>, level: impl Fn(&str) -> i64) -> Vec<(&'a str, i64)> {
+pub fn low_stock(stock: &BTreeMap<String, i64>, level: impl Fn(&str) -> i64) -> Vec<(&str, i64)> {
     stock.iter().filter(|(sku, q)| **q <= level(sku)).map(|(s, q)| (s.as_str(), *q)).collect()
 }
 

@@ -289,7 +289,7 @@ fn fuzzy_models(
     let typed: String = q.text.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let mut result =
         SearchResult { total: 0, items: vec![], categories: vec![], lifecycles: vec![], tags: vec![], fuzzy: true };
-    if typed.len() < 4 || !typed.chars().any(|c| c.is_ascii_digit()) || q.text.chars().any(|c| !c.is_ascii()) {
+    if typed.len() < 4 || !typed.chars().any(|c| c.is_ascii_digit()) || !q.text.is_ascii() {
         result.fuzzy = false;
         return Ok(result);
     }

@@ -77,7 +77,8 @@ fn parse_timestamp(s: &str) -> Option<i64> {
     }
 }
 
-fn date(secs: i64) -> String {
+/// `YYYY-MM-DD` of a unix time, in UTC.
+pub(crate) fn date(secs: i64) -> String {
     // Civil date from days since 1970 (Howard Hinnant).
     let z = secs.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);

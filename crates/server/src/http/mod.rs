@@ -4,6 +4,7 @@ mod catalog;
 mod extract;
 mod me;
 mod org;
+mod store_ops;
 mod system;
 
 use std::sync::Arc;
@@ -65,6 +66,10 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::audience))
         .routes(routes!(org::list_users))
         .routes(routes!(org::set_role))
+        .routes(routes!(store_ops::store_ops))
+        .routes(routes!(store_ops::stock))
+        .routes(routes!(store_ops::day_report))
+        .routes(routes!(store_ops::purchases))
         .routes(routes!(catalog::sync_page))
         .routes(routes!(catalog::product))
         .routes(routes!(catalog::put_product, catalog::withdraw_product))

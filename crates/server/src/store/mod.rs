@@ -1,6 +1,9 @@
 //! The server's storage, behind one trait so that SQLite (the embedded default) and a
 //! PostgreSQL implementation can both serve. Every method is one atomic operation.
 mod sqlite;
+mod sqlite_store_ops;
+
+pub use sqlite_store_ops::OpContext;
 
 use async_trait::async_trait;
 use portal_api::{IdentityKind, Role};
@@ -262,4 +265,12 @@ pub trait Store: Send + Sync + 'static {
     /// Applies each operation once (by its id), each in its own transaction with the record of its id.
     async fn apply_favourite_ops(&self, user_id: Uuid, ops: Vec<portal_api::FavouriteOp>, now: i64) -> StoreResult<()>;
     async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Favourite>>;
+
+    // Store operations, written through the promoters' outboxes.
+    /// Applies one operation exactly once (by its id), in one transaction with the record of its id
+    /// and outcome; a retry gets the recorded outcome marked as a duplicate.
+    async fn apply_store_op(&self, op: portal_api::StoreOp, ctx: OpContext) -> StoreResult<portal_api::OpOutcome>;
+    async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
+    async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport>;
+    async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;
 }

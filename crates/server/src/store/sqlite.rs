@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0001_user_center.sql"),
     include_str!("../../../../migrations/server/0002_catalog.sql"),
     include_str!("../../../../migrations/server/0003_favourites.sql"),
+    include_str!("../../../../migrations/server/0004_store_ops.sql"),
 ];
 
 pub struct SqliteStore {
@@ -715,6 +716,22 @@ impl Store for SqliteStore {
             Ok(rows)
         })
         .await
+    }
+
+    async fn apply_store_op(&self, op: portal_api::StoreOp, ctx: OpContext) -> StoreResult<portal_api::OpOutcome> {
+        self.run(move |conn| super::sqlite_store_ops::apply(conn, &op, &ctx)).await
+    }
+
+    async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport> {
+        self.run(move |conn| super::sqlite_store_ops::stock(conn, store_id)).await
+    }
+
+    async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport> {
+        self.run(move |conn| super::sqlite_store_ops::day_report(conn, store_id, &day)).await
+    }
+
+    async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList> {
+        self.run(move |conn| super::sqlite_store_ops::purchases(conn, customer)).await
     }
 
     async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32> {

@@ -1,0 +1,61 @@
+//! Store operations: a promoter's device sends its outbox here; stock, day reports, purchases.
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use portal_api::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::extract::ApiJson;
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+/// Operations from a device's outbox, applied in order and each exactly once (by its id). Every
+/// operation gets an outcome: applied, a duplicate of one applied before, or rejected with a reason.
+#[utoipa::path(post, path = "/v1/store-ops", tag = "store", security(("bearer" = [])), request_body = StoreOps,
+    responses((status = 200, body = StoreOpsResult), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn store_ops(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<StoreOps>,
+) -> AppResult<ApiJson<StoreOpsResult>> {
+    portal.apply_store_ops(&caller, req).await.map(ApiJson)
+}
+
+/// On-hand per SKU, each the sum of the store's stock movements.
+#[utoipa::path(get, path = "/v1/stores/{id}/stock", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = StockReport), (status = 403, body = ApiError)))]
+pub async fn stock(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<StockReport>> {
+    portal.stock_report(&caller, id).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// YYYY-MM-DD, the store's local day; today when absent.
+    pub day: Option<String>,
+}
+
+/// A store's day: sales, returns, by product and by promoter, cash differences, samples, flags.
+#[utoipa::path(get, path = "/v1/stores/{id}/report", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id"), DayQuery),
+    responses((status = 200, body = DayReport), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn day_report(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<DayQuery>,
+) -> AppResult<ApiJson<DayReport>> {
+    portal.day_report(&caller, id, q.day).await.map(ApiJson)
+}
+
+/// The caller's purchases at the brand's stores, linked by their phone at the counter.
+#[utoipa::path(get, path = "/v1/me/purchases", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = PurchaseList)))]
+pub async fn purchases(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<PurchaseList>> {
+    portal.purchases(&caller).await.map(ApiJson)
+}

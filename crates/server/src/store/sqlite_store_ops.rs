@@ -1,0 +1,730 @@
+//! Store operations in SQLite: each operation in one transaction together with its record in
+//! `store_op_log` (and its outcome), so a retry changes nothing and gets the same answer. The rules
+//! come from portal-store-ops, the same the app applies offline.
+use std::collections::BTreeMap;
+
+use portal_api::*;
+use portal_store_ops::{checkout, ledger, sample};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::StoreResult;
+
+/// Who made an operation, and what the server knows about its customer and limits.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    pub actor: Uuid,
+    /// The customer's unified account, resolved from the sale's phone.
+    pub customer: Option<Uuid>,
+    /// The actor's discount limit, percent of an amount.
+    pub discount_limit_percent: u32,
+    pub day: String,
+    pub now: i64,
+}
+
+/// The answer of a rule: a rejection (nothing applied) with its error.
+struct Rejection(ApiError, Option<SampleState>);
+
+fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
+    Rejection(ApiError::new(code, message), None)
+}
+
+fn kind_name(action: &StoreAction) -> &'static str {
+    match action {
+        StoreAction::OpenShift { .. } => "open_shift",
+        StoreAction::CloseShift { .. } => "close_shift",
+        StoreAction::Sale { .. } => "sale",
+        StoreAction::Return { .. } => "return",
+        StoreAction::Receipt { .. } => "receipt",
+        StoreAction::TransferOut { .. } => "transfer_out",
+        StoreAction::TransferIn { .. } => "transfer_in",
+        StoreAction::Adjustment { .. } => "adjustment",
+        StoreAction::StockCount { .. } => "stock_count",
+        StoreAction::SampleRegister { .. } => "sample_register",
+        StoreAction::SampleChange { .. } => "sample_change",
+        StoreAction::SampleAudit { .. } => "sample_audit",
+    }
+}
+
+fn wire<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn parse_wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+}
+
+/// Applies one operation exactly once.
+pub fn apply(conn: &mut rusqlite::Connection, op: &StoreOp, ctx: &OpContext) -> StoreResult<OpOutcome> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let recorded: Option<String> = tx
+        .query_row("SELECT outcome FROM store_op_log WHERE op_id = ?1", [op.id.to_string()], |r| r.get(0))
+        .optional()?;
+    if let Some(json) = recorded {
+        let mut outcome: OpOutcome = serde_json::from_str(&json)
+            .map_err(|e| super::StoreError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
+        outcome.status = OpStatus::Duplicate;
+        return Ok(outcome);
+    }
+    // The rule's writes happen inside a savepoint: a rejection rolls them back and only the log stays.
+    let result = {
+        let sp = tx.savepoint()?;
+        match act(&sp, op, ctx) {
+            Ok(applied) => {
+                sp.commit()?;
+                Ok(applied)
+            }
+            Err(Act::Rejected(r)) => Err(r),
+            Err(Act::Storage(e)) => return Err(e),
+        }
+    };
+    let outcome = match result {
+        Ok(applied) => OpOutcome {
+            id: op.id,
+            status: OpStatus::Applied,
+            error: None,
+            flags: applied.flags,
+            current_state: None,
+            refund: applied.refund,
+        },
+        Err(Rejection(error, current_state)) => OpOutcome {
+            id: op.id,
+            status: OpStatus::Rejected,
+            error: Some(error),
+            flags: vec![],
+            current_state,
+            refund: None,
+        },
+    };
+    tx.execute(
+        "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            op.id.to_string(),
+            op.store_id.to_string(),
+            ctx.actor.to_string(),
+            kind_name(&op.action),
+            serde_json::to_string(&outcome).unwrap_or_default(),
+            ctx.day,
+            op.device_at,
+            ctx.now
+        ],
+    )?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+#[derive(Default)]
+struct Applied {
+    flags: Vec<OpFlag>,
+    refund: Option<i64>,
+}
+
+enum Act {
+    Rejected(Rejection),
+    Storage(super::StoreError),
+}
+
+impl From<rusqlite::Error> for Act {
+    fn from(e: rusqlite::Error) -> Self {
+        Act::Storage(e.into())
+    }
+}
+
+impl From<Rejection> for Act {
+    fn from(r: Rejection) -> Self {
+        Act::Rejected(r)
+    }
+}
+
+type ActResult<T> = Result<T, Act>;
+type Conn = rusqlite::Connection;
+
+fn movement(
+    db: &Conn,
+    op: &StoreOp,
+    store: Uuid,
+    sku: &str,
+    kind: MovementKind,
+    quantity: i64,
+    reason: Option<&str>,
+) -> ActResult<()> {
+    let m = ledger::Movement::new(sku, kind, quantity)
+        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))?;
+    db.prepare_cached(
+        "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![store.to_string(), m.sku, wire(&m.kind), m.quantity, op.id.to_string(), reason, op.device_at])?;
+    Ok(())
+}
+
+fn on_hand(db: &Conn, store: Uuid, sku: &str) -> ActResult<i64> {
+    Ok(db
+        .prepare_cached("SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE store_id = ?1 AND sku = ?2")?
+        .query_row(params![store.to_string(), sku], |r| r.get(0))?)
+}
+
+fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
+    if lines.is_empty() {
+        return Err(reject(ErrorCode::InvalidStoreOp, "at least one line is needed").into());
+    }
+    for l in lines {
+        if l.sku.trim().is_empty() || l.quantity < 1 {
+            return Err(reject(
+                ErrorCode::InvalidStoreOp,
+                format!("line {}: a SKU and a quantity of 1 or more", l.sku),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
+    let store = op.store_id;
+    let mut applied = Applied::default();
+    match &op.action {
+        StoreAction::OpenShift { shift_id, opening_cash } => {
+            if *opening_cash < 0 {
+                return Err(reject(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative").into());
+            }
+            let exists: bool =
+                db.query_row("SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1)", [shift_id.to_string()], |r| {
+                    r.get(0)
+                })?;
+            if exists {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this shift is already open").into());
+            }
+            db.execute(
+                "INSERT INTO shifts (id, store_id, promoter_id, opened_at, opening_cash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![shift_id.to_string(), store.to_string(), ctx.actor.to_string(), op.device_at, opening_cash],
+            )?;
+        }
+        StoreAction::CloseShift { shift_id, counted, reason } => {
+            let shift: Option<(String, i64, i64, Option<i64>)> = db
+                .query_row(
+                    "SELECT store_id, opened_at, opening_cash, closed_at FROM shifts WHERE id = ?1",
+                    [shift_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((shift_store, opened_at, opening_cash, closed_at)) = shift else {
+                return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
+            };
+            if shift_store != store.to_string() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "the shift belongs to another store").into());
+            }
+            if closed_at.is_some() {
+                return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
+            }
+            let expected = expected_cash(db, shift_id, store, opened_at, op.device_at, opening_cash)?;
+            let mut differences = Vec::new();
+            for (method, expected) in &expected {
+                let counted: i64 = counted.iter().filter(|p| p.method == *method).map(|p| p.amount).sum();
+                if counted != *expected {
+                    differences.push(OpFlag::CashDifference { method: *method, difference: counted - expected });
+                }
+            }
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if !differences.is_empty() && reason.is_none() {
+                return Err(reject(
+                    ErrorCode::ReasonRequired,
+                    "the count differs from the expected amounts: give a reason",
+                )
+                .into());
+            }
+            let expected: Vec<Payment> =
+                expected.into_iter().map(|(method, amount)| Payment { method, amount }).collect();
+            db.execute(
+                "UPDATE shifts SET closed_at = ?2, close_day = ?3, counted = ?4, expected = ?5, reason = ?6 WHERE id = ?1",
+                params![
+                    shift_id.to_string(),
+                    op.device_at,
+                    ctx.day,
+                    serde_json::to_string(counted).unwrap_or_default(),
+                    serde_json::to_string(&expected).unwrap_or_default(),
+                    reason
+                ],
+            )?;
+            applied.flags = differences;
+        }
+        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
+            let totals =
+                checkout::totals(lines, *order_discount, payments, ctx.discount_limit_percent).map_err(|e| {
+                    let code = match e {
+                        checkout::CheckoutError::DiscountAboveLimit { .. } => ErrorCode::DiscountAboveLimit,
+                        _ => ErrorCode::InvalidStoreOp,
+                    };
+                    reject(code, e.to_string())
+                })?;
+            if receipt_no.trim().is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
+            }
+            for g in gifts {
+                if g.sku.trim().is_empty() || g.quantity < 1 {
+                    return Err(
+                        reject(ErrorCode::InvalidStoreOp, "a gift needs a SKU and a quantity of 1 or more").into()
+                    );
+                }
+            }
+            // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
+            db.execute(
+                "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
+                     change_given, day, device_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    sale_id.to_string(),
+                    store.to_string(),
+                    ctx.actor.to_string(),
+                    shift_id.to_string(),
+                    receipt_no,
+                    ctx.customer.map(|c| c.to_string()),
+                    totals.gross,
+                    totals.discounts,
+                    totals.total,
+                    totals.paid,
+                    totals.change,
+                    ctx.day,
+                    op.device_at
+                ],
+            )?;
+            let nets = checkout::line_nets(lines, *order_discount);
+            for (i, (line, net)) in lines.iter().zip(nets).enumerate() {
+                if let Some(serial) = &line.serial {
+                    let sold_before: bool = db.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = ?1 AND quantity > returned)",
+                        [serial],
+                        |r| r.get(0),
+                    )?;
+                    if sold_before {
+                        applied.flags.push(OpFlag::SerialSoldTwice { serial: serial.clone() });
+                    }
+                }
+                db.execute(
+                    "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        sale_id.to_string(),
+                        i as i64,
+                        line.sku,
+                        line.quantity,
+                        line.unit_price,
+                        line.discount,
+                        net,
+                        line.serial
+                    ],
+                )?;
+                movement(db, op, store, &line.sku, MovementKind::Sale, -line.quantity, None)?;
+            }
+            for p in payments {
+                db.execute(
+                    "INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)",
+                    params![sale_id.to_string(), wire(&p.method), p.amount],
+                )?;
+            }
+            for g in gifts {
+                db.execute(
+                    "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = quantity + ?3",
+                    params![sale_id.to_string(), g.sku, g.quantity],
+                )?;
+                movement(db, op, store, &g.sku, MovementKind::GiftIssued, -g.quantity, None)?;
+            }
+            let mut skus: Vec<&str> =
+                lines.iter().map(|l| l.sku.as_str()).chain(gifts.iter().map(|g| g.sku.as_str())).collect();
+            skus.sort();
+            skus.dedup();
+            for sku in skus {
+                let left = on_hand(db, store, sku)?;
+                if left < 0 {
+                    applied.flags.push(OpFlag::NegativeStock { sku: sku.to_owned(), on_hand: left });
+                }
+            }
+        }
+        StoreAction::Return { return_id, sale_id, lines, gifts, refund_method } => {
+            let sale_store: Option<String> = db
+                .query_row("SELECT store_id FROM sales WHERE id = ?1", [sale_id.to_string()], |r| r.get(0))
+                .optional()?;
+            if sale_store.as_deref() != Some(store.to_string().as_str()) {
+                return Err(reject(ErrorCode::InvalidStoreOp, "no such sale at this store").into());
+            }
+            if lines.is_empty() && gifts.is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a return needs at least one line").into());
+            }
+            let mut refund = 0;
+            for r in lines {
+                let row: Option<(String, i64, i64, i64)> = db
+                    .query_row(
+                        "SELECT sku, quantity, net, returned FROM sale_lines WHERE sale_id = ?1 AND line = ?2",
+                        params![sale_id.to_string(), r.line as i64],
+                        |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
+                    )
+                    .optional()?;
+                let Some((sku, bought, net, returned)) = row else {
+                    return Err(reject(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line)).into());
+                };
+                let amount = checkout::refund(r.line, net, bought, returned, r.quantity).map_err(|e| match e {
+                    checkout::ReturnError::MoreThanBought { .. } => reject(ErrorCode::ReturnExceedsSale, e.to_string()),
+                    checkout::ReturnError::Nothing => reject(ErrorCode::InvalidStoreOp, e.to_string()),
+                })?;
+                refund += amount;
+                db.execute(
+                    "UPDATE sale_lines SET returned = returned + ?3 WHERE sale_id = ?1 AND line = ?2",
+                    params![sale_id.to_string(), r.line as i64, r.quantity],
+                )?;
+                movement(db, op, store, &sku, MovementKind::Return, r.quantity, None)?;
+            }
+            for g in gifts {
+                let left: Option<i64> = db
+                    .query_row(
+                        "SELECT quantity - returned FROM sale_gifts WHERE sale_id = ?1 AND sku = ?2",
+                        params![sale_id.to_string(), g.sku],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if g.quantity < 1 || g.quantity > left.unwrap_or(0) {
+                    return Err(reject(
+                        ErrorCode::ReturnExceedsSale,
+                        format!("gift {}: {} asked, {} left", g.sku, g.quantity, left.unwrap_or(0)),
+                    )
+                    .into());
+                }
+                db.execute(
+                    "UPDATE sale_gifts SET returned = returned + ?3 WHERE sale_id = ?1 AND sku = ?2",
+                    params![sale_id.to_string(), g.sku, g.quantity],
+                )?;
+                movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
+            }
+            db.execute(
+                "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    return_id.to_string(),
+                    sale_id.to_string(),
+                    store.to_string(),
+                    ctx.actor.to_string(),
+                    refund,
+                    wire(refund_method),
+                    ctx.day,
+                    op.device_at
+                ],
+            )?;
+            applied.refund = Some(refund);
+        }
+        StoreAction::Receipt { lines, source } => {
+            check_lines(lines)?;
+            for l in lines {
+                movement(db, op, store, &l.sku, MovementKind::Receipt, l.quantity, Some(source))?;
+            }
+        }
+        StoreAction::TransferOut { transfer_id, to_store, lines } => {
+            check_lines(lines)?;
+            let known: bool =
+                db.query_row("SELECT EXISTS (SELECT 1 FROM stores WHERE id = ?1)", [to_store.to_string()], |r| {
+                    r.get(0)
+                })?;
+            if !known || *to_store == store {
+                return Err(reject(ErrorCode::InvalidStoreOp, "send to another known store").into());
+            }
+            db.execute(
+                "INSERT INTO transfers (id, from_store, to_store, lines, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    transfer_id.to_string(),
+                    store.to_string(),
+                    to_store.to_string(),
+                    serde_json::to_string(lines).unwrap_or_default(),
+                    op.device_at
+                ],
+            )?;
+            for l in lines {
+                movement(
+                    db,
+                    op,
+                    store,
+                    &l.sku,
+                    MovementKind::TransferOut,
+                    -l.quantity,
+                    Some(&format!("to {to_store}")),
+                )?;
+            }
+        }
+        StoreAction::TransferIn { transfer_id } => {
+            let row: Option<(String, String, String, Option<i64>)> = db
+                .query_row(
+                    "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = ?1",
+                    [transfer_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((from, to, lines, received)) = row else {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer has not been sent (yet)").into());
+            };
+            if to != store.to_string() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer is for another store").into());
+            }
+            if received.is_some() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
+            }
+            let lines: Vec<SkuQuantity> = serde_json::from_str(&lines).unwrap_or_default();
+            db.execute(
+                "UPDATE transfers SET received_at = ?2 WHERE id = ?1",
+                params![transfer_id.to_string(), op.device_at],
+            )?;
+            for l in &lines {
+                movement(db, op, store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from}")))?;
+            }
+        }
+        StoreAction::Adjustment { sku, quantity, reason } => {
+            if reason.trim().is_empty() {
+                return Err(reject(ErrorCode::ReasonRequired, "an adjustment needs a reason").into());
+            }
+            movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;
+        }
+        StoreAction::StockCount { counted } => {
+            if counted.is_empty() || counted.iter().any(|c| c.sku.trim().is_empty() || c.quantity < 0) {
+                return Err(reject(ErrorCode::InvalidStoreOp, "count at least one SKU, none below zero").into());
+            }
+            let mut stock = BTreeMap::new();
+            let mut wanted = BTreeMap::new();
+            for c in counted {
+                stock.insert(c.sku.clone(), on_hand(db, store, &c.sku)?);
+                wanted.insert(c.sku.clone(), c.quantity);
+            }
+            for m in ledger::count_differences(&stock, &wanted) {
+                movement(db, op, store, &m.sku, MovementKind::Count, m.quantity, Some("stock count"))?;
+            }
+        }
+        StoreAction::SampleRegister { serial, sku, location } => {
+            if serial.trim().is_empty() || sku.trim().is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a unit needs a serial and a SKU").into());
+            }
+            let exists: bool =
+                db.query_row("SELECT EXISTS (SELECT 1 FROM samples WHERE serial = ?1)", [serial], |r| r.get(0))?;
+            if exists {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is already registered")).into());
+            }
+            let state = wire(&SampleState::Requested);
+            db.execute(
+                "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![serial, store.to_string(), sku, state, location, op.device_at],
+            )?;
+            history(db, op, ctx, serial, &state, location)?;
+        }
+        StoreAction::SampleChange { serial, from, to, location } => {
+            let row: Option<(String, String, String)> = db
+                .query_row("SELECT store_id, state, location FROM samples WHERE serial = ?1", [serial], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let Some((unit_store, current, old_location)) = row else {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is not registered")).into());
+            };
+            if unit_store != store.to_string() {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} belongs to another store")).into());
+            }
+            let current: SampleState = parse_wire(&current).unwrap_or(SampleState::Requested);
+            let next = sample::change(current, *from, *to).map_err(|e| match e {
+                sample::SampleError::Stale { current, .. } => {
+                    Rejection(ApiError::new(ErrorCode::StaleState, e.to_string()), Some(current))
+                }
+                sample::SampleError::NotAllowed { .. } => {
+                    Rejection(ApiError::new(ErrorCode::TransitionNotAllowed, e.to_string()), Some(current))
+                }
+            })?;
+            let location = location.clone().unwrap_or(old_location);
+            let state = wire(&next);
+            db.execute(
+                "UPDATE samples SET state = ?2, location = ?3, updated_at = ?4 WHERE serial = ?1",
+                params![serial, state, location, op.device_at],
+            )?;
+            history(db, op, ctx, serial, &state, &location)?;
+        }
+        StoreAction::SampleAudit { scanned } => {
+            let mut stmt = db.prepare_cached("SELECT serial, state FROM samples WHERE store_id = ?1")?;
+            let units: Vec<(String, SampleState)> = stmt
+                .query_map([store.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .filter_map(|r| r.ok())
+                .filter_map(|(serial, state)| parse_wire(&state).map(|s| (serial, s)))
+                .collect();
+            let scanned: Vec<&str> = scanned.iter().map(String::as_str).collect();
+            let (missing, _) = sample::audit(units.iter().map(|(s, st)| (s.as_str(), *st)), &scanned);
+            applied.flags = missing.into_iter().map(|serial| OpFlag::SampleMissing { serial }).collect();
+        }
+    }
+    Ok(applied)
+}
+
+fn history(db: &Conn, op: &StoreOp, ctx: &OpContext, serial: &str, state: &str, location: &str) -> ActResult<()> {
+    db.execute(
+        "INSERT INTO sample_history (serial, state, location, user_id, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![serial, state, location, ctx.actor.to_string(), op.id.to_string(), op.device_at],
+    )?;
+    Ok(())
+}
+
+/// What a shift should hold per payment method: opening cash plus what its sales took (less the
+/// change given), less cash refunded at the store while it was open.
+fn expected_cash(
+    db: &Conn,
+    shift_id: &Uuid,
+    store: Uuid,
+    opened_at: i64,
+    closed_at: i64,
+    opening_cash: i64,
+) -> ActResult<Vec<(PaymentMethod, i64)>> {
+    let mut expected: Vec<(PaymentMethod, i64)> =
+        vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
+    let mut stmt = db.prepare_cached(
+        "SELECT p.method, SUM(p.amount) FROM sale_payments p JOIN sales s ON s.id = p.sale_id
+         WHERE s.shift_id = ?1 GROUP BY p.method",
+    )?;
+    let paid: Vec<(String, i64)> =
+        stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (method, amount) in paid {
+        if let Some(m) = parse_wire::<PaymentMethod>(&method) {
+            if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
+                e.1 += amount;
+            }
+        }
+    }
+    let change: i64 = db.query_row(
+        "SELECT COALESCE(SUM(change_given), 0) FROM sales WHERE shift_id = ?1",
+        [shift_id.to_string()],
+        |r| r.get(0),
+    )?;
+    expected[0].1 -= change;
+    let mut stmt = db.prepare_cached(
+        "SELECT refund_method, SUM(refund) FROM sale_returns WHERE store_id = ?1 AND device_at BETWEEN ?2 AND ?3
+         GROUP BY refund_method",
+    )?;
+    let refunds: Vec<(String, i64)> = stmt
+        .query_map(params![store.to_string(), opened_at, closed_at], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (method, amount) in refunds {
+        if let Some(m) = parse_wire::<PaymentMethod>(&method) {
+            if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
+                e.1 -= amount;
+            }
+        }
+    }
+    Ok(expected)
+}
+
+/// At or below this many units a SKU shows in the low-stock view.
+pub const LOW_STOCK_LEVEL: i64 = 2;
+
+pub fn stock(db: &Conn, store: Uuid) -> StoreResult<StockReport> {
+    let mut stmt = db.prepare_cached(
+        "SELECT sku, SUM(quantity), COUNT(*) FROM stock_movements WHERE store_id = ?1 GROUP BY sku ORDER BY sku",
+    )?;
+    let rows: Vec<(String, i64, u32)> =
+        stmt.query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let movements = rows.iter().map(|r| r.2).sum();
+    let levels = rows
+        .into_iter()
+        .map(|(sku, on_hand, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
+        .collect();
+    Ok(StockReport { store_id: store, levels, movements })
+}
+
+fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<AmountByKey>> {
+    let mut stmt = db.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(args, |r| Ok(AmountByKey { key: r.get(0)?, quantity: r.get(1)?, amount: r.get(2)? }))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn day_report(db: &Conn, store: Uuid, day: &str) -> StoreResult<DayReport> {
+    let s = store.to_string();
+    let (sales, sales_amount): (u32, i64) = db.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(total), 0) FROM sales WHERE store_id = ?1 AND day = ?2",
+        params![s, day],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (returns, refunds_amount): (u32, i64) = db.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(refund), 0) FROM sale_returns WHERE store_id = ?1 AND day = ?2",
+        params![s, day],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let by_product = amounts(
+        db,
+        "SELECT l.sku, SUM(l.quantity), SUM(l.net) FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+         WHERE s.store_id = ?1 AND s.day = ?2 GROUP BY l.sku ORDER BY SUM(l.net) DESC, l.sku",
+        params![s, day],
+    )?;
+    let by_promoter = amounts(
+        db,
+        "SELECT u.display_name, COUNT(*), SUM(s.total) FROM sales s JOIN users u ON u.id = s.promoter_id
+         WHERE s.store_id = ?1 AND s.day = ?2 GROUP BY s.promoter_id ORDER BY SUM(s.total) DESC",
+        params![s, day],
+    )?;
+    let samples_by_state = amounts(
+        db,
+        "SELECT state, COUNT(*), 0 FROM samples WHERE store_id = ?1 GROUP BY state ORDER BY state",
+        params![s],
+    )?;
+    let mut cash_differences = Vec::new();
+    let mut flags = Vec::new();
+    {
+        let mut stmt = db.prepare_cached("SELECT outcome FROM store_op_log WHERE store_id = ?1 AND day = ?2")?;
+        let outcomes: Vec<String> = stmt.query_map(params![s, day], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        for json in outcomes {
+            let Ok(outcome) = serde_json::from_str::<OpOutcome>(&json) else { continue };
+            for flag in outcome.flags {
+                if let OpFlag::CashDifference { method, difference } = &flag {
+                    cash_differences.push(AmountByKey { key: wire(method), quantity: 1, amount: *difference });
+                }
+                flags.push(flag);
+            }
+        }
+    }
+    Ok(DayReport {
+        store_id: store,
+        day: day.to_owned(),
+        sales,
+        sales_amount,
+        returns,
+        refunds_amount,
+        by_product,
+        by_promoter,
+        cash_differences,
+        samples_by_state,
+        flags,
+    })
+}
+
+pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
+    let mut stmt = db.prepare_cached(
+        "SELECT id, store_id, receipt_no, total, device_at FROM sales WHERE customer_id = ?1 ORDER BY device_at DESC LIMIT 200",
+    )?;
+    let rows: Vec<(String, String, String, i64, i64)> = stmt
+        .query_map([customer.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut purchases = Vec::new();
+    for (id, store, receipt_no, total, device_at) in rows {
+        let mut lines_stmt = db.prepare_cached(
+            "SELECT sku, quantity, unit_price, discount, serial FROM sale_lines WHERE sale_id = ?1 ORDER BY line",
+        )?;
+        let lines = lines_stmt
+            .query_map([&id], |r| {
+                Ok(SaleLine {
+                    sku: r.get(0)?,
+                    quantity: r.get(1)?,
+                    unit_price: r.get(2)?,
+                    discount: r.get(3)?,
+                    serial: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        purchases.push(Purchase {
+            sale_id: id.parse().unwrap_or_default(),
+            store_id: store.parse().unwrap_or_default(),
+            receipt_no,
+            total,
+            lines,
+            device_at,
+        });
+    }
+    Ok(PurchaseList { purchases })
+}

@@ -1,0 +1,221 @@
+//! Store operations against the real server: exactly-once application of outbox operations, the
+//! stock ledger, rules (discount limit, returns, shifts, display units), flags, scope and reports.
+use portal_api::*;
+use portal_tests::server::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const SHANGHAI: &str = "01900000-0000-7000-8000-000000000101";
+const BEIJING: &str = "01900000-0000-7000-8000-000000000102";
+const DEMO_PASSWORD: &str = "Portal#2026";
+/// 2026-11-22 10:00 in Shanghai.
+const AT: i64 = 1_795_312_800;
+
+fn op(store: &str, action: Value) -> Value {
+    json!({ "id": Uuid::now_v7(), "store_id": store, "device_at": AT, "action": action })
+}
+
+async fn send(server: &TestServer, token: &str, ops: &[Value]) -> (u16, Value) {
+    server.send(reqwest::Method::POST, "/v1/store-ops", Some(token), Some(&json!({ "ops": ops }))).await
+}
+
+fn outcomes(body: &Value) -> Vec<OpOutcome> {
+    parse::<StoreOpsResult>(body).outcomes
+}
+
+fn sale(shift: Uuid, lines: Value, payments: Value) -> Value {
+    json!({ "type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": format!("R-{}", Uuid::now_v7()),
+            "lines": lines, "payments": payments })
+}
+
+async fn stock_of(server: &TestServer, token: &str, sku: &str) -> i64 {
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/stock"), token).await;
+    assert_eq!(status, 200, "{body}");
+    let report: StockReport = parse(&body);
+    report.levels.iter().find(|l| l.sku == sku).map(|l| l.on_hand).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_same_operations_sent_twice_change_nothing_the_second_time() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let shift = Uuid::now_v7();
+    let mut checkout = sale(
+        shift,
+        json!([{ "sku": "TV-65-BK", "quantity": 1, "unit_price": 4999_00, "discount": 100_00, "serial": "SN-0001" },
+               { "sku": "CABLE", "quantity": 2, "unit_price": 49_00, "discount": 0 }]),
+        json!([{ "method": "card", "amount": 4000_00 }, { "method": "cash", "amount": 1000_00 }]),
+    );
+    checkout["customer_phone"] = json!("13900000005");
+    checkout["gifts"] = json!([{ "sku": "GIFT-MUG", "quantity": 1 }]);
+    let batch = vec![
+        op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 500_00 })),
+        op(
+            SHANGHAI,
+            json!({ "type": "receipt", "source": "brand", "lines": [
+            { "sku": "TV-65-BK", "quantity": 5 }, { "sku": "CABLE", "quantity": 10 }, { "sku": "GIFT-MUG", "quantity": 3 }] }),
+        ),
+        op(SHANGHAI, checkout),
+    ];
+    let (status, first) = send(&server, &promoter, &batch).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(outcomes(&first).iter().all(|o| o.status == OpStatus::Applied), "{first}");
+    let (_, stock_before) = server.get(&format!("/v1/stores/{SHANGHAI}/stock"), &promoter).await;
+
+    // The device did not hear the answer and sends everything again.
+    let (status, second) = send(&server, &promoter, &batch).await;
+    assert_eq!(status, 200);
+    assert!(outcomes(&second).iter().all(|o| o.status == OpStatus::Duplicate), "{second}");
+    let (_, stock_after) = server.get(&format!("/v1/stores/{SHANGHAI}/stock"), &promoter).await;
+    assert_eq!(stock_before, stock_after, "a retry moves no stock");
+    assert_eq!(stock_of(&server, &promoter, "TV-65-BK").await, 4);
+    assert_eq!(stock_of(&server, &promoter, "CABLE").await, 8);
+    assert_eq!(stock_of(&server, &promoter, "GIFT-MUG").await, 2, "gifts are counted like stock");
+
+    let (status, report) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=2026-11-22"), &promoter).await;
+    assert_eq!(status, 200, "{report}");
+    let report: DayReport = parse(&report);
+    assert_eq!(report.sales, 1, "the sale counts once");
+    assert_eq!(report.sales_amount, 4999_00 - 100_00 + 98_00);
+    assert_eq!(report.by_promoter.len(), 1);
+
+    let (_, purchases) = server.get("/v1/me/purchases", &consumer).await;
+    let purchases: PurchaseList = parse(&purchases);
+    assert_eq!(purchases.purchases.len(), 1, "the sale is in the customer's purchases once");
+    assert_eq!(purchases.purchases[0].lines[0].serial.as_deref(), Some("SN-0001"));
+}
+
+#[tokio::test]
+async fn sales_are_facts_flagged_when_odd_and_rules_refuse_bad_operations_whole() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let shift = Uuid::now_v7();
+    let open = op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 }));
+    let tv = |serial: &str| json!([{ "sku": "TV-X", "quantity": 1, "unit_price": 1000_00, "discount": 0, "serial": serial }]);
+    let cash = |amount: i64| json!([{ "method": "cash", "amount": amount }]);
+    let first = sale(shift, tv("SN-9"), cash(1000_00));
+    let sale_id = first["sale_id"].clone();
+    let (_, body) =
+        send(&server, &promoter, &[open, op(SHANGHAI, first), op(SHANGHAI, sale(shift, tv("SN-9"), cash(1000_00)))])
+            .await;
+    let o = outcomes(&body);
+    assert_eq!(o[1].status, OpStatus::Applied, "a sale with no stock is still a sale");
+    assert!(o[1].flags.contains(&OpFlag::NegativeStock { sku: "TV-X".into(), on_hand: -1 }), "{body}");
+    assert_eq!(o[2].status, OpStatus::Applied);
+    assert!(o[2].flags.contains(&OpFlag::SerialSoldTwice { serial: "SN-9".into() }), "{body}");
+
+    // A discount above the promoter's 10 % limit: refused, nothing recorded.
+    let greedy =
+        sale(shift, json!([{ "sku": "TV-Y", "quantity": 1, "unit_price": 1000_00, "discount": 200_00 }]), cash(800_00));
+    // A return of more than was bought, and a partial return that refunds its share.
+    let too_much = json!({ "type": "return", "return_id": Uuid::now_v7(), "sale_id": sale_id,
+                           "lines": [{ "line": 0, "quantity": 2 }], "refund_method": "cash" });
+    let fine = json!({ "type": "return", "return_id": Uuid::now_v7(), "sale_id": sale_id,
+                       "lines": [{ "line": 0, "quantity": 1 }], "refund_method": "cash" });
+    let unknown_sale = json!({ "type": "return", "return_id": Uuid::now_v7(), "sale_id": Uuid::now_v7(),
+                               "lines": [{ "line": 0, "quantity": 1 }], "refund_method": "cash" });
+    let (_, body) = send(
+        &server,
+        &promoter,
+        &[op(SHANGHAI, greedy), op(SHANGHAI, too_much), op(SHANGHAI, fine), op(SHANGHAI, unknown_sale)],
+    )
+    .await;
+    let o = outcomes(&body);
+    assert_eq!(o[0].status, OpStatus::Rejected);
+    assert_eq!(o[0].error.as_ref().unwrap().code, ErrorCode::DiscountAboveLimit);
+    assert_eq!(stock_of(&server, &promoter, "TV-Y").await, 0, "the refused sale moved no stock");
+    assert_eq!(o[1].error.as_ref().unwrap().code, ErrorCode::ReturnExceedsSale);
+    assert_eq!((o[2].status, o[2].refund), (OpStatus::Applied, Some(1000_00)));
+    assert_eq!(o[3].error.as_ref().unwrap().code, ErrorCode::InvalidStoreOp);
+    assert_eq!(stock_of(&server, &promoter, "TV-X").await, -1, "-1 -1 +1: the ledger sums its movements");
+
+    // Closing the shift: cash expected 0 + 2,000 − 1,000 refunded = 1,000.
+    let close = |amount: i64, reason: Option<&str>| {
+        op(
+            SHANGHAI,
+            json!({ "type": "close_shift", "shift_id": shift, "counted": [{ "method": "cash", "amount": amount }],
+                             "reason": reason }),
+        )
+    };
+    let (_, body) =
+        send(&server, &promoter, &[close(900_00, None), close(900_00, Some("找零失误")), close(1000_00, None)]).await;
+    let o = outcomes(&body);
+    assert_eq!(o[0].error.as_ref().unwrap().code, ErrorCode::ReasonRequired, "{body}");
+    assert_eq!(o[1].status, OpStatus::Applied, "{body}");
+    assert!(o[1].flags.contains(&OpFlag::CashDifference { method: PaymentMethod::Cash, difference: -100_00 }));
+    assert_eq!(o[2].error.as_ref().unwrap().code, ErrorCode::ShiftClosed, "a shift closes once");
+
+    let (_, report) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=2026-11-22"), &promoter).await;
+    let report: DayReport = parse(&report);
+    assert_eq!((report.sales, report.returns, report.refunds_amount), (2, 1, 1000_00));
+    assert_eq!(report.cash_differences[0].amount, -100_00);
+    assert!(report.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. })));
+}
+
+#[tokio::test]
+async fn display_units_move_by_their_state_machine_and_stale_changes_show_the_current_state() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let change = |from: &str, to: &str| {
+        op(SHANGHAI, json!({ "type": "sample_change", "serial": "DU-1", "from": from, "to": to, "location": "A区" }))
+    };
+    let (_, body) = send(
+        &server,
+        &promoter,
+        &[
+            op(SHANGHAI, json!({ "type": "sample_register", "serial": "DU-1", "sku": "TV-65-BK", "location": "仓库" })),
+            change("requested", "in_transit"),
+            change("in_transit", "on_display"),
+            // Another device sent it to repair...
+            change("on_display", "under_repair"),
+            // ...while this one, still seeing it on display, sells it as ex-display.
+            change("on_display", "sold_ex_display"),
+            change("under_repair", "requested"),
+            op(SHANGHAI, json!({ "type": "sample_audit", "scanned": [] })),
+        ],
+    )
+    .await;
+    let o = outcomes(&body);
+    assert!(o[..4].iter().all(|x| x.status == OpStatus::Applied), "{body}");
+    assert_eq!(o[4].error.as_ref().unwrap().code, ErrorCode::StaleState);
+    assert_eq!(o[4].current_state, Some(SampleState::UnderRepair));
+    assert_eq!(o[5].error.as_ref().unwrap().code, ErrorCode::TransitionNotAllowed);
+    assert!(o[6].flags.is_empty(), "a unit under repair is not expected on the floor");
+    let (_, body) = send(
+        &server,
+        &promoter,
+        &[change("under_repair", "on_display"), op(SHANGHAI, json!({ "type": "sample_audit", "scanned": [] }))],
+    )
+    .await;
+    let o = outcomes(&body);
+    assert_eq!(o[1].flags, [OpFlag::SampleMissing { serial: "DU-1".into() }]);
+    let (_, report) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=2026-11-22"), &promoter).await;
+    let report: DayReport = parse(&report);
+    assert_eq!(report.samples_by_state[0].key, "on_display");
+}
+
+#[tokio::test]
+async fn promoters_reach_only_their_own_store() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let receipt = |store: &str| {
+        op(store, json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "A", "quantity": 1 }] }))
+    };
+
+    let (status, body) = send(&server, &promoter, &[receipt(SHANGHAI), receipt(BEIJING)]).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(stock_of(&server, &promoter, "A").await, 0, "a refused batch applies none of its operations");
+    assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/stock"), &promoter).await.0, 403);
+    assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/report"), &promoter).await.0, 403);
+    assert_eq!(send(&server, &consumer, &[receipt(SHANGHAI)]).await.0, 403);
+    assert_eq!(server.get(&format!("/v1/stores/{SHANGHAI}/stock"), &consumer).await.0, 403);
+
+    let (status, _) = send(&server, &admin, &[receipt(BEIJING)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/stock"), &admin).await.0, 200);
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=22-11-2026"), &admin).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidStoreOp));
+}
