@@ -223,3 +223,61 @@ async fn favourites_made_offline_wait_in_the_outbox_and_reach_the_account() {
     assert_eq!(on_server["favourites"].as_array().unwrap().len(), 1, "{on_server}");
     assert_eq!(on_server["favourites"][0]["kind"], "follow");
 }
+
+#[tokio::test]
+async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_leaves_the_counter() {
+    use portal_api::*;
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start_in(server_dir, &[], true);
+    let secrets = Secrets::default();
+    let base = server.base.clone();
+    let app = open(dir.path(), &secrets, &base);
+    sign_in(&app, "promoter").await;
+    let store: uuid::Uuid = portal_server::demo::STORE_SHANGHAI;
+    let shift = uuid::Uuid::now_v7();
+    let sale = |discount: i64| StoreAction::Sale {
+        sale_id: uuid::Uuid::now_v7(),
+        shift_id: shift,
+        receipt_no: format!("T-{}", uuid::Uuid::now_v7()),
+        customer_phone: Some("13900000005".into()),
+        customer_consent: false,
+        lines: vec![SaleLine {
+            sku: "TV-1".into(),
+            quantity: 1,
+            unit_price: 1000_00,
+            discount,
+            serial: Some("SN-77".into()),
+        }],
+        order_discount: 0,
+        payments: vec![Payment { method: PaymentMethod::Cash, amount: 1000_00 }],
+        gifts: vec![],
+    };
+
+    // The server is down for the whole checkout.
+    server.stop();
+    app.record_store_op(store, StoreAction::OpenShift { shift_id: shift, opening_cash: 100_00 }).await.unwrap();
+    app.record_store_op(store, sale(0)).await.unwrap();
+    let refused = app.record_store_op(store, sale(500_00)).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::DiscountAboveLimit, "refused at the counter, offline");
+    assert_eq!(app.pending_ops().unwrap(), 2, "the refused sale was never queued");
+
+    // Back online on the same address and data: the retry delivers both once.
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let server_dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    drop(server);
+    let server = TestServer::start_in(server_dir, &[("PORTAL_LISTEN", &format!("127.0.0.1:{port}"))], false);
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(app.flush_outbox().await.unwrap(), 0);
+    assert_eq!(app.flush_outbox().await.unwrap(), 0, "nothing sent twice");
+    let day = portal_server::store_ops::local_day(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64,
+    );
+    let report = app.day_report(store, &day).await.unwrap();
+    assert_eq!(report.sales, 1);
+    let stock = app.stock(store).await.unwrap();
+    assert_eq!(stock.levels.iter().find(|l| l.sku == "TV-1").map(|l| l.on_hand), Some(-1));
+    let consumer = server.sign_in_password("consumer", DEMO_PASSWORD).await;
+    let (_, purchases) = server.get("/v1/me/purchases", &access(&consumer)).await;
+    assert_eq!(purchases["purchases"].as_array().unwrap().len(), 1, "{purchases}");
+}

@@ -28,6 +28,8 @@ pub struct TestServer {
     child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    demo: bool,
     pub http: reqwest::Client,
 }
 
@@ -38,53 +40,17 @@ impl TestServer {
     }
 
     pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], demo: bool) -> Self {
-        let mut command = Command::new(server_binary());
-        command
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("PORTAL_LISTEN", "127.0.0.1:0")
-            .env("PORTAL_DATABASE", dir.path().join("portal.sqlite"))
-            .env("PORTAL_KEY_FILE", dir.path().join("portal.key"))
-            .env("PORTAL_DEV_MODE", "true")
-            .env("PORTAL_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if demo {
-            command.arg("--demo");
-        }
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("start portal-server");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let log_path = dir.path().join("server.log");
-        std::thread::spawn(move || {
-            let mut log = std::fs::File::create(log_path).ok();
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(log) = log.as_mut() {
-                    use std::io::Write;
-                    let _ = writeln!(log, "{line}");
-                }
-                if !sent && line.contains("portal server listening") {
-                    if let Some(addr) = line.split("address=").nth(1).and_then(|s| s.split_whitespace().next()) {
-                        let _ = tx.send(addr.to_owned());
-                        sent = true;
-                    }
-                }
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
-                panic!("the server did not report its address; its log:\n{log}");
-            }
-        };
-        Self { child, base: format!("http://{addr}"), dir, http: reqwest::Client::new() }
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (child, addr) = spawn(dir.path(), &env, demo);
+        Self { child, base: format!("http://{addr}"), dir, env, demo, http: reqwest::Client::new() }
+    }
+
+    /// Kills the server and starts it again on the same database (on a new port: see `base`).
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, addr) = spawn(self.dir.path(), &self.env, self.demo);
+        self.child = child;
+        self.base = format!("http://{addr}");
     }
 
     pub fn log(&self) -> String {
@@ -173,6 +139,57 @@ impl TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts the server binary on `dir`'s database; returns the process and the address it listens on.
+fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child, String) {
+    let mut command = Command::new(server_binary());
+    command
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PORTAL_LISTEN", "127.0.0.1:0")
+        .env("PORTAL_DATABASE", dir.join("portal.sqlite"))
+        .env("PORTAL_KEY_FILE", dir.join("portal.key"))
+        .env("PORTAL_DEV_MODE", "true")
+        .env("PORTAL_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if demo {
+        command.arg("--demo");
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start portal-server");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let log_path = dir.join("server.log");
+    std::thread::spawn(move || {
+        let mut log = std::fs::File::create(log_path).ok();
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(log) = log.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(log, "{line}");
+            }
+            if !sent && line.contains("portal server listening") {
+                if let Some(addr) = line.split("address=").nth(1).and_then(|s| s.split_whitespace().next()) {
+                    let _ = tx.send(addr.to_owned());
+                    sent = true;
+                }
+            }
+        }
+    });
+    let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(addr) => addr,
+        Err(_) => {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+            panic!("the server did not report its address; its log:\n{log}");
+        }
+    };
+    (child, addr)
 }
 
 impl Drop for TestServer {

@@ -134,6 +134,18 @@ impl ApiClient {
     pub async fn favourite_ops(&self, access: &str, ops: &FavouriteOps) -> ClientResult<FavouriteList> {
         self.call(Method::POST, "/v1/me/favourites/ops", Some(access), Some(ops)).await
     }
+    pub async fn store_ops(&self, access: &str, ops: &StoreOps) -> ClientResult<StoreOpsResult> {
+        self.call(Method::POST, "/v1/store-ops", Some(access), Some(ops)).await
+    }
+    pub async fn stock(&self, access: &str, store: Uuid) -> ClientResult<StockReport> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/stock"), Some(access), None).await
+    }
+    pub async fn day_report(&self, access: &str, store: Uuid, day: &str) -> ClientResult<DayReport> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/report?day={day}"), Some(access), None).await
+    }
+    pub async fn purchases(&self, access: &str) -> ClientResult<PurchaseList> {
+        self.call::<(), _>(Method::GET, "/v1/me/purchases", Some(access), None).await
+    }
     pub async fn users(&self, access: &str) -> ClientResult<UserList> {
         self.call::<(), _>(Method::GET, "/v1/admin/users?limit=50", Some(access), None).await
     }

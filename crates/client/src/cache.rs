@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0002_catalog.sql"),
     include_str!("../../../migrations/client/0003_outbox.sql"),
     include_str!("../../../migrations/client/0004_catalog_compact.sql"),
+    include_str!("../../../migrations/client/0005_store_ops.sql"),
 ];
 
 pub struct Cache {

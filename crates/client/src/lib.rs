@@ -9,6 +9,7 @@ pub mod favourites;
 pub mod outbox;
 pub mod session;
 pub mod state;
+pub mod store_ops;
 pub mod vault;
 
 #[cfg(test)]
