@@ -32,6 +32,7 @@ async fn stock_of(server: &TestServer, token: &str, sku: &str) -> i64 {
     let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/stock"), token).await;
     assert_eq!(status, 200, "{body}");
     let report: StockReport = parse(&body);
+    assert!(report.balances_agree, "{body}");
     report.levels.iter().find(|l| l.sku == sku).map(|l| l.on_hand).unwrap_or(0)
 }
 

@@ -284,6 +284,7 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
         let on_server_nonzero: BTreeMap<String, i64> = on_server.into_iter().filter(|(_, q)| *q != 0).collect();
         assert_eq!(on_server_nonzero, expected, "store {}: stock equals the sum of what was sent", d.store);
         assert_eq!(stock.movements, d.movements, "store {}: every movement once", d.store);
+        assert!(stock.balances_agree, "store {}: running balances equal the ledger's sums", d.store);
         let report = direct.day_report(&d.token, d.store, "2026-11-22").await.unwrap();
         assert_eq!(report.sales, d.sales, "store {}: every sale once", d.store);
     }

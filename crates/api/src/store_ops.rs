@@ -249,6 +249,8 @@ pub struct StockReport {
     pub levels: Vec<StockLevel>,
     /// How many movements the levels sum.
     pub movements: u32,
+    /// Whether the running balances (what sales check) equal the sums of the ledger.
+    pub balances_agree: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

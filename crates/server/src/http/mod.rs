@@ -42,6 +42,8 @@ impl Modify for BearerAuth {
 
 /// Catalog imports are whole catalogs: far larger than any other request.
 const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
+/// A device's batch of store operations (up to 500, a sale being a kilobyte or two).
+const STORE_OPS_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// The routes and the OpenAPI document describing exactly them.
 pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
@@ -66,7 +68,6 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::audience))
         .routes(routes!(org::list_users))
         .routes(routes!(org::set_role))
-        .routes(routes!(store_ops::store_ops))
         .routes(routes!(store_ops::stock))
         .routes(routes!(store_ops::day_report))
         .routes(routes!(store_ops::purchases))
@@ -78,6 +79,11 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
             OpenApiRouter::<Arc<Portal>>::new()
                 .routes(routes!(catalog::import))
                 .layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::<Arc<Portal>>::new()
+                .routes(routes!(store_ops::store_ops))
+                .layer(DefaultBodyLimit::max(STORE_OPS_MAX_BYTES)),
         )
         .split_for_parts()
 }

@@ -267,9 +267,13 @@ pub trait Store: Send + Sync + 'static {
     async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Favourite>>;
 
     // Store operations, written through the promoters' outboxes.
-    /// Applies one operation exactly once (by its id), in one transaction with the record of its id
-    /// and outcome; a retry gets the recorded outcome marked as a duplicate.
-    async fn apply_store_op(&self, op: portal_api::StoreOp, ctx: OpContext) -> StoreResult<portal_api::OpOutcome>;
+    /// Applies each operation exactly once (by its id), in one transaction with the record of its
+    /// id and outcome; a retry gets the recorded outcome marked as a duplicate. In order; all or none
+    /// of the batch lands (a storage failure leaves the device to send it again).
+    async fn apply_store_ops(
+        &self,
+        ops: Vec<(portal_api::StoreOp, OpContext)>,
+    ) -> StoreResult<Vec<portal_api::OpOutcome>>;
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
     async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;

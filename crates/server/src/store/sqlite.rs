@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0002_catalog.sql"),
     include_str!("../../../../migrations/server/0003_favourites.sql"),
     include_str!("../../../../migrations/server/0004_store_ops.sql"),
+    include_str!("../../../../migrations/server/0005_stock_balances.sql"),
 ];
 
 pub struct SqliteStore {
@@ -718,8 +719,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn apply_store_op(&self, op: portal_api::StoreOp, ctx: OpContext) -> StoreResult<portal_api::OpOutcome> {
-        self.run(move |conn| super::sqlite_store_ops::apply(conn, &op, &ctx)).await
+    async fn apply_store_ops(
+        &self,
+        ops: Vec<(portal_api::StoreOp, OpContext)>,
+    ) -> StoreResult<Vec<portal_api::OpOutcome>> {
+        self.run(move |conn| super::sqlite_store_ops::apply_all(conn, &ops)).await
     }
 
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use portal_api::*;
 use portal_store_ops::{checkout, ledger, sample};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use super::StoreResult;
@@ -54,11 +54,24 @@ fn parse_wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
 }
 
-/// Applies one operation exactly once.
-pub fn apply(conn: &mut rusqlite::Connection, op: &StoreOp, ctx: &OpContext) -> StoreResult<OpOutcome> {
+/// Applies a device's operations in one transaction, each exactly once: an operation's effects
+/// and the record of its id and outcome land together (a savepoint per operation, so a rejected
+/// one leaves only its record). One transaction per batch rather than per operation: the WAL then
+/// writes each touched page once per batch.
+pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) -> StoreResult<Vec<OpOutcome>> {
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for (op, ctx) in ops {
+        outcomes.push(apply_one(&mut tx, op, ctx)?);
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreResult<OpOutcome> {
     let recorded: Option<String> = tx
-        .query_row("SELECT outcome FROM store_op_log WHERE op_id = ?1", [op.id.to_string()], |r| r.get(0))
+        .prepare_cached("SELECT outcome FROM store_op_log WHERE op_id = ?1")?
+        .query_row([op.id.to_string()], |r| r.get(0))
         .optional()?;
     if let Some(json) = recorded {
         let mut outcome: OpOutcome = serde_json::from_str(&json)
@@ -96,21 +109,20 @@ pub fn apply(conn: &mut rusqlite::Connection, op: &StoreOp, ctx: &OpContext) -> 
             refund: None,
         },
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            op.id.to_string(),
-            op.store_id.to_string(),
-            ctx.actor.to_string(),
-            kind_name(&op.action),
-            serde_json::to_string(&outcome).unwrap_or_default(),
-            ctx.day,
-            op.device_at,
-            ctx.now
-        ],
-    )?;
-    tx.commit()?;
+    )?
+    .execute(params![
+        op.id.to_string(),
+        op.store_id.to_string(),
+        ctx.actor.to_string(),
+        kind_name(&op.action),
+        serde_json::to_string(&outcome).unwrap_or_default(),
+        ctx.day,
+        op.device_at,
+        ctx.now
+    ])?;
     Ok(outcome)
 }
 
@@ -155,13 +167,20 @@ fn movement(
         "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![store.to_string(), m.sku, wire(&m.kind), m.quantity, op.id.to_string(), reason, op.device_at])?;
+    db.prepare_cached(
+        "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES (?1, ?2, ?3)
+         ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+    )?
+    .execute(params![store.to_string(), m.sku, m.quantity])?;
     Ok(())
 }
 
 fn on_hand(db: &Conn, store: Uuid, sku: &str) -> ActResult<i64> {
     Ok(db
-        .prepare_cached("SELECT COALESCE(SUM(quantity), 0) FROM stock_movements WHERE store_id = ?1 AND sku = ?2")?
-        .query_row(params![store.to_string(), sku], |r| r.get(0))?)
+        .prepare_cached("SELECT on_hand FROM stock_balances WHERE store_id = ?1 AND sku = ?2")?
+        .query_row(params![store.to_string(), sku], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
@@ -614,17 +633,26 @@ fn expected_cash(
 pub const LOW_STOCK_LEVEL: i64 = 2;
 
 pub fn stock(db: &Conn, store: Uuid) -> StoreResult<StockReport> {
+    // The ledger is the record: on-hand is summed from the movements, then checked against the
+    // running balances the sales read.
     let mut stmt = db.prepare_cached(
-        "SELECT sku, SUM(quantity), COUNT(*) FROM stock_movements WHERE store_id = ?1 GROUP BY sku ORDER BY sku",
+        "SELECT m.sku, SUM(m.quantity), COUNT(*), COALESCE(b.on_hand, 0)
+         FROM stock_movements m LEFT JOIN stock_balances b ON b.store_id = m.store_id AND b.sku = m.sku
+         WHERE m.store_id = ?1 GROUP BY m.sku ORDER BY m.sku",
     )?;
-    let rows: Vec<(String, i64, u32)> =
-        stmt.query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(String, i64, u32, i64)> = stmt
+        .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
     let movements = rows.iter().map(|r| r.2).sum();
+    let balances_agree = rows.iter().all(|r| r.1 == r.3);
+    if !balances_agree {
+        tracing::error!(%store, "stock balances disagree with the ledger");
+    }
     let levels = rows
         .into_iter()
-        .map(|(sku, on_hand, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
+        .map(|(sku, on_hand, _, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
         .collect();
-    Ok(StockReport { store_id: store, levels, movements })
+    Ok(StockReport { store_id: store, levels, movements, balances_agree })
 }
 
 fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<AmountByKey>> {

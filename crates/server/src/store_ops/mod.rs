@@ -80,7 +80,7 @@ impl Portal {
             check_store_scope(caller, op.store_id)?;
         }
         let limit = if caller.user.role == Role::Admin { 100 } else { PROMOTER_DISCOUNT_LIMIT_PERCENT };
-        let mut outcomes = Vec::with_capacity(req.ops.len());
+        let mut batch = Vec::with_capacity(req.ops.len());
         for op in req.ops {
             let customer = match &op.action {
                 StoreAction::Sale { customer_phone, customer_consent, .. } => {
@@ -95,9 +95,9 @@ impl Portal {
                 day: local_day(op.device_at),
                 now: now(),
             };
-            outcomes.push(self.store.apply_store_op(op, ctx).await?);
+            batch.push((op, ctx));
         }
-        Ok(StoreOpsResult { outcomes })
+        Ok(StoreOpsResult { outcomes: self.store.apply_store_ops(batch).await? })
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {
