@@ -6,7 +6,7 @@
 //! The server runs in this process on a loopback port (a real HTTP server over TCP); the client
 //! core runs in a child process of its own and syncs into a real SQLite file, as the app does, so
 //! the memory printed is the client's alone (the app's Rust side; the web view's is not included).
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::time::Instant;
 
 use portal_api::*;
 use portal_client::{
@@ -14,18 +14,10 @@ use portal_client::{
     vault::MemorySecrets,
     PortalApp,
 };
-use portal_server::{catalog::demo, Config, Portal};
+use portal_server::catalog::demo;
+use portal_tests::bench::{arg, percentile, serve_in_process};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn rss_mb() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -74,24 +66,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let skus = arg("--skus", 100_000);
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        listen: "127.0.0.1:0".parse()?,
-        database: dir.path().join("server.sqlite"),
-        key_file: dir.path().join("server.key"),
-        ..Config::default()
-    };
-    let portal: Arc<Portal> = portal_server::open(config)?;
+    let (portal, base) = serve_in_process(dir.path()).await?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
     let doc = demo::generate(skus, 2026, now);
     let products = doc.products.len();
     portal.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     portal.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app_router = portal_server::http::app(portal.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, app_router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
-    });
     println!("catalog: {products} products, {skus} SKUs");
 
     // Let the kernel write the freshly imported catalog out first, so that writeback of the setup

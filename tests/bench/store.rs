@@ -6,21 +6,13 @@
 //!
 //! The server runs in this process on a loopback port (a real HTTP server over TCP, its SQLite
 //! database in a temporary directory); the device's cache is a real SQLite file.
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::time::Instant;
 
 use portal_api::*;
 use portal_client::{api::ApiClient, cache::Cache, outbox, store_ops};
-use portal_server::{demo, Config, Portal};
+use portal_server::demo;
+use portal_tests::bench::{arg, percentile, serve_in_process};
 use uuid::Uuid;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn sale(shift: Uuid, n: usize) -> StoreAction {
     let serialised = n % 3 == 0;
@@ -67,20 +59,8 @@ async fn upload(cache: &mut Cache, user: Uuid, api: &ApiClient, token: &str) -> 
 async fn main() -> anyhow::Result<()> {
     let sales = arg("--sales", 10_000);
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        listen: "127.0.0.1:0".parse()?,
-        database: dir.path().join("server.sqlite"),
-        key_file: dir.path().join("server.key"),
-        ..Config::default()
-    };
-    let portal: Arc<Portal> = portal_server::open(config)?;
+    let (portal, base) = serve_in_process(dir.path()).await?;
     demo::seed_accounts(portal.store.as_ref()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let router = portal_server::http::app(portal.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
-    });
     let auth = portal
         .sign_in_with_password(PasswordSignInRequest {
             login: "promoter".into(),

@@ -1,0 +1,34 @@
+//! What the benchmarks share: their flags, percentiles, and a real server in the same process on a
+//! loopback port (its SQLite database in `dir`).
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use portal_server::{Config, Portal};
+
+/// The value after `name` on the command line, or `default`.
+pub fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The `p` quantile (0–1) of sorted figures.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Opens a portal on `dir` and serves it over HTTP on a loopback port; returns it and its base URL.
+pub async fn serve_in_process(dir: &Path) -> anyhow::Result<(Arc<Portal>, String)> {
+    let config = Config {
+        listen: "127.0.0.1:0".parse()?,
+        database: dir.join("server.sqlite"),
+        key_file: dir.join("server.key"),
+        ..Config::default()
+    };
+    let portal = portal_server::open(config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = portal_server::http::app(portal.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+    });
+    Ok((portal, base))
+}
