@@ -27,6 +27,13 @@ fn main() {
         "set_favourite",
         "list_favourites",
         "flush_outbox",
+        "record_store_op",
+        "store_notices",
+        "pending_ops",
+        "pos_receipts",
+        "next_receipt_no",
+        "store_stock",
+        "store_day_report",
     ])))
     .expect("tauri build script");
 }

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
-use portal_api::{Category, FavouriteKind, RetailStore};
+use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, StockReport, StoreAction};
 use portal_client::{
     catalog::{CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
+    store_ops::SaleReceipt,
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
 };
@@ -169,6 +170,43 @@ async fn flush_outbox(app: State<'_, PortalApp>) -> CommandResult<u32> {
     ipc(app.flush_outbox().await)
 }
 
+// ----- store operations (point of sale) -----
+
+#[tauri::command]
+async fn record_store_op(app: State<'_, PortalApp>, store_id: Uuid, action: StoreAction) -> CommandResult<Uuid> {
+    ipc(app.record_store_op(store_id, action).await)
+}
+
+#[tauri::command]
+fn store_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
+    ipc(app.store_notices())
+}
+
+#[tauri::command]
+fn pending_ops(app: State<'_, PortalApp>) -> CommandResult<u32> {
+    ipc(app.pending_ops())
+}
+
+#[tauri::command]
+fn pos_receipts(app: State<'_, PortalApp>) -> CommandResult<Vec<SaleReceipt>> {
+    ipc(app.receipts())
+}
+
+#[tauri::command]
+fn next_receipt_no(app: State<'_, PortalApp>) -> CommandResult<String> {
+    ipc(app.next_receipt_no())
+}
+
+#[tauri::command]
+async fn store_stock(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<StockReport> {
+    ipc(app.stock(store_id).await)
+}
+
+#[tauri::command]
+async fn store_day_report(app: State<'_, PortalApp>, store_id: Uuid, day: String) -> CommandResult<DayReport> {
+    ipc(app.day_report(store_id, &day).await)
+}
+
 fn device_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
@@ -231,6 +269,13 @@ pub fn run() {
             set_favourite,
             list_favourites,
             flush_outbox,
+            record_store_op,
+            store_notices,
+            pending_ops,
+            pos_receipts,
+            next_receipt_no,
+            store_stock,
+            store_day_report,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the portal app");

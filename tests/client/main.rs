@@ -261,6 +261,10 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
     let refused = app.record_store_op(store, sale(500_00)).await.unwrap_err();
     assert_eq!(refused.code(), ErrorCode::DiscountAboveLimit, "refused at the counter, offline");
     assert_eq!(app.pending_ops().unwrap(), 2, "the refused sale was never queued");
+    let receipts = app.receipts().unwrap();
+    assert_eq!(receipts.len(), 1, "the receipt is there offline, for the screen and reprints");
+    assert!(receipts[0].pending);
+    assert_eq!((receipts[0].total, receipts[0].change), (1000_00, 0));
 
     // Back online on the same address and data: the retry delivers both once.
     let port = base.rsplit(':').next().unwrap().to_owned();
@@ -270,6 +274,7 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
     tokio::time::sleep(std::time::Duration::from_secs(6)).await;
     assert_eq!(app.flush_outbox().await.unwrap(), 0);
     assert_eq!(app.flush_outbox().await.unwrap(), 0, "nothing sent twice");
+    assert!(!app.receipts().unwrap()[0].pending, "acknowledged");
     let day = portal_server::store_ops::local_day(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64,
     );

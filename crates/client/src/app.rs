@@ -542,6 +542,16 @@ impl PortalApp {
         store_ops::notices(&self.cache(), user)
     }
 
+    pub fn receipts(&self) -> ClientResult<Vec<store_ops::SaleReceipt>> {
+        let user = self.signed_in_user()?;
+        store_ops::receipts(&self.cache(), user, 200)
+    }
+
+    /// The next receipt number on this device (its name's first characters and a counter).
+    pub fn next_receipt_no(&self) -> ClientResult<String> {
+        store_ops::next_receipt_no(&self.cache(), &self.device_name)
+    }
+
     pub fn pending_ops(&self) -> ClientResult<u32> {
         let user = self.signed_in_user()?;
         outbox::pending_count(&self.cache(), user)

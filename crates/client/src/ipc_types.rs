@@ -3,7 +3,7 @@
 use portal_api::*;
 use ts_rs::TS;
 
-use crate::{catalog::*, favourites::FavouriteEntry, state::*};
+use crate::{catalog::*, favourites::FavouriteEntry, state::*, store_ops::SaleReceipt};
 
 fn render() -> String {
     let decls = [
@@ -57,6 +57,22 @@ fn render() -> String {
         CatalogStatus::decl(),
         FavouriteKind::decl(),
         FavouriteEntry::decl(),
+        SampleState::decl(),
+        MovementKind::decl(),
+        PaymentMethod::decl(),
+        Payment::decl(),
+        SaleLine::decl(),
+        SkuQuantity::decl(),
+        ReturnLine::decl(),
+        StoreAction::decl(),
+        OpStatus::decl(),
+        OpFlag::decl(),
+        OpOutcome::decl(),
+        StockLevel::decl(),
+        StockReport::decl(),
+        AmountByKey::decl(),
+        DayReport::decl(),
+        SaleReceipt::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

@@ -122,6 +122,59 @@ pub fn notices(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
     Ok(rows.iter().filter_map(|j| serde_json::from_str(j).ok()).collect())
 }
 
+/// A receipt made on this device, for the screen, printing and reprints (offline too).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SaleReceipt {
+    pub sale_id: Uuid,
+    pub store_id: Uuid,
+    pub receipt_no: String,
+    /// The sale as it was recorded (a `StoreAction` of type `sale`).
+    pub sale: StoreAction,
+    pub total: i64,
+    pub change: i64,
+    pub created_at: i64,
+    /// Still in the outbox: the server has not acknowledged it yet.
+    pub pending: bool,
+}
+
+/// This account's receipts, newest first.
+pub fn receipts(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<SaleReceipt>> {
+    let mut stmt = cache.conn.prepare_cached(
+        "SELECT r.sale_id, r.store_id, r.receipt_no, r.body, r.total, r.change, r.created_at,
+                EXISTS (SELECT 1 FROM outbox o WHERE o.op_id = r.op_id)
+         FROM pos_receipts r WHERE r.user_id = ?1 ORDER BY r.created_at DESC, r.receipt_no DESC LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![user_id.to_string(), limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, bool>(7)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(sale_id, store_id, receipt_no, body, total, change, created_at, pending)| {
+            Some(SaleReceipt {
+                sale_id: sale_id.parse().ok()?,
+                store_id: store_id.parse().ok()?,
+                receipt_no,
+                sale: serde_json::from_str(&body).ok()?,
+                total,
+                change,
+                created_at,
+                pending,
+            })
+        })
+        .collect())
+}
+
 /// The next receipt number of this device: its id's first part and a counter kept in the cache.
 pub fn next_receipt_no(cache: &Cache, device: &str) -> ClientResult<String> {
     let n: i64 = cache.setting("pos.receipt_counter")?.and_then(|v| v.parse().ok()).unwrap_or(0) + 1;

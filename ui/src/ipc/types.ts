@@ -284,3 +284,115 @@ product?: ProductSummary,
  * True until the server has acknowledged this change.
  */
 pending: boolean, };
+
+export type SampleState = "requested" | "in_transit" | "on_display" | "under_repair" | "returned" | "sold_ex_display";
+
+export type MovementKind = "receipt" | "transfer_out" | "transfer_in" | "sale" | "return" | "adjustment" | "count" | "gift_issued" | "gift_returned";
+
+export type PaymentMethod = "cash" | "card" | "qr_wallet";
+
+export type Payment = { method: PaymentMethod, 
+/**
+ * What was handed over, in fen (for cash, possibly more than owed).
+ */
+amount: number, };
+
+export type SaleLine = { sku: string, quantity: number, 
+/**
+ * The price per unit at the time of sale (a running promotion's price, if any), in fen.
+ */
+unit_price: number, 
+/**
+ * Taken off this line, in fen.
+ */
+discount: number, 
+/**
+ * The serial number of a serialised product (TVs, ACs, fridges); such a line is one unit.
+ */
+serial?: string, };
+
+export type SkuQuantity = { sku: string, quantity: number, };
+
+export type ReturnLine = { 
+/**
+ * The line's position in the original sale.
+ */
+line: number, quantity: number, };
+
+export type StoreAction = { "type": "open_shift", shift_id: string, opening_cash: number, } | { "type": "close_shift", shift_id: string, counted: Array<Payment>, reason?: string, } | { "type": "sale", sale_id: string, shift_id: string, 
+/**
+ * Printed on the receipt; unique per device (the device's prefix and a counter).
+ */
+receipt_no: string, 
+/**
+ * The customer's phone, to link the sale to their unified account.
+ */
+customer_phone?: string, 
+/**
+ * The customer agreed to an account being created for them if they have none.
+ */
+customer_consent: boolean, lines: Array<SaleLine>, order_discount: number, payments: Array<Payment>, 
+/**
+ * Gifts handed over with the sale, from the store's gift stock.
+ */
+gifts: Array<SkuQuantity>, } | { "type": "return", return_id: string, sale_id: string, lines: Array<ReturnLine>, 
+/**
+ * The sale's gifts come back with it.
+ */
+gifts: Array<SkuQuantity>, refund_method: PaymentMethod, } | { "type": "receipt", lines: Array<SkuQuantity>, source: string, } | { "type": "transfer_out", transfer_id: string, to_store: string, lines: Array<SkuQuantity>, } | { "type": "transfer_in", transfer_id: string, } | { "type": "adjustment", sku: string, 
+/**
+ * Signed: positive found, negative lost or damaged.
+ */
+quantity: number, reason: string, } | { "type": "stock_count", counted: Array<SkuQuantity>, } | { "type": "sample_register", serial: string, sku: string, location: string, } | { "type": "sample_change", serial: string, from: SampleState, to: SampleState, location?: string, } | { "type": "sample_audit", scanned: Array<string>, };
+
+export type OpStatus = "applied" | "duplicate" | "rejected";
+
+export type OpFlag = { "type": "negative_stock", sku: string, on_hand: number, } | { "type": "serial_sold_twice", serial: string, } | { "type": "cash_difference", method: PaymentMethod, difference: number, } | { "type": "sample_missing", serial: string, };
+
+export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
+/**
+ * For a refused sample change: the state the unit is really in.
+ */
+current_state?: SampleState, 
+/**
+ * For a return: what is refunded, in fen.
+ */
+refund?: number, };
+
+export type StockLevel = { sku: string, on_hand: number, 
+/**
+ * Below zero, or at or below the low-stock level.
+ */
+low: boolean, };
+
+export type StockReport = { store_id: string, levels: Array<StockLevel>, 
+/**
+ * How many movements the levels sum.
+ */
+movements: number, 
+/**
+ * Whether the running balances (what sales check) equal the sums of the ledger.
+ */
+balances_agree: boolean, };
+
+export type AmountByKey = { key: string, quantity: number, amount: number, };
+
+export type DayReport = { store_id: string, 
+/**
+ * YYYY-MM-DD.
+ */
+day: string, sales: number, sales_amount: number, returns: number, refunds_amount: number, by_product: Array<AmountByKey>, by_promoter: Array<AmountByKey>, 
+/**
+ * Per closed shift and method: counted minus expected.
+ */
+cash_differences: Array<AmountByKey>, samples_by_state: Array<AmountByKey>, flags: Array<OpFlag>, };
+
+export type SaleReceipt = { sale_id: string, store_id: string, receipt_no: string, 
+/**
+ * The sale as it was recorded (a `StoreAction` of type `sale`).
+ */
+sale: StoreAction, total: number, change: number, created_at: number, 
+/**
+ * Still in the outbox: the server has not acknowledged it yet.
+ */
+pending: boolean, };
