@@ -28,6 +28,7 @@ fn main() {
         "list_favourites",
         "flush_outbox",
         "record_store_op",
+        "scan_sku",
         "store_notices",
         "pending_ops",
         "pos_receipts",

@@ -6,7 +6,7 @@ use portal_api::{
 };
 use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, StockReport, StoreAction};
 use portal_client::{
-    catalog::{CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
+    catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
     store_ops::SaleReceipt,
     vault::{OsKeyring, SecretStore, Unavailable},
@@ -178,6 +178,11 @@ async fn record_store_op(app: State<'_, PortalApp>, store_id: Uuid, action: Stor
 }
 
 #[tauri::command]
+fn scan_sku(app: State<'_, PortalApp>, barcode: String) -> CommandResult<SkuHit> {
+    ipc(app.scan(&barcode))
+}
+
+#[tauri::command]
 fn store_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
     ipc(app.store_notices())
 }
@@ -270,6 +275,7 @@ pub fn run() {
             list_favourites,
             flush_outbox,
             record_store_op,
+            scan_sku,
             store_notices,
             pending_ops,
             pos_receipts,

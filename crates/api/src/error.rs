@@ -48,6 +48,8 @@ pub enum ErrorCode {
     StaleState,
     /// A display unit cannot move between these states.
     TransitionNotAllowed,
+    /// A scanned barcode (or typed SKU code) is not in the catalog.
+    UnknownBarcode,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -95,6 +97,7 @@ impl ErrorCode {
             ErrorCode::ReasonRequired => "reason_required",
             ErrorCode::StaleState => "stale_state",
             ErrorCode::TransitionNotAllowed => "transition_not_allowed",
+            ErrorCode::UnknownBarcode => "unknown_barcode",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

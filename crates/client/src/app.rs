@@ -542,6 +542,13 @@ impl PortalApp {
         store_ops::notices(&self.cache(), user)
     }
 
+    /// The SKU a scanned barcode (or a typed SKU code) names, from the local catalog, offline.
+    pub fn scan(&self, barcode: &str) -> ClientResult<catalog::view::SkuHit> {
+        catalog::view::sku(&self.cache(), barcode, now())?.ok_or_else(|| {
+            ClientError::Api(ApiError::new(ErrorCode::UnknownBarcode, format!("{barcode} is not in the catalog")))
+        })
+    }
+
     pub fn receipts(&self) -> ClientResult<Vec<store_ops::SaleReceipt>> {
         let user = self.signed_in_user()?;
         store_ops::receipts(&self.cache(), user, 200)

@@ -73,6 +73,7 @@ fn render() -> String {
         AmountByKey::decl(),
         DayReport::decl(),
         SaleReceipt::decl(),
+        crate::catalog::view::SkuHit::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

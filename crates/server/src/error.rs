@@ -51,7 +51,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         InvalidCredentials | Unauthorized | TokenExpired | InvalidRefreshToken | RefreshTokenReused
         | SessionRevoked | NotSignedIn => StatusCode::UNAUTHORIZED,
         IdentityTaken => StatusCode::CONFLICT,
-        AccountNotFound | NotFound | NotDevMode => StatusCode::NOT_FOUND,
+        AccountNotFound | NotFound | NotDevMode | UnknownBarcode => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
         ServerUnreachable | KeyringUnavailable | CacheTooNew | Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
-export type ErrorCode = "invalid_json" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal";
+export type ErrorCode = "invalid_json" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal";
 
 export type ApiError = { code: ErrorCode, 
 /**
@@ -396,3 +396,9 @@ sale: StoreAction, total: number, change: number, created_at: number,
  * Still in the outbox: the server has not acknowledged it yet.
  */
 pending: boolean, };
+
+export type SkuHit = { product: Product, sku: Sku, 
+/**
+ * The running promotion's price if there is one, else the list price (fen).
+ */
+unit_price: number, };

@@ -34,7 +34,8 @@ pub fn current_price(p: &Product, now: i64) -> i64 {
 
 fn clear(tx: &Transaction<'_>) -> ClientResult<()> {
     tx.execute_batch(
-        "DELETE FROM categories; DELETE FROM product_specs; DELETE FROM product_bodies; DELETE FROM products;
+        "DELETE FROM categories; DELETE FROM product_specs; DELETE FROM product_skus; DELETE FROM product_bodies;
+         DELETE FROM products;
          DELETE FROM product_search;
          DELETE FROM retail_stores; DELETE FROM store_display; DELETE FROM catalog_images;
          UPDATE catalog_state SET cursor = NULL, synced_at = NULL;",
@@ -87,6 +88,7 @@ fn put_product(
     if let Some((id, withdrawn)) = existing {
         index.set(id, !withdrawn, None);
         tx.prepare_cached("DELETE FROM product_specs WHERE product_id = ?1")?.execute([id])?;
+        tx.prepare_cached("DELETE FROM product_skus WHERE product_id = ?1")?.execute([id])?;
     }
     let Some(p) = product else {
         // A tombstone: keep the last known body for comparisons and favourites, marked withdrawn.
@@ -129,6 +131,13 @@ fn put_product(
         };
         insert_spec.execute(params![id, key, num, text])?;
         spec_text.push(text.map(str::to_owned).unwrap_or_else(|| num.map(|n| n.to_string()).unwrap_or_default()));
+    }
+    let mut insert_sku = tx.prepare_cached(
+        "INSERT INTO product_skus (code, product_id, barcode) VALUES (?1, ?2, ?3)
+         ON CONFLICT (code) DO UPDATE SET product_id = ?2, barcode = ?3",
+    )?;
+    for sku in &p.skus {
+        insert_sku.execute(params![sku.code, id, sku.barcode])?;
     }
     let skus: Vec<String> = p.skus.iter().map(|s| format!("{} {} {}", s.code, s.variant_zh, s.variant_en)).collect();
     let title = format!(

@@ -299,3 +299,17 @@ fn one_character_at_the_end_of_a_word_is_found() {
     assert!(text(&cache, "电").contains(&"CH-1".to_string()), "电 ends 充电");
     assert_eq!(text(&cache, "充电"), ["CH-1"]);
 }
+
+#[test]
+fn a_scanned_barcode_finds_its_sku_offline_and_an_unknown_one_nothing() {
+    let (_dir, mut cache) = catalog();
+    let hit = view::sku(&cache, "6901234567892", NOW).unwrap().expect("the fixture's barcode");
+    assert_eq!(hit.sku.code, hit.product.skus[0].code);
+    assert_eq!(hit.unit_price, hit.sku.list_price);
+    assert_eq!(view::sku(&cache, "65E8K-1", NOW).unwrap().unwrap().product.model, "65E8K", "by SKU code too");
+    assert!(view::sku(&cache, "0000000000000", NOW).unwrap().is_none());
+    // Withdrawn: no longer sold.
+    let gone = SyncItem::Product { version: 9, code: "65E8K".into(), data: None };
+    apply_page(&mut cache, &page(vec![gone], "c1.e.9", false, false), "consumer", NOW).unwrap();
+    assert!(view::sku(&cache, "65E8K-1", NOW).unwrap().is_none());
+}

@@ -15,6 +15,43 @@ pub fn product_row(cache: &Cache, model: &str) -> ClientResult<Option<(Product, 
     Ok(row.and_then(|(body, price, withdrawn)| serde_json::from_str(&body).ok().map(|p| (p, price, withdrawn))))
 }
 
+/// A SKU found by its barcode (or its code), with its product and the price a buyer pays now.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct SkuHit {
+    pub product: Product,
+    pub sku: portal_api::Sku,
+    /// The running promotion's price if there is one, else the list price (fen).
+    pub unit_price: i64,
+}
+
+/// The SKU a scanned barcode (or a typed SKU code) names, from the local catalog. Withdrawn
+/// products are not sold.
+pub fn sku(cache: &Cache, scanned: &str, now: i64) -> ClientResult<Option<SkuHit>> {
+    let scanned = scanned.trim();
+    let model: Option<String> = cache
+        .conn
+        .prepare_cached(
+            "SELECT p.model FROM product_skus s JOIN products p ON p.id = s.product_id
+             WHERE (s.barcode = ?1 OR s.code = ?1) AND p.withdrawn = 0 LIMIT 1",
+        )?
+        .query_row([scanned], |r| r.get(0))
+        .optional()?;
+    let Some((product, _, _)) = (match model {
+        Some(m) => product_row(cache, &m)?,
+        None => None,
+    }) else {
+        return Ok(None);
+    };
+    let Some(sku) = product.skus.iter().find(|s| s.barcode == scanned || s.code == scanned).cloned() else {
+        return Ok(None);
+    };
+    let unit_price = match &sku.promotion {
+        Some(p) if p.starts_at <= now && now < p.ends_at => p.price,
+        _ => sku.list_price,
+    };
+    Ok(Some(SkuHit { product, sku, unit_price }))
+}
+
 pub fn categories(cache: &Cache) -> ClientResult<Vec<Category>> {
     let mut stmt = cache.conn.prepare_cached("SELECT body FROM categories ORDER BY parent IS NOT NULL, sort, code")?;
     let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
