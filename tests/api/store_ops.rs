@@ -220,3 +220,50 @@ async fn promoters_reach_only_their_own_store() {
     let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=22-11-2026"), &admin).await;
     assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidStoreOp));
 }
+
+#[tokio::test]
+async fn transfers_land_once_whichever_store_reports_first() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let stock_at = |store: &'static str, sku: &'static str| {
+        let server = &server;
+        let admin = admin.clone();
+        async move {
+            let (_, body) = server.get(&format!("/v1/stores/{store}/stock"), &admin).await;
+            let report: StockReport = parse(&body);
+            assert!(report.balances_agree);
+            report.levels.iter().find(|l| l.sku == sku).map(|l| l.on_hand).unwrap_or(0)
+        }
+    };
+    for receive_first in [false, true] {
+        let transfer = Uuid::now_v7();
+        let send_op = op(
+            SHANGHAI,
+            json!({ "type": "transfer_out", "transfer_id": transfer, "to_store": BEIJING,
+                                           "lines": [{ "sku": "AC-9", "quantity": 3 }] }),
+        );
+        let receive_op = op(BEIJING, json!({ "type": "transfer_in", "transfer_id": transfer }));
+        let before = stock_at(BEIJING, "AC-9").await;
+        if receive_first {
+            // Beijing's tablet syncs first: the receipt is accepted and waits for the send.
+            let (_, body) = send(&server, &admin, &[receive_op.clone()]).await;
+            assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+            assert_eq!(stock_at(BEIJING, "AC-9").await, before, "nothing to book in until it is sent");
+            send(&server, &promoter, &[send_op]).await;
+        } else {
+            send(&server, &promoter, &[send_op]).await;
+            let (_, body) = send(&server, &admin, &[receive_op.clone()]).await;
+            assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+        }
+        assert_eq!(stock_at(BEIJING, "AC-9").await, before + 3, "received once (receive first: {receive_first})");
+        let again = op(BEIJING, json!({ "type": "transfer_in", "transfer_id": transfer }));
+        let (_, body) = send(&server, &admin, &[again]).await;
+        assert_eq!(
+            outcomes(&body)[0].error.as_ref().unwrap().code,
+            ErrorCode::InvalidStoreOp,
+            "a transfer is received once"
+        );
+        assert_eq!(stock_at(BEIJING, "AC-9").await, before + 3);
+    }
+}

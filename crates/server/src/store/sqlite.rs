@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0003_favourites.sql"),
     include_str!("../../../../migrations/server/0004_store_ops.sql"),
     include_str!("../../../../migrations/server/0005_stock_balances.sql"),
+    include_str!("../../../../migrations/server/0006_transfer_waits.sql"),
 ];
 
 pub struct SqliteStore {

@@ -466,6 +466,20 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                     Some(&format!("to {to_store}")),
                 )?;
             }
+            // The receiving store may have reported receiving it already: complete that now.
+            let waiting: Option<(String, i64)> = db
+                .query_row(
+                    "SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = ?1",
+                    [transfer_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((waiting_store, received_at)) = waiting {
+                if waiting_store == to_store.to_string() {
+                    receive(db, op, *transfer_id, *to_store, store, lines, received_at)?;
+                    db.execute("DELETE FROM transfer_waits WHERE transfer_id = ?1", [transfer_id.to_string()])?;
+                }
+            }
         }
         StoreAction::TransferIn { transfer_id } => {
             let row: Option<(String, String, String, Option<i64>)> = db
@@ -476,7 +490,15 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 )
                 .optional()?;
             let Some((from, to, lines, received)) = row else {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer has not been sent (yet)").into());
+                // Not sent yet as far as the server knows: accepted, and completed when the send arrives.
+                let inserted = db.execute(
+                    "INSERT OR IGNORE INTO transfer_waits (transfer_id, to_store, op_id, device_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![transfer_id.to_string(), store.to_string(), op.id.to_string(), op.device_at],
+                )?;
+                if inserted == 0 {
+                    return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
+                }
+                return Ok(applied);
             };
             if to != store.to_string() {
                 return Err(reject(ErrorCode::InvalidStoreOp, "this transfer is for another store").into());
@@ -485,13 +507,8 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
             }
             let lines: Vec<SkuQuantity> = serde_json::from_str(&lines).unwrap_or_default();
-            db.execute(
-                "UPDATE transfers SET received_at = ?2 WHERE id = ?1",
-                params![transfer_id.to_string(), op.device_at],
-            )?;
-            for l in &lines {
-                movement(db, op, store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from}")))?;
-            }
+            let from: Uuid = from.parse().unwrap_or_default();
+            receive(db, op, *transfer_id, store, from, &lines, op.device_at)?;
         }
         StoreAction::Adjustment { sku, quantity, reason } => {
             if reason.trim().is_empty() {
@@ -571,6 +588,23 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
         }
     }
     Ok(applied)
+}
+
+/// Books a transfer in at the receiving store and marks it received.
+fn receive(
+    db: &Conn,
+    op: &StoreOp,
+    transfer_id: Uuid,
+    to_store: Uuid,
+    from_store: Uuid,
+    lines: &[SkuQuantity],
+    received_at: i64,
+) -> ActResult<()> {
+    db.execute("UPDATE transfers SET received_at = ?2 WHERE id = ?1", params![transfer_id.to_string(), received_at])?;
+    for l in lines {
+        movement(db, op, to_store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from_store}")))?;
+    }
+    Ok(())
 }
 
 fn history(db: &Conn, op: &StoreOp, ctx: &OpContext, serial: &str, state: &str, location: &str) -> ActResult<()> {
