@@ -14,8 +14,7 @@ use crate::{
 };
 
 pub const OUTBOX_KIND: &str = "store_op";
-/// The promoter's discount limit, as the server applies it (percent of a line or of the sale).
-pub const PROMOTER_DISCOUNT_LIMIT_PERCENT: u32 = 10;
+pub use portal_store_ops::checkout::PROMOTER_DISCOUNT_LIMIT_PERCENT;
 
 /// What the outbox keeps for a store operation; its id is the outbox row's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,13 +35,9 @@ pub fn check(action: &StoreAction, limit_percent: u32) -> ClientResult<Option<ch
             if receipt_no.trim().is_empty() {
                 return Err(refuse(ErrorCode::InvalidStoreOp, "a receipt number is needed".into()));
             }
-            checkout::totals(lines, *order_discount, payments, limit_percent).map(Some).map_err(|e| {
-                let code = match e {
-                    checkout::CheckoutError::DiscountAboveLimit { .. } => ErrorCode::DiscountAboveLimit,
-                    _ => ErrorCode::InvalidStoreOp,
-                };
-                refuse(code, e.to_string())
-            })
+            checkout::totals(lines, *order_discount, payments, limit_percent)
+                .map(Some)
+                .map_err(|e| refuse(e.code(), e.to_string()))
         }
         _ => Ok(None),
     }

@@ -1,6 +1,11 @@
 //! Checkout arithmetic: line and order discounts within the promoter's limit, payments split across
 //! methods, change (given in cash only), and what a return may take back and refund.
+use portal_api::ErrorCode;
 pub use portal_api::{Payment, PaymentMethod, SaleLine as Line};
+
+/// How much of an amount (a line, or the sale) a promoter may take off, in percent. The app checks
+/// sales at the counter with the same limit the server applies.
+pub const PROMOTER_DISCOUNT_LIMIT_PERCENT: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
@@ -32,6 +37,16 @@ pub enum CheckoutError {
     Underpaid { missing: i64 },
     #[error("change of {change} is more than the cash handed over ({cash}); card and wallet payments are exact")]
     ChangeWithoutCash { change: i64, cash: i64 },
+}
+
+impl CheckoutError {
+    /// The error code a refused sale carries, on the device and from the server alike.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CheckoutError::DiscountAboveLimit { .. } => ErrorCode::DiscountAboveLimit,
+            _ => ErrorCode::InvalidStoreOp,
+        }
+    }
 }
 
 /// The most a promoter may take off an amount: `percent` of it, rounded down to the fen.

@@ -268,14 +268,8 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             applied.flags = differences;
         }
         StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
-            let totals =
-                checkout::totals(lines, *order_discount, payments, ctx.discount_limit_percent).map_err(|e| {
-                    let code = match e {
-                        checkout::CheckoutError::DiscountAboveLimit { .. } => ErrorCode::DiscountAboveLimit,
-                        _ => ErrorCode::InvalidStoreOp,
-                    };
-                    reject(code, e.to_string())
-                })?;
+            let totals = checkout::totals(lines, *order_discount, payments, ctx.discount_limit_percent)
+                .map_err(|e| reject(e.code(), e.to_string()))?;
             if receipt_no.trim().is_empty() {
                 return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
             }

@@ -1,6 +1,7 @@
 //! Store operations for promoters: operations from their devices' outboxes applied exactly once,
 //! stock from the ledger, day reports and customers' purchases, each behind its role and scope.
 use portal_api::*;
+use portal_store_ops::checkout::PROMOTER_DISCOUNT_LIMIT_PERCENT;
 use uuid::Uuid;
 
 use crate::{
@@ -10,8 +11,6 @@ use crate::{
     store::{NewIdentity, NewUser, OpContext},
 };
 
-/// How much of an amount a promoter may take off (line or order); administrators have no limit.
-pub const PROMOTER_DISCOUNT_LIMIT_PERCENT: u32 = 10;
 /// Operations accepted in one request.
 pub const MAX_OPS_PER_REQUEST: usize = 500;
 /// Reports use the stores' local day (China Standard Time, UTC+8).
@@ -79,6 +78,7 @@ impl Portal {
         for op in &req.ops {
             check_store_scope(caller, op.store_id)?;
         }
+        // Administrators have no limit.
         let limit = if caller.user.role == Role::Admin { 100 } else { PROMOTER_DISCOUNT_LIMIT_PERCENT };
         let mut batch = Vec::with_capacity(req.ops.len());
         for op in req.ops {
