@@ -41,10 +41,11 @@ fn sale(shift: Uuid, n: usize) -> StoreAction {
     }
 }
 
-async fn upload(cache: &mut Cache, user: Uuid, api: &ApiClient, token: &str) -> anyhow::Result<usize> {
+/// Sends the device's outbox, `batch` operations a request; returns how many requests it took.
+async fn upload(cache: &mut Cache, user: Uuid, api: &ApiClient, token: &str, batch: u32) -> anyhow::Result<usize> {
     let mut requests = 0;
     loop {
-        let due = outbox::due(cache, user, i64::MAX, 200)?;
+        let due = outbox::due(cache, user, i64::MAX, batch)?;
         if due.is_empty() {
             return Ok(requests);
         }
@@ -88,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. The day's backlog goes up when the network comes back.
     let t = Instant::now();
-    let requests = upload(&mut cache, user, &api, &token).await?;
+    let requests = upload(&mut cache, user, &api, &token, 200).await?;
     let backlog = t.elapsed();
 
     // Baseline: the same number of sales, one request each (what a client without batching does).
@@ -98,14 +99,7 @@ async fn main() -> anyhow::Result<()> {
         store_ops::record(&mut baseline_cache, user, store, sale(shift, sales + n), 10, 1)?;
     }
     let t = Instant::now();
-    loop {
-        let due = outbox::due(&baseline_cache, user, i64::MAX, 1)?;
-        if due.is_empty() {
-            break;
-        }
-        let result = api.store_ops(&token, &StoreOps { ops: store_ops::ops(&due) }).await?;
-        store_ops::acknowledge(&mut baseline_cache, user, &result.outcomes, 0)?;
-    }
+    upload(&mut baseline_cache, user, &api, &token, 1).await?;
     let baseline = t.elapsed().as_secs_f64() * sales as f64 / baseline_count as f64;
 
     let report = portal

@@ -270,7 +270,7 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
                 restarts += 1;
             }
         };
-        tokio::join!(futures_join_all(sends), restart);
+        tokio::join!(futures_util::future::join_all(sends), restart);
     }
     assert_eq!(restarts, RESTARTS);
 
@@ -302,32 +302,4 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
     );
     assert!(f.dropped.load(Ordering::Relaxed) > 0 && f.answers_lost.load(Ordering::Relaxed) > 0);
     assert!(f.duplicated.load(Ordering::Relaxed) > 0);
-}
-
-/// Runs the futures together and waits for all.
-async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().collect();
-    let mut out = Vec::with_capacity(handles.len());
-    // Pinned on this task and polled together.
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = handles.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.extend(done.into_iter().map(|v| v.expect("ready")));
-    out
 }
