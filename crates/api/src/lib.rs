@@ -17,3 +17,13 @@ pub use error::*;
 pub use identity::*;
 pub use org::*;
 pub use store_ops::*;
+
+/// The name a unit enum variant has on the wire (`pre_sale`, `qr_wallet`), for storing it as text.
+pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// The variant a wire name stands for, if any.
+pub fn from_wire_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}

@@ -8,7 +8,7 @@
 //! their specs or variants, then what can be bought now before what cannot, then the newest.
 use std::collections::BinaryHeap;
 
-use portal_api::{Lifecycle, MarketingTag, Product};
+use portal_api::{wire_name, Lifecycle, MarketingTag, Product};
 use rusqlite::OptionalExtension;
 
 use super::{
@@ -108,11 +108,6 @@ pub fn summary(cache: &Cache, p: &Product, price: i64, withdrawn: bool) -> Clien
         },
         withdrawn,
     })
-}
-
-/// The serde name of a lifecycle stage or tag, as the UI knows it.
-fn wire_name<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn facets(counts: impl IntoIterator<Item = (String, u32)>) -> Vec<FacetCount> {

@@ -46,14 +46,6 @@ fn kind_name(action: &StoreAction) -> &'static str {
     }
 }
 
-fn wire<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn parse_wire<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
-}
-
 /// Applies a device's operations in one transaction, each exactly once: an operation's effects
 /// and the record of its id and outcome land together (a savepoint per operation, so a rejected
 /// one leaves only its record). One transaction per batch rather than per operation: the WAL then
@@ -166,7 +158,7 @@ fn movement(
     db.prepare_cached(
         "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![store.to_string(), m.sku, wire(&m.kind), m.quantity, op.id.to_string(), reason, op.device_at])?;
+    .execute(params![store.to_string(), m.sku, wire_name(&m.kind), m.quantity, op.id.to_string(), reason, op.device_at])?;
     db.prepare_cached(
         "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES (?1, ?2, ?3)
          ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
@@ -332,7 +324,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             for p in payments {
                 db.execute(
                     "INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)",
-                    params![sale_id.to_string(), wire(&p.method), p.amount],
+                    params![sale_id.to_string(), wire_name(&p.method), p.amount],
                 )?;
             }
             for g in gifts {
@@ -417,7 +409,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                     store.to_string(),
                     ctx.actor.to_string(),
                     refund,
-                    wire(refund_method),
+                    wire_name(refund_method),
                     ctx.day,
                     op.device_at
                 ],
@@ -533,7 +525,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             if exists {
                 return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is already registered")).into());
             }
-            let state = wire(&SampleState::Requested);
+            let state = wire_name(&SampleState::Requested);
             db.execute(
                 "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![serial, store.to_string(), sku, state, location, op.device_at],
@@ -552,7 +544,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             if unit_store != store.to_string() {
                 return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} belongs to another store")).into());
             }
-            let current: SampleState = parse_wire(&current).unwrap_or(SampleState::Requested);
+            let current: SampleState = from_wire_name(&current).unwrap_or(SampleState::Requested);
             let next = sample::change(current, *from, *to).map_err(|e| match e {
                 sample::SampleError::Stale { current, .. } => {
                     Rejection(ApiError::new(ErrorCode::StaleState, e.to_string()), Some(current))
@@ -562,7 +554,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 }
             })?;
             let location = location.clone().unwrap_or(old_location);
-            let state = wire(&next);
+            let state = wire_name(&next);
             db.execute(
                 "UPDATE samples SET state = ?2, location = ?3, updated_at = ?4 WHERE serial = ?1",
                 params![serial, state, location, op.device_at],
@@ -574,7 +566,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             let units: Vec<(String, SampleState)> = stmt
                 .query_map([store.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                 .filter_map(|r| r.ok())
-                .filter_map(|(serial, state)| parse_wire(&state).map(|s| (serial, s)))
+                .filter_map(|(serial, state)| from_wire_name(&state).map(|s| (serial, s)))
                 .collect();
             let scanned: Vec<&str> = scanned.iter().map(String::as_str).collect();
             let (missing, _) = sample::audit(units.iter().map(|(s, st)| (s.as_str(), *st)), &scanned);
@@ -628,7 +620,7 @@ fn expected_cash(
     let paid: Vec<(String, i64)> =
         stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     for (method, amount) in paid {
-        if let Some(m) = parse_wire::<PaymentMethod>(&method) {
+        if let Some(m) = from_wire_name::<PaymentMethod>(&method) {
             if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
                 e.1 += amount;
             }
@@ -648,7 +640,7 @@ fn expected_cash(
         .query_map(params![store.to_string(), opened_at, closed_at], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (method, amount) in refunds {
-        if let Some(m) = parse_wire::<PaymentMethod>(&method) {
+        if let Some(m) = from_wire_name::<PaymentMethod>(&method) {
             if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
                 e.1 -= amount;
             }
@@ -729,7 +721,7 @@ pub fn day_report(db: &Conn, store: Uuid, day: &str) -> StoreResult<DayReport> {
             let Ok(outcome) = serde_json::from_str::<OpOutcome>(&json) else { continue };
             for flag in outcome.flags {
                 if let OpFlag::CashDifference { method, difference } = &flag {
-                    cash_differences.push(AmountByKey { key: wire(method), quantity: 1, amount: *difference });
+                    cash_differences.push(AmountByKey { key: wire_name(method), quantity: 1, amount: *difference });
                 }
                 flags.push(flag);
             }
