@@ -619,13 +619,7 @@ fn expected_cash(
     )?;
     let paid: Vec<(String, i64)> =
         stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    for (method, amount) in paid {
-        if let Some(m) = from_wire_name::<PaymentMethod>(&method) {
-            if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
-                e.1 += amount;
-            }
-        }
-    }
+    add_by_method(&mut expected, paid, 1);
     let change: i64 = db.query_row(
         "SELECT COALESCE(SUM(change_given), 0) FROM sales WHERE shift_id = ?1",
         [shift_id.to_string()],
@@ -639,14 +633,18 @@ fn expected_cash(
     let refunds: Vec<(String, i64)> = stmt
         .query_map(params![store.to_string(), opened_at, closed_at], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (method, amount) in refunds {
-        if let Some(m) = from_wire_name::<PaymentMethod>(&method) {
-            if let Some(e) = expected.iter_mut().find(|(x, _)| *x == m) {
-                e.1 -= amount;
-            }
+    add_by_method(&mut expected, refunds, -1);
+    Ok(expected)
+}
+
+/// Adds (`sign` 1) or takes away (-1) amounts read per payment method's wire name.
+fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i64)>, sign: i64) {
+    for (method, amount) in amounts {
+        let method = from_wire_name::<PaymentMethod>(&method);
+        if let Some(e) = expected.iter_mut().find(|(m, _)| Some(*m) == method) {
+            e.1 += sign * amount;
         }
     }
-    Ok(expected)
 }
 
 /// At or below this many units a SKU shows in the low-stock view.
