@@ -35,6 +35,8 @@ fn main() {
         "next_receipt_no",
         "store_stock",
         "store_day_report",
+        "pos_shift",
+        "preview_refund",
     ])))
     .expect("tauri build script");
 }

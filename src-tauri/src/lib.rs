@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
-use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, StockReport, StoreAction};
+use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, StoreAction};
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
-    store_ops::SaleReceipt,
+    store_ops::{OpenShift, SaleReceipt},
+    store_stock::StockView,
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
 };
@@ -203,8 +204,18 @@ fn next_receipt_no(app: State<'_, PortalApp>) -> CommandResult<String> {
 }
 
 #[tauri::command]
-async fn store_stock(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<StockReport> {
+async fn store_stock(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<StockView> {
     ipc(app.stock(store_id).await)
+}
+
+#[tauri::command]
+fn pos_shift(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Option<OpenShift>> {
+    ipc(app.open_shift(store_id))
+}
+
+#[tauri::command]
+fn preview_refund(app: State<'_, PortalApp>, action: StoreAction) -> CommandResult<Option<i64>> {
+    ipc(app.preview_refund(&action))
 }
 
 #[tauri::command]
@@ -282,6 +293,8 @@ pub fn run() {
             next_receipt_no,
             store_stock,
             store_day_report,
+            pos_shift,
+            preview_refund,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the portal app");

@@ -95,8 +95,11 @@ async fn main() -> anyhow::Result<()> {
     // Baseline: the same number of sales, one request each (what a client without batching does).
     let baseline_count = arg("--baseline-sales", 1000).min(sales);
     let mut baseline_cache = Cache::open(&dir.path().join("baseline.sqlite"))?;
+    let baseline_shift = Uuid::now_v7();
+    let open = StoreAction::OpenShift { shift_id: baseline_shift, opening_cash: 0 };
+    store_ops::record(&mut baseline_cache, user, store, open, 10, 1)?;
     for n in 0..baseline_count {
-        store_ops::record(&mut baseline_cache, user, store, sale(shift, sales + n), 10, 1)?;
+        store_ops::record(&mut baseline_cache, user, store, sale(baseline_shift, sales + n), 10, 1)?;
     }
     let t = Instant::now();
     upload(&mut baseline_cache, user, &api, &token, 1).await?;

@@ -84,6 +84,10 @@ pub struct Category {
     pub sort: i32,
     /// Key specs of products in this category.
     pub specs: Vec<SpecDef>,
+    /// Units carry serial numbers (TVs, fridges, ACs): each is sold on a line of its own with its
+    /// serial. A subcategory inherits it from its parent.
+    #[serde(default)]
+    pub serialised: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -20,7 +20,7 @@ use crate::{
     outbox,
     session::Session,
     state::*,
-    store_ops,
+    store_ops, store_stock,
     vault::SecretStore,
 };
 
@@ -564,8 +564,27 @@ impl PortalApp {
         outbox::pending_count(&self.cache(), user)
     }
 
-    pub async fn stock(&self, store_id: Uuid) -> ClientResult<StockReport> {
-        self.authed(|api, token| async move { api.stock(&token, store_id).await }).await
+    /// The store's stock: the server's ledger sums when it can be reached (kept for offline), plus
+    /// this device's operations it has not acknowledged yet.
+    pub async fn stock(&self, store_id: Uuid) -> ClientResult<store_stock::StockView> {
+        let user = self.signed_in_user()?;
+        match self.authed(|api, token| async move { api.stock(&token, store_id).await }).await {
+            Ok(report) => store_stock::save_report(&self.cache(), &report, now())?,
+            Err(ClientError::Unreachable { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        store_stock::view(&self.cache(), user, store_id)
+    }
+
+    /// The shift open on this device for the signed-in account at a store, if any.
+    pub fn open_shift(&self, store_id: Uuid) -> ClientResult<Option<store_ops::OpenShift>> {
+        let user = self.signed_in_user()?;
+        store_ops::open_shift(&mut self.cache(), user, store_id)
+    }
+
+    /// What a return against a sale made on this device refunds (checked as the server will).
+    pub fn preview_refund(&self, action: &StoreAction) -> ClientResult<Option<i64>> {
+        store_ops::preview_refund(&self.cache(), action)
     }
 
     pub async fn day_report(&self, store_id: Uuid, day: &str) -> ClientResult<DayReport> {

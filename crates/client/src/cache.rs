@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0004_catalog_compact.sql"),
     include_str!("../../../migrations/client/0005_store_ops.sql"),
     include_str!("../../../migrations/client/0006_product_skus.sql"),
+    include_str!("../../../migrations/client/0007_pos_shifts.sql"),
 ];
 
 pub struct Cache {

@@ -74,6 +74,9 @@ fn render() -> String {
         DayReport::decl(),
         SaleReceipt::decl(),
         crate::catalog::view::SkuHit::decl(),
+        crate::store_ops::OpenShift::decl(),
+        crate::store_stock::StockLine::decl(),
+        crate::store_stock::StockView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod session;
 pub mod state;
 pub mod store_ops;
+pub mod store_stock;
 pub mod vault;
 
 #[cfg(test)]

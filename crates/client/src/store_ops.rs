@@ -1,9 +1,9 @@
 //! Store operations made on this device (a promoter's tablet), through the durable outbox: checked
 //! with the same rules the server applies, recorded locally and queued in one transaction, sent in
 //! order with their client ids, and acknowledged by the server's outcome for each.
-use portal_api::{ApiError, ErrorCode, OpOutcome, OpStatus, StoreAction, StoreOp};
+use portal_api::{ApiError, ErrorCode, OpOutcome, OpStatus, Payment, PaymentMethod, StoreAction, StoreOp};
 use portal_store_ops::checkout;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,7 +43,8 @@ pub fn check(action: &StoreAction, limit_percent: u32) -> ClientResult<Option<ch
     }
 }
 
-/// Records an operation: the sale's receipt (if a sale) and the outbox row, in one transaction.
+/// Records an operation: its local record (a sale's receipt, a shift, a return) and the outbox row,
+/// in one transaction, after checking it against this device's records as the server will.
 pub fn record(
     cache: &mut Cache,
     user_id: Uuid,
@@ -57,38 +58,226 @@ pub fn record(
     let payload = serde_json::to_string(&queued).map_err(|e| ClientError::Protocol(e.to_string()))?;
     let tx = cache.conn.transaction()?;
     let op_id = outbox::enqueue(&tx, user_id, OUTBOX_KIND, &payload, now)?;
-    if let (StoreAction::Sale { sale_id, receipt_no, .. }, Some(t)) = (&queued.action, totals) {
-        let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO pos_receipts (sale_id, op_id, user_id, store_id, receipt_no, body, total, change, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                sale_id.to_string(),
-                op_id.to_string(),
-                user_id.to_string(),
-                store_id.to_string(),
-                receipt_no,
-                body,
-                t.total,
-                t.change,
-                now
-            ],
-        )?;
+    let (user, store) = (user_id.to_string(), store_id.to_string());
+    match &queued.action {
+        StoreAction::OpenShift { shift_id, opening_cash } => {
+            if open_shift_id(&tx, &user, &store)?.is_some() {
+                return Err(refuse(ErrorCode::InvalidStoreOp, "a shift is already open: close it first".into()));
+            }
+            if *opening_cash < 0 {
+                return Err(refuse(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative".into()));
+            }
+            tx.execute(
+                "INSERT INTO pos_shifts (shift_id, user_id, store_id, opening_cash, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![shift_id.to_string(), user, store, opening_cash, now],
+            )?;
+        }
+        StoreAction::CloseShift { shift_id, counted, reason } => {
+            if open_shift_id(&tx, &user, &store)?.as_deref() != Some(shift_id.to_string().as_str()) {
+                return Err(refuse(ErrorCode::ShiftClosed, "this shift is not open on this device".into()));
+            }
+            let expected = expected(&tx, &shift_id.to_string())?;
+            let differs = expected
+                .iter()
+                .any(|e| counted.iter().filter(|c| c.method == e.method).map(|c| c.amount).sum::<i64>() != e.amount);
+            if differs && reason.as_deref().map(str::trim).unwrap_or("").is_empty() {
+                return Err(refuse(
+                    ErrorCode::ReasonRequired,
+                    "the count differs from the expected amounts: give a reason".into(),
+                ));
+            }
+            tx.execute("UPDATE pos_shifts SET closed_at = ?2 WHERE shift_id = ?1", params![shift_id.to_string(), now])?;
+        }
+        StoreAction::Sale { sale_id, receipt_no, shift_id, .. } => {
+            if open_shift_id(&tx, &user, &store)?.as_deref() != Some(shift_id.to_string().as_str()) {
+                return Err(refuse(ErrorCode::ShiftClosed, "open a shift before selling".into()));
+            }
+            let t = totals.expect("a sale has totals");
+            let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO pos_receipts (sale_id, op_id, user_id, store_id, receipt_no, body, total, change, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![sale_id.to_string(), op_id.to_string(), user, store, receipt_no, body, t.total, t.change, now],
+            )?;
+        }
+        StoreAction::Return { return_id, sale_id, refund_method, .. } => {
+            // A sale made on this device is checked here; another device's is left to the server.
+            if let Some(refund) = return_refund(&tx, &queued.action)? {
+                let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO pos_returns (return_id, op_id, sale_id, body, refund, refund_method, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        return_id.to_string(),
+                        op_id.to_string(),
+                        sale_id.to_string(),
+                        body,
+                        refund,
+                        portal_api::wire_name(refund_method),
+                        now
+                    ],
+                )?;
+            }
+        }
+        _ => {}
     }
     tx.commit()?;
     Ok(op_id)
 }
 
+fn open_shift_id(tx: &Transaction<'_>, user: &str, store: &str) -> ClientResult<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT shift_id FROM pos_shifts WHERE user_id = ?1 AND store_id = ?2 AND closed_at IS NULL")?
+        .query_row(params![user, store], |r| r.get(0))
+        .optional()?)
+}
+
+/// The sale a receipt number or sale id names among this device's receipts.
+fn local_sale(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Option<(StoreAction, i64)>> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached("SELECT body, created_at FROM pos_receipts WHERE sale_id = ?1")?
+        .query_row([sale_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(body, at)| Some((serde_json::from_str(&body).ok()?, at))))
+}
+
+/// A sale recorded on this device, as it was recorded.
+pub fn local_sale_action(cache: &Cache, sale_id: Uuid) -> ClientResult<Option<StoreAction>> {
+    Ok(local_sale(&cache.conn, &sale_id.to_string())?.map(|(action, _)| action))
+}
+
+/// Units of each line of a sale already returned on this device.
+fn returned_units(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Vec<(usize, i64)>> {
+    let bodies: Vec<String> = conn
+        .prepare_cached("SELECT body FROM pos_returns WHERE sale_id = ?1")?
+        .query_map([sale_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for body in bodies {
+        if let Ok(StoreAction::Return { lines, .. }) = serde_json::from_str(&body) {
+            out.extend(lines.iter().map(|l| (l.line, l.quantity)));
+        }
+    }
+    Ok(out)
+}
+
+/// The refund of a return against a sale made on this device (None when the sale is not here),
+/// refusing more than was bought, as the server does.
+fn return_refund(conn: &rusqlite::Connection, action: &StoreAction) -> ClientResult<Option<i64>> {
+    let StoreAction::Return { sale_id, lines: asked, gifts, .. } = action else { return Ok(None) };
+    let Some((StoreAction::Sale { lines, order_discount, .. }, _)) = local_sale(conn, &sale_id.to_string())? else {
+        return Ok(None);
+    };
+    if asked.is_empty() && gifts.is_empty() {
+        return Err(refuse(ErrorCode::InvalidStoreOp, "a return needs at least one line".into()));
+    }
+    let nets = checkout::line_nets(&lines, order_discount);
+    let before = returned_units(conn, &sale_id.to_string())?;
+    let mut refund = 0;
+    for r in asked {
+        let (Some(line), Some(net)) = (lines.get(r.line), nets.get(r.line)) else {
+            return Err(refuse(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line + 1)));
+        };
+        let returned: i64 = before.iter().filter(|(l, _)| *l == r.line).map(|(_, q)| q).sum();
+        refund += checkout::refund(r.line, *net, line.quantity, returned, r.quantity)
+            .map_err(|e| refuse(ErrorCode::ReturnExceedsSale, e.to_string()))?;
+    }
+    Ok(Some(refund))
+}
+
+/// What a shift opened on this device should hold per payment method: the opening cash plus what
+/// its sales took (less change), less what was refunded on this device while it was open.
+fn expected(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Vec<Payment>> {
+    let (opening, opened_at, closed_at): (i64, i64, Option<i64>) = conn.query_row(
+        "SELECT opening_cash, opened_at, closed_at FROM pos_shifts WHERE shift_id = ?1",
+        [shift_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut expected: Vec<Payment> = [PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::QrWallet]
+        .into_iter()
+        .map(|method| Payment { method, amount: if method == PaymentMethod::Cash { opening } else { 0 } })
+        .collect();
+    let bodies: Vec<(String, i64)> = conn
+        .prepare_cached("SELECT body, change FROM pos_receipts WHERE json_extract(body, '$.shift_id') = ?1")?
+        .query_map([shift_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (body, change) in bodies {
+        if let Ok(StoreAction::Sale { payments, .. }) = serde_json::from_str(&body) {
+            for p in payments {
+                if let Some(e) = expected.iter_mut().find(|e| e.method == p.method) {
+                    e.amount += p.amount;
+                }
+            }
+            expected[0].amount -= change;
+        }
+    }
+    let refunds: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT refund_method, SUM(refund) FROM pos_returns WHERE created_at BETWEEN ?1 AND ?2 GROUP BY refund_method",
+        )?
+        .query_map(params![opened_at, closed_at.unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (method, amount) in refunds {
+        let method = portal_api::from_wire_name::<PaymentMethod>(&method);
+        if let Some(e) = expected.iter_mut().find(|e| Some(e.method) == method) {
+            e.amount -= amount;
+        }
+    }
+    Ok(expected)
+}
+
+/// The shift open on this device for an account and store, with what the till should hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct OpenShift {
+    pub shift_id: Uuid,
+    pub store_id: Uuid,
+    pub opening_cash: i64,
+    pub opened_at: i64,
+    /// Per payment method: opening cash plus sales (less change) less refunds, in fen.
+    pub expected: Vec<Payment>,
+    pub sales: u32,
+}
+
+pub fn open_shift(cache: &mut Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<Option<OpenShift>> {
+    let tx = cache.conn.transaction()?;
+    let Some(id) = open_shift_id(&tx, &user_id.to_string(), &store_id.to_string())? else { return Ok(None) };
+    let (opening_cash, opened_at): (i64, i64) =
+        tx.query_row("SELECT opening_cash, opened_at FROM pos_shifts WHERE shift_id = ?1", [&id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let sales: u32 =
+        tx.query_row("SELECT COUNT(*) FROM pos_receipts WHERE json_extract(body, '$.shift_id') = ?1", [&id], |r| {
+            r.get(0)
+        })?;
+    let expected = expected(&tx, &id)?;
+    Ok(Some(OpenShift {
+        shift_id: id.parse().map_err(|_| ClientError::Protocol("bad shift id".into()))?,
+        store_id,
+        opening_cash,
+        opened_at,
+        expected,
+        sales,
+    }))
+}
+
+/// A return's refund worked out on this device before it is recorded (for the screen).
+pub fn preview_refund(cache: &Cache, action: &StoreAction) -> ClientResult<Option<i64>> {
+    return_refund(&cache.conn, action)
+}
+
 /// The leading operations of `pending` that are store operations, as the server takes them.
 pub fn ops(pending: &[outbox::PendingOp]) -> Vec<StoreOp> {
-    pending
-        .iter()
-        .take_while(|p| p.kind == OUTBOX_KIND)
-        .filter_map(|p| {
-            let q: Queued = serde_json::from_str(&p.payload).ok()?;
-            Some(StoreOp { id: p.op_id, store_id: q.store_id, device_at: q.device_at, action: q.action })
-        })
-        .collect()
+    pending.iter().take_while(|p| p.kind == OUTBOX_KIND).filter_map(parse).collect()
+}
+
+/// Every store operation among `pending`, whatever is queued between them.
+pub fn all_ops(pending: &[outbox::PendingOp]) -> Vec<StoreOp> {
+    pending.iter().filter(|p| p.kind == OUTBOX_KIND).filter_map(parse).collect()
+}
+
+fn parse(p: &outbox::PendingOp) -> Option<StoreOp> {
+    let q: Queued = serde_json::from_str(&p.payload).ok()?;
+    Some(StoreOp { id: p.op_id, store_id: q.store_id, device_at: q.device_at, action: q.action })
 }
 
 /// Takes the server's outcomes: every one acknowledges its operation (applied, duplicate or
@@ -130,6 +319,10 @@ pub struct SaleReceipt {
     pub created_at: i64,
     /// Still in the outbox: the server has not acknowledged it yet.
     pub pending: bool,
+    /// Units of each line already returned on this device.
+    pub returned: Vec<i64>,
+    /// What those returns refunded, in fen.
+    pub refunded: i64,
 }
 
 /// This account's receipts, newest first.
@@ -153,21 +346,41 @@ pub fn receipts(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<Sa
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(sale_id, store_id, receipt_no, body, total, change, created_at, pending)| {
-            Some(SaleReceipt {
-                sale_id: sale_id.parse().ok()?,
-                store_id: store_id.parse().ok()?,
-                receipt_no,
-                sale: serde_json::from_str(&body).ok()?,
-                total,
-                change,
-                created_at,
-                pending,
-            })
-        })
-        .collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for (sale_id, store_id, receipt_no, body, total, change, created_at, pending) in rows {
+        let (Ok(id), Ok(store_id), Ok(sale)) =
+            (sale_id.parse::<Uuid>(), store_id.parse::<Uuid>(), serde_json::from_str::<StoreAction>(&body))
+        else {
+            continue;
+        };
+        let line_count = match &sale {
+            StoreAction::Sale { lines, .. } => lines.len(),
+            _ => 0,
+        };
+        let mut returned = vec![0; line_count];
+        for (line, quantity) in returned_units(&cache.conn, &sale_id)? {
+            if let Some(r) = returned.get_mut(line) {
+                *r += quantity;
+            }
+        }
+        let refunded: i64 = cache
+            .conn
+            .prepare_cached("SELECT COALESCE(SUM(refund), 0) FROM pos_returns WHERE sale_id = ?1")?
+            .query_row([&sale_id], |r| r.get(0))?;
+        out.push(SaleReceipt {
+            sale_id: id,
+            store_id,
+            receipt_no,
+            sale,
+            total,
+            change,
+            created_at,
+            pending,
+            returned,
+            refunded,
+        });
+    }
+    Ok(out)
 }
 
 /// The next receipt number of this device: its id's first part and a counter kept in the cache.
@@ -175,4 +388,143 @@ pub fn next_receipt_no(cache: &Cache, device: &str) -> ClientResult<String> {
     let n: i64 = cache.setting("pos.receipt_counter")?.and_then(|v| v.parse().ok()).unwrap_or(0) + 1;
     cache.set_setting("pos.receipt_counter", &n.to_string())?;
     Ok(format!("{}-{n:06}", device.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use portal_api::{ReturnLine, SaleLine, SkuQuantity, StockLevel, StockReport};
+
+    use super::*;
+    use crate::store_stock;
+
+    fn code(e: ClientError) -> ErrorCode {
+        match e {
+            ClientError::Api(a) => a.code,
+            other => panic!("not an API error: {other}"),
+        }
+    }
+
+    fn sale(shift_id: Uuid, receipt_no: &str, cash: i64) -> StoreAction {
+        StoreAction::Sale {
+            sale_id: Uuid::now_v7(),
+            shift_id,
+            receipt_no: receipt_no.into(),
+            customer_phone: None,
+            customer_consent: false,
+            lines: vec![
+                SaleLine {
+                    sku: "TV-1".into(),
+                    quantity: 1,
+                    unit_price: 3000_00,
+                    discount: 0,
+                    serial: Some("SN1".into()),
+                },
+                SaleLine { sku: "CABLE".into(), quantity: 3, unit_price: 10_00, discount: 0, serial: None },
+            ],
+            order_discount: 30_00,
+            payments: vec![
+                Payment { method: PaymentMethod::Card, amount: 2000_00 },
+                Payment { method: PaymentMethod::Cash, amount: cash },
+            ],
+            gifts: vec![SkuQuantity { sku: "GIFT".into(), quantity: 1 }],
+        }
+    }
+
+    #[test]
+    fn the_counter_checks_shifts_and_returns_as_the_server_will() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let (user, store) = (Uuid::now_v7(), Uuid::now_v7());
+        let shift = Uuid::now_v7();
+        let open = StoreAction::OpenShift { shift_id: shift, opening_cash: 500_00 };
+
+        let refused = record(&mut cache, user, store, sale(shift, "R-1", 1000_00), 10, 1).unwrap_err();
+        assert_eq!(code(refused), ErrorCode::ShiftClosed, "no sale before the shift opens");
+        assert_eq!(outbox::pending_count(&cache, user).unwrap(), 0, "a refused operation leaves nothing queued");
+        record(&mut cache, user, store, open.clone(), 10, 2).unwrap();
+        let twice = record(
+            &mut cache,
+            user,
+            store,
+            StoreAction::OpenShift { shift_id: Uuid::now_v7(), opening_cash: 0 },
+            10,
+            3,
+        );
+        assert_eq!(code(twice.unwrap_err()), ErrorCode::InvalidStoreOp, "one open shift at a time");
+
+        // 3000 + 30 - 30 = 3000 owed; 2000 by card, 1050 cash → 50 change.
+        let s = sale(shift, "R-1", 1050_00);
+        let StoreAction::Sale { sale_id, .. } = s.clone() else { unreachable!() };
+        record(&mut cache, user, store, s, 10, 4).unwrap();
+        let shown = open_shift(&mut cache, user, store).unwrap().unwrap();
+        assert_eq!(shown.sales, 1);
+        assert_eq!(
+            shown.expected,
+            [
+                Payment { method: PaymentMethod::Cash, amount: 500_00 + 1050_00 - 50_00 },
+                Payment { method: PaymentMethod::Card, amount: 2000_00 },
+                Payment { method: PaymentMethod::QrWallet, amount: 0 },
+            ]
+        );
+
+        // Returns: two cables of three, then two more is one too many; the refund is the lines' net.
+        let ret = |n: i64| StoreAction::Return {
+            return_id: Uuid::now_v7(),
+            sale_id,
+            lines: vec![ReturnLine { line: 1, quantity: n }],
+            gifts: vec![],
+            refund_method: PaymentMethod::Cash,
+        };
+        // The cables' net: 30 less their share of the 30 order discount; being the last line they
+        // take what the TV's share (30 * 3000 / 3030, rounded down) leaves.
+        let cables_net = 30_00 - (30_00 - 30_00 * 3000_00 / 3030_00);
+        let first = preview_refund(&cache, &ret(2)).unwrap().unwrap();
+        assert_eq!(first, cables_net * 2 / 3);
+        record(&mut cache, user, store, ret(2), 10, 5).unwrap();
+        assert_eq!(code(record(&mut cache, user, store, ret(2), 10, 6).unwrap_err()), ErrorCode::ReturnExceedsSale);
+        let last = preview_refund(&cache, &ret(1)).unwrap().unwrap();
+        assert_eq!(first + last, cables_net, "returning every unit refunds exactly what was paid");
+        let receipt = receipts(&cache, user, 10).unwrap().remove(0);
+        assert_eq!((receipt.returned.clone(), receipt.refunded), (vec![0, 2], first));
+        assert!(receipt.pending);
+
+        // Stock as this device sees it: the server's last figures plus what it has not sent.
+        let report = StockReport {
+            store_id: store,
+            levels: vec![
+                StockLevel { sku: "CABLE".into(), on_hand: 10, low: false },
+                StockLevel { sku: "GIFT".into(), on_hand: 2, low: true },
+            ],
+            movements: 2,
+            balances_agree: true,
+        };
+        store_stock::save_report(&cache, &report, 7).unwrap();
+        let view = store_stock::view(&cache, user, store).unwrap();
+        let level = |sku: &str| view.lines.iter().find(|l| l.sku == sku).map(|l| (l.on_hand, l.unsent, l.low)).unwrap();
+        assert_eq!(level("CABLE"), (10 - 3 + 2, -1, false));
+        assert_eq!(level("GIFT"), (1, -1, true));
+        assert_eq!(level("TV-1"), (-1, -1, true), "a sale is a fact: stock may go below zero");
+        assert_eq!(
+            (view.unsent_ops, view.fetched_at),
+            (3, Some(7)),
+            "open, sale, return; the refused one never queued"
+        );
+
+        // Closing: a count that differs needs a reason; a shift closes once.
+        let close = |reason: Option<&str>| StoreAction::CloseShift {
+            shift_id: shift,
+            counted: vec![
+                Payment { method: PaymentMethod::Cash, amount: 1400_00 },
+                Payment { method: PaymentMethod::Card, amount: 2000_00 },
+            ],
+            reason: reason.map(String::from),
+        };
+        assert_eq!(code(record(&mut cache, user, store, close(None), 10, 8).unwrap_err()), ErrorCode::ReasonRequired);
+        record(&mut cache, user, store, close(Some("till short")), 10, 9).unwrap();
+        assert_eq!(
+            code(record(&mut cache, user, store, close(Some("x")), 10, 10).unwrap_err()),
+            ErrorCode::ShiftClosed
+        );
+        assert!(open_shift(&mut cache, user, store).unwrap().is_none());
+    }
 }

@@ -68,6 +68,9 @@ pub fn count_differences(stock: &BTreeMap<String, i64>, counted: &BTreeMap<Strin
         .collect()
 }
 
+/// At or below this many units a SKU shows in the low-stock view.
+pub const LOW_STOCK_LEVEL: i64 = 2;
+
 /// SKUs at or below their reorder level.
 pub fn low_stock(stock: &BTreeMap<String, i64>, level: impl Fn(&str) -> i64) -> Vec<(&str, i64)> {
     stock.iter().filter(|(sku, q)| **q <= level(sku)).map(|(s, q)| (s.as_str(), *q)).collect()

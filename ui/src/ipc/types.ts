@@ -155,7 +155,12 @@ code: string, parent?: string, name_zh: string, name_en: string, sort: number,
 /**
  * Key specs of products in this category.
  */
-specs: Array<SpecDef>, };
+specs: Array<SpecDef>, 
+/**
+ * Units carry serial numbers (TVs, fridges, ACs): each is sold on a line of its own with its
+ * serial. A subcategory inherits it from its parent.
+ */
+serialised: boolean, };
 
 export type Promotion = { 
 /**
@@ -395,10 +400,60 @@ sale: StoreAction, total: number, change: number, created_at: number,
 /**
  * Still in the outbox: the server has not acknowledged it yet.
  */
-pending: boolean, };
+pending: boolean, 
+/**
+ * Units of each line already returned on this device.
+ */
+returned: Array<number>, 
+/**
+ * What those returns refunded, in fen.
+ */
+refunded: number, };
 
 export type SkuHit = { product: Product, sku: Sku, 
 /**
  * The running promotion's price if there is one, else the list price (fen).
  */
-unit_price: number, };
+unit_price: number, 
+/**
+ * Units carry serial numbers: each is sold on its own line with its serial.
+ */
+serialised: boolean, };
+
+export type OpenShift = { shift_id: string, store_id: string, opening_cash: number, opened_at: number, 
+/**
+ * Per payment method: opening cash plus sales (less change) less refunds, in fen.
+ */
+expected: Array<Payment>, sales: number, };
+
+export type StockLine = { sku: string, 
+/**
+ * The product's name and the variant, from the local catalog ("" when it is not there).
+ */
+name_zh: string, name_en: string, barcode: string, 
+/**
+ * The server's on-hand plus `unsent`.
+ */
+on_hand: number, 
+/**
+ * The change this device's unacknowledged operations make.
+ */
+unsent: number, 
+/**
+ * Below zero, or at or below the low-stock level.
+ */
+low: boolean, };
+
+export type StockView = { store_id: string, lines: Array<StockLine>, 
+/**
+ * When the server's figures were fetched (unix seconds); none yet on this device.
+ */
+fetched_at?: number, 
+/**
+ * Whether the server's running balances agreed with its ledger at that time.
+ */
+balances_agree: boolean, 
+/**
+ * This device's operations for the store still waiting for the server.
+ */
+unsent_ops: number, };

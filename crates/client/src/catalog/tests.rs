@@ -20,6 +20,7 @@ fn category(code: &str, zh: &str, specs: Vec<SpecDef>) -> SyncItem {
             name_en: code.into(),
             sort: 1,
             specs,
+            serialised: code == "tv",
         }),
     }
 }
@@ -307,6 +308,8 @@ fn a_scanned_barcode_finds_its_sku_offline_and_an_unknown_one_nothing() {
     assert_eq!(hit.sku.code, hit.product.skus[0].code);
     assert_eq!(hit.unit_price, hit.sku.list_price);
     assert_eq!(view::sku(&cache, "65E8K-1", NOW).unwrap().unwrap().product.model, "65E8K", "by SKU code too");
+    assert!(hit.serialised, "a TV is sold by serial");
+    assert!(!view::sku(&cache, "BCD-540WKPZM-1", NOW).unwrap().unwrap().serialised, "this fixture's fridges are not");
     assert!(view::sku(&cache, "0000000000000", NOW).unwrap().is_none());
     // Withdrawn: no longer sold.
     let gone = SyncItem::Product { version: 9, code: "65E8K".into(), data: None };

@@ -22,6 +22,8 @@ pub struct SkuHit {
     pub sku: portal_api::Sku,
     /// The running promotion's price if there is one, else the list price (fen).
     pub unit_price: i64,
+    /// Units carry serial numbers: each is sold on its own line with its serial.
+    pub serialised: bool,
 }
 
 /// The SKU a scanned barcode (or a typed SKU code) names, from the local catalog. Withdrawn
@@ -49,7 +51,24 @@ pub fn sku(cache: &Cache, scanned: &str, now: i64) -> ClientResult<Option<SkuHit
         Some(p) if p.starts_at <= now && now < p.ends_at => p.price,
         _ => sku.list_price,
     };
-    Ok(Some(SkuHit { product, sku, unit_price }))
+    let serialised = serialised(cache, &product.category)?;
+    Ok(Some(SkuHit { product, sku, unit_price, serialised }))
+}
+
+/// Whether a category's units carry serial numbers (set on it or on a parent).
+fn serialised(cache: &Cache, code: &str) -> ClientResult<bool> {
+    let mut code = code.to_owned();
+    for _ in 0..8 {
+        let Some(c) = category(cache, &code)? else { return Ok(false) };
+        if c.serialised {
+            return Ok(true);
+        }
+        match c.parent {
+            Some(parent) => code = parent,
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
 }
 
 pub fn categories(cache: &Cache) -> ClientResult<Vec<Category>> {

@@ -72,6 +72,8 @@ fn categories() -> Vec<Category> {
         name_en: en.into(),
         sort,
         specs: specs.clone(),
+        // Big appliances carry serial numbers; kitchen appliances and accessories are sold by count.
+        serialised: ["tv", "fridge", "washer", "ac"].contains(&code.split('.').next().unwrap_or(code)),
     };
     vec![
         cat("tv", None, "电视", "TVs", 1, &tv),

@@ -647,8 +647,7 @@ fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i6
     }
 }
 
-/// At or below this many units a SKU shows in the low-stock view.
-pub const LOW_STOCK_LEVEL: i64 = 2;
+use portal_store_ops::ledger::LOW_STOCK_LEVEL;
 
 pub fn stock(db: &Conn, store: Uuid) -> StoreResult<StockReport> {
     // The ledger is the record: on-hand is summed from the movements, then checked against the

@@ -1,0 +1,141 @@
+//! A store's stock as this device sees it: the server's ledger sums (fetched when online, kept for
+//! offline) plus this device's operations the server has not acknowledged yet. The server stays the
+//! ledger of record; this view is rebuilt from it every time.
+use std::collections::BTreeMap;
+
+use portal_api::{StockReport, StoreAction};
+use portal_store_ops::ledger::LOW_STOCK_LEVEL;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    cache::Cache,
+    catalog::view,
+    error::{ClientError, ClientResult},
+    outbox, store_ops,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StockLine {
+    pub sku: String,
+    /// The product's name and the variant, from the local catalog ("" when it is not there).
+    pub name_zh: String,
+    pub name_en: String,
+    pub barcode: String,
+    /// The server's on-hand plus `unsent`.
+    pub on_hand: i64,
+    /// The change this device's unacknowledged operations make.
+    pub unsent: i64,
+    /// Below zero, or at or below the low-stock level.
+    pub low: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct StockView {
+    pub store_id: Uuid,
+    pub lines: Vec<StockLine>,
+    /// When the server's figures were fetched (unix seconds); none yet on this device.
+    #[ts(optional)]
+    pub fetched_at: Option<i64>,
+    /// Whether the server's running balances agreed with its ledger at that time.
+    pub balances_agree: bool,
+    /// This device's operations for the store still waiting for the server.
+    pub unsent_ops: u32,
+}
+
+fn key(store_id: Uuid) -> String {
+    format!("pos.stock.{store_id}")
+}
+
+/// Keeps the server's report for offline use.
+pub fn save_report(cache: &Cache, report: &StockReport, now: i64) -> ClientResult<()> {
+    let json = serde_json::to_string(&(report, now)).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    cache.set_setting(&key(report.store_id), &json)
+}
+
+fn add(delta: &mut BTreeMap<String, i64>, sku: &str, quantity: i64) {
+    *delta.entry(sku.to_owned()).or_insert(0) += quantity;
+}
+
+/// The change each unacknowledged operation of this account makes to a store's stock.
+fn unsent(
+    cache: &Cache,
+    user_id: Uuid,
+    store_id: Uuid,
+    base: &BTreeMap<String, i64>,
+) -> ClientResult<(BTreeMap<String, i64>, u32)> {
+    let pending = outbox::due(cache, user_id, i64::MAX, u32::MAX)?;
+    let mut delta: BTreeMap<String, i64> = BTreeMap::new();
+    let mut ops = 0;
+    for op in store_ops::all_ops(&pending).into_iter().filter(|o| o.store_id == store_id) {
+        ops += 1;
+        let delta = &mut delta;
+        match &op.action {
+            StoreAction::Sale { lines, gifts, .. } => {
+                lines.iter().for_each(|l| add(delta, &l.sku, -l.quantity));
+                gifts.iter().for_each(|g| add(delta, &g.sku, -g.quantity));
+            }
+            StoreAction::Return { sale_id, lines, gifts, .. } => {
+                if let Some(StoreAction::Sale { lines: sold, .. }) = store_ops::local_sale_action(cache, *sale_id)? {
+                    for r in lines {
+                        if let Some(l) = sold.get(r.line) {
+                            add(delta, &l.sku, r.quantity);
+                        }
+                    }
+                }
+                gifts.iter().for_each(|g| add(delta, &g.sku, g.quantity));
+            }
+            StoreAction::Receipt { lines, .. } => lines.iter().for_each(|l| add(delta, &l.sku, l.quantity)),
+            StoreAction::TransferOut { lines, .. } => lines.iter().for_each(|l| add(delta, &l.sku, -l.quantity)),
+            StoreAction::Adjustment { sku, quantity, .. } => add(delta, sku, *quantity),
+            StoreAction::StockCount { counted } => {
+                for c in counted {
+                    let now = base.get(&c.sku).copied().unwrap_or(0) + delta.get(&c.sku).copied().unwrap_or(0);
+                    add(delta, &c.sku, c.quantity - now);
+                }
+            }
+            // A transfer's lines are the sender's; the server fills them in when it is received.
+            _ => {}
+        }
+    }
+    Ok((delta, ops))
+}
+
+pub fn view(cache: &Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<StockView> {
+    let saved: Option<(StockReport, i64)> =
+        cache.setting(&key(store_id))?.and_then(|json| serde_json::from_str(&json).ok());
+    let (base, fetched_at, balances_agree) = match &saved {
+        Some((report, at)) => {
+            (report.levels.iter().map(|l| (l.sku.clone(), l.on_hand)).collect(), Some(*at), report.balances_agree)
+        }
+        None => (BTreeMap::new(), None, true),
+    };
+    let (delta, unsent_ops) = unsent(cache, user_id, store_id, &base)?;
+    let mut skus: Vec<&String> = base.keys().chain(delta.keys()).collect();
+    skus.sort();
+    skus.dedup();
+    let mut lines = Vec::with_capacity(skus.len());
+    for sku in skus {
+        let unsent = delta.get(sku).copied().unwrap_or(0);
+        let on_hand = base.get(sku).copied().unwrap_or(0) + unsent;
+        let hit = view::sku(cache, sku, 0)?;
+        let (name_zh, name_en, barcode) = match hit {
+            Some(h) => (
+                format!("{} {}", h.product.name_zh, h.sku.variant_zh),
+                format!("{} {}", h.product.name_en, h.sku.variant_en),
+                h.sku.barcode,
+            ),
+            None => Default::default(),
+        };
+        lines.push(StockLine {
+            sku: sku.clone(),
+            name_zh,
+            name_en,
+            barcode,
+            on_hand,
+            unsent,
+            low: on_hand <= LOW_STOCK_LEVEL,
+        });
+    }
+    Ok(StockView { store_id, lines, fetched_at, balances_agree, unsent_ops })
+}
