@@ -37,6 +37,8 @@ fn main() {
         "store_day_report",
         "pos_shift",
         "preview_refund",
+        "store_samples",
+        "store_transfers",
     ])))
     .expect("tauri build script");
 }

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
-use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, StoreAction};
+use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, SampleList, StoreAction, TransferList};
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
     store_ops::{OpenShift, SaleReceipt},
-    store_stock::StockView,
+    store_stock::{Snapshot, StockView},
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
 };
@@ -209,6 +209,16 @@ async fn store_stock(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult
 }
 
 #[tauri::command]
+async fn store_samples(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Snapshot<SampleList>> {
+    ipc(app.samples(store_id).await)
+}
+
+#[tauri::command]
+async fn store_transfers(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Snapshot<TransferList>> {
+    ipc(app.transfers(store_id).await)
+}
+
+#[tauri::command]
 fn pos_shift(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Option<OpenShift>> {
     ipc(app.open_shift(store_id))
 }
@@ -295,6 +305,8 @@ pub fn run() {
             store_day_report,
             pos_shift,
             preview_refund,
+            store_samples,
+            store_transfers,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the portal app");

@@ -194,6 +194,17 @@ async fn display_units_move_by_their_state_machine_and_stale_changes_show_the_cu
     let (_, report) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=2026-11-22"), &promoter).await;
     let report: DayReport = parse(&report);
     assert_eq!(report.samples_by_state[0].key, "on_display");
+
+    // The store's units, each with its dated history (the refused changes are not in it).
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/samples"), &promoter).await;
+    assert_eq!(status, 200, "{body}");
+    let list: SampleList = parse(&body);
+    let unit = &list.samples[0];
+    assert_eq!((unit.serial.as_str(), unit.state, unit.location.as_str()), ("DU-1", SampleState::OnDisplay, "A区"));
+    let states: Vec<SampleState> = unit.history.iter().map(|e| e.state).collect();
+    use SampleState::*;
+    assert_eq!(states, [Requested, InTransit, OnDisplay, UnderRepair, OnDisplay]);
+    assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/samples"), &promoter).await.0, 403);
 }
 
 #[tokio::test]
@@ -245,16 +256,34 @@ async fn transfers_land_once_whichever_store_reports_first() {
         );
         let receive_op = op(BEIJING, json!({ "type": "transfer_in", "transfer_id": transfer }));
         let before = stock_at(BEIJING, "AC-9").await;
-        if receive_first {
+        let in_flight =
+            |list: &TransferList| list.incoming.iter().chain(&list.outgoing).any(|t| t.transfer_id == transfer);
+        if !receive_first {
+            send(&server, &promoter, &[send_op.clone()]).await;
+            // In flight: Beijing sees it coming (with its lines), Shanghai sees it gone out.
+            let (_, body) = server.get(&format!("/v1/stores/{BEIJING}/transfers"), &admin).await;
+            let beijing: TransferList = parse(&body);
+            let coming = beijing.incoming.iter().find(|t| t.transfer_id == transfer).expect("incoming");
+            assert_eq!(coming.lines, [SkuQuantity { sku: "AC-9".into(), quantity: 3 }]);
+            let (_, body) = server.get(&format!("/v1/stores/{SHANGHAI}/transfers"), &promoter).await;
+            let shanghai: TransferList = parse(&body);
+            assert!(shanghai.outgoing.iter().any(|t| t.transfer_id == transfer));
+            assert!(
+                shanghai.stores.iter().any(|s| s.code == "BJ-001")
+                    && !shanghai.stores.iter().any(|s| s.code == "SH-001")
+            );
+            let (_, body) = send(&server, &admin, &[receive_op.clone()]).await;
+            assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+            let (_, body) = server.get(&format!("/v1/stores/{BEIJING}/transfers"), &admin).await;
+            assert!(!in_flight(&parse(&body)), "received: no longer in flight");
+        } else {
             // Beijing's tablet syncs first: the receipt is accepted and waits for the send.
             let (_, body) = send(&server, &admin, &[receive_op.clone()]).await;
             assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
             assert_eq!(stock_at(BEIJING, "AC-9").await, before, "nothing to book in until it is sent");
             send(&server, &promoter, &[send_op]).await;
-        } else {
-            send(&server, &promoter, &[send_op]).await;
-            let (_, body) = send(&server, &admin, &[receive_op.clone()]).await;
-            assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+            let (_, body) = server.get(&format!("/v1/stores/{SHANGHAI}/transfers"), &promoter).await;
+            assert!(!in_flight(&parse(&body)), "received before it was sent: completed by the send");
         }
         assert_eq!(stock_at(BEIJING, "AC-9").await, before + 3, "received once (receive first: {receive_first})");
         let again = op(BEIJING, json!({ "type": "transfer_in", "transfer_id": transfer }));

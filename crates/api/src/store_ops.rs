@@ -293,3 +293,52 @@ pub struct Purchase {
 pub struct PurchaseList {
     pub purchases: Vec<Purchase>,
 }
+
+/// One step of a display unit's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SampleEvent {
+    pub state: SampleState,
+    pub location: String,
+    /// Unix seconds on the device that made the change.
+    pub at: i64,
+}
+
+/// A display unit (sample) registered at a store, with its dated history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SampleUnit {
+    pub serial: String,
+    pub sku: String,
+    pub state: SampleState,
+    pub location: String,
+    pub updated_at: i64,
+    /// Oldest first.
+    pub history: Vec<SampleEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SampleList {
+    pub store_id: Uuid,
+    pub samples: Vec<SampleUnit>,
+}
+
+/// A transfer sent and not yet received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct OpenTransfer {
+    pub transfer_id: Uuid,
+    pub from_store: Uuid,
+    pub to_store: Uuid,
+    pub lines: Vec<SkuQuantity>,
+    pub sent_at: i64,
+}
+
+/// A store's transfers in flight, and the stores it can send to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TransferList {
+    pub store_id: Uuid,
+    /// Sent to this store, waiting to be received here.
+    pub incoming: Vec<OpenTransfer>,
+    /// Sent from this store, not yet received at the other end.
+    pub outgoing: Vec<OpenTransfer>,
+    /// The other stores.
+    pub stores: Vec<crate::Store>,
+}

@@ -143,6 +143,12 @@ impl ApiClient {
     pub async fn day_report(&self, access: &str, store: Uuid, day: &str) -> ClientResult<DayReport> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/report?day={day}"), Some(access), None).await
     }
+    pub async fn samples(&self, access: &str, store: Uuid) -> ClientResult<SampleList> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/samples"), Some(access), None).await
+    }
+    pub async fn transfers(&self, access: &str, store: Uuid) -> ClientResult<TransferList> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/transfers"), Some(access), None).await
+    }
     pub async fn purchases(&self, access: &str) -> ClientResult<PurchaseList> {
         self.call::<(), _>(Method::GET, "/v1/me/purchases", Some(access), None).await
     }

@@ -576,6 +576,18 @@ impl PortalApp {
         store_stock::view(&self.cache(), user, store_id)
     }
 
+    /// The store's display units (as last read from the server when it cannot be reached).
+    pub async fn samples(&self, store_id: Uuid) -> ClientResult<store_stock::Snapshot<SampleList>> {
+        let fetched = self.authed(|api, token| async move { api.samples(&token, store_id).await }).await;
+        store_stock::snapshot(&self.cache(), &format!("pos.samples.{store_id}"), fetched, now())
+    }
+
+    /// Transfers in flight to and from the store (as last read when the server cannot be reached).
+    pub async fn transfers(&self, store_id: Uuid) -> ClientResult<store_stock::Snapshot<TransferList>> {
+        let fetched = self.authed(|api, token| async move { api.transfers(&token, store_id).await }).await;
+        store_stock::snapshot(&self.cache(), &format!("pos.transfers.{store_id}"), fetched, now())
+    }
+
     /// The shift open on this device for the signed-in account at a store, if any.
     pub fn open_shift(&self, store_id: Uuid) -> ClientResult<Option<store_ops::OpenShift>> {
         let user = self.signed_in_user()?;

@@ -77,6 +77,12 @@ fn render() -> String {
         crate::store_ops::OpenShift::decl(),
         crate::store_stock::StockLine::decl(),
         crate::store_stock::StockView::decl(),
+        crate::store_stock::Snapshot::<()>::decl(),
+        SampleEvent::decl(),
+        SampleUnit::decl(),
+        SampleList::decl(),
+        OpenTransfer::decl(),
+        TransferList::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\

@@ -43,6 +43,36 @@ pub struct StockView {
     pub unsent_ops: u32,
 }
 
+/// Something read from the server, kept on the device for when it cannot be reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Snapshot<T> {
+    pub data: T,
+    /// When it was read from the server (unix seconds).
+    pub fetched_at: i64,
+}
+
+/// Keeps what the server answered under `key`, or, when it cannot be reached, what was kept last.
+pub fn snapshot<T: Serialize + serde::de::DeserializeOwned>(
+    cache: &Cache,
+    key: &str,
+    fetched: ClientResult<T>,
+    now: i64,
+) -> ClientResult<Snapshot<T>> {
+    match fetched {
+        Ok(data) => {
+            let snap = Snapshot { data, fetched_at: now };
+            let json = serde_json::to_string(&snap).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            cache.set_setting(key, &json)?;
+            Ok(snap)
+        }
+        Err(e @ ClientError::Unreachable { .. }) => match cache.setting(key)? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| ClientError::Protocol(e.to_string())),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 fn key(store_id: Uuid) -> String {
     format!("pos.stock.{store_id}")
 }

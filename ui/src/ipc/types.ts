@@ -457,3 +457,39 @@ balances_agree: boolean,
  * This device's operations for the store still waiting for the server.
  */
 unsent_ops: number, };
+
+export type Snapshot<T> = { data: T, 
+/**
+ * When it was read from the server (unix seconds).
+ */
+fetched_at: number, };
+
+export type SampleEvent = { state: SampleState, location: string, 
+/**
+ * Unix seconds on the device that made the change.
+ */
+at: number, };
+
+export type SampleUnit = { serial: string, sku: string, state: SampleState, location: string, updated_at: number, 
+/**
+ * Oldest first.
+ */
+history: Array<SampleEvent>, };
+
+export type SampleList = { store_id: string, samples: Array<SampleUnit>, };
+
+export type OpenTransfer = { transfer_id: string, from_store: string, to_store: string, lines: Array<SkuQuantity>, sent_at: number, };
+
+export type TransferList = { store_id: string, 
+/**
+ * Sent to this store, waiting to be received here.
+ */
+incoming: Array<OpenTransfer>, 
+/**
+ * Sent from this store, not yet received at the other end.
+ */
+outgoing: Array<OpenTransfer>, 
+/**
+ * The other stores.
+ */
+stores: Array<Store>, };

@@ -71,6 +71,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(store_ops::stock))
         .routes(routes!(store_ops::day_report))
         .routes(routes!(store_ops::purchases))
+        .routes(routes!(store_ops::samples))
+        .routes(routes!(store_ops::transfers))
         .routes(routes!(catalog::sync_page))
         .routes(routes!(catalog::product))
         .routes(routes!(catalog::put_product, catalog::withdraw_product))

@@ -34,6 +34,30 @@ pub async fn stock(
     portal.stock_report(&caller, id).await.map(ApiJson)
 }
 
+/// The store's display units (samples), each with its state, place and dated history.
+#[utoipa::path(get, path = "/v1/stores/{id}/samples", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = SampleList), (status = 403, body = ApiError)))]
+pub async fn samples(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<SampleList>> {
+    portal.samples(&caller, id).await.map(ApiJson)
+}
+
+/// Transfers in flight to and from the store, and the stores it can send to.
+#[utoipa::path(get, path = "/v1/stores/{id}/transfers", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = TransferList), (status = 403, body = ApiError)))]
+pub async fn transfers(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<TransferList>> {
+    portal.transfers(&caller, id).await.map(ApiJson)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DayQuery {
     /// YYYY-MM-DD, the store's local day; today when absent.

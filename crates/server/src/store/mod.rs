@@ -277,4 +277,6 @@ pub trait Store: Send + Sync + 'static {
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
     async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;
+    async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList>;
+    async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList>;
 }

@@ -739,6 +739,14 @@ impl Store for SqliteStore {
         self.run(move |conn| super::sqlite_store_ops::purchases(conn, customer)).await
     }
 
+    async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList> {
+        self.run(move |conn| super::sqlite_store_ops::samples(conn, store_id)).await
+    }
+
+    async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList> {
+        self.run(move |conn| super::sqlite_store_ops::transfers(conn, store_id)).await
+    }
+
     async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32> {
         self.run(move |conn| {
             let column = if role == Role::Distributor { "dealer_id" } else { "store_id" };

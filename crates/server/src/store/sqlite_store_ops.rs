@@ -773,3 +773,62 @@ pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
     }
     Ok(PurchaseList { purchases })
 }
+
+/// A store's display units with their dated histories.
+pub fn samples(db: &Conn, store: Uuid) -> StoreResult<SampleList> {
+    let mut stmt = db.prepare_cached(
+        "SELECT serial, sku, state, location, updated_at FROM samples WHERE store_id = ?1 ORDER BY location, serial",
+    )?;
+    let rows: Vec<(String, String, String, String, i64)> = stmt
+        .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut history_stmt =
+        db.prepare_cached("SELECT state, location, at FROM sample_history WHERE serial = ?1 ORDER BY at, rowid")?;
+    let mut samples = Vec::with_capacity(rows.len());
+    for (serial, sku, state, location, updated_at) in rows {
+        let Some(state) = from_wire_name::<SampleState>(&state) else { continue };
+        let history = history_stmt
+            .query_map([&serial], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter_map(|(state, location, at)| Some(SampleEvent { state: from_wire_name(&state)?, location, at }))
+            .collect();
+        samples.push(SampleUnit { serial, sku, state, location, updated_at, history });
+    }
+    Ok(SampleList { store_id: store, samples })
+}
+
+/// Transfers in flight to and from a store, and the other stores it can send to.
+pub fn transfers(db: &Conn, store: Uuid) -> StoreResult<TransferList> {
+    let mut stmt = db.prepare_cached(
+        "SELECT id, from_store, to_store, lines, sent_at FROM transfers
+         WHERE (from_store = ?1 OR to_store = ?1) AND received_at IS NULL ORDER BY sent_at",
+    )?;
+    let rows: Vec<(String, String, String, String, i64)> = stmt
+        .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
+    for (id, from, to, lines, sent_at) in rows {
+        let (Ok(transfer_id), Ok(from_store), Ok(to_store), Ok(lines)) =
+            (id.parse(), from.parse::<Uuid>(), to.parse(), serde_json::from_str(&lines))
+        else {
+            continue;
+        };
+        let t = OpenTransfer { transfer_id, from_store, to_store, lines, sent_at };
+        if from_store == store {
+            outgoing.push(t)
+        } else {
+            incoming.push(t)
+        }
+    }
+    let mut stmt = db.prepare_cached("SELECT id, code, name, city FROM stores WHERE id <> ?1 ORDER BY code")?;
+    let stores = stmt
+        .query_map([store.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter_map(|(id, code, name, city)| Some(Store { id: id.parse().ok()?, code, name, city }))
+        .collect();
+    Ok(TransferList { store_id: store, incoming, outgoing, stores })
+}

@@ -115,6 +115,16 @@ impl Portal {
         Ok(self.store.day_report(store_id, day).await?)
     }
 
+    pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {
+        check_store_scope(caller, store_id)?;
+        Ok(self.store.samples(store_id).await?)
+    }
+
+    pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
+        check_store_scope(caller, store_id)?;
+        Ok(self.store.transfers(store_id).await?)
+    }
+
     /// The caller's own purchases at every store.
     pub async fn purchases(&self, caller: &Caller) -> AppResult<PurchaseList> {
         Ok(self.store.purchases(caller.user.id).await?)
