@@ -37,6 +37,8 @@ fn main() {
         "store_day_report",
         "pos_shift",
         "preview_refund",
+        "sale_totals",
+        "send_now",
         "store_samples",
         "store_transfers",
     ])))

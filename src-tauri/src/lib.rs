@@ -8,7 +8,7 @@ use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, Sam
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
-    store_ops::{OpenShift, SaleReceipt},
+    store_ops::{OpenShift, SaleReceipt, Totals},
     store_stock::{Snapshot, StockView},
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
@@ -219,8 +219,18 @@ async fn store_transfers(app: State<'_, PortalApp>, store_id: Uuid) -> CommandRe
 }
 
 #[tauri::command]
+async fn send_now(app: State<'_, PortalApp>) -> CommandResult<u32> {
+    ipc(app.send_now().await)
+}
+
+#[tauri::command]
 fn pos_shift(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Option<OpenShift>> {
     ipc(app.open_shift(store_id))
+}
+
+#[tauri::command]
+fn sale_totals(app: State<'_, PortalApp>, action: StoreAction) -> CommandResult<Option<Totals>> {
+    ipc(app.sale_totals(&action))
 }
 
 #[tauri::command]
@@ -305,6 +315,8 @@ pub fn run() {
             store_day_report,
             pos_shift,
             preview_refund,
+            sale_totals,
+            send_now,
             store_samples,
             store_transfers,
         ])

@@ -204,6 +204,8 @@ async fn display_units_move_by_their_state_machine_and_stale_changes_show_the_cu
     let states: Vec<SampleState> = unit.history.iter().map(|e| e.state).collect();
     use SampleState::*;
     assert_eq!(states, [Requested, InTransit, OnDisplay, UnderRepair, OnDisplay]);
+    assert_eq!(unit.next_states, [UnderRepair, Returned, SoldExDisplay], "what the screen offers next");
+    assert!(unit.expected_on_floor);
     assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/samples"), &promoter).await.0, 403);
 }
 

@@ -8,8 +8,9 @@ import { Home } from "./screens/Home";
 import { Profile } from "./screens/Profile";
 import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
+import { Pos } from "./screens/pos/Pos";
 
-type Tab = "home" | "products" | "profile" | "devices";
+type Tab = "home" | "store" | "products" | "profile" | "devices";
 
 export default function App() {
   const [state, setState] = useState<AppState | null>(null);
@@ -76,6 +77,10 @@ export default function App() {
   if (!state) return <p className="loading">{t("app.loading")}</p>;
 
   const toggleLocale = () => run(() => commands.setLocale(locale === "en" ? "zh-CN" : "en"));
+  // The point of sale is there for an account that works at a store.
+  const storeId = state.profile?.store_id;
+  const storeName = state.home?.role === "promoter" ? state.home.data.store.name : t("nav.store");
+  const tabs: Tab[] = storeId ? ["home", "store", "products", "profile", "devices"] : ["home", "products", "profile", "devices"];
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -92,7 +97,7 @@ export default function App() {
       {state.signed_in && state.profile ? (
         <div className="shell">
           <nav className="tabs" aria-label="main">
-            {(["home", "products", "profile", "devices"] as Tab[]).map((name) => (
+            {tabs.map((name) => (
               <button
                 key={name}
                 className={tab === name ? "tab active" : "tab"}
@@ -108,6 +113,7 @@ export default function App() {
           </nav>
           <main className="page">
             {tab === "home" && <Home state={state} run={run} />}
+            {tab === "store" && storeId && <Pos storeId={storeId} storeName={storeName} />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
             {tab === "profile" && <Profile state={state} run={run} />}
             {tab === "devices" && <Devices />}

@@ -313,6 +313,10 @@ pub struct SampleUnit {
     pub updated_at: i64,
     /// Oldest first.
     pub history: Vec<SampleEvent>,
+    /// The states it may move to from here (the state machine's rule, so screens need not know it).
+    pub next_states: Vec<SampleState>,
+    /// Whether an audit of the floor should find it.
+    pub expected_on_floor: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

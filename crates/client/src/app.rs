@@ -517,6 +517,13 @@ impl PortalApp {
         outbox::pending_count(&self.cache(), user)
     }
 
+    /// Sends what is waiting now, without waiting for the back-off (the person asked).
+    pub async fn send_now(&self) -> ClientResult<u32> {
+        let user = self.signed_in_user()?;
+        outbox::retry_now(&self.cache(), user, now())?;
+        self.flush_outbox().await
+    }
+
     // ----- store operations (point of sale), through the outbox -----
 
     /// Records a store operation at once, offline too (a sale with its receipt, in one transaction
@@ -592,6 +599,12 @@ impl PortalApp {
     pub fn open_shift(&self, store_id: Uuid) -> ClientResult<Option<store_ops::OpenShift>> {
         let user = self.signed_in_user()?;
         store_ops::open_shift(&mut self.cache(), user, store_id)
+    }
+
+    /// A sale's sums as the counter works them out, or why it cannot be recorded (the discount
+    /// limit, payments short, change without cash): the same check `record_store_op` makes.
+    pub fn sale_totals(&self, action: &StoreAction) -> ClientResult<Option<portal_store_ops::checkout::Totals>> {
+        store_ops::check(action, store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT)
     }
 
     /// What a return against a sale made on this device refunds (checked as the server will).

@@ -69,6 +69,16 @@ pub fn ack(cache: &mut Cache, ids: &[Uuid]) -> ClientResult<()> {
     Ok(())
 }
 
+/// Makes every waiting operation of an account due now (the person asked to send, or the network
+/// came back): the back-off is for unattended retries.
+pub fn retry_now(cache: &Cache, user_id: Uuid, now: i64) -> ClientResult<()> {
+    cache.conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?2 WHERE user_id = ?1 AND next_attempt_at > ?2",
+        params![user_id.to_string(), now],
+    )?;
+    Ok(())
+}
+
 /// Seconds to wait before retry number `attempts` (5 s doubling, at most 5 minutes).
 pub fn backoff(attempts: u32) -> i64 {
     (5i64 << attempts.min(6)).min(300)
@@ -108,6 +118,11 @@ mod tests {
         assert_eq!(due_now.iter().map(|o| o.op_id).collect::<Vec<_>>(), [a, b], "in order, only this account's");
         failed(&mut cache, &[a, b], "offline", 20).unwrap();
         assert!(due(&cache, user, 21, 10).unwrap().is_empty(), "waits for the retry time");
+        retry_now(&cache, other, 21).unwrap();
+        assert!(due(&cache, user, 21, 10).unwrap().is_empty(), "another account's request changes nothing");
+        retry_now(&cache, user, 21).unwrap();
+        assert_eq!(due(&cache, user, 21, 10).unwrap().len(), 2, "sent at once when asked");
+        failed(&mut cache, &[a, b], "offline", 15).unwrap(); // second failure: 10 s → due at 25
         assert_eq!(due(&cache, user, 25, 10).unwrap().len(), 2);
         ack(&mut cache, &[a]).unwrap();
         assert_eq!(pending_count(&cache, user).unwrap(), 1);

@@ -14,7 +14,7 @@ use crate::{
 };
 
 pub const OUTBOX_KIND: &str = "store_op";
-pub use portal_store_ops::checkout::PROMOTER_DISCOUNT_LIMIT_PERCENT;
+pub use portal_store_ops::checkout::{Totals, PROMOTER_DISCOUNT_LIMIT_PERCENT};
 
 /// What the outbox keeps for a store operation; its id is the outbox row's.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ pub use portal_api::{Payment, PaymentMethod, SaleLine as Line};
 /// sales at the counter with the same limit the server applies.
 pub const PROMOTER_DISCOUNT_LIMIT_PERCENT: u32 = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A sale's sums, in fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Totals {
     /// Before any discount.
     pub gross: i64,

@@ -426,6 +426,20 @@ export type OpenShift = { shift_id: string, store_id: string, opening_cash: numb
  */
 expected: Array<Payment>, sales: number, };
 
+export type Totals = { 
+/**
+ * Before any discount.
+ */
+gross: number, discounts: number, 
+/**
+ * What the customer owes.
+ */
+total: number, paid: number, 
+/**
+ * Given back in cash.
+ */
+change: number, };
+
 export type StockLine = { sku: string, 
 /**
  * The product's name and the variant, from the local catalog ("" when it is not there).
@@ -474,7 +488,15 @@ export type SampleUnit = { serial: string, sku: string, state: SampleState, loca
 /**
  * Oldest first.
  */
-history: Array<SampleEvent>, };
+history: Array<SampleEvent>, 
+/**
+ * The states it may move to from here (the state machine's rule, so screens need not know it).
+ */
+next_states: Array<SampleState>, 
+/**
+ * Whether an audit of the floor should find it.
+ */
+expected_on_floor: boolean, };
 
 export type SampleList = { store_id: string, samples: Array<SampleUnit>, };
 

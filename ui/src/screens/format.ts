@@ -16,3 +16,31 @@ export const CITIES: { zh: string; en: string; lat: number; lon: number }[] = [
   { zh: "武汉", en: "Wuhan", lat: 30.5928, lon: 114.3055 },
   { zh: "南京", en: "Nanjing", lat: 32.0603, lon: 118.7969 },
 ];
+
+/** Fen from a typed amount in yuan ("12", "12.5", "12.50"); null when it is not one. */
+export function toFen(text: string): number | null {
+  const t = text.trim();
+  if (t === "") return 0;
+  if (!/^\d{1,9}(\.\d{0,2})?$/.test(t)) return null;
+  const [whole, part = ""] = t.split(".");
+  return Number(whole) * 100 + Number(part.padEnd(2, "0"));
+}
+
+/** Yuan as typed in a field (no symbol): 1250 → "12.50", 1200 → "12". */
+export function fenText(fen: number): string {
+  return fen % 100 === 0 ? String(fen / 100) : (fen / 100).toFixed(2);
+}
+
+/** Today in the stores' time zone (UTC+8), YYYY-MM-DD. */
+export function storeDay(unixSeconds = Date.now() / 1000): string {
+  return new Date((unixSeconds + 8 * 3600) * 1000).toISOString().slice(0, 10);
+}
+
+/** A new client-generated id (a random UUID v4; the server only needs it unique). */
+export function newId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

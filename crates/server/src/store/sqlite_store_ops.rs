@@ -793,7 +793,16 @@ pub fn samples(db: &Conn, store: Uuid) -> StoreResult<SampleList> {
             .into_iter()
             .filter_map(|(state, location, at)| Some(SampleEvent { state: from_wire_name(&state)?, location, at }))
             .collect();
-        samples.push(SampleUnit { serial, sku, state, location, updated_at, history });
+        samples.push(SampleUnit {
+            serial,
+            sku,
+            state,
+            location,
+            updated_at,
+            history,
+            next_states: sample::next(state).to_vec(),
+            expected_on_floor: sample::expected_on_floor(state),
+        });
     }
     Ok(SampleList { store_id: store, samples })
 }

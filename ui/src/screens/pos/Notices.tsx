@@ -1,0 +1,49 @@
+// What the server said about this device's operations: refusals (with the reason, and for a display
+// unit the state it is really in) and flags for the store manager.
+import type { OpFlag, OpOutcome } from "../../ipc/types";
+import { useI18n, type MessageKey } from "../../i18n";
+import { yuan } from "../format";
+
+export function FlagText({ flag }: { flag: OpFlag }) {
+  const { t, locale } = useI18n();
+  switch (flag.type) {
+    case "negative_stock":
+      return <>{t("pos.flag.negative_stock", { sku: flag.sku, count: flag.on_hand })}</>;
+    case "serial_sold_twice":
+      return <>{t("pos.flag.serial_sold_twice", { serial: flag.serial })}</>;
+    case "cash_difference":
+      return (
+        <>
+          {t("pos.flag.cash_difference", {
+            method: t(`pos.pay.${flag.method}` as MessageKey),
+            amount: yuan(flag.difference, locale),
+          })}
+        </>
+      );
+    case "sample_missing":
+      return <>{t("pos.flag.sample_missing", { serial: flag.serial })}</>;
+  }
+}
+
+export function Notices({ notices }: { notices: OpOutcome[] }) {
+  const { t, err } = useI18n();
+  return (
+    <ul className="list card" data-testid="pos-notices">
+      {notices.map((n) => (
+        <li key={n.id}>
+          {n.status === "rejected" && n.error && (
+            <span className="bad">
+              {t("pos.rejected")}: {err(n.error)}
+              {n.current_state && <> — {t("pos.sample.currentState", { state: t(`pos.sample.state.${n.current_state}` as MessageKey) })}</>}
+            </span>
+          )}
+          {n.flags.map((f, i) => (
+            <div key={i} className="warn-text">
+              <FlagText flag={f} />
+            </div>
+          ))}
+        </li>
+      ))}
+    </ul>
+  );
+}

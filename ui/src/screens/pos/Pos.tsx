@@ -1,0 +1,107 @@
+// The point of sale on a promoter's tablet: selling, receipts and returns, the shift, store stock,
+// display units and the store's day. Every write goes through the app's durable outbox, so all of
+// it works with the network down; the header shows what is still waiting for the server.
+import { useCallback, useEffect, useState } from "react";
+import { commands } from "../../ipc/commands";
+import type { OpenShift, OpOutcome } from "../../ipc/types";
+import { useI18n, type MessageKey } from "../../i18n";
+import { yuan } from "../format";
+import { Sell } from "./Sell";
+import { Receipts } from "./Receipts";
+import { Shift } from "./Shift";
+import { Stock } from "./Stock";
+import { Samples } from "./Samples";
+import { Report } from "./Report";
+import { Notices } from "./Notices";
+
+type Section = "sell" | "receipts" | "shift" | "stock" | "samples" | "report";
+const SECTIONS: Section[] = ["sell", "receipts", "shift", "stock", "samples", "report"];
+
+/** What every POS section gets: the store, the open shift, and a way to say "something changed". */
+export interface PosContext {
+  storeId: string;
+  storeName: string;
+  shift: OpenShift | null;
+  /** Re-reads the shift, the queue and the notices after a write. */
+  changed: () => void;
+}
+
+export function Pos({ storeId, storeName }: { storeId: string; storeName: string }) {
+  const { t, locale } = useI18n();
+  const [section, setSection] = useState<Section>("sell");
+  const [shift, setShift] = useState<OpenShift | null>(null);
+  const [pending, setPending] = useState(0);
+  const [notices, setNotices] = useState<OpOutcome[]>([]);
+  const [showNotices, setShowNotices] = useState(false);
+  const [sending, setSending] = useState(false);
+
+  const changed = useCallback(() => {
+    commands.posShift(storeId).then(setShift).catch(() => {});
+    commands.pendingOps().then(setPending).catch(() => {});
+    commands.storeNotices().then(setNotices).catch(() => {});
+  }, [storeId]);
+
+  useEffect(() => {
+    changed();
+    // The outbox is retried on a timer by the app; reflect its progress here.
+    const timer = window.setInterval(changed, 5000);
+    return () => window.clearInterval(timer);
+  }, [changed]);
+
+  const ctx: PosContext = { storeId, storeName, shift, changed };
+  return (
+    <section className="pos">
+      <div className="row spread pos-head">
+        <div>
+          <h1>{storeName}</h1>
+          <p className="muted" data-testid="pos-shift-status">
+            {shift
+              ? t("pos.shift.openSince", { time: new Date(shift.opened_at * 1000).toLocaleTimeString(locale), sales: shift.sales })
+              : t("pos.shift.none")}
+            {shift && <> · {t("pos.shift.cashExpected", { amount: yuan(shift.expected[0]?.amount ?? 0, locale) })}</>}
+          </p>
+        </div>
+        <div className="row">
+          <span className={pending > 0 ? "pill warn" : "pill"} data-testid="pos-pending" data-count={pending}>
+            {pending > 0 ? t("pos.pending", { count: pending }) : t("pos.allSent")}
+          </span>
+          {pending > 0 && (
+            <button
+              className="secondary"
+              disabled={sending}
+              data-testid="send-now"
+              onClick={() => {
+                setSending(true);
+                commands
+                  .sendNow()
+                  .catch(() => {})
+                  .finally(() => (setSending(false), changed()));
+              }}
+            >
+              {t("pos.sendNow")}
+            </button>
+          )}
+          {notices.length > 0 && (
+            <button className="secondary" onClick={() => setShowNotices(!showNotices)} data-testid="pos-notices-toggle">
+              {t("pos.notices", { count: notices.length })}
+            </button>
+          )}
+        </div>
+      </div>
+      {showNotices && <Notices notices={notices} />}
+      <nav className="segmented pos-sections" aria-label="pos">
+        {SECTIONS.map((s) => (
+          <button key={s} className={section === s ? "active" : ""} onClick={() => setSection(s)} data-testid={`pos-${s}`}>
+            {t(`pos.section.${s}` as MessageKey)}
+          </button>
+        ))}
+      </nav>
+      {section === "sell" && <Sell ctx={ctx} goToShift={() => setSection("shift")} />}
+      {section === "receipts" && <Receipts ctx={ctx} />}
+      {section === "shift" && <Shift ctx={ctx} />}
+      {section === "stock" && <Stock ctx={ctx} />}
+      {section === "samples" && <Samples ctx={ctx} />}
+      {section === "report" && <Report ctx={ctx} />}
+    </section>
+  );
+}
