@@ -68,7 +68,9 @@ export async function run(name, driver, body) {
   } catch (e) {
     console.error(`${name}: FAILED`, e);
     try {
-      const shot = await driver.request("GET", driver.s("/screenshot"));
+      // Screenshots can hang under Xvfb without a window manager: give up after a few seconds.
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("screenshot timed out")), 5000));
+      const shot = await Promise.race([driver.request("GET", driver.s("/screenshot")), timeout]);
       (await import("node:fs")).writeFileSync(join(dataDir, "..", "failure.png"), Buffer.from(shot, "base64"));
     } catch {}
     try {

@@ -389,7 +389,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
               data-testid="order-discount"
             />
           </label>
-          <p className="total" data-testid="amount-owed">
+          <p className="total" data-testid="amount-owed" data-owed={owed ?? ""}>
             {t("pos.sell.owed")}: <b>{owed === null ? "—" : yuan(owed, locale)}</b>
           </p>
           {METHODS.map((m) => (
@@ -420,7 +420,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
                 <b>{yuan(totals.total, locale)}</b>
               </dd>
               <dt>{t("pos.sell.change")}</dt>
-              <dd data-testid="change">
+              <dd data-testid="change" data-change={totals.change}>
                 <b>{yuan(totals.change, locale)}</b>
               </dd>
             </dl>

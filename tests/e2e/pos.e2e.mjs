@@ -1,0 +1,155 @@
+// End-to-end: the point of sale in the real app, with the server stopped. A promoter opens a shift,
+// sells two products (one by a barcode typed by a keyboard-wedge scanner onto the page, one
+// serialised with its serial number) to a customer found by phone, with a gift; the sale waits in
+// the outbox. The server starts again: the sale lands once, in the store's day report and in the
+// customer's purchases.
+import assert from "node:assert/strict";
+import { Driver, sleep } from "./webdriver.mjs";
+import { app, run, serverUrl, startServer, stopServer } from "./harness.mjs";
+
+const driver = new Driver();
+const step = (what) => console.log(`e2e pos: ${what}`);
+const SHANGHAI = "01900000-0000-7000-8000-000000000101";
+const CUSTOMER_PHONE = "13900000005"; // the demo consumer
+const textOf = (css) => driver.execute(`return document.querySelector(arguments[0])?.textContent ?? null`, [css]);
+const attrOf = (css, name) => driver.execute(`return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? null`, [css, name]);
+
+async function api(path, token, init = {}) {
+  const res = await fetch(serverUrl + path, {
+    ...init,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+  const body = await res.json();
+  assert.ok(res.ok, `${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+const signIn = async (login) =>
+  (await api("/v1/auth/sign-in/password", null, { method: "POST", body: JSON.stringify({ login, password: "Portal#2026", device_name: "e2e" }) }))
+    .tokens.access_token;
+
+/** Calls one of the app's own commands from its page. */
+const invoke = (command, args = {}) =>
+  driver.request("POST", driver.s("/execute/async"), {
+    script: "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(done, (e) => done({ error: e }));",
+    args: [command, args],
+  });
+
+/** Types keys the way a keyboard-wedge scanner does: into whatever has the focus, then Enter. */
+async function wedgeScan(code) {
+  await driver.execute("document.activeElement && document.activeElement !== document.body && document.activeElement.blur()");
+  const keys = [...code].flatMap((k) => [{ type: "keyDown", value: k }, { type: "keyUp", value: k }]);
+  keys.push({ type: "keyDown", value: "\uE007" }, { type: "keyUp", value: "\uE007" });
+  await driver.request("POST", driver.s("/actions"), { actions: [{ type: "key", id: "scanner", actions: keys }] });
+}
+
+async function waitFor(what, check, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await check();
+    if (last === true) return;
+    await sleep(150);
+  }
+  assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+await run("e2e pos", driver, async () => {
+  await startServer();
+  // What to sell: an accessory by barcode, a TV (serialised), another accessory as the gift.
+  const admin = await signIn("admin");
+  const catalog = await api("/v1/admin/catalog/export", admin);
+  const onSale = catalog.products.filter((p) => p.lifecycle === "on_sale");
+  const accessories = onSale.filter((p) => p.category === "accessory");
+  const item = accessories[0].skus[0];
+  const gift = accessories[1].skus[0];
+  const tv = onSale.find((p) => p.category.startsWith("tv")).skus[0];
+  const serial = `SN-E2E-${Date.now()}`;
+
+  await driver.start(app);
+  step("sign in as the promoter and let the catalog sync");
+  await driver.click('[data-testid="mode-password"]');
+  await driver.type('[data-testid="login"]', "promoter");
+  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.click('[data-testid="submit"]');
+  await driver.find('[data-testid="home-store"]');
+  await driver.click('[data-testid="nav-products"]');
+  await driver.find('[data-testid="catalog-updated"]', { text: "目录更新于", timeoutMs: 60000 });
+  // The whole catalog, not just its first pages, before the network goes.
+  await waitFor("the whole catalog", async () => (await invoke("catalog_status")).products >= catalog.products.length, 60000);
+
+  step("the server goes down; open a shift offline");
+  await stopServer();
+  await driver.click('[data-testid="nav-store"]');
+  await driver.click('[data-testid="pos-shift"]');
+  await driver.type('[data-testid="opening-cash"]', "500");
+  await driver.click('[data-testid="open-shift"]');
+  await waitFor("the shift to open", async () => (await textOf('[data-testid="pos-shift-status"]'))?.includes("开班") && !(await textOf('[data-testid="pos-shift-status"]')).includes("未开班"));
+
+  step("scan: an unknown barcode is refused, a real one added, from anywhere on the screen");
+  await driver.click('[data-testid="pos-sell"]');
+  await driver.find('[data-testid="scan-input"]');
+  await wedgeScan("0000000000000");
+  await waitFor("the unknown-barcode error", async () => (await attrOf('[data-testid="error"]', "data-code")) === "unknown_barcode");
+  await wedgeScan(item.barcode);
+  await waitFor("the scanned line", async () =>
+    (await attrOf('[data-testid="cart-line"]', "data-sku")) === item.code ||
+    [item.barcode, await attrOf('[data-testid="error"]', "title"), await textOf('[data-testid="last-scan"]'), await driver.execute("return document.activeElement?.outerHTML?.slice(0, 120)")],
+  );
+
+  step("a serialised TV with its serial number");
+  await driver.type('[data-testid="scan-input"]', tv.barcode + "\uE007");
+  await driver.find(`[data-testid="cart-line"][data-sku="${tv.code}"] [data-testid="serial-input"]`);
+  await driver.type(`[data-testid="cart-line"][data-sku="${tv.code}"] [data-testid="serial-input"]`, serial);
+
+  step("a gift from the gift stock, scanned in gift mode");
+  await driver.click('[data-testid="gift-mode"]');
+  await wedgeScan(gift.barcode);
+  await driver.find('[data-testid="gifts"]');
+  await driver.click('[data-testid="gift-mode"]');
+
+  step("the customer by phone, and cash with change");
+  await driver.type('[data-testid="customer-phone"]', CUSTOMER_PHONE);
+  await driver.click('[data-testid="customer-consent"]');
+  await waitFor("the amount owed", async () => Number(await attrOf('[data-testid="amount-owed"]', "data-owed")) > 0);
+  const owed = Number(await attrOf('[data-testid="amount-owed"]', "data-owed"));
+  const cash = Math.ceil((owed + 1) / 10000) * 100; // yuan, a round sum above what is owed
+  await driver.type('[data-testid="pay-cash"]', String(cash));
+  await waitFor("the change", async () => Number(await attrOf('[data-testid="change"]', "data-change")) === cash * 100 - owed);
+
+  step("checkout offline: the receipt is there, waiting to be sent");
+  await driver.click('[data-testid="checkout"]');
+  await driver.find('[data-testid="receipt"]');
+  const receiptNo = await textOf('[data-testid="receipt-no"]');
+  assert.ok(receiptNo, "a receipt number");
+  assert.equal(await textOf('[data-testid="receipt-state"]'), "待同步");
+  assert.ok(Number(await attrOf('[data-testid="pos-pending"]', "data-count")) >= 2, "shift and sale wait in the outbox");
+
+  step("the server is back: send, and the sale lands once");
+  await startServer();
+  await driver.click('[data-testid="send-now"]');
+  await waitFor("the outbox to empty", async () => (await attrOf('[data-testid="pos-pending"]', "data-count")) === "0", 30000);
+  // Sending again changes nothing (the server applies each operation once).
+  assert.equal(await invoke("send_now"), 0);
+  const promoter = await signIn("promoter");
+  const day = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const report = await api(`/v1/stores/${SHANGHAI}/report?day=${day}`, promoter);
+  assert.equal(report.sales, 1, JSON.stringify(report));
+  assert.equal(report.sales_amount, owed);
+  const sold = Object.fromEntries(report.by_product.map((p) => [p.key, p.quantity]));
+  assert.equal(sold[item.code], 1);
+  assert.equal(sold[tv.code], 1);
+  const consumer = await signIn("consumer");
+  const purchases = (await api("/v1/me/purchases", consumer)).purchases.filter((p) => p.receipt_no === receiptNo);
+  assert.equal(purchases.length, 1, "in the customer's purchases once");
+  assert.equal(purchases[0].lines.find((l) => l.sku === tv.code)?.serial, serial);
+  const stock = await api(`/v1/stores/${SHANGHAI}/stock`, promoter);
+  const onHand = Object.fromEntries(stock.levels.map((l) => [l.sku, l.on_hand]));
+  assert.equal(onHand[gift.code], -1, "the gift left the gift stock (flagged below zero: none was booked in)");
+
+  step("the app's own day report shows it, and the receipt is sent");
+  await driver.click('[data-testid="pos-report"]');
+  await waitFor("the report", async () => (await attrOf('[data-testid="report-sales"]', "data-count")) === "1");
+  await driver.click('[data-testid="pos-receipts"]');
+  await driver.click('[data-testid="receipt-item"]');
+  await waitFor("the receipt to show as sent", async () => (await textOf('[data-testid="receipt-state"]')) === "已同步");
+});
