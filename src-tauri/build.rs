@@ -39,6 +39,8 @@ fn main() {
         "preview_refund",
         "sale_totals",
         "send_now",
+        "store_staff",
+        "set_discount_limit",
         "store_samples",
         "store_transfers",
     ])))

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
-use portal_api::{Category, DayReport, FavouriteKind, OpOutcome, RetailStore, SampleList, StoreAction, TransferList};
+use portal_api::{
+    Category, DayReport, FavouriteKind, OpOutcome, RetailStore, SampleList, StaffList, StaffMember, StoreAction,
+    TransferList,
+};
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
@@ -219,6 +222,21 @@ async fn store_transfers(app: State<'_, PortalApp>, store_id: Uuid) -> CommandRe
 }
 
 #[tauri::command]
+async fn store_staff(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<StaffList> {
+    ipc(app.staff(store_id).await)
+}
+
+#[tauri::command]
+async fn set_discount_limit(
+    app: State<'_, PortalApp>,
+    store_id: Uuid,
+    user_id: Uuid,
+    percent: Option<u32>,
+) -> CommandResult<StaffMember> {
+    ipc(app.set_discount_limit(store_id, user_id, percent).await)
+}
+
+#[tauri::command]
 async fn send_now(app: State<'_, PortalApp>) -> CommandResult<u32> {
     ipc(app.send_now().await)
 }
@@ -317,6 +335,8 @@ pub fn run() {
             preview_refund,
             sale_totals,
             send_now,
+            store_staff,
+            set_discount_limit,
             store_samples,
             store_transfers,
         ])

@@ -1,7 +1,7 @@
-//! Every role against every endpoint group, with scope: a promoter sees only their store, a
-//! distributor only their dealer.
+//! Every role against every endpoint group, with scope: a promoter sees only their store, a store
+//! manager the stores they run, a distributor only their dealer.
 use portal_api::ErrorCode;
-use portal_server::demo::{DEALER_EAST, DEALER_SOUTH, DEMO_PASSWORD, STORE_BEIJING, STORE_SHANGHAI};
+use portal_server::demo::{DEALER_EAST, DEALER_SOUTH, DEMO_PASSWORD, STORE_BEIJING, STORE_SHANGHAI, STORE_SHENZHEN};
 use portal_tests::server::*;
 use reqwest::Method;
 use serde_json::json;
@@ -9,11 +9,11 @@ use serde_json::json;
 #[tokio::test]
 async fn each_role_against_each_endpoint_group() {
     let server = TestServer::start(&[]);
-    let roles = ["consumer", "promoter", "distributor", "operator", "admin"];
+    let roles = ["consumer", "promoter", "distributor", "operator", "admin", "manager"];
     let mut tokens = Vec::new();
     for role in roles {
         let auth = server.sign_in_password(role, DEMO_PASSWORD).await;
-        assert_eq!(auth["profile"]["role"], role);
+        assert_eq!(auth["profile"]["role"], if role == "manager" { "store_manager" } else { role });
         tokens.push(access(&auth));
     }
     let store = format!("/v1/stores/{STORE_SHANGHAI}");
@@ -22,21 +22,32 @@ async fn each_role_against_each_endpoint_group() {
     let other_dealer = format!("/v1/dealers/{DEALER_SOUTH}");
     let (stock, other_stock) = (format!("{store}/stock"), format!("{other_store}/stock"));
     let (report, other_report) = (format!("{store}/report"), format!("{other_store}/report"));
-    // (path, which roles may: consumer, promoter, distributor, operator, admin)
-    let matrix: Vec<(&str, [bool; 5])> = vec![
-        ("/v1/me", [true, true, true, true, true]),
-        ("/v1/me/sessions", [true, true, true, true, true]),
-        (&store, [false, true, false, false, true]),
-        (&other_store, [false, false, false, false, true]),
-        (&stock, [false, true, false, false, true]),
-        (&other_stock, [false, false, false, false, true]),
-        (&report, [false, true, false, false, true]),
-        (&other_report, [false, false, false, false, true]),
-        ("/v1/me/purchases", [true, true, true, true, true]),
-        (&dealer, [false, false, true, false, true]),
-        (&other_dealer, [false, false, false, false, true]),
-        ("/v1/marketing/audience", [false, false, false, true, true]),
-        ("/v1/admin/users", [false, false, false, false, true]),
+    let far_store = format!("/v1/stores/{STORE_SHENZHEN}");
+    let (far_stock, samples, staff) =
+        (format!("{far_store}/stock"), format!("{store}/samples"), format!("{store}/staff"));
+    let (transfers, far_staff) = (format!("{other_store}/transfers"), format!("{far_store}/staff"));
+    // (path, which roles may: consumer, promoter, distributor, operator, admin, store manager of
+    // Shanghai and Beijing)
+    let matrix: Vec<(&str, [bool; 6])> = vec![
+        ("/v1/me", [true, true, true, true, true, true]),
+        ("/v1/me/sessions", [true, true, true, true, true, true]),
+        (&store, [false, true, false, false, true, true]),
+        (&other_store, [false, false, false, false, true, true]),
+        (&far_store, [false, false, false, false, true, false]),
+        (&stock, [false, true, false, false, true, true]),
+        (&other_stock, [false, false, false, false, true, true]),
+        (&far_stock, [false, false, false, false, true, false]),
+        (&report, [false, true, false, false, true, true]),
+        (&other_report, [false, false, false, false, true, true]),
+        (&samples, [false, true, false, false, true, true]),
+        (&transfers, [false, false, false, false, true, true]),
+        (&staff, [false, false, false, false, true, true]),
+        (&far_staff, [false, false, false, false, true, false]),
+        ("/v1/me/purchases", [true, true, true, true, true, true]),
+        (&dealer, [false, false, true, false, true, false]),
+        (&other_dealer, [false, false, false, false, true, false]),
+        ("/v1/marketing/audience", [false, false, false, true, true, false]),
+        ("/v1/admin/users", [false, false, false, false, true, false]),
     ];
     for (path, allowed) in &matrix {
         for (i, role) in roles.iter().enumerate() {
@@ -54,7 +65,7 @@ async fn each_role_against_each_endpoint_group() {
     // Role changes: admin only.
     let consumer_id = server.get("/v1/me", &tokens[0]).await.1["user_id"].as_str().unwrap().to_owned();
     let set_role = format!("/v1/admin/users/{consumer_id}/role");
-    for (i, role) in roles.iter().enumerate().take(4) {
+    for (i, role) in roles.iter().enumerate().filter(|(_, r)| **r != "admin") {
         let (status, _) =
             server.send(Method::PUT, &set_role, Some(&tokens[i]), Some(&json!({"role": "operator"}))).await;
         assert_eq!(status, 403, "{role} may not change roles");

@@ -298,3 +298,64 @@ async fn transfers_land_once_whichever_store_reports_first() {
         assert_eq!(stock_at(BEIJING, "AC-9").await, before + 3);
     }
 }
+
+#[tokio::test]
+async fn a_store_manager_sets_the_discount_limits_of_their_promoters() {
+    let server = TestServer::start(&[]);
+    let manager_auth = server.sign_in_password("manager", DEMO_PASSWORD).await;
+    let manager = access(&manager_auth);
+    let promoter_auth = server.sign_in_password("promoter", DEMO_PASSWORD).await;
+    let promoter = access(&promoter_auth);
+    let profile: Profile = parse(&manager_auth["profile"]);
+    let codes: Vec<&str> = profile.stores.iter().map(|s| s.code.as_str()).collect();
+    assert_eq!(codes, ["SH-001", "BJ-001"], "home store first");
+    assert_eq!(profile.discount_limit_percent, 20, "a manager's default");
+    let promoter_id: Uuid = parse::<Profile>(&promoter_auth["profile"]).user_id;
+    assert_eq!(parse::<Profile>(&promoter_auth["profile"]).discount_limit_percent, 10);
+
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/staff"), &manager).await;
+    assert_eq!(status, 200, "{body}");
+    let staff: StaffList = parse(&body);
+    let member = staff.members.iter().find(|m| m.user_id == promoter_id).expect("the promoter works here");
+    assert_eq!((member.discount_limit_percent, member.default_limit), (10, true));
+    assert!(staff.members.iter().any(|m| m.role == Role::StoreManager));
+
+    let limit_path = format!("/v1/stores/{SHANGHAI}/staff/{promoter_id}");
+    let put = |token: &str, body: Value| {
+        let (server, token, path) = (&server, token.to_owned(), limit_path.clone());
+        async move { server.send(reqwest::Method::PUT, &path, Some(&token), Some(&body)).await }
+    };
+    let (status, body) = put(&manager, json!({ "discount_limit_percent": 30 })).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::DiscountAboveLimit), "not above the manager's own");
+    assert_eq!(put(&promoter, json!({ "discount_limit_percent": 50 })).await.0, 403, "not by the promoter");
+    let elsewhere = format!("/v1/stores/{BEIJING}/staff/{promoter_id}");
+    let (status, _) = server
+        .send(reqwest::Method::PUT, &elsewhere, Some(&manager), Some(&json!({ "discount_limit_percent": 5 })))
+        .await;
+    assert_eq!(status, 404, "the promoter does not work at Beijing");
+    let (status, body) = put(&manager, json!({ "discount_limit_percent": 5 })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse::<StaffMember>(&body).discount_limit_percent, 5);
+    let (_, me) = server.get("/v1/me", &promoter).await;
+    assert_eq!(parse::<Profile>(&me).discount_limit_percent, 5, "the promoter's app learns its limit");
+
+    // The server applies it: 8 % off is now refused for the promoter, still fine for the manager.
+    let shift = Uuid::now_v7();
+    let discounted = |shift: Uuid| {
+        sale(
+            shift,
+            json!([{ "sku": "TV-1", "quantity": 1, "unit_price": 1000_00, "discount": 80_00 }]),
+            json!([{ "method": "card", "amount": 920_00 }]),
+        )
+    };
+    let open = |shift: Uuid| op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 }));
+    let (_, body) = send(&server, &promoter, &[open(shift), op(SHANGHAI, discounted(shift))]).await;
+    assert_eq!(outcomes(&body)[1].error.as_ref().unwrap().code, ErrorCode::DiscountAboveLimit, "{body}");
+    let manager_shift = Uuid::now_v7();
+    let (_, body) = send(&server, &manager, &[open(manager_shift), op(SHANGHAI, discounted(manager_shift))]).await;
+    assert!(outcomes(&body).iter().all(|o| o.status == OpStatus::Applied), "{body}");
+
+    // Back to the default.
+    let (_, body) = put(&manager, json!({})).await;
+    assert_eq!(parse::<StaffMember>(&body).discount_limit_percent, 10);
+}

@@ -281,7 +281,9 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
     let report = app.day_report(store, &day).await.unwrap();
     assert_eq!(report.sales, 1);
     let stock = app.stock(store).await.unwrap();
-    assert_eq!(stock.levels.iter().find(|l| l.sku == "TV-1").map(|l| l.on_hand), Some(-1));
+    let tv = stock.lines.iter().find(|l| l.sku == "TV-1").map(|l| (l.on_hand, l.unsent));
+    assert_eq!(tv, Some((-1, 0)), "the server's ledger, nothing left unsent");
+    assert!(stock.fetched_at.is_some() && stock.unsent_ops == 0);
     let consumer = server.sign_in_password("consumer", DEMO_PASSWORD).await;
     let (_, purchases) = server.get("/v1/me/purchases", &access(&consumer)).await;
     assert_eq!(purchases["purchases"].as_array().unwrap().len(), 1, "{purchases}");

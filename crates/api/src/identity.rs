@@ -56,6 +56,12 @@ pub struct Profile {
     pub has_password: bool,
     /// Unix seconds.
     pub created_at: i64,
+    /// The stores this account works at (a promoter's one, a store manager's several).
+    #[serde(default)]
+    pub stores: Vec<crate::Store>,
+    /// The most a sale made by this account may take off, in percent (a line or the whole sale).
+    #[serde(default)]
+    pub discount_limit_percent: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -4,24 +4,28 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// What a user is to the brand. A promoter is bound to one store, a distributor to one dealer.
+/// What a user is to the brand. A promoter is bound to one store, a store manager runs one or more
+/// stores, a distributor is bound to one dealer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Consumer,
     Promoter,
+    StoreManager,
     Distributor,
     Operator,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Consumer, Role::Promoter, Role::Distributor, Role::Operator, Role::Admin];
+    pub const ALL: [Role; 6] =
+        [Role::Consumer, Role::Promoter, Role::StoreManager, Role::Distributor, Role::Operator, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Consumer => "consumer",
             Role::Promoter => "promoter",
+            Role::StoreManager => "store_manager",
             Role::Distributor => "distributor",
             Role::Operator => "operator",
             Role::Admin => "admin",
@@ -97,14 +101,50 @@ pub struct UserList {
     pub total: u32,
 }
 
-/// An administrator assigns a role; promoter needs `store_id`, distributor needs `dealer_id`.
+/// An administrator assigns a role; promoter needs `store_id`, store manager `store_ids` (their
+/// first store is their home store), distributor `dealer_id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SetRoleRequest {
     pub role: Role,
     #[ts(optional)]
     #[serde(default)]
     pub store_id: Option<Uuid>,
+    #[serde(default)]
+    pub store_ids: Vec<Uuid>,
     #[ts(optional)]
     #[serde(default)]
     pub dealer_id: Option<Uuid>,
+}
+
+/// What a store manager's home shows: each of their stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ManagerOverview {
+    pub stores: Vec<StoreOverview>,
+}
+
+/// Someone who sells at a store, with the discount they may give.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StaffMember {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+    /// Percent of a line or of a sale they may take off.
+    pub discount_limit_percent: u32,
+    /// Whether that is their role's default (no limit set for them).
+    pub default_limit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StaffList {
+    pub store_id: Uuid,
+    pub members: Vec<StaffMember>,
+}
+
+/// A store manager (or an administrator) sets a promoter's discount limit; none restores the
+/// role's default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetDiscountLimit {
+    #[ts(optional)]
+    #[serde(default)]
+    pub discount_limit_percent: Option<u32>,
 }

@@ -149,6 +149,18 @@ impl ApiClient {
     pub async fn transfers(&self, access: &str, store: Uuid) -> ClientResult<TransferList> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/transfers"), Some(access), None).await
     }
+    pub async fn staff(&self, access: &str, store: Uuid) -> ClientResult<StaffList> {
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/staff"), Some(access), None).await
+    }
+    pub async fn set_discount_limit(
+        &self,
+        access: &str,
+        store: Uuid,
+        user: Uuid,
+        req: &SetDiscountLimit,
+    ) -> ClientResult<StaffMember> {
+        self.call(Method::PUT, &format!("/v1/stores/{store}/staff/{user}"), Some(access), Some(req)).await
+    }
     pub async fn purchases(&self, access: &str) -> ClientResult<PurchaseList> {
         self.call::<(), _>(Method::GET, "/v1/me/purchases", Some(access), None).await
     }

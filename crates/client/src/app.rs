@@ -191,6 +191,14 @@ impl PortalApp {
             Role::Operator => {
                 RoleHome::Operator(self.authed(|api, token| async move { api.audience(&token).await }).await?)
             }
+            Role::StoreManager => {
+                let mut stores = Vec::with_capacity(profile.stores.len());
+                for store in &profile.stores {
+                    let id = store.id;
+                    stores.push(self.authed(|api, token| async move { api.store_overview(&token, id).await }).await?);
+                }
+                RoleHome::StoreManager(ManagerOverview { stores })
+            }
             Role::Admin => RoleHome::Admin(self.authed(|api, token| async move { api.users(&token).await }).await?),
         })
     }
@@ -429,6 +437,12 @@ impl PortalApp {
 
     // ----- favourites, through the outbox -----
 
+    /// The signed-in account's discount limit, from its cached profile (the server checks it too).
+    fn discount_limit(&self, user: Uuid) -> ClientResult<u32> {
+        let profile = self.cache().profile(user)?;
+        Ok(profile.map(|p| p.value.discount_limit_percent).unwrap_or(store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT))
+    }
+
     fn signed_in_user(&self) -> ClientResult<Uuid> {
         match (self.session.has_refresh_token()?, self.user_id()?) {
             (true, Some(id)) => Ok(id),
@@ -530,14 +544,8 @@ impl PortalApp {
     /// with its outbox row), then tries to send it. Refused here if a rule refuses it.
     pub async fn record_store_op(&self, store_id: Uuid, action: StoreAction) -> ClientResult<Uuid> {
         let user = self.signed_in_user()?;
-        let id = store_ops::record(
-            &mut self.cache(),
-            user,
-            store_id,
-            action,
-            store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT,
-            now(),
-        )?;
+        let limit = self.discount_limit(user)?;
+        let id = store_ops::record(&mut self.cache(), user, store_id, action, limit, now())?;
         if let Err(e) = self.flush_outbox().await {
             tracing::info!(error = %e, "store operation kept in the outbox for later");
         }
@@ -595,6 +603,26 @@ impl PortalApp {
         store_stock::snapshot(&self.cache(), &format!("pos.transfers.{store_id}"), fetched, now())
     }
 
+    /// A store's promoters and managers with their discount limits (managers; online).
+    pub async fn staff(&self, store_id: Uuid) -> ClientResult<StaffList> {
+        self.authed(|api, token| async move { api.staff(&token, store_id).await }).await
+    }
+
+    /// Sets a promoter's discount limit (a manager, online: a limit must hold on every device).
+    pub async fn set_discount_limit(
+        &self,
+        store_id: Uuid,
+        user_id: Uuid,
+        percent: Option<u32>,
+    ) -> ClientResult<StaffMember> {
+        let req = SetDiscountLimit { discount_limit_percent: percent };
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.set_discount_limit(&token, store_id, user_id, &req).await }
+        })
+        .await
+    }
+
     /// The shift open on this device for the signed-in account at a store, if any.
     pub fn open_shift(&self, store_id: Uuid) -> ClientResult<Option<store_ops::OpenShift>> {
         let user = self.signed_in_user()?;
@@ -604,7 +632,7 @@ impl PortalApp {
     /// A sale's sums as the counter works them out, or why it cannot be recorded (the discount
     /// limit, payments short, change without cash): the same check `record_store_op` makes.
     pub fn sale_totals(&self, action: &StoreAction) -> ClientResult<Option<portal_store_ops::checkout::Totals>> {
-        store_ops::check(action, store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT)
+        store_ops::check(action, self.discount_limit(self.signed_in_user()?)?)
     }
 
     /// What a return against a sale made on this device refunds (checked as the server will).

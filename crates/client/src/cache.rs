@@ -166,6 +166,8 @@ mod tests {
             identities: vec![],
             has_password: false,
             created_at: 0,
+            stores: vec![],
+            discount_limit_percent: 0,
         };
         cache.put_profile(&profile, 1).unwrap();
         assert_eq!(cache.profile(profile.user_id).unwrap().unwrap().value, profile);

@@ -33,6 +33,7 @@ pub struct AppState {
 pub enum RoleHome {
     Consumer(ConsumerHome),
     Promoter(StoreOverview),
+    StoreManager(ManagerOverview),
     Distributor(DealerOverview),
     Operator(AudienceOverview),
     Admin(UserList),

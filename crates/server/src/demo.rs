@@ -16,15 +16,17 @@ pub const STORE_SHENZHEN: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000
 pub const DEALER_EAST: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0201);
 pub const DEALER_SOUTH: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0202);
 
-/// (username, phone, e-mail, display name, role, store, dealer)
-type DemoAccount = (&'static str, &'static str, Option<&'static str>, &'static str, Role, Option<Uuid>, Option<Uuid>);
+/// (username, phone, e-mail, display name, role, stores (a manager's several), dealer)
+type DemoAccount =
+    (&'static str, &'static str, Option<&'static str>, &'static str, Role, &'static [Uuid], Option<Uuid>);
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    ("admin", "+8613900000001", Some("admin@example.com"), "系统管理员", Role::Admin, None, None),
-    ("operator", "+8613900000002", Some("marketing@example.com"), "市场运营 王芳", Role::Operator, None, None),
-    ("promoter", "+8613900000003", None, "促销员 李娜", Role::Promoter, Some(STORE_SHANGHAI), None),
-    ("distributor", "+8613900000004", None, "华东经销商 张强", Role::Distributor, None, Some(DEALER_EAST)),
-    ("consumer", "+8613900000005", Some("consumer@example.com"), "消费者 陈晨", Role::Consumer, None, None),
+    ("admin", "+8613900000001", Some("admin@example.com"), "系统管理员", Role::Admin, &[], None),
+    ("operator", "+8613900000002", Some("marketing@example.com"), "市场运营 王芳", Role::Operator, &[], None),
+    ("promoter", "+8613900000003", None, "促销员 李娜", Role::Promoter, &[STORE_SHANGHAI], None),
+    ("distributor", "+8613900000004", None, "华东经销商 张强", Role::Distributor, &[], Some(DEALER_EAST)),
+    ("consumer", "+8613900000005", Some("consumer@example.com"), "消费者 陈晨", Role::Consumer, &[], None),
+    ("manager", "+8613900000006", None, "店长 周敏", Role::StoreManager, &[STORE_SHANGHAI, STORE_BEIJING], None),
 ];
 
 /// The demo catalog's size when none is asked for.
@@ -58,7 +60,7 @@ pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
         store.upsert_dealer(Dealer { id, code: code.into(), name: name.into(), region: region.into() }).await?;
     }
     let mut created = 0;
-    for &(username, phone, email, name, role, store_id, dealer_id) in DEMO_ACCOUNTS {
+    for &(username, phone, email, name, role, stores, dealer_id) in DEMO_ACCOUNTS {
         if store.find_identity(IdentityKind::Username, username).await?.is_some() {
             continue;
         }
@@ -71,18 +73,23 @@ pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
         if let Some(email) = email {
             identities.push(NewIdentity { kind: IdentityKind::Email, value: email.into(), verified: true });
         }
+        let id = Uuid::now_v7();
         store
             .create_user(NewUser {
-                id: Uuid::now_v7(),
+                id,
                 display_name: name.into(),
                 role,
-                store_id,
+                store_id: stores.first().copied(),
                 dealer_id,
                 password_hash: Some(hash),
                 created_at: now(),
                 identities,
             })
             .await?;
+        if role == Role::StoreManager {
+            // The stores a manager runs are kept beside the account.
+            store.set_role(id, role, stores.to_vec(), dealer_id).await?;
+        }
         created += 1;
     }
     Ok(created)

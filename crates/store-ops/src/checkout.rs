@@ -1,11 +1,25 @@
 //! Checkout arithmetic: line and order discounts within the promoter's limit, payments split across
 //! methods, change (given in cash only), and what a return may take back and refund.
-use portal_api::ErrorCode;
+use portal_api::{ErrorCode, Role};
 pub use portal_api::{Payment, PaymentMethod, SaleLine as Line};
 
 /// How much of an amount (a line, or the sale) a promoter may take off, in percent. The app checks
 /// sales at the counter with the same limit the server applies.
 pub const PROMOTER_DISCOUNT_LIMIT_PERCENT: u32 = 10;
+/// A store manager's, unless set otherwise.
+pub const MANAGER_DISCOUNT_LIMIT_PERCENT: u32 = 20;
+/// The most a limit set for one person may be (administrators, who have none, aside).
+pub const MAX_DISCOUNT_LIMIT_PERCENT: u32 = 50;
+
+/// The discount limit of a role when none is set for the person.
+pub fn default_discount_limit(role: Role) -> u32 {
+    match role {
+        Role::Promoter => PROMOTER_DISCOUNT_LIMIT_PERCENT,
+        Role::StoreManager => MANAGER_DISCOUNT_LIMIT_PERCENT,
+        Role::Admin => 100,
+        Role::Consumer | Role::Distributor | Role::Operator => 0,
+    }
+}
 
 /// A sale's sums, in fen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]

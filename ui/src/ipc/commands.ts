@@ -9,6 +9,8 @@ import type {
   OpenShift,
   SampleList,
   Snapshot,
+  StaffList,
+  StaffMember,
   StockView,
   StoreAction,
   Totals,
@@ -71,6 +73,9 @@ export const commands = {
   listFavourites: () => call<FavouriteEntry[]>("list_favourites"),
   flushOutbox: () => call<number>("flush_outbox"),
   sendNow: () => call<number>("send_now"),
+  storeStaff: (storeId: string) => call<StaffList>("store_staff", { storeId }),
+  setDiscountLimit: (storeId: string, userId: string, percent: number | null) =>
+    call<StaffMember>("set_discount_limit", { storeId, userId, percent }),
   recordStoreOp: (storeId: string, action: StoreAction) => call<string>("record_store_op", { storeId, action }),
   scanSku: (barcode: string) => call<SkuHit>("scan_sku", { barcode }),
   storeNotices: () => call<OpOutcome[]>("store_notices"),

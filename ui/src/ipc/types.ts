@@ -17,7 +17,7 @@ retry_after_secs?: number,
  */
 field?: string, };
 
-export type Role = "consumer" | "promoter" | "distributor" | "operator" | "admin";
+export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "operator" | "admin";
 
 export type IdentityKind = "phone" | "email" | "username" | "legacy";
 
@@ -35,7 +35,15 @@ export type Profile = { user_id: string, display_name: string, role: Role, store
 /**
  * Unix seconds.
  */
-created_at: number, };
+created_at: number, 
+/**
+ * The stores this account works at (a promoter's one, a store manager's several).
+ */
+stores: Array<Store>, 
+/**
+ * The most a sale made by this account may take off, in percent (a line or the whole sale).
+ */
+discount_limit_percent: number, };
 
 export type CodeChannel = "sms" | "email";
 
@@ -89,6 +97,20 @@ export type StoreOverview = { store: Store,
  */
 promoter_count: number, };
 
+export type ManagerOverview = { stores: Array<StoreOverview>, };
+
+export type StaffMember = { user_id: string, display_name: string, role: Role, 
+/**
+ * Percent of a line or of a sale they may take off.
+ */
+discount_limit_percent: number, 
+/**
+ * Whether that is their role's default (no limit set for them).
+ */
+default_limit: boolean, };
+
+export type StaffList = { store_id: string, members: Array<StaffMember>, };
+
 export type DealerOverview = { dealer: Dealer, 
 /**
  * Distributor accounts bound to this dealer.
@@ -123,7 +145,7 @@ profile_cached_at?: number, home?: RoleHome, home_cached_at?: number,
  */
 signed_out_reason?: ApiError, };
 
-export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
+export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "store_manager", "data": ManagerOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
 
 export type ConsumerHome = { 
 /**

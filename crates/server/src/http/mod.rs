@@ -64,6 +64,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::list_favourites))
         .routes(routes!(me::favourite_ops))
         .routes(routes!(org::store_overview))
+        .routes(routes!(org::store_staff))
+        .routes(routes!(org::set_discount_limit))
         .routes(routes!(org::dealer_overview))
         .routes(routes!(org::audience))
         .routes(routes!(org::list_users))

@@ -21,6 +21,33 @@ pub async fn store_overview(
     portal.store_overview(&caller, id).await.map(ApiJson)
 }
 
+/// A store's promoters and managers with their discount limits (its managers and administrators).
+#[utoipa::path(get, path = "/v1/stores/{id}/staff", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = StaffList), (status = 403, body = ApiError)))]
+pub async fn store_staff(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> AppResult<ApiJson<StaffList>> {
+    portal.store_staff(&caller, id).await.map(ApiJson)
+}
+
+/// Sets a promoter's discount limit (a store manager up to their own limit; none restores the default).
+#[utoipa::path(put, path = "/v1/stores/{id}/staff/{user_id}", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id"), ("user_id" = Uuid, Path, description = "the promoter")),
+    request_body = SetDiscountLimit,
+    responses((status = 200, body = StaffMember), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
+pub async fn set_discount_limit(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path((id, user_id)): Path<(Uuid, Uuid)>,
+    ApiJson(req): ApiJson<SetDiscountLimit>,
+) -> AppResult<ApiJson<StaffMember>> {
+    portal.set_discount_limit(&caller, id, user_id, req).await.map(ApiJson)
+}
+
 #[utoipa::path(get, path = "/v1/dealers/{id}", tag = "dealer", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")),
     responses((status = 200, body = DealerOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]

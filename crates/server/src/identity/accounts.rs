@@ -357,6 +357,7 @@ impl Portal {
             .into_iter()
             .map(|i| Identity { kind: i.kind, value: i.value, verified: i.verified, linked_at: i.linked_at })
             .collect();
+        let discount_limit_percent = crate::org::discount_limit(&user);
         Ok(Profile {
             user_id,
             display_name: user.display_name,
@@ -366,6 +367,8 @@ impl Portal {
             identities,
             has_password: user.password_hash.is_some(),
             created_at: user.created_at,
+            stores: self.store.user_stores(user_id).await?,
+            discount_limit_percent,
         })
     }
 

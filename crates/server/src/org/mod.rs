@@ -10,12 +10,24 @@ use crate::{
 };
 
 impl Portal {
-    /// A promoter sees only their own store; an administrator sees any.
-    pub async fn store_overview(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreOverview> {
-        caller.require(&[Role::Promoter, Role::Admin])?;
-        if caller.user.role == Role::Promoter && caller.user.store_id != Some(store_id) {
-            return Err(AppError::forbidden());
+    /// Who may see and act for a store: its promoters, its managers, and administrators.
+    pub async fn check_store_scope(&self, caller: &Caller, store_id: Uuid) -> AppResult<()> {
+        let allowed = match caller.user.role {
+            Role::Admin => true,
+            Role::Promoter => caller.user.store_id == Some(store_id),
+            Role::StoreManager => self.store.manages(caller.user.id, store_id).await?,
+            Role::Consumer | Role::Distributor | Role::Operator => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
         }
+    }
+
+    /// A promoter sees only their own store, a manager the stores they run; an administrator any.
+    pub async fn store_overview(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreOverview> {
+        self.check_store_scope(caller, store_id).await?;
         let store = self.store.get_store(store_id).await?.ok_or_else(|| AppError::not_found("store"))?;
         let promoter_count = self.store.count_members(Role::Promoter, store_id).await?;
         Ok(StoreOverview { store, promoter_count })
@@ -63,7 +75,7 @@ impl Portal {
 
     pub async fn set_role(&self, caller: &Caller, user_id: Uuid, req: SetRoleRequest) -> AppResult<Profile> {
         caller.require(&[Role::Admin])?;
-        let (store_id, dealer_id) = match req.role {
+        let (store_ids, dealer_id) = match req.role {
             Role::Promoter => {
                 let id = req.store_id.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "A promoter must be bound to a store.")
@@ -71,7 +83,22 @@ impl Portal {
                 self.store.get_store(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "There is no store with this id.")
                 })?;
-                (Some(id), None)
+                (vec![id], None)
+            }
+            Role::StoreManager => {
+                if req.store_ids.is_empty() {
+                    return Err(AppError::field(
+                        ErrorCode::InvalidRole,
+                        "store_ids",
+                        "A store manager must run at least one store.",
+                    ));
+                }
+                for id in &req.store_ids {
+                    self.store.get_store(*id).await?.ok_or_else(|| {
+                        AppError::field(ErrorCode::InvalidRole, "store_ids", "There is no store with this id.")
+                    })?;
+                }
+                (req.store_ids.clone(), None)
             }
             Role::Distributor => {
                 let id = req.dealer_id.ok_or_else(|| {
@@ -80,9 +107,9 @@ impl Portal {
                 self.store.get_dealer(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "dealer_id", "There is no dealer with this id.")
                 })?;
-                (None, Some(id))
+                (vec![], Some(id))
             }
-            _ => (None, None),
+            _ => (vec![], None),
         };
         if user_id == caller.user.id && req.role != Role::Admin {
             return Err(AppError::field(
@@ -91,9 +118,69 @@ impl Portal {
                 "An administrator cannot remove their own administrator role.",
             ));
         }
-        if !self.store.set_role(user_id, req.role, store_id, dealer_id).await? {
+        if !self.store.set_role(user_id, req.role, store_ids, dealer_id).await? {
             return Err(AppError::not_found("account"));
         }
         self.profile(user_id).await
+    }
+}
+
+/// The most a sale by this person may take off: what their manager set, else their role's default.
+pub fn discount_limit(user: &crate::store::UserRecord) -> u32 {
+    user.discount_limit_percent.unwrap_or_else(|| portal_store_ops::checkout::default_discount_limit(user.role))
+}
+
+impl Portal {
+    /// The promoters and managers of a store, with their discount limits (its managers and
+    /// administrators only).
+    pub async fn store_staff(&self, caller: &Caller, store_id: Uuid) -> AppResult<StaffList> {
+        caller.require(&[Role::StoreManager, Role::Admin])?;
+        self.check_store_scope(caller, store_id).await?;
+        let members = self.store.store_staff(store_id).await?.iter().map(staff_member).collect();
+        Ok(StaffList { store_id, members })
+    }
+
+    /// A store manager sets the discount limit of a promoter of one of their stores: at most their
+    /// own limit (and never above the cap). An administrator sets anyone's at the store.
+    pub async fn set_discount_limit(
+        &self,
+        caller: &Caller,
+        store_id: Uuid,
+        user_id: Uuid,
+        req: SetDiscountLimit,
+    ) -> AppResult<StaffMember> {
+        caller.require(&[Role::StoreManager, Role::Admin])?;
+        self.check_store_scope(caller, store_id).await?;
+        let staff = self.store.store_staff(store_id).await?;
+        let target = staff.iter().find(|u| u.id == user_id).ok_or_else(|| AppError::not_found("staff member"))?;
+        if caller.user.role == Role::StoreManager && target.role != Role::Promoter {
+            return Err(AppError::forbidden());
+        }
+        if let Some(percent) = req.discount_limit_percent {
+            let cap = match caller.user.role {
+                Role::Admin => portal_store_ops::checkout::MAX_DISCOUNT_LIMIT_PERCENT,
+                _ => discount_limit(&caller.user).min(portal_store_ops::checkout::MAX_DISCOUNT_LIMIT_PERCENT),
+            };
+            if percent > cap {
+                return Err(AppError::field(
+                    ErrorCode::DiscountAboveLimit,
+                    "discount_limit_percent",
+                    format!("A limit above {cap}% cannot be set here."),
+                ));
+            }
+        }
+        self.store.set_discount_limit(user_id, req.discount_limit_percent).await?;
+        let updated = self.store.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
+        Ok(staff_member(&updated))
+    }
+}
+
+fn staff_member(u: &crate::store::UserRecord) -> StaffMember {
+    StaffMember {
+        user_id: u.id,
+        display_name: u.display_name.clone(),
+        role: u.role,
+        discount_limit_percent: discount_limit(u),
+        default_limit: u.discount_limit_percent.is_none(),
     }
 }

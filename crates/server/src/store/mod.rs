@@ -48,6 +48,8 @@ pub struct UserRecord {
     pub dealer_id: Option<Uuid>,
     pub password_hash: Option<String>,
     pub created_at: i64,
+    /// Set for this person by their store manager; none means their role's default.
+    pub discount_limit_percent: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,13 +201,21 @@ pub trait Store: Send + Sync + 'static {
     async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()>;
     async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()>;
     async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()>;
+    /// Sets the role with its stores (a promoter's one, a manager's several; the first is the home
+    /// store) or dealer, and clears any discount limit set for the old role.
     async fn set_role(
         &self,
         user_id: Uuid,
         role: Role,
-        store_id: Option<Uuid>,
+        store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
     ) -> StoreResult<bool>;
+    /// The stores an account works at: a promoter's own, a store manager's (home store first).
+    async fn user_stores(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Store>>;
+    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> StoreResult<bool>;
+    /// The promoters and managers of a store.
+    async fn store_staff(&self, store_id: Uuid) -> StoreResult<Vec<UserRecord>>;
+    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> StoreResult<bool>;
     async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)>;
     async fn audience_counts(&self) -> StoreResult<AudienceCounts>;
 

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0004_store_ops.sql"),
     include_str!("../../../../migrations/server/0005_stock_balances.sql"),
     include_str!("../../../../migrations/server/0006_transfer_waits.sql"),
+    include_str!("../../../../migrations/server/0007_store_managers.sql"),
 ];
 
 pub struct SqliteStore {
@@ -44,7 +45,8 @@ fn kind_of(text: String) -> rusqlite::Result<IdentityKind> {
     IdentityKind::parse(&text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text, rusqlite::types::Type::Text))
 }
 
-const USER_COLUMNS: &str = "id, display_name, role, store_id, dealer_id, password_hash, created_at";
+const USER_COLUMNS: &str =
+    "id, display_name, role, store_id, dealer_id, password_hash, created_at, discount_limit_percent";
 
 fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -55,6 +57,7 @@ fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
         dealer_id: opt_uuid(row.get(4)?)?,
         password_hash: row.get(5)?,
         created_at: row.get(6)?,
+        discount_limit_percent: row.get(7)?,
     })
 }
 
@@ -131,12 +134,21 @@ fn migrate(conn: &mut Connection, path: &str) -> StoreResult<()> {
     if version > known {
         return Err(StoreError::TooNew { path: path.to_owned(), found: version, known });
     }
+    // A migration may rebuild a table (SQLite's way to change a constraint): foreign keys are off
+    // while it runs, and checked whole before it commits.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        let broken: Option<String> =
+            tx.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |r| r.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Database(format!("migration {} breaks a foreign key in {table}", index + 1)));
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
     }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 
@@ -237,20 +249,83 @@ impl Store for SqliteStore {
         &self,
         user_id: Uuid,
         role: Role,
-        store_id: Option<Uuid>,
+        store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
     ) -> StoreResult<bool> {
         self.run(move |conn| {
-            let changed = conn.execute(
-                "UPDATE users SET role = ?2, store_id = ?3, dealer_id = ?4 WHERE id = ?1",
+            // The role and the stores a manager runs change together; a new role starts from its
+            // default discount limit.
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE users SET role = ?2, store_id = ?3, dealer_id = ?4, discount_limit_percent = NULL WHERE id = ?1",
                 params![
                     user_id.to_string(),
                     role.as_str(),
-                    store_id.map(|id| id.to_string()),
+                    store_ids.first().map(|id| id.to_string()),
                     dealer_id.map(|id| id.to_string())
                 ],
             )?;
+            tx.execute("DELETE FROM store_managers WHERE user_id = ?1", [user_id.to_string()])?;
+            if role == Role::StoreManager {
+                for store in &store_ids {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO store_managers (user_id, store_id) VALUES (?1, ?2)",
+                        params![user_id.to_string(), store.to_string()],
+                    )?;
+                }
+            }
+            tx.commit()?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn user_stores(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Store>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.id, s.code, s.name, s.city FROM stores s
+                 WHERE s.id IN (SELECT store_id FROM users WHERE id = ?1 AND role = 'promoter'
+                                UNION SELECT store_id FROM store_managers WHERE user_id = ?1)
+                 ORDER BY s.id = (SELECT store_id FROM users WHERE id = ?1) DESC, s.code",
+            )?;
+            let rows = stmt.query_map([user_id.to_string()], |r| {
+                Ok(portal_api::Store { id: uuid_of(r.get(0)?)?, code: r.get(1)?, name: r.get(2)?, city: r.get(3)? })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> StoreResult<bool> {
+        self.run(move |conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM store_managers WHERE user_id = ?1 AND store_id = ?2)",
+                params![user_id.to_string(), store_id.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn store_staff(&self, store_id: Uuid) -> StoreResult<Vec<UserRecord>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE (role = 'promoter' AND store_id = ?1)
+                    OR id IN (SELECT user_id FROM store_managers WHERE store_id = ?1)
+                 ORDER BY role DESC, display_name"
+            ))?;
+            let rows = stmt.query_map([store_id.to_string()], user_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> StoreResult<bool> {
+        self.run(move |conn| {
+            Ok(conn.execute(
+                "UPDATE users SET discount_limit_percent = ?2 WHERE id = ?1",
+                params![user_id.to_string(), percent],
+            )? == 1)
         })
         .await
     }
@@ -262,7 +337,7 @@ impl Store for SqliteStore {
                 "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM identities i WHERE i.user_id = users.id)
                  FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
             ))?;
-            let rows = stmt.query_map(params![limit, offset], |row| Ok((user_row(row)?, row.get(7)?)))?;
+            let rows = stmt.query_map(params![limit, offset], |row| Ok((user_row(row)?, row.get(8)?)))?;
             Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
         })
         .await

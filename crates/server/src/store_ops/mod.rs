@@ -1,7 +1,6 @@
 //! Store operations for promoters: operations from their devices' outboxes applied exactly once,
 //! stock from the ledger, day reports and customers' purchases, each behind its role and scope.
 use portal_api::*;
-use portal_store_ops::checkout::PROMOTER_DISCOUNT_LIMIT_PERCENT;
 use uuid::Uuid;
 
 use crate::{
@@ -19,14 +18,6 @@ const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
 /// The local day (UTC+8) of a unix time, as YYYY-MM-DD.
 pub fn local_day(unix: i64) -> String {
     crate::catalog::csv_format::date(unix + LOCAL_OFFSET_SECS)
-}
-
-fn check_store_scope(caller: &Caller, store_id: Uuid) -> AppResult<()> {
-    caller.require(&[Role::Promoter, Role::Admin])?;
-    if caller.user.role == Role::Promoter && caller.user.store_id != Some(store_id) {
-        return Err(AppError::forbidden());
-    }
-    Ok(())
 }
 
 impl Portal {
@@ -68,7 +59,7 @@ impl Portal {
     /// Applies a device's operations in order, each exactly once. Every operation gets an outcome;
     /// a rejected one changed nothing and says why.
     pub async fn apply_store_ops(&self, caller: &Caller, req: StoreOps) -> AppResult<StoreOpsResult> {
-        caller.require(&[Role::Promoter, Role::Admin])?;
+        caller.require(&[Role::Promoter, Role::StoreManager, Role::Admin])?;
         if req.ops.len() > MAX_OPS_PER_REQUEST {
             return Err(AppError::new(
                 ErrorCode::InvalidStoreOp,
@@ -76,10 +67,9 @@ impl Portal {
             ));
         }
         for op in &req.ops {
-            check_store_scope(caller, op.store_id)?;
+            self.check_store_scope(caller, op.store_id).await?;
         }
-        // Administrators have no limit.
-        let limit = if caller.user.role == Role::Admin { 100 } else { PROMOTER_DISCOUNT_LIMIT_PERCENT };
+        let limit = crate::org::discount_limit(&caller.user);
         let mut batch = Vec::with_capacity(req.ops.len());
         for op in req.ops {
             let customer = match &op.action {
@@ -101,12 +91,12 @@ impl Portal {
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {
-        check_store_scope(caller, store_id)?;
+        self.check_store_scope(caller, store_id).await?;
         Ok(self.store.stock(store_id).await?)
     }
 
     pub async fn day_report(&self, caller: &Caller, store_id: Uuid, day: Option<String>) -> AppResult<DayReport> {
-        check_store_scope(caller, store_id)?;
+        self.check_store_scope(caller, store_id).await?;
         let day = day.unwrap_or_else(|| local_day(now()));
         let valid = day.len() == 10 && crate::catalog::csv_format::parse_date(&day).is_some();
         if !valid {
@@ -116,12 +106,12 @@ impl Portal {
     }
 
     pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {
-        check_store_scope(caller, store_id)?;
+        self.check_store_scope(caller, store_id).await?;
         Ok(self.store.samples(store_id).await?)
     }
 
     pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
-        check_store_scope(caller, store_id)?;
+        self.check_store_scope(caller, store_id).await?;
         Ok(self.store.transfers(store_id).await?)
     }
 
