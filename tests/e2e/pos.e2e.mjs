@@ -2,7 +2,7 @@
 // sells two products (one by a barcode typed by a keyboard-wedge scanner onto the page, one
 // serialised with its serial number) to a customer found by phone, with a gift; the sale waits in
 // the outbox. The server starts again: the sale lands once, in the store's day report and in the
-// customer's purchases.
+// customer's purchases. Then the store manager sets the promoter's discount limit from the app.
 import assert from "node:assert/strict";
 import { Driver, sleep } from "./webdriver.mjs";
 import { app, run, serverUrl, startServer, stopServer } from "./harness.mjs";
@@ -152,4 +152,21 @@ await run("e2e pos", driver, async () => {
   await driver.click('[data-testid="pos-receipts"]');
   await driver.click('[data-testid="receipt-item"]');
   await waitFor("the receipt to show as sent", async () => (await textOf('[data-testid="receipt-state"]')) === "已同步");
+
+  step("the store manager picks a store and lowers the promoter's discount limit");
+  await driver.click('[data-testid="sign-out"]');
+  await driver.click('[data-testid="mode-password"]');
+  await driver.type('[data-testid="login"]', "manager");
+  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.click('[data-testid="submit"]');
+  await driver.find('[data-testid="home-managed-store"]');
+  await driver.click('[data-testid="nav-store"]');
+  assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="pos-store"] option').length`), 2, "runs two stores");
+  await driver.click('[data-testid="pos-team"]');
+  await driver.find('[data-testid="team-limit"]');
+  await driver.type('[data-testid="team-limit"]', "5");
+  await driver.click('[data-testid="team-save"]');
+  await driver.find('[data-testid="team-saved"]');
+  const me = await api("/v1/me", promoter);
+  assert.equal(me.discount_limit_percent, 5, "the promoter's limit, set from the manager's screen");
 });

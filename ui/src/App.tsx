@@ -49,6 +49,12 @@ export default function App() {
     document.documentElement.lang = locale;
   }, [locale]);
 
+  // Another account starts at its home, not on the screen the last one left open.
+  const userId = state?.profile?.user_id;
+  useEffect(() => {
+    setTab("home");
+  }, [userId]);
+
   const run = useCallback(async (action: () => Promise<AppState>) => {
     setBusy(true);
     try {
@@ -77,10 +83,9 @@ export default function App() {
   if (!state) return <p className="loading">{t("app.loading")}</p>;
 
   const toggleLocale = () => run(() => commands.setLocale(locale === "en" ? "zh-CN" : "en"));
-  // The point of sale is there for an account that works at a store.
-  const storeId = state.profile?.store_id;
-  const storeName = state.home?.role === "promoter" ? state.home.data.store.name : t("nav.store");
-  const tabs: Tab[] = storeId ? ["home", "store", "products", "profile", "devices"] : ["home", "products", "profile", "devices"];
+  // The point of sale is there for an account that works at a store (a manager's several).
+  const stores = state.profile?.stores ?? [];
+  const tabs: Tab[] = stores.length > 0 ? ["home", "store", "products", "profile", "devices"] : ["home", "products", "profile", "devices"];
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -113,7 +118,7 @@ export default function App() {
           </nav>
           <main className="page">
             {tab === "home" && <Home state={state} run={run} />}
-            {tab === "store" && storeId && <Pos storeId={storeId} storeName={storeName} />}
+            {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
             {tab === "profile" && <Profile state={state} run={run} />}
             {tab === "devices" && <Devices />}

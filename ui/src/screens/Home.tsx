@@ -47,6 +47,18 @@ function RoleHomeView({ home }: { home: RoleHome }) {
           <p className="muted wide">{t("home.promoter.next")}</p>
         </div>
       );
+    case "store_manager":
+      return (
+        <div className="grid">
+          {home.data.stores.map((s) => (
+            <div className="card stat" key={s.store.id} data-testid="home-managed-store">
+              {t("home.promoter.store", { name: s.store.name, code: s.store.code, city: s.store.city })}
+              <div className="muted">{t("home.promoter.promoters", { count: s.promoter_count })}</div>
+            </div>
+          ))}
+          <p className="muted wide">{t("home.manager.next")}</p>
+        </div>
+      );
     case "distributor":
       return (
         <div className="grid">

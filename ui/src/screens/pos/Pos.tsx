@@ -3,7 +3,7 @@
 // it works with the network down; the header shows what is still waiting for the server.
 import { useCallback, useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { OpenShift, OpOutcome } from "../../ipc/types";
+import type { OpenShift, OpOutcome, Store } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { yuan } from "../format";
 import { Sell } from "./Sell";
@@ -13,8 +13,9 @@ import { Stock } from "./Stock";
 import { Samples } from "./Samples";
 import { Report } from "./Report";
 import { Notices } from "./Notices";
+import { Team } from "./Team";
 
-type Section = "sell" | "receipts" | "shift" | "stock" | "samples" | "report";
+type Section = "sell" | "receipts" | "shift" | "stock" | "samples" | "report" | "team";
 const SECTIONS: Section[] = ["sell", "receipts", "shift", "stock", "samples", "report"];
 
 /** What every POS section gets: the store, the open shift, and a way to say "something changed". */
@@ -26,8 +27,10 @@ export interface PosContext {
   changed: () => void;
 }
 
-export function Pos({ storeId, storeName }: { storeId: string; storeName: string }) {
+export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) {
   const { t, locale } = useI18n();
+  const [storeId, setStoreId] = useState(stores[0].id);
+  const storeName = stores.find((s) => s.id === storeId)?.name ?? stores[0].name;
   const [section, setSection] = useState<Section>("sell");
   const [shift, setShift] = useState<OpenShift | null>(null);
   const [pending, setPending] = useState(0);
@@ -53,7 +56,17 @@ export function Pos({ storeId, storeName }: { storeId: string; storeName: string
     <section className="pos">
       <div className="row spread pos-head">
         <div>
-          <h1>{storeName}</h1>
+          {stores.length > 1 ? (
+            <select className="store-picker" value={storeId} onChange={(e) => setStoreId(e.target.value)} data-testid="pos-store" aria-label={t("nav.store")}>
+              {stores.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name} ({s.code})
+                </option>
+              ))}
+            </select>
+          ) : (
+            <h1>{storeName}</h1>
+          )}
           <p className="muted" data-testid="pos-shift-status">
             {shift
               ? t("pos.shift.openSince", { time: new Date(shift.opened_at * 1000).toLocaleTimeString(locale), sales: shift.sales })
@@ -90,18 +103,22 @@ export function Pos({ storeId, storeName }: { storeId: string; storeName: string
       </div>
       {showNotices && <Notices notices={notices} />}
       <nav className="segmented pos-sections" aria-label="pos">
-        {SECTIONS.map((s) => (
+        {(manager ? [...SECTIONS, "team" as Section] : SECTIONS).map((s) => (
           <button key={s} className={section === s ? "active" : ""} onClick={() => setSection(s)} data-testid={`pos-${s}`}>
             {t(`pos.section.${s}` as MessageKey)}
           </button>
         ))}
       </nav>
+      {/* Each store's screens start afresh when a manager switches store. */}
+      <div key={storeId}>
       {section === "sell" && <Sell ctx={ctx} goToShift={() => setSection("shift")} />}
       {section === "receipts" && <Receipts ctx={ctx} />}
       {section === "shift" && <Shift ctx={ctx} />}
       {section === "stock" && <Stock ctx={ctx} />}
       {section === "samples" && <Samples ctx={ctx} />}
       {section === "report" && <Report ctx={ctx} />}
+      {section === "team" && manager && <Team ctx={ctx} />}
+      </div>
     </section>
   );
 }
