@@ -67,14 +67,15 @@ export async function run(name, driver, body) {
     console.log(`${name}: passed`);
   } catch (e) {
     console.error(`${name}: FAILED`, e);
+    // Screenshots (and a session's end after a failure) can hang under Xvfb without a window
+    // manager: give up on either after a few seconds.
+    const timeout = (what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), 5000));
     try {
-      // Screenshots can hang under Xvfb without a window manager: give up after a few seconds.
-      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("screenshot timed out")), 5000));
-      const shot = await Promise.race([driver.request("GET", driver.s("/screenshot")), timeout]);
+      const shot = await Promise.race([driver.request("GET", driver.s("/screenshot")), timeout("screenshot")]);
       (await import("node:fs")).writeFileSync(join(dataDir, "..", "failure.png"), Buffer.from(shot, "base64"));
     } catch {}
     try {
-      await driver.quit();
+      await Promise.race([driver.quit(), timeout("quit")]);
     } catch {}
     process.exitCode = 1;
   } finally {

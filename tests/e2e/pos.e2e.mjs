@@ -169,4 +169,8 @@ await run("e2e pos", driver, async () => {
   await driver.find('[data-testid="team-saved"]');
   const me = await api("/v1/me", promoter);
   assert.equal(me.discount_limit_percent, 5, "the promoter's limit, set from the manager's screen");
+
+  step("sign out for the next test");
+  await driver.click('[data-testid="sign-out"]');
+  await driver.find('[data-testid="mode-password"]');
 });
