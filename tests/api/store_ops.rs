@@ -359,3 +359,33 @@ async fn a_store_manager_sets_the_discount_limits_of_their_promoters() {
     let (_, body) = put(&manager, json!({})).await;
     assert_eq!(parse::<StaffMember>(&body).discount_limit_percent, 10);
 }
+
+#[tokio::test]
+async fn the_last_sync_page_says_what_each_store_has_in_stock() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let goods = op(
+        SHANGHAI,
+        json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "A", "quantity": 2 }, { "sku": "B", "quantity": 1 }] }),
+    );
+    let out = op(SHANGHAI, json!({ "type": "adjustment", "sku": "B", "quantity": -1, "reason": "damaged" }));
+    send(&server, &promoter, &[goods, out]).await;
+    let (status, body) = server.send(reqwest::Method::GET, "/v1/catalog/sync?limit=1", None, None).await;
+    assert_eq!(status, 200);
+    let first: SyncPage = parse(&body);
+    assert!(first.has_more && first.in_stock.is_none(), "only the last page carries it");
+    let mut cursor = first.cursor;
+    let last = loop {
+        let path = format!("/v1/catalog/sync?limit=5000&cursor={cursor}");
+        let (_, body) = server.send(reqwest::Method::GET, &path, None, None).await;
+        let page: SyncPage = parse(&body);
+        if !page.has_more {
+            break page;
+        }
+        cursor = page.cursor;
+    };
+    let stock = last.in_stock.expect("on the last page");
+    let shanghai = stock.iter().find(|s| s.store == "SH-001").expect("Shanghai keeps a ledger");
+    assert_eq!(shanghai.skus, ["A"], "B went out again: not in stock");
+    assert!(!stock.iter().any(|s| s.store == "SZ-001"), "no ledger, not listed");
+}

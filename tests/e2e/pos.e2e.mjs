@@ -153,6 +153,26 @@ await run("e2e pos", driver, async () => {
   await driver.click('[data-testid="receipt-item"]');
   await waitFor("the receipt to show as sent", async () => (await textOf('[data-testid="receipt-state"]')) === "已同步");
 
+  step("goods in from the stock screen, then the catalog's store filter finds what is in stock");
+  await driver.click('[data-testid="pos-stock"]');
+  await driver.click('[data-testid="stock-form-receipt"]');
+  await driver.type('[data-testid="receipt-source"]', "品牌华东仓");
+  await driver.type('[data-testid="lines-scan"]', item.barcode + "\uE007");
+  await driver.find('[data-testid="movement-line"]');
+  await driver.type('[data-testid="movement-line"] input', "3");
+  await driver.click('[data-testid="movement-submit"]');
+  await driver.find('[data-testid="stock-note"]');
+  await waitFor("the stock line", async () => (await attrOf(`[data-testid="stock-line"][data-sku="${item.code}"]`, "data-on-hand")) === "2");
+  await driver.click('[data-testid="nav-products"]');
+  await driver.click('[data-testid="sync-catalog"]');
+  await driver.execute(
+    `const s = document.querySelector('[data-testid="store-filter"]');
+     Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(s, "SH-001");
+     s.dispatchEvent(new Event("change", { bubbles: true }));`,
+  );
+  await driver.find('[data-testid="result-count"]', { text: "共 1 件商品" });
+  assert.match(await driver.text(await driver.find('[data-testid="product-card"]')), new RegExp(accessories[0].name_zh.slice(0, 4)));
+
   step("the store manager picks a store and lowers the promoter's discount limit");
   await driver.click('[data-testid="sign-out"]');
   await driver.click('[data-testid="mode-password"]');

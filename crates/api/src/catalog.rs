@@ -297,6 +297,19 @@ pub struct SyncPage {
     /// True when the cursor was not recognised: the client must drop its catalog and apply these
     /// pages from scratch.
     pub reset: bool,
+    /// On the last page: what each store that keeps its stock in the portal has in stock now (a
+    /// snapshot, replaced at every completed sync; stock moves too often for the versioned log).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_stock: Option<Vec<StoreStock>>,
+}
+
+/// The SKUs a store has at least one of (no quantities: that is the store's business).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreStock {
+    /// The store's code, as in the catalog's stores.
+    pub store: String,
+    pub skus: Vec<String>,
 }
 
 /// The whole catalog, for import and export as JSON.

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0005_store_ops.sql"),
     include_str!("../../../migrations/client/0006_product_skus.sql"),
     include_str!("../../../migrations/client/0007_pos_shifts.sql"),
+    include_str!("../../../migrations/client/0008_store_stock.sql"),
 ];
 
 pub struct Cache {

@@ -278,7 +278,11 @@ categories: Array<FacetCount>, lifecycles: Array<FacetCount>, tags: Array<FacetC
  */
 fuzzy: boolean, };
 
-export type StoreDistance = { store: RetailStore, km: number, on_display: boolean, };
+export type StoreDistance = { store: RetailStore, km: number, on_display: boolean, 
+/**
+ * Whether the store has it in stock; none when the store does not keep its stock in the portal.
+ */
+in_stock?: boolean, };
 
 export type ProductView = { product: Product, withdrawn: boolean, 
 /**

@@ -216,7 +216,13 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
             {t(`lifecycle.${l}` as MessageKey)} <span className="count">{facet(result?.lifecycles, l)}</span>
           </button>
         ))}
-        <select value={store ?? ""} onChange={(e) => setStore(e.target.value || undefined)} aria-label={t("catalog.atStore")}>
+        <select
+          value={store ?? ""}
+          onChange={(e) => setStore(e.target.value || undefined)}
+          aria-label={t("catalog.atStore")}
+          title={t("catalog.atStoreHint")}
+          data-testid="store-filter"
+        >
           <option value="">{t("catalog.anyStore")}</option>
           {stores.map((s) => (
             <option key={s.code} value={s.code}>

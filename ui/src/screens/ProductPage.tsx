@@ -201,6 +201,8 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
                 <span className="muted"> · {s.store.address} · {s.store.opening_hours}</span>
               </span>
               <span>
+                {s.in_stock === true && <span className="pill" data-testid="in-stock">{t("product.inStock")}</span>}{" "}
+                {s.in_stock === false && <span className="pill warn">{t("product.outOfStock")}</span>}{" "}
                 {s.on_display && <span className="pill">{t("product.onDisplay")}</span>}{" "}
                 {t("product.km", { km: s.km < 10 ? s.km.toFixed(1) : Math.round(s.km) })}
               </span>

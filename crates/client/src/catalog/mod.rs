@@ -106,6 +106,9 @@ pub struct StoreDistance {
     pub store: RetailStore,
     pub km: f64,
     pub on_display: bool,
+    /// Whether the store has it in stock; none when the store does not keep its stock in the portal.
+    #[ts(optional)]
+    pub in_stock: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

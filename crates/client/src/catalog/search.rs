@@ -51,9 +51,17 @@ impl Filter {
             sets.push(set);
         }
         if let Some(store) = &q.store {
-            let mut stmt = cache.conn.prepare_cached(
-                "SELECT p.id FROM store_display d JOIN products p ON p.model = d.model WHERE d.store = ?1",
-            )?;
+            // In stock there (a SKU on hand), for a store that keeps its stock in the portal; else
+            // what it has on display.
+            let has_ledger: bool = cache
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM store_ledgers WHERE store = ?1)")?
+                .query_row([store], |r| r.get(0))?;
+            let mut stmt = cache.conn.prepare_cached(if has_ledger {
+                "SELECT DISTINCT k.product_id FROM store_stock s JOIN product_skus k ON k.code = s.sku WHERE s.store = ?1"
+            } else {
+                "SELECT p.id FROM store_display d JOIN products p ON p.model = d.model WHERE d.store = ?1"
+            })?;
             let set = id_set(stmt.query([store])?)?;
             sets.push(set);
         }

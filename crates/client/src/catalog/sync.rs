@@ -211,6 +211,17 @@ pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> C
         }
     }
     index.write(&tx)?;
+    if let Some(stores) = &page.in_stock {
+        tx.execute_batch("DELETE FROM store_ledgers; DELETE FROM store_stock;")?;
+        let mut ledger = tx.prepare_cached("INSERT OR IGNORE INTO store_ledgers (store) VALUES (?1)")?;
+        let mut stock = tx.prepare_cached("INSERT OR IGNORE INTO store_stock (store, sku) VALUES (?1, ?2)")?;
+        for s in stores {
+            ledger.execute([&s.store])?;
+            for sku in &s.skus {
+                stock.execute([&s.store, sku])?;
+            }
+        }
+    }
     let done = if page.has_more { None } else { Some(now) };
     tx.execute(
         "UPDATE catalog_state SET cursor = ?1, role = ?2, synced_at = COALESCE(?3, synced_at)",

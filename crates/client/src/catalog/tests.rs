@@ -57,7 +57,7 @@ fn item(p: Product) -> SyncItem {
 }
 
 fn page(items: Vec<SyncItem>, cursor: &str, has_more: bool, reset: bool) -> SyncPage {
-    SyncPage { cursor: cursor.into(), items, has_more, reset }
+    SyncPage { cursor: cursor.into(), items, has_more, reset, in_stock: None }
 }
 
 fn number(key: &str) -> SpecDef {
@@ -315,4 +315,53 @@ fn a_scanned_barcode_finds_its_sku_offline_and_an_unknown_one_nothing() {
     let gone = SyncItem::Product { version: 9, code: "65E8K".into(), data: None };
     apply_page(&mut cache, &page(vec![gone], "c1.e.9", false, false), "consumer", NOW).unwrap();
     assert!(view::sku(&cache, "65E8K-1", NOW).unwrap().is_none());
+}
+
+#[test]
+fn at_a_store_means_in_stock_where_the_store_keeps_a_ledger_else_on_display() {
+    let (_dir, mut cache) = catalog();
+    let store = |code: &str, lat: f64, on_display: &[&str]| SyncItem::Store {
+        version: 20,
+        code: code.into(),
+        data: Some(RetailStore {
+            code: code.into(),
+            name_zh: code.into(),
+            name_en: code.into(),
+            city_zh: "上海".into(),
+            city_en: "Shanghai".into(),
+            address: "".into(),
+            latitude: lat,
+            longitude: 121.47,
+            opening_hours: "10:00-22:00".into(),
+            on_display: on_display.iter().map(|m| m.to_string()).collect(),
+        }),
+    };
+    let mut stores = page(
+        vec![store("SH-001", 31.3, &["BCD-540WKPZM"]), store("BJ-001", 31.2, &["KFR-35GW-A1"])],
+        "c1.e.20",
+        false,
+        false,
+    );
+    stores.in_stock = Some(vec![StoreStock { store: "SH-001".into(), skus: vec!["65E8K-1".into()] }]);
+    apply_page(&mut cache, &stores, "consumer", NOW).unwrap();
+    let at =
+        |cache: &Cache, store: &str| models(cache, SearchQuery { store: Some(store.into()), ..Default::default() });
+    assert_eq!(at(&cache, "SH-001"), ["65E8K"], "in stock, not what is merely on display");
+    assert_eq!(at(&cache, "BJ-001"), ["KFR-35GW-A1"], "no ledger: on display");
+
+    let near = view::nearest_stores(&cache, 31.2, 121.47, Some("65E8K"), 5).unwrap();
+    assert_eq!(
+        (near[0].store.code.as_str(), near[0].in_stock),
+        ("SH-001", Some(true)),
+        "in stock first, though farther"
+    );
+    assert_eq!(near[1].in_stock, None, "unknown where there is no ledger");
+
+    // A page in the middle of a sync leaves the snapshot; the last page replaces it.
+    apply_page(&mut cache, &page(vec![], "c1.e.21", true, false), "consumer", NOW).unwrap();
+    assert_eq!(at(&cache, "SH-001"), ["65E8K"]);
+    let mut sold_out = page(vec![], "c1.e.21", false, false);
+    sold_out.in_stock = Some(vec![StoreStock { store: "SH-001".into(), skus: vec![] }]);
+    apply_page(&mut cache, &sold_out, "consumer", NOW).unwrap();
+    assert!(at(&cache, "SH-001").is_empty(), "sold out there");
 }

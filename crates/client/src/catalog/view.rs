@@ -154,18 +154,28 @@ pub fn nearest_stores(
     limit: usize,
 ) -> ClientResult<Vec<StoreDistance>> {
     let mut stmt = cache.conn.prepare_cached(
-        "SELECT s.body, EXISTS (SELECT 1 FROM store_display d WHERE d.store = s.code AND d.model = ?1) FROM retail_stores s",
+        "SELECT s.body,
+                EXISTS (SELECT 1 FROM store_display d WHERE d.store = s.code AND d.model = ?1),
+                CASE WHEN EXISTS (SELECT 1 FROM store_ledgers l WHERE l.store = s.code)
+                     THEN EXISTS (SELECT 1 FROM store_stock t JOIN product_skus k ON k.code = t.sku
+                                  JOIN products p ON p.id = k.product_id WHERE t.store = s.code AND p.model = ?1)
+                END
+         FROM retail_stores s",
     )?;
     let mut out: Vec<StoreDistance> = stmt
-        .query_map([model.unwrap_or("")], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
+        .query_map([model.unwrap_or("")], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<bool>>(2)?))
+        })?
         .filter_map(|row| row.ok())
-        .filter_map(|(body, on_display)| {
+        .filter_map(|(body, on_display, in_stock)| {
             let store: RetailStore = serde_json::from_str(&body).ok()?;
             let km = distance_km(latitude, longitude, store.latitude, store.longitude);
-            Some(StoreDistance { store, km, on_display })
+            Some(StoreDistance { store, km, on_display, in_stock: model.and(in_stock) })
         })
         .collect();
-    out.sort_by(|a, b| b.on_display.cmp(&a.on_display).then(a.km.total_cmp(&b.km)));
+    // Where it can be bought (or at least seen) first, then by distance.
+    let rank = |s: &StoreDistance| (s.in_stock == Some(true), s.on_display);
+    out.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.km.total_cmp(&b.km)));
     out.truncate(limit);
     Ok(out)
 }

@@ -85,7 +85,8 @@ impl Portal {
         let next = changes.rows.last().map(|r| r.version).unwrap_or(if reset { 0 } else { after });
         let distributor_prices = sees_distributor_prices(caller);
         let items = changes.rows.into_iter().map(|row| item(row, distributor_prices)).collect::<AppResult<Vec<_>>>()?;
-        Ok(SyncPage { cursor: encode(&changes.epoch, next), items, has_more, reset })
+        let in_stock = if has_more { None } else { Some(self.store.skus_in_stock().await?) };
+        Ok(SyncPage { cursor: encode(&changes.epoch, next), items, has_more, reset, in_stock })
     }
 
     pub async fn catalog_product(&self, caller: Option<&Caller>, model: &str) -> AppResult<Product> {

@@ -288,5 +288,7 @@ pub trait Store: Send + Sync + 'static {
     async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;
     async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList>;
+    /// Per store with a stock ledger (by code): the SKUs with stock on hand.
+    async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>>;
     async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList>;
 }

@@ -814,6 +814,10 @@ impl Store for SqliteStore {
         self.run(move |conn| super::sqlite_store_ops::purchases(conn, customer)).await
     }
 
+    async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>> {
+        self.run(super::sqlite_store_ops::skus_in_stock).await
+    }
+
     async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList> {
         self.run(move |conn| super::sqlite_store_ops::samples(conn, store_id)).await
     }

@@ -841,3 +841,22 @@ pub fn transfers(db: &Conn, store: Uuid) -> StoreResult<TransferList> {
         .collect();
     Ok(TransferList { store_id: store, incoming, outgoing, stores })
 }
+
+/// Every store with a stock ledger, by code, with the SKUs it has on hand (from the running balances).
+pub fn skus_in_stock(db: &mut Conn) -> StoreResult<Vec<StoreStock>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id ORDER BY s.code, b.sku",
+    )?;
+    let rows: Vec<(String, String, bool)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let mut out: Vec<StoreStock> = Vec::new();
+    for (store, sku, positive) in rows {
+        if out.last().map(|s| &s.store) != Some(&store) {
+            out.push(StoreStock { store, skus: Vec::new() });
+        }
+        if positive {
+            out.last_mut().expect("just pushed").skus.push(sku);
+        }
+    }
+    Ok(out)
+}
