@@ -288,3 +288,78 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
     let (_, purchases) = server.get("/v1/me/purchases", &access(&consumer)).await;
     assert_eq!(purchases["purchases"].as_array().unwrap().len(), 1, "{purchases}");
 }
+
+/// Child mode of the next test: records sales into the cache at `KILLED_CHECKOUT_CACHE` as fast as
+/// it can until it is killed.
+#[test]
+fn killed_checkout_child() {
+    use portal_api::{Payment, PaymentMethod, SaleLine, StoreAction};
+    use portal_client::{cache::Cache, store_ops};
+    let Ok(path) = std::env::var("KILLED_CHECKOUT_CACHE") else { return };
+    let mut cache = Cache::open(std::path::Path::new(&path)).unwrap();
+    let (user, store): (uuid::Uuid, uuid::Uuid) = (KILL_USER.parse().unwrap(), KILL_STORE.parse().unwrap());
+    let shift = match store_ops::open_shift(&mut cache, user, store).unwrap() {
+        Some(open) => open.shift_id,
+        None => {
+            let id = uuid::Uuid::now_v7();
+            store_ops::record(&mut cache, user, store, StoreAction::OpenShift { shift_id: id, opening_cash: 0 }, 10, 1)
+                .unwrap();
+            id
+        }
+    };
+    for n in 0.. {
+        let sale = StoreAction::Sale {
+            sale_id: uuid::Uuid::now_v7(),
+            shift_id: shift,
+            receipt_no: format!("K-{}-{n}", std::process::id()),
+            customer_phone: None,
+            customer_consent: false,
+            lines: vec![SaleLine { sku: "TV-1".into(), quantity: 1, unit_price: 100_00, discount: 0, serial: None }],
+            order_discount: 0,
+            payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
+            gifts: vec![],
+        };
+        store_ops::record(&mut cache, user, store, sale, 10, 2).unwrap();
+    }
+}
+
+const KILL_USER: &str = "01900000-0000-7000-8000-00000000a001";
+const KILL_STORE: &str = "01900000-0000-7000-8000-000000000101";
+
+/// The app killed in the middle of checkouts (SIGKILL, at random moments, many times): every sale
+/// on the device is whole, its receipt and its outbox row together, or absent.
+#[test]
+fn a_checkout_killed_midway_leaves_the_sale_whole_or_absent() {
+    use portal_client::{cache::Cache, outbox, store_ops};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pos.sqlite");
+    let exe = std::env::current_exe().unwrap();
+    for round in 0..12u64 {
+        let mut child = std::process::Command::new(&exe)
+            .args(["--exact", "killed_checkout_child", "--nocapture", "--test-threads=1"])
+            .env("KILLED_CHECKOUT_CACHE", &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Let it open the cache and sell for a while: 150–700 ms, varied per round.
+        std::thread::sleep(std::time::Duration::from_millis(150 + (round * 337) % 550));
+        child.kill().unwrap(); // SIGKILL: no destructor, no rollback in the process
+        child.wait().unwrap();
+    }
+    let cache = Cache::open(&path).unwrap();
+    let user = KILL_USER.parse().unwrap();
+    let receipts = store_ops::receipts(&cache, user, u32::MAX).unwrap();
+    let queued = store_ops::all_ops(&outbox::due(&cache, user, i64::MAX, u32::MAX).unwrap());
+    let queued_sales: std::collections::BTreeSet<uuid::Uuid> = queued
+        .iter()
+        .filter_map(|op| match &op.action {
+            portal_api::StoreAction::Sale { sale_id, .. } => Some(*sale_id),
+            _ => None,
+        })
+        .collect();
+    assert!(receipts.len() > 12, "the children sold something before each kill ({})", receipts.len());
+    let receipted: std::collections::BTreeSet<uuid::Uuid> = receipts.iter().map(|r| r.sale_id).collect();
+    assert_eq!(receipted, queued_sales, "every receipt has its queued operation and every queued sale its receipt");
+    assert!(receipts.iter().all(|r| r.pending));
+}
