@@ -39,6 +39,8 @@ fn main() {
         "preview_refund",
         "sale_totals",
         "send_now",
+        "take_new_notices",
+        "notify",
         "store_staff",
         "set_discount_limit",
         "store_samples",

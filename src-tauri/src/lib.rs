@@ -237,6 +237,24 @@ async fn set_discount_limit(
 }
 
 #[tauri::command]
+fn take_new_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
+    ipc(app.take_new_notices())
+}
+
+/// Shows an OS notification (the text comes from the UI, in the user's language).
+#[tauri::command]
+fn notify(handle: tauri::AppHandle, title: String, body: String) -> CommandResult<()> {
+    use tauri_plugin_notification::NotificationExt;
+    handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| ApiError::new(portal_api::ErrorCode::Internal, e.to_string()))
+}
+
+#[tauri::command]
 async fn send_now(app: State<'_, PortalApp>) -> CommandResult<u32> {
     ipc(app.send_now().await)
 }
@@ -277,6 +295,7 @@ pub fn run() {
         .init();
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             // PORTAL_APP_DATA_DIR lets tests run the real app against a scratch directory.
             let data_dir = match std::env::var_os("PORTAL_APP_DATA_DIR") {
@@ -335,6 +354,8 @@ pub fn run() {
             preview_refund,
             sale_totals,
             send_now,
+            take_new_notices,
+            notify,
             store_staff,
             set_discount_limit,
             store_samples,

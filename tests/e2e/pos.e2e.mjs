@@ -4,6 +4,7 @@
 // the outbox. The server starts again: the sale lands once, in the store's day report and in the
 // customer's purchases. Then the store manager sets the promoter's discount limit from the app.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { Driver, sleep } from "./webdriver.mjs";
 import { app, run, serverUrl, startServer, stopServer } from "./harness.mjs";
 
@@ -52,6 +53,12 @@ async function waitFor(what, check, timeoutMs = 20000) {
   }
   assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
+
+// OS notifications are D-Bus calls to org.freedesktop.Notifications in this session: watch them.
+const monitor = spawn("dbus-monitor", ["interface='org.freedesktop.Notifications'"], { stdio: ["ignore", "pipe", "ignore"] });
+let notifications = "";
+monitor.stdout.on("data", (chunk) => (notifications += chunk));
+process.on("exit", () => monitor.kill());
 
 await run("e2e pos", driver, async () => {
   await startServer();
@@ -142,6 +149,8 @@ await run("e2e pos", driver, async () => {
   const purchases = (await api("/v1/me/purchases", consumer)).purchases.filter((p) => p.receipt_no === receiptNo);
   assert.equal(purchases.length, 1, "in the customer's purchases once");
   assert.equal(purchases[0].lines.find((l) => l.sku === tv.code)?.serial, serial);
+  // The server flagged the stock that went below zero; the promoter hears of it from the OS.
+  await waitFor("an OS notification of the flag", async () => (notifications.includes("Notify") && notifications.includes("库存为负")) || notifications.slice(-300));
   const stock = await api(`/v1/stores/${SHANGHAI}/stock`, promoter);
   const onHand = Object.fromEntries(stock.levels.map((l) => [l.sku, l.on_hand]));
   assert.equal(onHand[gift.code], -1, "the gift left the gift stock (flagged below zero: none was booked in)");

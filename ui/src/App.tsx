@@ -9,6 +9,7 @@ import { Profile } from "./screens/Profile";
 import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
 import { Pos } from "./screens/pos/Pos";
+import { noticeText } from "./screens/pos/Notices";
 
 type Tab = "home" | "store" | "products" | "profile" | "devices";
 
@@ -48,6 +49,20 @@ export default function App() {
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
+
+  // The server's refusals and flags for this device's operations reach the person as OS
+  // notifications, each once, whatever screen is open.
+  const signedIn = state?.signed_in ?? false;
+  useEffect(() => {
+    if (!signedIn) return;
+    const tell = () =>
+      commands
+        .takeNewNotices()
+        .then((notices) => notices.forEach((n) => void commands.notify(noticeText(i18n, n).title, noticeText(i18n, n).body).catch(() => {})))
+        .catch(() => {});
+    const timer = window.setInterval(tell, 5000);
+    return () => window.clearInterval(timer);
+  }, [signedIn, i18n]);
 
   // Another account starts at its home, not on the screen the last one left open.
   const userId = state?.profile?.user_id;

@@ -557,6 +557,12 @@ impl PortalApp {
         store_ops::notices(&self.cache(), user)
     }
 
+    /// Refusals and flags not yet notified (each is returned once), for the OS notifications.
+    pub fn take_new_notices(&self) -> ClientResult<Vec<OpOutcome>> {
+        let user = self.signed_in_user()?;
+        store_ops::take_unnotified(&mut self.cache(), user)
+    }
+
     /// The SKU a scanned barcode (or a typed SKU code) names, from the local catalog, offline.
     pub fn scan(&self, barcode: &str) -> ClientResult<catalog::view::SkuHit> {
         catalog::view::sku(&self.cache(), barcode, now())?.ok_or_else(|| {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0006_product_skus.sql"),
     include_str!("../../../migrations/client/0007_pos_shifts.sql"),
     include_str!("../../../migrations/client/0008_store_stock.sql"),
+    include_str!("../../../migrations/client/0009_notices.sql"),
 ];
 
 pub struct Cache {

@@ -306,6 +306,18 @@ pub fn notices(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
     Ok(rows.iter().filter_map(|j| serde_json::from_str(j).ok()).collect())
 }
 
+/// Rejections and flags not yet shown as an OS notification, oldest first; marked as shown.
+pub fn take_unnotified(cache: &mut Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
+    let tx = cache.conn.transaction()?;
+    let rows: Vec<String> = tx
+        .prepare_cached("SELECT outcome FROM pos_outcomes WHERE user_id = ?1 AND notified = 0 ORDER BY received_at")?
+        .query_map([user_id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    tx.execute("UPDATE pos_outcomes SET notified = 1 WHERE user_id = ?1 AND notified = 0", [user_id.to_string()])?;
+    tx.commit()?;
+    Ok(rows.iter().filter_map(|j| serde_json::from_str(j).ok()).collect())
+}
+
 /// A receipt made on this device, for the screen, printing and reprints (offline too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SaleReceipt {
@@ -526,5 +538,21 @@ mod tests {
             ErrorCode::ShiftClosed
         );
         assert!(open_shift(&mut cache, user, store).unwrap().is_none());
+
+        // The server's answers: a flag and a refusal are kept to show, and notified once.
+        let flagged = OpOutcome {
+            id: Uuid::now_v7(),
+            status: OpStatus::Applied,
+            error: None,
+            flags: vec![portal_api::OpFlag::SerialSoldTwice { serial: "SN1".into() }],
+            current_state: None,
+            refund: None,
+        };
+        let clean = OpOutcome { id: Uuid::now_v7(), flags: vec![], ..flagged.clone() };
+        acknowledge(&mut cache, user, &[flagged.clone(), clean], 11).unwrap();
+        assert_eq!(notices(&cache, user).unwrap(), [flagged.clone()], "only what needs a look is kept");
+        assert_eq!(take_unnotified(&mut cache, user).unwrap(), [flagged]);
+        assert!(take_unnotified(&mut cache, user).unwrap().is_empty(), "each is notified once");
+        assert_eq!(notices(&cache, user).unwrap().len(), 1, "and still listed");
     }
 }

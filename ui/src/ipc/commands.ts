@@ -73,6 +73,8 @@ export const commands = {
   listFavourites: () => call<FavouriteEntry[]>("list_favourites"),
   flushOutbox: () => call<number>("flush_outbox"),
   sendNow: () => call<number>("send_now"),
+  takeNewNotices: () => call<OpOutcome[]>("take_new_notices"),
+  notify: (title: string, body: string) => call<void>("notify", { title, body }),
   storeStaff: (storeId: string) => call<StaffList>("store_staff", { storeId }),
   setDiscountLimit: (storeId: string, userId: string, percent: number | null) =>
     call<StaffMember>("set_discount_limit", { storeId, userId, percent }),

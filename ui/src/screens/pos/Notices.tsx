@@ -1,28 +1,34 @@
 // What the server said about this device's operations: refusals (with the reason, and for a display
 // unit the state it is really in) and flags for the store manager.
 import type { OpFlag, OpOutcome } from "../../ipc/types";
-import { useI18n, type MessageKey } from "../../i18n";
+import { useI18n, type I18n, type MessageKey } from "../../i18n";
 import { yuan } from "../format";
+
+/** A flag in words (for the screen and for OS notifications). */
+export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
+  switch (flag.type) {
+    case "negative_stock":
+      return t("pos.flag.negative_stock", { sku: flag.sku, count: flag.on_hand });
+    case "serial_sold_twice":
+      return t("pos.flag.serial_sold_twice", { serial: flag.serial });
+    case "cash_difference":
+      return t("pos.flag.cash_difference", { method: t(`pos.pay.${flag.method}` as MessageKey), amount: yuan(flag.difference, locale) });
+    case "sample_missing":
+      return t("pos.flag.sample_missing", { serial: flag.serial });
+  }
+}
 
 export function FlagText({ flag }: { flag: OpFlag }) {
   const { t, locale } = useI18n();
-  switch (flag.type) {
-    case "negative_stock":
-      return <>{t("pos.flag.negative_stock", { sku: flag.sku, count: flag.on_hand })}</>;
-    case "serial_sold_twice":
-      return <>{t("pos.flag.serial_sold_twice", { serial: flag.serial })}</>;
-    case "cash_difference":
-      return (
-        <>
-          {t("pos.flag.cash_difference", {
-            method: t(`pos.pay.${flag.method}` as MessageKey),
-            amount: yuan(flag.difference, locale),
-          })}
-        </>
-      );
-    case "sample_missing":
-      return <>{t("pos.flag.sample_missing", { serial: flag.serial })}</>;
+  return <>{flagText(t, locale, flag)}</>;
+}
+
+/** What the OS notification says about one of the server's answers. */
+export function noticeText(i18n: I18n, n: OpOutcome): { title: string; body: string } {
+  if (n.status === "rejected" && n.error) {
+    return { title: i18n.t("pos.rejected"), body: i18n.err(n.error) };
   }
+  return { title: i18n.t("pos.report.flags"), body: n.flags.map((f) => flagText(i18n.t, i18n.locale, f)).join("; ") };
 }
 
 export function Notices({ notices }: { notices: OpOutcome[] }) {
