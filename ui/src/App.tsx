@@ -58,7 +58,12 @@ export default function App() {
     const tell = () =>
       commands
         .takeNewNotices()
-        .then((notices) => notices.forEach((n) => void commands.notify(noticeText(i18n, n).title, noticeText(i18n, n).body).catch(() => {})))
+        .then((notices) =>
+          notices.forEach((n) => {
+            const { title, body } = noticeText(i18n, n);
+            commands.notify(title, body).catch(() => {});
+          }),
+        )
         .catch(() => {});
     const timer = window.setInterval(tell, 5000);
     return () => window.clearInterval(timer);

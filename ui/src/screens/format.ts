@@ -44,3 +44,8 @@ export function newId(): string {
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** A SKU as people read it: the product's name and the variant, in the UI's language. */
+export function skuLabel(hit: { product: { name_zh: string; name_en: string }; sku: { variant_zh: string; variant_en: string } }, locale: string): string {
+  return locale === "en" ? `${hit.product.name_en} ${hit.sku.variant_en}` : `${hit.product.name_zh} ${hit.sku.variant_zh}`;
+}

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { SaleReceipt } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { yuan } from "../format";
+import { skuLabel, yuan } from "../format";
 
 /** Names of SKUs from the local catalog (offline), by code. */
 export function useSkuNames(codes: string[]): Record<string, string> {
@@ -17,7 +17,7 @@ export function useSkuNames(codes: string[]): Record<string, string> {
       codes.map((code) =>
         commands
           .scanSku(code)
-          .then((h) => [code, locale === "en" ? `${h.product.name_en} ${h.sku.variant_en}` : `${h.product.name_zh} ${h.sku.variant_zh}`])
+          .then((h) => [code, skuLabel(h, locale)])
           .catch(() => [code, code]),
       ),
     ).then((pairs) => current && setNames(Object.fromEntries(pairs)));

@@ -6,6 +6,7 @@ import { commands } from "../../ipc/commands";
 import type { ApiError, SampleList, SampleState, Snapshot, StoreAction } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { skuLabel } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { useSkuNames } from "./ReceiptView";
 import type { PosContext } from "./Pos";
@@ -136,7 +137,7 @@ function Register({ onSubmit }: { onSubmit: (a: StoreAction) => void }) {
     try {
       const hit = await commands.scanSku(code.trim());
       setSku(hit.sku.code);
-      setSkuName(locale === "en" ? `${hit.product.name_en} ${hit.sku.variant_en}` : `${hit.product.name_zh} ${hit.sku.variant_zh}`);
+      setSkuName(skuLabel(hit, locale));
       setError(null);
     } catch (e) {
       setError(asApiError(e));

@@ -8,7 +8,7 @@ import { commands } from "../../ipc/commands";
 import type { ApiError, PaymentMethod, ProductSummary, SaleReceipt, SkuHit, StoreAction, Totals } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, asApiError } from "../../ErrorBanner";
-import { fenText, newId, toFen, yuan } from "../format";
+import { fenText, newId, skuLabel, toFen, yuan } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { ReceiptView } from "./ReceiptView";
 import type { PosContext } from "./Pos";
@@ -47,8 +47,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
   const serialRefs = useRef(new Map<string, HTMLInputElement>());
   const [focusSerial, setFocusSerial] = useState<string | null>(null);
 
-  const name = (hit: SkuHit) =>
-    locale === "en" ? `${hit.product.name_en} ${hit.sku.variant_en}` : `${hit.product.name_zh} ${hit.sku.variant_zh}`;
+  const name = (hit: SkuHit) => skuLabel(hit, locale);
 
   async function add(code: string) {
     const scanned = code.trim();
