@@ -61,15 +61,23 @@ pub fn snapshot<T: Serialize + serde::de::DeserializeOwned>(
     match fetched {
         Ok(data) => {
             let snap = Snapshot { data, fetched_at: now };
-            let json = serde_json::to_string(&snap).map_err(|e| ClientError::Protocol(e.to_string()))?;
-            cache.set_setting(key, &json)?;
+            keep(cache, key, &snap)?;
             Ok(snap)
         }
-        Err(e @ ClientError::Unreachable { .. }) => match cache.setting(key)? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| ClientError::Protocol(e.to_string())),
-            None => Err(e),
-        },
+        Err(e @ ClientError::Unreachable { .. }) => kept(cache, key)?.ok_or(e),
         Err(e) => Err(e),
+    }
+}
+
+fn keep<T: Serialize>(cache: &Cache, key: &str, snap: &Snapshot<T>) -> ClientResult<()> {
+    let json = serde_json::to_string(snap).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    cache.set_setting(key, &json)
+}
+
+fn kept<T: serde::de::DeserializeOwned>(cache: &Cache, key: &str) -> ClientResult<Option<Snapshot<T>>> {
+    match cache.setting(key)? {
+        Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| ClientError::Protocol(e.to_string())),
+        None => Ok(None),
     }
 }
 
@@ -77,10 +85,9 @@ fn key(store_id: Uuid) -> String {
     format!("pos.stock.{store_id}")
 }
 
-/// Keeps the server's report for offline use.
+/// Keeps the server's report for offline use (as a snapshot, like every other server read).
 pub fn save_report(cache: &Cache, report: &StockReport, now: i64) -> ClientResult<()> {
-    let json = serde_json::to_string(&(report, now)).map_err(|e| ClientError::Protocol(e.to_string()))?;
-    cache.set_setting(&key(report.store_id), &json)
+    keep(cache, &key(report.store_id), &Snapshot { data: report, fetched_at: now })
 }
 
 fn add(delta: &mut BTreeMap<String, i64>, sku: &str, quantity: i64) {
@@ -132,12 +139,14 @@ fn unsent(
 }
 
 pub fn view(cache: &Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<StockView> {
-    let saved: Option<(StockReport, i64)> =
-        cache.setting(&key(store_id))?.and_then(|json| serde_json::from_str(&json).ok());
+    // A report kept by an older build in another shape is simply not there.
+    let saved: Option<Snapshot<StockReport>> = kept(cache, &key(store_id)).unwrap_or(None);
     let (base, fetched_at, balances_agree) = match &saved {
-        Some((report, at)) => {
-            (report.levels.iter().map(|l| (l.sku.clone(), l.on_hand)).collect(), Some(*at), report.balances_agree)
-        }
+        Some(Snapshot { data: report, fetched_at }) => (
+            report.levels.iter().map(|l| (l.sku.clone(), l.on_hand)).collect(),
+            Some(*fetched_at),
+            report.balances_agree,
+        ),
         None => (BTreeMap::new(), None, true),
     };
     let (delta, unsent_ops) = unsent(cache, user_id, store_id, &base)?;
