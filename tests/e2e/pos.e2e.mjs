@@ -58,7 +58,6 @@ async function waitFor(what, check, timeoutMs = 20000) {
 const monitor = spawn("dbus-monitor", ["interface='org.freedesktop.Notifications'"], { stdio: ["ignore", "pipe", "ignore"] });
 let notifications = "";
 monitor.stdout.on("data", (chunk) => (notifications += chunk));
-process.on("exit", () => monitor.kill());
 
 await run("e2e pos", driver, async () => {
   await startServer();
@@ -203,3 +202,5 @@ await run("e2e pos", driver, async () => {
   await driver.click('[data-testid="sign-out"]');
   await driver.find('[data-testid="mode-password"]');
 });
+// The monitor's pipe would keep this process alive after the test.
+monitor.kill();
