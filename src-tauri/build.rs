@@ -32,6 +32,7 @@ fn main() {
         "store_notices",
         "pending_ops",
         "pos_receipts",
+        "find_receipt",
         "next_receipt_no",
         "store_stock",
         "store_day_report",

@@ -202,6 +202,15 @@ fn pos_receipts(app: State<'_, PortalApp>) -> CommandResult<Vec<SaleReceipt>> {
 }
 
 #[tauri::command]
+async fn find_receipt(
+    app: State<'_, PortalApp>,
+    store_id: Uuid,
+    receipt_no: String,
+) -> CommandResult<Vec<SaleReceipt>> {
+    ipc(app.find_receipt(store_id, &receipt_no).await)
+}
+
+#[tauri::command]
 fn next_receipt_no(app: State<'_, PortalApp>) -> CommandResult<String> {
     ipc(app.next_receipt_no())
 }
@@ -347,6 +356,7 @@ pub fn run() {
             store_notices,
             pending_ops,
             pos_receipts,
+            find_receipt,
             next_receipt_no,
             store_stock,
             store_day_report,

@@ -389,3 +389,76 @@ async fn the_last_sync_page_says_what_each_store_has_in_stock() {
     assert_eq!(shanghai.skus, ["A"], "B went out again: not in stock");
     assert!(!stock.iter().any(|s| s.store == "SZ-001"), "no ledger, not listed");
 }
+
+#[tokio::test]
+async fn a_receipt_is_found_at_any_till_of_the_store_and_its_refund_counts_against_the_till_that_paid_it() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let manager = access(&server.sign_in_password("manager", DEMO_PASSWORD).await);
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    // Two tablets at one store, each with its own shift open at once.
+    let (till_a, till_b) = (Uuid::now_v7(), Uuid::now_v7());
+    let open =
+        |shift: Uuid, cash: i64| op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": cash }));
+    let mut bought = sale(
+        till_a,
+        json!([
+            { "sku": "TV-R", "quantity": 1, "unit_price": 2000_00, "discount": 100_00, "serial": "SN-R1" },
+            { "sku": "CABLE-R", "quantity": 2, "unit_price": 50_00, "discount": 0 }
+        ]),
+        json!([{ "method": "cash", "amount": 2000_00 }]),
+    );
+    bought["receipt_no"] = json!("TABA-000042");
+    bought["order_discount"] = json!(50_00);
+    bought["gifts"] = json!([{ "sku": "GIFT-R", "quantity": 1 }]);
+    let sale_id: Uuid = serde_json::from_value(bought["sale_id"].clone()).unwrap();
+    let (_, body) = send(&server, &promoter, &[open(till_a, 100_00), op(SHANGHAI, bought)]).await;
+    assert!(outcomes(&body).iter().all(|o| o.status == OpStatus::Applied), "{body}");
+    assert_eq!(send(&server, &manager, &[open(till_b, 300_00)]).await.0, 200);
+
+    // The customer comes back to the other tablet: the receipt is found by its number, as it was made.
+    let path = format!("/v1/stores/{SHANGHAI}/sales?receipt_no=TABA-000042");
+    let (status, body) = server.get(&path, &manager).await;
+    assert_eq!(status, 200, "{body}");
+    let found: StoreSaleList = parse(&body);
+    assert_eq!(found.sales.len(), 1);
+    let s = &found.sales[0];
+    assert_eq!((s.sale_id, s.total, s.change, s.refunded), (sale_id, 1950_00, 50_00, 0));
+    assert_eq!(s.returned, [0, 0]);
+    let StoreAction::Sale { lines, order_discount, gifts, payments, customer_phone, .. } = &s.sale else {
+        panic!("{body}")
+    };
+    assert_eq!((lines.len(), *order_discount, gifts.len(), payments.len()), (2, 50_00, 1, 1));
+    assert_eq!(lines[0].serial.as_deref(), Some("SN-R1"));
+    assert!(customer_phone.is_none(), "a found receipt does not carry the customer's phone");
+
+    // Taken back at the second till, in cash, from that till's shift.
+    let return_id = Uuid::now_v7();
+    let back = json!({ "type": "return", "return_id": return_id, "sale_id": sale_id, "shift_id": till_b,
+                       "lines": [{ "line": 1, "quantity": 2 }], "gifts": [], "refund_method": "cash" });
+    let (_, body) = send(&server, &manager, &[op(SHANGHAI, back)]).await;
+    let refund = outcomes(&body)[0].refund.expect("a refund");
+    let found: StoreSaleList = parse(&server.get(&path, &promoter).await.1);
+    assert_eq!((found.sales[0].returned.clone(), found.sales[0].refunded), (vec![0, 2], refund));
+    assert_eq!(found.sales[0].return_ids, [return_id]);
+
+    // Each till expects only its own money: A = 100 + 2,000 − 50 change; B = 300 − the refund.
+    let close = |shift: Uuid, cash: i64| {
+        op(
+            SHANGHAI,
+            json!({ "type": "close_shift", "shift_id": shift, "counted": [{ "method": "cash", "amount": cash }] }),
+        )
+    };
+    let (_, body) = send(&server, &promoter, &[close(till_a, 2050_00)]).await;
+    assert_eq!((outcomes(&body)[0].status, outcomes(&body)[0].flags.len()), (OpStatus::Applied, 0), "{body}");
+    let (_, body) = send(&server, &manager, &[close(till_b, 300_00 - refund)]).await;
+    assert_eq!((outcomes(&body)[0].status, outcomes(&body)[0].flags.len()), (OpStatus::Applied, 0), "{body}");
+
+    // Unknown numbers find nothing; a number is needed; other stores and consumers are refused.
+    let (_, body) = server.get(&format!("/v1/stores/{SHANGHAI}/sales?receipt_no=NOPE-1"), &promoter).await;
+    assert!(parse::<StoreSaleList>(&body).sales.is_empty());
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/sales"), &promoter).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidStoreOp));
+    assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/sales?receipt_no=TABA-000042"), &promoter).await.0, 403);
+    assert_eq!(server.get(&path, &consumer).await.0, 403);
+}

@@ -2,7 +2,8 @@
 // sells two products (one by a barcode typed by a keyboard-wedge scanner onto the page, one
 // serialised with its serial number) to a customer found by phone, with a gift; the sale waits in
 // the outbox. The server starts again: the sale lands once, in the store's day report and in the
-// customer's purchases. Then the store manager sets the promoter's discount limit from the app.
+// customer's purchases. Then the store manager sets the promoter's discount limit from the app, and
+// takes back part of the promoter's sale at their own tablet, finding the receipt by its number.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { Driver, sleep } from "./webdriver.mjs";
@@ -197,6 +198,31 @@ await run("e2e pos", driver, async () => {
   await driver.find('[data-testid="team-saved"]');
   const me = await api("/v1/me", promoter);
   assert.equal(me.discount_limit_percent, 5, "the promoter's limit, set from the manager's screen");
+
+  step("the customer brings the accessory back to the manager's tablet: the receipt is found at the store");
+  await driver.click('[data-testid="pos-shift"]');
+  await driver.type('[data-testid="opening-cash"]', "200");
+  await driver.click('[data-testid="open-shift"]');
+  await waitFor("the manager's shift to open", async () => (await invoke("pos_shift", { storeId: SHANGHAI }))?.opening_cash === 20000);
+  await driver.click('[data-testid="pos-receipts"]');
+  await driver.type('[data-testid="receipt-filter"]', receiptNo);
+  await driver.click('[data-testid="receipt-find-store"]');
+  await driver.find('[data-testid="receipt-found-list"] [data-testid="receipt-item"]');
+  await driver.find('[data-testid="return-form"]');
+  await driver.type('[data-testid="return-qty"]', "1");
+  await waitFor("the refund preview", async () => Number((await textOf('[data-testid="refund"]'))?.replace(/[^0-9.]/g, "")) > 0);
+  await driver.click('[data-testid="return-submit"]');
+  await waitFor("the return to be taken", async () =>
+    (await textOf('[data-testid="return-done"]')) !== null || [await attrOf('[data-testid="error"]', "data-code"), await textOf('[data-testid="return-form"]')],
+  );
+  await waitFor("the return to be sent", async () => (await invoke("pending_ops")) === 0, 30000);
+  const found = (await api(`/v1/stores/${SHANGHAI}/sales?receipt_no=${encodeURIComponent(receiptNo)}`, promoter)).sales;
+  assert.equal(found.length, 1);
+  assert.deepEqual(found[0].returned, [1, 0], "the accessory came back, the TV did not");
+  assert.ok(found[0].refunded > 0);
+  const till = await invoke("pos_shift", { storeId: SHANGHAI });
+  const cashExpected = till.expected.find((p) => p.method === "cash").amount;
+  assert.equal(cashExpected, 20000 - found[0].refunded, "the refund came out of the manager's till");
 
   step("sign out for the next test");
   await driver.click('[data-testid="sign-out"]');

@@ -135,6 +135,11 @@ pub enum StoreAction {
         #[serde(default)]
         gifts: Vec<SkuQuantity>,
         refund_method: PaymentMethod,
+        /// The shift whose till pays the refund. The app sends the shift open on the device; when
+        /// absent the server takes the promoter's shift open at the store at that moment.
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shift_id: Option<Uuid>,
     },
     /// Goods in from the distributor or the brand.
     Receipt {
@@ -345,4 +350,31 @@ pub struct TransferList {
     pub outgoing: Vec<OpenTransfer>,
     /// The other stores.
     pub stores: Vec<crate::Store>,
+}
+
+/// A sale as the server recorded it, found by its receipt number so that any device of the store can
+/// take it back (the customer returns to another counter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreSale {
+    pub sale_id: Uuid,
+    pub store_id: Uuid,
+    pub receipt_no: String,
+    /// The sale as it was made (a `StoreAction` of type `sale`), without the customer's phone.
+    pub sale: StoreAction,
+    pub total: i64,
+    pub change: i64,
+    /// Unix seconds on the device that made it.
+    pub device_at: i64,
+    /// Units of each line returned so far, at any device.
+    pub returned: Vec<i64>,
+    /// What those returns refunded, in fen.
+    pub refunded: i64,
+    /// The returns applied so far, so that a device can tell which of its own are counted here.
+    pub return_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreSaleList {
+    /// Newest first; usually one (receipt numbers are unique per device).
+    pub sales: Vec<StoreSale>,
 }

@@ -149,6 +149,11 @@ impl ApiClient {
     pub async fn transfers(&self, access: &str, store: Uuid) -> ClientResult<TransferList> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/transfers"), Some(access), None).await
     }
+    pub async fn sales_by_receipt(&self, access: &str, store: Uuid, receipt_no: &str) -> ClientResult<StoreSaleList> {
+        let encoded: String = url::form_urlencoded::byte_serialize(receipt_no.as_bytes()).collect();
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/sales?receipt_no={encoded}"), Some(access), None)
+            .await
+    }
     pub async fn staff(&self, access: &str, store: Uuid) -> ClientResult<StaffList> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/staff"), Some(access), None).await
     }

@@ -575,6 +575,29 @@ impl PortalApp {
         store_ops::receipts(&self.cache(), user, 200)
     }
 
+    /// A receipt of the store made on another device, found on the server by its number (kept, so
+    /// that a return against it is checked here; as last found when the server cannot be reached).
+    pub async fn find_receipt(&self, store_id: Uuid, receipt_no: &str) -> ClientResult<Vec<store_ops::SaleReceipt>> {
+        self.signed_in_user()?;
+        let receipt_no = receipt_no.trim().to_owned();
+        let asked = receipt_no.clone();
+        let fetched = self
+            .authed(|api, token| {
+                let receipt_no = asked.clone();
+                async move { api.sales_by_receipt(&token, store_id, &receipt_no).await }
+            })
+            .await;
+        match fetched {
+            Ok(found) => store_ops::keep_found(&self.cache(), &found, now())?,
+            Err(e @ ClientError::Unreachable { .. }) => {
+                let kept = store_ops::found_receipts(&self.cache(), store_id, &receipt_no)?;
+                return if kept.is_empty() { Err(e) } else { Ok(kept) };
+            }
+            Err(e) => return Err(e),
+        }
+        store_ops::found_receipts(&self.cache(), store_id, &receipt_no)
+    }
+
     /// The next receipt number on this device (its name's first characters and a counter).
     pub fn next_receipt_no(&self) -> ClientResult<String> {
         store_ops::next_receipt_no(&self.cache(), &self.device_name)

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0007_pos_shifts.sql"),
     include_str!("../../../migrations/client/0008_store_stock.sql"),
     include_str!("../../../migrations/client/0009_notices.sql"),
+    include_str!("../../../migrations/client/0010_return_tills.sql"),
 ];
 
 pub struct Cache {

@@ -1,7 +1,10 @@
 //! Store operations made on this device (a promoter's tablet), through the durable outbox: checked
 //! with the same rules the server applies, recorded locally and queued in one transaction, sent in
 //! order with their client ids, and acknowledged by the server's outcome for each.
-use portal_api::{ApiError, ErrorCode, OpOutcome, OpStatus, Payment, PaymentMethod, StoreAction, StoreOp};
+use portal_api::{
+    ApiError, ErrorCode, OpOutcome, OpStatus, Payment, PaymentMethod, SaleLine, StoreAction, StoreOp, StoreSale,
+    StoreSaleList,
+};
 use portal_store_ops::checkout;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -54,11 +57,22 @@ pub fn record(
     now: i64,
 ) -> ClientResult<Uuid> {
     let totals = check(&action, limit_percent)?;
+    let (user, store) = (user_id.to_string(), store_id.to_string());
+    let tx = cache.conn.transaction()?;
+    let mut action = action;
+    if let StoreAction::Return { shift_id, .. } = &mut action {
+        // A refund is paid from the till of the shift open on this device, whatever the screen sent.
+        let Some(open) = open_shift_id(&tx, &user, &store)? else {
+            return Err(refuse(
+                ErrorCode::ShiftClosed,
+                "open a shift before taking a return: the refund comes out of its till".into(),
+            ));
+        };
+        *shift_id = open.parse().ok();
+    }
     let queued = Queued { store_id, device_at: now, action };
     let payload = serde_json::to_string(&queued).map_err(|e| ClientError::Protocol(e.to_string()))?;
-    let tx = cache.conn.transaction()?;
     let op_id = outbox::enqueue(&tx, user_id, OUTBOX_KIND, &payload, now)?;
-    let (user, store) = (user_id.to_string(), store_id.to_string());
     match &queued.action {
         StoreAction::OpenShift { shift_id, opening_cash } => {
             if open_shift_id(&tx, &user, &store)?.is_some() {
@@ -100,13 +114,14 @@ pub fn record(
                 params![sale_id.to_string(), op_id.to_string(), user, store, receipt_no, body, t.total, t.change, now],
             )?;
         }
-        StoreAction::Return { return_id, sale_id, refund_method, .. } => {
-            // A sale made on this device is checked here; another device's is left to the server.
+        StoreAction::Return { return_id, sale_id, refund_method, shift_id, .. } => {
+            // A sale made on this device, or found on the server, is checked here; any other is
+            // left to the server.
             if let Some(refund) = return_refund(&tx, &queued.action)? {
                 let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
                 tx.execute(
-                    "INSERT INTO pos_returns (return_id, op_id, sale_id, body, refund, refund_method, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO pos_returns (return_id, op_id, sale_id, body, refund, refund_method, created_at, shift_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         return_id.to_string(),
                         op_id.to_string(),
@@ -114,7 +129,8 @@ pub fn record(
                         body,
                         refund,
                         portal_api::wire_name(refund_method),
-                        now
+                        now,
+                        shift_id.map(|s| s.to_string())
                     ],
                 )?;
             }
@@ -141,58 +157,110 @@ fn local_sale(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Option
     Ok(row.and_then(|(body, at)| Some((serde_json::from_str(&body).ok()?, at))))
 }
 
-/// A sale recorded on this device, as it was recorded.
-pub fn local_sale_action(cache: &Cache, sale_id: Uuid) -> ClientResult<Option<StoreAction>> {
-    Ok(local_sale(&cache.conn, &sale_id.to_string())?.map(|(action, _)| action))
+/// A sale of another device found on the server, as it was when fetched.
+fn found_sale(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Option<StoreSale>> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM pos_found_sales WHERE sale_id = ?1")?
+        .query_row([sale_id], |r| r.get(0))
+        .optional()?;
+    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
 }
 
-/// Units of each line of a sale already returned on this device.
-fn returned_units(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Vec<(usize, i64)>> {
-    let bodies: Vec<String> = conn
-        .prepare_cached("SELECT body FROM pos_returns WHERE sale_id = ?1")?
-        .query_map([sale_id], |r| r.get(0))?
+/// A sale as this device knows it (made here, or found on the server), as it was made.
+pub fn sale_action(cache: &Cache, sale_id: Uuid) -> ClientResult<Option<StoreAction>> {
+    let id = sale_id.to_string();
+    if let Some((action, _)) = local_sale(&cache.conn, &id)? {
+        return Ok(Some(action));
+    }
+    Ok(found_sale(&cache.conn, &id)?.map(|found| found.sale))
+}
+
+/// What a return checks a sale against: its lines and order discount, and what has come back so far.
+struct Returnable {
+    lines: Vec<SaleLine>,
+    order_discount: i64,
+    /// Units of each line returned so far.
+    returned: Vec<i64>,
+    /// What those returns refunded, in fen.
+    refunded: i64,
+}
+
+/// Adds to `returned` and `refunded` the returns taken on this device against a sale, but for those
+/// in `counted` (already in a figure from the server).
+fn add_local_returns(
+    conn: &rusqlite::Connection,
+    sale_id: &str,
+    counted: &[Uuid],
+    returned: &mut [i64],
+    refunded: &mut i64,
+) -> ClientResult<()> {
+    let rows: Vec<(String, String, i64)> = conn
+        .prepare_cached("SELECT return_id, body, refund FROM pos_returns WHERE sale_id = ?1")?
+        .query_map([sale_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
-    for body in bodies {
+    for (return_id, body, refund) in rows {
+        if return_id.parse().is_ok_and(|id: Uuid| counted.contains(&id)) {
+            continue;
+        }
         if let Ok(StoreAction::Return { lines, .. }) = serde_json::from_str(&body) {
-            out.extend(lines.iter().map(|l| (l.line, l.quantity)));
+            for l in lines {
+                if let Some(r) = returned.get_mut(l.line) {
+                    *r += l.quantity;
+                }
+            }
+            *refunded += refund;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The refund of a return against a sale made on this device (None when the sale is not here),
-/// refusing more than was bought, as the server does.
+/// A sale made on this device or found on the server, with what has been returned of it: the
+/// server's figure when it was looked up there, plus this device's returns it did not count yet.
+fn returnable(conn: &rusqlite::Connection, sale_id: &str) -> ClientResult<Option<Returnable>> {
+    let found = found_sale(conn, sale_id)?;
+    let sale = match (local_sale(conn, sale_id)?, &found) {
+        (Some((sale, _)), _) => sale,
+        (None, Some(found)) => found.sale.clone(),
+        (None, None) => return Ok(None),
+    };
+    let StoreAction::Sale { lines, order_discount, .. } = sale else { return Ok(None) };
+    let (mut returned, mut refunded, counted) =
+        found.map(|f| (f.returned, f.refunded, f.return_ids)).unwrap_or_default();
+    returned.resize(lines.len(), 0);
+    add_local_returns(conn, sale_id, &counted, &mut returned, &mut refunded)?;
+    Ok(Some(Returnable { lines, order_discount, returned, refunded }))
+}
+
+/// The refund of a return against a sale this device knows (None when it does not), refusing more
+/// than was bought, as the server does.
 fn return_refund(conn: &rusqlite::Connection, action: &StoreAction) -> ClientResult<Option<i64>> {
     let StoreAction::Return { sale_id, lines: asked, gifts, .. } = action else { return Ok(None) };
-    let Some((StoreAction::Sale { lines, order_discount, .. }, _)) = local_sale(conn, &sale_id.to_string())? else {
-        return Ok(None);
-    };
+    let Some(sale) = returnable(conn, &sale_id.to_string())? else { return Ok(None) };
     if asked.is_empty() && gifts.is_empty() {
         return Err(refuse(ErrorCode::InvalidStoreOp, "a return needs at least one line".into()));
     }
-    let nets = checkout::line_nets(&lines, order_discount);
-    let before = returned_units(conn, &sale_id.to_string())?;
+    let nets = checkout::line_nets(&sale.lines, sale.order_discount);
     let mut refund = 0;
+    // Lines asked twice in one return count together.
+    let mut returned = sale.returned.clone();
     for r in asked {
-        let (Some(line), Some(net)) = (lines.get(r.line), nets.get(r.line)) else {
+        let (Some(line), Some(net), Some(before)) =
+            (sale.lines.get(r.line), nets.get(r.line), returned.get_mut(r.line))
+        else {
             return Err(refuse(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line + 1)));
         };
-        let returned: i64 = before.iter().filter(|(l, _)| *l == r.line).map(|(_, q)| q).sum();
-        refund += checkout::refund(r.line, *net, line.quantity, returned, r.quantity)
+        refund += checkout::refund(r.line, *net, line.quantity, *before, r.quantity)
             .map_err(|e| refuse(ErrorCode::ReturnExceedsSale, e.to_string()))?;
+        *before += r.quantity;
     }
     Ok(Some(refund))
 }
 
 /// What a shift opened on this device should hold per payment method: the opening cash plus what
-/// its sales took (less change), less what was refunded on this device while it was open.
+/// its sales took (less change), less what was refunded from its till.
 fn expected(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Vec<Payment>> {
-    let (opening, opened_at, closed_at): (i64, i64, Option<i64>) = conn.query_row(
-        "SELECT opening_cash, opened_at, closed_at FROM pos_shifts WHERE shift_id = ?1",
-        [shift_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let opening: i64 =
+        conn.query_row("SELECT opening_cash FROM pos_shifts WHERE shift_id = ?1", [shift_id], |r| r.get(0))?;
     let mut expected: Vec<Payment> = [PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::QrWallet]
         .into_iter()
         .map(|method| Payment { method, amount: if method == PaymentMethod::Cash { opening } else { 0 } })
@@ -213,9 +281,9 @@ fn expected(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Vec<Pay
     }
     let refunds: Vec<(String, i64)> = conn
         .prepare_cached(
-            "SELECT refund_method, SUM(refund) FROM pos_returns WHERE created_at BETWEEN ?1 AND ?2 GROUP BY refund_method",
+            "SELECT refund_method, SUM(refund) FROM pos_returns WHERE shift_id = ?1 GROUP BY refund_method",
         )?
-        .query_map(params![opened_at, closed_at.unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([shift_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (method, amount) in refunds {
         let method = portal_api::from_wire_name::<PaymentMethod>(&method);
@@ -331,10 +399,12 @@ pub struct SaleReceipt {
     pub created_at: i64,
     /// Still in the outbox: the server has not acknowledged it yet.
     pub pending: bool,
-    /// Units of each line already returned on this device.
+    /// Units of each line returned so far (on this device, and for a found sale at any device).
     pub returned: Vec<i64>,
     /// What those returns refunded, in fen.
     pub refunded: i64,
+    /// Made on another device and found on the server by its number.
+    pub found: bool,
 }
 
 /// This account's receipts, newest first.
@@ -365,20 +435,7 @@ pub fn receipts(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<Sa
         else {
             continue;
         };
-        let line_count = match &sale {
-            StoreAction::Sale { lines, .. } => lines.len(),
-            _ => 0,
-        };
-        let mut returned = vec![0; line_count];
-        for (line, quantity) in returned_units(&cache.conn, &sale_id)? {
-            if let Some(r) = returned.get_mut(line) {
-                *r += quantity;
-            }
-        }
-        let refunded: i64 = cache
-            .conn
-            .prepare_cached("SELECT COALESCE(SUM(refund), 0) FROM pos_returns WHERE sale_id = ?1")?
-            .query_row([&sale_id], |r| r.get(0))?;
+        let Some(Returnable { returned, refunded, .. }) = returnable(&cache.conn, &sale_id)? else { continue };
         out.push(SaleReceipt {
             sale_id: id,
             store_id,
@@ -390,8 +447,52 @@ pub fn receipts(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<Sa
             pending,
             returned,
             refunded,
+            found: false,
         });
     }
+    Ok(out)
+}
+
+/// Keeps sales found on the server (for a return of another device's sale, checked here too).
+pub fn keep_found(cache: &Cache, found: &StoreSaleList, now: i64) -> ClientResult<()> {
+    let mut stmt = cache.conn.prepare_cached(
+        "INSERT OR REPLACE INTO pos_found_sales (sale_id, store_id, receipt_no, body, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for sale in &found.sales {
+        let body = serde_json::to_string(sale).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        stmt.execute(params![sale.sale_id.to_string(), sale.store_id.to_string(), sale.receipt_no, body, now])?;
+    }
+    Ok(())
+}
+
+/// Sales of a store found on the server with this receipt number (as last fetched), newest first,
+/// with this device's returns that the server had not counted then.
+pub fn found_receipts(cache: &Cache, store_id: Uuid, receipt_no: &str) -> ClientResult<Vec<SaleReceipt>> {
+    let bodies: Vec<String> = cache
+        .conn
+        .prepare_cached("SELECT body FROM pos_found_sales WHERE store_id = ?1 AND receipt_no = ?2")?
+        .query_map(params![store_id.to_string(), receipt_no.trim()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for found in bodies.iter().filter_map(|b| serde_json::from_str::<StoreSale>(b).ok()) {
+        let Some(Returnable { returned, refunded, .. }) = returnable(&cache.conn, &found.sale_id.to_string())? else {
+            continue;
+        };
+        out.push(SaleReceipt {
+            sale_id: found.sale_id,
+            store_id: found.store_id,
+            receipt_no: found.receipt_no,
+            sale: found.sale,
+            total: found.total,
+            change: found.change,
+            created_at: found.device_at,
+            pending: false,
+            returned,
+            refunded,
+            found: true,
+        });
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     Ok(out)
 }
 
@@ -486,6 +587,7 @@ mod tests {
             lines: vec![ReturnLine { line: 1, quantity: n }],
             gifts: vec![],
             refund_method: PaymentMethod::Cash,
+            shift_id: None,
         };
         // The cables' net: 30 less their share of the 30 order discount; being the last line they
         // take what the TV's share (30 * 3000 / 3030, rounded down) leaves.
@@ -554,5 +656,73 @@ mod tests {
         assert_eq!(take_unnotified(&mut cache, user).unwrap(), [flagged]);
         assert!(take_unnotified(&mut cache, user).unwrap().is_empty(), "each is notified once");
         assert_eq!(notices(&cache, user).unwrap().len(), 1, "and still listed");
+    }
+
+    #[test]
+    fn a_sale_found_on_the_server_is_taken_back_here_from_this_tills_shift_and_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let (user, store) = (Uuid::now_v7(), Uuid::now_v7());
+        let made_elsewhere = sale(Uuid::now_v7(), "TABB-000007", 1050_00);
+        let StoreAction::Sale { sale_id, .. } = made_elsewhere.clone() else { unreachable!() };
+        let earlier_return = Uuid::now_v7();
+        // As the server tells it: the TV already came back at the other tablet.
+        let found = |returned: Vec<i64>, refunded: i64, return_ids: Vec<Uuid>| StoreSaleList {
+            sales: vec![StoreSale {
+                sale_id,
+                store_id: store,
+                receipt_no: "TABB-000007".into(),
+                sale: made_elsewhere.clone(),
+                total: 3000_00,
+                change: 50_00,
+                device_at: 100,
+                returned,
+                refunded,
+                return_ids,
+            }],
+        };
+        keep_found(&cache, &found(vec![1, 0], 2970_30, vec![earlier_return]), 5).unwrap();
+        let back = |line: usize, quantity: i64| StoreAction::Return {
+            return_id: Uuid::now_v7(),
+            sale_id,
+            lines: vec![ReturnLine { line, quantity }],
+            gifts: vec![],
+            refund_method: PaymentMethod::Cash,
+            shift_id: None,
+        };
+
+        let refused = record(&mut cache, user, store, back(1, 1), 10, 6).unwrap_err();
+        assert_eq!(code(refused), ErrorCode::ShiftClosed, "a refund is paid from an open till");
+        let shift = Uuid::now_v7();
+        record(&mut cache, user, store, StoreAction::OpenShift { shift_id: shift, opening_cash: 500_00 }, 10, 7)
+            .unwrap();
+        assert_eq!(
+            code(preview_refund(&cache, &back(0, 1)).unwrap_err()),
+            ErrorCode::ReturnExceedsSale,
+            "what came back at another device counts"
+        );
+        let cables_net = 30_00 - (30_00 - 30_00 * 3000_00 / 3030_00);
+        let cable = back(1, 1);
+        let StoreAction::Return { return_id, .. } = cable.clone() else { unreachable!() };
+        assert_eq!(preview_refund(&cache, &cable).unwrap(), Some(cables_net / 3));
+        let op_id = record(&mut cache, user, store, cable, 10, 8).unwrap();
+
+        // The return names this device's shift, and the refund comes out of its till only.
+        let pending = outbox::due(&cache, user, i64::MAX, 10).unwrap();
+        let sent = all_ops(&pending).into_iter().find(|o| o.id == op_id).unwrap();
+        assert!(matches!(sent.action, StoreAction::Return { shift_id: Some(s), .. } if s == shift));
+        let till = open_shift(&mut cache, user, store).unwrap().unwrap();
+        assert_eq!(till.expected[0], Payment { method: PaymentMethod::Cash, amount: 500_00 - cables_net / 3 });
+        let view = store_stock::view(&cache, user, store).unwrap();
+        assert_eq!(view.lines.iter().find(|l| l.sku == "CABLE").map(|l| l.unsent), Some(1), "back into stock");
+
+        let shown = found_receipts(&cache, store, " TABB-000007 ").unwrap().remove(0);
+        assert!(shown.found && !shown.pending);
+        assert_eq!((shown.returned, shown.refunded), (vec![1, 1], 2970_30 + cables_net / 3));
+        // Looked up again once the server has it: counted once, not twice.
+        keep_found(&cache, &found(vec![1, 1], 2970_30 + cables_net / 3, vec![earlier_return, return_id]), 9).unwrap();
+        let shown = found_receipts(&cache, store, "TABB-000007").unwrap().remove(0);
+        assert_eq!((shown.returned, shown.refunded), (vec![1, 1], 2970_30 + cables_net / 3));
+        assert!(found_receipts(&cache, Uuid::now_v7(), "TABB-000007").unwrap().is_empty(), "per store");
     }
 }

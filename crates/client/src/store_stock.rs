@@ -113,7 +113,7 @@ fn unsent(
                 gifts.iter().for_each(|g| add(delta, &g.sku, -g.quantity));
             }
             StoreAction::Return { sale_id, lines, gifts, .. } => {
-                if let Some(StoreAction::Sale { lines: sold, .. }) = store_ops::local_sale_action(cache, *sale_id)? {
+                if let Some(StoreAction::Sale { lines: sold, .. }) = store_ops::sale_action(cache, *sale_id)? {
                     for r in lines {
                         if let Some(l) = sold.get(r.line) {
                             add(delta, &l.sku, r.quantity);

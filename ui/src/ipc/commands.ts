@@ -83,6 +83,7 @@ export const commands = {
   storeNotices: () => call<OpOutcome[]>("store_notices"),
   pendingOps: () => call<number>("pending_ops"),
   posReceipts: () => call<SaleReceipt[]>("pos_receipts"),
+  findReceipt: (storeId: string, receiptNo: string) => call<SaleReceipt[]>("find_receipt", { storeId, receiptNo }),
   nextReceiptNo: () => call<string>("next_receipt_no"),
   storeStock: (storeId: string) => call<StockView>("store_stock", { storeId }),
   storeSamples: (storeId: string) => call<Snapshot<SampleList>>("store_samples", { storeId }),

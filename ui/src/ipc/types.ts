@@ -370,7 +370,12 @@ gifts: Array<SkuQuantity>, } | { "type": "return", return_id: string, sale_id: s
 /**
  * The sale's gifts come back with it.
  */
-gifts: Array<SkuQuantity>, refund_method: PaymentMethod, } | { "type": "receipt", lines: Array<SkuQuantity>, source: string, } | { "type": "transfer_out", transfer_id: string, to_store: string, lines: Array<SkuQuantity>, } | { "type": "transfer_in", transfer_id: string, } | { "type": "adjustment", sku: string, 
+gifts: Array<SkuQuantity>, refund_method: PaymentMethod, 
+/**
+ * The shift whose till pays the refund. The app sends the shift open on the device; when
+ * absent the server takes the promoter's shift open at the store at that moment.
+ */
+shift_id?: string, } | { "type": "receipt", lines: Array<SkuQuantity>, source: string, } | { "type": "transfer_out", transfer_id: string, to_store: string, lines: Array<SkuQuantity>, } | { "type": "transfer_in", transfer_id: string, } | { "type": "adjustment", sku: string, 
 /**
  * Signed: positive found, negative lost or damaged.
  */
@@ -428,13 +433,17 @@ sale: StoreAction, total: number, change: number, created_at: number,
  */
 pending: boolean, 
 /**
- * Units of each line already returned on this device.
+ * Units of each line returned so far (on this device, and for a found sale at any device).
  */
 returned: Array<number>, 
 /**
  * What those returns refunded, in fen.
  */
-refunded: number, };
+refunded: number, 
+/**
+ * Made on another device and found on the server by its number.
+ */
+found: boolean, };
 
 export type SkuHit = { product: Product, sku: Sku, 
 /**

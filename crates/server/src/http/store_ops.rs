@@ -59,6 +59,26 @@ pub async fn transfers(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+pub struct ReceiptQuery {
+    /// The number printed on the receipt.
+    pub receipt_no: Option<String>,
+}
+
+/// The store's sales with a receipt number (newest first), as made and with what was returned since,
+/// so that any device of the store can take one back.
+#[utoipa::path(get, path = "/v1/stores/{id}/sales", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id"), ReceiptQuery),
+    responses((status = 200, body = StoreSaleList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn sales(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ReceiptQuery>,
+) -> AppResult<ApiJson<StoreSaleList>> {
+    portal.sales_by_receipt(&caller, id, q.receipt_no.as_deref().unwrap_or_default()).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct DayQuery {
     /// YYYY-MM-DD, the store's local day; today when absent.
     pub day: Option<String>,

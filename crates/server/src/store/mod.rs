@@ -291,4 +291,6 @@ pub trait Store: Send + Sync + 'static {
     /// Per store with a stock ledger (by code): the SKUs with stock on hand.
     async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>>;
     async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList>;
+    /// The store's sales with a receipt number, newest first.
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList>;
 }

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0005_stock_balances.sql"),
     include_str!("../../../../migrations/server/0006_transfer_waits.sql"),
     include_str!("../../../../migrations/server/0007_store_managers.sql"),
+    include_str!("../../../../migrations/server/0008_return_tills.sql"),
 ];
 
 pub struct SqliteStore {
@@ -824,6 +825,10 @@ impl Store for SqliteStore {
 
     async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList> {
         self.run(move |conn| super::sqlite_store_ops::transfers(conn, store_id)).await
+    }
+
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList> {
+        self.run(move |conn| super::sqlite_store_ops::sales_by_receipt(conn, store_id, &receipt_no)).await
     }
 
     async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32> {

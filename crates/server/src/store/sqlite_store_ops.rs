@@ -212,14 +212,14 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             )?;
         }
         StoreAction::CloseShift { shift_id, counted, reason } => {
-            let shift: Option<(String, i64, i64, Option<i64>)> = db
+            let shift: Option<(String, i64, Option<i64>)> = db
                 .query_row(
-                    "SELECT store_id, opened_at, opening_cash, closed_at FROM shifts WHERE id = ?1",
+                    "SELECT store_id, opening_cash, closed_at FROM shifts WHERE id = ?1",
                     [shift_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            let Some((shift_store, opened_at, opening_cash, closed_at)) = shift else {
+            let Some((shift_store, opening_cash, closed_at)) = shift else {
                 return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
             };
             if shift_store != store.to_string() {
@@ -228,7 +228,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             if closed_at.is_some() {
                 return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
             }
-            let expected = expected_cash(db, shift_id, store, opened_at, op.device_at, opening_cash)?;
+            let expected = expected_cash(db, shift_id, opening_cash)?;
             let mut differences = Vec::new();
             for (method, expected) in &expected {
                 let counted: i64 = counted.iter().filter(|p| p.method == *method).map(|p| p.amount).sum();
@@ -346,7 +346,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 }
             }
         }
-        StoreAction::Return { return_id, sale_id, lines, gifts, refund_method } => {
+        StoreAction::Return { return_id, sale_id, lines, gifts, refund_method, shift_id } => {
             let sale_store: Option<String> = db
                 .query_row("SELECT store_id FROM sales WHERE id = ?1", [sale_id.to_string()], |r| r.get(0))
                 .optional()?;
@@ -400,9 +400,10 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 )?;
                 movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
             }
+            let till = refund_till(db, store, shift_id.as_ref(), ctx.actor, op.device_at)?;
             db.execute(
-                "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     return_id.to_string(),
                     sale_id.to_string(),
@@ -411,7 +412,8 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                     refund,
                     wire_name(refund_method),
                     ctx.day,
-                    op.device_at
+                    op.device_at,
+                    till
                 ],
             )?;
             applied.refund = Some(refund);
@@ -601,16 +603,34 @@ fn history(db: &Conn, op: &StoreOp, ctx: &OpContext, serial: &str, state: &str, 
     Ok(())
 }
 
+/// The shift whose till pays a refund: the one the device named if it is this store's, otherwise
+/// the promoter's shift open at the store at that moment (none for a return made without one: it is
+/// still a fact, and counts against no till).
+fn refund_till(db: &Conn, store: Uuid, named: Option<&Uuid>, actor: Uuid, at: i64) -> ActResult<Option<String>> {
+    if let Some(id) = named {
+        let ours: bool = db.query_row(
+            "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1 AND store_id = ?2)",
+            params![id.to_string(), store.to_string()],
+            |r| r.get(0),
+        )?;
+        if ours {
+            return Ok(Some(id.to_string()));
+        }
+    }
+    Ok(db
+        .query_row(
+            "SELECT id FROM shifts WHERE store_id = ?1 AND promoter_id = ?2 AND opened_at <= ?3
+               AND (closed_at IS NULL OR closed_at >= ?3)
+             ORDER BY opened_at DESC LIMIT 1",
+            params![store.to_string(), actor.to_string(), at],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// What a shift should hold per payment method: opening cash plus what its sales took (less the
-/// change given), less cash refunded at the store while it was open.
-fn expected_cash(
-    db: &Conn,
-    shift_id: &Uuid,
-    store: Uuid,
-    opened_at: i64,
-    closed_at: i64,
-    opening_cash: i64,
-) -> ActResult<Vec<(PaymentMethod, i64)>> {
+/// change given), less what was refunded from its till.
+fn expected_cash(db: &Conn, shift_id: &Uuid, opening_cash: i64) -> ActResult<Vec<(PaymentMethod, i64)>> {
     let mut expected: Vec<(PaymentMethod, i64)> =
         vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
     let mut stmt = db.prepare_cached(
@@ -627,12 +647,10 @@ fn expected_cash(
     )?;
     expected[0].1 -= change;
     let mut stmt = db.prepare_cached(
-        "SELECT refund_method, SUM(refund) FROM sale_returns WHERE store_id = ?1 AND device_at BETWEEN ?2 AND ?3
-         GROUP BY refund_method",
+        "SELECT refund_method, SUM(refund) FROM sale_returns WHERE shift_id = ?1 GROUP BY refund_method",
     )?;
-    let refunds: Vec<(String, i64)> = stmt
-        .query_map(params![store.to_string(), opened_at, closed_at], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let refunds: Vec<(String, i64)> =
+        stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     add_by_method(&mut expected, refunds, -1);
     Ok(expected)
 }
@@ -772,6 +790,79 @@ pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
         });
     }
     Ok(PurchaseList { purchases })
+}
+
+/// The store's sales with this receipt number, newest first, each as it was made with what has
+/// been returned of it since.
+pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> StoreResult<StoreSaleList> {
+    let rows: Vec<(String, String, i64, i64, i64, i64)> = db
+        .prepare_cached(
+            "SELECT id, shift_id, discounts, total, change_given, device_at FROM sales
+             WHERE store_id = ?1 AND receipt_no = ?2 ORDER BY device_at DESC LIMIT 20",
+        )?
+        .query_map(params![store.to_string(), receipt_no], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut sales = Vec::with_capacity(rows.len());
+    for (id, shift_id, discounts, total, change, device_at) in rows {
+        let sold: Vec<(SaleLine, i64)> = db
+            .prepare_cached(
+                "SELECT sku, quantity, unit_price, discount, serial, returned FROM sale_lines WHERE sale_id = ?1 ORDER BY line",
+            )?
+            .query_map([&id], |r| {
+                let line = SaleLine {
+                    sku: r.get(0)?,
+                    quantity: r.get(1)?,
+                    unit_price: r.get(2)?,
+                    discount: r.get(3)?,
+                    serial: r.get(4)?,
+                };
+                Ok((line, r.get(5)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let payments = db
+            .prepare_cached("SELECT method, amount FROM sale_payments WHERE sale_id = ?1 ORDER BY rowid")?
+            .query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter_map(|(method, amount)| Some(Payment { method: from_wire_name(&method)?, amount }))
+            .collect();
+        let gifts = db
+            .prepare_cached("SELECT sku, quantity FROM sale_gifts WHERE sale_id = ?1 ORDER BY rowid")?
+            .query_map([&id], |r| Ok(SkuQuantity { sku: r.get(0)?, quantity: r.get(1)? }))?
+            .collect::<Result<_, _>>()?;
+        let returns: Vec<(String, i64)> = db
+            .prepare_cached("SELECT id, refund FROM sale_returns WHERE sale_id = ?1 ORDER BY device_at")?
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // The order discount is what the sale's discounts hold beyond its lines' own.
+        let order_discount = discounts - sold.iter().map(|(l, _)| l.discount).sum::<i64>();
+        let (lines, returned): (Vec<SaleLine>, Vec<i64>) = sold.into_iter().unzip();
+        sales.push(StoreSale {
+            sale_id: id.parse().unwrap_or_default(),
+            store_id: store,
+            receipt_no: receipt_no.to_owned(),
+            sale: StoreAction::Sale {
+                sale_id: id.parse().unwrap_or_default(),
+                shift_id: shift_id.parse().unwrap_or_default(),
+                receipt_no: receipt_no.to_owned(),
+                customer_phone: None,
+                customer_consent: false,
+                lines,
+                order_discount,
+                payments,
+                gifts,
+            },
+            total,
+            change,
+            device_at,
+            returned,
+            refunded: returns.iter().map(|(_, refund)| refund).sum(),
+            return_ids: returns.iter().filter_map(|(id, _)| id.parse().ok()).collect(),
+        });
+    }
+    Ok(StoreSaleList { sales })
 }
 
 /// A store's display units with their dated histories.

@@ -115,6 +115,21 @@ impl Portal {
         Ok(self.store.transfers(store_id).await?)
     }
 
+    /// A receipt of the store found by its number, for a return at any of its devices.
+    pub async fn sales_by_receipt(
+        &self,
+        caller: &Caller,
+        store_id: Uuid,
+        receipt_no: &str,
+    ) -> AppResult<StoreSaleList> {
+        self.check_store_scope(caller, store_id).await?;
+        let receipt_no = receipt_no.trim();
+        if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
+            return Err(AppError::field(ErrorCode::InvalidStoreOp, "receipt_no", "give a receipt number"));
+        }
+        Ok(self.store.sales_by_receipt(store_id, receipt_no.to_owned()).await?)
+    }
+
     /// The caller's own purchases at every store.
     pub async fn purchases(&self, caller: &Caller) -> AppResult<PurchaseList> {
         Ok(self.store.purchases(caller.user.id).await?)

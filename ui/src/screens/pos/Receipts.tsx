@@ -1,5 +1,7 @@
 // Receipts made on this device (offline too): find one by its number, reprint it, or take back some
-// or all of it. The refund is worked out by the app core exactly as the server will.
+// or all of it. A receipt of another till of the store is found on the server by its number (the
+// customer came back to another counter). The refund is worked out by the app core exactly as the
+// server will, and comes out of this tablet's open shift.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { ApiError, PaymentMethod, SaleReceipt, StoreAction } from "../../ipc/types";
@@ -14,45 +16,97 @@ export function Receipts({ ctx }: { ctx: PosContext }) {
   const [receipts, setReceipts] = useState<SaleReceipt[]>([]);
   const [filter, setFilter] = useState("");
   const [chosen, setChosen] = useState<string | null>(null);
+  // Receipts of other tills found on the server, for the number last looked up.
+  const [found, setFound] = useState<{ receiptNo: string; receipts: SaleReceipt[] } | null>(null);
+  const [findError, setFindError] = useState<ApiError | null>(null);
+  // The last return taken, shown above the form (which starts afresh once the receipt reloads).
+  const [returned, setReturned] = useState<{ saleId: string; refund: number } | null>(null);
 
   const load = useCallback(() => commands.posReceipts().then(setReceipts).catch(() => {}), []);
   useEffect(() => {
     load();
   }, [load]);
 
+  const lookUp = useCallback(
+    async (receiptNo: string) => {
+      setFindError(null);
+      try {
+        const receipts = await commands.findReceipt(ctx.storeId, receiptNo);
+        setFound({ receiptNo, receipts });
+        if (receipts.length === 1) setChosen(receipts[0].sale_id);
+      } catch (e) {
+        setFound(null);
+        setFindError(asApiError(e));
+      }
+    },
+    [ctx.storeId],
+  );
+
   const shown = receipts.filter((r) => r.store_id === ctx.storeId && r.receipt_no.toLowerCase().includes(filter.trim().toLowerCase()));
-  const receipt = receipts.find((r) => r.sale_id === chosen);
+  const fromOtherTills = (found?.receipts ?? []).filter((f) => !receipts.some((r) => r.sale_id === f.sale_id));
+  const receipt = receipts.find((r) => r.sale_id === chosen) ?? fromOtherTills.find((r) => r.sale_id === chosen);
+
+  const item = (r: SaleReceipt) => (
+    <li key={r.sale_id}>
+      <button className={chosen === r.sale_id ? "card plain active" : "card plain"} onClick={() => setChosen(r.sale_id)} data-testid="receipt-item">
+        <b>{r.receipt_no}</b>
+        <span className="muted">
+          {time(r.created_at)} · {yuan(r.total, locale)} {r.pending && <span className="pill warn">{t("pos.receipt.pending")}</span>}
+          {r.found && <span className="pill">{t("pos.receipts.otherTill")}</span>}
+        </span>
+      </button>
+    </li>
+  );
 
   return (
     <div className="pos-split">
       <div className="stack">
-        <label>
-          {t("pos.receipts.find")}
-          <input value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="receipt-filter" />
-        </label>
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (filter.trim()) void lookUp(filter.trim());
+          }}
+        >
+          <label>
+            {t("pos.receipts.find")}
+            <input value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="receipt-filter" />
+          </label>
+          <button type="submit" className="secondary" disabled={!filter.trim()} data-testid="receipt-find-store">
+            {t("pos.receipts.findAtStore")}
+          </button>
+        </form>
+        <ErrorBanner error={findError} />
         {shown.length === 0 && <p className="muted">{t("pos.receipts.none")}</p>}
         <ul className="list" data-testid="receipt-list">
-          {shown.map((r) => (
-            <li key={r.sale_id}>
-              <button className={chosen === r.sale_id ? "card plain active" : "card plain"} onClick={() => setChosen(r.sale_id)} data-testid="receipt-item">
-                <b>{r.receipt_no}</b>
-                <span className="muted">
-                  {time(r.created_at)} · {yuan(r.total, locale)} {r.pending && <span className="pill warn">{t("pos.receipt.pending")}</span>}
-                </span>
-              </button>
-            </li>
-          ))}
+          {shown.map(item)}
         </ul>
+        {found && (
+          <>
+            <h3>{t("pos.receipts.otherTills")}</h3>
+            {fromOtherTills.length === 0 && <p className="muted" data-testid="receipt-not-found">{t("pos.receipts.notFound", { no: found.receiptNo })}</p>}
+            <ul className="list" data-testid="receipt-found-list">
+              {fromOtherTills.map(item)}
+            </ul>
+          </>
+        )}
       </div>
       {receipt && (
         <div className="stack">
           <ReceiptView receipt={receipt} storeName={ctx.storeName} reprint />
+          {returned?.saleId === receipt.sale_id && (
+            <p className="banner info" data-testid="return-done">
+              {t("pos.return.done", { amount: yuan(returned.refund, locale) })}
+            </p>
+          )}
           <ReturnForm
             key={receipt.sale_id + receipt.refunded}
             receipt={receipt}
             ctx={ctx}
-            onDone={() => {
+            onDone={(refund) => {
+              setReturned({ saleId: receipt.sale_id, refund });
               load();
+              if (receipt.found && found) void lookUp(found.receiptNo);
               ctx.changed();
             }}
           />
@@ -62,7 +116,7 @@ export function Receipts({ ctx }: { ctx: PosContext }) {
   );
 }
 
-function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosContext; onDone: () => void }) {
+function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosContext; onDone: (refund: number) => void }) {
   const { t, locale } = useI18n();
   const sale = receipt.sale.type === "sale" ? receipt.sale : null;
   const [quantities, setQuantities] = useState<number[]>(() => (sale ? sale.lines.map(() => 0) : []));
@@ -70,7 +124,6 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
   const [method, setMethod] = useState<PaymentMethod>(sale?.payments[0]?.method ?? "cash");
   const [refund, setRefund] = useState<number | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<number | null>(null);
   const names = useSkuNames(sale ? sale.lines.map((l) => l.sku) : []);
 
   const action = useMemo((): StoreAction | null => {
@@ -110,8 +163,7 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
     if (!action) return;
     try {
       await commands.recordStoreOp(ctx.storeId, action);
-      setDone(refund);
-      onDone();
+      onDone(refund ?? 0);
     } catch (e) {
       setError(asApiError(e));
     }
@@ -120,11 +172,6 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
   return (
     <div className="card form" data-testid="return-form">
       <h2>{t("pos.return.title")}</h2>
-      {done !== null && (
-        <p className="banner info" data-testid="return-done">
-          {t("pos.return.done", { amount: yuan(done, locale) })}
-        </p>
-      )}
       {sale.lines.map((l, i) => {
         const left = l.quantity - (receipt.returned[i] ?? 0);
         return (
