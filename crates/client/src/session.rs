@@ -21,20 +21,33 @@ struct Access {
 pub struct Session {
     secrets: Box<dyn SecretStore>,
     access: Mutex<Option<Access>>,
+    /// Whether the keyring holds a refresh token, once looked up: this process is the entry's only
+    /// writer, so local work (a sale, a search) does not go to the Secret Service every time.
+    signed_in: std::sync::Mutex<Option<bool>>,
 }
 
 impl Session {
     pub fn new(secrets: Box<dyn SecretStore>) -> Self {
-        Self { secrets, access: Mutex::new(None) }
+        Self { secrets, access: Mutex::new(None), signed_in: std::sync::Mutex::new(None) }
+    }
+
+    fn remember(&self, signed_in: bool) {
+        *self.signed_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(signed_in);
     }
 
     pub fn has_refresh_token(&self) -> ClientResult<bool> {
-        Ok(self.secrets.get(REFRESH_TOKEN_ACCOUNT)?.is_some())
+        if let Some(known) = *self.signed_in.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(known);
+        }
+        let present = self.secrets.get(REFRESH_TOKEN_ACCOUNT)?.is_some();
+        self.remember(present);
+        Ok(present)
     }
 
     /// Keeps a fresh token pair: the refresh token goes to the keyring before anything uses it.
     pub async fn store(&self, tokens: &TokenPair) -> ClientResult<()> {
         self.secrets.set(REFRESH_TOKEN_ACCOUNT, &tokens.refresh_token)?;
+        self.remember(true);
         *self.access.lock().await = Some(Access {
             token: tokens.access_token.clone(),
             expires_at: Instant::now() + Duration::from_secs(tokens.access_expires_in_secs),
@@ -51,7 +64,10 @@ impl Session {
                 return Ok(current.token.clone());
             }
         }
-        let refresh_token = self.secrets.get(REFRESH_TOKEN_ACCOUNT)?.ok_or(crate::ClientError::NotSignedIn)?;
+        let Some(refresh_token) = self.secrets.get(REFRESH_TOKEN_ACCOUNT)? else {
+            self.remember(false);
+            return Err(crate::ClientError::NotSignedIn);
+        };
         let tokens = api.refresh(&refresh_token).await?;
         self.secrets.set(REFRESH_TOKEN_ACCOUNT, &tokens.refresh_token)?;
         let token = tokens.access_token.clone();
@@ -70,6 +86,60 @@ impl Session {
     /// Forgets both tokens: the keyring entry is deleted.
     pub async fn clear(&self) -> ClientResult<()> {
         *self.access.lock().await = None;
-        self.secrets.delete(REFRESH_TOKEN_ACCOUNT)
+        self.secrets.delete(REFRESH_TOKEN_ACCOUNT)?;
+        self.remember(false);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicU32, Ordering},
+        Arc,
+    };
+
+    use super::*;
+    use crate::vault::MemorySecrets;
+
+    /// Counts the lookups that reach the store.
+    struct Counting(MemorySecrets, Arc<AtomicU32>);
+
+    impl SecretStore for Counting {
+        fn get(&self, account: &str) -> ClientResult<Option<String>> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.get(account)
+        }
+        fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
+            self.0.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> ClientResult<()> {
+            self.0.delete(account)
+        }
+    }
+
+    #[tokio::test]
+    async fn whether_a_session_exists_is_looked_up_in_the_keyring_once_and_kept_true() {
+        let (secrets, lookups) = (MemorySecrets::default(), Arc::new(AtomicU32::new(0)));
+        secrets.set(REFRESH_TOKEN_ACCOUNT, "r1").unwrap();
+        let session = Session::new(Box::new(Counting(secrets.clone(), lookups.clone())));
+        for _ in 0..50 {
+            assert!(session.has_refresh_token().unwrap());
+        }
+        assert_eq!(lookups.load(Ordering::SeqCst), 1, "local work does not go to the Secret Service each time");
+
+        session.clear().await.unwrap();
+        assert!(!session.has_refresh_token().unwrap());
+        assert_eq!(secrets.get(REFRESH_TOKEN_ACCOUNT).unwrap(), None, "signed out in the keyring too");
+        let tokens = TokenPair {
+            access_token: "a".into(),
+            access_expires_in_secs: 900,
+            refresh_token: "r2".into(),
+            session_id: uuid::Uuid::now_v7(),
+        };
+        session.store(&tokens).await.unwrap();
+        assert!(session.has_refresh_token().unwrap());
+        assert_eq!(secrets.get(REFRESH_TOKEN_ACCOUNT).unwrap().as_deref(), Some("r2"));
+        assert_eq!(lookups.load(Ordering::SeqCst), 1);
     }
 }
