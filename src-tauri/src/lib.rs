@@ -11,7 +11,7 @@ use portal_api::{
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
-    store_ops::{OpenShift, SaleReceipt, Totals},
+    store_ops::{OpenShift, SaleCheck, SaleReceipt},
     store_stock::{Snapshot, StockView},
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
@@ -274,7 +274,7 @@ fn pos_shift(app: State<'_, PortalApp>, store_id: Uuid) -> CommandResult<Option<
 }
 
 #[tauri::command]
-fn sale_totals(app: State<'_, PortalApp>, action: StoreAction) -> CommandResult<Option<Totals>> {
+fn sale_totals(app: State<'_, PortalApp>, action: StoreAction) -> CommandResult<SaleCheck> {
     ipc(app.sale_totals(&action))
 }
 

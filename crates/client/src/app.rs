@@ -658,13 +658,14 @@ impl PortalApp {
         store_ops::open_shift(&mut self.cache(), user, store_id)
     }
 
-    /// A sale's sums as the counter works them out, or why it cannot be recorded (the discount
-    /// limit, payments short, change without cash): the same check `record_store_op` makes.
-    pub fn sale_totals(&self, action: &StoreAction) -> ClientResult<Option<portal_store_ops::checkout::Totals>> {
-        store_ops::check(action, self.discount_limit(self.signed_in_user()?)?)
+    /// A sale as the counter works it out: what is owed, and the sums or why it cannot be recorded
+    /// yet (the discount limit, payments short, change without cash): the check `record_store_op`
+    /// makes.
+    pub fn sale_totals(&self, action: &StoreAction) -> ClientResult<store_ops::SaleCheck> {
+        Ok(store_ops::sale_check(action, self.discount_limit(self.signed_in_user()?)?))
     }
 
-    /// What a return against a sale made on this device refunds (checked as the server will).
+    /// What a return against a sale this device knows refunds (checked as the server will).
     pub fn preview_refund(&self, action: &StoreAction) -> ClientResult<Option<i64>> {
         store_ops::preview_refund(&self.cache(), action)
     }

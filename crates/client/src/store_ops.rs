@@ -46,6 +46,32 @@ pub fn check(action: &StoreAction, limit_percent: u32) -> ClientResult<Option<ch
     }
 }
 
+/// A sale being put together at the counter, as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SaleCheck {
+    /// What the customer owes, once the lines and discounts hold (whatever has been paid so far).
+    pub owed: Option<i64>,
+    /// The sums, once the sale could be recorded as it stands.
+    pub totals: Option<checkout::Totals>,
+    /// Why it cannot be recorded yet (a discount above the limit, payments short, …).
+    pub problem: Option<ApiError>,
+}
+
+/// Checks a sale at the counter with the rules `record` applies, for the screen: what is owed, and
+/// the totals or the problem. Not a sale: nothing to owe, no problem.
+pub fn sale_check(action: &StoreAction, limit_percent: u32) -> SaleCheck {
+    let owed = match action {
+        StoreAction::Sale { lines, order_discount, .. } => {
+            checkout::price(lines, *order_discount, limit_percent).ok().map(|p| p.total)
+        }
+        _ => None,
+    };
+    match check(action, limit_percent) {
+        Ok(totals) => SaleCheck { owed, totals, problem: None },
+        Err(e) => SaleCheck { owed, totals: None, problem: Some(e.to_api_error()) },
+    }
+}
+
 /// Records an operation: its local record (a sale's receipt, a shift, a return) and the outbox row,
 /// in one transaction, after checking it against this device's records as the server will.
 pub fn record(
@@ -107,6 +133,19 @@ pub fn record(
                 return Err(refuse(ErrorCode::ShiftClosed, "open a shift before selling".into()));
             }
             let t = totals.expect("a sale has totals");
+            let used: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM pos_receipts WHERE receipt_no = ?1)")?
+                .query_row([receipt_no], |r| r.get(0))?;
+            if used {
+                return Err(refuse(
+                    ErrorCode::InvalidStoreOp,
+                    format!("receipt number {receipt_no} is already used on this device"),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![RECEIPT_COUNTER, (receipt_counter(&tx)? + 1).to_string()],
+            )?;
             let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
             tx.execute(
                 "INSERT INTO pos_receipts (sale_id, op_id, user_id, store_id, receipt_no, body, total, change, created_at)
@@ -496,10 +535,22 @@ pub fn found_receipts(cache: &Cache, store_id: Uuid, receipt_no: &str) -> Client
     Ok(out)
 }
 
-/// The next receipt number of this device: its id's first part and a counter kept in the cache.
+/// How many sales this device has recorded, kept in the cache's settings.
+const RECEIPT_COUNTER: &str = "pos.receipt_counter";
+
+fn receipt_counter(conn: &rusqlite::Connection) -> ClientResult<i64> {
+    let value: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([RECEIPT_COUNTER], |r| r.get(0))
+        .optional()?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// The number the next sale on this device will print: the device name's first characters and a
+/// counter. The counter moves only when a sale is recorded (in its transaction), so a refused
+/// checkout leaves no gap in the numbering.
 pub fn next_receipt_no(cache: &Cache, device: &str) -> ClientResult<String> {
-    let n: i64 = cache.setting("pos.receipt_counter")?.and_then(|v| v.parse().ok()).unwrap_or(0) + 1;
-    cache.set_setting("pos.receipt_counter", &n.to_string())?;
+    let n = receipt_counter(&cache.conn)? + 1;
     Ok(format!("{}-{n:06}", device.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect::<String>()))
 }
 
@@ -551,8 +602,11 @@ mod tests {
         let shift = Uuid::now_v7();
         let open = StoreAction::OpenShift { shift_id: shift, opening_cash: 500_00 };
 
-        let refused = record(&mut cache, user, store, sale(shift, "R-1", 1000_00), 10, 1).unwrap_err();
+        let first_no = next_receipt_no(&cache, "Tablet 7").unwrap();
+        assert_eq!(first_no, "Tablet7-000001");
+        let refused = record(&mut cache, user, store, sale(shift, &first_no, 1000_00), 10, 1).unwrap_err();
         assert_eq!(code(refused), ErrorCode::ShiftClosed, "no sale before the shift opens");
+        assert_eq!(next_receipt_no(&cache, "Tablet 7").unwrap(), first_no, "a refused sale leaves no gap");
         assert_eq!(outbox::pending_count(&cache, user).unwrap(), 0, "a refused operation leaves nothing queued");
         record(&mut cache, user, store, open.clone(), 10, 2).unwrap();
         let twice = record(
@@ -566,9 +620,12 @@ mod tests {
         assert_eq!(code(twice.unwrap_err()), ErrorCode::InvalidStoreOp, "one open shift at a time");
 
         // 3000 + 30 - 30 = 3000 owed; 2000 by card, 1050 cash → 50 change.
-        let s = sale(shift, "R-1", 1050_00);
+        let s = sale(shift, &first_no, 1050_00);
         let StoreAction::Sale { sale_id, .. } = s.clone() else { unreachable!() };
         record(&mut cache, user, store, s, 10, 4).unwrap();
+        assert_eq!(next_receipt_no(&cache, "Tablet 7").unwrap(), "Tablet7-000002", "taken with the sale");
+        let again = record(&mut cache, user, store, sale(shift, &first_no, 1050_00), 10, 4).unwrap_err();
+        assert_eq!(code(again), ErrorCode::InvalidStoreOp, "a receipt number is used once");
         let shown = open_shift(&mut cache, user, store).unwrap().unwrap();
         assert_eq!(shown.sales, 1);
         assert_eq!(
@@ -724,5 +781,23 @@ mod tests {
         let shown = found_receipts(&cache, store, "TABB-000007").unwrap().remove(0);
         assert_eq!((shown.returned, shown.refunded), (vec![1, 1], 2970_30 + cables_net / 3));
         assert!(found_receipts(&cache, Uuid::now_v7(), "TABB-000007").unwrap().is_empty(), "per store");
+    }
+
+    #[test]
+    fn the_counter_shows_what_is_owed_before_it_is_paid_and_why_a_sale_cannot_go_through() {
+        // 3000 + 30 - 30 order discount = 3000 owed; 2000 card + 500 cash is 500 short.
+        let short = sale(Uuid::now_v7(), "R-9", 500_00);
+        let check = sale_check(&short, 10);
+        assert_eq!(check.owed, Some(3000_00));
+        assert_eq!(check.totals, None);
+        assert_eq!(check.problem.map(|p| p.code), Some(ErrorCode::InvalidStoreOp));
+
+        let paid = sale_check(&sale(Uuid::now_v7(), "R-9", 1100_00), 10);
+        assert_eq!((paid.owed, paid.totals.map(|t| t.change), paid.problem), (Some(3000_00), Some(100_00), None));
+
+        // With no discount allowed the 30 order discount is refused: nothing is owed until it is fixed.
+        let greedy = sale_check(&sale(Uuid::now_v7(), "R-9", 1100_00), 0);
+        assert_eq!(greedy.owed, None);
+        assert_eq!(greedy.problem.map(|p| p.code), Some(ErrorCode::DiscountAboveLimit));
     }
 }

@@ -69,18 +69,24 @@ pub fn discount_limit(amount: i64, percent: u32) -> i64 {
     amount * i64::from(percent) / 100
 }
 
-/// Checks a sale and works out its totals. `limit_percent` is the promoter's discount limit, applied
-/// to each line and to the sale as a whole (line discounts plus the order discount).
-pub fn totals(
-    lines: &[Line],
-    order_discount: i64,
-    payments: &[Payment],
-    limit_percent: u32,
-) -> Result<Totals, CheckoutError> {
+/// What a sale's lines come to before it is paid, in fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    /// Before any discount.
+    pub gross: i64,
+    pub discounts: i64,
+    /// What the customer owes.
+    pub total: i64,
+}
+
+/// Checks a sale's lines and discounts and works out what is owed. `limit_percent` is the
+/// promoter's discount limit, applied to each line and to the sale as a whole (line discounts plus
+/// the order discount).
+pub fn price(lines: &[Line], order_discount: i64, limit_percent: u32) -> Result<Priced, CheckoutError> {
     if lines.is_empty() {
         return Err(CheckoutError::Empty);
     }
-    if order_discount < 0 || payments.iter().any(|p| p.amount < 0) {
+    if order_discount < 0 {
         return Err(CheckoutError::Negative);
     }
     let mut gross = 0;
@@ -112,7 +118,21 @@ pub fn totals(
     if discounts > limit {
         return Err(CheckoutError::DiscountAboveLimit { line: None, asked: discounts, limit });
     }
-    let total = gross - discounts;
+    Ok(Priced { gross, discounts, total: gross - discounts })
+}
+
+/// Checks a sale and its payments and works out its totals: [`price`], then the payments cover
+/// what is owed, and change is given only out of cash.
+pub fn totals(
+    lines: &[Line],
+    order_discount: i64,
+    payments: &[Payment],
+    limit_percent: u32,
+) -> Result<Totals, CheckoutError> {
+    let Priced { gross, discounts, total } = price(lines, order_discount, limit_percent)?;
+    if payments.iter().any(|p| p.amount < 0) {
+        return Err(CheckoutError::Negative);
+    }
     let paid: i64 = payments.iter().map(|p| p.amount).sum();
     if paid < total {
         return Err(CheckoutError::Underpaid { missing: total - paid });

@@ -475,6 +475,20 @@ total: number, paid: number,
  */
 change: number, };
 
+export type SaleCheck = { 
+/**
+ * What the customer owes, once the lines and discounts hold (whatever has been paid so far).
+ */
+owed: number | null, 
+/**
+ * The sums, once the sale could be recorded as it stands.
+ */
+totals: Totals | null, 
+/**
+ * Why it cannot be recorded yet (a discount above the limit, payments short, …).
+ */
+problem: ApiError | null, };
+
 export type StockLine = { sku: string, 
 /**
  * The product's name and the variant, from the local catalog ("" when it is not there).

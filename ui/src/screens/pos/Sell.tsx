@@ -118,35 +118,25 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
     };
   }, [lines, gifts, phone, consent, orderDiscount, paid, ctx.shift]);
 
+  // The sums, what is owed and what stops the sale, all from the app core (one call per change).
+  const [owed, setOwed] = useState<number | null>(null);
   useEffect(() => {
     if (!("action" in draft) || lines.length === 0) {
       setTotals(null);
       setProblem(null);
+      setOwed(null);
       return;
     }
     let current = true;
     commands
       .saleTotals(draft.action)
-      .then((t) => current && (setTotals(t), setProblem(null)))
-      .catch((e) => current && (setTotals(null), setProblem(asApiError(e))));
-    return () => {
-      current = false;
-    };
-  }, [draft, lines.length]);
-
-  // What is owed: the same sums worked out as if paid in full by cash (the change is then not used).
-  const [owed, setOwed] = useState<number | null>(null);
-  useEffect(() => {
-    if (!("action" in draft) || lines.length === 0 || draft.action.type !== "sale") {
-      setOwed(null);
-      return;
-    }
-    let current = true;
-    const rich = { ...draft.action, payments: [{ method: "cash" as const, amount: 1_000_000_000 }] };
-    commands
-      .saleTotals(rich)
-      .then((t) => current && setOwed(t?.total ?? null))
-      .catch(() => current && setOwed(null));
+      .then((check) => {
+        if (!current) return;
+        setTotals(check.totals);
+        setProblem(check.problem);
+        setOwed(check.owed);
+      })
+      .catch((e) => current && (setTotals(null), setProblem(asApiError(e)), setOwed(null)));
     return () => {
       current = false;
     };
