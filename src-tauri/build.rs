@@ -41,6 +41,7 @@ fn main() {
         "sale_totals",
         "send_now",
         "take_new_notices",
+        "watch_store_flags",
         "notify",
         "store_staff",
         "set_discount_limit",

@@ -246,6 +246,11 @@ async fn set_discount_limit(
 }
 
 #[tauri::command]
+async fn watch_store_flags(app: State<'_, PortalApp>) -> CommandResult<u32> {
+    ipc(app.watch_store_flags().await)
+}
+
+#[tauri::command]
 fn take_new_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
     ipc(app.take_new_notices())
 }
@@ -365,6 +370,7 @@ pub fn run() {
             sale_totals,
             send_now,
             take_new_notices,
+            watch_store_flags,
             notify,
             store_staff,
             set_discount_limit,

@@ -462,3 +462,68 @@ async fn a_receipt_is_found_at_any_till_of_the_store_and_its_refund_counts_again
     assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/sales?receipt_no=TABA-000042"), &promoter).await.0, 403);
     assert_eq!(server.get(&path, &consumer).await.0, 403);
 }
+
+#[tokio::test]
+async fn a_store_manager_reads_what_was_flagged_at_their_stores_from_a_cursor() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let manager = access(&server.sign_in_password("manager", DEMO_PASSWORD).await);
+    let flags = |after: Option<i64>| {
+        let path = match after {
+            Some(a) => format!("/v1/stores/{SHANGHAI}/flags?after={a}"),
+            None => format!("/v1/stores/{SHANGHAI}/flags"),
+        };
+        let (server, manager) = (&server, manager.clone());
+        async move {
+            let (status, body) = server.get(&path, &manager).await;
+            assert_eq!(status, 200, "{body}");
+            parse::<StoreFlagList>(&body)
+        }
+    };
+    let shift = Uuid::now_v7();
+    let one =
+        |serial: &str| json!([{ "sku": "TV-F", "quantity": 1, "unit_price": 100_00, "discount": 0, "serial": serial }]);
+    let cash = json!([{ "method": "cash", "amount": 100_00 }]);
+    let (_, body) = send(
+        &server,
+        &promoter,
+        &[
+            op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 })),
+            op(SHANGHAI, sale(shift, one("F-1"), cash.clone())),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes(&body)[1].flags.len(), 1, "{body}");
+
+    // Watching starts now: what was flagged before is in the day report, not here.
+    let start = flags(None).await;
+    assert!(start.events.is_empty());
+    assert!(flags(Some(start.cursor)).await.events.is_empty());
+
+    // Then a sale that takes stock below zero again, a clean goods-in, and a serial sold twice.
+    let (_, body) = send(
+        &server,
+        &promoter,
+        &[
+            op(SHANGHAI, sale(shift, one("F-2"), cash.clone())),
+            op(SHANGHAI, json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "TV-F", "quantity": 5 }] })),
+            op(SHANGHAI, sale(shift, one("F-2"), cash.clone())),
+        ],
+    )
+    .await;
+    let sent = outcomes(&body);
+    let seen = flags(Some(start.cursor)).await;
+    assert_eq!(seen.events.iter().map(|e| e.op_id).collect::<Vec<_>>(), [sent[0].id, sent[2].id]);
+    assert!(seen.events[0].flags.contains(&OpFlag::NegativeStock { sku: "TV-F".into(), on_hand: -2 }));
+    assert_eq!(seen.events[1].flags, [OpFlag::SerialSoldTwice { serial: "F-2".into() }]);
+    assert!(seen.events.iter().all(|e| e.by == seen.events[0].by && !e.by.is_empty()));
+    assert!(!seen.has_more);
+    assert!(flags(Some(seen.cursor)).await.events.is_empty(), "read once from the new cursor");
+
+    // Promoters hear of their own flags in their outcomes; other stores and bad cursors are refused.
+    assert_eq!(server.get(&format!("/v1/stores/{SHANGHAI}/flags"), &promoter).await.0, 403);
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    assert_eq!(server.get(&format!("/v1/stores/{SHANGHAI}/flags?after=0"), &admin).await.0, 200);
+    let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/flags?after=x"), &manager).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidStoreOp));
+}

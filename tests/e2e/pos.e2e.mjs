@@ -182,13 +182,30 @@ await run("e2e pos", driver, async () => {
   await driver.find('[data-testid="result-count"]', { text: "共 1 件商品" });
   assert.match(await driver.text(await driver.find('[data-testid="product-card"]')), new RegExp(accessories[0].name_zh.slice(0, 4)));
 
-  step("the store manager picks a store and lowers the promoter's discount limit");
+  step("the store manager signs in on the same tablet");
   await driver.click('[data-testid="sign-out"]');
   await driver.click('[data-testid="mode-password"]');
   await driver.type('[data-testid="login"]', "manager");
   await driver.type('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="home-managed-store"]');
+
+  step("the manager's tablet hears, as an OS notification, what is flagged at their stores");
+  await waitFor("the manager's device to start watching", async () => (await invoke("watch_store_flags")) === 0);
+  const resold = {
+    id: crypto.randomUUID(),
+    store_id: SHANGHAI,
+    device_at: Math.floor(Date.now() / 1000),
+    action: {
+      type: "sale", sale_id: crypto.randomUUID(), shift_id: crypto.randomUUID(), receipt_no: `E2E-${Date.now()}`,
+      lines: [{ sku: tv.code, quantity: 1, unit_price: 100000, discount: 0, serial }],
+      payments: [{ method: "cash", amount: 100000 }],
+    },
+  };
+  const resoldOutcome = (await api("/v1/store-ops", promoter, { method: "POST", body: JSON.stringify({ ops: [resold] }) })).outcomes[0];
+  assert.ok(resoldOutcome.flags.some((f) => f.type === "serial_sold_twice"), JSON.stringify(resoldOutcome));
+  await waitFor("the manager's notification of the serial sold twice", async () => notifications.includes(serial) || notifications.slice(-300), 30000);
+  step("the store manager picks a store and lowers the promoter's discount limit");
   await driver.click('[data-testid="nav-store"]');
   assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="pos-store"] option').length`), 2, "runs two stores");
   await driver.click('[data-testid="pos-team"]');

@@ -51,13 +51,15 @@ export default function App() {
   }, [locale]);
 
   // The server's refusals and flags for this device's operations reach the person as OS
-  // notifications, each once, whatever screen is open.
+  // notifications, each once, whatever screen is open; a store manager's device also hears of what
+  // was flagged at the stores they run.
   const signedIn = state?.signed_in ?? false;
+  const manager = state?.profile?.role === "store_manager";
   useEffect(() => {
     if (!signedIn) return;
     const tell = () =>
-      commands
-        .takeNewNotices()
+      (manager ? commands.watchStoreFlags().catch(() => 0) : Promise.resolve(0))
+        .then(() => commands.takeNewNotices())
         .then((notices) =>
           notices.forEach((n) => {
             const { title, body } = noticeText(i18n, n);
@@ -67,7 +69,7 @@ export default function App() {
         .catch(() => {});
     const timer = window.setInterval(tell, 5000);
     return () => window.clearInterval(timer);
-  }, [signedIn, i18n]);
+  }, [signedIn, manager, i18n]);
 
   // Another account starts at its home, not on the screen the last one left open.
   const userId = state?.profile?.user_id;

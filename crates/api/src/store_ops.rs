@@ -378,3 +378,30 @@ pub struct StoreSaleList {
     /// Newest first; usually one (receipt numbers are unique per device).
     pub sales: Vec<StoreSale>,
 }
+
+/// An operation at a store that the server flagged (stock below zero, a serial sold twice, a cash
+/// difference, a display unit missing), for the store's manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreFlagEvent {
+    /// Increasing; the list's cursor is the last one read.
+    pub seq: i64,
+    pub op_id: Uuid,
+    pub store_id: Uuid,
+    /// Who made the operation (their display name).
+    pub by: String,
+    pub flags: Vec<OpFlag>,
+    /// Unix seconds on the device that made it.
+    pub device_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreFlagList {
+    pub store_id: Uuid,
+    /// Oldest first, after the cursor asked for (none when no cursor was given: the answer then
+    /// only says where "from now on" starts).
+    pub events: Vec<StoreFlagEvent>,
+    /// Pass as `after` next time.
+    pub cursor: i64,
+    /// More events wait after these.
+    pub has_more: bool,
+}

@@ -154,6 +154,10 @@ impl ApiClient {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/sales?receipt_no={encoded}"), Some(access), None)
             .await
     }
+    pub async fn store_flags(&self, access: &str, store: Uuid, after: Option<i64>) -> ClientResult<StoreFlagList> {
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/flags{query}"), Some(access), None).await
+    }
     pub async fn staff(&self, access: &str, store: Uuid) -> ClientResult<StaffList> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/staff"), Some(access), None).await
     }

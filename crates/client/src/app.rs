@@ -557,6 +557,36 @@ impl PortalApp {
         store_ops::notices(&self.cache(), user)
     }
 
+    /// A store manager's device watches the stores they run: what the server flagged there since the
+    /// last look (anyone's sale below stock, a serial sold twice, a till that did not add up)
+    /// becomes a notice here. The first look only marks where to start. Offline, nothing happens.
+    pub async fn watch_store_flags(&self) -> ClientResult<u32> {
+        let user = self.signed_in_user()?;
+        let Some(profile) = self.cache().profile(user)?.map(|p| p.value) else { return Ok(0) };
+        if profile.role != Role::StoreManager {
+            return Ok(0);
+        }
+        let mut new = 0;
+        for store in &profile.stores {
+            loop {
+                let after = store_ops::flags_cursor(&self.cache(), user, store.id)?;
+                let store_id = store.id;
+                let list =
+                    match self.authed(|api, token| async move { api.store_flags(&token, store_id, after).await }).await
+                    {
+                        Ok(list) => list,
+                        Err(ClientError::Unreachable { .. }) => return Ok(new),
+                        Err(e) => return Err(e),
+                    };
+                new += store_ops::take_store_flags(&mut self.cache(), user, &list, now())?;
+                if !list.has_more {
+                    break;
+                }
+            }
+        }
+        Ok(new)
+    }
+
     /// Refusals and flags not yet notified (each is returned once), for the OS notifications.
     pub fn take_new_notices(&self) -> ClientResult<Vec<OpOutcome>> {
         let user = self.signed_in_user()?;

@@ -404,6 +404,53 @@ pub fn acknowledge(cache: &mut Cache, user_id: Uuid, outcomes: &[OpOutcome], now
     Ok(())
 }
 
+/// Where a manager's device has read a store's flags up to.
+fn flags_cursor_key(user_id: Uuid, store_id: Uuid) -> String {
+    format!("pos.flags_cursor.{user_id}.{store_id}")
+}
+
+pub fn flags_cursor(cache: &Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<Option<i64>> {
+    Ok(cache.setting(&flags_cursor_key(user_id, store_id))?.and_then(|v| v.parse().ok()))
+}
+
+/// Takes flags raised at a store a manager runs (by anyone's operations) as notices for this
+/// account, shown and notified like its own, and moves the cursor, in one transaction. Returns how
+/// many are new (an operation already noticed here, such as the manager's own, counts once).
+pub fn take_store_flags(
+    cache: &mut Cache,
+    user_id: Uuid,
+    list: &portal_api::StoreFlagList,
+    now: i64,
+) -> ClientResult<u32> {
+    let tx = cache.conn.transaction()?;
+    let mut new = 0;
+    for event in &list.events {
+        let outcome = OpOutcome {
+            id: event.op_id,
+            status: OpStatus::Applied,
+            error: None,
+            flags: event.flags.clone(),
+            current_state: None,
+            refund: None,
+        };
+        new += tx.execute(
+            "INSERT OR IGNORE INTO pos_outcomes (op_id, user_id, outcome, received_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                event.op_id.to_string(),
+                user_id.to_string(),
+                serde_json::to_string(&outcome).unwrap_or_default(),
+                now
+            ],
+        )? as u32;
+    }
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+        params![flags_cursor_key(user_id, list.store_id), list.cursor.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(new)
+}
+
 /// Rejections and flags the server sent back for this account's operations, newest first.
 pub fn notices(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
     let mut stmt = cache
@@ -799,5 +846,34 @@ mod tests {
         let greedy = sale_check(&sale(Uuid::now_v7(), "R-9", 1100_00), 0);
         assert_eq!(greedy.owed, None);
         assert_eq!(greedy.problem.map(|p| p.code), Some(ErrorCode::DiscountAboveLimit));
+    }
+
+    #[test]
+    fn flags_at_a_managers_stores_become_their_notices_once_and_move_the_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let (manager, store) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(flags_cursor(&cache, manager, store).unwrap(), None);
+        let event = |flag: portal_api::OpFlag| portal_api::StoreFlagEvent {
+            seq: 0,
+            op_id: Uuid::now_v7(),
+            store_id: store,
+            by: "促销员".into(),
+            flags: vec![flag],
+            device_at: 1,
+        };
+        let negative = event(portal_api::OpFlag::NegativeStock { sku: "TV-1".into(), on_hand: -1 });
+        let list =
+            portal_api::StoreFlagList { store_id: store, events: vec![negative.clone()], cursor: 42, has_more: false };
+        assert_eq!(take_store_flags(&mut cache, manager, &list, 5).unwrap(), 1);
+        assert_eq!(flags_cursor(&cache, manager, store).unwrap(), Some(42));
+        let shown = take_unnotified(&mut cache, manager).unwrap();
+        assert_eq!((shown.len(), shown[0].id, shown[0].flags.clone()), (1, negative.op_id, negative.flags.clone()));
+
+        // Read again (a retried page): nothing new, nothing notified twice.
+        assert_eq!(take_store_flags(&mut cache, manager, &list, 6).unwrap(), 0);
+        assert!(take_unnotified(&mut cache, manager).unwrap().is_empty());
+        assert_eq!(notices(&cache, manager).unwrap().len(), 1);
+        assert!(notices(&cache, Uuid::now_v7()).unwrap().is_empty(), "another account on this device sees none");
     }
 }

@@ -74,6 +74,7 @@ export const commands = {
   flushOutbox: () => call<number>("flush_outbox"),
   sendNow: () => call<number>("send_now"),
   takeNewNotices: () => call<OpOutcome[]>("take_new_notices"),
+  watchStoreFlags: () => call<number>("watch_store_flags"),
   notify: (title: string, body: string) => call<void>("notify", { title, body }),
   storeStaff: (storeId: string) => call<StaffList>("store_staff", { storeId }),
   setDiscountLimit: (storeId: string, userId: string, percent: number | null) =>

@@ -76,6 +76,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(store_ops::samples))
         .routes(routes!(store_ops::transfers))
         .routes(routes!(store_ops::sales))
+        .routes(routes!(store_ops::flags))
         .routes(routes!(catalog::sync_page))
         .routes(routes!(catalog::product))
         .routes(routes!(catalog::put_product, catalog::withdraw_product))

@@ -59,6 +59,26 @@ pub async fn transfers(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+pub struct FlagsQuery {
+    /// The cursor of the last answer; absent, the answer holds no events and says where to start.
+    pub after: Option<String>,
+}
+
+/// What the server flagged at a store after a cursor (stock below zero, a serial sold twice, a
+/// cash difference, a missing display unit), oldest first, for the store manager's device.
+#[utoipa::path(get, path = "/v1/stores/{id}/flags", tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id"), FlagsQuery),
+    responses((status = 200, body = StoreFlagList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn flags(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<FlagsQuery>,
+) -> AppResult<ApiJson<StoreFlagList>> {
+    portal.store_flags(&caller, id, q.after.as_deref()).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ReceiptQuery {
     /// The number printed on the receipt.
     pub receipt_no: Option<String>,

@@ -291,6 +291,13 @@ pub trait Store: Send + Sync + 'static {
     /// Per store with a stock ledger (by code): the SKUs with stock on hand.
     async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>>;
     async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList>;
+    /// Flags raised at the store after a cursor, oldest first (at most `limit`).
+    async fn flags_after(
+        &self,
+        store_id: Uuid,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<portal_api::StoreFlagList>;
     /// The store's sales with a receipt number, newest first.
     async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList>;
 }

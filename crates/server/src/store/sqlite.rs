@@ -827,6 +827,15 @@ impl Store for SqliteStore {
         self.run(move |conn| super::sqlite_store_ops::transfers(conn, store_id)).await
     }
 
+    async fn flags_after(
+        &self,
+        store_id: Uuid,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<portal_api::StoreFlagList> {
+        self.run(move |conn| super::sqlite_store_ops::flags_after(conn, store_id, after, limit)).await
+    }
+
     async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList> {
         self.run(move |conn| super::sqlite_store_ops::sales_by_receipt(conn, store_id, &receipt_no)).await
     }

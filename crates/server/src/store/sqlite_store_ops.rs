@@ -792,6 +792,42 @@ pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
     Ok(PurchaseList { purchases })
 }
 
+/// Flags raised at a store after a cursor (the log's row number), oldest first; without a cursor,
+/// none and where "from now on" starts.
+pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> StoreResult<StoreFlagList> {
+    let latest: i64 = db.query_row("SELECT COALESCE(MAX(rowid), 0) FROM store_op_log", [], |r| r.get(0))?;
+    let Some(after) = after else {
+        return Ok(StoreFlagList { store_id: store, events: Vec::new(), cursor: latest, has_more: false });
+    };
+    let rows: Vec<(i64, String, String, String, i64)> = db
+        .prepare_cached(
+            "SELECT l.rowid, l.op_id, u.display_name, l.outcome, l.device_at
+             FROM store_op_log l JOIN users u ON u.id = l.user_id
+             WHERE l.store_id = ?1 AND l.rowid > ?2 AND json_array_length(l.outcome, '$.flags') > 0
+             ORDER BY l.rowid LIMIT ?3",
+        )?
+        .query_map(params![store.to_string(), after, i64::from(limit) + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    let mut events = Vec::with_capacity(rows.len().min(limit as usize));
+    for (seq, op_id, by, outcome, device_at) in rows.into_iter().take(limit as usize) {
+        let Ok(outcome) = serde_json::from_str::<OpOutcome>(&outcome) else { continue };
+        events.push(StoreFlagEvent {
+            seq,
+            op_id: op_id.parse().unwrap_or_default(),
+            store_id: store,
+            by,
+            flags: outcome.flags,
+            device_at,
+        });
+    }
+    // Past the last event read; when all are read, past everything logged so far.
+    let cursor = if has_more { events.last().map_or(after, |e| e.seq) } else { latest.max(after) };
+    Ok(StoreFlagList { store_id: store, events, cursor, has_more })
+}
+
 /// The store's sales with this receipt number, newest first, each as it was made with what has
 /// been returned of it since.
 pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> StoreResult<StoreSaleList> {

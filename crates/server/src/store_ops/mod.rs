@@ -12,6 +12,8 @@ use crate::{
 
 /// Operations accepted in one request.
 pub const MAX_OPS_PER_REQUEST: usize = 500;
+/// Flag events in one answer.
+const FLAGS_PER_PAGE: u32 = 100;
 /// Reports use the stores' local day (China Standard Time, UTC+8).
 const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
 
@@ -113,6 +115,24 @@ impl Portal {
     pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
         self.check_store_scope(caller, store_id).await?;
         Ok(self.store.transfers(store_id).await?)
+    }
+
+    /// What was flagged at a store after a cursor, for its manager's device (managers and admins).
+    pub async fn store_flags(&self, caller: &Caller, store_id: Uuid, after: Option<&str>) -> AppResult<StoreFlagList> {
+        caller.require(&[Role::StoreManager, Role::Admin])?;
+        self.check_store_scope(caller, store_id).await?;
+        let after = match after.map(|a| a.trim().parse::<i64>()) {
+            None => None,
+            Some(Ok(a)) if a >= 0 => Some(a),
+            Some(_) => {
+                return Err(AppError::field(
+                    ErrorCode::InvalidStoreOp,
+                    "after",
+                    "after must be a cursor from an earlier answer",
+                ))
+            }
+        };
+        Ok(self.store.flags_after(store_id, after, FLAGS_PER_PAGE).await?)
     }
 
     /// A receipt of the store found by its number, for a return at any of its devices.
