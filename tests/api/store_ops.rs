@@ -152,6 +152,19 @@ async fn sales_are_facts_flagged_when_odd_and_rules_refuse_bad_operations_whole(
     assert_eq!((report.sales, report.returns, report.refunds_amount), (2, 1, 1000_00));
     assert_eq!(report.cash_differences[0].amount, -100_00);
     assert!(report.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. })));
+
+    // Stock over the day, from the ledger: two sold, one back; the next day opens where it closed.
+    let tv_on = |report: &DayReport| {
+        report.stock.iter().find(|s| s.sku == "TV-X").map(|s| (s.opening, s.moved_in, s.moved_out, s.closing))
+    };
+    assert_eq!(tv_on(&report), Some((0, 1, 2, -1)));
+    let day = |d: &str| {
+        let path = format!("/v1/stores/{SHANGHAI}/report?day={d}");
+        let (server, promoter) = (&server, promoter.clone());
+        async move { parse::<DayReport>(&server.get(&path, &promoter).await.1) }
+    };
+    assert_eq!(tv_on(&day("2026-11-23").await), Some((-1, 0, 0, -1)));
+    assert_eq!(tv_on(&day("2026-11-21").await), None, "nothing held or moved before");
 }
 
 #[tokio::test]

@@ -158,6 +158,7 @@ await run("e2e pos", driver, async () => {
   step("the app's own day report shows it, and the receipt is sent");
   await driver.click('[data-testid="pos-report"]');
   await waitFor("the report", async () => (await attrOf('[data-testid="report-sales"]', "data-count")) === "1");
+  await waitFor("the TV's stock at the day's close", async () => (await attrOf(`[data-testid="report-stock"] [data-sku="${tv.code}"]`, "data-closing")) === "-1");
   await driver.click('[data-testid="pos-receipts"]');
   await driver.click('[data-testid="receipt-item"]');
   await waitFor("the receipt to show as sent", async () => (await textOf('[data-testid="receipt-state"]')) === "已同步");

@@ -281,6 +281,22 @@ pub struct DayReport {
     pub cash_differences: Vec<AmountByKey>,
     pub samples_by_state: Vec<AmountByKey>,
     pub flags: Vec<OpFlag>,
+    /// Per SKU the store held or moved that day: on hand at its start, in, out, on hand at its end.
+    #[serde(default)]
+    pub stock: Vec<DayStock>,
+}
+
+/// One SKU's stock over a store's day, from the ledger (movements by the device's time, UTC+8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DayStock {
+    pub sku: String,
+    pub opening: i64,
+    /// Units in: goods received, transfers in, returns, found, counted up.
+    pub moved_in: i64,
+    /// Units out: sales, gifts, transfers out, lost, counted down.
+    pub moved_out: i64,
+    /// `opening + moved_in - moved_out`.
+    pub closing: i64,
 }
 
 /// A customer's purchases across stores, from their unified account.

@@ -75,6 +75,7 @@ fn render() -> String {
         StockReport::decl(),
         AmountByKey::decl(),
         DayReport::decl(),
+        DayStock::decl(),
         SaleReceipt::decl(),
         crate::catalog::view::SkuHit::decl(),
         crate::store_ops::OpenShift::decl(),

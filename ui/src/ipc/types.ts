@@ -421,7 +421,25 @@ day: string, sales: number, sales_amount: number, returns: number, refunds_amoun
 /**
  * Per closed shift and method: counted minus expected.
  */
-cash_differences: Array<AmountByKey>, samples_by_state: Array<AmountByKey>, flags: Array<OpFlag>, };
+cash_differences: Array<AmountByKey>, samples_by_state: Array<AmountByKey>, flags: Array<OpFlag>, 
+/**
+ * Per SKU the store held or moved that day: on hand at its start, in, out, on hand at its end.
+ */
+stock: Array<DayStock>, };
+
+export type DayStock = { sku: string, opening: number, 
+/**
+ * Units in: goods received, transfers in, returns, found, counted up.
+ */
+moved_in: number, 
+/**
+ * Units out: sales, gifts, transfers out, lost, counted down.
+ */
+moved_out: number, 
+/**
+ * `opening + moved_in - moved_out`.
+ */
+closing: number, };
 
 export type SaleReceipt = { sale_id: string, store_id: string, receipt_no: string, 
 /**

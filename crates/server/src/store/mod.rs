@@ -285,7 +285,8 @@ pub trait Store: Send + Sync + 'static {
         ops: Vec<(portal_api::StoreOp, OpContext)>,
     ) -> StoreResult<Vec<portal_api::OpOutcome>>;
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
-    async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport>;
+    /// A store's day; `starts_at` is the day's first second (unix), for the stock ledger.
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> StoreResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;
     async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList>;
     /// Per store with a stock ledger (by code): the SKUs with stock on hand.

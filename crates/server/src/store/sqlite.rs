@@ -807,8 +807,8 @@ impl Store for SqliteStore {
         self.run(move |conn| super::sqlite_store_ops::stock(conn, store_id)).await
     }
 
-    async fn day_report(&self, store_id: Uuid, day: String) -> StoreResult<portal_api::DayReport> {
-        self.run(move |conn| super::sqlite_store_ops::day_report(conn, store_id, &day)).await
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> StoreResult<portal_api::DayReport> {
+        self.run(move |conn| super::sqlite_store_ops::day_report(conn, store_id, &day, starts_at)).await
     }
 
     async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList> {

@@ -698,7 +698,36 @@ fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec
     Ok(rows)
 }
 
-pub fn day_report(db: &Conn, store: Uuid, day: &str) -> StoreResult<DayReport> {
+/// Per SKU: on hand when the day starts, units in and out during it, on hand when it ends.
+fn day_stock(db: &Conn, store: &str, starts_at: i64) -> StoreResult<Vec<DayStock>> {
+    let ends_at = starts_at + 86_400;
+    let rows = db
+        .prepare_cached(
+            "SELECT sku,
+                    COALESCE(SUM(CASE WHEN device_at < ?2 THEN quantity END), 0),
+                    COALESCE(SUM(CASE WHEN device_at >= ?2 AND quantity > 0 THEN quantity END), 0),
+                    COALESCE(SUM(CASE WHEN device_at >= ?2 AND quantity < 0 THEN -quantity END), 0)
+             FROM stock_movements WHERE store_id = ?1 AND device_at < ?3
+             GROUP BY sku ORDER BY sku",
+        )?
+        .query_map(params![store, starts_at, ends_at], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, opening, moved_in, moved_out)| *opening != 0 || *moved_in != 0 || *moved_out != 0)
+        .map(|(sku, opening, moved_in, moved_out)| DayStock {
+            sku,
+            opening,
+            moved_in,
+            moved_out,
+            closing: opening + moved_in - moved_out,
+        })
+        .collect())
+}
+
+pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> StoreResult<DayReport> {
     let s = store.to_string();
     let (sales, sales_amount): (u32, i64) = db.query_row(
         "SELECT COUNT(*), COALESCE(SUM(total), 0) FROM sales WHERE store_id = ?1 AND day = ?2",
@@ -754,6 +783,7 @@ pub fn day_report(db: &Conn, store: Uuid, day: &str) -> StoreResult<DayReport> {
         cash_differences,
         samples_by_state,
         flags,
+        stock: day_stock(db, &s, starts_at)?,
     })
 }
 

@@ -100,11 +100,11 @@ impl Portal {
     pub async fn day_report(&self, caller: &Caller, store_id: Uuid, day: Option<String>) -> AppResult<DayReport> {
         self.check_store_scope(caller, store_id).await?;
         let day = day.unwrap_or_else(|| local_day(now()));
-        let valid = day.len() == 10 && crate::catalog::csv_format::parse_date(&day).is_some();
-        if !valid {
+        let midnight_utc = crate::catalog::csv_format::parse_date(&day).filter(|_| day.len() == 10);
+        let Some(midnight_utc) = midnight_utc else {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "day", "day must be YYYY-MM-DD"));
-        }
-        Ok(self.store.day_report(store_id, day).await?)
+        };
+        Ok(self.store.day_report(store_id, day, midnight_utc - LOCAL_OFFSET_SECS).await?)
     }
 
     pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {

@@ -1,5 +1,6 @@
 // The store's day from the server (the ledger of record): sales and returns, by product and by
-// promoter, cash differences at shift close, display units by state, and the flags a manager checks.
+// promoter, cash differences at shift close, stock from the day's opening to its close, display
+// units by state, and the flags a manager checks.
 import { useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { AmountByKey, ApiError, DayReport } from "../../ipc/types";
@@ -16,7 +17,7 @@ export function Report({ ctx }: { ctx: PosContext }) {
   const [report, setReport] = useState<DayReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [tick, setTick] = useState(0);
-  const names = useSkuNames((report?.by_product ?? []).map((p) => p.key));
+  const names = useSkuNames([...(report?.by_product ?? []).map((p) => p.key), ...(report?.stock ?? []).map((s) => s.sku)]);
 
   useEffect(() => {
     let current = true;
@@ -79,6 +80,33 @@ export function Report({ ctx }: { ctx: PosContext }) {
             <div className="card">
               <h2>{t("pos.report.cashDifferences")}</h2>
               {table(report.cash_differences, (k) => t(`pos.pay.${k}` as MessageKey), "report-cash")}
+            </div>
+          )}
+          {report.stock.length > 0 && (
+            <div className="card">
+              <h2>{t("pos.report.stock")}</h2>
+              <table className="cart" data-testid="report-stock">
+                <thead>
+                  <tr>
+                    <th />
+                    <th className="num">{t("pos.report.opening")}</th>
+                    <th className="num">{t("pos.report.in")}</th>
+                    <th className="num">{t("pos.report.out")}</th>
+                    <th className="num">{t("pos.report.closing")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.stock.map((s) => (
+                    <tr key={s.sku} data-sku={s.sku} data-closing={s.closing}>
+                      <td>{names[s.sku] ?? s.sku}</td>
+                      <td className="num">{s.opening}</td>
+                      <td className="num">{s.moved_in > 0 ? `+${s.moved_in}` : 0}</td>
+                      <td className="num">{s.moved_out > 0 ? `−${s.moved_out}` : 0}</td>
+                      <td className={s.closing < 0 ? "num bad" : "num"}>{s.closing}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           )}
           <div className="card">
