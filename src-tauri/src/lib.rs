@@ -5,13 +5,12 @@ use portal_api::{
     ApiError, CodeChannel, CodePurpose, DeviceSessionList, LinkIdentityRequest, SendCodeResponse, SetPasswordRequest,
 };
 use portal_api::{
-    Category, DayReport, FavouriteKind, OpOutcome, RetailStore, SampleList, StaffList, StaffMember, StoreAction,
-    TransferList,
+    Category, DayReport, FavouriteKind, RetailStore, SampleList, StaffList, StaffMember, StoreAction, TransferList,
 };
 use portal_client::{
     catalog::{view::SkuHit, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     favourites::FavouriteEntry,
-    store_ops::{OpenShift, SaleCheck, SaleReceipt},
+    store_ops::{Notice, OpenShift, SaleCheck, SaleReceipt},
     store_stock::{Snapshot, StockView},
     vault::{OsKeyring, SecretStore, Unavailable},
     AppState, CodeSignInInput, PasswordSignInInput, PortalApp, SignUpInput,
@@ -187,7 +186,7 @@ fn scan_sku(app: State<'_, PortalApp>, barcode: String) -> CommandResult<SkuHit>
 }
 
 #[tauri::command]
-fn store_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
+fn store_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<Notice>> {
     ipc(app.store_notices())
 }
 
@@ -251,7 +250,7 @@ async fn watch_store_flags(app: State<'_, PortalApp>) -> CommandResult<u32> {
 }
 
 #[tauri::command]
-fn take_new_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<OpOutcome>> {
+fn take_new_notices(app: State<'_, PortalApp>) -> CommandResult<Vec<Notice>> {
     ipc(app.take_new_notices())
 }
 

@@ -205,7 +205,8 @@ await run("e2e pos", driver, async () => {
   };
   const resoldOutcome = (await api("/v1/store-ops", promoter, { method: "POST", body: JSON.stringify({ ops: [resold] }) })).outcomes[0];
   assert.ok(resoldOutcome.flags.some((f) => f.type === "serial_sold_twice"), JSON.stringify(resoldOutcome));
-  await waitFor("the manager's notification of the serial sold twice", async () => notifications.includes(serial) || notifications.slice(-300), 30000);
+  // Where it happened is in the notification (the promoter's own notifications do not name their one store).
+  await waitFor("the manager's notification of the serial sold twice, with its store", async () => (notifications.includes(serial) && notifications.includes("上海南京东路旗舰店")) || notifications.slice(-400), 30000);
   step("the store manager picks a store and lowers the promoter's discount limit");
   await driver.click('[data-testid="nav-store"]');
   assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="pos-store"] option').length`), 2, "runs two stores");

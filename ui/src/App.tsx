@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { commands } from "./ipc/commands";
-import type { ApiError, AppState } from "./ipc/types";
+import type { ApiError, AppState, Store } from "./ipc/types";
 import { I18nContext, makeI18n, type Locale, type MessageKey } from "./i18n";
 import { ErrorBanner, asApiError } from "./ErrorBanner";
 import { SignIn } from "./screens/SignIn";
@@ -55,6 +55,9 @@ export default function App() {
   // was flagged at the stores they run.
   const signedIn = state?.signed_in ?? false;
   const manager = state?.profile?.role === "store_manager";
+  // The stores' names for the notices, as the latest profile has them.
+  const storesRef = useRef<Store[]>([]);
+  storesRef.current = state?.profile?.stores ?? [];
   useEffect(() => {
     if (!signedIn) return;
     const tell = () =>
@@ -62,7 +65,7 @@ export default function App() {
         .then(() => commands.takeNewNotices())
         .then((notices) =>
           notices.forEach((n) => {
-            const { title, body } = noticeText(i18n, n);
+            const { title, body } = noticeText(i18n, n, storesRef.current);
             commands.notify(title, body).catch(() => {});
           }),
         )

@@ -552,7 +552,7 @@ impl PortalApp {
         Ok(id)
     }
 
-    pub fn store_notices(&self) -> ClientResult<Vec<OpOutcome>> {
+    pub fn store_notices(&self) -> ClientResult<Vec<store_ops::Notice>> {
         let user = self.signed_in_user()?;
         store_ops::notices(&self.cache(), user)
     }
@@ -588,7 +588,7 @@ impl PortalApp {
     }
 
     /// Refusals and flags not yet notified (each is returned once), for the OS notifications.
-    pub fn take_new_notices(&self) -> ClientResult<Vec<OpOutcome>> {
+    pub fn take_new_notices(&self) -> ClientResult<Vec<store_ops::Notice>> {
         let user = self.signed_in_user()?;
         store_ops::take_unnotified(&mut self.cache(), user)
     }

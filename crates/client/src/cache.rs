@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0008_store_stock.sql"),
     include_str!("../../../migrations/client/0009_notices.sql"),
     include_str!("../../../migrations/client/0010_return_tills.sql"),
+    include_str!("../../../migrations/client/0011_notice_context.sql"),
 ];
 
 pub struct Cache {

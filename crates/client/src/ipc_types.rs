@@ -81,6 +81,7 @@ fn render() -> String {
         crate::store_ops::OpenShift::decl(),
         portal_store_ops::checkout::Totals::decl(),
         crate::store_ops::SaleCheck::decl(),
+        crate::store_ops::Notice::decl(),
         crate::store_stock::StockLine::decl(),
         crate::store_stock::StockView::decl(),
         crate::store_stock::Snapshot::<()>::decl(),

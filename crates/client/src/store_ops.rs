@@ -393,9 +393,21 @@ pub fn acknowledge(cache: &mut Cache, user_id: Uuid, outcomes: &[OpOutcome], now
     let tx = cache.conn.transaction()?;
     for o in outcomes {
         if o.status == OpStatus::Rejected || !o.flags.is_empty() {
+            let store: Option<String> = tx
+                .prepare_cached("SELECT json_extract(payload, '$.store_id') FROM outbox WHERE op_id = ?1")?
+                .query_row([o.id.to_string()], |r| r.get(0))
+                .optional()?
+                .flatten();
             tx.execute(
-                "INSERT OR REPLACE INTO pos_outcomes (op_id, user_id, outcome, received_at) VALUES (?1, ?2, ?3, ?4)",
-                params![o.id.to_string(), user_id.to_string(), serde_json::to_string(o).unwrap_or_default(), now],
+                "INSERT OR REPLACE INTO pos_outcomes (op_id, user_id, outcome, received_at, store_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    o.id.to_string(),
+                    user_id.to_string(),
+                    serde_json::to_string(o).unwrap_or_default(),
+                    now,
+                    store
+                ],
             )?;
         }
         tx.execute("DELETE FROM outbox WHERE op_id = ?1", [o.id.to_string()])?;
@@ -434,12 +446,15 @@ pub fn take_store_flags(
             refund: None,
         };
         new += tx.execute(
-            "INSERT OR IGNORE INTO pos_outcomes (op_id, user_id, outcome, received_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR IGNORE INTO pos_outcomes (op_id, user_id, outcome, received_at, store_id, made_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 event.op_id.to_string(),
                 user_id.to_string(),
                 serde_json::to_string(&outcome).unwrap_or_default(),
-                now
+                now,
+                list.store_id.to_string(),
+                event.by
             ],
         )? as u32;
     }
@@ -451,25 +466,54 @@ pub fn take_store_flags(
     Ok(new)
 }
 
-/// Rejections and flags the server sent back for this account's operations, newest first.
-pub fn notices(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
-    let mut stmt = cache
-        .conn
-        .prepare_cached("SELECT outcome FROM pos_outcomes WHERE user_id = ?1 ORDER BY received_at DESC LIMIT 100")?;
-    let rows = stmt.query_map([user_id.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-    Ok(rows.iter().filter_map(|j| serde_json::from_str(j).ok()).collect())
+/// A refusal or flags from the server, with where and by whom, for the screen and notifications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Notice {
+    pub outcome: OpOutcome,
+    /// The store the operation was made at (unknown for notices kept by an older version).
+    pub store_id: Option<Uuid>,
+    /// Who made the operation, when this account heard of it as a store manager.
+    pub made_by: Option<String>,
 }
 
-/// Rejections and flags not yet shown as an OS notification, oldest first; marked as shown.
-pub fn take_unnotified(cache: &mut Cache, user_id: Uuid) -> ClientResult<Vec<OpOutcome>> {
-    let tx = cache.conn.transaction()?;
-    let rows: Vec<String> = tx
-        .prepare_cached("SELECT outcome FROM pos_outcomes WHERE user_id = ?1 AND notified = 0 ORDER BY received_at")?
-        .query_map([user_id.to_string()], |r| r.get(0))?
+fn notice_rows(conn: &rusqlite::Connection, sql: &str, user_id: Uuid) -> ClientResult<Vec<Notice>> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = conn
+        .prepare_cached(sql)?
+        .query_map([user_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(outcome, store, made_by)| {
+            Some(Notice {
+                outcome: serde_json::from_str(&outcome).ok()?,
+                store_id: store.and_then(|s| s.parse().ok()),
+                made_by,
+            })
+        })
+        .collect())
+}
+
+/// Refusals and flags of this account's operations, and for a manager those of their stores,
+/// newest first.
+pub fn notices(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<Notice>> {
+    notice_rows(
+        &cache.conn,
+        "SELECT outcome, store_id, made_by FROM pos_outcomes WHERE user_id = ?1 ORDER BY received_at DESC LIMIT 100",
+        user_id,
+    )
+}
+
+/// Refusals and flags not yet shown as an OS notification, oldest first; marked as shown.
+pub fn take_unnotified(cache: &mut Cache, user_id: Uuid) -> ClientResult<Vec<Notice>> {
+    let tx = cache.conn.transaction()?;
+    let rows = notice_rows(
+        &tx,
+        "SELECT outcome, store_id, made_by FROM pos_outcomes WHERE user_id = ?1 AND notified = 0 ORDER BY received_at",
+        user_id,
+    )?;
     tx.execute("UPDATE pos_outcomes SET notified = 1 WHERE user_id = ?1 AND notified = 0", [user_id.to_string()])?;
     tx.commit()?;
-    Ok(rows.iter().filter_map(|j| serde_json::from_str(j).ok()).collect())
+    Ok(rows)
 }
 
 /// A receipt made on this device, for the screen, printing and reprints (offline too).
@@ -756,8 +800,9 @@ mod tests {
         };
         let clean = OpOutcome { id: Uuid::now_v7(), flags: vec![], ..flagged.clone() };
         acknowledge(&mut cache, user, &[flagged.clone(), clean], 11).unwrap();
-        assert_eq!(notices(&cache, user).unwrap(), [flagged.clone()], "only what needs a look is kept");
-        assert_eq!(take_unnotified(&mut cache, user).unwrap(), [flagged]);
+        let outcomes = |notices: Vec<Notice>| notices.into_iter().map(|n| n.outcome).collect::<Vec<_>>();
+        assert_eq!(outcomes(notices(&cache, user).unwrap()), [flagged.clone()], "only what needs a look is kept");
+        assert_eq!(outcomes(take_unnotified(&mut cache, user).unwrap()), [flagged]);
         assert!(take_unnotified(&mut cache, user).unwrap().is_empty(), "each is notified once");
         assert_eq!(notices(&cache, user).unwrap().len(), 1, "and still listed");
     }
@@ -868,7 +913,13 @@ mod tests {
         assert_eq!(take_store_flags(&mut cache, manager, &list, 5).unwrap(), 1);
         assert_eq!(flags_cursor(&cache, manager, store).unwrap(), Some(42));
         let shown = take_unnotified(&mut cache, manager).unwrap();
-        assert_eq!((shown.len(), shown[0].id, shown[0].flags.clone()), (1, negative.op_id, negative.flags.clone()));
+        assert_eq!(shown.len(), 1);
+        assert_eq!((shown[0].outcome.id, shown[0].outcome.flags.clone()), (negative.op_id, negative.flags.clone()));
+        assert_eq!(
+            (shown[0].store_id, shown[0].made_by.as_deref()),
+            (Some(store), Some("促销员")),
+            "where and by whom"
+        );
 
         // Read again (a retried page): nothing new, nothing notified twice.
         assert_eq!(take_store_flags(&mut cache, manager, &list, 6).unwrap(), 0);

@@ -507,6 +507,16 @@ totals: Totals | null,
  */
 problem: ApiError | null, };
 
+export type Notice = { outcome: OpOutcome, 
+/**
+ * The store the operation was made at (unknown for notices kept by an older version).
+ */
+store_id: string | null, 
+/**
+ * Who made the operation, when this account heard of it as a store manager.
+ */
+made_by: string | null, };
+
 export type StockLine = { sku: string, 
 /**
  * The product's name and the variant, from the local catalog ("" when it is not there).

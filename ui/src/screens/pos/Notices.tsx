@@ -1,6 +1,6 @@
 // What the server said about this device's operations: refusals (with the reason, and for a display
 // unit the state it is really in) and flags for the store manager.
-import type { OpFlag, OpOutcome } from "../../ipc/types";
+import type { Notice, OpFlag, Store } from "../../ipc/types";
 import { useI18n, type I18n, type MessageKey } from "../../i18n";
 import { yuan } from "../format";
 
@@ -23,33 +23,47 @@ export function FlagText({ flag }: { flag: OpFlag }) {
   return <>{flagText(t, locale, flag)}</>;
 }
 
-/** What the OS notification says about one of the server's answers. */
-export function noticeText(i18n: I18n, n: OpOutcome): { title: string; body: string } {
-  if (n.status === "rejected" && n.error) {
-    return { title: i18n.t("pos.rejected"), body: i18n.err(n.error) };
-  }
-  return { title: i18n.t("pos.report.flags"), body: n.flags.map((f) => flagText(i18n.t, i18n.locale, f)).join("; ") };
+/** Where and by whom, for a manager's notices: "上海南京东路旗舰店 · 王芳". */
+function origin(notice: Notice, stores: Store[]): string {
+  const store = stores.length > 1 || notice.made_by ? stores.find((s) => s.id === notice.store_id)?.name : undefined;
+  return [store, notice.made_by].filter(Boolean).join(" · ");
 }
 
-export function Notices({ notices }: { notices: OpOutcome[] }) {
+/** What the OS notification says about one of the server's answers. */
+export function noticeText(i18n: I18n, notice: Notice, stores: Store[]): { title: string; body: string } {
+  const n = notice.outcome;
+  const where = origin(notice, stores);
+  const title = (base: string) => (where ? `${base} — ${where}` : base);
+  if (n.status === "rejected" && n.error) {
+    return { title: title(i18n.t("pos.rejected")), body: i18n.err(n.error) };
+  }
+  return { title: title(i18n.t("pos.report.flags")), body: n.flags.map((f) => flagText(i18n.t, i18n.locale, f)).join("; ") };
+}
+
+export function Notices({ notices, stores }: { notices: Notice[]; stores: Store[] }) {
   const { t, err } = useI18n();
   return (
     <ul className="list card" data-testid="pos-notices">
-      {notices.map((n) => (
-        <li key={n.id}>
-          {n.status === "rejected" && n.error && (
-            <span className="bad">
-              {t("pos.rejected")}: {err(n.error)}
-              {n.current_state && <> — {t("pos.sample.currentState", { state: t(`pos.sample.state.${n.current_state}` as MessageKey) })}</>}
-            </span>
-          )}
-          {n.flags.map((f, i) => (
-            <div key={i} className="warn-text">
-              <FlagText flag={f} />
-            </div>
-          ))}
-        </li>
-      ))}
+      {notices.map((notice) => {
+        const n = notice.outcome;
+        const where = origin(notice, stores);
+        return (
+          <li key={n.id}>
+            {where && <div className="small muted" data-testid="notice-origin">{where}</div>}
+            {n.status === "rejected" && n.error && (
+              <span className="bad">
+                {t("pos.rejected")}: {err(n.error)}
+                {n.current_state && <> — {t("pos.sample.currentState", { state: t(`pos.sample.state.${n.current_state}` as MessageKey) })}</>}
+              </span>
+            )}
+            {n.flags.map((f, i) => (
+              <div key={i} className="warn-text">
+                <FlagText flag={f} />
+              </div>
+            ))}
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -3,7 +3,7 @@
 // it works with the network down; the header shows what is still waiting for the server.
 import { useCallback, useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { OpenShift, OpOutcome, Store } from "../../ipc/types";
+import type { Notice, OpenShift, Store } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { yuan } from "../format";
 import { Sell } from "./Sell";
@@ -34,7 +34,7 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
   const [section, setSection] = useState<Section>("sell");
   const [shift, setShift] = useState<OpenShift | null>(null);
   const [pending, setPending] = useState(0);
-  const [notices, setNotices] = useState<OpOutcome[]>([]);
+  const [notices, setNotices] = useState<Notice[]>([]);
   const [showNotices, setShowNotices] = useState(false);
   const [sending, setSending] = useState(false);
 
@@ -101,7 +101,7 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
           )}
         </div>
       </div>
-      {showNotices && <Notices notices={notices} />}
+      {showNotices && <Notices notices={notices} stores={stores} />}
       <nav className="segmented pos-sections" aria-label="pos">
         {(manager ? [...SECTIONS, "team" as Section] : SECTIONS).map((s) => (
           <button key={s} className={section === s ? "active" : ""} onClick={() => setSection(s)} data-testid={`pos-${s}`}>
