@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0009_notices.sql"),
     include_str!("../../../migrations/client/0010_return_tills.sql"),
     include_str!("../../../migrations/client/0011_notice_context.sql"),
+    include_str!("../../../migrations/client/0012_profile_discount_defaults.sql"),
 ];
 
 pub struct Cache {
@@ -180,6 +181,32 @@ mod tests {
         bytes.extend(std::fs::read(dir.path().join("cache.sqlite-wal")).unwrap_or_default());
         let needle = b"Distinctive Name 42";
         assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the profile lingers on disk");
+    }
+
+    #[test]
+    fn a_profile_cached_before_discount_limits_gets_its_roles_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let cache = Cache::open(&path).unwrap();
+        let user = Uuid::now_v7();
+        // As a build before per-person limits wrote it: no discount_limit_percent at all.
+        let old = serde_json::json!({ "user_id": user, "display_name": "促销员", "role": "promoter",
+            "identities": [], "has_password": true, "created_at": 0 });
+        cache
+            .conn
+            .execute(
+                "INSERT INTO profile_cache (user_id, profile_json, cached_at) VALUES (?1, ?2, 1)",
+                params![user.to_string(), old.to_string()],
+            )
+            .unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("profile_json, '$.discount_limit_percent'"))
+            .expect("the migration that fills in the defaults");
+        cache.conn.pragma_update(None, "user_version", before as i64).unwrap();
+        drop(cache);
+        let cache = Cache::open(&path).unwrap();
+        assert_eq!(cache.profile(user).unwrap().unwrap().value.discount_limit_percent, 10);
     }
 
     #[test]
