@@ -27,6 +27,20 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0012_profile_discount_defaults.sql"),
 ];
 
+/// A setting, read on any connection (a transaction's too).
+pub(crate) fn read_setting(conn: &Connection, key: &str) -> ClientResult<Option<String>> {
+    Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+}
+
+/// Sets a setting on any connection, so that it can move in the same transaction as other writes.
+pub(crate) fn write_setting(conn: &Connection, key: &str, value: &str) -> ClientResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
 pub struct Cache {
     pub(crate) conn: Connection,
     path: PathBuf,
@@ -75,15 +89,11 @@ impl Cache {
     }
 
     pub fn setting(&self, key: &str) -> ClientResult<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        read_setting(&self.conn, key)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> ClientResult<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-            params![key, value],
-        )?;
-        Ok(())
+        write_setting(&self.conn, key, value)
     }
 
     pub fn remove_setting(&self, key: &str) -> ClientResult<()> {

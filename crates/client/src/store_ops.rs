@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    cache::Cache,
+    cache::{read_setting, write_setting, Cache},
     error::{ClientError, ClientResult},
     outbox,
 };
@@ -142,10 +142,7 @@ pub fn record(
                     format!("receipt number {receipt_no} is already used on this device"),
                 ));
             }
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-                params![RECEIPT_COUNTER, (receipt_counter(&tx)? + 1).to_string()],
-            )?;
+            write_setting(&tx, RECEIPT_COUNTER, &(receipt_counter(&tx)? + 1).to_string())?;
             let body = serde_json::to_string(&queued.action).map_err(|e| ClientError::Protocol(e.to_string()))?;
             tx.execute(
                 "INSERT INTO pos_receipts (sale_id, op_id, user_id, store_id, receipt_no, body, total, change, created_at)
@@ -458,10 +455,7 @@ pub fn take_store_flags(
             ],
         )? as u32;
     }
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-        params![flags_cursor_key(user_id, list.store_id), list.cursor.to_string()],
-    )?;
+    write_setting(&tx, &flags_cursor_key(user_id, list.store_id), &list.cursor.to_string())?;
     tx.commit()?;
     Ok(new)
 }
@@ -630,11 +624,7 @@ pub fn found_receipts(cache: &Cache, store_id: Uuid, receipt_no: &str) -> Client
 const RECEIPT_COUNTER: &str = "pos.receipt_counter";
 
 fn receipt_counter(conn: &rusqlite::Connection) -> ClientResult<i64> {
-    let value: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([RECEIPT_COUNTER], |r| r.get(0))
-        .optional()?;
-    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(read_setting(conn, RECEIPT_COUNTER)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// The number the next sale on this device will print: the device name's first characters and a
