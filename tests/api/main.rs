@@ -7,3 +7,4 @@ mod openapi;
 mod roles;
 mod sessions;
 mod store_ops;
+mod trust;

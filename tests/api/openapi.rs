@@ -68,5 +68,5 @@ async fn healthz_reports_the_database() {
     assert_eq!(res.status().as_u16(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert!(body["database"].as_str().unwrap().contains("schema v8"));
+    assert!(body["database"].as_str().unwrap().contains("schema v9"));
 }

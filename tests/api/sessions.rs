@@ -39,7 +39,10 @@ async fn reuse_after_the_grace_window_revokes() {
     let server = TestServer::start(&[("PORTAL_REFRESH_GRACE_SECS", "1")]);
     let auth = server.sign_up("13900138001", None).await;
     let r0 = refresh_token(&auth);
-    assert_eq!(refresh(&server, &r0).await.0, 200);
+    let (status, r1) = refresh(&server, &r0).await;
+    assert_eq!(status, 200);
+    // The device got the answer and used it: the old token is done with.
+    assert_eq!(server.get("/v1/me", r1["access_token"].as_str().unwrap()).await.0, 200);
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let (status, body) = refresh(&server, &r0).await;
     assert_eq!(status, 401);

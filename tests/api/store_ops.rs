@@ -107,8 +107,11 @@ async fn sales_are_facts_flagged_when_odd_and_rules_refuse_bad_operations_whole(
     assert!(o[2].flags.contains(&OpFlag::SerialSoldTwice { serial: "SN-9".into() }), "{body}");
 
     // A discount above the promoter's 10 % limit: refused, nothing recorded.
-    let greedy =
-        sale(shift, json!([{ "sku": "TV-Y", "quantity": 1, "unit_price": 1000_00, "discount": 200_00 }]), cash(800_00));
+    let greedy = sale(
+        shift,
+        json!([{ "sku": "TV-Y", "quantity": 1, "unit_price": 1000_00, "discount": 200_00 }]),
+        json!([{ "method": "card", "amount": 800_00 }]),
+    );
     // A return of more than was bought, and a partial return that refunds its share.
     let too_much = json!({ "type": "return", "return_id": Uuid::now_v7(), "sale_id": sale_id,
                            "lines": [{ "line": 0, "quantity": 2 }], "refund_method": "cash" });
@@ -123,9 +126,11 @@ async fn sales_are_facts_flagged_when_odd_and_rules_refuse_bad_operations_whole(
     )
     .await;
     let o = outcomes(&body);
-    assert_eq!(o[0].status, OpStatus::Rejected);
-    assert_eq!(o[0].error.as_ref().unwrap().code, ErrorCode::DiscountAboveLimit);
-    assert_eq!(stock_of(&server, &promoter, "TV-Y").await, 0, "the refused sale moved no stock");
+    // A sale is a fact: made beyond the limit (a limit lowered while the tablet was offline, say),
+    // it is applied and flagged for the manager, never refused after the fact.
+    assert_eq!(o[0].status, OpStatus::Applied);
+    assert!(o[0].flags.iter().any(|f| matches!(f, OpFlag::PriceBelowLimit { line: Some(0), .. })), "{:?}", o[0].flags);
+    assert_eq!(stock_of(&server, &promoter, "TV-Y").await, -1, "the sale moved its stock");
     assert_eq!(o[1].error.as_ref().unwrap().code, ErrorCode::ReturnExceedsSale);
     assert_eq!((o[2].status, o[2].refund), (OpStatus::Applied, Some(1000_00)));
     assert_eq!(o[3].error.as_ref().unwrap().code, ErrorCode::InvalidStoreOp);
@@ -149,7 +154,7 @@ async fn sales_are_facts_flagged_when_odd_and_rules_refuse_bad_operations_whole(
 
     let (_, report) = server.get(&format!("/v1/stores/{SHANGHAI}/report?day=2026-11-22"), &promoter).await;
     let report: DayReport = parse(&report);
-    assert_eq!((report.sales, report.returns, report.refunds_amount), (2, 1, 1000_00));
+    assert_eq!((report.sales, report.returns, report.refunds_amount), (3, 1, 1000_00));
     assert_eq!(report.cash_differences[0].amount, -100_00);
     assert!(report.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. })));
 
@@ -232,9 +237,13 @@ async fn promoters_reach_only_their_own_store() {
         op(store, json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "A", "quantity": 1 }] }))
     };
 
+    // Out of scope is that operation's refusal alone: the one beside it lands.
     let (status, body) = send(&server, &promoter, &[receipt(SHANGHAI), receipt(BEIJING)]).await;
-    assert_eq!(status, 403, "{body}");
-    assert_eq!(stock_of(&server, &promoter, "A").await, 0, "a refused batch applies none of its operations");
+    assert_eq!(status, 200, "{body}");
+    let o = outcomes(&body);
+    assert_eq!((o[0].status, o[1].status), (OpStatus::Applied, OpStatus::Rejected), "{body}");
+    assert_eq!(o[1].error.as_ref().unwrap().code, ErrorCode::Forbidden);
+    assert_eq!(stock_of(&server, &promoter, "A").await, 1);
     assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/stock"), &promoter).await.0, 403);
     assert_eq!(server.get(&format!("/v1/stores/{BEIJING}/report"), &promoter).await.0, 403);
     assert_eq!(send(&server, &consumer, &[receipt(SHANGHAI)]).await.0, 403);
@@ -363,7 +372,9 @@ async fn a_store_manager_sets_the_discount_limits_of_their_promoters() {
     };
     let open = |shift: Uuid| op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 }));
     let (_, body) = send(&server, &promoter, &[open(shift), op(SHANGHAI, discounted(shift))]).await;
-    assert_eq!(outcomes(&body)[1].error.as_ref().unwrap().code, ErrorCode::DiscountAboveLimit, "{body}");
+    let o = outcomes(&body);
+    assert_eq!(o[1].status, OpStatus::Applied, "a sale is a fact: {body}");
+    assert!(o[1].flags.iter().any(|f| matches!(f, OpFlag::PriceBelowLimit { .. })), "flagged: {body}");
     let manager_shift = Uuid::now_v7();
     let (_, body) = send(&server, &manager, &[open(manager_shift), op(SHANGHAI, discounted(manager_shift))]).await;
     assert!(outcomes(&body).iter().all(|o| o.status == OpStatus::Applied), "{body}");
@@ -506,7 +517,11 @@ async fn a_store_manager_reads_what_was_flagged_at_their_stores_from_a_cursor() 
         ],
     )
     .await;
-    assert_eq!(outcomes(&body)[1].flags.len(), 1, "{body}");
+    assert_eq!(
+        outcomes(&body)[1].flags.iter().filter(|f| matches!(f, OpFlag::NegativeStock { .. })).count(),
+        1,
+        "{body}"
+    );
 
     // Watching starts now: what was flagged before is in the day report, not here.
     let start = flags(None).await;
@@ -528,7 +543,7 @@ async fn a_store_manager_reads_what_was_flagged_at_their_stores_from_a_cursor() 
     let seen = flags(Some(start.cursor)).await;
     assert_eq!(seen.events.iter().map(|e| e.op_id).collect::<Vec<_>>(), [sent[0].id, sent[2].id]);
     assert!(seen.events[0].flags.contains(&OpFlag::NegativeStock { sku: "TV-F".into(), on_hand: -2 }));
-    assert_eq!(seen.events[1].flags, [OpFlag::SerialSoldTwice { serial: "F-2".into() }]);
+    assert!(seen.events[1].flags.contains(&OpFlag::SerialSoldTwice { serial: "F-2".into() }));
     assert!(seen.events.iter().all(|e| e.by == seen.events[0].by && !e.by.is_empty()));
     assert!(!seen.has_more);
     assert!(flags(Some(seen.cursor)).await.events.is_empty(), "read once from the new cursor");

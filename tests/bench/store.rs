@@ -49,7 +49,7 @@ async fn upload(cache: &mut Cache, user: Uuid, api: &ApiClient, token: &str, bat
         if due.is_empty() {
             return Ok(requests);
         }
-        let result = api.store_ops(token, &StoreOps { ops: store_ops::ops(&due) }).await?;
+        let result = api.store_ops(token, &StoreOps { ops: store_ops::ops(&due).0 }).await?;
         anyhow::ensure!(result.outcomes.iter().all(|o| o.status == OpStatus::Applied), "every sale applied");
         store_ops::acknowledge(cache, user, &result.outcomes, 0)?;
         requests += 1;
@@ -63,11 +63,14 @@ async fn main() -> anyhow::Result<()> {
     let (portal, base) = serve_in_process(dir.path()).await?;
     demo::seed_accounts(portal.store.as_ref()).await?;
     let auth = portal
-        .sign_in_with_password(PasswordSignInRequest {
-            login: "promoter".into(),
-            password: demo::DEMO_PASSWORD.into(),
-            device_name: "bench".into(),
-        })
+        .sign_in_with_password(
+            PasswordSignInRequest {
+                login: "promoter".into(),
+                password: demo::DEMO_PASSWORD.into(),
+                device_name: "bench".into(),
+            },
+            "127.0.0.1",
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let (token, user) = (auth.tokens.access_token, auth.profile.user_id);

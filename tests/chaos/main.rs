@@ -170,7 +170,7 @@ impl Device {
         if due.is_empty() {
             return false;
         }
-        let request = StoreOps { ops: store_ops::ops(&due) };
+        let request = StoreOps { ops: store_ops::ops(&due).0 };
         let ids: Vec<Uuid> = request.ops.iter().map(|o| o.id).collect();
         match api.store_ops(&self.token, &request).await {
             Ok(result) => {

@@ -1,7 +1,7 @@
 // End-to-end: the product center in the real app. Sign in, let the catalog sync, browse a category,
 // search in Chinese, compare two products; then stop the server, search again and open a product page.
 import assert from "node:assert/strict";
-import { Driver, sleep } from "./webdriver.mjs";
+import { Driver, sleep, waitFor } from "./webdriver.mjs";
 import { app, run, startServer, stopServer } from "./harness.mjs";
 
 const driver = new Driver();
@@ -17,8 +17,8 @@ await run("e2e catalog", driver, async () => {
 
   step("sign in and open the products");
   await driver.click('[data-testid="mode-password"]');
-  await driver.type('[data-testid="login"]', "consumer");
-  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.fill('[data-testid="login"]', "consumer");
+  await driver.fill('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="greeting"]');
   await driver.click('[data-testid="nav-products"]');
@@ -32,7 +32,7 @@ await run("e2e catalog", driver, async () => {
   await driver.click('[data-testid="category-fridge"]');
 
   step("search in Chinese (two characters inside names)");
-  await driver.type('[data-testid="search"]', "电视");
+  await driver.fill('[data-testid="search"]', "电视");
   await driver.find('[data-testid="result-count"]', { text: (t) => /共 \d+ 件商品/.test(t) && !t.includes("共 2016") });
   await sleep(300);
   const found = await cards();
@@ -76,18 +76,14 @@ await run("e2e catalog", driver, async () => {
   await touch("pointermove", 260);
   await indicator("松开即可更新");
   await touch("pointerup", 260);
-  for (let i = 0; i < 100; i++) {
-    if ((await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at")) !== before) break;
-    await sleep(200);
-  }
-  assert.notEqual(await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at"), before, "the pull synced");
+  await waitFor("the pull to sync", async () => (await driver.attribute('[data-testid="catalog-updated"]', "data-synced-at")) !== before);
   for (let i = 0; i < 100 && (await driver.execute(`return document.querySelector('[data-testid="sync-catalog"]').disabled`)); i++) {
     await sleep(100);
   }
 
   step("server stopped: search again and open a product page");
   await stopServer();
-  await driver.type('[data-testid="search"]', "变频 冰箱");
+  await driver.fill('[data-testid="search"]', "变频 冰箱");
   await driver.find('[data-testid="product-card"]', { text: "冰箱" });
   await driver.click('[data-testid="open-product"]');
   await driver.find('[data-testid="product-name"]', { text: "冰箱" });
@@ -95,7 +91,7 @@ await run("e2e catalog", driver, async () => {
   await driver.find('[data-testid="stores"]', { text: "公里" });
 
   step("nearest stores from a typed position (Beijing), offline");
-  await driver.type('[data-testid="position"]', "39.90, 116.40");
+  await driver.fill('[data-testid="position"]', "39.90, 116.40");
   await driver.click('[data-testid="use-position"]');
   await driver.find('[data-testid="stores"]', { text: "北京" });
   const beijingKm = await driver.execute(
@@ -103,11 +99,11 @@ await run("e2e catalog", driver, async () => {
      return li ? parseFloat(li.textContent.match(/([\\d.]+) 公里/)[1]) : null;`,
   );
   assert.ok(beijingKm !== null && beijingKm < 30, `a Beijing store is near the typed position (${beijingKm} km)`);
-  await driver.type('[data-testid="position"]', "north");
+  await driver.fill('[data-testid="position"]', "north");
   await driver.click('[data-testid="use-position"]');
   await driver.find(".error", { text: "纬度" });
 
-  step("sign out (offline) for the next test");
+  step("sign out, offline");
   await driver.click('[data-testid="sign-out"]');
   await driver.find('[data-testid="mode-code"]');
 });

@@ -6,8 +6,8 @@
 // takes back part of the promoter's sale at their own tablet, finding the receipt by its number.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { Driver, sleep } from "./webdriver.mjs";
-import { app, run, serverUrl, startServer, stopServer } from "./harness.mjs";
+import { Driver, Keys, waitFor } from "./webdriver.mjs";
+import { app, fetchTimed, onCleanup, run, serverUrl, startServer, stopServer } from "./harness.mjs";
 
 const driver = new Driver();
 const step = (what) => console.log(`e2e pos: ${what}`);
@@ -17,7 +17,7 @@ const textOf = (css) => driver.execute(`return document.querySelector(arguments[
 const attrOf = (css, name) => driver.execute(`return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? null`, [css, name]);
 
 async function api(path, token, init = {}) {
-  const res = await fetch(serverUrl + path, {
+  const res = await fetchTimed(serverUrl + path, {
     ...init,
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
@@ -31,34 +31,28 @@ const signIn = async (login) =>
 
 /** Calls one of the app's own commands from its page. */
 const invoke = (command, args = {}) =>
-  driver.request("POST", driver.s("/execute/async"), {
-    script: "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(done, (e) => done({ error: e }));",
-    args: [command, args],
-  });
+  driver.executeAsync(
+    "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(done, (e) => done({ error: e }));",
+    [command, args],
+  );
 
-/** Types keys the way a keyboard-wedge scanner does: into whatever has the focus, then Enter. */
+/**
+ * Types keys the way a keyboard-wedge scanner does: into whatever has the focus, then Enter. Key
+ * events on purpose (the page listens for them); to enter text in a field, tests use `fill`.
+ */
 async function wedgeScan(code) {
   await driver.execute("document.activeElement && document.activeElement !== document.body && document.activeElement.blur()");
   const keys = [...code].flatMap((k) => [{ type: "keyDown", value: k }, { type: "keyUp", value: k }]);
-  keys.push({ type: "keyDown", value: "\uE007" }, { type: "keyUp", value: "\uE007" });
+  keys.push({ type: "keyDown", value: Keys.ENTER }, { type: "keyUp", value: Keys.ENTER });
   await driver.request("POST", driver.s("/actions"), { actions: [{ type: "key", id: "scanner", actions: keys }] });
-}
-
-async function waitFor(what, check, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await check();
-    if (last === true) return;
-    await sleep(150);
-  }
-  assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
 // OS notifications are D-Bus calls to org.freedesktop.Notifications in this session: watch them.
 const monitor = spawn("dbus-monitor", ["interface='org.freedesktop.Notifications'"], { stdio: ["ignore", "pipe", "ignore"] });
 let notifications = "";
 monitor.stdout.on("data", (chunk) => (notifications += chunk));
+monitor.on("error", (e) => console.error(`dbus-monitor: ${e.message}`)); // the waits for notifications then fail
+onCleanup(() => monitor.kill());
 
 await run("e2e pos", driver, async () => {
   await startServer();
@@ -75,8 +69,8 @@ await run("e2e pos", driver, async () => {
   await driver.start(app);
   step("sign in as the promoter and let the catalog sync");
   await driver.click('[data-testid="mode-password"]');
-  await driver.type('[data-testid="login"]', "promoter");
-  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.fill('[data-testid="login"]', "promoter");
+  await driver.fill('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="home-store"]');
   await driver.click('[data-testid="nav-products"]');
@@ -88,7 +82,7 @@ await run("e2e pos", driver, async () => {
   await stopServer();
   await driver.click('[data-testid="nav-store"]');
   await driver.click('[data-testid="pos-shift"]');
-  await driver.type('[data-testid="opening-cash"]', "500");
+  await driver.fill('[data-testid="opening-cash"]', "500");
   await driver.click('[data-testid="open-shift"]');
   await waitFor("the shift to open", async () => (await textOf('[data-testid="pos-shift-status"]'))?.includes("开班") && !(await textOf('[data-testid="pos-shift-status"]')).includes("未开班"));
 
@@ -104,9 +98,11 @@ await run("e2e pos", driver, async () => {
   );
 
   step("a serialised TV with its serial number");
-  await driver.type('[data-testid="scan-input"]', tv.barcode + "\uE007");
+  // Enter as a key press: the scan box submits its form on it.
+  await driver.fill('[data-testid="scan-input"]', tv.barcode);
+  await driver.sendKeys('[data-testid="scan-input"]', Keys.ENTER);
   await driver.find(`[data-testid="cart-line"][data-sku="${tv.code}"] [data-testid="serial-input"]`);
-  await driver.type(`[data-testid="cart-line"][data-sku="${tv.code}"] [data-testid="serial-input"]`, serial);
+  await driver.fill(`[data-testid="cart-line"][data-sku="${tv.code}"] [data-testid="serial-input"]`, serial);
 
   step("a gift from the gift stock, scanned in gift mode");
   await driver.click('[data-testid="gift-mode"]');
@@ -115,12 +111,12 @@ await run("e2e pos", driver, async () => {
   await driver.click('[data-testid="gift-mode"]');
 
   step("the customer by phone, and cash with change");
-  await driver.type('[data-testid="customer-phone"]', CUSTOMER_PHONE);
+  await driver.fill('[data-testid="customer-phone"]', CUSTOMER_PHONE);
   await driver.click('[data-testid="customer-consent"]');
   await waitFor("the amount owed", async () => Number(await attrOf('[data-testid="amount-owed"]', "data-owed")) > 0);
   const owed = Number(await attrOf('[data-testid="amount-owed"]', "data-owed"));
   const cash = Math.ceil((owed + 1) / 10000) * 100; // yuan, a round sum above what is owed
-  await driver.type('[data-testid="pay-cash"]', String(cash));
+  await driver.fill('[data-testid="pay-cash"]', String(cash));
   await waitFor("the change", async () => Number(await attrOf('[data-testid="change"]', "data-change")) === cash * 100 - owed);
 
   step("checkout offline: the receipt is there, waiting to be sent");
@@ -166,28 +162,25 @@ await run("e2e pos", driver, async () => {
   step("goods in from the stock screen, then the catalog's store filter finds what is in stock");
   await driver.click('[data-testid="pos-stock"]');
   await driver.click('[data-testid="stock-form-receipt"]');
-  await driver.type('[data-testid="receipt-source"]', "品牌华东仓");
-  await driver.type('[data-testid="lines-scan"]', item.barcode + "\uE007");
+  await driver.fill('[data-testid="receipt-source"]', "品牌华东仓");
+  await driver.fill('[data-testid="lines-scan"]', item.barcode);
+  await driver.sendKeys('[data-testid="lines-scan"]', Keys.ENTER);
   await driver.find('[data-testid="movement-line"]');
-  await driver.type('[data-testid="movement-line"] input', "3");
+  await driver.fill('[data-testid="movement-line"] input', "3");
   await driver.click('[data-testid="movement-submit"]');
   await driver.find('[data-testid="stock-note"]');
   await waitFor("the stock line", async () => (await attrOf(`[data-testid="stock-line"][data-sku="${item.code}"]`, "data-on-hand")) === "2");
   await driver.click('[data-testid="nav-products"]');
   await driver.click('[data-testid="sync-catalog"]');
-  await driver.execute(
-    `const s = document.querySelector('[data-testid="store-filter"]');
-     Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(s, "SH-001");
-     s.dispatchEvent(new Event("change", { bubbles: true }));`,
-  );
+  await driver.fill('[data-testid="store-filter"]', "SH-001");
   await driver.find('[data-testid="result-count"]', { text: "共 1 件商品" });
   assert.match(await driver.text(await driver.find('[data-testid="product-card"]')), new RegExp(accessories[0].name_zh.slice(0, 4)));
 
   step("the store manager signs in on the same tablet");
   await driver.click('[data-testid="sign-out"]');
   await driver.click('[data-testid="mode-password"]');
-  await driver.type('[data-testid="login"]', "manager");
-  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.fill('[data-testid="login"]', "manager");
+  await driver.fill('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="home-managed-store"]');
 
@@ -212,7 +205,7 @@ await run("e2e pos", driver, async () => {
   assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="pos-store"] option').length`), 2, "runs two stores");
   await driver.click('[data-testid="pos-team"]');
   await driver.find('[data-testid="team-limit"]');
-  await driver.type('[data-testid="team-limit"]', "5");
+  await driver.fill('[data-testid="team-limit"]', "5");
   await driver.click('[data-testid="team-save"]');
   await driver.find('[data-testid="team-saved"]');
   const me = await api("/v1/me", promoter);
@@ -220,15 +213,15 @@ await run("e2e pos", driver, async () => {
 
   step("the customer brings the accessory back to the manager's tablet: the receipt is found at the store");
   await driver.click('[data-testid="pos-shift"]');
-  await driver.type('[data-testid="opening-cash"]', "200");
+  await driver.fill('[data-testid="opening-cash"]', "200");
   await driver.click('[data-testid="open-shift"]');
   await waitFor("the manager's shift to open", async () => (await invoke("pos_shift", { storeId: SHANGHAI }))?.opening_cash === 20000);
   await driver.click('[data-testid="pos-receipts"]');
-  await driver.type('[data-testid="receipt-filter"]', receiptNo);
+  await driver.fill('[data-testid="receipt-filter"]', receiptNo);
   await driver.click('[data-testid="receipt-find-store"]');
   await driver.find('[data-testid="receipt-found-list"] [data-testid="receipt-item"]');
   await driver.find('[data-testid="return-form"]');
-  await driver.type('[data-testid="return-qty"]', "1");
+  await driver.fill('[data-testid="return-qty"]', "1");
   await waitFor("the refund preview", async () => Number((await textOf('[data-testid="refund"]'))?.replace(/[^0-9.]/g, "")) > 0);
   await driver.click('[data-testid="return-submit"]');
   await waitFor("the return to be taken", async () =>
@@ -243,9 +236,7 @@ await run("e2e pos", driver, async () => {
   const cashExpected = till.expected.find((p) => p.method === "cash").amount;
   assert.equal(cashExpected, 20000 - found[0].refunded, "the refund came out of the manager's till");
 
-  step("sign out for the next test");
+  step("sign out");
   await driver.click('[data-testid="sign-out"]');
   await driver.find('[data-testid="mode-password"]');
 });
-// The monitor's pipe would keep this process alive after the test.
-monitor.kill();

@@ -2,7 +2,7 @@
 // real Secret Service (gnome-keyring) holding the refresh token. Run by tests/e2e/run.sh.
 import assert from "node:assert/strict";
 import { Driver } from "./webdriver.mjs";
-import { app, cacheBytes, keyringEntry, run, serverUrl, startServer, stopServer } from "./harness.mjs";
+import { app, cacheBytes, fetchTimed, keyringEntry, run, serverUrl, startServer, stopServer } from "./harness.mjs";
 
 const phone = "13812345678";
 const name = "端到端 测试";
@@ -16,14 +16,14 @@ await run("e2e sign-in", driver, async () => {
   step("sign up by SMS code");
   await driver.start(app);
   await driver.click('[data-testid="mode-signUp"]');
-  await driver.type('[data-testid="phone"]', phone);
+  await driver.fill('[data-testid="phone"]', phone);
   await driver.click('[data-testid="send-code"]');
   await driver.find('[data-testid="notice"]', { text: "+8613812345678" });
-  const outbox = await (await fetch(`${serverUrl}/v1/dev/outbox?to=${phone}`)).json();
+  const outbox = await (await fetchTimed(`${serverUrl}/v1/dev/outbox?to=${phone}`)).json();
   const code = outbox.at(-1).code;
   assert.match(code, /^\d{6}$/);
-  await driver.type('[data-testid="code"]', code);
-  await driver.type('[data-testid="display-name"]', name);
+  await driver.fill('[data-testid="code"]', code);
+  await driver.fill('[data-testid="display-name"]', name);
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="greeting"]', { text: name });
   assert.equal(await driver.text(await driver.find('[data-testid="role"]')), "消费者");
@@ -71,11 +71,10 @@ await run("e2e sign-in", driver, async () => {
   step("unreachable server: a clear error");
   await stopServer();
   await driver.click('[data-testid="mode-password"]');
-  await driver.type('[data-testid="login"]', "consumer");
-  await driver.type('[data-testid="password"]', "Portal#2026");
+  await driver.fill('[data-testid="login"]', "consumer");
+  await driver.fill('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   const banner = await driver.find('[data-testid="error"]');
   assert.equal(await driver.attribute('[data-testid="error"]', "data-code"), "server_unreachable");
   assert.match(await driver.text(banner), /无法连接服务器/);
-
 });

@@ -1,2 +1,3 @@
 pub mod bench;
+pub mod lossy_proxy;
 pub mod server;

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidJson,
+    /// A path or query parameter that is malformed (the field names which).
+    InvalidParameter,
     BodyTooLarge,
     InvalidPhone,
     InvalidEmail,
@@ -50,6 +52,8 @@ pub enum ErrorCode {
     TransitionNotAllowed,
     /// A scanned barcode (or typed SKU code) is not in the catalog.
     UnknownBarcode,
+    /// An operation id already used by another account, or for another operation.
+    IdempotencyConflict,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -66,6 +70,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidParameter => "invalid_parameter",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::InvalidPhone => "invalid_phone",
             ErrorCode::InvalidEmail => "invalid_email",
@@ -98,6 +103,7 @@ impl ErrorCode {
             ErrorCode::StaleState => "stale_state",
             ErrorCode::TransitionNotAllowed => "transition_not_allowed",
             ErrorCode::UnknownBarcode => "unknown_barcode",
+            ErrorCode::IdempotencyConflict => "idempotency_conflict",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

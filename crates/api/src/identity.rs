@@ -132,6 +132,10 @@ pub struct Favourite {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct FavouriteList {
     pub favourites: Vec<Favourite>,
-    /// The ids of the operations just received (applied now or before).
+    /// The ids of the operations just received (applied now or before, or refused below).
     pub acked: Vec<Uuid>,
+    /// Received but refused: ids already used by another account or for another operation
+    /// (`idempotency_conflict`). They changed nothing; the device drops them.
+    #[serde(default)]
+    pub rejected: Vec<Uuid>,
 }

@@ -213,6 +213,31 @@ pub enum OpFlag {
     CashDifference { method: PaymentMethod, difference: i64 },
     /// A display unit expected on the floor was not scanned.
     SampleMissing { serial: String },
+    /// Sold below the catalog's price (the list price, or the promotion running then) by more
+    /// than the person's discount limit: a line (`line`), or the sale as a whole (no line).
+    PriceBelowLimit {
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sku: Option<String>,
+        /// What the catalog price comes to, in fen.
+        expected: i64,
+        /// What was charged, in fen.
+        charged: i64,
+        /// The most the person could take off, in fen.
+        allowed: i64,
+    },
+    /// A serialised product (TV, fridge, washer, AC) sold without its serial number.
+    SerialMissing { line: usize, sku: String },
+    /// A SKU the catalog does not know.
+    UnknownSku { line: usize, sku: String },
+    /// The sale or return named a shift that is not open at this store (closed, unknown, or
+    /// another store's): its money is in no till of this store.
+    ShiftNotOpen { shift_id: Uuid },
+    /// A refund with no open till at the store to pay it from.
+    NoOpenTill,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

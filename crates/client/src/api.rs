@@ -21,7 +21,22 @@ pub fn parse_server_url(input: &str) -> ClientResult<url::Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ClientError::InvalidServerUrl(input.to_owned()));
     }
+    // Tokens and customers' data never cross a network in the clear: plain http only to this
+    // machine, unless a developer allows it (`PORTAL_ALLOW_INSECURE_HTTP=1`).
+    let insecure_allowed = std::env::var("PORTAL_ALLOW_INSECURE_HTTP").is_ok_and(|v| v == "1");
+    if url.scheme() == "http" && !is_loopback(&url) && !insecure_allowed {
+        return Err(ClientError::InvalidServerUrl(input.to_owned()));
+    }
     Ok(url)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl ApiClient {
@@ -89,6 +104,11 @@ impl ApiClient {
     pub async fn refresh(&self, refresh_token: &str) -> ClientResult<TokenPair> {
         let req = RefreshRequest { refresh_token: refresh_token.to_owned() };
         self.call(Method::POST, "/v1/auth/refresh", None, Some(&req)).await
+    }
+    /// Ends the session a refresh token names (a sign-out made offline, sent later).
+    pub async fn revoke(&self, refresh_token: &str) -> ClientResult<()> {
+        let req = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        self.call::<_, ()>(Method::POST, "/v1/auth/revoke", None, Some(&req)).await
     }
     pub async fn sign_out(&self, access: &str) -> ClientResult<()> {
         self.call::<(), ()>(Method::POST, "/v1/auth/sign-out", Some(access), None).await
@@ -185,7 +205,18 @@ mod tests {
     #[test]
     fn server_urls() {
         assert_eq!(parse_server_url(" http://127.0.0.1:8787/ ").unwrap().as_str(), "http://127.0.0.1:8787/");
-        for bad in ["", "127.0.0.1:8787", "ftp://x", "http://", "not a url"] {
+        assert!(parse_server_url("https://portal.example.com").is_ok());
+        assert!(parse_server_url("http://localhost:8787").is_ok());
+        assert!(parse_server_url("http://[::1]:8787").is_ok());
+        for bad in [
+            "",
+            "127.0.0.1:8787",
+            "ftp://x",
+            "http://",
+            "not a url",
+            "http://portal.example.com",
+            "http://192.168.1.5:8787",
+        ] {
             assert!(matches!(parse_server_url(bad), Err(ClientError::InvalidServerUrl(_))), "{bad}");
         }
     }

@@ -47,6 +47,23 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// Operations sent in one request at most.
+const OUTBOX_BATCH: u32 = 200;
+
+/// Whether the server refused a request for good (retrying the same request cannot succeed).
+fn is_permanent(e: &ClientError) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::InvalidJson
+            | ErrorCode::InvalidParameter
+            | ErrorCode::BodyTooLarge
+            | ErrorCode::InvalidStoreOp
+            | ErrorCode::Forbidden
+            | ErrorCode::NotFound
+            | ErrorCode::IdempotencyConflict
+    ) && !matches!(e, ClientError::Unreachable { .. })
+}
+
 impl PortalApp {
     /// Opens the cache at `cache_path`; `default_server` is used until the user picks another.
     pub fn open(
@@ -293,12 +310,18 @@ impl PortalApp {
 
     /// Ends the session on the server when it can be reached, and always on this device: the
     /// keyring entry and the cached profile are deleted.
+    /// Signs out. Offline, the session ends here at once and its revocation waits in the keyring
+    /// until the server can be told (`send_pending_revocations`, on the outbox timer).
     pub async fn sign_out(&self) -> ClientResult<AppState> {
+        let mut told = true;
         if self.session.has_refresh_token()? {
-            let told = self.authed(|api, token| async move { api.sign_out(&token).await }).await;
-            if let Err(e) = told {
-                tracing::warn!(error = %e, "the server was not told about the sign-out; the session ends locally");
+            if let Err(e) = self.authed(|api, token| async move { api.sign_out(&token).await }).await {
+                told = e.ends_session();
+                tracing::warn!(error = %e, "the server was not told about the sign-out; it will be when the network returns");
             }
+        }
+        if !told {
+            self.session.clear_keeping_revocation().await?;
         }
         self.forget_session().await?;
         *self.signed_out_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -476,12 +499,25 @@ impl PortalApp {
     /// cannot be reached (then the operations wait for their retry time). Called on a timer.
     /// Consecutive operations of one kind go in one request; a kind never overtakes an earlier one.
     pub async fn flush_outbox(&self) -> ClientResult<u32> {
+        self.send_pending_revocations().await;
         let user = self.signed_in_user()?;
+        // After a request the server refuses whole, operations go one at a time until the one it
+        // refuses is found and set aside; then batches again.
+        let mut batch = OUTBOX_BATCH;
         loop {
-            let due = outbox::due(&self.cache(), user, now(), 200)?;
+            let due = outbox::due(&self.cache(), user, now(), batch)?;
             let Some(first) = due.first() else { break };
             let sent = if first.kind == store_ops::OUTBOX_KIND {
-                let request = StoreOps { ops: store_ops::ops(&due) };
+                let (ops, unreadable) = store_ops::ops(&due);
+                if !unreadable.is_empty() {
+                    let error = ApiError::new(
+                        ErrorCode::InvalidStoreOp,
+                        "this operation could not be read by this version of the app; it was set aside",
+                    );
+                    store_ops::set_aside(&mut self.cache(), user, &unreadable, error, now())?;
+                    continue;
+                }
+                let request = StoreOps { ops };
                 let ids: Vec<Uuid> = request.ops.iter().map(|o| o.id).collect();
                 let answer = self
                     .authed(|api, token| {
@@ -489,16 +525,23 @@ impl PortalApp {
                         async move { api.store_ops(&token, &request).await }
                     })
                     .await;
-                answer
-                    .map(|r| store_ops::acknowledge(&mut self.cache(), user, &r.outcomes, now()))
-                    .map_err(|e| (e, ids))
-            } else {
+                match answer {
+                    Ok(r) if r.outcomes.is_empty() => {
+                        // The server answered nothing for what was sent: stop instead of looping.
+                        tracing::warn!(count = ids.len(), "the server acknowledged none of the operations sent");
+                        break;
+                    }
+                    Ok(r) => Ok(store_ops::acknowledge(&mut self.cache(), user, &r.outcomes, now())),
+                    Err(e) => Err((e, ids)),
+                }
+            } else if first.kind == favourites::OUTBOX_KIND {
                 let ops = favourites::ops(&due);
-                let ids: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
-                if ids.is_empty() {
-                    // An operation of a kind this version does not know: leave it, never drop it.
-                    tracing::warn!(kind = %first.kind, "unknown outbox kind left in place");
-                    break;
+                let ids: Vec<Uuid> = due.iter().take_while(|p| p.kind == first.kind).map(|p| p.op_id).collect();
+                let readable: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
+                let unreadable: Vec<Uuid> = ids.iter().filter(|id| !readable.contains(id)).copied().collect();
+                if !unreadable.is_empty() {
+                    self.set_aside(&unreadable, "unreadable")?;
+                    continue;
                 }
                 let request = FavouriteOps { ops };
                 let answer = self
@@ -507,16 +550,42 @@ impl PortalApp {
                         async move { api.favourite_ops(&token, &request).await }
                     })
                     .await;
-                answer
-                    .map(|list| {
+                match answer {
+                    Ok(list) => {
                         // One cache lock at a time: the lock is not re-entrant.
-                        let acked = outbox::ack(&mut self.cache(), &list.acked);
-                        acked.and_then(|_| favourites::merge(&mut self.cache(), user, &list.favourites))
-                    })
-                    .map_err(|e| (e, ids))
+                        let set_aside = self.set_aside(&list.rejected, "idempotency_conflict");
+                        let acked = set_aside.and_then(|_| outbox::ack(&mut self.cache(), &list.acked));
+                        Ok(acked.and_then(|_| favourites::merge(&mut self.cache(), user, &list.favourites)))
+                    }
+                    Err(e) => Err((e, ids)),
+                }
+            } else {
+                // A kind this version does not know: set aside (kept, visible), never blocking the rest.
+                tracing::warn!(kind = %first.kind, "unknown outbox kind set aside");
+                self.set_aside(&[first.op_id], "unknown_kind")?;
+                continue;
             };
             match sent {
-                Ok(stored) => stored?,
+                Ok(stored) => {
+                    stored?;
+                    batch = OUTBOX_BATCH;
+                }
+                Err((e, ids)) if is_permanent(&e) && ids.len() > 1 => {
+                    tracing::info!(error = %e, "a batch was refused whole; sending one at a time to find the one");
+                    batch = 1;
+                }
+                Err((e, ids)) if is_permanent(&e) => {
+                    tracing::warn!(error = %e, "an operation was refused for good and set aside");
+                    if first.kind == store_ops::OUTBOX_KIND {
+                        let error = match &e {
+                            ClientError::Api(api) => api.clone(),
+                            other => ApiError::new(other.code(), other.to_string()),
+                        };
+                        store_ops::set_aside(&mut self.cache(), user, &ids, error, now())?;
+                    } else {
+                        self.set_aside(&ids, e.code().as_str())?;
+                    }
+                }
                 Err((e, ids)) => {
                     if !e.ends_session() {
                         outbox::failed(&mut self.cache(), &ids, &e.to_string(), now())?;
@@ -529,6 +598,40 @@ impl PortalApp {
         let list = self.authed(|api, token| async move { api.favourites(&token).await }).await?;
         favourites::merge(&mut self.cache(), user, &list.favourites)?;
         outbox::pending_count(&self.cache(), user)
+    }
+
+    fn set_aside(&self, ids: &[Uuid], reason: &str) -> ClientResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut cache = self.cache();
+        let tx = cache.conn.transaction()?;
+        outbox::set_aside(&tx, ids, reason, now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends on the server the sessions signed out while offline. A token the server no longer
+    /// knows is done with; one that could not be sent waits for the next try.
+    pub async fn send_pending_revocations(&self) {
+        let Ok(pending) = self.session.pending_revocations() else { return };
+        if pending.is_empty() {
+            return;
+        }
+        let api = self.api();
+        let mut left = Vec::new();
+        for token in pending {
+            match api.revoke(&token).await {
+                Ok(()) => tracing::info!("a session signed out offline was ended on the server"),
+                Err(e) if e.code() == ErrorCode::ServerUnreachable || e.code() == ErrorCode::Internal => {
+                    left.push(token)
+                }
+                Err(e) => tracing::info!(error = %e, "a pending sign-out was refused; nothing left to end"),
+            }
+        }
+        if let Err(e) = self.session.set_pending_revocations(&left) {
+            tracing::warn!(error = %e, "could not update the pending sign-outs in the keyring");
+        }
     }
 
     /// Sends what is waiting now, without waiting for the back-off (the person asked).

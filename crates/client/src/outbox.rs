@@ -69,6 +69,30 @@ pub fn ack(cache: &mut Cache, ids: &[Uuid]) -> ClientResult<()> {
     Ok(())
 }
 
+/// Sets operations aside for good, with the reason: they leave the queue (which moves on) and are
+/// kept in `outbox_dead`, without any customer's phone number, for a person to see.
+pub fn set_aside(tx: &Transaction<'_>, ids: &[Uuid], reason: &str, now: i64) -> ClientResult<()> {
+    for id in ids {
+        tx.execute(
+            "INSERT OR REPLACE INTO outbox_dead (op_id, user_id, kind, payload, reason, set_aside_at)
+             SELECT op_id, user_id, kind,
+                    CASE WHEN json_valid(payload) THEN json_remove(payload, '$.action.customer_phone') ELSE payload END,
+                    ?2, ?3
+             FROM outbox WHERE op_id = ?1",
+            params![id.to_string(), reason, now],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE op_id = ?1", [id.to_string()])?;
+    }
+    Ok(())
+}
+
+/// How many operations of the account were set aside.
+pub fn dead_count(cache: &Cache, user_id: Uuid) -> ClientResult<u32> {
+    Ok(cache
+        .conn
+        .query_row("SELECT COUNT(*) FROM outbox_dead WHERE user_id = ?1", [user_id.to_string()], |r| r.get(0))?)
+}
+
 /// Makes every waiting operation of an account due now (the person asked to send, or the network
 /// came back): the back-off is for unattended retries.
 pub fn retry_now(cache: &Cache, user_id: Uuid, now: i64) -> ClientResult<()> {

@@ -10,6 +10,10 @@ use crate::{api::ApiClient, error::ClientResult, vault::SecretStore};
 /// The keyring account holding this device's refresh token.
 pub const REFRESH_TOKEN_ACCOUNT: &str = "refresh-token";
 
+/// The keyring account holding refresh tokens of sessions signed out while offline, one per line,
+/// until the server has been told.
+pub const PENDING_REVOCATIONS_ACCOUNT: &str = "pending-revocations";
+
 /// Refresh this long before the access token's expiry.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
@@ -81,6 +85,35 @@ impl Session {
     /// The access token in memory, without refreshing.
     pub async fn current_access(&self) -> Option<String> {
         self.access.lock().await.as_ref().map(|a| a.token.clone())
+    }
+
+    /// Keeps the refresh token of a session signed out offline, in the keyring, to end it on the
+    /// server when the network returns; then forgets the session here.
+    pub async fn clear_keeping_revocation(&self) -> ClientResult<()> {
+        if let Some(token) = self.secrets.get(REFRESH_TOKEN_ACCOUNT)? {
+            let mut pending = self.pending_revocations()?;
+            pending.push(token);
+            self.secrets.set(PENDING_REVOCATIONS_ACCOUNT, &pending.join("\n"))?;
+        }
+        self.clear().await
+    }
+
+    /// Refresh tokens of sessions still to be ended on the server.
+    pub fn pending_revocations(&self) -> ClientResult<Vec<String>> {
+        Ok(self
+            .secrets
+            .get(PENDING_REVOCATIONS_ACCOUNT)?
+            .map(|all| all.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default())
+    }
+
+    /// Keeps only `left` as pending revocations.
+    pub fn set_pending_revocations(&self, left: &[String]) -> ClientResult<()> {
+        if left.is_empty() {
+            self.secrets.delete(PENDING_REVOCATIONS_ACCOUNT)
+        } else {
+            self.secrets.set(PENDING_REVOCATIONS_ACCOUNT, &left.join("\n"))
+        }
     }
 
     /// Forgets both tokens: the keyring entry is deleted.

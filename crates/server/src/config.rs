@@ -1,5 +1,8 @@
 //! Server configuration: a TOML file, overridden by `PORTAL_*` environment variables.
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 use serde::Deserialize;
 
@@ -25,8 +28,22 @@ pub struct Config {
     pub code_resend_interval_secs: u64,
     pub code_max_per_target_per_hour: u32,
     pub code_max_per_ip_per_hour: u32,
+    /// Every message the server may send in an hour, whoever asks (the SMS budget).
+    pub code_max_per_hour: u32,
     pub password_max_failures: u32,
     pub password_lockout_secs: u64,
+    /// Wrong passwords from one client address before it is locked out (of every account).
+    pub password_max_failures_per_address: u32,
+    /// Password hashes computed at once; further sign-ins wait (up to `password_queue_wait_ms`)
+    /// so that a flood of them cannot starve other requests of CPU.
+    pub password_hash_concurrency: usize,
+    pub password_queue_wait_ms: u64,
+    /// Peers whose `X-Forwarded-For` header is believed (a load balancer's address). Anyone else's
+    /// header is ignored: the client address is the peer's. `PORTAL_TRUSTED_PROXIES` takes a
+    /// comma-separated list.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How often expired codes, old password attempts and ended sessions are deleted.
+    pub prune_interval_secs: u64,
     pub max_body_bytes: usize,
 }
 
@@ -45,8 +62,14 @@ impl Default for Config {
             code_resend_interval_secs: 60,
             code_max_per_target_per_hour: 10,
             code_max_per_ip_per_hour: 60,
+            code_max_per_hour: 20_000,
             password_max_failures: 5,
             password_lockout_secs: 15 * 60,
+            password_max_failures_per_address: 50,
+            password_hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) - 1,
+            password_queue_wait_ms: 5_000,
+            trusted_proxies: Vec::new(),
+            prune_interval_secs: 3600,
             max_body_bytes: 64 * 1024,
         }
     }
@@ -104,8 +127,21 @@ impl Config {
         env_field!(code_resend_interval_secs);
         env_field!(code_max_per_target_per_hour);
         env_field!(code_max_per_ip_per_hour);
+        env_field!(code_max_per_hour);
         env_field!(password_max_failures);
         env_field!(password_lockout_secs);
+        env_field!(password_max_failures_per_address);
+        env_field!(password_hash_concurrency);
+        env_field!(password_queue_wait_ms);
+        env_field!(prune_interval_secs);
+        if let Some(list) = get("PORTAL_TRUSTED_PROXIES") {
+            self.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| parse("PORTAL_TRUSTED_PROXIES", a.to_owned()))
+                .collect::<Result<_, _>>()?;
+        }
         env_field!(max_body_bytes);
         Ok(())
     }

@@ -88,7 +88,7 @@ pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
             .await?;
         if role == Role::StoreManager {
             // The stores a manager runs are kept beside the account.
-            store.set_role(id, role, stores.to_vec(), dealer_id).await?;
+            store.set_role(id, role, stores.to_vec(), dealer_id, crate::portal::now()).await?;
         }
         created += 1;
     }

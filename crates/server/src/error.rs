@@ -44,8 +44,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         InvalidJson | InvalidPhone | InvalidEmail | InvalidUsername | InvalidDisplayName | WeakPassword
         | InvalidRole | InvalidCatalog | InvalidServerUrl | InvalidStoreOp | DiscountAboveLimit | ReturnExceedsSale
         | ReasonRequired | TransitionNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
-        ShiftClosed | StaleState => StatusCode::CONFLICT,
-        InvalidCode | CodeExpired => StatusCode::BAD_REQUEST,
+        ShiftClosed | StaleState | IdempotencyConflict => StatusCode::CONFLICT,
+        InvalidCode | CodeExpired | InvalidParameter => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts | RateLimited | AccountLocked => StatusCode::TOO_MANY_REQUESTS,
         InvalidCredentials | Unauthorized | TokenExpired | InvalidRefreshToken | RefreshTokenReused

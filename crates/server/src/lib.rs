@@ -21,5 +21,5 @@ pub fn open(config: Config) -> anyhow::Result<Arc<Portal>> {
     let store = store::SqliteStore::open(&config.database)?;
     let keys = identity::tokens::ServerKeys::load_or_create(&config.key_file)?;
     let sender = sender::EmbeddedSender::new(config.dev_mode);
-    Ok(Arc::new(Portal { store: Arc::new(store), sender: Arc::new(sender), keys, config }))
+    Ok(Arc::new(Portal::new(Arc::new(store), Arc::new(sender), keys, config)))
 }

@@ -72,6 +72,19 @@ async fn main() -> anyhow::Result<()> {
             let listener =
                 tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
+            let pruner = portal.clone();
+            tokio::spawn(async move {
+                let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));
+                loop {
+                    match pruner.prune().await {
+                        Ok(c) => {
+                            tracing::info!(codes = c.codes, attempts = c.attempts, sessions = c.sessions, "pruned")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "pruning failed; trying again later"),
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            });
             axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown())
                 .await?;

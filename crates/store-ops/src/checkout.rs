@@ -46,6 +46,8 @@ pub enum CheckoutError {
     DuplicateSerial { serial: String },
     #[error("amounts cannot be negative")]
     Negative,
+    #[error("the amounts are too large")]
+    TooLarge,
     #[error("the discount {asked} is above the limit of {limit} (line {line:?})")]
     DiscountAboveLimit { line: Option<usize>, asked: i64, limit: i64 },
     #[error("{missing} still to pay")]
@@ -66,7 +68,7 @@ impl CheckoutError {
 
 /// The most a promoter may take off an amount: `percent` of it, rounded down to the fen.
 pub fn discount_limit(amount: i64, percent: u32) -> i64 {
-    amount * i64::from(percent) / 100
+    (i128::from(amount) * i128::from(percent) / 100).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// What a sale's lines come to before it is paid, in fen.
@@ -106,19 +108,23 @@ pub fn price(lines: &[Line], order_discount: i64, limit_percent: u32) -> Result<
                 return Err(CheckoutError::DuplicateSerial { serial: serial.clone() });
             }
         }
-        let amount = line.unit_price * line.quantity;
+        let amount = line.unit_price.checked_mul(line.quantity).ok_or(CheckoutError::TooLarge)?;
         let limit = discount_limit(amount, limit_percent);
         if line.discount > limit {
             return Err(CheckoutError::DiscountAboveLimit { line: Some(i), asked: line.discount, limit });
         }
-        gross += amount;
-        discounts += line.discount;
+        gross = add(gross, amount)?;
+        discounts = add(discounts, line.discount)?;
     }
     let limit = discount_limit(gross, limit_percent);
     if discounts > limit {
         return Err(CheckoutError::DiscountAboveLimit { line: None, asked: discounts, limit });
     }
     Ok(Priced { gross, discounts, total: gross - discounts })
+}
+
+fn add(a: i64, b: i64) -> Result<i64, CheckoutError> {
+    a.checked_add(b).ok_or(CheckoutError::TooLarge)
 }
 
 /// Checks a sale and its payments and works out its totals: [`price`], then the payments cover
@@ -133,12 +139,12 @@ pub fn totals(
     if payments.iter().any(|p| p.amount < 0) {
         return Err(CheckoutError::Negative);
     }
-    let paid: i64 = payments.iter().map(|p| p.amount).sum();
+    let paid = payments.iter().try_fold(0, |sum, p| add(sum, p.amount))?;
     if paid < total {
         return Err(CheckoutError::Underpaid { missing: total - paid });
     }
     let change = paid - total;
-    let cash: i64 = payments.iter().filter(|p| p.method == PaymentMethod::Cash).map(|p| p.amount).sum();
+    let cash = payments.iter().filter(|p| p.method == PaymentMethod::Cash).try_fold(0, |sum, p| add(sum, p.amount))?;
     if change > cash {
         return Err(CheckoutError::ChangeWithoutCash { change, cash });
     }
@@ -148,14 +154,19 @@ pub fn totals(
 /// What each line of a sale finally cost, its share of the order discount included (spread in
 /// proportion to the lines' amounts after their own discounts; the last line takes the rounding).
 pub fn line_nets(lines: &[Line], order_discount: i64) -> Vec<i64> {
-    let after: Vec<i64> = lines.iter().map(|l| l.unit_price * l.quantity - l.discount).collect();
-    let sum: i64 = after.iter().sum();
+    let after: Vec<i64> =
+        lines.iter().map(|l| l.unit_price.saturating_mul(l.quantity).saturating_sub(l.discount)).collect();
+    let sum: i64 = after.iter().fold(0i64, |s, a| s.saturating_add(*a));
     let mut left = order_discount;
     after
         .iter()
         .enumerate()
         .map(|(i, amount)| {
-            let share = if i + 1 == after.len() || sum == 0 { left } else { order_discount * amount / sum };
+            let share = if i + 1 == after.len() || sum == 0 {
+                left
+            } else {
+                (i128::from(order_discount) * i128::from(*amount) / i128::from(sum)) as i64
+            };
             left -= share;
             amount - share
         })
@@ -176,10 +187,11 @@ pub fn refund(line: usize, net: i64, bought: i64, returned: i64, asked: i64) -> 
     if asked < 1 {
         return Err(ReturnError::Nothing);
     }
-    if returned + asked > bought {
+    if returned.saturating_add(asked) > bought {
         return Err(ReturnError::MoreThanBought { line, bought, returned, asked });
     }
-    Ok(net * (returned + asked) / bought - net * returned / bought)
+    let share = |units: i64| (i128::from(net) * i128::from(units) / i128::from(bought)) as i64;
+    Ok(share(returned + asked) - share(returned))
 }
 
 #[cfg(test)]

@@ -1,7 +1,77 @@
-import type { AppState, RoleHome } from "../ipc/types";
+import { useEffect, useState } from "react";
+import type { AppState, Notice, OpenShift, RoleHome, SaleReceipt, Store } from "../ipc/types";
 import { commands } from "../ipc/commands";
 import { useI18n, type MessageKey } from "../i18n";
 import type { Run } from "../App";
+import { yuan } from "./format";
+import { flagText } from "./pos/Notices";
+
+/** A store's day as this device knows it (offline too): the open shift, today's sales made here,
+ *  operations waiting to be sent and the newest notices. */
+function StoreDay({ store }: { store: Store }) {
+  const { t, time, locale } = useI18n();
+  const [shift, setShift] = useState<OpenShift | null | undefined>(undefined);
+  const [receipts, setReceipts] = useState<SaleReceipt[]>([]);
+  const [pending, setPending] = useState(0);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      Promise.all([commands.posShift(store.id), commands.posReceipts(), commands.pendingOps(), commands.storeNotices()])
+        .then(([s, r, p, n]) => {
+          if (!live) return;
+          setShift(s);
+          setReceipts(r);
+          setPending(p);
+          setNotices(n);
+        })
+        .catch(() => undefined);
+    load();
+    const timer = setInterval(load, 10_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [store.id]);
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const today = receipts.filter((r) => r.store_id === store.id && r.created_at * 1000 >= midnight.getTime());
+  const takings = today.reduce((sum, r) => sum + r.total - r.refunded, 0);
+  const newest = notices.filter((n) => n.store_id === null || n.store_id === store.id).slice(0, 3);
+  return (
+    <div className="grid" data-testid="store-day">
+      <div className="card stat" data-testid="home-shift">
+        {shift === undefined
+          ? t("app.loading")
+          : shift
+            ? t("home.store.shiftOpen", { time: time(shift.opened_at) })
+            : t("home.store.shiftClosed")}
+      </div>
+      <div className="card stat" data-testid="home-sales">
+        {t("home.store.salesToday", { count: today.length, amount: yuan(takings, locale) })}
+      </div>
+      <div className="card stat" data-testid="home-pending">
+        {pending > 0 ? t("home.store.pending", { count: pending }) : t("home.store.allSent")}
+      </div>
+      <div className="card wide" data-testid="home-notices">
+        <b>{t("home.store.notices")}</b>
+        {newest.length === 0 ? (
+          <p className="muted">{t("home.store.noNotices")}</p>
+        ) : (
+          <ul>
+            {newest.map((n) => (
+              <li key={n.outcome.id}>
+                {n.outcome.error
+                  ? t(`error.${n.outcome.error.code}` as MessageKey)
+                  : n.outcome.flags.map((f) => flagText(t, locale, f)).join("; ")}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
 
 /** The role-based home. Later work fills each role's tools in. */
 export function Home({ state, run }: { state: AppState; run: Run }) {
@@ -44,7 +114,9 @@ function RoleHomeView({ home }: { home: RoleHome }) {
             {t("home.promoter.store", { name: home.data.store.name, code: home.data.store.code, city: home.data.store.city })}
           </div>
           <div className="card stat">{t("home.promoter.promoters", { count: home.data.promoter_count })}</div>
-          <p className="muted wide">{t("home.promoter.next")}</p>
+          <div className="wide">
+            <StoreDay store={home.data.store} />
+          </div>
         </div>
       );
     case "store_manager":
@@ -54,6 +126,7 @@ function RoleHomeView({ home }: { home: RoleHome }) {
             <div className="card stat" key={s.store.id} data-testid="home-managed-store">
               {t("home.promoter.store", { name: s.store.name, code: s.store.code, city: s.store.city })}
               <div className="muted">{t("home.promoter.promoters", { count: s.promoter_count })}</div>
+              <StoreDay store={s.store} />
             </div>
           ))}
           <p className="muted wide">{t("home.manager.next")}</p>

@@ -43,9 +43,10 @@ pub async fn sign_in_code(
     responses((status = 200, body = AuthResponse), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn sign_in_password(
     State(portal): State<Arc<Portal>>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<PasswordSignInRequest>,
 ) -> AppResult<ApiJson<AuthResponse>> {
-    portal.sign_in_with_password(req).await.map(ApiJson)
+    portal.sign_in_with_password(req, &ip).await.map(ApiJson)
 }
 
 /// Trade a refresh token for a new pair (rotation with reuse detection).
@@ -63,5 +64,15 @@ pub async fn refresh(
     responses((status = 204), (status = 401, body = ApiError)))]
 pub async fn sign_out(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<StatusCode> {
     portal.sign_out(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End the session a refresh token names, without an access token: a device that signed out
+/// offline sends this when the network returns. Any generation of the session's token will do
+/// (ending a session harms no one); an unknown or forged token is refused.
+#[utoipa::path(post, path = "/v1/auth/revoke", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn revoke(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<StatusCode> {
+    portal.revoke_by_refresh_token(&req.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use axum::{
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::State,
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -11,7 +11,7 @@ use portal_api::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{ApiJson, MaybeCaller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, MaybeCaller};
 use crate::{
     catalog::{csv_format, sync, validate},
     error::{AppError, AppResult},
@@ -33,7 +33,7 @@ pub struct SyncQuery {
 pub async fn sync_page(
     State(portal): State<Arc<Portal>>,
     MaybeCaller(caller): MaybeCaller,
-    Query(q): Query<SyncQuery>,
+    ApiQuery(q): ApiQuery<SyncQuery>,
 ) -> AppResult<ApiJson<SyncPage>> {
     portal.catalog_sync(caller.as_ref(), q.cursor.as_deref(), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await.map(ApiJson)
 }
@@ -44,7 +44,7 @@ pub async fn sync_page(
 pub async fn product(
     State(portal): State<Arc<Portal>>,
     MaybeCaller(caller): MaybeCaller,
-    Path(model): Path<String>,
+    ApiPath(model): ApiPath<String>,
 ) -> AppResult<ApiJson<Product>> {
     portal.catalog_product(caller.as_ref(), &model).await.map(ApiJson)
 }
@@ -56,7 +56,7 @@ pub async fn product(
 pub async fn put_product(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(model): Path<String>,
+    ApiPath(model): ApiPath<String>,
     ApiJson(product): ApiJson<Product>,
 ) -> AppResult<ApiJson<Product>> {
     portal.put_product(&caller, &model, product).await.map(ApiJson)
@@ -69,7 +69,7 @@ pub async fn put_product(
 pub async fn withdraw_product(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(model): Path<String>,
+    ApiPath(model): ApiPath<String>,
 ) -> AppResult<StatusCode> {
     portal.withdraw_product(&caller, &model).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -131,7 +131,7 @@ pub struct ExportQuery {
 pub async fn export(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<Response> {
     let doc = portal.export_catalog(&caller).await?;
     Ok(match q.format.as_deref() {

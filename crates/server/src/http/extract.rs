@@ -1,8 +1,11 @@
 //! Request extractors: JSON bodies with coded errors, the signed-in caller, the client's address.
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
-    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
+    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
     http::{header, request::Parts, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -47,6 +50,48 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     AppError::new(ErrorCode::InvalidJson, message)
 }
 
+/// A path parameter; a malformed one (say, not a UUID) is a coded error.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(AppError::new(
+                ErrorCode::InvalidParameter,
+                format!("A path parameter is not valid: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// Query parameters; a malformed query string is a coded error.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(AppError::new(
+                ErrorCode::InvalidParameter,
+                format!("The query string is not valid: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
@@ -83,18 +128,49 @@ impl FromRequestParts<Arc<Portal>> for MaybeCaller {
     }
 }
 
-/// The address the request came from, for rate limits.
+/// The address the request came from, for rate limits: the peer's, or, when the peer is a
+/// configured trusted proxy, the right-most address of `X-Forwarded-For` that is not itself one of
+/// those proxies (what a client sends in the header cannot choose its own address).
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<Arc<Portal>> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
+    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        Ok(ClientIp(client_address(peer, forwarded, &portal.config.trusted_proxies)))
+    }
+}
+
+/// The client's address from the peer and the `X-Forwarded-For` headers (in order).
+pub fn client_address<'a>(
+    peer: Option<IpAddr>,
+    forwarded: impl Iterator<Item = &'a str>,
+    trusted: &[IpAddr],
+) -> String {
+    let Some(peer) = peer else { return "unknown".into() };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse::<IpAddr>().ok()).collect();
+    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        // An untrusted peer's header is ignored.
+        assert_eq!(client_address(Some(client), ["1.2.3.4"].into_iter(), &[proxy]), "203.0.113.7");
+        // Behind the proxy, a spoofed left-most entry does not win.
+        assert_eq!(client_address(Some(proxy), ["1.2.3.4, 203.0.113.7"].into_iter(), &[proxy]), "203.0.113.7");
+        assert_eq!(client_address(Some(proxy), std::iter::empty(), &[proxy]), "10.0.0.1");
+        assert_eq!(client_address(None, std::iter::empty(), &[proxy]), "unknown");
     }
 }

@@ -1,14 +1,11 @@
 //! /v1/me: the signed-in user's profile, identities, password and device sessions.
 use std::sync::Arc;
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use portal_api::*;
 use uuid::Uuid;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ClientIp};
 use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
 
 #[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
@@ -32,9 +29,10 @@ pub async fn update_profile(
 pub async fn set_password(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<SetPasswordRequest>,
 ) -> AppResult<StatusCode> {
-    portal.set_password(&caller, req).await?;
+    portal.set_password(&caller, req, &ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -61,7 +59,7 @@ pub async fn list_sessions(State(portal): State<Arc<Portal>>, caller: Caller) ->
 pub async fn revoke_session(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
     portal.revoke_own_session(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)

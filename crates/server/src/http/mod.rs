@@ -40,6 +40,55 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers any operation can give besides its own: a malformed parameter or body, a missing
+/// or expired token where one is needed, a body too large, a storage failure. Listed on every
+/// operation so that the document says every status a client may see.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{path::Operation, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation| {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = op.request_body.is_some();
+            let mut wanted = vec![("500", "A storage or server failure.")];
+            if secured {
+                wanted.push(("401", "Not signed in, the token expired, or the session was revoked."));
+                wanted.push(("403", "The account's role or scope does not allow this."));
+            }
+            if has_params {
+                wanted.push(("400", "A path or query parameter is malformed."));
+            }
+            if has_body {
+                wanted.push(("413", "The body is too large."));
+                wanted.push(("422", "The body is not valid JSON or lacks fields."));
+            }
+            for (status, description) in wanted {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            }
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                add(op);
+            }
+        }
+    }
+}
+
 /// Catalog imports are whole catalogs: far larger than any other request.
 const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// A device's batch of store operations (up to 500, a sale being a kilobyte or two).
@@ -47,7 +96,7 @@ const STORE_OPS_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// The routes and the OpenAPI document describing exactly them.
 pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let parts = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
         .routes(routes!(system::outbox))
         .routes(routes!(auth::send_code))
@@ -56,6 +105,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::sign_in_password))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::sign_out))
+        .routes(routes!(auth::revoke))
         .routes(routes!(me::get_profile, me::update_profile))
         .routes(routes!(me::set_password))
         .routes(routes!(me::link_identity))
@@ -91,7 +141,10 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
                 .routes(routes!(store_ops::store_ops))
                 .layer(DefaultBodyLimit::max(STORE_OPS_MAX_BYTES)),
         )
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut api) = parts;
+    CommonResponses.modify(&mut api);
+    (router, api)
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

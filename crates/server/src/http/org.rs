@@ -1,13 +1,13 @@
 //! Role homes: a promoter's store, a distributor's dealer, the operator's audience, the admin's users.
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use portal_api::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
 
 #[utoipa::path(get, path = "/v1/stores/{id}", tag = "store", security(("bearer" = [])),
@@ -16,7 +16,7 @@ use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
 pub async fn store_overview(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StoreOverview>> {
     portal.store_overview(&caller, id).await.map(ApiJson)
 }
@@ -28,7 +28,7 @@ pub async fn store_overview(
 pub async fn store_staff(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StaffList>> {
     portal.store_staff(&caller, id).await.map(ApiJson)
 }
@@ -42,7 +42,7 @@ pub async fn store_staff(
 pub async fn set_discount_limit(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path((id, user_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, user_id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<SetDiscountLimit>,
 ) -> AppResult<ApiJson<StaffMember>> {
     portal.set_discount_limit(&caller, id, user_id, req).await.map(ApiJson)
@@ -54,7 +54,7 @@ pub async fn set_discount_limit(
 pub async fn dealer_overview(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<DealerOverview>> {
     portal.dealer_overview(&caller, id).await.map(ApiJson)
 }
@@ -82,7 +82,7 @@ fn default_limit() -> u32 {
 pub async fn list_users(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> AppResult<ApiJson<UserList>> {
     portal.list_users(&caller, page.limit, page.offset).await.map(ApiJson)
 }
@@ -93,7 +93,7 @@ pub async fn list_users(
 pub async fn set_role(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> AppResult<ApiJson<Profile>> {
     portal.set_role(&caller, id, req).await.map(ApiJson)

@@ -1,13 +1,13 @@
 //! Store operations: a promoter's device sends its outbox here; stock, day reports, purchases.
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use portal_api::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
 
 /// Operations from a device's outbox, applied in order and each exactly once (by its id). Every
@@ -29,7 +29,7 @@ pub async fn store_ops(
 pub async fn stock(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StockReport>> {
     portal.stock_report(&caller, id).await.map(ApiJson)
 }
@@ -41,7 +41,7 @@ pub async fn stock(
 pub async fn samples(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<SampleList>> {
     portal.samples(&caller, id).await.map(ApiJson)
 }
@@ -53,7 +53,7 @@ pub async fn samples(
 pub async fn transfers(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<TransferList>> {
     portal.transfers(&caller, id).await.map(ApiJson)
 }
@@ -72,8 +72,8 @@ pub struct FlagsQuery {
 pub async fn flags(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Query(q): Query<FlagsQuery>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<FlagsQuery>,
 ) -> AppResult<ApiJson<StoreFlagList>> {
     portal.store_flags(&caller, id, q.after.as_deref()).await.map(ApiJson)
 }
@@ -92,8 +92,8 @@ pub struct ReceiptQuery {
 pub async fn sales(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Query(q): Query<ReceiptQuery>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ReceiptQuery>,
 ) -> AppResult<ApiJson<StoreSaleList>> {
     portal.sales_by_receipt(&caller, id, q.receipt_no.as_deref().unwrap_or_default()).await.map(ApiJson)
 }
@@ -111,8 +111,8 @@ pub struct DayQuery {
 pub async fn day_report(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Query(q): Query<DayQuery>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<DayQuery>,
 ) -> AppResult<ApiJson<DayReport>> {
     portal.day_report(&caller, id, q.day).await.map(ApiJson)
 }

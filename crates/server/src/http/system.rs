@@ -1,12 +1,12 @@
 //! Health, and the dev-mode outbox.
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use portal_api::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use crate::{
     error::{AppError, AppResult},
     identity::normalize,
@@ -30,7 +30,7 @@ pub struct OutboxQuery {
     responses((status = 200, body = Vec<OutboxMessage>), (status = 404, body = ApiError)))]
 pub async fn outbox(
     State(portal): State<Arc<Portal>>,
-    Query(q): Query<OutboxQuery>,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> AppResult<ApiJson<Vec<OutboxMessage>>> {
     if !portal.config.dev_mode {
         return Err(AppError::new(ErrorCode::NotDevMode, "The outbox exists only when the server runs in dev mode."));

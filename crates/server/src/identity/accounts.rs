@@ -2,7 +2,7 @@
 use portal_api::*;
 use uuid::Uuid;
 
-use super::{codes, normalize, password, tokens::AccessClaims};
+use super::{codes, lockout, normalize, password, throttle, tokens::AccessClaims};
 use crate::{
     error::{AppError, AppResult},
     portal::{now, Portal},
@@ -65,49 +65,58 @@ impl Portal {
 
         let now = now();
         let cfg = &self.config;
-        let (recent, by_ip) = self.store.code_sends_since(&target, client_ip, now - 3600).await?;
-        if let Some(&last) = recent.last() {
-            let next = last + cfg.code_resend_interval_secs as i64;
-            if next > now {
+        let code = codes::generate();
+        let purpose = req.purpose.as_str();
+        let limits = throttle::Limits {
+            resend_interval_secs: cfg.code_resend_interval_secs as i64,
+            per_target_per_hour: cfg.code_max_per_target_per_hour,
+            per_address_per_hour: cfg.code_max_per_ip_per_hour,
+            global_per_hour: cfg.code_max_per_hour,
+        };
+        let new_code = NewCode {
+            channel: match req.channel {
+                CodeChannel::Sms => "sms".into(),
+                CodeChannel::Email => "email".into(),
+            },
+            target: target.clone(),
+            purpose: purpose.into(),
+            code_hash: codes::hash(&self.keys.code, &target, purpose, &code),
+            client_ip: client_ip.into(),
+            created_at: now,
+            expires_at: now + cfg.code_ttl_secs as i64,
+        };
+        match self.store.insert_code_if_allowed(new_code, limits).await? {
+            Ok(()) => {}
+            Err(throttle::Refusal::TooSoon { wait_secs }) => {
                 return Err(AppError::retry_after(
                     ErrorCode::RateLimited,
-                    (next - now) as u64,
+                    wait_secs as u64,
                     "A code was just sent to this number. Wait before asking for another.",
+                ))
+            }
+            Err(throttle::Refusal::TargetHourly { wait_secs }) => {
+                return Err(AppError::retry_after(
+                    ErrorCode::RateLimited,
+                    wait_secs as u64,
+                    "Too many codes were sent to this number in the last hour.",
+                ))
+            }
+            Err(throttle::Refusal::AddressHourly) => {
+                return Err(AppError::retry_after(
+                    ErrorCode::RateLimited,
+                    600,
+                    "Too many codes were requested from this network. Try again later.",
+                ))
+            }
+            Err(throttle::Refusal::GlobalHourly) => {
+                tracing::warn!("the hourly budget of messages is used up; code sends refused");
+                return Err(AppError::retry_after(
+                    ErrorCode::RateLimited,
+                    900,
+                    "The service is sending too many messages right now. Try again later or sign in with a password.",
                 ));
             }
         }
-        if recent.len() as u32 >= cfg.code_max_per_target_per_hour {
-            let wait = recent[recent.len() - cfg.code_max_per_target_per_hour as usize] + 3600 - now;
-            return Err(AppError::retry_after(
-                ErrorCode::RateLimited,
-                wait as u64,
-                "Too many codes were sent to this number in the last hour.",
-            ));
-        }
-        if by_ip >= cfg.code_max_per_ip_per_hour {
-            return Err(AppError::retry_after(
-                ErrorCode::RateLimited,
-                600,
-                "Too many codes were requested from this network. Try again later.",
-            ));
-        }
-
-        let code = codes::generate();
-        let purpose = req.purpose.as_str();
-        self.store
-            .insert_code(NewCode {
-                channel: match req.channel {
-                    CodeChannel::Sms => "sms".into(),
-                    CodeChannel::Email => "email".into(),
-                },
-                target: target.clone(),
-                purpose: purpose.into(),
-                code_hash: codes::hash(&self.keys.code, &target, purpose, &code),
-                client_ip: client_ip.into(),
-                created_at: now,
-                expires_at: now + cfg.code_ttl_secs as i64,
-            })
-            .await?;
         let minutes = cfg.code_ttl_secs.div_ceil(60);
         let body = format!("【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min.");
         self.sender
@@ -175,7 +184,10 @@ impl Portal {
         }
         self.verify_code(&phone, CodePurpose::SignUp, &req.code).await?;
         let password_hash = match req.password {
-            Some(pw) => Some(password::hash(pw).await?),
+            Some(pw) => {
+                let _slot = self.password_slot().await?;
+                Some(password::hash(pw).await?)
+            }
             None => None,
         };
         let user = NewUser {
@@ -207,46 +219,98 @@ impl Portal {
         self.start_session(identity.user_id, device_name, false).await
     }
 
-    pub async fn sign_in_with_password(&self, req: PasswordSignInRequest) -> AppResult<AuthResponse> {
+    pub async fn sign_in_with_password(&self, req: PasswordSignInRequest, client_ip: &str) -> AppResult<AuthResponse> {
         let device_name = device_name(&req.device_name)?;
         let (kind, login) = match normalize::login(&req.login)? {
             normalize::Login::Phone(v) => (IdentityKind::Phone, v),
             normalize::Login::Email(v) => (IdentityKind::Email, v),
             normalize::Login::Username(v) => (IdentityKind::Username, v),
         };
-        let cfg = &self.config;
-        let now = now();
-        let failures = self.store.login_failures(&login).await?;
-        if let Some(until) = failures.locked_until.filter(|&until| until > now) {
-            return Err(AppError::retry_after(
-                ErrorCode::AccountLocked,
-                (until - now) as u64,
-                "Too many wrong passwords. Sign-in with a password is locked for a while; you can still sign in with an SMS code.",
-            ));
-        }
         let identity = self.store.find_identity(kind, &login).await?;
+        // One count per account, whichever of its logins is typed; an unknown login counts alone.
+        let account_key = match &identity {
+            Some(identity) => format!("user:{}", identity.user_id),
+            None => format!("login:{login}"),
+        };
         let user = match &identity {
             Some(identity) => self.store.get_user(identity.user_id).await?,
             None => None,
         };
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        if password::verify(req.password, hash).await {
-            let user = user.expect("a matching password implies a user");
-            self.store.clear_login_failures(&login).await?;
-            return self.start_session(user.id, device_name, false).await;
+        let matches = self.check_password(account_key, client_ip, req.password, hash).await?;
+        let user = user.expect("a matching password implies a user");
+        debug_assert!(matches);
+        self.start_session(user.id, device_name, false).await
+    }
+
+    fn lockout_policies(&self) -> (lockout::Policy, lockout::Policy) {
+        let cfg = &self.config;
+        let lockout_secs = cfg.password_lockout_secs as i64;
+        (
+            lockout::Policy { max_failures: cfg.password_max_failures, lockout_secs },
+            lockout::Policy { max_failures: cfg.password_max_failures_per_address, lockout_secs },
+        )
+    }
+
+    /// Verifies a password under the lockout rules: the attempt is counted on the account and the
+    /// client's address before the (slow) hash is checked, so parallel guesses cannot outrun the
+    /// lock. Ok only when it matches.
+    async fn check_password(
+        &self,
+        account_key: String,
+        client_ip: &str,
+        password: String,
+        hash: Option<String>,
+    ) -> AppResult<bool> {
+        let (account_policy, address_policy) = self.lockout_policies();
+        let address_key = format!("ip:{client_ip}");
+        let now = now();
+        let locked = |until: i64| {
+            AppError::retry_after(
+                ErrorCode::AccountLocked,
+                (until - now).max(1) as u64,
+                "Too many wrong passwords. Sign-in with a password is locked for a while; you can still sign in with an SMS code.",
+            )
+        };
+        let admission = self
+            .store
+            .admit_password_attempt(
+                vec![(account_key.clone(), account_policy), (address_key.clone(), address_policy)],
+                now,
+            )
+            .await?;
+        if let lockout::Admission::Locked { until } = admission {
+            return Err(locked(until));
         }
+        let matches = {
+            let _slot = match self.password_slot().await {
+                Ok(slot) => slot,
+                Err(busy) => {
+                    // The attempt was never made: give both counts back.
+                    self.store
+                        .settle_password_attempt(
+                            (account_key, account_policy),
+                            (address_key, address_policy),
+                            true,
+                            now,
+                        )
+                        .await?;
+                    return Err(busy);
+                }
+            };
+            password::verify(password, hash).await
+        };
         let after = self
             .store
-            .record_login_failure(&login, cfg.password_max_failures, cfg.password_lockout_secs as i64, now)
+            .settle_password_attempt((account_key, account_policy), (address_key, address_policy), matches, now)
             .await?;
-        if let Some(until) = after.locked_until {
-            return Err(AppError::retry_after(
-                ErrorCode::AccountLocked,
-                (until - now) as u64,
-                "Too many wrong passwords. Sign-in with a password is locked for a while; you can still sign in with an SMS code.",
-            ));
+        if matches {
+            return Ok(true);
         }
-        let left = cfg.password_max_failures.saturating_sub(after.failures);
+        if let Some(until) = after.locked_until {
+            return Err(locked(until));
+        }
+        let left = account_policy.max_failures.saturating_sub(after.failures);
         Err(AppError::new(
             ErrorCode::InvalidCredentials,
             format!("The login or password is wrong; {left} tries left before a temporary lock."),
@@ -279,6 +343,7 @@ impl Portal {
                 sid: session_id,
                 uid: user_id,
                 exp: now + ttl as i64,
+                gen: generation,
             }),
             access_expires_in_secs: ttl,
             refresh_token: self.keys.refresh_token(session_id, generation),
@@ -337,8 +402,17 @@ impl Portal {
             .get_user(claims.uid)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "The account no longer exists."))?;
-        self.store.touch_session(claims.sid, now).await?;
+        self.store.touch_session(claims.sid, claims.gen, now).await?;
         Ok(Caller { user, session_id: claims.sid })
+    }
+
+    /// Ends the session a refresh token names (a device that signed out while offline).
+    pub async fn revoke_by_refresh_token(&self, token: &str) -> AppResult<()> {
+        let invalid = || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid.");
+        let (session_id, _) = self.keys.verify_refresh(token).ok_or_else(invalid)?;
+        self.store.get_session(session_id).await?.ok_or_else(invalid)?;
+        self.store.revoke_session(session_id, "signed_out", now()).await?;
+        Ok(())
     }
 
     pub async fn sign_out(&self, caller: &Caller) -> AppResult<()> {
@@ -378,20 +452,31 @@ impl Portal {
         self.profile(caller.user.id).await
     }
 
-    pub async fn set_password(&self, caller: &Caller, req: SetPasswordRequest) -> AppResult<()> {
+    /// Sets or changes the password. Guesses of the current one count towards the account's
+    /// lockout; a change signs out every other device of the account.
+    pub async fn set_password(&self, caller: &Caller, req: SetPasswordRequest, client_ip: &str) -> AppResult<()> {
         password::check_strength(&req.new_password)?;
         if let Some(current_hash) = caller.user.password_hash.clone() {
             let current = req.current_password.unwrap_or_default();
-            if !password::verify(current, Some(current_hash)).await {
-                return Err(AppError::field(
-                    ErrorCode::InvalidCredentials,
-                    "current_password",
-                    "The current password is wrong.",
-                ));
+            let key = format!("user:{}", caller.user.id);
+            match self.check_password(key, client_ip, current, Some(current_hash)).await {
+                Ok(_) => {}
+                Err(e) if e.0.code == ErrorCode::InvalidCredentials => {
+                    return Err(AppError::field(
+                        ErrorCode::InvalidCredentials,
+                        "current_password",
+                        "The current password is wrong.",
+                    ))
+                }
+                Err(e) => return Err(e),
             }
         }
-        let hash = password::hash(req.new_password).await?;
-        self.store.set_password_hash(caller.user.id, &hash).await?;
+        let hash = {
+            let _slot = self.password_slot().await?;
+            password::hash(req.new_password).await?
+        };
+        self.store.set_password_hash(caller.user.id, &hash, Some(caller.session_id), now()).await?;
+        tracing::info!(user_id = %caller.user.id, "password changed; other sessions revoked");
         Ok(())
     }
 
@@ -453,7 +538,7 @@ impl Portal {
     // ----- favourites -----
 
     pub async fn favourites(&self, caller: &Caller) -> AppResult<FavouriteList> {
-        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked: vec![] })
+        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked: vec![], rejected: vec![] })
     }
 
     /// Applies operations from a device's outbox, in order, each exactly once.
@@ -471,8 +556,9 @@ impl Portal {
             }
         }
         let acked = req.ops.iter().map(|op| op.id).collect();
-        self.store.apply_favourite_ops(caller.user.id, req.ops, now()).await?;
-        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked })
+        let ops = req.ops.into_iter().map(|op| (crate::store_ops::body_hash(&op), op)).map(|(h, op)| (op, h)).collect();
+        let rejected = self.store.apply_favourite_ops(caller.user.id, ops, now()).await?;
+        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked, rejected })
     }
 }
 

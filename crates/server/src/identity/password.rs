@@ -32,7 +32,8 @@ pub fn check_strength(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Hashes on the blocking pool: argon2id is deliberately slow.
+/// Hashes on the blocking pool: argon2id is deliberately slow. The caller holds one of the
+/// server's password slots (`Portal::password_slot`).
 pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);

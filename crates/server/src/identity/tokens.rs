@@ -115,6 +115,14 @@ pub struct AccessClaims {
     pub uid: Uuid,
     /// Unix seconds.
     pub exp: i64,
+    /// The session generation it was issued with: presenting it shows the device got that
+    /// refresh's answer. Tokens from before it existed carry none.
+    #[serde(default = "no_generation")]
+    pub gen: i64,
+}
+
+fn no_generation() -> i64 {
+    -1
 }
 
 #[cfg(test)]
@@ -124,7 +132,7 @@ mod tests {
     #[test]
     fn tokens_verify_and_tampering_fails() {
         let keys = ServerKeys::from_master(&[1u8; 32]);
-        let claims = AccessClaims { sid: Uuid::now_v7(), uid: Uuid::now_v7(), exp: 10 };
+        let claims = AccessClaims { sid: Uuid::now_v7(), uid: Uuid::now_v7(), exp: 10, gen: 0 };
         let token = keys.access_token(&claims);
         assert_eq!(keys.verify_access(&token), Some(claims.clone()));
         let other = ServerKeys::from_master(&[2u8; 32]);

@@ -9,6 +9,8 @@ use async_trait::async_trait;
 use portal_api::{IdentityKind, Role};
 use uuid::Uuid;
 
+use crate::identity::{lockout, throttle};
+
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -113,9 +115,10 @@ pub enum CodeCheck {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginFailures {
-    pub failures: u32,
-    pub locked_until: Option<i64>,
+pub struct PruneCounts {
+    pub codes: usize,
+    pub attempts: usize,
+    pub sessions: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,11 +127,12 @@ pub enum Rotation {
     Advanced {
         generation: i64,
     },
-    /// The presented generation was the previous one, within the grace window.
+    /// The presented generation was the previous one, whose successor is unused (an answer
+    /// lost on the network) or was issued within the grace window (concurrent refreshes).
     WithinGrace {
         generation: i64,
     },
-    /// An older generation, or the previous one after the grace window: the session is now revoked.
+    /// An older generation, or the previous one after its successor was used: the session is now revoked.
     Reused,
     Revoked,
     Unknown,
@@ -200,16 +204,30 @@ pub trait Store: Send + Sync + 'static {
     async fn list_identities(&self, user_id: Uuid) -> StoreResult<Vec<IdentityRecord>>;
     async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()>;
     async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()>;
-    async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()>;
+    /// Sets the password and revokes every other session of the account, in one transaction.
+    async fn set_password_hash(
+        &self,
+        user_id: Uuid,
+        hash: &str,
+        keep_session: Option<Uuid>,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Deletes what is no longer needed: codes expired before `codes_before`, password attempts
+    /// last made before `attempts_before`, sessions that ended before `sessions_before`.
+    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> StoreResult<PruneCounts>;
     /// Sets the role with its stores (a promoter's one, a manager's several; the first is the home
     /// store) or dealer, and clears any discount limit set for the old role.
+    /// Ends the account's current store assignments and starts the new ones at `now`.
     async fn set_role(
         &self,
         user_id: Uuid,
         role: Role,
         store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
+        now: i64,
     ) -> StoreResult<bool>;
+    /// Whether the account worked at the store (as a promoter or its manager) at time `at`.
+    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> StoreResult<bool>;
     /// The stores an account works at: a promoter's own, a store manager's (home store first).
     async fn user_stores(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Store>>;
     async fn manages(&self, user_id: Uuid, store_id: Uuid) -> StoreResult<bool>;
@@ -220,9 +238,14 @@ pub trait Store: Send + Sync + 'static {
     async fn audience_counts(&self) -> StoreResult<AudienceCounts>;
 
     // One-time codes.
-    async fn insert_code(&self, code: NewCode) -> StoreResult<()>;
-    /// Creation times of codes sent to `target`, and from `client_ip`, since `since`.
-    async fn code_sends_since(&self, target: &str, client_ip: &str, since: i64) -> StoreResult<(Vec<i64>, u32)>;
+    /// Inserts the code when [`throttle::check`] allows one more send to its target from its
+    /// address, reading the last hour's sends and inserting in one transaction (parallel requests
+    /// for one number send one message).
+    async fn insert_code_if_allowed(
+        &self,
+        code: NewCode,
+        limits: throttle::Limits,
+    ) -> StoreResult<Result<(), throttle::Refusal>>;
     /// Checks `code_hash` against the newest unconsumed code for (target, purpose), counting the attempt,
     /// and consumes it when it matches, all in one transaction.
     async fn check_code(
@@ -234,22 +257,33 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<CodeCheck>;
 
-    // Password failures.
-    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures>;
-    async fn record_login_failure(
+    // Password attempts (see identity::lockout).
+    /// Admits one password attempt for every key at once (an account and a client address), each
+    /// counted before the password is verified, in one transaction. If one key is locked, none is
+    /// counted and the latest lock is returned.
+    async fn admit_password_attempt(
         &self,
-        login: &str,
-        max_failures: u32,
-        lockout_secs: i64,
+        keys: Vec<(String, lockout::Policy)>,
         now: i64,
-    ) -> StoreResult<LoginFailures>;
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+    ) -> StoreResult<lockout::Admission>;
+    /// Settles an admitted attempt: a failure keeps it counted on every key (locking a key whose
+    /// attempts are used up); a success clears `account` and gives `shared` its attempt back.
+    async fn settle_password_attempt(
+        &self,
+        account: (String, lockout::Policy),
+        shared: (String, lockout::Policy),
+        success: bool,
+        now: i64,
+    ) -> StoreResult<lockout::Attempts>;
 
     // Device sessions.
     async fn create_session(&self, session: SessionRecord) -> StoreResult<()>;
     async fn get_session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>>;
+    /// Applies [`rotation::decide`] to the session in one transaction.
     async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation>;
-    async fn touch_session(&self, id: Uuid, now: i64) -> StoreResult<()>;
+    /// Records that the session was used now with an access token of `generation` (which marks
+    /// that generation used when it is the current one).
+    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> StoreResult<()>;
     async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> StoreResult<bool>;
     async fn list_sessions(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>>;
 
@@ -272,8 +306,15 @@ pub trait Store: Send + Sync + 'static {
     async fn catalog_all(&self, kind: CatalogKind) -> StoreResult<Vec<String>>;
 
     // Favourites, written through the app's outbox.
-    /// Applies each operation once (by its id), each in its own transaction with the record of its id.
-    async fn apply_favourite_ops(&self, user_id: Uuid, ops: Vec<portal_api::FavouriteOp>, now: i64) -> StoreResult<()>;
+    /// Applies each operation once (by its id, bound to the account and the body's hash), each in
+    /// its own transaction with the record of its id. Returns the ids refused as conflicts (used
+    /// by another account or for another body).
+    async fn apply_favourite_ops(
+        &self,
+        user_id: Uuid,
+        ops: Vec<(portal_api::FavouriteOp, String)>,
+        now: i64,
+    ) -> StoreResult<Vec<Uuid>>;
     async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Favourite>>;
 
     // Store operations, written through the promoters' outboxes.

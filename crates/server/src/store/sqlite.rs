@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use super::*;
+use crate::identity::{lockout, rotation, throttle};
 
 /// Server schema migrations, in order. The database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -22,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/server/0006_transfer_waits.sql"),
     include_str!("../../../../migrations/server/0007_store_managers.sql"),
     include_str!("../../../../migrations/server/0008_return_tills.sql"),
+    include_str!("../../../../migrations/server/0009_trust.sql"),
 ];
 
 pub struct SqliteStore {
@@ -85,6 +87,25 @@ fn identity_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IdentityRecord> {
         verified: row.get(3)?,
         linked_at: row.get(4)?,
     })
+}
+
+fn read_attempts(conn: &Connection, key: &str) -> rusqlite::Result<lockout::Attempts> {
+    Ok(conn
+        .prepare_cached("SELECT failures, last_failure_at, locked_until FROM login_failures WHERE login = ?1")?
+        .query_row([key], |row| {
+            Ok(lockout::Attempts { failures: row.get(0)?, last_at: row.get(1)?, locked_until: row.get(2)? })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+fn write_attempts(conn: &Connection, key: &str, state: lockout::Attempts) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (login) DO UPDATE SET failures = ?2, last_failure_at = ?3, locked_until = ?4",
+    )?
+    .execute(params![key, state.failures, state.last_at, state.locked_until])?;
+    Ok(())
 }
 
 fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now: i64) -> StoreResult<()> {
@@ -197,6 +218,12 @@ impl Store for SqliteStore {
             for identity in &user.identities {
                 insert_identity(&tx, user.id, identity, user.created_at)?;
             }
+            if let (Role::Promoter | Role::StoreManager, Some(store)) = (user.role, user.store_id) {
+                tx.execute(
+                    "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES (?1, ?2, ?3)",
+                    params![user.id.to_string(), store.to_string(), user.created_at],
+                )?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -237,11 +264,43 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_password_hash(&self, user_id: Uuid, hash: &str) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        user_id: Uuid,
+        hash: &str,
+        keep_session: Option<Uuid>,
+        now: i64,
+    ) -> StoreResult<()> {
         let hash = hash.to_owned();
         self.run(move |conn| {
-            conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id.to_string(), hash])?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id.to_string(), hash])?;
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'password_changed'
+                 WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+                params![user_id.to_string(), keep_session.map(|id| id.to_string()), now],
+            )?;
+            tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> StoreResult<PruneCounts> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
+            let attempts = tx.execute(
+                "DELETE FROM login_failures WHERE last_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
+                [attempts_before],
+            )?;
+            // Store operations name their promoter, not a session: ended sessions can go.
+            let sessions = tx.execute(
+                "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < ?1) OR last_seen_at < ?1",
+                [sessions_before],
+            )?;
+            tx.commit()?;
+            Ok(PruneCounts { codes, attempts, sessions })
         })
         .await
     }
@@ -252,6 +311,7 @@ impl Store for SqliteStore {
         role: Role,
         store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
+        now: i64,
     ) -> StoreResult<bool> {
         self.run(move |conn| {
             // The role and the stores a manager runs change together; a new role starts from its
@@ -267,6 +327,19 @@ impl Store for SqliteStore {
                 ],
             )?;
             tx.execute("DELETE FROM store_managers WHERE user_id = ?1", [user_id.to_string()])?;
+            tx.execute(
+                "UPDATE store_assignments SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL",
+                params![user_id.to_string(), now],
+            )?;
+            if matches!(role, Role::Promoter | Role::StoreManager) {
+                let stores = if role == Role::Promoter { &store_ids[..store_ids.len().min(1)] } else { &store_ids[..] };
+                for store in stores {
+                    tx.execute(
+                        "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES (?1, ?2, ?3)",
+                        params![user_id.to_string(), store.to_string(), now],
+                    )?;
+                }
+            }
             if role == Role::StoreManager {
                 for store in &store_ids {
                     tx.execute(
@@ -277,6 +350,18 @@ impl Store for SqliteStore {
             }
             tx.commit()?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> StoreResult<bool> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM store_assignments WHERE user_id = ?1 AND store_id = ?2
+                       AND started_at <= ?3 AND (ended_at IS NULL OR ended_at >= ?3))",
+                )?
+                .query_row(params![user_id.to_string(), store_id.to_string(), at], |r| r.get(0))?)
         })
         .await
     }
@@ -365,9 +450,35 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_code(&self, code: NewCode) -> StoreResult<()> {
+    async fn insert_code_if_allowed(
+        &self,
+        code: NewCode,
+        limits: throttle::Limits,
+    ) -> StoreResult<Result<(), throttle::Refusal>> {
         self.run(move |conn| {
-            conn.execute(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let since = code.created_at - throttle::HOUR;
+            let to_target = tx
+                .prepare_cached(
+                    "SELECT created_at FROM verification_codes WHERE target = ?1 AND created_at > ?2 ORDER BY created_at",
+                )?
+                .query_map(params![code.target, since], |row| row.get(0))?
+                .collect::<Result<Vec<i64>, _>>()?;
+            let from_address: u32 = tx.query_row(
+                "SELECT COUNT(*) FROM verification_codes WHERE client_ip = ?1 AND created_at > ?2",
+                params![code.client_ip, since],
+                |row| row.get(0),
+            )?;
+            let all: u32 = tx.query_row(
+                "SELECT COUNT(*) FROM verification_codes WHERE created_at > ?1",
+                params![since],
+                |row| row.get(0),
+            )?;
+            let recent = throttle::RecentSends { to_target, from_address, all };
+            if let Err(refusal) = throttle::check(&recent, limits, code.created_at) {
+                return Ok(Err(refusal));
+            }
+            tx.execute(
                 "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -380,24 +491,8 @@ impl Store for SqliteStore {
                     code.expires_at
                 ],
             )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn code_sends_since(&self, target: &str, client_ip: &str, since: i64) -> StoreResult<(Vec<i64>, u32)> {
-        let (target, client_ip) = (target.to_owned(), client_ip.to_owned());
-        self.run(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT created_at FROM verification_codes WHERE target = ?1 AND created_at >= ?2 ORDER BY created_at",
-            )?;
-            let times = stmt.query_map(params![target, since], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-            let by_ip: u32 = conn.query_row(
-                "SELECT COUNT(*) FROM verification_codes WHERE client_ip = ?1 AND created_at >= ?2",
-                params![client_ip, since],
-                |row| row.get(0),
-            )?;
-            Ok((times, by_ip))
+            tx.commit()?;
+            Ok(Ok(()))
         })
         .await
     }
@@ -458,59 +553,65 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures> {
-        let login = login.to_owned();
-        self.run(move |conn| {
-            Ok(conn
-                .query_row("SELECT failures, locked_until FROM login_failures WHERE login = ?1", [login], |row| {
-                    Ok(LoginFailures { failures: row.get(0)?, locked_until: row.get(1)? })
-                })
-                .optional()?
-                .unwrap_or_default())
-        })
-        .await
-    }
-
-    async fn record_login_failure(
+    async fn admit_password_attempt(
         &self,
-        login: &str,
-        max_failures: u32,
-        lockout_secs: i64,
+        keys: Vec<(String, lockout::Policy)>,
         now: i64,
-    ) -> StoreResult<LoginFailures> {
-        let login = login.to_owned();
+    ) -> StoreResult<lockout::Admission> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let previous: LoginFailures = tx
-                .query_row("SELECT failures, locked_until FROM login_failures WHERE login = ?1", [&login], |row| {
-                    Ok(LoginFailures { failures: row.get(0)?, locked_until: row.get(1)? })
-                })
-                .optional()?
-                .unwrap_or_default();
-            // A lock that has run out starts a fresh count.
-            let base = match previous.locked_until {
-                Some(until) if until <= now => 0,
-                _ => previous.failures,
-            };
-            let failures = base + 1;
-            let locked_until = (failures >= max_failures).then_some(now + lockout_secs);
-            let failures_stored = if locked_until.is_some() { 0 } else { failures };
-            tx.execute(
-                "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (login) DO UPDATE SET failures = ?2, last_failure_at = ?3, locked_until = ?4",
-                params![login, failures_stored, now, locked_until],
-            )?;
+            let mut next = Vec::with_capacity(keys.len());
+            let mut locked: Option<i64> = None;
+            let mut least_left = u32::MAX;
+            for (key, policy) in &keys {
+                let (state, admission) = lockout::admit(read_attempts(&tx, key)?, *policy, now);
+                match admission {
+                    lockout::Admission::Locked { until } => {
+                        locked = Some(locked.map_or(until, |l| l.max(until)));
+                        write_attempts(&tx, key, state)?;
+                    }
+                    lockout::Admission::Allowed { left } => {
+                        least_left = least_left.min(left);
+                        next.push((key, state));
+                    }
+                }
+            }
+            if let Some(until) = locked {
+                tx.commit()?;
+                return Ok(lockout::Admission::Locked { until });
+            }
+            for (key, state) in next {
+                write_attempts(&tx, key, state)?;
+            }
             tx.commit()?;
-            Ok(LoginFailures { failures, locked_until })
+            Ok(lockout::Admission::Allowed { left: least_left })
         })
         .await
     }
 
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
-        let login = login.to_owned();
+    async fn settle_password_attempt(
+        &self,
+        account: (String, lockout::Policy),
+        shared: (String, lockout::Policy),
+        success: bool,
+        now: i64,
+    ) -> StoreResult<lockout::Attempts> {
         self.run(move |conn| {
-            conn.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
-            Ok(())
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let account_state = read_attempts(&tx, &account.0)?;
+            let shared_state = read_attempts(&tx, &shared.0)?;
+            let result = if success {
+                tx.execute("DELETE FROM login_failures WHERE login = ?1", [&account.0])?;
+                write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
+                lockout::Attempts::default()
+            } else {
+                let after = lockout::failed(account_state, account.1, now);
+                write_attempts(&tx, &account.0, after)?;
+                write_attempts(&tx, &shared.0, lockout::failed(shared_state, shared.1, now))?;
+                after
+            };
+            tx.commit()?;
+            Ok(result)
         })
         .await
     }
@@ -551,37 +652,44 @@ impl Store for SqliteStore {
     async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some(session) = tx
+            let state = tx
                 .query_row(
-                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+                    "SELECT generation, rotated_at, current_used_at IS NOT NULL, revoked_at IS NOT NULL
+                     FROM sessions WHERE id = ?1",
                     [id.to_string()],
-                    session_row,
+                    |r| {
+                        Ok(rotation::SessionState {
+                            generation: r.get(0)?,
+                            rotated_at: r.get(1)?,
+                            current_used: r.get(2)?,
+                            revoked: r.get(3)?,
+                        })
+                    },
                 )
-                .optional()?
-            else {
-                return Ok(Rotation::Unknown);
-            };
-            if session.revoked_at.is_some() {
-                return Ok(Rotation::Revoked);
-            }
-            let outcome = if presented == session.generation {
-                let next = session.generation + 1;
-                tx.execute(
-                    "UPDATE sessions SET generation = ?2, rotated_at = ?3, last_seen_at = ?3 WHERE id = ?1",
-                    params![id.to_string(), next, now],
-                )?;
-                Rotation::Advanced { generation: next }
-            } else if presented == session.generation - 1 && now - session.rotated_at <= grace_secs {
-                tx.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), now])?;
-                Rotation::WithinGrace { generation: session.generation }
-            } else if presented < session.generation {
-                tx.execute(
-                    "UPDATE sessions SET revoked_at = ?2, revoke_reason = 'refresh_token_reused' WHERE id = ?1",
-                    params![id.to_string(), now],
-                )?;
-                Rotation::Reused
-            } else {
-                Rotation::Unknown
+                .optional()?;
+            let Some(state) = state else { return Ok(Rotation::Unknown) };
+            let outcome = match rotation::decide(state, presented, grace_secs, now) {
+                rotation::Decision::Advance { generation } => {
+                    tx.execute(
+                        "UPDATE sessions SET generation = ?2, rotated_at = ?3, last_seen_at = ?3, current_used_at = NULL
+                         WHERE id = ?1",
+                        params![id.to_string(), generation, now],
+                    )?;
+                    Rotation::Advanced { generation }
+                }
+                rotation::Decision::Repeat { generation } => {
+                    tx.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), now])?;
+                    Rotation::WithinGrace { generation }
+                }
+                rotation::Decision::Reuse => {
+                    tx.execute(
+                        "UPDATE sessions SET revoked_at = ?2, revoke_reason = 'refresh_token_reused' WHERE id = ?1",
+                        params![id.to_string(), now],
+                    )?;
+                    Rotation::Reused
+                }
+                rotation::Decision::Revoked => Rotation::Revoked,
+                rotation::Decision::Unknown => Rotation::Unknown,
             };
             tx.commit()?;
             Ok(outcome)
@@ -589,12 +697,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn touch_session(&self, id: Uuid, now: i64) -> StoreResult<()> {
+    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> StoreResult<()> {
         self.run(move |conn| {
-            conn.execute(
-                "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2 - 60",
-                params![id.to_string(), now],
-            )?;
+            conn.prepare_cached(
+                "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?3),
+                    current_used_at = COALESCE(current_used_at, ?3)
+                 WHERE id = ?1 AND (last_seen_at < ?3 - 60 OR (current_used_at IS NULL AND generation = ?2))",
+            )?
+            .execute(params![id.to_string(), generation, now])?;
             Ok(())
         })
         .await
@@ -752,26 +862,44 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn apply_favourite_ops(&self, user_id: Uuid, ops: Vec<FavouriteOp>, now: i64) -> StoreResult<()> {
+    async fn apply_favourite_ops(
+        &self,
+        user_id: Uuid,
+        ops: Vec<(FavouriteOp, String)>,
+        now: i64,
+    ) -> StoreResult<Vec<Uuid>> {
         self.run(move |conn| {
+            let mut conflicts = Vec::new();
             // One transaction per operation, with its id: a crash between two leaves the first whole.
-            for op in ops {
+            for (op, hash) in ops {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let fresh = tx.execute(
-                    "INSERT OR IGNORE INTO applied_ops (op_id, user_id, applied_at) VALUES (?1, ?2, ?3)",
-                    params![op.id.to_string(), user_id.to_string(), now],
-                )? == 1;
-                if fresh {
-                    tx.execute(
-                        "INSERT INTO favourites (user_id, model, kind, active, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (user_id, model, kind) DO UPDATE SET active = ?4, changed_at = ?5
-                         WHERE excluded.changed_at >= favourites.changed_at",
-                        params![user_id.to_string(), op.model, op.kind.as_str(), op.active, op.changed_at],
-                    )?;
+                let recorded: Option<(String, Option<String>)> = tx
+                    .query_row("SELECT user_id, body_hash FROM applied_ops WHERE op_id = ?1", [op.id.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                match recorded {
+                    Some((user, recorded_hash)) => {
+                        if user != user_id.to_string() || recorded_hash.is_some_and(|h| h != hash) {
+                            conflicts.push(op.id);
+                        }
+                    }
+                    None => {
+                        tx.execute(
+                            "INSERT INTO applied_ops (op_id, user_id, applied_at, body_hash) VALUES (?1, ?2, ?3, ?4)",
+                            params![op.id.to_string(), user_id.to_string(), now, hash],
+                        )?;
+                        tx.execute(
+                            "INSERT INTO favourites (user_id, model, kind, active, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                             ON CONFLICT (user_id, model, kind) DO UPDATE SET active = ?4, changed_at = ?5
+                             WHERE excluded.changed_at >= favourites.changed_at",
+                            params![user_id.to_string(), op.model, op.kind.as_str(), op.active, op.changed_at],
+                        )?;
+                    }
                 }
                 tx.commit()?;
             }
-            Ok(())
+            Ok(conflicts)
         })
         .await
     }

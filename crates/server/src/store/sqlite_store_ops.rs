@@ -4,20 +4,32 @@
 use std::collections::BTreeMap;
 
 use portal_api::*;
-use portal_store_ops::{checkout, ledger, sample};
+use portal_store_ops::{checkout, ledger, pricing, sample};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use super::StoreResult;
 
-/// Who made an operation, and what the server knows about its customer and limits.
+/// Who made an operation, and what the server knows about its customer, prices and limits.
 #[derive(Debug, Clone)]
 pub struct OpContext {
     pub actor: Uuid,
-    /// The customer's unified account, resolved from the sale's phone.
-    pub customer: Option<Uuid>,
+    /// The sale's customer phone (normalized; none when absent or not a phone number) and whether
+    /// they agreed to an account being created. The account is found or created inside the
+    /// operation's transaction, after the duplicate check.
+    pub customer_phone: Option<String>,
+    pub customer_consent: bool,
     /// The actor's discount limit, percent of an amount.
     pub discount_limit_percent: u32,
+    /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
+    pub prices: Vec<Option<portal_store_ops::pricing::CatalogPrice>>,
+    /// The actor may close any shift of the store (one of its managers, or an administrator).
+    pub manages_store: bool,
+    /// A hash of the operation as sent: its id is bound to it and to the actor.
+    pub body_hash: String,
+    /// Refused before it reached the ledger (out of scope, out of bounds, an unknown store): the
+    /// outcome is this error and nothing is recorded, so the device can set it aside.
+    pub refusal: Option<ApiError>,
     pub day: String,
     pub now: i64,
 }
@@ -60,16 +72,33 @@ pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) 
     Ok(outcomes)
 }
 
+fn refused(id: Uuid, error: ApiError) -> OpOutcome {
+    OpOutcome { id, status: OpStatus::Rejected, error: Some(error), flags: vec![], current_state: None, refund: None }
+}
+
 fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreResult<OpOutcome> {
-    let recorded: Option<String> = tx
-        .prepare_cached("SELECT outcome FROM store_op_log WHERE op_id = ?1")?
-        .query_row([op.id.to_string()], |r| r.get(0))
+    let recorded: Option<(String, String, Option<String>)> = tx
+        .prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?
+        .query_row([op.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    if let Some(json) = recorded {
+    if let Some((json, user, hash)) = recorded {
+        // An id is the sender's and names one operation: anyone else's use of it learns nothing.
+        if user != ctx.actor.to_string() || hash.is_some_and(|h| h != ctx.body_hash) {
+            return Ok(refused(
+                op.id,
+                ApiError::new(
+                    ErrorCode::IdempotencyConflict,
+                    "this operation id was already used for another operation; send it with a new id",
+                ),
+            ));
+        }
         let mut outcome: OpOutcome = serde_json::from_str(&json)
             .map_err(|e| super::StoreError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
         outcome.status = OpStatus::Duplicate;
         return Ok(outcome);
+    }
+    if let Some(error) = &ctx.refusal {
+        return Ok(refused(op.id, error.clone()));
     }
     // The rule's writes happen inside a savepoint: a rejection rolls them back and only the log stays.
     let result = {
@@ -102,8 +131,8 @@ fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreRe
         },
     };
     tx.prepare_cached(
-        "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         op.id.to_string(),
@@ -113,7 +142,8 @@ fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreRe
         serde_json::to_string(&outcome).unwrap_or_default(),
         ctx.day,
         op.device_at,
-        ctx.now
+        ctx.now,
+        ctx.body_hash
     ])?;
     Ok(outcome)
 }
@@ -131,7 +161,18 @@ enum Act {
 
 impl From<rusqlite::Error> for Act {
     fn from(e: rusqlite::Error) -> Self {
-        Act::Storage(e.into())
+        // A constraint is this operation's conflict with the ledger (an id used before by another
+        // operation): its outcome, never the batch's failure.
+        match e {
+            rusqlite::Error::SqliteFailure(f, ref message) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                let detail = message.clone().unwrap_or_default();
+                Act::Rejected(reject(
+                    ErrorCode::IdempotencyConflict,
+                    format!("an id in this operation was already used by another operation ({detail})"),
+                ))
+            }
+            e => Act::Storage(e.into()),
+        }
     }
 }
 
@@ -212,18 +253,25 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             )?;
         }
         StoreAction::CloseShift { shift_id, counted, reason } => {
-            let shift: Option<(String, i64, Option<i64>)> = db
+            let shift: Option<(String, i64, Option<i64>, String)> = db
                 .query_row(
-                    "SELECT store_id, opening_cash, closed_at FROM shifts WHERE id = ?1",
+                    "SELECT store_id, opening_cash, closed_at, promoter_id FROM shifts WHERE id = ?1",
                     [shift_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((shift_store, opening_cash, closed_at)) = shift else {
+            let Some((shift_store, opening_cash, closed_at, owner)) = shift else {
                 return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
             };
             if shift_store != store.to_string() {
                 return Err(reject(ErrorCode::InvalidStoreOp, "the shift belongs to another store").into());
+            }
+            if owner != ctx.actor.to_string() && !ctx.manages_store {
+                return Err(reject(
+                    ErrorCode::Forbidden,
+                    "a shift is closed by the person who opened it or a manager of the store",
+                )
+                .into());
             }
             if closed_at.is_some() {
                 return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
@@ -260,8 +308,22 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             applied.flags = differences;
         }
         StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
-            let totals = checkout::totals(lines, *order_discount, payments, ctx.discount_limit_percent)
-                .map_err(|e| reject(e.code(), e.to_string()))?;
+            // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
+            // prices are the server's to judge: a discount beyond the limit, or a price below the
+            // catalog's, is flagged, never refused — the sale happened.
+            let totals =
+                checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
+            applied.flags.extend(pricing::sale_flags(
+                lines,
+                *order_discount,
+                &ctx.prices,
+                ctx.discount_limit_percent,
+                op.device_at,
+            ));
+            if !shift_open_here(db, store, shift_id)? {
+                applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });
+            }
+            let customer = customer_for(db, ctx)?;
             if receipt_no.trim().is_empty() {
                 return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
             }
@@ -283,7 +345,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                     ctx.actor.to_string(),
                     shift_id.to_string(),
                     receipt_no,
-                    ctx.customer.map(|c| c.to_string()),
+                    customer.map(|c| c.to_string()),
                     totals.gross,
                     totals.discounts,
                     totals.total,
@@ -401,6 +463,9 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
             }
             let till = refund_till(db, store, shift_id.as_ref(), ctx.actor, op.device_at)?;
+            if till.is_none() {
+                applied.flags.push(OpFlag::NoOpenTill);
+            }
             db.execute(
                 "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -603,29 +668,57 @@ fn history(db: &Conn, op: &StoreOp, ctx: &OpContext, serial: &str, state: &str, 
     Ok(())
 }
 
-/// The shift whose till pays a refund: the one the device named if it is this store's, otherwise
-/// the promoter's shift open at the store at that moment (none for a return made without one: it is
-/// still a fact, and counts against no till).
+/// The shift whose till pays a refund: the one the device named if it is open at this store,
+/// otherwise the promoter's shift at the store that was open at that moment and still is (none
+/// when no till is open: the return is still a fact, counts against no till, and is flagged).
 fn refund_till(db: &Conn, store: Uuid, named: Option<&Uuid>, actor: Uuid, at: i64) -> ActResult<Option<String>> {
     if let Some(id) = named {
-        let ours: bool = db.query_row(
-            "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1 AND store_id = ?2)",
-            params![id.to_string(), store.to_string()],
-            |r| r.get(0),
-        )?;
-        if ours {
+        if shift_open_here(db, store, id)? {
             return Ok(Some(id.to_string()));
         }
     }
     Ok(db
         .query_row(
-            "SELECT id FROM shifts WHERE store_id = ?1 AND promoter_id = ?2 AND opened_at <= ?3
-               AND (closed_at IS NULL OR closed_at >= ?3)
+            "SELECT id FROM shifts WHERE store_id = ?1 AND promoter_id = ?2 AND opened_at <= ?3 AND closed_at IS NULL
              ORDER BY opened_at DESC LIMIT 1",
             params![store.to_string(), actor.to_string(), at],
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// Whether the shift is this store's and still open.
+fn shift_open_here(db: &Conn, store: Uuid, shift: &Uuid) -> ActResult<bool> {
+    Ok(db
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1 AND store_id = ?2 AND closed_at IS NULL)")?
+        .query_row(params![shift.to_string(), store.to_string()], |r| r.get(0))?)
+}
+
+/// The customer's unified account for the sale's phone: found, or created on the spot when they
+/// agreed (not verified: they prove the number by SMS when they first sign in). Runs inside the
+/// operation's transaction, after its duplicate check, so a retry or a rejected sale creates none.
+fn customer_for(db: &Conn, ctx: &OpContext) -> ActResult<Option<Uuid>> {
+    let Some(phone) = &ctx.customer_phone else { return Ok(None) };
+    let found: Option<String> = db
+        .prepare_cached("SELECT user_id FROM identities WHERE kind = 'phone' AND value = ?1")?
+        .query_row([phone], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id.parse().ok());
+    }
+    if !ctx.customer_consent {
+        return Ok(None);
+    }
+    let id = Uuid::now_v7();
+    let tail: String = phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    db.prepare_cached("INSERT INTO users (id, display_name, role, created_at) VALUES (?1, ?2, 'consumer', ?3)")?
+        .execute(params![id.to_string(), format!("顾客 {tail}"), ctx.now])?;
+    db.prepare_cached(
+        "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', ?1, ?2, 0, ?3)",
+    )?
+    .execute(params![phone, id.to_string(), ctx.now])?;
+    tracing::info!(user_id = %id, "customer account created at a store, with consent");
+    Ok(Some(id))
 }
 
 /// What a shift should hold per payment method: opening cash plus what its sales took (less the
@@ -635,13 +728,14 @@ fn expected_cash(db: &Conn, shift_id: &Uuid, opening_cash: i64) -> ActResult<Vec
         vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
     let mut stmt = db.prepare_cached(
         "SELECT p.method, SUM(p.amount) FROM sale_payments p JOIN sales s ON s.id = p.sale_id
-         WHERE s.shift_id = ?1 GROUP BY p.method",
+         WHERE s.shift_id = ?1 AND s.store_id = (SELECT store_id FROM shifts WHERE id = ?1) GROUP BY p.method",
     )?;
     let paid: Vec<(String, i64)> =
         stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     add_by_method(&mut expected, paid, 1);
     let change: i64 = db.query_row(
-        "SELECT COALESCE(SUM(change_given), 0) FROM sales WHERE shift_id = ?1",
+        "SELECT COALESCE(SUM(change_given), 0) FROM sales
+         WHERE shift_id = ?1 AND store_id = (SELECT store_id FROM shifts WHERE id = ?1)",
         [shift_id.to_string()],
         |r| r.get(0),
     )?;

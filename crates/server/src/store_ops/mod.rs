@@ -1,14 +1,29 @@
 //! Store operations for promoters: operations from their devices' outboxes applied exactly once,
 //! stock from the ledger, day reports and customers' purchases, each behind its role and scope.
+pub mod price_book;
+
+use std::{collections::HashMap, sync::Arc};
+
 use portal_api::*;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use self::price_book::PriceBook;
 use crate::{
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
     portal::{now, Portal},
-    store::{NewIdentity, NewUser, OpContext},
+    store::OpContext,
 };
+
+/// How long after a move a promoter's operations made at their former store still land there.
+const OFFLINE_MOVE_WINDOW_SECS: i64 = 30 * 24 * 3600;
+
+/// A hash of an operation as the server read it: an operation id is bound to it.
+pub fn body_hash(value: &impl serde::Serialize) -> String {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Operations accepted in one request.
 pub const MAX_OPS_PER_REQUEST: usize = 500;
@@ -23,69 +38,94 @@ pub fn local_day(unix: i64) -> String {
 }
 
 impl Portal {
-    /// The customer's unified account for a phone typed at the counter: found, or created on the
-    /// spot when they agreed. A phone that is not valid links nothing (the sale still stands).
-    async fn customer_for(&self, phone: Option<&str>, consent: bool) -> AppResult<Option<Uuid>> {
-        let Some(Ok(phone)) = phone.map(normalize::phone) else { return Ok(None) };
-        if let Some(identity) = self.store.find_identity(IdentityKind::Phone, &phone).await? {
-            return Ok(Some(identity.user_id));
+    /// The catalog's prices as of its current version (rebuilt only when the catalog changed).
+    pub async fn price_book(&self) -> AppResult<Arc<PriceBook>> {
+        let changes = self.store.catalog_changes(i64::MAX, 0).await?;
+        let version = (changes.epoch, changes.last_version);
+        let mut book = self.price_book.lock().await;
+        if book.version != version || book.skus.is_empty() {
+            *book = Arc::new(PriceBook::build(self.store.as_ref(), version).await?);
         }
-        if !consent {
-            return Ok(None);
-        }
-        let user = NewUser {
-            id: Uuid::now_v7(),
-            display_name: format!("顾客 {}", &phone[phone.len().saturating_sub(4)..]),
-            role: Role::Consumer,
-            store_id: None,
-            dealer_id: None,
-            password_hash: None,
-            created_at: now(),
-            // Not verified: the customer proves the number by SMS when they first sign in.
-            identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone.clone(), verified: false }],
-        };
-        let id = user.id;
-        match self.store.create_user(user).await {
-            Ok(()) => {
-                tracing::info!(user_id = %id, "customer account created at a store, with consent");
-                Ok(Some(id))
-            }
-            // Another device created it a moment ago.
-            Err(crate::store::StoreError::Conflict(_)) => {
-                Ok(self.store.find_identity(IdentityKind::Phone, &phone).await?.map(|i| i.user_id))
-            }
-            Err(e) => Err(e.into()),
-        }
+        Ok(book.clone())
     }
 
-    /// Applies a device's operations in order, each exactly once. Every operation gets an outcome;
-    /// a rejected one changed nothing and says why.
+    /// Whether the caller may act for a store at an operation's time: in scope now, or assigned
+    /// there when the operation was made (a promoter moved to another store still lands what they
+    /// sold before the move, if it was made within the last 30 days).
+    async fn op_in_scope(&self, caller: &Caller, store_id: Uuid, at: i64, now: i64) -> AppResult<bool> {
+        if self.check_store_scope(caller, store_id).await.is_ok() {
+            return Ok(true);
+        }
+        let recent = at >= now - OFFLINE_MOVE_WINDOW_SECS;
+        Ok(recent
+            && matches!(caller.user.role, Role::Promoter | Role::StoreManager)
+            && self.store.assigned_at(caller.user.id, store_id, at).await?)
+    }
+
+    /// Applies a device's operations in order, each exactly once. Every operation gets its own
+    /// outcome: one that is out of scope, out of bounds or names an unknown store is refused alone
+    /// (never the batch), so nothing queued behind it waits.
     pub async fn apply_store_ops(&self, caller: &Caller, req: StoreOps) -> AppResult<StoreOpsResult> {
         caller.require(&[Role::Promoter, Role::StoreManager, Role::Admin])?;
         if req.ops.len() > MAX_OPS_PER_REQUEST {
-            return Err(AppError::new(
+            return Err(AppError::field(
                 ErrorCode::InvalidStoreOp,
+                "ops",
                 format!("send at most {MAX_OPS_PER_REQUEST} operations at a time"),
             ));
         }
-        for op in &req.ops {
-            self.check_store_scope(caller, op.store_id).await?;
-        }
         let limit = crate::org::discount_limit(&caller.user);
+        let book = self.price_book().await?;
+        let now = now();
+        let mut known_stores: HashMap<Uuid, (bool, bool)> = HashMap::new();
         let mut batch = Vec::with_capacity(req.ops.len());
-        for op in req.ops {
-            let customer = match &op.action {
-                StoreAction::Sale { customer_phone, customer_consent, .. } => {
-                    self.customer_for(customer_phone.as_deref(), *customer_consent).await?
+        for (i, op) in req.ops.into_iter().enumerate() {
+            let mut refusal = None;
+            if let Err(e) = portal_store_ops::bounds::check(&op, &format!("ops[{i}]"), now) {
+                refusal = Some(ApiError::new(ErrorCode::InvalidStoreOp, e.message).with_field(&e.field));
+            }
+            let (exists, manages) = match known_stores.get(&op.store_id) {
+                Some(known) => *known,
+                None => {
+                    let exists = self.store.get_store(op.store_id).await?.is_some();
+                    let manages = match caller.user.role {
+                        Role::Admin => true,
+                        Role::StoreManager => self.store.manages(caller.user.id, op.store_id).await?,
+                        _ => false,
+                    };
+                    known_stores.insert(op.store_id, (exists, manages));
+                    (exists, manages)
                 }
-                _ => None,
+            };
+            if refusal.is_none() && !exists {
+                refusal =
+                    Some(ApiError::new(ErrorCode::NotFound, "no such store").with_field(&format!("ops[{i}].store_id")));
+            }
+            if refusal.is_none() && !self.op_in_scope(caller, op.store_id, op.device_at, now).await? {
+                refusal = Some(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "this account does not work at that store (and did not when the operation was made)",
+                ));
+            }
+            let (customer_phone, customer_consent, prices) = match &op.action {
+                StoreAction::Sale { customer_phone, customer_consent, lines, .. } => (
+                    customer_phone.as_deref().and_then(|p| normalize::phone(p).ok()),
+                    *customer_consent,
+                    lines.iter().map(|l| book.skus.get(&l.sku).copied()).collect(),
+                ),
+                _ => (None, false, vec![]),
             };
             let ctx = OpContext {
                 actor: caller.user.id,
-                customer,
+                customer_phone,
+                customer_consent,
                 discount_limit_percent: limit,
+                prices,
+                manages_store: manages,
+                body_hash: body_hash(&op),
+                refusal,
                 day: local_day(op.device_at),
-                now: now(),
+                now,
             };
             batch.push((op, ctx));
         }

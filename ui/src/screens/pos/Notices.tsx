@@ -15,6 +15,21 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.cash_difference", { method: t(`pos.pay.${flag.method}` as MessageKey), amount: yuan(flag.difference, locale) });
     case "sample_missing":
       return t("pos.flag.sample_missing", { serial: flag.serial });
+    case "price_below_limit":
+      return t(flag.sku ? "pos.flag.price_below_limit" : "pos.flag.sale_below_limit", {
+        sku: flag.sku ?? "",
+        charged: yuan(flag.charged, locale),
+        expected: yuan(flag.expected, locale),
+        allowed: yuan(flag.allowed, locale),
+      });
+    case "serial_missing":
+      return t("pos.flag.serial_missing", { sku: flag.sku });
+    case "unknown_sku":
+      return t("pos.flag.unknown_sku", { sku: flag.sku });
+    case "shift_not_open":
+      return t("pos.flag.shift_not_open", {});
+    case "no_open_till":
+      return t("pos.flag.no_open_till", {});
   }
 }
 

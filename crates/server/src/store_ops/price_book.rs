@@ -1,0 +1,50 @@
+//! The catalog's prices by SKU, for pricing sales on the server. Built from the product center's
+//! documents and kept while the catalog's version stays the same (every instance checks the
+//! version it was built from, so all agree with the database).
+use std::collections::HashMap;
+
+use portal_api::{Category, Product};
+use portal_store_ops::pricing::CatalogPrice;
+
+use crate::store::{CatalogKind, Store, StoreResult};
+
+#[derive(Debug, Default)]
+pub struct PriceBook {
+    /// The catalog epoch and version it was built from.
+    pub version: (String, i64),
+    pub skus: HashMap<String, CatalogPrice>,
+}
+
+impl PriceBook {
+    pub async fn build(store: &dyn Store, version: (String, i64)) -> StoreResult<Self> {
+        let categories: HashMap<String, Category> = store
+            .catalog_all(CatalogKind::Category)
+            .await?
+            .iter()
+            .filter_map(|body| serde_json::from_str::<Category>(body).ok())
+            .map(|c| (c.code.clone(), c))
+            .collect();
+        // A subcategory inherits "serialised" from its parents.
+        let serialised = |code: &str| {
+            let mut next = Some(code.to_owned());
+            for _ in 0..8 {
+                let Some(c) = next.as_deref().and_then(|code| categories.get(code)) else { return false };
+                if c.serialised {
+                    return true;
+                }
+                next = c.parent.clone();
+            }
+            false
+        };
+        let mut skus = HashMap::new();
+        for body in store.catalog_all(CatalogKind::Product).await? {
+            let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
+            let serialised = serialised(&product.category);
+            for sku in product.skus {
+                let promotion = sku.promotion.map(|p| (p.price, p.starts_at, p.ends_at));
+                skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
+            }
+        }
+        Ok(Self { version, skus })
+    }
+}
