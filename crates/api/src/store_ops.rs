@@ -238,6 +238,9 @@ pub enum OpFlag {
     ShiftNotOpen { shift_id: Uuid },
     /// A refund with no open till at the store to pay it from.
     NoOpenTill,
+    /// The device's clock was far off (`device_at`, unix seconds): the operation was applied at
+    /// the server's time.
+    ClockSkew { device_at: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

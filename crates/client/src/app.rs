@@ -50,7 +50,9 @@ fn now() -> i64 {
 /// Operations sent in one request at most.
 const OUTBOX_BATCH: u32 = 200;
 
-/// Whether the server refused a request for good (retrying the same request cannot succeed).
+/// Whether the server refused a request for good (retrying the same request cannot succeed). A
+/// whole request refused as forbidden (the account's role changed) is not: its operations wait,
+/// never set aside one by one.
 fn is_permanent(e: &ClientError) -> bool {
     matches!(
         e.code(),
@@ -58,8 +60,6 @@ fn is_permanent(e: &ClientError) -> bool {
             | ErrorCode::InvalidParameter
             | ErrorCode::BodyTooLarge
             | ErrorCode::InvalidStoreOp
-            | ErrorCode::Forbidden
-            | ErrorCode::NotFound
             | ErrorCode::IdempotencyConflict
     ) && !matches!(e, ClientError::Unreachable { .. })
 }

@@ -166,7 +166,7 @@ impl Cache {
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);
-             UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone');",
+             UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone') WHERE json_valid(payload);",
         )?;
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())

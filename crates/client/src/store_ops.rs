@@ -82,6 +82,12 @@ pub fn record(
     limit_percent: u32,
     now: i64,
 ) -> ClientResult<Uuid> {
+    // The server's bounds, checked before anything is queued: refused here, with the field.
+    let probe = StoreOp { id: Uuid::nil(), store_id, device_at: now, action };
+    if let Err(e) = portal_store_ops::bounds::check(&probe, "op") {
+        return Err(ClientError::Api(ApiError::new(ErrorCode::InvalidStoreOp, e.message).with_field(&e.field)));
+    }
+    let action = probe.action;
     let totals = check(&action, limit_percent)?;
     let (user, store) = (user_id.to_string(), store_id.to_string());
     let tx = cache.conn.transaction()?;
@@ -398,7 +404,9 @@ fn parse(p: &outbox::PendingOp) -> Option<StoreOp> {
 pub fn acknowledge(cache: &mut Cache, user_id: Uuid, outcomes: &[OpOutcome], now: i64) -> ClientResult<()> {
     let tx = cache.conn.transaction()?;
     for o in outcomes {
-        if o.status == OpStatus::Rejected || !o.flags.is_empty() {
+        // A rejection heard again as a retry's duplicate is still a rejection.
+        let rejected = o.status == OpStatus::Rejected || o.error.is_some();
+        if rejected || !o.flags.is_empty() {
             let store: Option<String> = tx
                 .prepare_cached("SELECT json_extract(payload, '$.store_id') FROM outbox WHERE op_id = ?1")?
                 .query_row([o.id.to_string()], |r| r.get(0))
@@ -416,7 +424,7 @@ pub fn acknowledge(cache: &mut Cache, user_id: Uuid, outcomes: &[OpOutcome], now
                 ],
             )?;
         }
-        if o.status == OpStatus::Rejected {
+        if rejected {
             let reason = o.error.as_ref().map(|e| e.code.as_str()).unwrap_or("rejected");
             outbox::set_aside(&tx, &[o.id], reason, now)?;
         }

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
-export type ErrorCode = "invalid_json" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal";
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal";
 
 export type ApiError = { code: ErrorCode, 
 /**
@@ -383,7 +383,19 @@ quantity: number, reason: string, } | { "type": "stock_count", counted: Array<Sk
 
 export type OpStatus = "applied" | "duplicate" | "rejected";
 
-export type OpFlag = { "type": "negative_stock", sku: string, on_hand: number, } | { "type": "serial_sold_twice", serial: string, } | { "type": "cash_difference", method: PaymentMethod, difference: number, } | { "type": "sample_missing", serial: string, };
+export type OpFlag = { "type": "negative_stock", sku: string, on_hand: number, } | { "type": "serial_sold_twice", serial: string, } | { "type": "cash_difference", method: PaymentMethod, difference: number, } | { "type": "sample_missing", serial: string, } | { "type": "price_below_limit", line?: number, sku?: string, 
+/**
+ * What the catalog price comes to, in fen.
+ */
+expected: number, 
+/**
+ * What was charged, in fen.
+ */
+charged: number, 
+/**
+ * The most the person could take off, in fen.
+ */
+allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, };
 
 export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
 /**

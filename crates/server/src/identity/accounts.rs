@@ -291,7 +291,7 @@ impl Portal {
                         .settle_password_attempt(
                             (account_key, account_policy),
                             (address_key, address_policy),
-                            true,
+                            lockout::Settle::Released,
                             now,
                         )
                         .await?;
@@ -302,7 +302,12 @@ impl Portal {
         };
         let after = self
             .store
-            .settle_password_attempt((account_key, account_policy), (address_key, address_policy), matches, now)
+            .settle_password_attempt(
+                (account_key, account_policy),
+                (address_key, address_policy),
+                if matches { lockout::Settle::Succeeded } else { lockout::Settle::Failed },
+                now,
+            )
             .await?;
         if matches {
             return Ok(true);

@@ -60,6 +60,17 @@ pub fn failed(state: Attempts, policy: Policy, now: i64) -> Attempts {
     Attempts { last_at: now, ..state }
 }
 
+/// How an admitted attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// A wrong password: the attempt stays counted.
+    Failed,
+    /// The right password: the account's count is cleared, the address gets its attempt back.
+    Succeeded,
+    /// Never verified (the server was too busy): both keys get the attempt back; no lock is lifted.
+    Released,
+}
+
 /// After a right password, for a shared key (a client address): its own attempt is given back.
 pub fn succeeded_shared(state: Attempts) -> Attempts {
     Attempts { failures: state.failures.saturating_sub(1), ..state }

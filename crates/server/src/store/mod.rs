@@ -272,7 +272,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account: (String, lockout::Policy),
         shared: (String, lockout::Policy),
-        success: bool,
+        outcome: lockout::Settle,
         now: i64,
     ) -> StoreResult<lockout::Attempts>;
 

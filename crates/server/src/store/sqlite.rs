@@ -593,22 +593,30 @@ impl Store for SqliteStore {
         &self,
         account: (String, lockout::Policy),
         shared: (String, lockout::Policy),
-        success: bool,
+        outcome: lockout::Settle,
         now: i64,
     ) -> StoreResult<lockout::Attempts> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let account_state = read_attempts(&tx, &account.0)?;
             let shared_state = read_attempts(&tx, &shared.0)?;
-            let result = if success {
-                tx.execute("DELETE FROM login_failures WHERE login = ?1", [&account.0])?;
-                write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
-                lockout::Attempts::default()
-            } else {
-                let after = lockout::failed(account_state, account.1, now);
-                write_attempts(&tx, &account.0, after)?;
-                write_attempts(&tx, &shared.0, lockout::failed(shared_state, shared.1, now))?;
-                after
+            let result = match outcome {
+                lockout::Settle::Succeeded => {
+                    tx.execute("DELETE FROM login_failures WHERE login = ?1", [&account.0])?;
+                    write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
+                    lockout::Attempts::default()
+                }
+                lockout::Settle::Released => {
+                    write_attempts(&tx, &account.0, lockout::succeeded_shared(account_state))?;
+                    write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
+                    account_state
+                }
+                lockout::Settle::Failed => {
+                    let after = lockout::failed(account_state, account.1, now);
+                    write_attempts(&tx, &account.0, after)?;
+                    write_attempts(&tx, &shared.0, lockout::failed(shared_state, shared.1, now))?;
+                    after
+                }
             };
             tx.commit()?;
             Ok(result)
@@ -701,7 +709,7 @@ impl Store for SqliteStore {
         self.run(move |conn| {
             conn.prepare_cached(
                 "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?3),
-                    current_used_at = COALESCE(current_used_at, ?3)
+                    current_used_at = CASE WHEN generation = ?2 THEN COALESCE(current_used_at, ?3) ELSE current_used_at END
                  WHERE id = ?1 AND (last_seen_at < ?3 - 60 OR (current_used_at IS NULL AND generation = ?2))",
             )?
             .execute(params![id.to_string(), generation, now])?;

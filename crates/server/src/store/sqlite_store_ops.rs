@@ -30,6 +30,8 @@ pub struct OpContext {
     /// Refused before it reached the ledger (out of scope, out of bounds, an unknown store): the
     /// outcome is this error and nothing is recorded, so the device can set it aside.
     pub refusal: Option<ApiError>,
+    /// Flags the server raised before the ledger saw the operation (a device clock far off).
+    pub flags: Vec<OpFlag>,
     pub day: String,
     pub now: i64,
 }
@@ -117,7 +119,7 @@ fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreRe
             id: op.id,
             status: OpStatus::Applied,
             error: None,
-            flags: applied.flags,
+            flags: ctx.flags.iter().cloned().chain(applied.flags).collect(),
             current_state: None,
             refund: applied.refund,
         },

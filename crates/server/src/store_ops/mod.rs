@@ -79,9 +79,15 @@ impl Portal {
         let now = now();
         let mut known_stores: HashMap<Uuid, (bool, bool)> = HashMap::new();
         let mut batch = Vec::with_capacity(req.ops.len());
-        for (i, op) in req.ops.into_iter().enumerate() {
+        for (i, mut op) in req.ops.into_iter().enumerate() {
+            let body_hash = body_hash(&op);
             let mut refusal = None;
-            if let Err(e) = portal_store_ops::bounds::check(&op, &format!("ops[{i}]"), now) {
+            let mut flags = Vec::new();
+            if !portal_store_ops::bounds::clock_plausible(op.device_at, now) {
+                flags.push(OpFlag::ClockSkew { device_at: op.device_at });
+                op.device_at = now;
+            }
+            if let Err(e) = portal_store_ops::bounds::check(&op, &format!("ops[{i}]")) {
                 refusal = Some(ApiError::new(ErrorCode::InvalidStoreOp, e.message).with_field(&e.field));
             }
             let (exists, manages) = match known_stores.get(&op.store_id) {
@@ -122,8 +128,9 @@ impl Portal {
                 discount_limit_percent: limit,
                 prices,
                 manages_store: manages,
-                body_hash: body_hash(&op),
+                body_hash,
                 refusal,
+                flags,
                 day: local_day(op.device_at),
                 now,
             };

@@ -30,6 +30,8 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.shift_not_open", {});
     case "no_open_till":
       return t("pos.flag.no_open_till", {});
+    case "clock_skew":
+      return t("pos.flag.clock_skew", {});
   }
 }
 
