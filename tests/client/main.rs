@@ -363,3 +363,68 @@ fn a_checkout_killed_midway_leaves_the_sale_whole_or_absent() {
     assert_eq!(receipted, queued_sales, "every receipt has its queued operation and every queued sale its receipt");
     assert!(receipts.iter().all(|r| r.pending));
 }
+
+#[tokio::test]
+async fn an_unreadable_operation_is_set_aside_and_the_queue_moves_on() {
+    use portal_api::*;
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "promoter").await;
+    let store: uuid::Uuid = portal_server::demo::STORE_SHANGHAI;
+    let receipt = |quantity: i64| StoreAction::Receipt {
+        lines: vec![SkuQuantity { sku: "POISON-TEST".into(), quantity }],
+        source: "brand".into(),
+    };
+    // A good operation, a row this version cannot read, another good one.
+    let user = app.state().unwrap().profile.unwrap().user_id;
+    let db = rusqlite::Connection::open(dir.path().join("cache.sqlite")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let poison = |db: &rusqlite::Connection| {
+        db.execute(
+            "INSERT INTO outbox (op_id, user_id, kind, payload, created_at) VALUES (?1, ?2, 'store_op', '{not json', 0)",
+            rusqlite::params![uuid::Uuid::now_v7().to_string(), user.to_string()],
+        )
+        .unwrap();
+    };
+    app.record_store_op(store, receipt(2)).await.unwrap();
+    poison(&db);
+    app.record_store_op(store, receipt(3)).await.unwrap();
+
+    // The queue drains: the poison is set aside with a notice, the others land once.
+    let left = tokio::time::timeout(std::time::Duration::from_secs(20), app.send_now()).await.expect("a flush ends");
+    assert_eq!(left.unwrap(), 0);
+    let dead: i64 = db.query_row("SELECT COUNT(*) FROM outbox_dead", [], |r| r.get(0)).unwrap();
+    assert_eq!(dead, 1, "set aside, not dropped");
+    let notices = app.store_notices().unwrap();
+    assert!(notices.iter().any(|n| n.outcome.status == OpStatus::Rejected), "{notices:?}");
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let (_, stock) = server.get(&format!("/v1/stores/{store}/stock"), &admin).await;
+    let stock: StockReport = parse(&stock);
+    assert_eq!(stock.levels.iter().find(|l| l.sku == "POISON-TEST").map(|l| l.on_hand), Some(5));
+}
+
+#[tokio::test]
+async fn a_sign_out_made_offline_ends_the_session_on_the_server_when_the_network_returns() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start_in(server_dir, &[], true);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "promoter").await;
+    let token = stored_refresh_token(&secrets).unwrap();
+    server.stop();
+    let state = app.sign_out().await.unwrap();
+    assert!(!state.signed_in, "signed out on the device at once");
+    assert_eq!(stored_refresh_token(&secrets), None);
+    assert!(secrets.get(portal_client::session::PENDING_REVOCATIONS_ACCOUNT).unwrap().is_some());
+
+    // The network returns (the server on a new port): the session ends there too.
+    server.restart();
+    let app = open(dir.path(), &secrets, &server.base);
+    app.send_pending_revocations().await;
+    assert_eq!(secrets.get(portal_client::session::PENDING_REVOCATIONS_ACCOUNT).unwrap(), None);
+    let (status, body) = server.post("/v1/auth/refresh", serde_json::json!({ "refresh_token": token })).await;
+    assert_eq!((status, error_of(&body).code), (401, ErrorCode::SessionRevoked), "{body}");
+}
