@@ -61,7 +61,7 @@ fn is_permanent(e: &ClientError) -> bool {
             | ErrorCode::BodyTooLarge
             | ErrorCode::InvalidStoreOp
             | ErrorCode::IdempotencyConflict
-    ) && !matches!(e, ClientError::Unreachable { .. })
+    )
 }
 
 impl PortalApp {
@@ -308,10 +308,9 @@ impl PortalApp {
         self.signed_in(response).await
     }
 
-    /// Ends the session on the server when it can be reached, and always on this device: the
-    /// keyring entry and the cached profile are deleted.
-    /// Signs out. Offline, the session ends here at once and its revocation waits in the keyring
-    /// until the server can be told (`send_pending_revocations`, on the outbox timer).
+    /// Ends the session on this device at once (the keyring entry and the cached profile are
+    /// deleted) and on the server: now when it can be reached, otherwise the revocation waits in
+    /// the keyring until it can be told (`send_pending_revocations`, on the outbox timer).
     pub async fn sign_out(&self) -> ClientResult<AppState> {
         let mut told = true;
         if self.session.has_refresh_token()? {

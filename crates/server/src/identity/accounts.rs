@@ -237,9 +237,8 @@ impl Portal {
             None => None,
         };
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let matches = self.check_password(account_key, client_ip, req.password, hash).await?;
+        self.check_password(account_key, client_ip, req.password, hash).await?;
         let user = user.expect("a matching password implies a user");
-        debug_assert!(matches);
         self.start_session(user.id, device_name, false).await
     }
 
@@ -261,7 +260,7 @@ impl Portal {
         client_ip: &str,
         password: String,
         hash: Option<String>,
-    ) -> AppResult<bool> {
+    ) -> AppResult<()> {
         let (account_policy, address_policy) = self.lockout_policies();
         let address_key = format!("ip:{client_ip}");
         let now = now();
@@ -310,7 +309,7 @@ impl Portal {
             )
             .await?;
         if matches {
-            return Ok(true);
+            return Ok(());
         }
         if let Some(until) = after.locked_until {
             return Err(locked(until));
@@ -465,7 +464,7 @@ impl Portal {
             let current = req.current_password.unwrap_or_default();
             let key = format!("user:{}", caller.user.id);
             match self.check_password(key, client_ip, current, Some(current_hash)).await {
-                Ok(_) => {}
+                Ok(()) => {}
                 Err(e) if e.0.code == ErrorCode::InvalidCredentials => {
                     return Err(AppError::field(
                         ErrorCode::InvalidCredentials,
@@ -561,7 +560,14 @@ impl Portal {
             }
         }
         let acked = req.ops.iter().map(|op| op.id).collect();
-        let ops = req.ops.into_iter().map(|op| (crate::store_ops::body_hash(&op), op)).map(|(h, op)| (op, h)).collect();
+        let ops = req
+            .ops
+            .into_iter()
+            .map(|op| {
+                let hash = crate::store_ops::body_hash(&op);
+                (op, hash)
+            })
+            .collect();
         let rejected = self.store.apply_favourite_ops(caller.user.id, ops, now()).await?;
         Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked, rejected })
     }
@@ -580,6 +586,5 @@ fn device_name(input: &str) -> AppResult<String> {
 }
 
 fn default_display_name(phone: &str) -> String {
-    let tail: String = phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("用户{tail}")
+    format!("用户{}", normalize::phone_tail(phone))
 }

@@ -4,6 +4,12 @@ use portal_api::ErrorCode;
 use crate::error::AppError;
 
 /// A phone number in E.164. A number without a country code is read as mainland China (+86).
+/// The last four digits of a normalized phone number, for default display names.
+pub fn phone_tail(phone: &str) -> &str {
+    let start = phone.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
+    &phone[start..]
+}
+
 pub fn phone(input: &str) -> Result<String, AppError> {
     let invalid = |why: &str| {
         AppError::field(
@@ -126,6 +132,12 @@ pub fn login(input: &str) -> Result<Login, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_tail_is_its_last_four_digits() {
+        assert_eq!(phone_tail("+8613800138000"), "8000");
+        assert_eq!(phone_tail("12"), "12");
+    }
 
     #[test]
     fn mainland_numbers_get_plus_86() {

@@ -3,7 +3,7 @@
 mod sqlite;
 mod sqlite_store_ops;
 
-pub use sqlite_store_ops::OpContext;
+pub use sqlite_store_ops::{CounterCustomer, OpContext};
 
 use async_trait::async_trait;
 use portal_api::{IdentityKind, Role};

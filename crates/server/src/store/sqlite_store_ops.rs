@@ -14,11 +14,9 @@ use super::StoreResult;
 #[derive(Debug, Clone)]
 pub struct OpContext {
     pub actor: Uuid,
-    /// The sale's customer phone (normalized; none when absent or not a phone number) and whether
-    /// they agreed to an account being created. The account is found or created inside the
-    /// operation's transaction, after the duplicate check.
-    pub customer_phone: Option<String>,
-    pub customer_consent: bool,
+    /// The sale's customer, when it names a valid phone. Their account is found, or created when
+    /// they agreed, inside the operation's transaction, after the duplicate check.
+    pub customer: Option<CounterCustomer>,
     /// The actor's discount limit, percent of an amount.
     pub discount_limit_percent: u32,
     /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
@@ -34,6 +32,17 @@ pub struct OpContext {
     pub flags: Vec<OpFlag>,
     pub day: String,
     pub now: i64,
+}
+
+/// A customer named at the counter by their phone.
+#[derive(Debug, Clone)]
+pub struct CounterCustomer {
+    /// Normalized (E.164).
+    pub phone: String,
+    /// They agreed to an account being created if they have none.
+    pub consent: bool,
+    /// The name a new account gets.
+    pub display_name: String,
 }
 
 /// The answer of a rule: a rejection (nothing applied) with its error.
@@ -700,7 +709,7 @@ fn shift_open_here(db: &Conn, store: Uuid, shift: &Uuid) -> ActResult<bool> {
 /// agreed (not verified: they prove the number by SMS when they first sign in). Runs inside the
 /// operation's transaction, after its duplicate check, so a retry or a rejected sale creates none.
 fn customer_for(db: &Conn, ctx: &OpContext) -> ActResult<Option<Uuid>> {
-    let Some(phone) = &ctx.customer_phone else { return Ok(None) };
+    let Some(CounterCustomer { phone, consent, display_name }) = &ctx.customer else { return Ok(None) };
     let found: Option<String> = db
         .prepare_cached("SELECT user_id FROM identities WHERE kind = 'phone' AND value = ?1")?
         .query_row([phone], |r| r.get(0))
@@ -708,13 +717,12 @@ fn customer_for(db: &Conn, ctx: &OpContext) -> ActResult<Option<Uuid>> {
     if let Some(id) = found {
         return Ok(id.parse().ok());
     }
-    if !ctx.customer_consent {
+    if !consent {
         return Ok(None);
     }
     let id = Uuid::now_v7();
-    let tail: String = phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     db.prepare_cached("INSERT INTO users (id, display_name, role, created_at) VALUES (?1, ?2, 'consumer', ?3)")?
-        .execute(params![id.to_string(), format!("顾客 {tail}"), ctx.now])?;
+        .execute(params![id.to_string(), display_name, ctx.now])?;
     db.prepare_cached(
         "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', ?1, ?2, 0, ?3)",
     )?

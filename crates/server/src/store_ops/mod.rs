@@ -13,8 +13,18 @@ use crate::{
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
     portal::{now, Portal},
-    store::OpContext,
+    store::{CounterCustomer, OpContext},
 };
+
+/// What the caller may do at one store.
+#[derive(Debug, Clone, Copy)]
+struct StoreAccess {
+    exists: bool,
+    /// Their store (a promoter), one they run (a manager), or any (an administrator).
+    in_scope_now: bool,
+    /// May close anyone's shift there.
+    manages: bool,
+}
 
 /// How long after a move a promoter's operations made at their former store still land there.
 const OFFLINE_MOVE_WINDOW_SECS: i64 = 30 * 24 * 3600;
@@ -43,17 +53,37 @@ impl Portal {
         let changes = self.store.catalog_changes(i64::MAX, 0).await?;
         let version = (changes.epoch, changes.last_version);
         let mut book = self.price_book.lock().await;
-        if book.version != version || book.skus.is_empty() {
+        if book.version != version {
             *book = Arc::new(PriceBook::build(self.store.as_ref(), version).await?);
         }
         Ok(book.clone())
     }
 
+    /// What the caller may do at a store, looked up once per batch.
+    async fn store_access(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreAccess> {
+        Ok(StoreAccess {
+            exists: self.store.get_store(store_id).await?.is_some(),
+            in_scope_now: self.check_store_scope(caller, store_id).await.is_ok(),
+            manages: match caller.user.role {
+                Role::Admin => true,
+                Role::StoreManager => self.store.manages(caller.user.id, store_id).await?,
+                _ => false,
+            },
+        })
+    }
+
     /// Whether the caller may act for a store at an operation's time: in scope now, or assigned
     /// there when the operation was made (a promoter moved to another store still lands what they
     /// sold before the move, if it was made within the last 30 days).
-    async fn op_in_scope(&self, caller: &Caller, store_id: Uuid, at: i64, now: i64) -> AppResult<bool> {
-        if self.check_store_scope(caller, store_id).await.is_ok() {
+    async fn op_in_scope(
+        &self,
+        caller: &Caller,
+        access: StoreAccess,
+        store_id: Uuid,
+        at: i64,
+        now: i64,
+    ) -> AppResult<bool> {
+        if access.in_scope_now {
             return Ok(true);
         }
         let recent = at >= now - OFFLINE_MOVE_WINDOW_SECS;
@@ -77,7 +107,7 @@ impl Portal {
         let limit = crate::org::discount_limit(&caller.user);
         let book = self.price_book().await?;
         let now = now();
-        let mut known_stores: HashMap<Uuid, (bool, bool)> = HashMap::new();
+        let mut known_stores: HashMap<Uuid, StoreAccess> = HashMap::new();
         let mut batch = Vec::with_capacity(req.ops.len());
         for (i, mut op) in req.ops.into_iter().enumerate() {
             let body_hash = body_hash(&op);
@@ -90,44 +120,41 @@ impl Portal {
             if let Err(e) = portal_store_ops::bounds::check(&op, &format!("ops[{i}]")) {
                 refusal = Some(ApiError::new(ErrorCode::InvalidStoreOp, e.message).with_field(&e.field));
             }
-            let (exists, manages) = match known_stores.get(&op.store_id) {
+            let access = match known_stores.get(&op.store_id) {
                 Some(known) => *known,
                 None => {
-                    let exists = self.store.get_store(op.store_id).await?.is_some();
-                    let manages = match caller.user.role {
-                        Role::Admin => true,
-                        Role::StoreManager => self.store.manages(caller.user.id, op.store_id).await?,
-                        _ => false,
-                    };
-                    known_stores.insert(op.store_id, (exists, manages));
-                    (exists, manages)
+                    let access = self.store_access(caller, op.store_id).await?;
+                    known_stores.insert(op.store_id, access);
+                    access
                 }
             };
-            if refusal.is_none() && !exists {
+            if refusal.is_none() && !access.exists {
                 refusal =
                     Some(ApiError::new(ErrorCode::NotFound, "no such store").with_field(&format!("ops[{i}].store_id")));
             }
-            if refusal.is_none() && !self.op_in_scope(caller, op.store_id, op.device_at, now).await? {
+            if refusal.is_none() && !self.op_in_scope(caller, access, op.store_id, op.device_at, now).await? {
                 refusal = Some(ApiError::new(
                     ErrorCode::Forbidden,
                     "this account does not work at that store (and did not when the operation was made)",
                 ));
             }
-            let (customer_phone, customer_consent, prices) = match &op.action {
+            let (customer, prices) = match &op.action {
                 StoreAction::Sale { customer_phone, customer_consent, lines, .. } => (
-                    customer_phone.as_deref().and_then(|p| normalize::phone(p).ok()),
-                    *customer_consent,
+                    customer_phone.as_deref().and_then(|p| normalize::phone(p).ok()).map(|phone| CounterCustomer {
+                        display_name: format!("顾客 {}", normalize::phone_tail(&phone)),
+                        phone,
+                        consent: *customer_consent,
+                    }),
                     lines.iter().map(|l| book.skus.get(&l.sku).copied()).collect(),
                 ),
-                _ => (None, false, vec![]),
+                _ => (None, vec![]),
             };
             let ctx = OpContext {
                 actor: caller.user.id,
-                customer_phone,
-                customer_consent,
+                customer,
                 discount_limit_percent: limit,
                 prices,
-                manages_store: manages,
+                manages_store: access.manages,
                 body_hash,
                 refusal,
                 flags,
