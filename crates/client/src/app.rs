@@ -534,14 +534,12 @@ impl PortalApp {
                     Err(e) => Err((e, ids)),
                 }
             } else if first.kind == favourites::OUTBOX_KIND {
-                let ops = favourites::ops(&due);
-                let ids: Vec<Uuid> = due.iter().take_while(|p| p.kind == first.kind).map(|p| p.op_id).collect();
-                let readable: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
-                let unreadable: Vec<Uuid> = ids.iter().filter(|id| !readable.contains(id)).copied().collect();
+                let (ops, unreadable) = favourites::ops(&due);
                 if !unreadable.is_empty() {
                     self.set_aside(&unreadable, "unreadable")?;
                     continue;
                 }
+                let ids: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
                 let request = FavouriteOps { ops };
                 let answer = self
                     .authed(|api, token| {

@@ -48,17 +48,21 @@ pub fn set(
     Ok(id)
 }
 
-/// The operations to send, with their outbox ids.
-pub fn ops(pending: &[outbox::PendingOp]) -> Vec<FavouriteOp> {
-    pending
-        .iter()
-        .filter(|p| p.kind == OUTBOX_KIND)
-        .filter_map(|p| {
-            let mut op: FavouriteOp = serde_json::from_str(&p.payload).ok()?;
-            op.id = p.op_id;
-            Some(op)
-        })
-        .collect()
+/// The leading favourite operations of `pending` (a kind never overtakes an earlier one), with
+/// their outbox ids, and the ids of those among them that no longer parse (to be set aside).
+pub fn ops(pending: &[outbox::PendingOp]) -> (Vec<FavouriteOp>, Vec<Uuid>) {
+    let mut ops = Vec::new();
+    let mut unreadable = Vec::new();
+    for p in pending.iter().take_while(|p| p.kind == OUTBOX_KIND) {
+        match serde_json::from_str::<FavouriteOp>(&p.payload) {
+            Ok(mut op) => {
+                op.id = p.op_id;
+                ops.push(op);
+            }
+            Err(_) => unreadable.push(p.op_id),
+        }
+    }
+    (ops, unreadable)
 }
 
 /// (model, kind) of the changes still waiting in the outbox.
@@ -124,4 +128,27 @@ pub fn list(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<FavouriteEntry>> {
         out.push(FavouriteEntry { model, kind, product, pending });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(kind: &str, payload: &str) -> outbox::PendingOp {
+        outbox::PendingOp { op_id: Uuid::now_v7(), kind: kind.into(), payload: payload.into(), attempts: 0 }
+    }
+
+    #[test]
+    fn a_favourite_never_overtakes_an_earlier_store_operation_and_unreadable_rows_are_named() {
+        let good = r#"{"id":"00000000-0000-0000-0000-000000000000","model":"X1","kind":"favourite","active":true,"changed_at":1}"#;
+        let queue = [
+            pending(OUTBOX_KIND, good),
+            pending(OUTBOX_KIND, "{not json"),
+            pending("store_op", "{}"),
+            pending(OUTBOX_KIND, good),
+        ];
+        let (ops, unreadable) = ops(&queue);
+        assert_eq!(ops.iter().map(|o| o.id).collect::<Vec<_>>(), [queue[0].op_id]);
+        assert_eq!(unreadable, [queue[1].op_id]);
+    }
 }

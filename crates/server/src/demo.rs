@@ -64,8 +64,9 @@ pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
         if store.find_identity(IdentityKind::Username, username).await?.is_some() {
             continue;
         }
-        let hash =
-            password::hash(DEMO_PASSWORD.into()).await.map_err(|_| StoreError::Database("hashing failed".into()))?;
+        let hash = password::hash(DEMO_PASSWORD.into(), None)
+            .await
+            .map_err(|_| StoreError::Database("hashing failed".into()))?;
         let mut identities = vec![
             NewIdentity { kind: IdentityKind::Username, value: username.into(), verified: true },
             NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true },

@@ -9,23 +9,23 @@ pub struct Portal {
     pub keys: ServerKeys,
     pub config: Config,
     /// Password hashes computed at once (argon2id is CPU- and memory-heavy by design).
-    pub password_slots: tokio::sync::Semaphore,
+    pub password_slots: Arc<tokio::sync::Semaphore>,
     /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
     pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
 }
 
 impl Portal {
     pub fn new(store: Arc<dyn Store>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
-        let password_slots = tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1));
+        let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
         Self { store, sender, keys, config, password_slots, price_book: Default::default() }
     }
 
     /// Waits for a free password-hashing slot, at most the configured time; a busy server answers
     /// `rate_limited` with a retry time instead of queuing without end.
-    pub async fn password_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, crate::error::AppError> {
+    pub async fn password_slot(&self) -> Result<crate::identity::password::Slot, crate::error::AppError> {
         let wait = std::time::Duration::from_millis(self.config.password_queue_wait_ms);
-        match tokio::time::timeout(wait, self.password_slots.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
+        match tokio::time::timeout(wait, self.password_slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
             _ => Err(crate::error::AppError::retry_after(
                 portal_api::ErrorCode::RateLimited,
                 2,

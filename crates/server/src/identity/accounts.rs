@@ -184,10 +184,7 @@ impl Portal {
         }
         self.verify_code(&phone, CodePurpose::SignUp, &req.code).await?;
         let password_hash = match req.password {
-            Some(pw) => {
-                let _slot = self.password_slot().await?;
-                Some(password::hash(pw).await?)
-            }
+            Some(pw) => Some(password::hash(pw, self.password_slot().await?).await?),
             None => None,
         };
         let user = NewUser {
@@ -282,7 +279,7 @@ impl Portal {
             return Err(locked(until));
         }
         let matches = {
-            let _slot = match self.password_slot().await {
+            let slot = match self.password_slot().await {
                 Ok(slot) => slot,
                 Err(busy) => {
                     // The attempt was never made: give both counts back.
@@ -297,7 +294,7 @@ impl Portal {
                     return Err(busy);
                 }
             };
-            password::verify(password, hash).await
+            password::verify(password, hash, slot).await
         };
         let after = self
             .store
@@ -475,10 +472,7 @@ impl Portal {
                 Err(e) => return Err(e),
             }
         }
-        let hash = {
-            let _slot = self.password_slot().await?;
-            password::hash(req.new_password).await?
-        };
+        let hash = password::hash(req.new_password, self.password_slot().await?).await?;
         self.store.set_password_hash(caller.user.id, &hash, Some(caller.session_id), now()).await?;
         tracing::info!(user_id = %caller.user.id, "password changed; other sessions revoked");
         Ok(())

@@ -32,10 +32,15 @@ pub fn check_strength(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Hashes on the blocking pool: argon2id is deliberately slow. The caller holds one of the
-/// server's password slots (`Portal::password_slot`).
-pub async fn hash(password: String) -> Result<String, AppError> {
+/// One of the server's password-hashing slots (`Portal::password_slot`), held by the hashing work
+/// itself on the blocking pool: a request dropped mid-way (the client hung up) does not free the
+/// slot before argon2 is done. `None` outside the server (seeding demo data).
+pub type Slot = Option<tokio::sync::OwnedSemaphorePermit>;
+
+/// Hashes on the blocking pool: argon2id is deliberately slow.
+pub async fn hash(password: String, slot: Slot) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
@@ -45,8 +50,9 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 }
 
 /// True when `password` matches `phc`. With no hash, verifies against a decoy and returns false.
-pub async fn verify(password: String, phc: Option<String>) -> bool {
+pub async fn verify(password: String, phc: Option<String>, slot: Slot) -> bool {
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let decoy;
         let phc = match phc {
             Some(ref phc) => phc.as_str(),
@@ -79,11 +85,11 @@ mod tests {
 
     #[tokio::test]
     async fn argon2id_round_trip() {
-        let phc = hash("Correct#horse1".into()).await.unwrap();
+        let phc = hash("Correct#horse1".into(), None).await.unwrap();
         assert!(phc.starts_with("$argon2id$"), "{phc}");
-        assert!(verify("Correct#horse1".into(), Some(phc.clone())).await);
-        assert!(!verify("wrong#horse1".into(), Some(phc)).await);
-        assert!(!verify(DECOY_PASSWORD.into(), None).await);
+        assert!(verify("Correct#horse1".into(), Some(phc.clone()), None).await);
+        assert!(!verify("wrong#horse1".into(), Some(phc), None).await);
+        assert!(!verify(DECOY_PASSWORD.into(), None, None).await);
     }
 
     #[test]
