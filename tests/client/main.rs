@@ -48,6 +48,24 @@ async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
 }
 
 #[tokio::test]
+async fn an_access_token_the_server_calls_expired_is_refreshed_and_the_request_retried() {
+    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "1")]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "promoter").await;
+    let first = stored_refresh_token(&secrets).unwrap();
+    // The tablet slept: it still believes in its token, which the server says has expired.
+    app.believe_access_is_fresh().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let state = app.refresh().await.expect("token_expired is answered by a refresh and a retry");
+    assert!(state.signed_in && state.online);
+    // The device believed its token good for an hour: only the server's token_expired answer
+    // can have made it refresh.
+    assert_ne!(stored_refresh_token(&secrets).unwrap(), first, "refreshed because the server said so");
+}
+
+#[tokio::test]
 async fn a_session_revoked_elsewhere_signs_out_with_a_reason() {
     let server = TestServer::start(&[]);
     let dir = tempfile::tempdir().unwrap();

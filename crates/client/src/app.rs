@@ -608,6 +608,12 @@ impl PortalApp {
         Ok(())
     }
 
+    /// See `Session::believe_access_is_fresh` (tests only).
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn believe_access_is_fresh(&self) {
+        self.session.believe_access_is_fresh().await;
+    }
+
     /// Ends on the server the sessions signed out while offline. A token the server no longer
     /// knows is done with; one that could not be sent waits for the next try.
     pub async fn send_pending_revocations(&self) {

@@ -82,6 +82,16 @@ impl Session {
         Ok(token)
     }
 
+    /// Makes this device believe its access token is good for another hour, as a tablet does
+    /// after sleeping (its monotonic clock stood still while the server's did not): the next
+    /// request then meets the server's `token_expired`. For tests of that path only.
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn believe_access_is_fresh(&self) {
+        if let Some(access) = self.access.lock().await.as_mut() {
+            access.expires_at = Instant::now() + Duration::from_secs(3600);
+        }
+    }
+
     /// The access token in memory, without refreshing.
     pub async fn current_access(&self) -> Option<String> {
         self.access.lock().await.as_ref().map(|a| a.token.clone())
