@@ -446,3 +446,36 @@ async fn a_sign_out_made_offline_ends_the_session_on_the_server_when_the_network
     let (status, body) = server.post("/v1/auth/refresh", serde_json::json!({ "refresh_token": token })).await;
     assert_eq!((status, error_of(&body).code), (401, ErrorCode::SessionRevoked), "{body}");
 }
+
+#[tokio::test]
+async fn a_transfer_received_offline_is_in_stock_at_once_and_not_offered_again() {
+    use portal_api::*;
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start_in(server_dir, &[], true);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    sign_in(&app, "promoter").await;
+    let shanghai: uuid::Uuid = portal_server::demo::STORE_SHANGHAI;
+    let beijing = "01900000-0000-7000-8000-000000000102";
+    // Beijing sends three units to Shanghai.
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let transfer_id = uuid::Uuid::now_v7();
+    let send = serde_json::json!({ "ops": [{ "id": uuid::Uuid::now_v7(), "store_id": beijing, "device_at": 1_795_312_800,
+        "action": { "type": "transfer_out", "transfer_id": transfer_id, "to_store": shanghai,
+                    "lines": [{ "sku": "XFER-TEST", "quantity": 3 }] } }] });
+    let (status, body) = server.send(reqwest::Method::POST, "/v1/store-ops", Some(&admin), Some(&send)).await;
+    assert_eq!(status, 200, "{body}");
+    let seen = app.transfers(shanghai).await.unwrap();
+    assert!(seen.data.incoming.iter().any(|t| t.transfer_id == transfer_id));
+    app.stock(shanghai).await.unwrap();
+
+    // Offline, the promoter receives it.
+    server.stop();
+    app.record_store_op(shanghai, StoreAction::TransferIn { transfer_id }).await.unwrap();
+    let stock = app.stock(shanghai).await.unwrap();
+    let line = stock.lines.iter().find(|l| l.sku == "XFER-TEST").expect("the goods are in stock at once");
+    assert_eq!((line.on_hand, line.unsent), (3, 3));
+    let offered = app.transfers(shanghai).await.unwrap();
+    assert!(offered.data.incoming.iter().all(|t| t.transfer_id != transfer_id), "not offered for receiving again");
+}

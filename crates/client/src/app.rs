@@ -764,8 +764,9 @@ impl PortalApp {
 
     /// Transfers in flight to and from the store (as last read when the server cannot be reached).
     pub async fn transfers(&self, store_id: Uuid) -> ClientResult<store_stock::Snapshot<TransferList>> {
+        let user = self.signed_in_user()?;
         let fetched = self.authed(|api, token| async move { api.transfers(&token, store_id).await }).await;
-        store_stock::snapshot(&self.cache(), &format!("pos.transfers.{store_id}"), fetched, now())
+        store_stock::transfers(&self.cache(), user, store_id, fetched, now())
     }
 
     /// A store's promoters and managers with their discount limits (managers; online).

@@ -3,7 +3,7 @@
 //! ledger of record; this view is rebuilt from it every time.
 use std::collections::BTreeMap;
 
-use portal_api::{StockReport, StoreAction};
+use portal_api::{OpenTransfer, StockReport, StoreAction, TransferList};
 use portal_store_ops::ledger::LOW_STOCK_LEVEL;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -81,6 +81,38 @@ fn kept<T: serde::de::DeserializeOwned>(cache: &Cache, key: &str) -> ClientResul
     }
 }
 
+fn transfers_key(store_id: Uuid) -> String {
+    format!("pos.transfers.{store_id}")
+}
+
+/// Keeps the server's transfers of a store for offline use, and answers with what this device
+/// has not received yet: a transfer received here but not yet acknowledged is not offered again.
+pub fn transfers(
+    cache: &Cache,
+    user_id: Uuid,
+    store_id: Uuid,
+    fetched: ClientResult<TransferList>,
+    now: i64,
+) -> ClientResult<Snapshot<TransferList>> {
+    let mut snap = snapshot(cache, &transfers_key(store_id), fetched, now)?;
+    let pending = outbox::due(cache, user_id, i64::MAX, u32::MAX)?;
+    let receiving: Vec<Uuid> = store_ops::all_ops(&pending)
+        .into_iter()
+        .filter_map(|o| match o.action {
+            StoreAction::TransferIn { transfer_id } if o.store_id == store_id => Some(transfer_id),
+            _ => None,
+        })
+        .collect();
+    snap.data.incoming.retain(|t| !receiving.contains(&t.transfer_id));
+    Ok(snap)
+}
+
+/// An incoming transfer of the store as last read from the server.
+fn kept_incoming(cache: &Cache, store_id: Uuid, transfer_id: Uuid) -> ClientResult<Option<OpenTransfer>> {
+    let kept: Option<Snapshot<TransferList>> = kept(cache, &transfers_key(store_id)).unwrap_or(None);
+    Ok(kept.and_then(|s| s.data.incoming.into_iter().find(|t| t.transfer_id == transfer_id)))
+}
+
 fn key(store_id: Uuid) -> String {
     format!("pos.stock.{store_id}")
 }
@@ -131,7 +163,13 @@ fn unsent(
                     add(delta, &c.sku, c.quantity - now);
                 }
             }
-            // A transfer's lines are the sender's; the server fills them in when it is received.
+            // A transfer's lines are the sender's: those of the transfer as last read from the
+            // server (the one the person received), in stock here at once.
+            StoreAction::TransferIn { transfer_id } => {
+                if let Some(t) = kept_incoming(cache, store_id, *transfer_id)? {
+                    t.lines.iter().for_each(|l| add(delta, &l.sku, l.quantity));
+                }
+            }
             _ => {}
         }
     }
