@@ -17,12 +17,21 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Opens a portal on `dir` and serves it over HTTP on a loopback port; returns it and its base URL.
 pub async fn serve_in_process(dir: &Path) -> anyhow::Result<(Arc<Portal>, String)> {
-    let config = Config {
+    serve_in_process_with(dir, |_| {}).await
+}
+
+/// The same, with the configuration changed by `adjust` first.
+pub async fn serve_in_process_with(
+    dir: &Path,
+    adjust: impl FnOnce(&mut Config),
+) -> anyhow::Result<(Arc<Portal>, String)> {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse()?,
         database: dir.join("server.sqlite"),
         key_file: dir.join("server.key"),
         ..Config::default()
     };
+    adjust(&mut config);
     let portal = portal_server::open(config)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
