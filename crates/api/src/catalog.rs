@@ -331,6 +331,15 @@ pub struct ImportProblem {
     pub message: String,
 }
 
+/// What an import answers when it is refused: the report of the problems it found in the
+/// catalog, or a coded error when the request itself could not be read (not JSON, not UTF-8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ImportRefusal {
+    Report(ImportReport),
+    Error(crate::ApiError),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ImportReport {
     /// True when everything was applied; false when nothing was.

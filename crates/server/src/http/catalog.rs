@@ -79,7 +79,7 @@ pub async fn withdraw_product(
 /// row per SKU). Validated as a whole; applied all-or-nothing. 422 with the report when refused.
 #[utoipa::path(post, path = "/v1/admin/catalog/import", tag = "admin", security(("bearer" = [])),
     request_body(content = CatalogDocument, description = "JSON document, or text/csv"),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 403, body = ApiError)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportRefusal), (status = 403, body = ApiError)))]
 pub async fn import(
     State(portal): State<Arc<Portal>>,
     caller: Caller,

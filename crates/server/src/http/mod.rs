@@ -71,6 +71,12 @@ impl Modify for CommonResponses {
             if has_params {
                 wanted.push(("400", "A path or query parameter is malformed."));
             }
+            let names_a_thing = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path))
+            });
+            if names_a_thing {
+                wanted.push(("404", "What the path names does not exist."));
+            }
             if has_body {
                 wanted.push(("413", "The body is too large."));
                 wanted.push(("422", "The body is not valid JSON or lacks fields."));
