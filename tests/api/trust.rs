@@ -390,6 +390,47 @@ async fn one_bad_operation_never_blocks_the_batch() {
 }
 
 #[tokio::test]
+async fn a_manager_hears_of_operations_refused_at_their_store() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let manager = access(&server.sign_in_password("manager", DEMO_PASSWORD).await);
+    let flags = |cursor: Option<i64>| {
+        let path = match cursor {
+            Some(c) => format!("/v1/stores/{SHANGHAI}/flags?after={c}"),
+            None => format!("/v1/stores/{SHANGHAI}/flags"),
+        };
+        let (server, manager) = (&server, manager.clone());
+        async move {
+            let (status, body) = server.get(&path, &manager).await;
+            assert_eq!(status, 200, "{body}");
+            parse::<StoreFlagList>(&body)
+        }
+    };
+    let start = flags(None).await;
+    // Closing a shift twice: the second is refused by a rule, and set aside on the tablet.
+    let shift = Uuid::now_v7();
+    let close = || {
+        op(
+            SHANGHAI,
+            json!({ "type": "close_shift", "shift_id": shift, "counted": [{ "method": "cash", "amount": 0 }] }),
+        )
+    };
+    let o = send(
+        &server,
+        &promoter,
+        &[op(SHANGHAI, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 })), close(), close()],
+    )
+    .await;
+    assert_eq!(o[2].status, OpStatus::Rejected);
+    let seen = flags(Some(start.cursor)).await;
+    assert_eq!(seen.events.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen.events[0].op_id, seen.events[0].error.as_ref().map(|e| e.code)),
+        (o[2].id, Some(ErrorCode::ShiftClosed))
+    );
+}
+
+#[tokio::test]
 async fn shifts_belong_to_their_store_and_owner() {
     let server = TestServer::start(&[]);
     let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);

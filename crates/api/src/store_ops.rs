@@ -434,6 +434,11 @@ pub struct StoreFlagEvent {
     /// Who made the operation (their display name).
     pub by: String,
     pub flags: Vec<OpFlag>,
+    /// Why the operation was refused, for one the server refused by a rule (the device that made
+    /// it set it aside): its manager hears of it too.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ApiError>,
     /// Unix seconds on the device that made it.
     pub device_at: i64,
 }

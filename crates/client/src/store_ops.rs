@@ -493,8 +493,8 @@ pub fn take_store_flags(
     for event in &list.events {
         let outcome = OpOutcome {
             id: event.op_id,
-            status: OpStatus::Applied,
-            error: None,
+            status: if event.error.is_some() { OpStatus::Rejected } else { OpStatus::Applied },
+            error: event.error.clone(),
             flags: event.flags.clone(),
             current_state: None,
             refund: None,
@@ -952,6 +952,7 @@ mod tests {
             store_id: store,
             by: "促销员".into(),
             flags: vec![flag],
+            error: None,
             device_at: 1,
         };
         let negative = event(portal_api::OpFlag::NegativeStock { sku: "TV-1".into(), on_hand: -1 });

@@ -937,7 +937,8 @@ pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> St
         .prepare_cached(
             "SELECT l.rowid, l.op_id, u.display_name, l.outcome, l.device_at
              FROM store_op_log l JOIN users u ON u.id = l.user_id
-             WHERE l.store_id = ?1 AND l.rowid > ?2 AND json_array_length(l.outcome, '$.flags') > 0
+             WHERE l.store_id = ?1 AND l.rowid > ?2
+               AND (json_array_length(l.outcome, '$.flags') > 0 OR json_extract(l.outcome, '$.status') = 'rejected')
              ORDER BY l.rowid LIMIT ?3",
         )?
         .query_map(params![store.to_string(), after, i64::from(limit) + 1], |r| {
@@ -954,6 +955,7 @@ pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> St
             store_id: store,
             by,
             flags: outcome.flags,
+            error: outcome.error,
             device_at,
         });
     }
