@@ -518,6 +518,7 @@ async fn a_promoter_moved_to_another_store_still_lands_what_was_sold_before() {
         op(SHANGHAI, json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "CABLE", "quantity": 1 }] }));
     let o = send(&server, &promoter, &[made_before_move, made_after_move]).await;
     assert_eq!(o[0].status, OpStatus::Applied, "{o:?}");
+    assert!(o[0].flags.contains(&OpFlag::MadeBeforeMove), "flagged for the old store's manager: {o:?}");
     assert_eq!(o[1].error.as_ref().map(|e| e.code), Some(ErrorCode::Forbidden));
 }
 

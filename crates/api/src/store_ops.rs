@@ -241,6 +241,9 @@ pub enum OpFlag {
     /// The device's clock was far off (`device_at`, unix seconds): the operation was applied at
     /// the server's time.
     ClockSkew { device_at: i64 },
+    /// Made at a store the person no longer works at, before they were moved: accepted by their
+    /// assignment at that time, for the store's manager to look at.
+    MadeBeforeMove,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -25,6 +25,24 @@ impl CatalogPrice {
     }
 }
 
+/// How long a sale may have waited on an offline tablet and still be priced at the time it says it
+/// was made, and how far ahead of the server's clock that time may be.
+pub const PRICED_AT_DEVICE_TIME_WITHIN_SECS: i64 = 24 * 3600;
+pub const PRICED_AT_DEVICE_TIME_AHEAD_SECS: i64 = 600;
+
+/// The moment a sale is priced at: the device's time when it is believable for a sale just made or
+/// kept offline for a day, the server's otherwise, so that a tablet cannot date a sale into a
+/// promotion that has ended or not begun to get its price without a flag.
+pub fn priced_at(device_at: i64, now: i64) -> i64 {
+    let believable =
+        now.saturating_sub(PRICED_AT_DEVICE_TIME_WITHIN_SECS)..=now.saturating_add(PRICED_AT_DEVICE_TIME_AHEAD_SECS);
+    if believable.contains(&device_at) {
+        device_at
+    } else {
+        now
+    }
+}
+
 /// The flags a sale earns against the catalog: lines of unknown SKUs, serialised units sold
 /// without their serial, and amounts below the catalog price by more than `limit_percent` (per line,
 /// and for the sale as a whole when no single line is). `prices[i]` is line i's catalog price.
@@ -126,6 +144,18 @@ mod tests {
             flags,
             vec![OpFlag::PriceBelowLimit { line: None, sku: None, expected: 490_00, charged: 390_00, allowed: 49_00 }]
         );
+    }
+
+    #[test]
+    fn a_sale_dated_into_a_past_or_future_promotion_is_priced_at_the_servers_time() {
+        let now = 1_000_000;
+        assert_eq!(priced_at(now - 3600, now), now - 3600, "made offline an hour ago");
+        assert_eq!(priced_at(now - 3 * 86_400, now), now, "dated three days back");
+        assert_eq!(priced_at(now + 86_400, now), now, "dated tomorrow");
+        // The cable's promotion ran from 100 to 200: a sale dated inside it, uploaded long after.
+        let lines = [line("CABLE", 1, 39_00, 0, None)];
+        let flags = sale_flags(&lines, 0, &[Some(CABLE)], 10, priced_at(150, 200 + 3 * 86_400));
+        assert!(matches!(flags[..], [OpFlag::PriceBelowLimit { .. }]), "{flags:?}");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct OpContext {
     pub discount_limit_percent: u32,
     /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
     pub prices: Vec<Option<portal_store_ops::pricing::CatalogPrice>>,
+    /// The moment whose prices (list or promotion) the sale is judged by.
+    pub priced_at: i64,
     /// The actor may close any shift of the store (one of its managers, or an administrator).
     pub manages_store: bool,
     /// A hash of the operation as sent: its id is bound to it and to the actor.
@@ -329,7 +331,7 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
                 *order_discount,
                 &ctx.prices,
                 ctx.discount_limit_percent,
-                op.device_at,
+                ctx.priced_at,
             ));
             if !shift_open_here(db, store, shift_id)? {
                 applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });

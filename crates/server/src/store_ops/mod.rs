@@ -16,6 +16,14 @@ use crate::{
     store::{CounterCustomer, OpContext},
 };
 
+/// Whether an operation is within the caller's scope, and how.
+enum Scope {
+    Now,
+    /// At a store they worked at when the operation was made, before a move.
+    BeforeMove,
+    Outside,
+}
+
 /// What the caller may do at one store.
 #[derive(Debug, Clone, Copy)]
 struct StoreAccess {
@@ -75,21 +83,22 @@ impl Portal {
     /// Whether the caller may act for a store at an operation's time: in scope now, or assigned
     /// there when the operation was made (a promoter moved to another store still lands what they
     /// sold before the move, if it was made within the last 30 days).
-    async fn op_in_scope(
+    async fn op_scope(
         &self,
         caller: &Caller,
         access: StoreAccess,
         store_id: Uuid,
         at: i64,
         now: i64,
-    ) -> AppResult<bool> {
+    ) -> AppResult<Scope> {
         if access.in_scope_now {
-            return Ok(true);
+            return Ok(Scope::Now);
         }
         let recent = at >= now - OFFLINE_MOVE_WINDOW_SECS;
-        Ok(recent
+        let before_move = recent
             && matches!(caller.user.role, Role::Promoter | Role::StoreManager)
-            && self.store.assigned_at(caller.user.id, store_id, at).await?)
+            && self.store.assigned_at(caller.user.id, store_id, at).await?;
+        Ok(if before_move { Scope::BeforeMove } else { Scope::Outside })
     }
 
     /// Applies a device's operations in order, each exactly once. Every operation gets its own
@@ -132,11 +141,17 @@ impl Portal {
                 refusal =
                     Some(ApiError::new(ErrorCode::NotFound, "no such store").with_field(&format!("ops[{i}].store_id")));
             }
-            if refusal.is_none() && !self.op_in_scope(caller, access, op.store_id, op.device_at, now).await? {
-                refusal = Some(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "this account does not work at that store (and did not when the operation was made)",
-                ));
+            if refusal.is_none() {
+                match self.op_scope(caller, access, op.store_id, op.device_at, now).await? {
+                    Scope::Now => {}
+                    Scope::BeforeMove => flags.push(OpFlag::MadeBeforeMove),
+                    Scope::Outside => {
+                        refusal = Some(ApiError::new(
+                            ErrorCode::Forbidden,
+                            "this account does not work at that store (and did not when the operation was made)",
+                        ))
+                    }
+                }
             }
             let (customer, prices) = match &op.action {
                 StoreAction::Sale { customer_phone, customer_consent, lines, .. } => (
@@ -154,6 +169,7 @@ impl Portal {
                 customer,
                 discount_limit_percent: limit,
                 prices,
+                priced_at: portal_store_ops::pricing::priced_at(op.device_at, now),
                 manages_store: access.manages,
                 body_hash,
                 refusal,

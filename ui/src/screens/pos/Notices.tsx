@@ -32,6 +32,8 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.no_open_till", {});
     case "clock_skew":
       return t("pos.flag.clock_skew", {});
+    case "made_before_move":
+      return t("pos.flag.made_before_move", {});
   }
 }
 
