@@ -622,17 +622,16 @@ impl PortalApp {
             return;
         }
         let api = self.api();
-        let mut left = Vec::new();
+        let mut done = Vec::new();
         for token in pending {
             match api.revoke(&token).await {
                 Ok(()) => tracing::info!("a session signed out offline was ended on the server"),
-                Err(e) if e.code() == ErrorCode::ServerUnreachable || e.code() == ErrorCode::Internal => {
-                    left.push(token)
-                }
+                Err(e) if e.code() == ErrorCode::ServerUnreachable || e.code() == ErrorCode::Internal => continue,
                 Err(e) => tracing::info!(error = %e, "a pending sign-out was refused; nothing left to end"),
             }
+            done.push(token);
         }
-        if let Err(e) = self.session.set_pending_revocations(&left) {
+        if let Err(e) = self.session.remove_pending_revocations(&done) {
             tracing::warn!(error = %e, "could not update the pending sign-outs in the keyring");
         }
     }

@@ -117,8 +117,10 @@ impl Session {
             .unwrap_or_default())
     }
 
-    /// Keeps only `left` as pending revocations.
-    pub fn set_pending_revocations(&self, left: &[String]) -> ClientResult<()> {
+    /// Forgets the pending revocations that are done (read again, so that one added meanwhile by
+    /// another sign-out stays).
+    pub fn remove_pending_revocations(&self, done: &[String]) -> ClientResult<()> {
+        let left: Vec<String> = self.pending_revocations()?.into_iter().filter(|t| !done.contains(t)).collect();
         if left.is_empty() {
             self.secrets.delete(PENDING_REVOCATIONS_ACCOUNT)
         } else {

@@ -143,7 +143,9 @@ impl FromRequestParts<Arc<Portal>> for ClientIp {
     }
 }
 
-/// The client's address from the peer and the `X-Forwarded-For` headers (in order).
+/// The client's address from the peer and the `X-Forwarded-For` headers (in order), as rate
+/// limits count it: an IPv6 client by its /64 (one subscriber's network, which hands out as many
+/// addresses as it likes), an IPv4 one by its address.
 pub fn client_address<'a>(
     peer: Option<IpAddr>,
     forwarded: impl Iterator<Item = &'a str>,
@@ -151,11 +153,22 @@ pub fn client_address<'a>(
 ) -> String {
     let Some(peer) = peer else { return "unknown".into() };
     if !trusted.contains(&peer) {
-        return peer.to_string();
+        return limited_as(peer);
     }
     let hops: Vec<IpAddr> =
         forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse::<IpAddr>().ok()).collect();
-    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer).to_string()
+    limited_as(hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer))
+}
+
+fn limited_as(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let network = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -172,5 +185,12 @@ mod tests {
         assert_eq!(client_address(Some(proxy), ["1.2.3.4, 203.0.113.7"].into_iter(), &[proxy]), "203.0.113.7");
         assert_eq!(client_address(Some(proxy), std::iter::empty(), &[proxy]), "10.0.0.1");
         assert_eq!(client_address(None, std::iter::empty(), &[proxy]), "unknown");
+        // One IPv6 subscriber is one client, whichever of its addresses it uses.
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(client_address(Some(a), std::iter::empty(), &[]), "2001:db8:1:2::/64");
+        assert_eq!(client_address(Some(b), std::iter::empty(), &[]), "2001:db8:1:2::/64");
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
+        assert_eq!(client_address(Some(mapped), std::iter::empty(), &[]), "203.0.113.7");
     }
 }
