@@ -20,6 +20,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# schemathesis keeps a cache in the working directory: the run's own, not the repository.
+cd "$work"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -32,16 +34,20 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-token() {
-  curl -sf -X POST "$base/v1/auth/sign-in/password" -H 'content-type: application/json' \
-    -d "{\"login\":\"$1\",\"password\":\"Portal#2026\",\"device_name\":\"fuzz\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])'
-}
-# Every token first: the fuzzer's wrong passwords then lock password sign-in for a while.
-declare -A tokens
+# Every role is signed in before any fuzzing (the fuzzer's wrong passwords then lock password
+# sign-in for a while) on a session of its own; each run takes a fresh access token from it, so
+# that none expires in the middle of a run.
+declare -A refresh_tokens
 for role in admin operator manager promoter distributor consumer; do
-  tokens[$role]="$(token "$role")"
+  refresh_tokens[$role]="$(curl -sf -X POST "$base/v1/auth/sign-in/password" -H 'content-type: application/json' \
+    -d "{\"login\":\"$role\",\"password\":\"Portal#2026\",\"device_name\":\"fuzz\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["refresh_token"])')"
 done
+access() {
+  curl -sf -X POST "$base/v1/auth/refresh" -H 'content-type: application/json' \
+    -d "{\"refresh_token\":\"${refresh_tokens[$1]}\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
 
 status=0
 fuzz() {
@@ -65,9 +71,9 @@ fuzz() {
   fi
 }
 # Administration is fuzzed as the administrator; for everyone else it answers 401/403 alone.
-fuzz admin -H "Authorization: Bearer ${tokens[admin]}"
+fuzz admin -H "Authorization: Bearer $(access admin)"
 for role in operator manager promoter distributor consumer; do
-  FUZZ_EXCLUDE='^/v1/(me/sessions/|admin/)' fuzz "$role" -H "Authorization: Bearer ${tokens[$role]}"
+  FUZZ_EXCLUDE='^/v1/(me/sessions/|admin/)' fuzz "$role" -H "Authorization: Bearer $(access "$role")"
 done
 FUZZ_EXCLUDE='^/v1/(me/sessions/|admin/)' fuzz anonymous
 exit $status

@@ -244,6 +244,10 @@ pub enum OpFlag {
     /// Made at a store the person no longer works at, before they were moved: accepted by their
     /// assignment at that time, for the store's manager to look at.
     MadeBeforeMove,
+    /// The sale's time (`device_at`) was not believable for its prices (more than a day back, or
+    /// ahead of the server), so it was priced at the server's time: a price flag beside this one
+    /// may be a promotion that ended while the tablet was offline.
+    PricedAtServerTime { device_at: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

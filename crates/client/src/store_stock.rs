@@ -107,10 +107,19 @@ pub fn transfers(
     Ok(snap)
 }
 
-/// An incoming transfer of the store as last read from the server.
-fn kept_incoming(cache: &Cache, store_id: Uuid, transfer_id: Uuid) -> ClientResult<Option<OpenTransfer>> {
+/// An incoming transfer of the store as last read from the server, when it was read no earlier
+/// than the stock report (`report_at`): the server had not received it then, so the report
+/// cannot count it. Read earlier, the report may already hold it, and it is not added twice.
+fn kept_incoming(
+    cache: &Cache,
+    store_id: Uuid,
+    transfer_id: Uuid,
+    report_at: Option<i64>,
+) -> ClientResult<Option<OpenTransfer>> {
     let kept: Option<Snapshot<TransferList>> = kept(cache, &transfers_key(store_id)).unwrap_or(None);
-    Ok(kept.and_then(|s| s.data.incoming.into_iter().find(|t| t.transfer_id == transfer_id)))
+    Ok(kept
+        .filter(|s| report_at.is_none_or(|at| s.fetched_at >= at))
+        .and_then(|s| s.data.incoming.into_iter().find(|t| t.transfer_id == transfer_id)))
 }
 
 fn key(store_id: Uuid) -> String {
@@ -132,6 +141,7 @@ fn unsent(
     user_id: Uuid,
     store_id: Uuid,
     base: &BTreeMap<String, i64>,
+    report_at: Option<i64>,
 ) -> ClientResult<(BTreeMap<String, i64>, u32)> {
     let pending = outbox::due(cache, user_id, i64::MAX, u32::MAX)?;
     let mut delta: BTreeMap<String, i64> = BTreeMap::new();
@@ -164,9 +174,10 @@ fn unsent(
                 }
             }
             // A transfer's lines are the sender's: those of the transfer as last read from the
-            // server (the one the person received), in stock here at once.
+            // server (the one the person received), in stock here at once — when that read is not
+            // older than the stock report, which then cannot hold them yet.
             StoreAction::TransferIn { transfer_id } => {
-                if let Some(t) = kept_incoming(cache, store_id, *transfer_id)? {
+                if let Some(t) = kept_incoming(cache, store_id, *transfer_id, report_at)? {
                     t.lines.iter().for_each(|l| add(delta, &l.sku, l.quantity));
                 }
             }
@@ -187,7 +198,7 @@ pub fn view(cache: &Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<StockV
         ),
         None => (BTreeMap::new(), None, true),
     };
-    let (delta, unsent_ops) = unsent(cache, user_id, store_id, &base)?;
+    let (delta, unsent_ops) = unsent(cache, user_id, store_id, &base, fetched_at)?;
     let mut skus: Vec<&String> = base.keys().chain(delta.keys()).collect();
     skus.sort();
     skus.dedup();
@@ -215,4 +226,45 @@ pub fn view(cache: &Cache, user_id: Uuid, store_id: Uuid) -> ClientResult<StockV
         });
     }
     Ok(StockView { store_id, lines, fetched_at, balances_agree, unsent_ops })
+}
+
+#[cfg(test)]
+mod tests {
+    use portal_api::{SkuQuantity, StockLevel};
+
+    use super::*;
+
+    #[test]
+    fn a_transfer_received_offline_counts_once_whether_or_not_the_report_already_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let (user, store, from, transfer_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let report = |on_hand: i64| StockReport {
+            store_id: store,
+            levels: vec![StockLevel { sku: "A".into(), on_hand, low: false }],
+            movements: 1,
+            balances_agree: true,
+        };
+        let incoming = OpenTransfer {
+            transfer_id,
+            from_store: from,
+            to_store: store,
+            lines: vec![SkuQuantity { sku: "A".into(), quantity: 3 }],
+            sent_at: 1,
+        };
+        let list = TransferList { store_id: store, incoming: vec![incoming], outgoing: vec![], stores: vec![] };
+        save_report(&cache, &report(0), 90).unwrap();
+        let offered = transfers(&cache, user, store, Ok(list), 100).unwrap();
+        assert_eq!(offered.data.incoming.len(), 1);
+        store_ops::record(&mut cache, user, store, StoreAction::TransferIn { transfer_id }, 10, 110).unwrap();
+        let on_hand =
+            |cache: &Cache| view(cache, user, store).unwrap().lines.iter().find(|l| l.sku == "A").unwrap().on_hand;
+        assert_eq!(on_hand(&cache), 3, "received offline: in stock at once");
+        let offline = ClientError::Unreachable { url: "http://127.0.0.1:9".into(), reason: "offline".into() };
+        let offered = transfers(&cache, user, store, Err(offline), 111).unwrap();
+        assert!(offered.data.incoming.is_empty(), "not offered for receiving again");
+        // The server applied it but its answer was lost; a newer report already holds the goods.
+        save_report(&cache, &report(3), 120).unwrap();
+        assert_eq!(on_hand(&cache), 3, "not counted twice");
+    }
 }

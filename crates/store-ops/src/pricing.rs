@@ -43,6 +43,26 @@ pub fn priced_at(device_at: i64, now: i64) -> i64 {
     }
 }
 
+/// The flags a sale made at `device_at` earns against the catalog when it reaches the server at
+/// `now`: [`sale_flags`] at [`priced_at`], and, where a price flag comes from the server's time
+/// rather than the device's, a flag saying so (a sale kept offline past a promotion's end looks
+/// like underpricing otherwise).
+pub fn sale_flags_on_arrival(
+    lines: &[SaleLine],
+    order_discount: i64,
+    prices: &[Option<CatalogPrice>],
+    limit_percent: u32,
+    device_at: i64,
+    now: i64,
+) -> Vec<OpFlag> {
+    let at = priced_at(device_at, now);
+    let mut flags = sale_flags(lines, order_discount, prices, limit_percent, at);
+    if at != device_at && flags.iter().any(|f| matches!(f, OpFlag::PriceBelowLimit { .. })) {
+        flags.push(OpFlag::PricedAtServerTime { device_at });
+    }
+    flags
+}
+
 /// The flags a sale earns against the catalog: lines of unknown SKUs, serialised units sold
 /// without their serial, and amounts below the catalog price by more than `limit_percent` (per line,
 /// and for the sale as a whole when no single line is). `prices[i]` is line i's catalog price.
@@ -154,8 +174,13 @@ mod tests {
         assert_eq!(priced_at(now + 86_400, now), now, "dated tomorrow");
         // The cable's promotion ran from 100 to 200: a sale dated inside it, uploaded long after.
         let lines = [line("CABLE", 1, 39_00, 0, None)];
-        let flags = sale_flags(&lines, 0, &[Some(CABLE)], 10, priced_at(150, 200 + 3 * 86_400));
-        assert!(matches!(flags[..], [OpFlag::PriceBelowLimit { .. }]), "{flags:?}");
+        let flags = sale_flags_on_arrival(&lines, 0, &[Some(CABLE)], 10, 150, 200 + 3 * 86_400);
+        assert!(
+            matches!(flags[..], [OpFlag::PriceBelowLimit { .. }, OpFlag::PricedAtServerTime { device_at: 150 }]),
+            "{flags:?}"
+        );
+        // Made inside it and sent at once: its price holds, nothing to flag.
+        assert_eq!(sale_flags_on_arrival(&lines, 0, &[Some(CABLE)], 10, 150, 160), vec![]);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub async fn send_code(
 
 /// Create an account with a phone number proven by an SMS code.
 #[utoipa::path(post, path = "/v1/auth/sign-up", tag = "auth", request_body = SignUpRequest,
-    responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, body = ApiError, description = "too many wrong codes, or the server is busy hashing passwords")))]
 pub async fn sign_up(
     State(portal): State<Arc<Portal>>,
     ApiJson(req): ApiJson<SignUpRequest>,

@@ -151,22 +151,23 @@ pub fn client_address<'a>(
     forwarded: impl Iterator<Item = &'a str>,
     trusted: &[IpAddr],
 ) -> String {
-    let Some(peer) = peer else { return "unknown".into() };
+    // A listener on [::] sees IPv4 peers as IPv4-mapped IPv6 addresses: compare the IPv4 ones.
+    let Some(peer) = peer.map(|p| p.to_canonical()) else { return "unknown".into() };
     if !trusted.contains(&peer) {
         return limited_as(peer);
     }
-    let hops: Vec<IpAddr> =
-        forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse::<IpAddr>().ok()).collect();
+    let hops: Vec<IpAddr> = forwarded
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .map(|hop| hop.to_canonical())
+        .collect();
     limited_as(hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer))
 }
 
+/// `ip` is canonical (an IPv4-mapped address already turned into its IPv4 one).
 fn limited_as(ip: IpAddr) -> String {
     match ip {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            let network = u128::from(v6) & (u128::MAX << 64);
-            format!("{}/64", std::net::Ipv6Addr::from(network))
-        }
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V6(v6) => format!("{}/64", std::net::Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
         IpAddr::V4(v4) => v4.to_string(),
     }
 }
@@ -192,5 +193,8 @@ mod tests {
         assert_eq!(client_address(Some(b), std::iter::empty(), &[]), "2001:db8:1:2::/64");
         let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
         assert_eq!(client_address(Some(mapped), std::iter::empty(), &[]), "203.0.113.7");
+        // A proxy configured by its IPv4 address is trusted when it arrives IPv4-mapped.
+        let mapped_proxy: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(client_address(Some(mapped_proxy), ["203.0.113.8"].into_iter(), &[proxy]), "203.0.113.8");
     }
 }

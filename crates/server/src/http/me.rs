@@ -25,7 +25,8 @@ pub async fn update_profile(
 }
 
 #[utoipa::path(put, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = SetPasswordRequest,
-    responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, body = ApiError, description = "too many wrong current passwords (locked), or the server is busy hashing passwords")))]
 pub async fn set_password(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
@@ -38,7 +39,8 @@ pub async fn set_password(
 
 /// Link another phone number or e-mail address (proven by a `link` code), or a username.
 #[utoipa::path(post, path = "/v1/me/identities", tag = "me", security(("bearer" = [])), request_body = LinkIdentityRequest,
-    responses((status = 200, body = Profile), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = Profile), (status = 400, body = ApiError), (status = 409, body = ApiError),
+        (status = 429, body = ApiError, description = "too many wrong codes")))]
 pub async fn link_identity(
     State(portal): State<Arc<Portal>>,
     caller: Caller,

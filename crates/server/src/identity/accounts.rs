@@ -278,33 +278,35 @@ impl Portal {
         if let lockout::Admission::Locked { until } = admission {
             return Err(locked(until));
         }
-        let matches = {
-            let slot = match self.password_slot().await {
-                Ok(slot) => slot,
-                Err(busy) => {
-                    // The attempt was never made: give both counts back.
-                    self.store
-                        .settle_password_attempt(
-                            (account_key, account_policy),
-                            (address_key, address_policy),
-                            lockout::Settle::Released,
-                            now,
-                        )
-                        .await?;
-                    return Err(busy);
-                }
-            };
-            password::verify(password, hash, slot).await
+        let slot = match self.password_slot().await {
+            Ok(slot) => slot,
+            Err(busy) => {
+                // The attempt was never made: give both counts back.
+                self.store
+                    .settle_password_attempt(
+                        (account_key, account_policy),
+                        (address_key, address_policy),
+                        lockout::Settle::Released,
+                        now,
+                    )
+                    .await?;
+                return Err(busy);
+            }
         };
-        let after = self
-            .store
-            .settle_password_attempt(
-                (account_key, account_policy),
-                (address_key, address_policy),
-                if matches { lockout::Settle::Succeeded } else { lockout::Settle::Failed },
-                now,
-            )
-            .await?;
+        // Verified and settled in a task of its own: a client that hangs up mid-way does not leave
+        // its attempt counted as a failure (a right password still clears the count).
+        let store = self.store.clone();
+        let (matches, after) = tokio::spawn(async move {
+            let matches = password::verify(password, hash, slot).await;
+            let outcome = if matches { lockout::Settle::Succeeded } else { lockout::Settle::Failed };
+            let after = store
+                .settle_password_attempt((account_key, account_policy), (address_key, address_policy), outcome, now)
+                .await;
+            (matches, after)
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+        let after = after?;
         if matches {
             return Ok(());
         }

@@ -21,8 +21,6 @@ pub struct OpContext {
     pub discount_limit_percent: u32,
     /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
     pub prices: Vec<Option<portal_store_ops::pricing::CatalogPrice>>,
-    /// The moment whose prices (list or promotion) the sale is judged by.
-    pub priced_at: i64,
     /// The actor may close any shift of the store (one of its managers, or an administrator).
     pub manages_store: bool,
     /// A hash of the operation as sent: its id is bound to it and to the actor.
@@ -138,7 +136,8 @@ fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreRe
             id: op.id,
             status: OpStatus::Rejected,
             error: Some(error),
-            flags: vec![],
+            // What the server noticed before the rule refused it (a clock far off, a move) stays.
+            flags: ctx.flags.clone(),
             current_state,
             refund: None,
         },
@@ -326,12 +325,13 @@ fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
             // catalog's, is flagged, never refused — the sale happened.
             let totals =
                 checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
-            applied.flags.extend(pricing::sale_flags(
+            applied.flags.extend(pricing::sale_flags_on_arrival(
                 lines,
                 *order_discount,
                 &ctx.prices,
                 ctx.discount_limit_percent,
-                ctx.priced_at,
+                op.device_at,
+                ctx.now,
             ));
             if !shift_open_here(db, store, shift_id)? {
                 applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });

@@ -169,7 +169,6 @@ impl Portal {
                 customer,
                 discount_limit_percent: limit,
                 prices,
-                priced_at: portal_store_ops::pricing::priced_at(op.device_at, now),
                 manages_store: access.manages,
                 body_hash,
                 refusal,

@@ -34,6 +34,8 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.clock_skew", {});
     case "made_before_move":
       return t("pos.flag.made_before_move", {});
+    case "priced_at_server_time":
+      return t("pos.flag.priced_at_server_time", {});
   }
 }
 
