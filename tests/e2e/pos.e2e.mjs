@@ -159,6 +159,13 @@ await run("e2e pos", driver, async () => {
   await driver.click('[data-testid="receipt-item"]');
   await waitFor("the receipt to show as sent", async () => (await textOf('[data-testid="receipt-state"]')) === "已同步");
 
+  step("the promoter's home shows the day: the shift open, today's sale, nothing waiting");
+  await driver.click('[data-testid="nav-home"]');
+  await waitFor("the home's open shift", async () => (await attrOf('[data-testid="home-shift"]', "data-open")) === "true");
+  await waitFor("the home's sales today", async () => (await attrOf('[data-testid="home-sales"]', "data-count")) === "1");
+  await waitFor("the home's waiting operations", async () => (await attrOf('[data-testid="home-pending"]', "data-count")) === "0");
+  await driver.click('[data-testid="nav-store"]');
+
   step("goods in from the stock screen, then the catalog's store filter finds what is in stock");
   await driver.click('[data-testid="pos-stock"]');
   await driver.click('[data-testid="stock-form-receipt"]');

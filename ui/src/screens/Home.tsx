@@ -40,17 +40,17 @@ function StoreDay({ store }: { store: Store }) {
   const newest = notices.filter((n) => n.store_id === null || n.store_id === store.id).slice(0, 3);
   return (
     <div className="grid" data-testid="store-day">
-      <div className="card stat" data-testid="home-shift">
+      <div className="card stat" data-testid="home-shift" data-open={shift ? "true" : "false"}>
         {shift === undefined
           ? t("app.loading")
           : shift
             ? t("home.store.shiftOpen", { time: time(shift.opened_at) })
             : t("home.store.shiftClosed")}
       </div>
-      <div className="card stat" data-testid="home-sales">
+      <div className="card stat" data-testid="home-sales" data-count={today.length}>
         {t("home.store.salesToday", { count: today.length, amount: yuan(takings, locale) })}
       </div>
-      <div className="card stat" data-testid="home-pending">
+      <div className="card stat" data-testid="home-pending" data-count={pending}>
         {pending > 0 ? t("home.store.pending", { count: pending }) : t("home.store.allSent")}
       </div>
       <div className="card wide" data-testid="home-notices">
