@@ -14,6 +14,10 @@ use portal_server::demo;
 use portal_tests::bench::{arg, percentile, serve_in_process};
 use uuid::Uuid;
 
+/// When the sales are made: 2026-11-22 10:00 in Shanghai (a real time, so that the server takes
+/// the device's clock; 10,000 sales spread over less than two minutes of it, inside one day).
+const AT: i64 = 1_795_312_800;
+
 fn sale(shift: Uuid, n: usize) -> StoreAction {
     let serialised = n % 3 == 0;
     StoreAction::Sale {
@@ -80,12 +84,19 @@ async fn main() -> anyhow::Result<()> {
     // 1. Checkout commits on the device, offline: every sale checked and written with its outbox row.
     let mut cache = Cache::open(&dir.path().join("device.sqlite"))?;
     let shift = Uuid::now_v7();
-    store_ops::record(&mut cache, user, store, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 }, 10, 1)?;
+    store_ops::record(&mut cache, user, store, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 }, 10, AT)?;
     let mut commits = Vec::with_capacity(sales);
     for n in 0..sales {
         let action = sale(shift, n);
         let t = Instant::now();
-        store_ops::record(&mut cache, user, store, action, store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT, 2 + n as i64)?;
+        store_ops::record(
+            &mut cache,
+            user,
+            store,
+            action,
+            store_ops::PROMOTER_DISCOUNT_LIMIT_PERCENT,
+            AT + 1 + n as i64 / 100,
+        )?;
         commits.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     commits.sort_by(f64::total_cmp);
@@ -100,9 +111,9 @@ async fn main() -> anyhow::Result<()> {
     let mut baseline_cache = Cache::open(&dir.path().join("baseline.sqlite"))?;
     let baseline_shift = Uuid::now_v7();
     let open = StoreAction::OpenShift { shift_id: baseline_shift, opening_cash: 0 };
-    store_ops::record(&mut baseline_cache, user, store, open, 10, 1)?;
+    store_ops::record(&mut baseline_cache, user, store, open, 10, AT)?;
     for n in 0..baseline_count {
-        store_ops::record(&mut baseline_cache, user, store, sale(baseline_shift, sales + n), 10, 1)?;
+        store_ops::record(&mut baseline_cache, user, store, sale(baseline_shift, sales + n), 10, AT + 1)?;
     }
     let t = Instant::now();
     upload(&mut baseline_cache, user, &api, &token, 1).await?;
@@ -115,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
                 session_id: Uuid::nil(),
             },
             store,
-            Some(portal_server::store_ops::local_day(2)),
+            Some(portal_server::store_ops::local_day(AT)),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
