@@ -431,6 +431,80 @@ async fn a_manager_hears_of_operations_refused_at_their_store() {
 }
 
 #[tokio::test]
+async fn what_a_device_set_aside_reaches_the_manager_of_the_store_it_was_made_at() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let manager = access(&server.sign_in_password("manager", DEMO_PASSWORD).await);
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let flags = |store: &'static str, cursor: Option<i64>| {
+        let path = match cursor {
+            Some(c) => format!("/v1/stores/{store}/flags?after={c}"),
+            None => format!("/v1/stores/{store}/flags"),
+        };
+        let (server, manager) = (&server, manager.clone());
+        async move {
+            let (status, body) = server.get(&path, &manager).await;
+            assert_eq!(status, 200, "{body}");
+            parse::<StoreFlagList>(&body)
+        }
+    };
+    let (shanghai, beijing) = (flags(SHANGHAI, None).await, flags(BEIJING, None).await);
+    // An operation that landed: a later report with its id changes nothing.
+    let landed = send(
+        &server,
+        &promoter,
+        &[op(
+            SHANGHAI,
+            json!({ "type": "receipt", "source": "brand",
+        "lines": [{ "sku": "SET-ASIDE-TEST", "quantity": 1 }] }),
+        )],
+    )
+    .await;
+    assert_eq!(landed[0].status, OpStatus::Applied);
+    let item = |id: Uuid, store: Option<&str>| {
+        json!({ "op_id": id, "store_id": store, "kind": "store_op",
+        "error": { "code": "invalid_store_op", "message": "x".repeat(5000) }, "set_aside_at": now() })
+    };
+    let (unreadable, elsewhere, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let report =
+        json!({ "ops": [item(unreadable, None), item(elsewhere, Some(BEIJING)), item(landed[0].id, Some(SHANGHAI))] });
+    let (status, body) =
+        server.send(reqwest::Method::POST, "/v1/store-ops/set-aside", Some(&promoter), Some(&report)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse::<SetAsideAck>(&body).acked.len(), 3);
+    // A consumer has no store: acknowledged, told to no one.
+    let report = json!({ "ops": [item(stranger, Some(SHANGHAI))] });
+    let (status, _) =
+        server.send(reqwest::Method::POST, "/v1/store-ops/set-aside", Some(&consumer), Some(&report)).await;
+    assert_eq!(status, 200);
+
+    // Both reach the promoter's own store (they never worked in Beijing), each once, bounded.
+    let seen = flags(SHANGHAI, Some(shanghai.cursor)).await;
+    let ids: Vec<Uuid> = seen.events.iter().map(|e| e.op_id).collect();
+    assert_eq!(ids, vec![unreadable, elsewhere], "{seen:?}");
+    assert!(seen.events.iter().all(|e| e.flags == vec![OpFlag::SetAsideOnDevice]));
+    assert!(seen.events.iter().all(|e| e.error.as_ref().is_some_and(|e| e.message.chars().count() <= 300)));
+    assert_eq!(flags(BEIJING, Some(beijing.cursor)).await.events, vec![]);
+    // The same report again (an answer lost): nothing new.
+    let report = json!({ "ops": [item(unreadable, None)] });
+    let (status, _) =
+        server.send(reqwest::Method::POST, "/v1/store-ops/set-aside", Some(&promoter), Some(&report)).await;
+    assert_eq!(status, 200);
+    assert_eq!(flags(SHANGHAI, Some(seen.cursor)).await.events, vec![]);
+    // Too many at once is a clear error.
+    let many: Vec<Value> = (0..501)
+        .map(|_| {
+            json!({ "op_id": Uuid::now_v7(), "kind": "store_op",
+            "error": { "code": "invalid_store_op", "message": "unreadable" }, "set_aside_at": now() })
+        })
+        .collect();
+    let (status, body) = server
+        .send(reqwest::Method::POST, "/v1/store-ops/set-aside", Some(&promoter), Some(&json!({ "ops": many })))
+        .await;
+    assert_eq!((status, error_of(&body).field.as_deref()), (422, Some("ops")), "{body}");
+}
+
+#[tokio::test]
 async fn shifts_belong_to_their_store_and_owner() {
     let server = TestServer::start(&[]);
     let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);

@@ -399,13 +399,18 @@ async fn an_unreadable_operation_is_set_aside_and_the_queue_moves_on() {
     let user = app.state().unwrap().profile.unwrap().user_id;
     let db = rusqlite::Connection::open(dir.path().join("cache.sqlite")).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let poison_id = uuid::Uuid::now_v7();
     let poison = |db: &rusqlite::Connection| {
         db.execute(
             "INSERT INTO outbox (op_id, user_id, kind, payload, created_at) VALUES (?1, ?2, 'store_op', '{not json', 0)",
-            rusqlite::params![uuid::Uuid::now_v7().to_string(), user.to_string()],
+            rusqlite::params![poison_id.to_string(), user.to_string()],
         )
         .unwrap();
     };
+    // The manager starts reading the store's notices before any of this.
+    let manager = access(&server.sign_in_password("manager", DEMO_PASSWORD).await);
+    let (_, start) = server.get(&format!("/v1/stores/{store}/flags"), &manager).await;
+    let cursor = start["cursor"].as_i64().unwrap();
     app.record_store_op(store, receipt(2)).await.unwrap();
     poison(&db);
     app.record_store_op(store, receipt(3)).await.unwrap();
@@ -421,6 +426,21 @@ async fn an_unreadable_operation_is_set_aside_and_the_queue_moves_on() {
     let (_, stock) = server.get(&format!("/v1/stores/{store}/stock"), &admin).await;
     let stock: StockReport = parse(&stock);
     assert_eq!(stock.levels.iter().find(|l| l.sku == "POISON-TEST").map(|l| l.on_hand), Some(5));
+
+    // The store's manager hears of it too: the device reported it, once.
+    let (_, flags) = server.get(&format!("/v1/stores/{store}/flags?after={cursor}"), &manager).await;
+    let flags: StoreFlagList = parse(&flags);
+    let heard: Vec<_> = flags.events.iter().filter(|e| e.op_id == poison_id).collect();
+    assert_eq!(heard.len(), 1, "{flags:?}");
+    assert_eq!(heard[0].flags, vec![OpFlag::SetAsideOnDevice]);
+    assert_eq!(heard[0].by, "促销员 李娜");
+    assert_eq!(heard[0].error.as_ref().map(|e| e.code), Some(ErrorCode::InvalidStoreOp));
+    let unreported: i64 =
+        db.query_row("SELECT COUNT(*) FROM outbox_dead WHERE reported_at IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(unreported, 0, "reported, so not sent again");
+    app.send_now().await.unwrap();
+    let (_, again) = server.get(&format!("/v1/stores/{store}/flags?after={}", flags.cursor), &manager).await;
+    assert_eq!(parse::<StoreFlagList>(&again).events, vec![]);
 }
 
 #[tokio::test]

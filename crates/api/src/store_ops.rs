@@ -248,6 +248,9 @@ pub enum OpFlag {
     /// ahead of the server), so it was priced at the server's time: a price flag beside this one
     /// may be a promotion that ended while the tablet was offline.
     PricedAtServerTime { device_at: i64 },
+    /// The device set the operation aside without the server applying it (a row its app could
+    /// no longer read, or one refused for good): what it did never reached the ledger.
+    SetAsideOnDevice,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
@@ -428,6 +431,34 @@ pub struct StoreSale {
 pub struct StoreSaleList {
     /// Newest first; usually one (receipt numbers are unique per device).
     pub sales: Vec<StoreSale>,
+}
+
+/// An operation a device set aside without the server applying it, reported so that the store's
+/// manager hears of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetAsideOp {
+    pub op_id: Uuid,
+    /// The store the operation was made at, when the device could still read it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<Uuid>,
+    /// The outbox kind of the operation (`store_op`, or one this version does not know).
+    pub kind: String,
+    /// Why the device set it aside.
+    pub error: crate::ApiError,
+    /// Unix seconds on the device.
+    pub set_aside_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetAsideReport {
+    pub ops: Vec<SetAsideOp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetAsideAck {
+    /// Every reported operation: the device need not report them again.
+    pub acked: Vec<Uuid>,
 }
 
 /// An operation at a store that the server flagged (stock below zero, a serial sold twice, a cash

@@ -157,6 +157,9 @@ impl ApiClient {
     pub async fn store_ops(&self, access: &str, ops: &StoreOps) -> ClientResult<StoreOpsResult> {
         self.call(Method::POST, "/v1/store-ops", Some(access), Some(ops)).await
     }
+    pub async fn report_set_aside(&self, access: &str, report: &SetAsideReport) -> ClientResult<SetAsideAck> {
+        self.call(Method::POST, "/v1/store-ops/set-aside", Some(access), Some(report)).await
+    }
     pub async fn stock(&self, access: &str, store: Uuid) -> ClientResult<StockReport> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/stock"), Some(access), None).await
     }

@@ -591,10 +591,48 @@ impl PortalApp {
                 }
             }
         }
+        self.report_set_aside(user).await;
         // Nothing left to send: take the account's favourites (changes from other devices).
         let list = self.authed(|api, token| async move { api.favourites(&token).await }).await?;
         favourites::merge(&mut self.cache(), user, &list.favourites)?;
         outbox::pending_count(&self.cache(), user)
+    }
+
+    /// Tells the server of operations set aside here, so that the store's manager hears of them
+    /// too. Best effort: what is not acknowledged is reported with a later flush.
+    async fn report_set_aside(&self, user: Uuid) {
+        const PAGE: u32 = 100;
+        // Bounded: a server that acknowledges nothing cannot keep the flush here.
+        for _ in 0..10 {
+            let ops = match outbox::unreported_dead(&self.cache(), user, PAGE) {
+                Ok(ops) if !ops.is_empty() => ops,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "set-aside operations could not be read for the report");
+                    return;
+                }
+            };
+            let report = SetAsideReport { ops };
+            let answer = self
+                .authed(|api, token| {
+                    let report = report.clone();
+                    async move { api.report_set_aside(&token, &report).await }
+                })
+                .await;
+            match answer {
+                Ok(ack) if !ack.acked.is_empty() => {
+                    if let Err(e) = outbox::mark_reported(&mut self.cache(), &ack.acked, now()) {
+                        tracing::warn!(error = %e, "could not note the report of set-aside operations");
+                        return;
+                    }
+                }
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::info!(error = %e, "set-aside operations will be reported later");
+                    return;
+                }
+            }
+        }
     }
 
     fn set_aside(&self, ids: &[Uuid], reason: &str) -> ClientResult<()> {

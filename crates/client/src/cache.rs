@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0011_notice_context.sql"),
     include_str!("../../../migrations/client/0012_profile_discount_defaults.sql"),
     include_str!("../../../migrations/client/0013_dead_letters.sql"),
+    include_str!("../../../migrations/client/0014_dead_letters_reported.sql"),
 ];
 
 /// A setting, read on any connection (a transaction's too).

@@ -86,6 +86,47 @@ pub fn set_aside(tx: &Transaction<'_>, ids: &[Uuid], reason: &str, now: i64) -> 
     Ok(())
 }
 
+/// Operations set aside and not yet reported to the server (at most `limit`, oldest first), except
+/// favourites (a person's own, of no concern to a store's manager).
+pub fn unreported_dead(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<portal_api::SetAsideOp>> {
+    let rows: Vec<(String, String, Option<String>, String, i64)> = cache
+        .conn
+        .prepare_cached(
+            "SELECT op_id, kind, CASE WHEN json_valid(payload) THEN json_extract(payload, '$.store_id') END,
+                    reason, set_aside_at
+             FROM outbox_dead WHERE user_id = ?1 AND reported_at IS NULL AND kind <> ?2
+             ORDER BY set_aside_at, op_id LIMIT ?3",
+        )?
+        .query_map(params![user_id.to_string(), crate::favourites::OUTBOX_KIND, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(op_id, kind, store, reason, at)| {
+            let code = serde_json::from_value(serde_json::Value::String(reason.clone()))
+                .unwrap_or(portal_api::ErrorCode::InvalidStoreOp);
+            Some(portal_api::SetAsideOp {
+                op_id: op_id.parse().ok()?,
+                store_id: store.and_then(|s| s.parse().ok()),
+                kind,
+                error: portal_api::ApiError::new(code, format!("set aside on the device ({reason})")),
+                set_aside_at: at,
+            })
+        })
+        .collect())
+}
+
+/// Marks set-aside operations as reported to the server.
+pub fn mark_reported(cache: &mut Cache, ids: &[Uuid], now: i64) -> ClientResult<()> {
+    let tx = cache.conn.transaction()?;
+    for id in ids {
+        tx.execute("UPDATE outbox_dead SET reported_at = ?2 WHERE op_id = ?1", params![id.to_string(), now])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// How many operations of the account were set aside.
 pub fn dead_count(cache: &Cache, user_id: Uuid) -> ClientResult<u32> {
     Ok(cache

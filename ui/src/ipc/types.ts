@@ -395,7 +395,7 @@ charged: number,
 /**
  * The most the person could take off, in fen.
  */
-allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, };
+allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" };
 
 export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
 /**

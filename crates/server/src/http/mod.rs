@@ -145,6 +145,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .merge(
             OpenApiRouter::<Arc<Portal>>::new()
                 .routes(routes!(store_ops::store_ops))
+                .routes(routes!(store_ops::set_aside))
                 .layer(DefaultBodyLimit::max(STORE_OPS_MAX_BYTES)),
         )
         .split_for_parts();

@@ -22,6 +22,20 @@ pub async fn store_ops(
     portal.apply_store_ops(&caller, req).await.map(ApiJson)
 }
 
+/// Operations the device set aside without the server applying them (rows its app could no longer
+/// read, or ones refused for good), so that the store's manager hears of them. Each is recorded once
+/// at the store it was made at, if the caller worked there, else at the caller's home store; an
+/// account with no store has no manager to tell, and its report is acknowledged as read.
+#[utoipa::path(post, path = "/v1/store-ops/set-aside", tag = "store", security(("bearer" = [])), request_body = SetAsideReport,
+    responses((status = 200, body = SetAsideAck), (status = 422, body = ApiError)))]
+pub async fn set_aside(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetAsideReport>,
+) -> AppResult<ApiJson<SetAsideAck>> {
+    portal.record_set_aside(&caller, req).await.map(ApiJson)
+}
+
 /// On-hand per SKU, each the sum of the store's stock movements.
 #[utoipa::path(get, path = "/v1/stores/{id}/stock", tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),

@@ -192,6 +192,18 @@ pub struct CatalogChanges {
     pub rows: Vec<CatalogRow>,
 }
 
+/// An operation a device set aside, as recorded in the store's log of operations.
+#[derive(Debug, Clone)]
+pub struct SetAsideRecord {
+    pub outcome: portal_api::OpOutcome,
+    pub store_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub day: String,
+    pub device_at: i64,
+    pub now: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// A one-line description for /healthz.
@@ -325,6 +337,9 @@ pub trait Store: Send + Sync + 'static {
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,
     ) -> StoreResult<Vec<portal_api::OpOutcome>>;
+    /// Records operations devices set aside in the log of operations, each unless its id is
+    /// recorded already (then it is left as it is), all in one transaction.
+    async fn record_set_aside(&self, records: Vec<SetAsideRecord>) -> StoreResult<()>;
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
     /// A store's day; `starts_at` is the day's first second (unix), for the stock ledger.
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> StoreResult<portal_api::DayReport>;

@@ -939,6 +939,10 @@ impl Store for SqliteStore {
         self.run(move |conn| super::sqlite_store_ops::apply_all(conn, &ops)).await
     }
 
+    async fn record_set_aside(&self, records: Vec<super::SetAsideRecord>) -> StoreResult<()> {
+        self.run(move |conn| super::sqlite_store_ops::record_set_aside(conn, &records)).await
+    }
+
     async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport> {
         self.run(move |conn| super::sqlite_store_ops::stock(conn, store_id)).await
     }

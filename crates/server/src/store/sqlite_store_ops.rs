@@ -83,6 +83,29 @@ pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) 
     Ok(outcomes)
 }
 
+/// Records set-aside operations in the log, each unless its id is there already.
+pub fn record_set_aside(conn: &mut rusqlite::Connection, records: &[super::SetAsideRecord]) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for r in records {
+        tx.prepare_cached(
+            "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) ON CONFLICT (op_id) DO NOTHING",
+        )?
+        .execute(params![
+            r.outcome.id.to_string(),
+            r.store_id.to_string(),
+            r.user_id.to_string(),
+            r.kind,
+            serde_json::to_string(&r.outcome).unwrap_or_default(),
+            r.day,
+            r.device_at,
+            r.now
+        ])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 fn refused(id: Uuid, error: ApiError) -> OpOutcome {
     OpOutcome { id, status: OpStatus::Rejected, error: Some(error), flags: vec![], current_state: None, refund: None }
 }

@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
     portal::{now, Portal},
-    store::{CounterCustomer, OpContext},
+    store::{CounterCustomer, OpContext, SetAsideRecord},
 };
 
 /// Whether an operation is within the caller's scope, and how.
@@ -49,6 +49,11 @@ pub const MAX_OPS_PER_REQUEST: usize = 500;
 const FLAGS_PER_PAGE: u32 = 100;
 /// Reports use the stores' local day (China Standard Time, UTC+8).
 const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
+
+/// At most `max` characters of a text a device sent.
+fn bounded_text(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
 
 /// The local day (UTC+8) of a unix time, as YYYY-MM-DD.
 pub fn local_day(unix: i64) -> String {
@@ -179,6 +184,68 @@ impl Portal {
             batch.push((op, ctx));
         }
         Ok(StoreOpsResult { outcomes: self.store.apply_store_ops(batch).await? })
+    }
+
+    /// Records what a device set aside without the server applying it, for the store's manager:
+    /// at the store the operation was made at when the caller worked there, else at their home
+    /// store. An id already recorded (applied, refused, or another account's) is left as it is.
+    pub async fn record_set_aside(&self, caller: &Caller, req: SetAsideReport) -> AppResult<SetAsideAck> {
+        if req.ops.len() > MAX_OPS_PER_REQUEST {
+            return Err(AppError::field(
+                ErrorCode::InvalidStoreOp,
+                "ops",
+                format!("report at most {MAX_OPS_PER_REQUEST} operations at a time"),
+            ));
+        }
+        let acked = req.ops.iter().map(|o| o.op_id).collect();
+        let home = self.store.user_stores(caller.user.id).await?.into_iter().next().map(|s| s.id);
+        let Some(home) = home else {
+            // No store, no manager to tell (a consumer's or an operator's device).
+            return Ok(SetAsideAck { acked });
+        };
+        let now = now();
+        let mut known_stores: HashMap<Uuid, StoreAccess> = HashMap::new();
+        let mut records = Vec::with_capacity(req.ops.len());
+        for op in req.ops {
+            let at =
+                if portal_store_ops::bounds::clock_plausible(op.set_aside_at, now) { op.set_aside_at } else { now };
+            let mut store_id = home;
+            if let Some(made_at) = op.store_id.filter(|s| *s != home) {
+                let access = match known_stores.get(&made_at) {
+                    Some(known) => *known,
+                    None => {
+                        let access = self.store_access(caller, made_at).await?;
+                        known_stores.insert(made_at, access);
+                        access
+                    }
+                };
+                if access.exists && !matches!(self.op_scope(caller, access, made_at, at, now).await?, Scope::Outside) {
+                    store_id = made_at;
+                }
+            }
+            let mut error = op.error;
+            error.message = bounded_text(&error.message, 300);
+            error.field = error.field.map(|f| bounded_text(&f, 100));
+            error.retry_after_secs = None;
+            records.push(SetAsideRecord {
+                outcome: OpOutcome {
+                    id: op.op_id,
+                    status: OpStatus::Rejected,
+                    error: Some(error),
+                    flags: vec![OpFlag::SetAsideOnDevice],
+                    current_state: None,
+                    refund: None,
+                },
+                store_id,
+                user_id: caller.user.id,
+                kind: format!("set_aside:{}", bounded_text(&op.kind, 40)),
+                day: local_day(at),
+                device_at: at,
+                now,
+            });
+        }
+        self.store.record_set_aside(records).await?;
+        Ok(SetAsideAck { acked })
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {

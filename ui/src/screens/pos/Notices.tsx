@@ -36,6 +36,8 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.made_before_move", {});
     case "priced_at_server_time":
       return t("pos.flag.priced_at_server_time", {});
+    case "set_aside_on_device":
+      return t("pos.flag.set_aside_on_device", {});
   }
 }
 
