@@ -491,6 +491,14 @@ async fn what_a_device_set_aside_reaches_the_manager_of_the_store_it_was_made_at
         server.send(reqwest::Method::POST, "/v1/store-ops/set-aside", Some(&promoter), Some(&report)).await;
     assert_eq!(status, 200);
     assert_eq!(flags(SHANGHAI, Some(seen.cursor)).await.events, vec![]);
+    // The id was never applied: sending it for real later is a conflict, not a duplicate of the notice.
+    let mut late = op(
+        SHANGHAI,
+        json!({ "type": "receipt", "source": "brand", "lines": [{ "sku": "SET-ASIDE-TEST", "quantity": 1 }] }),
+    );
+    late["id"] = json!(unreadable);
+    let o = send(&server, &promoter, &[late]).await;
+    assert_eq!(o[0].error.as_ref().map(|e| e.code), Some(ErrorCode::IdempotencyConflict), "{o:?}");
     // Too many at once is a clear error.
     let many: Vec<Value> = (0..501)
         .map(|_| {

@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     let sales = arg("--sales", 10_000);
     let dir = tempfile::tempdir()?;
     let (portal, base) = serve_in_process(dir.path()).await?;
-    demo::seed_accounts(portal.store.as_ref()).await?;
+    demo::seed_accounts(portal.db.as_ref()).await?;
     let auth = portal
         .sign_in_with_password(
             PasswordSignInRequest {
@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
     let report = portal
         .day_report(
             &portal_server::identity::accounts::Caller {
-                user: portal.store.get_user(user).await?.expect("promoter"),
+                user: portal.db.get_user(user).await?.expect("promoter"),
                 session_id: Uuid::nil(),
             },
             store,

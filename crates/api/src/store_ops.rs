@@ -446,6 +446,10 @@ pub struct SetAsideOp {
     pub kind: String,
     /// Why the device set it aside.
     pub error: crate::ApiError,
+    /// When the operation was made (unix seconds on the device), when the device could still read it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<i64>,
     /// Unix seconds on the device.
     pub set_aside_at: i64,
 }

@@ -43,16 +43,26 @@ pub fn due(cache: &Cache, user_id: Uuid, now: i64, limit: u32) -> ClientResult<V
         .prepare_cached("SELECT op_id, kind, payload, attempts FROM outbox WHERE user_id = ?1 ORDER BY seq LIMIT ?2")?;
     let rows = stmt
         .query_map(params![user_id.to_string(), limit], |r| {
-            let id: String = r.get(0)?;
-            Ok(PendingOp {
-                op_id: Uuid::parse_str(&id).unwrap_or_default(),
-                kind: r.get(1)?,
-                payload: r.get(2)?,
-                attempts: r.get(3)?,
-            })
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let mut due = Vec::with_capacity(rows.len());
+    for (id, kind, payload, attempts) in rows {
+        match Uuid::parse_str(&id) {
+            Ok(op_id) => due.push(PendingOp { op_id, kind, payload, attempts }),
+            // A row whose id cannot be read cannot be acknowledged either: it is set aside (kept,
+            // never reported: the server could not tell it from another), so it blocks nothing.
+            Err(_) => {
+                cache.conn.execute(
+                    "INSERT OR REPLACE INTO outbox_dead (op_id, user_id, kind, payload, reason, set_aside_at, reported_at)
+                     SELECT op_id, user_id, kind, payload, 'unreadable', ?2, ?2 FROM outbox WHERE op_id = ?1",
+                    params![id, now],
+                )?;
+                cache.conn.execute("DELETE FROM outbox WHERE op_id = ?1", [&id])?;
+            }
+        }
+    }
+    Ok(due)
 }
 
 pub fn pending_count(cache: &Cache, user_id: Uuid) -> ClientResult<u32> {
@@ -86,31 +96,46 @@ pub fn set_aside(tx: &Transaction<'_>, ids: &[Uuid], reason: &str, now: i64) -> 
     Ok(())
 }
 
-/// Operations set aside and not yet reported to the server (at most `limit`, oldest first), except
-/// favourites (a person's own, of no concern to a store's manager).
+/// Operations set aside and not yet reported to the server (at most `limit`, oldest first): store
+/// operations, and rows of a kind this version does not know that name a store. A favourite is
+/// a person's own, of no concern to a store's manager.
 pub fn unreported_dead(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult<Vec<portal_api::SetAsideOp>> {
-    let rows: Vec<(String, String, Option<String>, String, i64)> = cache
+    type Row = (String, String, Option<String>, Option<i64>, String, i64, Option<String>);
+    let rows: Vec<Row> = cache
         .conn
         .prepare_cached(
-            "SELECT op_id, kind, CASE WHEN json_valid(payload) THEN json_extract(payload, '$.store_id') END,
-                    reason, set_aside_at
-             FROM outbox_dead WHERE user_id = ?1 AND reported_at IS NULL AND kind <> ?2
-             ORDER BY set_aside_at, op_id LIMIT ?3",
+            "SELECT d.op_id, d.kind,
+                    CASE WHEN json_valid(d.payload) THEN json_extract(d.payload, '$.store_id') END,
+                    CASE WHEN json_valid(d.payload) THEN json_extract(d.payload, '$.device_at') END,
+                    d.reason, d.set_aside_at,
+                    (SELECT json_extract(p.outcome, '$.error') FROM pos_outcomes p
+                     WHERE p.op_id = d.op_id AND json_valid(p.outcome))
+             FROM outbox_dead d
+             WHERE d.user_id = ?1 AND d.reported_at IS NULL AND d.kind <> ?2
+               AND (d.kind = ?3 OR (json_valid(d.payload) AND json_extract(d.payload, '$.store_id') IS NOT NULL))
+             ORDER BY d.set_aside_at, d.op_id LIMIT ?4",
         )?
-        .query_map(params![user_id.to_string(), crate::favourites::OUTBOX_KIND, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
+        .query_map(
+            params![user_id.to_string(), crate::favourites::OUTBOX_KIND, crate::store_ops::OUTBOX_KIND, limit],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )?
         .collect::<Result<_, _>>()?;
     Ok(rows
         .into_iter()
-        .filter_map(|(op_id, kind, store, reason, at)| {
-            let code = serde_json::from_value(serde_json::Value::String(reason.clone()))
-                .unwrap_or(portal_api::ErrorCode::InvalidStoreOp);
+        .filter_map(|(op_id, kind, store, made_at, reason, at, error)| {
+            // The reason the person was shown, else the code the row was set aside with.
+            let error =
+                error.and_then(|e| serde_json::from_str::<portal_api::ApiError>(&e).ok()).unwrap_or_else(|| {
+                    let code = serde_json::from_value(serde_json::Value::String(reason.clone()))
+                        .unwrap_or(portal_api::ErrorCode::InvalidStoreOp);
+                    portal_api::ApiError::new(code, format!("set aside on the device ({reason})"))
+                });
             Some(portal_api::SetAsideOp {
                 op_id: op_id.parse().ok()?,
                 store_id: store.and_then(|s| s.parse().ok()),
                 kind,
-                error: portal_api::ApiError::new(code, format!("set aside on the device ({reason})")),
+                error,
+                made_at,
                 set_aside_at: at,
             })
         })

@@ -3,9 +3,9 @@ use portal_api::{Dealer, IdentityKind, Role, Store as StoreInfo};
 use uuid::Uuid;
 
 use crate::{
+    db::{Database, DbError, NewIdentity, NewUser},
     identity::password,
     portal::{now, Portal},
-    store::{NewIdentity, NewUser, Store, StoreError},
 };
 
 pub const DEMO_PASSWORD: &str = "Portal#2026";
@@ -34,8 +34,8 @@ pub const DEFAULT_SKUS: usize = 6000;
 
 /// Accounts, organisation and (when the catalog is empty) a generated catalog of about `skus` SKUs.
 pub async fn seed(portal: &Portal, skus: usize) -> anyhow::Result<usize> {
-    let created = seed_accounts(portal.store.as_ref()).await?;
-    let empty = portal.store.catalog_changes(0, 1).await?.rows.is_empty();
+    let created = seed_accounts(portal.db.as_ref()).await?;
+    let empty = portal.db.catalog_changes(0, 1).await?.rows.is_empty();
     if empty && skus > 0 {
         let doc = crate::catalog::demo::generate(skus, 2026, now());
         portal.write_images(&crate::catalog::demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
@@ -46,7 +46,7 @@ pub async fn seed(portal: &Portal, skus: usize) -> anyhow::Result<usize> {
     Ok(created)
 }
 
-pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
+pub async fn seed_accounts(store: &dyn Database) -> Result<usize, DbError> {
     for (id, code, name, city) in [
         (STORE_SHANGHAI, "SH-001", "上海南京东路旗舰店", "上海"),
         (STORE_BEIJING, "BJ-001", "北京中关村体验店", "北京"),
@@ -64,9 +64,8 @@ pub async fn seed_accounts(store: &dyn Store) -> Result<usize, StoreError> {
         if store.find_identity(IdentityKind::Username, username).await?.is_some() {
             continue;
         }
-        let hash = password::hash(DEMO_PASSWORD.into(), None)
-            .await
-            .map_err(|_| StoreError::Database("hashing failed".into()))?;
+        let hash =
+            password::hash(DEMO_PASSWORD.into(), None).await.map_err(|_| DbError::Database("hashing failed".into()))?;
         let mut identities = vec![
             NewIdentity { kind: IdentityKind::Username, value: username.into(), verified: true },
             NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true },

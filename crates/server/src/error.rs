@@ -6,7 +6,7 @@ use axum::{
 };
 use portal_api::{ApiError, ErrorCode};
 
-use crate::store::StoreError;
+use crate::db::DbError;
 
 /// An error a request ends with: a stable code, a message, and the HTTP status it maps to.
 #[derive(Debug)]
@@ -71,10 +71,10 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(err: StoreError) -> Self {
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
         match err {
-            StoreError::Conflict(what) => {
+            DbError::Conflict(what) => {
                 AppError::new(ErrorCode::IdentityTaken, format!("{what} already belongs to an account."))
             }
             other => {

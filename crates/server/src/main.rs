@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ImportLegacy { csv, report } => {
             let file = std::fs::File::open(&csv).with_context(|| format!("cannot open {}", csv.display()))?;
-            let result = legacy_import::import(portal.store.as_ref(), file).await?;
+            let result = legacy_import::import(portal.db.as_ref(), file).await?;
             let json = serde_json::to_string_pretty(&result)?;
             eprintln!(
                 "{} records: {} merged, {} created, {} skipped, {} conflicts, {} rejected",

@@ -1,10 +1,10 @@
 //! The server's shared state: storage, message sender, keys and configuration.
 use std::sync::Arc;
 
-use crate::{config::Config, identity::tokens::ServerKeys, sender::MessageSender, store::Store};
+use crate::{config::Config, db::Database, identity::tokens::ServerKeys, sender::MessageSender};
 
 pub struct Portal {
-    pub store: Arc<dyn Store>,
+    pub db: Arc<dyn Database>,
     pub sender: Arc<dyn MessageSender>,
     pub keys: ServerKeys,
     pub config: Config,
@@ -15,9 +15,9 @@ pub struct Portal {
 }
 
 impl Portal {
-    pub fn new(store: Arc<dyn Store>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
+    pub fn new(db: Arc<dyn Database>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
         let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
-        Self { store, sender, keys, config, password_slots, price_book: Default::default() }
+        Self { db, sender, keys, config, password_slots, price_book: Default::default() }
     }
 
     /// Waits for a free password-hashing slot, at most the configured time; a busy server answers
@@ -35,12 +35,12 @@ impl Portal {
     }
 
     /// Deletes expired codes, old password attempts and ended sessions, now and then on a timer.
-    pub async fn prune(&self) -> Result<crate::store::PruneCounts, crate::store::StoreError> {
+    pub async fn prune(&self) -> Result<crate::db::PruneCounts, crate::db::DbError> {
         let now = now();
         let codes_before = now - 24 * 3600;
         let attempts_before = now - 2 * self.config.password_lockout_secs as i64;
         let sessions_before = now - self.config.session_idle_ttl_secs as i64;
-        self.store.prune(codes_before, attempts_before, sessions_before).await
+        self.db.prune(codes_before, attempts_before, sessions_before).await
     }
 }
 

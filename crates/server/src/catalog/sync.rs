@@ -2,10 +2,10 @@
 use portal_api::*;
 
 use crate::{
+    db::{CatalogKind, CatalogRow},
     error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::Portal,
-    store::{CatalogKind, CatalogRow},
 };
 
 pub const DEFAULT_PAGE: u32 = 500;
@@ -74,24 +74,24 @@ impl Portal {
         let limit = limit.clamp(1, MAX_PAGE);
         let requested = cursor.and_then(decode);
         let after = requested.map(|(_, v)| v).unwrap_or(0);
-        let mut changes = self.store.catalog_changes(after, limit + 1).await?;
+        let mut changes = self.db.catalog_changes(after, limit + 1).await?;
         let known = matches!(requested, Some((epoch, v)) if epoch == changes.epoch && v <= changes.last_version);
         let reset = !known;
         if reset && after != 0 {
-            changes = self.store.catalog_changes(0, limit + 1).await?;
+            changes = self.db.catalog_changes(0, limit + 1).await?;
         }
         let has_more = changes.rows.len() > limit as usize;
         changes.rows.truncate(limit as usize);
         let next = changes.rows.last().map(|r| r.version).unwrap_or(if reset { 0 } else { after });
         let distributor_prices = sees_distributor_prices(caller);
         let items = changes.rows.into_iter().map(|row| item(row, distributor_prices)).collect::<AppResult<Vec<_>>>()?;
-        let in_stock = if has_more { None } else { Some(self.store.skus_in_stock().await?) };
+        let in_stock = if has_more { None } else { Some(self.db.skus_in_stock().await?) };
         Ok(SyncPage { cursor: encode(&changes.epoch, next), items, has_more, reset, in_stock })
     }
 
     pub async fn catalog_product(&self, caller: Option<&Caller>, model: &str) -> AppResult<Product> {
         let body =
-            self.store.catalog_get(CatalogKind::Product, model).await?.ok_or_else(|| AppError::not_found("product"))?;
+            self.db.catalog_get(CatalogKind::Product, model).await?.ok_or_else(|| AppError::not_found("product"))?;
         let product: Product = serde_json::from_str(&body).map_err(|_| AppError::internal())?;
         Ok(shape_product(product, sees_distributor_prices(caller)))
     }

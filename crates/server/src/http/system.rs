@@ -15,7 +15,7 @@ use crate::{
 
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 500, body = ApiError)))]
 pub async fn health(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Health>> {
-    let database = portal.store.health().await?;
+    let database = portal.db.health().await?;
     Ok(ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), database }))
 }
 

@@ -4,9 +4,9 @@ use uuid::Uuid;
 
 use super::{codes, lockout, normalize, password, throttle, tokens::AccessClaims};
 use crate::{
+    db::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord, UserRecord},
     error::{AppError, AppResult},
     portal::{now, Portal},
-    store::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord, UserRecord},
 };
 
 /// The signed-in user behind a request.
@@ -45,7 +45,7 @@ impl Portal {
                 "Sign-up and sign-in codes go to a phone number; e-mail codes are for linking an address.",
             ));
         }
-        let existing = self.store.find_identity(kind, &target).await?;
+        let existing = self.db.find_identity(kind, &target).await?;
         match (req.purpose, existing) {
             (CodePurpose::SignIn, None) => {
                 return Err(AppError::new(
@@ -85,7 +85,7 @@ impl Portal {
             created_at: now,
             expires_at: now + cfg.code_ttl_secs as i64,
         };
-        match self.store.insert_code_if_allowed(new_code, limits).await? {
+        match self.db.insert_code_if_allowed(new_code, limits).await? {
             Ok(()) => {}
             Err(throttle::Refusal::TooSoon { wait_secs }) => {
                 return Err(AppError::retry_after(
@@ -139,7 +139,7 @@ impl Portal {
             return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is the 6 digits in the message."));
         }
         let hash = codes::hash(&self.keys.code, target, purpose.as_str(), code);
-        match self.store.check_code(target, purpose.as_str(), &hash, self.config.code_max_attempts, now()).await? {
+        match self.db.check_code(target, purpose.as_str(), &hash, self.config.code_max_attempts, now()).await? {
             CodeCheck::Accepted => Ok(()),
             CodeCheck::Wrong { attempts_left } => Err(AppError::field(
                 ErrorCode::InvalidCode,
@@ -175,7 +175,7 @@ impl Portal {
         if let Some(pw) = &req.password {
             password::check_strength(pw)?;
         }
-        if self.store.find_identity(IdentityKind::Phone, &phone).await?.is_some() {
+        if self.db.find_identity(IdentityKind::Phone, &phone).await?.is_some() {
             return Err(AppError::field(
                 ErrorCode::IdentityTaken,
                 "phone",
@@ -198,7 +198,7 @@ impl Portal {
             identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone, verified: true }],
         };
         let user_id = user.id;
-        self.store.create_user(user).await?;
+        self.db.create_user(user).await?;
         tracing::info!(%user_id, "account created by sign-up");
         self.start_session(user_id, device_name, true).await
     }
@@ -206,7 +206,7 @@ impl Portal {
     pub async fn sign_in_with_code(&self, req: CodeSignInRequest) -> AppResult<AuthResponse> {
         let phone = normalize::phone(&req.phone)?;
         let device_name = device_name(&req.device_name)?;
-        let Some(identity) = self.store.find_identity(IdentityKind::Phone, &phone).await? else {
+        let Some(identity) = self.db.find_identity(IdentityKind::Phone, &phone).await? else {
             return Err(AppError::new(
                 ErrorCode::AccountNotFound,
                 "No account uses this phone number yet. Sign up instead.",
@@ -223,14 +223,14 @@ impl Portal {
             normalize::Login::Email(v) => (IdentityKind::Email, v),
             normalize::Login::Username(v) => (IdentityKind::Username, v),
         };
-        let identity = self.store.find_identity(kind, &login).await?;
+        let identity = self.db.find_identity(kind, &login).await?;
         // One count per account, whichever of its logins is typed; an unknown login counts alone.
         let account_key = match &identity {
             Some(identity) => format!("user:{}", identity.user_id),
             None => format!("login:{login}"),
         };
         let user = match &identity {
-            Some(identity) => self.store.get_user(identity.user_id).await?,
+            Some(identity) => self.db.get_user(identity.user_id).await?,
             None => None,
         };
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -269,7 +269,7 @@ impl Portal {
             )
         };
         let admission = self
-            .store
+            .db
             .admit_password_attempt(
                 vec![(account_key.clone(), account_policy), (address_key.clone(), address_policy)],
                 now,
@@ -282,7 +282,7 @@ impl Portal {
             Ok(slot) => slot,
             Err(busy) => {
                 // The attempt was never made: give both counts back.
-                self.store
+                self.db
                     .settle_password_attempt(
                         (account_key, account_policy),
                         (address_key, address_policy),
@@ -295,7 +295,7 @@ impl Portal {
         };
         // Verified and settled in a task of its own: a client that hangs up mid-way does not leave
         // its attempt counted as a failure (a right password still clears the count).
-        let store = self.store.clone();
+        let store = self.db.clone();
         let (matches, after) = tokio::spawn(async move {
             let matches = password::verify(password, hash, slot).await;
             let outcome = if matches { lockout::Settle::Succeeded } else { lockout::Settle::Failed };
@@ -333,7 +333,7 @@ impl Portal {
             revoked_at: None,
         };
         let session_id = session.id;
-        self.store.create_session(session).await?;
+        self.db.create_session(session).await?;
         let tokens = self.tokens(user_id, session_id, 0, now);
         let profile = self.profile(user_id).await?;
         Ok(AuthResponse { tokens, profile, created })
@@ -359,15 +359,15 @@ impl Portal {
             || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid. Sign in again.");
         let (session_id, presented) = self.keys.verify_refresh(&req.refresh_token).ok_or_else(invalid)?;
         let now = now();
-        let session = self.store.get_session(session_id).await?.ok_or_else(invalid)?;
+        let session = self.db.get_session(session_id).await?.ok_or_else(invalid)?;
         if session.revoked_at.is_none() && session.last_seen_at + (self.config.session_idle_ttl_secs as i64) < now {
-            self.store.revoke_session(session_id, "idle_expired", now).await?;
+            self.db.revoke_session(session_id, "idle_expired", now).await?;
             return Err(AppError::new(
                 ErrorCode::SessionRevoked,
                 "This session expired after a long time unused. Sign in again.",
             ));
         }
-        match self.store.rotate_session(session_id, presented, self.config.refresh_grace_secs as i64, now).await? {
+        match self.db.rotate_session(session_id, presented, self.config.refresh_grace_secs as i64, now).await? {
             Rotation::Advanced { generation } | Rotation::WithinGrace { generation } => {
                 Ok(self.tokens(session.user_id, session_id, generation, now))
             }
@@ -395,17 +395,17 @@ impl Portal {
         if claims.exp <= now {
             return Err(AppError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it."));
         }
-        let session = self.store.get_session(claims.sid).await?;
+        let session = self.db.get_session(claims.sid).await?;
         match session {
             Some(s) if s.revoked_at.is_none() && s.user_id == claims.uid => {}
             _ => return Err(AppError::new(ErrorCode::SessionRevoked, "This device was signed out. Sign in again.")),
         }
         let user = self
-            .store
+            .db
             .get_user(claims.uid)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "The account no longer exists."))?;
-        self.store.touch_session(claims.sid, claims.gen, now).await?;
+        self.db.touch_session(claims.sid, claims.gen, now).await?;
         Ok(Caller { user, session_id: claims.sid })
     }
 
@@ -413,22 +413,22 @@ impl Portal {
     pub async fn revoke_by_refresh_token(&self, token: &str) -> AppResult<()> {
         let invalid = || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid.");
         let (session_id, _) = self.keys.verify_refresh(token).ok_or_else(invalid)?;
-        self.store.get_session(session_id).await?.ok_or_else(invalid)?;
-        self.store.revoke_session(session_id, "signed_out", now()).await?;
+        self.db.get_session(session_id).await?.ok_or_else(invalid)?;
+        self.db.revoke_session(session_id, "signed_out", now()).await?;
         Ok(())
     }
 
     pub async fn sign_out(&self, caller: &Caller) -> AppResult<()> {
-        self.store.revoke_session(caller.session_id, "signed_out", now()).await?;
+        self.db.revoke_session(caller.session_id, "signed_out", now()).await?;
         Ok(())
     }
 
     // ----- profile -----
 
     pub async fn profile(&self, user_id: Uuid) -> AppResult<Profile> {
-        let user = self.store.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
+        let user = self.db.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
         let identities = self
-            .store
+            .db
             .list_identities(user_id)
             .await?
             .into_iter()
@@ -444,14 +444,14 @@ impl Portal {
             identities,
             has_password: user.password_hash.is_some(),
             created_at: user.created_at,
-            stores: self.store.user_stores(user_id).await?,
+            stores: self.db.user_stores(user_id).await?,
             discount_limit_percent,
         })
     }
 
     pub async fn update_profile(&self, caller: &Caller, req: UpdateProfileRequest) -> AppResult<Profile> {
         let name = normalize::display_name(&req.display_name)?;
-        self.store.set_display_name(caller.user.id, &name).await?;
+        self.db.set_display_name(caller.user.id, &name).await?;
         self.profile(caller.user.id).await
     }
 
@@ -475,7 +475,7 @@ impl Portal {
             }
         }
         let hash = password::hash(req.new_password, self.password_slot().await?).await?;
-        self.store.set_password_hash(caller.user.id, &hash, Some(caller.session_id), now()).await?;
+        self.db.set_password_hash(caller.user.id, &hash, Some(caller.session_id), now()).await?;
         tracing::info!(user_id = %caller.user.id, "password changed; other sessions revoked");
         Ok(())
     }
@@ -493,7 +493,7 @@ impl Portal {
                 ))
             }
         };
-        if let Some(existing) = self.store.find_identity(req.kind, &value).await? {
+        if let Some(existing) = self.db.find_identity(req.kind, &value).await? {
             let message = if existing.user_id == caller.user.id {
                 "This is already linked to your account."
             } else {
@@ -504,13 +504,13 @@ impl Portal {
         if matches!(req.kind, IdentityKind::Phone | IdentityKind::Email) {
             self.verify_code(&value, CodePurpose::Link, &req.code).await?;
         }
-        self.store.add_identity(caller.user.id, NewIdentity { kind: req.kind, value, verified }, now()).await?;
+        self.db.add_identity(caller.user.id, NewIdentity { kind: req.kind, value, verified }, now()).await?;
         self.profile(caller.user.id).await
     }
 
     pub async fn sessions(&self, caller: &Caller) -> AppResult<DeviceSessionList> {
         let sessions = self
-            .store
+            .db
             .list_sessions(caller.user.id)
             .await?
             .into_iter()
@@ -526,9 +526,9 @@ impl Portal {
     }
 
     pub async fn revoke_own_session(&self, caller: &Caller, session_id: Uuid) -> AppResult<()> {
-        match self.store.get_session(session_id).await? {
+        match self.db.get_session(session_id).await? {
             Some(s) if s.user_id == caller.user.id && s.revoked_at.is_none() => {
-                self.store.revoke_session(session_id, "revoked_by_user", now()).await?;
+                self.db.revoke_session(session_id, "revoked_by_user", now()).await?;
                 Ok(())
             }
             _ => Err(AppError::not_found("device session")),
@@ -538,7 +538,7 @@ impl Portal {
     // ----- favourites -----
 
     pub async fn favourites(&self, caller: &Caller) -> AppResult<FavouriteList> {
-        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked: vec![], rejected: vec![] })
+        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked: vec![], rejected: vec![] })
     }
 
     /// Applies operations from a device's outbox, in order, each exactly once.
@@ -564,8 +564,8 @@ impl Portal {
                 (op, hash)
             })
             .collect();
-        let rejected = self.store.apply_favourite_ops(caller.user.id, ops, now()).await?;
-        Ok(FavouriteList { favourites: self.store.favourites(caller.user.id).await?, acked, rejected })
+        let rejected = self.db.apply_favourite_ops(caller.user.id, ops, now()).await?;
+        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked, rejected })
     }
 }
 

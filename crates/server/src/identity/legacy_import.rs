@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::normalize;
 use crate::{
+    db::{Database, DbError, NewIdentity, NewUser},
     portal::now,
-    store::{NewIdentity, NewUser, Store, StoreError},
 };
 
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -44,7 +44,7 @@ pub enum ImportError {
     #[error("the CSV header lacks the column {0:?} (expected: system, legacy_id, phone, email, name, created)")]
     MissingColumn(&'static str),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] DbError),
 }
 
 struct Columns {
@@ -62,7 +62,7 @@ fn truthy(value: &str) -> bool {
     matches!(value.trim().to_lowercase().as_str(), "1" | "true" | "yes" | "y" | "t")
 }
 
-pub async fn import(store: &dyn Store, input: impl Read) -> Result<ImportReport, ImportError> {
+pub async fn import(store: &dyn Database, input: impl Read) -> Result<ImportReport, ImportError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
     let headers = reader.headers()?.clone();
     let find = |name: &'static str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
@@ -212,7 +212,7 @@ fn parse_created(value: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SqliteStore;
+    use crate::db::SqliteDatabase;
 
     #[test]
     fn dates() {
@@ -224,7 +224,7 @@ mod tests {
     #[tokio::test]
     async fn merges_by_verified_contact_never_by_name() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
         let csv = "system,legacy_id,phone,email,name,created,phone_verified,email_verified
 mall,1,13800000001,li@example.com,李伟,2019-05-01,1,1
 crm,77,+86 138 0000 0001,,Li Wei,2018-01-01,1,0
@@ -266,7 +266,7 @@ iot,9,13700000007,,Z2,2021-01-01,1,1
     #[tokio::test]
     async fn missing_column_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
         let err = import(&store, "system,legacy_id,phone\nx,1,13800000000\n".as_bytes()).await.unwrap_err();
         assert!(err.to_string().contains("email"), "{err}");
     }

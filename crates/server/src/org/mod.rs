@@ -15,7 +15,7 @@ impl Portal {
         let allowed = match caller.user.role {
             Role::Admin => true,
             Role::Promoter => caller.user.store_id == Some(store_id),
-            Role::StoreManager => self.store.manages(caller.user.id, store_id).await?,
+            Role::StoreManager => self.db.manages(caller.user.id, store_id).await?,
             Role::Consumer | Role::Distributor | Role::Operator => false,
         };
         if allowed {
@@ -28,8 +28,8 @@ impl Portal {
     /// A promoter sees only their own store, a manager the stores they run; an administrator any.
     pub async fn store_overview(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreOverview> {
         self.check_store_scope(caller, store_id).await?;
-        let store = self.store.get_store(store_id).await?.ok_or_else(|| AppError::not_found("store"))?;
-        let promoter_count = self.store.count_members(Role::Promoter, store_id).await?;
+        let store = self.db.get_store(store_id).await?.ok_or_else(|| AppError::not_found("store"))?;
+        let promoter_count = self.db.count_members(Role::Promoter, store_id).await?;
         Ok(StoreOverview { store, promoter_count })
     }
 
@@ -39,14 +39,14 @@ impl Portal {
         if caller.user.role == Role::Distributor && caller.user.dealer_id != Some(dealer_id) {
             return Err(AppError::forbidden());
         }
-        let dealer = self.store.get_dealer(dealer_id).await?.ok_or_else(|| AppError::not_found("dealer"))?;
-        let member_count = self.store.count_members(Role::Distributor, dealer_id).await?;
+        let dealer = self.db.get_dealer(dealer_id).await?.ok_or_else(|| AppError::not_found("dealer"))?;
+        let member_count = self.db.count_members(Role::Distributor, dealer_id).await?;
         Ok(DealerOverview { dealer, member_count })
     }
 
     pub async fn audience(&self, caller: &Caller) -> AppResult<AudienceOverview> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        let c = self.store.audience_counts().await?;
+        let c = self.db.audience_counts().await?;
         Ok(AudienceOverview {
             total_users: c.total_users,
             consumers: c.consumers,
@@ -57,7 +57,7 @@ impl Portal {
 
     pub async fn list_users(&self, caller: &Caller, limit: u32, offset: u32) -> AppResult<UserList> {
         caller.require(&[Role::Admin])?;
-        let (rows, total) = self.store.list_users(limit.clamp(1, 200), offset).await?;
+        let (rows, total) = self.db.list_users(limit.clamp(1, 200), offset).await?;
         let users = rows
             .into_iter()
             .map(|(u, identity_count)| UserSummary {
@@ -80,7 +80,7 @@ impl Portal {
                 let id = req.store_id.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "A promoter must be bound to a store.")
                 })?;
-                self.store.get_store(id).await?.ok_or_else(|| {
+                self.db.get_store(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "There is no store with this id.")
                 })?;
                 (vec![id], None)
@@ -94,7 +94,7 @@ impl Portal {
                     ));
                 }
                 for id in &req.store_ids {
-                    self.store.get_store(*id).await?.ok_or_else(|| {
+                    self.db.get_store(*id).await?.ok_or_else(|| {
                         AppError::field(ErrorCode::InvalidRole, "store_ids", "There is no store with this id.")
                     })?;
                 }
@@ -104,7 +104,7 @@ impl Portal {
                 let id = req.dealer_id.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "dealer_id", "A distributor must be bound to a dealer.")
                 })?;
-                self.store.get_dealer(id).await?.ok_or_else(|| {
+                self.db.get_dealer(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "dealer_id", "There is no dealer with this id.")
                 })?;
                 (vec![], Some(id))
@@ -118,7 +118,7 @@ impl Portal {
                 "An administrator cannot remove their own administrator role.",
             ));
         }
-        if !self.store.set_role(user_id, req.role, store_ids, dealer_id, crate::portal::now()).await? {
+        if !self.db.set_role(user_id, req.role, store_ids, dealer_id, crate::portal::now()).await? {
             return Err(AppError::not_found("account"));
         }
         self.profile(user_id).await
@@ -126,7 +126,7 @@ impl Portal {
 }
 
 /// The most a sale by this person may take off: what their manager set, else their role's default.
-pub fn discount_limit(user: &crate::store::UserRecord) -> u32 {
+pub fn discount_limit(user: &crate::db::UserRecord) -> u32 {
     user.discount_limit_percent.unwrap_or_else(|| portal_store_ops::checkout::default_discount_limit(user.role))
 }
 
@@ -136,7 +136,7 @@ impl Portal {
     pub async fn store_staff(&self, caller: &Caller, store_id: Uuid) -> AppResult<StaffList> {
         caller.require(&[Role::StoreManager, Role::Admin])?;
         self.check_store_scope(caller, store_id).await?;
-        let members = self.store.store_staff(store_id).await?.iter().map(staff_member).collect();
+        let members = self.db.store_staff(store_id).await?.iter().map(staff_member).collect();
         Ok(StaffList { store_id, members })
     }
 
@@ -151,7 +151,7 @@ impl Portal {
     ) -> AppResult<StaffMember> {
         caller.require(&[Role::StoreManager, Role::Admin])?;
         self.check_store_scope(caller, store_id).await?;
-        let staff = self.store.store_staff(store_id).await?;
+        let staff = self.db.store_staff(store_id).await?;
         let target = staff.iter().find(|u| u.id == user_id).ok_or_else(|| AppError::not_found("staff member"))?;
         if caller.user.role == Role::StoreManager && target.role != Role::Promoter {
             return Err(AppError::forbidden());
@@ -169,13 +169,13 @@ impl Portal {
                 ));
             }
         }
-        self.store.set_discount_limit(user_id, req.discount_limit_percent).await?;
-        let updated = self.store.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
+        self.db.set_discount_limit(user_id, req.discount_limit_percent).await?;
+        let updated = self.db.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
         Ok(staff_member(&updated))
     }
 }
 
-fn staff_member(u: &crate::store::UserRecord) -> StaffMember {
+fn staff_member(u: &crate::db::UserRecord) -> StaffMember {
     StaffMember {
         user_id: u.id,
         display_name: u.display_name.clone(),

@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use self::price_book::PriceBook;
 use crate::{
+    db::{CounterCustomer, OpContext, SetAsideRecord},
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
     portal::{now, Portal},
-    store::{CounterCustomer, OpContext, SetAsideRecord},
 };
 
 /// Whether an operation is within the caller's scope, and how.
@@ -63,11 +63,11 @@ pub fn local_day(unix: i64) -> String {
 impl Portal {
     /// The catalog's prices as of its current version (rebuilt only when the catalog changed).
     pub async fn price_book(&self) -> AppResult<Arc<PriceBook>> {
-        let changes = self.store.catalog_changes(i64::MAX, 0).await?;
+        let changes = self.db.catalog_changes(i64::MAX, 0).await?;
         let version = (changes.epoch, changes.last_version);
         let mut book = self.price_book.lock().await;
         if book.version != version {
-            *book = Arc::new(PriceBook::build(self.store.as_ref(), version).await?);
+            *book = Arc::new(PriceBook::build(self.db.as_ref(), version).await?);
         }
         Ok(book.clone())
     }
@@ -75,11 +75,11 @@ impl Portal {
     /// What the caller may do at a store, looked up once per batch.
     async fn store_access(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreAccess> {
         Ok(StoreAccess {
-            exists: self.store.get_store(store_id).await?.is_some(),
+            exists: self.db.get_store(store_id).await?.is_some(),
             in_scope_now: self.check_store_scope(caller, store_id).await.is_ok(),
             manages: match caller.user.role {
                 Role::Admin => true,
-                Role::StoreManager => self.store.manages(caller.user.id, store_id).await?,
+                Role::StoreManager => self.db.manages(caller.user.id, store_id).await?,
                 _ => false,
             },
         })
@@ -102,7 +102,7 @@ impl Portal {
         let recent = at >= now - OFFLINE_MOVE_WINDOW_SECS;
         let before_move = recent
             && matches!(caller.user.role, Role::Promoter | Role::StoreManager)
-            && self.store.assigned_at(caller.user.id, store_id, at).await?;
+            && self.db.assigned_at(caller.user.id, store_id, at).await?;
         Ok(if before_move { Scope::BeforeMove } else { Scope::Outside })
     }
 
@@ -183,12 +183,14 @@ impl Portal {
             };
             batch.push((op, ctx));
         }
-        Ok(StoreOpsResult { outcomes: self.store.apply_store_ops(batch).await? })
+        Ok(StoreOpsResult { outcomes: self.db.apply_store_ops(batch).await? })
     }
 
     /// Records what a device set aside without the server applying it, for the store's manager:
-    /// at the store the operation was made at when the caller worked there, else at their home
-    /// store. An id already recorded (applied, refused, or another account's) is left as it is.
+    /// at the store the operation was made at when the caller worked there at the time it was
+    /// made, else at their home store. An id already recorded (applied, refused, or another
+    /// account's) is left as it is. Only store staff make store operations: anyone else's report
+    /// is acknowledged and told to no one.
     pub async fn record_set_aside(&self, caller: &Caller, req: SetAsideReport) -> AppResult<SetAsideAck> {
         if req.ops.len() > MAX_OPS_PER_REQUEST {
             return Err(AppError::field(
@@ -198,19 +200,19 @@ impl Portal {
             ));
         }
         let acked = req.ops.iter().map(|o| o.op_id).collect();
-        let home = self.store.user_stores(caller.user.id).await?.into_iter().next().map(|s| s.id);
-        let Some(home) = home else {
-            // No store, no manager to tell (a consumer's or an operator's device).
+        if !matches!(caller.user.role, Role::Promoter | Role::StoreManager | Role::Admin) {
             return Ok(SetAsideAck { acked });
-        };
+        }
+        let home = self.db.user_stores(caller.user.id).await?.into_iter().next().map(|s| s.id);
         let now = now();
         let mut known_stores: HashMap<Uuid, StoreAccess> = HashMap::new();
         let mut records = Vec::with_capacity(req.ops.len());
         for op in req.ops {
-            let at =
-                if portal_store_ops::bounds::clock_plausible(op.set_aside_at, now) { op.set_aside_at } else { now };
+            // When it was made, if the device could read that, else when it was set aside.
+            let at = op.made_at.unwrap_or(op.set_aside_at);
+            let at = if portal_store_ops::bounds::clock_plausible(at, now) { at } else { now };
             let mut store_id = home;
-            if let Some(made_at) = op.store_id.filter(|s| *s != home) {
+            if let Some(made_at) = op.store_id.filter(|s| Some(*s) != home) {
                 let access = match known_stores.get(&made_at) {
                     Some(known) => *known,
                     None => {
@@ -220,9 +222,11 @@ impl Portal {
                     }
                 };
                 if access.exists && !matches!(self.op_scope(caller, access, made_at, at, now).await?, Scope::Outside) {
-                    store_id = made_at;
+                    store_id = Some(made_at);
                 }
             }
+            // No store of theirs and none they worked at: no manager to tell.
+            let Some(store_id) = store_id else { continue };
             let mut error = op.error;
             error.message = bounded_text(&error.message, 300);
             error.field = error.field.map(|f| bounded_text(&f, 100));
@@ -244,13 +248,13 @@ impl Portal {
                 now,
             });
         }
-        self.store.record_set_aside(records).await?;
+        self.db.record_set_aside(records).await?;
         Ok(SetAsideAck { acked })
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {
         self.check_store_scope(caller, store_id).await?;
-        Ok(self.store.stock(store_id).await?)
+        Ok(self.db.stock(store_id).await?)
     }
 
     pub async fn day_report(&self, caller: &Caller, store_id: Uuid, day: Option<String>) -> AppResult<DayReport> {
@@ -260,17 +264,17 @@ impl Portal {
         let Some(midnight_utc) = midnight_utc else {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "day", "day must be YYYY-MM-DD"));
         };
-        Ok(self.store.day_report(store_id, day, midnight_utc - LOCAL_OFFSET_SECS).await?)
+        Ok(self.db.day_report(store_id, day, midnight_utc - LOCAL_OFFSET_SECS).await?)
     }
 
     pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {
         self.check_store_scope(caller, store_id).await?;
-        Ok(self.store.samples(store_id).await?)
+        Ok(self.db.samples(store_id).await?)
     }
 
     pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
         self.check_store_scope(caller, store_id).await?;
-        Ok(self.store.transfers(store_id).await?)
+        Ok(self.db.transfers(store_id).await?)
     }
 
     /// What was flagged at a store after a cursor, for its manager's device (managers and admins).
@@ -288,7 +292,7 @@ impl Portal {
                 ))
             }
         };
-        Ok(self.store.flags_after(store_id, after, FLAGS_PER_PAGE).await?)
+        Ok(self.db.flags_after(store_id, after, FLAGS_PER_PAGE).await?)
     }
 
     /// A receipt of the store found by its number, for a return at any of its devices.
@@ -303,12 +307,12 @@ impl Portal {
         if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "receipt_no", "give a receipt number"));
         }
-        Ok(self.store.sales_by_receipt(store_id, receipt_no.to_owned()).await?)
+        Ok(self.db.sales_by_receipt(store_id, receipt_no.to_owned()).await?)
     }
 
     /// The caller's own purchases at every store.
     pub async fn purchases(&self, caller: &Caller) -> AppResult<PurchaseList> {
-        Ok(self.store.purchases(caller.user.id).await?)
+        Ok(self.db.purchases(caller.user.id).await?)
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use portal_api::{Category, Product};
 use portal_store_ops::pricing::CatalogPrice;
 
-use crate::store::{CatalogKind, Store, StoreResult};
+use crate::db::{CatalogKind, Database, DbResult};
 
 #[derive(Debug, Default)]
 pub struct PriceBook {
@@ -16,7 +16,7 @@ pub struct PriceBook {
 }
 
 impl PriceBook {
-    pub async fn build(store: &dyn Store, version: (String, i64)) -> StoreResult<Self> {
+    pub async fn build(store: &dyn Database, version: (String, i64)) -> DbResult<Self> {
         let categories: HashMap<String, Category> = store
             .catalog_all(CatalogKind::Category)
             .await?

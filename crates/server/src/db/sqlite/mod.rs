@@ -13,20 +13,28 @@ use uuid::Uuid;
 use super::*;
 use crate::identity::{lockout, rotation, throttle};
 
+pub mod store_ops;
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        DbError::Database(err.to_string())
+    }
+}
+
 /// Server schema migrations, in order. The database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../../../migrations/server/0001_user_center.sql"),
-    include_str!("../../../../migrations/server/0002_catalog.sql"),
-    include_str!("../../../../migrations/server/0003_favourites.sql"),
-    include_str!("../../../../migrations/server/0004_store_ops.sql"),
-    include_str!("../../../../migrations/server/0005_stock_balances.sql"),
-    include_str!("../../../../migrations/server/0006_transfer_waits.sql"),
-    include_str!("../../../../migrations/server/0007_store_managers.sql"),
-    include_str!("../../../../migrations/server/0008_return_tills.sql"),
-    include_str!("../../../../migrations/server/0009_trust.sql"),
+    include_str!("../../../../../migrations/sqlite/0001_user_center.sql"),
+    include_str!("../../../../../migrations/sqlite/0002_catalog.sql"),
+    include_str!("../../../../../migrations/sqlite/0003_favourites.sql"),
+    include_str!("../../../../../migrations/sqlite/0004_store_ops.sql"),
+    include_str!("../../../../../migrations/sqlite/0005_stock_balances.sql"),
+    include_str!("../../../../../migrations/sqlite/0006_transfer_waits.sql"),
+    include_str!("../../../../../migrations/sqlite/0007_store_managers.sql"),
+    include_str!("../../../../../migrations/sqlite/0008_return_tills.sql"),
+    include_str!("../../../../../migrations/sqlite/0009_trust.sql"),
 ];
 
-pub struct SqliteStore {
+pub struct SqliteDatabase {
     conn: Arc<Mutex<Connection>>,
     path: String,
 }
@@ -108,7 +116,7 @@ fn write_attempts(conn: &Connection, key: &str, state: lockout::Attempts) -> rus
     Ok(())
 }
 
-fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now: i64) -> StoreResult<()> {
+fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now: i64) -> DbResult<()> {
     let result = conn.execute(
         "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![identity.kind.as_str(), identity.value, user_id.to_string(), identity.verified, now],
@@ -116,16 +124,16 @@ fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now
     match result {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Err(StoreError::Conflict(format!("{} {}", identity.kind.as_str(), identity.value)))
+            Err(DbError::Conflict(format!("{} {}", identity.kind.as_str(), identity.value)))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-impl SqliteStore {
+impl SqliteDatabase {
     /// Opens (creating if needed) the database, switches it to WAL and runs pending migrations.
     /// Refuses a database written by a newer server.
-    pub fn open(path: &Path) -> StoreResult<Self> {
+    pub fn open(path: &Path) -> DbResult<Self> {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -135,10 +143,10 @@ impl SqliteStore {
         Ok(Self { conn: Arc::new(Mutex::new(conn)), path: path.display().to_string() })
     }
 
-    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    async fn run<T, F>(&self, f: F) -> DbResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
@@ -146,15 +154,15 @@ impl SqliteStore {
             f(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::Database(format!("storage task failed: {e}")))?
+        .map_err(|e| DbError::Database(format!("storage task failed: {e}")))?
     }
 }
 
-fn migrate(conn: &mut Connection, path: &str) -> StoreResult<()> {
+fn migrate(conn: &mut Connection, path: &str) -> DbResult<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
-        return Err(StoreError::TooNew { path: path.to_owned(), found: version, known });
+        return Err(DbError::TooNew { path: path.to_owned(), found: version, known });
     }
     // A migration may rebuild a table (SQLite's way to change a constraint): foreign keys are off
     // while it runs, and checked whole before it commits.
@@ -165,7 +173,7 @@ fn migrate(conn: &mut Connection, path: &str) -> StoreResult<()> {
         let broken: Option<String> =
             tx.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |r| r.get(0)).optional()?;
         if let Some(table) = broken {
-            return Err(StoreError::Database(format!("migration {} breaks a foreign key in {table}", index + 1)));
+            return Err(DbError::Database(format!("migration {} breaks a foreign key in {table}", index + 1)));
         }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
@@ -175,8 +183,8 @@ fn migrate(conn: &mut Connection, path: &str) -> StoreResult<()> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
-    async fn health(&self) -> StoreResult<String> {
+impl Database for SqliteDatabase {
+    async fn health(&self) -> DbResult<String> {
         let path = self.path.clone();
         self.run(move |conn| {
             let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
@@ -185,7 +193,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn find_identity(&self, kind: IdentityKind, value: &str) -> StoreResult<Option<IdentityRecord>> {
+    async fn find_identity(&self, kind: IdentityKind, value: &str) -> DbResult<Option<IdentityRecord>> {
         let value = value.to_owned();
         self.run(move |conn| {
             Ok(conn
@@ -199,7 +207,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_user(&self, user: NewUser) -> StoreResult<()> {
+    async fn create_user(&self, user: NewUser) -> DbResult<()> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(
@@ -230,7 +238,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_user(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+    async fn get_user(&self, id: Uuid) -> DbResult<Option<UserRecord>> {
         self.run(move |conn| {
             Ok(conn
                 .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id.to_string()], user_row)
@@ -239,7 +247,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_identities(&self, user_id: Uuid) -> StoreResult<Vec<IdentityRecord>> {
+    async fn list_identities(&self, user_id: Uuid) -> DbResult<Vec<IdentityRecord>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT kind, value, user_id, verified, linked_at FROM identities WHERE user_id = ?1
@@ -251,11 +259,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()> {
+    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> DbResult<()> {
         self.run(move |conn| insert_identity(conn, user_id, &identity, now)).await
     }
 
-    async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()> {
+    async fn set_display_name(&self, user_id: Uuid, name: &str) -> DbResult<()> {
         let name = name.to_owned();
         self.run(move |conn| {
             conn.execute("UPDATE users SET display_name = ?2 WHERE id = ?1", params![user_id.to_string(), name])?;
@@ -264,13 +272,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_password_hash(
-        &self,
-        user_id: Uuid,
-        hash: &str,
-        keep_session: Option<Uuid>,
-        now: i64,
-    ) -> StoreResult<()> {
+    async fn set_password_hash(&self, user_id: Uuid, hash: &str, keep_session: Option<Uuid>, now: i64) -> DbResult<()> {
         let hash = hash.to_owned();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -286,7 +288,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> StoreResult<PruneCounts> {
+    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> DbResult<PruneCounts> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
@@ -312,7 +314,7 @@ impl Store for SqliteStore {
         store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
         now: i64,
-    ) -> StoreResult<bool> {
+    ) -> DbResult<bool> {
         self.run(move |conn| {
             // The role and the stores a manager runs change together; a new role starts from its
             // default discount limit.
@@ -354,7 +356,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> StoreResult<bool> {
+    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> DbResult<bool> {
         self.run(move |conn| {
             Ok(conn
                 .prepare_cached(
@@ -366,7 +368,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn user_stores(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Store>> {
+    async fn user_stores(&self, user_id: Uuid) -> DbResult<Vec<portal_api::Store>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT s.id, s.code, s.name, s.city FROM stores s
@@ -382,7 +384,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> StoreResult<bool> {
+    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> DbResult<bool> {
         self.run(move |conn| {
             Ok(conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM store_managers WHERE user_id = ?1 AND store_id = ?2)",
@@ -393,7 +395,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn store_staff(&self, store_id: Uuid) -> StoreResult<Vec<UserRecord>> {
+    async fn store_staff(&self, store_id: Uuid) -> DbResult<Vec<UserRecord>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE (role = 'promoter' AND store_id = ?1)
@@ -406,7 +408,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> StoreResult<bool> {
+    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> DbResult<bool> {
         self.run(move |conn| {
             Ok(conn.execute(
                 "UPDATE users SET discount_limit_percent = ?2 WHERE id = ?1",
@@ -416,7 +418,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)> {
+    async fn list_users(&self, limit: u32, offset: u32) -> DbResult<(Vec<(UserRecord, u32)>, u32)> {
         self.run(move |conn| {
             let total: u32 = conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
             let mut stmt = conn.prepare(&format!(
@@ -429,7 +431,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn audience_counts(&self) -> StoreResult<AudienceCounts> {
+    async fn audience_counts(&self) -> DbResult<AudienceCounts> {
         self.run(move |conn| {
             Ok(conn.query_row(
                 "SELECT (SELECT COUNT(*) FROM users),
@@ -454,7 +456,7 @@ impl Store for SqliteStore {
         &self,
         code: NewCode,
         limits: throttle::Limits,
-    ) -> StoreResult<Result<(), throttle::Refusal>> {
+    ) -> DbResult<Result<(), throttle::Refusal>> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let since = code.created_at - throttle::HOUR;
@@ -504,7 +506,7 @@ impl Store for SqliteStore {
         code_hash: &str,
         max_attempts: u32,
         now: i64,
-    ) -> StoreResult<CodeCheck> {
+    ) -> DbResult<CodeCheck> {
         let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -557,7 +559,7 @@ impl Store for SqliteStore {
         &self,
         keys: Vec<(String, lockout::Policy)>,
         now: i64,
-    ) -> StoreResult<lockout::Admission> {
+    ) -> DbResult<lockout::Admission> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut next = Vec::with_capacity(keys.len());
@@ -595,7 +597,7 @@ impl Store for SqliteStore {
         shared: (String, lockout::Policy),
         outcome: lockout::Settle,
         now: i64,
-    ) -> StoreResult<lockout::Attempts> {
+    ) -> DbResult<lockout::Attempts> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let account_state = read_attempts(&tx, &account.0)?;
@@ -624,7 +626,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_session(&self, s: SessionRecord) -> StoreResult<()> {
+    async fn create_session(&self, s: SessionRecord) -> DbResult<()> {
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO sessions (id, user_id, device_name, created_at, last_seen_at, generation, rotated_at)
@@ -644,7 +646,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>> {
+    async fn get_session(&self, id: Uuid) -> DbResult<Option<SessionRecord>> {
         self.run(move |conn| {
             Ok(conn
                 .query_row(
@@ -657,7 +659,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation> {
+    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> DbResult<Rotation> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let state = tx
@@ -705,7 +707,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> StoreResult<()> {
+    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> DbResult<()> {
         self.run(move |conn| {
             conn.prepare_cached(
                 "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?3),
@@ -718,7 +720,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> StoreResult<bool> {
+    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> DbResult<bool> {
         let reason = reason.to_owned();
         self.run(move |conn| {
             let changed = conn.execute(
@@ -730,7 +732,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_sessions(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>> {
+    async fn list_sessions(&self, user_id: Uuid) -> DbResult<Vec<SessionRecord>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL
@@ -742,7 +744,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_store(&self, store: StoreInfo) -> StoreResult<()> {
+    async fn upsert_store(&self, store: StoreInfo) -> DbResult<()> {
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO stores (id, code, name, city) VALUES (?1, ?2, ?3, ?4)
@@ -754,7 +756,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_dealer(&self, dealer: Dealer) -> StoreResult<()> {
+    async fn upsert_dealer(&self, dealer: Dealer) -> DbResult<()> {
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO dealers (id, code, name, region) VALUES (?1, ?2, ?3, ?4)
@@ -766,7 +768,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_store(&self, id: Uuid) -> StoreResult<Option<StoreInfo>> {
+    async fn get_store(&self, id: Uuid) -> DbResult<Option<StoreInfo>> {
         self.run(move |conn| {
             Ok(conn
                 .query_row("SELECT id, code, name, city FROM stores WHERE id = ?1", [id.to_string()], |row| {
@@ -777,7 +779,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_dealer(&self, id: Uuid) -> StoreResult<Option<Dealer>> {
+    async fn get_dealer(&self, id: Uuid) -> DbResult<Option<Dealer>> {
         self.run(move |conn| {
             Ok(conn
                 .query_row("SELECT id, code, name, region FROM dealers WHERE id = ?1", [id.to_string()], |row| {
@@ -788,7 +790,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn catalog_write(&self, writes: Vec<CatalogWrite>) -> StoreResult<usize> {
+    async fn catalog_write(&self, writes: Vec<CatalogWrite>) -> DbResult<usize> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut version: i64 = tx.query_row("SELECT last_version FROM catalog_meta", [], |r| r.get(0))?;
@@ -821,7 +823,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn catalog_changes(&self, after: i64, limit: u32) -> StoreResult<CatalogChanges> {
+    async fn catalog_changes(&self, after: i64, limit: u32) -> DbResult<CatalogChanges> {
         self.run(move |conn| {
             let (epoch, last_version): (String, i64) =
                 conn.query_row("SELECT epoch, last_version FROM catalog_meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -845,7 +847,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn catalog_get(&self, kind: CatalogKind, code: &str) -> StoreResult<Option<String>> {
+    async fn catalog_get(&self, kind: CatalogKind, code: &str) -> DbResult<Option<String>> {
         let code = code.to_owned();
         self.run(move |conn| {
             Ok(conn
@@ -860,7 +862,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn catalog_all(&self, kind: CatalogKind) -> StoreResult<Vec<String>> {
+    async fn catalog_all(&self, kind: CatalogKind) -> DbResult<Vec<String>> {
         self.run(move |conn| {
             let mut stmt =
                 conn.prepare("SELECT body FROM catalog_items WHERE kind = ?1 AND body IS NOT NULL ORDER BY code")?;
@@ -875,7 +877,7 @@ impl Store for SqliteStore {
         user_id: Uuid,
         ops: Vec<(FavouriteOp, String)>,
         now: i64,
-    ) -> StoreResult<Vec<Uuid>> {
+    ) -> DbResult<Vec<Uuid>> {
         self.run(move |conn| {
             let mut conflicts = Vec::new();
             // One transaction per operation, with its id: a crash between two leaves the first whole.
@@ -912,7 +914,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<Favourite>> {
+    async fn favourites(&self, user_id: Uuid) -> DbResult<Vec<Favourite>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT model, kind, changed_at FROM favourites WHERE user_id = ?1 AND active ORDER BY changed_at DESC, model",
@@ -935,52 +937,47 @@ impl Store for SqliteStore {
     async fn apply_store_ops(
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,
-    ) -> StoreResult<Vec<portal_api::OpOutcome>> {
-        self.run(move |conn| super::sqlite_store_ops::apply_all(conn, &ops)).await
+    ) -> DbResult<Vec<portal_api::OpOutcome>> {
+        self.run(move |conn| store_ops::apply_all(conn, &ops)).await
     }
 
-    async fn record_set_aside(&self, records: Vec<super::SetAsideRecord>) -> StoreResult<()> {
-        self.run(move |conn| super::sqlite_store_ops::record_set_aside(conn, &records)).await
+    async fn record_set_aside(&self, records: Vec<super::SetAsideRecord>) -> DbResult<()> {
+        self.run(move |conn| store_ops::record_set_aside(conn, &records)).await
     }
 
-    async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport> {
-        self.run(move |conn| super::sqlite_store_ops::stock(conn, store_id)).await
+    async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport> {
+        self.run(move |conn| store_ops::stock(conn, store_id)).await
     }
 
-    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> StoreResult<portal_api::DayReport> {
-        self.run(move |conn| super::sqlite_store_ops::day_report(conn, store_id, &day, starts_at)).await
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {
+        self.run(move |conn| store_ops::day_report(conn, store_id, &day, starts_at)).await
     }
 
-    async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList> {
-        self.run(move |conn| super::sqlite_store_ops::purchases(conn, customer)).await
+    async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList> {
+        self.run(move |conn| store_ops::purchases(conn, customer)).await
     }
 
-    async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>> {
-        self.run(super::sqlite_store_ops::skus_in_stock).await
+    async fn skus_in_stock(&self) -> DbResult<Vec<portal_api::StoreStock>> {
+        self.run(store_ops::skus_in_stock).await
     }
 
-    async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList> {
-        self.run(move |conn| super::sqlite_store_ops::samples(conn, store_id)).await
+    async fn samples(&self, store_id: Uuid) -> DbResult<portal_api::SampleList> {
+        self.run(move |conn| store_ops::samples(conn, store_id)).await
     }
 
-    async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList> {
-        self.run(move |conn| super::sqlite_store_ops::transfers(conn, store_id)).await
+    async fn transfers(&self, store_id: Uuid) -> DbResult<portal_api::TransferList> {
+        self.run(move |conn| store_ops::transfers(conn, store_id)).await
     }
 
-    async fn flags_after(
-        &self,
-        store_id: Uuid,
-        after: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<portal_api::StoreFlagList> {
-        self.run(move |conn| super::sqlite_store_ops::flags_after(conn, store_id, after, limit)).await
+    async fn flags_after(&self, store_id: Uuid, after: Option<i64>, limit: u32) -> DbResult<portal_api::StoreFlagList> {
+        self.run(move |conn| store_ops::flags_after(conn, store_id, after, limit)).await
     }
 
-    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList> {
-        self.run(move |conn| super::sqlite_store_ops::sales_by_receipt(conn, store_id, &receipt_no)).await
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList> {
+        self.run(move |conn| store_ops::sales_by_receipt(conn, store_id, &receipt_no)).await
     }
 
-    async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32> {
+    async fn count_members(&self, role: Role, org_id: Uuid) -> DbResult<u32> {
         self.run(move |conn| {
             let column = if role == Role::Distributor { "dealer_id" } else { "store_id" };
             Ok(conn.query_row(
@@ -1013,11 +1010,11 @@ mod tests {
     #[tokio::test]
     async fn duplicate_identity_leaves_no_half_written_user() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
         store.create_user(user(Uuid::now_v7(), "+8613800000000")).await.unwrap();
         let second = Uuid::now_v7();
         let err = store.create_user(user(second, "+8613800000000")).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)));
+        assert!(matches!(err, DbError::Conflict(_)));
         assert!(store.get_user(second).await.unwrap().is_none(), "the user row must roll back with its identity");
     }
 
@@ -1025,16 +1022,16 @@ mod tests {
     async fn refuses_a_database_from_a_newer_server() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.sqlite");
-        drop(SqliteStore::open(&path).unwrap());
+        drop(SqliteDatabase::open(&path).unwrap());
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-        let err = SqliteStore::open(&path).err().expect("must refuse");
-        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+        let err = SqliteDatabase::open(&path).err().expect("must refuse");
+        assert!(matches!(err, DbError::TooNew { found: 99, .. }), "{err}");
     }
 
     #[tokio::test]
     async fn rotation_grace_and_reuse() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
         let uid = Uuid::now_v7();
         store.create_user(user(uid, "+8613800000001")).await.unwrap();
         let sid = Uuid::now_v7();

@@ -8,7 +8,7 @@ use portal_store_ops::{checkout, ledger, pricing, sample};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use super::StoreResult;
+use super::DbResult;
 
 /// Who made an operation, and what the server knows about its customer, prices and limits.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ fn kind_name(action: &StoreAction) -> &'static str {
 /// and the record of its id and outcome land together (a savepoint per operation, so a rejected
 /// one leaves only its record). One transaction per batch rather than per operation: the WAL then
 /// writes each touched page once per batch.
-pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) -> StoreResult<Vec<OpOutcome>> {
+pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for (op, ctx) in ops {
@@ -84,12 +84,12 @@ pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) 
 }
 
 /// Records set-aside operations in the log, each unless its id is there already.
-pub fn record_set_aside(conn: &mut rusqlite::Connection, records: &[super::SetAsideRecord]) -> StoreResult<()> {
+pub fn record_set_aside(conn: &mut rusqlite::Connection, records: &[super::SetAsideRecord]) -> DbResult<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for r in records {
         tx.prepare_cached(
             "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL) ON CONFLICT (op_id) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (op_id) DO NOTHING",
         )?
         .execute(params![
             r.outcome.id.to_string(),
@@ -99,7 +99,8 @@ pub fn record_set_aside(conn: &mut rusqlite::Connection, records: &[super::SetAs
             serde_json::to_string(&r.outcome).unwrap_or_default(),
             r.day,
             r.device_at,
-            r.now
+            r.now,
+            super::super::SET_ASIDE_BODY_HASH
         ])?;
     }
     tx.commit()?;
@@ -110,7 +111,7 @@ fn refused(id: Uuid, error: ApiError) -> OpOutcome {
     OpOutcome { id, status: OpStatus::Rejected, error: Some(error), flags: vec![], current_state: None, refund: None }
 }
 
-fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreResult<OpOutcome> {
+fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> DbResult<OpOutcome> {
     let recorded: Option<(String, String, Option<String>)> = tx
         .prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?
         .query_row([op.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -127,7 +128,7 @@ fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> StoreRe
             ));
         }
         let mut outcome: OpOutcome = serde_json::from_str(&json)
-            .map_err(|e| super::StoreError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
+            .map_err(|e| super::DbError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
         outcome.status = OpStatus::Duplicate;
         return Ok(outcome);
     }
@@ -191,7 +192,7 @@ struct Applied {
 
 enum Act {
     Rejected(Rejection),
-    Storage(super::StoreError),
+    Storage(super::DbError),
 }
 
 impl From<rusqlite::Error> for Act {
@@ -796,7 +797,7 @@ fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i6
 
 use portal_store_ops::ledger::LOW_STOCK_LEVEL;
 
-pub fn stock(db: &Conn, store: Uuid) -> StoreResult<StockReport> {
+pub fn stock(db: &Conn, store: Uuid) -> DbResult<StockReport> {
     // The ledger is the record: on-hand is summed from the movements, then checked against the
     // running balances the sales read.
     let mut stmt = db.prepare_cached(
@@ -819,7 +820,7 @@ pub fn stock(db: &Conn, store: Uuid) -> StoreResult<StockReport> {
     Ok(StockReport { store_id: store, levels, movements, balances_agree })
 }
 
-fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<AmountByKey>> {
+fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> DbResult<Vec<AmountByKey>> {
     let mut stmt = db.prepare_cached(sql)?;
     let rows = stmt
         .query_map(args, |r| Ok(AmountByKey { key: r.get(0)?, quantity: r.get(1)?, amount: r.get(2)? }))?
@@ -828,7 +829,7 @@ fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec
 }
 
 /// Per SKU: on hand when the day starts, units in and out during it, on hand when it ends.
-fn day_stock(db: &Conn, store: &str, starts_at: i64) -> StoreResult<Vec<DayStock>> {
+fn day_stock(db: &Conn, store: &str, starts_at: i64) -> DbResult<Vec<DayStock>> {
     let ends_at = starts_at + 86_400;
     let rows = db
         .prepare_cached(
@@ -856,7 +857,7 @@ fn day_stock(db: &Conn, store: &str, starts_at: i64) -> StoreResult<Vec<DayStock
         .collect())
 }
 
-pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> StoreResult<DayReport> {
+pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> DbResult<DayReport> {
     let s = store.to_string();
     let (sales, sales_amount): (u32, i64) = db.query_row(
         "SELECT COUNT(*), COALESCE(SUM(total), 0) FROM sales WHERE store_id = ?1 AND day = ?2",
@@ -916,7 +917,7 @@ pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> StoreRes
     })
 }
 
-pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
+pub fn purchases(db: &Conn, customer: Uuid) -> DbResult<PurchaseList> {
     let mut stmt = db.prepare_cached(
         "SELECT id, store_id, receipt_no, total, device_at FROM sales WHERE customer_id = ?1 ORDER BY device_at DESC LIMIT 200",
     )?;
@@ -953,7 +954,7 @@ pub fn purchases(db: &Conn, customer: Uuid) -> StoreResult<PurchaseList> {
 
 /// Flags raised at a store after a cursor (the log's row number), oldest first; without a cursor,
 /// none and where "from now on" starts.
-pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> StoreResult<StoreFlagList> {
+pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> DbResult<StoreFlagList> {
     let latest: i64 = db.query_row("SELECT COALESCE(MAX(rowid), 0) FROM store_op_log", [], |r| r.get(0))?;
     let Some(after) = after else {
         return Ok(StoreFlagList { store_id: store, events: Vec::new(), cursor: latest, has_more: false });
@@ -991,7 +992,7 @@ pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> St
 
 /// The store's sales with this receipt number, newest first, each as it was made with what has
 /// been returned of it since.
-pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> StoreResult<StoreSaleList> {
+pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> DbResult<StoreSaleList> {
     let rows: Vec<(String, String, i64, i64, i64, i64)> = db
         .prepare_cached(
             "SELECT id, shift_id, discounts, total, change_given, device_at FROM sales
@@ -1063,7 +1064,7 @@ pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> StoreResult
 }
 
 /// A store's display units with their dated histories.
-pub fn samples(db: &Conn, store: Uuid) -> StoreResult<SampleList> {
+pub fn samples(db: &Conn, store: Uuid) -> DbResult<SampleList> {
     let mut stmt = db.prepare_cached(
         "SELECT serial, sku, state, location, updated_at FROM samples WHERE store_id = ?1 ORDER BY location, serial",
     )?;
@@ -1096,7 +1097,7 @@ pub fn samples(db: &Conn, store: Uuid) -> StoreResult<SampleList> {
 }
 
 /// Transfers in flight to and from a store, and the other stores it can send to.
-pub fn transfers(db: &Conn, store: Uuid) -> StoreResult<TransferList> {
+pub fn transfers(db: &Conn, store: Uuid) -> DbResult<TransferList> {
     let mut stmt = db.prepare_cached(
         "SELECT id, from_store, to_store, lines, sent_at FROM transfers
          WHERE (from_store = ?1 OR to_store = ?1) AND received_at IS NULL ORDER BY sent_at",
@@ -1131,7 +1132,7 @@ pub fn transfers(db: &Conn, store: Uuid) -> StoreResult<TransferList> {
 }
 
 /// Every store with a stock ledger, by code, with the SKUs it has on hand (from the running balances).
-pub fn skus_in_stock(db: &mut Conn) -> StoreResult<Vec<StoreStock>> {
+pub fn skus_in_stock(db: &mut Conn) -> DbResult<Vec<StoreStock>> {
     let mut stmt = db.prepare_cached(
         "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id ORDER BY s.code, b.sku",
     )?;

@@ -1,9 +1,10 @@
-//! The server's storage, behind one trait so that SQLite (the embedded default) and a
-//! PostgreSQL implementation can both serve. Every method is one atomic operation.
+//! The server's database, behind one trait so that SQLite (the embedded default) and a
+//! PostgreSQL implementation can both serve. Every method is one atomic operation: it behaves as if
+//! it ran alone, whatever else runs at the same moment (on SQLite one writer at a time; on
+//! PostgreSQL by row locks), so a check it makes holds when it writes.
 mod sqlite;
-mod sqlite_store_ops;
 
-pub use sqlite_store_ops::{CounterCustomer, OpContext};
+pub use sqlite::store_ops::{CounterCustomer, OpContext};
 
 use async_trait::async_trait;
 use portal_api::{IdentityKind, Role};
@@ -11,10 +12,10 @@ use uuid::Uuid;
 
 use crate::identity::{lockout, throttle};
 
-pub use sqlite::SqliteStore;
+pub use sqlite::SqliteDatabase;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum DbError {
     /// A unique key is taken; the string names it for the person reading the error.
     #[error("{0} is already taken")]
     Conflict(String),
@@ -24,13 +25,7 @@ pub enum StoreError {
     TooNew { path: String, found: i64, known: i64 },
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(err: rusqlite::Error) -> Self {
-        StoreError::Database(err.to_string())
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub type DbResult<T> = Result<T, DbError>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentityRecord {
@@ -192,6 +187,10 @@ pub struct CatalogChanges {
     pub rows: Vec<CatalogRow>,
 }
 
+/// The body hash a set-aside operation is logged with: no operation's body has it, so sending
+/// the id for real later is a conflict, never a duplicate of the refusal.
+pub const SET_ASIDE_BODY_HASH: &str = "set_aside_on_device";
+
 /// An operation a device set aside, as recorded in the store's log of operations.
 #[derive(Debug, Clone)]
 pub struct SetAsideRecord {
@@ -205,28 +204,22 @@ pub struct SetAsideRecord {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Database: Send + Sync + 'static {
     /// A one-line description for /healthz.
-    async fn health(&self) -> StoreResult<String>;
+    async fn health(&self) -> DbResult<String>;
 
     // Accounts and identities.
-    async fn find_identity(&self, kind: IdentityKind, value: &str) -> StoreResult<Option<IdentityRecord>>;
-    async fn create_user(&self, user: NewUser) -> StoreResult<()>;
-    async fn get_user(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
-    async fn list_identities(&self, user_id: Uuid) -> StoreResult<Vec<IdentityRecord>>;
-    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> StoreResult<()>;
-    async fn set_display_name(&self, user_id: Uuid, name: &str) -> StoreResult<()>;
+    async fn find_identity(&self, kind: IdentityKind, value: &str) -> DbResult<Option<IdentityRecord>>;
+    async fn create_user(&self, user: NewUser) -> DbResult<()>;
+    async fn get_user(&self, id: Uuid) -> DbResult<Option<UserRecord>>;
+    async fn list_identities(&self, user_id: Uuid) -> DbResult<Vec<IdentityRecord>>;
+    async fn add_identity(&self, user_id: Uuid, identity: NewIdentity, now: i64) -> DbResult<()>;
+    async fn set_display_name(&self, user_id: Uuid, name: &str) -> DbResult<()>;
     /// Sets the password and revokes every other session of the account, in one transaction.
-    async fn set_password_hash(
-        &self,
-        user_id: Uuid,
-        hash: &str,
-        keep_session: Option<Uuid>,
-        now: i64,
-    ) -> StoreResult<()>;
+    async fn set_password_hash(&self, user_id: Uuid, hash: &str, keep_session: Option<Uuid>, now: i64) -> DbResult<()>;
     /// Deletes what is no longer needed: codes expired before `codes_before`, password attempts
     /// last made before `attempts_before`, sessions that ended before `sessions_before`.
-    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> StoreResult<PruneCounts>;
+    async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> DbResult<PruneCounts>;
     /// Sets the role with its stores (a promoter's one, a manager's several; the first is the home
     /// store) or dealer, and clears any discount limit set for the old role.
     /// Ends the account's current store assignments and starts the new ones at `now`.
@@ -237,17 +230,17 @@ pub trait Store: Send + Sync + 'static {
         store_ids: Vec<Uuid>,
         dealer_id: Option<Uuid>,
         now: i64,
-    ) -> StoreResult<bool>;
+    ) -> DbResult<bool>;
     /// Whether the account worked at the store (as a promoter or its manager) at time `at`.
-    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> StoreResult<bool>;
+    async fn assigned_at(&self, user_id: Uuid, store_id: Uuid, at: i64) -> DbResult<bool>;
     /// The stores an account works at: a promoter's own, a store manager's (home store first).
-    async fn user_stores(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Store>>;
-    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> StoreResult<bool>;
+    async fn user_stores(&self, user_id: Uuid) -> DbResult<Vec<portal_api::Store>>;
+    async fn manages(&self, user_id: Uuid, store_id: Uuid) -> DbResult<bool>;
     /// The promoters and managers of a store.
-    async fn store_staff(&self, store_id: Uuid) -> StoreResult<Vec<UserRecord>>;
-    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> StoreResult<bool>;
-    async fn list_users(&self, limit: u32, offset: u32) -> StoreResult<(Vec<(UserRecord, u32)>, u32)>;
-    async fn audience_counts(&self) -> StoreResult<AudienceCounts>;
+    async fn store_staff(&self, store_id: Uuid) -> DbResult<Vec<UserRecord>>;
+    async fn set_discount_limit(&self, user_id: Uuid, percent: Option<u32>) -> DbResult<bool>;
+    async fn list_users(&self, limit: u32, offset: u32) -> DbResult<(Vec<(UserRecord, u32)>, u32)>;
+    async fn audience_counts(&self) -> DbResult<AudienceCounts>;
 
     // One-time codes.
     /// Inserts the code when [`throttle::check`] allows one more send to its target from its
@@ -257,7 +250,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         code: NewCode,
         limits: throttle::Limits,
-    ) -> StoreResult<Result<(), throttle::Refusal>>;
+    ) -> DbResult<Result<(), throttle::Refusal>>;
     /// Checks `code_hash` against the newest unconsumed code for (target, purpose), counting the attempt,
     /// and consumes it when it matches, all in one transaction.
     async fn check_code(
@@ -267,7 +260,7 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
         max_attempts: u32,
         now: i64,
-    ) -> StoreResult<CodeCheck>;
+    ) -> DbResult<CodeCheck>;
 
     // Password attempts (see identity::lockout).
     /// Admits one password attempt for every key at once (an account and a client address), each
@@ -277,7 +270,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         keys: Vec<(String, lockout::Policy)>,
         now: i64,
-    ) -> StoreResult<lockout::Admission>;
+    ) -> DbResult<lockout::Admission>;
     /// Settles an admitted attempt: a failure keeps it counted on every key (locking a key whose
     /// attempts are used up); a success clears `account` and gives `shared` its attempt back.
     async fn settle_password_attempt(
@@ -286,36 +279,36 @@ pub trait Store: Send + Sync + 'static {
         shared: (String, lockout::Policy),
         outcome: lockout::Settle,
         now: i64,
-    ) -> StoreResult<lockout::Attempts>;
+    ) -> DbResult<lockout::Attempts>;
 
     // Device sessions.
-    async fn create_session(&self, session: SessionRecord) -> StoreResult<()>;
-    async fn get_session(&self, id: Uuid) -> StoreResult<Option<SessionRecord>>;
+    async fn create_session(&self, session: SessionRecord) -> DbResult<()>;
+    async fn get_session(&self, id: Uuid) -> DbResult<Option<SessionRecord>>;
     /// Applies [`rotation::decide`] to the session in one transaction.
-    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> StoreResult<Rotation>;
+    async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> DbResult<Rotation>;
     /// Records that the session was used now with an access token of `generation` (which marks
     /// that generation used when it is the current one).
-    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> StoreResult<()>;
-    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> StoreResult<bool>;
-    async fn list_sessions(&self, user_id: Uuid) -> StoreResult<Vec<SessionRecord>>;
+    async fn touch_session(&self, id: Uuid, generation: i64, now: i64) -> DbResult<()>;
+    async fn revoke_session(&self, id: Uuid, reason: &str, now: i64) -> DbResult<bool>;
+    async fn list_sessions(&self, user_id: Uuid) -> DbResult<Vec<SessionRecord>>;
 
     // Organisation.
-    async fn upsert_store(&self, store: portal_api::Store) -> StoreResult<()>;
-    async fn upsert_dealer(&self, dealer: portal_api::Dealer) -> StoreResult<()>;
-    async fn get_store(&self, id: Uuid) -> StoreResult<Option<portal_api::Store>>;
-    async fn get_dealer(&self, id: Uuid) -> StoreResult<Option<portal_api::Dealer>>;
-    async fn count_members(&self, role: Role, org_id: Uuid) -> StoreResult<u32>;
+    async fn upsert_store(&self, store: portal_api::Store) -> DbResult<()>;
+    async fn upsert_dealer(&self, dealer: portal_api::Dealer) -> DbResult<()>;
+    async fn get_store(&self, id: Uuid) -> DbResult<Option<portal_api::Store>>;
+    async fn get_dealer(&self, id: Uuid) -> DbResult<Option<portal_api::Dealer>>;
+    async fn count_members(&self, role: Role, org_id: Uuid) -> DbResult<u32>;
 
     // Product center: a log of versioned documents.
     /// Applies all writes in one transaction, each changed document taking the next version.
     /// Writes that change nothing take no version. Returns how many changed.
-    async fn catalog_write(&self, writes: Vec<CatalogWrite>) -> StoreResult<usize>;
+    async fn catalog_write(&self, writes: Vec<CatalogWrite>) -> DbResult<usize>;
     /// Up to `limit` documents changed after version `after`, in version order.
-    async fn catalog_changes(&self, after: i64, limit: u32) -> StoreResult<CatalogChanges>;
+    async fn catalog_changes(&self, after: i64, limit: u32) -> DbResult<CatalogChanges>;
     /// The live body of one document (None when absent or a tombstone).
-    async fn catalog_get(&self, kind: CatalogKind, code: &str) -> StoreResult<Option<String>>;
+    async fn catalog_get(&self, kind: CatalogKind, code: &str) -> DbResult<Option<String>>;
     /// Every live body of one kind, by code.
-    async fn catalog_all(&self, kind: CatalogKind) -> StoreResult<Vec<String>>;
+    async fn catalog_all(&self, kind: CatalogKind) -> DbResult<Vec<String>>;
 
     // Favourites, written through the app's outbox.
     /// Applies each operation once (by its id, bound to the account and the body's hash), each in
@@ -326,35 +319,28 @@ pub trait Store: Send + Sync + 'static {
         user_id: Uuid,
         ops: Vec<(portal_api::FavouriteOp, String)>,
         now: i64,
-    ) -> StoreResult<Vec<Uuid>>;
-    async fn favourites(&self, user_id: Uuid) -> StoreResult<Vec<portal_api::Favourite>>;
+    ) -> DbResult<Vec<Uuid>>;
+    async fn favourites(&self, user_id: Uuid) -> DbResult<Vec<portal_api::Favourite>>;
 
     // Store operations, written through the promoters' outboxes.
     /// Applies each operation exactly once (by its id), in one transaction with the record of its
     /// id and outcome; a retry gets the recorded outcome marked as a duplicate. In order; all or none
     /// of the batch lands (a storage failure leaves the device to send it again).
-    async fn apply_store_ops(
-        &self,
-        ops: Vec<(portal_api::StoreOp, OpContext)>,
-    ) -> StoreResult<Vec<portal_api::OpOutcome>>;
+    async fn apply_store_ops(&self, ops: Vec<(portal_api::StoreOp, OpContext)>)
+        -> DbResult<Vec<portal_api::OpOutcome>>;
     /// Records operations devices set aside in the log of operations, each unless its id is
     /// recorded already (then it is left as it is), all in one transaction.
-    async fn record_set_aside(&self, records: Vec<SetAsideRecord>) -> StoreResult<()>;
-    async fn stock(&self, store_id: Uuid) -> StoreResult<portal_api::StockReport>;
+    async fn record_set_aside(&self, records: Vec<SetAsideRecord>) -> DbResult<()>;
+    async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport>;
     /// A store's day; `starts_at` is the day's first second (unix), for the stock ledger.
-    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> StoreResult<portal_api::DayReport>;
-    async fn purchases(&self, customer: Uuid) -> StoreResult<portal_api::PurchaseList>;
-    async fn samples(&self, store_id: Uuid) -> StoreResult<portal_api::SampleList>;
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport>;
+    async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList>;
+    async fn samples(&self, store_id: Uuid) -> DbResult<portal_api::SampleList>;
     /// Per store with a stock ledger (by code): the SKUs with stock on hand.
-    async fn skus_in_stock(&self) -> StoreResult<Vec<portal_api::StoreStock>>;
-    async fn transfers(&self, store_id: Uuid) -> StoreResult<portal_api::TransferList>;
+    async fn skus_in_stock(&self) -> DbResult<Vec<portal_api::StoreStock>>;
+    async fn transfers(&self, store_id: Uuid) -> DbResult<portal_api::TransferList>;
     /// Flags raised at the store after a cursor, oldest first (at most `limit`).
-    async fn flags_after(
-        &self,
-        store_id: Uuid,
-        after: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<portal_api::StoreFlagList>;
+    async fn flags_after(&self, store_id: Uuid, after: Option<i64>, limit: u32) -> DbResult<portal_api::StoreFlagList>;
     /// The store's sales with a receipt number, newest first.
-    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> StoreResult<portal_api::StoreSaleList>;
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList>;
 }
