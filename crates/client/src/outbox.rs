@@ -54,8 +54,12 @@ pub fn due(cache: &Cache, user_id: Uuid, now: i64, limit: u32) -> ClientResult<V
             // never reported: the server could not tell it from another), so it blocks nothing.
             Err(_) => {
                 cache.conn.execute(
-                    "INSERT OR REPLACE INTO outbox_dead (op_id, user_id, kind, payload, reason, set_aside_at, reported_at)
-                     SELECT op_id, user_id, kind, payload, 'unreadable', ?2, ?2 FROM outbox WHERE op_id = ?1",
+                    "INSERT OR REPLACE INTO outbox_dead (op_id, user_id, kind, payload, reason, set_aside_at)
+                     SELECT op_id, user_id, kind, payload, 'unreadable', ?2 FROM outbox WHERE op_id = ?1",
+                    params![id, now],
+                )?;
+                cache.conn.execute(
+                    "INSERT OR REPLACE INTO outbox_dead_reported (op_id, reported_at) VALUES (?1, ?2)",
                     params![id, now],
                 )?;
                 cache.conn.execute("DELETE FROM outbox WHERE op_id = ?1", [&id])?;
@@ -111,7 +115,8 @@ pub fn unreported_dead(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult
                     (SELECT json_extract(p.outcome, '$.error') FROM pos_outcomes p
                      WHERE p.op_id = d.op_id AND json_valid(p.outcome))
              FROM outbox_dead d
-             WHERE d.user_id = ?1 AND d.reported_at IS NULL AND d.kind <> ?2
+             WHERE d.user_id = ?1 AND d.kind <> ?2
+               AND NOT EXISTS (SELECT 1 FROM outbox_dead_reported r WHERE r.op_id = d.op_id)
                AND (d.kind = ?3 OR (json_valid(d.payload) AND json_extract(d.payload, '$.store_id') IS NOT NULL))
              ORDER BY d.set_aside_at, d.op_id LIMIT ?4",
         )?
@@ -146,7 +151,10 @@ pub fn unreported_dead(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult
 pub fn mark_reported(cache: &mut Cache, ids: &[Uuid], now: i64) -> ClientResult<()> {
     let tx = cache.conn.transaction()?;
     for id in ids {
-        tx.execute("UPDATE outbox_dead SET reported_at = ?2 WHERE op_id = ?1", params![id.to_string(), now])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO outbox_dead_reported (op_id, reported_at) VALUES (?1, ?2)",
+            params![id.to_string(), now],
+        )?;
     }
     tx.commit()?;
     Ok(())

@@ -2,9 +2,11 @@
 //! PostgreSQL implementation can both serve. Every method is one atomic operation: it behaves as if
 //! it ran alone, whatever else runs at the same moment (on SQLite one writer at a time; on
 //! PostgreSQL by row locks), so a check it makes holds when it writes.
+pub mod apply;
+pub mod ledger;
 mod sqlite;
 
-pub use sqlite::store_ops::{CounterCustomer, OpContext};
+pub use apply::{CounterCustomer, OpContext};
 
 use async_trait::async_trait;
 use portal_api::{IdentityKind, Role};

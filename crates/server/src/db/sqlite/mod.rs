@@ -39,12 +39,12 @@ pub struct SqliteDatabase {
     path: String,
 }
 
-fn uuid_of(text: String) -> rusqlite::Result<Uuid> {
+pub(super) fn uuid_of(text: String) -> rusqlite::Result<Uuid> {
     Uuid::parse_str(&text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
 }
 
-fn opt_uuid(text: Option<String>) -> rusqlite::Result<Option<Uuid>> {
+pub(super) fn opt_uuid(text: Option<String>) -> rusqlite::Result<Option<Uuid>> {
     text.map(uuid_of).transpose()
 }
 

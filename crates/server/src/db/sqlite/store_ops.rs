@@ -1,84 +1,24 @@
-//! Store operations in SQLite: each operation in one transaction together with its record in
-//! `store_op_log` (and its outcome), so a retry changes nothing and gets the same answer. The rules
-//! come from portal-store-ops, the same the app applies offline.
-use std::collections::BTreeMap;
-
+//! Store operations in SQLite: the engine (`db::apply`) over a rusqlite transaction, and the
+//! reports read from the ledger.
 use portal_api::*;
-use portal_store_ops::{checkout, ledger, pricing, sample};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use super::DbResult;
+use portal_store_ops::sample;
 
-/// Who made an operation, and what the server knows about its customer, prices and limits.
-#[derive(Debug, Clone)]
-pub struct OpContext {
-    pub actor: Uuid,
-    /// The sale's customer, when it names a valid phone. Their account is found, or created when
-    /// they agreed, inside the operation's transaction, after the duplicate check.
-    pub customer: Option<CounterCustomer>,
-    /// The actor's discount limit, percent of an amount.
-    pub discount_limit_percent: u32,
-    /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
-    pub prices: Vec<Option<portal_store_ops::pricing::CatalogPrice>>,
-    /// The actor may close any shift of the store (one of its managers, or an administrator).
-    pub manages_store: bool,
-    /// A hash of the operation as sent: its id is bound to it and to the actor.
-    pub body_hash: String,
-    /// Refused before it reached the ledger (out of scope, out of bounds, an unknown store): the
-    /// outcome is this error and nothing is recorded, so the device can set it aside.
-    pub refusal: Option<ApiError>,
-    /// Flags the server raised before the ledger saw the operation (a device clock far off).
-    pub flags: Vec<OpFlag>,
-    pub day: String,
-    pub now: i64,
-}
+use super::uuid_of;
+use crate::db::{
+    apply::{self, OpContext},
+    ledger::*,
+    DbError, DbResult,
+};
 
-/// A customer named at the counter by their phone.
-#[derive(Debug, Clone)]
-pub struct CounterCustomer {
-    /// Normalized (E.164).
-    pub phone: String,
-    /// They agreed to an account being created if they have none.
-    pub consent: bool,
-    /// The name a new account gets.
-    pub display_name: String,
-}
-
-/// The answer of a rule: a rejection (nothing applied) with its error.
-struct Rejection(ApiError, Option<SampleState>);
-
-fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
-    Rejection(ApiError::new(code, message), None)
-}
-
-fn kind_name(action: &StoreAction) -> &'static str {
-    match action {
-        StoreAction::OpenShift { .. } => "open_shift",
-        StoreAction::CloseShift { .. } => "close_shift",
-        StoreAction::Sale { .. } => "sale",
-        StoreAction::Return { .. } => "return",
-        StoreAction::Receipt { .. } => "receipt",
-        StoreAction::TransferOut { .. } => "transfer_out",
-        StoreAction::TransferIn { .. } => "transfer_in",
-        StoreAction::Adjustment { .. } => "adjustment",
-        StoreAction::StockCount { .. } => "stock_count",
-        StoreAction::SampleRegister { .. } => "sample_register",
-        StoreAction::SampleChange { .. } => "sample_change",
-        StoreAction::SampleAudit { .. } => "sample_audit",
-    }
-}
-
-/// Applies a device's operations in one transaction, each exactly once: an operation's effects
-/// and the record of its id and outcome land together (a savepoint per operation, so a rejected
-/// one leaves only its record). One transaction per batch rather than per operation: the WAL then
-/// writes each touched page once per batch.
+/// Applies a device's operations in one transaction, each exactly once (see `db::apply`). One
+/// transaction per batch rather than per operation: the WAL then writes each touched page once per
+/// batch.
 pub fn apply_all(conn: &mut rusqlite::Connection, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(ops.len());
-    for (op, ctx) in ops {
-        outcomes.push(apply_one(&mut tx, op, ctx)?);
-    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = apply::apply_all(&mut SqliteLedger(&tx), ops)?;
     tx.commit()?;
     Ok(outcomes)
 }
@@ -107,693 +47,429 @@ pub fn record_set_aside(conn: &mut rusqlite::Connection, records: &[super::SetAs
     Ok(())
 }
 
-fn refused(id: Uuid, error: ApiError) -> OpOutcome {
-    OpOutcome { id, status: OpStatus::Rejected, error: Some(error), flags: vec![], current_state: None, refund: None }
-}
+/// The engine's reads and writes on a rusqlite transaction.
+struct SqliteLedger<'a>(&'a Transaction<'a>);
 
-fn apply_one(tx: &mut Transaction<'_>, op: &StoreOp, ctx: &OpContext) -> DbResult<OpOutcome> {
-    let recorded: Option<(String, String, Option<String>)> = tx
-        .prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?
-        .query_row([op.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    if let Some((json, user, hash)) = recorded {
-        // An id is the sender's and names one operation: anyone else's use of it learns nothing.
-        if user != ctx.actor.to_string() || hash.is_some_and(|h| h != ctx.body_hash) {
-            return Ok(refused(
-                op.id,
-                ApiError::new(
-                    ErrorCode::IdempotencyConflict,
-                    "this operation id was already used for another operation; send it with a new id",
-                ),
-            ));
-        }
-        let mut outcome: OpOutcome = serde_json::from_str(&json)
-            .map_err(|e| super::DbError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
-        outcome.status = OpStatus::Duplicate;
-        return Ok(outcome);
-    }
-    if let Some(error) = &ctx.refusal {
-        return Ok(refused(op.id, error.clone()));
-    }
-    // The rule's writes happen inside a savepoint: a rejection rolls them back and only the log stays.
-    let result = {
-        let sp = tx.savepoint()?;
-        match act(&sp, op, ctx) {
-            Ok(applied) => {
-                sp.commit()?;
-                Ok(applied)
-            }
-            Err(Act::Rejected(r)) => Err(r),
-            Err(Act::Storage(e)) => return Err(e),
-        }
-    };
-    let outcome = match result {
-        Ok(applied) => OpOutcome {
-            id: op.id,
-            status: OpStatus::Applied,
-            error: None,
-            flags: ctx.flags.iter().cloned().chain(applied.flags).collect(),
-            current_state: None,
-            refund: applied.refund,
-        },
-        Err(Rejection(error, current_state)) => OpOutcome {
-            id: op.id,
-            status: OpStatus::Rejected,
-            error: Some(error),
-            // What the server noticed before the rule refused it (a clock far off, a move) stays.
-            flags: ctx.flags.clone(),
-            current_state,
-            refund: None,
-        },
-    };
-    tx.prepare_cached(
-        "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        op.id.to_string(),
-        op.store_id.to_string(),
-        ctx.actor.to_string(),
-        kind_name(&op.action),
-        serde_json::to_string(&outcome).unwrap_or_default(),
-        ctx.day,
-        op.device_at,
-        ctx.now,
-        ctx.body_hash
-    ])?;
-    Ok(outcome)
-}
-
-#[derive(Default)]
-struct Applied {
-    flags: Vec<OpFlag>,
-    refund: Option<i64>,
-}
-
-enum Act {
-    Rejected(Rejection),
-    Storage(super::DbError),
-}
-
-impl From<rusqlite::Error> for Act {
+impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> Self {
-        // A constraint is this operation's conflict with the ledger (an id used before by another
-        // operation): its outcome, never the batch's failure.
         match e {
             rusqlite::Error::SqliteFailure(f, ref message) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                let detail = message.clone().unwrap_or_default();
-                Act::Rejected(reject(
-                    ErrorCode::IdempotencyConflict,
-                    format!("an id in this operation was already used by another operation ({detail})"),
-                ))
+                LedgerError::Conflict(message.clone().unwrap_or_default())
             }
-            e => Act::Storage(e.into()),
+            e => LedgerError::Storage(e.into()),
         }
     }
 }
 
-impl From<Rejection> for Act {
-    fn from(r: Rejection) -> Self {
-        Act::Rejected(r)
+fn parse_uuid(text: String) -> LedgerResult<Uuid> {
+    text.parse().map_err(|e| LedgerError::Storage(DbError::Database(format!("unreadable id {text}: {e}"))))
+}
+
+impl Ledger for SqliteLedger<'_> {
+    fn savepoint(&mut self) -> Result<(), DbError> {
+        Ok(self.0.execute_batch("SAVEPOINT op")?)
     }
-}
-
-type ActResult<T> = Result<T, Act>;
-type Conn = rusqlite::Connection;
-
-fn movement(
-    db: &Conn,
-    op: &StoreOp,
-    store: Uuid,
-    sku: &str,
-    kind: MovementKind,
-    quantity: i64,
-    reason: Option<&str>,
-) -> ActResult<()> {
-    let m = ledger::Movement::new(sku, kind, quantity)
-        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))?;
-    db.prepare_cached(
-        "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![store.to_string(), m.sku, wire_name(&m.kind), m.quantity, op.id.to_string(), reason, op.device_at])?;
-    db.prepare_cached(
-        "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES (?1, ?2, ?3)
-         ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
-    )?
-    .execute(params![store.to_string(), m.sku, m.quantity])?;
-    Ok(())
-}
-
-fn on_hand(db: &Conn, store: Uuid, sku: &str) -> ActResult<i64> {
-    Ok(db
-        .prepare_cached("SELECT on_hand FROM stock_balances WHERE store_id = ?1 AND sku = ?2")?
-        .query_row(params![store.to_string(), sku], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
-}
-
-fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
-    if lines.is_empty() {
-        return Err(reject(ErrorCode::InvalidStoreOp, "at least one line is needed").into());
+    fn release(&mut self) -> Result<(), DbError> {
+        Ok(self.0.execute_batch("RELEASE op")?)
     }
-    for l in lines {
-        if l.sku.trim().is_empty() || l.quantity < 1 {
-            return Err(reject(
-                ErrorCode::InvalidStoreOp,
-                format!("line {}: a SKU and a quantity of 1 or more", l.sku),
-            )
-            .into());
-        }
+    fn rollback(&mut self) -> Result<(), DbError> {
+        Ok(self.0.execute_batch("ROLLBACK TO op; RELEASE op")?)
     }
-    Ok(())
-}
 
-fn act(db: &Conn, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
-    let store = op.store_id;
-    let mut applied = Applied::default();
-    match &op.action {
-        StoreAction::OpenShift { shift_id, opening_cash } => {
-            if *opening_cash < 0 {
-                return Err(reject(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative").into());
-            }
-            let exists: bool =
-                db.query_row("SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1)", [shift_id.to_string()], |r| {
-                    r.get(0)
-                })?;
-            if exists {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this shift is already open").into());
-            }
-            db.execute(
-                "INSERT INTO shifts (id, store_id, promoter_id, opened_at, opening_cash) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![shift_id.to_string(), store.to_string(), ctx.actor.to_string(), op.device_at, opening_cash],
-            )?;
-        }
-        StoreAction::CloseShift { shift_id, counted, reason } => {
-            let shift: Option<(String, i64, Option<i64>, String)> = db
-                .query_row(
-                    "SELECT store_id, opening_cash, closed_at, promoter_id FROM shifts WHERE id = ?1",
-                    [shift_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((shift_store, opening_cash, closed_at, owner)) = shift else {
-                return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
-            };
-            if shift_store != store.to_string() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "the shift belongs to another store").into());
-            }
-            if owner != ctx.actor.to_string() && !ctx.manages_store {
-                return Err(reject(
-                    ErrorCode::Forbidden,
-                    "a shift is closed by the person who opened it or a manager of the store",
-                )
-                .into());
-            }
-            if closed_at.is_some() {
-                return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
-            }
-            let expected = expected_cash(db, shift_id, opening_cash)?;
-            let mut differences = Vec::new();
-            for (method, expected) in &expected {
-                let counted: i64 = counted.iter().filter(|p| p.method == *method).map(|p| p.amount).sum();
-                if counted != *expected {
-                    differences.push(OpFlag::CashDifference { method: *method, difference: counted - expected });
-                }
-            }
-            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if !differences.is_empty() && reason.is_none() {
-                return Err(reject(
-                    ErrorCode::ReasonRequired,
-                    "the count differs from the expected amounts: give a reason",
-                )
-                .into());
-            }
-            let expected: Vec<Payment> =
-                expected.into_iter().map(|(method, amount)| Payment { method, amount }).collect();
-            db.execute(
-                "UPDATE shifts SET closed_at = ?2, close_day = ?3, counted = ?4, expected = ?5, reason = ?6 WHERE id = ?1",
-                params![
-                    shift_id.to_string(),
-                    op.device_at,
-                    ctx.day,
-                    serde_json::to_string(counted).unwrap_or_default(),
-                    serde_json::to_string(&expected).unwrap_or_default(),
-                    reason
-                ],
-            )?;
-            applied.flags = differences;
-        }
-        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
-            // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
-            // prices are the server's to judge: a discount beyond the limit, or a price below the
-            // catalog's, is flagged, never refused — the sale happened.
-            let totals =
-                checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
-            applied.flags.extend(pricing::sale_flags_on_arrival(
-                lines,
-                *order_discount,
-                &ctx.prices,
-                ctx.discount_limit_percent,
-                op.device_at,
-                ctx.now,
-            ));
-            if !shift_open_here(db, store, shift_id)? {
-                applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });
-            }
-            let customer = customer_for(db, ctx)?;
-            if receipt_no.trim().is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
-            }
-            for g in gifts {
-                if g.sku.trim().is_empty() || g.quantity < 1 {
-                    return Err(
-                        reject(ErrorCode::InvalidStoreOp, "a gift needs a SKU and a quantity of 1 or more").into()
-                    );
-                }
-            }
-            // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
-            db.execute(
-                "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
-                     change_given, day, device_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    sale_id.to_string(),
-                    store.to_string(),
-                    ctx.actor.to_string(),
-                    shift_id.to_string(),
-                    receipt_no,
-                    customer.map(|c| c.to_string()),
-                    totals.gross,
-                    totals.discounts,
-                    totals.total,
-                    totals.paid,
-                    totals.change,
-                    ctx.day,
-                    op.device_at
-                ],
-            )?;
-            let nets = checkout::line_nets(lines, *order_discount);
-            for (i, (line, net)) in lines.iter().zip(nets).enumerate() {
-                if let Some(serial) = &line.serial {
-                    let sold_before: bool = db.query_row(
-                        "SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = ?1 AND quantity > returned)",
-                        [serial],
-                        |r| r.get(0),
-                    )?;
-                    if sold_before {
-                        applied.flags.push(OpFlag::SerialSoldTwice { serial: serial.clone() });
-                    }
-                }
-                db.execute(
-                    "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        sale_id.to_string(),
-                        i as i64,
-                        line.sku,
-                        line.quantity,
-                        line.unit_price,
-                        line.discount,
-                        net,
-                        line.serial
-                    ],
-                )?;
-                movement(db, op, store, &line.sku, MovementKind::Sale, -line.quantity, None)?;
-            }
-            for p in payments {
-                db.execute(
-                    "INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)",
-                    params![sale_id.to_string(), wire_name(&p.method), p.amount],
-                )?;
-            }
-            for g in gifts {
-                db.execute(
-                    "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = quantity + ?3",
-                    params![sale_id.to_string(), g.sku, g.quantity],
-                )?;
-                movement(db, op, store, &g.sku, MovementKind::GiftIssued, -g.quantity, None)?;
-            }
-            let mut skus: Vec<&str> =
-                lines.iter().map(|l| l.sku.as_str()).chain(gifts.iter().map(|g| g.sku.as_str())).collect();
-            skus.sort();
-            skus.dedup();
-            for sku in skus {
-                let left = on_hand(db, store, sku)?;
-                if left < 0 {
-                    applied.flags.push(OpFlag::NegativeStock { sku: sku.to_owned(), on_hand: left });
-                }
-            }
-        }
-        StoreAction::Return { return_id, sale_id, lines, gifts, refund_method, shift_id } => {
-            let sale_store: Option<String> = db
-                .query_row("SELECT store_id FROM sales WHERE id = ?1", [sale_id.to_string()], |r| r.get(0))
-                .optional()?;
-            if sale_store.as_deref() != Some(store.to_string().as_str()) {
-                return Err(reject(ErrorCode::InvalidStoreOp, "no such sale at this store").into());
-            }
-            if lines.is_empty() && gifts.is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a return needs at least one line").into());
-            }
-            let mut refund = 0;
-            for r in lines {
-                let row: Option<(String, i64, i64, i64)> = db
-                    .query_row(
-                        "SELECT sku, quantity, net, returned FROM sale_lines WHERE sale_id = ?1 AND line = ?2",
-                        params![sale_id.to_string(), r.line as i64],
-                        |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
-                    )
-                    .optional()?;
-                let Some((sku, bought, net, returned)) = row else {
-                    return Err(reject(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line)).into());
-                };
-                let amount = checkout::refund(r.line, net, bought, returned, r.quantity).map_err(|e| match e {
-                    checkout::ReturnError::MoreThanBought { .. } => reject(ErrorCode::ReturnExceedsSale, e.to_string()),
-                    checkout::ReturnError::Nothing => reject(ErrorCode::InvalidStoreOp, e.to_string()),
-                })?;
-                refund += amount;
-                db.execute(
-                    "UPDATE sale_lines SET returned = returned + ?3 WHERE sale_id = ?1 AND line = ?2",
-                    params![sale_id.to_string(), r.line as i64, r.quantity],
-                )?;
-                movement(db, op, store, &sku, MovementKind::Return, r.quantity, None)?;
-            }
-            for g in gifts {
-                let left: Option<i64> = db
-                    .query_row(
-                        "SELECT quantity - returned FROM sale_gifts WHERE sale_id = ?1 AND sku = ?2",
-                        params![sale_id.to_string(), g.sku],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if g.quantity < 1 || g.quantity > left.unwrap_or(0) {
-                    return Err(reject(
-                        ErrorCode::ReturnExceedsSale,
-                        format!("gift {}: {} asked, {} left", g.sku, g.quantity, left.unwrap_or(0)),
-                    )
-                    .into());
-                }
-                db.execute(
-                    "UPDATE sale_gifts SET returned = returned + ?3 WHERE sale_id = ?1 AND sku = ?2",
-                    params![sale_id.to_string(), g.sku, g.quantity],
-                )?;
-                movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
-            }
-            let till = refund_till(db, store, shift_id.as_ref(), ctx.actor, op.device_at)?;
-            if till.is_none() {
-                applied.flags.push(OpFlag::NoOpenTill);
-            }
-            db.execute(
-                "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
+    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>> {
+        let row: Option<(String, String, Option<String>)> = self
+            .0
+            .prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?
+            .query_row([op_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(outcome, user, body_hash)| Ok(Recorded { outcome, user_id: parse_uuid(user)?, body_hash }))
+            .transpose()
+    }
+    fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    return_id.to_string(),
-                    sale_id.to_string(),
-                    store.to_string(),
-                    ctx.actor.to_string(),
-                    refund,
-                    wire_name(refund_method),
-                    ctx.day,
-                    op.device_at,
-                    till
-                ],
-            )?;
-            applied.refund = Some(refund);
-        }
-        StoreAction::Receipt { lines, source } => {
-            check_lines(lines)?;
-            for l in lines {
-                movement(db, op, store, &l.sku, MovementKind::Receipt, l.quantity, Some(source))?;
-            }
-        }
-        StoreAction::TransferOut { transfer_id, to_store, lines } => {
-            check_lines(lines)?;
-            let known: bool =
-                db.query_row("SELECT EXISTS (SELECT 1 FROM stores WHERE id = ?1)", [to_store.to_string()], |r| {
-                    r.get(0)
-                })?;
-            if !known || *to_store == store {
-                return Err(reject(ErrorCode::InvalidStoreOp, "send to another known store").into());
-            }
-            db.execute(
-                "INSERT INTO transfers (id, from_store, to_store, lines, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    transfer_id.to_string(),
-                    store.to_string(),
-                    to_store.to_string(),
-                    serde_json::to_string(lines).unwrap_or_default(),
-                    op.device_at
-                ],
-            )?;
-            for l in lines {
-                movement(
-                    db,
-                    op,
-                    store,
-                    &l.sku,
-                    MovementKind::TransferOut,
-                    -l.quantity,
-                    Some(&format!("to {to_store}")),
-                )?;
-            }
-            // The receiving store may have reported receiving it already: complete that now.
-            let waiting: Option<(String, i64)> = db
-                .query_row(
-                    "SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = ?1",
-                    [transfer_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((waiting_store, received_at)) = waiting {
-                if waiting_store == to_store.to_string() {
-                    receive(db, op, *transfer_id, *to_store, store, lines, received_at)?;
-                    db.execute("DELETE FROM transfer_waits WHERE transfer_id = ?1", [transfer_id.to_string()])?;
-                }
-            }
-        }
-        StoreAction::TransferIn { transfer_id } => {
-            let row: Option<(String, String, String, Option<i64>)> = db
-                .query_row(
-                    "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = ?1",
-                    [transfer_id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((from, to, lines, received)) = row else {
-                // Not sent yet as far as the server knows: accepted, and completed when the send arrives.
-                let inserted = db.execute(
-                    "INSERT OR IGNORE INTO transfer_waits (transfer_id, to_store, op_id, device_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![transfer_id.to_string(), store.to_string(), op.id.to_string(), op.device_at],
-                )?;
-                if inserted == 0 {
-                    return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
-                }
-                return Ok(applied);
-            };
-            if to != store.to_string() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer is for another store").into());
-            }
-            if received.is_some() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
-            }
-            let lines: Vec<SkuQuantity> = serde_json::from_str(&lines).unwrap_or_default();
-            let from: Uuid = from.parse().unwrap_or_default();
-            receive(db, op, *transfer_id, store, from, &lines, op.device_at)?;
-        }
-        StoreAction::Adjustment { sku, quantity, reason } => {
-            if reason.trim().is_empty() {
-                return Err(reject(ErrorCode::ReasonRequired, "an adjustment needs a reason").into());
-            }
-            movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;
-        }
-        StoreAction::StockCount { counted } => {
-            if counted.is_empty() || counted.iter().any(|c| c.sku.trim().is_empty() || c.quantity < 0) {
-                return Err(reject(ErrorCode::InvalidStoreOp, "count at least one SKU, none below zero").into());
-            }
-            let mut stock = BTreeMap::new();
-            let mut wanted = BTreeMap::new();
-            for c in counted {
-                stock.insert(c.sku.clone(), on_hand(db, store, &c.sku)?);
-                wanted.insert(c.sku.clone(), c.quantity);
-            }
-            for m in ledger::count_differences(&stock, &wanted) {
-                movement(db, op, store, &m.sku, MovementKind::Count, m.quantity, Some("stock count"))?;
-            }
-        }
-        StoreAction::SampleRegister { serial, sku, location } => {
-            if serial.trim().is_empty() || sku.trim().is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a unit needs a serial and a SKU").into());
-            }
-            let exists: bool =
-                db.query_row("SELECT EXISTS (SELECT 1 FROM samples WHERE serial = ?1)", [serial], |r| r.get(0))?;
-            if exists {
-                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is already registered")).into());
-            }
-            let state = wire_name(&SampleState::Requested);
-            db.execute(
-                "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![serial, store.to_string(), sku, state, location, op.device_at],
-            )?;
-            history(db, op, ctx, serial, &state, location)?;
-        }
-        StoreAction::SampleChange { serial, from, to, location } => {
-            let row: Option<(String, String, String)> = db
-                .query_row("SELECT store_id, state, location FROM samples WHERE serial = ?1", [serial], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            )?
+            .execute(params![
+                e.op_id.to_string(),
+                e.store_id.to_string(),
+                e.user_id.to_string(),
+                e.kind,
+                e.outcome,
+                e.day,
+                e.device_at,
+                e.applied_at,
+                e.body_hash
+            ])?;
+        Ok(())
+    }
+
+    fn shift(&mut self, id: Uuid) -> LedgerResult<Option<ShiftRow>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT store_id, promoter_id, opening_cash, closed_at FROM shifts WHERE id = ?1")?
+            .query_row([id.to_string()], |r| {
+                Ok(ShiftRow {
+                    store_id: uuid_of(r.get(0)?)?,
+                    promoter_id: uuid_of(r.get(1)?)?,
+                    opening_cash: r.get(2)?,
+                    closed_at: r.get(3)?,
                 })
-                .optional()?;
-            let Some((unit_store, current, old_location)) = row else {
-                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is not registered")).into());
-            };
-            if unit_store != store.to_string() {
-                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} belongs to another store")).into());
-            }
-            let current: SampleState = from_wire_name(&current).unwrap_or(SampleState::Requested);
-            let next = sample::change(current, *from, *to).map_err(|e| match e {
-                sample::SampleError::Stale { current, .. } => {
-                    Rejection(ApiError::new(ErrorCode::StaleState, e.to_string()), Some(current))
-                }
-                sample::SampleError::NotAllowed { .. } => {
-                    Rejection(ApiError::new(ErrorCode::TransitionNotAllowed, e.to_string()), Some(current))
-                }
-            })?;
-            let location = location.clone().unwrap_or(old_location);
-            let state = wire_name(&next);
-            db.execute(
-                "UPDATE samples SET state = ?2, location = ?3, updated_at = ?4 WHERE serial = ?1",
-                params![serial, state, location, op.device_at],
-            )?;
-            history(db, op, ctx, serial, &state, &location)?;
-        }
-        StoreAction::SampleAudit { scanned } => {
-            let mut stmt = db.prepare_cached("SELECT serial, state FROM samples WHERE store_id = ?1")?;
-            let units: Vec<(String, SampleState)> = stmt
-                .query_map([store.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .filter_map(|r| r.ok())
-                .filter_map(|(serial, state)| from_wire_name(&state).map(|s| (serial, s)))
-                .collect();
-            let scanned: Vec<&str> = scanned.iter().map(String::as_str).collect();
-            let (missing, _) = sample::audit(units.iter().map(|(s, st)| (s.as_str(), *st)), &scanned);
-            applied.flags = missing.into_iter().map(|serial| OpFlag::SampleMissing { serial }).collect();
-        }
+            })
+            .optional()?)
     }
-    Ok(applied)
-}
-
-/// Books a transfer in at the receiving store and marks it received.
-fn receive(
-    db: &Conn,
-    op: &StoreOp,
-    transfer_id: Uuid,
-    to_store: Uuid,
-    from_store: Uuid,
-    lines: &[SkuQuantity],
-    received_at: i64,
-) -> ActResult<()> {
-    db.execute("UPDATE transfers SET received_at = ?2 WHERE id = ?1", params![transfer_id.to_string(), received_at])?;
-    for l in lines {
-        movement(db, op, to_store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from_store}")))?;
+    fn open_shift(&mut self, id: Uuid, store: Uuid, promoter: Uuid, at: i64, opening_cash: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO shifts (id, store_id, promoter_id, opened_at, opening_cash) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_string(), store.to_string(), promoter.to_string(), at, opening_cash],
+        )?;
+        Ok(())
     }
-    Ok(())
-}
-
-fn history(db: &Conn, op: &StoreOp, ctx: &OpContext, serial: &str, state: &str, location: &str) -> ActResult<()> {
-    db.execute(
-        "INSERT INTO sample_history (serial, state, location, user_id, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![serial, state, location, ctx.actor.to_string(), op.id.to_string(), op.device_at],
-    )?;
-    Ok(())
-}
-
-/// The shift whose till pays a refund: the one the device named if it is open at this store,
-/// otherwise the promoter's shift at the store that was open at that moment and still is (none
-/// when no till is open: the return is still a fact, counts against no till, and is flagged).
-fn refund_till(db: &Conn, store: Uuid, named: Option<&Uuid>, actor: Uuid, at: i64) -> ActResult<Option<String>> {
-    if let Some(id) = named {
-        if shift_open_here(db, store, id)? {
-            return Ok(Some(id.to_string()));
-        }
+    fn close_shift(
+        &mut self,
+        id: Uuid,
+        at: i64,
+        day: &str,
+        counted_json: &str,
+        expected_json: &str,
+        reason: Option<&str>,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE shifts SET closed_at = ?2, close_day = ?3, counted = ?4, expected = ?5, reason = ?6 WHERE id = ?1",
+            params![id.to_string(), at, day, counted_json, expected_json, reason],
+        )?;
+        Ok(())
     }
-    Ok(db
-        .query_row(
-            "SELECT id FROM shifts WHERE store_id = ?1 AND promoter_id = ?2 AND opened_at <= ?3 AND closed_at IS NULL
-             ORDER BY opened_at DESC LIMIT 1",
-            params![store.to_string(), actor.to_string(), at],
+    fn open_shift_of(&mut self, store: Uuid, promoter: Uuid, at: i64) -> LedgerResult<Option<Uuid>> {
+        let id: Option<String> = self
+            .0
+            .query_row(
+                "SELECT id FROM shifts WHERE store_id = ?1 AND promoter_id = ?2 AND opened_at <= ?3 AND closed_at IS NULL
+                 ORDER BY opened_at DESC LIMIT 1",
+                params![store.to_string(), promoter.to_string(), at],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(parse_uuid).transpose()
+    }
+    fn takings(&mut self, shift: Uuid) -> LedgerResult<Takings> {
+        let id = shift.to_string();
+        let paid = self
+            .0
+            .prepare_cached(
+                "SELECT p.method, SUM(p.amount) FROM sale_payments p JOIN sales s ON s.id = p.sale_id
+                 WHERE s.shift_id = ?1 AND s.store_id = (SELECT store_id FROM shifts WHERE id = ?1) GROUP BY p.method",
+            )?
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let change = self.0.query_row(
+            "SELECT COALESCE(SUM(change_given), 0) FROM sales
+             WHERE shift_id = ?1 AND store_id = (SELECT store_id FROM shifts WHERE id = ?1)",
+            [&id],
             |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Whether the shift is this store's and still open.
-fn shift_open_here(db: &Conn, store: Uuid, shift: &Uuid) -> ActResult<bool> {
-    Ok(db
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ?1 AND store_id = ?2 AND closed_at IS NULL)")?
-        .query_row(params![shift.to_string(), store.to_string()], |r| r.get(0))?)
-}
-
-/// The customer's unified account for the sale's phone: found, or created on the spot when they
-/// agreed (not verified: they prove the number by SMS when they first sign in). Runs inside the
-/// operation's transaction, after its duplicate check, so a retry or a rejected sale creates none.
-fn customer_for(db: &Conn, ctx: &OpContext) -> ActResult<Option<Uuid>> {
-    let Some(CounterCustomer { phone, consent, display_name }) = &ctx.customer else { return Ok(None) };
-    let found: Option<String> = db
-        .prepare_cached("SELECT user_id FROM identities WHERE kind = 'phone' AND value = ?1")?
-        .query_row([phone], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = found {
-        return Ok(id.parse().ok());
+        )?;
+        let refunds = self
+            .0
+            .prepare_cached(
+                "SELECT refund_method, SUM(refund) FROM sale_returns WHERE shift_id = ?1 GROUP BY refund_method",
+            )?
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Takings { paid, change, refunds })
     }
-    if !consent {
-        return Ok(None);
+
+    fn insert_sale(&mut self, s: &NewSale<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
+                 change_given, day, device_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                s.id.to_string(),
+                s.store_id.to_string(),
+                s.promoter_id.to_string(),
+                s.shift_id.to_string(),
+                s.receipt_no,
+                s.customer_id.map(|c| c.to_string()),
+                s.gross,
+                s.discounts,
+                s.total,
+                s.paid,
+                s.change,
+                s.day,
+                s.device_at
+            ],
+        )?;
+        Ok(())
     }
-    let id = Uuid::now_v7();
-    db.prepare_cached("INSERT INTO users (id, display_name, role, created_at) VALUES (?1, ?2, 'consumer', ?3)")?
-        .execute(params![id.to_string(), display_name, ctx.now])?;
-    db.prepare_cached(
-        "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', ?1, ?2, 0, ?3)",
-    )?
-    .execute(params![phone, id.to_string(), ctx.now])?;
-    tracing::info!(user_id = %id, "customer account created at a store, with consent");
-    Ok(Some(id))
+    fn insert_sale_line(
+        &mut self,
+        sale: Uuid,
+        line: i64,
+        sku: &str,
+        quantity: i64,
+        unit_price: i64,
+        discount: i64,
+        net: i64,
+        serial: Option<&str>,
+    ) -> LedgerResult<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![sale.to_string(), line, sku, quantity, unit_price, discount, net, serial])?;
+        Ok(())
+    }
+    fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()> {
+        self.0
+            .prepare_cached("INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)")?
+            .execute(params![sale.to_string(), method, amount])?;
+        Ok(())
+    }
+    fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = quantity + ?3",
+            params![sale.to_string(), sku, quantity],
+        )?;
+        Ok(())
+    }
+    fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = ?1 AND quantity > returned)")?
+            .query_row([serial], |r| r.get(0))?)
+    }
+    fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>> {
+        let store: Option<String> = self
+            .0
+            .query_row("SELECT store_id FROM sales WHERE id = ?1", [sale.to_string()], |r| r.get(0))
+            .optional()?;
+        store.map(parse_uuid).transpose()
+    }
+    fn sold_line(&mut self, sale: Uuid, line: i64) -> LedgerResult<Option<SoldLine>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT sku, quantity, net, returned FROM sale_lines WHERE sale_id = ?1 AND line = ?2",
+                params![sale.to_string(), line],
+                |r| Ok(SoldLine { sku: r.get(0)?, quantity: r.get(1)?, net: r.get(2)?, returned: r.get(3)? }),
+            )
+            .optional()?)
+    }
+    fn return_line(&mut self, sale: Uuid, line: i64, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE sale_lines SET returned = returned + ?3 WHERE sale_id = ?1 AND line = ?2",
+            params![sale.to_string(), line, quantity],
+        )?;
+        Ok(())
+    }
+    fn gift_left(&mut self, sale: Uuid, sku: &str) -> LedgerResult<Option<i64>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT quantity - returned FROM sale_gifts WHERE sale_id = ?1 AND sku = ?2",
+                params![sale.to_string(), sku],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+    fn return_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE sale_gifts SET returned = returned + ?3 WHERE sale_id = ?1 AND sku = ?2",
+            params![sale.to_string(), sku, quantity],
+        )?;
+        Ok(())
+    }
+    fn insert_return(&mut self, r: &NewReturn<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                r.id.to_string(),
+                r.sale_id.to_string(),
+                r.store_id.to_string(),
+                r.promoter_id.to_string(),
+                r.refund,
+                r.refund_method,
+                r.day,
+                r.device_at,
+                r.shift_id.map(|s| s.to_string())
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn movement(&mut self, m: &NewMovement<'_>) -> LedgerResult<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                m.store_id.to_string(),
+                m.sku,
+                m.kind,
+                m.quantity,
+                m.op_id.to_string(),
+                m.reason,
+                m.device_at
+            ])?;
+        self.0
+            .prepare_cached(
+                "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand",
+            )?
+            .execute(params![m.store_id.to_string(), m.sku, m.quantity])?;
+        Ok(())
+    }
+    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT on_hand FROM stock_balances WHERE store_id = ?1 AND sku = ?2")?
+            .query_row(params![store.to_string(), sku], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool> {
+        Ok(self.0.query_row("SELECT EXISTS (SELECT 1 FROM stores WHERE id = ?1)", [store.to_string()], |r| r.get(0))?)
+    }
+    fn transfer(&mut self, id: Uuid) -> LedgerResult<Option<TransferRow>> {
+        let row: Option<(String, String, String, Option<i64>)> = self
+            .0
+            .query_row(
+                "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(from, to, lines, received_at)| {
+            Ok(TransferRow {
+                from_store: parse_uuid(from)?,
+                to_store: parse_uuid(to)?,
+                lines: serde_json::from_str(&lines).unwrap_or_default(),
+                received_at,
+            })
+        })
+        .transpose()
+    }
+    fn insert_transfer(&mut self, id: Uuid, from: Uuid, to: Uuid, lines_json: &str, at: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO transfers (id, from_store, to_store, lines, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_string(), from.to_string(), to.to_string(), lines_json, at],
+        )?;
+        Ok(())
+    }
+    fn mark_received(&mut self, id: Uuid, at: i64) -> LedgerResult<()> {
+        self.0.execute("UPDATE transfers SET received_at = ?2 WHERE id = ?1", params![id.to_string(), at])?;
+        Ok(())
+    }
+    fn transfer_wait(&mut self, id: Uuid) -> LedgerResult<Option<(Uuid, i64)>> {
+        let row: Option<(String, i64)> = self
+            .0
+            .query_row("SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(to, at)| Ok((parse_uuid(to)?, at))).transpose()
+    }
+    fn insert_transfer_wait(&mut self, id: Uuid, to: Uuid, op_id: Uuid, at: i64) -> LedgerResult<bool> {
+        Ok(self.0.execute(
+            "INSERT INTO transfer_waits (transfer_id, to_store, op_id, device_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (transfer_id) DO NOTHING",
+            params![id.to_string(), to.to_string(), op_id.to_string(), at],
+        )? == 1)
+    }
+    fn delete_transfer_wait(&mut self, id: Uuid) -> LedgerResult<()> {
+        self.0.execute("DELETE FROM transfer_waits WHERE transfer_id = ?1", [id.to_string()])?;
+        Ok(())
+    }
+
+    fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>> {
+        let row: Option<(String, String, String)> = self
+            .0
+            .query_row("SELECT store_id, state, location FROM samples WHERE serial = ?1", [serial], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        row.map(|(store, state, location)| {
+            Ok(SampleRow {
+                store_id: parse_uuid(store)?,
+                state: from_wire_name(&state).unwrap_or(SampleState::Requested),
+                location,
+            })
+        })
+        .transpose()
+    }
+    fn insert_sample(
+        &mut self,
+        serial: &str,
+        store: Uuid,
+        sku: &str,
+        state: &str,
+        location: &str,
+        at: i64,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![serial, store.to_string(), sku, state, location, at],
+        )?;
+        Ok(())
+    }
+    fn update_sample(&mut self, serial: &str, state: &str, location: &str, at: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE samples SET state = ?2, location = ?3, updated_at = ?4 WHERE serial = ?1",
+            params![serial, state, location, at],
+        )?;
+        Ok(())
+    }
+    fn sample_history(
+        &mut self,
+        serial: &str,
+        state: &str,
+        location: &str,
+        user: Uuid,
+        op_id: Uuid,
+        at: i64,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sample_history (serial, state, location, user_id, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![serial, state, location, user.to_string(), op_id.to_string(), at],
+        )?;
+        Ok(())
+    }
+    fn store_samples(&mut self, store: Uuid) -> LedgerResult<Vec<(String, String)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT serial, state FROM samples WHERE store_id = ?1")?
+            .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn phone_owner(&mut self, phone: &str) -> LedgerResult<Option<Uuid>> {
+        let id: Option<String> = self
+            .0
+            .prepare_cached("SELECT user_id FROM identities WHERE kind = 'phone' AND value = ?1")?
+            .query_row([phone], |r| r.get(0))
+            .optional()?;
+        id.map(parse_uuid).transpose()
+    }
+    fn create_customer(&mut self, id: Uuid, display_name: &str, phone: &str, now: i64) -> LedgerResult<()> {
+        self.0
+            .prepare_cached("INSERT INTO users (id, display_name, role, created_at) VALUES (?1, ?2, 'consumer', ?3)")?
+            .execute(params![id.to_string(), display_name, now])?;
+        self.0
+            .prepare_cached(
+                "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', ?1, ?2, 0, ?3)",
+            )?
+            .execute(params![phone, id.to_string(), now])?;
+        Ok(())
+    }
 }
 
-/// What a shift should hold per payment method: opening cash plus what its sales took (less the
-/// change given), less what was refunded from its till.
-fn expected_cash(db: &Conn, shift_id: &Uuid, opening_cash: i64) -> ActResult<Vec<(PaymentMethod, i64)>> {
-    let mut expected: Vec<(PaymentMethod, i64)> =
-        vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
-    let mut stmt = db.prepare_cached(
-        "SELECT p.method, SUM(p.amount) FROM sale_payments p JOIN sales s ON s.id = p.sale_id
-         WHERE s.shift_id = ?1 AND s.store_id = (SELECT store_id FROM shifts WHERE id = ?1) GROUP BY p.method",
-    )?;
-    let paid: Vec<(String, i64)> =
-        stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    add_by_method(&mut expected, paid, 1);
-    let change: i64 = db.query_row(
-        "SELECT COALESCE(SUM(change_given), 0) FROM sales
-         WHERE shift_id = ?1 AND store_id = (SELECT store_id FROM shifts WHERE id = ?1)",
-        [shift_id.to_string()],
-        |r| r.get(0),
-    )?;
-    expected[0].1 -= change;
-    let mut stmt = db.prepare_cached(
-        "SELECT refund_method, SUM(refund) FROM sale_returns WHERE shift_id = ?1 GROUP BY refund_method",
-    )?;
-    let refunds: Vec<(String, i64)> =
-        stmt.query_map([shift_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    add_by_method(&mut expected, refunds, -1);
-    Ok(expected)
-}
-
-/// Adds (`sign` 1) or takes away (-1) amounts read per payment method's wire name.
-fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i64)>, sign: i64) {
-    for (method, amount) in amounts {
-        let method = from_wire_name::<PaymentMethod>(&method);
-        if let Some(e) = expected.iter_mut().find(|(m, _)| Some(*m) == method) {
-            e.1 += sign * amount;
-        }
-    }
-}
+type Conn = rusqlite::Connection;
 
 use portal_store_ops::ledger::LOW_STOCK_LEVEL;
 

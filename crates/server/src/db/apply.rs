@@ -1,0 +1,624 @@
+//! The store-operations engine, the same for every database: each operation applied exactly once,
+//! its effects and the record of its id and outcome together in `store_op_log`, so a retry
+//! changes nothing and gets the same answer. The rules come from portal-store-ops (the same the
+//! app applies offline); a backend only reads and writes, through [`Ledger`].
+use std::collections::BTreeMap;
+
+use portal_api::*;
+use portal_store_ops::{checkout, ledger as stock, pricing, sample};
+use uuid::Uuid;
+
+use super::{
+    ledger::{Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, Takings},
+    DbError, DbResult,
+};
+
+/// Who made an operation, and what the server knows about its customer, prices and limits.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    pub actor: Uuid,
+    /// The sale's customer, when it names a valid phone. Their account is found, or created when
+    /// they agreed, inside the operation's transaction, after the duplicate check.
+    pub customer: Option<CounterCustomer>,
+    /// The actor's discount limit, percent of an amount.
+    pub discount_limit_percent: u32,
+    /// The catalog's price of each sale line, in order (none for a SKU the catalog lacks).
+    pub prices: Vec<Option<portal_store_ops::pricing::CatalogPrice>>,
+    /// The actor may close any shift of the store (one of its managers, or an administrator).
+    pub manages_store: bool,
+    /// A hash of the operation as sent: its id is bound to it and to the actor.
+    pub body_hash: String,
+    /// Refused before it reached the ledger (out of scope, out of bounds, an unknown store): the
+    /// outcome is this error and nothing is recorded, so the device can set it aside.
+    pub refusal: Option<ApiError>,
+    /// Flags the server raised before the ledger saw the operation (a device clock far off).
+    pub flags: Vec<OpFlag>,
+    pub day: String,
+    pub now: i64,
+}
+
+/// A customer named at the counter by their phone.
+#[derive(Debug, Clone)]
+pub struct CounterCustomer {
+    /// Normalized (E.164).
+    pub phone: String,
+    /// They agreed to an account being created if they have none.
+    pub consent: bool,
+    /// The name a new account gets.
+    pub display_name: String,
+}
+
+/// The answer of a rule: a rejection (nothing applied) with its error.
+struct Rejection(ApiError, Option<SampleState>);
+
+fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
+    Rejection(ApiError::new(code, message), None)
+}
+
+pub fn kind_name(action: &StoreAction) -> &'static str {
+    match action {
+        StoreAction::OpenShift { .. } => "open_shift",
+        StoreAction::CloseShift { .. } => "close_shift",
+        StoreAction::Sale { .. } => "sale",
+        StoreAction::Return { .. } => "return",
+        StoreAction::Receipt { .. } => "receipt",
+        StoreAction::TransferOut { .. } => "transfer_out",
+        StoreAction::TransferIn { .. } => "transfer_in",
+        StoreAction::Adjustment { .. } => "adjustment",
+        StoreAction::StockCount { .. } => "stock_count",
+        StoreAction::SampleRegister { .. } => "sample_register",
+        StoreAction::SampleChange { .. } => "sample_change",
+        StoreAction::SampleAudit { .. } => "sample_audit",
+    }
+}
+
+/// Applies a device's operations in order inside the caller's transaction, each exactly once: an
+/// operation's effects and the record of its id and outcome land together (a savepoint per
+/// operation, so a rejected one leaves only its record). The caller commits.
+pub fn apply_all(db: &mut impl Ledger, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for (op, ctx) in ops {
+        outcomes.push(apply_one(db, op, ctx)?);
+    }
+    Ok(outcomes)
+}
+
+fn refused(id: Uuid, error: ApiError) -> OpOutcome {
+    OpOutcome { id, status: OpStatus::Rejected, error: Some(error), flags: vec![], current_state: None, refund: None }
+}
+
+fn storage(e: LedgerError) -> DbError {
+    match e {
+        LedgerError::Conflict(detail) => DbError::Database(format!("unexpected conflict: {detail}")),
+        LedgerError::Storage(e) => e,
+    }
+}
+
+fn apply_one(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> DbResult<OpOutcome> {
+    if let Some(recorded) = db.recorded(op.id).map_err(storage)? {
+        // An id is the sender's and names one operation: anyone else's use of it learns nothing.
+        if recorded.user_id != ctx.actor || recorded.body_hash.is_some_and(|h| h != ctx.body_hash) {
+            return Ok(refused(
+                op.id,
+                ApiError::new(
+                    ErrorCode::IdempotencyConflict,
+                    "this operation id was already used for another operation; send it with a new id",
+                ),
+            ));
+        }
+        let mut outcome: OpOutcome = serde_json::from_str(&recorded.outcome)
+            .map_err(|e| DbError::Database(format!("unreadable outcome of {}: {e}", op.id)))?;
+        outcome.status = OpStatus::Duplicate;
+        return Ok(outcome);
+    }
+    if let Some(error) = &ctx.refusal {
+        return Ok(refused(op.id, error.clone()));
+    }
+    // The rule's writes happen inside a savepoint: a rejection rolls them back and only the log stays.
+    db.savepoint()?;
+    let result = match act(db, op, ctx) {
+        Ok(applied) => {
+            db.release()?;
+            Ok(applied)
+        }
+        Err(Act::Rejected(r)) => {
+            db.rollback()?;
+            Err(r)
+        }
+        Err(Act::Storage(e)) => return Err(e),
+    };
+    let outcome = match result {
+        Ok(applied) => OpOutcome {
+            id: op.id,
+            status: OpStatus::Applied,
+            error: None,
+            flags: ctx.flags.iter().cloned().chain(applied.flags).collect(),
+            current_state: None,
+            refund: applied.refund,
+        },
+        Err(Rejection(error, current_state)) => OpOutcome {
+            id: op.id,
+            status: OpStatus::Rejected,
+            error: Some(error),
+            // What the server noticed before the rule refused it (a clock far off, a move) stays.
+            flags: ctx.flags.clone(),
+            current_state,
+            refund: None,
+        },
+    };
+    db.log(&LogEntry {
+        op_id: op.id,
+        store_id: op.store_id,
+        user_id: ctx.actor,
+        kind: kind_name(&op.action),
+        outcome: serde_json::to_string(&outcome).unwrap_or_default(),
+        day: &ctx.day,
+        device_at: op.device_at,
+        applied_at: ctx.now,
+        body_hash: &ctx.body_hash,
+    })
+    .map_err(storage)?;
+    Ok(outcome)
+}
+
+#[derive(Default)]
+struct Applied {
+    flags: Vec<OpFlag>,
+    refund: Option<i64>,
+}
+
+enum Act {
+    Rejected(Rejection),
+    Storage(DbError),
+}
+
+impl From<LedgerError> for Act {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            // A unique key is this operation's conflict with the ledger (an id used before by
+            // another operation): its outcome, never the batch's failure.
+            LedgerError::Conflict(detail) => Act::Rejected(reject(
+                ErrorCode::IdempotencyConflict,
+                format!("an id in this operation was already used by another operation ({detail})"),
+            )),
+            LedgerError::Storage(e) => Act::Storage(e),
+        }
+    }
+}
+
+impl From<Rejection> for Act {
+    fn from(r: Rejection) -> Self {
+        Act::Rejected(r)
+    }
+}
+
+type ActResult<T> = Result<T, Act>;
+
+fn movement(
+    db: &mut impl Ledger,
+    op: &StoreOp,
+    store: Uuid,
+    sku: &str,
+    kind: MovementKind,
+    quantity: i64,
+    reason: Option<&str>,
+) -> ActResult<()> {
+    let m = stock::Movement::new(sku, kind, quantity)
+        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))?;
+    db.movement(&NewMovement {
+        store_id: store,
+        sku: &m.sku,
+        kind: &wire_name(&m.kind),
+        quantity: m.quantity,
+        op_id: op.id,
+        reason,
+        device_at: op.device_at,
+    })?;
+    Ok(())
+}
+
+fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
+    if lines.is_empty() {
+        return Err(reject(ErrorCode::InvalidStoreOp, "at least one line is needed").into());
+    }
+    for l in lines {
+        if l.sku.trim().is_empty() || l.quantity < 1 {
+            return Err(reject(
+                ErrorCode::InvalidStoreOp,
+                format!("line {}: a SKU and a quantity of 1 or more", l.sku),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
+    let store = op.store_id;
+    let mut applied = Applied::default();
+    match &op.action {
+        StoreAction::OpenShift { shift_id, opening_cash } => {
+            if *opening_cash < 0 {
+                return Err(reject(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative").into());
+            }
+            if db.shift(*shift_id)?.is_some() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this shift is already open").into());
+            }
+            db.open_shift(*shift_id, store, ctx.actor, op.device_at, *opening_cash)?;
+        }
+        StoreAction::CloseShift { shift_id, counted, reason } => {
+            let Some(shift) = db.shift(*shift_id)? else {
+                return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
+            };
+            if shift.store_id != store {
+                return Err(reject(ErrorCode::InvalidStoreOp, "the shift belongs to another store").into());
+            }
+            if shift.promoter_id != ctx.actor && !ctx.manages_store {
+                return Err(reject(
+                    ErrorCode::Forbidden,
+                    "a shift is closed by the person who opened it or a manager of the store",
+                )
+                .into());
+            }
+            if shift.closed_at.is_some() {
+                return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
+            }
+            let expected = expected_cash(db.takings(*shift_id)?, shift.opening_cash);
+            let mut differences = Vec::new();
+            for (method, expected) in &expected {
+                let counted: i64 = counted.iter().filter(|p| p.method == *method).map(|p| p.amount).sum();
+                if counted != *expected {
+                    differences.push(OpFlag::CashDifference { method: *method, difference: counted - expected });
+                }
+            }
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if !differences.is_empty() && reason.is_none() {
+                return Err(reject(
+                    ErrorCode::ReasonRequired,
+                    "the count differs from the expected amounts: give a reason",
+                )
+                .into());
+            }
+            let expected: Vec<Payment> =
+                expected.into_iter().map(|(method, amount)| Payment { method, amount }).collect();
+            db.close_shift(
+                *shift_id,
+                op.device_at,
+                &ctx.day,
+                &serde_json::to_string(counted).unwrap_or_default(),
+                &serde_json::to_string(&expected).unwrap_or_default(),
+                reason,
+            )?;
+            applied.flags = differences;
+        }
+        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
+            // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
+            // prices are the server's to judge: a discount beyond the limit, or a price below the
+            // catalog's, is flagged, never refused — the sale happened.
+            let totals =
+                checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
+            applied.flags.extend(pricing::sale_flags_on_arrival(
+                lines,
+                *order_discount,
+                &ctx.prices,
+                ctx.discount_limit_percent,
+                op.device_at,
+                ctx.now,
+            ));
+            if !shift_open_here(db, store, *shift_id)? {
+                applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });
+            }
+            if receipt_no.trim().is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
+            }
+            for g in gifts {
+                if g.sku.trim().is_empty() || g.quantity < 1 {
+                    return Err(
+                        reject(ErrorCode::InvalidStoreOp, "a gift needs a SKU and a quantity of 1 or more").into()
+                    );
+                }
+            }
+            let customer = customer_for(db, ctx)?;
+            // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
+            db.insert_sale(&NewSale {
+                id: *sale_id,
+                store_id: store,
+                promoter_id: ctx.actor,
+                shift_id: *shift_id,
+                receipt_no,
+                customer_id: customer,
+                gross: totals.gross,
+                discounts: totals.discounts,
+                total: totals.total,
+                paid: totals.paid,
+                change: totals.change,
+                day: &ctx.day,
+                device_at: op.device_at,
+            })?;
+            let nets = checkout::line_nets(lines, *order_discount);
+            for (i, (line, net)) in lines.iter().zip(nets).enumerate() {
+                if let Some(serial) = &line.serial {
+                    if db.serial_sold(serial)? {
+                        applied.flags.push(OpFlag::SerialSoldTwice { serial: serial.clone() });
+                    }
+                }
+                db.insert_sale_line(
+                    *sale_id,
+                    i as i64,
+                    &line.sku,
+                    line.quantity,
+                    line.unit_price,
+                    line.discount,
+                    net,
+                    line.serial.as_deref(),
+                )?;
+                movement(db, op, store, &line.sku, MovementKind::Sale, -line.quantity, None)?;
+            }
+            for p in payments {
+                db.insert_payment(*sale_id, &wire_name(&p.method), p.amount)?;
+            }
+            for g in gifts {
+                db.add_gift(*sale_id, &g.sku, g.quantity)?;
+                movement(db, op, store, &g.sku, MovementKind::GiftIssued, -g.quantity, None)?;
+            }
+            let mut skus: Vec<&str> =
+                lines.iter().map(|l| l.sku.as_str()).chain(gifts.iter().map(|g| g.sku.as_str())).collect();
+            skus.sort();
+            skus.dedup();
+            for sku in skus {
+                let left = db.on_hand(store, sku)?;
+                if left < 0 {
+                    applied.flags.push(OpFlag::NegativeStock { sku: sku.to_owned(), on_hand: left });
+                }
+            }
+        }
+        StoreAction::Return { return_id, sale_id, lines, gifts, refund_method, shift_id } => {
+            if db.sale_store(*sale_id)? != Some(store) {
+                return Err(reject(ErrorCode::InvalidStoreOp, "no such sale at this store").into());
+            }
+            if lines.is_empty() && gifts.is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a return needs at least one line").into());
+            }
+            let mut refund: i64 = 0;
+            for r in lines {
+                let Some(sold) = db.sold_line(*sale_id, r.line as i64)? else {
+                    return Err(reject(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line)).into());
+                };
+                let amount = checkout::refund(r.line, sold.net, sold.quantity, sold.returned, r.quantity).map_err(
+                    |e| match e {
+                        checkout::ReturnError::MoreThanBought { .. } => {
+                            reject(ErrorCode::ReturnExceedsSale, e.to_string())
+                        }
+                        checkout::ReturnError::Nothing => reject(ErrorCode::InvalidStoreOp, e.to_string()),
+                    },
+                )?;
+                refund = refund
+                    .checked_add(amount)
+                    .ok_or_else(|| reject(ErrorCode::InvalidStoreOp, "the refund is too large"))?;
+                db.return_line(*sale_id, r.line as i64, r.quantity)?;
+                movement(db, op, store, &sold.sku, MovementKind::Return, r.quantity, None)?;
+            }
+            for g in gifts {
+                let left = db.gift_left(*sale_id, &g.sku)?.unwrap_or(0);
+                if g.quantity < 1 || g.quantity > left {
+                    return Err(reject(
+                        ErrorCode::ReturnExceedsSale,
+                        format!("gift {}: {} asked, {} left", g.sku, g.quantity, left),
+                    )
+                    .into());
+                }
+                db.return_gift(*sale_id, &g.sku, g.quantity)?;
+                movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
+            }
+            let till = refund_till(db, store, shift_id.as_ref(), ctx.actor, op.device_at)?;
+            if till.is_none() {
+                applied.flags.push(OpFlag::NoOpenTill);
+            }
+            db.insert_return(&NewReturn {
+                id: *return_id,
+                sale_id: *sale_id,
+                store_id: store,
+                promoter_id: ctx.actor,
+                refund,
+                refund_method: &wire_name(refund_method),
+                day: &ctx.day,
+                device_at: op.device_at,
+                shift_id: till,
+            })?;
+            applied.refund = Some(refund);
+        }
+        StoreAction::Receipt { lines, source } => {
+            check_lines(lines)?;
+            for l in lines {
+                movement(db, op, store, &l.sku, MovementKind::Receipt, l.quantity, Some(source))?;
+            }
+        }
+        StoreAction::TransferOut { transfer_id, to_store, lines } => {
+            check_lines(lines)?;
+            if *to_store == store || !db.store_exists(*to_store)? {
+                return Err(reject(ErrorCode::InvalidStoreOp, "send to another known store").into());
+            }
+            db.insert_transfer(
+                *transfer_id,
+                store,
+                *to_store,
+                &serde_json::to_string(lines).unwrap_or_default(),
+                op.device_at,
+            )?;
+            for l in lines {
+                movement(
+                    db,
+                    op,
+                    store,
+                    &l.sku,
+                    MovementKind::TransferOut,
+                    -l.quantity,
+                    Some(&format!("to {to_store}")),
+                )?;
+            }
+            // The receiving store may have reported receiving it already: complete that now.
+            if let Some((waiting_store, received_at)) = db.transfer_wait(*transfer_id)? {
+                if waiting_store == *to_store {
+                    receive(db, op, *transfer_id, *to_store, store, lines, received_at)?;
+                    db.delete_transfer_wait(*transfer_id)?;
+                }
+            }
+        }
+        StoreAction::TransferIn { transfer_id } => {
+            let Some(transfer) = db.transfer(*transfer_id)? else {
+                // Not sent yet as far as the server knows: accepted, and completed when the send arrives.
+                if !db.insert_transfer_wait(*transfer_id, store, op.id, op.device_at)? {
+                    return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
+                }
+                return Ok(applied);
+            };
+            if transfer.to_store != store {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer is for another store").into());
+            }
+            if transfer.received_at.is_some() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
+            }
+            receive(db, op, *transfer_id, store, transfer.from_store, &transfer.lines, op.device_at)?;
+        }
+        StoreAction::Adjustment { sku, quantity, reason } => {
+            if reason.trim().is_empty() {
+                return Err(reject(ErrorCode::ReasonRequired, "an adjustment needs a reason").into());
+            }
+            movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;
+        }
+        StoreAction::StockCount { counted } => {
+            if counted.is_empty() || counted.iter().any(|c| c.sku.trim().is_empty() || c.quantity < 0) {
+                return Err(reject(ErrorCode::InvalidStoreOp, "count at least one SKU, none below zero").into());
+            }
+            let mut on_hand = BTreeMap::new();
+            let mut wanted = BTreeMap::new();
+            for c in counted {
+                on_hand.insert(c.sku.clone(), db.on_hand(store, &c.sku)?);
+                wanted.insert(c.sku.clone(), c.quantity);
+            }
+            for m in stock::count_differences(&on_hand, &wanted) {
+                movement(db, op, store, &m.sku, MovementKind::Count, m.quantity, Some("stock count"))?;
+            }
+        }
+        StoreAction::SampleRegister { serial, sku, location } => {
+            if serial.trim().is_empty() || sku.trim().is_empty() {
+                return Err(reject(ErrorCode::InvalidStoreOp, "a unit needs a serial and a SKU").into());
+            }
+            if db.sample(serial)?.is_some() {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is already registered")).into());
+            }
+            let state = wire_name(&SampleState::Requested);
+            db.insert_sample(serial, store, sku, &state, location, op.device_at)?;
+            db.sample_history(serial, &state, location, ctx.actor, op.id, op.device_at)?;
+        }
+        StoreAction::SampleChange { serial, from, to, location } => {
+            let Some(unit) = db.sample(serial)? else {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is not registered")).into());
+            };
+            if unit.store_id != store {
+                return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} belongs to another store")).into());
+            }
+            let next = sample::change(unit.state, *from, *to).map_err(|e| match e {
+                sample::SampleError::Stale { current, .. } => {
+                    Rejection(ApiError::new(ErrorCode::StaleState, e.to_string()), Some(current))
+                }
+                sample::SampleError::NotAllowed { .. } => {
+                    Rejection(ApiError::new(ErrorCode::TransitionNotAllowed, e.to_string()), Some(unit.state))
+                }
+            })?;
+            let location = location.clone().unwrap_or(unit.location);
+            let state = wire_name(&next);
+            db.update_sample(serial, &state, &location, op.device_at)?;
+            db.sample_history(serial, &state, &location, ctx.actor, op.id, op.device_at)?;
+        }
+        StoreAction::SampleAudit { scanned } => {
+            let units: Vec<(String, SampleState)> = db
+                .store_samples(store)?
+                .into_iter()
+                .filter_map(|(serial, state)| from_wire_name(&state).map(|s| (serial, s)))
+                .collect();
+            let scanned: Vec<&str> = scanned.iter().map(String::as_str).collect();
+            let (missing, _) = sample::audit(units.iter().map(|(s, st)| (s.as_str(), *st)), &scanned);
+            applied.flags = missing.into_iter().map(|serial| OpFlag::SampleMissing { serial }).collect();
+        }
+    }
+    Ok(applied)
+}
+
+/// Books a transfer in at the receiving store and marks it received.
+fn receive(
+    db: &mut impl Ledger,
+    op: &StoreOp,
+    transfer_id: Uuid,
+    to_store: Uuid,
+    from_store: Uuid,
+    lines: &[SkuQuantity],
+    received_at: i64,
+) -> ActResult<()> {
+    db.mark_received(transfer_id, received_at)?;
+    for l in lines {
+        movement(db, op, to_store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from_store}")))?;
+    }
+    Ok(())
+}
+
+/// The shift whose till pays a refund: the one the device named if it is open at this store,
+/// otherwise the promoter's shift at the store that was open at that moment and still is (none
+/// when no till is open: the return is still a fact, counts against no till, and is flagged).
+fn refund_till(
+    db: &mut impl Ledger,
+    store: Uuid,
+    named: Option<&Uuid>,
+    actor: Uuid,
+    at: i64,
+) -> ActResult<Option<Uuid>> {
+    if let Some(id) = named {
+        if shift_open_here(db, store, *id)? {
+            return Ok(Some(*id));
+        }
+    }
+    Ok(db.open_shift_of(store, actor, at)?)
+}
+
+/// Whether the shift is this store's and still open.
+fn shift_open_here(db: &mut impl Ledger, store: Uuid, shift: Uuid) -> ActResult<bool> {
+    Ok(db.shift(shift)?.is_some_and(|s| s.store_id == store && s.closed_at.is_none()))
+}
+
+/// The customer's unified account for the sale's phone: found, or created on the spot when they
+/// agreed (not verified: they prove the number by SMS when they first sign in). Runs inside the
+/// operation's transaction, after its duplicate check, so a retry or a rejected sale creates none.
+fn customer_for(db: &mut impl Ledger, ctx: &OpContext) -> ActResult<Option<Uuid>> {
+    let Some(CounterCustomer { phone, consent, display_name }) = &ctx.customer else { return Ok(None) };
+    if let Some(id) = db.phone_owner(phone)? {
+        return Ok(Some(id));
+    }
+    if !consent {
+        return Ok(None);
+    }
+    let id = Uuid::now_v7();
+    db.create_customer(id, display_name, phone, ctx.now)?;
+    tracing::info!(user_id = %id, "customer account created at a store, with consent");
+    Ok(Some(id))
+}
+
+/// What a shift should hold per payment method: opening cash plus what its sales took (less the
+/// change given), less what was refunded from its till.
+fn expected_cash(takings: Takings, opening_cash: i64) -> Vec<(PaymentMethod, i64)> {
+    let mut expected: Vec<(PaymentMethod, i64)> =
+        vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
+    add_by_method(&mut expected, takings.paid, 1);
+    expected[0].1 -= takings.change;
+    add_by_method(&mut expected, takings.refunds, -1);
+    expected
+}
+
+/// Adds (`sign` 1) or takes away (-1) amounts read per payment method's wire name.
+fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i64)>, sign: i64) {
+    for (method, amount) in amounts {
+        let method = from_wire_name::<PaymentMethod>(&method);
+        if let Some(e) = expected.iter_mut().find(|(m, _)| Some(*m) == method) {
+            e.1 += sign * amount;
+        }
+    }
+}

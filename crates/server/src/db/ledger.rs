@@ -1,0 +1,215 @@
+//! What the store-operations engine (`db::apply`) needs from a database, inside one transaction:
+//! typed reads and writes, nothing decided. Each backend implements it over its own transaction;
+//! the engine decides, with the rules of portal-store-ops, the same for every backend.
+use portal_api::{SampleState, SkuQuantity};
+use uuid::Uuid;
+
+use super::DbError;
+
+/// A backend's failure inside an operation.
+#[derive(Debug)]
+pub enum LedgerError {
+    /// A unique key was taken (an id this operation reuses): the operation's own conflict,
+    /// refused alone, never the batch's failure.
+    Conflict(String),
+    Storage(DbError),
+}
+
+pub type LedgerResult<T> = Result<T, LedgerError>;
+
+/// An operation id as recorded, with its outcome (JSON), sender and body hash.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub outcome: String,
+    pub user_id: Uuid,
+    pub body_hash: Option<String>,
+}
+
+/// One row of the log of operations.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub op_id: Uuid,
+    pub store_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: &'a str,
+    pub outcome: String,
+    pub day: &'a str,
+    pub device_at: i64,
+    pub applied_at: i64,
+    pub body_hash: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShiftRow {
+    pub store_id: Uuid,
+    pub promoter_id: Uuid,
+    pub opening_cash: i64,
+    pub closed_at: Option<i64>,
+}
+
+/// What passed through a shift's till, per payment method's wire name.
+#[derive(Debug, Clone, Default)]
+pub struct Takings {
+    pub paid: Vec<(String, i64)>,
+    pub change: i64,
+    pub refunds: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSale<'a> {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub promoter_id: Uuid,
+    pub shift_id: Uuid,
+    pub receipt_no: &'a str,
+    pub customer_id: Option<Uuid>,
+    pub gross: i64,
+    pub discounts: i64,
+    pub total: i64,
+    pub paid: i64,
+    pub change: i64,
+    pub day: &'a str,
+    pub device_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SoldLine {
+    pub sku: String,
+    pub quantity: i64,
+    pub net: i64,
+    pub returned: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReturn<'a> {
+    pub id: Uuid,
+    pub sale_id: Uuid,
+    pub store_id: Uuid,
+    pub promoter_id: Uuid,
+    pub refund: i64,
+    pub refund_method: &'a str,
+    pub day: &'a str,
+    pub device_at: i64,
+    pub shift_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMovement<'a> {
+    pub store_id: Uuid,
+    pub sku: &'a str,
+    pub kind: &'a str,
+    pub quantity: i64,
+    pub op_id: Uuid,
+    pub reason: Option<&'a str>,
+    pub device_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransferRow {
+    pub from_store: Uuid,
+    pub to_store: Uuid,
+    pub lines: Vec<SkuQuantity>,
+    pub received_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SampleRow {
+    pub store_id: Uuid,
+    pub state: SampleState,
+    pub location: String,
+}
+
+/// Reads and writes of the store-operations engine, inside the batch's transaction. Each backend
+/// makes a batch behave as if it ran alone (SQLite: one writer; PostgreSQL: serializable, the
+/// batch retried on a serialization failure).
+pub trait Ledger {
+    /// Marks where the current operation starts; `release` keeps its writes, `rollback` undoes them.
+    fn savepoint(&mut self) -> Result<(), DbError>;
+    fn release(&mut self) -> Result<(), DbError>;
+    fn rollback(&mut self) -> Result<(), DbError>;
+
+    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>>;
+    fn log(&mut self, entry: &LogEntry<'_>) -> LedgerResult<()>;
+
+    fn shift(&mut self, id: Uuid) -> LedgerResult<Option<ShiftRow>>;
+    fn open_shift(&mut self, id: Uuid, store: Uuid, promoter: Uuid, at: i64, opening_cash: i64) -> LedgerResult<()>;
+    fn close_shift(
+        &mut self,
+        id: Uuid,
+        at: i64,
+        day: &str,
+        counted_json: &str,
+        expected_json: &str,
+        reason: Option<&str>,
+    ) -> LedgerResult<()>;
+    /// The shift of `promoter` at `store` open at `at` and still open, the latest.
+    fn open_shift_of(&mut self, store: Uuid, promoter: Uuid, at: i64) -> LedgerResult<Option<Uuid>>;
+    fn takings(&mut self, shift: Uuid) -> LedgerResult<Takings>;
+
+    fn insert_sale(&mut self, sale: &NewSale<'_>) -> LedgerResult<()>;
+    #[allow(clippy::too_many_arguments)]
+    fn insert_sale_line(
+        &mut self,
+        sale: Uuid,
+        line: i64,
+        sku: &str,
+        quantity: i64,
+        unit_price: i64,
+        discount: i64,
+        net: i64,
+        serial: Option<&str>,
+    ) -> LedgerResult<()>;
+    fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()>;
+    fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()>;
+    /// Whether a unit with this serial is sold and not returned.
+    fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool>;
+    fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>>;
+    fn sold_line(&mut self, sale: Uuid, line: i64) -> LedgerResult<Option<SoldLine>>;
+    fn return_line(&mut self, sale: Uuid, line: i64, quantity: i64) -> LedgerResult<()>;
+    /// Gifts of a SKU the sale still has to give back.
+    fn gift_left(&mut self, sale: Uuid, sku: &str) -> LedgerResult<Option<i64>>;
+    fn return_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()>;
+    fn insert_return(&mut self, r: &NewReturn<'_>) -> LedgerResult<()>;
+
+    /// Appends to the stock ledger and moves the running balance with it.
+    fn movement(&mut self, m: &NewMovement<'_>) -> LedgerResult<()>;
+    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64>;
+
+    fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool>;
+    fn transfer(&mut self, id: Uuid) -> LedgerResult<Option<TransferRow>>;
+    fn insert_transfer(&mut self, id: Uuid, from: Uuid, to: Uuid, lines_json: &str, at: i64) -> LedgerResult<()>;
+    fn mark_received(&mut self, id: Uuid, at: i64) -> LedgerResult<()>;
+    /// A receipt reported before its send arrived: (receiving store, when).
+    fn transfer_wait(&mut self, id: Uuid) -> LedgerResult<Option<(Uuid, i64)>>;
+    /// Records a wait; false when one is recorded already.
+    fn insert_transfer_wait(&mut self, id: Uuid, to: Uuid, op_id: Uuid, at: i64) -> LedgerResult<bool>;
+    fn delete_transfer_wait(&mut self, id: Uuid) -> LedgerResult<()>;
+
+    fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>>;
+    fn insert_sample(
+        &mut self,
+        serial: &str,
+        store: Uuid,
+        sku: &str,
+        state: &str,
+        location: &str,
+        at: i64,
+    ) -> LedgerResult<()>;
+    fn update_sample(&mut self, serial: &str, state: &str, location: &str, at: i64) -> LedgerResult<()>;
+    #[allow(clippy::too_many_arguments)]
+    fn sample_history(
+        &mut self,
+        serial: &str,
+        state: &str,
+        location: &str,
+        user: Uuid,
+        op_id: Uuid,
+        at: i64,
+    ) -> LedgerResult<()>;
+    fn store_samples(&mut self, store: Uuid) -> LedgerResult<Vec<(String, String)>>;
+
+    /// The account with this (normalized) phone.
+    fn phone_owner(&mut self, phone: &str) -> LedgerResult<Option<Uuid>>;
+    /// Creates a consumer account with an unverified phone.
+    fn create_customer(&mut self, id: Uuid, display_name: &str, phone: &str, now: i64) -> LedgerResult<()>;
+}
