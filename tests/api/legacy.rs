@@ -20,7 +20,7 @@ async fn import_command_merges_and_writes_a_report() {
     let report_path = dir.path().join("report.json");
     let output = Command::new(server_binary())
         .args(["import-legacy", csv.to_str().unwrap(), "--report", report_path.to_str().unwrap()])
-        .env("PORTAL_DATABASE", dir.path().join("portal.sqlite"))
+        .env("PORTAL_DATABASE", database_for(dir.path()))
         .env("PORTAL_KEY_FILE", dir.path().join("portal.key"))
         .output()
         .unwrap();

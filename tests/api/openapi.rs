@@ -68,5 +68,7 @@ async fn healthz_reports_the_database() {
     assert_eq!(res.status().as_u16(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert!(body["database"].as_str().unwrap().contains("schema v9"));
+    let database = body["database"].as_str().unwrap();
+    let expected = if server.postgres_url().is_some() { "postgres" } else { "sqlite" };
+    assert!(database.starts_with(expected) && database.contains(" schema v"), "{database}");
 }

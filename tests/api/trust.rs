@@ -617,21 +617,17 @@ async fn malformed_paths_and_queries_get_coded_errors() {
 #[tokio::test]
 async fn the_server_prunes_what_it_no_longer_needs() {
     let server = TestServer::start(&[("PORTAL_PRUNE_INTERVAL_SECS", "1")]);
-    let db = rusqlite::Connection::open(server.dir.path().join("portal.sqlite")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
     // A code that expired two days ago, and a password failure of last month.
-    db.execute(
+    server.database_run(
         "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
-         VALUES ('sms', '+8613800138104', 'sign_up', 'x', '127.0.0.1', ?1, ?1)",
-        [now() - 2 * 86_400],
-    )
-    .unwrap();
-    db.execute(
-        "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ('login:old', 3, ?1)",
-        [now() - 30 * 86_400],
-    )
-    .unwrap();
-    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+         VALUES ('sms', '+8613800138104', 'sign_up', 'x', '127.0.0.1', $1, $1)",
+        now() - 2 * 86_400,
+    );
+    server.database_run(
+        "INSERT INTO login_failures (login, failures, last_failure_at) VALUES ('login:old', 3, $1)",
+        now() - 30 * 86_400,
+    );
+    let count = |sql: &str| server.database_run(sql, 0);
     for _ in 0..50 {
         if count("SELECT COUNT(*) FROM verification_codes") == 0 && count("SELECT COUNT(*) FROM login_failures") == 0 {
             return;

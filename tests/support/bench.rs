@@ -27,7 +27,7 @@ pub async fn serve_in_process_with(
 ) -> anyhow::Result<(Arc<Portal>, String)> {
     let mut config = Config {
         listen: "127.0.0.1:0".parse()?,
-        database: dir.join("server.sqlite"),
+        database: dir.join("server.sqlite").display().to_string(),
         key_file: dir.join("server.key"),
         ..Config::default()
     };

@@ -57,14 +57,71 @@ impl TestServer {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// Everything the database holds, as bytes to search: the SQLite files, or every PostgreSQL
+    /// table's rows as text.
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
+        if let Some(url) = self.postgres_url() {
+            let rows: Vec<String> = on_own_thread(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let tables: Vec<String> = client
+                    .query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                tables
+                    .iter()
+                    .flat_map(|t| {
+                        client
+                            .query(&format!("SELECT t::text FROM {t} t"), &[])
+                            .unwrap()
+                            .iter()
+                            .map(|r| r.get(0))
+                            .collect::<Vec<String>>()
+                    })
+                    .collect()
+            });
+            return rows.join("\n").into_bytes();
+        }
         for name in ["portal.sqlite", "portal.sqlite-wal"] {
             if let Ok(b) = std::fs::read(self.dir.path().join(name)) {
                 bytes.extend(b);
             }
         }
         bytes
+    }
+
+    /// The PostgreSQL database this server uses, if it uses one.
+    pub fn postgres_url(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join("postgres.url")).ok()
+    }
+
+    /// Runs one statement with one integer parameter (`$1`) on the server's database, whichever it is;
+    /// returns the first column of the first row as an integer (for a query), or the rows changed.
+    pub fn database_run(&self, sql: &str, param: i64) -> i64 {
+        let sql = sql.to_owned();
+        if let Some(url) = self.postgres_url() {
+            return on_own_thread(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    if sql.contains("$1") { vec![&param] } else { vec![] };
+                let sql = sql.replace("$1", "$1::BIGINT");
+                if sql.trim_start().to_uppercase().starts_with("SELECT") {
+                    client.query_one(&format!("SELECT ({sql})::BIGINT"), &params).unwrap().get(0)
+                } else {
+                    client.execute(&sql, &params).unwrap() as i64
+                }
+            });
+        }
+        let db = rusqlite::Connection::open(self.dir.path().join("portal.sqlite")).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        let sql = sql.replace("$1", "?1");
+        if sql.trim_start().to_uppercase().starts_with("SELECT") {
+            db.query_row(&sql, rusqlite::params_from_iter(sql.contains("?1").then_some(param)), |r| r.get(0)).unwrap()
+        } else {
+            db.execute(&sql, rusqlite::params_from_iter(sql.contains("?1").then_some(param))).unwrap() as i64
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -141,6 +198,27 @@ impl TestServer {
     }
 }
 
+/// Runs blocking work (the synchronous PostgreSQL client) off the async test's thread.
+fn on_own_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(work).join().expect("the database work panicked")
+}
+
+/// The database of the test server whose files are in `dir`: a SQLite file there, or, when
+/// `PORTAL_TEST_POSTGRES` names a cluster (see scripts/with-postgres), a fresh PostgreSQL database
+/// of its own, made once and kept across restarts (its address is written in `dir`).
+pub fn database_for(dir: &std::path::Path) -> String {
+    let Ok(base) = std::env::var("PORTAL_TEST_POSTGRES") else {
+        return dir.join("portal.sqlite").display().to_string();
+    };
+    let marker = dir.join("postgres.url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return url;
+    }
+    let url = portal_server::db::scratch_database(&base).expect("a scratch PostgreSQL database");
+    std::fs::write(&marker, &url).unwrap();
+    url
+}
+
 /// Starts the server binary on `dir`'s database; returns the process and the address it listens on.
 fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child, String) {
     let mut command = Command::new(server_binary());
@@ -149,7 +227,7 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child,
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("PORTAL_LISTEN", "127.0.0.1:0")
-        .env("PORTAL_DATABASE", dir.join("portal.sqlite"))
+        .env("PORTAL_DATABASE", database_for(dir))
         .env("PORTAL_KEY_FILE", dir.join("portal.key"))
         .env("PORTAL_DEV_MODE", "true")
         .env("PORTAL_LOG", "info")
@@ -195,6 +273,12 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child,
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop();
+        if std::thread::panicking() {
+            // The test failed: the server's errors are what a person needs next.
+            let log = self.log();
+            let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR") || l.contains("WARN")).collect();
+            eprintln!("server log, errors and warnings ({} lines):\n{}", errors.len(), errors.join("\n"));
+        }
     }
 }
 

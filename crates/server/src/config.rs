@@ -11,8 +11,11 @@ use serde::Deserialize;
 pub struct Config {
     /// Address to listen on. Loopback by default.
     pub listen: SocketAddr,
-    /// The SQLite database file.
-    pub database: PathBuf,
+    /// Where the data lives: a SQLite file (a path, or `sqlite://path`; the embedded default), or
+    /// a PostgreSQL address (`postgres://user:password@host:port/database`) for several instances.
+    pub database: String,
+    /// Connections each instance keeps to PostgreSQL.
+    pub database_pool_size: u32,
     /// File holding the 32-byte server key that signs tokens and keys code hashes.
     /// Created with mode 0600 when missing.
     pub key_file: PathBuf,
@@ -51,7 +54,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8787".parse().expect("valid default address"),
-            database: PathBuf::from("portal.sqlite"),
+            database: "portal.sqlite".into(),
+            database_pool_size: 16,
             key_file: PathBuf::from("portal.key"),
             dev_mode: false,
             access_token_ttl_secs: 15 * 60,
@@ -117,6 +121,7 @@ impl Config {
         }
         env_field!(listen);
         env_field!(database);
+        env_field!(database_pool_size);
         env_field!(key_file);
         env_field!(dev_mode);
         env_field!(access_token_ttl_secs);

@@ -18,8 +18,18 @@ pub use portal::Portal;
 
 /// Opens the database and key and assembles the server's state.
 pub fn open(config: Config) -> anyhow::Result<Arc<Portal>> {
-    let db = db::SqliteDatabase::open(&config.database)?;
+    let db = open_database(&config)?;
     let keys = identity::tokens::ServerKeys::load_or_create(&config.key_file)?;
     let sender = sender::EmbeddedSender::new(config.dev_mode);
-    Ok(Arc::new(Portal::new(Arc::new(db), Arc::new(sender), keys, config)))
+    Ok(Arc::new(Portal::new(db, Arc::new(sender), keys, config)))
+}
+
+/// The database the configuration names: PostgreSQL for a `postgres://` address, else SQLite.
+pub fn open_database(config: &Config) -> anyhow::Result<Arc<dyn db::Database>> {
+    let target = config.database.trim();
+    if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        return Ok(Arc::new(db::PostgresDatabase::open(target, config.database_pool_size)?));
+    }
+    let path = target.strip_prefix("sqlite://").unwrap_or(target);
+    Ok(Arc::new(db::SqliteDatabase::open(std::path::Path::new(path))?))
 }

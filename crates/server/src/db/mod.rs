@@ -4,6 +4,7 @@
 //! PostgreSQL by row locks), so a check it makes holds when it writes.
 pub mod apply;
 pub mod ledger;
+mod postgres;
 mod sqlite;
 
 pub use apply::{CounterCustomer, OpContext};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 
 use crate::identity::{lockout, throttle};
 
+pub use self::postgres::{scratch_database, PostgresDatabase};
 pub use sqlite::SqliteDatabase;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,10 @@ pub enum DbError {
     Conflict(String),
     #[error("database error: {0}")]
     Database(String),
+    /// The database could not order this transaction with another running at the same moment
+    /// (PostgreSQL's serialization failure or deadlock): running it again will do.
+    #[error("the transaction met another one and must be run again: {0}")]
+    Retry(String),
     #[error("database at {path} is version {found}; this server knows up to {known}. Upgrade the server.")]
     TooNew { path: String, found: i64, known: i64 },
 }

@@ -23,9 +23,63 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// What verifying a presented code does to the newest live code, decided without I/O: the check's
+/// answer, and whether the attempt is counted and the code consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub check: crate::db::CodeCheck,
+    /// Count the attempt on the code.
+    pub count_attempt: bool,
+    /// The code is used up (it matched).
+    pub consume: bool,
+}
+
+pub fn verify(newest: Option<&crate::db::CodeRecord>, presented_hash: &str, max_attempts: u32, now: i64) -> Verdict {
+    use crate::db::CodeCheck;
+    let untouched = |check| Verdict { check, count_attempt: false, consume: false };
+    let Some(code) = newest else { return untouched(CodeCheck::NoLiveCode) };
+    if code.expires_at <= now {
+        return untouched(CodeCheck::Expired);
+    }
+    if code.attempts >= max_attempts {
+        return untouched(CodeCheck::AttemptsExhausted);
+    }
+    if constant_time_eq(code.code_hash.as_bytes(), presented_hash.as_bytes()) {
+        return Verdict { check: CodeCheck::Accepted, count_attempt: true, consume: true };
+    }
+    let used = code.attempts + 1;
+    let check = if used >= max_attempts {
+        CodeCheck::AttemptsExhausted
+    } else {
+        CodeCheck::Wrong { attempts_left: max_attempts - used }
+    };
+    Verdict { check, count_attempt: true, consume: false }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_is_accepted_once_and_wrong_guesses_are_counted_until_exhausted() {
+        use crate::db::{CodeCheck, CodeRecord};
+        let code = |attempts| CodeRecord { id: 1, code_hash: "h".into(), expires_at: 100, attempts };
+        assert_eq!(verify(None, "h", 5, 0).check, CodeCheck::NoLiveCode);
+        assert_eq!(
+            verify(Some(&code(0)), "h", 5, 100),
+            Verdict { check: CodeCheck::Expired, count_attempt: false, consume: false }
+        );
+        assert_eq!(
+            verify(Some(&code(0)), "h", 5, 99),
+            Verdict { check: CodeCheck::Accepted, count_attempt: true, consume: true }
+        );
+        assert_eq!(verify(Some(&code(0)), "x", 5, 99).check, CodeCheck::Wrong { attempts_left: 4 });
+        assert_eq!(
+            verify(Some(&code(4)), "x", 5, 99),
+            Verdict { check: CodeCheck::AttemptsExhausted, count_attempt: true, consume: false }
+        );
+        assert_eq!(verify(Some(&code(5)), "h", 5, 99).check, CodeCheck::AttemptsExhausted);
+    }
 
     #[test]
     fn codes_are_six_digits_and_hashes_bind_target_and_purpose() {

@@ -526,29 +526,15 @@ impl Database for SqliteDatabase {
                     },
                 )
                 .optional()?;
-            let Some(code) = newest else { return Ok(CodeCheck::NoLiveCode) };
-            if code.expires_at <= now {
-                return Ok(CodeCheck::Expired);
-            }
-            if code.attempts >= max_attempts {
-                return Ok(CodeCheck::AttemptsExhausted);
-            }
-            let matches = crate::identity::codes::constant_time_eq(code.code_hash.as_bytes(), code_hash.as_bytes());
-            let outcome = if matches {
+            let verdict = crate::identity::codes::verify(newest.as_ref(), &code_hash, max_attempts, now);
+            if let Some(code) = newest.filter(|_| verdict.count_attempt) {
                 tx.execute(
-                    "UPDATE verification_codes SET attempts = attempts + 1, consumed_at = ?2 WHERE id = ?1",
-                    params![code.id, now],
+                    "UPDATE verification_codes SET attempts = attempts + 1,
+                        consumed_at = CASE WHEN ?3 THEN ?2 ELSE consumed_at END WHERE id = ?1",
+                    params![code.id, now, verdict.consume],
                 )?;
-                CodeCheck::Accepted
-            } else {
-                tx.execute("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = ?1", [code.id])?;
-                let used = code.attempts + 1;
-                if used >= max_attempts {
-                    CodeCheck::AttemptsExhausted
-                } else {
-                    CodeCheck::Wrong { attempts_left: max_attempts - used }
-                }
-            };
+            }
+            let outcome = verdict.check;
             tx.commit()?;
             Ok(outcome)
         })

@@ -1,0 +1,805 @@
+//! Store operations on PostgreSQL: the engine (`db::apply`) over a serializable transaction, and
+//! the reports read from the ledger.
+use ::postgres::{Client, Row, Transaction};
+use portal_api::*;
+use portal_store_ops::{ledger::LOW_STOCK_LEVEL, sample};
+use uuid::Uuid;
+
+use super::{in_serializable, uuid};
+use crate::db::{
+    apply::{self, OpContext},
+    ledger::*,
+    DbError, DbResult, SetAsideRecord, SET_ASIDE_BODY_HASH,
+};
+
+/// Takes the stores' log locks, in one order (so two batches never wait on each other in a
+/// circle): a store's rows of the log then commit in the order of their `seq`, and a manager's
+/// cursor over them never skips one still being written.
+fn lock_stores(tx: &mut Transaction<'_>, stores: impl Iterator<Item = Uuid>) -> DbResult<()> {
+    let mut stores: Vec<String> = stores.map(|s| s.to_string()).collect();
+    stores.sort();
+    stores.dedup();
+    for store in stores {
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7021003))", &[&store])?;
+    }
+    Ok(())
+}
+
+/// Applies a device's operations in one serializable transaction, each exactly once (see
+/// `db::apply`), run again whole if it met another transaction (its effects are then undone, so
+/// nothing applies twice).
+pub fn apply_all(client: &mut Client, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
+    in_serializable(client, |tx| {
+        lock_stores(tx, ops.iter().map(|(op, _)| op.store_id))?;
+        apply::apply_all(&mut PgLedger(tx), ops)
+    })
+}
+
+/// Records set-aside operations in the log, each unless its id is there already.
+pub fn record_set_aside(client: &mut Client, records: &[SetAsideRecord]) -> DbResult<()> {
+    in_serializable(client, |tx| {
+        lock_stores(tx, records.iter().map(|r| r.store_id))?;
+        for r in records {
+            tx.execute(
+                "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (op_id) DO NOTHING",
+                &[
+                    &r.outcome.id.to_string(),
+                    &r.store_id.to_string(),
+                    &r.user_id.to_string(),
+                    &r.kind,
+                    &serde_json::to_string(&r.outcome).unwrap_or_default(),
+                    &r.day,
+                    &r.device_at,
+                    &r.now,
+                    &SET_ASIDE_BODY_HASH,
+                ],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// The engine's reads and writes on a PostgreSQL transaction.
+struct PgLedger<'a, 'b>(&'a mut Transaction<'b>);
+
+impl From<::postgres::Error> for LedgerError {
+    fn from(e: ::postgres::Error) -> Self {
+        match e.code() {
+            // An integrity constraint (an id taken, a reference to nothing): the operation's own conflict.
+            Some(c) if c.code().starts_with("23") => LedgerError::Conflict(super::describe(&e)),
+            _ => LedgerError::Storage(e.into()),
+        }
+    }
+}
+
+fn id(text: String) -> LedgerResult<Uuid> {
+    uuid(&text).map_err(LedgerError::Storage)
+}
+
+impl Ledger for PgLedger<'_, '_> {
+    fn savepoint(&mut self) -> Result<(), DbError> {
+        Ok(self.0.batch_execute("SAVEPOINT op")?)
+    }
+    fn release(&mut self) -> Result<(), DbError> {
+        Ok(self.0.batch_execute("RELEASE SAVEPOINT op")?)
+    }
+    fn rollback(&mut self) -> Result<(), DbError> {
+        Ok(self.0.batch_execute("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op")?)
+    }
+
+    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>> {
+        self.0
+            .query_opt("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = $1", &[&op_id.to_string()])?
+            .map(|r| Ok(Recorded { outcome: r.get(0), user_id: id(r.get(1))?, body_hash: r.get(2) }))
+            .transpose()
+    }
+    fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &e.op_id.to_string(),
+                &e.store_id.to_string(),
+                &e.user_id.to_string(),
+                &e.kind,
+                &e.outcome,
+                &e.day,
+                &e.device_at,
+                &e.applied_at,
+                &e.body_hash,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn shift(&mut self, shift: Uuid) -> LedgerResult<Option<ShiftRow>> {
+        self.0
+            .query_opt(
+                "SELECT store_id, promoter_id, opening_cash, closed_at FROM shifts WHERE id = $1",
+                &[&shift.to_string()],
+            )?
+            .map(|r| {
+                Ok(ShiftRow {
+                    store_id: id(r.get(0))?,
+                    promoter_id: id(r.get(1))?,
+                    opening_cash: r.get(2),
+                    closed_at: r.get(3),
+                })
+            })
+            .transpose()
+    }
+    fn open_shift(&mut self, shift: Uuid, store: Uuid, promoter: Uuid, at: i64, opening_cash: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO shifts (id, store_id, promoter_id, opened_at, opening_cash) VALUES ($1, $2, $3, $4, $5)",
+            &[&shift.to_string(), &store.to_string(), &promoter.to_string(), &at, &opening_cash],
+        )?;
+        Ok(())
+    }
+    fn close_shift(
+        &mut self,
+        shift: Uuid,
+        at: i64,
+        day: &str,
+        counted_json: &str,
+        expected_json: &str,
+        reason: Option<&str>,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE shifts SET closed_at = $2, close_day = $3, counted = $4, expected = $5, reason = $6 WHERE id = $1",
+            &[&shift.to_string(), &at, &day, &counted_json, &expected_json, &reason],
+        )?;
+        Ok(())
+    }
+    fn open_shift_of(&mut self, store: Uuid, promoter: Uuid, at: i64) -> LedgerResult<Option<Uuid>> {
+        self.0
+            .query_opt(
+                "SELECT id FROM shifts WHERE store_id = $1 AND promoter_id = $2 AND opened_at <= $3 AND closed_at IS NULL
+                 ORDER BY opened_at DESC LIMIT 1",
+                &[&store.to_string(), &promoter.to_string(), &at],
+            )?
+            .map(|r| id(r.get(0)))
+            .transpose()
+    }
+    fn takings(&mut self, shift: Uuid) -> LedgerResult<Takings> {
+        let shift = shift.to_string();
+        let paid = self
+            .0
+            .query(
+                "SELECT p.method, SUM(p.amount)::BIGINT FROM sale_payments p JOIN sales s ON s.id = p.sale_id
+                 WHERE s.shift_id = $1 AND s.store_id = (SELECT store_id FROM shifts WHERE id = $1) GROUP BY p.method",
+                &[&shift],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let change = self
+            .0
+            .query_one(
+                "SELECT COALESCE(SUM(change_given), 0)::BIGINT FROM sales
+                 WHERE shift_id = $1 AND store_id = (SELECT store_id FROM shifts WHERE id = $1)",
+                &[&shift],
+            )?
+            .get(0);
+        let refunds = self
+            .0
+            .query(
+                "SELECT refund_method, SUM(refund)::BIGINT FROM sale_returns WHERE shift_id = $1 GROUP BY refund_method",
+                &[&shift],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(Takings { paid, change, refunds })
+    }
+
+    fn insert_sale(&mut self, s: &NewSale<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
+                 change_given, day, device_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                &s.id.to_string(),
+                &s.store_id.to_string(),
+                &s.promoter_id.to_string(),
+                &s.shift_id.to_string(),
+                &s.receipt_no,
+                &s.customer_id.map(|c| c.to_string()),
+                &s.gross,
+                &s.discounts,
+                &s.total,
+                &s.paid,
+                &s.change,
+                &s.day,
+                &s.device_at,
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_sale_line(
+        &mut self,
+        sale: Uuid,
+        line: i64,
+        sku: &str,
+        quantity: i64,
+        unit_price: i64,
+        discount: i64,
+        net: i64,
+        serial: Option<&str>,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&sale.to_string(), &line, &sku, &quantity, &unit_price, &discount, &net, &serial],
+        )?;
+        Ok(())
+    }
+    fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_payments (sale_id, method, amount) VALUES ($1, $2, $3)",
+            &[&sale.to_string(), &method, &amount],
+        )?;
+        Ok(())
+    }
+    fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES ($1, $2, $3)
+             ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = sale_gifts.quantity + $3",
+            &[&sale.to_string(), &sku, &quantity],
+        )?;
+        Ok(())
+    }
+    fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool> {
+        Ok(self
+            .0
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = $1 AND quantity > returned)",
+                &[&serial],
+            )?
+            .get(0))
+    }
+    fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>> {
+        self.0
+            .query_opt("SELECT store_id FROM sales WHERE id = $1", &[&sale.to_string()])?
+            .map(|r| id(r.get(0)))
+            .transpose()
+    }
+    fn sold_line(&mut self, sale: Uuid, line: i64) -> LedgerResult<Option<SoldLine>> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT sku, quantity, net, returned FROM sale_lines WHERE sale_id = $1 AND line = $2",
+                &[&sale.to_string(), &line],
+            )?
+            .map(|r| SoldLine { sku: r.get(0), quantity: r.get(1), net: r.get(2), returned: r.get(3) }))
+    }
+    fn return_line(&mut self, sale: Uuid, line: i64, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE sale_lines SET returned = returned + $3 WHERE sale_id = $1 AND line = $2",
+            &[&sale.to_string(), &line, &quantity],
+        )?;
+        Ok(())
+    }
+    fn gift_left(&mut self, sale: Uuid, sku: &str) -> LedgerResult<Option<i64>> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT quantity - returned FROM sale_gifts WHERE sale_id = $1 AND sku = $2",
+                &[&sale.to_string(), &sku],
+            )?
+            .map(|r| r.get(0)))
+    }
+    fn return_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE sale_gifts SET returned = returned + $3 WHERE sale_id = $1 AND sku = $2",
+            &[&sale.to_string(), &sku, &quantity],
+        )?;
+        Ok(())
+    }
+    fn insert_return(&mut self, r: &NewReturn<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &r.id.to_string(),
+                &r.sale_id.to_string(),
+                &r.store_id.to_string(),
+                &r.promoter_id.to_string(),
+                &r.refund,
+                &r.refund_method,
+                &r.day,
+                &r.device_at,
+                &r.shift_id.map(|s| s.to_string()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn movement(&mut self, m: &NewMovement<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&m.store_id.to_string(), &m.sku, &m.kind, &m.quantity, &m.op_id.to_string(), &m.reason, &m.device_at],
+        )?;
+        self.0.execute(
+            "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES ($1, $2, $3)
+             ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_balances.on_hand + excluded.on_hand",
+            &[&m.store_id.to_string(), &m.sku, &m.quantity],
+        )?;
+        Ok(())
+    }
+    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT on_hand FROM stock_balances WHERE store_id = $1 AND sku = $2",
+                &[&store.to_string(), &sku],
+            )?
+            .map_or(0, |r| r.get(0)))
+    }
+
+    fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool> {
+        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1)", &[&store.to_string()])?.get(0))
+    }
+    fn transfer(&mut self, transfer: Uuid) -> LedgerResult<Option<TransferRow>> {
+        self.0
+            .query_opt(
+                "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = $1",
+                &[&transfer.to_string()],
+            )?
+            .map(|r| {
+                Ok(TransferRow {
+                    from_store: id(r.get(0))?,
+                    to_store: id(r.get(1))?,
+                    lines: serde_json::from_str(r.get(2)).unwrap_or_default(),
+                    received_at: r.get(3),
+                })
+            })
+            .transpose()
+    }
+    fn insert_transfer(&mut self, transfer: Uuid, from: Uuid, to: Uuid, lines_json: &str, at: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO transfers (id, from_store, to_store, lines, sent_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&transfer.to_string(), &from.to_string(), &to.to_string(), &lines_json, &at],
+        )?;
+        Ok(())
+    }
+    fn mark_received(&mut self, transfer: Uuid, at: i64) -> LedgerResult<()> {
+        self.0.execute("UPDATE transfers SET received_at = $2 WHERE id = $1", &[&transfer.to_string(), &at])?;
+        Ok(())
+    }
+    fn transfer_wait(&mut self, transfer: Uuid) -> LedgerResult<Option<(Uuid, i64)>> {
+        self.0
+            .query_opt(
+                "SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = $1",
+                &[&transfer.to_string()],
+            )?
+            .map(|r| Ok((id(r.get(0))?, r.get(1))))
+            .transpose()
+    }
+    fn insert_transfer_wait(&mut self, transfer: Uuid, to: Uuid, op_id: Uuid, at: i64) -> LedgerResult<bool> {
+        Ok(self.0.execute(
+            "INSERT INTO transfer_waits (transfer_id, to_store, op_id, device_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (transfer_id) DO NOTHING",
+            &[&transfer.to_string(), &to.to_string(), &op_id.to_string(), &at],
+        )? == 1)
+    }
+    fn delete_transfer_wait(&mut self, transfer: Uuid) -> LedgerResult<()> {
+        self.0.execute("DELETE FROM transfer_waits WHERE transfer_id = $1", &[&transfer.to_string()])?;
+        Ok(())
+    }
+
+    fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>> {
+        self.0
+            .query_opt("SELECT store_id, state, location FROM samples WHERE serial = $1", &[&serial])?
+            .map(|r| {
+                Ok(SampleRow {
+                    store_id: id(r.get(0))?,
+                    state: from_wire_name(r.get(1)).unwrap_or(SampleState::Requested),
+                    location: r.get(2),
+                })
+            })
+            .transpose()
+    }
+    fn insert_sample(
+        &mut self,
+        serial: &str,
+        store: Uuid,
+        sku: &str,
+        state: &str,
+        location: &str,
+        at: i64,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&serial, &store.to_string(), &sku, &state, &location, &at],
+        )?;
+        Ok(())
+    }
+    fn update_sample(&mut self, serial: &str, state: &str, location: &str, at: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "UPDATE samples SET state = $2, location = $3, updated_at = $4 WHERE serial = $1",
+            &[&serial, &state, &location, &at],
+        )?;
+        Ok(())
+    }
+    fn sample_history(
+        &mut self,
+        serial: &str,
+        state: &str,
+        location: &str,
+        user: Uuid,
+        op_id: Uuid,
+        at: i64,
+    ) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sample_history (serial, state, location, user_id, op_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&serial, &state, &location, &user.to_string(), &op_id.to_string(), &at],
+        )?;
+        Ok(())
+    }
+    fn store_samples(&mut self, store: Uuid) -> LedgerResult<Vec<(String, String)>> {
+        Ok(self
+            .0
+            .query("SELECT serial, state FROM samples WHERE store_id = $1", &[&store.to_string()])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn phone_owner(&mut self, phone: &str) -> LedgerResult<Option<Uuid>> {
+        self.0
+            .query_opt("SELECT user_id FROM identities WHERE kind = 'phone' AND value = $1", &[&phone])?
+            .map(|r| id(r.get(0)))
+            .transpose()
+    }
+    fn create_customer(&mut self, user: Uuid, display_name: &str, phone: &str, now: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO users (id, display_name, role, created_at) VALUES ($1, $2, 'consumer', $3)",
+            &[&user.to_string(), &display_name, &now],
+        )?;
+        self.0.execute(
+            "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', $1, $2, FALSE, $3)",
+            &[&phone, &user.to_string(), &now],
+        )?;
+        Ok(())
+    }
+}
+
+pub fn stock(db: &mut Client, store: Uuid) -> DbResult<StockReport> {
+    // The ledger is the record: on-hand is summed from the movements, then checked against the
+    // running balances the sales read (one snapshot for both).
+    let mut tx = db.build_transaction().isolation_level(::postgres::IsolationLevel::RepeatableRead).start()?;
+    let rows: Vec<(String, i64, i64, i64)> = tx
+        .query(
+            "SELECT m.sku, SUM(m.quantity)::BIGINT, COUNT(*), COALESCE(MAX(b.on_hand), 0)::BIGINT
+             FROM stock_movements m LEFT JOIN stock_balances b ON b.store_id = m.store_id AND b.sku = m.sku
+             WHERE m.store_id = $1 GROUP BY m.sku ORDER BY m.sku",
+            &[&store.to_string()],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    tx.commit()?;
+    let movements = rows.iter().map(|r| u32::try_from(r.2).unwrap_or(u32::MAX)).fold(0u32, u32::saturating_add);
+    let balances_agree = rows.iter().all(|r| r.1 == r.3);
+    if !balances_agree {
+        tracing::error!(%store, "stock balances disagree with the ledger");
+    }
+    let levels = rows
+        .into_iter()
+        .map(|(sku, on_hand, _, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
+        .collect();
+    Ok(StockReport { store_id: store, levels, movements, balances_agree })
+}
+
+fn amounts(db: &mut Client, sql: &str, args: &[&(dyn ::postgres::types::ToSql + Sync)]) -> DbResult<Vec<AmountByKey>> {
+    Ok(db
+        .query(sql, args)?
+        .iter()
+        .map(|r| AmountByKey { key: r.get(0), quantity: r.get(1), amount: r.get(2) })
+        .collect())
+}
+
+/// Per SKU: on hand when the day starts, units in and out during it, on hand when it ends.
+fn day_stock(db: &mut Client, store: &str, starts_at: i64) -> DbResult<Vec<DayStock>> {
+    let ends_at = starts_at + 86_400;
+    let rows = db.query(
+        "SELECT sku,
+                COALESCE(SUM(CASE WHEN device_at < $2 THEN quantity END), 0)::BIGINT,
+                COALESCE(SUM(CASE WHEN device_at >= $2 AND quantity > 0 THEN quantity END), 0)::BIGINT,
+                COALESCE(SUM(CASE WHEN device_at >= $2 AND quantity < 0 THEN -quantity END), 0)::BIGINT
+         FROM stock_movements WHERE store_id = $1 AND device_at < $3
+         GROUP BY sku ORDER BY sku",
+        &[&store, &starts_at, &ends_at],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1), r.get::<_, i64>(2), r.get::<_, i64>(3)))
+        .filter(|(_, opening, moved_in, moved_out)| *opening != 0 || *moved_in != 0 || *moved_out != 0)
+        .map(|(sku, opening, moved_in, moved_out)| DayStock {
+            sku,
+            opening,
+            moved_in,
+            moved_out,
+            closing: opening + moved_in - moved_out,
+        })
+        .collect())
+}
+
+pub fn day_report(db: &mut Client, store: Uuid, day: &str, starts_at: i64) -> DbResult<DayReport> {
+    let s = store.to_string();
+    let row = db.query_one(
+        "SELECT COUNT(*), COALESCE(SUM(total), 0)::BIGINT FROM sales WHERE store_id = $1 AND day = $2",
+        &[&s, &day],
+    )?;
+    let (sales, sales_amount) = (u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX), row.get(1));
+    let row = db.query_one(
+        "SELECT COUNT(*), COALESCE(SUM(refund), 0)::BIGINT FROM sale_returns WHERE store_id = $1 AND day = $2",
+        &[&s, &day],
+    )?;
+    let (returns, refunds_amount) = (u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX), row.get(1));
+    let by_product = amounts(
+        db,
+        "SELECT l.sku, SUM(l.quantity)::BIGINT, SUM(l.net)::BIGINT FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+         WHERE s.store_id = $1 AND s.day = $2 GROUP BY l.sku ORDER BY SUM(l.net) DESC, l.sku",
+        &[&s, &day],
+    )?;
+    let by_promoter = amounts(
+        db,
+        "SELECT MIN(u.display_name), COUNT(*), SUM(s.total)::BIGINT FROM sales s JOIN users u ON u.id = s.promoter_id
+         WHERE s.store_id = $1 AND s.day = $2 GROUP BY s.promoter_id ORDER BY SUM(s.total) DESC",
+        &[&s, &day],
+    )?;
+    let samples_by_state = amounts(
+        db,
+        "SELECT state, COUNT(*), 0::BIGINT FROM samples WHERE store_id = $1 GROUP BY state ORDER BY state",
+        &[&s],
+    )?;
+    let mut cash_differences = Vec::new();
+    let mut flags = Vec::new();
+    for row in
+        db.query("SELECT outcome FROM store_op_log WHERE store_id = $1 AND day = $2 ORDER BY seq", &[&s, &day])?
+    {
+        let Ok(outcome) = serde_json::from_str::<OpOutcome>(row.get(0)) else { continue };
+        for flag in outcome.flags {
+            if let OpFlag::CashDifference { method, difference } = &flag {
+                cash_differences.push(AmountByKey { key: wire_name(method), quantity: 1, amount: *difference });
+            }
+            flags.push(flag);
+        }
+    }
+    Ok(DayReport {
+        store_id: store,
+        day: day.to_owned(),
+        sales,
+        sales_amount,
+        returns,
+        refunds_amount,
+        by_product,
+        by_promoter,
+        cash_differences,
+        samples_by_state,
+        flags,
+        stock: day_stock(db, &s, starts_at)?,
+    })
+}
+
+fn sale_line(r: &Row) -> SaleLine {
+    SaleLine { sku: r.get(0), quantity: r.get(1), unit_price: r.get(2), discount: r.get(3), serial: r.get(4) }
+}
+
+pub fn purchases(db: &mut Client, customer: Uuid) -> DbResult<PurchaseList> {
+    let rows = db.query(
+        "SELECT id, store_id, receipt_no, total, device_at FROM sales WHERE customer_id = $1
+         ORDER BY device_at DESC LIMIT 200",
+        &[&customer.to_string()],
+    )?;
+    let mut purchases = Vec::with_capacity(rows.len());
+    for r in rows {
+        let sale: String = r.get(0);
+        let lines = db
+            .query(
+                "SELECT sku, quantity, unit_price, discount, serial FROM sale_lines WHERE sale_id = $1 ORDER BY line",
+                &[&sale],
+            )?
+            .iter()
+            .map(sale_line)
+            .collect();
+        purchases.push(Purchase {
+            sale_id: sale.parse().unwrap_or_default(),
+            store_id: r.get::<_, String>(1).parse().unwrap_or_default(),
+            receipt_no: r.get(2),
+            total: r.get(3),
+            lines,
+            device_at: r.get(4),
+        });
+    }
+    Ok(PurchaseList { purchases })
+}
+
+/// Flags raised at a store after a cursor (the log's `seq`), oldest first; without a cursor, none
+/// and where "from now on" starts. Only this store's rows move the cursor: they commit in `seq`
+/// order (see `lock_stores`), another store's need not.
+pub fn flags_after(db: &mut Client, store: Uuid, after: Option<i64>, limit: u32) -> DbResult<StoreFlagList> {
+    let s = store.to_string();
+    let latest: i64 =
+        db.query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM store_op_log WHERE store_id = $1", &[&s])?.get(0);
+    let Some(after) = after else {
+        return Ok(StoreFlagList { store_id: store, events: Vec::new(), cursor: latest, has_more: false });
+    };
+    let rows = db.query(
+        "SELECT l.seq, l.op_id, u.display_name, l.outcome, l.device_at
+         FROM store_op_log l JOIN users u ON u.id = l.user_id
+         WHERE l.store_id = $1 AND l.seq > $2 AND l.seq <= $4
+           AND (jsonb_array_length(COALESCE(l.outcome::jsonb -> 'flags', '[]'::jsonb)) > 0
+                OR l.outcome::jsonb ->> 'status' = 'rejected')
+         ORDER BY l.seq LIMIT $3",
+        &[&s, &after, &(i64::from(limit) + 1), &latest],
+    )?;
+    let has_more = rows.len() > limit as usize;
+    let mut events = Vec::with_capacity(rows.len().min(limit as usize));
+    for r in rows.iter().take(limit as usize) {
+        let Ok(outcome) = serde_json::from_str::<OpOutcome>(r.get(3)) else { continue };
+        events.push(StoreFlagEvent {
+            seq: r.get(0),
+            op_id: r.get::<_, String>(1).parse().unwrap_or_default(),
+            store_id: store,
+            by: r.get(2),
+            flags: outcome.flags,
+            error: outcome.error,
+            device_at: r.get(4),
+        });
+    }
+    // Past the last event read; when all are read, past everything logged here so far.
+    let cursor = if has_more { events.last().map_or(after, |e| e.seq) } else { latest.max(after) };
+    Ok(StoreFlagList { store_id: store, events, cursor, has_more })
+}
+
+/// The store's sales with this receipt number, newest first, each as it was made with what has
+/// been returned of it since.
+pub fn sales_by_receipt(db: &mut Client, store: Uuid, receipt_no: &str) -> DbResult<StoreSaleList> {
+    let rows = db.query(
+        "SELECT id, shift_id, discounts, total, change_given, device_at FROM sales
+         WHERE store_id = $1 AND receipt_no = $2 ORDER BY device_at DESC LIMIT 20",
+        &[&store.to_string(), &receipt_no],
+    )?;
+    let mut sales = Vec::with_capacity(rows.len());
+    for r in rows {
+        let sale: String = r.get(0);
+        let (shift_id, discounts, total, change, device_at): (String, i64, i64, i64, i64) =
+            (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+        let sold: Vec<(SaleLine, i64)> = db
+            .query(
+                "SELECT sku, quantity, unit_price, discount, serial, returned FROM sale_lines WHERE sale_id = $1 ORDER BY line",
+                &[&sale],
+            )?
+            .iter()
+            .map(|r| (sale_line(r), r.get(5)))
+            .collect();
+        let payments = db
+            .query("SELECT method, amount FROM sale_payments WHERE sale_id = $1 ORDER BY id", &[&sale])?
+            .iter()
+            .filter_map(|r| Some(Payment { method: from_wire_name(r.get(0))?, amount: r.get(1) }))
+            .collect();
+        let gifts = db
+            .query("SELECT sku, quantity FROM sale_gifts WHERE sale_id = $1 ORDER BY sku", &[&sale])?
+            .iter()
+            .map(|r| SkuQuantity { sku: r.get(0), quantity: r.get(1) })
+            .collect();
+        let returns: Vec<(String, i64)> = db
+            .query("SELECT id, refund FROM sale_returns WHERE sale_id = $1 ORDER BY device_at", &[&sale])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        // The order discount is what the sale's discounts hold beyond its lines' own.
+        let order_discount = discounts - sold.iter().map(|(l, _)| l.discount).sum::<i64>();
+        let (lines, returned): (Vec<SaleLine>, Vec<i64>) = sold.into_iter().unzip();
+        sales.push(StoreSale {
+            sale_id: sale.parse().unwrap_or_default(),
+            store_id: store,
+            receipt_no: receipt_no.to_owned(),
+            sale: StoreAction::Sale {
+                sale_id: sale.parse().unwrap_or_default(),
+                shift_id: shift_id.parse().unwrap_or_default(),
+                receipt_no: receipt_no.to_owned(),
+                customer_phone: None,
+                customer_consent: false,
+                lines,
+                order_discount,
+                payments,
+                gifts,
+            },
+            total,
+            change,
+            device_at,
+            returned,
+            refunded: returns.iter().map(|(_, refund)| refund).sum(),
+            return_ids: returns.iter().filter_map(|(id, _)| id.parse().ok()).collect(),
+        });
+    }
+    Ok(StoreSaleList { sales })
+}
+
+/// A store's display units with their dated histories.
+pub fn samples(db: &mut Client, store: Uuid) -> DbResult<SampleList> {
+    let rows = db.query(
+        "SELECT serial, sku, state, location, updated_at FROM samples WHERE store_id = $1 ORDER BY location, serial",
+        &[&store.to_string()],
+    )?;
+    let mut samples = Vec::with_capacity(rows.len());
+    for r in rows {
+        let serial: String = r.get(0);
+        let Some(state) = from_wire_name::<SampleState>(r.get(2)) else { continue };
+        let history = db
+            .query("SELECT state, location, at FROM sample_history WHERE serial = $1 ORDER BY at, id", &[&serial])?
+            .iter()
+            .filter_map(|h| Some(SampleEvent { state: from_wire_name(h.get(0))?, location: h.get(1), at: h.get(2) }))
+            .collect();
+        samples.push(SampleUnit {
+            serial,
+            sku: r.get(1),
+            state,
+            location: r.get(3),
+            updated_at: r.get(4),
+            history,
+            next_states: sample::next(state).to_vec(),
+            expected_on_floor: sample::expected_on_floor(state),
+        });
+    }
+    Ok(SampleList { store_id: store, samples })
+}
+
+/// Transfers in flight to and from a store, and the other stores it can send to.
+pub fn transfers(db: &mut Client, store: Uuid) -> DbResult<TransferList> {
+    let rows = db.query(
+        "SELECT id, from_store, to_store, lines, sent_at FROM transfers
+         WHERE (from_store = $1 OR to_store = $1) AND received_at IS NULL ORDER BY sent_at",
+        &[&store.to_string()],
+    )?;
+    let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
+    for r in rows {
+        let (Ok(transfer_id), Ok(from_store), Ok(to_store), Ok(lines)) = (
+            r.get::<_, String>(0).parse(),
+            r.get::<_, String>(1).parse::<Uuid>(),
+            r.get::<_, String>(2).parse(),
+            serde_json::from_str(r.get(3)),
+        ) else {
+            continue;
+        };
+        let t = OpenTransfer { transfer_id, from_store, to_store, lines, sent_at: r.get(4) };
+        if from_store == store {
+            outgoing.push(t)
+        } else {
+            incoming.push(t)
+        }
+    }
+    let stores = db
+        .query("SELECT id, code, name, city FROM stores WHERE id <> $1 ORDER BY code", &[&store.to_string()])?
+        .iter()
+        .filter_map(|r| {
+            Some(Store { id: r.get::<_, String>(0).parse().ok()?, code: r.get(1), name: r.get(2), city: r.get(3) })
+        })
+        .collect();
+    Ok(TransferList { store_id: store, incoming, outgoing, stores })
+}
+
+/// Every store with a stock ledger, by code, with the SKUs it has on hand (from the running balances).
+pub fn skus_in_stock(db: &mut Client) -> DbResult<Vec<StoreStock>> {
+    let rows = db.query(
+        "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id
+         ORDER BY s.code, b.sku",
+        &[],
+    )?;
+    let mut out: Vec<StoreStock> = Vec::new();
+    for r in rows {
+        let (store, sku, positive): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
+        if out.last().map(|s| &s.store) != Some(&store) {
+            out.push(StoreStock { store, skus: Vec::new() });
+        }
+        if positive {
+            out.last_mut().expect("just pushed").skus.push(sku);
+        }
+    }
+    Ok(out)
+}
