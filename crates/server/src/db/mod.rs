@@ -3,6 +3,8 @@
 //! it ran alone, whatever else runs at the same moment (on SQLite one writer at a time; on
 //! PostgreSQL by row locks), so a check it makes holds when it writes.
 pub mod apply;
+#[cfg(test)]
+mod contract;
 pub mod ledger;
 mod postgres;
 mod sqlite;

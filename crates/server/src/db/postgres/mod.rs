@@ -584,44 +584,15 @@ impl Database for PostgresDatabase {
         code: NewCode,
         limits: throttle::Limits,
     ) -> DbResult<Result<(), throttle::Refusal>> {
-        self.serializable(move |tx| {
-            // The hourly budget is global: code sends wait for each other here, on every instance.
-            tx.batch_execute("SELECT pg_advisory_xact_lock(7021002)")?;
-            let since = code.created_at - throttle::HOUR;
-            let to_target = tx
-                .query(
-                    "SELECT created_at FROM verification_codes WHERE target = $1 AND created_at > $2 ORDER BY created_at",
-                    &[&code.target, &since],
-                )?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            let from_address = count(
-                &tx.query_one(
-                    "SELECT COUNT(*) FROM verification_codes WHERE client_ip = $1 AND created_at > $2",
-                    &[&code.client_ip, &since],
-                )?,
-                0,
-            );
-            let all = count(&tx.query_one("SELECT COUNT(*) FROM verification_codes WHERE created_at > $1", &[&since])?, 0);
-            let recent = throttle::RecentSends { to_target, from_address, all };
-            if let Err(refusal) = throttle::check(&recent, limits, code.created_at) {
-                return Ok(Err(refusal));
+        self.run(move |client| {
+            // The hourly budget is global: code sends wait for each other here, on every instance,
+            // before the transaction starts (so it sees what the previous one inserted).
+            client.batch_execute("SELECT pg_advisory_lock(7021002)")?;
+            let result = in_serializable(client, |tx| insert_code_if_allowed(tx, &code, limits));
+            if let Err(e) = client.batch_execute("SELECT pg_advisory_unlock(7021002)") {
+                tracing::error!(error = %describe(&e), "the code-send lock could not be released");
             }
-            tx.execute(
-                "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &code.channel,
-                    &code.target,
-                    &code.purpose,
-                    &code.code_hash,
-                    &code.client_ip,
-                    &code.created_at,
-                    &code.expires_at,
-                ],
-            )?;
-            Ok(Ok(()))
+            result
         })
         .await
     }
@@ -1096,4 +1067,47 @@ impl Database for PostgresDatabase {
     async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList> {
         self.run(move |client| store_ops::sales_by_receipt(client, store_id, &receipt_no)).await
     }
+}
+
+/// Inserts the code when [`throttle::check`] allows one more send (inside the send lock).
+fn insert_code_if_allowed(
+    tx: &mut Transaction<'_>,
+    code: &NewCode,
+    limits: throttle::Limits,
+) -> DbResult<Result<(), throttle::Refusal>> {
+    let since = code.created_at - throttle::HOUR;
+    let to_target = tx
+        .query(
+            "SELECT created_at FROM verification_codes WHERE target = $1 AND created_at > $2 ORDER BY created_at",
+            &[&code.target, &since],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let from_address = count(
+        &tx.query_one(
+            "SELECT COUNT(*) FROM verification_codes WHERE client_ip = $1 AND created_at > $2",
+            &[&code.client_ip, &since],
+        )?,
+        0,
+    );
+    let all = count(&tx.query_one("SELECT COUNT(*) FROM verification_codes WHERE created_at > $1", &[&since])?, 0);
+    let recent = throttle::RecentSends { to_target, from_address, all };
+    if let Err(refusal) = throttle::check(&recent, limits, code.created_at) {
+        return Ok(Err(refusal));
+    }
+    tx.execute(
+        "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &code.channel,
+            &code.target,
+            &code.purpose,
+            &code.code_hash,
+            &code.client_ip,
+            &code.created_at,
+            &code.expires_at,
+        ],
+    )?;
+    Ok(Ok(()))
 }

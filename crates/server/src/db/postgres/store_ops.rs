@@ -12,51 +12,70 @@ use crate::db::{
     DbError, DbResult, SetAsideRecord, SET_ASIDE_BODY_HASH,
 };
 
-/// Takes the stores' log locks, in one order (so two batches never wait on each other in a
-/// circle): a store's rows of the log then commit in the order of their `seq`, and a manager's
-/// cursor over them never skips one still being written.
-fn lock_stores(tx: &mut Transaction<'_>, stores: impl Iterator<Item = Uuid>) -> DbResult<()> {
+/// Runs `work` holding the stores' log locks, taken in one order (so two batches never wait on
+/// each other in a circle) before its transaction starts (so its snapshot sees what the previous
+/// holder committed). A store's rows of the log then commit in the order of their `seq`, and a
+/// manager's cursor over them never skips one still being written.
+fn with_store_locks<T>(
+    client: &mut Client,
+    stores: impl Iterator<Item = Uuid>,
+    work: impl FnOnce(&mut Client) -> DbResult<T>,
+) -> DbResult<T> {
     let mut stores: Vec<String> = stores.map(|s| s.to_string()).collect();
     stores.sort();
     stores.dedup();
-    for store in stores {
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7021003))", &[&store])?;
+    let mut held = Vec::with_capacity(stores.len());
+    let mut result = Ok(());
+    for store in &stores {
+        match client.execute("SELECT pg_advisory_lock(hashtextextended($1, 7021003))", &[store]) {
+            Ok(_) => held.push(store),
+            Err(e) => {
+                result = Err(e.into());
+                break;
+            }
+        }
     }
-    Ok(())
+    let result = result.and_then(|_| work(client));
+    for store in held.into_iter().rev() {
+        if let Err(e) = client.execute("SELECT pg_advisory_unlock(hashtextextended($1, 7021003))", &[store]) {
+            tracing::error!(error = %super::describe(&e), %store, "a store's log lock could not be released");
+        }
+    }
+    result
 }
 
 /// Applies a device's operations in one serializable transaction, each exactly once (see
 /// `db::apply`), run again whole if it met another transaction (its effects are then undone, so
 /// nothing applies twice).
 pub fn apply_all(client: &mut Client, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
-    in_serializable(client, |tx| {
-        lock_stores(tx, ops.iter().map(|(op, _)| op.store_id))?;
-        apply::apply_all(&mut PgLedger(tx), ops)
+    with_store_locks(client, ops.iter().map(|(op, _)| op.store_id), |client| {
+        in_serializable(client, |tx| apply::apply_all(&mut PgLedger(tx), ops))
     })
 }
 
 /// Records set-aside operations in the log, each unless its id is there already.
 pub fn record_set_aside(client: &mut Client, records: &[SetAsideRecord]) -> DbResult<()> {
-    in_serializable(client, |tx| {
-        lock_stores(tx, records.iter().map(|r| r.store_id))?;
-        for r in records {
-            tx.execute(
-                "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (op_id) DO NOTHING",
-                &[
-                    &r.outcome.id.to_string(),
-                    &r.store_id.to_string(),
-                    &r.user_id.to_string(),
-                    &r.kind,
-                    &serde_json::to_string(&r.outcome).unwrap_or_default(),
-                    &r.day,
-                    &r.device_at,
-                    &r.now,
-                    &SET_ASIDE_BODY_HASH,
-                ],
-            )?;
-        }
-        Ok(())
+    with_store_locks(client, records.iter().map(|r| r.store_id), |client| {
+        in_serializable(client, |tx| {
+            for r in records {
+                tx.execute(
+                    "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (op_id) DO NOTHING",
+                    &[
+                        &r.outcome.id.to_string(),
+                        &r.store_id.to_string(),
+                        &r.user_id.to_string(),
+                        &r.kind,
+                        &serde_json::to_string(&r.outcome).unwrap_or_default(),
+                        &r.day,
+                        &r.device_at,
+                        &r.now,
+                        &SET_ASIDE_BODY_HASH,
+                    ],
+                )?;
+            }
+            Ok(())
+        })
     })
 }
 

@@ -980,30 +980,6 @@ impl Database for SqliteDatabase {
 mod tests {
     use super::*;
 
-    fn user(id: Uuid, phone: &str) -> NewUser {
-        NewUser {
-            id,
-            display_name: "T".into(),
-            role: Role::Consumer,
-            store_id: None,
-            dealer_id: None,
-            password_hash: None,
-            created_at: 1,
-            identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true }],
-        }
-    }
-
-    #[tokio::test]
-    async fn duplicate_identity_leaves_no_half_written_user() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
-        store.create_user(user(Uuid::now_v7(), "+8613800000000")).await.unwrap();
-        let second = Uuid::now_v7();
-        let err = store.create_user(user(second, "+8613800000000")).await.unwrap_err();
-        assert!(matches!(err, DbError::Conflict(_)));
-        assert!(store.get_user(second).await.unwrap().is_none(), "the user row must roll back with its identity");
-    }
-
     #[tokio::test]
     async fn refuses_a_database_from_a_newer_server() {
         let dir = tempfile::tempdir().unwrap();
@@ -1012,31 +988,5 @@ mod tests {
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = SqliteDatabase::open(&path).err().expect("must refuse");
         assert!(matches!(err, DbError::TooNew { found: 99, .. }), "{err}");
-    }
-
-    #[tokio::test]
-    async fn rotation_grace_and_reuse() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteDatabase::open(&dir.path().join("s.sqlite")).unwrap();
-        let uid = Uuid::now_v7();
-        store.create_user(user(uid, "+8613800000001")).await.unwrap();
-        let sid = Uuid::now_v7();
-        let session = SessionRecord {
-            id: sid,
-            user_id: uid,
-            device_name: "d".into(),
-            created_at: 100,
-            last_seen_at: 100,
-            generation: 0,
-            rotated_at: 100,
-            revoked_at: None,
-        };
-        store.create_session(session).await.unwrap();
-        assert_eq!(store.rotate_session(sid, 0, 30, 110).await.unwrap(), Rotation::Advanced { generation: 1 });
-        assert_eq!(store.rotate_session(sid, 0, 30, 120).await.unwrap(), Rotation::WithinGrace { generation: 1 });
-        assert_eq!(store.rotate_session(sid, 1, 30, 130).await.unwrap(), Rotation::Advanced { generation: 2 });
-        // Generation 0 is two behind: reuse, and the session is revoked.
-        assert_eq!(store.rotate_session(sid, 0, 30, 131).await.unwrap(), Rotation::Reused);
-        assert_eq!(store.rotate_session(sid, 2, 30, 132).await.unwrap(), Rotation::Revoked);
     }
 }

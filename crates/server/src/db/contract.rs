@@ -1,0 +1,412 @@
+//! One suite for the `Database` trait, run against every backend: SQLite on a scratch file, and
+//! PostgreSQL on a fresh database of the cluster `PORTAL_TEST_POSTGRES` names (scripts/with-postgres
+//! starts one; `PORTAL_REQUIRE_POSTGRES=1` makes its absence a failure rather than a skip). The
+//! races are real: 24 tasks at once through the backend's own connections.
+use std::sync::Arc;
+
+use portal_api::*;
+use uuid::Uuid;
+
+use super::*;
+use crate::identity::{lockout, throttle};
+
+const RACERS: usize = 24;
+
+/// Waits for every task, in order.
+async fn join_all<T>(
+    tasks: impl IntoIterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await);
+    }
+    results
+}
+const AT: i64 = 1_795_312_800;
+
+/// A backend to test, with what keeps it alive.
+struct Backend {
+    db: Arc<dyn Database>,
+    _dir: tempfile::TempDir,
+}
+
+fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDatabase::open(&dir.path().join("contract.sqlite")).unwrap();
+    Backend { db: Arc::new(db), _dir: dir }
+}
+
+fn postgres() -> Option<Backend> {
+    let Ok(base) = std::env::var("PORTAL_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("PORTAL_REQUIRE_POSTGRES").is_none(),
+            "PORTAL_TEST_POSTGRES is not set: run under scripts/with-postgres"
+        );
+        eprintln!("skipped on PostgreSQL: PORTAL_TEST_POSTGRES is not set (see scripts/with-postgres)");
+        return None;
+    };
+    let url = scratch_database(&base).unwrap();
+    let db = PostgresDatabase::open(&url, 8).unwrap();
+    Some(Backend { db: Arc::new(db), _dir: tempfile::tempdir().unwrap() })
+}
+
+/// Each contract as one test per backend.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                super::$name(super::sqlite().db).await;
+            })*
+        }
+        mod on_postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                if let Some(backend) = super::postgres() {
+                    super::$name(backend.db.clone()).await;
+                }
+            })*
+        }
+    };
+}
+
+contract!(
+    a_duplicate_identity_leaves_no_half_written_user,
+    refresh_rotation_keeps_its_rules_under_parallel_refreshes,
+    parallel_wrong_passwords_are_counted_before_verification,
+    parallel_code_sends_for_one_number_insert_one_code,
+    a_code_is_accepted_once_by_parallel_checks,
+    one_operation_sent_many_times_at_once_applies_once,
+    one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one,
+    a_shift_closed_at_many_tills_at_once_closes_once,
+    a_transfer_received_at_once_from_many_devices_is_received_once,
+    the_flags_cursor_never_skips_an_event,
+);
+
+const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
+const OTHER_STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0102);
+
+fn user(id: Uuid, phone: &str, role: Role, store: Option<Uuid>) -> NewUser {
+    NewUser {
+        id,
+        display_name: format!("T {phone}"),
+        role,
+        store_id: store,
+        dealer_id: None,
+        password_hash: None,
+        created_at: AT - 86_400,
+        identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone.into(), verified: true }],
+    }
+}
+
+/// Two stores and a promoter at the first; returns the promoter.
+async fn fixture(db: &dyn Database) -> Uuid {
+    for (id, code) in [(STORE, "SH-001"), (OTHER_STORE, "BJ-001")] {
+        db.upsert_store(portal_api::Store { id, code: code.into(), name: code.into(), city: "上海".into() })
+            .await
+            .unwrap();
+    }
+    let promoter = Uuid::now_v7();
+    db.create_user(user(promoter, "+8613900000003", Role::Promoter, Some(STORE))).await.unwrap();
+    promoter
+}
+
+fn context(actor: Uuid, op: &StoreOp) -> OpContext {
+    OpContext {
+        actor,
+        customer: None,
+        discount_limit_percent: 10,
+        prices: vec![],
+        manages_store: false,
+        body_hash: crate::store_ops::body_hash(op),
+        refusal: None,
+        flags: vec![],
+        day: crate::store_ops::local_day(op.device_at),
+        now: AT,
+    }
+}
+
+fn op(store: Uuid, action: StoreAction) -> StoreOp {
+    StoreOp { id: Uuid::now_v7(), store_id: store, device_at: AT, action }
+}
+
+async fn apply(db: &dyn Database, actor: Uuid, op: StoreOp) -> OpOutcome {
+    let ctx = context(actor, &op);
+    db.apply_store_ops(vec![(op, ctx)]).await.unwrap().remove(0)
+}
+
+/// Applies each operation in its own request, all at once.
+async fn race(db: &Arc<dyn Database>, actor: Uuid, ops: Vec<StoreOp>) -> Vec<OpOutcome> {
+    let tasks = ops.into_iter().map(|op| {
+        let db = db.clone();
+        tokio::spawn(async move { apply(db.as_ref(), actor, op).await })
+    });
+    join_all(tasks).await.into_iter().map(Result::unwrap).collect()
+}
+
+async fn a_duplicate_identity_leaves_no_half_written_user(db: Arc<dyn Database>) {
+    db.create_user(user(Uuid::now_v7(), "+8613800000000", Role::Consumer, None)).await.unwrap();
+    let second = Uuid::now_v7();
+    let err = db.create_user(user(second, "+8613800000000", Role::Consumer, None)).await.unwrap_err();
+    assert!(matches!(err, DbError::Conflict(_)), "{err}");
+    assert!(db.get_user(second).await.unwrap().is_none(), "the user row must roll back with its identity");
+}
+
+async fn refresh_rotation_keeps_its_rules_under_parallel_refreshes(db: Arc<dyn Database>) {
+    let uid = Uuid::now_v7();
+    db.create_user(user(uid, "+8613800000001", Role::Consumer, None)).await.unwrap();
+    let sid = Uuid::now_v7();
+    db.create_session(SessionRecord {
+        id: sid,
+        user_id: uid,
+        device_name: "d".into(),
+        created_at: 100,
+        last_seen_at: 100,
+        generation: 0,
+        rotated_at: 100,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    // One device refreshing many times at once with one token: one rotation, the rest answered
+    // with the same successor.
+    let tasks = (0..RACERS).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { db.rotate_session(sid, 0, 30, 110).await.unwrap() })
+    });
+    let outcomes: Vec<Rotation> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let advanced = outcomes.iter().filter(|o| matches!(o, Rotation::Advanced { generation: 1 })).count();
+    let repeated = outcomes.iter().filter(|o| matches!(o, Rotation::WithinGrace { generation: 1 })).count();
+    assert_eq!((advanced, repeated), (1, RACERS - 1), "{outcomes:?}");
+    assert_eq!(db.rotate_session(sid, 1, 30, 130).await.unwrap(), Rotation::Advanced { generation: 2 });
+    // Generation 0 is two behind: reuse, and the session is revoked.
+    assert_eq!(db.rotate_session(sid, 0, 30, 131).await.unwrap(), Rotation::Reused);
+    assert_eq!(db.rotate_session(sid, 2, 30, 132).await.unwrap(), Rotation::Revoked);
+}
+
+async fn parallel_wrong_passwords_are_counted_before_verification(db: Arc<dyn Database>) {
+    let policy = lockout::Policy { max_failures: 5, lockout_secs: 900 };
+    let tasks = (0..RACERS).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let keys = vec![("account:a".to_owned(), policy), (format!("address:{i}"), policy)];
+            let admission = db.admit_password_attempt(keys, AT).await.unwrap();
+            if matches!(admission, lockout::Admission::Allowed { .. }) {
+                db.settle_password_attempt(
+                    ("account:a".into(), policy),
+                    (format!("address:{i}"), policy),
+                    lockout::Settle::Failed,
+                    AT,
+                )
+                .await
+                .unwrap();
+            }
+            admission
+        })
+    });
+    let admissions: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let allowed = admissions.iter().filter(|a| matches!(a, lockout::Admission::Allowed { .. })).count();
+    assert_eq!(allowed, 5, "exactly the policy's attempts are verified: {admissions:?}");
+    let after = db.admit_password_attempt(vec![("account:a".into(), policy)], AT + 1).await.unwrap();
+    assert!(matches!(after, lockout::Admission::Locked { .. }), "{after:?}");
+}
+
+async fn parallel_code_sends_for_one_number_insert_one_code(db: Arc<dyn Database>) {
+    let limits = throttle::Limits {
+        resend_interval_secs: 60,
+        per_target_per_hour: 10,
+        per_address_per_hour: 100,
+        global_per_hour: 1000,
+    };
+    let tasks = (0..RACERS).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let code = NewCode {
+                channel: "sms".into(),
+                target: "+8613800000002".into(),
+                purpose: "sign_in".into(),
+                code_hash: format!("h{i}"),
+                client_ip: format!("10.0.0.{i}"),
+                created_at: AT,
+                expires_at: AT + 300,
+            };
+            db.insert_code_if_allowed(code, limits).await.unwrap().is_ok()
+        })
+    });
+    let sent = join_all(tasks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(sent, 1);
+}
+
+async fn a_code_is_accepted_once_by_parallel_checks(db: Arc<dyn Database>) {
+    let limits = throttle::Limits {
+        resend_interval_secs: 0,
+        per_target_per_hour: 10,
+        per_address_per_hour: 10,
+        global_per_hour: 10,
+    };
+    let code = NewCode {
+        channel: "sms".into(),
+        target: "+8613800000004".into(),
+        purpose: "sign_in".into(),
+        code_hash: "right".into(),
+        client_ip: "10.0.0.1".into(),
+        created_at: AT,
+        expires_at: AT + 300,
+    };
+    db.insert_code_if_allowed(code, limits).await.unwrap().unwrap();
+    let tasks = (0..RACERS).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { db.check_code("+8613800000004", "sign_in", "right", 5, AT + 1).await.unwrap() })
+    });
+    let checks: Vec<CodeCheck> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(checks.iter().filter(|c| **c == CodeCheck::Accepted).count(), 1, "{checks:?}");
+    assert!(checks.iter().all(|c| matches!(c, CodeCheck::Accepted | CodeCheck::NoLiveCode)), "{checks:?}");
+}
+
+async fn one_operation_sent_many_times_at_once_applies_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let receipt = op(
+        STORE,
+        StoreAction::Receipt { lines: vec![SkuQuantity { sku: "TV-1".into(), quantity: 3 }], source: "brand".into() },
+    );
+    let outcomes = race(&db, promoter, vec![receipt; RACERS]).await;
+    let applied = outcomes.iter().filter(|o| o.status == OpStatus::Applied).count();
+    let duplicates = outcomes.iter().filter(|o| o.status == OpStatus::Duplicate).count();
+    assert_eq!((applied, duplicates), (1, RACERS - 1), "{outcomes:?}");
+    let stock = db.stock(STORE).await.unwrap();
+    assert_eq!(stock.levels.iter().find(|l| l.sku == "TV-1").map(|l| l.on_hand), Some(3));
+    assert!(stock.balances_agree);
+}
+
+async fn open_shift(db: &dyn Database, promoter: Uuid) -> Uuid {
+    let shift = Uuid::now_v7();
+    let outcome = apply(db, promoter, op(STORE, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 })).await;
+    assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
+    shift
+}
+
+async fn one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let shift = open_shift(db.as_ref(), promoter).await;
+    let sales = (0..RACERS)
+        .map(|i| {
+            op(
+                STORE,
+                StoreAction::Sale {
+                    sale_id: Uuid::now_v7(),
+                    shift_id: shift,
+                    receipt_no: format!("R-{i}"),
+                    customer_phone: None,
+                    customer_consent: false,
+                    lines: vec![SaleLine {
+                        sku: "TV-1".into(),
+                        quantity: 1,
+                        unit_price: 100_00,
+                        discount: 0,
+                        serial: Some("SN-ONE".into()),
+                    }],
+                    order_discount: 0,
+                    payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
+                    gifts: vec![],
+                },
+            )
+        })
+        .collect();
+    let outcomes = race(&db, promoter, sales).await;
+    assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "a sale is a fact: {outcomes:?}");
+    let twice = |o: &&OpOutcome| o.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. }));
+    assert_eq!(outcomes.iter().filter(twice).count(), RACERS - 1, "{outcomes:?}");
+}
+
+async fn a_shift_closed_at_many_tills_at_once_closes_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let shift = open_shift(db.as_ref(), promoter).await;
+    let closes = (0..RACERS)
+        .map(|_| {
+            op(
+                STORE,
+                StoreAction::CloseShift {
+                    shift_id: shift,
+                    counted: vec![Payment { method: PaymentMethod::Cash, amount: 0 }],
+                    reason: None,
+                },
+            )
+        })
+        .collect();
+    let outcomes = race(&db, promoter, closes).await;
+    let applied = outcomes.iter().filter(|o| o.status == OpStatus::Applied).count();
+    let refused =
+        outcomes.iter().filter(|o| o.error.as_ref().is_some_and(|e| e.code == ErrorCode::ShiftClosed)).count();
+    assert_eq!((applied, refused), (1, RACERS - 1), "{outcomes:?}");
+}
+
+async fn a_transfer_received_at_once_from_many_devices_is_received_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let transfer = Uuid::now_v7();
+    let send = op(
+        OTHER_STORE,
+        StoreAction::TransferOut {
+            transfer_id: transfer,
+            to_store: STORE,
+            lines: vec![SkuQuantity { sku: "FR-1".into(), quantity: 2 }],
+        },
+    );
+    // The send and many receipts at the same moment: the goods arrive once, whichever lands first.
+    let mut ops: Vec<StoreOp> =
+        (0..RACERS).map(|_| op(STORE, StoreAction::TransferIn { transfer_id: transfer })).collect();
+    ops.insert(RACERS / 2, send);
+    let outcomes = race(&db, promoter, ops).await;
+    let applied_in = outcomes.iter().filter(|o| o.status == OpStatus::Applied).count();
+    assert_eq!(applied_in, 2, "the send and one receipt: {outcomes:?}");
+    let stock = db.stock(STORE).await.unwrap();
+    assert_eq!(stock.levels.iter().find(|l| l.sku == "FR-1").map(|l| l.on_hand), Some(2), "{stock:?}");
+    assert!(db.transfers(STORE).await.unwrap().incoming.is_empty(), "received, not waiting");
+}
+
+async fn the_flags_cursor_never_skips_an_event(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let start = db.flags_after(STORE, None, 100).await.unwrap().cursor;
+    // Flagged operations at two stores at once, while a reader follows the cursor.
+    let writers = (0..RACERS).map(|i| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let store = if i % 2 == 0 { STORE } else { OTHER_STORE };
+            // Closing a shift that does not exist: refused, and the manager hears of it.
+            let refused =
+                op(store, StoreAction::CloseShift { shift_id: Uuid::now_v7(), counted: vec![], reason: None });
+            let outcome = apply(db.as_ref(), promoter, refused).await;
+            assert_eq!(outcome.status, OpStatus::Rejected);
+            (store == STORE).then_some(outcome.id)
+        })
+    });
+    let reader = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut cursor = start;
+            let mut seen = Vec::new();
+            for _ in 0..200 {
+                let page = db.flags_after(STORE, Some(cursor), 5).await.unwrap();
+                seen.extend(page.events.iter().map(|e| e.op_id));
+                cursor = page.cursor;
+                tokio::task::yield_now().await;
+            }
+            (seen, cursor)
+        })
+    };
+    let mut expected: Vec<Uuid> = join_all(writers).await.into_iter().filter_map(Result::unwrap).collect();
+    let (mut seen, mut cursor) = reader.await.unwrap();
+    loop {
+        let page = db.flags_after(STORE, Some(cursor), 100).await.unwrap();
+        seen.extend(page.events.iter().map(|e| e.op_id));
+        cursor = page.cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    seen.sort();
+    let read = seen.len();
+    seen.dedup();
+    assert_eq!(read, seen.len(), "no event is read twice");
+    expected.sort();
+    assert_eq!(seen, expected, "every flagged operation of the store is read once the cursor moves past it");
+}
