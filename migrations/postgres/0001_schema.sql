@@ -276,3 +276,13 @@ CREATE TABLE store_assignments (
     ended_at   BIGINT
 );
 CREATE INDEX store_assignments_by_user ON store_assignments (user_id, store_id);
+
+-- Messages the embedded sender delivered in dev mode (see migrations/sqlite/0010_dev_messages.sql).
+CREATE TABLE dev_messages (
+    id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    channel   TEXT NOT NULL,
+    sealed    TEXT NOT NULL,
+    sent_at   BIGINT NOT NULL
+);
+CREATE INDEX dev_messages_by_recipient ON dev_messages (recipient, id);

@@ -221,3 +221,23 @@ async fn csv_export_and_import_round_trip_and_bad_rows_are_reported_by_line() {
     assert!(report.problems.iter().any(|p| p.row == 3 && p.field == "list_price"), "{:?}", report.problems);
     assert!(page(&server, None, Some(&cursor), 10).await.items.is_empty());
 }
+
+#[tokio::test]
+async fn answers_are_compressed_for_clients_that_accept_it() {
+    let server = TestServer::start(&[]);
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().no_zstd().build().unwrap();
+    let url = server.url("/v1/catalog/sync?limit=500");
+    let plain = raw.get(&url).header("accept-encoding", "identity").send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap().len();
+    for encoding in ["gzip", "br", "zstd"] {
+        let res = raw.get(&url).header("accept-encoding", encoding).send().await.unwrap();
+        assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some(encoding));
+        let compressed = res.bytes().await.unwrap().len();
+        assert!(compressed * 5 < plain, "{encoding}: {compressed} bytes of {plain}");
+    }
+    // The app's client asks for it and reads it transparently.
+    let (status, page) = server.send(reqwest::Method::GET, "/v1/catalog/sync?limit=500", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(500));
+}

@@ -135,5 +135,8 @@ pub struct OutboxMessage {
 pub struct Health {
     pub status: String,
     pub version: String,
+    /// The database this instance uses, its version and schema.
     pub database: String,
+    /// Which server instance answered (`PORTAL_INSTANCE`, else host and process id).
+    pub instance: String,
 }

@@ -16,6 +16,8 @@ pub struct Config {
     pub database: String,
     /// Connections each instance keeps to PostgreSQL.
     pub database_pool_size: u32,
+    /// This instance's name in health answers and logs; empty means host name and process id.
+    pub instance: String,
     /// File holding the 32-byte server key that signs tokens and keys code hashes.
     /// Created with mode 0600 when missing.
     pub key_file: PathBuf,
@@ -50,12 +52,29 @@ pub struct Config {
     pub max_body_bytes: usize,
 }
 
+impl Config {
+    /// This instance's name: the configured one, else host name and process id.
+    pub fn instance_name(&self) -> String {
+        if !self.instance.trim().is_empty() {
+            return self.instance.trim().to_owned();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}:{}", std::process::id())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8787".parse().expect("valid default address"),
             database: "portal.sqlite".into(),
             database_pool_size: 16,
+            instance: String::new(),
             key_file: PathBuf::from("portal.key"),
             dev_mode: false,
             access_token_ttl_secs: 15 * 60,
@@ -122,6 +141,7 @@ impl Config {
         env_field!(listen);
         env_field!(database);
         env_field!(database_pool_size);
+        env_field!(instance);
         env_field!(key_file);
         env_field!(dev_mode);
         env_field!(access_token_ttl_secs);

@@ -34,6 +34,23 @@ impl Portal {
         }
     }
 
+    /// Sends a message; in dev mode also keeps it, sealed, for the dev outbox of every instance.
+    pub async fn deliver(&self, message: portal_api::OutboxMessage) -> Result<(), crate::error::AppError> {
+        if self.config.dev_mode {
+            let dev = crate::db::DevMessage {
+                recipient: message.to.clone(),
+                channel: crate::sender::channel_name(message.channel).into(),
+                sealed: crate::sender::seal(&self.keys.dev_outbox_key(), &message),
+                sent_at: message.sent_at,
+            };
+            self.db.keep_dev_message(dev).await?;
+        }
+        self.sender.send(message).await.map_err(|e| {
+            tracing::error!(error = %e, "code delivery failed");
+            crate::error::AppError::internal()
+        })
+    }
+
     /// Deletes expired codes, old password attempts and ended sessions, now and then on a timer.
     pub async fn prune(&self) -> Result<crate::db::PruneCounts, crate::db::DbError> {
         let now = now();

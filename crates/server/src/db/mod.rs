@@ -197,6 +197,15 @@ pub struct CatalogChanges {
     pub rows: Vec<CatalogRow>,
 }
 
+/// A message the embedded sender delivered in dev mode, sealed (see `sender::seal`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DevMessage {
+    pub recipient: String,
+    pub channel: String,
+    pub sealed: String,
+    pub sent_at: i64,
+}
+
 /// The body hash a set-aside operation is logged with: no operation's body has it, so sending
 /// the id for real later is a conflict, never a duplicate of the refusal.
 pub const SET_ASIDE_BODY_HASH: &str = "set_aside_on_device";
@@ -308,6 +317,11 @@ pub trait Database: Send + Sync + 'static {
     async fn get_store(&self, id: Uuid) -> DbResult<Option<portal_api::Store>>;
     async fn get_dealer(&self, id: Uuid) -> DbResult<Option<portal_api::Dealer>>;
     async fn count_members(&self, role: Role, org_id: Uuid) -> DbResult<u32>;
+
+    // The dev outbox (dev mode only), shared by every instance.
+    async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()>;
+    /// The newest `limit` messages to a recipient, oldest first.
+    async fn dev_messages(&self, recipient: &str, limit: u32) -> DbResult<Vec<DevMessage>>;
 
     // Product center: a log of versioned documents.
     /// Applies all writes in one transaction, each changed document taking the next version.

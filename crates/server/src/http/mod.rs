@@ -166,6 +166,9 @@ pub fn app(portal: Arc<Portal>) -> Router {
         .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
         .fallback(|| async { AppError::new(ErrorCode::NotFound, "No such endpoint.") })
         .layer(DefaultBodyLimit::max(max_body))
+        // Answers are compressed when the client accepts it (gzip, brotli or zstd) and they are
+        // worth it: a page of the catalog shrinks about tenfold.
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(portal)
 }

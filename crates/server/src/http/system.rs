@@ -16,7 +16,12 @@ use crate::{
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 500, body = ApiError)))]
 pub async fn health(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Health>> {
     let database = portal.db.health().await?;
-    Ok(ApiJson(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), database }))
+    Ok(ApiJson(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        database,
+        instance: portal.config.instance_name(),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -36,5 +41,16 @@ pub async fn outbox(
         return Err(AppError::new(ErrorCode::NotDevMode, "The outbox exists only when the server runs in dev mode."));
     }
     let to = if q.to.contains('@') { normalize::email(&q.to)? } else { normalize::phone(&q.to)? };
-    Ok(ApiJson(portal.sender.outbox(&to)))
+    let key = portal.keys.dev_outbox_key();
+    let messages = portal.db.dev_messages(&to, 1000).await?;
+    Ok(ApiJson(
+        messages
+            .into_iter()
+            .filter_map(|m| {
+                let (body, code) = crate::sender::open(&key, &m.sealed)?;
+                let channel = if m.channel == "email" { CodeChannel::Email } else { CodeChannel::Sms };
+                Some(OutboxMessage { channel, to: m.recipient, body, code, sent_at: m.sent_at })
+            })
+            .collect(),
+    ))
 }

@@ -119,13 +119,7 @@ impl Portal {
         }
         let minutes = cfg.code_ttl_secs.div_ceil(60);
         let body = format!("【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min.");
-        self.sender
-            .send(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "code delivery failed");
-                AppError::internal()
-            })?;
+        self.deliver(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now }).await?;
         Ok(SendCodeResponse {
             target,
             expires_in_secs: cfg.code_ttl_secs,

@@ -39,6 +39,14 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 }
 
 impl ServerKeys {
+    /// The key that seals dev-mode messages in the database, derived from the code key.
+    pub fn dev_outbox_key(&self) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.code).expect("any key length works for HMAC");
+        mac.update(b"dev-outbox-key");
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn from_master(master: &[u8; 32]) -> Self {
         Self { access: mac(master, &[b"access"]), refresh: mac(master, &[b"refresh"]), code: mac(master, &[b"code"]) }
     }

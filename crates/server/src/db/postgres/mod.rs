@@ -419,6 +419,7 @@ impl Database for PostgresDatabase {
         self.run(move |client| {
             let mut tx = client.transaction()?;
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < $1", &[&codes_before])?;
+            tx.execute("DELETE FROM dev_messages WHERE sent_at < $1", &[&codes_before])?;
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
                 &[&attempts_before],
@@ -861,6 +862,33 @@ impl Database for PostgresDatabase {
                 .query_opt("SELECT id, code, name, region FROM dealers WHERE id = $1", &[&id.to_string()])?
                 .map(|r| Ok(Dealer { id: uuid(r.get(0))?, code: r.get(1), name: r.get(2), region: r.get(3) }))
                 .transpose()
+        })
+        .await
+    }
+
+    async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {
+        self.run(move |client| {
+            client.execute(
+                "INSERT INTO dev_messages (recipient, channel, sealed, sent_at) VALUES ($1, $2, $3, $4)",
+                &[&message.recipient, &message.channel, &message.sealed, &message.sent_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dev_messages(&self, recipient: &str, limit: u32) -> DbResult<Vec<DevMessage>> {
+        let recipient = recipient.to_owned();
+        self.run(move |client| {
+            Ok(client
+                .query(
+                    "SELECT recipient, channel, sealed, sent_at FROM
+                       (SELECT * FROM dev_messages WHERE recipient = $1 ORDER BY id DESC LIMIT $2) newest ORDER BY id",
+                    &[&recipient, &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| DevMessage { recipient: r.get(0), channel: r.get(1), sealed: r.get(2), sent_at: r.get(3) })
+                .collect())
         })
         .await
     }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0007_store_managers.sql"),
     include_str!("../../../../../migrations/sqlite/0008_return_tills.sql"),
     include_str!("../../../../../migrations/sqlite/0009_trust.sql"),
+    include_str!("../../../../../migrations/sqlite/0010_dev_messages.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -292,6 +293,7 @@ impl Database for SqliteDatabase {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
+            tx.execute("DELETE FROM dev_messages WHERE sent_at < ?1", [codes_before])?;
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
                 [attempts_before],
@@ -961,6 +963,32 @@ impl Database for SqliteDatabase {
 
     async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList> {
         self.run(move |conn| store_ops::sales_by_receipt(conn, store_id, &receipt_no)).await
+    }
+
+    async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO dev_messages (recipient, channel, sealed, sent_at) VALUES (?1, ?2, ?3, ?4)",
+                params![message.recipient, message.channel, message.sealed, message.sent_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dev_messages(&self, recipient: &str, limit: u32) -> DbResult<Vec<DevMessage>> {
+        let recipient = recipient.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT recipient, channel, sealed, sent_at FROM
+                   (SELECT * FROM dev_messages WHERE recipient = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![recipient, limit], |r| {
+                Ok(DevMessage { recipient: r.get(0)?, channel: r.get(1)?, sealed: r.get(2)?, sent_at: r.get(3)? })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
     }
 
     async fn count_members(&self, role: Role, org_id: Uuid) -> DbResult<u32> {
