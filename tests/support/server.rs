@@ -25,12 +25,28 @@ pub fn server_binary() -> PathBuf {
 }
 
 pub struct TestServer {
-    child: Child,
+    /// One server process, or several on one PostgreSQL database (see `instances_wanted`).
+    children: Vec<Child>,
+    /// Where each instance listens.
+    pub instances: Vec<String>,
+    /// The load balancer in front of several instances.
+    proxy: Option<Child>,
+    /// Where clients go: the one instance, or the load balancer.
     pub base: String,
     pub dir: tempfile::TempDir,
     env: Vec<(String, String)>,
     demo: bool,
     pub http: reqwest::Client,
+}
+
+/// How many server instances a test server runs: `PORTAL_TEST_INSTANCES` (with PostgreSQL, behind
+/// an haproxy load balancer, as in production), else one.
+pub fn instances_wanted() -> usize {
+    let wanted = std::env::var("PORTAL_TEST_INSTANCES").ok().and_then(|n| n.parse().ok()).unwrap_or(1usize).max(1);
+    if wanted > 1 {
+        assert!(std::env::var_os("PORTAL_TEST_POSTGRES").is_some(), "several instances need PORTAL_TEST_POSTGRES");
+    }
+    wanted
 }
 
 impl TestServer {
@@ -41,20 +57,70 @@ impl TestServer {
 
     pub fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], demo: bool) -> Self {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let (child, addr) = spawn(dir.path(), &env, demo);
-        Self { child, base: format!("http://{addr}"), dir, env, demo, http: reqwest::Client::new() }
+        let mut server = Self {
+            children: Vec::new(),
+            instances: Vec::new(),
+            proxy: None,
+            base: String::new(),
+            dir,
+            env,
+            demo,
+            http: reqwest::Client::new(),
+        };
+        server.launch();
+        server
     }
 
-    /// Kills the server and starts it again on the same database (on a new port: see `base`).
+    fn launch(&mut self) {
+        let count = instances_wanted();
+        // An address the test asks for is where clients go: the load balancer's, when there is one.
+        let asked = self.env.iter().find(|(k, _)| k == "PORTAL_LISTEN").map(|(_, v)| v.clone()).filter(|_| count > 1);
+        for i in 0..count {
+            let mut env = self.env.clone();
+            if asked.is_some() {
+                env.retain(|(k, _)| k != "PORTAL_LISTEN");
+            }
+            env.push(("PORTAL_INSTANCE".into(), format!("i{i}")));
+            // The first instance loads the demo data; the others find it there.
+            let (child, addr) = spawn(self.dir.path(), &env, self.demo && i == 0, &log_name(i), None);
+            self.children.push(child);
+            self.instances.push(addr);
+        }
+        self.base = if count == 1 {
+            format!("http://{}", self.instances[0])
+        } else {
+            let (proxy, addr) = load_balancer(self.dir.path(), &self.instances, asked);
+            self.proxy = Some(proxy);
+            format!("http://{addr}")
+        };
+    }
+
+    /// Kills the server (every instance) and starts it again on the same database (on new ports:
+    /// see `base`).
     pub fn restart(&mut self) {
         self.stop();
-        let (child, addr) = spawn(self.dir.path(), &self.env, self.demo);
-        self.child = child;
-        self.base = format!("http://{addr}");
+        self.children.clear();
+        self.instances.clear();
+        self.launch();
     }
 
+    /// Kills one instance and starts it again on the same port, behind the same load balancer.
+    pub fn restart_instance(&mut self, i: usize) {
+        let _ = self.children[i].kill();
+        let _ = self.children[i].wait();
+        let mut env = self.env.clone();
+        env.retain(|(k, _)| k != "PORTAL_LISTEN");
+        env.push(("PORTAL_INSTANCE".into(), format!("i{i}")));
+        let (child, _) = spawn(self.dir.path(), &env, false, &log_name(i), Some(&self.instances[i]));
+        self.children[i] = child;
+    }
+
+    /// Every instance's log, one after another.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        (0..self.instances.len().max(1))
+            .map(|i| std::fs::read_to_string(self.dir.path().join(log_name(i))).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Everything the database holds, as bytes to search: the SQLite files, or every PostgreSQL
@@ -193,8 +259,11 @@ impl TestServer {
     }
 
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in self.children.iter_mut().chain(self.proxy.as_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.proxy = None;
     }
 }
 
@@ -219,14 +288,70 @@ pub fn database_for(dir: &std::path::Path) -> String {
     url
 }
 
-/// Starts the server binary on `dir`'s database; returns the process and the address it listens on.
-fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child, String) {
+fn log_name(instance: usize) -> String {
+    if instance == 0 {
+        "server.log".into()
+    } else {
+        format!("server-{instance}.log")
+    }
+}
+
+/// A free loopback port (bound and released; good enough for a test).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts haproxy in front of the instances (round robin, health-checked on /healthz, a request
+/// retried on another instance when one is down); returns it and its address.
+fn load_balancer(dir: &std::path::Path, instances: &[String], bind: Option<String>) -> (Child, String) {
+    let addr = bind.unwrap_or_else(|| format!("127.0.0.1:{}", free_port()));
+    let servers: String = instances
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("  server i{i} {a} check inter 300ms fall 1 rise 1\n"))
+        .collect();
+    let config = format!(
+        "global\n  maxconn 4000\n  tune.bufsize 1048576\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 300s\n  timeout server 300s\n  \
+         option forwardfor\n  option http-buffer-request\n  retries 3\n  option redispatch 1\n  retry-on conn-failure empty-response\n\
+         frontend portal\n  bind {addr}\n  default_backend instances\n\
+         backend instances\n  balance roundrobin\n  option httpchk GET /healthz\n{servers}"
+    );
+    let path = dir.join("haproxy.cfg");
+    std::fs::write(&path, config).unwrap();
+    let log = std::fs::File::create(dir.join("haproxy.log")).unwrap();
+    let child = Command::new("haproxy")
+        .args(["-db", "-f"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start haproxy (scripts/setup --tests installs it)");
+    // Ready when it answers through to an instance.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return (child, addr);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("haproxy did not start: {}", std::fs::read_to_string(dir.join("haproxy.log")).unwrap_or_default());
+}
+
+/// Starts the server binary on `dir`'s database (on `listen`, or a free port); returns the
+/// process and the address it listens on.
+fn spawn(
+    dir: &std::path::Path,
+    env: &[(String, String)],
+    demo: bool,
+    log_name: &str,
+    listen: Option<&str>,
+) -> (Child, String) {
     let mut command = Command::new(server_binary());
     command
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("PORTAL_LISTEN", "127.0.0.1:0")
+        .env("PORTAL_LISTEN", listen.unwrap_or("127.0.0.1:0"))
         .env("PORTAL_DATABASE", database_for(dir))
         .env("PORTAL_KEY_FILE", dir.join("portal.key"))
         .env("PORTAL_DEV_MODE", "true")
@@ -242,9 +367,9 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child,
     let mut child = command.spawn().expect("start portal-server");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
-    let log_path = dir.join("server.log");
+    let log_path = dir.join(log_name);
     std::thread::spawn(move || {
-        let mut log = std::fs::File::create(log_path).ok();
+        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).ok();
         let mut sent = false;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(log) = log.as_mut() {
@@ -263,7 +388,7 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)], demo: bool) -> (Child,
         Ok(addr) => addr,
         Err(_) => {
             let _ = child.kill();
-            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+            let log = std::fs::read_to_string(dir.join(log_name)).unwrap_or_default();
             panic!("the server did not report its address; its log:\n{log}");
         }
     };
