@@ -36,6 +36,16 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Copy a pilot's SQLite database into an empty PostgreSQL database, then check the copy (row
+    /// counts, every store's stock). Stop the pilot's server first.
+    Migrate {
+        /// The SQLite file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL address (postgres://user:password@host:port/database).
+        #[arg(long)]
+        to: String,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -58,6 +68,18 @@ async fn main() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
         println!("{}", serde_json::to_string_pretty(&http::openapi())?);
+        return Ok(());
+    }
+    if let Command::Migrate { from, to } = &command {
+        let report = portal_server::db::copy_from_sqlite::copy(from, to)
+            .with_context(|| format!("cannot copy {} into PostgreSQL", from.display()))?;
+        let total: i64 = report.rows.values().sum();
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        eprintln!(
+            "copied {total} rows in {} tables; counts and the stock of {} store SKUs agree",
+            report.rows.len(),
+            report.stock_checked
+        );
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref())?;
@@ -113,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
                 None => println!("{json}"),
             }
         }
-        Command::Openapi => unreachable!(),
+        Command::Openapi | Command::Migrate { .. } => unreachable!(),
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ pub mod apply;
 #[cfg(test)]
 mod contract;
 pub mod ledger;
-mod postgres;
+pub mod postgres;
 mod sqlite;
 
 pub use apply::{CounterCustomer, OpContext};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::identity::{lockout, throttle};
 
-pub use self::postgres::{scratch_database, PostgresDatabase};
+pub use self::postgres::{copy_from_sqlite, scratch_database, PostgresDatabase};
 pub use sqlite::SqliteDatabase;
 
 #[derive(Debug, thiserror::Error)]

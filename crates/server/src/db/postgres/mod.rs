@@ -3,6 +3,7 @@
 //! blocking pool like SQLite's, so the store-operations engine and every rule run unchanged on
 //! both backends. Every method that checks and then writes runs in a SERIALIZABLE transaction,
 //! run again when PostgreSQL reports it met another one (serialization failure or deadlock).
+pub mod copy_from_sqlite;
 pub mod store_ops;
 
 use std::time::Duration;
@@ -172,7 +173,7 @@ impl PostgresDatabase {
         off_runtime(move || Self::open_blocking(&url, pool_size))
     }
 
-    fn open_blocking(url: &str, pool_size: u32) -> DbResult<Self> {
+    pub(super) fn open_blocking(url: &str, pool_size: u32) -> DbResult<Self> {
         let config: ::postgres::Config =
             url.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
         let shown_as = shown_without_password(url);
@@ -256,7 +257,7 @@ pub fn scratch_database(base_url: &str) -> DbResult<String> {
 
 /// Runs blocking database work on a thread of its own: the synchronous client drives its own
 /// runtime, which cannot start on a thread already driving one.
-fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> DbResult<T> + Send + 'static) -> DbResult<T> {
+pub(super) fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> DbResult<T> + Send + 'static) -> DbResult<T> {
     std::thread::spawn(work).join().map_err(|_| DbError::Database("the database thread panicked".into()))?
 }
 
