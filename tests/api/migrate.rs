@@ -78,3 +78,69 @@ async fn a_pilot_on_sqlite_moves_to_postgres_with_its_accounts_sessions_and_stoc
     assert_eq!(status, 200, "{body}");
     assert_eq!(parse::<StoreOpsResult>(&body).outcomes[0].status, OpStatus::Applied);
 }
+
+#[tokio::test]
+async fn an_instance_is_not_ready_while_its_database_is_being_migrated() {
+    let Ok(cluster) = std::env::var("PORTAL_TEST_POSTGRES") else {
+        eprintln!("skipped: PORTAL_TEST_POSTGRES is not set (see scripts/with-postgres)");
+        return;
+    };
+    let target = portal_server::db::scratch_database(&cluster).unwrap();
+    // Another instance is migrating: it holds the migration lock.
+    let (hold, release) = std::sync::mpsc::channel::<()>();
+    let (held, is_held) = std::sync::mpsc::channel::<()>();
+    let locker = {
+        let target = target.clone();
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+            client.batch_execute("SELECT pg_advisory_lock(7021001)").unwrap();
+            held.send(()).unwrap();
+            let _ = release.recv();
+            client.batch_execute("SELECT pg_advisory_unlock(7021001)").unwrap();
+        })
+    };
+    is_held.recv().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(server_binary())
+        .arg("serve")
+        .env("PORTAL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PORTAL_DATABASE", &target)
+        .env("PORTAL_KEY_FILE", dir.path().join("portal.key"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let ready = |path: &'static str| {
+        let http = http.clone();
+        async move { http.get(format!("http://127.0.0.1:{port}{path}")).send().await.ok().map(|r| r.status().as_u16()) }
+    };
+    // Starting: every answer is 503 until the migration is done.
+    let mut starting = None;
+    for _ in 0..100 {
+        starting = ready("/readyz").await;
+        if starting.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(starting, Some(503), "not ready while the migration lock is held");
+    assert_eq!(ready("/v1/catalog/sync").await, Some(503));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(ready("/readyz").await, Some(503), "still waiting");
+    hold.send(()).unwrap();
+    drop(hold);
+    locker.join().unwrap();
+    let mut status = None;
+    for _ in 0..200 {
+        status = ready("/readyz").await;
+        if status == Some(200) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, Some(200), "ready once migrated");
+}

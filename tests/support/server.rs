@@ -315,7 +315,7 @@ fn load_balancer(dir: &std::path::Path, instances: &[String], bind: Option<Strin
          defaults\n  mode http\n  timeout connect 2s\n  timeout client 300s\n  timeout server 300s\n  \
          option forwardfor\n  option http-buffer-request\n  retries 3\n  option redispatch 1\n  retry-on conn-failure empty-response\n\
          frontend portal\n  bind {addr}\n  default_backend instances\n\
-         backend instances\n  balance roundrobin\n  option httpchk GET /healthz\n{servers}"
+         backend instances\n  balance roundrobin\n  option httpchk GET /readyz\n{servers}"
     );
     let path = dir.join("haproxy.cfg");
     std::fs::write(&path, config).unwrap();

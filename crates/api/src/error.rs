@@ -64,6 +64,9 @@ pub enum ErrorCode {
     NotSignedIn,
     InvalidServerUrl,
     Internal,
+    /// The server is starting (its database being prepared) or cannot reach its database: try
+    /// again in a moment.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -110,6 +113,7 @@ impl ErrorCode {
             ErrorCode::NotSignedIn => "not_signed_in",
             ErrorCode::InvalidServerUrl => "invalid_server_url",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 }

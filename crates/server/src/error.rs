@@ -54,6 +54,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         AccountNotFound | NotFound | NotDevMode | UnknownBarcode => StatusCode::NOT_FOUND,
         Forbidden => StatusCode::FORBIDDEN,
         ServerUnreachable | KeyringUnavailable | CacheTooNew | Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -83,34 +83,11 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref())?;
-    let portal = portal_server::open(config).context("cannot open the server's store")?;
+    if let Command::Serve { demo } = command {
+        return serve(config, demo).await;
+    }
+    let portal = portal_server::open(config).context("cannot open the server's database")?;
     match command {
-        Command::Serve { demo } => {
-            if demo {
-                let created = demo::seed(&portal, demo::DEFAULT_SKUS).await?;
-                tracing::info!(created, "demo data ready");
-            }
-            let listen = portal.config.listen;
-            let listener =
-                tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
-            let pruner = portal.clone();
-            tokio::spawn(async move {
-                let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));
-                loop {
-                    match pruner.prune().await {
-                        Ok(c) => {
-                            tracing::info!(codes = c.codes, attempts = c.attempts, sessions = c.sessions, "pruned")
-                        }
-                        Err(e) => tracing::warn!(error = %e, "pruning failed; trying again later"),
-                    }
-                    tokio::time::sleep(every).await;
-                }
-            });
-            axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown())
-                .await?;
-        }
         Command::SeedDemo { skus } => {
             let created = demo::seed(&portal, skus).await?;
             println!("demo data ready ({created} accounts created)");
@@ -135,8 +112,55 @@ async fn main() -> anyhow::Result<()> {
                 None => println!("{json}"),
             }
         }
-        Command::Openapi | Command::Migrate { .. } => unreachable!(),
+        Command::Serve { .. } | Command::Openapi | Command::Migrate { .. } => unreachable!(),
     }
+    Ok(())
+}
+
+/// Serves the API. The address is taken first and answers 503 (`/readyz` included) while the
+/// database is opened and migrated, then the full API.
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let socket = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    socket.set_nonblocking(true)?;
+    let address = socket.local_addr()?;
+    let (opened, starting_done) = tokio::sync::oneshot::channel::<()>();
+    let starting_listener = tokio::net::TcpListener::from_std(socket.try_clone()?)?;
+    let starting = tokio::spawn(async move {
+        axum::serve(starting_listener, http::starting())
+            .with_graceful_shutdown(async {
+                let _ = starting_done.await;
+            })
+            .await
+    });
+    tracing::info!(%address, "starting: answering 503 until the database is ready");
+    let portal = tokio::task::spawn_blocking(move || portal_server::open(config))
+        .await?
+        .context("cannot open the server's database")?;
+    if demo {
+        let created = demo::seed(&portal, demo::DEFAULT_SKUS).await?;
+        tracing::info!(created, "demo data ready");
+    }
+    let _ = opened.send(());
+    starting.await??;
+    let listener = tokio::net::TcpListener::from_std(socket)?;
+    tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
+    let pruner = portal.clone();
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));
+        loop {
+            match pruner.prune().await {
+                Ok(c) => {
+                    tracing::info!(codes = c.codes, attempts = c.attempts, sessions = c.sessions, "pruned")
+                }
+                Err(e) => tracing::warn!(error = %e, "pruning failed; trying again later"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 

@@ -104,6 +104,7 @@ const STORE_OPS_MAX_BYTES: usize = 8 * 1024 * 1024;
 pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
     let parts = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
+        .routes(routes!(system::ready))
         .routes(routes!(system::outbox))
         .routes(routes!(auth::send_code))
         .routes(routes!(auth::sign_up))
@@ -156,6 +157,13 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
+}
+
+/// What an instance serves while it starts (its database being opened and migrated): 503
+/// `unavailable` to every request, so that a load balancer checking `/readyz` waits for it.
+pub fn starting() -> Router {
+    Router::new()
+        .fallback(|| async { AppError::new(ErrorCode::Unavailable, "The server is starting; try again in a moment.") })
 }
 
 pub fn app(portal: Arc<Portal>) -> Router {

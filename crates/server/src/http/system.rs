@@ -24,6 +24,23 @@ pub async fn health(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Heal
     }))
 }
 
+/// Whether this instance can serve: its database answers. While the instance is starting (its
+/// database being migrated) it answers 503 here, and to every other request; a load balancer
+/// sends it nothing until this says ready.
+#[utoipa::path(get, path = "/readyz", tag = "system", responses((status = 200, body = Health), (status = 503, body = ApiError)))]
+pub async fn ready(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Health>> {
+    let database = portal.db.health().await.map_err(|e| {
+        tracing::warn!(error = %e, "not ready: the database does not answer");
+        AppError::new(ErrorCode::Unavailable, "The server cannot reach its database. Try again in a moment.")
+    })?;
+    Ok(ApiJson(Health {
+        status: "ready".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        database,
+        instance: portal.config.instance_name(),
+    }))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OutboxQuery {
     /// A phone number or e-mail address, normalised as the sender saw it.
