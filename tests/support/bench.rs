@@ -10,6 +10,19 @@ pub fn arg(name: &str, default: usize) -> usize {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// The databases a benchmark measures side by side: SQLite in `dir`, and PostgreSQL when
+/// `PORTAL_TEST_POSTGRES` names a cluster (run it under scripts/with-postgres): (name, address).
+pub fn databases(dir: &Path) -> Vec<(&'static str, String)> {
+    let mut out = vec![("SQLite", dir.join("server.sqlite").display().to_string())];
+    match std::env::var("PORTAL_TEST_POSTGRES") {
+        Ok(cluster) => {
+            out.push(("PostgreSQL", portal_server::db::scratch_database(&cluster).expect("a scratch database")))
+        }
+        Err(_) => eprintln!("PostgreSQL not measured: run under scripts/with-postgres to see both side by side"),
+    }
+    out
+}
+
 /// The `p` quantile (0–1) of sorted figures.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

@@ -142,7 +142,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         tracing::info!(created, "demo data ready");
     }
     let _ = opened.send(());
-    starting.await??;
+    // The 503 answers in flight get a moment to finish; a connection that never ends its request
+    // does not hold the instance back.
+    let mut starting = starting;
+    if tokio::time::timeout(std::time::Duration::from_secs(3), &mut starting).await.is_err() {
+        starting.abort();
+    }
     let listener = tokio::net::TcpListener::from_std(socket)?;
     tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
     let pruner = portal.clone();

@@ -20,14 +20,24 @@ pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + serde::Serialize,
     S: Send + Sync,
 {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+            Ok(Json(value)) => {
+                // No text may hold a NUL character: no database stores one, and a device would
+                // otherwise send a refused write again and again.
+                if serde_json::to_string(&value).is_ok_and(|json| json.contains("\\u0000")) {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidJson,
+                        "The body holds a NUL character (\\u0000) in a text; remove it.",
+                    ));
+                }
+                Ok(ApiJson(value))
+            }
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }

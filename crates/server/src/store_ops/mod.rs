@@ -50,9 +50,9 @@ const FLAGS_PER_PAGE: u32 = 100;
 /// Reports use the stores' local day (China Standard Time, UTC+8).
 const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
 
-/// At most `max` characters of a text a device sent.
+/// At most `max` characters of a text a device sent, without control characters.
 fn bounded_text(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// The local day (UTC+8) of a unix time, as YYYY-MM-DD.

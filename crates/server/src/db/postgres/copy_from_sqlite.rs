@@ -88,8 +88,9 @@ impl Value {
     }
 }
 
-/// Copies `from` into the empty database at `to` and checks the copy. The SQLite file is opened
-/// read-only; stop the pilot's server first so that nothing is written meanwhile.
+/// Copies `from` into the empty database at `to` and checks the copy. The SQLite file is only
+/// read (a snapshot of it is copied); stop the pilot's server first so that nothing made after the
+/// snapshot is left behind.
 pub fn copy(from: &Path, to: &str) -> DbResult<CopyReport> {
     let (from, to) = (from.to_owned(), to.to_owned());
     super::off_runtime(move || copy_blocking(&from, &to))
@@ -101,9 +102,16 @@ fn copy_blocking(from: &Path, to: &str) -> DbResult<CopyReport> {
     }
     // The target's schema first (created, or checked current), by the backend itself.
     drop(super::PostgresDatabase::open_blocking(to, 1)?);
-    // And the source brought up to this version's schema.
-    drop(crate::db::SqliteDatabase::open(from)?);
-    let source = rusqlite::Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite_err)?;
+    // The pilot's file is left as it is: a snapshot of it (VACUUM INTO: consistent even if something
+    // still writes) is brought up to this version's schema and read.
+    let scratch = tempfile::tempdir().map_err(|e| DbError::Database(format!("no temporary directory: {e}")))?;
+    let snapshot = scratch.path().join("pilot.sqlite");
+    rusqlite::Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|pilot| pilot.execute("VACUUM INTO ?1", [snapshot.display().to_string()]))
+        .map_err(sqlite_err)?;
+    drop(crate::db::SqliteDatabase::open(&snapshot)?);
+    let source =
+        rusqlite::Connection::open_with_flags(&snapshot, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite_err)?;
     let mut target = Client::connect(to, NoTls)?;
     let users: i64 = target.query_one("SELECT COUNT(*) FROM users", &[])?.get(0);
     if users > 0 {

@@ -174,8 +174,15 @@ impl PostgresDatabase {
     }
 
     pub(super) fn open_blocking(url: &str, pool_size: u32) -> DbResult<Self> {
-        let config: ::postgres::Config =
+        let mut config: ::postgres::Config =
             url.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
+        // No wait without end: a lock held by a lost connection, or one left in a transaction,
+        // is given up after a bound; a peer that vanished is noticed within a minute.
+        let options = config.get_options().unwrap_or_default().to_owned();
+        config
+            .options(&format!("{options} -c lock_timeout=30s -c idle_in_transaction_session_timeout=60s"))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
         let shown_as = shown_without_password(url);
         let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder()
@@ -220,6 +227,33 @@ impl Drop for PostgresDatabase {
         if let Some(pool) = self.pool.take() {
             let _ = std::thread::spawn(move || drop(pool)).join();
         }
+    }
+}
+
+/// Runs `work` holding session-level advisory locks on `keys` (taken in the order given), and
+/// releases every lock the connection holds however `work` ends, a panic included, so that a
+/// pooled connection never keeps one. Waits are bounded by the connection's `lock_timeout`.
+pub(super) fn with_session_locks<T>(
+    client: &mut Client,
+    keys: &[i64],
+    work: impl FnOnce(&mut Client) -> DbResult<T>,
+) -> DbResult<T> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for key in keys {
+            client.execute("SELECT pg_advisory_lock($1)", &[key])?;
+        }
+        work(client)
+    }));
+    if !keys.is_empty() {
+        if let Err(e) = client.batch_execute("SELECT pg_advisory_unlock_all()") {
+            tracing::error!(error = %describe(&e), "advisory locks could not be released; the connection is closed");
+            // A connection that may still hold a lock never goes back to the pool.
+            let _ = client.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())");
+        }
+    }
+    match result {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
@@ -496,7 +530,7 @@ impl Database for PostgresDatabase {
                     "SELECT s.id, s.code, s.name, s.city FROM stores s
                      WHERE s.id IN (SELECT store_id FROM users WHERE id = $1 AND role = 'promoter'
                                     UNION SELECT store_id FROM store_managers WHERE user_id = $1)
-                     ORDER BY s.id IS NOT DISTINCT FROM (SELECT store_id FROM users WHERE id = $1) DESC, s.code",
+                     ORDER BY s.id IS NOT DISTINCT FROM (SELECT store_id FROM users WHERE id = $1) DESC, s.code COLLATE \"C\"",
                     &[&user_id.to_string()],
                 )?
                 .iter()
@@ -589,12 +623,9 @@ impl Database for PostgresDatabase {
         self.run(move |client| {
             // The hourly budget is global: code sends wait for each other here, on every instance,
             // before the transaction starts (so it sees what the previous one inserted).
-            client.batch_execute("SELECT pg_advisory_lock(7021002)")?;
-            let result = in_serializable(client, |tx| insert_code_if_allowed(tx, &code, limits));
-            if let Err(e) = client.batch_execute("SELECT pg_advisory_unlock(7021002)") {
-                tracing::error!(error = %describe(&e), "the code-send lock could not be released");
-            }
-            result
+            with_session_locks(client, &[7021002], |client| {
+                in_serializable(client, |tx| insert_code_if_allowed(tx, &code, limits))
+            })
         })
         .await
     }

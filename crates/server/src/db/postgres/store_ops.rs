@@ -12,45 +12,42 @@ use crate::db::{
     DbError, DbResult, SetAsideRecord, SET_ASIDE_BODY_HASH,
 };
 
+/// Store locks are taken on buckets of stores: one batch holds at most this many, however many
+/// stores it names (two stores may share a bucket, and then wait for each other).
+const STORE_LOCK_BUCKETS: i64 = 64;
+
 /// Runs `work` holding the stores' log locks, taken in one order (so two batches never wait on
 /// each other in a circle) before its transaction starts (so its snapshot sees what the previous
 /// holder committed). A store's rows of the log then commit in the order of their `seq`, and a
-/// manager's cursor over them never skips one still being written.
+/// manager's cursor over them never skips one still being written. The locks are released
+/// however `work` ends, a panic included.
 fn with_store_locks<T>(
     client: &mut Client,
     stores: impl Iterator<Item = Uuid>,
     work: impl FnOnce(&mut Client) -> DbResult<T>,
 ) -> DbResult<T> {
-    let mut stores: Vec<String> = stores.map(|s| s.to_string()).collect();
-    stores.sort();
-    stores.dedup();
-    let mut held = Vec::with_capacity(stores.len());
-    let mut result = Ok(());
-    for store in &stores {
-        match client.execute("SELECT pg_advisory_lock(hashtextextended($1, 7021003))", &[store]) {
-            Ok(_) => held.push(store),
-            Err(e) => {
-                result = Err(e.into());
-                break;
-            }
-        }
-    }
-    let result = result.and_then(|_| work(client));
-    for store in held.into_iter().rev() {
-        if let Err(e) = client.execute("SELECT pg_advisory_unlock(hashtextextended($1, 7021003))", &[store]) {
-            tracing::error!(error = %super::describe(&e), %store, "a store's log lock could not be released");
-        }
-    }
-    result
+    let mut buckets: Vec<i64> = stores.map(|s| bucket(&s)).collect();
+    buckets.sort_unstable();
+    buckets.dedup();
+    super::with_session_locks(client, &buckets, work)
+}
+
+/// The lock bucket of a store: a stable hash of its id, the same on every instance.
+fn bucket(store: &Uuid) -> i64 {
+    let hash = store
+        .as_u128()
+        .to_le_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3));
+    7_021_100 + (hash % STORE_LOCK_BUCKETS as u64) as i64
 }
 
 /// Applies a device's operations in one serializable transaction, each exactly once (see
 /// `db::apply`), run again whole if it met another transaction (its effects are then undone, so
-/// nothing applies twice).
+/// nothing applies twice). Operations refused before the ledger take no lock.
 pub fn apply_all(client: &mut Client, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
-    with_store_locks(client, ops.iter().map(|(op, _)| op.store_id), |client| {
-        in_serializable(client, |tx| apply::apply_all(&mut PgLedger(tx), ops))
-    })
+    let stores = ops.iter().filter(|(_, ctx)| ctx.refusal.is_none()).map(|(op, _)| op.store_id);
+    with_store_locks(client, stores, |client| in_serializable(client, |tx| apply::apply_all(&mut PgLedger(tx), ops)))
 }
 
 /// Records set-aside operations in the log, each unless its id is there already.
@@ -702,7 +699,7 @@ pub fn sales_by_receipt(db: &mut Client, store: Uuid, receipt_no: &str) -> DbRes
             .filter_map(|r| Some(Payment { method: from_wire_name(r.get(0))?, amount: r.get(1) }))
             .collect();
         let gifts = db
-            .query("SELECT sku, quantity FROM sale_gifts WHERE sale_id = $1 ORDER BY sku", &[&sale])?
+            .query("SELECT sku, quantity FROM sale_gifts WHERE sale_id = $1 ORDER BY sku COLLATE \"C\"", &[&sale])?
             .iter()
             .map(|r| SkuQuantity { sku: r.get(0), quantity: r.get(1) })
             .collect();

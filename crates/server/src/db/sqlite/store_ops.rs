@@ -703,7 +703,7 @@ pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> DbResult<St
             .filter_map(|(method, amount)| Some(Payment { method: from_wire_name(&method)?, amount }))
             .collect();
         let gifts = db
-            .prepare_cached("SELECT sku, quantity FROM sale_gifts WHERE sale_id = ?1 ORDER BY rowid")?
+            .prepare_cached("SELECT sku, quantity FROM sale_gifts WHERE sale_id = ?1 ORDER BY sku")?
             .query_map([&id], |r| Ok(SkuQuantity { sku: r.get(0)?, quantity: r.get(1)? }))?
             .collect::<Result<_, _>>()?;
         let returns: Vec<(String, i64)> = db
