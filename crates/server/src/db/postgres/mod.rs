@@ -11,7 +11,7 @@ use std::time::Duration;
 use ::postgres::{error::SqlState, Client, IsolationLevel, NoTls, Row, Transaction};
 use async_trait::async_trait;
 use portal_api::{Dealer, Favourite, FavouriteKind, FavouriteOp, IdentityKind, Role, Store as StoreInfo};
-use r2d2_postgres::{r2d2, PostgresConnectionManager};
+use r2d2_postgres::r2d2;
 use uuid::Uuid;
 
 use super::*;
@@ -23,7 +23,36 @@ const MIGRATIONS: &[&str] = &[include_str!("../../../../../migrations/postgres/0
 /// How many times a transaction that met another is run again before the error is returned.
 const RETRIES: u32 = 30;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<Manager>;
+
+/// Statements prepared on one connection, by their SQL.
+pub(super) type Statements = std::collections::HashMap<&'static str, ::postgres::Statement>;
+
+/// A pooled connection with the statements prepared on it.
+pub struct PgConn {
+    pub client: Client,
+    pub(super) statements: Statements,
+}
+
+/// Opens connections for the pool.
+pub struct Manager {
+    config: ::postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = ::postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, ::postgres::Error> {
+        Ok(PgConn { client: self.config.connect(NoTls)?, statements: Statements::new() })
+    }
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
 
 pub struct PostgresDatabase {
     /// Always set; taken only when dropped (see `Drop`).
@@ -184,15 +213,15 @@ impl PostgresDatabase {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
         let shown_as = shown_without_password(url);
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Manager { config };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| DbError::Database(format!("cannot connect to {shown_as}: {e}")))?;
-        let mut client = pool.get()?;
-        migrate(&mut client, &shown_as)?;
-        drop(client);
+        let mut conn = pool.get()?;
+        migrate(&mut conn.client, &shown_as)?;
+        drop(conn);
         Ok(Self { pool: Some(pool), shown_as })
     }
 
@@ -201,10 +230,19 @@ impl PostgresDatabase {
         T: Send + 'static,
         F: FnOnce(&mut Client) -> DbResult<T> + Send + 'static,
     {
+        self.run_conn(move |conn| f(&mut conn.client)).await
+    }
+
+    /// Like `run`, with the connection's prepared statements.
+    async fn run_conn<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConn) -> DbResult<T> + Send + 'static,
+    {
         let pool = self.pool.clone().expect("the pool is kept until drop");
         tokio::task::spawn_blocking(move || {
-            let mut client = pool.get()?;
-            f(&mut client)
+            let mut conn = pool.get()?;
+            f(&mut conn)
         })
         .await
         .map_err(|e| DbError::Database(format!("storage task failed: {e}")))?
@@ -1089,7 +1127,7 @@ impl Database for PostgresDatabase {
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,
     ) -> DbResult<Vec<portal_api::OpOutcome>> {
-        self.run(move |client| store_ops::apply_all(client, &ops)).await
+        self.run_conn(move |conn| store_ops::apply_all(conn, &ops)).await
     }
 
     async fn record_set_aside(&self, records: Vec<super::SetAsideRecord>) -> DbResult<()> {

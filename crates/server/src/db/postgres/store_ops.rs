@@ -45,9 +45,12 @@ fn bucket(store: &Uuid) -> i64 {
 /// Applies a device's operations in one serializable transaction, each exactly once (see
 /// `db::apply`), run again whole if it met another transaction (its effects are then undone, so
 /// nothing applies twice). Operations refused before the ledger take no lock.
-pub fn apply_all(client: &mut Client, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
+pub fn apply_all(conn: &mut super::PgConn, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
     let stores = ops.iter().filter(|(_, ctx)| ctx.refusal.is_none()).map(|(op, _)| op.store_id);
-    with_store_locks(client, stores, |client| in_serializable(client, |tx| apply::apply_all(&mut PgLedger(tx), ops)))
+    let super::PgConn { client, statements } = conn;
+    with_store_locks(client, stores, |client| {
+        in_serializable(client, |tx| apply::apply_all(&mut PgLedger { tx, statements: &mut *statements }, ops))
+    })
 }
 
 /// Records set-aside operations in the log, each unless its id is there already.
@@ -76,8 +79,41 @@ pub fn record_set_aside(client: &mut Client, records: &[SetAsideRecord]) -> DbRe
     })
 }
 
-/// The engine's reads and writes on a PostgreSQL transaction.
-struct PgLedger<'a, 'b>(&'a mut Transaction<'b>);
+/// The engine's reads and writes on a PostgreSQL transaction, each statement prepared once per
+/// connection (one round trip per read or write, not two).
+struct PgLedger<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    statements: &'a mut super::Statements,
+}
+
+type Params<'p> = [&'p (dyn ::postgres::types::ToSql + Sync)];
+
+impl PgLedger<'_, '_> {
+    fn prepared(&mut self, sql: &'static str) -> Result<::postgres::Statement, ::postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+    fn query(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Vec<Row>, ::postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query(&statement, params)
+    }
+    fn query_one(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Row, ::postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query_one(&statement, params)
+    }
+    fn query_opt(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Option<Row>, ::postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query_opt(&statement, params)
+    }
+    fn execute(&mut self, sql: &'static str, params: &Params<'_>) -> Result<u64, ::postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.execute(&statement, params)
+    }
+}
 
 impl From<::postgres::Error> for LedgerError {
     fn from(e: ::postgres::Error) -> Self {
@@ -95,23 +131,22 @@ fn id(text: String) -> LedgerResult<Uuid> {
 
 impl Ledger for PgLedger<'_, '_> {
     fn savepoint(&mut self) -> Result<(), DbError> {
-        Ok(self.0.batch_execute("SAVEPOINT op")?)
+        Ok(self.tx.batch_execute("SAVEPOINT op")?)
     }
     fn release(&mut self) -> Result<(), DbError> {
-        Ok(self.0.batch_execute("RELEASE SAVEPOINT op")?)
+        Ok(self.tx.batch_execute("RELEASE SAVEPOINT op")?)
     }
     fn rollback(&mut self) -> Result<(), DbError> {
-        Ok(self.0.batch_execute("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op")?)
+        Ok(self.tx.batch_execute("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op")?)
     }
 
     fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>> {
-        self.0
-            .query_opt("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = $1", &[&op_id.to_string()])?
+        self.query_opt("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = $1", &[&op_id.to_string()])?
             .map(|r| Ok(Recorded { outcome: r.get(0), user_id: id(r.get(1))?, body_hash: r.get(2) }))
             .transpose()
     }
     fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
@@ -130,23 +165,22 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn shift(&mut self, shift: Uuid) -> LedgerResult<Option<ShiftRow>> {
-        self.0
-            .query_opt(
-                "SELECT store_id, promoter_id, opening_cash, closed_at FROM shifts WHERE id = $1",
-                &[&shift.to_string()],
-            )?
-            .map(|r| {
-                Ok(ShiftRow {
-                    store_id: id(r.get(0))?,
-                    promoter_id: id(r.get(1))?,
-                    opening_cash: r.get(2),
-                    closed_at: r.get(3),
-                })
+        self.query_opt(
+            "SELECT store_id, promoter_id, opening_cash, closed_at FROM shifts WHERE id = $1",
+            &[&shift.to_string()],
+        )?
+        .map(|r| {
+            Ok(ShiftRow {
+                store_id: id(r.get(0))?,
+                promoter_id: id(r.get(1))?,
+                opening_cash: r.get(2),
+                closed_at: r.get(3),
             })
-            .transpose()
+        })
+        .transpose()
     }
     fn open_shift(&mut self, shift: Uuid, store: Uuid, promoter: Uuid, at: i64, opening_cash: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO shifts (id, store_id, promoter_id, opened_at, opening_cash) VALUES ($1, $2, $3, $4, $5)",
             &[&shift.to_string(), &store.to_string(), &promoter.to_string(), &at, &opening_cash],
         )?;
@@ -161,26 +195,24 @@ impl Ledger for PgLedger<'_, '_> {
         expected_json: &str,
         reason: Option<&str>,
     ) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "UPDATE shifts SET closed_at = $2, close_day = $3, counted = $4, expected = $5, reason = $6 WHERE id = $1",
             &[&shift.to_string(), &at, &day, &counted_json, &expected_json, &reason],
         )?;
         Ok(())
     }
     fn open_shift_of(&mut self, store: Uuid, promoter: Uuid, at: i64) -> LedgerResult<Option<Uuid>> {
-        self.0
-            .query_opt(
-                "SELECT id FROM shifts WHERE store_id = $1 AND promoter_id = $2 AND opened_at <= $3 AND closed_at IS NULL
+        self.query_opt(
+            "SELECT id FROM shifts WHERE store_id = $1 AND promoter_id = $2 AND opened_at <= $3 AND closed_at IS NULL
                  ORDER BY opened_at DESC LIMIT 1",
-                &[&store.to_string(), &promoter.to_string(), &at],
-            )?
-            .map(|r| id(r.get(0)))
-            .transpose()
+            &[&store.to_string(), &promoter.to_string(), &at],
+        )?
+        .map(|r| id(r.get(0)))
+        .transpose()
     }
     fn takings(&mut self, shift: Uuid) -> LedgerResult<Takings> {
         let shift = shift.to_string();
         let paid = self
-            .0
             .query(
                 "SELECT p.method, SUM(p.amount)::BIGINT FROM sale_payments p JOIN sales s ON s.id = p.sale_id
                  WHERE s.shift_id = $1 AND s.store_id = (SELECT store_id FROM shifts WHERE id = $1) GROUP BY p.method",
@@ -190,16 +222,13 @@ impl Ledger for PgLedger<'_, '_> {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         let change = self
-            .0
             .query_one(
                 "SELECT COALESCE(SUM(change_given), 0)::BIGINT FROM sales
                  WHERE shift_id = $1 AND store_id = (SELECT store_id FROM shifts WHERE id = $1)",
                 &[&shift],
             )?
             .get(0);
-        let refunds = self
-            .0
-            .query(
+        let refunds = self.query(
                 "SELECT refund_method, SUM(refund)::BIGINT FROM sale_returns WHERE shift_id = $1 GROUP BY refund_method",
                 &[&shift],
             )?
@@ -210,7 +239,7 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn insert_sale(&mut self, s: &NewSale<'_>) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
                  change_given, day, device_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -243,7 +272,7 @@ impl Ledger for PgLedger<'_, '_> {
         net: i64,
         serial: Option<&str>,
     ) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[&sale.to_string(), &line, &sku, &quantity, &unit_price, &discount, &net, &serial],
@@ -251,14 +280,14 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(())
     }
     fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sale_payments (sale_id, method, amount) VALUES ($1, $2, $3)",
             &[&sale.to_string(), &method, &amount],
         )?;
         Ok(())
     }
     fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES ($1, $2, $3)
              ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = sale_gifts.quantity + $3",
             &[&sale.to_string(), &sku, &quantity],
@@ -267,7 +296,6 @@ impl Ledger for PgLedger<'_, '_> {
     }
     fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool> {
         Ok(self
-            .0
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = $1 AND quantity > returned)",
                 &[&serial],
@@ -275,14 +303,12 @@ impl Ledger for PgLedger<'_, '_> {
             .get(0))
     }
     fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>> {
-        self.0
-            .query_opt("SELECT store_id FROM sales WHERE id = $1", &[&sale.to_string()])?
+        self.query_opt("SELECT store_id FROM sales WHERE id = $1", &[&sale.to_string()])?
             .map(|r| id(r.get(0)))
             .transpose()
     }
     fn sold_line(&mut self, sale: Uuid, line: i64) -> LedgerResult<Option<SoldLine>> {
         Ok(self
-            .0
             .query_opt(
                 "SELECT sku, quantity, net, returned FROM sale_lines WHERE sale_id = $1 AND line = $2",
                 &[&sale.to_string(), &line],
@@ -290,7 +316,7 @@ impl Ledger for PgLedger<'_, '_> {
             .map(|r| SoldLine { sku: r.get(0), quantity: r.get(1), net: r.get(2), returned: r.get(3) }))
     }
     fn return_line(&mut self, sale: Uuid, line: i64, quantity: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "UPDATE sale_lines SET returned = returned + $3 WHERE sale_id = $1 AND line = $2",
             &[&sale.to_string(), &line, &quantity],
         )?;
@@ -298,7 +324,6 @@ impl Ledger for PgLedger<'_, '_> {
     }
     fn gift_left(&mut self, sale: Uuid, sku: &str) -> LedgerResult<Option<i64>> {
         Ok(self
-            .0
             .query_opt(
                 "SELECT quantity - returned FROM sale_gifts WHERE sale_id = $1 AND sku = $2",
                 &[&sale.to_string(), &sku],
@@ -306,14 +331,14 @@ impl Ledger for PgLedger<'_, '_> {
             .map(|r| r.get(0)))
     }
     fn return_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "UPDATE sale_gifts SET returned = returned + $3 WHERE sale_id = $1 AND sku = $2",
             &[&sale.to_string(), &sku, &quantity],
         )?;
         Ok(())
     }
     fn insert_return(&mut self, r: &NewReturn<'_>) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sale_returns (id, sale_id, store_id, promoter_id, refund, refund_method, day, device_at, shift_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
@@ -332,12 +357,12 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn movement(&mut self, m: &NewMovement<'_>) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO stock_movements (store_id, sku, kind, quantity, op_id, reason, device_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[&m.store_id.to_string(), &m.sku, &m.kind, &m.quantity, &m.op_id.to_string(), &m.reason, &m.device_at],
         )?;
-        self.0.execute(
+        self.execute(
             "INSERT INTO stock_balances (store_id, sku, on_hand) VALUES ($1, $2, $3)
              ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_balances.on_hand + excluded.on_hand",
             &[&m.store_id.to_string(), &m.sku, &m.quantity],
@@ -346,7 +371,6 @@ impl Ledger for PgLedger<'_, '_> {
     }
     fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64> {
         Ok(self
-            .0
             .query_opt(
                 "SELECT on_hand FROM stock_balances WHERE store_id = $1 AND sku = $2",
                 &[&store.to_string(), &sku],
@@ -355,59 +379,56 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool> {
-        Ok(self.0.query_one("SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1)", &[&store.to_string()])?.get(0))
+        Ok(self.query_one("SELECT EXISTS (SELECT 1 FROM stores WHERE id = $1)", &[&store.to_string()])?.get(0))
     }
     fn transfer(&mut self, transfer: Uuid) -> LedgerResult<Option<TransferRow>> {
-        self.0
-            .query_opt(
-                "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = $1",
-                &[&transfer.to_string()],
-            )?
-            .map(|r| {
-                Ok(TransferRow {
-                    from_store: id(r.get(0))?,
-                    to_store: id(r.get(1))?,
-                    lines: serde_json::from_str(r.get(2)).unwrap_or_default(),
-                    received_at: r.get(3),
-                })
+        self.query_opt(
+            "SELECT from_store, to_store, lines, received_at FROM transfers WHERE id = $1",
+            &[&transfer.to_string()],
+        )?
+        .map(|r| {
+            Ok(TransferRow {
+                from_store: id(r.get(0))?,
+                to_store: id(r.get(1))?,
+                lines: serde_json::from_str(r.get(2)).unwrap_or_default(),
+                received_at: r.get(3),
             })
-            .transpose()
+        })
+        .transpose()
     }
     fn insert_transfer(&mut self, transfer: Uuid, from: Uuid, to: Uuid, lines_json: &str, at: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO transfers (id, from_store, to_store, lines, sent_at) VALUES ($1, $2, $3, $4, $5)",
             &[&transfer.to_string(), &from.to_string(), &to.to_string(), &lines_json, &at],
         )?;
         Ok(())
     }
     fn mark_received(&mut self, transfer: Uuid, at: i64) -> LedgerResult<()> {
-        self.0.execute("UPDATE transfers SET received_at = $2 WHERE id = $1", &[&transfer.to_string(), &at])?;
+        self.execute("UPDATE transfers SET received_at = $2 WHERE id = $1", &[&transfer.to_string(), &at])?;
         Ok(())
     }
     fn transfer_wait(&mut self, transfer: Uuid) -> LedgerResult<Option<(Uuid, i64)>> {
-        self.0
-            .query_opt(
-                "SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = $1",
-                &[&transfer.to_string()],
-            )?
-            .map(|r| Ok((id(r.get(0))?, r.get(1))))
-            .transpose()
+        self.query_opt(
+            "SELECT to_store, device_at FROM transfer_waits WHERE transfer_id = $1",
+            &[&transfer.to_string()],
+        )?
+        .map(|r| Ok((id(r.get(0))?, r.get(1))))
+        .transpose()
     }
     fn insert_transfer_wait(&mut self, transfer: Uuid, to: Uuid, op_id: Uuid, at: i64) -> LedgerResult<bool> {
-        Ok(self.0.execute(
+        Ok(self.execute(
             "INSERT INTO transfer_waits (transfer_id, to_store, op_id, device_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (transfer_id) DO NOTHING",
             &[&transfer.to_string(), &to.to_string(), &op_id.to_string(), &at],
         )? == 1)
     }
     fn delete_transfer_wait(&mut self, transfer: Uuid) -> LedgerResult<()> {
-        self.0.execute("DELETE FROM transfer_waits WHERE transfer_id = $1", &[&transfer.to_string()])?;
+        self.execute("DELETE FROM transfer_waits WHERE transfer_id = $1", &[&transfer.to_string()])?;
         Ok(())
     }
 
     fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>> {
-        self.0
-            .query_opt("SELECT store_id, state, location FROM samples WHERE serial = $1", &[&serial])?
+        self.query_opt("SELECT store_id, state, location FROM samples WHERE serial = $1", &[&serial])?
             .map(|r| {
                 Ok(SampleRow {
                     store_id: id(r.get(0))?,
@@ -426,14 +447,14 @@ impl Ledger for PgLedger<'_, '_> {
         location: &str,
         at: i64,
     ) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO samples (serial, store_id, sku, state, location, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
             &[&serial, &store.to_string(), &sku, &state, &location, &at],
         )?;
         Ok(())
     }
     fn update_sample(&mut self, serial: &str, state: &str, location: &str, at: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "UPDATE samples SET state = $2, location = $3, updated_at = $4 WHERE serial = $1",
             &[&serial, &state, &location, &at],
         )?;
@@ -448,7 +469,7 @@ impl Ledger for PgLedger<'_, '_> {
         op_id: Uuid,
         at: i64,
     ) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO sample_history (serial, state, location, user_id, op_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
             &[&serial, &state, &location, &user.to_string(), &op_id.to_string(), &at],
         )?;
@@ -456,7 +477,6 @@ impl Ledger for PgLedger<'_, '_> {
     }
     fn store_samples(&mut self, store: Uuid) -> LedgerResult<Vec<(String, String)>> {
         Ok(self
-            .0
             .query("SELECT serial, state FROM samples WHERE store_id = $1", &[&store.to_string()])?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
@@ -464,17 +484,16 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn phone_owner(&mut self, phone: &str) -> LedgerResult<Option<Uuid>> {
-        self.0
-            .query_opt("SELECT user_id FROM identities WHERE kind = 'phone' AND value = $1", &[&phone])?
+        self.query_opt("SELECT user_id FROM identities WHERE kind = 'phone' AND value = $1", &[&phone])?
             .map(|r| id(r.get(0)))
             .transpose()
     }
     fn create_customer(&mut self, user: Uuid, display_name: &str, phone: &str, now: i64) -> LedgerResult<()> {
-        self.0.execute(
+        self.execute(
             "INSERT INTO users (id, display_name, role, created_at) VALUES ($1, $2, 'consumer', $3)",
             &[&user.to_string(), &display_name, &now],
         )?;
-        self.0.execute(
+        self.execute(
             "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', $1, $2, FALSE, $3)",
             &[&phone, &user.to_string(), &now],
         )?;
