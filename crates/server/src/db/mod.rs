@@ -7,6 +7,7 @@ pub mod apply;
 mod contract;
 pub mod ledger;
 pub mod postgres;
+mod reports;
 mod sqlite;
 
 pub use apply::{CounterCustomer, OpContext};

@@ -2,14 +2,13 @@
 //! the reports read from the ledger.
 use ::postgres::{Client, Row, Transaction};
 use portal_api::*;
-use portal_store_ops::{ledger::LOW_STOCK_LEVEL, sample};
 use uuid::Uuid;
 
 use super::{in_serializable, uuid};
 use crate::db::{
     apply::{self, OpContext},
     ledger::*,
-    DbError, DbResult, SetAsideRecord, SET_ASIDE_BODY_HASH,
+    reports, DbError, DbResult, SetAsideRecord, SET_ASIDE_BODY_HASH,
 };
 
 /// Store locks are taken on buckets of stores: one batch holds at most this many, however many
@@ -516,16 +515,7 @@ pub fn stock(db: &mut Client, store: Uuid) -> DbResult<StockReport> {
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     tx.commit()?;
-    let movements = rows.iter().map(|r| u32::try_from(r.2).unwrap_or(u32::MAX)).fold(0u32, u32::saturating_add);
-    let balances_agree = rows.iter().all(|r| r.1 == r.3);
-    if !balances_agree {
-        tracing::error!(%store, "stock balances disagree with the ledger");
-    }
-    let levels = rows
-        .into_iter()
-        .map(|(sku, on_hand, _, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
-        .collect();
-    Ok(StockReport { store_id: store, levels, movements, balances_agree })
+    Ok(reports::stock(store, rows))
 }
 
 fn amounts(db: &mut Client, sql: &str, args: &[&(dyn ::postgres::types::ToSql + Sync)]) -> DbResult<Vec<AmountByKey>> {
@@ -548,18 +538,7 @@ fn day_stock(db: &mut Client, store: &str, starts_at: i64) -> DbResult<Vec<DaySt
          GROUP BY sku ORDER BY sku",
         &[&store, &starts_at, &ends_at],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1), r.get::<_, i64>(2), r.get::<_, i64>(3)))
-        .filter(|(_, opening, moved_in, moved_out)| *opening != 0 || *moved_in != 0 || *moved_out != 0)
-        .map(|(sku, opening, moved_in, moved_out)| DayStock {
-            sku,
-            opening,
-            moved_in,
-            moved_out,
-            closing: opening + moved_in - moved_out,
-        })
-        .collect())
+    Ok(reports::day_stock(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect()))
 }
 
 pub fn day_report(db: &mut Client, store: Uuid, day: &str, starts_at: i64) -> DbResult<DayReport> {
@@ -591,19 +570,12 @@ pub fn day_report(db: &mut Client, store: Uuid, day: &str, starts_at: i64) -> Db
         "SELECT state, COUNT(*), 0::BIGINT FROM samples WHERE store_id = $1 GROUP BY state ORDER BY state",
         &[&s],
     )?;
-    let mut cash_differences = Vec::new();
-    let mut flags = Vec::new();
-    for row in
-        db.query("SELECT outcome FROM store_op_log WHERE store_id = $1 AND day = $2 ORDER BY seq", &[&s, &day])?
-    {
-        let Ok(outcome) = serde_json::from_str::<OpOutcome>(row.get(0)) else { continue };
-        for flag in outcome.flags {
-            if let OpFlag::CashDifference { method, difference } = &flag {
-                cash_differences.push(AmountByKey { key: wire_name(method), quantity: 1, amount: *difference });
-            }
-            flags.push(flag);
-        }
-    }
+    let outcomes = db
+        .query("SELECT outcome FROM store_op_log WHERE store_id = $1 AND day = $2 ORDER BY seq", &[&s, &day])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Vec<String>>();
+    let (cash_differences, flags) = reports::day_flags(outcomes);
     Ok(DayReport {
         store_id: store,
         day: day.to_owned(),
@@ -672,23 +644,17 @@ pub fn flags_after(db: &mut Client, store: Uuid, after: Option<i64>, limit: u32)
          ORDER BY l.seq LIMIT $3",
         &[&s, &after, &(i64::from(limit) + 1), &latest],
     )?;
-    let has_more = rows.len() > limit as usize;
-    let mut events = Vec::with_capacity(rows.len().min(limit as usize));
-    for r in rows.iter().take(limit as usize) {
-        let Ok(outcome) = serde_json::from_str::<OpOutcome>(r.get(3)) else { continue };
-        events.push(StoreFlagEvent {
+    let rows = rows
+        .iter()
+        .map(|r| reports::FlaggedRow {
             seq: r.get(0),
-            op_id: r.get::<_, String>(1).parse().unwrap_or_default(),
-            store_id: store,
+            op_id: r.get(1),
             by: r.get(2),
-            flags: outcome.flags,
-            error: outcome.error,
+            outcome: r.get(3),
             device_at: r.get(4),
-        });
-    }
-    // Past the last event read; when all are read, past everything logged here so far.
-    let cursor = if has_more { events.last().map_or(after, |e| e.seq) } else { latest.max(after) };
-    Ok(StoreFlagList { store_id: store, events, cursor, has_more })
+        })
+        .collect();
+    Ok(reports::flag_page(store, after, latest, limit, rows))
 }
 
 /// The store's sales with this receipt number, newest first, each as it was made with what has
@@ -727,31 +693,19 @@ pub fn sales_by_receipt(db: &mut Client, store: Uuid, receipt_no: &str) -> DbRes
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        // The order discount is what the sale's discounts hold beyond its lines' own.
-        let order_discount = discounts - sold.iter().map(|(l, _)| l.discount).sum::<i64>();
-        let (lines, returned): (Vec<SaleLine>, Vec<i64>) = sold.into_iter().unzip();
-        sales.push(StoreSale {
-            sale_id: sale.parse().unwrap_or_default(),
-            store_id: store,
-            receipt_no: receipt_no.to_owned(),
-            sale: StoreAction::Sale {
-                sale_id: sale.parse().unwrap_or_default(),
-                shift_id: shift_id.parse().unwrap_or_default(),
-                receipt_no: receipt_no.to_owned(),
-                customer_phone: None,
-                customer_consent: false,
-                lines,
-                order_discount,
-                payments,
-                gifts,
-            },
+        let sold = reports::SoldSale {
+            id: sale,
+            shift_id,
+            discounts,
             total,
             change,
             device_at,
-            returned,
-            refunded: returns.iter().map(|(_, refund)| refund).sum(),
-            return_ids: returns.iter().filter_map(|(id, _)| id.parse().ok()).collect(),
-        });
+            lines: sold,
+            payments,
+            gifts,
+            returns,
+        };
+        sales.push(reports::store_sale(store, receipt_no, sold));
     }
     Ok(StoreSaleList { sales })
 }
@@ -764,77 +718,46 @@ pub fn samples(db: &mut Client, store: Uuid) -> DbResult<SampleList> {
     )?;
     let mut samples = Vec::with_capacity(rows.len());
     for r in rows {
-        let serial: String = r.get(0);
-        let Some(state) = from_wire_name::<SampleState>(r.get(2)) else { continue };
+        let row: (String, String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
         let history = db
-            .query("SELECT state, location, at FROM sample_history WHERE serial = $1 ORDER BY at, id", &[&serial])?
+            .query("SELECT state, location, at FROM sample_history WHERE serial = $1 ORDER BY at, id", &[&row.0])?
             .iter()
-            .filter_map(|h| Some(SampleEvent { state: from_wire_name(h.get(0))?, location: h.get(1), at: h.get(2) }))
+            .map(|h| (h.get(0), h.get(1), h.get(2)))
             .collect();
-        samples.push(SampleUnit {
-            serial,
-            sku: r.get(1),
-            state,
-            location: r.get(3),
-            updated_at: r.get(4),
-            history,
-            next_states: sample::next(state).to_vec(),
-            expected_on_floor: sample::expected_on_floor(state),
-        });
+        samples.extend(reports::sample_unit(row, history));
     }
     Ok(SampleList { store_id: store, samples })
 }
 
 /// Transfers in flight to and from a store, and the other stores it can send to.
 pub fn transfers(db: &mut Client, store: Uuid) -> DbResult<TransferList> {
-    let rows = db.query(
-        "SELECT id, from_store, to_store, lines, sent_at FROM transfers
-         WHERE (from_store = $1 OR to_store = $1) AND received_at IS NULL ORDER BY sent_at",
-        &[&store.to_string()],
-    )?;
-    let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
-    for r in rows {
-        let (Ok(transfer_id), Ok(from_store), Ok(to_store), Ok(lines)) = (
-            r.get::<_, String>(0).parse(),
-            r.get::<_, String>(1).parse::<Uuid>(),
-            r.get::<_, String>(2).parse(),
-            serde_json::from_str(r.get(3)),
-        ) else {
-            continue;
-        };
-        let t = OpenTransfer { transfer_id, from_store, to_store, lines, sent_at: r.get(4) };
-        if from_store == store {
-            outgoing.push(t)
-        } else {
-            incoming.push(t)
-        }
-    }
+    let rows = db
+        .query(
+            "SELECT id, from_store, to_store, lines, sent_at FROM transfers
+             WHERE (from_store = $1 OR to_store = $1) AND received_at IS NULL ORDER BY sent_at",
+            &[&store.to_string()],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
     let stores = db
         .query("SELECT id, code, name, city FROM stores WHERE id <> $1 ORDER BY code", &[&store.to_string()])?
         .iter()
-        .filter_map(|r| {
-            Some(Store { id: r.get::<_, String>(0).parse().ok()?, code: r.get(1), name: r.get(2), city: r.get(3) })
-        })
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
-    Ok(TransferList { store_id: store, incoming, outgoing, stores })
+    Ok(reports::transfers(store, rows, stores))
 }
 
 /// Every store with a stock ledger, by code, with the SKUs it has on hand (from the running balances).
 pub fn skus_in_stock(db: &mut Client) -> DbResult<Vec<StoreStock>> {
-    let rows = db.query(
-        "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id
-         ORDER BY s.code, b.sku",
-        &[],
-    )?;
-    let mut out: Vec<StoreStock> = Vec::new();
-    for r in rows {
-        let (store, sku, positive): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
-        if out.last().map(|s| &s.store) != Some(&store) {
-            out.push(StoreStock { store, skus: Vec::new() });
-        }
-        if positive {
-            out.last_mut().expect("just pushed").skus.push(sku);
-        }
-    }
-    Ok(out)
+    let rows = db
+        .query(
+            "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id
+             ORDER BY s.code, b.sku",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    Ok(reports::skus_in_stock(rows))
 }

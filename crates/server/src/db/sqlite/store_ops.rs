@@ -4,13 +4,11 @@ use portal_api::*;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use portal_store_ops::sample;
-
 use super::uuid_of;
 use crate::db::{
     apply::{self, OpContext},
     ledger::*,
-    DbError, DbResult,
+    reports, DbError, DbResult,
 };
 
 /// Applies a device's operations in one transaction, each exactly once (see `db::apply`). One
@@ -471,8 +469,6 @@ impl Ledger for SqliteLedger<'_> {
 
 type Conn = rusqlite::Connection;
 
-use portal_store_ops::ledger::LOW_STOCK_LEVEL;
-
 pub fn stock(db: &Conn, store: Uuid) -> DbResult<StockReport> {
     // The ledger is the record: on-hand is summed from the movements, then checked against the
     // running balances the sales read.
@@ -481,19 +477,10 @@ pub fn stock(db: &Conn, store: Uuid) -> DbResult<StockReport> {
          FROM stock_movements m LEFT JOIN stock_balances b ON b.store_id = m.store_id AND b.sku = m.sku
          WHERE m.store_id = ?1 GROUP BY m.sku ORDER BY m.sku",
     )?;
-    let rows: Vec<(String, i64, u32, i64)> = stmt
+    let rows = stmt
         .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
-    let movements = rows.iter().map(|r| r.2).sum();
-    let balances_agree = rows.iter().all(|r| r.1 == r.3);
-    if !balances_agree {
-        tracing::error!(%store, "stock balances disagree with the ledger");
-    }
-    let levels = rows
-        .into_iter()
-        .map(|(sku, on_hand, _, _)| StockLevel { low: on_hand <= LOW_STOCK_LEVEL, sku, on_hand })
-        .collect();
-    Ok(StockReport { store_id: store, levels, movements, balances_agree })
+    Ok(reports::stock(store, rows))
 }
 
 fn amounts(db: &Conn, sql: &str, args: impl rusqlite::Params) -> DbResult<Vec<AmountByKey>> {
@@ -520,17 +507,7 @@ fn day_stock(db: &Conn, store: &str, starts_at: i64) -> DbResult<Vec<DayStock>> 
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, opening, moved_in, moved_out)| *opening != 0 || *moved_in != 0 || *moved_out != 0)
-        .map(|(sku, opening, moved_in, moved_out)| DayStock {
-            sku,
-            opening,
-            moved_in,
-            moved_out,
-            closing: opening + moved_in - moved_out,
-        })
-        .collect())
+    Ok(reports::day_stock(rows))
 }
 
 pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> DbResult<DayReport> {
@@ -562,21 +539,11 @@ pub fn day_report(db: &Conn, store: Uuid, day: &str, starts_at: i64) -> DbResult
         "SELECT state, COUNT(*), 0 FROM samples WHERE store_id = ?1 GROUP BY state ORDER BY state",
         params![s],
     )?;
-    let mut cash_differences = Vec::new();
-    let mut flags = Vec::new();
-    {
-        let mut stmt = db.prepare_cached("SELECT outcome FROM store_op_log WHERE store_id = ?1 AND day = ?2")?;
-        let outcomes: Vec<String> = stmt.query_map(params![s, day], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        for json in outcomes {
-            let Ok(outcome) = serde_json::from_str::<OpOutcome>(&json) else { continue };
-            for flag in outcome.flags {
-                if let OpFlag::CashDifference { method, difference } = &flag {
-                    cash_differences.push(AmountByKey { key: wire_name(method), quantity: 1, amount: *difference });
-                }
-                flags.push(flag);
-            }
-        }
-    }
+    let outcomes: Vec<String> = db
+        .prepare_cached("SELECT outcome FROM store_op_log WHERE store_id = ?1 AND day = ?2")?
+        .query_map(params![s, day], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let (cash_differences, flags) = reports::day_flags(outcomes);
     Ok(DayReport {
         store_id: store,
         day: day.to_owned(),
@@ -635,7 +602,7 @@ pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> Db
     let Some(after) = after else {
         return Ok(StoreFlagList { store_id: store, events: Vec::new(), cursor: latest, has_more: false });
     };
-    let rows: Vec<(i64, String, String, String, i64)> = db
+    let rows = db
         .prepare_cached(
             "SELECT l.rowid, l.op_id, u.display_name, l.outcome, l.device_at
              FROM store_op_log l JOIN users u ON u.id = l.user_id
@@ -644,26 +611,16 @@ pub fn flags_after(db: &Conn, store: Uuid, after: Option<i64>, limit: u32) -> Db
              ORDER BY l.rowid LIMIT ?3",
         )?
         .query_map(params![store.to_string(), after, i64::from(limit) + 1], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok(reports::FlaggedRow {
+                seq: r.get(0)?,
+                op_id: r.get(1)?,
+                by: r.get(2)?,
+                outcome: r.get(3)?,
+                device_at: r.get(4)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
-    let has_more = rows.len() > limit as usize;
-    let mut events = Vec::with_capacity(rows.len().min(limit as usize));
-    for (seq, op_id, by, outcome, device_at) in rows.into_iter().take(limit as usize) {
-        let Ok(outcome) = serde_json::from_str::<OpOutcome>(&outcome) else { continue };
-        events.push(StoreFlagEvent {
-            seq,
-            op_id: op_id.parse().unwrap_or_default(),
-            store_id: store,
-            by,
-            flags: outcome.flags,
-            error: outcome.error,
-            device_at,
-        });
-    }
-    // Past the last event read; when all are read, past everything logged so far.
-    let cursor = if has_more { events.last().map_or(after, |e| e.seq) } else { latest.max(after) };
-    Ok(StoreFlagList { store_id: store, events, cursor, has_more })
+    Ok(reports::flag_page(store, after, latest, limit, rows))
 }
 
 /// The store's sales with this receipt number, newest first, each as it was made with what has
@@ -710,31 +667,19 @@ pub fn sales_by_receipt(db: &Conn, store: Uuid, receipt_no: &str) -> DbResult<St
             .prepare_cached("SELECT id, refund FROM sale_returns WHERE sale_id = ?1 ORDER BY device_at")?
             .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        // The order discount is what the sale's discounts hold beyond its lines' own.
-        let order_discount = discounts - sold.iter().map(|(l, _)| l.discount).sum::<i64>();
-        let (lines, returned): (Vec<SaleLine>, Vec<i64>) = sold.into_iter().unzip();
-        sales.push(StoreSale {
-            sale_id: id.parse().unwrap_or_default(),
-            store_id: store,
-            receipt_no: receipt_no.to_owned(),
-            sale: StoreAction::Sale {
-                sale_id: id.parse().unwrap_or_default(),
-                shift_id: shift_id.parse().unwrap_or_default(),
-                receipt_no: receipt_no.to_owned(),
-                customer_phone: None,
-                customer_consent: false,
-                lines,
-                order_discount,
-                payments,
-                gifts,
-            },
+        let sold = reports::SoldSale {
+            id,
+            shift_id,
+            discounts,
             total,
             change,
             device_at,
-            returned,
-            refunded: returns.iter().map(|(_, refund)| refund).sum(),
-            return_ids: returns.iter().filter_map(|(id, _)| id.parse().ok()).collect(),
-        });
+            lines: sold,
+            payments,
+            gifts,
+            returns,
+        };
+        sales.push(reports::store_sale(store, receipt_no, sold));
     }
     Ok(StoreSaleList { sales })
 }
@@ -750,78 +695,37 @@ pub fn samples(db: &Conn, store: Uuid) -> DbResult<SampleList> {
     let mut history_stmt =
         db.prepare_cached("SELECT state, location, at FROM sample_history WHERE serial = ?1 ORDER BY at, rowid")?;
     let mut samples = Vec::with_capacity(rows.len());
-    for (serial, sku, state, location, updated_at) in rows {
-        let Some(state) = from_wire_name::<SampleState>(&state) else { continue };
-        let history = history_stmt
-            .query_map([&serial], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter_map(|(state, location, at)| Some(SampleEvent { state: from_wire_name(&state)?, location, at }))
-            .collect();
-        samples.push(SampleUnit {
-            serial,
-            sku,
-            state,
-            location,
-            updated_at,
-            history,
-            next_states: sample::next(state).to_vec(),
-            expected_on_floor: sample::expected_on_floor(state),
-        });
+    for row in rows {
+        let history =
+            history_stmt.query_map([&row.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        samples.extend(reports::sample_unit(row, history));
     }
     Ok(SampleList { store_id: store, samples })
 }
 
 /// Transfers in flight to and from a store, and the other stores it can send to.
 pub fn transfers(db: &Conn, store: Uuid) -> DbResult<TransferList> {
-    let mut stmt = db.prepare_cached(
-        "SELECT id, from_store, to_store, lines, sent_at FROM transfers
-         WHERE (from_store = ?1 OR to_store = ?1) AND received_at IS NULL ORDER BY sent_at",
-    )?;
-    let rows: Vec<(String, String, String, String, i64)> = stmt
+    let rows = db
+        .prepare_cached(
+            "SELECT id, from_store, to_store, lines, sent_at FROM transfers
+             WHERE (from_store = ?1 OR to_store = ?1) AND received_at IS NULL ORDER BY sent_at",
+        )?
         .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<Result<_, _>>()?;
-    let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
-    for (id, from, to, lines, sent_at) in rows {
-        let (Ok(transfer_id), Ok(from_store), Ok(to_store), Ok(lines)) =
-            (id.parse(), from.parse::<Uuid>(), to.parse(), serde_json::from_str(&lines))
-        else {
-            continue;
-        };
-        let t = OpenTransfer { transfer_id, from_store, to_store, lines, sent_at };
-        if from_store == store {
-            outgoing.push(t)
-        } else {
-            incoming.push(t)
-        }
-    }
-    let mut stmt = db.prepare_cached("SELECT id, code, name, city FROM stores WHERE id <> ?1 ORDER BY code")?;
-    let stores = stmt
-        .query_map([store.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .filter_map(|(id, code, name, city)| Some(Store { id: id.parse().ok()?, code, name, city }))
-        .collect();
-    Ok(TransferList { store_id: store, incoming, outgoing, stores })
+    let stores = db
+        .prepare_cached("SELECT id, code, name, city FROM stores WHERE id <> ?1 ORDER BY code")?
+        .query_map([store.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(reports::transfers(store, rows, stores))
 }
 
 /// Every store with a stock ledger, by code, with the SKUs it has on hand (from the running balances).
 pub fn skus_in_stock(db: &mut Conn) -> DbResult<Vec<StoreStock>> {
-    let mut stmt = db.prepare_cached(
-        "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id ORDER BY s.code, b.sku",
-    )?;
-    let rows: Vec<(String, String, bool)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-    let mut out: Vec<StoreStock> = Vec::new();
-    for (store, sku, positive) in rows {
-        if out.last().map(|s| &s.store) != Some(&store) {
-            out.push(StoreStock { store, skus: Vec::new() });
-        }
-        if positive {
-            out.last_mut().expect("just pushed").skus.push(sku);
-        }
-    }
-    Ok(out)
+    let rows = db
+        .prepare_cached(
+            "SELECT s.code, b.sku, b.on_hand > 0 FROM stock_balances b JOIN stores s ON s.id = b.store_id ORDER BY s.code, b.sku",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(reports::skus_in_stock(rows))
 }
