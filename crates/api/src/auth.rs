@@ -13,6 +13,15 @@ pub enum CodeChannel {
     Email,
 }
 
+impl CodeChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeChannel::Sms => "sms",
+            CodeChannel::Email => "email",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CodePurpose {

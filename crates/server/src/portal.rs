@@ -39,7 +39,7 @@ impl Portal {
         if self.config.dev_mode {
             let dev = crate::db::DevMessage {
                 recipient: message.to.clone(),
-                channel: crate::sender::channel_name(message.channel).into(),
+                channel: message.channel.as_str().into(),
                 sealed: crate::sender::seal(&self.keys.dev_outbox_key(), &message),
                 sent_at: message.sent_at,
             };

@@ -3,7 +3,7 @@
 //! dev outbox endpoint (shared by every instance).
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
-use portal_api::{CodeChannel, OutboxMessage};
+use portal_api::OutboxMessage;
 use sha2::Sha256;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,17 +26,10 @@ impl EmbeddedSender {
     }
 }
 
-pub fn channel_name(channel: CodeChannel) -> &'static str {
-    match channel {
-        CodeChannel::Sms => "sms",
-        CodeChannel::Email => "email",
-    }
-}
-
 #[async_trait]
 impl MessageSender for EmbeddedSender {
     async fn send(&self, message: OutboxMessage) -> Result<(), SendError> {
-        let channel = channel_name(message.channel);
+        let channel = message.channel.as_str();
         if self.dev_mode {
             tracing::info!(channel, to = %message.to, body = %message.body, "dev sender delivered a message");
         } else {
@@ -104,6 +97,8 @@ pub fn open(key: &[u8; 32], sealed: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    use portal_api::CodeChannel;
+
     use super::*;
 
     #[test]

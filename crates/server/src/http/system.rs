@@ -65,7 +65,7 @@ pub async fn outbox(
             .into_iter()
             .filter_map(|m| {
                 let (body, code) = crate::sender::open(&key, &m.sealed)?;
-                let channel = if m.channel == "email" { CodeChannel::Email } else { CodeChannel::Sms };
+                let channel = from_wire_name(&m.channel).unwrap_or(CodeChannel::Sms);
                 Some(OutboxMessage { channel, to: m.recipient, body, code, sent_at: m.sent_at })
             })
             .collect(),

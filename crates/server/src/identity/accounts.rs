@@ -74,10 +74,7 @@ impl Portal {
             global_per_hour: cfg.code_max_per_hour,
         };
         let new_code = NewCode {
-            channel: match req.channel {
-                CodeChannel::Sms => "sms".into(),
-                CodeChannel::Email => "email".into(),
-            },
+            channel: req.channel.as_str().into(),
             target: target.clone(),
             purpose: purpose.into(),
             code_hash: codes::hash(&self.keys.code, &target, purpose, &code),
