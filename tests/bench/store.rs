@@ -9,6 +9,7 @@
 //! SQLite in a temporary directory, and three instances on one PostgreSQL database when a cluster
 //! is there; the devices' caches are real SQLite files. The same figures, side by side, plus 50
 //! devices per instance uploading at once.
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use portal_api::*;
@@ -78,6 +79,8 @@ struct Figures {
     concurrent_sales: usize,
     /// Requests that failed (timed out) and were sent again.
     retried: usize,
+    /// Transactions the database made run again (they met another), during the devices' run.
+    run_again: u64,
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -175,6 +178,11 @@ async fn main() -> anyhow::Result<()> {
     row(
         "  requests timed out and sent again".into(),
         measured.iter().map(|(_, f)| f.retried.to_string()).collect(),
+        "",
+    );
+    row(
+        "  transactions run again (met another)".into(),
+        measured.iter().map(|(_, f)| f.run_again.to_string()).collect(),
         "",
     );
     row("  sales in the run".into(), measured.iter().map(|(_, f)| f.concurrent_sales.to_string()).collect(), "");
@@ -289,6 +297,7 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
         )?;
         devices.push((cache, user, ApiClient::new(base.parse()?), token));
     }
+    let run_again_before = portal_server::db::postgres::TRANSACTIONS_RUN_AGAIN.load(Ordering::Relaxed);
     let t = Instant::now();
     let tasks: Vec<_> = devices
         .into_iter()
@@ -322,6 +331,7 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
         latencies.extend(task.await??);
     }
     let elapsed = t.elapsed().as_secs_f64();
+    let run_again = portal_server::db::postgres::TRANSACTIONS_RUN_AGAIN.load(Ordering::Relaxed) - run_again_before;
     let retried = latencies.iter().filter(|l| l.is_infinite()).count();
     latencies.retain(|l| l.is_finite());
     latencies.sort_by(f64::total_cmp);
@@ -347,5 +357,6 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
         concurrent_p99_ms: percentile(&latencies, 0.99),
         concurrent_sales,
         retried,
+        run_again,
     })
 }

@@ -9,7 +9,7 @@ use portal_store_ops::{checkout, ledger as stock, pricing, sample};
 use uuid::Uuid;
 
 use super::{
-    ledger::{Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, Takings},
+    ledger::{Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, NewSaleLine, SaleRecord, Takings},
     DbError, DbResult,
 };
 
@@ -89,7 +89,10 @@ fn refused(id: Uuid, error: ApiError) -> OpOutcome {
 
 fn storage(e: LedgerError) -> DbError {
     match e {
-        LedgerError::Conflict(detail) => DbError::Database(format!("unexpected conflict: {detail}")),
+        // Outside an operation's savepoint only its id in the log can be taken: by another store's
+        // batch meanwhile (a backend that lets two stores' batches run at once). Run again, the
+        // batch finds the id recorded and answers as for any id used twice.
+        LedgerError::Conflict(detail) => DbError::Retry(format!("an operation id was taken meanwhile: {detail}")),
         LedgerError::Storage(e) => e,
     }
 }
@@ -319,56 +322,87 @@ fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied
                 }
             }
             let customer = customer_for(db, ctx)?;
-            // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
-            db.insert_sale(&NewSale {
-                id: *sale_id,
-                store_id: store,
-                promoter_id: ctx.actor,
-                shift_id: *shift_id,
-                receipt_no,
-                customer_id: customer,
-                gross: totals.gross,
-                discounts: totals.discounts,
-                total: totals.total,
-                paid: totals.paid,
-                change: totals.change,
-                day: &ctx.day,
-                device_at: op.device_at,
-            })?;
-            let nets = checkout::line_nets(lines, *order_discount);
-            for (i, (line, net)) in lines.iter().zip(nets).enumerate() {
-                if let Some(serial) = &line.serial {
-                    if db.serial_sold(serial)? {
-                        applied.flags.push(OpFlag::SerialSoldTwice { serial: serial.clone() });
-                    }
+            // A serial already sold and not returned, here or at another store, or twice in this
+            // sale, is flagged: the sale happened.
+            let mut serials_seen: Vec<&str> = Vec::new();
+            for serial in lines.iter().filter_map(|l| l.serial.as_deref()) {
+                if serials_seen.contains(&serial) || db.serial_sold(serial)? {
+                    applied.flags.push(OpFlag::SerialSoldTwice { serial: serial.to_owned() });
                 }
-                db.insert_sale_line(
-                    *sale_id,
-                    i as i64,
-                    &line.sku,
-                    line.quantity,
-                    line.unit_price,
-                    line.discount,
-                    net,
-                    line.serial.as_deref(),
-                )?;
-                movement(db, op, store, &line.sku, MovementKind::Sale, -line.quantity, None)?;
+                serials_seen.push(serial);
             }
-            for p in payments {
-                db.insert_payment(*sale_id, &wire_name(&p.method), p.amount)?;
-            }
+            let moved: Vec<stock::Movement> = lines
+                .iter()
+                .map(|l| (l.sku.as_str(), MovementKind::Sale, -l.quantity))
+                .chain(gifts.iter().map(|g| (g.sku.as_str(), MovementKind::GiftIssued, -g.quantity)))
+                .map(|(sku, kind, quantity)| {
+                    stock::Movement::new(sku, kind, quantity)
+                        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))
+                })
+                .collect::<Result<_, _>>()?;
+            let kinds: Vec<String> = moved.iter().map(|m| wire_name(&m.kind)).collect();
+            let mut gift_rows: Vec<(&str, i64)> = Vec::new();
             for g in gifts {
-                db.add_gift(*sale_id, &g.sku, g.quantity)?;
-                movement(db, op, store, &g.sku, MovementKind::GiftIssued, -g.quantity, None)?;
+                match gift_rows.iter_mut().find(|(sku, _)| *sku == g.sku) {
+                    Some((_, quantity)) => {
+                        *quantity = quantity
+                            .checked_add(g.quantity)
+                            .ok_or_else(|| reject(ErrorCode::InvalidStoreOp, "too many gifts"))?
+                    }
+                    None => gift_rows.push((&g.sku, g.quantity)),
+                }
             }
-            let mut skus: Vec<&str> =
-                lines.iter().map(|l| l.sku.as_str()).chain(gifts.iter().map(|g| g.sku.as_str())).collect();
-            skus.sort();
-            skus.dedup();
-            for sku in skus {
-                let left = db.on_hand(store, sku)?;
+            let nets = checkout::line_nets(lines, *order_discount);
+            // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
+            let balances = db.record_sale(&SaleRecord {
+                sale: NewSale {
+                    id: *sale_id,
+                    store_id: store,
+                    promoter_id: ctx.actor,
+                    shift_id: *shift_id,
+                    receipt_no,
+                    customer_id: customer,
+                    gross: totals.gross,
+                    discounts: totals.discounts,
+                    total: totals.total,
+                    paid: totals.paid,
+                    change: totals.change,
+                    day: &ctx.day,
+                    device_at: op.device_at,
+                },
+                lines: lines
+                    .iter()
+                    .zip(nets)
+                    .enumerate()
+                    .map(|(i, (line, net))| NewSaleLine {
+                        line: i as i64,
+                        sku: &line.sku,
+                        quantity: line.quantity,
+                        unit_price: line.unit_price,
+                        discount: line.discount,
+                        net,
+                        serial: line.serial.as_deref(),
+                    })
+                    .collect(),
+                payments: payments.iter().map(|p| (wire_name(&p.method), p.amount)).collect(),
+                gifts: gift_rows,
+                movements: moved
+                    .iter()
+                    .zip(&kinds)
+                    .map(|(m, kind)| NewMovement {
+                        store_id: store,
+                        sku: &m.sku,
+                        kind,
+                        quantity: m.quantity,
+                        op_id: op.id,
+                        reason: None,
+                        device_at: op.device_at,
+                    })
+                    .collect(),
+            })?;
+            for (sku, left) in balances {
                 if left < 0 {
-                    applied.flags.push(OpFlag::NegativeStock { sku: sku.to_owned(), on_hand: left });
+                    applied.flags.push(OpFlag::NegativeStock { sku, on_hand: left });
                 }
             }
         }

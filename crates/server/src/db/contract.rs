@@ -12,10 +12,12 @@ use crate::identity::{lockout, throttle};
 
 const RACERS: usize = 24;
 
-/// Waits for every task, in order.
+/// Starts every task, then waits for each, in order. (Collected first: a lazy iterator of spawns
+/// would start each only when the previous had finished, and nothing would race.)
 async fn join_all<T>(
     tasks: impl IntoIterator<Item = tokio::task::JoinHandle<T>>,
 ) -> Vec<Result<T, tokio::task::JoinError>> {
+    let tasks: Vec<_> = tasks.into_iter().collect();
     let mut results = Vec::new();
     for task in tasks {
         results.push(task.await);
@@ -78,6 +80,7 @@ contract!(
     a_code_is_accepted_once_by_parallel_checks,
     one_operation_sent_many_times_at_once_applies_once,
     one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one,
+    a_new_customer_served_at_two_stores_at_once_gets_one_account,
     a_shift_closed_at_many_tills_at_once_closes_once,
     a_transfer_received_at_once_from_many_devices_is_received_once,
     the_flags_cursor_never_skips_an_event,
@@ -285,34 +288,88 @@ async fn open_shift(db: &dyn Database, promoter: Uuid) -> Uuid {
     shift
 }
 
+fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAction {
+    StoreAction::Sale {
+        sale_id: Uuid::now_v7(),
+        shift_id: shift,
+        receipt_no: format!("R-{i}"),
+        customer_phone: None,
+        customer_consent: false,
+        lines: vec![SaleLine {
+            sku: "TV-1".into(),
+            quantity: 1,
+            unit_price: 100_00,
+            discount: 0,
+            serial: serial.map(str::to_owned),
+        }],
+        order_discount: 0,
+        payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
+        gifts: vec![],
+    }
+}
+
+/// Each racer's batch: its contested operation, then sales that keep its transaction open a while
+/// (so that batches holding different store locks overlap, as they would at two busy stores).
+const FILLER_SALES: usize = 20;
+
+/// Applies one batch per racer, all at once: each the racer's operation then filler sales at the
+/// same store; returns the racers' outcomes.
+async fn race_in_long_batches(db: &Arc<dyn Database>, batches: Vec<(StoreOp, OpContext)>) -> Vec<OpOutcome> {
+    let tasks = batches.into_iter().map(|(op, ctx)| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut batch = vec![(op.clone(), ctx.clone())];
+            for i in 0..FILLER_SALES {
+                let filler = StoreOp {
+                    id: Uuid::now_v7(),
+                    store_id: op.store_id,
+                    device_at: AT,
+                    action: cash_sale(Uuid::now_v7(), i, None),
+                };
+                let filler_ctx = context(ctx.actor, &filler);
+                batch.push((filler, filler_ctx));
+            }
+            db.apply_store_ops(batch).await.unwrap().remove(0)
+        })
+    });
+    join_all(tasks).await.into_iter().map(Result::unwrap).collect()
+}
+
+async fn a_new_customer_served_at_two_stores_at_once_gets_one_account(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let shift = open_shift(db.as_ref(), promoter).await;
+    let phone = "+8613700000024";
+    let batches = (0..RACERS)
+        .map(|i| {
+            // Half at another store: their batches hold different store locks.
+            let store = if i % 2 == 0 { STORE } else { OTHER_STORE };
+            let op = op(store, cash_sale(shift, i, None));
+            let mut ctx = context(promoter, &op);
+            ctx.customer =
+                Some(CounterCustomer { phone: phone.into(), consent: true, display_name: format!("顾客 {i}") });
+            (op, ctx)
+        })
+        .collect();
+    let outcomes = race_in_long_batches(&db, batches).await;
+    assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "a sale is a fact: {outcomes:?}");
+    let owner = db.find_identity(IdentityKind::Phone, phone).await.unwrap().expect("an account for the phone");
+    let purchases = db.purchases(owner.user_id).await.unwrap();
+    assert_eq!(purchases.purchases.len(), RACERS, "every sale is the one account's: {purchases:?}");
+}
+
 async fn one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one(db: Arc<dyn Database>) {
     let promoter = fixture(db.as_ref()).await;
     let shift = open_shift(db.as_ref(), promoter).await;
-    let sales = (0..RACERS)
+    let batches = (0..RACERS)
         .map(|i| {
-            op(
-                STORE,
-                StoreAction::Sale {
-                    sale_id: Uuid::now_v7(),
-                    shift_id: shift,
-                    receipt_no: format!("R-{i}"),
-                    customer_phone: None,
-                    customer_consent: false,
-                    lines: vec![SaleLine {
-                        sku: "TV-1".into(),
-                        quantity: 1,
-                        unit_price: 100_00,
-                        discount: 0,
-                        serial: Some("SN-ONE".into()),
-                    }],
-                    order_discount: 0,
-                    payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
-                    gifts: vec![],
-                },
-            )
+            // Half at another store: their batches hold different store locks.
+            let store = if i % 2 == 0 { STORE } else { OTHER_STORE };
+            let op = op(store, cash_sale(shift, i, Some("SN-ONE")));
+            let ctx = context(promoter, &op);
+            (op, ctx)
         })
         .collect();
-    let outcomes = race(&db, promoter, sales).await;
+    let outcomes = race_in_long_batches(&db, batches).await;
     assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "a sale is a fact: {outcomes:?}");
     let twice = |o: &&OpOutcome| o.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. }));
     assert_eq!(outcomes.iter().filter(twice).count(), RACERS - 1, "{outcomes:?}");

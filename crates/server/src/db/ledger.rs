@@ -73,6 +73,30 @@ pub struct NewSale<'a> {
 }
 
 #[derive(Debug, Clone)]
+pub struct NewSaleLine<'a> {
+    pub line: i64,
+    pub sku: &'a str,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub serial: Option<&'a str>,
+}
+
+/// A sale as it is written: one call, so a backend can write it in one round trip.
+#[derive(Debug, Clone)]
+pub struct SaleRecord<'a> {
+    pub sale: NewSale<'a>,
+    pub lines: Vec<NewSaleLine<'a>>,
+    /// (payment method's wire name, amount)
+    pub payments: Vec<(String, i64)>,
+    /// (SKU, quantity), one entry per SKU
+    pub gifts: Vec<(&'a str, i64)>,
+    /// The stock the sale moves: one movement per line and per gift.
+    pub movements: Vec<NewMovement<'a>>,
+}
+
+#[derive(Debug, Clone)]
 pub struct SoldLine {
     pub sku: String,
     pub quantity: i64,
@@ -146,21 +170,9 @@ pub trait Ledger {
     fn open_shift_of(&mut self, store: Uuid, promoter: Uuid, at: i64) -> LedgerResult<Option<Uuid>>;
     fn takings(&mut self, shift: Uuid) -> LedgerResult<Takings>;
 
-    fn insert_sale(&mut self, sale: &NewSale<'_>) -> LedgerResult<()>;
-    #[allow(clippy::too_many_arguments)]
-    fn insert_sale_line(
-        &mut self,
-        sale: Uuid,
-        line: i64,
-        sku: &str,
-        quantity: i64,
-        unit_price: i64,
-        discount: i64,
-        net: i64,
-        serial: Option<&str>,
-    ) -> LedgerResult<()>;
-    fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()>;
-    fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()>;
+    /// Writes a sale whole (its row, lines, payments, gifts and the stock they move) and returns
+    /// the on-hand balance of each SKU it moved, after the move, in SKU order.
+    fn record_sale(&mut self, sale: &SaleRecord<'_>) -> LedgerResult<Vec<(String, i64)>>;
     /// Whether a unit with this serial is sold and not returned.
     fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool>;
     fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>>;

@@ -23,6 +23,10 @@ const MIGRATIONS: &[&str] = &[include_str!("../../../../../migrations/postgres/0
 /// How many times a transaction that met another is run again before the error is returned.
 const RETRIES: u32 = 30;
 
+/// How many transactions this process ran again because they met another (a figure for the
+/// benchmarks: retries are correct, but each one is work done twice).
+pub static TRANSACTIONS_RUN_AGAIN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 type Pool = r2d2::Pool<Manager>;
 
 /// Statements prepared on one connection, by their SQL.
@@ -298,12 +302,22 @@ pub(super) fn with_session_locks<T>(
 /// See [`PostgresDatabase::serializable`]; for callers already on a connection.
 pub(super) fn in_serializable<T>(
     client: &mut Client,
+    f: impl FnMut(&mut Transaction<'_>) -> DbResult<T>,
+) -> DbResult<T> {
+    in_transaction(client, IsolationLevel::Serializable, f)
+}
+
+/// Runs `f` in a transaction of the given isolation, again (after a short random pause) while it
+/// fails for meeting another transaction (a serialization failure, a deadlock, a retry asked for).
+pub(super) fn in_transaction<T>(
+    client: &mut Client,
+    isolation: IsolationLevel,
     mut f: impl FnMut(&mut Transaction<'_>) -> DbResult<T>,
 ) -> DbResult<T> {
     let mut attempt = 0;
     loop {
         let result = (|| {
-            let mut tx = client.build_transaction().isolation_level(IsolationLevel::Serializable).start()?;
+            let mut tx = client.build_transaction().isolation_level(isolation).start()?;
             let value = f(&mut tx)?;
             tx.commit()?;
             Ok(value)
@@ -311,6 +325,7 @@ pub(super) fn in_serializable<T>(
         match result {
             Err(DbError::Retry(why)) if attempt < RETRIES => {
                 attempt += 1;
+                TRANSACTIONS_RUN_AGAIN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(attempt, %why, "transaction met another; running it again");
                 let pause = rand::random::<u64>() % (2 + 4 * u64::from(attempt));
                 std::thread::sleep(Duration::from_millis(pause));

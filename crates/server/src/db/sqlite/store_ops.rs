@@ -63,6 +63,56 @@ fn parse_uuid(text: String) -> LedgerResult<Uuid> {
     text.parse().map_err(|e| LedgerError::Storage(DbError::Database(format!("unreadable id {text}: {e}"))))
 }
 
+/// The writes of a sale, one row at a time (SQLite's statements cost no round trip).
+impl SqliteLedger<'_> {
+    fn insert_sale(&self, s: &NewSale<'_>) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
+                 change_given, day, device_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                s.id.to_string(),
+                s.store_id.to_string(),
+                s.promoter_id.to_string(),
+                s.shift_id.to_string(),
+                s.receipt_no,
+                s.customer_id.map(|c| c.to_string()),
+                s.gross,
+                s.discounts,
+                s.total,
+                s.paid,
+                s.change,
+                s.day,
+                s.device_at
+            ],
+        )?;
+        Ok(())
+    }
+    fn insert_sale_line(&self, sale: Uuid, l: &NewSaleLine<'_>) -> LedgerResult<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![sale.to_string(), l.line, l.sku, l.quantity, l.unit_price, l.discount, l.net, l.serial])?;
+        Ok(())
+    }
+    fn insert_payment(&self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()> {
+        self.0
+            .prepare_cached("INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)")?
+            .execute(params![sale.to_string(), method, amount])?;
+        Ok(())
+    }
+    fn add_gift(&self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
+        self.0.execute(
+            "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = quantity + ?3",
+            params![sale.to_string(), sku, quantity],
+        )?;
+        Ok(())
+    }
+}
+
 impl Ledger for SqliteLedger<'_> {
     fn savepoint(&mut self) -> Result<(), DbError> {
         Ok(self.0.execute_batch("SAVEPOINT op")?)
@@ -177,61 +227,24 @@ impl Ledger for SqliteLedger<'_> {
         Ok(Takings { paid, change, refunds })
     }
 
-    fn insert_sale(&mut self, s: &NewSale<'_>) -> LedgerResult<()> {
-        self.0.execute(
-            "INSERT INTO sales (id, store_id, promoter_id, shift_id, receipt_no, customer_id, gross, discounts, total, paid,
-                 change_given, day, device_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                s.id.to_string(),
-                s.store_id.to_string(),
-                s.promoter_id.to_string(),
-                s.shift_id.to_string(),
-                s.receipt_no,
-                s.customer_id.map(|c| c.to_string()),
-                s.gross,
-                s.discounts,
-                s.total,
-                s.paid,
-                s.change,
-                s.day,
-                s.device_at
-            ],
-        )?;
-        Ok(())
-    }
-    fn insert_sale_line(
-        &mut self,
-        sale: Uuid,
-        line: i64,
-        sku: &str,
-        quantity: i64,
-        unit_price: i64,
-        discount: i64,
-        net: i64,
-        serial: Option<&str>,
-    ) -> LedgerResult<()> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO sale_lines (sale_id, line, sku, quantity, unit_price, discount, net, serial)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![sale.to_string(), line, sku, quantity, unit_price, discount, net, serial])?;
-        Ok(())
-    }
-    fn insert_payment(&mut self, sale: Uuid, method: &str, amount: i64) -> LedgerResult<()> {
-        self.0
-            .prepare_cached("INSERT INTO sale_payments (sale_id, method, amount) VALUES (?1, ?2, ?3)")?
-            .execute(params![sale.to_string(), method, amount])?;
-        Ok(())
-    }
-    fn add_gift(&mut self, sale: Uuid, sku: &str, quantity: i64) -> LedgerResult<()> {
-        self.0.execute(
-            "INSERT INTO sale_gifts (sale_id, sku, quantity) VALUES (?1, ?2, ?3)
-             ON CONFLICT (sale_id, sku) DO UPDATE SET quantity = quantity + ?3",
-            params![sale.to_string(), sku, quantity],
-        )?;
-        Ok(())
+    fn record_sale(&mut self, r: &SaleRecord<'_>) -> LedgerResult<Vec<(String, i64)>> {
+        self.insert_sale(&r.sale)?;
+        for line in &r.lines {
+            self.insert_sale_line(r.sale.id, line)?;
+        }
+        for (method, amount) in &r.payments {
+            self.insert_payment(r.sale.id, method, *amount)?;
+        }
+        for (sku, quantity) in &r.gifts {
+            self.add_gift(r.sale.id, sku, *quantity)?;
+        }
+        for m in &r.movements {
+            self.movement(m)?;
+        }
+        let mut skus: Vec<&str> = r.movements.iter().map(|m| m.sku).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        skus.into_iter().map(|sku| Ok((sku.to_owned(), self.on_hand(r.sale.store_id, sku)?))).collect()
     }
     fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool> {
         Ok(self
