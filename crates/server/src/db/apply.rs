@@ -2,14 +2,14 @@
 //! its effects and the record of its id and outcome together in `store_op_log`, so a retry
 //! changes nothing and gets the same answer. The rules come from portal-store-ops (the same the
 //! app applies offline); a backend only reads and writes, through [`Ledger`].
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use portal_api::*;
 use portal_store_ops::{checkout, ledger as stock, pricing, sample};
 use uuid::Uuid;
 
 use super::{
-    ledger::{Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, NewSaleLine, SaleRecord, Takings},
+    ledger::{Ledger, LedgerError, LogEntry, Recorded, NewMovement, NewReturn, NewSale, NewSaleLine, SaleRecord, Takings},
     DbError, DbResult,
 };
 
@@ -76,9 +76,13 @@ pub fn kind_name(action: &StoreAction) -> &'static str {
 /// operation's effects and the record of its id and outcome land together (a savepoint per
 /// operation, so a rejected one leaves only its record). The caller commits.
 pub fn apply_all(db: &mut impl Ledger, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
+    // What the log holds of these ids, read once; kept up to date as the batch logs its own (an
+    // id sent twice in one batch is a duplicate the second time).
+    let ids: Vec<Uuid> = ops.iter().map(|(op, _)| op.id).collect();
+    let mut recorded: HashMap<Uuid, Recorded> = db.recorded(&ids).map_err(storage)?.into_iter().collect();
     let mut outcomes = Vec::with_capacity(ops.len());
     for (op, ctx) in ops {
-        outcomes.push(apply_one(db, op, ctx)?);
+        outcomes.push(apply_one(db, &mut recorded, op, ctx)?);
     }
     Ok(outcomes)
 }
@@ -97,10 +101,15 @@ fn storage(e: LedgerError) -> DbError {
     }
 }
 
-fn apply_one(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> DbResult<OpOutcome> {
-    if let Some(recorded) = db.recorded(op.id).map_err(storage)? {
+fn apply_one(
+    db: &mut impl Ledger,
+    log: &mut HashMap<Uuid, Recorded>,
+    op: &StoreOp,
+    ctx: &OpContext,
+) -> DbResult<OpOutcome> {
+    if let Some(recorded) = log.get(&op.id) {
         // An id is the sender's and names one operation: anyone else's use of it learns nothing.
-        if recorded.user_id != ctx.actor || recorded.body_hash.is_some_and(|h| h != ctx.body_hash) {
+        if recorded.user_id != ctx.actor || recorded.body_hash.as_ref().is_some_and(|h| *h != ctx.body_hash) {
             return Ok(refused(
                 op.id,
                 ApiError::new(
@@ -149,7 +158,7 @@ fn apply_one(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> DbResult<Op
             refund: None,
         },
     };
-    db.log(&LogEntry {
+    let entry = LogEntry {
         op_id: op.id,
         store_id: op.store_id,
         user_id: ctx.actor,
@@ -159,8 +168,12 @@ fn apply_one(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> DbResult<Op
         device_at: op.device_at,
         applied_at: ctx.now,
         body_hash: &ctx.body_hash,
-    })
-    .map_err(storage)?;
+    };
+    db.log(&entry).map_err(storage)?;
+    log.insert(
+        op.id,
+        Recorded { outcome: entry.outcome, user_id: ctx.actor, body_hash: Some(ctx.body_hash.clone()) },
+    );
     Ok(outcome)
 }
 

@@ -279,6 +279,18 @@ async fn one_operation_sent_many_times_at_once_applies_once(db: Arc<dyn Database
     let stock = db.stock(STORE).await.unwrap();
     assert_eq!(stock.levels.iter().find(|l| l.sku == "TV-1").map(|l| l.on_hand), Some(3));
     assert!(stock.balances_agree);
+
+    // Twice in one batch: applied, then answered as the duplicate it is.
+    let again = op(
+        STORE,
+        StoreAction::Receipt { lines: vec![SkuQuantity { sku: "TV-1".into(), quantity: 2 }], source: "brand".into() },
+    );
+    let ctx = context(promoter, &again);
+    let outcomes = db.apply_store_ops(vec![(again.clone(), ctx.clone()), (again, ctx)]).await.unwrap();
+    let statuses: Vec<OpStatus> = outcomes.iter().map(|o| o.status).collect();
+    assert_eq!(statuses, [OpStatus::Applied, OpStatus::Duplicate], "{outcomes:?}");
+    let stock = db.stock(STORE).await.unwrap();
+    assert_eq!(stock.levels.iter().find(|l| l.sku == "TV-1").map(|l| l.on_hand), Some(5));
 }
 
 async fn open_shift(db: &dyn Database, promoter: Uuid) -> Uuid {

@@ -152,7 +152,8 @@ pub trait Ledger {
     fn release(&mut self) -> Result<(), DbError>;
     fn rollback(&mut self) -> Result<(), DbError>;
 
-    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>>;
+    /// Those of `op_ids` already in the log, with what was recorded.
+    fn recorded(&mut self, op_ids: &[Uuid]) -> LedgerResult<Vec<(Uuid, Recorded)>>;
     fn log(&mut self, entry: &LogEntry<'_>) -> LedgerResult<()>;
 
     fn shift(&mut self, id: Uuid) -> LedgerResult<Option<ShiftRow>>;

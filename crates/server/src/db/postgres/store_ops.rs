@@ -177,10 +177,12 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(self.tx.batch_execute("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op")?)
     }
 
-    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>> {
-        self.query_opt("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = $1", &[&op_id.to_string()])?
-            .map(|r| Ok(Recorded { outcome: r.get(0), user_id: id(r.get(1))?, body_hash: r.get(2) }))
-            .transpose()
+    fn recorded(&mut self, op_ids: &[Uuid]) -> LedgerResult<Vec<(Uuid, Recorded)>> {
+        let ids: Vec<String> = op_ids.iter().map(Uuid::to_string).collect();
+        self.query("SELECT op_id, outcome, user_id, body_hash FROM store_op_log WHERE op_id = ANY($1)", &[&ids])?
+            .into_iter()
+            .map(|r| Ok((id(r.get(0))?, Recorded { outcome: r.get(1), user_id: id(r.get(2))?, body_hash: r.get(3) })))
+            .collect()
     }
     fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
         self.execute(

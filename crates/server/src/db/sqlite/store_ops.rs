@@ -124,14 +124,19 @@ impl Ledger for SqliteLedger<'_> {
         Ok(self.0.execute_batch("ROLLBACK TO op; RELEASE op")?)
     }
 
-    fn recorded(&mut self, op_id: Uuid) -> LedgerResult<Option<Recorded>> {
-        let row: Option<(String, String, Option<String>)> = self
-            .0
-            .prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?
-            .query_row([op_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        row.map(|(outcome, user, body_hash)| Ok(Recorded { outcome, user_id: parse_uuid(user)?, body_hash }))
-            .transpose()
+    fn recorded(&mut self, op_ids: &[Uuid]) -> LedgerResult<Vec<(Uuid, Recorded)>> {
+        let mut statement =
+            self.0.prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?;
+        let mut found = Vec::new();
+        for op_id in op_ids {
+            let row: Option<(String, String, Option<String>)> = statement
+                .query_row([op_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((outcome, user, body_hash)) = row {
+                found.push((*op_id, Recorded { outcome, user_id: parse_uuid(user)?, body_hash }));
+            }
+        }
+        Ok(found)
     }
     fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
         self.0
