@@ -9,7 +9,10 @@ use portal_store_ops::{checkout, ledger as stock, pricing, sample};
 use uuid::Uuid;
 
 use super::{
-    ledger::{Ledger, LedgerError, LogEntry, Recorded, NewMovement, NewReturn, NewSale, NewSaleLine, SaleRecord, Takings},
+    ledger::{
+        Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, NewSaleLine, Recorded, SaleRecord, ShiftRow,
+        Takings,
+    },
     DbError, DbResult,
 };
 
@@ -80,10 +83,12 @@ pub fn apply_all(db: &mut impl Ledger, ops: &[(StoreOp, OpContext)]) -> DbResult
     // id sent twice in one batch is a duplicate the second time).
     let ids: Vec<Uuid> = ops.iter().map(|(op, _)| op.id).collect();
     let mut recorded: HashMap<Uuid, Recorded> = db.recorded(&ids).map_err(storage)?.into_iter().collect();
+    let mut shifts = ShiftMemo::default();
     let mut outcomes = Vec::with_capacity(ops.len());
     for (op, ctx) in ops {
-        outcomes.push(apply_one(db, &mut recorded, op, ctx)?);
+        outcomes.push(apply_one(db, &mut recorded, &mut shifts, op, ctx)?);
     }
+    db.finish().map_err(storage)?;
     Ok(outcomes)
 }
 
@@ -104,6 +109,7 @@ fn storage(e: LedgerError) -> DbError {
 fn apply_one(
     db: &mut impl Ledger,
     log: &mut HashMap<Uuid, Recorded>,
+    shifts: &mut ShiftMemo,
     op: &StoreOp,
     ctx: &OpContext,
 ) -> DbResult<OpOutcome> {
@@ -128,7 +134,7 @@ fn apply_one(
     }
     // The rule's writes happen inside a savepoint: a rejection rolls them back and only the log stays.
     db.savepoint()?;
-    let result = match act(db, op, ctx) {
+    let result = match act(db, shifts, op, ctx) {
         Ok(applied) => {
             db.release()?;
             Ok(applied)
@@ -170,10 +176,7 @@ fn apply_one(
         body_hash: &ctx.body_hash,
     };
     db.log(&entry).map_err(storage)?;
-    log.insert(
-        op.id,
-        Recorded { outcome: entry.outcome, user_id: ctx.actor, body_hash: Some(ctx.body_hash.clone()) },
-    );
+    log.insert(op.id, Recorded { outcome: entry.outcome, user_id: ctx.actor, body_hash: Some(ctx.body_hash.clone()) });
     Ok(outcome)
 }
 
@@ -249,7 +252,7 @@ fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
     Ok(())
 }
 
-fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
+fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
     let store = op.store_id;
     let mut applied = Applied::default();
     match &op.action {
@@ -261,6 +264,7 @@ fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied
                 return Err(reject(ErrorCode::InvalidStoreOp, "this shift is already open").into());
             }
             db.open_shift(*shift_id, store, ctx.actor, op.device_at, *opening_cash)?;
+            shifts.forget(*shift_id);
         }
         StoreAction::CloseShift { shift_id, counted, reason } => {
             let Some(shift) = db.shift(*shift_id)? else {
@@ -297,6 +301,7 @@ fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied
             }
             let expected: Vec<Payment> =
                 expected.into_iter().map(|(method, amount)| Payment { method, amount }).collect();
+            shifts.forget(*shift_id);
             db.close_shift(
                 *shift_id,
                 op.device_at,
@@ -321,7 +326,7 @@ fn act(db: &mut impl Ledger, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied
                 op.device_at,
                 ctx.now,
             ));
-            if !shift_open_here(db, store, *shift_id)? {
+            if !shifts.open_here(db, store, *shift_id)? {
                 applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });
             }
             if receipt_no.trim().is_empty() {
@@ -625,6 +630,30 @@ fn refund_till(
         }
     }
     Ok(db.open_shift_of(store, actor, at)?)
+}
+
+/// The shifts one batch has read: a batch of sales names the same shift each time. A shift the
+/// batch opens or closes is forgotten (and read again if named again).
+#[derive(Default)]
+struct ShiftMemo(HashMap<Uuid, Option<ShiftRow>>);
+
+impl ShiftMemo {
+    /// Whether the shift is this store's and still open.
+    fn open_here(&mut self, db: &mut impl Ledger, store: Uuid, shift: Uuid) -> ActResult<bool> {
+        let row = match self.0.get(&shift) {
+            Some(row) => row.clone(),
+            None => {
+                let row = db.shift(shift)?;
+                self.0.insert(shift, row.clone());
+                row
+            }
+        };
+        Ok(row.is_some_and(|s| s.store_id == store && s.closed_at.is_none()))
+    }
+
+    fn forget(&mut self, shift: Uuid) {
+        self.0.remove(&shift);
+    }
 }
 
 /// Whether the shift is this store's and still open.

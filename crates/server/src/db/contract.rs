@@ -82,6 +82,7 @@ contract!(
     one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one,
     a_new_customer_served_at_two_stores_at_once_gets_one_account,
     a_shift_closed_at_many_tills_at_once_closes_once,
+    a_batch_sees_the_shifts_it_opens_and_closes,
     a_transfer_received_at_once_from_many_devices_is_received_once,
     the_flags_cursor_never_skips_an_event,
 );
@@ -385,6 +386,45 @@ async fn one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one(db: Ar
     assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "a sale is a fact: {outcomes:?}");
     let twice = |o: &&OpOutcome| o.flags.iter().any(|f| matches!(f, OpFlag::SerialSoldTwice { .. }));
     assert_eq!(outcomes.iter().filter(twice).count(), RACERS - 1, "{outcomes:?}");
+}
+
+async fn a_batch_sees_the_shifts_it_opens_and_closes(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let shift = Uuid::now_v7();
+    let batch: Vec<StoreOp> = vec![
+        op(STORE, cash_sale(shift, 0, None)),
+        op(STORE, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 }),
+        op(STORE, cash_sale(shift, 1, None)),
+        op(
+            STORE,
+            StoreAction::CloseShift {
+                shift_id: shift,
+                // Both sales paid into the shift's till: the one made before the server heard
+                // of the shift is flagged, and counted all the same.
+                counted: vec![Payment { method: PaymentMethod::Cash, amount: 200_00 }],
+                reason: None,
+            },
+        ),
+        op(STORE, cash_sale(shift, 2, None)),
+    ];
+    let outcomes = db
+        .apply_store_ops(
+            batch
+                .into_iter()
+                .map(|op| {
+                    let ctx = context(promoter, &op);
+                    (op, ctx)
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+    assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "{outcomes:?}");
+    let not_open: Vec<bool> =
+        outcomes.iter().map(|o| o.flags.iter().any(|f| matches!(f, OpFlag::ShiftNotOpen { .. }))).collect();
+    assert_eq!(not_open, [true, false, false, false, true], "{outcomes:?}");
+    // The close counted what the sales took, and no difference was flagged.
+    assert!(outcomes[3].flags.is_empty(), "{:?}", outcomes[3]);
 }
 
 async fn a_shift_closed_at_many_tills_at_once_closes_once(db: Arc<dyn Database>) {

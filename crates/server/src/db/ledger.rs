@@ -154,7 +154,10 @@ pub trait Ledger {
 
     /// Those of `op_ids` already in the log, with what was recorded.
     fn recorded(&mut self, op_ids: &[Uuid]) -> LedgerResult<Vec<(Uuid, Recorded)>>;
+    /// Records an operation's id and outcome. A backend may keep the row back until `finish`.
     fn log(&mut self, entry: &LogEntry<'_>) -> LedgerResult<()>;
+    /// Writes what the backend kept back, after the batch's last operation and before the commit.
+    fn finish(&mut self) -> LedgerResult<()>;
 
     fn shift(&mut self, id: Uuid) -> LedgerResult<Option<ShiftRow>>;
     fn open_shift(&mut self, id: Uuid, store: Uuid, promoter: Uuid, at: i64, opening_cash: i64) -> LedgerResult<()>;

@@ -61,7 +61,15 @@ pub fn apply_all(conn: &mut super::PgConn, ops: &[(StoreOp, OpContext)]) -> DbRe
     let super::PgConn { client, statements } = conn;
     with_store_locks(client, stores, |client| {
         in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-            apply::apply_all(&mut PgLedger { tx, statements: &mut *statements, release_pending: false }, ops)
+            apply::apply_all(
+                &mut PgLedger {
+                    tx,
+                    statements: &mut *statements,
+                    release_pending: false,
+                    log_rows: LogColumns::default(),
+                },
+                ops,
+            )
         })
     })
 }
@@ -108,6 +116,21 @@ struct PgLedger<'a, 'b> {
     statements: &'a mut super::Statements,
     /// The current operation's savepoint is released, to be sent with the next one.
     release_pending: bool,
+    /// Rows of the log not yet written, column by column.
+    log_rows: LogColumns,
+}
+
+#[derive(Default)]
+struct LogColumns {
+    op_id: Vec<String>,
+    store_id: Vec<String>,
+    user_id: Vec<String>,
+    kind: Vec<String>,
+    outcome: Vec<String>,
+    day: Vec<String>,
+    device_at: Vec<i64>,
+    applied_at: Vec<i64>,
+    body_hash: Vec<String>,
 }
 
 type Params<'p> = [&'p (dyn ::postgres::types::ToSql + Sync)];
@@ -185,19 +208,42 @@ impl Ledger for PgLedger<'_, '_> {
             .collect()
     }
     fn log(&mut self, e: &LogEntry<'_>) -> LedgerResult<()> {
+        // Kept back and written in one statement by `finish`, in the batch's order (so `seq`
+        // follows it): the engine answers an id sent twice in one batch from what it logged.
+        let rows = &mut self.log_rows;
+        rows.op_id.push(e.op_id.to_string());
+        rows.store_id.push(e.store_id.to_string());
+        rows.user_id.push(e.user_id.to_string());
+        rows.kind.push(e.kind.to_owned());
+        rows.outcome.push(e.outcome.clone());
+        rows.day.push(e.day.to_owned());
+        rows.device_at.push(e.device_at);
+        rows.applied_at.push(e.applied_at);
+        rows.body_hash.push(e.body_hash.to_owned());
+        Ok(())
+    }
+    fn finish(&mut self) -> LedgerResult<()> {
+        let rows = std::mem::take(&mut self.log_rows);
+        if rows.op_id.is_empty() {
+            return Ok(());
+        }
         self.execute(
             "INSERT INTO store_op_log (op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             SELECT l.op_id, l.store_id, l.user_id, l.kind, l.outcome, l.day, l.device_at, l.applied_at, l.body_hash
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[],
+                 $9::text[]) WITH ORDINALITY
+                 AS l(op_id, store_id, user_id, kind, outcome, day, device_at, applied_at, body_hash, n)
+             ORDER BY l.n",
             &[
-                &e.op_id.to_string(),
-                &e.store_id.to_string(),
-                &e.user_id.to_string(),
-                &e.kind,
-                &e.outcome,
-                &e.day,
-                &e.device_at,
-                &e.applied_at,
-                &e.body_hash,
+                &rows.op_id,
+                &rows.store_id,
+                &rows.user_id,
+                &rows.kind,
+                &rows.outcome,
+                &rows.day,
+                &rows.device_at,
+                &rows.applied_at,
+                &rows.body_hash,
             ],
         )?;
         Ok(())

@@ -129,9 +129,8 @@ impl Ledger for SqliteLedger<'_> {
             self.0.prepare_cached("SELECT outcome, user_id, body_hash FROM store_op_log WHERE op_id = ?1")?;
         let mut found = Vec::new();
         for op_id in op_ids {
-            let row: Option<(String, String, Option<String>)> = statement
-                .query_row([op_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
+            let row: Option<(String, String, Option<String>)> =
+                statement.query_row([op_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
             if let Some((outcome, user, body_hash)) = row {
                 found.push((*op_id, Recorded { outcome, user_id: parse_uuid(user)?, body_hash }));
             }
@@ -155,6 +154,10 @@ impl Ledger for SqliteLedger<'_> {
                 e.applied_at,
                 e.body_hash
             ])?;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> LedgerResult<()> {
         Ok(())
     }
 
