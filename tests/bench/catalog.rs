@@ -15,7 +15,7 @@ use portal_client::{
     PortalApp,
 };
 use portal_server::catalog::demo;
-use portal_tests::bench::{arg, percentile, serve_in_process};
+use portal_tests::bench::{arg, databases, percentile, serve_in_process, serve_in_process_with};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -154,6 +154,32 @@ async fn main() -> anyhow::Result<()> {
         to_child.write_all(format!("{count}\n").as_bytes()).await?;
     }
     anyhow::ensure!(child.wait().await?.success(), "the client process failed");
+    drop(portal);
+
+    // 5. The same first full sync served by each database, side by side (PostgreSQL under
+    // scripts/with-postgres): a fresh app cache each time, the server in this process.
+    println!();
+    println!("first full sync of the same catalog (a fresh app cache), by the server's database:");
+    let mut times = Vec::new();
+    for (name, database) in databases(dir.path()) {
+        let sub = dir.path().join(format!("served-{name}"));
+        std::fs::create_dir_all(&sub)?;
+        let (portal, base) = serve_in_process_with(&sub, |c| c.database = database).await?;
+        let started = Instant::now();
+        portal.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        portal.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        let import = started.elapsed().as_secs_f64();
+        let app = PortalApp::open(&sub.join("app.sqlite"), Box::new(MemorySecrets::default()), "bench", &base)?;
+        let started = Instant::now();
+        let status = app.sync_catalog().await?;
+        let sync = started.elapsed().as_secs_f64();
+        anyhow::ensure!(status.products as usize == products, "{name}: synced {} products", status.products);
+        println!("  {name:<12} sync {:>7.0} ms   (catalog import {import:.1} s)", sync * 1000.0);
+        times.push(sync);
+    }
+    if let [sqlite, postgres] = times[..] {
+        println!("  PostgreSQL / SQLite: {:.2}x (target ≤ 1.5x)", postgres / sqlite);
+    }
     Ok(())
 }
 

@@ -76,6 +76,7 @@ fn load_users(database: &str, from: usize, to: usize, password_hash: &str) -> an
 #[derive(Default)]
 struct Figures {
     per_sec: f64,
+    run_again: u64,
     p50_ms: f64,
     p99_ms: f64,
     failed: usize,
@@ -91,6 +92,7 @@ fn figures(mut latencies: Vec<f64>, failed: usize, secs: f64) -> Figures {
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
         failed,
+        run_again: 0,
     }
 }
 
@@ -133,6 +135,8 @@ async fn measure(bases: &[String], users: usize, clients: usize, secs: u64) -> a
             })
         })
         .collect();
+    let run_again = || portal_server::db::postgres::TRANSACTIONS_RUN_AGAIN.load(std::sync::atomic::Ordering::Relaxed);
+    let before = run_again();
     let (mut sign_in_latencies, mut sign_in_failed, mut tokens) = (Vec::new(), 0, Vec::new());
     for task in tasks {
         let (latencies, failed, last) = task.await??;
@@ -140,7 +144,9 @@ async fn measure(bases: &[String], users: usize, clients: usize, secs: u64) -> a
         sign_in_failed += failed;
         tokens.extend(last);
     }
-    let sign_in = figures(sign_in_latencies, sign_in_failed, secs as f64);
+    let sign_in =
+        Figures { run_again: run_again() - before, ..figures(sign_in_latencies, sign_in_failed, secs as f64) };
+    let before = run_again();
 
     let deadline = Instant::now() + Duration::from_secs(secs);
     let tasks: Vec<_> = tokens
@@ -182,7 +188,9 @@ async fn measure(bases: &[String], users: usize, clients: usize, secs: u64) -> a
         refresh_latencies.extend(latencies);
         refresh_failed += failed;
     }
-    Ok((sign_in, figures(refresh_latencies, refresh_failed, secs as f64)))
+    let refresh =
+        Figures { run_again: run_again() - before, ..figures(refresh_latencies, refresh_failed, secs as f64) };
+    Ok((sign_in, refresh))
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -246,9 +254,11 @@ async fn main() -> anyhow::Result<()> {
     row("  p50 (ms)", &|c| format!("{:.0}", c.3.p50_ms));
     row("  p99 (ms)", &|c| format!("{:.0}", c.3.p99_ms));
     row("  answered busy or failed", &|c| c.3.failed.to_string());
+    row("  transactions run again (met another)", &|c| c.3.run_again.to_string());
     row("refreshes per second", &|c| format!("{:.0}", c.4.per_sec));
     row("  p50 (ms)", &|c| format!("{:.1}", c.4.p50_ms));
     row("  p99 (ms)", &|c| format!("{:.1}", c.4.p99_ms));
     row("  failed", &|c| c.4.failed.to_string());
+    row("  transactions run again (met another)", &|c| c.4.run_again.to_string());
     Ok(())
 }

@@ -261,6 +261,16 @@ impl PostgresDatabase {
     {
         self.run(move |client| in_serializable(client, f)).await
     }
+
+    /// Runs `f` in a READ COMMITTED transaction and commits (again on a deadlock): for work whose
+    /// rows are locked before they are read and written.
+    async fn read_committed<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Transaction<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, f)).await
+    }
 }
 
 impl Drop for PostgresDatabase {
@@ -822,7 +832,10 @@ impl Database for PostgresDatabase {
     }
 
     async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> DbResult<Rotation> {
-        self.serializable(move |tx| {
+        // One row, read FOR UPDATE and written under that lock: READ COMMITTED orders concurrent
+        // refreshes of a session (the second reads what the first wrote). SERIALIZABLE would add
+        // nothing but page-level conflicts between different sessions.
+        self.read_committed(move |tx| {
             let id = id.to_string();
             let state = tx
                 .query_opt(
