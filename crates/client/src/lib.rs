@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod cache;
 pub mod catalog;
+pub mod commands;
 pub mod error;
 pub mod favourites;
 pub mod outbox;
@@ -15,6 +16,9 @@ pub mod vault;
 
 #[cfg(test)]
 mod ipc_types;
+
+// The commands' declarations name types by full path (`portal_client::…`), here as in the shell.
+extern crate self as portal_client;
 
 pub use app::PortalApp;
 pub use error::{ClientError, ClientResult};

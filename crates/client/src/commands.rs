@@ -1,0 +1,261 @@
+//! The app's commands, each declared once: its name, arguments, answer and the `PortalApp` call
+//! it makes. `for_each_app_command!(callback)` hands the whole list to a macro of the caller's:
+//! the Tauri shell (`src-tauri`) turns each into a `#[tauri::command]` adapter and all of them into
+//! the handler list; `ipc_commands` below turns them into `ui/src/ipc/commands.ts`, the UI's typed
+//! calls. A command is added here and nowhere else.
+//!
+//! Each entry is `<kind> fn <name>(<app>, <arg>: <type>, …) -> <answer> { <body> }`:
+//! - `sync`: answered from the local cache on the calling thread; `<app>` is the `PortalApp`;
+//! - `awaited`: an async call, may wait for the network; `<app>` is the `PortalApp`;
+//! - `shell`: needs the Tauri shell itself; `<app>` is its `tauri::AppHandle`.
+//!
+//! The body is written where the callback expands it (types by full path, so that they resolve in
+//! this crate and in the shell alike); a body's `ClientResult` is turned into the `ApiError` the UI
+//! receives by the adapter.
+
+#[macro_export]
+// `crate::` in a body is the shell's crate, where the body is expanded: meant.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! for_each_app_command {
+    ($callback:ident) => {
+        $callback! {
+            // ----- session and account -----
+            sync fn app_state(app) -> portal_client::AppState { app.state() }
+            awaited fn app_start(app) -> portal_client::AppState { app.start().await }
+            awaited fn set_server(app, url: String) -> portal_client::AppState { app.set_server(&url).await }
+            sync fn set_locale(app, locale: String) -> portal_client::AppState { app.set_locale(&locale) }
+            awaited fn send_code(
+                app,
+                channel: portal_api::CodeChannel,
+                target: String,
+                purpose: portal_api::CodePurpose
+            ) -> portal_api::SendCodeResponse {
+                app.send_code(channel, &target, purpose).await
+            }
+            awaited fn sign_up(app, input: portal_client::SignUpInput) -> portal_client::AppState {
+                app.sign_up(input).await
+            }
+            awaited fn sign_in_with_code(app, input: portal_client::CodeSignInInput) -> portal_client::AppState {
+                app.sign_in_with_code(input).await
+            }
+            awaited fn sign_in_with_password(app, input: portal_client::PasswordSignInInput) -> portal_client::AppState {
+                app.sign_in_with_password(input).await
+            }
+            awaited fn sign_out(app) -> portal_client::AppState { app.sign_out().await }
+            awaited fn refresh(app) -> portal_client::AppState { app.refresh().await }
+            awaited fn update_profile(app, display_name: String) -> portal_client::AppState {
+                app.update_profile(&display_name).await
+            }
+            awaited fn set_password(app, input: portal_api::SetPasswordRequest) -> portal_client::AppState {
+                app.set_password(input).await
+            }
+            awaited fn link_identity(app, input: portal_api::LinkIdentityRequest) -> portal_client::AppState {
+                app.link_identity(input).await
+            }
+            awaited fn list_sessions(app) -> portal_api::DeviceSessionList { app.sessions().await }
+            awaited fn revoke_session(app, id: uuid::Uuid) -> portal_api::DeviceSessionList {
+                app.revoke_session(id).await
+            }
+
+            // ----- product center -----
+            awaited fn sync_catalog(app) -> portal_client::catalog::CatalogStatus { app.sync_catalog().await }
+            sync fn catalog_status(app) -> portal_client::catalog::CatalogStatus { app.catalog_status() }
+            sync fn catalog_categories(app) -> Vec<portal_api::Category> { app.categories() }
+            sync fn catalog_stores(app) -> Vec<portal_api::RetailStore> { app.stores() }
+            sync fn search_products(app, query: portal_client::catalog::SearchQuery)
+                -> portal_client::catalog::SearchResult { app.search(&query) }
+            sync fn product_view(app, model: String) -> Option<portal_client::catalog::ProductView> {
+                app.product(&model)
+            }
+            sync fn compare_products(app, models: Vec<String>) -> portal_client::catalog::Comparison {
+                app.compare(&models)
+            }
+            sync fn nearest_stores(app, latitude: f64, longitude: f64, model: Option<String>)
+                -> Vec<portal_client::catalog::StoreDistance> {
+                app.nearest_stores(latitude, longitude, model.as_deref())
+            }
+            awaited fn set_favourite(app, model: String, kind: portal_api::FavouriteKind, active: bool)
+                -> Vec<portal_client::favourites::FavouriteEntry> {
+                app.set_favourite(&model, kind, active).await
+            }
+            sync fn list_favourites(app) -> Vec<portal_client::favourites::FavouriteEntry> { app.favourites() }
+
+            // ----- outbox and notices -----
+            awaited fn flush_outbox(app) -> u32 { app.flush_outbox().await }
+            awaited fn send_now(app) -> u32 { app.send_now().await }
+            sync fn take_new_notices(app) -> Vec<portal_client::store_ops::Notice> { app.take_new_notices() }
+            awaited fn watch_store_flags(app) -> u32 { app.watch_store_flags().await }
+            /// Shows an OS notification (the text comes from the UI, in the user's language).
+            shell fn notify(handle, title: String, body: String) -> () { crate::show_notification(&handle, title, body) }
+
+            // ----- store operations (point of sale) -----
+            awaited fn store_staff(app, store_id: uuid::Uuid) -> portal_api::StaffList { app.staff(store_id).await }
+            awaited fn set_discount_limit(app, store_id: uuid::Uuid, user_id: uuid::Uuid, percent: Option<u32>)
+                -> portal_api::StaffMember {
+                app.set_discount_limit(store_id, user_id, percent).await
+            }
+            awaited fn record_store_op(app, store_id: uuid::Uuid, action: portal_api::StoreAction) -> uuid::Uuid {
+                app.record_store_op(store_id, action).await
+            }
+            sync fn scan_sku(app, barcode: String) -> portal_client::catalog::view::SkuHit { app.scan(&barcode) }
+            sync fn store_notices(app) -> Vec<portal_client::store_ops::Notice> { app.store_notices() }
+            sync fn pending_ops(app) -> u32 { app.pending_ops() }
+            sync fn pos_receipts(app) -> Vec<portal_client::store_ops::SaleReceipt> { app.receipts() }
+            awaited fn find_receipt(app, store_id: uuid::Uuid, receipt_no: String)
+                -> Vec<portal_client::store_ops::SaleReceipt> {
+                app.find_receipt(store_id, &receipt_no).await
+            }
+            sync fn next_receipt_no(app) -> String { app.next_receipt_no() }
+            awaited fn store_stock(app, store_id: uuid::Uuid) -> portal_client::store_stock::StockView {
+                app.stock(store_id).await
+            }
+            awaited fn store_samples(app, store_id: uuid::Uuid)
+                -> portal_client::store_stock::Snapshot<portal_api::SampleList> {
+                app.samples(store_id).await
+            }
+            awaited fn store_transfers(app, store_id: uuid::Uuid)
+                -> portal_client::store_stock::Snapshot<portal_api::TransferList> {
+                app.transfers(store_id).await
+            }
+            sync fn pos_shift(app, store_id: uuid::Uuid) -> Option<portal_client::store_ops::OpenShift> {
+                app.open_shift(store_id)
+            }
+            sync fn sale_totals(app, action: portal_api::StoreAction) -> portal_client::store_ops::SaleCheck {
+                app.sale_totals(&action)
+            }
+            sync fn preview_refund(app, action: portal_api::StoreAction) -> Option<i64> {
+                app.preview_refund(&action)
+            }
+            awaited fn store_day_report(app, store_id: uuid::Uuid, day: String) -> portal_api::DayReport {
+                app.day_report(store_id, &day).await
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod ipc_commands {
+    //! `ui/src/ipc/commands.ts`, generated from the declarations above. This test fails when the
+    //! file is not current; `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_` rewrites it.
+    use std::collections::BTreeSet;
+
+    use ts_rs::TS;
+
+    struct Command {
+        name: &'static str,
+        args: Vec<(&'static str, String)>,
+        answer: String,
+    }
+
+    macro_rules! describe {
+        ($(
+            $(#[$doc:meta])*
+            $kind:ident fn $name:ident ($app:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $answer:ty $body:block
+        )*) => {
+            vec![$(Command {
+                name: stringify!($name),
+                args: vec![$((stringify!($arg), <$ty as TS>::name())),*],
+                answer: <$answer as TS>::name(),
+            }),*]
+        };
+    }
+
+    fn camel(snake: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in snake.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// A TypeScript type as the UI writes it: 64-bit integers cross as JSON numbers (well inside
+    /// 2^53), and an answer of nothing is `void`.
+    fn ts(name: &str) -> String {
+        match name.replace("bigint", "number").as_str() {
+            "null" => "void".into(),
+            other => other.into(),
+        }
+    }
+
+    fn render() -> String {
+        let commands: Vec<Command> = crate::for_each_app_command!(describe);
+        let builtin = ["Array", "string", "number", "boolean", "null", "void", "Record"];
+        let mut imports = BTreeSet::new();
+        let mut body = String::new();
+        for c in &commands {
+            let mut params = Vec::new();
+            // Trailing optional arguments may be left out by the caller.
+            let optional_from = c.args.iter().rposition(|(_, t)| !t.ends_with(" | null")).map_or(0, |i| i + 1);
+            for (i, (arg, ty)) in c.args.iter().enumerate() {
+                let ty = ts(ty);
+                let mark = if i >= optional_from { "?" } else { "" };
+                params.push(format!("{}{mark}: {ty}", camel(arg)));
+            }
+            for ty in c.args.iter().map(|(_, t)| ts(t)).chain([ts(&c.answer)]) {
+                for word in ty.split(|ch: char| !ch.is_alphanumeric() && ch != '_') {
+                    if !word.is_empty() && !builtin.contains(&word) {
+                        imports.insert(word.to_owned());
+                    }
+                }
+            }
+            let names: Vec<String> = c.args.iter().map(|(a, _)| camel(a)).collect();
+            let passed = if names.is_empty() { String::new() } else { format!(", {{ {} }}", names.join(", ")) };
+            body.push_str(&format!(
+                "  {}: ({}) => call<{}>(\"{}\"{passed}),\n",
+                camel(c.name),
+                params.join(", "),
+                ts(&c.answer),
+                c.name
+            ));
+        }
+        let mut out = String::from(
+            "// Generated from crates/client/src/commands.rs, the one declaration of the app's commands.\n\
+             // Do not edit by hand: run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_` after changing them.\n\
+             import { invoke } from \"@tauri-apps/api/core\";\n",
+        );
+        imports.insert("ApiError".into());
+        out.push_str("import type {\n");
+        for name in &imports {
+            out.push_str(&format!("  {name},\n"));
+        }
+        out.push_str("} from \"./types\";\n\n");
+        out.push_str(
+            "/** Every command rejects with an ApiError; anything else is turned into one. */\n\
+             async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {\n\
+             \x20 try {\n\
+             \x20   return await invoke<T>(command, args);\n\
+             \x20 } catch (e) {\n\
+             \x20   if (e && typeof e === \"object\" && \"code\" in e) throw e as ApiError;\n\
+             \x20   throw { code: \"internal\", message: String(e) } satisfies ApiError;\n\
+             \x20 }\n\
+             }\n\n\
+             export const commands = {\n",
+        );
+        out.push_str(&body);
+        out.push_str("};\n");
+        out
+    }
+
+    #[test]
+    fn ipc_commands_are_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/ipc/commands.ts");
+        let expected = render();
+        if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
+            std::fs::write(path, &expected).unwrap();
+            return;
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "ui/src/ipc/commands.ts is stale; run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_`"
+        );
+    }
+}
