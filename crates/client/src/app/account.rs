@@ -1,0 +1,123 @@
+//! Sign-up, sign-in and out, the profile, passwords, linked identities and devices.
+use super::*;
+
+impl PortalApp {
+    pub async fn send_code(
+        &self,
+        channel: CodeChannel,
+        target: &str,
+        purpose: CodePurpose,
+    ) -> ClientResult<SendCodeResponse> {
+        let req = SendCodeRequest { channel, target: target.to_owned(), purpose };
+        self.observe(self.api().send_code(&req).await)
+    }
+
+    pub(super) async fn signed_in(&self, response: ClientResult<AuthResponse>) -> ClientResult<AppState> {
+        let response = self.observe(response)?;
+        // A previous account's data never survives into a new sign-in.
+        if self.user_id()? != Some(response.profile.user_id) {
+            self.cache().clear_user_data()?;
+        }
+        self.session.store(&response.tokens).await?;
+        *self.signed_out_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.remember_profile(&response.profile)?;
+        match self.fetch_home(&response.profile).await {
+            Ok(home) => self.cache().put_home(response.profile.user_id, &home, now())?,
+            Err(e) => tracing::warn!(error = %e, "signed in, but the role home could not be loaded"),
+        }
+        self.state()
+    }
+
+    pub async fn sign_up(&self, input: SignUpInput) -> ClientResult<AppState> {
+        let req = SignUpRequest {
+            phone: input.phone,
+            code: input.code,
+            password: input.password.filter(|p| !p.is_empty()),
+            display_name: input.display_name.filter(|n| !n.trim().is_empty()),
+            device_name: self.device_name.clone(),
+        };
+        let response = self.api().sign_up(&req).await;
+        self.signed_in(response).await
+    }
+
+    pub async fn sign_in_with_code(&self, input: CodeSignInInput) -> ClientResult<AppState> {
+        let req = CodeSignInRequest { phone: input.phone, code: input.code, device_name: self.device_name.clone() };
+        let response = self.api().sign_in_code(&req).await;
+        self.signed_in(response).await
+    }
+
+    pub async fn sign_in_with_password(&self, input: PasswordSignInInput) -> ClientResult<AppState> {
+        let req = PasswordSignInRequest {
+            login: input.login,
+            password: input.password,
+            device_name: self.device_name.clone(),
+        };
+        let response = self.api().sign_in_password(&req).await;
+        self.signed_in(response).await
+    }
+
+    /// Ends the session on this device at once (the keyring entry and the cached profile are
+    /// deleted) and on the server: now when it can be reached, otherwise the revocation waits in
+    /// the keyring until it can be told (`send_pending_revocations`, on the outbox timer).
+    pub async fn sign_out(&self) -> ClientResult<AppState> {
+        let mut told = true;
+        if self.session.has_refresh_token()? {
+            if let Err(e) = self.authed(|api, token| async move { api.sign_out(&token).await }).await {
+                told = e.ends_session();
+                tracing::warn!(error = %e, "the server was not told about the sign-out; it will be when the network returns");
+            }
+        }
+        if !told {
+            self.session.clear_keeping_revocation().await?;
+        }
+        self.forget_session().await?;
+        *self.signed_out_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.state()
+    }
+
+    pub async fn refresh(&self) -> ClientResult<AppState> {
+        self.sync_profile_and_home().await?;
+        self.state()
+    }
+
+    pub async fn update_profile(&self, display_name: &str) -> ClientResult<AppState> {
+        let req = UpdateProfileRequest { display_name: display_name.to_owned() };
+        let profile = self
+            .authed(|api, token| {
+                let req = req.clone();
+                async move { api.update_profile(&token, &req).await }
+            })
+            .await?;
+        self.remember_profile(&profile)?;
+        self.state()
+    }
+
+    pub async fn set_password(&self, req: SetPasswordRequest) -> ClientResult<AppState> {
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.set_password(&token, &req).await }
+        })
+        .await?;
+        self.refresh().await
+    }
+
+    pub async fn link_identity(&self, req: LinkIdentityRequest) -> ClientResult<AppState> {
+        let profile = self
+            .authed(|api, token| {
+                let req = req.clone();
+                async move { api.link_identity(&token, &req).await }
+            })
+            .await?;
+        self.remember_profile(&profile)?;
+        self.state()
+    }
+
+    pub async fn sessions(&self) -> ClientResult<DeviceSessionList> {
+        self.authed(|api, token| async move { api.sessions(&token).await }).await
+    }
+
+    pub async fn revoke_session(&self, id: Uuid) -> ClientResult<DeviceSessionList> {
+        self.authed(|api, token| async move { api.revoke_session(&token, id).await }).await?;
+        self.sessions().await
+    }
+}
