@@ -1,0 +1,99 @@
+// The point of sale's cart reducer (src/screens/pos/cart.ts), run as it is: transpiled with the
+// project's TypeScript into a scratch directory, with its one runtime import (../format).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ts from "typescript";
+
+const dir = mkdtempSync(join(tmpdir(), "cart-test-"));
+for (const [from, to] of [
+  ["../src/screens/format.ts", "format.mjs"],
+  ["../src/screens/pos/cart.ts", "cart.mjs"],
+]) {
+  const source = readFileSync(new URL(from, import.meta.url), "utf8");
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  writeFileSync(join(dir, to), js.outputText.replace('from "../format"', 'from "./format.mjs"'));
+}
+const { cartReducer, draftSale, emptyCart, missingSerial, paidSoFar, phoneLooksRight } = await import(join(dir, "cart.mjs"));
+
+const hit = (code, serialised = false, unit_price = 100_00) => ({
+  sku: { code, variant_zh: code, variant_en: code },
+  product: { name_zh: code, name_en: code },
+  serialised,
+  unit_price,
+});
+const apply = (...actions) => actions.reduce(cartReducer, emptyCart);
+
+test("a SKU scanned twice is one line of two; a serialised unit is a line of its own each time", () => {
+  const cart = apply(
+    { type: "scanned", hit: hit("A"), key: "a" },
+    { type: "scanned", hit: hit("A"), key: "a2" },
+    { type: "scanned", hit: hit("TV", true), key: "t1" },
+    { type: "scanned", hit: hit("TV", true), key: "t2" },
+  );
+  assert.deepEqual(
+    cart.lines.map((l) => [l.key, l.quantity]),
+    [["a", 2], ["t1", 1], ["t2", 1]],
+  );
+  assert.equal(cart.focusSerial, "t2", "the new unit's serial field takes the focus");
+  assert.ok(missingSerial(cart));
+  const serials = apply(...[
+    { type: "scanned", hit: hit("TV", true), key: "t1" },
+    { type: "serial", key: "t1", serial: " SN1 " },
+  ]);
+  assert.ok(!missingSerial(serials));
+});
+
+test("gift mode adds gifts, not lines; quantities never drop below one; a serialised line never steps", () => {
+  const cart = apply(
+    { type: "giftMode", on: true },
+    { type: "scanned", hit: hit("G") },
+    { type: "scanned", hit: hit("G") },
+    { type: "giftMode", on: false },
+    { type: "scanned", hit: hit("A"), key: "a" },
+    { type: "step", key: "a", by: -1 },
+    { type: "scanned", hit: hit("TV", true), key: "t" },
+    { type: "step", key: "t", by: 1 },
+  );
+  assert.deepEqual(cart.gifts.map((g) => [g.hit.sku.code, g.quantity]), [["G", 2]]);
+  assert.deepEqual(cart.lines.map((l) => l.quantity), [1, 1]);
+});
+
+test("the draft sale carries what was typed, in fen; an amount that does not parse stops it", () => {
+  const cart = apply(
+    { type: "scanned", hit: hit("A", false, 1999_00), key: "a" },
+    { type: "lineDiscount", key: "a", discount: "10.5" },
+    { type: "orderDiscount", discount: "5" },
+    { type: "phone", phone: " 13800000000 " },
+    { type: "consent", consent: true },
+    { type: "paid", method: "card", amount: "1000" },
+  );
+  const { action } = draftSale(cart, "shift-1");
+  assert.equal(action.shift_id, "shift-1");
+  assert.deepEqual(action.lines, [{ sku: "A", quantity: 1, unit_price: 1999_00, discount: 10_50, serial: undefined }]);
+  assert.equal(action.order_discount, 5_00);
+  assert.equal(action.customer_phone, "13800000000");
+  assert.deepEqual(action.payments, [{ method: "card", amount: 1000_00 }]);
+  assert.deepEqual(draftSale(cartReducer(cart, { type: "orderDiscount", discount: "1,5" }), null), {
+    invalid: "pos.sell.badAmount",
+  });
+});
+
+test("pay the rest puts on one method what the others leave owed, never below zero", () => {
+  const cart = apply(
+    { type: "paid", method: "card", amount: "30" },
+    { type: "paid", method: "qr_wallet", amount: "20.50" },
+    { type: "payRest", method: "cash", owed: 100_00 },
+  );
+  assert.equal(cart.paid.cash, "49.50");
+  assert.equal(paidSoFar(cart), 100_00);
+  assert.equal(cartReducer(cart, { type: "payRest", method: "cash", owed: 10_00 }).paid.cash, "0");
+});
+
+test("clear empties the cart, gift mode included; a phone that cannot be one is caught early", () => {
+  const cart = apply({ type: "scanned", hit: hit("A") }, { type: "giftMode", on: true }, { type: "phone", phone: "abc" });
+  assert.ok(!phoneLooksRight(cart));
+  assert.deepEqual(cartReducer(cart, { type: "clear" }), emptyCart);
+});
