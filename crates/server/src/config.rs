@@ -16,6 +16,9 @@ pub struct Config {
     pub database: String,
     /// Connections each instance keeps to PostgreSQL.
     pub database_pool_size: u32,
+    /// With `sslmode=require` in a PostgreSQL address the connection is TLS and the server's
+    /// certificate is checked against the public roots and this authority's certificate (PEM), if set.
+    pub database_ca_file: Option<PathBuf>,
     /// This instance's name in health answers and logs; empty means host name and process id.
     pub instance: String,
     /// File holding the 32-byte server key that signs tokens and keys code hashes.
@@ -74,6 +77,7 @@ impl Default for Config {
             listen: "127.0.0.1:8787".parse().expect("valid default address"),
             database: "portal.sqlite".into(),
             database_pool_size: 16,
+            database_ca_file: None,
             instance: String::new(),
             key_file: PathBuf::from("portal.key"),
             dev_mode: false,
@@ -141,6 +145,9 @@ impl Config {
         env_field!(listen);
         env_field!(database);
         env_field!(database_pool_size);
+        if let Some(value) = get("PORTAL_DATABASE_CA_FILE") {
+            self.database_ca_file = Some(value.trim()).filter(|v| !v.is_empty()).map(PathBuf::from);
+        }
         env_field!(instance);
         env_field!(key_file);
         env_field!(dev_mode);

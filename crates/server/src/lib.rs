@@ -28,7 +28,11 @@ pub fn open(config: Config) -> anyhow::Result<Arc<Portal>> {
 pub fn open_database(config: &Config) -> anyhow::Result<Arc<dyn db::Database>> {
     let target = config.database.trim();
     if target.starts_with("postgres://") || target.starts_with("postgresql://") {
-        return Ok(Arc::new(db::PostgresDatabase::open(target, config.database_pool_size)?));
+        return Ok(Arc::new(db::PostgresDatabase::open_with_ca(
+            target,
+            config.database_pool_size,
+            config.database_ca_file.clone(),
+        )?));
     }
     let path = target.strip_prefix("sqlite://").unwrap_or(target);
     Ok(Arc::new(db::SqliteDatabase::open(std::path::Path::new(path))?))

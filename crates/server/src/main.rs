@@ -70,8 +70,9 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&http::openapi())?);
         return Ok(());
     }
+    let config = Config::load(cli.config.as_deref())?;
     if let Command::Migrate { from, to } = &command {
-        let report = portal_server::db::copy_from_sqlite::copy(from, to)
+        let report = portal_server::db::copy_from_sqlite::copy(from, to, config.database_ca_file.as_deref())
             .with_context(|| format!("cannot copy {} into PostgreSQL", from.display()))?;
         let total: i64 = report.rows.values().sum();
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -82,7 +83,6 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let config = Config::load(cli.config.as_deref())?;
     if let Command::Serve { demo } = command {
         return serve(config, demo).await;
     }

@@ -98,10 +98,9 @@ fn refused(id: Uuid, error: ApiError) -> OpOutcome {
 
 fn storage(e: LedgerError) -> DbError {
     match e {
-        // Outside an operation's savepoint only its id in the log can be taken: by another store's
-        // batch meanwhile (a backend that lets two stores' batches run at once). Run again, the
-        // batch finds the id recorded and answers as for any id used twice.
-        LedgerError::Conflict(detail) => DbError::Retry(format!("an operation id was taken meanwhile: {detail}")),
+        // (An id in the log taken meanwhile by another store's batch is the backend's to report
+        // as a retry: it knows which key failed.)
+        LedgerError::Conflict(detail) => DbError::Database(format!("unexpected conflict: {detail}")),
         LedgerError::Storage(e) => e,
     }
 }
@@ -542,12 +541,10 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             if counted.is_empty() || counted.iter().any(|c| c.sku.trim().is_empty() || c.quantity < 0) {
                 return Err(reject(ErrorCode::InvalidStoreOp, "count at least one SKU, none below zero").into());
             }
-            let mut on_hand = BTreeMap::new();
-            let mut wanted = BTreeMap::new();
-            for c in counted {
-                on_hand.insert(c.sku.clone(), db.on_hand(store, &c.sku)?);
-                wanted.insert(c.sku.clone(), c.quantity);
-            }
+            let skus: Vec<&str> = counted.iter().map(|c| c.sku.as_str()).collect();
+            let on_hand: BTreeMap<String, i64> =
+                skus.iter().map(|s| (*s).to_owned()).zip(db.on_hand(store, &skus)?).collect();
+            let wanted: BTreeMap<String, i64> = counted.iter().map(|c| (c.sku.clone(), c.quantity)).collect();
             for m in stock::count_differences(&on_hand, &wanted) {
                 movement(db, op, store, &m.sku, MovementKind::Count, m.quantity, Some("stock count"))?;
             }

@@ -79,6 +79,7 @@ contract!(
     parallel_code_sends_for_one_number_insert_one_code,
     a_code_is_accepted_once_by_parallel_checks,
     one_operation_sent_many_times_at_once_applies_once,
+    one_operation_id_sent_to_two_stores_at_once_applies_once,
     one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one,
     a_new_customer_served_at_two_stores_at_once_gets_one_account,
     a_shift_closed_at_many_tills_at_once_closes_once,
@@ -348,6 +349,40 @@ async fn race_in_long_batches(db: &Arc<dyn Database>, batches: Vec<(StoreOp, OpC
     join_all(tasks).await.into_iter().map(Result::unwrap).collect()
 }
 
+async fn one_operation_id_sent_to_two_stores_at_once_applies_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    const PAIRS: usize = 6;
+    let mut batches = Vec::new();
+    for _ in 0..PAIRS {
+        // One id, two operations at two stores (their batches hold different store locks).
+        let id = Uuid::now_v7();
+        for store in [STORE, OTHER_STORE] {
+            let receipt = StoreAction::Receipt {
+                lines: vec![SkuQuantity { sku: "TV-1".into(), quantity: 3 }],
+                source: "brand".into(),
+            };
+            let op = StoreOp { id, store_id: store, device_at: AT, action: receipt };
+            let ctx = context(promoter, &op);
+            batches.push((op, ctx));
+        }
+    }
+    let outcomes = race_in_long_batches(&db, batches).await;
+    for pair in outcomes.chunks(2) {
+        let applied = pair.iter().filter(|o| o.status == OpStatus::Applied).count();
+        let conflict =
+            pair.iter().filter(|o| o.error.as_ref().is_some_and(|e| e.code == ErrorCode::IdempotencyConflict)).count();
+        assert_eq!((applied, conflict), (1, 1), "{pair:?}");
+    }
+    // Each receipt applied once, and each batch's sales once (its filler sales sell one TV-1 each).
+    let mut total = 0;
+    for store in [STORE, OTHER_STORE] {
+        let stock = db.stock(store).await.unwrap();
+        assert!(stock.balances_agree, "{stock:?}");
+        total += stock.levels.iter().find(|l| l.sku == "TV-1").map_or(0, |l| l.on_hand);
+    }
+    assert_eq!(total, (PAIRS * 3) as i64 - (2 * PAIRS * FILLER_SALES) as i64);
+}
+
 async fn a_new_customer_served_at_two_stores_at_once_gets_one_account(db: Arc<dyn Database>) {
     let promoter = fixture(db.as_ref()).await;
     let shift = open_shift(db.as_ref(), promoter).await;
@@ -363,7 +398,16 @@ async fn a_new_customer_served_at_two_stores_at_once_gets_one_account(db: Arc<dy
             (op, ctx)
         })
         .collect();
+    // The customer signs up on their phone at the same moment.
+    let sign_up = {
+        let db = db.clone();
+        tokio::spawn(async move { db.create_user(user(Uuid::now_v7(), phone, Role::Consumer, None)).await })
+    };
     let outcomes = race_in_long_batches(&db, batches).await;
+    match sign_up.await.unwrap() {
+        Ok(()) | Err(DbError::Conflict(_)) => {}
+        Err(e) => panic!("sign-up failed: {e}"),
+    }
     assert!(outcomes.iter().all(|o| o.status == OpStatus::Applied), "a sale is a fact: {outcomes:?}");
     let owner = db.find_identity(IdentityKind::Phone, phone).await.unwrap().expect("an account for the phone");
     let purchases = db.purchases(owner.user_id).await.unwrap();

@@ -144,8 +144,9 @@ pub struct SampleRow {
 }
 
 /// Reads and writes of the store-operations engine, inside the batch's transaction. Each backend
-/// makes a batch behave as if it ran alone (SQLite: one writer; PostgreSQL: serializable, the
-/// batch retried on a serialization failure).
+/// makes a batch behave as if it ran alone (SQLite: one writer; PostgreSQL: its stores' locks,
+/// locks by key on what stores share, the batch run again when it met another; see
+/// `db::postgres::store_ops::apply_all`).
 pub trait Ledger {
     /// Marks where the current operation starts; `release` keeps its writes, `rollback` undoes them.
     fn savepoint(&mut self) -> Result<(), DbError>;
@@ -189,7 +190,9 @@ pub trait Ledger {
 
     /// Appends to the stock ledger and moves the running balance with it.
     fn movement(&mut self, m: &NewMovement<'_>) -> LedgerResult<()>;
-    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64>;
+    /// The on-hand balance of each of `skus` at `store`, in their order, read together (one
+    /// snapshot: a transfer completed meanwhile by another store's batch moves all or none).
+    fn on_hand(&mut self, store: Uuid, skus: &[&str]) -> LedgerResult<Vec<i64>>;
 
     fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool>;
     fn transfer(&mut self, id: Uuid) -> LedgerResult<Option<TransferRow>>;

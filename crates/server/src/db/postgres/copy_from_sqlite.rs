@@ -3,7 +3,7 @@
 //! count, and every store's stock (the ledger's sums and the running balances) on both sides.
 use std::{collections::BTreeMap, path::Path};
 
-use ::postgres::{types::ToSql, Client, NoTls};
+use ::postgres::{types::ToSql, Client};
 use rusqlite::{types::ValueRef, OpenFlags};
 
 use crate::db::{DbError, DbResult};
@@ -91,17 +91,17 @@ impl Value {
 /// Copies `from` into the empty database at `to` and checks the copy. The SQLite file is only
 /// read (a snapshot of it is copied); stop the pilot's server first so that nothing made after the
 /// snapshot is left behind.
-pub fn copy(from: &Path, to: &str) -> DbResult<CopyReport> {
-    let (from, to) = (from.to_owned(), to.to_owned());
-    super::off_runtime(move || copy_blocking(&from, &to))
+pub fn copy(from: &Path, to: &str, ca_file: Option<&Path>) -> DbResult<CopyReport> {
+    let (from, to, ca_file) = (from.to_owned(), to.to_owned(), ca_file.map(Path::to_owned));
+    super::off_runtime(move || copy_blocking(&from, &to, ca_file.as_deref()))
 }
 
-fn copy_blocking(from: &Path, to: &str) -> DbResult<CopyReport> {
+fn copy_blocking(from: &Path, to: &str, ca_file: Option<&Path>) -> DbResult<CopyReport> {
     if !from.is_file() {
         return Err(DbError::Database(format!("{} is not a SQLite database file", from.display())));
     }
     // The target's schema first (created, or checked current), by the backend itself.
-    drop(super::PostgresDatabase::open_blocking(to, 1)?);
+    drop(super::PostgresDatabase::open_blocking(to, 1, ca_file)?);
     // The pilot's file is left as it is: a snapshot of it (VACUUM INTO: consistent even if something
     // still writes) is brought up to this version's schema and read.
     let scratch = tempfile::tempdir().map_err(|e| DbError::Database(format!("no temporary directory: {e}")))?;
@@ -112,7 +112,9 @@ fn copy_blocking(from: &Path, to: &str) -> DbResult<CopyReport> {
     drop(crate::db::SqliteDatabase::open(&snapshot)?);
     let source =
         rusqlite::Connection::open_with_flags(&snapshot, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite_err)?;
-    let mut target = Client::connect(to, NoTls)?;
+    let config: ::postgres::Config =
+        to.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
+    let mut target: Client = super::tls::Tls::for_config(&config, ca_file)?.connect(&config)?;
     let users: i64 = target.query_one("SELECT COUNT(*) FROM users", &[])?.get(0);
     if users > 0 {
         return Err(DbError::Database(format!(

@@ -1,18 +1,26 @@
 //! PostgreSQL, for more than one machine: several stateless server instances on one database.
 //! The synchronous `postgres` client (tokio-postgres underneath) in an r2d2 pool, each call on the
 //! blocking pool like SQLite's, so the store-operations engine and every rule run unchanged on
-//! both backends. Every method that checks and then writes runs in a SERIALIZABLE transaction,
-//! run again when PostgreSQL reports it met another one (serialization failure or deadlock).
+//! both backends. A method that checks and then writes runs in a SERIALIZABLE transaction, run
+//! again when PostgreSQL reports it met another one (serialization failure or deadlock); the hot
+//! ones (store operations, refresh rotation) run READ COMMITTED over what they lock first (see
+//! `store_ops::apply_all` and `rotate_session`). TLS: see `tls`.
 pub mod copy_from_sqlite;
 pub mod store_ops;
+pub mod tls;
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
-use ::postgres::{error::SqlState, Client, IsolationLevel, NoTls, Row, Transaction};
+use ::postgres::{error::SqlState, Client, IsolationLevel, Row, Transaction};
 use async_trait::async_trait;
 use portal_api::{Dealer, Favourite, FavouriteKind, FavouriteOp, IdentityKind, Role, Store as StoreInfo};
 use r2d2_postgres::r2d2;
 use uuid::Uuid;
+
+use self::tls::Tls;
 
 use super::*;
 use crate::identity::{lockout, rotation, throttle};
@@ -41,6 +49,7 @@ pub struct PgConn {
 /// Opens connections for the pool.
 pub struct Manager {
     config: ::postgres::Config,
+    tls: Tls,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -48,7 +57,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = ::postgres::Error;
 
     fn connect(&self) -> Result<PgConn, ::postgres::Error> {
-        Ok(PgConn { client: self.config.connect(NoTls)?, statements: Statements::new() })
+        Ok(PgConn { client: self.tls.connect(&self.config)?, statements: Statements::new() })
     }
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
         conn.client.simple_query("").map(|_| ())
@@ -202,11 +211,17 @@ impl PostgresDatabase {
     /// `pool_size` connections and runs pending migrations (one instance at a time: the others
     /// wait on a lock). Refuses a database written by a newer server.
     pub fn open(url: &str, pool_size: u32) -> DbResult<Self> {
-        let url = url.to_owned();
-        off_runtime(move || Self::open_blocking(&url, pool_size))
+        Self::open_with_ca(url, pool_size, None)
     }
 
-    pub(super) fn open_blocking(url: &str, pool_size: u32) -> DbResult<Self> {
+    /// Opens the database at `url` (TLS as its `sslmode` says, see `tls`), trusting the authority
+    /// in `ca_file` besides the public ones.
+    pub fn open_with_ca(url: &str, pool_size: u32, ca_file: Option<PathBuf>) -> DbResult<Self> {
+        let url = url.to_owned();
+        off_runtime(move || Self::open_blocking(&url, pool_size, ca_file.as_deref()))
+    }
+
+    pub(super) fn open_blocking(url: &str, pool_size: u32, ca_file: Option<&Path>) -> DbResult<Self> {
         let mut config: ::postgres::Config =
             url.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
         // No wait without end: a lock held by a lost connection, or one left in a transaction,
@@ -217,7 +232,12 @@ impl PostgresDatabase {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
         let shown_as = shown_without_password(url);
-        let manager = Manager { config };
+        let tls = Tls::for_config(&config, ca_file)?;
+        // One connection first, so that a refusal is reported with its cause (the pool's error
+        // keeps only the last words: "error performing TLS handshake").
+        tls.connect(&config)
+            .map_err(|e| DbError::Database(format!("cannot connect to {shown_as}: {}", describe(&e))))?;
+        let manager = Manager { config, tls };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
@@ -359,7 +379,7 @@ pub(super) fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> DbResult<T> 
 }
 
 fn scratch_database_blocking(base_url: &str) -> DbResult<String> {
-    let mut client = Client::connect(base_url, NoTls)?;
+    let mut client = Client::connect(base_url, ::postgres::NoTls)?;
     let name = format!("t_{}", Uuid::now_v7().simple());
     client.batch_execute(&format!("CREATE DATABASE {name}"))?;
     let cut = base_url.rfind('/').filter(|&i| i > base_url.find("://").map_or(0, |s| s + 2)).unwrap_or(base_url.len());

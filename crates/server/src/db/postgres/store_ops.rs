@@ -1,5 +1,5 @@
-//! Store operations on PostgreSQL: the engine (`db::apply`) over a serializable transaction, and
-//! the reports read from the ledger.
+//! Store operations on PostgreSQL: the engine (`db::apply`) over a transaction holding its stores'
+//! locks (see `apply_all`), and the reports read from the ledger.
 use ::postgres::{Client, Row, Transaction};
 use portal_api::*;
 use uuid::Uuid;
@@ -48,7 +48,10 @@ fn bucket(store: &Uuid) -> i64 {
 ///
 /// Isolation: the batch holds its stores' locks, so everything one store owns (its shifts, sales,
 /// returns, stock, samples, log) is changed by one batch at a time, and each statement of READ
-/// COMMITTED sees what the previous holder committed. What two stores can share is locked by key
+/// COMMITTED sees what the previous holder committed. One exception: a send that completes a
+/// receipt reported earlier moves the receiving store's stock under the sender's lock; balances
+/// move by increments, and a batch reads the balances it decides on in one statement (a count's,
+/// a sale's), so either it sees that transfer or it does not, as if the batches ran in turn. What two stores can share is locked by key
 /// before it is read, in the ledger's reads (`KeyLock`): a serial, a transfer, a customer's phone, a
 /// sample's serial. A deadlock between two such keys, or an id taken meanwhile by another store's
 /// batch, runs the batch again whole (its effects are undone first, so nothing applies twice).
@@ -191,8 +194,7 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(self.tx.batch_execute("SAVEPOINT op")?)
     }
     fn release(&mut self) -> Result<(), DbError> {
-        // Kept until the next savepoint (or the commit, which releases it): what runs in between
-        // (this operation's record in the log) belongs to the same operation.
+        // Sent with the next savepoint (or dropped: the commit releases it), one round trip the fewer.
         self.release_pending = true;
         Ok(())
     }
@@ -245,7 +247,18 @@ impl Ledger for PgLedger<'_, '_> {
                 &rows.applied_at,
                 &rows.body_hash,
             ],
-        )?;
+        )
+        .map_err(|e| match e.as_db_error() {
+            // An id taken meanwhile by another store's batch (the same id sent to two stores): run
+            // again, the batch finds it recorded and answers as for any id used twice.
+            Some(db)
+                if *db.code() == ::postgres::error::SqlState::UNIQUE_VIOLATION
+                    && db.constraint() == Some("store_op_log_pkey") =>
+            {
+                LedgerError::Storage(DbError::Retry(format!("an operation id was taken meanwhile: {}", db.message())))
+            }
+            _ => LedgerError::Storage(e.into()),
+        })?;
         Ok(())
     }
 
@@ -471,13 +484,16 @@ impl Ledger for PgLedger<'_, '_> {
         )?;
         Ok(())
     }
-    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64> {
+    fn on_hand(&mut self, store: Uuid, skus: &[&str]) -> LedgerResult<Vec<i64>> {
         Ok(self
-            .query_opt(
-                "SELECT on_hand FROM stock_balances WHERE store_id = $1 AND sku = $2",
-                &[&store.to_string(), &sku],
+            .query(
+                "SELECT COALESCE(b.on_hand, 0)::int8 FROM unnest($2::text[]) WITH ORDINALITY AS s(sku, n)
+                 LEFT JOIN stock_balances b ON b.store_id = $1 AND b.sku = s.sku ORDER BY s.n",
+                &[&store.to_string(), &skus],
             )?
-            .map_or(0, |r| r.get(0)))
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool> {
@@ -601,10 +617,18 @@ impl Ledger for PgLedger<'_, '_> {
             "INSERT INTO users (id, display_name, role, created_at) VALUES ($1, $2, 'consumer', $3)",
             &[&user.to_string(), &display_name, &now],
         )?;
+        // The phone lock orders counters, not sign-ups: a customer who signed up with this number
+        // meanwhile takes it first. The batch runs again and then finds their account.
         self.execute(
             "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ('phone', $1, $2, FALSE, $3)",
             &[&phone, &user.to_string(), &now],
-        )?;
+        )
+        .map_err(|e| match e.code() {
+            Some(c) if *c == ::postgres::error::SqlState::UNIQUE_VIOLATION => {
+                LedgerError::Storage(DbError::Retry(format!("phone taken meanwhile: {}", super::describe(&e))))
+            }
+            _ => e.into(),
+        })?;
         Ok(())
     }
 }
@@ -736,7 +760,7 @@ pub fn purchases(db: &mut Client, customer: Uuid) -> DbResult<PurchaseList> {
 
 /// Flags raised at a store after a cursor (the log's `seq`), oldest first; without a cursor, none
 /// and where "from now on" starts. Only this store's rows move the cursor: they commit in `seq`
-/// order (see `lock_stores`), another store's need not.
+/// order (see `with_store_locks`), another store's need not.
 pub fn flags_after(db: &mut Client, store: Uuid, after: Option<i64>, limit: u32) -> DbResult<StoreFlagList> {
     let s = store.to_string();
     let latest: i64 =

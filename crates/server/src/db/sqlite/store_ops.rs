@@ -252,7 +252,8 @@ impl Ledger for SqliteLedger<'_> {
         let mut skus: Vec<&str> = r.movements.iter().map(|m| m.sku).collect();
         skus.sort_unstable();
         skus.dedup();
-        skus.into_iter().map(|sku| Ok((sku.to_owned(), self.on_hand(r.sale.store_id, sku)?))).collect()
+        let balances = self.on_hand(r.sale.store_id, &skus)?;
+        Ok(skus.into_iter().map(str::to_owned).zip(balances).collect())
     }
     fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool> {
         Ok(self
@@ -343,13 +344,15 @@ impl Ledger for SqliteLedger<'_> {
             .execute(params![m.store_id.to_string(), m.sku, m.quantity])?;
         Ok(())
     }
-    fn on_hand(&mut self, store: Uuid, sku: &str) -> LedgerResult<i64> {
-        Ok(self
-            .0
-            .prepare_cached("SELECT on_hand FROM stock_balances WHERE store_id = ?1 AND sku = ?2")?
-            .query_row(params![store.to_string(), sku], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0))
+    fn on_hand(&mut self, store: Uuid, skus: &[&str]) -> LedgerResult<Vec<i64>> {
+        let mut statement =
+            self.0.prepare_cached("SELECT on_hand FROM stock_balances WHERE store_id = ?1 AND sku = ?2")?;
+        let store = store.to_string();
+        let mut balances = Vec::with_capacity(skus.len());
+        for sku in skus {
+            balances.push(statement.query_row(params![store, sku], |r| r.get(0)).optional()?.unwrap_or(0));
+        }
+        Ok(balances)
     }
 
     fn store_exists(&mut self, store: Uuid) -> LedgerResult<bool> {
