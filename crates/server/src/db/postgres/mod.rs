@@ -754,7 +754,10 @@ impl Database for PostgresDatabase {
         keys: Vec<(String, lockout::Policy)>,
         now: i64,
     ) -> DbResult<lockout::Admission> {
-        self.serializable(move |tx| {
+        // Each counter row is made to exist, then read FOR UPDATE and written under that lock:
+        // READ COMMITTED orders parallel attempts on one counter (the second reads what the first
+        // wrote), without SERIALIZABLE's conflicts between attempts on different counters.
+        self.read_committed(move |tx| {
             // Rows locked in one order, so two attempts never wait on each other in a circle.
             let mut ordered: Vec<&(String, lockout::Policy)> = keys.iter().collect();
             ordered.sort_by(|a, b| a.0.cmp(&b.0));
@@ -792,7 +795,8 @@ impl Database for PostgresDatabase {
         outcome: lockout::Settle,
         now: i64,
     ) -> DbResult<lockout::Attempts> {
-        self.serializable(move |tx| {
+        // As `admit_password_attempt`: rows locked before they are read.
+        self.read_committed(move |tx| {
             let (first, second) = if account.0 <= shared.0 { (&account.0, &shared.0) } else { (&shared.0, &account.0) };
             let first_state = lock_attempts(tx, first)?;
             let second_state = lock_attempts(tx, second)?;
