@@ -130,22 +130,27 @@ export default function App() {
             {tabs.map((name) => (
               <button
                 key={name}
-                className={tab === name ? "tab active" : "tab"}
+                className={[tab === name ? "tab active" : "tab", name === "devices" ? "extra" : ""].join(" ")}
                 onClick={() => setTab(name)}
+                aria-current={tab === name ? "page" : undefined}
                 data-testid={`nav-${name}`}
               >
-                {t(`nav.${name}` as MessageKey)}
+                <TabIcon tab={name} />
+                <span className="long">{t(`nav.${name}` as MessageKey)}</span>
+                <span className="short">{t(`nav.short.${name}` as MessageKey)}</span>
               </button>
             ))}
-            <button className="tab signout" disabled={busy} onClick={() => run(commands.signOut)} data-testid="sign-out">
-              {t("nav.signOut")}
+            <button className="tab signout extra" disabled={busy} onClick={() => run(commands.signOut)} data-testid="sign-out">
+              <span className="long">{t("nav.signOut")}</span>
             </button>
           </nav>
           <main className="page">
             {tab === "home" && <Home state={state} run={run} />}
             {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
-            {tab === "profile" && <Profile state={state} run={run} />}
+            {tab === "profile" && (
+              <Profile state={state} run={run} onDevices={() => setTab("devices")} onSignOut={() => run(commands.signOut)} />
+            )}
             {tab === "devices" && <Devices />}
           </main>
         </div>
@@ -164,3 +169,19 @@ export default function App() {
 }
 
 export type Run = (action: () => Promise<AppState>) => Promise<ApiError | null>;
+
+/** The main places' icons (24 px line drawings; decorative, the label says the place). */
+function TabIcon({ tab }: { tab: Tab }) {
+  const paths: Record<Tab, string> = {
+    home: "M3 11.5 12 4l9 7.5M5.5 9.5V20h5v-6h3v6h5V9.5",
+    store: "M4 9h16l-1-5H5L4 9Zm0 0v11h16V9M9 20v-6h6v6",
+    products: "M4 4h7v7H4V4Zm9 0h7v7h-7V4ZM4 13h7v7H4v-7Zm9 0h7v7h-7v-7Z",
+    profile: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8Zm-8 8c0-3.3 3.6-6 8-6s8 2.7 8 6",
+    devices: "M4 5h12v9H4V5Zm-2 12h16M18 8h4v11h-4V8Z",
+  };
+  return (
+    <svg className="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d={paths[tab]} />
+    </svg>
+  );
+}

@@ -47,6 +47,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [showFavourites, setShowFavourites] = useState(false);
   const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
+  // On a phone the filters beyond the categories are in a sheet; it shows the live match count.
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const openFavourites = () => {
     commands.listFavourites().then(setFavourites).catch((e) => setError(asApiError(e)));
     setShowFavourites(!showFavourites);
@@ -133,14 +135,23 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     setSpecs({});
   };
 
+  const activeFilters =
+    tags.length +
+    lifecycles.length +
+    (store ? 1 : 0) +
+    (priceMin.trim() ? 1 : 0) +
+    (priceMax.trim() ? 1 : 0) +
+    Object.values(specs).filter((r) => r.min?.trim() || r.max?.trim()).length +
+    (sort !== "relevance" ? 1 : 0);
+
   return (
-    <section className="stack">
+    <section className="stack catalog">
       {(pull > 0 || syncing) && (
         <div className="pull" style={{ height: Math.max(pull, syncing ? 32 : 0) }} data-testid="pull-indicator">
           {syncing ? t("catalog.syncing") : pull >= PULL_THRESHOLD ? t("catalog.releaseToRefresh") : t("catalog.pullToRefresh")}
         </div>
       )}
-      <div className="row spread">
+      <div className="row spread catalog-search">
         <input
           className="grow search"
           data-testid="search"
@@ -149,13 +160,27 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
-        <button className="secondary" onClick={sync} disabled={syncing} data-testid="sync-catalog">
-          {syncing ? t("catalog.syncing") : t("catalog.sync")}
+        <button
+          className="secondary sync-button"
+          onClick={sync}
+          disabled={syncing}
+          aria-label={syncing ? t("catalog.syncing") : t("catalog.sync")}
+          data-testid="sync-catalog"
+        >
+          <span aria-hidden="true">↻</span> <span className="sync-label">{syncing ? t("catalog.syncing") : t("catalog.sync")}</span>
         </button>
       </div>
-      <div className="row">
+      <div className="row spread">
         <button className={showFavourites ? "chip active" : "chip"} onClick={openFavourites} data-testid="show-favourites">
           ★ {t("catalog.favourites")}
+        </button>
+        <button
+          className={activeFilters > 0 ? "chip active filter-toggle" : "chip filter-toggle"}
+          onClick={() => setFiltersOpen(true)}
+          aria-expanded={filtersOpen}
+          data-testid="open-filters"
+        >
+          {activeFilters > 0 ? t("catalog.filtersActive", { count: activeFilters }) : t("catalog.filters")}
         </button>
       </div>
       {showFavourites && (
@@ -179,7 +204,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         {status?.synced_at != null ? t("catalog.updated", { time: time(status.synced_at) }) : t("catalog.empty")}
       </p>
       <ErrorBanner error={error} />
-      <div className="chips" data-testid="categories">
+      <div className="chips categories" data-testid="categories">
         <button className={!category ? "chip active" : "chip"} onClick={() => pickCategory(undefined)}>
           {t("catalog.all")}
         </button>
@@ -194,69 +219,86 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           </button>
         ))}
       </div>
-      <div className="row filters">
-        {TAGS.map((tag) => (
-          <button
-            key={tag}
-            className={tags.includes(tag) ? "chip active" : "chip"}
-            onClick={() => setTags(tags.includes(tag) ? tags.filter((x) => x !== tag) : [...tags, tag])}
-          >
-            {t(`tag.${tag}` as MessageKey)} <span className="count">{facet(result?.tags, tag)}</span>
+      {filtersOpen && <button className="sheet-backdrop" aria-label={t("catalog.closeFilters")} onClick={() => setFiltersOpen(false)} />}
+      <div
+        className={filtersOpen ? "filter-panel open" : "filter-panel"}
+        role={filtersOpen ? "dialog" : undefined}
+        aria-label={t("catalog.filters")}
+        data-testid="filter-panel"
+      >
+        <div className="sheet-head row spread">
+          <h2>{t("catalog.filters")}</h2>
+          <button className="link" onClick={() => setFiltersOpen(false)}>
+            {t("catalog.closeFilters")}
           </button>
-        ))}
-      </div>
-      <div className="row filters">
-        {LIFECYCLES.map((l) => (
-          <button
-            key={l}
-            className={lifecycles.includes(l) ? "chip active" : "chip"}
-            onClick={() => setLifecycles(lifecycles.includes(l) ? lifecycles.filter((x) => x !== l) : [...lifecycles, l])}
-            data-testid={`lifecycle-${l}`}
-          >
-            {t(`lifecycle.${l}` as MessageKey)} <span className="count">{facet(result?.lifecycles, l)}</span>
-          </button>
-        ))}
-        <select
-          value={store ?? ""}
-          onChange={(e) => setStore(e.target.value || undefined)}
-          aria-label={t("catalog.atStore")}
-          title={t("catalog.atStoreHint")}
-          data-testid="store-filter"
-        >
-          <option value="">{t("catalog.anyStore")}</option>
-          {stores.map((s) => (
-            <option key={s.code} value={s.code}>
-              {t("catalog.atStoreName", { name: locale === "en" ? `${s.city_en} · ${s.name_en}` : s.name_zh })}
-            </option>
-          ))}
-        </select>
-      </div>
-      {numberSpecs.length > 0 && (
-        <div className="row filters" data-testid="spec-filters">
-          {numberSpecs.map((d) => {
-            const unit = d.kind.type === "number" ? d.kind.unit : "";
-            const r = specs[d.key] ?? {};
-            const set = (side: "min" | "max", v: string) => setSpecs({ ...specs, [d.key]: { ...r, [side]: v } });
-            return (
-              <span key={d.key} className="range">
-                {locale === "en" ? d.name_en : d.name_zh}
-                <input inputMode="decimal" placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
-                <input inputMode="decimal" placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
-              </span>
-            );
-          })}
         </div>
-      )}
-      <div className="row filters">
-        <input className="price" inputMode="decimal" placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
-        <input className="price" inputMode="decimal" placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
-        <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} data-testid="sort">
-          {SORTS.map((s) => (
-            <option key={s} value={s}>
-              {t(`catalog.sort.${s}` as MessageKey)}
-            </option>
+        <div className="row filters">
+          {TAGS.map((tag) => (
+            <button
+              key={tag}
+              className={tags.includes(tag) ? "chip active" : "chip"}
+              onClick={() => setTags(tags.includes(tag) ? tags.filter((x) => x !== tag) : [...tags, tag])}
+            >
+              {t(`tag.${tag}` as MessageKey)} <span className="count">{facet(result?.tags, tag)}</span>
+            </button>
           ))}
-        </select>
+        </div>
+        <div className="row filters">
+          {LIFECYCLES.map((l) => (
+            <button
+              key={l}
+              className={lifecycles.includes(l) ? "chip active" : "chip"}
+              onClick={() => setLifecycles(lifecycles.includes(l) ? lifecycles.filter((x) => x !== l) : [...lifecycles, l])}
+              data-testid={`lifecycle-${l}`}
+            >
+              {t(`lifecycle.${l}` as MessageKey)} <span className="count">{facet(result?.lifecycles, l)}</span>
+            </button>
+          ))}
+          <select
+            value={store ?? ""}
+            onChange={(e) => setStore(e.target.value || undefined)}
+            aria-label={t("catalog.atStore")}
+            title={t("catalog.atStoreHint")}
+            data-testid="store-filter"
+          >
+            <option value="">{t("catalog.anyStore")}</option>
+            {stores.map((s) => (
+              <option key={s.code} value={s.code}>
+                {t("catalog.atStoreName", { name: locale === "en" ? `${s.city_en} · ${s.name_en}` : s.name_zh })}
+              </option>
+            ))}
+          </select>
+        </div>
+        {numberSpecs.length > 0 && (
+          <div className="row filters" data-testid="spec-filters">
+            {numberSpecs.map((d) => {
+              const unit = d.kind.type === "number" ? d.kind.unit : "";
+              const r = specs[d.key] ?? {};
+              const set = (side: "min" | "max", v: string) => setSpecs({ ...specs, [d.key]: { ...r, [side]: v } });
+              return (
+                <span key={d.key} className="range">
+                  {locale === "en" ? d.name_en : d.name_zh}
+                  <input inputMode="decimal" placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
+                  <input inputMode="decimal" placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
+                </span>
+              );
+            })}
+          </div>
+        )}
+        <div className="row filters">
+          <input className="price" inputMode="decimal" placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
+          <input className="price" inputMode="decimal" placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} data-testid="sort">
+            {SORTS.map((s) => (
+              <option key={s} value={s}>
+                {t(`catalog.sort.${s}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button className="primary sheet-apply" onClick={() => setFiltersOpen(false)} data-testid="apply-filters">
+          {t("catalog.showResults", { count: result?.total ?? 0 })}
+        </button>
       </div>
       {notice && <p className="banner info">{notice}</p>}
       {result && (

@@ -5,7 +5,18 @@ import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import type { Run } from "../App";
 
-export function Profile({ state, run }: { state: AppState; run: Run }) {
+export function Profile({
+  state,
+  run,
+  onDevices,
+  onSignOut,
+}: {
+  state: AppState;
+  run: Run;
+  /** On a phone, the places the bottom tab bar has no room for are reached from here. */
+  onDevices: () => void;
+  onSignOut: () => void;
+}) {
   const { t, time } = useI18n();
   const profile = state.profile!;
   const [name, setName] = useState(profile.display_name);
@@ -106,6 +117,9 @@ export function Profile({ state, run }: { state: AppState; run: Run }) {
             <input
               className="grow"
               data-testid="link-value"
+              type={kind === "email" ? "email" : "tel"}
+              inputMode={kind === "email" ? "email" : "tel"}
+              aria-label={kind === "email" ? t("field.email") : t("field.phone")}
               placeholder={kind === "email" ? t("field.email") : t("field.phone")}
               value={value}
               onChange={(e) => setValue(e.target.value)}
@@ -119,7 +133,9 @@ export function Profile({ state, run }: { state: AppState; run: Run }) {
               className="grow"
               data-testid="link-code"
               placeholder={t("field.code")}
+              aria-label={t("field.code")}
               inputMode="numeric"
+              autoComplete="one-time-code"
               value={code}
               onChange={(e) => setCode(e.target.value)}
             />
@@ -152,6 +168,15 @@ export function Profile({ state, run }: { state: AppState; run: Run }) {
           </label>
           <button className="primary" disabled={!next}>{t("action.save")}</button>
         </form>
+      </div>
+      <div className="card stack phone-only" data-testid="profile-more">
+        <h2>{t("profile.more")}</h2>
+        <button className="secondary" onClick={onDevices} data-testid="profile-devices">
+          {t("nav.devices")}
+        </button>
+        <button className="secondary bad" onClick={onSignOut} data-testid="profile-sign-out">
+          {t("nav.signOut")}
+        </button>
       </div>
     </section>
   );

@@ -100,6 +100,7 @@ export function SignIn({ state, run, busy }: { state: AppState; run: Run; busy: 
       <input
         data-testid="phone"
         type="tel"
+        inputMode="tel"
         autoComplete="tel"
         placeholder={t("field.phone.hint")}
         value={phone}
