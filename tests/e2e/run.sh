@@ -70,7 +70,7 @@ case "$mode" in
   trap 'kill_marked "E2E_RUN_ID=$E2E_RUN_ID"' EXIT
   trap 'exit 130' INT TERM
   # In the background, so that a signal to this script is handled at once.
-  timeout -k 15 "$suite_timeout" xvfb-run -a -s "-screen 0 1280x900x24" "$0" --suite "${tests[@]}" &
+  timeout -k 15 "$suite_timeout" xvfb-run -a -s "-screen 0 1600x1000x24" "$0" --suite "${tests[@]}" &
   status=0
   wait $! || status=$?
   if [ $status -eq 124 ] || [ $status -eq 137 ]; then

@@ -71,9 +71,6 @@ export function PaymentPanel({
             data-testid="order-discount"
           />
         </label>
-        <p className="total" data-testid="amount-owed" data-owed={owed ?? ""}>
-          {t("pos.sell.owed")}: <b>{owed === null ? "—" : yuan(owed, locale)}</b>
-        </p>
         {METHODS.map((m) => (
           <div className="row" key={m}>
             <label className="grow">
@@ -113,22 +110,28 @@ export function PaymentPanel({
           </dl>
         )}
         {invalid && <p className="banner error">{t(invalid)}</p>}
-        {owed !== null && paid < owed && (
-          <p className="muted" data-testid="still-to-pay">
-            {t("pos.sell.stillToPay", { amount: yuan(owed - paid, locale) })}
-          </p>
-        )}
         {/* Short payments show as "still to pay"; any other broken rule is shown as it is. */}
         {problem && (owed === null || paid >= owed || problem.code === "discount_above_limit") && <ErrorBanner error={problem} />}
         {serialMissing && <p className="muted">{t("pos.sell.serialNeeded")}</p>}
-        <button
-          className="big"
-          disabled={!canCheckout || !totals || serialMissing || !phoneOk}
-          onClick={onCheckout}
-          data-testid="checkout"
-        >
-          {t("pos.sell.checkout")}
-        </button>
+        {/* What is owed and the pay button stay in view however long the form (sticky at the bottom). */}
+        <div className="pay-bar">
+          <p className="total" data-testid="amount-owed" data-owed={owed ?? ""}>
+            {t("pos.sell.owed")}: <b>{owed === null ? "—" : yuan(owed, locale)}</b>
+          </p>
+          {owed !== null && paid < owed && (
+            <p className="muted" data-testid="still-to-pay">
+              {t("pos.sell.stillToPay", { amount: yuan(owed - paid, locale) })}
+            </p>
+          )}
+          <button
+            className="big"
+            disabled={!canCheckout || !totals || serialMissing || !phoneOk}
+            onClick={onCheckout}
+            data-testid="checkout"
+          >
+            {t("pos.sell.checkout")}
+          </button>
+        </div>
       </div>
     </div>
   );
