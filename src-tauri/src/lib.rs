@@ -109,3 +109,39 @@ pub fn run() {
         .run(tauri::generate_context!())
         .expect("error while running the portal app");
 }
+
+#[cfg(test)]
+mod tests {
+    /// The command names, from the one declaration.
+    macro_rules! names {
+        ($($(#[$doc:meta])* $kind:ident fn $name:ident ($($args:tt)*) -> $answer:ty $body:block)*) => {
+            vec![$(stringify!($name)),*]
+        };
+    }
+
+    /// Tauri refuses a command its manifest (build.rs) or the window's capability does not name: a
+    /// command declared in `portal_client::commands` must be in both, and nothing else may be.
+    #[test]
+    fn the_manifest_and_the_capability_grant_exactly_the_declared_commands() {
+        let mut declared: Vec<&str> = portal_client::for_each_app_command!(names);
+        declared.sort_unstable();
+        let build = include_str!("../build.rs");
+        let mut manifest: Vec<&str> = build
+            .lines()
+            .map(str::trim)
+            .filter_map(|l| l.strip_prefix('"').and_then(|l| l.strip_suffix("\",")))
+            .collect();
+        manifest.sort_unstable();
+        assert_eq!(manifest, declared, "build.rs lists the declared commands");
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).expect("capability JSON");
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|n| n.replace('-', "_")))
+            .collect();
+        granted.sort_unstable();
+        assert_eq!(granted, declared, "capabilities/default.json grants the declared commands");
+    }
+}

@@ -191,14 +191,9 @@ mod ipc_commands {
         let mut imports = BTreeSet::new();
         let mut body = String::new();
         for c in &commands {
-            let mut params = Vec::new();
-            // Trailing optional arguments may be left out by the caller.
-            let optional_from = c.args.iter().rposition(|(_, t)| !t.ends_with(" | null")).map_or(0, |i| i + 1);
-            for (i, (arg, ty)) in c.args.iter().enumerate() {
-                let ty = ts(ty);
-                let mark = if i >= optional_from { "?" } else { "" };
-                params.push(format!("{}{mark}: {ty}", camel(arg)));
-            }
+            // Every argument is passed, an optional one as null: none can be left out by mistake
+            // (a discount limit left out would reset it).
+            let params: Vec<String> = c.args.iter().map(|(arg, ty)| format!("{}: {}", camel(arg), ts(ty))).collect();
             for ty in c.args.iter().map(|(_, t)| ts(t)).chain([ts(&c.answer)]) {
                 for word in ty.split(|ch: char| !ch.is_alphanumeric() && ch != '_') {
                     if !word.is_empty() && !builtin.contains(&word) {

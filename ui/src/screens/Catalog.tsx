@@ -49,6 +49,16 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
   // On a phone the filters beyond the categories are in a sheet; it shows the live match count.
   const [filtersOpen, setFiltersOpen] = useState(false);
+  const sheetHeading = useRef<HTMLHeadingElement>(null);
+  const filterToggle = useRef<HTMLButtonElement>(null);
+  // The sheet takes the focus when it opens and gives it back to its button when it closes.
+  useEffect(() => {
+    if (filtersOpen) sheetHeading.current?.focus();
+  }, [filtersOpen]);
+  const closeFilters = () => {
+    setFiltersOpen(false);
+    filterToggle.current?.focus();
+  };
   const openFavourites = () => {
     commands.listFavourites().then(setFavourites).catch((e) => setError(asApiError(e)));
     setShowFavourites(!showFavourites);
@@ -151,7 +161,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           {syncing ? t("catalog.syncing") : pull >= PULL_THRESHOLD ? t("catalog.releaseToRefresh") : t("catalog.pullToRefresh")}
         </div>
       )}
-      <div className="row spread catalog-search">
+      <div className="row spread catalog-search" inert={filtersOpen || undefined}>
         <input
           className="grow search"
           data-testid="search"
@@ -176,6 +186,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         </button>
         <button
           className={activeFilters > 0 ? "chip active filter-toggle" : "chip filter-toggle"}
+          ref={filterToggle}
           onClick={() => setFiltersOpen(true)}
           aria-expanded={filtersOpen}
           data-testid="open-filters"
@@ -204,7 +215,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         {status?.synced_at != null ? t("catalog.updated", { time: time(status.synced_at) }) : t("catalog.empty")}
       </p>
       <ErrorBanner error={error} />
-      <div className="chips categories" data-testid="categories">
+      <div className="chips categories" data-testid="categories" inert={filtersOpen || undefined}>
         <button className={!category ? "chip active" : "chip"} onClick={() => pickCategory(undefined)}>
           {t("catalog.all")}
         </button>
@@ -219,16 +230,22 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           </button>
         ))}
       </div>
-      {filtersOpen && <button className="sheet-backdrop" aria-label={t("catalog.closeFilters")} onClick={() => setFiltersOpen(false)} />}
+      {filtersOpen && <button className="sheet-backdrop" tabIndex={-1} aria-label={t("catalog.closeFilters")} onClick={closeFilters} />}
       <div
         className={filtersOpen ? "filter-panel open" : "filter-panel"}
         role={filtersOpen ? "dialog" : undefined}
+        aria-modal={filtersOpen ? true : undefined}
         aria-label={t("catalog.filters")}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") closeFilters();
+        }}
         data-testid="filter-panel"
       >
         <div className="sheet-head row spread">
-          <h2>{t("catalog.filters")}</h2>
-          <button className="link" onClick={() => setFiltersOpen(false)}>
+          <h2 tabIndex={-1} ref={sheetHeading}>
+            {t("catalog.filters")}
+          </h2>
+          <button className="link" onClick={closeFilters}>
             {t("catalog.closeFilters")}
           </button>
         </div>
@@ -296,7 +313,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
             ))}
           </select>
         </div>
-        <button className="primary sheet-apply" onClick={() => setFiltersOpen(false)} data-testid="apply-filters">
+        <button className="primary sheet-apply" onClick={closeFilters} data-testid="apply-filters">
           {t("catalog.showResults", { count: result?.total ?? 0 })}
         </button>
       </div>
@@ -307,7 +324,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         </p>
       )}
       {result && result.items.length === 0 && <p className="muted">{t("catalog.none")}</p>}
-      <div className="products" data-testid="results">
+      <div className="products" data-testid="results" inert={filtersOpen || undefined}>
         {result?.items.map((p) => (
           <article key={p.model} className="card product" data-testid="product-card" data-model={p.model}>
             <button className="plain" onClick={() => setOpen(p.model)} data-testid="open-product">

@@ -76,6 +76,7 @@ contract!(
     a_duplicate_identity_leaves_no_half_written_user,
     refresh_rotation_keeps_its_rules_under_parallel_refreshes,
     parallel_wrong_passwords_are_counted_before_verification,
+    parallel_right_passwords_all_get_through,
     parallel_code_sends_for_one_number_insert_one_code,
     a_code_is_accepted_once_by_parallel_checks,
     one_operation_sent_many_times_at_once_applies_once,
@@ -214,6 +215,34 @@ async fn parallel_wrong_passwords_are_counted_before_verification(db: Arc<dyn Da
     assert_eq!(allowed, 5, "exactly the policy's attempts are verified: {admissions:?}");
     let after = db.admit_password_attempt(vec![("account:a".into(), policy)], AT + 1).await.unwrap();
     assert!(matches!(after, lockout::Admission::Locked { .. }), "{after:?}");
+}
+
+/// A double tap on "sign in" reaching two instances: each success clears the counters (deleting
+/// their rows) while the other attempt is being admitted; neither may fail for it.
+async fn parallel_right_passwords_all_get_through(db: Arc<dyn Database>) {
+    let policy = lockout::Policy { max_failures: 5, lockout_secs: 900 };
+    // Attempts in flight count towards the limit, so a double tap is two at once; many rounds of it.
+    for _ in 0..RACERS {
+        let tasks = (0..2).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let keys = vec![("account:b".to_owned(), policy), ("address:10.0.0.9".to_owned(), policy)];
+                let admission = db.admit_password_attempt(keys, AT).await.unwrap();
+                assert!(matches!(admission, lockout::Admission::Allowed { .. }), "{admission:?}");
+                db.settle_password_attempt(
+                    ("account:b".into(), policy),
+                    ("address:10.0.0.9".into(), policy),
+                    lockout::Settle::Succeeded,
+                    AT,
+                )
+                .await
+                .unwrap();
+            })
+        });
+        for result in join_all(tasks).await {
+            result.unwrap();
+        }
+    }
 }
 
 async fn parallel_code_sends_for_one_number_insert_one_code(db: Arc<dyn Database>) {

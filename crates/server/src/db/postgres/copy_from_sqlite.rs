@@ -113,7 +113,7 @@ fn copy_blocking(from: &Path, to: &str, ca_file: Option<&Path>) -> DbResult<Copy
     let source =
         rusqlite::Connection::open_with_flags(&snapshot, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sqlite_err)?;
     let config: ::postgres::Config =
-        to.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
+        to.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {}", super::describe(&e))))?;
     let mut target: Client = super::tls::Tls::for_config(&config, ca_file)?.connect(&config)?;
     let users: i64 = target.query_one("SELECT COUNT(*) FROM users", &[])?.get(0);
     if users > 0 {

@@ -168,13 +168,12 @@ fn store_row(row: &Row) -> DbResult<StoreInfo> {
 /// The attempts on a key, its row locked until the transaction ends (created first if absent, so
 /// that two attempts on a new key also wait for each other).
 fn lock_attempts(tx: &mut Transaction<'_>, key: &str) -> DbResult<lockout::Attempts> {
-    tx.execute(
-        "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 0, 0, NULL)
-         ON CONFLICT (login) DO NOTHING",
-        &[&key],
-    )?;
+    // One statement that always ends holding the row's lock and returning it: made if missing,
+    // otherwise locked as it is (a row deleted meanwhile by a successful sign-in is made again).
     let row = tx.query_one(
-        "SELECT failures, last_failure_at, locked_until FROM login_failures WHERE login = $1 FOR UPDATE",
+        "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 0, 0, NULL)
+         ON CONFLICT (login) DO UPDATE SET login = EXCLUDED.login
+         RETURNING failures, last_failure_at, locked_until",
         &[&key],
     )?;
     Ok(lockout::Attempts {
@@ -223,7 +222,7 @@ impl PostgresDatabase {
 
     pub(super) fn open_blocking(url: &str, pool_size: u32, ca_file: Option<&Path>) -> DbResult<Self> {
         let mut config: ::postgres::Config =
-            url.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {e}")))?;
+            url.parse().map_err(|e| DbError::Database(format!("not a PostgreSQL address: {}", describe(&e))))?;
         // No wait without end: a lock held by a lost connection, or one left in a transaction,
         // is given up after a bound; a peer that vanished is noticed within a minute.
         let options = config.get_options().unwrap_or_default().to_owned();
@@ -388,14 +387,25 @@ fn scratch_database_blocking(base_url: &str) -> DbResult<String> {
 }
 
 fn shown_without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
+    // Rebuilt from what the address means, so no form of password (in the user part, a
+    // `password=` parameter, a key=value string) is ever shown.
+    let Ok(config) = url.parse::<::postgres::Config>() else { return "(an unreadable PostgreSQL address)".into() };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            ::postgres::config::Host::Tcp(name) => name.clone(),
+            ::postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
+    format!(
+        "postgres://{}@{}{}/{}",
+        config.get_user().unwrap_or_default(),
+        hosts.join(","),
+        if ports.is_empty() { String::new() } else { format!(":{}", ports.join(",")) },
+        config.get_dbname().unwrap_or_default()
+    )
 }
 
 fn migrate(client: &mut Client, shown_as: &str) -> DbResult<()> {
@@ -1260,4 +1270,22 @@ fn insert_code_if_allowed(
         ],
     )?;
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::shown_without_password;
+
+    #[test]
+    fn an_address_is_shown_without_any_password() {
+        for url in [
+            "postgres://portal:s3cret@db.example:5433/portal",
+            "postgres://portal@db.example/portal?password=s3cret&sslmode=require",
+            "host=db.example user=portal password=s3cret dbname=portal",
+        ] {
+            let shown = shown_without_password(url);
+            assert!(!shown.contains("s3cret"), "{url} shown as {shown}");
+            assert!(shown.contains("portal@db.example"), "{url} shown as {shown}");
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! How a connection to PostgreSQL is secured. With `sslmode=require` in the address, every
-//! connection is TLS and the server's certificate is checked (its chain against the public roots,
-//! and the authority `database_ca_file` names if set; its name against the address's host); a
-//! server that cannot show one is refused. Without it (`disable`, or `prefer`, the default) the
-//! connection is plain, as on a private network or a loopback test cluster.
+//! connection is TLS and the server's certificate is checked in full, as libpq's `verify-full`
+//! would (its chain against the authority `database_ca_file` names or, without one, the public
+//! roots; its name against the address's host); a server that cannot show one is refused. Without
+//! it (`disable`, or `prefer`, the default) the connection is plain, as on a private network or a
+//! loopback test cluster; an authority given without `sslmode=require` is refused at start rather
+//! than silently unused.
 use std::path::Path;
 
 use ::postgres::{config::SslMode, Client, Config, NoTls};
@@ -19,27 +21,38 @@ pub enum Tls {
 }
 
 impl Tls {
-    /// For the address's `sslmode`, with the extra authority in `ca_file` if any.
+    /// For the address's `sslmode`, trusting the authority in `ca_file` if any (and then only it).
     pub fn for_config(config: &Config, ca_file: Option<&Path>) -> DbResult<Tls> {
         if config.get_ssl_mode() != SslMode::Require {
+            if let Some(path) = ca_file {
+                return Err(DbError::Database(format!(
+                    "a CA file is set for the database ({}) but its address does not ask for TLS: add \
+                     ?sslmode=require to it",
+                    path.display()
+                )));
+            }
             return Ok(Tls::Plain);
         }
         let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(path) = ca_file {
-            let shown = path.display();
-            let certificates = CertificateDer::pem_file_iter(path)
-                .map_err(|e| DbError::Database(format!("cannot read the database's CA file {shown}: {e}")))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| DbError::Database(format!("the database's CA file {shown} is not PEM: {e}")))?;
-            if certificates.is_empty() {
-                return Err(DbError::Database(format!("the database's CA file {shown} holds no certificate")));
+        match ca_file {
+            // A private authority replaces the public ones: a public certificate for the host
+            // name is no proof of being this database.
+            Some(path) => {
+                let shown = path.display();
+                let certificates = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| DbError::Database(format!("cannot read the database's CA file {shown}: {e}")))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| DbError::Database(format!("the database's CA file {shown} is not PEM: {e}")))?;
+                if certificates.is_empty() {
+                    return Err(DbError::Database(format!("the database's CA file {shown} holds no certificate")));
+                }
+                for certificate in certificates {
+                    roots
+                        .add(certificate)
+                        .map_err(|e| DbError::Database(format!("a certificate in {shown} is not usable: {e}")))?;
+                }
             }
-            for certificate in certificates {
-                roots
-                    .add(certificate)
-                    .map_err(|e| DbError::Database(format!("a certificate in {shown} is not usable: {e}")))?;
-            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
         let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
             .with_safe_default_protocol_versions()
@@ -98,5 +111,19 @@ mod tests {
             panic!("an empty CA file was accepted")
         };
         assert!(bad.to_string().contains("no certificate"), "{bad}");
+
+        // The right authority, the wrong name: refused (the host name is checked, not only the chain).
+        let wrong_name = url.replace("127.0.0.1", "wrong.example").replace("?sslmode", "?hostaddr=127.0.0.1&sslmode");
+        let Err(refused) = PostgresDatabase::open_blocking(&wrong_name, 1, Some(&ca)) else {
+            panic!("a certificate for another name was accepted")
+        };
+        assert!(refused.to_string().contains("certificate"), "{refused}");
+
+        // An authority given for an address that does not ask for TLS: refused, not ignored.
+        let plain = url.replace("?sslmode=require", "");
+        let Err(refused) = PostgresDatabase::open_blocking(&plain, 1, Some(&ca)) else {
+            panic!("a CA file was silently unused")
+        };
+        assert!(refused.to_string().contains("sslmode=require"), "{refused}");
     }
 }
