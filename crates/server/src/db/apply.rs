@@ -212,6 +212,12 @@ impl From<Rejection> for Act {
 
 type ActResult<T> = Result<T, Act>;
 
+/// A movement of the stock ledger, checked by its rule (a SKU, a quantity that moves something).
+fn checked_movement(sku: &str, kind: MovementKind, quantity: i64) -> ActResult<stock::Movement> {
+    stock::Movement::new(sku, kind, quantity)
+        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")).into())
+}
+
 fn movement(
     db: &mut impl Ledger,
     op: &StoreOp,
@@ -221,8 +227,7 @@ fn movement(
     quantity: i64,
     reason: Option<&str>,
 ) -> ActResult<()> {
-    let m = stock::Movement::new(sku, kind, quantity)
-        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))?;
+    let m = checked_movement(sku, kind, quantity)?;
     db.movement(&NewMovement {
         store_id: store,
         sku: &m.sku,
@@ -352,11 +357,8 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 .iter()
                 .map(|l| (l.sku.as_str(), MovementKind::Sale, -l.quantity))
                 .chain(gifts.iter().map(|g| (g.sku.as_str(), MovementKind::GiftIssued, -g.quantity)))
-                .map(|(sku, kind, quantity)| {
-                    stock::Movement::new(sku, kind, quantity)
-                        .map_err(|e| reject(ErrorCode::InvalidStoreOp, format!("{sku}: {e}")))
-                })
-                .collect::<Result<_, _>>()?;
+                .map(|(sku, kind, quantity)| checked_movement(sku, kind, quantity))
+                .collect::<ActResult<_>>()?;
             let kinds: Vec<String> = moved.iter().map(|m| wire_name(&m.kind)).collect();
             let mut gift_rows: Vec<(&str, i64)> = Vec::new();
             for g in gifts {
@@ -645,7 +647,7 @@ impl ShiftMemo {
                 row
             }
         };
-        Ok(row.is_some_and(|s| s.store_id == store && s.closed_at.is_none()))
+        Ok(open_at(row.as_ref(), store))
     }
 
     fn forget(&mut self, shift: Uuid) {
@@ -655,7 +657,12 @@ impl ShiftMemo {
 
 /// Whether the shift is this store's and still open.
 fn shift_open_here(db: &mut impl Ledger, store: Uuid, shift: Uuid) -> ActResult<bool> {
-    Ok(db.shift(shift)?.is_some_and(|s| s.store_id == store && s.closed_at.is_none()))
+    Ok(open_at(db.shift(shift)?.as_ref(), store))
+}
+
+/// Whether a shift (as read) is the store's and still open.
+fn open_at(shift: Option<&ShiftRow>, store: Uuid) -> bool {
+    shift.is_some_and(|s| s.store_id == store && s.closed_at.is_none())
 }
 
 /// The customer's unified account for the sale's phone: found, or created on the spot when they
