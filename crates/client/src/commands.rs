@@ -241,16 +241,6 @@ mod ipc_commands {
 
     #[test]
     fn ipc_commands_are_current() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/ipc/commands.ts");
-        let expected = render();
-        if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
-            std::fs::write(path, &expected).unwrap();
-            return;
-        }
-        let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            actual == expected,
-            "ui/src/ipc/commands.ts is stale; run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_`"
-        );
+        crate::ipc_types::assert_generated_current("commands.ts", &render());
     }
 }

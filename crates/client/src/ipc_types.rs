@@ -104,18 +104,23 @@ fn render() -> String {
     out.trim_end().to_owned() + "\n"
 }
 
-#[test]
-fn ipc_types_are_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/ipc/types.ts");
-    let expected = render();
+/// Checks that the UI's file `ui/src/ipc/<file>` holds `expected`, or, with `UPDATE_IPC_TYPES` set,
+/// writes it: the generated IPC files are committed and kept current by their tests.
+pub(crate) fn assert_generated_current(file: &str, expected: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/ipc").join(file);
     if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
-        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
-        std::fs::write(path, &expected).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, expected).unwrap();
         return;
     }
-    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "ui/src/ipc/types.ts is stale; run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types`"
+        "ui/src/ipc/{file} is stale; run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_`"
     );
+}
+
+#[test]
+fn ipc_types_are_current() {
+    assert_generated_current("types.ts", &render());
 }
