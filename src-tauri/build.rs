@@ -26,6 +26,7 @@ fn main() {
         "nearest_stores",
         "set_favourite",
         "list_favourites",
+        "consumer_day",
         "flush_outbox",
         "record_store_op",
         "scan_sku",

@@ -1,8 +1,10 @@
 // End-to-end: the app's layout at a phone's, a tablet's and a desktop's size. The real app's window
-// is set to 390×844, 1024×768 and 1440×900 in turn; at each, the main screens of a consumer and of a
-// promoter are checked from the DOM (no horizontal overflow, navigation labels on one line, touch
-// targets of 44 px, the first product on a phone's first screen, the POS pay button without
-// scrolling) and photographed (ImageMagick's import of the app's X window) into the output folder.
+// is set to 390×844, 1024×768 and 1440×900 in turn (and 768×1024 for the POS held upright); at each,
+// the main screens of a consumer and of a promoter are checked from the DOM (no horizontal overflow,
+// navigation labels on one line, touch targets of 44 px, the first product on a phone's first
+// screen, the product page's price bar and the comparison tray in view, a home built from what the
+// consumer viewed and saved, a three-line sale with the pay button in view without scrolling) and
+// photographed (ImageMagick's import of the app's X window) into the output folder.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -17,6 +19,25 @@ const SIZES = [
   { name: "tablet", width: 1024, height: 768 },
   { name: "desktop", width: 1440, height: 900 },
 ];
+const PORTRAIT = { name: "tablet-portrait", width: 768, height: 1024 };
+
+/** An element's box and the viewport's height (null when it is not drawn). */
+const box = (css) =>
+  driver.execute(
+    `const el = document.querySelector(arguments[0]);
+     if (!el || el.offsetParent === null && getComputedStyle(el).position !== "fixed") return null;
+     const r = el.getBoundingClientRect();
+     const tabs = document.querySelector("nav.tabs").getBoundingClientRect();
+     return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, innerHeight: window.innerHeight, tabsTop: tabs.top };`,
+    [css],
+  );
+/** Whether a toggle button is pressed. */
+const pressed = (css) => driver.execute(`return document.querySelector(arguments[0]).getAttribute("aria-pressed") === "true"`, [css]);
+const invoke = (command, args = {}) =>
+  driver.executeAsync(
+    "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(done, (e) => done({ error: e }));",
+    [command, args],
+  );
 
 /** Sets the window's size and waits until the page has it. */
 async function resize({ width, height }) {
@@ -45,10 +66,21 @@ const FACTS = `
     const rect = tab.getBoundingClientRect();
     return { text: label ? label.textContent : "", lines: label ? label.getClientRects().length : 0, height: rect.height, width: rect.width };
   });
+  // Controls a screen reader could not name: no text, no aria-label, no enclosing or linked label.
+  const named = (el) =>
+    (el.getAttribute("aria-label") || "").trim() ||
+    (el.getAttribute("aria-labelledby") && document.getElementById(el.getAttribute("aria-labelledby"))) ||
+    el.closest("label") ||
+    (el.id && document.querySelector(\`label[for="\${el.id}"]\`)) ||
+    (el.tagName === "BUTTON" && (el.textContent.trim() || el.querySelector("img[alt]:not([alt=''])")));
+  const unnamed = [...document.querySelectorAll("button, input, select, textarea, a[href]")]
+    .filter((el) => visible(el) && el.type !== "hidden" && !named(el))
+    .map((el) => el.outerHTML.slice(0, 100));
   return {
     innerWidth: window.innerWidth,
     scrollWidth: document.documentElement.scrollWidth,
     labels,
+    unnamed,
   };`;
 
 async function checkPage(size, screen) {
@@ -60,6 +92,7 @@ async function checkPage(size, screen) {
     assert.equal(l.lines, 1, `${where}: the label "${l.text}" is on one line`);
     assert.ok(l.height >= 44, `${where}: "${l.text}" is at least 44 px high (${l.height})`);
   }
+  assert.deepEqual(facts.unnamed, [], `${where}: every control has a name for screen readers`);
   photograph(`${size.name}-${screen}.png`);
   return facts;
 }
@@ -103,6 +136,9 @@ await run("e2e layout", driver, async () => {
     assert.ok(signInOverflow <= 0, `sign-in at ${size.width}: no horizontal overflow`);
     await signIn("consumer");
     await driver.find('[data-testid="greeting"]');
+    // The home is built from data: new arrivals (or what was viewed), never a promise of later.
+    await driver.find('[data-testid="strip-product"]', { timeoutMs: 60000 });
+    await driver.find('[data-testid="home-store-row"]');
     await checkPage(size, "home");
     await driver.click('[data-testid="nav-products"]');
     await driver.find('[data-testid="catalog-updated"]', { text: "目录更新于", timeoutMs: 60000 });
@@ -119,18 +155,52 @@ await run("e2e layout", driver, async () => {
       photograph(`${size.name}-filters.png`);
       await clickInView('[data-testid="apply-filters"]');
     }
+    const model = await driver.execute(`return document.querySelector('[data-testid="product-card"]').dataset.model`);
     await clickInView('[data-testid="open-product"]');
     await driver.find('[data-testid="product-page"]');
+    await driver.find('[data-testid="spec-group"]');
+    // Save it and pick it for comparison (left as they are when an earlier size did it).
+    if (!(await pressed('[data-testid="favourite"]'))) await clickInView('[data-testid="favourite"]');
+    await waitFor("the favourite", () => pressed('[data-testid="favourite"]'));
+    if (!(await pressed('[data-testid="product-compare"]'))) await clickInView('[data-testid="product-compare"]');
+    await driver.find('[data-testid="compare-tray"]');
+    await driver.execute("window.scrollTo(0, 0)");
     await sleep(300);
     await checkPage(size, "product");
+    const groups = await driver.execute(`return [...document.querySelectorAll('[data-testid="spec-group"]')].map((d) => d.open)`);
+    assert.ok(groups.length >= 1 && groups[0], `${size.name}: the first spec group is open: ${groups}`);
+    const tray = await box('[data-testid="compare-tray"]');
+    assert.ok(tray && tray.bottom <= tray.innerHeight && tray.top >= 0, `${size.name}: the comparison tray floats in view: ${JSON.stringify(tray)}`);
+    if (size.name === "phone") {
+      // The price and "where to buy" at hand above the tab bar, without scrolling; the rest collapsed.
+      const bar = await box('[data-testid="buy-bar"]');
+      assert.ok(bar && bar.bottom <= bar.tabsTop + 1 && bar.top >= 0, `phone: the buy bar is in view above the tabs: ${JSON.stringify(bar)}`);
+      assert.ok(tray.bottom <= bar.top + 1, `phone: the tray sits above the buy bar: ${JSON.stringify({ tray, bar })}`);
+      assert.ok(groups.slice(1).every((open) => !open), `phone: later spec groups start closed: ${groups}`);
+      assert.match(await driver.execute(`return document.querySelector('[data-testid="buy-bar-price"]').textContent`), /\d/);
+      await driver.click('[data-testid="where-to-buy-button"]');
+      await waitFor("the stores in view", async () => {
+        const stores = await box('[data-testid="where-to-buy"]');
+        return stores && stores.top < stores.innerHeight / 2;
+      });
+      photograph(`${size.name}-product-stores.png`);
+    }
+    step(`${size.name}: the home shows what was viewed and saved; the favourites tab lists it`);
+    await driver.click('[data-testid="nav-home"]');
+    await driver.find(`[data-testid="home-viewed"] [data-model="${model}"]`);
+    await driver.find(`[data-testid="home-favourites"] [data-model="${model}"]`);
+    await checkPage(size, "home-viewed");
+    await driver.click('[data-testid="nav-favourites"]');
+    await driver.find(`[data-testid="favourites-favourite"] [data-model="${model}"]`);
+    await checkPage(size, "favourites");
     await driver.click('[data-testid="nav-profile"]');
     await driver.find('[data-testid="profile-name"]');
     await checkPage(size, "profile");
     await signOut();
   }
 
-  step("a promoter: the point of sale at each size, the pay button in view on a tablet");
-  for (const size of SIZES) {
+  step("a promoter: a three-line sale at each size (and upright), the pay button in view without scrolling");
+  for (const size of [...SIZES, PORTRAIT]) {
     await resize(size);
     await signIn("promoter");
     await driver.find('[data-testid="home-store"]');
@@ -138,13 +208,45 @@ await run("e2e layout", driver, async () => {
     await driver.click('[data-testid="nav-store"]');
     await driver.click('[data-testid="pos-sell"]');
     await driver.find('[data-testid="scan-input"]');
+    // Three accessories from the device's own catalog, scanned by SKU code.
+    let skus = [];
+    await waitFor("three accessories in the local catalog", async () => {
+      const found = await invoke("search_products", {
+        query: { text: "", category: "accessory", tags: [], lifecycles: ["on_sale"], specs: [], sort: "relevance", limit: 3, offset: 0 },
+      });
+      if (!found.items || found.items.length < 3) return false;
+      const views = await Promise.all(found.items.map((p) => invoke("product_view", { model: p.model })));
+      skus = views.map((v) => v.product.skus[0].code);
+      return true;
+    }, 60000);
+    for (const code of skus) {
+      await driver.fill('[data-testid="scan-input"]', code);
+      await driver.execute(`document.querySelector('[data-testid="scan-input"]').form.requestSubmit()`);
+      await driver.find(`[data-testid="cart-line"][data-sku="${code}"]`);
+    }
+    await driver.execute("window.scrollTo(0, 0)");
     await sleep(300);
     await checkPage(size, "pos-sell");
-    if (size.name === "tablet") {
-      const pay = await driver.execute(
-        `const r = document.querySelector('[data-testid="checkout"]').getBoundingClientRect(); return { top: r.top, bottom: r.bottom, height: window.innerHeight };`,
-      );
-      assert.ok(pay.bottom <= pay.height && pay.top >= 0, `tablet: the pay button is in view without scrolling: ${JSON.stringify(pay)}`);
+    const pay = await box('[data-testid="checkout"]');
+    assert.ok(pay && pay.bottom <= pay.innerHeight && pay.top >= 0, `${size.name}: the pay button is in view without scrolling: ${JSON.stringify(pay)}`);
+    const owed = await box('[data-testid="amount-owed"]');
+    assert.ok(owed && owed.bottom <= owed.innerHeight && owed.top >= 0, `${size.name}: what is owed is in view: ${JSON.stringify(owed)}`);
+    if (size.name === "phone") assert.ok(pay.bottom <= pay.tabsTop + 1, `phone: the pay button clears the tab bar: ${JSON.stringify(pay)}`);
+    const lastLine = await driver.execute(
+      `const lines = document.querySelectorAll('[data-testid="cart-line"]'); const r = lines[lines.length - 1].getBoundingClientRect(); return { bottom: r.bottom, right: r.right };`,
+    );
+    if (size.name === "tablet" || size.name === "desktop") {
+      // Landscape: cart and payment side by side, the whole sale on one screen.
+      assert.ok(lastLine.bottom <= size.height, `${size.name}: the third line is in view: ${JSON.stringify(lastLine)}`);
+      assert.ok(lastLine.right <= pay.left, `${size.name}: cart and payment side by side: ${JSON.stringify({ lastLine, pay })}`);
+    }
+    if (size.name === PORTRAIT.name) {
+      // Upright: stacked, the total and the pay button fixed at the bottom.
+      assert.ok(lastLine.right > pay.left, `upright: cart and payment stacked: ${JSON.stringify({ lastLine, pay })}`);
+      await driver.execute("window.scrollTo(0, document.body.scrollHeight)");
+      await sleep(200);
+      const scrolled = await box('[data-testid="checkout"]');
+      assert.ok(scrolled.bottom <= scrolled.innerHeight && scrolled.top >= 0, `upright: the pay button stays in view when scrolled: ${JSON.stringify(scrolled)}`);
     }
     await signOut();
   }

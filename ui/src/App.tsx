@@ -8,10 +8,12 @@ import { Home } from "./screens/Home";
 import { Profile } from "./screens/Profile";
 import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
+import { Favourites } from "./screens/Favourites";
+import { clearCompare } from "./screens/compareList";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
 
-type Tab = "home" | "store" | "products" | "profile" | "devices";
+type Tab = "home" | "store" | "products" | "favourites" | "profile" | "devices";
 
 export default function App() {
   const [state, setState] = useState<AppState | null>(null);
@@ -74,10 +76,26 @@ export default function App() {
     return () => window.clearInterval(timer);
   }, [signedIn, manager, i18n]);
 
+  // What sits above a phone's tab bar (the pay bar, the price bar, the comparison tray) is placed
+  // by the bar's real height, which depends on the font and the notch's safe area.
+  const nav = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = nav.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      const fixed = getComputedStyle(el).position === "fixed";
+      const height = fixed ? el.getBoundingClientRect().height : 0;
+      document.documentElement.style.setProperty("--tabbar-height", `${Math.ceil(height)}px`);
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [signedIn]);
+
   // Another account starts at its home, not on the screen the last one left open.
   const userId = state?.profile?.user_id;
   useEffect(() => {
     setTab("home");
+    clearCompare();
   }, [userId]);
 
   const run = useCallback(async (action: () => Promise<AppState>) => {
@@ -110,7 +128,13 @@ export default function App() {
   const toggleLocale = () => run(() => commands.setLocale(locale === "en" ? "zh-CN" : "en"));
   // The point of sale is there for an account that works at a store (a manager's several).
   const stores = state.profile?.stores ?? [];
-  const tabs: Tab[] = stores.length > 0 ? ["home", "store", "products", "profile", "devices"] : ["home", "products", "profile", "devices"];
+  // A consumer's places (room for the inbox that comes with campaigns); staff have their store.
+  const tabs: Tab[] =
+    stores.length > 0
+      ? ["home", "store", "products", "profile", "devices"]
+      : state.profile?.role === "consumer"
+        ? ["home", "products", "favourites", "profile", "devices"]
+        : ["home", "products", "profile", "devices"];
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -126,7 +150,7 @@ export default function App() {
       </header>
       {state.signed_in && state.profile ? (
         <div className="shell">
-          <nav className="tabs" aria-label="main">
+          <nav className="tabs" ref={nav} aria-label={t("nav.label")}>
             {tabs.map((name) => (
               <button
                 key={name}
@@ -145,12 +169,13 @@ export default function App() {
             </button>
           </nav>
           <main className="page">
-            {tab === "home" && <Home state={state} run={run} />}
+            {tab === "home" && <Home state={state} run={run} onBrowse={() => setTab("products")} />}
             {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
             {tab === "profile" && (
               <Profile state={state} run={run} onDevices={() => setTab("devices")} onSignOut={() => run(commands.signOut)} />
             )}
+            {tab === "favourites" && <Favourites />}
             {tab === "devices" && <Devices />}
           </main>
         </div>
@@ -176,6 +201,7 @@ function TabIcon({ tab }: { tab: Tab }) {
     home: "M3 11.5 12 4l9 7.5M5.5 9.5V20h5v-6h3v6h5V9.5",
     store: "M4 9h16l-1-5H5L4 9Zm0 0v11h16V9M9 20v-6h6v6",
     products: "M4 4h7v7H4V4Zm9 0h7v7h-7V4ZM4 13h7v7H4v-7Zm9 0h7v7h-7v-7Z",
+    favourites: "m12 3.5 2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.7-5.2 2.7 1-5.8-4.3-4.1 5.9-.9L12 3.5Z",
     profile: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8Zm-8 8c0-3.3 3.6-6 8-6s8 2.7 8 6",
     devices: "M4 5h12v9H4V5Zm-2 12h16M18 8h4v11h-4V8Z",
   };

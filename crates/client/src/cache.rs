@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0012_profile_discount_defaults.sql"),
     include_str!("../../../migrations/client/0013_dead_letters.sql"),
     include_str!("../../../migrations/client/0014_dead_letters_reported.sql"),
+    include_str!("../../../migrations/client/0015_recently_viewed.sql"),
 ];
 
 /// A setting, read on any connection (a transaction's too).
@@ -159,11 +160,11 @@ impl Cache {
     /// Forget everything about the signed-in user (on sign-out). Settings stay. The WAL is
     /// checkpointed and truncated so no copy of the old rows stays in it either.
     /// What a shared device must not keep for the next person: the profile, the role home,
-    /// other devices' receipts found on the server, server snapshots, and customers' phone numbers
+    /// the products they viewed, other devices' receipts found on the server, server snapshots, and customers' phone numbers
     /// in receipts (except in operations not yet acknowledged: those lose it at their ack).
     pub fn clear_user_data(&self) -> ClientResult<()> {
         self.conn.execute_batch(
-            "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales;
+            "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);

@@ -79,6 +79,9 @@ macro_rules! for_each_app_command {
                 app.set_favourite(&model, kind, active).await
             }
             sync fn list_favourites(app) -> Vec<portal_client::favourites::FavouriteEntry> { app.favourites() }
+            sync fn consumer_day(app, latitude: f64, longitude: f64) -> portal_client::consumer_day::ConsumerDay {
+                app.consumer_day(latitude, longitude)
+            }
 
             // ----- outbox and notices -----
             awaited fn flush_outbox(app) -> u32 { app.flush_outbox().await }

@@ -3,7 +3,13 @@
 use portal_api::*;
 use ts_rs::TS;
 
-use crate::{catalog::*, favourites::FavouriteEntry, state::*, store_ops::SaleReceipt};
+use crate::{
+    catalog::*,
+    consumer_day::{ConsumerDay, FollowedLaunch},
+    favourites::FavouriteEntry,
+    state::*,
+    store_ops::SaleReceipt,
+};
 
 fn render() -> String {
     let decls = [
@@ -60,6 +66,8 @@ fn render() -> String {
         CatalogStatus::decl(),
         FavouriteKind::decl(),
         FavouriteEntry::decl(),
+        FollowedLaunch::decl(),
+        ConsumerDay::decl(),
         SampleState::decl(),
         MovementKind::decl(),
         PaymentMethod::decl(),

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cache;
 pub mod catalog;
 pub mod commands;
+pub mod consumer_day;
 pub mod error;
 pub mod favourites;
 pub mod outbox;

@@ -9,8 +9,10 @@ export type MessageKey = keyof typeof en;
 
 const dictionaries: Record<Locale, Record<string, string>> = { en, "zh-CN": zhCN };
 
+/** A message; where `count` is 1 and the key has a `.one` form (English singulars), that form. */
 export function translate(locale: Locale, key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const text = dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
+  const form = vars.count === 1 && `${key}.one` in dictionaries.en ? `${key}.one` : key;
+  const text = dictionaries[locale][form] ?? dictionaries.en[form] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }
 

@@ -316,6 +316,22 @@ product?: ProductSummary,
  */
 pending: boolean, };
 
+export type FollowedLaunch = { product: ProductSummary, 
+/**
+ * Unix seconds of the launch.
+ */
+launches_at: number, };
+
+export type ConsumerDay = { 
+/**
+ * Newest first; products no longer in the local catalog are left out.
+ */
+recently_viewed: Array<ProductSummary>, favourites: Array<ProductSummary>, 
+/**
+ * Soonest launch first; those already launched after the ones still to come.
+ */
+followed: Array<FollowedLaunch>, nearest_stores: Array<StoreDistance>, };
+
 export type SampleState = "requested" | "in_transit" | "on_display" | "under_repair" | "returned" | "sold_ex_display";
 
 export type MovementKind = "receipt" | "transfer_out" | "transfer_in" | "sale" | "return" | "adjustment" | "count" | "gift_issued" | "gift_returned";

@@ -15,8 +15,9 @@ import type {
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { yuan } from "./format";
-import { ProductPage } from "./ProductPage";
-import { ComparePage } from "./ComparePage";
+import { CompareTray } from "./CompareTray";
+import { toggleCompare, useCompareList } from "./compareList";
+import { useProductOverlay } from "./useProductOverlay";
 import { PULL_THRESHOLD, usePullToRefresh } from "../pullToRefresh";
 
 const TAGS: MarketingTag[] = ["new", "hot", "promotion", "pre_sale", "recommended"];
@@ -41,9 +42,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [result, setResult] = useState<SearchResult | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [syncing, setSyncing] = useState(false);
-  const [open, setOpen] = useState<string | null>(null);
-  const [compare, setCompare] = useState<string[]>([]);
-  const [comparing, setComparing] = useState(false);
+  const compare = useCompareList();
+  const { overlay, openProduct: setOpen, openCompare } = useProductOverlay();
   const [notice, setNotice] = useState<string | null>(null);
   const [showFavourites, setShowFavourites] = useState(false);
   const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
@@ -124,15 +124,9 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     return () => clearTimeout(timer);
   }, [text, category, tags, sort, priceMin, priceMax, lifecycles, store, specs, status]);
 
-  const toggleCompare = (model: string) => {
-    setNotice(null);
-    if (compare.includes(model)) setCompare(compare.filter((m) => m !== model));
-    else if (compare.length >= 4) setNotice(t("catalog.compareFull"));
-    else setCompare([...compare, model]);
-  };
+  const pickForCompare = (model: string) => setNotice(toggleCompare(model) ? null : t("catalog.compareFull"));
 
-  if (comparing) return <ComparePage models={compare} onBack={() => setComparing(false)} onOpen={setOpen} />;
-  if (open) return <ProductPage model={open} onBack={() => setOpen(null)} />;
+  if (overlay) return <>{overlay}</>;
 
   const name = (c: { name_zh: string; name_en: string }) => (locale === "en" ? c.name_en : c.name_zh);
   const top = categories.filter((c) => !c.parent);
@@ -166,6 +160,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           className="grow search"
           data-testid="search"
           type="search"
+          aria-label={t("catalog.search")}
           placeholder={t("catalog.search")}
           value={text}
           onChange={(e) => setText(e.target.value)}
@@ -295,17 +290,17 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
               return (
                 <span key={d.key} className="range">
                   {locale === "en" ? d.name_en : d.name_zh}
-                  <input inputMode="decimal" placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
-                  <input inputMode="decimal" placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
+                  <input inputMode="decimal" aria-label={`${locale === "en" ? d.name_en : d.name_zh} ≥`} placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
+                  <input inputMode="decimal" aria-label={`${locale === "en" ? d.name_en : d.name_zh} ≤`} placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
                 </span>
               );
             })}
           </div>
         )}
         <div className="row filters">
-          <input className="price" inputMode="decimal" placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
-          <input className="price" inputMode="decimal" placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
-          <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} data-testid="sort">
+          <input className="price" inputMode="decimal" aria-label={t("catalog.priceMin")} placeholder={t("catalog.priceMin")} value={priceMin} onChange={(e) => setPriceMin(e.target.value)} />
+          <input className="price" inputMode="decimal" aria-label={t("catalog.priceMax")} placeholder={t("catalog.priceMax")} value={priceMax} onChange={(e) => setPriceMax(e.target.value)} />
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)} aria-label={t("catalog.sort")} data-testid="sort">
             {SORTS.map((s) => (
               <option key={s} value={s}>
                 {t(`catalog.sort.${s}` as MessageKey)}
@@ -342,23 +337,14 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
                 ))}
               </span>
               <label className="check">
-                <input type="checkbox" checked={compare.includes(p.model)} onChange={() => toggleCompare(p.model)} data-testid="compare-toggle" />
+                <input type="checkbox" checked={compare.includes(p.model)} onChange={() => pickForCompare(p.model)} data-testid="compare-toggle" />
                 {t("catalog.compare")}
               </label>
             </div>
           </article>
         ))}
       </div>
-      {compare.length > 0 && (
-        <div className="comparebar">
-          <button className="primary" disabled={compare.length < 2} onClick={() => setComparing(true)} data-testid="compare-open">
-            {t("catalog.compareCount", { count: compare.length })}
-          </button>
-          <button className="secondary" onClick={() => setCompare([])}>
-            {t("catalog.clear")}
-          </button>
-        </div>
-      )}
+      <CompareTray onCompare={openCompare} />
     </section>
   );
 }

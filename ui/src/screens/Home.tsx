@@ -5,6 +5,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import type { Run } from "../App";
 import { yuan } from "./format";
 import { flagText } from "./pos/Notices";
+import { ConsumerHome } from "./ConsumerHome";
 
 /** A store's day as this device knows it (offline too): the open shift, today's sales made here,
  *  operations waiting to be sent and the newest notices. */
@@ -73,8 +74,8 @@ function StoreDay({ store }: { store: Store }) {
   );
 }
 
-/** The role-based home. Later work fills each role's tools in. */
-export function Home({ state, run }: { state: AppState; run: Run }) {
+/** The role-based home: each role's day, from what the app holds. */
+export function Home({ state, run, onBrowse }: { state: AppState; run: Run; onBrowse: () => void }) {
   const { t, time } = useI18n();
   const profile = state.profile!;
   return (
@@ -91,20 +92,22 @@ export function Home({ state, run }: { state: AppState; run: Run }) {
           {t("action.refresh")}
         </button>
       </div>
-      {state.home ? <RoleHomeView home={state.home} /> : <p className="muted">{t("home.unavailable")}</p>}
+      {state.home ? <RoleHomeView home={state.home} onBrowse={onBrowse} /> : <p className="muted">{t("home.unavailable")}</p>}
     </section>
   );
 }
 
-function RoleHomeView({ home }: { home: RoleHome }) {
+function RoleHomeView({ home, onBrowse }: { home: RoleHome; onBrowse: () => void }) {
   const { t, time } = useI18n();
   switch (home.role) {
     case "consumer":
       return (
-        <div className="grid">
-          <div className="card stat">{t("home.consumer.memberSince", { date: time(home.data.member_since, true) })}</div>
-          <div className="card stat">{t("home.consumer.identities", { count: home.data.linked_identities })}</div>
-          <p className="muted wide">{t("home.consumer.next")}</p>
+        <div className="stack">
+          <ConsumerHome onBrowse={onBrowse} />
+          <p className="muted small" data-testid="member-since">
+            {t("home.consumer.memberSince", { date: time(home.data.member_since, true) })} ·{" "}
+            {t("home.consumer.identities", { count: home.data.linked_identities })}
+          </p>
         </div>
       );
     case "promoter":
@@ -129,7 +132,6 @@ function RoleHomeView({ home }: { home: RoleHome }) {
               <StoreDay store={s.store} />
             </div>
           ))}
-          <p className="muted wide">{t("home.manager.next")}</p>
         </div>
       );
     case "distributor":
@@ -143,7 +145,6 @@ function RoleHomeView({ home }: { home: RoleHome }) {
             })}
           </div>
           <div className="card stat">{t("home.distributor.members", { count: home.data.member_count })}</div>
-          <p className="muted wide">{t("home.distributor.next")}</p>
         </div>
       );
     case "operator":
@@ -154,7 +155,6 @@ function RoleHomeView({ home }: { home: RoleHome }) {
           <div className="card stat"><b>{home.data.consumers}</b> {t("home.operator.consumers")}</div>
           <div className="card stat"><b>{home.data.with_phone}</b> {t("home.operator.withPhone")}</div>
           <div className="card stat"><b>{home.data.with_email}</b> {t("home.operator.withEmail")}</div>
-          <p className="muted wide">{t("home.operator.next")}</p>
         </div>
       );
     case "admin":
@@ -162,7 +162,7 @@ function RoleHomeView({ home }: { home: RoleHome }) {
         <div>
           <h2>{t("home.admin.users", { total: home.data.total })}</h2>
           <div className="table-wrap">
-            <table data-testid="admin-users">
+            <table className="dense" data-testid="admin-users">
               <thead>
                 <tr>
                   <th>{t("home.admin.name")}</th>

@@ -1,16 +1,34 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import { commands } from "../ipc/commands";
-import type { FavouriteEntry, FavouriteKind, ProductView, SpecKind, StoreDistance } from "../ipc/types";
+import type { FavouriteEntry, FavouriteKind, ProductView, SpecDef, SpecKind, SpecValue, StoreDistance } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { CITIES, yuan } from "./format";
+import { useCity } from "./place";
+import { CompareTray } from "./CompareTray";
+import { toggleCompare, useCompareList } from "./compareList";
 
-/** A product from the local copy: gallery, specs, prices, channels and the nearest stores. */
-export function ProductPage({ model, onBack }: { model: string; onBack: () => void }) {
+/** A product from the local copy: a swipeable gallery, prices, specs in groups, channels and the
+ *  nearest stores; on a phone, a bar with the price and "where to buy" stays at the bottom. */
+export function ProductPage({ model, onBack, onCompare }: { model: string; onBack: () => void; onCompare: () => void }) {
   const { t, locale, time } = useI18n();
   const [view, setView] = useState<ProductView | null | undefined>(undefined);
   const [image, setImage] = useState(0);
-  const [city, setCity] = useState(0);
+  const [city, setCity] = useCity();
+  const compared = useCompareList();
+  const [compareFull, setCompareFull] = useState(false);
+  const slides = useRef<HTMLDivElement>(null);
+  const storesSection = useRef<HTMLDivElement>(null);
+  // The slide in view follows the swipe; a thumbnail or dot scrolls to its slide.
+  const onSlideScroll = () => {
+    const el = slides.current;
+    if (el && el.clientWidth > 0) setImage(Math.round(el.scrollLeft / el.clientWidth));
+  };
+  const showImage = (i: number) => {
+    setImage(i);
+    const el = slides.current;
+    if (el) el.scrollTo({ left: i * el.clientWidth, behavior: "smooth" });
+  };
   // A position (from the device, or typed) takes the place of the chosen city.
   const [position, setPosition] = useState<{ lat: number; lon: number } | null>(null);
   const [typed, setTyped] = useState("");
@@ -67,20 +85,50 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
   const zh = locale !== "en";
   const unit = (kind: SpecKind | undefined) => (kind && kind.type === "number" ? ` ${kind.unit}` : "");
   const now = Date.now() / 1000;
+  const currentPrice = (s: (typeof p.skus)[number]) =>
+    s.promotion && s.promotion.starts_at <= now && now < s.promotion.ends_at ? s.promotion.price : s.list_price;
+  const lowest = p.skus.length > 0 ? Math.min(...p.skus.map(currentPrice)) : null;
+  // Beyond a phone's width every group is open: there is room, and nothing to tap through.
+  const wide = window.matchMedia("(min-width: 481px)").matches;
 
   return (
     <section className="stack" data-testid="product-page">
       {back}
       <div className="product-head">
-        <div className="gallery">
-          {view.images[image] && <img src={view.images[image]} alt="" className="hero" />}
-          <div className="thumbs">
+        <div className="gallery" role="region" aria-roledescription="carousel" aria-label={t("product.gallery")}>
+          <div className="slides" ref={slides} onScroll={onSlideScroll} data-testid="gallery-slides" tabIndex={0}>
             {view.images.map((src, i) => (
-              <button key={i} className={i === image ? "thumb active" : "thumb"} onClick={() => setImage(i)}>
-                <img src={src} alt="" />
-              </button>
+              <img
+                key={i}
+                src={src}
+                className="hero"
+                alt={t("product.image", { index: i + 1, count: view.images.length })}
+                aria-hidden={i === image ? undefined : true}
+              />
             ))}
           </div>
+          {view.images.length > 1 && (
+            <>
+              <div className="dots" aria-hidden="true">
+                {view.images.map((_, i) => (
+                  <span key={i} className={i === image ? "dot active" : "dot"} />
+                ))}
+              </div>
+              <div className="thumbs">
+                {view.images.map((src, i) => (
+                  <button
+                    key={i}
+                    className={i === image ? "thumb active" : "thumb"}
+                    onClick={() => showImage(i)}
+                    aria-label={t("product.image", { index: i + 1, count: view.images.length })}
+                    aria-current={i === image ? "true" : undefined}
+                  >
+                    <img src={src} alt="" />
+                  </button>
+                ))}
+              </div>
+            </>
+          )}
         </div>
         <div className="stack">
           <h1 data-testid="product-name">{zh ? p.name_zh : p.name_en}</h1>
@@ -90,15 +138,24 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
           </p>
           <p>{zh ? p.description_zh : p.description_en}</p>
           <div className="row">
-            <button className="secondary" onClick={() => toggle("favourite")} data-testid="favourite">
+            <button className="secondary" onClick={() => toggle("favourite")} aria-pressed={marked("favourite")} data-testid="favourite">
               {marked("favourite") ? `★ ${t("product.favourited")}` : `☆ ${t("product.favourite")}`}
             </button>
             {(p.lifecycle === "pre_sale" || p.lifecycle === "announced") && (
-              <button className="secondary" onClick={() => toggle("follow")} data-testid="follow">
+              <button className="secondary" onClick={() => toggle("follow")} aria-pressed={marked("follow")} data-testid="follow">
                 {marked("follow") ? `✓ ${t("product.following")}` : t("product.follow")}
               </button>
             )}
+            <button
+              className="secondary"
+              aria-pressed={compared.includes(p.model)}
+              onClick={() => setCompareFull(!toggleCompare(p.model))}
+              data-testid="product-compare"
+            >
+              {compared.includes(p.model) ? `✓ ${t("product.inCompare")}` : t("product.addToCompare")}
+            </button>
           </div>
+          {compareFull && <p className="banner info">{t("catalog.compareFull")}</p>}
           <h2>{t("product.prices")}</h2>
           <ul className="list">
             {p.skus.map((s) => {
@@ -125,24 +182,28 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
           </ul>
         </div>
       </div>
-      <div className="card">
+      <div className="card" data-testid="spec-groups">
         <h2>{t("product.specs")}</h2>
-        <table data-testid="spec-table">
-          <tbody>
-            {Object.entries(p.specs).map(([key, value]) => {
-              const def = view.category?.specs.find((d) => d.key === key);
-              return (
-                <tr key={key}>
-                  <th>{def ? (zh ? def.name_zh : def.name_en) : key}</th>
-                  <td>
-                    {String(value)}
-                    {unit(def?.kind)}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        {specGroups(p.specs, view.category?.specs ?? []).map((g, i) => (
+          <details key={g.kind} className="spec-group" open={i === 0 || wide} data-testid="spec-group">
+            <summary>
+              {t(`product.specGroup.${g.kind}` as MessageKey)} <span className="muted">({g.rows.length})</span>
+            </summary>
+            <table className="dense" data-testid="spec-table">
+              <tbody>
+                {g.rows.map(([key, value, def]) => (
+                  <tr key={key}>
+                    <th>{def ? (zh ? def.name_zh : def.name_en) : key}</th>
+                    <td>
+                      {String(value)}
+                      {unit(def?.kind)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        ))}
       </div>
       <div className="card">
         <h2>{t("product.channels")}</h2>
@@ -156,7 +217,7 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
           ))}
         </ul>
       </div>
-      <div className="card">
+      <div className="card" ref={storesSection} data-testid="where-to-buy">
         <div className="row spread">
           <h2>{t("product.stores")}</h2>
           <select
@@ -183,6 +244,7 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
           <input
             className="grow"
             data-testid="position"
+            aria-label={t("product.positionPlaceholder")}
             placeholder={t("product.positionPlaceholder")}
             value={typed}
             onChange={(e) => setTyped(e.target.value)}
@@ -204,12 +266,45 @@ export function ProductPage({ model, onBack }: { model: string; onBack: () => vo
                 {s.in_stock === true && <span className="pill" data-testid="in-stock">{t("product.inStock")}</span>}{" "}
                 {s.in_stock === false && <span className="pill warn">{t("product.outOfStock")}</span>}{" "}
                 {s.on_display && <span className="pill">{t("product.onDisplay")}</span>}{" "}
-                {t("product.km", { km: s.km < 10 ? s.km.toFixed(1) : Math.round(s.km) })}
+                <span className="nowrap">{t("product.km", { km: s.km < 10 ? s.km.toFixed(1) : Math.round(s.km) })}</span>
               </span>
             </li>
           ))}
         </ul>
       </div>
+      <div className="buy-bar" data-testid="buy-bar">
+        <span className="price" data-testid="buy-bar-price">
+          {lowest !== null && t("product.from", { price: yuan(lowest, locale) })}
+        </span>
+        <button
+          className="primary"
+          onClick={() => storesSection.current?.scrollIntoView({ behavior: "smooth", block: "start" })}
+          data-testid="where-to-buy-button"
+        >
+          {t("product.whereToBuy")}
+        </button>
+      </div>
+      <CompareTray onCompare={onCompare} />
     </section>
   );
+}
+
+type SpecGroupKind = SpecKind["type"] | "other";
+
+/** The product's specs in groups by kind (measurements, options, details), in the category's
+ *  order; specs the category does not define last. Empty groups are left out. */
+export function specGroups(
+  specs: { [key in string]?: SpecValue },
+  defs: SpecDef[],
+): { kind: SpecGroupKind; rows: [string, SpecValue, SpecDef | undefined][] }[] {
+  const order: SpecGroupKind[] = ["number", "choice", "text", "other"];
+  const groups = new Map<SpecGroupKind, [string, SpecValue, SpecDef | undefined][]>(order.map((k) => [k, []]));
+  for (const def of defs) {
+    const value = specs[def.key];
+    if (value !== undefined) groups.get(def.kind.type)!.push([def.key, value, def]);
+  }
+  for (const [key, value] of Object.entries(specs)) {
+    if (value !== undefined && !defs.some((d) => d.key === key)) groups.get("other")!.push([key, value, undefined]);
+  }
+  return order.filter((k) => groups.get(k)!.length > 0).map((kind) => ({ kind, rows: groups.get(kind)! }));
 }

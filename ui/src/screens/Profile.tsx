@@ -110,7 +110,7 @@ export function Profile({
         <h3>{t("profile.link")}</h3>
         <form className="form" onSubmit={link}>
           <div className="row">
-            <select value={kind} onChange={(e) => setKind(e.target.value as IdentityKind)} data-testid="link-kind">
+            <select value={kind} onChange={(e) => setKind(e.target.value as IdentityKind)} aria-label={t("profile.link")} data-testid="link-kind">
               <option value="phone">{t("profile.kind.phone")}</option>
               <option value="email">{t("profile.kind.email")}</option>
             </select>
@@ -146,7 +146,7 @@ export function Profile({
           <>
             <h3>{t("profile.linkUsername")}</h3>
             <form className="row" onSubmit={linkUsername}>
-              <input className="grow" placeholder={t("field.username")} value={username} onChange={(e) => setUsername(e.target.value)} />
+              <input className="grow" aria-label={t("field.username")} placeholder={t("field.username")} value={username} onChange={(e) => setUsername(e.target.value)} />
               <button className="primary" disabled={!username}>{t("action.save")}</button>
             </form>
           </>

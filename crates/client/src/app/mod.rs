@@ -17,6 +17,7 @@ use crate::{
     api::{parse_server_url, ApiClient},
     cache::Cache,
     catalog::{self, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
+    consumer_day,
     error::{ClientError, ClientResult},
     favourites::{self, FavouriteEntry},
     outbox,

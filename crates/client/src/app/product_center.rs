@@ -73,8 +73,21 @@ impl PortalApp {
         catalog::search::search(&self.cache(), query)
     }
 
+    /// A product page; opening it while signed in puts it on the home's "recently viewed".
     pub fn product(&self, model: &str) -> ClientResult<Option<ProductView>> {
-        catalog::view::product(&self.cache(), model)
+        let user = self.signed_in_user().ok();
+        let cache = self.cache();
+        let view = catalog::view::product(&cache, model)?;
+        if let (Some(user), Some(_)) = (user, &view) {
+            consumer_day::record_view(&cache, user, model, now())?;
+        }
+        Ok(view)
+    }
+
+    /// The consumer's home lists, from this device's copy (offline too).
+    pub fn consumer_day(&self, latitude: f64, longitude: f64) -> ClientResult<consumer_day::ConsumerDay> {
+        let user = self.signed_in_user()?;
+        consumer_day::consumer_day(&self.cache(), user, latitude, longitude, now())
     }
 
     pub fn compare(&self, models: &[String]) -> ClientResult<Comparison> {

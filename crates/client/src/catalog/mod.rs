@@ -7,7 +7,7 @@ pub mod tokens;
 pub mod view;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use portal_api::{Category, Lifecycle, MarketingTag, Product, RetailStore};
 use serde::{Deserialize, Serialize};

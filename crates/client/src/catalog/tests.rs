@@ -7,7 +7,7 @@ use portal_api::*;
 use super::{search::search, sync::apply_page, view, FacetCount, SearchQuery, SortOrder, SpecRange};
 use crate::cache::Cache;
 
-const NOW: i64 = 1_800_000_000;
+pub(crate) const NOW: i64 = 1_800_000_000;
 
 fn category(code: &str, zh: &str, specs: Vec<SpecDef>) -> SyncItem {
     SyncItem::Category {
@@ -25,7 +25,14 @@ fn category(code: &str, zh: &str, specs: Vec<SpecDef>) -> SyncItem {
     }
 }
 
-fn product(model: &str, category: &str, zh: &str, en: &str, price: i64, specs: &[(&str, SpecValue)]) -> Product {
+pub(crate) fn product(
+    model: &str,
+    category: &str,
+    zh: &str,
+    en: &str,
+    price: i64,
+    specs: &[(&str, SpecValue)],
+) -> Product {
     Product {
         model: model.into(),
         category: category.into(),
@@ -52,11 +59,11 @@ fn product(model: &str, category: &str, zh: &str, en: &str, price: i64, specs: &
     }
 }
 
-fn item(p: Product) -> SyncItem {
+pub(crate) fn item(p: Product) -> SyncItem {
     SyncItem::Product { version: 2, code: p.model.clone(), data: Some(p) }
 }
 
-fn page(items: Vec<SyncItem>, cursor: &str, has_more: bool, reset: bool) -> SyncPage {
+pub(crate) fn page(items: Vec<SyncItem>, cursor: &str, has_more: bool, reset: bool) -> SyncPage {
     SyncPage { cursor: cursor.into(), items, has_more, reset, in_stock: None }
 }
 
@@ -64,7 +71,7 @@ fn number(key: &str) -> SpecDef {
     SpecDef { key: key.into(), name_zh: key.into(), name_en: key.into(), kind: SpecKind::Number { unit: "in".into() } }
 }
 
-fn catalog() -> (tempfile::TempDir, Cache) {
+pub(crate) fn catalog() -> (tempfile::TempDir, Cache) {
     let dir = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
     let first = page(

@@ -59,11 +59,11 @@ export function CartTable({ cart, dispatch }: { cart: Cart; dispatch: Dispatch<C
                       1
                     ) : (
                       <span className="stepper">
-                        <button className="secondary" aria-label="-" onClick={() => dispatch({ type: "step", key: l.key, by: -1 })}>
+                        <button className="secondary" aria-label={t("pos.sell.less", { name: name(l.hit) })} onClick={() => dispatch({ type: "step", key: l.key, by: -1 })}>
                           −
                         </button>
                         <span data-testid="qty">{l.quantity}</span>
-                        <button className="secondary" aria-label="+" onClick={() => dispatch({ type: "step", key: l.key, by: 1 })}>
+                        <button className="secondary" aria-label={t("pos.sell.more", { name: name(l.hit) })} onClick={() => dispatch({ type: "step", key: l.key, by: 1 })}>
                           +
                         </button>
                       </span>
@@ -75,6 +75,7 @@ export function CartTable({ cart, dispatch }: { cart: Cart; dispatch: Dispatch<C
                       value={l.discount}
                       inputMode="decimal"
                       aria-label={t("pos.sell.lineDiscount")}
+                      placeholder={t("pos.sell.lineDiscount")}
                       data-testid="line-discount"
                       onChange={(e) => dispatch({ type: "lineDiscount", key: l.key, discount: e.target.value })}
                     />

@@ -116,7 +116,7 @@ export function PaymentPanel({
         {/* What is owed and the pay button stay in view however long the form (sticky at the bottom). */}
         <div className="pay-bar">
           <p className="total" data-testid="amount-owed" data-owed={owed ?? ""}>
-            {t("pos.sell.owed")}: <b>{owed === null ? "—" : yuan(owed, locale)}</b>
+            {t("pos.sell.owed")} <b>{owed === null ? "—" : yuan(owed, locale)}</b>
           </p>
           {owed !== null && paid < owed && (
             <p className="muted" data-testid="still-to-pay">

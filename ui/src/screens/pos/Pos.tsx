@@ -102,7 +102,7 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
         </div>
       </div>
       {showNotices && <Notices notices={notices} stores={stores} />}
-      <nav className="segmented pos-sections" aria-label="pos">
+      <nav className="segmented pos-sections" aria-label={t("pos.sections")}>
         {(manager ? [...SECTIONS, "team" as Section] : SECTIONS).map((s) => (
           <button key={s} className={section === s ? "active" : ""} onClick={() => setSection(s)} data-testid={`pos-${s}`}>
             {t(`pos.section.${s}` as MessageKey)}

@@ -110,41 +110,43 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
             </button>
           </p>
         )}
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void add(scanText);
-            setScanText("");
-          }}
-        >
-          <label className="grow">
-            {cart.giftMode ? t("pos.sell.scanGift") : t("pos.sell.scan")}
-            <input
-              value={scanText}
-              onChange={(e) => setScanText(e.target.value)}
-              data-wedge="box"
-              data-testid="scan-input"
-              inputMode="numeric"
-              placeholder={t("pos.sell.scanHint")}
-            />
-          </label>
-          <button type="submit" className="secondary">
-            {t("pos.sell.add")}
-          </button>
-          <button
-            type="button"
-            className={cart.giftMode ? "chip active" : "chip"}
-            onClick={() => dispatch({ type: "giftMode", on: !cart.giftMode })}
-            data-testid="gift-mode"
-            aria-pressed={cart.giftMode}
+        {/* Scanning and finding by name side by side on a tablet, so the cart starts high. */}
+        <div className="pos-inputs">
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void add(scanText);
+              setScanText("");
+            }}
           >
-            {t("pos.sell.giftMode")}
-          </button>
-        </form>
-        {lastScan && <p className="muted" data-testid="last-scan">{t("pos.sell.lastScan", { name: lastScan })}</p>}
+            <label className="grow">
+              {cart.giftMode ? t("pos.sell.scanGift") : t("pos.sell.scan")}
+              <input
+                value={scanText}
+                onChange={(e) => setScanText(e.target.value)}
+                data-wedge="box"
+                data-testid="scan-input"
+                placeholder={t("pos.sell.scanHint")}
+              />
+            </label>
+            <button type="submit" className="secondary">
+              {t("pos.sell.add")}
+            </button>
+            <button
+              type="button"
+              className={cart.giftMode ? "chip active" : "chip"}
+              onClick={() => dispatch({ type: "giftMode", on: !cart.giftMode })}
+              data-testid="gift-mode"
+              aria-pressed={cart.giftMode}
+            >
+              {t("pos.sell.giftMode")}
+            </button>
+          </form>
+          <ProductSearch onPick={(code) => void add(code)} />
+        </div>
+        {lastScan && <p className="muted small" data-testid="last-scan">{t("pos.sell.lastScan", { name: lastScan })}</p>}
         <ErrorBanner error={error} />
-        <ProductSearch onPick={(code) => void add(code)} />
         <CartTable cart={cart} dispatch={dispatch} />
       </div>
       <PaymentPanel
