@@ -27,6 +27,7 @@ fn main() {
         "set_favourite",
         "list_favourites",
         "consumer_day",
+        "record_product_view",
         "flush_outbox",
         "record_store_op",
         "scan_sku",

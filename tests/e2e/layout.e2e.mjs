@@ -139,6 +139,8 @@ await run("e2e layout", driver, async () => {
     // The home is built from data: new arrivals (or what was viewed), never a promise of later.
     await driver.find('[data-testid="strip-product"]', { timeoutMs: 60000 });
     await driver.find('[data-testid="home-store-row"]');
+    // What the last person viewed on this device was forgotten at their sign-out.
+    assert.equal(await driver.exists('[data-testid="home-viewed"]'), false, `${size.name}: no views carried over a sign-out`);
     await checkPage(size, "home");
     await driver.click('[data-testid="nav-products"]');
     await driver.find('[data-testid="catalog-updated"]', { text: "目录更新于", timeoutMs: 60000 });
@@ -159,7 +161,11 @@ await run("e2e layout", driver, async () => {
     await clickInView('[data-testid="open-product"]');
     await driver.find('[data-testid="product-page"]');
     await driver.find('[data-testid="spec-group"]');
-    // Save it and pick it for comparison (left as they are when an earlier size did it).
+    // Save it and pick it for comparison (left as they are when an earlier size did it), once the
+    // page knows the account's favourites.
+    await waitFor("the favourites to load", async () =>
+      driver.execute(`return !document.querySelector('[data-testid="favourite"]').disabled`),
+    );
     if (!(await pressed('[data-testid="favourite"]'))) await clickInView('[data-testid="favourite"]');
     await waitFor("the favourite", () => pressed('[data-testid="favourite"]'));
     if (!(await pressed('[data-testid="product-compare"]'))) await clickInView('[data-testid="product-compare"]');
@@ -168,7 +174,8 @@ await run("e2e layout", driver, async () => {
     await sleep(300);
     await checkPage(size, "product");
     const groups = await driver.execute(`return [...document.querySelectorAll('[data-testid="spec-group"]')].map((d) => d.open)`);
-    assert.ok(groups.length >= 1 && groups[0], `${size.name}: the first spec group is open: ${groups}`);
+    assert.ok(groups.length >= 2 && groups[0], `${size.name}: specs in groups, the first open: ${groups}`);
+    if (size.name !== "phone") assert.ok(groups.every((open) => open), `${size.name}: every spec group open: ${groups}`);
     const tray = await box('[data-testid="compare-tray"]');
     assert.ok(tray && tray.bottom <= tray.innerHeight && tray.top >= 0, `${size.name}: the comparison tray floats in view: ${JSON.stringify(tray)}`);
     if (size.name === "phone") {
@@ -235,14 +242,15 @@ await run("e2e layout", driver, async () => {
     const lastLine = await driver.execute(
       `const lines = document.querySelectorAll('[data-testid="cart-line"]'); const r = lines[lines.length - 1].getBoundingClientRect(); return { bottom: r.bottom, right: r.right };`,
     );
+    const customer = await box('[data-testid="customer-phone"]');
     if (size.name === "tablet" || size.name === "desktop") {
       // Landscape: cart and payment side by side, the whole sale on one screen.
-      assert.ok(lastLine.bottom <= size.height, `${size.name}: the third line is in view: ${JSON.stringify(lastLine)}`);
-      assert.ok(lastLine.right <= pay.left, `${size.name}: cart and payment side by side: ${JSON.stringify({ lastLine, pay })}`);
+      assert.ok(lastLine.bottom <= pay.innerHeight, `${size.name}: the third line is in view: ${JSON.stringify(lastLine)}`);
+      assert.ok(lastLine.right <= pay.left && customer.top < lastLine.bottom, `${size.name}: cart and payment side by side: ${JSON.stringify({ lastLine, pay, customer })}`);
     }
     if (size.name === PORTRAIT.name) {
       // Upright: stacked, the total and the pay button fixed at the bottom.
-      assert.ok(lastLine.right > pay.left, `upright: cart and payment stacked: ${JSON.stringify({ lastLine, pay })}`);
+      assert.ok(customer.top > lastLine.bottom, `upright: the payment side below the cart: ${JSON.stringify({ lastLine, customer })}`);
       await driver.execute("window.scrollTo(0, document.body.scrollHeight)");
       await sleep(200);
       const scrolled = await box('[data-testid="checkout"]');

@@ -10,6 +10,7 @@ import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
 import { Favourites } from "./screens/Favourites";
 import { clearCompare } from "./screens/compareList";
+import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
 
@@ -19,6 +20,8 @@ export default function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [fatal, setFatal] = useState<ApiError | null>(null);
   const [tab, setTab] = useState<Tab>("home");
+  // Tapping the place already open goes back to its start (a product page closes).
+  const [visit, setVisit] = useState(0);
   const [busy, setBusy] = useState(false);
   const locale: Locale = state?.locale === "en" ? "en" : "zh-CN";
   const i18n = useMemo(() => makeI18n(locale), [locale]);
@@ -96,6 +99,7 @@ export default function App() {
   useEffect(() => {
     setTab("home");
     clearCompare();
+    forgetCity();
   }, [userId]);
 
   const run = useCallback(async (action: () => Promise<AppState>) => {
@@ -155,7 +159,10 @@ export default function App() {
               <button
                 key={name}
                 className={[tab === name ? "tab active" : "tab", name === "devices" ? "extra" : ""].join(" ")}
-                onClick={() => setTab(name)}
+                onClick={() => {
+                  if (tab === name) setVisit((v) => v + 1);
+                  setTab(name);
+                }}
                 aria-current={tab === name ? "page" : undefined}
                 data-testid={`nav-${name}`}
               >
@@ -168,7 +175,7 @@ export default function App() {
               <span className="long">{t("nav.signOut")}</span>
             </button>
           </nav>
-          <main className="page">
+          <main className="page" key={visit}>
             {tab === "home" && <Home state={state} run={run} onBrowse={() => setTab("products")} />}
             {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}

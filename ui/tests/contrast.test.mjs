@@ -37,6 +37,10 @@ const pairs = [
   ["ok", "ok-soft", "info banners"],
   ["warn", "warn-soft", "warnings, the offline badge"],
   ["warn", "surface", "warning text"],
+  ["blue", "bg", "links on the page (Back)"],
+  ["ink", "warn-soft", "low-stock cart lines"],
+  ["ink", "highlight", "differing rows of a comparison"],
+  ["blue", "bg", "the active tab on the page background"],
 ];
 const value = (theme, name) => (name.startsWith("#") ? name : theme[name]);
 

@@ -54,6 +54,10 @@ pub enum ErrorCode {
     UnknownBarcode,
     /// An operation id already used by another account, or for another operation.
     IdempotencyConflict,
+    /// A behaviour event breaks a rule (unknown product, missing or malformed fields).
+    InvalidEvent,
+    /// A behaviour event of a kind the person declined to have recorded.
+    TrackingDeclined,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -112,6 +116,8 @@ impl ErrorCode {
             ErrorCode::CacheTooNew => "cache_too_new",
             ErrorCode::NotSignedIn => "not_signed_in",
             ErrorCode::InvalidServerUrl => "invalid_server_url",
+            ErrorCode::InvalidEvent => "invalid_event",
+            ErrorCode::TrackingDeclined => "tracking_declined",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod identity;
+pub mod marketing;
 pub mod org;
 pub mod store_ops;
 
@@ -15,6 +16,7 @@ pub use auth::*;
 pub use catalog::*;
 pub use error::*;
 pub use identity::*;
+pub use marketing::*;
 pub use org::*;
 pub use store_ops::*;
 

@@ -67,6 +67,8 @@ macro_rules! for_each_app_command {
             sync fn product_view(app, model: String) -> Option<portal_client::catalog::ProductView> {
                 app.product(&model)
             }
+            /// Puts a product on the signed-in person's "recently viewed" (the product page calls it).
+            sync fn record_product_view(app, model: String) -> () { app.record_product_view(&model) }
             sync fn compare_products(app, models: Vec<String>) -> portal_client::catalog::Comparison {
                 app.compare(&models)
             }

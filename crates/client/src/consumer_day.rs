@@ -37,26 +37,30 @@ pub struct ConsumerDay {
     pub nearest_stores: Vec<StoreDistance>,
 }
 
-/// Notes that `user` opened `model`, keeping only the newest views.
-pub fn record_view(cache: &Cache, user: Uuid, model: &str, now: i64) -> ClientResult<()> {
+/// Notes that `user` opened `model`, keeping only the newest views. The order is the order of
+/// the views on this device (a new row each time), not the clock's, which can jump.
+pub fn record_view(cache: &mut Cache, user: Uuid, model: &str) -> ClientResult<()> {
     let user = user.to_string();
-    cache.conn.execute(
-        "INSERT INTO recently_viewed (user_id, model, viewed_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id, model) DO UPDATE SET viewed_at = max(viewed_at, ?3)",
-        params![user, model, now],
+    let tx = cache.conn.transaction()?;
+    tx.execute("DELETE FROM recently_viewed WHERE user_id = ?1 AND model = ?2", params![user, model])?;
+    tx.execute(
+        "INSERT INTO recently_viewed (user_id, model, seq)
+         VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM recently_viewed))",
+        params![user, model],
     )?;
-    cache.conn.execute(
+    tx.execute(
         "DELETE FROM recently_viewed WHERE user_id = ?1 AND model NOT IN
-           (SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY viewed_at DESC, model LIMIT ?2)",
+           (SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY seq DESC LIMIT ?2)",
         params![user, RECENTLY_VIEWED_KEPT as i64],
     )?;
+    tx.commit()?;
     Ok(())
 }
 
 fn recently_viewed(cache: &Cache, user: Uuid) -> ClientResult<Vec<ProductSummary>> {
     let models: Vec<String> = cache
         .conn
-        .prepare_cached("SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY viewed_at DESC, model")?
+        .prepare_cached("SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY seq DESC")?
         .query_map([user.to_string()], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
@@ -84,12 +88,22 @@ pub fn consumer_day(cache: &Cache, user: Uuid, latitude: f64, longitude: f64, no
         .collect();
     let mut followed = Vec::new();
     for f in marked.iter().filter(|f| f.kind == FavouriteKind::Follow) {
-        if let Some((p, price, withdrawn)) = product_row(cache, &f.model)? {
-            followed
-                .push(FollowedLaunch { launches_at: p.released_at, product: summary(cache, &p, price, withdrawn)? });
+        // A withdrawn product will not launch: it leaves the list (favourites show it marked).
+        if let Some((p, price, false)) = product_row(cache, &f.model)? {
+            followed.push(FollowedLaunch { launches_at: p.released_at, product: summary(cache, &p, price, false)? });
         }
     }
-    followed.sort_by_key(|f| (f.launches_at < now, if f.launches_at < now { -f.launches_at } else { f.launches_at }));
+    // Launches to come, soonest first; then those past, latest first.
+    followed.sort_by(|a, b| {
+        let (a_past, b_past) = (a.launches_at < now, b.launches_at < now);
+        a_past.cmp(&b_past).then_with(|| {
+            if a_past {
+                b.launches_at.cmp(&a.launches_at)
+            } else {
+                a.launches_at.cmp(&b.launches_at)
+            }
+        })
+    });
     followed.truncate(SHOWN);
     Ok(ConsumerDay {
         recently_viewed: recently_viewed(cache, user)?,
@@ -118,11 +132,11 @@ mod tests {
         let (_dir, mut cache) = catalog();
         let me = Uuid::now_v7();
         let someone_else = Uuid::now_v7();
-        record_view(&cache, me, "65E8K", NOW - 30).unwrap();
-        record_view(&cache, me, "75U7N", NOW - 20).unwrap();
-        record_view(&cache, me, "65E8K", NOW - 10).unwrap();
-        record_view(&cache, me, "NOT-SYNCED", NOW - 5).unwrap();
-        record_view(&cache, someone_else, "KFR-35GW-A1", NOW).unwrap();
+        record_view(&mut cache, me, "65E8K").unwrap();
+        record_view(&mut cache, me, "75U7N").unwrap();
+        record_view(&mut cache, me, "65E8K").unwrap();
+        record_view(&mut cache, me, "NOT-SYNCED").unwrap();
+        record_view(&mut cache, someone_else, "KFR-35GW-A1").unwrap();
         let day = consumer_day(&cache, me, 31.2, 121.5, NOW).unwrap();
         assert_eq!(models(&day.recently_viewed), ["65E8K", "75U7N"], "newest first, unknown ones left out, mine only");
 
@@ -152,25 +166,25 @@ mod tests {
             "soonest first, launched last"
         );
 
-        // Withdrawn products leave the viewed list.
+        // Withdrawn products leave the viewed and followed lists.
         let gone = SyncItem::Product { version: 10, code: "65E8K".into(), data: None };
         apply_page(&mut cache, &page(vec![gone], "c1.e.10", false, false), "consumer", NOW).unwrap();
-        assert_eq!(models(&consumer_day(&cache, me, 31.2, 121.5, NOW).unwrap().recently_viewed), ["75U7N"]);
+        let day = consumer_day(&cache, me, 31.2, 121.5, NOW).unwrap();
+        assert_eq!(models(&day.recently_viewed), ["75U7N"]);
+        assert!(day.followed.iter().all(|f| f.product.model != "65E8K"));
     }
 
     #[test]
     fn a_device_keeps_the_newest_views_and_forgets_them_at_sign_out() {
-        let (_dir, cache) = catalog();
+        let (_dir, mut cache) = catalog();
         let me = Uuid::now_v7();
-        for i in 0..(RECENTLY_VIEWED_KEPT as i64 + 5) {
-            record_view(&cache, me, &format!("M-{i:03}"), NOW + i).unwrap();
+        for i in 0..(RECENTLY_VIEWED_KEPT + 5) {
+            record_view(&mut cache, me, &format!("M-{i:03}")).unwrap();
         }
         let kept: i64 = cache.conn.query_row("SELECT COUNT(*) FROM recently_viewed", [], |r| r.get(0)).unwrap();
         assert_eq!(kept, RECENTLY_VIEWED_KEPT as i64);
-        let oldest: String = cache
-            .conn
-            .query_row("SELECT model FROM recently_viewed ORDER BY viewed_at LIMIT 1", [], |r| r.get(0))
-            .unwrap();
+        let oldest: String =
+            cache.conn.query_row("SELECT model FROM recently_viewed ORDER BY seq LIMIT 1", [], |r| r.get(0)).unwrap();
         assert_eq!(oldest, "M-005");
         cache.clear_user_data().unwrap();
         let kept: i64 = cache.conn.query_row("SELECT COUNT(*) FROM recently_viewed", [], |r| r.get(0)).unwrap();

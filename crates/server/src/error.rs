@@ -42,8 +42,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidJson | InvalidPhone | InvalidEmail | InvalidUsername | InvalidDisplayName | WeakPassword
-        | InvalidRole | InvalidCatalog | InvalidServerUrl | InvalidStoreOp | DiscountAboveLimit | ReturnExceedsSale
-        | ReasonRequired | TransitionNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
+        | InvalidRole | InvalidCatalog | InvalidServerUrl | InvalidStoreOp | InvalidEvent | DiscountAboveLimit
+        | ReturnExceedsSale | ReasonRequired | TransitionNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
         ShiftClosed | StaleState | IdempotencyConflict => StatusCode::CONFLICT,
         InvalidCode | CodeExpired | InvalidParameter => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -52,7 +52,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | SessionRevoked | NotSignedIn => StatusCode::UNAUTHORIZED,
         IdentityTaken => StatusCode::CONFLICT,
         AccountNotFound | NotFound | NotDevMode | UnknownBarcode => StatusCode::NOT_FOUND,
-        Forbidden => StatusCode::FORBIDDEN,
+        Forbidden | TrackingDeclined => StatusCode::FORBIDDEN,
         ServerUnreachable | KeyringUnavailable | CacheTooNew | Internal => StatusCode::INTERNAL_SERVER_ERROR,
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }

@@ -71,6 +71,7 @@ export const commands = {
   catalogStores: () => call<Array<RetailStore>>("catalog_stores"),
   searchProducts: (query: SearchQuery) => call<SearchResult>("search_products", { query }),
   productView: (model: string) => call<ProductView | null>("product_view", { model }),
+  recordProductView: (model: string) => call<void>("record_product_view", { model }),
   compareProducts: (models: Array<string>) => call<Comparison>("compare_products", { models }),
   nearestStores: (latitude: number, longitude: number, model: string | null) => call<Array<StoreDistance>>("nearest_stores", { latitude, longitude, model }),
   setFavourite: (model: string, kind: FavouriteKind, active: boolean) => call<Array<FavouriteEntry>>("set_favourite", { model, kind, active }),

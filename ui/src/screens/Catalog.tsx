@@ -290,8 +290,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
               return (
                 <span key={d.key} className="range">
                   {locale === "en" ? d.name_en : d.name_zh}
-                  <input inputMode="decimal" aria-label={`${locale === "en" ? d.name_en : d.name_zh} ≥`} placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
-                  <input inputMode="decimal" aria-label={`${locale === "en" ? d.name_en : d.name_zh} ≤`} placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
+                  <input inputMode="decimal" aria-label={t("catalog.specMin", { name: locale === "en" ? d.name_en : d.name_zh })} placeholder={`≥ ${unit}`} value={r.min ?? ""} onChange={(e) => set("min", e.target.value)} />
+                  <input inputMode="decimal" aria-label={t("catalog.specMax", { name: locale === "en" ? d.name_en : d.name_zh })} placeholder={`≤ ${unit}`} value={r.max ?? ""} onChange={(e) => set("max", e.target.value)} />
                 </span>
               );
             })}

@@ -10,9 +10,9 @@ export function CompareTray({ onCompare }: { onCompare: () => void }) {
     <div className="comparebar" role="region" aria-label={t("compare.tray")} data-testid="compare-tray">
       <span className="muted compare-models">{models.join(" · ")}</span>
       <button className="primary" disabled={models.length < 2} onClick={onCompare} data-testid="compare-open">
-        {t("catalog.compareCount", { count: models.length })}
+        {t("catalog.compareCount", { count: models.length, max: COMPARE_MAX })}
       </button>
-      <button className="secondary" onClick={clearCompare} aria-label={`${t("compare.clear")} (${models.length}/${COMPARE_MAX})`}>
+      <button className="secondary" onClick={clearCompare} aria-label={t("compare.clearLabel", { count: models.length })}>
         {t("catalog.clear")}
       </button>
     </div>

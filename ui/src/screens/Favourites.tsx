@@ -43,8 +43,9 @@ export function Favourites() {
                 <button
                   className="secondary"
                   onClick={() => unmark(f.model, kind)}
-                  aria-label={kind === "follow" ? t("product.following") : t("product.favourited")}
-                  aria-pressed="true"
+                  aria-label={t(kind === "follow" ? "favourites.unfollow" : "favourites.unmark", {
+                    name: f.product ? (locale === "en" ? f.product.name_en : f.product.name_zh) : f.model,
+                  })}
                 >
                   {kind === "follow" ? "✓" : "★"}
                 </button>

@@ -78,38 +78,48 @@ function StoreDay({ store }: { store: Store }) {
 export function Home({ state, run, onBrowse }: { state: AppState; run: Run; onBrowse: () => void }) {
   const { t, time } = useI18n();
   const profile = state.profile!;
+  const header = (
+    <div className="row spread">
+      <div>
+        <h1 data-testid="greeting">{t("home.greeting", { name: profile.display_name })}</h1>
+        <p className="muted">
+          <span className="pill" data-testid="role">{t(`home.role.${profile.role}` as MessageKey)}</span>
+          {state.home_cached_at != null && <> · {t("app.updated", { time: time(state.home_cached_at) })}</>}
+        </p>
+      </div>
+      <button className="secondary" onClick={() => run(commands.refresh)} data-testid="refresh">
+        {t("action.refresh")}
+      </button>
+    </div>
+  );
+  if (state.home?.role === "consumer") {
+    const data = state.home.data;
+    return (
+      <ConsumerHome
+        header={header}
+        onBrowse={onBrowse}
+        footer={
+          <p className="muted small" data-testid="member-since">
+            {t("home.consumer.memberSince", { date: time(data.member_since, true) })} ·{" "}
+            {t("home.consumer.identities", { count: data.linked_identities })}
+          </p>
+        }
+      />
+    );
+  }
   return (
     <section>
-      <div className="row spread">
-        <div>
-          <h1 data-testid="greeting">{t("home.greeting", { name: profile.display_name })}</h1>
-          <p className="muted">
-            <span className="pill" data-testid="role">{t(`home.role.${profile.role}` as MessageKey)}</span>
-            {state.home_cached_at != null && <> · {t("app.updated", { time: time(state.home_cached_at) })}</>}
-          </p>
-        </div>
-        <button className="secondary" onClick={() => run(commands.refresh)} data-testid="refresh">
-          {t("action.refresh")}
-        </button>
-      </div>
-      {state.home ? <RoleHomeView home={state.home} onBrowse={onBrowse} /> : <p className="muted">{t("home.unavailable")}</p>}
+      {header}
+      {state.home ? <RoleHomeView home={state.home} /> : <p className="muted">{t("home.unavailable")}</p>}
     </section>
   );
 }
 
-function RoleHomeView({ home, onBrowse }: { home: RoleHome; onBrowse: () => void }) {
+function RoleHomeView({ home }: { home: RoleHome }) {
   const { t, time } = useI18n();
   switch (home.role) {
     case "consumer":
-      return (
-        <div className="stack">
-          <ConsumerHome onBrowse={onBrowse} />
-          <p className="muted small" data-testid="member-since">
-            {t("home.consumer.memberSince", { date: time(home.data.member_since, true) })} ·{" "}
-            {t("home.consumer.identities", { count: home.data.linked_identities })}
-          </p>
-        </div>
-      );
+      return null; // drawn by ConsumerHome above
     case "promoter":
       return (
         <div className="grid">

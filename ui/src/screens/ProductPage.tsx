@@ -7,6 +7,7 @@ import { CITIES, yuan } from "./format";
 import { useCity } from "./place";
 import { CompareTray } from "./CompareTray";
 import { toggleCompare, useCompareList } from "./compareList";
+import { useMediaQuery } from "./useMediaQuery";
 
 /** A product from the local copy: a swipeable gallery, prices, specs in groups, channels and the
  *  nearest stores; on a phone, a bar with the price and "where to buy" stays at the bottom. */
@@ -16,6 +17,9 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
   const [image, setImage] = useState(0);
   const [city, setCity] = useCity();
   const compared = useCompareList();
+  // Beyond a phone's width every spec group starts open: there is room, and nothing to tap through.
+  const wide = useMediaQuery("(min-width: 600px)");
+  const [openGroups, setOpenGroups] = useState<Record<string, boolean>>({});
   const [compareFull, setCompareFull] = useState(false);
   const slides = useRef<HTMLDivElement>(null);
   const storesSection = useRef<HTMLDivElement>(null);
@@ -52,16 +56,28 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
     setPosition({ lat, lon });
   };
   const [stores, setStores] = useState<StoreDistance[]>([]);
-  const [favourites, setFavourites] = useState<FavouriteEntry[]>([]);
+  const [favourites, setFavourites] = useState<FavouriteEntry[] | null>(null);
   useEffect(() => {
-    commands.listFavourites().then(setFavourites).catch(() => {});
+    commands.listFavourites().then(setFavourites).catch(() => setFavourites([]));
   }, [model]);
-  const marked = (kind: FavouriteKind) => favourites.some((f) => f.model === model && f.kind === kind);
+  const marked = (kind: FavouriteKind) => (favourites ?? []).some((f) => f.model === model && f.kind === kind);
   const toggle = (kind: FavouriteKind) =>
     commands.setFavourite(model, kind, !marked(kind)).then(setFavourites).catch(() => {});
 
   useEffect(() => {
-    commands.productView(model).then(setView).catch(() => setView(null));
+    let live = true;
+    commands
+      .productView(model)
+      .then((v) => {
+        if (!live) return;
+        setView(v);
+        // Best effort: the page works even when the note cannot be written.
+        if (v) commands.recordProductView(model).catch(() => {});
+      })
+      .catch(() => live && setView(null));
+    return () => {
+      live = false;
+    };
   }, [model]);
   useEffect(() => {
     const c = position ?? CITIES[city];
@@ -88,25 +104,30 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
   const currentPrice = (s: (typeof p.skus)[number]) =>
     s.promotion && s.promotion.starts_at <= now && now < s.promotion.ends_at ? s.promotion.price : s.list_price;
   const lowest = p.skus.length > 0 ? Math.min(...p.skus.map(currentPrice)) : null;
-  // Beyond a phone's width every group is open: there is room, and nothing to tap through.
-  const wide = window.matchMedia("(min-width: 481px)").matches;
+  const name = zh ? p.name_zh : p.name_en;
 
   return (
     <section className="stack" data-testid="product-page">
       {back}
       <div className="product-head">
-        <div className="gallery" role="region" aria-roledescription="carousel" aria-label={t("product.gallery")}>
-          <div className="slides" ref={slides} onScroll={onSlideScroll} data-testid="gallery-slides" tabIndex={0}>
-            {view.images.map((src, i) => (
-              <img
-                key={i}
-                src={src}
-                className="hero"
-                alt={t("product.image", { index: i + 1, count: view.images.length })}
-                aria-hidden={i === image ? undefined : true}
-              />
-            ))}
-          </div>
+        <div className="gallery">
+          {view.images.length === 0 ? (
+            <div className="slides empty muted">{t("product.noImage")}</div>
+          ) : (
+            <div
+              className="slides"
+              ref={slides}
+              onScroll={onSlideScroll}
+              role="group"
+              aria-label={t("product.gallery")}
+              tabIndex={view.images.length > 1 ? 0 : undefined}
+              data-testid="gallery-slides"
+            >
+              {view.images.map((src, i) => (
+                <img key={i} src={src} className="hero" alt={t("product.image", { name, index: i + 1, count: view.images.length })} />
+              ))}
+            </div>
+          )}
           {view.images.length > 1 && (
             <>
               <div className="dots" aria-hidden="true">
@@ -120,7 +141,7 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
                     key={i}
                     className={i === image ? "thumb active" : "thumb"}
                     onClick={() => showImage(i)}
-                    aria-label={t("product.image", { index: i + 1, count: view.images.length })}
+                    aria-label={t("product.image", { name, index: i + 1, count: view.images.length })}
                     aria-current={i === image ? "true" : undefined}
                   >
                     <img src={src} alt="" />
@@ -131,28 +152,41 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
           )}
         </div>
         <div className="stack">
-          <h1 data-testid="product-name">{zh ? p.name_zh : p.name_en}</h1>
+          <h1 data-testid="product-name">{name}</h1>
           <p className="muted">
             {p.model} · <span className="pill">{t(`lifecycle.${p.lifecycle}` as MessageKey)}</span>
             {view.withdrawn && <span className="pill warn">{t("catalog.withdrawn")}</span>}
           </p>
           <p>{zh ? p.description_zh : p.description_en}</p>
           <div className="row">
-            <button className="secondary" onClick={() => toggle("favourite")} aria-pressed={marked("favourite")} data-testid="favourite">
-              {marked("favourite") ? `★ ${t("product.favourited")}` : `☆ ${t("product.favourite")}`}
+            {/* Toggles: the name stays, the pressed state (and its star) says whether it is on. */}
+            <button
+              className="secondary toggle"
+              onClick={() => toggle("favourite")}
+              aria-pressed={marked("favourite")}
+              disabled={favourites === null}
+              data-testid="favourite"
+            >
+              <span aria-hidden="true">{marked("favourite") ? "★" : "☆"}</span> {t("product.favourite")}
             </button>
             {(p.lifecycle === "pre_sale" || p.lifecycle === "announced") && (
-              <button className="secondary" onClick={() => toggle("follow")} aria-pressed={marked("follow")} data-testid="follow">
-                {marked("follow") ? `✓ ${t("product.following")}` : t("product.follow")}
+              <button
+                className="secondary toggle"
+                onClick={() => toggle("follow")}
+                aria-pressed={marked("follow")}
+                disabled={favourites === null}
+                data-testid="follow"
+              >
+                <span aria-hidden="true">{marked("follow") ? "✓" : "+"}</span> {t("product.follow")}
               </button>
             )}
             <button
-              className="secondary"
+              className="secondary toggle"
               aria-pressed={compared.includes(p.model)}
               onClick={() => setCompareFull(!toggleCompare(p.model))}
               data-testid="product-compare"
             >
-              {compared.includes(p.model) ? `✓ ${t("product.inCompare")}` : t("product.addToCompare")}
+              <span aria-hidden="true">{compared.includes(p.model) ? "✓" : "+"}</span> {t("product.addToCompare")}
             </button>
           </div>
           {compareFull && <p className="banner info">{t("catalog.compareFull")}</p>}
@@ -185,9 +219,19 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
       <div className="card" data-testid="spec-groups">
         <h2>{t("product.specs")}</h2>
         {specGroups(p.specs, view.category?.specs ?? []).map((g, i) => (
-          <details key={g.kind} className="spec-group" open={i === 0 || wide} data-testid="spec-group">
+          <details
+            key={g.kind}
+            className="spec-group"
+            open={openGroups[g.kind] ?? (i === 0 || wide)}
+            onToggle={(e) => {
+              const open = e.currentTarget.open;
+              setOpenGroups((groups) => (groups[g.kind] === open ? groups : { ...groups, [g.kind]: open }));
+            }}
+            data-testid="spec-group"
+          >
             <summary>
-              {t(`product.specGroup.${g.kind}` as MessageKey)} <span className="muted">({g.rows.length})</span>
+              {t(`product.specGroup.${g.kind}` as MessageKey)}{" "}
+              <span className="muted">{t("product.specGroupCount", { count: g.rows.length })}</span>
             </summary>
             <table className="dense" data-testid="spec-table">
               <tbody>

@@ -23,7 +23,11 @@ export function ProductStrip({
           <button className="plain strip-card" onClick={() => onOpen(p.model)} data-testid="strip-product" data-model={p.model}>
             {p.image ? <img src={p.image} alt="" /> : <span className="img-placeholder" aria-hidden="true" />}
             <b>{locale === "en" ? p.name_en : p.name_zh}</b>
-            <span className="price">{t("catalog.from", { price: yuan(p.price, locale) })}</span>
+            {p.withdrawn ? (
+              <span className="pill warn">{t("catalog.withdrawn")}</span>
+            ) : (
+              p.price > 0 && <span className="price">{t("catalog.from", { price: yuan(p.price, locale) })}</span>
+            )}
             {caption && caption(p) && <span className="muted small">{caption(p)}</span>}
           </button>
         </li>

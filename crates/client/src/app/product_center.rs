@@ -73,15 +73,21 @@ impl PortalApp {
         catalog::search::search(&self.cache(), query)
     }
 
-    /// A product page; opening it while signed in puts it on the home's "recently viewed".
     pub fn product(&self, model: &str) -> ClientResult<Option<ProductView>> {
-        let user = self.signed_in_user().ok();
-        let cache = self.cache();
-        let view = catalog::view::product(&cache, model)?;
-        if let (Some(user), Some(_)) = (user, &view) {
-            consumer_day::record_view(&cache, user, model, now())?;
+        catalog::view::product(&self.cache(), model)
+    }
+
+    /// Notes that the signed-in person opened a product's page (their home's "recently viewed").
+    /// Checked and written under one hold of the cache, so a sign-out cannot slip in between.
+    pub fn record_product_view(&self, model: &str) -> ClientResult<()> {
+        if !self.session.has_refresh_token()? {
+            return Ok(());
         }
-        Ok(view)
+        let mut cache = self.cache();
+        let Some(user) = cache.setting(USER_ID)?.and_then(|s| Uuid::parse_str(&s).ok()) else {
+            return Ok(());
+        };
+        consumer_day::record_view(&mut cache, user, model)
     }
 
     /// The consumer's home lists, from this device's copy (offline too).

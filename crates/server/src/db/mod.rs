@@ -223,6 +223,55 @@ pub struct SetAsideRecord {
     pub now: i64,
 }
 
+/// A behaviour event to keep, as the rules accepted it (`portal_marketing::events::check`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventToKeep {
+    pub id: Uuid,
+    pub kind: portal_api::EventKind,
+    /// `read` or `positive` (`portal_marketing::events::class`).
+    pub class: &'static str,
+    /// The time kept: the device's, moved into range when its clock was far off.
+    pub at: i64,
+    pub model: Option<String>,
+    /// The event as sent (JSON), and its hash: the id is bound to both.
+    pub body: String,
+    pub body_hash: String,
+    pub clock_adjusted: bool,
+}
+
+/// What became of one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKept {
+    New,
+    /// Kept before, from the same installation with the same body.
+    Duplicate,
+    /// The id was kept before for another installation or another body: refused.
+    Conflict,
+}
+
+/// The answer to a batch of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingest {
+    /// One answer per event, in order.
+    Kept(Vec<EventKept>),
+    /// The installation sent more than its limit this minute: nothing was kept.
+    Throttled { retry_after_secs: u32 },
+}
+
+/// A kept event, for its person's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub body: String,
+    pub at: i64,
+    pub received_at: i64,
+    pub clock_adjusted: bool,
+}
+
+/// The minute an event rate is counted in.
+pub fn rate_window(now: i64) -> i64 {
+    now.div_euclid(60) * 60
+}
+
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
     /// A one-line description for /healthz.
@@ -346,6 +395,33 @@ pub trait Database: Send + Sync + 'static {
         now: i64,
     ) -> DbResult<Vec<Uuid>>;
     async fn favourites(&self, user_id: Uuid) -> DbResult<Vec<portal_api::Favourite>>;
+
+    // Behaviour events (precision marketing).
+    /// In one transaction: counts the batch against the installation's limit of events this
+    /// minute (all of them, or none and `Throttled`); joins the installation's anonymous events to
+    /// `user_id` when given; keeps each event once by its id (bound to the installation and the
+    /// body's hash: the same again is a duplicate, anything else a conflict). Events the account
+    /// has kept are never moved to another account.
+    async fn ingest_events(
+        &self,
+        install_id: Uuid,
+        user_id: Option<Uuid>,
+        events: Vec<EventToKeep>,
+        limit_per_minute: u32,
+        now: i64,
+    ) -> DbResult<Ingest>;
+    /// The person's choice and when it was made; none while they have not chosen.
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>>;
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()>;
+    /// The account's events, newest first, before (`at`, `id`) when given; and how many it has.
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)>;
+    /// Deletes every event of the account; returns how many.
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
 
     // Store operations, written through the promoters' outboxes.
     /// Applies each operation exactly once (by its id), in one transaction with the record of its

@@ -37,6 +37,9 @@ const TABLES: &[&str] = &[
     "store_managers",
     "store_assignments",
     "dev_messages",
+    "behaviour_events",
+    "event_rates",
+    "tracking_consent",
 ];
 
 /// What was copied and how the copy was checked.

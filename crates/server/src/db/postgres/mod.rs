@@ -6,6 +6,7 @@
 //! ones (store operations, refresh rotation) run READ COMMITTED over what they lock first (see
 //! `store_ops::apply_all` and `rotate_session`). TLS: see `tls`.
 pub mod copy_from_sqlite;
+pub mod events;
 pub mod store_ops;
 pub mod tls;
 
@@ -26,7 +27,10 @@ use super::*;
 use crate::identity::{lockout, rotation, throttle};
 
 /// Schema migrations, in order; `schema_migrations` holds how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../../../../migrations/postgres/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../../../../migrations/postgres/0002_behaviour_events.sql"),
+];
 
 /// How many times a transaction that met another is run again before the error is returned.
 const RETRIES: u32 = 30;
@@ -548,6 +552,7 @@ impl Database for PostgresDatabase {
             let mut tx = client.transaction()?;
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < $1", &[&codes_before])?;
             tx.execute("DELETE FROM dev_messages WHERE sent_at < $1", &[&codes_before])?;
+            tx.execute("DELETE FROM event_rates WHERE window_start < $1", &[&attempts_before])?;
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
                 &[&attempts_before],
@@ -1183,6 +1188,42 @@ impl Database for PostgresDatabase {
                 .collect())
         })
         .await
+    }
+
+    async fn ingest_events(
+        &self,
+        install_id: Uuid,
+        user_id: Option<Uuid>,
+        events: Vec<EventToKeep>,
+        limit_per_minute: u32,
+        now: i64,
+    ) -> DbResult<Ingest> {
+        self.read_committed(move |tx| events::ingest(tx, install_id, user_id, &events, limit_per_minute, now)).await
+    }
+
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+        self.read_committed(move |tx| events::consent(tx, user_id)).await
+    }
+
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+        self.read_committed(move |tx| events::set_consent(tx, user_id, tracking, now)).await
+    }
+
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)> {
+        // One snapshot for the page and the count.
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::history(tx, user_id, before, limit))
+        })
+        .await
+    }
+
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32> {
+        self.read_committed(move |tx| events::delete(tx, user_id)).await
     }
 
     async fn apply_store_ops(

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::*;
 use crate::identity::{lockout, rotation, throttle};
 
+pub mod events;
 pub mod store_ops;
 
 impl From<rusqlite::Error> for DbError {
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0008_return_tills.sql"),
     include_str!("../../../../../migrations/sqlite/0009_trust.sql"),
     include_str!("../../../../../migrations/sqlite/0010_dev_messages.sql"),
+    include_str!("../../../../../migrations/sqlite/0011_behaviour_events.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -294,6 +296,7 @@ impl Database for SqliteDatabase {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
             tx.execute("DELETE FROM dev_messages WHERE sent_at < ?1", [codes_before])?;
+            tx.execute("DELETE FROM event_rates WHERE window_start < ?1", [attempts_before])?;
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
                 [attempts_before],
@@ -920,6 +923,38 @@ impl Database for SqliteDatabase {
             Ok(rows)
         })
         .await
+    }
+
+    async fn ingest_events(
+        &self,
+        install_id: Uuid,
+        user_id: Option<Uuid>,
+        events: Vec<EventToKeep>,
+        limit_per_minute: u32,
+        now: i64,
+    ) -> DbResult<Ingest> {
+        self.run(move |conn| events::ingest(conn, install_id, user_id, &events, limit_per_minute, now)).await
+    }
+
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+        self.run(move |conn| events::consent(conn, user_id)).await
+    }
+
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+        self.run(move |conn| events::set_consent(conn, user_id, tracking, now)).await
+    }
+
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)> {
+        self.run(move |conn| events::history(conn, user_id, before, limit)).await
+    }
+
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32> {
+        self.run(move |conn| events::delete(conn, user_id)).await
     }
 
     async fn apply_store_ops(

@@ -1,0 +1,175 @@
+//! Precision marketing on the wire: behaviour events from the app, tracking consent and a
+//! person's own behaviour history.
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::ErrorCode;
+
+/// What a person did, as the app (or the counter) records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    AppOpen,
+    SignIn,
+    ProductView,
+    /// A search: `query` and `results` say what was typed and how many products matched.
+    Search,
+    /// Filters applied in the catalog: `detail` names them.
+    Filter,
+    /// Products compared: `models`.
+    Compare,
+    Favourite,
+    Follow,
+    /// A link to a sales channel opened: `detail` is the channel's code.
+    ChannelClick,
+    /// The store finder used: `detail` is the city or "position".
+    StoreFinder,
+    /// A purchase: a sale at a store linked to the customer, or an assisted online purchase.
+    Purchase,
+    /// A recommendation actually on screen (not merely fetched): `recommendation` is its id.
+    RecommendationShown,
+    RecommendationClicked,
+    /// An offer shown at the counter and accepted by the customer.
+    OfferAccepted,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 14] = [
+        EventKind::AppOpen,
+        EventKind::SignIn,
+        EventKind::ProductView,
+        EventKind::Search,
+        EventKind::Filter,
+        EventKind::Compare,
+        EventKind::Favourite,
+        EventKind::Follow,
+        EventKind::ChannelClick,
+        EventKind::StoreFinder,
+        EventKind::Purchase,
+        EventKind::RecommendationShown,
+        EventKind::RecommendationClicked,
+        EventKind::OfferAccepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::AppOpen => "app_open",
+            EventKind::SignIn => "sign_in",
+            EventKind::ProductView => "product_view",
+            EventKind::Search => "search",
+            EventKind::Filter => "filter",
+            EventKind::Compare => "compare",
+            EventKind::Favourite => "favourite",
+            EventKind::Follow => "follow",
+            EventKind::ChannelClick => "channel_click",
+            EventKind::StoreFinder => "store_finder",
+            EventKind::Purchase => "purchase",
+            EventKind::RecommendationShown => "recommendation_shown",
+            EventKind::RecommendationClicked => "recommendation_clicked",
+            EventKind::OfferAccepted => "offer_accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One behaviour event, recorded on the device with an id of its own (UUID v7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TrackedEvent {
+    /// Client-generated; the server keeps each id once.
+    pub id: Uuid,
+    pub kind: EventKind,
+    /// Unix seconds on the device's clock.
+    pub at: i64,
+    /// The product (model) the event is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub model: Option<String>,
+    /// Several products (a comparison).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub models: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub results: Option<u32>,
+    /// The recommendation list an impression, click or conversion belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recommendation: Option<Uuid>,
+    /// A short detail: a channel's code, a city, the filters applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<String>,
+}
+
+/// Events from one app installation. Before sign-in they are anonymous (the install's id); sent
+/// signed in, the install's anonymous events join the account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventBatch {
+    /// A random id of this installation (a new one after each sign-out).
+    pub install_id: Uuid,
+    pub events: Vec<TrackedEvent>,
+}
+
+/// An event the server will never keep: the device drops it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RefusedEvent {
+    pub id: Uuid,
+    pub code: ErrorCode,
+    /// What was wrong, for people and logs.
+    pub reason: String,
+}
+
+/// The answer to a batch: every id is either acknowledged (kept now or before) or refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventReceipt {
+    pub acknowledged: Vec<Uuid>,
+    pub refused: Vec<RefusedEvent>,
+    /// How many of the acknowledged events were kept before (sent again).
+    pub duplicates: u32,
+}
+
+/// Whether a person lets the brand record their behaviour beyond what the service needs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TrackingConsent {
+    pub tracking: bool,
+    /// Unix seconds of the choice; none while the person has not chosen (tracking is then on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub changed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetTrackingConsent {
+    pub tracking: bool,
+}
+
+/// One event as kept, for its person's own history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RecordedEvent {
+    pub event: TrackedEvent,
+    /// When the server received it (unix seconds).
+    pub received_at: i64,
+    /// Set when the device's clock was far off and `at` was moved into range.
+    pub clock_adjusted: bool,
+}
+
+/// A page of a person's behaviour history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventHistory {
+    pub events: Vec<RecordedEvent>,
+    /// Everything the account has recorded.
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventsDeleted {
+    pub deleted: u32,
+}

@@ -1,0 +1,132 @@
+//! Behaviour events on PostgreSQL, READ COMMITTED: a batch first locks its installation's rate
+//! row (so two batches of one installation take turns); ids are kept once by the primary key
+//! (`ON CONFLICT DO NOTHING` waits for a batch holding the same id, then reads what it kept).
+use std::collections::HashSet;
+
+use ::postgres::Transaction;
+use uuid::Uuid;
+
+use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, StoredEvent};
+
+pub fn ingest(
+    tx: &mut Transaction<'_>,
+    install_id: Uuid,
+    user_id: Option<Uuid>,
+    events: &[EventToKeep],
+    limit_per_minute: u32,
+    now: i64,
+) -> DbResult<Ingest> {
+    let install = install_id.to_string();
+    let window = rate_window(now);
+    let counted = tx.query_opt(
+        "INSERT INTO event_rates (install_id, window_start, events) VALUES ($1, $2, $3)
+         ON CONFLICT (install_id, window_start) DO UPDATE SET events = event_rates.events + excluded.events
+         WHERE event_rates.events + excluded.events <= $4
+         RETURNING events",
+        &[&install, &window, &(events.len() as i64), &i64::from(limit_per_minute)],
+    )?;
+    if counted.is_none_or(|r| r.get::<_, i64>(0) > i64::from(limit_per_minute)) {
+        // The transaction is dropped unfinished: nothing is kept, not even the count.
+        return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+    }
+    if let Some(user) = user_id {
+        tx.execute(
+            "UPDATE behaviour_events SET user_id = $1 WHERE install_id = $2 AND user_id IS NULL",
+            &[&user.to_string(), &install],
+        )?;
+    }
+    let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let classes: Vec<&str> = events.iter().map(|e| e.class).collect();
+    let ats: Vec<i64> = events.iter().map(|e| e.at).collect();
+    let models: Vec<Option<&str>> = events.iter().map(|e| e.model.as_deref()).collect();
+    let bodies: Vec<&str> = events.iter().map(|e| e.body.as_str()).collect();
+    let hashes: Vec<&str> = events.iter().map(|e| e.body_hash.as_str()).collect();
+    let adjusted: Vec<bool> = events.iter().map(|e| e.clock_adjusted).collect();
+    let user = user_id.map(|u| u.to_string());
+    let inserted: HashSet<String> = tx
+        .query(
+            "INSERT INTO behaviour_events
+               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted)
+             SELECT e.id, $2, $3, e.kind, e.class, e.at, $4, e.model, e.body, e.hash, e.adjusted
+             FROM UNNEST($1::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[])
+                  AS e (id, kind, class, at, model, body, hash, adjusted)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
+            &[&ids, &install, &user, &now, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let others: Vec<&String> = ids.iter().filter(|id| !inserted.contains(*id)).collect();
+    let recorded: std::collections::HashMap<String, (String, String)> = if others.is_empty() {
+        Default::default()
+    } else {
+        tx.query("SELECT id, install_id, body_hash FROM behaviour_events WHERE id = ANY($1)", &[&others])?
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect()
+    };
+    // The first of an id repeated within the batch is the new one.
+    let mut seen = HashSet::new();
+    let kept = events
+        .iter()
+        .zip(&ids)
+        .map(|(e, id)| {
+            if inserted.contains(id) && seen.insert(id) {
+                return EventKept::New;
+            }
+            match recorded.get(id) {
+                Some((owner, hash)) if *owner == install && *hash == e.body_hash => EventKept::Duplicate,
+                Some(_) => EventKept::Conflict,
+                // Kept in this batch under this id by an earlier event: compare with that one.
+                None => match events.iter().find(|other| other.id == e.id) {
+                    Some(first) if first.body_hash == e.body_hash => EventKept::Duplicate,
+                    _ => EventKept::Conflict,
+                },
+            }
+        })
+        .collect();
+    Ok(Ingest::Kept(kept))
+}
+
+pub fn consent(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+    Ok(tx
+        .query_opt("SELECT tracking, changed_at FROM tracking_consent WHERE user_id = $1", &[&user_id.to_string()])?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+pub fn set_consent(tx: &mut Transaction<'_>, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+    tx.execute(
+        "INSERT INTO tracking_consent (user_id, tracking, changed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET tracking = $2, changed_at = $3",
+        &[&user_id.to_string(), &tracking, &now],
+    )?;
+    Ok(())
+}
+
+pub fn history(
+    tx: &mut Transaction<'_>,
+    user_id: Uuid,
+    before: Option<(i64, Uuid)>,
+    limit: u32,
+) -> DbResult<(Vec<StoredEvent>, u32)> {
+    let user = user_id.to_string();
+    let (at, id) = before.map(|(at, id)| (at, id.to_string())).unwrap_or((i64::MAX, String::new()));
+    let events = tx
+        .query(
+            "SELECT body, at, received_at, clock_adjusted FROM behaviour_events
+             WHERE user_id = $1 AND (at < $2 OR (at = $2 AND id < $3) OR $4)
+             ORDER BY at DESC, id DESC LIMIT $5",
+            &[&user, &at, &id, &before.is_none(), &i64::from(limit)],
+        )?
+        .iter()
+        .map(|r| StoredEvent { body: r.get(0), at: r.get(1), received_at: r.get(2), clock_adjusted: r.get(3) })
+        .collect();
+    let total: i64 = tx.query_one("SELECT COUNT(*) FROM behaviour_events WHERE user_id = $1", &[&user])?.get(0);
+    Ok((events, total as u32))
+}
+
+pub fn delete(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<u32> {
+    Ok(tx.execute("DELETE FROM behaviour_events WHERE user_id = $1", &[&user_id.to_string()])? as u32)
+}

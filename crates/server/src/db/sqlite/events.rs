@@ -1,0 +1,118 @@
+//! Behaviour events on SQLite: one writer at a time, so a batch's checks hold when it writes.
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, StoredEvent};
+
+pub fn ingest(
+    conn: &mut Connection,
+    install_id: Uuid,
+    user_id: Option<Uuid>,
+    events: &[EventToKeep],
+    limit_per_minute: u32,
+    now: i64,
+) -> DbResult<Ingest> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let install = install_id.to_string();
+    let window = rate_window(now);
+    let counted: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO event_rates (install_id, window_start, events) VALUES (?1, ?2, ?3)
+             ON CONFLICT (install_id, window_start) DO UPDATE SET events = events + excluded.events
+             WHERE event_rates.events + excluded.events <= ?4
+             RETURNING events",
+        )?
+        .query_row(params![install, window, events.len() as i64, limit_per_minute as i64], |r| r.get(0))
+        .optional()?;
+    if counted.is_none_or(|n| n > limit_per_minute as i64) {
+        // Nothing of the batch is kept (the transaction is dropped, the count too).
+        return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+    }
+    if let Some(user) = user_id {
+        tx.prepare_cached("UPDATE behaviour_events SET user_id = ?1 WHERE install_id = ?2 AND user_id IS NULL")?
+            .execute(params![user.to_string(), install])?;
+    }
+    let user = user_id.map(|u| u.to_string());
+    let mut kept = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO behaviour_events
+               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO NOTHING",
+        )?;
+        let mut recorded = tx.prepare_cached("SELECT install_id, body_hash FROM behaviour_events WHERE id = ?1")?;
+        for e in events {
+            let id = e.id.to_string();
+            let inserted = insert.execute(params![
+                id,
+                install,
+                user,
+                e.kind.as_str(),
+                e.class,
+                e.at,
+                now,
+                e.model,
+                e.body,
+                e.body_hash,
+                e.clock_adjusted
+            ])?;
+            kept.push(if inserted == 1 {
+                EventKept::New
+            } else {
+                let (owner, hash): (String, String) = recorded.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if owner == install && hash == e.body_hash {
+                    EventKept::Duplicate
+                } else {
+                    EventKept::Conflict
+                }
+            });
+        }
+    }
+    tx.commit()?;
+    Ok(Ingest::Kept(kept))
+}
+
+pub fn consent(conn: &Connection, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT tracking, changed_at FROM tracking_consent WHERE user_id = ?1")?
+        .query_row([user_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+pub fn set_consent(conn: &Connection, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO tracking_consent (user_id, tracking, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id) DO UPDATE SET tracking = ?2, changed_at = ?3",
+    )?
+    .execute(params![user_id.to_string(), tracking, now])?;
+    Ok(())
+}
+
+pub fn history(
+    conn: &Connection,
+    user_id: Uuid,
+    before: Option<(i64, Uuid)>,
+    limit: u32,
+) -> DbResult<(Vec<StoredEvent>, u32)> {
+    let user = user_id.to_string();
+    let (at, id) = before.map(|(at, id)| (at, id.to_string())).unwrap_or((i64::MAX, String::new()));
+    let events = conn
+        .prepare_cached(
+            "SELECT body, at, received_at, clock_adjusted FROM behaviour_events
+             WHERE user_id = ?1 AND (at < ?2 OR (at = ?2 AND id < ?3) OR ?4)
+             ORDER BY at DESC, id DESC LIMIT ?5",
+        )?
+        .query_map(params![user, at, id, before.is_none(), limit], |r| {
+            Ok(StoredEvent { body: r.get(0)?, at: r.get(1)?, received_at: r.get(2)?, clock_adjusted: r.get(3)? })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let total: u32 = conn
+        .prepare_cached("SELECT COUNT(*) FROM behaviour_events WHERE user_id = ?1")?
+        .query_row([&user], |r| r.get(0))?;
+    Ok((events, total))
+}
+
+pub fn delete(conn: &Connection, user_id: Uuid) -> DbResult<u32> {
+    Ok(conn.prepare_cached("DELETE FROM behaviour_events WHERE user_id = ?1")?.execute([user_id.to_string()])? as u32)
+}

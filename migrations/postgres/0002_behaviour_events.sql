@@ -1,0 +1,31 @@
+-- Behaviour events (see migrations/sqlite/0011_behaviour_events.sql).
+CREATE TABLE behaviour_events (
+    id             TEXT PRIMARY KEY,
+    install_id     TEXT NOT NULL,
+    user_id        TEXT,
+    kind           TEXT NOT NULL,
+    class          TEXT NOT NULL CHECK (class IN ('read', 'positive')),
+    at             BIGINT NOT NULL,
+    received_at    BIGINT NOT NULL,
+    model          TEXT,
+    body           TEXT NOT NULL,
+    body_hash      TEXT NOT NULL,
+    clock_adjusted BOOLEAN NOT NULL
+);
+CREATE INDEX behaviour_events_by_user ON behaviour_events (user_id, at DESC, id) WHERE user_id IS NOT NULL;
+CREATE INDEX behaviour_events_anonymous ON behaviour_events (install_id) WHERE user_id IS NULL;
+CREATE INDEX behaviour_events_read ON behaviour_events (at) WHERE class = 'read';
+CREATE INDEX behaviour_events_positive ON behaviour_events (at) WHERE class = 'positive';
+
+CREATE TABLE event_rates (
+    install_id   TEXT NOT NULL,
+    window_start BIGINT NOT NULL,
+    events       BIGINT NOT NULL,
+    PRIMARY KEY (install_id, window_start)
+);
+
+CREATE TABLE tracking_consent (
+    user_id    TEXT PRIMARY KEY REFERENCES users (id),
+    tracking   BOOLEAN NOT NULL,
+    changed_at BIGINT NOT NULL
+);
