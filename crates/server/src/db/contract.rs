@@ -10,6 +10,9 @@ use uuid::Uuid;
 use super::*;
 use crate::identity::{lockout, throttle};
 
+mod events;
+use events::*;
+
 const RACERS: usize = 24;
 
 /// Starts every task, then waits for each, in order. (Collected first: a lazy iterator of spawns
@@ -87,6 +90,11 @@ contract!(
     a_batch_sees_the_shifts_it_opens_and_closes,
     a_transfer_received_at_once_from_many_devices_is_received_once,
     the_flags_cursor_never_skips_an_event,
+    events_sent_many_times_at_once_are_kept_once,
+    an_event_id_is_bound_to_its_installation_and_body,
+    the_flood_limit_holds_under_parallel_batches,
+    anonymous_events_join_the_account_that_signs_in,
+    history_pages_newest_first_and_deletes_all,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

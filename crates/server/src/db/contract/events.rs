@@ -1,0 +1,160 @@
+//! The behaviour events' contracts: each id kept once under parallel batches, ids bound to their
+//! installation and body, the flood limit holding across parallel batches, anonymous events
+//! joining the account, history, deletion and consent.
+use std::sync::Arc;
+
+use portal_api::{EventKind, IdentityKind, Role, TrackedEvent};
+use uuid::Uuid;
+
+use super::{join_all, user, AT, RACERS};
+use crate::db::{Database, EventKept, EventToKeep, Ingest};
+
+fn event(model: &str) -> EventToKeep {
+    let e = TrackedEvent {
+        id: Uuid::now_v7(),
+        kind: EventKind::ProductView,
+        at: AT - 10,
+        model: Some(model.into()),
+        models: vec![],
+        query: None,
+        results: None,
+        recommendation: None,
+        detail: None,
+    };
+    let body = serde_json::to_string(&e).unwrap();
+    EventToKeep {
+        id: e.id,
+        kind: e.kind,
+        class: "read",
+        at: e.at,
+        model: e.model.clone(),
+        body_hash: crate::store_ops::body_hash(&e),
+        body,
+        clock_adjusted: false,
+    }
+}
+
+fn kept(outcome: Ingest) -> Vec<EventKept> {
+    match outcome {
+        Ingest::Kept(kept) => kept,
+        Ingest::Throttled { .. } => panic!("throttled"),
+    }
+}
+
+async fn consumer(db: &dyn Database, phone: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    let mut new = user(id, phone, Role::Consumer, None);
+    new.identities[0].kind = IdentityKind::Phone;
+    db.create_user(new).await.unwrap();
+    id
+}
+
+pub(super) async fn events_sent_many_times_at_once_are_kept_once(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000101").await;
+    let install = Uuid::now_v7();
+    let batch: Vec<EventToKeep> = (0..50).map(|i| event(&format!("M-{i}"))).collect();
+    let outcomes = join_all((0..RACERS).map(|_| {
+        let (db, batch) = (db.clone(), batch.clone());
+        tokio::spawn(async move { kept(db.ingest_events(install, Some(me), batch, 100_000, AT).await.unwrap()) })
+    }))
+    .await;
+    for i in 0..batch.len() {
+        let new = outcomes.iter().filter(|o| o.as_ref().unwrap()[i] == EventKept::New).count();
+        let duplicates = outcomes.iter().filter(|o| o.as_ref().unwrap()[i] == EventKept::Duplicate).count();
+        assert_eq!((new, duplicates), (1, RACERS - 1), "event {i}: kept once, the rest duplicates");
+    }
+    let (_, total) = db.event_history(me, None, 10).await.unwrap();
+    assert_eq!(total, 50);
+}
+
+pub(super) async fn an_event_id_is_bound_to_its_installation_and_body(db: Arc<dyn Database>) {
+    let install = Uuid::now_v7();
+    let first = event("A");
+    assert_eq!(kept(db.ingest_events(install, None, vec![first.clone()], 1000, AT).await.unwrap()), [EventKept::New]);
+    // The same id from another installation, or with another body: refused, nothing overwritten.
+    let elsewhere = kept(db.ingest_events(Uuid::now_v7(), None, vec![first.clone()], 1000, AT).await.unwrap());
+    let mut changed = event("B");
+    changed.id = first.id;
+    let other_body = kept(db.ingest_events(install, None, vec![changed], 1000, AT).await.unwrap());
+    assert_eq!((elsewhere[0], other_body[0]), (EventKept::Conflict, EventKept::Conflict));
+    // The same id twice in one batch: the first kept, the second a duplicate.
+    let twice = event("C");
+    let outcome = kept(db.ingest_events(install, None, vec![twice.clone(), twice], 1000, AT).await.unwrap());
+    assert_eq!(outcome, [EventKept::New, EventKept::Duplicate]);
+}
+
+pub(super) async fn the_flood_limit_holds_under_parallel_batches(db: Arc<dyn Database>) {
+    let install = Uuid::now_v7();
+    const LIMIT: u32 = 1_000;
+    const BATCH: usize = 100;
+    let outcomes = join_all((0..RACERS).map(|i| {
+        let db = db.clone();
+        let batch: Vec<EventToKeep> = (0..BATCH).map(|j| event(&format!("F-{i}-{j}"))).collect();
+        tokio::spawn(async move { db.ingest_events(install, None, batch, LIMIT, AT).await.unwrap() })
+    }))
+    .await;
+    let passed = outcomes.iter().filter(|o| matches!(o.as_ref().unwrap(), Ingest::Kept(_))).count();
+    assert_eq!(passed, LIMIT as usize / BATCH, "exactly the limit's worth of batches got through");
+    for o in &outcomes {
+        if let Ingest::Throttled { retry_after_secs } = o.as_ref().unwrap() {
+            assert!((1..=60).contains(retry_after_secs));
+        }
+    }
+    // The next minute is a new window.
+    let later = kept(db.ingest_events(install, None, vec![event("G")], LIMIT, AT + 60).await.unwrap());
+    assert_eq!(later, [EventKept::New]);
+}
+
+pub(super) async fn anonymous_events_join_the_account_that_signs_in(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000102").await;
+    let someone = consumer(&*db, "+8613900000103").await;
+    let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    db.ingest_events(mine, None, vec![event("A"), event("B")], 1000, AT).await.unwrap();
+    db.ingest_events(theirs, None, vec![event("C")], 1000, AT).await.unwrap();
+    assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 0, "anonymous until signed in");
+    db.ingest_events(mine, Some(me), vec![event("D")], 1000, AT).await.unwrap();
+    let (page, total) = db.event_history(me, None, 10).await.unwrap();
+    assert_eq!((page.len(), total), (3, 3), "the installation's anonymous events joined");
+    // Another account on the same installation takes nothing that is already mine.
+    db.ingest_events(mine, Some(someone), vec![event("E")], 1000, AT).await.unwrap();
+    assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 3);
+    assert_eq!(db.event_history(someone, None, 10).await.unwrap().1, 1);
+}
+
+pub(super) async fn history_pages_newest_first_and_deletes_all(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000104").await;
+    let install = Uuid::now_v7();
+    let batch: Vec<EventToKeep> = (0..7)
+        .map(|i| {
+            let mut e = event(&format!("H-{i}"));
+            e.at = AT - 100 + (i / 2); // ties on `at`, broken by id
+            e
+        })
+        .collect();
+    db.ingest_events(install, Some(me), batch, 1000, AT).await.unwrap();
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let (page, total) = db.event_history(me, before, 3).await.unwrap();
+        assert_eq!(total, 7);
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            let sent: TrackedEvent = serde_json::from_str(&e.body).unwrap();
+            seen.push((e.at, sent.id));
+        }
+        before = seen.last().copied();
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first, every event once");
+    assert_eq!(seen.len(), 7);
+    assert_eq!(db.delete_events(me).await.unwrap(), 7);
+    assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 0);
+
+    assert_eq!(db.tracking_consent(me).await.unwrap(), None);
+    db.set_tracking_consent(me, false, AT).await.unwrap();
+    db.set_tracking_consent(me, false, AT + 1).await.unwrap();
+    assert_eq!(db.tracking_consent(me).await.unwrap(), Some((false, AT + 1)));
+}
