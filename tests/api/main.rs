@@ -3,6 +3,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod legacy;
+mod marketing;
 mod migrate;
 mod openapi;
 mod roles;

@@ -24,6 +24,15 @@ pub enum EventClass {
     Positive,
 }
 
+impl EventClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventClass::Read => "read",
+            EventClass::Positive => "positive",
+        }
+    }
+}
+
 pub fn class(kind: EventKind) -> EventClass {
     use EventKind::*;
     match kind {
@@ -55,6 +64,12 @@ pub fn weight(kind: EventKind) -> f32 {
 /// Everything else is recorded only with consent to tracking.
 pub fn needed_without_consent(kind: EventKind) -> bool {
     matches!(kind, EventKind::Purchase | EventKind::OfferAccepted | EventKind::SignIn)
+}
+
+/// Facts of a transaction are recorded by the server where they happen (a sale at the counter),
+/// never taken from an app, which could claim purchases that were not made.
+pub fn recorded_by_server(kind: EventKind) -> bool {
+    matches!(kind, EventKind::Purchase | EventKind::OfferAccepted)
 }
 
 /// An event as it will be kept: its time moved into range when the device's clock was far off.

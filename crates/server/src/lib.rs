@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod marketing;
 pub mod org;
 pub mod portal;
 pub mod sender;

@@ -2,6 +2,7 @@
 mod auth;
 mod catalog;
 mod extract;
+mod marketing;
 mod me;
 mod org;
 mod store_ops;
@@ -99,6 +100,8 @@ impl Modify for CommonResponses {
 const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// A device's batch of store operations (up to 500, a sale being a kilobyte or two).
 const STORE_OPS_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// A batch of behaviour events: 500 events of well under 2 KB each.
+const EVENTS_MAX_BYTES: usize = 1024 * 1024;
 
 /// The routes and the OpenAPI document describing exactly them.
 pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
@@ -120,6 +123,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::revoke_session))
         .routes(routes!(me::list_favourites))
         .routes(routes!(me::favourite_ops))
+        .routes(routes!(marketing::get_consent, marketing::set_consent))
+        .routes(routes!(marketing::history, marketing::delete_history))
         .routes(routes!(org::store_overview))
         .routes(routes!(org::store_staff))
         .routes(routes!(org::set_discount_limit))
@@ -148,6 +153,11 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
                 .routes(routes!(store_ops::store_ops))
                 .routes(routes!(store_ops::set_aside))
                 .layer(DefaultBodyLimit::max(STORE_OPS_MAX_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::<Arc<Portal>>::new()
+                .routes(routes!(marketing::ingest))
+                .layer(DefaultBodyLimit::max(EVENTS_MAX_BYTES)),
         )
         .split_for_parts();
     let (router, mut api) = parts;

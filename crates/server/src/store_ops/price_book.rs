@@ -13,6 +13,8 @@ pub struct PriceBook {
     /// The catalog epoch and version it was built from.
     pub version: (String, i64),
     pub skus: HashMap<String, CatalogPrice>,
+    /// Every product's model, for checking what behaviour events name.
+    pub models: std::collections::HashSet<String>,
 }
 
 impl PriceBook {
@@ -37,14 +39,16 @@ impl PriceBook {
             false
         };
         let mut skus = HashMap::new();
+        let mut models = std::collections::HashSet::new();
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
+            models.insert(product.model.clone());
             let serialised = serialised(&product.category);
             for sku in product.skus {
                 let promotion = sku.promotion.map(|p| (p.price, p.starts_at, p.ends_at));
                 skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
             }
         }
-        Ok(Self { version, skus })
+        Ok(Self { version, skus, models })
     }
 }

@@ -1,0 +1,84 @@
+//! /v1/events and /v1/me/tracking, /v1/me/events: behaviour events in, and a person's own view
+//! of what was recorded about them.
+use std::sync::Arc;
+
+use axum::extract::State;
+use portal_api::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiQuery, MaybeCaller};
+use crate::{
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::Portal,
+};
+
+/// Behaviour events from one installation, anonymous or signed in. Every id is answered:
+/// acknowledged (kept now or before) or refused for good; 429 keeps the whole batch for later.
+#[utoipa::path(post, path = "/v1/events", tag = "marketing", request_body = EventBatch,
+    responses((status = 200, body = EventReceipt), (status = 401, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, body = ApiError, description = "this installation sent too many events this minute")))]
+pub async fn ingest(
+    State(portal): State<Arc<Portal>>,
+    MaybeCaller(caller): MaybeCaller,
+    ApiJson(batch): ApiJson<EventBatch>,
+) -> AppResult<ApiJson<EventReceipt>> {
+    portal.ingest_events(caller.as_ref(), batch).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/me/tracking", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError)))]
+pub async fn get_consent(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TrackingConsent>> {
+    portal.tracking_consent(&caller).await.map(ApiJson)
+}
+
+/// Whether the brand may record the caller's behaviour beyond what the service needs.
+#[utoipa::path(put, path = "/v1/me/tracking", tag = "me", security(("bearer" = [])), request_body = SetTrackingConsent,
+    responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_consent(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetTrackingConsent>,
+) -> AppResult<ApiJson<TrackingConsent>> {
+    portal.set_tracking_consent(&caller, req).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// The last page's last event: its time (unix seconds) and id, both or neither.
+    pub before_at: Option<i64>,
+    pub before_id: Option<Uuid>,
+    /// Events per page (1–200, default 50).
+    pub limit: Option<u32>,
+}
+
+/// The caller's own behaviour history, newest first.
+#[utoipa::path(get, path = "/v1/me/events", tag = "me", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, body = EventHistory), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn history(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> AppResult<ApiJson<EventHistory>> {
+    let before = match (q.before_at, q.before_id) {
+        (Some(at), Some(id)) => Some((at, id)),
+        (None, None) => None,
+        _ => {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "before_at",
+                "Give both before_at and before_id, or neither.",
+            ))
+        }
+    };
+    portal.event_history(&caller, before, q.limit).await.map(ApiJson)
+}
+
+/// Deletes the caller's whole behaviour history.
+#[utoipa::path(delete, path = "/v1/me/events", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = EventsDeleted), (status = 401, body = ApiError)))]
+pub async fn delete_history(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<EventsDeleted>> {
+    portal.delete_events(&caller).await.map(ApiJson)
+}

@@ -1,0 +1,138 @@
+//! Behaviour events from the apps: checked by the rules, kept once, and a person's own view of
+//! them (history, deletion, consent).
+use portal_api::{
+    ErrorCode, EventBatch, EventHistory, EventReceipt, EventsDeleted, RecordedEvent, RefusedEvent, SetTrackingConsent,
+    TrackedEvent, TrackingConsent,
+};
+use portal_marketing::events::{self as rules, class};
+use uuid::Uuid;
+
+use crate::{
+    db::{EventKept, EventToKeep, Ingest},
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::{now, Portal},
+};
+
+/// Most events one page of history shows.
+pub const HISTORY_PAGE_MAX: u32 = 200;
+
+impl Portal {
+    /// A batch of events from one installation: each is checked (what its kind needs, known
+    /// products, the clock, the person's consent), and those that pass are kept once by id. Every
+    /// id comes back acknowledged or refused, so the device knows what to drop.
+    pub async fn ingest_events(&self, caller: Option<&Caller>, batch: EventBatch) -> AppResult<EventReceipt> {
+        if batch.events.len() > rules::MAX_BATCH {
+            return Err(AppError::field(
+                ErrorCode::InvalidJson,
+                "events",
+                format!("Send at most {} events at a time.", rules::MAX_BATCH),
+            ));
+        }
+        let now = now();
+        let tracking = match caller {
+            Some(c) => self.db.tracking_consent(c.user.id).await?.is_none_or(|(tracking, _)| tracking),
+            // Before sign-in the app applies the person's choice itself; nothing here says otherwise.
+            None => true,
+        };
+        let book = self.price_book().await?;
+        let mut refused = Vec::new();
+        let mut keep = Vec::with_capacity(batch.events.len());
+        for event in &batch.events {
+            if rules::recorded_by_server(event.kind) {
+                refused.push(RefusedEvent {
+                    id: event.id,
+                    code: ErrorCode::InvalidEvent,
+                    reason: format!(
+                        "{} is recorded by the store where it happens, not sent by an app",
+                        event.kind.as_str()
+                    ),
+                });
+                continue;
+            }
+            match rules::check(event, now, tracking, |m| book.models.contains(m)) {
+                Ok(accepted) => {
+                    let body = serde_json::to_string(event).map_err(|_| AppError::internal())?;
+                    keep.push(EventToKeep {
+                        id: event.id,
+                        kind: event.kind,
+                        class: class(event.kind).as_str(),
+                        at: accepted.at,
+                        model: event.model.clone(),
+                        body_hash: crate::store_ops::body_hash(event),
+                        body,
+                        clock_adjusted: accepted.clock_adjusted,
+                    });
+                }
+                Err(refusal) => refused.push(RefusedEvent { id: event.id, code: refusal.code, reason: refusal.reason }),
+            }
+        }
+        let user = caller.map(|c| c.user.id);
+        let ids: Vec<Uuid> = keep.iter().map(|e| e.id).collect();
+        let kept =
+            match self.db.ingest_events(batch.install_id, user, keep, rules::EVENTS_PER_INSTALL_PER_MINUTE, now).await?
+            {
+                Ingest::Kept(kept) => kept,
+                Ingest::Throttled { retry_after_secs } => {
+                    return Err(AppError::retry_after(
+                        ErrorCode::RateLimited,
+                        retry_after_secs.into(),
+                        "This device sent too many events this minute; they are kept on it and sent later.",
+                    ))
+                }
+            };
+        let mut acknowledged = Vec::with_capacity(ids.len());
+        let mut duplicates = 0;
+        for (id, outcome) in ids.into_iter().zip(kept) {
+            match outcome {
+                EventKept::New => acknowledged.push(id),
+                EventKept::Duplicate => {
+                    duplicates += 1;
+                    acknowledged.push(id);
+                }
+                EventKept::Conflict => refused.push(RefusedEvent {
+                    id,
+                    code: ErrorCode::IdempotencyConflict,
+                    reason: "this event id was already used for another event".into(),
+                }),
+            }
+        }
+        Ok(EventReceipt { acknowledged, refused, duplicates })
+    }
+
+    pub async fn tracking_consent(&self, caller: &Caller) -> AppResult<TrackingConsent> {
+        Ok(match self.db.tracking_consent(caller.user.id).await? {
+            Some((tracking, changed_at)) => TrackingConsent { tracking, changed_at: Some(changed_at) },
+            None => TrackingConsent { tracking: true, changed_at: None },
+        })
+    }
+
+    pub async fn set_tracking_consent(&self, caller: &Caller, req: SetTrackingConsent) -> AppResult<TrackingConsent> {
+        self.db.set_tracking_consent(caller.user.id, req.tracking, now()).await?;
+        self.tracking_consent(caller).await
+    }
+
+    /// The caller's own events, newest first; `before` is the last page's last (`at`, `id`).
+    pub async fn event_history(
+        &self,
+        caller: &Caller,
+        before: Option<(i64, Uuid)>,
+        limit: Option<u32>,
+    ) -> AppResult<EventHistory> {
+        let limit = limit.unwrap_or(50).clamp(1, HISTORY_PAGE_MAX);
+        let (stored, total) = self.db.event_history(caller.user.id, before, limit).await?;
+        let events = stored
+            .into_iter()
+            .filter_map(|s| {
+                let mut event: TrackedEvent = serde_json::from_str(&s.body).ok()?;
+                event.at = s.at;
+                Some(RecordedEvent { event, received_at: s.received_at, clock_adjusted: s.clock_adjusted })
+            })
+            .collect();
+        Ok(EventHistory { events, total })
+    }
+
+    pub async fn delete_events(&self, caller: &Caller) -> AppResult<EventsDeleted> {
+        Ok(EventsDeleted { deleted: self.db.delete_events(caller.user.id).await? })
+    }
+}

@@ -1,0 +1,3 @@
+//! Precision marketing: behaviour events (ingest, consent, a person's history). The rules are in
+//! `portal-marketing`; this module reads and writes through the `Database` trait.
+pub mod events;

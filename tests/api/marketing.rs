@@ -1,0 +1,185 @@
+//! Behaviour events over HTTP: kept exactly once (sent again, sent at once), anonymous until the
+//! installation signs in, bound to their installation and body, checked (unknown products, clocks,
+//! purchases claimed by an app), throttled per installation across instances, and a person's own
+//! history, consent and deletion.
+use portal_api::{ErrorCode, EventHistory, EventReceipt};
+use portal_server::demo::DEMO_PASSWORD;
+use portal_tests::server::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Models of the demo catalog, from an anonymous sync.
+async fn models(server: &TestServer, n: usize) -> Vec<String> {
+    let (status, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
+    assert_eq!(status, 200);
+    let models: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "product" && !i["data"].is_null())
+        .map(|i| i["code"].as_str().unwrap().to_owned())
+        .take(n)
+        .collect();
+    assert_eq!(models.len(), n, "the demo catalog has products");
+    models
+}
+
+fn view(model: &str) -> Value {
+    json!({"id": Uuid::now_v7(), "kind": "product_view", "at": now() - 5, "model": model})
+}
+
+async fn send(server: &TestServer, token: Option<&str>, install: Uuid, events: &[Value]) -> (u16, Value) {
+    server.send(Method::POST, "/v1/events", token, Some(&json!({"install_id": install, "events": events}))).await
+}
+
+fn ids(list: &[Value]) -> Vec<Uuid> {
+    list.iter().map(|e| serde_json::from_value(e["id"].clone()).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn events_are_kept_once_joined_at_sign_in_and_owned_by_their_person() {
+    let server = TestServer::start(&[]);
+    let m = models(&server, 2).await;
+    let install = Uuid::now_v7();
+    let good = vec![
+        view(&m[0]),
+        json!({"id": Uuid::now_v7(), "kind": "search", "at": now(), "query": "电视", "results": 12}),
+        // A clock a year ahead: kept at the server's time, flagged.
+        json!({"id": Uuid::now_v7(), "kind": "product_view", "at": now() + 365 * 86_400, "model": m[1]}),
+    ];
+    let bad = vec![
+        view("NO-SUCH-MODEL"),
+        json!({"id": Uuid::now_v7(), "kind": "purchase", "at": now(), "model": m[0]}),
+        json!({"id": Uuid::now_v7(), "kind": "recommendation_shown", "at": now()}),
+    ];
+    let batch: Vec<Value> = good.iter().chain(&bad).cloned().collect();
+    let (status, body) = send(&server, None, install, &batch).await;
+    assert_eq!(status, 200, "{body}");
+    let receipt: EventReceipt = parse(&body);
+    assert_eq!(receipt.acknowledged, ids(&good));
+    assert_eq!(receipt.refused.iter().map(|r| r.id).collect::<Vec<_>>(), ids(&bad));
+    assert!(receipt.refused.iter().all(|r| r.code == ErrorCode::InvalidEvent), "{body}");
+    assert!(receipt.refused[0].reason.contains("NO-SUCH-MODEL"));
+    assert!(receipt.refused[1].reason.contains("recorded by the store"), "an app cannot claim a purchase");
+
+    // Sent again (a lost answer): the same acknowledgements, nothing kept twice.
+    let (_, body) = send(&server, None, install, &batch).await;
+    let again: EventReceipt = parse(&body);
+    assert_eq!((again.acknowledged, again.duplicates), (ids(&good), 3));
+
+    // The same batch from 24 connections at once: every one acknowledged, each kept once.
+    let fresh: Vec<Value> = (0..10).map(|i| view(&m[i % 2])).collect();
+    let answers = futures_util::future::join_all((0..24).map(|_| send(&server, None, install, &fresh))).await;
+    let mut new = 0;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        let r: EventReceipt = parse(body);
+        assert_eq!(r.acknowledged, ids(&fresh));
+        new += r.acknowledged.len() as u32 - r.duplicates;
+    }
+    assert_eq!(new, 10, "kept once each across the parallel sends");
+
+    // Signed in on the same installation: its anonymous events become the account's.
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let signed = vec![view(&m[1])];
+    let (status, body) = send(&server, Some(&consumer), install, &signed).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/v1/me/events?limit=100", &consumer).await;
+    assert_eq!(status, 200, "{body}");
+    let history: EventHistory = parse(&body);
+    assert_eq!(history.total, 3 + 10 + 1);
+    let times: Vec<i64> = history.events.iter().map(|e| e.event.at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let future = history.events.iter().find(|e| e.event.id == ids(&good)[2]).unwrap();
+    assert!(future.clock_adjusted && future.event.at <= now(), "a clock far ahead is moved to now and flagged");
+
+    // Paged by the last event seen.
+    let last = &history.events[4].event;
+    let (status, body) =
+        server.get(&format!("/v1/me/events?limit=5&before_at={}&before_id={}", last.at, last.id), &consumer).await;
+    assert_eq!(status, 200, "{body}");
+    let next: EventHistory = parse(&body);
+    assert_eq!(
+        next.events.iter().map(|e| e.event.id).collect::<Vec<_>>(),
+        history.events[5..10].iter().map(|e| e.event.id).collect::<Vec<_>>()
+    );
+    let (status, body) = server.get("/v1/me/events?before_at=1", &consumer).await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter));
+
+    // Someone else sees none of it, and cannot take an id that is already used.
+    let other = access(&server.sign_up("+8613700000042", None).await);
+    let (_, body) = server.get("/v1/me/events", &other).await;
+    assert_eq!(parse::<EventHistory>(&body).total, 0);
+    let mut stolen = good[0].clone();
+    stolen["model"] = json!(m[1]);
+    let (_, body) = send(&server, Some(&other), Uuid::now_v7(), &[stolen]).await;
+    let r: EventReceipt = parse(&body);
+    assert_eq!(r.refused[0].code, ErrorCode::IdempotencyConflict);
+
+    // Declined: only what the service needs is kept.
+    let (status, body) =
+        server.send(Method::PUT, "/v1/me/tracking", Some(&consumer), Some(&json!({"tracking": false}))).await;
+    assert_eq!((status, body["tracking"].as_bool()), (200, Some(false)), "{body}");
+    let after = vec![view(&m[0]), json!({"id": Uuid::now_v7(), "kind": "sign_in", "at": now()})];
+    let (_, body) = send(&server, Some(&consumer), install, &after).await;
+    let r: EventReceipt = parse(&body);
+    assert_eq!(r.acknowledged, ids(&after[1..]));
+    assert_eq!(r.refused[0].code, ErrorCode::TrackingDeclined);
+
+    // Deleted: all of it.
+    let (status, body) = server.send(Method::DELETE, "/v1/me/events", Some(&consumer), None).await;
+    assert_eq!((status, body["deleted"].as_u64()), (200, Some(15)), "{body}");
+    let (_, body) = server.get("/v1/me/events", &consumer).await;
+    assert_eq!(parse::<EventHistory>(&body).total, 0);
+}
+
+#[tokio::test]
+async fn one_installation_flooding_is_throttled_across_parallel_requests() {
+    let server = TestServer::start(&[]);
+    let m = models(&server, 1).await;
+    let install = Uuid::now_v7();
+    // 24 batches of 100 at once against a limit of 1,200 a minute: twelve get through, on however
+    // many instances (the count is in the database). A minute boundary may split them; then the
+    // two windows together still take no more than twice the limit.
+    let batches: Vec<Vec<Value>> = (0..24).map(|_| (0..100).map(|_| view(&m[0])).collect()).collect();
+    let answers = futures_util::future::join_all(batches.iter().map(|b| send(&server, None, install, b))).await;
+    let passed = answers.iter().filter(|(s, _)| *s == 200).count();
+    let throttled: Vec<&Value> = answers.iter().filter(|(s, _)| *s == 429).map(|(_, b)| b).collect();
+    assert_eq!(passed + throttled.len(), 24, "{answers:?}");
+    assert!(passed == 12 || (passed > 12 && passed <= 24), "twelve batches of 100 a minute: {passed}");
+    for body in throttled {
+        let err = error_of(body);
+        assert_eq!(err.code, ErrorCode::RateLimited);
+        assert!((1..=60).contains(&err.retry_after_secs.unwrap()));
+    }
+    // Another installation is not held back.
+    let (status, _) = send(&server, None, Uuid::now_v7(), &[view(&m[0])]).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn bad_batches_are_refused_whole_and_keep_nothing() {
+    let server = TestServer::start(&[]);
+    let m = models(&server, 1).await;
+    let install = Uuid::now_v7();
+    let too_many: Vec<Value> = (0..501).map(|_| view(&m[0])).collect();
+    let (status, body) = send(&server, None, install, &too_many).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidJson));
+    let (status, body) = server.post("/v1/events", json!({"events": []})).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidJson), "an installation id is required");
+    let (status, body) =
+        send(&server, None, install, &[json!({"id": Uuid::now_v7(), "kind": "teleport", "at": 1})]).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidJson), "{body}");
+    let (status, body) = send(&server, Some("not-a-token"), install, &[view(&m[0])]).await;
+    assert_eq!((status, error_of(&body).code), (401, ErrorCode::Unauthorized), "a bad token is not anonymous");
+    // None of it was kept: the same id is still free.
+    let first = view(&m[0]);
+    let (_, body) = send(&server, None, install, &[too_many[0].clone(), first.clone()]).await;
+    let r: EventReceipt = parse(&body);
+    assert_eq!((r.acknowledged.len(), r.duplicates), (2, 0));
+}
