@@ -202,6 +202,12 @@ await run("e2e layout", driver, async () => {
     await checkPage(size, "favourites");
     await driver.click('[data-testid="nav-profile"]');
     await driver.find('[data-testid="profile-name"]');
+    if (size.name === "phone") {
+      // What the consumer just did reached the server as behaviour events, theirs to see.
+      await clickInView('[data-testid="show-activity"]');
+      await driver.find(`[data-testid="activity"] li[data-kind="product_view"]`, { text: model, timeoutMs: 30000 });
+      await driver.find(`[data-testid="activity"] li[data-kind="favourite"]`);
+    }
     await checkPage(size, "profile");
     await signOut();
   }

@@ -10,6 +10,7 @@ import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
 import { Favourites } from "./screens/Favourites";
 import { clearCompare } from "./screens/compareList";
+import { track } from "./track";
 import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
@@ -39,8 +40,15 @@ export default function App() {
         const syncCatalog = () => commands.syncCatalog().catch(() => {});
         syncCatalog();
         catalogTimer = window.setInterval(syncCatalog, 10 * 60 * 1000);
-        // Unsent changes are retried on a timer, not only when new ones are made.
-        outboxTimer = window.setInterval(() => commands.flushOutbox().catch(() => {}), 30 * 1000);
+        // Unsent changes are retried on a timer, not only when new ones are made; behaviour events
+        // (anonymous ones too) go with them.
+        track("app_open");
+        const flush = () => {
+          commands.flushOutbox().catch(() => {});
+          commands.flushEvents().catch(() => {});
+        };
+        flush();
+        outboxTimer = window.setInterval(flush, 30 * 1000);
       })
       .catch((e) => setFatal(asApiError(e)));
     let catalogTimer: number | undefined;

@@ -151,6 +151,22 @@ impl ApiClient {
     pub async fn favourites(&self, access: &str) -> ClientResult<FavouriteList> {
         self.call::<(), _>(Method::GET, "/v1/me/favourites", Some(access), None).await
     }
+    pub async fn events(&self, access: Option<&str>, batch: &EventBatch) -> ClientResult<EventReceipt> {
+        self.call(Method::POST, "/v1/events", access, Some(batch)).await
+    }
+    pub async fn set_tracking(&self, access: &str, tracking: bool) -> ClientResult<TrackingConsent> {
+        self.call(Method::PUT, "/v1/me/tracking", Some(access), Some(&SetTrackingConsent { tracking })).await
+    }
+    pub async fn event_history(&self, access: &str, before: Option<(i64, Uuid)>) -> ClientResult<EventHistory> {
+        let path = match before {
+            Some((at, id)) => format!("/v1/me/events?limit=50&before_at={at}&before_id={id}"),
+            None => "/v1/me/events?limit=50".to_owned(),
+        };
+        self.call::<(), _>(Method::GET, &path, Some(access), None).await
+    }
+    pub async fn delete_events(&self, access: &str) -> ClientResult<EventsDeleted> {
+        self.call::<(), _>(Method::DELETE, "/v1/me/events", Some(access), None).await
+    }
     pub async fn favourite_ops(&self, access: &str, ops: &FavouriteOps) -> ClientResult<FavouriteList> {
         self.call(Method::POST, "/v1/me/favourites/ops", Some(access), Some(ops)).await
     }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0013_dead_letters.sql"),
     include_str!("../../../migrations/client/0014_dead_letters_reported.sql"),
     include_str!("../../../migrations/client/0015_recently_viewed.sql"),
+    include_str!("../../../migrations/client/0016_event_queue.sql"),
 ];
 
 /// A setting, read on any connection (a transaction's too).

@@ -81,6 +81,15 @@ macro_rules! for_each_app_command {
                 app.set_favourite(&model, kind, active).await
             }
             sync fn list_favourites(app) -> Vec<portal_client::favourites::FavouriteEntry> { app.favourites() }
+            // ----- behaviour events and the person's choice about them -----
+            sync fn track_event(app, input: portal_client::events::EventInput) -> () { app.track(input) }
+            sync fn tracking_state(app) -> portal_client::events::TrackingState { app.tracking_state() }
+            awaited fn set_tracking(app, on: bool) -> portal_client::events::TrackingState { app.set_tracking(on).await }
+            awaited fn flush_events(app) -> u32 { app.flush_events().await }
+            awaited fn event_history(app, before_at: Option<i64>, before_id: Option<uuid::Uuid>) -> portal_api::EventHistory {
+                app.event_history(before_at.zip(before_id)).await
+            }
+            awaited fn delete_event_history(app) -> portal_api::EventsDeleted { app.delete_event_history().await }
             sync fn consumer_day(app, latitude: f64, longitude: f64) -> portal_client::consumer_day::ConsumerDay {
                 app.consumer_day(latitude, longitude)
             }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod commands;
 pub mod consumer_day;
 pub mod error;
+pub mod events;
 pub mod favourites;
 pub mod outbox;
 pub mod session;

@@ -332,6 +332,60 @@ recently_viewed: Array<ProductSummary>, favourites: Array<ProductSummary>,
  */
 followed: Array<FollowedLaunch>, nearest_stores: Array<StoreDistance>, };
 
+export type EventKind = "app_open" | "sign_in" | "product_view" | "search" | "filter" | "compare" | "favourite" | "follow" | "channel_click" | "store_finder" | "purchase" | "recommendation_shown" | "recommendation_clicked" | "offer_accepted";
+
+export type EventInput = { kind: EventKind, model?: string, models?: Array<string>, query?: string, results?: number, recommendation?: string, detail?: string, };
+
+export type TrackingState = { tracking: boolean, 
+/**
+ * Events recorded on this device and not yet sent.
+ */
+waiting: number, };
+
+export type TrackedEvent = { 
+/**
+ * Client-generated; the server keeps each id once.
+ */
+id: string, kind: EventKind, 
+/**
+ * Unix seconds on the device's clock.
+ */
+at: number, 
+/**
+ * The product (model) the event is about, if any.
+ */
+model?: string, 
+/**
+ * Several products (a comparison).
+ */
+models?: Array<string>, query?: string, results?: number, 
+/**
+ * The recommendation list an impression, click or conversion belongs to.
+ */
+recommendation?: string, 
+/**
+ * A short detail: a channel's code, a city, the filters applied.
+ */
+detail?: string, };
+
+export type RecordedEvent = { event: TrackedEvent, 
+/**
+ * When the server received it (unix seconds).
+ */
+received_at: number, 
+/**
+ * Set when the device's clock was far off and `at` was moved into range.
+ */
+clock_adjusted: boolean, };
+
+export type EventHistory = { events: Array<RecordedEvent>, 
+/**
+ * Everything the account has recorded.
+ */
+total: number, };
+
+export type EventsDeleted = { deleted: number, };
+
 export type SampleState = "requested" | "in_transit" | "on_display" | "under_repair" | "returned" | "sold_ex_display";
 
 export type MovementKind = "receipt" | "transfer_out" | "transfer_in" | "sale" | "return" | "adjustment" | "count" | "gift_issued" | "gift_returned";

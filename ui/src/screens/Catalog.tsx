@@ -18,6 +18,7 @@ import { yuan } from "./format";
 import { CompareTray } from "./CompareTray";
 import { toggleCompare, useCompareList } from "./compareList";
 import { useProductOverlay } from "./useProductOverlay";
+import { track } from "../track";
 import { PULL_THRESHOLD, usePullToRefresh } from "../pullToRefresh";
 
 const TAGS: MarketingTag[] = ["new", "hot", "promotion", "pre_sale", "recommended"];
@@ -123,6 +124,31 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     }, 120);
     return () => clearTimeout(timer);
   }, [text, category, tags, sort, priceMin, priceMax, lifecycles, store, specs, status]);
+
+  // A search or a set of filters counts once the person stops changing it (not every keystroke).
+  const searched = text.trim();
+  const resultTotal = result?.total;
+  useEffect(() => {
+    if (!searched || resultTotal === undefined) return;
+    const timer = setTimeout(() => track("search", { query: searched.slice(0, 200), results: resultTotal }), 1500);
+    return () => clearTimeout(timer);
+  }, [searched, resultTotal]);
+  const filterSummary = [
+    category && `category=${category}`,
+    tags.length > 0 && `tags=${tags.join(",")}`,
+    lifecycles.length > 0 && `lifecycle=${lifecycles.join(",")}`,
+    (priceMin.trim() || priceMax.trim()) && `price=${priceMin.trim()}-${priceMax.trim()}`,
+    store && `store=${store}`,
+    sort !== "relevance" && `sort=${sort}`,
+  ]
+    .filter(Boolean)
+    .join(";")
+    .slice(0, 120);
+  useEffect(() => {
+    if (!filterSummary) return;
+    const timer = setTimeout(() => track("filter", { detail: filterSummary }), 1500);
+    return () => clearTimeout(timer);
+  }, [filterSummary]);
 
   const pickForCompare = (model: string) => setNotice(toggleCompare(model) ? null : t("catalog.compareFull"));
 

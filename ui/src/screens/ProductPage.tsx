@@ -8,6 +8,7 @@ import { useCity } from "./place";
 import { CompareTray } from "./CompareTray";
 import { toggleCompare, useCompareList } from "./compareList";
 import { useMediaQuery } from "./useMediaQuery";
+import { track } from "../track";
 
 /** A product from the local copy: a swipeable gallery, prices, specs in groups, channels and the
  *  nearest stores; on a phone, a bar with the price and "where to buy" stays at the bottom. */
@@ -38,6 +39,7 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
   const [typed, setTyped] = useState("");
   const [positionError, setPositionError] = useState<MessageKey | null>(null);
   const locate = () => {
+    track("store_finder", { model, detail: "position" });
     setPositionError(null);
     if (!navigator.geolocation) return setPositionError("product.positionUnavailable");
     navigator.geolocation.getCurrentPosition(
@@ -53,6 +55,7 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
       return setPositionError("product.positionInvalid");
     }
     setPositionError(null);
+    track("store_finder", { model, detail: "position" });
     setPosition({ lat, lon });
   };
   const [stores, setStores] = useState<StoreDistance[]>([]);
@@ -61,8 +64,11 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
     commands.listFavourites().then(setFavourites).catch(() => setFavourites([]));
   }, [model]);
   const marked = (kind: FavouriteKind) => (favourites ?? []).some((f) => f.model === model && f.kind === kind);
-  const toggle = (kind: FavouriteKind) =>
-    commands.setFavourite(model, kind, !marked(kind)).then(setFavourites).catch(() => {});
+  const toggle = (kind: FavouriteKind) => {
+    const on = !marked(kind);
+    if (on) track(kind, { model });
+    commands.setFavourite(model, kind, on).then(setFavourites).catch(() => {});
+  };
 
   useEffect(() => {
     let live = true;
@@ -72,7 +78,10 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
         if (!live) return;
         setView(v);
         // Best effort: the page works even when the note cannot be written.
-        if (v) commands.recordProductView(model).catch(() => {});
+        if (v) {
+          commands.recordProductView(model).catch(() => {});
+          track("product_view", { model });
+        }
       })
       .catch(() => live && setView(null));
     return () => {
@@ -254,7 +263,14 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
         <ul className="list">
           {p.channels.map((c) => (
             <li key={c.code}>
-              <button className="link" onClick={() => openUrl(c.url).catch(() => {})} title={c.url}>
+              <button
+                className="link"
+                onClick={() => {
+                  track("channel_click", { model, detail: c.code });
+                  openUrl(c.url).catch(() => {});
+                }}
+                title={c.url}
+              >
                 {zh ? c.name_zh : c.name_en} ↗
               </button>
             </li>
@@ -269,6 +285,7 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
             onChange={(e) => {
               setPosition(null);
               setCity(Number(e.target.value));
+              track("store_finder", { model, detail: CITIES[Number(e.target.value)]?.en });
             }}
             aria-label={t("product.city")}
             data-testid="city"

@@ -4,6 +4,7 @@ import type { ApiError, AppState, IdentityKind } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import type { Run } from "../App";
+import { Privacy } from "./Privacy";
 
 export function Profile({
   state,
@@ -169,6 +170,7 @@ export function Profile({
           <button className="primary" disabled={!next}>{t("action.save")}</button>
         </form>
       </div>
+      <Privacy />
       <div className="card stack phone-only" data-testid="profile-more">
         <h2>{t("profile.more")}</h2>
         <button className="secondary" onClick={onDevices} data-testid="profile-devices">

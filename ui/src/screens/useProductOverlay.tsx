@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import { ProductPage } from "./ProductPage";
 import { ComparePage } from "./ComparePage";
 import { useCompareList } from "./compareList";
+import { track } from "../track";
 
 /** The product page and the comparison, opened over any screen that lists products; `overlay` is
  *  what to draw instead of the screen while one is open. */
@@ -21,6 +22,10 @@ export function useProductOverlay(): { overlay: ReactNode; openProduct: (model: 
         }}
       />
     );
-  else if (open) overlay = <ProductPage model={open} onBack={() => setOpen(null)} onCompare={() => setComparing(true)} />;
-  return { overlay, openProduct: setOpen, openCompare: () => setComparing(true) };
+  else if (open) overlay = <ProductPage model={open} onBack={() => setOpen(null)} onCompare={() => openCompare()} />;
+  const openCompare = () => {
+    track("compare", { models });
+    setComparing(true);
+  };
+  return { overlay, openProduct: setOpen, openCompare };
 }

@@ -21,6 +21,10 @@ impl PortalApp {
         self.session.store(&response.tokens).await?;
         *self.signed_out_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.remember_profile(&response.profile)?;
+        let sign_in = events::EventInput::of(EventKind::SignIn);
+        if let Err(e) = events::record(&self.cache(), Some(response.profile.user_id), sign_in, now()) {
+            tracing::warn!(error = %e, "the sign-in event was not recorded");
+        }
         match self.fetch_home(&response.profile).await {
             Ok(home) => self.cache().put_home(response.profile.user_id, &home, now())?,
             Err(e) => tracing::warn!(error = %e, "signed in, but the role home could not be loaded"),

@@ -19,6 +19,7 @@ use crate::{
     catalog::{self, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
     consumer_day,
     error::{ClientError, ClientResult},
+    events,
     favourites::{self, FavouriteEntry},
     outbox,
     session::Session,
@@ -71,6 +72,7 @@ mod account;
 mod outbox_flush;
 mod product_center;
 mod store;
+mod tracking;
 
 impl PortalApp {
     /// Opens the cache at `cache_path`; `default_server` is used until the user picks another.
@@ -237,6 +239,8 @@ impl PortalApp {
             catalog::sync::reset(&mut cache)?;
         }
         cache.clear_user_data()?;
+        // What the next person does before signing in never joins this account.
+        events::new_install_id(&cache)?;
         cache.remove_setting(USER_ID)
     }
 
