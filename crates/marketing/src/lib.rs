@@ -3,3 +3,4 @@
 //! trusted, which events a person who declined tracking still sends, and how much each kind of
 //! event says about what a person wants.
 pub mod events;
+pub mod recommend;

@@ -1,0 +1,228 @@
+//! Recommenders over implicit feedback, with no I/O: popularity (time-decayed, weighted by the
+//! kind of event), item-to-item from what the same people did, and the business rules that blend
+//! them into a list (nothing the person already owns unless it is an accessory, nothing withdrawn,
+//! several categories, a fallback for new people and new products).
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use portal_api::EventKind;
+
+use crate::events::weight;
+
+/// One thing a person did with a product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interaction {
+    pub user: u32,
+    pub item: u32,
+    pub kind: EventKind,
+    pub at: i64,
+}
+
+/// A time decay: an event `half_life` seconds old counts half.
+pub fn decay(age_secs: i64, half_life_secs: i64) -> f64 {
+    if half_life_secs <= 0 {
+        return 1.0;
+    }
+    0.5f64.powf(age_secs.max(0) as f64 / half_life_secs as f64)
+}
+
+/// Items by weighted, time-decayed interest, best first (ties by item, for stable lists).
+pub fn popular(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
+    let mut score: HashMap<u32, f64> = HashMap::new();
+    for i in interactions {
+        *score.entry(i.item).or_default() += f64::from(weight(i.kind)) * decay(now - i.at, half_life_secs);
+    }
+    ranked(score)
+}
+
+fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
+    let mut out: Vec<(u32, f64)> = score.into_iter().filter(|(_, s)| *s > 0.0).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// Item-to-item similarity from co-occurrence: each person's interest in each item (the sum of
+/// their events' weights), and for two items the cosine of those interests across people.
+/// Keeps each item's `neighbours` most similar.
+pub fn item_to_item(interactions: &[Interaction], neighbours: usize) -> HashMap<u32, Vec<(u32, f64)>> {
+    // Interest per (person, item).
+    let mut interest: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+    for i in interactions {
+        *interest.entry((i.user, i.item)).or_default() += f64::from(weight(i.kind));
+    }
+    let mut by_user: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
+    let mut norm: HashMap<u32, f64> = HashMap::new();
+    for (&(user, item), &w) in &interest {
+        if w <= 0.0 {
+            continue;
+        }
+        by_user.entry(user).or_default().push((item, w));
+        *norm.entry(item).or_default() += w * w;
+    }
+    let mut dot: HashMap<(u32, u32), f64> = HashMap::new();
+    for items in by_user.values() {
+        // A person with very many items says little about any pair (and costs quadratic time).
+        let items = &items[..items.len().min(200)];
+        for (a, wa) in items {
+            for (b, wb) in items {
+                if a != b {
+                    *dot.entry((*a, *b)).or_default() += wa * wb;
+                }
+            }
+        }
+    }
+    let mut similar: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
+    for ((a, b), d) in dot {
+        let cosine = d / (norm[&a].sqrt() * norm[&b].sqrt());
+        similar.entry(a).or_default().push((b, cosine));
+    }
+    for list in similar.values_mut() {
+        list.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        list.truncate(neighbours);
+    }
+    similar
+}
+
+/// What a product is, for the blending rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFacts {
+    /// Top-level category (`tv`, `fridge`, `accessory`).
+    pub category: String,
+    pub withdrawn: bool,
+    /// Accessories and consumables may be recommended to someone who owns one already.
+    pub repeatable: bool,
+}
+
+/// Candidates in order of preference, one list per source (e.g. personal first, then popular):
+/// the first `limit` that pass the rules, at most `per_category` from one category, each once.
+pub fn blend(
+    sources: &[Vec<u32>],
+    facts: &impl Fn(u32) -> Option<ItemFacts>,
+    owned: &HashSet<u32>,
+    exclude: &HashSet<u32>,
+    per_category: usize,
+    limit: usize,
+) -> Vec<u32> {
+    let mut out = Vec::with_capacity(limit);
+    let mut seen = HashSet::new();
+    let mut per: HashMap<String, usize> = HashMap::new();
+    for source in sources {
+        for &item in source {
+            if out.len() == limit {
+                return out;
+            }
+            if exclude.contains(&item) || !seen.insert(item) {
+                continue;
+            }
+            let Some(f) = facts(item) else { continue };
+            if f.withdrawn || (owned.contains(&item) && !f.repeatable) {
+                continue;
+            }
+            let taken = per.entry(f.category.clone()).or_default();
+            if *taken >= per_category {
+                continue;
+            }
+            *taken += 1;
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// Personal candidates: the neighbours of what the person did, weighted by their interest, best
+/// first; nothing they did already.
+pub fn personal(history: &[(u32, EventKind)], similar: &HashMap<u32, Vec<(u32, f64)>>) -> Vec<u32> {
+    let mut interest: HashMap<u32, f64> = HashMap::new();
+    for (item, kind) in history {
+        *interest.entry(*item).or_default() += f64::from(weight(*kind));
+    }
+    let mut score: HashMap<u32, f64> = HashMap::new();
+    for (item, w) in &interest {
+        for (other, s) in similar.get(item).map(Vec::as_slice).unwrap_or_default() {
+            if !interest.contains_key(other) {
+                *score.entry(*other).or_default() += w * s;
+            }
+        }
+    }
+    ranked(score).into_iter().map(|(i, _)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+
+    fn ev(user: u32, item: u32, kind: EventKind, at: i64) -> Interaction {
+        Interaction { user, item, kind, at }
+    }
+
+    #[test]
+    fn popularity_weighs_kinds_and_decays_with_age() {
+        let now = 1_000_000;
+        let day = 86_400;
+        let data = [
+            ev(1, 10, ProductView, now),
+            ev(2, 10, ProductView, now),
+            ev(3, 20, Purchase, now - 30 * day), // 8 × 0.5 (one half-life) = 4
+            ev(4, 30, Favourite, now),           // 4
+            ev(5, 40, RecommendationShown, now), // weighs nothing
+        ];
+        let ranked = popular(&data, now, 30 * day);
+        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [20, 30, 10], "ties by item; impressions count nothing");
+        assert!((ranked[0].1 - 4.0).abs() < 1e-9 && (ranked[2].1 - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn item_to_item_matches_a_hand_computed_cosine() {
+        // Interests (views weigh 1, favourites 4):
+        //   user 1: A=1, B=1        user 2: A=1, B=4, C=1        user 3: C=1
+        // |A| = √2, |B| = √17, |C| = √2; A·B = 1·1 + 1·4 = 5; A·C = 1; B·C = 4.
+        let (a, b, c) = (1, 2, 3);
+        let data = [
+            ev(1, a, ProductView, 0),
+            ev(1, b, ProductView, 0),
+            ev(2, a, ProductView, 0),
+            ev(2, b, Favourite, 0),
+            ev(2, c, ProductView, 0),
+            ev(3, c, ProductView, 0),
+        ];
+        let sim = item_to_item(&data, 10);
+        let of = |x: u32, y: u32| sim[&x].iter().find(|(i, _)| *i == y).unwrap().1;
+        assert!((of(a, b) - 5.0 / (2f64.sqrt() * 17f64.sqrt())).abs() < 1e-12);
+        assert!((of(a, c) - 1.0 / 2.0).abs() < 1e-12);
+        assert!((of(b, c) - 4.0 / (17f64.sqrt() * 2f64.sqrt())).abs() < 1e-12);
+        assert_eq!(of(a, b), of(b, a), "symmetric");
+        assert_eq!(sim[&a][0].0, b, "B is A's nearest");
+        assert_eq!(item_to_item(&data, 1)[&a].len(), 1, "neighbours are capped");
+    }
+
+    #[test]
+    fn personal_candidates_come_from_neighbours_of_what_the_person_did() {
+        let sim: HashMap<u32, Vec<(u32, f64)>> =
+            [(1, vec![(2, 0.9), (3, 0.1)]), (4, vec![(3, 0.5), (1, 0.2)])].into_iter().collect();
+        // Viewed 1 (weight 1) and favourited 4 (weight 4): 3 scores 0.1 + 2.0, 2 scores 0.9.
+        assert_eq!(personal(&[(1, ProductView), (4, Favourite)], &sim), [3, 2], "nothing already done (1, 4)");
+        assert!(personal(&[], &sim).is_empty(), "a new person has no personal list: the fallback serves");
+    }
+
+    #[test]
+    fn blending_keeps_the_business_rules() {
+        let facts = |i: u32| -> Option<ItemFacts> {
+            match i {
+                1..=3 => Some(ItemFacts { category: "tv".into(), withdrawn: false, repeatable: false }),
+                4 => Some(ItemFacts { category: "tv".into(), withdrawn: true, repeatable: false }),
+                5 | 6 => Some(ItemFacts { category: "accessory".into(), withdrawn: false, repeatable: true }),
+                7 => Some(ItemFacts { category: "fridge".into(), withdrawn: false, repeatable: false }),
+                _ => None,
+            }
+        };
+        let owned: HashSet<u32> = [1, 5].into();
+        let exclude: HashSet<u32> = [7].into();
+        let personal = vec![1, 4, 2, 3, 99, 5];
+        let popular = vec![6, 2, 7, 3];
+        let list = blend(&[personal, popular], &facts, &owned, &exclude, 2, 4);
+        // 1 owned (a TV), 4 withdrawn, 99 unknown, 7 excluded (the page's own product), 3 a
+        // third TV; 5 owned but an accessory; 2 once.
+        assert_eq!(list, [2, 3, 5, 6]);
+        assert_eq!(blend(&[vec![2, 3, 5, 6]], &facts, &owned, &exclude, 1, 10), [2, 5], "one per category");
+    }
+}
