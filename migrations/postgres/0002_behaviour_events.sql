@@ -29,3 +29,14 @@ CREATE TABLE tracking_consent (
     tracking   BOOLEAN NOT NULL,
     changed_at BIGINT NOT NULL
 );
+
+CREATE TABLE recommendation_lists (
+    id        TEXT PRIMARY KEY,
+    user_id   TEXT,
+    placement TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    arm       TEXT,
+    models    TEXT NOT NULL,
+    served_at BIGINT NOT NULL
+);
+CREATE INDEX recommendation_lists_by_time ON recommendation_lists (served_at);

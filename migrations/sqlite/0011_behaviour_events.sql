@@ -34,3 +34,15 @@ CREATE TABLE tracking_consent (
     tracking   INTEGER NOT NULL,
     changed_at INTEGER NOT NULL
 );
+
+-- Every recommendation list served: impressions, clicks and purchases join it by its id.
+CREATE TABLE recommendation_lists (
+    id        TEXT PRIMARY KEY,
+    user_id   TEXT,
+    placement TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    arm       TEXT,
+    models    TEXT NOT NULL,
+    served_at INTEGER NOT NULL
+);
+CREATE INDEX recommendation_lists_by_time ON recommendation_lists (served_at);

@@ -183,3 +183,60 @@ async fn bad_batches_are_refused_whole_and_keep_nothing() {
     let r: EventReceipt = parse(&body);
     assert_eq!((r.acknowledged.len(), r.duplicates), (2, 0));
 }
+
+#[tokio::test]
+async fn recommendations_follow_what_people_did_and_serve_everyone() {
+    // Every request starts a rebuild of the recommenders (the old ones serve meanwhile).
+    let server = TestServer::start(&[("PORTAL_RECOMMENDER_MAX_AGE_SECS", "0")]);
+    let m = models(&server, 40).await;
+    let (x, y) = (m[30].clone(), m[31].clone());
+    // Four people who liked X also liked Y.
+    for i in 0..4 {
+        let token = access(&server.sign_up(&format!("+86137000001{i:02}"), None).await);
+        let fav = |model: &str| json!({"id": Uuid::now_v7(), "kind": "favourite", "at": now(), "model": model});
+        let (status, body) = send(&server, Some(&token), Uuid::now_v7(), &[fav(&x), fav(&y)]).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let me = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    send(&server, Some(&me), Uuid::now_v7(), &[view(&x)]).await;
+
+    let list = |token: Option<String>, query: String| {
+        let server = &server;
+        async move {
+            let (status, body) =
+                server.send(Method::GET, &format!("/v1/recommendations?{query}"), token.as_deref(), None).await;
+            assert_eq!(status, 200, "{body}");
+            parse::<portal_api::RecommendationList>(&body)
+        }
+    };
+    // The person who viewed X is shown Y first, chosen from what the others did.
+    let mut home = list(Some(me.clone()), "placement=home".into()).await;
+    for _ in 0..100 {
+        if home.algorithm == "item_to_item+popular" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        home = list(Some(me.clone()), "placement=home".into()).await;
+    }
+    assert_eq!(home.algorithm, "item_to_item+popular", "{home:?}");
+    assert_eq!(home.models[0], y, "{home:?}");
+    assert!(!home.models.contains(&x) || home.models.iter().position(|m| *m == x) > Some(0));
+    // On X's page: Y, never X itself.
+    let page = list(None, format!("placement=product&model={x}")).await;
+    assert_eq!(page.models.first(), Some(&y), "{page:?}");
+    assert!(!page.models.contains(&x));
+    // A new product nobody touched gets content neighbours; an anonymous home the popular list.
+    let cold = list(None, format!("placement=product&model={}", m[5])).await;
+    assert_eq!((cold.algorithm.as_str(), cold.models.len()), ("content", 12), "{cold:?}");
+    let anonymous = list(None, "placement=home&limit=5".into()).await;
+    assert_eq!(anonymous.algorithm, "popular");
+    assert_eq!(anonymous.models.len(), 5);
+    assert!(anonymous.models[..2].contains(&y), "the most liked lead: {anonymous:?}");
+    assert_ne!(anonymous.id, home.id, "each list served has its own id");
+
+    // Bad requests.
+    let (status, body) = server.send(Method::GET, "/v1/recommendations?placement=product", None, None).await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter));
+    let (status, _) = server.send(Method::GET, "/v1/recommendations?placement=elsewhere", None, None).await;
+    assert_eq!(status, 400);
+}

@@ -169,6 +169,41 @@ pub struct EventHistory {
     pub total: u32,
 }
 
+/// Where a recommendation list is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// The home feed: chosen for the person.
+    Home,
+    /// "People also viewed and bought" on a product's page.
+    Product,
+}
+
+impl Placement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Home => "home",
+            Placement::Product => "product",
+        }
+    }
+}
+
+/// A list of products chosen for a person at a placement. Its id travels with every impression,
+/// click and purchase it leads to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RecommendationList {
+    pub id: Uuid,
+    pub placement: Placement,
+    /// Which recommender chose it: `item_to_item`, `content`, `popular` or a blend (`a+b`).
+    pub algorithm: String,
+    /// The experiment arm the person is in, if an experiment runs at this placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub arm: Option<String>,
+    /// Models, best first.
+    pub models: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EventsDeleted {
     pub deleted: u32,

@@ -167,7 +167,11 @@ mod tests {
             ev(5, 40, RecommendationShown, now), // weighs nothing
         ];
         let ranked = popular(&data, now, 30 * day);
-        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [20, 30, 10], "ties by item; impressions count nothing");
+        assert_eq!(
+            ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+            [20, 30, 10],
+            "ties by item; impressions count nothing"
+        );
         assert!((ranked[0].1 - 4.0).abs() < 1e-9 && (ranked[2].1 - 2.0).abs() < 1e-9);
     }
 

@@ -53,6 +53,8 @@ pub struct Config {
     /// How often expired codes, old password attempts and ended sessions are deleted.
     pub prune_interval_secs: u64,
     pub max_body_bytes: usize,
+    /// How old the trained recommenders may grow before a request starts their rebuild.
+    pub recommender_max_age_secs: u64,
 }
 
 impl Config {
@@ -98,6 +100,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             prune_interval_secs: 3600,
             max_body_bytes: 64 * 1024,
+            recommender_max_age_secs: 300,
         }
     }
 }
@@ -175,6 +178,7 @@ impl Config {
                 .collect::<Result<_, _>>()?;
         }
         env_field!(max_body_bytes);
+        env_field!(recommender_max_age_secs);
         Ok(())
     }
 }

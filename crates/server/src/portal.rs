@@ -12,12 +12,24 @@ pub struct Portal {
     pub password_slots: Arc<tokio::sync::Semaphore>,
     /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
     pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
+    /// The recommenders as last trained by this instance.
+    pub recommender: tokio::sync::RwLock<Option<Arc<crate::marketing::recommender::Model>>>,
+    pub recommender_rebuilding: std::sync::atomic::AtomicBool,
 }
 
 impl Portal {
     pub fn new(db: Arc<dyn Database>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
         let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
-        Self { db, sender, keys, config, password_slots, price_book: Default::default() }
+        Self {
+            db,
+            sender,
+            keys,
+            config,
+            password_slots,
+            price_book: Default::default(),
+            recommender: Default::default(),
+            recommender_rebuilding: Default::default(),
+        }
     }
 
     /// Waits for a free password-hashing slot, at most the configured time; a busy server answers

@@ -267,6 +267,27 @@ pub struct StoredEvent {
     pub clock_adjusted: bool,
 }
 
+/// What people did with products, for training the recommenders.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interactions {
+    /// (person, model, kind, when) from behaviour events of known people.
+    pub events: Vec<(Uuid, String, portal_api::EventKind, i64)>,
+    /// (customer, SKU, when) from sales at the stores linked to a customer.
+    pub purchases: Vec<(Uuid, String, i64)>,
+}
+
+/// A recommendation list as served, for joining impressions, clicks and purchases to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServedList {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub placement: String,
+    pub algorithm: String,
+    pub arm: Option<String>,
+    pub models: Vec<String>,
+    pub served_at: i64,
+}
+
 /// The minute an event rate is counted in.
 pub fn rate_window(now: i64) -> i64 {
     now.div_euclid(60) * 60
@@ -422,6 +443,9 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<(Vec<StoredEvent>, u32)>;
     /// Deletes every event of the account; returns how many.
     async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
+    /// What known people did with products since `since`, and what customers bought.
+    async fn interactions(&self, since: i64) -> DbResult<Interactions>;
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
 
     // Store operations, written through the promoters' outboxes.
     /// Applies each operation exactly once (by its id), in one transaction with the record of its

@@ -82,3 +82,28 @@ pub async fn history(
 pub async fn delete_history(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<EventsDeleted>> {
     portal.delete_events(&caller).await.map(ApiJson)
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RecommendationQuery {
+    /// `home` or `product`.
+    pub placement: Placement,
+    /// The product whose page shows the list (for `product`).
+    pub model: Option<String>,
+    /// Products in the list (1–24, default 12).
+    pub limit: Option<usize>,
+}
+
+/// Products chosen for the caller (or an anonymous visitor) at a placement. The list's id goes
+/// with every impression, click and purchase it leads to.
+#[utoipa::path(get, path = "/v1/recommendations", tag = "marketing", params(RecommendationQuery),
+    responses((status = 200, body = RecommendationList), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn recommendations(
+    State(portal): State<Arc<Portal>>,
+    MaybeCaller(caller): MaybeCaller,
+    ApiQuery(q): ApiQuery<RecommendationQuery>,
+) -> AppResult<ApiJson<RecommendationList>> {
+    if q.placement == Placement::Product && q.model.as_deref().is_none_or(|m| m.trim().is_empty() || m.len() > 64) {
+        return Err(AppError::field(ErrorCode::InvalidParameter, "model", "A product's page names its model."));
+    }
+    portal.recommendations(caller.as_ref(), q.placement, q.model.as_deref(), q.limit.unwrap_or(12)).await.map(ApiJson)
+}

@@ -40,6 +40,7 @@ const TABLES: &[&str] = &[
     "behaviour_events",
     "event_rates",
     "tracking_consent",
+    "recommendation_lists",
 ];
 
 /// What was copied and how the copy was checked.

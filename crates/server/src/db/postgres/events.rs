@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use ::postgres::Transaction;
 use uuid::Uuid;
 
-use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, StoredEvent};
+use portal_api::EventKind;
+
+use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(
     tx: &mut Transaction<'_>,
@@ -125,6 +127,51 @@ pub fn history(
         .collect();
     let total: i64 = tx.query_one("SELECT COUNT(*) FROM behaviour_events WHERE user_id = $1", &[&user])?.get(0);
     Ok((events, total as u32))
+}
+
+pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactions> {
+    let events = tx
+        .query(
+            "SELECT user_id, model, kind, at FROM behaviour_events
+             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= $1 ORDER BY at",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| {
+            let (user, model, kind, at): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            Some((Uuid::parse_str(&user).ok()?, model, EventKind::parse(&kind)?, at))
+        })
+        .collect();
+    let purchases = tx
+        .query(
+            "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND l.returned < l.quantity ORDER BY s.device_at",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| {
+            let (user, sku, at): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+            Some((Uuid::parse_str(&user).ok()?, sku, at))
+        })
+        .collect();
+    Ok(Interactions { events, purchases })
+}
+
+pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()> {
+    tx.execute(
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &list.id.to_string(),
+            &list.user_id.map(|u| u.to_string()),
+            &list.placement,
+            &list.algorithm,
+            &list.arm,
+            &serde_json::to_string(&list.models).unwrap_or_default(),
+            &list.served_at,
+        ],
+    )?;
+    Ok(())
 }
 
 pub fn delete(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<u32> {

@@ -1226,6 +1226,18 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| events::delete(tx, user_id)).await
     }
 
+    async fn interactions(&self, since: i64) -> DbResult<Interactions> {
+        // One snapshot for the events and the purchases.
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since))
+        })
+        .await
+    }
+
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.read_committed(move |tx| events::record_served(tx, &list)).await
+    }
+
     async fn apply_store_ops(
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,

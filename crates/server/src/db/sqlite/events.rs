@@ -2,7 +2,9 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, StoredEvent};
+use portal_api::EventKind;
+
+use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(
     conn: &mut Connection,
@@ -111,6 +113,51 @@ pub fn history(
         .prepare_cached("SELECT COUNT(*) FROM behaviour_events WHERE user_id = ?1")?
         .query_row([&user], |r| r.get(0))?;
     Ok((events, total))
+}
+
+pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
+    let events = conn
+        .prepare(
+            "SELECT user_id, model, kind, at FROM behaviour_events
+             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= ?1 ORDER BY at",
+        )?
+        .query_map([since], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
+        })?
+        .filter_map(|row| {
+            let (user, model, kind, at) = row.ok()?;
+            Some((Uuid::parse_str(&user).ok()?, model, EventKind::parse(&kind)?, at))
+        })
+        .collect();
+    let purchases = conn
+        .prepare(
+            "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity ORDER BY s.device_at",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
+        .filter_map(|row| {
+            let (user, sku, at) = row.ok()?;
+            Some((Uuid::parse_str(&user).ok()?, sku, at))
+        })
+        .collect();
+    Ok(Interactions { events, purchases })
+}
+
+pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        list.id.to_string(),
+        list.user_id.map(|u| u.to_string()),
+        list.placement,
+        list.algorithm,
+        list.arm,
+        serde_json::to_string(&list.models).unwrap_or_default(),
+        list.served_at
+    ])?;
+    Ok(())
 }
 
 pub fn delete(conn: &Connection, user_id: Uuid) -> DbResult<u32> {

@@ -957,6 +957,14 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::delete(conn, user_id)).await
     }
 
+    async fn interactions(&self, since: i64) -> DbResult<Interactions> {
+        self.run(move |conn| events::interactions(conn, since)).await
+    }
+
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.run(move |conn| events::record_served(conn, &list)).await
+    }
+
     async fn apply_store_ops(
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,

@@ -1,0 +1,202 @@
+//! The recommenders as trained for this instance: popularity, item-to-item and content
+//! neighbours, rebuilt from the database on a schedule (every instance trains from the same data),
+//! and served from memory with the blending rules of `portal-marketing`.
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{atomic::Ordering, Arc},
+};
+
+use portal_api::{EventKind, Placement, Product, RecommendationList};
+use portal_marketing::recommend::{self, Interaction, ItemFacts};
+use uuid::Uuid;
+
+use crate::{
+    db::{CatalogKind, ServedList},
+    error::AppResult,
+    identity::accounts::Caller,
+    portal::{now, Portal},
+};
+
+/// Behaviour older than this does not train the recommenders.
+const WINDOW_SECS: i64 = 180 * 86_400;
+/// Popularity halves every 30 days.
+const HALF_LIFE_SECS: i64 = 30 * 86_400;
+const NEIGHBOURS: usize = 50;
+const PER_CATEGORY_HOME: usize = 3;
+pub const LIST_MAX: usize = 24;
+
+/// One instance's trained recommenders.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub built_at: i64,
+    pub catalog_version: (String, i64),
+    items: Vec<String>,
+    index: HashMap<String, u32>,
+    facts: Vec<ItemFacts>,
+    /// Lowest list price per item, for content neighbours.
+    price: Vec<i64>,
+    popular: Vec<u32>,
+    similar: HashMap<u32, Vec<(u32, f64)>>,
+    history: HashMap<Uuid, Vec<(u32, EventKind)>>,
+    owned: HashMap<Uuid, HashSet<u32>>,
+}
+
+impl Model {
+    pub async fn build(portal: &Portal) -> AppResult<Self> {
+        let now = now();
+        let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
+        let mut model =
+            Model { built_at: now, catalog_version: (changes.epoch, changes.last_version), ..Default::default() };
+        let mut sku_item = HashMap::new();
+        for body in portal.db.catalog_all(CatalogKind::Product).await? {
+            let Ok(p) = serde_json::from_str::<Product>(&body) else { continue };
+            let id = model.items.len() as u32;
+            let top = p.category.split('.').next().unwrap_or(&p.category).to_owned();
+            model.facts.push(ItemFacts {
+                repeatable: top == "accessory",
+                category: top,
+                withdrawn: p.lifecycle == portal_api::Lifecycle::Discontinued,
+            });
+            model.price.push(p.skus.iter().map(|s| s.list_price).min().unwrap_or(0));
+            for sku in &p.skus {
+                sku_item.insert(sku.code.clone(), id);
+            }
+            model.index.insert(p.model.clone(), id);
+            model.items.push(p.model);
+        }
+        let data = portal.db.interactions(now - WINDOW_SECS).await?;
+        let mut users: HashMap<Uuid, u32> = HashMap::new();
+        let mut interactions = Vec::with_capacity(data.events.len() + data.purchases.len());
+        let mut user_of = |u: Uuid| {
+            let next = users.len() as u32;
+            *users.entry(u).or_insert(next)
+        };
+        for (user, m, kind, at) in data.events {
+            let Some(&item) = model.index.get(&m) else { continue };
+            interactions.push(Interaction { user: user_of(user), item, kind, at });
+            model.history.entry(user).or_default().push((item, kind));
+        }
+        for (user, sku, at) in data.purchases {
+            let Some(&item) = sku_item.get(&sku) else { continue };
+            interactions.push(Interaction { user: user_of(user), item, kind: EventKind::Purchase, at });
+            model.history.entry(user).or_default().push((item, EventKind::Purchase));
+            model.owned.entry(user).or_default().insert(item);
+        }
+        model.popular = recommend::popular(&interactions, now, HALF_LIFE_SECS).into_iter().map(|(i, _)| i).collect();
+        // Items nobody touched yet follow, newest catalog entries last: every product can be served.
+        let touched: HashSet<u32> = model.popular.iter().copied().collect();
+        model.popular.extend((0..model.items.len() as u32).filter(|i| !touched.contains(i)));
+        model.similar = recommend::item_to_item(&interactions, NEIGHBOURS);
+        Ok(model)
+    }
+
+    /// Products of the same category nearest in price: the neighbours of a product nobody has
+    /// touched yet (the cold start).
+    fn content_neighbours(&self, item: u32, limit: usize) -> Vec<u32> {
+        let f = &self.facts[item as usize];
+        let price = self.price[item as usize];
+        let mut same: Vec<u32> = (0..self.items.len() as u32)
+            .filter(|&i| i != item && self.facts[i as usize].category == f.category)
+            .collect();
+        same.sort_by_key(|&i| ((self.price[i as usize] - price).abs(), i));
+        same.truncate(limit);
+        same
+    }
+
+    /// A list for `placement`: the algorithm that chose it and the models.
+    pub fn recommend(
+        &self,
+        user: Option<Uuid>,
+        placement: Placement,
+        model: Option<&str>,
+        limit: usize,
+    ) -> (String, Vec<String>) {
+        let facts = |i: u32| self.facts.get(i as usize).cloned();
+        let owned = user.and_then(|u| self.owned.get(&u)).cloned().unwrap_or_default();
+        let (algorithm, items) = match placement {
+            Placement::Home => {
+                let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
+                let personal = recommend::personal(history, &self.similar);
+                let algorithm = if personal.is_empty() { "popular" } else { "item_to_item+popular" };
+                let items = recommend::blend(
+                    &[personal, self.popular.clone()],
+                    &facts,
+                    &owned,
+                    &HashSet::new(),
+                    PER_CATEGORY_HOME,
+                    limit,
+                );
+                (algorithm.to_owned(), items)
+            }
+            Placement::Product => {
+                let Some(&item) = model.and_then(|m| self.index.get(m)) else { return ("none".into(), vec![]) };
+                let neighbours: Vec<u32> =
+                    self.similar.get(&item).map(|l| l.iter().map(|(i, _)| *i).collect()).unwrap_or_default();
+                let content = self.content_neighbours(item, limit * 2);
+                let algorithm = if neighbours.is_empty() { "content" } else { "item_to_item+content" };
+                let exclude: HashSet<u32> = [item].into();
+                (algorithm.to_owned(), recommend::blend(&[neighbours, content], &facts, &owned, &exclude, limit, limit))
+            }
+        };
+        (algorithm, items.into_iter().map(|i| self.items[i as usize].clone()).collect())
+    }
+}
+
+impl Portal {
+    /// The trained recommenders: built on first use, rebuilt in the background when older than
+    /// the configured age (the old model serves meanwhile).
+    pub async fn recommender(self: &Arc<Self>) -> AppResult<Arc<Model>> {
+        let current = self.recommender.read().await.clone();
+        match current {
+            None => {
+                let mut slot = self.recommender.write().await;
+                if let Some(model) = slot.as_ref() {
+                    return Ok(model.clone());
+                }
+                let model = Arc::new(Model::build(self).await?);
+                *slot = Some(model.clone());
+                Ok(model)
+            }
+            Some(model) => {
+                let stale = now() - model.built_at >= self.config.recommender_max_age_secs as i64;
+                if stale && !self.recommender_rebuilding.swap(true, Ordering::AcqRel) {
+                    let portal = self.clone();
+                    tokio::spawn(async move {
+                        match Model::build(&portal).await {
+                            Ok(fresh) => *portal.recommender.write().await = Some(Arc::new(fresh)),
+                            Err(e) => tracing::warn!(error = ?e, "the recommenders could not be rebuilt"),
+                        }
+                        portal.recommender_rebuilding.store(false, Ordering::Release);
+                    });
+                }
+                Ok(model)
+            }
+        }
+    }
+
+    /// A list for the caller (or an anonymous visitor) at `placement`, recorded with its id.
+    pub async fn recommendations(
+        self: &Arc<Self>,
+        caller: Option<&Caller>,
+        placement: Placement,
+        model: Option<&str>,
+        limit: usize,
+    ) -> AppResult<RecommendationList> {
+        let trained = self.recommender().await?;
+        let user = caller.map(|c| c.user.id);
+        let (algorithm, models) = trained.recommend(user, placement, model, limit.clamp(1, LIST_MAX));
+        let list = RecommendationList { id: Uuid::now_v7(), placement, algorithm, arm: None, models };
+        self.db
+            .record_served_list(ServedList {
+                id: list.id,
+                user_id: user,
+                placement: placement.as_str().into(),
+                algorithm: list.algorithm.clone(),
+                arm: list.arm.clone(),
+                models: list.models.clone(),
+                served_at: now(),
+            })
+            .await?;
+        Ok(list)
+    }
+}
