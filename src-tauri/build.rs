@@ -29,6 +29,7 @@ fn main() {
         "consumer_day",
         "record_product_view",
         "track_event",
+        "recommendations",
         "tracking_state",
         "set_tracking",
         "flush_events",

@@ -142,6 +142,16 @@ await run("e2e layout", driver, async () => {
     // What the last person viewed on this device was forgotten at their sign-out.
     assert.equal(await driver.exists('[data-testid="home-viewed"]'), false, `${size.name}: no views carried over a sign-out`);
     await checkPage(size, "home");
+    if (size.name === "phone") {
+      // The home's recommendations come from the server with a list id; a click opens the
+      // product, and the impression and the click are recorded with that id.
+      await driver.find('[data-testid="home-recommended"][data-algorithm="popular"]', { timeoutMs: 30000 });
+      await clickInView('[data-testid="home-recommended"] [data-testid="strip-product"]');
+      await driver.find('[data-testid="product-page"]');
+      await driver.find('[data-testid="product-recommended"] [data-testid="strip-product"]', { timeoutMs: 30000 });
+      await driver.click('[data-testid="back"]');
+      await driver.find('[data-testid="home-recommended"]');
+    }
     await driver.click('[data-testid="nav-products"]');
     await driver.find('[data-testid="catalog-updated"]', { text: "目录更新于", timeoutMs: 60000 });
     await driver.find('[data-testid="product-card"]', { timeoutMs: 60000 });
@@ -207,6 +217,8 @@ await run("e2e layout", driver, async () => {
       await clickInView('[data-testid="show-activity"]');
       await driver.find(`[data-testid="activity"] li[data-kind="product_view"]`, { text: model, timeoutMs: 30000 });
       await driver.find(`[data-testid="activity"] li[data-kind="favourite"]`);
+      await driver.find(`[data-testid="activity"] li[data-kind="recommendation_shown"]`);
+      await driver.find(`[data-testid="activity"] li[data-kind="recommendation_clicked"]`);
     }
     await checkPage(size, "profile");
     await signOut();

@@ -154,6 +154,19 @@ impl ApiClient {
     pub async fn events(&self, access: Option<&str>, batch: &EventBatch) -> ClientResult<EventReceipt> {
         self.call(Method::POST, "/v1/events", access, Some(batch)).await
     }
+    pub async fn recommendations(
+        &self,
+        access: Option<&str>,
+        placement: Placement,
+        model: Option<&str>,
+    ) -> ClientResult<RecommendationList> {
+        let mut path = format!("/v1/recommendations?placement={}", placement.as_str());
+        if let Some(m) = model {
+            path.push_str("&model=");
+            path.extend(url::form_urlencoded::byte_serialize(m.as_bytes()));
+        }
+        self.call::<(), _>(Method::GET, &path, access, None).await
+    }
     pub async fn set_tracking(&self, access: &str, tracking: bool) -> ClientResult<TrackingConsent> {
         self.call(Method::PUT, "/v1/me/tracking", Some(access), Some(&SetTrackingConsent { tracking })).await
     }

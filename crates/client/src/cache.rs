@@ -166,7 +166,8 @@ impl Cache {
     pub fn clear_user_data(&self) -> ClientResult<()> {
         self.conn.execute_batch(
             "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
-             DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%';
+             DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
+                OR key LIKE 'recommendations.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);
              UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone') WHERE json_valid(payload);",

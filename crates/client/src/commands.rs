@@ -81,6 +81,10 @@ macro_rules! for_each_app_command {
                 app.set_favourite(&model, kind, active).await
             }
             sync fn list_favourites(app) -> Vec<portal_client::favourites::FavouriteEntry> { app.favourites() }
+            awaited fn recommendations(app, placement: portal_api::Placement, model: Option<String>)
+                -> portal_client::recommendations::RecommendationView {
+                app.recommendations(placement, model.as_deref()).await
+            }
             // ----- behaviour events and the person's choice about them -----
             sync fn track_event(app, input: portal_client::events::EventInput) -> () { app.track(input) }
             sync fn tracking_state(app) -> portal_client::events::TrackingState { app.tracking_state() }

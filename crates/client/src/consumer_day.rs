@@ -57,6 +57,15 @@ pub fn record_view(cache: &mut Cache, user: Uuid, model: &str) -> ClientResult<(
     Ok(())
 }
 
+/// The models `user` viewed on this device, newest first.
+pub fn recent_models(cache: &Cache, user: Uuid) -> ClientResult<Vec<String>> {
+    Ok(cache
+        .conn
+        .prepare_cached("SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY seq DESC")?
+        .query_map([user.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 fn recently_viewed(cache: &Cache, user: Uuid) -> ClientResult<Vec<ProductSummary>> {
     let models: Vec<String> = cache
         .conn

@@ -71,6 +71,8 @@ fn render() -> String {
         EventKind::decl(),
         crate::events::EventInput::decl(),
         crate::events::TrackingState::decl(),
+        Placement::decl(),
+        crate::recommendations::RecommendationView::decl(),
         TrackedEvent::decl(),
         RecordedEvent::decl(),
         EventHistory::decl(),

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod favourites;
 pub mod outbox;
+pub mod recommendations;
 pub mod session;
 pub mod state;
 pub mod store_ops;

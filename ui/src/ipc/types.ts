@@ -342,6 +342,18 @@ export type TrackingState = { tracking: boolean,
  */
 waiting: number, };
 
+export type Placement = "home" | "product";
+
+export type RecommendationView = { 
+/**
+ * The server's list id (impressions and clicks name it); none for a list made on the device.
+ */
+id?: string, algorithm: string, products: Array<ProductSummary>, 
+/**
+ * True when the server could not be asked (a kept list, or one made on the device).
+ */
+offline: boolean, };
+
 export type TrackedEvent = { 
 /**
  * Client-generated; the server keeps each id once.

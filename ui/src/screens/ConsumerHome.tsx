@@ -5,6 +5,7 @@ import { useI18n } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { CITIES } from "./format";
 import { ProductStrip } from "./ProductStrip";
+import { RecommendedStrip } from "./RecommendedStrip";
 import { CompareTray } from "./CompareTray";
 import { useCity } from "./place";
 import { useProductOverlay } from "./useProductOverlay";
@@ -61,6 +62,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
         !error && <p className="muted">{t("app.loading")}</p>
       ) : (
         <div className="stack consumer-home">
+          <RecommendedStrip placement="home" title={t("recommend.home")} onOpen={openProduct} testId="home-recommended" />
           {day.followed.length > 0 && (
             <section className="shelf">
               <h2>{t("home.consumer.followed")}</h2>

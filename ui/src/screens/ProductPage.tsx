@@ -8,11 +8,23 @@ import { useCity } from "./place";
 import { CompareTray } from "./CompareTray";
 import { toggleCompare, useCompareList } from "./compareList";
 import { useMediaQuery } from "./useMediaQuery";
+import { RecommendedStrip } from "./RecommendedStrip";
 import { track } from "../track";
 
 /** A product from the local copy: a swipeable gallery, prices, specs in groups, channels and the
  *  nearest stores; on a phone, a bar with the price and "where to buy" stays at the bottom. */
-export function ProductPage({ model, onBack, onCompare }: { model: string; onBack: () => void; onCompare: () => void }) {
+export function ProductPage({
+  model,
+  onBack,
+  onCompare,
+  onOpen,
+}: {
+  model: string;
+  onBack: () => void;
+  onCompare: () => void;
+  /** Opens another product (from the recommendations) in place of this one. */
+  onOpen: (model: string) => void;
+}) {
   const { t, locale, time } = useI18n();
   const [view, setView] = useState<ProductView | null | undefined>(undefined);
   const [image, setImage] = useState(0);
@@ -71,6 +83,7 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
   };
 
   useEffect(() => {
+    window.scrollTo(0, 0);
     let live = true;
     commands
       .productView(model)
@@ -225,6 +238,14 @@ export function ProductPage({ model, onBack, onCompare }: { model: string; onBac
           </ul>
         </div>
       </div>
+      <RecommendedStrip
+        key={model}
+        placement="product"
+        model={model}
+        title={t("recommend.product")}
+        onOpen={onOpen}
+        testId="product-recommended"
+      />
       <div className="card" data-testid="spec-groups">
         <h2>{t("product.specs")}</h2>
         {specGroups(p.specs, view.category?.specs ?? []).map((g, i) => (

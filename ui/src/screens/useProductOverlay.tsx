@@ -22,7 +22,7 @@ export function useProductOverlay(): { overlay: ReactNode; openProduct: (model: 
         }}
       />
     );
-  else if (open) overlay = <ProductPage model={open} onBack={() => setOpen(null)} onCompare={() => openCompare()} />;
+  else if (open) overlay = <ProductPage model={open} onBack={() => setOpen(null)} onCompare={() => openCompare()} onOpen={setOpen} />;
   const openCompare = () => {
     track("compare", { models });
     setComparing(true);

@@ -1,0 +1,53 @@
+//! Recommendations for the screens: the server's when it answers (kept for offline), else the last
+//! kept list, else one made from the local catalog.
+use super::*;
+use crate::recommendations::{self as recs, RecommendationView};
+
+const LOCAL_LIST: usize = 12;
+
+impl PortalApp {
+    pub async fn recommendations(&self, placement: Placement, model: Option<&str>) -> ClientResult<RecommendationView> {
+        let user = self.signed_in_user().ok();
+        let model_owned = model.map(str::to_owned);
+        let answer = if user.is_some() {
+            self.authed(|api, token| {
+                let model = model_owned.clone();
+                async move { api.recommendations(Some(&token), placement, model.as_deref()).await }
+            })
+            .await
+        } else {
+            self.observe(self.api().recommendations(None, placement, model).await)
+        };
+        match answer {
+            Ok(list) => {
+                let cache = self.cache();
+                recs::keep(&cache, user, &list, model)?;
+                let products = recs::summaries(&cache, &list.models, model)?;
+                return Ok(RecommendationView {
+                    id: Some(list.id),
+                    algorithm: list.algorithm,
+                    products,
+                    offline: false,
+                });
+            }
+            Err(e) => tracing::info!(error = %e, "recommendations from this device"),
+        }
+        let cache = self.cache();
+        if let Some(list) = recs::kept(&cache, user, placement, model)? {
+            let products = recs::summaries(&cache, &list.models, model)?;
+            return Ok(RecommendationView { id: Some(list.id), algorithm: list.algorithm, products, offline: true });
+        }
+        let models = match (placement, model) {
+            (Placement::Product, Some(m)) => recs::local_neighbours(&cache, m, LOCAL_LIST)?,
+            _ => {
+                let viewed = match user {
+                    Some(u) => consumer_day::recent_models(&cache, u)?,
+                    None => vec![],
+                };
+                recs::local_home(&cache, &viewed, LOCAL_LIST)?
+            }
+        };
+        let products = recs::summaries(&cache, &models, model)?;
+        Ok(RecommendationView { id: None, algorithm: "local_content".into(), products, offline: true })
+    }
+}
