@@ -6,6 +6,9 @@ use portal_api::{ErrorCode, EventKind, TrackedEvent};
 pub const MAX_BATCH: usize = 500;
 /// Most events one installation may send in a minute; beyond, its batches wait (HTTP 429).
 pub const EVENTS_PER_INSTALL_PER_MINUTE: u32 = 1_200;
+/// Most events one client address may send in a minute (a store's devices share one address);
+/// anonymous senders cannot escape the installation limit by making up installation ids.
+pub const EVENTS_PER_ADDRESS_PER_MINUTE: u32 = 6_000;
 /// How far in the past an event may lie: older ones are moved to this edge and flagged.
 pub const MAX_AGE_SECS: i64 = 30 * 86_400;
 /// How far ahead of the server a device's clock may run before an event is moved to now.

@@ -95,6 +95,10 @@ contract!(
     the_flood_limit_holds_under_parallel_batches,
     anonymous_events_join_the_account_that_signs_in,
     history_pages_newest_first_and_deletes_all,
+    one_event_id_from_many_installations_at_once_is_kept_for_one,
+    a_throttled_batch_keeps_and_counts_nothing,
+    a_declining_account_takes_only_what_the_service_needs,
+    deleting_a_history_leaves_nothing_to_join_again,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

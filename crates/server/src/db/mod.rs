@@ -249,6 +249,21 @@ pub enum EventKept {
     Conflict,
 }
 
+/// A batch of events to keep, with what it is counted against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestRequest {
+    pub install_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub events: Vec<EventToKeep>,
+    /// Counters the batch counts against this minute, each with its limit (e.g. the installation,
+    /// the client's address): over any, nothing is kept or counted.
+    pub limits: Vec<(String, u32)>,
+    /// Kinds kept whatever the person chose. When the signed-in account declined tracking, the
+    /// installation's anonymous events of other kinds are deleted instead of joining it.
+    pub needed_kinds: Vec<&'static str>,
+    pub now: i64,
+}
+
 /// The answer to a batch of events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingest {
@@ -286,6 +301,15 @@ pub struct ServedList {
     pub arm: Option<String>,
     pub models: Vec<String>,
     pub served_at: i64,
+}
+
+/// The counter of an installation's events, and of a client address's.
+pub fn install_limit_key(install_id: Uuid) -> String {
+    format!("install:{install_id}")
+}
+
+pub fn address_limit_key(address: &str) -> String {
+    format!("address:{address}")
 }
 
 /// The minute an event rate is counted in.
@@ -418,19 +442,12 @@ pub trait Database: Send + Sync + 'static {
     async fn favourites(&self, user_id: Uuid) -> DbResult<Vec<portal_api::Favourite>>;
 
     // Behaviour events (precision marketing).
-    /// In one transaction: counts the batch against the installation's limit of events this
-    /// minute (all of them, or none and `Throttled`); joins the installation's anonymous events to
-    /// `user_id` when given; keeps each event once by its id (bound to the installation and the
-    /// body's hash: the same again is a duplicate, anything else a conflict). Events the account
-    /// has kept are never moved to another account.
-    async fn ingest_events(
-        &self,
-        install_id: Uuid,
-        user_id: Option<Uuid>,
-        events: Vec<EventToKeep>,
-        limit_per_minute: u32,
-        now: i64,
-    ) -> DbResult<Ingest>;
+    /// In one transaction: counts the batch against each of its limits this minute (all of them,
+    /// or none and `Throttled`); joins the installation's anonymous events to the account when
+    /// signed in (those the account declined are deleted instead); keeps each event once by its
+    /// id (bound to the installation and the body's hash: the same again is a duplicate, anything
+    /// else a conflict). Events an account has are never moved to another.
+    async fn ingest_events(&self, request: IngestRequest) -> DbResult<Ingest>;
     /// The person's choice and when it was made; none while they have not chosen.
     async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>>;
     async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()>;
@@ -441,7 +458,8 @@ pub trait Database: Send + Sync + 'static {
         before: Option<(i64, Uuid)>,
         limit: u32,
     ) -> DbResult<(Vec<StoredEvent>, u32)>;
-    /// Deletes every event of the account; returns how many.
+    /// Deletes every event of the account, and the anonymous ones of the installations it used
+    /// (they would join it again); returns how many.
     async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
     /// What known people did with products since `since`, and what customers bought.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;

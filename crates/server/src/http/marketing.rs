@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiQuery, MaybeCaller};
+use super::extract::{ApiJson, ApiQuery, ClientIp, MaybeCaller};
 use crate::{
     error::{AppError, AppResult},
     identity::accounts::Caller,
@@ -23,9 +23,10 @@ use crate::{
 pub async fn ingest(
     State(portal): State<Arc<Portal>>,
     MaybeCaller(caller): MaybeCaller,
+    ClientIp(address): ClientIp,
     ApiJson(batch): ApiJson<EventBatch>,
 ) -> AppResult<ApiJson<EventReceipt>> {
-    portal.ingest_events(caller.as_ref(), batch).await.map(ApiJson)
+    portal.ingest_events(caller.as_ref(), &address, batch).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = "/v1/me/tracking", tag = "me", security(("bearer" = [])),

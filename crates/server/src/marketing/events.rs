@@ -1,14 +1,14 @@
 //! Behaviour events from the apps: checked by the rules, kept once, and a person's own view of
 //! them (history, deletion, consent).
 use portal_api::{
-    ErrorCode, EventBatch, EventHistory, EventReceipt, EventsDeleted, RecordedEvent, RefusedEvent, SetTrackingConsent,
-    TrackedEvent, TrackingConsent,
+    ErrorCode, EventBatch, EventHistory, EventKind, EventReceipt, EventsDeleted, RecordedEvent, RefusedEvent,
+    SetTrackingConsent, TrackedEvent, TrackingConsent,
 };
 use portal_marketing::events::{self as rules, class};
 use uuid::Uuid;
 
 use crate::{
-    db::{EventKept, EventToKeep, Ingest},
+    db::{address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
     error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::{now, Portal},
@@ -21,7 +21,12 @@ impl Portal {
     /// A batch of events from one installation: each is checked (what its kind needs, known
     /// products, the clock, the person's consent), and those that pass are kept once by id. Every
     /// id comes back acknowledged or refused, so the device knows what to drop.
-    pub async fn ingest_events(&self, caller: Option<&Caller>, batch: EventBatch) -> AppResult<EventReceipt> {
+    pub async fn ingest_events(
+        &self,
+        caller: Option<&Caller>,
+        address: &str,
+        batch: EventBatch,
+    ) -> AppResult<EventReceipt> {
         if batch.events.len() > rules::MAX_BATCH {
             return Err(AppError::field(
                 ErrorCode::InvalidJson,
@@ -69,18 +74,29 @@ impl Portal {
         }
         let user = caller.map(|c| c.user.id);
         let ids: Vec<Uuid> = keep.iter().map(|e| e.id).collect();
-        let kept =
-            match self.db.ingest_events(batch.install_id, user, keep, rules::EVENTS_PER_INSTALL_PER_MINUTE, now).await?
-            {
-                Ingest::Kept(kept) => kept,
-                Ingest::Throttled { retry_after_secs } => {
-                    return Err(AppError::retry_after(
-                        ErrorCode::RateLimited,
-                        retry_after_secs.into(),
-                        "This device sent too many events this minute; they are kept on it and sent later.",
-                    ))
-                }
-            };
+        let request = IngestRequest {
+            install_id: batch.install_id,
+            user_id: user,
+            events: keep,
+            limits: vec![
+                (install_limit_key(batch.install_id), rules::EVENTS_PER_INSTALL_PER_MINUTE),
+                (address_limit_key(address), rules::EVENTS_PER_ADDRESS_PER_MINUTE),
+            ],
+            needed_kinds: EventKind::ALL
+                .into_iter()
+                .filter(|k| rules::needed_without_consent(*k))
+                .map(EventKind::as_str)
+                .collect(),
+            now,
+        };
+        let kept = match self.db.ingest_events(request).await? {
+            Ingest::Kept(kept) => kept,
+            Ingest::Throttled { retry_after_secs } => return Err(AppError::retry_after(
+                ErrorCode::RateLimited,
+                retry_after_secs.into(),
+                "Too many events this minute from this device or network; they are kept on the device and sent later.",
+            )),
+        };
         let mut acknowledged = Vec::with_capacity(ids.len());
         let mut duplicates = 0;
         for (id, outcome) in ids.into_iter().zip(kept) {

@@ -7,14 +7,30 @@ use portal_api::{EventKind, IdentityKind, Role, TrackedEvent};
 use uuid::Uuid;
 
 use super::{join_all, user, AT, RACERS};
-use crate::db::{Database, EventKept, EventToKeep, Ingest};
+use crate::db::{install_limit_key, Database, EventKept, EventToKeep, Ingest, IngestRequest};
+
+/// A batch from `install` counted against the installation's `limit` only.
+fn request(install: Uuid, user: Option<Uuid>, events: Vec<EventToKeep>, limit: u32, now: i64) -> IngestRequest {
+    IngestRequest {
+        install_id: install,
+        user_id: user,
+        events,
+        limits: vec![(install_limit_key(install), limit)],
+        needed_kinds: vec!["sign_in", "purchase", "offer_accepted"],
+        now,
+    }
+}
 
 fn event(model: &str) -> EventToKeep {
+    event_of(EventKind::ProductView, Some(model))
+}
+
+fn event_of(kind: EventKind, model: Option<&str>) -> EventToKeep {
     let e = TrackedEvent {
         id: Uuid::now_v7(),
-        kind: EventKind::ProductView,
+        kind,
         at: AT - 10,
-        model: Some(model.into()),
+        model: model.map(Into::into),
         models: vec![],
         query: None,
         results: None,
@@ -55,7 +71,9 @@ pub(super) async fn events_sent_many_times_at_once_are_kept_once(db: Arc<dyn Dat
     let batch: Vec<EventToKeep> = (0..50).map(|i| event(&format!("M-{i}"))).collect();
     let outcomes = join_all((0..RACERS).map(|_| {
         let (db, batch) = (db.clone(), batch.clone());
-        tokio::spawn(async move { kept(db.ingest_events(install, Some(me), batch, 100_000, AT).await.unwrap()) })
+        tokio::spawn(
+            async move { kept(db.ingest_events(request(install, Some(me), batch, 100_000, AT)).await.unwrap()) },
+        )
     }))
     .await;
     for i in 0..batch.len() {
@@ -70,16 +88,19 @@ pub(super) async fn events_sent_many_times_at_once_are_kept_once(db: Arc<dyn Dat
 pub(super) async fn an_event_id_is_bound_to_its_installation_and_body(db: Arc<dyn Database>) {
     let install = Uuid::now_v7();
     let first = event("A");
-    assert_eq!(kept(db.ingest_events(install, None, vec![first.clone()], 1000, AT).await.unwrap()), [EventKept::New]);
+    assert_eq!(
+        kept(db.ingest_events(request(install, None, vec![first.clone()], 1000, AT)).await.unwrap()),
+        [EventKept::New]
+    );
     // The same id from another installation, or with another body: refused, nothing overwritten.
-    let elsewhere = kept(db.ingest_events(Uuid::now_v7(), None, vec![first.clone()], 1000, AT).await.unwrap());
+    let elsewhere = kept(db.ingest_events(request(Uuid::now_v7(), None, vec![first.clone()], 1000, AT)).await.unwrap());
     let mut changed = event("B");
     changed.id = first.id;
-    let other_body = kept(db.ingest_events(install, None, vec![changed], 1000, AT).await.unwrap());
+    let other_body = kept(db.ingest_events(request(install, None, vec![changed], 1000, AT)).await.unwrap());
     assert_eq!((elsewhere[0], other_body[0]), (EventKept::Conflict, EventKept::Conflict));
     // The same id twice in one batch: the first kept, the second a duplicate.
     let twice = event("C");
-    let outcome = kept(db.ingest_events(install, None, vec![twice.clone(), twice], 1000, AT).await.unwrap());
+    let outcome = kept(db.ingest_events(request(install, None, vec![twice.clone(), twice], 1000, AT)).await.unwrap());
     assert_eq!(outcome, [EventKept::New, EventKept::Duplicate]);
 }
 
@@ -90,7 +111,7 @@ pub(super) async fn the_flood_limit_holds_under_parallel_batches(db: Arc<dyn Dat
     let outcomes = join_all((0..RACERS).map(|i| {
         let db = db.clone();
         let batch: Vec<EventToKeep> = (0..BATCH).map(|j| event(&format!("F-{i}-{j}"))).collect();
-        tokio::spawn(async move { db.ingest_events(install, None, batch, LIMIT, AT).await.unwrap() })
+        tokio::spawn(async move { db.ingest_events(request(install, None, batch, LIMIT, AT)).await.unwrap() })
     }))
     .await;
     let passed = outcomes.iter().filter(|o| matches!(o.as_ref().unwrap(), Ingest::Kept(_))).count();
@@ -101,7 +122,7 @@ pub(super) async fn the_flood_limit_holds_under_parallel_batches(db: Arc<dyn Dat
         }
     }
     // The next minute is a new window.
-    let later = kept(db.ingest_events(install, None, vec![event("G")], LIMIT, AT + 60).await.unwrap());
+    let later = kept(db.ingest_events(request(install, None, vec![event("G")], LIMIT, AT + 60)).await.unwrap());
     assert_eq!(later, [EventKept::New]);
 }
 
@@ -109,14 +130,14 @@ pub(super) async fn anonymous_events_join_the_account_that_signs_in(db: Arc<dyn 
     let me = consumer(&*db, "+8613900000102").await;
     let someone = consumer(&*db, "+8613900000103").await;
     let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-    db.ingest_events(mine, None, vec![event("A"), event("B")], 1000, AT).await.unwrap();
-    db.ingest_events(theirs, None, vec![event("C")], 1000, AT).await.unwrap();
+    db.ingest_events(request(mine, None, vec![event("A"), event("B")], 1000, AT)).await.unwrap();
+    db.ingest_events(request(theirs, None, vec![event("C")], 1000, AT)).await.unwrap();
     assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 0, "anonymous until signed in");
-    db.ingest_events(mine, Some(me), vec![event("D")], 1000, AT).await.unwrap();
+    db.ingest_events(request(mine, Some(me), vec![event("D")], 1000, AT)).await.unwrap();
     let (page, total) = db.event_history(me, None, 10).await.unwrap();
     assert_eq!((page.len(), total), (3, 3), "the installation's anonymous events joined");
     // Another account on the same installation takes nothing that is already mine.
-    db.ingest_events(mine, Some(someone), vec![event("E")], 1000, AT).await.unwrap();
+    db.ingest_events(request(mine, Some(someone), vec![event("E")], 1000, AT)).await.unwrap();
     assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 3);
     assert_eq!(db.event_history(someone, None, 10).await.unwrap().1, 1);
 }
@@ -131,10 +152,10 @@ pub(super) async fn history_pages_newest_first_and_deletes_all(db: Arc<dyn Datab
             e
         })
         .collect();
-    db.ingest_events(install, Some(me), batch, 1000, AT).await.unwrap();
+    db.ingest_events(request(install, Some(me), batch, 1000, AT)).await.unwrap();
     let mut seen = Vec::new();
     let mut before = None;
-    loop {
+    for _ in 0..10 {
         let (page, total) = db.event_history(me, before, 3).await.unwrap();
         assert_eq!(total, 7);
         if page.is_empty() {
@@ -157,4 +178,69 @@ pub(super) async fn history_pages_newest_first_and_deletes_all(db: Arc<dyn Datab
     db.set_tracking_consent(me, false, AT).await.unwrap();
     db.set_tracking_consent(me, false, AT + 1).await.unwrap();
     assert_eq!(db.tracking_consent(me).await.unwrap(), Some((false, AT + 1)));
+    db.set_tracking_consent(me, true, AT + 2).await.unwrap();
+    assert_eq!(db.tracking_consent(me).await.unwrap(), Some((true, AT + 2)));
+}
+
+pub(super) async fn one_event_id_from_many_installations_at_once_is_kept_for_one(db: Arc<dyn Database>) {
+    let shared: Vec<EventToKeep> = (0..20).map(|i| event(&format!("S-{i}"))).collect();
+    let outcomes = join_all((0..RACERS).map(|i| {
+        let db = db.clone();
+        // Each installation sends the ids in its own order.
+        let mut batch = shared.clone();
+        batch.rotate_left(i % shared.len());
+        tokio::spawn(async move {
+            let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+            let kept = kept(db.ingest_events(request(Uuid::now_v7(), None, batch, 1000, AT)).await.unwrap());
+            ids.into_iter().zip(kept).collect::<Vec<_>>()
+        })
+    }))
+    .await;
+    for e in &shared {
+        let answers: Vec<EventKept> = outcomes
+            .iter()
+            .flat_map(|o| o.as_ref().unwrap().iter().filter(|(id, _)| *id == e.id).map(|(_, k)| *k))
+            .collect();
+        let new = answers.iter().filter(|k| **k == EventKept::New).count();
+        let conflicts = answers.iter().filter(|k| **k == EventKept::Conflict).count();
+        assert_eq!((new, conflicts), (1, RACERS - 1), "kept for one installation, a conflict for the others");
+    }
+}
+
+pub(super) async fn a_throttled_batch_keeps_and_counts_nothing(db: Arc<dyn Database>) {
+    let install = Uuid::now_v7();
+    let other_key = "address:192.0.2.1".to_owned();
+    let mut over = request(install, None, vec![event("T1"), event("T2")], 10, AT);
+    // The installation's counter takes it, the address's does not: neither counts it.
+    over.limits.push((other_key.clone(), 1));
+    assert!(matches!(db.ingest_events(over).await.unwrap(), Ingest::Throttled { .. }));
+    let mut fits = request(install, None, (0..10).map(|i| event(&format!("T-{i}"))).collect(), 10, AT);
+    fits.limits.push((other_key, 10));
+    assert_eq!(kept(db.ingest_events(fits).await.unwrap()).len(), 10, "the refused batch counted nothing");
+}
+
+pub(super) async fn a_declining_account_takes_only_what_the_service_needs(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000105").await;
+    db.set_tracking_consent(me, false, AT).await.unwrap();
+    let install = Uuid::now_v7();
+    let sign_in = event_of(EventKind::SignIn, None);
+    db.ingest_events(request(install, None, vec![event("A"), sign_in], 1000, AT)).await.unwrap();
+    db.ingest_events(request(install, Some(me), vec![], 1000, AT)).await.unwrap();
+    let (page, total) = db.event_history(me, None, 10).await.unwrap();
+    assert_eq!(total, 1, "the anonymous view was deleted, not joined");
+    assert!(page[0].body.contains("sign_in"));
+}
+
+pub(super) async fn deleting_a_history_leaves_nothing_to_join_again(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000106").await;
+    let someone = consumer(&*db, "+8613900000107").await;
+    let (install, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    db.ingest_events(request(install, Some(me), vec![event("A")], 1000, AT)).await.unwrap();
+    // Anonymous events of the same installation, sent after the account's (not yet joined).
+    db.ingest_events(request(install, None, vec![event("B"), event("C")], 1000, AT)).await.unwrap();
+    db.ingest_events(request(theirs, Some(someone), vec![event("D")], 1000, AT)).await.unwrap();
+    assert_eq!(db.delete_events(me).await.unwrap(), 3);
+    db.ingest_events(request(install, Some(me), vec![], 1000, AT)).await.unwrap();
+    assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 0, "nothing came back");
+    assert_eq!(db.event_history(someone, None, 10).await.unwrap().1, 1, "another's events stay");
 }

@@ -8,35 +8,55 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, Interactions, ServedList, StoredEvent};
+use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
-pub fn ingest(
-    tx: &mut Transaction<'_>,
-    install_id: Uuid,
-    user_id: Option<Uuid>,
-    events: &[EventToKeep],
-    limit_per_minute: u32,
-    now: i64,
-) -> DbResult<Ingest> {
-    let install = install_id.to_string();
+pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest> {
+    let now = req.now;
+    let install = req.install_id.to_string();
     let window = rate_window(now);
-    let counted = tx.query_opt(
-        "INSERT INTO event_rates (install_id, window_start, events) VALUES ($1, $2, $3)
-         ON CONFLICT (install_id, window_start) DO UPDATE SET events = event_rates.events + excluded.events
-         WHERE event_rates.events + excluded.events <= $4
-         RETURNING events",
-        &[&install, &window, &(events.len() as i64), &i64::from(limit_per_minute)],
-    )?;
-    if counted.is_none_or(|r| r.get::<_, i64>(0) > i64::from(limit_per_minute)) {
-        // The transaction is dropped unfinished: nothing is kept, not even the count.
-        return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+    let size = req.events.len() as i64;
+    let mut counted_keys: Vec<&str> = Vec::new();
+    for (key, limit) in &req.limits {
+        let counted = tx.query_opt(
+            "INSERT INTO event_rates (install_id, window_start, events) VALUES ($1, $2, $3)
+             ON CONFLICT (install_id, window_start) DO UPDATE SET events = event_rates.events + excluded.events
+             WHERE event_rates.events + excluded.events <= $4
+             RETURNING events",
+            &[key, &window, &size, &i64::from(*limit)],
+        )?;
+        let over = counted.as_ref().is_none_or(|r| r.get::<_, i64>(0) > i64::from(*limit));
+        if counted.is_some() {
+            counted_keys.push(key);
+        }
+        if over {
+            // This transaction commits (it returns Ok): what it counted is taken back, so nothing of
+            // the batch is kept or counted.
+            for key in counted_keys {
+                tx.execute(
+                    "UPDATE event_rates SET events = events - $3 WHERE install_id = $1 AND window_start = $2",
+                    &[&key, &window, &size],
+                )?;
+            }
+            return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+        }
     }
-    if let Some(user) = user_id {
+    if let Some(user) = req.user_id {
+        let declined = tx
+            .query_opt("SELECT NOT tracking FROM tracking_consent WHERE user_id = $1", &[&user.to_string()])?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        if declined {
+            tx.execute(
+                "DELETE FROM behaviour_events WHERE install_id = $1 AND user_id IS NULL AND kind <> ALL($2)",
+                &[&install, &req.needed_kinds],
+            )?;
+        }
         tx.execute(
             "UPDATE behaviour_events SET user_id = $1 WHERE install_id = $2 AND user_id IS NULL",
             &[&user.to_string(), &install],
         )?;
     }
+    let user_id = req.user_id;
+    let events = &req.events;
     let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     let classes: Vec<&str> = events.iter().map(|e| e.class).collect();
@@ -46,6 +66,7 @@ pub fn ingest(
     let hashes: Vec<&str> = events.iter().map(|e| e.body_hash.as_str()).collect();
     let adjusted: Vec<bool> = events.iter().map(|e| e.clock_adjusted).collect();
     let user = user_id.map(|u| u.to_string());
+    // In the order of the ids: two batches sharing ids lock them in the same order (no deadlock).
     let inserted: HashSet<String> = tx
         .query(
             "INSERT INTO behaviour_events
@@ -53,6 +74,7 @@ pub fn ingest(
              SELECT e.id, $2, $3, e.kind, e.class, e.at, $4, e.model, e.body, e.hash, e.adjusted
              FROM UNNEST($1::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[])
                   AS e (id, kind, class, at, model, body, hash, adjusted)
+             ORDER BY e.id
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
             &[&ids, &install, &user, &now, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted],
@@ -175,5 +197,12 @@ pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()
 }
 
 pub fn delete(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<u32> {
-    Ok(tx.execute("DELETE FROM behaviour_events WHERE user_id = $1", &[&user_id.to_string()])? as u32)
+    let user = user_id.to_string();
+    let anonymous = tx.execute(
+        "DELETE FROM behaviour_events WHERE user_id IS NULL AND install_id IN
+           (SELECT DISTINCT install_id FROM behaviour_events WHERE user_id = $1)",
+        &[&user],
+    )?;
+    let own = tx.execute("DELETE FROM behaviour_events WHERE user_id = $1", &[&user])?;
+    Ok((anonymous + own) as u32)
 }

@@ -4,37 +4,47 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{rate_window, DbResult, EventKept, EventToKeep, Ingest, Interactions, ServedList, StoredEvent};
+use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
-pub fn ingest(
-    conn: &mut Connection,
-    install_id: Uuid,
-    user_id: Option<Uuid>,
-    events: &[EventToKeep],
-    limit_per_minute: u32,
-    now: i64,
-) -> DbResult<Ingest> {
+pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let install = install_id.to_string();
+    let now = req.now;
+    let install = req.install_id.to_string();
     let window = rate_window(now);
-    let counted: Option<i64> = tx
-        .prepare_cached(
-            "INSERT INTO event_rates (install_id, window_start, events) VALUES (?1, ?2, ?3)
-             ON CONFLICT (install_id, window_start) DO UPDATE SET events = events + excluded.events
-             WHERE event_rates.events + excluded.events <= ?4
-             RETURNING events",
-        )?
-        .query_row(params![install, window, events.len() as i64, limit_per_minute as i64], |r| r.get(0))
-        .optional()?;
-    if counted.is_none_or(|n| n > limit_per_minute as i64) {
-        // Nothing of the batch is kept (the transaction is dropped, the count too).
-        return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+    for (key, limit) in &req.limits {
+        let counted: Option<i64> = tx
+            .prepare_cached(
+                "INSERT INTO event_rates (install_id, window_start, events) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (install_id, window_start) DO UPDATE SET events = events + excluded.events
+                 WHERE event_rates.events + excluded.events <= ?4
+                 RETURNING events",
+            )?
+            .query_row(params![key, window, req.events.len() as i64, *limit as i64], |r| r.get(0))
+            .optional()?;
+        if counted.is_none_or(|n| n > *limit as i64) {
+            // Nothing of the batch is kept or counted: the transaction is dropped unfinished.
+            return Ok(Ingest::Throttled { retry_after_secs: (window + 60 - now).clamp(1, 60) as u32 });
+        }
     }
-    if let Some(user) = user_id {
+    if let Some(user) = req.user_id {
+        let declined = tx
+            .prepare_cached("SELECT NOT tracking FROM tracking_consent WHERE user_id = ?1")?
+            .query_row([user.to_string()], |r| r.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(false);
+        if declined {
+            let needed = serde_json::to_string(&req.needed_kinds).unwrap_or_default();
+            tx.prepare_cached(
+                "DELETE FROM behaviour_events WHERE install_id = ?1 AND user_id IS NULL
+                 AND kind NOT IN (SELECT value FROM json_each(?2))",
+            )?
+            .execute(params![install, needed])?;
+        }
         tx.prepare_cached("UPDATE behaviour_events SET user_id = ?1 WHERE install_id = ?2 AND user_id IS NULL")?
             .execute(params![user.to_string(), install])?;
     }
-    let user = user_id.map(|u| u.to_string());
+    let user = req.user_id.map(|u| u.to_string());
+    let events = &req.events;
     let mut kept = Vec::with_capacity(events.len());
     {
         let mut insert = tx.prepare_cached(
@@ -160,6 +170,15 @@ pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
     Ok(())
 }
 
-pub fn delete(conn: &Connection, user_id: Uuid) -> DbResult<u32> {
-    Ok(conn.prepare_cached("DELETE FROM behaviour_events WHERE user_id = ?1")?.execute([user_id.to_string()])? as u32)
+pub fn delete(conn: &mut Connection, user_id: Uuid) -> DbResult<u32> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let user = user_id.to_string();
+    let anonymous = tx.execute(
+        "DELETE FROM behaviour_events WHERE user_id IS NULL AND install_id IN
+           (SELECT DISTINCT install_id FROM behaviour_events WHERE user_id = ?1)",
+        [&user],
+    )?;
+    let own = tx.execute("DELETE FROM behaviour_events WHERE user_id = ?1", [&user])?;
+    tx.commit()?;
+    Ok((anonymous + own) as u32)
 }

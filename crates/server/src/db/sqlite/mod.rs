@@ -297,6 +297,8 @@ impl Database for SqliteDatabase {
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
             tx.execute("DELETE FROM dev_messages WHERE sent_at < ?1", [codes_before])?;
             tx.execute("DELETE FROM event_rates WHERE window_start < ?1", [attempts_before])?;
+            // Anonymous behaviour nobody signed in to claim is not kept for ever.
+            tx.execute("DELETE FROM behaviour_events WHERE user_id IS NULL AND received_at < ?1", [sessions_before])?;
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
                 [attempts_before],
@@ -925,15 +927,8 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn ingest_events(
-        &self,
-        install_id: Uuid,
-        user_id: Option<Uuid>,
-        events: Vec<EventToKeep>,
-        limit_per_minute: u32,
-        now: i64,
-    ) -> DbResult<Ingest> {
-        self.run(move |conn| events::ingest(conn, install_id, user_id, &events, limit_per_minute, now)).await
+    async fn ingest_events(&self, request: IngestRequest) -> DbResult<Ingest> {
+        self.run(move |conn| events::ingest(conn, &request)).await
     }
 
     async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
