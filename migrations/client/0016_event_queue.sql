@@ -7,5 +7,7 @@ CREATE TABLE IF NOT EXISTS event_queue (
     install_id TEXT NOT NULL,
     user_id    TEXT,
     body       TEXT NOT NULL,
-    next_try   INTEGER NOT NULL DEFAULT 0
+    next_try   INTEGER NOT NULL DEFAULT 0,
+    -- Times the server refused the batch this event was in as a whole.
+    attempts   INTEGER NOT NULL DEFAULT 0
 );

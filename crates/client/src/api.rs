@@ -167,6 +167,9 @@ impl ApiClient {
         }
         self.call::<(), _>(Method::GET, &path, access, None).await
     }
+    pub async fn tracking(&self, access: &str) -> ClientResult<TrackingConsent> {
+        self.call::<(), _>(Method::GET, "/v1/me/tracking", Some(access), None).await
+    }
     pub async fn set_tracking(&self, access: &str, tracking: bool) -> ClientResult<TrackingConsent> {
         self.call(Method::PUT, "/v1/me/tracking", Some(access), Some(&SetTrackingConsent { tracking })).await
     }

@@ -161,11 +161,12 @@ impl Cache {
     /// Forget everything about the signed-in user (on sign-out). Settings stay. The WAL is
     /// checkpointed and truncated so no copy of the old rows stays in it either.
     /// What a shared device must not keep for the next person: the profile, the role home,
-    /// the products they viewed, other devices' receipts found on the server, server snapshots, and customers' phone numbers
+    /// the products they viewed and their behaviour events not yet sent, other devices' receipts found on the server, server snapshots, and customers' phone numbers
     /// in receipts (except in operations not yet acknowledged: those lose it at their ack).
     pub fn clear_user_data(&self) -> ClientResult<()> {
         self.conn.execute_batch(
             "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
+             DELETE FROM event_queue WHERE user_id IS NOT NULL;
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
                 OR key LIKE 'recommendations.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')

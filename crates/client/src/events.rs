@@ -60,32 +60,57 @@ pub fn tracking(cache: &Cache) -> ClientResult<bool> {
     Ok(read_setting(&cache.conn, TRACKING)?.as_deref() != Some("off"))
 }
 
-/// Sets the choice on this device at once; it reaches the account with the next send.
-pub fn set_tracking(cache: &Cache, on: bool) -> ClientResult<()> {
-    write_setting(&cache.conn, TRACKING, if on { "on" } else { "off" })?;
-    write_setting(&cache.conn, TRACKING_UNSENT, "1")?;
+fn chooser(user: Option<Uuid>) -> String {
+    user.map(|u| u.to_string()).unwrap_or_else(|| "anonymous".into())
+}
+
+/// Sets the choice on this device at once, for `user` (or whoever signs in next, when nobody is
+/// signed in); it reaches their account with the next send. Turning it off drops what was
+/// declined and not yet sent.
+pub fn set_tracking(cache: &mut Cache, user: Option<Uuid>, on: bool) -> ClientResult<()> {
+    let tx = cache.conn.transaction()?;
+    write_setting(&tx, TRACKING, if on { "on" } else { "off" })?;
+    write_setting(&tx, TRACKING_UNSENT, &chooser(user))?;
     if !on {
-        // What was declined and not yet sent is not sent at all.
-        let kept: Vec<String> = rules_kinds_needed();
-        let placeholders = kept.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
-        cache.conn.execute(
-            &format!("DELETE FROM event_queue WHERE json_extract(body, '$.kind') NOT IN ({placeholders})"),
-            [],
+        let needed = serde_json::to_string(&kinds_needed()).expect("kinds serialise");
+        tx.execute(
+            "DELETE FROM event_queue WHERE (user_id IS ?1 OR user_id IS NULL)
+               AND json_extract(body, '$.kind') NOT IN (SELECT value FROM json_each(?2))",
+            params![user.map(|u| u.to_string()), needed],
         )?;
     }
+    tx.commit()?;
     Ok(())
 }
 
-fn rules_kinds_needed() -> Vec<String> {
-    EventKind::ALL.into_iter().filter(|k| rules::needed_without_consent(*k)).map(|k| k.as_str().to_owned()).collect()
+fn kinds_needed() -> Vec<&'static str> {
+    EventKind::ALL.into_iter().filter(|k| rules::needed_without_consent(*k)).map(EventKind::as_str).collect()
 }
 
-/// The choice still to tell the server, if any.
-pub fn unsent_tracking(cache: &Cache) -> ClientResult<Option<bool>> {
-    if read_setting(&cache.conn, TRACKING_UNSENT)?.is_none() {
-        return Ok(None);
+/// The choice still to tell `user`'s account, if they made one (or made it before signing in).
+/// Another account's unsent choice is never sent for this one: it is dropped.
+pub fn unsent_tracking(cache: &Cache, user: Option<Uuid>) -> ClientResult<Option<bool>> {
+    let Some(who) = read_setting(&cache.conn, TRACKING_UNSENT)? else { return Ok(None) };
+    if who == "anonymous" || Some(who.as_str()) == user.map(|u| u.to_string()).as_deref() {
+        return tracking(cache).map(Some);
     }
-    tracking(cache).map(Some)
+    tracking_sent(cache)?;
+    Ok(None)
+}
+
+pub fn has_unsent_choice(cache: &Cache, user: Option<Uuid>) -> ClientResult<bool> {
+    Ok(unsent_tracking(cache, user)?.is_some())
+}
+
+/// Takes the account's choice as this device's.
+pub fn adopt_choice(cache: &Cache, on: bool) -> ClientResult<()> {
+    write_setting(&cache.conn, TRACKING, if on { "on" } else { "off" })
+}
+
+/// At sign-out: the next person starts from their own choice.
+pub fn forget_choice(cache: &Cache) -> ClientResult<()> {
+    cache.conn.execute("DELETE FROM settings WHERE key IN (?1, ?2)", [TRACKING, TRACKING_UNSENT])?;
+    Ok(())
 }
 
 pub fn tracking_sent(cache: &Cache) -> ClientResult<()> {
@@ -120,18 +145,26 @@ pub fn record(cache: &Cache, user: Option<Uuid>, input: EventInput, now: i64) ->
         Err(refusal) => return Err(ClientError::Api(portal_api::ApiError::new(refusal.code, refusal.reason))),
     }
     let body = serde_json::to_string(&event).expect("events serialise");
-    cache.conn.execute(
+    let install = install_id(cache)?;
+    let reads: Vec<&str> = EventKind::ALL
+        .into_iter()
+        .filter(|k| rules::class(*k) == rules::EventClass::Read)
+        .map(EventKind::as_str)
+        .collect();
+    let tx = cache.conn.unchecked_transaction()?;
+    tx.execute(
         "INSERT INTO event_queue (id, install_id, user_id, body) VALUES (?1, ?2, ?3, ?4)",
-        params![event.id.to_string(), install_id(cache)?.to_string(), user.map(|u| u.to_string()), body],
+        params![event.id.to_string(), install.to_string(), user.map(|u| u.to_string()), body],
     )?;
     // A device offline for months keeps its newest reads and every positive event.
-    cache.conn.execute(
+    tx.execute(
         "DELETE FROM event_queue WHERE seq IN (
            SELECT seq FROM event_queue
-           WHERE json_extract(body, '$.kind') IN ('app_open', 'product_view', 'search', 'filter', 'store_finder', 'recommendation_shown')
+           WHERE json_valid(body) AND json_extract(body, '$.kind') IN (SELECT value FROM json_each(?2))
            ORDER BY seq LIMIT MAX(0, (SELECT COUNT(*) FROM event_queue) - ?1))",
-        [QUEUE_MAX],
+        params![QUEUE_MAX, serde_json::to_string(&reads).expect("kinds serialise")],
     )?;
+    tx.commit()?;
     Ok(Some(event.id))
 }
 
@@ -155,6 +188,15 @@ pub fn due(cache: &Cache, now: i64, limit: usize) -> ClientResult<Option<Due>> {
         )
         .optional()?;
     let Some((install, user)) = first else { return Ok(None) };
+    let Some(install_id) = Uuid::parse_str(&install).ok().filter(|id| !id.is_nil()) else {
+        // A row this version cannot place: every row of that installation goes as unreadable.
+        let ids: Vec<String> = cache
+            .conn
+            .prepare("SELECT id FROM event_queue WHERE install_id = ?1")?
+            .query_map([&install], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        return Ok(Some(Due { install_id: Uuid::nil(), user: None, events: vec![], unreadable: ids }));
+    };
     let mut stmt = cache.conn.prepare(
         "SELECT id, body FROM event_queue WHERE install_id = ?1 AND user_id IS ?2 AND next_try <= ?3 ORDER BY seq LIMIT ?4",
     )?;
@@ -169,12 +211,7 @@ pub fn due(cache: &Cache, now: i64, limit: usize) -> ClientResult<Option<Due>> {
             Err(_) => unreadable.push(id),
         }
     }
-    Ok(Some(Due {
-        install_id: Uuid::parse_str(&install).unwrap_or_default(),
-        user: user.and_then(|u| Uuid::parse_str(&u).ok()),
-        events,
-        unreadable,
-    }))
+    Ok(Some(Due { install_id, user: user.and_then(|u| Uuid::parse_str(&u).ok()), events, unreadable }))
 }
 
 /// Removes what the server answered for (acknowledged or refused for good).
@@ -197,6 +234,42 @@ pub fn postpone(cache: &Cache, due: &Due, until: i64) -> ClientResult<()> {
         stmt.execute(params![e.id.to_string(), until])?;
     }
     Ok(())
+}
+
+/// Holds back every event of an installation (the server asked it to wait).
+pub fn postpone_installation(cache: &Cache, install_id: Uuid, until: i64) -> ClientResult<()> {
+    cache.conn.execute(
+        "UPDATE event_queue SET next_try = ?2 WHERE install_id = ?1",
+        params![install_id.to_string(), until],
+    )?;
+    Ok(())
+}
+
+/// Tries before a batch the server keeps refusing whole is given up (logged).
+pub const MAX_WHOLE_REFUSALS: i64 = 5;
+
+/// A batch refused whole (a newer app's event an older server cannot read): held back longer
+/// each time, and dropped after `MAX_WHOLE_REFUSALS` (returns how many were dropped).
+pub fn refused_whole(cache: &mut Cache, due: &Due, now: i64) -> ClientResult<usize> {
+    let tx = cache.conn.transaction()?;
+    let mut dropped = 0;
+    {
+        let mut bump = tx.prepare_cached(
+            "UPDATE event_queue SET attempts = attempts + 1, next_try = ?2 + 600 * (attempts + 1) WHERE id = ?1
+             RETURNING attempts",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM event_queue WHERE id = ?1")?;
+        for e in &due.events {
+            let id = e.id.to_string();
+            let attempts: i64 = bump.query_row(params![id, now], |r| r.get(0))?;
+            if attempts >= MAX_WHOLE_REFUSALS {
+                delete.execute([&id])?;
+                dropped += 1;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(dropped)
 }
 
 pub fn waiting(cache: &Cache) -> ClientResult<u32> {
@@ -234,18 +307,18 @@ mod tests {
 
     #[test]
     fn declined_events_are_never_recorded_and_unsent_ones_are_dropped() {
-        let (_dir, cache) = cache();
+        let (_dir, mut cache) = cache();
         record(&cache, None, view("A"), 1).unwrap().unwrap();
         record(&cache, None, EventInput::of(EventKind::SignIn), 2).unwrap().unwrap();
-        assert_eq!(unsent_tracking(&cache).unwrap(), None);
-        set_tracking(&cache, false).unwrap();
+        assert_eq!(unsent_tracking(&cache, None).unwrap(), None);
+        set_tracking(&mut cache, None, false).unwrap();
         assert_eq!(waiting(&cache).unwrap(), 1, "the declined view left; the sign-in stays");
         assert_eq!(record(&cache, None, view("B"), 3).unwrap(), None);
-        assert_eq!(unsent_tracking(&cache).unwrap(), Some(false), "the account is told later");
+        assert_eq!(unsent_tracking(&cache, None).unwrap(), Some(false), "the account is told later");
         let purchase = EventInput { model: Some("A".into()), ..EventInput::of(EventKind::Purchase) };
         assert!(record(&cache, None, purchase, 4).is_err(), "purchases are the store's to record");
         let broken = EventInput::of(EventKind::Search);
-        set_tracking(&cache, true).unwrap();
+        set_tracking(&mut cache, None, true).unwrap();
         assert!(record(&cache, None, broken, 5).is_err(), "a search without its query");
     }
 
@@ -289,5 +362,37 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(kinds, ["F", "M11"], "the favourite stays; the oldest views went");
+    }
+
+    #[test]
+    fn a_choice_is_sent_only_for_who_made_it() {
+        let (_dir, mut cache) = cache();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        set_tracking(&mut cache, Some(a), false).unwrap();
+        assert_eq!(unsent_tracking(&cache, Some(b)).unwrap(), None, "never sent for another account");
+        assert_eq!(unsent_tracking(&cache, Some(a)).unwrap(), None, "and dropped, not kept for later");
+        set_tracking(&mut cache, None, false).unwrap();
+        assert_eq!(
+            unsent_tracking(&cache, Some(b)).unwrap(),
+            Some(false),
+            "made before signing in: the next account's"
+        );
+        forget_choice(&cache).unwrap();
+        assert!(tracking(&cache).unwrap(), "the next person starts with their own choice");
+    }
+
+    #[test]
+    fn a_batch_refused_whole_is_given_up_after_a_few_tries() {
+        let (_dir, mut cache) = cache();
+        record(&cache, None, view("A"), 1).unwrap();
+        for attempt in 1..=MAX_WHOLE_REFUSALS {
+            let batch = due(&cache, i64::MAX / 2, 500).unwrap().unwrap();
+            let dropped = refused_whole(&mut cache, &batch, 10).unwrap();
+            assert_eq!(dropped, usize::from(attempt == MAX_WHOLE_REFUSALS));
+            if attempt < MAX_WHOLE_REFUSALS {
+                assert!(due(&cache, 10, 500).unwrap().is_none(), "held back after try {attempt}");
+            }
+        }
+        assert_eq!(waiting(&cache).unwrap(), 0);
     }
 }

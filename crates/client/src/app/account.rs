@@ -25,6 +25,16 @@ impl PortalApp {
         if let Err(e) = events::record(&self.cache(), Some(response.profile.user_id), sign_in, now()) {
             tracing::warn!(error = %e, "the sign-in event was not recorded");
         }
+        // The account's choice about tracking holds on this device, unless the person changed it
+        // here before signing in (then theirs goes to the account).
+        let account = response.profile.user_id;
+        if !events::has_unsent_choice(&self.cache(), Some(account))? {
+            let token = response.tokens.access_token.clone();
+            match self.api().tracking(&token).await {
+                Ok(consent) => events::adopt_choice(&self.cache(), consent.tracking)?,
+                Err(e) => tracing::info!(error = %e, "the account's tracking choice is read later"),
+            }
+        }
         match self.fetch_home(&response.profile).await {
             Ok(home) => self.cache().put_home(response.profile.user_id, &home, now())?,
             Err(e) => tracing::warn!(error = %e, "signed in, but the role home could not be loaded"),
@@ -64,6 +74,13 @@ impl PortalApp {
     /// deleted) and on the server: now when it can be reached, otherwise the revocation waits in
     /// the keyring until it can be told (`send_pending_revocations`, on the outbox timer).
     pub async fn sign_out(&self) -> ClientResult<AppState> {
+        // What this person did goes now (when the server was reachable lately): their events left
+        // on the device are forgotten with them.
+        if self.online.load(Ordering::Relaxed) {
+            if let Err(e) = self.flush_events().await {
+                tracing::info!(error = %e, "events not sent before the sign-out");
+            }
+        }
         let mut told = true;
         if self.session.has_refresh_token()? {
             if let Err(e) = self.authed(|api, token| async move { api.sign_out(&token).await }).await {

@@ -42,6 +42,8 @@ pub struct PortalApp {
     signed_out_reason: Mutex<Option<ApiError>>,
     /// One catalog sync at a time.
     catalog_sync: tokio::sync::Mutex<()>,
+    /// One sending of events at a time, and none while a history is being deleted.
+    events_sending: tokio::sync::Mutex<()>,
 }
 
 /// Catalog sync page size.
@@ -96,6 +98,7 @@ impl PortalApp {
             online: AtomicBool::new(true),
             signed_out_reason: Mutex::new(None),
             catalog_sync: tokio::sync::Mutex::new(()),
+            events_sending: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -240,8 +243,10 @@ impl PortalApp {
             catalog::sync::reset(&mut cache)?;
         }
         cache.clear_user_data()?;
-        // What the next person does before signing in never joins this account.
+        // What the next person does before signing in never joins this account, and this
+        // person's choice about tracking is not theirs.
         events::new_install_id(&cache)?;
+        events::forget_choice(&cache)?;
         cache.remove_setting(USER_ID)
     }
 

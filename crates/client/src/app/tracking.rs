@@ -6,10 +6,14 @@ use super::*;
 const EVENT_BATCH: usize = portal_marketing::events::MAX_BATCH;
 
 impl PortalApp {
-    /// Records what the person did (when their choice allows); sent with the next flush.
+    /// Records what the person did (when their choice allows); sent with the next flush. Who is
+    /// signed in and the installation are read under one hold of the cache, so a sign-out cannot
+    /// slip in between and tag one person's event with the next installation.
     pub fn track(&self, input: events::EventInput) -> ClientResult<()> {
-        let user = self.signed_in_user().ok();
-        events::record(&self.cache(), user, input, now())?;
+        let signed_in = self.session.has_refresh_token()?;
+        let cache = self.cache();
+        let user = if signed_in { cache.setting(USER_ID)?.and_then(|s| Uuid::parse_str(&s).ok()) } else { None };
+        events::record(&cache, user, input, now())?;
         Ok(())
     }
 
@@ -21,7 +25,8 @@ impl PortalApp {
     /// Turns tracking on or off on this device at once (dropping what was declined and not sent);
     /// the account hears of it now, or with the next flush.
     pub async fn set_tracking(&self, on: bool) -> ClientResult<events::TrackingState> {
-        events::set_tracking(&self.cache(), on)?;
+        let user = self.signed_in_user().ok();
+        events::set_tracking(&mut self.cache(), user, on)?;
         if let Err(e) = self.send_tracking_choice().await {
             tracing::info!(error = %e, "the tracking choice waits for the network");
         }
@@ -29,10 +34,8 @@ impl PortalApp {
     }
 
     async fn send_tracking_choice(&self) -> ClientResult<()> {
-        let Some(on) = events::unsent_tracking(&self.cache())? else { return Ok(()) };
-        if self.signed_in_user().is_err() {
-            return Ok(());
-        }
+        let Ok(user) = self.signed_in_user() else { return Ok(()) };
+        let Some(on) = events::unsent_tracking(&self.cache(), Some(user))? else { return Ok(()) };
         self.authed(|api, token| async move { api.set_tracking(&token, on).await }).await?;
         // Unless it changed again meanwhile.
         if events::tracking(&self.cache())? == on {
@@ -45,6 +48,7 @@ impl PortalApp {
     /// Events recorded for the person signed in now go with their session; anonymous ones of this
     /// installation too (the server joins them); any other's go anonymously.
     pub async fn flush_events(&self) -> ClientResult<u32> {
+        let _one_at_a_time = self.events_sending.lock().await;
         self.send_tracking_choice().await?;
         let me = self.signed_in_user().ok();
         let mut sent = 0;
@@ -87,15 +91,18 @@ impl PortalApp {
                     events::answered(&mut self.cache(), answered)?;
                 }
                 Err(ClientError::Api(e)) if e.code == ErrorCode::RateLimited => {
+                    // The whole installation waits (its next batch would meet the same limit).
                     let wait = e.retry_after_secs.unwrap_or(60) as i64;
-                    events::postpone(&self.cache(), &due, now() + wait)?;
+                    events::postpone_installation(&self.cache(), due.install_id, now() + wait)?;
                 }
                 Err(e @ ClientError::Unreachable { .. }) => return if sent > 0 { Ok(sent) } else { Err(e) },
+                Err(e) if e.ends_session() => return Err(e),
                 Err(e) => {
-                    // Refused whole (this should not happen: the rules are the server's): held back
-                    // a while so that it neither loops nor blocks the others.
-                    tracing::warn!(error = %e, count = due.events.len(), "a batch of events was refused whole");
-                    events::postpone(&self.cache(), &due, now() + 600)?;
+                    // Refused whole (an event this server cannot read, from a newer app): held back
+                    // longer each time so that it neither loops nor blocks the others, and given up
+                    // after a few tries.
+                    let dropped = events::refused_whole(&mut self.cache(), &due, now())?;
+                    tracing::warn!(error = %e, count = due.events.len(), dropped, "a batch of events was refused whole");
                 }
             }
         }
@@ -113,11 +120,20 @@ impl PortalApp {
         self.authed(|api, token| async move { api.event_history(&token, before).await }).await
     }
 
-    /// Deletes the person's behaviour history on the server, and what waits on this device.
+    /// Deletes the person's behaviour history on the server, and what waits on this device (theirs
+    /// and this installation's anonymous events, which would join them). No sending of events runs
+    /// meanwhile, so nothing arrives after the deletion.
     pub async fn delete_event_history(&self) -> ClientResult<EventsDeleted> {
-        // What waits here goes first, so that nothing arrives after the deletion.
+        let _no_sending = self.events_sending.lock().await;
         let user = self.signed_in_user()?;
-        self.cache().conn.execute("DELETE FROM event_queue WHERE user_id = ?1", [user.to_string()])?;
+        {
+            let cache = self.cache();
+            let install = events::install_id(&cache)?;
+            cache.conn.execute(
+                "DELETE FROM event_queue WHERE user_id = ?1 OR (user_id IS NULL AND install_id = ?2)",
+                [user.to_string(), install.to_string()],
+            )?;
+        }
         self.authed(|api, token| async move { api.delete_events(&token).await }).await
     }
 }
