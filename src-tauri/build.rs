@@ -30,6 +30,7 @@ fn main() {
         "record_product_view",
         "track_event",
         "recommendations",
+        "recommendation_report",
         "tracking_state",
         "set_tracking",
         "flush_events",

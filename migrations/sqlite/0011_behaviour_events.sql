@@ -13,12 +13,15 @@ CREATE TABLE behaviour_events (
     model          TEXT,
     body           TEXT NOT NULL,
     body_hash      TEXT NOT NULL,
-    clock_adjusted INTEGER NOT NULL
+    clock_adjusted INTEGER NOT NULL,
+    -- The recommendation list an impression, click or purchase belongs to.
+    recommendation TEXT
 );
 CREATE INDEX behaviour_events_by_user ON behaviour_events (user_id, at DESC, id) WHERE user_id IS NOT NULL;
 CREATE INDEX behaviour_events_anonymous ON behaviour_events (install_id) WHERE user_id IS NULL;
 CREATE INDEX behaviour_events_read ON behaviour_events (at) WHERE class = 'read';
 CREATE INDEX behaviour_events_positive ON behaviour_events (at) WHERE class = 'positive';
+CREATE INDEX behaviour_events_by_list ON behaviour_events (recommendation) WHERE recommendation IS NOT NULL;
 
 -- Events per installation and minute, for the flood limit every instance shares.
 CREATE TABLE event_rates (

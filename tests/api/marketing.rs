@@ -241,6 +241,41 @@ async fn recommendations_follow_what_people_did_and_serve_everyone() {
     assert!(anonymous.models[..2].contains(&y), "the most liked lead: {anonymous:?}");
     assert_ne!(anonymous.id, home.id, "each list served has its own id");
 
+    // The trail: the list shown, Y clicked, then bought at a store by the same person.
+    let install = Uuid::now_v7();
+    let trail = [
+        json!({"id": Uuid::now_v7(), "kind": "recommendation_shown", "at": now(), "recommendation": home.id, "detail": "home"}),
+        json!({"id": Uuid::now_v7(), "kind": "recommendation_clicked", "at": now(), "recommendation": home.id, "model": y}),
+    ];
+    let (status, body) = send(&server, Some(&me), install, &trail).await;
+    assert_eq!((status, parse::<EventReceipt>(&body).acknowledged.len()), (200, 2), "{body}");
+    let (_, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
+    let product = page["items"].as_array().unwrap().iter().find(|i| i["code"] == json!(y)).unwrap();
+    let (sku, price) = (product["data"]["skus"][0]["code"].clone(), product["data"]["skus"][0]["list_price"].clone());
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let shift = Uuid::now_v7();
+    let store = "01900000-0000-7000-8000-000000000101";
+    let op = |action: Value| json!({"id": Uuid::now_v7(), "store_id": store, "device_at": now(), "action": action});
+    let ops = json!({"ops": [
+        op(json!({"type": "open_shift", "shift_id": shift, "opening_cash": 0})),
+        op(json!({"type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": "R-TRAIL-1",
+                  "customer_phone": "13900000005",
+                  "lines": [{"sku": sku, "quantity": 1, "unit_price": price, "discount": 0, "serial": "SN-TRAIL-1"}],
+                  "payments": [{"method": "card", "amount": price}]})),
+    ]});
+    let (status, body) = server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&ops)).await;
+    assert_eq!(status, 200, "{body}");
+    let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
+    let (status, body) = server.get("/v1/marketing/recommendations/report?days=7", &operator).await;
+    assert_eq!(status, 200, "{body}");
+    let report: portal_api::RecommendationReport = parse(&body);
+    let row = report.rows.iter().find(|r| r.placement == "home" && r.algorithm == "item_to_item+popular").unwrap();
+    assert_eq!((row.impressions, row.clicks, row.conversions), (1, 1, 1), "{body}");
+    assert_eq!(row.revenue, price.as_i64().unwrap());
+    assert!((row.click_rate - 1.0).abs() < 1e-9 && (row.conversion_rate - 1.0).abs() < 1e-9);
+    let (status, _) = server.get("/v1/marketing/recommendations/report", &me).await;
+    assert_eq!(status, 403, "a consumer does not see the report");
+
     // Bad requests.
     let (status, body) = server.send(Method::GET, "/v1/recommendations?placement=product", None, None).await;
     assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter));

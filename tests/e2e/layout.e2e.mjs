@@ -276,4 +276,15 @@ await run("e2e layout", driver, async () => {
     }
     await signOut();
   }
+
+  step("an operator at a desk: the trail from recommendation to purchase in a dense table");
+  await resize(SIZES[2]);
+  await signIn("operator");
+  await driver.find('[data-testid="report-rows"] tr[data-placement="home"]', { timeoutMs: 30000 });
+  const row = await driver.execute(
+    `const r = document.querySelector('[data-testid="report-rows"] tr[data-placement="home"]'); return [...r.cells].map((c) => c.textContent);`,
+  );
+  assert.ok(Number(row[3]) >= 1 && Number(row[4]) >= 1, `the consumer's impression and click are counted: ${row}`);
+  await checkPage(SIZES[2], "operator-home");
+  await signOut();
 });

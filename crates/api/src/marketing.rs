@@ -204,6 +204,37 @@ pub struct RecommendationList {
     pub models: Vec<String>,
 }
 
+/// What came of the lists one placement and algorithm served (and one experiment arm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RecommendationReportRow {
+    pub placement: String,
+    pub algorithm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub arm: Option<String>,
+    pub lists: u32,
+    pub impressions: u32,
+    pub clicks: u32,
+    /// Clicks per impression.
+    pub click_rate: f64,
+    /// Purchases of a clicked product by the person who clicked it, within the attribution window.
+    pub conversions: u32,
+    /// Conversions per click.
+    pub conversion_rate: f64,
+    /// What the converted purchases cost, in fen.
+    pub revenue: i64,
+}
+
+/// The trail from recommendation to purchase over the last days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RecommendationReport {
+    /// Unix seconds the report starts at.
+    pub since: i64,
+    /// Days a purchase may follow its click.
+    pub attribution_days: u32,
+    pub rows: Vec<RecommendationReportRow>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EventsDeleted {
     pub deleted: u32,

@@ -167,6 +167,15 @@ impl ApiClient {
         }
         self.call::<(), _>(Method::GET, &path, access, None).await
     }
+    pub async fn recommendation_report(&self, access: &str, days: u32) -> ClientResult<RecommendationReport> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/v1/marketing/recommendations/report?days={days}"),
+            Some(access),
+            None,
+        )
+        .await
+    }
     pub async fn tracking(&self, access: &str) -> ClientResult<TrackingConsent> {
         self.call::<(), _>(Method::GET, "/v1/me/tracking", Some(access), None).await
     }

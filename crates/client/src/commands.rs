@@ -85,6 +85,9 @@ macro_rules! for_each_app_command {
                 -> portal_client::recommendations::RecommendationView {
                 app.recommendations(placement, model.as_deref()).await
             }
+            awaited fn recommendation_report(app, days: u32) -> portal_api::RecommendationReport {
+                app.recommendation_report(days).await
+            }
             // ----- behaviour events and the person's choice about them -----
             sync fn track_event(app, input: portal_client::events::EventInput) -> () { app.track(input) }
             sync fn tracking_state(app) -> portal_client::events::TrackingState { app.tracking_state() }

@@ -72,6 +72,8 @@ fn render() -> String {
         crate::events::EventInput::decl(),
         crate::events::TrackingState::decl(),
         Placement::decl(),
+        RecommendationReportRow::decl(),
+        RecommendationReport::decl(),
         crate::recommendations::RecommendationView::decl(),
         TrackedEvent::decl(),
         RecordedEvent::decl(),

@@ -4,3 +4,4 @@
 //! event says about what a person wants.
 pub mod events;
 pub mod recommend;
+pub mod trail;

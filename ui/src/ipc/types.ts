@@ -344,6 +344,34 @@ waiting: number, };
 
 export type Placement = "home" | "product";
 
+export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, lists: number, impressions: number, clicks: number, 
+/**
+ * Clicks per impression.
+ */
+click_rate: number, 
+/**
+ * Purchases of a clicked product by the person who clicked it, within the attribution window.
+ */
+conversions: number, 
+/**
+ * Conversions per click.
+ */
+conversion_rate: number, 
+/**
+ * What the converted purchases cost, in fen.
+ */
+revenue: number, };
+
+export type RecommendationReport = { 
+/**
+ * Unix seconds the report starts at.
+ */
+since: number, 
+/**
+ * Days a purchase may follow its click.
+ */
+attribution_days: number, rows: Array<RecommendationReportRow>, };
+
 export type RecommendationView = { 
 /**
  * The server's list id (impressions and clicks name it); none for a list made on the device.

@@ -6,6 +6,7 @@ import type { Run } from "../App";
 import { yuan } from "./format";
 import { flagText } from "./pos/Notices";
 import { ConsumerHome } from "./ConsumerHome";
+import { RecommendationReport } from "./RecommendationReport";
 
 /** A store's day as this device knows it (offline too): the open shift, today's sales made here,
  *  operations waiting to be sent and the newest notices. */
@@ -165,11 +166,13 @@ function RoleHomeView({ home }: { home: RoleHome }) {
           <div className="card stat"><b>{home.data.consumers}</b> {t("home.operator.consumers")}</div>
           <div className="card stat"><b>{home.data.with_phone}</b> {t("home.operator.withPhone")}</div>
           <div className="card stat"><b>{home.data.with_email}</b> {t("home.operator.withEmail")}</div>
+          <RecommendationReport />
         </div>
       );
     case "admin":
       return (
-        <div>
+        <div className="stack">
+          <RecommendationReport />
           <h2>{t("home.admin.users", { total: home.data.total })}</h2>
           <div className="table-wrap">
             <table className="dense" data-testid="admin-users">

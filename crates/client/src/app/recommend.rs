@@ -6,6 +6,11 @@ use crate::recommendations::{self as recs, RecommendationView};
 const LOCAL_LIST: usize = 12;
 
 impl PortalApp {
+    /// The trail from recommendation to purchase (operators and admins; online only).
+    pub async fn recommendation_report(&self, days: u32) -> ClientResult<RecommendationReport> {
+        self.authed(|api, token| async move { api.recommendation_report(&token, days).await }).await
+    }
+
     pub async fn recommendations(&self, placement: Placement, model: Option<&str>) -> ClientResult<RecommendationView> {
         let user = self.signed_in_user().ok();
         let model_owned = model.map(str::to_owned);

@@ -99,6 +99,7 @@ contract!(
     a_throttled_batch_keeps_and_counts_nothing,
     a_declining_account_takes_only_what_the_service_needs,
     deleting_a_history_leaves_nothing_to_join_again,
+    served_lists_and_their_trail_are_read_back,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

@@ -237,6 +237,7 @@ pub struct EventToKeep {
     pub body: String,
     pub body_hash: String,
     pub clock_adjusted: bool,
+    pub recommendation: Option<Uuid>,
 }
 
 /// What became of one event of a batch.
@@ -289,6 +290,19 @@ pub struct Interactions {
     pub events: Vec<(Uuid, String, portal_api::EventKind, i64)>,
     /// (customer, SKU, when) from sales at the stores linked to a customer.
     pub purchases: Vec<(Uuid, String, i64)>,
+}
+
+/// What the trail from recommendation to purchase is made of, since a time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrailFacts {
+    /// (list id, placement, algorithm, arm).
+    pub lists: Vec<(Uuid, String, String, Option<String>)>,
+    /// (list id, impressions recorded).
+    pub impressions: Vec<(Uuid, u32)>,
+    /// (list id, person, model, when).
+    pub clicks: Vec<(Uuid, Uuid, String, i64)>,
+    /// (customer, SKU, when, what the line cost in fen) from sales linked to a customer.
+    pub purchases: Vec<(Uuid, String, i64, i64)>,
 }
 
 /// A recommendation list as served, for joining impressions, clicks and purchases to it.
@@ -464,6 +478,8 @@ pub trait Database: Send + Sync + 'static {
     /// What known people did with products since `since`, and what customers bought.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;
     async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
+    /// Lists served since `since`, their impressions and clicks, and customers' purchases since.
+    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts>;
 
     // Store operations, written through the promoters' outboxes.
     /// Applies each operation exactly once (by its id), in one transaction with the record of its

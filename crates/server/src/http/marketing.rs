@@ -108,3 +108,21 @@ pub async fn recommendations(
     }
     portal.recommendations(caller.as_ref(), q.placement, q.model.as_deref(), q.limit.unwrap_or(12)).await.map(ApiJson)
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// Days back from now (1–90, default 30).
+    pub days: Option<u32>,
+}
+
+/// The trail from recommendation to purchase, per placement, algorithm and arm (operators, admins).
+#[utoipa::path(get, path = "/v1/marketing/recommendations/report", tag = "marketing", security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, body = RecommendationReport), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn report(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> AppResult<ApiJson<RecommendationReport>> {
+    portal.recommendation_report(&caller, q.days.unwrap_or(30).clamp(1, 90)).await.map(ApiJson)
+}

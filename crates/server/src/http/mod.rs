@@ -126,6 +126,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketing::get_consent, marketing::set_consent))
         .routes(routes!(marketing::history, marketing::delete_history))
         .routes(routes!(marketing::recommendations))
+        .routes(routes!(marketing::report))
         .routes(routes!(org::store_overview))
         .routes(routes!(org::store_staff))
         .routes(routes!(org::set_discount_limit))

@@ -67,6 +67,7 @@ impl Portal {
                         body_hash: crate::store_ops::body_hash(event),
                         body,
                         clock_adjusted: accepted.clock_adjusted,
+                        recommendation: event.recommendation,
                     });
                 }
                 Err(refusal) => refused.push(RefusedEvent { id: event.id, code: refusal.code, reason: refusal.reason }),

@@ -6,8 +6,13 @@ use std::{
     sync::{atomic::Ordering, Arc},
 };
 
-use portal_api::{EventKind, Placement, Product, RecommendationList};
-use portal_marketing::recommend::{self, Interaction, ItemFacts};
+use portal_api::{
+    EventKind, Placement, Product, RecommendationList, RecommendationReport, RecommendationReportRow, Role,
+};
+use portal_marketing::{
+    recommend::{self, Interaction, ItemFacts},
+    trail,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -143,6 +148,36 @@ impl Model {
 }
 
 impl Portal {
+    /// The trail from recommendation to purchase over the last `days` (operators and admins).
+    pub async fn recommendation_report(&self, caller: &Caller, days: u32) -> AppResult<RecommendationReport> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        let since = now() - i64::from(days) * 86_400;
+        let facts = self.db.trail_facts(since).await?;
+        let book = self.price_book().await?;
+        let rows = trail::trail(&facts.lists, &facts.impressions, &facts.clicks, &facts.purchases, |sku| {
+            book.model_of_sku.get(sku).cloned()
+        });
+        Ok(RecommendationReport {
+            since,
+            attribution_days: (trail::ATTRIBUTION_WINDOW_SECS / 86_400) as u32,
+            rows: rows
+                .into_iter()
+                .map(|r| RecommendationReportRow {
+                    click_rate: r.click_rate(),
+                    conversion_rate: r.conversion_rate(),
+                    placement: r.placement,
+                    algorithm: r.algorithm,
+                    arm: r.arm,
+                    lists: r.lists,
+                    impressions: r.impressions,
+                    clicks: r.clicks,
+                    conversions: r.conversions,
+                    revenue: r.revenue,
+                })
+                .collect(),
+        })
+    }
+
     /// The trained recommenders: built on first use, rebuilt in the background when older than
     /// the configured age (the old model serves meanwhile).
     pub async fn recommender(self: &Arc<Self>) -> AppResult<Arc<Model>> {

@@ -15,6 +15,8 @@ pub struct PriceBook {
     pub skus: HashMap<String, CatalogPrice>,
     /// Every product's model, for checking what behaviour events name.
     pub models: std::collections::HashSet<String>,
+    /// Each SKU's product, for joining purchases to what was recommended.
+    pub model_of_sku: HashMap<String, String>,
 }
 
 impl PriceBook {
@@ -40,15 +42,19 @@ impl PriceBook {
         };
         let mut skus = HashMap::new();
         let mut models = std::collections::HashSet::new();
+        let mut model_of_sku = HashMap::new();
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
             models.insert(product.model.clone());
             let serialised = serialised(&product.category);
+            for sku in &product.skus {
+                model_of_sku.insert(sku.code.clone(), product.model.clone());
+            }
             for sku in product.skus {
                 let promotion = sku.promotion.map(|p| (p.price, p.starts_at, p.ends_at));
                 skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
             }
         }
-        Ok(Self { version, skus, models })
+        Ok(Self { version, skus, models, model_of_sku })
     }
 }

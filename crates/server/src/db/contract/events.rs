@@ -47,6 +47,7 @@ fn event_of(kind: EventKind, model: Option<&str>) -> EventToKeep {
         body_hash: crate::store_ops::body_hash(&e),
         body,
         clock_adjusted: false,
+        recommendation: None,
     }
 }
 
@@ -243,4 +244,40 @@ pub(super) async fn deleting_a_history_leaves_nothing_to_join_again(db: Arc<dyn 
     db.ingest_events(request(install, Some(me), vec![], 1000, AT)).await.unwrap();
     assert_eq!(db.event_history(me, None, 10).await.unwrap().1, 0, "nothing came back");
     assert_eq!(db.event_history(someone, None, 10).await.unwrap().1, 1, "another's events stay");
+}
+
+pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000108").await;
+    let list = Uuid::now_v7();
+    db.record_served_list(crate::db::ServedList {
+        id: list,
+        user_id: Some(me),
+        placement: "home".into(),
+        algorithm: "popular".into(),
+        arm: Some("b".into()),
+        models: vec!["A".into(), "B".into()],
+        served_at: AT,
+    })
+    .await
+    .unwrap();
+    let mut shown = event_of(EventKind::RecommendationShown, None);
+    shown.recommendation = Some(list);
+    let mut clicked = event_of(EventKind::RecommendationClicked, Some("B"));
+    clicked.recommendation = Some(list);
+    let install = Uuid::now_v7();
+    db.ingest_events(request(install, Some(me), vec![shown.clone(), clicked, event("C")], 1000, AT)).await.unwrap();
+    // Anonymous events do not train the recommenders.
+    db.ingest_events(request(Uuid::now_v7(), None, vec![event("D")], 1000, AT)).await.unwrap();
+
+    let facts = db.trail_facts(AT - 86_400).await.unwrap();
+    assert_eq!(facts.lists, [(list, "home".to_owned(), "popular".to_owned(), Some("b".to_owned()))]);
+    assert_eq!(facts.impressions, [(list, 1)]);
+    assert_eq!(facts.clicks, [(list, me, "B".to_owned(), AT - 10)]);
+    assert!(db.trail_facts(AT + 1).await.unwrap().lists.is_empty(), "since is honoured");
+
+    let seen = db.interactions(AT - 86_400).await.unwrap();
+    let mut models: Vec<&str> = seen.events.iter().filter(|e| e.0 == me).map(|e| e.1.as_str()).collect();
+    models.sort();
+    assert_eq!(models, ["B", "C"], "events with a product, of known people");
+    assert!(seen.events.iter().all(|e| e.1 != "D"));
 }

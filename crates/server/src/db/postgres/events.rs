@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
+use super::super::{
+    rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent, TrailFacts,
+};
 
 pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest> {
     let now = req.now;
@@ -65,19 +67,20 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
     let bodies: Vec<&str> = events.iter().map(|e| e.body.as_str()).collect();
     let hashes: Vec<&str> = events.iter().map(|e| e.body_hash.as_str()).collect();
     let adjusted: Vec<bool> = events.iter().map(|e| e.clock_adjusted).collect();
+    let recommendations: Vec<Option<String>> = events.iter().map(|e| e.recommendation.map(|r| r.to_string())).collect();
     let user = user_id.map(|u| u.to_string());
     // In the order of the ids: two batches sharing ids lock them in the same order (no deadlock).
     let inserted: HashSet<String> = tx
         .query(
             "INSERT INTO behaviour_events
-               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted)
-             SELECT e.id, $2, $3, e.kind, e.class, e.at, $4, e.model, e.body, e.hash, e.adjusted
-             FROM UNNEST($1::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[])
-                  AS e (id, kind, class, at, model, body, hash, adjusted)
+               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted, recommendation)
+             SELECT e.id, $2, $3, e.kind, e.class, e.at, $4, e.model, e.body, e.hash, e.adjusted, e.recommendation
+             FROM UNNEST($1::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::text[])
+                  AS e (id, kind, class, at, model, body, hash, adjusted, recommendation)
              ORDER BY e.id
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
-            &[&ids, &install, &user, &now, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted],
+            &[&ids, &install, &user, &now, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted, &recommendations],
         )?
         .iter()
         .map(|r| r.get(0))
@@ -177,6 +180,44 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
         })
         .collect();
     Ok(Interactions { events, purchases })
+}
+
+pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts> {
+    let uuid = |s: String| Uuid::parse_str(&s).ok();
+    let lists = tx
+        .query("SELECT id, placement, algorithm, arm FROM recommendation_lists WHERE served_at >= $1", &[&since])?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
+        .collect();
+    let impressions = tx
+        .query(
+            "SELECT recommendation, COUNT(*) FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1 GROUP BY recommendation",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get::<_, i64>(1) as u32)))
+        .collect();
+    let clicks = tx
+        .query(
+            "SELECT recommendation, user_id, model, at FROM behaviour_events
+             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL AND user_id IS NOT NULL
+               AND model IS NOT NULL AND at >= $1",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2), r.get(3))))
+        .collect();
+    let purchases = tx
+        .query(
+            "SELECT s.customer_id, l.sku, s.device_at, l.net FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND l.returned < l.quantity",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
+        .collect();
+    Ok(TrailFacts { lists, impressions, clicks, purchases })
 }
 
 pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()> {

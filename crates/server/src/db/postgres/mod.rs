@@ -1232,6 +1232,13 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| events::record_served(tx, &list)).await
     }
 
+    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))
+        })
+        .await
+    }
+
     async fn apply_store_ops(
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,

@@ -4,7 +4,9 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
+use super::super::{
+    rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent, TrailFacts,
+};
 
 pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -49,8 +51,8 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO behaviour_events
-               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+               (id, install_id, user_id, kind, class, at, received_at, model, body, body_hash, clock_adjusted, recommendation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (id) DO NOTHING",
         )?;
         let mut recorded = tx.prepare_cached("SELECT install_id, body_hash FROM behaviour_events WHERE id = ?1")?;
@@ -67,7 +69,8 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
                 e.model,
                 e.body,
                 e.body_hash,
-                e.clock_adjusted
+                e.clock_adjusted,
+                e.recommendation.map(|r| r.to_string())
             ])?;
             kept.push(if inserted == 1 {
                 EventKept::New
@@ -151,6 +154,41 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
         })
         .collect();
     Ok(Interactions { events, purchases })
+}
+
+pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
+    let uuid = |s: String| Uuid::parse_str(&s).ok();
+    let lists = conn
+        .prepare("SELECT id, placement, algorithm, arm FROM recommendation_lists WHERE served_at >= ?1")?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| row.ok().and_then(|(id, p, a, arm)| Some((uuid(id)?, p, a, arm))))
+        .collect();
+    let impressions = conn
+        .prepare(
+            "SELECT recommendation, COUNT(*) FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1 GROUP BY recommendation",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
+        .filter_map(|row| row.ok().and_then(|(id, n)| Some((uuid(id)?, n))))
+        .collect();
+    let clicks = conn
+        .prepare(
+            "SELECT recommendation, user_id, model, at FROM behaviour_events
+             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL AND user_id IS NOT NULL
+               AND model IS NOT NULL AND at >= ?1",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
+        .collect();
+    let purchases = conn
+        .prepare(
+            "SELECT s.customer_id, l.sku, s.device_at, l.net FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| row.ok().and_then(|(user, sku, at, net)| Some((uuid(user)?, sku, at, net))))
+        .collect();
+    Ok(TrailFacts { lists, impressions, clicks, purchases })
 }
 
 pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {

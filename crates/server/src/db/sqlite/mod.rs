@@ -960,6 +960,10 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::record_served(conn, &list)).await
     }
 
+    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
+        self.run(move |conn| events::trail_facts(conn, since)).await
+    }
+
     async fn apply_store_ops(
         &self,
         ops: Vec<(portal_api::StoreOp, OpContext)>,

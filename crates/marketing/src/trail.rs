@@ -1,0 +1,139 @@
+//! The trail from a recommendation to a purchase, per placement, algorithm and experiment arm:
+//! lists served, impressions, clicks, conversions (a purchase of the clicked product by the person
+//! who clicked it, within the attribution window) and the revenue they brought. No I/O.
+use std::collections::{BTreeMap, HashMap};
+
+use uuid::Uuid;
+
+/// A purchase converts a click made at most this long before it.
+pub const ATTRIBUTION_WINDOW_SECS: i64 = 7 * 86_400;
+
+/// One group of lists (placement, algorithm, arm) and what came of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrailRow {
+    pub placement: String,
+    pub algorithm: String,
+    pub arm: Option<String>,
+    pub lists: u32,
+    pub impressions: u32,
+    pub clicks: u32,
+    pub conversions: u32,
+    /// Fen.
+    pub revenue: i64,
+}
+
+impl TrailRow {
+    /// Clicks per impression (0 without impressions).
+    pub fn click_rate(&self) -> f64 {
+        ratio(self.clicks, self.impressions)
+    }
+    /// Conversions per click.
+    pub fn conversion_rate(&self) -> f64 {
+        ratio(self.conversions, self.clicks)
+    }
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
+}
+
+/// Joins the facts into rows. Each purchased line goes to the latest click on its product by the
+/// same person within the window before it; each click converts at most once.
+pub fn trail(
+    lists: &[(Uuid, String, String, Option<String>)],
+    impressions: &[(Uuid, u32)],
+    clicks: &[(Uuid, Uuid, String, i64)],
+    purchases: &[(Uuid, String, i64, i64)],
+    model_of_sku: impl Fn(&str) -> Option<String>,
+) -> Vec<TrailRow> {
+    type Key = (String, String, Option<String>);
+    let mut rows: BTreeMap<Key, TrailRow> = BTreeMap::new();
+    let mut group_of: HashMap<Uuid, Key> = HashMap::new();
+    for (id, placement, algorithm, arm) in lists {
+        let key = (placement.clone(), algorithm.clone(), arm.clone());
+        let row = rows.entry(key.clone()).or_insert_with(|| TrailRow {
+            placement: placement.clone(),
+            algorithm: algorithm.clone(),
+            arm: arm.clone(),
+            ..Default::default()
+        });
+        row.lists += 1;
+        group_of.insert(*id, key);
+    }
+    for (id, n) in impressions {
+        if let Some(row) = group_of.get(id).and_then(|k| rows.get_mut(k)) {
+            row.impressions += n;
+        }
+    }
+    // Clicks by (person, model), oldest first, with whether each converted already.
+    let mut by_person: HashMap<(Uuid, String), Vec<(i64, Uuid, bool)>> = HashMap::new();
+    for (list, person, model, at) in clicks {
+        let Some(row) = group_of.get(list).and_then(|k| rows.get_mut(k)) else { continue };
+        row.clicks += 1;
+        by_person.entry((*person, model.clone())).or_default().push((*at, *list, false));
+    }
+    for list in by_person.values_mut() {
+        list.sort();
+    }
+    let mut purchases: Vec<&(Uuid, String, i64, i64)> = purchases.iter().collect();
+    purchases.sort_by_key(|p| p.2);
+    for (person, sku, at, net) in purchases {
+        let Some(model) = model_of_sku(sku) else { continue };
+        let Some(clicks) = by_person.get_mut(&(*person, model)) else { continue };
+        let latest = clicks
+            .iter_mut()
+            .rev()
+            .find(|(clicked, _, converted)| !converted && *clicked <= *at && at - clicked <= ATTRIBUTION_WINDOW_SECS);
+        if let Some((_, list, converted)) = latest {
+            *converted = true;
+            if let Some(row) = group_of.get(list).and_then(|k| rows.get_mut(k)) {
+                row.conversions += 1;
+                row.revenue = row.revenue.saturating_add(*net);
+            }
+        }
+    }
+    rows.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_purchase_converts_the_latest_click_on_its_product_within_the_window() {
+        let (home, product) = (Uuid::now_v7(), Uuid::now_v7());
+        let (ann, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let lists = vec![
+            (home, "home".to_owned(), "popular".to_owned(), None),
+            (product, "product".to_owned(), "item_to_item".to_owned(), None),
+        ];
+        let impressions = vec![(home, 4), (product, 2)];
+        let day = 86_400;
+        let clicks = vec![
+            (home, ann, "TV".to_owned(), 0),
+            (product, ann, "TV".to_owned(), day), // the latest click before the purchase
+            (home, bob, "FRIDGE".to_owned(), 0),  // bought too late
+            (home, bob, "PHONE".to_owned(), 0),   // never bought
+        ];
+        let purchases = vec![
+            (ann, "TV-1".to_owned(), 2 * day, 5000_00),
+            (ann, "TV-1".to_owned(), 3 * day, 5000_00), // converts the earlier click, still in its window
+            (bob, "FRIDGE-1".to_owned(), 8 * day, 3000_00),
+            (ann, "UNKNOWN".to_owned(), day, 1),
+        ];
+        let model = |sku: &str| sku.split('-').next().filter(|m| *m != "UNKNOWN").map(str::to_owned);
+        let rows = trail(&lists, &impressions, &clicks, &purchases, model);
+        let home_row = rows.iter().find(|r| r.placement == "home").unwrap();
+        let product_row = rows.iter().find(|r| r.placement == "product").unwrap();
+        assert_eq!((home_row.lists, home_row.impressions, home_row.clicks), (1, 4, 3));
+        assert_eq!((home_row.conversions, home_row.revenue), (1, 5000_00), "the second TV, by the home's click");
+        assert_eq!((product_row.conversions, product_row.revenue), (1, 5000_00), "the first TV, by the latest click");
+        assert!((home_row.click_rate() - 0.75).abs() < 1e-9);
+        assert!((product_row.conversion_rate() - 1.0).abs() < 1e-9);
+        assert_eq!(TrailRow::default().click_rate(), 0.0);
+    }
+}
