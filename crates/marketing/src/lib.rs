@@ -3,5 +3,6 @@
 //! trusted, which events a person who declined tracking still sends, and how much each kind of
 //! event says about what a person wants.
 pub mod events;
+pub mod experiments;
 pub mod recommend;
 pub mod trail;

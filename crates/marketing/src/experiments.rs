@@ -1,0 +1,133 @@
+//! A/B experiments, with no I/O: who is in which arm (a stable hash of the experiment and the
+//! person, the same on every instance and every version), what a valid experiment is, and the
+//! confidence interval of a rate.
+use uuid::Uuid;
+
+/// Where a person falls in an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    /// Gets no recommendations: the baseline every arm is measured against.
+    Holdout,
+    /// The arm at this index.
+    Arm(usize),
+}
+
+/// FNV-1a over the experiment's id and the person's: stable across instances and releases (the
+/// standard library's hasher is not).
+fn bucket(experiment: Uuid, subject: Uuid) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in experiment.as_bytes().iter().chain(subject.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash % 10_000) as u32
+}
+
+/// The arm of `subject`: the first `holdout_percent` of the buckets hold out, the rest are split by
+/// the arms' shares (percent of those not held out).
+pub fn assign(experiment: Uuid, subject: Uuid, holdout_percent: u32, shares: &[u32]) -> Assignment {
+    let b = bucket(experiment, subject);
+    let holdout = holdout_percent.min(100) * 100;
+    if b < holdout {
+        return Assignment::Holdout;
+    }
+    let rest = 10_000 - holdout;
+    let position = u64::from(b - holdout) * 100 / u64::from(rest.max(1));
+    let mut edge = 0u64;
+    for (i, share) in shares.iter().enumerate() {
+        edge += u64::from(*share);
+        if position < edge {
+            return Assignment::Arm(i);
+        }
+    }
+    Assignment::Arm(shares.len().saturating_sub(1))
+}
+
+/// Why an experiment cannot start, if it cannot.
+pub fn check(name: &str, arms: &[(String, u32)], holdout_percent: u32) -> Result<(), String> {
+    if name.trim().is_empty() || name.chars().count() > 80 {
+        return Err("an experiment has a name of 1 to 80 characters".into());
+    }
+    if !(2..=5).contains(&arms.len()) {
+        return Err("an experiment has 2 to 5 arms".into());
+    }
+    if arms.iter().map(|(_, s)| s).sum::<u32>() != 100 || arms.iter().any(|(_, s)| *s == 0) {
+        return Err("the arms' shares are positive and add up to 100".into());
+    }
+    let mut names: Vec<&str> = arms.iter().map(|(n, _)| n.trim()).collect();
+    names.sort();
+    names.dedup();
+    if names.len() != arms.len() || names.iter().any(|n| n.is_empty() || *n == "holdout" || n.len() > 40) {
+        return Err("each arm has its own name (not “holdout”)".into());
+    }
+    if holdout_percent > 50 {
+        return Err("at most half of the people are held out".into());
+    }
+    Ok(())
+}
+
+/// The Wilson score interval of `successes` out of `trials` at 95 %: (low, high); (0, 0) for none.
+pub fn wilson(successes: u32, trials: u32) -> (f64, f64) {
+    if trials == 0 {
+        return (0.0, 0.0);
+    }
+    let z = 1.959_963_984_540_054f64;
+    let n = f64::from(trials);
+    let p = f64::from(successes.min(trials)) / n;
+    let centre = p + z * z / (2.0 * n);
+    let margin = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    let denominator = 1.0 + z * z / n;
+    (((centre - margin) / denominator).max(0.0), ((centre + margin) / denominator).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arms_are_stable_and_split_as_asked() {
+        let experiment = Uuid::from_u128(42);
+        let mut counts = [0u32; 3];
+        for i in 0..20_000u128 {
+            let person = Uuid::from_u128(i * 7919 + 1);
+            let a = assign(experiment, person, 10, &[50, 50]);
+            assert_eq!(a, assign(experiment, person, 10, &[50, 50]), "the same person, the same arm");
+            match a {
+                Assignment::Holdout => counts[2] += 1,
+                Assignment::Arm(i) => counts[i] += 1,
+            }
+        }
+        let share = |n: u32| f64::from(n) / 20_000.0;
+        assert!((share(counts[2]) - 0.10).abs() < 0.01, "{counts:?}");
+        assert!((share(counts[0]) - 0.45).abs() < 0.015 && (share(counts[1]) - 0.45).abs() < 0.015, "{counts:?}");
+        // A known answer, so that a change of hash (which would move everyone) fails here.
+        // (FNV-1a of 32 zero bytes, mod 10,000, computed independently.)
+        assert_eq!(bucket(Uuid::nil(), Uuid::nil()), 2_933);
+        assert_eq!(assign(experiment, Uuid::nil(), 0, &[100]), Assignment::Arm(0));
+    }
+
+    #[test]
+    fn experiments_are_checked() {
+        let arms = |v: &[(&str, u32)]| v.iter().map(|(n, s)| (n.to_string(), *s)).collect::<Vec<_>>();
+        assert!(check("home", &arms(&[("a", 50), ("b", 50)]), 10).is_ok());
+        assert!(check("", &arms(&[("a", 50), ("b", 50)]), 10).is_err());
+        assert!(check("x", &arms(&[("a", 100)]), 0).is_err(), "one arm is no experiment");
+        assert!(check("x", &arms(&[("a", 60), ("b", 50)]), 0).is_err());
+        assert!(check("x", &arms(&[("a", 50), ("a", 50)]), 0).is_err());
+        assert!(check("x", &arms(&[("holdout", 50), ("b", 50)]), 0).is_err());
+        assert!(check("x", &arms(&[("a", 100), ("b", 0)]), 0).is_err());
+        assert!(check("x", &arms(&[("a", 50), ("b", 50)]), 51).is_err());
+    }
+
+    #[test]
+    fn wilson_matches_known_values() {
+        // 10 of 100 at 95 %: (0.0552, 0.1744) (the textbook values).
+        let (lo, hi) = wilson(10, 100);
+        assert!((lo - 0.0552).abs() < 1e-4 && (hi - 0.1744).abs() < 1e-4, "{lo} {hi}");
+        assert_eq!(wilson(0, 0), (0.0, 0.0));
+        let (lo, hi) = wilson(0, 20);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.1 && hi < 0.2);
+        assert_eq!(wilson(5, 5).1, 1.0);
+    }
+}
