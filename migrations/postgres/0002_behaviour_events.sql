@@ -43,3 +43,24 @@ CREATE TABLE recommendation_lists (
     served_at BIGINT NOT NULL
 );
 CREATE INDEX recommendation_lists_by_time ON recommendation_lists (served_at);
+
+-- A/B experiments; at most one runs per placement (the index makes starting a second fail).
+CREATE TABLE experiments (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    placement       TEXT NOT NULL,
+    arms            TEXT NOT NULL,
+    holdout_percent BIGINT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('running', 'stopped')),
+    started_at      BIGINT NOT NULL,
+    stopped_at      BIGINT,
+    winner          TEXT
+);
+CREATE UNIQUE INDEX experiments_one_running ON experiments (placement) WHERE status = 'running';
+
+-- The recommender each placement serves when no experiment runs (a stopped experiment's winner).
+CREATE TABLE placement_defaults (
+    placement  TEXT PRIMARY KEY,
+    algorithm  TEXT NOT NULL,
+    changed_at BIGINT NOT NULL
+);

@@ -282,3 +282,88 @@ async fn recommendations_follow_what_people_did_and_serve_everyone() {
     let (status, _) = server.send(Method::GET, "/v1/recommendations?placement=elsewhere", None, None).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn an_experiment_splits_people_stably_reports_arms_and_crowns_a_winner() {
+    use portal_api::{Experiment, RecommendationList, RecommendationReport};
+    use portal_marketing::experiments::{assign, Assignment};
+    let server = TestServer::start(&[]);
+    let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
+    let consumer_auth = server.sign_in_password("consumer", DEMO_PASSWORD).await;
+    let consumer = access(&consumer_auth);
+    let me: Uuid = serde_json::from_value(consumer_auth["profile"]["user_id"].clone()).unwrap();
+    let start = |body: Value, token: String| {
+        let server = &server;
+        async move { server.send(Method::POST, "/v1/marketing/experiments", Some(&token), Some(&body)).await }
+    };
+    let arms = json!([{"name": "a", "algorithm": "popular", "share": 50},
+                      {"name": "b", "algorithm": "item_to_item+popular", "share": 50}]);
+    let (status, _) =
+        start(json!({"name": "Home feed", "placement": "home", "arms": arms, "holdout_percent": 20}), consumer.clone())
+            .await;
+    assert_eq!(status, 403, "a consumer starts no experiment");
+    let bad =
+        json!([{"name": "a", "algorithm": "popular", "share": 60}, {"name": "b", "algorithm": "popular", "share": 50}]);
+    let (status, body) =
+        start(json!({"name": "x", "placement": "home", "arms": bad, "holdout_percent": 0}), operator.clone()).await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter));
+    let wrong =
+        json!([{"name": "a", "algorithm": "content", "share": 50}, {"name": "b", "algorithm": "popular", "share": 50}]);
+    let (status, _) =
+        start(json!({"name": "x", "placement": "home", "arms": wrong, "holdout_percent": 0}), operator.clone()).await;
+    assert_eq!(status, 400, "content neighbours are a product page's recommender");
+    let (status, body) =
+        start(json!({"name": "Home feed", "placement": "home", "arms": arms, "holdout_percent": 20}), operator.clone())
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let experiment: Experiment = parse(&body);
+    let (status, _) =
+        start(json!({"name": "Again", "placement": "home", "arms": arms, "holdout_percent": 0}), operator.clone())
+            .await;
+    assert_eq!(status, 409, "one experiment per placement");
+
+    // The person's arm is the hash's, on every request (and every instance).
+    let expected = match assign(experiment.id, me, 20, &[50, 50]) {
+        Assignment::Holdout => "holdout",
+        Assignment::Arm(0) => "a",
+        Assignment::Arm(_) => "b",
+    };
+    for _ in 0..5 {
+        let (status, body) = server.get("/v1/recommendations?placement=home", &consumer).await;
+        assert_eq!(status, 200, "{body}");
+        let list: RecommendationList = parse(&body);
+        assert_eq!(list.arm.as_deref(), Some(expected), "{body}");
+        assert_eq!(list.models.is_empty(), expected == "holdout", "the holdout gets nothing: {body}");
+    }
+    let (_, body) = server.get("/v1/recommendations?placement=home", &consumer).await;
+    let list: RecommendationList = parse(&body);
+    let shown = json!({"id": Uuid::now_v7(), "kind": "recommendation_shown", "at": now(), "recommendation": list.id, "detail": "home"});
+    send(&server, Some(&consumer), Uuid::now_v7(), &[shown]).await;
+    let (_, body) = server.get("/v1/marketing/recommendations/report?days=1", &operator).await;
+    let report: RecommendationReport = parse(&body);
+    let row = report.rows.iter().find(|r| r.arm.as_deref() == Some(expected)).expect("a row per arm");
+    assert_eq!((row.lists, row.impressions), (6, 1), "{body}");
+    assert!(
+        row.click_rate_low <= row.click_rate && row.click_rate <= row.click_rate_high && row.click_rate_high <= 1.0
+    );
+
+    // Stopped with a winner: nobody is split any more; the winner is the default.
+    let stop = |id: Uuid, winner: &str| {
+        let (server, token, body) = (&server, operator.clone(), json!({"winner": winner}));
+        async move {
+            server.send(Method::POST, &format!("/v1/marketing/experiments/{id}/stop"), Some(&token), Some(&body)).await
+        }
+    };
+    let (status, _) = stop(experiment.id, "c").await;
+    assert_eq!(status, 400, "the winner is one of the arms");
+    let (status, body) = stop(experiment.id, "b").await;
+    assert_eq!((status, body["winner"].as_str(), body["status"].as_str()), (200, Some("b"), Some("stopped")), "{body}");
+    let (status, _) = stop(experiment.id, "b").await;
+    assert_eq!(status, 404, "stopped once");
+    let (_, body) = server.get("/v1/recommendations?placement=home", &consumer).await;
+    let after: RecommendationList = parse(&body);
+    assert_eq!(after.arm, None);
+    assert!(!after.models.is_empty());
+    let (_, body) = server.get("/v1/marketing/experiments", &operator).await;
+    assert_eq!(body["experiments"].as_array().unwrap().len(), 1);
+}

@@ -285,6 +285,12 @@ await run("e2e layout", driver, async () => {
     `const r = document.querySelector('[data-testid="report-rows"] tr[data-placement="home"]'); return [...r.cells].map((c) => c.textContent);`,
   );
   assert.ok(Number(row[3]) >= 1 && Number(row[4]) >= 1, `the consumer's impression and click are counted: ${row}`);
+  // An A/B experiment on the home feed: started, listed as running, then its arm A crowned.
+  await driver.fill('[data-testid="experiment-name"]', "Home feed E2E");
+  await driver.click('[data-testid="start-experiment"]');
+  await driver.find('[data-testid="experiment-list"] tr[data-status="running"]', { text: "Home feed E2E" });
   await checkPage(SIZES[2], "operator-home");
+  await clickInView('[data-testid="crown-A"]');
+  await driver.find('[data-testid="experiment-list"] tr[data-status="stopped"]', { text: "Home feed E2E" });
   await signOut();
 });

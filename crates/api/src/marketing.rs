@@ -204,6 +204,66 @@ pub struct RecommendationList {
     pub models: Vec<String>,
 }
 
+/// One arm of an experiment: the recommender it serves and its share of the people not held out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ExperimentArm {
+    pub name: String,
+    /// `popular` or `item_to_item+popular` at home; `content` or `item_to_item+content` on a
+    /// product's page.
+    pub algorithm: String,
+    /// Percent of the people not held out.
+    pub share: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExperimentStatus {
+    Running,
+    Stopped,
+}
+
+/// An A/B experiment at one placement: people are split by a stable hash into its arms, and a
+/// holdout share gets no recommendations at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Experiment {
+    pub id: Uuid,
+    pub name: String,
+    pub placement: Placement,
+    pub arms: Vec<ExperimentArm>,
+    pub holdout_percent: u32,
+    pub status: ExperimentStatus,
+    pub started_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stopped_at: Option<i64>,
+    /// The arm made the placement's default when the experiment stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub winner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewExperiment {
+    pub name: String,
+    pub placement: Placement,
+    pub arms: Vec<ExperimentArm>,
+    pub holdout_percent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StopExperiment {
+    /// The arm whose recommender becomes the placement's default; none keeps the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub winner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ExperimentList {
+    /// Newest first.
+    pub experiments: Vec<Experiment>,
+}
+
 /// What came of the lists one placement and algorithm served (and one experiment arm).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RecommendationReportRow {
@@ -215,12 +275,16 @@ pub struct RecommendationReportRow {
     pub lists: u32,
     pub impressions: u32,
     pub clicks: u32,
-    /// Clicks per impression.
+    /// Clicks per impression, with its 95 % interval.
     pub click_rate: f64,
+    pub click_rate_low: f64,
+    pub click_rate_high: f64,
     /// Purchases of a clicked product by the person who clicked it, within the attribution window.
     pub conversions: u32,
-    /// Conversions per click.
+    /// Conversions per click, with its 95 % interval.
     pub conversion_rate: f64,
+    pub conversion_rate_low: f64,
+    pub conversion_rate_high: f64,
     /// What the converted purchases cost, in fen.
     pub revenue: i64,
 }

@@ -176,6 +176,15 @@ impl ApiClient {
         )
         .await
     }
+    pub async fn experiments(&self, access: &str) -> ClientResult<ExperimentList> {
+        self.call::<(), _>(Method::GET, "/v1/marketing/experiments", Some(access), None).await
+    }
+    pub async fn start_experiment(&self, access: &str, req: &NewExperiment) -> ClientResult<Experiment> {
+        self.call(Method::POST, "/v1/marketing/experiments", Some(access), Some(req)).await
+    }
+    pub async fn stop_experiment(&self, access: &str, id: Uuid, req: &StopExperiment) -> ClientResult<Experiment> {
+        self.call(Method::POST, &format!("/v1/marketing/experiments/{id}/stop"), Some(access), Some(req)).await
+    }
     pub async fn tracking(&self, access: &str) -> ClientResult<TrackingConsent> {
         self.call::<(), _>(Method::GET, "/v1/me/tracking", Some(access), None).await
     }

@@ -88,6 +88,13 @@ macro_rules! for_each_app_command {
             awaited fn recommendation_report(app, days: u32) -> portal_api::RecommendationReport {
                 app.recommendation_report(days).await
             }
+            awaited fn experiments(app) -> portal_api::ExperimentList { app.experiments().await }
+            awaited fn start_experiment(app, input: portal_api::NewExperiment) -> portal_api::Experiment {
+                app.start_experiment(input).await
+            }
+            awaited fn stop_experiment(app, id: uuid::Uuid, winner: Option<String>) -> portal_api::Experiment {
+                app.stop_experiment(id, winner).await
+            }
             // ----- behaviour events and the person's choice about them -----
             sync fn track_event(app, input: portal_client::events::EventInput) -> () { app.track(input) }
             sync fn tracking_state(app) -> portal_client::events::TrackingState { app.tracking_state() }

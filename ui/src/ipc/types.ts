@@ -344,19 +344,46 @@ waiting: number, };
 
 export type Placement = "home" | "product";
 
+export type ExperimentArm = { name: string, 
+/**
+ * `popular` or `item_to_item+popular` at home; `content` or `item_to_item+content` on a
+ * product's page.
+ */
+algorithm: string, 
+/**
+ * Percent of the people not held out.
+ */
+share: number, };
+
+export type ExperimentStatus = "running" | "stopped";
+
+export type Experiment = { id: string, name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, status: ExperimentStatus, started_at: number, stopped_at?: number, 
+/**
+ * The arm made the placement's default when the experiment stopped.
+ */
+winner?: string, };
+
+export type NewExperiment = { name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, };
+
+export type ExperimentList = { 
+/**
+ * Newest first.
+ */
+experiments: Array<Experiment>, };
+
 export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, lists: number, impressions: number, clicks: number, 
 /**
- * Clicks per impression.
+ * Clicks per impression, with its 95 % interval.
  */
-click_rate: number, 
+click_rate: number, click_rate_low: number, click_rate_high: number, 
 /**
  * Purchases of a clicked product by the person who clicked it, within the attribution window.
  */
 conversions: number, 
 /**
- * Conversions per click.
+ * Conversions per click, with its 95 % interval.
  */
-conversion_rate: number, 
+conversion_rate: number, conversion_rate_low: number, conversion_rate_high: number, 
 /**
  * What the converted purchases cost, in fen.
  */

@@ -7,6 +7,18 @@ import { yuan } from "./format";
 import { flagText } from "./pos/Notices";
 import { ConsumerHome } from "./ConsumerHome";
 import { RecommendationReport } from "./RecommendationReport";
+import { Experiments } from "./Experiments";
+
+/** The marketing desk: the recommendation report and the experiments that change it. */
+function MarketingDesk() {
+  const [refresh, setRefresh] = useState(0);
+  return (
+    <>
+      <RecommendationReport refresh={refresh} />
+      <Experiments onChanged={() => setRefresh((r) => r + 1)} />
+    </>
+  );
+}
 
 /** A store's day as this device knows it (offline too): the open shift, today's sales made here,
  *  operations waiting to be sent and the newest notices. */
@@ -166,13 +178,13 @@ function RoleHomeView({ home }: { home: RoleHome }) {
           <div className="card stat"><b>{home.data.consumers}</b> {t("home.operator.consumers")}</div>
           <div className="card stat"><b>{home.data.with_phone}</b> {t("home.operator.withPhone")}</div>
           <div className="card stat"><b>{home.data.with_email}</b> {t("home.operator.withEmail")}</div>
-          <RecommendationReport />
+          <MarketingDesk />
         </div>
       );
     case "admin":
       return (
         <div className="stack">
-          <RecommendationReport />
+          <MarketingDesk />
           <h2>{t("home.admin.users", { total: home.data.total })}</h2>
           <div className="table-wrap">
             <table className="dense" data-testid="admin-users">

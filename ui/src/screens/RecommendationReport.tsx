@@ -9,7 +9,7 @@ const PERIODS = [7, 30, 90];
 
 /** The operator's view of the trail from recommendation to purchase: per placement and algorithm,
  *  impressions, clicks, conversions and revenue, with the rates drawn as bars. */
-export function RecommendationReport() {
+export function RecommendationReport({ refresh = 0 }: { refresh?: number }) {
   const { t, locale, time } = useI18n();
   const [days, setDays] = useState(30);
   const [report, setReport] = useState<Report | null>(null);
@@ -24,7 +24,7 @@ export function RecommendationReport() {
     return () => {
       live = false;
     };
-  }, [days]);
+  }, [days, refresh]);
   // Names people read; one the app does not know yet shows as the server sent it.
   const named = (prefix: string, code: string) => {
     const key = `${prefix}.${code}` as MessageKey;
@@ -82,11 +82,17 @@ export function RecommendationReport() {
                       <td className="num">{r.clicks}</td>
                       <td>
                         <meter min={0} max={1} value={r.click_rate} aria-label={t("report.clickRate")} /> {percent(r.click_rate)}
+                        <div className="muted small">
+                          {t("report.interval", { low: percent(r.click_rate_low), high: percent(r.click_rate_high) })}
+                        </div>
                       </td>
                       <td className="num">{r.conversions}</td>
                       <td>
                         <meter min={0} max={1} value={r.conversion_rate} aria-label={t("report.conversionRate")} />{" "}
                         {percent(r.conversion_rate)}
+                        <div className="muted small">
+                          {t("report.interval", { low: percent(r.conversion_rate_low), high: percent(r.conversion_rate_high) })}
+                        </div>
                       </td>
                       <td className="num">{yuan(r.revenue, locale)}</td>
                     </tr>

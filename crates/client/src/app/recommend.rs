@@ -6,6 +6,27 @@ use crate::recommendations::{self as recs, RecommendationView};
 const LOCAL_LIST: usize = 12;
 
 impl PortalApp {
+    pub async fn experiments(&self) -> ClientResult<ExperimentList> {
+        self.authed(|api, token| async move { api.experiments(&token).await }).await
+    }
+
+    pub async fn start_experiment(&self, req: NewExperiment) -> ClientResult<Experiment> {
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.start_experiment(&token, &req).await }
+        })
+        .await
+    }
+
+    pub async fn stop_experiment(&self, id: Uuid, winner: Option<String>) -> ClientResult<Experiment> {
+        let req = StopExperiment { winner };
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.stop_experiment(&token, id, &req).await }
+        })
+        .await
+    }
+
     /// The trail from recommendation to purchase (operators and admins; online only).
     pub async fn recommendation_report(&self, days: u32) -> ClientResult<RecommendationReport> {
         self.authed(|api, token| async move { api.recommendation_report(&token, days).await }).await

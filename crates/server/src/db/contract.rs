@@ -100,6 +100,7 @@ contract!(
     a_declining_account_takes_only_what_the_service_needs,
     deleting_a_history_leaves_nothing_to_join_again,
     served_lists_and_their_trail_are_read_back,
+    one_experiment_runs_per_placement_whatever_starts_at_once,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

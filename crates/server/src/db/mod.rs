@@ -481,6 +481,22 @@ pub trait Database: Send + Sync + 'static {
     /// Lists served since `since`, their impressions and clicks, and customers' purchases since.
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts>;
 
+    // A/B experiments.
+    /// Starts an experiment unless one runs at its placement already (then false).
+    async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool>;
+    /// Newest first.
+    async fn experiments(&self) -> DbResult<Vec<portal_api::Experiment>>;
+    async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>>;
+    /// Stops a running experiment, making `winner`'s algorithm its placement's default when given,
+    /// in one transaction; none when it was not running (stopped meanwhile, or unknown).
+    async fn stop_experiment(
+        &self,
+        id: Uuid,
+        winner: Option<(String, String)>,
+        now: i64,
+    ) -> DbResult<Option<portal_api::Experiment>>;
+    async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>>;
+
     // Store operations, written through the promoters' outboxes.
     /// Applies each operation exactly once (by its id), in one transaction with the record of its
     /// id and outcome; a retry gets the recorded outcome marked as a duplicate. In order; all or none

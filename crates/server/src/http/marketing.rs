@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiQuery, ClientIp, MaybeCaller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp, MaybeCaller};
 use crate::{
     error::{AppError, AppResult},
     identity::accounts::Caller,
@@ -125,4 +125,37 @@ pub async fn report(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> AppResult<ApiJson<RecommendationReport>> {
     portal.recommendation_report(&caller, q.days.unwrap_or(30).clamp(1, 90)).await.map(ApiJson)
+}
+
+/// Starts an A/B experiment at a placement (one at a time per placement).
+#[utoipa::path(post, path = "/v1/marketing/experiments", tag = "marketing", security(("bearer" = [])),
+    request_body = NewExperiment,
+    responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError, description = "an experiment already runs at this placement")))]
+pub async fn start_experiment(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewExperiment>,
+) -> AppResult<ApiJson<Experiment>> {
+    portal.start_experiment(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = "/v1/marketing/experiments", tag = "marketing", security(("bearer" = [])),
+    responses((status = 200, body = ExperimentList), (status = 403, body = ApiError)))]
+pub async fn experiments(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<ExperimentList>> {
+    portal.experiments(&caller).await.map(ApiJson)
+}
+
+/// Stops a running experiment; the winner's recommender becomes the placement's default.
+#[utoipa::path(post, path = "/v1/marketing/experiments/{id}/stop", tag = "marketing", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "experiment id")), request_body = StopExperiment,
+    responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
+pub async fn stop_experiment(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<StopExperiment>,
+) -> AppResult<ApiJson<Experiment>> {
+    portal.stop_experiment(&caller, id, req).await.map(ApiJson)
 }

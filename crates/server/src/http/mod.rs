@@ -127,6 +127,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketing::history, marketing::delete_history))
         .routes(routes!(marketing::recommendations))
         .routes(routes!(marketing::report))
+        .routes(routes!(marketing::start_experiment, marketing::experiments))
+        .routes(routes!(marketing::stop_experiment))
         .routes(routes!(org::store_overview))
         .routes(routes!(org::store_staff))
         .routes(routes!(org::set_discount_limit))

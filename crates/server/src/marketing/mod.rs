@@ -1,4 +1,5 @@
 //! Precision marketing: behaviour events (ingest, consent, a person's history). The rules are in
 //! `portal-marketing`; this module reads and writes through the `Database` trait.
 pub mod events;
+pub mod experiments;
 pub mod recommender;

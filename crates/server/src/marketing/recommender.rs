@@ -10,6 +10,7 @@ use portal_api::{
     EventKind, Placement, Product, RecommendationList, RecommendationReport, RecommendationReportRow, Role,
 };
 use portal_marketing::{
+    experiments::{assign, wilson, Assignment},
     recommend::{self, Interaction, ItemFacts},
     trail,
 };
@@ -114,6 +115,7 @@ impl Model {
         user: Option<Uuid>,
         placement: Placement,
         model: Option<&str>,
+        algorithm: Option<&str>,
         limit: usize,
     ) -> (String, Vec<String>) {
         let facts = |i: u32| self.facts.get(i as usize).cloned();
@@ -121,7 +123,8 @@ impl Model {
         let (algorithm, items) = match placement {
             Placement::Home => {
                 let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
-                let personal = recommend::personal(history, &self.similar);
+                let personal =
+                    if algorithm == Some("popular") { vec![] } else { recommend::personal(history, &self.similar) };
                 let algorithm = if personal.is_empty() { "popular" } else { "item_to_item+popular" };
                 let items = recommend::blend(
                     &[personal, self.popular.clone()],
@@ -135,8 +138,11 @@ impl Model {
             }
             Placement::Product => {
                 let Some(&item) = model.and_then(|m| self.index.get(m)) else { return ("none".into(), vec![]) };
-                let neighbours: Vec<u32> =
-                    self.similar.get(&item).map(|l| l.iter().map(|(i, _)| *i).collect()).unwrap_or_default();
+                let neighbours: Vec<u32> = if algorithm == Some("content") {
+                    vec![]
+                } else {
+                    self.similar.get(&item).map(|l| l.iter().map(|(i, _)| *i).collect()).unwrap_or_default()
+                };
                 let content = self.content_neighbours(item, limit * 2);
                 let algorithm = if neighbours.is_empty() { "content" } else { "item_to_item+content" };
                 let exclude: HashSet<u32> = [item].into();
@@ -162,17 +168,28 @@ impl Portal {
             attribution_days: (trail::ATTRIBUTION_WINDOW_SECS / 86_400) as u32,
             rows: rows
                 .into_iter()
-                .map(|r| RecommendationReportRow {
-                    click_rate: r.click_rate(),
-                    conversion_rate: r.conversion_rate(),
-                    placement: r.placement,
-                    algorithm: r.algorithm,
-                    arm: r.arm,
-                    lists: r.lists,
-                    impressions: r.impressions,
-                    clicks: r.clicks,
-                    conversions: r.conversions,
-                    revenue: r.revenue,
+                .map(|r| {
+                    let (click_rate_low, click_rate_high) = wilson(r.clicks, r.impressions);
+                    let (conversion_rate_low, conversion_rate_high) = wilson(r.conversions, r.clicks);
+                    (r, click_rate_low, click_rate_high, conversion_rate_low, conversion_rate_high)
+                })
+                .map(|(r, click_rate_low, click_rate_high, conversion_rate_low, conversion_rate_high)| {
+                    RecommendationReportRow {
+                        click_rate: r.click_rate(),
+                        click_rate_low,
+                        click_rate_high,
+                        conversion_rate: r.conversion_rate(),
+                        conversion_rate_low,
+                        conversion_rate_high,
+                        placement: r.placement,
+                        algorithm: r.algorithm,
+                        arm: r.arm,
+                        lists: r.lists,
+                        impressions: r.impressions,
+                        clicks: r.clicks,
+                        conversions: r.conversions,
+                        revenue: r.revenue,
+                    }
                 })
                 .collect(),
         })
@@ -219,8 +236,28 @@ impl Portal {
     ) -> AppResult<RecommendationList> {
         let trained = self.recommender().await?;
         let user = caller.map(|c| c.user.id);
-        let (algorithm, models) = trained.recommend(user, placement, model, limit.clamp(1, LIST_MAX));
-        let list = RecommendationList { id: Uuid::now_v7(), placement, algorithm, arm: None, models };
+        // A running experiment splits signed-in people into its arms (and a holdout that gets
+        // nothing); everyone else gets the placement's default (a past experiment's winner).
+        let experiment = match user {
+            Some(_) => self.db.running_experiment(placement).await?,
+            None => None,
+        };
+        let (arm, chosen) = match (&experiment, user) {
+            (Some(e), Some(u)) => {
+                let shares: Vec<u32> = e.arms.iter().map(|a| a.share).collect();
+                match assign(e.id, u, e.holdout_percent, &shares) {
+                    Assignment::Holdout => (Some("holdout".to_owned()), None),
+                    Assignment::Arm(i) => (Some(e.arms[i].name.clone()), Some(e.arms[i].algorithm.clone())),
+                }
+            }
+            _ => (None, self.db.placement_default(placement).await?),
+        };
+        let (algorithm, models) = if arm.as_deref() == Some("holdout") {
+            ("holdout".to_owned(), vec![])
+        } else {
+            trained.recommend(user, placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
+        };
+        let list = RecommendationList { id: Uuid::now_v7(), placement, algorithm, arm, models };
         self.db
             .record_served_list(ServedList {
                 id: list.id,

@@ -281,3 +281,42 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     assert_eq!(models, ["B", "C"], "events with a product, of known people");
     assert!(seen.events.iter().all(|e| e.1 != "D"));
 }
+
+pub(super) async fn one_experiment_runs_per_placement_whatever_starts_at_once(db: Arc<dyn Database>) {
+    use portal_api::{Experiment, ExperimentArm, ExperimentStatus, Placement};
+    let experiment = |name: String| Experiment {
+        id: Uuid::now_v7(),
+        name,
+        placement: Placement::Home,
+        arms: vec![
+            ExperimentArm { name: "a".into(), algorithm: "popular".into(), share: 50 },
+            ExperimentArm { name: "b".into(), algorithm: "item_to_item+popular".into(), share: 50 },
+        ],
+        holdout_percent: 10,
+        status: ExperimentStatus::Running,
+        started_at: AT,
+        stopped_at: None,
+        winner: None,
+    };
+    let started = join_all((0..RACERS).map(|i| {
+        let (db, e) = (db.clone(), experiment(format!("E{i}")));
+        tokio::spawn(async move { db.create_experiment(e).await.unwrap() })
+    }))
+    .await;
+    assert_eq!(started.iter().filter(|s| *s.as_ref().unwrap()).count(), 1, "one starts");
+    let running = db.running_experiment(Placement::Home).await.unwrap().expect("it runs");
+    assert_eq!(db.running_experiment(Placement::Product).await.unwrap(), None);
+    // Stopped from many places at once: stopped once, the winner the default.
+    let stops = join_all((0..RACERS).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.stop_experiment(running.id, Some(("b".into(), "item_to_item+popular".into())), AT + 1).await.unwrap()
+        })
+    }))
+    .await;
+    assert_eq!(stops.iter().filter(|s| s.as_ref().unwrap().is_some()).count(), 1, "stopped once");
+    assert_eq!(db.placement_default(Placement::Home).await.unwrap().as_deref(), Some("item_to_item+popular"));
+    let all = db.experiments().await.unwrap();
+    assert_eq!((all.len(), all[0].status, all[0].winner.as_deref()), (1, ExperimentStatus::Stopped, Some("b")));
+    assert!(db.create_experiment(experiment("next".into())).await.unwrap(), "another may start now");
+}

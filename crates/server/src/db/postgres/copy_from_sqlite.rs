@@ -41,6 +41,8 @@ const TABLES: &[&str] = &[
     "event_rates",
     "tracking_consent",
     "recommendation_lists",
+    "experiments",
+    "placement_defaults",
 ];
 
 /// What was copied and how the copy was checked.

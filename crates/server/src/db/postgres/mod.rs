@@ -7,6 +7,7 @@
 //! `store_ops::apply_all` and `rotate_session`). TLS: see `tls`.
 pub mod copy_from_sqlite;
 pub mod events;
+pub mod experiments;
 pub mod store_ops;
 pub mod tls;
 
@@ -1230,6 +1231,31 @@ impl Database for PostgresDatabase {
 
     async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
         self.read_committed(move |tx| events::record_served(tx, &list)).await
+    }
+
+    async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
+        self.read_committed(move |tx| experiments::create(tx, &experiment)).await
+    }
+
+    async fn experiments(&self) -> DbResult<Vec<portal_api::Experiment>> {
+        self.read_committed(experiments::all).await
+    }
+
+    async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>> {
+        self.read_committed(move |tx| experiments::running(tx, placement)).await
+    }
+
+    async fn stop_experiment(
+        &self,
+        id: Uuid,
+        winner: Option<(String, String)>,
+        now: i64,
+    ) -> DbResult<Option<portal_api::Experiment>> {
+        self.read_committed(move |tx| experiments::stop(tx, id, &winner, now)).await
+    }
+
+    async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>> {
+        self.read_committed(move |tx| experiments::placement_default(tx, placement)).await
     }
 
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {

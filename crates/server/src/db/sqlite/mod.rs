@@ -14,6 +14,7 @@ use super::*;
 use crate::identity::{lockout, rotation, throttle};
 
 pub mod events;
+pub mod experiments;
 pub mod store_ops;
 
 impl From<rusqlite::Error> for DbError {
@@ -962,6 +963,31 @@ impl Database for SqliteDatabase {
 
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |conn| events::trail_facts(conn, since)).await
+    }
+
+    async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
+        self.run(move |conn| experiments::create(conn, &experiment)).await
+    }
+
+    async fn experiments(&self) -> DbResult<Vec<portal_api::Experiment>> {
+        self.run(|conn| experiments::all(conn)).await
+    }
+
+    async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>> {
+        self.run(move |conn| experiments::running(conn, placement)).await
+    }
+
+    async fn stop_experiment(
+        &self,
+        id: Uuid,
+        winner: Option<(String, String)>,
+        now: i64,
+    ) -> DbResult<Option<portal_api::Experiment>> {
+        self.run(move |conn| experiments::stop(conn, id, winner, now)).await
+    }
+
+    async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>> {
+        self.run(move |conn| experiments::placement_default(conn, placement)).await
     }
 
     async fn apply_store_ops(

@@ -1,0 +1,93 @@
+//! A/B experiments: operators start one per placement, stop it, and make its winner the default.
+use portal_api::{
+    ErrorCode, Experiment, ExperimentList, ExperimentStatus, NewExperiment, Placement, Role, StopExperiment,
+};
+use portal_marketing::experiments::check;
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::{now, Portal},
+};
+
+/// The recommenders an arm may serve at each placement.
+pub fn algorithms(placement: Placement) -> &'static [&'static str] {
+    match placement {
+        Placement::Home => &["popular", "item_to_item+popular"],
+        Placement::Product => &["content", "item_to_item+content"],
+    }
+}
+
+impl Portal {
+    pub async fn start_experiment(&self, caller: &Caller, req: NewExperiment) -> AppResult<Experiment> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        let arms: Vec<(String, u32)> = req.arms.iter().map(|a| (a.name.clone(), a.share)).collect();
+        check(&req.name, &arms, req.holdout_percent)
+            .map_err(|m| AppError::field(ErrorCode::InvalidParameter, "arms", m))?;
+        let allowed = algorithms(req.placement);
+        if let Some(bad) = req.arms.iter().find(|a| !allowed.contains(&a.algorithm.as_str())) {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "arms",
+                format!("{} is not a recommender of this placement (one of: {})", bad.algorithm, allowed.join(", ")),
+            ));
+        }
+        let experiment = Experiment {
+            id: Uuid::now_v7(),
+            name: req.name.trim().to_owned(),
+            placement: req.placement,
+            arms: req
+                .arms
+                .into_iter()
+                .map(|a| portal_api::ExperimentArm { name: a.name.trim().to_owned(), ..a })
+                .collect(),
+            holdout_percent: req.holdout_percent,
+            status: ExperimentStatus::Running,
+            started_at: now(),
+            stopped_at: None,
+            winner: None,
+        };
+        if !self.db.create_experiment(experiment.clone()).await? {
+            return Err(AppError::new(
+                ErrorCode::IdempotencyConflict,
+                "An experiment already runs at this placement: stop it first.",
+            ));
+        }
+        Ok(experiment)
+    }
+
+    pub async fn experiments(&self, caller: &Caller) -> AppResult<ExperimentList> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        Ok(ExperimentList { experiments: self.db.experiments().await? })
+    }
+
+    /// Stops a running experiment; its winner's recommender becomes the placement's default.
+    pub async fn stop_experiment(&self, caller: &Caller, id: Uuid, req: StopExperiment) -> AppResult<Experiment> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        let experiment = self
+            .db
+            .experiments()
+            .await?
+            .into_iter()
+            .find(|e| e.id == id && e.status == ExperimentStatus::Running)
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No running experiment has this id."))?;
+        let winner = match &req.winner {
+            None => None,
+            Some(name) => {
+                let arm = experiment.arms.iter().find(|a| &a.name == name).ok_or_else(|| {
+                    AppError::field(
+                        ErrorCode::InvalidParameter,
+                        "winner",
+                        "The winner is one of the experiment's arms.",
+                    )
+                })?;
+                Some((arm.name.clone(), arm.algorithm.clone()))
+            }
+        };
+        self.db
+            .stop_experiment(id, winner, now())
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "The experiment was stopped meanwhile."))
+    }
+}
