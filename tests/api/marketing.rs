@@ -249,6 +249,23 @@ async fn recommendations_follow_what_people_did_and_serve_everyone() {
     ];
     let (status, body) = send(&server, Some(&me), install, &trail).await;
     assert_eq!((status, parse::<EventReceipt>(&body).acknowledged.len()), (200, 2), "{body}");
+    // Nobody inflates another's figures: a list served to someone else, an unknown list, a product
+    // not in the list, and the same impression again (counted once).
+    let stranger = access(&server.sign_up("+8613700000199", None).await);
+    let forged = [
+        json!({"id": Uuid::now_v7(), "kind": "recommendation_clicked", "at": now(), "recommendation": home.id, "model": y}),
+        json!({"id": Uuid::now_v7(), "kind": "recommendation_shown", "at": now(), "recommendation": Uuid::now_v7()}),
+    ];
+    let (_, body) = send(&server, Some(&stranger), Uuid::now_v7(), &forged).await;
+    let r: EventReceipt = parse(&body);
+    assert_eq!(r.refused.len(), 2, "{body}");
+    assert!(r.refused[0].reason.contains("someone else") && r.refused[1].reason.contains("no such"), "{body}");
+    let absent = m.iter().find(|model| !home.models.contains(model)).unwrap();
+    let off_list = json!({"id": Uuid::now_v7(), "kind": "recommendation_clicked", "at": now(), "recommendation": home.id, "model": absent});
+    let again = json!({"id": Uuid::now_v7(), "kind": "recommendation_shown", "at": now(), "recommendation": home.id});
+    let (_, body) = send(&server, Some(&me), install, &[off_list, again]).await;
+    let r: EventReceipt = parse(&body);
+    assert!(r.refused.len() == 1 && r.refused[0].reason.contains("not in the list"), "{body}");
     let (_, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
     let product = page["items"].as_array().unwrap().iter().find(|i| i["code"] == json!(y)).unwrap();
     let (sku, price) = (product["data"]["skus"][0]["code"].clone(), product["data"]["skus"][0]["list_price"].clone());

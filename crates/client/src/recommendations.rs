@@ -29,12 +29,11 @@ fn key(placement: Placement, model: Option<&str>) -> String {
     format!("recommendations.{}.{}", placement.as_str(), model.unwrap_or(""))
 }
 
-/// Keeps the server's list for offline use (the home's per person; a product page's per product).
+/// Keeps the server's list for offline use, per person (and per product for a product page).
 pub fn keep(cache: &Cache, user: Option<Uuid>, list: &RecommendationList, model: Option<&str>) -> ClientResult<()> {
+    // Per person at every placement: a shared device never shows one person's list to the next.
     let mut k = key(list.placement, model);
-    if list.placement == Placement::Home {
-        k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
-    }
+    k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
     write_setting(&cache.conn, &k, &serde_json::to_string(list).expect("lists serialise"))
 }
 
@@ -45,9 +44,7 @@ pub fn kept(
     model: Option<&str>,
 ) -> ClientResult<Option<RecommendationList>> {
     let mut k = key(placement, model);
-    if placement == Placement::Home {
-        k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
-    }
+    k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
     Ok(read_setting(&cache.conn, &k)?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 

@@ -45,19 +45,20 @@ pub fn assign(experiment: Uuid, subject: Uuid, holdout_percent: u32, shares: &[u
 
 /// Why an experiment cannot start, if it cannot.
 pub fn check(name: &str, arms: &[(String, u32)], holdout_percent: u32) -> Result<(), String> {
-    if name.trim().is_empty() || name.chars().count() > 80 {
+    if name.trim().is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err("an experiment has a name of 1 to 80 characters".into());
     }
     if !(2..=5).contains(&arms.len()) {
         return Err("an experiment has 2 to 5 arms".into());
     }
-    if arms.iter().map(|(_, s)| s).sum::<u32>() != 100 || arms.iter().any(|(_, s)| *s == 0) {
+    if arms.iter().any(|(_, s)| *s == 0 || *s > 100) || arms.iter().map(|(_, s)| u64::from(*s)).sum::<u64>() != 100 {
         return Err("the arms' shares are positive and add up to 100".into());
     }
     let mut names: Vec<&str> = arms.iter().map(|(n, _)| n.trim()).collect();
     names.sort();
     names.dedup();
-    if names.len() != arms.len() || names.iter().any(|n| n.is_empty() || *n == "holdout" || n.len() > 40) {
+    let bad = |n: &str| n.is_empty() || n == "holdout" || n.chars().count() > 40 || n.chars().any(char::is_control);
+    if names.len() != arms.len() || names.iter().any(|n| bad(n)) {
         return Err("each arm has its own name (not “holdout”)".into());
     }
     if holdout_percent > 50 {
@@ -103,6 +104,13 @@ mod tests {
         // A known answer, so that a change of hash (which would move everyone) fails here.
         // (FNV-1a of 32 zero bytes, mod 10,000, computed independently.)
         assert_eq!(bucket(Uuid::nil(), Uuid::nil()), 2_933);
+        // Non-zero bytes tell FNV-1a from FNV-1 (which would move everyone).
+        // (3,698 by an independent computation; FNV-1 would give 7,140.)
+        assert_eq!(bucket(Uuid::max(), Uuid::from_u128(1)), 3_698);
+        assert_eq!(assign(Uuid::nil(), Uuid::nil(), 50, &[1, 99]), Assignment::Holdout, "bucket 2,933 < 5,000");
+        // Bucket 2,933 with no holdout is position 29: past an arm of 29 %, inside one of 30 %.
+        assert_eq!(assign(Uuid::nil(), Uuid::nil(), 0, &[29, 71]), Assignment::Arm(1));
+        assert_eq!(assign(Uuid::nil(), Uuid::nil(), 0, &[30, 70]), Assignment::Arm(0));
         assert_eq!(assign(experiment, Uuid::nil(), 0, &[100]), Assignment::Arm(0));
     }
 
@@ -117,6 +125,9 @@ mod tests {
         assert!(check("x", &arms(&[("holdout", 50), ("b", 50)]), 0).is_err());
         assert!(check("x", &arms(&[("a", 100), ("b", 0)]), 0).is_err());
         assert!(check("x", &arms(&[("a", 50), ("b", 50)]), 51).is_err());
+        assert!(check("x", &arms(&[("a", u32::MAX), ("b", 101)]), 0).is_err(), "no overflow into 100");
+        assert!(check("x\n", &arms(&[("a", 50), ("b", 50)]), 0).is_err());
+        assert!(check("x", &arms(&[("甲组", 50), ("乙组", 50)]), 0).is_ok(), "names count characters");
     }
 
     #[test]

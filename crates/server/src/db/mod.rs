@@ -478,6 +478,8 @@ pub trait Database: Send + Sync + 'static {
     /// What known people did with products since `since`, and what customers bought.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;
     async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
+    /// The lists with these ids that were served: (id, to whom, models).
+    async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>>;
     /// Lists served since `since`, their impressions and clicks, and customers' purchases since.
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts>;
 

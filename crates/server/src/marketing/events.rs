@@ -41,6 +41,20 @@ impl Portal {
             None => true,
         };
         let book = self.price_book().await?;
+        // An impression or a click belongs to a list served to this person (or, served anonymously,
+        // to anyone), and a click to one of its products: nobody inflates another's figures.
+        let list_ids: Vec<Uuid> = batch
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::RecommendationShown | EventKind::RecommendationClicked))
+            .filter_map(|e| e.recommendation)
+            .collect();
+        let lists: std::collections::HashMap<Uuid, (Option<Uuid>, Vec<String>)> = if list_ids.is_empty() {
+            Default::default()
+        } else {
+            self.db.served_lists(list_ids).await?.into_iter().map(|(id, user, models)| (id, (user, models))).collect()
+        };
+        let caller_id = caller.map(|c| c.user.id);
         let mut refused = Vec::new();
         let mut keep = Vec::with_capacity(batch.events.len());
         for event in &batch.events {
@@ -54,6 +68,25 @@ impl Portal {
                     ),
                 });
                 continue;
+            }
+            if let (EventKind::RecommendationShown | EventKind::RecommendationClicked, Some(list)) =
+                (event.kind, event.recommendation)
+            {
+                let problem = match lists.get(&list) {
+                    None => Some("no such recommendation list was served"),
+                    Some((Some(owner), _)) if Some(*owner) != caller_id => Some("this list was served to someone else"),
+                    Some((_, models))
+                        if event.kind == EventKind::RecommendationClicked
+                            && !event.model.as_ref().is_some_and(|m| models.contains(m)) =>
+                    {
+                        Some("the clicked product is not in the list")
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = problem {
+                    refused.push(RefusedEvent { id: event.id, code: ErrorCode::InvalidEvent, reason: reason.into() });
+                    continue;
+                }
             }
             match rules::check(event, now, tracking, |m| book.models.contains(m)) {
                 Ok(accepted) => {

@@ -32,7 +32,7 @@ const PER_CATEGORY_HOME: usize = 3;
 pub const LIST_MAX: usize = 24;
 
 /// One instance's trained recommenders.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Model {
     pub built_at: i64,
     pub catalog_version: (String, i64),
@@ -48,6 +48,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// The same model, to be stamped with a later time (a failed rebuild waits before the next).
+    fn clone_for_retry(old: &Model) -> Model {
+        old.clone()
+    }
+
     pub async fn build(portal: &Portal) -> AppResult<Self> {
         let now = now();
         let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
@@ -153,6 +158,15 @@ impl Model {
     }
 }
 
+/// Sets a flag down when dropped.
+struct Lowered<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Lowered<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 impl Portal {
     /// The trail from recommendation to purchase over the last `days` (operators and admins).
     pub async fn recommendation_report(&self, caller: &Caller, days: u32) -> AppResult<RecommendationReport> {
@@ -214,11 +228,22 @@ impl Portal {
                 if stale && !self.recommender_rebuilding.swap(true, Ordering::AcqRel) {
                     let portal = self.clone();
                     tokio::spawn(async move {
+                        // Lowered however the build ends (a panic included), so rebuilding never stops.
+                        let _done = Lowered(&portal.recommender_rebuilding);
                         match Model::build(&portal).await {
                             Ok(fresh) => *portal.recommender.write().await = Some(Arc::new(fresh)),
-                            Err(e) => tracing::warn!(error = ?e, "the recommenders could not be rebuilt"),
+                            Err(e) => {
+                                tracing::warn!(error = ?e, "the recommenders could not be rebuilt");
+                                // The old model serves on; the next try waits a minute, not a request.
+                                let mut slot = portal.recommender.write().await;
+                                if let Some(old) = slot.as_ref() {
+                                    let retry_at = now() - portal.config.recommender_max_age_secs as i64 + 60;
+                                    let mut again = Model::clone_for_retry(old);
+                                    again.built_at = retry_at.max(old.built_at);
+                                    *slot = Some(Arc::new(again));
+                                }
+                            }
                         }
-                        portal.recommender_rebuilding.store(false, Ordering::Release);
                     });
                 }
                 Ok(model)

@@ -269,6 +269,15 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     // Anonymous events do not train the recommenders.
     db.ingest_events(request(Uuid::now_v7(), None, vec![event("D")], 1000, AT)).await.unwrap();
 
+    let served = db.served_lists(vec![list, Uuid::now_v7()]).await.unwrap();
+    assert_eq!(served, [(list, Some(me), vec!["A".to_owned(), "B".to_owned()])], "only lists that were served");
+    // The same impression twice counts once, the same click twice once.
+    let mut shown_again = event_of(EventKind::RecommendationShown, None);
+    shown_again.recommendation = Some(list);
+    let mut clicked_again = event_of(EventKind::RecommendationClicked, Some("B"));
+    clicked_again.recommendation = Some(list);
+    clicked_again.at = AT - 5;
+    db.ingest_events(request(install, Some(me), vec![shown_again, clicked_again], 1000, AT)).await.unwrap();
     let facts = db.trail_facts(AT - 86_400).await.unwrap();
     assert_eq!(facts.lists, [(list, "home".to_owned(), "popular".to_owned(), Some("b".to_owned()))]);
     assert_eq!(facts.impressions, [(list, 1)]);
@@ -278,7 +287,7 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     let seen = db.interactions(AT - 86_400).await.unwrap();
     let mut models: Vec<&str> = seen.events.iter().filter(|e| e.0 == me).map(|e| e.1.as_str()).collect();
     models.sort();
-    assert_eq!(models, ["B", "C"], "events with a product, of known people");
+    assert_eq!(models, ["B", "B", "C"], "events with a product (both clicks), of known people");
     assert!(seen.events.iter().all(|e| e.1 != "D"));
 }
 

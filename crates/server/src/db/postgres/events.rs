@@ -158,7 +158,9 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
     let events = tx
         .query(
             "SELECT user_id, model, kind, at FROM behaviour_events
-             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= $1 ORDER BY at",
+             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= $1
+               AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY at",
             &[&since],
         )?
         .iter()
@@ -170,7 +172,9 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
     let purchases = tx
         .query(
             "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND l.returned < l.quantity ORDER BY s.device_at",
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND l.returned < l.quantity
+               AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY s.device_at",
             &[&since],
         )?
         .iter()
@@ -191,8 +195,8 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let impressions = tx
         .query(
-            "SELECT recommendation, COUNT(*) FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1 GROUP BY recommendation",
+            "SELECT DISTINCT recommendation, 1::bigint FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1",
             &[&since],
         )?
         .iter()
@@ -200,9 +204,10 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let clicks = tx
         .query(
-            "SELECT recommendation, user_id, model, at FROM behaviour_events
+            "SELECT recommendation, user_id, model, MIN(at) FROM behaviour_events
              WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL AND user_id IS NOT NULL
-               AND model IS NOT NULL AND at >= $1",
+               AND model IS NOT NULL AND at >= $1
+             GROUP BY recommendation, user_id, model",
             &[&since],
         )?
         .iter()
@@ -210,7 +215,8 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let purchases = tx
         .query(
-            "SELECT s.customer_id, l.sku, s.device_at, l.net FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+            "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
+             FROM sales s JOIN sale_lines l ON l.sale_id = s.id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND l.returned < l.quantity",
             &[&since],
         )?
@@ -218,6 +224,22 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
         .collect();
     Ok(TrailFacts { lists, impressions, clicks, purchases })
+}
+
+pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    Ok(tx
+        .query("SELECT id, user_id, models FROM recommendation_lists WHERE id = ANY($1)", &[&ids])?
+        .iter()
+        .filter_map(|r| {
+            let (id, user, models): (String, Option<String>, String) = (r.get(0), r.get(1), r.get(2));
+            Some((
+                Uuid::parse_str(&id).ok()?,
+                user.and_then(|u| Uuid::parse_str(&u).ok()),
+                serde_json::from_str(&models).unwrap_or_default(),
+            ))
+        })
+        .collect())
 }
 
 pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()> {

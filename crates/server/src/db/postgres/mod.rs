@@ -1258,6 +1258,10 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| experiments::placement_default(tx, placement)).await
     }
 
+    async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+        self.read_committed(move |tx| events::served_lists(tx, &ids)).await
+    }
+
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))

@@ -132,7 +132,9 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
     let events = conn
         .prepare(
             "SELECT user_id, model, kind, at FROM behaviour_events
-             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= ?1 ORDER BY at",
+             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= ?1
+               AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY at",
         )?
         .query_map([since], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
@@ -145,7 +147,9 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
     let purchases = conn
         .prepare(
             "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity ORDER BY s.device_at",
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity
+               AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY s.device_at",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
         .filter_map(|row| {
@@ -165,30 +169,49 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
         .collect();
     let impressions = conn
         .prepare(
-            "SELECT recommendation, COUNT(*) FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1 GROUP BY recommendation",
+            "SELECT DISTINCT recommendation, 1 FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
         .filter_map(|row| row.ok().and_then(|(id, n)| Some((uuid(id)?, n))))
         .collect();
     let clicks = conn
         .prepare(
-            "SELECT recommendation, user_id, model, at FROM behaviour_events
+            "SELECT recommendation, user_id, model, MIN(at) FROM behaviour_events
              WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL AND user_id IS NOT NULL
-               AND model IS NOT NULL AND at >= ?1",
+               AND model IS NOT NULL AND at >= ?1
+             GROUP BY recommendation, user_id, model",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
         .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
         .collect();
     let purchases = conn
         .prepare(
-            "SELECT s.customer_id, l.sku, s.device_at, l.net FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+            "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
+             FROM sales s JOIN sale_lines l ON l.sale_id = s.id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .filter_map(|row| row.ok().and_then(|(user, sku, at, net)| Some((uuid(user)?, sku, at, net))))
         .collect();
     Ok(TrailFacts { lists, impressions, clicks, purchases })
+}
+
+pub fn served_lists(conn: &Connection, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+    let mut stmt = conn.prepare_cached("SELECT user_id, models FROM recommendation_lists WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for id in ids {
+        let row: Option<(Option<String>, String)> =
+            stmt.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        if let Some((user, models)) = row {
+            out.push((
+                *id,
+                user.and_then(|u| Uuid::parse_str(&u).ok()),
+                serde_json::from_str(&models).unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {

@@ -961,6 +961,10 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::record_served(conn, &list)).await
     }
 
+    async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+        self.run(move |conn| events::served_lists(conn, &ids)).await
+    }
+
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |conn| events::trail_facts(conn, since)).await
     }
