@@ -42,8 +42,9 @@ fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
 
 /// Item-to-item similarity from co-occurrence: each person's interest in each item (the sum of
 /// their events' weights), and for two items the cosine of those interests across people.
-/// Keeps each item's `neighbours` most similar.
-pub fn item_to_item(interactions: &[Interaction], neighbours: usize) -> HashMap<u32, Vec<(u32, f64)>> {
+/// Keeps each item's `neighbours` most similar. A pair needs `min_people` distinct people: a
+/// product page never reveals what one person (or two) did.
+pub fn item_to_item(interactions: &[Interaction], neighbours: usize, min_people: u32) -> HashMap<u32, Vec<(u32, f64)>> {
     // Interest per (person, item).
     let mut interest: BTreeMap<(u32, u32), f64> = BTreeMap::new();
     for i in interactions {
@@ -58,20 +59,25 @@ pub fn item_to_item(interactions: &[Interaction], neighbours: usize) -> HashMap<
         by_user.entry(user).or_default().push((item, w));
         *norm.entry(item).or_default() += w * w;
     }
-    let mut dot: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut dot: HashMap<(u32, u32), (f64, u32)> = HashMap::new();
     for items in by_user.values() {
         // A person with very many items says little about any pair (and costs quadratic time).
         let items = &items[..items.len().min(200)];
         for (a, wa) in items {
             for (b, wb) in items {
                 if a != b {
-                    *dot.entry((*a, *b)).or_default() += wa * wb;
+                    let pair = dot.entry((*a, *b)).or_default();
+                    pair.0 += wa * wb;
+                    pair.1 += 1;
                 }
             }
         }
     }
     let mut similar: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
-    for ((a, b), d) in dot {
+    for ((a, b), (d, people)) in dot {
+        if people < min_people {
+            continue;
+        }
         let cosine = d / (norm[&a].sqrt() * norm[&b].sqrt());
         similar.entry(a).or_default().push((b, cosine));
     }
@@ -95,7 +101,7 @@ pub struct ItemFacts {
 /// Candidates in order of preference, one list per source (e.g. personal first, then popular):
 /// the first `limit` that pass the rules, at most `per_category` from one category, each once.
 pub fn blend(
-    sources: &[Vec<u32>],
+    sources: &[&[u32]],
     facts: &impl Fn(u32) -> Option<ItemFacts>,
     owned: &HashSet<u32>,
     exclude: &HashSet<u32>,
@@ -106,7 +112,7 @@ pub fn blend(
     let mut seen = HashSet::new();
     let mut per: HashMap<String, usize> = HashMap::new();
     for source in sources {
-        for &item in source {
+        for &item in source.iter() {
             if out.len() == limit {
                 return out;
             }
@@ -189,14 +195,18 @@ mod tests {
             ev(2, c, ProductView, 0),
             ev(3, c, ProductView, 0),
         ];
-        let sim = item_to_item(&data, 10);
+        let sim = item_to_item(&data, 10, 1);
         let of = |x: u32, y: u32| sim[&x].iter().find(|(i, _)| *i == y).unwrap().1;
         assert!((of(a, b) - 5.0 / (2f64.sqrt() * 17f64.sqrt())).abs() < 1e-12);
         assert!((of(a, c) - 1.0 / 2.0).abs() < 1e-12);
         assert!((of(b, c) - 4.0 / (17f64.sqrt() * 2f64.sqrt())).abs() < 1e-12);
         assert_eq!(of(a, b), of(b, a), "symmetric");
         assert_eq!(sim[&a][0].0, b, "B is A's nearest");
-        assert_eq!(item_to_item(&data, 1)[&a].len(), 1, "neighbours are capped");
+        assert_eq!(item_to_item(&data, 1, 1)[&a].len(), 1, "neighbours are capped");
+        // With two people at least per pair, only A–B stays (users 1 and 2 share it).
+        let private = item_to_item(&data, 10, 2);
+        assert_eq!(private[&a].iter().map(|p| p.0).collect::<Vec<_>>(), [b]);
+        assert!(!private.contains_key(&c), "what one person did with C is not shown");
     }
 
     #[test]
@@ -223,10 +233,10 @@ mod tests {
         let exclude: HashSet<u32> = [7].into();
         let personal = vec![1, 4, 2, 3, 99, 5];
         let popular = vec![6, 2, 7, 3];
-        let list = blend(&[personal, popular], &facts, &owned, &exclude, 2, 4);
+        let list = blend(&[&personal, &popular], &facts, &owned, &exclude, 2, 4);
         // 1 owned (a TV), 4 withdrawn, 99 unknown, 7 excluded (the page's own product), 3 a
         // third TV; 5 owned but an accessory; 2 once.
         assert_eq!(list, [2, 3, 5, 6]);
-        assert_eq!(blend(&[vec![2, 3, 5, 6]], &facts, &owned, &exclude, 1, 10), [2, 5], "one per category");
+        assert_eq!(blend(&[&[2, 3, 5, 6]], &facts, &owned, &exclude, 1, 10), [2, 5], "one per category");
     }
 }

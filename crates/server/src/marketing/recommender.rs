@@ -28,6 +28,8 @@ const WINDOW_SECS: i64 = 180 * 86_400;
 /// Popularity halves every 30 days.
 const HALF_LIFE_SECS: i64 = 30 * 86_400;
 const NEIGHBOURS: usize = 50;
+/// Two products are neighbours only when at least this many people did something with both.
+const MIN_PEOPLE_PER_PAIR: u32 = 3;
 const PER_CATEGORY_HOME: usize = 3;
 pub const LIST_MAX: usize = 24;
 
@@ -97,7 +99,7 @@ impl Model {
         // Items nobody touched yet follow, newest catalog entries last: every product can be served.
         let touched: HashSet<u32> = model.popular.iter().copied().collect();
         model.popular.extend((0..model.items.len() as u32).filter(|i| !touched.contains(i)));
-        model.similar = recommend::item_to_item(&interactions, NEIGHBOURS);
+        model.similar = recommend::item_to_item(&interactions, NEIGHBOURS, MIN_PEOPLE_PER_PAIR);
         Ok(model)
     }
 
@@ -132,7 +134,7 @@ impl Model {
                     if algorithm == Some("popular") { vec![] } else { recommend::personal(history, &self.similar) };
                 let algorithm = if personal.is_empty() { "popular" } else { "item_to_item+popular" };
                 let items = recommend::blend(
-                    &[personal, self.popular.clone()],
+                    &[&personal, &self.popular],
                     &facts,
                     &owned,
                     &HashSet::new(),
@@ -151,7 +153,10 @@ impl Model {
                 let content = self.content_neighbours(item, limit * 2);
                 let algorithm = if neighbours.is_empty() { "content" } else { "item_to_item+content" };
                 let exclude: HashSet<u32> = [item].into();
-                (algorithm.to_owned(), recommend::blend(&[neighbours, content], &facts, &owned, &exclude, limit, limit))
+                (
+                    algorithm.to_owned(),
+                    recommend::blend(&[&neighbours, &content], &facts, &owned, &exclude, limit, limit),
+                )
             }
         };
         (algorithm, items.into_iter().map(|i| self.items[i as usize].clone()).collect())
