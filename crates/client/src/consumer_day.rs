@@ -67,13 +67,8 @@ pub fn recent_models(cache: &Cache, user: Uuid) -> ClientResult<Vec<String>> {
 }
 
 fn recently_viewed(cache: &Cache, user: Uuid) -> ClientResult<Vec<ProductSummary>> {
-    let models: Vec<String> = cache
-        .conn
-        .prepare_cached("SELECT model FROM recently_viewed WHERE user_id = ?1 ORDER BY seq DESC")?
-        .query_map([user.to_string()], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
-    for model in models {
+    for model in recent_models(cache, user)? {
         if let Some((p, price, withdrawn)) = product_row(cache, &model)? {
             if !withdrawn {
                 out.push(summary(cache, &p, price, withdrawn)?);

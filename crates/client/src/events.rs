@@ -72,7 +72,7 @@ pub fn set_tracking(cache: &mut Cache, user: Option<Uuid>, on: bool) -> ClientRe
     write_setting(&tx, TRACKING, if on { "on" } else { "off" })?;
     write_setting(&tx, TRACKING_UNSENT, &chooser(user))?;
     if !on {
-        let needed = serde_json::to_string(&kinds_needed()).expect("kinds serialise");
+        let needed = serde_json::to_string(&rules::kinds_needed_without_consent()).expect("kinds serialise");
         tx.execute(
             "DELETE FROM event_queue WHERE (user_id IS ?1 OR user_id IS NULL)
                AND json_extract(body, '$.kind') NOT IN (SELECT value FROM json_each(?2))",
@@ -81,10 +81,6 @@ pub fn set_tracking(cache: &mut Cache, user: Option<Uuid>, on: bool) -> ClientRe
     }
     tx.commit()?;
     Ok(())
-}
-
-fn kinds_needed() -> Vec<&'static str> {
-    EventKind::ALL.into_iter().filter(|k| rules::needed_without_consent(*k)).map(EventKind::as_str).collect()
 }
 
 /// The choice still to tell `user`'s account, if they made one (or made it before signing in).
@@ -146,11 +142,7 @@ pub fn record(cache: &Cache, user: Option<Uuid>, input: EventInput, now: i64) ->
     }
     let body = serde_json::to_string(&event).expect("events serialise");
     let install = install_id(cache)?;
-    let reads: Vec<&str> = EventKind::ALL
-        .into_iter()
-        .filter(|k| rules::class(*k) == rules::EventClass::Read)
-        .map(EventKind::as_str)
-        .collect();
+    let reads = rules::kinds_of_class(rules::EventClass::Read);
     let tx = cache.conn.unchecked_transaction()?;
     tx.execute(
         "INSERT INTO event_queue (id, install_id, user_id, body) VALUES (?1, ?2, ?3, ?4)",

@@ -25,16 +25,19 @@ pub struct RecommendationView {
     pub offline: bool,
 }
 
-fn key(placement: Placement, model: Option<&str>) -> String {
-    format!("recommendations.{}.{}", placement.as_str(), model.unwrap_or(""))
+/// Per person at every placement: a shared device never shows one person's list to the next.
+fn key(placement: Placement, model: Option<&str>, user: Option<Uuid>) -> String {
+    let user = user.map(|u| u.to_string()).unwrap_or_default();
+    format!("recommendations.{}.{}{user}", placement.as_str(), model.unwrap_or(""))
 }
 
 /// Keeps the server's list for offline use, per person (and per product for a product page).
 pub fn keep(cache: &Cache, user: Option<Uuid>, list: &RecommendationList, model: Option<&str>) -> ClientResult<()> {
-    // Per person at every placement: a shared device never shows one person's list to the next.
-    let mut k = key(list.placement, model);
-    k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
-    write_setting(&cache.conn, &k, &serde_json::to_string(list).expect("lists serialise"))
+    write_setting(
+        &cache.conn,
+        &key(list.placement, model, user),
+        &serde_json::to_string(list).expect("lists serialise"),
+    )
 }
 
 pub fn kept(
@@ -43,9 +46,7 @@ pub fn kept(
     placement: Placement,
     model: Option<&str>,
 ) -> ClientResult<Option<RecommendationList>> {
-    let mut k = key(placement, model);
-    k.push_str(&user.map(|u| u.to_string()).unwrap_or_default());
-    Ok(read_setting(&cache.conn, &k)?.and_then(|s| serde_json::from_str(&s).ok()))
+    Ok(read_setting(&cache.conn, &key(placement, model, user))?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 /// The products of `models` this device knows and may show (not withdrawn), in order.

@@ -69,6 +69,16 @@ pub fn needed_without_consent(kind: EventKind) -> bool {
     matches!(kind, EventKind::Purchase | EventKind::OfferAccepted | EventKind::SignIn)
 }
 
+/// The wire names of the kinds `needed_without_consent`, for storage that filters by kind.
+pub fn kinds_needed_without_consent() -> Vec<&'static str> {
+    EventKind::ALL.into_iter().filter(|k| needed_without_consent(*k)).map(EventKind::as_str).collect()
+}
+
+/// The wire names of the kinds of one class.
+pub fn kinds_of_class(of: EventClass) -> Vec<&'static str> {
+    EventKind::ALL.into_iter().filter(|k| class(*k) == of).map(EventKind::as_str).collect()
+}
+
 /// Facts of a transaction are recorded by the server where they happen (a sale at the counter),
 /// never taken from an app, which could claim purchases that were not made.
 pub fn recorded_by_server(kind: EventKind) -> bool {

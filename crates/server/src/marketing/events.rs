@@ -116,11 +116,7 @@ impl Portal {
                 (install_limit_key(batch.install_id), rules::EVENTS_PER_INSTALL_PER_MINUTE),
                 (address_limit_key(address), rules::EVENTS_PER_ADDRESS_PER_MINUTE),
             ],
-            needed_kinds: EventKind::ALL
-                .into_iter()
-                .filter(|k| rules::needed_without_consent(*k))
-                .map(EventKind::as_str)
-                .collect(),
+            needed_kinds: rules::kinds_needed_without_consent(),
             now,
         };
         let kept = match self.db.ingest_events(request).await? {

@@ -50,11 +50,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// The same model, to be stamped with a later time (a failed rebuild waits before the next).
-    fn clone_for_retry(old: &Model) -> Model {
-        old.clone()
-    }
-
     pub async fn build(portal: &Portal) -> AppResult<Self> {
         let now = now();
         let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
@@ -243,7 +238,8 @@ impl Portal {
                                 let mut slot = portal.recommender.write().await;
                                 if let Some(old) = slot.as_ref() {
                                     let retry_at = now() - portal.config.recommender_max_age_secs as i64 + 60;
-                                    let mut again = Model::clone_for_retry(old);
+                                    // The same model stamped later: a failed rebuild waits before the next.
+                                    let mut again = Model::clone(old);
                                     again.built_at = retry_at.max(old.built_at);
                                     *slot = Some(Arc::new(again));
                                 }
