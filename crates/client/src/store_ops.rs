@@ -5,7 +5,12 @@ use portal_api::{
     ApiError, ErrorCode, OpOutcome, OpStatus, Payment, PaymentMethod, SaleLine, StoreAction, StoreOp, StoreSale,
     StoreSaleList,
 };
-use portal_store_ops::checkout;
+use portal_store_ops::{
+    checkout,
+    refusal::Refusal,
+    shape,
+    shift::{self, ShiftFacts},
+};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,13 +36,17 @@ fn refuse(code: ErrorCode, message: String) -> ClientError {
     ClientError::Api(ApiError::new(code, message))
 }
 
+impl From<Refusal> for ClientError {
+    fn from(r: Refusal) -> Self {
+        refuse(r.code, r.message)
+    }
+}
+
 /// Checks a sale as the server will, so that a bad one is refused at the counter, not later.
 pub fn check(action: &StoreAction, limit_percent: u32) -> ClientResult<Option<checkout::Totals>> {
     match action {
-        StoreAction::Sale { lines, order_discount, payments, receipt_no, .. } => {
-            if receipt_no.trim().is_empty() {
-                return Err(refuse(ErrorCode::InvalidStoreOp, "a receipt number is needed".into()));
-            }
+        StoreAction::Sale { lines, order_discount, payments, receipt_no, gifts, .. } => {
+            shape::check_sale(receipt_no, gifts)?;
             checkout::totals(lines, *order_discount, payments, limit_percent)
                 .map(Some)
                 .map_err(|e| refuse(e.code(), e.to_string()))
@@ -88,6 +97,7 @@ pub fn record(
         return Err(ClientError::Api(ApiError::new(ErrorCode::InvalidStoreOp, e.message).with_field(&e.field)));
     }
     let action = probe.action;
+    shape::check(store_id, &action)?;
     let totals = check(&action, limit_percent)?;
     let (user, store) = (user_id.to_string(), store_id.to_string());
     let tx = cache.conn.transaction()?;
@@ -107,31 +117,20 @@ pub fn record(
     let op_id = outbox::enqueue(&tx, user_id, OUTBOX_KIND, &payload, now)?;
     match &queued.action {
         StoreAction::OpenShift { shift_id, opening_cash } => {
-            if open_shift_id(&tx, &user, &store)?.is_some() {
-                return Err(refuse(ErrorCode::InvalidStoreOp, "a shift is already open: close it first".into()));
-            }
-            if *opening_cash < 0 {
-                return Err(refuse(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative".into()));
-            }
+            shift::check_open(open_shift_id(&tx, &user, &store)?.is_some())?;
             tx.execute(
                 "INSERT INTO pos_shifts (shift_id, user_id, store_id, opening_cash, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![shift_id.to_string(), user, store, opening_cash, now],
             )?;
         }
         StoreAction::CloseShift { shift_id, counted, reason } => {
-            if open_shift_id(&tx, &user, &store)?.as_deref() != Some(shift_id.to_string().as_str()) {
+            // The device closes the shifts it opened: as the one who opened them.
+            let here = local_shift(&tx, &shift_id.to_string())?;
+            if here.is_none_or(|s| s.promoter_id != user_id) {
                 return Err(refuse(ErrorCode::ShiftClosed, "this shift is not open on this device".into()));
             }
-            let expected = expected(&tx, &shift_id.to_string())?;
-            let differs = expected
-                .iter()
-                .any(|e| counted.iter().filter(|c| c.method == e.method).map(|c| c.amount).sum::<i64>() != e.amount);
-            if differs && reason.as_deref().map(str::trim).unwrap_or("").is_empty() {
-                return Err(refuse(
-                    ErrorCode::ReasonRequired,
-                    "the count differs from the expected amounts: give a reason".into(),
-                ));
-            }
+            shift::check_close(here.as_ref(), store_id, user_id, false)?;
+            shift::count(&expected(&tx, &shift_id.to_string())?, counted, reason.as_deref())?;
             tx.execute("UPDATE pos_shifts SET closed_at = ?2 WHERE shift_id = ?1", params![shift_id.to_string(), now])?;
         }
         StoreAction::Sale { sale_id, receipt_no, shift_id, .. } => {
@@ -181,6 +180,17 @@ pub fn record(
     }
     tx.commit()?;
     Ok(op_id)
+}
+
+/// A shift opened on this device, for the rules.
+fn local_shift(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Option<ShiftFacts>> {
+    let row: Option<(String, String, Option<i64>)> = conn
+        .prepare_cached("SELECT store_id, user_id, closed_at FROM pos_shifts WHERE shift_id = ?1")?
+        .query_row([shift_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.and_then(|(store, user, closed_at)| {
+        Some(ShiftFacts { store_id: store.parse().ok()?, promoter_id: user.parse().ok()?, closed: closed_at.is_some() })
+    }))
 }
 
 fn open_shift_id(tx: &Transaction<'_>, user: &str, store: &str) -> ClientResult<Option<String>> {
@@ -292,7 +302,7 @@ fn return_refund(conn: &rusqlite::Connection, action: &StoreAction) -> ClientRes
             return Err(refuse(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line + 1)));
         };
         refund += checkout::refund(r.line, *net, line.quantity, *before, r.quantity)
-            .map_err(|e| refuse(ErrorCode::ReturnExceedsSale, e.to_string()))?;
+            .map_err(|e| refuse(e.code(), e.to_string()))?;
         *before += r.quantity;
     }
     Ok(Some(refund))
@@ -303,22 +313,16 @@ fn return_refund(conn: &rusqlite::Connection, action: &StoreAction) -> ClientRes
 fn expected(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Vec<Payment>> {
     let opening: i64 =
         conn.query_row("SELECT opening_cash FROM pos_shifts WHERE shift_id = ?1", [shift_id], |r| r.get(0))?;
-    let mut expected: Vec<Payment> = [PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::QrWallet]
-        .into_iter()
-        .map(|method| Payment { method, amount: if method == PaymentMethod::Cash { opening } else { 0 } })
-        .collect();
     let bodies: Vec<(String, i64)> = conn
         .prepare_cached("SELECT body, change FROM pos_receipts WHERE json_extract(body, '$.shift_id') = ?1")?
         .query_map([shift_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (body, change) in bodies {
+    let mut paid = Vec::new();
+    let mut change = 0i64;
+    for (body, given) in bodies {
         if let Ok(StoreAction::Sale { payments, .. }) = serde_json::from_str(&body) {
-            for p in payments {
-                if let Some(e) = expected.iter_mut().find(|e| e.method == p.method) {
-                    e.amount += p.amount;
-                }
-            }
-            expected[0].amount -= change;
+            paid.extend(payments.into_iter().map(|p| (p.method, p.amount)));
+            change = change.saturating_add(given);
         }
     }
     let refunds: Vec<(String, i64)> = conn
@@ -327,13 +331,10 @@ fn expected(conn: &rusqlite::Connection, shift_id: &str) -> ClientResult<Vec<Pay
         )?
         .query_map([shift_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (method, amount) in refunds {
-        let method = portal_api::from_wire_name::<PaymentMethod>(&method);
-        if let Some(e) = expected.iter_mut().find(|e| Some(e.method) == method) {
-            e.amount -= amount;
-        }
-    }
-    Ok(expected)
+    let refunded = refunds
+        .into_iter()
+        .filter_map(|(method, amount)| Some((portal_api::from_wire_name::<PaymentMethod>(&method)?, amount)));
+    Ok(shift::expected_cash(opening, paid, change, refunded)?)
 }
 
 /// The shift open on this device for an account and store, with what the till should hold.

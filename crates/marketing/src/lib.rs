@@ -2,6 +2,7 @@
 //! and the app (which records them): what an event must carry, how far a device's clock may be
 //! trusted, which events a person who declined tracking still sends, and how much each kind of
 //! event says about what a person wants.
+pub mod als;
 pub mod events;
 pub mod experiments;
 pub mod recommend;

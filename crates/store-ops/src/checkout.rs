@@ -179,6 +179,26 @@ pub enum ReturnError {
     MoreThanBought { line: usize, bought: i64, returned: i64, asked: i64 },
     #[error("a return needs at least one unit")]
     Nothing,
+    #[error("gift {sku}: {asked} asked, {left} left")]
+    GiftMoreThanGiven { sku: String, asked: i64, left: i64 },
+}
+
+impl ReturnError {
+    /// The error code a refused return carries, on the device and from the server alike.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ReturnError::Nothing => ErrorCode::InvalidStoreOp,
+            ReturnError::MoreThanBought { .. } | ReturnError::GiftMoreThanGiven { .. } => ErrorCode::ReturnExceedsSale,
+        }
+    }
+}
+
+/// Giving back `asked` of a gift handed over with a sale, of which `left` have not come back yet.
+pub fn gift_return(sku: &str, asked: i64, left: i64) -> Result<(), ReturnError> {
+    if asked < 1 || asked > left {
+        return Err(ReturnError::GiftMoreThanGiven { sku: sku.to_owned(), asked, left });
+    }
+    Ok(())
 }
 
 /// The refund for returning `asked` more units of a line that cost `net` for `bought` units, of

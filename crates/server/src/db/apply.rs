@@ -5,7 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use portal_api::*;
-use portal_store_ops::{checkout, ledger as stock, pricing, sample};
+use portal_store_ops::{
+    checkout, ledger as stock, pricing,
+    refusal::Refusal,
+    sample, shape,
+    shift::{self, ShiftFacts},
+    transfer::{self, Receive, TransferFacts},
+};
 use uuid::Uuid;
 
 use super::{
@@ -56,6 +62,18 @@ struct Rejection(ApiError, Option<SampleState>);
 
 fn reject(code: ErrorCode, message: impl Into<String>) -> Rejection {
     Rejection(ApiError::new(code, message), None)
+}
+
+impl From<Refusal> for Rejection {
+    fn from(r: Refusal) -> Self {
+        reject(r.code, r.message)
+    }
+}
+
+impl From<Refusal> for Act {
+    fn from(r: Refusal) -> Self {
+        Act::Rejected(r.into())
+    }
 }
 
 pub fn kind_name(action: &StoreAction) -> &'static str {
@@ -240,71 +258,22 @@ fn movement(
     Ok(())
 }
 
-fn check_lines(lines: &[SkuQuantity]) -> ActResult<()> {
-    if lines.is_empty() {
-        return Err(reject(ErrorCode::InvalidStoreOp, "at least one line is needed").into());
-    }
-    for l in lines {
-        if l.sku.trim().is_empty() || l.quantity < 1 {
-            return Err(reject(
-                ErrorCode::InvalidStoreOp,
-                format!("line {}: a SKU and a quantity of 1 or more", l.sku),
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
-
 fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpContext) -> ActResult<Applied> {
     let store = op.store_id;
     let mut applied = Applied::default();
+    shape::check(store, &op.action)?;
     match &op.action {
         StoreAction::OpenShift { shift_id, opening_cash } => {
-            if *opening_cash < 0 {
-                return Err(reject(ErrorCode::InvalidStoreOp, "the opening cash cannot be negative").into());
-            }
-            if db.shift(*shift_id)?.is_some() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this shift is already open").into());
-            }
+            shift::check_open(db.shift(*shift_id)?.is_some())?;
             db.open_shift(*shift_id, store, ctx.actor, op.device_at, *opening_cash)?;
             shifts.forget(*shift_id);
         }
         StoreAction::CloseShift { shift_id, counted, reason } => {
-            let Some(shift) = db.shift(*shift_id)? else {
-                return Err(reject(ErrorCode::InvalidStoreOp, "no such shift").into());
-            };
-            if shift.store_id != store {
-                return Err(reject(ErrorCode::InvalidStoreOp, "the shift belongs to another store").into());
-            }
-            if shift.promoter_id != ctx.actor && !ctx.manages_store {
-                return Err(reject(
-                    ErrorCode::Forbidden,
-                    "a shift is closed by the person who opened it or a manager of the store",
-                )
-                .into());
-            }
-            if shift.closed_at.is_some() {
-                return Err(reject(ErrorCode::ShiftClosed, "this shift is already closed").into());
-            }
-            let expected = expected_cash(db.takings(*shift_id)?, shift.opening_cash);
-            let mut differences = Vec::new();
-            for (method, expected) in &expected {
-                let counted: i64 = counted.iter().filter(|p| p.method == *method).map(|p| p.amount).sum();
-                if counted != *expected {
-                    differences.push(OpFlag::CashDifference { method: *method, difference: counted - expected });
-                }
-            }
-            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if !differences.is_empty() && reason.is_none() {
-                return Err(reject(
-                    ErrorCode::ReasonRequired,
-                    "the count differs from the expected amounts: give a reason",
-                )
-                .into());
-            }
-            let expected: Vec<Payment> =
-                expected.into_iter().map(|(method, amount)| Payment { method, amount }).collect();
+            let row = db.shift(*shift_id)?;
+            shift::check_close(row.as_ref().map(facts).as_ref(), store, ctx.actor, ctx.manages_store)?;
+            let opening_cash = row.map_or(0, |r| r.opening_cash);
+            let expected = expected_cash(db.takings(*shift_id)?, opening_cash)?;
+            let (differences, reason) = shift::count(&expected, counted, reason.as_deref())?;
             shifts.forget(*shift_id);
             db.close_shift(
                 *shift_id,
@@ -314,7 +283,10 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 &serde_json::to_string(&expected).unwrap_or_default(),
                 reason,
             )?;
-            applied.flags = differences;
+            applied.flags = differences
+                .into_iter()
+                .map(|(method, difference)| OpFlag::CashDifference { method, difference })
+                .collect();
         }
         StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
             // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
@@ -332,16 +304,6 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             ));
             if !shifts.open_here(db, store, *shift_id)? {
                 applied.flags.push(OpFlag::ShiftNotOpen { shift_id: *shift_id });
-            }
-            if receipt_no.trim().is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a receipt number is needed").into());
-            }
-            for g in gifts {
-                if g.sku.trim().is_empty() || g.quantity < 1 {
-                    return Err(
-                        reject(ErrorCode::InvalidStoreOp, "a gift needs a SKU and a quantity of 1 or more").into()
-                    );
-                }
             }
             let customer = customer_for(db, ctx)?;
             // A serial already sold and not returned, here or at another store, or twice in this
@@ -429,22 +391,13 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             if db.sale_store(*sale_id)? != Some(store) {
                 return Err(reject(ErrorCode::InvalidStoreOp, "no such sale at this store").into());
             }
-            if lines.is_empty() && gifts.is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a return needs at least one line").into());
-            }
             let mut refund: i64 = 0;
             for r in lines {
                 let Some(sold) = db.sold_line(*sale_id, r.line as i64)? else {
                     return Err(reject(ErrorCode::InvalidStoreOp, format!("the sale has no line {}", r.line)).into());
                 };
-                let amount = checkout::refund(r.line, sold.net, sold.quantity, sold.returned, r.quantity).map_err(
-                    |e| match e {
-                        checkout::ReturnError::MoreThanBought { .. } => {
-                            reject(ErrorCode::ReturnExceedsSale, e.to_string())
-                        }
-                        checkout::ReturnError::Nothing => reject(ErrorCode::InvalidStoreOp, e.to_string()),
-                    },
-                )?;
+                let amount = checkout::refund(r.line, sold.net, sold.quantity, sold.returned, r.quantity)
+                    .map_err(|e| reject(e.code(), e.to_string()))?;
                 refund = refund
                     .checked_add(amount)
                     .ok_or_else(|| reject(ErrorCode::InvalidStoreOp, "the refund is too large"))?;
@@ -453,13 +406,7 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             }
             for g in gifts {
                 let left = db.gift_left(*sale_id, &g.sku)?.unwrap_or(0);
-                if g.quantity < 1 || g.quantity > left {
-                    return Err(reject(
-                        ErrorCode::ReturnExceedsSale,
-                        format!("gift {}: {} asked, {} left", g.sku, g.quantity, left),
-                    )
-                    .into());
-                }
+                checkout::gift_return(&g.sku, g.quantity, left).map_err(|e| reject(e.code(), e.to_string()))?;
                 db.return_gift(*sale_id, &g.sku, g.quantity)?;
                 movement(db, op, store, &g.sku, MovementKind::GiftReturned, g.quantity, None)?;
             }
@@ -481,16 +428,12 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             applied.refund = Some(refund);
         }
         StoreAction::Receipt { lines, source } => {
-            check_lines(lines)?;
             for l in lines {
                 movement(db, op, store, &l.sku, MovementKind::Receipt, l.quantity, Some(source))?;
             }
         }
         StoreAction::TransferOut { transfer_id, to_store, lines } => {
-            check_lines(lines)?;
-            if *to_store == store || !db.store_exists(*to_store)? {
-                return Err(reject(ErrorCode::InvalidStoreOp, "send to another known store").into());
-            }
+            transfer::check_send(db.store_exists(*to_store)?)?;
             db.insert_transfer(
                 *transfer_id,
                 store,
@@ -511,38 +454,32 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             }
             // The receiving store may have reported receiving it already: complete that now.
             if let Some((waiting_store, received_at)) = db.transfer_wait(*transfer_id)? {
-                if waiting_store == *to_store {
+                if transfer::completes_waiting(waiting_store, *to_store) {
                     receive(db, op, *transfer_id, *to_store, store, lines, received_at)?;
                     db.delete_transfer_wait(*transfer_id)?;
                 }
             }
         }
         StoreAction::TransferIn { transfer_id } => {
-            let Some(transfer) = db.transfer(*transfer_id)? else {
-                // Not sent yet as far as the server knows: accepted, and completed when the send arrives.
-                if !db.insert_transfer_wait(*transfer_id, store, op.id, op.device_at)? {
-                    return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
+            let sent = db.transfer(*transfer_id)?;
+            let facts =
+                sent.as_ref().map(|t| TransferFacts { to_store: t.to_store, received: t.received_at.is_some() });
+            match (transfer::receive(facts.as_ref(), store)?, sent) {
+                (Receive::Now, Some(sent)) => {
+                    receive(db, op, *transfer_id, store, sent.from_store, &sent.lines, op.device_at)?
                 }
-                return Ok(applied);
-            };
-            if transfer.to_store != store {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer is for another store").into());
+                // Not sent yet as far as the server knows: accepted, and completed when the send arrives.
+                _ => {
+                    if !db.insert_transfer_wait(*transfer_id, store, op.id, op.device_at)? {
+                        return Err(transfer::already_received().into());
+                    }
+                }
             }
-            if transfer.received_at.is_some() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "this transfer was already received").into());
-            }
-            receive(db, op, *transfer_id, store, transfer.from_store, &transfer.lines, op.device_at)?;
         }
         StoreAction::Adjustment { sku, quantity, reason } => {
-            if reason.trim().is_empty() {
-                return Err(reject(ErrorCode::ReasonRequired, "an adjustment needs a reason").into());
-            }
             movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;
         }
         StoreAction::StockCount { counted } => {
-            if counted.is_empty() || counted.iter().any(|c| c.sku.trim().is_empty() || c.quantity < 0) {
-                return Err(reject(ErrorCode::InvalidStoreOp, "count at least one SKU, none below zero").into());
-            }
             let skus: Vec<&str> = counted.iter().map(|c| c.sku.as_str()).collect();
             let on_hand: BTreeMap<String, i64> =
                 skus.iter().map(|s| (*s).to_owned()).zip(db.on_hand(store, &skus)?).collect();
@@ -552,9 +489,6 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             }
         }
         StoreAction::SampleRegister { serial, sku, location } => {
-            if serial.trim().is_empty() || sku.trim().is_empty() {
-                return Err(reject(ErrorCode::InvalidStoreOp, "a unit needs a serial and a SKU").into());
-            }
             if db.sample(serial)?.is_some() {
                 return Err(reject(ErrorCode::InvalidStoreOp, format!("unit {serial} is already registered")).into());
             }
@@ -660,9 +594,14 @@ fn shift_open_here(db: &mut impl Ledger, store: Uuid, shift: Uuid) -> ActResult<
     Ok(open_at(db.shift(shift)?.as_ref(), store))
 }
 
+/// A shift as read, for the rules.
+fn facts(row: &ShiftRow) -> ShiftFacts {
+    ShiftFacts { store_id: row.store_id, promoter_id: row.promoter_id, closed: row.closed_at.is_some() }
+}
+
 /// Whether a shift (as read) is the store's and still open.
-fn open_at(shift: Option<&ShiftRow>, store: Uuid) -> bool {
-    shift.is_some_and(|s| s.store_id == store && s.closed_at.is_none())
+fn open_at(row: Option<&ShiftRow>, store: Uuid) -> bool {
+    shift::open_at(row.map(facts).as_ref(), store)
 }
 
 /// The customer's unified account for the sale's phone: found, or created on the spot when they
@@ -682,23 +621,10 @@ fn customer_for(db: &mut impl Ledger, ctx: &OpContext) -> ActResult<Option<Uuid>
     Ok(Some(id))
 }
 
-/// What a shift should hold per payment method: opening cash plus what its sales took (less the
-/// change given), less what was refunded from its till.
-fn expected_cash(takings: Takings, opening_cash: i64) -> Vec<(PaymentMethod, i64)> {
-    let mut expected: Vec<(PaymentMethod, i64)> =
-        vec![(PaymentMethod::Cash, opening_cash), (PaymentMethod::Card, 0), (PaymentMethod::QrWallet, 0)];
-    add_by_method(&mut expected, takings.paid, 1);
-    expected[0].1 -= takings.change;
-    add_by_method(&mut expected, takings.refunds, -1);
-    expected
-}
-
-/// Adds (`sign` 1) or takes away (-1) amounts read per payment method's wire name.
-fn add_by_method(expected: &mut [(PaymentMethod, i64)], amounts: Vec<(String, i64)>, sign: i64) {
-    for (method, amount) in amounts {
-        let method = from_wire_name::<PaymentMethod>(&method);
-        if let Some(e) = expected.iter_mut().find(|(m, _)| Some(*m) == method) {
-            e.1 += sign * amount;
-        }
-    }
+/// What a shift should hold per payment method (the rule's), from its takings as read.
+fn expected_cash(takings: Takings, opening_cash: i64) -> Result<Vec<Payment>, Refusal> {
+    let by_method = |amounts: Vec<(String, i64)>| {
+        amounts.into_iter().filter_map(|(method, amount)| Some((from_wire_name::<PaymentMethod>(&method)?, amount)))
+    };
+    shift::expected_cash(opening_cash, by_method(takings.paid), takings.change, by_method(takings.refunds))
 }
