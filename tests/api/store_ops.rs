@@ -555,3 +555,81 @@ async fn a_store_manager_reads_what_was_flagged_at_their_stores_from_a_cursor() 
     let (status, body) = server.get(&format!("/v1/stores/{SHANGHAI}/flags?after=x"), &manager).await;
     assert_eq!((status, error_of(&body).code), (422, ErrorCode::InvalidStoreOp));
 }
+
+/// The races of several tills, over HTTP (and across instances when the suite runs behind the load
+/// balancer): one serial sold at 24 tills of two stores is sold once and flagged 23 times; one
+/// shift closed from 24 requests closes once; one transfer received 24 times books its goods once.
+#[tokio::test]
+async fn races_between_tills_resolve_once() {
+    let server = TestServer::start(&[]);
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let (shanghai_shift, beijing_shift) = (Uuid::now_v7(), Uuid::now_v7());
+    let open =
+        |store: &str, shift: Uuid| op(store, json!({ "type": "open_shift", "shift_id": shift, "opening_cash": 0 }));
+    let (_, body) = send(&server, &promoter, &[open(SHANGHAI, shanghai_shift)]).await;
+    assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+    let (_, body) = send(&server, &admin, &[open(BEIJING, beijing_shift)]).await;
+    assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+
+    let unit = json!([{ "sku": "TV-RACE", "quantity": 1, "unit_price": 1000_00, "discount": 0, "serial": "SN-RACE" }]);
+    let paid = json!([{ "method": "card", "amount": 1000_00 }]);
+    let sales = (0..24).map(|i| {
+        let (store, shift, token) =
+            if i % 2 == 0 { (SHANGHAI, shanghai_shift, &promoter) } else { (BEIJING, beijing_shift, &admin) };
+        let sale_op = op(store, sale(shift, unit.clone(), paid.clone()));
+        let server = &server;
+        async move { send(server, token, &[sale_op]).await }
+    });
+    let answers = futures_util::future::join_all(sales).await;
+    let mut unflagged = 0;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        let outcome = &outcomes(body)[0];
+        assert_eq!(outcome.status, OpStatus::Applied, "a sale is a fact: {body}");
+        if !outcome.flags.contains(&OpFlag::SerialSoldTwice { serial: "SN-RACE".into() }) {
+            unflagged += 1;
+        }
+    }
+    assert_eq!(unflagged, 1, "the serial is sold once; every other sale of it is flagged");
+
+    let closes = (0..24).map(|_| {
+        let close = op(
+            SHANGHAI,
+            json!({ "type": "close_shift", "shift_id": shanghai_shift,
+                    "counted": [{ "method": "card", "amount": 0 }], "reason": "counted in a race" }),
+        );
+        let (server, promoter) = (&server, &promoter);
+        async move { send(server, promoter, &[close]).await }
+    });
+    let answers = futures_util::future::join_all(closes).await;
+    let closed = answers.iter().filter(|(_, b)| outcomes(b)[0].status == OpStatus::Applied).count();
+    assert_eq!(closed, 1, "closed once: {answers:?}");
+    for (_, body) in &answers {
+        let o = &outcomes(body)[0];
+        if o.status != OpStatus::Applied {
+            assert_eq!(o.error.as_ref().unwrap().code, ErrorCode::ShiftClosed, "{body}");
+        }
+    }
+
+    let transfer = Uuid::now_v7();
+    let sent = op(
+        SHANGHAI,
+        json!({ "type": "transfer_out", "transfer_id": transfer, "to_store": BEIJING,
+                "lines": [{ "sku": "AC-RACE", "quantity": 3 }] }),
+    );
+    let (_, body) = send(&server, &promoter, &[sent]).await;
+    assert_eq!(outcomes(&body)[0].status, OpStatus::Applied, "{body}");
+    let receipts = (0..24).map(|_| {
+        let receive = op(BEIJING, json!({ "type": "transfer_in", "transfer_id": transfer }));
+        let (server, admin) = (&server, &admin);
+        async move { send(server, admin, &[receive]).await }
+    });
+    let answers = futures_util::future::join_all(receipts).await;
+    let applied = answers.iter().filter(|(_, b)| outcomes(b)[0].status == OpStatus::Applied).count();
+    assert_eq!(applied, 1, "received once: {answers:?}");
+    let (_, body) = server.get(&format!("/v1/stores/{BEIJING}/stock"), &admin).await;
+    let report: StockReport = parse(&body);
+    assert!(report.balances_agree, "{body}");
+    assert_eq!(report.levels.iter().find(|l| l.sku == "AC-RACE").map(|l| l.on_hand), Some(3), "booked in once");
+}
