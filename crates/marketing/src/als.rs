@@ -25,9 +25,10 @@ pub struct AlsParams {
     pub threads: usize,
 }
 
+/// The defaults chosen by the offline evaluation on the planted demo behaviour (README).
 impl Default for AlsParams {
     fn default() -> Self {
-        AlsParams { factors: 24, iterations: 10, regularization: 0.1, alpha: 2.0, seed: 42, threads: 2 }
+        AlsParams { factors: 16, iterations: 8, regularization: 1.0, alpha: 1.0, seed: 42, threads: 2 }
     }
 }
 

@@ -3,7 +3,9 @@
 //! trusted, which events a person who declined tracking still sends, and how much each kind of
 //! event says about what a person wants.
 pub mod als;
+pub mod evaluation;
 pub mod events;
 pub mod experiments;
+pub mod planted;
 pub mod recommend;
 pub mod trail;

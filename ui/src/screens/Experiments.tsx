@@ -5,7 +5,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 
 const ALGORITHMS: Record<Placement, [string, string]> = {
-  home: ["popular", "item_to_item+popular"],
+  home: ["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
   product: ["content", "item_to_item+content"],
 };
 

@@ -14,7 +14,7 @@ use crate::{
 /// The recommenders an arm may serve at each placement.
 pub fn algorithms(placement: Placement) -> &'static [&'static str] {
     match placement {
-        Placement::Home => &["popular", "item_to_item+popular"],
+        Placement::Home => &["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
         Placement::Product => &["content", "item_to_item+content"],
     }
 }

@@ -1,5 +1,7 @@
 //! Precision marketing: behaviour events (ingest, consent, a person's history). The rules are in
 //! `portal-marketing`; this module reads and writes through the `Database` trait.
+pub mod evaluation;
 pub mod events;
 pub mod experiments;
+pub mod planted;
 pub mod recommender;

@@ -10,6 +10,7 @@ use portal_api::{
     EventKind, Placement, Product, RecommendationList, RecommendationReport, RecommendationReportRow, Role,
 };
 use portal_marketing::{
+    als::{self, AlsParams, Factors},
     experiments::{assign, wilson, Assignment},
     recommend::{self, Interaction, ItemFacts},
     trail,
@@ -17,7 +18,7 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
-    db::{CatalogKind, ServedList},
+    db::{CatalogKind, Interactions, ServedList},
     error::AppResult,
     identity::accounts::Caller,
     portal::{now, Portal},
@@ -47,17 +48,44 @@ pub struct Model {
     similar: HashMap<u32, Vec<(u32, f64)>>,
     history: HashMap<Uuid, Vec<(u32, EventKind)>>,
     owned: HashMap<Uuid, HashSet<u32>>,
+    sku_item: HashMap<String, u32>,
+    /// Collaborative filtering: each person's row in `als`.
+    people: HashMap<Uuid, u32>,
+    als: Factors,
 }
+
+/// The home placement's recommender when no experiment or default says otherwise: collaborative
+/// filtering and item-to-item interleaved, popularity to fill.
+pub const HOME_DEFAULT: &str = "als+item_to_item+popular";
 
 impl Model {
     pub async fn build(portal: &Portal) -> AppResult<Self> {
         let now = now();
         let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
-        let mut model =
-            Model { built_at: now, catalog_version: (changes.epoch, changes.last_version), ..Default::default() };
+        let products: Vec<Product> = portal
+            .db
+            .catalog_all(CatalogKind::Product)
+            .await?
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect();
+        let data = portal.db.interactions(now - WINDOW_SECS).await?;
+        let mut model = tokio::task::spawn_blocking(move || Model::train(products, data, now, &AlsParams::default()))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "training the recommenders stopped");
+                crate::error::AppError::internal()
+            })?;
+        model.catalog_version = (changes.epoch, changes.last_version);
+        Ok(model)
+    }
+
+    /// Trains every recommender from the catalog and what people did (no I/O: the offline
+    /// evaluation trains the very same model on the past).
+    pub fn train(products: Vec<Product>, data: Interactions, now: i64, als_params: &AlsParams) -> Self {
+        let mut model = Model { built_at: now, ..Default::default() };
         let mut sku_item = HashMap::new();
-        for body in portal.db.catalog_all(CatalogKind::Product).await? {
-            let Ok(p) = serde_json::from_str::<Product>(&body) else { continue };
+        for p in products {
             let id = model.items.len() as u32;
             let top = p.category.split('.').next().unwrap_or(&p.category).to_owned();
             model.facts.push(ItemFacts {
@@ -72,7 +100,6 @@ impl Model {
             model.index.insert(p.model.clone(), id);
             model.items.push(p.model);
         }
-        let data = portal.db.interactions(now - WINDOW_SECS).await?;
         let mut users: HashMap<Uuid, u32> = HashMap::new();
         let mut interactions = Vec::with_capacity(data.events.len() + data.purchases.len());
         let mut user_of = |u: Uuid| {
@@ -83,6 +110,9 @@ impl Model {
             let Some(&item) = model.index.get(&m) else { continue };
             interactions.push(Interaction { user: user_of(user), item, kind, at });
             model.history.entry(user).or_default().push((item, kind));
+            if kind == EventKind::Purchase {
+                model.owned.entry(user).or_default().insert(item);
+            }
         }
         for (user, sku, at) in data.purchases {
             let Some(&item) = sku_item.get(&sku) else { continue };
@@ -95,7 +125,37 @@ impl Model {
         let touched: HashSet<u32> = model.popular.iter().copied().collect();
         model.popular.extend((0..model.items.len() as u32).filter(|i| !touched.contains(i)));
         model.similar = recommend::item_to_item(&interactions, NEIGHBOURS, MIN_PEOPLE_PER_PAIR);
-        Ok(model)
+        let interest: Vec<(u32, u32, f64)> = interactions
+            .iter()
+            .map(|i| (i.user, i.item, f64::from(portal_marketing::events::weight(i.kind))))
+            .collect();
+        model.als = als::train(users.len(), model.items.len(), &interest, als_params);
+        model.people = users;
+        model.sku_item = sku_item;
+        model
+    }
+
+    /// The item of a model number.
+    pub fn item(&self, model: &str) -> Option<u32> {
+        self.index.get(model).copied()
+    }
+
+    pub fn item_of_sku(&self, sku: &str) -> Option<u32> {
+        self.sku_item.get(sku).copied()
+    }
+
+    /// Whether the person did anything the recommenders learnt from.
+    pub fn knows(&self, user: Uuid) -> bool {
+        self.history.contains_key(&user)
+    }
+
+    pub fn owns(&self, user: Uuid, item: u32) -> bool {
+        self.owned.get(&user).is_some_and(|o| o.contains(&item))
+    }
+
+    /// Products that may be recommended (not withdrawn).
+    pub fn on_sale(&self) -> usize {
+        self.facts.iter().filter(|f| !f.withdrawn).count()
     }
 
     /// Products of the same category nearest in price: the neighbours of a product nobody has
@@ -111,6 +171,35 @@ impl Model {
         same
     }
 
+    /// The person's own candidates by the recommenders `algorithm` names (`als`, `item_to_item`,
+    /// joined by `+`), interleaved best first, and the name of what served them (popularity fills
+    /// the rest, and serves alone a person nobody knows yet).
+    pub fn personal(&self, user: Option<Uuid>, algorithm: &str, limit: usize) -> (String, Vec<u32>) {
+        let wants = |part: &str| algorithm.split('+').any(|p| p == part);
+        let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
+        let mut used = vec![];
+        let mut lists: Vec<Vec<u32>> = vec![];
+        if wants("als") && !history.is_empty() {
+            if let Some(&row) = user.and_then(|u| self.people.get(&u)) {
+                let owned = user.and_then(|u| self.owned.get(&u));
+                let ranked = self.als.rank(row, &|i| owned.is_some_and(|o| o.contains(&i)), limit * 4);
+                if !ranked.is_empty() {
+                    used.push("als");
+                    lists.push(ranked);
+                }
+            }
+        }
+        if wants("item_to_item") {
+            let neighbours = recommend::personal(history, &self.similar);
+            if !neighbours.is_empty() {
+                used.push("item_to_item");
+                lists.push(neighbours);
+            }
+        }
+        used.push("popular");
+        (used.join("+"), interleave(&lists))
+    }
+
     /// A list for `placement`: the algorithm that chose it and the models.
     pub fn recommend(
         &self,
@@ -124,10 +213,7 @@ impl Model {
         let owned = user.and_then(|u| self.owned.get(&u)).cloned().unwrap_or_default();
         let (algorithm, items) = match placement {
             Placement::Home => {
-                let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
-                let personal =
-                    if algorithm == Some("popular") { vec![] } else { recommend::personal(history, &self.similar) };
-                let algorithm = if personal.is_empty() { "popular" } else { "item_to_item+popular" };
+                let (algorithm, personal) = self.personal(user, algorithm.unwrap_or(HOME_DEFAULT), limit);
                 let items = recommend::blend(
                     &[&personal, &self.popular],
                     &facts,
@@ -136,7 +222,7 @@ impl Model {
                     PER_CATEGORY_HOME,
                     limit,
                 );
-                (algorithm.to_owned(), items)
+                (algorithm, items)
             }
             Placement::Product => {
                 let Some(&item) = model.and_then(|m| self.index.get(m)) else { return ("none".into(), vec![]) };
@@ -156,6 +242,22 @@ impl Model {
         };
         (algorithm, items.into_iter().map(|i| self.items[i as usize].clone()).collect())
     }
+}
+
+/// The lists taken in turn, one item of each at a time, each item once.
+fn interleave(lists: &[Vec<u32>]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut seen = HashSet::new();
+    for round in 0..lists.iter().map(Vec::len).max().unwrap_or(0) {
+        for list in lists {
+            if let Some(&item) = list.get(round) {
+                if seen.insert(item) {
+                    out.push(item);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Sets a flag down when dropped.
