@@ -2,7 +2,7 @@
 //! installation signs in, bound to their installation and body, checked (unknown products, clocks,
 //! purchases claimed by an app), throttled per installation across instances, and a person's own
 //! history, consent and deletion.
-use portal_api::{ErrorCode, EventHistory, EventReceipt};
+use portal_api::{ErrorCode, EventHistory, EventReceipt, ExperimentList};
 use portal_server::demo::DEMO_PASSWORD;
 use portal_tests::server::*;
 use reqwest::Method;
@@ -363,6 +363,29 @@ async fn an_experiment_splits_people_stably_reports_arms_and_crowns_a_winner() {
     assert!(
         row.click_rate_low <= row.click_rate && row.click_rate <= row.click_rate_high && row.click_rate_high <= 1.0
     );
+
+    assert_eq!(row.experiment, Some(experiment.id), "rows are per experiment, not only per arm name");
+
+    // The consumer buys at a store: their arm (the holdout too) counts a buyer.
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let shift = Uuid::now_v7();
+    let store = "01900000-0000-7000-8000-000000000101";
+    let ops = json!({ "ops": [
+        { "id": Uuid::now_v7(), "store_id": store, "device_at": now(),
+          "action": { "type": "open_shift", "shift_id": shift, "opening_cash": 0 } },
+        { "id": Uuid::now_v7(), "store_id": store, "device_at": now() + 1,
+          "action": { "type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": "R-EXP-1",
+                      "customer_phone": "13900000005",
+                      "lines": [{ "sku": "ANY-SKU", "quantity": 1, "unit_price": 1200_00, "discount": 0 }],
+                      "payments": [{ "method": "card", "amount": 1200_00 }] } }] });
+    let (status, body) = server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&ops)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = server.get("/v1/marketing/experiments", &operator).await;
+    let list: ExperimentList = parse(&body);
+    let outcome = list.outcomes.iter().find(|o| o.experiment_id == experiment.id).expect("outcomes");
+    let arm = outcome.arms.iter().find(|a| a.arm == expected).expect("the consumer's arm");
+    assert_eq!((arm.people, arm.buyers, arm.revenue), (1, 1, 1200_00), "{body}");
+    assert!(arm.buyer_rate_low <= arm.buyer_rate && arm.buyer_rate <= arm.buyer_rate_high);
 
     // Stopped with a winner: nobody is split any more; the winner is the default.
     let stop = |id: Uuid, winner: &str| {

@@ -262,6 +262,31 @@ pub struct StopExperiment {
 pub struct ExperimentList {
     /// Newest first.
     pub experiments: Vec<Experiment>,
+    /// What the people of each arm (and of the holdout) did, per experiment.
+    pub outcomes: Vec<ExperimentOutcome>,
+}
+
+/// The people of each arm of one experiment, the holdout included, and what they bought.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ExperimentOutcome {
+    pub experiment_id: Uuid,
+    pub arms: Vec<ArmOutcome>,
+}
+
+/// Of the people assigned to an arm, how many bought anything at a store after they were first
+/// assigned (until the experiment stopped), with its 95 % interval: the measure the holdout, which
+/// sees no recommendations, is compared by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ArmOutcome {
+    /// The arm's name, or `holdout`.
+    pub arm: String,
+    pub people: u32,
+    pub buyers: u32,
+    pub buyer_rate: f64,
+    pub buyer_rate_low: f64,
+    pub buyer_rate_high: f64,
+    /// What the buyers spent, in fen.
+    pub revenue: i64,
 }
 
 /// What came of the lists one placement and algorithm served (and one experiment arm).
@@ -272,6 +297,10 @@ pub struct RecommendationReportRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub arm: Option<String>,
+    /// The experiment the arm belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub experiment: Option<Uuid>,
     pub lists: u32,
     pub impressions: u32,
     pub clicks: u32,

@@ -77,6 +77,8 @@ fn render() -> String {
         Experiment::decl(),
         NewExperiment::decl(),
         ExperimentList::decl(),
+        ExperimentOutcome::decl(),
+        ArmOutcome::decl(),
         RecommendationReportRow::decl(),
         RecommendationReport::decl(),
         crate::recommendations::RecommendationView::decl(),

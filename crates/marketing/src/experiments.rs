@@ -81,9 +81,77 @@ pub fn wilson(successes: u32, trials: u32) -> (f64, f64) {
     (((centre - margin) / denominator).max(0.0), ((centre + margin) / denominator).min(1.0))
 }
 
+/// What the people of one arm (or the holdout) did while the experiment ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArmTally {
+    pub arm: String,
+    /// People assigned to it (served at least once, an empty list for the holdout).
+    pub people: u32,
+    /// Of them, people who bought anything at a store after they were first assigned.
+    pub buyers: u32,
+    /// What those purchases cost, in fen.
+    pub revenue: i64,
+}
+
+/// Per arm, from who was assigned when (arm, person, first served) and the stores' purchases
+/// linked to customers (person, SKU, when, fen), counting purchases up to `until` (the stop).
+/// The holdout, which sees no recommendations, is measured the same way: an arm beats it only
+/// if its people buy more.
+pub fn arm_tallies(
+    people: &[(String, Uuid, i64)],
+    purchases: &[(Uuid, String, i64, i64)],
+    until: Option<i64>,
+) -> Vec<ArmTally> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut by_person: HashMap<Uuid, Vec<(i64, i64)>> = HashMap::new();
+    for (person, _, at, fen) in purchases {
+        if until.is_none_or(|u| *at <= u) {
+            by_person.entry(*person).or_default().push((*at, *fen));
+        }
+    }
+    let mut tallies: BTreeMap<&str, ArmTally> = BTreeMap::new();
+    for (arm, person, since) in people {
+        let tally = tallies.entry(arm).or_insert_with(|| ArmTally { arm: arm.clone(), ..Default::default() });
+        tally.people += 1;
+        let bought: Vec<i64> =
+            by_person.get(person).into_iter().flatten().filter(|(at, _)| at >= since).map(|(_, fen)| *fen).collect();
+        if !bought.is_empty() {
+            tally.buyers += 1;
+            tally.revenue = bought.into_iter().fold(tally.revenue, i64::saturating_add);
+        }
+    }
+    tallies.into_values().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arms_count_buyers_after_assignment_until_the_stop() {
+        let (ann, bob, cat, dan) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let people = vec![
+            ("A".to_owned(), ann, 100),
+            ("A".to_owned(), bob, 100),
+            ("holdout".to_owned(), cat, 100),
+            ("holdout".to_owned(), dan, 500),
+        ];
+        let purchases = vec![
+            (ann, "TV".to_owned(), 200, 3000_00),
+            (ann, "CABLE".to_owned(), 300, 50_00),
+            (bob, "TV".to_owned(), 50, 3000_00),  // before assignment: not counted
+            (cat, "TV".to_owned(), 900, 3000_00), // after the stop: not counted
+            (dan, "FRIDGE".to_owned(), 600, 4000_00),
+        ];
+        let tallies = arm_tallies(&people, &purchases, Some(800));
+        assert_eq!(
+            tallies,
+            [
+                ArmTally { arm: "A".into(), people: 2, buyers: 1, revenue: 3050_00 },
+                ArmTally { arm: "holdout".into(), people: 2, buyers: 1, revenue: 4000_00 },
+            ]
+        );
+    }
 
     #[test]
     fn arms_are_stable_and_split_as_asked() {

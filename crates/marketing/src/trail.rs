@@ -14,6 +14,8 @@ pub struct TrailRow {
     pub placement: String,
     pub algorithm: String,
     pub arm: Option<String>,
+    /// The experiment the arm belongs to.
+    pub experiment: Option<Uuid>,
     pub lists: u32,
     pub impressions: u32,
     pub clicks: u32,
@@ -44,21 +46,22 @@ fn ratio(a: u32, b: u32) -> f64 {
 /// Joins the facts into rows. Each purchased line goes to the latest click on its product by the
 /// same person within the window before it; each click converts at most once.
 pub fn trail(
-    lists: &[(Uuid, String, String, Option<String>)],
+    lists: &[(Uuid, String, String, Option<String>, Option<Uuid>)],
     impressions: &[(Uuid, u32)],
     clicks: &[(Uuid, Uuid, String, i64)],
     purchases: &[(Uuid, String, i64, i64)],
     model_of_sku: impl Fn(&str) -> Option<String>,
 ) -> Vec<TrailRow> {
-    type Key = (String, String, Option<String>);
+    type Key = (String, String, Option<Uuid>, Option<String>);
     let mut rows: BTreeMap<Key, TrailRow> = BTreeMap::new();
     let mut group_of: HashMap<Uuid, Key> = HashMap::new();
-    for (id, placement, algorithm, arm) in lists {
-        let key = (placement.clone(), algorithm.clone(), arm.clone());
+    for (id, placement, algorithm, arm, experiment) in lists {
+        let key = (placement.clone(), algorithm.clone(), *experiment, arm.clone());
         let row = rows.entry(key.clone()).or_insert_with(|| TrailRow {
             placement: placement.clone(),
             algorithm: algorithm.clone(),
             arm: arm.clone(),
+            experiment: *experiment,
             ..Default::default()
         });
         row.lists += 1;
@@ -108,8 +111,8 @@ mod tests {
         let (home, product) = (Uuid::now_v7(), Uuid::now_v7());
         let (ann, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let lists = vec![
-            (home, "home".to_owned(), "popular".to_owned(), None),
-            (product, "product".to_owned(), "item_to_item".to_owned(), None),
+            (home, "home".to_owned(), "popular".to_owned(), None, None),
+            (product, "product".to_owned(), "item_to_item".to_owned(), None, None),
         ];
         let impressions = vec![(home, 4), (product, 2)];
         let day = 86_400;

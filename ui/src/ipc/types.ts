@@ -369,9 +369,29 @@ export type ExperimentList = {
 /**
  * Newest first.
  */
-experiments: Array<Experiment>, };
+experiments: Array<Experiment>, 
+/**
+ * What the people of each arm (and of the holdout) did, per experiment.
+ */
+outcomes: Array<ExperimentOutcome>, };
 
-export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, lists: number, impressions: number, clicks: number, 
+export type ExperimentOutcome = { experiment_id: string, arms: Array<ArmOutcome>, };
+
+export type ArmOutcome = { 
+/**
+ * The arm's name, or `holdout`.
+ */
+arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low: number, buyer_rate_high: number, 
+/**
+ * What the buyers spent, in fen.
+ */
+revenue: number, };
+
+export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, 
+/**
+ * The experiment the arm belongs to.
+ */
+experiment?: string, lists: number, impressions: number, clicks: number, 
 /**
  * Clicks per impression, with its 95 % interval.
  */

@@ -1,11 +1,13 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, Experiment, Placement } from "../ipc/types";
+import type { ApiError, ExperimentList, Placement } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 
-const ALGORITHMS: Record<Placement, [string, string]> = {
-  home: ["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
+/** The recommenders an arm may serve at each placement (the server checks the same list); the
+ *  first two are the arms a new experiment starts with. */
+const ALGORITHMS: Record<Placement, string[]> = {
+  home: ["popular", "als+item_to_item+popular", "item_to_item+popular", "als+popular"],
   product: ["content", "item_to_item+content"],
 };
 
@@ -14,20 +16,25 @@ const ALGORITHMS: Record<Placement, [string, string]> = {
  *  arm's rates with their intervals. */
 export function Experiments({ onChanged }: { onChanged: () => void }) {
   const { t, time } = useI18n();
-  const [list, setList] = useState<Experiment[]>([]);
+  const [list, setList] = useState<ExperimentList>({ experiments: [], outcomes: [] });
   const [error, setError] = useState<ApiError | null>(null);
   const [name, setName] = useState("");
   const [placement, setPlacement] = useState<Placement>("home");
   const [share, setShare] = useState("50");
+  const [arms, setArms] = useState<[string, string]>([ALGORITHMS.home[0], ALGORITHMS.home[1]]);
   const [holdout, setHoldout] = useState("10");
-  const load = () => commands.experiments().then((l) => setList(l.experiments)).catch((e) => setError(asApiError(e)));
+  const load = () => commands.experiments().then(setList).catch((e) => setError(asApiError(e)));
+  const choosePlacement = (p: Placement) => {
+    setPlacement(p);
+    setArms([ALGORITHMS[p][0], ALGORITHMS[p][1]]);
+  };
   useEffect(() => {
     load();
   }, []);
   const start = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    const [a, b] = ALGORITHMS[placement];
+    const [a, b] = arms;
     const first = Math.round(Number(share));
     commands
       .startExperiment({
@@ -55,6 +62,20 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
       })
       .catch((e) => setError(asApiError(e)));
   const how = (a: string) => a.split("+").map((p) => t(`report.how.${p}` as MessageKey)).join(" + ");
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const armSelect = (i: 0 | 1) => (
+    <select
+      value={arms[i]}
+      onChange={(e) => setArms(i === 0 ? [e.target.value, arms[1]] : [arms[0], e.target.value])}
+      data-testid={`experiment-arm-${i === 0 ? "a" : "b"}`}
+    >
+      {ALGORITHMS[placement].map((a) => (
+        <option key={a} value={a}>
+          {how(a)}
+        </option>
+      ))}
+    </select>
+  );
   return (
     <section className="card stack wide" data-testid="experiments">
       <h2>{t("experiments.title")}</h2>
@@ -66,13 +87,21 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
         </label>
         <label>
           {t("report.placement")}
-          <select value={placement} onChange={(e) => setPlacement(e.target.value as Placement)} data-testid="experiment-placement">
+          <select value={placement} onChange={(e) => choosePlacement(e.target.value as Placement)} data-testid="experiment-placement">
             <option value="home">{t("report.where.home")}</option>
             <option value="product">{t("report.where.product")}</option>
           </select>
         </label>
         <label>
-          {t("experiments.shareA", { a: how(ALGORITHMS[placement][0]) })}
+          {t("experiments.armA")}
+          {armSelect(0)}
+        </label>
+        <label>
+          {t("experiments.armB")}
+          {armSelect(1)}
+        </label>
+        <label>
+          {t("experiments.shareA", { a: "A" })}
           <input inputMode="numeric" className="qty" value={share} onChange={(e) => setShare(e.target.value)} />
         </label>
         <label>
@@ -95,7 +124,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
             </tr>
           </thead>
           <tbody>
-            {list.map((e) => (
+            {list.experiments.map((e) => [
               <tr key={e.id} data-status={e.status}>
                 <td>{e.name}</td>
                 <td>{t(`report.where.${e.placement}` as MessageKey)}</td>
@@ -121,8 +150,25 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
                     </button>
                   )}
                 </td>
-              </tr>
-            ))}
+              </tr>,
+              <tr key={`${e.id}-outcome`} className="sub">
+                <td colSpan={5} data-testid="experiment-outcome">
+                  {(list.outcomes.find((o) => o.experiment_id === e.id)?.arms ?? []).map((a) => (
+                    <span key={a.arm} className="outcome">
+                      {t("experiments.outcome", {
+                        arm: a.arm === "holdout" ? t("experiments.holdoutArm") : a.arm,
+                        buyers: a.buyers,
+                        people: a.people,
+                        rate: percent(a.buyer_rate),
+                        low: percent(a.buyer_rate_low),
+                        high: percent(a.buyer_rate_high),
+                      })}
+                    </span>
+                  ))}
+                  {!list.outcomes.find((o) => o.experiment_id === e.id)?.arms.length && t("experiments.noPeople")}
+                </td>
+              </tr>,
+            ])}
           </tbody>
         </table>
       </div>

@@ -295,8 +295,8 @@ pub struct Interactions {
 /// What the trail from recommendation to purchase is made of, since a time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrailFacts {
-    /// (list id, placement, algorithm, arm).
-    pub lists: Vec<(Uuid, String, String, Option<String>)>,
+    /// (list id, placement, algorithm, arm, experiment).
+    pub lists: Vec<(Uuid, String, String, Option<String>, Option<Uuid>)>,
     /// (list id, impressions recorded).
     pub impressions: Vec<(Uuid, u32)>,
     /// (list id, person, model, when).
@@ -313,6 +313,8 @@ pub struct ServedList {
     pub placement: String,
     pub algorithm: String,
     pub arm: Option<String>,
+    /// The experiment whose arm served it.
+    pub experiment: Option<Uuid>,
     pub models: Vec<String>,
     pub served_at: i64,
 }
@@ -482,6 +484,10 @@ pub trait Database: Send + Sync + 'static {
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>>;
     /// Lists served since `since`, their impressions and clicks, and customers' purchases since.
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts>;
+    /// The people an experiment assigned, holdout included: (arm, person, first served).
+    async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>>;
+    /// (customer, SKU, when, fen) of the stores' sales linked to a customer since a time.
+    async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>>;
 
     // A/B experiments.
     /// Starts an experiment unless one runs at its placement already (then false).

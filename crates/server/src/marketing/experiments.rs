@@ -1,8 +1,12 @@
 //! A/B experiments: operators start one per placement, stop it, and make its winner the default.
+use portal_api::{ArmOutcome, ExperimentOutcome};
 use portal_api::{
     ErrorCode, Experiment, ExperimentList, ExperimentStatus, NewExperiment, Placement, Role, StopExperiment,
 };
-use portal_marketing::experiments::check;
+use portal_marketing::experiments::{arm_tallies, check, wilson};
+
+/// Experiments whose outcomes the list works out (the newest).
+const OUTCOMES_SHOWN: usize = 20;
 use uuid::Uuid;
 
 use crate::{
@@ -59,7 +63,31 @@ impl Portal {
 
     pub async fn experiments(&self, caller: &Caller) -> AppResult<ExperimentList> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        Ok(ExperimentList { experiments: self.db.experiments().await? })
+        let experiments = self.db.experiments().await?;
+        let since = experiments.iter().map(|e| e.started_at).min().unwrap_or(0);
+        let purchases = if experiments.is_empty() { vec![] } else { self.db.customer_purchases(since).await? };
+        let mut outcomes = Vec::with_capacity(experiments.len());
+        // The newest experiments: older ones keep their figures but are not worked out each time.
+        for e in experiments.iter().take(OUTCOMES_SHOWN) {
+            let people = self.db.experiment_people(e.id).await?;
+            let arms = arm_tallies(&people, &purchases, e.stopped_at)
+                .into_iter()
+                .map(|t| {
+                    let (buyer_rate_low, buyer_rate_high) = wilson(t.buyers, t.people);
+                    ArmOutcome {
+                        buyer_rate: if t.people == 0 { 0.0 } else { f64::from(t.buyers) / f64::from(t.people) },
+                        buyer_rate_low,
+                        buyer_rate_high,
+                        arm: t.arm,
+                        people: t.people,
+                        buyers: t.buyers,
+                        revenue: t.revenue,
+                    }
+                })
+                .collect();
+            outcomes.push(ExperimentOutcome { experiment_id: e.id, arms });
+        }
+        Ok(ExperimentList { experiments, outcomes })
     }
 
     /// Stops a running experiment; its winner's recommender becomes the placement's default.

@@ -300,6 +300,7 @@ impl Portal {
                         placement: r.placement,
                         algorithm: r.algorithm,
                         arm: r.arm,
+                        experiment: r.experiment,
                         lists: r.lists,
                         impressions: r.impressions,
                         clicks: r.clicks,
@@ -393,6 +394,7 @@ impl Portal {
                 placement: placement.as_str().into(),
                 algorithm: list.algorithm.clone(),
                 arm: list.arm.clone(),
+                experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
                 models: list.models.clone(),
                 served_at: now(),
             })

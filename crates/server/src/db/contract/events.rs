@@ -249,17 +249,41 @@ pub(super) async fn deleting_a_history_leaves_nothing_to_join_again(db: Arc<dyn 
 pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Database>) {
     let me = consumer(&*db, "+8613900000108").await;
     let list = Uuid::now_v7();
+    let experiment = Uuid::now_v7();
     db.record_served_list(crate::db::ServedList {
         id: list,
         user_id: Some(me),
         placement: "home".into(),
         algorithm: "popular".into(),
         arm: Some("b".into()),
+        experiment: Some(experiment),
         models: vec!["A".into(), "B".into()],
         served_at: AT,
     })
     .await
     .unwrap();
+    // The holdout is served an empty list: it counts among the experiment's people.
+    let held_out = consumer(&*db, "+8613900000109").await;
+    for (id, served_at) in [(Uuid::now_v7(), AT - 50), (Uuid::now_v7(), AT - 100)] {
+        db.record_served_list(crate::db::ServedList {
+            id,
+            user_id: Some(held_out),
+            placement: "home".into(),
+            algorithm: "holdout".into(),
+            arm: Some("holdout".into()),
+            experiment: Some(experiment),
+            models: vec![],
+            served_at,
+        })
+        .await
+        .unwrap();
+    }
+    let mut people = db.experiment_people(experiment).await.unwrap();
+    people.sort();
+    let mut expected = vec![("b".to_owned(), me, AT), ("holdout".to_owned(), held_out, AT - 100)];
+    expected.sort();
+    assert_eq!(people, expected, "each person once per arm, from when they were first served");
+    assert!(db.experiment_people(Uuid::now_v7()).await.unwrap().is_empty());
     let mut shown = event_of(EventKind::RecommendationShown, None);
     shown.recommendation = Some(list);
     let mut clicked = event_of(EventKind::RecommendationClicked, Some("B"));
@@ -279,10 +303,14 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     clicked_again.at = AT - 5;
     db.ingest_events(request(install, Some(me), vec![shown_again, clicked_again], 1000, AT)).await.unwrap();
     let facts = db.trail_facts(AT - 86_400).await.unwrap();
-    assert_eq!(facts.lists, [(list, "home".to_owned(), "popular".to_owned(), Some("b".to_owned()))]);
+    let mut lists = facts.lists.clone();
+    lists.retain(|l| l.0 == list);
+    assert_eq!(lists, [(list, "home".to_owned(), "popular".to_owned(), Some("b".to_owned()), Some(experiment))]);
+    assert_eq!(facts.lists.len(), 3);
     assert_eq!(facts.impressions, [(list, 1)]);
     assert_eq!(facts.clicks, [(list, me, "B".to_owned(), AT - 10)]);
     assert!(db.trail_facts(AT + 1).await.unwrap().lists.is_empty(), "since is honoured");
+    assert!(db.customer_purchases(AT - 86_400).await.unwrap().iter().all(|p| p.0 != me), "no sale, no purchase");
 
     let seen = db.interactions(AT - 86_400).await.unwrap();
     let mut models: Vec<&str> = seen.events.iter().filter(|e| e.0 == me).map(|e| e.1.as_str()).collect();

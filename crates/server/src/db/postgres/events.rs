@@ -189,9 +189,14 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
 pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let lists = tx
-        .query("SELECT id, placement, algorithm, arm FROM recommendation_lists WHERE served_at >= $1", &[&since])?
+        .query(
+            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists WHERE served_at >= $1",
+            &[&since],
+        )?
         .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
+        .filter_map(|r| {
+            Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3), r.get::<_, Option<String>>(4).and_then(uuid)))
+        })
         .collect();
     let impressions = tx
         .query(
@@ -213,7 +218,13 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .iter()
         .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2), r.get(3))))
         .collect();
-    let purchases = tx
+    let purchases = customer_purchases(tx, since)?;
+    Ok(TrailFacts { lists, impressions, clicks, purchases })
+}
+
+/// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.
+pub fn customer_purchases(tx: &mut Transaction<'_>, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+    Ok(tx
         .query(
             "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
              FROM sales s JOIN sale_lines l ON l.sale_id = s.id
@@ -221,9 +232,22 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
             &[&since],
         )?
         .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
-        .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases })
+        .filter_map(|r| Some((Uuid::parse_str(r.get(0)).ok()?, r.get(1), r.get(2), r.get(3))))
+        .collect())
+}
+
+/// The people an experiment assigned: (arm, person, first served).
+pub fn experiment_people(tx: &mut Transaction<'_>, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+    Ok(tx
+        .query(
+            "SELECT arm, user_id, MIN(served_at) FROM recommendation_lists
+             WHERE experiment_id = $1 AND user_id IS NOT NULL AND arm IS NOT NULL
+             GROUP BY arm, user_id",
+            &[&experiment.to_string()],
+        )?
+        .iter()
+        .filter_map(|r| Some((r.get(0), Uuid::parse_str(r.get(1)).ok()?, r.get(2))))
+        .collect())
 }
 
 pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
@@ -244,8 +268,8 @@ pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uui
 
 pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()> {
     tx.execute(
-        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &list.id.to_string(),
             &list.user_id.map(|u| u.to_string()),
@@ -254,6 +278,7 @@ pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()
             &list.arm,
             &serde_json::to_string(&list.models).unwrap_or_default(),
             &list.served_at,
+            &list.experiment.map(|e| e.to_string()),
         ],
     )?;
     Ok(())

@@ -31,6 +31,7 @@ use crate::identity::{lockout, rotation, throttle};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../../../migrations/postgres/0002_behaviour_events.sql"),
+    include_str!("../../../../../migrations/postgres/0003_experiment_lists.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1265,6 +1266,20 @@ impl Database for PostgresDatabase {
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))
+        })
+        .await
+    }
+
+    async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| events::experiment_people(tx, experiment))
+        })
+        .await
+    }
+
+    async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| events::customer_purchases(tx, since))
         })
         .await
     }

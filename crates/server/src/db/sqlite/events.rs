@@ -163,9 +163,11 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
 pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let lists = conn
-        .prepare("SELECT id, placement, algorithm, arm FROM recommendation_lists WHERE served_at >= ?1")?
-        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .filter_map(|row| row.ok().and_then(|(id, p, a, arm)| Some((uuid(id)?, p, a, arm))))
+        .prepare("SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists WHERE served_at >= ?1")?
+        .query_map([since], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<String>>(4)?))
+        })?
+        .filter_map(|row| row.ok().and_then(|(id, p, a, arm, e)| Some((uuid(id)?, p, a, arm, e.and_then(uuid)))))
         .collect();
     let impressions = conn
         .prepare(
@@ -185,16 +187,34 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
         .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
         .collect();
-    let purchases = conn
+    let purchases = customer_purchases(conn, since)?;
+    Ok(TrailFacts { lists, impressions, clicks, purchases })
+}
+
+/// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.
+pub fn customer_purchases(conn: &Connection, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+    Ok(conn
         .prepare(
             "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
              FROM sales s JOIN sale_lines l ON l.sale_id = s.id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND l.returned < l.quantity",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .filter_map(|row| row.ok().and_then(|(user, sku, at, net)| Some((uuid(user)?, sku, at, net))))
-        .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases })
+        .filter_map(|row| row.ok().and_then(|(user, sku, at, net)| Some((Uuid::parse_str(&user).ok()?, sku, at, net))))
+        .collect())
+}
+
+/// The people an experiment assigned: (arm, person, first served).
+pub fn experiment_people(conn: &Connection, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+    Ok(conn
+        .prepare(
+            "SELECT arm, user_id, MIN(served_at) FROM recommendation_lists
+             WHERE experiment_id = ?1 AND user_id IS NOT NULL AND arm IS NOT NULL
+             GROUP BY arm, user_id",
+        )?
+        .query_map([experiment.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
+        .filter_map(|row| row.ok().and_then(|(arm, user, at)| Some((arm, Uuid::parse_str(&user).ok()?, at))))
+        .collect())
 }
 
 pub fn served_lists(conn: &Connection, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
@@ -216,8 +236,8 @@ pub fn served_lists(conn: &Connection, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Opti
 
 pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
     conn.prepare_cached(
-        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         list.id.to_string(),
@@ -226,7 +246,8 @@ pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
         list.algorithm,
         list.arm,
         serde_json::to_string(&list.models).unwrap_or_default(),
-        list.served_at
+        list.served_at,
+        list.experiment.map(|e| e.to_string())
     ])?;
     Ok(())
 }

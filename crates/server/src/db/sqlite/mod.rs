@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0009_trust.sql"),
     include_str!("../../../../../migrations/sqlite/0010_dev_messages.sql"),
     include_str!("../../../../../migrations/sqlite/0011_behaviour_events.sql"),
+    include_str!("../../../../../migrations/sqlite/0012_experiment_lists.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -967,6 +968,14 @@ impl Database for SqliteDatabase {
 
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |conn| events::trail_facts(conn, since)).await
+    }
+
+    async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+        self.run(move |conn| events::experiment_people(conn, experiment)).await
+    }
+
+    async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+        self.run(move |conn| events::customer_purchases(conn, since)).await
     }
 
     async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
