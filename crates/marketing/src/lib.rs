@@ -8,4 +8,5 @@ pub mod events;
 pub mod experiments;
 pub mod planted;
 pub mod recommend;
+pub mod tags;
 pub mod trail;

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use super::*;
 use crate::identity::{lockout, throttle};
 
+mod customers;
 mod events;
+use customers::*;
 use events::*;
 
 const RACERS: usize = 24;
@@ -101,6 +103,9 @@ contract!(
     deleting_a_history_leaves_nothing_to_join_again,
     served_lists_and_their_trail_are_read_back,
     one_experiment_runs_per_placement_whatever_starts_at_once,
+    a_tag_name_is_taken_once_and_members_are_replaced_for_the_people_checked,
+    changed_customers_their_activity_and_record_are_read_back,
+    a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

@@ -305,6 +305,63 @@ pub struct TrailFacts {
     pub purchases: Vec<(Uuid, String, i64, i64)>,
 }
 
+/// A customer tag as kept: its rule, and its size when last worked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagRow {
+    pub id: Uuid,
+    pub name: String,
+    pub rule: String,
+    pub created_by: Uuid,
+    pub created_at: i64,
+    pub size: u32,
+    pub computed_at: Option<i64>,
+}
+
+/// What a customer did, for their profile: purchases and behaviour with a product.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerActivity {
+    pub user_id: Uuid,
+    /// (SKU, when, units kept, fen kept, the store's city).
+    pub purchases: Vec<(String, i64, i64, i64, String)>,
+    /// (kind, model, when).
+    pub events: Vec<(portal_api::EventKind, Option<String>, i64)>,
+}
+
+/// Which customers to read the activity of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Customers {
+    /// Consumers in id order after this one (none: from the first), at most `limit`.
+    Page { after: Option<Uuid>, limit: u32 },
+    /// These people.
+    Only(Vec<Uuid>),
+}
+
+/// One line of a customer's purchases, for their view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseLine {
+    pub sale_id: Uuid,
+    pub store_name: String,
+    pub city: String,
+    pub at: i64,
+    pub sku: String,
+    pub quantity: i64,
+    pub returned: i64,
+    /// Fen, for the line as sold.
+    pub net: i64,
+}
+
+/// What a customer's view is made of, besides their account and favourites.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerRecord {
+    /// Newest first, at most the asked number of lines.
+    pub purchases: Vec<PurchaseLine>,
+    pub tags: Vec<String>,
+    /// (list, served at, placement, algorithm, models), newest first.
+    pub lists: Vec<(Uuid, i64, String, String, Vec<String>)>,
+    /// (list, model) clicked from those lists.
+    pub clicks: Vec<(Uuid, String)>,
+}
+
 /// A recommendation list as served, for joining impressions, clicks and purchases to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServedList {
@@ -488,6 +545,43 @@ pub trait Database: Send + Sync + 'static {
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>>;
     /// (customer, SKU, when, fen) of the stores' sales linked to a customer since a time.
     async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>>;
+
+    // Customer tags and the customer view.
+    /// Creates a tag unless one has its name (then false).
+    async fn create_tag(&self, tag: TagRow) -> DbResult<bool>;
+    /// By name.
+    async fn tags(&self) -> DbResult<Vec<TagRow>>;
+    /// Deletes a tag and its members; false when there was none.
+    async fn delete_tag(&self, id: Uuid) -> DbResult<bool>;
+    /// People whose behaviour arrived after `events_after`, or with a store purchase made after
+    /// `purchases_after` (a device's clock); and the latest arrival read (for the next time).
+    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)>;
+    /// What each of these customers did since `since` (purchases whenever made).
+    async fn customer_activity(&self, customers: Customers, since: i64) -> DbResult<Vec<CustomerActivity>>;
+    /// In one transaction: of the people `checked`, those in `members` are the tag's and the others
+    /// are not; the tag's size is counted again (and `computed_at` set when given). Returns the size.
+    async fn set_tag_members(
+        &self,
+        tag: Uuid,
+        checked: Vec<Uuid>,
+        members: Vec<Uuid>,
+        computed_at: Option<i64>,
+    ) -> DbResult<u32>;
+    /// (events read through, last full pass), starting at (0, 0).
+    async fn tag_progress(&self) -> DbResult<(i64, i64)>;
+    async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()>;
+    /// A customer's purchases (newest `limit` lines), tags, and recent lists with their clicks.
+    async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord>;
+    /// Lets `promoter` see `customer`'s view until `expires_at`.
+    async fn grant_counter_view(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        expires_at: i64,
+    ) -> DbResult<()>;
+    /// Whether `promoter` may see `customer`'s view at `now`.
+    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool>;
 
     // A/B experiments.
     /// Starts an experiment unless one runs at its placement already (then false).

@@ -10,7 +10,13 @@ use super::{join_all, user, AT, RACERS};
 use crate::db::{install_limit_key, Database, EventKept, EventToKeep, Ingest, IngestRequest};
 
 /// A batch from `install` counted against the installation's `limit` only.
-fn request(install: Uuid, user: Option<Uuid>, events: Vec<EventToKeep>, limit: u32, now: i64) -> IngestRequest {
+pub(super) fn request(
+    install: Uuid,
+    user: Option<Uuid>,
+    events: Vec<EventToKeep>,
+    limit: u32,
+    now: i64,
+) -> IngestRequest {
     IngestRequest {
         install_id: install,
         user_id: user,
@@ -25,7 +31,7 @@ fn event(model: &str) -> EventToKeep {
     event_of(EventKind::ProductView, Some(model))
 }
 
-fn event_of(kind: EventKind, model: Option<&str>) -> EventToKeep {
+pub(super) fn event_of(kind: EventKind, model: Option<&str>) -> EventToKeep {
     let e = TrackedEvent {
         id: Uuid::now_v7(),
         kind,
@@ -58,7 +64,7 @@ fn kept(outcome: Ingest) -> Vec<EventKept> {
     }
 }
 
-async fn consumer(db: &dyn Database, phone: &str) -> Uuid {
+pub(super) async fn consumer(db: &dyn Database, phone: &str) -> Uuid {
     let id = Uuid::now_v7();
     let mut new = user(id, phone, Role::Consumer, None);
     new.identities[0].kind = IdentityKind::Phone;

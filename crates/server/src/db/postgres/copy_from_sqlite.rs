@@ -43,6 +43,10 @@ const TABLES: &[&str] = &[
     "recommendation_lists",
     "experiments",
     "placement_defaults",
+    "customer_tags",
+    "customer_tag_members",
+    "customer_tag_progress",
+    "counter_grants",
 ];
 
 /// What was copied and how the copy was checked.

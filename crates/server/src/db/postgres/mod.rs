@@ -6,6 +6,7 @@
 //! ones (store operations, refresh rotation) run READ COMMITTED over what they lock first (see
 //! `store_ops::apply_all` and `rotate_session`). TLS: see `tls`.
 pub mod copy_from_sqlite;
+pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod store_ops;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../../../migrations/postgres/0002_behaviour_events.sql"),
     include_str!("../../../../../migrations/postgres/0003_experiment_lists.sql"),
+    include_str!("../../../../../migrations/postgres/0004_customer_tags.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1266,6 +1268,99 @@ impl Database for PostgresDatabase {
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))
+        })
+        .await
+    }
+
+    async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| customers::create_tag(tx, &tag))
+        })
+        .await
+    }
+
+    async fn tags(&self) -> DbResult<Vec<TagRow>> {
+        self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, customers::tags)).await
+    }
+
+    async fn delete_tag(&self, id: Uuid) -> DbResult<bool> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| customers::delete_tag(tx, id))
+        })
+        .await
+    }
+
+    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| {
+                customers::changed_customers(tx, events_after, purchases_after)
+            })
+        })
+        .await
+    }
+
+    async fn customer_activity(&self, who: Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| customers::customer_activity(tx, &who, since))
+        })
+        .await
+    }
+
+    async fn set_tag_members(
+        &self,
+        tag: Uuid,
+        checked: Vec<Uuid>,
+        members: Vec<Uuid>,
+        computed_at: Option<i64>,
+    ) -> DbResult<u32> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
+                customers::set_tag_members(tx, tag, &checked, &members, computed_at)
+            })
+        })
+        .await
+    }
+
+    async fn tag_progress(&self) -> DbResult<(i64, i64)> {
+        self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, customers::tag_progress)).await
+    }
+
+    async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
+                customers::set_tag_progress(tx, events_through, full_at)
+            })
+        })
+        .await
+    }
+
+    async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| customers::customer_record(tx, user_id, limit))
+        })
+        .await
+    }
+
+    async fn grant_counter_view(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
+                customers::grant_counter_view(tx, promoter, customer, store, expires_at)
+            })
+        })
+        .await
+    }
+
+    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
+                customers::counter_view_granted(tx, promoter, customer, now)
+            })
         })
         .await
     }

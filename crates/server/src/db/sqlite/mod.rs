@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::*;
 use crate::identity::{lockout, rotation, throttle};
 
+pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod store_ops;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0010_dev_messages.sql"),
     include_str!("../../../../../migrations/sqlite/0011_behaviour_events.sql"),
     include_str!("../../../../../migrations/sqlite/0012_experiment_lists.sql"),
+    include_str!("../../../../../migrations/sqlite/0013_customer_tags.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -968,6 +970,62 @@ impl Database for SqliteDatabase {
 
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |conn| events::trail_facts(conn, since)).await
+    }
+
+    async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {
+        self.run(move |conn| customers::create_tag(conn, &tag)).await
+    }
+
+    async fn tags(&self) -> DbResult<Vec<TagRow>> {
+        self.run(|conn| customers::tags(conn)).await
+    }
+
+    async fn delete_tag(&self, id: Uuid) -> DbResult<bool> {
+        self.run(move |conn| customers::delete_tag(conn, id)).await
+    }
+
+    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)> {
+        self.run(move |conn| customers::changed_customers(conn, events_after, purchases_after)).await
+    }
+
+    async fn customer_activity(&self, who: Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
+        self.run(move |conn| customers::customer_activity(conn, &who, since)).await
+    }
+
+    async fn set_tag_members(
+        &self,
+        tag: Uuid,
+        checked: Vec<Uuid>,
+        members: Vec<Uuid>,
+        computed_at: Option<i64>,
+    ) -> DbResult<u32> {
+        self.run(move |conn| customers::set_tag_members(conn, tag, &checked, &members, computed_at)).await
+    }
+
+    async fn tag_progress(&self) -> DbResult<(i64, i64)> {
+        self.run(|conn| customers::tag_progress(conn)).await
+    }
+
+    async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()> {
+        self.run(move |conn| customers::set_tag_progress(conn, events_through, full_at)).await
+    }
+
+    async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord> {
+        self.run(move |conn| customers::customer_record(conn, user_id, limit)).await
+    }
+
+    async fn grant_counter_view(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        self.run(move |conn| customers::grant_counter_view(conn, promoter, customer, store, expires_at)).await
+    }
+
+    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
+        self.run(move |conn| customers::counter_view_granted(conn, promoter, customer, now)).await
     }
 
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
