@@ -2,6 +2,7 @@
 mod auth;
 mod bad_input;
 mod catalog;
+mod customers;
 mod legacy;
 mod marketing;
 mod migrate;

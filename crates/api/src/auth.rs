@@ -28,6 +28,8 @@ pub enum CodePurpose {
     SignUp,
     SignIn,
     Link,
+    /// A customer lets the promoter serving them see their customer view.
+    CounterConsent,
 }
 
 impl CodePurpose {
@@ -36,6 +38,7 @@ impl CodePurpose {
             CodePurpose::SignUp => "sign_up",
             CodePurpose::SignIn => "sign_in",
             CodePurpose::Link => "link",
+            CodePurpose::CounterConsent => "counter_consent",
         }
     }
 }

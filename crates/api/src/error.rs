@@ -54,6 +54,10 @@ pub enum ErrorCode {
     UnknownBarcode,
     /// An operation id already used by another account, or for another operation.
     IdempotencyConflict,
+    /// A customer tag's rule does not parse; the message says where and why.
+    InvalidTagRule,
+    /// The name is used already (a tag's).
+    NameTaken,
     /// A behaviour event breaks a rule (unknown product, missing or malformed fields).
     InvalidEvent,
     /// A behaviour event of a kind the person declined to have recorded.
@@ -111,6 +115,8 @@ impl ErrorCode {
             ErrorCode::TransitionNotAllowed => "transition_not_allowed",
             ErrorCode::UnknownBarcode => "unknown_barcode",
             ErrorCode::IdempotencyConflict => "idempotency_conflict",
+            ErrorCode::InvalidTagRule => "invalid_tag_rule",
+            ErrorCode::NameTaken => "name_taken",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

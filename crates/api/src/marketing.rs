@@ -332,3 +332,114 @@ pub struct RecommendationReport {
 pub struct EventsDeleted {
     pub deleted: u32,
 }
+
+/// A customer tag: customers whose profile satisfies its rule, kept up to date incrementally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CustomerTag {
+    pub id: Uuid,
+    pub name: String,
+    /// For example `bought_days.tv > 1825` or `spend >= 20000 and city = '上海'`.
+    pub rule: String,
+    /// Customers with the tag when last worked out.
+    pub size: u32,
+    /// When it was last worked out over every customer; none until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub computed_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewCustomerTag {
+    pub name: String,
+    pub rule: String,
+}
+
+/// A field a tag's rule may name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TagField {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CustomerTagList {
+    /// By name.
+    pub tags: Vec<CustomerTag>,
+    /// What rules may name.
+    pub fields: Vec<TagField>,
+}
+
+/// One line a customer bought at a store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CustomerPurchase {
+    pub sale_id: Uuid,
+    pub store_name: String,
+    pub city: String,
+    pub at: i64,
+    pub sku: String,
+    /// The product, when the catalog knows the SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub model: Option<String>,
+    pub quantity: i64,
+    pub returned: i64,
+    /// Fen, for the line as sold.
+    pub amount: i64,
+}
+
+/// A list recommended to the customer, with what they clicked and bought of it (within the
+/// attribution window).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CustomerRecommendation {
+    pub list_id: Uuid,
+    pub served_at: i64,
+    pub placement: String,
+    pub algorithm: String,
+    pub models: Vec<String>,
+    pub clicked: Vec<String>,
+    pub bought: Vec<String>,
+}
+
+/// One page per customer: purchases at every store, favourites, tags, consent, and what was
+/// recommended to them and bought. Operators see anyone's, a consumer their own, a promoter the
+/// customer they serve (after the customer gave them the code sent to their phone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub display_name: String,
+    /// Masked (139****0005) for a promoter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub phone: Option<String>,
+    pub member_since: i64,
+    /// The customer's choice about tracking; none: not chosen (tracked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tracking: Option<bool>,
+    pub tags: Vec<String>,
+    /// What they kept of their purchases, in fen.
+    pub spend: i64,
+    /// Newest first.
+    pub purchases: Vec<CustomerPurchase>,
+    pub favourites: Vec<String>,
+    /// Newest first.
+    pub recommendations: Vec<CustomerRecommendation>,
+    /// Until when a promoter may see it (their grant); none for operators and the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub visible_until: Option<i64>,
+}
+
+/// A promoter asks for the code that lets them see a customer's view; it goes to the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CounterCodeRequest {
+    pub phone: String,
+}
+
+/// The code the customer read out to the promoter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CounterConsent {
+    pub phone: String,
+    pub code: String,
+}

@@ -185,6 +185,44 @@ impl ApiClient {
     pub async fn stop_experiment(&self, access: &str, id: Uuid, req: &StopExperiment) -> ClientResult<Experiment> {
         self.call(Method::POST, &format!("/v1/marketing/experiments/{id}/stop"), Some(access), Some(req)).await
     }
+    pub async fn customer_tags(&self, access: &str) -> ClientResult<CustomerTagList> {
+        self.call::<(), _>(Method::GET, "/v1/marketing/tags", Some(access), None).await
+    }
+    pub async fn create_customer_tag(&self, access: &str, req: &NewCustomerTag) -> ClientResult<CustomerTag> {
+        self.call(Method::POST, "/v1/marketing/tags", Some(access), Some(req)).await
+    }
+    pub async fn delete_customer_tag(&self, access: &str, id: Uuid) -> ClientResult<()> {
+        self.call::<(), ()>(Method::DELETE, &format!("/v1/marketing/tags/{id}"), Some(access), None).await
+    }
+    pub async fn recompute_customer_tags(&self, access: &str, full: bool) -> ClientResult<CustomerTagList> {
+        self.call::<(), _>(Method::POST, &format!("/v1/marketing/tags/recompute?full={full}"), Some(access), None).await
+    }
+    pub async fn find_customer(&self, access: &str, phone: &str) -> ClientResult<CustomerView> {
+        // A phone is digits with perhaps a leading +, spaces or dashes: those are encoded, the rest dropped.
+        let phone: String = phone
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c.to_string()),
+                '+' => Some("%2B".into()),
+                ' ' | '-' => Some("%20".into()),
+                _ => None,
+            })
+            .collect();
+        self.call::<(), _>(Method::GET, &format!("/v1/customers?phone={phone}"), Some(access), None).await
+    }
+    pub async fn customer_view(&self, access: &str, id: Uuid) -> ClientResult<CustomerView> {
+        self.call::<(), _>(Method::GET, &format!("/v1/customers/{id}"), Some(access), None).await
+    }
+    pub async fn own_customer_view(&self, access: &str) -> ClientResult<CustomerView> {
+        self.call::<(), _>(Method::GET, "/v1/me/customer-view", Some(access), None).await
+    }
+    pub async fn counter_code(&self, access: &str, phone: &str) -> ClientResult<SendCodeResponse> {
+        let req = CounterCodeRequest { phone: phone.to_owned() };
+        self.call(Method::POST, "/v1/customers/counter-code", Some(access), Some(&req)).await
+    }
+    pub async fn counter_consent(&self, access: &str, req: &CounterConsent) -> ClientResult<CustomerView> {
+        self.call(Method::POST, "/v1/customers/counter-consent", Some(access), Some(req)).await
+    }
     pub async fn tracking(&self, access: &str) -> ClientResult<TrackingConsent> {
         self.call::<(), _>(Method::GET, "/v1/me/tracking", Some(access), None).await
     }

@@ -95,6 +95,24 @@ macro_rules! for_each_app_command {
             awaited fn stop_experiment(app, id: uuid::Uuid, winner: Option<String>) -> portal_api::Experiment {
                 app.stop_experiment(id, winner).await
             }
+            // ----- customer tags and the customer view -----
+            awaited fn customer_tags(app) -> portal_api::CustomerTagList { app.customer_tags().await }
+            awaited fn create_customer_tag(app, input: portal_api::NewCustomerTag) -> portal_api::CustomerTag {
+                app.create_customer_tag(input).await
+            }
+            awaited fn delete_customer_tag(app, id: uuid::Uuid) -> portal_api::CustomerTagList {
+                app.delete_customer_tag(id).await
+            }
+            awaited fn recompute_customer_tags(app, full: bool) -> portal_api::CustomerTagList {
+                app.recompute_customer_tags(full).await
+            }
+            awaited fn find_customer(app, phone: String) -> portal_api::CustomerView { app.find_customer(phone).await }
+            awaited fn customer_view(app, id: uuid::Uuid) -> portal_api::CustomerView { app.customer_view(id).await }
+            awaited fn own_customer_view(app) -> portal_api::CustomerView { app.own_customer_view().await }
+            awaited fn counter_code(app, phone: String) -> portal_api::SendCodeResponse { app.counter_code(phone).await }
+            awaited fn counter_consent(app, phone: String, code: String) -> portal_api::CustomerView {
+                app.counter_consent(phone, code).await
+            }
             // ----- behaviour events and the person's choice about them -----
             sync fn track_event(app, input: portal_client::events::EventInput) -> () { app.track(input) }
             sync fn tracking_state(app) -> portal_client::events::TrackingState { app.tracking_state() }

@@ -55,6 +55,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How old the trained recommenders may grow before a request starts their rebuild.
     pub recommender_max_age_secs: u64,
+    /// How often customer tags take in new behaviour (an incremental pass); every customer is
+    /// checked again once a day. 0 turns the background passes off.
+    pub tags_interval_secs: u64,
 }
 
 impl Config {
@@ -101,6 +104,7 @@ impl Default for Config {
             prune_interval_secs: 3600,
             max_body_bytes: 64 * 1024,
             recommender_max_age_secs: 300,
+            tags_interval_secs: 60,
         }
     }
 }
@@ -179,6 +183,7 @@ impl Config {
         }
         env_field!(max_body_bytes);
         env_field!(recommender_max_age_secs);
+        env_field!(tags_interval_secs);
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
-export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_event" | "tracking_declined" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
 
 export type ApiError = { code: ErrorCode, 
 /**
@@ -47,7 +47,7 @@ discount_limit_percent: number, };
 
 export type CodeChannel = "sms" | "email";
 
-export type CodePurpose = "sign_up" | "sign_in" | "link";
+export type CodePurpose = "sign_up" | "sign_in" | "link" | "counter_consent";
 
 export type SendCodeResponse = { 
 /**
@@ -386,6 +386,72 @@ arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low:
  * What the buyers spent, in fen.
  */
 revenue: number, };
+
+export type CustomerTag = { id: string, name: string, 
+/**
+ * For example `bought_days.tv > 1825` or `spend >= 20000 and city = '上海'`.
+ */
+rule: string, 
+/**
+ * Customers with the tag when last worked out.
+ */
+size: number, 
+/**
+ * When it was last worked out over every customer; none until then.
+ */
+computed_at?: number, created_at: number, };
+
+export type NewCustomerTag = { name: string, rule: string, };
+
+export type TagField = { name: string, description: string, };
+
+export type CustomerTagList = { 
+/**
+ * By name.
+ */
+tags: Array<CustomerTag>, 
+/**
+ * What rules may name.
+ */
+fields: Array<TagField>, };
+
+export type CustomerPurchase = { sale_id: string, store_name: string, city: string, at: number, sku: string, 
+/**
+ * The product, when the catalog knows the SKU.
+ */
+model?: string, quantity: number, returned: number, 
+/**
+ * Fen, for the line as sold.
+ */
+amount: number, };
+
+export type CustomerRecommendation = { list_id: string, served_at: number, placement: string, algorithm: string, models: Array<string>, clicked: Array<string>, bought: Array<string>, };
+
+export type CustomerView = { id: string, display_name: string, 
+/**
+ * Masked (139****0005) for a promoter.
+ */
+phone?: string, member_since: number, 
+/**
+ * The customer's choice about tracking; none: not chosen (tracked).
+ */
+tracking?: boolean, tags: Array<string>, 
+/**
+ * What they kept of their purchases, in fen.
+ */
+spend: number, 
+/**
+ * Newest first.
+ */
+purchases: Array<CustomerPurchase>, favourites: Array<string>, 
+/**
+ * Newest first.
+ */
+recommendations: Array<CustomerRecommendation>, 
+/**
+ * Until when a promoter may see it (their grant); none for operators and the customer.
+ */
+visible_until?: number, };
 
 export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, 
 /**

@@ -71,6 +71,7 @@ fn is_permanent(e: &ClientError) -> bool {
 }
 
 mod account;
+mod customers;
 mod outbox_flush;
 mod product_center;
 mod recommend;

@@ -1,6 +1,7 @@
 //! The HTTP API: routes and their OpenAPI document come from the same declarations.
 mod auth;
 mod catalog;
+mod customers;
 mod extract;
 mod marketing;
 mod me;
@@ -129,6 +130,14 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketing::report))
         .routes(routes!(marketing::start_experiment, marketing::experiments))
         .routes(routes!(marketing::stop_experiment))
+        .routes(routes!(customers::tags, customers::create_tag))
+        .routes(routes!(customers::delete_tag))
+        .routes(routes!(customers::recompute_tags))
+        .routes(routes!(customers::find))
+        .routes(routes!(customers::view))
+        .routes(routes!(customers::own_view))
+        .routes(routes!(customers::counter_code))
+        .routes(routes!(customers::counter_consent))
         .routes(routes!(org::store_overview))
         .routes(routes!(org::store_staff))
         .routes(routes!(org::set_discount_limit))

@@ -53,6 +53,13 @@ impl Portal {
                     "No account uses this phone number yet. Sign up instead.",
                 ))
             }
+            (CodePurpose::CounterConsent, _) => {
+                return Err(AppError::field(
+                    ErrorCode::Forbidden,
+                    "purpose",
+                    "A counter code is asked for by the promoter serving the customer.",
+                ))
+            }
             (CodePurpose::SignUp | CodePurpose::Link, Some(_)) => {
                 return Err(AppError::field(
                     ErrorCode::IdentityTaken,
@@ -62,7 +69,18 @@ impl Portal {
             }
             _ => {}
         }
+        self.deliver_code(req.channel, target, req.purpose, client_ip).await
+    }
 
+    /// Makes a code for `target` and `purpose`, within the sending limits, and sends it.
+    pub(crate) async fn deliver_code(
+        &self,
+        channel: CodeChannel,
+        target: String,
+        purpose_of: CodePurpose,
+        client_ip: &str,
+    ) -> AppResult<SendCodeResponse> {
+        let req = SendCodeRequest { channel, target: target.clone(), purpose: purpose_of };
         let now = now();
         let cfg = &self.config;
         let code = codes::generate();
@@ -115,7 +133,15 @@ impl Portal {
             }
         }
         let minutes = cfg.code_ttl_secs.div_ceil(60);
-        let body = format!("【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min.");
+        let body = match purpose_of {
+            CodePurpose::CounterConsent => format!(
+                "【品牌门户】门店店员正在为您服务，请求查看您的会员资料。同意请告知验证码 {code}（{minutes} 分钟内有效）；如您不在门店，请勿提供。\
+                 A store promoter serving you asks to see your customer profile: give them {code} to agree ({minutes} min); if you are not at a store, ignore this."
+            ),
+            _ => format!(
+                "【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min."
+            ),
+        };
         self.deliver(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now }).await?;
         Ok(SendCodeResponse {
             target,
@@ -124,7 +150,7 @@ impl Portal {
         })
     }
 
-    async fn verify_code(&self, target: &str, purpose: CodePurpose, code: &str) -> AppResult<()> {
+    pub(crate) async fn verify_code(&self, target: &str, purpose: CodePurpose, code: &str) -> AppResult<()> {
         let code = code.trim();
         if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
             return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is the 6 digits in the message."));

@@ -153,6 +153,15 @@ impl Model {
         self.owned.get(&user).is_some_and(|o| o.contains(&item))
     }
 
+    /// The top-level category of a model, and of a SKU.
+    pub fn category_of_model(&self, model: &str) -> Option<&str> {
+        self.index.get(model).map(|&i| self.facts[i as usize].category.as_str())
+    }
+
+    pub fn category_of_sku(&self, sku: &str) -> Option<&str> {
+        self.sku_item.get(sku).map(|&i| self.facts[i as usize].category.as_str())
+    }
+
     /// Products that may be recommended (not withdrawn).
     pub fn on_sale(&self) -> usize {
         self.facts.iter().filter(|f| !f.withdrawn).count()

@@ -71,7 +71,19 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
 
     let activity = db.customer_activity(Customers::Only(vec![me]), AT - 86_400).await.unwrap();
     assert_eq!(activity.len(), 1);
-    assert_eq!(activity[0].events, [(EventKind::Favourite, Some("TV-9".to_owned()), AT - 10)], "positive kinds only");
+    assert_eq!(
+        activity[0].events,
+        [
+            (EventKind::Favourite, Some("TV-9".to_owned()), AT - 10),
+            (EventKind::ProductView, Some("TV-8".to_owned()), AT - 10)
+        ],
+        "what shapes a profile, in time order"
+    );
+    let mut shown = event_of(EventKind::RecommendationShown, None);
+    shown.at = AT - 5;
+    db.ingest_events(request(Uuid::now_v7(), Some(me), vec![shown], 1000, AT + 200)).await.unwrap();
+    let activity = db.customer_activity(Customers::Only(vec![me]), AT - 86_400).await.unwrap();
+    assert_eq!(activity[0].events.len(), 2, "impressions say nothing about the customer");
     let page = db.customer_activity(Customers::Page { after: None, limit: 100_000 }, 0).await.unwrap();
     assert!(page.iter().any(|a| a.user_id == me), "consumers page in id order");
     assert!(page.windows(2).all(|w| w[0].user_id < w[1].user_id));

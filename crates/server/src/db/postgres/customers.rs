@@ -100,7 +100,9 @@ pub fn customer_activity(
         }
     }
     for r in tx.query(
-        "SELECT user_id, kind, model, at FROM behaviour_events WHERE user_id = ANY($1) AND at >= $2 AND class = 'positive'",
+        "SELECT user_id, kind, model, at FROM behaviour_events WHERE user_id = ANY($1) AND at >= $2
+           AND kind NOT IN ('recommendation_shown', 'search', 'filter', 'store_finder')
+         ORDER BY at, kind",
         &[&ids, &since],
     )? {
         let Some(kind) = EventKind::parse(r.get(1)) else { continue };

@@ -89,7 +89,9 @@ pub fn customer_activity(conn: &Connection, customers: &Customers, since: i64) -
          WHERE s.customer_id = ?1 AND l.returned < l.quantity",
     )?;
     let mut events = conn.prepare_cached(
-        "SELECT kind, model, at FROM behaviour_events WHERE user_id = ?1 AND at >= ?2 AND class = 'positive'",
+        "SELECT kind, model, at FROM behaviour_events WHERE user_id = ?1 AND at >= ?2
+           AND kind NOT IN ('recommendation_shown', 'search', 'filter', 'store_finder')
+         ORDER BY at, kind",
     )?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

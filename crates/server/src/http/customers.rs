@@ -1,0 +1,127 @@
+//! /v1/marketing/tags (operators' customer tags) and /v1/customers (the unified customer view,
+//! and the counter's consent code).
+use std::sync::Arc;
+
+use axum::{extract::State, http::StatusCode};
+use portal_api::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+#[utoipa::path(get, path = "/v1/marketing/tags", tag = "marketing", security(("bearer" = [])),
+    responses((status = 200, body = CustomerTagList), (status = 403, body = ApiError)))]
+pub async fn tags(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<CustomerTagList>> {
+    portal.customer_tags(&caller).await.map(ApiJson)
+}
+
+/// Saves a tag whose rule parses (a rule that does not gets `invalid_tag_rule`, saying where and
+/// why, and nothing is saved) and works out its members.
+#[utoipa::path(post, path = "/v1/marketing/tags", tag = "marketing", security(("bearer" = [])),
+    request_body = NewCustomerTag,
+    responses((status = 200, body = CustomerTag), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError, description = "a tag has this name"),
+        (status = 422, body = ApiError, description = "the rule does not parse")))]
+pub async fn create_tag(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewCustomerTag>,
+) -> AppResult<ApiJson<CustomerTag>> {
+    portal.create_customer_tag(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(delete, path = "/v1/marketing/tags/{id}", tag = "marketing", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tag id")),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn delete_tag(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<StatusCode> {
+    portal.delete_customer_tag(&caller, id).await.map(|_| StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RecomputeQuery {
+    /// Over every customer (default: only those whose behaviour or purchases arrived since).
+    pub full: Option<bool>,
+}
+
+/// Brings the tags up to date now (the server also does, every minute).
+#[utoipa::path(post, path = "/v1/marketing/tags/recompute", tag = "marketing", security(("bearer" = [])),
+    params(RecomputeQuery),
+    responses((status = 200, body = CustomerTagList), (status = 403, body = ApiError)))]
+pub async fn recompute_tags(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RecomputeQuery>,
+) -> AppResult<ApiJson<CustomerTagList>> {
+    portal.recompute_customer_tags(&caller, q.full.unwrap_or(false)).await.map(ApiJson)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FindQuery {
+    pub phone: String,
+}
+
+/// Operators find a customer by phone.
+#[utoipa::path(get, path = "/v1/customers", tag = "customers", security(("bearer" = [])), params(FindQuery),
+    responses((status = 200, body = CustomerView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
+pub async fn find(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FindQuery>,
+) -> AppResult<ApiJson<CustomerView>> {
+    portal.find_customer(&caller, &q.phone).await.map(ApiJson)
+}
+
+/// A customer's view: operators anyone's, a consumer their own, a promoter the customer who gave
+/// them the code.
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the customer's account id")),
+    responses((status = 200, body = CustomerView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn view(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<CustomerView>> {
+    portal.customer_view(&caller, id).await.map(ApiJson)
+}
+
+/// The caller's own customer view.
+#[utoipa::path(get, path = "/v1/me/customer-view", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = CustomerView), (status = 401, body = ApiError)))]
+pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<CustomerView>> {
+    let id = caller.user.id;
+    portal.customer_view(&caller, id).await.map(ApiJson)
+}
+
+/// The promoter serving a customer asks for a code; it is sent to the customer's phone.
+#[utoipa::path(post, path = "/v1/customers/counter-code", tag = "customers", security(("bearer" = [])),
+    request_body = CounterCodeRequest,
+    responses((status = 200, body = SendCodeResponse), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 429, body = ApiError)))]
+pub async fn counter_code(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ClientIp(address): ClientIp,
+    ApiJson(req): ApiJson<CounterCodeRequest>,
+) -> AppResult<ApiJson<SendCodeResponse>> {
+    portal.send_counter_code(&caller, req, &address).await.map(ApiJson)
+}
+
+/// The code the customer read out: the promoter sees their view for 30 minutes.
+#[utoipa::path(post, path = "/v1/customers/counter-consent", tag = "customers", security(("bearer" = [])),
+    request_body = CounterConsent,
+    responses((status = 200, body = CustomerView), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
+pub async fn counter_consent(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CounterConsent>,
+) -> AppResult<ApiJson<CustomerView>> {
+    portal.counter_consent(&caller, req).await.map(ApiJson)
+}

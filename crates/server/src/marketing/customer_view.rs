@@ -1,0 +1,183 @@
+//! The unified customer view: one page per customer. Operators see anyone's, a consumer their own,
+//! and a promoter (or store manager) the customer they are serving at the counter, for a while,
+//! once the customer has read out the code sent to their phone.
+use portal_api::{
+    CodeChannel, CodePurpose, CounterCodeRequest, CounterConsent, CustomerPurchase, CustomerRecommendation,
+    CustomerView, ErrorCode, IdentityKind, Role, SendCodeResponse,
+};
+use portal_marketing::trail::ATTRIBUTION_WINDOW_SECS;
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    identity::{accounts::Caller, normalize},
+    portal::{now, Portal},
+};
+
+/// How long a promoter may see a customer's view after the customer agreed.
+pub const COUNTER_GRANT_SECS: i64 = 30 * 60;
+/// Purchase lines and recommendation lists a view shows.
+const VIEW_LINES: u32 = 100;
+
+/// 139****0005.
+pub fn masked(phone: &str) -> String {
+    let digits: Vec<char> = phone.trim_start_matches("+86").chars().collect();
+    if digits.len() < 7 {
+        return "*".repeat(digits.len());
+    }
+    let (head, tail) = (&digits[..3], &digits[digits.len() - 4..]);
+    format!("{}****{}", head.iter().collect::<String>(), tail.iter().collect::<String>())
+}
+
+impl Portal {
+    /// A customer's view, if the caller may see it.
+    pub async fn customer_view(&self, caller: &Caller, id: Uuid) -> AppResult<CustomerView> {
+        let now = now();
+        let visible_until = match caller.user.role {
+            Role::Operator | Role::Admin => None,
+            Role::Consumer if caller.user.id == id => None,
+            Role::Promoter | Role::StoreManager => {
+                if !self.db.counter_view_granted(caller.user.id, id, now).await? {
+                    return Err(AppError::new(
+                        ErrorCode::Forbidden,
+                        "Ask the customer for the code sent to their phone to see their profile.",
+                    ));
+                }
+                Some(now + COUNTER_GRANT_SECS)
+            }
+            _ => return Err(AppError::forbidden()),
+        };
+        let mut view = self.assemble_view(id).await?;
+        if matches!(caller.user.role, Role::Promoter | Role::StoreManager) {
+            view.phone = view.phone.as_deref().map(masked);
+            view.visible_until = visible_until;
+        }
+        Ok(view)
+    }
+
+    /// An operator finds a customer by phone.
+    pub async fn find_customer(&self, caller: &Caller, phone: &str) -> AppResult<CustomerView> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        let phone = normalize::phone(phone)?;
+        let identity = self
+            .db
+            .find_identity(IdentityKind::Phone, &phone)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::AccountNotFound, "No customer uses this phone number."))?;
+        self.customer_view(caller, identity.user_id).await
+    }
+
+    /// The promoter serving a customer asks for the code that lets them see the customer's view;
+    /// it goes to the customer's phone.
+    pub async fn send_counter_code(
+        &self,
+        caller: &Caller,
+        req: CounterCodeRequest,
+        client_ip: &str,
+    ) -> AppResult<SendCodeResponse> {
+        caller.require(&[Role::Promoter, Role::StoreManager])?;
+        let phone = normalize::phone(&req.phone)?;
+        self.customer_with_phone(&phone).await?;
+        self.deliver_code(CodeChannel::Sms, phone, CodePurpose::CounterConsent, client_ip).await
+    }
+
+    /// The customer read out the code: the promoter may see their view for a while.
+    pub async fn counter_consent(&self, caller: &Caller, req: CounterConsent) -> AppResult<CustomerView> {
+        caller.require(&[Role::Promoter, Role::StoreManager])?;
+        let phone = normalize::phone(&req.phone)?;
+        self.verify_code(&phone, CodePurpose::CounterConsent, &req.code).await?;
+        let customer = self.customer_with_phone(&phone).await?;
+        self.db.grant_counter_view(caller.user.id, customer, caller.user.store_id, now() + COUNTER_GRANT_SECS).await?;
+        tracing::info!(promoter = %caller.user.id, customer = %customer, "customer agreed to show their profile at the counter");
+        self.customer_view(caller, customer).await
+    }
+
+    async fn customer_with_phone(&self, phone: &str) -> AppResult<Uuid> {
+        let identity = self.db.find_identity(IdentityKind::Phone, phone).await?;
+        let user = match identity {
+            Some(i) => self.db.get_user(i.user_id).await?,
+            None => None,
+        };
+        match user {
+            Some(u) if u.role == Role::Consumer => Ok(u.id),
+            _ => Err(AppError::new(ErrorCode::AccountNotFound, "No customer uses this phone number.")),
+        }
+    }
+
+    async fn assemble_view(&self, id: Uuid) -> AppResult<CustomerView> {
+        let user = self.db.get_user(id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+        let phone =
+            self.db.list_identities(id).await?.into_iter().find(|i| i.kind == IdentityKind::Phone).map(|i| i.value);
+        let record = self.db.customer_record(id, VIEW_LINES).await?;
+        let tracking = self.db.tracking_consent(id).await?.map(|(t, _)| t);
+        let favourites = self.db.favourites(id).await?.into_iter().map(|f| f.model).collect();
+        let book = self.price_book().await?;
+        let purchases: Vec<CustomerPurchase> = record
+            .purchases
+            .into_iter()
+            .map(|p| CustomerPurchase {
+                model: book.model_of_sku.get(&p.sku).cloned(),
+                sale_id: p.sale_id,
+                store_name: p.store_name,
+                city: p.city,
+                at: p.at,
+                sku: p.sku,
+                quantity: p.quantity,
+                returned: p.returned,
+                amount: p.net,
+            })
+            .collect();
+        let spend = purchases
+            .iter()
+            .map(|p| {
+                if p.quantity > 0 {
+                    (i128::from(p.amount) * i128::from(p.quantity - p.returned) / i128::from(p.quantity)) as i64
+                } else {
+                    0
+                }
+            })
+            .fold(0i64, i64::saturating_add);
+        let recommendations = record
+            .lists
+            .into_iter()
+            .map(|(list_id, served_at, placement, algorithm, models)| {
+                let clicked: Vec<String> =
+                    record.clicks.iter().filter(|(l, _)| *l == list_id).map(|(_, m)| m.clone()).collect();
+                let bought: Vec<String> = models
+                    .iter()
+                    .filter(|m| {
+                        purchases.iter().any(|p| {
+                            p.model.as_ref() == Some(*m)
+                                && p.at >= served_at
+                                && p.at - served_at <= ATTRIBUTION_WINDOW_SECS
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                CustomerRecommendation { list_id, served_at, placement, algorithm, models, clicked, bought }
+            })
+            .collect();
+        Ok(CustomerView {
+            id,
+            display_name: user.display_name,
+            phone,
+            member_since: user.created_at,
+            tracking,
+            tags: record.tags,
+            spend,
+            purchases,
+            favourites,
+            recommendations,
+            visible_until: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn phones_are_masked_for_the_counter() {
+        assert_eq!(super::masked("+8613900000005"), "139****0005");
+        assert_eq!(super::masked("+86123"), "***");
+    }
+}
