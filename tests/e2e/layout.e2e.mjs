@@ -292,5 +292,37 @@ await run("e2e layout", driver, async () => {
   await checkPage(SIZES[2], "operator-home");
   await clickInView('[data-testid="crown-A"]');
   await driver.find('[data-testid="experiment-list"] tr[data-status="stopped"]', { text: "Home feed E2E" });
+
+  step("an operator writes a customer tag (a rule that does not parse says where) and finds the consumer");
+  await driver.fill('[data-testid="tag-name"]', "active");
+  await driver.fill('[data-testid="tag-rule"]', "last_active_days >");
+  await clickInView('[data-testid="tag-save"]');
+  await driver.find('[data-testid="tag-rule-error"]', { text: "column" });
+  assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="tag-list"] tbody tr').length`), 0, "nothing saved");
+  await driver.fill('[data-testid="tag-rule"]', "last_active_days >= 0");
+  await clickInView('[data-testid="tag-save"]');
+  await driver.find('[data-testid="tag-list"] tr[data-tag="active"]', { timeoutMs: 30000 });
+  const size = Number(await driver.execute(`return document.querySelector('[data-tag="active"] [data-testid="tag-size"]').textContent`));
+  assert.ok(size >= 1, `the consumer who used the app is active: ${size}`);
+  await driver.fill('[data-testid="lookup-phone"]', "13900000005");
+  await clickInView('[data-testid="lookup-find"]');
+  await driver.find('[data-testid="customer-tags"]', { text: "active" });
+  await checkPage(SIZES[2], "operator-customer");
+  await signOut();
+
+  step("a promoter sees the customer they serve once the customer reads out the code sent to them");
+  await resize(SIZES[1]);
+  await signIn("promoter");
+  await driver.click('[data-testid="nav-store"]');
+  await driver.click('[data-testid="pos-customer"]');
+  await driver.fill('[data-testid="counter-phone"]', "13900000005");
+  await driver.click('[data-testid="counter-send"]');
+  await driver.find('[data-testid="counter-code"]');
+  const outbox = await (await fetch(`${serverUrl}/v1/dev/outbox?to=%2B8613900000005`)).json();
+  const code = outbox[outbox.length - 1].code;
+  await driver.fill('[data-testid="counter-code"]', code);
+  await driver.click('[data-testid="counter-confirm"]');
+  await driver.find('[data-testid="customer-view"]', { text: "139****0005" });
+  await checkPage(SIZES[1], "promoter-customer");
   await signOut();
 });

@@ -8,6 +8,8 @@ import { flagText } from "./pos/Notices";
 import { ConsumerHome } from "./ConsumerHome";
 import { RecommendationReport } from "./RecommendationReport";
 import { Experiments } from "./Experiments";
+import { CustomerTags } from "./CustomerTags";
+import { CustomerLookup } from "./CustomerLookup";
 
 /** The marketing desk: the recommendation report and the experiments that change it. */
 function MarketingDesk() {
@@ -16,6 +18,8 @@ function MarketingDesk() {
     <>
       <RecommendationReport refresh={refresh} />
       <Experiments onChanged={() => setRefresh((r) => r + 1)} />
+      <CustomerTags />
+      <CustomerLookup />
     </>
   );
 }

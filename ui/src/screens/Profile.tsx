@@ -5,6 +5,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import type { Run } from "../App";
 import { Privacy } from "./Privacy";
+import { OwnCustomerView } from "./OwnCustomerView";
 
 export function Profile({
   state,
@@ -171,6 +172,7 @@ export function Profile({
         </form>
       </div>
       <Privacy />
+      {profile.role === "consumer" && <OwnCustomerView />}
       <div className="card stack phone-only" data-testid="profile-more">
         <h2>{t("profile.more")}</h2>
         <button className="secondary" onClick={onDevices} data-testid="profile-devices">

@@ -14,9 +14,10 @@ import { Samples } from "./Samples";
 import { Report } from "./Report";
 import { Notices } from "./Notices";
 import { Team } from "./Team";
+import { CounterCustomer } from "./CounterCustomer";
 
-type Section = "sell" | "receipts" | "shift" | "stock" | "samples" | "report" | "team";
-const SECTIONS: Section[] = ["sell", "receipts", "shift", "stock", "samples", "report"];
+type Section = "sell" | "customer" | "receipts" | "shift" | "stock" | "samples" | "report" | "team";
+const SECTIONS: Section[] = ["sell", "customer", "receipts", "shift", "stock", "samples", "report"];
 
 /** What every POS section gets: the store, the open shift, and a way to say "something changed". */
 export interface PosContext {
@@ -112,6 +113,7 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
       {/* Each store's screens start afresh when a manager switches store. */}
       <div key={storeId}>
       {section === "sell" && <Sell ctx={ctx} goToShift={() => setSection("shift")} />}
+      {section === "customer" && <CounterCustomer />}
       {section === "receipts" && <Receipts ctx={ctx} />}
       {section === "shift" && <Shift ctx={ctx} />}
       {section === "stock" && <Stock ctx={ctx} />}
