@@ -323,7 +323,8 @@ pub struct CustomerActivity {
     pub user_id: Uuid,
     /// (SKU, when, units kept, fen kept, the store's city).
     pub purchases: Vec<(String, i64, i64, i64, String)>,
-    /// (kind, model, when).
+    /// (kind, model, when) of what says something about the customer (not impressions, searches,
+    /// filters or store-finder uses), in time order.
     pub events: Vec<(portal_api::EventKind, Option<String>, i64)>,
 }
 

@@ -1,0 +1,348 @@
+//! Precision marketing's figures, measured on each database side by side, each beside a baseline
+//! from the same run:
+//! - retraining every recommender on about 1,000,000 planted behaviour events (baseline: the same
+//!   model without collaborative filtering);
+//! - the offline evaluation on those events split by time (baseline: popularity);
+//! - serving recommendation lists at 500 requests a second, the load from this process and the
+//!   server in another (baseline: `/healthz` at the same rate);
+//! - ingesting events in batches of 500 from many installations (baseline: one event a request).
+//!
+//!     cargo run --release -p portal-tests --bin marketing-bench [-- --households 45000 --seconds 10]
+//!     scripts/with-postgres cargo run --release -p portal-tests --bin marketing-bench   # both
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use portal_api::*;
+use portal_marketing::als::AlsParams;
+use portal_server::{
+    db::{NewIdentity, NewUser},
+    demo,
+    marketing::{evaluation, planted, recommender::Model},
+    portal::now,
+};
+use portal_tests::bench::{arg, databases, percentile, serve_in_process_with};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use uuid::Uuid;
+
+const SEED: u64 = 7;
+/// Planted households that get an account to sign in with, for personal lists.
+const SIGNED_IN: u32 = 20;
+const PASSWORD: &str = "Bench#2026pass";
+
+/// The server for the load figures, in a process of its own: `--serve <dir> <database>` prints
+/// its address and serves until its input closes.
+async fn serve_child(dir: PathBuf, database: String) -> anyhow::Result<()> {
+    let (_portal, base) = serve_in_process_with(&dir, |c| {
+        c.database = database;
+        c.recommender_max_age_secs = 3600;
+        c.tags_interval_secs = 0;
+        // The load generator stands in for a load balancer: each installation its own address.
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.dev_mode = true;
+    })
+    .await?;
+    println!("{base}");
+    // Serves until the parent closes this process's input.
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+            line.clear();
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+struct Figures {
+    events: usize,
+    train_secs: f64,
+    baseline_train_secs: f64,
+    ndcg: f64,
+    popular_ndcg: f64,
+    serve: Latency,
+    health: Latency,
+    ingest_per_sec: f64,
+    single_per_sec: f64,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Latency {
+    per_sec: f64,
+    p50: f64,
+    p99: f64,
+    failed: usize,
+}
+
+/// `rate` requests a second for `seconds`, each started on time whatever the others do (an open
+/// loop, as real users arrive); the latency of each from start to the whole answer read.
+async fn load<F, Fut>(rate: usize, seconds: usize, request: F) -> Latency
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let total = rate * seconds;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        let due = started + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let fut = request(i);
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let ok = fut.await;
+            (t.elapsed().as_secs_f64() * 1000.0, ok)
+        }));
+    }
+    let mut times = Vec::with_capacity(total);
+    let mut failed = 0;
+    for t in tasks {
+        let (ms, ok) = t.await.unwrap_or((f64::MAX, false));
+        if !ok {
+            failed += 1;
+        }
+        times.push(ms);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    Latency { per_sec: total as f64 / elapsed, p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), failed }
+}
+
+async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow::Result<Figures> {
+    let households = arg("--households", 45_000);
+    let seconds = arg("--seconds", 10);
+    let sub = dir.join(name);
+    std::fs::create_dir_all(&sub)?;
+
+    // 1. The data: the demo catalog and about a million planted events, straight into the database.
+    let (portal, _) = serve_in_process_with(&sub, |c| {
+        c.database = database.clone();
+        c.tags_interval_secs = 0;
+    })
+    .await?;
+    let started = Instant::now();
+    demo::seed(&portal, demo::DEFAULT_SKUS).await?;
+    let events =
+        planted::seed_behaviour(&portal, households, 180, SEED).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    println!("[{name}] {events} events planted for {households} households in {:.0} s", started.elapsed().as_secs_f64());
+    // Accounts for a few planted households, to ask for their personal lists.
+    let hash = portal_server::identity::password::hash(PASSWORD.into(), None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for h in 0..SIGNED_IN {
+        let id = planted::household_id(SEED, h, false);
+        if portal.db.get_user(id).await?.is_none() {
+            portal
+                .db
+                .create_user(NewUser {
+                    id,
+                    display_name: format!("Household {h}"),
+                    role: Role::Consumer,
+                    store_id: None,
+                    dealer_id: None,
+                    password_hash: Some(hash.clone()),
+                    created_at: now(),
+                    identities: vec![NewIdentity {
+                        kind: IdentityKind::Username,
+                        value: format!("household{h}"),
+                        verified: true,
+                    }],
+                })
+                .await?;
+        }
+    }
+
+    // 2. Retraining from the database, with and without collaborative filtering.
+    let started = Instant::now();
+    let model = Model::build(&portal).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let train_secs = started.elapsed().as_secs_f64();
+    drop(model);
+    let products: Vec<Product> = portal
+        .db
+        .catalog_all(portal_server::db::CatalogKind::Product)
+        .await?
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
+    let models: Vec<String> = products
+        .iter()
+        .filter(|p| p.lifecycle != Lifecycle::Discontinued)
+        .map(|p| p.model.clone())
+        .collect();
+    let started = Instant::now();
+    let data = portal.db.interactions(now() - 180 * 86_400).await?;
+    let without_als = AlsParams { iterations: 0, ..AlsParams::default() };
+    let baseline = tokio::task::spawn_blocking(move || Model::train(products, data, now(), &without_als)).await?;
+    let baseline_train_secs = started.elapsed().as_secs_f64();
+    drop(baseline);
+
+    // 3. The offline evaluation on the same events.
+    let e = evaluation::evaluate_database(&portal, 14, 10, AlsParams::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    print!("{}", e.table(10));
+    let ndcg = e.metrics(evaluation::RECOMMENDERS[3]).map(|m| m.ndcg).unwrap_or(0.0);
+    let popular_ndcg = e.metrics("popular").map(|m| m.ndcg).unwrap_or(0.0);
+    drop(portal);
+
+    // 4. Serving, from another process.
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("--serve")
+        .arg(&sub)
+        .arg(&database)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let _keep_open = child.stdin.take();
+    let base = BufReader::new(child.stdout.take().expect("piped")).lines().next_line().await?.unwrap_or_default();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let mut tokens = Vec::new();
+    for h in 0..SIGNED_IN {
+        let body =
+            serde_json::json!({ "login": format!("household{h}"), "password": PASSWORD, "device_name": "bench" });
+        let auth: serde_json::Value =
+            http.post(format!("{base}/v1/auth/sign-in/password")).json(&body).send().await?.json().await?;
+        tokens.push(auth["tokens"]["access_token"].as_str().unwrap_or_default().to_owned());
+    }
+    anyhow::ensure!(tokens.iter().all(|t| !t.is_empty()), "the households signed in");
+    // The first list trains this instance's model; the load starts after it.
+    let warm = http
+        .get(format!("{base}/v1/recommendations?placement=home"))
+        .bearer_auth(&tokens[0])
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await?;
+    anyhow::ensure!(warm.status().is_success(), "a first list: {}", warm.status());
+    let rate = 500;
+    let tokens = Arc::new(tokens);
+    let health = {
+        let (http, base) = (http.clone(), base.clone());
+        load(rate, seconds, move |_| {
+            let request = http.get(format!("{base}/healthz"));
+            async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await
+    };
+    let serve = {
+        let (http, base, tokens) = (http.clone(), base.clone(), tokens.clone());
+        load(rate, seconds, move |i| {
+            let request = http
+                .get(format!("{base}/v1/recommendations?placement=home&limit=12"))
+                .bearer_auth(&tokens[i % tokens.len()]);
+            async move {
+                match request.send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        })
+        .await
+    };
+
+    // 5. Ingest: batches of 500 product views from many installations (each its own address
+    // behind the trusted proxy), 8 batches in flight; beside one event a request.
+    anyhow::ensure!(!models.is_empty(), "models to view");
+    let batch_of = |install: usize, size: usize| {
+        let events: Vec<serde_json::Value> = (0..size)
+            .map(|j| {
+                serde_json::json!({ "id": Uuid::now_v7(), "kind": "product_view", "at": now() - 5,
+                                    "model": models[(install * 31 + j) % models.len()] })
+            })
+            .collect();
+        serde_json::json!({ "install_id": Uuid::now_v7(), "events": events })
+    };
+    let batches: Vec<(usize, serde_json::Value)> = (0..arg("--batches", 400)).map(|i| (i, batch_of(i, 500))).collect();
+    let total: usize = batches.len() * 500;
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = Vec::new();
+    for (i, body) in batches {
+        let permit = semaphore.clone().acquire_owned().await?;
+        let request = http
+            .post(format!("{base}/v1/events"))
+            .header("x-forwarded-for", format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256))
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let ok = request.send().await.is_ok_and(|r| r.status().is_success());
+            drop(permit);
+            ok
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap_or(false));
+    }
+    let ingest_per_sec = total as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(ok * 500 == total, "every batch kept ({ok} of {})", total / 500);
+    let singles: Vec<serde_json::Value> = (0..2000).map(|i| batch_of(100_000 + i, 1)).collect();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, body) in singles.into_iter().enumerate() {
+        let permit = semaphore.clone().acquire_owned().await?;
+        let request = http
+            .post(format!("{base}/v1/events"))
+            .header("x-forwarded-for", format!("11.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256))
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let ok = request.send().await.is_ok_and(|r| r.status().is_success());
+            drop(permit);
+            ok
+        }));
+    }
+    for t in tasks {
+        t.await.ok();
+    }
+    let single_per_sec = 2000.0 / started.elapsed().as_secs_f64();
+    drop(_keep_open);
+    child.kill().await.ok();
+    Ok(Figures {
+        events,
+        train_secs,
+        baseline_train_secs,
+        ndcg,
+        popular_ndcg,
+        serve,
+        health,
+        ingest_per_sec,
+        single_per_sec,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--serve") {
+        return serve_child(PathBuf::from(&args[i + 1]), args[i + 2].clone()).await;
+    }
+    let dir = tempfile::tempdir()?;
+    let mut results = Vec::new();
+    for (name, database) in databases(dir.path()) {
+        results.push((name, measure(name, database, dir.path()).await?));
+    }
+    println!();
+    print!("{:<52}", "figure (2 cores for everything)");
+    for (name, _) in &results {
+        print!("{name:>14}");
+    }
+    println!("  target");
+    let row = |label: &str, target: &str, value: &dyn Fn(&Figures) -> String| {
+        print!("{label:<52}");
+        for (_, f) in &results {
+            print!("{:>14}", value(f));
+        }
+        println!("  {target}");
+    };
+    row("behaviour events planted", "", &|f| f.events.to_string());
+    row("retraining every recommender, s", "≤ 60", &|f| format!("{:.1}", f.train_secs));
+    row("  baseline: without collaborative filtering, s", "", &|f| format!("{:.1}", f.baseline_train_secs));
+    row("blended NDCG@10 / popularity NDCG@10", "≥ 1.5", &|f| format!("{:.2}", f.ndcg / f.popular_ndcg.max(1e-9)));
+    row("home lists at 500/s: served per second", "", &|f| format!("{:.0}", f.serve.per_sec));
+    row("  p50, ms", "", &|f| format!("{:.2}", f.serve.p50));
+    row("  p99, ms", "≤ 5", &|f| format!("{:.2}", f.serve.p99));
+    row("  failed", "0", &|f| f.serve.failed.to_string());
+    row("  baseline: /healthz at 500/s, p99 ms", "", &|f| format!("{:.2}", f.health.p99));
+    row("events ingested per second (batches of 500)", "≥ 50,000", &|f| format!("{:.0}", f.ingest_per_sec));
+    row("  baseline: one event a request, per second", "", &|f| format!("{:.0}", f.single_per_sec));
+    Ok(())
+}
