@@ -126,9 +126,13 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     demo::seed(&portal, demo::DEFAULT_SKUS).await?;
     let events =
         planted::seed_behaviour(&portal, households, 180, SEED).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
-    println!("[{name}] {events} events planted for {households} households in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "[{name}] {events} events planted for {households} households in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     // Accounts for a few planted households, to ask for their personal lists.
-    let hash = portal_server::identity::password::hash(PASSWORD.into(), None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let hash =
+        portal_server::identity::password::hash(PASSWORD.into(), None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     for h in 0..SIGNED_IN {
         let id = planted::household_id(SEED, h, false);
         if portal.db.get_user(id).await?.is_none() {
@@ -164,11 +168,8 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         .iter()
         .filter_map(|b| serde_json::from_str(b).ok())
         .collect();
-    let models: Vec<String> = products
-        .iter()
-        .filter(|p| p.lifecycle != Lifecycle::Discontinued)
-        .map(|p| p.model.clone())
-        .collect();
+    let models: Vec<String> =
+        products.iter().filter(|p| p.lifecycle != Lifecycle::Discontinued).map(|p| p.model.clone()).collect();
     let started = Instant::now();
     let data = portal.db.interactions(now() - 180 * 86_400).await?;
     let without_als = AlsParams { iterations: 0, ..AlsParams::default() };

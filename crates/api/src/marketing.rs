@@ -431,9 +431,10 @@ pub struct CustomerView {
     pub visible_until: Option<i64>,
 }
 
-/// A promoter asks for the code that lets them see a customer's view; it goes to the customer.
+/// A customer's phone: an operator finds them by it; a promoter asks for the code that lets them
+/// see their view (it goes to the customer).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
-pub struct CounterCodeRequest {
+pub struct CustomerPhone {
     pub phone: String,
 }
 

@@ -198,17 +198,8 @@ impl ApiClient {
         self.call::<(), _>(Method::POST, &format!("/v1/marketing/tags/recompute?full={full}"), Some(access), None).await
     }
     pub async fn find_customer(&self, access: &str, phone: &str) -> ClientResult<CustomerView> {
-        // A phone is digits with perhaps a leading +, spaces or dashes: those are encoded, the rest dropped.
-        let phone: String = phone
-            .chars()
-            .filter_map(|c| match c {
-                '0'..='9' => Some(c.to_string()),
-                '+' => Some("%2B".into()),
-                ' ' | '-' => Some("%20".into()),
-                _ => None,
-            })
-            .collect();
-        self.call::<(), _>(Method::GET, &format!("/v1/customers?phone={phone}"), Some(access), None).await
+        let req = CustomerPhone { phone: phone.to_owned() };
+        self.call(Method::POST, "/v1/customers/find", Some(access), Some(&req)).await
     }
     pub async fn customer_view(&self, access: &str, id: Uuid) -> ClientResult<CustomerView> {
         self.call::<(), _>(Method::GET, &format!("/v1/customers/{id}"), Some(access), None).await
@@ -217,7 +208,7 @@ impl ApiClient {
         self.call::<(), _>(Method::GET, "/v1/me/customer-view", Some(access), None).await
     }
     pub async fn counter_code(&self, access: &str, phone: &str) -> ClientResult<SendCodeResponse> {
-        let req = CounterCodeRequest { phone: phone.to_owned() };
+        let req = CustomerPhone { phone: phone.to_owned() };
         self.call(Method::POST, "/v1/customers/counter-code", Some(access), Some(&req)).await
     }
     pub async fn counter_consent(&self, access: &str, req: &CounterConsent) -> ClientResult<CustomerView> {

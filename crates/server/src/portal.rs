@@ -15,6 +15,9 @@ pub struct Portal {
     /// The recommenders as last trained by this instance.
     pub recommender: tokio::sync::RwLock<Option<Arc<crate::marketing::recommender::Model>>>,
     pub recommender_rebuilding: std::sync::atomic::AtomicBool,
+    /// One customer-tag pass at a time on this instance (another instance's may overlap: each
+    /// write is atomic and both read the same data).
+    pub tag_pass: tokio::sync::Mutex<()>,
 }
 
 impl Portal {
@@ -29,6 +32,7 @@ impl Portal {
             price_book: Default::default(),
             recommender: Default::default(),
             recommender_rebuilding: Default::default(),
+            tag_pass: Default::default(),
         }
     }
 

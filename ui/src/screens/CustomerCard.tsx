@@ -49,8 +49,8 @@ export function CustomerCard({ view }: { view: CustomerView }) {
               </tr>
             </thead>
             <tbody>
-              {view.purchases.map((p) => (
-                <tr key={`${p.sale_id}-${p.sku}`}>
+              {view.purchases.map((p, i) => (
+                <tr key={`${p.sale_id}-${i}`}>
                   <td>{time(p.at)}</td>
                   <td>
                     {p.store_name} · {p.city}

@@ -21,6 +21,13 @@ export function CustomerTags() {
       .finally(() => setBusy(false));
   };
   useEffect(() => run(commands.customerTags()), []);
+  // A new tag is worked out in the background: look again until it is.
+  const pending = list.tags.some((tag) => tag.computed_at == null);
+  useEffect(() => {
+    if (!pending) return;
+    const timer = window.setTimeout(() => commands.customerTags().then(setList).catch(() => {}), 1500);
+    return () => window.clearTimeout(timer);
+  }, [list, pending]);
   const save = (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);

@@ -101,7 +101,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
           {armSelect(1)}
         </label>
         <label>
-          {t("experiments.shareA", { a: "A" })}
+          {t("experiments.shareA", { a: how(arms[0]) })}
           <input inputMode="numeric" className="qty" value={share} onChange={(e) => setShare(e.target.value)} />
         </label>
         <label>
@@ -165,7 +165,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
                       })}
                     </span>
                   ))}
-                  {!list.outcomes.find((o) => o.experiment_id === e.id)?.arms.length && t("experiments.noPeople")}
+                  {list.outcomes.find((o) => o.experiment_id === e.id)?.arms.length === 0 && t("experiments.noPeople")}
                 </td>
               </tr>,
             ])}

@@ -554,18 +554,21 @@ pub trait Database: Send + Sync + 'static {
     async fn tags(&self) -> DbResult<Vec<TagRow>>;
     /// Deletes a tag and its members; false when there was none.
     async fn delete_tag(&self, id: Uuid) -> DbResult<bool>;
-    /// People whose behaviour arrived after `events_after`, or with a store purchase made after
-    /// `purchases_after` (a device's clock); and the latest arrival read (for the next time).
-    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)>;
-    /// What each of these customers did since `since` (purchases whenever made).
+    /// People whose behaviour arrived, or whose choice about tracking changed, in
+    /// (`after`, `until`], or with a store purchase made after `purchases_after` (a device's clock).
+    async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>>;
+    /// What each of these customers (consumers only) did since `since` (purchases whenever made;
+    /// behaviour only of those who did not decline tracking).
     async fn customer_activity(&self, customers: Customers, since: i64) -> DbResult<Vec<CustomerActivity>>;
     /// In one transaction: of the people `checked`, those in `members` are the tag's and the others
-    /// are not; the tag's size is counted again (and `computed_at` set when given). Returns the size.
+    /// are not; when `recount`, the tag's size is counted again (and `computed_at` set when given).
+    /// Returns the size as kept.
     async fn set_tag_members(
         &self,
         tag: Uuid,
         checked: Vec<Uuid>,
         members: Vec<Uuid>,
+        recount: bool,
         computed_at: Option<i64>,
     ) -> DbResult<u32>;
     /// (events read through, last full pass), starting at (0, 0).
@@ -581,8 +584,8 @@ pub trait Database: Send + Sync + 'static {
         store: Option<Uuid>,
         expires_at: i64,
     ) -> DbResult<()>;
-    /// Whether `promoter` may see `customer`'s view at `now`.
-    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool>;
+    /// Until when `promoter` may see `customer`'s view, if they may at `now`.
+    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>>;
 
     // A/B experiments.
     /// Starts an experiment unless one runs at its placement already (then false).

@@ -61,21 +61,17 @@ pub async fn recompute_tags(
     portal.recompute_customer_tags(&caller, q.full.unwrap_or(false)).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct FindQuery {
-    pub phone: String,
-}
-
-/// Operators find a customer by phone.
-#[utoipa::path(get, path = "/v1/customers", tag = "customers", security(("bearer" = [])), params(FindQuery),
+/// Operators find a customer by phone (in the body: a phone is not left in access logs).
+#[utoipa::path(post, path = "/v1/customers/find", tag = "customers", security(("bearer" = [])),
+    request_body = CustomerPhone,
     responses((status = 200, body = CustomerView), (status = 403, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError)))]
 pub async fn find(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<FindQuery>,
+    ApiJson(req): ApiJson<CustomerPhone>,
 ) -> AppResult<ApiJson<CustomerView>> {
-    portal.find_customer(&caller, &q.phone).await.map(ApiJson)
+    portal.find_customer(&caller, &req.phone).await.map(ApiJson)
 }
 
 /// A customer's view: operators anyone's, a consumer their own, a promoter the customer who gave
@@ -101,14 +97,14 @@ pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
 
 /// The promoter serving a customer asks for a code; it is sent to the customer's phone.
 #[utoipa::path(post, path = "/v1/customers/counter-code", tag = "customers", security(("bearer" = [])),
-    request_body = CounterCodeRequest,
+    request_body = CustomerPhone,
     responses((status = 200, body = SendCodeResponse), (status = 403, body = ApiError), (status = 404, body = ApiError),
         (status = 429, body = ApiError)))]
 pub async fn counter_code(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
     ClientIp(address): ClientIp,
-    ApiJson(req): ApiJson<CounterCodeRequest>,
+    ApiJson(req): ApiJson<CustomerPhone>,
 ) -> AppResult<ApiJson<SendCodeResponse>> {
     portal.send_counter_code(&caller, req, &address).await.map(ApiJson)
 }

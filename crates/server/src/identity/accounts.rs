@@ -69,22 +69,24 @@ impl Portal {
             }
             _ => {}
         }
-        self.deliver_code(req.channel, target, req.purpose, client_ip).await
+        self.deliver_code(req.channel, target, req.purpose, req.purpose.as_str().to_owned(), client_ip).await
     }
 
-    /// Makes a code for `target` and `purpose`, within the sending limits, and sends it.
+    /// Makes a code for `target` and `purpose`, within the sending limits, and sends it. The code
+    /// is kept under `purpose_key` (the purpose, or the purpose bound to who may use the code).
     pub(crate) async fn deliver_code(
         &self,
         channel: CodeChannel,
         target: String,
         purpose_of: CodePurpose,
+        purpose_key: String,
         client_ip: &str,
     ) -> AppResult<SendCodeResponse> {
         let req = SendCodeRequest { channel, target: target.clone(), purpose: purpose_of };
         let now = now();
         let cfg = &self.config;
         let code = codes::generate();
-        let purpose = req.purpose.as_str();
+        let purpose = purpose_key.as_str();
         let limits = throttle::Limits {
             resend_interval_secs: cfg.code_resend_interval_secs as i64,
             per_target_per_hour: cfg.code_max_per_target_per_hour,
@@ -151,12 +153,17 @@ impl Portal {
     }
 
     pub(crate) async fn verify_code(&self, target: &str, purpose: CodePurpose, code: &str) -> AppResult<()> {
+        self.verify_code_for(target, purpose.as_str(), code).await
+    }
+
+    /// Checks a code kept under `purpose` (a purpose's name, or one bound to who may use it).
+    pub(crate) async fn verify_code_for(&self, target: &str, purpose: &str, code: &str) -> AppResult<()> {
         let code = code.trim();
         if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
             return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is the 6 digits in the message."));
         }
-        let hash = codes::hash(&self.keys.code, target, purpose.as_str(), code);
-        match self.db.check_code(target, purpose.as_str(), &hash, self.config.code_max_attempts, now()).await? {
+        let hash = codes::hash(&self.keys.code, target, purpose, code);
+        match self.db.check_code(target, purpose, &hash, self.config.code_max_attempts, now()).await? {
             CodeCheck::Accepted => Ok(()),
             CodeCheck::Wrong { attempts_left } => Err(AppError::field(
                 ErrorCode::InvalidCode,

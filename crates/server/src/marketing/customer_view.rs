@@ -2,8 +2,8 @@
 //! and a promoter (or store manager) the customer they are serving at the counter, for a while,
 //! once the customer has read out the code sent to their phone.
 use portal_api::{
-    CodeChannel, CodePurpose, CounterCodeRequest, CounterConsent, CustomerPurchase, CustomerRecommendation,
-    CustomerView, ErrorCode, IdentityKind, Role, SendCodeResponse,
+    CodeChannel, CodePurpose, CounterConsent, CustomerPhone, CustomerPurchase, CustomerRecommendation, CustomerView,
+    ErrorCode, IdentityKind, Role, SendCodeResponse,
 };
 use portal_marketing::trail::ATTRIBUTION_WINDOW_SECS;
 use uuid::Uuid;
@@ -19,14 +19,28 @@ pub const COUNTER_GRANT_SECS: i64 = 30 * 60;
 /// Purchase lines and recommendation lists a view shows.
 const VIEW_LINES: u32 = 100;
 
-/// 139****0005.
+/// A mainland number as 139****0005; any other as ****5678 (its last four digits only).
 pub fn masked(phone: &str) -> String {
-    let digits: Vec<char> = phone.trim_start_matches("+86").chars().collect();
-    if digits.len() < 7 {
-        return "*".repeat(digits.len());
+    let tail = |digits: &[char]| digits[digits.len().saturating_sub(4)..].iter().collect::<String>();
+    match phone.strip_prefix("+86") {
+        Some(rest) if rest.chars().count() == 11 => {
+            let digits: Vec<char> = rest.chars().collect();
+            format!("{}****{}", digits[..3].iter().collect::<String>(), tail(&digits))
+        }
+        _ => {
+            let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() < 8 {
+                "****".into()
+            } else {
+                format!("****{}", tail(&digits))
+            }
+        }
     }
-    let (head, tail) = (&digits[..3], &digits[digits.len() - 4..]);
-    format!("{}****{}", head.iter().collect::<String>(), tail.iter().collect::<String>())
+}
+
+/// The key a counter code is kept under: bound to the promoter who asked for it.
+fn counter_purpose(promoter: Uuid) -> String {
+    format!("{}:{promoter}", CodePurpose::CounterConsent.as_str())
 }
 
 impl Portal {
@@ -34,16 +48,20 @@ impl Portal {
     pub async fn customer_view(&self, caller: &Caller, id: Uuid) -> AppResult<CustomerView> {
         let now = now();
         let visible_until = match caller.user.role {
-            Role::Operator | Role::Admin => None,
+            Role::Operator | Role::Admin => {
+                // Every look at a customer by staff is on record.
+                tracing::info!(viewer = %caller.user.id, customer = %id, "customer view opened");
+                None
+            }
             Role::Consumer if caller.user.id == id => None,
             Role::Promoter | Role::StoreManager => {
-                if !self.db.counter_view_granted(caller.user.id, id, now).await? {
+                let Some(until) = self.db.counter_view_until(caller.user.id, id, now).await? else {
                     return Err(AppError::new(
                         ErrorCode::Forbidden,
                         "Ask the customer for the code sent to their phone to see their profile.",
                     ));
-                }
-                Some(now + COUNTER_GRANT_SECS)
+                };
+                Some(until)
             }
             _ => return Err(AppError::forbidden()),
         };
@@ -72,21 +90,34 @@ impl Portal {
     pub async fn send_counter_code(
         &self,
         caller: &Caller,
-        req: CounterCodeRequest,
+        req: CustomerPhone,
         client_ip: &str,
     ) -> AppResult<SendCodeResponse> {
         caller.require(&[Role::Promoter, Role::StoreManager])?;
         let phone = normalize::phone(&req.phone)?;
         self.customer_with_phone(&phone).await?;
-        self.deliver_code(CodeChannel::Sms, phone, CodePurpose::CounterConsent, client_ip).await
+        self.deliver_code(
+            CodeChannel::Sms,
+            phone,
+            CodePurpose::CounterConsent,
+            counter_purpose(caller.user.id),
+            client_ip,
+        )
+        .await
     }
 
     /// The customer read out the code: the promoter may see their view for a while.
     pub async fn counter_consent(&self, caller: &Caller, req: CounterConsent) -> AppResult<CustomerView> {
         caller.require(&[Role::Promoter, Role::StoreManager])?;
         let phone = normalize::phone(&req.phone)?;
-        self.verify_code(&phone, CodePurpose::CounterConsent, &req.code).await?;
         let customer = self.customer_with_phone(&phone).await?;
+        if let Err(refused) = self.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await {
+            // The answer to an accepted code was lost and the promoter tries again: the grant stands.
+            if self.db.counter_view_until(caller.user.id, customer, now()).await?.is_some() {
+                return self.customer_view(caller, customer).await;
+            }
+            return Err(refused);
+        }
         self.db.grant_counter_view(caller.user.id, customer, caller.user.store_id, now() + COUNTER_GRANT_SECS).await?;
         tracing::info!(promoter = %caller.user.id, customer = %customer, "customer agreed to show their profile at the counter");
         self.customer_view(caller, customer).await
@@ -105,7 +136,13 @@ impl Portal {
     }
 
     async fn assemble_view(&self, id: Uuid) -> AppResult<CustomerView> {
-        let user = self.db.get_user(id).await?.ok_or_else(|| AppError::not_found("customer"))?;
+        // Staff accounts are not customers: nobody sees them here.
+        let user = self
+            .db
+            .get_user(id)
+            .await?
+            .filter(|u| u.role == Role::Consumer)
+            .ok_or_else(|| AppError::not_found("customer"))?;
         let phone =
             self.db.list_identities(id).await?.into_iter().find(|i| i.kind == IdentityKind::Phone).map(|i| i.value);
         let record = self.db.customer_record(id, VIEW_LINES).await?;
@@ -178,6 +215,8 @@ mod tests {
     #[test]
     fn phones_are_masked_for_the_counter() {
         assert_eq!(super::masked("+8613900000005"), "139****0005");
-        assert_eq!(super::masked("+86123"), "***");
+        assert_eq!(super::masked("+86123"), "****");
+        assert_eq!(super::masked("+12025550123"), "****0123", "only the last four of other numbers");
+        assert_eq!(super::masked("+1234567"), "****");
     }
 }

@@ -64,7 +64,8 @@ impl Portal {
     pub async fn experiments(&self, caller: &Caller) -> AppResult<ExperimentList> {
         caller.require(&[Role::Operator, Role::Admin])?;
         let experiments = self.db.experiments().await?;
-        let since = experiments.iter().map(|e| e.started_at).min().unwrap_or(0);
+        let shown = &experiments[..experiments.len().min(OUTCOMES_SHOWN)];
+        let since = shown.iter().map(|e| e.started_at).min().unwrap_or(0);
         let purchases = if experiments.is_empty() { vec![] } else { self.db.customer_purchases(since).await? };
         let mut outcomes = Vec::with_capacity(experiments.len());
         // The newest experiments: older ones keep their figures but are not worked out each time.

@@ -189,7 +189,9 @@ impl Model {
         let mut used = vec![];
         let mut lists: Vec<Vec<u32>> = vec![];
         if wants("als") && !history.is_empty() {
-            if let Some(&row) = user.and_then(|u| self.people.get(&u)) {
+            // A person whose events weigh nothing (impressions only) has no factors: no ALS list.
+            let row = user.and_then(|u| self.people.get(&u)).filter(|&&r| self.als.user(r).iter().any(|v| *v != 0.0));
+            if let Some(&row) = row {
                 let owned = user.and_then(|u| self.owned.get(&u));
                 let ranked = self.als.rank(row, &|i| owned.is_some_and(|o| o.contains(&i)), limit * 4);
                 if !ranked.is_empty() {

@@ -24,6 +24,8 @@ const PROFILE_WINDOW_SECS: i64 = 400 * 86_400;
 /// pass looks this far back for purchases.
 const PURCHASE_LOOKBACK_SECS: i64 = 2 * 86_400;
 const DAY: i64 = 86_400;
+/// Behaviour younger than this is left to the next pass (a write may commit late in its second).
+const SETTLE_SECS: i64 = 5;
 const NAME_MAX: usize = 60;
 
 fn tag_of(row: TagRow) -> CustomerTag {
@@ -81,10 +83,14 @@ impl Portal {
         if !self.db.create_tag(row.clone()).await? {
             return Err(AppError::field(ErrorCode::NameTaken, "name", "A tag has this name already."));
         }
-        // Worked out over everyone now, so that the operator sees its size.
-        self.tag_pass(true).await?;
-        let saved = self.db.tags().await?.into_iter().find(|t| t.id == row.id).unwrap_or(row);
-        Ok(tag_of(saved))
+        // Worked out over everyone in the background (the list shows it as being worked out).
+        let portal = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = portal.tag_pass(true).await {
+                tracing::warn!(error = ?e, "a new tag could not be worked out; the next pass will");
+            }
+        });
+        Ok(tag_of(row))
     }
 
     pub async fn delete_customer_tag(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
@@ -103,21 +109,26 @@ impl Portal {
     }
 
     /// One pass: over everyone when asked, once a day, or when a tag was never worked out;
-    /// otherwise over the people whose behaviour or purchases arrived since the last pass.
+    /// otherwise over the people whose behaviour, choice about tracking or purchases arrived since
+    /// the last pass.
     pub async fn tag_pass(self: &Arc<Self>, full: bool) -> AppResult<TagPass> {
+        let _one_at_a_time = self.tag_pass.lock().await;
         let rows = self.db.tags().await?;
         if rows.is_empty() {
             return Ok(TagPass::default());
         }
-        let rules: Vec<(Uuid, Expr)> = rows.iter().filter_map(|t| Some((t.id, tags::parse(&t.rule).ok()?))).collect();
+        let parsed: Vec<(&TagRow, Option<Expr>)> = rows.iter().map(|t| (t, tags::parse(&t.rule).ok())).collect();
+        let rules: Vec<(Uuid, Expr)> = parsed.iter().filter_map(|(t, e)| Some((t.id, e.clone()?))).collect();
         let model = self.recommender().await?;
         let now = now();
+        // Behaviour is read up to a few seconds ago: a write committing late in the same second is
+        // not skipped.
+        let until = now - SETTLE_SECS;
         let (events_through, full_at) = self.db.tag_progress().await?;
-        let full = full || now - full_at >= DAY || rows.iter().any(|t| t.computed_at.is_none());
+        let never_worked_out = parsed.iter().any(|(t, e)| t.computed_at.is_none() && e.is_some());
+        let full = full || now - full_at >= DAY || never_worked_out;
         let mut customers = 0;
         if full {
-            // What arrives during the pass is taken by the next incremental one.
-            let (_, through) = self.db.changed_customers(events_through, i64::MAX).await?;
             let mut after = None;
             loop {
                 let page = self
@@ -127,26 +138,27 @@ impl Portal {
                 let Some(last) = page.last() else { break };
                 after = Some(last.user_id);
                 customers += page.len();
-                self.tag_people(&rules, &model, &page, now, None).await?;
+                self.tag_people(&rules, &model, &page, now, false).await?;
                 if page.len() < PAGE as usize {
                     break;
                 }
             }
-            // Every tag worked out over everyone: stamped, sizes counted again.
+            // Every tag worked out over everyone: sizes counted once, and stamped.
             for (id, _) in &rules {
-                self.db.set_tag_members(*id, vec![], vec![], Some(now)).await?;
+                self.db.set_tag_members(*id, vec![], vec![], true, Some(now)).await?;
             }
-            self.db.set_tag_progress(through, now).await?;
+            // What arrived after `until` is taken by the next incremental pass.
+            self.db.set_tag_progress(until.max(events_through), now).await?;
         } else {
             let purchases_after = events_through.max(full_at) - PURCHASE_LOOKBACK_SECS;
-            let (changed, through) = self.db.changed_customers(events_through, purchases_after).await?;
+            let changed = self.db.changed_customers(events_through, until, purchases_after).await?;
             for chunk in changed.chunks(PAGE as usize) {
                 let page =
                     self.db.customer_activity(Customers::Only(chunk.to_vec()), now - PROFILE_WINDOW_SECS).await?;
                 customers += page.len();
-                self.tag_people(&rules, &model, &page, now, None).await?;
+                self.tag_people(&rules, &model, &page, now, true).await?;
             }
-            self.db.set_tag_progress(through, full_at).await?;
+            self.db.set_tag_progress(until.max(events_through), full_at).await?;
         }
         Ok(TagPass { full, customers })
     }
@@ -157,14 +169,14 @@ impl Portal {
         model: &Model,
         page: &[CustomerActivity],
         now: i64,
-        computed_at: Option<i64>,
+        recount: bool,
     ) -> AppResult<()> {
         let profiles: Vec<(Uuid, tags::Profile)> =
             page.iter().map(|a| (a.user_id, profile_of(a, model, now))).collect();
         let checked: Vec<Uuid> = profiles.iter().map(|p| p.0).collect();
         for (id, rule) in rules {
             let members: Vec<Uuid> = profiles.iter().filter(|(_, p)| tags::matches(rule, p)).map(|(u, _)| *u).collect();
-            self.db.set_tag_members(*id, checked.clone(), members, computed_at).await?;
+            self.db.set_tag_members(*id, checked.clone(), members, recount, None).await?;
         }
         Ok(())
     }

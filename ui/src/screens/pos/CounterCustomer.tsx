@@ -35,7 +35,13 @@ export function CounterCustomer() {
     <section className="card">
       <h2>{t("counter.title")}</h2>
       <p className="muted">{t("counter.explain")}</p>
-      <ErrorBanner error={error} />
+      {error?.code === "account_not_found" ? (
+        <p className="banner error" role="alert" data-testid="error">
+          {t("counter.notFound")}
+        </p>
+      ) : (
+        <ErrorBanner error={error} />
+      )}
       {!view && (
         <form className="row filters" onSubmit={send}>
           <label className="grow">

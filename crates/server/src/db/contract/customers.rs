@@ -36,9 +36,12 @@ pub(super) async fn a_tag_name_is_taken_once_and_members_are_replaced_for_the_pe
     assert_eq!(winners.len(), 1, "one tag of a name");
     let id = winners[0];
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    assert_eq!(db.set_tag_members(id, vec![a, b, c], vec![a, b], None).await.unwrap(), 2);
+    assert_eq!(db.set_tag_members(id, vec![a, b, c], vec![a, b], true, None).await.unwrap(), 2);
     // An incremental pass checks b only: b leaves, a stays.
-    assert_eq!(db.set_tag_members(id, vec![b], vec![], Some(AT)).await.unwrap(), 1);
+    assert_eq!(db.set_tag_members(id, vec![b], vec![], true, Some(AT)).await.unwrap(), 1);
+    // A page of a full pass leaves the size to be counted at its end.
+    assert_eq!(db.set_tag_members(id, vec![c], vec![c], false, None).await.unwrap(), 1, "not counted yet");
+    assert_eq!(db.set_tag_members(id, vec![c], vec![], true, None).await.unwrap(), 1);
     let row = db.tags().await.unwrap().into_iter().find(|t| t.id == id).unwrap();
     assert_eq!((row.size, row.computed_at, row.name.as_str()), (1, Some(AT), name.as_str()));
     // Parallel passes over disjoint people add up.
@@ -46,14 +49,18 @@ pub(super) async fn a_tag_name_is_taken_once_and_members_are_replaced_for_the_pe
     join_all(people.iter().map(|p| {
         let db = db.clone();
         let p = *p;
-        tokio::spawn(async move { db.set_tag_members(id, vec![p], vec![p], None).await.unwrap() })
+        tokio::spawn(async move { db.set_tag_members(id, vec![p], vec![p], true, None).await.unwrap() })
     }))
     .await;
     let row = db.tags().await.unwrap().into_iter().find(|t| t.id == id).unwrap();
     assert_eq!(row.size, 1 + RACERS as u32);
     assert!(db.delete_tag(id).await.unwrap());
     assert!(!db.delete_tag(id).await.unwrap());
-    assert_eq!(db.set_tag_members(id, vec![a], vec![a], None).await.unwrap(), 0, "a deleted tag takes no members");
+    assert_eq!(
+        db.set_tag_members(id, vec![a], vec![a], true, None).await.unwrap(),
+        0,
+        "a deleted tag takes no members"
+    );
     assert!(db.tags().await.unwrap().iter().all(|t| t.id != id));
 }
 
@@ -63,11 +70,10 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
     favourite.class = "positive";
     let view = event_of(EventKind::ProductView, Some("TV-8"));
     db.ingest_events(request(Uuid::now_v7(), Some(me), vec![favourite, view], 1000, AT + 100)).await.unwrap();
-    let (changed, now_through) = db.changed_customers(AT, i64::MAX).await.unwrap();
+    let changed = db.changed_customers(AT, AT + 100, i64::MAX).await.unwrap();
     assert!(changed.contains(&me), "behaviour received after the mark");
-    assert_eq!(now_through, AT + 100);
-    let (again, same) = db.changed_customers(now_through, i64::MAX).await.unwrap();
-    assert!(!again.contains(&me) && same == now_through, "nothing new after it");
+    assert!(!db.changed_customers(AT, AT + 99, i64::MAX).await.unwrap().contains(&me), "not before it arrived");
+    assert!(!db.changed_customers(AT + 100, AT + 150, i64::MAX).await.unwrap().contains(&me), "nothing new after it");
 
     let activity = db.customer_activity(Customers::Only(vec![me]), AT - 86_400).await.unwrap();
     assert_eq!(activity.len(), 1);
@@ -82,7 +88,16 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
     let mut shown = event_of(EventKind::RecommendationShown, None);
     shown.at = AT - 5;
     db.ingest_events(request(Uuid::now_v7(), Some(me), vec![shown], 1000, AT + 200)).await.unwrap();
+    db.set_tracking_consent(me, false, AT + 120).await.unwrap();
+    assert!(
+        db.changed_customers(AT + 100, AT + 150, i64::MAX).await.unwrap().contains(&me),
+        "a new choice is a change"
+    );
     let activity = db.customer_activity(Customers::Only(vec![me]), AT - 86_400).await.unwrap();
+    assert!(activity[0].events.is_empty(), "declined tracking: no behaviour shapes the profile");
+    db.set_tracking_consent(me, true, AT + 130).await.unwrap();
+    let activity = db.customer_activity(Customers::Only(vec![me, Uuid::now_v7()]), AT - 86_400).await.unwrap();
+    assert_eq!(activity.len(), 1, "consumers only");
     assert_eq!(activity[0].events.len(), 2, "impressions say nothing about the customer");
     let page = db.customer_activity(Customers::Page { after: None, limit: 100_000 }, 0).await.unwrap();
     assert!(page.iter().any(|a| a.user_id == me), "consumers page in id order");
@@ -100,12 +115,12 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
 pub(super) async fn a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires(db: Arc<dyn Database>) {
     let customer = consumer(&*db, "+8613900000132").await;
     let promoter = Uuid::now_v7();
-    assert!(!db.counter_view_granted(promoter, customer, AT).await.unwrap());
+    assert_eq!(db.counter_view_until(promoter, customer, AT).await.unwrap(), None);
     db.grant_counter_view(promoter, customer, Some(super::STORE), AT + 600).await.unwrap();
-    assert!(db.counter_view_granted(promoter, customer, AT).await.unwrap());
-    assert!(!db.counter_view_granted(promoter, customer, AT + 600).await.unwrap(), "expired");
-    assert!(!db.counter_view_granted(Uuid::now_v7(), customer, AT).await.unwrap(), "another promoter");
-    assert!(!db.counter_view_granted(promoter, Uuid::now_v7(), AT).await.unwrap(), "another customer");
+    assert_eq!(db.counter_view_until(promoter, customer, AT).await.unwrap(), Some(AT + 600));
+    assert_eq!(db.counter_view_until(promoter, customer, AT + 600).await.unwrap(), None, "expired");
+    assert_eq!(db.counter_view_until(Uuid::now_v7(), customer, AT).await.unwrap(), None, "another promoter");
+    assert_eq!(db.counter_view_until(promoter, Uuid::now_v7(), AT).await.unwrap(), None, "another customer");
     db.grant_counter_view(promoter, customer, None, AT + 1200).await.unwrap();
-    assert!(db.counter_view_granted(promoter, customer, AT + 900).await.unwrap(), "renewed");
+    assert_eq!(db.counter_view_until(promoter, customer, AT + 900).await.unwrap(), Some(AT + 1200), "renewed");
 }

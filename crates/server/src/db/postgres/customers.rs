@@ -40,32 +40,30 @@ pub fn tags(tx: &mut Transaction<'_>) -> DbResult<Vec<TagRow>> {
 }
 
 pub fn delete_tag(tx: &mut Transaction<'_>, id: Uuid) -> DbResult<bool> {
+    // Locked first: a pass writing members of this tag finishes before, or finds it gone.
+    tx.query_opt("SELECT 1 FROM customer_tags WHERE id = $1 FOR UPDATE", &[&id.to_string()])?;
     tx.execute("DELETE FROM customer_tag_members WHERE tag_id = $1", &[&id.to_string()])?;
     Ok(tx.execute("DELETE FROM customer_tags WHERE id = $1", &[&id.to_string()])? == 1)
 }
 
 pub fn changed_customers(
     tx: &mut Transaction<'_>,
-    events_after: i64,
+    after: i64,
+    until: i64,
     purchases_after: i64,
-) -> DbResult<(Vec<Uuid>, i64)> {
-    let through: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(received_at), $1) FROM behaviour_events WHERE user_id IS NOT NULL AND received_at > $1",
-            &[&events_after],
-        )?
-        .get(0);
-    let people = tx
+) -> DbResult<Vec<Uuid>> {
+    Ok(tx
         .query(
             "SELECT user_id FROM behaviour_events WHERE user_id IS NOT NULL AND received_at > $1 AND received_at <= $2
              UNION
+             SELECT user_id FROM tracking_consent WHERE changed_at > $1 AND changed_at <= $2
+             UNION
              SELECT customer_id FROM sales WHERE customer_id IS NOT NULL AND device_at > $3",
-            &[&events_after, &through, &purchases_after],
+            &[&after, &until, &purchases_after],
         )?
         .into_iter()
         .filter_map(|r| uuid(r.get(0)))
-        .collect();
-    Ok((people, through))
+        .collect())
 }
 
 pub fn customer_activity(
@@ -74,7 +72,13 @@ pub fn customer_activity(
     since: i64,
 ) -> DbResult<Vec<CustomerActivity>> {
     let ids: Vec<String> = match customers {
-        Customers::Only(ids) => ids.iter().map(Uuid::to_string).collect(),
+        Customers::Only(ids) => {
+            let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+            tx.query("SELECT id FROM users WHERE id = ANY($1) AND role = 'consumer' ORDER BY id", &[&ids])?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect()
+        }
         Customers::Page { after, limit } => tx
             .query(
                 "SELECT id FROM users WHERE role = 'consumer' AND id > $1 ORDER BY id LIMIT $2",
@@ -100,7 +104,8 @@ pub fn customer_activity(
         }
     }
     for r in tx.query(
-        "SELECT user_id, kind, model, at FROM behaviour_events WHERE user_id = ANY($1) AND at >= $2
+        "SELECT user_id, kind, model, at FROM behaviour_events e WHERE user_id = ANY($1) AND at >= $2
+           AND NOT EXISTS (SELECT 1 FROM tracking_consent c WHERE c.user_id = e.user_id AND NOT c.tracking)
            AND kind NOT IN ('recommendation_shown', 'search', 'filter', 'store_finder')
          ORDER BY at, kind",
         &[&ids, &since],
@@ -118,6 +123,7 @@ pub fn set_tag_members(
     tag: Uuid,
     checked: &[Uuid],
     members: &[Uuid],
+    recount: bool,
     computed_at: Option<i64>,
 ) -> DbResult<u32> {
     let tag_id = tag.to_string();
@@ -133,6 +139,9 @@ pub fn set_tag_members(
          ON CONFLICT DO NOTHING",
         &[&tag_id, &members],
     )?;
+    if !recount {
+        return Ok(tx.query_one("SELECT size FROM customer_tags WHERE id = $1", &[&tag_id])?.get::<_, i64>(0) as u32);
+    }
     let size: i64 = tx.query_one("SELECT COUNT(*) FROM customer_tag_members WHERE tag_id = $1", &[&tag_id])?.get(0);
     tx.execute(
         "UPDATE customer_tags SET size = $2, computed_at = COALESCE($3, computed_at) WHERE id = $1",
@@ -237,11 +246,11 @@ pub fn grant_counter_view(
     Ok(())
 }
 
-pub fn counter_view_granted(tx: &mut Transaction<'_>, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
+pub fn counter_view_until(tx: &mut Transaction<'_>, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
     Ok(tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM counter_grants WHERE promoter_id = $1 AND customer_id = $2 AND expires_at > $3)",
+        .query_opt(
+            "SELECT expires_at FROM counter_grants WHERE promoter_id = $1 AND customer_id = $2 AND expires_at > $3",
             &[&promoter.to_string(), &customer.to_string(), &now],
         )?
-        .get(0))
+        .map(|r| r.get(0)))
 }

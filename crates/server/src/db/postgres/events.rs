@@ -3,7 +3,7 @@
 //! (`ON CONFLICT DO NOTHING` waits for a batch holding the same id, then reads what it kept).
 use std::collections::HashSet;
 
-use ::postgres::Transaction;
+use ::postgres::{GenericClient, Transaction};
 use uuid::Uuid;
 
 use portal_api::EventKind;
@@ -266,7 +266,7 @@ pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uui
         .collect())
 }
 
-pub fn record_served(tx: &mut Transaction<'_>, list: &ServedList) -> DbResult<()> {
+pub fn record_served(tx: &mut impl GenericClient, list: &ServedList) -> DbResult<()> {
     tx.execute(
         "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

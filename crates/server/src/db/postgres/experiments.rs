@@ -1,6 +1,6 @@
 //! A/B experiments on PostgreSQL (READ COMMITTED; the unique index on running experiments decides
 //! between two starts at once, the row lock of the UPDATE between two stops).
-use ::postgres::{Row, Transaction};
+use ::postgres::{GenericClient, Row, Transaction};
 use portal_api::{from_wire_name, Experiment, ExperimentStatus, Placement};
 use uuid::Uuid;
 
@@ -46,7 +46,7 @@ pub fn all(tx: &mut Transaction<'_>) -> DbResult<Vec<Experiment>> {
         .collect())
 }
 
-pub fn running(tx: &mut Transaction<'_>, placement: Placement) -> DbResult<Option<Experiment>> {
+pub fn running(tx: &mut impl GenericClient, placement: Placement) -> DbResult<Option<Experiment>> {
     Ok(tx
         .query_opt(
             &format!("SELECT {COLUMNS} FROM experiments WHERE placement = $1 AND status = 'running'"),
@@ -82,7 +82,7 @@ pub fn stop(
     Ok(stopped.map(|e| Experiment { status: ExperimentStatus::Stopped, ..e }))
 }
 
-pub fn placement_default(tx: &mut Transaction<'_>, placement: Placement) -> DbResult<Option<String>> {
+pub fn placement_default(tx: &mut impl GenericClient, placement: Placement) -> DbResult<Option<String>> {
     Ok(tx
         .query_opt("SELECT algorithm FROM placement_defaults WHERE placement = $1", &[&placement.as_str()])?
         .map(|r| r.get(0)))

@@ -1232,8 +1232,9 @@ impl Database for PostgresDatabase {
         .await
     }
 
+    // One statement each on the serving path: no transaction around it (one round trip, not three).
     async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
-        self.read_committed(move |tx| events::record_served(tx, &list)).await
+        self.run(move |client| events::record_served(client, &list)).await
     }
 
     async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
@@ -1245,7 +1246,7 @@ impl Database for PostgresDatabase {
     }
 
     async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>> {
-        self.read_committed(move |tx| experiments::running(tx, placement)).await
+        self.run(move |client| experiments::running(client, placement)).await
     }
 
     async fn stop_experiment(
@@ -1258,7 +1259,7 @@ impl Database for PostgresDatabase {
     }
 
     async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>> {
-        self.read_committed(move |tx| experiments::placement_default(tx, placement)).await
+        self.run(move |client| experiments::placement_default(client, placement)).await
     }
 
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
@@ -1290,10 +1291,10 @@ impl Database for PostgresDatabase {
         .await
     }
 
-    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)> {
+    async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::RepeatableRead, |tx| {
-                customers::changed_customers(tx, events_after, purchases_after)
+                customers::changed_customers(tx, after, until, purchases_after)
             })
         })
         .await
@@ -1311,11 +1312,12 @@ impl Database for PostgresDatabase {
         tag: Uuid,
         checked: Vec<Uuid>,
         members: Vec<Uuid>,
+        recount: bool,
         computed_at: Option<i64>,
     ) -> DbResult<u32> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::set_tag_members(tx, tag, &checked, &members, computed_at)
+                customers::set_tag_members(tx, tag, &checked, &members, recount, computed_at)
             })
         })
         .await
@@ -1356,10 +1358,10 @@ impl Database for PostgresDatabase {
         .await
     }
 
-    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
+    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
         self.run(move |client| {
             in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::counter_view_granted(tx, promoter, customer, now)
+                customers::counter_view_until(tx, promoter, customer, now)
             })
         })
         .await

@@ -57,27 +57,33 @@ pub fn delete_tag(conn: &mut Connection, id: Uuid) -> DbResult<bool> {
     Ok(deleted == 1)
 }
 
-pub fn changed_customers(conn: &Connection, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)> {
-    let through: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(received_at), ?1) FROM behaviour_events WHERE user_id IS NOT NULL AND received_at > ?1",
-        [events_after],
-        |r| r.get(0),
-    )?;
-    let people = conn
+pub fn changed_customers(conn: &Connection, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
+    Ok(conn
         .prepare(
             "SELECT user_id FROM behaviour_events WHERE user_id IS NOT NULL AND received_at > ?1 AND received_at <= ?2
              UNION
+             SELECT user_id FROM tracking_consent WHERE changed_at > ?1 AND changed_at <= ?2
+             UNION
              SELECT customer_id FROM sales WHERE customer_id IS NOT NULL AND device_at > ?3",
         )?
-        .query_map(params![events_after, through, purchases_after], |r| r.get::<_, String>(0))?
+        .query_map(params![after, until, purchases_after], |r| r.get::<_, String>(0))?
         .filter_map(|r| r.ok().and_then(uuid))
-        .collect();
-    Ok((people, through))
+        .collect())
 }
 
 pub fn customer_activity(conn: &Connection, customers: &Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
     let ids: Vec<String> = match customers {
-        Customers::Only(ids) => ids.iter().map(Uuid::to_string).collect(),
+        Customers::Only(ids) => {
+            let mut consumer =
+                conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND role = 'consumer')")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if consumer.query_row([id.to_string()], |r| r.get::<_, bool>(0))? {
+                    out.push(id.to_string());
+                }
+            }
+            out
+        }
         Customers::Page { after, limit } => conn
             .prepare_cached("SELECT id FROM users WHERE role = 'consumer' AND id > ?1 ORDER BY id LIMIT ?2")?
             .query_map(params![after.map(|a| a.to_string()).unwrap_or_default(), limit], |r| r.get(0))?
@@ -90,6 +96,7 @@ pub fn customer_activity(conn: &Connection, customers: &Customers, since: i64) -
     )?;
     let mut events = conn.prepare_cached(
         "SELECT kind, model, at FROM behaviour_events WHERE user_id = ?1 AND at >= ?2
+           AND NOT EXISTS (SELECT 1 FROM tracking_consent c WHERE c.user_id = ?1 AND NOT c.tracking)
            AND kind NOT IN ('recommendation_shown', 'search', 'filter', 'store_finder')
          ORDER BY at, kind",
     )?;
@@ -113,6 +120,7 @@ pub fn set_tag_members(
     tag: Uuid,
     checked: &[Uuid],
     members: &[Uuid],
+    recount: bool,
     computed_at: Option<i64>,
 ) -> DbResult<u32> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -134,12 +142,17 @@ pub fn set_tag_members(
             add.execute(params![tag_id, user.to_string()])?;
         }
     }
-    let size: i64 =
-        tx.query_row("SELECT COUNT(*) FROM customer_tag_members WHERE tag_id = ?1", [&tag_id], |r| r.get(0))?;
-    tx.execute(
-        "UPDATE customer_tags SET size = ?2, computed_at = COALESCE(?3, computed_at) WHERE id = ?1",
-        params![tag_id, size, computed_at],
-    )?;
+    let size: i64 = if recount {
+        let size: i64 =
+            tx.query_row("SELECT COUNT(*) FROM customer_tag_members WHERE tag_id = ?1", [&tag_id], |r| r.get(0))?;
+        tx.execute(
+            "UPDATE customer_tags SET size = ?2, computed_at = COALESCE(?3, computed_at) WHERE id = ?1",
+            params![tag_id, size, computed_at],
+        )?;
+        size
+    } else {
+        tx.query_row("SELECT size FROM customer_tags WHERE id = ?1", [&tag_id], |r| r.get(0))?
+    };
     tx.commit()?;
     Ok(size as u32)
 }
@@ -227,10 +240,12 @@ pub fn grant_counter_view(
     Ok(())
 }
 
-pub fn counter_view_granted(conn: &Connection, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM counter_grants WHERE promoter_id = ?1 AND customer_id = ?2 AND expires_at > ?3)",
-        params![promoter.to_string(), customer.to_string(), now],
-        |r| r.get(0),
-    )?)
+pub fn counter_view_until(conn: &Connection, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT expires_at FROM counter_grants WHERE promoter_id = ?1 AND customer_id = ?2 AND expires_at > ?3",
+            params![promoter.to_string(), customer.to_string(), now],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

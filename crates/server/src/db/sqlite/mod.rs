@@ -984,8 +984,8 @@ impl Database for SqliteDatabase {
         self.run(move |conn| customers::delete_tag(conn, id)).await
     }
 
-    async fn changed_customers(&self, events_after: i64, purchases_after: i64) -> DbResult<(Vec<Uuid>, i64)> {
-        self.run(move |conn| customers::changed_customers(conn, events_after, purchases_after)).await
+    async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
+        self.run(move |conn| customers::changed_customers(conn, after, until, purchases_after)).await
     }
 
     async fn customer_activity(&self, who: Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
@@ -997,9 +997,10 @@ impl Database for SqliteDatabase {
         tag: Uuid,
         checked: Vec<Uuid>,
         members: Vec<Uuid>,
+        recount: bool,
         computed_at: Option<i64>,
     ) -> DbResult<u32> {
-        self.run(move |conn| customers::set_tag_members(conn, tag, &checked, &members, computed_at)).await
+        self.run(move |conn| customers::set_tag_members(conn, tag, &checked, &members, recount, computed_at)).await
     }
 
     async fn tag_progress(&self) -> DbResult<(i64, i64)> {
@@ -1024,8 +1025,8 @@ impl Database for SqliteDatabase {
         self.run(move |conn| customers::grant_counter_view(conn, promoter, customer, store, expires_at)).await
     }
 
-    async fn counter_view_granted(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<bool> {
-        self.run(move |conn| customers::counter_view_granted(conn, promoter, customer, now)).await
+    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
+        self.run(move |conn| customers::counter_view_until(conn, promoter, customer, now)).await
     }
 
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
