@@ -216,18 +216,20 @@ async fn recommendations_follow_what_people_did_and_serve_everyone() {
             parse::<portal_api::RecommendationList>(&body)
         }
     };
-    // The person who viewed X is shown Y first, chosen from what the others did.
+    // The person who viewed X is shown Y at the top, chosen from what the others did.
     let mut home = list(Some(me.clone()), "placement=home".into()).await;
     for _ in 0..100 {
-        if home.algorithm == "item_to_item+popular" {
+        if home.algorithm.contains("item_to_item") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         home = list(Some(me.clone()), "placement=home".into()).await;
     }
-    assert_eq!(home.algorithm, "item_to_item+popular", "{home:?}");
-    assert_eq!(home.models[0], y, "{home:?}");
-    assert!(!home.models.contains(&x) || home.models.iter().position(|m| *m == x) > Some(0));
+    // Collaborative filtering and item-to-item take turns: Y is item-to-item's first.
+    assert!(home.algorithm.contains("item_to_item") && home.algorithm.ends_with("popular"), "{home:?}");
+    assert!(home.models[..2].contains(&y), "{home:?}");
+    // X itself may come back (collaborative filtering keeps what was viewed and not bought: the
+    // evaluation shows people come back to buy it); never what they own (below).
     // On X's page: Y, never X itself.
     let page = list(None, format!("placement=product&model={x}")).await;
     assert_eq!(page.models.first(), Some(&y), "{page:?}");
@@ -286,7 +288,7 @@ async fn recommendations_follow_what_people_did_and_serve_everyone() {
     let (status, body) = server.get("/v1/marketing/recommendations/report?days=7", &operator).await;
     assert_eq!(status, 200, "{body}");
     let report: portal_api::RecommendationReport = parse(&body);
-    let row = report.rows.iter().find(|r| r.placement == "home" && r.algorithm == "item_to_item+popular").unwrap();
+    let row = report.rows.iter().find(|r| r.placement == "home" && r.algorithm == home.algorithm).unwrap();
     assert_eq!((row.impressions, row.clicks, row.conversions), (1, 1, 1), "{body}");
     assert_eq!(row.revenue, price.as_i64().unwrap());
     assert!((row.click_rate - 1.0).abs() < 1e-9 && (row.conversion_rate - 1.0).abs() < 1e-9);
@@ -400,8 +402,19 @@ async fn an_experiment_splits_people_stably_reports_arms_and_crowns_a_winner() {
     assert_eq!((status, body["winner"].as_str(), body["status"].as_str()), (200, Some("b"), Some("stopped")), "{body}");
     let (status, _) = stop(experiment.id, "b").await;
     assert_eq!(status, 404, "stopped once");
-    let (_, body) = server.get("/v1/recommendations?placement=home", &consumer).await;
-    let after: RecommendationList = parse(&body);
+    // Every instance serves the new default within SERVING_RULES_SECS (at once where it stopped).
+    let mut after: RecommendationList;
+    let waiting = std::time::Instant::now();
+    loop {
+        let (_, body) = server.get("/v1/recommendations?placement=home", &consumer).await;
+        after = parse(&body);
+        if after.arm.is_none()
+            || waiting.elapsed().as_secs() > portal_server::marketing::recommender::SERVING_RULES_SECS + 1
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     assert_eq!(after.arm, None);
     assert!(!after.models.is_empty());
     let (_, body) = server.get("/v1/marketing/experiments", &operator).await;

@@ -2,7 +2,7 @@
 // `run`, which gives a test its time limit and, when it fails, keeps what shows why.
 // run.sh gives every test file its own app data directory, server database, keyring (in a D-Bus
 // session of its own) and tauri-driver, so a test starts clean whatever the one before it did.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, closeSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sleep } from "./webdriver.mjs";
@@ -29,8 +29,22 @@ export const fetchTimed = (url, init = {}, timeoutMs = 15000) => fetch(url, { ..
 
 let server = null;
 
-export async function startServer() {
+/** Starts the server (once); with `behaviour`, first loads the demo data and plants that many
+ *  households' behaviour, so that the recommenders have something to learn from. */
+export async function startServer({ behaviour = 0 } = {}) {
   if (server) return;
+  if (behaviour > 0) {
+    const env = {
+      ...process.env,
+      PORTAL_DATABASE: join(serverDir, "portal.sqlite"),
+      PORTAL_KEY_FILE: join(serverDir, "portal.key"),
+      PORTAL_DEV_MODE: "true",
+    };
+    for (const args of [["seed-demo"], ["seed-behaviour", "--households", String(behaviour)]]) {
+      const done = spawnSync(serverBin, args, { env, stdio: ["ignore", "pipe", "pipe"], timeout: 120000 });
+      if (done.status !== 0) throw new Error(`portal-server ${args[0]} failed: ${done.stderr}`);
+    }
+  }
   const port = new URL(serverUrl).port;
   const logPath = join(outputDir, "server.log");
   appendFileSync(logPath, `== server started ${new Date().toISOString()}\n`);

@@ -13,6 +13,7 @@ import { app, outputDir, run, serverUrl, startServer } from "./harness.mjs";
 
 const driver = new Driver();
 const step = (what) => console.log(`e2e layout: ${what}`);
+const SHANGHAI = "01900000-0000-7000-8000-000000000101";
 
 const SIZES = [
   { name: "phone", width: 390, height: 844 },
@@ -123,7 +124,9 @@ async function signOut() {
 }
 
 await run("e2e layout", driver, async () => {
-  await startServer();
+  // Retrained within seconds, so that what the consumer does here reaches their home feed.
+  process.env.PORTAL_RECOMMENDER_MAX_AGE_SECS = "3";
+  await startServer({ behaviour: 1500 });
   await driver.start(app);
   assert.ok(serverUrl);
 
@@ -224,6 +227,72 @@ await run("e2e layout", driver, async () => {
     await signOut();
   }
 
+  step("a consumer's views of accessories turn their home feed to them; they click one recommended");
+  await resize(SIZES[2]);
+  await signIn("consumer");
+  await driver.find('[data-testid="greeting"]');
+  const categoryOf = async (model) => (await invoke("product_view", { model })).product.category.split(".")[0];
+  await driver.click('[data-testid="nav-products"]');
+  await driver.click('[data-testid="category-accessory"]');
+  await driver.find('[data-testid="product-card"]');
+  const viewed = await driver.execute(
+    `return [...document.querySelectorAll('[data-testid="product-card"]')].slice(0, 5).map((c) => c.dataset.model)`,
+  );
+  for (const m of viewed) {
+    await clickInView(`[data-testid="product-card"][data-model="${m}"] [data-testid="open-product"]`);
+    await driver.find('[data-testid="product-page"]');
+    await driver.click('[data-testid="back"]');
+    await driver.find('[data-testid="product-card"]');
+  }
+  let recommended = [];
+  await waitFor(
+    "the home feed to follow the accessories viewed",
+    async () => {
+      await driver.click('[data-testid="nav-products"]');
+      await driver.click('[data-testid="nav-home"]');
+      await driver.find('[data-testid="home-recommended"] [data-testid="strip-product"]', { timeoutMs: 20000 });
+      const algorithm = await driver.execute(`return document.querySelector('[data-testid="home-recommended"]').dataset.algorithm`);
+      recommended = await driver.execute(
+        `return [...document.querySelectorAll('[data-testid="home-recommended"] [data-testid="strip-product"]')].map((b) => b.dataset.model)`,
+      );
+      const categories = await Promise.all(recommended.map(categoryOf));
+      const accessories = recommended.filter((_, i) => categories[i] === "accessory" && !viewed.includes(recommended[i]));
+      return (algorithm.includes("als") || algorithm.includes("item_to_item")) && accessories.length >= 2
+        ? true
+        : [algorithm, categories.join(",")];
+    },
+    90000,
+  );
+  const categories = await Promise.all(recommended.map(categoryOf));
+  const chosen = recommended.find((m, i) => categories[i] === "accessory" && !viewed.includes(m));
+  await clickInView(`[data-testid="home-recommended"] [data-model="${chosen}"]`);
+  await driver.find('[data-testid="product-page"]');
+  await checkPage(SIZES[2], "home-personal");
+  // The click reaches the server before the purchase.
+  await waitFor("the click to be sent", async () => (await invoke("tracking_state")).waiting === 0, 30000);
+  await signOut();
+
+  step("a promoter sells the clicked product to that consumer at the counter");
+  await resize(SIZES[1]);
+  await signIn("promoter");
+  await driver.click('[data-testid="nav-store"]');
+  await driver.click('[data-testid="pos-shift"]');
+  await driver.fill('[data-testid="opening-cash"]', "100");
+  await driver.click('[data-testid="open-shift"]');
+  await waitFor("the shift to open", async () => (await invoke("pos_shift", { storeId: SHANGHAI }))?.opening_cash === 10000);
+  await driver.click('[data-testid="pos-sell"]');
+  const sku = (await invoke("product_view", { model: chosen })).product.skus[0].code;
+  await driver.fill('[data-testid="scan-input"]', sku);
+  await driver.execute(`document.querySelector('[data-testid="scan-input"]').form.requestSubmit()`);
+  await driver.find(`[data-testid="cart-line"][data-sku="${sku}"]`);
+  await driver.fill('[data-testid="customer-phone"]', "13900000005");
+  await waitFor("the amount owed", async () => Number(await driver.execute(`return document.querySelector('[data-testid="amount-owed"]').dataset.owed`)) > 0);
+  await clickInView('[data-testid="pay-rest-card"]');
+  await clickInView('[data-testid="checkout"]');
+  await driver.find('[data-testid="receipt"]');
+  await waitFor("the sale to be sent", async () => (await invoke("pending_ops")) === 0, 30000);
+  await signOut();
+
   step("a promoter: a three-line sale at each size (and upright), the pay button in view without scrolling");
   for (const size of [...SIZES, PORTRAIT]) {
     await resize(size);
@@ -285,6 +354,11 @@ await run("e2e layout", driver, async () => {
     `const r = document.querySelector('[data-testid="report-rows"] tr[data-placement="home"]'); return [...r.cells].map((c) => c.textContent);`,
   );
   assert.ok(Number(row[3]) >= 1 && Number(row[4]) >= 1, `the consumer's impression and click are counted: ${row}`);
+  // The accessory bought at the counter after its click converts the list that showed it.
+  const conversions = await driver.execute(
+    `return [...document.querySelectorAll('[data-testid="report-rows"] tr[data-placement="home"]')].reduce((n, r) => n + Number(r.cells[6].textContent), 0)`,
+  );
+  assert.ok(conversions >= 1, `the purchase of the clicked product is a conversion: ${conversions}`);
   // An A/B experiment on the home feed: started, listed as running, then its arm A crowned.
   await driver.fill('[data-testid="experiment-name"]', "Home feed E2E");
   await driver.click('[data-testid="start-experiment"]');

@@ -18,6 +18,13 @@ pub struct Portal {
     /// One customer-tag pass at a time on this instance (another instance's may overlap: each
     /// write is atomic and both read the same data).
     pub tag_pass: tokio::sync::Mutex<()>,
+    /// Each placement's running experiment and default, as read at most `SERVING_RULES_SECS` ago.
+    pub serving_rules: std::sync::Mutex<
+        std::collections::HashMap<
+            portal_api::Placement,
+            (std::time::Instant, Option<portal_api::Experiment>, Option<String>),
+        >,
+    >,
 }
 
 impl Portal {
@@ -33,6 +40,7 @@ impl Portal {
             recommender: Default::default(),
             recommender_rebuilding: Default::default(),
             tag_pass: Default::default(),
+            serving_rules: Default::default(),
         }
     }
 

@@ -52,7 +52,9 @@ impl Portal {
             stopped_at: None,
             winner: None,
         };
-        if !self.db.create_experiment(experiment.clone()).await? {
+        let created = self.db.create_experiment(experiment.clone()).await?;
+        self.forget_serving_rules();
+        if !created {
             return Err(AppError::new(
                 ErrorCode::IdempotencyConflict,
                 "An experiment already runs at this placement: stop it first.",
@@ -114,9 +116,8 @@ impl Portal {
                 Some((arm.name.clone(), arm.algorithm.clone()))
             }
         };
-        self.db
-            .stop_experiment(id, winner, now())
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "The experiment was stopped meanwhile."))
+        let stopped = self.db.stop_experiment(id, winner, now()).await?;
+        self.forget_serving_rules();
+        stopped.ok_or_else(|| AppError::new(ErrorCode::NotFound, "The experiment was stopped meanwhile."))
     }
 }

@@ -271,6 +271,36 @@ fn interleave(lists: &[Vec<u32>]) -> Vec<u32> {
     out
 }
 
+/// How long an instance serves from what it last read of a placement's experiment and default:
+/// an experiment started or stopped on another instance takes effect here within this time (at
+/// once on the instance it was started or stopped on).
+pub const SERVING_RULES_SECS: u64 = 2;
+
+impl Portal {
+    /// The placement's running experiment and its default recommender, read again when older
+    /// than `SERVING_RULES_SECS` (two reads less on every list served).
+    async fn serving_rules(&self, placement: Placement) -> AppResult<(Option<portal_api::Experiment>, Option<String>)> {
+        let fresh = std::time::Duration::from_secs(SERVING_RULES_SECS);
+        if let Some((at, running, default)) = self.serving_rules.lock().expect("not poisoned").get(&placement) {
+            if at.elapsed() < fresh {
+                return Ok((running.clone(), default.clone()));
+            }
+        }
+        let running = self.db.running_experiment(placement).await?;
+        let default = self.db.placement_default(placement).await?;
+        self.serving_rules
+            .lock()
+            .expect("not poisoned")
+            .insert(placement, (std::time::Instant::now(), running.clone(), default.clone()));
+        Ok((running, default))
+    }
+
+    /// Forgets what was read of the placements' rules (an experiment started or stopped here).
+    pub fn forget_serving_rules(&self) {
+        self.serving_rules.lock().expect("not poisoned").clear();
+    }
+}
+
 /// Sets a flag down when dropped.
 struct Lowered<'a>(&'a std::sync::atomic::AtomicBool);
 
@@ -378,10 +408,8 @@ impl Portal {
         let user = caller.map(|c| c.user.id);
         // A running experiment splits signed-in people into its arms (and a holdout that gets
         // nothing); everyone else gets the placement's default (a past experiment's winner).
-        let experiment = match user {
-            Some(_) => self.db.running_experiment(placement).await?,
-            None => None,
-        };
+        let (running, default) = self.serving_rules(placement).await?;
+        let experiment = if user.is_some() { running } else { None };
         let (arm, chosen) = match (&experiment, user) {
             (Some(e), Some(u)) => {
                 let shares: Vec<u32> = e.arms.iter().map(|a| a.share).collect();
@@ -390,7 +418,7 @@ impl Portal {
                     Assignment::Arm(i) => (Some(e.arms[i].name.clone()), Some(e.arms[i].algorithm.clone())),
                 }
             }
-            _ => (None, self.db.placement_default(placement).await?),
+            _ => (None, default),
         };
         let (algorithm, models) = if arm.as_deref() == Some("holdout") {
             ("holdout".to_owned(), vec![])
