@@ -234,12 +234,23 @@ await run("e2e layout", driver, async () => {
   const categoryOf = async (model) => (await invoke("product_view", { model })).product.category.split(".")[0];
   await driver.click('[data-testid="nav-products"]');
   await driver.click('[data-testid="category-accessory"]');
-  await driver.find('[data-testid="product-card"]');
-  const viewed = await driver.execute(
-    `return [...document.querySelectorAll('[data-testid="product-card"]')].slice(0, 5).map((c) => c.dataset.model)`,
-  );
+  // The list settles on the category's products before they are opened.
+  let viewed = [];
+  await waitFor("the accessories listed", async () => {
+    const models = await driver.execute(
+      `return [...document.querySelectorAll('[data-testid="product-card"]')].slice(0, 5).map((c) => c.dataset.model)`,
+    );
+    if (models.length < 5) return models;
+    const categories = await Promise.all(models.map(categoryOf));
+    viewed = models;
+    return categories.every((c) => c === "accessory") ? true : categories;
+  });
   for (const m of viewed) {
-    await clickInView(`[data-testid="product-card"][data-model="${m}"] [data-testid="open-product"]`);
+    // Clicked by the page itself: the list may re-render between finding the card and clicking it.
+    await driver.execute(
+      `const b = document.querySelector(arguments[0]); b.scrollIntoView({ block: "center" }); b.click();`,
+      [`[data-testid="product-card"][data-model="${m}"] [data-testid="open-product"]`],
+    );
     await driver.find('[data-testid="product-page"]');
     await driver.click('[data-testid="back"]');
     await driver.find('[data-testid="product-card"]');
