@@ -1,12 +1,12 @@
 import type { CustomerView } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { yuan } from "./format";
+import { recommenderName, yuan } from "./format";
 
 /** One customer on one page: purchases at every store, favourites, tags, consent and what was
  *  recommended and bought. The same card for the operator, the customer and the counter. */
 export function CustomerCard({ view }: { view: CustomerView }) {
   const { t, time, locale } = useI18n();
-  const how = (a: string) => a.split("+").map((p) => t(`report.how.${p}` as MessageKey)).join(" + ");
+  const how = (a: string) => recommenderName(t, a);
   return (
     <article className="card customer" data-testid="customer-view">
       <div className="row spread">

@@ -3,6 +3,7 @@ import { commands } from "../ipc/commands";
 import type { ApiError, ExperimentList, Placement } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { recommenderName } from "./format";
 
 /** The recommenders an arm may serve at each placement (the server checks the same list); the
  *  first two are the arms a new experiment starts with. */
@@ -61,7 +62,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
         onChanged();
       })
       .catch((e) => setError(asApiError(e)));
-  const how = (a: string) => a.split("+").map((p) => t(`report.how.${p}` as MessageKey)).join(" + ");
+  const how = (a: string) => recommenderName(t, a);
   const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
   const armSelect = (i: 0 | 1) => (
     <select

@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
 import type { ApiError, RecommendationReport as Report } from "../ipc/types";
-import { useI18n, type MessageKey } from "../i18n";
+import { useI18n } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
-import { yuan } from "./format";
+import { named, recommenderName, yuan } from "./format";
 
 const PERIODS = [7, 30, 90];
 
@@ -25,13 +25,7 @@ export function RecommendationReport({ refresh = 0 }: { refresh?: number }) {
       live = false;
     };
   }, [days, refresh]);
-  // Names people read; one the app does not know yet shows as the server sent it.
-  const named = (prefix: string, code: string) => {
-    const key = `${prefix}.${code}` as MessageKey;
-    const text = t(key);
-    return text === key ? code : text;
-  };
-  const algorithm = (a: string) => a.split("+").map((part) => named("report.how", part)).join(" + ");
+  const algorithm = (a: string) => recommenderName(t, a);
   const percent = (x: number) => new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(x);
   return (
     <section className="card stack wide" data-testid="recommendation-report">
@@ -72,7 +66,7 @@ export function RecommendationReport({ refresh = 0 }: { refresh?: number }) {
                 <tbody>
                   {report.rows.map((r) => (
                     <tr key={`${r.placement}/${r.algorithm}/${r.arm ?? ""}`} data-placement={r.placement} data-algorithm={r.algorithm}>
-                      <td>{named("report.where", r.placement)}</td>
+                      <td>{named(t, "report.where", r.placement)}</td>
                       <td>
                         {algorithm(r.algorithm)}
                         {r.arm && <span className="pill">{r.arm}</span>}

@@ -1,3 +1,4 @@
+import type { MessageKey } from "../i18n";
 // Money and small helpers shared by the product screens.
 export function yuan(fen: number, locale: string): string {
   return new Intl.NumberFormat(locale, { style: "currency", currency: "CNY", maximumFractionDigits: fen % 100 === 0 ? 0 : 2 }).format(
@@ -48,4 +49,22 @@ export function newId(): string {
 /** A SKU as people read it: the product's name and the variant, in the UI's language. */
 export function skuLabel(hit: { product: { name_zh: string; name_en: string }; sku: { variant_zh: string; variant_en: string } }, locale: string): string {
   return locale === "en" ? `${hit.product.name_en} ${hit.sku.variant_en}` : `${hit.product.name_zh} ${hit.sku.variant_zh}`;
+}
+
+type Translate = (key: MessageKey) => string;
+
+/** A name people read for a code under `prefix` (a placement, a recommender's part); a code the
+ *  app does not know yet shows as the server sent it. */
+export function named(t: Translate, prefix: string, code: string): string {
+  const key = `${prefix}.${code}` as MessageKey;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+/** A recommender as people read it: its parts joined ("Collaborative filtering + Popular"). */
+export function recommenderName(t: Translate, algorithm: string): string {
+  return algorithm
+    .split("+")
+    .map((part) => named(t, "report.how", part))
+    .join(" + ");
 }
