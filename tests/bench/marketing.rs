@@ -90,23 +90,25 @@ where
         let due = started + Duration::from_secs_f64(i as f64 / rate as f64);
         tokio::time::sleep_until(due.into()).await;
         let fut = request(i);
+        // From when the request was due: time spent waiting to be sent counts too.
         tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
             let ok = fut.await;
-            (t.elapsed().as_secs_f64() * 1000.0, ok)
+            (due.elapsed().as_secs_f64() * 1000.0, ok)
         }));
     }
     let mut times = Vec::with_capacity(total);
     let mut failed = 0;
     for t in tasks {
-        let (ms, ok) = t.await.unwrap_or((f64::MAX, false));
-        if !ok {
-            failed += 1;
+        match t.await {
+            Ok((ms, true)) => times.push(ms),
+            _ => failed += 1,
         }
-        times.push(ms);
     }
     let elapsed = started.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
+    if times.is_empty() {
+        return Latency { failed, ..Default::default() };
+    }
     Latency { per_sec: total as f64 / elapsed, p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), failed }
 }
 

@@ -25,6 +25,8 @@ pub struct Portal {
             (std::time::Instant, Option<portal_api::Experiment>, Option<String>),
         >,
     >,
+    /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
+    pub serving_rules_generation: std::sync::atomic::AtomicU64,
 }
 
 impl Portal {
@@ -41,6 +43,7 @@ impl Portal {
             recommender_rebuilding: Default::default(),
             tag_pass: Default::default(),
             serving_rules: Default::default(),
+            serving_rules_generation: Default::default(),
         }
     }
 

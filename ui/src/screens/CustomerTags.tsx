@@ -25,7 +25,15 @@ export function CustomerTags() {
   const pending = list.tags.some((tag) => tag.computed_at == null);
   useEffect(() => {
     if (!pending) return;
-    const timer = window.setTimeout(() => commands.customerTags().then(setList).catch(() => {}), 1500);
+    // A failed look leaves the list as it was: copied, so that the next look is still scheduled.
+    const timer = window.setTimeout(
+      () =>
+        commands
+          .customerTags()
+          .then(setList)
+          .catch(() => setList((l) => ({ ...l }))),
+      1500,
+    );
     return () => window.clearTimeout(timer);
   }, [list, pending]);
   const save = (e: FormEvent) => {

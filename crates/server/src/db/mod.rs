@@ -356,6 +356,8 @@ pub struct PurchaseLine {
 pub struct CustomerRecord {
     /// Newest first, at most the asked number of lines.
     pub purchases: Vec<PurchaseLine>,
+    /// What every purchase kept cost (less what came back), in fen.
+    pub spend: i64,
     pub tags: Vec<String>,
     /// (list, served at, placement, algorithm, models), newest first.
     pub lists: Vec<(Uuid, i64, String, String, Vec<String>)>,

@@ -164,16 +164,6 @@ impl Portal {
                 amount: p.net,
             })
             .collect();
-        let spend = purchases
-            .iter()
-            .map(|p| {
-                if p.quantity > 0 {
-                    (i128::from(p.amount) * i128::from(p.quantity - p.returned) / i128::from(p.quantity)) as i64
-                } else {
-                    0
-                }
-            })
-            .fold(0i64, i64::saturating_add);
         let recommendations = record
             .lists
             .into_iter()
@@ -201,7 +191,7 @@ impl Portal {
             member_since: user.created_at,
             tracking,
             tags: record.tags,
-            spend,
+            spend: record.spend,
             purchases,
             favourites,
             recommendations,

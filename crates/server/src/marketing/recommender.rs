@@ -286,18 +286,22 @@ impl Portal {
                 return Ok((running.clone(), default.clone()));
             }
         }
+        // Stamped when the reads begin, and kept only if no experiment started or stopped here meanwhile.
+        let (read_at, generation) = (std::time::Instant::now(), self.serving_rules_generation.load(Ordering::Acquire));
         let running = self.db.running_experiment(placement).await?;
         let default = self.db.placement_default(placement).await?;
-        self.serving_rules
-            .lock()
-            .expect("not poisoned")
-            .insert(placement, (std::time::Instant::now(), running.clone(), default.clone()));
+        let mut cache = self.serving_rules.lock().expect("not poisoned");
+        if self.serving_rules_generation.load(Ordering::Acquire) == generation {
+            cache.insert(placement, (read_at, running.clone(), default.clone()));
+        }
         Ok((running, default))
     }
 
     /// Forgets what was read of the placements' rules (an experiment started or stopped here).
     pub fn forget_serving_rules(&self) {
-        self.serving_rules.lock().expect("not poisoned").clear();
+        let mut cache = self.serving_rules.lock().expect("not poisoned");
+        self.serving_rules_generation.fetch_add(1, Ordering::AcqRel);
+        cache.clear();
     }
 }
 

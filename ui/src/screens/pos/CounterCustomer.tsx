@@ -1,6 +1,6 @@
 // The customer being served at the counter: with their consent (the code sent to their phone,
 // which they read out), the promoter sees their purchases, favourites and tags for a while.
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../../ipc/commands";
 import type { ApiError, CustomerView } from "../../ipc/types";
 import { useI18n } from "../../i18n";
@@ -31,6 +31,12 @@ export function CounterCustomer() {
     act(commands.counterConsent(phone, code), (v) => (setView(v), setCode("")));
   };
   const reset = () => (setView(null), setSent(false), setPhone(""), setCode(""), setError(null));
+  // The customer's page goes when the customer's permission ends.
+  useEffect(() => {
+    if (view?.visible_until == null) return;
+    const timer = window.setTimeout(reset, Math.max(0, view.visible_until * 1000 - Date.now()));
+    return () => window.clearTimeout(timer);
+  }, [view]);
   return (
     <section className="card">
       <h2>{t("counter.title")}</h2>

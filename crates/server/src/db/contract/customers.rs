@@ -110,6 +110,7 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
 
     let record = db.customer_record(me, 50).await.unwrap();
     assert!(record.purchases.is_empty() && record.lists.is_empty() && record.clicks.is_empty());
+    assert_eq!(record.spend, 0);
 }
 
 pub(super) async fn a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires(db: Arc<dyn Database>) {

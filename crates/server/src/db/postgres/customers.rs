@@ -228,7 +228,14 @@ pub fn customer_record(tx: &mut Transaction<'_>, user_id: Uuid, limit: u32) -> D
         .into_iter()
         .filter_map(|r| Some((uuid(r.get(0))?, r.get(1))))
         .collect();
-    Ok(CustomerRecord { purchases, tags, lists, clicks })
+    let spend: i64 = tx
+        .query_one(
+            "SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)::bigint
+             FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.customer_id = $1 AND l.quantity > 0",
+            &[&user],
+        )?
+        .get(0);
+    Ok(CustomerRecord { purchases, spend, tags, lists, clicks })
 }
 
 pub fn grant_counter_view(

@@ -222,7 +222,13 @@ pub fn customer_record(conn: &Connection, user_id: Uuid, limit: u32) -> DbResult
             clicks.push((*id, model?));
         }
     }
-    Ok(CustomerRecord { purchases, tags, lists, clicks })
+    let spend = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)
+             FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.customer_id = ?1 AND l.quantity > 0",
+        )?
+        .query_row([&user], |r| r.get(0))?;
+    Ok(CustomerRecord { purchases, spend, tags, lists, clicks })
 }
 
 pub fn grant_counter_view(
