@@ -535,7 +535,8 @@ pub trait Database: Send + Sync + 'static {
         limit: u32,
     ) -> DbResult<(Vec<StoredEvent>, u32)>;
     /// Deletes every event of the account, and the anonymous ones of the installations it used
-    /// (they would join it again); returns how many.
+    /// (they would join it again), and the account's tags (made in part from them; the sizes are
+    /// lowered); returns how many events.
     async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
     /// What known people did with products since `since`, and what customers bought.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;

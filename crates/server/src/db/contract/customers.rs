@@ -111,6 +111,15 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
     let record = db.customer_record(me, 50).await.unwrap();
     assert!(record.purchases.is_empty() && record.lists.is_empty() && record.clicks.is_empty());
     assert_eq!(record.spend, 0);
+
+    // Deleting the history takes the tags made from it, and the sizes follow.
+    let t = tag(&format!("viewers {}", Uuid::now_v7()));
+    db.create_tag(t.clone()).await.unwrap();
+    assert_eq!(db.set_tag_members(t.id, vec![me], vec![me], true, Some(AT)).await.unwrap(), 1);
+    assert_eq!(db.customer_record(me, 50).await.unwrap().tags, [t.name.clone()]);
+    db.delete_events(me).await.unwrap();
+    assert!(db.customer_record(me, 50).await.unwrap().tags.is_empty());
+    assert_eq!(db.tags().await.unwrap().into_iter().find(|x| x.id == t.id).unwrap().size, 0);
 }
 
 pub(super) async fn a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires(db: Arc<dyn Database>) {

@@ -261,6 +261,14 @@ pub fn delete(conn: &mut Connection, user_id: Uuid) -> DbResult<u32> {
         [&user],
     )?;
     let own = tx.execute("DELETE FROM behaviour_events WHERE user_id = ?1", [&user])?;
+    // Tags made from what was deleted go with it (those made from purchases come back at the next
+    // full pass); the sizes follow.
+    tx.execute(
+        "UPDATE customer_tags SET size = size - 1 WHERE size > 0 AND id IN
+           (SELECT tag_id FROM customer_tag_members WHERE user_id = ?1)",
+        [&user],
+    )?;
+    tx.execute("DELETE FROM customer_tag_members WHERE user_id = ?1", [&user])?;
     tx.commit()?;
     Ok((anonymous + own) as u32)
 }
