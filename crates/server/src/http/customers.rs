@@ -87,10 +87,12 @@ pub async fn view(
     portal.customer_view(&caller, id).await.map(ApiJson)
 }
 
-/// The caller's own customer view.
+/// The caller's own customer view (customers have one; staff accounts do not).
 #[utoipa::path(get, path = "/v1/me/customer-view", tag = "me", security(("bearer" = [])),
-    responses((status = 200, body = CustomerView), (status = 401, body = ApiError)))]
+    responses((status = 200, body = CustomerView), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
 pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<CustomerView>> {
+    caller.require(&[portal_api::Role::Consumer])?;
     let id = caller.user.id;
     portal.customer_view(&caller, id).await.map(ApiJson)
 }
@@ -99,7 +101,7 @@ pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
 #[utoipa::path(post, path = "/v1/customers/counter-code", tag = "customers", security(("bearer" = [])),
     request_body = CustomerPhone,
     responses((status = 200, body = SendCodeResponse), (status = 403, body = ApiError), (status = 404, body = ApiError),
-        (status = 429, body = ApiError)))]
+        (status = 422, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn counter_code(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
@@ -113,7 +115,7 @@ pub async fn counter_code(
 #[utoipa::path(post, path = "/v1/customers/counter-consent", tag = "customers", security(("bearer" = [])),
     request_body = CounterConsent,
     responses((status = 200, body = CustomerView), (status = 400, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError)))]
+        (status = 404, body = ApiError), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn counter_consent(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
