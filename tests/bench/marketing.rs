@@ -112,6 +112,37 @@ where
     Latency { per_sec: total as f64 / elapsed, p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), failed }
 }
 
+/// Sends event batches, 8 in flight, each from an address of its own in `network`.0.0.0/8 (the
+/// server believes the forwarded address from loopback); returns the seconds taken and how many
+/// batches were kept.
+async fn send_events(
+    http: &reqwest::Client,
+    base: &str,
+    network: u8,
+    bodies: Vec<serde_json::Value>,
+) -> anyhow::Result<(f64, usize)> {
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = Vec::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let permit = semaphore.clone().acquire_owned().await?;
+        let request = http
+            .post(format!("{base}/v1/events"))
+            .header("x-forwarded-for", format!("{network}.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256))
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let ok = request.send().await.is_ok_and(|r| r.status().is_success());
+            drop(permit);
+            ok
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap_or(false));
+    }
+    Ok((started.elapsed().as_secs_f64(), ok))
+}
+
 async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow::Result<Figures> {
     let households = arg("--households", 45_000);
     let seconds = arg("--seconds", 10);
@@ -163,13 +194,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let model = Model::build(&portal).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let train_secs = started.elapsed().as_secs_f64();
     drop(model);
-    let products: Vec<Product> = portal
-        .db
-        .catalog_all(portal_server::db::CatalogKind::Product)
-        .await?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect();
+    let products = portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let models: Vec<String> =
         products.iter().filter(|p| p.lifecycle != Lifecycle::Discontinued).map(|p| p.model.clone()).collect();
     let started = Instant::now();
@@ -255,48 +280,14 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
             .collect();
         serde_json::json!({ "install_id": Uuid::now_v7(), "events": events })
     };
-    let batches: Vec<(usize, serde_json::Value)> = (0..arg("--batches", 400)).map(|i| (i, batch_of(i, 500))).collect();
+    let batches: Vec<serde_json::Value> = (0..arg("--batches", 400)).map(|i| batch_of(i, 500)).collect();
     let total: usize = batches.len() * 500;
-    let started = Instant::now();
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(8));
-    let mut tasks = Vec::new();
-    for (i, body) in batches {
-        let permit = semaphore.clone().acquire_owned().await?;
-        let request = http
-            .post(format!("{base}/v1/events"))
-            .header("x-forwarded-for", format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256))
-            .json(&body);
-        tasks.push(tokio::spawn(async move {
-            let ok = request.send().await.is_ok_and(|r| r.status().is_success());
-            drop(permit);
-            ok
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += usize::from(t.await.unwrap_or(false));
-    }
-    let ingest_per_sec = total as f64 / started.elapsed().as_secs_f64();
+    let (secs, ok) = send_events(&http, &base, 10, batches).await?;
+    let ingest_per_sec = total as f64 / secs;
     anyhow::ensure!(ok * 500 == total, "every batch kept ({ok} of {})", total / 500);
     let singles: Vec<serde_json::Value> = (0..2000).map(|i| batch_of(100_000 + i, 1)).collect();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (i, body) in singles.into_iter().enumerate() {
-        let permit = semaphore.clone().acquire_owned().await?;
-        let request = http
-            .post(format!("{base}/v1/events"))
-            .header("x-forwarded-for", format!("11.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256))
-            .json(&body);
-        tasks.push(tokio::spawn(async move {
-            let ok = request.send().await.is_ok_and(|r| r.status().is_success());
-            drop(permit);
-            ok
-        }));
-    }
-    for t in tasks {
-        t.await.ok();
-    }
-    let single_per_sec = 2000.0 / started.elapsed().as_secs_f64();
+    let (secs, _) = send_events(&http, &base, 11, singles).await?;
+    let single_per_sec = 2000.0 / secs;
     drop(_keep_open);
     child.kill().await.ok();
     Ok(Figures {

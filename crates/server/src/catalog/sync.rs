@@ -89,6 +89,17 @@ impl Portal {
         Ok(SyncPage { cursor: encode(&changes.epoch, next), items, has_more, reset, in_stock })
     }
 
+    /// Every product of the catalog, as stored (training, planting demo behaviour, evaluating).
+    pub async fn catalog_products(&self) -> AppResult<Vec<Product>> {
+        Ok(self
+            .db
+            .catalog_all(CatalogKind::Product)
+            .await?
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect())
+    }
+
     pub async fn catalog_product(&self, caller: Option<&Caller>, model: &str) -> AppResult<Product> {
         let body =
             self.db.catalog_get(CatalogKind::Product, model).await?.ok_or_else(|| AppError::not_found("product"))?;

@@ -3,7 +3,7 @@
 //! ranked against the whole catalog and scored against what they went on to want.
 use std::collections::{HashMap, HashSet};
 
-use portal_api::{EventKind, Placement, Product};
+use portal_api::{Placement, Product};
 use portal_marketing::{
     als::AlsParams,
     evaluation::{Metrics, Tally},
@@ -129,11 +129,6 @@ pub fn evaluate(products: Vec<Product>, data: Interactions, split_at: i64, k: us
     Evaluation { split_at, train_events, test_events, people: people.len(), catalog: model.on_sale(), train_secs, rows }
 }
 
-/// Whether `kind` is one the evaluation counts as wanting (for the README's description).
-pub fn counts_as_wanted(kind: EventKind) -> bool {
-    weight(kind) >= WANTED
-}
-
 /// Evaluates on the behaviour in the database: the last `test_days` days (before its latest event)
 /// are the future, the rest the past.
 pub async fn evaluate_database(
@@ -142,13 +137,7 @@ pub async fn evaluate_database(
     k: usize,
     als: AlsParams,
 ) -> crate::error::AppResult<Evaluation> {
-    let products: Vec<Product> = portal
-        .db
-        .catalog_all(crate::db::CatalogKind::Product)
-        .await?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect();
+    let products = portal.catalog_products().await?;
     let data = portal.db.interactions(0).await?;
     let latest = data.events.iter().map(|e| e.3).chain(data.purchases.iter().map(|p| p.2)).max().unwrap_or(0);
     let split_at = latest - test_days * 86_400;

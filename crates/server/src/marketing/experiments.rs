@@ -71,7 +71,7 @@ impl Portal {
         let purchases = if experiments.is_empty() { vec![] } else { self.db.customer_purchases(since).await? };
         let mut outcomes = Vec::with_capacity(experiments.len());
         // The newest experiments: older ones keep their figures but are not worked out each time.
-        for e in experiments.iter().take(OUTCOMES_SHOWN) {
+        for e in shown {
             let people = self.db.experiment_people(e.id).await?;
             let arms = arm_tallies(&people, &purchases, e.stopped_at)
                 .into_iter()

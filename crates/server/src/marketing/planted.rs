@@ -11,8 +11,9 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
-    db::{CatalogKind, EventToKeep, IngestRequest},
+    db::{EventToKeep, IngestRequest},
     error::AppResult,
+    marketing::recommender::top_category,
     portal::{now, Portal},
 };
 
@@ -31,7 +32,7 @@ pub fn plant_items(products: &[Product]) -> Vec<PlantItem> {
     products
         .iter()
         .map(|p| PlantItem {
-            category: p.category.split('.').next().unwrap_or(&p.category).to_owned(),
+            category: top_category(&p.category).to_owned(),
             series: p.series.clone(),
             price: p.skus.iter().map(|s| s.list_price).min().unwrap_or(0),
             withdrawn: p.lifecycle == portal_api::Lifecycle::Discontinued,
@@ -42,13 +43,7 @@ pub fn plant_items(products: &[Product]) -> Vec<PlantItem> {
 /// Plants `households` households' behaviour over the last `days` days; returns how many events
 /// were new.
 pub async fn seed_behaviour(portal: &Portal, households: usize, days: i64, seed: u64) -> AppResult<usize> {
-    let products: Vec<Product> = portal
-        .db
-        .catalog_all(CatalogKind::Product)
-        .await?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect();
+    let products = portal.catalog_products().await?;
     let now = now();
     let params = PlantParams { households, start: now - days * 86_400, end: now, sessions: 6.0, seed };
     let items = plant_items(&products);

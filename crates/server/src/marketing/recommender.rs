@@ -18,7 +18,7 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
-    db::{CatalogKind, Interactions, ServedList},
+    db::{Interactions, ServedList},
     error::AppResult,
     identity::accounts::Caller,
     portal::{now, Portal},
@@ -54,6 +54,11 @@ pub struct Model {
     als: Factors,
 }
 
+/// A category's top level (`tv` of `tv.oled`): what the blending rules and the profiles compare.
+pub fn top_category(category: &str) -> &str {
+    category.split('.').next().unwrap_or(category)
+}
+
 /// The home placement's recommender when no experiment or default says otherwise: collaborative
 /// filtering and item-to-item interleaved, popularity to fill.
 pub const HOME_DEFAULT: &str = "als+item_to_item+popular";
@@ -62,13 +67,7 @@ impl Model {
     pub async fn build(portal: &Portal) -> AppResult<Self> {
         let now = now();
         let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
-        let products: Vec<Product> = portal
-            .db
-            .catalog_all(CatalogKind::Product)
-            .await?
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect();
+        let products = portal.catalog_products().await?;
         let data = portal.db.interactions(now - WINDOW_SECS).await?;
         let mut model = tokio::task::spawn_blocking(move || Model::train(products, data, now, &AlsParams::default()))
             .await
@@ -87,7 +86,7 @@ impl Model {
         let mut sku_item = HashMap::new();
         for p in products {
             let id = model.items.len() as u32;
-            let top = p.category.split('.').next().unwrap_or(&p.category).to_owned();
+            let top = top_category(&p.category).to_owned();
             model.facts.push(ItemFacts {
                 repeatable: top == "accessory",
                 category: top,

@@ -1274,21 +1274,15 @@ impl Database for PostgresDatabase {
     }
 
     async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| customers::create_tag(tx, &tag))
-        })
-        .await
+        self.read_committed(move |tx| customers::create_tag(tx, &tag)).await
     }
 
     async fn tags(&self) -> DbResult<Vec<TagRow>> {
-        self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, customers::tags)).await
+        self.read_committed(customers::tags).await
     }
 
     async fn delete_tag(&self, id: Uuid) -> DbResult<bool> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| customers::delete_tag(tx, id))
-        })
-        .await
+        self.read_committed(move |tx| customers::delete_tag(tx, id)).await
     }
 
     async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
@@ -1315,25 +1309,16 @@ impl Database for PostgresDatabase {
         recount: bool,
         computed_at: Option<i64>,
     ) -> DbResult<u32> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::set_tag_members(tx, tag, &checked, &members, recount, computed_at)
-            })
-        })
-        .await
+        self.read_committed(move |tx| customers::set_tag_members(tx, tag, &checked, &members, recount, computed_at))
+            .await
     }
 
     async fn tag_progress(&self) -> DbResult<(i64, i64)> {
-        self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, customers::tag_progress)).await
+        self.read_committed(customers::tag_progress).await
     }
 
     async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::set_tag_progress(tx, events_through, full_at)
-            })
-        })
-        .await
+        self.read_committed(move |tx| customers::set_tag_progress(tx, events_through, full_at)).await
     }
 
     async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord> {
@@ -1350,35 +1335,19 @@ impl Database for PostgresDatabase {
         store: Option<Uuid>,
         expires_at: i64,
     ) -> DbResult<()> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::grant_counter_view(tx, promoter, customer, store, expires_at)
-            })
-        })
-        .await
+        self.read_committed(move |tx| customers::grant_counter_view(tx, promoter, customer, store, expires_at)).await
     }
 
     async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
-                customers::counter_view_until(tx, promoter, customer, now)
-            })
-        })
-        .await
+        self.read_committed(move |tx| customers::counter_view_until(tx, promoter, customer, now)).await
     }
 
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| events::experiment_people(tx, experiment))
-        })
-        .await
+        self.read_committed(move |tx| events::experiment_people(tx, experiment)).await
     }
 
     async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
-        self.run(move |client| {
-            in_transaction(client, IsolationLevel::ReadCommitted, |tx| events::customer_purchases(tx, since))
-        })
-        .await
+        self.read_committed(move |tx| events::customer_purchases(tx, since)).await
     }
 
     async fn apply_store_ops(
