@@ -420,3 +420,110 @@ async fn an_experiment_splits_people_stably_reports_arms_and_crowns_a_winner() {
     let (_, body) = server.get("/v1/marketing/experiments", &operator).await;
     assert_eq!(body["experiments"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_counter_offers_add_ons_on_hand_and_the_sale_records_what_the_customer_took() {
+    let server = TestServer::start(&[]);
+    let store = "01900000-0000-7000-8000-000000000101";
+    let other_store = "01900000-0000-7000-8000-000000000102";
+    let (_, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
+    let items = page["items"].as_array().unwrap();
+    let products: Vec<&Value> = items.iter().filter(|i| i["data"]["skus"].is_array()).map(|i| &i["data"]).collect();
+    let tv = products.iter().find(|p| p["category"].as_str().unwrap().starts_with("tv")).unwrap();
+    let (tv_sku, tv_price) = (tv["skus"][0]["code"].as_str().unwrap(), tv["skus"][0]["list_price"].as_i64().unwrap());
+    let accessories: Vec<&str> = products
+        .iter()
+        .filter(|p| p["category"] == json!("accessory") && p["lifecycle"] != json!("discontinued"))
+        .map(|p| p["skus"][0]["code"].as_str().unwrap())
+        .take(2)
+        .collect();
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let op = |action: Value| json!({"id": Uuid::now_v7(), "store_id": store, "device_at": now(), "action": action});
+    let stock_in = op(json!({"type": "receipt", "source": "brand",
+        "lines": accessories.iter().map(|sku| json!({"sku": sku, "quantity": 5})).collect::<Vec<_>>()}));
+    let (status, body) =
+        server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&json!({"ops": [stock_in]}))).await;
+    assert_eq!(status, 200, "{body}");
+
+    let ask = |token: String, store: &'static str, body: Value| {
+        let server = &server;
+        async move {
+            server.send(Method::POST, &format!("/v1/stores/{store}/checkout-offer"), Some(&token), Some(&body)).await
+        }
+    };
+    let (status, body) = ask(promoter.clone(), store, json!({"skus": [tv_sku]})).await;
+    assert_eq!(status, 200, "{body}");
+    let offer: portal_api::CheckoutOffer = parse(&body);
+    assert!(!offer.skus.is_empty() && offer.skus.len() <= 3, "{body}");
+    let (_, stock) = server.get(&format!("/v1/stores/{store}/stock"), &promoter).await;
+    let on_hand = |sku: &str| {
+        stock["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["sku"] == json!(sku))
+            .map_or(0, |l| l["on_hand"].as_i64().unwrap())
+    };
+    for sku in &offer.skus {
+        assert!(on_hand(sku) > 0, "only what the store has on hand: {sku}");
+        assert_ne!(sku, tv_sku, "never what is in the cart");
+    }
+    // Scope and bad input.
+    let consumer = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    assert_eq!(ask(consumer, store, json!({"skus": [tv_sku]})).await.0, 403);
+    assert_eq!(ask(promoter.clone(), other_store, json!({"skus": [tv_sku]})).await.0, 403, "another store's counter");
+    let (status, body) = ask(promoter.clone(), store, json!({"skus": []})).await;
+    assert_eq!(error_of(&body).code, ErrorCode::InvalidParameter, "{status} {body}");
+    let many: Vec<String> = (0..51).map(|i| format!("SKU-{i}")).collect();
+    let (_, body) = ask(promoter.clone(), store, json!({"skus": many})).await;
+    assert_eq!(error_of(&body).code, ErrorCode::InvalidParameter);
+    let (status, _) = server.send(Method::GET, "/v1/recommendations?placement=checkout", None, None).await;
+    assert_eq!(status, 400, "a counter offer is asked for with the cart");
+
+    // The customer takes the first add-on; a second sale carries an offer made on the device
+    // offline (declined); a third claims to have taken what was never shown: refused whole.
+    let taken = offer.skus[0].clone();
+    let taken_price = products
+        .iter()
+        .flat_map(|p| p["skus"].as_array().unwrap())
+        .find(|s| s["code"] == json!(taken))
+        .map(|s| s["list_price"].as_i64().unwrap())
+        .unwrap();
+    let shift = Uuid::now_v7();
+    let sale = |serial: &str, with_add_on: bool, offer: Value| {
+        let mut lines =
+            vec![json!({"sku": tv_sku, "quantity": 1, "unit_price": tv_price, "discount": 0, "serial": serial})];
+        if with_add_on {
+            lines.push(json!({"sku": taken, "quantity": 1, "unit_price": taken_price, "discount": 0}));
+        }
+        let total = tv_price + if with_add_on { taken_price } else { 0 };
+        op(json!({"type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": format!("R-{serial}"),
+                  "lines": lines, "payments": [{"method": "card", "amount": total}], "offer": offer}))
+    };
+    let device_list = Uuid::now_v7();
+    let ops = json!({"ops": [
+        op(json!({"type": "open_shift", "shift_id": shift, "opening_cash": 0})),
+        sale("SN-OFFER-1", true, json!({"recommendation": offer.id, "shown": offer.skus, "accepted": [taken]})),
+        sale("SN-OFFER-2", false, json!({"recommendation": device_list, "shown": [accessories[0]], "accepted": []})),
+        sale("SN-OFFER-3", false, json!({"recommendation": device_list, "shown": [accessories[0]], "accepted": ["ELSEWHERE"]})),
+    ]});
+    let (status, body) = server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&ops)).await;
+    assert_eq!(status, 200, "{body}");
+    let outcomes = parse::<portal_api::StoreOpsResult>(&body).outcomes;
+    let statuses: Vec<_> = outcomes.iter().map(|o| o.status).collect();
+    use portal_api::OpStatus::*;
+    assert_eq!(statuses, [Applied, Applied, Applied, Rejected], "{body}");
+
+    let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
+    let (status, body) = server.get("/v1/marketing/recommendations/report?days=7", &operator).await;
+    assert_eq!(status, 200, "{body}");
+    let report: portal_api::RecommendationReport = parse(&body);
+    let served = report.rows.iter().find(|r| r.placement == "checkout" && r.algorithm == offer.algorithm).unwrap();
+    assert_eq!(
+        (served.lists, served.impressions, served.clicks, served.conversions, served.revenue),
+        (1, 1, 1, 1, taken_price),
+        "{body}"
+    );
+    let device = report.rows.iter().find(|r| r.placement == "checkout" && r.algorithm == "on_device").unwrap();
+    assert_eq!((device.lists, device.impressions, device.clicks, device.conversions), (1, 1, 0, 0), "{body}");
+}

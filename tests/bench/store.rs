@@ -46,6 +46,7 @@ fn sale(shift: Uuid, n: usize) -> StoreAction {
             Payment { method: PaymentMethod::Cash, amount: 1000_00 },
         ],
         gifts: vec![SkuQuantity { sku: "GIFT-MUG".into(), quantity: 1 }],
+        offer: None,
     }
 }
 

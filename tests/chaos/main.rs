@@ -168,6 +168,7 @@ impl Expected {
                 order_discount: 0,
                 payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 * quantity }],
                 gifts: vec![],
+                offer: None,
             }
         } else {
             let quantity = if rng.gen_bool(0.5) { 1 } else { -1 };

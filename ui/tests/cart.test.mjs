@@ -16,7 +16,7 @@ for (const [from, to] of [
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
   writeFileSync(join(dir, to), js.outputText.replace('from "../format"', 'from "./format.mjs"'));
 }
-const { cartReducer, draftSale, emptyCart, missingSerial, paidSoFar, phoneLooksRight } = await import(join(dir, "cart.mjs"));
+const { cartReducer, draftSale, emptyCart, missingSerial, offerBasis, paidSoFar, phoneLooksRight } = await import(join(dir, "cart.mjs"));
 
 const hit = (code, serialised = false, unit_price = 100_00) => ({
   sku: { code, variant_zh: code, variant_en: code },
@@ -96,4 +96,27 @@ test("clear empties the cart, gift mode included; a phone that cannot be one is 
   const cart = apply({ type: "scanned", hit: hit("A") }, { type: "giftMode", on: true }, { type: "phone", phone: "abc" });
   assert.ok(!phoneLooksRight(cart));
   assert.deepEqual(cartReducer(cart, { type: "clear" }), emptyCart);
+});
+
+test("the counter offer goes with the sale as shown, with what the customer took; taking one keeps it", () => {
+  const offer = (id, ...skus) => ({ id, algorithm: "item_to_item+accessories", offline: false, items: skus.map((sku) => ({ sku, product: {} })) });
+  const cart = apply(
+    { type: "scanned", hit: hit("TV", true), key: "t1" },
+    { type: "offer", offer: offer("o1", "CASE", "CABLE") },
+    { type: "acceptOffer", sku: "NOT-SHOWN" },
+    { type: "scanned", hit: hit("CASE"), key: "c" },
+    { type: "acceptOffer", sku: "CASE" },
+    { type: "acceptOffer", sku: "CASE" },
+    // The cart changed and another offer came: the one the customer took from stays.
+    { type: "offer", offer: offer("o2", "EAR") },
+  );
+  const sale = draftSale(cart, "shift").action;
+  assert.deepEqual(sale.offer, { recommendation: "o1", shown: ["CASE", "CABLE"], accepted: ["CASE"] });
+  assert.deepEqual(offerBasis(cart), ["TV"], "an accepted add-on does not ask for a new offer");
+  const none = apply({ type: "scanned", hit: hit("TV", true), key: "t1" }, { type: "offer", offer: offer("o3") });
+  assert.equal(draftSale(none, "shift").action.offer, undefined, "an empty offer is not recorded");
+  const dismissed = apply({ type: "offer", offer: offer("o4", "CASE") }, { type: "dismissOffer" });
+  assert.ok(dismissed.offerDismissed);
+  assert.deepEqual(draftSale(dismissed, "shift").action.offer.accepted, [], "put away: shown and declined");
+  assert.equal(apply({ type: "offer", offer: offer("o4", "CASE") }, { type: "clear" }).offer, null);
 });

@@ -177,6 +177,8 @@ pub enum Placement {
     Home,
     /// "People also viewed and bought" on a product's page.
     Product,
+    /// The bundle offer at a store's counter: add-ons to the cart being sold.
+    Checkout,
 }
 
 impl Placement {
@@ -184,8 +186,39 @@ impl Placement {
         match self {
             Placement::Home => "home",
             Placement::Product => "product",
+            Placement::Checkout => "checkout",
         }
     }
+}
+
+/// The cart at a store's counter, for a bundle offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CheckoutOfferRequest {
+    /// The SKUs in the cart (1–50).
+    pub skus: Vec<String>,
+}
+
+/// Add-ons to suggest with a cart (the seeds' 夹带式 offer): each a SKU the store has on hand.
+/// What the customer was shown and took travels with the sale (`CounterOffer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CheckoutOffer {
+    /// The recommendation id (a list at the `checkout` placement).
+    pub id: Uuid,
+    pub algorithm: String,
+    /// Best first, at most three.
+    pub skus: Vec<String>,
+}
+
+/// What the counter showed the customer with a sale, and which of it they took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CounterOffer {
+    /// The offer's id: the server's (`CheckoutOffer::id`), or one made on the device offline.
+    pub recommendation: Uuid,
+    /// The SKUs shown (1–10).
+    pub shown: Vec<String>,
+    /// The SKUs the customer accepted, each among those shown; declined are the rest.
+    #[serde(default)]
+    pub accepted: Vec<String>,
 }
 
 /// A list of products chosen for a person at a placement. Its id travels with every impression,

@@ -125,6 +125,10 @@ pub enum StoreAction {
         /// Gifts handed over with the sale, from the store's gift stock.
         #[serde(default)]
         gifts: Vec<SkuQuantity>,
+        /// The bundle offer shown at the counter with this sale, and what the customer took.
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offer: Option<crate::CounterOffer>,
     },
     /// Takes back lines of a sale (partly or wholly), into stock, with the refund worked out by the server.
     Return {

@@ -239,6 +239,14 @@ impl ApiClient {
     pub async fn report_set_aside(&self, access: &str, report: &SetAsideReport) -> ClientResult<SetAsideAck> {
         self.call(Method::POST, "/v1/store-ops/set-aside", Some(access), Some(report)).await
     }
+    pub async fn checkout_offer(
+        &self,
+        access: &str,
+        store: Uuid,
+        req: &CheckoutOfferRequest,
+    ) -> ClientResult<CheckoutOffer> {
+        self.call(Method::POST, &format!("/v1/stores/{store}/checkout-offer"), Some(access), Some(req)).await
+    }
     pub async fn stock(&self, access: &str, store: Uuid) -> ClientResult<StockReport> {
         self.call::<(), _>(Method::GET, &format!("/v1/stores/{store}/stock"), Some(access), None).await
     }

@@ -163,6 +163,10 @@ macro_rules! for_each_app_command {
                 -> portal_client::store_stock::Snapshot<portal_api::TransferList> {
                 app.transfers(store_id).await
             }
+            awaited fn checkout_offer(app, store_id: uuid::Uuid, skus: Vec<String>)
+                -> portal_client::counter_offer::CounterOfferView {
+                app.checkout_offer(store_id, skus).await
+            }
             sync fn pos_shift(app, store_id: uuid::Uuid) -> Option<portal_client::store_ops::OpenShift> {
                 app.open_shift(store_id)
             }

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod catalog;
 pub mod commands;
 pub mod consumer_day;
+pub mod counter_offer;
 pub mod error;
 pub mod events;
 pub mod favourites;

@@ -730,7 +730,46 @@ mod tests {
                 Payment { method: PaymentMethod::Cash, amount: cash },
             ],
             gifts: vec![SkuQuantity { sku: "GIFT".into(), quantity: 1 }],
+            offer: None,
         }
+    }
+
+    #[test]
+    fn a_sale_whose_offer_took_what_was_not_shown_is_refused_before_it_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+        let (user, store, shift) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        record(&mut cache, user, store, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 }, 10, 1).unwrap();
+        let with_offer = |accepted: &str, receipt_no: String| {
+            let StoreAction::Sale {
+                sale_id, shift_id, customer_phone, customer_consent, lines, payments, gifts, ..
+            } = sale(shift, "T-000001", 1000_00)
+            else {
+                unreachable!()
+            };
+            StoreAction::Sale {
+                sale_id,
+                shift_id,
+                receipt_no,
+                customer_phone,
+                customer_consent,
+                lines,
+                order_discount: 30_00,
+                payments,
+                gifts,
+                offer: Some(portal_api::CounterOffer {
+                    recommendation: Uuid::now_v7(),
+                    shown: vec!["CABLE".into(), "CASE".into()],
+                    accepted: vec![accepted.into()],
+                }),
+            }
+        };
+        let no = next_receipt_no(&cache, "T").unwrap();
+        let refused = record(&mut cache, user, store, with_offer("EARPHONES", no.clone()), 10, 2).unwrap_err();
+        assert_eq!(code(refused), ErrorCode::InvalidStoreOp);
+        assert_eq!(outbox::pending_count(&cache, user).unwrap(), 1, "only the shift is queued");
+        record(&mut cache, user, store, with_offer("CABLE", no), 10, 3).unwrap();
+        assert_eq!(outbox::pending_count(&cache, user).unwrap(), 2);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! trusted, which events a person who declined tracking still sends, and how much each kind of
 //! event says about what a person wants.
 pub mod als;
+pub mod bundle;
 pub mod evaluation;
 pub mod events;
 pub mod experiments;

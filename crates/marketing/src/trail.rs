@@ -43,13 +43,32 @@ fn ratio(a: u32, b: u32) -> f64 {
     }
 }
 
+/// A bundle offer shown at the counter with a sale: its list, how many of its SKUs the customer
+/// accepted, how many of those the sale held, and their net.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CounterOutcome {
+    pub list: Uuid,
+    pub accepted: u32,
+    pub converted: u32,
+    pub revenue: i64,
+}
+
+/// The algorithm of a counter offer made on the device (no list of its id was served).
+pub const ON_DEVICE: &str = "on_device";
+
 /// Joins the facts into rows. Each purchased line goes to the latest click on its product by the
 /// same person within the window before it; each click converts at most once.
+///
+/// A counter offer is shown once per sale it goes with: an impression; each SKU the customer
+/// accepted, a click; each the sale held, a conversion with its net. One that names a list of
+/// another placement counts nowhere; one whose list the server never served (made on the device
+/// offline) counts under `checkout`/`on_device`.
 pub fn trail(
     lists: &[(Uuid, String, String, Option<String>, Option<Uuid>)],
     impressions: &[(Uuid, u32)],
     clicks: &[(Uuid, Uuid, String, i64)],
     purchases: &[(Uuid, String, i64, i64)],
+    counter: &[CounterOutcome],
     model_of_sku: impl Fn(&str) -> Option<String>,
 ) -> Vec<TrailRow> {
     type Key = (String, String, Option<Uuid>, Option<String>);
@@ -99,6 +118,27 @@ pub fn trail(
             }
         }
     }
+    let on_device: Key = ("checkout".to_owned(), ON_DEVICE.to_owned(), None, None);
+    let mut device_lists = std::collections::HashSet::new();
+    for offer in counter {
+        let key = match group_of.get(&offer.list) {
+            Some(key) if key.0 == "checkout" => key.clone(),
+            Some(_) => continue,
+            None => on_device.clone(),
+        };
+        let row = rows.entry(key).or_insert_with(|| TrailRow {
+            placement: "checkout".to_owned(),
+            algorithm: ON_DEVICE.to_owned(),
+            ..Default::default()
+        });
+        if !group_of.contains_key(&offer.list) && device_lists.insert(offer.list) {
+            row.lists += 1;
+        }
+        row.impressions += 1;
+        row.clicks += offer.accepted;
+        row.conversions += offer.converted;
+        row.revenue = row.revenue.saturating_add(offer.revenue);
+    }
     rows.into_values().collect()
 }
 
@@ -129,7 +169,7 @@ mod tests {
             (ann, "UNKNOWN".to_owned(), day, 1),
         ];
         let model = |sku: &str| sku.split('-').next().filter(|m| *m != "UNKNOWN").map(str::to_owned);
-        let rows = trail(&lists, &impressions, &clicks, &purchases, model);
+        let rows = trail(&lists, &impressions, &clicks, &purchases, &[], model);
         let home_row = rows.iter().find(|r| r.placement == "home").unwrap();
         let product_row = rows.iter().find(|r| r.placement == "product").unwrap();
         assert_eq!((home_row.lists, home_row.impressions, home_row.clicks), (1, 4, 3));
@@ -138,5 +178,36 @@ mod tests {
         assert!((home_row.click_rate() - 0.75).abs() < 1e-9);
         assert!((product_row.conversion_rate() - 1.0).abs() < 1e-9);
         assert_eq!(TrailRow::default().click_rate(), 0.0);
+    }
+
+    #[test]
+    fn counter_offers_count_as_impressions_acceptances_and_sales() {
+        let (served, home, offline) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let lists = vec![
+            (served, "checkout".to_owned(), "item_to_item+accessories".to_owned(), None, None),
+            (home, "home".to_owned(), "popular".to_owned(), None, None),
+        ];
+        let offer = |list, accepted, converted, revenue| CounterOutcome { list, accepted, converted, revenue };
+        let counter = [
+            offer(served, 2, 1, 99_00),
+            offer(served, 0, 0, 0),
+            offer(home, 1, 1, 5_00), // names another placement's list: counts nowhere
+            offer(offline, 1, 1, 39_00),
+            offer(offline, 0, 0, 0),
+        ];
+        let rows = trail(&lists, &[], &[], &[], &counter, |_| None);
+        let served_row = rows.iter().find(|r| r.algorithm == "item_to_item+accessories").unwrap();
+        assert_eq!(
+            (served_row.lists, served_row.impressions, served_row.clicks, served_row.conversions, served_row.revenue),
+            (1, 2, 2, 1, 99_00)
+        );
+        let device_row = rows.iter().find(|r| r.algorithm == ON_DEVICE).unwrap();
+        assert_eq!(device_row.placement, "checkout");
+        assert_eq!(
+            (device_row.lists, device_row.impressions, device_row.clicks, device_row.conversions, device_row.revenue),
+            (1, 2, 1, 1, 39_00)
+        );
+        let home_row = rows.iter().find(|r| r.placement == "home").unwrap();
+        assert_eq!((home_row.impressions, home_row.clicks, home_row.revenue), (0, 0, 0));
     }
 }

@@ -188,6 +188,7 @@ mod tests {
             order_discount: 0,
             payments: vec![],
             gifts: vec![],
+            offer: None,
         };
         assert_eq!(check(&op(sale), "ops[1]").unwrap_err().field, "ops[1].action.lines[0].unit_price");
         assert!(!clock_plausible(5, 1_800_000_000));

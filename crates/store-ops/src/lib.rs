@@ -6,6 +6,7 @@
 pub mod bounds;
 pub mod checkout;
 pub mod ledger;
+pub mod offer;
 pub mod pricing;
 pub mod refusal;
 pub mod sample;

@@ -16,7 +16,12 @@ pub fn check(store: Uuid, action: &StoreAction) -> Result<(), Refusal> {
                 return Err(Refusal::invalid("the opening cash cannot be negative"));
             }
         }
-        StoreAction::Sale { receipt_no, gifts, .. } => check_sale(receipt_no, gifts)?,
+        StoreAction::Sale { receipt_no, gifts, offer, .. } => {
+            check_sale(receipt_no, gifts)?;
+            if let Some(offer) = offer {
+                crate::offer::check(offer)?;
+            }
+        }
         StoreAction::Return { lines, gifts, .. } => {
             if lines.is_empty() && gifts.is_empty() {
                 return Err(Refusal::invalid("a return needs at least one line"));

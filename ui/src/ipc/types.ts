@@ -342,7 +342,7 @@ export type TrackingState = { tracking: boolean,
  */
 waiting: number, };
 
-export type Placement = "home" | "product";
+export type Placement = "home" | "product" | "checkout";
 
 export type ExperimentArm = { name: string, 
 /**
@@ -495,6 +495,36 @@ id?: string, algorithm: string, products: Array<ProductSummary>,
  */
 offline: boolean, };
 
+export type CounterOffer = { 
+/**
+ * The offer's id: the server's (`CheckoutOffer::id`), or one made on the device offline.
+ */
+recommendation: string, 
+/**
+ * The SKUs shown (1–10).
+ */
+shown: Array<string>, 
+/**
+ * The SKUs the customer accepted, each among those shown; declined are the rest.
+ */
+accepted: Array<string>, };
+
+export type OfferItem = { 
+/**
+ * The SKU to add (one the store has on hand).
+ */
+sku: string, product: ProductSummary, };
+
+export type CounterOfferView = { 
+/**
+ * The offer's id, recorded with the sale (`CounterOffer::recommendation`).
+ */
+id: string, algorithm: string, items: Array<OfferItem>, 
+/**
+ * Made on the device: the server could not be asked.
+ */
+offline: boolean, };
+
 export type TrackedEvent = { 
 /**
  * Client-generated; the server keeps each id once.
@@ -589,7 +619,11 @@ customer_consent: boolean, lines: Array<SaleLine>, order_discount: number, payme
 /**
  * Gifts handed over with the sale, from the store's gift stock.
  */
-gifts: Array<SkuQuantity>, } | { "type": "return", return_id: string, sale_id: string, lines: Array<ReturnLine>, 
+gifts: Array<SkuQuantity>, 
+/**
+ * The bundle offer shown at the counter with this sale, and what the customer took.
+ */
+offer?: CounterOffer, } | { "type": "return", return_id: string, sale_id: string, lines: Array<ReturnLine>, 
 /**
  * The sale's gifts come back with it.
  */

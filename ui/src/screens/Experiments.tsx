@@ -7,7 +7,9 @@ import { recommenderName } from "./format";
 
 /** The recommenders an arm may serve at each placement (the server checks the same list); the
  *  first two are the arms a new experiment starts with. */
-const ALGORITHMS: Record<Placement, string[]> = {
+/** Counter offers are not split: one promoter's account serves many customers. */
+type SplitPlacement = Exclude<Placement, "checkout">;
+const ALGORITHMS: Record<SplitPlacement, string[]> = {
   home: ["popular", "als+item_to_item+popular", "item_to_item+popular", "als+popular"],
   product: ["content", "item_to_item+content"],
 };
@@ -20,12 +22,12 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
   const [list, setList] = useState<ExperimentList>({ experiments: [], outcomes: [] });
   const [error, setError] = useState<ApiError | null>(null);
   const [name, setName] = useState("");
-  const [placement, setPlacement] = useState<Placement>("home");
+  const [placement, setPlacement] = useState<SplitPlacement>("home");
   const [share, setShare] = useState("50");
   const [arms, setArms] = useState<[string, string]>([ALGORITHMS.home[0], ALGORITHMS.home[1]]);
   const [holdout, setHoldout] = useState("10");
   const load = () => commands.experiments().then(setList).catch((e) => setError(asApiError(e)));
-  const choosePlacement = (p: Placement) => {
+  const choosePlacement = (p: SplitPlacement) => {
     setPlacement(p);
     setArms([ALGORITHMS[p][0], ALGORITHMS[p][1]]);
   };
@@ -88,7 +90,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
         </label>
         <label>
           {t("report.placement")}
-          <select value={placement} onChange={(e) => choosePlacement(e.target.value as Placement)} data-testid="experiment-placement">
+          <select value={placement} onChange={(e) => choosePlacement(e.target.value as SplitPlacement)} data-testid="experiment-placement">
             <option value="home">{t("report.where.home")}</option>
             <option value="product">{t("report.where.product")}</option>
           </select>

@@ -95,6 +95,9 @@ export function RecommendationReport({ refresh = 0 }: { refresh?: number }) {
               </table>
             </div>
           )}
+          {report.rows.some((r) => r.placement === "checkout") && (
+            <p className="muted small">{t("report.recommendations.counter")}</p>
+          )}
         </>
       )}
     </section>

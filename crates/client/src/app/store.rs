@@ -1,5 +1,6 @@
 //! The point of sale and store operations, through the outbox; stock, samples, staff, reports.
 use super::*;
+use crate::counter_offer::{self, CounterOfferView};
 
 impl PortalApp {
     /// Records a store operation at once, offline too (a sale with its receipt, in one transaction
@@ -110,6 +111,32 @@ impl PortalApp {
             Err(e) => return Err(e),
         }
         store_stock::view(&self.cache(), user, store_id)
+    }
+
+    /// The bundle offer for the cart `skus` at the store's counter: the server's, else one made
+    /// on the device (from the local catalog and the stock this device last saw).
+    pub async fn checkout_offer(&self, store_id: Uuid, skus: Vec<String>) -> ClientResult<CounterOfferView> {
+        let user = self.signed_in_user()?;
+        let req = CheckoutOfferRequest { skus };
+        let asked = self
+            .authed(|api, token| {
+                let req = req.clone();
+                async move { api.checkout_offer(&token, store_id, &req).await }
+            })
+            .await;
+        match asked {
+            Ok(offer) => {
+                let items = counter_offer::items(&self.cache(), &offer.skus)?;
+                return Ok(CounterOfferView { id: offer.id, algorithm: offer.algorithm, items, offline: false });
+            }
+            Err(ClientError::Unreachable { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let cache = self.cache();
+        let stock = store_stock::view(&cache, user, store_id)?;
+        let skus = counter_offer::local(&cache, &req.skus, &stock)?;
+        let items = counter_offer::items(&cache, &skus)?;
+        Ok(CounterOfferView { id: Uuid::now_v7(), algorithm: counter_offer::ON_DEVICE.into(), items, offline: true })
     }
 
     /// The store's display units (as last read from the server when it cannot be reached).

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::{
     ledger::{
-        Ledger, LedgerError, LogEntry, NewMovement, NewReturn, NewSale, NewSaleLine, Recorded, SaleRecord, ShiftRow,
-        Takings,
+        Ledger, LedgerError, LogEntry, NewCounterOffer, NewMovement, NewReturn, NewSale, NewSaleLine, Recorded,
+        SaleRecord, ShiftRow, Takings,
     },
     DbError, DbResult,
 };
@@ -288,7 +288,7 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 .map(|(method, difference)| OpFlag::CashDifference { method, difference })
                 .collect();
         }
-        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, .. } => {
+        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, offer, .. } => {
             // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
             // prices are the server's to judge: a discount beyond the limit, or a price below the
             // catalog's, is flagged, never refused — the sale happened.
@@ -334,6 +334,12 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 }
             }
             let nets = checkout::line_nets(lines, *order_discount);
+            let offer = offer.as_ref().map(|o| NewCounterOffer {
+                recommendation: o.recommendation,
+                shown: serde_json::to_string(&o.shown).unwrap_or_default(),
+                accepted: serde_json::to_string(&o.accepted).unwrap_or_default(),
+                outcome: portal_store_ops::offer::outcome(o, lines, &nets),
+            });
             // A sale is a fact: it is recorded whatever the stock says, and anything odd is flagged.
             let balances = db.record_sale(&SaleRecord {
                 sale: NewSale {
@@ -380,6 +386,7 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                         device_at: op.device_at,
                     })
                     .collect(),
+                offer,
             })?;
             for (sku, left) in balances {
                 if left < 0 {

@@ -106,6 +106,7 @@ contract!(
     a_tag_name_is_taken_once_and_members_are_replaced_for_the_people_checked,
     changed_customers_their_activity_and_record_are_read_back,
     a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires,
+    a_sale_keeps_its_counter_offer_and_the_store_its_on_hand,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
@@ -367,7 +368,64 @@ fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAction {
         order_discount: 0,
         payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
         gifts: vec![],
+        offer: None,
     }
+}
+
+async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let receipt = StoreAction::Receipt {
+        lines: vec![
+            SkuQuantity { sku: "TV-1".into(), quantity: 2 },
+            SkuQuantity { sku: "CASE".into(), quantity: 3 },
+            SkuQuantity { sku: "CABLE".into(), quantity: 1 },
+        ],
+        source: "brand".into(),
+    };
+    assert_eq!(apply(db.as_ref(), promoter, op(STORE, receipt)).await.status, OpStatus::Applied);
+    let shift = open_shift(db.as_ref(), promoter).await;
+    let list = Uuid::now_v7();
+    let StoreAction::Sale { sale_id, shift_id, receipt_no, customer_phone, customer_consent, payments, .. } =
+        cash_sale(shift, 1, Some("SN-OFFER"))
+    else {
+        unreachable!()
+    };
+    let sale = StoreAction::Sale {
+        sale_id,
+        shift_id,
+        receipt_no,
+        customer_phone,
+        customer_consent,
+        lines: vec![
+            SaleLine {
+                sku: "TV-1".into(),
+                quantity: 1,
+                unit_price: 90_00,
+                discount: 0,
+                serial: Some("SN-OFFER".into()),
+            },
+            SaleLine { sku: "CABLE".into(), quantity: 1, unit_price: 10_00, discount: 0, serial: None },
+        ],
+        order_discount: 0,
+        payments,
+        gifts: vec![],
+        offer: Some(portal_api::CounterOffer {
+            recommendation: list,
+            shown: vec!["CABLE".into(), "CASE".into()],
+            accepted: vec!["CABLE".into()],
+        }),
+    };
+    let outcome = apply(db.as_ref(), promoter, op(STORE, sale)).await;
+    assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
+    let facts = db.trail_facts(AT - 60).await.unwrap();
+    assert_eq!(
+        facts.counter,
+        [portal_marketing::trail::CounterOutcome { list, accepted: 1, converted: 1, revenue: 10_00 }]
+    );
+    assert!(db.trail_facts(AT + 60).await.unwrap().counter.is_empty(), "read from `since` on");
+    // The cable sold out: only what is on hand.
+    assert_eq!(db.store_on_hand(STORE).await.unwrap(), [("CASE".to_owned(), 3), ("TV-1".to_owned(), 1)]);
+    assert!(db.store_on_hand(OTHER_STORE).await.unwrap().is_empty());
 }
 
 /// Each racer's batch: its contested operation, then sales that keep its transaction open a while

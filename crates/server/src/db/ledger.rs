@@ -94,6 +94,18 @@ pub struct SaleRecord<'a> {
     pub gifts: Vec<(&'a str, i64)>,
     /// The stock the sale moves: one movement per line and per gift.
     pub movements: Vec<NewMovement<'a>>,
+    /// The bundle offer shown with the sale and what came of it.
+    pub offer: Option<NewCounterOffer>,
+}
+
+/// A bundle offer as it is written with its sale.
+#[derive(Debug, Clone)]
+pub struct NewCounterOffer {
+    pub recommendation: Uuid,
+    /// JSON arrays of SKUs.
+    pub shown: String,
+    pub accepted: String,
+    pub outcome: portal_store_ops::offer::OfferOutcome,
 }
 
 #[derive(Debug, Clone)]

@@ -303,6 +303,8 @@ pub struct TrailFacts {
     pub clicks: Vec<(Uuid, Uuid, String, i64)>,
     /// (customer, SKU, when, what the line cost in fen) from sales linked to a customer.
     pub purchases: Vec<(Uuid, String, i64, i64)>,
+    /// Bundle offers shown at counters with sales.
+    pub counter: Vec<portal_marketing::trail::CounterOutcome>,
 }
 
 /// A customer tag as kept: its rule, and its size when last worked out.
@@ -616,6 +618,8 @@ pub trait Database: Send + Sync + 'static {
     /// recorded already (then it is left as it is), all in one transaction.
     async fn record_set_aside(&self, records: Vec<SetAsideRecord>) -> DbResult<()>;
     async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport>;
+    /// The SKUs the store has on hand (more than zero units), from its running balances.
+    async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>>;
     /// A store's day; `starts_at` is the day's first second (unix), for the stock ledger.
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList>;

@@ -114,6 +114,7 @@ pub fn store_sale(store: Uuid, receipt_no: &str, sold: SoldSale) -> StoreSale {
             order_discount,
             payments: sold.payments,
             gifts: sold.gifts,
+            offer: None,
         },
         total: sold.total,
         change: sold.change,

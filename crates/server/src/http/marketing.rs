@@ -103,10 +103,33 @@ pub async fn recommendations(
     MaybeCaller(caller): MaybeCaller,
     ApiQuery(q): ApiQuery<RecommendationQuery>,
 ) -> AppResult<ApiJson<RecommendationList>> {
+    if q.placement == Placement::Checkout {
+        return Err(AppError::field(
+            ErrorCode::InvalidParameter,
+            "placement",
+            "A counter offer is asked for with the cart: POST /v1/stores/{id}/checkout-offer.",
+        ));
+    }
     if q.placement == Placement::Product && q.model.as_deref().is_none_or(|m| m.trim().is_empty() || m.len() > 64) {
         return Err(AppError::field(ErrorCode::InvalidParameter, "model", "A product's page names its model."));
     }
     portal.recommendations(caller.as_ref(), q.placement, q.model.as_deref(), q.limit.unwrap_or(12)).await.map(ApiJson)
+}
+
+/// The bundle offer for a cart at a store's counter: up to three add-ons the store has on hand
+/// (what people bought and viewed with the cart's products, then popular accessories). What the
+/// customer was shown and took goes with the sale (`offer` of a `sale` operation).
+#[utoipa::path(post, path = "/v1/stores/{id}/checkout-offer", tag = "marketing", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")), request_body = CheckoutOfferRequest,
+    responses((status = 200, body = CheckoutOffer), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn checkout_offer(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(store): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<CheckoutOfferRequest>,
+) -> AppResult<ApiJson<CheckoutOffer>> {
+    portal.checkout_offer(&caller, store, req).await.map(ApiJson)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -127,6 +127,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketing::get_consent, marketing::set_consent))
         .routes(routes!(marketing::history, marketing::delete_history))
         .routes(routes!(marketing::recommendations))
+        .routes(routes!(marketing::checkout_offer))
         .routes(routes!(marketing::report))
         .routes(routes!(marketing::start_experiment, marketing::experiments))
         .routes(routes!(marketing::stop_experiment))

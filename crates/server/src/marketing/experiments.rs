@@ -20,6 +20,8 @@ pub fn algorithms(placement: Placement) -> &'static [&'static str] {
     match placement {
         Placement::Home => &["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
         Placement::Product => &["content", "item_to_item+content"],
+        // A counter serves many customers from one promoter's account: nobody to split by.
+        Placement::Checkout => &[],
     }
 }
 
@@ -30,6 +32,13 @@ impl Portal {
         check(&req.name, &arms, req.holdout_percent)
             .map_err(|m| AppError::field(ErrorCode::InvalidParameter, "arms", m))?;
         let allowed = algorithms(req.placement);
+        if allowed.is_empty() {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "placement",
+                "Counter offers are not split into experiments: one promoter's account serves many customers.",
+            ));
+        }
         if let Some(bad) = req.arms.iter().find(|a| !allowed.contains(&a.algorithm.as_str())) {
             return Err(AppError::field(
                 ErrorCode::InvalidParameter,

@@ -7,10 +7,12 @@ use std::{
 };
 
 use portal_api::{
-    EventKind, Placement, Product, RecommendationList, RecommendationReport, RecommendationReportRow, Role,
+    CheckoutOffer, CheckoutOfferRequest, ErrorCode, EventKind, Placement, Product, RecommendationList,
+    RecommendationReport, RecommendationReportRow, Role,
 };
 use portal_marketing::{
     als::{self, AlsParams, Factors},
+    bundle,
     experiments::{assign, wilson, Assignment},
     recommend::{self, Interaction, ItemFacts},
     trail,
@@ -19,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{Interactions, ServedList},
-    error::AppResult,
+    error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::{now, Portal},
 };
@@ -33,6 +35,8 @@ const NEIGHBOURS: usize = 50;
 const MIN_PEOPLE_PER_PAIR: u32 = 3;
 const PER_CATEGORY_HOME: usize = 3;
 pub const LIST_MAX: usize = 24;
+/// The most SKUs a cart may hold when asking for a counter offer.
+const CART_MAX: usize = 50;
 
 /// One instance's trained recommenders.
 #[derive(Debug, Default, Clone)]
@@ -88,7 +92,7 @@ impl Model {
             let id = model.items.len() as u32;
             let top = top_category(&p.category).to_owned();
             model.facts.push(ItemFacts {
-                repeatable: top == "accessory",
+                repeatable: bundle::is_accessory(&top),
                 category: top,
                 withdrawn: p.lifecycle == portal_api::Lifecycle::Discontinued,
             });
@@ -141,6 +145,10 @@ impl Model {
 
     pub fn item_of_sku(&self, sku: &str) -> Option<u32> {
         self.sku_item.get(sku).copied()
+    }
+
+    pub fn model_of_sku(&self, sku: &str) -> Option<String> {
+        self.item_of_sku(sku).map(|i| self.items[i as usize].clone())
     }
 
     /// Whether the person did anything the recommenders learnt from.
@@ -249,8 +257,48 @@ impl Model {
                     recommend::blend(&[&neighbours, &content], &facts, &owned, &exclude, limit, limit),
                 )
             }
+            // Chosen for a cart and a store's stock (`checkout_offer`), not for a person.
+            Placement::Checkout => ("none".to_owned(), vec![]),
         };
         (algorithm, items.into_iter().map(|i| self.items[i as usize].clone()).collect())
+    }
+}
+
+/// The algorithm of a counter offer served by the server: the cart's neighbours, then the most
+/// popular accessories.
+pub const CHECKOUT_ALGORITHM: &str = "item_to_item+accessories";
+
+impl Model {
+    /// Add-ons to offer with the cart `skus` at a store that has `on_hand` (SKU, units): the SKUs
+    /// to offer, best first (for each product, the SKU the store has most of).
+    pub fn checkout_offer(&self, skus: &[String], on_hand: &[(String, i64)]) -> Vec<String> {
+        let cart: Vec<u32> = skus.iter().filter_map(|s| self.item_of_sku(s)).collect();
+        let cart_value = cart.iter().fold(0i64, |sum, &i| sum.saturating_add(self.price[i as usize]));
+        let mut best_sku: HashMap<u32, (&str, i64)> = HashMap::new();
+        for (sku, units) in on_hand.iter().filter(|(_, units)| *units > 0) {
+            let Some(item) = self.item_of_sku(sku) else { continue };
+            let best = best_sku.entry(item).or_insert((sku, *units));
+            if (*units, std::cmp::Reverse(sku.as_str())) > (best.1, std::cmp::Reverse(best.0)) {
+                *best = (sku, *units);
+            }
+        }
+        let neighbours = bundle::cart_neighbours(&cart, &self.similar);
+        let accessories: Vec<u32> =
+            self.popular.iter().copied().filter(|&i| self.facts[i as usize].repeatable).collect();
+        let facts = |i: u32| {
+            let f = self.facts.get(i as usize)?;
+            Some(bundle::AddOn {
+                category: f.category.clone(),
+                accessory: f.repeatable,
+                withdrawn: f.withdrawn,
+                price: self.price[i as usize],
+                on_hand: best_sku.contains_key(&i),
+            })
+        };
+        bundle::choose(&[&neighbours, &accessories], &facts, &cart, cart_value)
+            .into_iter()
+            .filter_map(|i| best_sku.get(&i).map(|(sku, _)| (*sku).to_owned()))
+            .collect()
     }
 }
 
@@ -320,9 +368,10 @@ impl Portal {
         let since = now() - i64::from(days) * 86_400;
         let facts = self.db.trail_facts(since).await?;
         let book = self.price_book().await?;
-        let rows = trail::trail(&facts.lists, &facts.impressions, &facts.clicks, &facts.purchases, |sku| {
-            book.model_of_sku.get(sku).cloned()
-        });
+        let rows =
+            trail::trail(&facts.lists, &facts.impressions, &facts.clicks, &facts.purchases, &facts.counter, |sku| {
+                book.model_of_sku.get(sku).cloned()
+            });
         Ok(RecommendationReport {
             since,
             attribution_days: (trail::ATTRIBUTION_WINDOW_SECS / 86_400) as u32,
@@ -397,6 +446,48 @@ impl Portal {
                 Ok(model)
             }
         }
+    }
+
+    /// The bundle offer for a cart at a store's counter (its promoters, managers and
+    /// administrators), recorded as a list at the `checkout` placement. An empty offer is not
+    /// recorded: the counter shows nothing.
+    pub async fn checkout_offer(
+        self: &Arc<Self>,
+        caller: &Caller,
+        store: Uuid,
+        req: CheckoutOfferRequest,
+    ) -> AppResult<CheckoutOffer> {
+        self.check_store_scope(caller, store).await?;
+        if req.skus.is_empty()
+            || req.skus.len() > CART_MAX
+            || req.skus.iter().any(|s| s.trim().is_empty() || s.len() > 64)
+        {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "skus",
+                format!("A cart holds 1 to {CART_MAX} SKUs, each of 1 to 64 characters."),
+            ));
+        }
+        let trained = self.recommender().await?;
+        let on_hand = self.db.store_on_hand(store).await?;
+        let skus = trained.checkout_offer(&req.skus, &on_hand);
+        let offer = CheckoutOffer { id: Uuid::now_v7(), algorithm: CHECKOUT_ALGORITHM.to_owned(), skus };
+        if !offer.skus.is_empty() {
+            let models = offer.skus.iter().filter_map(|s| trained.model_of_sku(s)).collect();
+            self.db
+                .record_served_list(ServedList {
+                    id: offer.id,
+                    user_id: None,
+                    placement: Placement::Checkout.as_str().into(),
+                    algorithm: offer.algorithm.clone(),
+                    arm: None,
+                    experiment: None,
+                    models,
+                    served_at: now(),
+                })
+                .await?;
+        }
+        Ok(offer)
     }
 
     /// A list for the caller (or an anonymous visitor) at `placement`, recorded with its id.

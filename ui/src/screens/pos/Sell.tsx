@@ -1,8 +1,8 @@
 // Selling: scan (a keyboard-wedge scanner anywhere on the screen, or the scan box), search, serial
 // numbers for serialised products, quantities, line and order discounts within the promoter's
 // limit, gifts from the store's gift stock, the customer by phone, payments split across methods
-// with change, and the receipt. The cart is a reducer (`cart.ts`); its parts are `CartTable`,
-// `PaymentPanel` and `ProductSearch`. The sums and every rule come from the app core
+// with change, the bundle offer of add-ons (`CounterOfferCard`), and the receipt. The cart is a
+// reducer (`cart.ts`); its parts are `CartTable`, `PaymentPanel` and `ProductSearch`. The sums and every rule come from the app core
 // (`sale_totals`), the same check the sale is recorded with; nothing is computed twice here.
 import { useEffect, useMemo, useReducer, useState } from "react";
 import { commands } from "../../ipc/commands";
@@ -15,7 +15,8 @@ import { ReceiptView } from "./ReceiptView";
 import { CartTable } from "./CartTable";
 import { PaymentPanel, type Check } from "./PaymentPanel";
 import { ProductSearch } from "./ProductSearch";
-import { cartReducer, draftSale, emptyCart } from "./cart";
+import { CounterOfferCard } from "./CounterOfferCard";
+import { cartReducer, draftSale, emptyCart, offerBasis } from "./cart";
 import type { PosContext } from "./Pos";
 
 const NO_CHECK: Check = { totals: null, problem: null, owed: null };
@@ -45,6 +46,36 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
   }
 
   useBarcodeWedge((code) => void add(code), !done);
+
+  // The bundle offer for what is in the cart, asked again when the cart's products change (not
+  // when the customer takes an add-on from it). Offline, the app core makes one itself.
+  const basis = offerBasis(cart).join("\n");
+  useEffect(() => {
+    if (!basis || cart.giftMode) return;
+    let current = true;
+    const timer = window.setTimeout(() => {
+      commands
+        .checkoutOffer(ctx.storeId, basis.split("\n"))
+        .then((offer) => current && dispatch({ type: "offer", offer }))
+        .catch(() => current && dispatch({ type: "offer", offer: null }));
+    }, 300);
+    return () => {
+      current = false;
+      window.clearTimeout(timer);
+    };
+  }, [basis, ctx.storeId, cart.giftMode]);
+
+  async function addOffered(sku: string) {
+    setError(null);
+    try {
+      const hit = await commands.scanSku(sku);
+      if (cart.giftMode) dispatch({ type: "giftMode", on: false });
+      dispatch({ type: "scanned", hit });
+      dispatch({ type: "acceptOffer", sku });
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
 
   // The sale as it would be recorded now (without its receipt number), or why it cannot be built.
   const draft = useMemo(() => draftSale(cart, ctx.shift?.shift_id ?? null), [cart, ctx.shift]);
@@ -148,6 +179,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
         {lastScan && <p className="muted small" data-testid="last-scan">{t("pos.sell.lastScan", { name: lastScan })}</p>}
         <ErrorBanner error={error} />
         <CartTable cart={cart} dispatch={dispatch} />
+        <CounterOfferCard cart={cart} dispatch={dispatch} onAdd={(sku) => void addOffered(sku)} />
       </div>
       <PaymentPanel
         cart={cart}

@@ -1,7 +1,7 @@
 // The point of sale's cart: what the promoter has put together for one sale, changed only by the
 // actions below (a reducer, no I/O), and the sale it would be recorded as. The sums and every rule
 // are the app core's (`sale_totals`); this only holds what was typed and scanned.
-import type { PaymentMethod, SkuHit, StoreAction } from "../../ipc/types";
+import type { CounterOfferView, PaymentMethod, SkuHit, StoreAction } from "../../ipc/types";
 import type { MessageKey } from "../../i18n";
 import { fenText, newId, toFen } from "../format";
 
@@ -32,6 +32,12 @@ export interface Cart {
   paid: Record<PaymentMethod, string>;
   /** The line whose serial field should take the focus (a serialised unit just scanned). */
   focusSerial: string | null;
+  /** The bundle offer on screen for this cart; it goes with the sale as shown. */
+  offer: CounterOfferView | null;
+  /** SKUs of the offer the customer accepted. */
+  accepted: string[];
+  /** The promoter put the offer away ("not now"): still recorded as shown, if it was. */
+  offerDismissed: boolean;
 }
 
 export const emptyCart: Cart = {
@@ -43,6 +49,9 @@ export const emptyCart: Cart = {
   orderDiscount: "",
   paid: { cash: "", card: "", qr_wallet: "" },
   focusSerial: null,
+  offer: null,
+  accepted: [],
+  offerDismissed: false,
 };
 
 export type CartAction =
@@ -58,6 +67,9 @@ export type CartAction =
   | { type: "orderDiscount"; discount: string }
   | { type: "paid"; method: PaymentMethod; amount: string }
   | { type: "payRest"; method: PaymentMethod; owed: number }
+  | { type: "offer"; offer: CounterOfferView | null }
+  | { type: "acceptOffer"; sku: string }
+  | { type: "dismissOffer" }
   | { type: "clear" };
 
 export function cartReducer(cart: Cart, action: CartAction): Cart {
@@ -112,6 +124,15 @@ export function cartReducer(cart: Cart, action: CartAction): Cart {
       const others = METHODS.filter((m) => m !== action.method).reduce((sum, m) => sum + (toFen(cart.paid[m]) ?? 0), 0);
       return { ...cart, paid: { ...cart.paid, [action.method]: fenText(Math.max(0, action.owed - others)) } };
     }
+    case "offer":
+      // Once the customer took something, the offer they saw stays the one recorded.
+      if (cart.accepted.length > 0) return cart;
+      return { ...cart, offer: action.offer, offerDismissed: false };
+    case "acceptOffer":
+      if (!cart.offer?.items.some((i) => i.sku === action.sku) || cart.accepted.includes(action.sku)) return cart;
+      return { ...cart, accepted: [...cart.accepted, action.sku] };
+    case "dismissOffer":
+      return { ...cart, offerDismissed: true };
     case "clear":
       return emptyCart;
   }
@@ -145,8 +166,17 @@ export function draftSale(cart: Cart, shiftId: string | null): { action: StoreAc
       order_discount: order!,
       payments: payments.filter((p) => p.amount! > 0).map((p) => ({ method: p.method, amount: p.amount! })),
       gifts: cart.gifts.map((g) => ({ sku: g.hit.sku.code, quantity: g.quantity })),
+      offer: cart.offer && cart.offer.items.length > 0
+        ? { recommendation: cart.offer.id, shown: cart.offer.items.map((i) => i.sku), accepted: cart.accepted }
+        : undefined,
     },
   };
+}
+
+/** The SKUs an offer is asked for: the cart's lines, less the add-ons the customer took from it. */
+export function offerBasis(cart: Cart): string[] {
+  const skus = cart.lines.map((l) => l.hit.sku.code).filter((sku) => !cart.accepted.includes(sku));
+  return [...new Set(skus)].sort();
 }
 
 /** What the promoter has typed as paid, in fen (amounts that do not parse count as nothing). */

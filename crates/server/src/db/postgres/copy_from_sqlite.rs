@@ -47,6 +47,7 @@ const TABLES: &[&str] = &[
     "customer_tag_members",
     "customer_tag_progress",
     "counter_grants",
+    "counter_offers",
 ];
 
 /// What was copied and how the copy was checked.

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use ::postgres::{GenericClient, Transaction};
+use portal_marketing::trail::CounterOutcome;
 use uuid::Uuid;
 
 use portal_api::EventKind;
@@ -219,7 +220,22 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2), r.get(3))))
         .collect();
     let purchases = customer_purchases(tx, since)?;
-    Ok(TrailFacts { lists, impressions, clicks, purchases })
+    let counter = tx
+        .query(
+            "SELECT recommendation, accepted_count, converted_count, revenue FROM counter_offers WHERE device_at >= $1",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| {
+            Some(CounterOutcome {
+                list: uuid(r.get(0))?,
+                accepted: r.get::<_, i64>(1) as u32,
+                converted: r.get::<_, i64>(2) as u32,
+                revenue: r.get(3),
+            })
+        })
+        .collect();
+    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
 }
 
 /// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0002_behaviour_events.sql"),
     include_str!("../../../../../migrations/postgres/0003_experiment_lists.sql"),
     include_str!("../../../../../migrations/postgres/0004_customer_tags.sql"),
+    include_str!("../../../../../migrations/postgres/0005_counter_offers.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1363,6 +1364,20 @@ impl Database for PostgresDatabase {
 
     async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport> {
         self.run(move |client| store_ops::stock(client, store_id)).await
+    }
+
+    async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |client| {
+            Ok(client
+                .query(
+                    "SELECT sku, on_hand FROM stock_balances WHERE store_id = $1 AND on_hand > 0 ORDER BY sku",
+                    &[&store_id.to_string()],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+        .await
     }
 
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {

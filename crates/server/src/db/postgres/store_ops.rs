@@ -404,6 +404,26 @@ impl Ledger for PgLedger<'_, '_> {
                 &ms.iter().map(|m| m.device_at).collect::<Vec<_>>(),
             ],
         )?;
+        if let Some(o) = &r.offer {
+            self.execute(
+                "INSERT INTO counter_offers (sale_id, recommendation, store_id, customer_id, shown, accepted, shown_count,
+                     accepted_count, converted_count, revenue, device_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &s.id.to_string(),
+                    &o.recommendation.to_string(),
+                    &s.store_id.to_string(),
+                    &s.customer_id.map(|c| c.to_string()),
+                    &o.shown,
+                    &o.accepted,
+                    &i64::from(o.outcome.shown),
+                    &i64::from(o.outcome.accepted),
+                    &i64::from(o.outcome.converted),
+                    &o.outcome.revenue,
+                    &s.device_at,
+                ],
+            )?;
+        }
         let mut balances: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         balances.sort();
         Ok(balances)

@@ -1,4 +1,5 @@
 //! Behaviour events on SQLite: one writer at a time, so a batch's checks hold when it writes.
+use portal_marketing::trail::CounterOutcome;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
@@ -188,7 +189,18 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
         .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
         .collect();
     let purchases = customer_purchases(conn, since)?;
-    Ok(TrailFacts { lists, impressions, clicks, purchases })
+    let counter = conn
+        .prepare(
+            "SELECT recommendation, accepted_count, converted_count, revenue FROM counter_offers WHERE device_at >= ?1",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| {
+            row.ok().and_then(|(list, accepted, converted, revenue)| {
+                Some(CounterOutcome { list: uuid(list)?, accepted, converted, revenue })
+            })
+        })
+        .collect();
+    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
 }
 
 /// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.

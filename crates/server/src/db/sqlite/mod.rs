@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0011_behaviour_events.sql"),
     include_str!("../../../../../migrations/sqlite/0012_experiment_lists.sql"),
     include_str!("../../../../../migrations/sqlite/0013_customer_tags.sql"),
+    include_str!("../../../../../migrations/sqlite/0014_counter_offers.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -1075,6 +1076,18 @@ impl Database for SqliteDatabase {
 
     async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport> {
         self.run(move |conn| store_ops::stock(conn, store_id)).await
+    }
+
+    async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT sku, on_hand FROM stock_balances WHERE store_id = ?1 AND on_hand > 0 ORDER BY sku",
+                )?
+                .query_map([store_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {

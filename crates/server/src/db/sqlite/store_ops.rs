@@ -249,6 +249,26 @@ impl Ledger for SqliteLedger<'_> {
         for m in &r.movements {
             self.movement(m)?;
         }
+        if let Some(o) = &r.offer {
+            self.0.execute(
+                "INSERT INTO counter_offers (sale_id, recommendation, store_id, customer_id, shown, accepted, shown_count,
+                     accepted_count, converted_count, revenue, device_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    r.sale.id.to_string(),
+                    o.recommendation.to_string(),
+                    r.sale.store_id.to_string(),
+                    r.sale.customer_id.map(|c| c.to_string()),
+                    o.shown,
+                    o.accepted,
+                    o.outcome.shown,
+                    o.outcome.accepted,
+                    o.outcome.converted,
+                    o.outcome.revenue,
+                    r.sale.device_at,
+                ],
+            )?;
+        }
         let mut skus: Vec<&str> = r.movements.iter().map(|m| m.sku).collect();
         skus.sort_unstable();
         skus.dedup();
