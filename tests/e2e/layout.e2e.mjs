@@ -291,11 +291,30 @@ await run("e2e layout", driver, async () => {
   await driver.fill('[data-testid="opening-cash"]', "100");
   await driver.click('[data-testid="open-shift"]');
   await waitFor("the shift to open", async () => (await invoke("pos_shift", { storeId: SHANGHAI }))?.opening_cash === 10000);
+  // Goods in for the counter's bundle offer: accessories the store then has on hand.
+  const onShelf = await invoke("search_products", {
+    query: { text: "", category: "accessory", tags: [], lifecycles: ["on_sale"], specs: [], sort: "relevance", limit: 4, offset: 0 },
+  });
+  const shelfSkus = (await Promise.all(onShelf.items.map((p) => invoke("product_view", { model: p.model })))).map((v) => v.product.skus[0].code);
+  await invoke("record_store_op", {
+    storeId: SHANGHAI,
+    action: { type: "receipt", source: "brand", lines: shelfSkus.map((sku) => ({ sku, quantity: 5 })) },
+  });
+  await waitFor("the goods to reach the server", async () => (await invoke("pending_ops")) === 0, 30000);
   await driver.click('[data-testid="pos-sell"]');
   const sku = (await invoke("product_view", { model: chosen })).product.skus[0].code;
   await driver.fill('[data-testid="scan-input"]', sku);
   await driver.execute(`document.querySelector('[data-testid="scan-input"]').form.requestSubmit()`);
   await driver.find(`[data-testid="cart-line"][data-sku="${sku}"]`);
+  // The bundle offer: add-ons on hand, one taken by the customer into the cart.
+  await driver.find('[data-testid="counter-offer"] [data-testid="offer-item"]', { timeoutMs: 20000 });
+  const offered = await driver.execute(
+    `return [...document.querySelectorAll('[data-testid="counter-offer"] [data-testid="offer-item"]')].map((i) => i.dataset.sku)`,
+  );
+  assert.ok(!offered.includes(sku) && offered.every((o) => shelfSkus.includes(o)), `add-ons on hand, not the cart's: ${offered}`);
+  await checkPage(SIZES[1], "pos-offer");
+  await clickInView(`[data-testid="offer-add-${offered[0]}"]`);
+  await driver.find(`[data-testid="cart-line"][data-sku="${offered[0]}"]`);
   await driver.fill('[data-testid="customer-phone"]', "13900000005");
   await waitFor("the amount owed", async () => Number(await driver.execute(`return document.querySelector('[data-testid="amount-owed"]').dataset.owed`)) > 0);
   await clickInView('[data-testid="pay-rest-card"]');
@@ -372,6 +391,11 @@ await run("e2e layout", driver, async () => {
   // The accessory bought at the counter after its click converts the list that showed it.
   const conversions = await homeColumn(6);
   assert.ok(conversions >= 1, `the purchase of the clicked product is a conversion: ${conversions}`);
+  // The add-on taken at the counter: an impression, an acceptance and a sale of the offer.
+  const counter = await driver.execute(
+    `const r = document.querySelector('[data-testid="report-rows"] tr[data-placement="checkout"]'); return r && [3, 4, 6].map((i) => Number(r.cells[i].textContent))`,
+  );
+  assert.deepEqual(counter, [1, 1, 1], `the counter offer's trail: ${counter}`);
   // An A/B experiment on the home feed: started, listed as running, then its arm A crowned.
   await driver.fill('[data-testid="experiment-name"]', "Home feed E2E");
   await driver.click('[data-testid="start-experiment"]');
