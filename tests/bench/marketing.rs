@@ -209,7 +209,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
     print!("{}", e.table(10));
-    let ndcg = e.metrics(evaluation::RECOMMENDERS[3]).map(|m| m.ndcg).unwrap_or(0.0);
+    let ndcg = e.metrics(portal_server::marketing::recommender::HOME_DEFAULT).map(|m| m.ndcg).unwrap_or(0.0);
     let popular_ndcg = e.metrics("popular").map(|m| m.ndcg).unwrap_or(0.0);
     drop(portal);
 

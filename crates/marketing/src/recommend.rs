@@ -34,6 +34,35 @@ pub fn popular(interactions: &[Interaction], now: i64, half_life_secs: i64) -> V
     ranked(score)
 }
 
+/// Popularity within groups of people — a region, a customer segment: for each group that at
+/// least `min_people` people of `groups` did something in, its items as `popular` ranks them over
+/// what those people did. A smaller group gets no list (it would say little, and show what a few
+/// people did).
+pub fn popular_by_group<G: Clone + Eq + std::hash::Hash>(
+    interactions: &[Interaction],
+    groups: &HashMap<u32, Vec<G>>,
+    now: i64,
+    half_life_secs: i64,
+    min_people: usize,
+) -> HashMap<G, Vec<u32>> {
+    let mut score: HashMap<G, HashMap<u32, f64>> = HashMap::new();
+    let mut people: HashMap<G, HashSet<u32>> = HashMap::new();
+    for i in interactions {
+        for g in groups.get(&i.user).map(Vec::as_slice).unwrap_or_default() {
+            let w = f64::from(weight(i.kind)) * decay(now - i.at, half_life_secs);
+            *score.entry(g.clone()).or_default().entry(i.item).or_default() += w;
+            if w > 0.0 {
+                people.entry(g.clone()).or_default().insert(i.user);
+            }
+        }
+    }
+    score
+        .into_iter()
+        .filter(|(g, _)| people.get(g).is_some_and(|p| p.len() >= min_people))
+        .map(|(g, s)| (g, ranked(s).into_iter().map(|(i, _)| i).collect()))
+        .collect()
+}
+
 fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
     let mut out: Vec<(u32, f64)> = score.into_iter().filter(|(_, s)| *s > 0.0).collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -159,6 +188,36 @@ mod tests {
 
     fn ev(user: u32, item: u32, kind: EventKind, at: i64) -> Interaction {
         Interaction { user, item, kind, at }
+    }
+
+    #[test]
+    fn each_region_and_segment_has_its_own_popularity_once_enough_people_are_in_it() {
+        let now = 1_000_000;
+        let groups: HashMap<u32, Vec<&str>> = [
+            (1, vec!["上海", "young family"]),
+            (2, vec!["上海"]),
+            (3, vec!["北京", "young family"]),
+            (4, vec!["北京"]),
+            (5, vec!["深圳"]),
+        ]
+        .into_iter()
+        .collect();
+        let data = [
+            ev(1, 10, Purchase, now),
+            ev(2, 10, ProductView, now),
+            ev(2, 11, Favourite, now),
+            ev(3, 20, Favourite, now),
+            ev(4, 20, ProductView, now),
+            ev(4, 21, Purchase, now),
+            ev(5, 30, Purchase, now),
+            ev(6, 40, Purchase, now), // in no group
+        ];
+        let by = popular_by_group(&data, &groups, now, 30 * 86_400, 2);
+        assert_eq!(by["上海"], [10, 11]);
+        assert_eq!(by["北京"], [21, 20], "one purchase (8) weighs more than a favourite and a view (4 + 1)");
+        assert_eq!(by["young family"], [10, 20]);
+        assert!(!by.contains_key("深圳"), "one person is too few");
+        assert_eq!(by.len(), 3);
     }
 
     #[test]

@@ -346,8 +346,10 @@ export type Placement = "home" | "product" | "checkout";
 
 export type ExperimentArm = { name: string, 
 /**
- * `popular` or `item_to_item+popular` at home; `content` or `item_to_item+content` on a
- * product's page.
+ * Recommenders joined by `+`, best first. At home: `popular`, `local+popular` (popular in the
+ * person's city and segments first), `item_to_item+popular`, `als+popular`,
+ * `als+item_to_item+popular`, `als+item_to_item+local+popular`; on a product's page: `content`
+ * or `item_to_item+content`. Counter offers are not split.
  */
 algorithm: string, 
 /**

@@ -10,7 +10,7 @@ import { recommenderName } from "./format";
 /** Counter offers are not split: one promoter's account serves many customers. */
 type SplitPlacement = Exclude<Placement, "checkout">;
 const ALGORITHMS: Record<SplitPlacement, string[]> = {
-  home: ["popular", "als+item_to_item+popular", "item_to_item+popular", "als+popular"],
+  home: ["popular", "als+item_to_item+local+popular", "local+popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
   product: ["content", "item_to_item+content"],
 };
 

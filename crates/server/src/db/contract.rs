@@ -518,6 +518,12 @@ async fn a_new_customer_served_at_two_stores_at_once_gets_one_account(db: Arc<dy
     let owner = db.find_identity(IdentityKind::Phone, phone).await.unwrap().expect("an account for the phone");
     let purchases = db.purchases(owner.user_id).await.unwrap();
     assert_eq!(purchases.purchases.len(), RACERS, "every sale is the one account's: {purchases:?}");
+    // Their region is the city of the store of their latest purchase (both stores' city here).
+    let regions = db.interactions(0).await.unwrap().regions;
+    assert_eq!(
+        regions.iter().filter(|(u, _)| *u == owner.user_id).collect::<Vec<_>>(),
+        [&(owner.user_id, "上海".to_owned())]
+    );
 }
 
 async fn one_serial_sold_at_many_tills_at_once_is_flagged_for_all_but_one(db: Arc<dyn Database>) {

@@ -290,6 +290,10 @@ pub struct Interactions {
     pub events: Vec<(Uuid, String, portal_api::EventKind, i64)>,
     /// (customer, SKU, when) from sales at the stores linked to a customer.
     pub purchases: Vec<(Uuid, String, i64)>,
+    /// (customer, the city of the store of their latest purchase in the window).
+    pub regions: Vec<(Uuid, String)>,
+    /// (customer, customer tag) for every tag member: the segments.
+    pub segments: Vec<(Uuid, Uuid)>,
 }
 
 /// What the trail from recommendation to purchase is made of, since a time.

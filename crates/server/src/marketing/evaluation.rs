@@ -15,7 +15,8 @@ use super::recommender::Model;
 use crate::db::Interactions;
 
 /// The home recommenders compared, the popularity baseline first.
-pub const RECOMMENDERS: [&str; 4] = ["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"];
+pub const RECOMMENDERS: [&str; 5] =
+    ["popular", "local+popular", "item_to_item+popular", "als+popular", "als+item_to_item+local+popular"];
 
 /// An event this strong (a comparison and up) says the person wanted the product.
 const WANTED: f32 = 2.0;
@@ -168,7 +169,7 @@ mod tests {
         }
         let evaluation = evaluate(products, data, end - 14 * 86_400, 10, &AlsParams::default());
         let popular = evaluation.metrics("popular").unwrap();
-        let blend = evaluation.metrics("als+item_to_item+popular").unwrap();
+        let blend = evaluation.metrics(crate::marketing::recommender::HOME_DEFAULT).unwrap();
         assert!(evaluation.people > 100, "{}", evaluation.table(10));
         assert!(blend.ndcg >= 1.5 * popular.ndcg, "{}", evaluation.table(10));
         assert!(blend.coverage > 5.0 * popular.coverage, "{}", evaluation.table(10));

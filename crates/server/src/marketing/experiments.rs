@@ -18,7 +18,14 @@ use crate::{
 /// The recommenders an arm may serve at each placement.
 pub fn algorithms(placement: Placement) -> &'static [&'static str] {
     match placement {
-        Placement::Home => &["popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
+        Placement::Home => &[
+            "popular",
+            "local+popular",
+            "item_to_item+popular",
+            "als+popular",
+            "als+item_to_item+popular",
+            "als+item_to_item+local+popular",
+        ],
         Placement::Product => &["content", "item_to_item+content"],
         // A counter serves many customers from one promoter's account: nobody to split by.
         Placement::Checkout => &[],

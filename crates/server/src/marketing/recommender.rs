@@ -56,7 +56,22 @@ pub struct Model {
     /// Collaborative filtering: each person's row in `als`.
     people: HashMap<Uuid, u32>,
     als: Factors,
+    /// Popularity in each region and customer segment big enough to have one, and each person's
+    /// region and segments.
+    local: HashMap<Group, Vec<u32>>,
+    groups: HashMap<Uuid, Vec<Group>>,
 }
+
+/// A group of people with its own popularity: the city of their latest purchase's store, or a
+/// customer tag they carry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Group {
+    City(String),
+    Segment(Uuid),
+}
+
+/// A region or segment has its own popular list only with at least this many people in it.
+const MIN_PEOPLE_PER_GROUP: usize = 5;
 
 /// A category's top level (`tv` of `tv.oled`): what the blending rules and the profiles compare.
 pub fn top_category(category: &str) -> &str {
@@ -64,8 +79,9 @@ pub fn top_category(category: &str) -> &str {
 }
 
 /// The home placement's recommender when no experiment or default says otherwise: collaborative
-/// filtering and item-to-item interleaved, popularity to fill.
-pub const HOME_DEFAULT: &str = "als+item_to_item+popular";
+/// filtering and item-to-item interleaved, then what is popular in the person's city and segments,
+/// then popularity everywhere to fill.
+pub const HOME_DEFAULT: &str = "als+item_to_item+local+popular";
 
 impl Model {
     pub async fn build(portal: &Portal) -> AppResult<Self> {
@@ -133,6 +149,18 @@ impl Model {
             .map(|i| (i.user, i.item, f64::from(portal_marketing::events::weight(i.kind))))
             .collect();
         model.als = als::train(users.len(), model.items.len(), &interest, als_params);
+        let mut groups: HashMap<Uuid, Vec<Group>> = HashMap::new();
+        for (user, city) in data.regions {
+            groups.entry(user).or_default().push(Group::City(city));
+        }
+        for (user, tag) in data.segments {
+            groups.entry(user).or_default().push(Group::Segment(tag));
+        }
+        let by_row: HashMap<u32, Vec<Group>> =
+            groups.iter().filter_map(|(u, g)| users.get(u).map(|&row| (row, g.clone()))).collect();
+        model.local = recommend::popular_by_group(&interactions, &by_row, now, HALF_LIFE_SECS, MIN_PEOPLE_PER_GROUP);
+        groups.retain(|_, g| g.iter().any(|g| model.local.contains_key(g)));
+        model.groups = groups;
         model.people = users;
         model.sku_item = sku_item;
         model
@@ -188,9 +216,10 @@ impl Model {
     }
 
     /// The person's own candidates by the recommenders `algorithm` names (`als`, `item_to_item`,
-    /// joined by `+`), interleaved best first, and the name of what served them (popularity fills
-    /// the rest, and serves alone a person nobody knows yet).
-    pub fn personal(&self, user: Option<Uuid>, algorithm: &str, limit: usize) -> (String, Vec<u32>) {
+    /// joined by `+`), interleaved best first; then, if it names `local`, what is popular in their
+    /// city and segments; and the name of what served them (popularity fills the rest, and serves
+    /// alone a person nobody knows yet).
+    pub fn personal(&self, user: Option<Uuid>, algorithm: &str, limit: usize) -> (String, Vec<u32>, Vec<u32>) {
         let wants = |part: &str| algorithm.split('+').any(|p| p == part);
         let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
         let mut used = vec![];
@@ -214,8 +243,23 @@ impl Model {
                 lists.push(neighbours);
             }
         }
+        let mut local = vec![];
+        if wants("local") {
+            let lists: Vec<Vec<u32>> = user
+                .and_then(|u| self.groups.get(&u))
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|g| self.local.get(g))
+                .map(|l| l.iter().take(limit * 2).copied().collect())
+                .collect();
+            if !lists.is_empty() {
+                used.push("local");
+                local = interleave(&lists);
+            }
+        }
         used.push("popular");
-        (used.join("+"), interleave(&lists))
+        (used.join("+"), interleave(&lists), local)
     }
 
     /// A list for `placement`: the algorithm that chose it and the models.
@@ -231,9 +275,9 @@ impl Model {
         let owned = user.and_then(|u| self.owned.get(&u)).cloned().unwrap_or_default();
         let (algorithm, items) = match placement {
             Placement::Home => {
-                let (algorithm, personal) = self.personal(user, algorithm.unwrap_or(HOME_DEFAULT), limit);
+                let (algorithm, personal, local) = self.personal(user, algorithm.unwrap_or(HOME_DEFAULT), limit);
                 let items = recommend::blend(
-                    &[&personal, &self.popular],
+                    &[&personal, &local, &self.popular],
                     &facts,
                     &owned,
                     &HashSet::new(),
@@ -533,5 +577,65 @@ impl Portal {
             })
             .await?;
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_is_shown_what_is_popular_in_their_city_and_segments_before_what_is_popular_everywhere() {
+        let now = 1_795_000_000;
+        let products = crate::catalog::demo::generate(300, 11, now).products;
+        let on_sale: Vec<&Product> = products
+            .iter()
+            .filter(|p| p.lifecycle != portal_api::Lifecycle::Discontinued && top_category(&p.category) != "accessory")
+            .collect();
+        // Four products of four categories (the home takes at most three of one).
+        let mut picked: Vec<&Product> = vec![];
+        for p in &on_sale {
+            if picked.iter().all(|q| top_category(&q.category) != top_category(&p.category)) {
+                picked.push(p);
+            }
+        }
+        let [shanghai_hit, everywhere_hit, segment_hit, beijing_hit] = [0, 1, 2, 3].map(|i| picked[i].model.clone());
+        let mut data = Interactions::default();
+        let mut people = |n: usize, model: &str, city: &str, data: &mut Interactions| {
+            (0..n)
+                .map(|_| {
+                    let u = Uuid::now_v7();
+                    data.events.push((u, model.to_owned(), EventKind::Favourite, now - 86_400));
+                    data.regions.push((u, city.to_owned()));
+                    u
+                })
+                .collect::<Vec<_>>()
+        };
+        people(6, &shanghai_hit, "上海", &mut data);
+        people(20, &everywhere_hit, "北京", &mut data);
+        people(8, &beijing_hit, "北京", &mut data);
+        let tag = Uuid::now_v7();
+        for u in people(5, &segment_hit, "深圳", &mut data) {
+            data.segments.push((u, tag));
+        }
+        // Someone who bought in Shanghai and carries the tag, with nothing else to go on.
+        let me = Uuid::now_v7();
+        data.regions.push((me, "上海".into()));
+        data.segments.push((me, tag));
+        // Too few people in Guangzhou for a list of their own.
+        let lonely = people(1, &beijing_hit, "广州", &mut data)[0];
+
+        let model =
+            Model::train(products.clone(), data, now, &AlsParams { factors: 4, iterations: 2, ..Default::default() });
+        let (algorithm, mine) = model.recommend(Some(me), Placement::Home, None, None, 10);
+        assert_eq!(algorithm, "local+popular");
+        assert_eq!(mine[..2], [shanghai_hit.clone(), segment_hit.clone()], "{mine:?}");
+        assert_eq!(mine[2], everywhere_hit, "then what is popular everywhere");
+        let (algorithm, anyone) = model.recommend(None, Placement::Home, None, None, 10);
+        assert_eq!((algorithm.as_str(), anyone[0].as_str()), ("popular", everywhere_hit.as_str()));
+        let (_, without) = model.recommend(Some(me), Placement::Home, None, Some("als+item_to_item+popular"), 10);
+        assert_eq!(without[0], everywhere_hit, "a recommender without `local` does not use it");
+        let (algorithm, _) = model.recommend(Some(lonely), Placement::Home, None, None, 10);
+        assert!(!algorithm.contains("local"), "{algorithm}");
     }
 }

@@ -184,7 +184,27 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
             Some((Uuid::parse_str(&user).ok()?, sku, at))
         })
         .collect();
-    Ok(Interactions { events, purchases })
+    let regions = tx
+        .query(
+            "SELECT DISTINCT ON (s.customer_id) s.customer_id, st.city FROM sales s JOIN stores st ON st.id = s.store_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1
+               AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY s.customer_id, s.device_at DESC",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((Uuid::parse_str(r.get::<_, &str>(0)).ok()?, r.get(1))))
+        .collect();
+    let segments = tx
+        .query(
+            "SELECT user_id, tag_id FROM customer_tag_members
+             WHERE user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)",
+            &[],
+        )?
+        .iter()
+        .filter_map(|r| Some((Uuid::parse_str(r.get::<_, &str>(0)).ok()?, Uuid::parse_str(r.get::<_, &str>(1)).ok()?)))
+        .collect();
+    Ok(Interactions { events, purchases, regions, segments })
 }
 
 pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts> {

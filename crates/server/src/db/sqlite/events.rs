@@ -158,7 +158,28 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
             Some((Uuid::parse_str(&user).ok()?, sku, at))
         })
         .collect();
-    Ok(Interactions { events, purchases })
+    // SQLite takes the other columns of the row holding the MAX.
+    let regions = conn
+        .prepare(
+            "SELECT s.customer_id, st.city, MAX(s.device_at) FROM sales s JOIN stores st ON st.id = s.store_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1
+               AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             GROUP BY s.customer_id",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(|row| row.ok().and_then(|(user, city)| Some((Uuid::parse_str(&user).ok()?, city))))
+        .collect();
+    let segments = conn
+        .prepare(
+            "SELECT user_id, tag_id FROM customer_tag_members
+             WHERE user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)",
+        )?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(|row| {
+            row.ok().and_then(|(user, tag)| Some((Uuid::parse_str(&user).ok()?, Uuid::parse_str(&tag).ok()?)))
+        })
+        .collect();
+    Ok(Interactions { events, purchases, regions, segments })
 }
 
 pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
