@@ -103,10 +103,11 @@ test("the counter offer goes with the sale as shown, with what the customer took
   const cart = apply(
     { type: "scanned", hit: hit("TV", true), key: "t1" },
     { type: "offer", offer: offer("o1", "CASE", "CABLE") },
-    { type: "acceptOffer", sku: "NOT-SHOWN" },
+    { type: "acceptOffer", offerId: "o1", sku: "NOT-SHOWN" },
     { type: "scanned", hit: hit("CASE"), key: "c" },
-    { type: "acceptOffer", sku: "CASE" },
-    { type: "acceptOffer", sku: "CASE" },
+    { type: "acceptOffer", offerId: "o0", sku: "CASE" }, // pressed on an offer since replaced
+    { type: "acceptOffer", offerId: "o1", sku: "CASE" },
+    { type: "acceptOffer", offerId: "o1", sku: "CASE" },
     // The cart changed and another offer came: the one the customer took from stays.
     { type: "offer", offer: offer("o2", "EAR") },
   );
@@ -117,6 +118,8 @@ test("the counter offer goes with the sale as shown, with what the customer took
   assert.equal(draftSale(none, "shift").action.offer, undefined, "an empty offer is not recorded");
   const dismissed = apply({ type: "offer", offer: offer("o4", "CASE") }, { type: "dismissOffer" });
   assert.ok(dismissed.offerDismissed);
+  const later = cartReducer(dismissed, { type: "offer", offer: offer("o5", "CABLE") });
+  assert.ok(later.offerDismissed && later.offer.id === "o4", "put away stays away; the one shown is recorded");
   assert.deepEqual(draftSale(dismissed, "shift").action.offer.accepted, [], "put away: shown and declined");
   assert.equal(apply({ type: "offer", offer: offer("o4", "CASE") }, { type: "clear" }).offer, null);
 });

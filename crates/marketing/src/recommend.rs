@@ -36,30 +36,39 @@ pub fn popular(interactions: &[Interaction], now: i64, half_life_secs: i64) -> V
 
 /// Popularity within groups of people — a region, a customer segment: for each group that at
 /// least `min_people` people of `groups` did something in, its items as `popular` ranks them over
-/// what those people did. A smaller group gets no list (it would say little, and show what a few
-/// people did).
+/// what those people did, each item only when `min_people_per_item` of them did something with
+/// it. A smaller group gets no list and a rarer item no place in one: a list never shows what one
+/// or two people did.
 pub fn popular_by_group<G: Clone + Eq + std::hash::Hash>(
     interactions: &[Interaction],
     groups: &HashMap<u32, Vec<G>>,
     now: i64,
     half_life_secs: i64,
     min_people: usize,
+    min_people_per_item: usize,
 ) -> HashMap<G, Vec<u32>> {
     let mut score: HashMap<G, HashMap<u32, f64>> = HashMap::new();
     let mut people: HashMap<G, HashSet<u32>> = HashMap::new();
+    let mut item_people: HashMap<(G, u32), HashSet<u32>> = HashMap::new();
     for i in interactions {
         for g in groups.get(&i.user).map(Vec::as_slice).unwrap_or_default() {
             let w = f64::from(weight(i.kind)) * decay(now - i.at, half_life_secs);
-            *score.entry(g.clone()).or_default().entry(i.item).or_default() += w;
-            if w > 0.0 {
-                people.entry(g.clone()).or_default().insert(i.user);
+            if w <= 0.0 {
+                continue;
             }
+            *score.entry(g.clone()).or_default().entry(i.item).or_default() += w;
+            people.entry(g.clone()).or_default().insert(i.user);
+            item_people.entry((g.clone(), i.item)).or_default().insert(i.user);
         }
     }
     score
         .into_iter()
         .filter(|(g, _)| people.get(g).is_some_and(|p| p.len() >= min_people))
-        .map(|(g, s)| (g, ranked(s).into_iter().map(|(i, _)| i).collect()))
+        .map(|(g, mut s)| {
+            s.retain(|item, _| item_people.get(&(g.clone(), *item)).is_some_and(|p| p.len() >= min_people_per_item));
+            (g, ranked(s).into_iter().map(|(i, _)| i).collect::<Vec<u32>>())
+        })
+        .filter(|(_, list)| !list.is_empty())
         .collect()
 }
 
@@ -212,12 +221,18 @@ mod tests {
             ev(5, 30, Purchase, now),
             ev(6, 40, Purchase, now), // in no group
         ];
-        let by = popular_by_group(&data, &groups, now, 30 * 86_400, 2);
+        let by = popular_by_group(&data, &groups, now, 30 * 86_400, 2, 1);
         assert_eq!(by["上海"], [10, 11]);
         assert_eq!(by["北京"], [21, 20], "one purchase (8) weighs more than a favourite and a view (4 + 1)");
         assert_eq!(by["young family"], [10, 20]);
         assert!(!by.contains_key("深圳"), "one person is too few");
         assert_eq!(by.len(), 3);
+        // Each item needs two people of the group: Shanghai's 10 and Beijing's 20; the young
+        // family's items were each one person's, so it has no list.
+        let by = popular_by_group(&data, &groups, now, 30 * 86_400, 2, 2);
+        let mut by: Vec<_> = by.into_iter().collect();
+        by.sort();
+        assert_eq!(by, [("上海", vec![10]), ("北京", vec![20])]);
     }
 
     #[test]

@@ -86,15 +86,17 @@ pub fn trail(
         row.lists += 1;
         group_of.insert(*id, key);
     }
+    // A counter offer's impressions and acceptances come with its sale (below), never from an app.
+    let from_apps = |id: &Uuid| group_of.get(id).filter(|key| key.0 != "checkout");
     for (id, n) in impressions {
-        if let Some(row) = group_of.get(id).and_then(|k| rows.get_mut(k)) {
+        if let Some(row) = from_apps(id).and_then(|k| rows.get_mut(k)) {
             row.impressions += n;
         }
     }
     // Clicks by (person, model), oldest first, with whether each converted already.
     let mut by_person: HashMap<(Uuid, String), Vec<(i64, Uuid, bool)>> = HashMap::new();
     for (list, person, model, at) in clicks {
-        let Some(row) = group_of.get(list).and_then(|k| rows.get_mut(k)) else { continue };
+        let Some(row) = from_apps(list).and_then(|k| rows.get_mut(k)) else { continue };
         row.clicks += 1;
         by_person.entry((*person, model.clone())).or_default().push((*at, *list, false));
     }
@@ -195,7 +197,9 @@ mod tests {
             offer(offline, 1, 1, 39_00),
             offer(offline, 0, 0, 0),
         ];
-        let rows = trail(&lists, &[], &[], &[], &counter, |_| None);
+        // An app naming a counter offer's list in impressions and clicks adds nothing.
+        let (impressions, clicks) = (vec![(served, 5)], vec![(served, Uuid::now_v7(), "CASE".to_owned(), 0)]);
+        let rows = trail(&lists, &impressions, &clicks, &[], &counter, |_| None);
         let served_row = rows.iter().find(|r| r.algorithm == "item_to_item+accessories").unwrap();
         assert_eq!(
             (served_row.lists, served_row.impressions, served_row.clicks, served_row.conversions, served_row.revenue),

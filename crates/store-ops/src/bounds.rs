@@ -74,7 +74,14 @@ pub fn check(op: &StoreOp, at: &str) -> Result<(), OutOfBounds> {
             }
             text(format!("{a}.reason"), reason.as_deref().unwrap_or_default())?;
         }
-        StoreAction::Sale { receipt_no, customer_phone, lines, order_discount, payments, gifts, .. } => {
+        StoreAction::Sale { receipt_no, customer_phone, lines, order_discount, payments, gifts, offer, .. } => {
+            if let Some(o) = offer {
+                count(format!("{a}.offer.shown"), o.shown.len())?;
+                count(format!("{a}.offer.accepted"), o.accepted.len())?;
+                for (i, sku) in o.shown.iter().chain(&o.accepted).enumerate() {
+                    text(format!("{a}.offer.skus[{i}]"), sku)?;
+                }
+            }
             text(format!("{a}.receipt_no"), receipt_no)?;
             text(format!("{a}.customer_phone"), customer_phone.as_deref().unwrap_or_default())?;
             count(format!("{a}.lines"), lines.len())?;

@@ -14,6 +14,9 @@ pub fn check(offer: &CounterOffer) -> Result<(), Refusal> {
     if offer.shown.is_empty() || offer.shown.len() > SHOWN_MAX || !offer.shown.iter().all(sku_ok) {
         return Err(Refusal::invalid(format!("an offer shows 1 to {SHOWN_MAX} SKUs")));
     }
+    if offer.accepted.len() > offer.shown.len() {
+        return Err(Refusal::invalid("an offer's customer takes at most what was shown"));
+    }
     if has_duplicates(&offer.shown) || has_duplicates(&offer.accepted) {
         return Err(Refusal::invalid("an offer names each SKU once"));
     }
@@ -80,6 +83,7 @@ mod tests {
         assert!(check(&offer(&["A", "A"], &[])).is_err());
         assert!(check(&offer(&["A", "B"], &["B", "B"])).is_err());
         assert!(check(&offer(&["A"], &["C"])).is_err());
+        assert!(check(&offer(&["A"], &["A", "B"])).is_err(), "more taken than shown");
         assert!(check(&offer(&[" "], &[])).is_err());
         let many: Vec<String> = (0..=SHOWN_MAX).map(|i| format!("S{i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();

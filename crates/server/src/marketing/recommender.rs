@@ -158,7 +158,14 @@ impl Model {
         }
         let by_row: HashMap<u32, Vec<Group>> =
             groups.iter().filter_map(|(u, g)| users.get(u).map(|&row| (row, g.clone()))).collect();
-        model.local = recommend::popular_by_group(&interactions, &by_row, now, HALF_LIFE_SECS, MIN_PEOPLE_PER_GROUP);
+        model.local = recommend::popular_by_group(
+            &interactions,
+            &by_row,
+            now,
+            HALF_LIFE_SECS,
+            MIN_PEOPLE_PER_GROUP,
+            MIN_PEOPLE_PER_PAIR as usize,
+        );
         groups.retain(|_, g| g.iter().any(|g| model.local.contains_key(g)));
         model.groups = groups;
         model.people = users;
@@ -316,7 +323,10 @@ impl Model {
     /// Add-ons to offer with the cart `skus` at a store that has `on_hand` (SKU, units): the SKUs
     /// to offer, best first (for each product, the SKU the store has most of).
     pub fn checkout_offer(&self, skus: &[String], on_hand: &[(String, i64)]) -> Vec<String> {
-        let cart: Vec<u32> = skus.iter().filter_map(|s| self.item_of_sku(s)).collect();
+        // Each product once: a SKU sent many times does not make the cart dearer.
+        let mut cart: Vec<u32> = skus.iter().filter_map(|s| self.item_of_sku(s)).collect();
+        cart.sort_unstable();
+        cart.dedup();
         let cart_value = cart.iter().fold(0i64, |sum, &i| sum.saturating_add(self.price[i as usize]));
         let mut best_sku: HashMap<u32, (&str, i64)> = HashMap::new();
         for (sku, units) in on_hand.iter().filter(|(_, units)| *units > 0) {

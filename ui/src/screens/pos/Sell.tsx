@@ -66,12 +66,14 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
   }, [basis, ctx.storeId, cart.giftMode]);
 
   async function addOffered(sku: string) {
+    const offerId = cart.offer?.id;
+    if (!offerId) return;
     setError(null);
     try {
       const hit = await commands.scanSku(sku);
       if (cart.giftMode) dispatch({ type: "giftMode", on: false });
       dispatch({ type: "scanned", hit });
-      dispatch({ type: "acceptOffer", sku });
+      dispatch({ type: "acceptOffer", offerId, sku });
     } catch (e) {
       setError(asApiError(e));
     }

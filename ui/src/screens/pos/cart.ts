@@ -68,7 +68,7 @@ export type CartAction =
   | { type: "paid"; method: PaymentMethod; amount: string }
   | { type: "payRest"; method: PaymentMethod; owed: number }
   | { type: "offer"; offer: CounterOfferView | null }
-  | { type: "acceptOffer"; sku: string }
+  | { type: "acceptOffer"; offerId: string; sku: string }
   | { type: "dismissOffer" }
   | { type: "clear" };
 
@@ -125,11 +125,15 @@ export function cartReducer(cart: Cart, action: CartAction): Cart {
       return { ...cart, paid: { ...cart.paid, [action.method]: fenText(Math.max(0, action.owed - others)) } };
     }
     case "offer":
-      // Once the customer took something, the offer they saw stays the one recorded.
-      if (cart.accepted.length > 0) return cart;
-      return { ...cart, offer: action.offer, offerDismissed: false };
+      // Once the customer took something, or the promoter put it away, the offer they saw stays
+      // the one recorded (and away stays away for this sale).
+      if (cart.accepted.length > 0 || cart.offerDismissed) return cart;
+      return { ...cart, offer: action.offer };
     case "acceptOffer":
-      if (!cart.offer?.items.some((i) => i.sku === action.sku) || cart.accepted.includes(action.sku)) return cart;
+      // Taken from the offer on screen when "Add" was pressed: if another came meanwhile, the
+      // line stays in the cart but is not counted as taken from the new one.
+      if (cart.offer?.id !== action.offerId || !cart.offer.items.some((i) => i.sku === action.sku)) return cart;
+      if (cart.accepted.includes(action.sku)) return cart;
       return { ...cart, accepted: [...cart.accepted, action.sku] };
     case "dismissOffer":
       return { ...cart, offerDismissed: true };

@@ -189,6 +189,7 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactio
             "SELECT DISTINCT ON (s.customer_id) s.customer_id, st.city FROM sales s JOIN stores st ON st.id = s.store_id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= $1
                AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+               AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.returned < l.quantity)
              ORDER BY s.customer_id, s.device_at DESC",
             &[&since],
         )?
@@ -211,7 +212,8 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let lists = tx
         .query(
-            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists WHERE served_at >= $1",
+            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists
+             WHERE served_at >= $1 OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= $1)",
             &[&since],
         )?
         .iter()

@@ -164,6 +164,7 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
             "SELECT s.customer_id, st.city, MAX(s.device_at) FROM sales s JOIN stores st ON st.id = s.store_id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1
                AND s.customer_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+               AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.returned < l.quantity)
              GROUP BY s.customer_id",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -185,7 +186,10 @@ pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
 pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
     let uuid = |s: String| Uuid::parse_str(&s).ok();
     let lists = conn
-        .prepare("SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists WHERE served_at >= ?1")?
+        .prepare(
+            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists
+             WHERE served_at >= ?1 OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= ?1)",
+        )?
         .query_map([since], |r| {
             Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<String>>(4)?))
         })?
