@@ -179,6 +179,8 @@ pub enum Placement {
     Product,
     /// The bundle offer at a store's counter: add-ons to the cart being sold.
     Checkout,
+    /// The products of a triggered offer in a customer's inbox.
+    Inbox,
 }
 
 impl Placement {
@@ -187,6 +189,7 @@ impl Placement {
             Placement::Home => "home",
             Placement::Product => "product",
             Placement::Checkout => "checkout",
+            Placement::Inbox => "inbox",
         }
     }
 }
@@ -478,4 +481,96 @@ pub struct CustomerPhone {
 pub struct CounterConsent {
     pub phone: String,
     pub code: String,
+}
+
+/// What sets a triggered offer off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// The customer signed in (a new session): what is picked for them.
+    AfterSignIn,
+    /// The customer bought at a store: accessories and add-ons for what they bought.
+    AfterPurchase,
+    /// A product the customer saved or follows came back in stock at a store.
+    BackInStock,
+}
+
+impl TriggerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::AfterSignIn => "after_sign_in",
+            TriggerKind::AfterPurchase => "after_purchase",
+            TriggerKind::BackInStock => "back_in_stock",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [TriggerKind::AfterSignIn, TriggerKind::AfterPurchase, TriggerKind::BackInStock]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A triggered offer an operator set up: when its event happens to a customer, a message with
+/// products chosen for them lands in their inbox (at most once per `cooldown_days`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Trigger {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: TriggerKind,
+    /// `{product}` and `{store}` are filled in.
+    pub title_zh: String,
+    pub title_en: String,
+    pub body_zh: String,
+    pub body_en: String,
+    pub cooldown_days: u32,
+    pub active: bool,
+    pub created_at: i64,
+    /// Messages it has sent.
+    pub sent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewTrigger {
+    pub name: String,
+    pub kind: TriggerKind,
+    pub title_zh: String,
+    pub title_en: String,
+    pub body_zh: String,
+    pub body_en: String,
+    pub cooldown_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TriggerList {
+    /// Newest first.
+    pub triggers: Vec<Trigger>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetTriggerActive {
+    pub active: bool,
+}
+
+/// A message in a customer's inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct InboxMessage {
+    pub id: Uuid,
+    pub kind: TriggerKind,
+    pub title_zh: String,
+    pub title_en: String,
+    pub body_zh: String,
+    pub body_en: String,
+    /// The list of products it carries (placement `inbox`): impressions and clicks name it.
+    pub recommendation: Uuid,
+    pub models: Vec<String>,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Inbox {
+    /// Newest first (at most 50).
+    pub messages: Vec<InboxMessage>,
+    pub unread: u32,
 }

@@ -11,3 +11,4 @@ pub mod planted;
 pub mod recommend;
 pub mod tags;
 pub mod trail;
+pub mod triggers;

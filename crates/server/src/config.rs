@@ -58,6 +58,9 @@ pub struct Config {
     /// How often customer tags take in new behaviour (an incremental pass); every customer is
     /// checked again once a day. 0 turns the background passes off.
     pub tags_interval_secs: u64,
+    /// How often triggered offers look at what happened (sign-ins, purchases, restocks). 0 turns
+    /// the background passes off.
+    pub triggers_interval_secs: u64,
 }
 
 impl Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             recommender_max_age_secs: 300,
             tags_interval_secs: 60,
+            triggers_interval_secs: 30,
         }
     }
 }
@@ -184,6 +188,7 @@ impl Config {
         env_field!(max_body_bytes);
         env_field!(recommender_max_age_secs);
         env_field!(tags_interval_secs);
+        env_field!(triggers_interval_secs);
         Ok(())
     }
 }

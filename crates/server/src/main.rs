@@ -201,6 +201,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(socket)?;
     tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
     portal.spawn_tag_passes();
+    portal.spawn_trigger_passes();
     let pruner = portal.clone();
     tokio::spawn(async move {
         let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));

@@ -18,6 +18,8 @@ pub struct Portal {
     /// One customer-tag pass at a time on this instance (another instance's may overlap: each
     /// write is atomic and both read the same data).
     pub tag_pass: tokio::sync::Mutex<()>,
+    /// One trigger pass at a time on this instance, and the (trigger, fact) pairs it has settled.
+    pub trigger_pass: tokio::sync::Mutex<std::collections::HashSet<(uuid::Uuid, String)>>,
     /// Each placement's running experiment and default, as read at most `SERVING_RULES_SECS` ago.
     pub serving_rules: std::sync::Mutex<
         std::collections::HashMap<
@@ -42,6 +44,7 @@ impl Portal {
             recommender: Default::default(),
             recommender_rebuilding: Default::default(),
             tag_pass: Default::default(),
+            trigger_pass: Default::default(),
             serving_rules: Default::default(),
             serving_rules_generation: Default::default(),
         }

@@ -12,8 +12,10 @@ use crate::identity::{lockout, throttle};
 
 mod customers;
 mod events;
+mod triggers;
 use customers::*;
 use events::*;
+use triggers::*;
 
 const RACERS: usize = 24;
 
@@ -107,6 +109,8 @@ contract!(
     changed_customers_their_activity_and_record_are_read_back,
     a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires,
     a_sale_keeps_its_counter_offer_and_the_store_its_on_hand,
+    a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once,
+    trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

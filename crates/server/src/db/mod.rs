@@ -296,6 +296,38 @@ pub struct Interactions {
     pub segments: Vec<(Uuid, Uuid)>,
 }
 
+/// What may set triggered offers off, since a time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TriggerFacts {
+    /// (consumer, session, when) of sessions begun.
+    pub sign_ins: Vec<(Uuid, Uuid, i64)>,
+    /// (customer, sale, when, SKU of its dearest line, store name) of sales linked to a customer.
+    pub purchases: Vec<(Uuid, Uuid, i64, String, String)>,
+    /// (store id, store name, SKU, when) of stock that came in where the store had none before.
+    pub restocks: Vec<(Uuid, String, String, i64)>,
+    /// (consumer, model) of every product saved or followed.
+    pub followers: Vec<(Uuid, String)>,
+    /// Customers who declined tracking and marketing.
+    pub declined: Vec<Uuid>,
+}
+
+/// A message for a customer's inbox, with the list of products it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub trigger_id: Uuid,
+    pub fact_key: String,
+    pub kind: portal_api::TriggerKind,
+    pub title_zh: String,
+    pub title_en: String,
+    pub body_zh: String,
+    pub body_en: String,
+    pub recommendation: Uuid,
+    pub models: Vec<String>,
+    pub created_at: i64,
+}
+
 /// What the trail from recommendation to purchase is made of, since a time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrailFacts {
@@ -558,6 +590,20 @@ pub trait Database: Send + Sync + 'static {
 
     // Customer tags and the customer view.
     /// Creates a tag unless one has its name (then false).
+    /// A new trigger (by `Trigger::id`, `created_by`), unless its name is taken (then false).
+    async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool>;
+    /// Every trigger with how many messages it sent, newest first.
+    async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>>;
+    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool>;
+    async fn trigger_facts(&self, since: i64) -> DbResult<TriggerFacts>;
+    /// Writes the message (and its list at the `inbox` placement) unless the trigger already sent
+    /// this fact to the customer, or sent them anything less than `cooldown_secs` before; atomic
+    /// against every other send of the trigger to the customer. True when written.
+    async fn send_inbox(&self, message: InboxRow, cooldown_secs: i64) -> DbResult<bool>;
+    /// The customer's newest messages (at most `limit`) and how many are unread.
+    async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox>;
+    /// Marks the customer's message read; false when they have no such message.
+    async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool>;
     async fn create_tag(&self, tag: TagRow) -> DbResult<bool>;
     /// By name.
     async fn tags(&self) -> DbResult<Vec<TagRow>>;

@@ -110,6 +110,13 @@ pub async fn recommendations(
             "A counter offer is asked for with the cart: POST /v1/stores/{id}/checkout-offer.",
         ));
     }
+    if q.placement == Placement::Inbox {
+        return Err(AppError::field(
+            ErrorCode::InvalidParameter,
+            "placement",
+            "An inbox's products come with its messages: GET /v1/me/inbox.",
+        ));
+    }
     if q.placement == Placement::Product && q.model.as_deref().is_none_or(|m| m.trim().is_empty() || m.len() > 64) {
         return Err(AppError::field(ErrorCode::InvalidParameter, "model", "A product's page names its model."));
     }

@@ -8,6 +8,7 @@ mod me;
 mod org;
 mod store_ops;
 mod system;
+mod triggers;
 
 use std::sync::Arc;
 
@@ -132,6 +133,10 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketing::start_experiment, marketing::experiments))
         .routes(routes!(marketing::stop_experiment))
         .routes(routes!(customers::tags, customers::create_tag))
+        .routes(routes!(triggers::triggers, triggers::create_trigger))
+        .routes(routes!(triggers::set_trigger_active))
+        .routes(routes!(triggers::inbox))
+        .routes(routes!(triggers::mark_read))
         .routes(routes!(customers::delete_tag))
         .routes(routes!(customers::recompute_tags))
         .routes(routes!(customers::find))

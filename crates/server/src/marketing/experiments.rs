@@ -28,7 +28,7 @@ pub fn algorithms(placement: Placement) -> &'static [&'static str] {
         ],
         Placement::Product => &["content", "item_to_item+content"],
         // A counter serves many customers from one promoter's account: nobody to split by.
-        Placement::Checkout => &[],
+        Placement::Checkout | Placement::Inbox => &[],
     }
 }
 
@@ -43,7 +43,7 @@ impl Portal {
             return Err(AppError::field(
                 ErrorCode::InvalidParameter,
                 "placement",
-                "Counter offers are not split into experiments: one promoter's account serves many customers.",
+                "Only the home and product pages are split into experiments (a counter serves many customers from one account; an inbox follows its triggers).",
             ));
         }
         if let Some(bad) = req.arms.iter().find(|a| !allowed.contains(&a.algorithm.as_str())) {

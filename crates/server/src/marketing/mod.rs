@@ -7,3 +7,4 @@ pub mod experiments;
 pub mod planted;
 pub mod recommender;
 pub mod tags;
+pub mod triggers;

@@ -309,7 +309,7 @@ impl Model {
                 )
             }
             // Chosen for a cart and a store's stock (`checkout_offer`), not for a person.
-            Placement::Checkout => ("none".to_owned(), vec![]),
+            Placement::Checkout | Placement::Inbox => ("none".to_owned(), vec![]),
         };
         (algorithm, items.into_iter().map(|i| self.items[i as usize].clone()).collect())
     }

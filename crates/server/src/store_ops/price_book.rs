@@ -17,6 +17,8 @@ pub struct PriceBook {
     pub models: std::collections::HashSet<String>,
     /// Each SKU's product, for joining purchases to what was recommended.
     pub model_of_sku: HashMap<String, String>,
+    /// Each product's name (zh, en), for messages.
+    pub names: HashMap<String, (String, String)>,
 }
 
 impl PriceBook {
@@ -43,9 +45,11 @@ impl PriceBook {
         let mut skus = HashMap::new();
         let mut models = std::collections::HashSet::new();
         let mut model_of_sku = HashMap::new();
+        let mut names = HashMap::new();
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
             models.insert(product.model.clone());
+            names.insert(product.model.clone(), (product.name_zh.clone(), product.name_en.clone()));
             let serialised = serialised(&product.category);
             for sku in &product.skus {
                 model_of_sku.insert(sku.code.clone(), product.model.clone());
@@ -55,6 +59,6 @@ impl PriceBook {
                 skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
             }
         }
-        Ok(Self { version, skus, models, model_of_sku })
+        Ok(Self { version, skus, models, model_of_sku, names })
     }
 }

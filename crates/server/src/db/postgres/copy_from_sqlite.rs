@@ -48,6 +48,8 @@ const TABLES: &[&str] = &[
     "customer_tag_progress",
     "counter_grants",
     "counter_offers",
+    "triggers",
+    "inbox_messages",
 ];
 
 /// What was copied and how the copy was checked.

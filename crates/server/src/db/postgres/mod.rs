@@ -11,6 +11,7 @@ pub mod events;
 pub mod experiments;
 pub mod store_ops;
 pub mod tls;
+pub mod triggers;
 
 use std::{
     path::{Path, PathBuf},
@@ -35,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0003_experiment_lists.sql"),
     include_str!("../../../../../migrations/postgres/0004_customer_tags.sql"),
     include_str!("../../../../../migrations/postgres/0005_counter_offers.sql"),
+    include_str!("../../../../../migrations/postgres/0006_triggers.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1272,6 +1274,34 @@ impl Database for PostgresDatabase {
             in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))
         })
         .await
+    }
+
+    async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {
+        self.run(move |client| triggers::create(client, &trigger, created_by)).await
+    }
+
+    async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>> {
+        self.run(triggers::all).await
+    }
+
+    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool> {
+        self.run(move |client| triggers::set_active(client, id, active)).await
+    }
+
+    async fn trigger_facts(&self, since: i64) -> DbResult<super::TriggerFacts> {
+        self.read_committed(move |tx| triggers::facts(tx, since)).await
+    }
+
+    async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {
+        self.read_committed(move |tx| triggers::send(tx, &message, cooldown_secs)).await
+    }
+
+    async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {
+        self.read_committed(move |tx| triggers::inbox(tx, user, limit)).await
+    }
+
+    async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+        self.run(move |client| triggers::mark_read(client, user, id, at)).await
     }
 
     async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {

@@ -17,6 +17,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod store_ops;
+pub mod triggers;
 
 impl From<rusqlite::Error> for DbError {
     fn from(err: rusqlite::Error) -> Self {
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0012_experiment_lists.sql"),
     include_str!("../../../../../migrations/sqlite/0013_customer_tags.sql"),
     include_str!("../../../../../migrations/sqlite/0014_counter_offers.sql"),
+    include_str!("../../../../../migrations/sqlite/0015_triggers.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -971,6 +973,34 @@ impl Database for SqliteDatabase {
 
     async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
         self.run(move |conn| events::trail_facts(conn, since)).await
+    }
+
+    async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {
+        self.run(move |conn| triggers::create(conn, &trigger, created_by)).await
+    }
+
+    async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>> {
+        self.run(|conn| triggers::all(conn)).await
+    }
+
+    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool> {
+        self.run(move |conn| triggers::set_active(conn, id, active)).await
+    }
+
+    async fn trigger_facts(&self, since: i64) -> DbResult<super::TriggerFacts> {
+        self.run(move |conn| triggers::facts(conn, since)).await
+    }
+
+    async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {
+        self.run(move |conn| triggers::send(conn, &message, cooldown_secs)).await
+    }
+
+    async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {
+        self.run(move |conn| triggers::inbox(conn, user, limit)).await
+    }
+
+    async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+        self.run(move |conn| triggers::mark_read(conn, user, id, at)).await
     }
 
     async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {

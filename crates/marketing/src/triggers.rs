@@ -1,0 +1,125 @@
+//! Triggered offers: which of what happened to a customer (a sign-in, a purchase, a saved product
+//! back in stock) sets an operator's trigger off, and the message it sends. No I/O: the server's
+//! background pass reads the facts and writes the inbox.
+use portal_api::{NewTrigger, TriggerKind};
+use uuid::Uuid;
+
+/// A fact older than this sets nothing off (a pass that was down for days does not flood).
+pub const FACT_MAX_AGE_SECS: i64 = 2 * 86_400;
+pub const COOLDOWN_MAX_DAYS: u32 = 365;
+const NAME_MAX: usize = 60;
+const TITLE_MAX: usize = 80;
+const BODY_MAX: usize = 300;
+const PLACEHOLDERS: [&str; 2] = ["{product}", "{store}"];
+
+/// Something that happened to a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub user: Uuid,
+    pub kind: TriggerKind,
+    /// What makes it one fact (a session, a sale, a restock): a trigger sends once per key.
+    pub key: String,
+    pub at: i64,
+    /// The product it is about (bought, back in stock).
+    pub model: Option<String>,
+    /// The store it happened at.
+    pub store: Option<String>,
+}
+
+/// What the rule needs to know of a trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub kind: TriggerKind,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// Whether `fact` sets `rule` off now: an active trigger of its kind, a fact neither older than
+/// the trigger nor than `FACT_MAX_AGE_SECS`, nor from the future, for a customer who has not
+/// declined marketing (the cooldown is the storage's to hold, atomically, with the send).
+pub fn sets_off(rule: &Rule, fact: &Fact, customer_accepts: bool, now: i64) -> bool {
+    rule.active
+        && rule.kind == fact.kind
+        && customer_accepts
+        && fact.at >= rule.created_at
+        && fact.at >= now - FACT_MAX_AGE_SECS
+        && fact.at <= now + 300
+}
+
+/// The template with `{product}` and `{store}` filled in.
+pub fn fill(template: &str, product: &str, store: &str) -> String {
+    template.replace("{product}", product).replace("{store}", store)
+}
+
+/// A new trigger's own parts: a name, titles and bodies in both languages within their lengths,
+/// only known placeholders, a cooldown of at most a year.
+pub fn check(t: &NewTrigger) -> Result<(), String> {
+    let name = t.name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(format!("A name of 1 to {NAME_MAX} characters."));
+    }
+    for (what, text, max) in [
+        ("title_zh", &t.title_zh, TITLE_MAX),
+        ("title_en", &t.title_en, TITLE_MAX),
+        ("body_zh", &t.body_zh, BODY_MAX),
+        ("body_en", &t.body_en, BODY_MAX),
+    ] {
+        if text.trim().is_empty() || text.chars().count() > max {
+            return Err(format!("{what}: 1 to {max} characters."));
+        }
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            let tail = &rest[open..];
+            match PLACEHOLDERS.iter().find(|p| tail.starts_with(**p)) {
+                Some(p) => rest = &tail[p.len()..],
+                None => return Err(format!("{what}: only {{product}} and {{store}} are filled in.")),
+            }
+        }
+    }
+    if t.cooldown_days > COOLDOWN_MAX_DAYS {
+        return Err(format!("A cooldown of 0 to {COOLDOWN_MAX_DAYS} days."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(kind: TriggerKind, at: i64) -> Fact {
+        Fact { user: Uuid::nil(), kind, key: "k".into(), at, model: None, store: None }
+    }
+
+    #[test]
+    fn a_fact_sets_off_an_active_trigger_of_its_kind_made_before_it_and_recent() {
+        let now = 1_000_000;
+        let rule = Rule { kind: TriggerKind::AfterPurchase, active: true, created_at: now - 100 };
+        assert!(sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 10), true, now));
+        assert!(!sets_off(&rule, &fact(TriggerKind::AfterSignIn, now - 10), true, now), "another kind");
+        assert!(!sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 10), false, now), "declined");
+        assert!(!sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 200), true, now), "before the trigger");
+        assert!(!sets_off(&Rule { active: false, ..rule.clone() }, &fact(TriggerKind::AfterPurchase, now), true, now));
+        let old = Rule { created_at: 0, ..rule.clone() };
+        assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now - FACT_MAX_AGE_SECS - 1), true, now), "too old");
+        assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now + 3_600), true, now), "from the future");
+    }
+
+    #[test]
+    fn templates_take_known_placeholders_within_their_lengths() {
+        let t = |title: &str, cooldown_days| NewTrigger {
+            name: "After a TV".into(),
+            kind: TriggerKind::AfterPurchase,
+            title_zh: title.into(),
+            title_en: "For your {product}".into(),
+            body_zh: "在{store}购买".into(),
+            body_en: "Bought at {store}".into(),
+            cooldown_days,
+        };
+        assert!(check(&t("为您的{product}", 7)).is_ok());
+        assert!(check(&t("为您的{name}", 7)).unwrap_err().contains("only {product}"));
+        assert!(check(&t("", 7)).is_err());
+        assert!(check(&t(&"长".repeat(81), 7)).is_err());
+        assert!(check(&t("ok", 366)).is_err());
+        assert_eq!(fill("For your {product} from {store}", "65E8K", "SH-001"), "For your 65E8K from SH-001");
+    }
+}

@@ -1,0 +1,117 @@
+//! Triggered offers on every backend: triggers kept and listed, the facts that set them off, and
+//! the inbox's once-per-fact, once-per-cooldown send under parallel senders.
+use super::*;
+
+fn trigger(name: &str, kind: TriggerKind, at: i64) -> Trigger {
+    Trigger {
+        id: Uuid::now_v7(),
+        name: name.into(),
+        kind,
+        title_zh: "标题".into(),
+        title_en: "Title".into(),
+        body_zh: "正文".into(),
+        body_en: "Body".into(),
+        cooldown_days: 7,
+        active: true,
+        created_at: at,
+        sent: 0,
+    }
+}
+
+fn message(trigger: Uuid, user: Uuid, key: &str, at: i64) -> InboxRow {
+    InboxRow {
+        id: Uuid::now_v7(),
+        user_id: user,
+        trigger_id: trigger,
+        fact_key: key.into(),
+        kind: TriggerKind::AfterPurchase,
+        title_zh: "为您的电视".into(),
+        title_en: "For your TV".into(),
+        body_zh: "配件".into(),
+        body_en: "Accessories".into(),
+        recommendation: Uuid::now_v7(),
+        models: vec!["CASE".into()],
+        created_at: at,
+    }
+}
+
+pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000141").await;
+    let t = trigger(&format!("after a purchase {}", Uuid::now_v7()), TriggerKind::AfterPurchase, AT);
+    assert!(db.create_trigger(t.clone(), me).await.unwrap());
+    assert!(!db.create_trigger(Trigger { id: Uuid::now_v7(), ..t.clone() }, me).await.unwrap(), "the name is taken");
+    // Many facts at once, from many senders: one message within the cooldown.
+    let sent = join_all((0..RACERS).map(|i| {
+        let db = db.clone();
+        let m = message(t.id, me, &format!("sale-{i}"), AT + 10);
+        tokio::spawn(async move { db.send_inbox(m, 7 * 86_400).await.unwrap() })
+    }))
+    .await;
+    assert_eq!(sent.into_iter().filter(|s| *s.as_ref().unwrap()).count(), 1, "one within the cooldown");
+    assert!(
+        db.send_inbox(message(t.id, me, "sale-new", AT + 30 * 86_400), 7 * 86_400).await.unwrap(),
+        "after the cooldown"
+    );
+    // The same fact again, with no cooldown at all: once per fact still.
+    assert!(!db.send_inbox(message(t.id, me, "sale-new", AT + 31 * 86_400), 0).await.unwrap());
+
+    let inbox = db.inbox(me, 50).await.unwrap();
+    assert!(inbox.messages.len() >= 2 && inbox.unread as usize == inbox.messages.len());
+    assert!(inbox.messages.windows(2).all(|w| w[0].created_at >= w[1].created_at), "newest first");
+    let first = inbox.messages[0].clone();
+    assert_eq!((first.title_en.as_str(), first.models.as_slice()), ("For your TV", &["CASE".to_owned()][..]));
+    // Its products are a list served to the customer at the inbox placement.
+    let lists = db.served_lists(vec![first.recommendation]).await.unwrap();
+    assert_eq!(lists, [(first.recommendation, Some(me), vec!["CASE".to_owned()])]);
+    assert!(db.mark_inbox_read(me, first.id, AT + 31 * 86_400).await.unwrap());
+    assert!(!db.mark_inbox_read(Uuid::now_v7(), first.id, AT).await.unwrap(), "nobody else's to mark");
+    assert_eq!(db.inbox(me, 50).await.unwrap().unread, inbox.unread - 1);
+
+    let listed = db.triggers().await.unwrap();
+    let mine = listed.iter().find(|x| x.id == t.id).unwrap();
+    assert!(mine.active && mine.sent >= 2, "{mine:?}");
+    assert!(db.set_trigger_active(t.id, false).await.unwrap());
+    assert!(!db.triggers().await.unwrap().iter().find(|x| x.id == t.id).unwrap().active);
+    assert!(!db.set_trigger_active(Uuid::now_v7(), false).await.unwrap());
+}
+
+pub(super) async fn trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let me = consumer(&*db, "+8613900000142").await;
+    let session = Uuid::now_v7();
+    db.create_session(SessionRecord {
+        id: session,
+        user_id: me,
+        device_name: "d".into(),
+        created_at: AT,
+        last_seen_at: AT,
+        generation: 0,
+        rotated_at: AT,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    let follow = FavouriteOp {
+        id: Uuid::now_v7(),
+        model: "FOLLOWED".into(),
+        kind: FavouriteKind::Follow,
+        active: true,
+        changed_at: AT,
+    };
+    db.apply_favourite_ops(me, vec![(follow, "h".into())], AT).await.unwrap();
+    // Goods in where there were none: a restock; more of the same later is not another.
+    let receipt = |quantity| StoreAction::Receipt {
+        lines: vec![SkuQuantity { sku: "RESTOCKED-1".into(), quantity }],
+        source: "brand".into(),
+    };
+    assert_eq!(apply(db.as_ref(), promoter, op(STORE, receipt(2))).await.status, OpStatus::Applied);
+
+    let facts = db.trigger_facts(AT - 60).await.unwrap();
+    assert!(facts.sign_ins.contains(&(me, session, AT)), "{:?}", facts.sign_ins);
+    assert!(facts.followers.contains(&(me, "FOLLOWED".to_owned())));
+    assert!(facts.restocks.iter().any(|(store, _, sku, at)| *store == STORE && sku == "RESTOCKED-1" && *at == AT));
+    assert!(!facts.declined.contains(&me));
+    assert!(db.trigger_facts(AT + 60).await.unwrap().sign_ins.iter().all(|(u, ..)| *u != me), "from `since` on");
+    db.set_tracking_consent(me, false, AT + 1).await.unwrap();
+    assert!(db.trigger_facts(AT - 60).await.unwrap().declined.contains(&me));
+}

@@ -1,0 +1,187 @@
+//! Triggered offers: the operators' triggers, the facts that set them off, the customers' inboxes.
+use ::postgres::{Client, Transaction};
+use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
+use uuid::Uuid;
+
+use super::super::{sqlite::triggers::served, DbResult, InboxRow, TriggerFacts};
+
+fn uuid(s: &str) -> Option<Uuid> {
+    Uuid::parse_str(s).ok()
+}
+
+pub fn create(client: &mut Client, t: &Trigger, created_by: Uuid) -> DbResult<bool> {
+    let inserted = client.execute(
+        "INSERT INTO triggers (id, name, kind, title_zh, title_en, body_zh, body_en, cooldown_days, active, created_by,
+             created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING",
+        &[
+            &t.id.to_string(),
+            &t.name,
+            &t.kind.as_str(),
+            &t.title_zh,
+            &t.title_en,
+            &t.body_zh,
+            &t.body_en,
+            &i64::from(t.cooldown_days),
+            &t.active,
+            &created_by.to_string(),
+            &t.created_at,
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+pub fn all(client: &mut Client) -> DbResult<Vec<Trigger>> {
+    Ok(client
+        .query(
+            "SELECT t.id, t.name, t.kind, t.title_zh, t.title_en, t.body_zh, t.body_en, t.cooldown_days, t.active,
+                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id)
+             FROM triggers t ORDER BY t.created_at DESC, t.id DESC",
+            &[],
+        )?
+        .iter()
+        .filter_map(|r| {
+            Some(Trigger {
+                id: uuid(r.get(0))?,
+                name: r.get(1),
+                kind: TriggerKind::parse(r.get(2))?,
+                title_zh: r.get(3),
+                title_en: r.get(4),
+                body_zh: r.get(5),
+                body_en: r.get(6),
+                cooldown_days: r.get::<_, i64>(7) as u32,
+                active: r.get(8),
+                created_at: r.get(9),
+                sent: r.get::<_, i64>(10) as u32,
+            })
+        })
+        .collect())
+}
+
+pub fn set_active(client: &mut Client, id: Uuid, active: bool) -> DbResult<bool> {
+    Ok(client.execute("UPDATE triggers SET active = $2 WHERE id = $1", &[&id.to_string(), &active])? == 1)
+}
+
+pub fn facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TriggerFacts> {
+    let sign_ins = tx
+        .query(
+            "SELECT se.user_id, se.id, se.created_at FROM sessions se JOIN users u ON u.id = se.user_id
+             WHERE u.role = 'consumer' AND se.created_at >= $1",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2))))
+        .collect();
+    let purchases = tx
+        .query(
+            "SELECT s.customer_id, s.id, s.device_at,
+                    (SELECT l.sku FROM sale_lines l WHERE l.sale_id = s.id ORDER BY l.net DESC, l.line LIMIT 1), st.name
+             FROM sales s JOIN stores st ON st.id = s.store_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2), r.get::<_, Option<String>>(3)?, r.get(4))))
+        .collect();
+    let restocks = tx
+        .query(
+            "SELECT r.store_id, st.name, r.sku, r.first_in FROM
+                 (SELECT store_id, sku, MIN(device_at) AS first_in FROM stock_movements
+                  WHERE quantity > 0 AND device_at >= $1 GROUP BY store_id, sku) r
+             JOIN stores st ON st.id = r.store_id
+             JOIN stock_balances b ON b.store_id = r.store_id AND b.sku = r.sku AND b.on_hand > 0
+             WHERE COALESCE((SELECT SUM(p.quantity) FROM stock_movements p
+                             WHERE p.store_id = r.store_id AND p.sku = r.sku AND p.device_at < r.first_in), 0) <= 0",
+            &[&since],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
+        .collect();
+    let followers = tx
+        .query(
+            "SELECT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
+             WHERE f.active AND u.role = 'consumer' GROUP BY f.user_id, f.model",
+            &[],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1))))
+        .collect();
+    let declined = tx
+        .query("SELECT user_id FROM tracking_consent WHERE NOT tracking", &[])?
+        .iter()
+        .filter_map(|r| uuid(r.get(0)))
+        .collect();
+    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined })
+}
+
+pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
+    let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
+    // Every send of this trigger to this customer, on any instance, waits for this one to finish.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext('inbox:' || $1 || ':' || $2))::text", &[&trigger, &user])?;
+    let recent = tx.query_opt(
+        "SELECT 1 FROM inbox_messages
+         WHERE trigger_id = $1 AND user_id = $2 AND (fact_key = $3 OR created_at > $4) LIMIT 1",
+        &[&trigger, &user, &m.fact_key, &(m.created_at - cooldown_secs)],
+    )?;
+    if recent.is_some() {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
+             recommendation, models, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            &m.id.to_string(),
+            &user,
+            &trigger,
+            &m.fact_key,
+            &m.kind.as_str(),
+            &m.title_zh,
+            &m.title_en,
+            &m.body_zh,
+            &m.body_en,
+            &m.recommendation.to_string(),
+            &serde_json::to_string(&m.models).unwrap_or_default(),
+            &m.created_at,
+        ],
+    )?;
+    super::events::record_served(tx, &served(m))?;
+    Ok(true)
+}
+
+pub fn inbox(tx: &mut Transaction<'_>, user: Uuid, limit: u32) -> DbResult<Inbox> {
+    let messages = tx
+        .query(
+            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at
+             FROM inbox_messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            &[&user.to_string(), &i64::from(limit)],
+        )?
+        .iter()
+        .filter_map(|r| {
+            Some(InboxMessage {
+                id: uuid(r.get(0))?,
+                kind: TriggerKind::parse(r.get(1))?,
+                title_zh: r.get(2),
+                title_en: r.get(3),
+                body_zh: r.get(4),
+                body_en: r.get(5),
+                recommendation: uuid(r.get(6))?,
+                models: serde_json::from_str(r.get(7)).unwrap_or_default(),
+                created_at: r.get(8),
+                read: r.get::<_, Option<i64>>(9).is_some(),
+            })
+        })
+        .collect();
+    let unread: i64 = tx
+        .query_one("SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1 AND read_at IS NULL", &[&user.to_string()])?
+        .get(0);
+    Ok(Inbox { messages, unread: unread as u32 })
+}
+
+pub fn mark_read(client: &mut Client, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+    let found = client.execute(
+        "UPDATE inbox_messages SET read_at = COALESCE(read_at, $3) WHERE id = $1 AND user_id = $2",
+        &[&id.to_string(), &user.to_string(), &at],
+    )?;
+    Ok(found == 1)
+}

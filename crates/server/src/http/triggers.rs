@@ -1,0 +1,65 @@
+//! Triggered offers: operators' triggers, and each person's inbox.
+use std::sync::Arc;
+
+use axum::extract::State;
+use portal_api::*;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath};
+use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+
+/// The triggers with how many messages each sent (operators and administrators).
+#[utoipa::path(get, path = "/v1/marketing/triggers", tag = "marketing", security(("bearer" = [])),
+    responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn triggers(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TriggerList>> {
+    portal.triggers(&caller).await.map(ApiJson)
+}
+
+/// A new trigger, active at once: from now on, each of its events sends the customer a message
+/// (`{product}` and `{store}` filled in) with products chosen for them, at most once per cooldown.
+#[utoipa::path(post, path = "/v1/marketing/triggers", tag = "marketing", security(("bearer" = [])),
+    request_body = NewTrigger,
+    responses((status = 200, body = Trigger), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 409, body = ApiError, description = "a trigger has this name"),
+        (status = 422, body = ApiError)))]
+pub async fn create_trigger(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewTrigger>,
+) -> AppResult<ApiJson<Trigger>> {
+    portal.create_trigger(&caller, req).await.map(ApiJson)
+}
+
+/// Pauses or resumes a trigger.
+#[utoipa::path(put, path = "/v1/marketing/triggers/{id}/active", tag = "marketing", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "trigger id")), request_body = SetTriggerActive,
+    responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_trigger_active(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<SetTriggerActive>,
+) -> AppResult<ApiJson<TriggerList>> {
+    portal.set_trigger_active(&caller, id, req).await.map(ApiJson)
+}
+
+/// The caller's messages, newest first, and how many are unread.
+#[utoipa::path(get, path = "/v1/me/inbox", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Inbox), (status = 401, body = ApiError)))]
+pub async fn inbox(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<Inbox>> {
+    portal.inbox(&caller).await.map(ApiJson)
+}
+
+/// Marks one of the caller's messages read (again is no change).
+#[utoipa::path(post, path = "/v1/me/inbox/{id}/read", tag = "me", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "message id")),
+    responses((status = 200, body = Inbox), (status = 401, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
+pub async fn mark_read(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<Inbox>> {
+    portal.mark_inbox_read(&caller, id).await.map(ApiJson)
+}

@@ -1,0 +1,185 @@
+//! Triggered offers: operators set up triggers (after a sign-in, after a purchase, back in
+//! stock); every instance's background pass reads what happened in the last two days and writes a
+//! message with products chosen for the customer into their inbox — once per fact, at most once
+//! per cooldown, whichever instance gets there first (`Database::send_inbox`).
+use std::{collections::HashSet, sync::Arc};
+
+use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
+use portal_marketing::triggers::{self, Fact, Rule, FACT_MAX_AGE_SECS};
+use uuid::Uuid;
+
+use crate::{
+    db::InboxRow,
+    error::{AppError, AppResult},
+    identity::accounts::Caller,
+    portal::{now, Portal},
+};
+
+/// Products a message carries at most.
+const PRODUCTS: usize = 4;
+const INBOX_SHOWN: u32 = 50;
+
+impl Portal {
+    pub async fn triggers(&self, caller: &Caller) -> AppResult<TriggerList> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        Ok(TriggerList { triggers: self.db.triggers().await? })
+    }
+
+    pub async fn create_trigger(&self, caller: &Caller, req: NewTrigger) -> AppResult<Trigger> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        triggers::check(&req).map_err(|m| AppError::field(ErrorCode::InvalidParameter, "trigger", m))?;
+        let trigger = Trigger {
+            id: Uuid::now_v7(),
+            name: req.name.trim().to_owned(),
+            kind: req.kind,
+            title_zh: req.title_zh.trim().to_owned(),
+            title_en: req.title_en.trim().to_owned(),
+            body_zh: req.body_zh.trim().to_owned(),
+            body_en: req.body_en.trim().to_owned(),
+            cooldown_days: req.cooldown_days,
+            active: true,
+            created_at: now(),
+            sent: 0,
+        };
+        if !self.db.create_trigger(trigger.clone(), caller.user.id).await? {
+            return Err(AppError::field(ErrorCode::NameTaken, "name", "A trigger has this name already."));
+        }
+        Ok(trigger)
+    }
+
+    pub async fn set_trigger_active(&self, caller: &Caller, id: Uuid, req: SetTriggerActive) -> AppResult<TriggerList> {
+        caller.require(&[Role::Operator, Role::Admin])?;
+        if !self.db.set_trigger_active(id, req.active).await? {
+            return Err(AppError::not_found("trigger"));
+        }
+        self.triggers(caller).await
+    }
+
+    /// The caller's own inbox (customers receive messages; anyone signed in may read theirs).
+    pub async fn inbox(&self, caller: &Caller) -> AppResult<Inbox> {
+        Ok(self.db.inbox(caller.user.id, INBOX_SHOWN).await?)
+    }
+
+    pub async fn mark_inbox_read(&self, caller: &Caller, id: Uuid) -> AppResult<Inbox> {
+        if !self.db.mark_inbox_read(caller.user.id, id, now()).await? {
+            return Err(AppError::not_found("message"));
+        }
+        self.inbox(caller).await
+    }
+
+    /// One pass: every active trigger against what happened in the last two days. Returns how
+    /// many messages it wrote.
+    pub async fn trigger_pass(self: &Arc<Self>) -> AppResult<usize> {
+        let mut settled = self.trigger_pass.lock().await;
+        let now = now();
+        let active: Vec<Trigger> = self.db.triggers().await?.into_iter().filter(|t| t.active).collect();
+        if active.is_empty() {
+            return Ok(0);
+        }
+        let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS).await?;
+        let book = self.price_book().await?;
+        let declined: HashSet<Uuid> = raw.declined.into_iter().collect();
+        let mut facts: Vec<Fact> = Vec::new();
+        for (user, session, at) in raw.sign_ins {
+            facts.push(Fact {
+                user,
+                kind: TriggerKind::AfterSignIn,
+                key: session.to_string(),
+                at,
+                model: None,
+                store: None,
+            });
+        }
+        for (user, sale, at, sku, store) in raw.purchases {
+            let model = book.model_of_sku.get(&sku).cloned();
+            facts.push(Fact {
+                user,
+                kind: TriggerKind::AfterPurchase,
+                key: sale.to_string(),
+                at,
+                model,
+                store: Some(store),
+            });
+        }
+        for (store_id, store, sku, at) in raw.restocks {
+            let Some(model) = book.model_of_sku.get(&sku) else { continue };
+            for (user, _) in raw.followers.iter().filter(|(_, m)| m == model) {
+                facts.push(Fact {
+                    user: *user,
+                    kind: TriggerKind::BackInStock,
+                    key: format!("{store_id}:{sku}:{at}"),
+                    at,
+                    model: Some(model.clone()),
+                    store: Some(store.clone()),
+                });
+            }
+        }
+        // What this instance settled before (sent, or held back by the cooldown) is not tried again.
+        let trained = self.recommender().await?;
+        let mut sent = 0;
+        for trigger in &active {
+            let rule = Rule { kind: trigger.kind, active: trigger.active, created_at: trigger.created_at };
+            for fact in &facts {
+                let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
+                if settled.contains(&done) || !triggers::sets_off(&rule, fact, !declined.contains(&fact.user), now) {
+                    continue;
+                }
+                let models: Vec<String> = match fact.kind {
+                    TriggerKind::AfterSignIn => {
+                        trained.recommend(Some(fact.user), Placement::Home, None, None, PRODUCTS).1
+                    }
+                    TriggerKind::AfterPurchase => match &fact.model {
+                        Some(m) => trained.recommend(Some(fact.user), Placement::Product, Some(m), None, PRODUCTS).1,
+                        None => vec![],
+                    },
+                    TriggerKind::BackInStock => fact.model.iter().cloned().collect(),
+                };
+                let (name_zh, name_en) =
+                    fact.model.as_ref().and_then(|m| book.names.get(m).cloned()).unwrap_or_default();
+                let store = fact.store.as_deref().unwrap_or_default();
+                let message = InboxRow {
+                    id: Uuid::now_v7(),
+                    user_id: fact.user,
+                    trigger_id: trigger.id,
+                    fact_key: fact.key.clone(),
+                    kind: fact.kind,
+                    title_zh: triggers::fill(&trigger.title_zh, &name_zh, store),
+                    title_en: triggers::fill(&trigger.title_en, &name_en, store),
+                    body_zh: triggers::fill(&trigger.body_zh, &name_zh, store),
+                    body_en: triggers::fill(&trigger.body_en, &name_en, store),
+                    recommendation: Uuid::now_v7(),
+                    models,
+                    created_at: now,
+                };
+                if self.db.send_inbox(message, i64::from(trigger.cooldown_days) * 86_400).await? {
+                    sent += 1;
+                }
+                settled.insert(done);
+            }
+        }
+        // Facts older than the window never set anything off again: forget them.
+        if settled.len() > 200_000 {
+            settled.clear();
+        }
+        Ok(sent)
+    }
+
+    /// Runs the trigger passes in the background, every `triggers_interval_secs`.
+    pub fn spawn_trigger_passes(self: &Arc<Self>) {
+        let every = self.config.triggers_interval_secs;
+        if every == 0 {
+            return;
+        }
+        let portal = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(every)).await;
+                match portal.trigger_pass().await {
+                    Ok(0) => {}
+                    Ok(sent) => tracing::info!(sent, "triggered offers sent"),
+                    Err(e) => tracing::warn!(error = ?e, "triggered offers could not be sent; trying again later"),
+                }
+            }
+        });
+    }
+}
