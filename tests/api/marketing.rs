@@ -527,3 +527,127 @@ async fn the_counter_offers_add_ons_on_hand_and_the_sale_records_what_the_custom
     let device = report.rows.iter().find(|r| r.placement == "checkout" && r.algorithm == "on_device").unwrap();
     assert_eq!((device.lists, device.impressions, device.clicks, device.conversions), (1, 1, 0, 0), "{body}");
 }
+
+#[tokio::test]
+async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_for_them() {
+    let server = TestServer::start(&[("PORTAL_TRIGGERS_INTERVAL_SECS", "1")]);
+    let store = "01900000-0000-7000-8000-000000000101";
+    let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
+    let new = |name: &str, kind: &str, title_en: &str, cooldown_days: u32| {
+        json!({"name": name, "kind": kind, "title_zh": "为您的{product}", "title_en": title_en,
+               "body_zh": "在{store}", "body_en": "At {store}", "cooldown_days": cooldown_days})
+    };
+    let create = |token: String, body: Value| {
+        let server = &server;
+        async move { server.send(Method::POST, "/v1/marketing/triggers", Some(&token), Some(&body)).await }
+    };
+    // Bad input and scope first: nothing is kept.
+    let (status, body) = create(operator.clone(), new("Bad", "after_purchase", "For {name}", 0)).await;
+    assert_eq!(error_of(&body).code, ErrorCode::InvalidParameter, "{status} {body}");
+    let (status, _) = create(operator.clone(), json!({"name": "x", "kind": "birthday_cake"})).await;
+    assert!(status == 400 || status == 422, "{status}");
+    let consumer_before = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    assert_eq!(create(consumer_before, new("Mine", "after_purchase", "x", 0)).await.0, 403);
+    for (name, kind, title, cooldown) in [
+        ("After a purchase", "after_purchase", "For your {product}", 0),
+        ("Back in stock", "back_in_stock", "{product} is back at {store}", 0),
+        ("Welcome back", "after_sign_in", "Picked for you", 7),
+    ] {
+        let (status, body) = create(operator.clone(), new(name, kind, title, cooldown)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = create(operator.clone(), new("After a purchase", "after_purchase", "again", 0)).await;
+    assert_eq!((status, error_of(&body).code), (409, ErrorCode::NameTaken));
+
+    // The consumer signs in, follows a product; the promoter sells them a TV and receives the
+    // followed product, which the store had none of.
+    let me = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let (_, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
+    let products: Vec<Value> = page["items"].as_array().unwrap().iter().filter(|i| i["data"]["skus"].is_array()).map(|i| i["data"].clone()).collect();
+    let tv = products.iter().find(|p| p["category"].as_str().unwrap().starts_with("tv") && p["lifecycle"] != json!("discontinued")).unwrap();
+    let followed = products.iter().find(|p| p["category"] == json!("fridge") && p["lifecycle"] != json!("discontinued")).unwrap();
+    let follow = json!({"ops": [{"id": Uuid::now_v7(), "model": followed["model"], "kind": "follow", "active": true, "changed_at": now()}]});
+    let (status, body) = server.send(Method::POST, "/v1/me/favourites/ops", Some(&me), Some(&follow)).await;
+    assert_eq!(status, 200, "{body}");
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    let (sku, price) = (tv["skus"][0]["code"].clone(), tv["skus"][0]["list_price"].as_i64().unwrap());
+    let shift = Uuid::now_v7();
+    let op = |action: Value| json!({"id": Uuid::now_v7(), "store_id": store, "device_at": now(), "action": action});
+    let ops = json!({"ops": [
+        op(json!({"type": "open_shift", "shift_id": shift, "opening_cash": 0})),
+        op(json!({"type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": "R-TRIGGER-1",
+                  "customer_phone": "13900000005",
+                  "lines": [{"sku": sku, "quantity": 1, "unit_price": price, "discount": 0, "serial": "SN-TRIGGER-1"}],
+                  "payments": [{"method": "card", "amount": price}]})),
+        op(json!({"type": "receipt", "source": "brand", "lines": [{"sku": followed["skus"][0]["code"], "quantity": 2}]})),
+    ]});
+    let (status, body) = server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&ops)).await;
+    assert_eq!(status, 200, "{body}");
+
+    let inbox_of = |token: String| {
+        let server = &server;
+        async move {
+            let (status, body) = server.get("/v1/me/inbox", &token).await;
+            assert_eq!(status, 200, "{body}");
+            parse::<portal_api::Inbox>(&body)
+        }
+    };
+    let mut inbox = inbox_of(me.clone()).await;
+    for _ in 0..150 {
+        if inbox.messages.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        inbox = inbox_of(me.clone()).await;
+    }
+    let of = |kind: portal_api::TriggerKind, inbox: &portal_api::Inbox| {
+        inbox.messages.iter().filter(|m| m.kind == kind).cloned().collect::<Vec<_>>()
+    };
+    use portal_api::TriggerKind::*;
+    let bought = of(AfterPurchase, &inbox);
+    assert_eq!(bought.len(), 1, "{inbox:?}");
+    assert_eq!(bought[0].title_en, format!("For your {}", tv["name_en"].as_str().unwrap()));
+    assert!(bought[0].body_en.starts_with("At ") && bought[0].body_en.len() > 3, "{:?}", bought[0]);
+    assert!(!bought[0].models.contains(&tv["model"].as_str().unwrap().to_owned()), "never what they just bought");
+    let back = of(BackInStock, &inbox);
+    assert_eq!(back.len(), 1, "{inbox:?}");
+    assert_eq!(back[0].models, [followed["model"].as_str().unwrap().to_owned()]);
+    assert_eq!(of(AfterSignIn, &inbox).len(), 1, "{inbox:?}");
+    assert_eq!(inbox.unread, 3);
+
+    // Passes go on, on every instance: each event still sent once; a second sign-in is within the
+    // welcome trigger's cooldown.
+    let me_again = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let inbox = inbox_of(me_again.clone()).await;
+    assert_eq!(inbox.messages.len(), 3, "{inbox:?}");
+
+    // Read, and only one's own.
+    let stranger = access(&server.sign_up("+8613700000301", None).await);
+    let read = |token: String, id: Uuid| {
+        let server = &server;
+        async move { server.send(Method::POST, &format!("/v1/me/inbox/{id}/read"), Some(&token), None).await }
+    };
+    assert_eq!(read(stranger.clone(), back[0].id).await.0, 404);
+    let (status, body) = read(me_again.clone(), back[0].id).await;
+    assert_eq!((status, parse::<portal_api::Inbox>(&body).unread), (200, 2), "{body}");
+    assert!(inbox_of(stranger).await.messages.is_empty());
+
+    // The operator sees what each sent, and pauses one: a new purchase sends nothing.
+    let (_, body) = server.get("/v1/marketing/triggers", &operator).await;
+    let list: portal_api::TriggerList = parse(&body);
+    let sent = |name: &str| list.triggers.iter().find(|t| t.name == name).unwrap().sent;
+    assert_eq!((sent("After a purchase"), sent("Back in stock"), sent("Welcome back")), (1, 1, 1));
+    let paused = list.triggers.iter().find(|t| t.name == "After a purchase").unwrap().id;
+    let (status, _) = server
+        .send(Method::PUT, &format!("/v1/marketing/triggers/{paused}/active"), Some(&operator), Some(&json!({"active": false})))
+        .await;
+    assert_eq!(status, 200);
+    let again = json!({"ops": [op(json!({"type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": "R-TRIGGER-2",
+        "customer_phone": "13900000005",
+        "lines": [{"sku": sku, "quantity": 1, "unit_price": price, "discount": 0, "serial": "SN-TRIGGER-2"}],
+        "payments": [{"method": "card", "amount": price}]}))]});
+    server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&again)).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(inbox_of(me_again).await.messages.len(), 3, "a paused trigger sends nothing");
+}
