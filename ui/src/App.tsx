@@ -14,6 +14,7 @@ import { track } from "./track";
 import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
+import { announce } from "./screens/InboxCard";
 
 type Tab = "home" | "store" | "products" | "favourites" | "profile" | "devices";
 
@@ -86,6 +87,17 @@ export default function App() {
     const timer = window.setInterval(tell, 5000);
     return () => window.clearInterval(timer);
   }, [signedIn, manager, i18n]);
+
+  // Offers from triggers reach a consumer as OS notifications whatever screen is open.
+  const consumer = state?.profile?.role === "consumer";
+  useEffect(() => {
+    if (!signedIn || !consumer) return;
+    const zh = i18n.locale !== "en";
+    const look = () => commands.inbox().then((v) => announce(v, zh)).catch(() => {});
+    void look();
+    const timer = window.setInterval(look, 30_000);
+    return () => window.clearInterval(timer);
+  }, [signedIn, consumer, i18n]);
 
   // What sits above a phone's tab bar (the pay bar, the price bar, the comparison tray) is placed
   // by the bar's real height, which depends on the font and the notch's safe area.

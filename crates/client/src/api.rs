@@ -176,6 +176,21 @@ impl ApiClient {
         )
         .await
     }
+    pub async fn triggers(&self, access: &str) -> ClientResult<TriggerList> {
+        self.call::<(), _>(Method::GET, "/v1/marketing/triggers", Some(access), None).await
+    }
+    pub async fn create_trigger(&self, access: &str, req: &NewTrigger) -> ClientResult<Trigger> {
+        self.call(Method::POST, "/v1/marketing/triggers", Some(access), Some(req)).await
+    }
+    pub async fn set_trigger_active(&self, access: &str, id: Uuid, req: &SetTriggerActive) -> ClientResult<TriggerList> {
+        self.call(Method::PUT, &format!("/v1/marketing/triggers/{id}/active"), Some(access), Some(req)).await
+    }
+    pub async fn inbox(&self, access: &str) -> ClientResult<Inbox> {
+        self.call::<(), _>(Method::GET, "/v1/me/inbox", Some(access), None).await
+    }
+    pub async fn read_inbox(&self, access: &str, id: Uuid) -> ClientResult<Inbox> {
+        self.call::<(), _>(Method::POST, &format!("/v1/me/inbox/{id}/read"), Some(access), None).await
+    }
     pub async fn experiments(&self, access: &str) -> ClientResult<ExperimentList> {
         self.call::<(), _>(Method::GET, "/v1/marketing/experiments", Some(access), None).await
     }

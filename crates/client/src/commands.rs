@@ -163,6 +163,21 @@ macro_rules! for_each_app_command {
                 -> portal_client::store_stock::Snapshot<portal_api::TransferList> {
                 app.transfers(store_id).await
             }
+            awaited fn triggers(app) -> portal_api::TriggerList {
+                app.triggers().await
+            }
+            awaited fn create_trigger(app, req: portal_api::NewTrigger) -> portal_api::Trigger {
+                app.create_trigger(req).await
+            }
+            awaited fn set_trigger_active(app, id: uuid::Uuid, active: bool) -> portal_api::TriggerList {
+                app.set_trigger_active(id, active).await
+            }
+            awaited fn inbox(app) -> portal_client::inbox::InboxView {
+                app.inbox().await
+            }
+            awaited fn read_inbox(app, id: uuid::Uuid) -> portal_client::inbox::InboxView {
+                app.read_inbox(id).await
+            }
             awaited fn checkout_offer(app, store_id: uuid::Uuid, skus: Vec<String>)
                 -> portal_client::counter_offer::CounterOfferView {
                 app.checkout_offer(store_id, skus).await

@@ -10,6 +10,7 @@ pub mod counter_offer;
 pub mod error;
 pub mod events;
 pub mod favourites;
+pub mod inbox;
 pub mod outbox;
 pub mod recommendations;
 pub mod session;

@@ -24,9 +24,11 @@ import type {
   ExperimentList,
   FavouriteEntry,
   FavouriteKind,
+  InboxView,
   LinkIdentityRequest,
   NewCustomerTag,
   NewExperiment,
+  NewTrigger,
   Notice,
   OpenShift,
   PasswordSignInInput,
@@ -52,6 +54,8 @@ import type {
   StoreDistance,
   TrackingState,
   TransferList,
+  Trigger,
+  TriggerList,
 } from "./types";
 
 /** Every command rejects with an ApiError; anything else is turned into one. */
@@ -129,6 +133,11 @@ export const commands = {
   storeStock: (storeId: string) => call<StockView>("store_stock", { storeId }),
   storeSamples: (storeId: string) => call<Snapshot<SampleList>>("store_samples", { storeId }),
   storeTransfers: (storeId: string) => call<Snapshot<TransferList>>("store_transfers", { storeId }),
+  triggers: () => call<TriggerList>("triggers"),
+  createTrigger: (req: NewTrigger) => call<Trigger>("create_trigger", { req }),
+  setTriggerActive: (id: string, active: boolean) => call<TriggerList>("set_trigger_active", { id, active }),
+  inbox: () => call<InboxView>("inbox"),
+  readInbox: (id: string) => call<InboxView>("read_inbox", { id }),
   checkoutOffer: (storeId: string, skus: Array<string>) => call<CounterOfferView>("checkout_offer", { storeId, skus }),
   posShift: (storeId: string) => call<OpenShift | null>("pos_shift", { storeId }),
   saleTotals: (action: StoreAction) => call<SaleCheck>("sale_totals", { action }),

@@ -342,7 +342,7 @@ export type TrackingState = { tracking: boolean,
  */
 waiting: number, };
 
-export type Placement = "home" | "product" | "checkout";
+export type Placement = "home" | "product" | "checkout" | "inbox";
 
 export type ExperimentArm = { name: string, 
 /**
@@ -510,6 +510,55 @@ shown: Array<string>,
  * The SKUs the customer accepted, each among those shown; declined are the rest.
  */
 accepted: Array<string>, };
+
+export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock";
+
+export type Trigger = { id: string, name: string, kind: TriggerKind, 
+/**
+ * `{product}` and `{store}` are filled in.
+ */
+title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, active: boolean, created_at: number, 
+/**
+ * Messages it has sent.
+ */
+sent: number, };
+
+export type NewTrigger = { name: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, };
+
+export type TriggerList = { 
+/**
+ * Newest first.
+ */
+triggers: Array<Trigger>, };
+
+export type InboxMessage = { id: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, 
+/**
+ * The list of products it carries (placement `inbox`): impressions and clicks name it.
+ */
+recommendation: string, models: Array<string>, created_at: number, read: boolean, };
+
+export type Inbox = { 
+/**
+ * Newest first (at most 50).
+ */
+messages: Array<InboxMessage>, unread: number, };
+
+export type InboxItem = { message: InboxMessage, 
+/**
+ * Its products this device knows and may show.
+ */
+products: Array<ProductSummary>, };
+
+export type InboxView = { items: Array<InboxItem>, unread: number, 
+/**
+ * Unread messages not announced on this device before: announce them now (they are
+ * remembered as announced).
+ */
+fresh: Array<InboxMessage>, 
+/**
+ * The server could not be asked: the inbox as last read.
+ */
+offline: boolean, };
 
 export type OfferItem = { 
 /**

@@ -6,6 +6,7 @@ import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { CITIES } from "./format";
 import { ProductStrip } from "./ProductStrip";
 import { RecommendedStrip } from "./RecommendedStrip";
+import { InboxCard } from "./InboxCard";
 import { CompareTray } from "./CompareTray";
 import { useCity } from "./place";
 import { useProductOverlay } from "./useProductOverlay";
@@ -62,6 +63,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
         !error && <p className="muted">{t("app.loading")}</p>
       ) : (
         <div className="stack consumer-home">
+          <InboxCard onOpen={openProduct} />
           <RecommendedStrip placement="home" title={t("recommend.home")} onOpen={openProduct} testId="home-recommended" />
           {day.followed.length > 0 && (
             <section className="shelf">

@@ -7,8 +7,8 @@ import { recommenderName } from "./format";
 
 /** The recommenders an arm may serve at each placement (the server checks the same list); the
  *  first two are the arms a new experiment starts with. */
-/** Counter offers are not split: one promoter's account serves many customers. */
-type SplitPlacement = Exclude<Placement, "checkout">;
+/** Counter offers are not split (one promoter's account serves many customers), nor inbox offers (they follow their triggers). */
+type SplitPlacement = Exclude<Placement, "checkout" | "inbox">;
 const ALGORITHMS: Record<SplitPlacement, string[]> = {
   home: ["popular", "als+item_to_item+local+popular", "local+popular", "item_to_item+popular", "als+popular", "als+item_to_item+popular"],
   product: ["content", "item_to_item+content"],

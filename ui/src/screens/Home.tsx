@@ -10,6 +10,7 @@ import { RecommendationReport } from "./RecommendationReport";
 import { Experiments } from "./Experiments";
 import { CustomerTags } from "./CustomerTags";
 import { CustomerLookup } from "./CustomerLookup";
+import { Triggers } from "./Triggers";
 
 /** The marketing desk: the recommendation report and the experiments that change it. */
 function MarketingDesk() {
@@ -19,6 +20,7 @@ function MarketingDesk() {
       <RecommendationReport refresh={refresh} />
       <Experiments onChanged={() => setRefresh((r) => r + 1)} />
       <CustomerTags />
+      <Triggers />
       <CustomerLookup />
     </>
   );

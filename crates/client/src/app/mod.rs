@@ -77,6 +77,7 @@ mod product_center;
 mod recommend;
 mod store;
 mod tracking;
+mod triggers;
 
 impl PortalApp {
     /// Opens the cache at `cache_path`; `default_server` is used until the user picks another.

@@ -1,0 +1,52 @@
+//! Triggered offers: operators' triggers (online), and the person's inbox (kept for offline).
+use super::*;
+
+impl PortalApp {
+    pub async fn triggers(&self) -> ClientResult<TriggerList> {
+        self.authed(|api, token| async move { api.triggers(&token).await }).await
+    }
+
+    pub async fn create_trigger(&self, req: NewTrigger) -> ClientResult<Trigger> {
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.create_trigger(&token, &req).await }
+        })
+        .await
+    }
+
+    pub async fn set_trigger_active(&self, id: Uuid, active: bool) -> ClientResult<TriggerList> {
+        let req = SetTriggerActive { active };
+        self.authed(|api, token| {
+            let req = req.clone();
+            async move { api.set_trigger_active(&token, id, &req).await }
+        })
+        .await
+    }
+
+    /// The person's inbox: the server's (kept for offline), else as last read.
+    pub async fn inbox(&self) -> ClientResult<crate::inbox::InboxView> {
+        let user = self.signed_in_user()?;
+        match self.authed(|api, token| async move { api.inbox(&token).await }).await {
+            Ok(inbox) => {
+                let cache = self.cache();
+                crate::inbox::keep(&cache, user, &inbox)?;
+                crate::inbox::view(&cache, user, inbox, false)
+            }
+            Err(ClientError::Unreachable { .. }) => {
+                let cache = self.cache();
+                let inbox = crate::inbox::kept(&cache, user)?.unwrap_or(Inbox { messages: vec![], unread: 0 });
+                crate::inbox::view(&cache, user, inbox, true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Marks a message read (online).
+    pub async fn read_inbox(&self, id: Uuid) -> ClientResult<crate::inbox::InboxView> {
+        let user = self.signed_in_user()?;
+        let inbox = self.authed(|api, token| async move { api.read_inbox(&token, id).await }).await?;
+        let cache = self.cache();
+        crate::inbox::keep(&cache, user, &inbox)?;
+        crate::inbox::view(&cache, user, inbox, false)
+    }
+}

@@ -1,0 +1,100 @@
+import { useEffect, useRef, useState } from "react";
+import { commands } from "../ipc/commands";
+import type { InboxItem, InboxView } from "../ipc/types";
+import { useI18n } from "../i18n";
+import { ProductStrip } from "./ProductStrip";
+import { track } from "../track";
+
+/** One message: its text and products; shown (half on screen) and clicked are recorded with its
+ *  list's id; opening a product marks it read. */
+function Message({ item, onOpen, onRead }: { item: InboxItem; onOpen: (model: string) => void; onRead: (id: string) => void }) {
+  const { locale, time } = useI18n();
+  const m = item.message;
+  const el = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const node = el.current;
+    if (!node || item.products.length === 0) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          track("recommendation_shown", { recommendation: m.recommendation, detail: "inbox" });
+          observer.disconnect();
+        }
+      },
+      { threshold: 0.5 },
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [m.recommendation, item.products.length]);
+  const zh = locale !== "en";
+  return (
+    <article ref={el} className={m.read ? "inbox-message" : "inbox-message unread"} data-testid="inbox-message" data-kind={m.kind} data-read={m.read}>
+      <div className="row spread">
+        <b>{zh ? m.title_zh : m.title_en}</b>
+        <span className="muted small">{time(m.created_at)}</span>
+      </div>
+      <p>{zh ? m.body_zh : m.body_en}</p>
+      {item.products.length > 0 && (
+        <ProductStrip
+          products={item.products}
+          onOpen={(model) => {
+            track("recommendation_clicked", { recommendation: m.recommendation, model });
+            if (!m.read) onRead(m.id);
+            onOpen(model);
+          }}
+          testId="inbox-products"
+        />
+      )}
+    </article>
+  );
+}
+
+/** Announces messages new to this device with an OS notification, each once (the app core
+ *  remembers which it handed out as fresh). */
+export function announce(view: InboxView, zh: boolean): InboxView {
+  view.fresh.forEach((m) => commands.notify(zh ? m.title_zh : m.title_en, zh ? m.body_zh : m.body_en).catch(() => {}));
+  return view;
+}
+
+/** The consumer's inbox of offers (from triggers), newest first; unread ones stand out. */
+export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
+  const { t, locale } = useI18n();
+  const [view, setView] = useState<InboxView | null>(null);
+  const zh = locale !== "en";
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      commands
+        .inbox()
+        .then((v) => live && setView(announce(v, zh)))
+        .catch(() => {});
+    void load();
+    const timer = window.setInterval(load, 30_000);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [zh]);
+  if (!view || view.items.length === 0) return null;
+  const read = (id: string) => commands.readInbox(id).then(setView).catch(() => {});
+  return (
+    <section className="shelf inbox" data-testid="inbox" data-unread={view.unread}>
+      <h2>
+        {t("inbox.title")} {view.unread > 0 && <span className="pill">{t("inbox.unread", { count: view.unread })}</span>}
+        {view.offline && <span className="pill warn">{t("recommend.offline")}</span>}
+      </h2>
+      {view.items.slice(0, 5).map((item) => (
+        <Message key={item.message.id} item={item} onOpen={onOpen} onRead={read} />
+      ))}
+      {view.items.some((i) => !i.message.read) && (
+        <button
+          className="link"
+          onClick={() => view.items.filter((i) => !i.message.read).forEach((i) => void read(i.message.id))}
+          data-testid="inbox-read-all"
+        >
+          {t("inbox.readAll")}
+        </button>
+      )}
+    </section>
+  );
+}
