@@ -6,10 +6,10 @@
 // consumer viewed and saved, a three-line sale with the pay button in view without scrolling) and
 // photographed (ImageMagick's import of the app's X window) into the output folder.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { Driver, sleep, waitFor } from "./webdriver.mjs";
-import { app, outputDir, run, serverUrl, startServer } from "./harness.mjs";
+import { app, onCleanup, outputDir, run, serverUrl, startServer } from "./harness.mjs";
 
 const driver = new Driver();
 const step = (what) => console.log(`e2e layout: ${what}`);
@@ -123,9 +123,18 @@ async function signOut() {
   await driver.find('[data-testid="submit"]');
 }
 
+// OS notifications are D-Bus calls to org.freedesktop.Notifications in this session: watch them.
+const monitor = spawn("dbus-monitor", ["interface='org.freedesktop.Notifications'"], { stdio: ["ignore", "pipe", "ignore"] });
+let notifications = "";
+monitor.stdout.on("data", (chunk) => (notifications += chunk));
+monitor.on("error", (e) => console.error(`dbus-monitor: ${e.message}`)); // the waits for notifications then fail
+onCleanup(() => monitor.kill());
+
 await run("e2e layout", driver, async () => {
-  // Retrained within seconds, so that what the consumer does here reaches their home feed.
+  // Retrained within seconds, so that what the consumer does here reaches their home feed;
+  // triggered offers looked for every second.
   process.env.PORTAL_RECOMMENDER_MAX_AGE_SECS = "3";
+  process.env.PORTAL_TRIGGERS_INTERVAL_SECS = "1";
   await startServer({ behaviour: 1500 });
   await driver.start(app);
   assert.ok(serverUrl);
@@ -283,6 +292,24 @@ await run("e2e layout", driver, async () => {
   await waitFor("the click to be sent", async () => (await invoke("tracking_state")).waiting === 0, 30000);
   await signOut();
 
+  step("an operator sets up a triggered offer after each purchase");
+  await resize(SIZES[2]);
+  await signIn("operator");
+  await driver.find('[data-testid="triggers-panel"]');
+  for (const [field, text] of [
+    ["trigger-name", "After a purchase E2E"],
+    ["trigger-cooldown", "0"],
+    ["trigger-title-zh", "为您的{product}推荐配件"],
+    ["trigger-title-en", "For your {product}"],
+    ["trigger-body-zh", "感谢您在{store}购买"],
+    ["trigger-body-en", "Thank you for shopping at {store}"],
+  ]) {
+    await driver.fill(`[data-testid="${field}"]`, text);
+  }
+  await clickInView('[data-testid="trigger-save"]');
+  await driver.find('[data-testid="trigger-list"] tr[data-trigger="After a purchase E2E"]');
+  await signOut();
+
   step("a promoter sells the clicked product to that consumer at the counter");
   await resize(SIZES[1]);
   await signIn("promoter");
@@ -321,6 +348,22 @@ await run("e2e layout", driver, async () => {
   await clickInView('[data-testid="checkout"]');
   await driver.find('[data-testid="receipt"]');
   await waitFor("the sale to be sent", async () => (await invoke("pending_ops")) === 0, 30000);
+  await signOut();
+
+  step("the consumer finds the offer after their purchase in their inbox, announced by the OS");
+  await resize(SIZES[0]);
+  await signIn("consumer");
+  const offerMessage = '[data-testid="inbox"] [data-testid="inbox-message"][data-kind="after_purchase"]';
+  await driver.find(offerMessage, { timeoutMs: 45000 });
+  await waitFor(
+    "an OS notification of the offer",
+    async () => (notifications.includes("Notify") && notifications.includes("推荐配件")) || notifications.slice(-300),
+    15000,
+  );
+  await checkPage(SIZES[0], "consumer-inbox");
+  await clickInView(`${offerMessage} [data-testid="strip-product"]`);
+  await driver.find('[data-testid="product-page"]');
+  await waitFor("the message to be read", async () => (await invoke("inbox")).unread === 0, 15000);
   await signOut();
 
   step("a promoter: a three-line sale at each size (and upright), the pay button in view without scrolling");
