@@ -563,9 +563,19 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     // followed product, which the store had none of.
     let me = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
     let (_, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
-    let products: Vec<Value> = page["items"].as_array().unwrap().iter().filter(|i| i["data"]["skus"].is_array()).map(|i| i["data"].clone()).collect();
-    let tv = products.iter().find(|p| p["category"].as_str().unwrap().starts_with("tv") && p["lifecycle"] != json!("discontinued")).unwrap();
-    let followed = products.iter().find(|p| p["category"] == json!("fridge") && p["lifecycle"] != json!("discontinued")).unwrap();
+    let products: Vec<Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["data"]["skus"].is_array())
+        .map(|i| i["data"].clone())
+        .collect();
+    let tv = products
+        .iter()
+        .find(|p| p["category"].as_str().unwrap().starts_with("tv") && p["lifecycle"] != json!("discontinued"))
+        .unwrap();
+    let followed =
+        products.iter().find(|p| p["category"] == json!("fridge") && p["lifecycle"] != json!("discontinued")).unwrap();
     let follow = json!({"ops": [{"id": Uuid::now_v7(), "model": followed["model"], "kind": "follow", "active": true, "changed_at": now()}]});
     let (status, body) = server.send(Method::POST, "/v1/me/favourites/ops", Some(&me), Some(&follow)).await;
     assert_eq!(status, 200, "{body}");
@@ -640,7 +650,12 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     assert_eq!((sent("After a purchase"), sent("Back in stock"), sent("Welcome back")), (1, 1, 1));
     let paused = list.triggers.iter().find(|t| t.name == "After a purchase").unwrap().id;
     let (status, _) = server
-        .send(Method::PUT, &format!("/v1/marketing/triggers/{paused}/active"), Some(&operator), Some(&json!({"active": false})))
+        .send(
+            Method::PUT,
+            &format!("/v1/marketing/triggers/{paused}/active"),
+            Some(&operator),
+            Some(&json!({"active": false})),
+        )
         .await;
     assert_eq!(status, 200);
     let again = json!({"ops": [op(json!({"type": "sale", "sale_id": Uuid::now_v7(), "shift_id": shift, "receipt_no": "R-TRIGGER-2",
@@ -650,4 +665,65 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     server.send(Method::POST, "/v1/store-ops", Some(&promoter), Some(&again)).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(inbox_of(me_again).await.messages.len(), 3, "a paused trigger sends nothing");
+}
+
+#[tokio::test]
+async fn a_birthday_set_on_the_profile_brings_one_birthday_message_a_year() {
+    let server = TestServer::start(&[("PORTAL_TRIGGERS_INTERVAL_SECS", "1")]);
+    let me = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let set = |birthday: &str| {
+        let (server, me) = (&server, me.clone());
+        let body = json!({"display_name": "Birthday person", "birthday": birthday});
+        async move { server.send(Method::PATCH, "/v1/me", Some(&me), Some(&body)).await }
+    };
+    for bad in ["02-30", "13-01", "8-15", "tomorrow"] {
+        let (status, body) = set(bad).await;
+        assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter), "{bad}: {body}");
+    }
+    // Today in China, where the stores are.
+    let today = china_today();
+    let (status, body) = set(&today).await;
+    assert_eq!((status, body["birthday"].as_str()), (200, Some(today.as_str())), "{body}");
+    let (_, body) = server.get("/v1/me", &me).await;
+    assert_eq!(body["birthday"], json!(today), "kept");
+    let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
+    let trigger = json!({"name": "Happy birthday", "kind": "birthday", "title_zh": "生日快乐", "title_en": "Happy birthday",
+                         "body_zh": "送您生日礼遇", "body_en": "A birthday treat for you", "cooldown_days": 0});
+    let (status, body) = server.send(Method::POST, "/v1/marketing/triggers", Some(&operator), Some(&trigger)).await;
+    assert_eq!(status, 200, "{body}");
+    let mut messages = vec![];
+    for _ in 0..100 {
+        let (_, body) = server.get("/v1/me/inbox", &me).await;
+        messages = parse::<portal_api::Inbox>(&body).messages;
+        if !messages.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(
+        (messages[0].kind, messages[0].title_en.as_str()),
+        (portal_api::TriggerKind::Birthday, "Happy birthday")
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (_, body) = server.get("/v1/me/inbox", &me).await;
+    assert_eq!(parse::<portal_api::Inbox>(&body).messages.len(), 1, "once a year");
+    // Forgotten: "" clears it.
+    let (status, body) = set("").await;
+    assert_eq!((status, body.get("birthday")), (200, None), "{body}");
+}
+
+/// MM-DD of today in China (UTC+8).
+fn china_today() -> String {
+    let days = (now() + 8 * 3600).div_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{month:02}-{day:02}")
 }

@@ -62,11 +62,19 @@ pub struct Profile {
     /// The most a sale made by this account may take off, in percent (a line or the whole sale).
     #[serde(default)]
     pub discount_limit_percent: u32,
+    /// The person's birthday, MM-DD, if they gave it (for birthday offers).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct UpdateProfileRequest {
     pub display_name: String,
+    /// MM-DD sets the birthday, "" forgets it; absent leaves it as it is.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
 }
 
 /// Link another phone or e-mail, proven by a code sent to it with purpose `link`.

@@ -493,6 +493,8 @@ pub enum TriggerKind {
     AfterPurchase,
     /// A product the customer saved or follows came back in stock at a store.
     BackInStock,
+    /// The customer's birthday (as set on their profile), China time: their picks.
+    Birthday,
 }
 
 impl TriggerKind {
@@ -501,11 +503,12 @@ impl TriggerKind {
             TriggerKind::AfterSignIn => "after_sign_in",
             TriggerKind::AfterPurchase => "after_purchase",
             TriggerKind::BackInStock => "back_in_stock",
+            TriggerKind::Birthday => "birthday",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [TriggerKind::AfterSignIn, TriggerKind::AfterPurchase, TriggerKind::BackInStock]
+        [TriggerKind::AfterSignIn, TriggerKind::AfterPurchase, TriggerKind::BackInStock, TriggerKind::Birthday]
             .into_iter()
             .find(|k| k.as_str() == s)
     }

@@ -182,7 +182,12 @@ impl ApiClient {
     pub async fn create_trigger(&self, access: &str, req: &NewTrigger) -> ClientResult<Trigger> {
         self.call(Method::POST, "/v1/marketing/triggers", Some(access), Some(req)).await
     }
-    pub async fn set_trigger_active(&self, access: &str, id: Uuid, req: &SetTriggerActive) -> ClientResult<TriggerList> {
+    pub async fn set_trigger_active(
+        &self,
+        access: &str,
+        id: Uuid,
+        req: &SetTriggerActive,
+    ) -> ClientResult<TriggerList> {
         self.call(Method::PUT, &format!("/v1/marketing/triggers/{id}/active"), Some(access), Some(req)).await
     }
     pub async fn inbox(&self, access: &str) -> ClientResult<Inbox> {

@@ -198,6 +198,7 @@ mod tests {
             created_at: 0,
             stores: vec![],
             discount_limit_percent: 0,
+            birthday: None,
         };
         cache.put_profile(&profile, 1).unwrap();
         assert_eq!(cache.profile(profile.user_id).unwrap().unwrap().value, profile);

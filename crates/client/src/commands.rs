@@ -43,8 +43,9 @@ macro_rules! for_each_app_command {
             }
             awaited fn sign_out(app) -> portal_client::AppState { app.sign_out().await }
             awaited fn refresh(app) -> portal_client::AppState { app.refresh().await }
-            awaited fn update_profile(app, display_name: String) -> portal_client::AppState {
-                app.update_profile(&display_name).await
+            /// `birthday`: MM-DD sets it, "" forgets it, none leaves it.
+            awaited fn update_profile(app, display_name: String, birthday: Option<String>) -> portal_client::AppState {
+                app.update_profile(&display_name, birthday).await
             }
             awaited fn set_password(app, input: portal_api::SetPasswordRequest) -> portal_client::AppState {
                 app.set_password(input).await

@@ -52,8 +52,9 @@ pub fn kept(cache: &Cache, user: Uuid) -> ClientResult<Option<Inbox>> {
 
 /// The view of `inbox`, and the unread messages not announced before (now remembered).
 pub fn view(cache: &Cache, user: Uuid, inbox: Inbox, offline: bool) -> ClientResult<InboxView> {
-    let mut announced: Vec<Uuid> =
-        read_setting(&cache.conn, &announced_key(user))?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    let mut announced: Vec<Uuid> = read_setting(&cache.conn, &announced_key(user))?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
     let fresh: Vec<InboxMessage> =
         inbox.messages.iter().filter(|m| !m.read && !announced.contains(&m.id)).cloned().collect();
     if !fresh.is_empty() {

@@ -51,6 +51,34 @@ pub fn fill(template: &str, product: &str, store: &str) -> String {
     template.replace("{product}", product).replace("{store}", store)
 }
 
+/// Whether `text` is a birthday as MM-DD (29 February included).
+pub fn valid_birthday(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 5 || b[2] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
+        return false;
+    }
+    let (month, day) =
+        (u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0'), u32::from(b[3] - b'0') * 10 + u32::from(b[4] - b'0'));
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 => 29,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// The birthdays celebrated on the local day `year-month-day`: its MM-DD, and 29 February on
+/// the 28th of a year that has none.
+pub fn birthdays_on(year: i32, month: u32, day: u32) -> Vec<String> {
+    let mut out = vec![format!("{month:02}-{day:02}")];
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if month == 2 && day == 28 && !leap {
+        out.push("02-29".into());
+    }
+    out
+}
+
 /// A new trigger's own parts: a name, titles and bodies in both languages within their lengths,
 /// only known placeholders, a cooldown of at most a year.
 pub fn check(t: &NewTrigger) -> Result<(), String> {
@@ -102,6 +130,19 @@ mod tests {
         let old = Rule { created_at: 0, ..rule.clone() };
         assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now - FACT_MAX_AGE_SECS - 1), true, now), "too old");
         assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now + 3_600), true, now), "from the future");
+    }
+
+    #[test]
+    fn birthdays_are_month_and_day_and_the_29th_of_february_is_kept_on_the_28th() {
+        for ok in ["01-01", "02-29", "12-31", "04-30"] {
+            assert!(valid_birthday(ok), "{ok}");
+        }
+        for bad in ["", "1-01", "13-01", "00-10", "04-31", "02-30", "01/01", "0a-01", "01-011", "１２-01"] {
+            assert!(!valid_birthday(bad), "{bad}");
+        }
+        assert_eq!(birthdays_on(2026, 2, 28), ["02-28", "02-29"]);
+        assert_eq!(birthdays_on(2028, 2, 28), ["02-28"]);
+        assert_eq!(birthdays_on(2026, 11, 30), ["11-30"]);
     }
 
     #[test]

@@ -43,7 +43,11 @@ stores: Array<Store>,
 /**
  * The most a sale made by this account may take off, in percent (a line or the whole sale).
  */
-discount_limit_percent: number, };
+discount_limit_percent: number, 
+/**
+ * The person's birthday, MM-DD, if they gave it (for birthday offers).
+ */
+birthday?: string, };
 
 export type CodeChannel = "sms" | "email";
 
@@ -511,7 +515,7 @@ shown: Array<string>,
  */
 accepted: Array<string>, };
 
-export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock";
+export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday";
 
 export type Trigger = { id: string, name: string, kind: TriggerKind, 
 /**

@@ -22,6 +22,7 @@ export function Profile({
   const { t, time } = useI18n();
   const profile = state.profile!;
   const [name, setName] = useState(profile.display_name);
+  const [birthday, setBirthday] = useState(profile.birthday ?? "");
   const [kind, setKind] = useState<IdentityKind>("phone");
   const [value, setValue] = useState("");
   const [code, setCode] = useState("");
@@ -38,7 +39,7 @@ export function Profile({
 
   const saveName = async (e: FormEvent) => {
     e.preventDefault();
-    outcome(await run(() => commands.updateProfile(name)), t("profile.saved"));
+    outcome(await run(() => commands.updateProfile(name, profile.role === "consumer" ? birthday.trim() : null)), t("profile.saved"));
   };
 
   const sendLinkCode = async () => {
@@ -94,6 +95,19 @@ export function Profile({
             {t("field.displayName")}
             <input data-testid="profile-name" value={name} onChange={(e) => setName(e.target.value)} />
           </label>
+          {profile.role === "consumer" && (
+            <label>
+              {t("profile.birthday")}
+              <input
+                data-testid="profile-birthday"
+                value={birthday}
+                onChange={(e) => setBirthday(e.target.value)}
+                placeholder={t("profile.birthdayHint")}
+                inputMode="numeric"
+                maxLength={5}
+              />
+            </label>
+          )}
           <button className="primary">{t("action.save")}</button>
         </form>
       </div>

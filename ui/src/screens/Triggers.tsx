@@ -4,7 +4,7 @@ import type { ApiError, TriggerKind, TriggerList } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 
-const KINDS: TriggerKind[] = ["after_purchase", "back_in_stock", "after_sign_in"];
+const KINDS: TriggerKind[] = ["after_purchase", "back_in_stock", "after_sign_in", "birthday"];
 
 /** Triggered offers for operators: when a customer's event happens (a purchase, a saved product
  *  back in stock, a sign-in), a message with products chosen for them lands in their inbox, at

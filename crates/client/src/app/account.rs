@@ -101,8 +101,8 @@ impl PortalApp {
         self.state()
     }
 
-    pub async fn update_profile(&self, display_name: &str) -> ClientResult<AppState> {
-        let req = UpdateProfileRequest { display_name: display_name.to_owned() };
+    pub async fn update_profile(&self, display_name: &str, birthday: Option<String>) -> ClientResult<AppState> {
+        let req = UpdateProfileRequest { display_name: display_name.to_owned(), birthday };
         let profile = self
             .authed(|api, token| {
                 let req = req.clone();

@@ -309,6 +309,8 @@ pub struct TriggerFacts {
     pub followers: Vec<(Uuid, String)>,
     /// Customers who declined tracking and marketing.
     pub declined: Vec<Uuid>,
+    /// Consumers whose birthday is one of those asked for.
+    pub birthdays: Vec<Uuid>,
 }
 
 /// A message for a customer's inbox, with the list of products it carries.
@@ -595,7 +597,10 @@ pub trait Database: Send + Sync + 'static {
     /// Every trigger with how many messages it sent, newest first.
     async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>>;
     async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool>;
-    async fn trigger_facts(&self, since: i64) -> DbResult<TriggerFacts>;
+    /// What happened since `since`, and who has one of `birthdays` (MM-DD; one or two).
+    async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<TriggerFacts>;
+    async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()>;
+    async fn birthday(&self, user: Uuid) -> DbResult<Option<String>>;
     /// Writes the message (and its list at the `inbox` placement) unless the trigger already sent
     /// this fact to the customer, or sent them anything less than `cooldown_secs` before; atomic
     /// against every other send of the trigger to the customer. True when written.

@@ -470,12 +470,28 @@ impl Portal {
             created_at: user.created_at,
             stores: self.db.user_stores(user_id).await?,
             discount_limit_percent,
+            birthday: self.db.birthday(user_id).await?,
         })
     }
 
     pub async fn update_profile(&self, caller: &Caller, req: UpdateProfileRequest) -> AppResult<Profile> {
         let name = normalize::display_name(&req.display_name)?;
+        let birthday = match req.birthday.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(b) if portal_marketing::triggers::valid_birthday(b) => Some(Some(b.to_owned())),
+            Some(_) => {
+                return Err(AppError::field(
+                    ErrorCode::InvalidParameter,
+                    "birthday",
+                    "A birthday is month-day, e.g. 08-15.",
+                ))
+            }
+        };
         self.db.set_display_name(caller.user.id, &name).await?;
+        if let Some(birthday) = birthday {
+            self.db.set_birthday(caller.user.id, birthday).await?;
+        }
         self.profile(caller.user.id).await
     }
 

@@ -1,5 +1,5 @@
 //! Triggered offers: operators set up triggers (after a sign-in, after a purchase, back in
-//! stock); every instance's background pass reads what happened in the last two days and writes a
+//! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
 use std::{collections::HashSet, sync::Arc};
@@ -76,7 +76,11 @@ impl Portal {
         if active.is_empty() {
             return Ok(0);
         }
-        let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS).await?;
+        // Birthdays by the stores' calendar (China time).
+        let today = crate::store_ops::local_day(now);
+        let year: i32 = today[..4].parse().unwrap_or(1970);
+        let (month, day): (u32, u32) = (today[5..7].parse().unwrap_or(1), today[8..10].parse().unwrap_or(1));
+        let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;
         let book = self.price_book().await?;
         let declined: HashSet<Uuid> = raw.declined.into_iter().collect();
         let mut facts: Vec<Fact> = Vec::new();
@@ -100,6 +104,10 @@ impl Portal {
                 model,
                 store: Some(store),
             });
+        }
+        for user in raw.birthdays {
+            let key = format!("birthday:{year}");
+            facts.push(Fact { user, kind: TriggerKind::Birthday, key, at: now, model: None, store: None });
         }
         for (store_id, store, sku, at) in raw.restocks {
             let Some(model) = book.model_of_sku.get(&sku) else { continue };
@@ -125,7 +133,7 @@ impl Portal {
                     continue;
                 }
                 let models: Vec<String> = match fact.kind {
-                    TriggerKind::AfterSignIn => {
+                    TriggerKind::AfterSignIn | TriggerKind::Birthday => {
                         trained.recommend(Some(fact.user), Placement::Home, None, None, PRODUCTS).1
                     }
                     TriggerKind::AfterPurchase => match &fact.model {

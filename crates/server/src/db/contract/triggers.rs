@@ -106,12 +106,21 @@ pub(super) async fn trigger_facts_are_sign_ins_purchases_and_restocks_of_what_pe
     };
     assert_eq!(apply(db.as_ref(), promoter, op(STORE, receipt(2))).await.status, OpStatus::Applied);
 
-    let facts = db.trigger_facts(AT - 60).await.unwrap();
+    assert!(db.trigger_facts(AT - 60, vec!["07-01".into()]).await.unwrap().birthdays.is_empty());
+    db.set_birthday(me, Some("07-01".into())).await.unwrap();
+    assert_eq!(db.birthday(me).await.unwrap().as_deref(), Some("07-01"));
+    let facts = db.trigger_facts(AT - 60, vec!["07-01".into(), "02-29".into()]).await.unwrap();
+    assert_eq!(facts.birthdays, [me]);
+    db.set_birthday(me, None).await.unwrap();
+    assert_eq!(db.birthday(me).await.unwrap(), None);
     assert!(facts.sign_ins.contains(&(me, session, AT)), "{:?}", facts.sign_ins);
     assert!(facts.followers.contains(&(me, "FOLLOWED".to_owned())));
     assert!(facts.restocks.iter().any(|(store, _, sku, at)| *store == STORE && sku == "RESTOCKED-1" && *at == AT));
     assert!(!facts.declined.contains(&me));
-    assert!(db.trigger_facts(AT + 60).await.unwrap().sign_ins.iter().all(|(u, ..)| *u != me), "from `since` on");
+    assert!(
+        db.trigger_facts(AT + 60, vec![]).await.unwrap().sign_ins.iter().all(|(u, ..)| *u != me),
+        "from `since` on"
+    );
     db.set_tracking_consent(me, false, AT + 1).await.unwrap();
-    assert!(db.trigger_facts(AT - 60).await.unwrap().declined.contains(&me));
+    assert!(db.trigger_facts(AT - 60, vec![]).await.unwrap().declined.contains(&me));
 }

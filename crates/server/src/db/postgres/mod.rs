@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0004_customer_tags.sql"),
     include_str!("../../../../../migrations/postgres/0005_counter_offers.sql"),
     include_str!("../../../../../migrations/postgres/0006_triggers.sql"),
+    include_str!("../../../../../migrations/postgres/0007_birthdays.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1288,8 +1289,25 @@ impl Database for PostgresDatabase {
         self.run(move |client| triggers::set_active(client, id, active)).await
     }
 
-    async fn trigger_facts(&self, since: i64) -> DbResult<super::TriggerFacts> {
-        self.read_committed(move |tx| triggers::facts(tx, since)).await
+    async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {
+        self.read_committed(move |tx| triggers::facts(tx, since, &birthdays)).await
+    }
+
+    async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()> {
+        self.run(move |client| {
+            client.execute("UPDATE users SET birthday = $2 WHERE id = $1", &[&user.to_string(), &birthday])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn birthday(&self, user: Uuid) -> DbResult<Option<String>> {
+        self.run(move |client| {
+            Ok(client
+                .query_opt("SELECT birthday FROM users WHERE id = $1", &[&user.to_string()])?
+                .and_then(|r| r.get::<_, Option<String>>(0)))
+        })
+        .await
     }
 
     async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {

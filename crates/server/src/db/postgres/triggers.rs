@@ -62,7 +62,7 @@ pub fn set_active(client: &mut Client, id: Uuid, active: bool) -> DbResult<bool>
     Ok(client.execute("UPDATE triggers SET active = $2 WHERE id = $1", &[&id.to_string(), &active])? == 1)
 }
 
-pub fn facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TriggerFacts> {
+pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
     let sign_ins = tx
         .query(
             "SELECT se.user_id, se.id, se.created_at FROM sessions se JOIN users u ON u.id = se.user_id
@@ -111,7 +111,12 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TriggerFacts> {
         .iter()
         .filter_map(|r| uuid(r.get(0)))
         .collect();
-    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined })
+    let birthdays = tx
+        .query("SELECT id FROM users WHERE role = 'consumer' AND birthday = ANY($1)", &[&birthdays])?
+        .iter()
+        .filter_map(|r| uuid(r.get(0)))
+        .collect();
+    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined, birthdays })
 }
 
 pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {

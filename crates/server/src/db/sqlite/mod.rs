@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0013_customer_tags.sql"),
     include_str!("../../../../../migrations/sqlite/0014_counter_offers.sql"),
     include_str!("../../../../../migrations/sqlite/0015_triggers.sql"),
+    include_str!("../../../../../migrations/sqlite/0016_birthdays.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -987,8 +988,26 @@ impl Database for SqliteDatabase {
         self.run(move |conn| triggers::set_active(conn, id, active)).await
     }
 
-    async fn trigger_facts(&self, since: i64) -> DbResult<super::TriggerFacts> {
-        self.run(move |conn| triggers::facts(conn, since)).await
+    async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {
+        self.run(move |conn| triggers::facts(conn, since, &birthdays)).await
+    }
+
+    async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()> {
+        self.run(move |conn| {
+            conn.execute("UPDATE users SET birthday = ?2 WHERE id = ?1", params![user.to_string(), birthday])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn birthday(&self, user: Uuid) -> DbResult<Option<String>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT birthday FROM users WHERE id = ?1", [user.to_string()], |r| r.get(0))
+                .optional()?
+                .flatten())
+        })
+        .await
     }
 
     async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {

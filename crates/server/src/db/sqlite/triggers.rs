@@ -74,7 +74,7 @@ pub fn set_active(conn: &Connection, id: Uuid, active: bool) -> DbResult<bool> {
     Ok(conn.execute("UPDATE triggers SET active = ?2 WHERE id = ?1", params![id.to_string(), active])? == 1)
 }
 
-pub fn facts(conn: &Connection, since: i64) -> DbResult<TriggerFacts> {
+pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
     let sign_ins = conn
         .prepare_cached(
             "SELECT se.user_id, se.id, se.created_at FROM sessions se JOIN users u ON u.id = se.user_id
@@ -121,7 +121,14 @@ pub fn facts(conn: &Connection, since: i64) -> DbResult<TriggerFacts> {
         .query_map([], |r| r.get::<_, String>(0))?
         .filter_map(|row| row.ok().and_then(uuid))
         .collect();
-    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined })
+    let mut birthday_people = Vec::new();
+    for day in birthdays {
+        let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE role = 'consumer' AND birthday = ?1")?;
+        for id in stmt.query_map([day], |r| r.get::<_, String>(0))? {
+            birthday_people.extend(uuid(id?));
+        }
+    }
+    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined, birthdays: birthday_people })
 }
 
 pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
