@@ -427,8 +427,27 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
         [portal_marketing::trail::CounterOutcome { list, accepted: 1, converted: 1, revenue: 10_00 }]
     );
     assert!(db.trail_facts(AT + 60).await.unwrap().counter.is_empty(), "read from `since` on");
+    // The cable comes back: the offer no longer converts.
+    let back = StoreAction::Return {
+        return_id: Uuid::now_v7(),
+        sale_id,
+        lines: vec![ReturnLine { line: 1, quantity: 1 }],
+        gifts: vec![],
+        refund_method: PaymentMethod::Cash,
+        shift_id: Some(shift),
+    };
+    let outcome = apply(db.as_ref(), promoter, op(STORE, back)).await;
+    assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
+    assert_eq!(
+        db.trail_facts(AT - 60).await.unwrap().counter,
+        [portal_marketing::trail::CounterOutcome { list, accepted: 1, converted: 0, revenue: 0 }]
+    );
     // The cable sold out: only what is on hand.
-    assert_eq!(db.store_on_hand(STORE).await.unwrap(), [("CASE".to_owned(), 3), ("TV-1".to_owned(), 1)]);
+    assert_eq!(
+        db.store_on_hand(STORE).await.unwrap(),
+        [("CABLE".to_owned(), 1), ("CASE".to_owned(), 3), ("TV-1".to_owned(), 1)],
+        "the returned cable is on hand again"
+    );
     assert!(db.store_on_hand(OTHER_STORE).await.unwrap().is_empty());
 }
 

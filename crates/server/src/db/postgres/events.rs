@@ -244,7 +244,15 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
     let purchases = customer_purchases(tx, since)?;
     let counter = tx
         .query(
-            "SELECT recommendation, accepted_count, converted_count, revenue FROM counter_offers WHERE device_at >= $1",
+            // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
+            // its share back), and their net.
+            "SELECT co.recommendation, co.accepted_count,
+                    (SELECT COUNT(DISTINCT l.sku) FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
+                       AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
+                    (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)::BIGINT FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb)))
+             FROM counter_offers co WHERE co.device_at >= $1",
             &[&since],
         )?
         .iter()

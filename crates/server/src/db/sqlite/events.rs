@@ -216,7 +216,15 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
     let purchases = customer_purchases(conn, since)?;
     let counter = conn
         .prepare(
-            "SELECT recommendation, accepted_count, converted_count, revenue FROM counter_offers WHERE device_at >= ?1",
+            // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
+            // its share back), and their net.
+            "SELECT co.recommendation, co.accepted_count,
+                    (SELECT COUNT(DISTINCT l.sku) FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
+                       AND l.sku IN (SELECT value FROM json_each(co.accepted))),
+                    (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0) FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted)))
+             FROM counter_offers co WHERE co.device_at >= ?1",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .filter_map(|row| {
