@@ -11,7 +11,9 @@ CREATE TABLE triggers (
     cooldown_days BIGINT NOT NULL,
     active        BOOLEAN NOT NULL,
     created_by    TEXT NOT NULL,
-    created_at    BIGINT NOT NULL
+    created_at    BIGINT NOT NULL,
+    -- Facts before this (its creation, or when it was last resumed) set it off no more.
+    active_since  BIGINT NOT NULL
 );
 CREATE TABLE inbox_messages (
     id             TEXT PRIMARY KEY,
@@ -26,8 +28,14 @@ CREATE TABLE inbox_messages (
     recommendation TEXT NOT NULL,
     models         TEXT NOT NULL,
     created_at     BIGINT NOT NULL,
+    -- When what set it off happened: the cooldown is counted between facts.
+    fact_at        BIGINT NOT NULL,
     read_at        BIGINT,
     UNIQUE (trigger_id, user_id, fact_key)
 );
 CREATE INDEX inbox_messages_by_user ON inbox_messages (user_id, created_at);
-CREATE INDEX inbox_messages_by_trigger_user ON inbox_messages (trigger_id, user_id, created_at);
+CREATE INDEX inbox_messages_by_trigger_user ON inbox_messages (trigger_id, user_id, fact_at);
+-- What the passes read: new sessions, customers' sales, stock in, birthdays.
+CREATE INDEX sessions_by_created ON sessions (created_at);
+CREATE INDEX sales_of_customers_by_time ON sales (device_at) WHERE customer_id IS NOT NULL;
+CREATE INDEX stock_in_by_time ON stock_movements (device_at) WHERE quantity > 0;

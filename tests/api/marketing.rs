@@ -534,8 +534,14 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     let store = "01900000-0000-7000-8000-000000000101";
     let operator = access(&server.sign_in_password("operator", DEMO_PASSWORD).await);
     let new = |name: &str, kind: &str, title_en: &str, cooldown_days: u32| {
-        json!({"name": name, "kind": kind, "title_zh": "为您的{product}", "title_en": title_en,
-               "body_zh": "在{store}", "body_en": "At {store}", "cooldown_days": cooldown_days})
+        // Sign-ins have no product or store to fill in.
+        let (title_zh, body_zh, body_en) = if kind == "after_sign_in" {
+            ("欢迎回来", "为您挑选", "Picked for you")
+        } else {
+            ("为您的{product}", "在{store}", "At {store}")
+        };
+        json!({"name": name, "kind": kind, "title_zh": title_zh, "title_en": title_en,
+               "body_zh": body_zh, "body_en": body_en, "cooldown_days": cooldown_days})
     };
     let create = |token: String, body: Value| {
         let server = &server;
@@ -544,14 +550,21 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     // Bad input and scope first: nothing is kept.
     let (status, body) = create(operator.clone(), new("Bad", "after_purchase", "For {name}", 0)).await;
     assert_eq!(error_of(&body).code, ErrorCode::InvalidParameter, "{status} {body}");
+    let (_, body) = create(operator.clone(), new("Hello", "after_sign_in", "Your {product}", 1)).await;
+    assert!(error_of(&body).message.contains("no product"), "{body}");
+    let (_, body) = create(operator.clone(), new("Hello", "after_sign_in", "Hello", 0)).await;
+    assert_eq!(error_of(&body).code, ErrorCode::InvalidParameter, "a sign-in trigger waits a day: {body}");
     let (status, _) = create(operator.clone(), json!({"name": "x", "kind": "birthday_cake"})).await;
     assert!(status == 400 || status == 422, "{status}");
     let consumer_before = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
     assert_eq!(create(consumer_before, new("Mine", "after_purchase", "x", 0)).await.0, 403);
+    // Someone who signed up before the triggers existed (a second before: facts count by the second).
+    let stranger = access(&server.sign_up("+8613700000301", None).await);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     for (name, kind, title, cooldown) in [
         ("After a purchase", "after_purchase", "For your {product}", 0),
         ("Back in stock", "back_in_stock", "{product} is back at {store}", 0),
-        ("Welcome back", "after_sign_in", "Picked for you", 7),
+        ("Welcome back", "after_sign_in", "Welcome back", 7),
     ] {
         let (status, body) = create(operator.clone(), new(name, kind, title, cooldown)).await;
         assert_eq!(status, 200, "{body}");
@@ -633,7 +646,6 @@ async fn triggers_send_each_customer_one_message_per_event_with_products_chosen_
     assert_eq!(inbox.messages.len(), 3, "{inbox:?}");
 
     // Read, and only one's own.
-    let stranger = access(&server.sign_up("+8613700000301", None).await);
     let read = |token: String, id: Uuid| {
         let server = &server;
         async move { server.send(Method::POST, &format!("/v1/me/inbox/{id}/read"), Some(&token), None).await }

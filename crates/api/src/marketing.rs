@@ -529,6 +529,8 @@ pub struct Trigger {
     pub cooldown_days: u32,
     pub active: bool,
     pub created_at: i64,
+    /// What happens from this time on sets it off: its creation, or when it was last resumed.
+    pub active_since: i64,
     /// Messages it has sent.
     pub sent: u32,
 }

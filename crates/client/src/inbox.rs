@@ -50,13 +50,30 @@ pub fn kept(cache: &Cache, user: Uuid) -> ClientResult<Option<Inbox>> {
     Ok(read_setting(&cache.conn, &key(user))?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
-/// The view of `inbox`, and the unread messages not announced before (now remembered).
-pub fn view(cache: &Cache, user: Uuid, inbox: Inbox, offline: bool) -> ClientResult<InboxView> {
+/// Messages older than this are not announced (a new device does not ring for a backlog).
+pub const ANNOUNCE_WITHIN_SECS: i64 = 2 * 86_400;
+
+/// The view of `inbox`; with `announce_at` (now), also the unread messages sent in the last
+/// `ANNOUNCE_WITHIN_SECS` not announced before (now remembered as announced).
+pub fn view(
+    cache: &Cache,
+    user: Uuid,
+    inbox: Inbox,
+    offline: bool,
+    announce_at: Option<i64>,
+) -> ClientResult<InboxView> {
     let mut announced: Vec<Uuid> = read_setting(&cache.conn, &announced_key(user))?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    let fresh: Vec<InboxMessage> =
-        inbox.messages.iter().filter(|m| !m.read && !announced.contains(&m.id)).cloned().collect();
+    let fresh: Vec<InboxMessage> = match announce_at {
+        Some(now) => inbox
+            .messages
+            .iter()
+            .filter(|m| !m.read && m.created_at >= now - ANNOUNCE_WITHIN_SECS && !announced.contains(&m.id))
+            .cloned()
+            .collect(),
+        None => vec![],
+    };
     if !fresh.is_empty() {
         announced.extend(fresh.iter().map(|m| m.id));
         let skip = announced.len().saturating_sub(ANNOUNCED_KEPT);
@@ -96,11 +113,22 @@ mod tests {
         let (_dir, cache) = catalog();
         let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
         let inbox = Inbox { messages: vec![message(false), message(true)], unread: 1 };
-        let first = view(&cache, me, inbox.clone(), false).unwrap();
+        let now = Some(10);
+        assert!(view(&cache, me, inbox.clone(), false, None).unwrap().fresh.is_empty(), "only when asked to announce");
+        let first = view(&cache, me, inbox.clone(), false, now).unwrap();
         assert_eq!(first.fresh, [inbox.messages[0].clone()], "the unread one, once");
         assert_eq!(first.items[0].products.len(), 1, "products this device knows");
-        assert!(view(&cache, me, inbox.clone(), false).unwrap().fresh.is_empty(), "announced before");
-        assert_eq!(view(&cache, other, inbox.clone(), false).unwrap().fresh.len(), 1, "another person's device view");
+        assert!(view(&cache, me, inbox.clone(), false, now).unwrap().fresh.is_empty(), "announced before");
+        assert_eq!(
+            view(&cache, other, inbox.clone(), false, now).unwrap().fresh.len(),
+            1,
+            "another person's device view"
+        );
+        let later = Some(1 + ANNOUNCE_WITHIN_SECS + 1);
+        assert!(
+            view(&cache, Uuid::now_v7(), inbox.clone(), false, later).unwrap().fresh.is_empty(),
+            "a backlog stays quiet"
+        );
         keep(&cache, me, &inbox).unwrap();
         assert_eq!(kept(&cache, me).unwrap(), Some(inbox));
         assert_eq!(kept(&cache, other).unwrap(), None);

@@ -31,25 +31,64 @@ pub struct Fact {
 pub struct Rule {
     pub kind: TriggerKind,
     pub active: bool,
-    pub created_at: i64,
+    /// Facts before this set it off no more (its creation, or when it was last resumed).
+    pub active_since: i64,
 }
 
 /// Whether `fact` sets `rule` off now: an active trigger of its kind, a fact neither older than
-/// the trigger nor than `FACT_MAX_AGE_SECS`, nor from the future, for a customer who has not
-/// declined marketing (the cooldown is the storage's to hold, atomically, with the send).
+/// the trigger's activity nor than `FACT_MAX_AGE_SECS`, nor from the future, for a customer who
+/// has not declined marketing. The cooldown — no two messages of a trigger to a customer for
+/// facts closer than it — is the storage's to hold, atomically, with the send.
 pub fn sets_off(rule: &Rule, fact: &Fact, customer_accepts: bool, now: i64) -> bool {
     rule.active
         && rule.kind == fact.kind
         && customer_accepts
-        && fact.at >= rule.created_at
+        && fact.at >= rule.active_since
         && fact.at >= now - FACT_MAX_AGE_SECS
         && fact.at <= now + 300
 }
 
-/// The template with `{product}` and `{store}` filled in.
-pub fn fill(template: &str, product: &str, store: &str) -> String {
-    template.replace("{product}", product).replace("{store}", store)
+/// The placeholders a kind of trigger can fill: sign-ins and birthdays have no product or store.
+pub fn placeholders(kind: TriggerKind) -> &'static [&'static str] {
+    match kind {
+        TriggerKind::AfterPurchase | TriggerKind::BackInStock => &PLACEHOLDERS,
+        TriggerKind::AfterSignIn | TriggerKind::Birthday => &[],
+    }
 }
+
+/// The template with `{product}` and `{store}` filled in, in one pass (a name holding a
+/// placeholder is not filled again), cut to `max` characters.
+pub fn fill(template: &str, product: &str, store: &str, max: usize) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        if let Some(t) = tail.strip_prefix("{product}") {
+            out.push_str(product);
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("{store}") {
+            out.push_str(store);
+            rest = t;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out.chars().take(max).collect()
+}
+
+pub fn fill_title(template: &str, product: &str, store: &str) -> String {
+    fill(template, product, store, TITLE_MAX)
+}
+
+pub fn fill_body(template: &str, product: &str, store: &str) -> String {
+    fill(template, product, store, BODY_MAX)
+}
+
+/// A sign-in trigger waits at least this long between messages to one customer.
+pub const SIGN_IN_COOLDOWN_MIN_DAYS: u32 = 1;
 
 /// Whether `text` is a birthday as MM-DD (29 February included).
 pub fn valid_birthday(text: &str) -> bool {
@@ -95,17 +134,24 @@ pub fn check(t: &NewTrigger) -> Result<(), String> {
         if text.trim().is_empty() || text.chars().count() > max {
             return Err(format!("{what}: 1 to {max} characters."));
         }
+        let allowed = placeholders(t.kind);
         let mut rest = text.as_str();
         while let Some(open) = rest.find('{') {
             let tail = &rest[open..];
-            match PLACEHOLDERS.iter().find(|p| tail.starts_with(**p)) {
+            match allowed.iter().find(|p| tail.starts_with(**p)) {
                 Some(p) => rest = &tail[p.len()..],
+                None if allowed.is_empty() => {
+                    return Err(format!("{what}: this kind of trigger has no product or store to fill in."))
+                }
                 None => return Err(format!("{what}: only {{product}} and {{store}} are filled in.")),
             }
         }
     }
     if t.cooldown_days > COOLDOWN_MAX_DAYS {
         return Err(format!("A cooldown of 0 to {COOLDOWN_MAX_DAYS} days."));
+    }
+    if t.kind == TriggerKind::AfterSignIn && t.cooldown_days < SIGN_IN_COOLDOWN_MIN_DAYS {
+        return Err(format!("A sign-in trigger waits at least {SIGN_IN_COOLDOWN_MIN_DAYS} day between messages."));
     }
     Ok(())
 }
@@ -121,13 +167,13 @@ mod tests {
     #[test]
     fn a_fact_sets_off_an_active_trigger_of_its_kind_made_before_it_and_recent() {
         let now = 1_000_000;
-        let rule = Rule { kind: TriggerKind::AfterPurchase, active: true, created_at: now - 100 };
+        let rule = Rule { kind: TriggerKind::AfterPurchase, active: true, active_since: now - 100 };
         assert!(sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 10), true, now));
         assert!(!sets_off(&rule, &fact(TriggerKind::AfterSignIn, now - 10), true, now), "another kind");
         assert!(!sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 10), false, now), "declined");
         assert!(!sets_off(&rule, &fact(TriggerKind::AfterPurchase, now - 200), true, now), "before the trigger");
         assert!(!sets_off(&Rule { active: false, ..rule.clone() }, &fact(TriggerKind::AfterPurchase, now), true, now));
-        let old = Rule { created_at: 0, ..rule.clone() };
+        let old = Rule { active_since: 0, ..rule.clone() };
         assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now - FACT_MAX_AGE_SECS - 1), true, now), "too old");
         assert!(!sets_off(&old, &fact(TriggerKind::AfterPurchase, now + 3_600), true, now), "from the future");
     }
@@ -161,6 +207,20 @@ mod tests {
         assert!(check(&t("", 7)).is_err());
         assert!(check(&t(&"长".repeat(81), 7)).is_err());
         assert!(check(&t("ok", 366)).is_err());
-        assert_eq!(fill("For your {product} from {store}", "65E8K", "SH-001"), "For your 65E8K from SH-001");
+        let sign_in =
+            |title: &str, cooldown_days| NewTrigger { kind: TriggerKind::AfterSignIn, ..t(title, cooldown_days) };
+        let plain = |title: &str| NewTrigger {
+            body_zh: "欢迎".into(),
+            body_en: "Welcome".into(),
+            title_en: "Hi".into(),
+            ..sign_in(title, 1)
+        };
+        assert!(check(&plain("欢迎回来")).is_ok());
+        assert!(check(&plain("为您的{product}")).unwrap_err().contains("no product"), "a sign-in has no product");
+        assert!(check(&NewTrigger { cooldown_days: 0, ..plain("欢迎回来") }).is_err(), "a sign-in waits a day");
+        assert_eq!(fill_title("For your {product} from {store}", "65E8K", "SH-001"), "For your 65E8K from SH-001");
+        assert_eq!(fill_title("For {product}", "a {store} b", "X"), "For a {store} b", "filled once");
+        assert_eq!(fill_title("{x} {product}", "P", ""), "{x} P");
+        assert_eq!(fill_title(&"{product}".repeat(10), &"长".repeat(20), "").chars().count(), 80, "cut after filling");
     }
 }

@@ -19,7 +19,7 @@ pub struct Portal {
     /// write is atomic and both read the same data).
     pub tag_pass: tokio::sync::Mutex<()>,
     /// One trigger pass at a time on this instance, and the (trigger, fact) pairs it has settled.
-    pub trigger_pass: tokio::sync::Mutex<std::collections::HashSet<(uuid::Uuid, String)>>,
+    pub trigger_pass: tokio::sync::Mutex<std::collections::HashMap<(uuid::Uuid, String), i64>>,
     /// Each placement's running experiment and default, as read at most `SERVING_RULES_SECS` ago.
     pub serving_rules: std::sync::Mutex<
         std::collections::HashMap<

@@ -523,6 +523,10 @@ export type Trigger = { id: string, name: string, kind: TriggerKind,
  */
 title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, active: boolean, created_at: number, 
 /**
+ * What happens from this time on sets it off: its creation, or when it was last resumed.
+ */
+active_since: number, 
+/**
  * Messages it has sent.
  */
 sent: number, };

@@ -66,7 +66,11 @@ export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
     const load = () =>
       commands
         .inbox()
-        .then((v) => live && setView(announce(v, zh)))
+        .then((v) => {
+          // Announced even when the card has gone: the app core handed these out once.
+          announce(v, zh);
+          if (live) setView(v);
+        })
         .catch(() => {});
     void load();
     const timer = window.setInterval(load, 30_000);

@@ -30,12 +30,12 @@ impl PortalApp {
             Ok(inbox) => {
                 let cache = self.cache();
                 crate::inbox::keep(&cache, user, &inbox)?;
-                crate::inbox::view(&cache, user, inbox, false)
+                crate::inbox::view(&cache, user, inbox, false, Some(now()))
             }
             Err(ClientError::Unreachable { .. }) => {
                 let cache = self.cache();
                 let inbox = crate::inbox::kept(&cache, user)?.unwrap_or(Inbox { messages: vec![], unread: 0 });
-                crate::inbox::view(&cache, user, inbox, true)
+                crate::inbox::view(&cache, user, inbox, true, Some(now()))
             }
             Err(e) => Err(e),
         }
@@ -47,6 +47,7 @@ impl PortalApp {
         let inbox = self.authed(|api, token| async move { api.read_inbox(&token, id).await }).await?;
         let cache = self.cache();
         crate::inbox::keep(&cache, user, &inbox)?;
-        crate::inbox::view(&cache, user, inbox, false)
+        // Announcing stays with `inbox()`: what this hands back is not announced.
+        crate::inbox::view(&cache, user, inbox, false, None)
     }
 }

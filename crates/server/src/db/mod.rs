@@ -303,8 +303,9 @@ pub struct TriggerFacts {
     pub sign_ins: Vec<(Uuid, Uuid, i64)>,
     /// (customer, sale, when, SKU of its dearest line, store name) of sales linked to a customer.
     pub purchases: Vec<(Uuid, Uuid, i64, String, String)>,
-    /// (store id, store name, SKU, when) of stock that came in where the store had none before.
-    pub restocks: Vec<(Uuid, String, String, i64)>,
+    /// (store id, store name, SKU, when, the operation) of stock that came in where the store had
+    /// none before.
+    pub restocks: Vec<(Uuid, String, String, i64, String)>,
     /// (consumer, model) of every product saved or followed.
     pub followers: Vec<(Uuid, String)>,
     /// Customers who declined tracking and marketing.
@@ -328,6 +329,10 @@ pub struct InboxRow {
     pub recommendation: Uuid,
     pub models: Vec<String>,
     pub created_at: i64,
+    /// When what set it off happened.
+    pub fact_at: i64,
+    /// The trigger's name, the list's arm in the report.
+    pub trigger_name: String,
 }
 
 /// What the trail from recommendation to purchase is made of, since a time.
@@ -596,14 +601,16 @@ pub trait Database: Send + Sync + 'static {
     async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool>;
     /// Every trigger with how many messages it sent, newest first.
     async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>>;
-    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool>;
+    /// Pauses or resumes a trigger; resuming makes `now` its `active_since`.
+    async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool>;
     /// What happened since `since`, and who has one of `birthdays` (MM-DD; one or two).
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<TriggerFacts>;
     async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()>;
     async fn birthday(&self, user: Uuid) -> DbResult<Option<String>>;
-    /// Writes the message (and its list at the `inbox` placement) unless the trigger already sent
-    /// this fact to the customer, or sent them anything less than `cooldown_secs` before; atomic
-    /// against every other send of the trigger to the customer. True when written.
+    /// Writes the message (and its list at the `inbox` placement) unless the trigger is paused,
+    /// the customer declined, or the trigger already sent them this fact or one less than
+    /// `cooldown_secs` from it; atomic against every other send of the trigger to the customer.
+    /// True when written.
     async fn send_inbox(&self, message: InboxRow, cooldown_secs: i64) -> DbResult<bool>;
     /// The customer's newest messages (at most `limit`) and how many are unread.
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox>;

@@ -2,7 +2,10 @@
 //! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
-use std::{collections::HashSet, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
 use portal_marketing::triggers::{self, Fact, Rule, FACT_MAX_AGE_SECS};
@@ -39,6 +42,7 @@ impl Portal {
             cooldown_days: req.cooldown_days,
             active: true,
             created_at: now(),
+            active_since: now(),
             sent: 0,
         };
         if !self.db.create_trigger(trigger.clone(), caller.user.id).await? {
@@ -49,7 +53,7 @@ impl Portal {
 
     pub async fn set_trigger_active(&self, caller: &Caller, id: Uuid, req: SetTriggerActive) -> AppResult<TriggerList> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        if !self.db.set_trigger_active(id, req.active).await? {
+        if !self.db.set_trigger_active(id, req.active, now()).await? {
             return Err(AppError::not_found("trigger"));
         }
         self.triggers(caller).await
@@ -109,13 +113,18 @@ impl Portal {
             let key = format!("birthday:{year}");
             facts.push(Fact { user, kind: TriggerKind::Birthday, key, at: now, model: None, store: None });
         }
-        for (store_id, store, sku, at) in raw.restocks {
+        let mut followers: HashMap<&str, Vec<Uuid>> = HashMap::new();
+        for (user, model) in &raw.followers {
+            followers.entry(model.as_str()).or_default().push(*user);
+        }
+        for (store_id, store, sku, at, op) in raw.restocks {
             let Some(model) = book.model_of_sku.get(&sku) else { continue };
-            for (user, _) in raw.followers.iter().filter(|(_, m)| m == model) {
+            for user in followers.get(model.as_str()).map(Vec::as_slice).unwrap_or_default() {
                 facts.push(Fact {
                     user: *user,
                     kind: TriggerKind::BackInStock,
-                    key: format!("{store_id}:{sku}:{at}"),
+                    // The operation that brought it in: the same restock whatever arrives later.
+                    key: format!("{store_id}:{sku}:{op}"),
                     at,
                     model: Some(model.clone()),
                     store: Some(store.clone()),
@@ -126,10 +135,11 @@ impl Portal {
         let trained = self.recommender().await?;
         let mut sent = 0;
         for trigger in &active {
-            let rule = Rule { kind: trigger.kind, active: trigger.active, created_at: trigger.created_at };
+            let rule = Rule { kind: trigger.kind, active: trigger.active, active_since: trigger.active_since };
             for fact in &facts {
                 let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
-                if settled.contains(&done) || !triggers::sets_off(&rule, fact, !declined.contains(&fact.user), now) {
+                if settled.contains_key(&done) || !triggers::sets_off(&rule, fact, !declined.contains(&fact.user), now)
+                {
                     continue;
                 }
                 let models: Vec<String> = match fact.kind {
@@ -151,24 +161,24 @@ impl Portal {
                     trigger_id: trigger.id,
                     fact_key: fact.key.clone(),
                     kind: fact.kind,
-                    title_zh: triggers::fill(&trigger.title_zh, &name_zh, store),
-                    title_en: triggers::fill(&trigger.title_en, &name_en, store),
-                    body_zh: triggers::fill(&trigger.body_zh, &name_zh, store),
-                    body_en: triggers::fill(&trigger.body_en, &name_en, store),
+                    title_zh: triggers::fill_title(&trigger.title_zh, &name_zh, store),
+                    title_en: triggers::fill_title(&trigger.title_en, &name_en, store),
+                    body_zh: triggers::fill_body(&trigger.body_zh, &name_zh, store),
+                    body_en: triggers::fill_body(&trigger.body_en, &name_en, store),
                     recommendation: Uuid::now_v7(),
                     models,
                     created_at: now,
+                    fact_at: fact.at,
+                    trigger_name: trigger.name.clone(),
                 };
                 if self.db.send_inbox(message, i64::from(trigger.cooldown_days) * 86_400).await? {
                     sent += 1;
                 }
-                settled.insert(done);
+                settled.insert(done, fact.at);
             }
         }
         // Facts older than the window never set anything off again: forget them.
-        if settled.len() > 200_000 {
-            settled.clear();
-        }
+        settled.retain(|_, at| *at >= now - FACT_MAX_AGE_SECS);
         Ok(sent)
     }
 

@@ -14,6 +14,7 @@ fn trigger(name: &str, kind: TriggerKind, at: i64) -> Trigger {
         cooldown_days: 7,
         active: true,
         created_at: at,
+        active_since: at,
         sent: 0,
     }
 }
@@ -32,6 +33,8 @@ fn message(trigger: Uuid, user: Uuid, key: &str, at: i64) -> InboxRow {
         recommendation: Uuid::now_v7(),
         models: vec!["CASE".into()],
         created_at: at,
+        fact_at: at,
+        trigger_name: "after a purchase".into(),
     }
 }
 
@@ -48,6 +51,10 @@ pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever
     }))
     .await;
     assert_eq!(sent.into_iter().filter(|s| *s.as_ref().unwrap()).count(), 1, "one within the cooldown");
+    // The cooldown is between facts, whenever a pass gets to them: a fact five days after the
+    // one sent is held back even when sent a month later.
+    let late = InboxRow { fact_at: AT + 5 * 86_400, ..message(t.id, me, "sale-late", AT + 30 * 86_400) };
+    assert!(!db.send_inbox(late, 7 * 86_400).await.unwrap());
     assert!(
         db.send_inbox(message(t.id, me, "sale-new", AT + 30 * 86_400), 7 * 86_400).await.unwrap(),
         "after the cooldown"
@@ -70,9 +77,18 @@ pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever
     let listed = db.triggers().await.unwrap();
     let mine = listed.iter().find(|x| x.id == t.id).unwrap();
     assert!(mine.active && mine.sent >= 2, "{mine:?}");
-    assert!(db.set_trigger_active(t.id, false).await.unwrap());
+    assert!(db.set_trigger_active(t.id, false, AT + 40 * 86_400).await.unwrap());
     assert!(!db.triggers().await.unwrap().iter().find(|x| x.id == t.id).unwrap().active);
-    assert!(!db.set_trigger_active(Uuid::now_v7(), false).await.unwrap());
+    assert!(!db.send_inbox(message(t.id, me, "while-paused", AT + 41 * 86_400), 0).await.unwrap(), "paused");
+    assert!(!db.set_trigger_active(Uuid::now_v7(), false, AT).await.unwrap());
+    // Resumed: active from then on; a customer who declined gets nothing.
+    assert!(db.set_trigger_active(t.id, true, AT + 42 * 86_400).await.unwrap());
+    let resumed = db.triggers().await.unwrap().into_iter().find(|x| x.id == t.id).unwrap();
+    assert_eq!((resumed.active, resumed.active_since, resumed.created_at), (true, AT + 42 * 86_400, AT));
+    db.set_tracking_consent(me, false, AT + 42 * 86_400).await.unwrap();
+    assert!(!db.send_inbox(message(t.id, me, "declined", AT + 43 * 86_400), 0).await.unwrap(), "declined");
+    db.set_tracking_consent(me, true, AT + 43 * 86_400).await.unwrap();
+    assert!(db.send_inbox(message(t.id, me, "accepted", AT + 44 * 86_400), 0).await.unwrap());
 }
 
 pub(super) async fn trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow(db: Arc<dyn Database>) {
@@ -115,7 +131,8 @@ pub(super) async fn trigger_facts_are_sign_ins_purchases_and_restocks_of_what_pe
     assert_eq!(db.birthday(me).await.unwrap(), None);
     assert!(facts.sign_ins.contains(&(me, session, AT)), "{:?}", facts.sign_ins);
     assert!(facts.followers.contains(&(me, "FOLLOWED".to_owned())));
-    assert!(facts.restocks.iter().any(|(store, _, sku, at)| *store == STORE && sku == "RESTOCKED-1" && *at == AT));
+    let restocks: Vec<_> = facts.restocks.iter().filter(|(_, _, sku, ..)| sku == "RESTOCKED-1").collect();
+    assert!(restocks.len() == 1 && restocks[0].0 == STORE && restocks[0].3 == AT, "{restocks:?}");
     assert!(!facts.declined.contains(&me));
     assert!(
         db.trigger_facts(AT + 60, vec![]).await.unwrap().sign_ins.iter().all(|(u, ..)| *u != me),

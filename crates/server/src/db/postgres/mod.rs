@@ -1285,8 +1285,8 @@ impl Database for PostgresDatabase {
         self.run(triggers::all).await
     }
 
-    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool> {
-        self.run(move |client| triggers::set_active(client, id, active)).await
+    async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+        self.run(move |client| triggers::set_active(client, id, active, now)).await
     }
 
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {

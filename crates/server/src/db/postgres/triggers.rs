@@ -12,8 +12,8 @@ fn uuid(s: &str) -> Option<Uuid> {
 pub fn create(client: &mut Client, t: &Trigger, created_by: Uuid) -> DbResult<bool> {
     let inserted = client.execute(
         "INSERT INTO triggers (id, name, kind, title_zh, title_en, body_zh, body_en, cooldown_days, active, created_by,
-             created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (name) DO NOTHING",
+             created_at, active_since)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING",
         &[
             &t.id.to_string(),
             &t.name,
@@ -26,6 +26,7 @@ pub fn create(client: &mut Client, t: &Trigger, created_by: Uuid) -> DbResult<bo
             &t.active,
             &created_by.to_string(),
             &t.created_at,
+            &t.active_since,
         ],
     )?;
     Ok(inserted == 1)
@@ -35,7 +36,7 @@ pub fn all(client: &mut Client) -> DbResult<Vec<Trigger>> {
     Ok(client
         .query(
             "SELECT t.id, t.name, t.kind, t.title_zh, t.title_en, t.body_zh, t.body_en, t.cooldown_days, t.active,
-                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id)
+                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id), t.active_since
              FROM triggers t ORDER BY t.created_at DESC, t.id DESC",
             &[],
         )?
@@ -53,13 +54,18 @@ pub fn all(client: &mut Client) -> DbResult<Vec<Trigger>> {
                 active: r.get(8),
                 created_at: r.get(9),
                 sent: r.get::<_, i64>(10) as u32,
+                active_since: r.get(11),
             })
         })
         .collect())
 }
 
-pub fn set_active(client: &mut Client, id: Uuid, active: bool) -> DbResult<bool> {
-    Ok(client.execute("UPDATE triggers SET active = $2 WHERE id = $1", &[&id.to_string(), &active])? == 1)
+pub fn set_active(client: &mut Client, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+    Ok(client.execute(
+        "UPDATE triggers SET active_since = CASE WHEN $2 AND NOT active THEN $3 ELSE active_since END, active = $2
+         WHERE id = $1",
+        &[&id.to_string(), &active, &now],
+    )? == 1)
 }
 
 pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
@@ -76,8 +82,9 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
         .query(
             "SELECT s.customer_id, s.id, s.device_at,
                     (SELECT l.sku FROM sale_lines l WHERE l.sale_id = s.id ORDER BY l.net DESC, l.line LIMIT 1), st.name
-             FROM sales s JOIN stores st ON st.id = s.store_id
-             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1",
+             FROM sales s JOIN stores st ON st.id = s.store_id JOIN users u ON u.id = s.customer_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= $1 AND u.role = 'consumer'
+               AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.returned < l.quantity)",
             &[&since],
         )?
         .iter()
@@ -85,7 +92,11 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
         .collect();
     let restocks = tx
         .query(
-            "SELECT r.store_id, st.name, r.sku, r.first_in FROM
+            "SELECT r.store_id, st.name, r.sku, r.first_in,
+                    (SELECT f.op_id FROM stock_movements f
+                     WHERE f.store_id = r.store_id AND f.sku = r.sku AND f.quantity > 0 AND f.device_at = r.first_in
+                     ORDER BY f.id LIMIT 1)
+             FROM
                  (SELECT store_id, sku, MIN(device_at) AS first_in FROM stock_movements
                   WHERE quantity > 0 AND device_at >= $1 GROUP BY store_id, sku) r
              JOIN stores st ON st.id = r.store_id
@@ -95,7 +106,7 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
             &[&since],
         )?
         .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3))))
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3), r.get(4))))
         .collect();
     let followers = tx
         .query(
@@ -122,19 +133,24 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
 pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
     let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
     // Every send of this trigger to this customer, on any instance, waits for this one to finish.
-    tx.execute("SELECT pg_advisory_xact_lock(hashtext('inbox:' || $1 || ':' || $2))::text", &[&trigger, &user])?;
-    let recent = tx.query_opt(
-        "SELECT 1 FROM inbox_messages
-         WHERE trigger_id = $1 AND user_id = $2 AND (fact_key = $3 OR created_at > $4) LIMIT 1",
-        &[&trigger, &user, &m.fact_key, &(m.created_at - cooldown_secs)],
+    // (A key space of its own: the ledger's locks take 1 to 4.)
+    tx.execute("SELECT pg_advisory_xact_lock(101, hashtext($1 || ':' || $2))::text", &[&trigger, &user])?;
+    // Paused, declined, this fact sent, or one within the cooldown of it: nothing.
+    let held = tx.query_opt(
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM triggers WHERE id = $1 AND active)
+            OR EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = $2 AND NOT tracking)
+            OR EXISTS (SELECT 1 FROM inbox_messages
+                       WHERE trigger_id = $1 AND user_id = $2
+                         AND (fact_key = $3 OR (fact_at > $4::BIGINT - $5::BIGINT AND fact_at < $4::BIGINT + $5::BIGINT)))",
+        &[&trigger, &user, &m.fact_key, &m.fact_at, &cooldown_secs],
     )?;
-    if recent.is_some() {
+    if held.is_some() {
         return Ok(false);
     }
     tx.execute(
         "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-             recommendation, models, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             recommendation, models, created_at, fact_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
             &m.id.to_string(),
             &user,
@@ -148,6 +164,7 @@ pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbRes
             &m.recommendation.to_string(),
             &serde_json::to_string(&m.models).unwrap_or_default(),
             &m.created_at,
+            &m.fact_at,
         ],
     )?;
     super::events::record_served(tx, &served(m))?;

@@ -984,8 +984,8 @@ impl Database for SqliteDatabase {
         self.run(|conn| triggers::all(conn)).await
     }
 
-    async fn set_trigger_active(&self, id: Uuid, active: bool) -> DbResult<bool> {
-        self.run(move |conn| triggers::set_active(conn, id, active)).await
+    async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+        self.run(move |conn| triggers::set_active(conn, id, active, now)).await
     }
 
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {

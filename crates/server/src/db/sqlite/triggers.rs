@@ -12,8 +12,8 @@ fn uuid(s: String) -> Option<Uuid> {
 pub fn create(conn: &Connection, t: &Trigger, created_by: Uuid) -> DbResult<bool> {
     let inserted = conn.execute(
         "INSERT INTO triggers (id, name, kind, title_zh, title_en, body_zh, body_en, cooldown_days, active, created_by,
-             created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (name) DO NOTHING",
+             created_at, active_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (name) DO NOTHING",
         params![
             t.id.to_string(),
             t.name,
@@ -25,7 +25,8 @@ pub fn create(conn: &Connection, t: &Trigger, created_by: Uuid) -> DbResult<bool
             t.cooldown_days,
             t.active,
             created_by.to_string(),
-            t.created_at
+            t.created_at,
+            t.active_since
         ],
     )?;
     Ok(inserted == 1)
@@ -35,7 +36,7 @@ pub fn all(conn: &Connection) -> DbResult<Vec<Trigger>> {
     Ok(conn
         .prepare_cached(
             "SELECT t.id, t.name, t.kind, t.title_zh, t.title_en, t.body_zh, t.body_en, t.cooldown_days, t.active,
-                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id)
+                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id), t.active_since
              FROM triggers t ORDER BY t.created_at DESC, t.id DESC",
         )?
         .query_map([], |r| {
@@ -48,11 +49,21 @@ pub fn all(conn: &Connection) -> DbResult<Vec<Trigger>> {
                 r.get::<_, bool>(8)?,
                 r.get::<_, i64>(9)?,
                 r.get::<_, u32>(10)?,
+                r.get::<_, i64>(11)?,
             ))
         })?
         .filter_map(|row| {
-            let (id, name, kind, [title_zh, title_en, body_zh, body_en], cooldown_days, active, created_at, sent) =
-                row.ok()?;
+            let (
+                id,
+                name,
+                kind,
+                [title_zh, title_en, body_zh, body_en],
+                cooldown_days,
+                active,
+                created_at,
+                sent,
+                active_since,
+            ) = row.ok()?;
             Some(Trigger {
                 id: uuid(id)?,
                 name,
@@ -64,14 +75,19 @@ pub fn all(conn: &Connection) -> DbResult<Vec<Trigger>> {
                 cooldown_days,
                 active,
                 created_at,
+                active_since,
                 sent,
             })
         })
         .collect())
 }
 
-pub fn set_active(conn: &Connection, id: Uuid, active: bool) -> DbResult<bool> {
-    Ok(conn.execute("UPDATE triggers SET active = ?2 WHERE id = ?1", params![id.to_string(), active])? == 1)
+pub fn set_active(conn: &Connection, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+    Ok(conn.execute(
+        "UPDATE triggers SET active_since = CASE WHEN ?2 AND NOT active THEN ?3 ELSE active_since END, active = ?2
+         WHERE id = ?1",
+        params![id.to_string(), active, now],
+    )? == 1)
 }
 
 pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
@@ -87,8 +103,9 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
         .prepare_cached(
             "SELECT s.customer_id, s.id, s.device_at,
                     (SELECT l.sku FROM sale_lines l WHERE l.sale_id = s.id ORDER BY l.net DESC, l.line LIMIT 1), st.name
-             FROM sales s JOIN stores st ON st.id = s.store_id
-             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1",
+             FROM sales s JOIN stores st ON st.id = s.store_id JOIN users u ON u.id = s.customer_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND u.role = 'consumer'
+               AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.returned < l.quantity)",
         )?
         .query_map([since], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get::<_, Option<String>>(3)?, r.get(4)?))
@@ -97,7 +114,11 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
         .collect();
     let restocks = conn
         .prepare_cached(
-            "SELECT r.store_id, st.name, r.sku, r.first_in FROM
+            "SELECT r.store_id, st.name, r.sku, r.first_in,
+                    (SELECT f.op_id FROM stock_movements f
+                     WHERE f.store_id = r.store_id AND f.sku = r.sku AND f.quantity > 0 AND f.device_at = r.first_in
+                     ORDER BY f.id LIMIT 1)
+             FROM
                  (SELECT store_id, sku, MIN(device_at) AS first_in FROM stock_movements
                   WHERE quantity > 0 AND device_at >= ?1 GROUP BY store_id, sku) r
              JOIN stores st ON st.id = r.store_id
@@ -105,8 +126,8 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
              WHERE COALESCE((SELECT SUM(p.quantity) FROM stock_movements p
                              WHERE p.store_id = r.store_id AND p.sku = r.sku AND p.device_at < r.first_in), 0) <= 0",
         )?
-        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .filter_map(|row| row.ok().and_then(|(store, name, sku, at)| Some((uuid(store)?, name, sku, at))))
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .filter_map(|row| row.ok().and_then(|(store, name, sku, at, op)| Some((uuid(store)?, name, sku, at, op))))
         .collect();
     let followers = conn
         .prepare_cached(
@@ -135,21 +156,25 @@ pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult
     // One writer at a time: the check and the write cannot interleave with another send.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
-    let recent: Option<i64> = tx
+    // Paused, declined, this fact sent, or one within the cooldown of it: nothing.
+    let held: Option<i64> = tx
         .query_row(
-            "SELECT 1 FROM inbox_messages
-             WHERE trigger_id = ?1 AND user_id = ?2 AND (fact_key = ?3 OR created_at > ?4) LIMIT 1",
-            params![trigger, user, m.fact_key, m.created_at - cooldown_secs],
+            "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM triggers WHERE id = ?1 AND active)
+                OR EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?2 AND NOT tracking)
+                OR EXISTS (SELECT 1 FROM inbox_messages
+                           WHERE trigger_id = ?1 AND user_id = ?2
+                             AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5)))",
+            params![trigger, user, m.fact_key, m.fact_at, cooldown_secs],
             |r| r.get(0),
         )
         .optional()?;
-    if recent.is_some() {
+    if held.is_some() {
         return Ok(false);
     }
     tx.execute(
         "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-             recommendation, models, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             recommendation, models, created_at, fact_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             m.id.to_string(),
             user,
@@ -162,7 +187,8 @@ pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult
             m.body_en,
             m.recommendation.to_string(),
             serde_json::to_string(&m.models).unwrap_or_default(),
-            m.created_at
+            m.created_at,
+            m.fact_at
         ],
     )?;
     super::events::record_served(&tx, &served(m))?;
@@ -177,7 +203,8 @@ pub fn served(m: &InboxRow) -> ServedList {
         user_id: Some(m.user_id),
         placement: portal_api::Placement::Inbox.as_str().into(),
         algorithm: format!("trigger:{}", m.kind.as_str()),
-        arm: None,
+        // Each trigger a row of its own in the report.
+        arm: Some(m.trigger_name.clone()),
         experiment: None,
         models: m.models.clone(),
         served_at: m.created_at,
