@@ -6,5 +6,6 @@ pub mod events;
 pub mod experiments;
 pub mod planted;
 pub mod recommender;
+pub mod served_lists;
 pub mod tags;
 pub mod triggers;
