@@ -39,7 +39,6 @@ async fn serve_child(dir: PathBuf, database: String) -> anyhow::Result<()> {
         c.database = database;
         c.recommender_max_age_secs = 3600;
         c.tags_interval_secs = 0;
-        c.triggers_interval_secs = 0;
         // The load generator stands in for a load balancer: each installation its own address.
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
         c.dev_mode = true;
@@ -154,7 +153,6 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let (portal, _) = serve_in_process_with(&sub, |c| {
         c.database = database.clone();
         c.tags_interval_secs = 0;
-        c.triggers_interval_secs = 0;
     })
     .await?;
     let started = Instant::now();

@@ -215,13 +215,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(every).await;
         }
     });
-    axum::serve(listener, http::app(portal.clone()).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await?;
-    // Lists served in the last moments are written before the instance goes.
-    if let Err(e) = portal.flush_served_lists().await {
-        tracing::warn!(error = ?e, "served lists could not be written at shutdown");
-    }
     Ok(())
 }
 

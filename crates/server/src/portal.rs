@@ -29,8 +29,6 @@ pub struct Portal {
     >,
     /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
     pub serving_rules_generation: std::sync::atomic::AtomicU64,
-    /// Lists served and not yet written (`marketing::served_lists`).
-    pub served_lists: crate::marketing::served_lists::ServedListQueue,
 }
 
 impl Portal {
@@ -49,7 +47,6 @@ impl Portal {
             trigger_pass: Default::default(),
             serving_rules: Default::default(),
             serving_rules_generation: Default::default(),
-            served_lists: Default::default(),
         }
     }
 

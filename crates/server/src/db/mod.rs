@@ -585,9 +585,7 @@ pub trait Database: Send + Sync + 'static {
     async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
     /// What known people did with products since `since`, and what customers bought.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;
-    /// Records served lists, all or none; a list whose id is recorded already is left as it is
-    /// (a flush tried again after an answer was lost).
-    async fn record_served_lists(&self, lists: Vec<ServedList>) -> DbResult<()>;
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
     /// The lists with these ids that were served: (id, to whom, models).
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>>;
     /// Lists served since `since`, their impressions and clicks, and customers' purchases since.

@@ -52,11 +52,7 @@ impl Portal {
         let lists: std::collections::HashMap<Uuid, (Option<Uuid>, Vec<String>)> = if list_ids.is_empty() {
             Default::default()
         } else {
-            self.served_lists_named(list_ids)
-                .await?
-                .into_iter()
-                .map(|(id, user, models)| (id, (user, models)))
-                .collect()
+            self.db.served_lists(list_ids).await?.into_iter().map(|(id, user, models)| (id, (user, models))).collect()
         };
         let caller_id = caller.map(|c| c.user.id);
         let mut refused = Vec::new();

@@ -6,6 +6,5 @@ pub mod events;
 pub mod experiments;
 pub mod planted;
 pub mod recommender;
-pub mod served_lists;
 pub mod tags;
 pub mod triggers;

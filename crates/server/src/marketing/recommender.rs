@@ -528,17 +528,18 @@ impl Portal {
         let offer = CheckoutOffer { id: Uuid::now_v7(), algorithm: CHECKOUT_ALGORITHM.to_owned(), skus };
         if !offer.skus.is_empty() {
             let models = offer.skus.iter().filter_map(|s| trained.model_of_sku(s)).collect();
-            self.record_served(ServedList {
-                id: offer.id,
-                user_id: None,
-                placement: Placement::Checkout.as_str().into(),
-                algorithm: offer.algorithm.clone(),
-                arm: None,
-                experiment: None,
-                models,
-                served_at: now(),
-            })
-            .await?;
+            self.db
+                .record_served_list(ServedList {
+                    id: offer.id,
+                    user_id: None,
+                    placement: Placement::Checkout.as_str().into(),
+                    algorithm: offer.algorithm.clone(),
+                    arm: None,
+                    experiment: None,
+                    models,
+                    served_at: now(),
+                })
+                .await?;
         }
         Ok(offer)
     }
@@ -573,18 +574,18 @@ impl Portal {
             trained.recommend(user, placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
         };
         let list = RecommendationList { id: Uuid::now_v7(), placement, algorithm, arm, models };
-        // Written behind the answer (`served_lists`): serving waits for no database write.
-        self.record_served(ServedList {
-            id: list.id,
-            user_id: user,
-            placement: placement.as_str().into(),
-            algorithm: list.algorithm.clone(),
-            arm: list.arm.clone(),
-            experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
-            models: list.models.clone(),
-            served_at: now(),
-        })
-        .await?;
+        self.db
+            .record_served_list(ServedList {
+                id: list.id,
+                user_id: user,
+                placement: placement.as_str().into(),
+                algorithm: list.algorithm.clone(),
+                arm: list.arm.clone(),
+                experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
+                models: list.models.clone(),
+                served_at: now(),
+            })
+            .await?;
         Ok(list)
     }
 }

@@ -315,7 +315,7 @@ pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uui
 pub fn record_served(tx: &mut impl GenericClient, list: &ServedList) -> DbResult<()> {
     tx.execute(
         "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &list.id.to_string(),
             &list.user_id.map(|u| u.to_string()),
@@ -325,27 +325,6 @@ pub fn record_served(tx: &mut impl GenericClient, list: &ServedList) -> DbResult
             &serde_json::to_string(&list.models).unwrap_or_default(),
             &list.served_at,
             &list.experiment.map(|e| e.to_string()),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Many lists in one statement.
-pub fn record_served_many(client: &mut impl GenericClient, lists: &[ServedList]) -> DbResult<()> {
-    client.execute(
-        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[],
-             $8::text[])
-         ON CONFLICT (id) DO NOTHING",
-        &[
-            &lists.iter().map(|l| l.id.to_string()).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.user_id.map(|u| u.to_string())).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.placement.as_str()).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.algorithm.as_str()).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.arm.as_deref()).collect::<Vec<_>>(),
-            &lists.iter().map(|l| serde_json::to_string(&l.models).unwrap_or_default()).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.served_at).collect::<Vec<_>>(),
-            &lists.iter().map(|l| l.experiment.map(|e| e.to_string())).collect::<Vec<_>>(),
         ],
     )?;
     Ok(())

@@ -1237,8 +1237,8 @@ impl Database for PostgresDatabase {
     }
 
     // One statement each on the serving path: no transaction around it (one round trip, not three).
-    async fn record_served_lists(&self, lists: Vec<ServedList>) -> DbResult<()> {
-        self.run(move |client| events::record_served_many(client, &lists)).await
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.run(move |client| events::record_served(client, &list)).await
     }
 
     async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {

@@ -282,7 +282,7 @@ pub fn served_lists(conn: &Connection, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Opti
 pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
     conn.prepare_cached(
         "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         list.id.to_string(),

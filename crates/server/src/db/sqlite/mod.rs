@@ -964,16 +964,8 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::interactions(conn, since)).await
     }
 
-    async fn record_served_lists(&self, lists: Vec<ServedList>) -> DbResult<()> {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for list in &lists {
-                events::record_served(&tx, list)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.run(move |conn| events::record_served(conn, &list)).await
     }
 
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
