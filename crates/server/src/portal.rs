@@ -29,6 +29,8 @@ pub struct Portal {
     >,
     /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
     pub serving_rules_generation: std::sync::atomic::AtomicU64,
+    /// When this instance last recorded a use of each (session, access-token generation).
+    pub session_touches: std::sync::Mutex<std::collections::HashMap<(uuid::Uuid, i64), i64>>,
 }
 
 impl Portal {
@@ -47,6 +49,7 @@ impl Portal {
             trigger_pass: Default::default(),
             serving_rules: Default::default(),
             serving_rules_generation: Default::default(),
+            session_touches: Default::default(),
         }
     }
 

@@ -109,6 +109,7 @@ contract!(
     changed_customers_their_activity_and_record_are_read_back,
     a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires,
     a_sale_keeps_its_counter_offer_and_the_store_its_on_hand,
+    a_live_session_gives_its_account_in_one_read,
     a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once,
     trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow,
 );
@@ -374,6 +375,29 @@ fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAction {
         gifts: vec![],
         offer: None,
     }
+}
+
+async fn a_live_session_gives_its_account_in_one_read(db: Arc<dyn Database>) {
+    let (uid, other, sid) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    db.create_user(user(uid, "+8613900000151", Role::Consumer, None)).await.unwrap();
+    db.create_user(user(other, "+8613900000152", Role::Consumer, None)).await.unwrap();
+    db.create_session(SessionRecord {
+        id: sid,
+        user_id: uid,
+        device_name: "d".into(),
+        created_at: AT,
+        last_seen_at: AT,
+        generation: 0,
+        rotated_at: AT,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(db.live_session_user(sid, uid).await.unwrap().map(|u| u.id), Some(uid));
+    assert!(db.live_session_user(sid, other).await.unwrap().is_none(), "another's session");
+    assert!(db.live_session_user(Uuid::now_v7(), uid).await.unwrap().is_none(), "no such session");
+    assert!(db.revoke_session(sid, "signed_out", AT + 1).await.unwrap());
+    assert!(db.live_session_user(sid, uid).await.unwrap().is_none(), "revoked");
 }
 
 async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Database>) {

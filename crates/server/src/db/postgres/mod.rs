@@ -502,6 +502,23 @@ impl Database for PostgresDatabase {
         .await
     }
 
+    async fn live_session_user(&self, session: Uuid, user: Uuid) -> DbResult<Option<UserRecord>> {
+        self.run(move |client| {
+            client
+                .query_opt(
+                    &format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE id = $2
+                           AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)"
+                    ),
+                    &[&session.to_string(), &user.to_string()],
+                )?
+                .as_ref()
+                .map(user_row)
+                .transpose()
+        })
+        .await
+    }
+
     async fn get_user(&self, id: Uuid) -> DbResult<Option<UserRecord>> {
         self.run(move |client| {
             client

@@ -249,6 +249,19 @@ impl Database for SqliteDatabase {
         .await
     }
 
+    async fn live_session_user(&self, session: Uuid, user: Uuid) -> DbResult<Option<UserRecord>> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE id = ?2
+                       AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL)"
+                ))?
+                .query_row([session.to_string(), user.to_string()], user_row)
+                .optional()?)
+        })
+        .await
+    }
+
     async fn get_user(&self, id: Uuid) -> DbResult<Option<UserRecord>> {
         self.run(move |conn| {
             Ok(conn
