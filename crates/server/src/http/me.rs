@@ -15,7 +15,9 @@ pub async fn get_profile(State(portal): State<Arc<Portal>>, caller: Caller) -> A
 }
 
 #[utoipa::path(patch, path = "/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
-    responses((status = 200, body = Profile), (status = 422, body = ApiError)))]
+    responses((status = 200, body = Profile),
+        (status = 400, body = ApiError, description = "a birthday that is not month-day (MM-DD)"),
+        (status = 422, body = ApiError)))]
 pub async fn update_profile(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
