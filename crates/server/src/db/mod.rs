@@ -335,6 +335,23 @@ pub struct InboxRow {
     pub trigger_name: String,
 }
 
+impl InboxRow {
+    /// The message's products as a list at the `inbox` placement, served to its customer (each
+    /// trigger a row of its own in the report: its name is the list's arm).
+    pub fn served_list(&self) -> ServedList {
+        ServedList {
+            id: self.recommendation,
+            user_id: Some(self.user_id),
+            placement: portal_api::Placement::Inbox.as_str().into(),
+            algorithm: format!("trigger:{}", self.kind.as_str()),
+            arm: Some(self.trigger_name.clone()),
+            experiment: None,
+            models: self.models.clone(),
+            served_at: self.created_at,
+        }
+    }
+}
+
 /// What the trail from recommendation to purchase is made of, since a time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrailFacts {

@@ -3,7 +3,7 @@ use ::postgres::{Client, Transaction};
 use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use uuid::Uuid;
 
-use super::super::{sqlite::triggers::served, DbResult, InboxRow, TriggerFacts};
+use super::super::{DbResult, InboxRow, TriggerFacts};
 
 fn uuid(s: &str) -> Option<Uuid> {
     Uuid::parse_str(s).ok()
@@ -167,7 +167,7 @@ pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbRes
             &m.fact_at,
         ],
     )?;
-    super::events::record_served(tx, &served(m))?;
+    super::events::record_served(tx, &m.served_list())?;
     Ok(true)
 }
 

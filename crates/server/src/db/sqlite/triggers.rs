@@ -3,7 +3,7 @@ use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::super::{DbResult, InboxRow, ServedList, TriggerFacts};
+use super::super::{DbResult, InboxRow, TriggerFacts};
 
 fn uuid(s: String) -> Option<Uuid> {
     Uuid::parse_str(&s).ok()
@@ -191,24 +191,9 @@ pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult
             m.fact_at
         ],
     )?;
-    super::events::record_served(&tx, &served(m))?;
+    super::events::record_served(&tx, &m.served_list())?;
     tx.commit()?;
     Ok(true)
-}
-
-/// The message's products as a list at the `inbox` placement, served to its customer.
-pub fn served(m: &InboxRow) -> ServedList {
-    ServedList {
-        id: m.recommendation,
-        user_id: Some(m.user_id),
-        placement: portal_api::Placement::Inbox.as_str().into(),
-        algorithm: format!("trigger:{}", m.kind.as_str()),
-        // Each trigger a row of its own in the report.
-        arm: Some(m.trigger_name.clone()),
-        experiment: None,
-        models: m.models.clone(),
-        served_at: m.created_at,
-    }
 }
 
 pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
