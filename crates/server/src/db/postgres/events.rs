@@ -312,10 +312,17 @@ pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uui
         .collect())
 }
 
-pub fn record_served(tx: &mut impl GenericClient, list: &ServedList) -> DbResult<()> {
+pub const RECORD_SERVED: &str =
+    "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Records a served list with `statement`: `RECORD_SERVED`, or it prepared.
+pub fn record_served<S>(tx: &mut impl GenericClient, statement: &S, list: &ServedList) -> DbResult<()>
+where
+    S: ::postgres::ToStatement + ?Sized,
+{
     tx.execute(
-        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        statement,
         &[
             &list.id.to_string(),
             &list.user_id.map(|u| u.to_string()),

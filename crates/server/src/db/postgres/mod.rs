@@ -56,6 +56,28 @@ pub(super) type Statements = std::collections::HashMap<&'static str, ::postgres:
 pub struct PgConn {
     pub client: Client,
     pub(super) statements: Statements,
+    /// When it was last given back to the pool.
+    last_used: std::time::Instant,
+    /// It failed its check: the pool drops it.
+    broken: bool,
+}
+
+/// A connection idle for longer than this is checked (one round trip) before it is used: the
+/// server may have closed it meanwhile (a restart, an idle timeout). One in steady use is not:
+/// that check was a third of the round trips of a served list.
+const CHECK_WHEN_IDLE: Duration = Duration::from_secs(1);
+
+impl PgConn {
+    /// `sql` prepared on this connection, once: a statement sent prepared takes one round trip,
+    /// not two (parse and describe, then bind and execute).
+    pub(super) fn prepared(&mut self, sql: &'static str) -> Result<::postgres::Statement, ::postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
 }
 
 /// Opens connections for the pool.
@@ -69,13 +91,18 @@ impl r2d2::ManageConnection for Manager {
     type Error = ::postgres::Error;
 
     fn connect(&self) -> Result<PgConn, ::postgres::Error> {
-        Ok(PgConn { client: self.tls.connect(&self.config)?, statements: Statements::new() })
+        Ok(PgConn {
+            client: self.tls.connect(&self.config)?,
+            statements: Statements::new(),
+            last_used: std::time::Instant::now(),
+            broken: false,
+        })
     }
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
         conn.client.simple_query("").map(|_| ())
     }
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.broken || conn.client.is_closed()
     }
 }
 
@@ -252,6 +279,8 @@ impl PostgresDatabase {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
+            // Checked in `run_conn` only when idle for a while (`CHECK_WHEN_IDLE`).
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| DbError::Database(format!("cannot connect to {shown_as}: {e}")))?;
         let mut conn = pool.get()?;
@@ -276,8 +305,10 @@ impl PostgresDatabase {
     {
         let pool = self.pool.clone().expect("the pool is kept until drop");
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            let mut conn = checked_out(&pool)?;
+            let result = f(&mut conn);
+            conn.last_used = std::time::Instant::now();
+            result
         })
         .await
         .map_err(|e| DbError::Database(format!("storage task failed: {e}")))?
@@ -302,6 +333,19 @@ impl PostgresDatabase {
     {
         self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, f)).await
     }
+}
+
+/// A connection from the pool, checked first if it has been idle (a broken one is dropped and the
+/// next one tried; as many as the pool holds, then a fresh one).
+fn checked_out(pool: &Pool) -> DbResult<r2d2::PooledConnection<Manager>> {
+    for _ in 0..pool.max_size() {
+        let mut conn = pool.get()?;
+        if conn.last_used.elapsed() < CHECK_WHEN_IDLE || conn.client.simple_query("").is_ok() {
+            return Ok(conn);
+        }
+        conn.broken = true;
+    }
+    Ok(pool.get()?)
 }
 
 impl Drop for PostgresDatabase {
@@ -502,16 +546,16 @@ impl Database for PostgresDatabase {
         .await
     }
 
+    // Prepared: it runs before every authenticated request.
     async fn live_session_user(&self, session: Uuid, user: Uuid) -> DbResult<Option<UserRecord>> {
-        self.run(move |client| {
-            client
-                .query_opt(
-                    &format!(
-                        "SELECT {USER_COLUMNS} FROM users WHERE id = $2
-                           AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)"
-                    ),
-                    &[&session.to_string(), &user.to_string()],
-                )?
+        const LIVE_SESSION_USER: &str =
+            "SELECT id, display_name, role, store_id, dealer_id, password_hash, created_at, discount_limit_percent
+               FROM users WHERE id = $2
+                AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)";
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(LIVE_SESSION_USER)?;
+            conn.client
+                .query_opt(&statement, &[&session.to_string(), &user.to_string()])?
                 .as_ref()
                 .map(user_row)
                 .transpose()
@@ -1255,7 +1299,11 @@ impl Database for PostgresDatabase {
 
     // One statement each on the serving path: no transaction around it (one round trip, not three).
     async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
-        self.run(move |client| events::record_served(client, &list)).await
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(events::RECORD_SERVED)?;
+            events::record_served(&mut conn.client, &statement, &list)
+        })
+        .await
     }
 
     async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
@@ -1531,6 +1579,49 @@ mod address_tests {
             let shown = shown_without_password(url);
             assert!(!shown.contains("s3cret"), "{url} shown as {shown}");
             assert!(shown.contains("portal@db.example"), "{url} shown as {shown}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    /// The throwaway cluster's address (scripts/with-postgres), or None where there is none.
+    fn cluster() -> Option<String> {
+        let base = std::env::var("PORTAL_TEST_POSTGRES").ok();
+        assert!(
+            base.is_some() || std::env::var_os("PORTAL_REQUIRE_POSTGRES").is_none(),
+            "run under scripts/with-postgres"
+        );
+        base
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connections_the_server_closed_while_idle_are_replaced_not_handed_out() {
+        let Some(base) = cluster() else { return };
+        let url = scratch_database(&base).unwrap();
+        let db = PostgresDatabase::open(&url, 2).unwrap();
+        // Both pooled connections in use at once, so that both are in the pool.
+        let (a, b) = tokio::join!(db.get_user(Uuid::now_v7()), db.get_user(Uuid::now_v7()));
+        assert!(a.unwrap().is_none() && b.unwrap().is_none());
+        let name: String = db.run(|c| Ok(c.query_one("SELECT current_database()", &[])?.get(0))).await.unwrap();
+        // The server ends every session of this database (a restart, an idle timeout would too).
+        off_runtime(move || {
+            let mut admin = Client::connect(&base, ::postgres::NoTls)?;
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        tokio::time::sleep(CHECK_WHEN_IDLE + Duration::from_millis(200)).await;
+        // Every call after it is answered, by fresh connections; the prepared path included.
+        for _ in 0..3 {
+            let (a, b) =
+                tokio::join!(db.live_session_user(Uuid::now_v7(), Uuid::now_v7()), db.get_user(Uuid::now_v7()));
+            assert!(a.unwrap().is_none() && b.unwrap().is_none());
         }
     }
 }

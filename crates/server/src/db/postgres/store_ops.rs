@@ -61,7 +61,7 @@ fn bucket(store: &Uuid) -> i64 {
 /// other's transactions over and over (the store bench measured 2,356 runs again for 300 batches).
 pub fn apply_all(conn: &mut super::PgConn, ops: &[(StoreOp, OpContext)]) -> DbResult<Vec<OpOutcome>> {
     let stores = ops.iter().filter(|(_, ctx)| ctx.refusal.is_none()).map(|(op, _)| op.store_id);
-    let super::PgConn { client, statements } = conn;
+    let super::PgConn { client, statements, .. } = conn;
     with_store_locks(client, stores, |client| {
         in_transaction(client, IsolationLevel::ReadCommitted, |tx| {
             apply::apply_all(

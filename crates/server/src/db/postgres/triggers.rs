@@ -167,7 +167,7 @@ pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbRes
             &m.fact_at,
         ],
     )?;
-    super::events::record_served(tx, &m.served_list())?;
+    super::events::record_served(tx, super::events::RECORD_SERVED, &m.served_list())?;
     Ok(true)
 }
 
