@@ -195,6 +195,18 @@ pub fn starting() -> Router {
         .fallback(|| async { AppError::new(ErrorCode::Unavailable, "The server is starting; try again in a moment.") })
 }
 
+/// The smallest answer worth compressing, in bytes.
+pub const COMPRESS_FROM: u16 = 1024;
+
+/// tower-http's default rule (not gRPC, images or event streams) with `COMPRESS_FROM` for its size.
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(COMPRESS_FROM)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+}
+
 pub fn app(portal: Arc<Portal>) -> Router {
     let max_body = portal.config.max_body_bytes;
     let (router, api) = routes();
@@ -204,8 +216,14 @@ pub fn app(portal: Arc<Portal>) -> Router {
         .fallback(|| async { AppError::new(ErrorCode::NotFound, "No such endpoint.") })
         .layer(DefaultBodyLimit::max(max_body))
         // Answers are compressed when the client accepts it (gzip, brotli or zstd) and they are
-        // worth it: a page of the catalog shrinks about tenfold.
-        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        // worth it: a page of the catalog shrinks about tenfold. One under `COMPRESS_FROM` bytes
+        // is not: it would save a few hundred bytes at most, and setting up the compressor (a
+        // zstd context) cost more than the rest of a recommendation list's serving.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(compress_when()),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(portal)
 }
