@@ -5,7 +5,9 @@
 //! - the offline evaluation on those events split by time (baseline: popularity);
 //! - serving recommendation lists at 500 requests a second, the load from this process and the
 //!   server in another, once the database has settled after the bulk load (baseline: `/healthz`
-//!   at the same rate);
+//!   at the same rate), in rounds that alternate the two (`--rounds 3`; each round's p99 with the
+//!   CPU time the hypervisor took from this machine meanwhile, the median round's, and that of
+//!   every request together; `PORTAL_BENCH_LATENCIES=<file>` writes every request's latency);
 //! - ingesting events in batches of 500 from many installations (baseline: one event a request).
 //!
 //!     cargo run --release -p portal-tests --bin marketing-bench [-- --households 45000 --seconds 10]
@@ -63,18 +65,30 @@ struct Figures {
     baseline_train_secs: f64,
     ndcg: f64,
     popular_ndcg: f64,
-    serve: Latency,
-    health: Latency,
+    serve_rounds: Vec<Latency>,
+    health_rounds: Vec<Latency>,
     ingest_per_sec: f64,
     single_per_sec: f64,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Latency {
     per_sec: f64,
     p50: f64,
     p99: f64,
     failed: usize,
+    /// The share of the machine's CPU time its hypervisor gave to others meanwhile, %.
+    stolen: f64,
+    /// Every answered request's latency, ms, sorted.
+    times: Vec<f64>,
+}
+
+/// The machine's CPU time so far, and how much of it was stolen (by its hypervisor), in ticks.
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> =
+        stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+    (fields.iter().take(8).sum(), fields.get(7).copied().unwrap_or(0))
 }
 
 /// `rate` requests a second for `seconds`, each started on time whatever the others do (an open
@@ -85,6 +99,7 @@ where
     Fut: std::future::Future<Output = bool> + Send + 'static,
 {
     let total = rate * seconds;
+    let ticks = cpu_ticks();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(total);
     for i in 0..total {
@@ -99,18 +114,39 @@ where
     }
     let mut times = Vec::with_capacity(total);
     let mut failed = 0;
-    for t in tasks {
+    let mut dump = String::new();
+    for (i, t) in tasks.into_iter().enumerate() {
         match t.await {
-            Ok((ms, true)) => times.push(ms),
+            Ok((ms, true)) => {
+                dump.push_str(&format!("{} {ms:.3}\n", i as f64 / rate as f64));
+                times.push(ms)
+            }
             _ => failed += 1,
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let (all, stolen) = cpu_ticks();
+    let stolen = 100.0 * (stolen - ticks.1) as f64 / (all - ticks.0).max(1) as f64;
+    // Each answered request's due time (s from the start) and latency (ms), for a closer look.
+    if let Ok(path) = std::env::var("PORTAL_BENCH_LATENCIES") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+        let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        writeln!(f, "# a round, ended at {at}").unwrap();
+        f.write_all(dump.as_bytes()).unwrap();
+    }
     times.sort_by(f64::total_cmp);
     if times.is_empty() {
-        return Latency { failed, ..Default::default() };
+        return Latency { failed, stolen, ..Default::default() };
     }
-    Latency { per_sec: total as f64 / elapsed, p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), failed }
+    Latency {
+        per_sec: total as f64 / elapsed,
+        p50: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+        failed,
+        stolen,
+        times,
+    }
 }
 
 /// Sends event batches, 8 in flight, each from an address of its own in `network`.0.0.0/8 (the
@@ -160,6 +196,34 @@ async fn settle(database: &str) -> anyhow::Result<()> {
             rusqlite::Connection::open(&database)?.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")?;
         }
         Ok(())
+    })
+    .await?
+}
+
+/// PostgreSQL's own maintenance so far (autovacuum and autoanalyze runs per table, checkpoints),
+/// to tell what ran during the serving rounds.
+async fn maintenance(database: &str) -> anyhow::Result<Vec<String>> {
+    if !database.starts_with("postgres") {
+        return Ok(vec![]);
+    }
+    let database = database.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut client = postgres::Client::connect(&database, postgres::NoTls)?;
+        let mut out: Vec<String> = client
+            .query(
+                "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables
+                  WHERE autovacuum_count + autoanalyze_count > 0",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                let (table, vacuums, analyses): (String, i64, i64) = (r.get(0), r.get(1), r.get(2));
+                format!("{table}: autovacuum #{vacuums}, autoanalyze #{analyses}")
+            })
+            .collect();
+        let row = client.query_one("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", &[])?;
+        out.push(format!("checkpoint #{}", row.get::<_, i64>(0)));
+        Ok(out)
     })
     .await?
 }
@@ -266,29 +330,40 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     anyhow::ensure!(warm.status().is_success(), "a first list: {}", warm.status());
     let rate = 500;
     let tokens = Arc::new(tokens);
-    let health = {
-        let (http, base) = (http.clone(), base.clone());
-        load(rate, seconds, move |_| {
-            let request = http.get(format!("{base}/healthz"));
-            async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
-        })
-        .await
-    };
-    let serve = {
-        let (http, base, tokens) = (http.clone(), base.clone(), tokens.clone());
-        load(rate, seconds, move |i| {
-            let request = http
-                .get(format!("{base}/v1/recommendations?placement=home&limit=12"))
-                .bearer_auth(&tokens[i % tokens.len()]);
-            async move {
-                match request.send().await {
-                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                    _ => false,
+    // Rounds of the baseline and the lists in turn: a stall of this shared machine (its figures
+    // vary by a third from run to run) then falls on both alike, and the median round is shown.
+    let (mut health_rounds, mut serve_rounds) = (vec![], vec![]);
+    let maintenance_before = maintenance(&database).await?;
+    for _ in 0..arg("--rounds", 3) {
+        let (client, at) = (http.clone(), base.clone());
+        health_rounds.push(
+            load(rate, seconds, move |_| {
+                let request = client.get(format!("{at}/healthz"));
+                async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+            })
+            .await,
+        );
+        let (client, at, tokens) = (http.clone(), base.clone(), tokens.clone());
+        serve_rounds.push(
+            load(rate, seconds, move |i| {
+                let request = client
+                    .get(format!("{at}/v1/recommendations?placement=home&limit=12"))
+                    .bearer_auth(&tokens[i % tokens.len()]);
+                async move {
+                    match request.send().await {
+                        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                        _ => false,
+                    }
                 }
-            }
-        })
-        .await
-    };
+            })
+            .await,
+        );
+    }
+
+    let maintenance = maintenance(&database).await?.into_iter().filter(|m| !maintenance_before.contains(m));
+    for line in maintenance {
+        println!("[{name}] while serving: {line}");
+    }
 
     // 5. Ingest: batches of 500 product views from many installations (each its own address
     // behind the trusted proxy), 8 batches in flight; beside one event a request.
@@ -318,8 +393,8 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         baseline_train_secs,
         ndcg,
         popular_ndcg,
-        serve,
-        health,
+        serve_rounds,
+        health_rounds,
         ingest_per_sec,
         single_per_sec,
     })
@@ -339,13 +414,13 @@ async fn main() -> anyhow::Result<()> {
     println!();
     print!("{:<52}", "figure (2 cores for everything)");
     for (name, _) in &results {
-        print!("{name:>14}");
+        print!("{name:>30}");
     }
     println!("  target");
     let row = |label: &str, target: &str, value: &dyn Fn(&Figures) -> String| {
         print!("{label:<52}");
         for (_, f) in &results {
-            print!("{:>14}", value(f));
+            print!("{:>30}", value(f));
         }
         println!("  {target}");
     };
@@ -353,12 +428,47 @@ async fn main() -> anyhow::Result<()> {
     row("retraining every recommender, s", "≤ 60", &|f| format!("{:.1}", f.train_secs));
     row("  baseline: without collaborative filtering, s", "", &|f| format!("{:.1}", f.baseline_train_secs));
     row("blended NDCG@10 / popularity NDCG@10", "≥ 1.5", &|f| format!("{:.2}", f.ndcg / f.popular_ndcg.max(1e-9)));
-    row("home lists at 500/s: served per second", "", &|f| format!("{:.0}", f.serve.per_sec));
-    row("  p50, ms", "", &|f| format!("{:.2}", f.serve.p50));
-    row("  p99, ms", "≤ 5", &|f| format!("{:.2}", f.serve.p99));
-    row("  failed", "0", &|f| f.serve.failed.to_string());
-    row("  baseline: /healthz at 500/s, p99 ms", "", &|f| format!("{:.2}", f.health.p99));
+    let rounds = |f: &Figures| f.serve_rounds.len();
+    row("home lists at 500/s: rounds, each --seconds", "", &|f| rounds(f).to_string());
+    row("  served per second (median round)", "", &|f| format!("{:.0}", median(&f.serve_rounds, |l| l.per_sec)));
+    row("  p50, ms (median round)", "", &|f| format!("{:.2}", median(&f.serve_rounds, |l| l.p50)));
+    row("  p99, ms (median round)", "≤ 5", &|f| format!("{:.2}", median(&f.serve_rounds, |l| l.p99)));
+    row("  p99 of every round's requests together, ms", "", &|f| format!("{:.2}", pooled_p99(&f.serve_rounds)));
+    row("  p99 of each round, ms", "", &|f| each(&f.serve_rounds, |l| l.p99));
+    row("  CPU stolen by the hypervisor in each round, %", "", &|f| each(&f.serve_rounds, |l| l.stolen));
+    row("  failed (all rounds)", "0", &|f| f.serve_rounds.iter().map(|l| l.failed).sum::<usize>().to_string());
+    row("  baseline: /healthz at 500/s, p99 ms (median)", "", &|f| {
+        format!("{:.2}", median(&f.health_rounds, |l| l.p99))
+    });
+    row("  baseline: p99 of every round's together, ms", "", &|f| format!("{:.2}", pooled_p99(&f.health_rounds)));
+    row("  baseline: p99 of each round, ms", "", &|f| each(&f.health_rounds, |l| l.p99));
+    row("  baseline: CPU stolen in each round, %", "", &|f| each(&f.health_rounds, |l| l.stolen));
     row("events ingested per second (batches of 500)", "≥ 50,000", &|f| format!("{:.0}", f.ingest_per_sec));
     row("  baseline: one event a request, per second", "", &|f| format!("{:.0}", f.single_per_sec));
     Ok(())
+}
+
+/// The median of a figure over rounds.
+fn median(rounds: &[Latency], figure: impl Fn(&Latency) -> f64) -> f64 {
+    let mut values: Vec<f64> = rounds.iter().map(figure).collect();
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return 0.0;
+    }
+    percentile(&values, 0.5)
+}
+
+/// The p99 of every round's requests together.
+fn pooled_p99(rounds: &[Latency]) -> f64 {
+    let mut times: Vec<f64> = rounds.iter().flat_map(|l| l.times.iter().copied()).collect();
+    times.sort_by(f64::total_cmp);
+    if times.is_empty() {
+        return 0.0;
+    }
+    percentile(&times, 0.99)
+}
+
+/// A figure of each round, in turn.
+fn each(rounds: &[Latency], figure: impl Fn(&Latency) -> f64) -> String {
+    rounds.iter().map(|l| format!("{:.1}", figure(l))).collect::<Vec<_>>().join(" / ")
 }

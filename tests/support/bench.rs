@@ -14,6 +14,9 @@ pub fn arg(name: &str, default: usize) -> usize {
 /// `PORTAL_TEST_POSTGRES` names a cluster (run it under scripts/with-postgres): (name, address).
 pub fn databases(dir: &Path) -> Vec<(&'static str, String)> {
     let mut out = vec![("SQLite", dir.join("server.sqlite").display().to_string())];
+    if std::env::var_os("PORTAL_BENCH_ONLY_POSTGRES").is_some() {
+        out.clear();
+    }
     match std::env::var("PORTAL_TEST_POSTGRES") {
         Ok(cluster) => {
             out.push(("PostgreSQL", portal_server::db::scratch_database(&cluster).expect("a scratch database")))
