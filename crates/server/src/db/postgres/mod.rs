@@ -157,8 +157,13 @@ fn count(row: &Row, i: usize) -> u32 {
     u32::try_from(row.get::<_, i64>(i)).unwrap_or(u32::MAX)
 }
 
-const USER_COLUMNS: &str =
-    "id, display_name, role, store_id, dealer_id, password_hash, created_at, discount_limit_percent";
+/// The columns `user_row` reads, in its order (a macro, for statements spelled out whole).
+macro_rules! user_columns {
+    () => {
+        "id, display_name, role, store_id, dealer_id, password_hash, created_at, discount_limit_percent"
+    };
+}
+const USER_COLUMNS: &str = user_columns!();
 
 fn user_row(row: &Row) -> DbResult<UserRecord> {
     let role: String = row.get(2);
@@ -268,7 +273,11 @@ impl PostgresDatabase {
         config
             .options(&format!("{options} -c lock_timeout=30s -c idle_in_transaction_session_timeout=60s"))
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30));
+            .keepalives_idle(Duration::from_secs(30))
+            // A peer gone without a word (a failover) fails a call within half a minute, not
+            // after the kernel's quarter of an hour of retransmissions.
+            .connect_timeout(Duration::from_secs(10))
+            .tcp_user_timeout(Duration::from_secs(30));
         let shown_as = shown_without_password(url);
         let tls = Tls::for_config(&config, ca_file)?;
         // One connection first, so that a refusal is reported with its cause (the pool's error
@@ -306,9 +315,31 @@ impl PostgresDatabase {
         let pool = self.pool.clone().expect("the pool is kept until drop");
         tokio::task::spawn_blocking(move || {
             let mut conn = checked_out(&pool)?;
-            let result = f(&mut conn);
-            conn.last_used = std::time::Instant::now();
-            result
+            used(&mut conn, f)
+        })
+        .await
+        .map_err(|e| DbError::Database(format!("storage task failed: {e}")))?
+    }
+
+    /// Like `run_conn`, for a read that may be sent again: when its connection turned out closed
+    /// (the server or a proxy between ended it less than `CHECK_WHEN_IDLE` after its last use,
+    /// so it was handed out unchecked), it is asked again on another, as many times as the pool
+    /// holds connections.
+    async fn run_read<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut PgConn) -> Result<T, ::postgres::Error> + Send + 'static,
+    {
+        let pool = self.pool.clone().expect("the pool is kept until drop");
+        tokio::task::spawn_blocking(move || {
+            let mut attempts = pool.max_size();
+            loop {
+                let mut conn = checked_out(&pool)?;
+                match used(&mut conn, |conn| f(conn).map_err(Into::into)) {
+                    Err(_) if attempts > 0 && connection_lost(&mut conn) => attempts -= 1,
+                    result => return result,
+                }
+            }
         })
         .await
         .map_err(|e| DbError::Database(format!("storage task failed: {e}")))?
@@ -333,6 +364,31 @@ impl PostgresDatabase {
     {
         self.run(move |client| in_transaction(client, IsolationLevel::ReadCommitted, f)).await
     }
+}
+
+/// Runs `f` on `conn` and notes the use. A connection whose prepared statements no longer hold
+/// (another instance changed a column's type: "cached plan must not change result type"; a
+/// pooler that forgot them) is dropped rather than failing every call that uses it.
+fn used<T>(conn: &mut PgConn, f: impl FnOnce(&mut PgConn) -> DbResult<T>) -> DbResult<T> {
+    let result = f(conn);
+    conn.last_used = std::time::Instant::now();
+    if let Err(DbError::Database(message)) = &result {
+        const STATEMENTS_GONE: [&str; 2] = ["(0A000)", "(26000)"];
+        if STATEMENTS_GONE.iter().any(|code| message.ends_with(code)) {
+            conn.broken = true;
+        }
+    }
+    result
+}
+
+/// After an error on `conn`: whether the connection itself was lost (closed, or no longer
+/// answering); if so it is marked for the pool to drop.
+fn connection_lost(conn: &mut PgConn) -> bool {
+    if !conn.client.is_closed() && conn.client.simple_query("").is_ok() {
+        return false;
+    }
+    conn.broken = true;
+    true
 }
 
 /// A connection from the pool, checked first if it has been idle (a broken one is dropped and the
@@ -548,19 +604,20 @@ impl Database for PostgresDatabase {
 
     // Prepared: it runs before every authenticated request.
     async fn live_session_user(&self, session: Uuid, user: Uuid) -> DbResult<Option<UserRecord>> {
-        const LIVE_SESSION_USER: &str =
-            "SELECT id, display_name, role, store_id, dealer_id, password_hash, created_at, discount_limit_percent
-               FROM users WHERE id = $2
-                AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)";
-        self.run_conn(move |conn| {
-            let statement = conn.prepared(LIVE_SESSION_USER)?;
-            conn.client
-                .query_opt(&statement, &[&session.to_string(), &user.to_string()])?
-                .as_ref()
-                .map(user_row)
-                .transpose()
-        })
-        .await
+        const LIVE_SESSION_USER: &str = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = $2
+                AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)"
+        );
+        // A read: asked again on a fresh connection when the one it was sent on turned out closed.
+        let row = self
+            .run_read(move |conn| {
+                let statement = conn.prepared(LIVE_SESSION_USER)?;
+                conn.client.query_opt(&statement, &[&session.to_string(), &user.to_string()])
+            })
+            .await?;
+        row.as_ref().map(user_row).transpose()
     }
 
     async fn get_user(&self, id: Uuid) -> DbResult<Option<UserRecord>> {
@@ -1602,26 +1659,36 @@ mod pool_tests {
         let Some(base) = cluster() else { return };
         let url = scratch_database(&base).unwrap();
         let db = PostgresDatabase::open(&url, 2).unwrap();
-        // Both pooled connections in use at once, so that both are in the pool.
+        // Both pooled connections used.
         let (a, b) = tokio::join!(db.get_user(Uuid::now_v7()), db.get_user(Uuid::now_v7()));
         assert!(a.unwrap().is_none() && b.unwrap().is_none());
         let name: String = db.run(|c| Ok(c.query_one("SELECT current_database()", &[])?.get(0))).await.unwrap();
         // The server ends every session of this database (a restart, an idle timeout would too).
-        off_runtime(move || {
-            let mut admin = Client::connect(&base, ::postgres::NoTls)?;
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&name],
-            )?;
-            Ok(())
-        })
-        .unwrap();
+        let end_sessions = || {
+            let (base, name) = (base.clone(), name.clone());
+            off_runtime(move || {
+                let mut admin = Client::connect(&base, ::postgres::NoTls)?;
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    &[&name],
+                )?;
+                Ok(())
+            })
+            .unwrap()
+        };
+        end_sessions();
         tokio::time::sleep(CHECK_WHEN_IDLE + Duration::from_millis(200)).await;
         // Every call after it is answered, by fresh connections; the prepared path included.
         for _ in 0..3 {
             let (a, b) =
                 tokio::join!(db.live_session_user(Uuid::now_v7(), Uuid::now_v7()), db.get_user(Uuid::now_v7()));
             assert!(a.unwrap().is_none() && b.unwrap().is_none());
+        }
+        // Ended right after their last use (so handed out unchecked): the session check, which
+        // every request makes first, is asked again on a fresh connection.
+        end_sessions();
+        for _ in 0..3 {
+            assert!(db.live_session_user(Uuid::now_v7(), Uuid::now_v7()).await.unwrap().is_none());
         }
     }
 }
