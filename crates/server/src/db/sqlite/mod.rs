@@ -141,6 +141,33 @@ fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now
     }
 }
 
+/// Pages in the log after which the commit that grows it past them checkpoints itself.
+const CHECKPOINT_AT_THE_LATEST: i64 = 20_000;
+/// How often the log is folded into the database beside the connection.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Folds the write-ahead log into the database every `CHECKPOINT_EVERY` on a connection of its
+/// own (PASSIVE: never waiting for, nor holding up, the connection's readers and writers), until
+/// the database's connection is dropped. At 500 served lists a second a commit checkpointed
+/// every half second, each time holding every other call behind it.
+fn checkpoint_beside(path: &Path, served: std::sync::Weak<Mutex<Connection>>) -> DbResult<()> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_millis(100))?;
+    let path = path.display().to_string();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while served.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(%path, error = %e, "checkpoint failed; the next commit past the bound makes it");
+                }
+            }
+        })
+        .map_err(|e| DbError::Database(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(())
+}
+
 impl SqliteDatabase {
     /// Opens (creating if needed) the database, switches it to WAL and runs pending migrations.
     /// Refuses a database written by a newer server.
@@ -151,7 +178,13 @@ impl SqliteDatabase {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn, &path.display().to_string())?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: path.display().to_string() })
+        // Checkpoints are made beside the connection (`checkpoint_beside`), not by the commit
+        // that fills the log, which would hold every other call behind it; the commit does it
+        // only if the log has grown far past that (the thread could not keep up, or is gone).
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_AT_THE_LATEST)?;
+        let conn = Arc::new(Mutex::new(conn));
+        checkpoint_beside(path, Arc::downgrade(&conn))?;
+        Ok(Self { conn, path: path.display().to_string() })
     }
 
     async fn run<T, F>(&self, f: F) -> DbResult<T>
@@ -1222,6 +1255,43 @@ impl Database for SqliteDatabase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_folded_into_the_database_beside_the_connection_and_stops_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let db = SqliteDatabase::open(&path).unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        for _ in 0..300 {
+            let list = ServedList {
+                id: Uuid::now_v7(),
+                user_id: None,
+                placement: "home".into(),
+                algorithm: "popular".into(),
+                arm: None,
+                experiment: None,
+                models: (0..20).map(|i| format!("MODEL-{i:04}-WITH-A-LONG-NAME")).collect(),
+                served_at: 1_795_000_000,
+            };
+            db.record_served_list(list).await.unwrap();
+        }
+        // Commits alone leave the rows in the log (its own bound is far off); the thread beside
+        // the connection moves them into the database file.
+        let deadline = std::time::Instant::now() + 20 * CHECKPOINT_EVERY;
+        while size() == before && std::time::Instant::now() < deadline {
+            tokio::time::sleep(CHECKPOINT_EVERY / 2).await;
+        }
+        assert!(size() > before, "the database file grew from {before} bytes: checkpointed");
+        // Dropped, the database's thread ends: nothing holds the file open after a while.
+        drop(db);
+        tokio::time::sleep(3 * CHECKPOINT_EVERY).await;
+        let held = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .any(|target| target.starts_with(dir.path()));
+        assert!(!held, "a file of the database is still open");
+    }
 
     #[tokio::test]
     async fn refuses_a_database_from_a_newer_server() {
