@@ -276,7 +276,7 @@ impl PostgresDatabase {
             .keepalives_idle(Duration::from_secs(30))
             // A peer gone without a word (a failover) fails a call within half a minute, not
             // after the kernel's quarter of an hour of retransmissions.
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
             .tcp_user_timeout(Duration::from_secs(30));
         let shown_as = shown_without_password(url);
         let tls = Tls::for_config(&config, ca_file)?;
@@ -336,7 +336,7 @@ impl PostgresDatabase {
             loop {
                 let mut conn = checked_out(&pool)?;
                 match used(&mut conn, |conn| f(conn).map_err(Into::into)) {
-                    Err(_) if attempts > 0 && connection_lost(&mut conn) => attempts -= 1,
+                    Err(_) if attempts > 0 && (conn.broken || connection_lost(&mut conn)) => attempts -= 1,
                     result => return result,
                 }
             }
@@ -373,8 +373,9 @@ fn used<T>(conn: &mut PgConn, f: impl FnOnce(&mut PgConn) -> DbResult<T>) -> DbR
     let result = f(conn);
     conn.last_used = std::time::Instant::now();
     if let Err(DbError::Database(message)) = &result {
-        const STATEMENTS_GONE: [&str; 2] = ["(0A000)", "(26000)"];
-        if STATEMENTS_GONE.iter().any(|code| message.ends_with(code)) {
+        // As `describe` words them: PostgreSQL's message, then its code.
+        let plan_changed = message.starts_with("cached plan must not change result type");
+        if plan_changed || message.ends_with("(26000)") {
             conn.broken = true;
         }
     }

@@ -48,6 +48,20 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteDatabase {
     conn: Arc<Mutex<Connection>>,
     path: String,
+    /// The thread that checkpoints beside `conn`, and its stop flag.
+    checkpointer: Option<(std::thread::JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+impl Drop for SqliteDatabase {
+    /// Stops the checkpoint thread and waits for it, so that the main connection closes last
+    /// (SQLite then folds the whole log in and removes it: the file alone is the database).
+    fn drop(&mut self) {
+        if let Some((thread, stop)) = self.checkpointer.take() {
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
 }
 
 pub(super) fn uuid_of(text: String) -> rusqlite::Result<Uuid> {
@@ -142,30 +156,41 @@ fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now
 }
 
 /// Pages in the log after which the commit that grows it past them checkpoints itself.
-const CHECKPOINT_AT_THE_LATEST: i64 = 20_000;
+const CHECKPOINT_AT_THE_LATEST: i64 = 4_000;
 /// How often the log is folded into the database beside the connection.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Folds the write-ahead log into the database every `CHECKPOINT_EVERY` on a connection of its
 /// own (PASSIVE: never waiting for, nor holding up, the connection's readers and writers), until
-/// the database's connection is dropped. At 500 served lists a second a commit checkpointed
-/// every half second, each time holding every other call behind it.
-fn checkpoint_beside(path: &Path, served: std::sync::Weak<Mutex<Connection>>) -> DbResult<()> {
+/// its stop flag is raised (see `Drop`). At 500 served lists a second the commit that filled the
+/// log checkpointed it about twice a second, each time holding every other call behind it.
+fn checkpoint_beside(path: &Path) -> DbResult<(std::thread::JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_millis(100))?;
     let path = path.display().to_string();
-    std::thread::Builder::new()
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let thread = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
-            while served.strong_count() > 0 {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(%path, error = %e, "checkpoint failed; the next commit past the bound makes it");
+            let mut warned = false;
+            while !stopped.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::park_timeout(CHECKPOINT_EVERY);
+                // (busy, pages in the log, pages of it now in the database)
+                let outcome = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                });
+                match outcome {
+                    Ok((log, done)) if log - done > CHECKPOINT_AT_THE_LATEST / 2 && !warned => {
+                        tracing::warn!(%path, log, done, "checkpoints are falling behind the log");
+                        warned = true;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(%path, error = %e, "checkpoint failed; a commit past the bound makes it"),
                 }
             }
         })
         .map_err(|e| DbError::Database(format!("cannot start the checkpoint thread: {e}")))?;
-    Ok(())
+    Ok((thread, stop))
 }
 
 impl SqliteDatabase {
@@ -182,9 +207,14 @@ impl SqliteDatabase {
         // that fills the log, which would hold every other call behind it; the commit does it
         // only if the log has grown far past that (the thread could not keep up, or is gone).
         conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_AT_THE_LATEST)?;
-        let conn = Arc::new(Mutex::new(conn));
-        checkpoint_beside(path, Arc::downgrade(&conn))?;
-        Ok(Self { conn, path: path.display().to_string() })
+        // The log file, once restarted, is cut back to this size.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        let checkpointer = checkpoint_beside(path)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.display().to_string(),
+            checkpointer: Some(checkpointer),
+        })
     }
 
     async fn run<T, F>(&self, f: F) -> DbResult<T>
@@ -1283,9 +1313,10 @@ mod tests {
             tokio::time::sleep(CHECKPOINT_EVERY / 2).await;
         }
         assert!(size() > before, "the database file grew from {before} bytes: checkpointed");
-        // Dropped, the database's thread ends: nothing holds the file open after a while.
+        // Dropped, the database's thread ends and the connections close, the main one last:
+        // nothing holds a file open, and the log is gone.
         drop(db);
-        tokio::time::sleep(3 * CHECKPOINT_EVERY).await;
+        assert!(!dir.path().join("db.sqlite-wal").exists(), "the log folded in and removed");
         let held = std::fs::read_dir("/proc/self/fd")
             .unwrap()
             .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
