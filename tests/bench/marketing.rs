@@ -114,11 +114,15 @@ where
     }
     let mut times = Vec::with_capacity(total);
     let mut failed = 0;
+    // Each answered request's due time (s from the start) and latency (ms), for a closer look.
+    let dump_to = std::env::var("PORTAL_BENCH_LATENCIES").ok();
     let mut dump = String::new();
     for (i, t) in tasks.into_iter().enumerate() {
         match t.await {
             Ok((ms, true)) => {
-                dump.push_str(&format!("{} {ms:.3}\n", i as f64 / rate as f64));
+                if dump_to.is_some() {
+                    dump.push_str(&format!("{} {ms:.3}\n", i as f64 / rate as f64));
+                }
                 times.push(ms)
             }
             _ => failed += 1,
@@ -127,8 +131,7 @@ where
     let elapsed = started.elapsed().as_secs_f64();
     let (all, stolen) = cpu_ticks();
     let stolen = 100.0 * stolen.saturating_sub(ticks.1) as f64 / all.saturating_sub(ticks.0).max(1) as f64;
-    // Each answered request's due time (s from the start) and latency (ms), for a closer look.
-    if let Ok(path) = std::env::var("PORTAL_BENCH_LATENCIES") {
+    if let Some(path) = dump_to {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
         let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();

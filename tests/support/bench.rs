@@ -12,10 +12,11 @@ pub fn arg(name: &str, default: usize) -> usize {
 
 /// The databases a benchmark measures side by side: SQLite in `dir`, and PostgreSQL when
 /// `PORTAL_TEST_POSTGRES` names a cluster (run it under scripts/with-postgres): (name, address).
+/// `PORTAL_BENCH_ONLY_POSTGRES` leaves SQLite out.
 pub fn databases(dir: &Path) -> Vec<(&'static str, String)> {
-    let mut out = vec![("SQLite", dir.join("server.sqlite").display().to_string())];
-    if std::env::var_os("PORTAL_BENCH_ONLY_POSTGRES").is_some() {
-        out.clear();
+    let mut out = vec![];
+    if std::env::var_os("PORTAL_BENCH_ONLY_POSTGRES").is_none() {
+        out.push(("SQLite", dir.join("server.sqlite").display().to_string()));
     }
     match std::env::var("PORTAL_TEST_POSTGRES") {
         Ok(cluster) => {

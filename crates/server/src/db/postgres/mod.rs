@@ -67,16 +67,31 @@ pub struct PgConn {
 /// that check was a third of the round trips of a served list.
 const CHECK_WHEN_IDLE: Duration = Duration::from_secs(1);
 
+/// `sql` prepared on the connection `client` speaks on (directly or in a transaction), once, and
+/// kept in that connection's `statements`: a statement sent prepared takes one round trip, not two
+/// (parse and describe, then bind and execute).
+pub(super) fn prepared_once(
+    statements: &mut Statements,
+    client: &mut impl ::postgres::GenericClient,
+    sql: &'static str,
+) -> Result<::postgres::Statement, ::postgres::Error> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    statements.insert(sql, statement.clone());
+    Ok(statement)
+}
+
 impl PgConn {
-    /// `sql` prepared on this connection, once: a statement sent prepared takes one round trip,
-    /// not two (parse and describe, then bind and execute).
+    /// `sql` prepared on this connection, once (`prepared_once`).
     pub(super) fn prepared(&mut self, sql: &'static str) -> Result<::postgres::Statement, ::postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
+        prepared_once(&mut self.statements, &mut self.client, sql)
+    }
+
+    /// Whether the connection is open and its server answers (one round trip).
+    fn answers(&mut self) -> bool {
+        !self.client.is_closed() && self.client.simple_query("").is_ok()
     }
 }
 
@@ -98,6 +113,7 @@ impl r2d2::ManageConnection for Manager {
             broken: false,
         })
     }
+    // Not called: the pool does not test on checkout (`checked_out` does, when idle).
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
         conn.client.simple_query("").map(|_| ())
     }
@@ -385,11 +401,8 @@ fn used<T>(conn: &mut PgConn, f: impl FnOnce(&mut PgConn) -> DbResult<T>) -> DbR
 /// After an error on `conn`: whether the connection itself was lost (closed, or no longer
 /// answering); if so it is marked for the pool to drop.
 fn connection_lost(conn: &mut PgConn) -> bool {
-    if !conn.client.is_closed() && conn.client.simple_query("").is_ok() {
-        return false;
-    }
-    conn.broken = true;
-    true
+    conn.broken = !conn.answers();
+    conn.broken
 }
 
 /// A connection from the pool, checked first if it has been idle (a broken one is dropped and the
@@ -397,7 +410,7 @@ fn connection_lost(conn: &mut PgConn) -> bool {
 fn checked_out(pool: &Pool) -> DbResult<r2d2::PooledConnection<Manager>> {
     for _ in 0..pool.max_size() {
         let mut conn = pool.get()?;
-        if conn.last_used.elapsed() < CHECK_WHEN_IDLE || conn.client.simple_query("").is_ok() {
+        if conn.last_used.elapsed() < CHECK_WHEN_IDLE || conn.answers() {
             return Ok(conn);
         }
         conn.broken = true;

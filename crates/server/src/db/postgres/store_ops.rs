@@ -140,12 +140,7 @@ type Params<'p> = [&'p (dyn ::postgres::types::ToSql + Sync)];
 
 impl PgLedger<'_, '_> {
     fn prepared(&mut self, sql: &'static str) -> Result<::postgres::Statement, ::postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.tx.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
-        Ok(statement)
+        super::prepared_once(self.statements, self.tx, sql)
     }
     fn query(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Vec<Row>, ::postgres::Error> {
         let statement = self.prepared(sql)?;
