@@ -340,9 +340,14 @@ pub struct RecommendationReportRow {
     #[ts(optional)]
     pub experiment: Option<Uuid>,
     pub lists: u32,
+    /// Lists shown (each list once, however often it was on screen).
     pub impressions: u32,
+    /// Clicks, each (list, person, product) once, on a list shown before.
     pub clicks: u32,
-    /// Clicks per impression, with its 95 % interval.
+    /// Impressions with at least one click.
+    pub clicked_lists: u32,
+    /// The share of impressions clicked (`clicked_lists / impressions`, at most 1), with its 95 %
+    /// interval.
     pub click_rate: f64,
     pub click_rate_low: f64,
     pub click_rate_high: f64,

@@ -161,14 +161,15 @@ impl Cache {
     /// Forget everything about the signed-in user (on sign-out). Settings stay. The WAL is
     /// checkpointed and truncated so no copy of the old rows stays in it either.
     /// What a shared device must not keep for the next person: the profile, the role home,
-    /// the products they viewed and their behaviour events not yet sent, other devices' receipts found on the server, server snapshots, and customers' phone numbers
+    /// the products they viewed, their inbox (and which of its messages were announced) and their
+    /// behaviour events not yet sent, other devices' receipts found on the server, server snapshots, and customers' phone numbers
     /// in receipts (except in operations not yet acknowledged: those lose it at their ack).
     pub fn clear_user_data(&self) -> ClientResult<()> {
         self.conn.execute_batch(
             "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
              DELETE FROM event_queue WHERE user_id IS NOT NULL;
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
-                OR key LIKE 'recommendations.%';
+                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);
              UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone') WHERE json_valid(payload);",
@@ -202,7 +203,14 @@ mod tests {
         };
         cache.put_profile(&profile, 1).unwrap();
         assert_eq!(cache.profile(profile.user_id).unwrap().unwrap().value, profile);
+        // Their inbox, and which of its messages this device announced.
+        let inbox = format!("inbox.{}", profile.user_id);
+        write_setting(&cache.conn, &inbox, r#"{"messages":[{"title":"Distinctive Name 42's offer"}]}"#).unwrap();
+        write_setting(&cache.conn, &format!("inbox.announced.{}", profile.user_id), "[\"m1\"]").unwrap();
         cache.clear_user_data().unwrap();
+        let left: u32 =
+            cache.conn.query_row("SELECT COUNT(*) FROM settings WHERE key LIKE 'inbox.%'", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0, "the inbox stays on a shared device");
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.extend(std::fs::read(dir.path().join("cache.sqlite-wal")).unwrap_or_default());
         let needle = b"Distinctive Name 42";

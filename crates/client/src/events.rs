@@ -301,10 +301,13 @@ mod tests {
     fn declined_events_are_never_recorded_and_unsent_ones_are_dropped() {
         let (_dir, mut cache) = cache();
         record(&cache, None, view("A"), 1).unwrap().unwrap();
-        record(&cache, None, EventInput::of(EventKind::SignIn), 2).unwrap().unwrap();
+        assert!(
+            record(&cache, None, EventInput::of(EventKind::SignIn), 2).is_err(),
+            "sign-ins are the server's to record"
+        );
         assert_eq!(unsent_tracking(&cache, None).unwrap(), None);
         set_tracking(&mut cache, None, false).unwrap();
-        assert_eq!(waiting(&cache).unwrap(), 1, "the declined view left; the sign-in stays");
+        assert_eq!(waiting(&cache).unwrap(), 0, "the declined view left");
         assert_eq!(record(&cache, None, view("B"), 3).unwrap(), None);
         assert_eq!(unsent_tracking(&cache, None).unwrap(), Some(false), "the account is told later");
         let purchase = EventInput { model: Some("A".into()), ..EventInput::of(EventKind::Purchase) };

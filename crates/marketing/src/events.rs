@@ -6,6 +6,8 @@ use portal_api::{ErrorCode, EventKind, TrackedEvent};
 pub const MAX_BATCH: usize = 500;
 /// Most events one installation may send in a minute; beyond, its batches wait (HTTP 429).
 pub const EVENTS_PER_INSTALL_PER_MINUTE: u32 = 1_200;
+/// Most events one account may send in a minute, from all its installations together.
+pub const EVENTS_PER_ACCOUNT_PER_MINUTE: u32 = 600;
 /// Most events one client address may send in a minute (a store's devices share one address);
 /// anonymous senders cannot escape the installation limit by making up installation ids.
 pub const EVENTS_PER_ADDRESS_PER_MINUTE: u32 = 6_000;
@@ -79,10 +81,11 @@ pub fn kinds_of_class(of: EventClass) -> Vec<&'static str> {
     EventKind::ALL.into_iter().filter(|k| class(*k) == of).map(EventKind::as_str).collect()
 }
 
-/// Facts of a transaction are recorded by the server where they happen (a sale at the counter),
-/// never taken from an app, which could claim purchases that were not made.
+/// Facts of a transaction and of security are recorded by the server where they happen (a sale
+/// at the counter, a sign-in), never taken from an app, which could claim purchases that were not
+/// made or sign-ins that never happened.
 pub fn recorded_by_server(kind: EventKind) -> bool {
-    matches!(kind, EventKind::Purchase | EventKind::OfferAccepted)
+    matches!(kind, EventKind::Purchase | EventKind::OfferAccepted | EventKind::SignIn)
 }
 
 /// An event as it will be kept: its time moved into range when the device's clock was far off.

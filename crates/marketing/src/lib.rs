@@ -8,6 +8,7 @@ pub mod evaluation;
 pub mod events;
 pub mod experiments;
 pub mod planted;
+pub mod profile;
 pub mod recommend;
 pub mod tags;
 pub mod trail;

@@ -25,11 +25,51 @@ pub fn decay(age_secs: i64, half_life_secs: i64) -> f64 {
     0.5f64.powf(age_secs.max(0) as f64 / half_life_secs as f64)
 }
 
-/// Items by weighted, time-decayed interest, best first (ties by item, for stable lists).
+/// The most one person's interest in one product can weigh: a purchase's weight. However many
+/// times a person views, favourites or clicks one product, they count as one person interested
+/// in it, never as many (nobody skews what others are shown).
+pub const MAX_INTEREST: f64 = 8.0;
+
+/// One person's interest in one product: each kind of event counted once (at its latest), the
+/// kinds' weights summed, time-decayed and capped at `MAX_INTEREST`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonInterest {
+    pub user: u32,
+    pub item: u32,
+    /// Decayed by the latest event of each kind (`half_life_secs` of 0: not decayed).
+    pub score: f64,
+}
+
+/// Each person's capped interest in each product they touched, ordered by (person, product).
+/// A flood of one kind of event from one person counts as one event of that kind.
+pub fn person_interest(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<PersonInterest> {
+    // The latest event of each kind per (person, product).
+    let mut latest: BTreeMap<(u32, u32, u8), (i64, EventKind)> = BTreeMap::new();
+    for i in interactions {
+        let at = latest.entry((i.user, i.item, i.kind as u8)).or_insert((i.at, i.kind));
+        at.0 = at.0.max(i.at);
+    }
+    let mut out: Vec<PersonInterest> = Vec::new();
+    for ((user, item, _), (at, kind)) in latest {
+        let w = f64::from(weight(kind)) * decay(now - at, half_life_secs);
+        match out.last_mut() {
+            Some(last) if last.user == user && last.item == item => last.score += w,
+            _ => out.push(PersonInterest { user, item, score: w }),
+        }
+    }
+    for p in &mut out {
+        p.score = p.score.min(MAX_INTEREST);
+    }
+    out.retain(|p| p.score > 0.0);
+    out
+}
+
+/// Items by weighted, time-decayed interest, best first (ties by item, for stable lists): the sum
+/// over people of each one's capped interest (`person_interest`).
 pub fn popular(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
     let mut score: HashMap<u32, f64> = HashMap::new();
-    for i in interactions {
-        *score.entry(i.item).or_default() += f64::from(weight(i.kind)) * decay(now - i.at, half_life_secs);
+    for p in person_interest(interactions, now, half_life_secs) {
+        *score.entry(p.item).or_default() += p.score;
     }
     ranked(score)
 }
@@ -50,13 +90,9 @@ pub fn popular_by_group<G: Clone + Eq + std::hash::Hash>(
     let mut score: HashMap<G, HashMap<u32, f64>> = HashMap::new();
     let mut people: HashMap<G, HashSet<u32>> = HashMap::new();
     let mut item_people: HashMap<(G, u32), HashSet<u32>> = HashMap::new();
-    for i in interactions {
+    for i in person_interest(interactions, now, half_life_secs) {
         for g in groups.get(&i.user).map(Vec::as_slice).unwrap_or_default() {
-            let w = f64::from(weight(i.kind)) * decay(now - i.at, half_life_secs);
-            if w <= 0.0 {
-                continue;
-            }
-            *score.entry(g.clone()).or_default().entry(i.item).or_default() += w;
+            *score.entry(g.clone()).or_default().entry(i.item).or_default() += i.score;
             people.entry(g.clone()).or_default().insert(i.user);
             item_people.entry((g.clone(), i.item)).or_default().insert(i.user);
         }
@@ -78,24 +114,17 @@ fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
     out
 }
 
-/// Item-to-item similarity from co-occurrence: each person's interest in each item (the sum of
-/// their events' weights), and for two items the cosine of those interests across people.
+/// Item-to-item similarity from co-occurrence: each person's interest in each item (their capped
+/// `person_interest`, undecayed), and for two items the cosine of those interests across people.
 /// Keeps each item's `neighbours` most similar. A pair needs `min_people` distinct people: a
 /// product page never reveals what one person (or two) did.
 pub fn item_to_item(interactions: &[Interaction], neighbours: usize, min_people: u32) -> HashMap<u32, Vec<(u32, f64)>> {
-    // Interest per (person, item).
-    let mut interest: BTreeMap<(u32, u32), f64> = BTreeMap::new();
-    for i in interactions {
-        *interest.entry((i.user, i.item)).or_default() += f64::from(weight(i.kind));
-    }
+    // Interest per (person, item), capped: one person's flood does not make a pair.
     let mut by_user: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
     let mut norm: HashMap<u32, f64> = HashMap::new();
-    for (&(user, item), &w) in &interest {
-        if w <= 0.0 {
-            continue;
-        }
-        by_user.entry(user).or_default().push((item, w));
-        *norm.entry(item).or_default() += w * w;
+    for p in person_interest(interactions, 0, 0) {
+        by_user.entry(p.user).or_default().push((p.item, p.score));
+        *norm.entry(p.item).or_default() += p.score * p.score;
     }
     let mut dot: HashMap<(u32, u32), (f64, u32)> = HashMap::new();
     for items in by_user.values() {
@@ -233,6 +262,32 @@ mod tests {
         let mut by: Vec<_> = by.into_iter().collect();
         by.sort();
         assert_eq!(by, [("上海", vec![10]), ("北京", vec![20])]);
+    }
+
+    #[test]
+    fn one_person_flooding_a_product_counts_as_one_person() {
+        let now = 1_000_000;
+        let (flooded, liked) = (10, 20);
+        // One account favourites, views and clicks P again and again; five people favourite Q once.
+        let mut data: Vec<Interaction> = (0..25).map(|n| ev(1, flooded, Favourite, now - n)).collect();
+        data.extend((0..200).map(|n| ev(1, flooded, ProductView, now - n)));
+        data.extend((0..50).map(|n| ev(1, flooded, Compare, now - n)));
+        data.extend((2..7).map(|u| ev(u, liked, Favourite, now)));
+        let ranked = popular(&data, now, 30 * 86_400);
+        assert_eq!(ranked[0].0, liked, "five people outweigh one: {ranked:?}");
+        assert!((ranked[1].1 - MAX_INTEREST.min(4.0 + 1.0 + 2.5)).abs() < 1e-9, "{ranked:?}");
+        // Capped at a purchase's weight, whatever one person does.
+        data.extend((0..30).map(|n| ev(1, flooded, ChannelClick, now - n)));
+        let interest = person_interest(&data, now, 0);
+        let one = interest.iter().find(|p| p.user == 1).unwrap();
+        assert_eq!(one.score, MAX_INTEREST);
+        // Nor can one person's flood make a pair for item-to-item.
+        let mut pairs: Vec<Interaction> =
+            (0..100).flat_map(|n| [ev(1, 1, Favourite, n), ev(1, 2, Favourite, n)]).collect();
+        pairs.extend([ev(2, 1, ProductView, 0), ev(2, 3, ProductView, 0)]);
+        let sim = item_to_item(&pairs, 10, 1);
+        let of = |x: u32, y: u32| sim[&x].iter().find(|(i, _)| *i == y).unwrap().1;
+        assert!(of(1, 2) < 1.0 && of(1, 3) > 0.0);
     }
 
     #[test]

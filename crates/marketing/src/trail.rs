@@ -18,16 +18,20 @@ pub struct TrailRow {
     pub experiment: Option<Uuid>,
     pub lists: u32,
     pub impressions: u32,
+    /// Clicks, each (list, person, product) once, on a list shown before.
     pub clicks: u32,
+    /// Impressions with at least one click: never more than the impressions.
+    pub clicked_lists: u32,
     pub conversions: u32,
     /// Fen.
     pub revenue: i64,
 }
 
 impl TrailRow {
-    /// Clicks per impression (0 without impressions).
+    /// The share of impressions that were clicked (0 without impressions): at most 1, however
+    /// many products of one list a person clicks.
     pub fn click_rate(&self) -> f64 {
-        ratio(self.clicks, self.impressions)
+        ratio(self.clicked_lists, self.impressions)
     }
     /// Conversions per click.
     pub fn conversion_rate(&self) -> f64 {
@@ -48,6 +52,10 @@ fn ratio(a: u32, b: u32) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CounterOutcome {
     pub list: Uuid,
+    /// The store of the sale, and the store the named list was chosen for (when the server
+    /// served it): an offer at another store's sale is not that list's.
+    pub store: Uuid,
+    pub list_store: Option<Uuid>,
     pub accepted: u32,
     pub converted: u32,
     pub revenue: i64,
@@ -88,16 +96,27 @@ pub fn trail(
     }
     // A counter offer's impressions and acceptances come with its sale (below), never from an app.
     let from_apps = |id: &Uuid| group_of.get(id).filter(|key| key.0 != "checkout");
+    let mut shown = std::collections::HashSet::new();
     for (id, n) in impressions {
         if let Some(row) = from_apps(id).and_then(|k| rows.get_mut(k)) {
             row.impressions += n;
+            shown.insert(*id);
         }
     }
-    // Clicks by (person, model), oldest first, with whether each converted already.
+    // Clicks by (person, model), oldest first, with whether each converted already. A click
+    // counts once per (list, person, product), and only on a list that was shown.
     let mut by_person: HashMap<(Uuid, String), Vec<(i64, Uuid, bool)>> = HashMap::new();
+    let mut counted = std::collections::HashSet::new();
+    let mut clicked = std::collections::HashSet::new();
     for (list, person, model, at) in clicks {
+        if !shown.contains(list) || !counted.insert((*list, *person, model.clone())) {
+            continue;
+        }
         let Some(row) = from_apps(list).and_then(|k| rows.get_mut(k)) else { continue };
         row.clicks += 1;
+        if clicked.insert(*list) {
+            row.clicked_lists += 1;
+        }
         by_person.entry((*person, model.clone())).or_default().push((*at, *list, false));
     }
     for list in by_person.values_mut() {
@@ -124,7 +143,8 @@ pub fn trail(
     let mut device_lists = std::collections::HashSet::new();
     for offer in counter {
         let key = match group_of.get(&offer.list) {
-            Some(key) if key.0 == "checkout" => key.clone(),
+            // A list chosen for another store's counter does not count at this one.
+            Some(key) if key.0 == "checkout" && offer.list_store.is_none_or(|s| s == offer.store) => key.clone(),
             Some(_) => continue,
             None => on_device.clone(),
         };
@@ -138,6 +158,7 @@ pub fn trail(
         }
         row.impressions += 1;
         row.clicks += offer.accepted;
+        row.clicked_lists += u32::from(offer.accepted > 0);
         row.conversions += offer.converted;
         row.revenue = row.revenue.saturating_add(offer.revenue);
     }
@@ -174,12 +195,31 @@ mod tests {
         let rows = trail(&lists, &impressions, &clicks, &purchases, &[], model);
         let home_row = rows.iter().find(|r| r.placement == "home").unwrap();
         let product_row = rows.iter().find(|r| r.placement == "product").unwrap();
-        assert_eq!((home_row.lists, home_row.impressions, home_row.clicks), (1, 4, 3));
+        assert_eq!((home_row.lists, home_row.impressions, home_row.clicks, home_row.clicked_lists), (1, 4, 3, 1));
         assert_eq!((home_row.conversions, home_row.revenue), (1, 5000_00), "the second TV, by the home's click");
         assert_eq!((product_row.conversions, product_row.revenue), (1, 5000_00), "the first TV, by the latest click");
-        assert!((home_row.click_rate() - 0.75).abs() < 1e-9);
+        assert!((home_row.click_rate() - 0.25).abs() < 1e-9, "one list of four shown was clicked");
         assert!((product_row.conversion_rate() - 1.0).abs() < 1e-9);
         assert_eq!(TrailRow::default().click_rate(), 0.0);
+    }
+
+    #[test]
+    fn a_click_counts_once_per_list_person_and_product_and_only_after_an_impression() {
+        let (list, unseen) = (Uuid::now_v7(), Uuid::now_v7());
+        let me = Uuid::now_v7();
+        let lists = vec![
+            (list, "home".to_owned(), "popular".to_owned(), None, None),
+            (unseen, "home".to_owned(), "popular".to_owned(), None, None),
+        ];
+        // One impression; twelve clicks on one's own list, three of them the same product again;
+        // and a click on a list never shown.
+        let mut clicks: Vec<_> = (0..9).map(|i| (list, me, format!("M{i}"), i)).collect();
+        clicks.extend((0..3).map(|i| (list, me, "M0".to_owned(), 100 + i)));
+        clicks.push((unseen, me, "M1".to_owned(), 5));
+        let rows = trail(&lists, &[(list, 1)], &clicks, &[], &[], |_| None);
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].impressions, rows[0].clicks, rows[0].clicked_lists), (1, 9, 1));
+        assert!(rows[0].click_rate() <= 1.0);
     }
 
     #[test]
@@ -189,13 +229,23 @@ mod tests {
             (served, "checkout".to_owned(), "item_to_item+accessories".to_owned(), None, None),
             (home, "home".to_owned(), "popular".to_owned(), None, None),
         ];
-        let offer = |list, accepted, converted, revenue| CounterOutcome { list, accepted, converted, revenue };
+        let (store, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
+        let offer = |list, accepted, converted, revenue| CounterOutcome {
+            list,
+            store,
+            list_store: (list == served).then_some(store),
+            accepted,
+            converted,
+            revenue,
+        };
         let counter = [
             offer(served, 2, 1, 99_00),
             offer(served, 0, 0, 0),
             offer(home, 1, 1, 5_00), // names another placement's list: counts nowhere
             offer(offline, 1, 1, 39_00),
             offer(offline, 0, 0, 0),
+            // The served list named at another store's sale: a promoter cannot borrow it.
+            CounterOutcome { store: elsewhere, ..offer(served, 3, 3, 500_00) },
         ];
         // An app naming a counter offer's list in impressions and clicks adds nothing.
         let (impressions, clicks) = (vec![(served, 5)], vec![(served, Uuid::now_v7(), "CASE".to_owned(), 0)]);

@@ -61,6 +61,30 @@ pub struct Config {
     /// How often triggered offers look at what happened (sign-ins, purchases, restocks). 0 turns
     /// the background passes off.
     pub triggers_interval_secs: u64,
+    /// Retention, in days, of each marketing table that grows with traffic (pruned with the rest
+    /// every `prune_interval_secs`, in bounded batches): behaviour events of known people,
+    /// anonymous events nobody claimed, each person's aggregated interest in a product (by its
+    /// latest event; training reads 180 days), served recommendation lists (the report reads up
+    /// to 90 days plus the 7-day attribution window), and inbox messages.
+    pub retain_events_days: u32,
+    pub retain_anonymous_events_days: u32,
+    pub retain_interest_days: u32,
+    pub retain_lists_days: u32,
+    pub retain_inbox_days: u32,
+}
+
+impl Config {
+    /// The retention policy, each figure at least a day.
+    pub fn retention(&self) -> crate::db::Retention {
+        let secs = |days: u32| i64::from(days.max(1)) * 86_400;
+        crate::db::Retention {
+            events_secs: secs(self.retain_events_days),
+            anonymous_events_secs: secs(self.retain_anonymous_events_days),
+            interest_secs: secs(self.retain_interest_days),
+            lists_secs: secs(self.retain_lists_days),
+            inbox_secs: secs(self.retain_inbox_days),
+        }
+    }
 }
 
 impl Config {
@@ -109,6 +133,11 @@ impl Default for Config {
             recommender_max_age_secs: 300,
             tags_interval_secs: 60,
             triggers_interval_secs: 30,
+            retain_events_days: 400,
+            retain_anonymous_events_days: 30,
+            retain_interest_days: 200,
+            retain_lists_days: 120,
+            retain_inbox_days: 180,
         }
     }
 }
@@ -189,6 +218,11 @@ impl Config {
         env_field!(recommender_max_age_secs);
         env_field!(tags_interval_secs);
         env_field!(triggers_interval_secs);
+        env_field!(retain_events_days);
+        env_field!(retain_anonymous_events_days);
+        env_field!(retain_interest_days);
+        env_field!(retain_lists_days);
+        env_field!(retain_inbox_days);
         Ok(())
     }
 }

@@ -29,6 +29,9 @@ pub struct Portal {
     >,
     /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
     pub serving_rules_generation: std::sync::atomic::AtomicU64,
+    /// Anonymous lists (and counter offers) already recorded by this instance: the same list
+    /// served again is not written again (`marketing::recommender::RecordedLists`).
+    pub anonymous_lists: std::sync::Mutex<crate::marketing::recommender::RecordedLists>,
     /// When this instance last recorded a use of each (session, access-token generation).
     pub session_touches: std::sync::Mutex<std::collections::HashMap<(uuid::Uuid, i64), i64>>,
 }
@@ -49,6 +52,7 @@ impl Portal {
             trigger_pass: Default::default(),
             serving_rules: Default::default(),
             serving_rules_generation: Default::default(),
+            anonymous_lists: Default::default(),
             session_touches: Default::default(),
         }
     }
@@ -84,13 +88,25 @@ impl Portal {
         })
     }
 
-    /// Deletes expired codes, old password attempts and ended sessions, now and then on a timer.
+    /// Deletes expired codes, old password attempts and ended sessions, and what the retention
+    /// policy says has expired, now and then on a timer.
     pub async fn prune(&self) -> Result<crate::db::PruneCounts, crate::db::DbError> {
         let now = now();
         let codes_before = now - 24 * 3600;
         let attempts_before = now - 2 * self.config.password_lockout_secs as i64;
         let sessions_before = now - self.config.session_idle_ttl_secs as i64;
-        self.db.prune(codes_before, attempts_before, sessions_before).await
+        let counts = self.db.prune(codes_before, attempts_before, sessions_before).await?;
+        let kept = self.db.prune_marketing(self.config.retention(), now).await?;
+        tracing::info!(
+            events = kept.events,
+            anonymous_events = kept.anonymous_events,
+            interest = kept.interest,
+            lists = kept.lists,
+            inbox = kept.inbox,
+            counter_grants = kept.counter_grants,
+            "retention applied"
+        );
+        Ok(counts)
     }
 }
 

@@ -463,9 +463,22 @@ export type RecommendationReportRow = { placement: string, algorithm: string, ar
 /**
  * The experiment the arm belongs to.
  */
-experiment?: string, lists: number, impressions: number, clicks: number, 
+experiment?: string, lists: number, 
 /**
- * Clicks per impression, with its 95 % interval.
+ * Lists shown (each list once, however often it was on screen).
+ */
+impressions: number, 
+/**
+ * Clicks, each (list, person, product) once, on a list shown before.
+ */
+clicks: number, 
+/**
+ * Impressions with at least one click.
+ */
+clicked_lists: number, 
+/**
+ * The share of impressions clicked (`clicked_lists / impressions`, at most 1), with its 95 %
+ * interval.
  */
 click_rate: number, click_rate_low: number, click_rate_high: number, 
 /**

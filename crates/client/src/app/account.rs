@@ -21,10 +21,7 @@ impl PortalApp {
         self.session.store(&response.tokens).await?;
         *self.signed_out_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.remember_profile(&response.profile)?;
-        let sign_in = events::EventInput::of(EventKind::SignIn);
-        if let Err(e) = events::record(&self.cache(), Some(response.profile.user_id), sign_in, now()) {
-            tracing::warn!(error = %e, "the sign-in event was not recorded");
-        }
+        // The server records the sign-in itself; an app never sends one.
         // The account's choice about tracking holds on this device, unless the person changed it
         // here before signing in (then theirs goes to the account).
         let account = response.profile.user_id;

@@ -4,6 +4,8 @@ use super::*;
 
 /// Events per request (the server's limit).
 const EVENT_BATCH: usize = portal_marketing::events::MAX_BATCH;
+/// How long events wait after an error that is not theirs (a 5xx, a locked keyring).
+const TRANSIENT_RETRY_SECS: i64 = 60;
 
 impl PortalApp {
     /// Records what the person did (when their choice allows); sent with the next flush. Who is
@@ -97,12 +99,19 @@ impl PortalApp {
                 }
                 Err(e @ ClientError::Unreachable { .. }) => return if sent > 0 { Ok(sent) } else { Err(e) },
                 Err(e) if e.ends_session() => return Err(e),
-                Err(e) => {
-                    // Refused whole (an event this server cannot read, from a newer app): held back
-                    // longer each time so that it neither loops nor blocks the others, and given up
-                    // after a few tries.
+                Err(e) if is_permanent(&e) => {
+                    // Refused whole for good by the error contract (an event this server cannot
+                    // read, from a newer app): held back longer each time so that it neither
+                    // loops nor blocks the others, and given up after a few tries.
                     let dropped = events::refused_whole(&mut self.cache(), &due, now())?;
                     tracing::warn!(error = %e, count = due.events.len(), dropped, "a batch of events was refused whole");
+                }
+                Err(e) => {
+                    // Not the events' fault (the server is busy or failing, the keyring locked):
+                    // they wait and are tried again, however long it lasts; nothing is dropped.
+                    events::postpone(&self.cache(), &due, now() + TRANSIENT_RETRY_SECS)?;
+                    tracing::info!(error = %e, count = due.events.len(), "events wait: the server could not take them now");
+                    return if sent > 0 { Ok(sent) } else { Err(e) };
                 }
             }
         }

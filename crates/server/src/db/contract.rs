@@ -12,9 +12,11 @@ use crate::identity::{lockout, throttle};
 
 mod customers;
 mod events;
+mod retention;
 mod triggers;
 use customers::*;
 use events::*;
+use retention::*;
 use triggers::*;
 
 const RACERS: usize = 24;
@@ -112,6 +114,10 @@ contract!(
     a_live_session_gives_its_account_in_one_read,
     a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once,
     trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow,
+    a_flood_of_one_persons_events_trains_as_one_row_per_kind,
+    a_click_needs_its_list_shown_to_the_same_sender,
+    deleting_a_history_takes_what_was_derived_from_it,
+    retention_deletes_what_expired_and_nothing_else,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);
@@ -448,7 +454,14 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
     let facts = db.trail_facts(AT - 60).await.unwrap();
     assert_eq!(
         facts.counter,
-        [portal_marketing::trail::CounterOutcome { list, accepted: 1, converted: 1, revenue: 10_00 }]
+        [portal_marketing::trail::CounterOutcome {
+            list,
+            store: STORE,
+            list_store: None,
+            accepted: 1,
+            converted: 1,
+            revenue: 10_00
+        }]
     );
     assert!(db.trail_facts(AT + 60).await.unwrap().counter.is_empty(), "read from `since` on");
     // The cable comes back: the offer no longer converts.
@@ -464,7 +477,14 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
     assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
     assert_eq!(
         db.trail_facts(AT - 60).await.unwrap().counter,
-        [portal_marketing::trail::CounterOutcome { list, accepted: 1, converted: 0, revenue: 0 }]
+        [portal_marketing::trail::CounterOutcome {
+            list,
+            store: STORE,
+            list_store: None,
+            accepted: 1,
+            converted: 0,
+            revenue: 0
+        }]
     );
     // The cable sold out: only what is on hand.
     assert_eq!(

@@ -263,7 +263,49 @@ pub struct IngestRequest {
     /// installation's anonymous events of other kinds are deleted instead of joining it.
     pub needed_kinds: Vec<&'static str>,
     pub now: i64,
+    /// When `now` was read: the events' `received_at` is `now` plus the time the batch waited for
+    /// its locks, stamped inside the transaction, so that a pass reading what arrived after a
+    /// time never misses a batch that waited.
+    pub prepared_at: std::time::Instant,
 }
+
+impl IngestRequest {
+    /// The time to stamp as the events' arrival, read inside the transaction.
+    pub fn received_at(&self) -> i64 {
+        self.now.saturating_add(self.prepared_at.elapsed().as_secs() as i64)
+    }
+}
+
+/// How long each table that grows with traffic keeps its rows, in seconds (configurable; the
+/// defaults are in `config.rs` and the README). Pruned in bounded batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Behaviour events of known people (their history page and the tags' windows).
+    pub events_secs: i64,
+    /// Anonymous events nobody signed in to claim.
+    pub anonymous_events_secs: i64,
+    /// Each person's aggregated interest in a product, by its latest event (the training window).
+    pub interest_secs: i64,
+    /// Recommendation lists served (the report reads at most 90 days, plus the attribution window).
+    pub lists_secs: i64,
+    /// Inbox messages.
+    pub inbox_secs: i64,
+}
+
+/// Rows each table lost to retention in one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionCounts {
+    pub events: usize,
+    pub anonymous_events: usize,
+    pub interest: usize,
+    pub lists: usize,
+    pub inbox: usize,
+    pub counter_grants: usize,
+}
+
+/// Most rows one statement of a retention pass deletes: a pass never holds a table (or, on
+/// SQLite, the one connection) for long, however much has expired.
+pub const RETENTION_BATCH: i64 = 5_000;
 
 /// The answer to a batch of events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,6 +390,7 @@ impl InboxRow {
             experiment: None,
             models: self.models.clone(),
             served_at: self.created_at,
+            store_id: None,
         }
     }
 }
@@ -439,6 +482,14 @@ pub struct ServedList {
     pub experiment: Option<Uuid>,
     pub models: Vec<String>,
     pub served_at: i64,
+    /// The store a counter offer was chosen for.
+    pub store_id: Option<Uuid>,
+}
+
+/// The counter of an account's events: however many installations it signs in on, one person
+/// has one budget.
+pub fn account_limit_key(user_id: Uuid) -> String {
+    format!("account:{user_id}")
 }
 
 /// The counter of an installation's events, and of a client address's.
@@ -602,8 +653,18 @@ pub trait Database: Send + Sync + 'static {
     /// Deletes every event of the account, and the anonymous ones of the installations it used
     /// (they would join it again), and the account's tags (made in part from them; the sizes are
     /// lowered); returns how many events.
+    /// Deletes the person's events and what was derived from them, in one transaction: their
+    /// aggregated interests, tag memberships, inbox messages and counter grants; the lists served
+    /// to them are detached from them (the report keeps counting them, nobody can tell whose).
     async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
+    /// Of `lists`, those with an impression recorded from this sender (the installation, or the
+    /// account on any of its installations): a click needs its list to have been shown.
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>>;
+    /// Deletes what `retention` says has expired, a bounded batch per statement.
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts>;
     /// What known people did with products since `since`, and what customers bought.
+    /// What people did with products since a time, one row per (person, product, kind) from the
+    /// aggregated interests (never every event), with store purchases, regions and segments.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;
     async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
     /// The lists with these ids that were served: (id, to whom, models).
@@ -672,7 +733,15 @@ pub trait Database: Send + Sync + 'static {
         expires_at: i64,
     ) -> DbResult<()>;
     /// Until when `promoter` may see `customer`'s view, if they may at `now`.
-    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>>;
+    /// Until when the promoter may see the customer's view, if the grant was given at `store`
+    /// (the store they work at now: a grant does not follow them to another).
+    async fn counter_view_until(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        now: i64,
+    ) -> DbResult<Option<i64>>;
 
     // A/B experiments.
     /// Starts an experiment unless one runs at its placement already (then false).

@@ -82,6 +82,32 @@ impl Portal {
         purpose_key: String,
         client_ip: &str,
     ) -> AppResult<SendCodeResponse> {
+        self.issue_code(channel, target, purpose_of, purpose_key, client_ip, true).await
+    }
+
+    /// A code made, throttled and kept exactly as `deliver_code` does, but sent nowhere: the
+    /// answer to a request that must not tell whether its number belongs to anyone (nobody can
+    /// then read the code out, so it never matches).
+    pub(crate) async fn issue_code_unsent(
+        &self,
+        channel: CodeChannel,
+        target: String,
+        purpose_of: CodePurpose,
+        purpose_key: String,
+        client_ip: &str,
+    ) -> AppResult<SendCodeResponse> {
+        self.issue_code(channel, target, purpose_of, purpose_key, client_ip, false).await
+    }
+
+    async fn issue_code(
+        &self,
+        channel: CodeChannel,
+        target: String,
+        purpose_of: CodePurpose,
+        purpose_key: String,
+        client_ip: &str,
+        send: bool,
+    ) -> AppResult<SendCodeResponse> {
         let req = SendCodeRequest { channel, target: target.clone(), purpose: purpose_of };
         let now = now();
         let cfg = &self.config;
@@ -144,7 +170,9 @@ impl Portal {
                 "【品牌门户】验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。Your code is {code}; it expires in {minutes} min."
             ),
         };
-        self.deliver(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now }).await?;
+        if send {
+            self.deliver(OutboxMessage { channel: req.channel, to: target.clone(), body, code, sent_at: now }).await?;
+        }
         Ok(SendCodeResponse {
             target,
             expires_in_secs: cfg.code_ttl_secs,
@@ -358,6 +386,10 @@ impl Portal {
         };
         let session_id = session.id;
         self.db.create_session(session).await?;
+        // The sign-in is a fact the server saw; it is not lost with the session's answer.
+        if let Err(e) = self.record_sign_in(user_id, session_id).await {
+            tracing::warn!(error = ?e, "the sign-in event was not recorded");
+        }
         let tokens = self.tokens(user_id, session_id, 0, now);
         let profile = self.profile(user_id).await?;
         Ok(AuthResponse { tokens, profile, created })

@@ -5,7 +5,10 @@ use portal_api::{
     CodeChannel, CodePurpose, CounterConsent, CustomerPhone, CustomerPurchase, CustomerRecommendation, CustomerView,
     ErrorCode, IdentityKind, Role, SendCodeResponse,
 };
-use portal_marketing::trail::ATTRIBUTION_WINDOW_SECS;
+use portal_marketing::{
+    profile::{self, Viewer},
+    trail::ATTRIBUTION_WINDOW_SECS,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -55,7 +58,8 @@ impl Portal {
             }
             Role::Consumer if caller.user.id == id => None,
             Role::Promoter | Role::StoreManager => {
-                let Some(until) = self.db.counter_view_until(caller.user.id, id, now).await? else {
+                let Some(until) = self.db.counter_view_until(caller.user.id, id, caller.user.store_id, now).await?
+                else {
                     return Err(AppError::new(
                         ErrorCode::Forbidden,
                         "Ask the customer for the code sent to their phone to see their profile.",
@@ -65,7 +69,8 @@ impl Portal {
             }
             _ => return Err(AppError::forbidden()),
         };
-        let mut view = self.assemble_view(id).await?;
+        let viewer = if caller.user.id == id { Viewer::Themself } else { Viewer::Staff };
+        let mut view = self.assemble_view(id, viewer).await?;
         if matches!(caller.user.role, Role::Promoter | Role::StoreManager) {
             view.phone = view.phone.as_deref().map(masked);
             view.visible_until = visible_until;
@@ -95,7 +100,21 @@ impl Portal {
     ) -> AppResult<SendCodeResponse> {
         caller.require(&[Role::Promoter, Role::StoreManager])?;
         let phone = normalize::phone(&req.phone)?;
-        self.customer_with_phone(&phone).await?;
+        // Whether the number belongs to a customer is not told: a number that does not gets the
+        // same answer, throttles and a code kept the same way, but no message (so the code read
+        // out never matches, and a wrong one is answered as for anyone).
+        if self.customer_with_phone(&phone).await.is_err() {
+            tracing::info!(promoter = %caller.user.id, "counter code asked for a number of no customer");
+            return self
+                .issue_code_unsent(
+                    CodeChannel::Sms,
+                    phone,
+                    CodePurpose::CounterConsent,
+                    counter_purpose(caller.user.id),
+                    client_ip,
+                )
+                .await;
+        }
         self.deliver_code(
             CodeChannel::Sms,
             phone,
@@ -110,10 +129,18 @@ impl Portal {
     pub async fn counter_consent(&self, caller: &Caller, req: CounterConsent) -> AppResult<CustomerView> {
         caller.require(&[Role::Promoter, Role::StoreManager])?;
         let phone = normalize::phone(&req.phone)?;
-        let customer = self.customer_with_phone(&phone).await?;
+        // A number of no customer is checked against its unsent code like anyone's, so the answer
+        // is a wrong code's, never "no such customer".
+        let customer = match self.customer_with_phone(&phone).await {
+            Ok(customer) => customer,
+            Err(_) => {
+                self.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await?;
+                return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is wrong."));
+            }
+        };
         if let Err(refused) = self.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await {
             // The answer to an accepted code was lost and the promoter tries again: the grant stands.
-            if self.db.counter_view_until(caller.user.id, customer, now()).await?.is_some() {
+            if self.db.counter_view_until(caller.user.id, customer, caller.user.store_id, now()).await?.is_some() {
                 return self.customer_view(caller, customer).await;
             }
             return Err(refused);
@@ -135,7 +162,7 @@ impl Portal {
         }
     }
 
-    async fn assemble_view(&self, id: Uuid) -> AppResult<CustomerView> {
+    async fn assemble_view(&self, id: Uuid, viewer: Viewer) -> AppResult<CustomerView> {
         // Staff accounts are not customers: nobody sees them here.
         let user = self
             .db
@@ -145,8 +172,17 @@ impl Portal {
             .ok_or_else(|| AppError::not_found("customer"))?;
         let phone =
             self.db.list_identities(id).await?.into_iter().find(|i| i.kind == IdentityKind::Phone).map(|i| i.value);
-        let record = self.db.customer_record(id, VIEW_LINES).await?;
+        let mut record = self.db.customer_record(id, VIEW_LINES).await?;
         let tracking = self.db.tracking_consent(id).await?.map(|(t, _)| t);
+        // One rule says what this viewer may see of this person (`portal_marketing::profile`).
+        let scope = profile::scope(viewer, tracking);
+        if !scope.behaviour {
+            record.lists.clear();
+            record.clicks.clear();
+        }
+        if !scope.tags {
+            record.tags.clear();
+        }
         let favourites = self.db.favourites(id).await?.into_iter().map(|f| f.model).collect();
         let book = self.price_book().await?;
         let purchases: Vec<CustomerPurchase> = record

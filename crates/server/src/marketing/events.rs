@@ -8,7 +8,7 @@ use portal_marketing::events::{self as rules, class};
 use uuid::Uuid;
 
 use crate::{
-    db::{address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
+    db::{account_limit_key, address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
     error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::{now, Portal},
@@ -55,6 +55,18 @@ impl Portal {
             self.db.served_lists(list_ids).await?.into_iter().map(|(id, user, models)| (id, (user, models))).collect()
         };
         let caller_id = caller.map(|c| c.user.id);
+        // A click needs its list shown to the same sender first (earlier in this batch, or before).
+        let clicked: Vec<Uuid> = batch
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::RecommendationClicked)
+            .filter_map(|e| e.recommendation)
+            .collect();
+        let mut shown: std::collections::HashSet<Uuid> = if clicked.is_empty() {
+            Default::default()
+        } else {
+            self.db.shown_lists(clicked, caller_id, batch.install_id).await?.into_iter().collect()
+        };
         let mut refused = Vec::new();
         let mut keep = Vec::with_capacity(batch.events.len());
         for event in &batch.events {
@@ -81,6 +93,9 @@ impl Portal {
                     {
                         Some("the clicked product is not in the list")
                     }
+                    _ if event.kind == EventKind::RecommendationClicked && !shown.contains(&list) => {
+                        Some("a click needs its list to have been shown first")
+                    }
                     _ => None,
                 };
                 if let Some(reason) = problem {
@@ -90,6 +105,9 @@ impl Portal {
             }
             match rules::check(event, now, tracking, |m| book.models.contains(m)) {
                 Ok(accepted) => {
+                    if let (EventKind::RecommendationShown, Some(list)) = (event.kind, event.recommendation) {
+                        shown.insert(list);
+                    }
                     let body = serde_json::to_string(event).map_err(|_| AppError::internal())?;
                     keep.push(EventToKeep {
                         id: event.id,
@@ -108,16 +126,22 @@ impl Portal {
         }
         let user = caller.map(|c| c.user.id);
         let ids: Vec<Uuid> = keep.iter().map(|e| e.id).collect();
+        let mut limits = vec![
+            (install_limit_key(batch.install_id), rules::EVENTS_PER_INSTALL_PER_MINUTE),
+            (address_limit_key(address), rules::EVENTS_PER_ADDRESS_PER_MINUTE),
+        ];
+        // One person, one budget, however many installations they send from.
+        if let Some(user) = user {
+            limits.push((account_limit_key(user), rules::EVENTS_PER_ACCOUNT_PER_MINUTE));
+        }
         let request = IngestRequest {
             install_id: batch.install_id,
             user_id: user,
             events: keep,
-            limits: vec![
-                (install_limit_key(batch.install_id), rules::EVENTS_PER_INSTALL_PER_MINUTE),
-                (address_limit_key(address), rules::EVENTS_PER_ADDRESS_PER_MINUTE),
-            ],
+            limits,
             needed_kinds: rules::kinds_needed_without_consent(),
             now,
+            prepared_at: std::time::Instant::now(),
         };
         let kept = match self.db.ingest_events(request).await? {
             Ingest::Kept(kept) => kept,
@@ -144,6 +168,45 @@ impl Portal {
             }
         }
         Ok(EventReceipt { acknowledged, refused, duplicates })
+    }
+
+    /// Records a sign-in as it happens, on the server: an app cannot send one (nor invent one).
+    pub async fn record_sign_in(&self, user: Uuid, session: Uuid) -> AppResult<()> {
+        let now = now();
+        let event = TrackedEvent {
+            id: Uuid::now_v7(),
+            kind: EventKind::SignIn,
+            at: now,
+            model: None,
+            models: vec![],
+            query: None,
+            results: None,
+            recommendation: None,
+            detail: None,
+        };
+        let body = serde_json::to_string(&event).map_err(|_| AppError::internal())?;
+        let request = IngestRequest {
+            // The session stands for the installation: a sign-in joins no anonymous events.
+            install_id: session,
+            user_id: Some(user),
+            events: vec![EventToKeep {
+                id: event.id,
+                kind: event.kind,
+                class: class(event.kind).as_str(),
+                at: now,
+                model: None,
+                body_hash: crate::store_ops::body_hash(&event),
+                body,
+                clock_adjusted: false,
+                recommendation: None,
+            }],
+            limits: vec![],
+            needed_kinds: rules::kinds_needed_without_consent(),
+            now,
+            prepared_at: std::time::Instant::now(),
+        };
+        self.db.ingest_events(request).await?;
+        Ok(())
     }
 
     pub async fn tracking_consent(&self, caller: &Caller) -> AppResult<TrackingConsent> {

@@ -84,6 +84,7 @@ pub async fn seed_behaviour(portal: &Portal, households: usize, days: i64, seed:
                 limits: vec![],
                 needed_kinds: kinds_needed_without_consent(),
                 now,
+                prepared_at: std::time::Instant::now(),
             })
             .await?;
         if let crate::db::Ingest::Kept(kept) = answer {

@@ -144,10 +144,9 @@ impl Model {
         let touched: HashSet<u32> = model.popular.iter().copied().collect();
         model.popular.extend((0..model.items.len() as u32).filter(|i| !touched.contains(i)));
         model.similar = recommend::item_to_item(&interactions, NEIGHBOURS, MIN_PEOPLE_PER_PAIR);
-        let interest: Vec<(u32, u32, f64)> = interactions
-            .iter()
-            .map(|i| (i.user, i.item, f64::from(portal_marketing::events::weight(i.kind))))
-            .collect();
+        // Each person's interest in a product counted once, capped: a flood weighs one person.
+        let interest: Vec<(u32, u32, f64)> =
+            recommend::person_interest(&interactions, now, 0).into_iter().map(|p| (p.user, p.item, p.score)).collect();
         model.als = als::train(users.len(), model.items.len(), &interest, als_params);
         let mut groups: HashMap<Uuid, Vec<Group>> = HashMap::new();
         for (user, city) in data.regions {
@@ -356,6 +355,43 @@ impl Model {
     }
 }
 
+/// An id made of a list's content and the day it is served on: the same list served again that
+/// day, on any instance, has the same id (and its row is written once).
+pub fn content_id(parts: &[&str], at: i64) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.update(at.div_euclid(86_400).to_le_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The ids of lists this instance recorded lately, so that the same anonymous list is written
+/// once. Bounded: past `RECORDED_LISTS_MAX` ids it starts again (a list recorded again is a
+/// no-op write).
+#[derive(Debug, Default)]
+pub struct RecordedLists(HashSet<Uuid>);
+
+const RECORDED_LISTS_MAX: usize = 50_000;
+
+impl RecordedLists {
+    pub fn contains(&self, id: Uuid) -> bool {
+        self.0.contains(&id)
+    }
+
+    pub fn insert(&mut self, id: Uuid) {
+        if self.0.len() >= RECORDED_LISTS_MAX {
+            self.0.clear();
+        }
+        self.0.insert(id);
+    }
+}
+
 /// The lists taken in turn, one item of each at a time, each item once.
 fn interleave(lists: &[Vec<u32>]) -> Vec<u32> {
     let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
@@ -432,7 +468,7 @@ impl Portal {
             rows: rows
                 .into_iter()
                 .map(|r| {
-                    let (click_rate_low, click_rate_high) = wilson(r.clicks, r.impressions);
+                    let (click_rate_low, click_rate_high) = wilson(r.clicked_lists, r.impressions);
                     let (conversion_rate_low, conversion_rate_high) = wilson(r.conversions, r.clicks);
                     (r, click_rate_low, click_rate_high, conversion_rate_low, conversion_rate_high)
                 })
@@ -451,6 +487,7 @@ impl Portal {
                         lists: r.lists,
                         impressions: r.impressions,
                         clicks: r.clicks,
+                        clicked_lists: r.clicked_lists,
                         conversions: r.conversions,
                         revenue: r.revenue,
                     }
@@ -525,26 +562,43 @@ impl Portal {
         let trained = self.recommender().await?;
         let on_hand = self.db.store_on_hand(store).await?;
         let skus = trained.checkout_offer(&req.skus, &on_hand);
-        let offer = CheckoutOffer { id: Uuid::now_v7(), algorithm: CHECKOUT_ALGORITHM.to_owned(), skus };
+        // A cart changed again and again while the customer decides is offered the same add-ons:
+        // one list per store, offer and day, recorded once, not one per cart change.
+        let served_at = now();
+        let id = content_id(&["checkout", &store.to_string(), &skus.join("\u{1f}")], served_at);
+        let offer = CheckoutOffer { id, algorithm: CHECKOUT_ALGORITHM.to_owned(), skus };
         if !offer.skus.is_empty() {
             let models = offer.skus.iter().filter_map(|s| trained.model_of_sku(s)).collect();
-            self.db
-                .record_served_list(ServedList {
-                    id: offer.id,
-                    user_id: None,
-                    placement: Placement::Checkout.as_str().into(),
-                    algorithm: offer.algorithm.clone(),
-                    arm: None,
-                    experiment: None,
-                    models,
-                    served_at: now(),
-                })
-                .await?;
+            self.record_once(ServedList {
+                id: offer.id,
+                user_id: None,
+                placement: Placement::Checkout.as_str().into(),
+                algorithm: offer.algorithm.clone(),
+                arm: None,
+                experiment: None,
+                models,
+                served_at,
+                store_id: Some(store),
+            })
+            .await?;
         }
         Ok(offer)
     }
 
+    /// Records `list` unless this instance recorded the same list already; true when it wrote.
+    async fn record_once(&self, list: ServedList) -> AppResult<bool> {
+        if self.anonymous_lists.lock().expect("not poisoned").contains(list.id) {
+            return Ok(false);
+        }
+        let id = list.id;
+        self.db.record_served_list(list).await?;
+        self.anonymous_lists.lock().expect("not poisoned").insert(id);
+        Ok(true)
+    }
+
     /// A list for the caller (or an anonymous visitor) at `placement`, recorded with its id.
+    /// Everyone anonymous is served the same list until the recommenders are retrained: it is
+    /// recorded once under an id made of its content and the day, not once per request.
     pub async fn recommendations(
         self: &Arc<Self>,
         caller: Option<&Caller>,
@@ -573,19 +627,28 @@ impl Portal {
         } else {
             trained.recommend(user, placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
         };
-        let list = RecommendationList { id: Uuid::now_v7(), placement, algorithm, arm, models };
-        self.db
-            .record_served_list(ServedList {
-                id: list.id,
-                user_id: user,
-                placement: placement.as_str().into(),
-                algorithm: list.algorithm.clone(),
-                arm: list.arm.clone(),
-                experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
-                models: list.models.clone(),
-                served_at: now(),
-            })
-            .await?;
+        let served_at = now();
+        let id = match user {
+            Some(_) => Uuid::now_v7(),
+            None => content_id(&[placement.as_str(), &algorithm, &models.join("\u{1f}")], served_at),
+        };
+        let list = RecommendationList { id, placement, algorithm, arm, models };
+        let served = ServedList {
+            id: list.id,
+            user_id: user,
+            placement: placement.as_str().into(),
+            algorithm: list.algorithm.clone(),
+            arm: list.arm.clone(),
+            experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
+            models: list.models.clone(),
+            served_at,
+            store_id: None,
+        };
+        if user.is_some() {
+            self.db.record_served_list(served).await?;
+        } else {
+            self.record_once(served).await?;
+        }
         Ok(list)
     }
 }
@@ -611,7 +674,7 @@ mod tests {
         }
         let [shanghai_hit, everywhere_hit, segment_hit, beijing_hit] = [0, 1, 2, 3].map(|i| picked[i].model.clone());
         let mut data = Interactions::default();
-        let mut people = |n: usize, model: &str, city: &str, data: &mut Interactions| {
+        let people = |n: usize, model: &str, city: &str, data: &mut Interactions| {
             (0..n)
                 .map(|_| {
                     let u = Uuid::now_v7();

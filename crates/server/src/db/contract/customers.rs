@@ -126,12 +126,22 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
 pub(super) async fn a_counter_grant_lets_one_promoter_see_one_customer_until_it_expires(db: Arc<dyn Database>) {
     let customer = consumer(&*db, "+8613900000132").await;
     let promoter = Uuid::now_v7();
-    assert_eq!(db.counter_view_until(promoter, customer, AT).await.unwrap(), None);
+    assert_eq!(db.counter_view_until(promoter, customer, Some(super::STORE), AT).await.unwrap(), None);
     db.grant_counter_view(promoter, customer, Some(super::STORE), AT + 600).await.unwrap();
-    assert_eq!(db.counter_view_until(promoter, customer, AT).await.unwrap(), Some(AT + 600));
-    assert_eq!(db.counter_view_until(promoter, customer, AT + 600).await.unwrap(), None, "expired");
-    assert_eq!(db.counter_view_until(Uuid::now_v7(), customer, AT).await.unwrap(), None, "another promoter");
-    assert_eq!(db.counter_view_until(promoter, Uuid::now_v7(), AT).await.unwrap(), None, "another customer");
+    assert_eq!(db.counter_view_until(promoter, customer, Some(super::STORE), AT).await.unwrap(), Some(AT + 600));
+    let elsewhere = Some(Uuid::now_v7());
+    assert_eq!(db.counter_view_until(promoter, customer, elsewhere, AT).await.unwrap(), None, "at another store");
+    assert_eq!(db.counter_view_until(promoter, customer, Some(super::STORE), AT + 600).await.unwrap(), None, "expired");
+    assert_eq!(
+        db.counter_view_until(Uuid::now_v7(), customer, Some(super::STORE), AT).await.unwrap(),
+        None,
+        "another promoter"
+    );
+    assert_eq!(
+        db.counter_view_until(promoter, Uuid::now_v7(), Some(super::STORE), AT).await.unwrap(),
+        None,
+        "another customer"
+    );
     db.grant_counter_view(promoter, customer, None, AT + 1200).await.unwrap();
-    assert_eq!(db.counter_view_until(promoter, customer, AT + 900).await.unwrap(), Some(AT + 1200), "renewed");
+    assert_eq!(db.counter_view_until(promoter, customer, None, AT + 900).await.unwrap(), Some(AT + 1200), "renewed");
 }

@@ -253,11 +253,18 @@ pub fn grant_counter_view(
     Ok(())
 }
 
-pub fn counter_view_until(tx: &mut Transaction<'_>, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
+pub fn counter_view_until(
+    tx: &mut Transaction<'_>,
+    promoter: Uuid,
+    customer: Uuid,
+    store: Option<Uuid>,
+    now: i64,
+) -> DbResult<Option<i64>> {
     Ok(tx
         .query_opt(
-            "SELECT expires_at FROM counter_grants WHERE promoter_id = $1 AND customer_id = $2 AND expires_at > $3",
-            &[&promoter.to_string(), &customer.to_string(), &now],
+            "SELECT expires_at FROM counter_grants
+             WHERE promoter_id = $1 AND customer_id = $2 AND expires_at > $3 AND store_id IS NOT DISTINCT FROM $4",
+            &[&promoter.to_string(), &customer.to_string(), &now, &store.map(|s| s.to_string())],
         )?
         .map(|r| r.get(0)))
 }

@@ -53,11 +53,24 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
                 &[&install, &req.needed_kinds],
             )?;
         }
+        // What the installation did before sign-in joins the account's interests, then its events.
+        tx.execute(
+            "INSERT INTO behaviour_interest (user_id, model, kind, events, last_at)
+             SELECT $1, model, kind, COUNT(*), MAX(at) FROM behaviour_events
+             WHERE install_id = $2 AND user_id IS NULL AND model IS NOT NULL GROUP BY model, kind
+             ORDER BY model, kind
+             ON CONFLICT (user_id, model, kind) DO UPDATE
+               SET events = behaviour_interest.events + excluded.events,
+                   last_at = GREATEST(behaviour_interest.last_at, excluded.last_at)",
+            &[&user.to_string(), &install],
+        )?;
         tx.execute(
             "UPDATE behaviour_events SET user_id = $1 WHERE install_id = $2 AND user_id IS NULL",
             &[&user.to_string(), &install],
         )?;
     }
+    // Stamped once the batch holds its locks: a pass reading what arrived since never misses it.
+    let received_at = req.received_at();
     let user_id = req.user_id;
     let events = &req.events;
     let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
@@ -81,11 +94,40 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
              ORDER BY e.id
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
-            &[&ids, &install, &user, &now, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted, &recommendations],
+            &[&ids, &install, &user, &received_at, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted, &recommendations],
         )?
         .iter()
         .map(|r| r.get(0))
         .collect();
+    if let Some(user) = &user {
+        // The account's interest in each product, one row per kind, counted from what was new.
+        let mut fresh: std::collections::BTreeMap<(&str, &str), (i64, i64)> = Default::default();
+        let mut counted = HashSet::new();
+        for (e, id) in events.iter().zip(&ids) {
+            if let (true, Some(model)) = (inserted.contains(id) && counted.insert(id), &e.model) {
+                let row = fresh.entry((model.as_str(), e.kind.as_str())).or_insert((0, e.at));
+                row.0 += 1;
+                row.1 = row.1.max(e.at);
+            }
+        }
+        if !fresh.is_empty() {
+            let models: Vec<&str> = fresh.keys().map(|k| k.0).collect();
+            let kinds: Vec<&str> = fresh.keys().map(|k| k.1).collect();
+            let counts: Vec<i64> = fresh.values().map(|v| v.0).collect();
+            let lasts: Vec<i64> = fresh.values().map(|v| v.1).collect();
+            // In key order: two batches of one account lock the rows in the same order.
+            tx.execute(
+                "INSERT INTO behaviour_interest (user_id, model, kind, events, last_at)
+                 SELECT $1, f.model, f.kind, f.events, f.last_at
+                 FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS f (model, kind, events, last_at)
+                 ORDER BY f.model, f.kind
+                 ON CONFLICT (user_id, model, kind) DO UPDATE
+                   SET events = behaviour_interest.events + excluded.events,
+                       last_at = GREATEST(behaviour_interest.last_at, excluded.last_at)",
+                &[user, &models, &kinds, &counts, &lasts],
+            )?;
+        }
+    }
     let others: Vec<&String> = ids.iter().filter(|id| !inserted.contains(*id)).collect();
     let recorded: std::collections::HashMap<String, (String, String)> = if others.is_empty() {
         Default::default()
@@ -158,10 +200,9 @@ pub fn history(
 pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactions> {
     let events = tx
         .query(
-            "SELECT user_id, model, kind, at FROM behaviour_events
-             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= $1
-               AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
-             ORDER BY at",
+            "SELECT user_id, model, kind, last_at FROM behaviour_interest
+             WHERE last_at >= $1 AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY last_at",
             &[&since],
         )?
         .iter()
@@ -251,14 +292,18 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
                      WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
                        AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
                     (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)::BIGINT FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb)))
-             FROM counter_offers co WHERE co.device_at >= $1",
+                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
+                    co.store_id, rl.store_id
+             FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
+             WHERE co.device_at >= $1",
             &[&since],
         )?
         .iter()
         .filter_map(|r| {
             Some(CounterOutcome {
                 list: uuid(r.get(0))?,
+                store: uuid(r.get(4))?,
+                list_store: r.get::<_, Option<String>>(5).and_then(uuid),
                 accepted: r.get::<_, i64>(1) as u32,
                 converted: r.get::<_, i64>(2) as u32,
                 revenue: r.get(3),
@@ -313,8 +358,8 @@ pub fn served_lists(tx: &mut Transaction<'_>, ids: &[Uuid]) -> DbResult<Vec<(Uui
 }
 
 pub const RECORD_SERVED: &str =
-    "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id, store_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
 
 /// Records a served list with `statement`: `RECORD_SERVED`, or it prepared.
 pub fn record_served<S>(tx: &mut impl GenericClient, statement: &S, list: &ServedList) -> DbResult<()>
@@ -332,6 +377,7 @@ where
             &serde_json::to_string(&list.models).unwrap_or_default(),
             &list.served_at,
             &list.experiment.map(|e| e.to_string()),
+            &list.store_id.map(|e| e.to_string()),
         ],
     )?;
     Ok(())
@@ -353,5 +399,46 @@ pub fn delete(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<u32> {
         &[&user],
     )?;
     tx.execute("DELETE FROM customer_tag_members WHERE user_id = $1", &[&user])?;
+    // What was derived from the behaviour goes in the same transaction.
+    tx.execute("DELETE FROM behaviour_interest WHERE user_id = $1", &[&user])?;
+    tx.execute("DELETE FROM inbox_messages WHERE user_id = $1", &[&user])?;
+    tx.execute("DELETE FROM counter_grants WHERE customer_id = $1", &[&user])?;
+    tx.execute("UPDATE recommendation_lists SET user_id = NULL WHERE user_id = $1", &[&user])?;
     Ok((anonymous + own) as u32)
+}
+
+pub fn shown_lists(tx: &mut Transaction<'_>, lists: &[Uuid], user: Option<Uuid>, install: Uuid) -> DbResult<Vec<Uuid>> {
+    let ids: Vec<String> = lists.iter().map(Uuid::to_string).collect();
+    let (user, install) = (user.map(|u| u.to_string()), install.to_string());
+    Ok(tx
+        .query(
+            "SELECT DISTINCT recommendation FROM behaviour_events
+             WHERE recommendation = ANY($1) AND kind = 'recommendation_shown'
+               AND (install_id = $3 OR ($2::text IS NOT NULL AND user_id = $2))",
+            &[&ids, &user, &install],
+        )?
+        .iter()
+        .filter_map(|r| Uuid::parse_str(r.get::<_, &str>(0)).ok())
+        .collect())
+}
+
+/// The retention pass's deletions: (table, condition on `$1`, the time `$1` is).
+pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 6] {
+    [
+        ("behaviour_events", "user_id IS NOT NULL AND at < $1", now - r.events_secs),
+        ("behaviour_events", "user_id IS NULL AND received_at < $1", now - r.anonymous_events_secs),
+        ("behaviour_interest", "last_at < $1", now - r.interest_secs),
+        ("recommendation_lists", "served_at < $1", now - r.lists_secs),
+        ("inbox_messages", "created_at < $1", now - r.inbox_secs),
+        ("counter_grants", "expires_at < $1", now),
+    ]
+}
+
+/// Deletes up to `RETENTION_BATCH` rows of `table` matching `condition`, in one transaction.
+pub fn delete_batch(tx: &mut Transaction<'_>, table: &str, condition: &str, before: i64) -> DbResult<usize> {
+    let sql = format!(
+        "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {condition} LIMIT {}))",
+        super::super::RETENTION_BATCH
+    );
+    Ok(tx.execute(sql.as_str(), &[&before])? as usize)
 }

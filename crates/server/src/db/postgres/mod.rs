@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_counter_offers.sql"),
     include_str!("../../../../../migrations/postgres/0006_triggers.sql"),
     include_str!("../../../../../migrations/postgres/0007_birthdays.sql"),
+    include_str!("../../../../../migrations/postgres/0008_bounded_marketing.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1360,6 +1361,25 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| events::delete(tx, user_id)).await
     }
 
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>> {
+        self.read_committed(move |tx| events::shown_lists(tx, &lists, user_id, install_id)).await
+    }
+
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
+        let mut counts = [0usize; 6];
+        for (step, (table, condition, before)) in events::retention_steps(retention, now).into_iter().enumerate() {
+            loop {
+                let n = self.read_committed(move |tx| events::delete_batch(tx, table, condition, before)).await?;
+                counts[step] += n;
+                if (n as i64) < crate::db::RETENTION_BATCH {
+                    break;
+                }
+            }
+        }
+        let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
+        Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+    }
+
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
         // One snapshot for the events and the purchases.
         self.run(move |client| {
@@ -1523,8 +1543,14 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| customers::grant_counter_view(tx, promoter, customer, store, expires_at)).await
     }
 
-    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
-        self.read_committed(move |tx| customers::counter_view_until(tx, promoter, customer, now)).await
+    async fn counter_view_until(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        now: i64,
+    ) -> DbResult<Option<i64>> {
+        self.read_committed(move |tx| customers::counter_view_until(tx, promoter, customer, store, now)).await
     }
 
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {

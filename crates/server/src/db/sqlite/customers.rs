@@ -246,11 +246,18 @@ pub fn grant_counter_view(
     Ok(())
 }
 
-pub fn counter_view_until(conn: &Connection, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
+pub fn counter_view_until(
+    conn: &Connection,
+    promoter: Uuid,
+    customer: Uuid,
+    store: Option<Uuid>,
+    now: i64,
+) -> DbResult<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT expires_at FROM counter_grants WHERE promoter_id = ?1 AND customer_id = ?2 AND expires_at > ?3",
-            params![promoter.to_string(), customer.to_string(), now],
+            "SELECT expires_at FROM counter_grants
+             WHERE promoter_id = ?1 AND customer_id = ?2 AND expires_at > ?3 AND store_id IS ?4",
+            params![promoter.to_string(), customer.to_string(), now, store.map(|s| s.to_string())],
             |r| r.get(0),
         )
         .optional()?)

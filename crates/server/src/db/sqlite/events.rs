@@ -43,9 +43,20 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
             )?
             .execute(params![install, needed])?;
         }
+        // What the installation did before sign-in joins the account's interests, then its events.
+        tx.prepare_cached(
+            "INSERT INTO behaviour_interest (user_id, model, kind, events, last_at)
+             SELECT ?1, model, kind, COUNT(*), MAX(at) FROM behaviour_events
+             WHERE install_id = ?2 AND user_id IS NULL AND model IS NOT NULL GROUP BY model, kind
+             ON CONFLICT (user_id, model, kind) DO UPDATE
+               SET events = events + excluded.events, last_at = MAX(last_at, excluded.last_at)",
+        )?
+        .execute(params![user.to_string(), install])?;
         tx.prepare_cached("UPDATE behaviour_events SET user_id = ?1 WHERE install_id = ?2 AND user_id IS NULL")?
             .execute(params![user.to_string(), install])?;
     }
+    // Stamped once the batch holds the database: a pass reading what arrived since never misses it.
+    let received_at = req.received_at();
     let user = req.user_id.map(|u| u.to_string());
     let events = &req.events;
     let mut kept = Vec::with_capacity(events.len());
@@ -57,6 +68,11 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
              ON CONFLICT (id) DO NOTHING",
         )?;
         let mut recorded = tx.prepare_cached("SELECT install_id, body_hash FROM behaviour_events WHERE id = ?1")?;
+        let mut interest = tx.prepare_cached(
+            "INSERT INTO behaviour_interest (user_id, model, kind, events, last_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (user_id, model, kind) DO UPDATE
+               SET events = events + 1, last_at = MAX(last_at, excluded.last_at)",
+        )?;
         for e in events {
             let id = e.id.to_string();
             let inserted = insert.execute(params![
@@ -66,13 +82,16 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
                 e.kind.as_str(),
                 e.class,
                 e.at,
-                now,
+                received_at,
                 e.model,
                 e.body,
                 e.body_hash,
                 e.clock_adjusted,
                 e.recommendation.map(|r| r.to_string())
             ])?;
+            if let (1, Some(user), Some(model)) = (inserted, &user, &e.model) {
+                interest.execute(params![user, model, e.kind.as_str(), e.at])?;
+            }
             kept.push(if inserted == 1 {
                 EventKept::New
             } else {
@@ -132,10 +151,9 @@ pub fn history(
 pub fn interactions(conn: &Connection, since: i64) -> DbResult<Interactions> {
     let events = conn
         .prepare(
-            "SELECT user_id, model, kind, at FROM behaviour_events
-             WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= ?1
-               AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
-             ORDER BY at",
+            "SELECT user_id, model, kind, last_at FROM behaviour_interest
+             WHERE last_at >= ?1 AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+             ORDER BY last_at",
         )?
         .query_map([since], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?))
@@ -223,13 +241,27 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
                      WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
                        AND l.sku IN (SELECT value FROM json_each(co.accepted))),
                     (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0) FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted)))
-             FROM counter_offers co WHERE co.device_at >= ?1",
+                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted))),
+                    co.store_id, rl.store_id
+             FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
+             WHERE co.device_at >= ?1",
         )?
-        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([since], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?),
+            ))
+        })?
         .filter_map(|row| {
-            row.ok().and_then(|(list, accepted, converted, revenue)| {
-                Some(CounterOutcome { list: uuid(list)?, accepted, converted, revenue })
+            row.ok().and_then(|((list, accepted, converted, revenue), (store, list_store))| {
+                Some(CounterOutcome {
+                    list: uuid(list)?,
+                    store: uuid(store)?,
+                    list_store: list_store.and_then(uuid),
+                    accepted,
+                    converted,
+                    revenue,
+                })
             })
         })
         .collect();
@@ -281,8 +313,8 @@ pub fn served_lists(conn: &Connection, ids: &[Uuid]) -> DbResult<Vec<(Uuid, Opti
 
 pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
     conn.prepare_cached(
-        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id, store_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
     )?
     .execute(params![
         list.id.to_string(),
@@ -292,7 +324,8 @@ pub fn record_served(conn: &Connection, list: &ServedList) -> DbResult<()> {
         list.arm,
         serde_json::to_string(&list.models).unwrap_or_default(),
         list.served_at,
-        list.experiment.map(|e| e.to_string())
+        list.experiment.map(|e| e.to_string()),
+        list.store_id.map(|e| e.to_string())
     ])?;
     Ok(())
 }
@@ -314,6 +347,49 @@ pub fn delete(conn: &mut Connection, user_id: Uuid) -> DbResult<u32> {
         [&user],
     )?;
     tx.execute("DELETE FROM customer_tag_members WHERE user_id = ?1", [&user])?;
+    // What was derived from the behaviour goes in the same transaction.
+    tx.execute("DELETE FROM behaviour_interest WHERE user_id = ?1", [&user])?;
+    tx.execute("DELETE FROM inbox_messages WHERE user_id = ?1", [&user])?;
+    tx.execute("DELETE FROM counter_grants WHERE customer_id = ?1", [&user])?;
+    tx.execute("UPDATE recommendation_lists SET user_id = NULL WHERE user_id = ?1", [&user])?;
     tx.commit()?;
     Ok((anonymous + own) as u32)
+}
+
+pub fn shown_lists(conn: &Connection, lists: &[Uuid], user: Option<Uuid>, install: Uuid) -> DbResult<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM behaviour_events WHERE recommendation = ?1 AND kind = 'recommendation_shown'
+           AND (install_id = ?3 OR (?2 IS NOT NULL AND user_id = ?2)) LIMIT 1",
+    )?;
+    let (user, install) = (user.map(|u| u.to_string()), install.to_string());
+    let mut out = Vec::new();
+    for list in lists {
+        if stmt.exists(params![list.to_string(), user, install])? {
+            out.push(*list);
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes up to `RETENTION_BATCH` rows of `table` matching `condition` (on `?1`) in one
+/// transaction of its own; the caller asks again, giving the connection up in between, until
+/// fewer come back.
+pub fn delete_batch(conn: &Connection, table: &str, condition: &str, before: i64) -> DbResult<usize> {
+    let sql = format!(
+        "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {})",
+        super::super::RETENTION_BATCH
+    );
+    Ok(conn.prepare_cached(&sql)?.execute([before])?)
+}
+
+/// The retention pass's deletions: (table, condition on `?1`, the time `?1` is).
+pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 6] {
+    [
+        ("behaviour_events", "user_id IS NOT NULL AND at < ?1", now - r.events_secs),
+        ("behaviour_events", "user_id IS NULL AND received_at < ?1", now - r.anonymous_events_secs),
+        ("behaviour_interest", "last_at < ?1", now - r.interest_secs),
+        ("recommendation_lists", "served_at < ?1", now - r.lists_secs),
+        ("inbox_messages", "created_at < ?1", now - r.inbox_secs),
+        ("counter_grants", "expires_at < ?1", now),
+    ]
 }

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0014_counter_offers.sql"),
     include_str!("../../../../../migrations/sqlite/0015_triggers.sql"),
     include_str!("../../../../../migrations/sqlite/0016_birthdays.sql"),
+    include_str!("../../../../../migrations/sqlite/0017_bounded_marketing.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -1036,6 +1037,26 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::delete(conn, user_id)).await
     }
 
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>> {
+        self.run(move |conn| events::shown_lists(conn, &lists, user_id, install_id)).await
+    }
+
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
+        let mut counts = [0usize; 6];
+        for (step, (table, condition, before)) in events::retention_steps(retention, now).into_iter().enumerate() {
+            // One batch per call: other requests get the connection between batches.
+            loop {
+                let n = self.run(move |conn| events::delete_batch(conn, table, condition, before)).await?;
+                counts[step] += n;
+                if (n as i64) < crate::db::RETENTION_BATCH {
+                    break;
+                }
+            }
+        }
+        let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
+        Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+    }
+
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
         self.run(move |conn| events::interactions(conn, since)).await
     }
@@ -1151,8 +1172,14 @@ impl Database for SqliteDatabase {
         self.run(move |conn| customers::grant_counter_view(conn, promoter, customer, store, expires_at)).await
     }
 
-    async fn counter_view_until(&self, promoter: Uuid, customer: Uuid, now: i64) -> DbResult<Option<i64>> {
-        self.run(move |conn| customers::counter_view_until(conn, promoter, customer, now)).await
+    async fn counter_view_until(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        now: i64,
+    ) -> DbResult<Option<i64>> {
+        self.run(move |conn| customers::counter_view_until(conn, promoter, customer, store, now)).await
     }
 
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
@@ -1303,6 +1330,7 @@ mod tests {
                 experiment: None,
                 models: (0..20).map(|i| format!("MODEL-{i:04}-WITH-A-LONG-NAME")).collect(),
                 served_at: 1_795_000_000,
+                store_id: None,
             };
             db.record_served_list(list).await.unwrap();
         }
