@@ -136,7 +136,19 @@ async fn a_customer_view_is_seen_by_operators_its_customer_and_the_promoter_they
     let (status, body) = server
         .send(Method::POST, "/v1/customers/counter-code", Some(&promoter), Some(&json!({ "phone": "13900009999" })))
         .await;
-    assert_eq!(status, 404, "no such customer: {body}");
+    // A number of no customer is answered as anyone's (no message goes out), and its consent as
+    // a wrong code: a promoter cannot find out who is a customer.
+    assert_eq!(status, 200, "no such customer, and nobody can tell: {body}");
+    assert!(server.dev_messages("+8613900009999").await.is_empty(), "nothing was sent to a stranger");
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/v1/customers/counter-consent",
+            Some(&promoter),
+            Some(&json!({ "phone": "13900009999", "code": "123456" })),
+        )
+        .await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidCode), "{body}");
     let (status, body) = server
         .send(Method::POST, "/v1/customers/counter-code", Some(&promoter), Some(&json!({ "phone": "13900000005" })))
         .await;

@@ -9,5 +9,6 @@ mod migrate;
 mod openapi;
 mod roles;
 mod sessions;
+mod skew;
 mod store_ops;
 mod trust;

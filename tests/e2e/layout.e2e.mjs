@@ -3,8 +3,10 @@
 // the main screens of a consumer and of a promoter are checked from the DOM (no horizontal overflow,
 // navigation labels on one line, touch targets of 44 px, the first product on a phone's first
 // screen, the product page's price bar and the comparison tray in view, a home built from what the
-// consumer viewed and saved, a three-line sale with the pay button in view without scrolling) and
-// photographed (ImageMagick's import of the app's X window) into the output folder.
+// consumer viewed and saved, a three-line sale with the pay button in view without scrolling, on a
+// phone every role's last profile control clear of the tab bar and the product page's content able
+// to scroll clear of its floating bars, the operator's desk panels wide enough to read their tables)
+// and photographed (ImageMagick's import of the app's X window) into the output folder.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
@@ -84,6 +86,31 @@ const FACTS = `
     unnamed,
   };`;
 
+// The marketing desk's panels and the cells of its tables that are drawn a few characters a line
+// (fewer than 3 on average over more than one line: a rule or a store's name squeezed into a
+// column too narrow for it).
+const USEFUL_PANEL = 480;
+const DESK_FACTS = `
+  const panels = ["recommendation-report", "experiments", "customer-tags-panel", "triggers-panel", "customer-lookup"].map((id) => {
+    const el = document.querySelector(\`[data-testid="\${id}"]\`);
+    return { id, width: el ? Math.round(el.getBoundingClientRect().width) : 0 };
+  });
+  const lines = (cell) => {
+    const tops = new Set();
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    while (walk.nextNode()) {
+      if (!walk.currentNode.textContent.trim()) continue;
+      range.selectNodeContents(walk.currentNode);
+      for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+    }
+    return tops.size;
+  };
+  const cramped = [...document.querySelectorAll('[data-testid="marketing-desk"] td')]
+    .map((td) => ({ text: td.textContent.trim(), lines: lines(td) }))
+    .filter((c) => c.lines > 1 && c.text.length / c.lines < 3);
+  return { panels, cramped };`;
+
 async function checkPage(size, screen) {
   const facts = await driver.execute(FACTS);
   const where = `${screen} at ${size.width}×${size.height}`;
@@ -98,11 +125,70 @@ async function checkPage(size, screen) {
   return facts;
 }
 
-/** Clicks an element after scrolling it to the middle of the screen (clear of a phone's tab bar). */
+// What is drawn at an element's centre and at the middle of its bottom edge (inside rounded
+// corners), when that is not the element: whatever covers it there (a tab bar, a floating bar), or
+// "off screen".
+const COVERED = `
+  const el = document.querySelector(arguments[0]);
+  const r = el.getBoundingClientRect();
+  const points = [[r.left + r.width / 2, r.top + r.height / 2], [r.left + r.width / 2, r.bottom - 2]];
+  return points
+    .map(([x, y]) => (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight ? "off screen" : document.elementFromPoint(x, y)))
+    .filter((hit) => hit === "off screen" || !hit || !(hit === el || el.contains(hit)))
+    .map((hit) => (typeof hit === "string" ? hit : hit ? hit.outerHTML.slice(0, 120) : "nothing"));`;
+
+/**
+ * Clicks an element after scrolling it to the middle of the screen, once its place there holds
+ * still (content still arriving above it would move it from under the click); fails saying what
+ * covers it if something does (a phone's tab bar, a bar floating over the content).
+ */
 async function clickInView(css) {
   await driver.find(css);
-  await driver.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, [css]);
+  let last = null;
+  await waitFor(`${css} to hold still in view`, async () => {
+    const place = await driver.execute(
+      `const el = document.querySelector(arguments[0]);
+       if (!el) return "gone";
+       el.scrollIntoView({ block: "center" });
+       const r = el.getBoundingClientRect();
+       return [r.left, r.top, r.width, r.height].map(Math.round).join(",");`,
+      [css],
+    );
+    const still = place === last && place !== "gone";
+    last = place;
+    return still || place;
+  });
+  const covered = await driver.execute(COVERED, [css]);
+  assert.deepEqual(covered, [], `${css} is not covered where it is clicked`);
   await driver.click(css);
+}
+
+/**
+ * At a phone's size: `css` (the last control of a page), scrolled into view with scrollIntoView's
+ * defaults and as WebDriver scrolls ({ block: "end" }), is drawn whole above the tab bar and the
+ * bars floating over the content, and the place it has in the page does not move once the page has
+ * loaded what it loads (`settled`, a CSS selector that matches then).
+ */
+async function assertClearOfBars(css, where, settled) {
+  const at = () => driver.execute(`const r = document.querySelector(arguments[0]).getBoundingClientRect(); return Math.round(r.top + scrollY)`, [css]);
+  const early = await at();
+  if (settled) await driver.find(settled);
+  await sleep(300);
+  assert.equal(await at(), early, `${where}: ${css} keeps its place as the page loads`);
+  for (const options of [null, { block: "end" }]) {
+    const drawn = await driver.execute(
+      `const [css, options] = arguments;
+       const el = document.querySelector(css);
+       if (options) el.scrollIntoView(options); else el.scrollIntoView();
+       const r = el.getBoundingClientRect();
+       const tabs = document.querySelector("nav.tabs").getBoundingClientRect();
+       return { top: r.top, bottom: r.bottom, tabsTop: tabs.top };`,
+      [css, options],
+    );
+    const how = options ? "scrolled as WebDriver does" : "scrolled into view";
+    assert.ok(drawn.bottom <= drawn.tabsTop, `${where}: ${css} ${how} ends above the tab bar: ${JSON.stringify(drawn)}`);
+    assert.deepEqual(await driver.execute(COVERED, [css]), [], `${where}: ${css} ${how} is not covered`);
+  }
 }
 
 async function signIn(login) {
@@ -118,6 +204,10 @@ async function signOut() {
     await driver.click('[data-testid="sign-out"]');
   } else {
     await driver.click('[data-testid="nav-profile"]');
+    await driver.find('[data-testid="profile-sign-out"]');
+    // The profile's last control clears the tab bar, and the line saying what waits to be sent
+    // (known a moment later) does not push it under the bar.
+    await assertClearOfBars('[data-testid="profile-sign-out"]', "phone profile", '[data-testid="events-waiting"]:not([data-waiting=""])');
     await clickInView('[data-testid="profile-sign-out"]');
   }
   await driver.find('[data-testid="submit"]');
@@ -207,6 +297,39 @@ await run("e2e layout", driver, async () => {
       assert.ok(tray.bottom <= bar.top + 1, `phone: the tray sits above the buy bar: ${JSON.stringify({ tray, bar })}`);
       assert.ok(groups.slice(1).every((open) => !open), `phone: later spec groups start closed: ${groups}`);
       assert.match(await driver.execute(`return document.querySelector('[data-testid="buy-bar-price"]').textContent`), /\d/);
+      // Every line can be read clear of the floating bars: the description's last line, scrolled to
+      // just above them, is drawn there uncovered (the page is long enough to take it there).
+      const line = await driver.execute(
+        `const desc = document.querySelector('[data-testid="product-description"]');
+         const bars = [...document.querySelectorAll('[data-testid="compare-tray"], [data-testid="buy-bar"]')];
+         const barsTop = () => Math.min(...bars.map((b) => b.getBoundingClientRect().top));
+         const lastLine = () => {
+           const range = document.createRange();
+           range.selectNodeContents(desc);
+           const rects = [...range.getClientRects()];
+           return rects[rects.length - 1];
+         };
+         if (!lastLine()) return { drawn: false, why: "the product has no description" };
+         window.scrollBy(0, lastLine().bottom - (barsTop() - 8));
+         const r = lastLine();
+         const hit = document.elementFromPoint(r.left + 2, r.top + r.height / 2);
+         return { bottom: r.bottom, barsTop: barsTop(), drawn: !!hit && (hit === desc || desc.contains(hit)), hit: hit ? hit.outerHTML.slice(0, 100) : null };`,
+      );
+      assert.ok(line.drawn && line.bottom <= line.barsTop, `phone: the description's last line scrolls clear of the floating bars: ${JSON.stringify(line)}`);
+      // At the end of the page the last content ends above the bars, and the tray and the price bar
+      // do not cover each other (nor the tab bar).
+      const end = await driver.execute(
+        `window.scrollTo(0, document.documentElement.scrollHeight);
+         const r = (css) => document.querySelector(css).getBoundingClientRect();
+         const tray = r('[data-testid="compare-tray"]'), bar = r('[data-testid="buy-bar"]');
+         return { tray: [tray.top, tray.bottom], bar: [bar.top, bar.bottom], contentBottom: r('[data-testid="where-to-buy"]').bottom, tabsTop: r("nav.tabs").top };`,
+      );
+      assert.ok(
+        end.contentBottom <= end.tray[0] && end.tray[1] <= end.bar[0] + 1 && end.bar[1] <= end.tabsTop + 1,
+        `phone: at the end of the product page no bar covers the content or another bar: ${JSON.stringify(end)}`,
+      );
+      await driver.execute("window.scrollTo(0, 0)");
+      await sleep(300);
       await driver.click('[data-testid="where-to-buy-button"]');
       await waitFor("the stores in view", async () => {
         const stores = await box('[data-testid="where-to-buy"]');
@@ -468,6 +591,13 @@ await run("e2e layout", driver, async () => {
   await driver.fill('[data-testid="lookup-phone"]', "13900000005");
   await clickInView('[data-testid="lookup-find"]');
   await driver.find('[data-testid="customer-tags"]', { text: "active" });
+  // A desk's panels are wide enough for their tables: none narrower than a useful width, and no
+  // cell (a tag's rule, a store's name) drawn a character or two a line.
+  const desk = await driver.execute(DESK_FACTS);
+  for (const panel of desk.panels) {
+    assert.ok(panel.width >= USEFUL_PANEL, `desktop: the ${panel.id} panel is at least ${USEFUL_PANEL} px wide: ${JSON.stringify(desk.panels)}`);
+  }
+  assert.deepEqual(desk.cramped, [], "desktop: no cell of the desk's tables is drawn a few characters a line");
   await checkPage(SIZES[2], "operator-customer");
   await signOut();
 

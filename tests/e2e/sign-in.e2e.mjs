@@ -77,4 +77,18 @@ await run("e2e sign-in", driver, async () => {
   const banner = await driver.find('[data-testid="error"]');
   assert.equal(await driver.attribute('[data-testid="error"]', "data-code"), "server_unreachable");
   assert.match(await driver.text(banner), /无法连接服务器/);
+  await driver.find('[data-testid="online-status"]', { text: "离线" });
+
+  step("unreachable server at start, signed out: the header says so by itself, then turns online");
+  await driver.quit();
+  await driver.start(app);
+  await driver.find('[data-testid="submit"]');
+  // Not "online" before the server answered: connecting, then offline once the first call fails.
+  assert.notEqual(await driver.attribute('[data-testid="online-status"]', "data-reach"), "online", "no answer yet, no 在线");
+  await driver.find('[data-testid="online-status"]', { text: "离线", timeoutMs: 30000 });
+  await driver.find('[data-testid="server-unreachable"]', { text: serverUrl.replace(/\/$/, "") });
+  await startServer();
+  // Asked again every few seconds while it cannot be reached.
+  await driver.find('[data-testid="online-status"]', { text: "在线", timeoutMs: 60000 });
+  assert.equal(await driver.exists('[data-testid="server-unreachable"]'), false, "the line goes once the server answers");
 });

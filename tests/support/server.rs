@@ -223,6 +223,12 @@ impl TestServer {
         self.send(reqwest::Method::GET, path, Some(token), None).await
     }
 
+    /// Every message the dev outbox holds for `to`.
+    pub async fn dev_messages(&self, to: &str) -> Vec<Value> {
+        let res = self.http.get(self.url("/v1/dev/outbox")).query(&[("to", to)]).send().await.unwrap();
+        res.json().await.unwrap()
+    }
+
     /// The newest code the dev outbox holds for `to`.
     pub async fn last_code(&self, to: &str) -> String {
         let res = self.http.get(self.url("/v1/dev/outbox")).query(&[("to", to)]).send().await.unwrap();
