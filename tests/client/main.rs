@@ -506,3 +506,51 @@ async fn a_transfer_received_offline_is_in_stock_at_once_and_not_offered_again()
     let offered = app.transfers(shanghai).await.unwrap();
     assert!(offered.data.incoming.iter().all(|t| t.transfer_id != transfer_id), "not offered for receiving again");
 }
+
+/// A server that answers every request with 503 and counts the event batches it was sent, as a
+/// failing load balancer would.
+async fn failing_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::{atomic::AtomicUsize, Arc};
+    let batches = Arc::new(AtomicUsize::new(0));
+    let seen = batches.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let seen = seen.clone();
+        async move {
+            if uri.path() == "/v1/events" {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}"), batches)
+}
+
+#[tokio::test]
+async fn events_wait_through_an_hour_of_server_errors_and_none_is_lost() {
+    use portal_client::events::EventInput;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let (failing, batches) = failing_server().await;
+    let app = open(dir.path(), &secrets, &failing);
+    for i in 0..30 {
+        let search = EventInput { query: Some(format!("电视 {i}")), ..EventInput::of(portal_api::EventKind::Search) };
+        app.track(search).unwrap();
+    }
+    // Sixty tries (an hour of a try a minute), each answered 503: the events wait, every one.
+    let cache = rusqlite::Connection::open(dir.path().join("cache.sqlite")).unwrap();
+    for _ in 0..60 {
+        assert!(app.flush_events().await.is_err(), "a 503 is not a success");
+        assert_eq!(app.tracking_state().unwrap().waiting, 30, "nothing dropped for the server's fault");
+        cache.execute("UPDATE event_queue SET next_try = 0", []).unwrap();
+    }
+    assert!(batches.load(std::sync::atomic::Ordering::SeqCst) >= 60, "each try reached the server");
+    drop(app);
+    // The real server is back: every event arrives.
+    let server = TestServer::start(&[]);
+    let app = open(dir.path(), &secrets, &server.base);
+    assert_eq!(app.flush_events().await.unwrap(), 30);
+    assert_eq!(app.tracking_state().unwrap().waiting, 0);
+}
