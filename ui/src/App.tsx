@@ -15,6 +15,7 @@ import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
 import { announce } from "./screens/InboxCard";
+import { RECHECK_SECS, reachOf, settlesReach, type Reach } from "./reachability";
 
 type Tab = "home" | "store" | "products" | "favourites" | "profile" | "devices";
 
@@ -25,9 +26,44 @@ export default function App() {
   // Tapping the place already open goes back to its start (a product page closes).
   const [visit, setVisit] = useState(0);
   const [busy, setBusy] = useState(false);
+  // Whether a call to the server has settled since the app started: until one has, the state's
+  // `online` (true by default) does not say that the server answered.
+  const [settled, setSettled] = useState(false);
+  const [started, setStarted] = useState(false);
+  const stateRef = useRef<AppState | null>(null);
+  stateRef.current = state;
   const locale: Locale = state?.locale === "en" ? "en" : "zh-CN";
   const i18n = useMemo(() => makeI18n(locale), [locale]);
   const { t } = i18n;
+
+  // The header's "online" follows what the Rust side last saw of the server (only `online`: the rest
+  // of a state read now could be older than a sign-in finishing meanwhile).
+  const refreshOnline = useCallback(
+    () =>
+      commands
+        .appState()
+        .then((fresh) => setState((s) => (s && s.online !== fresh.online ? { ...s, online: fresh.online } : s)))
+        .catch(() => {}),
+    [],
+  );
+  // The product catalog sync is the app's one call to the server that needs no account: it also
+  // finds out whether the server answers (the sign-in screen makes no other call by itself).
+  const probing = useRef(false);
+  const probe = useCallback(() => {
+    if (probing.current) return;
+    probing.current = true;
+    commands
+      .syncCatalog()
+      .then(
+        () => null,
+        (e) => asApiError(e),
+      )
+      .then(async (error) => {
+        await refreshOnline();
+        if (settlesReach(error)) setSettled(true);
+      })
+      .finally(() => (probing.current = false));
+  }, [refreshOnline]);
 
   useEffect(() => {
     // Draw at once from the cache, then refresh from the server.
@@ -37,17 +73,17 @@ export default function App() {
       .then(() => commands.appStart())
       .then((started) => {
         setState(started);
+        // Signed in, the start asked the server for the profile: its `online` is an answer.
+        if (started.signed_in) setSettled(true);
+        setStarted(true);
         // The product catalog syncs at start and every 10 minutes (offline, it simply waits).
-        const syncCatalog = () => commands.syncCatalog().catch(() => {});
-        syncCatalog();
-        catalogTimer = window.setInterval(syncCatalog, 10 * 60 * 1000);
+        probe();
+        catalogTimer = window.setInterval(probe, 10 * 60 * 1000);
         // Unsent changes are retried on a timer, not only when new ones are made; behaviour events
         // (anonymous ones too) go with them.
         track("app_open");
-        const flush = () => {
-          commands.flushOutbox().catch(() => {});
-          commands.flushEvents().catch(() => {});
-        };
+        const flush = () =>
+          Promise.allSettled([commands.flushOutbox(), commands.flushEvents()]).then(refreshOnline);
         flush();
         outboxTimer = window.setInterval(flush, 30 * 1000);
       })
@@ -58,7 +94,16 @@ export default function App() {
       window.clearInterval(catalogTimer);
       window.clearInterval(outboxTimer);
     };
-  }, []);
+  }, [probe, refreshOnline]);
+
+  // While the server is not known to answer (still connecting, or offline), it is asked again
+  // every few seconds, so that the header turns as soon as it can be reached (or cannot).
+  const reach: Reach = reachOf(settled, state?.online ?? true);
+  useEffect(() => {
+    if (!started || reach === "online") return;
+    const timer = window.setInterval(probe, RECHECK_SECS * 1000);
+    return () => window.clearInterval(timer);
+  }, [started, reach, probe]);
 
   useEffect(() => {
     document.documentElement.lang = locale;
@@ -125,12 +170,21 @@ export default function App() {
   const run = useCallback(async (action: () => Promise<AppState>) => {
     setBusy(true);
     try {
-      setState(await action());
+      const next = await action();
+      setState(next);
+      // A sign-in, or a new server address (checked first), is an answer from the server.
+      if (next.signed_in || next.server_url !== stateRef.current?.server_url) setSettled(true);
       return null;
     } catch (e) {
       const error = asApiError(e);
-      // The session may have ended on the server: redraw from local state.
-      commands.appState().then(setState).catch(() => {});
+      // The session may have ended on the server: redraw from local state (and whether it answered).
+      commands
+        .appState()
+        .then((fresh) => {
+          setState(fresh);
+          if (settlesReach(error)) setSettled(true);
+        })
+        .catch(() => {});
       return error;
     } finally {
       setBusy(false);
@@ -165,8 +219,8 @@ export default function App() {
       <header className="topbar">
         <img src="/icon.png" alt="" className="logo" />
         <span className="brand">{t("app.title")}</span>
-        <span className={state.online ? "status online" : "status offline"} data-testid="online-status">
-          {state.online ? t("app.online") : t("app.offline")}
+        <span className={`status ${reach}`} data-testid="online-status" data-reach={reach}>
+          {t(REACH_TEXT[reach])}
         </span>
         <button className="link" onClick={toggleLocale} data-testid="toggle-locale">
           {t("app.language")}
@@ -213,7 +267,7 @@ export default function App() {
               {t("signedOut.reason", { reason: i18n.err(state.signed_out_reason) })}
             </p>
           )}
-          <SignIn state={state} run={run} busy={busy} />
+          <SignIn state={state} run={run} busy={busy} reach={reach} />
         </main>
       )}
     </I18nContext.Provider>
@@ -221,6 +275,8 @@ export default function App() {
 }
 
 export type Run = (action: () => Promise<AppState>) => Promise<ApiError | null>;
+
+const REACH_TEXT: Record<Reach, MessageKey> = { checking: "app.checking", online: "app.online", offline: "app.offline" };
 
 /** The main places' icons (24 px line drawings; decorative, the label says the place). */
 function TabIcon({ tab }: { tab: Tab }) {

@@ -16,6 +16,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import { yuan } from "./format";
 import { CompareTray } from "./CompareTray";
+import { BottomBars } from "./BottomBars";
 import { toggleCompare, useCompareList } from "./compareList";
 import { useProductOverlay } from "./useProductOverlay";
 import { track } from "../track";
@@ -370,7 +371,9 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           </article>
         ))}
       </div>
-      <CompareTray onCompare={openCompare} />
+      <BottomBars>
+        <CompareTray onCompare={openCompare} />
+      </BottomBars>
     </section>
   );
 }

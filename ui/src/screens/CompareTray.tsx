@@ -1,7 +1,8 @@
 import { useI18n } from "../i18n";
 import { clearCompare, COMPARE_MAX, useCompareList } from "./compareList";
 
-/** A floating tray (above the phone's tab bar) with the products picked for comparison. */
+/** A tray with the products picked for comparison; it floats at the bottom of the screen (above a
+ *  phone's tab bar) in the screen's `BottomBars`. */
 export function CompareTray({ onCompare }: { onCompare: () => void }) {
   const { t } = useI18n();
   const models = useCompareList();

@@ -8,6 +8,7 @@ import { ProductStrip } from "./ProductStrip";
 import { RecommendedStrip } from "./RecommendedStrip";
 import { InboxCard } from "./InboxCard";
 import { CompareTray } from "./CompareTray";
+import { BottomBars } from "./BottomBars";
 import { useCity } from "./place";
 import { useProductOverlay } from "./useProductOverlay";
 
@@ -125,7 +126,9 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
           {footer}
         </div>
       )}
-      <CompareTray onCompare={openCompare} />
+      <BottomBars>
+        <CompareTray onCompare={openCompare} />
+      </BottomBars>
     </section>
   );
 }

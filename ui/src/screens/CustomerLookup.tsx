@@ -20,7 +20,7 @@ export function CustomerLookup() {
       .catch((e) => (setView(null), setError(asApiError(e))));
   };
   return (
-    <section className="card">
+    <section className="card wide" data-testid="customer-lookup">
       <h2>{t("customer.lookup")}</h2>
       <form className="row filters" onSubmit={find}>
         <label className="grow">

@@ -6,6 +6,7 @@ import { ErrorBanner, asApiError } from "../ErrorBanner";
 import type { ApiError } from "../ipc/types";
 import { yuan } from "./format";
 import { CompareTray } from "./CompareTray";
+import { BottomBars } from "./BottomBars";
 import { useProductOverlay } from "./useProductOverlay";
 
 /** The consumer's saved products and followed launches, from this device (offline too). */
@@ -70,7 +71,9 @@ export function Favourites() {
           {group("follow", t("favourites.followed"))}
         </>
       )}
-      <CompareTray onCompare={openCompare} />
+      <BottomBars>
+        <CompareTray onCompare={openCompare} />
+      </BottomBars>
     </section>
   );
 }

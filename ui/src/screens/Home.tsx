@@ -12,17 +12,19 @@ import { CustomerTags } from "./CustomerTags";
 import { CustomerLookup } from "./CustomerLookup";
 import { Triggers } from "./Triggers";
 
-/** The marketing desk: the recommendation report and the experiments that change it. */
+/** The marketing desk: the recommendation report and the experiments that change it, customer
+ *  tags, triggered offers and a customer's whole view. Its panels get a width their tables can be
+ *  read at (side by side where two fit, else stacked), not a column of the figures' grid. */
 function MarketingDesk() {
   const [refresh, setRefresh] = useState(0);
   return (
-    <>
+    <div className="desk wide" data-testid="marketing-desk">
       <RecommendationReport refresh={refresh} />
       <Experiments onChanged={() => setRefresh((r) => r + 1)} />
       <CustomerTags />
       <Triggers />
       <CustomerLookup />
-    </>
+    </div>
   );
 }
 

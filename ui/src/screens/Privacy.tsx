@@ -61,7 +61,11 @@ export function Privacy() {
         {t("privacy.tracking")}
       </label>
       <p className="muted small">{t("privacy.explain")}</p>
-      {state && state.waiting > 0 && <p className="muted small" data-testid="events-waiting">{t("privacy.waiting", { count: state.waiting })}</p>}
+      {/* Always one line, also before the device's count is known: a line that appeared late would
+          push down whatever is below it (a phone's sign-out) as it was being tapped. */}
+      <p className="muted small one-line" data-testid="events-waiting" data-waiting={state?.waiting ?? ""}>
+        {state === null ? "\u00a0" : state.waiting > 0 ? t("privacy.waiting", { count: state.waiting }) : t("privacy.allSent")}
+      </p>
       <ErrorBanner error={error} />
       {notice && <p className="banner info">{notice}</p>}
       <div className="row">

@@ -6,6 +6,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { CITIES, yuan } from "./format";
 import { useCity } from "./place";
 import { CompareTray } from "./CompareTray";
+import { BottomBars } from "./BottomBars";
 import { toggleCompare, useCompareList } from "./compareList";
 import { useMediaQuery } from "./useMediaQuery";
 import { RecommendedStrip } from "./RecommendedStrip";
@@ -179,7 +180,7 @@ export function ProductPage({
             {p.model} · <span className="pill">{t(`lifecycle.${p.lifecycle}` as MessageKey)}</span>
             {view.withdrawn && <span className="pill warn">{t("catalog.withdrawn")}</span>}
           </p>
-          <p>{zh ? p.description_zh : p.description_en}</p>
+          <p data-testid="product-description">{zh ? p.description_zh : p.description_en}</p>
           <div className="row">
             {/* Toggles: the name stays, the pressed state (and its star) says whether it is on. */}
             <button
@@ -354,19 +355,21 @@ export function ProductPage({
           ))}
         </ul>
       </div>
-      <div className="buy-bar" data-testid="buy-bar">
-        <span className="price" data-testid="buy-bar-price">
-          {lowest !== null && t("product.from", { price: yuan(lowest, locale) })}
-        </span>
-        <button
-          className="primary"
-          onClick={() => storesSection.current?.scrollIntoView({ behavior: "smooth", block: "start" })}
-          data-testid="where-to-buy-button"
-        >
-          {t("product.whereToBuy")}
-        </button>
-      </div>
-      <CompareTray onCompare={onCompare} />
+      <BottomBars>
+        <CompareTray onCompare={onCompare} />
+        <div className="buy-bar" data-testid="buy-bar">
+          <span className="price" data-testid="buy-bar-price">
+            {lowest !== null && t("product.from", { price: yuan(lowest, locale) })}
+          </span>
+          <button
+            className="primary"
+            onClick={() => storesSection.current?.scrollIntoView({ behavior: "smooth", block: "start" })}
+            data-testid="where-to-buy-button"
+          >
+            {t("product.whereToBuy")}
+          </button>
+        </div>
+      </BottomBars>
     </section>
   );
 }

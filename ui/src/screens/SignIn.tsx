@@ -4,10 +4,11 @@ import type { ApiError, AppState, CodePurpose } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 import type { Run } from "../App";
+import type { Reach } from "../reachability";
 
 type Mode = "code" | "password" | "signUp";
 
-export function SignIn({ state, run, busy }: { state: AppState; run: Run; busy: boolean }) {
+export function SignIn({ state, run, busy, reach }: { state: AppState; run: Run; busy: boolean; reach: Reach }) {
   const { t } = useI18n();
   const [mode, setMode] = useState<Mode>("code");
   const [phone, setPhone] = useState("");
@@ -190,6 +191,12 @@ export function SignIn({ state, run, busy }: { state: AppState; run: Run; busy: 
           <button type="button" className="link" onClick={() => setEditServer(true)} data-testid="change-server">
             {t("field.server")}: {state.server_url} · {t("action.changeServer")}
           </button>
+        )}
+        {/* Last on the card: appearing, it moves no control. */}
+        {reach === "offline" && (
+          <p className="banner error unreachable" role="status" data-testid="server-unreachable">
+            {t("server.unreachable", { url: state.server_url })}
+          </p>
         )}
       </div>
     </section>

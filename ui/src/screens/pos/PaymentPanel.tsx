@@ -1,10 +1,11 @@
 // The customer and the payment at the point of sale: the phone and consent, the order discount,
 // what is owed, the payments split across methods, the sums and the checkout button.
-import type { Dispatch } from "react";
+import { useRef, type Dispatch } from "react";
 import type { ApiError, Totals } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner } from "../../ErrorBanner";
 import { yuan } from "../format";
+import { useBottomBar } from "../BottomBars";
 import { METHODS, missingSerial, paidSoFar, phoneLooksRight, type Cart, type CartAction } from "./cart";
 
 export interface Check {
@@ -33,6 +34,9 @@ export function PaymentPanel({
   const paid = paidSoFar(cart);
   const phoneOk = phoneLooksRight(cart);
   const serialMissing = missingSerial(cart);
+  // Fixed at the bottom until cart and payment fit side by side: the sale leaves room for it.
+  const payBar = useRef<HTMLDivElement>(null);
+  useBottomBar(payBar, "--pay-bar-height");
   return (
     <div className="stack pos-pay">
       <div className="card form">
@@ -114,7 +118,7 @@ export function PaymentPanel({
         {problem && (owed === null || paid >= owed || problem.code === "discount_above_limit") && <ErrorBanner error={problem} />}
         {serialMissing && <p className="muted">{t("pos.sell.serialNeeded")}</p>}
         {/* What is owed and the pay button stay in view however long the form (sticky at the bottom). */}
-        <div className="pay-bar">
+        <div className="pay-bar" ref={payBar}>
           <p className="total" data-testid="amount-owed" data-owed={owed ?? ""}>
             {t("pos.sell.owed")} <b>{owed === null ? "—" : yuan(owed, locale)}</b>
           </p>
