@@ -306,6 +306,8 @@ fn make(rng: &mut StdRng, n: usize) -> Made {
             }
         }
         _ => {
+            // What a brand's phone accessories cost: chargers by their power, cables by length,
+            // earbuds by their kind, cases by material; only a charger has a power rating.
             let (zh, en, code) = *[
                 ("充电器", "Charger", "CH"),
                 ("数据线", "Cable", "CB"),
@@ -314,23 +316,51 @@ fn make(rng: &mut StdRng, n: usize) -> Made {
             ]
             .choose(rng)
             .unwrap();
-            let power = *[20, 33, 67, 120].choose(rng).unwrap();
             let compatible = if rng.gen_bool(0.6) { "品牌X手机" } else { "通用" };
+            let for_en = if compatible == "通用" { "universal" } else { "for Brand X phones" };
             specs.remove("energy_class");
+            specs.remove("power");
             specs.insert("accessory".into(), text(zh));
-            specs.insert("power".into(), SpecValue::Number(power as f64));
             specs.insert("compatible".into(), text(compatible));
+            let (detail, zh_name, en_name, base_price) = match code {
+                "CH" => {
+                    let power = *[20, 33, 67, 120].choose(rng).unwrap();
+                    specs.insert("power".into(), SpecValue::Number(power as f64));
+                    (power, format!("{power}W {zh}"), format!("{power} W {en}"), 59_00 + power as i64 * 1_50)
+                }
+                "CB" => {
+                    let metres = *[1, 2].choose(rng).unwrap();
+                    (
+                        metres,
+                        format!("{metres}米 Type-C {zh}"),
+                        format!("{metres} m USB-C {en}"),
+                        29_00 + metres as i64 * 20_00,
+                    )
+                }
+                "EB" => {
+                    let (grade, zh_kind, en_kind, price) = *[
+                        (1, "入耳式", "In-ear", 149_00),
+                        (2, "降噪", "Noise-cancelling", 399_00),
+                        (3, "运动", "Sport", 249_00),
+                    ]
+                    .choose(rng)
+                    .unwrap();
+                    (grade, format!("{zh_kind}{zh}"), format!("{en_kind} {en}"), price)
+                }
+                _ => {
+                    let (grade, zh_kind, en_kind, price) =
+                        *[(1, "硅胶", "Silicone", 39_00), (2, "皮革", "Leather", 99_00)].choose(rng).unwrap();
+                    (grade, format!("{zh_kind}{zh}"), format!("{en_kind} {en}"), price)
+                }
+            };
             Made {
                 category: "accessory",
-                model: format!("PA-{code}{power}-{series}{:03}", n / 6 % 1000),
-                name_zh: format!("{series}系列 {power}W {zh}（{compatible}）"),
-                name_en: format!(
-                    "{series} Series {power} W {en} ({})",
-                    if compatible == "通用" { "universal" } else { "for Brand X phones" }
-                ),
+                model: format!("PA-{code}{detail}-{series}{:03}", n / 6 % 1000),
+                name_zh: format!("{series}系列 {zh_name}（{compatible}）"),
+                name_en: format!("{series} Series {en_name} ({for_en})"),
                 series,
                 specs,
-                base_price: 49_00 + power as i64 * 2_00,
+                base_price,
             }
         }
     }
@@ -366,7 +396,13 @@ pub fn generate(sku_target: usize, seed: u64, now: i64) -> CatalogDocument {
         let mut promoted = false;
         for (code, zh, en, _) in colours.iter().take(count) {
             skus += 1;
-            let list_price = (made.base_price + rng.gen_range(0..20) * 100_00) / 100 * 100 - 100;
+            // Appliances vary by up to ¥1,900 between variants; an accessory by a tenth of its
+            // price, ending in 9 yuan as shops price them.
+            let list_price = if made.category == "accessory" {
+                (made.base_price * (100 + rng.gen_range(0..10)) / 100 / 10_00 * 10_00 - 1_00).max(9_00)
+            } else {
+                (made.base_price + rng.gen_range(0..20) * 100_00) / 100 * 100 - 100
+            };
             let promotion = rng.gen_bool(0.3).then(|| {
                 promoted = true;
                 Promotion {
