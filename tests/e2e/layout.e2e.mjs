@@ -134,7 +134,8 @@ const COVERED = `
   const points = [[r.left + r.width / 2, r.top + r.height / 2], [r.left + r.width / 2, r.bottom - 2]];
   return points
     .map(([x, y]) => (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight ? "off screen" : document.elementFromPoint(x, y)))
-    .filter((hit) => hit === "off screen" || !hit || !(hit === el || el.contains(hit)))
+    // Its own scrolling container (a sideways strip) clipping its edge is not something covering it.
+    .filter((hit) => hit === "off screen" || !hit || !(hit === el || el.contains(hit) || hit.contains(el)))
     .map((hit) => (typeof hit === "string" ? hit : hit ? hit.outerHTML.slice(0, 120) : "nothing"));`;
 
 /**
