@@ -54,6 +54,12 @@ async fn tags_come_from_rules_and_stay_up_to_date() {
     let error = error_of(&body);
     assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidTagRule, Some("rule")));
     assert!(error.message.contains("column 8"), "{}", error.message);
+    // Keyed, for the app to say in the operator's language.
+    let detail = error.detail.expect("the problem's key");
+    assert_eq!((detail.key.as_str(), detail.column, detail.subject), ("value_expected", Some(8), None));
+    let (_, body) = create(operator.clone(), "big spenders", "spent > 1").await;
+    let detail = error_of(&body).detail.expect("the problem's key");
+    assert_eq!((detail.key.as_str(), detail.subject.as_deref()), ("unknown_field", Some("spent")));
     let (_, body) = server.get("/v1/marketing/tags", &operator).await;
     let list: CustomerTagList = parse(&body);
     assert!(list.tags.is_empty(), "nothing saved: {body}");

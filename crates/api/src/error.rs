@@ -144,11 +144,31 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
+    /// What exactly is wrong, for the app to say in its own language: a stable key within the
+    /// code (for `invalid_tag_rule`: `unknown_field`, `value_expected`, …) and what it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<ErrorDetail>,
+}
+
+/// The specifics of an error, keyed for translation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable key within the error's code.
+    pub key: String,
+    /// Where in the field's text (a character position, from 1), when it points at one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub column: Option<u32>,
+    /// What the problem names (a field, a word, a character), when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subject: Option<String>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after_secs: None, field: None }
+        Self { code, message: message.into(), retry_after_secs: None, field: None, detail: None }
     }
     pub fn with_field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());

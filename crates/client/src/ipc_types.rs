@@ -15,6 +15,7 @@ fn render() -> String {
     let decls = [
         ErrorCode::decl(),
         ApiError::decl(),
+        ErrorDetail::decl(),
         Role::decl(),
         IdentityKind::decl(),
         Identity::decl(),

@@ -65,11 +65,17 @@ pub enum Expr {
     Compare { field: String, op: Op, value: Value },
 }
 
-/// Why a rule does not parse: where (a character position, from 1) and what was expected.
+/// Why a rule does not parse: where (a character position, from 1) and what was expected — as a
+/// stable key with the one thing it names (a field, a word, a character), which the app shows in
+/// its own language, and in English.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("column {column}: {message}")]
 pub struct RuleError {
     pub column: usize,
+    /// A stable key (`unknown_field`, `value_expected`, …): the app's text is `rule.<problem>`.
+    pub problem: &'static str,
+    /// What the problem names, if anything: `{subject}` in the app's text.
+    pub subject: Option<String>,
     pub message: String,
 }
 
@@ -90,7 +96,12 @@ fn tokens(rule: &str) -> Result<Vec<(usize, Token)>, RuleError> {
     let chars: Vec<char> = rule.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let err = |at: usize, message: String| RuleError { column: at + 1, message };
+    let err = |at: usize, problem: &'static str, subject: Option<String>, message: String| RuleError {
+        column: at + 1,
+        problem,
+        subject,
+        message,
+    };
     while i < chars.len() {
         let c = chars[i];
         let start = i;
@@ -117,7 +128,7 @@ fn tokens(rule: &str) -> Result<Vec<(usize, Token)>, RuleError> {
                     ('>', _) => (Op::Gt, 1),
                     ('<', _) => (Op::Lt, 1),
                     ('=', _) => (Op::Eq, 1),
-                    _ => return Err(err(i, "'!' must be followed by '=' (use 'not' to negate)".into())),
+                    _ => return Err(err(i, "bang", None, "'!' must be followed by '=' (use 'not' to negate)".into())),
                 };
                 i += len;
                 Token::Op(op)
@@ -128,7 +139,14 @@ fn tokens(rule: &str) -> Result<Vec<(usize, Token)>, RuleError> {
                 let mut text = String::new();
                 loop {
                     match chars.get(i) {
-                        None => return Err(err(start, format!("this text has no closing {quote}"))),
+                        None => {
+                            return Err(err(
+                                start,
+                                "unclosed_text",
+                                Some(quote.to_string()),
+                                format!("this text has no closing {quote}"),
+                            ))
+                        }
                         Some(&q) if q == quote => {
                             i += 1;
                             break;
@@ -147,7 +165,11 @@ fn tokens(rule: &str) -> Result<Vec<(usize, Token)>, RuleError> {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().filter(|c| **c != '_').collect();
-                Token::Number(text.parse().map_err(|_| err(start, format!("{text} is not a number")))?)
+                Token::Number(
+                    text.parse().map_err(|_| {
+                        err(start, "not_a_number", Some(text.clone()), format!("{text} is not a number"))
+                    })?,
+                )
             }
             c if c.is_alphabetic() || c == '_' => {
                 while chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '.') {
@@ -161,7 +183,14 @@ fn tokens(rule: &str) -> Result<Vec<(usize, Token)>, RuleError> {
                     _ => Token::Ident(word),
                 }
             }
-            other => return Err(err(i, format!("'{other}' is not part of a rule"))),
+            other => {
+                return Err(err(
+                    i,
+                    "stray_character",
+                    Some(other.to_string()),
+                    format!("'{other}' is not part of a rule"),
+                ))
+            }
         };
         out.push((start, token));
     }
@@ -180,8 +209,13 @@ impl Parser {
         self.tokens.get(self.at).map_or(self.end, |t| t.0) + 1
     }
 
-    fn fail<T>(&self, message: impl Into<String>) -> Result<T, RuleError> {
-        Err(RuleError { column: self.column(), message: message.into() })
+    fn fail<T>(
+        &self,
+        problem: &'static str,
+        subject: Option<&str>,
+        message: impl Into<String>,
+    ) -> Result<T, RuleError> {
+        Err(RuleError { column: self.column(), problem, subject: subject.map(str::to_owned), message: message.into() })
     }
 
     fn peek(&self) -> Option<&Token> {
@@ -209,7 +243,7 @@ impl Parser {
     fn not(&mut self) -> Result<Expr, RuleError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return self.fail("the rule is nested too deeply");
+            return self.fail("too_deep", None, "the rule is nested too deeply");
         }
         let expr = match self.peek() {
             Some(Token::Not) => {
@@ -220,7 +254,7 @@ impl Parser {
                 self.at += 1;
                 let inner = self.or()?;
                 if self.peek() != Some(&Token::Close) {
-                    return self.fail("a ')' is missing here");
+                    return self.fail("missing_close", None, "a ')' is missing here");
                 }
                 self.at += 1;
                 inner
@@ -234,33 +268,65 @@ impl Parser {
     fn compare(&mut self) -> Result<Expr, RuleError> {
         let field = match self.peek() {
             Some(Token::Ident(name)) => name.clone(),
-            None => return self.fail("the rule ends where a field was expected"),
-            Some(_) => return self.fail("a field was expected here (for example spend or bought.tv)"),
+            None => return self.fail("ends_early", None, "the rule ends where a field was expected"),
+            Some(_) => {
+                return self.fail("field_expected", None, "a field was expected here (for example spend or bought.tv)")
+            }
         };
         if !known_field(&field) {
             let names: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();
-            return self.fail(format!("{field} is not a field; fields are {}", names.join(", ")));
+            return self.fail(
+                "unknown_field",
+                Some(&field),
+                format!("{field} is not a field; fields are {}", names.join(", ")),
+            );
         }
         self.at += 1;
         let op = match self.peek() {
             Some(Token::Op(op)) => *op,
-            _ => return self.fail(format!("a comparison (>, >=, <, <=, =, !=) was expected after {field}")),
+            _ => {
+                return self.fail(
+                    "comparison_expected",
+                    Some(&field),
+                    format!("a comparison (>, >=, <, <=, =, !=) was expected after {field}"),
+                )
+            }
         };
         self.at += 1;
         let value = match self.peek() {
             Some(Token::Number(n)) => Value::Number(*n),
             Some(Token::Text(t)) => Value::Text(t.clone()),
             Some(Token::Ident(word)) => {
-                return self.fail(format!("a number or a quoted text was expected (write '{word}' in quotes)"))
+                return self.fail(
+                    "quote_word",
+                    Some(word),
+                    format!("a number or a quoted text was expected (write '{word}' in quotes)"),
+                )
             }
-            _ => return self.fail("a number or a quoted text was expected here"),
+            _ => return self.fail("value_expected", None, "a number or a quoted text was expected here"),
         };
         let text_field = matches!(field.as_str(), "city" | "top_category");
         match (&value, text_field) {
-            (Value::Number(_), true) => return self.fail(format!("{field} is a text: compare it with a quoted text")),
-            (Value::Text(_), false) => return self.fail(format!("{field} is a number: compare it with a number")),
+            (Value::Number(_), true) => {
+                return self.fail(
+                    "text_field",
+                    Some(&field),
+                    format!("{field} is a text: compare it with a quoted text"),
+                )
+            }
+            (Value::Text(_), false) => {
+                return self.fail(
+                    "number_field",
+                    Some(&field),
+                    format!("{field} is a number: compare it with a number"),
+                )
+            }
             (Value::Text(_), true) if !matches!(op, Op::Eq | Op::Ne) => {
-                return self.fail(format!("{field} is a text: compare it with = or !="))
+                return self.fail(
+                    "text_field_equality",
+                    Some(&field),
+                    format!("{field} is a text: compare it with = or !="),
+                )
             }
             _ => {}
         }
@@ -285,17 +351,19 @@ pub fn parse(rule: &str) -> Result<Expr, RuleError> {
     if rule.chars().count() > MAX_RULE_LEN {
         return Err(RuleError {
             column: MAX_RULE_LEN + 1,
+            problem: "too_long",
+            subject: Some(MAX_RULE_LEN.to_string()),
             message: format!("a rule is at most {MAX_RULE_LEN} characters"),
         });
     }
     let tokens = tokens(rule)?;
     if tokens.is_empty() {
-        return Err(RuleError { column: 1, message: "the rule is empty".into() });
+        return Err(RuleError { column: 1, problem: "empty", subject: None, message: "the rule is empty".into() });
     }
     let mut parser = Parser { tokens, at: 0, end: rule.chars().count(), depth: 0 };
     let expr = parser.or()?;
     if parser.at < parser.tokens.len() {
-        return parser.fail("'and' or 'or' was expected here");
+        return parser.fail("and_or_expected", None, "'and' or 'or' was expected here");
     }
     Ok(expr)
 }
@@ -509,5 +577,39 @@ mod tests {
         let deep = "(".repeat(40) + "spend > 1" + &")".repeat(40);
         assert!(parse(&deep).unwrap_err().message.contains("nested too deeply"));
         assert!(parse(&"spend > 1 or ".repeat(50)).unwrap_err().message.contains("at most"));
+    }
+
+    #[test]
+    fn every_problem_a_rule_can_have_is_said_in_both_of_the_apps_languages() {
+        let rules = [
+            "",
+            "spend >",
+            "spend > 10 and",
+            "spent > 10",
+            "spend >> 10",
+            "(spend > 10",
+            "spend > 10 purchases > 1",
+            "city > 'x'",
+            "city = 3",
+            "spend = 'a lot'",
+            "city = 上海",
+            "city = '上海",
+            "spend ! 3",
+            "spend > 3 ; drop",
+            "spend",
+            "spend > 1.2.3",
+        ];
+        let mut problems: Vec<(&str, Option<String>)> =
+            rules.iter().map(|r| parse(r).unwrap_err()).map(|e| (e.problem, e.subject)).collect();
+        problems.push((parse(&("(".repeat(40) + "spend > 1" + &")".repeat(40))).unwrap_err().problem, None));
+        problems.push((parse(&"spend > 1 or ".repeat(50)).unwrap_err().problem, None));
+        assert_eq!(problems[3], ("unknown_field", Some("spent".to_owned())), "the field it names goes with it");
+        for file in ["en.json", "zh-CN.json"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n").join(file);
+            let texts: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for (problem, _) in &problems {
+                assert!(texts.get(format!("rule.{problem}")).is_some(), "{file} does not say rule.{problem}");
+            }
+        }
     }
 }

@@ -15,7 +15,26 @@ retry_after_secs?: number,
 /**
  * The request field the error is about, when there is one.
  */
-field?: string, };
+field?: string, 
+/**
+ * What exactly is wrong, for the app to say in its own language: a stable key within the
+ * code (for `invalid_tag_rule`: `unknown_field`, `value_expected`, …) and what it names.
+ */
+detail?: ErrorDetail, };
+
+export type ErrorDetail = { 
+/**
+ * A stable key within the error's code.
+ */
+key: string, 
+/**
+ * Where in the field's text (a character position, from 1), when it points at one.
+ */
+column?: number, 
+/**
+ * What the problem names (a field, a word, a character), when it names one.
+ */
+subject?: string, };
 
 export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "operator" | "admin";
 

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
 import type { ApiError, CustomerTagList } from "../ipc/types";
-import { useI18n } from "../i18n";
+import { useI18n, type I18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
 
 /** Customer tags for operators: rules over customers' purchases and behaviour, each with its
@@ -64,7 +64,7 @@ export function CustomerTags() {
       <ErrorBanner error={error} />
       {error?.code === "invalid_tag_rule" && (
         <p className="muted" data-testid="tag-rule-error">
-          {error.message}
+          {ruleProblem(error, t)}
         </p>
       )}
       <form className="row filters" onSubmit={save}>
@@ -132,4 +132,15 @@ export function CustomerTags() {
       </div>
     </section>
   );
+}
+
+/** Where and why a rule does not parse, in the reader's language (the server's English message
+ *  when this app does not know the problem's key). */
+export function ruleProblem(error: ApiError, t: I18n["t"]): string {
+  const detail = error.detail;
+  if (!detail) return error.message;
+  const key = `rule.${detail.key}` as MessageKey;
+  const text = t(key, { subject: detail.subject ?? "" });
+  if (text === key) return error.message;
+  return detail.column ? t("tags.ruleErrorAt", { column: detail.column, text }) : text;
 }

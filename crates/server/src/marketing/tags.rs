@@ -70,7 +70,15 @@ impl Portal {
             ));
         }
         let rule = req.rule.trim();
-        tags::parse(rule).map_err(|e| AppError::field(ErrorCode::InvalidTagRule, "rule", e.to_string()))?;
+        tags::parse(rule).map_err(|e| {
+            let mut error = AppError::field(ErrorCode::InvalidTagRule, "rule", e.to_string());
+            error.0.detail = Some(portal_api::ErrorDetail {
+                key: e.problem.to_owned(),
+                column: u32::try_from(e.column).ok(),
+                subject: e.subject.clone(),
+            });
+            error
+        })?;
         let row = TagRow {
             id: Uuid::now_v7(),
             name: name.to_owned(),
