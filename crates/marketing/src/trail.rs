@@ -20,7 +20,8 @@ pub struct TrailRow {
     pub impressions: u32,
     /// Clicks, each (list, person, product) once, on a list shown before.
     pub clicks: u32,
-    /// Impressions with at least one click: never more than the impressions.
+    /// Impressions (a list shown to one person) with at least one click by that person: never
+    /// more than the impressions, as a click needs its impression.
     pub clicked_lists: u32,
     pub conversions: u32,
     /// Fen.
@@ -114,7 +115,8 @@ pub fn trail(
         }
         let Some(row) = from_apps(list).and_then(|k| rows.get_mut(k)) else { continue };
         row.clicks += 1;
-        if clicked.insert(*list) {
+        // An impression is a list shown to one person: their clicks on it make one clicked impression.
+        if clicked.insert((*list, *person)) {
             row.clicked_lists += 1;
         }
         by_person.entry((*person, model.clone())).or_default().push((*at, *list, false));
@@ -195,10 +197,10 @@ mod tests {
         let rows = trail(&lists, &impressions, &clicks, &purchases, &[], model);
         let home_row = rows.iter().find(|r| r.placement == "home").unwrap();
         let product_row = rows.iter().find(|r| r.placement == "product").unwrap();
-        assert_eq!((home_row.lists, home_row.impressions, home_row.clicks, home_row.clicked_lists), (1, 4, 3, 1));
+        assert_eq!((home_row.lists, home_row.impressions, home_row.clicks, home_row.clicked_lists), (1, 4, 3, 2));
         assert_eq!((home_row.conversions, home_row.revenue), (1, 5000_00), "the second TV, by the home's click");
         assert_eq!((product_row.conversions, product_row.revenue), (1, 5000_00), "the first TV, by the latest click");
-        assert!((home_row.click_rate() - 0.25).abs() < 1e-9, "one list of four shown was clicked");
+        assert!((home_row.click_rate() - 0.5).abs() < 1e-9, "two of the four people shown it clicked");
         assert!((product_row.conversion_rate() - 1.0).abs() < 1e-9);
         assert_eq!(TrailRow::default().click_rate(), 0.0);
     }

@@ -82,7 +82,9 @@ impl Config {
             anonymous_events_secs: secs(self.retain_anonymous_events_days),
             interest_secs: secs(self.retain_interest_days),
             lists_secs: secs(self.retain_lists_days),
-            inbox_secs: secs(self.retain_inbox_days),
+            // The inbox is also what a trigger's once-per-fact and cooldown are checked against:
+            // kept at least the longest cooldown and the facts' window.
+            inbox_secs: secs(self.retain_inbox_days.max(portal_marketing::triggers::COOLDOWN_MAX_DAYS + 2)),
         }
     }
 }
@@ -137,7 +139,7 @@ impl Default for Config {
             retain_anonymous_events_days: 30,
             retain_interest_days: 200,
             retain_lists_days: 120,
-            retain_inbox_days: 180,
+            retain_inbox_days: 400,
         }
     }
 }

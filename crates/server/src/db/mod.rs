@@ -348,10 +348,6 @@ pub struct TriggerFacts {
     /// (store id, store name, SKU, when, the operation) of stock that came in where the store had
     /// none before.
     pub restocks: Vec<(Uuid, String, String, i64, String)>,
-    /// (consumer, model) of every product saved or followed.
-    pub followers: Vec<(Uuid, String)>,
-    /// Customers who declined tracking and marketing.
-    pub declined: Vec<Uuid>,
     /// Consumers whose birthday is one of those asked for.
     pub birthdays: Vec<Uuid>,
 }
@@ -400,9 +396,9 @@ impl InboxRow {
 pub struct TrailFacts {
     /// (list id, placement, algorithm, arm, experiment).
     pub lists: Vec<(Uuid, String, String, Option<String>, Option<Uuid>)>,
-    /// (list id, impressions recorded).
+    /// (list id, the people — or anonymous installations — it was shown to).
     pub impressions: Vec<(Uuid, u32)>,
-    /// (list id, person, model, when).
+    /// (list id, person or anonymous installation, model, when of the first such click).
     pub clicks: Vec<(Uuid, Uuid, String, i64)>,
     /// (customer, SKU, when, what the line cost in fen) from sales linked to a customer.
     pub purchases: Vec<(Uuid, String, i64, i64)>,
@@ -666,6 +662,9 @@ pub trait Database: Send + Sync + 'static {
     /// What people did with products since a time, one row per (person, product, kind) from the
     /// aggregated interests (never every event), with store purchases, regions and segments.
     async fn interactions(&self, since: i64) -> DbResult<Interactions>;
+    /// The same with every event as it came, for the offline evaluation's split by time (a
+    /// command run by hand, never a server pass: it reads the whole window).
+    async fn every_interaction(&self, since: i64) -> DbResult<Interactions>;
     async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
     /// The lists with these ids that were served: (id, to whom, models).
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>>;
@@ -686,6 +685,9 @@ pub trait Database: Send + Sync + 'static {
     async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool>;
     /// What happened since `since`, and who has one of `birthdays` (MM-DD; one or two).
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<TriggerFacts>;
+    /// (consumer, model) of those who saved or follow one of `models` (the products restocked):
+    /// a pass reads the followers of what came back, never every follower.
+    async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>>;
     async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()>;
     async fn birthday(&self, user: Uuid) -> DbResult<Option<String>>;
     /// Writes the message (and its list at the `inbox` placement) unless the trigger is paused,

@@ -139,7 +139,8 @@ pub async fn evaluate_database(
     als: AlsParams,
 ) -> crate::error::AppResult<Evaluation> {
     let products = portal.catalog_products().await?;
-    let data = portal.db.interactions(0).await?;
+    // Every event as it came: interest aggregated to its latest event would move the past into the future.
+    let data = portal.db.every_interaction(0).await?;
     let latest = data.events.iter().map(|e| e.3).chain(data.purchases.iter().map(|p| p.2)).max().unwrap_or(0);
     let split_at = latest - test_days * 86_400;
     tokio::task::spawn_blocking(move || evaluate(products, data, split_at, k, &als)).await.map_err(|e| {

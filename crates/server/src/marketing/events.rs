@@ -34,7 +34,9 @@ impl Portal {
                 format!("Send at most {} events at a time.", rules::MAX_BATCH),
             ));
         }
-        let now = now();
+        // The wall clock and the monotonic one read together: the events' arrival is stamped as
+        // this plus however long the batch then waited (checks, reads, locks).
+        let (now, prepared_at) = (now(), std::time::Instant::now());
         let tracking = match caller {
             Some(c) => self.db.tracking_consent(c.user.id).await?.is_none_or(|(tracking, _)| tracking),
             // Before sign-in the app applies the person's choice itself; nothing here says otherwise.
@@ -141,7 +143,7 @@ impl Portal {
             limits,
             needed_kinds: rules::kinds_needed_without_consent(),
             now,
-            prepared_at: std::time::Instant::now(),
+            prepared_at,
         };
         let kept = match self.db.ingest_events(request).await? {
             Ingest::Kept(kept) => kept,

@@ -377,7 +377,7 @@ pub fn content_id(parts: &[&str], at: i64) -> Uuid {
 #[derive(Debug, Default)]
 pub struct RecordedLists(HashSet<Uuid>);
 
-const RECORDED_LISTS_MAX: usize = 50_000;
+const RECORDED_LISTS_MAX: usize = 500_000;
 
 impl RecordedLists {
     pub fn contains(&self, id: Uuid) -> bool {

@@ -2,10 +2,7 @@
 //! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
 use portal_marketing::triggers::{self, Fact, Rule, FACT_MAX_AGE_SECS};
@@ -86,7 +83,6 @@ impl Portal {
         let (month, day): (u32, u32) = (today[5..7].parse().unwrap_or(1), today[8..10].parse().unwrap_or(1));
         let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;
         let book = self.price_book().await?;
-        let declined: HashSet<Uuid> = raw.declined.into_iter().collect();
         let mut facts: Vec<Fact> = Vec::new();
         for (user, session, at) in raw.sign_ins {
             facts.push(Fact {
@@ -113,23 +109,31 @@ impl Portal {
             let key = format!("birthday:{year}");
             facts.push(Fact { user, kind: TriggerKind::Birthday, key, at: now, model: None, store: None });
         }
-        let mut followers: HashMap<&str, Vec<Uuid>> = HashMap::new();
-        for (user, model) in &raw.followers {
-            followers.entry(model.as_str()).or_default().push(*user);
-        }
+        // A product back in stock at many stores is one fact per follower, named by its first
+        // restock in the window (the same whatever arrives later): 10,000 followers of a product
+        // restocked at 500 stores make 10,000 facts, not five million.
+        let mut first_restock: HashMap<String, (i64, Uuid, String, String, String)> = HashMap::new();
         for (store_id, store, sku, at, op) in raw.restocks {
             let Some(model) = book.model_of_sku.get(&sku) else { continue };
-            for user in followers.get(model.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                facts.push(Fact {
-                    user: *user,
-                    kind: TriggerKind::BackInStock,
-                    // The operation that brought it in: the same restock whatever arrives later.
-                    key: format!("{store_id}:{sku}:{op}"),
-                    at,
-                    model: Some(model.clone()),
-                    store: Some(store.clone()),
-                });
+            let first =
+                first_restock.entry(model.clone()).or_insert((at, store_id, store.clone(), sku.clone(), op.clone()));
+            if (at, store_id) < (first.0, first.1) {
+                *first = (at, store_id, store, sku, op);
             }
+        }
+        let restocked: Vec<String> = first_restock.keys().cloned().collect();
+        let followers = if restocked.is_empty() { vec![] } else { self.db.followers_of(restocked).await? };
+        for (user, model) in followers {
+            let Some((at, store_id, store, sku, op)) = first_restock.get(&model) else { continue };
+            facts.push(Fact {
+                user,
+                kind: TriggerKind::BackInStock,
+                // The operation that brought it in: the same restock whatever arrives later.
+                key: format!("{store_id}:{sku}:{op}"),
+                at: *at,
+                model: Some(model.clone()),
+                store: Some(store.clone()),
+            });
         }
         // What this instance settled before (sent, or held back by the cooldown) is not tried again.
         let trained = self.recommender().await?;
@@ -138,8 +142,9 @@ impl Portal {
             let rule = Rule { kind: trigger.kind, active: trigger.active, active_since: trigger.active_since };
             for fact in &facts {
                 let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
-                if settled.contains_key(&done) || !triggers::sets_off(&rule, fact, !declined.contains(&fact.user), now)
-                {
+                // Consent is checked where the message is written (`send_inbox`), for the facts'
+                // people only: no pass reads every person who declined.
+                if settled.contains_key(&done) || !triggers::sets_off(&rule, fact, true, now) {
                     continue;
                 }
                 let models: Vec<String> = match fact.kind {

@@ -197,12 +197,21 @@ pub fn history(
     Ok((events, total as u32))
 }
 
-pub fn interactions(tx: &mut Transaction<'_>, since: i64) -> DbResult<Interactions> {
+/// `every_event`: each event as it came (the offline evaluation splits them by time); else one
+/// row per (person, product, kind) from the aggregated interests.
+pub fn interactions(tx: &mut Transaction<'_>, since: i64, every_event: bool) -> DbResult<Interactions> {
     let events = tx
         .query(
-            "SELECT user_id, model, kind, last_at FROM behaviour_interest
-             WHERE last_at >= $1 AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
-             ORDER BY last_at",
+            if every_event {
+                "SELECT user_id, model, kind, at FROM behaviour_events
+                 WHERE user_id IS NOT NULL AND model IS NOT NULL AND at >= $1
+                   AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+                 ORDER BY at"
+            } else {
+                "SELECT user_id, model, kind, last_at FROM behaviour_interest
+                 WHERE last_at >= $1 AND user_id NOT IN (SELECT user_id FROM tracking_consent WHERE NOT tracking)
+                 ORDER BY last_at"
+            },
             &[&since],
         )?
         .iter()
@@ -264,8 +273,11 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let impressions = tx
         .query(
-            "SELECT DISTINCT recommendation, 1::bigint FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1",
+            // Each list once per person (or installation, anonymous) who was shown it: an
+            // anonymous list is one row served to many.
+            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id))::bigint FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1
+             GROUP BY recommendation",
             &[&since],
         )?
         .iter()
@@ -273,10 +285,10 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let clicks = tx
         .query(
-            "SELECT recommendation, user_id, model, MIN(at) FROM behaviour_events
-             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL AND user_id IS NOT NULL
+            "SELECT recommendation, COALESCE(user_id, install_id), model, MIN(at) FROM behaviour_events
+             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL
                AND model IS NOT NULL AND at >= $1
-             GROUP BY recommendation, user_id, model",
+             GROUP BY recommendation, COALESCE(user_id, install_id), model",
             &[&since],
         )?
         .iter()
@@ -428,7 +440,8 @@ pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, 
         ("behaviour_events", "user_id IS NOT NULL AND at < $1", now - r.events_secs),
         ("behaviour_events", "user_id IS NULL AND received_at < $1", now - r.anonymous_events_secs),
         ("behaviour_interest", "last_at < $1", now - r.interest_secs),
-        ("recommendation_lists", "served_at < $1", now - r.lists_secs),
+        // An experiment's lists say who was in which arm: kept while its results are read.
+        ("recommendation_lists", "served_at < $1 AND experiment_id IS NULL", now - r.lists_secs),
         ("inbox_messages", "created_at < $1", now - r.inbox_secs),
         ("counter_grants", "expires_at < $1", now),
     ]

@@ -1383,7 +1383,14 @@ impl Database for PostgresDatabase {
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
         // One snapshot for the events and the purchases.
         self.run(move |client| {
-            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since))
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since, false))
+        })
+        .await
+    }
+
+    async fn every_interaction(&self, since: i64) -> DbResult<Interactions> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since, true))
         })
         .await
     }
@@ -1443,6 +1450,10 @@ impl Database for PostgresDatabase {
 
     async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
         self.run(move |client| triggers::set_active(client, id, active, now)).await
+    }
+
+    async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>> {
+        self.read_committed(move |tx| triggers::followers_of(tx, &models)).await
     }
 
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {

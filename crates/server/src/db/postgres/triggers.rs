@@ -108,26 +108,12 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
         .iter()
         .filter_map(|r| Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3), r.get(4))))
         .collect();
-    let followers = tx
-        .query(
-            "SELECT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
-             WHERE f.active AND u.role = 'consumer' GROUP BY f.user_id, f.model",
-            &[],
-        )?
-        .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1))))
-        .collect();
-    let declined = tx
-        .query("SELECT user_id FROM tracking_consent WHERE NOT tracking", &[])?
-        .iter()
-        .filter_map(|r| uuid(r.get(0)))
-        .collect();
     let birthdays = tx
         .query("SELECT id FROM users WHERE role = 'consumer' AND birthday = ANY($1)", &[&birthdays])?
         .iter()
         .filter_map(|r| uuid(r.get(0)))
         .collect();
-    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined, birthdays })
+    Ok(TriggerFacts { sign_ins, purchases, restocks, birthdays })
 }
 
 pub fn send(tx: &mut Transaction<'_>, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
@@ -206,4 +192,16 @@ pub fn mark_read(client: &mut Client, user: Uuid, id: Uuid, at: i64) -> DbResult
         &[&id.to_string(), &user.to_string(), &at],
     )?;
     Ok(found == 1)
+}
+
+pub fn followers_of(tx: &mut Transaction<'_>, models: &[String]) -> DbResult<Vec<(Uuid, String)>> {
+    Ok(tx
+        .query(
+            "SELECT DISTINCT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
+             WHERE f.model = ANY($1) AND f.active AND u.role = 'consumer'",
+            &[&models],
+        )?
+        .iter()
+        .filter_map(|r| Some((uuid(r.get(0))?, r.get(1))))
+        .collect())
 }

@@ -1058,7 +1058,11 @@ impl Database for SqliteDatabase {
     }
 
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
-        self.run(move |conn| events::interactions(conn, since)).await
+        self.run(move |conn| events::interactions(conn, since, false)).await
+    }
+
+    async fn every_interaction(&self, since: i64) -> DbResult<Interactions> {
+        self.run(move |conn| events::interactions(conn, since, true)).await
     }
 
     async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
@@ -1083,6 +1087,10 @@ impl Database for SqliteDatabase {
 
     async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
         self.run(move |conn| triggers::set_active(conn, id, active, now)).await
+    }
+
+    async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>> {
+        self.run(move |conn| triggers::followers_of(conn, &models)).await
     }
 
     async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<super::TriggerFacts> {

@@ -129,19 +129,6 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .filter_map(|row| row.ok().and_then(|(store, name, sku, at, op)| Some((uuid(store)?, name, sku, at, op))))
         .collect();
-    let followers = conn
-        .prepare_cached(
-            "SELECT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
-             WHERE f.active AND u.role = 'consumer' GROUP BY f.user_id, f.model",
-        )?
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
-        .filter_map(|row| row.ok().and_then(|(u, m)| Some((uuid(u)?, m))))
-        .collect();
-    let declined = conn
-        .prepare_cached("SELECT user_id FROM tracking_consent WHERE NOT tracking")?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .filter_map(|row| row.ok().and_then(uuid))
-        .collect();
     let mut birthday_people = Vec::new();
     for day in birthdays {
         let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE role = 'consumer' AND birthday = ?1")?;
@@ -149,7 +136,7 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
             birthday_people.extend(uuid(id?));
         }
     }
-    Ok(TriggerFacts { sign_ins, purchases, restocks, followers, declined, birthdays: birthday_people })
+    Ok(TriggerFacts { sign_ins, purchases, restocks, birthdays: birthday_people })
 }
 
 pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
@@ -243,4 +230,19 @@ pub fn mark_read(conn: &Connection, user: Uuid, id: Uuid, at: i64) -> DbResult<b
         params![id.to_string(), user.to_string(), at],
     )?;
     Ok(found == 1)
+}
+
+pub fn followers_of(conn: &Connection, models: &[String]) -> DbResult<Vec<(Uuid, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
+         WHERE f.model = ?1 AND f.active AND u.role = 'consumer'",
+    )?;
+    let mut out = Vec::new();
+    for model in models {
+        for row in stmt.query_map([model], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (user, model) = row?;
+            out.extend(uuid(user).map(|u| (u, model)));
+        }
+    }
+    Ok(out)
 }
