@@ -75,9 +75,12 @@ async fn bad_tokens_are_refused_with_codes() {
 
 #[tokio::test]
 async fn expired_access_token_is_refused_and_refresh_renews_it() {
-    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "1")]);
+    // Two seconds, counted in whole seconds: a token issued just before a second ends still lives
+    // a second more, so the renewed one is used well within its life (with one second, a renewal
+    // late in a second was expired by the time it was used: a flaky test).
+    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "2")]);
     let auth = server.sign_up("13700137001", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let (status, body) = server.get("/v1/me", &access(&auth)).await;
     assert_eq!(status, 401);
     assert_eq!(error_of(&body).code, ErrorCode::TokenExpired);

@@ -136,7 +136,14 @@ async fn bad_server_address_is_refused_and_unreachable_one_is_not_saved() {
     let app = open(dir.path(), &Secrets::default(), &server.base);
     assert_eq!(app.set_server("not a url").await.unwrap_err().code(), ErrorCode::InvalidServerUrl);
     assert_eq!(app.set_server("http://127.0.0.1:9").await.unwrap_err().code(), ErrorCode::ServerUnreachable);
-    assert_eq!(app.state().unwrap().server_url, format!("{}/", server.base));
+    let state = app.state().unwrap();
+    assert_eq!(state.server_url, format!("{}/", server.base));
+    assert!(state.online, "a candidate that cannot be reached says nothing of the server in use");
+    // The sign-in screen's check: the server in use answers, then it does not.
+    assert!(app.check_server().await.unwrap().online);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let stopped = open(elsewhere.path(), &Secrets::default(), "http://127.0.0.1:9");
+    assert!(!stopped.check_server().await.unwrap().online, "a server that does not answer is offline at once");
 }
 
 #[tokio::test]

@@ -575,7 +575,8 @@ await run("e2e layout", driver, async () => {
   await driver.fill('[data-testid="tag-name"]', "active");
   await driver.fill('[data-testid="tag-rule"]', "last_active_days >");
   await clickInView('[data-testid="tag-save"]');
-  await driver.find('[data-testid="tag-rule-error"]', { text: "column" });
+  // Where and why, in the operator's language (the desk is in Chinese).
+  await driver.find('[data-testid="tag-rule-error"]', { text: "第 19 个字符处：这里应是数字或带引号的文字" });
   assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="tag-list"] tbody tr').length`), 0, "nothing saved");
   await driver.fill('[data-testid="tag-rule"]', "last_active_days >= 0");
   await clickInView('[data-testid="tag-save"]');

@@ -96,14 +96,29 @@ export default function App() {
     };
   }, [probe, refreshOnline]);
 
-  // While the server is not known to answer (still connecting, or offline), it is asked again
-  // every few seconds, so that the header turns as soon as it can be reached (or cannot).
+  // While the server is not known to answer (still connecting, or offline), its health is asked
+  // every few seconds (one small request, never two at once), so that the header turns as soon
+  // as it can be reached (or cannot); the catalog keeps its own 10-minute timer.
+  const checking = useRef(false);
+  const check = useCallback(() => {
+    if (checking.current) return;
+    checking.current = true;
+    commands
+      .checkServer()
+      .then((fresh) => {
+        setState((s) => (s && s.online !== fresh.online ? { ...s, online: fresh.online } : s));
+        setSettled(true);
+      })
+      .catch(() => {})
+      .finally(() => (checking.current = false));
+  }, []);
   const reach: Reach = reachOf(settled, state?.online ?? true);
   useEffect(() => {
     if (!started || reach === "online") return;
-    const timer = window.setInterval(probe, RECHECK_SECS * 1000);
+    check();
+    const timer = window.setInterval(check, RECHECK_SECS * 1000);
     return () => window.clearInterval(timer);
-  }, [started, reach, probe]);
+  }, [started, reach, check]);
 
   useEffect(() => {
     document.documentElement.lang = locale;

@@ -23,6 +23,7 @@ macro_rules! for_each_app_command {
             sync fn app_state(app) -> portal_client::AppState { app.state() }
             awaited fn app_start(app) -> portal_client::AppState { app.start().await }
             awaited fn set_server(app, url: String) -> portal_client::AppState { app.set_server(&url).await }
+            awaited fn check_server(app) -> portal_client::AppState { app.check_server().await }
             sync fn set_locale(app, locale: String) -> portal_client::AppState { app.set_locale(&locale) }
             awaited fn send_code(
                 app,

@@ -156,6 +156,41 @@ pub fn check(t: &NewTrigger) -> Result<(), String> {
     Ok(())
 }
 
+/// A product received at a store that had none of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Restock {
+    /// In this order: the first restock is the earliest, ties broken by store, SKU and operation,
+    /// the same on every instance and every pass.
+    pub at: i64,
+    pub store_id: Uuid,
+    pub sku: String,
+    pub op: String,
+    pub store: String,
+    pub model: String,
+}
+
+impl Restock {
+    /// The fact's key: the operation that brought it in, the same whatever arrives later.
+    pub fn key(&self) -> String {
+        format!("{}:{}:{}", self.store_id, self.sku, self.op)
+    }
+}
+
+/// For each product, its first restock at or after `since` (a trigger's `active_since`): a
+/// product back at many stores sets a trigger off once per follower — 10,000 followers of a
+/// product back at 500 stores are 10,000 facts, not five million — and a restock before the
+/// trigger was active hides none after it.
+pub fn first_restocks(restocks: &[Restock], since: i64) -> std::collections::BTreeMap<&str, &Restock> {
+    let mut first: std::collections::BTreeMap<&str, &Restock> = Default::default();
+    for r in restocks.iter().filter(|r| r.at >= since) {
+        let slot = first.entry(r.model.as_str()).or_insert(r);
+        if r < *slot {
+            *slot = r;
+        }
+    }
+    first
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +257,28 @@ mod tests {
         assert_eq!(fill_title("For {product}", "a {store} b", "X"), "For a {store} b", "filled once");
         assert_eq!(fill_title("{x} {product}", "P", ""), "{x} P");
         assert_eq!(fill_title(&"{product}".repeat(10), &"长".repeat(20), "").chars().count(), 80, "cut after filling");
+    }
+
+    #[test]
+    fn a_product_back_at_many_stores_is_one_fact_named_by_its_first_restock_since_the_trigger() {
+        let restock = |at: i64, store: u128, op: &str| Restock {
+            at,
+            store_id: Uuid::from_u128(store),
+            sku: "TV-1".into(),
+            op: op.into(),
+            store: format!("store {store}"),
+            model: "TV".into(),
+        };
+        let all: Vec<Restock> =
+            vec![restock(100, 3, "c"), restock(50, 9, "a"), restock(100, 2, "b"), restock(100, 2, "a")];
+        let first = first_restocks(&all, 0);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first["TV"], &restock(50, 9, "a"));
+        // Active since 60: the one before hides nothing; of three at once, the same one always.
+        assert_eq!(first_restocks(&all, 60)["TV"], &restock(100, 2, "a"));
+        let mut reversed = all.clone();
+        reversed.reverse();
+        assert_eq!(first_restocks(&reversed, 60)["TV"], &restock(100, 2, "a"));
+        assert!(first_restocks(&all, 101).is_empty());
     }
 }

@@ -72,6 +72,7 @@ export const commands = {
   appState: () => call<AppState>("app_state"),
   appStart: () => call<AppState>("app_start"),
   setServer: (url: string) => call<AppState>("set_server", { url }),
+  checkServer: () => call<AppState>("check_server"),
   setLocale: (locale: string) => call<AppState>("set_locale", { locale }),
   sendCode: (channel: CodeChannel, target: string, purpose: CodePurpose) => call<SendCodeResponse>("send_code", { channel, target, purpose }),
   signUp: (input: SignUpInput) => call<AppState>("sign_up", { input }),

@@ -262,9 +262,21 @@ impl PortalApp {
         }
         let parsed = parse_server_url(url)?;
         let candidate = ApiClient::new(parsed.clone());
-        self.observe(candidate.health().await)?;
+        // Only the candidate's own answer: a candidate that cannot be reached says nothing of the
+        // server in use (which stays, with what was known of it).
+        candidate.health().await?;
         self.cache().set_setting(SERVER_URL, parsed.as_str())?;
         *self.api.write().unwrap_or_else(|p| p.into_inner()) = candidate;
+        self.online.store(true, Ordering::Relaxed);
+        self.state()
+    }
+
+    /// Asks the server whether it answers (its health, one small request) and returns the state
+    /// with `online` saying so: the sign-in screen's check, which makes no other call by itself.
+    pub async fn check_server(&self) -> ClientResult<AppState> {
+        if let Err(e) = self.observe(self.api().health().await) {
+            tracing::info!(error = %e, "the server does not answer");
+        }
         self.state()
     }
 

@@ -72,9 +72,11 @@ impl Portal {
         let rule = req.rule.trim();
         tags::parse(rule).map_err(|e| {
             let mut error = AppError::field(ErrorCode::InvalidTagRule, "rule", e.to_string());
+            // The column in what the operator typed, leading spaces included.
+            let leading = req.rule.chars().take_while(|c| c.is_whitespace()).count();
             error.0.detail = Some(portal_api::ErrorDetail {
                 key: e.problem.to_owned(),
-                column: u32::try_from(e.column).ok(),
+                column: u32::try_from(e.column + leading).ok(),
                 subject: e.subject.clone(),
             });
             error

@@ -2,10 +2,10 @@
 //! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
-use portal_marketing::triggers::{self, Fact, Rule, FACT_MAX_AGE_SECS};
+use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
 use crate::{
@@ -109,38 +109,51 @@ impl Portal {
             let key = format!("birthday:{year}");
             facts.push(Fact { user, kind: TriggerKind::Birthday, key, at: now, model: None, store: None });
         }
-        // A product back in stock at many stores is one fact per follower, named by its first
-        // restock in the window (the same whatever arrives later): 10,000 followers of a product
-        // restocked at 500 stores make 10,000 facts, not five million.
-        let mut first_restock: HashMap<String, (i64, Uuid, String, String, String)> = HashMap::new();
-        for (store_id, store, sku, at, op) in raw.restocks {
-            let Some(model) = book.model_of_sku.get(&sku) else { continue };
-            let first =
-                first_restock.entry(model.clone()).or_insert((at, store_id, store.clone(), sku.clone(), op.clone()));
-            if (at, store_id) < (first.0, first.1) {
-                *first = (at, store_id, store, sku, op);
-            }
-        }
-        let restocked: Vec<String> = first_restock.keys().cloned().collect();
+        // Products back in stock, and their followers (only theirs, never every follower).
+        let restocks: Vec<Restock> = raw
+            .restocks
+            .into_iter()
+            .filter_map(|(store_id, store, sku, at, op)| {
+                let model = book.model_of_sku.get(&sku)?.clone();
+                Some(Restock { at, store_id, sku, op, store, model })
+            })
+            .collect();
+        let mut restocked: Vec<String> = restocks.iter().map(|r| r.model.clone()).collect();
+        restocked.sort();
+        restocked.dedup();
         let followers = if restocked.is_empty() { vec![] } else { self.db.followers_of(restocked).await? };
-        for (user, model) in followers {
-            let Some((at, store_id, store, sku, op)) = first_restock.get(&model) else { continue };
-            facts.push(Fact {
-                user,
-                kind: TriggerKind::BackInStock,
-                // The operation that brought it in: the same restock whatever arrives later.
-                key: format!("{store_id}:{sku}:{op}"),
-                at: *at,
-                model: Some(model.clone()),
-                store: Some(store.clone()),
-            });
-        }
+        // Back-in-stock facts for a trigger: each follower once per product, named by the
+        // product's first restock since the trigger became active (`triggers::first_restocks`).
+        let back_in_stock = |since: i64| -> Vec<Fact> {
+            let first = triggers::first_restocks(&restocks, since);
+            followers
+                .iter()
+                .filter_map(|(user, model)| {
+                    let r = first.get(model.as_str())?;
+                    Some(Fact {
+                        user: *user,
+                        kind: TriggerKind::BackInStock,
+                        key: r.key(),
+                        at: r.at,
+                        model: Some(model.clone()),
+                        store: Some(r.store.clone()),
+                    })
+                })
+                .collect()
+        };
         // What this instance settled before (sent, or held back by the cooldown) is not tried again.
         let trained = self.recommender().await?;
         let mut sent = 0;
         for trigger in &active {
             let rule = Rule { kind: trigger.kind, active: trigger.active, active_since: trigger.active_since };
-            for fact in &facts {
+            let own;
+            let facts = if trigger.kind == TriggerKind::BackInStock {
+                own = back_in_stock(trigger.active_since);
+                &own
+            } else {
+                &facts
+            };
+            for fact in facts {
                 let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
                 // Consent is checked where the message is written (`send_inbox`), for the facts'
                 // people only: no pass reads every person who declined.

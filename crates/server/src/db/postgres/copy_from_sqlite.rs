@@ -38,6 +38,7 @@ const TABLES: &[&str] = &[
     "store_assignments",
     "dev_messages",
     "behaviour_events",
+    "behaviour_interest",
     "event_rates",
     "tracking_consent",
     "recommendation_lists",

@@ -285,10 +285,16 @@ pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts>
         .collect();
     let clicks = tx
         .query(
-            "SELECT recommendation, COALESCE(user_id, install_id), model, MIN(at) FROM behaviour_events
-             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL
-               AND model IS NOT NULL AND at >= $1
-             GROUP BY recommendation, COALESCE(user_id, install_id), model",
+            // A click with an impression of its list by the same person (the key impressions
+            // are counted by): an impression by one key never carries another key's clicks.
+            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
+             WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
+               AND c.model IS NOT NULL AND c.at >= $1
+               AND EXISTS (SELECT 1 FROM behaviour_events s
+                           WHERE s.recommendation = c.recommendation AND s.kind = 'recommendation_shown'
+                             AND ((c.user_id IS NOT NULL AND s.user_id = c.user_id)
+                                  OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
+             GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
             &[&since],
         )?
         .iter()
@@ -426,7 +432,7 @@ pub fn shown_lists(tx: &mut Transaction<'_>, lists: &[Uuid], user: Option<Uuid>,
         .query(
             "SELECT DISTINCT recommendation FROM behaviour_events
              WHERE recommendation = ANY($1) AND kind = 'recommendation_shown'
-               AND (install_id = $3 OR ($2::text IS NOT NULL AND user_id = $2))",
+               AND (($2::text IS NOT NULL AND user_id = $2) OR (install_id = $3 AND user_id IS NULL))",
             &[&ids, &user, &install],
         )?
         .iter()
@@ -441,7 +447,13 @@ pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, 
         ("behaviour_events", "user_id IS NULL AND received_at < $1", now - r.anonymous_events_secs),
         ("behaviour_interest", "last_at < $1", now - r.interest_secs),
         // An experiment's lists say who was in which arm: kept while its results are read.
-        ("recommendation_lists", "served_at < $1 AND experiment_id IS NULL", now - r.lists_secs),
+        // (until the experiment stopped that long ago: a running one's lists are its people).
+        (
+            "recommendation_lists",
+            "served_at < $1 AND (experiment_id IS NULL OR experiment_id IN
+               (SELECT id FROM experiments WHERE status = 'stopped' AND stopped_at < $1))",
+            now - r.lists_secs,
+        ),
         ("inbox_messages", "created_at < $1", now - r.inbox_secs),
         ("counter_grants", "expires_at < $1", now),
     ]

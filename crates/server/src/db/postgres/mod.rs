@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0006_triggers.sql"),
     include_str!("../../../../../migrations/postgres/0007_birthdays.sql"),
     include_str!("../../../../../migrations/postgres/0008_bounded_marketing.sql"),
+    include_str!("../../../../../migrations/postgres/0009_marketing_indexes.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -694,7 +695,7 @@ impl Database for PostgresDatabase {
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < $1", &[&codes_before])?;
             tx.execute("DELETE FROM dev_messages WHERE sent_at < $1", &[&codes_before])?;
             tx.execute("DELETE FROM event_rates WHERE window_start < $1", &[&attempts_before])?;
-            tx.execute("DELETE FROM behaviour_events WHERE user_id IS NULL AND received_at < $1", &[&sessions_before])?;
+            // Anonymous behaviour goes by the retention policy (`prune_marketing`), in batches.
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
                 &[&attempts_before],

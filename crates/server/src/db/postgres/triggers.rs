@@ -71,8 +71,12 @@ pub fn set_active(client: &mut Client, id: Uuid, active: bool, now: i64) -> DbRe
 pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
     let sign_ins = tx
         .query(
-            "SELECT se.user_id, se.id, se.created_at FROM sessions se JOIN users u ON u.id = se.user_id
-             WHERE u.role = 'consumer' AND se.created_at >= $1",
+            // Each consumer's latest sign-in only: a person signing in again and again is one
+            // fact a pass, not one per session.
+            "SELECT DISTINCT ON (se.user_id) se.user_id, se.id, se.created_at
+             FROM sessions se JOIN users u ON u.id = se.user_id
+             WHERE u.role = 'consumer' AND se.created_at >= $1
+             ORDER BY se.user_id, se.created_at DESC, se.id DESC",
             &[&since],
         )?
         .iter()

@@ -233,10 +233,16 @@ pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
         .collect();
     let clicks = conn
         .prepare(
-            "SELECT recommendation, COALESCE(user_id, install_id), model, MIN(at) FROM behaviour_events
-             WHERE kind = 'recommendation_clicked' AND recommendation IS NOT NULL
-               AND model IS NOT NULL AND at >= ?1
-             GROUP BY recommendation, COALESCE(user_id, install_id), model",
+            // A click with an impression of its list by the same person (the key impressions
+            // are counted by): an impression by one key never carries another key's clicks.
+            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
+             WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
+               AND c.model IS NOT NULL AND c.at >= ?1
+               AND EXISTS (SELECT 1 FROM behaviour_events s
+                           WHERE s.recommendation = c.recommendation AND s.kind = 'recommendation_shown'
+                             AND ((c.user_id IS NOT NULL AND s.user_id = c.user_id)
+                                  OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
+             GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
         .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
@@ -367,14 +373,25 @@ pub fn delete(conn: &mut Connection, user_id: Uuid) -> DbResult<u32> {
 }
 
 pub fn shown_lists(conn: &Connection, lists: &[Uuid], user: Option<Uuid>, install: Uuid) -> DbResult<Vec<Uuid>> {
-    let mut stmt = conn.prepare_cached(
+    // The same person as the report counts: the account (its installations' anonymous events
+    // join it in this batch), or, anonymous, the installation's anonymous impressions only. Two
+    // plain lookups, one per partial index.
+    let mut by_user = conn.prepare_cached(
+        "SELECT 1 FROM behaviour_events WHERE recommendation = ?1 AND kind = 'recommendation_shown' AND user_id = ?2",
+    )?;
+    let mut by_install = conn.prepare_cached(
         "SELECT 1 FROM behaviour_events WHERE recommendation = ?1 AND kind = 'recommendation_shown'
-           AND (install_id = ?3 OR (?2 IS NOT NULL AND user_id = ?2)) LIMIT 1",
+           AND install_id = ?2 AND user_id IS NULL",
     )?;
     let (user, install) = (user.map(|u| u.to_string()), install.to_string());
     let mut out = Vec::new();
     for list in lists {
-        if stmt.exists(params![list.to_string(), user, install])? {
+        let list_id = list.to_string();
+        let shown = match &user {
+            Some(user) => by_user.exists(params![list_id, user])? || by_install.exists(params![list_id, install])?,
+            None => by_install.exists(params![list_id, install])?,
+        };
+        if shown {
             out.push(*list);
         }
     }
@@ -395,11 +412,18 @@ pub fn delete_batch(conn: &Connection, table: &str, condition: &str, before: i64
 /// The retention pass's deletions: (table, condition on `?1`, the time `?1` is).
 pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 6] {
     [
-        ("behaviour_events", "user_id IS NOT NULL AND at < ?1", now - r.events_secs),
+        // `+user_id`: read by the time index, not by walking the per-person one.
+        ("behaviour_events", "+user_id IS NOT NULL AND at < ?1", now - r.events_secs),
         ("behaviour_events", "user_id IS NULL AND received_at < ?1", now - r.anonymous_events_secs),
         ("behaviour_interest", "last_at < ?1", now - r.interest_secs),
         // An experiment's lists say who was in which arm: kept while its results are read.
-        ("recommendation_lists", "served_at < ?1 AND experiment_id IS NULL", now - r.lists_secs),
+        // (until the experiment stopped that long ago: a running one's lists are its people).
+        (
+            "recommendation_lists",
+            "served_at < ?1 AND (experiment_id IS NULL OR experiment_id IN
+               (SELECT id FROM experiments WHERE status = 'stopped' AND stopped_at < ?1))",
+            now - r.lists_secs,
+        ),
         ("inbox_messages", "created_at < ?1", now - r.inbox_secs),
         ("counter_grants", "expires_at < ?1", now),
     ]

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0015_triggers.sql"),
     include_str!("../../../../../migrations/sqlite/0016_birthdays.sql"),
     include_str!("../../../../../migrations/sqlite/0017_bounded_marketing.sql"),
+    include_str!("../../../../../migrations/sqlite/0018_marketing_indexes.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -382,8 +383,7 @@ impl Database for SqliteDatabase {
             let codes = tx.execute("DELETE FROM verification_codes WHERE expires_at < ?1", [codes_before])?;
             tx.execute("DELETE FROM dev_messages WHERE sent_at < ?1", [codes_before])?;
             tx.execute("DELETE FROM event_rates WHERE window_start < ?1", [attempts_before])?;
-            // Anonymous behaviour nobody signed in to claim is not kept for ever.
-            tx.execute("DELETE FROM behaviour_events WHERE user_id IS NULL AND received_at < ?1", [sessions_before])?;
+            // Anonymous behaviour goes by the retention policy (`prune_marketing`), in batches.
             let attempts = tx.execute(
                 "DELETE FROM login_failures WHERE last_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
                 [attempts_before],

@@ -93,8 +93,10 @@ pub fn set_active(conn: &Connection, id: Uuid, active: bool, now: i64) -> DbResu
 pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
     let sign_ins = conn
         .prepare_cached(
-            "SELECT se.user_id, se.id, se.created_at FROM sessions se JOIN users u ON u.id = se.user_id
-             WHERE u.role = 'consumer' AND se.created_at >= ?1",
+            // Each consumer's latest sign-in only (SQLite takes the other columns of the row
+            // holding the MAX): one fact a pass, not one per session.
+            "SELECT se.user_id, se.id, MAX(se.created_at) FROM sessions se JOIN users u ON u.id = se.user_id
+             WHERE u.role = 'consumer' AND se.created_at >= ?1 GROUP BY se.user_id",
         )?
         .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
         .filter_map(|row| row.ok().and_then(|(u, s, at)| Some((uuid(u)?, uuid(s)?, at))))
