@@ -150,4 +150,21 @@ async fn anonymous_lists_and_counter_offers_are_written_once_not_per_request() {
     let after = server.database_run("SELECT COUNT(*) FROM recommendation_lists", 0);
     assert!(ids.len() <= 3, "the same list, the same id (a retrain may change it): {}", ids.len());
     assert!(after - before <= ids.len() as i64 * 3, "200 anonymous requests wrote {} rows", after - before);
+    // One person asking for their list again and again writes it once too.
+    let me = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let before = server.database_run("SELECT COUNT(*) FROM recommendation_lists", 0);
+    let mut mine = std::collections::HashSet::new();
+    for _ in 0..100 {
+        let (status, body) = server.send(Method::GET, "/v1/recommendations?placement=home", Some(&me), None).await;
+        assert_eq!(status, 200, "{body}");
+        mine.insert(parse::<RecommendationList>(&body).id);
+    }
+    let after = server.database_run("SELECT COUNT(*) FROM recommendation_lists", 0);
+    assert!(
+        mine.len() <= 3 && after - before <= mine.len() as i64,
+        "100 requests: {} ids, {} rows",
+        mine.len(),
+        after - before
+    );
+    assert!(mine.iter().all(|id| !ids.contains(id)), "a person's list is not the anonymous one");
 }

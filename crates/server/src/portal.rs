@@ -29,9 +29,9 @@ pub struct Portal {
     >,
     /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
     pub serving_rules_generation: std::sync::atomic::AtomicU64,
-    /// Anonymous lists (and counter offers) already recorded by this instance: the same list
-    /// served again is not written again (`marketing::recommender::RecordedLists`).
-    pub anonymous_lists: std::sync::Mutex<crate::marketing::recommender::RecordedLists>,
+    /// Lists (and counter offers) already recorded by this instance: the same list served again
+    /// is not written again (`marketing::recommender::RecordedLists`).
+    pub recorded_lists: std::sync::Mutex<crate::marketing::recommender::RecordedLists>,
     /// When this instance last recorded a use of each (session, access-token generation).
     pub session_touches: std::sync::Mutex<std::collections::HashMap<(uuid::Uuid, i64), i64>>,
 }
@@ -52,7 +52,7 @@ impl Portal {
             trigger_pass: Default::default(),
             serving_rules: Default::default(),
             serving_rules_generation: Default::default(),
-            anonymous_lists: Default::default(),
+            recorded_lists: Default::default(),
             session_touches: Default::default(),
         }
     }

@@ -587,18 +587,19 @@ impl Portal {
 
     /// Records `list` unless this instance recorded the same list already; true when it wrote.
     async fn record_once(&self, list: ServedList) -> AppResult<bool> {
-        if self.anonymous_lists.lock().expect("not poisoned").contains(list.id) {
+        if self.recorded_lists.lock().expect("not poisoned").contains(list.id) {
             return Ok(false);
         }
         let id = list.id;
         self.db.record_served_list(list).await?;
-        self.anonymous_lists.lock().expect("not poisoned").insert(id);
+        self.recorded_lists.lock().expect("not poisoned").insert(id);
         Ok(true)
     }
 
-    /// A list for the caller (or an anonymous visitor) at `placement`, recorded with its id.
-    /// Everyone anonymous is served the same list until the recommenders are retrained: it is
-    /// recorded once under an id made of its content and the day, not once per request.
+    /// A list for the caller (or an anonymous visitor) at `placement`, recorded with its id: an id
+    /// made of who it is for, its content and the day, so that the same list served again (to
+    /// everyone anonymous until the recommenders are retrained, or to one person asking again) is
+    /// recorded once, not once per request.
     pub async fn recommendations(
         self: &Arc<Self>,
         caller: Option<&Caller>,
@@ -628,27 +629,35 @@ impl Portal {
             trained.recommend(user, placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
         };
         let served_at = now();
-        let id = match user {
-            Some(_) => Uuid::now_v7(),
-            None => content_id(&[placement.as_str(), &algorithm, &models.join("\u{1f}")], served_at),
-        };
+        let experiment = experiment.as_ref().filter(|_| arm.is_some()).map(|e| e.id);
+        // The same list to the same person (or to anyone anonymous) the same day is one row,
+        // however often it is asked for: a client asking again and again writes nothing more.
+        let who = user.map(|u| u.to_string()).unwrap_or_default();
+        let within = experiment.map(|e| e.to_string()).unwrap_or_default();
+        let id = content_id(
+            &[
+                &who,
+                placement.as_str(),
+                &algorithm,
+                arm.as_deref().unwrap_or_default(),
+                &within,
+                &models.join("\u{1f}"),
+            ],
+            served_at,
+        );
         let list = RecommendationList { id, placement, algorithm, arm, models };
-        let served = ServedList {
+        self.record_once(ServedList {
             id: list.id,
             user_id: user,
             placement: placement.as_str().into(),
             algorithm: list.algorithm.clone(),
             arm: list.arm.clone(),
-            experiment: experiment.as_ref().filter(|_| list.arm.is_some()).map(|e| e.id),
+            experiment,
             models: list.models.clone(),
             served_at,
             store_id: None,
-        };
-        if user.is_some() {
-            self.db.record_served_list(served).await?;
-        } else {
-            self.record_once(served).await?;
-        }
+        })
+        .await?;
         Ok(list)
     }
 }
