@@ -338,8 +338,9 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
 
     // 3c. One trigger pass: a product 10,000 people follow, back in stock at 500 stores; the
     // first pass writes their messages, the next finds nothing new (the steady state).
+    let admin = portal.db.find_identity(IdentityKind::Username, "admin").await?.expect("the demo admin").user_id;
     let (trigger_first_ms, trigger_next_ms, trigger_sent) =
-        trigger_pass_figures(&portal, &products_for_bench(&portal).await?).await?;
+        trigger_pass_figures(&portal, &products_for_bench(&portal).await?, admin).await?;
     drop(portal);
     settle(&database).await?;
 
@@ -536,6 +537,7 @@ async fn products_for_bench(portal: &portal_server::portal::Portal) -> anyhow::R
 async fn trigger_pass_figures(
     portal: &Arc<portal_server::portal::Portal>,
     (model, sku): &(String, String),
+    actor: Uuid,
 ) -> anyhow::Result<(f64, f64, usize)> {
     const FOLLOWERS: u32 = 10_000;
     const STORES: u32 = 500;
@@ -568,7 +570,6 @@ async fn trigger_pass_figures(
         };
         portal.db.apply_favourite_ops(id, vec![(follow, "bench".into())], at).await?;
     }
-    let actor = Uuid::now_v7();
     for i in 0..STORES {
         let store = Uuid::now_v7();
         portal
