@@ -303,6 +303,32 @@ pub struct RetentionCounts {
     pub counter_grants: usize,
 }
 
+/// A retention pass over `steps` (table, condition, the time it names), each deleted by
+/// `delete_batch` at most `RETENTION_BATCH` rows at a time until fewer come back: the one loop
+/// both backends run, the backends only supplying the batch's statement. The steps are in the
+/// order of `RetentionCounts`' fields.
+pub async fn prune_in_batches<F, Fut>(
+    steps: [(&'static str, &'static str, i64); 6],
+    mut delete_batch: F,
+) -> DbResult<RetentionCounts>
+where
+    F: FnMut(&'static str, &'static str, i64) -> Fut,
+    Fut: std::future::Future<Output = DbResult<usize>>,
+{
+    let mut counts = [0usize; 6];
+    for (step, (table, condition, before)) in steps.into_iter().enumerate() {
+        loop {
+            let n = delete_batch(table, condition, before).await?;
+            counts[step] += n;
+            if (n as i64) < RETENTION_BATCH {
+                break;
+            }
+        }
+    }
+    let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
+    Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+}
+
 /// Most rows one statement of a retention pass deletes: a pass never holds a table (or, on
 /// SQLite, the one connection) for long, however much has expired.
 pub const RETENTION_BATCH: i64 = 5_000;

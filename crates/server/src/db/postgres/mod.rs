@@ -1367,18 +1367,10 @@ impl Database for PostgresDatabase {
     }
 
     async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
-        let mut counts = [0usize; 6];
-        for (step, (table, condition, before)) in events::retention_steps(retention, now).into_iter().enumerate() {
-            loop {
-                let n = self.read_committed(move |tx| events::delete_batch(tx, table, condition, before)).await?;
-                counts[step] += n;
-                if (n as i64) < crate::db::RETENTION_BATCH {
-                    break;
-                }
-            }
-        }
-        let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
-        Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+        prune_in_batches(events::retention_steps(retention, now), |table, condition, before| {
+            self.read_committed(move |tx| events::delete_batch(tx, table, condition, before))
+        })
+        .await
     }
 
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {

@@ -1042,19 +1042,11 @@ impl Database for SqliteDatabase {
     }
 
     async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
-        let mut counts = [0usize; 6];
-        for (step, (table, condition, before)) in events::retention_steps(retention, now).into_iter().enumerate() {
-            // One batch per call: other requests get the connection between batches.
-            loop {
-                let n = self.run(move |conn| events::delete_batch(conn, table, condition, before)).await?;
-                counts[step] += n;
-                if (n as i64) < crate::db::RETENTION_BATCH {
-                    break;
-                }
-            }
-        }
-        let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
-        Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+        // One batch per call: other requests get the connection between batches.
+        prune_in_batches(events::retention_steps(retention, now), |table, condition, before| {
+            self.run(move |conn| events::delete_batch(conn, table, condition, before))
+        })
+        .await
     }
 
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
