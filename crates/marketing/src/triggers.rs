@@ -191,6 +191,43 @@ pub fn first_restocks(restocks: &[Restock], since: i64) -> std::collections::BTr
     first
 }
 
+/// A message a pass is about to write, and whether what is stored already holds it back (the
+/// trigger paused, the customer declined, this fact sent, or one within the cooldown of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    pub trigger: Uuid,
+    pub user: Uuid,
+    pub fact_key: &'a str,
+    pub fact_at: i64,
+    pub held: bool,
+}
+
+/// Which of a batch of messages are written: those not held back by what is stored, nor by a
+/// message admitted before them in the same batch (the same fact, or a fact of the same trigger
+/// and customer closer than `cooldown_secs`). The storage checks the stored rows for the whole
+/// batch under one lock per (trigger, customer); this decides the rest, the same on every
+/// backend.
+pub fn admit(candidates: &[Candidate<'_>], cooldown_secs: i64) -> Vec<bool> {
+    let mut admitted: std::collections::HashMap<(Uuid, Uuid), Vec<(&str, i64)>> = Default::default();
+    candidates
+        .iter()
+        .map(|c| {
+            if c.held {
+                return false;
+            }
+            let sent = admitted.entry((c.trigger, c.user)).or_default();
+            let clash = sent.iter().any(|(key, at)| {
+                *key == c.fact_key
+                    || (*at > c.fact_at.saturating_sub(cooldown_secs) && *at < c.fact_at.saturating_add(cooldown_secs))
+            });
+            if !clash {
+                sent.push((c.fact_key, c.fact_at));
+            }
+            !clash
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +317,24 @@ mod tests {
         reversed.reverse();
         assert_eq!(first_restocks(&reversed, 60)["TV"], &restock(100, 2, "a"));
         assert!(first_restocks(&all, 101).is_empty());
+    }
+
+    #[test]
+    fn a_batch_admits_one_message_per_fact_and_cooldown_beside_what_is_stored() {
+        let (t, other_t, ann, bob) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let day = 86_400;
+        let c = |trigger, user, fact_key, fact_at, held| Candidate { trigger, user, fact_key, fact_at, held };
+        let batch = [
+            c(t, ann, "sale-1", 0, false),
+            c(t, ann, "sale-2", 3 * day, false),       // within a week of sale-1
+            c(t, ann, "sale-3", 7 * day, false),       // a week after: sent
+            c(t, ann, "sale-3", 20 * day, false),      // the same fact again
+            c(t, bob, "sale-1", 0, true),              // held by what is stored
+            c(t, bob, "sale-4", 30 * day, false),      // a held one admits nothing, holds nothing
+            c(other_t, ann, "sale-2", 3 * day, false), // another trigger
+        ];
+        assert_eq!(admit(&batch, 7 * day), [true, false, true, false, false, true, true]);
+        // Without a cooldown, once per fact still.
+        assert_eq!(admit(&batch[..4], 0), [true, true, true, false]);
     }
 }

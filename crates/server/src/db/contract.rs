@@ -113,6 +113,7 @@ contract!(
     a_sale_keeps_its_counter_offer_and_the_store_its_on_hand,
     a_live_session_gives_its_account_in_one_read,
     a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once,
+    batches_of_messages_racing_send_each_customer_one_within_the_cooldown,
     trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow,
     a_flood_of_one_persons_events_trains_as_one_row_per_kind,
     a_click_needs_its_list_shown_to_the_same_sender,

@@ -333,6 +333,9 @@ where
 /// SQLite, the one connection) for long, however much has expired.
 pub const RETENTION_BATCH: i64 = 5_000;
 
+/// Messages a trigger pass writes in one transaction.
+pub const INBOX_BATCH: usize = 500;
+
 /// The answer to a batch of events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingest {
@@ -716,11 +719,12 @@ pub trait Database: Send + Sync + 'static {
     async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>>;
     async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()>;
     async fn birthday(&self, user: Uuid) -> DbResult<Option<String>>;
-    /// Writes the message (and its list at the `inbox` placement) unless the trigger is paused,
-    /// the customer declined, or the trigger already sent them this fact or one less than
-    /// `cooldown_secs` from it; atomic against every other send of the trigger to the customer.
-    /// True when written.
-    async fn send_inbox(&self, message: InboxRow, cooldown_secs: i64) -> DbResult<bool>;
+    /// Writes each message (and its list at the `inbox` placement) unless its trigger is paused,
+    /// its customer declined, or the trigger already sent them this fact or one less than
+    /// `cooldown_secs` from it, stored or earlier in the batch (`triggers::admit`); one
+    /// transaction, atomic against every other send of a trigger to a customer. Whether each was
+    /// written, in order. A pass sends at most `INBOX_BATCH` at once.
+    async fn send_inbox(&self, messages: Vec<InboxRow>, cooldown_secs: i64) -> DbResult<Vec<bool>>;
     /// The customer's newest messages (at most `limit`) and how many are unread.
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox>;
     /// Marks the customer's message read; false when they have no such message.

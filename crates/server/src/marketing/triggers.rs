@@ -9,7 +9,7 @@ use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
 use crate::{
-    db::InboxRow,
+    db::{InboxRow, INBOX_BATCH},
     error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::{now, Portal},
@@ -153,6 +153,7 @@ impl Portal {
             } else {
                 &facts
             };
+            let mut batch: Vec<(InboxRow, (Uuid, String), i64)> = Vec::new();
             for fact in facts {
                 let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
                 // Consent is checked where the message is written (`send_inbox`), for the facts'
@@ -189,15 +190,34 @@ impl Portal {
                     fact_at: fact.at,
                     trigger_name: trigger.name.clone(),
                 };
-                if self.db.send_inbox(message, i64::from(trigger.cooldown_days) * 86_400).await? {
-                    sent += 1;
+                batch.push((message, done, fact.at));
+                if batch.len() == INBOX_BATCH {
+                    sent += self.send_batch(&mut batch, trigger, &mut settled).await?;
                 }
-                settled.insert(done, fact.at);
             }
+            sent += self.send_batch(&mut batch, trigger, &mut settled).await?;
         }
         // Facts older than the window never set anything off again: forget them.
         settled.retain(|_, at| *at >= now - FACT_MAX_AGE_SECS);
         Ok(sent)
+    }
+
+    /// Writes a batch of one trigger's messages in one transaction and settles its facts (sent, or
+    /// held back): how many were written.
+    async fn send_batch(
+        &self,
+        batch: &mut Vec<(InboxRow, (Uuid, String), i64)>,
+        trigger: &Trigger,
+        settled: &mut std::collections::HashMap<(Uuid, String), i64>,
+    ) -> AppResult<usize> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let (messages, done): (Vec<InboxRow>, Vec<((Uuid, String), i64)>) =
+            batch.drain(..).map(|(message, key, at)| (message, (key, at))).unzip();
+        let written = self.db.send_inbox(messages, i64::from(trigger.cooldown_days) * 86_400).await?;
+        settled.extend(done);
+        Ok(written.into_iter().filter(|w| *w).count())
     }
 
     /// Runs the trigger passes in the background, every `triggers_interval_secs`.

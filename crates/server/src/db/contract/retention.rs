@@ -120,7 +120,7 @@ pub(super) async fn deleting_a_history_takes_what_was_derived_from_it(db: Arc<dy
             fact_at: AT,
             trigger_name: trigger.name.clone(),
         };
-        assert!(db.send_inbox(message, 86_400).await.unwrap());
+        assert_eq!(db.send_inbox(vec![message], 86_400).await.unwrap(), [true]);
     }
 
     db.delete_events(me).await.unwrap();

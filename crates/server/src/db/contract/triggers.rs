@@ -38,6 +38,51 @@ fn message(trigger: Uuid, user: Uuid, key: &str, at: i64) -> InboxRow {
     }
 }
 
+async fn send_one(db: &dyn Database, message: InboxRow, cooldown_secs: i64) -> bool {
+    db.send_inbox(vec![message], cooldown_secs).await.unwrap() == [true]
+}
+
+pub(super) async fn batches_of_messages_racing_send_each_customer_one_within_the_cooldown(db: Arc<dyn Database>) {
+    let admin = consumer(&*db, "+8613900000145").await;
+    let t = trigger(&format!("back in stock {}", Uuid::now_v7()), TriggerKind::BackInStock, AT);
+    assert!(db.create_trigger(t.clone(), admin).await.unwrap());
+    let mut people = Vec::new();
+    for i in 0..10 {
+        people.push(consumer(&*db, &format!("+86139000003{i:02}")).await);
+    }
+    let declined = people[9];
+    db.set_tracking_consent(declined, false, AT).await.unwrap();
+    // Every sender holds a message for each person, in its own order (no two passes lock in a
+    // circle), each for a fact of its own within the cooldown of the others.
+    let sent = join_all((0..RACERS).map(|racer| {
+        let db = db.clone();
+        let mut batch: Vec<InboxRow> =
+            people.iter().map(|p| message(t.id, *p, &format!("restock-{racer}"), AT + racer as i64)).collect();
+        batch.rotate_left(racer % people.len());
+        if racer % 2 == 1 {
+            batch.reverse();
+        }
+        tokio::spawn(async move { db.send_inbox(batch, 7 * 86_400).await.unwrap() })
+    }))
+    .await;
+    let written: usize = sent.into_iter().map(|s| s.unwrap().into_iter().filter(|w| *w).count()).sum();
+    assert_eq!(written, people.len() - 1, "one message per person, none to who declined");
+    for p in &people {
+        let expected = usize::from(*p != declined);
+        assert_eq!(db.inbox(*p, 50).await.unwrap().messages.len(), expected);
+    }
+    // Within one batch: the same fact twice, and a fact inside the cooldown of one before it.
+    let ann = consumer(&*db, "+8613900000399").await;
+    let batch = vec![
+        message(t.id, ann, "restock-a", AT + 20 * 86_400),
+        message(t.id, ann, "restock-a", AT + 20 * 86_400),
+        message(t.id, ann, "restock-b", AT + 21 * 86_400),
+        message(t.id, ann, "restock-c", AT + 28 * 86_400),
+    ];
+    assert_eq!(db.send_inbox(batch, 7 * 86_400).await.unwrap(), [true, false, false, true]);
+    assert_eq!(db.send_inbox(vec![], 7 * 86_400).await.unwrap(), Vec::<bool>::new());
+}
+
 pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever_sends_at_once(db: Arc<dyn Database>) {
     let me = consumer(&*db, "+8613900000141").await;
     let t = trigger(&format!("after a purchase {}", Uuid::now_v7()), TriggerKind::AfterPurchase, AT);
@@ -47,20 +92,17 @@ pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever
     let sent = join_all((0..RACERS).map(|i| {
         let db = db.clone();
         let m = message(t.id, me, &format!("sale-{i}"), AT + 10);
-        tokio::spawn(async move { db.send_inbox(m, 7 * 86_400).await.unwrap() })
+        tokio::spawn(async move { send_one(&*db, m, 7 * 86_400).await })
     }))
     .await;
     assert_eq!(sent.into_iter().filter(|s| *s.as_ref().unwrap()).count(), 1, "one within the cooldown");
     // The cooldown is between facts, whenever a pass gets to them: a fact five days after the
     // one sent is held back even when sent a month later.
     let late = InboxRow { fact_at: AT + 5 * 86_400, ..message(t.id, me, "sale-late", AT + 30 * 86_400) };
-    assert!(!db.send_inbox(late, 7 * 86_400).await.unwrap());
-    assert!(
-        db.send_inbox(message(t.id, me, "sale-new", AT + 30 * 86_400), 7 * 86_400).await.unwrap(),
-        "after the cooldown"
-    );
+    assert!(!send_one(&*db, late, 7 * 86_400).await);
+    assert!(send_one(&*db, message(t.id, me, "sale-new", AT + 30 * 86_400), 7 * 86_400).await, "after the cooldown");
     // The same fact again, with no cooldown at all: once per fact still.
-    assert!(!db.send_inbox(message(t.id, me, "sale-new", AT + 31 * 86_400), 0).await.unwrap());
+    assert!(!send_one(&*db, message(t.id, me, "sale-new", AT + 31 * 86_400), 0).await);
 
     let inbox = db.inbox(me, 50).await.unwrap();
     assert!(inbox.messages.len() >= 2 && inbox.unread as usize == inbox.messages.len());
@@ -79,16 +121,16 @@ pub(super) async fn a_trigger_sends_once_per_fact_and_once_per_cooldown_whatever
     assert!(mine.active && mine.sent >= 2, "{mine:?}");
     assert!(db.set_trigger_active(t.id, false, AT + 40 * 86_400).await.unwrap());
     assert!(!db.triggers().await.unwrap().iter().find(|x| x.id == t.id).unwrap().active);
-    assert!(!db.send_inbox(message(t.id, me, "while-paused", AT + 41 * 86_400), 0).await.unwrap(), "paused");
+    assert!(!send_one(&*db, message(t.id, me, "while-paused", AT + 41 * 86_400), 0).await, "paused");
     assert!(!db.set_trigger_active(Uuid::now_v7(), false, AT).await.unwrap());
     // Resumed: active from then on; a customer who declined gets nothing.
     assert!(db.set_trigger_active(t.id, true, AT + 42 * 86_400).await.unwrap());
     let resumed = db.triggers().await.unwrap().into_iter().find(|x| x.id == t.id).unwrap();
     assert_eq!((resumed.active, resumed.active_since, resumed.created_at), (true, AT + 42 * 86_400, AT));
     db.set_tracking_consent(me, false, AT + 42 * 86_400).await.unwrap();
-    assert!(!db.send_inbox(message(t.id, me, "declined", AT + 43 * 86_400), 0).await.unwrap(), "declined");
+    assert!(!send_one(&*db, message(t.id, me, "declined", AT + 43 * 86_400), 0).await, "declined");
     db.set_tracking_consent(me, true, AT + 43 * 86_400).await.unwrap();
-    assert!(db.send_inbox(message(t.id, me, "accepted", AT + 44 * 86_400), 0).await.unwrap());
+    assert!(send_one(&*db, message(t.id, me, "accepted", AT + 44 * 86_400), 0).await);
 }
 
 pub(super) async fn trigger_facts_are_sign_ins_purchases_and_restocks_of_what_people_follow(db: Arc<dyn Database>) {

@@ -401,6 +401,34 @@ where
     Ok(())
 }
 
+/// Records many served lists in one statement (each once, by id).
+pub fn record_served_many(tx: &mut impl GenericClient, lists: &[ServedList]) -> DbResult<()> {
+    if lists.is_empty() {
+        return Ok(());
+    }
+    let text = |f: &dyn Fn(&ServedList) -> String| -> Vec<String> { lists.iter().map(|l| f(l)).collect() };
+    let maybe =
+        |f: &dyn Fn(&ServedList) -> Option<String>| -> Vec<Option<String>> { lists.iter().map(|l| f(l)).collect() };
+    tx.execute(
+        "INSERT INTO recommendation_lists (id, user_id, placement, algorithm, arm, models, served_at, experiment_id, store_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+             $8::text[], $9::text[])
+         ON CONFLICT (id) DO NOTHING",
+        &[
+            &text(&|l| l.id.to_string()),
+            &maybe(&|l| l.user_id.map(|u| u.to_string())),
+            &text(&|l| l.placement.clone()),
+            &text(&|l| l.algorithm.clone()),
+            &maybe(&|l| l.arm.clone()),
+            &text(&|l| serde_json::to_string(&l.models).unwrap_or_default()),
+            &lists.iter().map(|l| l.served_at).collect::<Vec<i64>>(),
+            &maybe(&|l| l.experiment.map(|e| e.to_string())),
+            &maybe(&|l| l.store_id.map(|e| e.to_string())),
+        ],
+    )?;
+    Ok(())
+}
+
 pub fn delete(tx: &mut Transaction<'_>, user_id: Uuid) -> DbResult<u32> {
     let user = user_id.to_string();
     let anonymous = tx.execute(

@@ -1470,8 +1470,8 @@ impl Database for PostgresDatabase {
         .await
     }
 
-    async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {
-        self.read_committed(move |tx| triggers::send(tx, &message, cooldown_secs)).await
+    async fn send_inbox(&self, messages: Vec<super::InboxRow>, cooldown_secs: i64) -> DbResult<Vec<bool>> {
+        self.read_committed(move |tx| triggers::send(tx, &messages, cooldown_secs)).await
     }
 
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {

@@ -1107,8 +1107,8 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn send_inbox(&self, message: super::InboxRow, cooldown_secs: i64) -> DbResult<bool> {
-        self.run(move |conn| triggers::send(conn, &message, cooldown_secs)).await
+    async fn send_inbox(&self, messages: Vec<super::InboxRow>, cooldown_secs: i64) -> DbResult<Vec<bool>> {
+        self.run(move |conn| triggers::send(conn, &messages, cooldown_secs)).await
     }
 
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {

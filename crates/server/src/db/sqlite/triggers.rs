@@ -3,6 +3,8 @@ use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
+use portal_marketing::triggers::{admit, Candidate};
+
 use super::super::{DbResult, InboxRow, TriggerFacts};
 
 fn uuid(s: String) -> Option<Uuid> {
@@ -141,48 +143,69 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
     Ok(TriggerFacts { sign_ins, purchases, restocks, birthdays: birthday_people })
 }
 
-pub fn send(conn: &mut Connection, m: &InboxRow, cooldown_secs: i64) -> DbResult<bool> {
-    // One writer at a time: the check and the write cannot interleave with another send.
+pub fn send(conn: &mut Connection, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<bool>> {
+    // One writer at a time: the checks and the writes cannot interleave with another send.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
-    // Paused, declined, this fact sent, or one within the cooldown of it: nothing.
-    let held: Option<i64> = tx
-        .query_row(
+    // What is stored holds back: the trigger paused, the customer declined, this fact sent, or one
+    // within the cooldown of it.
+    let mut held = Vec::with_capacity(messages.len());
+    {
+        let mut check = tx.prepare_cached(
             "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM triggers WHERE id = ?1 AND active)
                 OR EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?2 AND NOT tracking)
                 OR EXISTS (SELECT 1 FROM inbox_messages
                            WHERE trigger_id = ?1 AND user_id = ?2
                              AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5)))",
-            params![trigger, user, m.fact_key, m.fact_at, cooldown_secs],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if held.is_some() {
-        return Ok(false);
+        )?;
+        for m in messages {
+            let row: Option<i64> = check
+                .query_row(
+                    params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            held.push(row.is_some());
+        }
     }
-    tx.execute(
-        "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-             recommendation, models, created_at, fact_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            m.id.to_string(),
-            user,
-            trigger,
-            m.fact_key,
-            m.kind.as_str(),
-            m.title_zh,
-            m.title_en,
-            m.body_zh,
-            m.body_en,
-            m.recommendation.to_string(),
-            serde_json::to_string(&m.models).unwrap_or_default(),
-            m.created_at,
-            m.fact_at
-        ],
-    )?;
-    super::events::record_served(&tx, &m.served_list())?;
+    let candidates: Vec<Candidate<'_>> = messages
+        .iter()
+        .zip(&held)
+        .map(|(m, held)| Candidate {
+            trigger: m.trigger_id,
+            user: m.user_id,
+            fact_key: &m.fact_key,
+            fact_at: m.fact_at,
+            held: *held,
+        })
+        .collect();
+    let admitted = admit(&candidates, cooldown_secs);
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
+                 recommendation, models, created_at, fact_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        for m in messages.iter().zip(&admitted).filter(|(_, a)| **a).map(|(m, _)| m) {
+            insert.execute(params![
+                m.id.to_string(),
+                m.user_id.to_string(),
+                m.trigger_id.to_string(),
+                m.fact_key,
+                m.kind.as_str(),
+                m.title_zh,
+                m.title_en,
+                m.body_zh,
+                m.body_en,
+                m.recommendation.to_string(),
+                serde_json::to_string(&m.models).unwrap_or_default(),
+                m.created_at,
+                m.fact_at
+            ])?;
+            super::events::record_served(&tx, &m.served_list())?;
+        }
+    }
     tx.commit()?;
-    Ok(true)
+    Ok(admitted)
 }
 
 pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
