@@ -367,6 +367,10 @@ await run("e2e layout", driver, async () => {
   const categoryOf = async (model) => (await invoke("product_view", { model })).product.category.split(".")[0];
   await driver.click('[data-testid="nav-products"]');
   await driver.click('[data-testid="category-accessory"]');
+  // The click took: nothing above or beside the chip moved it from under the pointer.
+  await waitFor("the accessory chip chosen", async () =>
+    (await driver.attribute('[data-testid="category-accessory"]', "class")).includes("active"),
+  );
   // The list settles on the category's products before they are opened.
   let viewed = [];
   await waitFor("the accessories listed", async () => {

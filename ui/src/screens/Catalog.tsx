@@ -72,8 +72,12 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     commands.catalogStores().then(setStores).catch(() => {});
   };
 
-  const sync = async () => {
+  // A sync the person pulled for shows in the page; one the screen started shows on its button
+  // only, so nothing above the chips moves under a finger or a pointer while it runs.
+  const [pulled, setPulled] = useState(false);
+  const sync = async (byPull = false) => {
     setSyncing(true);
+    setPulled(byPull);
     setError(null);
     try {
       setStatus(await commands.syncCatalog());
@@ -83,11 +87,12 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
       setError(asApiError(e));
     } finally {
       setSyncing(false);
+      setPulled(false);
       onStatus?.();
     }
   };
 
-  const pull = usePullToRefresh(() => sync(), syncing);
+  const pull = usePullToRefresh(() => sync(true), syncing);
 
   useEffect(() => {
     // The app syncs at start and every 10 minutes; opening this screen also asks for fresh data.
@@ -157,7 +162,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
 
   const name = (c: { name_zh: string; name_en: string }) => (locale === "en" ? c.name_en : c.name_zh);
   const top = categories.filter((c) => !c.parent);
-  const count = (code: string) => result?.categories.find((f) => f.value === code)?.count ?? 0;
+  // No figure until the first answer (never a false 0); the chips keep their widths as figures arrive.
+  const count = (code: string) => (result ? (result.categories.find((f) => f.value === code)?.count ?? 0) : "");
   const facet = (list: { value: string; count: number }[] | undefined, value: string) =>
     list?.find((f) => f.value === value)?.count ?? 0;
   const numberSpecs = categories.find((c) => c.code === category)?.specs.filter((d) => d.kind.type === "number") ?? [];
@@ -177,7 +183,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
 
   return (
     <section className="stack catalog">
-      {(pull > 0 || syncing) && (
+      {(pull > 0 || (syncing && pulled)) && (
         <div className="pull" style={{ height: Math.max(pull, syncing ? 32 : 0) }} data-testid="pull-indicator">
           {syncing ? t("catalog.syncing") : pull >= PULL_THRESHOLD ? t("catalog.releaseToRefresh") : t("catalog.pullToRefresh")}
         </div>
@@ -194,7 +200,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
         />
         <button
           className="secondary sync-button"
-          onClick={sync}
+          onClick={() => sync()}
           disabled={syncing}
           aria-label={syncing ? t("catalog.syncing") : t("catalog.sync")}
           data-testid="sync-catalog"
@@ -248,7 +254,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
             onClick={() => pickCategory(category === c.code ? undefined : c.code)}
             data-testid={`category-${c.code}`}
           >
-            {name(c)} {category === c.code || !category ? <span className="count">{count(c.code)}</span> : null}
+            {name(c)} <span className="count">{category === c.code || !category ? count(c.code) : ""}</span>
           </button>
         ))}
       </div>
