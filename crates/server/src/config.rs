@@ -65,12 +65,14 @@ pub struct Config {
     /// every `prune_interval_secs`, in bounded batches): behaviour events of known people,
     /// anonymous events nobody claimed, each person's aggregated interest in a product (by its
     /// latest event; training reads 180 days), served recommendation lists (the report reads up
-    /// to 90 days plus the 7-day attribution window), and inbox messages.
+    /// to 90 days plus the 7-day attribution window), inbox messages, and the report's days
+    /// rolled up (a row per day and group; two years and more by default).
     pub retain_events_days: u32,
     pub retain_anonymous_events_days: u32,
     pub retain_interest_days: u32,
     pub retain_lists_days: u32,
     pub retain_inbox_days: u32,
+    pub retain_report_days: u32,
 }
 
 impl Config {
@@ -85,6 +87,7 @@ impl Config {
             // The inbox is also what a trigger's once-per-fact and cooldown are checked against:
             // kept at least the longest cooldown and the facts' window.
             inbox_secs: secs(self.retain_inbox_days.max(portal_marketing::triggers::COOLDOWN_MAX_DAYS + 2)),
+            report_secs: secs(self.retain_report_days),
         }
     }
 }
@@ -140,6 +143,7 @@ impl Default for Config {
             retain_interest_days: 200,
             retain_lists_days: 120,
             retain_inbox_days: 400,
+            retain_report_days: 800,
         }
     }
 }
@@ -225,6 +229,7 @@ impl Config {
         env_field!(retain_interest_days);
         env_field!(retain_lists_days);
         env_field!(retain_inbox_days);
+        env_field!(retain_report_days);
         Ok(())
     }
 }

@@ -212,6 +212,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 }
                 Err(e) => tracing::warn!(error = %e, "pruning failed; trying again later"),
             }
+            match pruner.roll_up_report().await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "report days rolled up"),
+                Err(e) => tracing::warn!(error = ?e, "the report's days could not be rolled up; trying again later"),
+            }
             tokio::time::sleep(every).await;
         }
     });

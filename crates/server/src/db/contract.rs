@@ -106,6 +106,7 @@ contract!(
     a_declining_account_takes_only_what_the_service_needs,
     deleting_a_history_leaves_nothing_to_join_again,
     served_lists_and_their_trail_are_read_back,
+    the_reports_days_seal_once_and_in_order_whatever_seals_at_once,
     one_experiment_runs_per_placement_whatever_starts_at_once,
     a_tag_name_is_taken_once_and_members_are_replaced_for_the_people_checked,
     changed_customers_their_activity_and_record_are_read_back,
@@ -452,7 +453,7 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
     };
     let outcome = apply(db.as_ref(), promoter, op(STORE, sale)).await;
     assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
-    let facts = db.trail_facts(AT - 60).await.unwrap();
+    let facts = db.trail_facts(AT - 60, AT + 86_400).await.unwrap();
     assert_eq!(
         facts.counter,
         [portal_marketing::trail::CounterOutcome {
@@ -464,7 +465,7 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
             revenue: 10_00
         }]
     );
-    assert!(db.trail_facts(AT + 60).await.unwrap().counter.is_empty(), "read from `since` on");
+    assert!(db.trail_facts(AT + 60, AT + 86_400).await.unwrap().counter.is_empty(), "read from `since` on");
     // The cable comes back: the offer no longer converts.
     let back = StoreAction::Return {
         return_id: Uuid::now_v7(),
@@ -477,7 +478,7 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
     let outcome = apply(db.as_ref(), promoter, op(STORE, back)).await;
     assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
     assert_eq!(
-        db.trail_facts(AT - 60).await.unwrap().counter,
+        db.trail_facts(AT - 60, AT + 86_400).await.unwrap().counter,
         [portal_marketing::trail::CounterOutcome {
             list,
             store: STORE,

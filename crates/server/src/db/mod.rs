@@ -290,6 +290,8 @@ pub struct Retention {
     pub lists_secs: i64,
     /// Inbox messages.
     pub inbox_secs: i64,
+    /// The report's days rolled up (a row per day and group: small, kept for years).
+    pub report_secs: i64,
 }
 
 /// Rows each table lost to retention in one pass.
@@ -301,6 +303,7 @@ pub struct RetentionCounts {
     pub lists: usize,
     pub inbox: usize,
     pub counter_grants: usize,
+    pub report_days: usize,
 }
 
 /// A retention pass over `steps` (table, condition, the time it names), each deleted by
@@ -308,14 +311,14 @@ pub struct RetentionCounts {
 /// both backends run, the backends only supplying the batch's statement. The steps are in the
 /// order of `RetentionCounts`' fields.
 pub async fn prune_in_batches<F, Fut>(
-    steps: [(&'static str, &'static str, i64); 6],
+    steps: [(&'static str, &'static str, i64); 7],
     mut delete_batch: F,
 ) -> DbResult<RetentionCounts>
 where
     F: FnMut(&'static str, &'static str, i64) -> Fut,
     Fut: std::future::Future<Output = DbResult<usize>>,
 {
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 7];
     for (step, (table, condition, before)) in steps.into_iter().enumerate() {
         loop {
             let n = delete_batch(table, condition, before).await?;
@@ -325,8 +328,8 @@ where
             }
         }
     }
-    let [events, anonymous_events, interest, lists, inbox, counter_grants] = counts;
-    Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants })
+    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days] = counts;
+    Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants, report_days })
 }
 
 /// Most rows one statement of a retention pass deletes: a pass never holds a table (or, on
@@ -420,20 +423,7 @@ impl InboxRow {
     }
 }
 
-/// What the trail from recommendation to purchase is made of, since a time.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrailFacts {
-    /// (list id, placement, algorithm, arm, experiment).
-    pub lists: Vec<(Uuid, String, String, Option<String>, Option<Uuid>)>,
-    /// (list id, the people — or anonymous installations — it was shown to).
-    pub impressions: Vec<(Uuid, u32)>,
-    /// (list id, person or anonymous installation, model, when of the first such click).
-    pub clicks: Vec<(Uuid, Uuid, String, i64)>,
-    /// (customer, SKU, when, what the line cost in fen) from sales linked to a customer.
-    pub purchases: Vec<(Uuid, String, i64, i64)>,
-    /// Bundle offers shown at counters with sales.
-    pub counter: Vec<portal_marketing::trail::CounterOutcome>,
-}
+pub use portal_marketing::trail::TrailFacts;
 
 /// A customer tag as kept: its rule, and its size when last worked out.
 #[derive(Debug, Clone, PartialEq)]
@@ -697,8 +687,17 @@ pub trait Database: Send + Sync + 'static {
     async fn record_served_list(&self, list: ServedList) -> DbResult<()>;
     /// The lists with these ids that were served: (id, to whom, models).
     async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>>;
-    /// Lists served since `since`, their impressions and clicks, and customers' purchases since.
-    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts>;
+    /// What the report's trail is made of in `[from, until)`: lists served, impressions, clicks and
+    /// counter offers, with the clicks and purchases of the attribution window before it.
+    async fn trail_facts(&self, from: i64, until: i64) -> DbResult<TrailFacts>;
+    /// The report's sealed days in `[from, until)`: a row per day and group.
+    async fn trail_days(&self, from: i64, until: i64) -> DbResult<Vec<portal_marketing::trail::TrailRow>>;
+    /// The start of the first day not sealed (`None` before any was).
+    async fn trail_sealed_until(&self) -> DbResult<Option<i64>>;
+    /// Seals the day `[day, next)` with its rows, atomically, if it is the next to seal (or none
+    /// was); false when another instance sealed it first.
+    async fn seal_trail_day(&self, day: i64, next: i64, rows: Vec<portal_marketing::trail::TrailRow>)
+        -> DbResult<bool>;
     /// The people an experiment assigned, holdout included: (arm, person, first served).
     async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>>;
     /// (customer, SKU, when, fen) of the stores' sales linked to a customer since a time.

@@ -455,15 +455,19 @@ impl Portal {
     /// The trail from recommendation to purchase over the last `days` (operators and admins).
     pub async fn recommendation_report(&self, caller: &Caller, days: u32) -> AppResult<RecommendationReport> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        let since = now() - i64::from(days) * 86_400;
-        let facts = self.db.trail_facts(since).await?;
+        let now = now();
+        // The sealed days from their roll-up, the days still open read raw (a few at most).
+        let window = trail::report_window(now - i64::from(days) * 86_400, self.db.trail_sealed_until().await?);
+        let sealed = match window.sealed {
+            Some((from, until)) => self.db.trail_days(from, until).await?,
+            None => vec![],
+        };
+        let facts = self.db.trail_facts(window.open_from, now + 1).await?;
         let book = self.price_book().await?;
-        let rows =
-            trail::trail(&facts.lists, &facts.impressions, &facts.clicks, &facts.purchases, &facts.counter, |sku| {
-                book.model_of_sku.get(sku).cloned()
-            });
+        let open = trail::trail(&facts, window.open_from, |sku| book.model_of_sku.get(sku).cloned());
+        let rows = trail::merge(sealed.into_iter().chain(open));
         Ok(RecommendationReport {
-            since,
+            since: window.from,
             attribution_days: (trail::ATTRIBUTION_WINDOW_SECS / 86_400) as u32,
             rows: rows
                 .into_iter()
@@ -494,6 +498,25 @@ impl Portal {
                 })
                 .collect(),
         })
+    }
+
+    /// Rolls the report's ended days up, each once (whichever instance gets there first), from the
+    /// last sealed day or, before any, from the oldest lists kept: how many days it sealed.
+    pub async fn roll_up_report(&self) -> AppResult<u32> {
+        let now = now();
+        let earliest = now - self.config.retention().lists_secs;
+        let book = self.price_book().await?;
+        let mut sealed = 0;
+        for day in trail::days_to_seal(self.db.trail_sealed_until().await?, earliest, now) {
+            let next = day + 86_400;
+            let facts = self.db.trail_facts(day, next).await?;
+            let rows = trail::trail(&facts, day, |sku| book.model_of_sku.get(sku).cloned());
+            if !self.db.seal_trail_day(day, next, rows).await? {
+                break;
+            }
+            sealed += 1;
+        }
+        Ok(sealed)
     }
 
     /// The trained recommenders: built on first use, rebuilt in the background when older than

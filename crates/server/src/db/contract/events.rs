@@ -311,14 +311,25 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     clicked_again.recommendation = Some(list);
     clicked_again.at = AT - 5;
     db.ingest_events(request(install, Some(me), vec![shown_again, clicked_again], 1000, AT)).await.unwrap();
-    let facts = db.trail_facts(AT - 86_400).await.unwrap();
-    let mut lists = facts.lists.clone();
-    lists.retain(|l| l.0 == list);
-    assert_eq!(lists, [(list, "home".to_owned(), "popular".to_owned(), Some("b".to_owned()), Some(experiment))]);
+    let facts = db.trail_facts(AT - 86_400, AT + 86_400).await.unwrap();
+    let mine: Vec<_> = facts.lists.iter().filter(|l| l.id == list).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0].placement.as_str(), mine[0].algorithm.as_str(), mine[0].arm.as_deref(), mine[0].experiment),
+        ("home", "popular", Some("b"), Some(experiment))
+    );
     assert_eq!(facts.lists.len(), 3);
     assert_eq!(facts.impressions, [(list, 1)]);
-    assert_eq!(facts.clicks, [(list, me, "B".to_owned(), AT - 10)]);
-    assert!(db.trail_facts(AT + 1).await.unwrap().lists.is_empty(), "since is honoured");
+    let first_click = portal_marketing::trail::Click { list, person: me, model: "B".into(), at: AT - 10 };
+    assert_eq!(facts.clicks, [first_click.clone()]);
+    // A window after: the week before it still brings its clicks (they may convert in it) and the
+    // lists they name, but nothing of it happened in the window.
+    let later = db.trail_facts(AT + 1, AT + 86_400).await.unwrap();
+    assert_eq!(later.clicks, [first_click]);
+    assert!(later.impressions.is_empty() && later.lists.iter().all(|l| l.served_at < AT + 1));
+    assert!(db.trail_facts(AT + 8 * 86_400, AT + 9 * 86_400).await.unwrap().lists.is_empty(), "from is honoured");
+    let before = db.trail_facts(AT - 30 * 86_400, AT - 20 * 86_400).await.unwrap();
+    assert!(before.lists.is_empty() && before.clicks.is_empty(), "until is honoured");
     assert!(db.customer_purchases(AT - 86_400).await.unwrap().iter().all(|p| p.0 != me), "no sale, no purchase");
 
     let seen = db.interactions(AT - 86_400).await.unwrap();
@@ -365,4 +376,39 @@ pub(super) async fn one_experiment_runs_per_placement_whatever_starts_at_once(db
     let all = db.experiments().await.unwrap();
     assert_eq!((all.len(), all[0].status, all[0].winner.as_deref()), (1, ExperimentStatus::Stopped, Some("b")));
     assert!(db.create_experiment(experiment("next".into())).await.unwrap(), "another may start now");
+}
+
+pub(super) async fn the_reports_days_seal_once_and_in_order_whatever_seals_at_once(db: Arc<dyn Database>) {
+    use portal_marketing::trail::TrailRow;
+    let day = portal_marketing::trail::day_start(AT);
+    let next = day + 86_400;
+    let row = |placement: &str, arm: Option<&str>, experiment: Option<Uuid>, lists: u32| TrailRow {
+        placement: placement.into(),
+        algorithm: "popular".into(),
+        arm: arm.map(str::to_owned),
+        experiment,
+        lists,
+        impressions: 2 * lists,
+        clicks: lists,
+        clicked_lists: lists,
+        conversions: 1,
+        revenue: 99_00,
+    };
+    let experiment = Uuid::now_v7();
+    let rows = vec![row("home", None, None, 3), row("home", Some("b"), Some(experiment), 4)];
+    assert_eq!(db.trail_sealed_until().await.unwrap(), None);
+    let sealed = join_all((0..RACERS).map(|_| {
+        let (db, rows) = (db.clone(), rows.clone());
+        tokio::spawn(async move { db.seal_trail_day(day, next, rows).await.unwrap() })
+    }))
+    .await;
+    assert_eq!(sealed.into_iter().filter(|s| *s.as_ref().unwrap()).count(), 1, "one instance seals a day");
+    assert_eq!(db.trail_sealed_until().await.unwrap(), Some(next));
+    assert!(!db.seal_trail_day(day, next, rows.clone()).await.unwrap(), "sealed already");
+    assert!(!db.seal_trail_day(next + 86_400, next + 2 * 86_400, rows.clone()).await.unwrap(), "a day is skipped");
+    assert!(db.seal_trail_day(next, next + 86_400, vec![row("product", None, None, 1)]).await.unwrap());
+    let mut both = db.trail_days(day, next + 86_400).await.unwrap();
+    both.sort_by_key(|r| (r.placement.clone(), r.arm.clone()));
+    assert_eq!(both, [rows[0].clone(), rows[1].clone(), row("product", None, None, 1)]);
+    assert_eq!(db.trail_days(next, next + 86_400).await.unwrap(), [row("product", None, None, 1)]);
 }

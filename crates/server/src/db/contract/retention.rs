@@ -148,6 +148,7 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
         interest_secs: 200 * day,
         lists_secs: 120 * day,
         inbox_secs: 180 * day,
+        report_secs: 800 * day,
     };
     let now = AT + 1_000 * day;
     // Old and new events of a known person and of nobody; more old ones than one batch deletes.
@@ -178,7 +179,15 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
     let live = Uuid::now_v7();
     db.grant_counter_view(live, me, None, now + 600).await.unwrap();
 
+    // The report's days: one sealed past the retention, one within it.
+    let old_day = portal_marketing::trail::day_start(now - 801 * day);
+    let report_row = portal_marketing::trail::TrailRow { placement: "home".into(), lists: 1, ..Default::default() };
+    assert!(db.seal_trail_day(old_day, now - 700 * day, vec![report_row.clone()]).await.unwrap());
+    assert!(db.seal_trail_day(now - 700 * day, now - 699 * day, vec![report_row.clone()]).await.unwrap());
+
     let counts = db.prune_marketing(retention, now).await.unwrap();
+    assert_eq!(counts.report_days, 1);
+    assert_eq!(db.trail_days(0, now).await.unwrap(), [report_row]);
     assert_eq!(counts.events, RETENTION_BATCH as usize + 7, "in batches, until none is left");
     assert_eq!(counts.anonymous_events, 1);
     assert_eq!(counts.interest, 3, "OLD-0, OLD-1, OLD-2");

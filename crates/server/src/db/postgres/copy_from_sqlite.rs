@@ -51,6 +51,8 @@ const TABLES: &[&str] = &[
     "counter_offers",
     "triggers",
     "inbox_messages",
+    "trail_days",
+    "trail_sealed",
 ];
 
 /// What was copied and how the copy was checked.

@@ -4,14 +4,11 @@
 use std::collections::HashSet;
 
 use ::postgres::{GenericClient, Transaction};
-use portal_marketing::trail::CounterOutcome;
 use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{
-    rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent, TrailFacts,
-};
+use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest> {
     let now = req.now;
@@ -258,79 +255,6 @@ pub fn interactions(tx: &mut Transaction<'_>, since: i64, every_event: bool) -> 
     Ok(Interactions { events, purchases, regions, segments })
 }
 
-pub fn trail_facts(tx: &mut Transaction<'_>, since: i64) -> DbResult<TrailFacts> {
-    let uuid = |s: String| Uuid::parse_str(&s).ok();
-    let lists = tx
-        .query(
-            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists
-             WHERE served_at >= $1 OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= $1)",
-            &[&since],
-        )?
-        .iter()
-        .filter_map(|r| {
-            Some((uuid(r.get(0))?, r.get(1), r.get(2), r.get(3), r.get::<_, Option<String>>(4).and_then(uuid)))
-        })
-        .collect();
-    let impressions = tx
-        .query(
-            // Each list once per person (or installation, anonymous) who was shown it: an
-            // anonymous list is one row served to many.
-            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id))::bigint FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1
-             GROUP BY recommendation",
-            &[&since],
-        )?
-        .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get::<_, i64>(1) as u32)))
-        .collect();
-    let clicks = tx
-        .query(
-            // A click with an impression of its list by the same person (the key impressions
-            // are counted by): an impression by one key never carries another key's clicks.
-            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
-             WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
-               AND c.model IS NOT NULL AND c.at >= $1
-               AND EXISTS (SELECT 1 FROM behaviour_events s
-                           WHERE s.recommendation = c.recommendation AND s.kind = 'recommendation_shown'
-                             AND ((c.user_id IS NOT NULL AND s.user_id = c.user_id)
-                                  OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
-             GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
-            &[&since],
-        )?
-        .iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, uuid(r.get(1))?, r.get(2), r.get(3))))
-        .collect();
-    let purchases = customer_purchases(tx, since)?;
-    let counter = tx
-        .query(
-            // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
-            // its share back), and their net.
-            "SELECT co.recommendation, co.accepted_count,
-                    (SELECT COUNT(DISTINCT l.sku) FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
-                       AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
-                    (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)::BIGINT FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
-                    co.store_id, rl.store_id
-             FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
-             WHERE co.device_at >= $1",
-            &[&since],
-        )?
-        .iter()
-        .filter_map(|r| {
-            Some(CounterOutcome {
-                list: uuid(r.get(0))?,
-                store: uuid(r.get(4))?,
-                list_store: r.get::<_, Option<String>>(5).and_then(uuid),
-                accepted: r.get::<_, i64>(1) as u32,
-                converted: r.get::<_, i64>(2) as u32,
-                revenue: r.get(3),
-            })
-        })
-        .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
-}
-
 /// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.
 pub fn customer_purchases(tx: &mut Transaction<'_>, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
     Ok(tx
@@ -469,7 +393,7 @@ pub fn shown_lists(tx: &mut Transaction<'_>, lists: &[Uuid], user: Option<Uuid>,
 }
 
 /// The retention pass's deletions: (table, condition on `$1`, the time `$1` is).
-pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 6] {
+pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 7] {
     [
         ("behaviour_events", "user_id IS NOT NULL AND at < $1", now - r.events_secs),
         ("behaviour_events", "user_id IS NULL AND received_at < $1", now - r.anonymous_events_secs),
@@ -484,6 +408,7 @@ pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, 
         ),
         ("inbox_messages", "created_at < $1", now - r.inbox_secs),
         ("counter_grants", "expires_at < $1", now),
+        ("trail_days", "day < $1", now - r.report_secs),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod events;
 pub mod experiments;
 pub mod store_ops;
 pub mod tls;
+pub mod trail;
 pub mod triggers;
 
 use std::{
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0007_birthdays.sql"),
     include_str!("../../../../../migrations/postgres/0008_bounded_marketing.sql"),
     include_str!("../../../../../migrations/postgres/0009_marketing_indexes.sql"),
+    include_str!("../../../../../migrations/postgres/0010_trail_days.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1426,11 +1428,29 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| events::served_lists(tx, &ids)).await
     }
 
-    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
+    async fn trail_facts(&self, from: i64, until: i64) -> DbResult<TrailFacts> {
+        // One snapshot for every part of the window.
         self.run(move |client| {
-            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::trail_facts(tx, since))
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| trail::facts(tx, from, until))
         })
         .await
+    }
+
+    async fn trail_days(&self, from: i64, until: i64) -> DbResult<Vec<portal_marketing::trail::TrailRow>> {
+        self.read_committed(move |tx| trail::days(tx, from, until)).await
+    }
+
+    async fn trail_sealed_until(&self) -> DbResult<Option<i64>> {
+        self.read_committed(trail::sealed_until).await
+    }
+
+    async fn seal_trail_day(
+        &self,
+        day: i64,
+        next: i64,
+        rows: Vec<portal_marketing::trail::TrailRow>,
+    ) -> DbResult<bool> {
+        self.read_committed(move |tx| trail::seal(tx, day, next, &rows)).await
     }
 
     async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {

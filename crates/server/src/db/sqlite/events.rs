@@ -1,13 +1,10 @@
 //! Behaviour events on SQLite: one writer at a time, so a batch's checks hold when it writes.
-use portal_marketing::trail::CounterOutcome;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use super::super::{
-    rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent, TrailFacts,
-};
+use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -208,82 +205,6 @@ pub fn interactions(conn: &Connection, since: i64, every_event: bool) -> DbResul
     Ok(Interactions { events, purchases, regions, segments })
 }
 
-pub fn trail_facts(conn: &Connection, since: i64) -> DbResult<TrailFacts> {
-    let uuid = |s: String| Uuid::parse_str(&s).ok();
-    let lists = conn
-        .prepare(
-            "SELECT id, placement, algorithm, arm, experiment_id FROM recommendation_lists
-             WHERE served_at >= ?1 OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= ?1)",
-        )?
-        .query_map([since], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<String>>(4)?))
-        })?
-        .filter_map(|row| row.ok().and_then(|(id, p, a, arm, e)| Some((uuid(id)?, p, a, arm, e.and_then(uuid)))))
-        .collect();
-    let impressions = conn
-        .prepare(
-            // Each list once per person (or installation, anonymous) who was shown it: an
-            // anonymous list is one row served to many.
-            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id)) FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1
-             GROUP BY recommendation",
-        )?
-        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
-        .filter_map(|row| row.ok().and_then(|(id, n)| Some((uuid(id)?, n))))
-        .collect();
-    let clicks = conn
-        .prepare(
-            // A click with an impression of its list by the same person (the key impressions
-            // are counted by): an impression by one key never carries another key's clicks.
-            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
-             WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
-               AND c.model IS NOT NULL AND c.at >= ?1
-               AND EXISTS (SELECT 1 FROM behaviour_events s
-                           WHERE s.recommendation = c.recommendation AND s.kind = 'recommendation_shown'
-                             AND ((c.user_id IS NOT NULL AND s.user_id = c.user_id)
-                                  OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
-             GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
-        )?
-        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
-        .filter_map(|row| row.ok().and_then(|(id, user, m, at)| Some((uuid(id)?, uuid(user)?, m, at))))
-        .collect();
-    let purchases = customer_purchases(conn, since)?;
-    let counter = conn
-        .prepare(
-            // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
-            // its share back), and their net.
-            "SELECT co.recommendation, co.accepted_count,
-                    (SELECT COUNT(DISTINCT l.sku) FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
-                       AND l.sku IN (SELECT value FROM json_each(co.accepted))),
-                    (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0) FROM sale_lines l
-                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted))),
-                    co.store_id, rl.store_id
-             FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
-             WHERE co.device_at >= ?1",
-        )?
-        .query_map([since], |r| {
-            Ok((
-                (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
-                (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?),
-            ))
-        })?
-        .filter_map(|row| {
-            row.ok().and_then(|((list, accepted, converted, revenue), (store, list_store))| {
-                Some(CounterOutcome {
-                    list: uuid(list)?,
-                    store: uuid(store)?,
-                    list_store: list_store.and_then(uuid),
-                    accepted,
-                    converted,
-                    revenue,
-                })
-            })
-        })
-        .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
-}
-
 /// (customer, SKU, when, what the line cost less what came back) of sales linked to a customer.
 pub fn customer_purchases(conn: &Connection, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
     Ok(conn
@@ -410,7 +331,7 @@ pub fn delete_batch(conn: &Connection, table: &str, condition: &str, before: i64
 }
 
 /// The retention pass's deletions: (table, condition on `?1`, the time `?1` is).
-pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 6] {
+pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, &'static str, i64); 7] {
     [
         // `+user_id`: read by the time index, not by walking the per-person one.
         ("behaviour_events", "+user_id IS NOT NULL AND at < ?1", now - r.events_secs),
@@ -426,5 +347,6 @@ pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, 
         ),
         ("inbox_messages", "created_at < ?1", now - r.inbox_secs),
         ("counter_grants", "expires_at < ?1", now),
+        ("trail_days", "day < ?1", now - r.report_secs),
     ]
 }

@@ -17,6 +17,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod store_ops;
+pub mod trail;
 pub mod triggers;
 
 impl From<rusqlite::Error> for DbError {
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0016_birthdays.sql"),
     include_str!("../../../../../migrations/sqlite/0017_bounded_marketing.sql"),
     include_str!("../../../../../migrations/sqlite/0018_marketing_indexes.sql"),
+    include_str!("../../../../../migrations/sqlite/0019_trail_days.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -1065,8 +1067,25 @@ impl Database for SqliteDatabase {
         self.run(move |conn| events::served_lists(conn, &ids)).await
     }
 
-    async fn trail_facts(&self, since: i64) -> DbResult<TrailFacts> {
-        self.run(move |conn| events::trail_facts(conn, since)).await
+    async fn trail_facts(&self, from: i64, until: i64) -> DbResult<TrailFacts> {
+        self.run(move |conn| trail::facts(conn, from, until)).await
+    }
+
+    async fn trail_days(&self, from: i64, until: i64) -> DbResult<Vec<portal_marketing::trail::TrailRow>> {
+        self.run(move |conn| trail::days(conn, from, until)).await
+    }
+
+    async fn trail_sealed_until(&self) -> DbResult<Option<i64>> {
+        self.run(|conn| trail::sealed_until(conn)).await
+    }
+
+    async fn seal_trail_day(
+        &self,
+        day: i64,
+        next: i64,
+        rows: Vec<portal_marketing::trail::TrailRow>,
+    ) -> DbResult<bool> {
+        self.run(move |conn| trail::seal(conn, day, next, &rows)).await
     }
 
     async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {

@@ -1,0 +1,200 @@
+//! The operators' report on SQLite: a window's facts read raw, and the days rolled up.
+use portal_marketing::trail::{
+    Click, CounterOutcome, Purchase, ServedGroup, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS,
+};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::super::DbResult;
+
+fn uuid(s: String) -> Option<Uuid> {
+    Uuid::parse_str(&s).ok()
+}
+
+/// What happened in `[from, until)`, with the clicks and purchases of the attribution window
+/// before it (`portal_marketing::trail::TrailFacts`).
+pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
+    let before = from - ATTRIBUTION_WINDOW_SECS;
+    let lists = conn
+        .prepare(
+            "SELECT id, placement, algorithm, arm, experiment_id, served_at FROM recommendation_lists
+             WHERE (served_at >= ?1 AND served_at < ?2)
+                OR id IN (SELECT recommendation FROM behaviour_events
+                          WHERE at >= ?3 AND at < ?2 AND recommendation IS NOT NULL)
+                OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= ?1 AND device_at < ?2)",
+        )?
+        .query_map(params![from, until, before], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<String>>(4)?, r.get(5)?))
+        })?
+        .filter_map(|row| {
+            row.ok().and_then(|(id, placement, algorithm, arm, experiment, served_at)| {
+                Some(ServedGroup {
+                    id: uuid(id)?,
+                    placement,
+                    algorithm,
+                    arm,
+                    experiment: experiment.and_then(uuid),
+                    served_at,
+                })
+            })
+        })
+        .collect();
+    let impressions = conn
+        .prepare(
+            // Each list once per person (or installation, anonymous) who was shown it: an
+            // anonymous list is one row served to many.
+            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id)) FROM behaviour_events
+             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1 AND at < ?2
+             GROUP BY recommendation",
+        )?
+        .query_map([from, until], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
+        .filter_map(|row| row.ok().and_then(|(id, n)| Some((uuid(id)?, n))))
+        .collect();
+    let clicks = conn
+        .prepare(
+            // A click with an impression of its list by the same person (the key impressions
+            // are counted by): an impression by one key never carries another key's clicks.
+            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
+             WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
+               AND c.model IS NOT NULL AND c.at >= ?1 AND c.at < ?2
+               AND EXISTS (SELECT 1 FROM behaviour_events s
+                           WHERE s.recommendation = c.recommendation AND s.kind = 'recommendation_shown'
+                             AND ((c.user_id IS NOT NULL AND s.user_id = c.user_id)
+                                  OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
+             GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
+        )?
+        .query_map([before, until], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| {
+            row.ok().and_then(|(list, person, model, at)| {
+                Some(Click { list: uuid(list)?, person: uuid(person)?, model, at })
+            })
+        })
+        .collect();
+    let purchases = conn
+        .prepare(
+            "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
+             FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND s.device_at < ?2 AND l.returned < l.quantity",
+        )?
+        .query_map([before, until], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .filter_map(|row| {
+            row.ok().and_then(|(customer, sku, at, net)| Some(Purchase { customer: uuid(customer)?, sku, at, net }))
+        })
+        .collect();
+    let counter = conn
+        .prepare(
+            // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
+            // its share back), and their net.
+            "SELECT co.recommendation, co.accepted_count,
+                    (SELECT COUNT(DISTINCT l.sku) FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.returned < l.quantity
+                       AND l.sku IN (SELECT value FROM json_each(co.accepted))),
+                    (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0) FROM sale_lines l
+                     WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted))),
+                    co.store_id, rl.store_id
+             FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
+             WHERE co.device_at >= ?1 AND co.device_at < ?2",
+        )?
+        .query_map([from, until], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?),
+            ))
+        })?
+        .filter_map(|row| {
+            row.ok().and_then(|((list, accepted, converted, revenue), (store, list_store))| {
+                Some(CounterOutcome {
+                    list: uuid(list)?,
+                    store: uuid(store)?,
+                    list_store: list_store.and_then(uuid),
+                    accepted,
+                    converted,
+                    revenue,
+                })
+            })
+        })
+        .collect();
+    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
+}
+
+/// The rows of the sealed days in `[from, until)`, a row per day and group.
+pub fn days(conn: &Connection, from: i64, until: i64) -> DbResult<Vec<TrailRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT placement, algorithm, experiment_id, arm, lists, impressions, clicks, clicked_lists, conversions,
+                    revenue
+             FROM trail_days WHERE day >= ?1 AND day < ?2",
+        )?
+        .query_map([from, until], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                [r.get::<_, i64>(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
+            ))
+        })?
+        .filter_map(Result::ok)
+        .map(
+            |(
+                (placement, algorithm, experiment, arm),
+                [lists, impressions, clicks, clicked_lists, conversions, revenue],
+            )| {
+                TrailRow {
+                    placement,
+                    algorithm,
+                    experiment: uuid(experiment),
+                    arm: (!arm.is_empty()).then_some(arm),
+                    lists: lists as u32,
+                    impressions: impressions as u32,
+                    clicks: clicks as u32,
+                    clicked_lists: clicked_lists as u32,
+                    conversions: conversions as u32,
+                    revenue,
+                }
+            },
+        )
+        .collect())
+}
+
+/// The start of the first day not sealed, if any was.
+pub fn sealed_until(conn: &Connection) -> DbResult<Option<i64>> {
+    Ok(conn.query_row("SELECT sealed_until FROM trail_sealed WHERE id = 1", [], |r| r.get(0)).optional()?)
+}
+
+/// Writes the day `[day, next)` and moves the seal to `next`, unless the seal is past `day`
+/// already (another instance sealed it) or short of it (a day before is open): then false.
+pub fn seal(conn: &mut Connection, day: i64, next: i64, rows: &[TrailRow]) -> DbResult<bool> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let sealed: Option<i64> =
+        tx.query_row("SELECT sealed_until FROM trail_sealed WHERE id = 1", [], |r| r.get(0)).optional()?;
+    if sealed.is_some_and(|s| s != day) {
+        return Ok(false);
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO trail_days (day, placement, algorithm, experiment_id, arm, lists, impressions, clicks,
+                 clicked_lists, conversions, revenue)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for r in rows {
+            insert.execute(params![
+                day,
+                r.placement,
+                r.algorithm,
+                r.experiment.map(|e| e.to_string()).unwrap_or_default(),
+                r.arm.clone().unwrap_or_default(),
+                r.lists,
+                r.impressions,
+                r.clicks,
+                r.clicked_lists,
+                r.conversions,
+                r.revenue
+            ])?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO trail_sealed (id, sealed_until) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET sealed_until = excluded.sealed_until",
+        [next],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
