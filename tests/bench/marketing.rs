@@ -8,7 +8,8 @@
 //!   at the same rate), in rounds that alternate the two (`--rounds 3`; each round's p99 with the
 //!   CPU time the hypervisor took from this machine meanwhile, the median round's, and that of
 //!   every request together; `PORTAL_BENCH_LATENCIES=<file>` writes every request's latency);
-//! - the operators' report over 90 days (baseline: over 7), and one trigger pass for 10,000 followers
+//! - the operators' report over 90 days of planted lists, impressions and clicks, its ended days
+//!   rolled up (baseline: the same read raw, before the roll-up), and one trigger pass for 10,000 followers
 //!   of a product back in stock at 500 stores (baseline: the next pass, with nothing new);
 //! - ingesting events in batches of 500 from many installations (baseline: one event a request).
 //!
@@ -66,8 +67,11 @@ struct Figures {
     interest_rows: usize,
     train_secs: f64,
     train_peak_mib: f64,
-    report_7_ms: f64,
+    report_raw_ms: f64,
     report_90_ms: f64,
+    report_lists: usize,
+    roll_up_secs: f64,
+    report_same: bool,
     trigger_first_ms: f64,
     trigger_next_ms: f64,
     trigger_sent: usize,
@@ -333,8 +337,30 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
             anyhow::Ok(started.elapsed().as_secs_f64() * 1000.0)
         }
     };
-    let report_7_ms = timed_report(7).await?;
+    // 90 days of home lists, each shown and one in ten clicked; the report read raw first (nothing
+    // sealed), then each ended day rolled up and the report again: the same rows, faster.
+    let planted_started = Instant::now();
+    let (report_lists, report_events) =
+        planted::seed_trail(&portal, arg("--report-lists-per-day", 2_000) as u32, 90, 10, households as u32, SEED)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    println!(
+        "[{name}] {report_lists} lists and {report_events} events of the report planted in {:.0} s",
+        planted_started.elapsed().as_secs_f64()
+    );
+    let report = |days: u32| {
+        let (portal, caller) = (portal.clone(), caller.clone());
+        async move { portal.recommendation_report(&caller, days).await.map_err(|e| anyhow::anyhow!("{}", e.0)) }
+    };
+    let raw_report = report(90).await?;
+    let report_raw_ms = timed_report(90).await?;
+    let started = Instant::now();
+    let sealed_days = portal.roll_up_report().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let roll_up_secs = started.elapsed().as_secs_f64();
+    let rolled_report = report(90).await?;
     let report_90_ms = timed_report(90).await?;
+    let report_same = raw_report.rows == rolled_report.rows;
+    println!("[{name}] {sealed_days} days sealed in {roll_up_secs:.1} s; the report the same after: {report_same}");
 
     // 3c. One trigger pass: a product 10,000 people follow, back in stock at 500 stores; the
     // first pass writes their messages, the next finds nothing new (the steady state).
@@ -437,8 +463,11 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         interest_rows,
         train_secs,
         train_peak_mib,
-        report_7_ms,
+        report_raw_ms,
         report_90_ms,
+        report_lists,
+        roll_up_secs,
+        report_same,
         trigger_first_ms,
         trigger_next_ms,
         trigger_sent,
@@ -499,8 +528,11 @@ async fn main() -> anyhow::Result<()> {
     row("  baseline: p99 of every round's together, ms", "", &|f| format!("{:.2}", pooled_p99(&f.health_rounds)));
     row("  baseline: p99 of each round, ms", "", &|f| each(&f.health_rounds, |l| l.p99));
     row("  baseline: CPU stolen in each round, %", "", &|f| each(&f.health_rounds, |l| l.stolen));
-    row("the operators' report over 90 days, ms", "≤ 1,000", &|f| format!("{:.0}", f.report_90_ms));
-    row("  baseline: the same over 7 days, ms", "", &|f| format!("{:.0}", f.report_7_ms));
+    row("the operators' report over 90 days (days rolled up), ms", "≤ 1,000", &|f| format!("{:.0}", f.report_90_ms));
+    row("  lists served in those 90 days (each shown, 1 in 10 clicked)", "", &|f| f.report_lists.to_string());
+    row("  baseline: the same read raw (nothing rolled up), ms", "", &|f| format!("{:.0}", f.report_raw_ms));
+    row("  rolling every ended day up, once, s", "", &|f| format!("{:.1}", f.roll_up_secs));
+    row("  the same rows either way", "yes", &|f| (if f.report_same { "yes" } else { "NO" }).to_string());
     row("trigger pass: 10,000 followers, back at 500 stores, ms", "≤ 1,000", &|f| {
         format!("{:.0}", f.trigger_first_ms)
     });

@@ -93,3 +93,92 @@ pub async fn seed_behaviour(portal: &Portal, households: usize, days: i64, seed:
     }
     Ok(new)
 }
+
+/// Plants the report's trail over the last `days` days: `lists_per_day` home lists served to
+/// planted households, each shown to its household and one in `click_every` clicked (its first
+/// product), as an app would send them. Returns (lists, events) planted.
+pub async fn seed_trail(
+    portal: &Portal,
+    lists_per_day: u32,
+    days: i64,
+    click_every: u32,
+    households: u32,
+    seed: u64,
+) -> AppResult<(usize, usize)> {
+    let products = portal.catalog_products().await?;
+    let now = now();
+    let (mut lists, mut events) = (0, 0);
+    for day in 0..days {
+        let mut batches: BTreeMap<u32, Vec<EventToKeep>> = BTreeMap::new();
+        for i in 0..lists_per_day {
+            let n = (day as u64) * u64::from(lists_per_day) + u64::from(i);
+            let household = ((n.wrapping_mul(2_654_435_761) ^ seed) % u64::from(households.max(1))) as u32;
+            let served_at = now - (days - day) * 86_400 + i64::from(i % 80_000);
+            let model = products[(n as usize) % products.len().max(1)].model.clone();
+            let id = Uuid::from_u128(
+                0x0190_0000_0000_7000_a000_0000_0000_0000 | u128::from(n) << 16 | u128::from(seed as u16),
+            );
+            portal
+                .db
+                .record_served_list(crate::db::ServedList {
+                    id,
+                    user_id: Some(household_id(seed, household, false)),
+                    placement: "home".into(),
+                    algorithm: "als+popular".into(),
+                    arm: None,
+                    experiment: None,
+                    models: vec![model.clone()],
+                    served_at,
+                    store_id: None,
+                })
+                .await?;
+            lists += 1;
+            let mut planted = vec![(portal_api::EventKind::RecommendationShown, served_at + 1, None)];
+            if i % click_every.max(1) == 0 {
+                planted.push((portal_api::EventKind::RecommendationClicked, served_at + 5, Some(model)));
+            }
+            for (k, (kind, at, model)) in planted.into_iter().enumerate() {
+                let event = TrackedEvent {
+                    id: Uuid::from_u128(id.as_u128() ^ (k as u128 + 1)),
+                    kind,
+                    at,
+                    model,
+                    models: vec![],
+                    query: None,
+                    results: None,
+                    recommendation: Some(id),
+                    detail: Some("planted".into()),
+                };
+                batches.entry(household).or_default().push(EventToKeep {
+                    id: event.id,
+                    kind: event.kind,
+                    class: class(event.kind).as_str(),
+                    at: event.at,
+                    model: event.model.clone(),
+                    body: serde_json::to_string(&event).unwrap_or_default(),
+                    body_hash: crate::store_ops::body_hash(&event),
+                    clock_adjusted: false,
+                    recommendation: Some(id),
+                });
+            }
+        }
+        for (household, batch) in batches {
+            for chunk in batch.chunks(500) {
+                portal
+                    .db
+                    .ingest_events(IngestRequest {
+                        install_id: household_id(seed, household, true),
+                        user_id: Some(household_id(seed, household, false)),
+                        events: chunk.to_vec(),
+                        limits: vec![],
+                        needed_kinds: kinds_needed_without_consent(),
+                        now,
+                        prepared_at: std::time::Instant::now(),
+                    })
+                    .await?;
+                events += chunk.len();
+            }
+        }
+    }
+    Ok((lists, events))
+}
