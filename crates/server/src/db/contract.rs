@@ -120,6 +120,7 @@ contract!(
     a_click_needs_its_list_shown_to_the_same_sender,
     deleting_a_history_takes_what_was_derived_from_it,
     retention_deletes_what_expired_and_nothing_else,
+    a_month_of_events_past_the_retention_goes_whole_and_a_resent_event_is_found,
 );
 
 const STORE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101);

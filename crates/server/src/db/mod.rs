@@ -304,6 +304,8 @@ pub struct RetentionCounts {
     pub inbox: usize,
     pub counter_grants: usize,
     pub report_days: usize,
+    /// Months of behaviour events dropped whole (PostgreSQL keeps them by month).
+    pub event_months: usize,
 }
 
 /// A retention pass over `steps` (table, condition, the time it names), each deleted by
@@ -329,7 +331,16 @@ where
         }
     }
     let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days] = counts;
-    Ok(RetentionCounts { events, anonymous_events, interest, lists, inbox, counter_grants, report_days })
+    Ok(RetentionCounts {
+        events,
+        anonymous_events,
+        interest,
+        lists,
+        inbox,
+        counter_grants,
+        report_days,
+        event_months: 0,
+    })
 }
 
 /// Most rows one statement of a retention pass deletes: a pass never holds a table (or, on

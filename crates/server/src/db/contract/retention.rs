@@ -202,3 +202,41 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
     // Again: nothing more to delete.
     assert_eq!(db.prune_marketing(retention, now).await.unwrap(), RetentionCounts::default());
 }
+
+pub(super) async fn a_month_of_events_past_the_retention_goes_whole_and_a_resent_event_is_found(db: Arc<dyn Database>) {
+    let me = consumer(&*db, "+8613900000157").await;
+    let day = 86_400;
+    let retention = Retention {
+        events_secs: 400 * day,
+        anonymous_events_secs: 30 * day,
+        interest_secs: 200 * day,
+        lists_secs: 120 * day,
+        inbox_secs: 400 * day,
+        report_secs: 800 * day,
+    };
+    let t = AT + 3_000 * day;
+    // A pass makes the coming months ready (on PostgreSQL, each month's partition).
+    db.prune_marketing(retention, t).await.unwrap();
+    let when = t + 35 * day;
+    let events: Vec<EventToKeep> =
+        (0..20).map(|i| at(event_of(EventKind::ProductView, Some(&format!("M-{}", i % 4))), when + i)).collect();
+    let install = Uuid::now_v7();
+    let outcome = db.ingest_events(request(install, Some(me), events.clone(), 1_000, when + 60)).await.unwrap();
+    assert_eq!(outcome, Ingest::Kept(vec![EventKept::New; 20]));
+    // Sent again, some with their time moved (kept in another month, were they new): each is found.
+    let again: Vec<EventToKeep> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| if i % 2 == 0 { at(e.clone(), e.at - 40 * day) } else { e.clone() })
+        .collect();
+    let outcome = db.ingest_events(request(install, Some(me), again, 1_000, when + 120)).await.unwrap();
+    assert_eq!(outcome, Ingest::Kept(vec![EventKept::Duplicate; 20]));
+    assert_eq!(db.event_history(me, None, 50).await.unwrap().1, 20, "kept once each");
+    let interest = db.interactions(0).await.unwrap().events;
+    assert_eq!(interest.iter().filter(|e| e.0 == me).count(), 4, "one row per product and kind, counted once");
+
+    // Past the retention: gone, the month whole where the database keeps months.
+    let counts = db.prune_marketing(retention, when + 440 * day).await.unwrap();
+    assert!((counts.event_months >= 1 && counts.events == 0) || counts.events == 20, "{counts:?}");
+    assert_eq!(db.event_history(me, None, 50).await.unwrap().1, 0);
+}

@@ -66,10 +66,25 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
             &[&user.to_string(), &install],
         )?;
     }
+    // Events are kept by month (migration 0011): unique by (id, at), so an id sent again is looked
+    // for in every month before anything is written, one batch of an installation at a time (a
+    // resent event whose time was moved into range differently is still found).
+    tx.execute("SELECT pg_advisory_xact_lock(103, hashtext($1))::text", &[&install])?;
+    let all_ids: Vec<String> = req.events.iter().map(|e| e.id.to_string()).collect();
+    let known: HashSet<String> =
+        tx.query("SELECT id FROM behaviour_events WHERE id = ANY($1)", &[&all_ids])?.iter().map(|r| r.get(0)).collect();
     // Stamped once the batch holds its locks: a pass reading what arrived since never misses it.
     let received_at = req.received_at();
     let user_id = req.user_id;
-    let events = &req.events;
+    let mut first = HashSet::new();
+    let written: Vec<&super::super::EventToKeep> = req
+        .events
+        .iter()
+        .zip(&all_ids)
+        .filter(|(_, id)| !known.contains(*id) && first.insert(id.as_str()))
+        .map(|(e, _)| e)
+        .collect();
+    let events = &written;
     let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     let classes: Vec<&str> = events.iter().map(|e| e.class).collect();
@@ -89,7 +104,7 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
              FROM UNNEST($1::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::text[])
                   AS e (id, kind, class, at, model, body, hash, adjusted, recommendation)
              ORDER BY e.id
-             ON CONFLICT (id) DO NOTHING
+             ON CONFLICT (id, at) DO NOTHING
              RETURNING id",
             &[&ids, &install, &user, &received_at, &kinds, &classes, &ats, &models, &bodies, &hashes, &adjusted, &recommendations],
         )?
@@ -125,7 +140,7 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
             )?;
         }
     }
-    let others: Vec<&String> = ids.iter().filter(|id| !inserted.contains(*id)).collect();
+    let others: Vec<&String> = all_ids.iter().filter(|id| !inserted.contains(*id)).collect();
     let recorded: std::collections::HashMap<String, (String, String)> = if others.is_empty() {
         Default::default()
     } else {
@@ -136,9 +151,10 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
     };
     // The first of an id repeated within the batch is the new one.
     let mut seen = HashSet::new();
-    let kept = events
+    let kept = req
+        .events
         .iter()
-        .zip(&ids)
+        .zip(&all_ids)
         .map(|(e, id)| {
             if inserted.contains(id) && seen.insert(id) {
                 return EventKept::New;
@@ -147,7 +163,7 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
                 Some((owner, hash)) if *owner == install && *hash == e.body_hash => EventKept::Duplicate,
                 Some(_) => EventKept::Conflict,
                 // Kept in this batch under this id by an earlier event: compare with that one.
-                None => match events.iter().find(|other| other.id == e.id) {
+                None => match req.events.iter().find(|other| other.id == e.id) {
                     Some(first) if first.body_hash == e.body_hash => EventKept::Duplicate,
                     _ => EventKept::Conflict,
                 },
@@ -412,11 +428,14 @@ pub fn retention_steps(r: super::super::Retention, now: i64) -> [(&'static str, 
     ]
 }
 
-/// Deletes up to `RETENTION_BATCH` rows of `table` matching `condition`, in one transaction.
+/// Deletes up to `RETENTION_BATCH` rows of `table` matching `condition`, in one transaction. By
+/// row address, except in the events kept by month, whose partitions share addresses: by key.
 pub fn delete_batch(tx: &mut Transaction<'_>, table: &str, condition: &str, before: i64) -> DbResult<usize> {
-    let sql = format!(
-        "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {condition} LIMIT {}))",
-        super::super::RETENTION_BATCH
-    );
+    let batch = super::super::RETENTION_BATCH;
+    let sql = if table == "behaviour_events" {
+        format!("DELETE FROM {table} WHERE (id, at) IN (SELECT id, at FROM {table} WHERE {condition} LIMIT {batch})")
+    } else {
+        format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {condition} LIMIT {batch}))")
+    };
     Ok(tx.execute(sql.as_str(), &[&before])? as usize)
 }

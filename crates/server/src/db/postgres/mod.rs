@@ -9,6 +9,7 @@ pub mod copy_from_sqlite;
 pub mod customers;
 pub mod events;
 pub mod experiments;
+pub mod partitions;
 pub mod store_ops;
 pub mod tls;
 pub mod trail;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0008_bounded_marketing.sql"),
     include_str!("../../../../../migrations/postgres/0009_marketing_indexes.sql"),
     include_str!("../../../../../migrations/postgres/0010_trail_days.sql"),
+    include_str!("../../../../../migrations/postgres/0011_events_by_month.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -1369,10 +1371,25 @@ impl Database for PostgresDatabase {
     }
 
     async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
-        prune_in_batches(events::retention_steps(retention, now), |table, condition, before| {
+        // The coming months' partitions, each in a transaction of its own; the months wholly past
+        // the retention dropped, then the rest in batches.
+        for month in partitions::months_ahead(now) {
+            let name = month.name.clone();
+            match self.read_committed(move |tx| partitions::ensure(tx, &month)).await {
+                Ok(true) => {}
+                Ok(false) => tracing::info!(month = %name, "events of this month are kept in the default partition"),
+                Err(e) => {
+                    tracing::warn!(month = %name, error = %e, "a month's partition could not be made; trying again later")
+                }
+            }
+        }
+        let before = now - retention.events_secs;
+        let event_months = self.read_committed(move |tx| partitions::drop_before(tx, before)).await?;
+        let counts = prune_in_batches(events::retention_steps(retention, now), |table, condition, before| {
             self.read_committed(move |tx| events::delete_batch(tx, table, condition, before))
         })
-        .await
+        .await?;
+        Ok(RetentionCounts { event_months, ..counts })
     }
 
     async fn interactions(&self, since: i64) -> DbResult<Interactions> {
