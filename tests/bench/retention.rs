@@ -211,7 +211,8 @@ async fn simulate(
             db.prune_marketing(retention(), at).await?;
         }
         if (day + 1) % 10 == 0 {
-            out.push((day + 1, sizes(&database)?));
+            let url = database.clone();
+            out.push((day + 1, tokio::task::spawn_blocking(move || sizes(&url)).await??));
         }
     }
     println!("[{name}] {days} days, pruning {prune}, in {:.0} s", started.elapsed().as_secs_f64());

@@ -50,9 +50,11 @@ fn ratio(a: u32, b: u32) -> f64 {
 
 /// A bundle offer shown at the counter with a sale: its list, how many of its SKUs the customer
 /// accepted, how many of those the sale held, and their net.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CounterOutcome {
     pub list: Uuid,
+    /// The group of the list it names, when the server served that list.
+    pub group: Option<Group>,
     /// The store of the sale, and the store the named list was chosen for (when the server
     /// served it): an offer at another store's sale is not that list's.
     pub store: Uuid,
@@ -70,8 +72,12 @@ const DAY_OFFSET_SECS: i64 = 8 * 3_600;
 const DAY_SECS: i64 = 86_400;
 
 /// A day is sealed (rolled up, never read raw again) this long after it ends: what a device kept
-/// offline for up to that long still counts.
-pub const SEAL_AFTER_SECS: i64 = 2 * DAY_SECS;
+/// offline for up to a week still counts, as does a return within the 7-day return window (a
+/// counter offer's revenue is what its sale still holds when its day is sealed).
+pub const SEAL_AFTER_SECS: i64 = 7 * DAY_SECS;
+
+/// The longest window the operators' report covers.
+pub const REPORT_DAYS_MAX: u32 = 90;
 
 /// The start of the day `at` falls in.
 pub fn day_start(at: i64) -> i64 {
@@ -107,22 +113,25 @@ pub fn report_window(since: i64, sealed_until: Option<i64>) -> ReportWindow {
     }
 }
 
-/// A list served (server-side), as the trail needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServedGroup {
-    pub id: Uuid,
+/// What the report counts lists by: placement, algorithm, experiment and arm.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Group {
     pub placement: String,
     pub algorithm: String,
-    pub arm: Option<String>,
     pub experiment: Option<Uuid>,
-    pub served_at: i64,
+    pub arm: Option<String>,
 }
+
+/// A person's impression of a list counts once, at the first; the storage looks this far before
+/// a window for an earlier one (a list's id is a day's: one shown across midnight is one).
+pub const IMPRESSION_LOOKBACK_SECS: i64 = DAY_SECS;
 
 /// The first click of a person on a product of a list, made after the list was shown to the
 /// same person (the key impressions are counted by; the storage reads no other).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click {
     pub list: Uuid,
+    pub group: Group,
     /// The account, or an installation's anonymous events.
     pub person: Uuid,
     pub model: String,
@@ -138,15 +147,16 @@ pub struct Purchase {
     pub net: i64,
 }
 
-/// What the trail of a window `[from, until)` is made of. The storage reads what happened in the
-/// window, and the clicks and purchases of the attribution window before it: those convert and
-/// are converted but are not counted again (they were, in the window before).
+/// What the trail of a window `[from, until)` is made of, counted by group where it can be (a
+/// day's facts stay small however many people were served). The clicks and purchases reach back
+/// the attribution window before it: those convert and are converted but are not counted again
+/// (they were, in the window before).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrailFacts {
-    /// Lists served in the window, and those its impressions, clicks and counter offers name.
-    pub lists: Vec<ServedGroup>,
-    /// (list, the people — or anonymous installations — shown it in the window).
-    pub impressions: Vec<(Uuid, u32)>,
+    /// Lists served in the window, per group.
+    pub served: Vec<(Group, u32)>,
+    /// People first shown a list in the window (`IMPRESSION_LOOKBACK_SECS`), per the list's group.
+    pub impressions: Vec<(Group, u32)>,
     /// From `ATTRIBUTION_WINDOW_SECS` before the window.
     pub clicks: Vec<Click>,
     /// From `ATTRIBUTION_WINDOW_SECS` before the window.
@@ -155,10 +165,25 @@ pub struct TrailFacts {
     pub counter: Vec<CounterOutcome>,
 }
 
-type GroupKey = (String, String, Option<Uuid>, Option<String>);
+type GroupKey = Group;
 
 fn key_of(row: &TrailRow) -> GroupKey {
-    (row.placement.clone(), row.algorithm.clone(), row.experiment, row.arm.clone())
+    Group {
+        placement: row.placement.clone(),
+        algorithm: row.algorithm.clone(),
+        experiment: row.experiment,
+        arm: row.arm.clone(),
+    }
+}
+
+fn row_of(group: &Group) -> TrailRow {
+    TrailRow {
+        placement: group.placement.clone(),
+        algorithm: group.algorithm.clone(),
+        arm: group.arm.clone(),
+        experiment: group.experiment,
+        ..Default::default()
+    }
 }
 
 /// Rows of the same placement, algorithm, experiment and arm added together (days rolled up, and
@@ -193,50 +218,35 @@ pub fn merge(rows: impl IntoIterator<Item = TrailRow>) -> Vec<TrailRow> {
 /// another placement counts nowhere; one whose list the server never served (made on the device
 /// offline) counts under `checkout`/`on_device`.
 pub fn trail(facts: &TrailFacts, from: i64, model_of_sku: impl Fn(&str) -> Option<String>) -> Vec<TrailRow> {
-    let mut rows: BTreeMap<GroupKey, TrailRow> = BTreeMap::new();
-    let mut group_of: HashMap<Uuid, GroupKey> = HashMap::new();
-    for list in &facts.lists {
-        let key = (list.placement.clone(), list.algorithm.clone(), list.experiment, list.arm.clone());
-        let row = rows.entry(key.clone()).or_insert_with(|| TrailRow {
-            placement: list.placement.clone(),
-            algorithm: list.algorithm.clone(),
-            arm: list.arm.clone(),
-            experiment: list.experiment,
-            ..Default::default()
-        });
-        if list.served_at >= from && !group_of.contains_key(&list.id) {
-            row.lists += 1;
-        }
-        group_of.entry(list.id).or_insert(key);
+    let mut rows: BTreeMap<Group, TrailRow> = BTreeMap::new();
+    for (group, n) in &facts.served {
+        rows.entry(group.clone()).or_insert_with(|| row_of(group)).lists += n;
     }
     // A counter offer's impressions and acceptances come with its sale (below), never from an app.
-    let from_apps = |id: &Uuid| group_of.get(id).filter(|key| key.0 != "checkout");
-    for (id, n) in &facts.impressions {
-        if let Some(row) = from_apps(id).and_then(|k| rows.get_mut(k)) {
-            row.impressions += n;
-        }
+    let from_app = |group: &Group| group.placement != "checkout";
+    for (group, n) in facts.impressions.iter().filter(|(g, _)| from_app(g)) {
+        rows.entry(group.clone()).or_insert_with(|| row_of(group)).impressions += n;
     }
     // Clicks by (person, model), oldest first, with whether each converted already. A click
-    // counts once per (list, person, product).
-    let mut by_person: HashMap<(Uuid, String), Vec<(i64, Uuid, bool)>> = HashMap::new();
+    // counts once per (list, person, product); a list a person clicked before the window is not
+    // clicked again in it.
+    let mut by_person: HashMap<(Uuid, String), Vec<(i64, &Group, bool)>> = HashMap::new();
     let mut counted = std::collections::HashSet::new();
     let mut clicked = std::collections::HashSet::new();
-    let mut clicks: Vec<&Click> = facts.clicks.iter().collect();
+    let mut clicks: Vec<&Click> = facts.clicks.iter().filter(|c| from_app(&c.group)).collect();
     clicks.sort_by_key(|c| c.at);
     for click in clicks {
-        if !counted.insert((click.list, click.person, click.model.clone())) {
+        if !counted.insert((click.list, click.person, click.model.as_str())) {
             continue;
         }
-        let Some(key) = from_apps(&click.list) else { continue };
+        let first_of_list = clicked.insert((click.list, click.person));
         if click.at >= from {
-            let Some(row) = rows.get_mut(key) else { continue };
+            let row = rows.entry(click.group.clone()).or_insert_with(|| row_of(&click.group));
             row.clicks += 1;
             // An impression is a list shown to one person: their clicks on it make one clicked impression.
-            if clicked.insert((click.list, click.person)) {
-                row.clicked_lists += 1;
-            }
+            row.clicked_lists += u32::from(first_of_list);
         }
-        by_person.entry((click.person, click.model.clone())).or_default().push((click.at, click.list, false));
+        by_person.entry((click.person, click.model.clone())).or_default().push((click.at, &click.group, false));
     }
     let mut purchases: Vec<&Purchase> = facts.purchases.iter().collect();
     purchases.sort_by_key(|p| p.at);
@@ -246,32 +256,28 @@ pub fn trail(facts: &TrailFacts, from: i64, model_of_sku: impl Fn(&str) -> Optio
         let latest = clicks.iter_mut().rev().find(|(clicked, _, converted)| {
             !converted && *clicked <= purchase.at && purchase.at - clicked <= ATTRIBUTION_WINDOW_SECS
         });
-        if let Some((_, list, converted)) = latest {
+        if let Some((_, group, converted)) = latest {
             *converted = true;
             if purchase.at < from {
                 continue;
             }
-            if let Some(row) = group_of.get(list).and_then(|k| rows.get_mut(k)) {
-                row.conversions += 1;
-                row.revenue = row.revenue.saturating_add(purchase.net);
-            }
+            let row = rows.entry((*group).clone()).or_insert_with(|| row_of(group));
+            row.conversions += 1;
+            row.revenue = row.revenue.saturating_add(purchase.net);
         }
     }
-    let on_device: GroupKey = ("checkout".to_owned(), ON_DEVICE.to_owned(), None, None);
+    let on_device =
+        Group { placement: "checkout".to_owned(), algorithm: ON_DEVICE.to_owned(), experiment: None, arm: None };
     let mut device_lists = std::collections::HashSet::new();
     for offer in &facts.counter {
-        let key = match group_of.get(&offer.list) {
+        let group = match &offer.group {
             // A list chosen for another store's counter does not count at this one.
-            Some(key) if key.0 == "checkout" && offer.list_store.is_none_or(|s| s == offer.store) => key.clone(),
+            Some(group) if group.placement == "checkout" && offer.list_store.is_none_or(|s| s == offer.store) => group,
             Some(_) => continue,
-            None => on_device.clone(),
+            None => &on_device,
         };
-        let row = rows.entry(key).or_insert_with(|| TrailRow {
-            placement: "checkout".to_owned(),
-            algorithm: ON_DEVICE.to_owned(),
-            ..Default::default()
-        });
-        if !group_of.contains_key(&offer.list) && device_lists.insert(offer.list) {
+        let row = rows.entry(group.clone()).or_insert_with(|| row_of(group));
+        if offer.group.is_none() && device_lists.insert(offer.list) {
             row.lists += 1;
         }
         row.impressions += 1;
@@ -288,19 +294,12 @@ pub fn trail(facts: &TrailFacts, from: i64, model_of_sku: impl Fn(&str) -> Optio
 mod tests {
     use super::*;
 
-    fn list(id: Uuid, placement: &str, algorithm: &str) -> ServedGroup {
-        ServedGroup {
-            id,
-            placement: placement.into(),
-            algorithm: algorithm.into(),
-            arm: None,
-            experiment: None,
-            served_at: 0,
-        }
+    fn group(placement: &str, algorithm: &str) -> Group {
+        Group { placement: placement.into(), algorithm: algorithm.into(), experiment: None, arm: None }
     }
 
-    fn click(list: Uuid, person: Uuid, model: &str, at: i64) -> Click {
-        Click { list, person, model: model.into(), at }
+    fn click(list: Uuid, group: &Group, person: Uuid, model: &str, at: i64) -> Click {
+        Click { list, group: group.clone(), person, model: model.into(), at }
     }
 
     fn purchase(customer: Uuid, sku: &str, at: i64, net: i64) -> Purchase {
@@ -310,16 +309,17 @@ mod tests {
     #[test]
     fn a_purchase_converts_the_latest_click_on_its_product_within_the_window() {
         let (home, product) = (Uuid::now_v7(), Uuid::now_v7());
+        let (h, p) = (group("home", "popular"), group("product", "item_to_item"));
         let (ann, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let day = 86_400;
         let facts = TrailFacts {
-            lists: vec![list(home, "home", "popular"), list(product, "product", "item_to_item")],
-            impressions: vec![(home, 4), (product, 2)],
+            served: vec![(h.clone(), 1), (p.clone(), 1)],
+            impressions: vec![(h.clone(), 4), (p.clone(), 2)],
             clicks: vec![
-                click(home, ann, "TV", 0),
-                click(product, ann, "TV", day), // the latest click before the purchase
-                click(home, bob, "FRIDGE", 0),  // bought too late
-                click(home, bob, "PHONE", 0),   // never bought
+                click(home, &h, ann, "TV", 0),
+                click(product, &p, ann, "TV", day), // the latest click before the purchase
+                click(home, &h, bob, "FRIDGE", 0),  // bought too late
+                click(home, &h, bob, "PHONE", 0),   // never bought
             ],
             purchases: vec![
                 purchase(ann, "TV-1", 2 * day, 5000_00),
@@ -343,17 +343,13 @@ mod tests {
 
     #[test]
     fn a_click_counts_once_per_list_person_and_product() {
-        let l = Uuid::now_v7();
+        let (l, h) = (Uuid::now_v7(), group("home", "popular"));
         let me = Uuid::now_v7();
         // One impression; twelve clicks on one's own list, three of them the same product again.
-        let mut clicks: Vec<_> = (0..9).map(|i| click(l, me, &format!("M{i}"), i)).collect();
-        clicks.extend((0..3).map(|i| click(l, me, "M0", 100 + i)));
-        let facts = TrailFacts {
-            lists: vec![list(l, "home", "popular")],
-            impressions: vec![(l, 1)],
-            clicks,
-            ..Default::default()
-        };
+        let mut clicks: Vec<_> = (0..9).map(|i| click(l, &h, me, &format!("M{i}"), i)).collect();
+        clicks.extend((0..3).map(|i| click(l, &h, me, "M0", 100 + i)));
+        let facts =
+            TrailFacts { served: vec![(h.clone(), 1)], impressions: vec![(h, 1)], clicks, ..Default::default() };
         let rows = trail(&facts, 0, |_| None);
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].impressions, rows[0].clicks, rows[0].clicked_lists), (1, 9, 1));
@@ -363,18 +359,16 @@ mod tests {
     #[test]
     fn a_window_counts_what_happened_in_it_and_the_week_before_only_converts() {
         let day = 86_400;
-        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        let (old, new, h) = (Uuid::now_v7(), Uuid::now_v7(), group("home", "popular"));
         let (ann, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let facts = TrailFacts {
-            lists: vec![
-                list(old, "home", "popular"),
-                ServedGroup { served_at: 10 * day, ..list(new, "home", "popular") },
-            ],
-            impressions: vec![(new, 1)],
+            served: vec![(h.clone(), 1)],
+            impressions: vec![(h.clone(), 1)],
             clicks: vec![
-                click(old, ann, "TV", 8 * day),     // before the window: converts, is not counted
-                click(old, bob, "FRIDGE", 8 * day), // converted before the window already
-                click(new, bob, "PHONE", 10 * day),
+                click(old, &h, ann, "TV", 8 * day),     // before the window: converts, is not counted
+                click(old, &h, bob, "FRIDGE", 8 * day), // converted before the window already
+                click(old, &h, bob, "CASE", 10 * day),  // the same list clicked again: a click, not a clicked list
+                click(new, &h, bob, "PHONE", 10 * day),
             ],
             purchases: vec![
                 purchase(bob, "FRIDGE-1", 9 * day, 3000_00),  // counted in the window before
@@ -388,25 +382,29 @@ mod tests {
         let rows = trail(&facts, 10 * day, model);
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
-        assert_eq!(
-            (r.lists, r.impressions, r.clicks, r.clicked_lists),
-            (1, 1, 1, 1),
-            "only the new list and its click"
-        );
+        assert_eq!((r.lists, r.impressions, r.clicks, r.clicked_lists), (1, 1, 2, 1), "the new list and two clicks");
         assert_eq!((r.conversions, r.revenue), (2, 7000_00), "the TV by the old click, the phone by the new");
         // Days rolled up add together, group by group.
         let merged = merge([r.clone(), r.clone(), TrailRow { placement: "product".into(), lists: 2, ..r.clone() }]);
         assert_eq!(merged.len(), 2);
         let home = merged.iter().find(|m| m.placement == "home").unwrap();
-        assert_eq!((home.lists, home.clicks, home.conversions, home.revenue), (2, 2, 4, 14000_00));
+        assert_eq!((home.lists, home.clicks, home.conversions, home.revenue), (2, 4, 4, 14000_00));
     }
 
     #[test]
     fn counter_offers_count_as_impressions_acceptances_and_sales() {
         let (served, home, offline) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (c, h) = (group("checkout", "item_to_item+accessories"), group("home", "popular"));
         let (store, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
         let offer = |list, accepted, converted, revenue| CounterOutcome {
             list,
+            group: if list == served {
+                Some(c.clone())
+            } else if list == home {
+                Some(h.clone())
+            } else {
+                None
+            },
             store,
             list_store: (list == served).then_some(store),
             accepted,
@@ -414,10 +412,10 @@ mod tests {
             revenue,
         };
         let facts = TrailFacts {
-            lists: vec![list(served, "checkout", "item_to_item+accessories"), list(home, "home", "popular")],
+            served: vec![(c.clone(), 1), (h.clone(), 1)],
             // An app naming a counter offer's list in impressions and clicks adds nothing.
-            impressions: vec![(served, 5)],
-            clicks: vec![click(served, Uuid::now_v7(), "CASE", 0)],
+            impressions: vec![(c.clone(), 5)],
+            clicks: vec![click(served, &c, Uuid::now_v7(), "CASE", 0)],
             purchases: vec![],
             counter: vec![
                 offer(served, 2, 1, 99_00),
@@ -446,14 +444,14 @@ mod tests {
     }
 
     #[test]
-    fn days_are_the_stores_calendar_and_seal_two_days_after_they_end() {
-        // 2026-12-04 00:00 in China is 2026-12-03 16:00 UTC.
+    fn days_are_the_stores_calendar_and_seal_after_they_end() {
+        // 2026-12-04 00:00 in China.
         let midnight = 1_796_342_400 - 8 * 3_600;
         assert_eq!(day_start(midnight), midnight);
         assert_eq!(day_start(midnight + 86_399), midnight);
         assert_eq!(day_start(midnight - 1), midnight - 86_400);
-        // Nothing sealed yet: from the earliest day, through the day ended two days ago.
-        let now = midnight + 3 * 86_400 + 10;
+        // Nothing sealed yet: from the earliest day, through the day that ended `SEAL_AFTER_SECS` ago.
+        let now = midnight + 86_400 + SEAL_AFTER_SECS + 10;
         assert_eq!(days_to_seal(None, midnight + 5, now), [midnight]);
         assert_eq!(days_to_seal(Some(midnight + 86_400), 0, now), Vec::<i64>::new());
         assert_eq!(days_to_seal(None, midnight - 2 * 86_400, now).len(), 3);
@@ -471,31 +469,44 @@ mod tests {
         assert_eq!(report_window(midnight + 7, None).open_from, midnight);
     }
 
+    /// A list served, to whom, and its group.
+    struct Served {
+        id: Uuid,
+        group: Group,
+        at: i64,
+    }
+
     /// What the storage reads for the window `[from, until)` out of everything that happened
     /// (impressions given per event: (list, person, at)).
-    fn window(all: &TrailFacts, shown: &[(Uuid, Uuid, i64)], from: i64, until: i64) -> TrailFacts {
+    fn window(
+        lists: &[Served],
+        shown: &[(Uuid, Uuid, i64)],
+        clicks: &[Click],
+        purchases: &[Purchase],
+        from: i64,
+        until: i64,
+    ) -> TrailFacts {
         let before = from - ATTRIBUTION_WINDOW_SECS;
-        let named: std::collections::HashSet<Uuid> = all
-            .clicks
-            .iter()
-            .filter(|c| c.at >= before && c.at < until)
-            .map(|c| c.list)
-            .chain(shown.iter().filter(|s| s.2 >= from && s.2 < until).map(|s| s.0))
-            .collect();
-        let mut impressions: BTreeMap<Uuid, std::collections::HashSet<Uuid>> = BTreeMap::new();
-        for (list, person, _) in shown.iter().filter(|s| s.2 >= from && s.2 < until) {
-            impressions.entry(*list).or_default().insert(*person);
+        let group_of: HashMap<Uuid, &Group> = lists.iter().map(|l| (l.id, &l.group)).collect();
+        let mut served: BTreeMap<Group, u32> = BTreeMap::new();
+        for l in lists.iter().filter(|l| l.at >= from && l.at < until) {
+            *served.entry(l.group.clone()).or_default() += 1;
+        }
+        let mut first: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+        for (list, person, at) in shown.iter().filter(|s| s.2 >= from - IMPRESSION_LOOKBACK_SECS && s.2 < until) {
+            let slot = first.entry((*list, *person)).or_insert(*at);
+            *slot = (*slot).min(*at);
+        }
+        let mut impressions: BTreeMap<Group, u32> = BTreeMap::new();
+        for ((list, _), at) in first.into_iter().filter(|(_, at)| *at >= from) {
+            *impressions.entry(group_of[&list].clone()).or_default() += 1;
+            let _ = at;
         }
         TrailFacts {
-            lists: all
-                .lists
-                .iter()
-                .filter(|l| (l.served_at >= from && l.served_at < until) || named.contains(&l.id))
-                .cloned()
-                .collect(),
-            impressions: impressions.into_iter().map(|(l, p)| (l, p.len() as u32)).collect(),
-            clicks: all.clicks.iter().filter(|c| c.at >= before && c.at < until).cloned().collect(),
-            purchases: all.purchases.iter().filter(|p| p.at >= before && p.at < until).cloned().collect(),
+            served: served.into_iter().collect(),
+            impressions: impressions.into_iter().collect(),
+            clicks: clicks.iter().filter(|c| c.at >= before && c.at < until).cloned().collect(),
+            purchases: purchases.iter().filter(|p| p.at >= before && p.at < until).cloned().collect(),
             counter: vec![],
         }
     }
@@ -510,50 +521,43 @@ mod tests {
         };
         let people: Vec<Uuid> = (0..30).map(|i| Uuid::from_u128(1_000 + i)).collect();
         let models = ["TV", "FRIDGE", "PHONE", "CASE"];
-        let mut all = TrailFacts::default();
-        let mut shown = Vec::new();
-        // Forty days of lists, each shown to its person and clicked now and then, the same day
-        // (a list's id is per person and day); purchases over the days after.
+        let (mut lists, mut shown, mut clicks, mut purchases) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Forty days of lists, each shown to its person (some across midnight, some again an hour
+        // later) and clicked now and then; purchases over the days after.
         for i in 0..400u128 {
-            let served_at = next(40) as i64 * day + next(day as u64) as i64;
-            let placement = ["home", "product", "cart"][next(3) as usize];
+            let at = next(40) as i64 * day + next(day as u64) as i64;
+            let g = group(["home", "product", "cart"][next(3) as usize], "popular");
             let id = Uuid::from_u128(10_000 + i);
             let person = people[next(30) as usize];
-            all.lists.push(ServedGroup { served_at, ..list(id, placement, "popular") });
-            let shown_at = served_at + next(600) as i64;
-            if day_start(shown_at) == day_start(served_at) {
-                shown.push((id, person, shown_at));
-                for _ in 0..next(3) {
-                    let at = shown_at + next(300) as i64;
-                    if day_start(at) == day_start(served_at) {
-                        all.clicks.push(click(id, person, models[next(4) as usize], at));
-                    }
-                }
+            lists.push(Served { id, group: g.clone(), at });
+            let shown_at = at + next(7_200) as i64;
+            shown.push((id, person, shown_at));
+            if next(2) == 0 {
+                shown.push((id, person, shown_at + 3_600));
+            }
+            for _ in 0..next(3) {
+                clicks.push(click(id, &g, person, models[next(4) as usize], shown_at + next(7_200) as i64));
             }
         }
         // The storage reads each (list, person, product) by its first click.
-        all.clicks.sort_by_key(|c| c.at);
-        let mut first = std::collections::HashSet::new();
-        all.clicks.retain(|c| first.insert((c.list, c.person, c.model.clone())));
+        clicks.sort_by_key(|c| c.at);
+        let mut seen = std::collections::HashSet::new();
+        clicks.retain(|c| seen.insert((c.list, c.person, c.model.clone())));
         for _ in 0..300 {
             let at = next(45) as i64 * day + next(day as u64) as i64;
-            all.purchases.push(purchase(
-                people[next(30) as usize],
-                &format!("{}-1", models[next(4) as usize]),
-                at,
-                100_00,
-            ));
+            purchases.push(purchase(people[next(30) as usize], &format!("{}-1", models[next(4) as usize]), at, 100_00));
         }
         let model = |sku: &str| sku.split('-').next().map(str::to_owned);
         let start = day_start(0);
         let end = day_start(45 * day) + day;
-        let whole = trail(&window(&all, &shown, start, end), start, model);
+        let whole = trail(&window(&lists, &shown, &clicks, &purchases, start, end), start, model);
         let days = (0..((end - start) / day)).flat_map(|d| {
             let from = start + d * day;
-            trail(&window(&all, &shown, from, from + day), from, model)
+            trail(&window(&lists, &shown, &clicks, &purchases, from, from + day), from, model)
         });
         let rolled = merge(days);
         assert_eq!(rolled, whole);
         assert!(whole.iter().map(|r| r.conversions).sum::<u32>() > 10, "{whole:?}");
+        assert!(whole.iter().map(|r| r.clicked_lists).sum::<u32>() > 100, "{whole:?}");
     }
 }

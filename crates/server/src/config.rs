@@ -75,15 +75,21 @@ pub struct Config {
     pub retain_report_days: u32,
 }
 
+/// Days the report's roll-up needs lists and events kept: the day, the week until it is sealed,
+/// and the attribution week before it.
+const SEALED_WITHIN_DAYS: u32 = 16;
+
 impl Config {
-    /// The retention policy, each figure at least a day.
+    /// The retention policy, each figure at least a day (lists and anonymous events at least
+    /// `SEALED_WITHIN_DAYS`, the inbox the longest cooldown).
     pub fn retention(&self) -> crate::db::Retention {
         let secs = |days: u32| i64::from(days.max(1)) * 86_400;
         crate::db::Retention {
             events_secs: secs(self.retain_events_days),
-            anonymous_events_secs: secs(self.retain_anonymous_events_days),
+            // A day is rolled up for the report a week after it ends, reading the week before it.
+            anonymous_events_secs: secs(self.retain_anonymous_events_days.max(SEALED_WITHIN_DAYS)),
             interest_secs: secs(self.retain_interest_days),
-            lists_secs: secs(self.retain_lists_days),
+            lists_secs: secs(self.retain_lists_days.max(SEALED_WITHIN_DAYS)),
             // The inbox is also what a trigger's once-per-fact and cooldown are checked against:
             // kept at least the longest cooldown and the facts' window.
             inbox_secs: secs(self.retain_inbox_days.max(portal_marketing::triggers::COOLDOWN_MAX_DAYS + 2)),

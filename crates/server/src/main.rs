@@ -206,16 +206,17 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tokio::spawn(async move {
         let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));
         loop {
+            // The ended days first: retention never takes what a day not yet sealed reads.
+            match pruner.roll_up_report().await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "report days rolled up"),
+                Err(e) => tracing::warn!(error = ?e, "the report's days could not be rolled up; trying again later"),
+            }
             match pruner.prune().await {
                 Ok(c) => {
                     tracing::info!(codes = c.codes, attempts = c.attempts, sessions = c.sessions, "pruned")
                 }
                 Err(e) => tracing::warn!(error = %e, "pruning failed; trying again later"),
-            }
-            match pruner.roll_up_report().await {
-                Ok(0) => {}
-                Ok(days) => tracing::info!(days, "report days rolled up"),
-                Err(e) => tracing::warn!(error = ?e, "the report's days could not be rolled up; trying again later"),
             }
             tokio::time::sleep(every).await;
         }

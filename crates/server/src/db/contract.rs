@@ -459,6 +459,7 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
         facts.counter,
         [portal_marketing::trail::CounterOutcome {
             list,
+            group: None,
             store: STORE,
             list_store: None,
             accepted: 1,
@@ -482,6 +483,7 @@ async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dyn Da
         db.trail_facts(AT - 60, AT + 86_400).await.unwrap().counter,
         [portal_marketing::trail::CounterOutcome {
             list,
+            group: None,
             store: STORE,
             list_store: None,
             accepted: 1,

@@ -347,8 +347,9 @@ where
 /// SQLite, the one connection) for long, however much has expired.
 pub const RETENTION_BATCH: i64 = 5_000;
 
-/// Messages a trigger pass writes in one transaction.
-pub const INBOX_BATCH: usize = 500;
+/// Messages a trigger pass writes in one transaction (each takes an advisory lock on PostgreSQL,
+/// from a lock table of about 64 per connection allowed: a few instances at once stay well inside).
+pub const INBOX_BATCH: usize = 200;
 
 /// The answer to a batch of events.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -154,7 +154,10 @@ pub async fn report(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> AppResult<ApiJson<RecommendationReport>> {
-    portal.recommendation_report(&caller, q.days.unwrap_or(30).clamp(1, 90)).await.map(ApiJson)
+    portal
+        .recommendation_report(&caller, q.days.unwrap_or(30).clamp(1, portal_marketing::trail::REPORT_DAYS_MAX))
+        .await
+        .map(ApiJson)
 }
 
 /// Starts an A/B experiment at a placement (one at a time per placement).

@@ -500,11 +500,13 @@ impl Portal {
         })
     }
 
-    /// Rolls the report's ended days up, each once (whichever instance gets there first), from the
-    /// last sealed day or, before any, from the oldest lists kept: how many days it sealed.
+    /// Rolls the report's ended days up, each once (whichever instance seals it first; another may
+    /// have worked the same day out meanwhile, and throws it away), from the last sealed day or,
+    /// before any, from the first day the longest report covers: how many days it sealed. Each day
+    /// is read counted by group, with the clicks and purchases of the week before it.
     pub async fn roll_up_report(&self) -> AppResult<u32> {
         let now = now();
-        let earliest = now - self.config.retention().lists_secs;
+        let earliest = now - i64::from(trail::REPORT_DAYS_MAX + 1) * 86_400;
         let book = self.price_book().await?;
         let mut sealed = 0;
         for day in trail::days_to_seal(self.db.trail_sealed_until().await?, earliest, now) {

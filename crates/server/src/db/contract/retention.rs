@@ -148,7 +148,7 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
         interest_secs: 200 * day,
         lists_secs: 120 * day,
         inbox_secs: 180 * day,
-        report_secs: 800 * day,
+        report_secs: 1_500 * day,
     };
     let now = AT + 1_000 * day;
     // Old and new events of a known person and of nobody; more old ones than one batch deletes.
@@ -179,11 +179,12 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
     let live = Uuid::now_v7();
     db.grant_counter_view(live, me, None, now + 600).await.unwrap();
 
-    // The report's days: one sealed past the retention, one within it.
-    let old_day = portal_marketing::trail::day_start(now - 801 * day);
+    // The report's days (sealed in the past: never a day that may still change): one past the
+    // retention, one within it.
+    let old_day = portal_marketing::trail::day_start(now - 1_501 * day);
     let report_row = portal_marketing::trail::TrailRow { placement: "home".into(), lists: 1, ..Default::default() };
-    assert!(db.seal_trail_day(old_day, now - 700 * day, vec![report_row.clone()]).await.unwrap());
-    assert!(db.seal_trail_day(now - 700 * day, now - 699 * day, vec![report_row.clone()]).await.unwrap());
+    assert!(db.seal_trail_day(old_day, AT - 100 * day, vec![report_row.clone()]).await.unwrap());
+    assert!(db.seal_trail_day(AT - 100 * day, AT - 99 * day, vec![report_row.clone()]).await.unwrap());
 
     let counts = db.prune_marketing(retention, now).await.unwrap();
     assert_eq!(counts.report_days, 1);

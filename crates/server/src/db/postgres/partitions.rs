@@ -86,9 +86,14 @@ pub fn ensure(tx: &mut Transaction<'_>, m: &Month) -> DbResult<bool> {
     if taken > 0 {
         return Ok(false);
     }
+    // Made on its own and attached: attaching holds the parent by a lock that lets events be read
+    // and written meanwhile (`CREATE TABLE … PARTITION OF` would hold them back).
     tx.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {} PARTITION OF behaviour_events FOR VALUES FROM ({}) TO ({})",
-        m.name, m.from, m.until
+        "CREATE TABLE {name} (LIKE behaviour_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+         ALTER TABLE behaviour_events ATTACH PARTITION {name} FOR VALUES FROM ({from}) TO ({until})",
+        name = m.name,
+        from = m.from,
+        until = m.until
     ))?;
     Ok(true)
 }

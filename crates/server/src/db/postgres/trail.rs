@@ -1,7 +1,8 @@
 //! The operators' report on PostgreSQL: a window's facts read raw, and the days rolled up.
 use ::postgres::Transaction;
 use portal_marketing::trail::{
-    Click, CounterOutcome, Purchase, ServedGroup, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS,
+    Click, CounterOutcome, Group, Purchase, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS, IMPRESSION_LOOKBACK_SECS,
+    SEAL_AFTER_SECS,
 };
 use uuid::Uuid;
 
@@ -11,48 +12,47 @@ fn uuid(s: String) -> Option<Uuid> {
     Uuid::parse_str(&s).ok()
 }
 
-/// What happened in `[from, until)`, with the clicks and purchases of the attribution window
-/// before it (`portal_marketing::trail::TrailFacts`).
+/// A group read from its four columns ('' or NULL for no experiment or arm).
+fn group(placement: String, algorithm: String, experiment: Option<String>, arm: Option<String>) -> Group {
+    Group { placement, algorithm, experiment: experiment.and_then(uuid), arm: arm.filter(|a| !a.is_empty()) }
+}
+
+/// What happened in `[from, until)`, counted by group where it can be, with the clicks and
+/// purchases of the attribution window before it (`portal_marketing::trail::TrailFacts`).
 pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailFacts> {
     let before = from - ATTRIBUTION_WINDOW_SECS;
-    let lists = tx
+    let served = tx
         .query(
-            "SELECT id, placement, algorithm, arm, experiment_id, served_at FROM recommendation_lists
-             WHERE (served_at >= $1 AND served_at < $2)
-                OR id IN (SELECT recommendation FROM behaviour_events
-                          WHERE at >= $3 AND at < $2 AND recommendation IS NOT NULL)
-                OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= $1 AND device_at < $2)",
-            &[&from, &until, &before],
-        )?
-        .into_iter()
-        .filter_map(|r| {
-            Some(ServedGroup {
-                id: uuid(r.get(0))?,
-                placement: r.get(1),
-                algorithm: r.get(2),
-                arm: r.get(3),
-                experiment: r.get::<_, Option<String>>(4).and_then(uuid),
-                served_at: r.get(5),
-            })
-        })
-        .collect();
-    let impressions = tx
-        .query(
-            // Each list once per person (or installation, anonymous) who was shown it: an
-            // anonymous list is one row served to many.
-            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id))::bigint FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $1 AND at < $2
-             GROUP BY recommendation",
+            "SELECT placement, algorithm, experiment_id, arm, COUNT(*)::BIGINT FROM recommendation_lists
+             WHERE served_at >= $1 AND served_at < $2 GROUP BY placement, algorithm, experiment_id, arm",
             &[&from, &until],
         )?
         .into_iter()
-        .filter_map(|r| Some((uuid(r.get(0))?, r.get::<_, i64>(1) as u32)))
+        .map(|r| (group(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
+        .collect();
+    let impressions = tx
+        .query(
+            // Each list once per person (or installation, anonymous) who was shown it, at the
+            // first time: an anonymous list is one row served to many.
+            "SELECT rl.placement, rl.algorithm, rl.experiment_id, rl.arm, COUNT(*)::BIGINT FROM
+               (SELECT recommendation, MIN(at) AS first FROM behaviour_events
+                WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= $3 AND at < $2
+                GROUP BY recommendation, COALESCE(user_id, install_id)) s
+             JOIN recommendation_lists rl ON rl.id = s.recommendation
+             WHERE s.first >= $1
+             GROUP BY rl.placement, rl.algorithm, rl.experiment_id, rl.arm",
+            &[&from, &until, &(from - IMPRESSION_LOOKBACK_SECS)],
+        )?
+        .into_iter()
+        .map(|r| (group(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
         .collect();
     let clicks = tx
         .query(
             // A click with an impression of its list by the same person (the key impressions
             // are counted by): an impression by one key never carries another key's clicks.
-            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
+            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at),
+                    MIN(rl.placement), MIN(rl.algorithm), MIN(rl.experiment_id), MIN(rl.arm)
+             FROM behaviour_events c JOIN recommendation_lists rl ON rl.id = c.recommendation
              WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
                AND c.model IS NOT NULL AND c.at >= $1 AND c.at < $2
                AND EXISTS (SELECT 1 FROM behaviour_events s
@@ -63,7 +63,15 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
             &[&before, &until],
         )?
         .into_iter()
-        .filter_map(|r| Some(Click { list: uuid(r.get(0))?, person: uuid(r.get(1))?, model: r.get(2), at: r.get(3) }))
+        .filter_map(|r| {
+            Some(Click {
+                list: uuid(r.get(0))?,
+                group: group(r.get(4), r.get(5), r.get(6), r.get(7)),
+                person: uuid(r.get(1))?,
+                model: r.get(2),
+                at: r.get(3),
+            })
+        })
         .collect();
     let purchases = tx
         .query(
@@ -85,7 +93,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
                        AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
                     (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0)::BIGINT FROM sale_lines l
                      WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT jsonb_array_elements_text(co.accepted::jsonb))),
-                    co.store_id, rl.store_id
+                    co.store_id, rl.store_id, rl.placement, rl.algorithm, rl.experiment_id, rl.arm
              FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
              WHERE co.device_at >= $1 AND co.device_at < $2",
             &[&from, &until],
@@ -94,6 +102,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
         .filter_map(|r| {
             Some(CounterOutcome {
                 list: uuid(r.get(0))?,
+                group: r.get::<_, Option<String>>(6).map(|placement| group(placement, r.get(7), r.get(8), r.get(9))),
                 store: uuid(r.get(4))?,
                 list_store: r.get::<_, Option<String>>(5).and_then(uuid),
                 accepted: r.get::<_, i64>(1) as u32,
@@ -102,7 +111,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
             })
         })
         .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
+    Ok(TrailFacts { served, impressions, clicks, purchases, counter })
 }
 
 /// The rows of the sealed days in `[from, until)`, a row per day and group.
@@ -144,7 +153,9 @@ pub fn seal(tx: &mut Transaction<'_>, day: i64, next: i64, rows: &[TrailRow]) ->
     // One sealer at a time, on every instance (a key space of its own beside the ledger's 1 to 4
     // and the inbox's 101).
     tx.execute("SELECT pg_advisory_xact_lock(102, 0)::text", &[])?;
-    if sealed_until(tx)?.is_some_and(|s| s != day) {
+    // Never a day that may still change, whatever this instance's clock says.
+    let clock: i64 = tx.query_one("SELECT EXTRACT(EPOCH FROM now())::BIGINT", &[])?.get(0);
+    if sealed_until(tx)?.is_some_and(|s| s != day) || next + SEAL_AFTER_SECS > clock {
         return Ok(false);
     }
     let text = |f: &dyn Fn(&TrailRow) -> String| -> Vec<String> { rows.iter().map(|r| f(r)).collect() };

@@ -1,6 +1,7 @@
 //! The operators' report on SQLite: a window's facts read raw, and the days rolled up.
 use portal_marketing::trail::{
-    Click, CounterOutcome, Purchase, ServedGroup, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS,
+    Click, CounterOutcome, Group, Purchase, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS, IMPRESSION_LOOKBACK_SECS,
+    SEAL_AFTER_SECS,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -11,50 +12,47 @@ fn uuid(s: String) -> Option<Uuid> {
     Uuid::parse_str(&s).ok()
 }
 
-/// What happened in `[from, until)`, with the clicks and purchases of the attribution window
-/// before it (`portal_marketing::trail::TrailFacts`).
-pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
+/// A group read from its four columns ('' or NULL for no experiment or arm).
+fn group(placement: String, algorithm: String, experiment: Option<String>, arm: Option<String>) -> Group {
+    Group { placement, algorithm, experiment: experiment.and_then(uuid), arm: arm.filter(|a| !a.is_empty()) }
+}
+
+/// What happened in `[from, until)`, counted by group where it can be, with the clicks and
+/// purchases of the attribution window before it (`portal_marketing::trail::TrailFacts`). One
+/// snapshot: a read transaction.
+pub fn facts(conn: &mut Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
+    let tx = conn.transaction()?;
     let before = from - ATTRIBUTION_WINDOW_SECS;
-    let lists = conn
-        .prepare(
-            "SELECT id, placement, algorithm, arm, experiment_id, served_at FROM recommendation_lists
-             WHERE (served_at >= ?1 AND served_at < ?2)
-                OR id IN (SELECT recommendation FROM behaviour_events
-                          WHERE at >= ?3 AND at < ?2 AND recommendation IS NOT NULL)
-                OR id IN (SELECT recommendation FROM counter_offers WHERE device_at >= ?1 AND device_at < ?2)",
+    let served = tx
+        .prepare_cached(
+            "SELECT placement, algorithm, experiment_id, arm, COUNT(*) FROM recommendation_lists
+             WHERE served_at >= ?1 AND served_at < ?2 GROUP BY placement, algorithm, experiment_id, arm",
         )?
-        .query_map(params![from, until, before], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Option<String>>(4)?, r.get(5)?))
+        .query_map([from, until], |r| Ok((group(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let impressions = tx
+        .prepare_cached(
+            // Each list once per person (or installation, anonymous) who was shown it, at the
+            // first time: an anonymous list is one row served to many.
+            "SELECT rl.placement, rl.algorithm, rl.experiment_id, rl.arm, COUNT(*) FROM
+               (SELECT recommendation, MIN(at) AS first FROM behaviour_events
+                WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?3 AND at < ?2
+                GROUP BY recommendation, COALESCE(user_id, install_id)) s
+             JOIN recommendation_lists rl ON rl.id = s.recommendation
+             WHERE s.first >= ?1
+             GROUP BY rl.placement, rl.algorithm, rl.experiment_id, rl.arm",
+        )?
+        .query_map(params![from, until, from - IMPRESSION_LOOKBACK_SECS], |r| {
+            Ok((group(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?))
         })?
-        .filter_map(|row| {
-            row.ok().and_then(|(id, placement, algorithm, arm, experiment, served_at)| {
-                Some(ServedGroup {
-                    id: uuid(id)?,
-                    placement,
-                    algorithm,
-                    arm,
-                    experiment: experiment.and_then(uuid),
-                    served_at,
-                })
-            })
-        })
-        .collect();
-    let impressions = conn
-        .prepare(
-            // Each list once per person (or installation, anonymous) who was shown it: an
-            // anonymous list is one row served to many.
-            "SELECT recommendation, COUNT(DISTINCT COALESCE(user_id, install_id)) FROM behaviour_events
-             WHERE kind = 'recommendation_shown' AND recommendation IS NOT NULL AND at >= ?1 AND at < ?2
-             GROUP BY recommendation",
-        )?
-        .query_map([from, until], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
-        .filter_map(|row| row.ok().and_then(|(id, n)| Some((uuid(id)?, n))))
-        .collect();
-    let clicks = conn
-        .prepare(
+        .collect::<Result<Vec<_>, _>>()?;
+    let clicks = tx
+        .prepare_cached(
             // A click with an impression of its list by the same person (the key impressions
             // are counted by): an impression by one key never carries another key's clicks.
-            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at) FROM behaviour_events c
+            "SELECT c.recommendation, COALESCE(c.user_id, c.install_id), c.model, MIN(c.at),
+                    rl.placement, rl.algorithm, rl.experiment_id, rl.arm
+             FROM behaviour_events c JOIN recommendation_lists rl ON rl.id = c.recommendation
              WHERE c.kind = 'recommendation_clicked' AND c.recommendation IS NOT NULL
                AND c.model IS NOT NULL AND c.at >= ?1 AND c.at < ?2
                AND EXISTS (SELECT 1 FROM behaviour_events s
@@ -63,15 +61,20 @@ pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
                                   OR (c.user_id IS NULL AND s.user_id IS NULL AND s.install_id = c.install_id)))
              GROUP BY c.recommendation, COALESCE(c.user_id, c.install_id), c.model",
         )?
-        .query_map([before, until], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([before, until], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?),
+                group(r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+            ))
+        })?
         .filter_map(|row| {
-            row.ok().and_then(|(list, person, model, at)| {
-                Some(Click { list: uuid(list)?, person: uuid(person)?, model, at })
+            row.ok().and_then(|((list, person, model, at), group)| {
+                Some(Click { list: uuid(list)?, group, person: uuid(person)?, model, at })
             })
         })
         .collect();
-    let purchases = conn
-        .prepare(
+    let purchases = tx
+        .prepare_cached(
             "SELECT s.customer_id, l.sku, s.device_at, l.net * (l.quantity - l.returned) / l.quantity
              FROM sales s JOIN sale_lines l ON l.sale_id = s.id
              WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND s.device_at < ?2 AND l.returned < l.quantity",
@@ -81,8 +84,8 @@ pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
             row.ok().and_then(|(customer, sku, at, net)| Some(Purchase { customer: uuid(customer)?, sku, at, net }))
         })
         .collect();
-    let counter = conn
-        .prepare(
+    let counter = tx
+        .prepare_cached(
             // What came of each offer as of now: accepted SKUs its sale still holds (a return takes
             // its share back), and their net.
             "SELECT co.recommendation, co.accepted_count,
@@ -91,20 +94,25 @@ pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
                        AND l.sku IN (SELECT value FROM json_each(co.accepted))),
                     (SELECT COALESCE(SUM(l.net * (l.quantity - l.returned) / l.quantity), 0) FROM sale_lines l
                      WHERE l.sale_id = co.sale_id AND l.sku IN (SELECT value FROM json_each(co.accepted))),
-                    co.store_id, rl.store_id
+                    co.store_id, rl.store_id, rl.placement, rl.algorithm, rl.experiment_id, rl.arm
              FROM counter_offers co LEFT JOIN recommendation_lists rl ON rl.id = co.recommendation
              WHERE co.device_at >= ?1 AND co.device_at < ?2",
         )?
         .query_map([from, until], |r| {
+            let group = match r.get::<_, Option<String>>(6)? {
+                Some(placement) => Some(group(placement, r.get(7)?, r.get(8)?, r.get(9)?)),
+                None => None,
+            };
             Ok((
                 (r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
-                (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?),
+                (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?, group),
             ))
         })?
         .filter_map(|row| {
-            row.ok().and_then(|((list, accepted, converted, revenue), (store, list_store))| {
+            row.ok().and_then(|((list, accepted, converted, revenue), (store, list_store, group))| {
                 Some(CounterOutcome {
                     list: uuid(list)?,
+                    group,
                     store: uuid(store)?,
                     list_store: list_store.and_then(uuid),
                     accepted,
@@ -114,7 +122,7 @@ pub fn facts(conn: &Connection, from: i64, until: i64) -> DbResult<TrailFacts> {
             })
         })
         .collect();
-    Ok(TrailFacts { lists, impressions, clicks, purchases, counter })
+    Ok(TrailFacts { served, impressions, clicks, purchases, counter })
 }
 
 /// The rows of the sealed days in `[from, until)`, a row per day and group.
@@ -165,7 +173,9 @@ pub fn seal(conn: &mut Connection, day: i64, next: i64, rows: &[TrailRow]) -> Db
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let sealed: Option<i64> =
         tx.query_row("SELECT sealed_until FROM trail_sealed WHERE id = 1", [], |r| r.get(0)).optional()?;
-    if sealed.is_some_and(|s| s != day) {
+    // Never a day that may still change, whatever this instance's clock says.
+    let clock: i64 = tx.query_row("SELECT CAST(strftime('%s', 'now') AS INTEGER)", [], |r| r.get(0))?;
+    if sealed.is_some_and(|s| s != day) || next + SEAL_AFTER_SECS > clock {
         return Ok(false);
     }
     {
