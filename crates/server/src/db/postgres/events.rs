@@ -13,6 +13,11 @@ use super::super::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Inte
 pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest> {
     let now = req.now;
     let install = req.install_id.to_string();
+    // One batch of an installation at a time, before any other lock of the batch is taken (so no
+    // two batches wait on each other in a circle): events are kept by month (migration 0011),
+    // unique by (id, at), so an id sent again is looked for in every month before anything is
+    // written (a resent event whose time was moved into range differently is still found).
+    tx.execute("SELECT pg_advisory_xact_lock(103, hashtext($1))::text", &[&install])?;
     let window = rate_window(now);
     let size = req.events.len() as i64;
     let mut counted_keys: Vec<&str> = Vec::new();
@@ -66,10 +71,6 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
             &[&user.to_string(), &install],
         )?;
     }
-    // Events are kept by month (migration 0011): unique by (id, at), so an id sent again is looked
-    // for in every month before anything is written, one batch of an installation at a time (a
-    // resent event whose time was moved into range differently is still found).
-    tx.execute("SELECT pg_advisory_xact_lock(103, hashtext($1))::text", &[&install])?;
     let all_ids: Vec<String> = req.events.iter().map(|e| e.id.to_string()).collect();
     let known: HashSet<String> =
         tx.query("SELECT id FROM behaviour_events WHERE id = ANY($1)", &[&all_ids])?.iter().map(|r| r.get(0)).collect();

@@ -1383,8 +1383,19 @@ impl Database for PostgresDatabase {
                 }
             }
         }
-        let before = now - retention.events_secs;
-        let event_months = self.read_committed(move |tx| partitions::drop_before(tx, before)).await?;
+        // A month goes whole once every event in it is past its retention: known people's by
+        // `at`, anonymous ones by arrival, which may be `MAX_AGE_SECS` (and a little) after `at`.
+        let anonymous_before = now - retention.anonymous_events_secs - portal_marketing::events::MAX_AGE_SECS - 600;
+        let before = (now - retention.events_secs).min(anonymous_before);
+        // A month that cannot be dropped now (a long read holds the table) waits for the next
+        // pass; the other tables' retention goes on.
+        let event_months = match self.read_committed(move |tx| partitions::drop_before(tx, before)).await {
+            Ok(months) => months,
+            Err(e) => {
+                tracing::warn!(error = %e, "months of events could not be dropped; trying again later");
+                0
+            }
+        };
         let counts = prune_in_batches(events::retention_steps(retention, now), |table, condition, before| {
             self.read_committed(move |tx| events::delete_batch(tx, table, condition, before))
         })

@@ -87,7 +87,8 @@ pub fn ensure(tx: &mut Transaction<'_>, m: &Month) -> DbResult<bool> {
         return Ok(false);
     }
     // Made on its own and attached: attaching holds the parent by a lock that lets events be read
-    // and written meanwhile (`CREATE TABLE … PARTITION OF` would hold them back).
+    // and written meanwhile; it holds the default partition whole while it checks it, which is
+    // brief because the months are made ahead (migration 0011 made the months of the rows before).
     tx.batch_execute(&format!(
         "CREATE TABLE {name} (LIKE behaviour_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
          ALTER TABLE behaviour_events ATTACH PARTITION {name} FOR VALUES FROM ({from}) TO ({until})",
@@ -115,7 +116,8 @@ pub fn drop_before(tx: &mut Transaction<'_>, before: i64) -> DbResult<usize> {
     }
     tx.batch_execute("SET LOCAL lock_timeout = '5s'")?;
     for m in &expired {
-        tx.batch_execute(&format!("DROP TABLE {}", m.name))?;
+        // Another instance may have dropped it a moment before.
+        tx.batch_execute(&format!("DROP TABLE IF EXISTS {}", m.name))?;
     }
     Ok(expired.len())
 }
