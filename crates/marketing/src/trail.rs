@@ -122,6 +122,23 @@ pub struct Group {
     pub arm: Option<String>,
 }
 
+impl Group {
+    /// A group as the database keeps it: an experiment's id as text, '' or NULL for none.
+    pub fn from_columns(
+        placement: String,
+        algorithm: String,
+        experiment: Option<String>,
+        arm: Option<String>,
+    ) -> Group {
+        Group {
+            placement,
+            algorithm,
+            experiment: experiment.and_then(|e| Uuid::parse_str(&e).ok()),
+            arm: arm.filter(|a| !a.is_empty()),
+        }
+    }
+}
+
 /// A person's impression of a list counts once, at the first; the storage looks this far before
 /// a window for an earlier one (a list's id is a day's: one shown across midnight is one).
 pub const IMPRESSION_LOOKBACK_SECS: i64 = DAY_SECS;

@@ -72,8 +72,12 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
         )?;
     }
     let all_ids: Vec<String> = req.events.iter().map(|e| e.id.to_string()).collect();
-    let known: HashSet<String> =
-        tx.query("SELECT id FROM behaviour_events WHERE id = ANY($1)", &[&all_ids])?.iter().map(|r| r.get(0)).collect();
+    // (installation, body hash) of each id kept before: what a resend is compared with below.
+    let mut recorded: std::collections::HashMap<String, (String, String)> = tx
+        .query("SELECT id, install_id, body_hash FROM behaviour_events WHERE id = ANY($1)", &[&all_ids])?
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect();
     // Stamped once the batch holds its locks: a pass reading what arrived since never misses it.
     let received_at = req.received_at();
     let user_id = req.user_id;
@@ -82,7 +86,7 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
         .events
         .iter()
         .zip(&all_ids)
-        .filter(|(_, id)| !known.contains(*id) && first.insert(id.as_str()))
+        .filter(|(_, id)| !recorded.contains_key(*id) && first.insert(id.as_str()))
         .map(|(e, _)| e)
         .collect();
     let events = &written;
@@ -141,15 +145,13 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
             )?;
         }
     }
-    let others: Vec<&String> = all_ids.iter().filter(|id| !inserted.contains(*id)).collect();
-    let recorded: std::collections::HashMap<String, (String, String)> = if others.is_empty() {
-        Default::default()
-    } else {
-        tx.query("SELECT id, install_id, body_hash FROM behaviour_events WHERE id = ANY($1)", &[&others])?
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get(2))))
-            .collect()
-    };
+    // Ids neither kept before nor written now were kept meanwhile by another installation's batch.
+    let others: Vec<&String> =
+        all_ids.iter().filter(|id| !inserted.contains(*id) && !recorded.contains_key(*id)).collect();
+    if !others.is_empty() {
+        let rows = tx.query("SELECT id, install_id, body_hash FROM behaviour_events WHERE id = ANY($1)", &[&others])?;
+        recorded.extend(rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2)))));
+    }
     // The first of an id repeated within the batch is the new one.
     let mut seen = HashSet::new();
     let kept = req

@@ -12,11 +12,6 @@ fn uuid(s: String) -> Option<Uuid> {
     Uuid::parse_str(&s).ok()
 }
 
-/// A group read from its four columns ('' or NULL for no experiment or arm).
-fn group(placement: String, algorithm: String, experiment: Option<String>, arm: Option<String>) -> Group {
-    Group { placement, algorithm, experiment: experiment.and_then(uuid), arm: arm.filter(|a| !a.is_empty()) }
-}
-
 /// What happened in `[from, until)`, counted by group where it can be, with the clicks and
 /// purchases of the attribution window before it (`portal_marketing::trail::TrailFacts`).
 pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailFacts> {
@@ -28,7 +23,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
             &[&from, &until],
         )?
         .into_iter()
-        .map(|r| (group(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
+        .map(|r| (Group::from_columns(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
         .collect();
     let impressions = tx
         .query(
@@ -44,7 +39,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
             &[&from, &until, &(from - IMPRESSION_LOOKBACK_SECS)],
         )?
         .into_iter()
-        .map(|r| (group(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
+        .map(|r| (Group::from_columns(r.get(0), r.get(1), r.get(2), r.get(3)), r.get::<_, i64>(4) as u32))
         .collect();
     let clicks = tx
         .query(
@@ -66,7 +61,7 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
         .filter_map(|r| {
             Some(Click {
                 list: uuid(r.get(0))?,
-                group: group(r.get(4), r.get(5), r.get(6), r.get(7)),
+                group: Group::from_columns(r.get(4), r.get(5), r.get(6), r.get(7)),
                 person: uuid(r.get(1))?,
                 model: r.get(2),
                 at: r.get(3),
@@ -102,7 +97,9 @@ pub fn facts(tx: &mut Transaction<'_>, from: i64, until: i64) -> DbResult<TrailF
         .filter_map(|r| {
             Some(CounterOutcome {
                 list: uuid(r.get(0))?,
-                group: r.get::<_, Option<String>>(6).map(|placement| group(placement, r.get(7), r.get(8), r.get(9))),
+                group: r
+                    .get::<_, Option<String>>(6)
+                    .map(|placement| Group::from_columns(placement, r.get(7), r.get(8), r.get(9))),
                 store: uuid(r.get(4))?,
                 list_store: r.get::<_, Option<String>>(5).and_then(uuid),
                 accepted: r.get::<_, i64>(1) as u32,

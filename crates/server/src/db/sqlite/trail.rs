@@ -12,11 +12,6 @@ fn uuid(s: String) -> Option<Uuid> {
     Uuid::parse_str(&s).ok()
 }
 
-/// A group read from its four columns ('' or NULL for no experiment or arm).
-fn group(placement: String, algorithm: String, experiment: Option<String>, arm: Option<String>) -> Group {
-    Group { placement, algorithm, experiment: experiment.and_then(uuid), arm: arm.filter(|a| !a.is_empty()) }
-}
-
 /// What happened in `[from, until)`, counted by group where it can be, with the clicks and
 /// purchases of the attribution window before it (`portal_marketing::trail::TrailFacts`). One
 /// snapshot: a read transaction.
@@ -28,7 +23,9 @@ pub fn facts(conn: &mut Connection, from: i64, until: i64) -> DbResult<TrailFact
             "SELECT placement, algorithm, experiment_id, arm, COUNT(*) FROM recommendation_lists
              WHERE served_at >= ?1 AND served_at < ?2 GROUP BY placement, algorithm, experiment_id, arm",
         )?
-        .query_map([from, until], |r| Ok((group(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?)))?
+        .query_map([from, until], |r| {
+            Ok((Group::from_columns(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     let impressions = tx
         .prepare_cached(
@@ -43,7 +40,7 @@ pub fn facts(conn: &mut Connection, from: i64, until: i64) -> DbResult<TrailFact
              GROUP BY rl.placement, rl.algorithm, rl.experiment_id, rl.arm",
         )?
         .query_map(params![from, until, from - IMPRESSION_LOOKBACK_SECS], |r| {
-            Ok((group(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?))
+            Ok((Group::from_columns(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get::<_, u32>(4)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let clicks = tx
@@ -64,7 +61,7 @@ pub fn facts(conn: &mut Connection, from: i64, until: i64) -> DbResult<TrailFact
         .query_map([before, until], |r| {
             Ok((
                 (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?),
-                group(r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+                Group::from_columns(r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
             ))
         })?
         .filter_map(|row| {
@@ -100,7 +97,7 @@ pub fn facts(conn: &mut Connection, from: i64, until: i64) -> DbResult<TrailFact
         )?
         .query_map([from, until], |r| {
             let group = match r.get::<_, Option<String>>(6)? {
-                Some(placement) => Some(group(placement, r.get(7)?, r.get(8)?, r.get(9)?)),
+                Some(placement) => Some(Group::from_columns(placement, r.get(7)?, r.get(8)?, r.get(9)?)),
                 None => None,
             };
             Ok((
