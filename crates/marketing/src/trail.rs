@@ -203,6 +203,13 @@ fn row_of(group: &Group) -> TrailRow {
     }
 }
 
+/// A click a purchase may convert: when, its list's group, and whether one did already.
+struct Convertible<'a> {
+    at: i64,
+    group: &'a Group,
+    converted: bool,
+}
+
 /// Rows of the same placement, algorithm, experiment and arm added together (days rolled up, and
 /// the day still open), in the order of their keys.
 pub fn merge(rows: impl IntoIterator<Item = TrailRow>) -> Vec<TrailRow> {
@@ -247,7 +254,7 @@ pub fn trail(facts: &TrailFacts, from: i64, model_of_sku: impl Fn(&str) -> Optio
     // Clicks by (person, model), oldest first, with whether each converted already. A click
     // counts once per (list, person, product); a list a person clicked before the window is not
     // clicked again in it.
-    let mut by_person: HashMap<(Uuid, String), Vec<(i64, &Group, bool)>> = HashMap::new();
+    let mut by_person: HashMap<(Uuid, String), Vec<Convertible<'_>>> = HashMap::new();
     let mut counted = std::collections::HashSet::new();
     let mut clicked = std::collections::HashSet::new();
     let mut clicks: Vec<&Click> = facts.clicks.iter().filter(|c| from_app(&c.group)).collect();
@@ -263,22 +270,27 @@ pub fn trail(facts: &TrailFacts, from: i64, model_of_sku: impl Fn(&str) -> Optio
             // An impression is a list shown to one person: their clicks on it make one clicked impression.
             row.clicked_lists += u32::from(first_of_list);
         }
-        by_person.entry((click.person, click.model.clone())).or_default().push((click.at, &click.group, false));
+        by_person.entry((click.person, click.model.clone())).or_default().push(Convertible {
+            at: click.at,
+            group: &click.group,
+            converted: false,
+        });
     }
     let mut purchases: Vec<&Purchase> = facts.purchases.iter().collect();
     purchases.sort_by_key(|p| p.at);
     for purchase in purchases {
         let Some(model) = model_of_sku(&purchase.sku) else { continue };
         let Some(clicks) = by_person.get_mut(&(purchase.customer, model)) else { continue };
-        let latest = clicks.iter_mut().rev().find(|(clicked, _, converted)| {
-            !converted && *clicked <= purchase.at && purchase.at - clicked <= ATTRIBUTION_WINDOW_SECS
-        });
-        if let Some((_, group, converted)) = latest {
-            *converted = true;
+        let latest = clicks
+            .iter_mut()
+            .rev()
+            .find(|c| !c.converted && c.at <= purchase.at && purchase.at - c.at <= ATTRIBUTION_WINDOW_SECS);
+        if let Some(click) = latest {
+            click.converted = true;
             if purchase.at < from {
                 continue;
             }
-            let row = rows.entry((*group).clone()).or_insert_with(|| row_of(group));
+            let row = rows.entry(click.group.clone()).or_insert_with(|| row_of(click.group));
             row.conversions += 1;
             row.revenue = row.revenue.saturating_add(purchase.net);
         }

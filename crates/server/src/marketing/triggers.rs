@@ -19,6 +19,14 @@ use crate::{
 const PRODUCTS: usize = 4;
 const INBOX_SHOWN: u32 = 50;
 
+/// A message a pass is about to write, and the fact it settles (sent or held back).
+struct Pending {
+    message: InboxRow,
+    /// (trigger, `customer:fact`): what the pass remembers not to try again.
+    settles: (Uuid, String),
+    fact_at: i64,
+}
+
 impl Portal {
     pub async fn triggers(&self, caller: &Caller) -> AppResult<TriggerList> {
         caller.require(&[Role::Operator, Role::Admin])?;
@@ -153,7 +161,7 @@ impl Portal {
             } else {
                 &facts
             };
-            let mut batch: Vec<(InboxRow, (Uuid, String), i64)> = Vec::new();
+            let mut batch: Vec<Pending> = Vec::new();
             for fact in facts {
                 let done = (trigger.id, format!("{}:{}", fact.user, fact.key));
                 // Consent is checked where the message is written (`send_inbox`), for the facts'
@@ -190,7 +198,7 @@ impl Portal {
                     fact_at: fact.at,
                     trigger_name: trigger.name.clone(),
                 };
-                batch.push((message, done, fact.at));
+                batch.push(Pending { message, settles: done, fact_at: fact.at });
                 if batch.len() == INBOX_BATCH {
                     sent += self.send_batch(&mut batch, trigger, &mut settled).await?;
                 }
@@ -206,7 +214,7 @@ impl Portal {
     /// held back): how many were written.
     async fn send_batch(
         &self,
-        batch: &mut Vec<(InboxRow, (Uuid, String), i64)>,
+        batch: &mut Vec<Pending>,
         trigger: &Trigger,
         settled: &mut std::collections::HashMap<(Uuid, String), i64>,
     ) -> AppResult<usize> {
@@ -214,7 +222,7 @@ impl Portal {
             return Ok(0);
         }
         let (messages, done): (Vec<InboxRow>, Vec<((Uuid, String), i64)>) =
-            batch.drain(..).map(|(message, key, at)| (message, (key, at))).unzip();
+            batch.drain(..).map(|p| (p.message, (p.settles, p.fact_at))).unzip();
         let written = self.db.send_inbox(messages, i64::from(trigger.cooldown_days) * 86_400).await?;
         settled.extend(done);
         Ok(written.into_iter().filter(|w| *w).count())
