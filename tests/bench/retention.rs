@@ -11,7 +11,7 @@
 use std::{collections::BTreeMap, time::Instant};
 
 use portal_api::{EventKind, TrackedEvent, TriggerKind};
-use portal_marketing::events::{class, kinds_needed_without_consent};
+use portal_marketing::events::kinds_needed_without_consent;
 use portal_server::{
     db::{Database, EventToKeep, InboxRow, IngestRequest, Retention, ServedList},
     portal::now,
@@ -52,17 +52,7 @@ fn event(id: Uuid, kind: EventKind, at: i64, model: String) -> EventToKeep {
         recommendation: None,
         detail: None,
     };
-    EventToKeep {
-        id,
-        kind,
-        class: class(kind).as_str(),
-        at,
-        model: e.model.clone(),
-        body: serde_json::to_string(&e).unwrap_or_default(),
-        body_hash: portal_server::store_ops::body_hash(&e),
-        clock_adjusted: false,
-        recommendation: None,
-    }
+    portal_server::marketing::planted::to_keep(&e)
 }
 
 /// Rows of each table, read straight from the database.

@@ -27,6 +27,21 @@ pub fn household_id(seed: u64, household: u32, install: bool) -> Uuid {
     )
 }
 
+/// A planted event as the ingest keeps it (its time taken as sent, its list as named).
+pub fn to_keep(event: &TrackedEvent) -> EventToKeep {
+    EventToKeep {
+        id: event.id,
+        kind: event.kind,
+        class: class(event.kind).as_str(),
+        at: event.at,
+        model: event.model.clone(),
+        body: serde_json::to_string(event).unwrap_or_default(),
+        body_hash: crate::store_ops::body_hash(event),
+        clock_adjusted: false,
+        recommendation: event.recommendation,
+    }
+}
+
 /// The catalog as the generator needs it, in the database's order.
 pub fn plant_items(products: &[Product]) -> Vec<PlantItem> {
     products
@@ -61,17 +76,7 @@ pub async fn seed_behaviour(portal: &Portal, households: usize, days: i64, seed:
             recommendation: None,
             detail: Some("planted".into()),
         };
-        by_household.entry(e.user).or_default().push(EventToKeep {
-            id: event.id,
-            kind: event.kind,
-            class: class(event.kind).as_str(),
-            at: event.at,
-            model: event.model.clone(),
-            body: serde_json::to_string(&event).unwrap_or_default(),
-            body_hash: crate::store_ops::body_hash(&event),
-            clock_adjusted: false,
-            recommendation: None,
-        });
+        by_household.entry(e.user).or_default().push(to_keep(&event));
     }
     let mut new = 0;
     for (household, events) in by_household {
@@ -149,17 +154,7 @@ pub async fn seed_trail(
                     recommendation: Some(id),
                     detail: Some("planted".into()),
                 };
-                batches.entry(household).or_default().push(EventToKeep {
-                    id: event.id,
-                    kind: event.kind,
-                    class: class(event.kind).as_str(),
-                    at: event.at,
-                    model: event.model.clone(),
-                    body: serde_json::to_string(&event).unwrap_or_default(),
-                    body_hash: crate::store_ops::body_hash(&event),
-                    clock_adjusted: false,
-                    recommendation: Some(id),
-                });
+                batches.entry(household).or_default().push(to_keep(&event));
             }
         }
         for (household, batch) in batches {
