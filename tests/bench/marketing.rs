@@ -304,14 +304,15 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let train_secs = started.elapsed().as_secs_f64();
     let train_peak_mib = memory_kib("VmHWM").saturating_sub(resident_before) as f64 / 1024.0;
     drop(model);
-    let interest_rows = portal.db.interactions(now() - 180 * 86_400).await?.events.len();
     let products = portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let models: Vec<String> =
         products.iter().filter(|p| p.lifecycle != Lifecycle::Discontinued).map(|p| p.model.clone()).collect();
     let started = Instant::now();
-    let data = portal.db.interactions(now() - 180 * 86_400).await?;
+    let people = every_person(&portal, now() - 180 * 86_400).await?;
+    let interest_rows: usize = people.iter().map(|p| p.interest.len()).sum();
     let without_als = AlsParams { iterations: 0, ..AlsParams::default() };
-    let baseline = tokio::task::spawn_blocking(move || Model::train(products, data, now(), &without_als)).await?;
+    let baseline =
+        tokio::task::spawn_blocking(move || Model::train_people(products, &people, now(), &without_als)).await?;
     let baseline_train_secs = started.elapsed().as_secs_f64();
     drop(baseline);
 
@@ -685,4 +686,21 @@ fn pooled_p99(rounds: &[Latency]) -> f64 {
 /// A figure of each round, in turn.
 fn each(rounds: &[Latency], figure: impl Fn(&Latency) -> f64) -> String {
     rounds.iter().map(|l| format!("{:.1}", figure(l))).collect::<Vec<_>>().join(" / ")
+}
+
+/// Every person's behaviour since `since`, read the way training reads it (a page at a time).
+async fn every_person(
+    portal: &Portal,
+    since: i64,
+) -> anyhow::Result<Vec<portal_server::db::PersonHistory>> {
+    let mut people = vec![];
+    let mut after = None;
+    loop {
+        let page = portal.db.interest_page(since, after, 20_000).await?;
+        people.extend(page.people);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(people),
+        }
+    }
 }

@@ -32,17 +32,76 @@ impl Default for AlsParams {
     }
 }
 
-/// Trained factors: row `u` of `users` and row `i` of `items`, `factors` numbers each.
+/// Each person's interest in each product, one compact row per person (items in order): what
+/// training holds for every person at once, 8 bytes an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterestMatrix {
+    offsets: Vec<usize>,
+    items: Vec<u32>,
+    scores: Vec<f32>,
+}
+
+impl Default for InterestMatrix {
+    fn default() -> Self {
+        InterestMatrix { offsets: vec![0], items: vec![], scores: vec![] }
+    }
+}
+
+impl InterestMatrix {
+    /// Appends the next person's row: (item, interest), pairs of no interest left out.
+    pub fn push_row(&mut self, row: &[(u32, f64)]) {
+        for &(item, score) in row.iter().filter(|(_, s)| *s > 0.0) {
+            self.items.push(item);
+            self.scores.push(score as f32);
+        }
+        self.offsets.push(self.items.len());
+    }
+
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Keeps the rows `keep` says yes to (by row number), in order, in place.
+    pub fn retain_rows(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let mut kept_rows = 0;
+        let mut kept = 0;
+        for r in 0..self.rows() {
+            let (start, end) = (self.offsets[r], self.offsets[r + 1]);
+            if keep(r) {
+                self.items.copy_within(start..end, kept);
+                self.scores.copy_within(start..end, kept);
+                kept += end - start;
+                kept_rows += 1;
+                self.offsets[kept_rows] = kept;
+            }
+        }
+        self.offsets.truncate(kept_rows + 1);
+        self.items.truncate(kept);
+        self.scores.truncate(kept);
+    }
+
+    fn row(&self, r: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let span = self.offsets[r]..self.offsets[r + 1];
+        self.items[span.clone()].iter().copied().zip(self.scores[span].iter().map(|&s| f64::from(s)))
+    }
+}
+
+/// Trained factors: row `u` of `users` and row `i` of `items`, `factors` numbers each, and what
+/// works out a person's factors later (`fold_in`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Factors {
     pub factors: usize,
-    pub users: Vec<f64>,
+    pub users: Vec<f32>,
     pub items: Vec<f64>,
+    /// YᵀY of the items' factors.
+    item_gram: Vec<f64>,
+    alpha: f64,
+    regularization: f64,
 }
 
 impl Factors {
-    pub fn user(&self, u: u32) -> &[f64] {
-        &self.users[u as usize * self.factors..(u as usize + 1) * self.factors]
+    pub fn user(&self, u: u32) -> Vec<f64> {
+        self.users[u as usize * self.factors..(u as usize + 1) * self.factors].iter().map(|&v| f64::from(v)).collect()
     }
 
     pub fn item(&self, i: u32) -> &[f64] {
@@ -53,9 +112,29 @@ impl Factors {
         self.items.len().checked_div(self.factors).unwrap_or(0)
     }
 
-    /// Every item scored for person `u`, best first, leaving out `skip` (what they did already).
-    pub fn rank(&self, u: u32, skip: &impl Fn(u32) -> bool, limit: usize) -> Vec<u32> {
-        let x = self.user(u);
+    /// Drops the people's factors (a person's are worked out again when needed).
+    pub fn forget_people(&mut self) {
+        self.users = vec![];
+    }
+
+    /// A person's factors from their interest (item, interest) and the trained items: the exact
+    /// least-squares solve training makes for them. None when nothing they did weighs.
+    pub fn fold_in(&self, row: &[(u32, f64)]) -> Option<Vec<f64>> {
+        let k = self.factors;
+        let row: Vec<(u32, f64)> =
+            row.iter().copied().filter(|&(i, r)| r > 0.0 && (i as usize) < self.item_count()).collect();
+        if k == 0 || row.is_empty() {
+            return None;
+        }
+        let (mut a, mut b) = (vec![0.0; k * k], vec![0.0; k]);
+        let settings = Solve { k, alpha: self.alpha, regularization: self.regularization };
+        settings.solve_row(&self.item_gram, row.into_iter().map(|(i, r)| (self.item(i), r)), &mut a, &mut b);
+        Some(b)
+    }
+
+    /// Every item scored for a person of factors `x`, best first, leaving out `skip` (what they
+    /// did already).
+    pub fn rank(&self, x: &[f64], skip: &impl Fn(u32) -> bool, limit: usize) -> Vec<u32> {
         let mut scored: Vec<(u32, f64)> =
             (0..self.item_count() as u32).filter(|&i| !skip(i)).map(|i| (i, dot(x, self.item(i)))).collect();
         let keep = limit.min(scored.len());
@@ -74,15 +153,16 @@ impl Factors {
         let (n_users, n_items) = (self.users.len() / self.factors, self.item_count());
         let mut loss = 0.0;
         for u in 0..n_users as u32 {
+            let x = self.user(u);
             for i in 0..n_items as u32 {
-                let s = dot(self.user(u), self.item(i));
+                let s = dot(&x, self.item(i));
                 loss += match observed.get(&(u, i)) {
                     Some(r) => (1.0 + params.alpha * r) * (1.0 - s).powi(2),
                     None => s * s,
                 };
             }
         }
-        let size: f64 = self.users.iter().chain(&self.items).map(|v| v * v).sum();
+        let size: f64 = self.users.iter().map(|&v| f64::from(v)).chain(self.items.iter().copied()).map(|v| v * v).sum();
         loss + params.regularization * size
     }
 }
@@ -104,83 +184,213 @@ fn sum_interest(interest: &[(u32, u32, f64)]) -> BTreeMap<(u32, u32), f64> {
 /// Trains factors for `users` people and `items` products from (person, product, interest)
 /// triples (repeated pairs add up; pairs of no interest are left out).
 pub fn train(users: usize, items: usize, interest: &[(u32, u32, f64)], params: &AlsParams) -> Factors {
-    let k = params.factors.max(1);
-    let mut by_user: Vec<Vec<(u32, f64)>> = vec![vec![]; users];
-    let mut by_item: Vec<Vec<(u32, f64)>> = vec![vec![]; items];
+    let mut rows: Vec<Vec<(u32, f64)>> = vec![vec![]; users];
     for ((u, i), r) in sum_interest(interest) {
         if (u as usize) < users && (i as usize) < items {
-            by_user[u as usize].push((i, r));
-            by_item[i as usize].push((u, r));
+            rows[u as usize].push((i, r));
         }
     }
+    let mut matrix = InterestMatrix::default();
+    for row in &rows {
+        matrix.push_row(row);
+    }
+    train_matrix(&matrix, items, params)
+}
+
+/// Trains factors for each row of `matrix` and `items` products. Every sum is taken in the same
+/// order whatever the threads: training is reproducible.
+pub fn train_matrix(matrix: &InterestMatrix, items: usize, params: &AlsParams) -> Factors {
+    let k = params.factors.max(1);
+    let users = matrix.rows();
     let mut rng = SplitMix(params.seed);
     let scale = 0.1 / (k as f64).sqrt();
+    // Only the items' first guess matters: the people's are solved from it first.
     let mut factors = Factors {
         factors: k,
-        users: (0..users * k).map(|_| rng.unit() * scale).collect(),
+        users: vec![0.0; users * k],
         items: (0..items * k).map(|_| rng.unit() * scale).collect(),
+        item_gram: vec![],
+        alpha: params.alpha,
+        regularization: params.regularization,
     };
+    let settings = Solve { k, alpha: params.alpha, regularization: params.regularization };
+    let threads = params.threads.clamp(1, 64);
     for _ in 0..params.iterations {
-        factors.users = solve_side(&factors.items, k, &by_user, params);
-        factors.items = solve_side(&factors.users, k, &by_item, params);
+        factors.users = settings.solve_people(&factors.items, matrix, threads);
+        factors.items = settings.solve_items(&factors.users, matrix, items, threads);
     }
+    factors.item_gram = gram(&factors.items, k, threads);
     factors
 }
 
-/// One half-step: every row's factors given the other side's (`fixed`, `k` numbers per row).
-/// Row r's observations are (column, interest).
-pub fn solve_side(fixed: &[f64], k: usize, rows: &[Vec<(u32, f64)>], params: &AlsParams) -> Vec<f64> {
-    // YᵀY, shared by every row.
-    let mut gram = vec![0.0; k * k];
-    for y in fixed.chunks_exact(k) {
-        for a in 0..k {
-            for b in a..k {
-                gram[a * k + b] += y[a] * y[b];
-            }
-        }
-    }
-    for a in 0..k {
-        for b in 0..a {
-            gram[a * k + b] = gram[b * k + a];
-        }
-    }
-    let mut out = vec![0.0; rows.len() * k];
-    let threads = params.threads.clamp(1, 64);
-    let per = rows.len().div_ceil(threads).max(1);
+/// Rows summed at once by one thread when working out a Gram matrix.
+const GRAM_BLOCK: usize = 65_536;
+
+/// XᵀX of rows of `k` numbers, summed in blocks of fixed size taken in order.
+fn gram<T: Copy + Into<f64> + Sync>(rows: &[T], k: usize, threads: usize) -> Vec<f64> {
+    let blocks: Vec<&[T]> = rows.chunks(GRAM_BLOCK * k).collect();
+    let mut partial: Vec<Vec<f64>> = vec![vec![]; blocks.len()];
     std::thread::scope(|scope| {
-        for (chunk_rows, chunk_out) in rows.chunks(per).zip(out.chunks_mut(per * k)) {
-            let gram = &gram;
+        let per = blocks.len().div_ceil(threads).max(1);
+        for (chunk, out) in blocks.chunks(per).zip(partial.chunks_mut(per)) {
             scope.spawn(move || {
-                let mut a = vec![0.0; k * k];
-                let mut b = vec![0.0; k];
-                for (row, x) in chunk_rows.iter().zip(chunk_out.chunks_exact_mut(k)) {
-                    if row.is_empty() {
-                        x.fill(0.0);
-                        continue;
-                    }
-                    a.copy_from_slice(gram);
-                    b.fill(0.0);
-                    for &(col, r) in row {
-                        let y = &fixed[col as usize * k..(col as usize + 1) * k];
-                        let c = 1.0 + params.alpha * r;
-                        for p in 0..k {
-                            b[p] += c * y[p];
-                            let cy = (c - 1.0) * y[p];
-                            for q in 0..k {
-                                a[p * k + q] += cy * y[q];
+                for (block, out) in chunk.iter().zip(out) {
+                    let mut g = vec![0.0; k * k];
+                    for y in block.chunks_exact(k) {
+                        for a in 0..k {
+                            let ya: f64 = y[a].into();
+                            for b in a..k {
+                                g[a * k + b] += ya * y[b].into();
                             }
                         }
                     }
-                    for p in 0..k {
-                        a[p * k + p] += params.regularization;
-                    }
-                    cholesky_solve(&mut a, &mut b, k);
-                    x.copy_from_slice(&b);
+                    *out = g;
                 }
             });
         }
     });
-    out
+    let mut g = vec![0.0; k * k];
+    for p in partial {
+        for (sum, v) in g.iter_mut().zip(p) {
+            *sum += v;
+        }
+    }
+    for a in 0..k {
+        for b in 0..a {
+            g[a * k + b] = g[b * k + a];
+        }
+    }
+    g
+}
+
+/// One half-step's settings.
+#[derive(Debug, Clone, Copy)]
+struct Solve {
+    k: usize,
+    alpha: f64,
+    regularization: f64,
+}
+
+impl Solve {
+    /// One row's factors given the other side's Gram matrix and its observations (the other
+    /// side's factors, interest): left in `b`.
+    fn solve_row<'a>(&self, gram: &[f64], observed: impl Iterator<Item = (&'a [f64], f64)>, a: &mut [f64], b: &mut [f64]) {
+        let k = self.k;
+        a.copy_from_slice(gram);
+        b.fill(0.0);
+        for (y, r) in observed {
+            let c = 1.0 + self.alpha * r;
+            for p in 0..k {
+                b[p] += c * y[p];
+                let cy = (c - 1.0) * y[p];
+                for q in p..k {
+                    a[p * k + q] += cy * y[q];
+                }
+            }
+        }
+        self.finish_row(a, b);
+    }
+
+    /// Mirrors the upper triangle, adds λ and solves.
+    fn finish_row(&self, a: &mut [f64], b: &mut [f64]) {
+        let k = self.k;
+        for p in 0..k {
+            for q in 0..p {
+                a[p * k + q] = a[q * k + p];
+            }
+            a[p * k + p] += self.regularization;
+        }
+        cholesky_solve(a, b, k);
+    }
+
+    /// Every person's factors given the items'.
+    fn solve_people(&self, items: &[f64], matrix: &InterestMatrix, threads: usize) -> Vec<f32> {
+        let k = self.k;
+        // `solve_row` adds to the upper triangle and mirrors it: the lower half is overwritten.
+        let gram_upper = gram(items, k, threads);
+        let rows = matrix.rows();
+        let mut out = vec![0.0f32; rows * k];
+        let per = rows.div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            for (n, chunk) in out.chunks_mut(per * k).enumerate() {
+                let gram = &gram_upper;
+                scope.spawn(move || {
+                    let (mut a, mut b) = (vec![0.0; k * k], vec![0.0; k]);
+                    for (r, x) in (n * per..).zip(chunk.chunks_exact_mut(k)) {
+                        let mut observed = matrix.row(r).map(|(i, s)| (&items[i as usize * k..(i as usize + 1) * k], s)).peekable();
+                        if observed.peek().is_none() {
+                            x.fill(0.0);
+                            continue;
+                        }
+                        self.solve_row(gram, observed, &mut a, &mut b);
+                        for (x, v) in x.iter_mut().zip(&b) {
+                            *x = *v as f32;
+                        }
+                    }
+                });
+            }
+        });
+        out
+    }
+
+    /// Every item's factors given the people's. Each thread takes a range of items and reads
+    /// every person's row in order: an item's sums are in the same order whatever the threads.
+    fn solve_items(&self, users: &[f32], matrix: &InterestMatrix, items: usize, threads: usize) -> Vec<f64> {
+        let k = self.k;
+        let gram_upper = gram(users, k, threads);
+        let mut out = vec![0.0; items * k];
+        let per = items.div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            for (n, chunk) in out.chunks_mut(per * k).enumerate() {
+                let gram = &gram_upper;
+                scope.spawn(move || {
+                    let first = n * per;
+                    let count = chunk.len() / k;
+                    let range = first as u32..(first + count) as u32;
+                    let mut a_sum = vec![0.0; count * k * k];
+                    let mut b_sum = vec![0.0; count * k];
+                    let mut seen = vec![false; count];
+                    let mut x = vec![0.0; k];
+                    for u in 0..matrix.rows() {
+                        let mut loaded = false;
+                        for (i, r) in matrix.row(u).filter(|(i, _)| range.contains(i)) {
+                            if !loaded {
+                                for (x, v) in x.iter_mut().zip(&users[u * k..(u + 1) * k]) {
+                                    *x = f64::from(*v);
+                                }
+                                loaded = true;
+                            }
+                            let at = (i - range.start) as usize;
+                            seen[at] = true;
+                            let c = 1.0 + self.alpha * r;
+                            let (a, b) = (&mut a_sum[at * k * k..(at + 1) * k * k], &mut b_sum[at * k..(at + 1) * k]);
+                            for p in 0..k {
+                                b[p] += c * x[p];
+                                let cx = (c - 1.0) * x[p];
+                                for q in p..k {
+                                    a[p * k + q] += cx * x[q];
+                                }
+                            }
+                        }
+                    }
+                    for (at, y) in chunk.chunks_exact_mut(k).enumerate() {
+                        if !seen[at] {
+                            y.fill(0.0);
+                            continue;
+                        }
+                        let a = &mut a_sum[at * k * k..(at + 1) * k * k];
+                        for (v, g) in a.iter_mut().zip(gram) {
+                            *v += g;
+                        }
+                        let b = &mut b_sum[at * k..(at + 1) * k];
+                        self.finish_row(a, b);
+                        y.copy_from_slice(b);
+                    }
+                });
+            }
+        });
+        out
+    }
 }
 
 /// Solves A·x = b in place for a symmetric positive-definite A (x is left in `b`).
@@ -249,6 +459,15 @@ impl SplitMix {
 mod tests {
     use super::*;
 
+    /// The people's half-step alone.
+    fn solve_people(items: &[f64], k: usize, rows: &[Vec<(u32, f64)>], p: &AlsParams) -> Vec<f32> {
+        let mut matrix = InterestMatrix::default();
+        for row in rows {
+            matrix.push_row(row);
+        }
+        Solve { k, alpha: p.alpha, regularization: p.regularization }.solve_people(items, &matrix, 2)
+    }
+
     fn params(factors: usize) -> AlsParams {
         AlsParams { factors, iterations: 15, regularization: 0.1, alpha: 1.0, seed: 7, threads: 2 }
     }
@@ -259,8 +478,8 @@ mod tests {
         // so c₀ = 2, c₂ = 4. YᵀY = 1 + 4 + 0.25 = 5.25;
         // A = 5.25 + (2−1)·1² + (4−1)·0.5² + λ = 5.25 + 1 + 0.75 + 0.1 = 7.1;
         // b = 2·1 + 4·0.5 = 4; x = 4 / 7.1.
-        let x = solve_side(&[1.0, 2.0, 0.5], 1, &[vec![(0, 1.0), (2, 3.0)], vec![]], &params(1));
-        assert!((x[0] - 4.0 / 7.1).abs() < 1e-12, "{x:?}");
+        let x = solve_people(&[1.0, 2.0, 0.5], 1, &[vec![(0, 1.0), (2, 3.0)], vec![]], &params(1));
+        assert!((f64::from(x[0]) - 4.0 / 7.1).abs() < 1e-6, "{x:?}");
         assert_eq!(x[1], 0.0, "a person with no interest gets no factors");
     }
 
@@ -269,9 +488,9 @@ mod tests {
         // y₀ = (1, 0), y₁ = (0, 1), y₂ = (1, 1); interest in item 2 only (r = 1, α = 1, c = 2).
         // YᵀY = [[2, 1], [1, 2]]; + (c−1)·y₂y₂ᵀ = [[3, 2], [2, 3]]; + λI = [[3.1, 2], [2, 3.1]].
         // b = 2·(1, 1) = (2, 2). By symmetry x₀ = x₁ = 2 / (3.1 + 2) = 2 / 5.1.
-        let x = solve_side(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 2, &[vec![(2, 1.0)]], &params(2));
+        let x = solve_people(&[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], 2, &[vec![(2, 1.0)]], &params(2));
         for v in x {
-            assert!((v - 2.0 / 5.1).abs() < 1e-12);
+            assert!((f64::from(v) - 2.0 / 5.1).abs() < 1e-6);
         }
     }
 
@@ -297,11 +516,38 @@ mod tests {
         for u in 0..20u32 {
             let group = u % 2;
             let done: Vec<u32> = data.iter().filter(|d| d.0 == u).map(|d| d.1).collect();
-            let ranked = f.rank(u, &|i| done.contains(&i), 10);
+            let ranked = f.rank(&f.user(u), &|i| done.contains(&i), 10);
             // Every product of the person's own group outranks every product of the other.
             let first_other = ranked.iter().position(|i| i % 2 != group).unwrap_or(ranked.len());
             let last_own = ranked.iter().rposition(|i| i % 2 == group);
             assert!(last_own.is_none_or(|l| l < first_other), "person {u}: {ranked:?}");
+        }
+    }
+
+    #[test]
+    fn a_person_folded_in_gets_the_exact_solve_and_their_community() {
+        // The hand-computed one-factor case: x = 4 / 7.1.
+        let f = Factors {
+            factors: 1,
+            items: vec![1.0, 2.0, 0.5],
+            item_gram: vec![5.25],
+            alpha: 1.0,
+            regularization: 0.1,
+            ..Default::default()
+        };
+        let x = f.fold_in(&[(0, 1.0), (2, 3.0)]).unwrap();
+        assert!((x[0] - 4.0 / 7.1).abs() < 1e-12, "{x:?}");
+        assert_eq!(f.fold_in(&[(1, 0.0), (9, 1.0)]), None, "nothing that weighs, nothing known");
+        // People worked out again from what they did rank their own community first, as trained.
+        let data = two_communities();
+        let mut trained = train(20, 10, &data, &params(4));
+        trained.forget_people();
+        for u in 0..20u32 {
+            let row: Vec<(u32, f64)> = data.iter().filter(|d| d.0 == u).map(|d| (d.1, d.2)).collect();
+            let x = trained.fold_in(&row).unwrap();
+            let ranked = trained.rank(&x, &|i| row.iter().any(|r| r.0 == i), 10);
+            let first_other = ranked.iter().position(|i| i % 2 != u % 2).unwrap_or(ranked.len());
+            assert!(ranked.iter().rposition(|i| i % 2 == u % 2).is_none_or(|l| l < first_other), "{u}: {ranked:?}");
         }
     }
 
@@ -321,9 +567,9 @@ mod tests {
 
     #[test]
     fn rank_keeps_the_best_and_skips() {
-        let f = Factors { factors: 1, users: vec![1.0], items: vec![0.5, 3.0, -1.0, 2.0] };
-        assert_eq!(f.rank(0, &|_| false, 2), [1, 3]);
-        assert_eq!(f.rank(0, &|i| i == 1, 10), [3, 0, 2]);
-        assert!(f.rank(0, &|_| true, 3).is_empty());
+        let f = Factors { factors: 1, items: vec![0.5, 3.0, -1.0, 2.0], ..Default::default() };
+        assert_eq!(f.rank(&[1.0], &|_| false, 2), [1, 3]);
+        assert_eq!(f.rank(&[1.0], &|i| i == 1, 10), [3, 0, 2]);
+        assert!(f.rank(&[1.0], &|_| true, 3).is_empty());
     }
 }

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use portal_api::EventKind;
 
-use crate::events::weight;
+use crate::{
+    events::weight,
+    training::{by_person, ranked, CoOccurrence, GroupPopularity, Popularity},
+};
 
 /// One thing a person did with a product.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,11 +70,11 @@ pub fn person_interest(interactions: &[Interaction], now: i64, half_life_secs: i
 /// Items by weighted, time-decayed interest, best first (ties by item, for stable lists): the sum
 /// over people of each one's capped interest (`person_interest`).
 pub fn popular(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
-    let mut score: HashMap<u32, f64> = HashMap::new();
-    for p in person_interest(interactions, now, half_life_secs) {
-        *score.entry(p.item).or_default() += p.score;
+    let mut tally = Popularity::default();
+    for (_, interest) in by_person(interactions, now, half_life_secs) {
+        tally.add(&interest);
     }
-    ranked(score)
+    tally.finish()
 }
 
 /// Popularity within groups of people — a region, a customer segment: for each group that at
@@ -87,31 +90,11 @@ pub fn popular_by_group<G: Clone + Eq + std::hash::Hash>(
     min_people: usize,
     min_people_per_item: usize,
 ) -> HashMap<G, Vec<u32>> {
-    let mut score: HashMap<G, HashMap<u32, f64>> = HashMap::new();
-    let mut people: HashMap<G, HashSet<u32>> = HashMap::new();
-    let mut item_people: HashMap<(G, u32), HashSet<u32>> = HashMap::new();
-    for i in person_interest(interactions, now, half_life_secs) {
-        for g in groups.get(&i.user).map(Vec::as_slice).unwrap_or_default() {
-            *score.entry(g.clone()).or_default().entry(i.item).or_default() += i.score;
-            people.entry(g.clone()).or_default().insert(i.user);
-            item_people.entry((g.clone(), i.item)).or_default().insert(i.user);
-        }
+    let mut tally = GroupPopularity::default();
+    for (user, interest) in by_person(interactions, now, half_life_secs) {
+        tally.add(groups.get(&user).map(Vec::as_slice).unwrap_or_default(), &interest);
     }
-    score
-        .into_iter()
-        .filter(|(g, _)| people.get(g).is_some_and(|p| p.len() >= min_people))
-        .map(|(g, mut s)| {
-            s.retain(|item, _| item_people.get(&(g.clone(), *item)).is_some_and(|p| p.len() >= min_people_per_item));
-            (g, ranked(s).into_iter().map(|(i, _)| i).collect::<Vec<u32>>())
-        })
-        .filter(|(_, list)| !list.is_empty())
-        .collect()
-}
-
-fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
-    let mut out: Vec<(u32, f64)> = score.into_iter().filter(|(_, s)| *s > 0.0).collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    out
+    tally.finish(min_people, min_people_per_item)
 }
 
 /// Item-to-item similarity from co-occurrence: each person's interest in each item (their capped
@@ -119,40 +102,11 @@ fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
 /// Keeps each item's `neighbours` most similar. A pair needs `min_people` distinct people: a
 /// product page never reveals what one person (or two) did.
 pub fn item_to_item(interactions: &[Interaction], neighbours: usize, min_people: u32) -> HashMap<u32, Vec<(u32, f64)>> {
-    // Interest per (person, item), capped: one person's flood does not make a pair.
-    let mut by_user: BTreeMap<u32, Vec<(u32, f64)>> = BTreeMap::new();
-    let mut norm: HashMap<u32, f64> = HashMap::new();
-    for p in person_interest(interactions, 0, 0) {
-        by_user.entry(p.user).or_default().push((p.item, p.score));
-        *norm.entry(p.item).or_default() += p.score * p.score;
+    let mut tally = CoOccurrence::default();
+    for (_, interest) in by_person(interactions, 0, 0) {
+        tally.add(&interest);
     }
-    let mut dot: HashMap<(u32, u32), (f64, u32)> = HashMap::new();
-    for items in by_user.values() {
-        // A person with very many items says little about any pair (and costs quadratic time).
-        let items = &items[..items.len().min(200)];
-        for (a, wa) in items {
-            for (b, wb) in items {
-                if a != b {
-                    let pair = dot.entry((*a, *b)).or_default();
-                    pair.0 += wa * wb;
-                    pair.1 += 1;
-                }
-            }
-        }
-    }
-    let mut similar: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
-    for ((a, b), (d, people)) in dot {
-        if people < min_people {
-            continue;
-        }
-        let cosine = d / (norm[&a].sqrt() * norm[&b].sqrt());
-        similar.entry(a).or_default().push((b, cosine));
-    }
-    for list in similar.values_mut() {
-        list.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-        list.truncate(neighbours);
-    }
-    similar
+    tally.finish(neighbours, min_people)
 }
 
 /// What a product is, for the blending rules.

@@ -12,10 +12,12 @@ use crate::identity::{lockout, throttle};
 
 mod customers;
 mod events;
+mod people;
 mod retention;
 mod triggers;
 use customers::*;
 use events::*;
+use people::*;
 use retention::*;
 use triggers::*;
 
@@ -97,6 +99,7 @@ contract!(
     a_transfer_received_at_once_from_many_devices_is_received_once,
     the_flags_cursor_never_skips_an_event,
     events_sent_many_times_at_once_are_kept_once,
+    people_are_paged_whole_once_each_and_read_alone_alike,
     an_event_id_is_bound_to_its_installation_and_body,
     the_flood_limit_holds_under_parallel_batches,
     anonymous_events_join_the_account_that_signs_in,
@@ -591,7 +594,7 @@ async fn a_new_customer_served_at_two_stores_at_once_gets_one_account(db: Arc<dy
     let purchases = db.purchases(owner.user_id).await.unwrap();
     assert_eq!(purchases.purchases.len(), RACERS, "every sale is the one account's: {purchases:?}");
     // Their region is the city of the store of their latest purchase (both stores' city here).
-    let regions = db.interactions(0).await.unwrap().regions;
+    let regions = interactions(&db, 0).await.regions;
     assert_eq!(
         regions.iter().filter(|(u, _)| *u == owner.user_id).collect::<Vec<_>>(),
         [&(owner.user_id, "上海".to_owned())]

@@ -6,6 +6,8 @@ pub mod apply;
 #[cfg(test)]
 mod contract;
 pub mod ledger;
+pub mod people;
+pub use people::{InterestPage, PersonHistory};
 pub mod postgres;
 mod reports;
 mod sqlite;
@@ -689,10 +691,13 @@ pub trait Database: Send + Sync + 'static {
     async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>>;
     /// Deletes what `retention` says has expired, a bounded batch per statement.
     async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts>;
-    /// What known people did with products since `since`, and what customers bought.
-    /// What people did with products since a time, one row per (person, product, kind) from the
-    /// aggregated interests (never every event), with store purchases, regions and segments.
-    async fn interactions(&self, since: i64) -> DbResult<Interactions>;
+    /// People's behaviour since `since` for training, a page at a time in the order of their ids:
+    /// the people after `after`, about `rows` rows of each kind's worth (a page ends after a whole
+    /// person), one row per (person, product, kind) from the aggregated interests, with store
+    /// purchases, regions and segments; nothing of people who declined tracking.
+    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage>;
+    /// One person's behaviour since `since`, as a page holds it (to serve them their own lists).
+    async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory>;
     /// The same with every event as it came, for the offline evaluation's split by time (a
     /// command run by hand, never a server pass: it reads the whole window).
     async fn every_interaction(&self, since: i64) -> DbResult<Interactions>;

@@ -11,7 +11,7 @@ use portal_marketing::{
 };
 use uuid::Uuid;
 
-use super::recommender::Model;
+use super::recommender::{people_of, Model, Profile};
 use crate::db::Interactions;
 
 /// The home recommenders compared, the popularity baseline first.
@@ -88,8 +88,11 @@ pub fn evaluate(products: Vec<Product>, data: Interactions, split_at: i64, k: us
     let (train_events, test_events) =
         (train.events.len() + train.purchases.len(), test.events.len() + test.purchases.len());
     let started = std::time::Instant::now();
-    let model = Model::train(products, train, split_at, als);
+    let known = people_of(train);
+    let model = Model::train_people(products, &known, split_at, als);
     let train_secs = started.elapsed().as_secs_f64();
+    // Each person as the server would read them at the split.
+    let profiles: HashMap<Uuid, Profile> = known.iter().map(|p| (p.user, model.profile(p))).collect();
 
     let mut wanted: HashMap<Uuid, HashSet<u32>> = HashMap::new();
     for (user, m, kind, _) in &test.events {
@@ -106,9 +109,9 @@ pub fn evaluate(products: Vec<Product>, data: Interactions, split_at: i64, k: us
     }
     let mut people: Vec<(Uuid, HashSet<u32>)> = wanted
         .into_iter()
-        .filter(|(user, _)| model.knows(*user))
+        .filter(|(user, _)| profiles.get(user).is_some_and(Profile::known))
         .map(|(user, items)| {
-            let new: HashSet<u32> = items.into_iter().filter(|i| !model.owns(user, *i)).collect();
+            let new: HashSet<u32> = items.into_iter().filter(|i| !profiles[&user].owns(*i)).collect();
             (user, new)
         })
         .filter(|(_, items)| !items.is_empty())
@@ -120,7 +123,7 @@ pub fn evaluate(products: Vec<Product>, data: Interactions, split_at: i64, k: us
         .map(|&name| {
             let mut tally = Tally::new(k);
             for (user, relevant) in &people {
-                let (_, models) = model.recommend(Some(*user), Placement::Home, None, Some(name), k);
+                let (_, models) = model.recommend(profiles.get(user), Placement::Home, None, Some(name), k);
                 let ranked: Vec<u32> = models.iter().filter_map(|m| model.item(m)).collect();
                 tally.add(&ranked, relevant);
             }

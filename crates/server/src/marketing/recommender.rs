@@ -11,20 +11,34 @@ use portal_api::{
     RecommendationReport, RecommendationReportRow, Role,
 };
 use portal_marketing::{
-    als::{self, AlsParams, Factors},
+    als::{AlsParams, Factors},
     bundle,
     experiments::{assign, wilson, Assignment},
-    recommend::{self, Interaction, ItemFacts},
+    recommend::{self, ItemFacts},
     trail,
+    training::{self, ItemEvent, PersonEvents, Trained, Trainer, TrainingParams},
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Interactions, ServedList},
+    db::{
+        people::{InterestRow, StorePurchase},
+        Interactions, PersonHistory, ServedList,
+    },
     error::{AppError, AppResult},
     identity::accounts::Caller,
     portal::{now, Portal},
 };
+
+fn training_params(now: i64) -> TrainingParams {
+    TrainingParams {
+        now,
+        half_life_secs: HALF_LIFE_SECS,
+        neighbours: NEIGHBOURS,
+        min_people_per_pair: MIN_PEOPLE_PER_PAIR,
+        min_people_per_group: MIN_PEOPLE_PER_GROUP,
+    }
+}
 
 /// Behaviour older than this does not train the recommenders.
 const WINDOW_SECS: i64 = 180 * 86_400;
@@ -38,7 +52,8 @@ pub const LIST_MAX: usize = 24;
 /// The most SKUs a cart may hold when asking for a counter offer.
 const CART_MAX: usize = 50;
 
-/// One instance's trained recommenders.
+/// One instance's trained recommenders: what every item is and how items relate, never a
+/// table of people (a person's own part is read when they are served, `Profile`).
 #[derive(Debug, Default, Clone)]
 pub struct Model {
     pub built_at: i64,
@@ -50,16 +65,34 @@ pub struct Model {
     price: Vec<i64>,
     popular: Vec<u32>,
     similar: HashMap<u32, Vec<(u32, f64)>>,
-    history: HashMap<Uuid, Vec<(u32, EventKind)>>,
-    owned: HashMap<Uuid, HashSet<u32>>,
     sku_item: HashMap<String, u32>,
-    /// Collaborative filtering: each person's row in `als`.
-    people: HashMap<Uuid, u32>,
+    /// Collaborative filtering: the items' factors.
     als: Factors,
-    /// Popularity in each region and customer segment big enough to have one, and each person's
-    /// region and segments.
+    /// Popularity in each region and customer segment big enough to have one.
     local: HashMap<Group, Vec<u32>>,
-    groups: HashMap<Uuid, Vec<Group>>,
+    /// People who did something that weighs, at training.
+    pub people: usize,
+}
+
+/// What one person did, as the trained model reads it when serving them.
+#[derive(Debug, Default, Clone)]
+pub struct Profile {
+    history: Vec<(u32, EventKind)>,
+    owned: HashSet<u32>,
+    groups: Vec<Group>,
+    /// Their collaborative-filtering factors, when anything they did weighs.
+    factors: Option<Vec<f64>>,
+}
+
+impl Profile {
+    /// Whether the person did anything the recommenders learn from.
+    pub fn known(&self) -> bool {
+        !self.history.is_empty()
+    }
+
+    pub fn owns(&self, item: u32) -> bool {
+        self.owned.contains(&item)
+    }
 }
 
 /// A group of people with its own popularity: the city of their latest purchase's store, or a
@@ -72,6 +105,8 @@ enum Group {
 
 /// A region or segment has its own popular list only with at least this many people in it.
 const MIN_PEOPLE_PER_GROUP: usize = 5;
+/// Interest rows of each kind read per page while training.
+const TRAINING_PAGE_ROWS: u32 = 20_000;
 
 /// A category's top level (`tv` of `tv.oled`): what the blending rules and the profiles compare.
 pub fn top_category(category: &str) -> &str {
@@ -83,18 +118,69 @@ pub fn top_category(category: &str) -> &str {
 /// then popularity everywhere to fill.
 pub const HOME_DEFAULT: &str = "als+item_to_item+local+popular";
 
+/// The people of `data`, each once, in the order of their ids.
+pub fn people_of(data: Interactions) -> Vec<PersonHistory> {
+    let mut people: std::collections::BTreeMap<Uuid, PersonHistory> = Default::default();
+    fn person(people: &mut std::collections::BTreeMap<Uuid, PersonHistory>, user: Uuid) -> &mut PersonHistory {
+        people.entry(user).or_insert_with(|| PersonHistory { user, ..Default::default() })
+    }
+    for (user, model, kind, at) in data.events {
+        person(&mut people, user).interest.push(InterestRow { model, kind, at });
+    }
+    for (user, sku, at) in data.purchases {
+        person(&mut people, user).purchases.push(StorePurchase { sku, at });
+    }
+    let mut people: Vec<PersonHistory> = people.into_values().collect();
+    let find = |people: &mut Vec<PersonHistory>, user: Uuid| -> Option<usize> {
+        people.binary_search_by_key(&user, |p| p.user).ok()
+    };
+    for (user, city) in data.regions {
+        if let Some(at) = find(&mut people, user) {
+            people[at].city = Some(city);
+        }
+    }
+    for (user, tag) in data.segments {
+        if let Some(at) = find(&mut people, user) {
+            people[at].segments.push(tag);
+        }
+    }
+    people
+}
+
 impl Model {
+    /// Trains from the database a page of people at a time (memory grows with the catalog and
+    /// one compact row per person, never with the events).
     pub async fn build(portal: &Portal) -> AppResult<Self> {
         let now = now();
         let changes = portal.db.catalog_changes(i64::MAX, 0).await?;
         let products = portal.catalog_products().await?;
-        let data = portal.db.interactions(now - WINDOW_SECS).await?;
-        let mut model = tokio::task::spawn_blocking(move || Model::train(products, data, now, &AlsParams::default()))
+        let stopped = |e: tokio::task::JoinError| {
+            tracing::error!(error = %e, "training the recommenders stopped");
+            AppError::internal()
+        };
+        let mut model = Model::catalog(products, now);
+        let mut trainer = Box::new(Trainer::new(model.items.len(), training_params(now)));
+        let model_shared = Arc::new(model);
+        let mut after = None;
+        loop {
+            let page = portal.db.interest_page(now - WINDOW_SECS, after, TRAINING_PAGE_ROWS).await?;
+            let catalog = model_shared.clone();
+            trainer = tokio::task::spawn_blocking(move || {
+                for person in &page.people {
+                    trainer.add(&catalog.person_events(person));
+                }
+                trainer
+            })
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "training the recommenders stopped");
-                crate::error::AppError::internal()
-            })?;
+            .map_err(stopped)?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        model = Arc::try_unwrap(model_shared).unwrap_or_else(|shared| Model::clone(&shared));
+        let als = AlsParams::default();
+        let mut model = tokio::task::spawn_blocking(move || model.finish(trainer.finish(&als))).await.map_err(stopped)?;
         model.catalog_version = (changes.epoch, changes.last_version);
         Ok(model)
     }
@@ -102,8 +188,22 @@ impl Model {
     /// Trains every recommender from the catalog and what people did (no I/O: the offline
     /// evaluation trains the very same model on the past).
     pub fn train(products: Vec<Product>, data: Interactions, now: i64, als_params: &AlsParams) -> Self {
+        Model::train_people(products, &people_of(data), now, als_params)
+    }
+
+    /// The same from people already grouped (`people_of`).
+    pub fn train_people(products: Vec<Product>, people: &[PersonHistory], now: i64, als_params: &AlsParams) -> Self {
+        let model = Model::catalog(products, now);
+        let mut trainer = Trainer::new(model.items.len(), training_params(now));
+        for person in people {
+            trainer.add(&model.person_events(person));
+        }
+        model.finish(trainer.finish(als_params))
+    }
+
+    /// The catalog part: every product an item.
+    fn catalog(products: Vec<Product>, now: i64) -> Self {
         let mut model = Model { built_at: now, ..Default::default() };
-        let mut sku_item = HashMap::new();
         for p in products {
             let id = model.items.len() as u32;
             let top = top_category(&p.category).to_owned();
@@ -114,62 +214,51 @@ impl Model {
             });
             model.price.push(p.skus.iter().map(|s| s.list_price).min().unwrap_or(0));
             for sku in &p.skus {
-                sku_item.insert(sku.code.clone(), id);
+                model.sku_item.insert(sku.code.clone(), id);
             }
             model.index.insert(p.model.clone(), id);
             model.items.push(p.model);
         }
-        let mut users: HashMap<Uuid, u32> = HashMap::new();
-        let mut interactions = Vec::with_capacity(data.events.len() + data.purchases.len());
-        let mut user_of = |u: Uuid| {
-            let next = users.len() as u32;
-            *users.entry(u).or_insert(next)
-        };
-        for (user, m, kind, at) in data.events {
-            let Some(&item) = model.index.get(&m) else { continue };
-            interactions.push(Interaction { user: user_of(user), item, kind, at });
-            model.history.entry(user).or_default().push((item, kind));
-            if kind == EventKind::Purchase {
-                model.owned.entry(user).or_default().insert(item);
-            }
-        }
-        for (user, sku, at) in data.purchases {
-            let Some(&item) = sku_item.get(&sku) else { continue };
-            interactions.push(Interaction { user: user_of(user), item, kind: EventKind::Purchase, at });
-            model.history.entry(user).or_default().push((item, EventKind::Purchase));
-            model.owned.entry(user).or_default().insert(item);
-        }
-        model.popular = recommend::popular(&interactions, now, HALF_LIFE_SECS).into_iter().map(|(i, _)| i).collect();
-        // Items nobody touched yet follow, newest catalog entries last: every product can be served.
-        let touched: HashSet<u32> = model.popular.iter().copied().collect();
-        model.popular.extend((0..model.items.len() as u32).filter(|i| !touched.contains(i)));
-        model.similar = recommend::item_to_item(&interactions, NEIGHBOURS, MIN_PEOPLE_PER_PAIR);
-        // Each person's interest in a product counted once, capped: a flood weighs one person.
-        let interest: Vec<(u32, u32, f64)> =
-            recommend::person_interest(&interactions, now, 0).into_iter().map(|p| (p.user, p.item, p.score)).collect();
-        model.als = als::train(users.len(), model.items.len(), &interest, als_params);
-        let mut groups: HashMap<Uuid, Vec<Group>> = HashMap::new();
-        for (user, city) in data.regions {
-            groups.entry(user).or_default().push(Group::City(city));
-        }
-        for (user, tag) in data.segments {
-            groups.entry(user).or_default().push(Group::Segment(tag));
-        }
-        let by_row: HashMap<u32, Vec<Group>> =
-            groups.iter().filter_map(|(u, g)| users.get(u).map(|&row| (row, g.clone()))).collect();
-        model.local = recommend::popular_by_group(
-            &interactions,
-            &by_row,
-            now,
-            HALF_LIFE_SECS,
-            MIN_PEOPLE_PER_GROUP,
-            MIN_PEOPLE_PER_PAIR as usize,
-        );
-        groups.retain(|_, g| g.iter().any(|g| model.local.contains_key(g)));
-        model.groups = groups;
-        model.people = users;
-        model.sku_item = sku_item;
         model
+    }
+
+    fn finish(mut self, trained: Trained<Group>) -> Self {
+        self.popular = trained.popular;
+        // Items nobody touched yet follow, newest catalog entries last: every product can be served.
+        let touched: HashSet<u32> = self.popular.iter().copied().collect();
+        self.popular.extend((0..self.items.len() as u32).filter(|i| !touched.contains(i)));
+        self.similar = trained.similar;
+        self.local = trained.local;
+        self.als = trained.als;
+        self.people = trained.people;
+        self
+    }
+
+    /// A person's behaviour in items (products and SKUs not in the catalog left out).
+    fn person_events(&self, person: &PersonHistory) -> PersonEvents<Group> {
+        let interest =
+            person.interest.iter().filter_map(|r| Some(ItemEvent { item: self.item(&r.model)?, kind: r.kind, at: r.at }));
+        let purchases = person
+            .purchases
+            .iter()
+            .filter_map(|p| Some(ItemEvent { item: self.item_of_sku(&p.sku)?, kind: EventKind::Purchase, at: p.at }));
+        let groups = person.city.iter().map(|c| Group::City(c.clone())).chain(person.segments.iter().map(|t| Group::Segment(*t)));
+        let (high, low) = person.user.as_u64_pair();
+        let key = portal_marketing::als::SplitMix(high ^ low).next_u64();
+        PersonEvents { key, events: interest.chain(purchases).collect(), groups: groups.collect() }
+    }
+
+    /// What the model needs of a person to serve them: what they did, own and belong to, and
+    /// their factors worked out from it.
+    pub fn profile(&self, person: &PersonHistory) -> Profile {
+        let events = self.person_events(person);
+        let whole = training::interest(&events.events, self.built_at, 0);
+        Profile {
+            history: events.events.iter().map(|e| (e.item, e.kind)).collect(),
+            owned: events.events.iter().filter(|e| e.kind == EventKind::Purchase).map(|e| e.item).collect(),
+            groups: events.groups.into_iter().filter(|g| self.local.contains_key(g)).collect(),
+            factors: self.als.fold_in(&whole),
+        }
     }
 
     /// The item of a model number.
@@ -183,15 +272,6 @@ impl Model {
 
     pub fn model_of_sku(&self, sku: &str) -> Option<String> {
         self.item_of_sku(sku).map(|i| self.items[i as usize].clone())
-    }
-
-    /// Whether the person did anything the recommenders learnt from.
-    pub fn knows(&self, user: Uuid) -> bool {
-        self.history.contains_key(&user)
-    }
-
-    pub fn owns(&self, user: Uuid, item: u32) -> bool {
-        self.owned.get(&user).is_some_and(|o| o.contains(&item))
     }
 
     /// The top-level category of a model, and of a SKU.
@@ -225,21 +305,18 @@ impl Model {
     /// joined by `+`), interleaved best first; then, if it names `local`, what is popular in their
     /// city and segments; and the name of what served them (popularity fills the rest, and serves
     /// alone a person nobody knows yet).
-    pub fn personal(&self, user: Option<Uuid>, algorithm: &str, limit: usize) -> (String, Vec<u32>, Vec<u32>) {
+    pub fn personal(&self, profile: Option<&Profile>, algorithm: &str, limit: usize) -> (String, Vec<u32>, Vec<u32>) {
         let wants = |part: &str| algorithm.split('+').any(|p| p == part);
-        let history = user.and_then(|u| self.history.get(&u)).map(Vec::as_slice).unwrap_or_default();
+        let history = profile.map(|p| p.history.as_slice()).unwrap_or_default();
         let mut used = vec![];
         let mut lists: Vec<Vec<u32>> = vec![];
-        if wants("als") && !history.is_empty() {
-            // A person whose events weigh nothing (impressions only) has no factors: no ALS list.
-            let row = user.and_then(|u| self.people.get(&u)).filter(|&&r| self.als.user(r).iter().any(|v| *v != 0.0));
-            if let Some(&row) = row {
-                let owned = user.and_then(|u| self.owned.get(&u));
-                let ranked = self.als.rank(row, &|i| owned.is_some_and(|o| o.contains(&i)), limit * 4);
-                if !ranked.is_empty() {
-                    used.push("als");
-                    lists.push(ranked);
-                }
+        // A person whose events weigh nothing (impressions only) has no factors: no ALS list.
+        if let Some(x) = profile.and_then(|p| p.factors.as_ref()).filter(|_| wants("als")) {
+            let owned = profile.map(|p| &p.owned);
+            let ranked = self.als.rank(x, &|i| owned.is_some_and(|o| o.contains(&i)), limit * 4);
+            if !ranked.is_empty() {
+                used.push("als");
+                lists.push(ranked);
             }
         }
         if wants("item_to_item") {
@@ -251,9 +328,8 @@ impl Model {
         }
         let mut local = vec![];
         if wants("local") {
-            let lists: Vec<Vec<u32>> = user
-                .and_then(|u| self.groups.get(&u))
-                .map(Vec::as_slice)
+            let lists: Vec<Vec<u32>> = profile
+                .map(|p| p.groups.as_slice())
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|g| self.local.get(g))
@@ -271,17 +347,17 @@ impl Model {
     /// A list for `placement`: the algorithm that chose it and the models.
     pub fn recommend(
         &self,
-        user: Option<Uuid>,
+        profile: Option<&Profile>,
         placement: Placement,
         model: Option<&str>,
         algorithm: Option<&str>,
         limit: usize,
     ) -> (String, Vec<String>) {
         let facts = |i: u32| self.facts.get(i as usize).cloned();
-        let owned = user.and_then(|u| self.owned.get(&u)).cloned().unwrap_or_default();
+        let owned = profile.map(|p| p.owned.clone()).unwrap_or_default();
         let (algorithm, items) = match placement {
             Placement::Home => {
-                let (algorithm, personal, local) = self.personal(user, algorithm.unwrap_or(HOME_DEFAULT), limit);
+                let (algorithm, personal, local) = self.personal(profile, algorithm.unwrap_or(HOME_DEFAULT), limit);
                 let items = recommend::blend(
                     &[&personal, &local, &self.popular],
                     &facts,
@@ -432,6 +508,11 @@ impl Portal {
             cache.insert(placement, (read_at, running.clone(), default.clone()));
         }
         Ok((running, default))
+    }
+
+    /// What `trained` needs of a person to serve them, read now.
+    pub async fn person_profile(&self, trained: &Model, user: Uuid) -> AppResult<Profile> {
+        Ok(trained.profile(&self.db.person_history(user, now() - WINDOW_SECS).await?))
     }
 
     /// Forgets what was read of the placements' rules (an experiment started or stopped here).
@@ -651,7 +732,12 @@ impl Portal {
         let (algorithm, models) = if arm.as_deref() == Some("holdout") {
             ("holdout".to_owned(), vec![])
         } else {
-            trained.recommend(user, placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
+            // What the person did, read now: what they did since training counts at once.
+            let profile = match user {
+                Some(u) => Some(self.person_profile(&trained, u).await?),
+                None => None,
+            };
+            trained.recommend(profile.as_ref(), placement, model, chosen.as_deref(), limit.clamp(1, LIST_MAX))
         };
         let served_at = now();
         let experiment = experiment.as_ref().filter(|_| arm.is_some()).map(|e| e.id);
@@ -727,13 +813,16 @@ mod tests {
         }
         // Someone who bought in Shanghai and carries the tag, with nothing else to go on.
         let me = Uuid::now_v7();
-        data.regions.push((me, "上海".into()));
-        data.segments.push((me, tag));
         // Too few people in Guangzhou for a list of their own.
         let lonely = people(1, &beijing_hit, "广州", &mut data)[0];
 
+        let people = people_of(data);
         let model =
-            Model::train(products.clone(), data, now, &AlsParams { factors: 4, iterations: 2, ..Default::default() });
+            Model::train_people(products.clone(), &people, now, &AlsParams { factors: 4, iterations: 2, ..Default::default() });
+        // What their own read gives: no activity, a city and a tag.
+        let me = model.profile(&PersonHistory { user: me, city: Some("上海".into()), segments: vec![tag], ..Default::default() });
+        let lonely = model.profile(people.iter().find(|p| p.user == lonely).unwrap());
+        let (me, lonely) = (&me, &lonely);
         let (algorithm, mine) = model.recommend(Some(me), Placement::Home, None, None, 10);
         assert_eq!(algorithm, "local+popular");
         assert_eq!(mine[..2], [shanghai_hit.clone(), segment_hit.clone()], "{mine:?}");

@@ -2,7 +2,7 @@
 //! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
 use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
@@ -151,6 +151,8 @@ impl Portal {
         };
         // What this instance settled before (sent, or held back by the cooldown) is not tried again.
         let trained = self.recommender().await?;
+        // Each person's profile read once a pass, however many triggers they set off.
+        let mut profiles: HashMap<Uuid, crate::marketing::recommender::Profile> = HashMap::new();
         let mut sent = 0;
         for trigger in &active {
             let rule = Rule { kind: trigger.kind, active: trigger.active, active_since: trigger.active_since };
@@ -169,12 +171,23 @@ impl Portal {
                 if settled.contains_key(&done) || !triggers::sets_off(&rule, fact, true, now) {
                     continue;
                 }
+                let profile = match fact.kind {
+                    TriggerKind::BackInStock => None,
+                    _ => Some(match profiles.get(&fact.user) {
+                        Some(p) => p.clone(),
+                        None => {
+                            let p = self.person_profile(&trained, fact.user).await?;
+                            profiles.insert(fact.user, p.clone());
+                            p
+                        }
+                    }),
+                };
                 let models: Vec<String> = match fact.kind {
                     TriggerKind::AfterSignIn | TriggerKind::Birthday => {
-                        trained.recommend(Some(fact.user), Placement::Home, None, None, PRODUCTS).1
+                        trained.recommend(profile.as_ref(), Placement::Home, None, None, PRODUCTS).1
                     }
                     TriggerKind::AfterPurchase => match &fact.model {
-                        Some(m) => trained.recommend(Some(fact.user), Placement::Product, Some(m), None, PRODUCTS).1,
+                        Some(m) => trained.recommend(profile.as_ref(), Placement::Product, Some(m), None, PRODUCTS).1,
                         None => vec![],
                     },
                     TriggerKind::BackInStock => fact.model.iter().cloned().collect(),

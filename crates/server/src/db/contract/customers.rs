@@ -117,7 +117,7 @@ pub(super) async fn changed_customers_their_activity_and_record_are_read_back(db
     db.create_tag(t.clone()).await.unwrap();
     assert_eq!(db.set_tag_members(t.id, vec![me], vec![me], true, Some(AT)).await.unwrap(), 1);
     assert_eq!(db.customer_record(me, 50).await.unwrap().tags, [t.name.clone()]);
-    assert!(db.interactions(0).await.unwrap().segments.contains(&(me, t.id)), "a tag is a segment");
+    assert!(db.person_history(me, 0).await.unwrap().segments.contains(&t.id), "a tag is a segment");
     db.delete_events(me).await.unwrap();
     assert!(db.customer_record(me, 50).await.unwrap().tags.is_empty());
     assert_eq!(db.tags().await.unwrap().into_iter().find(|x| x.id == t.id).unwrap().size, 0);

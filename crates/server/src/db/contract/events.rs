@@ -6,7 +6,7 @@ use std::sync::Arc;
 use portal_api::{EventKind, IdentityKind, Role, TrackedEvent};
 use uuid::Uuid;
 
-use super::{join_all, user, AT, RACERS};
+use super::{interactions, join_all, user, AT, RACERS};
 use crate::db::{install_limit_key, Database, EventKept, EventToKeep, Ingest, IngestRequest};
 
 /// A batch from `install` counted against the installation's `limit` only.
@@ -335,7 +335,7 @@ pub(super) async fn served_lists_and_their_trail_are_read_back(db: Arc<dyn Datab
     assert!(before.served.is_empty() && before.clicks.is_empty(), "until is honoured");
     assert!(db.customer_purchases(AT - 86_400).await.unwrap().iter().all(|p| p.0 != me), "no sale, no purchase");
 
-    let seen = db.interactions(AT - 86_400).await.unwrap();
+    let seen = interactions(&db, AT - 86_400).await;
     let mut models: Vec<&str> = seen.events.iter().filter(|e| e.0 == me).map(|e| e.1.as_str()).collect();
     models.sort();
     assert_eq!(models, ["B", "C"], "one row per (person, product, kind): both clicks are one");

@@ -36,7 +36,7 @@ pub(super) async fn a_flood_of_one_persons_events_trains_as_one_row_per_kind(db:
     let views: Vec<EventToKeep> =
         (0..10).map(|i| at(event_of(EventKind::ProductView, Some("P")), AT - 100 + i)).collect();
     db.ingest_events(request(install, None, views, 10_000, AT)).await.unwrap();
-    assert!(db.interactions(0).await.unwrap().events.is_empty(), "anonymous events train nothing");
+    assert!(interactions(&db, 0).await.events.is_empty(), "anonymous events train nothing");
     let outcomes = join_all((0..RACERS).map(|i| {
         let db = db.clone();
         let favourite = at(event_of(EventKind::Favourite, Some("P")), AT - 50 + i as i64);
@@ -44,7 +44,7 @@ pub(super) async fn a_flood_of_one_persons_events_trains_as_one_row_per_kind(db:
     }))
     .await;
     assert!(outcomes.iter().all(|o| o.as_ref().is_ok_and(|r| r.is_ok())), "{outcomes:?}");
-    let mut rows = db.interactions(0).await.unwrap().events;
+    let mut rows = interactions(&db, 0).await.events;
     rows.sort_by_key(|r| r.2.as_str());
     assert_eq!(
         rows,
@@ -54,7 +54,7 @@ pub(super) async fn a_flood_of_one_persons_events_trains_as_one_row_per_kind(db:
         ],
         "one row per kind, at its latest event, the anonymous views joined at sign-in"
     );
-    assert_eq!(db.interactions(AT - 60).await.unwrap().events.len(), 1, "read from `since` on");
+    assert_eq!(interactions(&db, AT - 60).await.events.len(), 1, "read from `since` on");
 }
 
 pub(super) async fn a_click_needs_its_list_shown_to_the_same_sender(db: Arc<dyn Database>) {
@@ -125,7 +125,7 @@ pub(super) async fn deleting_a_history_takes_what_was_derived_from_it(db: Arc<dy
 
     db.delete_events(me).await.unwrap();
 
-    let trained: Vec<Uuid> = db.interactions(0).await.unwrap().events.into_iter().map(|e| e.0).collect();
+    let trained: Vec<Uuid> = interactions(&db, 0).await.events.into_iter().map(|e| e.0).collect();
     assert_eq!(trained, [someone], "the deleted person's interests went with their events");
     assert!(db.inbox(me, 50).await.unwrap().messages.is_empty(), "messages chosen from the deleted behaviour");
     assert_eq!(db.inbox(someone, 50).await.unwrap().messages.len(), 1, "nobody else's");
@@ -196,7 +196,7 @@ pub(super) async fn retention_deletes_what_expired_and_nothing_else(db: Arc<dyn 
     assert_eq!(counts.counter_grants, 1);
     let (history, total) = db.event_history(me, None, 10).await.unwrap();
     assert_eq!((history.len(), total), (1, 1), "the fresh favourite stays");
-    let trained = db.interactions(0).await.unwrap().events;
+    let trained = interactions(&db, 0).await.events;
     assert_eq!(trained.iter().map(|e| e.1.as_str()).collect::<Vec<_>>(), ["NEW"]);
     assert_eq!(db.served_lists(vec![old_list, new_list]).await.unwrap().len(), 1);
     assert_eq!(db.counter_view_until(live, me, None, now).await.unwrap(), Some(now + 600));
@@ -233,7 +233,7 @@ pub(super) async fn a_month_of_events_past_the_retention_goes_whole_and_a_resent
     let outcome = db.ingest_events(request(install, Some(me), again, 1_000, when + 120)).await.unwrap();
     assert_eq!(outcome, Ingest::Kept(vec![EventKept::Duplicate; 20]));
     assert_eq!(db.event_history(me, None, 50).await.unwrap().1, 20, "kept once each");
-    let interest = db.interactions(0).await.unwrap().events;
+    let interest = interactions(&db, 0).await.events;
     assert_eq!(interest.iter().filter(|e| e.0 == me).count(), 4, "one row per product and kind, counted once");
 
     // Past the retention: gone, the month whole where the database keeps months.

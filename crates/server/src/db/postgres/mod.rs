@@ -10,6 +10,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod partitions;
+pub mod people;
 pub mod store_ops;
 pub mod tls;
 pub mod trail;
@@ -1403,10 +1404,17 @@ impl Database for PostgresDatabase {
         Ok(RetentionCounts { event_months, ..counts })
     }
 
-    async fn interactions(&self, since: i64) -> DbResult<Interactions> {
-        // One snapshot for the events and the purchases.
+    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
+        // One snapshot for the page's rows.
         self.run(move |client| {
-            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since, false))
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| people::interest_page(tx, since, after, rows))
+        })
+        .await
+    }
+
+    async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| people::person_history(tx, user, since))
         })
         .await
     }

@@ -16,6 +16,7 @@ use crate::identity::{lockout, rotation, throttle};
 pub mod customers;
 pub mod events;
 pub mod experiments;
+pub mod people;
 pub mod store_ops;
 pub mod trail;
 pub mod triggers;
@@ -1051,8 +1052,12 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn interactions(&self, since: i64) -> DbResult<Interactions> {
-        self.run(move |conn| events::interactions(conn, since, false)).await
+    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
+        self.run(move |conn| people::interest_page(conn, since, after, rows)).await
+    }
+
+    async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory> {
+        self.run(move |conn| people::person_history(conn, user, since)).await
     }
 
     async fn every_interaction(&self, since: i64) -> DbResult<Interactions> {
