@@ -690,7 +690,7 @@ fn each(rounds: &[Latency], figure: impl Fn(&Latency) -> f64) -> String {
 
 /// Every person's behaviour since `since`, read the way training reads it (a page at a time).
 async fn every_person(
-    portal: &Portal,
+    portal: &portal_server::portal::Portal,
     since: i64,
 ) -> anyhow::Result<Vec<portal_server::db::PersonHistory>> {
     let mut people = vec![];

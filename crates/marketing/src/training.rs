@@ -5,11 +5,15 @@
 //! offline evaluation and the tests.
 use std::collections::HashMap;
 
+/// Tallies are keyed by small numbers: a fast hash (no attacker chooses them).
+type Tally<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
 use portal_api::EventKind;
 
 use crate::{
     als::{self, AlsParams, Factors, InterestMatrix},
-    recommend::{person_interest, Interaction, PersonInterest},
+    events::weight,
+    recommend::{decay, person_interest, Interaction, MAX_INTEREST},
 };
 
 /// A person with more products than this says little about any pair (and costs quadratic time):
@@ -22,7 +26,7 @@ pub type Interest = [(u32, f64)];
 /// Popularity everywhere: the sum over people of each one's decayed, capped interest.
 #[derive(Debug, Default, Clone)]
 pub struct Popularity {
-    score: HashMap<u32, f64>,
+    score: Tally<u32, f64>,
 }
 
 impl Popularity {
@@ -54,7 +58,7 @@ impl<G> Default for GroupPopularity<G> {
 struct GroupTally {
     people: usize,
     /// Per item: the interest summed and how many people it came from.
-    items: HashMap<u32, (f64, usize)>,
+    items: Tally<u32, (f64, usize)>,
 }
 
 impl<G: Clone + Eq + std::hash::Hash> GroupPopularity<G> {
@@ -82,7 +86,7 @@ impl<G: Clone + Eq + std::hash::Hash> GroupPopularity<G> {
             .into_iter()
             .filter(|(_, t)| t.people >= min_people)
             .map(|(g, t)| {
-                let score = t
+                let score: Tally<u32, f64> = t
                     .items
                     .into_iter()
                     .filter(|(_, (_, people))| *people >= min_people_per_item)
@@ -101,7 +105,7 @@ pub const PAIRS_MAX: usize = 8_000_000;
 /// People whose interest trains the factors at most: beyond it an even sample of them, by a hash
 /// of who they are (the items' factors need a sample, not everyone: each person's own factors
 /// are worked out when they are served).
-pub const FACTOR_PEOPLE_MAX: usize = 2_000_000;
+pub const FACTOR_PEOPLE_MAX: usize = 500_000;
 
 /// Item-to-item co-occurrence: for two items the cosine of people's (undecayed, capped) interest.
 /// Memory: one entry per pair of items that people did something with together, at most
@@ -109,9 +113,9 @@ pub const FACTOR_PEOPLE_MAX: usize = 2_000_000;
 /// lossy counting does), so that only rare pairs are ever undercounted.
 #[derive(Debug, Clone)]
 pub struct CoOccurrence {
-    norm: HashMap<u32, f64>,
+    norm: Tally<u32, f64>,
     /// (smaller item, larger item) → (Σ products of interests, people).
-    pairs: HashMap<(u32, u32), (f32, u32)>,
+    pairs: Tally<(u32, u32), (f32, u32)>,
     max_pairs: usize,
     /// Pairs of at most this many people were forgotten when the tally was full.
     forgotten_below: u32,
@@ -125,7 +129,7 @@ impl Default for CoOccurrence {
 
 impl CoOccurrence {
     pub fn bounded(max_pairs: usize) -> Self {
-        CoOccurrence { norm: HashMap::new(), pairs: HashMap::new(), max_pairs, forgotten_below: 0 }
+        CoOccurrence { norm: Tally::default(), pairs: Tally::default(), max_pairs, forgotten_below: 0 }
     }
 
     /// Pairs tallied now.
@@ -186,7 +190,7 @@ impl CoOccurrence {
     }
 }
 
-pub(crate) fn ranked(score: HashMap<u32, f64>) -> Vec<(u32, f64)> {
+pub(crate) fn ranked<S>(score: HashMap<u32, f64, S>) -> Vec<(u32, f64)> {
     let mut out: Vec<(u32, f64)> = score.into_iter().filter(|(_, s)| *s > 0.0).collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out
@@ -307,8 +311,7 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
     /// Adds one person (each person once; events of items outside the catalog are left out).
     pub fn add(&mut self, person: &PersonEvents<G>) {
         let events: Vec<ItemEvent> = person.events.iter().copied().filter(|e| (e.item as usize) < self.items).collect();
-        let decayed = interest(&events, self.params.now, self.params.half_life_secs);
-        let whole = interest(&events, self.params.now, 0);
+        let (decayed, whole) = interest_decayed_and_whole(&events, self.params.now, self.params.half_life_secs);
         if whole.is_empty() {
             return;
         }
@@ -339,9 +342,39 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
 
 /// One person's capped interest in each product, in item order (`person_interest`).
 pub fn interest(events: &[ItemEvent], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
-    let events: Vec<Interaction> =
-        events.iter().map(|e| Interaction { user: 0, item: e.item, kind: e.kind, at: e.at }).collect();
-    person_interest(&events, now, half_life_secs).into_iter().map(|p: PersonInterest| (p.item, p.score)).collect()
+    interest_decayed_and_whole(events, now, half_life_secs).0
+}
+
+/// One person's interest decayed by `half_life_secs` and not decayed, in one pass: each kind of
+/// event counted once at its latest, the kinds' weights summed (in the order of the kinds, as
+/// `person_interest` sums them), capped at `MAX_INTEREST`, nothing of no interest.
+pub fn interest_decayed_and_whole(events: &[ItemEvent], now: i64, half_life_secs: i64) -> (Vec<(u32, f64)>, Vec<(u32, f64)>) {
+    let mut latest: Vec<ItemEvent> = events.to_vec();
+    latest.sort_unstable_by_key(|e| (e.item, e.kind as u8, std::cmp::Reverse(e.at)));
+    latest.dedup_by_key(|e| (e.item, e.kind as u8));
+    let (mut decayed, mut whole): (Vec<(u32, f64)>, Vec<(u32, f64)>) = (vec![], vec![]);
+    for e in latest {
+        let w = f64::from(weight(e.kind));
+        let d = w * decay(now - e.at, half_life_secs);
+        match (decayed.last_mut(), whole.last_mut()) {
+            (Some(last_d), Some(last_w)) if last_d.0 == e.item => {
+                last_d.1 += d;
+                last_w.1 += w;
+            }
+            _ => {
+                decayed.push((e.item, d));
+                whole.push((e.item, w));
+            }
+        }
+    }
+    for list in [&mut decayed, &mut whole] {
+        for (_, score) in list.iter_mut() {
+            *score = score.min(MAX_INTEREST);
+        }
+    }
+    decayed.retain(|(_, s)| *s > 0.0);
+    whole.retain(|(_, s)| *s > 0.0);
+    (decayed, whole)
 }
 
 /// Interactions of many people grouped by person (in person order): what the tallies take.
@@ -423,5 +456,28 @@ mod tests {
         assert_eq!(similar[&0][0].0, 1, "the pair everyone shares survives");
         assert!((similar[&0][0].1 - 1.0).abs() < 1e-6, "with its people all counted: {:?}", similar[&0]);
         assert_eq!(similar.len(), 2, "no pair of one person is a neighbour");
+    }
+
+    #[test]
+    fn one_pass_interest_is_what_person_interest_gives() {
+        let now = 50_000_000;
+        let mut rng = als::SplitMix(3);
+        for _ in 0..200 {
+            let events: Vec<ItemEvent> = (0..rng.below(12))
+                .map(|_| ItemEvent {
+                    item: rng.below(5) as u32,
+                    kind: [ProductView, Favourite, Compare, Purchase, RecommendationShown][rng.below(5)],
+                    at: now - rng.below(10_000_000) as i64,
+                })
+                .collect();
+            let as_interactions: Vec<Interaction> =
+                events.iter().map(|e| Interaction { user: 0, item: e.item, kind: e.kind, at: e.at }).collect();
+            for half_life in [0, 86_400] {
+                let expected: Vec<(u32, f64)> =
+                    person_interest(&as_interactions, now, half_life).into_iter().map(|p| (p.item, p.score)).collect();
+                assert_eq!(interest(&events, now, half_life), expected);
+            }
+            assert_eq!(interest_decayed_and_whole(&events, now, 86_400).1, interest(&events, now, 0));
+        }
     }
 }

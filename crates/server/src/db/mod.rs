@@ -695,7 +695,16 @@ pub trait Database: Send + Sync + 'static {
     /// the people after `after`, about `rows` rows of each kind's worth (a page ends after a whole
     /// person), one row per (person, product, kind) from the aggregated interests, with store
     /// purchases, regions and segments; nothing of people who declined tracking.
-    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage>;
+    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
+        let through = self.interest_bounds(after, rows, 1).await?.pop();
+        Ok(InterestPage { people: self.interest_range(since, after, through).await?, next: through })
+    }
+    /// Where the next `pages` pages after `after` end, each about `rows` rows of each kind's
+    /// worth: fewer when the rest fits, and then one more page runs from the last to the end.
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>>;
+    /// The behaviour of the people after `after` up to and including `through` (to the last
+    /// when None), in one snapshot, in the order of their ids.
+    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>>;
     /// One person's behaviour since `since`, as a page holds it (to serve them their own lists).
     async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory>;
     /// The same with every event as it came, for the offline evaluation's split by time (a

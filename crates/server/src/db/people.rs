@@ -72,39 +72,55 @@ impl PeopleScope {
 /// The rows a backend read for some people, by kind.
 #[derive(Debug, Default)]
 pub struct PeopleRows {
-    pub interest: Vec<(String, InterestRow)>,
-    pub purchases: Vec<(String, StorePurchase)>,
-    pub cities: Vec<(String, String)>,
-    pub segments: Vec<(String, String)>,
+    pub interest: Vec<(Uuid, InterestRow)>,
+    pub purchases: Vec<(Uuid, StorePurchase)>,
+    pub cities: Vec<(Uuid, String)>,
+    pub segments: Vec<(Uuid, Uuid)>,
+    /// People of the scope who declined tracking: their rows are left out (read once per page
+    /// rather than checked in every row's query).
+    declined: std::collections::HashSet<Uuid>,
+    /// The id last parsed: rows come a person at a time, each id is parsed once.
+    last: Option<(String, Option<Uuid>)>,
 }
 
 impl PeopleRows {
-    /// Each person with interest or purchases, in the order of their ids; a row whose ids do not
-    /// parse is left out.
+    /// Rows of these people are left out.
+    pub fn declined(declined: impl IntoIterator<Item = Uuid>) -> Self {
+        PeopleRows { declined: declined.into_iter().collect(), ..Default::default() }
+    }
+
+    /// The person of a row's id column; None when it does not parse or they declined tracking
+    /// (the row is left out).
+    pub fn id(&mut self, text: &str) -> Option<Uuid> {
+        match &self.last {
+            Some((seen, id)) if seen == text => *id,
+            _ => {
+                let id = Uuid::parse_str(text).ok().filter(|id| !self.declined.contains(id));
+                self.last = Some((text.to_owned(), id));
+                id
+            }
+        }
+    }
+
+    /// Each person with interest or purchases, in the order of their ids.
     pub fn assemble(self) -> Vec<PersonHistory> {
         use std::collections::BTreeMap;
         let mut people: BTreeMap<Uuid, PersonHistory> = BTreeMap::new();
-        fn person<'a>(people: &'a mut BTreeMap<Uuid, PersonHistory>, id: &str) -> Option<&'a mut PersonHistory> {
-            let user = Uuid::parse_str(id).ok()?;
-            Some(people.entry(user).or_insert_with(|| PersonHistory { user, ..Default::default() }))
+        fn person(people: &mut BTreeMap<Uuid, PersonHistory>, user: Uuid) -> &mut PersonHistory {
+            people.entry(user).or_insert_with(|| PersonHistory { user, ..Default::default() })
         }
         for (user, row) in self.interest {
-            if let Some(p) = person(&mut people, &user) {
-                p.interest.push(row);
-            }
+            person(&mut people, user).interest.push(row);
         }
         for (user, row) in self.purchases {
-            if let Some(p) = person(&mut people, &user) {
-                p.purchases.push(row);
-            }
+            person(&mut people, user).purchases.push(row);
         }
         for (user, city) in self.cities {
-            if let Some(p) = Uuid::parse_str(&user).ok().and_then(|u| people.get_mut(&u)) {
+            if let Some(p) = people.get_mut(&user) {
                 p.city = Some(city);
             }
         }
         for (user, tag) in self.segments {
-            let (Ok(user), Ok(tag)) = (Uuid::parse_str(&user), Uuid::parse_str(&tag)) else { continue };
             if let Some(p) = people.get_mut(&user) {
                 p.segments.push(tag);
             }
@@ -117,18 +133,19 @@ impl PeopleRows {
     /// One person's rows put together: them even with no interest or purchases (their segments
     /// still place them).
     pub fn person(self, user: Uuid) -> PersonHistory {
-        let segments: Vec<Uuid> = self.segments.iter().filter_map(|(_, t)| Uuid::parse_str(t).ok()).collect();
+        let segments: Vec<Uuid> = self.segments.iter().map(|(_, t)| *t).collect();
         let mut person = self.assemble().pop().unwrap_or(PersonHistory { user, ..Default::default() });
         person.segments = segments;
         person
     }
 }
 
-/// A page's last person: the nearer of the two bounds each kind of row gives (None: no bound).
-pub fn page_through(interest: Option<String>, purchases: Option<String>) -> Option<Uuid> {
-    let parse = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
-    match (parse(interest), parse(purchases)) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+/// The ends of the next pages from each kind's own ends (each list ascending, each shorter than
+/// `pages` only when that kind's rest fits): both merged, at most `pages`.
+pub fn merge_bounds(interest: Vec<String>, purchases: Vec<String>, pages: u32) -> Vec<Uuid> {
+    let mut ends: Vec<Uuid> = interest.iter().chain(&purchases).filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends.truncate(pages as usize);
+    ends
 }

@@ -2,7 +2,7 @@
 //! neighbours, rebuilt from the database on a schedule (every instance trains from the same data),
 //! and served from memory with the blending rules of `portal-marketing`.
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, VecDeque},
     sync::{atomic::Ordering, Arc},
 };
 
@@ -59,13 +59,14 @@ pub struct Model {
     pub built_at: i64,
     pub catalog_version: (String, i64),
     items: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Model number → item, read for every interest row at training: a fast hash.
+    index: HashMap<String, u32, rustc_hash::FxBuildHasher>,
     facts: Vec<ItemFacts>,
     /// Lowest list price per item, for content neighbours.
     price: Vec<i64>,
     popular: Vec<u32>,
     similar: HashMap<u32, Vec<(u32, f64)>>,
-    sku_item: HashMap<String, u32>,
+    sku_item: HashMap<String, u32, rustc_hash::FxBuildHasher>,
     /// Collaborative filtering: the items' factors.
     als: Factors,
     /// Popularity in each region and customer segment big enough to have one.
@@ -107,6 +108,10 @@ enum Group {
 const MIN_PEOPLE_PER_GROUP: usize = 5;
 /// Interest rows of each kind read per page while training.
 const TRAINING_PAGE_ROWS: u32 = 20_000;
+/// Pages read at once while training (each on a connection of its own on PostgreSQL).
+const TRAINING_READERS: usize = 2;
+/// Page ends asked for at a time.
+const TRAINING_PAGES_PLANNED: u32 = 16;
 
 /// A category's top level (`tv` of `tv.oled`): what the blending rules and the profiles compare.
 pub fn top_category(category: &str) -> &str {
@@ -161,26 +166,52 @@ impl Model {
         let mut model = Model::catalog(products, now);
         let mut trainer = Box::new(Trainer::new(model.items.len(), training_params(now)));
         let model_shared = Arc::new(model);
-        let mut after = None;
+        let started = std::time::Instant::now();
+        // Pages are read `TRAINING_READERS` at a time while the one before is added (the database
+        // and the tallies overlap), and added in the order of people's ids.
+        let since = now - WINDOW_SECS;
+        let mut planned: VecDeque<(Option<Uuid>, Option<Uuid>)> = VecDeque::new();
+        let (mut planned_to, mut planned_all) = (None, false);
+        let mut reading = VecDeque::new();
         loop {
-            let page = portal.db.interest_page(now - WINDOW_SECS, after, TRAINING_PAGE_ROWS).await?;
+            while reading.len() < TRAINING_READERS {
+                if planned.is_empty() && !planned_all {
+                    let ends = portal.db.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
+                    planned_all = ends.len() < TRAINING_PAGES_PLANNED as usize;
+                    for end in ends {
+                        planned.push_back((planned_to, Some(end)));
+                        planned_to = Some(end);
+                    }
+                    if planned_all {
+                        planned.push_back((planned_to, None));
+                    }
+                }
+                let Some((after, through)) = planned.pop_front() else { break };
+                let db = portal.db.clone();
+                reading.push_back(tokio::spawn(async move { db.interest_range(since, after, through).await }));
+            }
+            let Some(next) = reading.pop_front() else { break };
+            let people = next.await.map_err(stopped)??;
             let catalog = model_shared.clone();
             trainer = tokio::task::spawn_blocking(move || {
-                for person in &page.people {
+                for person in &people {
                     trainer.add(&catalog.person_events(person));
                 }
                 trainer
             })
             .await
             .map_err(stopped)?;
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
         }
+        let paged = started.elapsed();
         model = Arc::try_unwrap(model_shared).unwrap_or_else(|shared| Model::clone(&shared));
         let als = AlsParams::default();
         let mut model = tokio::task::spawn_blocking(move || model.finish(trainer.finish(&als))).await.map_err(stopped)?;
+        tracing::info!(
+            people = model.people,
+            paging_secs = paged.as_secs_f64(),
+            total_secs = started.elapsed().as_secs_f64(),
+            "recommenders trained"
+        );
         model.catalog_version = (changes.epoch, changes.last_version);
         Ok(model)
     }

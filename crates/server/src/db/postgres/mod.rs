@@ -1404,10 +1404,14 @@ impl Database for PostgresDatabase {
         Ok(RetentionCounts { event_months, ..counts })
     }
 
-    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+        self.read_committed(move |tx| people::interest_bounds(tx, after, rows, pages)).await
+    }
+
+    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
         // One snapshot for the page's rows.
         self.run(move |client| {
-            in_transaction(client, IsolationLevel::RepeatableRead, |tx| people::interest_page(tx, since, after, rows))
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| people::interest_range(tx, since, after, through))
         })
         .await
     }

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/sqlite/0017_bounded_marketing.sql"),
     include_str!("../../../../../migrations/sqlite/0018_marketing_indexes.sql"),
     include_str!("../../../../../migrations/sqlite/0019_trail_days.sql"),
+    include_str!("../../../../../migrations/sqlite/0020_interest_by_person.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -1052,8 +1053,12 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
-        self.run(move |conn| people::interest_page(conn, since, after, rows)).await
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+        self.run(move |conn| people::interest_bounds(conn, after, rows, pages)).await
+    }
+
+    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
+        self.run(move |conn| people::interest_range(conn, since, after, through)).await
     }
 
     async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory> {
