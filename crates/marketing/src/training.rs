@@ -109,16 +109,27 @@ pub const FACTOR_PEOPLE_MAX: usize = 500_000;
 
 /// Item-to-item co-occurrence: for two items the cosine of people's (undecayed, capped) interest.
 /// Memory: one entry per pair of items that people did something with together, at most
-/// `max_pairs`: past it, pairs shared by the fewest people are forgotten, more each time (as
-/// lossy counting does), so that only rare pairs are ever undercounted.
+/// `max_pairs`. Past it the tally is pruned as lossy counting prunes: each pair remembers how many
+/// people it may have missed before it was (re)counted (the floor when it came in), and a pair
+/// goes when what it counted plus what it may have missed is at most the floor, which rises with
+/// each pruning. A pair is missed at most `floor` people, so one shared by many more is kept.
 #[derive(Debug, Clone)]
 pub struct CoOccurrence {
     norm: Tally<u32, f64>,
-    /// (smaller item, larger item) → (Σ products of interests, people).
-    pairs: Tally<(u32, u32), (f32, u32)>,
+    /// (smaller item, larger item) → what it counted.
+    pairs: Tally<(u32, u32), PairTally>,
     max_pairs: usize,
     /// Pairs of at most this many people were forgotten when the tally was full.
     forgotten_below: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PairTally {
+    /// Σ over people of the product of their interests in the two items.
+    dot: f32,
+    people: u32,
+    /// People it may have missed: the floor when it was last counted from nothing.
+    missed: u32,
 }
 
 impl Default for CoOccurrence {
@@ -146,7 +157,7 @@ impl CoOccurrence {
         while self.pairs.len() > self.max_pairs / 2 {
             self.forgotten_below += 1;
             let floor = self.forgotten_below;
-            self.pairs.retain(|_, (_, people)| *people > floor);
+            self.pairs.retain(|_, pair| pair.people + pair.missed > floor);
         }
         self.pairs.shrink_to(self.max_pairs);
     }
@@ -160,9 +171,10 @@ impl CoOccurrence {
         for (n, &(a, wa)) in first.iter().enumerate() {
             for &(b, wb) in &first[n + 1..] {
                 if a != b {
-                    let pair = self.pairs.entry((a.min(b), a.max(b))).or_default();
-                    pair.0 += (wa * wb) as f32;
-                    pair.1 += 1;
+                    let missed = self.forgotten_below;
+                    let pair = self.pairs.entry((a.min(b), a.max(b))).or_insert(PairTally { dot: 0.0, people: 0, missed });
+                    pair.dot += (wa * wb) as f32;
+                    pair.people += 1;
                 }
             }
         }
@@ -174,11 +186,11 @@ impl CoOccurrence {
     /// Each item's `neighbours` most similar, from pairs of at least `min_people` people.
     pub fn finish(self, neighbours: usize, min_people: u32) -> HashMap<u32, Vec<(u32, f64)>> {
         let mut similar: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
-        for ((a, b), (d, people)) in self.pairs {
+        for ((a, b), PairTally { dot, people, .. }) in self.pairs {
             if people < min_people {
                 continue;
             }
-            let cosine = f64::from(d) / (self.norm[&a].sqrt() * self.norm[&b].sqrt());
+            let cosine = f64::from(dot) / (self.norm[&a].sqrt() * self.norm[&b].sqrt());
             similar.entry(a).or_default().push((b, cosine));
             similar.entry(b).or_default().push((a, cosine));
         }

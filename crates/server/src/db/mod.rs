@@ -7,7 +7,7 @@ pub mod apply;
 mod contract;
 pub mod ledger;
 pub mod people;
-pub use people::{InterestPage, PersonHistory};
+pub use people::{InterestPage, PageEnds, PersonHistory};
 pub mod postgres;
 mod reports;
 mod sqlite;
@@ -696,12 +696,12 @@ pub trait Database: Send + Sync + 'static {
     /// person), one row per (person, product, kind) from the aggregated interests, with store
     /// purchases, regions and segments; nothing of people who declined tracking.
     async fn interest_page(&self, since: i64, after: Option<Uuid>, rows: u32) -> DbResult<InterestPage> {
-        let through = self.interest_bounds(after, rows, 1).await?.pop();
+        let through = self.interest_bounds(after, rows, 1).await?.ends.pop();
         Ok(InterestPage { people: self.interest_range(since, after, through).await?, next: through })
     }
     /// Where the next `pages` pages after `after` end, each about `rows` rows of each kind's
-    /// worth: fewer when the rest fits, and then one more page runs from the last to the end.
-    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>>;
+    /// worth, and whether one more page from the last end holds the rest.
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds>;
     /// The behaviour of the people after `after` up to and including `through` (to the last
     /// when None), in one snapshot, in the order of their ids.
     async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>>;

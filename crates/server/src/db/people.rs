@@ -69,6 +69,21 @@ impl PeopleScope {
     }
 }
 
+/// The most interest rows (and, apart, purchases) read of one person to serve them, their newest:
+/// a profile is read on every list served, whatever the person did.
+pub const PROFILE_ROWS_MAX: u32 = 2_000;
+
+impl PeopleScope {
+    /// What ends a query of rows timed by `at_column`: one person's newest rows at most, or
+    /// `range_order` for a page.
+    pub fn newest(&self, at_column: &str, range_order: &str) -> String {
+        match self {
+            PeopleScope::One(_) => format!(" ORDER BY {at_column} DESC LIMIT {PROFILE_ROWS_MAX}"),
+            PeopleScope::Range { .. } => range_order.to_owned(),
+        }
+    }
+}
+
 /// The rows a backend read for some people, by kind.
 #[derive(Debug, Default)]
 pub struct PeopleRows {
@@ -140,12 +155,24 @@ impl PeopleRows {
     }
 }
 
+/// The ends of the next pages, and whether the people after the last end fit one more page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageEnds {
+    pub ends: Vec<Uuid>,
+    /// Every kind of row ran out before `pages` ends: one page after the last end holds the rest.
+    pub rest_fits: bool,
+}
+
 /// The ends of the next pages from each kind's own ends (each list ascending, each shorter than
-/// `pages` only when that kind's rest fits): both merged, at most `pages`.
-pub fn merge_bounds(interest: Vec<String>, purchases: Vec<String>, pages: u32) -> Vec<Uuid> {
+/// `pages` only when that kind's rest fits): both merged, at most `pages`. A person with more
+/// rows than a page fills several places of a list and is one end; an end that does not parse is
+/// left out; neither makes the rest look as if it fits.
+pub fn merge_bounds(interest: Vec<String>, purchases: Vec<String>, pages: u32) -> PageEnds {
+    let rest_fits = interest.len() < pages as usize && purchases.len() < pages as usize;
     let mut ends: Vec<Uuid> = interest.iter().chain(&purchases).filter_map(|s| Uuid::parse_str(s).ok()).collect();
     ends.sort_unstable();
     ends.dedup();
+    let cut = ends.len() > pages as usize;
     ends.truncate(pages as usize);
-    ends
+    PageEnds { ends, rest_fits: rest_fits && !cut }
 }

@@ -172,13 +172,14 @@ impl Model {
         let since = now - WINDOW_SECS;
         let mut planned: VecDeque<(Option<Uuid>, Option<Uuid>)> = VecDeque::new();
         let (mut planned_to, mut planned_all) = (None, false);
-        let mut reading = VecDeque::new();
+        let mut reading = Reads(VecDeque::new());
         loop {
-            while reading.len() < TRAINING_READERS {
+            while reading.0.len() < TRAINING_READERS {
                 if planned.is_empty() && !planned_all {
                     let ends = portal.db.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
-                    planned_all = ends.len() < TRAINING_PAGES_PLANNED as usize;
-                    for end in ends {
+                    // No end at all (ids that do not parse): the rest is read as it is.
+                    planned_all = ends.rest_fits || ends.ends.is_empty();
+                    for end in ends.ends {
                         planned.push_back((planned_to, Some(end)));
                         planned_to = Some(end);
                     }
@@ -188,9 +189,9 @@ impl Model {
                 }
                 let Some((after, through)) = planned.pop_front() else { break };
                 let db = portal.db.clone();
-                reading.push_back(tokio::spawn(async move { db.interest_range(since, after, through).await }));
+                reading.0.push_back(tokio::spawn(async move { db.interest_range(since, after, through).await }));
             }
-            let Some(next) = reading.pop_front() else { break };
+            let Some(next) = reading.0.pop_front() else { break };
             let people = next.await.map_err(stopped)??;
             let catalog = model_shared.clone();
             trainer = tokio::task::spawn_blocking(move || {
@@ -551,6 +552,17 @@ impl Portal {
         let mut cache = self.serving_rules.lock().expect("not poisoned");
         self.serving_rules_generation.fetch_add(1, Ordering::AcqRel);
         cache.clear();
+    }
+}
+
+/// Page reads in flight: stopped when training stops early (an error, the caller gone).
+struct Reads(VecDeque<tokio::task::JoinHandle<crate::db::DbResult<Vec<PersonHistory>>>>);
+
+impl Drop for Reads {
+    fn drop(&mut self) {
+        for read in &self.0 {
+            read.abort();
+        }
     }
 }
 

@@ -61,6 +61,36 @@ pub(super) async fn people_are_paged_whole_once_each_and_read_alone_alike(db: Ar
             }
         }
     }
+    // As training plans: several page ends at once, ranges read on their own. The person with 7
+    // rows fills several places of a page of 1 row and must not make the rest look as if it fits.
+    for (rows, pages) in [(1, 3), (2, 2), (1, 16), (100, 4)] {
+        let (mut seen, mut after) = (vec![], None);
+        loop {
+            let ends = db.interest_bounds(after, rows, pages).await.unwrap();
+            assert!(ends.ends.len() <= pages as usize);
+            let mut ranges: Vec<(Option<Uuid>, Option<Uuid>)> = vec![];
+            for end in &ends.ends {
+                ranges.push((after, Some(*end)));
+                after = Some(*end);
+            }
+            if ends.rest_fits {
+                ranges.push((after, None));
+            }
+            for (from, through) in ranges {
+                let people = db.interest_range(0, from, through).await.unwrap();
+                // Fewer than `rows` before its last person (who is never split).
+                let before_last: usize = people.iter().rev().skip(1).map(|p| p.interest.len()).sum();
+                assert!(before_last < rows as usize, "a page holds about {rows} rows: {people:?}");
+                seen.extend(people.into_iter().map(|p| p.user));
+            }
+            if ends.rest_fits {
+                break;
+            }
+            assert!(!ends.ends.is_empty(), "a page that does not end the walk moves it on");
+        }
+        let expected: Vec<Uuid> = people.iter().copied().filter(|u| *u != declined).collect();
+        assert_eq!(seen, expected, "planned {pages} pages of {rows}: each person once, in order");
+    }
     assert!(db.person_history(declined, 0).await.unwrap().interest.is_empty(), "declined: nothing to serve from");
     let last = *people.last().unwrap();
     let mine = db.person_history(last, 0).await.unwrap();

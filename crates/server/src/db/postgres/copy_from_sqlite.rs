@@ -228,8 +228,16 @@ fn copy_table(source: &rusqlite::Connection, tx: &mut ::postgres::Transaction<'_
         names.join(", "),
         placeholders.join(", ")
     ))?;
-    let mut stmt =
-        source.prepare(&format!("SELECT {} FROM {table} ORDER BY rowid", select.join(", "))).map_err(sqlite_err)?;
+    // In the order rows were written (a table kept in key order, WITHOUT ROWID, in key order).
+    let without_rowid: bool = source
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1 AND sql LIKE '%WITHOUT ROWID%'",
+            [table],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_err)?;
+    let order = if without_rowid { "" } else { " ORDER BY rowid" };
+    let mut stmt = source.prepare(&format!("SELECT {} FROM {table}{order}", select.join(", "))).map_err(sqlite_err)?;
     let mut read = stmt.query([]).map_err(sqlite_err)?;
     let mut copied = 0i64;
     while let Some(row) = read.next().map_err(sqlite_err)? {

@@ -1404,7 +1404,7 @@ impl Database for PostgresDatabase {
         Ok(RetentionCounts { event_months, ..counts })
     }
 
-    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
         self.read_committed(move |tx| people::interest_bounds(tx, after, rows, pages)).await
     }
 

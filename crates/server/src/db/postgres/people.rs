@@ -4,12 +4,12 @@ use postgres::{types::ToSql, Transaction};
 use uuid::Uuid;
 
 use super::super::{
-    people::{merge_bounds, InterestRow, PeopleRows, PeopleScope, PersonHistory, StorePurchase},
+    people::{merge_bounds, InterestRow, PageEnds, PeopleRows, PeopleScope, PersonHistory, StorePurchase},
     DbResult,
 };
 
 /// The people/// Where the next `pages` pages end (`Database::interest_bounds`).
-pub fn interest_bounds(tx: &mut Transaction<'_>, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+pub fn interest_bounds(tx: &mut Transaction<'_>, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
     let from = after.map(|u| u.to_string()).unwrap_or_default();
     let (rows, pages) = (i64::from(rows.max(1)), i64::from(pages));
     let mut ends = |column: &str, table: &str| -> DbResult<Vec<String>> {
@@ -47,7 +47,8 @@ fn read(tx: &mut Transaction<'_>, since: i64, scope: PeopleScope) -> DbResult<Pe
     let mut rows = PeopleRows::declined(declined);
     let sql = format!(
         "SELECT user_id, model, kind, last_at FROM behaviour_interest
-         WHERE {who} AND last_at >= $1"
+         WHERE {who} AND last_at >= $1{}",
+        scope.newest("last_at", "")
     );
     for r in tx.query(&sql, &args)? {
         if let (Some(user), Some(kind)) = (rows.id(r.get(0)), EventKind::parse(r.get(2))) {
@@ -56,7 +57,8 @@ fn read(tx: &mut Transaction<'_>, since: i64, scope: PeopleScope) -> DbResult<Pe
     }
     let sql = format!(
         "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-         WHERE {customer} AND s.device_at >= $1 AND l.returned < l.quantity"
+         WHERE {customer} AND s.device_at >= $1 AND l.returned < l.quantity{}",
+        scope.newest("s.device_at", "")
     );
     for r in tx.query(&sql, &args)? {
         if let Some(user) = rows.id(r.get(0)) {

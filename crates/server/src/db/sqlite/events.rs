@@ -323,8 +323,14 @@ pub fn shown_lists(conn: &Connection, lists: &[Uuid], user: Option<Uuid>, instal
 /// transaction of its own; the caller asks again, giving the connection up in between, until
 /// fewer come back.
 pub fn delete_batch(conn: &Connection, table: &str, condition: &str, before: i64) -> DbResult<usize> {
+    // A table kept in key order (WITHOUT ROWID) is deleted by its key.
+    let key = match table {
+        "behaviour_interest" => "(user_id, model, kind)",
+        _ => "rowid",
+    };
+    let columns = key.trim_matches(|c| c == '(' || c == ')');
     let sql = format!(
-        "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {})",
+        "DELETE FROM {table} WHERE {key} IN (SELECT {columns} FROM {table} WHERE {condition} LIMIT {})",
         super::super::RETENTION_BATCH
     );
     Ok(conn.prepare_cached(&sql)?.execute([before])?)

@@ -1053,7 +1053,7 @@ impl Database for SqliteDatabase {
         .await
     }
 
-    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
         self.run(move |conn| people::interest_bounds(conn, after, rows, pages)).await
     }
 

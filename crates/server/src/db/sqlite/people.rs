@@ -4,12 +4,12 @@ use rusqlite::{params_from_iter, Connection};
 use uuid::Uuid;
 
 use super::super::{
-    people::{merge_bounds, InterestRow, PeopleRows, PeopleScope, PersonHistory, StorePurchase},
+    people::{merge_bounds, InterestRow, PageEnds, PeopleRows, PeopleScope, PersonHistory, StorePurchase},
     DbResult,
 };
 
 /// The people/// Where the next `pages` pages end (`Database::interest_bounds`).
-pub fn interest_bounds(conn: &mut Connection, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<Vec<Uuid>> {
+pub fn interest_bounds(conn: &mut Connection, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
     let from = after.map(|u| u.to_string()).unwrap_or_default();
     let (rows, pages) = (i64::from(rows.max(1)), i64::from(pages));
     let ends = |column: &str, table: &str| -> DbResult<Vec<String>> {
@@ -53,7 +53,8 @@ fn read(conn: &Connection, since: i64, scope: PeopleScope) -> DbResult<PeopleRow
     // In key order: a page is one range of the table, a person's rows come together.
     let sql = format!(
         "SELECT user_id, model, kind, last_at FROM behaviour_interest
-         WHERE {who} AND last_at >= ?1 ORDER BY user_id"
+         WHERE {who} AND last_at >= ?1{}",
+        scope.newest("last_at", " ORDER BY user_id")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let mut found = statement.query(params_from_iter(args()))?;
@@ -66,7 +67,8 @@ fn read(conn: &Connection, since: i64, scope: PeopleScope) -> DbResult<PeopleRow
     }
     let sql = format!(
         "SELECT s.customer_id, l.sku, s.device_at FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-         WHERE {customer} AND s.device_at >= ?1 AND l.returned < l.quantity"
+         WHERE {customer} AND s.device_at >= ?1 AND l.returned < l.quantity{}",
+        scope.newest("s.device_at", "")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let mut found = statement.query(params_from_iter(args()))?;
