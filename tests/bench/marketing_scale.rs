@@ -10,12 +10,7 @@
 //!
 //! The raw events are not loaded (training never reads them; the retention benchmark measures
 //! their table): only what the events would have left in the aggregated interest.
-use std::{
-    collections::BTreeMap,
-    io::Write,
-    process::Command,
-    time::Instant,
-};
+use std::{collections::BTreeMap, io::Write, process::Command, time::Instant};
 
 use portal_api::{EventKind, IdentityKind, Role};
 use portal_marketing::als::SplitMix;
@@ -32,7 +27,8 @@ use uuid::Uuid;
 const DAY: i64 = 86_400;
 const SEGMENTS: u64 = 20;
 const DECLINED: u64 = 1_000;
-const KINDS: [EventKind; 4] = [EventKind::ProductView, EventKind::Favourite, EventKind::Compare, EventKind::ChannelClick];
+const KINDS: [EventKind; 4] =
+    [EventKind::ProductView, EventKind::Favourite, EventKind::Compare, EventKind::ChannelClick];
 /// The budget the issue sets for one retraining.
 const BUDGET_SECS: f64 = 120.0;
 const BUDGET_MIB: f64 = 2048.0;
@@ -145,10 +141,17 @@ fn parent() -> anyhow::Result<()> {
                 .stderr(std::process::Stdio::inherit())
                 .output()?;
             let stdout = String::from_utf8_lossy(&out.stdout);
-            print!("{}", stdout.lines().filter(|l| !l.starts_with("STEP ")).map(|l| format!("{l}\n")).collect::<String>());
+            print!(
+                "{}",
+                stdout.lines().filter(|l| !l.starts_with("STEP ")).map(|l| format!("{l}\n")).collect::<String>()
+            );
             anyhow::ensure!(out.status.success(), "[{name}] {phase} failed");
             let step: Step = serde_json::from_str(
-                stdout.lines().rev().find_map(|l| l.strip_prefix("STEP ")).ok_or_else(|| anyhow::anyhow!("no figures"))?,
+                stdout
+                    .lines()
+                    .rev()
+                    .find_map(|l| l.strip_prefix("STEP "))
+                    .ok_or_else(|| anyhow::anyhow!("no figures"))?,
             )?;
             println!("[{name}] {phase}: {step:?}");
             std::io::stdout().flush()?;
@@ -193,7 +196,8 @@ async fn load() -> anyhow::Result<()> {
     let started = Instant::now();
     let portal = portal_server::open(config(&database, &dir))?;
     demo::seed(&portal, skus).await?;
-    let models: Vec<String> = portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?.into_iter().map(|p| p.model).collect();
+    let models: Vec<String> =
+        portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?.into_iter().map(|p| p.model).collect();
     // People who declined tracking: their rows are loaded and must never be read.
     for k in 0..DECLINED {
         let id = person(k * (people / DECLINED).max(1));
@@ -207,7 +211,11 @@ async fn load() -> anyhow::Result<()> {
                 dealer_id: None,
                 password_hash: None,
                 created_at: now(),
-                identities: vec![NewIdentity { kind: IdentityKind::Username, value: format!("declined{k}"), verified: true }],
+                identities: vec![NewIdentity {
+                    kind: IdentityKind::Username,
+                    value: format!("declined{k}"),
+                    verified: true,
+                }],
             })
             .await?;
         portal.db.set_tracking_consent(id, false, now()).await?;
@@ -234,7 +242,9 @@ fn load_sqlite(path: &str, people: u64, mean: u64, models: &[String], now: i64) 
     let tx = conn.transaction()?;
     let mut rows = 0;
     {
-        let mut interest = tx.prepare("INSERT INTO behaviour_interest (user_id, model, kind, events, last_at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut interest = tx.prepare(
+            "INSERT INTO behaviour_interest (user_id, model, kind, events, last_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         let mut member = tx.prepare("INSERT INTO customer_tag_members (tag_id, user_id) VALUES (?1, ?2)")?;
         for n in 0..people {
             let id = person(n).to_string();
@@ -257,7 +267,8 @@ fn load_postgres(url: &str, people: u64, mean: u64, models: &[String], now: i64)
     client.batch_execute("DROP INDEX IF EXISTS behaviour_interest_by_time")?;
     let mut rows = 0;
     {
-        let mut interest = client.copy_in("COPY behaviour_interest (user_id, model, kind, events, last_at) FROM STDIN")?;
+        let mut interest =
+            client.copy_in("COPY behaviour_interest (user_id, model, kind, events, last_at) FROM STDIN")?;
         let mut line = String::new();
         for n in 0..people {
             let id = person(n).to_string();

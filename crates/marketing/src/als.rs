@@ -274,7 +274,13 @@ struct Solve {
 impl Solve {
     /// One row's factors given the other side's Gram matrix and its observations (the other
     /// side's factors, interest): left in `b`.
-    fn solve_row<'a>(&self, gram: &[f64], observed: impl Iterator<Item = (&'a [f64], f64)>, a: &mut [f64], b: &mut [f64]) {
+    fn solve_row<'a>(
+        &self,
+        gram: &[f64],
+        observed: impl Iterator<Item = (&'a [f64], f64)>,
+        a: &mut [f64],
+        b: &mut [f64],
+    ) {
         let k = self.k;
         a.copy_from_slice(gram);
         b.fill(0.0);
@@ -317,7 +323,8 @@ impl Solve {
                 scope.spawn(move || {
                     let (mut a, mut b) = (vec![0.0; k * k], vec![0.0; k]);
                     for (r, x) in (n * per..).zip(chunk.chunks_exact_mut(k)) {
-                        let mut observed = matrix.row(r).map(|(i, s)| (&items[i as usize * k..(i as usize + 1) * k], s)).peekable();
+                        let mut observed =
+                            matrix.row(r).map(|(i, s)| (&items[i as usize * k..(i as usize + 1) * k], s)).peekable();
                         if observed.peek().is_none() {
                             x.fill(0.0);
                             continue;

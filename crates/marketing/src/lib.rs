@@ -11,6 +11,6 @@ pub mod planted;
 pub mod profile;
 pub mod recommend;
 pub mod tags;
-pub mod training;
 pub mod trail;
+pub mod training;
 pub mod triggers;

@@ -172,7 +172,8 @@ impl CoOccurrence {
             for &(b, wb) in &first[n + 1..] {
                 if a != b {
                     let missed = self.forgotten_below;
-                    let pair = self.pairs.entry((a.min(b), a.max(b))).or_insert(PairTally { dot: 0.0, people: 0, missed });
+                    let pair =
+                        self.pairs.entry((a.min(b), a.max(b))).or_insert(PairTally { dot: 0.0, people: 0, missed });
                     pair.dot += (wa * wb) as f32;
                     pair.people += 1;
                 }
@@ -317,13 +318,18 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
 
     /// The same with other bounds (tests, benchmarks).
     pub fn bounded(items: usize, params: TrainingParams, max_pairs: usize, max_factor_people: usize) -> Self {
-        Trainer { pairs: CoOccurrence::bounded(max_pairs), rows: SampledRows::new(max_factor_people), ..Trainer::new(items, params) }
+        Trainer {
+            pairs: CoOccurrence::bounded(max_pairs),
+            rows: SampledRows::new(max_factor_people),
+            ..Trainer::new(items, params)
+        }
     }
 
     /// Adds one person (each person once; events of items outside the catalog are left out).
     pub fn add(&mut self, person: &PersonEvents<G>) {
         let events: Vec<ItemEvent> = person.events.iter().copied().filter(|e| (e.item as usize) < self.items).collect();
-        let (decayed, whole) = interest_decayed_and_whole(&events, self.params.now, self.params.half_life_secs);
+        let TwoInterests { decayed, whole } =
+            interest_decayed_and_whole(&events, self.params.now, self.params.half_life_secs);
         if whole.is_empty() {
             return;
         }
@@ -354,17 +360,18 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
 
 /// One person's capped interest in each product, in item order (`person_interest`).
 pub fn interest(events: &[ItemEvent], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
-    interest_decayed_and_whole(events, now, half_life_secs).0
+    interest_decayed_and_whole(events, now, half_life_secs).decayed
 }
 
 /// One person's interest decayed by `half_life_secs` and not decayed, in one pass: each kind of
 /// event counted once at its latest, the kinds' weights summed (in the order of the kinds, as
 /// `person_interest` sums them), capped at `MAX_INTEREST`, nothing of no interest.
-pub fn interest_decayed_and_whole(events: &[ItemEvent], now: i64, half_life_secs: i64) -> (Vec<(u32, f64)>, Vec<(u32, f64)>) {
+pub fn interest_decayed_and_whole(events: &[ItemEvent], now: i64, half_life_secs: i64) -> TwoInterests {
     let mut latest: Vec<ItemEvent> = events.to_vec();
     latest.sort_unstable_by_key(|e| (e.item, e.kind as u8, std::cmp::Reverse(e.at)));
     latest.dedup_by_key(|e| (e.item, e.kind as u8));
-    let (mut decayed, mut whole): (Vec<(u32, f64)>, Vec<(u32, f64)>) = (vec![], vec![]);
+    let mut decayed: Vec<(u32, f64)> = vec![];
+    let mut whole: Vec<(u32, f64)> = vec![];
     for e in latest {
         let w = f64::from(weight(e.kind));
         let d = w * decay(now - e.at, half_life_secs);
@@ -386,7 +393,14 @@ pub fn interest_decayed_and_whole(events: &[ItemEvent], now: i64, half_life_secs
     }
     decayed.retain(|(_, s)| *s > 0.0);
     whole.retain(|(_, s)| *s > 0.0);
-    (decayed, whole)
+    TwoInterests { decayed, whole }
+}
+
+/// A person's interest decayed (popularity) and not (pairs, factors), each in item order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwoInterests {
+    pub decayed: Vec<(u32, f64)>,
+    pub whole: Vec<(u32, f64)>,
 }
 
 /// Interactions of many people grouped by person (in person order): what the tallies take.
@@ -414,7 +428,11 @@ mod tests {
         let mut people: Vec<PersonEvents<&str>> = vec![];
         let mut groups: HashMap<u32, Vec<&str>> = HashMap::new();
         for user in 0..40u32 {
-            let mut person = PersonEvents { key: u64::from(user), events: vec![], groups: vec![if user % 3 == 0 { "上海" } else { "北京" }] };
+            let mut person = PersonEvents {
+                key: u64::from(user),
+                events: vec![],
+                groups: vec![if user % 3 == 0 { "上海" } else { "北京" }],
+            };
             for n in 0..(user % 5 + 1) {
                 let item = (user * 7 + n * 3) % 11;
                 let kind = [ProductView, Favourite, ChannelClick, Purchase][(n % 4) as usize];
@@ -489,7 +507,7 @@ mod tests {
                     person_interest(&as_interactions, now, half_life).into_iter().map(|p| (p.item, p.score)).collect();
                 assert_eq!(interest(&events, now, half_life), expected);
             }
-            assert_eq!(interest_decayed_and_whole(&events, now, 86_400).1, interest(&events, now, 0));
+            assert_eq!(interest_decayed_and_whole(&events, now, 86_400).whole, interest(&events, now, 0));
         }
     }
 }

@@ -704,7 +704,12 @@ pub trait Database: Send + Sync + 'static {
     async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds>;
     /// The behaviour of the people after `after` up to and including `through` (to the last
     /// when None), in one snapshot, in the order of their ids.
-    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>>;
+    async fn interest_range(
+        &self,
+        since: i64,
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    ) -> DbResult<Vec<PersonHistory>>;
     /// One person's behaviour since `since`, as a page holds it (to serve them their own lists).
     async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory>;
     /// The same with every event as it came, for the offline evaluation's split by time (a

@@ -46,7 +46,10 @@ pub enum PeopleScope {
     One(Uuid),
     /// The people after `after` (all from the first when None) up to and including `through`
     /// (to the last when None).
-    Range { after: Option<Uuid>, through: Option<Uuid> },
+    Range {
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    },
 }
 
 impl PeopleScope {

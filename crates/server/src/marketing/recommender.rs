@@ -176,7 +176,8 @@ impl Model {
         loop {
             while reading.0.len() < TRAINING_READERS {
                 if planned.is_empty() && !planned_all {
-                    let ends = portal.db.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
+                    let ends =
+                        portal.db.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
                     // No end at all (ids that do not parse): the rest is read as it is.
                     planned_all = ends.rest_fits || ends.ends.is_empty();
                     for end in ends.ends {
@@ -206,7 +207,8 @@ impl Model {
         let paged = started.elapsed();
         model = Arc::try_unwrap(model_shared).unwrap_or_else(|shared| Model::clone(&shared));
         let als = AlsParams::default();
-        let mut model = tokio::task::spawn_blocking(move || model.finish(trainer.finish(&als))).await.map_err(stopped)?;
+        let mut model =
+            tokio::task::spawn_blocking(move || model.finish(trainer.finish(&als))).await.map_err(stopped)?;
         tracing::info!(
             people = model.people,
             paging_secs = paged.as_secs_f64(),
@@ -268,13 +270,19 @@ impl Model {
 
     /// A person's behaviour in items (products and SKUs not in the catalog left out).
     fn person_events(&self, person: &PersonHistory) -> PersonEvents<Group> {
-        let interest =
-            person.interest.iter().filter_map(|r| Some(ItemEvent { item: self.item(&r.model)?, kind: r.kind, at: r.at }));
+        let interest = person
+            .interest
+            .iter()
+            .filter_map(|r| Some(ItemEvent { item: self.item(&r.model)?, kind: r.kind, at: r.at }));
         let purchases = person
             .purchases
             .iter()
             .filter_map(|p| Some(ItemEvent { item: self.item_of_sku(&p.sku)?, kind: EventKind::Purchase, at: p.at }));
-        let groups = person.city.iter().map(|c| Group::City(c.clone())).chain(person.segments.iter().map(|t| Group::Segment(*t)));
+        let groups = person
+            .city
+            .iter()
+            .map(|c| Group::City(c.clone()))
+            .chain(person.segments.iter().map(|t| Group::Segment(*t)));
         let (high, low) = person.user.as_u64_pair();
         let key = portal_marketing::als::SplitMix(high ^ low).next_u64();
         PersonEvents { key, events: interest.chain(purchases).collect(), groups: groups.collect() }
@@ -860,10 +868,19 @@ mod tests {
         let lonely = people(1, &beijing_hit, "广州", &mut data)[0];
 
         let people = people_of(data);
-        let model =
-            Model::train_people(products.clone(), &people, now, &AlsParams { factors: 4, iterations: 2, ..Default::default() });
+        let model = Model::train_people(
+            products.clone(),
+            &people,
+            now,
+            &AlsParams { factors: 4, iterations: 2, ..Default::default() },
+        );
         // What their own read gives: no activity, a city and a tag.
-        let me = model.profile(&PersonHistory { user: me, city: Some("上海".into()), segments: vec![tag], ..Default::default() });
+        let me = model.profile(&PersonHistory {
+            user: me,
+            city: Some("上海".into()),
+            segments: vec![tag],
+            ..Default::default()
+        });
         let lonely = model.profile(people.iter().find(|p| p.user == lonely).unwrap());
         let (me, lonely) = (&me, &lonely);
         let (algorithm, mine) = model.recommend(Some(me), Placement::Home, None, None, 10);

@@ -1408,10 +1408,17 @@ impl Database for PostgresDatabase {
         self.read_committed(move |tx| people::interest_bounds(tx, after, rows, pages)).await
     }
 
-    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
+    async fn interest_range(
+        &self,
+        since: i64,
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    ) -> DbResult<Vec<PersonHistory>> {
         // One snapshot for the page's rows.
         self.run(move |client| {
-            in_transaction(client, IsolationLevel::RepeatableRead, |tx| people::interest_range(tx, since, after, through))
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| {
+                people::interest_range(tx, since, after, through)
+            })
         })
         .await
     }

@@ -25,7 +25,12 @@ pub fn interest_bounds(tx: &mut Transaction<'_>, after: Option<Uuid>, rows: u32,
 }
 
 /// The people after `after` up to `through` (in the caller's one snapshot).
-pub fn interest_range(tx: &mut Transaction<'_>, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
+pub fn interest_range(
+    tx: &mut Transaction<'_>,
+    since: i64,
+    after: Option<Uuid>,
+    through: Option<Uuid>,
+) -> DbResult<Vec<PersonHistory>> {
     Ok(read(tx, since, PeopleScope::Range { after, through })?.assemble())
 }
 
@@ -77,8 +82,7 @@ fn read(tx: &mut Transaction<'_>, since: i64, scope: PeopleScope) -> DbResult<Pe
         }
     }
     // `$1` is not used here; every statement takes the same parameters.
-    let sql =
-        format!("SELECT user_id, tag_id FROM customer_tag_members WHERE {who} AND $1::BIGINT IS NOT NULL");
+    let sql = format!("SELECT user_id, tag_id FROM customer_tag_members WHERE {who} AND $1::BIGINT IS NOT NULL");
     for r in tx.query(&sql, &args)? {
         if let (Some(user), Ok(tag)) = (rows.id(r.get(0)), Uuid::parse_str(r.get(1))) {
             rows.segments.push((user, tag));

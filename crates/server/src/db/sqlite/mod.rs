@@ -1057,7 +1057,12 @@ impl Database for SqliteDatabase {
         self.run(move |conn| people::interest_bounds(conn, after, rows, pages)).await
     }
 
-    async fn interest_range(&self, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
+    async fn interest_range(
+        &self,
+        since: i64,
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    ) -> DbResult<Vec<PersonHistory>> {
         self.run(move |conn| people::interest_range(conn, since, after, through)).await
     }
 

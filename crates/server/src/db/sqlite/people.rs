@@ -26,7 +26,12 @@ pub fn interest_bounds(conn: &mut Connection, after: Option<Uuid>, rows: u32, pa
 }
 
 /// The people after `after` up to `through`, in one read transaction.
-pub fn interest_range(conn: &mut Connection, since: i64, after: Option<Uuid>, through: Option<Uuid>) -> DbResult<Vec<PersonHistory>> {
+pub fn interest_range(
+    conn: &mut Connection,
+    since: i64,
+    after: Option<Uuid>,
+    through: Option<Uuid>,
+) -> DbResult<Vec<PersonHistory>> {
     let tx = conn.transaction()?;
     let people = read(&tx, since, PeopleScope::Range { after, through })?.assemble();
     tx.commit()?;
@@ -59,8 +64,7 @@ fn read(conn: &Connection, since: i64, scope: PeopleScope) -> DbResult<PeopleRow
     let mut statement = conn.prepare_cached(&sql)?;
     let mut found = statement.query(params_from_iter(args()))?;
     while let Some(r) = found.next()? {
-        let (Some(user), Some(kind)) = (rows.id(text(r, 0)?), EventKind::parse(text(r, 2)?))
-        else {
+        let (Some(user), Some(kind)) = (rows.id(text(r, 0)?), EventKind::parse(text(r, 2)?)) else {
             continue;
         };
         rows.interest.push((user, InterestRow { model: r.get(1)?, kind, at: r.get(3)? }));
