@@ -29,7 +29,7 @@ use portal_server::{
     marketing::{evaluation, planted, recommender::Model},
     portal::now,
 };
-use portal_tests::bench::{arg, databases, percentile, serve_in_process_with};
+use portal_tests::bench::{arg, databases, memory_kib, percentile, serve_in_process_with};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use uuid::Uuid;
 
@@ -542,17 +542,6 @@ async fn main() -> anyhow::Result<()> {
     row("events ingested per second (batches of 500)", "≥ 50,000", &|f| format!("{:.0}", f.ingest_per_sec));
     row("  baseline: one event a request, per second", "", &|f| format!("{:.0}", f.single_per_sec));
     Ok(())
-}
-
-/// A figure of this process's memory from /proc (`VmRSS`, `VmHWM`), in KiB.
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(&format!("{field}:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// A product on sale and one of its SKUs.

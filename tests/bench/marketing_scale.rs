@@ -21,7 +21,7 @@ use portal_server::{
     marketing::recommender::Model,
     portal::now,
 };
-use portal_tests::bench::{arg, databases};
+use portal_tests::bench::{arg, arg_text, databases, memory_kib};
 use uuid::Uuid;
 
 const DAY: i64 = 86_400;
@@ -92,31 +92,22 @@ struct Step {
     peak_mib: f64,
 }
 
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(|l| l.to_owned()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-fn config(database: &str, dir: &str) -> Config {
-    Config {
-        database: database.to_owned(),
-        key_file: std::path::Path::new(dir).join("server.key"),
+/// A step's portal on the database the parent named (`--database`, `--dir`), and that address.
+fn open_portal() -> anyhow::Result<(std::sync::Arc<portal_server::portal::Portal>, String)> {
+    let database = arg_text("--database").expect("--database");
+    let dir = arg_text("--dir").expect("--dir");
+    let config = Config {
+        database: database.clone(),
+        key_file: std::path::Path::new(&dir).join("server.key"),
         tags_interval_secs: 0,
         ..Config::default()
-    }
-}
-
-fn flag(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    };
+    Ok((portal_server::open(config)?, database))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    match flag("--phase").as_deref() {
+    match arg_text("--phase").as_deref() {
         Some("load") => load().await,
         Some("read") => read().await,
         Some("train") => train().await,
@@ -191,10 +182,8 @@ fn sizes() -> (u64, u64, usize) {
 
 async fn load() -> anyhow::Result<()> {
     let (people, events, skus) = sizes();
-    let database = flag("--database").expect("--database");
-    let dir = flag("--dir").expect("--dir");
     let started = Instant::now();
-    let portal = portal_server::open(config(&database, &dir))?;
+    let (portal, database) = open_portal()?;
     demo::seed(&portal, skus).await?;
     let models: Vec<String> =
         portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?.into_iter().map(|p| p.model).collect();
@@ -301,9 +290,7 @@ fn load_postgres(url: &str, people: u64, mean: u64, models: &[String], now: i64)
 
 /// The baseline: every page training reads, read one after another and dropped.
 async fn read() -> anyhow::Result<()> {
-    let database = flag("--database").expect("--database");
-    let dir = flag("--dir").expect("--dir");
-    let portal = portal_server::open(config(&database, &dir))?;
+    let (portal, _) = open_portal()?;
     let started = Instant::now();
     let (mut people, mut rows, mut after) = (0u64, 0u64, None);
     loop {
@@ -321,9 +308,7 @@ async fn read() -> anyhow::Result<()> {
 
 /// The server's own retraining, as every instance runs it.
 async fn train() -> anyhow::Result<()> {
-    let database = flag("--database").expect("--database");
-    let dir = flag("--dir").expect("--dir");
-    let portal = portal_server::open(config(&database, &dir))?;
+    let (portal, _) = open_portal()?;
     let started = Instant::now();
     let model = Model::build(&portal).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let secs = started.elapsed().as_secs_f64();

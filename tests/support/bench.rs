@@ -6,8 +6,13 @@ use portal_server::{Config, Portal};
 
 /// The value after `name` on the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
+    arg_text(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The text after `name` on the command line.
+pub fn arg_text(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
 /// The databases a benchmark measures side by side: SQLite in `dir`, and PostgreSQL when
@@ -25,6 +30,17 @@ pub fn databases(dir: &Path) -> Vec<(&'static str, String)> {
         Err(_) => eprintln!("PostgreSQL not measured: run under scripts/with-postgres to see both side by side"),
     }
     out
+}
+
+/// A figure of this process's memory from /proc (`VmRSS`, `VmHWM`), in KiB.
+pub fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// The `p` quantile (0–1) of sorted figures.

@@ -281,20 +281,26 @@ impl Solve {
         a: &mut [f64],
         b: &mut [f64],
     ) {
-        let k = self.k;
         a.copy_from_slice(gram);
         b.fill(0.0);
         for (y, r) in observed {
-            let c = 1.0 + self.alpha * r;
-            for p in 0..k {
-                b[p] += c * y[p];
-                let cy = (c - 1.0) * y[p];
-                for q in p..k {
-                    a[p * k + q] += cy * y[q];
-                }
-            }
+            self.observe(y, r, a, b);
         }
         self.finish_row(a, b);
+    }
+
+    /// Adds one observation (the other side's factors `y`, interest `r`) to a row's sums: its
+    /// confidence times `y` to `b`, the confidence above 1 times yyᵀ to the upper triangle of `a`.
+    fn observe(&self, y: &[f64], r: f64, a: &mut [f64], b: &mut [f64]) {
+        let k = self.k;
+        let c = 1.0 + self.alpha * r;
+        for p in 0..k {
+            b[p] += c * y[p];
+            let cy = (c - 1.0) * y[p];
+            for q in p..k {
+                a[p * k + q] += cy * y[q];
+            }
+        }
     }
 
     /// Mirrors the upper triangle, adds λ and solves.
@@ -369,15 +375,8 @@ impl Solve {
                             }
                             let at = (i - range.start) as usize;
                             seen[at] = true;
-                            let c = 1.0 + self.alpha * r;
                             let (a, b) = (&mut a_sum[at * k * k..(at + 1) * k * k], &mut b_sum[at * k..(at + 1) * k]);
-                            for p in 0..k {
-                                b[p] += c * x[p];
-                                let cx = (c - 1.0) * x[p];
-                                for q in p..k {
-                                    a[p * k + q] += cx * x[q];
-                                }
-                            }
+                            self.observe(&x, r, a, b);
                         }
                     }
                     for (at, y) in chunk.chunks_exact_mut(k).enumerate() {

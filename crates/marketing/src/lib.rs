@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod evaluation;
 pub mod events;
 pub mod experiments;
+pub mod interest;
 pub mod planted;
 pub mod profile;
 pub mod recommend;

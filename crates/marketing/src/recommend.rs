@@ -2,70 +2,16 @@
 //! kind of event), item-to-item from what the same people did, and the business rules that blend
 //! them into a list (nothing the person already owns unless it is an accessory, nothing withdrawn,
 //! several categories, a fallback for new people and new products).
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use portal_api::EventKind;
 
+pub use crate::interest::{decay, person_interest, Interaction, PersonInterest, MAX_INTEREST};
 use crate::{
     events::weight,
-    training::{by_person, ranked, CoOccurrence, GroupPopularity, Popularity},
+    interest::by_person,
+    training::{ranked, CoOccurrence, GroupPopularity, Popularity},
 };
-
-/// One thing a person did with a product.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Interaction {
-    pub user: u32,
-    pub item: u32,
-    pub kind: EventKind,
-    pub at: i64,
-}
-
-/// A time decay: an event `half_life` seconds old counts half.
-pub fn decay(age_secs: i64, half_life_secs: i64) -> f64 {
-    if half_life_secs <= 0 {
-        return 1.0;
-    }
-    0.5f64.powf(age_secs.max(0) as f64 / half_life_secs as f64)
-}
-
-/// The most one person's interest in one product can weigh: a purchase's weight. However many
-/// times a person views, favourites or clicks one product, they count as one person interested
-/// in it, never as many (nobody skews what others are shown).
-pub const MAX_INTEREST: f64 = 8.0;
-
-/// One person's interest in one product: each kind of event counted once (at its latest), the
-/// kinds' weights summed, time-decayed and capped at `MAX_INTEREST`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PersonInterest {
-    pub user: u32,
-    pub item: u32,
-    /// Decayed by the latest event of each kind (`half_life_secs` of 0: not decayed).
-    pub score: f64,
-}
-
-/// Each person's capped interest in each product they touched, ordered by (person, product).
-/// A flood of one kind of event from one person counts as one event of that kind.
-pub fn person_interest(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<PersonInterest> {
-    // The latest event of each kind per (person, product).
-    let mut latest: BTreeMap<(u32, u32, u8), (i64, EventKind)> = BTreeMap::new();
-    for i in interactions {
-        let at = latest.entry((i.user, i.item, i.kind as u8)).or_insert((i.at, i.kind));
-        at.0 = at.0.max(i.at);
-    }
-    let mut out: Vec<PersonInterest> = Vec::new();
-    for ((user, item, _), (at, kind)) in latest {
-        let w = f64::from(weight(kind)) * decay(now - at, half_life_secs);
-        match out.last_mut() {
-            Some(last) if last.user == user && last.item == item => last.score += w,
-            _ => out.push(PersonInterest { user, item, score: w }),
-        }
-    }
-    for p in &mut out {
-        p.score = p.score.min(MAX_INTEREST);
-    }
-    out.retain(|p| p.score > 0.0);
-    out
-}
 
 /// Items by weighted, time-decayed interest, best first (ties by item, for stable lists): the sum
 /// over people of each one's capped interest (`person_interest`).

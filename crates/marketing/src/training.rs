@@ -8,20 +8,15 @@ use std::collections::HashMap;
 /// Tallies are keyed by small numbers: a fast hash (no attacker chooses them).
 type Tally<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
-use portal_api::EventKind;
-
+pub use crate::interest::{Interest, ItemEvent};
 use crate::{
     als::{self, AlsParams, Factors, InterestMatrix},
-    events::weight,
-    recommend::{decay, person_interest, Interaction, MAX_INTEREST},
+    interest::{interest_decayed_and_whole, TwoInterests},
 };
 
 /// A person with more products than this says little about any pair (and costs quadratic time):
 /// only their first products (in item order) make pairs.
 pub const PAIR_ITEMS_MAX: usize = 200;
-
-/// One person's interest in each product: (item, score), in item order.
-pub type Interest = [(u32, f64)];
 
 /// Popularity everywhere: the sum over people of each one's decayed, capped interest.
 #[derive(Debug, Default, Clone)]
@@ -256,14 +251,6 @@ impl SampledRows {
     }
 }
 
-/// One kind of thing a person did with a product, at its latest.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ItemEvent {
-    pub item: u32,
-    pub kind: EventKind,
-    pub at: i64,
-}
-
 /// How the trainer weighs and keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainingParams {
@@ -316,15 +303,6 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
         }
     }
 
-    /// The same with other bounds (tests, benchmarks).
-    pub fn bounded(items: usize, params: TrainingParams, max_pairs: usize, max_factor_people: usize) -> Self {
-        Trainer {
-            pairs: CoOccurrence::bounded(max_pairs),
-            rows: SampledRows::new(max_factor_people),
-            ..Trainer::new(items, params)
-        }
-    }
-
     /// Adds one person (each person once; events of items outside the catalog are left out).
     pub fn add(&mut self, person: &PersonEvents<G>) {
         let events: Vec<ItemEvent> = person.events.iter().copied().filter(|e| (e.item as usize) < self.items).collect();
@@ -358,68 +336,14 @@ impl<G: Clone + Eq + std::hash::Hash> Trainer<G> {
     }
 }
 
-/// One person's capped interest in each product, in item order (`person_interest`).
-pub fn interest(events: &[ItemEvent], now: i64, half_life_secs: i64) -> Vec<(u32, f64)> {
-    interest_decayed_and_whole(events, now, half_life_secs).decayed
-}
-
-/// One person's interest decayed by `half_life_secs` and not decayed, in one pass: each kind of
-/// event counted once at its latest, the kinds' weights summed (in the order of the kinds, as
-/// `person_interest` sums them), capped at `MAX_INTEREST`, nothing of no interest.
-pub fn interest_decayed_and_whole(events: &[ItemEvent], now: i64, half_life_secs: i64) -> TwoInterests {
-    let mut latest: Vec<ItemEvent> = events.to_vec();
-    latest.sort_unstable_by_key(|e| (e.item, e.kind as u8, std::cmp::Reverse(e.at)));
-    latest.dedup_by_key(|e| (e.item, e.kind as u8));
-    let mut decayed: Vec<(u32, f64)> = vec![];
-    let mut whole: Vec<(u32, f64)> = vec![];
-    for e in latest {
-        let w = f64::from(weight(e.kind));
-        let d = w * decay(now - e.at, half_life_secs);
-        match (decayed.last_mut(), whole.last_mut()) {
-            (Some(last_d), Some(last_w)) if last_d.0 == e.item => {
-                last_d.1 += d;
-                last_w.1 += w;
-            }
-            _ => {
-                decayed.push((e.item, d));
-                whole.push((e.item, w));
-            }
-        }
-    }
-    for list in [&mut decayed, &mut whole] {
-        for (_, score) in list.iter_mut() {
-            *score = score.min(MAX_INTEREST);
-        }
-    }
-    decayed.retain(|(_, s)| *s > 0.0);
-    whole.retain(|(_, s)| *s > 0.0);
-    TwoInterests { decayed, whole }
-}
-
-/// A person's interest decayed (popularity) and not (pairs, factors), each in item order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TwoInterests {
-    pub decayed: Vec<(u32, f64)>,
-    pub whole: Vec<(u32, f64)>,
-}
-
-/// Interactions of many people grouped by person (in person order): what the tallies take.
-pub fn by_person(interactions: &[Interaction], now: i64, half_life_secs: i64) -> Vec<(u32, Vec<(u32, f64)>)> {
-    let mut out: Vec<(u32, Vec<(u32, f64)>)> = vec![];
-    for p in person_interest(interactions, now, half_life_secs) {
-        match out.last_mut() {
-            Some((user, items)) if *user == p.user => items.push((p.item, p.score)),
-            _ => out.push((p.user, vec![(p.item, p.score)])),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommend::{item_to_item, popular, popular_by_group};
-    use EventKind::*;
+    use crate::{
+        interest::Interaction,
+        recommend::{item_to_item, popular, popular_by_group},
+    };
+    use portal_api::EventKind::*;
 
     #[test]
     fn people_taken_one_at_a_time_train_what_the_whole_window_trains() {
@@ -486,28 +410,5 @@ mod tests {
         assert_eq!(similar[&0][0].0, 1, "the pair everyone shares survives");
         assert!((similar[&0][0].1 - 1.0).abs() < 1e-6, "with its people all counted: {:?}", similar[&0]);
         assert_eq!(similar.len(), 2, "no pair of one person is a neighbour");
-    }
-
-    #[test]
-    fn one_pass_interest_is_what_person_interest_gives() {
-        let now = 50_000_000;
-        let mut rng = als::SplitMix(3);
-        for _ in 0..200 {
-            let events: Vec<ItemEvent> = (0..rng.below(12))
-                .map(|_| ItemEvent {
-                    item: rng.below(5) as u32,
-                    kind: [ProductView, Favourite, Compare, Purchase, RecommendationShown][rng.below(5)],
-                    at: now - rng.below(10_000_000) as i64,
-                })
-                .collect();
-            let as_interactions: Vec<Interaction> =
-                events.iter().map(|e| Interaction { user: 0, item: e.item, kind: e.kind, at: e.at }).collect();
-            for half_life in [0, 86_400] {
-                let expected: Vec<(u32, f64)> =
-                    person_interest(&as_interactions, now, half_life).into_iter().map(|p| (p.item, p.score)).collect();
-                assert_eq!(interest(&events, now, half_life), expected);
-            }
-            assert_eq!(interest_decayed_and_whole(&events, now, 86_400).whole, interest(&events, now, 0));
-        }
     }
 }

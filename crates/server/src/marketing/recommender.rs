@@ -14,15 +14,16 @@ use portal_marketing::{
     als::{AlsParams, Factors},
     bundle,
     experiments::{assign, wilson, Assignment},
+    interest::{interest, ItemEvent},
     recommend::{self, ItemFacts},
     trail,
-    training::{self, ItemEvent, PersonEvents, Trained, Trainer, TrainingParams},
+    training::{PersonEvents, Trained, Trainer, TrainingParams},
 };
 use uuid::Uuid;
 
 use crate::{
     db::{
-        people::{InterestRow, StorePurchase},
+        people::{InterestRow, PeopleRows, StorePurchase},
         Interactions, PersonHistory, ServedList,
     },
     error::{AppError, AppResult},
@@ -123,33 +124,15 @@ pub fn top_category(category: &str) -> &str {
 /// then popularity everywhere to fill.
 pub const HOME_DEFAULT: &str = "als+item_to_item+local+popular";
 
-/// The people of `data`, each once, in the order of their ids.
+/// The people of `data`, each once, in the order of their ids (as the database's pages hold them).
 pub fn people_of(data: Interactions) -> Vec<PersonHistory> {
-    let mut people: std::collections::BTreeMap<Uuid, PersonHistory> = Default::default();
-    fn person(people: &mut std::collections::BTreeMap<Uuid, PersonHistory>, user: Uuid) -> &mut PersonHistory {
-        people.entry(user).or_insert_with(|| PersonHistory { user, ..Default::default() })
-    }
-    for (user, model, kind, at) in data.events {
-        person(&mut people, user).interest.push(InterestRow { model, kind, at });
-    }
-    for (user, sku, at) in data.purchases {
-        person(&mut people, user).purchases.push(StorePurchase { sku, at });
-    }
-    let mut people: Vec<PersonHistory> = people.into_values().collect();
-    let find = |people: &mut Vec<PersonHistory>, user: Uuid| -> Option<usize> {
-        people.binary_search_by_key(&user, |p| p.user).ok()
-    };
-    for (user, city) in data.regions {
-        if let Some(at) = find(&mut people, user) {
-            people[at].city = Some(city);
-        }
-    }
-    for (user, tag) in data.segments {
-        if let Some(at) = find(&mut people, user) {
-            people[at].segments.push(tag);
-        }
-    }
-    people
+    let mut rows = PeopleRows::default();
+    rows.interest =
+        data.events.into_iter().map(|(user, model, kind, at)| (user, InterestRow { model, kind, at })).collect();
+    rows.purchases = data.purchases.into_iter().map(|(user, sku, at)| (user, StorePurchase { sku, at })).collect();
+    rows.cities = data.regions;
+    rows.segments = data.segments;
+    rows.assemble()
 }
 
 impl Model {
@@ -292,7 +275,7 @@ impl Model {
     /// their factors worked out from it.
     pub fn profile(&self, person: &PersonHistory) -> Profile {
         let events = self.person_events(person);
-        let whole = training::interest(&events.events, self.built_at, 0);
+        let whole = interest(&events.events, self.built_at, 0);
         Profile {
             history: events.events.iter().map(|e| (e.item, e.kind)).collect(),
             owned: events.events.iter().filter(|e| e.kind == EventKind::Purchase).map(|e| e.item).collect(),

@@ -171,23 +171,17 @@ impl Portal {
                 if settled.contains_key(&done) || !triggers::sets_off(&rule, fact, true, now) {
                     continue;
                 }
-                let profile = match fact.kind {
-                    TriggerKind::BackInStock => None,
-                    _ => Some(match profiles.get(&fact.user) {
-                        Some(p) => p.clone(),
-                        None => {
-                            let p = self.person_profile(&trained, fact.user).await?;
-                            profiles.insert(fact.user, p.clone());
-                            p
-                        }
-                    }),
-                };
+                // A message back in stock names the product itself: no profile needed.
+                if fact.kind != TriggerKind::BackInStock && !profiles.contains_key(&fact.user) {
+                    profiles.insert(fact.user, self.person_profile(&trained, fact.user).await?);
+                }
+                let profile = profiles.get(&fact.user);
                 let models: Vec<String> = match fact.kind {
                     TriggerKind::AfterSignIn | TriggerKind::Birthday => {
-                        trained.recommend(profile.as_ref(), Placement::Home, None, None, PRODUCTS).1
+                        trained.recommend(profile, Placement::Home, None, None, PRODUCTS).1
                     }
                     TriggerKind::AfterPurchase => match &fact.model {
-                        Some(m) => trained.recommend(profile.as_ref(), Placement::Product, Some(m), None, PRODUCTS).1,
+                        Some(m) => trained.recommend(profile, Placement::Product, Some(m), None, PRODUCTS).1,
                         None => vec![],
                     },
                     TriggerKind::BackInStock => fact.model.iter().cloned().collect(),
