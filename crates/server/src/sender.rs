@@ -2,9 +2,11 @@
 //! message to the server log; in dev mode the portal also keeps it, sealed, in the database for the
 //! dev outbox endpoint (shared by every instance).
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
+use chacha20poly1305::{
+    aead::{Aead, AeadCore, KeyInit, OsRng, Payload},
+    XChaCha20Poly1305, XNonce,
+};
 use portal_api::OutboxMessage;
-use sha2::Sha256;
 
 #[derive(Debug, thiserror::Error)]
 #[error("message delivery failed: {0}")]
@@ -40,60 +42,47 @@ impl MessageSender for EmbeddedSender {
     }
 }
 
-/// A keystream block: HMAC-SHA256 of the nonce and the block's number under `key`.
-fn keystream(key: &[u8; 32], nonce: &[u8; 16], len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut block = 0u64;
-    while out.len() < len {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length works for HMAC");
-        mac.update(b"dev-outbox\0");
-        mac.update(nonce);
-        mac.update(&block.to_be_bytes());
-        out.extend_from_slice(&mac.finalize().into_bytes());
-        block += 1;
-    }
-    out.truncate(len);
-    out
-}
-
-fn tag(key: &[u8; 32], nonce: &[u8; 16], sealed: &[u8]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length works for HMAC");
-    mac.update(b"dev-outbox-tag\0");
-    mac.update(nonce);
-    mac.update(sealed);
-    mac.finalize().into_bytes().into()
+/// What a sealed message is bound to besides its key: the purpose and its recipient, so that a
+/// sealed row copied to another recipient's no longer opens.
+fn associated_data(recipient: &str) -> Vec<u8> {
+    let mut aad = b"portal dev outbox v2\0".to_vec();
+    aad.extend_from_slice(recipient.as_bytes());
+    aad
 }
 
 /// Seals a dev message (its body and code) so that the database never holds a readable code:
-/// hex of nonce, ciphertext and tag (encrypt-then-MAC with HMAC-SHA256 under a key of its own).
+/// hex of a random 24-byte nonce and the XChaCha20-Poly1305 ciphertext with its tag, under a key
+/// of its own and bound to the recipient.
 pub fn seal(key: &[u8; 32], message: &OutboxMessage) -> String {
     let plain = serde_json::to_vec(&(&message.body, &message.code)).unwrap_or_default();
-    let nonce: [u8; 16] = rand::random();
-    let cipher: Vec<u8> = plain.iter().zip(keystream(key, &nonce, plain.len())).map(|(p, k)| p ^ k).collect();
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg: &plain, aad: &associated_data(&message.to) })
+        .expect("encrypting a message in memory cannot fail");
     let mut out = nonce.to_vec();
-    out.extend_from_slice(&cipher);
-    out.extend_from_slice(&tag(key, &nonce, &cipher));
+    out.extend_from_slice(&sealed);
     out.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Opens what [`seal`] made: (body, code); none if it was not sealed with this key.
-pub fn open(key: &[u8; 32], sealed: &str) -> Option<(String, String)> {
+/// Opens what [`seal`] made for `recipient`: (body, code); none if it was not sealed with this
+/// key for this recipient, or was changed.
+pub fn open(key: &[u8; 32], recipient: &str, sealed: &str) -> Option<(String, String)> {
     let bytes: Vec<u8> = (0..sealed.len())
         .step_by(2)
         .map(|i| sealed.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
         .collect::<Option<_>>()?;
-    if bytes.len() < 48 {
+    if bytes.len() < NONCE_LEN {
         return None;
     }
-    let (nonce, rest) = bytes.split_at(16);
-    let (cipher, given_tag) = rest.split_at(rest.len() - 32);
-    let nonce: [u8; 16] = nonce.try_into().ok()?;
-    if !crate::identity::codes::constant_time_eq(&tag(key, &nonce, cipher), given_tag) {
-        return None;
-    }
-    let plain: Vec<u8> = cipher.iter().zip(keystream(key, &nonce, cipher.len())).map(|(c, k)| c ^ k).collect();
+    let (nonce, rest) = bytes.split_at(NONCE_LEN);
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let plain =
+        cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: rest, aad: &associated_data(recipient) }).ok()?;
     serde_json::from_slice(&plain).ok()
 }
+
+const NONCE_LEN: usize = 24;
 
 #[cfg(test)]
 mod tests {
@@ -112,10 +101,16 @@ mod tests {
         };
         let sealed = seal(&[1; 32], &message);
         assert!(!sealed.contains("123456"));
-        assert_eq!(open(&[1; 32], &sealed), Some(("验证码 123456".into(), "123456".into())));
-        assert_eq!(open(&[2; 32], &sealed), None);
-        let mut tampered = sealed.clone().into_bytes();
-        tampered[40] = if tampered[40] == b'0' { b'1' } else { b'0' };
-        assert_eq!(open(&[1; 32], &String::from_utf8(tampered).unwrap()), None);
+        let to = "+8613800000000";
+        assert_eq!(open(&[1; 32], to, &sealed), Some(("验证码 123456".into(), "123456".into())));
+        assert_eq!(open(&[2; 32], to, &sealed), None);
+        assert_eq!(open(&[1; 32], "+8613900000000", &sealed), None, "bound to its recipient");
+        for at in [0, 60, sealed.len() - 1] {
+            let mut tampered = sealed.clone().into_bytes();
+            tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
+            assert_eq!(open(&[1; 32], to, &String::from_utf8(tampered).unwrap()), None, "changed at {at}");
+        }
+        assert_eq!(open(&[1; 32], to, &sealed[..40]), None);
+        assert_ne!(seal(&[1; 32], &message), sealed, "a fresh nonce each time");
     }
 }

@@ -64,7 +64,7 @@ pub async fn outbox(
         messages
             .into_iter()
             .filter_map(|m| {
-                let (body, code) = crate::sender::open(&key, &m.sealed)?;
+                let (body, code) = crate::sender::open(&key, &m.recipient, &m.sealed)?;
                 let channel = from_wire_name(&m.channel).unwrap_or(CodeChannel::Sms);
                 Some(OutboxMessage { channel, to: m.recipient, body, code, sent_at: m.sent_at })
             })
