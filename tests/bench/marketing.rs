@@ -24,10 +24,10 @@ use std::{
 use portal_api::*;
 use portal_marketing::als::AlsParams;
 use portal_server::{
+    common::now,
     db::{NewIdentity, NewUser},
     demo,
     marketing::{evaluation, planted, recommender::Model},
-    portal::now,
 };
 use portal_tests::bench::{arg, databases, memory_kib, percentile, serve_in_process_with};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -618,10 +618,10 @@ async fn trigger_pass_figures(
             discount_limit_percent: 10,
             prices: vec![],
             manages_store: false,
-            body_hash: portal_server::store_ops::body_hash(&op),
+            body_hash: portal_server::common::body_hash(&op),
             refusal: None,
             flags: vec![],
-            day: portal_server::store_ops::local_day(op.device_at),
+            day: portal_server::common::local_day(op.device_at),
             now: at,
         };
         portal.db.apply_store_ops(vec![(op, ctx)]).await?;

@@ -15,11 +15,11 @@ use std::{collections::BTreeMap, io::Write, process::Command, time::Instant};
 use portal_api::{EventKind, IdentityKind, Role};
 use portal_marketing::als::SplitMix;
 use portal_server::{
+    common::now,
     config::Config,
     db::{NewIdentity, NewUser},
     demo,
     marketing::recommender::Model,
-    portal::now,
 };
 use portal_tests::bench::{arg, arg_text, databases, memory_kib};
 use uuid::Uuid;

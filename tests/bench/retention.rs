@@ -13,8 +13,8 @@ use std::{collections::BTreeMap, time::Instant};
 use portal_api::{EventKind, TrackedEvent, TriggerKind};
 use portal_marketing::events::kinds_needed_without_consent;
 use portal_server::{
+    common::now,
     db::{Database, EventToKeep, InboxRow, IngestRequest, Retention, ServedList},
-    portal::now,
 };
 use portal_tests::bench::{arg, databases, serve_in_process_with};
 use uuid::Uuid;

@@ -344,7 +344,7 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
                 session_id: Uuid::nil(),
             },
             store,
-            Some(portal_server::store_ops::local_day(AT)),
+            Some(portal_server::common::local_day(AT)),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;

@@ -329,8 +329,8 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
     let direct = ApiClient::new(server.base.parse().unwrap());
     let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
     // Sales are booked on the store's local day of when they were made: the run may cross midnight.
-    let mut days = vec![portal_server::store_ops::local_day(unix_now() - started.elapsed().as_secs() as i64)];
-    days.push(portal_server::store_ops::local_day(unix_now()));
+    let mut days = vec![portal_server::common::local_day(unix_now() - started.elapsed().as_secs() as i64)];
+    days.push(portal_server::common::local_day(unix_now()));
     days.dedup();
     for (store, stock_made) in &expected.stock {
         let stock = direct.stock(&admin, *store).await.unwrap();

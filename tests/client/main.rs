@@ -301,7 +301,7 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
     assert_eq!(app.flush_outbox().await.unwrap(), 0);
     assert_eq!(app.flush_outbox().await.unwrap(), 0, "nothing sent twice");
     assert!(!app.receipts().unwrap()[0].pending, "acknowledged");
-    let day = portal_server::store_ops::local_day(
+    let day = portal_server::common::local_day(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64,
     );
     let report = app.day_report(store, &day).await.unwrap();

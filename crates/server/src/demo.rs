@@ -3,9 +3,10 @@ use portal_api::{Dealer, IdentityKind, Role, Store as StoreInfo};
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     db::{Database, DbError, NewIdentity, NewUser},
     identity::password,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 pub const DEMO_PASSWORD: &str = "Portal#2026";
@@ -88,7 +89,7 @@ pub async fn seed_accounts(store: &dyn Database) -> Result<usize, DbError> {
             .await?;
         if role == Role::StoreManager {
             // The stores a manager runs are kept beside the account.
-            store.set_role(id, role, stores.to_vec(), dealer_id, crate::portal::now()).await?;
+            store.set_role(id, role, stores.to_vec(), dealer_id, crate::common::now()).await?;
         }
         created += 1;
     }

@@ -1,5 +1,6 @@
 //! The portal server: the unified user center and the role homes, over HTTP.
 pub mod catalog;
+pub mod common;
 pub mod config;
 pub mod db;
 pub mod demo;

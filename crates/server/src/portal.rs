@@ -1,7 +1,7 @@
 //! The server's shared state: storage, message sender, keys and configuration.
 use std::sync::Arc;
 
-use crate::{config::Config, db::Database, identity::tokens::ServerKeys, sender::MessageSender};
+use crate::{common::now, config::Config, db::Database, identity::tokens::ServerKeys, sender::MessageSender};
 
 pub struct Portal {
     pub db: Arc<dyn Database>,
@@ -108,8 +108,4 @@ impl Portal {
         );
         Ok(counts)
     }
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }

@@ -5,6 +5,7 @@
 //! operation. Money is in fen (1/100 yuan), quantities in units.
 pub mod bounds;
 pub mod checkout;
+pub mod day;
 pub mod ledger;
 pub mod offer;
 pub mod pricing;

@@ -77,20 +77,7 @@ fn parse_timestamp(s: &str) -> Option<i64> {
     }
 }
 
-/// `YYYY-MM-DD` of a unix time, in UTC.
-pub(crate) fn date(secs: i64) -> String {
-    // Civil date from days since 1970 (Howard Hinnant).
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub(crate) use portal_store_ops::day::utc_date as date;
 
 /// Midnight UTC of a `YYYY-MM-DD` date, in unix seconds.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {

@@ -4,9 +4,10 @@ use uuid::Uuid;
 
 use super::{codes, lockout, normalize, password, throttle, tokens::AccessClaims};
 use crate::{
+    common::now,
     db::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord, UserRecord},
     error::{AppError, AppResult},
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// The signed-in user behind a request.
@@ -648,7 +649,7 @@ impl Portal {
             .ops
             .into_iter()
             .map(|op| {
-                let hash = crate::store_ops::body_hash(&op);
+                let hash = crate::common::body_hash(&op);
                 (op, hash)
             })
             .collect();

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::normalize;
 use crate::{
+    common::now,
     db::{Database, DbError, NewIdentity, NewUser},
-    portal::now,
 };
 
 #[derive(Debug, Default, Serialize, PartialEq)]

@@ -1,12 +1,11 @@
 //! The unified user center: accounts, identities, codes, passwords, tokens and device sessions.
-//! `lockout`, `throttle` and `rotation` are the rules, with no I/O; the storage backends apply
-//! them inside their transactions.
+//! `lockout`, `throttle` and `rotation` are the rules, with no I/O, in `portal-db`; its engines
+//! apply them inside the backends' transactions.
 pub mod accounts;
 pub mod codes;
 pub mod legacy_import;
-pub mod lockout;
 pub mod normalize;
 pub mod password;
-pub mod rotation;
-pub mod throttle;
 pub mod tokens;
+
+pub use portal_db::{lockout, rotation, throttle};

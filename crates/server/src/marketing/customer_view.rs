@@ -12,9 +12,10 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// How long a promoter may see a customer's view after the customer agreed.

@@ -8,10 +8,11 @@ use portal_marketing::events::{self as rules, class};
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     db::{account_limit_key, address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
     error::{AppError, AppResult},
     identity::accounts::Caller,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// Most events one page of history shows.
@@ -117,7 +118,7 @@ impl Portal {
                         class: class(event.kind).as_str(),
                         at: accepted.at,
                         model: event.model.clone(),
-                        body_hash: crate::store_ops::body_hash(event),
+                        body_hash: crate::common::body_hash(event),
                         body,
                         clock_adjusted: accepted.clock_adjusted,
                         recommendation: event.recommendation,
@@ -197,7 +198,7 @@ impl Portal {
                 class: class(event.kind).as_str(),
                 at: now,
                 model: None,
-                body_hash: crate::store_ops::body_hash(&event),
+                body_hash: crate::common::body_hash(&event),
                 body,
                 clock_adjusted: false,
                 recommendation: None,

@@ -10,9 +10,10 @@ const OUTCOMES_SHOWN: usize = 20;
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     error::{AppError, AppResult},
     identity::accounts::Caller,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// The recommenders an arm may serve at each placement.

@@ -11,10 +11,11 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     db::{EventToKeep, IngestRequest},
     error::AppResult,
     marketing::recommender::top_category,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// The id of a planted household (and of its installation): recognisable, stable for a seed.
@@ -36,7 +37,7 @@ pub fn to_keep(event: &TrackedEvent) -> EventToKeep {
         at: event.at,
         model: event.model.clone(),
         body: serde_json::to_string(event).unwrap_or_default(),
-        body_hash: crate::store_ops::body_hash(event),
+        body_hash: crate::common::body_hash(event),
         clock_adjusted: false,
         recommendation: event.recommendation,
     }

@@ -22,13 +22,14 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     db::{
         people::{InterestRow, PeopleRows, StorePurchase},
         Interactions, PersonHistory, ServedList,
     },
     error::{AppError, AppResult},
     identity::accounts::Caller,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 fn training_params(now: i64) -> TrainingParams {

@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use super::recommender::Model;
 use crate::{
+    common::now,
     db::{CustomerActivity, Customers, TagRow},
     error::{AppError, AppResult},
     identity::accounts::Caller,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// Customers read and tagged at once.

@@ -9,10 +9,11 @@ use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
 use crate::{
+    common::now,
     db::{InboxRow, INBOX_BATCH},
     error::{AppError, AppResult},
     identity::accounts::Caller,
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// Products a message carries at most.
@@ -86,7 +87,7 @@ impl Portal {
             return Ok(0);
         }
         // Birthdays by the stores' calendar (China time).
-        let today = crate::store_ops::local_day(now);
+        let today = crate::common::local_day(now);
         let year: i32 = today[..4].parse().unwrap_or(1970);
         let (month, day): (u32, u32) = (today[5..7].parse().unwrap_or(1), today[8..10].parse().unwrap_or(1));
         let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;

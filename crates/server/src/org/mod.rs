@@ -118,7 +118,7 @@ impl Portal {
                 "An administrator cannot remove their own administrator role.",
             ));
         }
-        if !self.db.set_role(user_id, req.role, store_ids, dealer_id, crate::portal::now()).await? {
+        if !self.db.set_role(user_id, req.role, store_ids, dealer_id, crate::common::now()).await? {
             return Err(AppError::not_found("account"));
         }
         self.profile(user_id).await

@@ -5,15 +5,17 @@ pub mod price_book;
 use std::{collections::HashMap, sync::Arc};
 
 use portal_api::*;
-use sha2::{Digest, Sha256};
+use portal_store_ops::day::LOCAL_OFFSET_SECS;
 use uuid::Uuid;
 
 use self::price_book::PriceBook;
 use crate::{
+    common::now,
+    common::{body_hash, local_day},
     db::{CounterCustomer, OpContext, SetAsideRecord},
     error::{AppError, AppResult},
     identity::{accounts::Caller, normalize},
-    portal::{now, Portal},
+    portal::Portal,
 };
 
 /// Whether an operation is within the caller's scope, and how.
@@ -37,27 +39,14 @@ struct StoreAccess {
 /// How long after a move a promoter's operations made at their former store still land there.
 const OFFLINE_MOVE_WINDOW_SECS: i64 = 30 * 24 * 3600;
 
-/// A hash of an operation as the server read it: an operation id is bound to it.
-pub fn body_hash(value: &impl serde::Serialize) -> String {
-    let json = serde_json::to_vec(value).unwrap_or_default();
-    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Operations accepted in one request.
 pub const MAX_OPS_PER_REQUEST: usize = 500;
 /// Flag events in one answer.
 const FLAGS_PER_PAGE: u32 = 100;
-/// Reports use the stores' local day (China Standard Time, UTC+8).
-const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
 
 /// At most `max` characters of a text a device sent, without control characters.
 fn bounded_text(text: &str, max: usize) -> String {
     text.chars().filter(|c| !c.is_control()).take(max).collect()
-}
-
-/// The local day (UTC+8) of a unix time, as YYYY-MM-DD.
-pub fn local_day(unix: i64) -> String {
-    crate::catalog::csv_format::date(unix + LOCAL_OFFSET_SECS)
 }
 
 impl Portal {

@@ -1,0 +1,273 @@
+//! Triggered offers: the operators' triggers, the facts that set them off, the customers' inboxes.
+use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use portal_marketing::triggers::{admit, Candidate};
+
+use portal_db::{DbResult, InboxRow, TriggerFacts};
+
+fn uuid(s: String) -> Option<Uuid> {
+    Uuid::parse_str(&s).ok()
+}
+
+pub fn create(conn: &Connection, t: &Trigger, created_by: Uuid) -> DbResult<bool> {
+    let inserted = conn.execute(
+        "INSERT INTO triggers (id, name, kind, title_zh, title_en, body_zh, body_en, cooldown_days, active, created_by,
+             created_at, active_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (name) DO NOTHING",
+        params![
+            t.id.to_string(),
+            t.name,
+            t.kind.as_str(),
+            t.title_zh,
+            t.title_en,
+            t.body_zh,
+            t.body_en,
+            t.cooldown_days,
+            t.active,
+            created_by.to_string(),
+            t.created_at,
+            t.active_since
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+pub fn all(conn: &Connection) -> DbResult<Vec<Trigger>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.id, t.name, t.kind, t.title_zh, t.title_en, t.body_zh, t.body_en, t.cooldown_days, t.active,
+                    t.created_at, (SELECT COUNT(*) FROM inbox_messages m WHERE m.trigger_id = t.id), t.active_since
+             FROM triggers t ORDER BY t.created_at DESC, t.id DESC",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                [r.get::<_, String>(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                r.get::<_, u32>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, i64>(9)?,
+                r.get::<_, u32>(10)?,
+                r.get::<_, i64>(11)?,
+            ))
+        })?
+        .filter_map(|row| {
+            let (
+                id,
+                name,
+                kind,
+                [title_zh, title_en, body_zh, body_en],
+                cooldown_days,
+                active,
+                created_at,
+                sent,
+                active_since,
+            ) = row.ok()?;
+            Some(Trigger {
+                id: uuid(id)?,
+                name,
+                kind: TriggerKind::parse(&kind)?,
+                title_zh,
+                title_en,
+                body_zh,
+                body_en,
+                cooldown_days,
+                active,
+                created_at,
+                active_since,
+                sent,
+            })
+        })
+        .collect())
+}
+
+pub fn set_active(conn: &Connection, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+    Ok(conn.execute(
+        "UPDATE triggers SET active_since = CASE WHEN ?2 AND NOT active THEN ?3 ELSE active_since END, active = ?2
+         WHERE id = ?1",
+        params![id.to_string(), active, now],
+    )? == 1)
+}
+
+pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<TriggerFacts> {
+    let sign_ins = conn
+        .prepare_cached(
+            // Each consumer's latest sign-in only (SQLite takes the other columns of the row
+            // holding the MAX): one fact a pass, not one per session.
+            "SELECT se.user_id, se.id, MAX(se.created_at) FROM sessions se JOIN users u ON u.id = se.user_id
+             WHERE u.role = 'consumer' AND se.created_at >= ?1 GROUP BY se.user_id",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
+        .filter_map(|row| row.ok().and_then(|(u, s, at)| Some((uuid(u)?, uuid(s)?, at))))
+        .collect();
+    let purchases = conn
+        .prepare_cached(
+            "SELECT s.customer_id, s.id, s.device_at,
+                    (SELECT l.sku FROM sale_lines l WHERE l.sale_id = s.id ORDER BY l.net DESC, l.line LIMIT 1), st.name
+             FROM sales s JOIN stores st ON st.id = s.store_id JOIN users u ON u.id = s.customer_id
+             WHERE s.customer_id IS NOT NULL AND s.device_at >= ?1 AND u.role = 'consumer'
+               AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id AND l.returned < l.quantity)",
+        )?
+        .query_map([since], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get::<_, Option<String>>(3)?, r.get(4)?))
+        })?
+        .filter_map(|row| row.ok().and_then(|(u, sale, at, sku, store)| Some((uuid(u)?, uuid(sale)?, at, sku?, store))))
+        .collect();
+    let restocks = conn
+        .prepare_cached(
+            "SELECT r.store_id, st.name, r.sku, r.first_in,
+                    (SELECT f.op_id FROM stock_movements f
+                     WHERE f.store_id = r.store_id AND f.sku = r.sku AND f.quantity > 0 AND f.device_at = r.first_in
+                     ORDER BY f.id LIMIT 1)
+             FROM
+                 (SELECT store_id, sku, MIN(device_at) AS first_in FROM stock_movements
+                  WHERE quantity > 0 AND device_at >= ?1 GROUP BY store_id, sku) r
+             JOIN stores st ON st.id = r.store_id
+             JOIN stock_balances b ON b.store_id = r.store_id AND b.sku = r.sku AND b.on_hand > 0
+             WHERE COALESCE((SELECT SUM(p.quantity) FROM stock_movements p
+                             WHERE p.store_id = r.store_id AND p.sku = r.sku AND p.device_at < r.first_in), 0) <= 0",
+        )?
+        .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .filter_map(|row| row.ok().and_then(|(store, name, sku, at, op)| Some((uuid(store)?, name, sku, at, op))))
+        .collect();
+    let mut birthday_people = Vec::new();
+    for day in birthdays {
+        let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE role = 'consumer' AND birthday = ?1")?;
+        for id in stmt.query_map([day], |r| r.get::<_, String>(0))? {
+            birthday_people.extend(uuid(id?));
+        }
+    }
+    Ok(TriggerFacts { sign_ins, purchases, restocks, birthdays: birthday_people })
+}
+
+pub fn send(conn: &mut Connection, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<bool>> {
+    // One writer at a time: the checks and the writes cannot interleave with another send.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // What is stored holds back: the trigger paused, the customer declined, this fact sent, or one
+    // within the cooldown of it.
+    let mut held = Vec::with_capacity(messages.len());
+    {
+        let mut check = tx.prepare_cached(
+            "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM triggers WHERE id = ?1 AND active)
+                OR EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?2 AND NOT tracking)
+                OR EXISTS (SELECT 1 FROM inbox_messages
+                           WHERE trigger_id = ?1 AND user_id = ?2
+                             AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5)))",
+        )?;
+        for m in messages {
+            let row: Option<i64> = check
+                .query_row(
+                    params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            held.push(row.is_some());
+        }
+    }
+    let candidates: Vec<Candidate<'_>> = messages
+        .iter()
+        .zip(&held)
+        .map(|(m, held)| Candidate {
+            trigger: m.trigger_id,
+            user: m.user_id,
+            fact_key: &m.fact_key,
+            fact_at: m.fact_at,
+            held: *held,
+        })
+        .collect();
+    let admitted = admit(&candidates, cooldown_secs);
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
+                 recommendation, models, created_at, fact_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        for m in messages.iter().zip(&admitted).filter(|(_, a)| **a).map(|(m, _)| m) {
+            insert.execute(params![
+                m.id.to_string(),
+                m.user_id.to_string(),
+                m.trigger_id.to_string(),
+                m.fact_key,
+                m.kind.as_str(),
+                m.title_zh,
+                m.title_en,
+                m.body_zh,
+                m.body_en,
+                m.recommendation.to_string(),
+                serde_json::to_string(&m.models).unwrap_or_default(),
+                m.created_at,
+                m.fact_at
+            ])?;
+            super::events::record_served(&tx, &m.served_list())?;
+        }
+    }
+    tx.commit()?;
+    Ok(admitted)
+}
+
+pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
+    let messages = conn
+        .prepare_cached(
+            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at
+             FROM inbox_messages WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )?
+        .query_map(params![user.to_string(), limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                [r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, Option<i64>>(9)?,
+            ))
+        })?
+        .filter_map(|row| {
+            let (id, kind, [title_zh, title_en, body_zh, body_en], list, models, created_at, read_at) = row.ok()?;
+            Some(InboxMessage {
+                id: uuid(id)?,
+                kind: TriggerKind::parse(&kind)?,
+                title_zh,
+                title_en,
+                body_zh,
+                body_en,
+                recommendation: uuid(list)?,
+                models: serde_json::from_str(&models).unwrap_or_default(),
+                created_at,
+                read: read_at.is_some(),
+            })
+        })
+        .collect();
+    let unread = conn.query_row(
+        "SELECT COUNT(*) FROM inbox_messages WHERE user_id = ?1 AND read_at IS NULL",
+        [user.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(Inbox { messages, unread })
+}
+
+pub fn mark_read(conn: &Connection, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+    let found = conn.execute(
+        "UPDATE inbox_messages SET read_at = COALESCE(read_at, ?3) WHERE id = ?1 AND user_id = ?2",
+        params![id.to_string(), user.to_string(), at],
+    )?;
+    Ok(found == 1)
+}
+
+pub fn followers_of(conn: &Connection, models: &[String]) -> DbResult<Vec<(Uuid, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT f.user_id, f.model FROM favourites f JOIN users u ON u.id = f.user_id
+         WHERE f.model = ?1 AND f.active AND u.role = 'consumer'",
+    )?;
+    let mut out = Vec::new();
+    for model in models {
+        for row in stmt.query_map([model], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (user, model) = row?;
+            out.extend(uuid(user).map(|u| (u, model)));
+        }
+    }
+    Ok(out)
+}
