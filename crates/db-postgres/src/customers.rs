@@ -1,4 +1,5 @@
 //! Customer tags, the tags' incremental progress, the customer view's record and counter grants.
+use super::*;
 use ::postgres::Transaction;
 use portal_api::EventKind;
 use uuid::Uuid;
@@ -267,4 +268,88 @@ pub fn counter_view_until(
             &[&promoter.to_string(), &customer.to_string(), &now, &store.map(|s| s.to_string())],
         )?
         .map(|r| r.get(0)))
+}
+
+#[async_trait]
+impl Tags for PostgresDatabase {
+    async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {
+        self.read_committed(move |tx| self::create_tag(tx, &tag)).await
+    }
+
+    async fn tags(&self) -> DbResult<Vec<TagRow>> {
+        self.read_committed(self::tags).await
+    }
+
+    async fn delete_tag(&self, id: Uuid) -> DbResult<bool> {
+        self.read_committed(move |tx| self::delete_tag(tx, id)).await
+    }
+
+    async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| {
+                self::changed_customers(tx, after, until, purchases_after)
+            })
+        })
+        .await
+    }
+
+    async fn customer_activity(&self, who: Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::customer_activity(tx, &who, since))
+        })
+        .await
+    }
+
+    async fn set_tag_members(
+        &self,
+        tag: Uuid,
+        checked: Vec<Uuid>,
+        members: Vec<Uuid>,
+        recount: bool,
+        computed_at: Option<i64>,
+    ) -> DbResult<u32> {
+        self.read_committed(move |tx| self::set_tag_members(tx, tag, &checked, &members, recount, computed_at)).await
+    }
+
+    async fn tag_progress(&self) -> DbResult<(i64, i64)> {
+        self.read_committed(self::tag_progress).await
+    }
+
+    async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()> {
+        self.read_committed(move |tx| self::set_tag_progress(tx, events_through, full_at)).await
+    }
+
+    async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+        self.read_committed(move |tx| events::customer_purchases(tx, since)).await
+    }
+}
+
+#[async_trait]
+impl CustomerView for PostgresDatabase {
+    async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::customer_record(tx, user_id, limit))
+        })
+        .await
+    }
+
+    async fn grant_counter_view(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        self.read_committed(move |tx| self::grant_counter_view(tx, promoter, customer, store, expires_at)).await
+    }
+
+    async fn counter_view_until(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        now: i64,
+    ) -> DbResult<Option<i64>> {
+        self.read_committed(move |tx| self::counter_view_until(tx, promoter, customer, store, now)).await
+    }
 }

@@ -1,6 +1,7 @@
 //! Behaviour events on PostgreSQL, READ COMMITTED: a batch first locks its installation's rate
 //! row (so two batches of one installation take turns); ids are kept once by the primary key
 //! (`ON CONFLICT DO NOTHING` waits for a batch holding the same id, then reads what it kept).
+use super::*;
 use std::collections::HashSet;
 
 use ::postgres::{GenericClient, Transaction};
@@ -441,4 +442,73 @@ pub fn delete_batch(tx: &mut Transaction<'_>, table: &str, condition: &str, befo
         format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {condition} LIMIT {batch}))")
     };
     Ok(tx.execute(sql.as_str(), &[&before])? as usize)
+}
+
+#[async_trait]
+impl Events for PostgresDatabase {
+    async fn ingest_events(&self, request: IngestRequest) -> DbResult<Ingest> {
+        self.read_committed(move |tx| self::ingest(tx, &request)).await
+    }
+
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+        self.read_committed(move |tx| self::consent(tx, user_id)).await
+    }
+
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+        self.read_committed(move |tx| self::set_consent(tx, user_id, tracking, now)).await
+    }
+
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)> {
+        // One snapshot for the page and the count.
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::history(tx, user_id, before, limit))
+        })
+        .await
+    }
+
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32> {
+        self.read_committed(move |tx| self::delete(tx, user_id)).await
+    }
+
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>> {
+        self.read_committed(move |tx| self::shown_lists(tx, &lists, user_id, install_id)).await
+    }
+
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
+        // The coming months' partitions, each in a transaction of its own; the months wholly past
+        // the retention dropped, then the rest in batches.
+        for month in partitions::months_ahead(now) {
+            let name = month.name.clone();
+            match self.read_committed(move |tx| partitions::ensure(tx, &month)).await {
+                Ok(true) => {}
+                Ok(false) => tracing::info!(month = %name, "events of this month are kept in the default partition"),
+                Err(e) => {
+                    tracing::warn!(month = %name, error = %e, "a month's partition could not be made; trying again later")
+                }
+            }
+        }
+        // A month goes whole once every event in it is past its retention: known people's by
+        // `at`, anonymous ones by arrival, which may be `MAX_AGE_SECS` (and a little) after `at`.
+        let anonymous_before = now - retention.anonymous_events_secs - portal_marketing::events::MAX_AGE_SECS - 600;
+        let before = (now - retention.events_secs).min(anonymous_before);
+        // A month that cannot be dropped now (a long read holds the table) waits for the next
+        // pass; the other tables' retention goes on.
+        let event_months = match self.read_committed(move |tx| partitions::drop_before(tx, before)).await {
+            Ok(months) => months,
+            Err(e) => {
+                tracing::warn!(error = %e, "months of events could not be dropped; trying again later");
+                0
+            }
+        };
+        let counts = prune_in_batches(self::retention_steps(retention, now), |table, condition, before| {
+            self.read_committed(move |tx| self::delete_batch(tx, table, condition, before))
+        })
+        .await?;
+        Ok(RetentionCounts { event_months, ..counts })
+    }
 }

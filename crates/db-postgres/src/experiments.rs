@@ -1,5 +1,6 @@
 //! A/B experiments on PostgreSQL (READ COMMITTED; the unique index on running experiments decides
 //! between two starts at once, the row lock of the UPDATE between two stops).
+use super::*;
 use ::postgres::{GenericClient, Row, Transaction};
 use portal_api::{from_wire_name, Experiment, ExperimentStatus, Placement};
 use uuid::Uuid;
@@ -86,4 +87,49 @@ pub fn placement_default(tx: &mut impl GenericClient, placement: Placement) -> D
     Ok(tx
         .query_opt("SELECT algorithm FROM placement_defaults WHERE placement = $1", &[&placement.as_str()])?
         .map(|r| r.get(0)))
+}
+
+#[async_trait]
+impl Experiments for PostgresDatabase {
+    // One statement each on the serving path: no transaction around it (one round trip, not three).
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(events::RECORD_SERVED)?;
+            events::record_served(&mut conn.client, &statement, &list)
+        })
+        .await
+    }
+
+    async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
+        self.read_committed(move |tx| self::create(tx, &experiment)).await
+    }
+
+    async fn experiments(&self) -> DbResult<Vec<portal_api::Experiment>> {
+        self.read_committed(self::all).await
+    }
+
+    async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>> {
+        self.run(move |client| self::running(client, placement)).await
+    }
+
+    async fn stop_experiment(
+        &self,
+        id: Uuid,
+        winner: Option<(String, String)>,
+        now: i64,
+    ) -> DbResult<Option<portal_api::Experiment>> {
+        self.read_committed(move |tx| self::stop(tx, id, &winner, now)).await
+    }
+
+    async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>> {
+        self.run(move |client| self::placement_default(client, placement)).await
+    }
+
+    async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+        self.read_committed(move |tx| events::served_lists(tx, &ids)).await
+    }
+
+    async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+        self.read_committed(move |tx| events::experiment_people(tx, experiment)).await
+    }
 }

@@ -1,4 +1,5 @@
 //! People's behaviour for the recommenders: a page of people at a time, or one person.
+use super::*;
 use portal_api::EventKind;
 use postgres::{types::ToSql, Transaction};
 use uuid::Uuid;
@@ -8,7 +9,7 @@ use portal_db::{
     DbResult,
 };
 
-/// The people/// Where the next `pages` pages end (`Database::interest_bounds`).
+/// Where the next `pages` pages end (`Database::interest_bounds`).
 pub fn interest_bounds(tx: &mut Transaction<'_>, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
     let from = after.map(|u| u.to_string()).unwrap_or_default();
     let (rows, pages) = (i64::from(rows.max(1)), i64::from(pages));
@@ -89,4 +90,38 @@ fn read(tx: &mut Transaction<'_>, since: i64, scope: PeopleScope) -> DbResult<Pe
         }
     }
     Ok(rows)
+}
+
+#[async_trait]
+impl Interest for PostgresDatabase {
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
+        self.read_committed(move |tx| self::interest_bounds(tx, after, rows, pages)).await
+    }
+
+    async fn interest_range(
+        &self,
+        since: i64,
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    ) -> DbResult<Vec<PersonHistory>> {
+        // One snapshot for the page's rows.
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::interest_range(tx, since, after, through))
+        })
+        .await
+    }
+
+    async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::person_history(tx, user, since))
+        })
+        .await
+    }
+
+    async fn every_interaction(&self, since: i64) -> DbResult<Interactions> {
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| events::interactions(tx, since, true))
+        })
+        .await
+    }
 }

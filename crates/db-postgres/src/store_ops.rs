@@ -1,5 +1,6 @@
 //! Store operations on PostgreSQL: the engine (`db::apply`) over a transaction holding its stores'
 //! locks (see `apply_all`), and the reports read from the ledger.
+use super::*;
 use ::postgres::{Client, Row, Transaction};
 use portal_api::*;
 use uuid::Uuid;
@@ -898,4 +899,64 @@ pub fn skus_in_stock(db: &mut Client) -> DbResult<Vec<StoreStock>> {
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     Ok(reports::skus_in_stock(rows))
+}
+
+#[async_trait]
+impl portal_db::StoreOps for PostgresDatabase {
+    async fn apply_store_ops(
+        &self,
+        ops: Vec<(portal_api::StoreOp, OpContext)>,
+    ) -> DbResult<Vec<portal_api::OpOutcome>> {
+        self.run_conn(move |conn| self::apply_all(conn, &ops)).await
+    }
+
+    async fn record_set_aside(&self, records: Vec<portal_db::SetAsideRecord>) -> DbResult<()> {
+        self.run(move |client| self::record_set_aside(client, &records)).await
+    }
+
+    async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport> {
+        self.run(move |client| self::stock(client, store_id)).await
+    }
+
+    async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |client| {
+            Ok(client
+                .query(
+                    "SELECT sku, on_hand FROM stock_balances WHERE store_id = $1 AND on_hand > 0 ORDER BY sku",
+                    &[&store_id.to_string()],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+        .await
+    }
+
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {
+        self.run(move |client| self::day_report(client, store_id, &day, starts_at)).await
+    }
+
+    async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList> {
+        self.run(move |client| self::purchases(client, customer)).await
+    }
+
+    async fn samples(&self, store_id: Uuid) -> DbResult<portal_api::SampleList> {
+        self.run(move |client| self::samples(client, store_id)).await
+    }
+
+    async fn skus_in_stock(&self) -> DbResult<Vec<portal_api::StoreStock>> {
+        self.run(self::skus_in_stock).await
+    }
+
+    async fn transfers(&self, store_id: Uuid) -> DbResult<portal_api::TransferList> {
+        self.run(move |client| self::transfers(client, store_id)).await
+    }
+
+    async fn flags_after(&self, store_id: Uuid, after: Option<i64>, limit: u32) -> DbResult<portal_api::StoreFlagList> {
+        self.run(move |client| self::flags_after(client, store_id, after, limit)).await
+    }
+
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList> {
+        self.run(move |client| self::sales_by_receipt(client, store_id, &receipt_no)).await
+    }
 }

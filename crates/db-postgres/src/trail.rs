@@ -1,4 +1,5 @@
 //! The operators' report on PostgreSQL: a window's facts read raw, and the days rolled up.
+use super::*;
 use ::postgres::Transaction;
 use portal_marketing::trail::{
     Click, CounterOutcome, Group, Purchase, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS, IMPRESSION_LOOKBACK_SECS,
@@ -182,4 +183,32 @@ pub fn seal(tx: &mut Transaction<'_>, day: i64, next: i64, rows: &[TrailRow]) ->
         &[&next],
     )?;
     Ok(true)
+}
+
+#[async_trait]
+impl Trail for PostgresDatabase {
+    async fn trail_facts(&self, from: i64, until: i64) -> DbResult<TrailFacts> {
+        // One snapshot for every part of the window.
+        self.run(move |client| {
+            in_transaction(client, IsolationLevel::RepeatableRead, |tx| self::facts(tx, from, until))
+        })
+        .await
+    }
+
+    async fn trail_days(&self, from: i64, until: i64) -> DbResult<Vec<portal_marketing::trail::TrailRow>> {
+        self.read_committed(move |tx| self::days(tx, from, until)).await
+    }
+
+    async fn trail_sealed_until(&self) -> DbResult<Option<i64>> {
+        self.read_committed(self::sealed_until).await
+    }
+
+    async fn seal_trail_day(
+        &self,
+        day: i64,
+        next: i64,
+        rows: Vec<portal_marketing::trail::TrailRow>,
+    ) -> DbResult<bool> {
+        self.read_committed(move |tx| self::seal(tx, day, next, &rows)).await
+    }
 }

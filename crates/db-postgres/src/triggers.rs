@@ -1,4 +1,5 @@
 //! Triggered offers: the operators' triggers, the facts that set them off, the customers' inboxes.
+use super::*;
 use ::postgres::{Client, Transaction};
 use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use uuid::Uuid;
@@ -247,4 +248,56 @@ pub fn followers_of(tx: &mut Transaction<'_>, models: &[String]) -> DbResult<Vec
         .iter()
         .filter_map(|r| Some((uuid(r.get(0))?, r.get(1))))
         .collect())
+}
+
+#[async_trait]
+impl Triggers for PostgresDatabase {
+    async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {
+        self.run(move |client| self::create(client, &trigger, created_by)).await
+    }
+
+    async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>> {
+        self.run(self::all).await
+    }
+
+    async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+        self.run(move |client| self::set_active(client, id, active, now)).await
+    }
+
+    async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>> {
+        self.read_committed(move |tx| self::followers_of(tx, &models)).await
+    }
+
+    async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<portal_db::TriggerFacts> {
+        self.read_committed(move |tx| self::facts(tx, since, &birthdays)).await
+    }
+
+    async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()> {
+        self.run(move |client| {
+            client.execute("UPDATE users SET birthday = $2 WHERE id = $1", &[&user.to_string(), &birthday])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn birthday(&self, user: Uuid) -> DbResult<Option<String>> {
+        self.run(move |client| {
+            Ok(client
+                .query_opt("SELECT birthday FROM users WHERE id = $1", &[&user.to_string()])?
+                .and_then(|r| r.get::<_, Option<String>>(0)))
+        })
+        .await
+    }
+
+    async fn send_inbox(&self, messages: Vec<portal_db::InboxRow>, cooldown_secs: i64) -> DbResult<Vec<bool>> {
+        self.read_committed(move |tx| self::send(tx, &messages, cooldown_secs)).await
+    }
+
+    async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {
+        self.read_committed(move |tx| self::inbox(tx, user, limit)).await
+    }
+
+    async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+        self.run(move |client| self::mark_read(client, user, id, at)).await
+    }
 }

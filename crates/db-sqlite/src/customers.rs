@@ -1,4 +1,5 @@
 //! Customer tags, the tags' incremental progress, the customer view's record and counter grants.
+use super::*;
 use portal_api::EventKind;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -261,4 +262,77 @@ pub fn counter_view_until(
             |r| r.get(0),
         )
         .optional()?)
+}
+
+#[async_trait]
+impl Tags for SqliteDatabase {
+    async fn create_tag(&self, tag: TagRow) -> DbResult<bool> {
+        self.run(move |conn| self::create_tag(conn, &tag)).await
+    }
+
+    async fn tags(&self) -> DbResult<Vec<TagRow>> {
+        self.run(|conn| self::tags(conn)).await
+    }
+
+    async fn delete_tag(&self, id: Uuid) -> DbResult<bool> {
+        self.run(move |conn| self::delete_tag(conn, id)).await
+    }
+
+    async fn changed_customers(&self, after: i64, until: i64, purchases_after: i64) -> DbResult<Vec<Uuid>> {
+        self.run(move |conn| self::changed_customers(conn, after, until, purchases_after)).await
+    }
+
+    async fn customer_activity(&self, who: Customers, since: i64) -> DbResult<Vec<CustomerActivity>> {
+        self.run(move |conn| self::customer_activity(conn, &who, since)).await
+    }
+
+    async fn set_tag_members(
+        &self,
+        tag: Uuid,
+        checked: Vec<Uuid>,
+        members: Vec<Uuid>,
+        recount: bool,
+        computed_at: Option<i64>,
+    ) -> DbResult<u32> {
+        self.run(move |conn| self::set_tag_members(conn, tag, &checked, &members, recount, computed_at)).await
+    }
+
+    async fn tag_progress(&self) -> DbResult<(i64, i64)> {
+        self.run(|conn| self::tag_progress(conn)).await
+    }
+
+    async fn set_tag_progress(&self, events_through: i64, full_at: i64) -> DbResult<()> {
+        self.run(move |conn| self::set_tag_progress(conn, events_through, full_at)).await
+    }
+
+    async fn customer_purchases(&self, since: i64) -> DbResult<Vec<(Uuid, String, i64, i64)>> {
+        self.run(move |conn| events::customer_purchases(conn, since)).await
+    }
+}
+
+#[async_trait]
+impl CustomerView for SqliteDatabase {
+    async fn customer_record(&self, user_id: Uuid, limit: u32) -> DbResult<CustomerRecord> {
+        self.run(move |conn| self::customer_record(conn, user_id, limit)).await
+    }
+
+    async fn grant_counter_view(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        self.run(move |conn| self::grant_counter_view(conn, promoter, customer, store, expires_at)).await
+    }
+
+    async fn counter_view_until(
+        &self,
+        promoter: Uuid,
+        customer: Uuid,
+        store: Option<Uuid>,
+        now: i64,
+    ) -> DbResult<Option<i64>> {
+        self.run(move |conn| self::counter_view_until(conn, promoter, customer, store, now)).await
+    }
 }

@@ -1,4 +1,5 @@
 //! Behaviour events on SQLite: one writer at a time, so a batch's checks hold when it writes.
+use super::*;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
@@ -355,4 +356,44 @@ pub fn retention_steps(r: portal_db::Retention, now: i64) -> [(&'static str, &'s
         ("counter_grants", "expires_at < ?1", now),
         ("trail_days", "day < ?1", now - r.report_secs),
     ]
+}
+
+#[async_trait]
+impl Events for SqliteDatabase {
+    async fn ingest_events(&self, request: IngestRequest) -> DbResult<Ingest> {
+        self.run(move |conn| self::ingest(conn, &request)).await
+    }
+
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>> {
+        self.run(move |conn| self::consent(conn, user_id)).await
+    }
+
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()> {
+        self.run(move |conn| self::set_consent(conn, user_id, tracking, now)).await
+    }
+
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)> {
+        self.run(move |conn| self::history(conn, user_id, before, limit)).await
+    }
+
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32> {
+        self.run(move |conn| self::delete(conn, user_id)).await
+    }
+
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>> {
+        self.run(move |conn| self::shown_lists(conn, &lists, user_id, install_id)).await
+    }
+
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts> {
+        // One batch per call: other requests get the connection between batches.
+        prune_in_batches(self::retention_steps(retention, now), |table, condition, before| {
+            self.run(move |conn| self::delete_batch(conn, table, condition, before))
+        })
+        .await
+    }
 }

@@ -1,4 +1,5 @@
 //! A/B experiments on SQLite.
+use super::*;
 use portal_api::{from_wire_name, Experiment, ExperimentStatus, Placement};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -85,4 +86,44 @@ pub fn placement_default(conn: &Connection, placement: Placement) -> DbResult<Op
         .prepare_cached("SELECT algorithm FROM placement_defaults WHERE placement = ?1")?
         .query_row([placement.as_str()], |r| r.get(0))
         .optional()?)
+}
+
+#[async_trait]
+impl Experiments for SqliteDatabase {
+    async fn record_served_list(&self, list: ServedList) -> DbResult<()> {
+        self.run(move |conn| events::record_served(conn, &list)).await
+    }
+
+    async fn served_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<(Uuid, Option<Uuid>, Vec<String>)>> {
+        self.run(move |conn| events::served_lists(conn, &ids)).await
+    }
+
+    async fn experiment_people(&self, experiment: Uuid) -> DbResult<Vec<(String, Uuid, i64)>> {
+        self.run(move |conn| events::experiment_people(conn, experiment)).await
+    }
+
+    async fn create_experiment(&self, experiment: portal_api::Experiment) -> DbResult<bool> {
+        self.run(move |conn| self::create(conn, &experiment)).await
+    }
+
+    async fn experiments(&self) -> DbResult<Vec<portal_api::Experiment>> {
+        self.run(|conn| self::all(conn)).await
+    }
+
+    async fn running_experiment(&self, placement: portal_api::Placement) -> DbResult<Option<portal_api::Experiment>> {
+        self.run(move |conn| self::running(conn, placement)).await
+    }
+
+    async fn stop_experiment(
+        &self,
+        id: Uuid,
+        winner: Option<(String, String)>,
+        now: i64,
+    ) -> DbResult<Option<portal_api::Experiment>> {
+        self.run(move |conn| self::stop(conn, id, winner, now)).await
+    }
+
+    async fn placement_default(&self, placement: portal_api::Placement) -> DbResult<Option<String>> {
+        self.run(move |conn| self::placement_default(conn, placement)).await
+    }
 }

@@ -1,4 +1,5 @@
 //! People's behaviour for the recommenders: a page of people at a time, or one person.
+use super::*;
 use portal_api::EventKind;
 use rusqlite::{params_from_iter, Connection};
 use uuid::Uuid;
@@ -8,7 +9,7 @@ use portal_db::{
     DbResult,
 };
 
-/// The people/// Where the next `pages` pages end (`Database::interest_bounds`).
+/// Where the next `pages` pages end (`Database::interest_bounds`).
 pub fn interest_bounds(conn: &mut Connection, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
     let from = after.map(|u| u.to_string()).unwrap_or_default();
     let (rows, pages) = (i64::from(rows.max(1)), i64::from(pages));
@@ -110,4 +111,28 @@ fn read(conn: &Connection, since: i64, scope: PeopleScope) -> DbResult<PeopleRow
 /// A text column as it is stored ('' for anything else: an id that does not parse, left out).
 fn text<'a>(row: &'a rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'a str> {
     Ok(row.get_ref(column)?.as_str().unwrap_or(""))
+}
+
+#[async_trait]
+impl Interest for SqliteDatabase {
+    async fn interest_bounds(&self, after: Option<Uuid>, rows: u32, pages: u32) -> DbResult<PageEnds> {
+        self.run(move |conn| self::interest_bounds(conn, after, rows, pages)).await
+    }
+
+    async fn interest_range(
+        &self,
+        since: i64,
+        after: Option<Uuid>,
+        through: Option<Uuid>,
+    ) -> DbResult<Vec<PersonHistory>> {
+        self.run(move |conn| self::interest_range(conn, since, after, through)).await
+    }
+
+    async fn person_history(&self, user: Uuid, since: i64) -> DbResult<PersonHistory> {
+        self.run(move |conn| self::person_history(conn, user, since)).await
+    }
+
+    async fn every_interaction(&self, since: i64) -> DbResult<Interactions> {
+        self.run(move |conn| events::interactions(conn, since, true)).await
+    }
 }

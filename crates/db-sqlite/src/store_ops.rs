@@ -1,5 +1,6 @@
 //! Store operations in SQLite: the engine (`db::apply`) over a rusqlite transaction, and the
 //! reports read from the ledger.
+use super::*;
 use portal_api::*;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
@@ -761,4 +762,62 @@ pub fn skus_in_stock(db: &mut Conn) -> DbResult<Vec<StoreStock>> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     Ok(reports::skus_in_stock(rows))
+}
+
+#[async_trait]
+impl portal_db::StoreOps for SqliteDatabase {
+    async fn apply_store_ops(
+        &self,
+        ops: Vec<(portal_api::StoreOp, OpContext)>,
+    ) -> DbResult<Vec<portal_api::OpOutcome>> {
+        self.run(move |conn| self::apply_all(conn, &ops)).await
+    }
+
+    async fn record_set_aside(&self, records: Vec<portal_db::SetAsideRecord>) -> DbResult<()> {
+        self.run(move |conn| self::record_set_aside(conn, &records)).await
+    }
+
+    async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport> {
+        self.run(move |conn| self::stock(conn, store_id)).await
+    }
+
+    async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT sku, on_hand FROM stock_balances WHERE store_id = ?1 AND on_hand > 0 ORDER BY sku",
+                )?
+                .query_map([store_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {
+        self.run(move |conn| self::day_report(conn, store_id, &day, starts_at)).await
+    }
+
+    async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList> {
+        self.run(move |conn| self::purchases(conn, customer)).await
+    }
+
+    async fn skus_in_stock(&self) -> DbResult<Vec<portal_api::StoreStock>> {
+        self.run(self::skus_in_stock).await
+    }
+
+    async fn samples(&self, store_id: Uuid) -> DbResult<portal_api::SampleList> {
+        self.run(move |conn| self::samples(conn, store_id)).await
+    }
+
+    async fn transfers(&self, store_id: Uuid) -> DbResult<portal_api::TransferList> {
+        self.run(move |conn| self::transfers(conn, store_id)).await
+    }
+
+    async fn flags_after(&self, store_id: Uuid, after: Option<i64>, limit: u32) -> DbResult<portal_api::StoreFlagList> {
+        self.run(move |conn| self::flags_after(conn, store_id, after, limit)).await
+    }
+
+    async fn sales_by_receipt(&self, store_id: Uuid, receipt_no: String) -> DbResult<portal_api::StoreSaleList> {
+        self.run(move |conn| self::sales_by_receipt(conn, store_id, &receipt_no)).await
+    }
 }

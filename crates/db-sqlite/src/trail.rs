@@ -1,4 +1,5 @@
 //! The operators' report on SQLite: a window's facts read raw, and the days rolled up.
+use super::*;
 use portal_marketing::trail::{
     Click, CounterOutcome, Group, Purchase, TrailFacts, TrailRow, ATTRIBUTION_WINDOW_SECS, IMPRESSION_LOOKBACK_SECS,
     SEAL_AFTER_SECS,
@@ -204,4 +205,28 @@ pub fn seal(conn: &mut Connection, day: i64, next: i64, rows: &[TrailRow]) -> Db
     )?;
     tx.commit()?;
     Ok(true)
+}
+
+#[async_trait]
+impl Trail for SqliteDatabase {
+    async fn trail_facts(&self, from: i64, until: i64) -> DbResult<TrailFacts> {
+        self.run(move |conn| self::facts(conn, from, until)).await
+    }
+
+    async fn trail_days(&self, from: i64, until: i64) -> DbResult<Vec<portal_marketing::trail::TrailRow>> {
+        self.run(move |conn| self::days(conn, from, until)).await
+    }
+
+    async fn trail_sealed_until(&self) -> DbResult<Option<i64>> {
+        self.run(|conn| self::sealed_until(conn)).await
+    }
+
+    async fn seal_trail_day(
+        &self,
+        day: i64,
+        next: i64,
+        rows: Vec<portal_marketing::trail::TrailRow>,
+    ) -> DbResult<bool> {
+        self.run(move |conn| self::seal(conn, day, next, &rows)).await
+    }
 }

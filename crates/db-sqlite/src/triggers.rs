@@ -1,4 +1,5 @@
 //! Triggered offers: the operators' triggers, the facts that set them off, the customers' inboxes.
+use super::*;
 use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -270,4 +271,57 @@ pub fn followers_of(conn: &Connection, models: &[String]) -> DbResult<Vec<(Uuid,
         }
     }
     Ok(out)
+}
+
+#[async_trait]
+impl Triggers for SqliteDatabase {
+    async fn create_trigger(&self, trigger: portal_api::Trigger, created_by: Uuid) -> DbResult<bool> {
+        self.run(move |conn| self::create(conn, &trigger, created_by)).await
+    }
+
+    async fn triggers(&self) -> DbResult<Vec<portal_api::Trigger>> {
+        self.run(|conn| self::all(conn)).await
+    }
+
+    async fn set_trigger_active(&self, id: Uuid, active: bool, now: i64) -> DbResult<bool> {
+        self.run(move |conn| self::set_active(conn, id, active, now)).await
+    }
+
+    async fn followers_of(&self, models: Vec<String>) -> DbResult<Vec<(Uuid, String)>> {
+        self.run(move |conn| self::followers_of(conn, &models)).await
+    }
+
+    async fn trigger_facts(&self, since: i64, birthdays: Vec<String>) -> DbResult<portal_db::TriggerFacts> {
+        self.run(move |conn| self::facts(conn, since, &birthdays)).await
+    }
+
+    async fn set_birthday(&self, user: Uuid, birthday: Option<String>) -> DbResult<()> {
+        self.run(move |conn| {
+            conn.execute("UPDATE users SET birthday = ?2 WHERE id = ?1", params![user.to_string(), birthday])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn birthday(&self, user: Uuid) -> DbResult<Option<String>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT birthday FROM users WHERE id = ?1", [user.to_string()], |r| r.get(0))
+                .optional()?
+                .flatten())
+        })
+        .await
+    }
+
+    async fn send_inbox(&self, messages: Vec<portal_db::InboxRow>, cooldown_secs: i64) -> DbResult<Vec<bool>> {
+        self.run(move |conn| self::send(conn, &messages, cooldown_secs)).await
+    }
+
+    async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox> {
+        self.run(move |conn| self::inbox(conn, user, limit)).await
+    }
+
+    async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
+        self.run(move |conn| self::mark_read(conn, user, id, at)).await
+    }
 }

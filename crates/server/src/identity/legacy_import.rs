@@ -212,7 +212,7 @@ fn parse_created(value: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::SqliteDatabase;
+    use crate::db::{Accounts, SqliteDatabase};
 
     #[test]
     fn dates() {

@@ -1,0 +1,199 @@
+//! Behaviour events (precision marketing): kept once, counted against their limits, honouring
+//! consent and deletion, pruned by retention.
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::*;
+
+/// A behaviour event to keep, as the rules accepted it (`portal_marketing::events::check`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventToKeep {
+    pub id: Uuid,
+    pub kind: portal_api::EventKind,
+    /// `read` or `positive` (`portal_marketing::events::class`).
+    pub class: &'static str,
+    /// The time kept: the device's, moved into range when its clock was far off.
+    pub at: i64,
+    pub model: Option<String>,
+    /// The event as sent (JSON), and its hash: the id is bound to both.
+    pub body: String,
+    pub body_hash: String,
+    pub clock_adjusted: bool,
+    pub recommendation: Option<Uuid>,
+}
+
+/// What became of one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKept {
+    New,
+    /// Kept before, from the same installation with the same body.
+    Duplicate,
+    /// The id was kept before for another installation or another body: refused.
+    Conflict,
+}
+
+/// A batch of events to keep, with what it is counted against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestRequest {
+    pub install_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub events: Vec<EventToKeep>,
+    /// Counters the batch counts against this minute, each with its limit (e.g. the installation,
+    /// the client's address): over any, nothing is kept or counted.
+    pub limits: Vec<(String, u32)>,
+    /// Kinds kept whatever the person chose. When the signed-in account declined tracking, the
+    /// installation's anonymous events of other kinds are deleted instead of joining it.
+    pub needed_kinds: Vec<&'static str>,
+    pub now: i64,
+    /// When `now` was read: the events' `received_at` is `now` plus the time the batch waited for
+    /// its locks, stamped inside the transaction, so that a pass reading what arrived after a
+    /// time never misses a batch that waited.
+    pub prepared_at: std::time::Instant,
+}
+
+impl IngestRequest {
+    /// The time to stamp as the events' arrival, read inside the transaction.
+    pub fn received_at(&self) -> i64 {
+        self.now.saturating_add(self.prepared_at.elapsed().as_secs() as i64)
+    }
+}
+
+/// The answer to a batch of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingest {
+    /// One answer per event, in order.
+    Kept(Vec<EventKept>),
+    /// The installation sent more than its limit this minute: nothing was kept.
+    Throttled { retry_after_secs: u32 },
+}
+
+/// A kept event, for its person's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub body: String,
+    pub at: i64,
+    pub received_at: i64,
+    pub clock_adjusted: bool,
+}
+
+/// How long each table that grows with traffic keeps its rows, in seconds (configurable; the
+/// defaults are in `config.rs` and the README). Pruned in bounded batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Behaviour events of known people (their history page and the tags' windows).
+    pub events_secs: i64,
+    /// Anonymous events nobody signed in to claim.
+    pub anonymous_events_secs: i64,
+    /// Each person's aggregated interest in a product, by its latest event (the training window).
+    pub interest_secs: i64,
+    /// Recommendation lists served (the report reads at most 90 days, plus the attribution window).
+    pub lists_secs: i64,
+    /// Inbox messages.
+    pub inbox_secs: i64,
+    /// The report's days rolled up (a row per day and group: small, kept for years).
+    pub report_secs: i64,
+}
+
+/// Rows each table lost to retention in one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionCounts {
+    pub events: usize,
+    pub anonymous_events: usize,
+    pub interest: usize,
+    pub lists: usize,
+    pub inbox: usize,
+    pub counter_grants: usize,
+    pub report_days: usize,
+    /// Months of behaviour events dropped whole (PostgreSQL keeps them by month).
+    pub event_months: usize,
+}
+
+/// A retention pass over `steps` (table, condition, the time it names), each deleted by
+/// `delete_batch` at most `RETENTION_BATCH` rows at a time until fewer come back: the one loop
+/// both backends run, the backends only supplying the batch's statement. The steps are in the
+/// order of `RetentionCounts`' fields.
+pub async fn prune_in_batches<F, Fut>(
+    steps: [(&'static str, &'static str, i64); 7],
+    mut delete_batch: F,
+) -> DbResult<RetentionCounts>
+where
+    F: FnMut(&'static str, &'static str, i64) -> Fut,
+    Fut: std::future::Future<Output = DbResult<usize>>,
+{
+    let mut counts = [0usize; 7];
+    for (step, (table, condition, before)) in steps.into_iter().enumerate() {
+        loop {
+            let n = delete_batch(table, condition, before).await?;
+            counts[step] += n;
+            if (n as i64) < RETENTION_BATCH {
+                break;
+            }
+        }
+    }
+    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days] = counts;
+    Ok(RetentionCounts {
+        events,
+        anonymous_events,
+        interest,
+        lists,
+        inbox,
+        counter_grants,
+        report_days,
+        event_months: 0,
+    })
+}
+
+/// Most rows one statement of a retention pass deletes: a pass never holds a table (or, on
+/// SQLite, the one connection) for long, however much has expired.
+pub const RETENTION_BATCH: i64 = 5_000;
+
+/// The counter of an account's events: however many installations it signs in on, one person
+/// has one budget.
+pub fn account_limit_key(user_id: Uuid) -> String {
+    format!("account:{user_id}")
+}
+
+/// The counter of an installation's events, and of a client address's.
+pub fn install_limit_key(install_id: Uuid) -> String {
+    format!("install:{install_id}")
+}
+
+pub fn address_limit_key(address: &str) -> String {
+    format!("address:{address}")
+}
+
+/// The minute an event rate is counted in.
+pub fn rate_window(now: i64) -> i64 {
+    now.div_euclid(60) * 60
+}
+
+#[async_trait]
+pub trait Events: Send + Sync {
+    /// In one transaction: counts the batch against each of its limits this minute (all of them,
+    /// or none and `Throttled`); joins the installation's anonymous events to the account when
+    /// signed in (those the account declined are deleted instead); keeps each event once by its
+    /// id (bound to the installation and the body's hash: the same again is a duplicate, anything
+    /// else a conflict). Events an account has are never moved to another.
+    async fn ingest_events(&self, request: IngestRequest) -> DbResult<Ingest>;
+    /// The person's choice and when it was made; none while they have not chosen.
+    async fn tracking_consent(&self, user_id: Uuid) -> DbResult<Option<(bool, i64)>>;
+    async fn set_tracking_consent(&self, user_id: Uuid, tracking: bool, now: i64) -> DbResult<()>;
+    /// The account's events, newest first, before (`at`, `id`) when given; and how many it has.
+    async fn event_history(
+        &self,
+        user_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<(Vec<StoredEvent>, u32)>;
+    /// Deletes every event of the account, and the anonymous ones of the installations it used
+    /// (they would join it again); returns how many events. What was derived from them goes too,
+    /// in one transaction: their aggregated interests, tag memberships, inbox messages and counter
+    /// grants; the lists served to them are detached from them (the report keeps counting them,
+    /// nobody can tell whose).
+    async fn delete_events(&self, user_id: Uuid) -> DbResult<u32>;
+    /// Of `lists`, those with an impression recorded from this sender (the installation, or the
+    /// account on any of its installations): a click needs its list to have been shown.
+    async fn shown_lists(&self, lists: Vec<Uuid>, user_id: Option<Uuid>, install_id: Uuid) -> DbResult<Vec<Uuid>>;
+    /// Deletes what `retention` says has expired, a bounded batch per statement.
+    async fn prune_marketing(&self, retention: Retention, now: i64) -> DbResult<RetentionCounts>;
+}
