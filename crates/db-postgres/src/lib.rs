@@ -215,30 +215,6 @@ fn store_row(row: &Row) -> DbResult<StoreInfo> {
 
 /// The attempts on a key, its row locked until the transaction ends (created first if absent, so
 /// that two attempts on a new key also wait for each other).
-fn lock_attempts(tx: &mut Transaction<'_>, key: &str) -> DbResult<lockout::Attempts> {
-    // One statement that always ends holding the row's lock and returning it: made if missing,
-    // otherwise locked as it is (a row deleted meanwhile by a successful sign-in is made again).
-    let row = tx.query_one(
-        "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 0, 0, NULL)
-         ON CONFLICT (login) DO UPDATE SET login = EXCLUDED.login
-         RETURNING failures, last_failure_at, locked_until",
-        &[&key],
-    )?;
-    Ok(lockout::Attempts {
-        failures: u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX),
-        last_at: row.get(1),
-        locked_until: row.get(2),
-    })
-}
-
-fn write_attempts(tx: &mut Transaction<'_>, key: &str, state: lockout::Attempts) -> DbResult<()> {
-    tx.execute(
-        "UPDATE login_failures SET failures = $2, last_failure_at = $3, locked_until = $4 WHERE login = $1",
-        &[&key, &i64::from(state.failures), &state.last_at, &state.locked_until],
-    )?;
-    Ok(())
-}
-
 fn insert_identity(tx: &mut Transaction<'_>, user_id: Uuid, identity: &NewIdentity, now: i64) -> DbResult<()> {
     let result = tx.execute(
         "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES ($1, $2, $3, $4, $5)",
@@ -562,48 +538,6 @@ impl Database for PostgresDatabase {
 }
 
 /// Inserts the code when [`throttle::check`] allows one more send (inside the send lock).
-fn insert_code_if_allowed(
-    tx: &mut Transaction<'_>,
-    code: &NewCode,
-    limits: throttle::Limits,
-) -> DbResult<Result<(), throttle::Refusal>> {
-    let since = code.created_at - throttle::HOUR;
-    let to_target = tx
-        .query(
-            "SELECT created_at FROM verification_codes WHERE target = $1 AND created_at > $2 ORDER BY created_at",
-            &[&code.target, &since],
-        )?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let from_address = count(
-        &tx.query_one(
-            "SELECT COUNT(*) FROM verification_codes WHERE client_ip = $1 AND created_at > $2",
-            &[&code.client_ip, &since],
-        )?,
-        0,
-    );
-    let all = count(&tx.query_one("SELECT COUNT(*) FROM verification_codes WHERE created_at > $1", &[&since])?, 0);
-    let recent = throttle::RecentSends { to_target, from_address, all };
-    if let Err(refusal) = throttle::check(&recent, limits, code.created_at) {
-        return Ok(Err(refusal));
-    }
-    tx.execute(
-        "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &code.channel,
-            &code.target,
-            &code.purpose,
-            &code.code_hash,
-            &code.client_ip,
-            &code.created_at,
-            &code.expires_at,
-        ],
-    )?;
-    Ok(Ok(()))
-}
-
 #[cfg(test)]
 mod address_tests {
     use super::shown_without_password;

@@ -1,5 +1,106 @@
 //! Codes, password attempts, the dev outbox and pruning, on PostgreSQL.
+use portal_db::sign_in::engine::{self, SignInRows};
+
 use super::*;
+
+/// Sign-in's rows in a PostgreSQL transaction.
+struct PgRows<'a, 'b>(&'a mut Transaction<'b>);
+
+impl SignInRows for PgRows<'_, '_> {
+    fn lock_attempts(&mut self, key: &str) -> DbResult<lockout::Attempts> {
+        // One statement that always ends holding the row's lock and returning it: made if missing,
+        // otherwise locked as it is (a row deleted meanwhile by a successful sign-in is made again).
+        let row = self.0.query_one(
+            "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 0, 0, NULL)
+             ON CONFLICT (login) DO UPDATE SET login = EXCLUDED.login
+             RETURNING failures, last_failure_at, locked_until",
+            &[&key],
+        )?;
+        Ok(lockout::Attempts {
+            failures: u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX),
+            last_at: row.get(1),
+            locked_until: row.get(2),
+        })
+    }
+
+    fn write_attempts(&mut self, key: &str, state: lockout::Attempts) -> DbResult<()> {
+        self.0.execute(
+            "UPDATE login_failures SET failures = $2, last_failure_at = $3, locked_until = $4 WHERE login = $1",
+            &[&key, &i64::from(state.failures), &state.last_at, &state.locked_until],
+        )?;
+        Ok(())
+    }
+
+    fn clear_attempts(&mut self, key: &str) -> DbResult<()> {
+        self.0.execute("DELETE FROM login_failures WHERE login = $1", &[&key])?;
+        Ok(())
+    }
+
+    fn recent_sends(&mut self, target: &str, client_ip: &str, since: i64) -> DbResult<throttle::RecentSends> {
+        let to_target = self
+            .0
+            .query(
+                "SELECT created_at FROM verification_codes WHERE target = $1 AND created_at > $2 ORDER BY created_at",
+                &[&target, &since],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let from_address = count(
+            &self.0.query_one(
+                "SELECT COUNT(*) FROM verification_codes WHERE client_ip = $1 AND created_at > $2",
+                &[&client_ip, &since],
+            )?,
+            0,
+        );
+        let all =
+            count(&self.0.query_one("SELECT COUNT(*) FROM verification_codes WHERE created_at > $1", &[&since])?, 0);
+        Ok(throttle::RecentSends { to_target, from_address, all })
+    }
+
+    fn insert_code(&mut self, code: &NewCode) -> DbResult<()> {
+        self.0.execute(
+            "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &code.channel,
+                &code.target,
+                &code.purpose,
+                &code.code_hash,
+                &code.client_ip,
+                &code.created_at,
+                &code.expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn newest_live_code(&mut self, target: &str, purpose: &str) -> DbResult<Option<CodeRecord>> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT id, code_hash, expires_at, attempts FROM verification_codes
+                 WHERE target = $1 AND purpose = $2 AND consumed_at IS NULL
+                 ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE",
+                &[&target, &purpose],
+            )?
+            .map(|r| CodeRecord {
+                id: r.get(0),
+                code_hash: r.get(1),
+                expires_at: r.get(2),
+                attempts: u32::try_from(r.get::<_, i64>(3)).unwrap_or(u32::MAX),
+            }))
+    }
+
+    fn count_code_attempt(&mut self, id: i64, now: i64, consume: bool) -> DbResult<()> {
+        self.0.execute(
+            "UPDATE verification_codes SET attempts = attempts + 1,
+                consumed_at = CASE WHEN $3 THEN $2 ELSE consumed_at END WHERE id = $1",
+            &[&id, &now, &consume],
+        )?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl SignIn for PostgresDatabase {
@@ -33,7 +134,7 @@ impl SignIn for PostgresDatabase {
             // The hourly budget is global: code sends wait for each other here, on every instance,
             // before the transaction starts (so it sees what the previous one inserted).
             with_session_locks(client, &[7021002], |client| {
-                in_serializable(client, |tx| insert_code_if_allowed(tx, &code, limits))
+                in_serializable(client, |tx| engine::send_code(&mut PgRows(tx), &code, limits))
             })
         })
         .await
@@ -49,28 +150,7 @@ impl SignIn for PostgresDatabase {
     ) -> DbResult<CodeCheck> {
         let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
         self.serializable(move |tx| {
-            let newest = tx
-                .query_opt(
-                    "SELECT id, code_hash, expires_at, attempts FROM verification_codes
-                     WHERE target = $1 AND purpose = $2 AND consumed_at IS NULL
-                     ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE",
-                    &[&target, &purpose],
-                )?
-                .map(|r| CodeRecord {
-                    id: r.get(0),
-                    code_hash: r.get(1),
-                    expires_at: r.get(2),
-                    attempts: u32::try_from(r.get::<_, i64>(3)).unwrap_or(u32::MAX),
-                });
-            let verdict = portal_db::code_check::verify(newest.as_ref(), &code_hash, max_attempts, now);
-            if let Some(code) = newest.filter(|_| verdict.count_attempt) {
-                tx.execute(
-                    "UPDATE verification_codes SET attempts = attempts + 1,
-                        consumed_at = CASE WHEN $3 THEN $2 ELSE consumed_at END WHERE id = $1",
-                    &[&code.id, &now, &verdict.consume],
-                )?;
-            }
-            Ok(verdict.check)
+            engine::check_code(&mut PgRows(tx), &target, &purpose, &code_hash, max_attempts, now)
         })
         .await
     }
@@ -83,35 +163,7 @@ impl SignIn for PostgresDatabase {
         // Each counter row is made to exist, then read FOR UPDATE and written under that lock:
         // READ COMMITTED orders parallel attempts on one counter (the second reads what the first
         // wrote), without SERIALIZABLE's conflicts between attempts on different counters.
-        self.read_committed(move |tx| {
-            // Rows locked in one order, so two attempts never wait on each other in a circle.
-            let mut ordered: Vec<&(String, lockout::Policy)> = keys.iter().collect();
-            ordered.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut next = Vec::with_capacity(keys.len());
-            let mut locked: Option<i64> = None;
-            let mut least_left = u32::MAX;
-            for (key, policy) in ordered {
-                let (state, admission) = lockout::admit(lock_attempts(tx, key)?, *policy, now);
-                match admission {
-                    lockout::Admission::Locked { until } => {
-                        locked = Some(locked.map_or(until, |l| l.max(until)));
-                        write_attempts(tx, key, state)?;
-                    }
-                    lockout::Admission::Allowed { left } => {
-                        least_left = least_left.min(left);
-                        next.push((key, state));
-                    }
-                }
-            }
-            if let Some(until) = locked {
-                return Ok(lockout::Admission::Locked { until });
-            }
-            for (key, state) in next {
-                write_attempts(tx, key, state)?;
-            }
-            Ok(lockout::Admission::Allowed { left: least_left })
-        })
-        .await
+        self.read_committed(move |tx| engine::admit_attempt(&mut PgRows(tx), &keys, now)).await
     }
 
     async fn settle_password_attempt(
@@ -122,32 +174,7 @@ impl SignIn for PostgresDatabase {
         now: i64,
     ) -> DbResult<lockout::Attempts> {
         // As `admit_password_attempt`: rows locked before they are read.
-        self.read_committed(move |tx| {
-            let (first, second) = if account.0 <= shared.0 { (&account.0, &shared.0) } else { (&shared.0, &account.0) };
-            let first_state = lock_attempts(tx, first)?;
-            let second_state = lock_attempts(tx, second)?;
-            let (account_state, shared_state) =
-                if first == &account.0 { (first_state, second_state) } else { (second_state, first_state) };
-            Ok(match outcome {
-                lockout::Settle::Succeeded => {
-                    tx.execute("DELETE FROM login_failures WHERE login = $1", &[&account.0])?;
-                    write_attempts(tx, &shared.0, lockout::succeeded_shared(shared_state))?;
-                    lockout::Attempts::default()
-                }
-                lockout::Settle::Released => {
-                    write_attempts(tx, &account.0, lockout::succeeded_shared(account_state))?;
-                    write_attempts(tx, &shared.0, lockout::succeeded_shared(shared_state))?;
-                    account_state
-                }
-                lockout::Settle::Failed => {
-                    let after = lockout::failed(account_state, account.1, now);
-                    write_attempts(tx, &account.0, after)?;
-                    write_attempts(tx, &shared.0, lockout::failed(shared_state, shared.1, now))?;
-                    after
-                }
-            })
-        })
-        .await
+        self.read_committed(move |tx| engine::settle_attempt(&mut PgRows(tx), &account, &shared, outcome, now)).await
     }
 
     async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {

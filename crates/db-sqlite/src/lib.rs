@@ -127,25 +127,6 @@ fn identity_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IdentityRecord> {
     })
 }
 
-fn read_attempts(conn: &Connection, key: &str) -> rusqlite::Result<lockout::Attempts> {
-    Ok(conn
-        .prepare_cached("SELECT failures, last_failure_at, locked_until FROM login_failures WHERE login = ?1")?
-        .query_row([key], |row| {
-            Ok(lockout::Attempts { failures: row.get(0)?, last_at: row.get(1)?, locked_until: row.get(2)? })
-        })
-        .optional()?
-        .unwrap_or_default())
-}
-
-fn write_attempts(conn: &Connection, key: &str, state: lockout::Attempts) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (login) DO UPDATE SET failures = ?2, last_failure_at = ?3, locked_until = ?4",
-    )?
-    .execute(params![key, state.failures, state.last_at, state.locked_until])?;
-    Ok(())
-}
-
 fn insert_identity(conn: &Connection, user_id: Uuid, identity: &NewIdentity, now: i64) -> DbResult<()> {
     let result = conn.execute(
         "INSERT INTO identities (kind, value, user_id, verified, linked_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -1,5 +1,121 @@
 //! Codes, password attempts, the dev outbox and pruning, on SQLite.
+use portal_db::sign_in::engine::{self, SignInRows};
+
 use super::*;
+
+impl SqliteDatabase {
+    /// Runs a sign-in engine in one immediate transaction (SQLite's one writer orders them).
+    async fn in_sign_in<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteRows<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let result = work(&mut SqliteRows(&tx))?;
+            tx.commit()?;
+            Ok(result)
+        })
+        .await
+    }
+}
+
+/// Sign-in's rows in a rusqlite transaction.
+struct SqliteRows<'a>(&'a rusqlite::Transaction<'a>);
+
+impl SignInRows for SqliteRows<'_> {
+    fn lock_attempts(&mut self, key: &str) -> DbResult<lockout::Attempts> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT failures, last_failure_at, locked_until FROM login_failures WHERE login = ?1")?
+            .query_row([key], |row| {
+                Ok(lockout::Attempts { failures: row.get(0)?, last_at: row.get(1)?, locked_until: row.get(2)? })
+            })
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    fn write_attempts(&mut self, key: &str, state: lockout::Attempts) -> DbResult<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO login_failures (login, failures, last_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (login) DO UPDATE SET failures = ?2, last_failure_at = ?3, locked_until = ?4",
+            )?
+            .execute(params![key, state.failures, state.last_at, state.locked_until])?;
+        Ok(())
+    }
+
+    fn clear_attempts(&mut self, key: &str) -> DbResult<()> {
+        self.0.execute("DELETE FROM login_failures WHERE login = ?1", [key])?;
+        Ok(())
+    }
+
+    fn recent_sends(&mut self, target: &str, client_ip: &str, since: i64) -> DbResult<throttle::RecentSends> {
+        let to_target = self
+            .0
+            .prepare_cached(
+                "SELECT created_at FROM verification_codes WHERE target = ?1 AND created_at > ?2 ORDER BY created_at",
+            )?
+            .query_map(params![target, since], |row| row.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        let from_address: u32 = self.0.query_row(
+            "SELECT COUNT(*) FROM verification_codes WHERE client_ip = ?1 AND created_at > ?2",
+            params![client_ip, since],
+            |row| row.get(0),
+        )?;
+        let all: u32 =
+            self.0.query_row("SELECT COUNT(*) FROM verification_codes WHERE created_at > ?1", [since], |row| {
+                row.get(0)
+            })?;
+        Ok(throttle::RecentSends { to_target, from_address, all })
+    }
+
+    fn insert_code(&mut self, code: &NewCode) -> DbResult<()> {
+        self.0.execute(
+            "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                code.channel,
+                code.target,
+                code.purpose,
+                code.code_hash,
+                code.client_ip,
+                code.created_at,
+                code.expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn newest_live_code(&mut self, target: &str, purpose: &str) -> DbResult<Option<CodeRecord>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT id, code_hash, expires_at, attempts FROM verification_codes
+                 WHERE target = ?1 AND purpose = ?2 AND consumed_at IS NULL
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                params![target, purpose],
+                |row| {
+                    Ok(CodeRecord {
+                        id: row.get(0)?,
+                        code_hash: row.get(1)?,
+                        expires_at: row.get(2)?,
+                        attempts: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn count_code_attempt(&mut self, id: i64, now: i64, consume: bool) -> DbResult<()> {
+        self.0.execute(
+            "UPDATE verification_codes SET attempts = attempts + 1,
+                consumed_at = CASE WHEN ?3 THEN ?2 ELSE consumed_at END WHERE id = ?1",
+            params![id, now, consume],
+        )?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl SignIn for SqliteDatabase {
@@ -30,46 +146,7 @@ impl SignIn for SqliteDatabase {
         code: NewCode,
         limits: throttle::Limits,
     ) -> DbResult<Result<(), throttle::Refusal>> {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let since = code.created_at - throttle::HOUR;
-            let to_target = tx
-                .prepare_cached(
-                    "SELECT created_at FROM verification_codes WHERE target = ?1 AND created_at > ?2 ORDER BY created_at",
-                )?
-                .query_map(params![code.target, since], |row| row.get(0))?
-                .collect::<Result<Vec<i64>, _>>()?;
-            let from_address: u32 = tx.query_row(
-                "SELECT COUNT(*) FROM verification_codes WHERE client_ip = ?1 AND created_at > ?2",
-                params![code.client_ip, since],
-                |row| row.get(0),
-            )?;
-            let all: u32 = tx.query_row(
-                "SELECT COUNT(*) FROM verification_codes WHERE created_at > ?1",
-                params![since],
-                |row| row.get(0),
-            )?;
-            let recent = throttle::RecentSends { to_target, from_address, all };
-            if let Err(refusal) = throttle::check(&recent, limits, code.created_at) {
-                return Ok(Err(refusal));
-            }
-            tx.execute(
-                "INSERT INTO verification_codes (channel, target, purpose, code_hash, client_ip, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    code.channel,
-                    code.target,
-                    code.purpose,
-                    code.code_hash,
-                    code.client_ip,
-                    code.created_at,
-                    code.expires_at
-                ],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
-        })
-        .await
+        self.in_sign_in(move |rows| engine::send_code(rows, &code, limits)).await
     }
 
     async fn check_code(
@@ -81,37 +158,7 @@ impl SignIn for SqliteDatabase {
         now: i64,
     ) -> DbResult<CodeCheck> {
         let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let newest = tx
-                .query_row(
-                    "SELECT id, code_hash, expires_at, attempts FROM verification_codes
-                     WHERE target = ?1 AND purpose = ?2 AND consumed_at IS NULL
-                     ORDER BY created_at DESC, id DESC LIMIT 1",
-                    params![target, purpose],
-                    |row| {
-                        Ok(CodeRecord {
-                            id: row.get(0)?,
-                            code_hash: row.get(1)?,
-                            expires_at: row.get(2)?,
-                            attempts: row.get(3)?,
-                        })
-                    },
-                )
-                .optional()?;
-            let verdict = portal_db::code_check::verify(newest.as_ref(), &code_hash, max_attempts, now);
-            if let Some(code) = newest.filter(|_| verdict.count_attempt) {
-                tx.execute(
-                    "UPDATE verification_codes SET attempts = attempts + 1,
-                        consumed_at = CASE WHEN ?3 THEN ?2 ELSE consumed_at END WHERE id = ?1",
-                    params![code.id, now, verdict.consume],
-                )?;
-            }
-            let outcome = verdict.check;
-            tx.commit()?;
-            Ok(outcome)
-        })
-        .await
+        self.in_sign_in(move |rows| engine::check_code(rows, &target, &purpose, &code_hash, max_attempts, now)).await
     }
 
     async fn admit_password_attempt(
@@ -119,35 +166,7 @@ impl SignIn for SqliteDatabase {
         keys: Vec<(String, lockout::Policy)>,
         now: i64,
     ) -> DbResult<lockout::Admission> {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut next = Vec::with_capacity(keys.len());
-            let mut locked: Option<i64> = None;
-            let mut least_left = u32::MAX;
-            for (key, policy) in &keys {
-                let (state, admission) = lockout::admit(read_attempts(&tx, key)?, *policy, now);
-                match admission {
-                    lockout::Admission::Locked { until } => {
-                        locked = Some(locked.map_or(until, |l| l.max(until)));
-                        write_attempts(&tx, key, state)?;
-                    }
-                    lockout::Admission::Allowed { left } => {
-                        least_left = least_left.min(left);
-                        next.push((key, state));
-                    }
-                }
-            }
-            if let Some(until) = locked {
-                tx.commit()?;
-                return Ok(lockout::Admission::Locked { until });
-            }
-            for (key, state) in next {
-                write_attempts(&tx, key, state)?;
-            }
-            tx.commit()?;
-            Ok(lockout::Admission::Allowed { left: least_left })
-        })
-        .await
+        self.in_sign_in(move |rows| engine::admit_attempt(rows, &keys, now)).await
     }
 
     async fn settle_password_attempt(
@@ -157,32 +176,7 @@ impl SignIn for SqliteDatabase {
         outcome: lockout::Settle,
         now: i64,
     ) -> DbResult<lockout::Attempts> {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let account_state = read_attempts(&tx, &account.0)?;
-            let shared_state = read_attempts(&tx, &shared.0)?;
-            let result = match outcome {
-                lockout::Settle::Succeeded => {
-                    tx.execute("DELETE FROM login_failures WHERE login = ?1", [&account.0])?;
-                    write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
-                    lockout::Attempts::default()
-                }
-                lockout::Settle::Released => {
-                    write_attempts(&tx, &account.0, lockout::succeeded_shared(account_state))?;
-                    write_attempts(&tx, &shared.0, lockout::succeeded_shared(shared_state))?;
-                    account_state
-                }
-                lockout::Settle::Failed => {
-                    let after = lockout::failed(account_state, account.1, now);
-                    write_attempts(&tx, &account.0, after)?;
-                    write_attempts(&tx, &shared.0, lockout::failed(shared_state, shared.1, now))?;
-                    after
-                }
-            };
-            tx.commit()?;
-            Ok(result)
-        })
-        .await
+        self.in_sign_in(move |rows| engine::settle_attempt(rows, &account, &shared, outcome, now)).await
     }
 
     async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {
