@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use portal_db::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
+use portal_db::{rate_window, DbResult, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest> {
     let now = req.now;
@@ -155,25 +155,12 @@ pub fn ingest(tx: &mut Transaction<'_>, req: &IngestRequest) -> DbResult<Ingest>
     }
     // The first of an id repeated within the batch is the new one.
     let mut seen = HashSet::new();
-    let kept = req
-        .events
-        .iter()
-        .zip(&all_ids)
-        .map(|(e, id)| {
-            if inserted.contains(id) && seen.insert(id) {
-                return EventKept::New;
-            }
-            match recorded.get(id) {
-                Some((owner, hash)) if *owner == install && *hash == e.body_hash => EventKept::Duplicate,
-                Some(_) => EventKept::Conflict,
-                // Kept in this batch under this id by an earlier event: compare with that one.
-                None => match req.events.iter().find(|other| other.id == e.id) {
-                    Some(first) if first.body_hash == e.body_hash => EventKept::Duplicate,
-                    _ => EventKept::Conflict,
-                },
-            }
-        })
+    let written: Vec<bool> = all_ids.iter().map(|id| inserted.contains(id) && seen.insert(id)).collect();
+    let kept_before = recorded
+        .into_iter()
+        .filter_map(|(id, (install_id, body_hash))| Some((id.parse().ok()?, KeptBefore { install_id, body_hash })))
         .collect();
+    let kept = batch_answers(&req.events, &install, &written, &kept_before);
     Ok(Ingest::Kept(kept))
 }
 

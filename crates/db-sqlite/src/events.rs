@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use portal_api::EventKind;
 
-use portal_db::{rate_window, DbResult, EventKept, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
+use portal_db::{rate_window, DbResult, Ingest, IngestRequest, Interactions, ServedList, StoredEvent};
 
 pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -57,7 +57,8 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
     let received_at = req.received_at();
     let user = req.user_id.map(|u| u.to_string());
     let events = &req.events;
-    let mut kept = Vec::with_capacity(events.len());
+    let mut written = Vec::with_capacity(events.len());
+    let mut kept_before = std::collections::HashMap::new();
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO behaviour_events
@@ -90,18 +91,14 @@ pub fn ingest(conn: &mut Connection, req: &IngestRequest) -> DbResult<Ingest> {
             if let (1, Some(user), Some(model)) = (inserted, &user, &e.model) {
                 interest.execute(params![user, model, e.kind.as_str(), e.at])?;
             }
-            kept.push(if inserted == 1 {
-                EventKept::New
-            } else {
-                let (owner, hash): (String, String) = recorded.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                if owner == install && hash == e.body_hash {
-                    EventKept::Duplicate
-                } else {
-                    EventKept::Conflict
-                }
-            });
+            written.push(inserted == 1);
+            if inserted == 0 && !kept_before.contains_key(&e.id) {
+                let (install_id, body_hash) = recorded.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                kept_before.insert(e.id, KeptBefore { install_id, body_hash });
+            }
         }
     }
+    let kept = batch_answers(events, &install, &written, &kept_before);
     tx.commit()?;
     Ok(Ingest::Kept(kept))
 }

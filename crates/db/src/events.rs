@@ -32,6 +32,45 @@ pub enum EventKept {
     Conflict,
 }
 
+/// An event id kept before: by which installation, with which body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptBefore {
+    pub install_id: String,
+    pub body_hash: String,
+}
+
+/// What became of each event of a batch from `install_id`, given which of them this batch wrote
+/// (`written[i]`: the first of its id, not kept before) and what was kept before under the ids it
+/// did not write. The same installation and body again is a duplicate, anything else a conflict;
+/// an id repeated within the batch is compared with its first event. The one rule both backends
+/// answer with.
+pub fn batch_answers(
+    events: &[EventToKeep],
+    install_id: &str,
+    written: &[bool],
+    kept_before: &std::collections::HashMap<Uuid, KeptBefore>,
+) -> Vec<EventKept> {
+    let same = |a: &str, b: &str| if a == b { EventKept::Duplicate } else { EventKept::Conflict };
+    events
+        .iter()
+        .zip(written)
+        .map(|(e, written)| {
+            if *written {
+                return EventKept::New;
+            }
+            match kept_before.get(&e.id) {
+                Some(before) if before.install_id != install_id => EventKept::Conflict,
+                Some(before) => same(&before.body_hash, &e.body_hash),
+                // Kept in this batch under this id by an earlier event: compare with that one.
+                None => match events.iter().find(|other| other.id == e.id) {
+                    Some(first) => same(&first.body_hash, &e.body_hash),
+                    None => EventKept::Conflict,
+                },
+            }
+        })
+        .collect()
+}
+
 /// A batch of events to keep, with what it is counted against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestRequest {
@@ -165,6 +204,40 @@ pub fn address_limit_key(address: &str) -> String {
 /// The minute an event rate is counted in.
 pub fn rate_window(now: i64) -> i64 {
     now.div_euclid(60) * 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: u128, hash: &str) -> EventToKeep {
+        EventToKeep {
+            id: Uuid::from_u128(id),
+            kind: portal_api::EventKind::ProductView,
+            class: "read",
+            at: 0,
+            model: None,
+            body: String::new(),
+            body_hash: hash.into(),
+            clock_adjusted: false,
+            recommendation: None,
+        }
+    }
+
+    #[test]
+    fn a_resent_id_is_a_duplicate_only_from_its_installation_with_its_body() {
+        let events = [event(1, "a"), event(2, "b"), event(3, "c"), event(4, "d"), event(4, "d"), event(4, "x")];
+        let before = std::collections::HashMap::from([
+            (Uuid::from_u128(2), KeptBefore { install_id: "mine".into(), body_hash: "b".into() }),
+            (Uuid::from_u128(3), KeptBefore { install_id: "theirs".into(), body_hash: "c".into() }),
+        ]);
+        let written = [true, false, false, true, false, false];
+        use EventKept::*;
+        assert_eq!(
+            batch_answers(&events, "mine", &written, &before),
+            [New, Duplicate, Conflict, New, Duplicate, Conflict]
+        );
+    }
 }
 
 #[async_trait]
