@@ -1,5 +1,5 @@
 //! Codes, password attempts, the dev outbox and pruning, on PostgreSQL.
-use portal_db::sign_in::engine::{self, SignInRows};
+use portal_db::engines::sign_in::{self, SignInRows};
 
 use super::*;
 
@@ -134,7 +134,7 @@ impl SignIn for PostgresDatabase {
             // The hourly budget is global: code sends wait for each other here, on every instance,
             // before the transaction starts (so it sees what the previous one inserted).
             with_session_locks(client, &[7021002], |client| {
-                in_serializable(client, |tx| engine::send_code(&mut PgRows(tx), &code, limits))
+                in_serializable(client, |tx| sign_in::send_code(&mut PgRows(tx), &code, limits))
             })
         })
         .await
@@ -150,7 +150,7 @@ impl SignIn for PostgresDatabase {
     ) -> DbResult<CodeCheck> {
         let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
         self.serializable(move |tx| {
-            engine::check_code(&mut PgRows(tx), &target, &purpose, &code_hash, max_attempts, now)
+            sign_in::check_code(&mut PgRows(tx), &target, &purpose, &code_hash, max_attempts, now)
         })
         .await
     }
@@ -163,7 +163,7 @@ impl SignIn for PostgresDatabase {
         // Each counter row is made to exist, then read FOR UPDATE and written under that lock:
         // READ COMMITTED orders parallel attempts on one counter (the second reads what the first
         // wrote), without SERIALIZABLE's conflicts between attempts on different counters.
-        self.read_committed(move |tx| engine::admit_attempt(&mut PgRows(tx), &keys, now)).await
+        self.read_committed(move |tx| sign_in::admit_attempt(&mut PgRows(tx), &keys, now)).await
     }
 
     async fn settle_password_attempt(
@@ -174,7 +174,7 @@ impl SignIn for PostgresDatabase {
         now: i64,
     ) -> DbResult<lockout::Attempts> {
         // As `admit_password_attempt`: rows locked before they are read.
-        self.read_committed(move |tx| engine::settle_attempt(&mut PgRows(tx), &account, &shared, outcome, now)).await
+        self.read_committed(move |tx| sign_in::settle_attempt(&mut PgRows(tx), &account, &shared, outcome, now)).await
     }
 
     async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {

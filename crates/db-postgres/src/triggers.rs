@@ -4,7 +4,10 @@ use ::postgres::{Client, Transaction};
 use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use uuid::Uuid;
 
-use portal_marketing::triggers::{admit, Candidate};
+use std::collections::HashSet;
+
+use portal_db::engines::inbox::{self, InboxRows};
+use portal_marketing::triggers::SentFact;
 
 use portal_db::{DbResult, InboxRow, TriggerFacts};
 
@@ -124,81 +127,90 @@ pub fn facts(tx: &mut Transaction<'_>, since: i64, birthdays: &[String]) -> DbRe
 }
 
 pub fn send(tx: &mut Transaction<'_>, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<bool>> {
-    if messages.is_empty() {
-        return Ok(vec![]);
+    inbox::send(&mut PgInbox(tx), messages, cooldown_secs)
+}
+
+/// A send's rows in a PostgreSQL transaction.
+struct PgInbox<'a, 'b>(&'a mut Transaction<'b>);
+
+impl InboxRows for PgInbox<'_, '_> {
+    fn lock_pairs(&mut self, messages: &[InboxRow]) -> DbResult<()> {
+        // Every send of a trigger to a customer, on any instance, waits for this one to finish. (A
+        // key space of its own: the ledger's locks take 1 to 4.) Taken in the order of their keys, so
+        // two passes over overlapping batches never wait for each other in a circle.
+        let keys: Vec<String> = messages.iter().map(|m| format!("{}:{}", m.trigger_id, m.user_id)).collect();
+        self.0.execute(
+            "SELECT count(pg_advisory_xact_lock(101, h)) FROM
+               (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys",
+            &[&keys],
+        )?;
+        Ok(())
     }
-    let triggers: Vec<String> = messages.iter().map(|m| m.trigger_id.to_string()).collect();
-    let users: Vec<String> = messages.iter().map(|m| m.user_id.to_string()).collect();
-    // Every send of a trigger to a customer, on any instance, waits for this one to finish. (A
-    // key space of its own: the ledger's locks take 1 to 4.) Taken in the order of their keys, so
-    // two passes over overlapping batches never wait for each other in a circle.
-    let keys: Vec<String> = triggers.iter().zip(&users).map(|(t, u)| format!("{t}:{u}")).collect();
-    tx.execute(
-        "SELECT count(pg_advisory_xact_lock(101, h)) FROM
-           (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys",
-        &[&keys],
-    )?;
-    // What is stored holds back: the trigger paused, the customer declined, this fact sent, or one
-    // within the cooldown of it.
-    let fact_keys: Vec<&str> = messages.iter().map(|m| m.fact_key.as_str()).collect();
-    let fact_ats: Vec<i64> = messages.iter().map(|m| m.fact_at).collect();
-    let held: std::collections::HashSet<i64> = tx
-        .query(
-            "SELECT m.n FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+
+    fn active_triggers(&mut self, triggers: &[Uuid]) -> DbResult<HashSet<Uuid>> {
+        let ids: Vec<String> = triggers.iter().map(Uuid::to_string).collect();
+        let rows = self.0.query("SELECT id FROM triggers WHERE id = ANY($1) AND active", &[&ids])?;
+        Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
+    }
+
+    fn decliners(&mut self, users: &[Uuid]) -> DbResult<HashSet<Uuid>> {
+        let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
+        let rows =
+            self.0.query("SELECT user_id FROM tracking_consent WHERE user_id = ANY($1) AND NOT tracking", &[&ids])?;
+        Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
+    }
+
+    fn sent_near(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Vec<SentFact>>> {
+        let triggers: Vec<String> = messages.iter().map(|m| m.trigger_id.to_string()).collect();
+        let users: Vec<String> = messages.iter().map(|m| m.user_id.to_string()).collect();
+        let fact_keys: Vec<&str> = messages.iter().map(|m| m.fact_key.as_str()).collect();
+        let fact_ats: Vec<i64> = messages.iter().map(|m| m.fact_at).collect();
+        let rows = self.0.query(
+            "SELECT m.n, i.fact_key, i.fact_at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
                  WITH ORDINALITY AS m(trigger_id, user_id, fact_key, fact_at, n)
-             WHERE NOT EXISTS (SELECT 1 FROM triggers t WHERE t.id = m.trigger_id AND t.active)
-                OR EXISTS (SELECT 1 FROM tracking_consent c WHERE c.user_id = m.user_id AND NOT c.tracking)
-                OR EXISTS (SELECT 1 FROM inbox_messages i
-                           WHERE i.trigger_id = m.trigger_id AND i.user_id = m.user_id
-                             AND (i.fact_key = m.fact_key
-                                  OR (i.fact_at > m.fact_at - $5::BIGINT AND i.fact_at < m.fact_at + $5::BIGINT)))",
+             JOIN inbox_messages i ON i.trigger_id = m.trigger_id AND i.user_id = m.user_id
+              AND (i.fact_key = m.fact_key OR (i.fact_at > m.fact_at - $5::BIGINT AND i.fact_at < m.fact_at + $5::BIGINT))",
             &[&triggers, &users, &fact_keys, &fact_ats, &cooldown_secs],
-        )?
-        .iter()
-        .map(|r| r.get::<_, i64>(0) - 1)
-        .collect();
-    let candidates: Vec<Candidate<'_>> = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Candidate {
-            trigger: m.trigger_id,
-            user: m.user_id,
-            fact_key: &m.fact_key,
-            fact_at: m.fact_at,
-            held: held.contains(&(i as i64)),
-        })
-        .collect();
-    let admitted = admit(&candidates, cooldown_secs);
-    let sent: Vec<&InboxRow> = messages.iter().zip(&admitted).filter(|(_, a)| **a).map(|(m, _)| m).collect();
-    if sent.is_empty() {
-        return Ok(admitted);
+        )?;
+        let mut out = vec![Vec::new(); messages.len()];
+        for r in &rows {
+            let n = usize::try_from(r.get::<_, i64>(0) - 1).unwrap_or(usize::MAX);
+            if let Some(sent) = out.get_mut(n) {
+                sent.push(SentFact { fact_key: r.get(1), fact_at: r.get(2) });
+            }
+        }
+        Ok(out)
     }
-    let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { sent.iter().map(|m| f(m)).collect() };
-    let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { sent.iter().map(|m| f(m)).collect() };
-    tx.execute(
-        "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-             recommendation, models, created_at, fact_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-             $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[])",
-        &[
-            &column(&|m| m.id.to_string()),
-            &column(&|m| m.user_id.to_string()),
-            &column(&|m| m.trigger_id.to_string()),
-            &column(&|m| m.fact_key.clone()),
-            &column(&|m| m.kind.as_str().to_owned()),
-            &column(&|m| m.title_zh.clone()),
-            &column(&|m| m.title_en.clone()),
-            &column(&|m| m.body_zh.clone()),
-            &column(&|m| m.body_en.clone()),
-            &column(&|m| m.recommendation.to_string()),
-            &column(&|m| serde_json::to_string(&m.models).unwrap_or_default()),
-            &numbers(&|m| m.created_at),
-            &numbers(&|m| m.fact_at),
-        ],
-    )?;
-    let lists: Vec<_> = sent.iter().map(|m| m.served_list()).collect();
-    super::events::record_served_many(tx, &lists)?;
-    Ok(admitted)
+
+    fn write(&mut self, sent: &[&InboxRow]) -> DbResult<()> {
+        let tx = &mut *self.0;
+        let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { sent.iter().map(|m| f(m)).collect() };
+        let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { sent.iter().map(|m| f(m)).collect() };
+        tx.execute(
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
+                 recommendation, models, created_at, fact_at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                 $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[])",
+            &[
+                &column(&|m| m.id.to_string()),
+                &column(&|m| m.user_id.to_string()),
+                &column(&|m| m.trigger_id.to_string()),
+                &column(&|m| m.fact_key.clone()),
+                &column(&|m| m.kind.as_str().to_owned()),
+                &column(&|m| m.title_zh.clone()),
+                &column(&|m| m.title_en.clone()),
+                &column(&|m| m.body_zh.clone()),
+                &column(&|m| m.body_en.clone()),
+                &column(&|m| m.recommendation.to_string()),
+                &column(&|m| serde_json::to_string(&m.models).unwrap_or_default()),
+                &numbers(&|m| m.created_at),
+                &numbers(&|m| m.fact_at),
+            ],
+        )?;
+        let lists: Vec<_> = sent.iter().map(|m| m.served_list()).collect();
+        super::events::record_served_many(tx, &lists)?;
+        Ok(())
+    }
 }
 
 pub fn inbox(tx: &mut Transaction<'_>, user: Uuid, limit: u32) -> DbResult<Inbox> {

@@ -1,5 +1,5 @@
 //! Codes, password attempts, the dev outbox and pruning, on SQLite.
-use portal_db::sign_in::engine::{self, SignInRows};
+use portal_db::engines::sign_in::{self, SignInRows};
 
 use super::*;
 
@@ -146,7 +146,7 @@ impl SignIn for SqliteDatabase {
         code: NewCode,
         limits: throttle::Limits,
     ) -> DbResult<Result<(), throttle::Refusal>> {
-        self.in_sign_in(move |rows| engine::send_code(rows, &code, limits)).await
+        self.in_sign_in(move |rows| sign_in::send_code(rows, &code, limits)).await
     }
 
     async fn check_code(
@@ -158,7 +158,7 @@ impl SignIn for SqliteDatabase {
         now: i64,
     ) -> DbResult<CodeCheck> {
         let (target, purpose, code_hash) = (target.to_owned(), purpose.to_owned(), code_hash.to_owned());
-        self.in_sign_in(move |rows| engine::check_code(rows, &target, &purpose, &code_hash, max_attempts, now)).await
+        self.in_sign_in(move |rows| sign_in::check_code(rows, &target, &purpose, &code_hash, max_attempts, now)).await
     }
 
     async fn admit_password_attempt(
@@ -166,7 +166,7 @@ impl SignIn for SqliteDatabase {
         keys: Vec<(String, lockout::Policy)>,
         now: i64,
     ) -> DbResult<lockout::Admission> {
-        self.in_sign_in(move |rows| engine::admit_attempt(rows, &keys, now)).await
+        self.in_sign_in(move |rows| sign_in::admit_attempt(rows, &keys, now)).await
     }
 
     async fn settle_password_attempt(
@@ -176,7 +176,7 @@ impl SignIn for SqliteDatabase {
         outcome: lockout::Settle,
         now: i64,
     ) -> DbResult<lockout::Attempts> {
-        self.in_sign_in(move |rows| engine::settle_attempt(rows, &account, &shared, outcome, now)).await
+        self.in_sign_in(move |rows| sign_in::settle_attempt(rows, &account, &shared, outcome, now)).await
     }
 
     async fn keep_dev_message(&self, message: DevMessage) -> DbResult<()> {

@@ -4,7 +4,10 @@ use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use portal_marketing::triggers::{admit, Candidate};
+use std::collections::HashSet;
+
+use portal_db::engines::inbox::{self, InboxRows};
+use portal_marketing::triggers::SentFact;
 
 use portal_db::{DbResult, InboxRow, TriggerFacts};
 
@@ -145,48 +148,67 @@ pub fn facts(conn: &Connection, since: i64, birthdays: &[String]) -> DbResult<Tr
 }
 
 pub fn send(conn: &mut Connection, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<bool>> {
-    // One writer at a time: the checks and the writes cannot interleave with another send.
+    // One writer at a time: the reads and the writes cannot interleave with another send.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // What is stored holds back: the trigger paused, the customer declined, this fact sent, or one
-    // within the cooldown of it.
-    let mut held = Vec::with_capacity(messages.len());
-    {
-        let mut check = tx.prepare_cached(
-            "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM triggers WHERE id = ?1 AND active)
-                OR EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?2 AND NOT tracking)
-                OR EXISTS (SELECT 1 FROM inbox_messages
-                           WHERE trigger_id = ?1 AND user_id = ?2
-                             AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5)))",
-        )?;
-        for m in messages {
-            let row: Option<i64> = check
-                .query_row(
-                    params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            held.push(row.is_some());
-        }
+    let admitted = inbox::send(&mut SqliteInbox(&tx), messages, cooldown_secs)?;
+    tx.commit()?;
+    Ok(admitted)
+}
+
+/// A send's rows in a rusqlite transaction.
+struct SqliteInbox<'a>(&'a rusqlite::Transaction<'a>);
+
+impl InboxRows for SqliteInbox<'_> {
+    fn lock_pairs(&mut self, _: &[InboxRow]) -> DbResult<()> {
+        // The immediate transaction is the one writer already.
+        Ok(())
     }
-    let candidates: Vec<Candidate<'_>> = messages
-        .iter()
-        .zip(&held)
-        .map(|(m, held)| Candidate {
-            trigger: m.trigger_id,
-            user: m.user_id,
-            fact_key: &m.fact_key,
-            fact_at: m.fact_at,
-            held: *held,
-        })
-        .collect();
-    let admitted = admit(&candidates, cooldown_secs);
-    {
-        let mut insert = tx.prepare_cached(
+
+    fn active_triggers(&mut self, triggers: &[Uuid]) -> DbResult<HashSet<Uuid>> {
+        let mut active = self.0.prepare_cached("SELECT active FROM triggers WHERE id = ?1")?;
+        let mut out = HashSet::new();
+        for id in triggers {
+            if active.query_row([id.to_string()], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false) {
+                out.insert(*id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn decliners(&mut self, users: &[Uuid]) -> DbResult<HashSet<Uuid>> {
+        let mut declined = self.0.prepare_cached("SELECT NOT tracking FROM tracking_consent WHERE user_id = ?1")?;
+        let mut out = HashSet::new();
+        for id in users {
+            if declined.query_row([id.to_string()], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false) {
+                out.insert(*id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn sent_near(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Vec<SentFact>>> {
+        let mut near = self.0.prepare_cached(
+            "SELECT fact_key, fact_at FROM inbox_messages
+             WHERE trigger_id = ?1 AND user_id = ?2 AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5))",
+        )?;
+        let mut out = Vec::with_capacity(messages.len());
+        for m in messages {
+            let rows = near.query_map(
+                params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs],
+                |r| Ok(SentFact { fact_key: r.get(0)?, fact_at: r.get(1)? }),
+            )?;
+            out.push(rows.collect::<Result<Vec<_>, _>>()?);
+        }
+        Ok(out)
+    }
+
+    fn write(&mut self, messages: &[&InboxRow]) -> DbResult<()> {
+        let mut insert = self.0.prepare_cached(
             "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
                  recommendation, models, created_at, fact_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
-        for m in messages.iter().zip(&admitted).filter(|(_, a)| **a).map(|(m, _)| m) {
+        for m in messages {
             insert.execute(params![
                 m.id.to_string(),
                 m.user_id.to_string(),
@@ -202,11 +224,10 @@ pub fn send(conn: &mut Connection, messages: &[InboxRow], cooldown_secs: i64) ->
                 m.created_at,
                 m.fact_at
             ])?;
-            super::events::record_served(&tx, &m.served_list())?;
+            super::events::record_served(self.0, &m.served_list())?;
         }
+        Ok(())
     }
-    tx.commit()?;
-    Ok(admitted)
 }
 
 pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {

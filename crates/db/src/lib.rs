@@ -17,6 +17,7 @@ pub mod code_check;
 #[cfg(feature = "test-support")]
 pub mod contract;
 pub mod driver_errors;
+pub mod engines;
 pub mod ledger;
 pub mod lockout;
 pub mod people;

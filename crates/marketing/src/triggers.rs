@@ -202,11 +202,40 @@ pub struct Candidate<'a> {
     pub held: bool,
 }
 
+/// Whether two facts of one trigger and customer clash: the same fact, or closer than
+/// `cooldown_secs`. A trigger sends a customer at most one message per clash.
+pub fn clashes(key: &str, at: i64, other_key: &str, other_at: i64, cooldown_secs: i64) -> bool {
+    key == other_key || (other_at > at.saturating_sub(cooldown_secs) && other_at < at.saturating_add(cooldown_secs))
+}
+
+/// A message a trigger sent a customer before: its fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentFact {
+    pub fact_key: String,
+    pub fact_at: i64,
+}
+
+/// What is stored that bears on a message about to be written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stored {
+    pub trigger_active: bool,
+    pub customer_declined: bool,
+    /// What its trigger sent its customer of the same fact or near it.
+    pub sent: Vec<SentFact>,
+}
+
+/// Whether what is stored holds a message back: its trigger paused, its customer declined, or a
+/// message sent before for a fact that clashes with its own.
+pub fn held(stored: &Stored, fact_key: &str, fact_at: i64, cooldown_secs: i64) -> bool {
+    !stored.trigger_active
+        || stored.customer_declined
+        || stored.sent.iter().any(|s| clashes(fact_key, fact_at, &s.fact_key, s.fact_at, cooldown_secs))
+}
+
 /// Which of a batch of messages are written: those not held back by what is stored, nor by a
 /// message admitted before them in the same batch (the same fact, or a fact of the same trigger
-/// and customer closer than `cooldown_secs`). The storage checks the stored rows for the whole
-/// batch under one lock per (trigger, customer); this decides the rest, the same on every
-/// backend.
+/// and customer closer than `cooldown_secs`). The storage reads the stored rows for the whole
+/// batch under one lock per (trigger, customer); this decides, the same on every backend.
 pub fn admit(candidates: &[Candidate<'_>], cooldown_secs: i64) -> Vec<bool> {
     let mut admitted: std::collections::HashMap<(Uuid, Uuid), Vec<(&str, i64)>> = Default::default();
     candidates
@@ -216,10 +245,7 @@ pub fn admit(candidates: &[Candidate<'_>], cooldown_secs: i64) -> Vec<bool> {
                 return false;
             }
             let sent = admitted.entry((c.trigger, c.user)).or_default();
-            let clash = sent.iter().any(|(key, at)| {
-                *key == c.fact_key
-                    || (*at > c.fact_at.saturating_sub(cooldown_secs) && *at < c.fact_at.saturating_add(cooldown_secs))
-            });
+            let clash = sent.iter().any(|(key, at)| clashes(c.fact_key, c.fact_at, key, *at, cooldown_secs));
             if !clash {
                 sent.push((c.fact_key, c.fact_at));
             }
@@ -231,6 +257,19 @@ pub fn admit(candidates: &[Candidate<'_>], cooldown_secs: i64) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_rows_hold_a_message_back_when_paused_declined_or_within_the_cooldown() {
+        let sent = |key: &str, at| SentFact { fact_key: key.into(), fact_at: at };
+        let live = Stored { trigger_active: true, customer_declined: false, sent: vec![] };
+        assert!(!held(&live, "k", 1_000, 100));
+        assert!(held(&Stored { trigger_active: false, ..live.clone() }, "k", 1_000, 100), "paused");
+        assert!(held(&Stored { customer_declined: true, ..live.clone() }, "k", 1_000, 100), "declined");
+        assert!(held(&Stored { sent: vec![sent("k", 0)], ..live.clone() }, "k", 1_000, 100), "this fact");
+        assert!(held(&Stored { sent: vec![sent("j", 901)], ..live.clone() }, "k", 1_000, 100), "within");
+        assert!(!held(&Stored { sent: vec![sent("j", 900)], ..live.clone() }, "k", 1_000, 100), "just outside");
+        assert!(!held(&Stored { sent: vec![sent("j", 1_100)], ..live }, "k", 1_000, 100), "just outside after");
+    }
 
     fn fact(kind: TriggerKind, at: i64) -> Fact {
         Fact { user: Uuid::nil(), kind, key: "k".into(), at, model: None, store: None }

@@ -94,5 +94,3 @@ pub trait SignIn: Send + Sync {
     /// last made before `attempts_before`, sessions that ended before `sessions_before`.
     async fn prune(&self, codes_before: i64, attempts_before: i64, sessions_before: i64) -> DbResult<PruneCounts>;
 }
-
-pub mod engine;
