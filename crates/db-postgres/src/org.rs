@@ -13,31 +13,27 @@ impl Org for PostgresDatabase {
     ) -> DbResult<bool> {
         self.serializable(move |tx| {
             let id = user_id.to_string();
+            let placement = staff_placement(role, &store_ids);
             let changed = tx.execute(
                 "UPDATE users SET role = $2, store_id = $3, dealer_id = $4, discount_limit_percent = NULL WHERE id = $1",
-                &[&id, &role.as_str(), &store_ids.first().map(|s| s.to_string()), &dealer_id.map(|d| d.to_string())],
+                &[&id, &role.as_str(), &placement.home.map(|s| s.to_string()), &dealer_id.map(|d| d.to_string())],
             )?;
             tx.execute("DELETE FROM store_managers WHERE user_id = $1", &[&id])?;
             tx.execute(
                 "UPDATE store_assignments SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
                 &[&id, &now],
             )?;
-            if matches!(role, Role::Promoter | Role::StoreManager) {
-                let stores = if role == Role::Promoter { &store_ids[..store_ids.len().min(1)] } else { &store_ids[..] };
-                for store in stores {
-                    tx.execute(
-                        "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES ($1, $2, $3)",
-                        &[&id, &store.to_string(), &now],
-                    )?;
-                }
+            for store in &placement.assigned {
+                tx.execute(
+                    "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES ($1, $2, $3)",
+                    &[&id, &store.to_string(), &now],
+                )?;
             }
-            if role == Role::StoreManager {
-                for store in &store_ids {
-                    tx.execute(
-                        "INSERT INTO store_managers (user_id, store_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        &[&id, &store.to_string()],
-                    )?;
-                }
+            for store in &placement.manages {
+                tx.execute(
+                    "INSERT INTO store_managers (user_id, store_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&id, &store.to_string()],
+                )?;
             }
             Ok(changed == 1)
         })

@@ -15,12 +15,13 @@ impl Org for SqliteDatabase {
             // The role and the stores a manager runs change together; a new role starts from its
             // default discount limit.
             let tx = conn.transaction()?;
+            let placement = staff_placement(role, &store_ids);
             let changed = tx.execute(
                 "UPDATE users SET role = ?2, store_id = ?3, dealer_id = ?4, discount_limit_percent = NULL WHERE id = ?1",
                 params![
                     user_id.to_string(),
                     role.as_str(),
-                    store_ids.first().map(|id| id.to_string()),
+                    placement.home.map(|id| id.to_string()),
                     dealer_id.map(|id| id.to_string())
                 ],
             )?;
@@ -29,22 +30,17 @@ impl Org for SqliteDatabase {
                 "UPDATE store_assignments SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL",
                 params![user_id.to_string(), now],
             )?;
-            if matches!(role, Role::Promoter | Role::StoreManager) {
-                let stores = if role == Role::Promoter { &store_ids[..store_ids.len().min(1)] } else { &store_ids[..] };
-                for store in stores {
-                    tx.execute(
-                        "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES (?1, ?2, ?3)",
-                        params![user_id.to_string(), store.to_string(), now],
-                    )?;
-                }
+            for store in &placement.assigned {
+                tx.execute(
+                    "INSERT INTO store_assignments (user_id, store_id, started_at) VALUES (?1, ?2, ?3)",
+                    params![user_id.to_string(), store.to_string(), now],
+                )?;
             }
-            if role == Role::StoreManager {
-                for store in &store_ids {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO store_managers (user_id, store_id) VALUES (?1, ?2)",
-                        params![user_id.to_string(), store.to_string()],
-                    )?;
-                }
+            for store in &placement.manages {
+                tx.execute(
+                    "INSERT OR IGNORE INTO store_managers (user_id, store_id) VALUES (?1, ?2)",
+                    params![user_id.to_string(), store.to_string()],
+                )?;
             }
             tx.commit()?;
             Ok(changed == 1)
