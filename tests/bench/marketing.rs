@@ -27,7 +27,7 @@ use portal_server::{
     common::now,
     db::{NewIdentity, NewUser},
     demo,
-    marketing::{evaluation, planted, recommender::Model},
+    marketing::{evaluation, model::Model, planted},
 };
 use portal_tests::bench::{arg, databases, memory_kib, percentile, serve_in_process_with};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -300,7 +300,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let resident_before = memory_kib("VmRSS");
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let started = Instant::now();
-    let model = Model::build(&portal).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let model = portal.build_recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let train_secs = started.elapsed().as_secs_f64();
     let train_peak_mib = memory_kib("VmHWM").saturating_sub(resident_before) as f64 / 1024.0;
     drop(model);
@@ -321,12 +321,12 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.0))?;
     print!("{}", e.table(10));
-    let ndcg = e.metrics(portal_server::marketing::recommender::HOME_DEFAULT).map(|m| m.ndcg).unwrap_or(0.0);
+    let ndcg = e.metrics(portal_server::marketing::model::HOME_DEFAULT).map(|m| m.ndcg).unwrap_or(0.0);
     let popular_ndcg = e.metrics("popular").map(|m| m.ndcg).unwrap_or(0.0);
 
     // 3b. The operators' report over 90 days, beside the same over 7.
     let operator = portal.db.find_identity(IdentityKind::Username, "operator").await?.expect("the demo operator");
-    let caller = portal_server::identity::accounts::Caller {
+    let caller = portal_server::auth::Caller {
         user: portal.db.get_user(operator.user_id).await?.expect("the demo operator"),
         session_id: Uuid::now_v7(),
     };

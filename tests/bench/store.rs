@@ -339,7 +339,7 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
     let concurrent_sales = instances * DEVICES_PER_INSTANCE * SALES_PER_DEVICE;
     let report = portal
         .day_report(
-            &portal_server::identity::accounts::Caller {
+            &portal_server::auth::Caller {
                 user: portal.db.get_user(user).await?.expect("promoter"),
                 session_id: Uuid::nil(),
             },

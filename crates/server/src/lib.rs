@@ -1,10 +1,12 @@
 //! The portal server: the unified user center and the role homes, over HTTP.
+pub mod auth;
 pub mod catalog;
 pub mod common;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod favourites;
 pub mod http;
 pub mod identity;
 pub mod marketing;

@@ -12,26 +12,8 @@ pub struct Portal {
     pub password_slots: Arc<tokio::sync::Semaphore>,
     /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
     pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
-    /// The recommenders as last trained by this instance.
-    pub recommender: tokio::sync::RwLock<Option<Arc<crate::marketing::recommender::Model>>>,
-    pub recommender_rebuilding: std::sync::atomic::AtomicBool,
-    /// One customer-tag pass at a time on this instance (another instance's may overlap: each
-    /// write is atomic and both read the same data).
-    pub tag_pass: tokio::sync::Mutex<()>,
-    /// One trigger pass at a time on this instance, and the (trigger, fact) pairs it has settled.
-    pub trigger_pass: tokio::sync::Mutex<std::collections::HashMap<(uuid::Uuid, String), i64>>,
-    /// Each placement's running experiment and default, as read at most `SERVING_RULES_SECS` ago.
-    pub serving_rules: std::sync::Mutex<
-        std::collections::HashMap<
-            portal_api::Placement,
-            (std::time::Instant, Option<portal_api::Experiment>, Option<String>),
-        >,
-    >,
-    /// Moved on whenever an experiment starts or stops here: a read begun before is not kept.
-    pub serving_rules_generation: std::sync::atomic::AtomicU64,
-    /// Lists (and counter offers) already recorded by this instance: the same list served again
-    /// is not written again (`marketing::recommender::RecordedLists`).
-    pub recorded_lists: std::sync::Mutex<crate::marketing::recommender::RecordedLists>,
+    /// Marketing's caches and passes in this instance.
+    pub marketing: crate::marketing::state::MarketingState,
     /// When this instance last recorded a use of each (session, access-token generation).
     pub session_touches: std::sync::Mutex<std::collections::HashMap<(uuid::Uuid, i64), i64>>,
 }
@@ -46,13 +28,7 @@ impl Portal {
             config,
             password_slots,
             price_book: Default::default(),
-            recommender: Default::default(),
-            recommender_rebuilding: Default::default(),
-            tag_pass: Default::default(),
-            trigger_pass: Default::default(),
-            serving_rules: Default::default(),
-            serving_rules_generation: Default::default(),
-            recorded_lists: Default::default(),
+            marketing: Default::default(),
             session_touches: Default::default(),
         }
     }

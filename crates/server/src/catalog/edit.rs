@@ -4,9 +4,9 @@ use portal_api::*;
 
 use super::validate::{self, RowOf};
 use crate::{
+    auth::Caller,
     db::{CatalogKind, CatalogWrite},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

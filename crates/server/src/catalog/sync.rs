@@ -2,9 +2,9 @@
 use portal_api::*;
 
 use crate::{
+    auth::Caller,
     db::{CatalogKind, CatalogRow},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

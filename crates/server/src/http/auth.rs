@@ -5,7 +5,7 @@ use axum::{extract::State, http::StatusCode};
 use portal_api::*;
 
 use super::extract::{ApiJson, ClientIp};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// Send a one-time code by SMS (sign-up, sign-in, link) or e-mail (link).
 #[utoipa::path(post, path = "/v1/auth/codes", tag = "auth", request_body = SendCodeRequest,

@@ -11,11 +11,12 @@ use portal_api::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, MaybeCaller};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::MaybeCaller;
 use crate::{
+    auth::Caller,
     catalog::{csv_format, sync, validate},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 #[utoipa::path(get, path = "/v1/marketing/tags", tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = CustomerTagList), (status = 403, body = ApiError)))]

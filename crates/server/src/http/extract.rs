@@ -6,14 +6,14 @@ use std::{
 
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
-    http::{header, request::Parts, StatusCode},
+    http::{request::Parts, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use portal_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{error::AppError, identity::accounts::Caller, portal::Portal};
+use crate::{error::AppError, portal::Portal};
 
 /// JSON in and out; a body that is not valid JSON, or too large, is a coded error.
 pub struct ApiJson<T>(pub T);
@@ -105,36 +105,6 @@ where
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
-    }
-}
-
-impl FromRequestParts<Arc<Portal>> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "Sign in first: this needs an access token."))?;
-        portal.authenticate(token.trim()).await
-    }
-}
-
-/// The caller when a bearer token is sent; `None` for anonymous requests. A token that is sent
-/// but not valid is still an error, so a client never silently loses its role.
-pub struct MaybeCaller(pub Option<Caller>);
-
-impl FromRequestParts<Arc<Portal>> for MaybeCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
-        if parts.headers.contains_key(header::AUTHORIZATION) {
-            Caller::from_request_parts(parts, portal).await.map(|c| MaybeCaller(Some(c)))
-        } else {
-            Ok(MaybeCaller(None))
-        }
     }
 }
 

@@ -8,10 +8,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp, MaybeCaller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
+use crate::auth::MaybeCaller;
 use crate::{
+    auth::Caller,
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

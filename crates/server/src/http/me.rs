@@ -6,7 +6,7 @@ use portal_api::*;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ClientIp};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 #[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = ApiError)))]

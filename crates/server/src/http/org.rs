@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 #[utoipa::path(get, path = "/v1/stores/{id}", tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// Operations from a device's outbox, applied in order and each exactly once (by its id). Every
 /// operation gets an outcome: applied, a duplicate of one applied before, or rejected with a reason.

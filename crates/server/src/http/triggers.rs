@@ -6,7 +6,7 @@ use portal_api::*;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath};
-use crate::{error::AppResult, identity::accounts::Caller, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// The triggers with how many messages each sent (operators and administrators).
 #[utoipa::path(get, path = "/v1/marketing/triggers", tag = "marketing", security(("bearer" = [])),

@@ -4,28 +4,12 @@ use uuid::Uuid;
 
 use super::{codes, lockout, normalize, password, throttle, tokens::AccessClaims};
 use crate::{
+    auth::Caller,
     common::now,
-    db::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord, UserRecord},
+    db::{CodeCheck, NewCode, NewIdentity, NewUser, Rotation, SessionRecord},
     error::{AppError, AppResult},
     portal::Portal,
 };
-
-/// The signed-in user behind a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: UserRecord,
-    pub session_id: Uuid,
-}
-
-impl Caller {
-    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-}
 
 impl Portal {
     // ----- codes -----
@@ -442,46 +426,6 @@ impl Portal {
         }
     }
 
-    /// Resolves a bearer access token to its caller; the session must still be live.
-    pub async fn authenticate(&self, token: &str) -> AppResult<Caller> {
-        let claims = self
-            .keys
-            .verify_access(token)
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "The access token is not valid. Sign in again."))?;
-        let now = now();
-        if claims.exp <= now {
-            return Err(AppError::new(ErrorCode::TokenExpired, "The access token has expired; refresh it."));
-        }
-        // The session still live and the account, in one read.
-        let user =
-            self.db.live_session_user(claims.sid, claims.uid).await?.ok_or_else(|| {
-                AppError::new(ErrorCode::SessionRevoked, "This device was signed out. Sign in again.")
-            })?;
-        // The session's last use is kept to the minute, and the first use of each access token's
-        // generation (refresh rotation reads it): a touch this instance made for the same
-        // generation less than a minute ago is not made again.
-        if self.session_touch_due(claims.sid, claims.gen, now) {
-            self.db.touch_session(claims.sid, claims.gen, now).await?;
-            self.session_touched(claims.sid, claims.gen, now);
-        }
-        Ok(Caller { user, session_id: claims.sid })
-    }
-
-    /// Whether this instance should record a use of (session, generation) now.
-    fn session_touch_due(&self, session: Uuid, generation: i64, now: i64) -> bool {
-        let touched = self.session_touches.lock().expect("not poisoned");
-        !touched.get(&(session, generation)).is_some_and(|at| now - at < 60)
-    }
-
-    /// Remembers that the use was recorded (only once it was).
-    fn session_touched(&self, session: Uuid, generation: i64, now: i64) {
-        let mut touched = self.session_touches.lock().expect("not poisoned");
-        if touched.len() >= 100_000 {
-            touched.clear();
-        }
-        touched.insert((session, generation), now);
-    }
-
     /// Ends the session a refresh token names (a device that signed out while offline).
     pub async fn revoke_by_refresh_token(&self, token: &str) -> AppResult<()> {
         let invalid = || AppError::new(ErrorCode::InvalidRefreshToken, "The refresh token is not valid.");
@@ -622,39 +566,6 @@ impl Portal {
             }
             _ => Err(AppError::not_found("device session")),
         }
-    }
-
-    // ----- favourites -----
-
-    pub async fn favourites(&self, caller: &Caller) -> AppResult<FavouriteList> {
-        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked: vec![], rejected: vec![] })
-    }
-
-    /// Applies operations from a device's outbox, in order, each exactly once.
-    pub async fn apply_favourite_ops(&self, caller: &Caller, req: FavouriteOps) -> AppResult<FavouriteList> {
-        if req.ops.len() > 500 {
-            return Err(AppError::field(ErrorCode::InvalidJson, "ops", "Send at most 500 operations at a time."));
-        }
-        for (i, op) in req.ops.iter().enumerate() {
-            if op.model.trim().is_empty() || op.model.len() > 40 {
-                return Err(AppError::field(
-                    ErrorCode::InvalidJson,
-                    &format!("ops[{i}].model"),
-                    "A model number is required.",
-                ));
-            }
-        }
-        let acked = req.ops.iter().map(|op| op.id).collect();
-        let ops = req
-            .ops
-            .into_iter()
-            .map(|op| {
-                let hash = crate::common::body_hash(&op);
-                (op, hash)
-            })
-            .collect();
-        let rejected = self.db.apply_favourite_ops(caller.user.id, ops, now()).await?;
-        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked, rejected })
     }
 }
 

@@ -12,9 +12,10 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     common::now,
     error::{AppError, AppResult},
-    identity::{accounts::Caller, normalize},
+    identity::normalize,
     portal::Portal,
 };
 

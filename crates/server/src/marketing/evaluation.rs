@@ -11,7 +11,7 @@ use portal_marketing::{
 };
 use uuid::Uuid;
 
-use super::recommender::{people_of, Model, Profile};
+use super::model::{people_of, Model, Profile};
 use crate::db::Interactions;
 
 /// The home recommenders compared, the popularity baseline first.
@@ -173,7 +173,7 @@ mod tests {
         }
         let evaluation = evaluate(products, data, end - 14 * 86_400, 10, &AlsParams::default());
         let popular = evaluation.metrics("popular").unwrap();
-        let blend = evaluation.metrics(crate::marketing::recommender::HOME_DEFAULT).unwrap();
+        let blend = evaluation.metrics(crate::marketing::model::HOME_DEFAULT).unwrap();
         assert!(evaluation.people > 100, "{}", evaluation.table(10));
         assert!(blend.ndcg >= 1.5 * popular.ndcg, "{}", evaluation.table(10));
         assert!(blend.coverage > 5.0 * popular.coverage, "{}", evaluation.table(10));

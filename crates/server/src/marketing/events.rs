@@ -8,10 +8,10 @@ use portal_marketing::events::{self as rules, class};
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     common::now,
     db::{account_limit_key, address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

@@ -10,9 +10,9 @@ const OUTCOMES_SHOWN: usize = 20;
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     common::now,
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

@@ -14,7 +14,7 @@ use crate::{
     common::now,
     db::{EventToKeep, IngestRequest},
     error::AppResult,
-    marketing::recommender::top_category,
+    marketing::model::top_category,
     portal::Portal,
 };
 

@@ -8,12 +8,12 @@ use portal_api::{CustomerTag, CustomerTagList, ErrorCode, NewCustomerTag, Role, 
 use portal_marketing::tags::{self, Bought, Did, Expr};
 use uuid::Uuid;
 
-use super::recommender::Model;
+use super::model::Model;
 use crate::{
+    auth::Caller,
     common::now,
     db::{CustomerActivity, Customers, TagRow},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 
@@ -123,7 +123,7 @@ impl Portal {
     /// otherwise over the people whose behaviour, choice about tracking or purchases arrived since
     /// the last pass.
     pub async fn tag_pass(self: &Arc<Self>, full: bool) -> AppResult<TagPass> {
-        let _one_at_a_time = self.tag_pass.lock().await;
+        let _one_at_a_time = self.marketing.tag_pass.lock().await;
         let rows = self.db.tags().await?;
         if rows.is_empty() {
             return Ok(TagPass::default());

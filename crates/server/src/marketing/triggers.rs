@@ -9,10 +9,10 @@ use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     common::now,
     db::{InboxRow, INBOX_BATCH},
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 
@@ -80,7 +80,7 @@ impl Portal {
     /// One pass: every active trigger against what happened in the last two days. Returns how
     /// many messages it wrote.
     pub async fn trigger_pass(self: &Arc<Self>) -> AppResult<usize> {
-        let mut settled = self.trigger_pass.lock().await;
+        let mut settled = self.marketing.trigger_pass.lock().await;
         let now = now();
         let active: Vec<Trigger> = self.db.triggers().await?.into_iter().filter(|t| t.active).collect();
         if active.is_empty() {
@@ -153,7 +153,7 @@ impl Portal {
         // What this instance settled before (sent, or held back by the cooldown) is not tried again.
         let trained = self.recommender().await?;
         // Each person's profile read once a pass, however many triggers they set off.
-        let mut profiles: HashMap<Uuid, crate::marketing::recommender::Profile> = HashMap::new();
+        let mut profiles: HashMap<Uuid, crate::marketing::model::Profile> = HashMap::new();
         let mut sent = 0;
         for trigger in &active {
             let rule = Rule { kind: trigger.kind, active: trigger.active, active_since: trigger.active_since };

@@ -4,8 +4,8 @@ use portal_api::*;
 use uuid::Uuid;
 
 use crate::{
+    auth::Caller,
     error::{AppError, AppResult},
-    identity::accounts::Caller,
     portal::Portal,
 };
 

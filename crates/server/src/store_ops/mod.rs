@@ -10,11 +10,12 @@ use uuid::Uuid;
 
 use self::price_book::PriceBook;
 use crate::{
+    auth::Caller,
     common::now,
     common::{body_hash, local_day},
     db::{CounterCustomer, OpContext, SetAsideRecord},
     error::{AppError, AppResult},
-    identity::{accounts::Caller, normalize},
+    identity::normalize,
     portal::Portal,
 };
 
