@@ -12,7 +12,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use portal_api::*;
+use portal_api::{endpoints as ep, *};
 use portal_client::{api::ApiClient, cache::Cache, outbox, store_ops};
 use portal_server::demo;
 use portal_tests::bench::{arg, databases, percentile, serve_in_process_with};
@@ -58,7 +58,8 @@ async fn upload(cache: &mut Cache, user: Uuid, api: &ApiClient, token: &str, bat
         if due.is_empty() {
             return Ok(requests);
         }
-        let result = api.store_ops(token, &StoreOps { ops: store_ops::ops(&due).0 }).await?;
+        let result =
+            api.call(Some(token), &ep::ApplyStoreOps { body: StoreOps { ops: store_ops::ops(&due).0 } }).await?;
         anyhow::ensure!(result.outcomes.iter().all(|o| o.status == OpStatus::Applied), "every sale applied");
         store_ops::acknowledge(cache, user, &result.outcomes, 0)?;
         requests += 1;
@@ -312,7 +313,10 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
                     }
                     let sent = Instant::now();
                     // As the app does: a request that fails is sent again (applied once all the same).
-                    let result = match api.store_ops(&token, &StoreOps { ops: store_ops::ops(&due).0 }).await {
+                    let result = match api
+                        .call(Some(&token), &ep::ApplyStoreOps { body: StoreOps { ops: store_ops::ops(&due).0 } })
+                        .await
+                    {
                         Ok(result) => result,
                         Err(_) => {
                             latencies.push(f64::INFINITY);

@@ -22,7 +22,7 @@ use std::{
 };
 
 use axum::{body::Bytes, extract::State, http::Request, response::IntoResponse, Router};
-use portal_api::*;
+use portal_api::{endpoints as ep, *};
 use portal_client::{
     api::ApiClient,
     vault::{MemorySecrets, SecretStore},
@@ -333,7 +333,7 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
     days.push(portal_server::common::local_day(unix_now()));
     days.dedup();
     for (store, stock_made) in &expected.stock {
-        let stock = direct.stock(&admin, *store).await.unwrap();
+        let stock = direct.call(Some(&admin), &ep::Stock { id: *store }).await.unwrap();
         let on_server: BTreeMap<String, i64> =
             stock.levels.iter().map(|l| (l.sku.clone(), l.on_hand)).filter(|(_, q)| *q != 0).collect();
         let made: BTreeMap<String, i64> = stock_made.clone().into_iter().filter(|(_, q)| *q != 0).collect();
@@ -342,7 +342,11 @@ async fn ten_thousand_operations_through_faults_and_restarts_none_lost_none_twic
         assert!(stock.balances_agree, "store {store}: running balances equal the ledger's sums");
         let mut sales = 0;
         for day in &days {
-            sales += direct.day_report(&admin, *store, day).await.unwrap().sales;
+            sales += direct
+                .call(Some(&admin), &ep::StoreDayReport { id: *store, query: DayQuery { day: Some(day.to_owned()) } })
+                .await
+                .unwrap()
+                .sales;
         }
         assert_eq!(sales, expected.sales[store], "store {store}: every sale once");
     }

@@ -6,10 +6,12 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod endpoints;
 pub mod error;
 pub mod identity;
 pub mod marketing;
 pub mod org;
+pub mod queries;
 pub mod store_ops;
 
 pub use auth::*;
@@ -18,6 +20,7 @@ pub use error::*;
 pub use identity::*;
 pub use marketing::*;
 pub use org::*;
+pub use queries::*;
 pub use store_ops::*;
 
 /// The name a unit enum variant has on the wire (`pre_sale`, `qr_wallet`), for storing it as text.

@@ -2,7 +2,7 @@
 //! silent refresh with one refresh in flight at a time.
 use std::time::{Duration, Instant};
 
-use portal_api::TokenPair;
+use portal_api::{endpoints as ep, RefreshRequest, TokenPair};
 use tokio::sync::Mutex;
 
 use crate::{api::ApiClient, error::ClientResult, vault::SecretStore};
@@ -72,7 +72,8 @@ impl Session {
             self.remember(false);
             return Err(crate::ClientError::NotSignedIn);
         };
-        let tokens = api.refresh(&refresh_token).await?;
+        let tokens =
+            api.call(None, &ep::Refresh { body: RefreshRequest { refresh_token: refresh_token.clone() } }).await?;
         self.secrets.set(REFRESH_TOKEN_ACCOUNT, &tokens.refresh_token)?;
         let token = tokens.access_token.clone();
         *access = Some(Access {

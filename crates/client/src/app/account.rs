@@ -9,7 +9,7 @@ impl PortalApp {
         purpose: CodePurpose,
     ) -> ClientResult<SendCodeResponse> {
         let req = SendCodeRequest { channel, target: target.to_owned(), purpose };
-        self.observe(self.api().send_code(&req).await)
+        self.observe(self.api().call(None, &ep::SendCode { body: req.clone() }).await)
     }
 
     pub(super) async fn signed_in(&self, response: ClientResult<AuthResponse>) -> ClientResult<AppState> {
@@ -27,7 +27,7 @@ impl PortalApp {
         let account = response.profile.user_id;
         if !events::has_unsent_choice(&self.cache(), Some(account))? {
             let token = response.tokens.access_token.clone();
-            match self.api().tracking(&token).await {
+            match self.api().call(Some(&token), &ep::GetTracking {}).await {
                 Ok(consent) => events::adopt_choice(&self.cache(), consent.tracking)?,
                 Err(e) => tracing::info!(error = %e, "the account's tracking choice is read later"),
             }
@@ -47,13 +47,13 @@ impl PortalApp {
             display_name: input.display_name.filter(|n| !n.trim().is_empty()),
             device_name: self.device_name.clone(),
         };
-        let response = self.api().sign_up(&req).await;
+        let response = self.api().call(None, &ep::SignUp { body: req.clone() }).await;
         self.signed_in(response).await
     }
 
     pub async fn sign_in_with_code(&self, input: CodeSignInInput) -> ClientResult<AppState> {
         let req = CodeSignInRequest { phone: input.phone, code: input.code, device_name: self.device_name.clone() };
-        let response = self.api().sign_in_code(&req).await;
+        let response = self.api().call(None, &ep::SignInCode { body: req.clone() }).await;
         self.signed_in(response).await
     }
 
@@ -63,7 +63,7 @@ impl PortalApp {
             password: input.password,
             device_name: self.device_name.clone(),
         };
-        let response = self.api().sign_in_password(&req).await;
+        let response = self.api().call(None, &ep::SignInPassword { body: req.clone() }).await;
         self.signed_in(response).await
     }
 
@@ -80,7 +80,8 @@ impl PortalApp {
         }
         let mut told = true;
         if self.session.has_refresh_token()? {
-            if let Err(e) = self.authed(|api, token| async move { api.sign_out(&token).await }).await {
+            if let Err(e) = self.authed(|api, token| async move { api.call(Some(&token), &ep::SignOut {}).await }).await
+            {
                 told = e.ends_session();
                 tracing::warn!(error = %e, "the server was not told about the sign-out; it will be when the network returns");
             }
@@ -103,7 +104,7 @@ impl PortalApp {
         let profile = self
             .authed(|api, token| {
                 let req = req.clone();
-                async move { api.update_profile(&token, &req).await }
+                async move { api.call(Some(&token), &ep::UpdateProfile { body: req.clone() }).await }
             })
             .await?;
         self.remember_profile(&profile)?;
@@ -113,7 +114,7 @@ impl PortalApp {
     pub async fn set_password(&self, req: SetPasswordRequest) -> ClientResult<AppState> {
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.set_password(&token, &req).await }
+            async move { api.call(Some(&token), &ep::SetPassword { body: req.clone() }).await }
         })
         .await?;
         self.refresh().await
@@ -123,7 +124,7 @@ impl PortalApp {
         let profile = self
             .authed(|api, token| {
                 let req = req.clone();
-                async move { api.link_identity(&token, &req).await }
+                async move { api.call(Some(&token), &ep::LinkIdentity { body: req.clone() }).await }
             })
             .await?;
         self.remember_profile(&profile)?;
@@ -131,11 +132,11 @@ impl PortalApp {
     }
 
     pub async fn sessions(&self) -> ClientResult<DeviceSessionList> {
-        self.authed(|api, token| async move { api.sessions(&token).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::ListSessions {}).await }).await
     }
 
     pub async fn revoke_session(&self, id: Uuid) -> ClientResult<DeviceSessionList> {
-        self.authed(|api, token| async move { api.revoke_session(&token, id).await }).await?;
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::RevokeSession { id: id }).await }).await?;
         self.sessions().await
     }
 }

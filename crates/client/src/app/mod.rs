@@ -10,7 +10,7 @@ use std::{
     },
 };
 
-use portal_api::*;
+use portal_api::{endpoints as ep, *};
 use uuid::Uuid;
 
 use crate::{
@@ -191,7 +191,7 @@ impl PortalApp {
     }
 
     pub(super) async fn sync_profile_and_home(&self) -> ClientResult<()> {
-        let profile = self.authed(|api, token| async move { api.profile(&token).await }).await?;
+        let profile = self.authed(|api, token| async move { api.call(Some(&token), &ep::GetProfile {}).await }).await?;
         self.remember_profile(&profile)?;
         let home = self.fetch_home(&profile).await?;
         self.cache().put_home(profile.user_id, &home, now())?;
@@ -212,27 +212,45 @@ impl PortalApp {
             }),
             Role::Promoter => {
                 let id = profile.store_id.ok_or_else(|| ClientError::Protocol("promoter without a store".into()))?;
-                RoleHome::Promoter(self.authed(|api, token| async move { api.store_overview(&token, id).await }).await?)
+                RoleHome::Promoter(
+                    self.authed(
+                        |api, token| async move { api.call(Some(&token), &ep::StoreOverviewOf { id: id }).await },
+                    )
+                    .await?,
+                )
             }
             Role::Distributor => {
                 let id =
                     profile.dealer_id.ok_or_else(|| ClientError::Protocol("distributor without a dealer".into()))?;
                 RoleHome::Distributor(
-                    self.authed(|api, token| async move { api.dealer_overview(&token, id).await }).await?,
+                    self.authed(
+                        |api, token| async move { api.call(Some(&token), &ep::DealerOverviewOf { id: id }).await },
+                    )
+                    .await?,
                 )
             }
-            Role::Operator => {
-                RoleHome::Operator(self.authed(|api, token| async move { api.audience(&token).await }).await?)
-            }
+            Role::Operator => RoleHome::Operator(
+                self.authed(|api, token| async move { api.call(Some(&token), &ep::Audience {}).await }).await?,
+            ),
             Role::StoreManager => {
                 let mut stores = Vec::with_capacity(profile.stores.len());
                 for store in &profile.stores {
                     let id = store.id;
-                    stores.push(self.authed(|api, token| async move { api.store_overview(&token, id).await }).await?);
+                    stores.push(
+                        self.authed(|api, token| async move {
+                            api.call(Some(&token), &ep::StoreOverviewOf { id: id }).await
+                        })
+                        .await?,
+                    );
                 }
                 RoleHome::StoreManager(ManagerOverview { stores })
             }
-            Role::Admin => RoleHome::Admin(self.authed(|api, token| async move { api.users(&token).await }).await?),
+            Role::Admin => RoleHome::Admin(
+                self.authed(|api, token| async move {
+                    api.call(Some(&token), &ep::ListUsers { query: PageQuery { limit: 50, offset: 0 } }).await
+                })
+                .await?,
+            ),
         })
     }
 
@@ -264,7 +282,7 @@ impl PortalApp {
         let candidate = ApiClient::new(parsed.clone());
         // Only the candidate's own answer: a candidate that cannot be reached says nothing of the
         // server in use (which stays, with what was known of it).
-        candidate.health().await?;
+        candidate.call(None, &ep::HealthCheck {}).await?;
         self.cache().set_setting(SERVER_URL, parsed.as_str())?;
         *self.api.write().unwrap_or_else(|p| p.into_inner()) = candidate;
         self.online.store(true, Ordering::Relaxed);
@@ -274,7 +292,7 @@ impl PortalApp {
     /// Asks the server whether it answers (its health, one small request) and returns the state
     /// with `online` saying so: the sign-in screen's check, which makes no other call by itself.
     pub async fn check_server(&self) -> ClientResult<AppState> {
-        if let Err(e) = self.observe(self.api().health().await) {
+        if let Err(e) = self.observe(self.api().call(None, &ep::HealthCheck {}).await) {
             tracing::info!(error = %e, "the server does not answer");
         }
         self.state()

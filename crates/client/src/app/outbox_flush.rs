@@ -29,7 +29,7 @@ impl PortalApp {
                 let answer = self
                     .authed(|api, token| {
                         let request = request.clone();
-                        async move { api.store_ops(&token, &request).await }
+                        async move { api.call(Some(&token), &ep::ApplyStoreOps { body: request.clone() }).await }
                     })
                     .await;
                 match answer {
@@ -52,7 +52,7 @@ impl PortalApp {
                 let answer = self
                     .authed(|api, token| {
                         let request = request.clone();
-                        async move { api.favourite_ops(&token, &request).await }
+                        async move { api.call(Some(&token), &ep::FavouriteOpsBatch { body: request.clone() }).await }
                     })
                     .await;
                 match answer {
@@ -101,7 +101,8 @@ impl PortalApp {
         }
         self.report_set_aside(user).await;
         // Nothing left to send: take the account's favourites (changes from other devices).
-        let list = self.authed(|api, token| async move { api.favourites(&token).await }).await?;
+        let list =
+            self.authed(|api, token| async move { api.call(Some(&token), &ep::ListFavourites {}).await }).await?;
         favourites::merge(&mut self.cache(), user, &list.favourites)?;
         outbox::pending_count(&self.cache(), user)
     }
@@ -124,7 +125,7 @@ impl PortalApp {
             let answer = self
                 .authed(|api, token| {
                     let report = report.clone();
-                    async move { api.report_set_aside(&token, &report).await }
+                    async move { api.call(Some(&token), &ep::ReportSetAside { body: report.clone() }).await }
                 })
                 .await;
             match answer {
@@ -170,7 +171,7 @@ impl PortalApp {
         let api = self.api();
         let mut done = Vec::new();
         for token in pending {
-            match api.revoke(&token).await {
+            match api.call(None, &ep::Revoke { body: RefreshRequest { refresh_token: token.clone() } }).await {
                 Ok(()) => tracing::info!("a session signed out offline was ended on the server"),
                 Err(e) if e.code() == ErrorCode::ServerUnreachable || e.code() == ErrorCode::Internal => continue,
                 Err(e) => tracing::info!(error = %e, "a pending sign-out was refused; nothing left to end"),

@@ -49,11 +49,34 @@ impl PortalApp {
         if signed_in {
             self.authed(|api, token| {
                 let cursor = cursor.clone();
-                async move { api.catalog_page(Some(&token), cursor.as_deref(), CATALOG_PAGE).await }
+                async move {
+                    api.call(
+                        Some(&token),
+                        &ep::CatalogSync {
+                            query: SyncQuery {
+                                cursor: cursor.as_deref().map(str::to_owned),
+                                limit: Some(CATALOG_PAGE),
+                            },
+                        },
+                    )
+                    .await
+                }
             })
             .await
         } else {
-            self.observe(self.api().catalog_page(None, cursor.as_deref(), CATALOG_PAGE).await)
+            self.observe(
+                self.api()
+                    .call(
+                        None,
+                        &ep::CatalogSync {
+                            query: SyncQuery {
+                                cursor: cursor.as_deref().map(str::to_owned),
+                                limit: Some(CATALOG_PAGE),
+                            },
+                        },
+                    )
+                    .await,
+            )
         }
     }
 

@@ -7,13 +7,13 @@ const LOCAL_LIST: usize = 12;
 
 impl PortalApp {
     pub async fn experiments(&self) -> ClientResult<ExperimentList> {
-        self.authed(|api, token| async move { api.experiments(&token).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::ListExperiments {}).await }).await
     }
 
     pub async fn start_experiment(&self, req: NewExperiment) -> ClientResult<Experiment> {
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.start_experiment(&token, &req).await }
+            async move { api.call(Some(&token), &ep::StartExperiment { body: req.clone() }).await }
         })
         .await
     }
@@ -22,14 +22,17 @@ impl PortalApp {
         let req = StopExperiment { winner };
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.stop_experiment(&token, id, &req).await }
+            async move { api.call(Some(&token), &ep::StopExperimentNow { id: id, body: req.clone() }).await }
         })
         .await
     }
 
     /// The trail from recommendation to purchase (operators and admins; online only).
     pub async fn recommendation_report(&self, days: u32) -> ClientResult<RecommendationReport> {
-        self.authed(|api, token| async move { api.recommendation_report(&token, days).await }).await
+        self.authed(|api, token| async move {
+            api.call(Some(&token), &ep::RecommendationReportFor { query: ReportQuery { days: Some(days) } }).await
+        })
+        .await
     }
 
     pub async fn recommendations(&self, placement: Placement, model: Option<&str>) -> ClientResult<RecommendationView> {
@@ -38,11 +41,36 @@ impl PortalApp {
         let answer = if user.is_some() {
             self.authed(|api, token| {
                 let model = model_owned.clone();
-                async move { api.recommendations(Some(&token), placement, model.as_deref()).await }
+                async move {
+                    api.call(
+                        Some(&token),
+                        &ep::Recommendations {
+                            query: RecommendationQuery {
+                                placement: placement,
+                                model: model.as_deref().map(str::to_owned),
+                                limit: None,
+                            },
+                        },
+                    )
+                    .await
+                }
             })
             .await
         } else {
-            self.observe(self.api().recommendations(None, placement, model).await)
+            self.observe(
+                self.api()
+                    .call(
+                        None,
+                        &ep::Recommendations {
+                            query: RecommendationQuery {
+                                placement: placement,
+                                model: model.map(str::to_owned),
+                                limit: None,
+                            },
+                        },
+                    )
+                    .await,
+            )
         };
         match answer {
             Ok(list) => {

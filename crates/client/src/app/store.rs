@@ -34,13 +34,20 @@ impl PortalApp {
             loop {
                 let after = store_ops::flags_cursor(&self.cache(), user, store.id)?;
                 let store_id = store.id;
-                let list =
-                    match self.authed(|api, token| async move { api.store_flags(&token, store_id, after).await }).await
-                    {
-                        Ok(list) => list,
-                        Err(ClientError::Unreachable { .. }) => return Ok(new),
-                        Err(e) => return Err(e),
-                    };
+                let list = match self
+                    .authed(|api, token| async move {
+                        api.call(
+                            Some(&token),
+                            &ep::StoreFlags { id: store_id, query: FlagsQuery { after: after.map(|a| a.to_string()) } },
+                        )
+                        .await
+                    })
+                    .await
+                {
+                    Ok(list) => list,
+                    Err(ClientError::Unreachable { .. }) => return Ok(new),
+                    Err(e) => return Err(e),
+                };
                 new += store_ops::take_store_flags(&mut self.cache(), user, &list, now())?;
                 if !list.has_more {
                     break;
@@ -77,7 +84,16 @@ impl PortalApp {
         let fetched = self
             .authed(|api, token| {
                 let receipt_no = asked.clone();
-                async move { api.sales_by_receipt(&token, store_id, &receipt_no).await }
+                async move {
+                    api.call(
+                        Some(&token),
+                        &ep::SalesByReceipt {
+                            id: store_id,
+                            query: ReceiptQuery { receipt_no: Some(receipt_no.to_owned()) },
+                        },
+                    )
+                    .await
+                }
             })
             .await;
         match fetched {
@@ -105,7 +121,7 @@ impl PortalApp {
     /// this device's operations it has not acknowledged yet.
     pub async fn stock(&self, store_id: Uuid) -> ClientResult<store_stock::StockView> {
         let user = self.signed_in_user()?;
-        match self.authed(|api, token| async move { api.stock(&token, store_id).await }).await {
+        match self.authed(|api, token| async move { api.call(Some(&token), &ep::Stock { id: store_id }).await }).await {
             Ok(report) => store_stock::save_report(&self.cache(), &report, now())?,
             Err(ClientError::Unreachable { .. }) => {}
             Err(e) => return Err(e),
@@ -121,7 +137,7 @@ impl PortalApp {
         let asked = self
             .authed(|api, token| {
                 let req = req.clone();
-                async move { api.checkout_offer(&token, store_id, &req).await }
+                async move { api.call(Some(&token), &ep::CheckoutOfferFor { id: store_id, body: req.clone() }).await }
             })
             .await;
         match asked {
@@ -141,20 +157,23 @@ impl PortalApp {
 
     /// The store's display units (as last read from the server when it cannot be reached).
     pub async fn samples(&self, store_id: Uuid) -> ClientResult<store_stock::Snapshot<SampleList>> {
-        let fetched = self.authed(|api, token| async move { api.samples(&token, store_id).await }).await;
+        let fetched =
+            self.authed(|api, token| async move { api.call(Some(&token), &ep::Samples { id: store_id }).await }).await;
         store_stock::snapshot(&self.cache(), &format!("pos.samples.{store_id}"), fetched, now())
     }
 
     /// Transfers in flight to and from the store (as last read when the server cannot be reached).
     pub async fn transfers(&self, store_id: Uuid) -> ClientResult<store_stock::Snapshot<TransferList>> {
         let user = self.signed_in_user()?;
-        let fetched = self.authed(|api, token| async move { api.transfers(&token, store_id).await }).await;
+        let fetched = self
+            .authed(|api, token| async move { api.call(Some(&token), &ep::Transfers { id: store_id }).await })
+            .await;
         store_stock::transfers(&self.cache(), user, store_id, fetched, now())
     }
 
     /// A store's promoters and managers with their discount limits (managers; online).
     pub async fn staff(&self, store_id: Uuid) -> ClientResult<StaffList> {
-        self.authed(|api, token| async move { api.staff(&token, store_id).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::StoreStaff { id: store_id }).await }).await
     }
 
     /// Sets a promoter's discount limit (a manager, online: a limit must hold on every device).
@@ -167,7 +186,10 @@ impl PortalApp {
         let req = SetDiscountLimit { discount_limit_percent: percent };
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.set_discount_limit(&token, store_id, user_id, &req).await }
+            async move {
+                api.call(Some(&token), &ep::SetStaffDiscountLimit { id: store_id, user_id: user_id, body: req.clone() })
+                    .await
+            }
         })
         .await
     }
@@ -194,7 +216,13 @@ impl PortalApp {
         let day = day.to_owned();
         self.authed(|api, token| {
             let day = day.clone();
-            async move { api.day_report(&token, store_id, &day).await }
+            async move {
+                api.call(
+                    Some(&token),
+                    &ep::StoreDayReport { id: store_id, query: DayQuery { day: Some(day.to_owned()) } },
+                )
+                .await
+            }
         })
         .await
     }

@@ -38,7 +38,10 @@ impl PortalApp {
     async fn send_tracking_choice(&self) -> ClientResult<()> {
         let Ok(user) = self.signed_in_user() else { return Ok(()) };
         let Some(on) = events::unsent_tracking(&self.cache(), Some(user))? else { return Ok(()) };
-        self.authed(|api, token| async move { api.set_tracking(&token, on).await }).await?;
+        self.authed(|api, token| async move {
+            api.call(Some(&token), &ep::SetTracking { body: SetTrackingConsent { tracking: on } }).await
+        })
+        .await?;
         // Unless it changed again meanwhile.
         if events::tracking(&self.cache())? == on {
             events::tracking_sent(&self.cache())?;
@@ -68,11 +71,11 @@ impl PortalApp {
             let answer = if as_me {
                 self.authed(|api, token| {
                     let batch = batch.clone();
-                    async move { api.events(Some(&token), &batch).await }
+                    async move { api.call(Some(&token), &ep::IngestEvents { body: batch.clone() }).await }
                 })
                 .await
             } else {
-                self.observe(self.api().events(None, &batch).await)
+                self.observe(self.api().call(None, &ep::IngestEvents { body: batch.clone() }).await)
             };
             match answer {
                 Ok(receipt) => {
@@ -126,7 +129,10 @@ impl PortalApp {
                 tracing::info!(error = %e, "events wait on the device");
             }
         }
-        self.authed(|api, token| async move { api.event_history(&token, before).await }).await
+        self.authed(|api, token| async move {
+            api.call(Some(&token), &ep::EventHistoryPage { query: crate::api::history_query(before) }).await
+        })
+        .await
     }
 
     /// Deletes the person's behaviour history on the server, and what waits on this device (theirs
@@ -143,6 +149,6 @@ impl PortalApp {
                 [user.to_string(), install.to_string()],
             )?;
         }
-        self.authed(|api, token| async move { api.delete_events(&token).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DeleteEvents {}).await }).await
     }
 }

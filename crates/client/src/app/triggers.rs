@@ -3,13 +3,13 @@ use super::*;
 
 impl PortalApp {
     pub async fn triggers(&self) -> ClientResult<TriggerList> {
-        self.authed(|api, token| async move { api.triggers(&token).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::ListTriggers {}).await }).await
     }
 
     pub async fn create_trigger(&self, req: NewTrigger) -> ClientResult<Trigger> {
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.create_trigger(&token, &req).await }
+            async move { api.call(Some(&token), &ep::CreateTrigger { body: req.clone() }).await }
         })
         .await
     }
@@ -18,7 +18,7 @@ impl PortalApp {
         let req = SetTriggerActive { active };
         self.authed(|api, token| {
             let req = req.clone();
-            async move { api.set_trigger_active(&token, id, &req).await }
+            async move { api.call(Some(&token), &ep::SetTriggerActiveNow { id: id, body: req.clone() }).await }
         })
         .await
     }
@@ -26,7 +26,7 @@ impl PortalApp {
     /// The person's inbox: the server's (kept for offline), else as last read.
     pub async fn inbox(&self) -> ClientResult<crate::inbox::InboxView> {
         let user = self.signed_in_user()?;
-        match self.authed(|api, token| async move { api.inbox(&token).await }).await {
+        match self.authed(|api, token| async move { api.call(Some(&token), &ep::GetInbox {}).await }).await {
             Ok(inbox) => {
                 let cache = self.cache();
                 crate::inbox::keep(&cache, user, &inbox)?;
@@ -44,7 +44,8 @@ impl PortalApp {
     /// Marks a message read (online).
     pub async fn read_inbox(&self, id: Uuid) -> ClientResult<crate::inbox::InboxView> {
         let user = self.signed_in_user()?;
-        let inbox = self.authed(|api, token| async move { api.read_inbox(&token, id).await }).await?;
+        let inbox =
+            self.authed(|api, token| async move { api.call(Some(&token), &ep::ReadInbox { id: id }).await }).await?;
         let cache = self.cache();
         crate::inbox::keep(&cache, user, &inbox)?;
         // Announcing stays with `inbox()`: what this hands back is not announced.

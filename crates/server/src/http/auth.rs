@@ -2,13 +2,16 @@
 use std::sync::Arc;
 
 use axum::{extract::State, http::StatusCode};
-use portal_api::*;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 
 use super::extract::{ApiJson, ClientIp};
 use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// Send a one-time code by SMS (sign-up, sign-in, link) or e-mail (link).
-#[utoipa::path(post, path = "/v1/auth/codes", tag = "auth", request_body = SendCodeRequest,
+#[utoipa::path(post, path = endpoints::SendCode::PATH, tag = "auth", request_body = SendCodeRequest,
     responses((status = 200, body = SendCodeResponse), (status = 409, body = ApiError), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn send_code(
     State(portal): State<Arc<Portal>>,
@@ -19,7 +22,7 @@ pub async fn send_code(
 }
 
 /// Create an account with a phone number proven by an SMS code.
-#[utoipa::path(post, path = "/v1/auth/sign-up", tag = "auth", request_body = SignUpRequest,
+#[utoipa::path(post, path = endpoints::SignUp::PATH, tag = "auth", request_body = SignUpRequest,
     responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError),
         (status = 429, body = ApiError, description = "too many wrong codes, or the server is busy hashing passwords")))]
 pub async fn sign_up(
@@ -30,7 +33,7 @@ pub async fn sign_up(
 }
 
 /// Sign in with a phone number and an SMS code.
-#[utoipa::path(post, path = "/v1/auth/sign-in/code", tag = "auth", request_body = CodeSignInRequest,
+#[utoipa::path(post, path = endpoints::SignInCode::PATH, tag = "auth", request_body = CodeSignInRequest,
     responses((status = 200, body = AuthResponse), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn sign_in_code(
     State(portal): State<Arc<Portal>>,
@@ -40,7 +43,7 @@ pub async fn sign_in_code(
 }
 
 /// Sign in with a phone number, e-mail address or username, and a password.
-#[utoipa::path(post, path = "/v1/auth/sign-in/password", tag = "auth", request_body = PasswordSignInRequest,
+#[utoipa::path(post, path = endpoints::SignInPassword::PATH, tag = "auth", request_body = PasswordSignInRequest,
     responses((status = 200, body = AuthResponse), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn sign_in_password(
     State(portal): State<Arc<Portal>>,
@@ -51,7 +54,7 @@ pub async fn sign_in_password(
 }
 
 /// Trade a refresh token for a new pair (rotation with reuse detection).
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = endpoints::Refresh::PATH, tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ApiError)))]
 pub async fn refresh(
     State(portal): State<Arc<Portal>>,
@@ -61,7 +64,7 @@ pub async fn refresh(
 }
 
 /// End this device's session.
-#[utoipa::path(post, path = "/v1/auth/sign-out", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::SignOut::PATH, tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ApiError)))]
 pub async fn sign_out(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<StatusCode> {
     portal.sign_out(&caller).await?;
@@ -71,7 +74,7 @@ pub async fn sign_out(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
 /// End the session a refresh token names, without an access token: a device that signed out
 /// offline sends this when the network returns. Any generation of the session's token will do
 /// (ending a session harms no one); an unknown or forged token is refused.
-#[utoipa::path(post, path = "/v1/auth/revoke", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = endpoints::Revoke::PATH, tag = "auth", request_body = RefreshRequest,
     responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn revoke(State(portal): State<Arc<Portal>>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<StatusCode> {
     portal.revoke_by_refresh_token(&req.refresh_token).await?;

@@ -7,9 +7,10 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::MaybeCaller;
@@ -20,16 +21,8 @@ use crate::{
     portal::Portal,
 };
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct SyncQuery {
-    /// The cursor from the previous page; none for a full sync.
-    pub cursor: Option<String>,
-    /// Items per page (1–5000, default 500).
-    pub limit: Option<u32>,
-}
-
 /// A page of catalog changes after `cursor`. Distributor prices only for distributors and admins.
-#[utoipa::path(get, path = "/v1/catalog/sync", tag = "catalog", params(SyncQuery),
+#[utoipa::path(get, path = endpoints::CatalogSync::PATH, tag = "catalog", params(SyncQuery),
     responses((status = 200, body = SyncPage)))]
 pub async fn sync_page(
     State(portal): State<Arc<Portal>>,
@@ -39,7 +32,7 @@ pub async fn sync_page(
     portal.catalog_sync(caller.as_ref(), q.cursor.as_deref(), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/catalog/products/{model}", tag = "catalog",
+#[utoipa::path(get, path = endpoints::GetProduct::PATH, tag = "catalog",
     params(("model" = String, Path, description = "model number")),
     responses((status = 200, body = Product), (status = 404, body = ApiError)))]
 pub async fn product(
@@ -51,7 +44,7 @@ pub async fn product(
 }
 
 /// Create or replace one product (a new catalog version).
-#[utoipa::path(put, path = "/v1/admin/catalog/products/{model}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = endpoints::PutProduct::PATH, tag = "admin", security(("bearer" = [])),
     params(("model" = String, Path, description = "model number")), request_body = Product,
     responses((status = 200, body = Product), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn put_product(
@@ -64,7 +57,7 @@ pub async fn put_product(
 }
 
 /// Withdraw a product: clients receive a tombstone.
-#[utoipa::path(delete, path = "/v1/admin/catalog/products/{model}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(delete, path = endpoints::WithdrawProduct::PATH, tag = "admin", security(("bearer" = [])),
     params(("model" = String, Path, description = "model number")),
     responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn withdraw_product(
@@ -78,7 +71,7 @@ pub async fn withdraw_product(
 
 /// Import a catalog: JSON (`application/json`, a CatalogDocument) or CSV (`text/csv`, products one
 /// row per SKU). Validated as a whole; applied all-or-nothing. 422 with the report when refused.
-#[utoipa::path(post, path = "/v1/admin/catalog/import", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::ImportCatalog::PATH, tag = "admin", security(("bearer" = [])),
     request_body(content = CatalogDocument, description = "JSON document, or text/csv"),
     responses((status = 200, body = ImportReport), (status = 422, body = ImportRefusal), (status = 403, body = ApiError)))]
 pub async fn import(
@@ -121,13 +114,7 @@ pub async fn import(
     Ok((status, ApiJson(report)).into_response())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ExportQuery {
-    /// `json` (default: the whole catalog) or `csv` (products, one row per SKU).
-    pub format: Option<String>,
-}
-
-#[utoipa::path(get, path = "/v1/admin/catalog/export", tag = "admin", security(("bearer" = [])), params(ExportQuery),
+#[utoipa::path(get, path = endpoints::ExportCatalog::PATH, tag = "admin", security(("bearer" = [])), params(ExportQuery),
     responses((status = 200, body = CatalogDocument), (status = 403, body = ApiError)))]
 pub async fn export(
     State(portal): State<Arc<Portal>>,

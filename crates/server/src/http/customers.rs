@@ -3,15 +3,16 @@
 use std::sync::Arc;
 
 use axum::{extract::State, http::StatusCode};
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
 use crate::{auth::Caller, error::AppResult, portal::Portal};
 
-#[utoipa::path(get, path = "/v1/marketing/tags", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::ListCustomerTags::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = CustomerTagList), (status = 403, body = ApiError)))]
 pub async fn tags(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<CustomerTagList>> {
     portal.customer_tags(&caller).await.map(ApiJson)
@@ -19,7 +20,7 @@ pub async fn tags(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResul
 
 /// Saves a tag whose rule parses (a rule that does not gets `invalid_tag_rule`, saying where and
 /// why, and nothing is saved) and works out its members.
-#[utoipa::path(post, path = "/v1/marketing/tags", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::CreateCustomerTag::PATH, tag = "marketing", security(("bearer" = [])),
     request_body = NewCustomerTag,
     responses((status = 200, body = CustomerTag), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 409, body = ApiError, description = "a tag has this name"),
@@ -32,7 +33,7 @@ pub async fn create_tag(
     portal.create_customer_tag(&caller, req).await.map(ApiJson)
 }
 
-#[utoipa::path(delete, path = "/v1/marketing/tags/{id}", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(delete, path = endpoints::DeleteCustomerTag::PATH, tag = "marketing", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "tag id")),
     responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn delete_tag(
@@ -43,14 +44,8 @@ pub async fn delete_tag(
     portal.delete_customer_tag(&caller, id).await.map(|_| StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct RecomputeQuery {
-    /// Over every customer (default: only those whose behaviour or purchases arrived since).
-    pub full: Option<bool>,
-}
-
 /// Brings the tags up to date now (the server also does, every minute).
-#[utoipa::path(post, path = "/v1/marketing/tags/recompute", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::RecomputeCustomerTags::PATH, tag = "marketing", security(("bearer" = [])),
     params(RecomputeQuery),
     responses((status = 200, body = CustomerTagList), (status = 403, body = ApiError)))]
 pub async fn recompute_tags(
@@ -62,7 +57,7 @@ pub async fn recompute_tags(
 }
 
 /// Operators find a customer by phone (in the body: a phone is not left in access logs).
-#[utoipa::path(post, path = "/v1/customers/find", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::FindCustomer::PATH, tag = "customers", security(("bearer" = [])),
     request_body = CustomerPhone,
     responses((status = 200, body = CustomerView), (status = 403, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError)))]
@@ -76,7 +71,7 @@ pub async fn find(
 
 /// A customer's view: operators anyone's, a consumer their own, a promoter the customer who gave
 /// them the code.
-#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::CustomerViewOf::PATH, tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the customer's account id")),
     responses((status = 200, body = CustomerView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn view(
@@ -88,7 +83,7 @@ pub async fn view(
 }
 
 /// The caller's own customer view (customers have one; staff accounts do not).
-#[utoipa::path(get, path = "/v1/me/customer-view", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::OwnCustomerView::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = CustomerView), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<CustomerView>> {
@@ -98,7 +93,7 @@ pub async fn own_view(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
 }
 
 /// The promoter serving a customer asks for a code; it is sent to the customer's phone.
-#[utoipa::path(post, path = "/v1/customers/counter-code", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::CounterCode::PATH, tag = "customers", security(("bearer" = [])),
     request_body = CustomerPhone,
     responses((status = 200, body = SendCodeResponse), (status = 403, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError), (status = 429, body = ApiError)))]
@@ -112,7 +107,7 @@ pub async fn counter_code(
 }
 
 /// The code the customer read out: the promoter sees their view for 30 minutes.
-#[utoipa::path(post, path = "/v1/customers/counter-consent", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::CounterConsentGiven::PATH, tag = "customers", security(("bearer" = [])),
     request_body = CounterConsent,
     responses((status = 200, body = CustomerView), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError), (status = 422, body = ApiError), (status = 429, body = ApiError)))]

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
@@ -18,7 +19,7 @@ use crate::{
 
 /// Behaviour events from one installation, anonymous or signed in. Every id is answered:
 /// acknowledged (kept now or before) or refused for good; 429 keeps the whole batch for later.
-#[utoipa::path(post, path = "/v1/events", tag = "marketing", request_body = EventBatch,
+#[utoipa::path(post, path = endpoints::IngestEvents::PATH, tag = "marketing", request_body = EventBatch,
     responses((status = 200, body = EventReceipt), (status = 401, body = ApiError), (status = 422, body = ApiError),
         (status = 429, body = ApiError, description = "this installation sent too many events this minute")))]
 pub async fn ingest(
@@ -30,14 +31,14 @@ pub async fn ingest(
     portal.ingest_events(caller.as_ref(), &address, batch).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/me/tracking", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::GetTracking::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError)))]
 pub async fn get_consent(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TrackingConsent>> {
     portal.tracking_consent(&caller).await.map(ApiJson)
 }
 
 /// Whether the brand may record the caller's behaviour beyond what the service needs.
-#[utoipa::path(put, path = "/v1/me/tracking", tag = "me", security(("bearer" = [])), request_body = SetTrackingConsent,
+#[utoipa::path(put, path = endpoints::SetTracking::PATH, tag = "me", security(("bearer" = [])), request_body = SetTrackingConsent,
     responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_consent(
     State(portal): State<Arc<Portal>>,
@@ -47,17 +48,8 @@ pub async fn set_consent(
     portal.set_tracking_consent(&caller, req).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct HistoryQuery {
-    /// The last page's last event: its time (unix seconds) and id, both or neither.
-    pub before_at: Option<i64>,
-    pub before_id: Option<Uuid>,
-    /// Events per page (1–200, default 50).
-    pub limit: Option<u32>,
-}
-
 /// The caller's own behaviour history, newest first.
-#[utoipa::path(get, path = "/v1/me/events", tag = "me", security(("bearer" = [])), params(HistoryQuery),
+#[utoipa::path(get, path = endpoints::EventHistoryPage::PATH, tag = "me", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = EventHistory), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn history(
     State(portal): State<Arc<Portal>>,
@@ -79,25 +71,15 @@ pub async fn history(
 }
 
 /// Deletes the caller's whole behaviour history.
-#[utoipa::path(delete, path = "/v1/me/events", tag = "me", security(("bearer" = [])),
+#[utoipa::path(delete, path = endpoints::DeleteEvents::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = EventsDeleted), (status = 401, body = ApiError)))]
 pub async fn delete_history(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<EventsDeleted>> {
     portal.delete_events(&caller).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct RecommendationQuery {
-    /// `home` or `product`.
-    pub placement: Placement,
-    /// The product whose page shows the list (for `product`).
-    pub model: Option<String>,
-    /// Products in the list (1–24, default 12).
-    pub limit: Option<usize>,
-}
-
 /// Products chosen for the caller (or an anonymous visitor) at a placement. The list's id goes
 /// with every impression, click and purchase it leads to.
-#[utoipa::path(get, path = "/v1/recommendations", tag = "marketing", params(RecommendationQuery),
+#[utoipa::path(get, path = endpoints::Recommendations::PATH, tag = "marketing", params(RecommendationQuery),
     responses((status = 200, body = RecommendationList), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn recommendations(
     State(portal): State<Arc<Portal>>,
@@ -127,7 +109,7 @@ pub async fn recommendations(
 /// The bundle offer for a cart at a store's counter: up to three add-ons the store has on hand
 /// (what people bought and viewed with the cart's products, then popular accessories). What the
 /// customer was shown and took goes with the sale (`offer` of a `sale` operation).
-#[utoipa::path(post, path = "/v1/stores/{id}/checkout-offer", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::CheckoutOfferFor::PATH, tag = "marketing", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")), request_body = CheckoutOfferRequest,
     responses((status = 200, body = CheckoutOffer), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 422, body = ApiError)))]
@@ -140,14 +122,8 @@ pub async fn checkout_offer(
     portal.checkout_offer(&caller, store, req).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ReportQuery {
-    /// Days back from now (1–90, default 30).
-    pub days: Option<u32>,
-}
-
 /// The trail from recommendation to purchase, per placement, algorithm and arm (operators, admins).
-#[utoipa::path(get, path = "/v1/marketing/recommendations/report", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::RecommendationReportFor::PATH, tag = "marketing", security(("bearer" = [])),
     params(ReportQuery),
     responses((status = 200, body = RecommendationReport), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn report(
@@ -162,7 +138,7 @@ pub async fn report(
 }
 
 /// Starts an A/B experiment at a placement (one at a time per placement).
-#[utoipa::path(post, path = "/v1/marketing/experiments", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::StartExperiment::PATH, tag = "marketing", security(("bearer" = [])),
     request_body = NewExperiment,
     responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 409, body = ApiError, description = "an experiment already runs at this placement")))]
@@ -174,14 +150,14 @@ pub async fn start_experiment(
     portal.start_experiment(&caller, req).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/marketing/experiments", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::ListExperiments::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = ExperimentList), (status = 403, body = ApiError)))]
 pub async fn experiments(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<ExperimentList>> {
     portal.experiments(&caller).await.map(ApiJson)
 }
 
 /// Stops a running experiment; the winner's recommender becomes the placement's default.
-#[utoipa::path(post, path = "/v1/marketing/experiments/{id}/stop", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::StopExperimentNow::PATH, tag = "marketing", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "experiment id")), request_body = StopExperiment,
     responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]

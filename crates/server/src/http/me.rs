@@ -2,19 +2,22 @@
 use std::sync::Arc;
 
 use axum::{extract::State, http::StatusCode};
-use portal_api::*;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ClientIp};
 use crate::{auth::Caller, error::AppResult, portal::Portal};
 
-#[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::GetProfile::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = ApiError)))]
 pub async fn get_profile(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<Profile>> {
     portal.profile(caller.user.id).await.map(ApiJson)
 }
 
-#[utoipa::path(patch, path = "/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
+#[utoipa::path(patch, path = endpoints::UpdateProfile::PATH, tag = "me", security(("bearer" = [])), request_body = UpdateProfileRequest,
     responses((status = 200, body = Profile),
         (status = 400, body = ApiError, description = "a birthday that is not month-day (MM-DD)"),
         (status = 422, body = ApiError)))]
@@ -26,7 +29,7 @@ pub async fn update_profile(
     portal.update_profile(&caller, req).await.map(ApiJson)
 }
 
-#[utoipa::path(put, path = "/v1/me/password", tag = "me", security(("bearer" = [])), request_body = SetPasswordRequest,
+#[utoipa::path(put, path = endpoints::SetPassword::PATH, tag = "me", security(("bearer" = [])), request_body = SetPasswordRequest,
     responses((status = 204), (status = 401, body = ApiError), (status = 422, body = ApiError),
         (status = 429, body = ApiError, description = "too many wrong current passwords (locked), or the server is busy hashing passwords")))]
 pub async fn set_password(
@@ -40,7 +43,7 @@ pub async fn set_password(
 }
 
 /// Link another phone number or e-mail address (proven by a `link` code), or a username.
-#[utoipa::path(post, path = "/v1/me/identities", tag = "me", security(("bearer" = [])), request_body = LinkIdentityRequest,
+#[utoipa::path(post, path = endpoints::LinkIdentity::PATH, tag = "me", security(("bearer" = [])), request_body = LinkIdentityRequest,
     responses((status = 200, body = Profile), (status = 400, body = ApiError), (status = 409, body = ApiError),
         (status = 429, body = ApiError, description = "too many wrong codes")))]
 pub async fn link_identity(
@@ -51,13 +54,13 @@ pub async fn link_identity(
     portal.link_identity(&caller, req).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/me/sessions", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::ListSessions::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = DeviceSessionList)))]
 pub async fn list_sessions(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<DeviceSessionList>> {
     portal.sessions(&caller).await.map(ApiJson)
 }
 
-#[utoipa::path(delete, path = "/v1/me/sessions/{id}", tag = "me", security(("bearer" = [])),
+#[utoipa::path(delete, path = endpoints::RevokeSession::PATH, tag = "me", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "device session id")),
     responses((status = 204), (status = 404, body = ApiError)))]
 pub async fn revoke_session(
@@ -69,7 +72,7 @@ pub async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/v1/me/favourites", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::ListFavourites::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = FavouriteList)))]
 pub async fn list_favourites(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<FavouriteList>> {
     portal.favourites(&caller).await.map(ApiJson)
@@ -77,7 +80,7 @@ pub async fn list_favourites(State(portal): State<Arc<Portal>>, caller: Caller) 
 
 /// Operations from a device's outbox, applied in order and each exactly once (by its id); the
 /// answer lists the acknowledged ids and the account's favourites after them.
-#[utoipa::path(post, path = "/v1/me/favourites/ops", tag = "me", security(("bearer" = [])), request_body = FavouriteOps,
+#[utoipa::path(post, path = endpoints::FavouriteOpsBatch::PATH, tag = "me", security(("bearer" = [])), request_body = FavouriteOps,
     responses((status = 200, body = FavouriteList), (status = 422, body = ApiError)))]
 pub async fn favourite_ops(
     State(portal): State<Arc<Portal>>,

@@ -227,3 +227,34 @@ pub fn app(portal: Arc<Portal>) -> Router {
         .layer(TraceLayer::new_for_http())
         .with_state(portal)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use portal_api::endpoints::{Method, ALL};
+
+    /// The routes the server serves and documents are exactly those `portal_api::endpoints`
+    /// declares, each with its method: a route added on one side only fails here.
+    #[test]
+    fn the_server_serves_every_declared_endpoint_and_no_other() {
+        let (_, doc) = super::routes();
+        let mut served = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            let methods = [
+                (Method::Get, item.get.is_some()),
+                (Method::Post, item.post.is_some()),
+                (Method::Put, item.put.is_some()),
+                (Method::Patch, item.patch.is_some()),
+                (Method::Delete, item.delete.is_some()),
+            ];
+            for (method, present) in methods {
+                if present {
+                    served.insert((method.as_str(), path.clone()));
+                }
+            }
+        }
+        let declared: BTreeSet<(&str, String)> = ALL.iter().map(|(m, p)| (m.as_str(), p.to_string())).collect();
+        assert_eq!(served, declared);
+    }
+}

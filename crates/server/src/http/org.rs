@@ -2,15 +2,16 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{auth::Caller, error::AppResult, portal::Portal};
 
-#[utoipa::path(get, path = "/v1/stores/{id}", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::StoreOverviewOf::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StoreOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn store_overview(
@@ -22,7 +23,7 @@ pub async fn store_overview(
 }
 
 /// A store's promoters and managers with their discount limits (its managers and administrators).
-#[utoipa::path(get, path = "/v1/stores/{id}/staff", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::StoreStaff::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StaffList), (status = 403, body = ApiError)))]
 pub async fn store_staff(
@@ -34,7 +35,7 @@ pub async fn store_staff(
 }
 
 /// Sets a promoter's discount limit (a store manager up to their own limit; none restores the default).
-#[utoipa::path(put, path = "/v1/stores/{id}/staff/{user_id}", tag = "store", security(("bearer" = [])),
+#[utoipa::path(put, path = endpoints::SetStaffDiscountLimit::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id"), ("user_id" = Uuid, Path, description = "the promoter")),
     request_body = SetDiscountLimit,
     responses((status = 200, body = StaffMember), (status = 403, body = ApiError), (status = 404, body = ApiError),
@@ -48,7 +49,7 @@ pub async fn set_discount_limit(
     portal.set_discount_limit(&caller, id, user_id, req).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/dealers/{id}", tag = "dealer", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::DealerOverviewOf::PATH, tag = "dealer", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")),
     responses((status = 200, body = DealerOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn dealer_overview(
@@ -59,35 +60,23 @@ pub async fn dealer_overview(
     portal.dealer_overview(&caller, id).await.map(ApiJson)
 }
 
-#[utoipa::path(get, path = "/v1/marketing/audience", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::Audience::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = AudienceOverview), (status = 403, body = ApiError)))]
 pub async fn audience(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<AudienceOverview>> {
     portal.audience(&caller).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct Page {
-    #[serde(default = "default_limit")]
-    pub limit: u32,
-    #[serde(default)]
-    pub offset: u32,
-}
-
-fn default_limit() -> u32 {
-    50
-}
-
-#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", security(("bearer" = [])), params(Page),
+#[utoipa::path(get, path = endpoints::ListUsers::PATH, tag = "admin", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = UserList), (status = 403, body = ApiError)))]
 pub async fn list_users(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
-    ApiQuery(page): ApiQuery<Page>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> AppResult<ApiJson<UserList>> {
     portal.list_users(&caller, page.limit, page.offset).await.map(ApiJson)
 }
 
-#[utoipa::path(put, path = "/v1/admin/users/{id}/role", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = endpoints::SetRole::PATH, tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "user id")), request_body = SetRoleRequest,
     responses((status = 200, body = Profile), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_role(

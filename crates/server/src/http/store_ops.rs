@@ -2,9 +2,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
@@ -12,7 +13,7 @@ use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// Operations from a device's outbox, applied in order and each exactly once (by its id). Every
 /// operation gets an outcome: applied, a duplicate of one applied before, or rejected with a reason.
-#[utoipa::path(post, path = "/v1/store-ops", tag = "store", security(("bearer" = [])), request_body = StoreOps,
+#[utoipa::path(post, path = endpoints::ApplyStoreOps::PATH, tag = "store", security(("bearer" = [])), request_body = StoreOps,
     responses((status = 200, body = StoreOpsResult), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn store_ops(
     State(portal): State<Arc<Portal>>,
@@ -26,7 +27,7 @@ pub async fn store_ops(
 /// read, or ones refused for good), so that the store's manager hears of them. Each is recorded once
 /// at the store it was made at, if the caller worked there, else at the caller's home store; an
 /// account with no store has no manager to tell, and its report is acknowledged as read.
-#[utoipa::path(post, path = "/v1/store-ops/set-aside", tag = "store", security(("bearer" = [])), request_body = SetAsideReport,
+#[utoipa::path(post, path = endpoints::ReportSetAside::PATH, tag = "store", security(("bearer" = [])), request_body = SetAsideReport,
     responses((status = 200, body = SetAsideAck), (status = 422, body = ApiError)))]
 pub async fn set_aside(
     State(portal): State<Arc<Portal>>,
@@ -37,7 +38,7 @@ pub async fn set_aside(
 }
 
 /// On-hand per SKU, each the sum of the store's stock movements.
-#[utoipa::path(get, path = "/v1/stores/{id}/stock", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::Stock::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StockReport), (status = 403, body = ApiError)))]
 pub async fn stock(
@@ -49,7 +50,7 @@ pub async fn stock(
 }
 
 /// The store's display units (samples), each with its state, place and dated history.
-#[utoipa::path(get, path = "/v1/stores/{id}/samples", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::Samples::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = SampleList), (status = 403, body = ApiError)))]
 pub async fn samples(
@@ -61,7 +62,7 @@ pub async fn samples(
 }
 
 /// Transfers in flight to and from the store, and the stores it can send to.
-#[utoipa::path(get, path = "/v1/stores/{id}/transfers", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::Transfers::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = TransferList), (status = 403, body = ApiError)))]
 pub async fn transfers(
@@ -72,15 +73,9 @@ pub async fn transfers(
     portal.transfers(&caller, id).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct FlagsQuery {
-    /// The cursor of the last answer; absent, the answer holds no events and says where to start.
-    pub after: Option<String>,
-}
-
 /// What the server flagged at a store after a cursor (stock below zero, a serial sold twice, a
 /// cash difference, a missing display unit), oldest first, for the store manager's device.
-#[utoipa::path(get, path = "/v1/stores/{id}/flags", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::StoreFlags::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id"), FlagsQuery),
     responses((status = 200, body = StoreFlagList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn flags(
@@ -92,15 +87,9 @@ pub async fn flags(
     portal.store_flags(&caller, id, q.after.as_deref()).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ReceiptQuery {
-    /// The number printed on the receipt.
-    pub receipt_no: Option<String>,
-}
-
 /// The store's sales with a receipt number (newest first), as made and with what was returned since,
 /// so that any device of the store can take one back.
-#[utoipa::path(get, path = "/v1/stores/{id}/sales", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::SalesByReceipt::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id"), ReceiptQuery),
     responses((status = 200, body = StoreSaleList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn sales(
@@ -112,14 +101,8 @@ pub async fn sales(
     portal.sales_by_receipt(&caller, id, q.receipt_no.as_deref().unwrap_or_default()).await.map(ApiJson)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct DayQuery {
-    /// YYYY-MM-DD, the store's local day; today when absent.
-    pub day: Option<String>,
-}
-
 /// A store's day: sales, returns, by product and by promoter, cash differences, samples, flags.
-#[utoipa::path(get, path = "/v1/stores/{id}/report", tag = "store", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::StoreDayReport::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id"), DayQuery),
     responses((status = 200, body = DayReport), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn day_report(
@@ -132,7 +115,7 @@ pub async fn day_report(
 }
 
 /// The caller's purchases at the brand's stores, linked by their phone at the counter.
-#[utoipa::path(get, path = "/v1/me/purchases", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::OwnPurchases::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = PurchaseList)))]
 pub async fn purchases(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<PurchaseList>> {
     portal.purchases(&caller).await.map(ApiJson)

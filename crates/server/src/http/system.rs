@@ -2,9 +2,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use portal_api::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 
 use super::extract::{ApiJson, ApiQuery};
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
     portal::Portal,
 };
 
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 500, body = ApiError)))]
+#[utoipa::path(get, path = endpoints::HealthCheck::PATH, tag = "system", responses((status = 200, body = Health), (status = 500, body = ApiError)))]
 pub async fn health(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Health>> {
     let database = portal.db.health().await?;
     Ok(ApiJson(Health {
@@ -27,7 +28,7 @@ pub async fn health(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Heal
 /// Whether this instance can serve: its database answers. While the instance is starting (its
 /// database being migrated) it answers 503 here, and to every other request; a load balancer
 /// sends it nothing until this says ready.
-#[utoipa::path(get, path = "/readyz", tag = "system", responses((status = 200, body = Health), (status = 503, body = ApiError)))]
+#[utoipa::path(get, path = endpoints::ReadyCheck::PATH, tag = "system", responses((status = 200, body = Health), (status = 503, body = ApiError)))]
 pub async fn ready(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Health>> {
     let database = portal.db.health().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready: the database does not answer");
@@ -41,14 +42,8 @@ pub async fn ready(State(portal): State<Arc<Portal>>) -> AppResult<ApiJson<Healt
     }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct OutboxQuery {
-    /// A phone number or e-mail address, normalised as the sender saw it.
-    pub to: String,
-}
-
 /// Messages the embedded sender delivered to one address. Only in dev mode.
-#[utoipa::path(get, path = "/v1/dev/outbox", tag = "dev", params(OutboxQuery),
+#[utoipa::path(get, path = endpoints::DevOutbox::PATH, tag = "dev", params(OutboxQuery),
     responses((status = 200, body = Vec<OutboxMessage>), (status = 404, body = ApiError)))]
 pub async fn outbox(
     State(portal): State<Arc<Portal>>,

@@ -2,14 +2,17 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use portal_api::*;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{auth::Caller, error::AppResult, portal::Portal};
 
 /// The triggers with how many messages each sent (operators and administrators).
-#[utoipa::path(get, path = "/v1/marketing/triggers", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::ListTriggers::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn triggers(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TriggerList>> {
     portal.triggers(&caller).await.map(ApiJson)
@@ -17,7 +20,7 @@ pub async fn triggers(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
 
 /// A new trigger, active at once: from now on, each of its events sends the customer a message
 /// (`{product}` and `{store}` filled in) with products chosen for them, at most once per cooldown.
-#[utoipa::path(post, path = "/v1/marketing/triggers", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::CreateTrigger::PATH, tag = "marketing", security(("bearer" = [])),
     request_body = NewTrigger,
     responses((status = 200, body = Trigger), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 409, body = ApiError, description = "a trigger has this name"),
@@ -31,7 +34,7 @@ pub async fn create_trigger(
 }
 
 /// Pauses or resumes a trigger.
-#[utoipa::path(put, path = "/v1/marketing/triggers/{id}/active", tag = "marketing", security(("bearer" = [])),
+#[utoipa::path(put, path = endpoints::SetTriggerActiveNow::PATH, tag = "marketing", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "trigger id")), request_body = SetTriggerActive,
     responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError), (status = 422, body = ApiError)))]
@@ -45,14 +48,14 @@ pub async fn set_trigger_active(
 }
 
 /// The caller's messages, newest first, and how many are unread.
-#[utoipa::path(get, path = "/v1/me/inbox", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = endpoints::GetInbox::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Inbox), (status = 401, body = ApiError)))]
 pub async fn inbox(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<Inbox>> {
     portal.inbox(&caller).await.map(ApiJson)
 }
 
 /// Marks one of the caller's messages read (again is no change).
-#[utoipa::path(post, path = "/v1/me/inbox/{id}/read", tag = "me", security(("bearer" = [])),
+#[utoipa::path(post, path = endpoints::ReadInbox::PATH, tag = "me", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "message id")),
     responses((status = 200, body = Inbox), (status = 401, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError)))]

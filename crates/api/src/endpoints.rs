@@ -1,0 +1,230 @@
+//! Every route of the server, declared once: its method, its path, what it takes (path
+//! parameters, a query, a JSON body) and what it answers. The server's handlers and its OpenAPI
+//! document name their paths from here (`path = endpoints::SendCode::PATH`, with a test that the
+//! two agree), and the client has one generic call that builds a request from an endpoint value.
+use serde::{de::DeserializeOwned, Serialize};
+use uuid::Uuid;
+
+use crate::*;
+
+/// The HTTP methods the server uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One route. A value of it is one request: its path parameters, query and body.
+pub trait Endpoint {
+    const METHOD: Method;
+    /// As the server routes it, with `{name}` for each path parameter.
+    const PATH: &'static str;
+    /// The query string's fields (`()` for none).
+    type Query: Serialize;
+    /// The JSON body (`()` for none).
+    type Body: Serialize;
+    /// What a success answers (`()` for 204 No Content).
+    type Answer: DeserializeOwned;
+    /// The path parameters, in the order of `PATH`.
+    fn path_params(&self) -> Vec<String>;
+    fn query(&self) -> Option<&Self::Query>;
+    fn body(&self) -> Option<&Self::Body>;
+
+    /// The path with its parameters filled in, each percent-encoded as one segment.
+    fn path(&self) -> String {
+        let mut params = self.path_params().into_iter();
+        let mut out = String::with_capacity(Self::PATH.len() + 16);
+        let mut rest = Self::PATH;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+            out.push_str(&encode_segment(&params.next().unwrap_or_default()));
+            rest = &rest[close..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+macro_rules! endpoints {
+    (@or_unit) => { () };
+    (@or_unit $t:ty) => { $t };
+    (@field $this:ident $field:ident) => { None };
+    (@field $this:ident $field:ident $t:ty) => { Some(&$this.$field) };
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $method:ident $path:literal
+            $([ $($param:ident: $param_ty:ty),* ])?
+            $(? $query:ty,)?
+            $(body $body:ty,)?
+            => $answer:ty;
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone)]
+            pub struct $name {
+                $($(pub $param: $param_ty,)*)?
+                $(pub query: $query,)?
+                $(pub body: $body,)?
+            }
+
+            impl Endpoint for $name {
+                const METHOD: Method = Method::$method;
+                const PATH: &'static str = $path;
+                type Query = endpoints!(@or_unit $($query)?);
+                type Body = endpoints!(@or_unit $($body)?);
+                type Answer = $answer;
+                fn path_params(&self) -> Vec<String> {
+                    let this = self;
+                    let _ = this;
+                    vec![$($(this.$param.to_string()),*)?]
+                }
+                fn query(&self) -> Option<&Self::Query> {
+                    let this = self;
+                    let _ = this;
+                    endpoints!(@field this query $($query)?)
+                }
+                fn body(&self) -> Option<&Self::Body> {
+                    let this = self;
+                    let _ = this;
+                    endpoints!(@field this body $($body)?)
+                }
+            }
+        )*
+
+        /// Every route: (method, path), for checking the server's routes against this list.
+        pub const ALL: &[(Method, &str)] = &[$((Method::$method, $path)),*];
+    };
+}
+
+endpoints! {
+    // System.
+    HealthCheck = Get "/healthz" => Health;
+    ReadyCheck = Get "/readyz" => Health;
+    /// Messages the embedded sender delivered (dev mode only).
+    DevOutbox = Get "/v1/dev/outbox" ? OutboxQuery, => Vec<OutboxMessage>;
+
+    // Signing in.
+    SendCode = Post "/v1/auth/codes" body SendCodeRequest, => SendCodeResponse;
+    SignUp = Post "/v1/auth/sign-up" body SignUpRequest, => AuthResponse;
+    SignInCode = Post "/v1/auth/sign-in/code" body CodeSignInRequest, => AuthResponse;
+    SignInPassword = Post "/v1/auth/sign-in/password" body PasswordSignInRequest, => AuthResponse;
+    Refresh = Post "/v1/auth/refresh" body RefreshRequest, => TokenPair;
+    SignOut = Post "/v1/auth/sign-out" => ();
+    /// Ends the session a refresh token names (a sign-out made offline, sent later).
+    Revoke = Post "/v1/auth/revoke" body RefreshRequest, => ();
+
+    // The signed-in person.
+    GetProfile = Get "/v1/me" => Profile;
+    UpdateProfile = Patch "/v1/me" body UpdateProfileRequest, => Profile;
+    SetPassword = Put "/v1/me/password" body SetPasswordRequest, => ();
+    LinkIdentity = Post "/v1/me/identities" body LinkIdentityRequest, => Profile;
+    ListSessions = Get "/v1/me/sessions" => DeviceSessionList;
+    RevokeSession = Delete "/v1/me/sessions/{id}" [id: Uuid] => ();
+    ListFavourites = Get "/v1/me/favourites" => FavouriteList;
+    FavouriteOpsBatch = Post "/v1/me/favourites/ops" body FavouriteOps, => FavouriteList;
+    GetTracking = Get "/v1/me/tracking" => TrackingConsent;
+    SetTracking = Put "/v1/me/tracking" body SetTrackingConsent, => TrackingConsent;
+    EventHistoryPage = Get "/v1/me/events" ? HistoryQuery, => EventHistory;
+    DeleteEvents = Delete "/v1/me/events" => EventsDeleted;
+    OwnCustomerView = Get "/v1/me/customer-view" => CustomerView;
+    OwnPurchases = Get "/v1/me/purchases" => PurchaseList;
+    GetInbox = Get "/v1/me/inbox" => Inbox;
+    ReadInbox = Post "/v1/me/inbox/{id}/read" [id: Uuid] => Inbox;
+
+    // Product center.
+    CatalogSync = Get "/v1/catalog/sync" ? SyncQuery, => SyncPage;
+    GetProduct = Get "/v1/catalog/products/{model}" [model: String] => Product;
+    PutProduct = Put "/v1/admin/catalog/products/{model}" [model: String] body Product, => Product;
+    WithdrawProduct = Delete "/v1/admin/catalog/products/{model}" [model: String] => ();
+    /// The body is the catalog as JSON or CSV text, not a JSON value: declared for its route only.
+    ImportCatalog = Post "/v1/admin/catalog/import" => ImportReport;
+    /// Answers JSON or CSV as the query asks: declared for its route only.
+    ExportCatalog = Get "/v1/admin/catalog/export" ? ExportQuery, => CatalogDocument;
+
+    // Organisation.
+    StoreOverviewOf = Get "/v1/stores/{id}" [id: Uuid] => StoreOverview;
+    StoreStaff = Get "/v1/stores/{id}/staff" [id: Uuid] => StaffList;
+    SetStaffDiscountLimit = Put "/v1/stores/{id}/staff/{user_id}" [id: Uuid, user_id: Uuid] body SetDiscountLimit, => StaffMember;
+    DealerOverviewOf = Get "/v1/dealers/{id}" [id: Uuid] => DealerOverview;
+    Audience = Get "/v1/marketing/audience" => AudienceOverview;
+    ListUsers = Get "/v1/admin/users" ? PageQuery, => UserList;
+    SetRole = Put "/v1/admin/users/{id}/role" [id: Uuid] body SetRoleRequest, => Profile;
+
+    // Store operations.
+    ApplyStoreOps = Post "/v1/store-ops" body StoreOps, => StoreOpsResult;
+    ReportSetAside = Post "/v1/store-ops/set-aside" body SetAsideReport, => SetAsideAck;
+    Stock = Get "/v1/stores/{id}/stock" [id: Uuid] => StockReport;
+    Samples = Get "/v1/stores/{id}/samples" [id: Uuid] => SampleList;
+    Transfers = Get "/v1/stores/{id}/transfers" [id: Uuid] => TransferList;
+    StoreFlags = Get "/v1/stores/{id}/flags" [id: Uuid] ? FlagsQuery, => StoreFlagList;
+    SalesByReceipt = Get "/v1/stores/{id}/sales" [id: Uuid] ? ReceiptQuery, => StoreSaleList;
+    StoreDayReport = Get "/v1/stores/{id}/report" [id: Uuid] ? DayQuery, => DayReport;
+    CheckoutOfferFor = Post "/v1/stores/{id}/checkout-offer" [id: Uuid] body CheckoutOfferRequest, => CheckoutOffer;
+
+    // Precision marketing.
+    IngestEvents = Post "/v1/events" body EventBatch, => EventReceipt;
+    Recommendations = Get "/v1/recommendations" ? RecommendationQuery, => RecommendationList;
+    RecommendationReportFor = Get "/v1/marketing/recommendations/report" ? ReportQuery, => RecommendationReport;
+    ListExperiments = Get "/v1/marketing/experiments" => ExperimentList;
+    StartExperiment = Post "/v1/marketing/experiments" body NewExperiment, => Experiment;
+    StopExperimentNow = Post "/v1/marketing/experiments/{id}/stop" [id: Uuid] body StopExperiment, => Experiment;
+    ListTriggers = Get "/v1/marketing/triggers" => TriggerList;
+    CreateTrigger = Post "/v1/marketing/triggers" body NewTrigger, => Trigger;
+    SetTriggerActiveNow = Put "/v1/marketing/triggers/{id}/active" [id: Uuid] body SetTriggerActive, => TriggerList;
+    ListCustomerTags = Get "/v1/marketing/tags" => CustomerTagList;
+    CreateCustomerTag = Post "/v1/marketing/tags" body NewCustomerTag, => CustomerTag;
+    DeleteCustomerTag = Delete "/v1/marketing/tags/{id}" [id: Uuid] => ();
+    RecomputeCustomerTags = Post "/v1/marketing/tags/recompute" ? RecomputeQuery, => CustomerTagList;
+
+    // The customer view at the counter.
+    FindCustomer = Post "/v1/customers/find" body CustomerPhone, => CustomerView;
+    CustomerViewOf = Get "/v1/customers/{id}" [id: Uuid] => CustomerView;
+    CounterCode = Post "/v1/customers/counter-code" body CustomerPhone, => SendCodeResponse;
+    CounterConsentGiven = Post "/v1/customers/counter-consent" body CounterConsent, => CustomerView;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_filled_in_order_and_each_parameter_stays_one_segment() {
+        let id = Uuid::nil();
+        let user_id = Uuid::from_u128(1);
+        let e = SetStaffDiscountLimit { id, user_id, body: SetDiscountLimit { discount_limit_percent: None } };
+        assert_eq!(e.path(), format!("/v1/stores/{id}/staff/{user_id}"));
+        assert_eq!(GetProduct { model: "a/b c".into() }.path(), "/v1/catalog/products/a%2Fb%20c");
+        assert!(GetProfile {}.body().is_none() && GetProfile {}.query().is_none());
+        let mut seen = std::collections::HashSet::new();
+        assert!(ALL.iter().all(|route| seen.insert(*route)), "each route declared once");
+    }
+}
