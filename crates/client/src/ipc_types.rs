@@ -1,141 +1,53 @@
 //! The app's TypeScript types for the IPC, generated from the Rust types. This test fails when
 //! `ui/src/ipc/types.ts` is not current; `UPDATE_IPC_TYPES=1 cargo test -p portal-client` rewrites it.
 use portal_api::*;
-use ts_rs::TS;
+use ts_rs::{TypeVisitor, TS};
 
-use crate::{
-    catalog::*,
-    consumer_day::{ConsumerDay, FollowedLaunch},
-    favourites::FavouriteEntry,
-    state::*,
-    store_ops::SaleReceipt,
-};
+/// Every type the commands take or answer, and every type those name, each declared once: found
+/// by walking the commands' argument and answer types (`for_each_app_command!`), not listed by
+/// hand. Ordered by name, so that the file changes only where a type does.
+fn declarations() -> Vec<String> {
+    let mut walk = Walk::default();
+    macro_rules! visit_commands {
+        ($(
+            $(#[$doc:meta])*
+            $kind:ident fn $name:ident ($app:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $answer:ty $body:block
+        )*) => {
+            $($(walk.visit::<$ty>();)* walk.visit::<$answer>();)*
+        };
+    }
+    crate::for_each_app_command!(visit_commands);
+    // What every command can answer instead: its error. And what the UI builds itself to send
+    // (the store's operations, a sale's totals), reached through no command's signature.
+    walk.visit::<ApiError>();
+    walk.visit::<StoreAction>();
+    walk.visit::<portal_store_ops::checkout::Totals>();
+    walk.declarations.into_values().collect()
+}
+
+/// Collects the declaration of every type it visits and of the types those depend on.
+#[derive(Default)]
+struct Walk {
+    seen: std::collections::HashSet<std::any::TypeId>,
+    declarations: std::collections::BTreeMap<String, String>,
+}
+
+impl ts_rs::TypeVisitor for Walk {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(std::any::TypeId::of::<T>()) {
+            return;
+        }
+        // Declared types have a file of their own; primitives and wrappers (Option, Vec) do not.
+        if T::output_path().is_some() {
+            self.declarations.entry(T::ident()).or_insert_with(<T::WithoutGenerics as TS>::decl);
+        }
+        T::visit_dependencies(self);
+        T::visit_generics(self);
+    }
+}
 
 fn render() -> String {
-    let decls = [
-        ErrorCode::decl(),
-        ApiError::decl(),
-        ErrorDetail::decl(),
-        Role::decl(),
-        IdentityKind::decl(),
-        Identity::decl(),
-        Profile::decl(),
-        CodeChannel::decl(),
-        CodePurpose::decl(),
-        SendCodeResponse::decl(),
-        DeviceSession::decl(),
-        DeviceSessionList::decl(),
-        LinkIdentityRequest::decl(),
-        SetPasswordRequest::decl(),
-        Store::decl(),
-        Dealer::decl(),
-        StoreOverview::decl(),
-        ManagerOverview::decl(),
-        StaffMember::decl(),
-        StaffList::decl(),
-        DealerOverview::decl(),
-        AudienceOverview::decl(),
-        UserSummary::decl(),
-        UserList::decl(),
-        AppState::decl(),
-        RoleHome::decl(),
-        ConsumerHome::decl(),
-        SignUpInput::decl(),
-        CodeSignInInput::decl(),
-        PasswordSignInInput::decl(),
-        Lifecycle::decl(),
-        MarketingTag::decl(),
-        SpecKind::decl(),
-        SpecDef::decl(),
-        SpecValue::decl(),
-        portal_api::Category::decl(),
-        Promotion::decl(),
-        Sku::decl(),
-        Channel::decl(),
-        Product::decl(),
-        RetailStore::decl(),
-        SortOrder::decl(),
-        SpecRange::decl(),
-        SearchQuery::decl(),
-        ProductSummary::decl(),
-        FacetCount::decl(),
-        SearchResult::decl(),
-        StoreDistance::decl(),
-        ProductView::decl(),
-        CompareRow::decl(),
-        Comparison::decl(),
-        CatalogStatus::decl(),
-        FavouriteKind::decl(),
-        FavouriteEntry::decl(),
-        FollowedLaunch::decl(),
-        ConsumerDay::decl(),
-        EventKind::decl(),
-        crate::events::EventInput::decl(),
-        crate::events::TrackingState::decl(),
-        Placement::decl(),
-        ExperimentArm::decl(),
-        ExperimentStatus::decl(),
-        Experiment::decl(),
-        NewExperiment::decl(),
-        ExperimentList::decl(),
-        ExperimentOutcome::decl(),
-        ArmOutcome::decl(),
-        CustomerTag::decl(),
-        NewCustomerTag::decl(),
-        TagField::decl(),
-        CustomerTagList::decl(),
-        CustomerPurchase::decl(),
-        CustomerRecommendation::decl(),
-        CustomerView::decl(),
-        RecommendationReportRow::decl(),
-        RecommendationReport::decl(),
-        crate::recommendations::RecommendationView::decl(),
-        CounterOffer::decl(),
-        TriggerKind::decl(),
-        Trigger::decl(),
-        NewTrigger::decl(),
-        TriggerList::decl(),
-        InboxMessage::decl(),
-        Inbox::decl(),
-        crate::inbox::InboxItem::decl(),
-        crate::inbox::InboxView::decl(),
-        crate::counter_offer::OfferItem::decl(),
-        crate::counter_offer::CounterOfferView::decl(),
-        TrackedEvent::decl(),
-        RecordedEvent::decl(),
-        EventHistory::decl(),
-        EventsDeleted::decl(),
-        SampleState::decl(),
-        MovementKind::decl(),
-        PaymentMethod::decl(),
-        Payment::decl(),
-        SaleLine::decl(),
-        SkuQuantity::decl(),
-        ReturnLine::decl(),
-        StoreAction::decl(),
-        OpStatus::decl(),
-        OpFlag::decl(),
-        OpOutcome::decl(),
-        StockLevel::decl(),
-        StockReport::decl(),
-        AmountByKey::decl(),
-        DayReport::decl(),
-        DayStock::decl(),
-        SaleReceipt::decl(),
-        crate::catalog::view::SkuHit::decl(),
-        crate::store_ops::OpenShift::decl(),
-        portal_store_ops::checkout::Totals::decl(),
-        crate::store_ops::SaleCheck::decl(),
-        crate::store_ops::Notice::decl(),
-        crate::store_stock::StockLine::decl(),
-        crate::store_stock::StockView::decl(),
-        crate::store_stock::Snapshot::<()>::decl(),
-        SampleEvent::decl(),
-        SampleUnit::decl(),
-        SampleList::decl(),
-        OpenTransfer::decl(),
-        TransferList::decl(),
-    ];
+    let decls = declarations();
     let mut out = String::from(
         "// Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:\n\
          // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.\n\n",

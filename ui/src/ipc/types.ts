@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
-export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+export type AmountByKey = { key: string, quantity: number, amount: number, };
 
 export type ApiError = { code: ErrorCode, 
 /**
@@ -22,134 +22,6 @@ field?: string,
  */
 detail?: ErrorDetail, };
 
-export type ErrorDetail = { 
-/**
- * A stable key within the error's code.
- */
-key: string, 
-/**
- * Where in the field's text (a character position, from 1), when it points at one.
- */
-column?: number, 
-/**
- * What the problem names (a field, a word, a character), when it names one.
- */
-subject?: string, };
-
-export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "operator" | "admin";
-
-export type IdentityKind = "phone" | "email" | "username" | "legacy";
-
-export type Identity = { kind: IdentityKind, 
-/**
- * Normalised: E.164 phone, lower-case e-mail, lower-case username, `system:id` for legacy.
- */
-value: string, verified: boolean, 
-/**
- * Unix seconds.
- */
-linked_at: number, };
-
-export type Profile = { user_id: string, display_name: string, role: Role, store_id?: string, dealer_id?: string, identities: Array<Identity>, has_password: boolean, 
-/**
- * Unix seconds.
- */
-created_at: number, 
-/**
- * The stores this account works at (a promoter's one, a store manager's several).
- */
-stores: Array<Store>, 
-/**
- * The most a sale made by this account may take off, in percent (a line or the whole sale).
- */
-discount_limit_percent: number, 
-/**
- * The person's birthday, MM-DD, if they gave it (for birthday offers).
- */
-birthday?: string, };
-
-export type CodeChannel = "sms" | "email";
-
-export type CodePurpose = "sign_up" | "sign_in" | "link" | "counter_consent";
-
-export type SendCodeResponse = { 
-/**
- * The normalised target the code went to.
- */
-target: string, 
-/**
- * Seconds until the code expires.
- */
-expires_in_secs: number, 
-/**
- * Seconds before another code may be requested for this target.
- */
-resend_after_secs: number, };
-
-export type DeviceSession = { id: string, device_name: string, 
-/**
- * Unix seconds.
- */
-created_at: number, 
-/**
- * Unix seconds of the last refresh or request.
- */
-last_seen_at: number, 
-/**
- * True for the session making the request.
- */
-current: boolean, };
-
-export type DeviceSessionList = { sessions: Array<DeviceSession>, };
-
-export type LinkIdentityRequest = { kind: IdentityKind, value: string, code: string, };
-
-export type SetPasswordRequest = { new_password: string, 
-/**
- * Required when the account already has a password.
- */
-current_password?: string, };
-
-export type Store = { id: string, code: string, name: string, city: string, };
-
-export type Dealer = { id: string, code: string, name: string, region: string, };
-
-export type StoreOverview = { store: Store, 
-/**
- * Promoters bound to this store.
- */
-promoter_count: number, };
-
-export type ManagerOverview = { stores: Array<StoreOverview>, };
-
-export type StaffMember = { user_id: string, display_name: string, role: Role, 
-/**
- * Percent of a line or of a sale they may take off.
- */
-discount_limit_percent: number, 
-/**
- * Whether that is their role's default (no limit set for them).
- */
-default_limit: boolean, };
-
-export type StaffList = { store_id: string, members: Array<StaffMember>, };
-
-export type DealerOverview = { dealer: Dealer, 
-/**
- * Distributor accounts bound to this dealer.
- */
-member_count: number, };
-
-export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
-
-export type UserSummary = { id: string, display_name: string, role: Role, store_id?: string, dealer_id?: string, identity_count: number, 
-/**
- * Unix seconds.
- */
-created_at: number, };
-
-export type UserList = { users: Array<UserSummary>, total: number, };
-
 export type AppState = { server_url: string, 
 /**
  * `zh-CN` or `en`.
@@ -168,29 +40,23 @@ profile_cached_at?: number, home?: RoleHome, home_cached_at?: number,
  */
 signed_out_reason?: ApiError, };
 
-export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "store_manager", "data": ManagerOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
-
-export type ConsumerHome = { 
+export type ArmOutcome = { 
 /**
- * Unix seconds.
+ * The arm's name, or `holdout`.
  */
-member_since: number, linked_identities: number, };
+arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low: number, buyer_rate_high: number, 
+/**
+ * What the buyers spent, in fen.
+ */
+revenue: number, };
 
-export type SignUpInput = { phone: string, code: string, password?: string, display_name?: string, };
+export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
 
-export type CodeSignInInput = { phone: string, code: string, };
-
-export type PasswordSignInInput = { login: string, password: string, };
-
-export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
-
-export type MarketingTag = "new" | "hot" | "promotion" | "pre_sale" | "recommended";
-
-export type SpecKind = { "type": "number", unit: string, } | { "type": "choice", options: Array<string>, } | { "type": "text" };
-
-export type SpecDef = { key: string, name_zh: string, name_en: string, kind: SpecKind, };
-
-export type SpecValue = number | string;
+export type CatalogStatus = { products: number, 
+/**
+ * Unix seconds of the last completed sync.
+ */
+synced_at?: number, };
 
 export type Category = { 
 /**
@@ -207,111 +73,17 @@ specs: Array<SpecDef>,
  */
 serialised: boolean, };
 
-export type Promotion = { 
-/**
- * Fen (1/100 yuan).
- */
-price: number, 
-/**
- * Unix seconds.
- */
-starts_at: number, 
-/**
- * Unix seconds.
- */
-ends_at: number, };
-
-export type Sku = { code: string, variant_zh: string, variant_en: string, 
-/**
- * EAN-13.
- */
-barcode: string, 
-/**
- * Fen (1/100 yuan).
- */
-list_price: number, promotion?: Promotion, 
-/**
- * Fen. Present only for distributors and administrators.
- */
-distributor_price?: number, };
-
 export type Channel = { 
 /**
  * `official`, `tmall`, `jd`, `suning`, …
  */
 code: string, name_zh: string, name_en: string, url: string, };
 
-export type Product = { 
-/**
- * The model number, unique: the product's id.
- */
-model: string, category: string, series: string, name_zh: string, name_en: string, description_zh: string, description_en: string, lifecycle: Lifecycle, tags: Array<MarketingTag>, specs: { [key in string]?: SpecValue }, 
-/**
- * Ids of images (synced as their own items).
- */
-images: Array<string>, skus: Array<Sku>, channels: Array<Channel>, 
-/**
- * Unix seconds of launch, for "newest".
- */
-released_at: number, };
+export type CodeChannel = "sms" | "email";
 
-export type RetailStore = { code: string, name_zh: string, name_en: string, city_zh: string, city_en: string, address: string, latitude: number, longitude: number, opening_hours: string, 
-/**
- * Model numbers on display in this store.
- */
-on_display: Array<string>, };
+export type CodePurpose = "sign_up" | "sign_in" | "link" | "counter_consent";
 
-export type SortOrder = "relevance" | "price_asc" | "price_desc" | "newest";
-
-export type SpecRange = { key: string, min?: number, max?: number, };
-
-export type SearchQuery = { text: string, 
-/**
- * A category code; its sub-categories are included.
- */
-category?: string, 
-/**
- * Fen.
- */
-price_min?: number, price_max?: number, specs: Array<SpecRange>, tags: Array<MarketingTag>, lifecycles: Array<Lifecycle>, 
-/**
- * Only products on display at this store.
- */
-store?: string, sort: SortOrder, limit: number, offset: number, };
-
-export type ProductSummary = { model: string, name_zh: string, name_en: string, category: string, lifecycle: Lifecycle, 
-/**
- * The lowest current price of its SKUs, in fen.
- */
-price: number, tags: Array<MarketingTag>, 
-/**
- * A data: URL.
- */
-image?: string, withdrawn: boolean, };
-
-export type FacetCount = { value: string, count: number, };
-
-export type SearchResult = { total: number, items: Array<ProductSummary>, 
-/**
- * Counts by top-level category, lifecycle and tag over all matches.
- */
-categories: Array<FacetCount>, lifecycles: Array<FacetCount>, tags: Array<FacetCount>, 
-/**
- * True when nothing matched exactly and these are the closest model numbers.
- */
-fuzzy: boolean, };
-
-export type StoreDistance = { store: RetailStore, km: number, on_display: boolean, 
-/**
- * Whether the store has it in stock; none when the store does not keep its stock in the portal.
- */
-in_stock?: boolean, };
-
-export type ProductView = { product: Product, withdrawn: boolean, 
-/**
- * data: URLs.
- */
-images: Array<string>, category?: Category, };
+export type CodeSignInInput = { phone: string, code: string, };
 
 export type CompareRow = { key: string, name_zh: string, name_en: string, 
 /**
@@ -320,30 +92,6 @@ export type CompareRow = { key: string, name_zh: string, name_en: string,
 values: Array<string | null>, differs: boolean, };
 
 export type Comparison = { products: Array<ProductSummary>, rows: Array<CompareRow>, };
-
-export type CatalogStatus = { products: number, 
-/**
- * Unix seconds of the last completed sync.
- */
-synced_at?: number, };
-
-export type FavouriteKind = "favourite" | "follow";
-
-export type FavouriteEntry = { model: string, kind: FavouriteKind, 
-/**
- * None when the product is not in the local catalog (yet).
- */
-product?: ProductSummary, 
-/**
- * True until the server has acknowledged this change.
- */
-pending: boolean, };
-
-export type FollowedLaunch = { product: ProductSummary, 
-/**
- * Unix seconds of the launch.
- */
-launches_at: number, };
 
 export type ConsumerDay = { 
 /**
@@ -355,62 +103,47 @@ recently_viewed: Array<ProductSummary>, favourites: Array<ProductSummary>,
  */
 followed: Array<FollowedLaunch>, nearest_stores: Array<StoreDistance>, };
 
-export type EventKind = "app_open" | "sign_in" | "product_view" | "search" | "filter" | "compare" | "favourite" | "follow" | "channel_click" | "store_finder" | "purchase" | "recommendation_shown" | "recommendation_clicked" | "offer_accepted";
-
-export type EventInput = { kind: EventKind, model?: string, models?: Array<string>, query?: string, results?: number, recommendation?: string, detail?: string, };
-
-export type TrackingState = { tracking: boolean, 
+export type ConsumerHome = { 
 /**
- * Events recorded on this device and not yet sent.
+ * Unix seconds.
  */
-waiting: number, };
+member_since: number, linked_identities: number, };
 
-export type Placement = "home" | "product" | "checkout" | "inbox";
-
-export type ExperimentArm = { name: string, 
+export type CounterOffer = { 
 /**
- * Recommenders joined by `+`, best first. At home: `popular`, `local+popular` (popular in the
- * person's city and segments first), `item_to_item+popular`, `als+popular`,
- * `als+item_to_item+popular`, `als+item_to_item+local+popular`; on a product's page: `content`
- * or `item_to_item+content`. Counter offers are not split.
+ * The offer's id: the server's (`CheckoutOffer::id`), or one made on the device offline.
  */
-algorithm: string, 
+recommendation: string, 
 /**
- * Percent of the people not held out.
+ * The SKUs shown (1–10).
  */
-share: number, };
-
-export type ExperimentStatus = "running" | "stopped";
-
-export type Experiment = { id: string, name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, status: ExperimentStatus, started_at: number, stopped_at?: number, 
+shown: Array<string>, 
 /**
- * The arm made the placement's default when the experiment stopped.
+ * The SKUs the customer accepted, each among those shown; declined are the rest.
  */
-winner?: string, };
+accepted: Array<string>, };
 
-export type NewExperiment = { name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, };
+export type CounterOfferView = { 
+/**
+ * The offer's id, recorded with the sale (`CounterOffer::recommendation`).
+ */
+id: string, algorithm: string, items: Array<OfferItem>, 
+/**
+ * Made on the device: the server could not be asked.
+ */
+offline: boolean, };
 
-export type ExperimentList = { 
+export type CustomerPurchase = { sale_id: string, store_name: string, city: string, at: number, sku: string, 
 /**
- * Newest first.
+ * The product, when the catalog knows the SKU.
  */
-experiments: Array<Experiment>, 
+model?: string, quantity: number, returned: number, 
 /**
- * What the people of each arm (and of the holdout) did, per experiment.
+ * Fen, for the line as sold.
  */
-outcomes: Array<ExperimentOutcome>, };
+amount: number, };
 
-export type ExperimentOutcome = { experiment_id: string, arms: Array<ArmOutcome>, };
-
-export type ArmOutcome = { 
-/**
- * The arm's name, or `holdout`.
- */
-arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low: number, buyer_rate_high: number, 
-/**
- * What the buyers spent, in fen.
- */
-revenue: number, };
+export type CustomerRecommendation = { list_id: string, served_at: number, placement: string, algorithm: string, models: Array<string>, clicked: Array<string>, bought: Array<string>, };
 
 export type CustomerTag = { id: string, name: string, 
 /**
@@ -426,10 +159,6 @@ size: number,
  */
 computed_at?: number, created_at: number, };
 
-export type NewCustomerTag = { name: string, rule: string, };
-
-export type TagField = { name: string, description: string, };
-
 export type CustomerTagList = { 
 /**
  * By name.
@@ -439,18 +168,6 @@ tags: Array<CustomerTag>,
  * What rules may name.
  */
 fields: Array<TagField>, };
-
-export type CustomerPurchase = { sale_id: string, store_name: string, city: string, at: number, sku: string, 
-/**
- * The product, when the catalog knows the SKU.
- */
-model?: string, quantity: number, returned: number, 
-/**
- * Fen, for the line as sold.
- */
-amount: number, };
-
-export type CustomerRecommendation = { list_id: string, served_at: number, placement: string, algorithm: string, models: Array<string>, clicked: Array<string>, bought: Array<string>, };
 
 export type CustomerView = { id: string, display_name: string, 
 /**
@@ -477,6 +194,322 @@ recommendations: Array<CustomerRecommendation>,
  * Until when a promoter may see it (their grant); none for operators and the customer.
  */
 visible_until?: number, };
+
+export type DayReport = { store_id: string, 
+/**
+ * YYYY-MM-DD.
+ */
+day: string, sales: number, sales_amount: number, returns: number, refunds_amount: number, by_product: Array<AmountByKey>, by_promoter: Array<AmountByKey>, 
+/**
+ * Per closed shift and method: counted minus expected.
+ */
+cash_differences: Array<AmountByKey>, samples_by_state: Array<AmountByKey>, flags: Array<OpFlag>, 
+/**
+ * Per SKU the store held or moved that day: on hand at its start, in, out, on hand at its end.
+ */
+stock: Array<DayStock>, };
+
+export type DayStock = { sku: string, opening: number, 
+/**
+ * Units in: goods received, transfers in, returns, found, counted up.
+ */
+moved_in: number, 
+/**
+ * Units out: sales, gifts, transfers out, lost, counted down.
+ */
+moved_out: number, 
+/**
+ * `opening + moved_in - moved_out`.
+ */
+closing: number, };
+
+export type Dealer = { id: string, code: string, name: string, region: string, };
+
+export type DealerOverview = { dealer: Dealer, 
+/**
+ * Distributor accounts bound to this dealer.
+ */
+member_count: number, };
+
+export type DeviceSession = { id: string, device_name: string, 
+/**
+ * Unix seconds.
+ */
+created_at: number, 
+/**
+ * Unix seconds of the last refresh or request.
+ */
+last_seen_at: number, 
+/**
+ * True for the session making the request.
+ */
+current: boolean, };
+
+export type DeviceSessionList = { sessions: Array<DeviceSession>, };
+
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+
+export type ErrorDetail = { 
+/**
+ * A stable key within the error's code.
+ */
+key: string, 
+/**
+ * Where in the field's text (a character position, from 1), when it points at one.
+ */
+column?: number, 
+/**
+ * What the problem names (a field, a word, a character), when it names one.
+ */
+subject?: string, };
+
+export type EventHistory = { events: Array<RecordedEvent>, 
+/**
+ * Everything the account has recorded.
+ */
+total: number, };
+
+export type EventInput = { kind: EventKind, model?: string, models?: Array<string>, query?: string, results?: number, recommendation?: string, detail?: string, };
+
+export type EventKind = "app_open" | "sign_in" | "product_view" | "search" | "filter" | "compare" | "favourite" | "follow" | "channel_click" | "store_finder" | "purchase" | "recommendation_shown" | "recommendation_clicked" | "offer_accepted";
+
+export type EventsDeleted = { deleted: number, };
+
+export type Experiment = { id: string, name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, status: ExperimentStatus, started_at: number, stopped_at?: number, 
+/**
+ * The arm made the placement's default when the experiment stopped.
+ */
+winner?: string, };
+
+export type ExperimentArm = { name: string, 
+/**
+ * Recommenders joined by `+`, best first. At home: `popular`, `local+popular` (popular in the
+ * person's city and segments first), `item_to_item+popular`, `als+popular`,
+ * `als+item_to_item+popular`, `als+item_to_item+local+popular`; on a product's page: `content`
+ * or `item_to_item+content`. Counter offers are not split.
+ */
+algorithm: string, 
+/**
+ * Percent of the people not held out.
+ */
+share: number, };
+
+export type ExperimentList = { 
+/**
+ * Newest first.
+ */
+experiments: Array<Experiment>, 
+/**
+ * What the people of each arm (and of the holdout) did, per experiment.
+ */
+outcomes: Array<ExperimentOutcome>, };
+
+export type ExperimentOutcome = { experiment_id: string, arms: Array<ArmOutcome>, };
+
+export type ExperimentStatus = "running" | "stopped";
+
+export type FacetCount = { value: string, count: number, };
+
+export type FavouriteEntry = { model: string, kind: FavouriteKind, 
+/**
+ * None when the product is not in the local catalog (yet).
+ */
+product?: ProductSummary, 
+/**
+ * True until the server has acknowledged this change.
+ */
+pending: boolean, };
+
+export type FavouriteKind = "favourite" | "follow";
+
+export type FollowedLaunch = { product: ProductSummary, 
+/**
+ * Unix seconds of the launch.
+ */
+launches_at: number, };
+
+export type Identity = { kind: IdentityKind, 
+/**
+ * Normalised: E.164 phone, lower-case e-mail, lower-case username, `system:id` for legacy.
+ */
+value: string, verified: boolean, 
+/**
+ * Unix seconds.
+ */
+linked_at: number, };
+
+export type IdentityKind = "phone" | "email" | "username" | "legacy";
+
+export type InboxItem = { message: InboxMessage, 
+/**
+ * Its products this device knows and may show.
+ */
+products: Array<ProductSummary>, };
+
+export type InboxMessage = { id: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, 
+/**
+ * The list of products it carries (placement `inbox`): impressions and clicks name it.
+ */
+recommendation: string, models: Array<string>, created_at: number, read: boolean, };
+
+export type InboxView = { items: Array<InboxItem>, unread: number, 
+/**
+ * Unread messages not announced on this device before: announce them now (they are
+ * remembered as announced).
+ */
+fresh: Array<InboxMessage>, 
+/**
+ * The server could not be asked: the inbox as last read.
+ */
+offline: boolean, };
+
+export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
+
+export type LinkIdentityRequest = { kind: IdentityKind, value: string, code: string, };
+
+export type ManagerOverview = { stores: Array<StoreOverview>, };
+
+export type MarketingTag = "new" | "hot" | "promotion" | "pre_sale" | "recommended";
+
+export type NewCustomerTag = { name: string, rule: string, };
+
+export type NewExperiment = { name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, };
+
+export type NewTrigger = { name: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, };
+
+export type Notice = { outcome: OpOutcome, 
+/**
+ * The store the operation was made at (unknown for notices kept by an older version).
+ */
+store_id: string | null, 
+/**
+ * Who made the operation, when this account heard of it as a store manager.
+ */
+made_by: string | null, };
+
+export type OfferItem = { 
+/**
+ * The SKU to add (one the store has on hand).
+ */
+sku: string, product: ProductSummary, };
+
+export type OpFlag = { "type": "negative_stock", sku: string, on_hand: number, } | { "type": "serial_sold_twice", serial: string, } | { "type": "cash_difference", method: PaymentMethod, difference: number, } | { "type": "sample_missing", serial: string, } | { "type": "price_below_limit", line?: number, sku?: string, 
+/**
+ * What the catalog price comes to, in fen.
+ */
+expected: number, 
+/**
+ * What was charged, in fen.
+ */
+charged: number, 
+/**
+ * The most the person could take off, in fen.
+ */
+allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" };
+
+export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
+/**
+ * For a refused sample change: the state the unit is really in.
+ */
+current_state?: SampleState, 
+/**
+ * For a return: what is refunded, in fen.
+ */
+refund?: number, };
+
+export type OpStatus = "applied" | "duplicate" | "rejected";
+
+export type OpenShift = { shift_id: string, store_id: string, opening_cash: number, opened_at: number, 
+/**
+ * Per payment method: opening cash plus sales (less change) less refunds, in fen.
+ */
+expected: Array<Payment>, sales: number, };
+
+export type OpenTransfer = { transfer_id: string, from_store: string, to_store: string, lines: Array<SkuQuantity>, sent_at: number, };
+
+export type PasswordSignInInput = { login: string, password: string, };
+
+export type Payment = { method: PaymentMethod, 
+/**
+ * What was handed over, in fen (for cash, possibly more than owed).
+ */
+amount: number, };
+
+export type PaymentMethod = "cash" | "card" | "qr_wallet";
+
+export type Placement = "home" | "product" | "checkout" | "inbox";
+
+export type Product = { 
+/**
+ * The model number, unique: the product's id.
+ */
+model: string, category: string, series: string, name_zh: string, name_en: string, description_zh: string, description_en: string, lifecycle: Lifecycle, tags: Array<MarketingTag>, specs: { [key in string]?: SpecValue }, 
+/**
+ * Ids of images (synced as their own items).
+ */
+images: Array<string>, skus: Array<Sku>, channels: Array<Channel>, 
+/**
+ * Unix seconds of launch, for "newest".
+ */
+released_at: number, };
+
+export type ProductSummary = { model: string, name_zh: string, name_en: string, category: string, lifecycle: Lifecycle, 
+/**
+ * The lowest current price of its SKUs, in fen.
+ */
+price: number, tags: Array<MarketingTag>, 
+/**
+ * A data: URL.
+ */
+image?: string, withdrawn: boolean, };
+
+export type ProductView = { product: Product, withdrawn: boolean, 
+/**
+ * data: URLs.
+ */
+images: Array<string>, category?: Category, };
+
+export type Profile = { user_id: string, display_name: string, role: Role, store_id?: string, dealer_id?: string, identities: Array<Identity>, has_password: boolean, 
+/**
+ * Unix seconds.
+ */
+created_at: number, 
+/**
+ * The stores this account works at (a promoter's one, a store manager's several).
+ */
+stores: Array<Store>, 
+/**
+ * The most a sale made by this account may take off, in percent (a line or the whole sale).
+ */
+discount_limit_percent: number, 
+/**
+ * The person's birthday, MM-DD, if they gave it (for birthday offers).
+ */
+birthday?: string, };
+
+export type Promotion = { 
+/**
+ * Fen (1/100 yuan).
+ */
+price: number, 
+/**
+ * Unix seconds.
+ */
+starts_at: number, 
+/**
+ * Unix seconds.
+ */
+ends_at: number, };
+
+export type RecommendationReport = { 
+/**
+ * Unix seconds the report starts at.
+ */
+since: number, 
+/**
+ * Days a purchase may follow its click.
+ */
+attribution_days: number, rows: Array<RecommendationReportRow>, };
 
 export type RecommendationReportRow = { placement: string, algorithm: string, arm?: string, 
 /**
@@ -513,16 +546,6 @@ conversion_rate: number, conversion_rate_low: number, conversion_rate_high: numb
  */
 revenue: number, };
 
-export type RecommendationReport = { 
-/**
- * Unix seconds the report starts at.
- */
-since: number, 
-/**
- * Days a purchase may follow its click.
- */
-attribution_days: number, rows: Array<RecommendationReportRow>, };
-
 export type RecommendationView = { 
 /**
  * The server's list id (impressions and clicks name it); none for a list made on the device.
@@ -532,115 +555,6 @@ id?: string, algorithm: string, products: Array<ProductSummary>,
  * True when the server could not be asked (a kept list, or one made on the device).
  */
 offline: boolean, };
-
-export type CounterOffer = { 
-/**
- * The offer's id: the server's (`CheckoutOffer::id`), or one made on the device offline.
- */
-recommendation: string, 
-/**
- * The SKUs shown (1–10).
- */
-shown: Array<string>, 
-/**
- * The SKUs the customer accepted, each among those shown; declined are the rest.
- */
-accepted: Array<string>, };
-
-export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday";
-
-export type Trigger = { id: string, name: string, kind: TriggerKind, 
-/**
- * `{product}` and `{store}` are filled in.
- */
-title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, active: boolean, created_at: number, 
-/**
- * What happens from this time on sets it off: its creation, or when it was last resumed.
- */
-active_since: number, 
-/**
- * Messages it has sent.
- */
-sent: number, };
-
-export type NewTrigger = { name: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, };
-
-export type TriggerList = { 
-/**
- * Newest first.
- */
-triggers: Array<Trigger>, };
-
-export type InboxMessage = { id: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, 
-/**
- * The list of products it carries (placement `inbox`): impressions and clicks name it.
- */
-recommendation: string, models: Array<string>, created_at: number, read: boolean, };
-
-export type Inbox = { 
-/**
- * Newest first (at most 50).
- */
-messages: Array<InboxMessage>, unread: number, };
-
-export type InboxItem = { message: InboxMessage, 
-/**
- * Its products this device knows and may show.
- */
-products: Array<ProductSummary>, };
-
-export type InboxView = { items: Array<InboxItem>, unread: number, 
-/**
- * Unread messages not announced on this device before: announce them now (they are
- * remembered as announced).
- */
-fresh: Array<InboxMessage>, 
-/**
- * The server could not be asked: the inbox as last read.
- */
-offline: boolean, };
-
-export type OfferItem = { 
-/**
- * The SKU to add (one the store has on hand).
- */
-sku: string, product: ProductSummary, };
-
-export type CounterOfferView = { 
-/**
- * The offer's id, recorded with the sale (`CounterOffer::recommendation`).
- */
-id: string, algorithm: string, items: Array<OfferItem>, 
-/**
- * Made on the device: the server could not be asked.
- */
-offline: boolean, };
-
-export type TrackedEvent = { 
-/**
- * Client-generated; the server keeps each id once.
- */
-id: string, kind: EventKind, 
-/**
- * Unix seconds on the device's clock.
- */
-at: number, 
-/**
- * The product (model) the event is about, if any.
- */
-model?: string, 
-/**
- * Several products (a comparison).
- */
-models?: Array<string>, query?: string, results?: number, 
-/**
- * The recommendation list an impression, click or conversion belongs to.
- */
-recommendation?: string, 
-/**
- * A short detail: a channel's code, a city, the filters applied.
- */
-detail?: string, };
 
 export type RecordedEvent = { event: TrackedEvent, 
 /**
@@ -652,25 +566,35 @@ received_at: number,
  */
 clock_adjusted: boolean, };
 
-export type EventHistory = { events: Array<RecordedEvent>, 
+export type RetailStore = { code: string, name_zh: string, name_en: string, city_zh: string, city_en: string, address: string, latitude: number, longitude: number, opening_hours: string, 
 /**
- * Everything the account has recorded.
+ * Model numbers on display in this store.
  */
-total: number, };
+on_display: Array<string>, };
 
-export type EventsDeleted = { deleted: number, };
-
-export type SampleState = "requested" | "in_transit" | "on_display" | "under_repair" | "returned" | "sold_ex_display";
-
-export type MovementKind = "receipt" | "transfer_out" | "transfer_in" | "sale" | "return" | "adjustment" | "count" | "gift_issued" | "gift_returned";
-
-export type PaymentMethod = "cash" | "card" | "qr_wallet";
-
-export type Payment = { method: PaymentMethod, 
+export type ReturnLine = { 
 /**
- * What was handed over, in fen (for cash, possibly more than owed).
+ * The line's position in the original sale.
  */
-amount: number, };
+line: number, quantity: number, };
+
+export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "operator" | "admin";
+
+export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "store_manager", "data": ManagerOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
+
+export type SaleCheck = { 
+/**
+ * What the customer owes, once the lines and discounts hold (whatever has been paid so far).
+ */
+owed: number | null, 
+/**
+ * The sums, once the sale could be recorded as it stands.
+ */
+totals: Totals | null, 
+/**
+ * Why it cannot be recorded yet (a discount above the limit, payments short, …).
+ */
+problem: ApiError | null, };
 
 export type SaleLine = { sku: string, quantity: number, 
 /**
@@ -686,13 +610,185 @@ discount: number,
  */
 serial?: string, };
 
+export type SaleReceipt = { sale_id: string, store_id: string, receipt_no: string, 
+/**
+ * The sale as it was recorded (a `StoreAction` of type `sale`).
+ */
+sale: StoreAction, total: number, change: number, created_at: number, 
+/**
+ * Still in the outbox: the server has not acknowledged it yet.
+ */
+pending: boolean, 
+/**
+ * Units of each line returned so far (on this device, and for a found sale at any device).
+ */
+returned: Array<number>, 
+/**
+ * What those returns refunded, in fen.
+ */
+refunded: number, 
+/**
+ * Made on another device and found on the server by its number.
+ */
+found: boolean, };
+
+export type SampleEvent = { state: SampleState, location: string, 
+/**
+ * Unix seconds on the device that made the change.
+ */
+at: number, };
+
+export type SampleList = { store_id: string, samples: Array<SampleUnit>, };
+
+export type SampleState = "requested" | "in_transit" | "on_display" | "under_repair" | "returned" | "sold_ex_display";
+
+export type SampleUnit = { serial: string, sku: string, state: SampleState, location: string, updated_at: number, 
+/**
+ * Oldest first.
+ */
+history: Array<SampleEvent>, 
+/**
+ * The states it may move to from here (the state machine's rule, so screens need not know it).
+ */
+next_states: Array<SampleState>, 
+/**
+ * Whether an audit of the floor should find it.
+ */
+expected_on_floor: boolean, };
+
+export type SearchQuery = { text: string, 
+/**
+ * A category code; its sub-categories are included.
+ */
+category?: string, 
+/**
+ * Fen.
+ */
+price_min?: number, price_max?: number, specs: Array<SpecRange>, tags: Array<MarketingTag>, lifecycles: Array<Lifecycle>, 
+/**
+ * Only products on display at this store.
+ */
+store?: string, sort: SortOrder, limit: number, offset: number, };
+
+export type SearchResult = { total: number, items: Array<ProductSummary>, 
+/**
+ * Counts by top-level category, lifecycle and tag over all matches.
+ */
+categories: Array<FacetCount>, lifecycles: Array<FacetCount>, tags: Array<FacetCount>, 
+/**
+ * True when nothing matched exactly and these are the closest model numbers.
+ */
+fuzzy: boolean, };
+
+export type SendCodeResponse = { 
+/**
+ * The normalised target the code went to.
+ */
+target: string, 
+/**
+ * Seconds until the code expires.
+ */
+expires_in_secs: number, 
+/**
+ * Seconds before another code may be requested for this target.
+ */
+resend_after_secs: number, };
+
+export type SetPasswordRequest = { new_password: string, 
+/**
+ * Required when the account already has a password.
+ */
+current_password?: string, };
+
+export type SignUpInput = { phone: string, code: string, password?: string, display_name?: string, };
+
+export type Sku = { code: string, variant_zh: string, variant_en: string, 
+/**
+ * EAN-13.
+ */
+barcode: string, 
+/**
+ * Fen (1/100 yuan).
+ */
+list_price: number, promotion?: Promotion, 
+/**
+ * Fen. Present only for distributors and administrators.
+ */
+distributor_price?: number, };
+
+export type SkuHit = { product: Product, sku: Sku, 
+/**
+ * The running promotion's price if there is one, else the list price (fen).
+ */
+unit_price: number, 
+/**
+ * Units carry serial numbers: each is sold on its own line with its serial.
+ */
+serialised: boolean, };
+
 export type SkuQuantity = { sku: string, quantity: number, };
 
-export type ReturnLine = { 
+export type Snapshot<T> = { data: T, 
 /**
- * The line's position in the original sale.
+ * When it was read from the server (unix seconds).
  */
-line: number, quantity: number, };
+fetched_at: number, };
+
+export type SortOrder = "relevance" | "price_asc" | "price_desc" | "newest";
+
+export type SpecDef = { key: string, name_zh: string, name_en: string, kind: SpecKind, };
+
+export type SpecKind = { "type": "number", unit: string, } | { "type": "choice", options: Array<string>, } | { "type": "text" };
+
+export type SpecRange = { key: string, min?: number, max?: number, };
+
+export type SpecValue = number | string;
+
+export type StaffList = { store_id: string, members: Array<StaffMember>, };
+
+export type StaffMember = { user_id: string, display_name: string, role: Role, 
+/**
+ * Percent of a line or of a sale they may take off.
+ */
+discount_limit_percent: number, 
+/**
+ * Whether that is their role's default (no limit set for them).
+ */
+default_limit: boolean, };
+
+export type StockLine = { sku: string, 
+/**
+ * The product's name and the variant, from the local catalog ("" when it is not there).
+ */
+name_zh: string, name_en: string, barcode: string, 
+/**
+ * The server's on-hand plus `unsent`.
+ */
+on_hand: number, 
+/**
+ * The change this device's unacknowledged operations make.
+ */
+unsent: number, 
+/**
+ * Below zero, or at or below the low-stock level.
+ */
+low: boolean, };
+
+export type StockView = { store_id: string, lines: Array<StockLine>, 
+/**
+ * When the server's figures were fetched (unix seconds); none yet on this device.
+ */
+fetched_at?: number, 
+/**
+ * Whether the server's running balances agreed with its ledger at that time.
+ */
+balances_agree: boolean, 
+/**
+ * This device's operations for the store still waiting for the server.
+ */
+unsent_ops: number, };
+
+export type Store = { id: string, code: string, name: string, city: string, };
 
 export type StoreAction = { "type": "open_shift", shift_id: string, opening_cash: number, } | { "type": "close_shift", shift_id: string, counted: Array<Payment>, reason?: string, } | { "type": "sale", sale_id: string, shift_id: string, 
 /**
@@ -729,115 +825,19 @@ shift_id?: string, } | { "type": "receipt", lines: Array<SkuQuantity>, source: s
  */
 quantity: number, reason: string, } | { "type": "stock_count", counted: Array<SkuQuantity>, } | { "type": "sample_register", serial: string, sku: string, location: string, } | { "type": "sample_change", serial: string, from: SampleState, to: SampleState, location?: string, } | { "type": "sample_audit", scanned: Array<string>, };
 
-export type OpStatus = "applied" | "duplicate" | "rejected";
+export type StoreDistance = { store: RetailStore, km: number, on_display: boolean, 
+/**
+ * Whether the store has it in stock; none when the store does not keep its stock in the portal.
+ */
+in_stock?: boolean, };
 
-export type OpFlag = { "type": "negative_stock", sku: string, on_hand: number, } | { "type": "serial_sold_twice", serial: string, } | { "type": "cash_difference", method: PaymentMethod, difference: number, } | { "type": "sample_missing", serial: string, } | { "type": "price_below_limit", line?: number, sku?: string, 
+export type StoreOverview = { store: Store, 
 /**
- * What the catalog price comes to, in fen.
+ * Promoters bound to this store.
  */
-expected: number, 
-/**
- * What was charged, in fen.
- */
-charged: number, 
-/**
- * The most the person could take off, in fen.
- */
-allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" };
+promoter_count: number, };
 
-export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
-/**
- * For a refused sample change: the state the unit is really in.
- */
-current_state?: SampleState, 
-/**
- * For a return: what is refunded, in fen.
- */
-refund?: number, };
-
-export type StockLevel = { sku: string, on_hand: number, 
-/**
- * Below zero, or at or below the low-stock level.
- */
-low: boolean, };
-
-export type StockReport = { store_id: string, levels: Array<StockLevel>, 
-/**
- * How many movements the levels sum.
- */
-movements: number, 
-/**
- * Whether the running balances (what sales check) equal the sums of the ledger.
- */
-balances_agree: boolean, };
-
-export type AmountByKey = { key: string, quantity: number, amount: number, };
-
-export type DayReport = { store_id: string, 
-/**
- * YYYY-MM-DD.
- */
-day: string, sales: number, sales_amount: number, returns: number, refunds_amount: number, by_product: Array<AmountByKey>, by_promoter: Array<AmountByKey>, 
-/**
- * Per closed shift and method: counted minus expected.
- */
-cash_differences: Array<AmountByKey>, samples_by_state: Array<AmountByKey>, flags: Array<OpFlag>, 
-/**
- * Per SKU the store held or moved that day: on hand at its start, in, out, on hand at its end.
- */
-stock: Array<DayStock>, };
-
-export type DayStock = { sku: string, opening: number, 
-/**
- * Units in: goods received, transfers in, returns, found, counted up.
- */
-moved_in: number, 
-/**
- * Units out: sales, gifts, transfers out, lost, counted down.
- */
-moved_out: number, 
-/**
- * `opening + moved_in - moved_out`.
- */
-closing: number, };
-
-export type SaleReceipt = { sale_id: string, store_id: string, receipt_no: string, 
-/**
- * The sale as it was recorded (a `StoreAction` of type `sale`).
- */
-sale: StoreAction, total: number, change: number, created_at: number, 
-/**
- * Still in the outbox: the server has not acknowledged it yet.
- */
-pending: boolean, 
-/**
- * Units of each line returned so far (on this device, and for a found sale at any device).
- */
-returned: Array<number>, 
-/**
- * What those returns refunded, in fen.
- */
-refunded: number, 
-/**
- * Made on another device and found on the server by its number.
- */
-found: boolean, };
-
-export type SkuHit = { product: Product, sku: Sku, 
-/**
- * The running promotion's price if there is one, else the list price (fen).
- */
-unit_price: number, 
-/**
- * Units carry serial numbers: each is sold on its own line with its serial.
- */
-serialised: boolean, };
-
-export type OpenShift = { shift_id: string, store_id: string, opening_cash: number, opened_at: number, 
-/**
- * Per payment method: opening cash plus sales (less change) less refunds, in fen.
- */
-expected: Array<Payment>, sales: number, };
+export type TagField = { name: string, description: string, };
 
 export type Totals = { 
 /**
@@ -853,91 +853,37 @@ total: number, paid: number,
  */
 change: number, };
 
-export type SaleCheck = { 
+export type TrackedEvent = { 
 /**
- * What the customer owes, once the lines and discounts hold (whatever has been paid so far).
+ * Client-generated; the server keeps each id once.
  */
-owed: number | null, 
+id: string, kind: EventKind, 
 /**
- * The sums, once the sale could be recorded as it stands.
+ * Unix seconds on the device's clock.
  */
-totals: Totals | null, 
+at: number, 
 /**
- * Why it cannot be recorded yet (a discount above the limit, payments short, …).
+ * The product (model) the event is about, if any.
  */
-problem: ApiError | null, };
+model?: string, 
+/**
+ * Several products (a comparison).
+ */
+models?: Array<string>, query?: string, results?: number, 
+/**
+ * The recommendation list an impression, click or conversion belongs to.
+ */
+recommendation?: string, 
+/**
+ * A short detail: a channel's code, a city, the filters applied.
+ */
+detail?: string, };
 
-export type Notice = { outcome: OpOutcome, 
+export type TrackingState = { tracking: boolean, 
 /**
- * The store the operation was made at (unknown for notices kept by an older version).
+ * Events recorded on this device and not yet sent.
  */
-store_id: string | null, 
-/**
- * Who made the operation, when this account heard of it as a store manager.
- */
-made_by: string | null, };
-
-export type StockLine = { sku: string, 
-/**
- * The product's name and the variant, from the local catalog ("" when it is not there).
- */
-name_zh: string, name_en: string, barcode: string, 
-/**
- * The server's on-hand plus `unsent`.
- */
-on_hand: number, 
-/**
- * The change this device's unacknowledged operations make.
- */
-unsent: number, 
-/**
- * Below zero, or at or below the low-stock level.
- */
-low: boolean, };
-
-export type StockView = { store_id: string, lines: Array<StockLine>, 
-/**
- * When the server's figures were fetched (unix seconds); none yet on this device.
- */
-fetched_at?: number, 
-/**
- * Whether the server's running balances agreed with its ledger at that time.
- */
-balances_agree: boolean, 
-/**
- * This device's operations for the store still waiting for the server.
- */
-unsent_ops: number, };
-
-export type Snapshot<T> = { data: T, 
-/**
- * When it was read from the server (unix seconds).
- */
-fetched_at: number, };
-
-export type SampleEvent = { state: SampleState, location: string, 
-/**
- * Unix seconds on the device that made the change.
- */
-at: number, };
-
-export type SampleUnit = { serial: string, sku: string, state: SampleState, location: string, updated_at: number, 
-/**
- * Oldest first.
- */
-history: Array<SampleEvent>, 
-/**
- * The states it may move to from here (the state machine's rule, so screens need not know it).
- */
-next_states: Array<SampleState>, 
-/**
- * Whether an audit of the floor should find it.
- */
-expected_on_floor: boolean, };
-
-export type SampleList = { store_id: string, samples: Array<SampleUnit>, };
-
-export type OpenTransfer = { transfer_id: string, from_store: string, to_store: string, lines: Array<SkuQuantity>, sent_at: number, };
+waiting: number, };
 
 export type TransferList = { store_id: string, 
 /**
@@ -952,3 +898,33 @@ outgoing: Array<OpenTransfer>,
  * The other stores.
  */
 stores: Array<Store>, };
+
+export type Trigger = { id: string, name: string, kind: TriggerKind, 
+/**
+ * `{product}` and `{store}` are filled in.
+ */
+title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, active: boolean, created_at: number, 
+/**
+ * What happens from this time on sets it off: its creation, or when it was last resumed.
+ */
+active_since: number, 
+/**
+ * Messages it has sent.
+ */
+sent: number, };
+
+export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday";
+
+export type TriggerList = { 
+/**
+ * Newest first.
+ */
+triggers: Array<Trigger>, };
+
+export type UserList = { users: Array<UserSummary>, total: number, };
+
+export type UserSummary = { id: string, display_name: string, role: Role, store_id?: string, dealer_id?: string, identity_count: number, 
+/**
+ * Unix seconds.
+ */
+created_at: number, };
