@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { commands } from "../ipc/commands";
 import type {
-  ApiError,
   CatalogStatus,
   FavouriteEntry,
   Category,
@@ -13,7 +12,7 @@ import type {
   SpecRange,
 } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { yuan } from "./format";
 import { CompareTray } from "./CompareTray";
 import { BottomBars } from "./BottomBars";
@@ -42,7 +41,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   const [stores, setStores] = useState<RetailStore[]>([]);
   const [specs, setSpecs] = useState<Record<string, { min?: string; max?: string }>>({});
   const [result, setResult] = useState<SearchResult | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [syncing, setSyncing] = useState(false);
   const compare = useCompareList();
   const { overlay, openProduct: setOpen, openCompare } = useProductOverlay();
@@ -62,12 +61,12 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
     filterToggle.current?.focus();
   };
   const openFavourites = () => {
-    commands.listFavourites().then(setFavourites).catch((e) => setError(asApiError(e)));
+    commands.listFavourites().then(setFavourites).catch((e) => showError(e));
     setShowFavourites(!showFavourites);
   };
 
   const loadLocal = () => {
-    commands.catalogStatus().then(setStatus).catch((e) => setError(asApiError(e)));
+    commands.catalogStatus().then(setStatus).catch((e) => showError(e));
     commands.catalogCategories().then(setCategories).catch(() => {});
     commands.catalogStores().then(setStores).catch(() => {});
   };
@@ -84,7 +83,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
       setCategories(await commands.catalogCategories());
       setStores(await commands.catalogStores());
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     } finally {
       setSyncing(false);
       setPulled(false);
@@ -126,7 +125,7 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
           offset: 0,
         })
         .then((r) => mine === latestSearch.current && setResult(r))
-        .catch((e) => mine === latestSearch.current && setError(asApiError(e)));
+        .catch((e) => mine === latestSearch.current && showError(e));
     }, 120);
     return () => clearTimeout(timer);
   }, [text, category, tags, sort, priceMin, priceMax, lifecycles, store, specs, status]);

@@ -1,8 +1,8 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, ConsumerDay, ProductSummary } from "../ipc/types";
+import type { ConsumerDay, ProductSummary } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { CITIES } from "./format";
 import { ProductStrip } from "./ProductStrip";
 import { RecommendedStrip } from "./RecommendedStrip";
@@ -25,7 +25,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
   const { t, time, locale } = useI18n();
   const [city, setCity] = useCity();
   const [day, setDay] = useState<ConsumerDay | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [arrivals, setArrivals] = useState<ProductSummary[]>([]);
   const { overlay, openProduct, openCompare } = useProductOverlay();
   const showing = overlay === null;
@@ -36,7 +36,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
     commands
       .consumerDay(c.lat, c.lon)
       .then((d) => live && (setDay(d), setError(null)))
-      .catch((e) => live && setError(asApiError(e)));
+      .catch((e) => live && showError(e));
     commands
       .searchProducts({ text: "", tags: [], sort: "newest", specs: [], lifecycles: ["on_sale", "pre_sale"], limit: 8, offset: 0 })
       .then((r) => live && setArrivals(r.items))

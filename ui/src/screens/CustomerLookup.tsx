@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, CustomerView } from "../ipc/types";
+import type { CustomerView } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { CustomerCard } from "./CustomerCard";
 
 /** Operators find any customer by phone and see their whole view. */
@@ -10,14 +10,14 @@ export function CustomerLookup() {
   const { t } = useI18n();
   const [phone, setPhone] = useState("");
   const [view, setView] = useState<CustomerView | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const find = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     commands
       .findCustomer(phone)
       .then(setView)
-      .catch((e) => (setView(null), setError(asApiError(e))));
+      .catch((e) => (setView(null), showError(e)));
   };
   return (
     <section className="card wide" data-testid="customer-lookup">

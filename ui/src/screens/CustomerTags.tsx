@@ -2,14 +2,14 @@ import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
 import type { ApiError, CustomerTagList } from "../ipc/types";
 import { useI18n, type I18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 
 /** Customer tags for operators: rules over customers' purchases and behaviour, each with its
  *  size; the server keeps them up to date. A rule that does not parse is shown where it stops. */
 export function CustomerTags() {
   const { t, time } = useI18n();
   const [list, setList] = useState<CustomerTagList>({ tags: [], fields: [] });
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [name, setName] = useState("");
   const [rule, setRule] = useState("");
   const [busy, setBusy] = useState(false);
@@ -17,7 +17,7 @@ export function CustomerTags() {
     setBusy(true);
     setError(null);
     p.then(setList)
-      .catch((e) => setError(asApiError(e)))
+      .catch((e) => showError(e))
       .finally(() => setBusy(false));
   };
   useEffect(() => run(commands.customerTags()), []);
@@ -47,7 +47,7 @@ export function CustomerTags() {
         setRule("");
         return commands.customerTags().then(setList);
       })
-      .catch((e) => setError(asApiError(e)))
+      .catch((e) => showError(e))
       .finally(() => setBusy(false));
   };
   const remove = (id: string, tagName: string) => {

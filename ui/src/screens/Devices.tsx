@@ -1,20 +1,16 @@
 import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, DeviceSession } from "../ipc/types";
+import type { DeviceSession } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 
 export function Devices() {
   const { t, time } = useI18n();
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, run } = useCommandError();
 
-  const load = (action: () => Promise<{ sessions: DeviceSession[] }>) => {
-    setError(null);
-    action()
-      .then((list) => setSessions(list.sessions))
-      .catch((e) => setError(asApiError(e)));
-  };
+  const load = (action: () => Promise<{ sessions: DeviceSession[] }>) =>
+    void run(action).then((list) => list && setSessions(list.sessions));
 
   useEffect(() => load(commands.listSessions), []);
 

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, ExperimentList, Placement } from "../ipc/types";
+import type { ExperimentList, Placement } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { recommenderName } from "./format";
 
 /** The recommenders an arm may serve at each placement (the server checks the same list); the
@@ -20,13 +20,13 @@ const ALGORITHMS: Record<SplitPlacement, string[]> = {
 export function Experiments({ onChanged }: { onChanged: () => void }) {
   const { t, time } = useI18n();
   const [list, setList] = useState<ExperimentList>({ experiments: [], outcomes: [] });
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [name, setName] = useState("");
   const [placement, setPlacement] = useState<SplitPlacement>("home");
   const [share, setShare] = useState("50");
   const [arms, setArms] = useState<[string, string]>([ALGORITHMS.home[0], ALGORITHMS.home[1]]);
   const [holdout, setHoldout] = useState("10");
-  const load = () => commands.experiments().then(setList).catch((e) => setError(asApiError(e)));
+  const load = () => commands.experiments().then(setList).catch((e) => showError(e));
   const choosePlacement = (p: SplitPlacement) => {
     setPlacement(p);
     setArms([ALGORITHMS[p][0], ALGORITHMS[p][1]]);
@@ -54,7 +54,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
         load();
         onChanged();
       })
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   };
   const stop = (id: string, winner: string | null) =>
     commands
@@ -63,7 +63,7 @@ export function Experiments({ onChanged }: { onChanged: () => void }) {
         load();
         onChanged();
       })
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   const how = (a: string) => recommenderName(t, a);
   const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
   const armSelect = (i: 0 | 1) => (

@@ -2,8 +2,7 @@ import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
 import type { FavouriteEntry, FavouriteKind } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
-import type { ApiError } from "../ipc/types";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { yuan } from "./format";
 import { CompareTray } from "./CompareTray";
 import { BottomBars } from "./BottomBars";
@@ -13,15 +12,15 @@ import { useProductOverlay } from "./useProductOverlay";
 export function Favourites() {
   const { t, locale } = useI18n();
   const [entries, setEntries] = useState<FavouriteEntry[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, showError } = useCommandError();
   const { overlay, openProduct, openCompare } = useProductOverlay();
   useEffect(() => {
     if (overlay) return;
-    commands.listFavourites().then(setEntries).catch((e) => setError(asApiError(e)));
+    commands.listFavourites().then(setEntries).catch((e) => showError(e));
   }, [overlay === null]);
   if (overlay) return <>{overlay}</>;
   const unmark = (model: string, kind: FavouriteKind) =>
-    commands.setFavourite(model, kind, false).then(setEntries).catch((e) => setError(asApiError(e)));
+    commands.setFavourite(model, kind, false).then(setEntries).catch((e) => showError(e));
   const group = (kind: FavouriteKind, title: string) => {
     const list = (entries ?? []).filter((e) => e.kind === kind);
     if (list.length === 0) return null;

@@ -1,21 +1,21 @@
 import { useState } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, CustomerView } from "../ipc/types";
+import type { CustomerView } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { CustomerCard } from "./CustomerCard";
 
 /** A consumer sees what the brand keeps about them: the same page operators see. */
 export function OwnCustomerView() {
   const { t } = useI18n();
   const [view, setView] = useState<CustomerView | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const load = () => {
     setError(null);
     commands
       .ownCustomerView()
       .then(setView)
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   };
   return (
     <div className="card stack">

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, EventHistory, RecordedEvent, TrackingState } from "../ipc/types";
+import type { EventHistory, RecordedEvent, TrackingState } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 
 /** The person's choice about tracking, and what the brand recorded about them: seen and deleted
  *  here. */
@@ -10,15 +10,15 @@ export function Privacy() {
   const { t, time } = useI18n();
   const [state, setState] = useState<TrackingState | null>(null);
   const [history, setHistory] = useState<EventHistory | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
-    commands.trackingState().then(setState).catch((e) => setError(asApiError(e)));
+    commands.trackingState().then(setState).catch((e) => showError(e));
   }, []);
   const toggle = (on: boolean) => {
     setError(null);
-    commands.setTracking(on).then(setState).catch((e) => setError(asApiError(e)));
+    commands.setTracking(on).then(setState).catch((e) => showError(e));
   };
   const load = (more: boolean) => {
     setError(null);
@@ -30,7 +30,7 @@ export function Privacy() {
         // Showing the history sent what waited on the device.
         commands.trackingState().then(setState).catch(() => {});
       })
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   };
   const erase = () => {
     setConfirming(false);
@@ -40,7 +40,7 @@ export function Privacy() {
         setNotice(t("privacy.deleted", { count: d.deleted }));
         setHistory({ total: 0, events: [] });
       })
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   };
   const describe = (e: RecordedEvent) => {
     const what = t(`privacy.kind.${e.event.kind}` as MessageKey);

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
 import type { ApiError, AppState, IdentityKind } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import type { Run } from "../App";
 import { Privacy } from "./Privacy";
 import { OwnCustomerView } from "./OwnCustomerView";
@@ -29,7 +29,7 @@ export function Profile({
   const [username, setUsername] = useState("");
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [notice, setNotice] = useState<string | null>(null);
 
   const outcome = (failure: ApiError | null, ok: string) => {
@@ -48,7 +48,7 @@ export function Profile({
       const sent = await commands.sendCode(kind === "email" ? "email" : "sms", value, "link");
       setNotice(t("code.sent", { target: sent.target, minutes: Math.ceil(sent.expires_in_secs / 60) }));
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   };
 

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, RecommendationReport as Report } from "../ipc/types";
+import type { RecommendationReport as Report } from "../ipc/types";
 import { useI18n } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import { named, recommenderName, yuan } from "./format";
 
 const PERIODS = [7, 30, 90];
@@ -13,14 +13,14 @@ export function RecommendationReport({ refresh = 0 }: { refresh?: number }) {
   const { t, locale, time } = useI18n();
   const [days, setDays] = useState(30);
   const [report, setReport] = useState<Report | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   useEffect(() => {
     let live = true;
     setError(null);
     commands
       .recommendationReport(days)
       .then((r) => live && setReport(r))
-      .catch((e) => live && setError(asApiError(e)));
+      .catch((e) => live && showError(e));
     return () => {
       live = false;
     };

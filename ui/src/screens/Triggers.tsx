@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../ipc/commands";
-import type { ApiError, TriggerKind, TriggerList } from "../ipc/types";
+import type { TriggerKind, TriggerList } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
-import { ErrorBanner, asApiError } from "../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../ErrorBanner";
 
 const KINDS: TriggerKind[] = ["after_purchase", "back_in_stock", "after_sign_in", "birthday"];
 
@@ -12,7 +12,7 @@ const KINDS: TriggerKind[] = ["after_purchase", "back_in_stock", "after_sign_in"
 export function Triggers() {
   const { t, time } = useI18n();
   const [list, setList] = useState<TriggerList>({ triggers: [] });
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState("");
   const [kind, setKind] = useState<TriggerKind>("after_purchase");
@@ -25,7 +25,7 @@ export function Triggers() {
     setBusy(true);
     setError(null);
     p.then(setList)
-      .catch((e) => setError(asApiError(e)))
+      .catch((e) => showError(e))
       .finally(() => setBusy(false));
   };
   useEffect(() => run(commands.triggers()), []);

@@ -2,9 +2,9 @@
 // which they read out), the promoter sees their purchases, favourites and tags for a while.
 import { useEffect, useState, type FormEvent } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, CustomerView } from "../../ipc/types";
+import type { CustomerView } from "../../ipc/types";
 import { useI18n } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { CustomerCard } from "../CustomerCard";
 
 export function CounterCustomer() {
@@ -14,12 +14,12 @@ export function CounterCustomer() {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const [view, setView] = useState<CustomerView | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const act = <T,>(p: Promise<T>, then: (v: T) => void) => {
     setBusy(true);
     setError(null);
     p.then(then)
-      .catch((e) => setError(asApiError(e)))
+      .catch((e) => showError(e))
       .finally(() => setBusy(false));
   };
   const send = (e: FormEvent) => {

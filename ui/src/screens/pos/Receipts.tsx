@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { ApiError, PaymentMethod, SaleReceipt, StoreAction } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, asApiError, useCommandError } from "../../ErrorBanner";
 import { newId, yuan } from "../format";
 import { ReceiptView, useSkuNames } from "./ReceiptView";
 import type { PosContext } from "./Pos";
@@ -123,7 +123,7 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
   const [withGifts, setWithGifts] = useState(false);
   const [method, setMethod] = useState<PaymentMethod>(sale?.payments[0]?.method ?? "cash");
   const [refund, setRefund] = useState<number | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const names = useSkuNames(sale ? sale.lines.map((l) => l.sku) : []);
 
   const action = useMemo((): StoreAction | null => {
@@ -151,7 +151,7 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
       .then(setRefund)
       .catch((e) => {
         setRefund(null);
-        setError(asApiError(e));
+        showError(e);
       });
   }, [action]);
 
@@ -165,7 +165,7 @@ function ReturnForm({ receipt, ctx, onDone }: { receipt: SaleReceipt; ctx: PosCo
       await commands.recordStoreOp(ctx.storeId, action);
       onDone(refund ?? 0);
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 

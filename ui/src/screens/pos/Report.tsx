@@ -3,9 +3,9 @@
 // units by state, and the flags a manager checks.
 import { useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { AmountByKey, ApiError, DayReport } from "../../ipc/types";
+import type { AmountByKey, DayReport } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { storeDay, yuan } from "../format";
 import { FlagText } from "./Notices";
 import { useSkuNames } from "./ReceiptView";
@@ -15,7 +15,7 @@ export function Report({ ctx }: { ctx: PosContext }) {
   const { t, locale } = useI18n();
   const [day, setDay] = useState(storeDay());
   const [report, setReport] = useState<DayReport | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [tick, setTick] = useState(0);
   const names = useSkuNames([...(report?.by_product ?? []).map((p) => p.key), ...(report?.stock ?? []).map((s) => s.sku)]);
 
@@ -25,7 +25,7 @@ export function Report({ ctx }: { ctx: PosContext }) {
     commands
       .storeDayReport(ctx.storeId, day)
       .then((r) => current && setReport(r))
-      .catch((e) => current && (setReport(null), setError(asApiError(e))));
+      .catch((e) => current && (setReport(null), showError(e)));
     return () => {
       current = false;
     };

@@ -3,9 +3,9 @@
 // audited by scanning every unit on the floor; the server flags the missing ones.
 import { useCallback, useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, SampleList, SampleState, Snapshot, StoreAction } from "../../ipc/types";
+import type { SampleList, SampleState, Snapshot, StoreAction } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { skuLabel } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { useSkuNames } from "./ReceiptView";
@@ -14,7 +14,7 @@ import type { PosContext } from "./Pos";
 export function Samples({ ctx }: { ctx: PosContext }) {
   const { t, time } = useI18n();
   const [snap, setSnap] = useState<Snapshot<SampleList> | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [note, setNote] = useState<string | null>(null);
   const [mode, setMode] = useState<"list" | "register" | "audit">("list");
   const [open, setOpen] = useState<string | null>(null);
@@ -26,7 +26,7 @@ export function Samples({ ctx }: { ctx: PosContext }) {
     commands
       .storeSamples(ctx.storeId)
       .then((s) => (setSnap(s), setError(null)))
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   }, [ctx.storeId]);
   useEffect(() => {
     load();
@@ -41,7 +41,7 @@ export function Samples({ ctx }: { ctx: PosContext }) {
       ctx.changed();
       load();
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 
@@ -131,7 +131,7 @@ function Register({ onSubmit }: { onSubmit: (a: StoreAction) => void }) {
   const [sku, setSku] = useState("");
   const [skuName, setSkuName] = useState<string | null>(null);
   const [place, setPlace] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
 
   async function findSku(code: string) {
     try {
@@ -140,7 +140,7 @@ function Register({ onSubmit }: { onSubmit: (a: StoreAction) => void }) {
       setSkuName(skuLabel(hit, locale));
       setError(null);
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
   // A scan anywhere fills the product; the serial field takes its own label scan.

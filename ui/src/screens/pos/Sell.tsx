@@ -6,9 +6,9 @@
 // (`sale_totals`), the same check the sale is recorded with; nothing is computed twice here.
 import { useEffect, useMemo, useReducer, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, SaleReceipt } from "../../ipc/types";
+import type { SaleReceipt } from "../../ipc/types";
 import { useI18n } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, asApiError, useCommandError } from "../../ErrorBanner";
 import { newId, skuLabel } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { ReceiptView } from "./ReceiptView";
@@ -25,7 +25,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
   const { t, locale } = useI18n();
   const [cart, dispatch] = useReducer(cartReducer, emptyCart);
   const [check, setCheck] = useState<Check>(NO_CHECK);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [scanText, setScanText] = useState("");
   const [lastScan, setLastScan] = useState<string | null>(null);
   const [done, setDone] = useState<SaleReceipt | null>(null);
@@ -41,7 +41,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
       setLastScan(skuLabel(hit, locale));
       dispatch({ type: "scanned", hit });
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 
@@ -75,7 +75,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
       dispatch({ type: "scanned", hit });
       dispatch({ type: "acceptOffer", offerId, sku });
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 
@@ -112,7 +112,7 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
       setLastScan(null);
       ctx.changed();
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     } finally {
       setBusy(false);
     }

@@ -2,9 +2,9 @@
 // against what the till should hold; a difference needs a reason.
 import { useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, PaymentMethod } from "../../ipc/types";
+import type { PaymentMethod } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId, toFen, yuan } from "../format";
 import type { PosContext } from "./Pos";
 
@@ -15,7 +15,7 @@ export function Shift({ ctx }: { ctx: PosContext }) {
   const [opening, setOpening] = useState("");
   const [counted, setCounted] = useState<Record<PaymentMethod, string>>({ cash: "", card: "", qr_wallet: "" });
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [closed, setClosed] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -27,7 +27,7 @@ export function Shift({ ctx }: { ctx: PosContext }) {
       after();
       ctx.changed();
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     } finally {
       setBusy(false);
     }

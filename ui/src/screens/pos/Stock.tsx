@@ -3,9 +3,9 @@
 // adjustments with a reason, and stock counts that post their differences.
 import { useCallback, useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, OpenTransfer, SkuQuantity, StockView, StoreAction, TransferList } from "../../ipc/types";
+import type { OpenTransfer, SkuQuantity, StockView, StoreAction, TransferList } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { useSkuNames } from "./ReceiptView";
@@ -19,14 +19,14 @@ export function Stock({ ctx }: { ctx: PosContext }) {
   const [view, setView] = useState<StockView | null>(null);
   const [lowOnly, setLowOnly] = useState(false);
   const [form, setForm] = useState<Form | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [note, setNote] = useState<string | null>(null);
 
   const load = useCallback(() => {
     commands
       .storeStock(ctx.storeId)
       .then((v) => (setView(v), setError(null)))
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   }, [ctx.storeId]);
   useEffect(() => {
     load();
@@ -106,7 +106,7 @@ export function Stock({ ctx }: { ctx: PosContext }) {
 function LinesEditor({ lines, setLines, signed = false }: { lines: SkuQuantity[]; setLines: (l: SkuQuantity[]) => void; signed?: boolean }) {
   const { t } = useI18n();
   const [code, setCode] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const names = useSkuNames(lines.map((l) => l.sku));
 
   async function add(scanned: string) {
@@ -116,7 +116,7 @@ function LinesEditor({ lines, setLines, signed = false }: { lines: SkuQuantity[]
       const found = lines.find((l) => l.sku === hit.sku.code);
       setLines(found ? lines.map((l) => (l === found ? { ...l, quantity: l.quantity + 1 } : l)) : [...lines, { sku: hit.sku.code, quantity: 1 }]);
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
   useBarcodeWedge((c) => void add(c));
@@ -171,10 +171,10 @@ function MovementForm({ form, ctx, onDone }: { form: Exclude<Form, "transfer_in"
   const [reason, setReason] = useState("");
   const [toStore, setToStore] = useState("");
   const [stores, setStores] = useState<TransferList["stores"]>([]);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, showError } = useCommandError();
 
   useEffect(() => {
-    if (form === "transfer_out") commands.storeTransfers(ctx.storeId).then((s) => setStores(s.data.stores)).catch((e) => setError(asApiError(e)));
+    if (form === "transfer_out") commands.storeTransfers(ctx.storeId).then((s) => setStores(s.data.stores)).catch((e) => showError(e));
   }, [form, ctx.storeId]);
 
   const positive = lines.filter((l) => l.quantity > 0);
@@ -193,7 +193,7 @@ function MovementForm({ form, ctx, onDone }: { form: Exclude<Form, "transfer_in"
       await commands.recordStoreOp(ctx.storeId, action);
       onDone();
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 
@@ -240,14 +240,14 @@ function IncomingTransfers({ ctx, onDone }: { ctx: PosContext; onDone: () => voi
   const { t, time } = useI18n();
   const [list, setList] = useState<OpenTransfer[] | null>(null);
   const [stores, setStores] = useState<TransferList["stores"]>([]);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, showError } = useCommandError();
   const names = useSkuNames((list ?? []).flatMap((tr) => tr.lines.map((l) => l.sku)));
 
   useEffect(() => {
     commands
       .storeTransfers(ctx.storeId)
       .then((s) => (setList(s.data.incoming), setStores(s.data.stores)))
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   }, [ctx.storeId]);
 
   async function receive(id: string) {
@@ -255,7 +255,7 @@ function IncomingTransfers({ ctx, onDone }: { ctx: PosContext; onDone: () => voi
       await commands.recordStoreOp(ctx.storeId, { type: "transfer_in", transfer_id: id });
       onDone();
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 

@@ -2,23 +2,23 @@
 // the server (online), up to the manager's own, and reaches the promoter's tablet with their profile.
 import { useCallback, useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { ApiError, StaffMember } from "../../ipc/types";
+import type { StaffMember } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, asApiError } from "../../ErrorBanner";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import type { PosContext } from "./Pos";
 
 export function Team({ ctx }: { ctx: PosContext }) {
   const { t } = useI18n();
   const [members, setMembers] = useState<StaffMember[]>([]);
   const [edits, setEdits] = useState<Record<string, string>>({});
-  const [error, setError] = useState<ApiError | null>(null);
+  const { error, setError, showError } = useCommandError();
   const [saved, setSaved] = useState<string | null>(null);
 
   const load = useCallback(() => {
     commands
       .storeStaff(ctx.storeId)
       .then((l) => (setMembers(l.members), setError(null)))
-      .catch((e) => setError(asApiError(e)));
+      .catch((e) => showError(e));
   }, [ctx.storeId]);
   useEffect(() => {
     load();
@@ -32,7 +32,7 @@ export function Team({ ctx }: { ctx: PosContext }) {
       setEdits({ ...edits, [m.user_id]: "" });
       setSaved(t("pos.team.saved", { name: m.display_name, percent: updated.discount_limit_percent }));
     } catch (e) {
-      setError(asApiError(e));
+      showError(e);
     }
   }
 
