@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     cache::Cache,
-    catalog::{search::summary, view::nearest_stores, view::product_row, ProductSummary, StoreDistance},
+    catalog::{rows::product_row, search::summary, view::nearest_stores, ProductSummary, StoreDistance},
     error::ClientResult,
     favourites,
 };

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     cache::Cache,
-    catalog::{search::summary, view::product_row, ProductSummary},
+    catalog::{rows::product_row, search::summary, ProductSummary},
     error::ClientResult,
     recommendations::local_neighbours,
     store_stock::StockView,

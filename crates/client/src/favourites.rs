@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use crate::{
     cache::Cache,
-    catalog::{search::summary, view::product_row, ProductSummary},
+    catalog::{rows::product_row, search::summary, ProductSummary},
     error::ClientResult,
     outbox,
 };
 
-pub const OUTBOX_KIND: &str = "favourite";
+pub const OUTBOX_KIND: &str = outbox::kind::FAVOURITE;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct FavouriteEntry {

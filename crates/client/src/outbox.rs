@@ -6,6 +6,12 @@ use uuid::Uuid;
 
 use crate::{cache::Cache, error::ClientResult};
 
+/// What an outbox row holds, by its kind: each writer enqueues under its own.
+pub mod kind {
+    pub const FAVOURITE: &str = "favourite";
+    pub const STORE_OP: &str = "store_op";
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingOp {
     pub op_id: Uuid,
@@ -120,10 +126,9 @@ pub fn unreported_dead(cache: &Cache, user_id: Uuid, limit: u32) -> ClientResult
                AND (d.kind = ?3 OR (json_valid(d.payload) AND json_extract(d.payload, '$.store_id') IS NOT NULL))
              ORDER BY d.set_aside_at, d.op_id LIMIT ?4",
         )?
-        .query_map(
-            params![user_id.to_string(), crate::favourites::OUTBOX_KIND, crate::store_ops::OUTBOX_KIND, limit],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )?
+        .query_map(params![user_id.to_string(), kind::FAVOURITE, kind::STORE_OP, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(rows
         .into_iter()

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     cache::{read_setting, write_setting, Cache},
-    catalog::{search::summary, view::product_row, ProductSummary},
+    catalog::{rows::product_row, search::summary, ProductSummary},
     error::ClientResult,
 };
 

@@ -1,6 +1,7 @@
 //! The app's offline copy of the product center: delta sync into SQLite, search, product pages,
 //! comparison and the store finder, all working with no network after the first sync.
 pub mod facts;
+pub mod rows;
 pub mod search;
 pub mod sync;
 pub mod tokens;

@@ -322,7 +322,7 @@ fn fuzzy_models(
     close.sort();
     result.total = close.len() as u32;
     for (_, model) in close.into_iter().take(limit as usize) {
-        if let Some((product, price, withdrawn)) = super::view::product_row(cache, &model)? {
+        if let Some((product, price, withdrawn)) = super::rows::product_row(cache, &model)? {
             result.items.push(summary(cache, &product, price, withdrawn)?);
         }
     }

@@ -21,7 +21,7 @@ use crate::{
     outbox,
 };
 
-pub const OUTBOX_KIND: &str = "store_op";
+pub const OUTBOX_KIND: &str = outbox::kind::STORE_OP;
 pub use portal_store_ops::checkout::{Totals, PROMOTER_DISCOUNT_LIMIT_PERCENT};
 
 /// What the outbox keeps for a store operation; its id is the outbox row's.
