@@ -4,10 +4,8 @@ use ::postgres::{Client, Transaction};
 use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use uuid::Uuid;
 
-use std::collections::HashSet;
-
 use portal_db::engines::inbox::{self, InboxRows};
-use portal_marketing::triggers::SentFact;
+use portal_marketing::triggers::{SentFact, Stored};
 
 use portal_db::{DbResult, InboxRow, TriggerFacts};
 
@@ -147,36 +145,33 @@ impl InboxRows for PgInbox<'_, '_> {
         Ok(())
     }
 
-    fn active_triggers(&mut self, triggers: &[Uuid]) -> DbResult<HashSet<Uuid>> {
-        let ids: Vec<String> = triggers.iter().map(Uuid::to_string).collect();
-        let rows = self.0.query("SELECT id FROM triggers WHERE id = ANY($1) AND active", &[&ids])?;
-        Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
-    }
-
-    fn decliners(&mut self, users: &[Uuid]) -> DbResult<HashSet<Uuid>> {
-        let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
-        let rows =
-            self.0.query("SELECT user_id FROM tracking_consent WHERE user_id = ANY($1) AND NOT tracking", &[&ids])?;
-        Ok(rows.iter().filter_map(|r| r.get::<_, &str>(0).parse().ok()).collect())
-    }
-
-    fn sent_near(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Vec<SentFact>>> {
+    fn stored(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Stored>> {
+        // One statement, so one snapshot: a pause, a decline or a deleted history is seen whole
+        // or not at all (READ COMMITTED gives each statement its own).
         let triggers: Vec<String> = messages.iter().map(|m| m.trigger_id.to_string()).collect();
         let users: Vec<String> = messages.iter().map(|m| m.user_id.to_string()).collect();
         let fact_keys: Vec<&str> = messages.iter().map(|m| m.fact_key.as_str()).collect();
         let fact_ats: Vec<i64> = messages.iter().map(|m| m.fact_at).collect();
         let rows = self.0.query(
-            "SELECT m.n, i.fact_key, i.fact_at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-                 WITH ORDINALITY AS m(trigger_id, user_id, fact_key, fact_at, n)
-             JOIN inbox_messages i ON i.trigger_id = m.trigger_id AND i.user_id = m.user_id
+            "SELECT m.n,
+                    EXISTS (SELECT 1 FROM triggers t WHERE t.id = m.trigger_id AND t.active),
+                    EXISTS (SELECT 1 FROM tracking_consent c WHERE c.user_id = m.user_id AND NOT c.tracking),
+                    i.fact_key, i.fact_at
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+                  WITH ORDINALITY AS m(trigger_id, user_id, fact_key, fact_at, n)
+             LEFT JOIN inbox_messages i ON i.trigger_id = m.trigger_id AND i.user_id = m.user_id
               AND (i.fact_key = m.fact_key OR (i.fact_at > m.fact_at - $5::BIGINT AND i.fact_at < m.fact_at + $5::BIGINT))",
             &[&triggers, &users, &fact_keys, &fact_ats, &cooldown_secs],
         )?;
-        let mut out = vec![Vec::new(); messages.len()];
+        let mut out = vec![Stored::default(); messages.len()];
         for r in &rows {
             let n = usize::try_from(r.get::<_, i64>(0) - 1).unwrap_or(usize::MAX);
-            if let Some(sent) = out.get_mut(n) {
-                sent.push(SentFact { fact_key: r.get(1), fact_at: r.get(2) });
+            if let Some(stored) = out.get_mut(n) {
+                stored.trigger_active = r.get(1);
+                stored.customer_declined = r.get(2);
+                if let (Some(fact_key), Some(fact_at)) = (r.get::<_, Option<String>>(3), r.get::<_, Option<i64>>(4)) {
+                    stored.sent.push(SentFact { fact_key, fact_at });
+                }
             }
         }
         Ok(out)

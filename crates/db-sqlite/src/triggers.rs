@@ -4,10 +4,8 @@ use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use std::collections::HashSet;
-
 use portal_db::engines::inbox::{self, InboxRows};
-use portal_marketing::triggers::SentFact;
+use portal_marketing::triggers::{SentFact, Stored};
 
 use portal_db::{DbResult, InboxRow, TriggerFacts};
 
@@ -164,40 +162,27 @@ impl InboxRows for SqliteInbox<'_> {
         Ok(())
     }
 
-    fn active_triggers(&mut self, triggers: &[Uuid]) -> DbResult<HashSet<Uuid>> {
+    fn stored(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Stored>> {
+        // One writer: every read of the transaction sees the same database.
         let mut active = self.0.prepare_cached("SELECT active FROM triggers WHERE id = ?1")?;
-        let mut out = HashSet::new();
-        for id in triggers {
-            if active.query_row([id.to_string()], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false) {
-                out.insert(*id);
-            }
-        }
-        Ok(out)
-    }
-
-    fn decliners(&mut self, users: &[Uuid]) -> DbResult<HashSet<Uuid>> {
         let mut declined = self.0.prepare_cached("SELECT NOT tracking FROM tracking_consent WHERE user_id = ?1")?;
-        let mut out = HashSet::new();
-        for id in users {
-            if declined.query_row([id.to_string()], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false) {
-                out.insert(*id);
-            }
-        }
-        Ok(out)
-    }
-
-    fn sent_near(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Vec<SentFact>>> {
         let mut near = self.0.prepare_cached(
             "SELECT fact_key, fact_at FROM inbox_messages
              WHERE trigger_id = ?1 AND user_id = ?2 AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5))",
         )?;
         let mut out = Vec::with_capacity(messages.len());
         for m in messages {
-            let rows = near.query_map(
-                params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs],
-                |r| Ok(SentFact { fact_key: r.get(0)?, fact_at: r.get(1)? }),
-            )?;
-            out.push(rows.collect::<Result<Vec<_>, _>>()?);
+            let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
+            let sent = near
+                .query_map(params![trigger, user, m.fact_key, m.fact_at, cooldown_secs], |r| {
+                    Ok(SentFact { fact_key: r.get(0)?, fact_at: r.get(1)? })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(Stored {
+                trigger_active: active.query_row([&trigger], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false),
+                customer_declined: declined.query_row([&user], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false),
+                sent,
+            });
         }
         Ok(out)
     }
