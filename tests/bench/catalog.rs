@@ -99,8 +99,8 @@ async fn main() -> anyhow::Result<()> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
     let doc = demo::generate(skus, 2026, now);
     let products = doc.products.len();
-    portal.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
-    portal.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    portal.catalog.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    portal.catalog.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     println!("catalog: {products} products, {skus} SKUs");
     let plain = full_sync_bytes(&base, "identity").await?;
     let compressed = full_sync_bytes(&base, "gzip, br, zstd").await?;
@@ -148,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         portal
+            .catalog
             .apply_document(CatalogDocument { products: changed, ..Default::default() })
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.0))?;
@@ -166,8 +167,8 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&sub)?;
         let (portal, base) = serve_in_process_with(&sub, |c| c.database = database).await?;
         let started = Instant::now();
-        portal.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
-        portal.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        portal.catalog.write_images(&demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        portal.catalog.apply_document(doc.clone()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
         let import = started.elapsed().as_secs_f64();
         let app = PortalApp::open(&sub.join("app.sqlite"), Box::new(MemorySecrets::default()), "bench", &base)?;
         let started = Instant::now();

@@ -304,7 +304,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let train_secs = started.elapsed().as_secs_f64();
     let train_peak_mib = memory_kib("VmHWM").saturating_sub(resident_before) as f64 / 1024.0;
     drop(model);
-    let products = portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let products = portal.catalog.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let models: Vec<String> =
         products.iter().filter(|p| p.lifecycle != Lifecycle::Discontinued).map(|p| p.model.clone()).collect();
     let started = Instant::now();
@@ -546,7 +546,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// A product on sale and one of its SKUs.
 async fn products_for_bench(portal: &portal_server::portal::Portal) -> anyhow::Result<(String, String)> {
-    let products = portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let products = portal.catalog.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let p = products
         .iter()
         .find(|p| p.lifecycle == Lifecycle::OnSale && !p.skus.is_empty())

@@ -184,8 +184,14 @@ async fn load() -> anyhow::Result<()> {
     let started = Instant::now();
     let (portal, database) = open_portal()?;
     demo::seed(&portal, skus).await?;
-    let models: Vec<String> =
-        portal.catalog_products().await.map_err(|e| anyhow::anyhow!("{}", e.0))?.into_iter().map(|p| p.model).collect();
+    let models: Vec<String> = portal
+        .catalog
+        .catalog_products()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.0))?
+        .into_iter()
+        .map(|p| p.model)
+        .collect();
     // People who declined tracking: their rows are loaded and must never be read.
     for k in 0..DECLINED {
         let id = person(k * (people / DECLINED).max(1));

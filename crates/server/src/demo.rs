@@ -39,9 +39,9 @@ pub async fn seed(portal: &Portal, skus: usize) -> anyhow::Result<usize> {
     let empty = portal.db.catalog_changes(0, 1).await?.rows.is_empty();
     if empty && skus > 0 {
         let doc = crate::catalog::demo::generate(skus, 2026, now());
-        portal.write_images(&crate::catalog::demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        portal.catalog.write_images(&crate::catalog::demo::images()).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
         let products = doc.products.len();
-        portal.apply_document(doc).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        portal.catalog.apply_document(doc).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
         tracing::info!(products, skus, "demo catalog generated");
     }
     Ok(created)

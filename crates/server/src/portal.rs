@@ -12,6 +12,8 @@ pub struct Portal {
     pub password_slots: Arc<tokio::sync::Semaphore>,
     /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
     pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
+    /// The product center.
+    pub catalog: crate::catalog::CatalogService,
     /// Marketing's caches and passes in this instance.
     pub marketing: crate::marketing::state::MarketingState,
     /// When this instance last recorded a use of each (session, access-token generation).
@@ -22,6 +24,7 @@ impl Portal {
     pub fn new(db: Arc<dyn Database>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
         let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
         Self {
+            catalog: crate::catalog::CatalogService::new(&db),
             db,
             sender,
             keys,

@@ -3,11 +3,11 @@
 use portal_api::*;
 
 use super::validate::{self, RowOf};
+use super::CatalogService;
 use crate::{
     auth::Caller,
     db::{CatalogKind, CatalogWrite},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 fn write<T: serde::Serialize>(kind: CatalogKind, code: &str, value: &T) -> CatalogWrite {
@@ -18,10 +18,10 @@ fn write<T: serde::Serialize>(kind: CatalogKind, code: &str, value: &T) -> Catal
     }
 }
 
-impl Portal {
+impl CatalogService {
     /// Every live document of one kind, parsed.
     async fn catalog_documents<T: serde::de::DeserializeOwned>(&self, kind: CatalogKind) -> AppResult<Vec<T>> {
-        self.db
+        self.documents
             .catalog_all(kind)
             .await?
             .iter()
@@ -64,11 +64,11 @@ impl Portal {
         writes.extend(doc.categories.iter().map(|c| write(CatalogKind::Category, &c.code, c)));
         writes.extend(doc.products.iter().map(|p| write(CatalogKind::Product, &p.model, p)));
         writes.extend(doc.stores.iter().map(|s| write(CatalogKind::Store, &s.code, s)));
-        Ok(self.db.catalog_write(writes).await?)
+        Ok(self.documents.catalog_write(writes).await?)
     }
 
     pub async fn write_images(&self, images: &[CatalogImage]) -> AppResult<usize> {
-        Ok(self.db.catalog_write(images.iter().map(|i| write(CatalogKind::Image, &i.id, i)).collect()).await?)
+        Ok(self.documents.catalog_write(images.iter().map(|i| write(CatalogKind::Image, &i.id, i)).collect()).await?)
     }
 
     pub async fn put_product(&self, caller: &Caller, model: &str, product: Product) -> AppResult<Product> {
@@ -92,10 +92,10 @@ impl Portal {
     /// Withdraws a product: a tombstone every client applies at its next sync.
     pub async fn withdraw_product(&self, caller: &Caller, model: &str) -> AppResult<()> {
         caller.require(&[Role::Admin])?;
-        if self.db.catalog_get(CatalogKind::Product, model).await?.is_none() {
+        if self.documents.catalog_get(CatalogKind::Product, model).await?.is_none() {
             return Err(AppError::not_found("product"));
         }
-        self.db
+        self.documents
             .catalog_write(vec![CatalogWrite { kind: CatalogKind::Product, code: model.to_owned(), body: None }])
             .await?;
         Ok(())

@@ -1,11 +1,11 @@
 //! Delta sync: pages of the catalog's change log after a cursor, with prices by role.
 use portal_api::*;
 
+use super::CatalogService;
 use crate::{
     auth::Caller,
     db::{CatalogKind, CatalogRow},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 pub const DEFAULT_PAGE: u32 = 500;
@@ -67,32 +67,32 @@ fn item(row: CatalogRow, distributor_prices: bool) -> AppResult<SyncItem> {
     })
 }
 
-impl Portal {
+impl CatalogService {
     /// The page after `cursor`. No cursor, or one this catalog did not issue (another epoch, a
     /// version from the future, garbage), starts over from the beginning with `reset`.
     pub async fn catalog_sync(&self, caller: Option<&Caller>, cursor: Option<&str>, limit: u32) -> AppResult<SyncPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         let requested = cursor.and_then(decode);
         let after = requested.map(|(_, v)| v).unwrap_or(0);
-        let mut changes = self.db.catalog_changes(after, limit + 1).await?;
+        let mut changes = self.documents.catalog_changes(after, limit + 1).await?;
         let known = matches!(requested, Some((epoch, v)) if epoch == changes.epoch && v <= changes.last_version);
         let reset = !known;
         if reset && after != 0 {
-            changes = self.db.catalog_changes(0, limit + 1).await?;
+            changes = self.documents.catalog_changes(0, limit + 1).await?;
         }
         let has_more = changes.rows.len() > limit as usize;
         changes.rows.truncate(limit as usize);
         let next = changes.rows.last().map(|r| r.version).unwrap_or(if reset { 0 } else { after });
         let distributor_prices = sees_distributor_prices(caller);
         let items = changes.rows.into_iter().map(|row| item(row, distributor_prices)).collect::<AppResult<Vec<_>>>()?;
-        let in_stock = if has_more { None } else { Some(self.db.skus_in_stock().await?) };
+        let in_stock = if has_more { None } else { Some(self.stock.skus_in_stock().await?) };
         Ok(SyncPage { cursor: encode(&changes.epoch, next), items, has_more, reset, in_stock })
     }
 
     /// Every product of the catalog, as stored (training, planting demo behaviour, evaluating).
     pub async fn catalog_products(&self) -> AppResult<Vec<Product>> {
         Ok(self
-            .db
+            .documents
             .catalog_all(CatalogKind::Product)
             .await?
             .iter()
@@ -101,8 +101,11 @@ impl Portal {
     }
 
     pub async fn catalog_product(&self, caller: Option<&Caller>, model: &str) -> AppResult<Product> {
-        let body =
-            self.db.catalog_get(CatalogKind::Product, model).await?.ok_or_else(|| AppError::not_found("product"))?;
+        let body = self
+            .documents
+            .catalog_get(CatalogKind::Product, model)
+            .await?
+            .ok_or_else(|| AppError::not_found("product"))?;
         let product: Product = serde_json::from_str(&body).map_err(|_| AppError::internal())?;
         Ok(shape_product(product, sees_distributor_prices(caller)))
     }

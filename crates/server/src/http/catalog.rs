@@ -1,5 +1,4 @@
 //! /v1/catalog (anyone; prices by role) and /v1/admin/catalog (administrators).
-use std::sync::Arc;
 
 use axum::{
     body::Bytes,
@@ -16,31 +15,31 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::MaybeCaller;
 use crate::{
     auth::Caller,
+    catalog::CatalogService,
     catalog::{csv_format, sync, validate},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// A page of catalog changes after `cursor`. Distributor prices only for distributors and admins.
 #[utoipa::path(get, path = endpoints::CatalogSync::PATH, tag = "catalog", params(SyncQuery),
     responses((status = 200, body = SyncPage)))]
 pub async fn sync_page(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     MaybeCaller(caller): MaybeCaller,
     ApiQuery(q): ApiQuery<SyncQuery>,
 ) -> AppResult<ApiJson<SyncPage>> {
-    portal.catalog_sync(caller.as_ref(), q.cursor.as_deref(), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await.map(ApiJson)
+    catalog.catalog_sync(caller.as_ref(), q.cursor.as_deref(), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::GetProduct::PATH, tag = "catalog",
     params(("model" = String, Path, description = "model number")),
     responses((status = 200, body = Product), (status = 404, body = ApiError)))]
 pub async fn product(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath(model): ApiPath<String>,
 ) -> AppResult<ApiJson<Product>> {
-    portal.catalog_product(caller.as_ref(), &model).await.map(ApiJson)
+    catalog.catalog_product(caller.as_ref(), &model).await.map(ApiJson)
 }
 
 /// Create or replace one product (a new catalog version).
@@ -48,12 +47,12 @@ pub async fn product(
     params(("model" = String, Path, description = "model number")), request_body = Product,
     responses((status = 200, body = Product), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn put_product(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     caller: Caller,
     ApiPath(model): ApiPath<String>,
     ApiJson(product): ApiJson<Product>,
 ) -> AppResult<ApiJson<Product>> {
-    portal.put_product(&caller, &model, product).await.map(ApiJson)
+    catalog.put_product(&caller, &model, product).await.map(ApiJson)
 }
 
 /// Withdraw a product: clients receive a tombstone.
@@ -61,11 +60,11 @@ pub async fn put_product(
     params(("model" = String, Path, description = "model number")),
     responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn withdraw_product(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     caller: Caller,
     ApiPath(model): ApiPath<String>,
 ) -> AppResult<StatusCode> {
-    portal.withdraw_product(&caller, &model).await?;
+    catalog.withdraw_product(&caller, &model).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,7 +74,7 @@ pub async fn withdraw_product(
     request_body(content = CatalogDocument, description = "JSON document, or text/csv"),
     responses((status = 200, body = ImportReport), (status = 422, body = ImportRefusal), (status = 403, body = ApiError)))]
 pub async fn import(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -101,12 +100,12 @@ pub async fn import(
                 None => lines[i],
             };
             let doc = CatalogDocument { products: parsed.products, ..Default::default() };
-            portal.import_catalog(&caller, doc, &row_of).await?
+            catalog.import_catalog(&caller, doc, &row_of).await?
         }
     } else if content_type.starts_with("application/json") {
         let doc: CatalogDocument = serde_json::from_slice(&body)
             .map_err(|e| AppError::new(ErrorCode::InvalidJson, format!("The body is not a catalog document: {e}")))?;
-        portal.import_catalog(&caller, doc, &validate::json_rows).await?
+        catalog.import_catalog(&caller, doc, &validate::json_rows).await?
     } else {
         return Err(AppError::new(ErrorCode::InvalidJson, "Send the catalog as application/json or text/csv."));
     };
@@ -117,11 +116,11 @@ pub async fn import(
 #[utoipa::path(get, path = endpoints::ExportCatalog::PATH, tag = "admin", security(("bearer" = [])), params(ExportQuery),
     responses((status = 200, body = CatalogDocument), (status = 403, body = ApiError)))]
 pub async fn export(
-    State(portal): State<Arc<Portal>>,
+    State(catalog): State<CatalogService>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<Response> {
-    let doc = portal.export_catalog(&caller).await?;
+    let doc = catalog.export_catalog(&caller).await?;
     Ok(match q.format.as_deref() {
         Some("csv") => {
             ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv_format::write(&doc.products)).into_response()
@@ -129,4 +128,11 @@ pub async fn export(
         None | Some("json") => ApiJson(doc).into_response(),
         Some(_) => return Err(AppError::field(ErrorCode::InvalidJson, "format", "The format is json or csv.")),
     })
+}
+
+/// Catalog handlers take the product center from the server's state.
+impl axum::extract::FromRef<std::sync::Arc<crate::portal::Portal>> for CatalogService {
+    fn from_ref(portal: &std::sync::Arc<crate::portal::Portal>) -> Self {
+        portal.catalog.clone()
+    }
 }

@@ -141,7 +141,7 @@ pub async fn evaluate_database(
     k: usize,
     als: AlsParams,
 ) -> crate::error::AppResult<Evaluation> {
-    let products = portal.catalog_products().await?;
+    let products = portal.catalog.catalog_products().await?;
     // Every event as it came: interest aggregated to its latest event would move the past into the future.
     let data = portal.db.every_interaction(0).await?;
     let latest = data.events.iter().map(|e| e.3).chain(data.purchases.iter().map(|p| p.2)).max().unwrap_or(0);

@@ -59,7 +59,7 @@ pub fn plant_items(products: &[Product]) -> Vec<PlantItem> {
 /// Plants `households` households' behaviour over the last `days` days; returns how many events
 /// were new.
 pub async fn seed_behaviour(portal: &Portal, households: usize, days: i64, seed: u64) -> AppResult<usize> {
-    let products = portal.catalog_products().await?;
+    let products = portal.catalog.catalog_products().await?;
     let now = now();
     let params = PlantParams { households, start: now - days * 86_400, end: now, sessions: 6.0, seed };
     let items = plant_items(&products);
@@ -111,7 +111,7 @@ pub async fn seed_trail(
     households: u32,
     seed: u64,
 ) -> AppResult<(usize, usize)> {
-    let products = portal.catalog_products().await?;
+    let products = portal.catalog.catalog_products().await?;
     let now = now();
     let (mut lists, mut events) = (0, 0);
     for day in 0..days {

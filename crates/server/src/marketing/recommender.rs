@@ -144,7 +144,7 @@ impl Portal {
 
     /// Trains the recommenders from the database and the catalog as they are now.
     pub async fn build_recommender(&self) -> AppResult<Model> {
-        Model::build(self.db.clone(), self.catalog_products().await?).await
+        Model::build(self.db.clone(), self.catalog.catalog_products().await?).await
     }
 
     /// The trained recommenders: built on first use, rebuilt in the background when older than
