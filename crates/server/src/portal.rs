@@ -12,6 +12,8 @@ pub struct Portal {
     pub password_slots: Arc<tokio::sync::Semaphore>,
     /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
     pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
+    /// Stores, dealers and who works where.
+    pub org: crate::org::OrgService,
     /// The product center.
     pub catalog: crate::catalog::CatalogService,
     /// Marketing's caches and passes in this instance.
@@ -25,6 +27,7 @@ impl Portal {
         let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
         Self {
             catalog: crate::catalog::CatalogService::new(&db),
+            org: crate::org::OrgService::new(&db),
             db,
             sender,
             keys,

@@ -6,14 +6,18 @@ use std::{
 
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
-    http::{request::Parts, StatusCode},
+    http::{header, request::Parts, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use portal_api::ErrorCode;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{error::AppError, portal::Portal};
+use crate::{
+    auth::{Caller, MaybeCaller},
+    error::AppError,
+    portal::Portal,
+};
 
 /// JSON in and out; a body that is not valid JSON, or too large, is a coded error.
 pub struct ApiJson<T>(pub T);
@@ -176,5 +180,31 @@ mod tests {
         // A proxy configured by its IPv4 address is trusted when it arrives IPv4-mapped.
         let mapped_proxy: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
         assert_eq!(client_address(Some(mapped_proxy), ["203.0.113.8"].into_iter(), &[proxy]), "203.0.113.8");
+    }
+}
+
+impl FromRequestParts<Arc<Portal>> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "Sign in first: this needs an access token."))?;
+        portal.authenticate(token.trim()).await
+    }
+}
+
+impl FromRequestParts<Arc<Portal>> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Arc<Portal>) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Caller::from_request_parts(parts, portal).await.map(|c| MaybeCaller(Some(c)))
+        } else {
+            Ok(MaybeCaller(None))
+        }
     }
 }

@@ -9,17 +9,17 @@ use portal_api::{
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::{auth::Caller, error::AppResult, portal::Portal};
+use crate::{auth::Caller, error::AppResult, org::OrgService, portal::Portal};
 
 #[utoipa::path(get, path = endpoints::StoreOverviewOf::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StoreOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn store_overview(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StoreOverview>> {
-    portal.store_overview(&caller, id).await.map(ApiJson)
+    org.store_overview(&caller, id).await.map(ApiJson)
 }
 
 /// A store's promoters and managers with their discount limits (its managers and administrators).
@@ -27,11 +27,11 @@ pub async fn store_overview(
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StaffList), (status = 403, body = ApiError)))]
 pub async fn store_staff(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StaffList>> {
-    portal.store_staff(&caller, id).await.map(ApiJson)
+    org.store_staff(&caller, id).await.map(ApiJson)
 }
 
 /// Sets a promoter's discount limit (a store manager up to their own limit; none restores the default).
@@ -41,39 +41,39 @@ pub async fn store_staff(
     responses((status = 200, body = StaffMember), (status = 403, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError)))]
 pub async fn set_discount_limit(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
     caller: Caller,
     ApiPath((id, user_id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<SetDiscountLimit>,
 ) -> AppResult<ApiJson<StaffMember>> {
-    portal.set_discount_limit(&caller, id, user_id, req).await.map(ApiJson)
+    org.set_discount_limit(&caller, id, user_id, req).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::DealerOverviewOf::PATH, tag = "dealer", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")),
     responses((status = 200, body = DealerOverview), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn dealer_overview(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<DealerOverview>> {
-    portal.dealer_overview(&caller, id).await.map(ApiJson)
+    org.dealer_overview(&caller, id).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::Audience::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = AudienceOverview), (status = 403, body = ApiError)))]
-pub async fn audience(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<AudienceOverview>> {
-    portal.audience(&caller).await.map(ApiJson)
+pub async fn audience(State(org): State<OrgService>, caller: Caller) -> AppResult<ApiJson<AudienceOverview>> {
+    org.audience(&caller).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::ListUsers::PATH, tag = "admin", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = UserList), (status = 403, body = ApiError)))]
 pub async fn list_users(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
     caller: Caller,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> AppResult<ApiJson<UserList>> {
-    portal.list_users(&caller, page.limit, page.offset).await.map(ApiJson)
+    org.list_users(&caller, page.limit, page.offset).await.map(ApiJson)
 }
 
 #[utoipa::path(put, path = endpoints::SetRole::PATH, tag = "admin", security(("bearer" = [])),
@@ -85,5 +85,13 @@ pub async fn set_role(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> AppResult<ApiJson<Profile>> {
-    portal.set_role(&caller, id, req).await.map(ApiJson)
+    portal.org.set_role(&caller, id, req).await?;
+    portal.profile(id).await.map(ApiJson)
+}
+
+/// Organisation handlers take the organisation from the server's state.
+impl axum::extract::FromRef<Arc<Portal>> for OrgService {
+    fn from_ref(portal: &Arc<Portal>) -> Self {
+        portal.org.clone()
+    }
 }

@@ -2,6 +2,7 @@
 //! `lockout`, `throttle` and `rotation` are the rules, with no I/O, in `portal-db`; its engines
 //! apply them inside the backends' transactions.
 pub mod accounts;
+pub mod authenticate;
 pub mod codes;
 pub mod legacy_import;
 pub mod normalize;

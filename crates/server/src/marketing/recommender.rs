@@ -199,7 +199,7 @@ impl Portal {
         store: Uuid,
         req: CheckoutOfferRequest,
     ) -> AppResult<CheckoutOffer> {
-        self.check_store_scope(caller, store).await?;
+        self.org.check_store_scope(caller, store).await?;
         if req.skus.is_empty()
             || req.skus.len() > CART_MAX
             || req.skus.iter().any(|s| s.trim().is_empty() || s.len() > 64)

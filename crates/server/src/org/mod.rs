@@ -3,19 +3,36 @@
 use portal_api::*;
 use uuid::Uuid;
 
+use std::sync::Arc;
+
 use crate::{
     auth::Caller,
+    db::{Accounts, Database, Org},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
-impl Portal {
+/// The organisation as a service: stores, dealers and who works where, with every role and scope
+/// check. It sees the organisation's storage and the accounts (a user's role and stores), nothing
+/// else; handlers take it with `State<OrgService>`, and other domains ask it for a store's scope.
+#[derive(Clone)]
+pub struct OrgService {
+    org: Arc<dyn Org>,
+    accounts: Arc<dyn Accounts>,
+}
+
+impl OrgService {
+    pub fn new(db: &Arc<dyn Database>) -> Self {
+        Self { org: db.clone(), accounts: db.clone() }
+    }
+}
+
+impl OrgService {
     /// Who may see and act for a store: its promoters, its managers, and administrators.
     pub async fn check_store_scope(&self, caller: &Caller, store_id: Uuid) -> AppResult<()> {
         let allowed = match caller.user.role {
             Role::Admin => true,
             Role::Promoter => caller.user.store_id == Some(store_id),
-            Role::StoreManager => self.db.manages(caller.user.id, store_id).await?,
+            Role::StoreManager => self.org.manages(caller.user.id, store_id).await?,
             Role::Consumer | Role::Distributor | Role::Operator => false,
         };
         if allowed {
@@ -28,8 +45,8 @@ impl Portal {
     /// A promoter sees only their own store, a manager the stores they run; an administrator any.
     pub async fn store_overview(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreOverview> {
         self.check_store_scope(caller, store_id).await?;
-        let store = self.db.get_store(store_id).await?.ok_or_else(|| AppError::not_found("store"))?;
-        let promoter_count = self.db.count_members(Role::Promoter, store_id).await?;
+        let store = self.org.get_store(store_id).await?.ok_or_else(|| AppError::not_found("store"))?;
+        let promoter_count = self.org.count_members(Role::Promoter, store_id).await?;
         Ok(StoreOverview { store, promoter_count })
     }
 
@@ -39,14 +56,14 @@ impl Portal {
         if caller.user.role == Role::Distributor && caller.user.dealer_id != Some(dealer_id) {
             return Err(AppError::forbidden());
         }
-        let dealer = self.db.get_dealer(dealer_id).await?.ok_or_else(|| AppError::not_found("dealer"))?;
-        let member_count = self.db.count_members(Role::Distributor, dealer_id).await?;
+        let dealer = self.org.get_dealer(dealer_id).await?.ok_or_else(|| AppError::not_found("dealer"))?;
+        let member_count = self.org.count_members(Role::Distributor, dealer_id).await?;
         Ok(DealerOverview { dealer, member_count })
     }
 
     pub async fn audience(&self, caller: &Caller) -> AppResult<AudienceOverview> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        let c = self.db.audience_counts().await?;
+        let c = self.accounts.audience_counts().await?;
         Ok(AudienceOverview {
             total_users: c.total_users,
             consumers: c.consumers,
@@ -57,7 +74,7 @@ impl Portal {
 
     pub async fn list_users(&self, caller: &Caller, limit: u32, offset: u32) -> AppResult<UserList> {
         caller.require(&[Role::Admin])?;
-        let (rows, total) = self.db.list_users(limit.clamp(1, 200), offset).await?;
+        let (rows, total) = self.accounts.list_users(limit.clamp(1, 200), offset).await?;
         let users = rows
             .into_iter()
             .map(|(u, identity_count)| UserSummary {
@@ -73,14 +90,16 @@ impl Portal {
         Ok(UserList { users, total })
     }
 
-    pub async fn set_role(&self, caller: &Caller, user_id: Uuid, req: SetRoleRequest) -> AppResult<Profile> {
+    /// Sets an account's role and its stores or dealer (administrators); the caller reads the
+    /// profile as it now is.
+    pub async fn set_role(&self, caller: &Caller, user_id: Uuid, req: SetRoleRequest) -> AppResult<()> {
         caller.require(&[Role::Admin])?;
         let (store_ids, dealer_id) = match req.role {
             Role::Promoter => {
                 let id = req.store_id.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "A promoter must be bound to a store.")
                 })?;
-                self.db.get_store(id).await?.ok_or_else(|| {
+                self.org.get_store(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "store_id", "There is no store with this id.")
                 })?;
                 (vec![id], None)
@@ -94,7 +113,7 @@ impl Portal {
                     ));
                 }
                 for id in &req.store_ids {
-                    self.db.get_store(*id).await?.ok_or_else(|| {
+                    self.org.get_store(*id).await?.ok_or_else(|| {
                         AppError::field(ErrorCode::InvalidRole, "store_ids", "There is no store with this id.")
                     })?;
                 }
@@ -104,7 +123,7 @@ impl Portal {
                 let id = req.dealer_id.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "dealer_id", "A distributor must be bound to a dealer.")
                 })?;
-                self.db.get_dealer(id).await?.ok_or_else(|| {
+                self.org.get_dealer(id).await?.ok_or_else(|| {
                     AppError::field(ErrorCode::InvalidRole, "dealer_id", "There is no dealer with this id.")
                 })?;
                 (vec![], Some(id))
@@ -118,10 +137,10 @@ impl Portal {
                 "An administrator cannot remove their own administrator role.",
             ));
         }
-        if !self.db.set_role(user_id, req.role, store_ids, dealer_id, crate::common::now()).await? {
+        if !self.org.set_role(user_id, req.role, store_ids, dealer_id, crate::common::now()).await? {
             return Err(AppError::not_found("account"));
         }
-        self.profile(user_id).await
+        Ok(())
     }
 }
 
@@ -130,13 +149,13 @@ pub fn discount_limit(user: &crate::db::UserRecord) -> u32 {
     user.discount_limit_percent.unwrap_or_else(|| portal_store_ops::checkout::default_discount_limit(user.role))
 }
 
-impl Portal {
+impl OrgService {
     /// The promoters and managers of a store, with their discount limits (its managers and
     /// administrators only).
     pub async fn store_staff(&self, caller: &Caller, store_id: Uuid) -> AppResult<StaffList> {
         caller.require(&[Role::StoreManager, Role::Admin])?;
         self.check_store_scope(caller, store_id).await?;
-        let members = self.db.store_staff(store_id).await?.iter().map(staff_member).collect();
+        let members = self.org.store_staff(store_id).await?.iter().map(staff_member).collect();
         Ok(StaffList { store_id, members })
     }
 
@@ -151,7 +170,7 @@ impl Portal {
     ) -> AppResult<StaffMember> {
         caller.require(&[Role::StoreManager, Role::Admin])?;
         self.check_store_scope(caller, store_id).await?;
-        let staff = self.db.store_staff(store_id).await?;
+        let staff = self.org.store_staff(store_id).await?;
         let target = staff.iter().find(|u| u.id == user_id).ok_or_else(|| AppError::not_found("staff member"))?;
         if caller.user.role == Role::StoreManager && target.role != Role::Promoter {
             return Err(AppError::forbidden());
@@ -169,8 +188,8 @@ impl Portal {
                 ));
             }
         }
-        self.db.set_discount_limit(user_id, req.discount_limit_percent).await?;
-        let updated = self.db.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
+        self.org.set_discount_limit(user_id, req.discount_limit_percent).await?;
+        let updated = self.accounts.get_user(user_id).await?.ok_or_else(|| AppError::not_found("account"))?;
         Ok(staff_member(&updated))
     }
 }

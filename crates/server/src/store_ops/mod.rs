@@ -66,7 +66,7 @@ impl Portal {
     async fn store_access(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreAccess> {
         Ok(StoreAccess {
             exists: self.db.get_store(store_id).await?.is_some(),
-            in_scope_now: self.check_store_scope(caller, store_id).await.is_ok(),
+            in_scope_now: self.org.check_store_scope(caller, store_id).await.is_ok(),
             manages: match caller.user.role {
                 Role::Admin => true,
                 Role::StoreManager => self.db.manages(caller.user.id, store_id).await?,
@@ -243,12 +243,12 @@ impl Portal {
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         Ok(self.db.stock(store_id).await?)
     }
 
     pub async fn day_report(&self, caller: &Caller, store_id: Uuid, day: Option<String>) -> AppResult<DayReport> {
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         let day = day.unwrap_or_else(|| local_day(now()));
         let midnight_utc = crate::catalog::csv_format::parse_date(&day).filter(|_| day.len() == 10);
         let Some(midnight_utc) = midnight_utc else {
@@ -258,19 +258,19 @@ impl Portal {
     }
 
     pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         Ok(self.db.samples(store_id).await?)
     }
 
     pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         Ok(self.db.transfers(store_id).await?)
     }
 
     /// What was flagged at a store after a cursor, for its manager's device (managers and admins).
     pub async fn store_flags(&self, caller: &Caller, store_id: Uuid, after: Option<&str>) -> AppResult<StoreFlagList> {
         caller.require(&[Role::StoreManager, Role::Admin])?;
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         let after = match after.map(|a| a.trim().parse::<i64>()) {
             None => None,
             Some(Ok(a)) if a >= 0 => Some(a),
@@ -292,7 +292,7 @@ impl Portal {
         store_id: Uuid,
         receipt_no: &str,
     ) -> AppResult<StoreSaleList> {
-        self.check_store_scope(caller, store_id).await?;
+        self.org.check_store_scope(caller, store_id).await?;
         let receipt_no = receipt_no.trim();
         if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "receipt_no", "give a receipt number"));
