@@ -10,8 +10,6 @@ pub struct Portal {
     pub config: Config,
     /// Password hashes computed at once (argon2id is CPU- and memory-heavy by design).
     pub password_slots: Arc<tokio::sync::Semaphore>,
-    /// The catalog's prices by SKU, rebuilt when the catalog's version moves.
-    pub price_book: tokio::sync::Mutex<Arc<crate::store_ops::price_book::PriceBook>>,
     /// Stores, dealers and who works where.
     pub org: crate::org::OrgService,
     /// The product center.
@@ -33,7 +31,6 @@ impl Portal {
             keys,
             config,
             password_slots,
-            price_book: Default::default(),
             marketing: Default::default(),
             session_touches: Default::default(),
         }

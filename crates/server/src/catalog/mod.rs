@@ -2,11 +2,13 @@
 pub mod csv_format;
 pub mod demo;
 pub mod edit;
+pub mod price_book;
 pub mod sync;
 pub mod validate;
 
 use std::sync::Arc;
 
+use self::price_book::PriceBook;
 use crate::db::{Catalog, Database, StoreOps};
 
 /// The product center as a service: it sees the catalog's documents and the stores' stock (what
@@ -16,10 +18,23 @@ use crate::db::{Catalog, Database, StoreOps};
 pub struct CatalogService {
     documents: Arc<dyn Catalog>,
     stock: Arc<dyn StoreOps>,
+    /// The catalog's prices by SKU, rebuilt when the catalog's version moves (shared by clones).
+    price_book: Arc<tokio::sync::Mutex<Arc<PriceBook>>>,
 }
 
 impl CatalogService {
     pub fn new(db: &Arc<dyn Database>) -> Self {
-        Self { documents: db.clone(), stock: db.clone() }
+        Self { documents: db.clone(), stock: db.clone(), price_book: Default::default() }
+    }
+
+    /// The catalog's prices as of its current version (rebuilt only when the catalog changed).
+    pub async fn price_book(&self) -> crate::error::AppResult<Arc<PriceBook>> {
+        let changes = self.documents.catalog_changes(i64::MAX, 0).await?;
+        let version = (changes.epoch, changes.last_version);
+        let mut book = self.price_book.lock().await;
+        if book.version != version {
+            *book = Arc::new(PriceBook::build(self.documents.as_ref(), version).await?);
+        }
+        Ok(book.clone())
     }
 }

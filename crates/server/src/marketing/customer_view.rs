@@ -186,7 +186,7 @@ impl Portal {
             record.tags.clear();
         }
         let favourites = self.db.favourites(id).await?.into_iter().map(|f| f.model).collect();
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         let purchases: Vec<CustomerPurchase> = record
             .purchases
             .into_iter()

@@ -43,7 +43,7 @@ impl Portal {
             // Before sign-in the app applies the person's choice itself; nothing here says otherwise.
             None => true,
         };
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         // An impression or a click belongs to a list served to this person (or, served anonymously,
         // to anyone), and a click to one of its products: nobody inflates another's figures.
         let list_ids: Vec<Uuid> = batch

@@ -84,7 +84,7 @@ impl Portal {
             None => vec![],
         };
         let facts = self.db.trail_facts(window.open_from, now + 1).await?;
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         let open = trail::trail(&facts, window.open_from, |sku| book.model_of_sku.get(sku).cloned());
         let rows = trail::merge(sealed.into_iter().chain(open));
         Ok(RecommendationReport {
@@ -128,7 +128,7 @@ impl Portal {
     pub async fn roll_up_report(&self) -> AppResult<u32> {
         let now = now();
         let earliest = now - i64::from(trail::REPORT_DAYS_MAX + 1) * 86_400;
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         let mut sealed = 0;
         for day in trail::days_to_seal(self.db.trail_sealed_until().await?, earliest, now) {
             let next = day + 86_400;

@@ -91,7 +91,7 @@ impl Portal {
         let year: i32 = today[..4].parse().unwrap_or(1970);
         let (month, day): (u32, u32) = (today[5..7].parse().unwrap_or(1), today[8..10].parse().unwrap_or(1));
         let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         let mut facts: Vec<Fact> = Vec::new();
         for (user, session, at) in raw.sign_ins {
             facts.push(Fact {

@@ -1,14 +1,12 @@
 //! Store operations for promoters: operations from their devices' outboxes applied exactly once,
 //! stock from the ledger, day reports and customers' purchases, each behind its role and scope.
-pub mod price_book;
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use portal_api::*;
 use portal_store_ops::day::LOCAL_OFFSET_SECS;
 use uuid::Uuid;
 
-use self::price_book::PriceBook;
 use crate::{
     auth::Caller,
     common::now,
@@ -51,17 +49,6 @@ fn bounded_text(text: &str, max: usize) -> String {
 }
 
 impl Portal {
-    /// The catalog's prices as of its current version (rebuilt only when the catalog changed).
-    pub async fn price_book(&self) -> AppResult<Arc<PriceBook>> {
-        let changes = self.db.catalog_changes(i64::MAX, 0).await?;
-        let version = (changes.epoch, changes.last_version);
-        let mut book = self.price_book.lock().await;
-        if book.version != version {
-            *book = Arc::new(PriceBook::build(self.db.as_ref(), version).await?);
-        }
-        Ok(book.clone())
-    }
-
     /// What the caller may do at a store, looked up once per batch.
     async fn store_access(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreAccess> {
         Ok(StoreAccess {
@@ -109,7 +96,7 @@ impl Portal {
             ));
         }
         let limit = crate::org::discount_limit(&caller.user);
-        let book = self.price_book().await?;
+        let book = self.catalog.price_book().await?;
         let now = now();
         let mut known_stores: HashMap<Uuid, StoreAccess> = HashMap::new();
         let mut batch = Vec::with_capacity(req.ops.len());

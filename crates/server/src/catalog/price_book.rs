@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use portal_api::{Category, Product};
 use portal_store_ops::pricing::CatalogPrice;
 
-use crate::db::{CatalogKind, Database, DbResult};
+use crate::db::{Catalog, CatalogKind, DbResult};
 
 #[derive(Debug, Default)]
 pub struct PriceBook {
@@ -22,7 +22,7 @@ pub struct PriceBook {
 }
 
 impl PriceBook {
-    pub async fn build(store: &dyn Database, version: (String, i64)) -> DbResult<Self> {
+    pub async fn build(store: &dyn Catalog, version: (String, i64)) -> DbResult<Self> {
         let categories: HashMap<String, Category> = store
             .catalog_all(CatalogKind::Category)
             .await?
