@@ -147,7 +147,9 @@ impl InboxRows for PgInbox<'_, '_> {
 
     fn stored(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Stored>> {
         // One statement, so one snapshot: a pause, a decline or a deleted history is seen whole
-        // or not at all (READ COMMITTED gives each statement its own).
+        // or not at all (READ COMMITTED gives each statement its own). The earlier messages are
+        // looked up per message (LATERAL: an index probe on (trigger, customer)), never by a join
+        // over the whole inbox.
         let triggers: Vec<String> = messages.iter().map(|m| m.trigger_id.to_string()).collect();
         let users: Vec<String> = messages.iter().map(|m| m.user_id.to_string()).collect();
         let fact_keys: Vec<&str> = messages.iter().map(|m| m.fact_key.as_str()).collect();
@@ -159,8 +161,11 @@ impl InboxRows for PgInbox<'_, '_> {
                     i.fact_key, i.fact_at
              FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
                   WITH ORDINALITY AS m(trigger_id, user_id, fact_key, fact_at, n)
-             LEFT JOIN inbox_messages i ON i.trigger_id = m.trigger_id AND i.user_id = m.user_id
-              AND (i.fact_key = m.fact_key OR (i.fact_at > m.fact_at - $5::BIGINT AND i.fact_at < m.fact_at + $5::BIGINT))",
+             LEFT JOIN LATERAL (
+                 SELECT i.fact_key, i.fact_at FROM inbox_messages i
+                 WHERE i.trigger_id = m.trigger_id AND i.user_id = m.user_id
+                   AND (i.fact_key = m.fact_key OR (i.fact_at > m.fact_at - $5::BIGINT AND i.fact_at < m.fact_at + $5::BIGINT))
+             ) i ON true",
             &[&triggers, &users, &fact_keys, &fact_ats, &cooldown_secs],
         )?;
         let mut out = vec![Stored::default(); messages.len()];

@@ -163,26 +163,31 @@ impl InboxRows for SqliteInbox<'_> {
     }
 
     fn stored(&mut self, messages: &[InboxRow], cooldown_secs: i64) -> DbResult<Vec<Stored>> {
-        // One writer: every read of the transaction sees the same database.
-        let mut active = self.0.prepare_cached("SELECT active FROM triggers WHERE id = ?1")?;
-        let mut declined = self.0.prepare_cached("SELECT NOT tracking FROM tracking_consent WHERE user_id = ?1")?;
-        let mut near = self.0.prepare_cached(
-            "SELECT fact_key, fact_at FROM inbox_messages
-             WHERE trigger_id = ?1 AND user_id = ?2 AND (fact_key = ?3 OR (fact_at > ?4 - ?5 AND fact_at < ?4 + ?5))",
+        // One writer: every read of the transaction sees the same database. One statement a
+        // message: the trigger's state, the customer's choice, and a row per earlier message.
+        let mut read = self.0.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM triggers WHERE id = ?1 AND active),
+                    EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?2 AND NOT tracking),
+                    i.fact_key, i.fact_at
+             FROM (SELECT 1) LEFT JOIN inbox_messages i
+               ON i.trigger_id = ?1 AND i.user_id = ?2
+              AND (i.fact_key = ?3 OR (i.fact_at > ?4 - ?5 AND i.fact_at < ?4 + ?5))",
         )?;
         let mut out = Vec::with_capacity(messages.len());
         for m in messages {
-            let (trigger, user) = (m.trigger_id.to_string(), m.user_id.to_string());
-            let sent = near
-                .query_map(params![trigger, user, m.fact_key, m.fact_at, cooldown_secs], |r| {
-                    Ok(SentFact { fact_key: r.get(0)?, fact_at: r.get(1)? })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push(Stored {
-                trigger_active: active.query_row([&trigger], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false),
-                customer_declined: declined.query_row([&user], |r| r.get::<_, bool>(0)).optional()?.unwrap_or(false),
-                sent,
-            });
+            let mut stored = Stored::default();
+            let params = params![m.trigger_id.to_string(), m.user_id.to_string(), m.fact_key, m.fact_at, cooldown_secs];
+            let mut rows = read.query(params)?;
+            while let Some(row) = rows.next()? {
+                stored.trigger_active = row.get(0)?;
+                stored.customer_declined = row.get(1)?;
+                if let (Some(fact_key), Some(fact_at)) =
+                    (row.get::<_, Option<String>>(2)?, row.get::<_, Option<i64>>(3)?)
+                {
+                    stored.sent.push(SentFact { fact_key, fact_at });
+                }
+            }
+            out.push(stored);
         }
         Ok(out)
     }
