@@ -5,30 +5,13 @@
 use ::postgres::Transaction;
 
 use portal_db::DbResult;
+use portal_store_ops::day::{civil_from_days, days_from_civil};
 
 const DAY: i64 = 86_400;
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The (year, month) `at` falls in (UTC).
 fn month_of(at: i64) -> (i64, u32) {
-    let z = at.div_euclid(DAY) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, _) = civil_from_days(at.div_euclid(DAY));
     (year, month)
 }
 
@@ -50,8 +33,8 @@ fn month((year, month): (i64, u32)) -> Month {
     let next = add_months((year, month), 1);
     Month {
         name: format!("behaviour_events_{year:04}_{month:02}"),
-        from: days_from_civil(year, month) * DAY,
-        until: days_from_civil(next.0, next.1) * DAY,
+        from: days_from_civil(year, month, 1) * DAY,
+        until: days_from_civil(next.0, next.1, 1) * DAY,
     }
 }
 

@@ -87,12 +87,7 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
     if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400)
+    Some(portal_store_ops::day::days_from_civil(y, m as u32, d as u32) * 86_400)
 }
 
 fn enum_text<T: serde::Serialize>(value: &T) -> String {
