@@ -23,12 +23,15 @@ fn declared_commands(source: &str) -> Vec<String> {
 fn capability(commands: &[String]) -> String {
     let mut permissions: Vec<String> =
         commands.iter().map(|c| format!("    \"allow-{}\"", c.replace('_', "-"))).collect();
+    // The window hears the core's background events (`portal_client::background::EVENT`).
+    permissions.push("    \"core:event:allow-listen\"".to_owned());
+    permissions.push("    \"core:event:allow-unlisten\"".to_owned());
     permissions.push(
         "    {\n      \"identifier\": \"opener:allow-open-url\",\n      \"allow\": [\n        {\n          \"url\": \"https://*\"\n        }\n      ]\n    }"
             .to_owned(),
     );
     format!(
-        "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \"identifier\": \"default\",\n  \"description\": \"The main window may call the app's own commands, and open https links (purchase channels) in the system browser; nothing else. Written by build.rs from the declared commands.\",\n  \"windows\": [\n    \"main\"\n  ],\n  \"permissions\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \"identifier\": \"default\",\n  \"description\": \"The main window may call the app's own commands, hear the core's background events, and open https links (purchase channels) in the system browser; nothing else. Written by build.rs from the declared commands.\",\n  \"windows\": [\n    \"main\"\n  ],\n  \"permissions\": [\n{}\n  ]\n}}\n",
         permissions.join(",\n")
     )
 }

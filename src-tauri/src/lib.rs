@@ -6,7 +6,7 @@ use portal_client::{
     vault::{OsKeyring, SecretStore, Unavailable},
     PortalApp,
 };
-use tauri::{Manager, State};
+use tauri::{Emitter, Manager, State};
 
 /// The keyring service name the refresh token is filed under.
 const KEYRING_SERVICE: &str = "com.brandportal.app";
@@ -103,6 +103,19 @@ pub fn run() {
             };
             let portal = PortalApp::open(&data_dir.join("cache.sqlite"), secrets, &device_name(), &server)?;
             app.manage(portal);
+            // The app's own chores run in the core; each thing they find reaches the window as
+            // one event.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let portal = handle.state::<PortalApp>();
+                portal
+                    .run_background(|happening| {
+                        if let Err(e) = handle.emit(portal_client::background::EVENT, happening) {
+                            tracing::warn!(error = %e, "a background event was not delivered");
+                        }
+                    })
+                    .await;
+            });
             Ok(())
         })
         .invoke_handler(invoke_handler())

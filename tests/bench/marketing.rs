@@ -300,7 +300,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let resident_before = memory_kib("VmRSS");
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let started = Instant::now();
-    let model = portal.build_recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let model = portal.marketing.build_recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let train_secs = started.elapsed().as_secs_f64();
     let train_peak_mib = memory_kib("VmHWM").saturating_sub(resident_before) as f64 / 1024.0;
     drop(model);
@@ -334,7 +334,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         let (portal, caller) = (portal.clone(), caller.clone());
         async move {
             let started = Instant::now();
-            portal.recommendation_report(&caller, days).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            portal.marketing.recommendation_report(&caller, days).await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
             anyhow::Ok(started.elapsed().as_secs_f64() * 1000.0)
         }
     };
@@ -351,12 +351,12 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     );
     let report = |days: u32| {
         let (portal, caller) = (portal.clone(), caller.clone());
-        async move { portal.recommendation_report(&caller, days).await.map_err(|e| anyhow::anyhow!("{}", e.0)) }
+        async move { portal.marketing.recommendation_report(&caller, days).await.map_err(|e| anyhow::anyhow!("{}", e.0)) }
     };
     let raw_report = report(90).await?;
     let report_raw_ms = timed_report(90).await?;
     let started = Instant::now();
-    let sealed_days = portal.roll_up_report().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let sealed_days = portal.marketing.roll_up_report().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let roll_up_secs = started.elapsed().as_secs_f64();
     let rolled_report = report(90).await?;
     let report_90_ms = timed_report(90).await?;
@@ -642,12 +642,12 @@ async fn trigger_pass_figures(
     };
     portal.db.create_trigger(trigger, actor).await?;
     // The pass asks for the trained recommenders: trained before the clock starts.
-    portal.recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    portal.marketing.recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let started = Instant::now();
-    let sent = portal.trigger_pass().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let sent = portal.marketing.trigger_pass().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let first = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
-    portal.trigger_pass().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    portal.marketing.trigger_pass().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let next = started.elapsed().as_secs_f64() * 1000.0;
     Ok((first, next, sent))
 }

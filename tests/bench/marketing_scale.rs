@@ -315,7 +315,7 @@ async fn read() -> anyhow::Result<()> {
 async fn train() -> anyhow::Result<()> {
     let (portal, _) = open_portal()?;
     let started = Instant::now();
-    let model = portal.build_recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let model = portal.marketing.build_recommender().await.map_err(|e| anyhow::anyhow!("{}", e.0))?;
     let secs = started.elapsed().as_secs_f64();
     println!("trained: {} people, {} products on sale", model.people, model.on_sale());
     report(Step { people: model.people as u64, rows: 0, secs, peak_mib: memory_kib("VmHWM") as f64 / 1024.0 });

@@ -194,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
 /// Signs a promoter in on `portal` and returns its access token and id.
 async fn sign_in(portal: &portal_server::Portal, login: &str) -> anyhow::Result<(String, Uuid)> {
     let auth = portal
+        .identity
         .sign_in_with_password(
             PasswordSignInRequest {
                 login: login.into(),
@@ -342,6 +343,7 @@ async fn measure(dir: &std::path::Path, database: &str, sales: usize) -> anyhow:
     latencies.sort_by(f64::total_cmp);
     let concurrent_sales = instances * DEVICES_PER_INSTANCE * SALES_PER_DEVICE;
     let report = portal
+        .store_ops
         .day_report(
             &portal_server::auth::Caller {
                 user: portal.db.get_user(user).await?.expect("promoter"),

@@ -10,6 +10,8 @@ use portal_client::{
 use portal_server::demo::DEMO_PASSWORD;
 use portal_tests::server::*;
 
+mod background;
+
 type Secrets = MemorySecrets;
 
 fn stored_refresh_token(secrets: &Secrets) -> Option<String> {

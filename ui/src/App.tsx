@@ -10,12 +10,12 @@ import { Devices } from "./screens/Devices";
 import { Catalog } from "./screens/Catalog";
 import { Favourites } from "./screens/Favourites";
 import { clearCompare } from "./screens/compareList";
-import { track } from "./track";
 import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { noticeText } from "./screens/pos/Notices";
 import { announce } from "./screens/InboxCard";
-import { RECHECK_SECS, reachOf, settlesReach, type Reach } from "./reachability";
+import { reachOf, settlesReach, type Reach } from "./reachability";
+import { useBackground } from "./background";
 
 type Tab = "home" | "store" | "products" | "favourites" | "profile" | "devices";
 
@@ -29,44 +29,15 @@ export default function App() {
   // Whether a call to the server has settled since the app started: until one has, the state's
   // `online` (true by default) does not say that the server answered.
   const [settled, setSettled] = useState(false);
-  const [started, setStarted] = useState(false);
   const stateRef = useRef<AppState | null>(null);
   stateRef.current = state;
   const locale: Locale = state?.locale === "en" ? "en" : "zh-CN";
   const i18n = useMemo(() => makeI18n(locale), [locale]);
   const { t } = i18n;
 
-  // The header's "online" follows what the Rust side last saw of the server (only `online`: the rest
-  // of a state read now could be older than a sign-in finishing meanwhile).
-  const refreshOnline = useCallback(
-    () =>
-      commands
-        .appState()
-        .then((fresh) => setState((s) => (s && s.online !== fresh.online ? { ...s, online: fresh.online } : s)))
-        .catch(() => {}),
-    [],
-  );
-  // The product catalog sync is the app's one call to the server that needs no account: it also
-  // finds out whether the server answers (the sign-in screen makes no other call by itself).
-  const probing = useRef(false);
-  const probe = useCallback(() => {
-    if (probing.current) return;
-    probing.current = true;
-    commands
-      .syncCatalog()
-      .then(
-        () => null,
-        (e) => asApiError(e),
-      )
-      .then(async (error) => {
-        await refreshOnline();
-        if (settlesReach(error)) setSettled(true);
-      })
-      .finally(() => (probing.current = false));
-  }, [refreshOnline]);
-
   useEffect(() => {
-    // Draw at once from the cache, then refresh from the server.
+    // Draw at once from the cache, then refresh from the server. Once started, the core runs the
+    // app's own chores (catalog, outbox, server checks, notices, inbox) and tells what they found.
     commands
       .appState()
       .then(setState)
@@ -75,89 +46,42 @@ export default function App() {
         setState(started);
         // Signed in, the start asked the server for the profile: its `online` is an answer.
         if (started.signed_in) setSettled(true);
-        setStarted(true);
-        // The product catalog syncs at start and every 10 minutes (offline, it simply waits).
-        probe();
-        catalogTimer = window.setInterval(probe, 10 * 60 * 1000);
-        // Unsent changes are retried on a timer, not only when new ones are made; behaviour events
-        // (anonymous ones too) go with them.
-        track("app_open");
-        const flush = () =>
-          Promise.allSettled([commands.flushOutbox(), commands.flushEvents()]).then(refreshOnline);
-        flush();
-        outboxTimer = window.setInterval(flush, 30 * 1000);
+        // The opening is sent at once, not at the outbox's next turn.
+        commands
+          .trackEvent({ kind: "app_open" })
+          .catch(() => {})
+          .then(() => commands.flushEvents())
+          .catch(() => {});
       })
       .catch((e) => setFatal(asApiError(e)));
-    let catalogTimer: number | undefined;
-    let outboxTimer: number | undefined;
-    return () => {
-      window.clearInterval(catalogTimer);
-      window.clearInterval(outboxTimer);
-    };
-  }, [probe, refreshOnline]);
-
-  // While the server is not known to answer (still connecting, or offline), its health is asked
-  // every few seconds (one small request, never two at once), so that the header turns as soon
-  // as it can be reached (or cannot); the catalog keeps its own 10-minute timer.
-  const checking = useRef(false);
-  const check = useCallback(() => {
-    if (checking.current) return;
-    checking.current = true;
-    commands
-      .checkServer()
-      .then((fresh) => {
-        setState((s) => (s && s.online !== fresh.online ? { ...s, online: fresh.online } : s));
-        setSettled(true);
-      })
-      .catch(() => {})
-      .finally(() => (checking.current = false));
   }, []);
+
+  // The header's "online" follows what the core last saw of the server (only `online`: the rest
+  // of a state read now could be older than a sign-in finishing meanwhile).
+  useBackground(["reach"], (h) => {
+    setState((s) => (s && s.online !== h.online ? { ...s, online: h.online } : s));
+    if (h.settled) setSettled(true);
+  });
   const reach: Reach = reachOf(settled, state?.online ?? true);
-  useEffect(() => {
-    if (!started || reach === "online") return;
-    check();
-    const timer = window.setInterval(check, RECHECK_SECS * 1000);
-    return () => window.clearInterval(timer);
-  }, [started, reach, check]);
 
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
 
   // The server's refusals and flags for this device's operations reach the person as OS
-  // notifications, each once, whatever screen is open; a store manager's device also hears of what
-  // was flagged at the stores they run.
+  // notifications, each once, whatever screen is open (a store manager's device also hears of
+  // what was flagged at the stores they run); the stores' names as the latest profile has them.
   const signedIn = state?.signed_in ?? false;
-  const manager = state?.profile?.role === "store_manager";
-  // The stores' names for the notices, as the latest profile has them.
   const storesRef = useRef<Store[]>([]);
   storesRef.current = state?.profile?.stores ?? [];
-  useEffect(() => {
-    if (!signedIn) return;
-    const tell = () =>
-      (manager ? commands.watchStoreFlags().catch(() => 0) : Promise.resolve(0))
-        .then(() => commands.takeNewNotices())
-        .then((notices) =>
-          notices.forEach((n) => {
-            const { title, body } = noticeText(i18n, n, storesRef.current);
-            commands.notify(title, body).catch(() => {});
-          }),
-        )
-        .catch(() => {});
-    const timer = window.setInterval(tell, 5000);
-    return () => window.clearInterval(timer);
-  }, [signedIn, manager, i18n]);
-
+  useBackground(["notices"], (h) =>
+    h.notices.forEach((n) => {
+      const { title, body } = noticeText(i18n, n, storesRef.current);
+      commands.notify(title, body).catch(() => {});
+    }),
+  );
   // Offers from triggers reach a consumer as OS notifications whatever screen is open.
-  const consumer = state?.profile?.role === "consumer";
-  useEffect(() => {
-    if (!signedIn || !consumer) return;
-    const zh = i18n.locale !== "en";
-    const look = () => commands.inbox().then((v) => announce(v, zh)).catch(() => {});
-    void look();
-    const timer = window.setInterval(look, 30_000);
-    return () => window.clearInterval(timer);
-  }, [signedIn, consumer, i18n]);
+  useBackground(["inbox"], (h) => announce(h.inbox, i18n.locale !== "en"));
 
   // What sits above a phone's tab bar (the pay bar, the price bar, the comparison tray) is placed
   // by the bar's real height, which depends on the font and the notch's safe area.

@@ -20,6 +20,7 @@ fn declarations() -> Vec<String> {
     // What every command can answer instead: its error. And what the UI builds itself to send
     // (the store's operations, a sale's totals), reached through no command's signature.
     walk.visit::<ApiError>();
+    walk.visit::<crate::background::Happening>();
     walk.visit::<StoreAction>();
     walk.visit::<portal_store_ops::checkout::Totals>();
     walk.declarations.into_values().collect()

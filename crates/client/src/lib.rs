@@ -2,6 +2,7 @@
 //! (refresh token in the OS keyring), and the API client. The Tauri crate only adapts commands.
 pub mod api;
 pub mod app;
+pub mod background;
 pub mod cache;
 pub mod catalog;
 pub mod commands;

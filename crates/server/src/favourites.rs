@@ -5,13 +5,30 @@ use portal_api::*;
 use crate::{
     auth::Caller,
     common::now,
+    db::{Database, Favourites},
     error::{AppError, AppResult},
-    portal::Portal,
 };
+use std::sync::Arc;
 
-impl Portal {
+/// Favourites as a service: a person's saved products and the operations that change them.
+#[derive(Clone)]
+pub struct FavouritesService {
+    favourites: Arc<dyn Favourites>,
+}
+
+impl FavouritesService {
+    pub fn new(db: &Arc<dyn Database>) -> Self {
+        Self { favourites: db.clone() }
+    }
+}
+
+impl FavouritesService {
     pub async fn favourites(&self, caller: &Caller) -> AppResult<FavouriteList> {
-        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked: vec![], rejected: vec![] })
+        Ok(FavouriteList {
+            favourites: self.favourites.favourites(caller.user.id).await?,
+            acked: vec![],
+            rejected: vec![],
+        })
     }
 
     /// Applies operations from a device's outbox, in order, each exactly once.
@@ -37,7 +54,7 @@ impl Portal {
                 (op, hash)
             })
             .collect();
-        let rejected = self.db.apply_favourite_ops(caller.user.id, ops, now()).await?;
-        Ok(FavouriteList { favourites: self.db.favourites(caller.user.id).await?, acked, rejected })
+        let rejected = self.favourites.apply_favourite_ops(caller.user.id, ops, now()).await?;
+        Ok(FavouriteList { favourites: self.favourites.favourites(caller.user.id).await?, acked, rejected })
     }
 }

@@ -200,14 +200,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::from_std(socket)?;
     tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
-    portal.spawn_tag_passes();
-    portal.spawn_trigger_passes();
+    portal.marketing.spawn_tag_passes();
+    portal.marketing.spawn_trigger_passes();
     let pruner = portal.clone();
     tokio::spawn(async move {
         let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));
         loop {
             // The ended days first: retention never takes what a day not yet sealed reads.
-            match pruner.roll_up_report().await {
+            match pruner.marketing.roll_up_report().await {
                 Ok(0) => {}
                 Ok(days) => tracing::info!(days, "report days rolled up"),
                 Err(e) => tracing::warn!(error = ?e, "the report's days could not be rolled up; trying again later"),

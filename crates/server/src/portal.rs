@@ -1,70 +1,61 @@
-//! The server's shared state: storage, message sender, keys and configuration.
+//! The composition root: the server's domain services, built once over one database, and the
+//! passes that cross domains (pruning).
 use std::sync::Arc;
 
-use crate::{common::now, config::Config, db::Database, identity::tokens::ServerKeys, sender::MessageSender};
+use crate::{
+    catalog::CatalogService,
+    common::now,
+    config::Config,
+    db::Database,
+    favourites::FavouritesService,
+    identity::{tokens::ServerKeys, IdentityService},
+    marketing::{customer_view::CustomerViewService, MarketingService},
+    org::OrgService,
+    sender::MessageSender,
+    store_ops::StoreOpsService,
+};
 
 pub struct Portal {
+    /// The database whole, for the passes that cross domains and for the benches; a domain's
+    /// code reaches storage through its service, which sees only its own traits.
     pub db: Arc<dyn Database>,
-    pub sender: Arc<dyn MessageSender>,
-    pub keys: ServerKeys,
-    pub config: Config,
-    /// Password hashes computed at once (argon2id is CPU- and memory-heavy by design).
-    pub password_slots: Arc<tokio::sync::Semaphore>,
+    pub keys: Arc<ServerKeys>,
+    pub config: Arc<Config>,
+    /// Accounts, codes, passwords, tokens and sessions.
+    pub identity: IdentityService,
     /// Stores, dealers and who works where.
-    pub org: crate::org::OrgService,
+    pub org: OrgService,
     /// The product center.
-    pub catalog: crate::catalog::CatalogService,
-    /// Marketing's caches and passes in this instance.
-    pub marketing: crate::marketing::state::MarketingState,
-    /// When this instance last recorded a use of each (session, access-token generation).
-    pub session_touches: std::sync::Mutex<std::collections::HashMap<(uuid::Uuid, i64), i64>>,
+    pub catalog: CatalogService,
+    /// Each store's ledger.
+    pub store_ops: StoreOpsService,
+    /// The products each person saved.
+    pub favourites: FavouritesService,
+    /// Events, tags, recommenders, experiments, triggers and the inbox.
+    pub marketing: MarketingService,
+    /// One page per customer, for operators, the counter and the person.
+    pub customers: CustomerViewService,
 }
 
 impl Portal {
     pub fn new(db: Arc<dyn Database>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
-        let password_slots = Arc::new(tokio::sync::Semaphore::new(config.password_hash_concurrency.max(1)));
+        let keys = Arc::new(keys);
+        let config = Arc::new(config);
+        let catalog = CatalogService::new(&db);
+        let org = OrgService::new(&db);
+        let identity = IdentityService::new(&db, sender, keys.clone(), config.clone());
         Self {
-            catalog: crate::catalog::CatalogService::new(&db),
-            org: crate::org::OrgService::new(&db),
+            marketing: MarketingService::new(&db, catalog.clone(), org.clone(), config.clone()),
+            customers: CustomerViewService::new(&db, identity.clone(), catalog.clone()),
+            identity,
+            store_ops: StoreOpsService::new(&db, org.clone(), catalog.clone()),
+            favourites: FavouritesService::new(&db),
+            catalog,
+            org,
             db,
-            sender,
             keys,
             config,
-            password_slots,
-            marketing: Default::default(),
-            session_touches: Default::default(),
         }
-    }
-
-    /// Waits for a free password-hashing slot, at most the configured time; a busy server answers
-    /// `rate_limited` with a retry time instead of queuing without end.
-    pub async fn password_slot(&self) -> Result<crate::identity::password::Slot, crate::error::AppError> {
-        let wait = std::time::Duration::from_millis(self.config.password_queue_wait_ms);
-        match tokio::time::timeout(wait, self.password_slots.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Some(permit)),
-            _ => Err(crate::error::AppError::retry_after(
-                portal_api::ErrorCode::RateLimited,
-                2,
-                "The server is busy checking passwords. Try again in a moment.",
-            )),
-        }
-    }
-
-    /// Sends a message; in dev mode also keeps it, sealed, for the dev outbox of every instance.
-    pub async fn deliver(&self, message: portal_api::OutboxMessage) -> Result<(), crate::error::AppError> {
-        if self.config.dev_mode {
-            let dev = crate::db::DevMessage {
-                recipient: message.to.clone(),
-                channel: message.channel.as_str().into(),
-                sealed: crate::sender::seal(&self.keys.dev_outbox_key(), &message),
-                sent_at: message.sent_at,
-            };
-            self.db.keep_dev_message(dev).await?;
-        }
-        self.sender.send(message).await.map_err(|e| {
-            tracing::error!(error = %e, "code delivery failed");
-            crate::error::AppError::internal()
-        })
     }
 
     /// Deletes expired codes, old password attempts and ended sessions, and what the retention

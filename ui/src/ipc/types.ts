@@ -328,6 +328,8 @@ export type FollowedLaunch = { product: ProductSummary,
  */
 launches_at: number, };
 
+export type Happening = { "kind": "reach", online: boolean, settled: boolean, } | { "kind": "notices", notices: Array<Notice>, } | { "kind": "inbox", inbox: InboxView, } | { "kind": "catalog_synced", status: CatalogStatus, } | { "kind": "outbox_sent", sent: number, };
+
 export type Identity = { kind: IdentityKind, 
 /**
  * Normalised: E.164 phone, lower-case e-mail, lower-case username, `system:id` for legacy.

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { AppState, Notice, OpenShift, RoleHome, SaleReceipt, Store } from "../ipc/types";
 import { commands } from "../ipc/commands";
+import { useBackground } from "../background";
 import { useI18n, type MessageKey } from "../i18n";
 import type { Run } from "../App";
 import { yuan } from "./format";
@@ -36,25 +37,28 @@ function StoreDay({ store }: { store: Store }) {
   const [receipts, setReceipts] = useState<SaleReceipt[]>([]);
   const [pending, setPending] = useState(0);
   const [notices, setNotices] = useState<Notice[]>([]);
-  useEffect(() => {
-    let live = true;
-    const load = () =>
+  // The store shown now: a read begun for another store is not drawn.
+  const shown = useRef(store.id);
+  shown.current = store.id;
+  const load = useCallback(
+    () =>
       Promise.all([commands.posShift(store.id), commands.posReceipts(), commands.pendingOps(), commands.storeNotices()])
         .then(([s, r, p, n]) => {
-          if (!live) return;
+          if (shown.current !== store.id) return;
           setShift(s);
           setReceipts(r);
           setPending(p);
           setNotices(n);
         })
-        .catch(() => undefined);
-    load();
-    const timer = setInterval(load, 10_000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [store.id]);
+        .catch(() => undefined),
+    [store.id],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // What the core sends or hears changes what waits and the notices, and the server coming back
+  // or going: read again then.
+  useBackground(["outbox_sent", "notices", "reach"], () => void load());
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
   const today = receipts.filter((r) => r.store_id === store.id && r.created_at * 1000 >= midnight.getTime());

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { commands } from "../ipc/commands";
+import { useBackground } from "../background";
 import type { InboxItem, InboxView } from "../ipc/types";
 import { useI18n } from "../i18n";
 import { ProductStrip } from "./ProductStrip";
@@ -63,22 +64,20 @@ export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
   const zh = locale !== "en";
   useEffect(() => {
     let live = true;
-    const load = () =>
-      commands
-        .inbox()
-        .then((v) => {
-          // Announced even when the card has gone: the app core handed these out once.
-          announce(v, zh);
-          if (live) setView(v);
-        })
-        .catch(() => {});
-    void load();
-    const timer = window.setInterval(load, 30_000);
+    commands
+      .inbox()
+      .then((v) => {
+        // Announced even when the card has gone: the app core handed these out once.
+        announce(v, zh);
+        if (live) setView(v);
+      })
+      .catch(() => {});
     return () => {
       live = false;
-      window.clearInterval(timer);
     };
   }, [zh]);
+  // Afterwards the core looks at the inbox on its own timetable (and the app announces).
+  useBackground(["inbox"], (h) => setView(h.inbox));
   if (!view || view.items.length === 0) return null;
   const read = (id: string) => commands.readInbox(id).then(setView).catch(() => {});
   return (

@@ -38,7 +38,14 @@ pub struct PortalApp {
     session: Session,
     api: RwLock<ApiClient>,
     device_name: String,
-    online: AtomicBool,
+    pub(crate) online: AtomicBool,
+    /// A call has settled since the app opened (it reached the server, or found it unreachable):
+    /// until then `online` is a default, not an answer.
+    pub(crate) settled: AtomicBool,
+    /// `start` has run: the background chores wait for it (it refreshes the session first).
+    pub(crate) started: AtomicBool,
+    /// How many times `start` ran (a window loaded again starts again).
+    pub(crate) starts: std::sync::atomic::AtomicU64,
     signed_out_reason: Mutex<Option<ApiError>>,
     /// One catalog sync at a time.
     catalog_sync: tokio::sync::Mutex<()>,
@@ -98,6 +105,9 @@ impl PortalApp {
             api: RwLock::new(ApiClient::new(server)),
             device_name: device_name.to_owned(),
             online: AtomicBool::new(true),
+            settled: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            starts: Default::default(),
             signed_out_reason: Mutex::new(None),
             catalog_sync: tokio::sync::Mutex::new(()),
             events_sending: tokio::sync::Mutex::new(()),
@@ -119,9 +129,17 @@ impl PortalApp {
     /// Notes whether the server answered, so the screens can say "offline".
     pub(super) fn observe<T>(&self, result: ClientResult<T>) -> ClientResult<T> {
         match &result {
-            Err(ClientError::Unreachable { .. }) => self.online.store(false, Ordering::Relaxed),
-            Err(ClientError::Protocol(_)) => {}
-            _ => self.online.store(true, Ordering::Relaxed),
+            Err(ClientError::Unreachable { .. }) => {
+                self.online.store(false, Ordering::Relaxed);
+                self.settled.store(true, Ordering::Relaxed);
+            }
+            Ok(_) | Err(ClientError::Api(_)) => {
+                self.online.store(true, Ordering::Relaxed);
+                self.settled.store(true, Ordering::Relaxed);
+            }
+            // An answer that is not a portal's, or a failure on this device before any request
+            // (the keyring, the cache, no session): it says nothing of the server.
+            Err(_) => {}
         }
         result
     }
@@ -158,6 +176,9 @@ impl PortalApp {
                 Err(e) => tracing::warn!(error = %e, "could not refresh the profile at start"),
             }
         }
+        self.started.store(true, Ordering::Relaxed);
+        // A window (re)loaded hears where the app stands again.
+        self.starts.fetch_add(1, Ordering::Relaxed);
         self.state()
     }
 

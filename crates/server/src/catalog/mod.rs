@@ -27,10 +27,15 @@ impl CatalogService {
         Self { documents: db.clone(), stock: db.clone(), price_book: Default::default() }
     }
 
+    /// The catalog's version: (epoch, last version); it moves whenever a product changes.
+    pub async fn version(&self) -> crate::error::AppResult<(String, i64)> {
+        let changes = self.documents.catalog_changes(i64::MAX, 0).await?;
+        Ok((changes.epoch, changes.last_version))
+    }
+
     /// The catalog's prices as of its current version (rebuilt only when the catalog changed).
     pub async fn price_book(&self) -> crate::error::AppResult<Arc<PriceBook>> {
-        let changes = self.documents.catalog_changes(i64::MAX, 0).await?;
-        let version = (changes.epoch, changes.last_version);
+        let version = self.version().await?;
         let mut book = self.price_book.lock().await;
         if book.version != version {
             *book = Arc::new(PriceBook::build(self.documents.as_ref(), version).await?);

@@ -193,7 +193,7 @@ impl FromRequestParts<Arc<Portal>> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "Sign in first: this needs an access token."))?;
-        portal.authenticate(token.trim()).await
+        portal.identity.authenticate(token.trim()).await
     }
 }
 

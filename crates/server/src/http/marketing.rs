@@ -14,6 +14,7 @@ use crate::auth::MaybeCaller;
 use crate::{
     auth::Caller,
     error::{AppError, AppResult},
+    marketing::MarketingService,
     portal::Portal,
 };
 
@@ -23,36 +24,39 @@ use crate::{
     responses((status = 200, body = EventReceipt), (status = 401, body = ApiError), (status = 422, body = ApiError),
         (status = 429, body = ApiError, description = "this installation sent too many events this minute")))]
 pub async fn ingest(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     MaybeCaller(caller): MaybeCaller,
     ClientIp(address): ClientIp,
     ApiJson(batch): ApiJson<EventBatch>,
 ) -> AppResult<ApiJson<EventReceipt>> {
-    portal.ingest_events(caller.as_ref(), &address, batch).await.map(ApiJson)
+    marketing.ingest_events(caller.as_ref(), &address, batch).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::GetTracking::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError)))]
-pub async fn get_consent(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TrackingConsent>> {
-    portal.tracking_consent(&caller).await.map(ApiJson)
+pub async fn get_consent(
+    State(marketing): State<MarketingService>,
+    caller: Caller,
+) -> AppResult<ApiJson<TrackingConsent>> {
+    marketing.tracking_consent(&caller).await.map(ApiJson)
 }
 
 /// Whether the brand may record the caller's behaviour beyond what the service needs.
 #[utoipa::path(put, path = endpoints::SetTracking::PATH, tag = "me", security(("bearer" = [])), request_body = SetTrackingConsent,
     responses((status = 200, body = TrackingConsent), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_consent(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiJson(req): ApiJson<SetTrackingConsent>,
 ) -> AppResult<ApiJson<TrackingConsent>> {
-    portal.set_tracking_consent(&caller, req).await.map(ApiJson)
+    marketing.set_tracking_consent(&caller, req).await.map(ApiJson)
 }
 
 /// The caller's own behaviour history, newest first.
 #[utoipa::path(get, path = endpoints::EventHistoryPage::PATH, tag = "me", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = EventHistory), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn history(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> AppResult<ApiJson<EventHistory>> {
@@ -67,14 +71,17 @@ pub async fn history(
             ))
         }
     };
-    portal.event_history(&caller, before, q.limit).await.map(ApiJson)
+    marketing.event_history(&caller, before, q.limit).await.map(ApiJson)
 }
 
 /// Deletes the caller's whole behaviour history.
 #[utoipa::path(delete, path = endpoints::DeleteEvents::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = EventsDeleted), (status = 401, body = ApiError)))]
-pub async fn delete_history(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<EventsDeleted>> {
-    portal.delete_events(&caller).await.map(ApiJson)
+pub async fn delete_history(
+    State(marketing): State<MarketingService>,
+    caller: Caller,
+) -> AppResult<ApiJson<EventsDeleted>> {
+    marketing.delete_events(&caller).await.map(ApiJson)
 }
 
 /// Products chosen for the caller (or an anonymous visitor) at a placement. The list's id goes
@@ -82,7 +89,7 @@ pub async fn delete_history(State(portal): State<Arc<Portal>>, caller: Caller) -
 #[utoipa::path(get, path = endpoints::Recommendations::PATH, tag = "marketing", params(RecommendationQuery),
     responses((status = 200, body = RecommendationList), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn recommendations(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     MaybeCaller(caller): MaybeCaller,
     ApiQuery(q): ApiQuery<RecommendationQuery>,
 ) -> AppResult<ApiJson<RecommendationList>> {
@@ -103,7 +110,10 @@ pub async fn recommendations(
     if q.placement == Placement::Product && q.model.as_deref().is_none_or(|m| m.trim().is_empty() || m.len() > 64) {
         return Err(AppError::field(ErrorCode::InvalidParameter, "model", "A product's page names its model."));
     }
-    portal.recommendations(caller.as_ref(), q.placement, q.model.as_deref(), q.limit.unwrap_or(12)).await.map(ApiJson)
+    marketing
+        .recommendations(caller.as_ref(), q.placement, q.model.as_deref(), q.limit.unwrap_or(12))
+        .await
+        .map(ApiJson)
 }
 
 /// The bundle offer for a cart at a store's counter: up to three add-ons the store has on hand
@@ -114,12 +124,12 @@ pub async fn recommendations(
     responses((status = 200, body = CheckoutOffer), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn checkout_offer(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiPath(store): ApiPath<Uuid>,
     ApiJson(req): ApiJson<CheckoutOfferRequest>,
 ) -> AppResult<ApiJson<CheckoutOffer>> {
-    portal.checkout_offer(&caller, store, req).await.map(ApiJson)
+    marketing.checkout_offer(&caller, store, req).await.map(ApiJson)
 }
 
 /// The trail from recommendation to purchase, per placement, algorithm and arm (operators, admins).
@@ -127,11 +137,11 @@ pub async fn checkout_offer(
     params(ReportQuery),
     responses((status = 200, body = RecommendationReport), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn report(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> AppResult<ApiJson<RecommendationReport>> {
-    portal
+    marketing
         .recommendation_report(&caller, q.days.unwrap_or(30).clamp(1, portal_marketing::trail::REPORT_DAYS_MAX))
         .await
         .map(ApiJson)
@@ -143,17 +153,20 @@ pub async fn report(
     responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 409, body = ApiError, description = "an experiment already runs at this placement")))]
 pub async fn start_experiment(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiJson(req): ApiJson<NewExperiment>,
 ) -> AppResult<ApiJson<Experiment>> {
-    portal.start_experiment(&caller, req).await.map(ApiJson)
+    marketing.start_experiment(&caller, req).await.map(ApiJson)
 }
 
 #[utoipa::path(get, path = endpoints::ListExperiments::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = ExperimentList), (status = 403, body = ApiError)))]
-pub async fn experiments(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<ExperimentList>> {
-    portal.experiments(&caller).await.map(ApiJson)
+pub async fn experiments(
+    State(marketing): State<MarketingService>,
+    caller: Caller,
+) -> AppResult<ApiJson<ExperimentList>> {
+    marketing.experiments(&caller).await.map(ApiJson)
 }
 
 /// Stops a running experiment; the winner's recommender becomes the placement's default.
@@ -162,10 +175,17 @@ pub async fn experiments(State(portal): State<Arc<Portal>>, caller: Caller) -> A
     responses((status = 200, body = Experiment), (status = 400, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn stop_experiment(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<StopExperiment>,
 ) -> AppResult<ApiJson<Experiment>> {
-    portal.stop_experiment(&caller, id, req).await.map(ApiJson)
+    marketing.stop_experiment(&caller, id, req).await.map(ApiJson)
+}
+
+/// Marketing handlers take marketing from the server's state.
+impl axum::extract::FromRef<Arc<Portal>> for MarketingService {
+    fn from_ref(portal: &Arc<Portal>) -> Self {
+        portal.marketing.clone()
+    }
 }

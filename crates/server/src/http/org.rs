@@ -86,7 +86,7 @@ pub async fn set_role(
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> AppResult<ApiJson<Profile>> {
     portal.org.set_role(&caller, id, req).await?;
-    portal.profile(id).await.map(ApiJson)
+    portal.identity.profile(id).await.map(ApiJson)
 }
 
 /// Organisation handlers take the organisation from the server's state.

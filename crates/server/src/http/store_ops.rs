@@ -9,18 +9,18 @@ use portal_api::{
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::{auth::Caller, error::AppResult, portal::Portal};
+use crate::{auth::Caller, error::AppResult, portal::Portal, store_ops::StoreOpsService};
 
 /// Operations from a device's outbox, applied in order and each exactly once (by its id). Every
 /// operation gets an outcome: applied, a duplicate of one applied before, or rejected with a reason.
 #[utoipa::path(post, path = endpoints::ApplyStoreOps::PATH, tag = "store", security(("bearer" = [])), request_body = StoreOps,
     responses((status = 200, body = StoreOpsResult), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn store_ops(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiJson(req): ApiJson<StoreOps>,
 ) -> AppResult<ApiJson<StoreOpsResult>> {
-    portal.apply_store_ops(&caller, req).await.map(ApiJson)
+    store_ops.apply_store_ops(&caller, req).await.map(ApiJson)
 }
 
 /// Operations the device set aside without the server applying them (rows its app could no longer
@@ -30,11 +30,11 @@ pub async fn store_ops(
 #[utoipa::path(post, path = endpoints::ReportSetAside::PATH, tag = "store", security(("bearer" = [])), request_body = SetAsideReport,
     responses((status = 200, body = SetAsideAck), (status = 422, body = ApiError)))]
 pub async fn set_aside(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiJson(req): ApiJson<SetAsideReport>,
 ) -> AppResult<ApiJson<SetAsideAck>> {
-    portal.record_set_aside(&caller, req).await.map(ApiJson)
+    store_ops.record_set_aside(&caller, req).await.map(ApiJson)
 }
 
 /// On-hand per SKU, each the sum of the store's stock movements.
@@ -42,11 +42,11 @@ pub async fn set_aside(
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = StockReport), (status = 403, body = ApiError)))]
 pub async fn stock(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<StockReport>> {
-    portal.stock_report(&caller, id).await.map(ApiJson)
+    store_ops.stock_report(&caller, id).await.map(ApiJson)
 }
 
 /// The store's display units (samples), each with its state, place and dated history.
@@ -54,11 +54,11 @@ pub async fn stock(
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = SampleList), (status = 403, body = ApiError)))]
 pub async fn samples(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<SampleList>> {
-    portal.samples(&caller, id).await.map(ApiJson)
+    store_ops.samples(&caller, id).await.map(ApiJson)
 }
 
 /// Transfers in flight to and from the store, and the stores it can send to.
@@ -66,11 +66,11 @@ pub async fn samples(
     params(("id" = Uuid, Path, description = "store id")),
     responses((status = 200, body = TransferList), (status = 403, body = ApiError)))]
 pub async fn transfers(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<TransferList>> {
-    portal.transfers(&caller, id).await.map(ApiJson)
+    store_ops.transfers(&caller, id).await.map(ApiJson)
 }
 
 /// What the server flagged at a store after a cursor (stock below zero, a serial sold twice, a
@@ -79,12 +79,12 @@ pub async fn transfers(
     params(("id" = Uuid, Path, description = "store id"), FlagsQuery),
     responses((status = 200, body = StoreFlagList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn flags(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<FlagsQuery>,
 ) -> AppResult<ApiJson<StoreFlagList>> {
-    portal.store_flags(&caller, id, q.after.as_deref()).await.map(ApiJson)
+    store_ops.store_flags(&caller, id, q.after.as_deref()).await.map(ApiJson)
 }
 
 /// The store's sales with a receipt number (newest first), as made and with what was returned since,
@@ -93,12 +93,12 @@ pub async fn flags(
     params(("id" = Uuid, Path, description = "store id"), ReceiptQuery),
     responses((status = 200, body = StoreSaleList), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn sales(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ReceiptQuery>,
 ) -> AppResult<ApiJson<StoreSaleList>> {
-    portal.sales_by_receipt(&caller, id, q.receipt_no.as_deref().unwrap_or_default()).await.map(ApiJson)
+    store_ops.sales_by_receipt(&caller, id, q.receipt_no.as_deref().unwrap_or_default()).await.map(ApiJson)
 }
 
 /// A store's day: sales, returns, by product and by promoter, cash differences, samples, flags.
@@ -106,17 +106,23 @@ pub async fn sales(
     params(("id" = Uuid, Path, description = "store id"), DayQuery),
     responses((status = 200, body = DayReport), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn day_report(
-    State(portal): State<Arc<Portal>>,
+    State(store_ops): State<StoreOpsService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<DayQuery>,
 ) -> AppResult<ApiJson<DayReport>> {
-    portal.day_report(&caller, id, q.day).await.map(ApiJson)
+    store_ops.day_report(&caller, id, q.day).await.map(ApiJson)
 }
 
 /// The caller's purchases at the brand's stores, linked by their phone at the counter.
 #[utoipa::path(get, path = endpoints::OwnPurchases::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = PurchaseList)))]
-pub async fn purchases(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<PurchaseList>> {
-    portal.purchases(&caller).await.map(ApiJson)
+pub async fn purchases(State(store_ops): State<StoreOpsService>, caller: Caller) -> AppResult<ApiJson<PurchaseList>> {
+    store_ops.purchases(&caller).await.map(ApiJson)
+}
+
+impl axum::extract::FromRef<Arc<Portal>> for StoreOpsService {
+    fn from_ref(portal: &Arc<Portal>) -> Self {
+        portal.store_ops.clone()
+    }
 }

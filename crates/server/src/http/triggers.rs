@@ -1,5 +1,4 @@
 //! Triggered offers: operators' triggers, and each person's inbox.
-use std::sync::Arc;
 
 use axum::extract::State;
 use portal_api::{
@@ -9,13 +8,13 @@ use portal_api::{
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath};
-use crate::{auth::Caller, error::AppResult, portal::Portal};
+use crate::{auth::Caller, error::AppResult, marketing::MarketingService};
 
 /// The triggers with how many messages each sent (operators and administrators).
 #[utoipa::path(get, path = endpoints::ListTriggers::PATH, tag = "marketing", security(("bearer" = [])),
     responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn triggers(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<TriggerList>> {
-    portal.triggers(&caller).await.map(ApiJson)
+pub async fn triggers(State(marketing): State<MarketingService>, caller: Caller) -> AppResult<ApiJson<TriggerList>> {
+    marketing.triggers(&caller).await.map(ApiJson)
 }
 
 /// A new trigger, active at once: from now on, each of its events sends the customer a message
@@ -26,11 +25,11 @@ pub async fn triggers(State(portal): State<Arc<Portal>>, caller: Caller) -> AppR
         (status = 403, body = ApiError), (status = 409, body = ApiError, description = "a trigger has this name"),
         (status = 422, body = ApiError)))]
 pub async fn create_trigger(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiJson(req): ApiJson<NewTrigger>,
 ) -> AppResult<ApiJson<Trigger>> {
-    portal.create_trigger(&caller, req).await.map(ApiJson)
+    marketing.create_trigger(&caller, req).await.map(ApiJson)
 }
 
 /// Pauses or resumes a trigger.
@@ -39,19 +38,19 @@ pub async fn create_trigger(
     responses((status = 200, body = TriggerList), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_trigger_active(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetTriggerActive>,
 ) -> AppResult<ApiJson<TriggerList>> {
-    portal.set_trigger_active(&caller, id, req).await.map(ApiJson)
+    marketing.set_trigger_active(&caller, id, req).await.map(ApiJson)
 }
 
 /// The caller's messages, newest first, and how many are unread.
 #[utoipa::path(get, path = endpoints::GetInbox::PATH, tag = "me", security(("bearer" = [])),
     responses((status = 200, body = Inbox), (status = 401, body = ApiError)))]
-pub async fn inbox(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResult<ApiJson<Inbox>> {
-    portal.inbox(&caller).await.map(ApiJson)
+pub async fn inbox(State(marketing): State<MarketingService>, caller: Caller) -> AppResult<ApiJson<Inbox>> {
+    marketing.inbox(&caller).await.map(ApiJson)
 }
 
 /// Marks one of the caller's messages read (again is no change).
@@ -60,9 +59,9 @@ pub async fn inbox(State(portal): State<Arc<Portal>>, caller: Caller) -> AppResu
     responses((status = 200, body = Inbox), (status = 401, body = ApiError), (status = 404, body = ApiError),
         (status = 422, body = ApiError)))]
 pub async fn mark_read(
-    State(portal): State<Arc<Portal>>,
+    State(marketing): State<MarketingService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiJson<Inbox>> {
-    portal.mark_inbox_read(&caller, id).await.map(ApiJson)
+    marketing.mark_inbox_read(&caller, id).await.map(ApiJson)
 }

@@ -3,14 +3,14 @@
 use portal_api::ErrorCode;
 use uuid::Uuid;
 
+use super::IdentityService;
 use crate::{
     auth::Caller,
     common::now,
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
-impl Portal {
+impl IdentityService {
     /// Resolves a bearer access token to its caller; the session must still be live.
     pub async fn authenticate(&self, token: &str) -> AppResult<Caller> {
         let claims = self
@@ -23,14 +23,14 @@ impl Portal {
         }
         // The session still live and the account, in one read.
         let user =
-            self.db.live_session_user(claims.sid, claims.uid).await?.ok_or_else(|| {
+            self.sessions.live_session_user(claims.sid, claims.uid).await?.ok_or_else(|| {
                 AppError::new(ErrorCode::SessionRevoked, "This device was signed out. Sign in again.")
             })?;
         // The session's last use is kept to the minute, and the first use of each access token's
         // generation (refresh rotation reads it): a touch this instance made for the same
         // generation less than a minute ago is not made again.
         if self.session_touch_due(claims.sid, claims.gen, now) {
-            self.db.touch_session(claims.sid, claims.gen, now).await?;
+            self.sessions.touch_session(claims.sid, claims.gen, now).await?;
             self.session_touched(claims.sid, claims.gen, now);
         }
         Ok(Caller { user, session_id: claims.sid })
@@ -39,7 +39,7 @@ impl Portal {
     /// Whether this instance should record a use of (session, generation) now.
     fn session_touch_due(&self, session: Uuid, generation: i64, now: i64) -> bool {
         let touched = self.session_touches.lock().expect("not poisoned");
-        !touched.get(&(session, generation)).is_some_and(|at| now - at < 60)
+        !touched.get(&super::SessionGeneration { session, generation }).is_some_and(|at| now - at < 60)
     }
 
     /// Remembers that the use was recorded (only once it was).
@@ -48,6 +48,6 @@ impl Portal {
         if touched.len() >= 100_000 {
             touched.clear();
         }
-        touched.insert((session, generation), now);
+        touched.insert(super::SessionGeneration { session, generation }, now);
     }
 }

@@ -13,11 +13,39 @@ use uuid::Uuid;
 
 use crate::{
     auth::Caller,
+    catalog::CatalogService,
     common::now,
+    db::{Accounts, CustomerView as CustomerRecords, Database, Events, Favourites},
     error::{AppError, AppResult},
-    identity::normalize,
-    portal::Portal,
+    identity::{normalize, IdentityService},
 };
+use std::sync::Arc;
+
+/// The customer view as a service: it reads a person's record, identities, favourites and
+/// consent, and asks the user center for the counter codes a customer reads out.
+#[derive(Clone)]
+pub struct CustomerViewService {
+    customers: Arc<dyn CustomerRecords>,
+    accounts: Arc<dyn Accounts>,
+    favourites: Arc<dyn Favourites>,
+    /// The person's tracking consent.
+    consents: Arc<dyn Events>,
+    identity: IdentityService,
+    catalog: CatalogService,
+}
+
+impl CustomerViewService {
+    pub fn new(db: &Arc<dyn Database>, identity: IdentityService, catalog: CatalogService) -> Self {
+        Self {
+            customers: db.clone(),
+            accounts: db.clone(),
+            favourites: db.clone(),
+            consents: db.clone(),
+            identity,
+            catalog,
+        }
+    }
+}
 
 /// How long a promoter may see a customer's view after the customer agreed.
 pub const COUNTER_GRANT_SECS: i64 = 30 * 60;
@@ -48,7 +76,7 @@ fn counter_purpose(promoter: Uuid) -> String {
     format!("{}:{promoter}", CodePurpose::CounterConsent.as_str())
 }
 
-impl Portal {
+impl CustomerViewService {
     /// A customer's view, if the caller may see it.
     pub async fn customer_view(&self, caller: &Caller, id: Uuid) -> AppResult<CustomerView> {
         let now = now();
@@ -60,7 +88,8 @@ impl Portal {
             }
             Role::Consumer if caller.user.id == id => None,
             Role::Promoter | Role::StoreManager => {
-                let Some(until) = self.db.counter_view_until(caller.user.id, id, caller.user.store_id, now).await?
+                let Some(until) =
+                    self.customers.counter_view_until(caller.user.id, id, caller.user.store_id, now).await?
                 else {
                     return Err(AppError::new(
                         ErrorCode::Forbidden,
@@ -85,7 +114,7 @@ impl Portal {
         caller.require(&[Role::Operator, Role::Admin])?;
         let phone = normalize::phone(phone)?;
         let identity = self
-            .db
+            .accounts
             .find_identity(IdentityKind::Phone, &phone)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::AccountNotFound, "No customer uses this phone number."))?;
@@ -108,6 +137,7 @@ impl Portal {
         if self.customer_with_phone(&phone).await.is_err() {
             tracing::info!(promoter = %caller.user.id, "counter code asked for a number of no customer");
             return self
+                .identity
                 .issue_code_unsent(
                     CodeChannel::Sms,
                     phone,
@@ -117,14 +147,15 @@ impl Portal {
                 )
                 .await;
         }
-        self.deliver_code(
-            CodeChannel::Sms,
-            phone,
-            CodePurpose::CounterConsent,
-            counter_purpose(caller.user.id),
-            client_ip,
-        )
-        .await
+        self.identity
+            .deliver_code(
+                CodeChannel::Sms,
+                phone,
+                CodePurpose::CounterConsent,
+                counter_purpose(caller.user.id),
+                client_ip,
+            )
+            .await
     }
 
     /// The customer read out the code: the promoter may see their view for a while.
@@ -136,26 +167,29 @@ impl Portal {
         let customer = match self.customer_with_phone(&phone).await {
             Ok(customer) => customer,
             Err(_) => {
-                self.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await?;
+                self.identity.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await?;
                 return Err(AppError::field(ErrorCode::InvalidCode, "code", "The code is wrong."));
             }
         };
-        if let Err(refused) = self.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await {
+        if let Err(refused) = self.identity.verify_code_for(&phone, &counter_purpose(caller.user.id), &req.code).await {
             // The answer to an accepted code was lost and the promoter tries again: the grant stands.
-            if self.db.counter_view_until(caller.user.id, customer, caller.user.store_id, now()).await?.is_some() {
+            if self.customers.counter_view_until(caller.user.id, customer, caller.user.store_id, now()).await?.is_some()
+            {
                 return self.customer_view(caller, customer).await;
             }
             return Err(refused);
         }
-        self.db.grant_counter_view(caller.user.id, customer, caller.user.store_id, now() + COUNTER_GRANT_SECS).await?;
+        self.customers
+            .grant_counter_view(caller.user.id, customer, caller.user.store_id, now() + COUNTER_GRANT_SECS)
+            .await?;
         tracing::info!(promoter = %caller.user.id, customer = %customer, "customer agreed to show their profile at the counter");
         self.customer_view(caller, customer).await
     }
 
     async fn customer_with_phone(&self, phone: &str) -> AppResult<Uuid> {
-        let identity = self.db.find_identity(IdentityKind::Phone, phone).await?;
+        let identity = self.accounts.find_identity(IdentityKind::Phone, phone).await?;
         let user = match identity {
-            Some(i) => self.db.get_user(i.user_id).await?,
+            Some(i) => self.accounts.get_user(i.user_id).await?,
             None => None,
         };
         match user {
@@ -167,15 +201,20 @@ impl Portal {
     async fn assemble_view(&self, id: Uuid, viewer: Viewer) -> AppResult<CustomerView> {
         // Staff accounts are not customers: nobody sees them here.
         let user = self
-            .db
+            .accounts
             .get_user(id)
             .await?
             .filter(|u| u.role == Role::Consumer)
             .ok_or_else(|| AppError::not_found("customer"))?;
-        let phone =
-            self.db.list_identities(id).await?.into_iter().find(|i| i.kind == IdentityKind::Phone).map(|i| i.value);
-        let mut record = self.db.customer_record(id, VIEW_LINES).await?;
-        let tracking = self.db.tracking_consent(id).await?.map(|(t, _)| t);
+        let phone = self
+            .accounts
+            .list_identities(id)
+            .await?
+            .into_iter()
+            .find(|i| i.kind == IdentityKind::Phone)
+            .map(|i| i.value);
+        let mut record = self.customers.customer_record(id, VIEW_LINES).await?;
+        let tracking = self.consents.tracking_consent(id).await?.map(|(t, _)| t);
         // One rule says what this viewer may see of this person (`portal_marketing::profile`).
         let scope = profile::scope(viewer, tracking);
         if !scope.behaviour {
@@ -185,7 +224,7 @@ impl Portal {
         if !scope.tags {
             record.tags.clear();
         }
-        let favourites = self.db.favourites(id).await?.into_iter().map(|f| f.model).collect();
+        let favourites = self.favourites.favourites(id).await?.into_iter().map(|f| f.model).collect();
         let book = self.catalog.price_book().await?;
         let purchases: Vec<CustomerPurchase> = record
             .purchases

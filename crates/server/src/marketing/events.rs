@@ -7,18 +7,18 @@ use portal_api::{
 use portal_marketing::events::{self as rules, class};
 use uuid::Uuid;
 
+use super::MarketingService;
 use crate::{
     auth::Caller,
     common::now,
     db::{account_limit_key, address_limit_key, install_limit_key, EventKept, EventToKeep, Ingest, IngestRequest},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// Most events one page of history shows.
 pub const HISTORY_PAGE_MAX: u32 = 200;
 
-impl Portal {
+impl MarketingService {
     /// A batch of events from one installation: each is checked (what its kind needs, known
     /// products, the clock, the person's consent), and those that pass are kept once by id. Every
     /// id comes back acknowledged or refused, so the device knows what to drop.
@@ -39,7 +39,7 @@ impl Portal {
         // this plus however long the batch then waited (checks, reads, locks).
         let (now, prepared_at) = (now(), std::time::Instant::now());
         let tracking = match caller {
-            Some(c) => self.db.tracking_consent(c.user.id).await?.is_none_or(|(tracking, _)| tracking),
+            Some(c) => self.events.tracking_consent(c.user.id).await?.is_none_or(|(tracking, _)| tracking),
             // Before sign-in the app applies the person's choice itself; nothing here says otherwise.
             None => true,
         };
@@ -55,7 +55,12 @@ impl Portal {
         let lists: std::collections::HashMap<Uuid, (Option<Uuid>, Vec<String>)> = if list_ids.is_empty() {
             Default::default()
         } else {
-            self.db.served_lists(list_ids).await?.into_iter().map(|(id, user, models)| (id, (user, models))).collect()
+            self.experiments
+                .served_lists(list_ids)
+                .await?
+                .into_iter()
+                .map(|(id, user, models)| (id, (user, models)))
+                .collect()
         };
         let caller_id = caller.map(|c| c.user.id);
         // A click needs its list shown to the same sender first (earlier in this batch, or before).
@@ -68,7 +73,7 @@ impl Portal {
         let mut shown: std::collections::HashSet<Uuid> = if clicked.is_empty() {
             Default::default()
         } else {
-            self.db.shown_lists(clicked, caller_id, batch.install_id).await?.into_iter().collect()
+            self.events.shown_lists(clicked, caller_id, batch.install_id).await?.into_iter().collect()
         };
         let mut refused = Vec::new();
         let mut keep = Vec::with_capacity(batch.events.len());
@@ -146,7 +151,7 @@ impl Portal {
             now,
             prepared_at,
         };
-        let kept = match self.db.ingest_events(request).await? {
+        let kept = match self.events.ingest_events(request).await? {
             Ingest::Kept(kept) => kept,
             Ingest::Throttled { retry_after_secs } => return Err(AppError::retry_after(
                 ErrorCode::RateLimited,
@@ -174,53 +179,15 @@ impl Portal {
     }
 
     /// Records a sign-in as it happens, on the server: an app cannot send one (nor invent one).
-    pub async fn record_sign_in(&self, user: Uuid, session: Uuid) -> AppResult<()> {
-        let now = now();
-        let event = TrackedEvent {
-            id: Uuid::now_v7(),
-            kind: EventKind::SignIn,
-            at: now,
-            model: None,
-            models: vec![],
-            query: None,
-            results: None,
-            recommendation: None,
-            detail: None,
-        };
-        let body = serde_json::to_string(&event).map_err(|_| AppError::internal())?;
-        let request = IngestRequest {
-            // The session stands for the installation: a sign-in joins no anonymous events.
-            install_id: session,
-            user_id: Some(user),
-            events: vec![EventToKeep {
-                id: event.id,
-                kind: event.kind,
-                class: class(event.kind).as_str(),
-                at: now,
-                model: None,
-                body_hash: crate::common::body_hash(&event),
-                body,
-                clock_adjusted: false,
-                recommendation: None,
-            }],
-            limits: vec![],
-            needed_kinds: rules::kinds_needed_without_consent(),
-            now,
-            prepared_at: std::time::Instant::now(),
-        };
-        self.db.ingest_events(request).await?;
-        Ok(())
-    }
-
     pub async fn tracking_consent(&self, caller: &Caller) -> AppResult<TrackingConsent> {
-        Ok(match self.db.tracking_consent(caller.user.id).await? {
+        Ok(match self.events.tracking_consent(caller.user.id).await? {
             Some((tracking, changed_at)) => TrackingConsent { tracking, changed_at: Some(changed_at) },
             None => TrackingConsent { tracking: true, changed_at: None },
         })
     }
 
     pub async fn set_tracking_consent(&self, caller: &Caller, req: SetTrackingConsent) -> AppResult<TrackingConsent> {
-        self.db.set_tracking_consent(caller.user.id, req.tracking, now()).await?;
+        self.events.set_tracking_consent(caller.user.id, req.tracking, now()).await?;
         self.tracking_consent(caller).await
     }
 
@@ -232,7 +199,7 @@ impl Portal {
         limit: Option<u32>,
     ) -> AppResult<EventHistory> {
         let limit = limit.unwrap_or(50).clamp(1, HISTORY_PAGE_MAX);
-        let (stored, total) = self.db.event_history(caller.user.id, before, limit).await?;
+        let (stored, total) = self.events.event_history(caller.user.id, before, limit).await?;
         let events = stored
             .into_iter()
             .filter_map(|s| {
@@ -245,6 +212,6 @@ impl Portal {
     }
 
     pub async fn delete_events(&self, caller: &Caller) -> AppResult<EventsDeleted> {
-        Ok(EventsDeleted { deleted: self.db.delete_events(caller.user.id).await? })
+        Ok(EventsDeleted { deleted: self.events.delete_events(caller.user.id).await? })
     }
 }

@@ -9,11 +9,11 @@ use portal_marketing::experiments::{arm_tallies, check, wilson};
 const OUTCOMES_SHOWN: usize = 20;
 use uuid::Uuid;
 
+use super::MarketingService;
 use crate::{
     auth::Caller,
     common::now,
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// The recommenders an arm may serve at each placement.
@@ -33,7 +33,7 @@ pub fn algorithms(placement: Placement) -> &'static [&'static str] {
     }
 }
 
-impl Portal {
+impl MarketingService {
     pub async fn start_experiment(&self, caller: &Caller, req: NewExperiment) -> AppResult<Experiment> {
         caller.require(&[Role::Operator, Role::Admin])?;
         let arms: Vec<(String, u32)> = req.arms.iter().map(|a| (a.name.clone(), a.share)).collect();
@@ -69,7 +69,7 @@ impl Portal {
             stopped_at: None,
             winner: None,
         };
-        let created = self.db.create_experiment(experiment.clone()).await?;
+        let created = self.experiments.create_experiment(experiment.clone()).await?;
         self.forget_serving_rules();
         if !created {
             return Err(AppError::new(
@@ -82,14 +82,14 @@ impl Portal {
 
     pub async fn experiments(&self, caller: &Caller) -> AppResult<ExperimentList> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        let experiments = self.db.experiments().await?;
+        let experiments = self.experiments.experiments().await?;
         let shown = &experiments[..experiments.len().min(OUTCOMES_SHOWN)];
         let since = shown.iter().map(|e| e.started_at).min().unwrap_or(0);
-        let purchases = if experiments.is_empty() { vec![] } else { self.db.customer_purchases(since).await? };
+        let purchases = if experiments.is_empty() { vec![] } else { self.tags.customer_purchases(since).await? };
         let mut outcomes = Vec::with_capacity(experiments.len());
         // The newest experiments: older ones keep their figures but are not worked out each time.
         for e in shown {
-            let people = self.db.experiment_people(e.id).await?;
+            let people = self.experiments.experiment_people(e.id).await?;
             let arms = arm_tallies(&people, &purchases, e.stopped_at)
                 .into_iter()
                 .map(|t| {
@@ -114,7 +114,7 @@ impl Portal {
     pub async fn stop_experiment(&self, caller: &Caller, id: Uuid, req: StopExperiment) -> AppResult<Experiment> {
         caller.require(&[Role::Operator, Role::Admin])?;
         let experiment = self
-            .db
+            .experiments
             .experiments()
             .await?
             .into_iter()
@@ -133,7 +133,7 @@ impl Portal {
                 Some((arm.name.clone(), arm.algorithm.clone()))
             }
         };
-        let stopped = self.db.stop_experiment(id, winner, now()).await?;
+        let stopped = self.experiments.stop_experiment(id, winner, now()).await?;
         self.forget_serving_rules();
         stopped.ok_or_else(|| AppError::new(ErrorCode::NotFound, "The experiment was stopped meanwhile."))
     }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     common::now,
-    db::Database,
+    db::Interest,
     db::{
         people::{InterestRow, PeopleRows, StorePurchase},
         Interactions, PersonHistory,
@@ -134,9 +134,12 @@ pub fn people_of(data: Interactions) -> Vec<PersonHistory> {
 impl Model {
     /// Trains from the database a page of people at a time (memory grows with the catalog and
     /// one compact row per person, never with the events).
-    pub async fn build(db: Arc<dyn Database>, products: Vec<Product>) -> AppResult<Self> {
+    pub async fn build(
+        interest: Arc<dyn Interest>,
+        catalog_version: (String, i64),
+        products: Vec<Product>,
+    ) -> AppResult<Self> {
         let now = now();
-        let changes = db.catalog_changes(i64::MAX, 0).await?;
         let stopped = |e: tokio::task::JoinError| {
             tracing::error!(error = %e, "training the recommenders stopped");
             AppError::internal()
@@ -154,7 +157,7 @@ impl Model {
         loop {
             while reading.0.len() < TRAINING_READERS {
                 if planned.is_empty() && !planned_all {
-                    let ends = db.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
+                    let ends = interest.interest_bounds(planned_to, TRAINING_PAGE_ROWS, TRAINING_PAGES_PLANNED).await?;
                     // No end at all (ids that do not parse): the rest is read as it is.
                     planned_all = ends.rest_fits || ends.ends.is_empty();
                     for end in ends.ends {
@@ -166,8 +169,8 @@ impl Model {
                     }
                 }
                 let Some((after, through)) = planned.pop_front() else { break };
-                let db = db.clone();
-                reading.0.push_back(tokio::spawn(async move { db.interest_range(since, after, through).await }));
+                let interest = interest.clone();
+                reading.0.push_back(tokio::spawn(async move { interest.interest_range(since, after, through).await }));
             }
             let Some(next) = reading.0.pop_front() else { break };
             let people = next.await.map_err(stopped)??;
@@ -192,7 +195,7 @@ impl Model {
             total_secs = started.elapsed().as_secs_f64(),
             "recommenders trained"
         );
-        model.catalog_version = (changes.epoch, changes.last_version);
+        model.catalog_version = catalog_version;
         Ok(model)
     }
 

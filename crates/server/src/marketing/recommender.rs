@@ -14,12 +14,12 @@ use portal_marketing::{
 use uuid::Uuid;
 
 use super::model::*;
+use super::MarketingService;
 use crate::{
     auth::Caller,
     common::now,
     db::ServedList,
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// How long an instance serves from what it last read of a placement's experiment and default:
@@ -27,24 +27,23 @@ use crate::{
 /// once on the instance it was started or stopped on).
 pub const SERVING_RULES_SECS: u64 = 2;
 
-impl Portal {
+impl MarketingService {
     /// The placement's running experiment and its default recommender, read again when older
     /// than `SERVING_RULES_SECS` (two reads less on every list served).
     async fn serving_rules(&self, placement: Placement) -> AppResult<(Option<portal_api::Experiment>, Option<String>)> {
         let fresh = std::time::Duration::from_secs(SERVING_RULES_SECS);
-        if let Some((at, running, default)) = self.marketing.serving_rules.lock().expect("not poisoned").get(&placement)
-        {
+        if let Some((at, running, default)) = self.state.serving_rules.lock().expect("not poisoned").get(&placement) {
             if at.elapsed() < fresh {
                 return Ok((running.clone(), default.clone()));
             }
         }
         // Stamped when the reads begin, and kept only if no experiment started or stopped here meanwhile.
         let (read_at, generation) =
-            (std::time::Instant::now(), self.marketing.serving_rules_generation.load(Ordering::Acquire));
-        let running = self.db.running_experiment(placement).await?;
-        let default = self.db.placement_default(placement).await?;
-        let mut cache = self.marketing.serving_rules.lock().expect("not poisoned");
-        if self.marketing.serving_rules_generation.load(Ordering::Acquire) == generation {
+            (std::time::Instant::now(), self.state.serving_rules_generation.load(Ordering::Acquire));
+        let running = self.experiments.running_experiment(placement).await?;
+        let default = self.experiments.placement_default(placement).await?;
+        let mut cache = self.state.serving_rules.lock().expect("not poisoned");
+        if self.state.serving_rules_generation.load(Ordering::Acquire) == generation {
             cache.insert(placement, (read_at, running.clone(), default.clone()));
         }
         Ok((running, default))
@@ -52,13 +51,13 @@ impl Portal {
 
     /// What `trained` needs of a person to serve them, read now.
     pub async fn person_profile(&self, trained: &Model, user: Uuid) -> AppResult<Profile> {
-        Ok(trained.profile(&self.db.person_history(user, now() - WINDOW_SECS).await?))
+        Ok(trained.profile(&self.interest.person_history(user, now() - WINDOW_SECS).await?))
     }
 
     /// Forgets what was read of the placements' rules (an experiment started or stopped here).
     pub fn forget_serving_rules(&self) {
-        let mut cache = self.marketing.serving_rules.lock().expect("not poisoned");
-        self.marketing.serving_rules_generation.fetch_add(1, Ordering::AcqRel);
+        let mut cache = self.state.serving_rules.lock().expect("not poisoned");
+        self.state.serving_rules_generation.fetch_add(1, Ordering::AcqRel);
         cache.clear();
     }
 }
@@ -72,18 +71,18 @@ impl Drop for Lowered<'_> {
     }
 }
 
-impl Portal {
+impl MarketingService {
     /// The trail from recommendation to purchase over the last `days` (operators and admins).
     pub async fn recommendation_report(&self, caller: &Caller, days: u32) -> AppResult<RecommendationReport> {
         caller.require(&[Role::Operator, Role::Admin])?;
         let now = now();
         // The sealed days from their roll-up, the days still open read raw (a few at most).
-        let window = trail::report_window(now - i64::from(days) * 86_400, self.db.trail_sealed_until().await?);
+        let window = trail::report_window(now - i64::from(days) * 86_400, self.trail.trail_sealed_until().await?);
         let sealed = match window.sealed {
-            Some((from, until)) => self.db.trail_days(from, until).await?,
+            Some((from, until)) => self.trail.trail_days(from, until).await?,
             None => vec![],
         };
-        let facts = self.db.trail_facts(window.open_from, now + 1).await?;
+        let facts = self.trail.trail_facts(window.open_from, now + 1).await?;
         let book = self.catalog.price_book().await?;
         let open = trail::trail(&facts, window.open_from, |sku| book.model_of_sku.get(sku).cloned());
         let rows = trail::merge(sealed.into_iter().chain(open));
@@ -130,11 +129,11 @@ impl Portal {
         let earliest = now - i64::from(trail::REPORT_DAYS_MAX + 1) * 86_400;
         let book = self.catalog.price_book().await?;
         let mut sealed = 0;
-        for day in trail::days_to_seal(self.db.trail_sealed_until().await?, earliest, now) {
+        for day in trail::days_to_seal(self.trail.trail_sealed_until().await?, earliest, now) {
             let next = day + 86_400;
-            let facts = self.db.trail_facts(day, next).await?;
+            let facts = self.trail.trail_facts(day, next).await?;
             let rows = trail::trail(&facts, day, |sku| book.model_of_sku.get(sku).cloned());
-            if !self.db.seal_trail_day(day, next, rows).await? {
+            if !self.trail.seal_trail_day(day, next, rows).await? {
                 break;
             }
             sealed += 1;
@@ -144,16 +143,16 @@ impl Portal {
 
     /// Trains the recommenders from the database and the catalog as they are now.
     pub async fn build_recommender(&self) -> AppResult<Model> {
-        Model::build(self.db.clone(), self.catalog.catalog_products().await?).await
+        Model::build(self.interest.clone(), self.catalog.version().await?, self.catalog.catalog_products().await?).await
     }
 
     /// The trained recommenders: built on first use, rebuilt in the background when older than
     /// the configured age (the old model serves meanwhile).
-    pub async fn recommender(self: &Arc<Self>) -> AppResult<Arc<Model>> {
-        let current = self.marketing.recommender.read().await.clone();
+    pub async fn recommender(&self) -> AppResult<Arc<Model>> {
+        let current = self.state.recommender.read().await.clone();
         match current {
             None => {
-                let mut slot = self.marketing.recommender.write().await;
+                let mut slot = self.state.recommender.write().await;
                 if let Some(model) = slot.as_ref() {
                     return Ok(model.clone());
                 }
@@ -163,19 +162,19 @@ impl Portal {
             }
             Some(model) => {
                 let stale = now() - model.built_at >= self.config.recommender_max_age_secs as i64;
-                if stale && !self.marketing.recommender_rebuilding.swap(true, Ordering::AcqRel) {
-                    let portal = self.clone();
+                if stale && !self.state.recommender_rebuilding.swap(true, Ordering::AcqRel) {
+                    let marketing = self.clone();
                     tokio::spawn(async move {
                         // Lowered however the build ends (a panic included), so rebuilding never stops.
-                        let _done = Lowered(&portal.marketing.recommender_rebuilding);
-                        match portal.build_recommender().await {
-                            Ok(fresh) => *portal.marketing.recommender.write().await = Some(Arc::new(fresh)),
+                        let _done = Lowered(&marketing.state.recommender_rebuilding);
+                        match marketing.build_recommender().await {
+                            Ok(fresh) => *marketing.state.recommender.write().await = Some(Arc::new(fresh)),
                             Err(e) => {
                                 tracing::warn!(error = ?e, "the recommenders could not be rebuilt");
                                 // The old model serves on; the next try waits a minute, not a request.
-                                let mut slot = portal.marketing.recommender.write().await;
+                                let mut slot = marketing.state.recommender.write().await;
                                 if let Some(old) = slot.as_ref() {
-                                    let retry_at = now() - portal.config.recommender_max_age_secs as i64 + 60;
+                                    let retry_at = now() - marketing.config.recommender_max_age_secs as i64 + 60;
                                     // The same model stamped later: a failed rebuild waits before the next.
                                     let mut again = Model::clone(old);
                                     again.built_at = retry_at.max(old.built_at);
@@ -194,7 +193,7 @@ impl Portal {
     /// administrators), recorded as a list at the `checkout` placement. An empty offer is not
     /// recorded: the counter shows nothing.
     pub async fn checkout_offer(
-        self: &Arc<Self>,
+        &self,
         caller: &Caller,
         store: Uuid,
         req: CheckoutOfferRequest,
@@ -211,7 +210,7 @@ impl Portal {
             ));
         }
         let trained = self.recommender().await?;
-        let on_hand = self.db.store_on_hand(store).await?;
+        let on_hand = self.stock.store_on_hand(store).await?;
         let skus = trained.checkout_offer(&req.skus, &on_hand);
         // A cart changed again and again while the customer decides is offered the same add-ons:
         // one list per store, offer and day, recorded once, not one per cart change.
@@ -238,12 +237,12 @@ impl Portal {
 
     /// Records `list` unless this instance recorded the same list already; true when it wrote.
     async fn record_once(&self, list: ServedList) -> AppResult<bool> {
-        if self.marketing.recorded_lists.lock().expect("not poisoned").contains(list.id) {
+        if self.state.recorded_lists.lock().expect("not poisoned").contains(list.id) {
             return Ok(false);
         }
         let id = list.id;
-        self.db.record_served_list(list).await?;
-        self.marketing.recorded_lists.lock().expect("not poisoned").insert(id);
+        self.experiments.record_served_list(list).await?;
+        self.state.recorded_lists.lock().expect("not poisoned").insert(id);
         Ok(true)
     }
 
@@ -252,7 +251,7 @@ impl Portal {
     /// everyone anonymous until the recommenders are retrained, or to one person asking again) is
     /// recorded once, not once per request.
     pub async fn recommendations(
-        self: &Arc<Self>,
+        &self,
         caller: Option<&Caller>,
         placement: Placement,
         model: Option<&str>,

@@ -2,19 +2,18 @@
 //! members up to date — incrementally, from the people whose behaviour or store purchases arrived
 //! since the last pass, and over everyone once a day (rules with days in them change with the
 //! calendar) or when a tag is new.
-use std::sync::Arc;
 
 use portal_api::{CustomerTag, CustomerTagList, ErrorCode, NewCustomerTag, Role, TagField};
 use portal_marketing::tags::{self, Bought, Did, Expr};
 use uuid::Uuid;
 
 use super::model::Model;
+use super::MarketingService;
 use crate::{
     auth::Caller,
     common::now,
     db::{CustomerActivity, Customers, TagRow},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// Customers read and tagged at once.
@@ -47,11 +46,11 @@ pub struct TagPass {
     pub customers: usize,
 }
 
-impl Portal {
+impl MarketingService {
     pub async fn customer_tags(&self, caller: &Caller) -> AppResult<CustomerTagList> {
         caller.require(&[Role::Operator, Role::Admin])?;
         Ok(CustomerTagList {
-            tags: self.db.tags().await?.into_iter().map(tag_of).collect(),
+            tags: self.tags.tags().await?.into_iter().map(tag_of).collect(),
             fields: tags::FIELDS
                 .iter()
                 .map(|(name, description)| TagField { name: (*name).into(), description: (*description).into() })
@@ -60,7 +59,7 @@ impl Portal {
     }
 
     /// Saves a tag whose rule parses (nothing is saved otherwise) and works out its members.
-    pub async fn create_customer_tag(self: &Arc<Self>, caller: &Caller, req: NewCustomerTag) -> AppResult<CustomerTag> {
+    pub async fn create_customer_tag(&self, caller: &Caller, req: NewCustomerTag) -> AppResult<CustomerTag> {
         caller.require(&[Role::Operator, Role::Admin])?;
         let name = req.name.trim();
         if name.is_empty() || name.chars().count() > NAME_MAX {
@@ -91,13 +90,13 @@ impl Portal {
             size: 0,
             computed_at: None,
         };
-        if !self.db.create_tag(row.clone()).await? {
+        if !self.tags.create_tag(row.clone()).await? {
             return Err(AppError::field(ErrorCode::NameTaken, "name", "A tag has this name already."));
         }
         // Worked out over everyone in the background (the list shows it as being worked out).
-        let portal = self.clone();
+        let marketing = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = portal.tag_pass(true).await {
+            if let Err(e) = marketing.tag_pass(true).await {
                 tracing::warn!(error = ?e, "a new tag could not be worked out; the next pass will");
             }
         });
@@ -106,14 +105,14 @@ impl Portal {
 
     pub async fn delete_customer_tag(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        if !self.db.delete_tag(id).await? {
+        if !self.tags.delete_tag(id).await? {
             return Err(AppError::not_found("tag"));
         }
         Ok(())
     }
 
     /// Runs a pass now (operators: "recompute"), over everyone when `full`.
-    pub async fn recompute_customer_tags(self: &Arc<Self>, caller: &Caller, full: bool) -> AppResult<CustomerTagList> {
+    pub async fn recompute_customer_tags(&self, caller: &Caller, full: bool) -> AppResult<CustomerTagList> {
         caller.require(&[Role::Operator, Role::Admin])?;
         self.tag_pass(full).await?;
         self.customer_tags(caller).await
@@ -122,9 +121,9 @@ impl Portal {
     /// One pass: over everyone when asked, once a day, or when a tag was never worked out;
     /// otherwise over the people whose behaviour, choice about tracking or purchases arrived since
     /// the last pass.
-    pub async fn tag_pass(self: &Arc<Self>, full: bool) -> AppResult<TagPass> {
-        let _one_at_a_time = self.marketing.tag_pass.lock().await;
-        let rows = self.db.tags().await?;
+    pub async fn tag_pass(&self, full: bool) -> AppResult<TagPass> {
+        let _one_at_a_time = self.state.tag_pass.lock().await;
+        let rows = self.tags.tags().await?;
         if rows.is_empty() {
             return Ok(TagPass::default());
         }
@@ -135,7 +134,7 @@ impl Portal {
         // Behaviour is read up to a few seconds ago: a write committing late in the same second is
         // not skipped.
         let until = now - SETTLE_SECS;
-        let (events_through, full_at) = self.db.tag_progress().await?;
+        let (events_through, full_at) = self.tags.tag_progress().await?;
         let never_worked_out = parsed.iter().any(|(t, e)| t.computed_at.is_none() && e.is_some());
         let full = full || now - full_at >= DAY || never_worked_out;
         let mut customers = 0;
@@ -143,7 +142,7 @@ impl Portal {
             let mut after = None;
             loop {
                 let page = self
-                    .db
+                    .tags
                     .customer_activity(Customers::Page { after, limit: PAGE }, now - PROFILE_WINDOW_SECS)
                     .await?;
                 let Some(last) = page.last() else { break };
@@ -156,20 +155,20 @@ impl Portal {
             }
             // Every tag worked out over everyone: sizes counted once, and stamped.
             for (id, _) in &rules {
-                self.db.set_tag_members(*id, vec![], vec![], true, Some(now)).await?;
+                self.tags.set_tag_members(*id, vec![], vec![], true, Some(now)).await?;
             }
             // What arrived after `until` is taken by the next incremental pass.
-            self.db.set_tag_progress(until.max(events_through), now).await?;
+            self.tags.set_tag_progress(until.max(events_through), now).await?;
         } else {
             let purchases_after = events_through.max(full_at) - PURCHASE_LOOKBACK_SECS;
-            let changed = self.db.changed_customers(events_through, until, purchases_after).await?;
+            let changed = self.tags.changed_customers(events_through, until, purchases_after).await?;
             for chunk in changed.chunks(PAGE as usize) {
                 let page =
-                    self.db.customer_activity(Customers::Only(chunk.to_vec()), now - PROFILE_WINDOW_SECS).await?;
+                    self.tags.customer_activity(Customers::Only(chunk.to_vec()), now - PROFILE_WINDOW_SECS).await?;
                 customers += page.len();
                 self.tag_people(&rules, &model, &page, now, true).await?;
             }
-            self.db.set_tag_progress(until.max(events_through), full_at).await?;
+            self.tags.set_tag_progress(until.max(events_through), full_at).await?;
         }
         Ok(TagPass { full, customers })
     }
@@ -187,22 +186,22 @@ impl Portal {
         let checked: Vec<Uuid> = profiles.iter().map(|p| p.0).collect();
         for (id, rule) in rules {
             let members: Vec<Uuid> = profiles.iter().filter(|(_, p)| tags::matches(rule, p)).map(|(u, _)| *u).collect();
-            self.db.set_tag_members(*id, checked.clone(), members, recount, None).await?;
+            self.tags.set_tag_members(*id, checked.clone(), members, recount, None).await?;
         }
         Ok(())
     }
 
     /// Keeps the tags up to date in the background, every `tags_interval_secs`.
-    pub fn spawn_tag_passes(self: &Arc<Self>) {
+    pub fn spawn_tag_passes(&self) {
         let every = self.config.tags_interval_secs;
         if every == 0 {
             return;
         }
-        let portal = self.clone();
+        let marketing = self.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(every)).await;
-                match portal.tag_pass(false).await {
+                match marketing.tag_pass(false).await {
                     Ok(pass) if pass.customers > 0 => {
                         tracing::info!(full = pass.full, customers = pass.customers, "customer tags updated")
                     }

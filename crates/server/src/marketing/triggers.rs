@@ -2,18 +2,18 @@
 //! stock, on a birthday); every instance's background pass reads what happened in the last two days and writes a
 //! message with products chosen for the customer into their inbox — once per fact, at most once
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
 use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
+use super::MarketingService;
 use crate::{
     auth::Caller,
     common::now,
     db::{InboxRow, INBOX_BATCH},
     error::{AppError, AppResult},
-    portal::Portal,
 };
 
 /// Products a message carries at most.
@@ -28,10 +28,10 @@ struct Pending {
     fact_at: i64,
 }
 
-impl Portal {
+impl MarketingService {
     pub async fn triggers(&self, caller: &Caller) -> AppResult<TriggerList> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        Ok(TriggerList { triggers: self.db.triggers().await? })
+        Ok(TriggerList { triggers: self.triggers.triggers().await? })
     }
 
     pub async fn create_trigger(&self, caller: &Caller, req: NewTrigger) -> AppResult<Trigger> {
@@ -51,7 +51,7 @@ impl Portal {
             active_since: now(),
             sent: 0,
         };
-        if !self.db.create_trigger(trigger.clone(), caller.user.id).await? {
+        if !self.triggers.create_trigger(trigger.clone(), caller.user.id).await? {
             return Err(AppError::field(ErrorCode::NameTaken, "name", "A trigger has this name already."));
         }
         Ok(trigger)
@@ -59,7 +59,7 @@ impl Portal {
 
     pub async fn set_trigger_active(&self, caller: &Caller, id: Uuid, req: SetTriggerActive) -> AppResult<TriggerList> {
         caller.require(&[Role::Operator, Role::Admin])?;
-        if !self.db.set_trigger_active(id, req.active, now()).await? {
+        if !self.triggers.set_trigger_active(id, req.active, now()).await? {
             return Err(AppError::not_found("trigger"));
         }
         self.triggers(caller).await
@@ -67,11 +67,11 @@ impl Portal {
 
     /// The caller's own inbox (customers receive messages; anyone signed in may read theirs).
     pub async fn inbox(&self, caller: &Caller) -> AppResult<Inbox> {
-        Ok(self.db.inbox(caller.user.id, INBOX_SHOWN).await?)
+        Ok(self.triggers.inbox(caller.user.id, INBOX_SHOWN).await?)
     }
 
     pub async fn mark_inbox_read(&self, caller: &Caller, id: Uuid) -> AppResult<Inbox> {
-        if !self.db.mark_inbox_read(caller.user.id, id, now()).await? {
+        if !self.triggers.mark_inbox_read(caller.user.id, id, now()).await? {
             return Err(AppError::not_found("message"));
         }
         self.inbox(caller).await
@@ -79,10 +79,10 @@ impl Portal {
 
     /// One pass: every active trigger against what happened in the last two days. Returns how
     /// many messages it wrote.
-    pub async fn trigger_pass(self: &Arc<Self>) -> AppResult<usize> {
-        let mut settled = self.marketing.trigger_pass.lock().await;
+    pub async fn trigger_pass(&self) -> AppResult<usize> {
+        let mut settled = self.state.trigger_pass.lock().await;
         let now = now();
-        let active: Vec<Trigger> = self.db.triggers().await?.into_iter().filter(|t| t.active).collect();
+        let active: Vec<Trigger> = self.triggers.triggers().await?.into_iter().filter(|t| t.active).collect();
         if active.is_empty() {
             return Ok(0);
         }
@@ -90,7 +90,8 @@ impl Portal {
         let today = crate::common::local_day(now);
         let year: i32 = today[..4].parse().unwrap_or(1970);
         let (month, day): (u32, u32) = (today[5..7].parse().unwrap_or(1), today[8..10].parse().unwrap_or(1));
-        let raw = self.db.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;
+        let raw =
+            self.triggers.trigger_facts(now - FACT_MAX_AGE_SECS, triggers::birthdays_on(year, month, day)).await?;
         let book = self.catalog.price_book().await?;
         let mut facts: Vec<Fact> = Vec::new();
         for (user, session, at) in raw.sign_ins {
@@ -130,7 +131,7 @@ impl Portal {
         let mut restocked: Vec<String> = restocks.iter().map(|r| r.model.clone()).collect();
         restocked.sort();
         restocked.dedup();
-        let followers = if restocked.is_empty() { vec![] } else { self.db.followers_of(restocked).await? };
+        let followers = if restocked.is_empty() { vec![] } else { self.triggers.followers_of(restocked).await? };
         // Back-in-stock facts for a trigger: each follower once per product, named by the
         // product's first restock since the trigger became active (`triggers::first_restocks`).
         let back_in_stock = |since: i64| -> Vec<Fact> {
@@ -231,22 +232,22 @@ impl Portal {
         }
         let (messages, done): (Vec<InboxRow>, Vec<((Uuid, String), i64)>) =
             batch.drain(..).map(|p| (p.message, (p.settles, p.fact_at))).unzip();
-        let written = self.db.send_inbox(messages, i64::from(trigger.cooldown_days) * 86_400).await?;
+        let written = self.triggers.send_inbox(messages, i64::from(trigger.cooldown_days) * 86_400).await?;
         settled.extend(done);
         Ok(written.into_iter().filter(|w| *w).count())
     }
 
     /// Runs the trigger passes in the background, every `triggers_interval_secs`.
-    pub fn spawn_trigger_passes(self: &Arc<Self>) {
+    pub fn spawn_trigger_passes(&self) {
         let every = self.config.triggers_interval_secs;
         if every == 0 {
             return;
         }
-        let portal = self.clone();
+        let marketing = self.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(every)).await;
-                match portal.trigger_pass().await {
+                match marketing.trigger_pass().await {
                     Ok(0) => {}
                     Ok(sent) => tracing::info!(sent, "triggered offers sent"),
                     Err(e) => tracing::warn!(error = ?e, "triggered offers could not be sent; trying again later"),

@@ -14,8 +14,31 @@ use crate::{
     db::{CounterCustomer, OpContext, SetAsideRecord},
     error::{AppError, AppResult},
     identity::normalize,
-    portal::Portal,
 };
+use crate::{
+    catalog::CatalogService,
+    db::{Database, Org, StoreOps as Ledger},
+    org::OrgService,
+};
+use std::sync::Arc;
+
+/// Store operations as a service: each store's ledger (stock, sales, transfers, flags), read and
+/// written behind the organisation's scope checks, priced by the catalog's price book. Handlers
+/// take it with `State<StoreOpsService>`; a clone shares the same storage.
+#[derive(Clone)]
+pub struct StoreOpsService {
+    ledger: Arc<dyn Ledger>,
+    /// Stores and who was assigned where, when (an operation made before a move).
+    placements: Arc<dyn Org>,
+    org: OrgService,
+    catalog: CatalogService,
+}
+
+impl StoreOpsService {
+    pub fn new(db: &Arc<dyn Database>, org: OrgService, catalog: CatalogService) -> Self {
+        Self { ledger: db.clone(), placements: db.clone(), org, catalog }
+    }
+}
 
 /// Whether an operation is within the caller's scope, and how.
 enum Scope {
@@ -48,15 +71,15 @@ fn bounded_text(text: &str, max: usize) -> String {
     text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
-impl Portal {
+impl StoreOpsService {
     /// What the caller may do at a store, looked up once per batch.
     async fn store_access(&self, caller: &Caller, store_id: Uuid) -> AppResult<StoreAccess> {
         Ok(StoreAccess {
-            exists: self.db.get_store(store_id).await?.is_some(),
+            exists: self.placements.get_store(store_id).await?.is_some(),
             in_scope_now: self.org.check_store_scope(caller, store_id).await.is_ok(),
             manages: match caller.user.role {
                 Role::Admin => true,
-                Role::StoreManager => self.db.manages(caller.user.id, store_id).await?,
+                Role::StoreManager => self.placements.manages(caller.user.id, store_id).await?,
                 _ => false,
             },
         })
@@ -79,7 +102,7 @@ impl Portal {
         let recent = at >= now - OFFLINE_MOVE_WINDOW_SECS;
         let before_move = recent
             && matches!(caller.user.role, Role::Promoter | Role::StoreManager)
-            && self.db.assigned_at(caller.user.id, store_id, at).await?;
+            && self.placements.assigned_at(caller.user.id, store_id, at).await?;
         Ok(if before_move { Scope::BeforeMove } else { Scope::Outside })
     }
 
@@ -160,7 +183,7 @@ impl Portal {
             };
             batch.push((op, ctx));
         }
-        Ok(StoreOpsResult { outcomes: self.db.apply_store_ops(batch).await? })
+        Ok(StoreOpsResult { outcomes: self.ledger.apply_store_ops(batch).await? })
     }
 
     /// Records what a device set aside without the server applying it, for the store's manager:
@@ -180,7 +203,7 @@ impl Portal {
         if !matches!(caller.user.role, Role::Promoter | Role::StoreManager | Role::Admin) {
             return Ok(SetAsideAck { acked });
         }
-        let home = self.db.user_stores(caller.user.id).await?.into_iter().next().map(|s| s.id);
+        let home = self.placements.user_stores(caller.user.id).await?.into_iter().next().map(|s| s.id);
         let now = now();
         let mut known_stores: HashMap<Uuid, StoreAccess> = HashMap::new();
         let mut records = Vec::with_capacity(req.ops.len());
@@ -225,13 +248,13 @@ impl Portal {
                 now,
             });
         }
-        self.db.record_set_aside(records).await?;
+        self.ledger.record_set_aside(records).await?;
         Ok(SetAsideAck { acked })
     }
 
     pub async fn stock_report(&self, caller: &Caller, store_id: Uuid) -> AppResult<StockReport> {
         self.org.check_store_scope(caller, store_id).await?;
-        Ok(self.db.stock(store_id).await?)
+        Ok(self.ledger.stock(store_id).await?)
     }
 
     pub async fn day_report(&self, caller: &Caller, store_id: Uuid, day: Option<String>) -> AppResult<DayReport> {
@@ -241,17 +264,17 @@ impl Portal {
         let Some(midnight_utc) = midnight_utc else {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "day", "day must be YYYY-MM-DD"));
         };
-        Ok(self.db.day_report(store_id, day, midnight_utc - LOCAL_OFFSET_SECS).await?)
+        Ok(self.ledger.day_report(store_id, day, midnight_utc - LOCAL_OFFSET_SECS).await?)
     }
 
     pub async fn samples(&self, caller: &Caller, store_id: Uuid) -> AppResult<SampleList> {
         self.org.check_store_scope(caller, store_id).await?;
-        Ok(self.db.samples(store_id).await?)
+        Ok(self.ledger.samples(store_id).await?)
     }
 
     pub async fn transfers(&self, caller: &Caller, store_id: Uuid) -> AppResult<TransferList> {
         self.org.check_store_scope(caller, store_id).await?;
-        Ok(self.db.transfers(store_id).await?)
+        Ok(self.ledger.transfers(store_id).await?)
     }
 
     /// What was flagged at a store after a cursor, for its manager's device (managers and admins).
@@ -269,7 +292,7 @@ impl Portal {
                 ))
             }
         };
-        Ok(self.db.flags_after(store_id, after, FLAGS_PER_PAGE).await?)
+        Ok(self.ledger.flags_after(store_id, after, FLAGS_PER_PAGE).await?)
     }
 
     /// A receipt of the store found by its number, for a return at any of its devices.
@@ -284,12 +307,12 @@ impl Portal {
         if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
             return Err(AppError::field(ErrorCode::InvalidStoreOp, "receipt_no", "give a receipt number"));
         }
-        Ok(self.db.sales_by_receipt(store_id, receipt_no.to_owned()).await?)
+        Ok(self.ledger.sales_by_receipt(store_id, receipt_no.to_owned()).await?)
     }
 
     /// The caller's own purchases at every store.
     pub async fn purchases(&self, caller: &Caller) -> AppResult<PurchaseList> {
-        Ok(self.db.purchases(caller.user.id).await?)
+        Ok(self.ledger.purchases(caller.user.id).await?)
     }
 }
 
