@@ -9,7 +9,7 @@ use portal_api::{
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::{auth::Caller, error::AppResult, org::OrgService, portal::Portal};
+use crate::{auth::Caller, error::AppResult, identity::IdentityService, org::OrgService, portal::Portal};
 
 #[utoipa::path(get, path = endpoints::StoreOverviewOf::PATH, tag = "store", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "store id")),
@@ -80,13 +80,14 @@ pub async fn list_users(
     params(("id" = Uuid, Path, description = "user id")), request_body = SetRoleRequest,
     responses((status = 200, body = Profile), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_role(
-    State(portal): State<Arc<Portal>>,
+    State(org): State<OrgService>,
+    State(identity): State<IdentityService>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> AppResult<ApiJson<Profile>> {
-    portal.org.set_role(&caller, id, req).await?;
-    portal.identity.profile(id).await.map(ApiJson)
+    org.set_role(&caller, id, req).await?;
+    identity.profile(id).await.map(ApiJson)
 }
 
 /// Organisation handlers take the organisation from the server's state.

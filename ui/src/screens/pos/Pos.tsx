@@ -2,6 +2,7 @@
 // display units and the store's day. Every write goes through the app's durable outbox, so all of
 // it works with the network down; the header shows what is still waiting for the server.
 import { useCallback, useEffect, useState } from "react";
+import { useBackground } from "../../background";
 import { commands } from "../../ipc/commands";
 import type { Notice, OpenShift, Store } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
@@ -47,10 +48,9 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
 
   useEffect(() => {
     changed();
-    // The outbox is retried on a timer by the app; reflect its progress here.
-    const timer = window.setInterval(changed, 5000);
-    return () => window.clearInterval(timer);
   }, [changed]);
+  // The core retries the outbox and hears of flags by itself; reflect its progress here.
+  useBackground(["outbox_sent", "notices", "reach"], changed);
 
   const ctx: PosContext = { storeId, storeName, shift, changed };
   return (
