@@ -213,7 +213,6 @@ export default function App() {
   );
 }
 
-export type Run = (action: () => Promise<AppState>) => Promise<ApiError | null>;
 
 const REACH_TEXT: Record<Reach, MessageKey> = { checking: "app.checking", online: "app.online", offline: "app.offline" };
 

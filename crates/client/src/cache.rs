@@ -10,7 +10,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
 
-use crate::error::{ClientError, ClientResult};
+use crate::{
+    catalog::facts::Facts,
+    error::{ClientError, ClientResult},
+};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0001_cache.sql"),
@@ -49,7 +52,7 @@ pub struct Cache {
     pub(crate) conn: Connection,
     path: PathBuf,
     /// Search's in-memory view of the products, dropped whenever a sync changes them.
-    pub(crate) catalog_facts: RefCell<Option<Arc<crate::catalog::facts::Facts>>>,
+    catalog_facts: RefCell<Option<Arc<Facts>>>,
 }
 
 /// A cached value and when it was stored (unix seconds).
@@ -60,6 +63,21 @@ pub struct Cached<T> {
 }
 
 impl Cache {
+    /// Search's facts for the products as they are now, loaded once per sync.
+    pub fn catalog_facts(&self) -> ClientResult<Arc<Facts>> {
+        if let Some(facts) = self.catalog_facts.borrow().as_ref() {
+            return Ok(facts.clone());
+        }
+        let facts = Arc::new(Facts::load(&self.conn)?);
+        *self.catalog_facts.borrow_mut() = Some(facts.clone());
+        Ok(facts)
+    }
+
+    /// Forgets search's facts: the products changed.
+    pub fn forget_catalog_facts(&mut self) {
+        *self.catalog_facts.get_mut() = None;
+    }
+
     pub fn open(path: &Path) -> ClientResult<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)

@@ -3,7 +3,7 @@ import type { AppState, Notice, OpenShift, RoleHome, SaleReceipt, Store } from "
 import { commands } from "../ipc/commands";
 import { useBackground } from "../background";
 import { useI18n, type MessageKey } from "../i18n";
-import type { Run } from "../App";
+import type { Run } from "../run";
 import { yuan } from "./format";
 import { flagText } from "./pos/Notices";
 import { ConsumerHome } from "./ConsumerHome";

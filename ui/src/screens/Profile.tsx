@@ -3,7 +3,7 @@ import { commands } from "../ipc/commands";
 import type { ApiError, AppState, IdentityKind } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, useCommandError } from "../ErrorBanner";
-import type { Run } from "../App";
+import type { Run } from "../run";
 import { Privacy } from "./Privacy";
 import { OwnCustomerView } from "./OwnCustomerView";
 

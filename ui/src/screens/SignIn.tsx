@@ -3,7 +3,7 @@ import { commands } from "../ipc/commands";
 import type { ApiError, AppState, CodePurpose } from "../ipc/types";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, asApiError } from "../ErrorBanner";
-import type { Run } from "../App";
+import type { Run } from "../run";
 import type { Reach } from "../reachability";
 
 type Mode = "code" | "password" | "signUp";

@@ -1,9 +1,8 @@
 //! What a search filters, counts and orders by, for every product, held in memory: a few bytes a
 //! product, loaded from the cache on the first search after a sync and dropped when a sync page
 //! lands. Search then walks the full-text matches' ids against it instead of reading a row each.
-use std::sync::Arc;
 
-use crate::{cache::Cache, error::ClientResult};
+use crate::error::ClientResult;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fact {
@@ -46,9 +45,10 @@ impl Facts {
         self.by_id.iter().enumerate().filter(|(_, f)| f.is_some()).map(|(id, _)| id as i64)
     }
 
-    fn load(cache: &Cache) -> ClientResult<Self> {
+    /// Reads the facts of every product on sale from the cache's database.
+    pub(crate) fn load(conn: &rusqlite::Connection) -> ClientResult<Self> {
         let mut facts = Facts::default();
-        let mut stmt = cache.conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(
             "SELECT id, category, top_category, lifecycle, tag_bits, price, released_at FROM products WHERE withdrawn = 0",
         )?;
         let mut rows = stmt.query([])?;
@@ -69,19 +69,4 @@ impl Facts {
         }
         Ok(facts)
     }
-}
-
-/// The facts for the cache as it is now, loaded once per sync.
-pub fn current(cache: &Cache) -> ClientResult<Arc<Facts>> {
-    if let Some(facts) = cache.catalog_facts.borrow().as_ref() {
-        return Ok(facts.clone());
-    }
-    let facts = Arc::new(Facts::load(cache)?);
-    *cache.catalog_facts.borrow_mut() = Some(facts.clone());
-    Ok(facts)
-}
-
-/// Forgets the facts: the products changed.
-pub fn forget(cache: &mut Cache) {
-    *cache.catalog_facts.get_mut() = None;
 }

@@ -12,7 +12,7 @@ use portal_api::{wire_name, Lifecycle, MarketingTag, Product};
 use rusqlite::OptionalExtension;
 
 use super::{
-    facts::{self, Fact, Facts},
+    facts::{Fact, Facts},
     sync::tag_bits,
     tokens, FacetCount, ProductSummary, SearchQuery, SearchResult, SortOrder,
 };
@@ -201,7 +201,7 @@ pub fn search(cache: &Cache, q: &SearchQuery) -> ClientResult<SearchResult> {
             None => return Ok(empty),
         },
     };
-    let facts = facts::current(cache)?;
+    let facts = cache.catalog_facts()?;
     let filter = Filter::new(cache, &facts, q)?;
     let titles = match (&expression, q.sort) {
         (Some(e), SortOrder::Relevance) => Some(title_hits(cache, e)?),

@@ -154,7 +154,7 @@ fn put_product(
 
 /// Applies one page, with its cursor, in one transaction. `role` is what the prices were served for.
 pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> ClientResult<()> {
-    super::facts::forget(cache);
+    cache.forget_catalog_facts();
     let tx = cache.conn.transaction()?;
     if page.reset {
         clear(&tx)?;
@@ -233,7 +233,7 @@ pub fn apply_page(cache: &mut Cache, page: &SyncPage, role: &str, now: i64) -> C
 
 /// Forgets the catalog (when the role its prices were synced for changes).
 pub fn reset(cache: &mut Cache) -> ClientResult<()> {
-    super::facts::forget(cache);
+    cache.forget_catalog_facts();
     let tx = cache.conn.transaction()?;
     clear(&tx)?;
     tx.execute("UPDATE catalog_state SET role = NULL", [])?;

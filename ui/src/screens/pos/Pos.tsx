@@ -3,6 +3,7 @@
 // it works with the network down; the header shows what is still waiting for the server.
 import { useCallback, useEffect, useState } from "react";
 import { useBackground } from "../../background";
+import type { PosContext } from "./context";
 import { commands } from "../../ipc/commands";
 import type { Notice, OpenShift, Store } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
@@ -19,15 +20,6 @@ import { CounterCustomer } from "./CounterCustomer";
 
 type Section = "sell" | "customer" | "receipts" | "shift" | "stock" | "samples" | "report" | "team";
 const SECTIONS: Section[] = ["sell", "customer", "receipts", "shift", "stock", "samples", "report"];
-
-/** What every POS section gets: the store, the open shift, and a way to say "something changed". */
-export interface PosContext {
-  storeId: string;
-  storeName: string;
-  shift: OpenShift | null;
-  /** Re-reads the shift, the queue and the notices after a write. */
-  changed: () => void;
-}
 
 export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) {
   const { t, locale } = useI18n();

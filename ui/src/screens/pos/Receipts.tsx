@@ -9,7 +9,7 @@ import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, asApiError, useCommandError } from "../../ErrorBanner";
 import { newId, yuan } from "../format";
 import { ReceiptView, useSkuNames } from "./ReceiptView";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 export function Receipts({ ctx }: { ctx: PosContext }) {
   const { t, locale, time } = useI18n();

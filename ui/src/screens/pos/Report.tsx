@@ -9,7 +9,7 @@ import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { storeDay, yuan } from "../format";
 import { FlagText } from "./Notices";
 import { useSkuNames } from "./ReceiptView";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 export function Report({ ctx }: { ctx: PosContext }) {
   const { t, locale } = useI18n();

@@ -9,7 +9,7 @@ import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { skuLabel } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { useSkuNames } from "./ReceiptView";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 export function Samples({ ctx }: { ctx: PosContext }) {
   const { t, time } = useI18n();

@@ -17,7 +17,7 @@ import { PaymentPanel, type Check } from "./PaymentPanel";
 import { ProductSearch } from "./ProductSearch";
 import { CounterOfferCard } from "./CounterOfferCard";
 import { cartReducer, draftSale, emptyCart, offerBasis } from "./cart";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 const NO_CHECK: Check = { totals: null, problem: null, owed: null };
 

@@ -6,7 +6,7 @@ import type { PaymentMethod } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId, toFen, yuan } from "../format";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 const METHODS: PaymentMethod[] = ["cash", "card", "qr_wallet"];
 

@@ -9,7 +9,7 @@ import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
 import { useBarcodeWedge } from "./barcodeWedge";
 import { useSkuNames } from "./ReceiptView";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 type Form = "receipt" | "transfer_out" | "transfer_in" | "adjustment" | "stock_count";
 const FORMS: Form[] = ["receipt", "transfer_out", "transfer_in", "adjustment", "stock_count"];

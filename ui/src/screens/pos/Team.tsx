@@ -5,7 +5,7 @@ import { commands } from "../../ipc/commands";
 import type { StaffMember } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
-import type { PosContext } from "./Pos";
+import type { PosContext } from "./context";
 
 export function Team({ ctx }: { ctx: PosContext }) {
   const { t } = useI18n();
