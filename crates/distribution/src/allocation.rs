@@ -1,0 +1,189 @@
+//! Allocation of scarce goods: when confirmed orders want more of a SKU than is available, higher
+//! priority is served first; within one priority each order gets a share in proportion to its
+//! dealer's plan (its weight), never more than it wants, what one does not need going to the
+//! others; units left from rounding go to the largest remainders, then the earliest orders. The
+//! shortfall is back-ordered, and each order is told why it got what it got.
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One confirmed order's want of the SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub order: Uuid,
+    pub wanted: u32,
+    /// Higher is served first.
+    pub priority: u8,
+    /// The dealer's planned share (units of their demand plan). When no order of a priority has
+    /// one, shares follow what each wants.
+    pub weight: u64,
+    pub placed_at: i64,
+}
+
+/// Why an order got what it got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Why {
+    /// All it wanted.
+    Full,
+    /// Its share of `shared` units among orders of its priority, by plan.
+    Share { shared: u64 },
+    /// Orders of higher priority took what there was.
+    NothingLeft,
+}
+
+/// What one order is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub order: Uuid,
+    pub granted: u32,
+    /// Back-ordered (or cancelled, as the dealer chose).
+    pub short: u32,
+    pub why: Why,
+}
+
+/// Shares `available` units among `claims`; the grants come back in the claims' order and never
+/// add up to more than `available`.
+pub fn allocate(available: u64, claims: &[Claim]) -> Vec<Grant> {
+    let mut granted = vec![0u32; claims.len()];
+    let mut why = vec![Why::NothingLeft; claims.len()];
+    let mut remaining = available;
+    let mut priorities: Vec<u8> = claims.iter().map(|c| c.priority).collect();
+    priorities.sort_unstable_by(|a, b| b.cmp(a));
+    priorities.dedup();
+    for priority in priorities {
+        let tier: Vec<usize> = (0..claims.len()).filter(|&i| claims[i].priority == priority).collect();
+        let wanted: u64 = tier.iter().map(|&i| u64::from(claims[i].wanted)).sum();
+        if remaining == 0 {
+            break;
+        }
+        if wanted <= remaining {
+            for &i in &tier {
+                granted[i] = claims[i].wanted;
+                why[i] = Why::Full;
+            }
+            remaining -= wanted;
+            continue;
+        }
+        share(claims, &tier, remaining, &mut granted, &mut why);
+        remaining = 0;
+    }
+    claims
+        .iter()
+        .zip(granted)
+        .zip(why)
+        .map(|((c, granted), why)| Grant { order: c.order, granted, short: c.wanted - granted, why })
+        .collect()
+}
+
+/// Shares `units` (fewer than the tier wants) by weight, capped by what each wants.
+fn share(claims: &[Claim], tier: &[usize], units: u64, granted: &mut [u32], why: &mut [Why]) {
+    let by_plan = tier.iter().any(|&i| claims[i].weight > 0);
+    let weight = |i: usize| u128::from(if by_plan { claims[i].weight } else { u64::from(claims[i].wanted) });
+    // Those who want least for their weight are filled first; what they leave goes to the rest.
+    let mut order: Vec<usize> = tier.iter().copied().filter(|&i| weight(i) > 0).collect();
+    order.sort_by(|&a, &b| (u128::from(claims[a].wanted) * weight(b)).cmp(&(u128::from(claims[b].wanted) * weight(a))));
+    let mut left = u128::from(units);
+    let mut total_weight: u128 = order.iter().map(|&i| weight(i)).sum();
+    let mut first_partial = order.len();
+    for (n, &i) in order.iter().enumerate() {
+        let want = u128::from(claims[i].wanted);
+        if want * total_weight <= left * weight(i) {
+            granted[i] = claims[i].wanted;
+            why[i] = Why::Full;
+            left -= want;
+            total_weight -= weight(i);
+        } else {
+            first_partial = n;
+            break;
+        }
+    }
+    let rest = &order[first_partial..];
+    if rest.is_empty() || total_weight == 0 {
+        return;
+    }
+    let shared = left as u64;
+    let mut given: u128 = 0;
+    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(rest.len());
+    for &i in rest {
+        let exact = left * weight(i);
+        let whole = (exact / total_weight).min(u128::from(claims[i].wanted));
+        granted[i] = whole as u32;
+        why[i] = Why::Share { shared };
+        given += whole;
+        remainders.push((exact % total_weight, i));
+    }
+    // Units lost to rounding: the largest remainders first, then the earliest orders.
+    remainders.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(claims[a.1].placed_at.cmp(&claims[b.1].placed_at))
+            .then(claims[a.1].order.cmp(&claims[b.1].order))
+    });
+    let mut spare = left - given;
+    for (_, i) in remainders {
+        if spare == 0 {
+            break;
+        }
+        if granted[i] < claims[i].wanted {
+            granted[i] += 1;
+            spare -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(n: u128, wanted: u32, priority: u8, weight: u64) -> Claim {
+        Claim { order: Uuid::from_u128(n), wanted, priority, weight, placed_at: n as i64 }
+    }
+
+    #[test]
+    fn enough_for_everyone_gives_everyone_all() {
+        let grants = allocate(100, &[claim(1, 30, 0, 1), claim(2, 70, 0, 1)]);
+        assert!(grants.iter().all(|g| g.why == Why::Full && g.short == 0));
+    }
+
+    #[test]
+    fn a_shortage_is_shared_by_plan_and_what_one_does_not_need_goes_to_the_others() {
+        // Plans 1:1:2 of 100 units: the first wants only 10, so 90 are shared 1:2 by the others.
+        let grants = allocate(100, &[claim(1, 10, 0, 1), claim(2, 80, 0, 1), claim(3, 80, 0, 2)]);
+        let got: Vec<u32> = grants.iter().map(|g| g.granted).collect();
+        assert_eq!(got, vec![10, 30, 60]);
+        assert_eq!(grants[1].why, Why::Share { shared: 90 });
+        assert_eq!(grants[2].short, 20);
+    }
+
+    #[test]
+    fn higher_priority_is_served_first() {
+        let grants = allocate(50, &[claim(1, 40, 0, 1), claim(2, 40, 9, 1)]);
+        assert_eq!((grants[1].granted, grants[1].why), (40, Why::Full));
+        assert_eq!((grants[0].granted, grants[0].short), (10, 30));
+        let none = allocate(40, &[claim(1, 40, 0, 1), claim(2, 40, 9, 1)]);
+        assert_eq!(none[0].why, Why::NothingLeft);
+    }
+
+    #[test]
+    fn rounding_never_gives_more_than_there_is_and_spare_units_go_to_the_largest_remainders() {
+        let claims: Vec<Claim> = (0..7).map(|n| claim(n, 10, 0, 1)).collect();
+        let grants = allocate(20, &claims);
+        assert_eq!(grants.iter().map(|g| u64::from(g.granted)).sum::<u64>(), 20);
+        // 20 / 7 = 2 each and 6 spare, to the earliest six (equal remainders).
+        assert_eq!(grants.iter().map(|g| g.granted).collect::<Vec<_>>(), vec![3, 3, 3, 3, 3, 3, 2]);
+    }
+
+    #[test]
+    fn without_plans_shares_follow_what_each_wants() {
+        let grants = allocate(30, &[claim(1, 20, 0, 0), claim(2, 40, 0, 0)]);
+        assert_eq!(grants.iter().map(|g| g.granted).collect::<Vec<_>>(), vec![10, 20]);
+    }
+
+    #[test]
+    fn five_thousand_orders_share_one_scarce_sku_exactly() {
+        let claims: Vec<Claim> =
+            (0..5_000u128).map(|n| claim(n, 1 + (n % 17) as u32, (n % 3) as u8, 1 + (n % 5) as u64)).collect();
+        let grants = allocate(12_345, &claims);
+        assert_eq!(grants.iter().map(|g| u64::from(g.granted)).sum::<u64>(), 12_345);
+        assert!(grants.iter().zip(&claims).all(|(g, c)| g.granted + g.short == c.wanted));
+    }
+}

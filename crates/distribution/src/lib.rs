@@ -1,0 +1,37 @@
+//! Distribution's rules, shared by the server (the record) and the app (offline drafts), with no
+//! I/O. Money is in fen (`i64`) and every sum is checked: an overflow is an error, never a wrap.
+//!
+//! - `prices`: a dealer's price for a SKU on a day (dealer > tier > region > list), validity
+//!   overlaps, minimum order quantities and case packs.
+//! - `quick_order`: pasted "SKU quantity" lines or a CSV, each bad line reported.
+//! - `credit`: whether an order's credit can be reserved or waits for a business manager.
+//! - `lifecycle`: an order's statuses, who may move it and where.
+//! - `allocation`: scarce stock shared among confirmed orders by rule, with the reason.
+//! - `rebates`: tiered rebates on sell-through, so that stuffing the channel earns nothing.
+pub mod allocation;
+pub mod credit;
+pub mod lifecycle;
+pub mod prices;
+pub mod quick_order;
+pub mod rebates;
+
+/// An amount of money in fen (1/100 yuan).
+pub type Fen = i64;
+
+/// A civil day, as days since 1970-01-01 (the stores' calendar in `portal-store-ops::day`).
+pub type Day = i32;
+
+/// A sum or product of money or quantities that does not fit: the input is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the amount is too large")]
+pub struct Overflow;
+
+/// `price × quantity`, checked.
+pub fn line_total(price: Fen, quantity: u32) -> Result<Fen, Overflow> {
+    price.checked_mul(i64::from(quantity)).ok_or(Overflow)
+}
+
+/// The sum of amounts, checked.
+pub fn sum(amounts: impl IntoIterator<Item = Fen>) -> Result<Fen, Overflow> {
+    amounts.into_iter().try_fold(0i64, |total, a| total.checked_add(a).ok_or(Overflow))
+}

@@ -1,0 +1,136 @@
+//! Rebates (返利): a rule pays a percentage of a period's basis once the basis reaches a tier.
+//! The basis is by default what the dealer's stores sold (sell-through, from the point-of-sale
+//! ledger) and never more than what the dealer bought (sell-in): goods pushed into the channel
+//! and not sold earn nothing.
+use serde::{Deserialize, Serialize};
+
+use crate::{Fen, Overflow};
+
+/// What a rebate is computed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The lesser of sell-in and sell-through (the default).
+    SoldOnward,
+    /// What the dealer bought, for rules that reward buying (stuffing earns from these).
+    SellIn,
+}
+
+/// From `from` fen of basis, `basis_points` (1/100 %) of the whole basis is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tier {
+    pub from: Fen,
+    pub basis_points: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebateRule {
+    pub basis: Basis,
+    /// Ascending by `from`.
+    pub tiers: Vec<Tier>,
+}
+
+/// A period's figures for one dealer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub sell_in: Fen,
+    pub sell_through: Fen,
+}
+
+/// What a dealer earned in a period, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Earned {
+    pub basis: Fen,
+    /// The tier reached (index into the rule's tiers), if any.
+    pub tier: Option<usize>,
+    pub amount: Fen,
+    /// The next tier's threshold and how much more basis reaches it.
+    pub to_next_tier: Option<Fen>,
+}
+
+/// Why a rule cannot be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RuleProblem {
+    #[error("a rule needs at least one tier")]
+    NoTiers,
+    #[error("tiers go up: each starts above the one before")]
+    NotAscending,
+    #[error("a tier pays at most 100 %")]
+    TooHigh,
+}
+
+pub fn check_rule(rule: &RebateRule) -> Result<(), RuleProblem> {
+    if rule.tiers.is_empty() {
+        return Err(RuleProblem::NoTiers);
+    }
+    if rule.tiers.windows(2).any(|w| w[1].from <= w[0].from) || rule.tiers[0].from < 0 {
+        return Err(RuleProblem::NotAscending);
+    }
+    if rule.tiers.iter().any(|t| t.basis_points > 10_000) {
+        return Err(RuleProblem::TooHigh);
+    }
+    Ok(())
+}
+
+/// What `rule` pays on `period` (rounded down to the fen).
+pub fn earned(rule: &RebateRule, period: Period) -> Result<Earned, Overflow> {
+    let basis = match rule.basis {
+        Basis::SoldOnward => period.sell_through.min(period.sell_in),
+        Basis::SellIn => period.sell_in,
+    }
+    .max(0);
+    let tier = rule.tiers.iter().rposition(|t| basis >= t.from);
+    let amount = match tier {
+        Some(i) => {
+            let paid = i128::from(basis) * i128::from(rule.tiers[i].basis_points) / 10_000;
+            Fen::try_from(paid).map_err(|_| Overflow)?
+        }
+        None => 0,
+    };
+    let next = tier.map_or(0, |i| i + 1);
+    let to_next_tier = rule.tiers.get(next).map(|t| t.from - basis);
+    Ok(Earned { basis, tier, amount, to_next_tier })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(basis: Basis) -> RebateRule {
+        RebateRule {
+            basis,
+            tiers: vec![Tier { from: 100_000_00, basis_points: 100 }, Tier { from: 500_000_00, basis_points: 300 }],
+        }
+    }
+
+    #[test]
+    fn a_tier_reached_pays_its_percentage_of_the_whole_basis() {
+        let e = earned(&rule(Basis::SoldOnward), Period { sell_in: 600_000_00, sell_through: 520_000_00 }).unwrap();
+        assert_eq!((e.basis, e.tier, e.amount, e.to_next_tier), (520_000_00, Some(1), 15_600_00, None));
+        let below = earned(&rule(Basis::SoldOnward), Period { sell_in: 90_000_00, sell_through: 90_000_00 }).unwrap();
+        assert_eq!((below.amount, below.to_next_tier), (0, Some(10_000_00)));
+    }
+
+    #[test]
+    fn stuffing_the_channel_earns_nothing_on_sell_through() {
+        // Bought a million, sold fifty thousand: the basis is what was sold.
+        let stuffed = Period { sell_in: 1_000_000_00, sell_through: 50_000_00 };
+        assert_eq!(earned(&rule(Basis::SoldOnward), stuffed).unwrap().amount, 0);
+        assert_eq!(earned(&rule(Basis::SellIn), stuffed).unwrap().amount, 30_000_00);
+        // Selling stock bought last period does not count past what was bought this one.
+        let old_stock = Period { sell_in: 100_000_00, sell_through: 900_000_00 };
+        assert_eq!(earned(&rule(Basis::SoldOnward), old_stock).unwrap().basis, 100_000_00);
+    }
+
+    #[test]
+    fn rules_are_checked() {
+        assert_eq!(check_rule(&rule(Basis::SellIn)), Ok(()));
+        let mut bad = rule(Basis::SellIn);
+        bad.tiers.reverse();
+        assert_eq!(check_rule(&bad), Err(RuleProblem::NotAscending));
+        bad.tiers = vec![Tier { from: 0, basis_points: 10_001 }];
+        assert_eq!(check_rule(&bad), Err(RuleProblem::TooHigh));
+        bad.tiers.clear();
+        assert_eq!(check_rule(&bad), Err(RuleProblem::NoTiers));
+    }
+}
