@@ -64,8 +64,18 @@ pub fn allocate(available: u64, claims: &[Claim]) -> Vec<Grant> {
             remaining -= wanted;
             continue;
         }
-        share(claims, &tier, remaining, &mut granted, &mut why);
-        remaining = 0;
+        let by_plan = tier.iter().any(|&i| claims[i].weight > 0);
+        let (planned, unplanned): (Vec<usize>, Vec<usize>) =
+            if by_plan { tier.iter().partition(|&&i| claims[i].weight > 0) } else { (tier.clone(), Vec::new()) };
+        // Orders with a plan share first; what they do not need goes to those without one, by
+        // what each wants.
+        remaining -= share(claims, &planned, remaining, by_plan, &mut granted, &mut why);
+        for &i in &unplanned {
+            why[i] = Why::Share { shared: remaining };
+        }
+        if remaining > 0 {
+            remaining -= share(claims, &unplanned, remaining, false, &mut granted, &mut why);
+        }
     }
     claims
         .iter()
@@ -75,12 +85,15 @@ pub fn allocate(available: u64, claims: &[Claim]) -> Vec<Grant> {
         .collect()
 }
 
-/// Shares `units` (fewer than the tier wants) by weight, capped by what each wants.
-fn share(claims: &[Claim], tier: &[usize], units: u64, granted: &mut [u32], why: &mut [Why]) {
-    let by_plan = tier.iter().any(|&i| claims[i].weight > 0);
+/// Shares at most `units` among `tier` by weight (`by_plan`) or by what each wants, never more
+/// than each wants; returns the units given.
+fn share(claims: &[Claim], tier: &[usize], units: u64, by_plan: bool, granted: &mut [u32], why: &mut [Why]) -> u64 {
     let weight = |i: usize| u128::from(if by_plan { claims[i].weight } else { u64::from(claims[i].wanted) });
     // Those who want least for their weight are filled first; what they leave goes to the rest.
-    let mut order: Vec<usize> = tier.iter().copied().filter(|&i| weight(i) > 0).collect();
+    for &i in tier.iter().filter(|&&i| claims[i].wanted == 0) {
+        why[i] = Why::Full;
+    }
+    let mut order: Vec<usize> = tier.iter().copied().filter(|&i| weight(i) > 0 && claims[i].wanted > 0).collect();
     order.sort_by(|&a, &b| (u128::from(claims[a].wanted) * weight(b)).cmp(&(u128::from(claims[b].wanted) * weight(a))));
     let mut left = u128::from(units);
     let mut total_weight: u128 = order.iter().map(|&i| weight(i)).sum();
@@ -99,7 +112,7 @@ fn share(claims: &[Claim], tier: &[usize], units: u64, granted: &mut [u32], why:
     }
     let rest = &order[first_partial..];
     if rest.is_empty() || total_weight == 0 {
-        return;
+        return units - left as u64;
     }
     let shared = left as u64;
     let mut given: u128 = 0;
@@ -128,6 +141,7 @@ fn share(claims: &[Claim], tier: &[usize], units: u64, granted: &mut [u32], why:
             spare -= 1;
         }
     }
+    units - spare as u64
 }
 
 #[cfg(test)]
@@ -170,6 +184,17 @@ mod tests {
         assert_eq!(grants.iter().map(|g| u64::from(g.granted)).sum::<u64>(), 20);
         // 20 / 7 = 2 each and 6 spare, to the earliest six (equal remainders).
         assert_eq!(grants.iter().map(|g| g.granted).collect::<Vec<_>>(), vec![3, 3, 3, 3, 3, 3, 2]);
+    }
+
+    #[test]
+    fn what_planned_orders_leave_goes_to_those_without_a_plan_and_then_to_lower_priorities() {
+        let grants = allocate(50, &[claim(1, 10, 0, 1), claim(2, 100, 0, 0)]);
+        assert_eq!((grants[0].granted, grants[1].granted), (10, 40));
+        let grants = allocate(120, &[claim(1, 10, 5, 1), claim(2, 100, 5, 0), claim(3, 30, 0, 1)]);
+        assert_eq!(grants.iter().map(|g| g.granted).collect::<Vec<_>>(), vec![10, 100, 10]);
+        let nothing_wanted = allocate(5, &[claim(1, 0, 0, 0), claim(2, 10, 0, 0)]);
+        assert_eq!(nothing_wanted[0].why, Why::Full);
+        assert_eq!(nothing_wanted[1].granted, 5);
     }
 
     #[test]

@@ -24,8 +24,18 @@ impl CreditPosition {
 
     /// What may still be reserved (never below zero).
     pub fn available(&self) -> Result<Fen, Overflow> {
-        Ok((self.limit - self.used()?).max(0))
+        Ok(self.limit.checked_sub(self.used()?).ok_or(Overflow)?.max(0))
     }
+}
+
+/// Why a credit decision cannot be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CreditProblem {
+    #[error(transparent)]
+    Overflow(#[from] Overflow),
+    /// A negative amount, limit or reservation: a ledger booked wrongly, never widened silently.
+    #[error("a credit figure is negative")]
+    Negative,
 }
 
 /// What happens to an order's credit.
@@ -39,8 +49,11 @@ pub enum CreditDecision {
 }
 
 /// Whether an order of `amount` (already paid parts taken off) fits the dealer's credit.
-pub fn decide(position: CreditPosition, amount: Fen) -> Result<CreditDecision, Overflow> {
-    let after = position.used()?.checked_add(amount.max(0)).ok_or(Overflow)?;
+pub fn decide(position: CreditPosition, amount: Fen) -> Result<CreditDecision, CreditProblem> {
+    if amount < 0 || position.limit < 0 || position.reserved < 0 || position.receivables < 0 {
+        return Err(CreditProblem::Negative);
+    }
+    let after = position.used()?.checked_add(amount).ok_or(Overflow)?;
     Ok(if after <= position.limit {
         CreditDecision::Reserve { available_after: position.limit - after }
     } else {
@@ -95,7 +108,14 @@ mod tests {
     #[test]
     fn sums_that_overflow_are_refused() {
         let huge = CreditPosition { limit: Fen::MAX, receivables: Fen::MAX, reserved: 1 };
-        assert_eq!(decide(huge, 1), Err(Overflow));
+        assert_eq!(decide(huge, 1), Err(CreditProblem::Overflow(Overflow)));
+    }
+
+    #[test]
+    fn negative_figures_are_refused_never_widening_the_line() {
+        assert_eq!(decide(POSITION, -1), Err(CreditProblem::Negative));
+        let wrong = CreditPosition { reserved: -50_00, ..POSITION };
+        assert_eq!(decide(wrong, 1), Err(CreditProblem::Negative));
     }
 
     #[test]

@@ -50,9 +50,11 @@ pub enum Step {
     ReleaseCredit,
     RejectCredit,
     Allocate,
-    /// `complete`: nothing remains to ship after this shipment (all shipped, or the rest cancelled).
+    /// A shipment, after which `remaining` units are still owed; the dealer's `shortfall` choice
+    /// says whether they wait (back-order) or are cancelled.
     Ship {
-        complete: bool,
+        remaining: u32,
+        shortfall: Shortfall,
     },
     Receive,
     Invoice,
@@ -80,8 +82,10 @@ pub fn on_submit(below_floor: bool, fits_credit: bool) -> OrderStatus {
     }
 }
 
-/// The status after `step`, if `actor` may take it now. After a price approval the credit is
-/// checked as at submission (`fits_credit`).
+/// The status after `step`, if `actor` may take it now. `fits_credit` matters after a price
+/// approval: the caller decides it with `credit::decide` in the approval's own locked transaction
+/// (an order in price review holds no credit, so a flag kept from the submission would let two
+/// orders past the line).
 pub fn next(status: OrderStatus, step: Step, actor: Actor, fits_credit: bool) -> Result<OrderStatus, StepRefused> {
     use Actor::*;
     use OrderStatus::*;
@@ -92,10 +96,13 @@ pub fn next(status: OrderStatus, step: Step, actor: Actor, fits_credit: bool) ->
         (CreditReview, Step::ReleaseCredit) => (Confirmed, managers),
         (CreditReview, Step::RejectCredit) => (Rejected, managers),
         (Confirmed, Step::Allocate) => (Allocated, actor == OrderCenter),
-        (Allocated | PartlyShipped, Step::Ship { complete }) => {
+        (Allocated | PartlyShipped, Step::Ship { remaining, shortfall }) => {
+            let complete = remaining == 0 || shortfall == Shortfall::CancelTheRest;
             (if complete { Shipped } else { PartlyShipped }, actor == OrderCenter)
         }
-        (PartlyShipped | Shipped, Step::Receive) => (Received, matches!(actor, Store | Distributor)),
+        // Goods-in at the store, once everything shipped has been counted there (each shipment's
+        // receipt is its own record); only the store's count marks the order received.
+        (Shipped, Step::Receive) => (Received, actor == Store),
         (Received, Step::Invoice) => (Invoiced, actor == OrderCenter),
         // Before anything has shipped, the dealer may withdraw it and the center may cancel it.
         (PriceReview | CreditReview | Confirmed, Step::Cancel) => (Cancelled, actor != Store),
@@ -141,8 +148,8 @@ mod tests {
         let mut status = Confirmed;
         for (step, actor) in [
             (Step::Allocate, OrderCenter),
-            (Step::Ship { complete: false }, OrderCenter),
-            (Step::Ship { complete: true }, OrderCenter),
+            (Step::Ship { remaining: 4, shortfall: Shortfall::BackOrder }, OrderCenter),
+            (Step::Ship { remaining: 0, shortfall: Shortfall::BackOrder }, OrderCenter),
             (Step::Receive, Store),
             (Step::Invoice, OrderCenter),
         ] {
@@ -150,6 +157,21 @@ mod tests {
         }
         assert_eq!(status, Invoiced);
         assert!(status.is_final() && !status.holds_credit());
+    }
+
+    #[test]
+    fn a_part_shipment_keeps_the_back_order_open_unless_the_dealer_cancelled_the_rest() {
+        let back_order = Step::Ship { remaining: 3, shortfall: Shortfall::BackOrder };
+        let cancel_rest = Step::Ship { remaining: 3, shortfall: Shortfall::CancelTheRest };
+        assert_eq!(next(Allocated, back_order, OrderCenter, true), Ok(PartlyShipped));
+        assert_eq!(next(Allocated, cancel_rest, OrderCenter, true), Ok(Shipped));
+        assert_eq!(next(PartlyShipped, Step::Receive, Store, true), Err(StepRefused::NotNow));
+    }
+
+    #[test]
+    fn only_the_stores_count_marks_an_order_received() {
+        assert_eq!(next(Shipped, Step::Receive, Distributor, true), Err(StepRefused::NotYours));
+        assert_eq!(next(Shipped, Step::Receive, Store, true), Ok(Received));
     }
 
     #[test]

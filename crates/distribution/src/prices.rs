@@ -47,7 +47,8 @@ pub struct PriceEntry {
     /// The lowest price a line may be ordered at without a price review.
     pub floor: Option<Fen>,
     pub valid_from: Day,
-    /// The last day it holds; `None`: until another entry is made.
+    /// The last day it holds; `None`: open-ended (a later entry of the same scope and SKU must
+    /// first end this one).
     pub valid_until: Option<Day>,
 }
 
@@ -153,8 +154,9 @@ pub enum QuantityProblem {
     Zero,
     #[error("order at least {min_order} units")]
     BelowMinimum { min_order: u32 },
-    #[error("order whole cases of {case_pack}: {below} or {above}")]
-    NotWholeCases { case_pack: u32, below: u32, above: u32 },
+    /// `below`: the nearest whole cases under the quantity, when that is not under the minimum.
+    #[error("order whole cases of {case_pack}")]
+    NotWholeCases { case_pack: u32, below: Option<u32>, above: u32 },
 }
 
 /// Whether `quantity` keeps to the SKU's minimum and case pack.
@@ -168,7 +170,11 @@ pub fn check_quantity(quantity: u32, rule: PackRule) -> Result<(), QuantityProbl
     let pack = rule.case_pack.max(1);
     if quantity % pack != 0 {
         let below = quantity - quantity % pack;
-        return Err(QuantityProblem::NotWholeCases { case_pack: pack, below, above: below.saturating_add(pack) });
+        return Err(QuantityProblem::NotWholeCases {
+            case_pack: pack,
+            below: (below >= rule.min_order.max(1)).then_some(below),
+            above: below.saturating_add(pack),
+        });
     }
     Ok(())
 }
@@ -232,7 +238,12 @@ mod tests {
         assert_eq!(check_quantity(8, rule), Ok(()));
         assert_eq!(check_quantity(0, rule), Err(QuantityProblem::Zero));
         assert_eq!(check_quantity(2, rule), Err(QuantityProblem::BelowMinimum { min_order: 4 }));
-        assert_eq!(check_quantity(10, rule), Err(QuantityProblem::NotWholeCases { case_pack: 4, below: 8, above: 12 }));
+        assert_eq!(
+            check_quantity(10, rule),
+            Err(QuantityProblem::NotWholeCases { case_pack: 4, below: Some(8), above: 12 })
+        );
+        let six = PackRule { min_order: 6, case_pack: 4 };
+        assert_eq!(check_quantity(6, six), Err(QuantityProblem::NotWholeCases { case_pack: 4, below: None, above: 8 }));
         assert_eq!(check_quantity(7, PackRule { min_order: 1, case_pack: 0 }), Ok(()));
     }
 }

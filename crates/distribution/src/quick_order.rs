@@ -47,9 +47,10 @@ fn is_sku(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// A header a CSV may start with (`sku,quantity`, `SKU;数量`, …): its second field is no number.
+/// A header a CSV may start with (`sku,quantity`, `SKU;数量`, …): its second field has no digit
+/// (a quantity mistyped as `1O` is a bad line, not a header).
 fn is_header(fields: &[&str]) -> bool {
-    fields.len() >= 2 && fields[1].parse::<u64>().is_err() && {
+    fields.len() >= 2 && !fields[1].chars().any(|c| c.is_ascii_digit()) && {
         let first = fields[0].to_ascii_lowercase();
         first.contains("sku") || first.contains("型号") || first.contains("编码") || first.contains("code")
     }
@@ -83,19 +84,21 @@ pub fn parse(text: &str) -> Result<Vec<QuickLine>, Vec<BadLine>> {
         }
         let problem = match fields.as_slice() {
             [sku, quantity] => {
-                if !is_sku(sku) {
+                // SKUs are matched without regard to case: `tv-55` and `TV-55` are one line.
+                let sku = sku.to_ascii_uppercase();
+                if !is_sku(&sku) {
                     Some(LineProblem::BadSku)
                 } else {
                     match quantity.parse::<u32>() {
                         Ok(q) if (1..=MAX_QUANTITY).contains(&q) => {
-                            match lines.iter_mut().find(|l| l.sku == *sku) {
+                            match lines.iter_mut().find(|l| l.sku == sku) {
                                 Some(line) if line.quantity + q <= MAX_QUANTITY => line.quantity += q,
                                 Some(_) => bad.push(BadLine {
                                     line_no,
                                     text: shown.clone(),
                                     problem: LineProblem::BadQuantity,
                                 }),
-                                None => lines.push(QuickLine { sku: (*sku).to_owned(), quantity: q, line_no }),
+                                None => lines.push(QuickLine { sku, quantity: q, line_no }),
                             }
                             None
                         }
@@ -164,8 +167,14 @@ mod tests {
     }
 
     #[test]
-    fn a_merged_quantity_past_the_bound_is_a_bad_line() {
-        let bad = parse("TV-55 1000000\nTV-55 1\n").unwrap_err();
+    fn a_merged_quantity_past_the_bound_is_a_bad_line_whatever_the_case() {
+        let bad = parse("TV-55 1000000\ntv-55 1\n").unwrap_err();
         assert_eq!(bad[0].line_no, 2);
+    }
+
+    #[test]
+    fn a_mistyped_first_quantity_is_a_bad_line_not_a_header() {
+        let bad = parse("SKU-100 1O\nTV-55 4\n").unwrap_err();
+        assert_eq!((bad[0].line_no, bad[0].problem.clone()), (1, LineProblem::BadQuantity));
     }
 }

@@ -1,7 +1,10 @@
 //! Rebates (返利): a rule pays a percentage of a period's basis once the basis reaches a tier.
-//! The basis is by default what the dealer's stores sold (sell-through, from the point-of-sale
-//! ledger) and never more than what the dealer bought (sell-in): goods pushed into the channel
-//! and not sold earn nothing.
+//! The basis is by default what the dealer's stores sold onward (sell-through, from the
+//! point-of-sale ledger) and never more than what the dealer bought (sell-in): goods pushed into
+//! the channel and not sold earn nothing. Both are counted from the rule's start to the period's
+//! end, less the basis credited in earlier periods, so goods bought in one month and sold in the
+//! next earn when they are sold; sell-through is valued at the dealer's prices, never at retail
+//! (retail would exceed what was bought and reward stuffing again).
 use serde::{Deserialize, Serialize};
 
 use crate::{Fen, Overflow};
@@ -30,11 +33,15 @@ pub struct RebateRule {
     pub tiers: Vec<Tier>,
 }
 
-/// A period's figures for one dealer.
+/// One dealer's figures from the rule's start to the end of the period being settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
+    /// Bought from the brand, at the dealer's prices.
     pub sell_in: Fen,
+    /// Sold by the dealer's stores, valued at the dealer's prices.
     pub sell_through: Fen,
+    /// Basis already credited by this rule in earlier periods.
+    pub credited_before: Fen,
 }
 
 /// What a dealer earned in a period, and why.
@@ -74,11 +81,11 @@ pub fn check_rule(rule: &RebateRule) -> Result<(), RuleProblem> {
 
 /// What `rule` pays on `period` (rounded down to the fen).
 pub fn earned(rule: &RebateRule, period: Period) -> Result<Earned, Overflow> {
-    let basis = match rule.basis {
+    let to_date = match rule.basis {
         Basis::SoldOnward => period.sell_through.min(period.sell_in),
         Basis::SellIn => period.sell_in,
-    }
-    .max(0);
+    };
+    let basis = to_date.checked_sub(period.credited_before.max(0)).ok_or(Overflow)?.max(0);
     let tier = rule.tiers.iter().rposition(|t| basis >= t.from);
     let amount = match tier {
         Some(i) => {
@@ -105,21 +112,43 @@ mod tests {
 
     #[test]
     fn a_tier_reached_pays_its_percentage_of_the_whole_basis() {
-        let e = earned(&rule(Basis::SoldOnward), Period { sell_in: 600_000_00, sell_through: 520_000_00 }).unwrap();
+        let e = earned(
+            &rule(Basis::SoldOnward),
+            Period { sell_in: 600_000_00, sell_through: 520_000_00, credited_before: 0 },
+        )
+        .unwrap();
         assert_eq!((e.basis, e.tier, e.amount, e.to_next_tier), (520_000_00, Some(1), 15_600_00, None));
-        let below = earned(&rule(Basis::SoldOnward), Period { sell_in: 90_000_00, sell_through: 90_000_00 }).unwrap();
+        let below = earned(
+            &rule(Basis::SoldOnward),
+            Period { sell_in: 90_000_00, sell_through: 90_000_00, credited_before: 0 },
+        )
+        .unwrap();
         assert_eq!((below.amount, below.to_next_tier), (0, Some(10_000_00)));
     }
 
     #[test]
     fn stuffing_the_channel_earns_nothing_on_sell_through() {
         // Bought a million, sold fifty thousand: the basis is what was sold.
-        let stuffed = Period { sell_in: 1_000_000_00, sell_through: 50_000_00 };
+        let stuffed = Period { sell_in: 1_000_000_00, sell_through: 50_000_00, credited_before: 0 };
         assert_eq!(earned(&rule(Basis::SoldOnward), stuffed).unwrap().amount, 0);
         assert_eq!(earned(&rule(Basis::SellIn), stuffed).unwrap().amount, 30_000_00);
-        // Selling stock bought last period does not count past what was bought this one.
-        let old_stock = Period { sell_in: 100_000_00, sell_through: 900_000_00 };
+        // Sold onward beyond what was bought counts only what was bought.
+        let old_stock = Period { sell_in: 100_000_00, sell_through: 900_000_00, credited_before: 0 };
         assert_eq!(earned(&rule(Basis::SoldOnward), old_stock).unwrap().basis, 100_000_00);
+    }
+
+    #[test]
+    fn goods_bought_one_month_and_sold_the_next_earn_when_sold_and_only_once() {
+        let rule = rule(Basis::SoldOnward);
+        let first = earned(&rule, Period { sell_in: 200_000_00, sell_through: 0, credited_before: 0 }).unwrap();
+        assert_eq!(first.basis, 0);
+        let second =
+            earned(&rule, Period { sell_in: 200_000_00, sell_through: 200_000_00, credited_before: 0 }).unwrap();
+        assert_eq!((second.basis, second.amount), (200_000_00, 2_000_00));
+        let third =
+            earned(&rule, Period { sell_in: 200_000_00, sell_through: 250_000_00, credited_before: second.basis })
+                .unwrap();
+        assert_eq!(third.basis, 0, "nothing bought since: nothing more to credit");
     }
 
     #[test]
