@@ -32,7 +32,10 @@ async fn sign_in(app: &PortalApp, login: &str) {
 
 #[tokio::test]
 async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
-    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "1")]);
+    // Two seconds, counted in whole seconds: a token issued late in a second still lives a second
+    // more, so the renewed one is used well within its life (with one second, a renewal late in
+    // a second could be expired before its retry reached the server: a flaky test under load).
+    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "2")]);
     let dir = tempfile::tempdir().unwrap();
     let secrets = Secrets::default();
     let app = open(dir.path(), &secrets, &server.base);
@@ -42,7 +45,7 @@ async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
     assert_eq!(state.profile.unwrap().display_name, "促销员 李娜");
     assert!(matches!(state.home, Some(portal_client::RoleHome::Promoter(_))));
 
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let state = app.refresh().await.expect("the expired access token is renewed without asking the user");
     assert!(state.signed_in && state.online);
     let second = stored_refresh_token(&secrets).unwrap();
@@ -51,7 +54,10 @@ async fn expired_access_token_is_refreshed_silently_and_rotation_is_kept() {
 
 #[tokio::test]
 async fn an_access_token_the_server_calls_expired_is_refreshed_and_the_request_retried() {
-    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "1")]);
+    // Two seconds, counted in whole seconds: a token issued late in a second still lives a second
+    // more, so the renewed one is used well within its life (with one second, a renewal late in
+    // a second could be expired before its retry reached the server: a flaky test under load).
+    let server = TestServer::start(&[("PORTAL_ACCESS_TOKEN_TTL_SECS", "2")]);
     let dir = tempfile::tempdir().unwrap();
     let secrets = Secrets::default();
     let app = open(dir.path(), &secrets, &server.base);
@@ -59,7 +65,7 @@ async fn an_access_token_the_server_calls_expired_is_refreshed_and_the_request_r
     let first = stored_refresh_token(&secrets).unwrap();
     // The tablet slept: it still believes in its token, which the server says has expired.
     app.believe_access_is_fresh().await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let state = app.refresh().await.expect("token_expired is answered by a refresh and a retry");
     assert!(state.signed_in && state.online);
     // The device believed its token good for an hour: only the server's token_expired answer
