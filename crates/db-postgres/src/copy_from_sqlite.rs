@@ -19,6 +19,7 @@ const TABLES: &[&str] = &[
     "sessions",
     "catalog_meta",
     "catalog_items",
+    "price_entries",
     "favourites",
     "applied_ops",
     "store_op_log",

@@ -22,6 +22,7 @@ pub mod favourites;
 pub mod org;
 pub mod partitions;
 pub mod people;
+pub mod price_lists;
 pub mod sessions;
 pub mod sign_in;
 pub mod store_ops;
@@ -57,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_marketing_indexes.sql"),
     include_str!("../migrations/0010_trail_days.sql"),
     include_str!("../migrations/0011_events_by_month.sql"),
+    include_str!("../migrations/0012_price_lists.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

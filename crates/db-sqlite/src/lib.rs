@@ -20,6 +20,7 @@ pub mod experiments;
 pub mod favourites;
 pub mod org;
 pub mod people;
+pub mod price_lists;
 pub mod sessions;
 pub mod sign_in;
 pub mod store_ops;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_marketing_indexes.sql"),
     include_str!("../migrations/0019_trail_days.sql"),
     include_str!("../migrations/0020_interest_by_person.sql"),
+    include_str!("../migrations/0021_price_lists.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -13,11 +13,13 @@ use crate::{lockout, throttle};
 mod customers;
 mod events;
 mod people;
+mod price_lists;
 mod retention;
 mod triggers;
 pub use customers::*;
 pub use events::*;
 pub use people::*;
+pub use price_lists::*;
 pub use retention::*;
 pub use triggers::*;
 
@@ -106,6 +108,8 @@ macro_rules! contract_suite {
             deleting_a_history_takes_what_was_derived_from_it,
             retention_deletes_what_expired_and_nothing_else,
             a_month_of_events_past_the_retention_goes_whole_and_a_resent_event_is_found,
+            a_price_change_is_kept_or_refused_whole_and_resolves_by_scope,
+            parallel_changes_to_one_price_key_never_leave_two_entries_overlapping,
         );
     };
 }

@@ -28,6 +28,7 @@ pub mod experiments;
 pub mod favourites;
 pub mod interest;
 pub mod org;
+pub mod price_lists;
 pub mod reports;
 pub mod rotation;
 pub mod sessions;
@@ -47,6 +48,7 @@ pub use experiments::*;
 pub use favourites::*;
 pub use interest::*;
 pub use org::*;
+pub use price_lists::*;
 pub use sessions::*;
 pub use sign_in::*;
 pub use store_ops::*;
@@ -84,8 +86,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
-        Accounts, Catalog, CustomerView, Events, Experiments, Favourites, Interest, Org, Sessions, SignIn, StoreOps,
-        Tags, Trail, Triggers,
+        Accounts, Catalog, CustomerView, Events, Experiments, Favourites, Interest, Org, PriceLists, Sessions, SignIn,
+        StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -107,6 +109,7 @@ pub trait Database:
     + Tags
     + CustomerView
     + StoreOps
+    + PriceLists
     + Send
     + Sync
     + 'static
