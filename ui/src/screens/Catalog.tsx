@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { useBackground } from "../background";
 import { commands } from "../ipc/commands";
 import type {
   CatalogStatus,
@@ -92,6 +93,8 @@ export function Catalog({ onStatus }: { onStatus?: () => void }) {
   };
 
   const pull = usePullToRefresh(() => sync(true), syncing);
+  // The core keeps the catalog current by itself: show what it brought.
+  useBackground(["catalog_synced"], loadLocal);
 
   useEffect(() => {
     // The app syncs at start and every 10 minutes; opening this screen also asks for fresh data.

@@ -7,6 +7,7 @@ import { CITIES } from "./format";
 import { ProductStrip } from "./ProductStrip";
 import { RecommendedStrip } from "./RecommendedStrip";
 import { InboxCard } from "./InboxCard";
+import { useBackground } from "../background";
 import { CompareTray } from "./CompareTray";
 import { BottomBars } from "./BottomBars";
 import { useCity } from "./place";
@@ -29,6 +30,10 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
   const [arrivals, setArrivals] = useState<ProductSummary[]>([]);
   const { overlay, openProduct, openCompare } = useProductOverlay();
   const showing = overlay === null;
+  // Drawn from this device's copy: read again whenever the core has brought the catalog (and its
+  // stores) up to date, as on a first sync still running when the home opens.
+  const [synced, setSynced] = useState(0);
+  useBackground(["catalog_synced"], () => setSynced((n) => n + 1));
   useEffect(() => {
     if (!showing) return;
     let live = true;
@@ -44,7 +49,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
     return () => {
       live = false;
     };
-  }, [city, showing]);
+  }, [city, showing, synced]);
   if (overlay) return <>{overlay}</>;
 
   const launch = (at: number) => {
