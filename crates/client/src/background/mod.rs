@@ -6,7 +6,6 @@ pub mod timetable;
 
 use std::{sync::atomic::Ordering, time::Duration};
 
-use futures_util::{stream::FuturesUnordered, StreamExt};
 use portal_api::Role;
 use serde::Serialize;
 use ts_rs::TS;
@@ -62,7 +61,10 @@ impl PortalApp {
                 Err(e) => tracing::info!(error = %e, "the catalog was not synced"),
             },
             Chore::SendOutbox => {
-                let (ops, events) = tokio::join!(self.flush_outbox(), self.flush_events());
+                // One after the other, as separate commands did: polled in one task, two futures
+                // that lock the cache could wait on each other for good.
+                let ops = self.flush_outbox().await;
+                let events = self.flush_events().await;
                 if let Err(e) = &events {
                     tracing::info!(error = %e, "behaviour events wait");
                 }
@@ -94,47 +96,48 @@ impl PortalApp {
         told
     }
 
-    /// Runs the app's chores for as long as the app lives, each when the timetable says and
-    /// never two of the same at once, and tells `tell` what they found. Chores run side by side:
-    /// a long catalog sync does not hold back a notice.
+    /// Runs the app's chores for as long as the app lives, each when the timetable says, one at a
+    /// time, and tells `tell` what they found. One at a time because they share one task: the
+    /// client's code takes its cache's lock between awaits, and two futures polled in one task
+    /// must never wait on each other for it.
     pub async fn run_background(&self, tell: impl Fn(Happening)) {
         let mut table = Timetable::default();
-        let mut running = FuturesUnordered::new();
         let mut round = tokio::time::interval(ROUND);
         round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let began = tokio::time::Instant::now();
         let mut told_reach: Option<(bool, bool, u64)> = None;
         let mut account = None;
         loop {
-            tokio::select! {
-                _ = round.tick() => {
-                    let (situation, user) = self.situation();
-                    // Another account: its notices and inbox are looked at now, not in 30 s.
-                    if user != account {
-                        account = user;
-                        table.forget(Chore::WatchNotices);
-                        table.forget(Chore::LookAtInbox);
-                    }
-                    let now = began.elapsed().as_secs();
-                    for chore in table.due(now, &situation) {
-                        table.started(chore, now);
-                        running.push(async move { (chore, user, self.run_chore(chore).await) });
-                    }
-                }
-                Some((chore, ran_for, happenings)) = running.next() => {
-                    table.finished(chore);
-                    // What was read for an account that has since signed out is not shown to the next.
-                    if ran_for == self.signed_in_user().ok() {
-                        happenings.into_iter().for_each(&tell);
-                    }
-                }
+            round.tick().await;
+            let (situation, user) = self.situation();
+            // Another account: its notices and inbox are looked at now, not in 30 s.
+            if user != account {
+                account = user;
+                table.forget(Chore::WatchNotices);
+                table.forget(Chore::LookAtInbox);
             }
-            let (situation, _) = self.situation();
-            let reach = (situation.online, situation.settled, self.starts.load(Ordering::Relaxed));
-            if situation.started && told_reach != Some(reach) {
-                told_reach = Some(reach);
-                tell(Happening::Reach { online: reach.0, settled: reach.1 });
+            let now = began.elapsed().as_secs();
+            for chore in table.due(now, &situation) {
+                table.started(chore, now);
+                let happenings = self.run_chore(chore).await;
+                table.finished(chore);
+                // What was read for an account that has since signed out is not shown to the next.
+                if user == self.signed_in_user().ok() {
+                    happenings.into_iter().for_each(&tell);
+                }
+                self.tell_reach(&mut told_reach, &tell);
             }
+            self.tell_reach(&mut told_reach, &tell);
+        }
+    }
+
+    /// Tells where the app stands with the server when it changed (or a window started again).
+    fn tell_reach(&self, told: &mut Option<(bool, bool, u64)>, tell: &impl Fn(Happening)) {
+        let (situation, _) = self.situation();
+        let reach = (situation.online, situation.settled, self.starts.load(Ordering::Relaxed));
+        if situation.started && *told != Some(reach) {
+            *told = Some(reach);
+            tell(Happening::Reach { online: reach.0, settled: reach.1 });
         }
     }
 }
