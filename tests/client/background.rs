@@ -68,3 +68,24 @@ async fn a_server_gone_is_told_once_and_asked_again_until_it_answers() {
         "a signed-out app has no inbox, and an unreachable server no catalog: {told:?}"
     );
 }
+
+#[tokio::test]
+async fn a_catalog_synced_before_a_sign_in_finished_is_still_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&[]);
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    app.start().await.unwrap();
+    // The person signs in while the first (anonymous) sync runs: the screens drawn after the
+    // sign-in still hear that the catalog arrived.
+    let told = Mutex::new(Vec::new());
+    let chores = tokio::time::timeout(Duration::from_secs(4), app.run_background(|h| told.lock().unwrap().push(h)));
+    let signing_in = async {
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+        sign_in(&app, "consumer").await;
+    };
+    let _ = tokio::join!(chores, signing_in);
+    let told = told.into_inner().unwrap();
+    assert!(kinds(&told).contains(&"catalog_synced"), "{:?}", kinds(&told));
+    assert!(!app.nearest_stores(31.23, 121.47, None).unwrap().is_empty());
+}

@@ -29,6 +29,13 @@ pub enum Happening {
     OutboxSent { sent: u32 },
 }
 
+impl Happening {
+    /// Whether it belongs to the account it was read for.
+    pub fn is_personal(&self) -> bool {
+        matches!(self, Happening::Notices { .. } | Happening::Inbox { .. })
+    }
+}
+
 /// The event the shell sends each happening as.
 pub const EVENT: &str = "portal://background";
 
@@ -121,10 +128,10 @@ impl PortalApp {
                 table.started(chore, now);
                 let happenings = self.run_chore(chore).await;
                 table.finished(chore);
-                // What was read for an account that has since signed out is not shown to the next.
-                if user == self.signed_in_user().ok() {
-                    happenings.into_iter().for_each(&tell);
-                }
+                // What was read for an account that has since signed out is not shown to the next
+                // (the catalog, the outbox and the reach are nobody's: they are always told).
+                let same_account = user == self.signed_in_user().ok();
+                happenings.into_iter().filter(|h| same_account || !h.is_personal()).for_each(&tell);
                 self.tell_reach(&mut told_reach, &tell);
             }
             self.tell_reach(&mut told_reach, &tell);
