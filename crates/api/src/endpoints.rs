@@ -190,6 +190,23 @@ endpoints! {
     StoreDayReport = Get "/v1/stores/{id}/report" [id: Uuid] ? DayQuery, => DayReport;
     CheckoutOfferFor = Post "/v1/stores/{id}/checkout-offer" [id: Uuid] body CheckoutOfferRequest, => CheckoutOffer;
 
+    // Distribution: dealers' orders, credit and shipments.
+    DealerDeskOf = Get "/v1/dealers/{id}/desk" [id: Uuid] => DealerDesk;
+    QuoteOrder = Post "/v1/dealers/{id}/quote" [id: Uuid] body QuoteRequest, => Quote;
+    DealerOrders = Get "/v1/dealers/{id}/orders" [id: Uuid] ? OrderListQuery, => OrderList;
+    CreditOf = Get "/v1/dealers/{id}/credit" [id: Uuid] => CreditLine;
+    SetCredit = Put "/v1/dealers/{id}/credit" [id: Uuid] body SetCreditLimit, => CreditLine;
+    DealerLinksOf = Get "/v1/dealers/{id}/links" [id: Uuid] => DealerLinks;
+    SetDealerLinks = Put "/v1/admin/dealers/{id}/links" [id: Uuid] body DealerLinks, => DealerLinks;
+    PlaceDealerOrder = Post "/v1/orders" body PlaceOrder, => Order;
+    /// Orders across the caller's dealers (a business manager's) or all (the order center).
+    OrderQueue = Get "/v1/orders" ? OrderListQuery, => OrderList;
+    OrderOf = Get "/v1/orders/{id}" [id: Uuid] => Order;
+    StepOrder = Post "/v1/orders/{id}/steps" [id: Uuid] body TakeOrderStep, => Order;
+    ShipOrderNow = Post "/v1/orders/{id}/shipments" [id: Uuid] body ShipOrder, => Order;
+    ExpectedShipments = Get "/v1/stores/{id}/shipments" [id: Uuid] => ShipmentList;
+    BusinessDeskOf = Get "/v1/business/desk" => BusinessDesk;
+
     // Precision marketing.
     IngestEvents = Post "/v1/events" body EventBatch, => EventReceipt;
     Recommendations = Get "/v1/recommendations" ? RecommendationQuery, => RecommendationList;

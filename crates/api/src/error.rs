@@ -62,6 +62,17 @@ pub enum ErrorCode {
     InvalidEvent,
     /// A behaviour event of a kind the person declined to have recorded.
     TrackingDeclined,
+    /// An order breaks a rule (an unknown or withdrawn SKU, a quantity off its minimum or case
+    /// pack, a store the dealer does not supply); the field and detail name which line.
+    InvalidOrder,
+    /// A credit line below what the dealer's orders and receivables already use, or negative.
+    InvalidCreditLimit,
+    /// Price-list entries whose dates overlap an entry kept or another of the same change.
+    PriceListOverlap,
+    /// Goods counted in beyond what the shipment carried.
+    ReceiptExceedsShipment,
+    /// The shipment was counted in already (at another device, perhaps).
+    ShipmentAlreadyReceived,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -117,6 +128,11 @@ impl ErrorCode {
             ErrorCode::IdempotencyConflict => "idempotency_conflict",
             ErrorCode::InvalidTagRule => "invalid_tag_rule",
             ErrorCode::NameTaken => "name_taken",
+            ErrorCode::InvalidOrder => "invalid_order",
+            ErrorCode::InvalidCreditLimit => "invalid_credit_limit",
+            ErrorCode::PriceListOverlap => "price_list_overlap",
+            ErrorCode::ReceiptExceedsShipment => "receipt_exceeds_shipment",
+            ErrorCode::ShipmentAlreadyReceived => "shipment_already_received",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

@@ -500,6 +500,9 @@ pub enum TriggerKind {
     BackInStock,
     /// The customer's birthday (as set on their profile), China time: their picks.
     Birthday,
+    /// A service message, not a trigger an operator sets up: one of the dealer's orders changed
+    /// status.
+    OrderUpdate,
 }
 
 impl TriggerKind {
@@ -509,13 +512,20 @@ impl TriggerKind {
             TriggerKind::AfterPurchase => "after_purchase",
             TriggerKind::BackInStock => "back_in_stock",
             TriggerKind::Birthday => "birthday",
+            TriggerKind::OrderUpdate => "order_update",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [TriggerKind::AfterSignIn, TriggerKind::AfterPurchase, TriggerKind::BackInStock, TriggerKind::Birthday]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            TriggerKind::AfterSignIn,
+            TriggerKind::AfterPurchase,
+            TriggerKind::BackInStock,
+            TriggerKind::Birthday,
+            TriggerKind::OrderUpdate,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -13,13 +13,22 @@ pub enum Role {
     Promoter,
     StoreManager,
     Distributor,
+    /// The brand's sales manager for a set of dealers (业务经理): their orders, prices and credit.
+    BusinessManager,
     Operator,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Consumer, Role::Promoter, Role::StoreManager, Role::Distributor, Role::Operator, Role::Admin];
+    pub const ALL: [Role; 7] = [
+        Role::Consumer,
+        Role::Promoter,
+        Role::StoreManager,
+        Role::Distributor,
+        Role::BusinessManager,
+        Role::Operator,
+        Role::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +36,7 @@ impl Role {
             Role::Promoter => "promoter",
             Role::StoreManager => "store_manager",
             Role::Distributor => "distributor",
+            Role::BusinessManager => "business_manager",
             Role::Operator => "operator",
             Role::Admin => "admin",
         }

@@ -18,6 +18,20 @@ pub struct PageQuery {
     pub offset: u32,
 }
 
+/// A page of orders, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
+pub struct OrderListQuery {
+    /// Only these statuses, comma-separated (`price_review,credit_review`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The `next` of the page before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Orders per page (1–200, default 50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, IntoParams)]
 pub struct HistoryQuery {
     /// The last page's last event: its time (unix seconds) and id, both or neither.

@@ -73,6 +73,15 @@ pub struct SkuQuantity {
     pub quantity: i64,
 }
 
+/// One SKU of a shipment as the store counted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CountedLine {
+    pub sku: String,
+    pub received: i64,
+    #[serde(default)]
+    pub damaged: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ReturnLine {
     /// The line's position in the original sale.
@@ -158,6 +167,13 @@ pub enum StoreAction {
     /// Receives a transfer another store sent (its lines come from the sending side).
     TransferIn {
         transfer_id: Uuid,
+    },
+    /// Counts in a shipment of a dealer's order: per SKU, what arrived good (booked into stock)
+    /// and damaged; what neither counts is short. It marks the order received once every
+    /// shipment of it has been counted.
+    ShipmentIn {
+        shipment_id: Uuid,
+        lines: Vec<CountedLine>,
     },
     Adjustment {
         sku: String,
@@ -255,6 +271,10 @@ pub enum OpFlag {
     /// The device set the operation aside without the server applying it (a row its app could
     /// no longer read, or one refused for good): what it did never reached the ledger.
     SetAsideOnDevice,
+    /// A shipment counted in with units neither received nor reported damaged.
+    ShipmentShort { sku: String, short: i64 },
+    /// A shipment counted in with damaged units (not booked into stock).
+    ShipmentDamaged { sku: String, damaged: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -35,6 +35,7 @@ pub enum RoleHome {
     Promoter(StoreOverview),
     StoreManager(ManagerOverview),
     Distributor(DealerOverview),
+    BusinessManager(BusinessDesk),
     Operator(AudienceOverview),
     Admin(UserList),
 }

@@ -54,6 +54,16 @@ const TABLES: &[&str] = &[
     "inbox_messages",
     "trail_days",
     "trail_sealed",
+    "dealer_managers",
+    "dealer_stores",
+    "order_rules",
+    "credit_lines",
+    "credit_movements",
+    "orders",
+    "order_lines",
+    "order_steps",
+    "shipments",
+    "shipment_lines",
 ];
 
 /// What was copied and how the copy was checked.

@@ -19,6 +19,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
+pub mod orders;
 pub mod org;
 pub mod partitions;
 pub mod people;
@@ -59,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_trail_days.sql"),
     include_str!("../migrations/0011_events_by_month.sql"),
     include_str!("../migrations/0012_price_lists.sql"),
+    include_str!("../migrations/0013_orders.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

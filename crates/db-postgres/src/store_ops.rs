@@ -554,6 +554,25 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(())
     }
 
+    fn shipment(&mut self, id: Uuid) -> LedgerResult<Option<ShipmentRow>> {
+        crate::orders::goods_in::shipment(self.tx, id).map_err(LedgerError::Storage)
+    }
+    fn receive_shipment(
+        &mut self,
+        id: Uuid,
+        order: Uuid,
+        counted: &[portal_distribution::goods_in::Counted],
+        by: Uuid,
+        at: i64,
+    ) -> LedgerResult<()> {
+        crate::orders::goods_in::receive(self.tx, id, order, counted, by, at).map_err(LedgerError::Storage)
+    }
+    fn order_receipt_state(&mut self, order: Uuid) -> LedgerResult<Option<OrderReceiptState>> {
+        crate::orders::goods_in::state(self.tx, order).map_err(LedgerError::Storage)
+    }
+    fn mark_order(&mut self, order: Uuid, status: OrderStatus, action: &str, by: Uuid, at: i64) -> LedgerResult<()> {
+        crate::orders::goods_in::mark(self.tx, order, status, action, by, at).map_err(LedgerError::Storage)
+    }
     fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>> {
         self.lock(KeyLock::Sample, serial)?;
         self.query_opt("SELECT store_id, state, location FROM samples WHERE serial = $1", &[&serial])?

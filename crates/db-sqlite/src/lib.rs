@@ -18,6 +18,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
+pub mod orders;
 pub mod org;
 pub mod people;
 pub mod price_lists;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_trail_days.sql"),
     include_str!("../migrations/0020_interest_by_person.sql"),
     include_str!("../migrations/0021_price_lists.sql"),
+    include_str!("../migrations/0022_orders.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -11,6 +11,7 @@ use portal_db::{
     ledger::*,
     reports, DbError, DbResult,
 };
+use portal_distribution::goods_in::Counted;
 
 /// Applies a device's operations in one transaction, each exactly once (see `db::apply`). One
 /// transaction per batch rather than per operation: the WAL then writes each touched page once per
@@ -419,6 +420,18 @@ impl Ledger for SqliteLedger<'_> {
         Ok(())
     }
 
+    fn shipment(&mut self, id: Uuid) -> LedgerResult<Option<ShipmentRow>> {
+        crate::orders::goods_in::shipment(self.0, id).map_err(LedgerError::Storage)
+    }
+    fn receive_shipment(&mut self, id: Uuid, order: Uuid, counted: &[Counted], by: Uuid, at: i64) -> LedgerResult<()> {
+        crate::orders::goods_in::receive(self.0, id, order, counted, by, at).map_err(LedgerError::Storage)
+    }
+    fn order_receipt_state(&mut self, order: Uuid) -> LedgerResult<Option<OrderReceiptState>> {
+        crate::orders::goods_in::state(self.0, order).map_err(LedgerError::Storage)
+    }
+    fn mark_order(&mut self, order: Uuid, status: OrderStatus, action: &str, by: Uuid, at: i64) -> LedgerResult<()> {
+        crate::orders::goods_in::mark(self.0, order, status, action, by, at).map_err(LedgerError::Storage)
+    }
     fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>> {
         let row: Option<(String, String, String)> = self
             .0

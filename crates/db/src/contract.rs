@@ -12,12 +12,14 @@ use crate::{lockout, throttle};
 
 mod customers;
 mod events;
+mod orders;
 mod people;
 mod price_lists;
 mod retention;
 mod triggers;
 pub use customers::*;
 pub use events::*;
+pub use orders::*;
 pub use people::*;
 pub use price_lists::*;
 pub use retention::*;
@@ -110,6 +112,11 @@ macro_rules! contract_suite {
             a_month_of_events_past_the_retention_goes_whole_and_a_resent_event_is_found,
             a_price_change_is_kept_or_refused_whole_and_resolves_by_scope,
             parallel_changes_to_one_price_key_never_leave_two_entries_overlapping,
+            an_order_reserves_its_credit_or_waits_and_a_retry_lands_once,
+            orders_racing_for_one_credit_line_never_reserve_past_it,
+            one_order_released_and_rejected_at_once_takes_one_step,
+            a_shipment_counted_in_at_many_tablets_at_once_is_booked_once,
+            cancelling_the_rest_at_shipping_releases_its_credit,
         );
     };
 }

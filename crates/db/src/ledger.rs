@@ -148,6 +148,23 @@ pub struct TransferRow {
     pub received_at: Option<i64>,
 }
 
+/// A shipment of a dealer's order as goods-in reads it.
+#[derive(Debug, Clone)]
+pub struct ShipmentRow {
+    pub order_id: Uuid,
+    pub store_id: Uuid,
+    pub lines: Vec<portal_api::ShipLine>,
+    pub received: bool,
+}
+
+/// Where an order stands when one of its shipments is counted in.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderReceiptState {
+    pub status: portal_api::OrderStatus,
+    /// Its shipments not yet counted in.
+    pub uncounted: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct SampleRow {
     pub store_id: Uuid,
@@ -216,6 +233,28 @@ pub trait Ledger {
     fn insert_transfer_wait(&mut self, id: Uuid, to: Uuid, op_id: Uuid, at: i64) -> LedgerResult<bool>;
     fn delete_transfer_wait(&mut self, id: Uuid) -> LedgerResult<()>;
 
+    /// A shipment, locked until the transaction ends.
+    fn shipment(&mut self, id: Uuid) -> LedgerResult<Option<ShipmentRow>>;
+    /// Keeps a shipment's count, on it and on its order's lines.
+    fn receive_shipment(
+        &mut self,
+        id: Uuid,
+        order: Uuid,
+        counted: &[portal_distribution::goods_in::Counted],
+        by: Uuid,
+        at: i64,
+    ) -> LedgerResult<()>;
+    /// The order's status and its shipments not yet counted in (the order locked).
+    fn order_receipt_state(&mut self, order: Uuid) -> LedgerResult<Option<OrderReceiptState>>;
+    /// Moves the order to `status` with a step in its history.
+    fn mark_order(
+        &mut self,
+        order: Uuid,
+        status: portal_api::OrderStatus,
+        action: &str,
+        by: Uuid,
+        at: i64,
+    ) -> LedgerResult<()>;
     fn sample(&mut self, serial: &str) -> LedgerResult<Option<SampleRow>>;
     fn insert_sample(
         &mut self,

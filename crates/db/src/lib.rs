@@ -27,6 +27,7 @@ pub mod events;
 pub mod experiments;
 pub mod favourites;
 pub mod interest;
+pub mod orders;
 pub mod org;
 pub mod price_lists;
 pub mod reports;
@@ -47,6 +48,7 @@ pub use events::*;
 pub use experiments::*;
 pub use favourites::*;
 pub use interest::*;
+pub use orders::*;
 pub use org::*;
 pub use price_lists::*;
 pub use sessions::*;
@@ -86,8 +88,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
-        Accounts, Catalog, CustomerView, Events, Experiments, Favourites, Interest, Org, PriceLists, Sessions, SignIn,
-        StoreOps, Tags, Trail, Triggers,
+        Accounts, Catalog, CustomerView, DealerNetwork, Events, Experiments, Favourites, Interest, Orders, Org,
+        PriceLists, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -110,6 +112,8 @@ pub trait Database:
     + CustomerView
     + StoreOps
     + PriceLists
+    + Orders
+    + DealerNetwork
     + Send
     + Sync
     + 'static

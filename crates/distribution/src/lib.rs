@@ -3,14 +3,20 @@
 //!
 //! - `prices`: a dealer's price for a SKU on a day (dealer > tier > region > list), validity
 //!   overlaps, minimum order quantities and case packs.
+//! - `ordering`: an order's lines priced for a dealer, each bad line reported.
 //! - `quick_order`: pasted "SKU quantity" lines or a CSV, each bad line reported.
 //! - `credit`: whether an order's credit can be reserved or waits for a business manager.
+//! - `goods_in`: a shipment counted in at the store: good, damaged, short.
 //! - `lifecycle`: an order's statuses, who may move it and where.
+//! - `notices`: what a dealer is told when an order changes status.
 //! - `allocation`: scarce stock shared among confirmed orders by rule, with the reason.
 //! - `rebates`: tiered rebates on sell-through, so that stuffing the channel earns nothing.
 pub mod allocation;
 pub mod credit;
+pub mod goods_in;
 pub mod lifecycle;
+pub mod notices;
+pub mod ordering;
 pub mod prices;
 pub mod quick_order;
 pub mod rebates;

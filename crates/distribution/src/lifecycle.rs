@@ -3,21 +3,7 @@
 //! dealer chose) → received → invoiced. Who may take each step is decided here, once.
 use serde::{Deserialize, Serialize};
 
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    PriceReview,
-    CreditReview,
-    Confirmed,
-    Allocated,
-    PartlyShipped,
-    Shipped,
-    Received,
-    Invoiced,
-    Rejected,
-    Cancelled,
-}
+pub use portal_api::orders::{OrderStatus, Shortfall};
 
 /// Who acts on an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,14 +17,6 @@ pub enum Actor {
     OrderCenter,
     /// The promoter of the store the goods were shipped to.
     Store,
-}
-
-/// What the dealer wants done with what cannot be shipped now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Shortfall {
-    BackOrder,
-    CancelTheRest,
 }
 
 /// A step someone takes.
@@ -116,16 +94,16 @@ pub fn next(status: OrderStatus, step: Step, actor: Actor, fits_credit: bool) ->
     }
 }
 
-impl OrderStatus {
-    /// Whether the order still holds credit (confirmed and not yet invoiced, rejected or cancelled).
-    pub fn holds_credit(self) -> bool {
-        matches!(self, Self::Confirmed | Self::Allocated | Self::PartlyShipped | Self::Shipped | Self::Received)
-    }
+/// Whether an order in `status` holds credit (confirmed and not yet invoiced, rejected or cancelled).
+pub fn holds_credit(status: OrderStatus) -> bool {
+    use OrderStatus::*;
+    matches!(status, Confirmed | Allocated | PartlyShipped | Shipped | Received)
+}
 
-    /// Whether nothing more happens to it.
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Invoiced | Self::Rejected | Self::Cancelled)
-    }
+/// Whether nothing more happens to an order in `status`.
+pub fn is_final(status: OrderStatus) -> bool {
+    use OrderStatus::*;
+    matches!(status, Invoiced | Rejected | Cancelled)
 }
 
 #[cfg(test)]
@@ -156,7 +134,7 @@ mod tests {
             status = next(status, step, actor, true).unwrap();
         }
         assert_eq!(status, Invoiced);
-        assert!(status.is_final() && !status.holds_credit());
+        assert!(is_final(status) && !holds_credit(status));
     }
 
     #[test]

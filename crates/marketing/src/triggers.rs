@@ -52,7 +52,7 @@ pub fn sets_off(rule: &Rule, fact: &Fact, customer_accepts: bool, now: i64) -> b
 pub fn placeholders(kind: TriggerKind) -> &'static [&'static str] {
     match kind {
         TriggerKind::AfterPurchase | TriggerKind::BackInStock => &PLACEHOLDERS,
-        TriggerKind::AfterSignIn | TriggerKind::Birthday => &[],
+        TriggerKind::AfterSignIn | TriggerKind::Birthday | TriggerKind::OrderUpdate => &[],
     }
 }
 
@@ -121,6 +121,9 @@ pub fn birthdays_on(year: i32, month: u32, day: u32) -> Vec<String> {
 /// A new trigger's own parts: a name, titles and bodies in both languages within their lengths,
 /// only known placeholders, a cooldown of at most a year.
 pub fn check(t: &NewTrigger) -> Result<(), String> {
+    if t.kind == TriggerKind::OrderUpdate {
+        return Err("Order updates are service messages the order center sends; they are not a trigger.".into());
+    }
     let name = t.name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX {
         return Err(format!("A name of 1 to {NAME_MAX} characters."));

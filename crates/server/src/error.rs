@@ -41,12 +41,27 @@ impl AppError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
-        InvalidJson | InvalidPhone | InvalidEmail | InvalidUsername | InvalidDisplayName | WeakPassword
-        | InvalidRole | InvalidCatalog | InvalidServerUrl | InvalidStoreOp | InvalidEvent | InvalidTagRule
-        | DiscountAboveLimit | ReturnExceedsSale | ReasonRequired | TransitionNotAllowed => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        ShiftClosed | StaleState | IdempotencyConflict | NameTaken => StatusCode::CONFLICT,
+        InvalidJson
+        | InvalidPhone
+        | InvalidEmail
+        | InvalidUsername
+        | InvalidDisplayName
+        | WeakPassword
+        | InvalidRole
+        | InvalidCatalog
+        | InvalidServerUrl
+        | InvalidStoreOp
+        | InvalidEvent
+        | InvalidTagRule
+        | DiscountAboveLimit
+        | ReturnExceedsSale
+        | ReasonRequired
+        | TransitionNotAllowed
+        | InvalidOrder
+        | InvalidCreditLimit
+        | PriceListOverlap
+        | ReceiptExceedsShipment => StatusCode::UNPROCESSABLE_ENTITY,
+        ShiftClosed | StaleState | IdempotencyConflict | NameTaken | ShipmentAlreadyReceived => StatusCode::CONFLICT,
         InvalidCode | CodeExpired | InvalidParameter => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         TooManyAttempts | RateLimited | AccountLocked => StatusCode::TOO_MANY_REQUESTS,

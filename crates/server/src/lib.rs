@@ -5,6 +5,7 @@ pub mod common;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod distribution;
 pub mod error;
 pub mod favourites;
 pub mod http;

@@ -7,6 +7,7 @@ use crate::{
     common::now,
     config::Config,
     db::Database,
+    distribution::DistributionService,
     favourites::FavouritesService,
     identity::{tokens::ServerKeys, IdentityService},
     marketing::{customer_view::CustomerViewService, MarketingService},
@@ -35,6 +36,8 @@ pub struct Portal {
     pub marketing: MarketingService,
     /// One page per customer, for operators, the counter and the person.
     pub customers: CustomerViewService,
+    /// Dealers' orders, credit and shipments.
+    pub distribution: DistributionService,
 }
 
 impl Portal {
@@ -49,6 +52,7 @@ impl Portal {
             customers: CustomerViewService::new(&db, identity.clone(), catalog.clone()),
             identity,
             store_ops: StoreOpsService::new(&db, org.clone(), catalog.clone()),
+            distribution: DistributionService::new(&db, org.clone(), catalog.clone()),
             favourites: FavouritesService::new(&db),
             catalog,
             org,

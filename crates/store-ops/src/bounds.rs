@@ -123,6 +123,14 @@ pub fn check(op: &StoreOp, at: &str) -> Result<(), OutOfBounds> {
         }
         StoreAction::TransferOut { lines, .. } => sku_lines(&a, lines, 1)?,
         StoreAction::TransferIn { .. } => {}
+        StoreAction::ShipmentIn { lines, .. } => {
+            count(format!("{a}.lines"), lines.len())?;
+            for (i, l) in lines.iter().enumerate() {
+                text(format!("{a}.lines[{i}].sku"), &l.sku)?;
+                quantity(format!("{a}.lines[{i}].received"), l.received, 0, MAX_QUANTITY)?;
+                quantity(format!("{a}.lines[{i}].damaged"), l.damaged, 0, MAX_QUANTITY)?;
+            }
+        }
         StoreAction::Adjustment { sku, quantity: q, reason } => {
             text(format!("{a}.sku"), sku)?;
             text(format!("{a}.reason"), reason)?;

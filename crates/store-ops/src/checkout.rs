@@ -17,7 +17,7 @@ pub fn default_discount_limit(role: Role) -> u32 {
         Role::Promoter => PROMOTER_DISCOUNT_LIMIT_PERCENT,
         Role::StoreManager => MANAGER_DISCOUNT_LIMIT_PERCENT,
         Role::Admin => 100,
-        Role::Consumer | Role::Distributor | Role::Operator => 0,
+        Role::Consumer | Role::Distributor | Role::BusinessManager | Role::Operator => 0,
     }
 }
 

@@ -50,6 +50,7 @@ pub fn check(store: Uuid, action: &StoreAction) -> Result<(), Refusal> {
             }
         }
         StoreAction::CloseShift { .. }
+        | StoreAction::ShipmentIn { .. }
         | StoreAction::TransferIn { .. }
         | StoreAction::SampleChange { .. }
         | StoreAction::SampleAudit { .. } => {}

@@ -250,6 +250,9 @@ impl PortalApp {
                     .await?,
                 )
             }
+            Role::BusinessManager => RoleHome::BusinessManager(
+                self.authed(|api, token| async move { api.call(Some(&token), &ep::BusinessDeskOf {}).await }).await?,
+            ),
             Role::Operator => RoleHome::Operator(
                 self.authed(|api, token| async move { api.call(Some(&token), &ep::Audience {}).await }).await?,
             ),

@@ -19,6 +19,9 @@ pub struct PriceBook {
     pub model_of_sku: HashMap<String, String>,
     /// Each product's name (zh, en), for messages.
     pub names: HashMap<String, (String, String)>,
+    /// Each SKU's price to dealers, where the catalog gives one (the last resort of a dealer's
+    /// price lists).
+    pub dealer_prices: HashMap<String, i64>,
 }
 
 impl PriceBook {
@@ -46,6 +49,7 @@ impl PriceBook {
         let mut models = std::collections::HashSet::new();
         let mut model_of_sku = HashMap::new();
         let mut names = HashMap::new();
+        let mut dealer_prices = HashMap::new();
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
             models.insert(product.model.clone());
@@ -55,10 +59,13 @@ impl PriceBook {
                 model_of_sku.insert(sku.code.clone(), product.model.clone());
             }
             for sku in product.skus {
+                if let Some(price) = sku.distributor_price {
+                    dealer_prices.insert(sku.code.clone(), price);
+                }
                 let promotion = sku.promotion.map(|p| (p.price, p.starts_at, p.ends_at));
                 skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
             }
         }
-        Ok(Self { version, skus, models, model_of_sku, names })
+        Ok(Self { version, skus, models, model_of_sku, names, dealer_prices })
     }
 }

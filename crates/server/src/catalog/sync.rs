@@ -26,7 +26,7 @@ fn decode(cursor: &str) -> Option<(&str, i64)> {
 
 /// Whether the caller may see distributor prices.
 pub fn sees_distributor_prices(caller: Option<&Caller>) -> bool {
-    caller.is_some_and(|c| matches!(c.user.role, Role::Distributor | Role::Admin))
+    caller.is_some_and(|c| matches!(c.user.role, Role::Distributor | Role::BusinessManager | Role::Admin))
 }
 
 pub fn shape_product(mut product: Product, distributor_prices: bool) -> Product {

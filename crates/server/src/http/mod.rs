@@ -2,6 +2,7 @@
 mod auth;
 mod catalog;
 mod customers;
+mod distribution;
 mod extract;
 mod marketing;
 mod me;
@@ -158,6 +159,18 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(store_ops::transfers))
         .routes(routes!(store_ops::sales))
         .routes(routes!(store_ops::flags))
+        .routes(routes!(distribution::desk))
+        .routes(routes!(distribution::quote))
+        .routes(routes!(distribution::dealer_orders))
+        .routes(routes!(distribution::credit, distribution::set_credit))
+        .routes(routes!(distribution::links))
+        .routes(routes!(distribution::set_links))
+        .routes(routes!(distribution::place, distribution::queue))
+        .routes(routes!(distribution::order))
+        .routes(routes!(distribution::step))
+        .routes(routes!(distribution::ship))
+        .routes(routes!(distribution::expected))
+        .routes(routes!(distribution::business_desk))
         .routes(routes!(catalog::sync_page))
         .routes(routes!(catalog::product))
         .routes(routes!(catalog::put_product, catalog::withdraw_product))

@@ -33,7 +33,7 @@ impl OrgService {
             Role::Admin => true,
             Role::Promoter => caller.user.store_id == Some(store_id),
             Role::StoreManager => self.org.manages(caller.user.id, store_id).await?,
-            Role::Consumer | Role::Distributor | Role::Operator => false,
+            Role::Consumer | Role::Distributor | Role::BusinessManager | Role::Operator => false,
         };
         if allowed {
             Ok(())
@@ -59,6 +59,11 @@ impl OrgService {
         let dealer = self.org.get_dealer(dealer_id).await?.ok_or_else(|| AppError::not_found("dealer"))?;
         let member_count = self.org.count_members(Role::Distributor, dealer_id).await?;
         Ok(DealerOverview { dealer, member_count })
+    }
+
+    /// An account's role, if the account exists.
+    pub async fn account_role(&self, user_id: Uuid) -> AppResult<Option<Role>> {
+        Ok(self.accounts.get_user(user_id).await?.map(|u| u.role))
     }
 
     pub async fn audience(&self, caller: &Caller) -> AppResult<AudienceOverview> {

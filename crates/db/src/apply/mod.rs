@@ -14,6 +14,8 @@ use portal_store_ops::{
 };
 use uuid::Uuid;
 
+mod goods_in;
+
 use super::{
     ledger::{
         Ledger, LedgerError, LogEntry, NewCounterOffer, NewMovement, NewReturn, NewSale, NewSaleLine, Recorded,
@@ -85,6 +87,7 @@ pub fn kind_name(action: &StoreAction) -> &'static str {
         StoreAction::Receipt { .. } => "receipt",
         StoreAction::TransferOut { .. } => "transfer_out",
         StoreAction::TransferIn { .. } => "transfer_in",
+        StoreAction::ShipmentIn { .. } => "shipment_in",
         StoreAction::Adjustment { .. } => "adjustment",
         StoreAction::StockCount { .. } => "stock_count",
         StoreAction::SampleRegister { .. } => "sample_register",
@@ -482,6 +485,9 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                     }
                 }
             }
+        }
+        StoreAction::ShipmentIn { shipment_id, lines } => {
+            goods_in::shipment_in(db, op, ctx.actor, *shipment_id, lines, &mut applied)?;
         }
         StoreAction::Adjustment { sku, quantity, reason } => {
             movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;

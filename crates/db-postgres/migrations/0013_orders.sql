@@ -1,0 +1,114 @@
+-- Distribution: dealers' orders to the brand, their credit, their shipments to the stores they
+-- supply. Orders, their lines, steps and shipments are the record of trade between the brand and
+-- its dealers and are kept (bounded by what dealers order, a few orders a week each, not by
+-- traffic: 24,000 dealers make ~2M lines in years); credit_lines is the balance the append-only
+-- credit_movements add up to, updated in the same transaction as each movement.
+--
+-- The business manager role joins the others.
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN (
+    'consumer', 'promoter', 'store_manager', 'distributor', 'business_manager', 'operator', 'admin'));
+
+-- The business manager who looks after each dealer (one each), and the stores a dealer supplies.
+CREATE TABLE dealer_managers (
+    dealer_id  TEXT PRIMARY KEY REFERENCES dealers (id),
+    manager_id TEXT NOT NULL REFERENCES users (id),
+    since      BIGINT NOT NULL
+);
+CREATE INDEX dealer_managers_by_manager ON dealer_managers (manager_id);
+CREATE TABLE dealer_stores (
+    dealer_id TEXT NOT NULL REFERENCES dealers (id),
+    store_id  TEXT NOT NULL REFERENCES stores (id),
+    PRIMARY KEY (dealer_id, store_id)
+);
+CREATE INDEX dealer_stores_by_store ON dealer_stores (store_id);
+
+-- Minimum order quantities and case packs by SKU (absent: one unit, any quantity).
+CREATE TABLE order_rules (
+    sku       TEXT PRIMARY KEY,
+    min_order INTEGER NOT NULL CHECK (min_order >= 1),
+    case_pack INTEGER NOT NULL CHECK (case_pack >= 1)
+);
+
+CREATE TABLE credit_lines (
+    dealer_id    TEXT PRIMARY KEY REFERENCES dealers (id),
+    credit_limit BIGINT NOT NULL CHECK (credit_limit >= 0),
+    reserved     BIGINT NOT NULL CHECK (reserved >= 0),
+    receivables  BIGINT NOT NULL CHECK (receivables >= 0),
+    updated_at   BIGINT NOT NULL
+);
+CREATE TABLE credit_movements (
+    id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    dealer_id TEXT NOT NULL REFERENCES dealers (id),
+    kind      TEXT NOT NULL CHECK (kind IN ('limit', 'reserve', 'release', 'invoice', 'payment')),
+    amount    BIGINT NOT NULL,
+    order_id  TEXT,
+    by_user   TEXT NOT NULL,
+    reason    TEXT,
+    at        BIGINT NOT NULL
+);
+CREATE INDEX credit_movements_by_dealer ON credit_movements (dealer_id, at);
+
+CREATE TABLE orders (
+    id          TEXT PRIMARY KEY,
+    dealer_id   TEXT NOT NULL REFERENCES dealers (id),
+    ship_to     TEXT NOT NULL REFERENCES stores (id),
+    status      TEXT NOT NULL,
+    shortfall   TEXT NOT NULL CHECK (shortfall IN ('back_order', 'cancel_the_rest')),
+    total       BIGINT NOT NULL CHECK (total >= 0),
+    credit_held BIGINT NOT NULL CHECK (credit_held >= 0),
+    placed_by   TEXT NOT NULL REFERENCES users (id),
+    body_hash   TEXT NOT NULL,
+    note        TEXT,
+    placed_at   BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+CREATE INDEX orders_by_dealer ON orders (dealer_id, placed_at DESC, id DESC);
+CREATE INDEX orders_open ON orders (status, placed_at)
+    WHERE status IN ('price_review', 'credit_review', 'confirmed', 'allocated', 'partly_shipped');
+CREATE TABLE order_lines (
+    order_id    TEXT NOT NULL REFERENCES orders (id),
+    line        INTEGER NOT NULL,
+    sku         TEXT NOT NULL,
+    quantity    INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price  BIGINT NOT NULL CHECK (unit_price > 0),
+    list_price  BIGINT NOT NULL CHECK (list_price > 0),
+    floor       BIGINT,
+    below_floor BOOLEAN NOT NULL,
+    shipped     INTEGER NOT NULL DEFAULT 0,
+    received    INTEGER NOT NULL DEFAULT 0,
+    cancelled   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (order_id, line),
+    CHECK (shipped + cancelled <= quantity),
+    CHECK (received <= shipped)
+);
+CREATE TABLE order_steps (
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    seq      INTEGER NOT NULL,
+    status   TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    by_user  TEXT NOT NULL,
+    reason   TEXT,
+    at       BIGINT NOT NULL,
+    PRIMARY KEY (order_id, seq)
+);
+CREATE TABLE shipments (
+    id          TEXT PRIMARY KEY,
+    order_id    TEXT NOT NULL REFERENCES orders (id),
+    store_id    TEXT NOT NULL REFERENCES stores (id),
+    shipped_by  TEXT NOT NULL,
+    shipped_at  BIGINT NOT NULL,
+    received_at BIGINT,
+    received_by TEXT
+);
+CREATE INDEX shipments_by_order ON shipments (order_id);
+CREATE INDEX shipments_expected ON shipments (store_id, shipped_at) WHERE received_at IS NULL;
+CREATE TABLE shipment_lines (
+    shipment_id TEXT NOT NULL REFERENCES shipments (id),
+    sku         TEXT NOT NULL,
+    quantity    INTEGER NOT NULL CHECK (quantity > 0),
+    received    INTEGER NOT NULL DEFAULT 0,
+    damaged     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (shipment_id, sku),
+    CHECK (received + damaged <= quantity)
+);

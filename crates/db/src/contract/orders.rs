@@ -1,0 +1,233 @@
+//! Orders' contracts: credit is reserved in the order's own transaction and never past the line
+//! whatever places at once; a retry lands once; one step wins when two are taken at once; a
+//! shipment counted in at many tablets at once is booked once; and the credit follows the order
+//! to its invoice.
+use std::sync::Arc;
+
+use portal_api::*;
+use portal_distribution::lifecycle::Actor;
+use uuid::Uuid;
+
+use super::{apply, fixture, join_all, op, AT, RACERS, STORE};
+use crate::*;
+
+/// A dealer supplying `STORE`, with a distributor and a credit line of `limit`; returns (dealer, distributor).
+async fn dealer(db: &dyn Database, limit: i64) -> (Uuid, Uuid) {
+    let dealer = Uuid::now_v7();
+    let code = format!("D-{}", &dealer.simple().to_string()[20..]);
+    db.upsert_dealer(Dealer { id: dealer, code: code.clone(), name: code, region: "east".into() }).await.unwrap();
+    let distributor = Uuid::now_v7();
+    let phone = format!("+86139{:08}", dealer.as_u128() % 100_000_000);
+    db.create_user(NewUser {
+        id: distributor,
+        display_name: "经销商".into(),
+        role: Role::Distributor,
+        store_id: None,
+        dealer_id: Some(dealer),
+        password_hash: None,
+        created_at: AT - 86_400,
+        identities: vec![NewIdentity { kind: IdentityKind::Phone, value: phone, verified: true }],
+    })
+    .await
+    .unwrap();
+    db.set_dealer_links(dealer, portal_api::DealerLinks { store_ids: vec![STORE], manager_id: None }, AT)
+        .await
+        .unwrap();
+    let set = CreditLimitChange { dealer_id: dealer, limit, by: distributor, reason: "opening line".into(), at: AT };
+    db.set_credit_limit(set).await.unwrap().unwrap();
+    (dealer, distributor)
+}
+
+fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> NewOrder {
+    let id = Uuid::now_v7();
+    NewOrder {
+        id,
+        dealer_id: dealer,
+        ship_to: STORE,
+        shortfall: Shortfall::BackOrder,
+        note: None,
+        lines: vec![PricedLine {
+            sku: sku.into(),
+            quantity,
+            unit_price: price,
+            list_price: price,
+            floor: None,
+            below_floor: false,
+        }],
+        placed_by: by,
+        body_hash: format!("{sku}×{quantity}@{price}"),
+        at: AT,
+    }
+}
+
+fn placed_status(placed: &Placed) -> OrderStatus {
+    match placed {
+        Placed::New(head) | Placed::Again(head) => head.status,
+    }
+}
+
+async fn take(db: &dyn Database, order: Uuid, action: OrderAction, actor: Actor) -> Result<OrderHead, StepProblem> {
+    let change = OrderStepChange { order, action, actor, by: Uuid::now_v7(), reason: Some("checked".into()), at: AT };
+    db.step_order(change).await.unwrap()
+}
+
+pub async fn an_order_reserves_its_credit_or_waits_and_a_retry_lands_once(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 1_000_00).await;
+    let first = new_order(dealer, by, "TV-55", 6, 100_00);
+    let placed = db.place_order(first.clone()).await.unwrap().unwrap();
+    assert!(matches!(placed, Placed::New(ref h) if h.status == OrderStatus::Confirmed && h.credit_held == 600_00));
+    assert!(matches!(db.place_order(first.clone()).await.unwrap(), Ok(Placed::Again(_))), "a retry lands once");
+    let changed = NewOrder { body_hash: "another body".into(), ..first.clone() };
+    assert_eq!(db.place_order(changed).await.unwrap(), Err(PlaceRefused::IdTaken));
+    let other_account = NewOrder { placed_by: Uuid::now_v7(), ..first.clone() };
+    assert_eq!(db.place_order(other_account).await.unwrap(), Err(PlaceRefused::IdTaken));
+
+    let over = new_order(dealer, by, "TV-55", 5, 100_00);
+    let placed = db.place_order(over.clone()).await.unwrap().unwrap();
+    assert_eq!(placed_status(&placed), OrderStatus::CreditReview);
+    let position = db.credit_position(dealer).await.unwrap();
+    assert_eq!((position.reserved, position.limit), (600_00, 1_000_00), "an order in review holds nothing");
+
+    // The line cannot be lowered below what is in use; the dealer cannot release their own order.
+    let lower = CreditLimitChange { dealer_id: dealer, limit: 599_99, by, reason: "risk".into(), at: AT };
+    assert!(db.set_credit_limit(lower).await.unwrap().is_err());
+    let own = take(db.as_ref(), over.id, OrderAction::ReleaseCredit, Actor::Distributor).await;
+    assert!(matches!(own, Err(StepProblem::Refused(_))), "{own:?}");
+    let released = take(db.as_ref(), over.id, OrderAction::ReleaseCredit, Actor::BusinessManager).await.unwrap();
+    assert_eq!((released.status, released.credit_held), (OrderStatus::Confirmed, 500_00));
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 1_100_00, "released past the line, as decided");
+
+    let cancelled = take(db.as_ref(), first.id, OrderAction::Cancel, Actor::Distributor).await.unwrap();
+    assert_eq!((cancelled.status, cancelled.credit_held), (OrderStatus::Cancelled, 0));
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 500_00);
+
+    let read = db.order(over.id).await.unwrap().unwrap();
+    let actions: Vec<&str> = read.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, ["submitted", "release_credit"]);
+    assert_eq!(read.steps[0].status, OrderStatus::CreditReview);
+    assert_eq!(read.steps[0].by_name, "经销商");
+    // Every step reached the dealer's distributor as a service message, once.
+    let inbox = db.inbox(by, 50).await.unwrap();
+    assert_eq!(inbox.messages.len(), 4, "{inbox:?}");
+    assert!(inbox.messages.iter().all(|m| m.kind == TriggerKind::OrderUpdate));
+    assert!(inbox.messages.iter().any(|m| m.title_en.ends_with("was cancelled")));
+    let page = OrderPage { dealers: Some(vec![dealer]), statuses: vec![], before: None, limit: 10 };
+    let listed = db.order_page(page).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let open = OrderPage { dealers: None, statuses: vec![OrderStatus::Confirmed], before: None, limit: 10 };
+    assert!(db.order_page(open).await.unwrap().iter().all(|o| o.status == OrderStatus::Confirmed));
+}
+
+pub async fn orders_racing_for_one_credit_line_never_reserve_past_it(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 1_000_00).await;
+    let tasks = (0..RACERS).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { db.place_order(new_order(dealer, by, "AC-12", 1, 100_00)).await.unwrap().unwrap() })
+    });
+    let statuses: Vec<OrderStatus> = join_all(tasks).await.into_iter().map(|r| placed_status(&r.unwrap())).collect();
+    let confirmed = statuses.iter().filter(|s| **s == OrderStatus::Confirmed).count();
+    assert_eq!(confirmed, 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == OrderStatus::CreditReview).count(), RACERS - 10);
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 1_000_00);
+}
+
+pub async fn one_order_released_and_rejected_at_once_takes_one_step(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 0).await;
+    let order = new_order(dealer, by, "WM-8", 2, 100_00);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    let tasks = (0..RACERS).map(|i| {
+        let db = db.clone();
+        let action = if i % 2 == 0 { OrderAction::ReleaseCredit } else { OrderAction::RejectCredit };
+        tokio::spawn(async move { take(db.as_ref(), order.id, action, Actor::BusinessManager).await })
+    });
+    let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let won: Vec<&OrderHead> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    let read = db.order(order.id).await.unwrap().unwrap();
+    assert_eq!(read.steps.len(), 2);
+    let reserved = db.credit_position(dealer).await.unwrap().reserved;
+    match read.status {
+        OrderStatus::Confirmed => assert_eq!((reserved, read.credit_held), (200_00, 200_00)),
+        OrderStatus::Rejected => assert_eq!((reserved, read.credit_held), (0, 0)),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn count(shipment: Uuid, sku: &str, received: i64, damaged: i64) -> StoreAction {
+    StoreAction::ShipmentIn { shipment_id: shipment, lines: vec![CountedLine { sku: sku.into(), received, damaged }] }
+}
+
+pub async fn a_shipment_counted_in_at_many_tablets_at_once_is_booked_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
+    let order = new_order(dealer, by, "TV-65", 10, 300_00);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+    let ship = |id: Uuid, quantity: u32| ShipChange {
+        order: order.id,
+        shipment_id: id,
+        lines: vec![ShipLine { sku: "TV-65".into(), quantity }],
+        by,
+        at: AT,
+    };
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+    assert_eq!(db.ship_order(ship(first, 6)).await.unwrap().unwrap().status, OrderStatus::PartlyShipped);
+    assert_eq!(db.ship_order(ship(first, 6)).await.unwrap().unwrap().status, OrderStatus::PartlyShipped, "a retry");
+    assert!(matches!(db.ship_order(ship(Uuid::now_v7(), 5)).await.unwrap(), Err(StepProblem::BadShipLine(_))));
+    assert_eq!(db.expected_shipments(STORE).await.unwrap().len(), 1);
+
+    let tasks = (0..RACERS).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { apply(db.as_ref(), promoter, op(STORE, count(first, "TV-65", 5, 1))).await })
+    });
+    let outcomes: Vec<OpOutcome> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let applied: Vec<&OpOutcome> = outcomes.iter().filter(|o| o.status == OpStatus::Applied).collect();
+    assert_eq!(applied.len(), 1, "{outcomes:?}");
+    assert!(applied[0].flags.contains(&OpFlag::ShipmentDamaged { sku: "TV-65".into(), damaged: 1 }));
+    assert!(outcomes
+        .iter()
+        .filter(|o| o.status == OpStatus::Rejected)
+        .all(|o| o.error.as_ref().unwrap().code == ErrorCode::ShipmentAlreadyReceived));
+    let stock = db.stock(STORE).await.unwrap();
+    let on_hand = stock.levels.iter().find(|s| s.sku == "TV-65").map(|s| s.on_hand);
+    assert_eq!(on_hand, Some(5), "booked once: {stock:?}");
+
+    // More than shipped is refused whole; the rest of the order ships, is counted, and invoiced.
+    assert_eq!(db.ship_order(ship(second, 4)).await.unwrap().unwrap().status, OrderStatus::Shipped);
+    let too_many = apply(db.as_ref(), promoter, op(STORE, count(second, "TV-65", 5, 0))).await;
+    assert_eq!(too_many.error.unwrap().code, ErrorCode::ReceiptExceedsShipment);
+    let counted = apply(db.as_ref(), promoter, op(STORE, count(second, "TV-65", 3, 0))).await;
+    assert_eq!(counted.status, OpStatus::Applied);
+    assert!(counted.flags.contains(&OpFlag::ShipmentShort { sku: "TV-65".into(), short: 1 }));
+    let read = db.order(order.id).await.unwrap().unwrap();
+    assert_eq!(read.status, OrderStatus::Received);
+    assert_eq!((read.lines[0].shipped, read.lines[0].received), (10, 8));
+    assert!(db.expected_shipments(STORE).await.unwrap().is_empty());
+    let invoiced = take(db.as_ref(), order.id, OrderAction::Invoice, Actor::OrderCenter).await.unwrap();
+    assert_eq!(invoiced.status, OrderStatus::Invoiced);
+    let position = db.credit_position(dealer).await.unwrap();
+    assert_eq!((position.reserved, position.receivables), (0, 8 * 300_00), "invoiced what was counted in good");
+}
+
+pub async fn cancelling_the_rest_at_shipping_releases_its_credit(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
+    let order = NewOrder { shortfall: Shortfall::CancelTheRest, ..new_order(dealer, by, "FR-1", 10, 100_00) };
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+    let change = ShipChange {
+        order: order.id,
+        shipment_id: Uuid::now_v7(),
+        lines: vec![ShipLine { sku: "FR-1".into(), quantity: 7 }],
+        by,
+        at: AT,
+    };
+    let shipped = db.ship_order(change).await.unwrap().unwrap();
+    assert_eq!((shipped.status, shipped.credit_held), (OrderStatus::Shipped, 700_00));
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 700_00);
+    let read = db.order(order.id).await.unwrap().unwrap();
+    assert_eq!((read.lines[0].shipped, read.lines[0].cancelled), (7, 3));
+}

@@ -1,0 +1,168 @@
+//! Pricing and placing a dealer's order: the server prices every line from the dealer's price
+//! lists and the catalog (never trusting a price the app shows), reports each bad line, and places
+//! the order with its credit reserved in the same transaction. The order's id is the app's, bound
+//! to the account and the body: a retry from the outbox lands once.
+use std::collections::HashMap;
+
+use portal_api::*;
+use portal_distribution::{
+    credit::{self, CreditDecision},
+    lifecycle,
+    ordering::{quote, SkuFacts},
+    prices::{Buyer, PackRule, PriceScope},
+    quick_order::{MAX_LINES, MAX_QUANTITY},
+    sum, Day,
+};
+use portal_store_ops::day::LOCAL_OFFSET_SECS;
+use uuid::Uuid;
+
+use super::{DistributionService, Standing};
+use crate::{
+    auth::Caller,
+    common::{body_hash, now},
+    db::{position_line, NewOrder, PlaceRefused, Placed, PricedLine},
+    error::{AppError, AppResult},
+};
+
+/// Today in the stores' calendar, as days since 1970-01-01.
+fn today(at: i64) -> Day {
+    ((at + LOCAL_OFFSET_SECS).div_euclid(86_400)) as Day
+}
+
+fn check_lines(lines: &[OrderLineDraft]) -> AppResult<()> {
+    if lines.is_empty() || lines.len() > MAX_LINES {
+        return Err(AppError::field(ErrorCode::InvalidOrder, "lines", format!("An order has 1 to {MAX_LINES} lines.")));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if line.sku.trim().is_empty() || line.sku.chars().count() > 64 {
+            return Err(AppError::field(
+                ErrorCode::InvalidOrder,
+                &format!("lines[{i}].sku"),
+                "A SKU of 1 to 64 characters.",
+            ));
+        }
+        if line.quantity == 0 || line.quantity > MAX_QUANTITY {
+            return Err(AppError::field(
+                ErrorCode::InvalidOrder,
+                &format!("lines[{i}].quantity"),
+                format!("A quantity from 1 to {MAX_QUANTITY}."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl DistributionService {
+    /// Every line priced for the dealer today, or its problem, with where the order would go.
+    pub async fn quote(&self, caller: &Caller, dealer_id: Uuid, req: QuoteRequest) -> AppResult<Quote> {
+        self.standing(caller, dealer_id).await?;
+        check_lines(&req.lines)?;
+        self.price(dealer_id, &req.lines, now()).await
+    }
+
+    async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64) -> AppResult<Quote> {
+        let dealer = self.dealer(dealer_id).await?;
+        let book = self.catalog.price_book().await?;
+        let skus: Vec<String> = lines.iter().map(|l| l.sku.clone()).collect();
+        let rules: HashMap<String, PackRule> = self.orders.order_rules(skus.clone()).await?.into_iter().collect();
+        let mut catalog = HashMap::new();
+        for sku in &skus {
+            let Some(model) = book.model_of_sku.get(sku) else { continue };
+            let (name_zh, name_en) = book.names.get(model).cloned().unwrap_or_default();
+            let rule = rules.get(sku).copied().unwrap_or(PackRule { min_order: 1, case_pack: 1 });
+            catalog.insert(
+                sku.clone(),
+                SkuFacts { name_zh, name_en, dealer_price: book.dealer_prices.get(sku).copied(), rule },
+            );
+        }
+        let buyer = Buyer { dealer: dealer_id, tier: None, region: Some(dealer.region.clone()) };
+        let scopes = vec![PriceScope::Dealer(dealer_id), PriceScope::Region(dealer.region), PriceScope::List];
+        let day = today(at);
+        let entries = self.prices.price_entries(scopes, skus, day).await?;
+        let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);
+        let total = sum(priced.iter().map(|l| l.line_total))
+            .map_err(|_| AppError::field(ErrorCode::InvalidOrder, "lines", "The order's total is too large."))?;
+        let position = self.orders.credit_position(dealer_id).await?;
+        let below_floor = priced.iter().any(|l| l.below_floor);
+        let fits = matches!(credit::decide(position, total), Ok(CreditDecision::Reserve { .. }));
+        Ok(Quote {
+            lines: priced,
+            problems,
+            total,
+            credit: position_line(dealer_id, position),
+            goes_to: lifecycle::on_submit(below_floor, fits),
+        })
+    }
+
+    /// Places a dealer's order (their own distributors only), priced by the server.
+    pub async fn place(&self, caller: &Caller, req: PlaceOrder) -> AppResult<Order> {
+        if self.standing(caller, req.dealer_id).await? != Standing::OwnDealer {
+            return Err(AppError::forbidden());
+        }
+        check_lines(&req.lines)?;
+        let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > 500) {
+            return Err(AppError::field(ErrorCode::InvalidOrder, "note", "A note of at most 500 characters."));
+        }
+        if !self.network.supplied_stores(req.dealer_id).await?.iter().any(|s| s.id == req.ship_to) {
+            return Err(AppError::field(
+                ErrorCode::InvalidOrder,
+                "ship_to",
+                "Ship to one of the stores this dealer supplies.",
+            ));
+        }
+        let at = now();
+        let hash = body_hash(&req);
+        // A retry answers what was placed, even after prices changed since.
+        if let Some(head) = self.orders.order_head(req.id).await? {
+            if head.placed_by == caller.user.id && head.body_hash == hash {
+                return self.read(head.id).await;
+            }
+            return Err(taken());
+        }
+        let quote = self.price(req.dealer_id, &req.lines, at).await?;
+        if let Some(p) = quote.problems.first() {
+            let mut error =
+                ApiError::new(ErrorCode::InvalidOrder, p.message.clone()).with_field(&format!("lines[{}]", p.index));
+            error.detail = Some(ErrorDetail { key: p.key.clone(), column: None, subject: Some(p.sku.clone()) });
+            return Err(AppError(error));
+        }
+        let order = NewOrder {
+            id: req.id,
+            dealer_id: req.dealer_id,
+            ship_to: req.ship_to,
+            shortfall: req.shortfall,
+            note: note.map(str::to_owned),
+            lines: quote
+                .lines
+                .iter()
+                .map(|l| PricedLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    list_price: l.list_price,
+                    floor: l.floor,
+                    below_floor: l.below_floor,
+                })
+                .collect(),
+            placed_by: caller.user.id,
+            body_hash: hash,
+            at,
+        };
+        match self.orders.place_order(order).await? {
+            Ok(Placed::New(head) | Placed::Again(head)) => self.read(head.id).await,
+            Err(PlaceRefused::IdTaken) => Err(taken()),
+            Err(PlaceRefused::Credit(problem)) => {
+                tracing::error!(dealer = %req.dealer_id, %problem, "a dealer's credit cannot be decided");
+                Err(AppError::internal())
+            }
+        }
+    }
+}
+
+fn taken() -> AppError {
+    AppError::new(
+        ErrorCode::IdempotencyConflict,
+        "This order id was already used for another order; send it with a new id.",
+    )
+}

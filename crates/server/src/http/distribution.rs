@@ -1,0 +1,181 @@
+//! Distribution's routes: dealers' desks, quotes and orders, credit lines, the order center's
+//! steps and shipments, and the shipments a store expects.
+use std::sync::Arc;
+
+use axum::extract::State;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::{auth::Caller, distribution::DistributionService, error::AppResult, portal::Portal};
+
+impl axum::extract::FromRef<Arc<Portal>> for DistributionService {
+    fn from_ref(portal: &Arc<Portal>) -> Self {
+        portal.distribution.clone()
+    }
+}
+
+#[utoipa::path(get, path = endpoints::DealerDeskOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = DealerDesk), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn desk(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<DealerDesk>> {
+    service.desk(&caller, id).await.map(ApiJson)
+}
+
+/// Prices lines for the dealer today, each bad line reported (nothing is ordered).
+#[utoipa::path(post, path = endpoints::QuoteOrder::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")), request_body = QuoteRequest,
+    responses((status = 200, body = Quote), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn quote(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<QuoteRequest>,
+) -> AppResult<ApiJson<Quote>> {
+    service.quote(&caller, id, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::DealerOrders::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id"), OrderListQuery),
+    responses((status = 200, body = OrderList), (status = 403, body = ApiError)))]
+pub async fn dealer_orders(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<OrderListQuery>,
+) -> AppResult<ApiJson<OrderList>> {
+    service.dealer_orders(&caller, id, query).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::CreditOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = CreditLine), (status = 403, body = ApiError)))]
+pub async fn credit(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<CreditLine>> {
+    service.credit(&caller, id).await.map(ApiJson)
+}
+
+/// Sets a dealer's credit line: their business manager within their authority, the order center any.
+#[utoipa::path(put, path = endpoints::SetCredit::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")), request_body = SetCreditLimit,
+    responses((status = 200, body = CreditLine), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_credit(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<SetCreditLimit>,
+) -> AppResult<ApiJson<CreditLine>> {
+    service.set_credit(&caller, id, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::DealerLinksOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = DealerLinks), (status = 403, body = ApiError)))]
+pub async fn links(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<DealerLinks>> {
+    service.links(&caller, id).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = endpoints::SetDealerLinks::PATH, tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")), request_body = DealerLinks,
+    responses((status = 200, body = DealerLinks), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_links(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<DealerLinks>,
+) -> AppResult<ApiJson<DealerLinks>> {
+    service.set_links(&caller, id, req).await.map(ApiJson)
+}
+
+/// Places a dealer's order (the app's id: a retry lands once), priced and credit-checked by the server.
+#[utoipa::path(post, path = endpoints::PlaceDealerOrder::PATH, tag = "distribution", security(("bearer" = [])),
+    request_body = PlaceOrder,
+    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 409, body = ApiError),
+        (status = 422, body = ApiError)))]
+pub async fn place(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PlaceOrder>,
+) -> AppResult<ApiJson<Order>> {
+    service.place(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::OrderQueue::PATH, tag = "distribution", security(("bearer" = [])),
+    params(OrderListQuery), responses((status = 200, body = OrderList), (status = 403, body = ApiError)))]
+pub async fn queue(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<OrderListQuery>,
+) -> AppResult<ApiJson<OrderList>> {
+    service.queue(&caller, query).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::OrderOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "order id")),
+    responses((status = 200, body = Order), (status = 404, body = ApiError)))]
+pub async fn order(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<Order>> {
+    service.order(&caller, id).await.map(ApiJson)
+}
+
+#[utoipa::path(post, path = endpoints::StepOrder::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "order id")), request_body = TakeOrderStep,
+    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
+pub async fn step(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<TakeOrderStep>,
+) -> AppResult<ApiJson<Order>> {
+    service.step(&caller, id, req).await.map(ApiJson)
+}
+
+#[utoipa::path(post, path = endpoints::ShipOrderNow::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "order id")), request_body = ShipOrder,
+    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn ship(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ShipOrder>,
+) -> AppResult<ApiJson<Order>> {
+    service.ship(&caller, id, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::ExpectedShipments::PATH, tag = "store", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = ShipmentList), (status = 403, body = ApiError)))]
+pub async fn expected(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<ShipmentList>> {
+    service.expected(&caller, id).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::BusinessDeskOf::PATH, tag = "distribution", security(("bearer" = [])),
+    responses((status = 200, body = BusinessDesk), (status = 403, body = ApiError)))]
+pub async fn business_desk(
+    State(service): State<DistributionService>,
+    caller: Caller,
+) -> AppResult<ApiJson<BusinessDesk>> {
+    service.business_desk(&caller).await.map(ApiJson)
+}
