@@ -3,6 +3,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod customers;
+mod distribution;
 mod legacy;
 mod marketing;
 mod migrate;

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/client/0014_dead_letters_reported.sql"),
     include_str!("../../../migrations/client/0015_recently_viewed.sql"),
     include_str!("../../../migrations/client/0016_event_queue.sql"),
+    include_str!("../../../migrations/client/0017_order_drafts.sql"),
 ];
 
 /// A setting, read on any connection (a transaction's too).
@@ -187,7 +188,7 @@ impl Cache {
             "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
              DELETE FROM event_queue WHERE user_id IS NOT NULL;
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
-                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%';
+                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%' OR key LIKE 'dealer.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);
              UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone') WHERE json_valid(payload);",

@@ -165,6 +165,53 @@ macro_rules! for_each_app_command {
                 -> portal_client::store_stock::Snapshot<portal_api::TransferList> {
                 app.transfers(store_id).await
             }
+            awaited fn expected_shipments(app, store_id: uuid::Uuid)
+                -> portal_client::store_stock::Snapshot<portal_api::ShipmentList> {
+                app.expected_shipments(store_id).await
+            }
+
+            // ----- distribution: dealers' orders, reviews, credit -----
+            /// `dealer_id`: none for the signed-in distributor's own dealer.
+            awaited fn dealer_desk(app, dealer_id: Option<uuid::Uuid>) -> portal_client::app::DealerDeskView {
+                app.dealer_desk(dealer_id).await
+            }
+            awaited fn dealer_orders_page(app, dealer_id: uuid::Uuid, query: portal_api::OrderListQuery)
+                -> portal_api::OrderList {
+                app.dealer_orders_page(dealer_id, query).await
+            }
+            sync fn read_quick_order(app, text: String) -> portal_client::dealer_orders::QuickOrderRead {
+                Ok::<_, portal_client::error::ClientError>(app.read_quick_order(&text))
+            }
+            sync fn order_drafts(app) -> Vec<portal_client::dealer_orders::OrderDraft> { app.order_drafts() }
+            sync fn save_order_draft(app, draft: portal_client::dealer_orders::OrderDraft)
+                -> Vec<portal_client::dealer_orders::OrderDraft> {
+                app.save_order_draft(draft)
+            }
+            sync fn delete_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
+                app.delete_order_draft(id)
+            }
+            awaited fn send_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
+                app.send_order_draft(id).await
+            }
+            awaited fn quote_order(app, dealer_id: uuid::Uuid, lines: Vec<portal_api::OrderLineDraft>) -> portal_api::Quote {
+                app.quote_order(dealer_id, lines).await
+            }
+            awaited fn order_detail(app, id: uuid::Uuid) -> portal_api::Order { app.order_detail(id).await }
+            awaited fn take_order_step(app, id: uuid::Uuid, action: portal_api::OrderAction, reason: Option<String>)
+                -> portal_api::Order {
+                app.take_order_step(id, action, reason).await
+            }
+            awaited fn ship_order(app, id: uuid::Uuid, shipment_id: uuid::Uuid, lines: Vec<portal_api::ShipLine>)
+                -> portal_api::Order {
+                app.ship_order(id, shipment_id, lines).await
+            }
+            awaited fn order_queue(app, query: portal_api::OrderListQuery) -> portal_api::OrderList {
+                app.order_queue(query).await
+            }
+            awaited fn business_desk(app) -> portal_api::BusinessDesk { app.business_desk().await }
+            awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
+                app.set_credit_line(dealer_id, limit, reason).await
+            }
             awaited fn triggers(app) -> portal_api::TriggerList {
                 app.triggers().await
             }

@@ -10,6 +10,7 @@ use crate::{cache::Cache, error::ClientResult};
 pub mod kind {
     pub const FAVOURITE: &str = "favourite";
     pub const STORE_OP: &str = "store_op";
+    pub const DEALER_ORDER: &str = "dealer_order";
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +23,18 @@ pub struct PendingOp {
 
 /// Adds an operation inside the caller's transaction; returns its client-generated id.
 pub fn enqueue(tx: &Transaction<'_>, user_id: Uuid, kind: &str, payload: &str, now: i64) -> ClientResult<Uuid> {
-    let op_id = Uuid::now_v7();
+    enqueue_as(tx, Uuid::now_v7(), user_id, kind, payload, now)
+}
+
+/// Adds an operation under an id the writer chose (the id the server will know it by).
+pub fn enqueue_as(
+    tx: &Transaction<'_>,
+    op_id: Uuid,
+    user_id: Uuid,
+    kind: &str,
+    payload: &str,
+    now: i64,
+) -> ClientResult<Uuid> {
     tx.execute(
         "INSERT INTO outbox (op_id, user_id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![op_id.to_string(), user_id.to_string(), kind, payload, now],

@@ -165,6 +165,8 @@ fn unsent(
                 gifts.iter().for_each(|g| add(delta, &g.sku, g.quantity));
             }
             StoreAction::Receipt { lines, .. } => lines.iter().for_each(|l| add(delta, &l.sku, l.quantity)),
+            // What was counted in good, in stock at once (the server books the same).
+            StoreAction::ShipmentIn { lines, .. } => lines.iter().for_each(|l| add(delta, &l.sku, l.received)),
             StoreAction::TransferOut { lines, .. } => lines.iter().for_each(|l| add(delta, &l.sku, -l.quantity)),
             StoreAction::Adjustment { sku, quantity, .. } => add(delta, sku, *quantity),
             StoreAction::StockCount { counted } => {

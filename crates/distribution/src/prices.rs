@@ -168,7 +168,7 @@ pub fn check_quantity(quantity: u32, rule: PackRule) -> Result<(), QuantityProbl
         return Err(QuantityProblem::BelowMinimum { min_order: rule.min_order });
     }
     let pack = rule.case_pack.max(1);
-    if quantity % pack != 0 {
+    if !quantity.is_multiple_of(pack) {
         let below = quantity - quantity % pack;
         return Err(QuantityProblem::NotWholeCases {
             case_pack: pack,

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::{
     common::now,
-    db::{Database, DbError, NewIdentity, NewUser},
+    db::{CreditLimitChange, Database, DbError, NewIdentity, NewUser},
     identity::password,
     portal::Portal,
 };
@@ -28,7 +28,12 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     ("distributor", "+8613900000004", None, "华东经销商 张强", Role::Distributor, &[], Some(DEALER_EAST)),
     ("consumer", "+8613900000005", Some("consumer@example.com"), "消费者 陈晨", Role::Consumer, &[], None),
     ("manager", "+8613900000006", None, "店长 周敏", Role::StoreManager, &[STORE_SHANGHAI, STORE_BEIJING], None),
+    ("sales", "+8613900000007", Some("sales@example.com"), "业务经理 刘洋", Role::BusinessManager, &[], None),
 ];
+
+/// Which stores each demo dealer supplies, and its opening credit line in fen.
+const DEMO_SUPPLY: &[(Uuid, &[Uuid], i64)] =
+    &[(DEALER_EAST, &[STORE_SHANGHAI, STORE_BEIJING], 200_000_00), (DEALER_SOUTH, &[STORE_SHENZHEN], 100_000_00)];
 
 /// The demo catalog's size when none is asked for.
 pub const DEFAULT_SKUS: usize = 6000;
@@ -93,5 +98,27 @@ pub async fn seed_accounts(store: &dyn Database) -> Result<usize, DbError> {
         }
         created += 1;
     }
+    seed_supply(store).await?;
     Ok(created)
+}
+
+/// The demo dealers' stores, their business manager and their opening credit lines (once: a
+/// dealer that has links already is left as it is).
+async fn seed_supply(store: &dyn Database) -> Result<(), DbError> {
+    let manager = match store.find_identity(IdentityKind::Username, "sales").await? {
+        Some(identity) => Some(identity.user_id),
+        None => None,
+    };
+    for &(dealer, stores, limit) in DEMO_SUPPLY {
+        if !store.dealer_links(dealer).await?.store_ids.is_empty() {
+            continue;
+        }
+        let links = portal_api::DealerLinks { store_ids: stores.to_vec(), manager_id: manager };
+        store.set_dealer_links(dealer, links, now()).await?;
+        let by = manager.unwrap_or(Uuid::nil());
+        let change =
+            CreditLimitChange { dealer_id: dealer, limit, by, reason: "opening line (demo)".into(), at: now() };
+        let _ = store.set_credit_limit(change).await?;
+    }
+    Ok(())
 }

@@ -52,6 +52,12 @@ revenue: number, };
 
 export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
 
+export type BusinessDesk = { dealers: Array<DealerCredit>, 
+/**
+ * Orders in price or credit review at their dealers, oldest first.
+ */
+waiting: Array<OrderSummary>, };
+
 export type CatalogStatus = { products: number, 
 /**
  * Unix seconds of the last completed sync.
@@ -109,6 +115,8 @@ export type ConsumerHome = {
  */
 member_since: number, linked_identities: number, };
 
+export type CountedLine = { sku: string, received: number, damaged: number, };
+
 export type CounterOffer = { 
 /**
  * The offer's id: the server's (`CheckoutOffer::id`), or one made on the device offline.
@@ -132,6 +140,16 @@ id: string, algorithm: string, items: Array<OfferItem>,
  * Made on the device: the server could not be asked.
  */
 offline: boolean, };
+
+export type CreditLine = { dealer_id: string, limit: number, 
+/**
+ * Invoiced and not yet paid.
+ */
+receivables: number, 
+/**
+ * Held by orders confirmed and not yet invoiced.
+ */
+reserved: number, available: number, };
 
 export type CustomerPurchase = { sale_id: string, store_name: string, city: string, at: number, sku: string, 
 /**
@@ -225,6 +243,20 @@ closing: number, };
 
 export type Dealer = { id: string, code: string, name: string, region: string, };
 
+export type DealerCredit = { dealer: Dealer, credit: CreditLine, };
+
+export type DealerDesk = { dealer: Dealer, credit: CreditLine, stores: Array<Store>, };
+
+export type DealerDeskView = { desk: DealerDesk, 
+/**
+ * Newest first (the first page).
+ */
+orders: Array<OrderSummary>, next?: string, 
+/**
+ * When it was read from the server (unix seconds).
+ */
+fetched_at: number, };
+
 export type DealerOverview = { dealer: Dealer, 
 /**
  * Distributor accounts bound to this dealer.
@@ -247,7 +279,9 @@ current: boolean, };
 
 export type DeviceSessionList = { sessions: Array<DeviceSession>, };
 
-export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+export type DraftState = "draft" | "sending" | "refused";
+
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "invalid_order" | "invalid_credit_limit" | "price_list_overlap" | "receipt_exceeds_shipment" | "shipment_already_received" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
 
 export type ErrorDetail = { 
 /**
@@ -367,6 +401,16 @@ offline: boolean, };
 
 export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
 
+export type LineProblem = { 
+/**
+ * The line's place in the request.
+ */
+index: number, sku: string, key: string, message: string, 
+/**
+ * The nearest quantities that would do (whole cases, the minimum).
+ */
+suggestions?: Array<number>, };
+
 export type LinkIdentityRequest = { kind: IdentityKind, value: string, code: string, };
 
 export type ManagerOverview = { stores: Array<StoreOverview>, };
@@ -407,7 +451,7 @@ charged: number,
 /**
  * The most the person could take off, in fen.
  */
-allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" };
+allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" } | { "type": "shipment_short", sku: string, short: number, } | { "type": "shipment_damaged", sku: string, damaged: number, };
 
 export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
 /**
@@ -428,6 +472,67 @@ export type OpenShift = { shift_id: string, store_id: string, opening_cash: numb
 expected: Array<Payment>, sales: number, };
 
 export type OpenTransfer = { transfer_id: string, from_store: string, to_store: string, lines: Array<SkuQuantity>, sent_at: number, };
+
+export type Order = { id: string, dealer_id: string, ship_to: string, status: OrderStatus, shortfall: Shortfall, lines: Array<OrderLine>, total: number, 
+/**
+ * Credit the order holds now (reserved while confirmed and not yet invoiced).
+ */
+credit_held: number, placed_by: string, placed_at: number, updated_at: number, note?: string, steps: Array<OrderStepRecord>, shipments: Array<Shipment>, };
+
+export type OrderAction = "approve_price" | "reject_price" | "release_credit" | "reject_credit" | "allocate" | "invoice" | "cancel";
+
+export type OrderDraft = { id: string, dealer_id: string, ship_to?: string, lines: Array<OrderLineDraft>, shortfall: Shortfall, note: string, state: DraftState, 
+/**
+ * The order's id while it is being sent.
+ */
+order_id?: string, error?: ApiError, updated_at: number, };
+
+export type OrderLine = { sku: string, quantity: number, 
+/**
+ * What the dealer pays per unit.
+ */
+unit_price: number, 
+/**
+ * The dealer's price from their price lists (dealer > tier > region > list).
+ */
+list_price: number, floor?: number, below_floor: boolean, shipped: number, received: number, 
+/**
+ * No longer owed: cancelled with the rest of the order.
+ */
+cancelled: number, };
+
+export type OrderLineDraft = { sku: string, quantity: number, 
+/**
+ * A special price asked for this line, in fen; below the line's floor it goes to price review.
+ */
+asked_price?: number, };
+
+export type OrderList = { orders: Array<OrderSummary>, next?: string, };
+
+export type OrderListQuery = { 
+/**
+ * Only these statuses, comma-separated (`price_review,credit_review`).
+ */
+status?: string, 
+/**
+ * The `next` of the page before.
+ */
+after?: string, 
+/**
+ * Orders per page (1–200, default 50).
+ */
+limit?: number, };
+
+export type OrderStatus = "price_review" | "credit_review" | "confirmed" | "allocated" | "partly_shipped" | "shipped" | "received" | "invoiced" | "rejected" | "cancelled";
+
+export type OrderStepRecord = { status: OrderStatus, 
+/**
+ * `submitted`, `approve_price`, `reject_price`, `release_credit`, `reject_credit`,
+ * `allocate`, `ship`, `receive`, `invoice` or `cancel`.
+ */
+action: string, by: string, by_name: string, reason?: string, at: number, };
+
+export type OrderSummary = { id: string, dealer_id: string, ship_to: string, status: OrderStatus, total: number, line_count: number, placed_at: number, updated_at: number, };
 
 export type PasswordSignInInput = { login: string, password: string, };
 
@@ -502,6 +607,27 @@ starts_at: number,
  * Unix seconds.
  */
 ends_at: number, };
+
+export type QuickBadLine = { line_no: number, text: string, 
+/**
+ * `malformed`, `bad_sku`, `bad_quantity` or `too_many_lines`.
+ */
+problem: string, };
+
+export type QuickOrderRead = { lines: Array<OrderLineDraft>, bad: Array<QuickBadLine>, };
+
+export type Quote = { lines: Array<QuoteLine>, problems: Array<LineProblem>, total: number, credit: CreditLine, 
+/**
+ * Whether an order of these lines would wait for a review (`price_review`, `credit_review`)
+ * or be confirmed at once (`confirmed`).
+ */
+goes_to: OrderStatus, };
+
+export type QuoteLine = { sku: string, name_zh: string, name_en: string, quantity: number, unit_price: number, list_price: number, floor?: number, below_floor: boolean, line_total: number, 
+/**
+ * `dealer`, `tier`, `region` or `list`.
+ */
+price_source: string, min_order: number, case_pack: number, };
 
 export type RecommendationReport = { 
 /**
@@ -580,9 +706,9 @@ export type ReturnLine = {
  */
 line: number, quantity: number, };
 
-export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "operator" | "admin";
+export type Role = "consumer" | "promoter" | "store_manager" | "distributor" | "business_manager" | "operator" | "admin";
 
-export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "store_manager", "data": ManagerOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
+export type RoleHome = { "role": "consumer", "data": ConsumerHome } | { "role": "promoter", "data": StoreOverview } | { "role": "store_manager", "data": ManagerOverview } | { "role": "distributor", "data": DealerOverview } | { "role": "business_manager", "data": BusinessDesk } | { "role": "operator", "data": AudienceOverview } | { "role": "admin", "data": UserList };
 
 export type SaleCheck = { 
 /**
@@ -701,6 +827,16 @@ export type SetPasswordRequest = { new_password: string,
  * Required when the account already has a password.
  */
 current_password?: string, };
+
+export type ShipLine = { sku: string, quantity: number, };
+
+export type Shipment = { id: string, order_id: string, store_id: string, lines: Array<ShipmentLine>, shipped_at: number, received_at?: number, };
+
+export type ShipmentLine = { sku: string, quantity: number, received: number, damaged: number, };
+
+export type ShipmentList = { shipments: Array<Shipment>, };
+
+export type Shortfall = "back_order" | "cancel_the_rest";
 
 export type SignUpInput = { phone: string, code: string, password?: string, display_name?: string, };
 
@@ -821,7 +957,7 @@ gifts: Array<SkuQuantity>, refund_method: PaymentMethod,
  * The shift whose till pays the refund. The app sends the shift open on the device; when
  * absent the server takes the promoter's shift open at the store at that moment.
  */
-shift_id?: string, } | { "type": "receipt", lines: Array<SkuQuantity>, source: string, } | { "type": "transfer_out", transfer_id: string, to_store: string, lines: Array<SkuQuantity>, } | { "type": "transfer_in", transfer_id: string, } | { "type": "adjustment", sku: string, 
+shift_id?: string, } | { "type": "receipt", lines: Array<SkuQuantity>, source: string, } | { "type": "transfer_out", transfer_id: string, to_store: string, lines: Array<SkuQuantity>, } | { "type": "transfer_in", transfer_id: string, } | { "type": "shipment_in", shipment_id: string, lines: Array<CountedLine>, } | { "type": "adjustment", sku: string, 
 /**
  * Signed: positive found, negative lost or damaged.
  */
@@ -915,7 +1051,7 @@ active_since: number,
  */
 sent: number, };
 
-export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday";
+export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday" | "order_update";
 
 export type TriggerList = { 
 /**

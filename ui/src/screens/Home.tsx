@@ -182,6 +182,17 @@ function RoleHomeView({ home }: { home: RoleHome }) {
           <div className="card stat">{t("home.distributor.members", { count: home.data.member_count })}</div>
         </div>
       );
+    case "business_manager":
+      return (
+        <div className="grid">
+          <div className="card stat" data-testid="home-dealers">
+            {t("home.manager.dealers", { count: home.data.dealers.length })}
+          </div>
+          <div className="card stat" data-testid="home-waiting" data-count={home.data.waiting.length}>
+            {t("home.manager.waiting", { count: home.data.waiting.length })}
+          </div>
+        </div>
+      );
     case "operator":
       return (
         <div className="grid">

@@ -17,7 +17,7 @@ use crate::{
     api::{parse_server_url, ApiClient},
     cache::Cache,
     catalog::{self, CatalogStatus, Comparison, ProductView, SearchQuery, SearchResult, StoreDistance},
-    consumer_day,
+    consumer_day, dealer_orders,
     error::{ClientError, ClientResult},
     events,
     favourites::{self, FavouriteEntry},
@@ -77,8 +77,17 @@ fn is_permanent(e: &ClientError) -> bool {
     )
 }
 
+/// An order the server refused for reasons sending it again cannot change (its lines, its
+/// scope, its id): set aside with its draft marked, never retried.
+fn order_refused_for_good(code: ErrorCode) -> bool {
+    is_permanent(&ClientError::Api(ApiError::new(code, "")))
+        || matches!(code, ErrorCode::InvalidOrder | ErrorCode::Forbidden | ErrorCode::NotFound)
+}
+
 mod account;
 mod customers;
+mod distribution;
+pub use distribution::DealerDeskView;
 mod outbox_flush;
 mod product_center;
 mod recommend;

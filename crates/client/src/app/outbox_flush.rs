@@ -64,6 +64,29 @@ impl PortalApp {
                     }
                     Err(e) => Err((e, ids)),
                 }
+            } else if first.kind == dealer_orders::OUTBOX_KIND {
+                // One order per request: each is its own transaction with its own credit check.
+                let (orders, unreadable) = dealer_orders::pending(&due[..1]);
+                if !unreadable.is_empty() {
+                    self.set_aside(&unreadable, "unreadable")?;
+                    continue;
+                }
+                let order = orders.into_iter().next().ok_or_else(|| ClientError::Protocol("no order".into()))?;
+                let answer = self
+                    .authed(|api, token| {
+                        let body = order.clone();
+                        async move { api.call(Some(&token), &ep::PlaceDealerOrder { body }).await }
+                    })
+                    .await;
+                match answer {
+                    Ok(placed) => Ok(dealer_orders::placed(&mut self.cache(), user, placed.id)),
+                    // Refused for good by the error contract: the draft shows why, to be fixed.
+                    Err(ClientError::Api(error)) if order_refused_for_good(error.code) => {
+                        dealer_orders::refused(&mut self.cache(), user, order.id, &error, now())?;
+                        continue;
+                    }
+                    Err(e) => Err((e, vec![order.id])),
+                }
             } else {
                 // A kind this version does not know: set aside (kept, visible), never blocking the rest.
                 tracing::warn!(kind = %first.kind, "unknown outbox kind set aside");

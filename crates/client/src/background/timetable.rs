@@ -17,7 +17,7 @@ pub enum Chore {
     CheckServer,
     /// Refusals and flags for this device's operations (and a manager's stores), as notices.
     WatchNotices,
-    /// New offers in a consumer's inbox.
+    /// New messages in the inbox: a consumer's offers, a distributor's order updates.
     LookAtInbox,
 }
 
@@ -62,7 +62,8 @@ impl Situation {
             Chore::SendOutbox => Some(OUTBOX_EVERY_SECS),
             Chore::CheckServer => (!(self.online && self.settled)).then_some(RECHECK_EVERY_SECS),
             Chore::WatchNotices => self.signed_in.then_some(NOTICES_EVERY_SECS),
-            Chore::LookAtInbox => (self.signed_in && self.role == Some(Role::Consumer)).then_some(INBOX_EVERY_SECS),
+            Chore::LookAtInbox => (self.signed_in && matches!(self.role, Some(Role::Consumer | Role::Distributor)))
+                .then_some(INBOX_EVERY_SECS),
         }
     }
 }
@@ -151,10 +152,12 @@ mod tests {
     }
 
     #[test]
-    fn notices_follow_a_signed_in_person_and_the_inbox_a_consumer() {
+    fn notices_follow_a_signed_in_person_and_the_inbox_a_consumer_or_a_distributor() {
         let table = Timetable::default();
         let promoter = Situation { signed_in: true, role: Some(Role::Promoter), ..situation() };
         let consumer = Situation { signed_in: true, role: Some(Role::Consumer), ..situation() };
+        let distributor = Situation { signed_in: true, role: Some(Role::Distributor), ..situation() };
+        assert!(table.due(0, &distributor).contains(&Chore::LookAtInbox), "order updates reach the dealer");
         assert!(table.due(0, &promoter).contains(&Chore::WatchNotices));
         assert!(!table.due(0, &promoter).contains(&Chore::LookAtInbox));
         assert!(table.due(0, &consumer).contains(&Chore::LookAtInbox));

@@ -21,6 +21,18 @@ pub fn all_ops(pending: &[outbox::PendingOp]) -> Vec<StoreOp> {
     pending.iter().filter(|p| p.kind == OUTBOX_KIND).filter_map(parse).collect()
 }
 
+/// The shipments this device counted in that the server has not acknowledged yet.
+pub fn pending_shipment_counts(cache: &Cache, user_id: Uuid) -> ClientResult<Vec<Uuid>> {
+    let pending = outbox::due(cache, user_id, i64::MAX, u32::MAX)?;
+    Ok(all_ops(&pending)
+        .into_iter()
+        .filter_map(|o| match o.action {
+            StoreAction::ShipmentIn { shipment_id, .. } => Some(shipment_id),
+            _ => None,
+        })
+        .collect())
+}
+
 pub(super) fn parse(p: &outbox::PendingOp) -> Option<StoreOp> {
     let q: Queued = serde_json::from_str(&p.payload).ok()?;
     Some(StoreOp { id: p.op_id, store_id: q.store_id, device_at: q.device_at, action: q.action })

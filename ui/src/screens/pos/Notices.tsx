@@ -38,6 +38,10 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.priced_at_server_time", {});
     case "set_aside_on_device":
       return t("pos.flag.set_aside_on_device", {});
+    case "shipment_short":
+      return t("pos.flag.shipment_short", { sku: flag.sku, count: flag.short });
+    case "shipment_damaged":
+      return t("pos.flag.shipment_damaged", { sku: flag.sku, count: flag.damaged });
   }
 }
 

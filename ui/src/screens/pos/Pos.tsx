@@ -17,9 +17,10 @@ import { Report } from "./Report";
 import { Notices } from "./Notices";
 import { Team } from "./Team";
 import { CounterCustomer } from "./CounterCustomer";
+import { GoodsIn } from "./GoodsIn";
 
-type Section = "sell" | "customer" | "receipts" | "shift" | "stock" | "samples" | "report" | "team";
-const SECTIONS: Section[] = ["sell", "customer", "receipts", "shift", "stock", "samples", "report"];
+type Section = "sell" | "customer" | "receipts" | "shift" | "stock" | "goods_in" | "samples" | "report" | "team";
+const SECTIONS: Section[] = ["sell", "customer", "receipts", "shift", "stock", "goods_in", "samples", "report"];
 
 export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) {
   const { t, locale } = useI18n();
@@ -109,6 +110,7 @@ export function Pos({ stores, manager }: { stores: Store[]; manager: boolean }) 
       {section === "receipts" && <Receipts ctx={ctx} />}
       {section === "shift" && <Shift ctx={ctx} />}
       {section === "stock" && <Stock ctx={ctx} />}
+      {section === "goods_in" && <GoodsIn ctx={ctx} />}
       {section === "samples" && <Samples ctx={ctx} />}
       {section === "report" && <Report ctx={ctx} />}
       {section === "team" && manager && <Team ctx={ctx} />}

@@ -1,0 +1,153 @@
+// A business manager's desk (业务经理: 订单管理, 客户信用): their dealers with each one's credit,
+// the price and credit reviews waiting for them with the numbers needed to decide, and credit
+// lines set within their authority (above it the order center decides). The order center
+// (administrators) sees every dealer's queue here too, with allocation, shipping and invoicing.
+import { useCallback, useEffect, useState } from "react";
+import { commands } from "../../ipc/commands";
+import type { BusinessDesk, Order, OrderList, OrderStatus, Role } from "../../ipc/types";
+import { useI18n, type MessageKey } from "../../i18n";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
+import { toFen, yuan } from "../format";
+import { OrderView } from "./OrderView";
+import { CreditBar, StatusPill } from "./StatusPill";
+
+const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
+  { key: "waiting", statuses: ["price_review", "credit_review"] },
+  { key: "to_allocate", statuses: ["confirmed"] },
+  { key: "to_ship", statuses: ["allocated", "partly_shipped"] },
+  { key: "to_invoice", statuses: ["received"] },
+];
+
+export function ManagerDesk({ role }: { role: Role }) {
+  const { t, time, locale } = useI18n();
+  const [desk, setDesk] = useState<BusinessDesk | null>(null);
+  const [queue, setQueue] = useState("waiting");
+  const [list, setList] = useState<OrderList | null>(null);
+  const [open, setOpen] = useState<Order | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [limit, setLimit] = useState("");
+  const [reason, setReason] = useState("");
+  const { error, run } = useCommandError();
+
+  const load = useCallback(() => {
+    void run(() => commands.businessDesk()).then((d) => d && setDesk(d));
+    const statuses = QUEUES.find((q) => q.key === queue)?.statuses ?? [];
+    void run(() => commands.orderQueue({ status: statuses.join(","), limit: 200 })).then((l) => l && setList(l));
+  }, [run, queue]);
+  useEffect(load, [load]);
+
+  const openOrder = async (id: string) => {
+    const order = await run(() => commands.orderDetail(id));
+    if (order) setOpen(order);
+  };
+  const saveLine = async (dealer: string) => {
+    const fen = toFen(limit);
+    if (fen == null) return;
+    const saved = await run(() => commands.setCreditLine(dealer, fen, reason));
+    if (saved) {
+      setEditing(null);
+      setReason("");
+      load();
+    }
+  };
+
+  if (open) {
+    return <OrderView order={open} role={role} onChanged={(o) => (setOpen(o), load())} onClose={() => (setOpen(null), load())} />;
+  }
+  const dealerName = (id: string) => desk?.dealers.find((d) => d.dealer.id === id)?.dealer.name ?? id.slice(-8);
+  const creditOf = (id: string) => desk?.dealers.find((d) => d.dealer.id === id)?.credit;
+  const queues = role === "admin" ? QUEUES : QUEUES.slice(0, 1);
+
+  return (
+    <section className="stack" data-testid="manager-desk">
+      <ErrorBanner error={error} />
+      {desk && desk.dealers.length > 0 && (
+        <div className="card">
+          <h2>{t("orders.myDealers")}</h2>
+          <div className="table-wrap">
+            <table className="dense" data-testid="manager-dealers">
+              <thead>
+                <tr>
+                  <th>{t("orders.dealer")}</th>
+                  <th className="num">{t("orders.limit")}</th>
+                  <th className="num">{t("orders.receivables")}</th>
+                  <th className="num">{t("orders.reserved")}</th>
+                  <th className="num">{t("orders.availableLabel")}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {desk.dealers.map(({ dealer, credit }) => (
+                  <tr key={dealer.id} data-dealer={dealer.code}>
+                    <td>
+                      {dealer.name} <span className="muted small">{dealer.code}</span>
+                      <CreditBar limit={credit.limit} used={credit.receivables + credit.reserved} available={credit.available} />
+                    </td>
+                    <td className="num">{yuan(credit.limit, locale)}</td>
+                    <td className="num">{yuan(credit.receivables, locale)}</td>
+                    <td className="num">{yuan(credit.reserved, locale)}</td>
+                    <td className="num">{yuan(credit.available, locale)}</td>
+                    <td>
+                      {editing === dealer.id ? (
+                        <span className="row">
+                          <input className="qty" inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} aria-label={t("orders.limit")} data-testid="credit-limit" />
+                          <input value={reason} maxLength={200} placeholder={t("orders.reason")} onChange={(e) => setReason(e.target.value)} data-testid="credit-reason" />
+                          <button className="primary" disabled={toFen(limit) == null || !reason.trim()} onClick={() => void saveLine(dealer.id)} data-testid="credit-save">
+                            {t("orders.save")}
+                          </button>
+                        </span>
+                      ) : (
+                        <button className="link" onClick={() => (setEditing(dealer.id), setLimit(String(credit.limit / 100)))} data-testid="credit-edit">
+                          {t("orders.setLine")}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
+      <nav className="segmented" aria-label={t("orders.filter")}>
+        {queues.map((q) => (
+          <button key={q.key} className={queue === q.key ? "active" : ""} onClick={() => setQueue(q.key)} data-testid={`queue-${q.key}`}>
+            {t(`orders.queue.${q.key}` as MessageKey)}
+          </button>
+        ))}
+      </nav>
+      <div className="table-wrap">
+        <table className="dense" data-testid="order-queue">
+          <thead>
+            <tr>
+              <th>{t("orders.number")}</th>
+              <th>{t("orders.dealer")}</th>
+              <th>{t("orders.placed")}</th>
+              <th className="num">{t("orders.amount")}</th>
+              <th className="num">{t("orders.availableLabel")}</th>
+              <th>{t("orders.statusLabel")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(list?.orders ?? []).map((o) => {
+              const credit = creditOf(o.dealer_id);
+              return (
+                <tr key={o.id} data-order={o.id} data-status={o.status} tabIndex={0} onClick={() => void openOrder(o.id)} onKeyDown={(e) => e.key === "Enter" && void openOrder(o.id)}>
+                  <td>{o.id.slice(-8).toUpperCase()}</td>
+                  <td>{dealerName(o.dealer_id)}</td>
+                  <td>{time(o.placed_at)}</td>
+                  <td className="num">{yuan(o.total, locale)}</td>
+                  <td className={credit && credit.available < o.total ? "num error" : "num"}>{credit ? yuan(credit.available, locale) : "—"}</td>
+                  <td>
+                    <StatusPill status={o.status} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {list && list.orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
+    </section>
+  );
+}
