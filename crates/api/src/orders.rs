@@ -70,9 +70,13 @@ pub struct OrderLine {
     pub unit_price: i64,
     /// The dealer's price from their price lists (dealer > tier > region > list).
     pub list_price: i64,
+    /// The lowest price the brand's managers accept without a second thought: shown to them only.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<i64>,
+    /// A special price asked below the dealer's price: the order went to price review.
+    pub special_price: bool,
+    /// The price asked is also below the floor (shown to managers only).
     pub below_floor: bool,
     pub shipped: u32,
     pub received: u32,
@@ -149,6 +153,10 @@ pub enum OrderAction {
     Allocate,
     Invoice,
     Cancel,
+    /// Give up what is still back-ordered (its credit released).
+    CloseRest,
+    /// The order center marks a shipped order received without the store's count (with a reason).
+    MarkReceived,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -213,6 +221,15 @@ pub struct CreditLine {
     pub available: i64,
 }
 
+/// A payment against the dealer's receivables, booked by the order center.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RecordPayment {
+    /// The payer's reference (a bank transfer's number), kept with the movement; a retry with the
+    /// same reference books once.
+    pub reference: String,
+    pub amount: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SetCreditLimit {
     pub limit: i64,
@@ -271,9 +288,13 @@ pub struct QuoteLine {
     pub quantity: u32,
     pub unit_price: i64,
     pub list_price: i64,
+    /// Shown to managers only.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<i64>,
+    /// A special price asked below the dealer's price: the order would go to price review.
+    pub special_price: bool,
+    /// Shown to managers only.
     pub below_floor: bool,
     pub line_total: i64,
     /// `dealer`, `tier`, `region` or `list`.

@@ -179,7 +179,9 @@ impl Cache {
 
     /// Forget everything about the signed-in user (on sign-out). Settings stay. The WAL is
     /// checkpointed and truncated so no copy of the old rows stays in it either.
-    /// What a shared device must not keep for the next person: the profile, the role home,
+    /// What a shared device must not keep for the next person: the profile, the role home, a
+    /// dealer's order drafts not yet sent (one being sent stays with its outbox row, for its
+    /// account), the dealer's desk and the shipments a store expects as last read,
     /// the products they viewed, their inbox (and which of its messages were announced) and their
     /// behaviour events not yet sent, other devices' receipts found on the server, server snapshots, and customers' phone numbers
     /// in receipts (except in operations not yet acknowledged: those lose it at their ack).
@@ -187,8 +189,10 @@ impl Cache {
         self.conn.execute_batch(
             "DELETE FROM profile_cache; DELETE FROM home_cache; DELETE FROM pos_found_sales; DELETE FROM recently_viewed;
              DELETE FROM event_queue WHERE user_id IS NOT NULL;
+             DELETE FROM order_drafts WHERE json_extract(body, '$.state') <> 'sending';
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
-                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%' OR key LIKE 'dealer.%';
+                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%' OR key LIKE 'dealer.%'
+                OR key LIKE 'pos.shipments.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);
              UPDATE outbox_dead SET payload = json_remove(payload, '$.action.customer_phone') WHERE json_valid(payload);",

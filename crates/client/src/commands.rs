@@ -182,12 +182,14 @@ macro_rules! for_each_app_command {
             sync fn read_quick_order(app, text: String) -> portal_client::dealer_orders::QuickOrderRead {
                 Ok::<_, portal_client::error::ClientError>(app.read_quick_order(&text))
             }
-            sync fn order_drafts(app) -> Vec<portal_client::dealer_orders::OrderDraft> { app.order_drafts() }
-            sync fn save_order_draft(app, draft: portal_client::dealer_orders::OrderDraft)
+            // Drafts are written as the dealer types, while a catalog sync may hold the cache for a
+            // while: off the window's thread, so that typing never waits for it.
+            awaited fn order_drafts(app) -> Vec<portal_client::dealer_orders::OrderDraft> { app.order_drafts() }
+            awaited fn save_order_draft(app, draft: portal_client::dealer_orders::OrderDraft)
                 -> Vec<portal_client::dealer_orders::OrderDraft> {
                 app.save_order_draft(draft)
             }
-            sync fn delete_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
+            awaited fn delete_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
                 app.delete_order_draft(id)
             }
             awaited fn send_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {

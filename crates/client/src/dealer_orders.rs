@@ -158,7 +158,11 @@ pub fn send(cache: &mut Cache, user: Uuid, id: Uuid, now: i64) -> ClientResult<U
         return Err(ClientError::Protocol("no such draft on this device".into()));
     };
     if draft.state == DraftState::Sending {
-        return draft.order_id.ok_or_else(|| ClientError::Protocol("a draft being sent has no order id".into()));
+        // Still in the outbox: it goes from there. A draft whose row left the outbox without an
+        // answer (set aside by an older build) is sent again as a new order below.
+        if let Some(order_id) = draft.order_id.filter(|id| queued(cache, *id)) {
+            return Ok(order_id);
+        }
     }
     let ship_to = draft.ship_to.ok_or_else(|| ClientError::Protocol("choose the store to ship to".into()))?;
     if draft.lines.is_empty() {
@@ -184,6 +188,16 @@ pub fn send(cache: &mut Cache, user: Uuid, id: Uuid, now: i64) -> ClientResult<U
     put(&tx, user, &draft)?;
     tx.commit()?;
     Ok(order_id)
+}
+
+fn queued(cache: &Cache, op_id: Uuid) -> bool {
+    cache
+        .conn
+        .query_row("SELECT 1 FROM outbox WHERE op_id = ?1", [op_id.to_string()], |_| Ok(()))
+        .optional()
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// The orders due in the outbox, as sent, with the ids of rows that no longer parse.

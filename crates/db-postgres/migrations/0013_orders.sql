@@ -48,6 +48,8 @@ CREATE TABLE credit_movements (
     at        BIGINT NOT NULL
 );
 CREATE INDEX credit_movements_by_dealer ON credit_movements (dealer_id, at);
+-- A payment is booked once per dealer and the payer's reference (kept as its reason).
+CREATE UNIQUE INDEX credit_payments_once ON credit_movements (dealer_id, reason) WHERE kind = 'payment';
 
 CREATE TABLE orders (
     id          TEXT PRIMARY KEY,
@@ -64,6 +66,9 @@ CREATE TABLE orders (
     updated_at  BIGINT NOT NULL
 );
 CREATE INDEX orders_by_dealer ON orders (dealer_id, placed_at DESC, id DESC);
+CREATE INDEX orders_by_time ON orders (placed_at DESC, id DESC);
+-- A dealer's distributors, told of each step of its orders.
+CREATE INDEX users_by_dealer ON users (dealer_id, role) WHERE dealer_id IS NOT NULL;
 CREATE INDEX orders_open ON orders (status, placed_at)
     WHERE status IN ('price_review', 'credit_review', 'confirmed', 'allocated', 'partly_shipped');
 CREATE TABLE order_lines (
@@ -75,6 +80,8 @@ CREATE TABLE order_lines (
     list_price  BIGINT NOT NULL CHECK (list_price > 0),
     floor       BIGINT,
     below_floor BOOLEAN NOT NULL,
+    -- A price asked below the dealer's price: the order went to price review.
+    special_price BOOLEAN NOT NULL,
     shipped     INTEGER NOT NULL DEFAULT 0,
     received    INTEGER NOT NULL DEFAULT 0,
     cancelled   INTEGER NOT NULL DEFAULT 0,
@@ -99,7 +106,9 @@ CREATE TABLE shipments (
     shipped_by  TEXT NOT NULL,
     shipped_at  BIGINT NOT NULL,
     received_at BIGINT,
-    received_by TEXT
+    received_by TEXT,
+    -- The shipment's lines as sent: a retry of its id with other lines is refused.
+    lines_hash  TEXT NOT NULL
 );
 CREATE INDEX shipments_by_order ON shipments (order_id);
 CREATE INDEX shipments_expected ON shipments (store_id, shipped_at) WHERE received_at IS NULL;

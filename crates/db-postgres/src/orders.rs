@@ -116,10 +116,12 @@ impl OrderRows for Rows<'_, '_> {
         let lists: Vec<i64> = order.lines.iter().map(|l| l.list_price).collect();
         let floors: Vec<Option<i64>> = order.lines.iter().map(|l| l.floor).collect();
         let below: Vec<bool> = order.lines.iter().map(|l| l.below_floor).collect();
+        let special: Vec<bool> = order.lines.iter().map(|l| l.special_price).collect();
         self.0.execute(
-            "INSERT INTO order_lines (order_id, line, sku, quantity, unit_price, list_price, floor, below_floor)
-             SELECT $1, * FROM unnest($2::int4[], $3::text[], $4::int4[], $5::int8[], $6::int8[], $7::int8[], $8::bool[])",
-            &[&id, &lines, &skus, &quantities, &prices, &lists, &floors, &below],
+            "INSERT INTO order_lines (order_id, line, sku, quantity, unit_price, list_price, floor, below_floor, special_price)
+             SELECT $1, * FROM unnest($2::int4[], $3::text[], $4::int4[], $5::int8[], $6::int8[], $7::int8[], $8::bool[],
+                                      $9::bool[])",
+            &[&id, &lines, &skus, &quantities, &prices, &lists, &floors, &below, &special],
         )?;
         Ok(())
     }
@@ -206,18 +208,51 @@ impl OrderRows for Rows<'_, '_> {
             .collect())
     }
 
-    fn shipment_order(&mut self, shipment: Uuid) -> DbResult<Option<Uuid>> {
+    fn waiting_orders(&mut self, dealer: Uuid) -> DbResult<u32> {
+        let n: i64 = self
+            .0
+            .query_one(
+                "SELECT COUNT(*) FROM orders WHERE dealer_id = $1 AND status IN ('price_review', 'credit_review')",
+                &[&dealer.to_string()],
+            )?
+            .get(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+        Ok(self
+            .0
+            .query_opt(
+                "SELECT 1 FROM credit_movements WHERE dealer_id = $1 AND kind = 'payment' AND reason = $2",
+                &[&dealer.to_string(), &reference],
+            )?
+            .is_some())
+    }
+
+    fn shipment_of(&mut self, shipment: Uuid) -> DbResult<Option<(Uuid, String)>> {
         self.0
-            .query_opt("SELECT order_id FROM shipments WHERE id = $1", &[&shipment.to_string()])?
-            .map(|r| uuid(r.get(0)))
+            .query_opt("SELECT order_id, lines_hash FROM shipments WHERE id = $1", &[&shipment.to_string()])?
+            .map(|r| Ok((uuid(r.get(0))?, r.get(1))))
             .transpose()
     }
 
-    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid) -> DbResult<()> {
+    fn uncounted_shipments(&mut self, order: Uuid) -> DbResult<u32> {
+        let n: i64 = self
+            .0
+            .query_one(
+                "SELECT COUNT(*) FROM shipments WHERE order_id = $1 AND received_at IS NULL",
+                &[&order.to_string()],
+            )?
+            .get(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid, lines_hash: &str) -> DbResult<()> {
         let id = change.shipment_id.to_string();
         self.0.execute(
-            "INSERT INTO shipments (id, order_id, store_id, shipped_by, shipped_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&id, &change.order.to_string(), &store.to_string(), &change.by.to_string(), &change.at],
+            "INSERT INTO shipments (id, order_id, store_id, shipped_by, shipped_at, lines_hash)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&id, &change.order.to_string(), &store.to_string(), &change.by.to_string(), &change.at, &lines_hash],
         )?;
         for line in &change.lines {
             self.0.execute(
@@ -237,11 +272,12 @@ impl OrderRows for Rows<'_, '_> {
     }
 }
 
-fn shipments_where(client: &mut Client, clause: &str, key: &str) -> DbResult<Vec<Shipment>> {
+/// Shipments by a condition on one key, oldest first, at most `limit`.
+fn shipments_where(client: &mut Client, clause: &str, key: &str, limit: u32) -> DbResult<Vec<Shipment>> {
     let rows = client.query(
         &format!(
             "SELECT id, order_id, store_id, shipped_at, received_at FROM shipments WHERE {clause}
-             ORDER BY shipped_at, id"
+             ORDER BY shipped_at, id LIMIT {limit}"
         ),
         &[&key],
     )?;
@@ -281,7 +317,7 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
     let head = head_of(&row)?;
     let lines = client
         .query(
-            "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled
+            "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price
              FROM order_lines WHERE order_id = $1 ORDER BY line",
             &[&key],
         )?
@@ -292,6 +328,7 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
             unit_price: r.get(2),
             list_price: r.get(3),
             floor: r.get(4),
+            special_price: r.get(9),
             below_floor: r.get(5),
             shipped: u(r.get(6)),
             received: u(r.get(7)),
@@ -313,7 +350,7 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
             at: r.get(5),
         });
     }
-    let shipments = shipments_where(client, "order_id = $1", &key)?;
+    let shipments = shipments_where(client, "order_id = $1", &key, 1000)?;
     Ok(Some(Order {
         id: head.id,
         dealer_id: head.dealer_id,
@@ -364,15 +401,18 @@ impl Orders for PostgresDatabase {
             let statuses = (!statuses.is_empty()).then_some(statuses);
             let (before_at, before_id) = page.before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
             let limit = i64::from(page.limit);
+            let order = if page.oldest_first { "o.placed_at, o.id" } else { "o.placed_at DESC, o.id DESC" };
             let mut out = Vec::new();
             for r in client.query(
-                "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
-                        (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
-                 FROM orders o
-                 WHERE ($1::text[] IS NULL OR o.dealer_id = ANY($1))
-                   AND ($2::text[] IS NULL OR o.status = ANY($2))
-                   AND ($3::int8 IS NULL OR (o.placed_at, o.id) < ($3, $4::text))
-                 ORDER BY o.placed_at DESC, o.id DESC LIMIT $5",
+                &format!(
+                    "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
+                            (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
+                     FROM orders o
+                     WHERE ($1::text[] IS NULL OR o.dealer_id = ANY($1))
+                       AND ($2::text[] IS NULL OR o.status = ANY($2))
+                       AND ($3::int8 IS NULL OR (o.placed_at, o.id) < ($3, $4::text))
+                     ORDER BY {order} LIMIT $5"
+                ),
                 &[&dealers, &statuses, &before_at, &before_id, &limit],
             )? {
                 out.push(OrderSummary {
@@ -398,17 +438,23 @@ impl Orders for PostgresDatabase {
         .await
     }
 
+    async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
+        self.read_committed(move |tx| orders::pay(&mut Rows(tx), &payment)).await
+    }
+
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {
         self.read_committed(move |tx| orders::set_limit(&mut Rows(tx), &change)).await
     }
 
     async fn expected_shipments(&self, store_id: Uuid) -> DbResult<Vec<Shipment>> {
-        self.run(move |client| shipments_where(client, "store_id = $1 AND received_at IS NULL", &store_id.to_string()))
+        self.run(move |client| {
+            shipments_where(client, "store_id = $1 AND received_at IS NULL", &store_id.to_string(), 200)
+        })
             .await
     }
 
     async fn shipment(&self, id: Uuid) -> DbResult<Option<Shipment>> {
-        self.run(move |client| Ok(shipments_where(client, "id = $1", &id.to_string())?.pop())).await
+        self.run(move |client| Ok(shipments_where(client, "id = $1", &id.to_string(), 1)?.pop())).await
     }
 
     async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>> {

@@ -102,8 +102,8 @@ impl OrderRows for Rows<'_> {
             ],
         )?;
         let mut stmt = self.0.prepare_cached(
-            "INSERT INTO order_lines (order_id, line, sku, quantity, unit_price, list_price, floor, below_floor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO order_lines (order_id, line, sku, quantity, unit_price, list_price, floor, below_floor, special_price)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for (n, l) in order.lines.iter().enumerate() {
             stmt.execute(params![
@@ -114,7 +114,8 @@ impl OrderRows for Rows<'_> {
                 l.unit_price,
                 l.list_price,
                 l.floor,
-                l.below_floor
+                l.below_floor,
+                l.special_price
             ])?;
         }
         Ok(())
@@ -191,22 +192,54 @@ impl OrderRows for Rows<'_> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn shipment_order(&mut self, shipment: Uuid) -> DbResult<Option<Uuid>> {
+    fn waiting_orders(&mut self, dealer: Uuid) -> DbResult<u32> {
+        Ok(self.0.query_row(
+            "SELECT COUNT(*) FROM orders WHERE dealer_id = ?1 AND status IN ('price_review', 'credit_review')",
+            [dealer.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
         Ok(self
             .0
-            .query_row("SELECT order_id FROM shipments WHERE id = ?1", [shipment.to_string()], |r| uuid_of(r.get(0)?))
+            .query_row(
+                "SELECT 1 FROM credit_movements WHERE dealer_id = ?1 AND kind = 'payment' AND reason = ?2",
+                params![dealer.to_string(), reference],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    fn shipment_of(&mut self, shipment: Uuid) -> DbResult<Option<(Uuid, String)>> {
+        Ok(self
+            .0
+            .query_row("SELECT order_id, lines_hash FROM shipments WHERE id = ?1", [shipment.to_string()], |r| {
+                Ok((uuid_of(r.get(0)?)?, r.get(1)?))
+            })
             .optional()?)
     }
 
-    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid) -> DbResult<()> {
+    fn uncounted_shipments(&mut self, order: Uuid) -> DbResult<u32> {
+        Ok(self.0.query_row(
+            "SELECT COUNT(*) FROM shipments WHERE order_id = ?1 AND received_at IS NULL",
+            [order.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid, lines_hash: &str) -> DbResult<()> {
         self.0.execute(
-            "INSERT INTO shipments (id, order_id, store_id, shipped_by, shipped_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO shipments (id, order_id, store_id, shipped_by, shipped_at, lines_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 change.shipment_id.to_string(),
                 change.order.to_string(),
                 store.to_string(),
                 change.by.to_string(),
-                change.at
+                change.at,
+                lines_hash
             ],
         )?;
         for line in &change.lines {
@@ -227,9 +260,11 @@ impl OrderRows for Rows<'_> {
     }
 }
 
-fn shipments_where(conn: &Connection, clause: &str, key: &str) -> DbResult<Vec<Shipment>> {
+/// Shipments by a condition on one key, oldest first, at most `limit`.
+fn shipments_where(conn: &Connection, clause: &str, key: &str, limit: u32) -> DbResult<Vec<Shipment>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, order_id, store_id, shipped_at, received_at FROM shipments WHERE {clause} ORDER BY shipped_at, id"
+        "SELECT id, order_id, store_id, shipped_at, received_at FROM shipments WHERE {clause}
+         ORDER BY shipped_at, id LIMIT {limit}"
     ))?;
     let mut shipments = stmt
         .query_map([key], |r| {
@@ -270,7 +305,7 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled
+        "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price
          FROM order_lines WHERE order_id = ?1 ORDER BY line",
     )?;
     let lines = stmt
@@ -281,6 +316,7 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
                 unit_price: r.get(2)?,
                 list_price: r.get(3)?,
                 floor: r.get(4)?,
+                special_price: r.get(9)?,
                 below_floor: r.get(5)?,
                 shipped: r.get(6)?,
                 received: r.get(7)?,
@@ -304,7 +340,7 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let shipments = shipments_where(conn, "order_id = ?1", &key)?;
+    let shipments = shipments_where(conn, "order_id = ?1", &key, 1000)?;
     Ok(Some(Order {
         id: head.id,
         dealer_id: head.dealer_id,
@@ -366,15 +402,16 @@ impl Orders for SqliteDatabase {
             let statuses: Vec<String> = page.statuses.iter().map(wire_name).collect();
             let statuses = (!statuses.is_empty()).then(|| serde_json::to_string(&statuses).unwrap_or_default());
             let (before_at, before_id) = page.before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
-            let mut stmt = conn.prepare_cached(
+            let order = if page.oldest_first { "o.placed_at, o.id" } else { "o.placed_at DESC, o.id DESC" };
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
                         (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
                  FROM orders o
                  WHERE (?1 IS NULL OR o.dealer_id IN (SELECT value FROM json_each(?1)))
                    AND (?2 IS NULL OR o.status IN (SELECT value FROM json_each(?2)))
                    AND (?3 IS NULL OR (o.placed_at, o.id) < (?3, ?4))
-                 ORDER BY o.placed_at DESC, o.id DESC LIMIT ?5",
-            )?;
+                 ORDER BY {order} LIMIT ?5"
+            ))?;
             let rows = stmt.query_map(params![dealers, statuses, before_at, before_id, page.limit], |r| {
                 Ok(OrderSummary {
                     id: uuid_of(r.get(0)?)?,
@@ -399,17 +436,23 @@ impl Orders for SqliteDatabase {
         .await
     }
 
+    async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
+        write(self, move |rows| orders::pay(rows, &payment)).await
+    }
+
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {
         write(self, move |rows| orders::set_limit(rows, &change)).await
     }
 
     async fn expected_shipments(&self, store_id: Uuid) -> DbResult<Vec<Shipment>> {
-        self.run(move |conn| shipments_where(conn, "store_id = ?1 AND received_at IS NULL", &store_id.to_string()))
+        self.run(move |conn| {
+            shipments_where(conn, "store_id = ?1 AND received_at IS NULL", &store_id.to_string(), 200)
+        })
             .await
     }
 
     async fn shipment(&self, id: Uuid) -> DbResult<Option<Shipment>> {
-        self.run(move |conn| Ok(shipments_where(conn, "id = ?1", &id.to_string())?.pop())).await
+        self.run(move |conn| Ok(shipments_where(conn, "id = ?1", &id.to_string(), 1)?.pop())).await
     }
 
     async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>> {

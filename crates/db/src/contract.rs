@@ -117,6 +117,10 @@ macro_rules! contract_suite {
             one_order_released_and_rejected_at_once_takes_one_step,
             a_shipment_counted_in_at_many_tablets_at_once_is_booked_once,
             cancelling_the_rest_at_shipping_releases_its_credit,
+            a_back_order_given_up_releases_what_is_still_owed_and_a_payment_books_once,
+            a_business_manager_releases_only_within_their_authority,
+            a_dealer_cannot_bury_the_review_queue_whatever_places_at_once,
+            goods_in_and_the_next_shipment_of_one_order_at_once_both_land,
         );
     };
 }

@@ -21,6 +21,8 @@ pub struct PricedLine {
     pub unit_price: i64,
     pub list_price: i64,
     pub floor: Option<i64>,
+    /// Asked below the dealer's price: the order goes to price review.
+    pub special_price: bool,
     pub below_floor: bool,
 }
 
@@ -69,6 +71,8 @@ pub enum PlaceRefused {
     IdTaken,
     /// A sum does not fit, or a figure is negative.
     Credit(CreditProblem),
+    /// The dealer has `engines::orders::MAX_WAITING` orders waiting for a review already.
+    TooManyWaiting,
 }
 
 /// A step on an order by an actor.
@@ -79,6 +83,9 @@ pub struct OrderStepChange {
     pub actor: Actor,
     pub by: Uuid,
     pub reason: Option<String>,
+    /// The most credit the actor may let the dealer use by a release (a business manager's
+    /// authority); `None`: no bound (the order center).
+    pub authority: Option<i64>,
     pub at: i64,
 }
 
@@ -100,8 +107,30 @@ pub enum StepProblem {
     Credit(CreditProblem),
     /// A shipment line the order does not have, or more than it still owes (the SKU named).
     BadShipLine(String),
-    /// A shipment id used for another order.
+    /// A shipment id used for another order, or for other lines.
     ShipmentIdTaken,
+    /// A release that would let the dealer use more credit than the actor's authority.
+    AboveAuthority { would_use: i64, authority: i64 },
+}
+
+/// A payment against a dealer's receivables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentChange {
+    pub dealer_id: Uuid,
+    pub amount: i64,
+    /// The payer's reference: a payment is booked once per dealer and reference.
+    pub reference: String,
+    pub by: Uuid,
+    pub at: i64,
+}
+
+/// Why a payment was not booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentProblem {
+    /// Zero or less.
+    NotPositive,
+    /// More than the receivables (prepayments are their own ledger).
+    MoreThanOwed { owed: i64 },
 }
 
 /// A credit line set by someone, with why.
@@ -121,6 +150,8 @@ pub struct OrderPage {
     pub statuses: Vec<OrderStatus>,
     pub before: Option<(i64, Uuid)>,
     pub limit: u32,
+    /// Oldest first (a review queue), from the start; otherwise newest first after `before`.
+    pub oldest_first: bool,
 }
 
 pub fn position_line(dealer_id: Uuid, p: CreditPosition) -> CreditLine {
@@ -147,6 +178,8 @@ pub trait Orders: Send + Sync {
     async fn order(&self, id: Uuid) -> DbResult<Option<Order>>;
     async fn order_page(&self, page: OrderPage) -> DbResult<Vec<OrderSummary>>;
     async fn credit_position(&self, dealer_id: Uuid) -> DbResult<CreditPosition>;
+    /// Books a payment against the receivables (once per dealer and reference).
+    async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>>;
     /// Sets a credit line, never below what is in use.
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>>;
     /// Shipments to a store not yet counted in, oldest first.

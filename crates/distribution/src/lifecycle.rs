@@ -37,6 +37,14 @@ pub enum Step {
     Receive,
     Invoice,
     Cancel,
+    /// A back-order given up: what is still owed is cancelled. The order is then shipped, or
+    /// received at once when every shipment of it has been counted in already.
+    CloseRest {
+        all_counted: bool,
+    },
+    /// The order center marks a shipped order received when the store cannot count it in (a
+    /// closed store, a lost tablet), with a reason.
+    MarkReceived,
 }
 
 /// Why a step cannot be taken.
@@ -82,6 +90,8 @@ pub fn next(status: OrderStatus, step: Step, actor: Actor, fits_credit: bool) ->
         // receipt is its own record); only the store's count marks the order received.
         (Shipped, Step::Receive) => (Received, actor == Store),
         (Received, Step::Invoice) => (Invoiced, actor == OrderCenter),
+        (PartlyShipped, Step::CloseRest { all_counted }) => (if all_counted { Received } else { Shipped }, actor != Store),
+        (Shipped, Step::MarkReceived) => (Received, actor == OrderCenter),
         // Before anything has shipped, the dealer may withdraw it and the center may cancel it.
         (PriceReview | CreditReview | Confirmed, Step::Cancel) => (Cancelled, actor != Store),
         (Allocated, Step::Cancel) => (Cancelled, managers),
@@ -157,6 +167,16 @@ mod tests {
         assert_eq!(next(CreditReview, Step::ReleaseCredit, Distributor, true), Err(StepRefused::NotYours));
         assert_eq!(next(Confirmed, Step::Cancel, Store, true), Err(StepRefused::NotYours));
         assert_eq!(next(Confirmed, Step::Cancel, Distributor, true), Ok(Cancelled));
+    }
+
+    #[test]
+    fn a_back_order_can_be_given_up_and_a_shipment_never_counted_marked_received() {
+        assert_eq!(next(PartlyShipped, Step::CloseRest { all_counted: false }, Distributor, true), Ok(Shipped));
+        assert_eq!(next(PartlyShipped, Step::CloseRest { all_counted: true }, BusinessManager, true), Ok(Received));
+        assert_eq!(next(PartlyShipped, Step::CloseRest { all_counted: true }, Store, true), Err(StepRefused::NotYours));
+        assert_eq!(next(Shipped, Step::MarkReceived, OrderCenter, true), Ok(Received));
+        assert_eq!(next(Shipped, Step::MarkReceived, BusinessManager, true), Err(StepRefused::NotYours));
+        assert_eq!(next(Confirmed, Step::CloseRest { all_counted: true }, OrderCenter, true), Err(StepRefused::NotNow));
     }
 
     #[test]

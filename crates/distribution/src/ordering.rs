@@ -1,7 +1,9 @@
 //! Pricing an order's lines for a dealer: each SKU must be in the catalog (not withdrawn), ordered
 //! once, in a quantity that keeps to its minimum and case pack, and priced from the dealer's price
 //! lists (the catalog's dealer price when no list entry holds). A special price asked below the
-//! line's floor sends the order to price review. Every bad line is reported; nothing is ordered
+//! dealer's price sends the order to price review, where the floor tells the reviewer how far it
+//! goes (the floor is the brand's, never shown to the dealer: a dealer who could see it, or probe
+//! for it, would ask it every time). Every bad line is reported; nothing is ordered
 //! while one is.
 use std::collections::HashMap;
 
@@ -87,7 +89,7 @@ pub fn quote(
             problems.push(problem(index, sku, "no_price", format!("{sku} has no dealer price yet"), vec![]));
             continue;
         };
-        let (unit_price, below_floor) = match line.asked_price {
+        let (unit_price, special_price) = match line.asked_price {
             None => (resolved.price, false),
             Some(asked) if asked <= 0 => {
                 problems.push(problem(index, sku, "bad_price", format!("{sku}: a price asked is above zero"), vec![]));
@@ -95,8 +97,9 @@ pub fn quote(
             }
             // Asking more than the price list's is asking for the price list's.
             Some(asked) if asked >= resolved.price => (resolved.price, false),
-            Some(asked) => (asked, asked < resolved.floor.unwrap_or(resolved.price)),
+            Some(asked) => (asked, true),
         };
+        let below_floor = special_price && resolved.floor.is_some_and(|floor| unit_price < floor);
         let Ok(total) = line_total(unit_price, line.quantity) else {
             problems.push(problem(index, sku, "bad_price", format!("{sku}: the line's total is too large"), vec![]));
             continue;
@@ -109,6 +112,7 @@ pub fn quote(
             unit_price,
             list_price: resolved.price,
             floor: resolved.floor,
+            special_price,
             below_floor,
             line_total: total,
             price_source: scope_name(&resolved.scope).to_owned(),
@@ -161,7 +165,9 @@ mod tests {
         ];
         let (priced, problems) = quote(&lines, &catalog, &entries, &buyer, 5);
         assert_eq!(priced.len(), 1);
-        assert_eq!((priced[0].unit_price, priced[0].list_price, priced[0].below_floor), (2_600_00, 2_800_00, false));
+        let first = &priced[0];
+        assert_eq!((first.unit_price, first.list_price), (2_600_00, 2_800_00));
+        assert!(first.special_price && !first.below_floor, "reviewed, though above the floor");
         assert_eq!(priced[0].price_source, "dealer");
         let keys: Vec<(u32, &str)> = problems.iter().map(|p| (p.index, p.key.as_str())).collect();
         assert_eq!(keys, [(1, "not_whole_cases"), (2, "unknown_sku"), (3, "no_price"), (4, "sku_twice")]);
@@ -169,13 +175,13 @@ mod tests {
     }
 
     #[test]
-    fn a_price_asked_below_the_floor_goes_to_review_and_the_catalog_price_is_the_last_resort() {
+    fn any_price_asked_below_the_dealers_goes_to_review_and_the_catalog_price_is_the_last_resort() {
         let catalog: HashMap<String, SkuFacts> =
             [("TV".to_owned(), facts(Some(3_000_00), PackRule { min_order: 1, case_pack: 1 }))].into();
         let buyer = Buyer { dealer: Uuid::from_u128(1), tier: None, region: None };
         let (priced, _) = quote(&[line("TV", 1, Some(2_999_00))], &catalog, &[], &buyer, 0);
-        assert!(priced[0].below_floor, "without a floor any discount is reviewed");
+        assert!(priced[0].special_price && !priced[0].below_floor, "without a floor nothing is below it");
         let (priced, _) = quote(&[line("TV", 2, Some(3_500_00))], &catalog, &[], &buyer, 0);
-        assert_eq!((priced[0].unit_price, priced[0].line_total, priced[0].below_floor), (3_000_00, 6_000_00, false));
+        assert_eq!((priced[0].unit_price, priced[0].line_total, priced[0].special_price), (3_000_00, 6_000_00, false));
     }
 }

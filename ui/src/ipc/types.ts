@@ -479,7 +479,7 @@ export type Order = { id: string, dealer_id: string, ship_to: string, status: Or
  */
 credit_held: number, placed_by: string, placed_at: number, updated_at: number, note?: string, steps: Array<OrderStepRecord>, shipments: Array<Shipment>, };
 
-export type OrderAction = "approve_price" | "reject_price" | "release_credit" | "reject_credit" | "allocate" | "invoice" | "cancel";
+export type OrderAction = "approve_price" | "reject_price" | "release_credit" | "reject_credit" | "allocate" | "invoice" | "cancel" | "close_rest" | "mark_received";
 
 export type OrderDraft = { id: string, dealer_id: string, ship_to?: string, lines: Array<OrderLineDraft>, shortfall: Shortfall, note: string, state: DraftState, 
 /**
@@ -495,7 +495,19 @@ unit_price: number,
 /**
  * The dealer's price from their price lists (dealer > tier > region > list).
  */
-list_price: number, floor?: number, below_floor: boolean, shipped: number, received: number, 
+list_price: number, 
+/**
+ * The lowest price the brand's managers accept without a second thought: shown to them only.
+ */
+floor?: number, 
+/**
+ * A special price asked below the dealer's price: the order went to price review.
+ */
+special_price: boolean, 
+/**
+ * The price asked is also below the floor (shown to managers only).
+ */
+below_floor: boolean, shipped: number, received: number, 
 /**
  * No longer owed: cancelled with the rest of the order.
  */
@@ -623,7 +635,19 @@ export type Quote = { lines: Array<QuoteLine>, problems: Array<LineProblem>, tot
  */
 goes_to: OrderStatus, };
 
-export type QuoteLine = { sku: string, name_zh: string, name_en: string, quantity: number, unit_price: number, list_price: number, floor?: number, below_floor: boolean, line_total: number, 
+export type QuoteLine = { sku: string, name_zh: string, name_en: string, quantity: number, unit_price: number, list_price: number, 
+/**
+ * Shown to managers only.
+ */
+floor?: number, 
+/**
+ * A special price asked below the dealer's price: the order would go to price review.
+ */
+special_price: boolean, 
+/**
+ * Shown to managers only.
+ */
+below_floor: boolean, line_total: number, 
 /**
  * `dealer`, `tier`, `region` or `list`.
  */

@@ -67,10 +67,12 @@ impl PortalApp {
             } else if first.kind == dealer_orders::OUTBOX_KIND {
                 // One order per request: each is its own transaction with its own credit check.
                 let (orders, unreadable) = dealer_orders::pending(&due[..1]);
-                if !unreadable.is_empty() {
-                    self.set_aside(&unreadable, "unreadable")?;
+                if let Some(id) = unreadable.first() {
+                    let error = ApiError::new(ErrorCode::InvalidOrder, "this order could not be read by this version of the app");
+                    dealer_orders::refused(&mut self.cache(), user, *id, &error, now())?;
                     continue;
                 }
+                let retried = first.attempts > 0;
                 let order = orders.into_iter().next().ok_or_else(|| ClientError::Protocol("no order".into()))?;
                 let answer = self
                     .authed(|api, token| {
@@ -80,9 +82,15 @@ impl PortalApp {
                     .await;
                 match answer {
                     Ok(placed) => Ok(dealer_orders::placed(&mut self.cache(), user, placed.id)),
-                    // Refused for good by the error contract: the draft shows why, to be fixed.
+                    // Refused for good by the error contract: the draft shows why, to be fixed. A
+                    // retry whose first answer was lost may be refused for what changed since: if
+                    // the server has the order, it was placed.
                     Err(ClientError::Api(error)) if order_refused_for_good(error.code) => {
-                        dealer_orders::refused(&mut self.cache(), user, order.id, &error, now())?;
+                        if retried && self.order_detail(order.id).await.is_ok_and(|o| o.placed_by == user) {
+                            dealer_orders::placed(&mut self.cache(), user, order.id)?;
+                        } else {
+                            dealer_orders::refused(&mut self.cache(), user, order.id, &error, now())?;
+                        }
                         continue;
                     }
                     Err(e) => Err((e, vec![order.id])),

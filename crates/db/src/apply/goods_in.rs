@@ -3,7 +3,10 @@
 //! stock, damaged and short ones flagged, the shipment and its order's lines keep the count, and
 //! the order is marked received once every shipment of it has been counted and it has all
 //! shipped (`portal_distribution::lifecycle`). A shipment is counted once: a second count, from
-//! another tablet perhaps, is refused and books nothing.
+//! another tablet perhaps, is refused and books nothing. The shipment is locked first and its
+//! order next, before any of the order's lines is written (shipping locks the order before its
+//! lines too, so the two never wait in a circle). The order's side is dated by the server's
+//! clock; the stock movements keep the device's, like every store operation.
 use portal_api::*;
 use portal_distribution::{
     goods_in::{self, CountProblem},
@@ -18,6 +21,7 @@ pub(super) fn shipment_in(
     db: &mut impl Ledger,
     op: &StoreOp,
     actor: Uuid,
+    now: i64,
     shipment_id: Uuid,
     lines: &[CountedLine],
     applied: &mut Applied,
@@ -39,6 +43,10 @@ pub(super) fn shipment_in(
         };
         reject(code, problem.to_string())
     })?;
+    // The order, locked now: before its lines are written below.
+    if db.order_receipt_state(shipment.order_id)?.is_none() {
+        return Err(reject(ErrorCode::InvalidStoreOp, "this shipment's order is gone").into());
+    }
     let reason = format!("shipment {shipment_id}");
     for line in &counted {
         if line.received > 0 {
@@ -51,11 +59,11 @@ pub(super) fn shipment_in(
             applied.flags.push(OpFlag::ShipmentShort { sku: line.sku.clone(), short: i64::from(line.short) });
         }
     }
-    db.receive_shipment(shipment_id, shipment.order_id, &counted, actor, op.device_at)?;
+    db.receive_shipment(shipment_id, shipment.order_id, &counted, actor, now)?;
     if let Some(state) = db.order_receipt_state(shipment.order_id)? {
         if state.uncounted == 0 {
             if let Ok(to) = lifecycle::next(state.status, Step::Receive, Actor::Store, true) {
-                db.mark_order(shipment.order_id, to, "receive", actor, op.device_at)?;
+                db.mark_order(shipment.order_id, to, "receive", actor, now)?;
             }
         }
     }

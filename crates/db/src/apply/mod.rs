@@ -487,7 +487,7 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             }
         }
         StoreAction::ShipmentIn { shipment_id, lines } => {
-            goods_in::shipment_in(db, op, ctx.actor, *shipment_id, lines, &mut applied)?;
+            goods_in::shipment_in(db, op, ctx.actor, ctx.now, *shipment_id, lines, &mut applied)?;
         }
         StoreAction::Adjustment { sku, quantity, reason } => {
             movement(db, op, store, sku, MovementKind::Adjustment, *quantity, Some(reason))?;

@@ -52,6 +52,7 @@ fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> Ne
             unit_price: price,
             list_price: price,
             floor: None,
+            special_price: false,
             below_floor: false,
         }],
         placed_by: by,
@@ -67,7 +68,8 @@ fn placed_status(placed: &Placed) -> OrderStatus {
 }
 
 async fn take(db: &dyn Database, order: Uuid, action: OrderAction, actor: Actor) -> Result<OrderHead, StepProblem> {
-    let change = OrderStepChange { order, action, actor, by: Uuid::now_v7(), reason: Some("checked".into()), at: AT };
+    let change =
+        OrderStepChange { order, action, actor, by: Uuid::now_v7(), reason: Some("checked".into()), authority: None, at: AT };
     db.step_order(change).await.unwrap()
 }
 
@@ -112,10 +114,10 @@ pub async fn an_order_reserves_its_credit_or_waits_and_a_retry_lands_once(db: Ar
     assert_eq!(inbox.messages.len(), 4, "{inbox:?}");
     assert!(inbox.messages.iter().all(|m| m.kind == TriggerKind::OrderUpdate));
     assert!(inbox.messages.iter().any(|m| m.title_en.ends_with("was cancelled")));
-    let page = OrderPage { dealers: Some(vec![dealer]), statuses: vec![], before: None, limit: 10 };
+    let page = OrderPage { dealers: Some(vec![dealer]), statuses: vec![], before: None, limit: 10, oldest_first: false };
     let listed = db.order_page(page).await.unwrap();
     assert_eq!(listed.len(), 2);
-    let open = OrderPage { dealers: None, statuses: vec![OrderStatus::Confirmed], before: None, limit: 10 };
+    let open = OrderPage { dealers: None, statuses: vec![OrderStatus::Confirmed], before: None, limit: 10, oldest_first: true };
     assert!(db.order_page(open).await.unwrap().iter().all(|o| o.status == OrderStatus::Confirmed));
 }
 
@@ -230,4 +232,134 @@ pub async fn cancelling_the_rest_at_shipping_releases_its_credit(db: Arc<dyn Dat
     assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 700_00);
     let read = db.order(order.id).await.unwrap().unwrap();
     assert_eq!((read.lines[0].shipped, read.lines[0].cancelled), (7, 3));
+}
+
+pub async fn a_back_order_given_up_releases_what_is_still_owed_and_a_payment_books_once(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
+    let order = new_order(dealer, by, "TV-75", 10, 100_00);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+    let shipment = Uuid::now_v7();
+    let ship = ShipChange {
+        order: order.id,
+        shipment_id: shipment,
+        lines: vec![ShipLine { sku: "TV-75".into(), quantity: 6 }],
+        by,
+        at: AT,
+    };
+    db.ship_order(ship.clone()).await.unwrap().unwrap();
+    let other_lines = ShipChange { lines: vec![ShipLine { sku: "TV-75".into(), quantity: 4 }], ..ship };
+    assert_eq!(db.ship_order(other_lines).await.unwrap(), Err(StepProblem::ShipmentIdTaken), "an id is bound to its lines");
+    let counted = apply(db.as_ref(), promoter, op(STORE, count(shipment, "TV-75", 6, 0))).await;
+    assert_eq!(counted.status, OpStatus::Applied, "{counted:?}");
+    assert_eq!(db.order(order.id).await.unwrap().unwrap().status, OrderStatus::PartlyShipped, "4 still owed");
+
+    // The dealer gives up the rest: everything shipped was counted in, so the order is received.
+    let closed = take(db.as_ref(), order.id, OrderAction::CloseRest, Actor::Distributor).await.unwrap();
+    assert_eq!((closed.status, closed.credit_held), (OrderStatus::Received, 600_00));
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 600_00);
+    let read = db.order(order.id).await.unwrap().unwrap();
+    assert_eq!((read.lines[0].shipped, read.lines[0].cancelled), (6, 4));
+    take(db.as_ref(), order.id, OrderAction::Invoice, Actor::OrderCenter).await.unwrap();
+    assert_eq!(db.credit_position(dealer).await.unwrap().receivables, 600_00);
+
+    let pay = |amount: i64, reference: &str| PaymentChange {
+        dealer_id: dealer,
+        amount,
+        reference: reference.into(),
+        by,
+        at: AT,
+    };
+    let tasks = (0..RACERS).map(|_| {
+        let db = db.clone();
+        let payment = pay(200_00, "BANK-1");
+        tokio::spawn(async move { db.record_payment(payment).await.unwrap() })
+    });
+    for result in join_all(tasks).await {
+        assert!(result.unwrap().is_ok());
+    }
+    assert_eq!(db.credit_position(dealer).await.unwrap().receivables, 400_00, "one reference, booked once");
+    assert_eq!(db.record_payment(pay(400_01, "BANK-2")).await.unwrap(), Err(PaymentProblem::MoreThanOwed { owed: 400_00 }));
+    assert_eq!(db.record_payment(pay(0, "BANK-3")).await.unwrap(), Err(PaymentProblem::NotPositive));
+}
+
+pub async fn a_business_manager_releases_only_within_their_authority(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 100_00).await;
+    let order = new_order(dealer, by, "AC-9", 3, 100_00);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    let release = |authority: Option<i64>| OrderStepChange {
+        order: order.id,
+        action: OrderAction::ReleaseCredit,
+        actor: Actor::BusinessManager,
+        by,
+        reason: None,
+        authority,
+        at: AT,
+    };
+    let refused = db.step_order(release(Some(200_00))).await.unwrap();
+    assert_eq!(refused, Err(StepProblem::AboveAuthority { would_use: 300_00, authority: 200_00 }));
+    assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 0, "a refusal leaves nothing behind");
+    assert_eq!(db.step_order(release(Some(300_00))).await.unwrap().unwrap().status, OrderStatus::Confirmed);
+}
+
+pub async fn a_dealer_cannot_bury_the_review_queue_whatever_places_at_once(db: Arc<dyn Database>) {
+    fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 0).await;
+    let wanted = crate::engines::orders::MAX_WAITING as usize + 10;
+    let tasks = (0..wanted).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { db.place_order(new_order(dealer, by, "WM-1", 1, 100_00)).await.unwrap() })
+    });
+    let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let waiting = results.iter().filter(|r| matches!(r, Ok(Placed::New(h)) if h.status == OrderStatus::CreditReview)).count();
+    assert_eq!(waiting, crate::engines::orders::MAX_WAITING as usize);
+    assert_eq!(results.iter().filter(|r| **r == Err(PlaceRefused::TooManyWaiting)).count(), 10);
+}
+
+pub async fn goods_in_and_the_next_shipment_of_one_order_at_once_both_land(db: Arc<dyn Database>) {
+    let promoter = fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 100_000_00).await;
+    let mut work = Vec::new();
+    for _ in 0..RACERS / 2 {
+        let order = new_order(dealer, by, "FR-9", 4, 100_00);
+        db.place_order(order.clone()).await.unwrap().unwrap();
+        take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+        let first = ShipChange {
+            order: order.id,
+            shipment_id: Uuid::now_v7(),
+            lines: vec![ShipLine { sku: "FR-9".into(), quantity: 2 }],
+            by,
+            at: AT,
+        };
+        db.ship_order(first.clone()).await.unwrap().unwrap();
+        work.push((order.id, first.shipment_id));
+    }
+    let mut tasks = Vec::new();
+    for (order, shipment) in &work {
+        let (db1, db2, order, shipment) = (db.clone(), db.clone(), *order, *shipment);
+        tasks.push(tokio::spawn(async move {
+            let outcome = apply(db1.as_ref(), promoter, op(STORE, count(shipment, "FR-9", 2, 0))).await;
+            assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
+        }));
+        tasks.push(tokio::spawn(async move {
+            let rest = ShipChange {
+                order,
+                shipment_id: Uuid::now_v7(),
+                lines: vec![ShipLine { sku: "FR-9".into(), quantity: 2 }],
+                by,
+                at: AT,
+            };
+            db2.ship_order(rest).await.unwrap().unwrap();
+        }));
+    }
+    for result in join_all(tasks).await {
+        result.unwrap();
+    }
+    for (order, _) in &work {
+        let read = db.order(*order).await.unwrap().unwrap();
+        assert_eq!(read.status, OrderStatus::Shipped);
+        assert_eq!((read.lines[0].shipped, read.lines[0].received), (4, 2));
+    }
 }

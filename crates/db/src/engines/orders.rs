@@ -1,19 +1,21 @@
 //! Orders and credit, decided once over the rows a backend supplies: the dealer's credit line is
 //! locked first and the order after it (every path takes them in that order, so two never wait in
 //! a circle), the position read there is the one decided on, and each change of credit is a
-//! movement written with the balance it leaves.
-use portal_api::{OrderAction, OrderStatus, Shortfall};
+//! movement written with the balance it leaves. Every check is made before the first write, so a
+//! refusal leaves nothing behind whatever the backend does with the transaction.
+use portal_api::{OrderAction, OrderStatus, ShipLine, Shortfall};
 use portal_distribution::{
     credit::{self, CreditDecision, CreditPosition, CreditProblem, LimitProblem},
     lifecycle::{self, holds_credit, Actor, Step},
-    line_total, sum, Overflow,
+    line_total,
+    notices::{notice, order_no, Notice},
+    sum, Overflow,
 };
 use uuid::Uuid;
 
-use portal_distribution::notices::{notice, order_no, Notice};
-
 use crate::{
-    CreditLimitChange, DbResult, NewOrder, OrderHead, OrderStepChange, PlaceRefused, Placed, ShipChange, StepProblem,
+    CreditLimitChange, DbResult, NewOrder, OrderHead, OrderStepChange, PaymentChange, PaymentProblem, PlaceRefused,
+    Placed, ShipChange, StepProblem,
 };
 
 /// A change of a dealer's credit, as the ledger keeps it.
@@ -53,6 +55,10 @@ pub trait OrderRows {
     fn lock_credit(&mut self, dealer: Uuid, at: i64) -> DbResult<CreditPosition>;
     /// Keeps the balance a movement leaves, and the movement.
     fn write_credit(&mut self, dealer: Uuid, after: CreditPosition, movement: &CreditMovement<'_>) -> DbResult<()>;
+    /// The dealer's orders waiting in price or credit review.
+    fn waiting_orders(&mut self, dealer: Uuid) -> DbResult<u32>;
+    /// Whether a payment with this reference was booked for the dealer.
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool>;
     /// The order, locked until the transaction ends when `lock`.
     fn order_head(&mut self, id: Uuid, lock: bool) -> DbResult<Option<OrderHead>>;
     fn insert_order(&mut self, order: &NewOrder, status: OrderStatus, total: i64, credit_held: i64) -> DbResult<()>;
@@ -71,100 +77,59 @@ pub trait OrderRows {
     /// `fact_key`.
     fn tell_dealer(&mut self, dealer: Uuid, fact_key: &str, notice: &Notice, at: i64) -> DbResult<()>;
     fn lines(&mut self, id: Uuid) -> DbResult<Vec<LineState>>;
-    /// The order a shipment id was used for.
-    fn shipment_order(&mut self, shipment: Uuid) -> DbResult<Option<Uuid>>;
-    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid) -> DbResult<()>;
+    /// The order a shipment id was used for, and the hash of its lines.
+    fn shipment_of(&mut self, shipment: Uuid) -> DbResult<Option<(Uuid, String)>>;
+    /// Shipments of the order not yet counted in.
+    fn uncounted_shipments(&mut self, order: Uuid) -> DbResult<u32>;
+    fn insert_shipment(&mut self, change: &ShipChange, store: Uuid, lines_hash: &str) -> DbResult<()>;
     /// Adds to a line's shipped and cancelled units.
     fn add_to_line(&mut self, id: Uuid, line: u32, shipped: u32, cancelled: u32) -> DbResult<()>;
 }
 
-fn checked(position: CreditPosition, reserved: i64, receivables: i64) -> Result<CreditPosition, CreditProblem> {
-    let after = CreditPosition {
-        limit: position.limit,
-        reserved: position.reserved.checked_add(reserved).ok_or(Overflow)?,
-        receivables: position.receivables.checked_add(receivables).ok_or(Overflow)?,
-    };
-    if after.reserved < 0 || after.receivables < 0 {
+/// The most orders of one dealer that may wait for a review at once: a dealer cannot bury their
+/// business manager's queue.
+pub const MAX_WAITING: u32 = 50;
+
+/// The balance a movement leaves, or why it cannot be made.
+fn after(position: CreditPosition, kind: &str, amount: i64) -> Result<CreditPosition, CreditProblem> {
+    if amount < 0 {
         return Err(CreditProblem::Negative);
     }
-    Ok(after)
+    let (reserved, receivables) = match kind {
+        "reserve" => (position.reserved.checked_add(amount), Some(position.receivables)),
+        "release" => (position.reserved.checked_sub(amount), Some(position.receivables)),
+        "invoice" => (Some(position.reserved), position.receivables.checked_add(amount)),
+        "payment" => (Some(position.reserved), position.receivables.checked_sub(amount)),
+        _ => return Ok(CreditPosition { limit: amount, ..position }),
+    };
+    let (Some(reserved), Some(receivables)) = (reserved, receivables) else { return Err(Overflow.into()) };
+    if reserved < 0 || receivables < 0 {
+        return Err(CreditProblem::Negative);
+    }
+    Ok(CreditPosition { limit: position.limit, reserved, receivables })
 }
 
-/// Moves credit and writes the movement; `position` becomes the balance it leaves.
-fn move_credit(
-    rows: &mut impl OrderRows,
-    dealer: Uuid,
-    position: &mut CreditPosition,
-    movement: CreditMovement<'_>,
-) -> DbResult<Result<(), CreditProblem>> {
-    let after = match movement.kind {
-        "reserve" => checked(*position, movement.amount, 0),
-        "release" => checked(*position, movement.amount.checked_neg().unwrap_or(i64::MIN), 0),
-        "invoice" => checked(*position, 0, movement.amount),
-        "payment" => checked(*position, 0, movement.amount.checked_neg().unwrap_or(i64::MIN)),
-        _ => Ok(CreditPosition { limit: movement.amount, ..*position }),
-    };
-    let after = match after {
-        Ok(after) => after,
-        Err(problem) => return Ok(Err(problem)),
-    };
-    if movement.amount != 0 || movement.kind == "limit" {
-        rows.write_credit(dealer, after, &movement)?;
-    }
-    *position = after;
-    Ok(Ok(()))
-}
-
-/// Places an order: a retry of the same request answers what was placed; otherwise it goes to
-/// price review, credit review, or is confirmed with its credit reserved, all in this transaction.
-pub fn place(rows: &mut impl OrderRows, order: &NewOrder) -> DbResult<Result<Placed, PlaceRefused>> {
-    let totals: Result<Vec<i64>, Overflow> = order.lines.iter().map(|l| line_total(l.unit_price, l.quantity)).collect();
-    let Ok(total) = totals.and_then(sum) else {
-        return Ok(Err(PlaceRefused::Credit(CreditProblem::Overflow(Overflow))));
-    };
-    let mut position = rows.lock_credit(order.dealer_id, order.at)?;
-    if let Some(head) = rows.order_head(order.id, true)? {
-        return Ok(if head.placed_by == order.placed_by && head.body_hash == order.body_hash {
-            Ok(Placed::Again(head))
-        } else {
-            Err(PlaceRefused::IdTaken)
-        });
-    }
-    let below_floor = order.lines.iter().any(|l| l.below_floor);
-    let fits = if below_floor {
-        true
-    } else {
-        match credit::decide(position, total) {
-            Ok(decision) => matches!(decision, CreditDecision::Reserve { .. }),
-            Err(problem) => return Ok(Err(PlaceRefused::Credit(problem))),
+/// Movements planned in order from a position: every balance they leave, checked before any is written.
+fn plan<'a>(
+    position: CreditPosition,
+    movements: Vec<CreditMovement<'a>>,
+) -> Result<Vec<(CreditPosition, CreditMovement<'a>)>, CreditProblem> {
+    let mut at = position;
+    let mut planned = Vec::with_capacity(movements.len());
+    for m in movements {
+        at = after(at, m.kind, m.amount)?;
+        if m.amount != 0 || m.kind == "limit" {
+            planned.push((at, m));
         }
-    };
-    let status = lifecycle::on_submit(below_floor, fits);
-    let held = if holds_credit(status) { total } else { 0 };
-    rows.insert_order(order, status, total, held)?;
-    record_step(rows, order.dealer_id, order.id, status, "submitted", order.placed_by, None, order.at)?;
-    let reserve = CreditMovement {
-        kind: "reserve",
-        amount: held,
-        order: Some(order.id),
-        by: order.placed_by,
-        reason: None,
-        at: order.at,
-    };
-    if let Err(problem) = move_credit(rows, order.dealer_id, &mut position, reserve)? {
-        return Ok(Err(PlaceRefused::Credit(problem)));
     }
-    Ok(Ok(Placed::New(OrderHead {
-        id: order.id,
-        dealer_id: order.dealer_id,
-        ship_to: order.ship_to,
-        status,
-        shortfall: order.shortfall,
-        total,
-        credit_held: held,
-        placed_by: order.placed_by,
-        body_hash: order.body_hash.clone(),
-    })))
+    Ok(planned)
+}
+
+fn write_plan(rows: &mut impl OrderRows, dealer: Uuid, planned: &[(CreditPosition, CreditMovement<'_>)]) -> DbResult<()> {
+    for (balance, movement) in planned {
+        rows.write_credit(dealer, *balance, movement)?;
+    }
+    Ok(())
 }
 
 /// Appends a step to an order's history and tells the dealer's distributors.
@@ -184,16 +149,49 @@ pub fn record_step(
     rows.tell_dealer(dealer, &format!("order:{order}:{seq}"), &told, at)
 }
 
-fn step_of(action: OrderAction) -> Step {
-    match action {
-        OrderAction::ApprovePrice => Step::ApprovePrice,
-        OrderAction::RejectPrice => Step::RejectPrice,
-        OrderAction::ReleaseCredit => Step::ReleaseCredit,
-        OrderAction::RejectCredit => Step::RejectCredit,
-        OrderAction::Allocate => Step::Allocate,
-        OrderAction::Invoice => Step::Invoice,
-        OrderAction::Cancel => Step::Cancel,
+/// Places an order: a retry of the same request answers what was placed; otherwise it goes to
+/// price review, credit review, or is confirmed with its credit reserved, all in this transaction.
+pub fn place(rows: &mut impl OrderRows, order: &NewOrder) -> DbResult<Result<Placed, PlaceRefused>> {
+    let totals: Result<Vec<i64>, Overflow> = order.lines.iter().map(|l| line_total(l.unit_price, l.quantity)).collect();
+    let Ok(total) = totals.and_then(sum) else { return Ok(Err(PlaceRefused::Credit(Overflow.into()))) };
+    let position = rows.lock_credit(order.dealer_id, order.at)?;
+    if let Some(head) = rows.order_head(order.id, true)? {
+        return Ok(if head.placed_by == order.placed_by && head.body_hash == order.body_hash {
+            Ok(Placed::Again(head))
+        } else {
+            Err(PlaceRefused::IdTaken)
+        });
     }
+    let reviewed = order.lines.iter().any(|l| l.special_price);
+    if rows.waiting_orders(order.dealer_id)? >= MAX_WAITING {
+        return Ok(Err(PlaceRefused::TooManyWaiting));
+    }
+    let fits = match credit::decide(position, total) {
+        Ok(decision) => matches!(decision, CreditDecision::Reserve { .. }),
+        Err(problem) => return Ok(Err(PlaceRefused::Credit(problem))),
+    };
+    let status = lifecycle::on_submit(reviewed, fits);
+    let held = if holds_credit(status) { total } else { 0 };
+    let reserve =
+        CreditMovement { kind: "reserve", amount: held, order: Some(order.id), by: order.placed_by, reason: None, at: order.at };
+    let planned = match plan(position, vec![reserve]) {
+        Ok(planned) => planned,
+        Err(problem) => return Ok(Err(PlaceRefused::Credit(problem))),
+    };
+    rows.insert_order(order, status, total, held)?;
+    record_step(rows, order.dealer_id, order.id, status, "submitted", order.placed_by, None, order.at)?;
+    write_plan(rows, order.dealer_id, &planned)?;
+    Ok(Ok(Placed::New(OrderHead {
+        id: order.id,
+        dealer_id: order.dealer_id,
+        ship_to: order.ship_to,
+        status,
+        shortfall: order.shortfall,
+        total,
+        credit_held: held,
+        placed_by: order.placed_by,
+        body_hash: order.body_hash.clone(),
+    })))
 }
 
 /// Reads the order's dealer, then locks the dealer's credit and the order, in that order.
@@ -203,22 +201,39 @@ fn lock(rows: &mut impl OrderRows, order: Uuid, at: i64) -> DbResult<Option<(Cre
     Ok(rows.order_head(order, true)?.map(|head| (position, head)))
 }
 
+/// The value of units, checked.
+fn value(lines: &[LineState], units: impl Fn(&LineState) -> u32) -> Result<i64, Overflow> {
+    let values: Result<Vec<i64>, Overflow> = lines.iter().map(|l| line_total(l.unit_price, units(l))).collect();
+    sum(values?)
+}
+
 /// Takes a step: the lifecycle decides whether the actor may, and the order's credit follows
 /// its status (reserved on confirmation, released when rejected, cancelled or invoiced, the
-/// invoice then owed).
+/// invoice then owed; what a closed back-order no longer owes released).
 pub fn step(rows: &mut impl OrderRows, change: &OrderStepChange) -> DbResult<Result<OrderHead, StepProblem>> {
-    let Some((mut position, head)) = lock(rows, change.order, change.at)? else {
-        return Ok(Err(StepProblem::NotFound));
+    let Some((position, head)) = lock(rows, change.order, change.at)? else { return Ok(Err(StepProblem::NotFound)) };
+    let lines = rows.lines(head.id)?;
+    let step = match change.action {
+        OrderAction::ApprovePrice => Step::ApprovePrice,
+        OrderAction::RejectPrice => Step::RejectPrice,
+        OrderAction::ReleaseCredit => Step::ReleaseCredit,
+        OrderAction::RejectCredit => Step::RejectCredit,
+        OrderAction::Allocate => Step::Allocate,
+        OrderAction::Invoice => Step::Invoice,
+        OrderAction::Cancel => Step::Cancel,
+        OrderAction::MarkReceived => Step::MarkReceived,
+        OrderAction::CloseRest => Step::CloseRest { all_counted: rows.uncounted_shipments(head.id)? == 0 },
     };
-    let fits = match credit::decide(position, head.total) {
-        Ok(decision) => matches!(decision, CreditDecision::Reserve { .. }),
-        Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
-    };
-    let to = match lifecycle::next(head.status, step_of(change.action), change.actor, fits) {
+    // Whether the order fits the line matters only where a price review ends.
+    let fits = change.action != OrderAction::ApprovePrice
+        || match credit::decide(position, head.total) {
+            Ok(decision) => matches!(decision, CreditDecision::Reserve { .. }),
+            Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
+        };
+    let to = match lifecycle::next(head.status, step, change.actor, fits) {
         Ok(to) => to,
         Err(refused) => return Ok(Err(StepProblem::Refused(refused))),
     };
-    let mut held = head.credit_held;
     let movement = |kind, amount| CreditMovement {
         kind,
         amount,
@@ -227,41 +242,67 @@ pub fn step(rows: &mut impl OrderRows, change: &OrderStepChange) -> DbResult<Res
         reason: change.reason.as_deref(),
         at: change.at,
     };
+    let mut held = head.credit_held;
     let mut movements = Vec::new();
+    let mut cancel_owed = false;
+    if change.action == OrderAction::CloseRest {
+        let Ok(owed) = value(&lines, LineState::owed) else { return Ok(Err(StepProblem::Credit(Overflow.into()))) };
+        let released = owed.min(held);
+        movements.push(movement("release", released));
+        held -= released;
+        cancel_owed = true;
+    }
     if !holds_credit(head.status) && holds_credit(to) {
+        if let (Some(authority), OrderAction::ReleaseCredit) = (change.authority, change.action) {
+            let would_use = position.used().ok().and_then(|u| u.checked_add(head.total)).unwrap_or(i64::MAX);
+            let bound = authority.max(position.limit);
+            if would_use > bound {
+                return Ok(Err(StepProblem::AboveAuthority { would_use, authority: bound }));
+            }
+        }
         movements.push(movement("reserve", head.total));
         held = head.total;
     } else if holds_credit(head.status) && !holds_credit(to) {
         movements.push(movement("release", held));
         if to == OrderStatus::Invoiced {
-            let lines = rows.lines(head.id)?;
-            let owed: Result<Vec<i64>, Overflow> = lines.iter().map(|l| line_total(l.unit_price, l.received)).collect();
-            match owed.and_then(sum) {
+            match value(&lines, |l| l.received) {
                 Ok(owed) => movements.push(movement("invoice", owed)),
                 Err(o) => return Ok(Err(StepProblem::Credit(o.into()))),
             }
         }
         held = 0;
     }
-    for m in movements {
-        if let Err(problem) = move_credit(rows, head.dealer_id, &mut position, m)? {
-            return Ok(Err(StepProblem::Credit(problem)));
+    let planned = match plan(position, movements) {
+        Ok(planned) => planned,
+        Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
+    };
+    if cancel_owed {
+        for line in lines.iter().filter(|l| l.owed() > 0) {
+            rows.add_to_line(head.id, line.line, 0, line.owed())?;
         }
     }
+    write_plan(rows, head.dealer_id, &planned)?;
     let action = portal_api::wire_name(&change.action);
     rows.set_order(head.id, to, held, change.at)?;
     record_step(rows, head.dealer_id, head.id, to, &action, change.by, change.reason.as_deref(), change.at)?;
     Ok(Ok(OrderHead { status: to, credit_held: held, ..head }))
 }
 
+/// A shipment's lines as one string, to bind its id to them.
+pub fn lines_hash(lines: &[ShipLine]) -> String {
+    let mut parts: Vec<String> = lines.iter().map(|l| format!("{}\u{1f}{}", l.sku, l.quantity)).collect();
+    parts.sort();
+    crate::body_hash(&parts)
+}
+
 /// Ships lines of an order to its store. What is still owed after it is back-ordered, or
-/// cancelled (its credit released) when the dealer chose so.
+/// cancelled (its credit released) when the dealer chose so. A retry of the same shipment (its
+/// id and lines) ships once; the id with other lines is refused.
 pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<OrderHead, StepProblem>> {
-    let Some((mut position, head)) = lock(rows, change.order, change.at)? else {
-        return Ok(Err(StepProblem::NotFound));
-    };
-    match rows.shipment_order(change.shipment_id)? {
-        Some(order) if order == head.id => return Ok(Ok(head)),
+    let Some((position, head)) = lock(rows, change.order, change.at)? else { return Ok(Err(StepProblem::NotFound)) };
+    let hash = lines_hash(&change.lines);
+    match rows.shipment_of(change.shipment_id)? {
+        Some((order, kept)) if order == head.id && kept == hash => return Ok(Ok(head)),
         Some(_) => return Ok(Err(StepProblem::ShipmentIdTaken)),
         None => {}
     }
@@ -281,24 +322,13 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
     }
     let shipped_now = |line: &LineState| now.iter().find(|(n, _)| *n == line.line).map_or(0, |(_, q)| *q);
     let remaining: u32 = lines.iter().map(|l| l.owed() - shipped_now(l)).sum();
-    let step = Step::Ship { remaining, shortfall: head.shortfall };
-    let to = match lifecycle::next(head.status, step, Actor::OrderCenter, true) {
+    let to = match lifecycle::next(head.status, Step::Ship { remaining, shortfall: head.shortfall }, Actor::OrderCenter, true) {
         Ok(to) => to,
         Err(refused) => return Ok(Err(StepProblem::Refused(refused))),
     };
     let cancel_rest = remaining > 0 && head.shortfall == Shortfall::CancelTheRest;
-    let mut released = 0i64;
-    for line in &lines {
-        let shipped = shipped_now(line);
-        let cancelled = if cancel_rest { line.owed() - shipped } else { 0 };
-        if shipped > 0 || cancelled > 0 {
-            rows.add_to_line(head.id, line.line, shipped, cancelled)?;
-        }
-        match line_total(line.unit_price, cancelled).ok().and_then(|v| released.checked_add(v)) {
-            Some(total) => released = total,
-            None => return Ok(Err(StepProblem::Credit(Overflow.into()))),
-        }
-    }
+    let cancelled = |line: &LineState| if cancel_rest { line.owed() - shipped_now(line) } else { 0 };
+    let Ok(released) = value(&lines, cancelled) else { return Ok(Err(StepProblem::Credit(Overflow.into()))) };
     let released = released.min(head.credit_held);
     let release = CreditMovement {
         kind: "release",
@@ -308,10 +338,18 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
         reason: Some("the rest cancelled at shipping"),
         at: change.at,
     };
-    if let Err(problem) = move_credit(rows, head.dealer_id, &mut position, release)? {
-        return Ok(Err(StepProblem::Credit(problem)));
+    let planned = match plan(position, vec![release]) {
+        Ok(planned) => planned,
+        Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
+    };
+    for line in &lines {
+        let (shipped, cancelled) = (shipped_now(line), cancelled(line));
+        if shipped > 0 || cancelled > 0 {
+            rows.add_to_line(head.id, line.line, shipped, cancelled)?;
+        }
     }
-    rows.insert_shipment(change, head.ship_to)?;
+    write_plan(rows, head.dealer_id, &planned)?;
+    rows.insert_shipment(change, head.ship_to, &hash)?;
     let held = head.credit_held - released;
     rows.set_order(head.id, to, held, change.at)?;
     record_step(rows, head.dealer_id, head.id, to, "ship", change.by, None, change.at)?;
@@ -319,11 +357,8 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
 }
 
 /// Sets a dealer's credit line, never below what receivables and reservations already use.
-pub fn set_limit(
-    rows: &mut impl OrderRows,
-    change: &CreditLimitChange,
-) -> DbResult<Result<CreditPosition, LimitProblem>> {
-    let mut position = rows.lock_credit(change.dealer_id, change.at)?;
+pub fn set_limit(rows: &mut impl OrderRows, change: &CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {
+    let position = rows.lock_credit(change.dealer_id, change.at)?;
     if let Err(problem) = credit::check_new_limit(position, change.limit) {
         return Ok(Err(problem));
     }
@@ -335,7 +370,34 @@ pub fn set_limit(
         reason: Some(&change.reason),
         at: change.at,
     };
-    // A limit movement cannot fail: it sets, it does not add.
-    let _ = move_credit(rows, change.dealer_id, &mut position, movement)?;
-    Ok(Ok(position))
+    let Ok(planned) = plan(position, vec![movement]) else { return Ok(Err(LimitProblem::Negative)) };
+    write_plan(rows, change.dealer_id, &planned)?;
+    Ok(Ok(planned.last().map_or(position, |(p, _)| *p)))
+}
+
+/// Books a payment against the dealer's receivables, once per reference.
+pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
+    if payment.amount <= 0 {
+        return Ok(Err(PaymentProblem::NotPositive));
+    }
+    let position = rows.lock_credit(payment.dealer_id, payment.at)?;
+    if rows.payment_booked(payment.dealer_id, &payment.reference)? {
+        return Ok(Ok(position));
+    }
+    if payment.amount > position.receivables {
+        return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
+    }
+    let movement = CreditMovement {
+        kind: "payment",
+        amount: payment.amount,
+        order: None,
+        by: payment.by,
+        reason: Some(&payment.reference),
+        at: payment.at,
+    };
+    let Ok(planned) = plan(position, vec![movement]) else {
+        return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
+    };
+    write_plan(rows, payment.dealer_id, &planned)?;
+    Ok(Ok(planned.last().map_or(position, |(p, _)| *p)))
 }

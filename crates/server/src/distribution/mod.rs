@@ -20,7 +20,10 @@ use crate::{
     auth::Caller,
     catalog::CatalogService,
     common::now,
-    db::{position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PriceLists},
+    db::{
+        position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange, PaymentProblem,
+        PriceLists,
+    },
     error::{AppError, AppResult},
     org::OrgService,
 };
@@ -139,6 +142,29 @@ impl DistributionService {
         Ok(self.network.dealer_links(dealer_id).await?)
     }
 
+    /// Books a dealer's payment against their receivables (the order center), once per reference.
+    pub async fn record_payment(&self, caller: &Caller, dealer_id: Uuid, req: RecordPayment) -> AppResult<CreditLine> {
+        caller.require(&[Role::Admin])?;
+        let reference = req.reference.trim();
+        if reference.is_empty() || reference.chars().count() > 100 {
+            return Err(AppError::field(ErrorCode::InvalidParameter, "reference", "A payment's reference of 1 to 100 characters."));
+        }
+        self.dealer(dealer_id).await?;
+        let payment =
+            PaymentChange { dealer_id, amount: req.amount, reference: reference.to_owned(), by: caller.user.id, at: now() };
+        match self.orders.record_payment(payment).await? {
+            Ok(position) => Ok(position_line(dealer_id, position)),
+            Err(PaymentProblem::NotPositive) => {
+                Err(AppError::field(ErrorCode::InvalidParameter, "amount", "A payment is more than zero."))
+            }
+            Err(PaymentProblem::MoreThanOwed { owed }) => Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "amount",
+                format!("The dealer owes {}: book the rest as a prepayment.", yuan(owed)),
+            )),
+        }
+    }
+
     /// Which stores a dealer supplies and who manages them (administrators).
     pub async fn set_links(&self, caller: &Caller, dealer_id: Uuid, links: DealerLinks) -> AppResult<DealerLinks> {
         caller.require(&[Role::Admin])?;
@@ -179,14 +205,15 @@ impl DistributionService {
                 dealers.push(DealerCredit { dealer, credit });
             }
         }
+        // The oldest first: what has waited longest is decided first.
         let page = OrderPage {
             dealers: ids,
             statuses: vec![OrderStatus::PriceReview, OrderStatus::CreditReview],
             before: None,
             limit: 200,
+            oldest_first: true,
         };
-        let mut waiting = self.orders.order_page(page).await?;
-        waiting.reverse();
+        let waiting = self.orders.order_page(page).await?;
         Ok(BusinessDesk { dealers, waiting })
     }
 }

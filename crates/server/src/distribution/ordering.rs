@@ -20,7 +20,7 @@ use super::{DistributionService, Standing};
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{position_line, NewOrder, PlaceRefused, Placed, PricedLine},
+    db::{engines::orders::MAX_WAITING, position_line, NewOrder, PlaceRefused, Placed, PricedLine},
     error::{AppError, AppResult},
 };
 
@@ -55,9 +55,17 @@ fn check_lines(lines: &[OrderLineDraft]) -> AppResult<()> {
 impl DistributionService {
     /// Every line priced for the dealer today, or its problem, with where the order would go.
     pub async fn quote(&self, caller: &Caller, dealer_id: Uuid, req: QuoteRequest) -> AppResult<Quote> {
-        self.standing(caller, dealer_id).await?;
+        let standing = self.standing(caller, dealer_id).await?;
         check_lines(&req.lines)?;
-        self.price(dealer_id, &req.lines, now()).await
+        let mut quote = self.price(dealer_id, &req.lines, now()).await?;
+        // The brand's floors are for its managers: a dealer who saw them would ask them.
+        if standing == Standing::OwnDealer {
+            for line in &mut quote.lines {
+                line.floor = None;
+                line.below_floor = false;
+            }
+        }
+        Ok(quote)
     }
 
     async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64) -> AppResult<Quote> {
@@ -83,14 +91,14 @@ impl DistributionService {
         let total = sum(priced.iter().map(|l| l.line_total))
             .map_err(|_| AppError::field(ErrorCode::InvalidOrder, "lines", "The order's total is too large."))?;
         let position = self.orders.credit_position(dealer_id).await?;
-        let below_floor = priced.iter().any(|l| l.below_floor);
+        let special = priced.iter().any(|l| l.special_price);
         let fits = matches!(credit::decide(position, total), Ok(CreditDecision::Reserve { .. }));
         Ok(Quote {
             lines: priced,
             problems,
             total,
             credit: position_line(dealer_id, position),
-            goes_to: lifecycle::on_submit(below_floor, fits),
+            goes_to: lifecycle::on_submit(special, fits),
         })
     }
 
@@ -98,6 +106,15 @@ impl DistributionService {
     pub async fn place(&self, caller: &Caller, req: PlaceOrder) -> AppResult<Order> {
         if self.standing(caller, req.dealer_id).await? != Standing::OwnDealer {
             return Err(AppError::forbidden());
+        }
+        let hash = body_hash(&req);
+        // A retry answers what was placed first, before anything that may have changed since (a
+        // store no longer supplied, prices) could refuse it and the app send it again anew.
+        if let Some(head) = self.orders.order_head(req.id).await? {
+            if head.placed_by == caller.user.id && head.body_hash == hash {
+                return self.shown(Standing::OwnDealer, head.id).await;
+            }
+            return Err(taken());
         }
         check_lines(&req.lines)?;
         let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -112,14 +129,6 @@ impl DistributionService {
             ));
         }
         let at = now();
-        let hash = body_hash(&req);
-        // A retry answers what was placed, even after prices changed since.
-        if let Some(head) = self.orders.order_head(req.id).await? {
-            if head.placed_by == caller.user.id && head.body_hash == hash {
-                return self.read(head.id).await;
-            }
-            return Err(taken());
-        }
         let quote = self.price(req.dealer_id, &req.lines, at).await?;
         if let Some(p) = quote.problems.first() {
             let mut error =
@@ -142,6 +151,7 @@ impl DistributionService {
                     unit_price: l.unit_price,
                     list_price: l.list_price,
                     floor: l.floor,
+                    special_price: l.special_price,
                     below_floor: l.below_floor,
                 })
                 .collect(),
@@ -150,8 +160,15 @@ impl DistributionService {
             at,
         };
         match self.orders.place_order(order).await? {
-            Ok(Placed::New(head) | Placed::Again(head)) => self.read(head.id).await,
+            Ok(Placed::New(head) | Placed::Again(head)) => self.shown(Standing::OwnDealer, head.id).await,
             Err(PlaceRefused::IdTaken) => Err(taken()),
+            Err(PlaceRefused::TooManyWaiting) => Err(AppError::field(
+                ErrorCode::InvalidOrder,
+                "lines",
+                format!(
+                    "{MAX_WAITING} of this dealer's orders already wait for a review: wait for them, or withdraw some."
+                ),
+            )),
             Err(PlaceRefused::Credit(problem)) => {
                 tracing::error!(dealer = %req.dealer_id, %problem, "a dealer's credit cannot be decided");
                 Err(AppError::internal())

@@ -54,8 +54,16 @@ fn refused(problem: StepProblem) -> AppError {
             format!("{sku}: not in this order, listed twice, or more than it still owes."),
         ),
         StepProblem::ShipmentIdTaken => {
-            AppError::new(ErrorCode::IdempotencyConflict, "This shipment id was used for another order.")
+            AppError::new(ErrorCode::IdempotencyConflict, "This shipment id was used for another shipment; ship with a new id.")
         }
+        StepProblem::AboveAuthority { would_use, authority } => AppError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "Releasing it would let the dealer use {} of credit, beyond your authority of {}: the order center decides.",
+                super::yuan(would_use),
+                super::yuan(authority)
+            ),
+        ),
         StepProblem::Credit(problem) => {
             tracing::error!(%problem, "an order's credit cannot be moved");
             AppError::internal()
@@ -75,8 +83,20 @@ impl DistributionService {
     }
 
     pub async fn order(&self, caller: &Caller, id: Uuid) -> AppResult<Order> {
-        self.order_standing(caller, id).await?;
-        self.read(id).await
+        let standing = self.order_standing(caller, id).await?;
+        self.shown(standing, id).await
+    }
+
+    /// The order as the caller may see it: a dealer never sees the brand's floors.
+    pub(super) async fn shown(&self, standing: Standing, id: Uuid) -> AppResult<Order> {
+        let mut order = self.read(id).await?;
+        if standing == Standing::OwnDealer {
+            for line in &mut order.lines {
+                line.floor = None;
+                line.below_floor = false;
+            }
+        }
+        Ok(order)
     }
 
     pub async fn dealer_orders(&self, caller: &Caller, dealer_id: Uuid, query: OrderListQuery) -> AppResult<OrderList> {
@@ -102,6 +122,7 @@ impl DistributionService {
             statuses: parse_statuses(query.status.as_deref())?,
             before: parse_after(query.after.as_deref())?,
             limit,
+            oldest_first: false,
         };
         let orders = self.orders.order_page(page).await?;
         let next = (orders.len() == limit as usize)
@@ -114,24 +135,29 @@ impl DistributionService {
     pub async fn step(&self, caller: &Caller, id: Uuid, req: TakeOrderStep) -> AppResult<Order> {
         let standing = self.order_standing(caller, id).await?;
         let reason = req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        let needs_reason =
-            matches!(req.action, OrderAction::RejectPrice | OrderAction::RejectCredit | OrderAction::Cancel);
+        let needs_reason = matches!(
+            req.action,
+            OrderAction::RejectPrice | OrderAction::RejectCredit | OrderAction::Cancel | OrderAction::MarkReceived
+        );
         if needs_reason && reason.is_none() {
             return Err(AppError::field(ErrorCode::ReasonRequired, "reason", "Say why; the dealer is told."));
         }
         if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
             return Err(AppError::field(ErrorCode::InvalidParameter, "reason", "A reason of at most 200 characters."));
         }
+        // A business manager releases credit up to their authority; the order center without bound.
+        let authority = (standing == Standing::ManagesDealer).then_some(super::MANAGER_CREDIT_AUTHORITY);
         let change = OrderStepChange {
             order: id,
             action: req.action,
             actor: standing.actor(),
             by: caller.user.id,
             reason,
+            authority,
             at: now(),
         };
         self.orders.step_order(change).await?.map_err(refused)?;
-        self.read(id).await
+        self.shown(standing, id).await
     }
 
     /// Ships lines of an allocated order to its store (the order center).
@@ -145,7 +171,7 @@ impl DistributionService {
         let change =
             ShipChange { order: id, shipment_id: req.shipment_id, lines: req.lines, by: caller.user.id, at: now() };
         self.orders.ship_order(change).await?.map_err(refused)?;
-        self.read(id).await
+        self.shown(Standing::OrderCenter, id).await
     }
 
     /// What is on its way to a store (its promoters and managers): SKUs and quantities, no prices.

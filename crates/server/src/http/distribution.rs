@@ -78,6 +78,19 @@ pub async fn set_credit(
     service.set_credit(&caller, id, req).await.map(ApiJson)
 }
 
+/// Books a dealer's payment against their receivables (the order center), once per reference.
+#[utoipa::path(post, path = endpoints::RecordDealerPayment::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")), request_body = RecordPayment,
+    responses((status = 200, body = CreditLine), (status = 403, body = ApiError), (status = 400, body = ApiError)))]
+pub async fn record_payment(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<RecordPayment>,
+) -> AppResult<ApiJson<CreditLine>> {
+    service.record_payment(&caller, id, req).await.map(ApiJson)
+}
+
 #[utoipa::path(get, path = endpoints::DealerLinksOf::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")),
     responses((status = 200, body = DealerLinks), (status = 403, body = ApiError)))]

@@ -164,6 +164,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::dealer_orders))
         .routes(routes!(distribution::credit, distribution::set_credit))
         .routes(routes!(distribution::links))
+        .routes(routes!(distribution::record_payment))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
         .routes(routes!(distribution::order))

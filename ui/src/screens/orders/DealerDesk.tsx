@@ -61,6 +61,7 @@ export function DealerDesk() {
     const order = open.order;
     return (
       <OrderView
+        key={order.id}
         order={order}
         role="distributor"
         onChanged={(o) => (setOpen({ kind: "order", order: o }), load())}

@@ -52,7 +52,7 @@ export function ManagerDesk({ role }: { role: Role }) {
   };
 
   if (open) {
-    return <OrderView order={open} role={role} onChanged={(o) => (setOpen(o), load())} onClose={() => (setOpen(null), load())} />;
+    return <OrderView key={open.id} order={open} role={role} onChanged={(o) => (setOpen(o), load())} onClose={() => (setOpen(null), load())} />;
   }
   const dealerName = (id: string) => desk?.dealers.find((d) => d.dealer.id === id)?.dealer.name ?? id.slice(-8);
   const creditOf = (id: string) => desk?.dealers.find((d) => d.dealer.id === id)?.credit;

@@ -21,6 +21,10 @@ export function offeredSteps(order: Order, role: Role): OrderAction[] {
       return role === "admin" ? ["allocate", "cancel"] : ["cancel"];
     case "allocated":
       return managers ? ["cancel"] : [];
+    case "partly_shipped":
+      return ["close_rest"];
+    case "shipped":
+      return role === "admin" ? ["mark_received"] : [];
     case "received":
       return role === "admin" ? ["invoice"] : [];
     default:
@@ -28,7 +32,7 @@ export function offeredSteps(order: Order, role: Role): OrderAction[] {
   }
 }
 
-const NEEDS_REASON: OrderAction[] = ["reject_price", "reject_credit", "cancel"];
+const NEEDS_REASON: OrderAction[] = ["reject_price", "reject_credit", "cancel", "mark_received"];
 
 export function OrderView({
   order,
@@ -51,8 +55,9 @@ export function OrderView({
   const [ship, setShip] = useState<Record<string, string>>(() =>
     Object.fromEntries(order.lines.map((l) => [l.sku, String(owed(l))])),
   );
-  // One id per shipment the person is making: a retry of the same click ships once.
-  const [shipmentId] = useState(() => crypto.randomUUID());
+  // One id per shipment the person is making: a retry of the same click ships once, and the next
+  // shipment (a back-order) gets its own.
+  const [shipmentId, setShipmentId] = useState(() => crypto.randomUUID());
 
   const act = async (action: OrderAction) => {
     setBusy(true);
@@ -70,7 +75,11 @@ export function OrderView({
     setBusy(true);
     const next = await run(() => commands.shipOrder(order.id, shipmentId, lines));
     setBusy(false);
-    if (next) onChanged(next);
+    if (next) {
+      setShipmentId(crypto.randomUUID());
+      setShip(Object.fromEntries(next.lines.map((l) => [l.sku, String(l.quantity - l.shipped - l.cancelled)])));
+      onChanged(next);
+    }
   };
   const steps = offeredSteps(order, role);
   const canShip = role === "admin" && (order.status === "allocated" || order.status === "partly_shipped");

@@ -21,6 +21,8 @@ export function GoodsIn({ ctx }: { ctx: PosContext }) {
   const [open, setOpen] = useState<string | null>(null);
   const [count, setCount] = useState<Count>({});
   const [done, setDone] = useState<string | null>(null);
+  // One count per tap: a second tap while the first is kept would count the shipment twice here.
+  const [busy, setBusy] = useState(false);
   const { error, run } = useCommandError();
 
   const load = useCallback(() => {
@@ -51,10 +53,12 @@ export function GoodsIn({ ctx }: { ctx: PosContext }) {
   const valid = lines.length > 0 && lines.every((l) => l != null);
 
   const submit = async () => {
-    if (!shown || !valid) return;
+    if (!shown || !valid || busy) return;
+    setBusy(true);
     const id = await run(() =>
       commands.recordStoreOp(ctx.storeId, { type: "shipment_in", shipment_id: shown.id, lines: lines as CountedLine[] }),
     );
+    setBusy(false);
     if (id) {
       setDone(shown.id);
       setOpen(null);
@@ -155,7 +159,7 @@ export function GoodsIn({ ctx }: { ctx: PosContext }) {
           </div>
           {!valid && <p className="banner warning">{t("goodsIn.invalid")}</p>}
           <div className="row">
-            <button className="primary" disabled={!valid} onClick={() => void submit()} data-testid="goods-in-submit">
+            <button className="primary" disabled={!valid || busy} onClick={() => void submit()} data-testid="goods-in-submit">
               {t("goodsIn.submit")}
             </button>
             <button className="secondary" onClick={() => setOpen(null)}>
