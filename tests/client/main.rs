@@ -11,18 +11,19 @@ use portal_server::demo::DEMO_PASSWORD;
 use portal_tests::server::*;
 
 mod background;
+mod orders;
 
-type Secrets = MemorySecrets;
+pub(crate) type Secrets = MemorySecrets;
 
 fn stored_refresh_token(secrets: &Secrets) -> Option<String> {
     secrets.get(REFRESH_TOKEN_ACCOUNT).unwrap()
 }
 
-fn open(dir: &std::path::Path, secrets: &Secrets, server: &str) -> PortalApp {
+pub(crate) fn open(dir: &std::path::Path, secrets: &Secrets, server: &str) -> PortalApp {
     PortalApp::open(&dir.join("cache.sqlite"), Box::new(secrets.clone()), "client test", server).unwrap()
 }
 
-async fn sign_in(app: &PortalApp, login: &str) {
+pub(crate) async fn sign_in(app: &PortalApp, login: &str) {
     let state = app
         .sign_in_with_password(PasswordSignInInput { login: login.into(), password: DEMO_PASSWORD.into() })
         .await

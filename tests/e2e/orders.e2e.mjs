@@ -37,12 +37,18 @@ async function resize(width, height) {
   await driver.request("POST", driver.s("/window/rect"), { width, height });
   await waitFor(`a ${width}-pixel-wide page`, async () => (await driver.execute("return window.innerWidth")) === width, 10000);
 }
+/**
+ * Signs in and waits for the catalog the role sees (prices differ by role, so each sign-in syncs it
+ * anew): the app's window answers every command while it syncs, but a test's clicks are timed.
+ */
 async function signIn(login) {
+  const since = Math.floor(Date.now() / 1000);
   await driver.click('[data-testid="mode-password"]');
   await driver.fill('[data-testid="login"]', login);
   await driver.fill('[data-testid="password"]', "Portal#2026");
   await driver.click('[data-testid="submit"]');
   await driver.find('[data-testid="greeting"]');
+  await waitFor(`${login}'s catalog`, async () => ((await invoke("catalog_status")).synced_at ?? 0) >= since, 120000);
 }
 async function signOut() {
   await driver.click('[data-testid="sign-out"]');
@@ -78,6 +84,9 @@ await run("e2e orders", driver, async () => {
   await driver.click('[data-testid="nav-orders"]');
   await driver.find('[data-testid="dealer-desk"]');
   await driver.click('[data-testid="new-order"]');
+  // To the store whose promoter counts it in below.
+  await driver.click(`[data-testid="order-ship-to"] option[value="${SHANGHAI}"]`);
+  await waitFor("the store chosen", async () => (await driver.execute(`return document.querySelector('[data-testid="order-ship-to"]').value`)) === SHANGHAI);
   await driver.fill('[data-testid="quick-order-text"]', `${first.code} 4\n${second.code} two\n`);
   await driver.click('[data-testid="quick-order-read"]');
   await driver.find('[data-testid="quick-order-bad"]', { text: "第 2 行" });
@@ -98,7 +107,7 @@ await run("e2e orders", driver, async () => {
   step("the business manager releases it");
   await signIn("sales");
   await driver.click('[data-testid="nav-orders"]');
-  await driver.click(`[data-testid="order-queue"] tr[data-order="${orderId}"]`);
+  await driver.click(`[data-testid="order-queue"] tr[data-order="${orderId}"] td`);
   await driver.find('[data-testid="order-view"][data-status="credit_review"]');
   await driver.click('[data-testid="order-release_credit"]');
   await driver.find('[data-testid="order-view"][data-status="confirmed"]');
@@ -108,7 +117,7 @@ await run("e2e orders", driver, async () => {
   await signIn("admin");
   await driver.click('[data-testid="nav-orders"]');
   await driver.click('[data-testid="queue-to_allocate"]');
-  await driver.click(`[data-testid="order-queue"] tr[data-order="${orderId}"]`);
+  await driver.click(`[data-testid="order-queue"] tr[data-order="${orderId}"] td`);
   await driver.click('[data-testid="order-allocate"]');
   await driver.find('[data-testid="order-view"][data-status="allocated"]');
   await driver.click('[data-testid="order-ship"]');

@@ -49,3 +49,7 @@ test("a quote stops being current when a line changes", () => {
   assert.equal(quoteIsCurrent(quote, draftReducer(d, { type: "add", sku: "B", quantity: 1 })), false);
   assert.equal(quoteIsCurrent(null, d), false);
 });
+
+test("a draft's time is whole seconds, as the core keeps it", () => {
+  assert.equal(newDraft("d", "dealer", undefined, 1_800_000_000.789).updated_at, 1_800_000_000);
+});

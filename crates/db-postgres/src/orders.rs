@@ -450,7 +450,7 @@ impl Orders for PostgresDatabase {
         self.run(move |client| {
             shipments_where(client, "store_id = $1 AND received_at IS NULL", &store_id.to_string(), 200)
         })
-            .await
+        .await
     }
 
     async fn shipment(&self, id: Uuid) -> DbResult<Option<Shipment>> {

@@ -445,9 +445,7 @@ impl Orders for SqliteDatabase {
     }
 
     async fn expected_shipments(&self, store_id: Uuid) -> DbResult<Vec<Shipment>> {
-        self.run(move |conn| {
-            shipments_where(conn, "store_id = ?1 AND received_at IS NULL", &store_id.to_string(), 200)
-        })
+        self.run(move |conn| shipments_where(conn, "store_id = ?1 AND received_at IS NULL", &store_id.to_string(), 200))
             .await
     }
 

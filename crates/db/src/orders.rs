@@ -110,7 +110,10 @@ pub enum StepProblem {
     /// A shipment id used for another order, or for other lines.
     ShipmentIdTaken,
     /// A release that would let the dealer use more credit than the actor's authority.
-    AboveAuthority { would_use: i64, authority: i64 },
+    AboveAuthority {
+        would_use: i64,
+        authority: i64,
+    },
 }
 
 /// A payment against a dealer's receivables.

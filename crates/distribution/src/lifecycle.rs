@@ -90,7 +90,9 @@ pub fn next(status: OrderStatus, step: Step, actor: Actor, fits_credit: bool) ->
         // receipt is its own record); only the store's count marks the order received.
         (Shipped, Step::Receive) => (Received, actor == Store),
         (Received, Step::Invoice) => (Invoiced, actor == OrderCenter),
-        (PartlyShipped, Step::CloseRest { all_counted }) => (if all_counted { Received } else { Shipped }, actor != Store),
+        (PartlyShipped, Step::CloseRest { all_counted }) => {
+            (if all_counted { Received } else { Shipped }, actor != Store)
+        }
         (Shipped, Step::MarkReceived) => (Received, actor == OrderCenter),
         // Before anything has shipped, the dealer may withdraw it and the center may cancel it.
         (PriceReview | CreditReview | Confirmed, Step::Cancel) => (Cancelled, actor != Store),

@@ -67,7 +67,9 @@ impl PortalApp {
     }
 
     pub fn order_drafts(&self) -> ClientResult<Vec<OrderDraft>> {
-        dealer_orders::drafts(&self.cache(), self.signed_in_user()?)
+        // The user first: reading it takes the cache, which is not re-entrant.
+        let user = self.signed_in_user()?;
+        dealer_orders::drafts(&self.cache(), user)
     }
 
     pub fn save_order_draft(&self, draft: OrderDraft) -> ClientResult<Vec<OrderDraft>> {

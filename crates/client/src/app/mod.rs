@@ -63,6 +63,33 @@ fn now() -> i64 {
 /// Operations sent in one request at most.
 const OUTBOX_BATCH: u32 = 200;
 
+thread_local! {
+    /// Whether this thread holds the cache now (see `PortalApp::cache`).
+    static CACHE_TAKEN_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The cache while it is taken.
+pub(super) struct CacheGuard<'a>(std::sync::MutexGuard<'a, Cache>);
+
+impl Drop for CacheGuard<'_> {
+    fn drop(&mut self) {
+        CACHE_TAKEN_HERE.with(|taken| taken.set(false));
+    }
+}
+
+impl std::ops::Deref for CacheGuard<'_> {
+    type Target = Cache;
+    fn deref(&self) -> &Cache {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for CacheGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Cache {
+        &mut self.0
+    }
+}
+
 /// Whether the server refused a request for good (retrying the same request cannot succeed). A
 /// whole request refused as forbidden (the account's role changed) is not: its operations wait,
 /// never set aside one by one.
@@ -123,8 +150,14 @@ impl PortalApp {
         })
     }
 
-    pub(super) fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    /// The cache, taken until the guard goes. Not re-entrant: a second take on the same thread
+    /// (`f(&self.cache(), self.signed_in_user()?)`) would wait for itself forever, so it panics
+    /// instead, where a test finds it.
+    pub(super) fn cache(&self) -> CacheGuard<'_> {
+        if CACHE_TAKEN_HERE.with(|taken| taken.replace(true)) {
+            panic!("the cache was taken twice on one thread: it is not re-entrant");
+        }
+        CacheGuard(self.cache.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(super) fn api(&self) -> ApiClient {

@@ -68,7 +68,10 @@ impl PortalApp {
                 // One order per request: each is its own transaction with its own credit check.
                 let (orders, unreadable) = dealer_orders::pending(&due[..1]);
                 if let Some(id) = unreadable.first() {
-                    let error = ApiError::new(ErrorCode::InvalidOrder, "this order could not be read by this version of the app");
+                    let error = ApiError::new(
+                        ErrorCode::InvalidOrder,
+                        "this order could not be read by this version of the app",
+                    );
                     dealer_orders::refused(&mut self.cache(), user, *id, &error, now())?;
                     continue;
                 }

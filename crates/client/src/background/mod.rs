@@ -117,11 +117,14 @@ impl PortalApp {
         loop {
             round.tick().await;
             let (situation, user) = self.situation();
-            // Another account: its notices and inbox are looked at now, not in 30 s.
+            // Another account: its notices and inbox are looked at now, not in 30 s, and its
+            // catalog synced now (a delta for the same prices; for a role that sees others, the
+            // catalog the sign-out emptied, not ten minutes later).
             if user != account {
                 account = user;
                 table.forget(Chore::WatchNotices);
                 table.forget(Chore::LookAtInbox);
+                table.forget(Chore::SyncCatalog);
             }
             let now = began.elapsed().as_secs();
             for chore in table.due(now, &situation) {

@@ -68,8 +68,15 @@ fn placed_status(placed: &Placed) -> OrderStatus {
 }
 
 async fn take(db: &dyn Database, order: Uuid, action: OrderAction, actor: Actor) -> Result<OrderHead, StepProblem> {
-    let change =
-        OrderStepChange { order, action, actor, by: Uuid::now_v7(), reason: Some("checked".into()), authority: None, at: AT };
+    let change = OrderStepChange {
+        order,
+        action,
+        actor,
+        by: Uuid::now_v7(),
+        reason: Some("checked".into()),
+        authority: None,
+        at: AT,
+    };
     db.step_order(change).await.unwrap()
 }
 
@@ -114,10 +121,17 @@ pub async fn an_order_reserves_its_credit_or_waits_and_a_retry_lands_once(db: Ar
     assert_eq!(inbox.messages.len(), 4, "{inbox:?}");
     assert!(inbox.messages.iter().all(|m| m.kind == TriggerKind::OrderUpdate));
     assert!(inbox.messages.iter().any(|m| m.title_en.ends_with("was cancelled")));
-    let page = OrderPage { dealers: Some(vec![dealer]), statuses: vec![], before: None, limit: 10, oldest_first: false };
+    let page =
+        OrderPage { dealers: Some(vec![dealer]), statuses: vec![], before: None, limit: 10, oldest_first: false };
     let listed = db.order_page(page).await.unwrap();
     assert_eq!(listed.len(), 2);
-    let open = OrderPage { dealers: None, statuses: vec![OrderStatus::Confirmed], before: None, limit: 10, oldest_first: true };
+    let open = OrderPage {
+        dealers: None,
+        statuses: vec![OrderStatus::Confirmed],
+        before: None,
+        limit: 10,
+        oldest_first: true,
+    };
     assert!(db.order_page(open).await.unwrap().iter().all(|o| o.status == OrderStatus::Confirmed));
 }
 
@@ -250,7 +264,11 @@ pub async fn a_back_order_given_up_releases_what_is_still_owed_and_a_payment_boo
     };
     db.ship_order(ship.clone()).await.unwrap().unwrap();
     let other_lines = ShipChange { lines: vec![ShipLine { sku: "TV-75".into(), quantity: 4 }], ..ship };
-    assert_eq!(db.ship_order(other_lines).await.unwrap(), Err(StepProblem::ShipmentIdTaken), "an id is bound to its lines");
+    assert_eq!(
+        db.ship_order(other_lines).await.unwrap(),
+        Err(StepProblem::ShipmentIdTaken),
+        "an id is bound to its lines"
+    );
     let counted = apply(db.as_ref(), promoter, op(STORE, count(shipment, "TV-75", 6, 0))).await;
     assert_eq!(counted.status, OpStatus::Applied, "{counted:?}");
     assert_eq!(db.order(order.id).await.unwrap().unwrap().status, OrderStatus::PartlyShipped, "4 still owed");
@@ -280,7 +298,10 @@ pub async fn a_back_order_given_up_releases_what_is_still_owed_and_a_payment_boo
         assert!(result.unwrap().is_ok());
     }
     assert_eq!(db.credit_position(dealer).await.unwrap().receivables, 400_00, "one reference, booked once");
-    assert_eq!(db.record_payment(pay(400_01, "BANK-2")).await.unwrap(), Err(PaymentProblem::MoreThanOwed { owed: 400_00 }));
+    assert_eq!(
+        db.record_payment(pay(400_01, "BANK-2")).await.unwrap(),
+        Err(PaymentProblem::MoreThanOwed { owed: 400_00 })
+    );
     assert_eq!(db.record_payment(pay(0, "BANK-3")).await.unwrap(), Err(PaymentProblem::NotPositive));
 }
 
@@ -313,7 +334,8 @@ pub async fn a_dealer_cannot_bury_the_review_queue_whatever_places_at_once(db: A
         tokio::spawn(async move { db.place_order(new_order(dealer, by, "WM-1", 1, 100_00)).await.unwrap() })
     });
     let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-    let waiting = results.iter().filter(|r| matches!(r, Ok(Placed::New(h)) if h.status == OrderStatus::CreditReview)).count();
+    let waiting =
+        results.iter().filter(|r| matches!(r, Ok(Placed::New(h)) if h.status == OrderStatus::CreditReview)).count();
     assert_eq!(waiting, crate::engines::orders::MAX_WAITING as usize);
     assert_eq!(results.iter().filter(|r| **r == Err(PlaceRefused::TooManyWaiting)).count(), 10);
 }

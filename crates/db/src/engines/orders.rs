@@ -125,7 +125,11 @@ fn plan<'a>(
     Ok(planned)
 }
 
-fn write_plan(rows: &mut impl OrderRows, dealer: Uuid, planned: &[(CreditPosition, CreditMovement<'_>)]) -> DbResult<()> {
+fn write_plan(
+    rows: &mut impl OrderRows,
+    dealer: Uuid,
+    planned: &[(CreditPosition, CreditMovement<'_>)],
+) -> DbResult<()> {
     for (balance, movement) in planned {
         rows.write_credit(dealer, *balance, movement)?;
     }
@@ -172,8 +176,14 @@ pub fn place(rows: &mut impl OrderRows, order: &NewOrder) -> DbResult<Result<Pla
     };
     let status = lifecycle::on_submit(reviewed, fits);
     let held = if holds_credit(status) { total } else { 0 };
-    let reserve =
-        CreditMovement { kind: "reserve", amount: held, order: Some(order.id), by: order.placed_by, reason: None, at: order.at };
+    let reserve = CreditMovement {
+        kind: "reserve",
+        amount: held,
+        order: Some(order.id),
+        by: order.placed_by,
+        reason: None,
+        at: order.at,
+    };
     let planned = match plan(position, vec![reserve]) {
         Ok(planned) => planned,
         Err(problem) => return Ok(Err(PlaceRefused::Credit(problem))),
@@ -322,7 +332,12 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
     }
     let shipped_now = |line: &LineState| now.iter().find(|(n, _)| *n == line.line).map_or(0, |(_, q)| *q);
     let remaining: u32 = lines.iter().map(|l| l.owed() - shipped_now(l)).sum();
-    let to = match lifecycle::next(head.status, Step::Ship { remaining, shortfall: head.shortfall }, Actor::OrderCenter, true) {
+    let to = match lifecycle::next(
+        head.status,
+        Step::Ship { remaining, shortfall: head.shortfall },
+        Actor::OrderCenter,
+        true,
+    ) {
         Ok(to) => to,
         Err(refused) => return Ok(Err(StepProblem::Refused(refused))),
     };
@@ -357,7 +372,10 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
 }
 
 /// Sets a dealer's credit line, never below what receivables and reservations already use.
-pub fn set_limit(rows: &mut impl OrderRows, change: &CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {
+pub fn set_limit(
+    rows: &mut impl OrderRows,
+    change: &CreditLimitChange,
+) -> DbResult<Result<CreditPosition, LimitProblem>> {
     let position = rows.lock_credit(change.dealer_id, change.at)?;
     if let Err(problem) = credit::check_new_limit(position, change.limit) {
         return Ok(Err(problem));

@@ -21,8 +21,8 @@ use crate::{
     catalog::CatalogService,
     common::now,
     db::{
-        position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange, PaymentProblem,
-        PriceLists,
+        position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange,
+        PaymentProblem, PriceLists,
     },
     error::{AppError, AppResult},
     org::OrgService,
@@ -147,11 +147,20 @@ impl DistributionService {
         caller.require(&[Role::Admin])?;
         let reference = req.reference.trim();
         if reference.is_empty() || reference.chars().count() > 100 {
-            return Err(AppError::field(ErrorCode::InvalidParameter, "reference", "A payment's reference of 1 to 100 characters."));
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "reference",
+                "A payment's reference of 1 to 100 characters.",
+            ));
         }
         self.dealer(dealer_id).await?;
-        let payment =
-            PaymentChange { dealer_id, amount: req.amount, reference: reference.to_owned(), by: caller.user.id, at: now() };
+        let payment = PaymentChange {
+            dealer_id,
+            amount: req.amount,
+            reference: reference.to_owned(),
+            by: caller.user.id,
+            at: now(),
+        };
         match self.orders.record_payment(payment).await? {
             Ok(position) => Ok(position_line(dealer_id, position)),
             Err(PaymentProblem::NotPositive) => {

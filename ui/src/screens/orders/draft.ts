@@ -17,7 +17,7 @@ export type DraftAction =
 export const MAX_QUANTITY = 1_000_000;
 
 export function newDraft(id: string, dealerId: string, shipTo: string | undefined, now: number): OrderDraft {
-  return { id, dealer_id: dealerId, ship_to: shipTo, lines: [], shortfall: "back_order", note: "", state: "draft", updated_at: now };
+  return { id, dealer_id: dealerId, ship_to: shipTo, lines: [], shortfall: "back_order", note: "", state: "draft", updated_at: Math.floor(now) };
 }
 
 /** A reorder: the lines of a past order in a new draft. */
