@@ -3,6 +3,7 @@ mod auth;
 mod bad_input;
 mod catalog;
 mod customers;
+mod dealer_prices;
 mod distribution;
 mod legacy;
 mod marketing;

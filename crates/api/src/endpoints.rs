@@ -199,6 +199,11 @@ endpoints! {
     RecordDealerPayment = Post "/v1/dealers/{id}/payments" [id: Uuid] body RecordPayment, => CreditLine;
     DealerLinksOf = Get "/v1/dealers/{id}/links" [id: Uuid] => DealerLinks;
     SetDealerLinks = Put "/v1/admin/dealers/{id}/links" [id: Uuid] body DealerLinks, => DealerLinks;
+    /// Price-list entries kept whole or refused whole (administrators; a business manager for
+    /// their dealers' own prices).
+    PutPriceEntries = Post "/v1/price-lists" body PriceListUpload, => PriceListResult;
+    PriceListOf = Get "/v1/price-lists" ? PriceListQuery, => PriceListPage;
+    PutOrderRule = Put "/v1/admin/order-rules/{sku}" [sku: String] body OrderRule, => OrderRule;
     PlaceDealerOrder = Post "/v1/orders" body PlaceOrder, => Order;
     /// Orders across the caller's dealers (a business manager's) or all (the order center).
     OrderQueue = Get "/v1/orders" ? OrderListQuery, => OrderList;

@@ -341,3 +341,46 @@ pub struct DealerCredit {
     pub dealer: crate::Dealer,
     pub credit: CreditLine,
 }
+
+/// One price-list entry as people write it: a scope (`dealer` with the dealer's id, `tier`,
+/// `region` with its name, or `list`), a SKU, the price and optionally the floor, valid from a day
+/// to a day (inclusive; none: open-ended), days as `YYYY-MM-DD` in China time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PriceListEntry {
+    pub scope_kind: String,
+    #[serde(default)]
+    pub scope_key: String,
+    pub sku: String,
+    pub price: i64,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<i64>,
+    pub valid_from: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+/// Entries set together: kept all, or none when one is wrong or overlaps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PriceListUpload {
+    pub entries: Vec<PriceListEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PriceListResult {
+    pub kept: u32,
+}
+
+/// The entries of a scope valid on a day (or today).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PriceListPage {
+    pub entries: Vec<PriceListEntry>,
+}
+
+/// A SKU's minimum order and case pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct OrderRule {
+    pub min_order: u32,
+    pub case_pack: u32,
+}

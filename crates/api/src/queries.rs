@@ -18,6 +18,21 @@ pub struct PageQuery {
     pub offset: u32,
 }
 
+/// Which price list to read: a scope and, optionally, one SKU; valid on `day` (default today).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
+pub struct PriceListQuery {
+    pub scope_kind: String,
+    #[serde(default)]
+    pub scope_key: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+}
+
 /// A page of orders, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
 pub struct OrderListQuery {

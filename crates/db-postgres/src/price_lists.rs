@@ -75,6 +75,24 @@ impl PriceLists for PostgresDatabase {
         self.read_committed(move |tx| price_lists::put(&mut PgRows(tx), &change)).await
     }
 
+    async fn scope_entries(&self, scope: PriceScope, day: i32, limit: u32) -> DbResult<Vec<PriceEntry>> {
+        let (kind, key) = scope_columns(&scope);
+        self.run(move |client| {
+            client
+                .query(
+                    "SELECT scope_kind, scope_key, sku, price, floor, valid_from, valid_until FROM price_entries
+                     WHERE scope_kind = $1 AND scope_key = $2
+                       AND valid_from <= $3 AND (valid_until IS NULL OR valid_until >= $3)
+                     ORDER BY sku LIMIT $4",
+                    &[&kind, &key, &day, &i64::from(limit)],
+                )?
+                .iter()
+                .map(entry_of)
+                .collect()
+        })
+        .await
+    }
+
     async fn price_entries(&self, scopes: Vec<PriceScope>, skus: Vec<String>, day: i32) -> DbResult<Vec<PriceEntry>> {
         let (kinds, keys): (Vec<&'static str>, Vec<String>) = scopes.iter().map(scope_columns).unzip();
         let kinds: Vec<String> = kinds.into_iter().map(str::to_owned).collect();

@@ -75,6 +75,25 @@ impl PriceLists for SqliteDatabase {
         .await
     }
 
+    async fn scope_entries(&self, scope: PriceScope, day: i32, limit: u32) -> DbResult<Vec<PriceEntry>> {
+        self.run(move |conn| {
+            let (kind, key) = scope_columns(&scope);
+            let mut stmt = conn.prepare_cached(
+                "SELECT scope_kind, scope_key, sku, price, floor, valid_from, valid_until FROM price_entries
+                 WHERE scope_kind = ?1 AND scope_key = ?2
+                   AND valid_from <= ?3 AND (valid_until IS NULL OR valid_until >= ?3)
+                 ORDER BY sku LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![kind, key, day, limit], entry_of)?;
+            let mut found = Vec::new();
+            for row in rows {
+                found.push(with_scope(row?)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn price_entries(&self, scopes: Vec<PriceScope>, skus: Vec<String>, day: i32) -> DbResult<Vec<PriceEntry>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(

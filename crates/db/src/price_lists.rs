@@ -41,6 +41,8 @@ pub trait PriceLists: Send + Sync {
     async fn put_price_entries(&self, change: PriceListChange) -> DbResult<Result<u32, Vec<PriceConflict>>>;
     /// The entries for `skus` of the given scopes that are valid on `day`.
     async fn price_entries(&self, scopes: Vec<PriceScope>, skus: Vec<String>, day: Day) -> DbResult<Vec<PriceEntry>>;
+    /// One scope's entries valid on `day`, by SKU, at most `limit`.
+    async fn scope_entries(&self, scope: PriceScope, day: Day, limit: u32) -> DbResult<Vec<PriceEntry>>;
 }
 
 /// How a scope is stored: a kind and a key (empty for the list price).

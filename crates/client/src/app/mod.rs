@@ -325,7 +325,7 @@ impl PortalApp {
         let mut cache = self.cache();
         // Distributor prices are not for whoever uses this device next.
         let (_, synced_role, _) = catalog::sync::state(&cache)?;
-        if matches!(synced_role.as_deref(), Some("distributor" | "business_manager" | "admin")) {
+        if synced_role.as_deref().is_some_and(product_center::sees_dealer_prices) {
             catalog::sync::reset(&mut cache)?;
         }
         cache.clear_user_data()?;

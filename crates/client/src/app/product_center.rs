@@ -1,6 +1,12 @@
 //! The product center (sync, search, product pages, comparison, stores) and favourites.
 use super::*;
 
+/// Whether a role's catalog carries dealer prices (the server's rule: distributors, business
+/// managers and administrators).
+pub(super) fn sees_dealer_prices(role: &str) -> bool {
+    matches!(role, "distributor" | "business_manager" | "admin")
+}
+
 impl PortalApp {
     // ----- product center -----
 
@@ -14,8 +20,9 @@ impl PortalApp {
             _ => "anonymous",
         };
         let (mut cursor, synced_role, _) = catalog::sync::state(&self.cache())?;
-        if synced_role.as_deref().is_some_and(|r| r != role) {
-            // Prices differ by role: a different role starts from scratch.
+        if synced_role.as_deref().is_some_and(|r| sees_dealer_prices(r) != sees_dealer_prices(role)) {
+            // Dealer prices are for some roles only: a role that sees other prices starts from
+            // scratch (one that sees the same keeps the catalog and takes the changes).
             catalog::sync::reset(&mut self.cache())?;
             cursor = None;
         }

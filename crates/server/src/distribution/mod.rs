@@ -8,6 +8,7 @@
 //!
 //! The rules are `portal_distribution`'s; the storage decides nothing (`db::engines::orders`).
 mod ordering;
+mod prices;
 mod steps;
 
 use std::sync::Arc;

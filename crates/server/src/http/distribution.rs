@@ -114,6 +114,40 @@ pub async fn set_links(
     service.set_links(&caller, id, req).await.map(ApiJson)
 }
 
+/// Price-list entries, kept whole or refused whole (an overlap names the entry it meets).
+#[utoipa::path(post, path = endpoints::PutPriceEntries::PATH, tag = "distribution", security(("bearer" = [])),
+    request_body = PriceListUpload,
+    responses((status = 200, body = PriceListResult), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn put_prices(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PriceListUpload>,
+) -> AppResult<ApiJson<PriceListResult>> {
+    service.put_prices(&caller, req).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::PriceListOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(PriceListQuery), responses((status = 200, body = PriceListPage), (status = 403, body = ApiError)))]
+pub async fn price_list(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<PriceListQuery>,
+) -> AppResult<ApiJson<PriceListPage>> {
+    service.price_list(&caller, query).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = endpoints::PutOrderRule::PATH, tag = "admin", security(("bearer" = [])),
+    params(("sku" = String, Path, description = "SKU")), request_body = OrderRule,
+    responses((status = 200, body = OrderRule), (status = 403, body = ApiError), (status = 400, body = ApiError)))]
+pub async fn put_order_rule(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(sku): ApiPath<String>,
+    ApiJson(rule): ApiJson<OrderRule>,
+) -> AppResult<ApiJson<OrderRule>> {
+    service.put_order_rule(&caller, &sku, rule).await.map(ApiJson)
+}
+
 /// Places a dealer's order (the app's id: a retry lands once), priced and credit-checked by the server.
 #[utoipa::path(post, path = endpoints::PlaceDealerOrder::PATH, tag = "distribution", security(("bearer" = [])),
     request_body = PlaceOrder,

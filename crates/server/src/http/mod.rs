@@ -167,6 +167,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::record_payment))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
+        .routes(routes!(distribution::put_prices, distribution::price_list))
+        .routes(routes!(distribution::put_order_rule))
         .routes(routes!(distribution::order))
         .routes(routes!(distribution::step))
         .routes(routes!(distribution::ship))

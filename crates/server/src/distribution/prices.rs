@@ -1,0 +1,192 @@
+//! Dealers' price lists and order rules: entries by dealer, tier, region and list with validity
+//! days, kept whole or refused whole (an overlap with a kept entry, or within the change, names
+//! both); minimum order quantities and case packs by SKU. Administrators set any; a business
+//! manager sets their own dealers' prices. A consumer or promoter never reads them.
+use portal_api::*;
+use portal_distribution::{
+    prices::{check_entry, PackRule, PriceEntry, PriceScope},
+    Day,
+};
+use portal_store_ops::day::{days_from_civil, LOCAL_OFFSET_SECS};
+use uuid::Uuid;
+
+use super::DistributionService;
+use crate::{
+    auth::Caller,
+    common::now,
+    db::{ConflictsWith, PriceListChange},
+    error::{AppError, AppResult},
+};
+
+/// The most entries one change holds.
+const MAX_ENTRIES: usize = 5_000;
+
+/// A day written `YYYY-MM-DD`.
+fn day_of(text: &str) -> Option<Day> {
+    let mut parts = text.trim().splitn(3, '-');
+    let (y, m, d) =
+        (parts.next()?.parse::<i64>().ok()?, parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?);
+    if !(2000..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // 2026-02-31 is not a day: it must read back as itself.
+    (portal_store_ops::day::civil_from_days(days) == (y, m, d)).then_some(days as Day)
+}
+
+fn day_text(day: Day) -> String {
+    let (y, m, d) = portal_store_ops::day::civil_from_days(i64::from(day));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn today() -> Day {
+    ((now() + LOCAL_OFFSET_SECS).div_euclid(86_400)) as Day
+}
+
+fn scope_of(kind: &str, key: &str) -> Option<PriceScope> {
+    match kind {
+        "dealer" => Uuid::parse_str(key.trim()).ok().map(PriceScope::Dealer),
+        "tier" | "region" if !key.trim().is_empty() && key.chars().count() <= 40 => Some(if kind == "tier" {
+            PriceScope::Tier(key.trim().to_owned())
+        } else {
+            PriceScope::Region(key.trim().to_owned())
+        }),
+        "list" => Some(PriceScope::List),
+        _ => None,
+    }
+}
+
+fn wire(entry: &PriceEntry) -> PriceListEntry {
+    let (scope_kind, scope_key) = crate::db::scope_columns(&entry.scope);
+    PriceListEntry {
+        scope_kind: scope_kind.to_owned(),
+        scope_key,
+        sku: entry.sku.clone(),
+        price: entry.price,
+        floor: entry.floor,
+        valid_from: day_text(entry.valid_from),
+        valid_until: entry.valid_until.map(day_text),
+    }
+}
+
+fn bad(index: usize, message: impl Into<String>) -> AppError {
+    AppError::field(ErrorCode::InvalidParameter, &format!("entries[{index}]"), message)
+}
+
+impl DistributionService {
+    /// May the caller set or read this scope's prices?
+    async fn may_price(&self, caller: &Caller, scope: &PriceScope) -> AppResult<()> {
+        match (caller.user.role, scope) {
+            (Role::Admin, _) => Ok(()),
+            (Role::BusinessManager, PriceScope::Dealer(dealer))
+                if self.network.managed_dealers(caller.user.id).await?.contains(dealer) =>
+            {
+                Ok(())
+            }
+            _ => Err(AppError::forbidden()),
+        }
+    }
+
+    pub async fn put_prices(&self, caller: &Caller, upload: PriceListUpload) -> AppResult<PriceListResult> {
+        caller.require(&[Role::Admin, Role::BusinessManager])?;
+        if upload.entries.is_empty() || upload.entries.len() > MAX_ENTRIES {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "entries",
+                format!("1 to {MAX_ENTRIES} entries."),
+            ));
+        }
+        let mut entries = Vec::with_capacity(upload.entries.len());
+        for (i, e) in upload.entries.iter().enumerate() {
+            let scope = scope_of(&e.scope_kind, &e.scope_key).ok_or_else(|| {
+                bad(i, "A scope is `dealer` (with the dealer's id), `tier`, `region` (with a name) or `list`.")
+            })?;
+            self.may_price(caller, &scope).await?;
+            let sku = e.sku.trim();
+            if sku.is_empty() || sku.chars().count() > 64 {
+                return Err(bad(i, "A SKU of 1 to 64 characters."));
+            }
+            let valid_from = day_of(&e.valid_from).ok_or_else(|| bad(i, "valid_from is a day written YYYY-MM-DD."))?;
+            let valid_until = match &e.valid_until {
+                Some(t) => Some(day_of(t).ok_or_else(|| bad(i, "valid_until is a day written YYYY-MM-DD."))?),
+                None => None,
+            };
+            let entry =
+                PriceEntry { scope, sku: sku.to_owned(), price: e.price, floor: e.floor, valid_from, valid_until };
+            check_entry(&entry).map_err(|p| bad(i, p.to_string()))?;
+            entries.push(entry);
+        }
+        let change = PriceListChange { entries, by: caller.user.id, at: now() };
+        match self.prices.put_price_entries(change).await? {
+            Ok(kept) => Ok(PriceListResult { kept }),
+            Err(conflicts) => {
+                let first = &conflicts[0];
+                let with = match &first.with {
+                    ConflictsWith::Kept(kept) => format!(
+                        "the kept entry from {} to {}",
+                        day_text(kept.valid_from),
+                        kept.valid_until.map_or("open-ended".into(), day_text)
+                    ),
+                    ConflictsWith::Sent(other) => format!("entries[{other}] of this change"),
+                };
+                let mut error = ApiError::new(
+                    ErrorCode::PriceListOverlap,
+                    format!(
+                        "{} entries overlap; the first, entries[{}], overlaps {with}: nothing was kept.",
+                        conflicts.len(),
+                        first.index
+                    ),
+                )
+                .with_field(&format!("entries[{}]", first.index));
+                error.detail = Some(ErrorDetail { key: "overlap".into(), column: None, subject: Some(with) });
+                Err(AppError(error))
+            }
+        }
+    }
+
+    pub async fn price_list(&self, caller: &Caller, query: PriceListQuery) -> AppResult<PriceListPage> {
+        let scope = scope_of(&query.scope_kind, &query.scope_key)
+            .ok_or_else(|| AppError::field(ErrorCode::InvalidParameter, "scope_kind", "An unknown scope."))?;
+        self.may_price(caller, &scope).await?;
+        let day = match &query.day {
+            Some(t) => day_of(t)
+                .ok_or_else(|| AppError::field(ErrorCode::InvalidParameter, "day", "A day written YYYY-MM-DD."))?,
+            None => today(),
+        };
+        let entries = match &query.sku {
+            Some(sku) => self.prices.price_entries(vec![scope], vec![sku.clone()], day).await?,
+            None => self.prices.scope_entries(scope, day, 2_000).await?,
+        };
+        Ok(PriceListPage { entries: entries.iter().map(wire).collect() })
+    }
+
+    pub async fn put_order_rule(&self, caller: &Caller, sku: &str, rule: OrderRule) -> AppResult<OrderRule> {
+        caller.require(&[Role::Admin])?;
+        let sku = sku.trim();
+        if sku.is_empty() || sku.chars().count() > 64 {
+            return Err(AppError::field(ErrorCode::InvalidParameter, "sku", "A SKU of 1 to 64 characters."));
+        }
+        if !(1..=100_000).contains(&rule.min_order) || !(1..=10_000).contains(&rule.case_pack) {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "min_order",
+                "A minimum of 1 to 100,000 units and a case pack of 1 to 10,000.",
+            ));
+        }
+        self.orders
+            .put_order_rule(sku.to_owned(), PackRule { min_order: rule.min_order, case_pack: rule.case_pack })
+            .await?;
+        Ok(rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_are_read_as_written_and_impossible_ones_refused() {
+        let day = super::day_of("2026-12-07").unwrap();
+        assert_eq!(super::day_text(day), "2026-12-07");
+        assert!(super::day_of("2026-02-31").is_none());
+        assert!(super::day_of("12/07/2026").is_none());
+    }
+}
