@@ -143,6 +143,35 @@ async fn an_order_over_the_line_is_released_shipped_counted_in_and_invoiced() {
     let actions: Vec<String> = parse::<Order>(&body).steps.iter().map(|s| s.action.clone()).collect();
     assert_eq!(actions, ["submitted", "release_credit", "allocate", "ship", "ship", "receive", "invoice"]);
 
+    // A payment against it (the order center's, once per reference), and the month's statement.
+    let pay = json!({ "reference": "BANK-0001", "amount": price * 4 });
+    let path = format!("/v1/dealers/{DEALER_EAST}/payments");
+    assert_eq!(server.send(Method::POST, &path, Some(&distributor), Some(&pay)).await.0, 403);
+    for _ in 0..2 {
+        let (status, body) = server.send(Method::POST, &path, Some(&admin), Some(&pay)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(parse::<CreditLine>(&body).receivables, price * 6, "booked once");
+    }
+    let today = portal_server::distribution::local_time(portal_server::common::now())[..10].to_owned();
+    let path = format!("/v1/dealers/{DEALER_EAST}/statement?from={today}&to={today}");
+    let (status, body) = server.get(&path, &distributor).await;
+    assert_eq!(status, 200, "{body}");
+    let statement: Statement = parse(&body);
+    let kinds: Vec<&str> = statement.lines.iter().map(|l| l.kind.as_str()).collect();
+    assert!(kinds.ends_with(&["reserve", "release", "invoice", "payment"]), "{kinds:?}");
+    assert_eq!((statement.closing_receivables, statement.closing_reserved), (price * 6, 0));
+    let response = reqwest::Client::new()
+        .get(server.url(&format!("{path}&format=csv")))
+        .bearer_auth(&distributor)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = response.text().await.unwrap();
+    assert!(csv.starts_with("time,kind,amount,order,reason,receivables,reserved,credit_line\n"), "{csv}");
+    assert!(csv.contains(",payment,") && csv.contains("BANK-0001"), "{csv}");
+    assert_eq!(server.get(&path, &promoter).await.0, 403, "a promoter reads no dealer's statement");
+
     // Each change reached the distributor's inbox.
     let (_, inbox) = server.get("/v1/me/inbox", &distributor).await;
     let inbox: Inbox = parse(&inbox);

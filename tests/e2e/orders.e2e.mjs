@@ -172,4 +172,9 @@ await run("e2e orders", driver, async () => {
   await waitFor("an OS notification of the order", async () => notifications.includes("已收货") || notifications.slice(-300), 90000);
   await driver.click('[data-testid="nav-orders"]');
   await driver.find(`[data-testid="dealer-orders"] tr[data-order="${orderId}"][data-status="received"]`);
+
+  step("the month's statement shows the credit the order holds");
+  await driver.click('[data-testid="statement-show"]');
+  await driver.find('[data-testid="statement-lines"] tr[data-kind="reserve"]');
+  assert.equal(await attrOf('[data-testid="statement-closing"]', "data-receivables"), "0", "received, not yet invoiced");
 });

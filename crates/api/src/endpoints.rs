@@ -196,6 +196,8 @@ endpoints! {
     DealerOrders = Get "/v1/dealers/{id}/orders" [id: Uuid] ? OrderListQuery, => OrderList;
     CreditOf = Get "/v1/dealers/{id}/credit" [id: Uuid] => CreditLine;
     SetCredit = Put "/v1/dealers/{id}/credit" [id: Uuid] body SetCreditLimit, => CreditLine;
+    /// Answers JSON, or CSV when the query asks.
+    DealerStatement = Get "/v1/dealers/{id}/statement" [id: Uuid] ? StatementQuery, => Statement;
     RecordDealerPayment = Post "/v1/dealers/{id}/payments" [id: Uuid] body RecordPayment, => CreditLine;
     DealerLinksOf = Get "/v1/dealers/{id}/links" [id: Uuid] => DealerLinks;
     SetDealerLinks = Put "/v1/admin/dealers/{id}/links" [id: Uuid] body DealerLinks, => DealerLinks;

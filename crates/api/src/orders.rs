@@ -384,3 +384,40 @@ pub struct OrderRule {
     pub min_order: u32,
     pub case_pack: u32,
 }
+
+/// One movement of a dealer's statement, with the balances it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StatementLine {
+    pub at: i64,
+    /// `limit`, `reserve`, `release`, `invoice` or `payment`.
+    pub kind: String,
+    pub amount: i64,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<Uuid>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub receivables: i64,
+    pub reserved: i64,
+    pub limit: i64,
+}
+
+/// A dealer's statement (对账单) for a span of days: the balances it opened and closed on and every
+/// movement between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Statement {
+    pub dealer: crate::Dealer,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    pub to: String,
+    pub opening_receivables: i64,
+    pub opening_reserved: i64,
+    pub opening_limit: i64,
+    pub lines: Vec<StatementLine>,
+    pub closing_receivables: i64,
+    pub closing_reserved: i64,
+    pub closing_limit: i64,
+    /// More movements than one statement shows: ask for a shorter span.
+    pub truncated: bool,
+}

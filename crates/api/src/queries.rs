@@ -33,6 +33,16 @@ pub struct PriceListQuery {
     pub day: Option<String>,
 }
 
+/// A statement's span: days `YYYY-MM-DD`, inclusive; `format=csv` answers CSV.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
+pub struct StatementQuery {
+    pub from: String,
+    pub to: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
 /// A page of orders, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams, ts_rs::TS)]
 pub struct OrderListQuery {

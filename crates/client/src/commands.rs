@@ -211,6 +211,9 @@ macro_rules! for_each_app_command {
                 app.order_queue(query).await
             }
             awaited fn business_desk(app) -> portal_api::BusinessDesk { app.business_desk().await }
+            awaited fn dealer_statement(app, dealer_id: uuid::Uuid, from: String, to: String) -> portal_api::Statement {
+                app.dealer_statement(dealer_id, from, to).await
+            }
             awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
                 app.set_credit_line(dealer_id, limit, reason).await
             }

@@ -438,6 +438,50 @@ impl Orders for PostgresDatabase {
         .await
     }
 
+    async fn credit_before(&self, dealer_id: Uuid, at: i64) -> DbResult<CreditPosition> {
+        self.run(move |client| {
+            let r = client.query_one(
+                "SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount WHEN 'release' THEN -amount ELSE 0 END)::int8, 0),
+       COALESCE(SUM(CASE kind WHEN 'invoice' THEN amount WHEN 'payment' THEN -amount ELSE 0 END)::int8, 0),
+       COALESCE((SELECT amount FROM credit_movements WHERE dealer_id = $1 AND kind = 'limit' AND at < $2
+                 ORDER BY at DESC, id DESC LIMIT 1), 0)
+FROM credit_movements WHERE dealer_id = $1 AND at < $2",
+                &[&dealer_id.to_string(), &at],
+            )?;
+            Ok(CreditPosition { reserved: r.get(0), receivables: r.get(1), limit: r.get(2) })
+        })
+        .await
+    }
+
+    async fn credit_movements(
+        &self,
+        dealer_id: Uuid,
+        from: i64,
+        until: i64,
+        limit: u32,
+    ) -> DbResult<Vec<CreditMovementRow>> {
+        self.run(move |client| {
+            client
+                .query(
+                    "SELECT at, kind, amount, order_id, reason FROM credit_movements
+                     WHERE dealer_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id LIMIT $4",
+                    &[&dealer_id.to_string(), &from, &until, &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(CreditMovementRow {
+                        at: r.get(0),
+                        kind: r.get(1),
+                        amount: r.get(2),
+                        order_id: r.get::<_, Option<String>>(3).map(|s| uuid(&s)).transpose()?,
+                        reason: r.get(4),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
         self.read_committed(move |tx| orders::pay(&mut Rows(tx), &payment)).await
     }

@@ -436,6 +436,47 @@ impl Orders for SqliteDatabase {
         .await
     }
 
+    async fn credit_before(&self, dealer_id: Uuid, at: i64) -> DbResult<CreditPosition> {
+        self.run(move |conn| {
+            Ok(conn.query_row(
+                "SELECT COALESCE(SUM(CASE kind WHEN 'reserve' THEN amount WHEN 'release' THEN -amount ELSE 0 END), 0),
+       COALESCE(SUM(CASE kind WHEN 'invoice' THEN amount WHEN 'payment' THEN -amount ELSE 0 END), 0),
+       COALESCE((SELECT amount FROM credit_movements WHERE dealer_id = ?1 AND kind = 'limit' AND at < ?2
+                 ORDER BY at DESC, id DESC LIMIT 1), 0)
+FROM credit_movements WHERE dealer_id = ?1 AND at < ?2",
+                params![dealer_id.to_string(), at],
+                |r| Ok(CreditPosition { reserved: r.get(0)?, receivables: r.get(1)?, limit: r.get(2)? }),
+            )?)
+        })
+        .await
+    }
+
+    async fn credit_movements(
+        &self,
+        dealer_id: Uuid,
+        from: i64,
+        until: i64,
+        limit: u32,
+    ) -> DbResult<Vec<CreditMovementRow>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT at, kind, amount, order_id, reason FROM credit_movements
+                 WHERE dealer_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY at, id LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![dealer_id.to_string(), from, until, limit], |r| {
+                Ok(CreditMovementRow {
+                    at: r.get(0)?,
+                    kind: r.get(1)?,
+                    amount: r.get(2)?,
+                    order_id: opt_uuid(r.get(3)?)?,
+                    reason: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
         write(self, move |rows| orders::pay(rows, &payment)).await
     }

@@ -136,6 +136,16 @@ pub enum PaymentProblem {
     MoreThanOwed { owed: i64 },
 }
 
+/// A movement of a dealer's credit as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditMovementRow {
+    pub at: i64,
+    pub kind: String,
+    pub amount: i64,
+    pub order_id: Option<Uuid>,
+    pub reason: Option<String>,
+}
+
 /// A credit line set by someone, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditLimitChange {
@@ -181,6 +191,16 @@ pub trait Orders: Send + Sync {
     async fn order(&self, id: Uuid) -> DbResult<Option<Order>>;
     async fn order_page(&self, page: OrderPage) -> DbResult<Vec<OrderSummary>>;
     async fn credit_position(&self, dealer_id: Uuid) -> DbResult<CreditPosition>;
+    /// The dealer's credit as it stood just before `at` (from the movements; a line never set is 0).
+    async fn credit_before(&self, dealer_id: Uuid, at: i64) -> DbResult<CreditPosition>;
+    /// The dealer's credit movements from `from` until before `until`, oldest first, at most `limit`.
+    async fn credit_movements(
+        &self,
+        dealer_id: Uuid,
+        from: i64,
+        until: i64,
+        limit: u32,
+    ) -> DbResult<Vec<CreditMovementRow>>;
     /// Books a payment against the receivables (once per dealer and reference).
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>>;
     /// Sets a credit line, never below what is in use.

@@ -918,6 +918,22 @@ discount_limit_percent: number,
  */
 default_limit: boolean, };
 
+export type Statement = { dealer: Dealer, 
+/**
+ * `YYYY-MM-DD`, inclusive.
+ */
+from: string, to: string, opening_receivables: number, opening_reserved: number, opening_limit: number, lines: Array<StatementLine>, closing_receivables: number, closing_reserved: number, closing_limit: number, 
+/**
+ * More movements than one statement shows: ask for a shorter span.
+ */
+truncated: boolean, };
+
+export type StatementLine = { at: number, 
+/**
+ * `limit`, `reserve`, `release`, `invoice` or `payment`.
+ */
+kind: string, amount: number, order_id?: string, reason?: string, receivables: number, reserved: number, limit: number, };
+
 export type StockLine = { sku: string, 
 /**
  * The product's name and the variant, from the local catalog ("" when it is not there).

@@ -133,6 +133,15 @@ impl PortalApp {
         .await
     }
 
+    /// A dealer's statement for a span of days (online: balances are the server's).
+    pub async fn dealer_statement(&self, dealer_id: Uuid, from: String, to: String) -> ClientResult<Statement> {
+        self.authed(|api, token| {
+            let query = StatementQuery { from: from.clone(), to: to.clone(), format: None };
+            async move { api.call(Some(&token), &ep::DealerStatement { id: dealer_id, query }).await }
+        })
+        .await
+    }
+
     pub async fn business_desk(&self) -> ClientResult<BusinessDesk> {
         self.authed(|api, token| async move { api.call(Some(&token), &ep::BusinessDeskOf {}).await }).await
     }

@@ -9,7 +9,10 @@
 //! The rules are `portal_distribution`'s; the storage decides nothing (`db::engines::orders`).
 mod ordering;
 mod prices;
+mod statement;
 mod steps;
+
+pub use statement::local_time;
 
 use std::sync::Arc;
 

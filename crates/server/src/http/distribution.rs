@@ -2,7 +2,11 @@
 //! steps and shipments, and the shipments a store expects.
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 use portal_api::{
     endpoints::{self, Endpoint},
     *,
@@ -76,6 +80,33 @@ pub async fn set_credit(
     ApiJson(req): ApiJson<SetCreditLimit>,
 ) -> AppResult<ApiJson<CreditLine>> {
     service.set_credit(&caller, id, req).await.map(ApiJson)
+}
+
+/// A dealer's statement for a span of days: JSON, or CSV with `format=csv`.
+#[utoipa::path(get, path = endpoints::DealerStatement::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id"), StatementQuery),
+    responses((status = 200, body = Statement, description = "JSON, or text/csv"), (status = 403, body = ApiError),
+        (status = 400, body = ApiError)))]
+pub async fn statement(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> AppResult<Response> {
+    let statement = service.statement(&caller, id, &query).await?;
+    if query.format.as_deref() == Some("csv") {
+        let csv = portal_distribution::statement::csv(&statement, crate::distribution::local_time);
+        let name = format!(
+            "attachment; filename=\"statement-{}-{}-{}.csv\"",
+            statement.dealer.code, statement.from, statement.to
+        );
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
+            csv,
+        )
+            .into_response());
+    }
+    Ok(ApiJson(statement).into_response())
 }
 
 /// Books a dealer's payment against their receivables (the order center), once per reference.

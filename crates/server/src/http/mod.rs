@@ -165,6 +165,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::credit, distribution::set_credit))
         .routes(routes!(distribution::links))
         .routes(routes!(distribution::record_payment))
+        .routes(routes!(distribution::statement))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
         .routes(routes!(distribution::put_prices, distribution::price_list))

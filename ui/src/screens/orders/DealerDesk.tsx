@@ -11,6 +11,7 @@ import { yuan } from "../format";
 import { newDraft, reorder } from "./draft";
 import { OrderEditor } from "./OrderEditor";
 import { OrderView } from "./OrderView";
+import { StatementView } from "./StatementView";
 import { CreditBar, StatusPill } from "./StatusPill";
 
 type Open = { kind: "list" } | { kind: "draft"; draft: OrderDraft } | { kind: "order"; order: Order };
@@ -160,6 +161,7 @@ export function DealerDesk() {
         </table>
       </div>
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
+      <StatementView dealerId={desk.dealer.id} />
     </section>
   );
 }
