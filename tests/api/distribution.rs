@@ -167,8 +167,8 @@ async fn an_order_over_the_line_is_released_shipped_counted_in_and_invoiced() {
         .await
         .unwrap();
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
-    let csv = response.text().await.unwrap();
-    assert!(csv.starts_with("time,kind,amount,order,reason,receivables,reserved,credit_line\n"), "{csv}");
+    let csv = String::from_utf8(response.bytes().await.unwrap().to_vec()).unwrap();
+    assert!(csv.starts_with("\u{feff}time,kind,amount,order,reason,receivables,reserved,credit_line\n"), "{csv}");
     assert!(csv.contains(",payment,") && csv.contains("BANK-0001"), "{csv}");
     assert_eq!(server.get(&path, &promoter).await.0, 403, "a promoter reads no dealer's statement");
 

@@ -9,6 +9,7 @@ mod legacy;
 mod marketing;
 mod migrate;
 mod openapi;
+mod rebates;
 mod roles;
 mod sessions;
 mod skew;

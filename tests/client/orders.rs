@@ -47,7 +47,7 @@ async fn an_order_drafted_and_sent_offline_lands_once() {
         updated_at: 0,
     };
     app.save_order_draft(draft.clone()).unwrap();
-    let drafts = app.send_order_draft(draft.id).await.unwrap();
+    let drafts = app.send_order_draft(draft.clone()).await.unwrap();
     assert_eq!(drafts[0].state, DraftState::Sending, "kept until the server answers");
     let order_id = drafts[0].order_id.unwrap();
     assert_eq!(app.dealer_desk(None).await.unwrap().desk.dealer.id, DEALER_EAST, "the desk as last read");

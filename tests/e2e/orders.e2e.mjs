@@ -76,6 +76,13 @@ await run("e2e orders", driver, async () => {
     body: JSON.stringify({ limit: total - 100, reason: "e2e: a line the order passes" }),
   });
 
+  // A monthly rebate on what the dealer's stores sell onward.
+  await api("/v1/admin/rebate-rules", admin, {
+    method: "POST",
+    body: JSON.stringify({ name: "月度实销返利", basis: "sold_onward", period: "month", paid_as: "credit", starts_on: "2026-01-01",
+                           tiers: [{ from: 1, basis_points: 300 }] }),
+  });
+
   await driver.start(app);
   await resize(1440, 900);
 
@@ -172,6 +179,12 @@ await run("e2e orders", driver, async () => {
   await waitFor("an OS notification of the order", async () => notifications.includes("已收货") || notifications.slice(-300), 90000);
   await driver.click('[data-testid="nav-orders"]');
   await driver.find(`[data-testid="dealer-orders"] tr[data-order="${orderId}"][data-status="received"]`);
+
+  step("the month's rebate counts what the store sold, not what it was sent");
+  const rebate = '[data-testid="rebates-pending"] tr[data-rule="月度实销返利"]';
+  await driver.find(rebate);
+  assert.equal(Number(await attrOf(rebate, "data-sell-through")), first.distributor_price, "one sold, at the dealer's price");
+  assert.equal(Number(await attrOf(rebate, "data-amount")), Math.floor((first.distributor_price * 300) / 10000));
 
   step("the month's statement shows the credit the order holds");
   await driver.click('[data-testid="statement-show"]');

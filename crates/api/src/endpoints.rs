@@ -198,6 +198,10 @@ endpoints! {
     SetCredit = Put "/v1/dealers/{id}/credit" [id: Uuid] body SetCreditLimit, => CreditLine;
     /// Answers JSON, or CSV when the query asks.
     DealerStatement = Get "/v1/dealers/{id}/statement" [id: Uuid] ? StatementQuery, => Statement;
+    DealerRebatesOf = Get "/v1/dealers/{id}/rebates" [id: Uuid] => DealerRebates;
+    ListRebateRules = Get "/v1/rebate-rules" => RebateRuleList;
+    CreateRebateRule = Post "/v1/admin/rebate-rules" body NewRebateRule, => RebateRuleView;
+    SettleRebatesNow = Post "/v1/admin/rebates/settle" body SettleRebates, => SettleReport;
     RecordDealerPayment = Post "/v1/dealers/{id}/payments" [id: Uuid] body RecordPayment, => CreditLine;
     DealerLinksOf = Get "/v1/dealers/{id}/links" [id: Uuid] => DealerLinks;
     SetDealerLinks = Put "/v1/admin/dealers/{id}/links" [id: Uuid] body DealerLinks, => DealerLinks;

@@ -13,6 +13,7 @@ pub mod marketing;
 pub mod orders;
 pub mod org;
 pub mod queries;
+pub mod rebates;
 pub mod store_ops;
 
 pub use auth::*;
@@ -23,6 +24,7 @@ pub use marketing::*;
 pub use orders::*;
 pub use org::*;
 pub use queries::*;
+pub use rebates::*;
 pub use store_ops::*;
 
 /// The name a unit enum variant has on the wire (`pre_sale`, `qr_wallet`), for storing it as text.

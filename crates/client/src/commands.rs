@@ -192,8 +192,9 @@ macro_rules! for_each_app_command {
             awaited fn delete_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
                 app.delete_order_draft(id)
             }
-            awaited fn send_order_draft(app, id: uuid::Uuid) -> Vec<portal_client::dealer_orders::OrderDraft> {
-                app.send_order_draft(id).await
+            awaited fn send_order_draft(app, draft: portal_client::dealer_orders::OrderDraft)
+                -> Vec<portal_client::dealer_orders::OrderDraft> {
+                app.send_order_draft(draft).await
             }
             awaited fn quote_order(app, dealer_id: uuid::Uuid, lines: Vec<portal_api::OrderLineDraft>) -> portal_api::Quote {
                 app.quote_order(dealer_id, lines).await
@@ -211,6 +212,9 @@ macro_rules! for_each_app_command {
                 app.order_queue(query).await
             }
             awaited fn business_desk(app) -> portal_api::BusinessDesk { app.business_desk().await }
+            awaited fn dealer_rebates(app, dealer_id: uuid::Uuid) -> portal_api::DealerRebates {
+                app.dealer_rebates(dealer_id).await
+            }
             awaited fn dealer_statement(app, dealer_id: uuid::Uuid, from: String, to: String) -> portal_api::Statement {
                 app.dealer_statement(dealer_id, from, to).await
             }

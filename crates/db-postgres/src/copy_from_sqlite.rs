@@ -64,6 +64,8 @@ const TABLES: &[&str] = &[
     "order_steps",
     "shipments",
     "shipment_lines",
+    "rebate_rules",
+    "rebate_credits",
 ];
 
 /// What was copied and how the copy was checked.

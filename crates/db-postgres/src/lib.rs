@@ -24,6 +24,7 @@ pub mod org;
 pub mod partitions;
 pub mod people;
 pub mod price_lists;
+pub mod rebates;
 pub mod sessions;
 pub mod sign_in;
 pub mod store_ops;
@@ -61,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_events_by_month.sql"),
     include_str!("../migrations/0012_price_lists.sql"),
     include_str!("../migrations/0013_orders.sql"),
+    include_str!("../migrations/0014_rebates.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -22,6 +22,7 @@ pub mod orders;
 pub mod org;
 pub mod people;
 pub mod price_lists;
+pub mod rebates;
 pub mod sessions;
 pub mod sign_in;
 pub mod store_ops;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_interest_by_person.sql"),
     include_str!("../migrations/0021_price_lists.sql"),
     include_str!("../migrations/0022_orders.sql"),
+    include_str!("../migrations/0023_rebates.sql"),
 ];
 
 pub struct SqliteDatabase {

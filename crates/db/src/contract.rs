@@ -121,6 +121,7 @@ macro_rules! contract_suite {
             a_business_manager_releases_only_within_their_authority,
             a_dealer_cannot_bury_the_review_queue_whatever_places_at_once,
             goods_in_and_the_next_shipment_of_one_order_at_once_both_land,
+            a_dealers_flows_count_what_their_stores_sold_of_what_they_delivered_and_a_rebate_settles_once,
         );
     };
 }
@@ -380,7 +381,7 @@ pub async fn open_shift(db: &dyn Database, promoter: Uuid) -> Uuid {
     shift
 }
 
-fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAction {
+pub(crate) fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAction {
     StoreAction::Sale {
         sale_id: Uuid::now_v7(),
         shift_id: shift,

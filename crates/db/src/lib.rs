@@ -30,6 +30,7 @@ pub mod interest;
 pub mod orders;
 pub mod org;
 pub mod price_lists;
+pub mod rebates;
 pub mod reports;
 pub mod rotation;
 pub mod sessions;
@@ -51,6 +52,7 @@ pub use interest::*;
 pub use orders::*;
 pub use org::*;
 pub use price_lists::*;
+pub use rebates::*;
 pub use sessions::*;
 pub use sign_in::*;
 pub use store_ops::*;
@@ -89,7 +91,7 @@ pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
         Accounts, Catalog, CustomerView, DealerNetwork, Events, Experiments, Favourites, Interest, Orders, Org,
-        PriceLists, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
+        PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -114,6 +116,7 @@ pub trait Database:
     + PriceLists
     + Orders
     + DealerNetwork
+    + Rebates
     + Send
     + Sync
     + 'static

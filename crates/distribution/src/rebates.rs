@@ -163,3 +163,94 @@ mod tests {
         assert_eq!(check_rule(&bad), Err(RuleProblem::NoTiers));
     }
 }
+
+/// What one SKU did for a dealer from a rule's start to a period's end: what the dealer had
+/// delivered to their stores (counted in there) and what those stores sold of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuFlow {
+    pub sku: String,
+    pub delivered_units: i64,
+    /// At the dealer's prices.
+    pub delivered_value: Fen,
+    /// Sold at the dealer's stores, returns taken off.
+    pub sold_units: i64,
+}
+
+/// A period's sell-in and sell-through from its SKUs' flows. Sell-through counts, per SKU, what
+/// was sold up to what the dealer delivered (goods the stores had from elsewhere earn this dealer
+/// nothing), valued at the dealer's average price for it.
+pub fn period_of(flows: &[SkuFlow], credited_before: Fen) -> Result<Period, Overflow> {
+    let mut sell_in: Fen = 0;
+    let mut sell_through: Fen = 0;
+    for f in flows.iter().filter(|f| f.delivered_units > 0 && f.delivered_value >= 0) {
+        sell_in = sell_in.checked_add(f.delivered_value).ok_or(Overflow)?;
+        let sold = f.sold_units.clamp(0, f.delivered_units);
+        let value = i128::from(f.delivered_value) * i128::from(sold) / i128::from(f.delivered_units);
+        sell_through = sell_through.checked_add(Fen::try_from(value).map_err(|_| Overflow)?).ok_or(Overflow)?;
+    }
+    Ok(Period { sell_in, sell_through, credited_before })
+}
+
+#[cfg(test)]
+mod flow_tests {
+    use super::*;
+
+    #[test]
+    fn what_the_stores_sold_counts_only_up_to_what_this_dealer_delivered() {
+        let flows = [
+            SkuFlow { sku: "TV".into(), delivered_units: 10, delivered_value: 30_000_00, sold_units: 4 },
+            // Sold more than this dealer delivered: the rest came from elsewhere.
+            SkuFlow { sku: "AC".into(), delivered_units: 2, delivered_value: 4_000_00, sold_units: 5 },
+            // Stuffed and not sold: sell-in only.
+            SkuFlow { sku: "WM".into(), delivered_units: 50, delivered_value: 100_000_00, sold_units: 0 },
+        ];
+        let p = period_of(&flows, 0).unwrap();
+        assert_eq!((p.sell_in, p.sell_through), (134_000_00, 16_000_00));
+        let rule = RebateRule { basis: Basis::SoldOnward, tiers: vec![Tier { from: 10_000_00, basis_points: 200 }] };
+        assert_eq!(earned(&rule, p).unwrap().amount, 320_00, "stuffing the channel earns nothing");
+    }
+}
+
+/// A rebate period: its key (`2026-11`, `2026-Q4`, `2026`) and its first and last days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodSpan {
+    pub key: String,
+    pub first: crate::Day,
+    pub last: crate::Day,
+}
+
+/// The period of `kind` holding `day`.
+pub fn period_holding(kind: portal_api::RebatePeriod, day: crate::Day) -> PeriodSpan {
+    use portal_api::RebatePeriod::*;
+    use portal_store_ops::day::{civil_from_days, days_from_civil};
+    let (y, m, _) = civil_from_days(i64::from(day));
+    let (key, first_month, months) = match kind {
+        Month => (format!("{y:04}-{m:02}"), m, 1),
+        Quarter => (format!("{y:04}-Q{}", (m - 1) / 3 + 1), (m - 1) / 3 * 3 + 1, 3),
+        Year => (format!("{y:04}"), 1, 12),
+    };
+    let first = days_from_civil(y, first_month, 1);
+    let (ny, nm) =
+        if first_month + months > 12 { (y + 1, first_month + months - 12) } else { (y, first_month + months) };
+    let last = days_from_civil(ny, nm, 1) - 1;
+    PeriodSpan { key, first: first as crate::Day, last: last as crate::Day }
+}
+
+#[cfg(test)]
+mod period_tests {
+    use portal_api::RebatePeriod;
+    use portal_store_ops::day::days_from_civil;
+
+    use super::*;
+
+    #[test]
+    fn a_day_falls_in_its_month_quarter_and_year() {
+        let day = days_from_civil(2026, 11, 30) as crate::Day;
+        let month = period_holding(RebatePeriod::Month, day);
+        assert_eq!((month.key.as_str(), month.first, month.last), ("2026-11", day - 29, day));
+        let quarter = period_holding(RebatePeriod::Quarter, day);
+        assert_eq!((quarter.key.as_str(), quarter.last), ("2026-Q4", days_from_civil(2026, 12, 31) as crate::Day));
+        let year = period_holding(RebatePeriod::Year, day);
+        assert_eq!((year.key.as_str(), year.first), ("2026", days_from_civil(2026, 1, 1) as crate::Day));
+    }
+}

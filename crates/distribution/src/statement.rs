@@ -52,7 +52,7 @@ fn yuan(fen: i64) -> String {
 fn field(text: &str) -> String {
     // Quoted when it holds a separator, a quote or a line break; a leading formula sign is
     // neutralised so a spreadsheet never runs a reason as a formula.
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -62,7 +62,8 @@ fn field(text: &str) -> String {
 
 /// The statement as CSV; `time` writes a movement's time as people read it.
 pub fn csv(statement: &Statement, time: impl Fn(i64) -> String) -> String {
-    let mut out = String::from("time,kind,amount,order,reason,receivables,reserved,credit_line\n");
+    // The byte-order mark lets a spreadsheet on a Chinese desktop read the text as UTF-8.
+    let mut out = String::from("\u{feff}time,kind,amount,order,reason,receivables,reserved,credit_line\n");
     out += &format!(
         ",opening,,,,{},{},{}\n",
         yuan(statement.opening_receivables),
@@ -81,6 +82,9 @@ pub fn csv(statement: &Statement, time: impl Fn(i64) -> String) -> String {
             yuan(l.reserved),
             yuan(l.limit)
         );
+    }
+    if statement.truncated {
+        out += ",truncated: more movements than one statement shows; ask for a shorter span,,,,,,\n";
     }
     out += &format!(
         ",closing,,,,{},{},{}\n",

@@ -263,6 +263,16 @@ export type DealerOverview = { dealer: Dealer,
  */
 member_count: number, };
 
+export type DealerRebates = { 
+/**
+ * The current periods, not yet settled.
+ */
+pending: Array<RebateStanding>, 
+/**
+ * Newest first.
+ */
+settled: Array<RebateCredit>, };
+
 export type DeviceSession = { id: string, device_name: string, 
 /**
  * Unix seconds.
@@ -652,6 +662,44 @@ below_floor: boolean, line_total: number,
  * `dealer`, `tier`, `region` or `list`.
  */
 price_source: string, min_order: number, case_pack: number, };
+
+export type RebateBasis = "sold_onward" | "sell_in";
+
+export type RebateCredit = { rule_id: string, rule_name: string, period: string, sell_in: number, sell_through: number, basis: number, tier?: number, amount: number, paid_as: RebatePaidAs, settled_at: number, };
+
+export type RebatePaidAs = "credit" | "goods";
+
+export type RebatePeriod = "month" | "quarter" | "year";
+
+export type RebateRuleView = { id: string, name: string, basis: RebateBasis, period: RebatePeriod, tiers: Array<RebateTier>, paid_as: RebatePaidAs, dealer_id?: string, starts_on: string, };
+
+export type RebateStanding = { rule: RebateRuleView, 
+/**
+ * `2026-11`, `2026-Q4` or `2026`.
+ */
+period: string, 
+/**
+ * Bought (delivered to the dealer's stores) since the rule started, at the dealer's prices.
+ */
+sell_in: number, 
+/**
+ * Sold by the dealer's stores of what the dealer delivered, at the dealer's prices.
+ */
+sell_through: number, 
+/**
+ * What this period's rebate is computed on (less what earlier periods were paid on).
+ */
+basis: number, 
+/**
+ * The tier reached (0 = the first), if any.
+ */
+tier?: number, amount: number, 
+/**
+ * More basis needed to reach the next tier.
+ */
+to_next_tier?: number, };
+
+export type RebateTier = { from: number, basis_points: number, };
 
 export type RecommendationReport = { 
 /**

@@ -84,9 +84,14 @@ impl PortalApp {
         dealer_orders::drafts(&self.cache(), user)
     }
 
-    /// Sends a draft through the outbox (offline it waits there), then tries to send it now.
-    pub async fn send_order_draft(&self, id: Uuid) -> ClientResult<Vec<OrderDraft>> {
+    /// Sends a draft as the dealer sees it now (kept first: an edit saved a moment before may not
+    /// have landed yet) through the outbox (offline it waits there), then tries to send it now.
+    pub async fn send_order_draft(&self, draft: OrderDraft) -> ClientResult<Vec<OrderDraft>> {
         let user = self.signed_in_user()?;
+        let id = draft.id;
+        if draft.state != dealer_orders::DraftState::Sending {
+            dealer_orders::save(&self.cache(), user, draft, now())?;
+        }
         dealer_orders::send(&mut self.cache(), user, id, now())?;
         if let Err(e) = self.flush_outbox().await {
             tracing::info!(error = %e, "the order waits in the outbox");
@@ -140,6 +145,12 @@ impl PortalApp {
             async move { api.call(Some(&token), &ep::DealerStatement { id: dealer_id, query }).await }
         })
         .await
+    }
+
+    /// What a dealer stands to earn in each rebate rule's current period, and what was settled.
+    pub async fn dealer_rebates(&self, dealer_id: Uuid) -> ClientResult<DealerRebates> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerRebatesOf { id: dealer_id }).await })
+            .await
     }
 
     pub async fn business_desk(&self) -> ClientResult<BusinessDesk> {

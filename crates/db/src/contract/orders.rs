@@ -385,3 +385,76 @@ pub async fn goods_in_and_the_next_shipment_of_one_order_at_once_both_land(db: A
         assert_eq!((read.lines[0].shipped, read.lines[0].received), (4, 2));
     }
 }
+
+pub async fn a_dealers_flows_count_what_their_stores_sold_of_what_they_delivered_and_a_rebate_settles_once(
+    db: Arc<dyn Database>,
+) {
+    let promoter = fixture(db.as_ref()).await;
+    let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
+    let order = new_order(dealer, by, "TV-1", 5, 100_00);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+    let shipment = Uuid::now_v7();
+    let ship = ShipChange {
+        order: order.id,
+        shipment_id: shipment,
+        lines: vec![ShipLine { sku: "TV-1".into(), quantity: 5 }],
+        by,
+        at: AT,
+    };
+    db.ship_order(ship).await.unwrap().unwrap();
+    assert_eq!(apply(db.as_ref(), promoter, op(STORE, count(shipment, "TV-1", 5, 0))).await.status, OpStatus::Applied);
+    let shift = super::open_shift(db.as_ref(), promoter).await;
+    for i in 0..2 {
+        assert_eq!(
+            apply(db.as_ref(), promoter, op(STORE, super::cash_sale(shift, i, None))).await.status,
+            OpStatus::Applied
+        );
+    }
+    // Counted in at the server's time (now); the sales on the contract's day.
+    let day = portal_store_ops::day::local_day(AT);
+    let span = FlowSpan { from_at: 0, until_at: i64::MAX / 2, first_day: day.clone(), last_day: day.clone() };
+    let flows = db.dealer_flows(dealer, span).await.unwrap();
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    assert_eq!((flows[0].delivered_units, flows[0].delivered_value, flows[0].sold_units), (5, 500_00, 2));
+    let before = FlowSpan { from_at: 0, until_at: 1, first_day: day.clone(), last_day: day };
+    assert!(db.dealer_flows(dealer, before).await.unwrap().is_empty(), "nothing delivered before the span");
+
+    let rule = RebateRuleView {
+        id: Uuid::now_v7(),
+        name: format!("monthly {}", Uuid::now_v7()),
+        basis: RebateBasis::SoldOnward,
+        period: RebatePeriod::Month,
+        tiers: vec![RebateTier { from: 1, basis_points: 200 }],
+        paid_as: RebatePaidAs::Credit,
+        dealer_id: None,
+        starts_on: "2026-01-01".into(),
+    };
+    assert!(db.put_rebate_rule(rule.clone(), by, AT).await.unwrap());
+    assert!(
+        !db.put_rebate_rule(RebateRuleView { id: Uuid::now_v7(), ..rule.clone() }, by, AT).await.unwrap(),
+        "a name once"
+    );
+    assert!(db.rebate_rules(10).await.unwrap().iter().any(|r| r.id == rule.id));
+    let credit = RebateCreditRow {
+        dealer_id: dealer,
+        rule_id: rule.id,
+        period: "2026-11".into(),
+        sell_in: 500_00,
+        sell_through: 200_00,
+        basis: 200_00,
+        tier: Some(0),
+        amount: 4_00,
+        settled_at: AT,
+    };
+    let tasks = (0..RACERS).map(|_| {
+        let (db, credit) = (db.clone(), credit.clone());
+        tokio::spawn(async move { db.settle_rebate(credit).await.unwrap() })
+    });
+    let booked = join_all(tasks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(booked, 1, "settled once whatever settles at once");
+    assert_eq!(db.credited_basis(dealer, rule.id, "2026-12".into()).await.unwrap(), 200_00);
+    assert_eq!(db.credited_basis(dealer, rule.id, "2026-11".into()).await.unwrap(), 0, "not the period itself");
+    assert_eq!(db.rebate_credits(dealer, 10).await.unwrap(), vec![credit]);
+    assert!(db.supplying_dealers(None, 1_000).await.unwrap().contains(&dealer));
+}

@@ -7,12 +7,14 @@
 //! - a store's promoters and managers see the shipments coming to their store, never a price.
 //!
 //! The rules are `portal_distribution`'s; the storage decides nothing (`db::engines::orders`).
+mod days;
 mod ordering;
 mod prices;
+mod rebates;
 mod statement;
 mod steps;
 
-pub use statement::local_time;
+pub use days::local_time;
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use crate::{
     common::now,
     db::{
         position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange,
-        PaymentProblem, PriceLists,
+        PaymentProblem, PriceLists, Rebates,
     },
     error::{AppError, AppResult},
     org::OrgService,
@@ -41,6 +43,7 @@ pub struct DistributionService {
     orders: Arc<dyn Orders>,
     network: Arc<dyn DealerNetwork>,
     prices: Arc<dyn PriceLists>,
+    rebates: Arc<dyn Rebates>,
     dealers: Arc<dyn Org>,
     org: OrgService,
     catalog: CatalogService,
@@ -66,7 +69,15 @@ impl Standing {
 
 impl DistributionService {
     pub fn new(db: &Arc<dyn Database>, org: OrgService, catalog: CatalogService) -> Self {
-        Self { orders: db.clone(), network: db.clone(), prices: db.clone(), dealers: db.clone(), org, catalog }
+        Self {
+            orders: db.clone(),
+            network: db.clone(),
+            prices: db.clone(),
+            rebates: db.clone(),
+            dealers: db.clone(),
+            org,
+            catalog,
+        }
     }
 
     /// The caller's standing towards a dealer, or forbidden.

@@ -11,9 +11,8 @@ use portal_distribution::{
     ordering::{quote, SkuFacts},
     prices::{Buyer, PackRule, PriceScope},
     quick_order::{MAX_LINES, MAX_QUANTITY},
-    sum, Day,
+    sum,
 };
-use portal_store_ops::day::LOCAL_OFFSET_SECS;
 use uuid::Uuid;
 
 use super::{DistributionService, Standing};
@@ -23,11 +22,6 @@ use crate::{
     db::{engines::orders::MAX_WAITING, position_line, NewOrder, PlaceRefused, Placed, PricedLine},
     error::{AppError, AppResult},
 };
-
-/// Today in the stores' calendar, as days since 1970-01-01.
-fn today(at: i64) -> Day {
-    ((at + LOCAL_OFFSET_SECS).div_euclid(86_400)) as Day
-}
 
 fn check_lines(lines: &[OrderLineDraft]) -> AppResult<()> {
     if lines.is_empty() || lines.len() > MAX_LINES {
@@ -85,7 +79,7 @@ impl DistributionService {
         }
         let buyer = Buyer { dealer: dealer_id, tier: None, region: Some(dealer.region.clone()) };
         let scopes = vec![PriceScope::Dealer(dealer_id), PriceScope::Region(dealer.region), PriceScope::List];
-        let day = today(at);
+        let day = super::days::day_at(at);
         let entries = self.prices.price_entries(scopes, skus, day).await?;
         let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);
         let total = sum(priced.iter().map(|l| l.line_total))

@@ -3,14 +3,13 @@
 //! both); minimum order quantities and case packs by SKU. Administrators set any; a business
 //! manager sets their own dealers' prices. A consumer or promoter never reads them.
 use portal_api::*;
-use portal_distribution::{
-    prices::{check_entry, PackRule, PriceEntry, PriceScope},
-    Day,
-};
-use portal_store_ops::day::{days_from_civil, LOCAL_OFFSET_SECS};
+use portal_distribution::prices::{check_entry, PackRule, PriceEntry, PriceScope};
 use uuid::Uuid;
 
-use super::DistributionService;
+use super::{
+    days::{day_of, day_text, today},
+    DistributionService,
+};
 use crate::{
     auth::Caller,
     common::now,
@@ -20,28 +19,6 @@ use crate::{
 
 /// The most entries one change holds.
 const MAX_ENTRIES: usize = 5_000;
-
-/// A day written `YYYY-MM-DD`.
-fn day_of(text: &str) -> Option<Day> {
-    let mut parts = text.trim().splitn(3, '-');
-    let (y, m, d) =
-        (parts.next()?.parse::<i64>().ok()?, parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?);
-    if !(2000..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    // 2026-02-31 is not a day: it must read back as itself.
-    (portal_store_ops::day::civil_from_days(days) == (y, m, d)).then_some(days as Day)
-}
-
-fn day_text(day: Day) -> String {
-    let (y, m, d) = portal_store_ops::day::civil_from_days(i64::from(day));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn today() -> Day {
-    ((now() + LOCAL_OFFSET_SECS).div_euclid(86_400)) as Day
-}
 
 fn scope_of(kind: &str, key: &str) -> Option<PriceScope> {
     match kind {
@@ -177,16 +154,5 @@ impl DistributionService {
             .put_order_rule(sku.to_owned(), PackRule { min_order: rule.min_order, case_pack: rule.case_pack })
             .await?;
         Ok(rule)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn days_are_read_as_written_and_impossible_ones_refused() {
-        let day = super::day_of("2026-12-07").unwrap();
-        assert_eq!(super::day_text(day), "2026-12-07");
-        assert!(super::day_of("2026-02-31").is_none());
-        assert!(super::day_of("12/07/2026").is_none());
     }
 }

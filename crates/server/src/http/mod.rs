@@ -7,6 +7,7 @@ mod extract;
 mod marketing;
 mod me;
 mod org;
+mod rebates;
 mod store_ops;
 mod system;
 mod triggers;
@@ -166,6 +167,10 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::links))
         .routes(routes!(distribution::record_payment))
         .routes(routes!(distribution::statement))
+        .routes(routes!(rebates::dealer_rebates))
+        .routes(routes!(rebates::rules))
+        .routes(routes!(rebates::create_rule))
+        .routes(routes!(rebates::settle))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
         .routes(routes!(distribution::put_prices, distribution::price_list))

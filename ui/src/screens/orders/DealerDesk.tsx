@@ -12,6 +12,7 @@ import { newDraft, reorder } from "./draft";
 import { OrderEditor } from "./OrderEditor";
 import { OrderView } from "./OrderView";
 import { StatementView } from "./StatementView";
+import { RebatesCard } from "./RebatesCard";
 import { CreditBar, StatusPill } from "./StatusPill";
 
 type Open = { kind: "list" } | { kind: "draft"; draft: OrderDraft } | { kind: "order"; order: Order };
@@ -161,6 +162,7 @@ export function DealerDesk() {
         </table>
       </div>
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
+      <RebatesCard dealerId={desk.dealer.id} />
       <StatementView dealerId={desk.dealer.id} />
     </section>
   );

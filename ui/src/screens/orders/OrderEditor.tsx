@@ -77,7 +77,7 @@ export function OrderEditor({
   };
   const send = async () => {
     setBusy(true);
-    const sent = await run(() => commands.sendOrderDraft(draft.id));
+    const sent = await run(() => commands.sendOrderDraft(draft));
     setBusy(false);
     if (sent) onSent();
   };

@@ -17,7 +17,11 @@ export function monthSpan(month: string): { from: string; to: string } | null {
 
 export function StatementView({ dealerId }: { dealerId: string }) {
   const { t, time, locale } = useI18n();
-  const [month, setMonth] = useState(() => new Date().toISOString().slice(0, 7));
+  // This month on the device's calendar (not UTC's, a day behind in China until 08:00).
+  const [month, setMonth] = useState(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+  });
   const [statement, setStatement] = useState<Statement | null>(null);
   const { error, run } = useCommandError();
   const load = async () => {
