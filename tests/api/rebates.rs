@@ -86,6 +86,14 @@ async fn a_dealer_earns_on_what_their_stores_sold_not_on_what_was_pushed_into_th
     assert_eq!(by_name("bought").basis, dealer_price * 10);
     assert_eq!(server.get(&format!("/v1/dealers/{DEALER_EAST}/rebates"), &promoter).await.0, 403);
 
+    // The dealer's stores: what they hold (today's sales count from tomorrow's pace on).
+    let (status, body) = server.get(&format!("/v1/dealers/{DEALER_EAST}/supply"), &distributor).await;
+    assert_eq!(status, 200, "{body}");
+    let supply: SupplyReport = parse(&body);
+    let shanghai = supply.stores.iter().find(|s| s.store.id == STORE_SHANGHAI).unwrap();
+    assert_eq!(shanghai.lines.iter().find(|l| l.sku == sku).map(|l| l.on_hand), Some(7));
+    assert_eq!(server.get(&format!("/v1/dealers/{DEALER_EAST}/supply"), &promoter).await.0, 403);
+
     // A period is settled after it ends; a past one with nothing in it books nothing, twice over.
     let today = portal_server::distribution::local_time(at)[..10].to_owned();
     let now = json!({ "period": "month", "day": today });

@@ -198,6 +198,7 @@ endpoints! {
     SetCredit = Put "/v1/dealers/{id}/credit" [id: Uuid] body SetCreditLimit, => CreditLine;
     /// Answers JSON, or CSV when the query asks.
     DealerStatement = Get "/v1/dealers/{id}/statement" [id: Uuid] ? StatementQuery, => Statement;
+    DealerSupply = Get "/v1/dealers/{id}/supply" [id: Uuid] => SupplyReport;
     DealerRebatesOf = Get "/v1/dealers/{id}/rebates" [id: Uuid] => DealerRebates;
     ListRebateRules = Get "/v1/rebate-rules" => RebateRuleList;
     CreateRebateRule = Post "/v1/admin/rebate-rules" body NewRebateRule, => RebateRuleView;

@@ -421,3 +421,28 @@ pub struct Statement {
     /// More movements than one statement shows: ask for a shorter span.
     pub truncated: bool,
 }
+
+/// A SKU at one of the dealer's stores: on hand, sold in the last weeks, weeks of cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SupplyLine {
+    pub sku: String,
+    pub on_hand: i64,
+    pub sold: i64,
+    /// At the pace of the last weeks' sales; none when nothing sold.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weeks_of_cover: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SupplyStore {
+    pub store: crate::Store,
+    pub lines: Vec<SupplyLine>,
+}
+
+/// What a dealer's stores hold and sold over `weeks` weeks to yesterday (分销管理).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SupplyReport {
+    pub weeks: u32,
+    pub stores: Vec<SupplyStore>,
+}

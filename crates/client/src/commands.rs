@@ -212,6 +212,9 @@ macro_rules! for_each_app_command {
                 app.order_queue(query).await
             }
             awaited fn business_desk(app) -> portal_api::BusinessDesk { app.business_desk().await }
+            awaited fn dealer_supply(app, dealer_id: uuid::Uuid) -> portal_api::SupplyReport {
+                app.dealer_supply(dealer_id).await
+            }
             awaited fn dealer_rebates(app, dealer_id: uuid::Uuid) -> portal_api::DealerRebates {
                 app.dealer_rebates(dealer_id).await
             }

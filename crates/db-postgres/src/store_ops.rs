@@ -951,6 +951,21 @@ impl portal_db::StoreOps for PostgresDatabase {
         .await
     }
 
+    async fn store_sold(&self, store_id: Uuid, first_day: String, last_day: String) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |client| {
+            Ok(client
+                .query(
+                    "SELECT l.sku, SUM(l.quantity - l.returned)::int8 FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+                     WHERE s.store_id = $1 AND s.day >= $2 AND s.day <= $3 GROUP BY l.sku ORDER BY l.sku",
+                    &[&store_id.to_string(), &first_day, &last_day],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+        .await
+    }
+
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {
         self.run(move |client| self::day_report(client, store_id, &day, starts_at)).await
     }

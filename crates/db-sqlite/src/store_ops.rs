@@ -806,6 +806,19 @@ impl portal_db::StoreOps for SqliteDatabase {
         .await
     }
 
+    async fn store_sold(&self, store_id: Uuid, first_day: String, last_day: String) -> DbResult<Vec<(String, i64)>> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT l.sku, SUM(l.quantity - l.returned) FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+                     WHERE s.store_id = ?1 AND s.day >= ?2 AND s.day <= ?3 GROUP BY l.sku ORDER BY l.sku",
+                )?
+                .query_map(params![store_id.to_string(), first_day, last_day], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport> {
         self.run(move |conn| self::day_report(conn, store_id, &day, starts_at)).await
     }

@@ -34,6 +34,8 @@ pub trait StoreOps: Send + Sync {
     async fn stock(&self, store_id: Uuid) -> DbResult<portal_api::StockReport>;
     /// The SKUs the store has on hand (more than zero units), from its running balances.
     async fn store_on_hand(&self, store_id: Uuid) -> DbResult<Vec<(String, i64)>>;
+    /// Units sold per SKU at a store on the days `first_day..=last_day` (`YYYY-MM-DD`), returns taken off.
+    async fn store_sold(&self, store_id: Uuid, first_day: String, last_day: String) -> DbResult<Vec<(String, i64)>>;
     /// A store's day; `starts_at` is the day's first second (unix), for the stock ledger.
     async fn day_report(&self, store_id: Uuid, day: String, starts_at: i64) -> DbResult<portal_api::DayReport>;
     async fn purchases(&self, customer: Uuid) -> DbResult<portal_api::PurchaseList>;

@@ -10,6 +10,7 @@
 //! - `lifecycle`: an order's statuses, who may move it and where.
 //! - `notices`: what a dealer is told when an order changes status.
 //! - `allocation`: scarce stock shared among confirmed orders by rule, with the reason.
+//! - `supply`: what a dealer's stores hold and sell, and weeks of cover.
 //! - `statement`: a dealer's statement with running balances, and as CSV.
 //! - `rebates`: tiered rebates on sell-through, so that stuffing the channel earns nothing.
 pub mod allocation;
@@ -22,6 +23,7 @@ pub mod prices;
 pub mod quick_order;
 pub mod rebates;
 pub mod statement;
+pub mod supply;
 
 /// An amount of money in fen (1/100 yuan).
 pub type Fen = i64;

@@ -1063,6 +1063,16 @@ export type StoreOverview = { store: Store,
  */
 promoter_count: number, };
 
+export type SupplyLine = { sku: string, on_hand: number, sold: number, 
+/**
+ * At the pace of the last weeks' sales; none when nothing sold.
+ */
+weeks_of_cover?: number, };
+
+export type SupplyReport = { weeks: number, stores: Array<SupplyStore>, };
+
+export type SupplyStore = { store: Store, lines: Array<SupplyLine>, };
+
 export type TagField = { name: string, description: string, };
 
 export type Totals = { 

@@ -147,6 +147,11 @@ impl PortalApp {
         .await
     }
 
+    /// What the dealer's stores hold and sold, by weeks of cover.
+    pub async fn dealer_supply(&self, dealer_id: Uuid) -> ClientResult<SupplyReport> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerSupply { id: dealer_id }).await }).await
+    }
+
     /// What a dealer stands to earn in each rebate rule's current period, and what was settled.
     pub async fn dealer_rebates(&self, dealer_id: Uuid) -> ClientResult<DealerRebates> {
         self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerRebatesOf { id: dealer_id }).await })

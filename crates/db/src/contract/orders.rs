@@ -417,6 +417,7 @@ pub async fn a_dealers_flows_count_what_their_stores_sold_of_what_they_delivered
     let flows = db.dealer_flows(dealer, span).await.unwrap();
     assert_eq!(flows.len(), 1, "{flows:?}");
     assert_eq!((flows[0].delivered_units, flows[0].delivered_value, flows[0].sold_units), (5, 500_00, 2));
+    assert_eq!(db.store_sold(STORE, day.clone(), day.clone()).await.unwrap(), vec![("TV-1".to_owned(), 2)]);
     let before = FlowSpan { from_at: 0, until_at: 1, first_day: day.clone(), last_day: day };
     assert!(db.dealer_flows(dealer, before).await.unwrap().is_empty(), "nothing delivered before the span");
 

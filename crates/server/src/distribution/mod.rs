@@ -13,6 +13,7 @@ mod prices;
 mod rebates;
 mod statement;
 mod steps;
+mod supply;
 
 pub use days::local_time;
 
@@ -28,7 +29,7 @@ use crate::{
     common::now,
     db::{
         position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange,
-        PaymentProblem, PriceLists, Rebates,
+        PaymentProblem, PriceLists, Rebates, StoreOps,
     },
     error::{AppError, AppResult},
     org::OrgService,
@@ -44,6 +45,8 @@ pub struct DistributionService {
     network: Arc<dyn DealerNetwork>,
     prices: Arc<dyn PriceLists>,
     rebates: Arc<dyn Rebates>,
+    /// The stores' ledger, read for what the dealer's stores hold and sold.
+    ledger: Arc<dyn StoreOps>,
     dealers: Arc<dyn Org>,
     org: OrgService,
     catalog: CatalogService,
@@ -74,6 +77,7 @@ impl DistributionService {
             network: db.clone(),
             prices: db.clone(),
             rebates: db.clone(),
+            ledger: db.clone(),
             dealers: db.clone(),
             org,
             catalog,

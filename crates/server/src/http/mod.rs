@@ -168,6 +168,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::record_payment))
         .routes(routes!(distribution::statement))
         .routes(routes!(rebates::dealer_rebates))
+        .routes(routes!(rebates::supply))
         .routes(routes!(rebates::rules))
         .routes(routes!(rebates::create_rule))
         .routes(routes!(rebates::settle))

@@ -10,6 +10,18 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath};
 use crate::{auth::Caller, distribution::DistributionService, error::AppResult};
 
+/// What a dealer's stores hold and sold over the last weeks, by weeks of cover (分销管理).
+#[utoipa::path(get, path = endpoints::DealerSupply::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = SupplyReport), (status = 403, body = ApiError)))]
+pub async fn supply(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<SupplyReport>> {
+    service.supply(&caller, id).await.map(ApiJson)
+}
+
 /// What a dealer stands to earn in each rule's current period and why, and what was settled.
 #[utoipa::path(get, path = endpoints::DealerRebatesOf::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")),

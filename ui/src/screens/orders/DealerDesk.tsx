@@ -13,6 +13,7 @@ import { OrderEditor } from "./OrderEditor";
 import { OrderView } from "./OrderView";
 import { StatementView } from "./StatementView";
 import { RebatesCard } from "./RebatesCard";
+import { SupplyCard } from "./SupplyCard";
 import { CreditBar, StatusPill } from "./StatusPill";
 
 type Open = { kind: "list" } | { kind: "draft"; draft: OrderDraft } | { kind: "order"; order: Order };
@@ -162,6 +163,7 @@ export function DealerDesk() {
         </table>
       </div>
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
+      <SupplyCard dealerId={desk.dealer.id} />
       <RebatesCard dealerId={desk.dealer.id} />
       <StatementView dealerId={desk.dealer.id} />
     </section>
