@@ -61,6 +61,25 @@ fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> Ne
     }
 }
 
+/// An order placed and allocated, ready to ship.
+async fn allocated(db: &dyn Database, dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> NewOrder {
+    let order = new_order(dealer, by, sku, quantity, price);
+    db.place_order(order.clone()).await.unwrap().unwrap();
+    take(db, order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
+    order
+}
+
+/// A shipment of `quantity` of the order's one SKU, under a new id.
+fn shipping(order: &NewOrder, quantity: u32) -> ShipChange {
+    ShipChange {
+        order: order.id,
+        shipment_id: Uuid::now_v7(),
+        lines: vec![ShipLine { sku: order.lines[0].sku.clone(), quantity }],
+        by: order.placed_by,
+        at: AT,
+    }
+}
+
 fn placed_status(placed: &Placed) -> OrderStatus {
     match placed {
         Placed::New(head) | Placed::Again(head) => head.status,
@@ -234,14 +253,7 @@ pub async fn cancelling_the_rest_at_shipping_releases_its_credit(db: Arc<dyn Dat
     let order = NewOrder { shortfall: Shortfall::CancelTheRest, ..new_order(dealer, by, "FR-1", 10, 100_00) };
     db.place_order(order.clone()).await.unwrap().unwrap();
     take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
-    let change = ShipChange {
-        order: order.id,
-        shipment_id: Uuid::now_v7(),
-        lines: vec![ShipLine { sku: "FR-1".into(), quantity: 7 }],
-        by,
-        at: AT,
-    };
-    let shipped = db.ship_order(change).await.unwrap().unwrap();
+    let shipped = db.ship_order(shipping(&order, 7)).await.unwrap().unwrap();
     assert_eq!((shipped.status, shipped.credit_held), (OrderStatus::Shipped, 700_00));
     assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 700_00);
     let read = db.order(order.id).await.unwrap().unwrap();
@@ -251,17 +263,9 @@ pub async fn cancelling_the_rest_at_shipping_releases_its_credit(db: Arc<dyn Dat
 pub async fn a_back_order_given_up_releases_what_is_still_owed_and_a_payment_books_once(db: Arc<dyn Database>) {
     let promoter = fixture(db.as_ref()).await;
     let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
-    let order = new_order(dealer, by, "TV-75", 10, 100_00);
-    db.place_order(order.clone()).await.unwrap().unwrap();
-    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
-    let shipment = Uuid::now_v7();
-    let ship = ShipChange {
-        order: order.id,
-        shipment_id: shipment,
-        lines: vec![ShipLine { sku: "TV-75".into(), quantity: 6 }],
-        by,
-        at: AT,
-    };
+    let order = allocated(db.as_ref(), dealer, by, "TV-75", 10, 100_00).await;
+    let ship = shipping(&order, 6);
+    let shipment = ship.shipment_id;
     db.ship_order(ship.clone()).await.unwrap().unwrap();
     let other_lines = ShipChange { lines: vec![ShipLine { sku: "TV-75".into(), quantity: 4 }], ..ship };
     assert_eq!(
@@ -345,42 +349,27 @@ pub async fn goods_in_and_the_next_shipment_of_one_order_at_once_both_land(db: A
     let (dealer, by) = dealer(db.as_ref(), 100_000_00).await;
     let mut work = Vec::new();
     for _ in 0..RACERS / 2 {
-        let order = new_order(dealer, by, "FR-9", 4, 100_00);
-        db.place_order(order.clone()).await.unwrap().unwrap();
-        take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
-        let first = ShipChange {
-            order: order.id,
-            shipment_id: Uuid::now_v7(),
-            lines: vec![ShipLine { sku: "FR-9".into(), quantity: 2 }],
-            by,
-            at: AT,
-        };
+        let order = allocated(db.as_ref(), dealer, by, "FR-9", 4, 100_00).await;
+        let first = shipping(&order, 2);
         db.ship_order(first.clone()).await.unwrap().unwrap();
-        work.push((order.id, first.shipment_id));
+        work.push((order.clone(), first.shipment_id));
     }
     let mut tasks = Vec::new();
     for (order, shipment) in &work {
-        let (db1, db2, order, shipment) = (db.clone(), db.clone(), *order, *shipment);
+        let (db1, db2, order, shipment) = (db.clone(), db.clone(), order.clone(), *shipment);
         tasks.push(tokio::spawn(async move {
             let outcome = apply(db1.as_ref(), promoter, op(STORE, count(shipment, "FR-9", 2, 0))).await;
             assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");
         }));
         tasks.push(tokio::spawn(async move {
-            let rest = ShipChange {
-                order,
-                shipment_id: Uuid::now_v7(),
-                lines: vec![ShipLine { sku: "FR-9".into(), quantity: 2 }],
-                by,
-                at: AT,
-            };
-            db2.ship_order(rest).await.unwrap().unwrap();
+            db2.ship_order(shipping(&order, 2)).await.unwrap().unwrap();
         }));
     }
     for result in join_all(tasks).await {
         result.unwrap();
     }
     for (order, _) in &work {
-        let read = db.order(*order).await.unwrap().unwrap();
+        let read = db.order(order.id).await.unwrap().unwrap();
         assert_eq!(read.status, OrderStatus::Shipped);
         assert_eq!((read.lines[0].shipped, read.lines[0].received), (4, 2));
     }
@@ -391,17 +380,9 @@ pub async fn a_dealers_flows_count_what_their_stores_sold_of_what_they_delivered
 ) {
     let promoter = fixture(db.as_ref()).await;
     let (dealer, by) = dealer(db.as_ref(), 10_000_00).await;
-    let order = new_order(dealer, by, "TV-1", 5, 100_00);
-    db.place_order(order.clone()).await.unwrap().unwrap();
-    take(db.as_ref(), order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
-    let shipment = Uuid::now_v7();
-    let ship = ShipChange {
-        order: order.id,
-        shipment_id: shipment,
-        lines: vec![ShipLine { sku: "TV-1".into(), quantity: 5 }],
-        by,
-        at: AT,
-    };
+    let order = allocated(db.as_ref(), dealer, by, "TV-1", 5, 100_00).await;
+    let ship = shipping(&order, 5);
+    let shipment = ship.shipment_id;
     db.ship_order(ship).await.unwrap().unwrap();
     assert_eq!(apply(db.as_ref(), promoter, op(STORE, count(shipment, "TV-1", 5, 0))).await.status, OpStatus::Applied);
     let shift = super::open_shift(db.as_ref(), promoter).await;

@@ -14,7 +14,8 @@ import { OrderView } from "./OrderView";
 import { StatementView } from "./StatementView";
 import { RebatesCard } from "./RebatesCard";
 import { SupplyCard } from "./SupplyCard";
-import { CreditBar, StatusPill } from "./StatusPill";
+import { CreditBar } from "./StatusPill";
+import { OrderTable } from "./OrderTable";
 
 type Open = { kind: "list" } | { kind: "draft"; draft: OrderDraft } | { kind: "order"; order: Order };
 
@@ -134,34 +135,12 @@ export function DealerDesk() {
           </button>
         ))}
       </nav>
-      <div className="table-wrap">
-        <table className="dense" data-testid="dealer-orders">
-          <thead>
-            <tr>
-              <th>{t("orders.number")}</th>
-              <th>{t("orders.placed")}</th>
-              <th>{t("orders.shipTo")}</th>
-              <th className="num">{t("orders.lines")}</th>
-              <th className="num">{t("orders.amount")}</th>
-              <th>{t("orders.statusLabel")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.map((o) => (
-              <tr key={o.id} data-order={o.id} data-status={o.status} tabIndex={0} onClick={() => void openOrder(o.id)} onKeyDown={(e) => e.key === "Enter" && void openOrder(o.id)}>
-                <td>{o.id.slice(-8).toUpperCase()}</td>
-                <td>{time(o.placed_at)}</td>
-                <td>{storeName(o.ship_to)}</td>
-                <td className="num">{o.line_count}</td>
-                <td className="num">{yuan(o.total, locale)}</td>
-                <td>
-                  <StatusPill status={o.status} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <OrderTable
+        orders={orders}
+        testId="dealer-orders"
+        party={{ label: t("orders.shipTo"), cell: (o) => storeName(o.ship_to) }}
+        onOpen={(id) => void openOrder(id)}
+      />
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
       <SupplyCard dealerId={desk.dealer.id} />
       <RebatesCard dealerId={desk.dealer.id} />

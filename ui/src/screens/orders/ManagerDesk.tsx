@@ -9,7 +9,8 @@ import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { toFen, yuan } from "../format";
 import { OrderView } from "./OrderView";
-import { CreditBar, StatusPill } from "./StatusPill";
+import { CreditBar } from "./StatusPill";
+import { OrderTable } from "./OrderTable";
 
 const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
   { key: "waiting", statuses: ["price_review", "credit_review"] },
@@ -19,7 +20,7 @@ const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
 ];
 
 export function ManagerDesk({ role }: { role: Role }) {
-  const { t, time, locale } = useI18n();
+  const { t, locale } = useI18n();
   const [desk, setDesk] = useState<BusinessDesk | null>(null);
   const [queue, setQueue] = useState("waiting");
   const [list, setList] = useState<OrderList | null>(null);
@@ -116,37 +117,20 @@ export function ManagerDesk({ role }: { role: Role }) {
           </button>
         ))}
       </nav>
-      <div className="table-wrap">
-        <table className="dense" data-testid="order-queue">
-          <thead>
-            <tr>
-              <th>{t("orders.number")}</th>
-              <th>{t("orders.dealer")}</th>
-              <th>{t("orders.placed")}</th>
-              <th className="num">{t("orders.amount")}</th>
-              <th className="num">{t("orders.availableLabel")}</th>
-              <th>{t("orders.statusLabel")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(list?.orders ?? []).map((o) => {
-              const credit = creditOf(o.dealer_id);
-              return (
-                <tr key={o.id} data-order={o.id} data-status={o.status} tabIndex={0} onClick={() => void openOrder(o.id)} onKeyDown={(e) => e.key === "Enter" && void openOrder(o.id)}>
-                  <td>{o.id.slice(-8).toUpperCase()}</td>
-                  <td>{dealerName(o.dealer_id)}</td>
-                  <td>{time(o.placed_at)}</td>
-                  <td className="num">{yuan(o.total, locale)}</td>
-                  <td className={credit && credit.available < o.total ? "num error" : "num"}>{credit ? yuan(credit.available, locale) : "—"}</td>
-                  <td>
-                    <StatusPill status={o.status} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <OrderTable
+        orders={list?.orders ?? []}
+        testId="order-queue"
+        party={{ label: t("orders.dealer"), cell: (o) => dealerName(o.dealer_id) }}
+        extra={{
+          label: t("orders.availableLabel"),
+          numeric: true,
+          cell: (o) => {
+            const credit = creditOf(o.dealer_id);
+            return credit ? <span className={credit.available < o.total ? "error" : undefined}>{yuan(credit.available, locale)}</span> : "—";
+          },
+        }}
+        onOpen={(id) => void openOrder(id)}
+      />
       {list && list.orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
     </section>
   );
