@@ -59,6 +59,12 @@ async fn price_lists_resolve_for_the_dealer_kept_whole_or_refused_whole_by_whom_
     assert_eq!((status, error.code, error.field.as_deref()), (422, ErrorCode::PriceListOverlap, Some("entries[0]")));
     let (_, listed) = server.get(&format!("/v1/price-lists?scope_kind=list&sku={b}"), &admin).await;
     assert!(parse::<PriceListPage>(&listed).entries.is_empty(), "nothing of a refused change is kept");
+    // A new list price from a day on ends the open-ended one the day before.
+    let later = json!([{ "scope_kind": "list", "sku": a, "price": 520_00, "valid_from": "2030-01-01" }]);
+    assert_eq!(post_prices(&server, &admin, later).await.0, 200);
+    let (_, listed) = server.get(&format!("/v1/price-lists?scope_kind=list&sku={a}&day=2029-12-31"), &admin).await;
+    let listed: PriceListPage = parse(&listed);
+    assert_eq!(listed.entries[0].valid_until.as_deref(), Some("2029-12-31"));
     let impossible = json!([{ "scope_kind": "list", "sku": b, "price": 100_00, "valid_from": "2026-02-31" }]);
     assert_eq!(post_prices(&server, &admin, impossible).await.0, 400);
     let floor_above =

@@ -27,6 +27,16 @@ fn with_scope((kind, key, entry): (String, String, PriceEntry)) -> DbResult<Pric
 }
 
 impl PriceListRows for SqliteRows<'_> {
+    fn end_entry(&mut self, key: &PriceKey, valid_from: i32, until: i32) -> DbResult<()> {
+        let (kind, scope_key) = scope_columns(&key.0);
+        self.0.execute(
+            "UPDATE price_entries SET valid_until = ?5
+             WHERE scope_kind = ?1 AND scope_key = ?2 AND sku = ?3 AND valid_from = ?4 AND valid_until IS NULL",
+            params![kind, scope_key, key.1, valid_from, until],
+        )?;
+        Ok(())
+    }
+
     fn lock_keys(&mut self, _keys: &[PriceKey]) -> DbResult<()> {
         Ok(())
     }

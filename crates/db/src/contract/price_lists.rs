@@ -63,16 +63,30 @@ pub async fn a_price_change_is_kept_or_refused_whole_and_resolves_by_scope(db: A
 }
 
 pub async fn parallel_changes_to_one_price_key_never_leave_two_entries_overlapping(db: Arc<dyn Database>) {
+    // From one day each: any two overlap, whatever order they come in; one is kept.
     let sku = format!("AC-{}", Uuid::now_v7().simple());
     let outcomes = join_all((0..RACERS).map(|n| {
         let db = db.clone();
-        // Each open-ended from a day of its own: any two overlap.
-        let change = change(vec![entry(PriceScope::List, &sku, 100_000 + n as i64, n as i32, None)]);
+        let change = change(vec![entry(PriceScope::List, &sku, 100_000 + n as i64, 5, Some(50))]);
         tokio::spawn(async move { db.put_price_entries(change).await.unwrap() })
     }))
     .await;
     let kept = outcomes.into_iter().map(Result::unwrap).filter(Result::is_ok).count();
-    assert_eq!(kept, 1, "one open-ended entry of a scope and SKU");
+    assert_eq!(kept, 1, "one entry of a scope and SKU for the same days");
+    // Open-ended from days of their own: each later one ends the one before, in whatever order
+    // they land; what is kept never has two entries on one day, and one is open at the end.
+    let sku = format!("AC-{}", Uuid::now_v7().simple());
+    let outcomes = join_all((0..RACERS).map(|n| {
+        let db = db.clone();
+        let change = change(vec![entry(PriceScope::List, &sku, 100_000 + n as i64, n as i32, None)]);
+        tokio::spawn(async move { db.put_price_entries(change).await.unwrap() })
+    }))
+    .await;
+    assert!(outcomes.into_iter().map(Result::unwrap).any(|o| o.is_ok()));
+    for day in 0..RACERS as i32 + 2 {
+        let on = db.price_entries(vec![PriceScope::List], vec![sku.clone()], day).await.unwrap();
+        assert!(on.len() <= 1, "two entries on day {day}: {on:?}");
+    }
     let late = db.price_entries(vec![PriceScope::List], vec![sku.clone()], 10_000).await.unwrap();
     assert_eq!(late.len(), 1);
     // Different keys do not wait on each other's refusals: all are kept.

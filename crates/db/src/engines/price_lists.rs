@@ -1,7 +1,11 @@
 //! Setting price-list entries: the scopes and SKUs a change touches are locked in one order, what
 //! is kept for them is read, and the change is written only if no entry overlaps another
-//! (`portal_distribution::prices::overlaps`).
-use portal_distribution::prices::{overlaps, PriceEntry, PriceScope};
+//! (`portal_distribution::prices::overlaps`). A new entry starting after a kept open-ended one
+//! ends it the day before: that is how a price changes from a day on.
+use portal_distribution::{
+    prices::{overlaps, PriceEntry, PriceScope},
+    Day,
+};
 
 use crate::{ConflictsWith, DbResult, PriceConflict, PriceListChange};
 
@@ -16,6 +20,8 @@ pub trait PriceListRows {
     /// The entries kept for a key.
     fn kept_entries(&mut self, key: &PriceKey) -> DbResult<Vec<PriceEntry>>;
     fn insert_entry(&mut self, entry: &PriceEntry, change: &PriceListChange) -> DbResult<()>;
+    /// Ends the kept open-ended entry of a key that starts on `valid_from` at `until`.
+    fn end_entry(&mut self, key: &PriceKey, valid_from: Day, until: Day) -> DbResult<()>;
 }
 
 /// Keeps the change's entries, or none when one overlaps an entry kept or another of the change.
@@ -27,6 +33,20 @@ pub fn put(rows: &mut impl PriceListRows, change: &PriceListChange) -> DbResult<
     let mut kept = Vec::new();
     for key in &keys {
         kept.extend(rows.kept_entries(key)?);
+    }
+    // The earliest new start after each kept open-ended entry ends it the day before.
+    let mut ends: Vec<(PriceKey, Day, Day)> = Vec::new();
+    for k in kept.iter_mut().filter(|k| k.valid_until.is_none()) {
+        let next = change
+            .entries
+            .iter()
+            .filter(|e| e.scope == k.scope && e.sku == k.sku && e.valid_from > k.valid_from)
+            .map(|e| e.valid_from)
+            .min();
+        if let Some(next) = next {
+            k.valid_until = Some(next - 1);
+            ends.push(((k.scope.clone(), k.sku.clone()), k.valid_from, next - 1));
+        }
     }
     let sent = kept.len();
     let all: Vec<PriceEntry> = kept.iter().chain(&change.entries).cloned().collect();
@@ -45,6 +65,9 @@ pub fn put(rows: &mut impl PriceListRows, change: &PriceListChange) -> DbResult<
     if !conflicts.is_empty() {
         conflicts.sort_by_key(|c| c.index);
         return Ok(Err(conflicts));
+    }
+    for (key, from, until) in &ends {
+        rows.end_entry(key, *from, *until)?;
     }
     for entry in &change.entries {
         rows.insert_entry(entry, change)?;
@@ -72,6 +95,12 @@ mod tests {
         }
         fn insert_entry(&mut self, entry: &PriceEntry, _: &PriceListChange) -> DbResult<()> {
             self.rows.push(entry.clone());
+            Ok(())
+        }
+        fn end_entry(&mut self, key: &PriceKey, valid_from: Day, until: Day) -> DbResult<()> {
+            for e in self.rows.iter_mut().filter(|e| e.scope == key.0 && e.sku == key.1 && e.valid_from == valid_from) {
+                e.valid_until = Some(until);
+            }
             Ok(())
         }
     }
@@ -105,5 +134,17 @@ mod tests {
         assert_eq!(table.rows.len(), 2, "nothing of a refused change is kept");
         assert_eq!(put(&mut table, &change(vec![entry("A", 10, None)])).unwrap(), Ok(1));
         assert_eq!(table.locked, vec![(PriceScope::List, "A".to_owned())]);
+    }
+
+    #[test]
+    fn a_new_price_from_a_day_ends_the_open_ended_one_the_day_before() {
+        let mut table = Table::default();
+        put(&mut table, &change(vec![entry("A", 0, None)])).unwrap().unwrap();
+        assert_eq!(put(&mut table, &change(vec![entry("A", 30, None)])).unwrap(), Ok(1));
+        assert_eq!(table.rows[0].valid_until, Some(29));
+        // Starting on the same day is still an overlap: the kept entry cannot end before it starts.
+        assert!(put(&mut table, &change(vec![entry("A", 30, Some(40))])).unwrap().is_err());
+        assert_eq!(table.rows.len(), 2, "a refused change ends nothing");
+        assert_eq!(table.rows[1].valid_until, None);
     }
 }
