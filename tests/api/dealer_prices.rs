@@ -86,6 +86,19 @@ async fn price_lists_resolve_for_the_dealer_kept_whole_or_refused_whole_by_whom_
         assert_eq!(status, 403);
     }
 
+    // A gold dealer: the tier's price beats the list's for a SKU the dealer has no price of.
+    let links = json!({ "store_ids": [], "tier": "gold" });
+    let path = format!("/v1/admin/dealers/{DEALER_SOUTH}/links");
+    assert_eq!(server.send(Method::PUT, &path, Some(&admin), Some(&links)).await.0, 200);
+    let gold = json!([{ "scope_kind": "tier", "scope_key": "gold", "sku": b, "price": 95_00, "valid_from": "2026-01-01" },
+                      { "scope_kind": "list", "sku": b, "price": 99_00, "valid_from": "2026-01-01" }]);
+    assert_eq!(post_prices(&server, &admin, gold).await.0, 200);
+    let q = json!({ "lines": [{ "sku": b, "quantity": 1 }] });
+    let (_, body) =
+        server.send(Method::POST, &format!("/v1/dealers/{DEALER_SOUTH}/quote"), Some(&admin), Some(&q)).await;
+    let south: Quote = parse(&body);
+    assert_eq!((south.lines[0].unit_price, south.lines[0].price_source.as_str()), (95_00, "tier"), "{body}");
+
     // The dealer's own price wins; its floor is never shown to the dealer.
     let quote = json!({ "lines": [{ "sku": a, "quantity": 1 }, { "sku": b, "quantity": 1, "asked_price": 80_00 }] });
     let (status, body) =

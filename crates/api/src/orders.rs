@@ -243,6 +243,10 @@ pub struct DealerLinks {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<Uuid>,
+    /// The dealer's tier (`gold`, `silver`…), for the tier's price lists.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
 }
 
 /// A priced line for the dealer's cart: what the server would charge today.

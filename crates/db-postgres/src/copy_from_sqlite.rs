@@ -66,6 +66,7 @@ const TABLES: &[&str] = &[
     "shipment_lines",
     "rebate_rules",
     "rebate_credits",
+    "dealer_tiers",
 ];
 
 /// What was copied and how the copy was checked.

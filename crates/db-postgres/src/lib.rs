@@ -63,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_price_lists.sql"),
     include_str!("../migrations/0013_orders.sql"),
     include_str!("../migrations/0014_rebates.sql"),
+    include_str!("../migrations/0015_dealer_tiers.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -548,6 +548,10 @@ impl DealerNetwork for PostgresDatabase {
                 )?,
                 None => tx.execute("DELETE FROM dealer_managers WHERE dealer_id = $1", &[&dealer])?,
             };
+            tx.execute("DELETE FROM dealer_tiers WHERE dealer_id = $1", &[&dealer])?;
+            if let Some(tier) = links.tier.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                tx.execute("INSERT INTO dealer_tiers (dealer_id, tier) VALUES ($1, $2)", &[&dealer, &tier])?;
+            }
             Ok(())
         })
         .await
@@ -565,7 +569,9 @@ impl DealerNetwork for PostgresDatabase {
                 .query_opt("SELECT manager_id FROM dealer_managers WHERE dealer_id = $1", &[&dealer])?
                 .map(|r| uuid(r.get(0)))
                 .transpose()?;
-            Ok(portal_api::DealerLinks { store_ids, manager_id })
+            let tier =
+                client.query_opt("SELECT tier FROM dealer_tiers WHERE dealer_id = $1", &[&dealer])?.map(|r| r.get(0));
+            Ok(portal_api::DealerLinks { store_ids, manager_id, tier })
         })
         .await
     }

@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0021_price_lists.sql"),
     include_str!("../migrations/0022_orders.sql"),
     include_str!("../migrations/0023_rebates.sql"),
+    include_str!("../migrations/0024_dealer_tiers.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -546,6 +546,10 @@ impl DealerNetwork for SqliteDatabase {
                 )?,
                 None => tx.execute("DELETE FROM dealer_managers WHERE dealer_id = ?1", [&dealer])?,
             };
+            tx.execute("DELETE FROM dealer_tiers WHERE dealer_id = ?1", [&dealer])?;
+            if let Some(tier) = links.tier.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                tx.execute("INSERT INTO dealer_tiers (dealer_id, tier) VALUES (?1, ?2)", params![dealer, tier])?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -563,7 +567,10 @@ impl DealerNetwork for SqliteDatabase {
                     uuid_of(r.get(0)?)
                 })
                 .optional()?;
-            Ok(portal_api::DealerLinks { store_ids, manager_id })
+            let tier = conn
+                .query_row("SELECT tier FROM dealer_tiers WHERE dealer_id = ?1", [&dealer], |r| r.get(0))
+                .optional()?;
+            Ok(portal_api::DealerLinks { store_ids, manager_id, tier })
         })
         .await
     }

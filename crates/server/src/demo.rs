@@ -113,7 +113,8 @@ async fn seed_supply(store: &dyn Database) -> Result<(), DbError> {
         if !store.dealer_links(dealer).await?.store_ids.is_empty() {
             continue;
         }
-        let links = portal_api::DealerLinks { store_ids: stores.to_vec(), manager_id: manager };
+        let links =
+            portal_api::DealerLinks { store_ids: stores.to_vec(), manager_id: manager, tier: Some("gold".into()) };
         store.set_dealer_links(dealer, links, now()).await?;
         let by = manager.unwrap_or(Uuid::nil());
         let change =

@@ -30,9 +30,8 @@ async fn dealer(db: &dyn Database, limit: i64) -> (Uuid, Uuid) {
     })
     .await
     .unwrap();
-    db.set_dealer_links(dealer, portal_api::DealerLinks { store_ids: vec![STORE], manager_id: None }, AT)
-        .await
-        .unwrap();
+    let links = portal_api::DealerLinks { store_ids: vec![STORE], manager_id: None, tier: Some("gold".into()) };
+    db.set_dealer_links(dealer, links, AT).await.unwrap();
     let set = CreditLimitChange { dealer_id: dealer, limit, by: distributor, reason: "opening line".into(), at: AT };
     db.set_credit_limit(set).await.unwrap().unwrap();
     (dealer, distributor)
@@ -130,6 +129,7 @@ pub async fn an_order_reserves_its_credit_or_waits_and_a_retry_lands_once(db: Ar
     assert_eq!((cancelled.status, cancelled.credit_held), (OrderStatus::Cancelled, 0));
     assert_eq!(db.credit_position(dealer).await.unwrap().reserved, 500_00);
 
+    assert_eq!(db.dealer_links(dealer).await.unwrap().tier.as_deref(), Some("gold"));
     let read = db.order(over.id).await.unwrap().unwrap();
     let actions: Vec<&str> = read.steps.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(actions, ["submitted", "release_credit"]);

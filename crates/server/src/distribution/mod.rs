@@ -197,6 +197,13 @@ impl DistributionService {
     pub async fn set_links(&self, caller: &Caller, dealer_id: Uuid, links: DealerLinks) -> AppResult<DealerLinks> {
         caller.require(&[Role::Admin])?;
         self.dealer(dealer_id).await?;
+        if links.tier.as_ref().is_some_and(|t| t.trim().chars().count() > 40) {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "tier",
+                "A tier's name of at most 40 characters.",
+            ));
+        }
         if links.store_ids.len() > 500 {
             return Err(AppError::field(ErrorCode::InvalidParameter, "store_ids", "At most 500 stores per dealer."));
         }

@@ -77,8 +77,10 @@ impl DistributionService {
                 SkuFacts { name_zh, name_en, dealer_price: book.dealer_prices.get(sku).copied(), rule },
             );
         }
-        let buyer = Buyer { dealer: dealer_id, tier: None, region: Some(dealer.region.clone()) };
-        let scopes = vec![PriceScope::Dealer(dealer_id), PriceScope::Region(dealer.region), PriceScope::List];
+        let tier = self.network.dealer_links(dealer_id).await?.tier;
+        let buyer = Buyer { dealer: dealer_id, tier: tier.clone(), region: Some(dealer.region.clone()) };
+        let mut scopes = vec![PriceScope::Dealer(dealer_id), PriceScope::Region(dealer.region), PriceScope::List];
+        scopes.extend(tier.map(PriceScope::Tier));
         let day = super::days::day_at(at);
         let entries = self.prices.price_entries(scopes, skus, day).await?;
         let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);
