@@ -47,8 +47,8 @@ pub struct PriceEntry {
     /// The lowest price a line may be ordered at without a price review.
     pub floor: Option<Fen>,
     pub valid_from: Day,
-    /// The last day it holds; `None`: open-ended (a later entry of the same scope and SKU must
-    /// first end this one).
+    /// The last day it holds; `None`: open-ended (a later open-ended entry of the same scope and
+    /// SKU, from today or after, ends it the day before it starts).
     pub valid_until: Option<Day>,
 }
 

@@ -34,22 +34,26 @@ pub fn put(rows: &mut impl PriceListRows, change: &PriceListChange) -> DbResult<
     for key in &keys {
         kept.extend(rows.kept_entries(key)?);
     }
-    // The earliest new start after each kept open-ended entry ends it the day before.
+    // A kept open-ended price is followed, not overlapped, by a new open-ended one from a later day
+    // (today or after: what was charged before stays as it was): it ends the day before the
+    // change's first entry after it. A bounded entry alone (a promotion) ends nothing: the price
+    // after it would be gone, so it still overlaps.
+    let today = (change.at + portal_store_ops::day::LOCAL_OFFSET_SECS).div_euclid(86_400) as Day;
     let mut ends: Vec<(PriceKey, Day, Day)> = Vec::new();
-    for k in kept.iter_mut().filter(|k| k.valid_until.is_none()) {
-        let next = change
-            .entries
-            .iter()
-            .filter(|e| e.scope == k.scope && e.sku == k.sku && e.valid_from > k.valid_from)
-            .map(|e| e.valid_from)
-            .min();
-        if let Some(next) = next {
-            k.valid_until = Some(next - 1);
-            ends.push(((k.scope.clone(), k.sku.clone()), k.valid_from, next - 1));
+    let mut checked = kept.clone();
+    for k in checked.iter_mut().filter(|k| k.valid_until.is_none()) {
+        let same = |e: &&PriceEntry| e.scope == k.scope && e.sku == k.sku && e.valid_from > k.valid_from;
+        let followed = change.entries.iter().filter(same).any(|e| e.valid_until.is_none() && e.valid_from >= today);
+        let next = change.entries.iter().filter(same).map(|e| e.valid_from).min();
+        if let (true, Some(next)) = (followed, next) {
+            if next >= today {
+                k.valid_until = Some(next - 1);
+                ends.push(((k.scope.clone(), k.sku.clone()), k.valid_from, next - 1));
+            }
         }
     }
     let sent = kept.len();
-    let all: Vec<PriceEntry> = kept.iter().chain(&change.entries).cloned().collect();
+    let all: Vec<PriceEntry> = checked.iter().chain(&change.entries).cloned().collect();
     let mut conflicts: Vec<PriceConflict> = overlaps(&all)
         .into_iter()
         .filter(|o| o.second >= sent)
@@ -98,7 +102,10 @@ mod tests {
             Ok(())
         }
         fn end_entry(&mut self, key: &PriceKey, valid_from: Day, until: Day) -> DbResult<()> {
-            for e in self.rows.iter_mut().filter(|e| e.scope == key.0 && e.sku == key.1 && e.valid_from == valid_from) {
+            let open = |e: &&mut PriceEntry| {
+                e.scope == key.0 && e.sku == key.1 && e.valid_from == valid_from && e.valid_until.is_none()
+            };
+            for e in self.rows.iter_mut().filter(open) {
                 e.valid_until = Some(until);
             }
             Ok(())
@@ -118,6 +125,11 @@ mod tests {
 
     fn change(entries: Vec<PriceEntry>) -> PriceListChange {
         PriceListChange { entries, by: uuid::Uuid::nil(), at: 0 }
+    }
+
+    /// A change made on day 20.
+    fn change_on_20(entries: Vec<PriceEntry>) -> PriceListChange {
+        PriceListChange { entries, by: uuid::Uuid::nil(), at: 20 * 86_400 }
     }
 
     #[test]
@@ -146,5 +158,23 @@ mod tests {
         assert!(put(&mut table, &change(vec![entry("A", 30, Some(40))])).unwrap().is_err());
         assert_eq!(table.rows.len(), 2, "a refused change ends nothing");
         assert_eq!(table.rows[1].valid_until, None);
+    }
+
+    #[test]
+    fn a_promotion_alone_or_a_price_from_the_past_ends_nothing() {
+        let mut table = Table::default();
+        put(&mut table, &change(vec![entry("A", 0, None)])).unwrap().unwrap();
+        // A bounded entry alone would leave no price after it: still an overlap.
+        assert!(put(&mut table, &change_on_20(vec![entry("A", 30, Some(40))])).unwrap().is_err());
+        // From a day already past: what was charged then stays as it was.
+        let refused = put(&mut table, &change_on_20(vec![entry("A", 10, None)])).unwrap().unwrap_err();
+        assert_eq!(refused[0].with, ConflictsWith::Kept(entry("A", 0, None)), "reported as kept, unchanged");
+        assert_eq!(table.rows[0].valid_until, None);
+        // A promotion followed by the new price in one change: the old one ends before the promotion.
+        assert_eq!(
+            put(&mut table, &change_on_20(vec![entry("A", 30, Some(40)), entry("A", 41, None)])).unwrap(),
+            Ok(2)
+        );
+        assert_eq!(table.rows[0].valid_until, Some(29));
     }
 }
