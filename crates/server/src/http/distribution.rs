@@ -36,7 +36,8 @@ pub async fn desk(
 /// Prices lines for the dealer today, each bad line reported (nothing is ordered).
 #[utoipa::path(post, path = endpoints::QuoteOrder::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")), request_body = QuoteRequest,
-    responses((status = 200, body = Quote), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = Quote), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
 pub async fn quote(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -48,7 +49,7 @@ pub async fn quote(
 
 #[utoipa::path(get, path = endpoints::DealerOrders::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id"), OrderListQuery),
-    responses((status = 200, body = OrderList), (status = 403, body = ApiError)))]
+    responses((status = 200, body = OrderList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn dealer_orders(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -72,7 +73,8 @@ pub async fn credit(
 /// Sets a dealer's credit line: their business manager within their authority, the order center any.
 #[utoipa::path(put, path = endpoints::SetCredit::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")), request_body = SetCreditLimit,
-    responses((status = 200, body = CreditLine), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = CreditLine), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 422, body = ApiError)))]
 pub async fn set_credit(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -85,8 +87,8 @@ pub async fn set_credit(
 /// A dealer's statement for a span of days: JSON, or CSV with `format=csv`.
 #[utoipa::path(get, path = endpoints::DealerStatement::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id"), StatementQuery),
-    responses((status = 200, body = Statement, description = "JSON, or text/csv"), (status = 403, body = ApiError),
-        (status = 400, body = ApiError)))]
+    responses((status = 200, body = Statement, description = "JSON, or text/csv"), (status = 400, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn statement(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -112,7 +114,8 @@ pub async fn statement(
 /// Books a dealer's payment against their receivables (the order center), once per reference.
 #[utoipa::path(post, path = endpoints::RecordDealerPayment::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")), request_body = RecordPayment,
-    responses((status = 200, body = CreditLine), (status = 403, body = ApiError), (status = 400, body = ApiError)))]
+    responses((status = 200, body = CreditLine), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
 pub async fn record_payment(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -135,7 +138,8 @@ pub async fn links(
 
 #[utoipa::path(put, path = endpoints::SetDealerLinks::PATH, tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")), request_body = DealerLinks,
-    responses((status = 200, body = DealerLinks), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = DealerLinks), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn set_links(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -148,7 +152,8 @@ pub async fn set_links(
 /// Price-list entries, kept whole or refused whole (an overlap names the entry it meets).
 #[utoipa::path(post, path = endpoints::PutPriceEntries::PATH, tag = "distribution", security(("bearer" = [])),
     request_body = PriceListUpload,
-    responses((status = 200, body = PriceListResult), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = PriceListResult), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 422, body = ApiError)))]
 pub async fn put_prices(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -158,7 +163,8 @@ pub async fn put_prices(
 }
 
 #[utoipa::path(get, path = endpoints::PriceListOf::PATH, tag = "distribution", security(("bearer" = [])),
-    params(PriceListQuery), responses((status = 200, body = PriceListPage), (status = 403, body = ApiError)))]
+    params(PriceListQuery),
+    responses((status = 200, body = PriceListPage), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn price_list(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -193,7 +199,8 @@ pub async fn place(
 }
 
 #[utoipa::path(get, path = endpoints::OrderQueue::PATH, tag = "distribution", security(("bearer" = [])),
-    params(OrderListQuery), responses((status = 200, body = OrderList), (status = 403, body = ApiError)))]
+    params(OrderListQuery),
+    responses((status = 200, body = OrderList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn queue(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -215,8 +222,8 @@ pub async fn order(
 
 #[utoipa::path(post, path = endpoints::StepOrder::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "order id")), request_body = TakeOrderStep,
-    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 404, body = ApiError),
-        (status = 422, body = ApiError)))]
+    responses((status = 200, body = Order), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn step(
     State(service): State<DistributionService>,
     caller: Caller,
@@ -228,7 +235,8 @@ pub async fn step(
 
 #[utoipa::path(post, path = endpoints::ShipOrderNow::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "order id")), request_body = ShipOrder,
-    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = Order), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn ship(
     State(service): State<DistributionService>,
     caller: Caller,

@@ -42,7 +42,8 @@ pub async fn rules(State(service): State<DistributionService>, caller: Caller) -
 
 #[utoipa::path(post, path = endpoints::CreateRebateRule::PATH, tag = "admin", security(("bearer" = [])),
     request_body = NewRebateRule,
-    responses((status = 200, body = RebateRuleView), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = RebateRuleView), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create_rule(
     State(service): State<DistributionService>,
     caller: Caller,
