@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_orders.sql"),
     include_str!("../migrations/0014_rebates.sql"),
     include_str!("../migrations/0015_dealer_tiers.sql"),
+    include_str!("../migrations/0016_price_entries_open_once.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0022_orders.sql"),
     include_str!("../migrations/0023_rebates.sql"),
     include_str!("../migrations/0024_dealer_tiers.sql"),
+    include_str!("../migrations/0025_price_entries_open_once.sql"),
 ];
 
 pub struct SqliteDatabase {
