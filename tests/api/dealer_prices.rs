@@ -71,7 +71,11 @@ async fn price_lists_resolve_for_the_dealer_kept_whole_or_refused_whole_by_whom_
         json!([{ "scope_kind": "list", "sku": b, "price": 100_00, "floor": 120_00, "valid_from": "2026-01-01" }]);
     assert_eq!(post_prices(&server, &admin, floor_above).await.0, 400);
 
-    // A business manager prices their own dealers only; nobody else prices at all.
+    // A business manager prices their own dealers only, and not below the brand's floor for them
+    // (the list's 450.00 for `a`); nobody else prices at all.
+    let low = json!([{ "scope_kind": "dealer", "scope_key": DEALER_EAST, "sku": a, "price": 440_00, "valid_from": "2030-06-01" }]);
+    let (status, body) = post_prices(&server, &sales, low).await;
+    assert_eq!((status, error_of(&body).field.as_deref()), (403, Some("entries[0]")), "{body}");
     let own = json!([{ "scope_kind": "dealer", "scope_key": DEALER_EAST, "sku": b, "price": 90_00, "valid_from": "2026-01-01" }]);
     assert_eq!(post_prices(&server, &sales, own).await.0, 200);
     let list = json!([{ "scope_kind": "list", "sku": b, "price": 90_00, "valid_from": "2027-01-01" }]);

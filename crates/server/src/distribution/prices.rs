@@ -3,7 +3,7 @@
 //! both); minimum order quantities and case packs by SKU. Administrators set any; a business
 //! manager sets their own dealers' prices. A consumer or promoter never reads them.
 use portal_api::*;
-use portal_distribution::prices::{check_entry, PackRule, PriceEntry, PriceScope};
+use portal_distribution::prices::{check_entry, resolve, Buyer, PackRule, PriceEntry, PriceScope};
 use uuid::Uuid;
 
 use super::{
@@ -91,6 +91,9 @@ impl DistributionService {
             let entry =
                 PriceEntry { scope, sku: sku.to_owned(), price: e.price, floor: e.floor, valid_from, valid_until };
             check_entry(&entry).map_err(|p| bad(i, p.to_string()))?;
+            if caller.user.role == Role::BusinessManager {
+                self.within_authority(i, &entry).await?;
+            }
             entries.push(entry);
         }
         let change = PriceListChange { entries, by: caller.user.id, at: now() };
@@ -119,6 +122,32 @@ impl DistributionService {
                 Err(AppError(error))
             }
         }
+    }
+
+    /// A business manager prices their dealer no lower than the brand's floor for that dealer
+    /// without it (its tier's, region's or the list's, on the entry's first day); below it, the
+    /// order center sets the price.
+    async fn within_authority(&self, index: usize, entry: &PriceEntry) -> AppResult<()> {
+        let PriceScope::Dealer(dealer) = entry.scope else { return Ok(()) };
+        let region = self.dealer(dealer).await?.region;
+        let tier = self.network.dealer_links(dealer).await?.tier;
+        let buyer = Buyer { dealer: Uuid::nil(), tier: tier.clone(), region: Some(region.clone()) };
+        let mut scopes = vec![PriceScope::Region(region), PriceScope::List];
+        scopes.extend(tier.map(PriceScope::Tier));
+        let kept = self.prices.price_entries(scopes, vec![entry.sku.clone()], entry.valid_from).await?;
+        let Some(brand) = resolve(&kept, &entry.sku, &buyer, entry.valid_from) else { return Ok(()) };
+        let floor = brand.floor.unwrap_or(brand.price);
+        if entry.price < floor || entry.floor.is_some_and(|f| f < floor) {
+            return Err(AppError::field(
+                ErrorCode::Forbidden,
+                &format!("entries[{index}]"),
+                format!(
+                    "Below the brand's floor for this dealer ({}): beyond a business manager's authority, the order center sets it.",
+                    super::yuan(floor)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub async fn price_list(&self, caller: &Caller, query: PriceListQuery) -> AppResult<PriceListPage> {
