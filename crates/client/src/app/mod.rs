@@ -94,8 +94,12 @@ impl std::ops::DerefMut for CacheGuard<'_> {
 /// whole request refused as forbidden (the account's role changed) is not: its operations wait,
 /// never set aside one by one.
 fn is_permanent(e: &ClientError) -> bool {
+    permanent_code(e.code())
+}
+
+fn permanent_code(code: ErrorCode) -> bool {
     matches!(
-        e.code(),
+        code,
         ErrorCode::InvalidJson
             | ErrorCode::InvalidParameter
             | ErrorCode::BodyTooLarge
@@ -107,8 +111,7 @@ fn is_permanent(e: &ClientError) -> bool {
 /// An order the server refused for reasons sending it again cannot change (its lines, its
 /// scope, its id): set aside with its draft marked, never retried.
 fn order_refused_for_good(code: ErrorCode) -> bool {
-    is_permanent(&ClientError::Api(ApiError::new(code, "")))
-        || matches!(code, ErrorCode::InvalidOrder | ErrorCode::Forbidden | ErrorCode::NotFound)
+    permanent_code(code) || matches!(code, ErrorCode::InvalidOrder | ErrorCode::Forbidden | ErrorCode::NotFound)
 }
 
 mod account;

@@ -9,7 +9,7 @@ use portal_distribution::{
     credit::{self, CreditDecision},
     lifecycle,
     ordering::{quote, SkuFacts},
-    prices::{Buyer, PackRule, PriceScope},
+    prices::PackRule,
     quick_order::{MAX_LINES, MAX_QUANTITY},
     sum,
 };
@@ -63,7 +63,7 @@ impl DistributionService {
     }
 
     async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64) -> AppResult<Quote> {
-        let dealer = self.dealer(dealer_id).await?;
+        let (buyer, scopes) = self.buyer(dealer_id, true).await?;
         let book = self.catalog.price_book().await?;
         let skus: Vec<String> = lines.iter().map(|l| l.sku.clone()).collect();
         let rules: HashMap<String, PackRule> = self.orders.order_rules(skus.clone()).await?.into_iter().collect();
@@ -77,10 +77,6 @@ impl DistributionService {
                 SkuFacts { name_zh, name_en, dealer_price: book.dealer_prices.get(sku).copied(), rule },
             );
         }
-        let tier = self.network.dealer_links(dealer_id).await?.tier;
-        let buyer = Buyer { dealer: dealer_id, tier: tier.clone(), region: Some(dealer.region.clone()) };
-        let mut scopes = vec![PriceScope::Dealer(dealer_id), PriceScope::Region(dealer.region), PriceScope::List];
-        scopes.extend(tier.map(PriceScope::Tier));
         let day = super::days::day_at(at);
         let entries = self.prices.price_entries(scopes, skus, day).await?;
         let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);

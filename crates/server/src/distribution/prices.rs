@@ -124,16 +124,26 @@ impl DistributionService {
         }
     }
 
+    /// A dealer as a buyer, and the price-list scopes that price them: their tier's, their
+    /// region's and the list, and their own list when `own`.
+    pub(super) async fn buyer(&self, dealer: Uuid, own: bool) -> AppResult<(Buyer, Vec<PriceScope>)> {
+        let region = self.dealer(dealer).await?.region;
+        let tier = self.network.dealer_links(dealer).await?.tier;
+        let mut scopes = Vec::with_capacity(4);
+        if own {
+            scopes.push(PriceScope::Dealer(dealer));
+        }
+        scopes.extend(tier.clone().map(PriceScope::Tier));
+        scopes.extend([PriceScope::Region(region.clone()), PriceScope::List]);
+        Ok((Buyer { dealer, tier, region: Some(region) }, scopes))
+    }
+
     /// A business manager prices their dealer no lower than the brand's floor for that dealer
     /// without it (its tier's, region's or the list's, on the entry's first day); below it, the
     /// order center sets the price.
     async fn within_authority(&self, index: usize, entry: &PriceEntry) -> AppResult<()> {
         let PriceScope::Dealer(dealer) = entry.scope else { return Ok(()) };
-        let region = self.dealer(dealer).await?.region;
-        let tier = self.network.dealer_links(dealer).await?.tier;
-        let buyer = Buyer { dealer: Uuid::nil(), tier: tier.clone(), region: Some(region.clone()) };
-        let mut scopes = vec![PriceScope::Region(region), PriceScope::List];
-        scopes.extend(tier.map(PriceScope::Tier));
+        let (buyer, scopes) = self.buyer(dealer, false).await?;
         let kept = self.prices.price_entries(scopes, vec![entry.sku.clone()], entry.valid_from).await?;
         let Some(brand) = resolve(&kept, &entry.sku, &buyer, entry.valid_from) else { return Ok(()) };
         let floor = brand.floor.unwrap_or(brand.price);
