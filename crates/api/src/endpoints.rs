@@ -219,6 +219,11 @@ endpoints! {
     ShipOrderNow = Post "/v1/orders/{id}/shipments" [id: Uuid] body ShipOrder, => Order;
     ExpectedShipments = Get "/v1/stores/{id}/shipments" [id: Uuid] => ShipmentList;
     BusinessDeskOf = Get "/v1/business/desk" => BusinessDesk;
+    /// What waits for a SKU among the orders that may be allocated.
+    AllocationDemandOf = Get "/v1/admin/allocations/demand" ? AllocationDemandQuery, => AllocationDemand;
+    RunAllocation = Post "/v1/admin/allocations" body AllocationRequest, => AllocationReport;
+    DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;
+    SetDemandPlan = Put "/v1/dealers/{id}/demand-plan" [id: Uuid] body DemandPlanUpdate, => DemandPlan;
 
     // Precision marketing.
     IngestEvents = Post "/v1/events" body EventBatch, => EventReceipt;

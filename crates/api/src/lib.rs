@@ -4,6 +4,7 @@
 //! OpenAPI document from these types (utoipa) and the app's TypeScript types are
 //! generated from them (ts-rs), so no shape is ever written twice.
 
+pub mod allocation;
 pub mod auth;
 pub mod catalog;
 pub mod endpoints;
@@ -16,6 +17,7 @@ pub mod queries;
 pub mod rebates;
 pub mod store_ops;
 
+pub use allocation::*;
 pub use auth::*;
 pub use catalog::*;
 pub use error::*;

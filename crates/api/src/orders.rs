@@ -82,6 +82,10 @@ pub struct OrderLine {
     pub received: u32,
     /// No longer owed: cancelled with the rest of the order.
     pub cancelled: u32,
+    /// Rationed by an allocation of scarce stock: no more than its `allocated` units ship.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<crate::LineAllocation>,
 }
 
 /// A step an order took: the status it reached, what was done, by whom and when.

@@ -67,6 +67,9 @@ const TABLES: &[&str] = &[
     "rebate_rules",
     "rebate_credits",
     "dealer_tiers",
+    "allocation_runs",
+    "allocation_grants",
+    "demand_plans",
 ];
 
 /// What was copied and how the copy was checked.

@@ -13,6 +13,7 @@ macro_rules! user_columns {
 }
 
 pub mod accounts;
+pub mod allocations;
 pub mod catalog;
 pub mod copy_from_sqlite;
 pub mod customers;
@@ -65,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_rebates.sql"),
     include_str!("../migrations/0015_dealer_tiers.sql"),
     include_str!("../migrations/0016_price_entries_open_once.sql"),
+    include_str!("../migrations/0017_allocation.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

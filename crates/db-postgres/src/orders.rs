@@ -8,17 +8,17 @@ use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices:
 
 use super::*;
 
-struct Rows<'a, 'b>(&'a mut Transaction<'b>);
+pub(crate) struct Rows<'a, 'b>(pub(crate) &'a mut Transaction<'b>);
 
-fn wire<T: serde::de::DeserializeOwned>(text: &str) -> DbResult<T> {
+pub(crate) fn wire<T: serde::de::DeserializeOwned>(text: &str) -> DbResult<T> {
     from_wire_name(text).ok_or_else(|| DbError::Database(format!("unknown stored value {text:?}")))
 }
 
-fn n(value: u32) -> i32 {
+pub(crate) fn n(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-fn u(value: i32) -> u32 {
+pub(crate) fn u(value: i32) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
@@ -191,7 +191,7 @@ impl OrderRows for Rows<'_, '_> {
         Ok(self
             .0
             .query(
-                "SELECT line, sku, quantity, unit_price, shipped, received, cancelled FROM order_lines
+                "SELECT line, sku, quantity, unit_price, shipped, received, cancelled, allocated FROM order_lines
                  WHERE order_id = $1 ORDER BY line",
                 &[&id.to_string()],
             )?
@@ -204,6 +204,7 @@ impl OrderRows for Rows<'_, '_> {
                 shipped: u(r.get(4)),
                 received: u(r.get(5)),
                 cancelled: u(r.get(6)),
+                allocated: r.get::<_, Option<i32>>(7).map(u),
             })
             .collect())
     }
@@ -317,7 +318,8 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
     let head = head_of(&row)?;
     let lines = client
         .query(
-            "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price
+            "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price,
+                    allocation
              FROM order_lines WHERE order_id = $1 ORDER BY line",
             &[&key],
         )?
@@ -333,6 +335,7 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
             shipped: u(r.get(6)),
             received: u(r.get(7)),
             cancelled: u(r.get(8)),
+            allocation: r.get::<_, Option<String>>(10).and_then(|json| serde_json::from_str(&json).ok()),
         })
         .collect();
     let mut steps = Vec::new();

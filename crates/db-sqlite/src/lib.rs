@@ -13,6 +13,7 @@ use uuid::Uuid;
 use portal_db::*;
 
 pub mod accounts;
+pub mod allocations;
 pub mod catalog;
 pub mod customers;
 pub mod events;
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0023_rebates.sql"),
     include_str!("../migrations/0024_dealer_tiers.sql"),
     include_str!("../migrations/0025_price_entries_open_once.sql"),
+    include_str!("../migrations/0026_allocation.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -9,7 +9,7 @@ use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices:
 
 use super::*;
 
-struct Rows<'a>(&'a rusqlite::Transaction<'a>);
+pub(crate) struct Rows<'a>(pub(crate) &'a rusqlite::Transaction<'a>);
 
 fn status_of(text: String) -> rusqlite::Result<OrderStatus> {
     from_wire_name(&text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text, rusqlite::types::Type::Text))
@@ -175,7 +175,7 @@ impl OrderRows for Rows<'_> {
 
     fn lines(&mut self, id: Uuid) -> DbResult<Vec<LineState>> {
         let mut stmt = self.0.prepare_cached(
-            "SELECT line, sku, quantity, unit_price, shipped, received, cancelled FROM order_lines
+            "SELECT line, sku, quantity, unit_price, shipped, received, cancelled, allocated FROM order_lines
              WHERE order_id = ?1 ORDER BY line",
         )?;
         let rows = stmt.query_map([id.to_string()], |r| {
@@ -187,6 +187,7 @@ impl OrderRows for Rows<'_> {
                 shipped: r.get(4)?,
                 received: r.get(5)?,
                 cancelled: r.get(6)?,
+                allocated: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -305,7 +306,8 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price
+        "SELECT sku, quantity, unit_price, list_price, floor, below_floor, shipped, received, cancelled, special_price,
+                allocation
          FROM order_lines WHERE order_id = ?1 ORDER BY line",
     )?;
     let lines = stmt
@@ -321,6 +323,7 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
                 shipped: r.get(6)?,
                 received: r.get(7)?,
                 cancelled: r.get(8)?,
+                allocation: r.get::<_, Option<String>>(10)?.and_then(|json| serde_json::from_str(&json).ok()),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -359,7 +362,7 @@ fn read_order(conn: &Connection, id: Uuid) -> DbResult<Option<Order>> {
     }))
 }
 
-fn write<T: Send + 'static>(
+pub(crate) fn write<T: Send + 'static>(
     db: &SqliteDatabase,
     f: impl FnOnce(&mut Rows<'_>) -> DbResult<T> + Send + 'static,
 ) -> impl std::future::Future<Output = DbResult<T>> + '_ {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::*;
 use crate::{lockout, throttle};
 
+mod allocation;
 mod customers;
 mod events;
 mod orders;
@@ -17,6 +18,7 @@ mod people;
 mod price_lists;
 mod retention;
 mod triggers;
+pub use allocation::*;
 pub use customers::*;
 pub use events::*;
 pub use orders::*;
@@ -122,6 +124,9 @@ macro_rules! contract_suite {
             a_dealer_cannot_bury_the_review_queue_whatever_places_at_once,
             goods_in_and_the_next_shipment_of_one_order_at_once_both_land,
             a_dealers_flows_count_what_their_stores_sold_of_what_they_delivered_and_a_rebate_settles_once,
+            a_scarce_sku_is_shared_by_plan_and_each_order_keeps_what_it_got_and_why,
+            a_higher_tier_is_served_first_and_a_cancelled_remainder_closes_the_order,
+            runs_of_one_sku_made_at_once_never_give_a_line_more_than_it_wants,
         );
     };
 }

@@ -11,6 +11,7 @@
 //! engine over a typed port (`apply` over `ledger::Ledger`). The backends read, write and lock.
 //! `contract` (the `test-support` feature) is the suite every backend passes.
 pub mod accounts;
+pub mod allocations;
 pub mod apply;
 pub mod catalog;
 pub mod code_check;
@@ -42,6 +43,7 @@ pub mod trail;
 pub mod triggers;
 
 pub use accounts::*;
+pub use allocations::*;
 pub use apply::{CounterCustomer, OpContext};
 pub use catalog::*;
 pub use customer_view::*;
@@ -117,6 +119,7 @@ pub trait Database:
     + Orders
     + DealerNetwork
     + Rebates
+    + Allocations
     + Send
     + Sync
     + 'static

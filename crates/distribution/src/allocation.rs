@@ -3,6 +3,7 @@
 //! dealer's plan (its weight), never more than it wants, what one does not need going to the
 //! others; units left from rounding go to the largest remainders, then the earliest orders. The
 //! shortfall is back-ordered, and each order is told why it got what it got.
+use portal_api::Shortfall;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,17 +20,8 @@ pub struct Claim {
     pub placed_at: i64,
 }
 
-/// Why an order got what it got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Why {
-    /// All it wanted.
-    Full,
-    /// Its share of `shared` units among orders of its priority, by plan.
-    Share { shared: u64 },
-    /// Orders of higher priority took what there was.
-    NothingLeft,
-}
+/// Why an order got what it got (the wire's reason: `Full`, `Share { shared }`, `NothingLeft`).
+pub use portal_api::AllocationReason as Why;
 
 /// What one order is given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +136,48 @@ fn share(claims: &[Claim], tier: &[usize], units: u64, by_plan: bool, granted: &
     units - spare as u64
 }
 
+/// What a line still wants from an allocation: the whole unshipped rest when it was never rationed,
+/// else what its earlier allocations left short (back-ordered).
+pub fn wanted(quantity: u32, shipped: u32, cancelled: u32, allocated: Option<u32>) -> u32 {
+    match allocated {
+        None => quantity.saturating_sub(shipped.saturating_add(cancelled)),
+        Some(allocated) => quantity.saturating_sub(allocated.max(shipped).saturating_add(cancelled)),
+    }
+}
+
+/// A line after a grant: units allocated in all, and units cancelled now (the short part, when
+/// the dealer chose to cancel the rest rather than wait for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAfter {
+    pub allocated: u32,
+    pub cancel_now: u32,
+}
+
+pub fn after_grant(shipped: u32, allocated: Option<u32>, grant: &Grant, shortfall: Shortfall) -> LineAfter {
+    let before = allocated.map_or(shipped, |a| a.max(shipped));
+    LineAfter {
+        allocated: before.saturating_add(grant.granted),
+        cancel_now: if shortfall == Shortfall::CancelTheRest { grant.short } else { 0 },
+    }
+}
+
+/// What may still ship of a line: what it owes, and no more than its allocation left.
+pub fn shippable(quantity: u32, shipped: u32, cancelled: u32, allocated: Option<u32>) -> u32 {
+    let owed = quantity.saturating_sub(shipped.saturating_add(cancelled));
+    allocated.map_or(owed, |a| owed.min(a.saturating_sub(shipped)))
+}
+
+/// A dealer's priority from their tier: the first of `priority_tiers` is served first; a tier not
+/// named (or none) last.
+pub fn priority_of(tier: Option<&str>, priority_tiers: &[String]) -> u8 {
+    let Some(tier) = tier else { return 0 };
+    priority_tiers
+        .iter()
+        .take(usize::from(u8::MAX))
+        .position(|t| t == tier)
+        .map_or(0, |i| (priority_tiers.len().min(usize::from(u8::MAX)) - i) as u8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +244,28 @@ mod tests {
         let grants = allocate(12_345, &claims);
         assert_eq!(grants.iter().map(|g| u64::from(g.granted)).sum::<u64>(), 12_345);
         assert!(grants.iter().zip(&claims).all(|(g, c)| g.granted + g.short == c.wanted));
+    }
+    #[test]
+    fn a_line_wants_its_unshipped_rest_once_and_then_only_what_was_short() {
+        assert_eq!(wanted(10, 2, 0, None), 8);
+        assert_eq!(wanted(10, 2, 0, Some(6)), 4);
+        assert_eq!(wanted(10, 0, 4, Some(6)), 0);
+        let grant = Grant { order: Uuid::nil(), granted: 3, short: 5, why: Why::Share { shared: 9 } };
+        assert_eq!(after_grant(2, None, &grant, Shortfall::BackOrder), LineAfter { allocated: 5, cancel_now: 0 });
+        assert_eq!(
+            after_grant(2, Some(4), &grant, Shortfall::CancelTheRest),
+            LineAfter { allocated: 7, cancel_now: 5 }
+        );
+        assert_eq!(shippable(10, 2, 0, Some(5)), 3);
+        assert_eq!(shippable(10, 2, 0, None), 8);
+    }
+
+    #[test]
+    fn the_first_tier_named_is_served_first_and_an_unnamed_one_last() {
+        let tiers = vec!["gold".to_owned(), "silver".to_owned()];
+        assert_eq!(priority_of(Some("gold"), &tiers), 2);
+        assert_eq!(priority_of(Some("silver"), &tiers), 1);
+        assert_eq!(priority_of(Some("bronze"), &tiers), 0);
+        assert_eq!(priority_of(None, &tiers), 0);
     }
 }

@@ -10,11 +10,13 @@
 //! - `lifecycle`: an order's statuses, who may move it and where.
 //! - `notices`: what a dealer is told when an order changes status.
 //! - `allocation`: scarce stock shared among confirmed orders by rule, with the reason.
+//! - `demand`: demand plans suggested from the recent pace and the season.
 //! - `supply`: what a dealer's stores hold and sell, and weeks of cover.
 //! - `statement`: a dealer's statement with running balances, and as CSV.
 //! - `rebates`: tiered rebates on sell-through, so that stuffing the channel earns nothing.
 pub mod allocation;
 pub mod credit;
+pub mod demand;
 pub mod goods_in;
 pub mod lifecycle;
 pub mod notices;

@@ -12,7 +12,7 @@ use super::{apply, fixture, join_all, op, AT, RACERS, STORE};
 use crate::*;
 
 /// A dealer supplying `STORE`, with a distributor and a credit line of `limit`; returns (dealer, distributor).
-async fn dealer(db: &dyn Database, limit: i64) -> (Uuid, Uuid) {
+pub(super) async fn dealer(db: &dyn Database, limit: i64) -> (Uuid, Uuid) {
     let dealer = Uuid::now_v7();
     let code = format!("D-{}", &dealer.simple().to_string()[20..]);
     db.upsert_dealer(Dealer { id: dealer, code: code.clone(), name: code, region: "east".into() }).await.unwrap();
@@ -37,7 +37,7 @@ async fn dealer(db: &dyn Database, limit: i64) -> (Uuid, Uuid) {
     (dealer, distributor)
 }
 
-fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> NewOrder {
+pub(super) fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> NewOrder {
     let id = Uuid::now_v7();
     NewOrder {
         id,
@@ -69,7 +69,7 @@ async fn allocated(db: &dyn Database, dealer: Uuid, by: Uuid, sku: &str, quantit
 }
 
 /// A shipment of `quantity` of the order's one SKU, under a new id.
-fn shipping(order: &NewOrder, quantity: u32) -> ShipChange {
+pub(super) fn shipping(order: &NewOrder, quantity: u32) -> ShipChange {
     ShipChange {
         order: order.id,
         shipment_id: Uuid::now_v7(),
@@ -85,7 +85,12 @@ fn placed_status(placed: &Placed) -> OrderStatus {
     }
 }
 
-async fn take(db: &dyn Database, order: Uuid, action: OrderAction, actor: Actor) -> Result<OrderHead, StepProblem> {
+pub(super) async fn take(
+    db: &dyn Database,
+    order: Uuid,
+    action: OrderAction,
+    actor: Actor,
+) -> Result<OrderHead, StepProblem> {
     let change = OrderStepChange {
         order,
         action,

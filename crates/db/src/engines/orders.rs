@@ -40,6 +40,8 @@ pub struct LineState {
     pub shipped: u32,
     pub received: u32,
     pub cancelled: u32,
+    /// Units an allocation of scarce stock gave the line; none: not rationed.
+    pub allocated: Option<u32>,
 }
 
 impl LineState {
@@ -110,7 +112,7 @@ fn after(position: CreditPosition, kind: &str, amount: i64) -> Result<CreditPosi
 }
 
 /// Movements planned in order from a position: every balance they leave, checked before any is written.
-fn plan<'a>(
+pub fn plan_movements<'a>(
     position: CreditPosition,
     movements: Vec<CreditMovement<'a>>,
 ) -> Result<Vec<(CreditPosition, CreditMovement<'a>)>, CreditProblem> {
@@ -184,7 +186,7 @@ pub fn place(rows: &mut impl OrderRows, order: &NewOrder) -> DbResult<Result<Pla
         reason: None,
         at: order.at,
     };
-    let planned = match plan(position, vec![reserve]) {
+    let planned = match plan_movements(position, vec![reserve]) {
         Ok(planned) => planned,
         Err(problem) => return Ok(Err(PlaceRefused::Credit(problem))),
     };
@@ -282,7 +284,7 @@ pub fn step(rows: &mut impl OrderRows, change: &OrderStepChange) -> DbResult<Res
         }
         held = 0;
     }
-    let planned = match plan(position, movements) {
+    let planned = match plan_movements(position, movements) {
         Ok(planned) => planned,
         Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
     };
@@ -322,7 +324,9 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
         let Some(line) = lines.iter().find(|l| l.sku == ship.sku) else {
             return Ok(Err(StepProblem::BadShipLine(ship.sku.clone())));
         };
-        if ship.quantity == 0 || ship.quantity > line.owed() || now.iter().any(|(n, _)| *n == line.line) {
+        let shippable =
+            portal_distribution::allocation::shippable(line.quantity, line.shipped, line.cancelled, line.allocated);
+        if ship.quantity == 0 || ship.quantity > shippable || now.iter().any(|(n, _)| *n == line.line) {
             return Ok(Err(StepProblem::BadShipLine(ship.sku.clone())));
         }
         now.push((line.line, ship.quantity));
@@ -353,7 +357,7 @@ pub fn ship(rows: &mut impl OrderRows, change: &ShipChange) -> DbResult<Result<O
         reason: Some("the rest cancelled at shipping"),
         at: change.at,
     };
-    let planned = match plan(position, vec![release]) {
+    let planned = match plan_movements(position, vec![release]) {
         Ok(planned) => planned,
         Err(problem) => return Ok(Err(StepProblem::Credit(problem))),
     };
@@ -388,7 +392,7 @@ pub fn set_limit(
         reason: Some(&change.reason),
         at: change.at,
     };
-    let Ok(planned) = plan(position, vec![movement]) else { return Ok(Err(LimitProblem::Negative)) };
+    let Ok(planned) = plan_movements(position, vec![movement]) else { return Ok(Err(LimitProblem::Negative)) };
     write_plan(rows, change.dealer_id, &planned)?;
     Ok(Ok(planned.last().map_or(position, |(p, _)| *p)))
 }
@@ -413,7 +417,7 @@ pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Resul
         reason: Some(&payment.reference),
         at: payment.at,
     };
-    let Ok(planned) = plan(position, vec![movement]) else {
+    let Ok(planned) = plan_movements(position, vec![movement]) else {
         return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
     };
     write_plan(rows, payment.dealer_id, &planned)?;

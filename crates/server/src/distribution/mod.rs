@@ -7,6 +7,7 @@
 //! - a store's promoters and managers see the shipments coming to their store, never a price.
 //!
 //! The rules are `portal_distribution`'s; the storage decides nothing (`db::engines::orders`).
+mod allocation;
 mod days;
 mod ordering;
 mod prices;
@@ -42,6 +43,7 @@ pub const MANAGER_CREDIT_AUTHORITY: i64 = 5_000_000_00;
 #[derive(Clone)]
 pub struct DistributionService {
     orders: Arc<dyn Orders>,
+    allocations: Arc<dyn crate::db::Allocations>,
     network: Arc<dyn DealerNetwork>,
     prices: Arc<dyn PriceLists>,
     rebates: Arc<dyn Rebates>,
@@ -74,6 +76,7 @@ impl DistributionService {
     pub fn new(db: &Arc<dyn Database>, org: OrgService, catalog: CatalogService) -> Self {
         Self {
             orders: db.clone(),
+            allocations: db.clone(),
             network: db.clone(),
             prices: db.clone(),
             rebates: db.clone(),

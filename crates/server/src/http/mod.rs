@@ -1,4 +1,5 @@
 //! The HTTP API: routes and their OpenAPI document come from the same declarations.
+mod allocation;
 mod auth;
 mod catalog;
 mod customers;
@@ -172,6 +173,9 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rebates::rules))
         .routes(routes!(rebates::create_rule))
         .routes(routes!(rebates::settle))
+        .routes(routes!(allocation::demand))
+        .routes(routes!(allocation::run))
+        .routes(routes!(allocation::plan, allocation::set_plan))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
         .routes(routes!(distribution::put_prices, distribution::price_list))
