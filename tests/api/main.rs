@@ -1,4 +1,5 @@
 //! API tests against the real `portal-server` process on a loopback port.
+mod allocation;
 mod auth;
 mod bad_input;
 mod catalog;

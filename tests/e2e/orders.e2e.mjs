@@ -1,7 +1,7 @@
 // End-to-end: a dealer's order through the whole chain in the real app, at desktop size. The
 // distributor pastes lines (a bad line is reported and nothing added), prices them and sends an
-// order over the credit line; the business manager releases it; the order center allocates and
-// ships it; the store's promoter counts it in on the tablet, which books the store's stock and
+// order over the credit line; the business manager releases it and plans the dealer's next month;
+// the order center allocates it from what it has and ships it; the store's promoter counts it in on the tablet, which books the store's stock and
 // marks the order received; the store sells some. The store's ledger and the order agree, and the
 // distributor heard of each change from the OS.
 import assert from "node:assert/strict";
@@ -118,15 +118,35 @@ await run("e2e orders", driver, async () => {
   await driver.find('[data-testid="order-view"][data-status="credit_review"]');
   await driver.click('[data-testid="order-release_credit"]');
   await driver.find('[data-testid="order-view"][data-status="confirmed"]');
+
+  step("the business manager plans the dealer's next month (需求计划)");
+  await driver.click('[data-testid="order-back"]');
+  await driver.click('[data-testid="manager-dealers"] tr[data-dealer="D-EAST"] [data-testid="plan-open"]');
+  await driver.find('[data-testid="demand-plan"]');
+  await driver.fill('[data-testid="plan-add-sku"]', first.code);
+  await driver.click('[data-testid="plan-add"]');
+  const months = await driver.execute(`return [...document.querySelectorAll('[data-testid="plan-rows"] thead th')].map((th) => th.textContent)`);
+  const nextMonth = months.at(-2).match(/\d{4}-\d{2}/)[0];
+  await driver.fill(`[data-testid="plan-${first.code}-${nextMonth}"]`, "12");
+  await driver.click('[data-testid="plan-save"]');
+  await driver.find('[data-testid="plan-saved"]');
+  const plan = await api(`/v1/dealers/${DEALER_EAST}/demand-plan`, admin);
+  assert.equal(plan.rows.find((r) => r.sku === first.code).cells.find((c) => c.month === nextMonth).planned, 12, "kept by the server");
   await signOut();
 
-  step("the order center allocates and ships it");
+  step("the order center allocates the first SKU from what it has (货源分配), then ships");
   await signIn("admin");
   await driver.click('[data-testid="nav-orders"]');
-  await driver.click('[data-testid="queue-to_allocate"]');
+  await driver.fill('[data-testid="allocation-sku"]', first.code);
+  await driver.click('[data-testid="allocation-look"]');
+  await waitFor("what waits for the SKU", async () => (await attrOf('[data-testid="allocation-demand"]', "data-wanted")) === "4");
+  await driver.fill('[data-testid="allocation-available"]', "4");
+  await driver.click('[data-testid="allocation-run"]');
+  await driver.find(`[data-testid="allocation-grants"] tr[data-order="${orderId}"]`);
+  await driver.click('[data-testid="queue-to_ship"]');
   await driver.click(`[data-testid="order-queue"] tr[data-order="${orderId}"] td`);
-  await driver.click('[data-testid="order-allocate"]');
   await driver.find('[data-testid="order-view"][data-status="allocated"]');
+  assert.equal(await attrOf(`[data-testid="allocation-${first.code}"]`, "data-allocated"), "4", "the line shows its allocation");
   await driver.click('[data-testid="order-ship"]');
   await driver.find('[data-testid="order-view"][data-status="shipped"]');
   await signOut();

@@ -224,6 +224,19 @@ macro_rules! for_each_app_command {
             awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
                 app.set_credit_line(dealer_id, limit, reason).await
             }
+            awaited fn allocation_demand(app, sku: String) -> portal_api::AllocationDemand {
+                app.allocation_demand(sku).await
+            }
+            awaited fn run_allocation(app, request: portal_api::AllocationRequest) -> portal_api::AllocationReport {
+                app.run_allocation(request).await
+            }
+            awaited fn demand_plan(app, dealer_id: uuid::Uuid) -> portal_api::DemandPlan {
+                app.demand_plan(dealer_id).await
+            }
+            awaited fn set_demand_plan(app, dealer_id: uuid::Uuid, entries: Vec<portal_api::DemandPlanEntry>)
+                -> portal_api::DemandPlan {
+                app.set_demand_plan(dealer_id, entries).await
+            }
             awaited fn triggers(app) -> portal_api::TriggerList {
                 app.triggers().await
             }

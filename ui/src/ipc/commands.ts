@@ -2,6 +2,9 @@
 // Do not edit by hand: run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_` after changing them.
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  AllocationDemand,
+  AllocationReport,
+  AllocationRequest,
   ApiError,
   AppState,
   BusinessDesk,
@@ -20,6 +23,8 @@ import type {
   DayReport,
   DealerDeskView,
   DealerRebates,
+  DemandPlan,
+  DemandPlanEntry,
   DeviceSessionList,
   EventHistory,
   EventInput,
@@ -168,6 +173,10 @@ export const commands = {
   dealerRebates: (dealerId: string) => call<DealerRebates>("dealer_rebates", { dealerId }),
   dealerStatement: (dealerId: string, from: string, to: string) => call<Statement>("dealer_statement", { dealerId, from, to }),
   setCreditLine: (dealerId: string, limit: number, reason: string) => call<CreditLine>("set_credit_line", { dealerId, limit, reason }),
+  allocationDemand: (sku: string) => call<AllocationDemand>("allocation_demand", { sku }),
+  runAllocation: (request: AllocationRequest) => call<AllocationReport>("run_allocation", { request }),
+  demandPlan: (dealerId: string) => call<DemandPlan>("demand_plan", { dealerId }),
+  setDemandPlan: (dealerId: string, entries: Array<DemandPlanEntry>) => call<DemandPlan>("set_demand_plan", { dealerId, entries }),
   triggers: () => call<TriggerList>("triggers"),
   createTrigger: (req: NewTrigger) => call<Trigger>("create_trigger", { req }),
   setTriggerActive: (id: string, active: boolean) => call<TriggerList>("set_trigger_active", { id, active }),

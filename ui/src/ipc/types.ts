@@ -1,6 +1,34 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
+export type AllocationBasis = "plan" | "history" | "ordered";
+
+export type AllocationDemand = { sku: string, orders: number, wanted: number, };
+
+export type AllocationGrant = { order_id: string, dealer_id: string, wanted: number, granted: number, short: number, 
+/**
+ * The short units were cancelled (the dealer chose so), not back-ordered.
+ */
+short_cancelled: boolean, 
+/**
+ * Higher is served first (from the dealer's tier).
+ */
+priority: number, 
+/**
+ * The dealer's weight by the run's basis (plan units, units sold, or units wanted).
+ */
+weight: number, reason: AllocationReason, };
+
+export type AllocationReason = { "kind": "full" } | { "kind": "share", shared: number, } | { "kind": "nothing_left" };
+
+export type AllocationReport = { id: string, sku: string, available: number, basis: AllocationBasis, orders: number, wanted: number, granted: number, by: string, at: number, 
+/**
+ * At most `MAX_GRANTS_SHOWN` of them; each order shows its own in full.
+ */
+grants: Array<AllocationGrant>, };
+
+export type AllocationRequest = { id: string, sku: string, available: number, basis: AllocationBasis, priority_tiers: Array<string>, };
+
 export type AmountByKey = { key: string, quantity: number, amount: number, };
 
 export type ApiError = { code: ErrorCode, 
@@ -273,6 +301,42 @@ pending: Array<RebateStanding>,
  */
 settled: Array<RebateCredit>, };
 
+export type DemandCell = { month: string, suggested: number, 
+/**
+ * The recent pace the suggestion starts from (units a month).
+ */
+recent_pace: number, 
+/**
+ * The season's factor applied, in percent (100: none known).
+ */
+season_percent: number, planned?: number, };
+
+export type DemandPlan = { dealer_id: string, 
+/**
+ * `YYYY-MM`, oldest first.
+ */
+history_months: Array<string>, 
+/**
+ * `YYYY-MM`: this month and the next ones.
+ */
+months: Array<string>, rows: Array<DemandPlanRow>, };
+
+export type DemandPlanEntry = { sku: string, 
+/**
+ * `YYYY-MM`, this month or one of the next ones.
+ */
+month: string, quantity: number, };
+
+export type DemandPlanRow = { sku: string, name: string, 
+/**
+ * Units sold by the dealer's stores in each of `history_months`.
+ */
+history: Array<number>, 
+/**
+ * One per `months`.
+ */
+cells: Array<DemandCell>, };
+
 export type DeviceSession = { id: string, device_name: string, 
 /**
  * Unix seconds.
@@ -411,6 +475,12 @@ offline: boolean, };
 
 export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
 
+export type LineAllocation = { 
+/**
+ * Units given to the line so far (shipped ones included); no more of it ships.
+ */
+allocated: number, basis: AllocationBasis, reason: AllocationReason, at: number, };
+
 export type LineProblem = { 
 /**
  * The line's place in the request.
@@ -521,7 +591,11 @@ below_floor: boolean, shipped: number, received: number,
 /**
  * No longer owed: cancelled with the rest of the order.
  */
-cancelled: number, };
+cancelled: number, 
+/**
+ * Rationed by an allocation of scarce stock: no more than its `allocated` units ship.
+ */
+allocation?: LineAllocation, };
 
 export type OrderLineDraft = { sku: string, quantity: number, 
 /**

@@ -115,6 +115,7 @@ fn order_refused_for_good(code: ErrorCode) -> bool {
 }
 
 mod account;
+mod allocation;
 mod customers;
 mod distribution;
 pub use distribution::DealerDeskView;

@@ -14,6 +14,7 @@ import { OrderView } from "./OrderView";
 import { StatementView } from "./StatementView";
 import { RebatesCard } from "./RebatesCard";
 import { SupplyCard } from "./SupplyCard";
+import { DemandPlanCard } from "./DemandPlanCard";
 import { CreditBar } from "./StatusPill";
 import { OrderTable } from "./OrderTable";
 
@@ -143,6 +144,7 @@ export function DealerDesk() {
       />
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
       <SupplyCard dealerId={desk.dealer.id} />
+      <DemandPlanCard dealerId={desk.dealer.id} editable={false} />
       <RebatesCard dealerId={desk.dealer.id} />
       <StatementView dealerId={desk.dealer.id} />
     </section>

@@ -11,6 +11,8 @@ import { toFen, yuan } from "../format";
 import { OrderView } from "./OrderView";
 import { CreditBar } from "./StatusPill";
 import { OrderTable } from "./OrderTable";
+import { AllocationCard } from "./AllocationCard";
+import { DemandPlanCard } from "./DemandPlanCard";
 
 const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
   { key: "waiting", statuses: ["price_review", "credit_review"] },
@@ -28,6 +30,7 @@ export function ManagerDesk({ role }: { role: Role }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [limit, setLimit] = useState("");
   const [reason, setReason] = useState("");
+  const [planFor, setPlanFor] = useState<string | null>(null);
   const { error, run } = useCommandError();
 
   const load = useCallback(() => {
@@ -102,6 +105,9 @@ export function ManagerDesk({ role }: { role: Role }) {
                           {t("orders.setLine")}
                         </button>
                       )}
+                      <button className="link" onClick={() => setPlanFor(planFor === dealer.id ? null : dealer.id)} data-testid="plan-open">
+                        {t("plan.open")}
+                      </button>
                     </td>
                   </tr>
                 ))}
@@ -110,6 +116,8 @@ export function ManagerDesk({ role }: { role: Role }) {
           </div>
         </div>
       )}
+      {planFor && <DemandPlanCard key={planFor} dealerId={planFor} editable title={t("plan.titleOf", { dealer: dealerName(planFor) })} />}
+      {role === "admin" && <AllocationCard dealerName={dealerName} />}
       <nav className="segmented" aria-label={t("orders.filter")}>
         {queues.map((q) => (
           <button key={q.key} className={queue === q.key ? "active" : ""} onClick={() => setQueue(q.key)} data-testid={`queue-${q.key}`}>

@@ -7,6 +7,7 @@ import type { Order, OrderAction, Role, ShipLine } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { yuan } from "../format";
+import { reasonText } from "./AllocationCard";
 import { StatusPill } from "./StatusPill";
 
 /** The steps a role may offer in a status (the server checks again). */
@@ -51,7 +52,11 @@ export function OrderView({
   const { error, run } = useCommandError();
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
-  const owed = (l: Order["lines"][number]) => l.quantity - l.shipped - l.cancelled;
+  // What may ship now: what the line owes, and no more than an allocation gave it.
+  const owed = (l: Order["lines"][number]) => {
+    const rest = l.quantity - l.shipped - l.cancelled;
+    return l.allocation ? Math.max(0, Math.min(rest, l.allocation.allocated - l.shipped)) : rest;
+  };
   const [ship, setShip] = useState<Record<string, string>>(() =>
     Object.fromEntries(order.lines.map((l) => [l.sku, String(owed(l))])),
   );
@@ -96,7 +101,7 @@ export function OrderView({
               {t("orders.reorder")}
             </button>
           )}
-          <button className="link" onClick={onClose}>
+          <button className="link" onClick={onClose} data-testid="order-back">
             {t("orders.back")}
           </button>
         </div>
@@ -126,6 +131,12 @@ export function OrderView({
                 <td>
                   {l.sku}
                   {l.below_floor && <span className="pill warn">{t("orders.belowFloor")}</span>}
+                  {l.allocation && (
+                    <div className="muted small" data-testid={`allocation-${l.sku}`} data-allocated={l.allocation.allocated}>
+                      {t("allocation.line", { units: l.allocation.allocated, basis: t(`allocation.basis.${l.allocation.basis}` as MessageKey) })} ·{" "}
+                      {reasonText(t, l.allocation.reason)}
+                    </div>
+                  )}
                 </td>
                 <td className="num">{l.quantity}</td>
                 <td className="num">
