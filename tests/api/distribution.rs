@@ -172,6 +172,35 @@ async fn an_order_over_the_line_is_released_shipped_counted_in_and_invoiced() {
     assert!(csv.contains(",payment,") && csv.contains("BANK-0001"), "{csv}");
     assert_eq!(server.get(&path, &promoter).await.0, 403, "a promoter reads no dealer's statement");
 
+    // A prepayment (预存款) booked once by the order center; the dealer pays part of what they owe
+    // from it, never more than it holds; the business manager pays nothing for them.
+    let deposit = json!({ "reference": "PRE-0001", "amount": price * 2 });
+    let path = format!("/v1/dealers/{DEALER_EAST}/prepayments");
+    for token in [&distributor, &sales] {
+        assert_eq!(server.send(Method::POST, &path, Some(token), Some(&deposit)).await.0, 403);
+    }
+    for _ in 0..2 {
+        let (status, body) = server.send(Method::POST, &path, Some(&admin), Some(&deposit)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(parse::<DealerFunds>(&body).prepayment, price * 2, "booked once");
+    }
+    let path = format!("/v1/dealers/{DEALER_EAST}/payments");
+    let from_prepayment =
+        |amount: i64, reference: &str| json!({ "reference": reference, "amount": amount, "source": "prepayment" });
+    assert_eq!(server.send(Method::POST, &path, Some(&sales), Some(&from_prepayment(price, "P-1"))).await.0, 403);
+    let (status, body) =
+        server.send(Method::POST, &path, Some(&distributor), Some(&from_prepayment(price * 3, "P-1"))).await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter), "more than the prepayment holds");
+    let (status, body) =
+        server.send(Method::POST, &path, Some(&distributor), Some(&from_prepayment(price, "P-2"))).await;
+    assert_eq!((status, parse::<CreditLine>(&body).receivables), (200, price * 5), "{body}");
+    let (_, body) = server.get(&format!("/v1/dealers/{DEALER_EAST}/funds"), &distributor).await;
+    let funds: DealerFunds = parse(&body);
+    assert_eq!((funds.prepayment, funds.rebate), (price, 0));
+    let kinds: Vec<FundsKind> = funds.movements.iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, [FundsKind::PaidFromPrepayment, FundsKind::Deposit]);
+    assert_eq!(server.get(&format!("/v1/dealers/{DEALER_EAST}/funds"), &promoter).await.0, 403);
+
     // Each change reached the distributor's inbox.
     let (_, inbox) = server.get("/v1/me/inbox", &distributor).await;
     let inbox: Inbox = parse(&inbox);

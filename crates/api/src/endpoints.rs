@@ -203,6 +203,8 @@ endpoints! {
     ListRebateRules = Get "/v1/rebate-rules" => RebateRuleList;
     CreateRebateRule = Post "/v1/admin/rebate-rules" body NewRebateRule, => RebateRuleView;
     SettleRebatesNow = Post "/v1/admin/rebates/settle" body SettleRebates, => SettleReport;
+    DealerFundsOf = Get "/v1/dealers/{id}/funds" [id: Uuid] => DealerFunds;
+    RecordPrepayment = Post "/v1/dealers/{id}/prepayments" [id: Uuid] body Prepayment, => DealerFunds;
     RecordDealerPayment = Post "/v1/dealers/{id}/payments" [id: Uuid] body RecordPayment, => CreditLine;
     DealerLinksOf = Get "/v1/dealers/{id}/links" [id: Uuid] => DealerLinks;
     SetDealerLinks = Put "/v1/admin/dealers/{id}/links" [id: Uuid] body DealerLinks, => DealerLinks;

@@ -232,6 +232,59 @@ pub struct RecordPayment {
     /// same reference books once.
     pub reference: String,
     pub amount: i64,
+    /// Where the money comes from: a bank transfer (booked by the order center), or the dealer's
+    /// own prepayment or rebate balance (the dealer pays from it, or the order center for them).
+    #[serde(default)]
+    pub source: PaymentSource,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    #[default]
+    Bank,
+    Prepayment,
+    Rebate,
+}
+
+/// Money a dealer paid in ahead (预存款), booked by the order center once per reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Prepayment {
+    pub reference: String,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FundsKind {
+    /// A prepayment paid in.
+    Deposit,
+    /// A settled rebate credited.
+    Rebate,
+    /// Receivables paid from the prepayment balance.
+    PaidFromPrepayment,
+    /// Receivables paid from the rebate balance.
+    PaidFromRebate,
+}
+
+/// A movement of a dealer's prepayment or rebate balance (append-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct FundsMovement {
+    pub at: i64,
+    pub kind: FundsKind,
+    /// Positive in, negative out.
+    pub amount: i64,
+    pub reference: String,
+}
+
+/// A dealer's prepayment (预存款) and rebate (返利) balances, with their latest movements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DealerFunds {
+    pub dealer_id: Uuid,
+    pub prepayment: i64,
+    pub rebate: i64,
+    /// Newest first (at most 100).
+    pub movements: Vec<FundsMovement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

@@ -224,6 +224,17 @@ macro_rules! for_each_app_command {
             awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
                 app.set_credit_line(dealer_id, limit, reason).await
             }
+            awaited fn dealer_funds(app, dealer_id: uuid::Uuid) -> portal_api::DealerFunds {
+                app.dealer_funds(dealer_id).await
+            }
+            awaited fn record_prepayment(app, dealer_id: uuid::Uuid, prepayment: portal_api::Prepayment)
+                -> portal_api::DealerFunds {
+                app.record_prepayment(dealer_id, prepayment).await
+            }
+            awaited fn record_dealer_payment(app, dealer_id: uuid::Uuid, payment: portal_api::RecordPayment)
+                -> portal_api::CreditLine {
+                app.record_dealer_payment(dealer_id, payment).await
+            }
             awaited fn allocation_demand(app, sku: String) -> portal_api::AllocationDemand {
                 app.allocation_demand(sku).await
             }

@@ -70,6 +70,8 @@ const TABLES: &[&str] = &[
     "allocation_runs",
     "allocation_grants",
     "demand_plans",
+    "dealer_funds",
+    "fund_movements",
 ];
 
 /// What was copied and how the copy was checked.

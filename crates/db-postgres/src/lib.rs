@@ -20,6 +20,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
+mod funds;
 pub mod orders;
 pub mod org;
 pub mod partitions;
@@ -67,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_dealer_tiers.sql"),
     include_str!("../migrations/0016_price_entries_open_once.sql"),
     include_str!("../migrations/0017_allocation.sql"),
+    include_str!("../migrations/0018_dealer_funds.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

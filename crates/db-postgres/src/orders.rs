@@ -1,7 +1,8 @@
 //! Dealers' orders and credit on PostgreSQL: READ COMMITTED, the dealer's credit line and then the
 //! order locked by row (`FOR UPDATE`), in the order the engine takes them.
 use portal_api::{
-    from_wire_name, wire_name, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment, ShipmentLine,
+    from_wire_name, wire_name, FundsMovement, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment,
+    ShipmentLine,
 };
 use portal_db::engines::orders::{self, CreditMovement, LineState, OrderRows};
 use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices::Notice, prices::PackRule};
@@ -218,6 +219,18 @@ impl OrderRows for Rows<'_, '_> {
             )?
             .get(0);
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn lock_funds(&mut self, dealer: Uuid, at: i64) -> DbResult<FundsPosition> {
+        super::funds::lock_funds(self.0, dealer, at)
+    }
+
+    fn write_funds(&mut self, dealer: Uuid, after: FundsPosition, movement: &FundsMove<'_>) -> DbResult<()> {
+        super::funds::write_funds(self.0, dealer, after, movement)
+    }
+
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+        super::funds::deposit_booked(self.0, dealer, reference)
     }
 
     fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
@@ -487,6 +500,14 @@ FROM credit_movements WHERE dealer_id = $1 AND at < $2",
 
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
         self.read_committed(move |tx| orders::pay(&mut Rows(tx), &payment)).await
+    }
+
+    async fn deposit_prepayment(&self, deposit: DepositChange) -> DbResult<Result<FundsPosition, PaymentProblem>> {
+        self.read_committed(move |tx| orders::deposit(&mut Rows(tx), &deposit)).await
+    }
+
+    async fn dealer_funds(&self, dealer_id: Uuid, limit: u32) -> DbResult<(FundsPosition, Vec<FundsMovement>)> {
+        self.run(move |client| super::funds::dealer_funds(client, dealer_id, limit)).await
     }
 
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {

@@ -92,9 +92,9 @@ impl Rebates for PostgresDatabase {
     }
 
     async fn settle_rebate(&self, c: RebateCreditRow) -> DbResult<bool> {
-        self.run(move |client| {
+        self.read_committed(move |tx| {
             let tier = c.tier.map(|t| t as i32);
-            Ok(client.execute(
+            let booked = tx.execute(
                 "INSERT INTO rebate_credits (dealer_id, rule_id, period, sell_in, sell_through, basis, tier, amount, settled_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
                 &[
@@ -108,7 +108,13 @@ impl Rebates for PostgresDatabase {
                     &c.amount,
                     &c.settled_at,
                 ],
-            )? == 1)
+            )? == 1;
+            if booked {
+                let reference = format!("rebate:{}:{}", c.rule_id, c.period);
+                let mut rows = super::orders::Rows(tx);
+                portal_db::engines::orders::credit_rebate(&mut rows, c.dealer_id, c.amount, &reference, c.settled_at)?;
+            }
+            Ok(booked)
         })
         .await
     }

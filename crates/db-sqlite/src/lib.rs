@@ -19,6 +19,7 @@ pub mod customers;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
+mod funds;
 pub mod orders;
 pub mod org;
 pub mod people;
@@ -58,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0024_dealer_tiers.sql"),
     include_str!("../migrations/0025_price_entries_open_once.sql"),
     include_str!("../migrations/0026_allocation.sql"),
+    include_str!("../migrations/0027_dealer_funds.sql"),
 ];
 
 pub struct SqliteDatabase {

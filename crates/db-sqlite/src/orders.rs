@@ -1,8 +1,8 @@
 //! Dealers' orders and credit on SQLite: one writer at a time (IMMEDIATE transactions), so the
 //! engine's locks are the transaction itself.
 use portal_api::{
-    from_wire_name, wire_name, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment, ShipmentLine,
-    Shortfall,
+    from_wire_name, wire_name, FundsMovement, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment,
+    ShipmentLine, Shortfall,
 };
 use portal_db::engines::orders::{self, CreditMovement, LineState, OrderRows};
 use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices::Notice, prices::PackRule};
@@ -199,6 +199,18 @@ impl OrderRows for Rows<'_> {
             [dealer.to_string()],
             |r| r.get(0),
         )?)
+    }
+
+    fn lock_funds(&mut self, dealer: Uuid, at: i64) -> DbResult<FundsPosition> {
+        super::funds::lock_funds(self.0, dealer, at)
+    }
+
+    fn write_funds(&mut self, dealer: Uuid, after: FundsPosition, movement: &FundsMove<'_>) -> DbResult<()> {
+        super::funds::write_funds(self.0, dealer, after, movement)
+    }
+
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+        super::funds::deposit_booked(self.0, dealer, reference)
     }
 
     fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
@@ -482,6 +494,14 @@ FROM credit_movements WHERE dealer_id = ?1 AND at < ?2",
 
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
         write(self, move |rows| orders::pay(rows, &payment)).await
+    }
+
+    async fn deposit_prepayment(&self, deposit: DepositChange) -> DbResult<Result<FundsPosition, PaymentProblem>> {
+        write(self, move |rows| orders::deposit(rows, &deposit)).await
+    }
+
+    async fn dealer_funds(&self, dealer_id: Uuid, limit: u32) -> DbResult<(FundsPosition, Vec<FundsMovement>)> {
+        self.run(move |conn| super::funds::dealer_funds(conn, dealer_id, limit)).await
     }
 
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {

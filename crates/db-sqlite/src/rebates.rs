@@ -96,8 +96,8 @@ impl Rebates for SqliteDatabase {
     }
 
     async fn settle_rebate(&self, c: RebateCreditRow) -> DbResult<bool> {
-        self.run(move |conn| {
-            Ok(conn.execute(
+        super::orders::write(self, move |rows| {
+            let booked = rows.0.execute(
                 "INSERT INTO rebate_credits (dealer_id, rule_id, period, sell_in, sell_through, basis, tier, amount, settled_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
                 params![
@@ -111,7 +111,12 @@ impl Rebates for SqliteDatabase {
                     c.amount,
                     c.settled_at
                 ],
-            )? == 1)
+            )? == 1;
+            if booked {
+                let reference = format!("rebate:{}:{}", c.rule_id, c.period);
+                portal_db::engines::orders::credit_rebate(rows, c.dealer_id, c.amount, &reference, c.settled_at)?;
+            }
+            Ok(booked)
         })
         .await
     }

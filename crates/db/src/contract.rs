@@ -13,6 +13,7 @@ use crate::{lockout, throttle};
 mod allocation;
 mod customers;
 mod events;
+mod funds;
 mod orders;
 mod people;
 mod price_lists;
@@ -21,6 +22,7 @@ mod triggers;
 pub use allocation::*;
 pub use customers::*;
 pub use events::*;
+pub use funds::*;
 pub use orders::*;
 pub use people::*;
 pub use price_lists::*;
@@ -127,6 +129,8 @@ macro_rules! contract_suite {
             a_scarce_sku_is_shared_by_plan_and_each_order_keeps_what_it_got_and_why,
             a_higher_tier_is_served_first_and_a_cancelled_remainder_closes_the_order,
             runs_of_one_sku_made_at_once_never_give_a_line_more_than_it_wants,
+            a_prepayment_books_once_and_pays_receivables_never_below_zero,
+            a_settled_rebate_is_credited_once_and_pays_receivables,
         );
     };
 }

@@ -3,7 +3,10 @@
 //! dealer's credit line (a balance of append-only movements). The decisions are made once, in
 //! `engines::orders`; the backends supply rows and locks.
 use async_trait::async_trait;
-use portal_api::{CreditLine, Order, OrderStatus, OrderSummary, ShipLine, Shipment, Shortfall};
+use portal_api::{
+    CreditLine, FundsKind, FundsMovement, Order, OrderStatus, OrderSummary, PaymentSource, ShipLine, Shipment,
+    Shortfall,
+};
 use portal_distribution::{
     credit::{CreditPosition, CreditProblem, LimitProblem},
     lifecycle::{Actor, StepRefused},
@@ -123,6 +126,35 @@ pub struct PaymentChange {
     pub amount: i64,
     /// The payer's reference: a payment is booked once per dealer and reference.
     pub reference: String,
+    pub source: PaymentSource,
+    pub by: Uuid,
+    pub at: i64,
+}
+
+/// A dealer's prepayment and rebate balances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FundsPosition {
+    pub prepayment: i64,
+    pub rebate: i64,
+}
+
+/// A prepayment paid in, booked once per dealer and reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositChange {
+    pub dealer_id: Uuid,
+    pub amount: i64,
+    pub reference: String,
+    pub by: Uuid,
+    pub at: i64,
+}
+
+/// A change of a dealer's prepayment or rebate balance, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundsMove<'a> {
+    pub kind: FundsKind,
+    /// Positive in, negative out.
+    pub amount: i64,
+    pub reference: &'a str,
     pub by: Uuid,
     pub at: i64,
 }
@@ -134,6 +166,8 @@ pub enum PaymentProblem {
     NotPositive,
     /// More than the receivables (prepayments are their own ledger).
     MoreThanOwed { owed: i64 },
+    /// More than the prepayment or rebate balance it is paid from.
+    MoreThanBalance { balance: i64 },
 }
 
 /// A movement of a dealer's credit as kept.
@@ -203,6 +237,10 @@ pub trait Orders: Send + Sync {
     ) -> DbResult<Vec<CreditMovementRow>>;
     /// Books a payment against the receivables (once per dealer and reference).
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>>;
+    /// Books a prepayment paid in (once per dealer and reference).
+    async fn deposit_prepayment(&self, deposit: DepositChange) -> DbResult<Result<FundsPosition, PaymentProblem>>;
+    /// A dealer's balances and their latest movements, newest first (at most `limit`).
+    async fn dealer_funds(&self, dealer_id: Uuid, limit: u32) -> DbResult<(FundsPosition, Vec<FundsMovement>)>;
     /// Sets a credit line, never below what is in use.
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>>;
     /// Shipments to a store not yet counted in, oldest first.

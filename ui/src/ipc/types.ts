@@ -285,6 +285,12 @@ orders: Array<OrderSummary>, next?: string,
  */
 fetched_at: number, };
 
+export type DealerFunds = { dealer_id: string, prepayment: number, rebate: number, 
+/**
+ * Newest first (at most 100).
+ */
+movements: Array<FundsMovement>, };
+
 export type DealerOverview = { dealer: Dealer, 
 /**
  * Distributor accounts bound to this dealer.
@@ -435,6 +441,14 @@ export type FollowedLaunch = { product: ProductSummary,
  * Unix seconds of the launch.
  */
 launches_at: number, };
+
+export type FundsKind = "deposit" | "rebate" | "paid_from_prepayment" | "paid_from_rebate";
+
+export type FundsMovement = { at: number, kind: FundsKind, 
+/**
+ * Positive in, negative out.
+ */
+amount: number, reference: string, };
 
 export type Happening = { "kind": "reach", online: boolean, settled: boolean, } | { "kind": "notices", notices: Array<Notice>, } | { "kind": "inbox", inbox: InboxView, } | { "kind": "catalog_synced", status: CatalogStatus, } | { "kind": "outbox_sent", sent: number, };
 
@@ -640,7 +654,11 @@ amount: number, };
 
 export type PaymentMethod = "cash" | "card" | "qr_wallet";
 
+export type PaymentSource = "bank" | "prepayment" | "rebate";
+
 export type Placement = "home" | "product" | "checkout" | "inbox";
+
+export type Prepayment = { reference: string, amount: number, };
 
 export type Product = { 
 /**
@@ -829,6 +847,18 @@ id?: string, algorithm: string, products: Array<ProductSummary>,
  * True when the server could not be asked (a kept list, or one made on the device).
  */
 offline: boolean, };
+
+export type RecordPayment = { 
+/**
+ * The payer's reference (a bank transfer's number), kept with the movement; a retry with the
+ * same reference books once.
+ */
+reference: string, amount: number, 
+/**
+ * Where the money comes from: a bank transfer (booked by the order center), or the dealer's
+ * own prepayment or rebate balance (the dealer pays from it, or the order center for them).
+ */
+source: PaymentSource, };
 
 export type RecordedEvent = { event: TrackedEvent, 
 /**

@@ -118,6 +118,7 @@ mod account;
 mod allocation;
 mod customers;
 mod distribution;
+mod funds;
 pub use distribution::DealerDeskView;
 mod outbox_flush;
 mod product_center;

@@ -61,7 +61,14 @@ pub(super) fn new_order(dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price:
 }
 
 /// An order placed and allocated, ready to ship.
-async fn allocated(db: &dyn Database, dealer: Uuid, by: Uuid, sku: &str, quantity: u32, price: i64) -> NewOrder {
+pub(super) async fn allocated(
+    db: &dyn Database,
+    dealer: Uuid,
+    by: Uuid,
+    sku: &str,
+    quantity: u32,
+    price: i64,
+) -> NewOrder {
     let order = new_order(dealer, by, sku, quantity, price);
     db.place_order(order.clone()).await.unwrap().unwrap();
     take(db, order.id, OrderAction::Allocate, Actor::OrderCenter).await.unwrap();
@@ -196,7 +203,7 @@ pub async fn one_order_released_and_rejected_at_once_takes_one_step(db: Arc<dyn 
     }
 }
 
-fn count(shipment: Uuid, sku: &str, received: i64, damaged: i64) -> StoreAction {
+pub(super) fn count(shipment: Uuid, sku: &str, received: i64, damaged: i64) -> StoreAction {
     StoreAction::ShipmentIn { shipment_id: shipment, lines: vec![CountedLine { sku: sku.into(), received, damaged }] }
 }
 
@@ -295,6 +302,7 @@ pub async fn a_back_order_given_up_releases_what_is_still_owed_and_a_payment_boo
         dealer_id: dealer,
         amount,
         reference: reference.into(),
+        source: PaymentSource::Bank,
         by,
         at: AT,
     };

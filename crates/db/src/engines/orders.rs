@@ -14,9 +14,10 @@ use portal_distribution::{
 use uuid::Uuid;
 
 use crate::{
-    CreditLimitChange, DbResult, NewOrder, OrderHead, OrderStepChange, PaymentChange, PaymentProblem, PlaceRefused,
-    Placed, ShipChange, StepProblem,
+    CreditLimitChange, DbResult, DepositChange, FundsMove, FundsPosition, NewOrder, OrderHead, OrderStepChange,
+    PaymentChange, PaymentProblem, PlaceRefused, Placed, ShipChange, StepProblem,
 };
+use portal_api::{FundsKind, PaymentSource};
 
 /// A change of a dealer's credit, as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,13 @@ pub trait OrderRows {
     /// Shipments of the order not yet counted in.
     fn uncounted_shipments(&mut self, order: Uuid) -> DbResult<u32>;
     fn insert_shipment(&mut self, change: &ShipChange, store: Uuid, lines_hash: &str) -> DbResult<()>;
+    /// Locks the dealer's prepayment and rebate balances (making them, at zero, if the dealer has
+    /// none) and reads them. Always after the dealer's credit line when both are locked.
+    fn lock_funds(&mut self, dealer: Uuid, at: i64) -> DbResult<FundsPosition>;
+    /// Keeps the balances a movement leaves, and the movement.
+    fn write_funds(&mut self, dealer: Uuid, after: FundsPosition, movement: &FundsMove<'_>) -> DbResult<()>;
+    /// Whether a prepayment with this reference was booked for the dealer.
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool>;
     /// Adds to a line's shipped and cancelled units.
     fn add_to_line(&mut self, id: Uuid, line: u32, shipped: u32, cancelled: u32) -> DbResult<()>;
 }
@@ -397,7 +405,9 @@ pub fn set_limit(
     Ok(Ok(planned.last().map_or(position, |(p, _)| *p)))
 }
 
-/// Books a payment against the dealer's receivables, once per reference.
+/// Books a payment against the dealer's receivables, once per reference; paid from the dealer's
+/// prepayment or rebate balance, that balance is debited in the same transaction (the credit line
+/// locked first, then the balances).
 pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
     if payment.amount <= 0 {
         return Ok(Err(PaymentProblem::NotPositive));
@@ -409,6 +419,24 @@ pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Resul
     if payment.amount > position.receivables {
         return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
     }
+    let debit = match payment.source {
+        PaymentSource::Bank => None,
+        PaymentSource::Prepayment | PaymentSource::Rebate => {
+            let funds = rows.lock_funds(payment.dealer_id, payment.at)?;
+            let (balance, kind) = match payment.source {
+                PaymentSource::Rebate => (funds.rebate, FundsKind::PaidFromRebate),
+                _ => (funds.prepayment, FundsKind::PaidFromPrepayment),
+            };
+            if payment.amount > balance {
+                return Ok(Err(PaymentProblem::MoreThanBalance { balance }));
+            }
+            let after = match kind {
+                FundsKind::PaidFromRebate => FundsPosition { rebate: balance - payment.amount, ..funds },
+                _ => FundsPosition { prepayment: balance - payment.amount, ..funds },
+            };
+            Some((after, kind))
+        }
+    };
     let movement = CreditMovement {
         kind: "payment",
         amount: payment.amount,
@@ -421,5 +449,49 @@ pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Resul
         return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
     };
     write_plan(rows, payment.dealer_id, &planned)?;
+    if let Some((after, kind)) = debit {
+        let moved =
+            FundsMove { kind, amount: -payment.amount, reference: &payment.reference, by: payment.by, at: payment.at };
+        rows.write_funds(payment.dealer_id, after, &moved)?;
+    }
     Ok(Ok(planned.last().map_or(position, |(p, _)| *p)))
+}
+
+/// Books a prepayment paid in, once per reference.
+pub fn deposit(rows: &mut impl OrderRows, deposit: &DepositChange) -> DbResult<Result<FundsPosition, PaymentProblem>> {
+    if deposit.amount <= 0 {
+        return Ok(Err(PaymentProblem::NotPositive));
+    }
+    let funds = rows.lock_funds(deposit.dealer_id, deposit.at)?;
+    if rows.deposit_booked(deposit.dealer_id, &deposit.reference)? {
+        return Ok(Ok(funds));
+    }
+    let Some(prepayment) = funds.prepayment.checked_add(deposit.amount) else {
+        return Ok(Err(PaymentProblem::NotPositive));
+    };
+    let after = FundsPosition { prepayment, ..funds };
+    let moved = FundsMove {
+        kind: FundsKind::Deposit,
+        amount: deposit.amount,
+        reference: &deposit.reference,
+        by: deposit.by,
+        at: deposit.at,
+    };
+    rows.write_funds(deposit.dealer_id, after, &moved)?;
+    Ok(Ok(after))
+}
+
+/// Credits a settled rebate to the dealer's rebate balance (in the settlement's transaction, so
+/// it is credited exactly when the settlement is booked).
+pub fn credit_rebate(rows: &mut impl OrderRows, dealer: Uuid, amount: i64, reference: &str, at: i64) -> DbResult<()> {
+    if amount <= 0 {
+        return Ok(());
+    }
+    let funds = rows.lock_funds(dealer, at)?;
+    let rebate = funds
+        .rebate
+        .checked_add(amount)
+        .ok_or_else(|| crate::DbError::Database(format!("the rebate balance of {dealer} does not fit")))?;
+    let moved = FundsMove { kind: FundsKind::Rebate, amount, reference, by: Uuid::nil(), at };
+    rows.write_funds(dealer, FundsPosition { rebate, ..funds }, &moved)
 }

@@ -29,8 +29,8 @@ use crate::{
     catalog::CatalogService,
     common::now,
     db::{
-        position_line, CreditLimitChange, Database, DealerNetwork, OrderPage, Orders, Org, PaymentChange,
-        PaymentProblem, PriceLists, Rebates, StoreOps,
+        position_line, CreditLimitChange, Database, DealerNetwork, DepositChange, OrderPage, Orders, Org,
+        PaymentChange, PaymentProblem, PriceLists, Rebates, StoreOps,
     },
     error::{AppError, AppResult},
     org::OrgService,
@@ -164,35 +164,52 @@ impl DistributionService {
         Ok(self.network.dealer_links(dealer_id).await?)
     }
 
-    /// Books a dealer's payment against their receivables (the order center), once per reference.
+    /// Books a dealer's payment against their receivables, once per reference: a bank transfer by
+    /// the order center; from the dealer's prepayment or rebate balance by the dealer or the order
+    /// center.
     pub async fn record_payment(&self, caller: &Caller, dealer_id: Uuid, req: RecordPayment) -> AppResult<CreditLine> {
-        caller.require(&[Role::Admin])?;
-        let reference = req.reference.trim();
-        if reference.is_empty() || reference.chars().count() > 100 {
-            return Err(AppError::field(
-                ErrorCode::InvalidParameter,
-                "reference",
-                "A payment's reference of 1 to 100 characters.",
-            ));
+        let standing = self.standing(caller, dealer_id).await?;
+        let allowed = match req.source {
+            PaymentSource::Bank => standing == Standing::OrderCenter,
+            PaymentSource::Prepayment | PaymentSource::Rebate => standing != Standing::ManagesDealer,
+        };
+        if !allowed {
+            return Err(AppError::forbidden());
         }
+        let reference = reference_of(&req.reference)?;
         self.dealer(dealer_id).await?;
         let payment = PaymentChange {
             dealer_id,
             amount: req.amount,
-            reference: reference.to_owned(),
+            reference,
+            source: req.source,
             by: caller.user.id,
             at: now(),
         };
         match self.orders.record_payment(payment).await? {
             Ok(position) => Ok(position_line(dealer_id, position)),
-            Err(PaymentProblem::NotPositive) => {
-                Err(AppError::field(ErrorCode::InvalidParameter, "amount", "A payment is more than zero."))
-            }
-            Err(PaymentProblem::MoreThanOwed { owed }) => Err(AppError::field(
-                ErrorCode::InvalidParameter,
-                "amount",
-                format!("The dealer owes {}: book the rest as a prepayment.", yuan(owed)),
-            )),
+            Err(problem) => Err(payment_refused(problem)),
+        }
+    }
+
+    /// A dealer's prepayment and rebate balances with their latest movements.
+    pub async fn funds(&self, caller: &Caller, dealer_id: Uuid) -> AppResult<DealerFunds> {
+        self.standing(caller, dealer_id).await?;
+        let (position, movements) = self.orders.dealer_funds(dealer_id, 100).await?;
+        Ok(DealerFunds { dealer_id, prepayment: position.prepayment, rebate: position.rebate, movements })
+    }
+
+    /// Books a prepayment paid in (the order center), once per reference.
+    pub async fn record_prepayment(&self, caller: &Caller, dealer_id: Uuid, req: Prepayment) -> AppResult<DealerFunds> {
+        if self.standing(caller, dealer_id).await? != Standing::OrderCenter {
+            return Err(AppError::forbidden());
+        }
+        let reference = reference_of(&req.reference)?;
+        self.dealer(dealer_id).await?;
+        let deposit = DepositChange { dealer_id, amount: req.amount, reference, by: caller.user.id, at: now() };
+        match self.orders.deposit_prepayment(deposit).await? {
+            Ok(_) => self.funds(caller, dealer_id).await,
+            Err(problem) => Err(payment_refused(problem)),
         }
     }
 
@@ -257,6 +274,33 @@ impl DistributionService {
 }
 
 /// An amount in fen as people read it: ¥1,234.56.
+/// A payment's or prepayment's reference, trimmed: 1 to 100 characters.
+fn reference_of(text: &str) -> AppResult<String> {
+    let reference = text.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return Err(AppError::field(ErrorCode::InvalidParameter, "reference", "A reference of 1 to 100 characters."));
+    }
+    Ok(reference.to_owned())
+}
+
+fn payment_refused(problem: PaymentProblem) -> AppError {
+    match problem {
+        PaymentProblem::NotPositive => {
+            AppError::field(ErrorCode::InvalidParameter, "amount", "An amount more than zero (and not too large).")
+        }
+        PaymentProblem::MoreThanOwed { owed } => AppError::field(
+            ErrorCode::InvalidParameter,
+            "amount",
+            format!("The dealer owes {}: book the rest as a prepayment.", yuan(owed)),
+        ),
+        PaymentProblem::MoreThanBalance { balance } => AppError::field(
+            ErrorCode::InvalidParameter,
+            "amount",
+            format!("The balance it is paid from holds {}.", yuan(balance)),
+        ),
+    }
+}
+
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let abs = fen.unsigned_abs();

@@ -111,7 +111,8 @@ pub async fn statement(
     Ok(ApiJson(statement).into_response())
 }
 
-/// Books a dealer's payment against their receivables (the order center), once per reference.
+/// Books a dealer's payment against their receivables, once per reference: by bank transfer (the
+/// order center), or from the dealer's prepayment or rebate balance (the dealer or the order center).
 #[utoipa::path(post, path = endpoints::RecordDealerPayment::PATH, tag = "distribution", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "dealer id")), request_body = RecordPayment,
     responses((status = 200, body = CreditLine), (status = 400, body = ApiError), (status = 403, body = ApiError),

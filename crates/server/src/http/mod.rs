@@ -5,6 +5,7 @@ mod catalog;
 mod customers;
 mod distribution;
 mod extract;
+mod funds;
 mod marketing;
 mod me;
 mod org;
@@ -173,6 +174,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rebates::rules))
         .routes(routes!(rebates::create_rule))
         .routes(routes!(rebates::settle))
+        .routes(routes!(funds::funds))
+        .routes(routes!(funds::prepayment))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))

@@ -15,6 +15,7 @@ import { StatementView } from "./StatementView";
 import { RebatesCard } from "./RebatesCard";
 import { SupplyCard } from "./SupplyCard";
 import { DemandPlanCard } from "./DemandPlanCard";
+import { FundsCard } from "./FundsCard";
 import { CreditBar } from "./StatusPill";
 import { OrderTable } from "./OrderTable";
 
@@ -143,6 +144,7 @@ export function DealerDesk() {
         onOpen={(id) => void openOrder(id)}
       />
       {orders.length === 0 && <p className="muted">{t("orders.none")}</p>}
+      <FundsCard dealerId={desk.dealer.id} orderCenter={false} onPaid={load} />
       <SupplyCard dealerId={desk.dealer.id} />
       <DemandPlanCard dealerId={desk.dealer.id} editable={false} />
       <RebatesCard dealerId={desk.dealer.id} />

@@ -13,6 +13,7 @@ import { CreditBar } from "./StatusPill";
 import { OrderTable } from "./OrderTable";
 import { AllocationCard } from "./AllocationCard";
 import { DemandPlanCard } from "./DemandPlanCard";
+import { FundsCard } from "./FundsCard";
 
 const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
   { key: "waiting", statuses: ["price_review", "credit_review"] },
@@ -31,6 +32,7 @@ export function ManagerDesk({ role }: { role: Role }) {
   const [limit, setLimit] = useState("");
   const [reason, setReason] = useState("");
   const [planFor, setPlanFor] = useState<string | null>(null);
+  const [fundsFor, setFundsFor] = useState<string | null>(null);
   const { error, run } = useCommandError();
 
   const load = useCallback(() => {
@@ -108,6 +110,11 @@ export function ManagerDesk({ role }: { role: Role }) {
                       <button className="link" onClick={() => setPlanFor(planFor === dealer.id ? null : dealer.id)} data-testid="plan-open">
                         {t("plan.open")}
                       </button>
+                      {role === "admin" && (
+                        <button className="link" onClick={() => setFundsFor(fundsFor === dealer.id ? null : dealer.id)} data-testid="funds-open">
+                          {t("funds.open")}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -117,6 +124,7 @@ export function ManagerDesk({ role }: { role: Role }) {
         </div>
       )}
       {planFor && <DemandPlanCard key={planFor} dealerId={planFor} editable title={t("plan.titleOf", { dealer: dealerName(planFor) })} />}
+      {fundsFor && <FundsCard key={fundsFor} dealerId={fundsFor} orderCenter onPaid={load} />}
       {role === "admin" && <AllocationCard dealerName={dealerName} />}
       <nav className="segmented" aria-label={t("orders.filter")}>
         {queues.map((q) => (
