@@ -3,6 +3,7 @@ mod allocation;
 mod auth;
 mod bad_input;
 mod catalog;
+mod console;
 mod customers;
 mod dealer_prices;
 mod distribution;

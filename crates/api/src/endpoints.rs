@@ -178,6 +178,14 @@ endpoints! {
     Audience = Get "/v1/marketing/audience" => AudienceOverview;
     ListUsers = Get "/v1/admin/users" ? PageQuery, => UserList;
     SetRole = Put "/v1/admin/users/{id}/role" [id: Uuid] body SetRoleRequest, => Profile;
+    /// The console: people found by phone, id or name, their locks and sessions.
+    SearchUsers = Get "/v1/admin/people" ? UserSearchQuery, => AdminUserList;
+    LockUser = Put "/v1/admin/users/{id}/lock" [id: Uuid] body LockAccount, => AdminUser;
+    UnlockUser = Delete "/v1/admin/users/{id}/lock" [id: Uuid] => AdminUser;
+    UserSessions = Get "/v1/admin/users/{id}/sessions" [id: Uuid] => AdminSessions;
+    EndUserSession = Delete "/v1/admin/users/{id}/sessions/{session}" [id: Uuid, session: Uuid] => AdminSessions;
+    AuditLog = Get "/v1/admin/audit" ? AuditQuery, => AuditPage;
+    SystemHealthOf = Get "/v1/admin/health" => SystemHealth;
 
     // Store operations.
     ApplyStoreOps = Post "/v1/store-ops" body StoreOps, => StoreOpsResult;

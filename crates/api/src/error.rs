@@ -73,6 +73,8 @@ pub enum ErrorCode {
     ReceiptExceedsShipment,
     /// The shipment was counted in already (at another device, perhaps).
     ShipmentAlreadyReceived,
+    /// An administrator locked this account: it cannot sign in until they unlock it.
+    AccountSuspended,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -133,6 +135,7 @@ impl ErrorCode {
             ErrorCode::PriceListOverlap => "price_list_overlap",
             ErrorCode::ReceiptExceedsShipment => "receipt_exceeds_shipment",
             ErrorCode::ShipmentAlreadyReceived => "shipment_already_received",
+            ErrorCode::AccountSuspended => "account_suspended",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

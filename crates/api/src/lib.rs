@@ -4,6 +4,7 @@
 //! OpenAPI document from these types (utoipa) and the app's TypeScript types are
 //! generated from them (ts-rs), so no shape is ever written twice.
 
+pub mod admin;
 pub mod allocation;
 pub mod auth;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod queries;
 pub mod rebates;
 pub mod store_ops;
 
+pub use admin::*;
 pub use allocation::*;
 pub use auth::*;
 pub use catalog::*;

@@ -72,6 +72,8 @@ const TABLES: &[&str] = &[
     "demand_plans",
     "dealer_funds",
     "fund_movements",
+    "account_locks",
+    "audit_log",
 ];
 
 /// What was copied and how the copy was checked.

@@ -15,6 +15,7 @@ macro_rules! user_columns {
 pub mod accounts;
 pub mod allocations;
 pub mod catalog;
+mod console;
 pub mod copy_from_sqlite;
 pub mod customers;
 pub mod events;
@@ -69,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_price_entries_open_once.sql"),
     include_str!("../migrations/0017_allocation.sql"),
     include_str!("../migrations/0018_dealer_funds.sql"),
+    include_str!("../migrations/0019_console.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -9,7 +9,8 @@ impl Sessions for PostgresDatabase {
             "SELECT ",
             user_columns!(),
             " FROM users WHERE id = $2
-                AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)"
+                AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL)
+                       AND NOT EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = $2)"
         );
         // A read: asked again on a fresh connection when the one it was sent on turned out closed.
         let row = self

@@ -15,6 +15,7 @@ use portal_db::*;
 pub mod accounts;
 pub mod allocations;
 pub mod catalog;
+mod console;
 pub mod customers;
 pub mod events;
 pub mod experiments;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0025_price_entries_open_once.sql"),
     include_str!("../migrations/0026_allocation.sql"),
     include_str!("../migrations/0027_dealer_funds.sql"),
+    include_str!("../migrations/0028_console.sql"),
 ];
 
 pub struct SqliteDatabase {

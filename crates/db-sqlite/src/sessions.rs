@@ -8,7 +8,8 @@ impl Sessions for SqliteDatabase {
             Ok(conn
                 .prepare_cached(&format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE id = ?2
-                       AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL)"
+                       AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL)
+                       AND NOT EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = ?2)"
                 ))?
                 .query_row([session.to_string(), user.to_string()], user_row)
                 .optional()?)

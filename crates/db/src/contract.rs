@@ -11,6 +11,7 @@ use super::*;
 use crate::{lockout, throttle};
 
 mod allocation;
+mod console;
 mod customers;
 mod events;
 mod funds;
@@ -20,6 +21,7 @@ mod price_lists;
 mod retention;
 mod triggers;
 pub use allocation::*;
+pub use console::*;
 pub use customers::*;
 pub use events::*;
 pub use funds::*;
@@ -131,6 +133,9 @@ macro_rules! contract_suite {
             runs_of_one_sku_made_at_once_never_give_a_line_more_than_it_wants,
             a_prepayment_books_once_and_pays_receivables_never_below_zero,
             a_settled_rebate_is_credited_once_and_pays_receivables,
+            locking_an_account_ends_its_sessions_and_keeps_one_lock,
+            people_are_found_by_phone_id_or_the_start_of_a_name,
+            the_audit_log_pages_newest_first_and_keeps_what_has_not_expired,
         );
     };
 }

@@ -15,6 +15,7 @@ pub mod allocations;
 pub mod apply;
 pub mod catalog;
 pub mod code_check;
+pub mod console;
 #[cfg(feature = "test-support")]
 pub mod contract;
 pub mod driver_errors;
@@ -46,6 +47,7 @@ pub use accounts::*;
 pub use allocations::*;
 pub use apply::{CounterCustomer, OpContext};
 pub use catalog::*;
+pub use console::*;
 pub use customer_view::*;
 pub use events::*;
 pub use experiments::*;
@@ -120,6 +122,7 @@ pub trait Database:
     + DealerNetwork
     + Rebates
     + Allocations
+    + Console
     + Send
     + Sync
     + 'static

@@ -38,7 +38,7 @@ pub trait Sessions: Send + Sync {
     async fn create_session(&self, session: SessionRecord) -> DbResult<()>;
     async fn get_session(&self, id: Uuid) -> DbResult<Option<SessionRecord>>;
     /// The account of `user`, if session `session` is theirs and not revoked: what every
-    /// authenticated request checks, in one read.
+    /// authenticated request checks, in one read (none for an account an administrator locked).
     async fn live_session_user(&self, session: Uuid, user: Uuid) -> DbResult<Option<UserRecord>>;
     /// Applies [`rotation::decide`] to the session in one transaction.
     async fn rotate_session(&self, id: Uuid, presented: i64, grace_secs: i64, now: i64) -> DbResult<Rotation>;

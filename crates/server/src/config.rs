@@ -73,6 +73,9 @@ pub struct Config {
     pub retain_lists_days: u32,
     pub retain_inbox_days: u32,
     pub retain_report_days: u32,
+    /// The bearer token Prometheus scrapes `/metrics` with (`PORTAL_METRICS_TOKEN`); empty: only an
+    /// administrator's access token reads it.
+    pub metrics_token: Secret,
 }
 
 /// Days the report's roll-up needs lists and events kept: the day, the week until it is sealed,
@@ -150,7 +153,26 @@ impl Default for Config {
             retain_lists_days: 120,
             retain_inbox_days: 400,
             retain_report_days: 800,
+            metrics_token: Secret::default(),
         }
+    }
+}
+
+/// A secret setting: read like any other, never printed.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "(none)" } else { "(set)" })
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.trim().to_owned()))
     }
 }
 
@@ -236,6 +258,7 @@ impl Config {
         env_field!(retain_lists_days);
         env_field!(retain_inbox_days);
         env_field!(retain_report_days);
+        env_field!(metrics_token);
         Ok(())
     }
 }

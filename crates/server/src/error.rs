@@ -69,7 +69,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | SessionRevoked | NotSignedIn => StatusCode::UNAUTHORIZED,
         IdentityTaken => StatusCode::CONFLICT,
         AccountNotFound | NotFound | NotDevMode | UnknownBarcode => StatusCode::NOT_FOUND,
-        Forbidden | TrackingDeclined => StatusCode::FORBIDDEN,
+        Forbidden | TrackingDeclined | AccountSuspended => StatusCode::FORBIDDEN,
         ServerUnreachable | KeyringUnavailable | CacheTooNew | Internal => StatusCode::INTERNAL_SERVER_ERROR,
         Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }

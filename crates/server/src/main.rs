@@ -202,6 +202,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
     portal.marketing.spawn_tag_passes();
     portal.marketing.spawn_trigger_passes();
+    let beating = portal.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = beating.console.heartbeat().await {
+                tracing::warn!(error = ?e, "the instance's heartbeat was not written; trying again");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(portal_server::console::HEARTBEAT_SECS)).await;
+        }
+    });
     let pruner = portal.clone();
     tokio::spawn(async move {
         let every = std::time::Duration::from_secs(pruner.config.prune_interval_secs.max(1));

@@ -6,6 +6,7 @@ use crate::{
     catalog::CatalogService,
     common::now,
     config::Config,
+    console::ConsoleService,
     db::Database,
     distribution::DistributionService,
     favourites::FavouritesService,
@@ -38,6 +39,8 @@ pub struct Portal {
     pub customers: CustomerViewService,
     /// Dealers' orders, credit and shipments.
     pub distribution: DistributionService,
+    /// The administrator's console, this instance's metrics and heartbeat.
+    pub console: ConsoleService,
 }
 
 impl Portal {
@@ -54,6 +57,7 @@ impl Portal {
             store_ops: StoreOpsService::new(&db, org.clone(), catalog.clone()),
             distribution: DistributionService::new(&db, org.clone(), catalog.clone()),
             favourites: FavouritesService::new(&db),
+            console: ConsoleService::new(&db),
             catalog,
             org,
             db,
@@ -71,6 +75,7 @@ impl Portal {
         let sessions_before = now - self.config.session_idle_ttl_secs as i64;
         let counts = self.db.prune(codes_before, attempts_before, sessions_before).await?;
         let kept = self.db.prune_marketing(self.config.retention(), now).await?;
+        let audit = self.db.prune_audit(now - crate::console::AUDIT_RETENTION_SECS).await?;
         tracing::info!(
             events = kept.events,
             anonymous_events = kept.anonymous_events,
@@ -78,6 +83,7 @@ impl Portal {
             lists = kept.lists,
             inbox = kept.inbox,
             counter_grants = kept.counter_grants,
+            audit,
             "retention applied"
         );
         Ok(counts)

@@ -2,6 +2,7 @@
 mod allocation;
 mod auth;
 mod catalog;
+mod console;
 mod customers;
 mod distribution;
 mod extract;
@@ -174,6 +175,12 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(rebates::rules))
         .routes(routes!(rebates::create_rule))
         .routes(routes!(rebates::settle))
+        .routes(routes!(console::search))
+        .routes(routes!(console::lock, console::unlock))
+        .routes(routes!(console::sessions))
+        .routes(routes!(console::end_session))
+        .routes(routes!(console::audit))
+        .routes(routes!(console::health))
         .routes(routes!(funds::funds))
         .routes(routes!(funds::prepayment))
         .routes(routes!(allocation::demand))
@@ -242,7 +249,9 @@ pub fn app(portal: Arc<Portal>) -> Router {
     let (router, api) = routes();
     let api = Arc::new(api);
     router
+        .route_layer(axum::middleware::from_fn_with_state(portal.clone(), crate::console::observe::observe))
         .route("/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
+        .route("/metrics", get(console::metrics))
         .fallback(|| async { AppError::new(ErrorCode::NotFound, "No such endpoint.") })
         .layer(DefaultBodyLimit::max(max_body))
         // Answers are compressed when the client accepts it (gzip, brotli or zstd) and they are

@@ -169,6 +169,14 @@ impl IdentityService {
     }
 
     async fn start_session(&self, user_id: Uuid, device_name: String, created: bool) -> AppResult<AuthResponse> {
+        // A session started while an administrator locks the account is refused at its first
+        // request (`live_session_user` reads the lock too).
+        if !self.locks.account_locks(vec![user_id]).await?.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::AccountSuspended,
+                "An administrator has locked this account; ask them to unlock it.",
+            ));
+        }
         let now = now();
         let session = SessionRecord {
             id: Uuid::now_v7(),

@@ -35,6 +35,8 @@ pub struct IdentityService {
     accounts: Arc<dyn Accounts>,
     sign_in: Arc<dyn SignIn>,
     sessions: Arc<dyn Sessions>,
+    /// Accounts an administrator locked: no sign-in.
+    locks: Arc<dyn crate::db::Console>,
     /// A person's birthday is kept where the birthday greetings read it.
     birthdays: Arc<dyn Triggers>,
     /// A promoter's or manager's stores, shown in their profile.
@@ -69,6 +71,7 @@ impl IdentityService {
             accounts: db.clone(),
             sign_in: db.clone(),
             sessions: db.clone(),
+            locks: db.clone(),
             birthdays: db.clone(),
             placements: db.clone(),
             events: db.clone(),

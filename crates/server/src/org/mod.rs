@@ -80,18 +80,7 @@ impl OrgService {
     pub async fn list_users(&self, caller: &Caller, limit: u32, offset: u32) -> AppResult<UserList> {
         caller.require(&[Role::Admin])?;
         let (rows, total) = self.accounts.list_users(limit.clamp(1, 200), offset).await?;
-        let users = rows
-            .into_iter()
-            .map(|(u, identity_count)| UserSummary {
-                id: u.id,
-                display_name: u.display_name,
-                role: u.role,
-                store_id: u.store_id,
-                dealer_id: u.dealer_id,
-                identity_count,
-                created_at: u.created_at,
-            })
-            .collect();
+        let users = rows.iter().map(|(u, identity_count)| summary(u, *identity_count)).collect();
         Ok(UserList { users, total })
     }
 
@@ -206,5 +195,18 @@ fn staff_member(u: &crate::db::UserRecord) -> StaffMember {
         role: u.role,
         discount_limit_percent: discount_limit(u),
         default_limit: u.discount_limit_percent.is_none(),
+    }
+}
+
+/// An account as lists show it.
+pub fn summary(u: &crate::db::UserRecord, identity_count: u32) -> UserSummary {
+    UserSummary {
+        id: u.id,
+        display_name: u.display_name.clone(),
+        role: u.role,
+        store_id: u.store_id,
+        dealer_id: u.dealer_id,
+        identity_count,
+        created_at: u.created_at,
     }
 }
