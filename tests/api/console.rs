@@ -140,3 +140,44 @@ async fn every_change_by_an_administrator_or_manager_is_audited_and_health_is_fo
 fn urlencode(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+#[tokio::test]
+async fn administrators_create_and_edit_stores_and_dealers() {
+    let server = TestServer::start(&[]);
+    let (admin, sales) = (signed_in(&server, "admin").await, signed_in(&server, "sales").await);
+    let id = uuid::Uuid::now_v7();
+    let store = json!({ "id": id, "code": "GZ-001", "name": "广州天河店", "city": "广州" });
+    let path = format!("/v1/admin/stores/{id}");
+    assert_eq!(server.send(Method::PUT, &path, Some(&sales), Some(&store)).await.0, 403);
+    let (status, body) = server.send(Method::PUT, &path, Some(&admin), Some(&store)).await;
+    assert_eq!(status, 200, "{body}");
+    let renamed = json!({ "id": id, "code": "GZ-001", "name": "广州天河旗舰店", "city": "广州" });
+    assert_eq!(server.send(Method::PUT, &path, Some(&admin), Some(&renamed)).await.0, 200);
+    let (_, body) = server.get("/v1/admin/stores?after=GZ", &admin).await;
+    let stores = parse::<StoreList>(&body).stores;
+    assert_eq!(stores.iter().find(|s| s.id == id).map(|s| s.name.as_str()), Some("广州天河旗舰店"));
+    assert!(stores.windows(2).all(|w| w[0].code < w[1].code), "by code");
+    // Bad input: a code with a space, an empty name, a code another store holds.
+    for bad in [
+        json!({ "id": id, "code": "GZ 001", "name": "x", "city": "y" }),
+        json!({ "id": id, "code": "GZ-001", "name": " ", "city": "y" }),
+    ] {
+        let (status, body) = server.send(Method::PUT, &path, Some(&admin), Some(&bad)).await;
+        assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter), "{bad}");
+    }
+    let other = uuid::Uuid::now_v7();
+    let taken = json!({ "id": other, "code": "GZ-001", "name": "x", "city": "y" });
+    assert_eq!(server.send(Method::PUT, &format!("/v1/admin/stores/{other}"), Some(&admin), Some(&taken)).await.0, 409);
+
+    let dealer = uuid::Uuid::now_v7();
+    let body = json!({ "id": dealer, "code": "D-WEST", "name": "西部经销", "region": "西部" });
+    let (status, _) = server.send(Method::PUT, &format!("/v1/admin/dealers/{dealer}"), Some(&admin), Some(&body)).await;
+    assert_eq!(status, 200);
+    let (_, body) = server.get("/v1/admin/dealers", &admin).await;
+    assert!(parse::<DealerList>(&body).dealers.iter().any(|d| d.id == dealer));
+    let (_, desk) = server.get("/v1/business/desk", &admin).await;
+    assert!(
+        parse::<BusinessDesk>(&desk).dealers.iter().any(|d| d.dealer.id == dealer),
+        "the order center's desk lists every dealer"
+    );
+}

@@ -6,7 +6,7 @@ use ts_rs::TS;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::{DeviceSession, UserSummary};
+use crate::{Dealer, DeviceSession, Store, UserSummary};
 
 /// Whom to find: a phone number (exactly), an account id, or the start of a display name; and,
 /// optionally, only one role.
@@ -114,4 +114,24 @@ pub struct SystemHealth {
     pub orders_waiting_review: u64,
     /// Shipments on their way to stores, not yet counted in.
     pub shipments_on_the_way: u64,
+}
+
+/// A page of stores or dealers, by code after `after`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, IntoParams)]
+pub struct DirectoryQuery {
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreList {
+    /// By code, at most 200.
+    pub stores: Vec<Store>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DealerList {
+    /// By code, at most 200.
+    pub dealers: Vec<Dealer>,
 }

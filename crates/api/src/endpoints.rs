@@ -185,6 +185,10 @@ endpoints! {
     UserSessions = Get "/v1/admin/users/{id}/sessions" [id: Uuid] => AdminSessions;
     EndUserSession = Delete "/v1/admin/users/{id}/sessions/{session}" [id: Uuid, session: Uuid] => AdminSessions;
     AuditLog = Get "/v1/admin/audit" ? AuditQuery, => AuditPage;
+    AdminStores = Get "/v1/admin/stores" ? DirectoryQuery, => StoreList;
+    PutStore = Put "/v1/admin/stores/{id}" [id: Uuid] body Store, => Store;
+    AdminDealers = Get "/v1/admin/dealers" ? DirectoryQuery, => DealerList;
+    PutDealer = Put "/v1/admin/dealers/{id}" [id: Uuid] body Dealer, => Dealer;
     SystemHealthOf = Get "/v1/admin/health" => SystemHealth;
 
     // Store operations.

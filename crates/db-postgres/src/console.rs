@@ -1,5 +1,5 @@
 //! The administrator's console on PostgreSQL.
-use portal_api::{AccountLock, AuditEntry, InstanceView};
+use portal_api::{AccountLock, AuditEntry, Dealer, InstanceView, Store};
 use portal_db::{AuditRecord, Console, UserSearch, WaitingCounts, SET_ASIDE_BODY_HASH};
 
 use super::*;
@@ -178,6 +178,34 @@ impl Console for PostgresDatabase {
                 orders_waiting_review: count(&r, 1),
                 shipments_on_the_way: count(&r, 2),
             })
+        })
+        .await
+    }
+
+    async fn stores_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Store>> {
+        self.run(move |client| {
+            client
+                .query(
+                    "SELECT id, code, name, city FROM stores WHERE code > $1 ORDER BY code LIMIT $2",
+                    &[&after.unwrap_or_default(), &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| Ok(Store { id: uuid(r.get(0))?, code: r.get(1), name: r.get(2), city: r.get(3) }))
+                .collect()
+        })
+        .await
+    }
+
+    async fn dealers_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Dealer>> {
+        self.run(move |client| {
+            client
+                .query(
+                    "SELECT id, code, name, region FROM dealers WHERE code > $1 ORDER BY code LIMIT $2",
+                    &[&after.unwrap_or_default(), &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| Ok(Dealer { id: uuid(r.get(0))?, code: r.get(1), name: r.get(2), region: r.get(3) }))
+                .collect()
         })
         .await
     }

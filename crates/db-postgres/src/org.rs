@@ -112,11 +112,13 @@ impl Org for PostgresDatabase {
 
     async fn upsert_store(&self, store: StoreInfo) -> DbResult<()> {
         self.run(move |client| {
-            client.execute(
-                "INSERT INTO stores (id, code, name, city) VALUES ($1, $2, $3, $4)
+            client
+                .execute(
+                    "INSERT INTO stores (id, code, name, city) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (id) DO UPDATE SET code = $2, name = $3, city = $4",
-                &[&store.id.to_string(), &store.code, &store.name, &store.city],
-            )?;
+                    &[&store.id.to_string(), &store.code, &store.name, &store.city],
+                )
+                .map_err(code_taken)?;
             Ok(())
         })
         .await
@@ -124,11 +126,13 @@ impl Org for PostgresDatabase {
 
     async fn upsert_dealer(&self, dealer: Dealer) -> DbResult<()> {
         self.run(move |client| {
-            client.execute(
-                "INSERT INTO dealers (id, code, name, region) VALUES ($1, $2, $3, $4)
+            client
+                .execute(
+                    "INSERT INTO dealers (id, code, name, region) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (id) DO UPDATE SET code = $2, name = $3, region = $4",
-                &[&dealer.id.to_string(), &dealer.code, &dealer.name, &dealer.region],
-            )?;
+                    &[&dealer.id.to_string(), &dealer.code, &dealer.name, &dealer.region],
+                )
+                .map_err(code_taken)?;
             Ok(())
         })
         .await
@@ -167,5 +171,14 @@ impl Org for PostgresDatabase {
             ))
         })
         .await
+    }
+}
+
+/// A code another store or dealer holds: a conflict the caller can name.
+fn code_taken(e: ::postgres::Error) -> DbError {
+    if e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION) {
+        DbError::Conflict("code".into())
+    } else {
+        e.into()
     }
 }

@@ -1,5 +1,5 @@
 //! The administrator's console on SQLite.
-use portal_api::{AccountLock, AuditEntry, InstanceView};
+use portal_api::{AccountLock, AuditEntry, Dealer, InstanceView, Store};
 use portal_db::{AuditRecord, Console, UserSearch, WaitingCounts, SET_ASIDE_BODY_HASH};
 
 use super::*;
@@ -177,6 +177,30 @@ impl Console for SqliteDatabase {
                     })
                 },
             )?)
+        })
+        .await
+    }
+
+    async fn stores_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Store>> {
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id, code, name, city FROM stores WHERE code > ?1 ORDER BY code LIMIT ?2")?;
+            let rows = stmt.query_map(params![after.unwrap_or_default(), limit], |r| {
+                Ok(Store { id: uuid_of(r.get(0)?)?, code: r.get(1)?, name: r.get(2)?, city: r.get(3)? })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn dealers_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Dealer>> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT id, code, name, region FROM dealers WHERE code > ?1 ORDER BY code LIMIT ?2")?;
+            let rows = stmt.query_map(params![after.unwrap_or_default(), limit], |r| {
+                Ok(Dealer { id: uuid_of(r.get(0)?)?, code: r.get(1)?, name: r.get(2)?, region: r.get(3)? })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
     }

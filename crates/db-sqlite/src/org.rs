@@ -116,7 +116,8 @@ impl Org for SqliteDatabase {
                 "INSERT INTO stores (id, code, name, city) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET code = ?2, name = ?3, city = ?4",
                 params![store.id.to_string(), store.code, store.name, store.city],
-            )?;
+            )
+            .map_err(code_taken)?;
             Ok(())
         })
         .await
@@ -128,7 +129,8 @@ impl Org for SqliteDatabase {
                 "INSERT INTO dealers (id, code, name, region) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET code = ?2, name = ?3, region = ?4",
                 params![dealer.id.to_string(), dealer.code, dealer.name, dealer.region],
-            )?;
+            )
+            .map_err(code_taken)?;
             Ok(())
         })
         .await
@@ -166,5 +168,15 @@ impl Org for SqliteDatabase {
             )?)
         })
         .await
+    }
+}
+
+/// A code another store or dealer holds: a conflict the caller can name.
+fn code_taken(e: rusqlite::Error) -> DbError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            DbError::Conflict("code".into())
+        }
+        e => e.into(),
     }
 }

@@ -2,7 +2,7 @@
 //! session ended in the same transaction), people found by phone, id or name, the audit log of
 //! changes, the instances' heartbeats, and what waits across the system.
 use async_trait::async_trait;
-use portal_api::{AccountLock, AuditEntry, InstanceView, Role};
+use portal_api::{AccountLock, AuditEntry, Dealer, InstanceView, Role, Store};
 use uuid::Uuid;
 
 use crate::*;
@@ -54,4 +54,8 @@ pub trait Console: Send + Sync {
     /// Instances heard from since `since`, newest beat first; older ones are forgotten.
     async fn instances_seen(&self, since: i64) -> DbResult<Vec<InstanceView>>;
     async fn waiting_counts(&self, set_aside_since: i64) -> DbResult<WaitingCounts>;
+    /// Stores by code, after `after` (at most `limit`).
+    async fn stores_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Store>>;
+    /// Dealers by code, after `after` (at most `limit`).
+    async fn dealers_page(&self, after: Option<String>, limit: u32) -> DbResult<Vec<Dealer>>;
 }

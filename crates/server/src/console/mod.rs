@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     common::now,
-    db::{Console, Database, Sessions, UserSearch},
+    db::{Console, Database, Org, Sessions, UserSearch},
     error::{AppError, AppResult},
     identity::normalize,
 };
@@ -27,11 +27,41 @@ pub const INSTANCE_SEEN_SECS: i64 = 120;
 pub const HEARTBEAT_SECS: u64 = 30;
 /// The most people one search answers.
 const MAX_FOUND: u32 = 100;
+/// Stores or dealers in one page.
+const DIRECTORY_PAGE: u32 = 200;
+
+/// A store's or dealer's code: 1 to 32 letters, digits, `-` or `_`.
+fn code(text: &str) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 32 || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(AppError::field(ErrorCode::InvalidParameter, "code", "A code of 1 to 32 letters, digits, - or _."));
+    }
+    Ok(text.to_owned())
+}
+
+fn code_conflict(e: crate::db::DbError) -> AppError {
+    match e {
+        crate::db::DbError::Conflict(_) => {
+            AppError::field(ErrorCode::NameTaken, "code", "Another store or dealer has this code.")
+        }
+        e => e.into(),
+    }
+}
+
+/// A name, city or region: 1 to 100 characters.
+fn name(text: &str) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 100 {
+        return Err(AppError::field(ErrorCode::InvalidParameter, "name", "A name of 1 to 100 characters."));
+    }
+    Ok(text.to_owned())
+}
 
 #[derive(Clone)]
 pub struct ConsoleService {
     console: Arc<dyn Console>,
     sessions: Arc<dyn Sessions>,
+    org: Arc<dyn Org>,
     /// The health's database line.
     db: Arc<dyn Database>,
     pub metrics: Arc<Metrics>,
@@ -45,6 +75,7 @@ impl ConsoleService {
         Self {
             console: db.clone(),
             sessions: db.clone(),
+            org: db.clone(),
             db: db.clone(),
             metrics: Arc::new(Metrics::default()),
             instance: InstanceView {
@@ -177,6 +208,32 @@ impl ConsoleService {
             orders_waiting_review: waiting.orders_waiting_review,
             shipments_on_the_way: waiting.shipments_on_the_way,
         })
+    }
+
+    pub async fn stores(&self, caller: &Caller, query: DirectoryQuery) -> AppResult<StoreList> {
+        caller.require(&[Role::Admin])?;
+        Ok(StoreList { stores: self.console.stores_page(query.after, DIRECTORY_PAGE).await? })
+    }
+
+    pub async fn dealers(&self, caller: &Caller, query: DirectoryQuery) -> AppResult<DealerList> {
+        caller.require(&[Role::Admin])?;
+        Ok(DealerList { dealers: self.console.dealers_page(query.after, DIRECTORY_PAGE).await? })
+    }
+
+    /// Creates or edits a store (its id the path's).
+    pub async fn put_store(&self, caller: &Caller, id: Uuid, store: Store) -> AppResult<Store> {
+        caller.require(&[Role::Admin])?;
+        let store = Store { id, code: code(&store.code)?, name: name(&store.name)?, city: name(&store.city)? };
+        self.org.upsert_store(store.clone()).await.map_err(code_conflict)?;
+        Ok(store)
+    }
+
+    /// Creates or edits a dealer (its id the path's).
+    pub async fn put_dealer(&self, caller: &Caller, id: Uuid, dealer: Dealer) -> AppResult<Dealer> {
+        caller.require(&[Role::Admin])?;
+        let dealer = Dealer { id, code: code(&dealer.code)?, name: name(&dealer.name)?, region: name(&dealer.region)? };
+        self.org.upsert_dealer(dealer.clone()).await.map_err(code_conflict)?;
+        Ok(dealer)
     }
 
     /// Says this instance is alive (every `HEARTBEAT_SECS`).

@@ -44,6 +44,8 @@ pub const MANAGER_CREDIT_AUTHORITY: i64 = 5_000_000_00;
 pub struct DistributionService {
     orders: Arc<dyn Orders>,
     allocations: Arc<dyn crate::db::Allocations>,
+    /// Every dealer, for the order center's desk.
+    directory: Arc<dyn crate::db::Console>,
     network: Arc<dyn DealerNetwork>,
     prices: Arc<dyn PriceLists>,
     rebates: Arc<dyn Rebates>,
@@ -77,6 +79,7 @@ impl DistributionService {
         Self {
             orders: db.clone(),
             allocations: db.clone(),
+            directory: db.clone(),
             network: db.clone(),
             prices: db.clone(),
             rebates: db.clone(),
@@ -253,8 +256,13 @@ impl DistributionService {
             Role::Admin => None,
             _ => Some(self.network.managed_dealers(caller.user.id).await?),
         };
+        // The order center sees the first dealers by code (the console pages through the rest).
+        let listed: Vec<Uuid> = match &ids {
+            Some(ids) => ids.iter().copied().take(200).collect(),
+            None => self.directory.dealers_page(None, 200).await?.into_iter().map(|d| d.id).collect(),
+        };
         let mut dealers = Vec::new();
-        for id in ids.iter().flatten().take(200) {
+        for id in &listed {
             if let Some(dealer) = self.dealers.get_dealer(*id).await? {
                 let credit = position_line(*id, self.orders.credit_position(*id).await?);
                 dealers.push(DealerCredit { dealer, credit });

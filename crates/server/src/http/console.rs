@@ -96,6 +96,54 @@ pub async fn health(State(console): State<ConsoleService>, caller: Caller) -> Ap
     console.health(&caller).await.map(ApiJson)
 }
 
+#[utoipa::path(get, path = endpoints::AdminStores::PATH, tag = "admin", security(("bearer" = [])),
+    params(DirectoryQuery),
+    responses((status = 200, body = StoreList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn stores(
+    State(console): State<ConsoleService>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<DirectoryQuery>,
+) -> AppResult<ApiJson<StoreList>> {
+    console.stores(&caller, query).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = endpoints::PutStore::PATH, tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")), request_body = Store,
+    responses((status = 200, body = Store), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn put_store(
+    State(console): State<ConsoleService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(store): ApiJson<Store>,
+) -> AppResult<ApiJson<Store>> {
+    console.put_store(&caller, id, store).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::AdminDealers::PATH, tag = "admin", security(("bearer" = [])),
+    params(DirectoryQuery),
+    responses((status = 200, body = DealerList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn dealers(
+    State(console): State<ConsoleService>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<DirectoryQuery>,
+) -> AppResult<ApiJson<DealerList>> {
+    console.dealers(&caller, query).await.map(ApiJson)
+}
+
+#[utoipa::path(put, path = endpoints::PutDealer::PATH, tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")), request_body = Dealer,
+    responses((status = 200, body = Dealer), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn put_dealer(
+    State(console): State<ConsoleService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(dealer): ApiJson<Dealer>,
+) -> AppResult<ApiJson<Dealer>> {
+    console.put_dealer(&caller, id, dealer).await.map(ApiJson)
+}
+
 /// `/metrics` in the Prometheus text format.
 pub async fn metrics(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> AppResult<Response> {
     let token = headers
