@@ -224,6 +224,40 @@ macro_rules! for_each_app_command {
             awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
                 app.set_credit_line(dealer_id, limit, reason).await
             }
+            // ----- the administrator's console -----
+            awaited fn search_people(app, query: portal_api::UserSearchQuery) -> portal_api::AdminUserList {
+                app.search_people(query).await
+            }
+            awaited fn lock_user(app, id: uuid::Uuid, reason: String) -> portal_api::AdminUser {
+                app.lock_user(id, reason).await
+            }
+            awaited fn unlock_user(app, id: uuid::Uuid) -> portal_api::AdminUser { app.unlock_user(id).await }
+            awaited fn user_sessions(app, id: uuid::Uuid) -> portal_api::AdminSessions { app.user_sessions(id).await }
+            awaited fn end_user_session(app, id: uuid::Uuid, session: uuid::Uuid) -> portal_api::AdminSessions {
+                app.end_user_session(id, session).await
+            }
+            awaited fn set_user_role(app, id: uuid::Uuid, request: portal_api::SetRoleRequest) -> portal_api::Profile {
+                app.set_user_role(id, request).await
+            }
+            awaited fn audit_log(app, query: portal_api::AuditQuery) -> portal_api::AuditPage {
+                app.audit_log(query).await
+            }
+            awaited fn system_health(app) -> portal_api::SystemHealth { app.system_health().await }
+            awaited fn admin_stores(app, after: Option<String>) -> portal_api::StoreList {
+                app.admin_stores(after).await
+            }
+            awaited fn put_store(app, store: portal_api::Store) -> portal_api::Store { app.put_store(store).await }
+            awaited fn admin_dealers(app, after: Option<String>) -> portal_api::DealerList {
+                app.admin_dealers(after).await
+            }
+            awaited fn put_dealer(app, dealer: portal_api::Dealer) -> portal_api::Dealer { app.put_dealer(dealer).await }
+            awaited fn dealer_links(app, dealer_id: uuid::Uuid) -> portal_api::DealerLinks {
+                app.dealer_links(dealer_id).await
+            }
+            awaited fn set_dealer_links(app, dealer_id: uuid::Uuid, links: portal_api::DealerLinks)
+                -> portal_api::DealerLinks {
+                app.set_dealer_links(dealer_id, links).await
+            }
             awaited fn dealer_funds(app, dealer_id: uuid::Uuid) -> portal_api::DealerFunds {
                 app.dealer_funds(dealer_id).await
             }

@@ -1,6 +1,14 @@
 // Generated from the Rust types by crates/client/src/ipc_types.rs. Do not edit by hand:
 // run `UPDATE_IPC_TYPES=1 cargo test -p portal-client ipc_types` after changing them.
 
+export type AccountLock = { reason: string, by: string, at: number, };
+
+export type AdminSessions = { sessions: Array<DeviceSession>, };
+
+export type AdminUser = { user: UserSummary, lock?: AccountLock, };
+
+export type AdminUserList = { users: Array<AdminUser>, };
+
 export type AllocationBasis = "plan" | "history" | "ordered";
 
 export type AllocationDemand = { sku: string, orders: number, wanted: number, };
@@ -79,6 +87,20 @@ arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low:
 revenue: number, };
 
 export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
+
+export type AuditEntry = { id: number, at: number, actor_id: string, actor_name: string, role: string, method: string, path: string, status: number, };
+
+export type AuditPage = { 
+/**
+ * Newest first.
+ */
+entries: Array<AuditEntry>, 
+/**
+ * Pass as `before` for the next page.
+ */
+next_before?: number, };
+
+export type AuditQuery = { before?: number, actor?: string, };
 
 export type BusinessDesk = { dealers: Array<DealerCredit>, 
 /**
@@ -291,6 +313,18 @@ export type DealerFunds = { dealer_id: string, prepayment: number, rebate: numbe
  */
 movements: Array<FundsMovement>, };
 
+export type DealerLinks = { store_ids: Array<string>, manager_id?: string, 
+/**
+ * The dealer's tier (`gold`, `silver`…), for the tier's price lists.
+ */
+tier?: string, };
+
+export type DealerList = { 
+/**
+ * By code, at most 200.
+ */
+dealers: Array<Dealer>, };
+
 export type DealerOverview = { dealer: Dealer, 
 /**
  * Distributor accounts bound to this dealer.
@@ -361,7 +395,7 @@ export type DeviceSessionList = { sessions: Array<DeviceSession>, };
 
 export type DraftState = "draft" | "sending" | "refused";
 
-export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "invalid_order" | "invalid_credit_limit" | "price_list_overlap" | "receipt_exceeds_shipment" | "shipment_already_received" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "invalid_order" | "invalid_credit_limit" | "price_list_overlap" | "receipt_exceeds_shipment" | "shipment_already_received" | "account_suspended" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
 
 export type ErrorDetail = { 
 /**
@@ -486,6 +520,8 @@ fresh: Array<InboxMessage>,
  * The server could not be asked: the inbox as last read.
  */
 offline: boolean, };
+
+export type InstanceView = { id: string, started_at: number, last_seen: number, version: string, };
 
 export type Lifecycle = "announced" | "pre_sale" | "on_sale" | "discontinued";
 
@@ -1004,6 +1040,8 @@ export type SetPasswordRequest = { new_password: string,
  */
 current_password?: string, };
 
+export type SetRoleRequest = { role: Role, store_id?: string, store_ids: Array<string>, dealer_id?: string, };
+
 export type ShipLine = { sku: string, quantity: number, };
 
 export type Shipment = { id: string, order_id: string, store_id: string, lines: Array<ShipmentLine>, shipped_at: number, received_at?: number, };
@@ -1161,6 +1199,12 @@ export type StoreDistance = { store: RetailStore, km: number, on_display: boolea
  */
 in_stock?: boolean, };
 
+export type StoreList = { 
+/**
+ * By code, at most 200.
+ */
+stores: Array<Store>, };
+
 export type StoreOverview = { store: Store, 
 /**
  * Promoters bound to this store.
@@ -1176,6 +1220,24 @@ weeks_of_cover?: number, };
 export type SupplyReport = { weeks: number, stores: Array<SupplyStore>, };
 
 export type SupplyStore = { store: Store, lines: Array<SupplyLine>, };
+
+export type SystemHealth = { database: string, instances: Array<InstanceView>, 
+/**
+ * Requests this instance answered since it started, and those that failed on its side (5xx).
+ */
+requests: number, server_errors: number, 
+/**
+ * Operations devices reported set aside (refused for good) in the last 7 days.
+ */
+set_aside_7d: number, 
+/**
+ * Dealers' orders waiting for a price or credit review.
+ */
+orders_waiting_review: number, 
+/**
+ * Shipments on their way to stores, not yet counted in.
+ */
+shipments_on_the_way: number, };
 
 export type TagField = { name: string, description: string, };
 
@@ -1262,6 +1324,8 @@ export type TriggerList = {
 triggers: Array<Trigger>, };
 
 export type UserList = { users: Array<UserSummary>, total: number, };
+
+export type UserSearchQuery = { q?: string, role?: string, limit?: number, };
 
 export type UserSummary = { id: string, display_name: string, role: Role, store_id?: string, dealer_id?: string, identity_count: number, 
 /**

@@ -1,0 +1,81 @@
+// End-to-end: the administrator's console in the real app, at desktop size. The administrator
+// finds the promoter by phone, locks the account with a reason (the promoter's session stops
+// working at once), sees the lock in the audit log, unlocks it; adds a store; and reads the
+// system's health.
+import assert from "node:assert/strict";
+import { Driver, waitFor } from "./webdriver.mjs";
+import { app, fetchTimed, run, serverUrl, startServer } from "./harness.mjs";
+
+const driver = new Driver();
+const step = (what) => console.log(`e2e console: ${what}`);
+const countOf = (css) => driver.execute(`return document.querySelectorAll(arguments[0]).length`, [css]);
+
+async function api(path, token, init = {}) {
+  const res = await fetchTimed(serverUrl + path, {
+    ...init,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json().catch(() => null) };
+}
+const token = async (login) =>
+  (await api("/v1/auth/sign-in/password", null, { method: "POST", body: JSON.stringify({ login, password: "Portal#2026", device_name: "e2e" }) }))
+    .body.tokens.access_token;
+
+await run("e2e console", driver, async () => {
+  await startServer();
+  const promoter = await token("promoter");
+  await driver.start(app);
+  await driver.request("POST", driver.s("/window/rect"), { width: 1440, height: 900 });
+
+  step("the administrator signs in and finds the promoter by phone");
+  await driver.click('[data-testid="mode-password"]');
+  await driver.fill('[data-testid="login"]', "admin");
+  await driver.fill('[data-testid="password"]', "Portal#2026");
+  await driver.click('[data-testid="submit"]');
+  await driver.find('[data-testid="greeting"]');
+  await driver.click('[data-testid="nav-console"]');
+  await driver.fill('[data-testid="people-q"]', "13900000003");
+  await driver.click('[data-testid="people-search"]');
+  await driver.find('[data-testid="people-rows"] tr[data-user]');
+  await driver.click('[data-testid="person-open"]');
+  await driver.find('[data-testid="person-sessions"] li[data-session]');
+
+  step("locks the account: the promoter's session stops at once");
+  await driver.fill('[data-testid="person-lock-reason"]', "e2e: tablet lost");
+  await driver.click('[data-testid="person-lock"]');
+  await driver.find('[data-testid="people-rows"] tr[data-locked="true"]');
+  await waitFor("the sessions gone", async () => (await countOf('[data-testid="person-sessions"] li')) === 0);
+  assert.equal((await api("/v1/me", promoter)).status, 401, "signed out everywhere");
+  const signIn = await api("/v1/auth/sign-in/password", null, {
+    method: "POST",
+    body: JSON.stringify({ login: "promoter", password: "Portal#2026", device_name: "e2e" }),
+  });
+  assert.equal(signIn.body.code, "account_suspended");
+
+  step("the audit log names the lock; unlock");
+  await driver.click('[data-testid="console-tab-audit"]');
+  await driver.find('[data-testid="audit-rows"] tr[data-path$="/lock"]');
+  await driver.click('[data-testid="console-tab-people"]');
+  await driver.fill('[data-testid="people-q"]', "13900000003");
+  await driver.click('[data-testid="people-search"]');
+  await driver.click('[data-testid="person-open"]');
+  await driver.click('[data-testid="person-unlock"]');
+  await driver.find('[data-testid="people-rows"] tr[data-locked="false"]');
+  assert.ok(await token("promoter"), "the promoter signs in again");
+
+  step("adds a store");
+  await driver.click('[data-testid="console-tab-directory"]');
+  await driver.click('[data-testid="store-new"]');
+  await driver.fill('[data-testid="directory-code"]', "GZ-E2E");
+  await driver.fill('[data-testid="directory-name"]', "广州测试店");
+  await driver.fill('[data-testid="directory-city"]', "广州");
+  await driver.click('[data-testid="directory-save"]');
+  await driver.find('[data-testid="directory-stores"] tr[data-code="GZ-E2E"]');
+
+  step("reads the system's health");
+  await driver.click('[data-testid="console-tab-health"]');
+  await driver.find('[data-testid="health-database"]');
+  const database = await driver.execute(`return document.querySelector('[data-testid="health-database"]').textContent`);
+  assert.ok(database.length > 0, "the database answers");
+  await waitFor("an instance beating", async () => (await countOf('[data-testid="health-instances"] tr')) >= 1, 10000);
+});

@@ -1,0 +1,32 @@
+// The administrator's console (desktop): people (roles, locks, sessions), stores and dealers, the
+// audit log of changes, and the system's health. Every action is online: a console acts on the
+// system as it is now.
+import { useState } from "react";
+import { useI18n, type MessageKey } from "../../i18n";
+import { People } from "./People";
+import { Directory } from "./Directory";
+import { AuditLog } from "./AuditLog";
+import { Health } from "./Health";
+
+const SECTIONS = ["people", "directory", "audit", "health"] as const;
+type Section = (typeof SECTIONS)[number];
+
+export function Console() {
+  const { t } = useI18n();
+  const [section, setSection] = useState<Section>("people");
+  return (
+    <section className="stack" data-testid="console">
+      <nav className="segmented" aria-label={t("console.title")}>
+        {SECTIONS.map((s) => (
+          <button key={s} className={section === s ? "active" : ""} onClick={() => setSection(s)} data-testid={`console-tab-${s}`}>
+            {t(`console.section.${s}` as MessageKey)}
+          </button>
+        ))}
+      </nav>
+      {section === "people" && <People />}
+      {section === "directory" && <Directory />}
+      {section === "audit" && <AuditLog />}
+      {section === "health" && <Health />}
+    </section>
+  );
+}
