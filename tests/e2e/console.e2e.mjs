@@ -4,7 +4,9 @@
 // system's health.
 import assert from "node:assert/strict";
 import { Driver, waitFor } from "./webdriver.mjs";
-import { app, fetchTimed, run, serverUrl, startServer } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { app, fetchTimed, outputDir, run, serverUrl, startServer } from "./harness.mjs";
 
 const driver = new Driver();
 const step = (what) => console.log(`e2e console: ${what}`);
@@ -71,6 +73,16 @@ await run("e2e console", driver, async () => {
   await driver.fill('[data-testid="directory-city"]', "广州");
   await driver.click('[data-testid="directory-save"]');
   await driver.find('[data-testid="directory-stores"] tr[data-code="GZ-E2E"]');
+
+  step("a catalog CSV with a bad row is refused whole, each problem shown by its row");
+  const header = "model,category,series,name_zh,name_en,description_zh,description_en,lifecycle,tags,specs,released_at,images,channels,sku,variant_zh,variant_en,barcode,list_price,promotion_price,promotion_start,promotion_end,distributor_price";
+  const csvPath = join(outputDir, "bad-catalog.csv");
+  writeFileSync(csvPath, `${header}\n,tv,,名称,Name,,,on_sale,,,2026-01-01,,,X-1,,,,abc,,,,\n`);
+  await driver.click('[data-testid="console-tab-catalog"]');
+  const input = await driver.request("POST", driver.s("/element"), { using: "css selector", value: '[data-testid="catalog-file"]' });
+  await driver.request("POST", driver.s(`/element/${Object.values(input)[0]}/value`), { text: csvPath });
+  await driver.find('[data-testid="catalog-result"][data-applied="false"]');
+  await driver.find('[data-testid="catalog-problems"] tr[data-row]');
 
   step("reads the system's health");
   await driver.click('[data-testid="console-tab-health"]');

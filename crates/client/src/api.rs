@@ -85,6 +85,40 @@ impl ApiClient {
     }
 }
 
+impl ApiClient {
+    /// Imports a catalog as CSV (one row per SKU): the report, whether applied or refused (a
+    /// refusal is a report of each row's problems, not an error).
+    pub async fn import_catalog_csv(&self, access: &str, csv: String) -> ClientResult<portal_api::ImportReport> {
+        let url = self
+            .base
+            .join(portal_api::endpoints::ImportCatalog::PATH)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(access)
+            .header(reqwest::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+            .body(csv)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: self.base.to_string(),
+                reason: e.without_url().to_string(),
+            })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() || status == StatusCode::UNPROCESSABLE_ENTITY {
+            if let Ok(report) = serde_json::from_str::<portal_api::ImportReport>(&text) {
+                return Ok(report);
+            }
+        }
+        match serde_json::from_str::<ApiError>(&text) {
+            Ok(error) => Err(ClientError::Api(error)),
+            Err(_) => Err(ClientError::Protocol(format!("HTTP {status} without an error body"))),
+        }
+    }
+}
+
 fn method(method: portal_api::endpoints::Method) -> Method {
     use portal_api::endpoints::Method as M;
     match method {

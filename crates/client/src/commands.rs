@@ -243,6 +243,9 @@ macro_rules! for_each_app_command {
                 app.audit_log(query).await
             }
             awaited fn system_health(app) -> portal_api::SystemHealth { app.system_health().await }
+            awaited fn import_catalog_csv(app, csv: String) -> portal_api::ImportReport {
+                app.import_catalog_csv(csv).await
+            }
             awaited fn admin_stores(app, after: Option<String>) -> portal_api::StoreList {
                 app.admin_stores(after).await
             }

@@ -498,6 +498,14 @@ linked_at: number, };
 
 export type IdentityKind = "phone" | "email" | "username" | "legacy";
 
+export type ImportProblem = { row: number, field: string, message: string, };
+
+export type ImportReport = { 
+/**
+ * True when everything was applied; false when nothing was.
+ */
+applied: boolean, categories: number, products: number, stores: number, problems: Array<ImportProblem>, };
+
 export type InboxItem = { message: InboxMessage, 
 /**
  * Its products this device knows and may show.

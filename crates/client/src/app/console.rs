@@ -29,8 +29,7 @@ impl PortalApp {
     }
 
     pub async fn end_user_session(&self, id: Uuid, session: Uuid) -> ClientResult<AdminSessions> {
-        self.authed(|api, token| async move { api.call(Some(&token), &ep::EndUserSession { id, session }).await })
-            .await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::EndUserSession { id, session }).await }).await
     }
 
     pub async fn set_user_role(&self, id: Uuid, request: SetRoleRequest) -> ClientResult<Profile> {
@@ -86,13 +85,23 @@ impl PortalApp {
     }
 
     pub async fn dealer_links(&self, dealer_id: Uuid) -> ClientResult<DealerLinks> {
-        self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerLinksOf { id: dealer_id }).await }).await
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerLinksOf { id: dealer_id }).await })
+            .await
     }
 
     pub async fn set_dealer_links(&self, dealer_id: Uuid, links: DealerLinks) -> ClientResult<DealerLinks> {
         self.authed(|api, token| {
             let body = links.clone();
             async move { api.call(Some(&token), &ep::SetDealerLinks { id: dealer_id, body }).await }
+        })
+        .await
+    }
+
+    /// Imports a catalog from CSV: the per-row report, applied whole or not at all.
+    pub async fn import_catalog_csv(&self, csv: String) -> ClientResult<ImportReport> {
+        self.authed(|api, token| {
+            let csv = csv.clone();
+            async move { api.import_catalog_csv(&token, csv).await }
         })
         .await
     }

@@ -1,5 +1,5 @@
 // The administrator's console (desktop): people (roles, locks, sessions), stores and dealers, the
-// audit log of changes, and the system's health. Every action is online: a console acts on the
+// catalog's import with its per-row report, the audit log of changes, and the system's health. Every action is online: a console acts on the
 // system as it is now.
 import { useState } from "react";
 import { useI18n, type MessageKey } from "../../i18n";
@@ -7,8 +7,9 @@ import { People } from "./People";
 import { Directory } from "./Directory";
 import { AuditLog } from "./AuditLog";
 import { Health } from "./Health";
+import { CatalogImport } from "./CatalogImport";
 
-const SECTIONS = ["people", "directory", "audit", "health"] as const;
+const SECTIONS = ["people", "directory", "catalog", "audit", "health"] as const;
 type Section = (typeof SECTIONS)[number];
 
 export function Console() {
@@ -25,6 +26,7 @@ export function Console() {
       </nav>
       {section === "people" && <People />}
       {section === "directory" && <Directory />}
+      {section === "catalog" && <CatalogImport />}
       {section === "audit" && <AuditLog />}
       {section === "health" && <Health />}
     </section>
