@@ -1,5 +1,6 @@
 //! API tests against the real `portal-server` process on a loopback port.
 mod allocation;
+mod approvals;
 mod auth;
 mod bad_input;
 mod catalog;

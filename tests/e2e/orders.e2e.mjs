@@ -132,11 +132,23 @@ await run("e2e orders", driver, async () => {
   await driver.find('[data-testid="plan-saved"]');
   const plan = await api(`/v1/dealers/${DEALER_EAST}/demand-plan`, admin);
   assert.equal(plan.rows.find((r) => r.sku === first.code).cells.find((c) => c.month === nextMonth).planned, 12, "kept by the server");
+
+  step("a line above the manager's authority is asked of the order center");
+  await driver.click('[data-testid="manager-dealers"] tr[data-dealer="D-EAST"] [data-testid="credit-edit"]');
+  await driver.fill('[data-testid="credit-limit"]', "8000000");
+  await driver.fill('[data-testid="credit-reason"]', "e2e: peak season");
+  await driver.click('[data-testid="credit-save"]');
+  await driver.click('[data-testid="credit-ask"]');
+  await driver.find('[data-testid="credit-asked"]');
   await signOut();
 
   step("the order center allocates the first SKU from what it has (货源分配), then ships");
   await signIn("admin");
   await driver.click('[data-testid="nav-orders"]');
+  await driver.find('[data-testid="approvals-rows"] tr[data-kind="credit_limit"]');
+  await driver.fill('[data-testid="approval-reason"]', "e2e: approved for the season");
+  await driver.click('[data-testid="approval-approve"]');
+  await waitFor("the line approved", async () => (await api(`/v1/dealers/${DEALER_EAST}/credit`, admin)).limit === 800000000, 15000);
   await driver.fill('[data-testid="allocation-sku"]', first.code);
   await driver.click('[data-testid="allocation-look"]');
   await waitFor("what waits for the SKU", async () => (await attrOf('[data-testid="allocation-demand"]', "data-wanted")) === "4");

@@ -236,6 +236,10 @@ endpoints! {
     /// What waits for a SKU among the orders that may be allocated.
     AllocationDemandOf = Get "/v1/admin/allocations/demand" ? AllocationDemandQuery, => AllocationDemand;
     RunAllocation = Post "/v1/admin/allocations" body AllocationRequest, => AllocationReport;
+    /// Changes beyond a business manager's authority, for the order center to decide.
+    AskApproval = Post "/v1/approvals" body ApprovalAsk, => Approval;
+    Approvals = Get "/v1/approvals" ? ApprovalQuery, => ApprovalList;
+    DecideApproval = Post "/v1/approvals/{id}/decision" [id: Uuid] body ApprovalDecision, => Approval;
     DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;
     SetDemandPlan = Put "/v1/dealers/{id}/demand-plan" [id: Uuid] body DemandPlanUpdate, => DemandPlan;
 

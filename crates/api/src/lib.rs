@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod allocation;
+pub mod approvals;
 pub mod auth;
 pub mod catalog;
 pub mod endpoints;
@@ -20,6 +21,7 @@ pub mod store_ops;
 
 pub use admin::*;
 pub use allocation::*;
+pub use approvals::*;
 pub use auth::*;
 pub use catalog::*;
 pub use error::*;

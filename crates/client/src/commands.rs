@@ -272,6 +272,22 @@ macro_rules! for_each_app_command {
                 -> portal_api::CreditLine {
                 app.record_dealer_payment(dealer_id, payment).await
             }
+            awaited fn price_list(app, query: portal_api::PriceListQuery) -> portal_api::PriceListPage {
+                app.price_list(query).await
+            }
+            awaited fn put_prices(app, entries: Vec<portal_api::PriceListEntry>) -> portal_api::PriceListResult {
+                app.put_prices(entries).await
+            }
+            awaited fn ask_approval(app, ask: portal_api::ApprovalAsk) -> portal_api::Approval {
+                app.ask_approval(ask).await
+            }
+            awaited fn approvals(app, query: portal_api::ApprovalQuery) -> portal_api::ApprovalList {
+                app.approvals(query).await
+            }
+            awaited fn decide_approval(app, id: uuid::Uuid, decision: portal_api::ApprovalDecision)
+                -> portal_api::Approval {
+                app.decide_approval(id, decision).await
+            }
             awaited fn allocation_demand(app, sku: String) -> portal_api::AllocationDemand {
                 app.allocation_demand(sku).await
             }

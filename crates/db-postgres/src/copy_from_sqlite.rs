@@ -74,6 +74,7 @@ const TABLES: &[&str] = &[
     "fund_movements",
     "account_locks",
     "audit_log",
+    "approvals",
 ];
 
 /// What was copied and how the copy was checked.

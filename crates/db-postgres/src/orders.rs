@@ -418,19 +418,36 @@ impl Orders for PostgresDatabase {
             let (before_at, before_id) = page.before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
             let limit = i64::from(page.limit);
             let order = if page.oldest_first { "o.placed_at, o.id" } else { "o.placed_at DESC, o.id DESC" };
+            // Only the filters given, so that the planner uses the index each one has (a
+            // catch-all `$1 IS NULL OR …` scans every order of every dealer by time).
+            let mut filters = Vec::new();
+            let mut values: Vec<Box<dyn postgres::types::ToSql + Sync + Send>> = Vec::new();
+            if let Some(dealers) = dealers {
+                values.push(Box::new(dealers));
+                filters.push(format!("o.dealer_id = ANY(${})", values.len()));
+            }
+            if let Some(statuses) = statuses {
+                values.push(Box::new(statuses));
+                filters.push(format!("o.status = ANY(${})", values.len()));
+            }
+            if let (Some(at), Some(id)) = (before_at, before_id) {
+                values.push(Box::new(at));
+                values.push(Box::new(id));
+                filters.push(format!("(o.placed_at, o.id) < (${}, ${}::text)", values.len() - 1, values.len()));
+            }
+            values.push(Box::new(limit));
+            let filter = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
+            let sql = format!(
+                "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
+                        (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
+                 FROM orders o {filter}
+                 ORDER BY {order} LIMIT ${}",
+                values.len()
+            );
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                values.iter().map(|v| v.as_ref() as &(dyn postgres::types::ToSql + Sync)).collect();
             let mut out = Vec::new();
-            for r in client.query(
-                &format!(
-                    "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
-                            (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
-                     FROM orders o
-                     WHERE ($1::text[] IS NULL OR o.dealer_id = ANY($1))
-                       AND ($2::text[] IS NULL OR o.status = ANY($2))
-                       AND ($3::int8 IS NULL OR (o.placed_at, o.id) < ($3, $4::text))
-                     ORDER BY {order} LIMIT $5"
-                ),
-                &[&dealers, &statuses, &before_at, &before_id, &limit],
-            )? {
+            for r in client.query(&sql, &params)? {
                 out.push(OrderSummary {
                     id: uuid(r.get(0))?,
                     dealer_id: uuid(r.get(1))?,

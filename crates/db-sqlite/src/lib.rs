@@ -14,6 +14,7 @@ use portal_db::*;
 
 pub mod accounts;
 pub mod allocations;
+mod approvals;
 pub mod catalog;
 mod console;
 pub mod customers;
@@ -62,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0026_allocation.sql"),
     include_str!("../migrations/0027_dealer_funds.sql"),
     include_str!("../migrations/0028_console.sql"),
+    include_str!("../migrations/0029_approvals.sql"),
 ];
 
 pub struct SqliteDatabase {

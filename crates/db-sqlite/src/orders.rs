@@ -418,16 +418,33 @@ impl Orders for SqliteDatabase {
             let statuses = (!statuses.is_empty()).then(|| serde_json::to_string(&statuses).unwrap_or_default());
             let (before_at, before_id) = page.before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
             let order = if page.oldest_first { "o.placed_at, o.id" } else { "o.placed_at DESC, o.id DESC" };
+            // Only the filters given, so that the planner uses the index each one has (a
+            // catch-all `?1 IS NULL OR …` scans every order of every dealer by time).
+            let mut filters = Vec::new();
+            let mut values: Vec<rusqlite::types::Value> = Vec::new();
+            let mut bind = |value: rusqlite::types::Value| {
+                values.push(value);
+                values.len()
+            };
+            if let Some(dealers) = dealers {
+                filters.push(format!("o.dealer_id IN (SELECT value FROM json_each(?{}))", bind(dealers.into())));
+            }
+            if let Some(statuses) = statuses {
+                filters.push(format!("o.status IN (SELECT value FROM json_each(?{}))", bind(statuses.into())));
+            }
+            if let (Some(at), Some(id)) = (before_at, before_id) {
+                let (a, i) = (bind(at.into()), bind(id.into()));
+                filters.push(format!("(o.placed_at, o.id) < (?{a}, ?{i})"));
+            }
+            let limit = bind(i64::from(page.limit).into());
+            let filter = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT o.id, o.dealer_id, o.ship_to, o.status, o.total,
                         (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id), o.placed_at, o.updated_at
-                 FROM orders o
-                 WHERE (?1 IS NULL OR o.dealer_id IN (SELECT value FROM json_each(?1)))
-                   AND (?2 IS NULL OR o.status IN (SELECT value FROM json_each(?2)))
-                   AND (?3 IS NULL OR (o.placed_at, o.id) < (?3, ?4))
-                 ORDER BY {order} LIMIT ?5"
+                 FROM orders o {filter}
+                 ORDER BY {order} LIMIT ?{limit}"
             ))?;
-            let rows = stmt.query_map(params![dealers, statuses, before_at, before_id, page.limit], |r| {
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
                 Ok(OrderSummary {
                     id: uuid_of(r.get(0)?)?,
                     dealer_id: uuid_of(r.get(1)?)?,

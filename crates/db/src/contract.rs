@@ -11,6 +11,7 @@ use super::*;
 use crate::{lockout, throttle};
 
 mod allocation;
+mod approvals;
 mod console;
 mod customers;
 mod events;
@@ -21,6 +22,7 @@ mod price_lists;
 mod retention;
 mod triggers;
 pub use allocation::*;
+pub use approvals::*;
 pub use console::*;
 pub use customers::*;
 pub use events::*;
@@ -136,6 +138,7 @@ macro_rules! contract_suite {
             locking_an_account_ends_its_sessions_and_keeps_one_lock,
             people_are_found_by_phone_id_or_the_start_of_a_name,
             the_audit_log_pages_newest_first_and_keeps_what_has_not_expired,
+            a_request_is_kept_once_and_decided_once_whatever_decides_at_once,
         );
     };
 }

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod allocations;
 pub mod apply;
+pub mod approvals;
 pub mod catalog;
 pub mod code_check;
 pub mod console;
@@ -46,6 +47,7 @@ pub mod triggers;
 pub use accounts::*;
 pub use allocations::*;
 pub use apply::{CounterCustomer, OpContext};
+pub use approvals::*;
 pub use catalog::*;
 pub use console::*;
 pub use customer_view::*;
@@ -122,6 +124,7 @@ pub trait Database:
     + DealerNetwork
     + Rebates
     + Allocations
+    + Approvals
     + Console
     + Send
     + Sync

@@ -76,6 +76,32 @@ profile_cached_at?: number, home?: RoleHome, home_cached_at?: number,
  */
 signed_out_reason?: ApiError, };
 
+export type Approval = { id: string, kind: ApprovalKind, dealer_id: string, dealer_name: string, credit_limit?: number, entries: Array<PriceListEntry>, reason: string, requested_by: string, requested_by_name: string, requested_at: number, status: ApprovalStatus, decided_by?: string, decided_at?: number, decision_reason?: string, 
+/**
+ * The dealer's credit as it stands now.
+ */
+credit: CreditLine, };
+
+export type ApprovalAsk = { id: string, dealer_id: string, reason: string, credit_limit?: number, entries: Array<PriceListEntry>, };
+
+export type ApprovalDecision = { approve: boolean, reason: string, };
+
+export type ApprovalKind = "credit_limit" | "prices";
+
+export type ApprovalList = { 
+/**
+ * Oldest first.
+ */
+approvals: Array<Approval>, };
+
+export type ApprovalQuery = { 
+/**
+ * `waiting` (the default), `approved` or `rejected`.
+ */
+status?: string, };
+
+export type ApprovalStatus = "waiting" | "approved" | "rejected";
+
 export type ArmOutcome = { 
 /**
  * The arm's name, or `holdout`.
@@ -703,6 +729,18 @@ export type PaymentSource = "bank" | "prepayment" | "rebate";
 export type Placement = "home" | "product" | "checkout" | "inbox";
 
 export type Prepayment = { reference: string, amount: number, };
+
+export type PriceListEntry = { scope_kind: string, scope_key: string, sku: string, price: number, floor?: number, valid_from: string, valid_until?: string, };
+
+export type PriceListPage = { entries: Array<PriceListEntry>, };
+
+export type PriceListQuery = { scope_kind: string, scope_key: string, sku?: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+day?: string, };
+
+export type PriceListResult = { kept: number, };
 
 export type Product = { 
 /**

@@ -116,6 +116,7 @@ fn order_refused_for_good(code: ErrorCode) -> bool {
 
 mod account;
 mod allocation;
+mod approvals;
 mod console;
 mod customers;
 mod distribution;

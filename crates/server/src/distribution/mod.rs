@@ -8,6 +8,7 @@
 //!
 //! The rules are `portal_distribution`'s; the storage decides nothing (`db::engines::orders`).
 mod allocation;
+mod approvals;
 mod days;
 mod ordering;
 mod prices;
@@ -44,6 +45,9 @@ pub const MANAGER_CREDIT_AUTHORITY: i64 = 5_000_000_00;
 pub struct DistributionService {
     orders: Arc<dyn Orders>,
     allocations: Arc<dyn crate::db::Allocations>,
+    approvals: Arc<dyn crate::db::Approvals>,
+    /// Who asked, by name.
+    people: Arc<dyn crate::db::Accounts>,
     /// Every dealer, for the order center's desk.
     directory: Arc<dyn crate::db::Console>,
     network: Arc<dyn DealerNetwork>,
@@ -79,6 +83,8 @@ impl DistributionService {
         Self {
             orders: db.clone(),
             allocations: db.clone(),
+            approvals: db.clone(),
+            people: db.clone(),
             directory: db.clone(),
             network: db.clone(),
             prices: db.clone(),

@@ -1,5 +1,6 @@
 //! The HTTP API: routes and their OpenAPI document come from the same declarations.
 mod allocation;
+mod approvals;
 mod auth;
 mod catalog;
 mod console;
@@ -187,6 +188,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::health))
         .routes(routes!(funds::funds))
         .routes(routes!(funds::prepayment))
+        .routes(routes!(approvals::ask, approvals::list))
+        .routes(routes!(approvals::decide))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))

@@ -14,6 +14,9 @@ import { OrderTable } from "./OrderTable";
 import { AllocationCard } from "./AllocationCard";
 import { DemandPlanCard } from "./DemandPlanCard";
 import { FundsCard } from "./FundsCard";
+import { PricesCard } from "./PricesCard";
+import { ApprovalsCard } from "./ApprovalsCard";
+import { newId } from "../format";
 
 const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
   { key: "waiting", statuses: ["price_review", "credit_review"] },
@@ -33,6 +36,11 @@ export function ManagerDesk({ role }: { role: Role }) {
   const [reason, setReason] = useState("");
   const [planFor, setPlanFor] = useState<string | null>(null);
   const [fundsFor, setFundsFor] = useState<string | null>(null);
+  const [pricesFor, setPricesFor] = useState<string | null>(null);
+  // A line above the manager's authority, refused: it can be asked of the order center.
+  const [aboveAuthority, setAboveAuthority] = useState<string | null>(null);
+  const [asked, setAsked] = useState(false);
+  const [approvalsSeen, setApprovalsSeen] = useState(0);
   const { error, run } = useCommandError();
 
   const load = useCallback(() => {
@@ -49,11 +57,33 @@ export function ManagerDesk({ role }: { role: Role }) {
   const saveLine = async (dealer: string) => {
     const fen = toFen(limit);
     if (fen == null) return;
-    const saved = await run(() => commands.setCreditLine(dealer, fen, reason));
+    setAsked(false);
+    let code: string | null = null;
+    const saved = await run(async () => {
+      try {
+        return await commands.setCreditLine(dealer, fen, reason);
+      } catch (e) {
+        code = (e as { code?: string }).code ?? null;
+        throw e;
+      }
+    });
     if (saved) {
       setEditing(null);
       setReason("");
       load();
+    } else if (code === "forbidden" && role === "business_manager") {
+      setAboveAuthority(dealer);
+    }
+  };
+  const askLine = async (dealer: string) => {
+    const fen = toFen(limit);
+    if (fen == null) return;
+    const made = await run(() => commands.askApproval({ id: newId(), dealer_id: dealer, reason: reason.trim(), credit_limit: fen, entries: [] }));
+    if (made) {
+      setAboveAuthority(null);
+      setEditing(null);
+      setAsked(true);
+      setApprovalsSeen((n) => n + 1);
     }
   };
 
@@ -67,6 +97,7 @@ export function ManagerDesk({ role }: { role: Role }) {
   return (
     <section className="stack" data-testid="manager-desk">
       <ErrorBanner error={error} />
+      <ApprovalsCard key={approvalsSeen} role={role} onDecided={load} />
       {desk && desk.dealers.length > 0 && (
         <div className="card">
           <h2>{t("orders.myDealers")}</h2>
@@ -101,12 +132,20 @@ export function ManagerDesk({ role }: { role: Role }) {
                           <button className="primary" disabled={toFen(limit) == null || !reason.trim()} onClick={() => void saveLine(dealer.id)} data-testid="credit-save">
                             {t("orders.save")}
                           </button>
+                          {aboveAuthority === dealer.id && (
+                            <button className="secondary" disabled={!reason.trim()} onClick={() => void askLine(dealer.id)} data-testid="credit-ask">
+                              {t("approvals.ask")}
+                            </button>
+                          )}
                         </span>
                       ) : (
                         <button className="link" onClick={() => (setEditing(dealer.id), setLimit(String(credit.limit / 100)))} data-testid="credit-edit">
                           {t("orders.setLine")}
                         </button>
                       )}
+                      <button className="link" onClick={() => setPricesFor(pricesFor === dealer.id ? null : dealer.id)} data-testid="prices-open">
+                        {t("prices.open")}
+                      </button>
                       <button className="link" onClick={() => setPlanFor(planFor === dealer.id ? null : dealer.id)} data-testid="plan-open">
                         {t("plan.open")}
                       </button>
@@ -123,6 +162,8 @@ export function ManagerDesk({ role }: { role: Role }) {
           </div>
         </div>
       )}
+      {asked && <p className="muted" data-testid="credit-asked">{t("approvals.asked")}</p>}
+      {pricesFor && <PricesCard key={pricesFor} dealerId={pricesFor} dealerName={dealerName(pricesFor)} />}
       {planFor && <DemandPlanCard key={planFor} dealerId={planFor} editable title={t("plan.titleOf", { dealer: dealerName(planFor) })} />}
       {fundsFor && <FundsCard key={fundsFor} dealerId={fundsFor} orderCenter onPaid={load} />}
       {role === "admin" && <AllocationCard dealerName={dealerName} />}
