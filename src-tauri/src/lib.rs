@@ -102,6 +102,12 @@ pub fn run() {
                 }
             };
             let portal = PortalApp::open(&data_dir.join("cache.sqlite"), secrets, &device_name(), &server)?;
+            // Saved files go to the OS's downloads folder (PORTAL_APP_DOWNLOADS_DIR for tests).
+            let downloads = match std::env::var_os("PORTAL_APP_DOWNLOADS_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().download_dir().unwrap_or_else(|_| data_dir.join("downloads")),
+            };
+            portal.set_downloads_dir(downloads);
             app.manage(portal);
             // The app's own chores run in the core; each thing they find reaches the window as
             // one event.

@@ -182,3 +182,25 @@ async fn a_dealer_reads_their_demand_plan_and_only_their_manager_sets_it() {
         assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_business_manager_sees_each_dealers_trends_and_a_promoter_does_not() {
+    let server = TestServer::start(&[]);
+    let (distributor, sales, promoter) = (
+        signed_in(&server, "distributor").await,
+        signed_in(&server, "sales").await,
+        signed_in(&server, "promoter").await,
+    );
+    let sku = dealer_sku(&server, &distributor).await;
+    order(&server, &distributor, &sku, 2).await;
+    let path = format!("/v1/dealers/{DEALER_EAST}/trends");
+    let (status, body) = server.get(&path, &sales).await;
+    assert_eq!(status, 200, "{body}");
+    let trends: DealerTrends = parse(&body);
+    assert_eq!(trends.months.len(), 6);
+    assert!(*trends.ordered.values.last().unwrap() > 0, "this month's order counts");
+    assert_eq!(trends.ordered.values.len(), 6);
+    assert!(trends.credit.reserved > 0);
+    assert_eq!(server.get(&path, &promoter).await.0, 403);
+    assert_eq!(server.get(&path, &distributor).await.0, 200, "a dealer sees their own");
+}

@@ -132,7 +132,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let secs = arg("--secs", 20);
     let open = arg("--open", 5_000);
     let postgres = database.starts_with("postgres");
-    let instances = if postgres { 3 } else { 1 };
+    let instances = if postgres { arg("--instances", 3) } else { 1 };
     let mut servers: Vec<(Arc<Portal>, String)> = Vec::new();
     for _ in 0..instances {
         let database = database.clone();
@@ -216,9 +216,12 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         })
         .await?
     };
-    let place = {
+    // Each instance's connections prepare their statements on first use: a few seconds of orders
+    // first, not counted.
+    let placing = |rate: usize, secs: usize, offset: usize| {
         let (http, bases, buyers, skus) = (http.clone(), bases.clone(), buyers.clone(), skus.clone());
         open_loop(rate, secs, move |n| {
+            let n = n + offset;
             let (http, base, (dealer, store, token)) =
                 (http.clone(), bases[n % bases.len()].clone(), buyers[n % BUYERS].clone());
             let lines: Vec<serde_json::Value> = (0..3)
@@ -228,8 +231,9 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
                                            "shortfall": "back_order", "lines": lines });
             async move { send(&http, reqwest::Method::POST, format!("{base}/v1/orders"), &token, Some(body)).await }
         })
-        .await?
     };
+    placing(rate, 3, 1_000_000).await?;
+    let place = placing(rate, secs, 0).await?;
 
     eprintln!("{name}: order lists and statements…");
     let month = load::last_month(now());

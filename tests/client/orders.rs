@@ -72,3 +72,29 @@ async fn an_order_drafted_and_sent_offline_lands_once() {
     let (_, list) = server.get(&format!("/v1/dealers/{DEALER_EAST}/orders"), &token).await;
     assert_eq!(parse::<portal_api::OrderList>(&list).orders.len(), 1, "landed once");
 }
+
+#[tokio::test]
+async fn a_statement_is_saved_as_csv_in_the_downloads_folder_never_over_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&[]);
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    app.set_downloads_dir(downloads.path().to_path_buf());
+    sign_in(&app, "distributor").await;
+    let today = portal_server::distribution::local_time(portal_server::common::now())[..10].to_owned();
+    let first = app.save_statement_csv(DEALER_EAST, today.clone(), today.clone()).await.unwrap();
+    let second = app.save_statement_csv(DEALER_EAST, today.clone(), today.clone()).await.unwrap();
+    assert_ne!(first, second, "a second save does not overwrite the first");
+    let csv = std::fs::read_to_string(&first).unwrap();
+    assert!(csv.starts_with("\u{feff}time,kind,amount,order,reason,receivables,reserved,credit_line\n"), "{csv}");
+    assert!(std::fs::read_dir(downloads.path()).unwrap().all(|e| !e
+        .unwrap()
+        .path()
+        .to_string_lossy()
+        .ends_with(".part")));
+    // Another dealer's statement is refused, and nothing is written.
+    let other = app.save_statement_csv(portal_server::demo::DEALER_SOUTH, today.clone(), today).await.unwrap_err();
+    assert_eq!(other.code(), portal_api::ErrorCode::Forbidden);
+    assert_eq!(std::fs::read_dir(downloads.path()).unwrap().count(), 2);
+}

@@ -6,6 +6,7 @@
 // distributor heard of each change from the OS.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Driver, waitFor } from "./webdriver.mjs";
 import { app, fetchTimed, onCleanup, run, serverUrl, startServer } from "./harness.mjs";
 
@@ -218,8 +219,15 @@ await run("e2e orders", driver, async () => {
   assert.equal(Number(await attrOf(rebate, "data-sell-through")), first.distributor_price, "one sold, at the dealer's price");
   assert.equal(Number(await attrOf(rebate, "data-amount")), Math.floor((first.distributor_price * 300) / 10000));
 
-  step("the month's statement shows the credit the order holds");
+  step("the month's statement shows the credit the order holds, and is saved as CSV");
   await driver.click('[data-testid="statement-show"]');
   await driver.find('[data-testid="statement-lines"] tr[data-kind="reserve"]');
+  await driver.click('[data-testid="statement-csv"]');
+  await driver.find('[data-testid="statement-saved"]');
+  const saved = await attrOf('[data-testid="statement-saved"]', "data-path");
+  assert.ok(saved.startsWith(process.env.PORTAL_APP_DOWNLOADS_DIR), saved);
+  const csv = readFileSync(saved, "utf8");
+  assert.ok(csv.startsWith("\ufefftime,kind,amount,order,reason,receivables,reserved,credit_line\n"), csv.slice(0, 120));
+  assert.ok(csv.includes(",reserve,"), "the order's reservation is in the file");
   assert.equal(await attrOf('[data-testid="statement-closing"]', "data-receivables"), "0", "received, not yet invoiced");
 });

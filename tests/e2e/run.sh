@@ -142,6 +142,7 @@ case "$mode" in
   read -r server_port driver_port native_port < <(free_ports)
   export PORTAL_SERVER_URL="http://127.0.0.1:$server_port"
   export PORTAL_APP_DATA_DIR="$scratch/app"
+  export PORTAL_APP_DOWNLOADS_DIR="$scratch/downloads"
   export E2E_SERVER_DIR="$scratch/server"
   export E2E_OUTPUT_DIR="$out"
   export PORTAL_LOG="${PORTAL_LOG:-warn}"

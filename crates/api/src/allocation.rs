@@ -147,3 +147,28 @@ pub struct DemandPlanEntry {
 pub struct DemandPlanUpdate {
     pub entries: Vec<DemandPlanEntry>,
 }
+
+/// A monthly figure and how the last full month compares with the three before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TrendLine {
+    /// One per `DealerTrends::months`, oldest first.
+    pub values: Vec<i64>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_percent: Option<i32>,
+}
+
+/// A dealer's trends for their business manager: orders placed (fen), units their stores sold,
+/// rebates settled (fen) per month, their credit and stock as they stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DealerTrends {
+    pub dealer_id: Uuid,
+    /// `YYYY-MM`, oldest first; the last is the current month, so far.
+    pub months: Vec<String>,
+    pub ordered: TrendLine,
+    pub sell_through: TrendLine,
+    pub rebates: TrendLine,
+    pub credit: crate::CreditLine,
+    /// Units on hand at the stores the dealer supplies.
+    pub stock_on_hand: i64,
+}

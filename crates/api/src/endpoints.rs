@@ -240,6 +240,7 @@ endpoints! {
     AskApproval = Post "/v1/approvals" body ApprovalAsk, => Approval;
     Approvals = Get "/v1/approvals" ? ApprovalQuery, => ApprovalList;
     DecideApproval = Post "/v1/approvals/{id}/decision" [id: Uuid] body ApprovalDecision, => Approval;
+    DealerTrendsOf = Get "/v1/dealers/{id}/trends" [id: Uuid] => DealerTrends;
     DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;
     SetDemandPlan = Put "/v1/dealers/{id}/demand-plan" [id: Uuid] body DemandPlanUpdate, => DemandPlan;
 

@@ -86,6 +86,24 @@ impl ApiClient {
 }
 
 impl ApiClient {
+    /// A text answer (CSV) of an endpoint that answers JSON otherwise, for `path` with its query.
+    pub async fn get_text(&self, access: &str, path_and_query: &str) -> ClientResult<String> {
+        let url = self.base.join(path_and_query).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let response = self.http.get(url).bearer_auth(access).send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: e.without_url().to_string(),
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(text);
+        }
+        match serde_json::from_str::<ApiError>(&text) {
+            Ok(error) => Err(ClientError::Api(error)),
+            Err(_) => Err(ClientError::Protocol(format!("HTTP {status} without an error body"))),
+        }
+    }
+
     /// Imports a catalog as CSV (one row per SKU): the report, whether applied or refused (a
     /// refusal is a report of each row's problems, not an error).
     pub async fn import_catalog_csv(&self, access: &str, csv: String) -> ClientResult<portal_api::ImportReport> {

@@ -221,6 +221,10 @@ macro_rules! for_each_app_command {
             awaited fn dealer_statement(app, dealer_id: uuid::Uuid, from: String, to: String) -> portal_api::Statement {
                 app.dealer_statement(dealer_id, from, to).await
             }
+            /// Saves the statement as CSV in the downloads folder; the file's path.
+            awaited fn save_statement_csv(app, dealer_id: uuid::Uuid, from: String, to: String) -> String {
+                app.save_statement_csv(dealer_id, from, to).await
+            }
             awaited fn set_credit_line(app, dealer_id: uuid::Uuid, limit: i64, reason: String) -> portal_api::CreditLine {
                 app.set_credit_line(dealer_id, limit, reason).await
             }
@@ -293,6 +297,9 @@ macro_rules! for_each_app_command {
             }
             awaited fn run_allocation(app, request: portal_api::AllocationRequest) -> portal_api::AllocationReport {
                 app.run_allocation(request).await
+            }
+            awaited fn dealer_trends(app, dealer_id: uuid::Uuid) -> portal_api::DealerTrends {
+                app.dealer_trends(dealer_id).await
             }
             awaited fn demand_plan(app, dealer_id: uuid::Uuid) -> portal_api::DemandPlan {
                 app.demand_plan(dealer_id).await

@@ -62,13 +62,13 @@ fn pairs(rows: Vec<Row>) -> DbResult<Vec<(Uuid, u64)>> {
 
 impl AllocationRows for Rows<'_, '_> {
     fn lock_sku(&mut self, sku: &str) -> DbResult<()> {
-        self.0.execute("SELECT pg_advisory_xact_lock(hashtext('allocation:' || $1))", &[&sku])?;
+        self.0.tx.execute("SELECT pg_advisory_xact_lock(hashtext('allocation:' || $1))", &[&sku])?;
         Ok(())
     }
 
     fn kept_run(&mut self, id: Uuid) -> DbResult<Option<KeptRun>> {
         let key = id.to_string();
-        let Some(r) = self.0.query_opt(
+        let Some(r) = self.0.tx.query_opt(
             "SELECT sku, available, basis, by_user, orders, wanted, granted, at, body_hash
              FROM allocation_runs WHERE id = $1",
             &[&key],
@@ -103,6 +103,7 @@ impl AllocationRows for Rows<'_, '_> {
 
     fn open_lines(&mut self, sku: &str, limit: u32) -> DbResult<Vec<OpenLine>> {
         self.0
+            .tx
             .query(
                 &format!("{OPEN_LINE} WHERE l.sku = $1 AND {OPEN} ORDER BY o.placed_at, o.id LIMIT $2"),
                 &[&sku, &i64::from(limit)],
@@ -114,12 +115,13 @@ impl AllocationRows for Rows<'_, '_> {
 
     fn lock_credits(&mut self, dealers: &[Uuid], at: i64) -> DbResult<Vec<(Uuid, CreditPosition)>> {
         let keys = ids(dealers);
-        self.0.execute(
+        self.0.tx.execute(
             "INSERT INTO credit_lines (dealer_id, credit_limit, reserved, receivables, updated_at)
              SELECT d, 0, 0, 0, $2 FROM unnest($1::text[]) AS d ORDER BY d ON CONFLICT (dealer_id) DO NOTHING",
             &[&keys, &at],
         )?;
         self.0
+            .tx
             .query(
                 "SELECT dealer_id, credit_limit, reserved, receivables FROM credit_lines
                  WHERE dealer_id = ANY($1) ORDER BY dealer_id FOR UPDATE",
@@ -134,8 +136,9 @@ impl AllocationRows for Rows<'_, '_> {
 
     fn lock_open_lines(&mut self, orders: &[Uuid], sku: &str) -> DbResult<Vec<OpenLine>> {
         let keys = ids(orders);
-        self.0.execute("SELECT 1 FROM orders WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[&keys])?;
+        self.0.tx.execute("SELECT 1 FROM orders WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[&keys])?;
         self.0
+            .tx
             .query(&format!("{OPEN_LINE} WHERE l.order_id = ANY($1) AND l.sku = $2 AND {OPEN}"), &[&keys, &sku])?
             .iter()
             .map(open_line)
@@ -144,6 +147,7 @@ impl AllocationRows for Rows<'_, '_> {
 
     fn dealer_tiers(&mut self, dealers: &[Uuid]) -> DbResult<Vec<(Uuid, String)>> {
         self.0
+            .tx
             .query("SELECT dealer_id, tier FROM dealer_tiers WHERE dealer_id = ANY($1)", &[&ids(dealers)])?
             .iter()
             .map(|r| Ok((uuid(r.get(0))?, r.get(1))))
@@ -151,14 +155,14 @@ impl AllocationRows for Rows<'_, '_> {
     }
 
     fn planned_units(&mut self, dealers: &[Uuid], sku: &str, month: i32) -> DbResult<Vec<(Uuid, u64)>> {
-        pairs(self.0.query(
+        pairs(self.0.tx.query(
             "SELECT dealer_id, quantity::int8 FROM demand_plans WHERE dealer_id = ANY($1) AND sku = $2 AND month = $3",
             &[&ids(dealers), &sku, &month],
         )?)
     }
 
     fn sold_units(&mut self, dealers: &[Uuid], sku: &str, first: &str, last: &str) -> DbResult<Vec<(Uuid, u64)>> {
-        pairs(self.0.query(
+        pairs(self.0.tx.query(
             "SELECT ds.dealer_id, SUM(l.quantity - l.returned)::int8
              FROM dealer_stores ds
              JOIN sales s ON s.store_id = ds.store_id AND s.day >= $3 AND s.day <= $4
@@ -175,7 +179,7 @@ impl AllocationRows for Rows<'_, '_> {
         let allocated: Vec<i32> = rations.iter().map(|r| n(r.allocation.allocated)).collect();
         let kept: Vec<String> = rations.iter().map(|r| json(&r.allocation)).collect();
         let cancel: Vec<i32> = rations.iter().map(|r| n(r.cancel_now)).collect();
-        self.0.execute(
+        self.0.tx.execute(
             "UPDATE order_lines l SET allocated = x.allocated, allocation = x.kept, cancelled = l.cancelled + x.cancel
              FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[], $5::int4[]) AS x(order_id, line, allocated, kept, cancel)
              WHERE l.order_id = x.order_id AND l.line = x.line",
@@ -189,12 +193,12 @@ impl AllocationRows for Rows<'_, '_> {
         let statuses: Vec<String> = moves.iter().map(|m| wire_name(&m.status)).collect();
         let held: Vec<i64> = moves.iter().map(|m| m.credit_held).collect();
         let reasons: Vec<&str> = moves.iter().map(|m| m.reason.as_str()).collect();
-        self.0.execute(
+        self.0.tx.execute(
             "UPDATE orders o SET status = x.status, credit_held = x.held, updated_at = $4
              FROM unnest($1::text[], $2::text[], $3::int8[]) AS x(id, status, held) WHERE o.id = x.id",
             &[&orders, &statuses, &held, &at],
         )?;
-        let steps = self.0.query(
+        let steps = self.0.tx.query(
             "INSERT INTO order_steps (order_id, seq, status, action, by_user, reason, at)
              SELECT x.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_steps s WHERE s.order_id = x.id), x.status,
                     'allocate', $4, x.reason, $5
@@ -218,7 +222,7 @@ impl AllocationRows for Rows<'_, '_> {
         let title_en: Vec<&str> = moves.iter().map(|m| m.notice.title_en.as_str()).collect();
         let body_zh: Vec<&str> = moves.iter().map(|m| m.notice.body_zh.as_str()).collect();
         let body_en: Vec<&str> = moves.iter().map(|m| m.notice.body_en.as_str()).collect();
-        self.0.execute(
+        self.0.tx.execute(
             "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
                                          recommendation, models, created_at, fact_at)
              SELECT gen_random_uuid()::text, u.id, $7, x.fact_key, 'order_update', x.title_zh, x.title_en, x.body_zh,
@@ -234,7 +238,7 @@ impl AllocationRows for Rows<'_, '_> {
 
     fn insert_run(&mut self, report: &AllocationReport, body_hash: &str, grants: &[AllocationGrant]) -> DbResult<()> {
         let id = report.id.to_string();
-        self.0.execute(
+        self.0.tx.execute(
             "INSERT INTO allocation_runs (id, sku, available, basis, by_user, body_hash, orders, wanted, granted, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
@@ -259,7 +263,7 @@ impl AllocationRows for Rows<'_, '_> {
         let priority: Vec<i32> = grants.iter().map(|g| i32::from(g.priority)).collect();
         let weight: Vec<i64> = grants.iter().map(|g| i64::try_from(g.weight).unwrap_or(i64::MAX)).collect();
         let reason: Vec<String> = grants.iter().map(|g| json(&g.reason)).collect();
-        self.0.execute(
+        self.0.tx.execute(
             "INSERT INTO allocation_grants (run_id, order_id, dealer_id, wanted, granted, short, short_cancelled,
                                             priority, weight, reason)
              SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int4[], $5::int4[], $6::int4[], $7::bool[],
@@ -273,7 +277,7 @@ impl AllocationRows for Rows<'_, '_> {
 #[async_trait]
 impl Allocations for PostgresDatabase {
     async fn run_allocation(&self, change: AllocationChange) -> DbResult<Result<AllocationReport, AllocationProblem>> {
-        self.read_committed(move |tx| allocation::run(&mut Rows(tx), &change)).await
+        self.read_committed(move |tx| allocation::run(&mut Rows::new(tx), &change)).await
     }
 
     async fn allocation_demand(&self, sku: String) -> DbResult<AllocationDemand> {

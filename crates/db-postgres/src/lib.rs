@@ -351,6 +351,20 @@ impl PostgresDatabase {
         self.run(move |client| in_serializable(client, f)).await
     }
 
+    /// Like `read_committed`, with the connection's prepared statements (each statement of a hot
+    /// path one round trip, not two).
+    async fn read_committed_prepared<T, F>(&self, mut f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Transaction<'_>, &mut Statements) -> DbResult<T> + Send + 'static,
+    {
+        self.run_conn(move |conn| {
+            let PgConn { client, statements, .. } = conn;
+            in_transaction(client, IsolationLevel::ReadCommitted, |tx| f(tx, statements))
+        })
+        .await
+    }
+
     /// Runs `f` in a READ COMMITTED transaction and commits (again on a deadlock): for work whose
     /// rows are locked before they are read and written.
     async fn read_committed<T, F>(&self, f: F) -> DbResult<T>

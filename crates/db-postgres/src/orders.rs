@@ -9,7 +9,54 @@ use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices:
 
 use super::*;
 
-pub(crate) struct Rows<'a, 'b>(pub(crate) &'a mut Transaction<'b>);
+/// A transaction that sends each statement prepared once per connection (one round trip, not
+/// two) when it has the connection's statements.
+pub(crate) struct PTx<'a, 'b> {
+    pub(crate) tx: &'a mut Transaction<'b>,
+    statements: Option<&'a mut super::Statements>,
+}
+
+type Params<'p> = [&'p (dyn ::postgres::types::ToSql + Sync)];
+
+impl PTx<'_, '_> {
+    fn statement(&mut self, sql: &'static str) -> Result<::postgres::Statement, ::postgres::Error> {
+        match self.statements.as_deref_mut() {
+            Some(statements) => super::prepared_once(statements, self.tx, sql),
+            None => self.tx.prepare(sql),
+        }
+    }
+    pub(crate) fn execute(&mut self, sql: &'static str, params: &Params<'_>) -> Result<u64, ::postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.tx.execute(&statement, params)
+    }
+    pub(crate) fn query(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Vec<Row>, ::postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.tx.query(&statement, params)
+    }
+    pub(crate) fn query_one(&mut self, sql: &'static str, params: &Params<'_>) -> Result<Row, ::postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.tx.query_one(&statement, params)
+    }
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &Params<'_>,
+    ) -> Result<Option<Row>, ::postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.tx.query_opt(&statement, params)
+    }
+}
+
+pub(crate) struct Rows<'a, 'b>(pub(crate) PTx<'a, 'b>);
+
+impl<'a, 'b> Rows<'a, 'b> {
+    pub(crate) fn new(tx: &'a mut Transaction<'b>) -> Self {
+        Rows(PTx { tx, statements: None })
+    }
+    pub(crate) fn prepared(tx: &'a mut Transaction<'b>, statements: &'a mut super::Statements) -> Self {
+        Rows(PTx { tx, statements: Some(statements) })
+    }
+}
 
 pub(crate) fn wire<T: serde::de::DeserializeOwned>(text: &str) -> DbResult<T> {
     from_wire_name(text).ok_or_else(|| DbError::Database(format!("unknown stored value {text:?}")))
@@ -23,8 +70,11 @@ pub(crate) fn u(value: i32) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
-const HEAD: &str =
-    "SELECT id, dealer_id, ship_to, status, shortfall, total, credit_held, placed_by, body_hash FROM orders";
+const HEAD_BY_ID: &str =
+    "SELECT id, dealer_id, ship_to, status, shortfall, total, credit_held, placed_by, body_hash FROM orders WHERE id = $1";
+const HEAD_BY_ID_LOCKED: &str =
+    "SELECT id, dealer_id, ship_to, status, shortfall, total, credit_held, placed_by, body_hash
+     FROM orders WHERE id = $1 FOR UPDATE";
 
 fn head_of(r: &Row) -> DbResult<OrderHead> {
     Ok(OrderHead {
@@ -60,17 +110,22 @@ impl OrderRows for Rows<'_, '_> {
              VALUES ($1, 0, 0, 0, $2) ON CONFLICT (dealer_id) DO NOTHING",
             &[&dealer.to_string(), &at],
         )?;
-        position(self.0, dealer, true)?.ok_or_else(|| DbError::Database(format!("credit line of {dealer} vanished")))
+        let r = self.0.query_opt(
+            "SELECT credit_limit, reserved, receivables FROM credit_lines WHERE dealer_id = $1 FOR UPDATE",
+            &[&dealer.to_string()],
+        )?;
+        r.map(|r| CreditPosition { limit: r.get(0), reserved: r.get(1), receivables: r.get(2) })
+            .ok_or_else(|| DbError::Database(format!("credit line of {dealer} vanished")))
     }
 
     fn write_credit(&mut self, dealer: Uuid, after: CreditPosition, m: &CreditMovement<'_>) -> DbResult<()> {
+        // The balance and its movement in one statement (one round trip).
         self.0.execute(
-            "UPDATE credit_lines SET credit_limit = $2, reserved = $3, receivables = $4, updated_at = $5
-             WHERE dealer_id = $1",
-            &[&dealer.to_string(), &after.limit, &after.reserved, &after.receivables, &m.at],
-        )?;
-        self.0.execute(
-            "INSERT INTO credit_movements (dealer_id, kind, amount, order_id, by_user, reason, at)
+            "WITH balance AS (
+                 UPDATE credit_lines SET credit_limit = $8, reserved = $9, receivables = $10, updated_at = $7
+                 WHERE dealer_id = $1
+             )
+             INSERT INTO credit_movements (dealer_id, kind, amount, order_id, by_user, reason, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &dealer.to_string(),
@@ -80,14 +135,17 @@ impl OrderRows for Rows<'_, '_> {
                 &m.by.to_string(),
                 &m.reason,
                 &m.at,
+                &after.limit,
+                &after.reserved,
+                &after.receivables,
             ],
         )?;
         Ok(())
     }
 
     fn order_head(&mut self, id: Uuid, lock: bool) -> DbResult<Option<OrderHead>> {
-        let sql = if lock { format!("{HEAD} WHERE id = $1 FOR UPDATE") } else { format!("{HEAD} WHERE id = $1") };
-        self.0.query_opt(&sql, &[&id.to_string()])?.as_ref().map(head_of).transpose()
+        let sql = if lock { HEAD_BY_ID_LOCKED } else { HEAD_BY_ID };
+        self.0.query_opt(sql, &[&id.to_string()])?.as_ref().map(head_of).transpose()
     }
 
     fn insert_order(&mut self, order: &NewOrder, status: OrderStatus, total: i64, held: i64) -> DbResult<()> {
@@ -157,25 +215,15 @@ impl OrderRows for Rows<'_, '_> {
     }
 
     fn tell_dealer(&mut self, dealer: Uuid, fact_key: &str, notice: &Notice, at: i64) -> DbResult<()> {
-        let people: Vec<String> = self
-            .0
-            .query(
-                "SELECT id FROM users WHERE dealer_id = $1 AND role = 'distributor' ORDER BY id",
-                &[&dealer.to_string()],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let ids: Vec<String> = people.iter().map(|_| Uuid::now_v7().to_string()).collect();
+        // One statement: each of the dealer's distributors gets the message once per fact.
         self.0.execute(
             "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
                                          recommendation, models, created_at, fact_at)
-             SELECT m.id, m.person, $3, $4, 'order_update', $5, $6, $7, $8, $3, '[]', $9, $9
-             FROM unnest($1::text[], $2::text[]) AS m(id, person)
+             SELECT gen_random_uuid()::text, u.id, $2, $3, 'order_update', $4, $5, $6, $7, $2, '[]', $8, $8
+             FROM users u WHERE u.dealer_id = $1 AND u.role = 'distributor'
              ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
             &[
-                &ids,
-                &people,
+                &dealer.to_string(),
                 &Uuid::nil().to_string(),
                 &fact_key,
                 &notice.title_zh,
@@ -222,15 +270,15 @@ impl OrderRows for Rows<'_, '_> {
     }
 
     fn lock_funds(&mut self, dealer: Uuid, at: i64) -> DbResult<FundsPosition> {
-        super::funds::lock_funds(self.0, dealer, at)
+        super::funds::lock_funds(self.0.tx, dealer, at)
     }
 
     fn write_funds(&mut self, dealer: Uuid, after: FundsPosition, movement: &FundsMove<'_>) -> DbResult<()> {
-        super::funds::write_funds(self.0, dealer, after, movement)
+        super::funds::write_funds(self.0.tx, dealer, after, movement)
     }
 
     fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
-        super::funds::deposit_booked(self.0, dealer, reference)
+        super::funds::deposit_booked(self.0.tx, dealer, reference)
     }
 
     fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
@@ -388,20 +436,24 @@ fn read_order(client: &mut Client, id: Uuid) -> DbResult<Option<Order>> {
 #[async_trait]
 impl Orders for PostgresDatabase {
     async fn place_order(&self, order: NewOrder) -> DbResult<Result<Placed, PlaceRefused>> {
-        self.read_committed(move |tx| orders::place(&mut Rows(tx), &order)).await
+        self.read_committed_prepared(move |tx, statements| orders::place(&mut Rows::prepared(tx, statements), &order))
+            .await
     }
 
     async fn step_order(&self, change: OrderStepChange) -> DbResult<Result<OrderHead, StepProblem>> {
-        self.read_committed(move |tx| orders::step(&mut Rows(tx), &change)).await
+        self.read_committed_prepared(move |tx, statements| orders::step(&mut Rows::prepared(tx, statements), &change))
+            .await
     }
 
     async fn ship_order(&self, change: ShipChange) -> DbResult<Result<OrderHead, StepProblem>> {
-        self.read_committed(move |tx| orders::ship(&mut Rows(tx), &change)).await
+        self.read_committed_prepared(move |tx, statements| orders::ship(&mut Rows::prepared(tx, statements), &change))
+            .await
     }
 
     async fn order_head(&self, id: Uuid) -> DbResult<Option<OrderHead>> {
-        self.run(move |client| {
-            client.query_opt(&format!("{HEAD} WHERE id = $1"), &[&id.to_string()])?.as_ref().map(head_of).transpose()
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(HEAD_BY_ID)?;
+            conn.client.query_opt(&statement, &[&id.to_string()])?.as_ref().map(head_of).transpose()
         })
         .await
     }
@@ -516,11 +568,12 @@ FROM credit_movements WHERE dealer_id = $1 AND at < $2",
     }
 
     async fn record_payment(&self, payment: PaymentChange) -> DbResult<Result<CreditPosition, PaymentProblem>> {
-        self.read_committed(move |tx| orders::pay(&mut Rows(tx), &payment)).await
+        self.read_committed_prepared(move |tx, statements| orders::pay(&mut Rows::prepared(tx, statements), &payment))
+            .await
     }
 
     async fn deposit_prepayment(&self, deposit: DepositChange) -> DbResult<Result<FundsPosition, PaymentProblem>> {
-        self.read_committed(move |tx| orders::deposit(&mut Rows(tx), &deposit)).await
+        self.read_committed(move |tx| orders::deposit(&mut Rows::new(tx), &deposit)).await
     }
 
     async fn dealer_funds(&self, dealer_id: Uuid, limit: u32) -> DbResult<(FundsPosition, Vec<FundsMovement>)> {
@@ -528,7 +581,7 @@ FROM credit_movements WHERE dealer_id = $1 AND at < $2",
     }
 
     async fn set_credit_limit(&self, change: CreditLimitChange) -> DbResult<Result<CreditPosition, LimitProblem>> {
-        self.read_committed(move |tx| orders::set_limit(&mut Rows(tx), &change)).await
+        self.read_committed(move |tx| orders::set_limit(&mut Rows::new(tx), &change)).await
     }
 
     async fn expected_shipments(&self, store_id: Uuid) -> DbResult<Vec<Shipment>> {
@@ -542,10 +595,29 @@ FROM credit_movements WHERE dealer_id = $1 AND at < $2",
         self.run(move |client| Ok(shipments_where(client, "id = $1", &id.to_string(), 1)?.pop())).await
     }
 
-    async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>> {
+    async fn order_totals_since(&self, dealer_id: Uuid, since: i64, limit: u32) -> DbResult<Vec<(i64, i64)>> {
         self.run(move |client| {
             Ok(client
-                .query("SELECT sku, min_order, case_pack FROM order_rules WHERE sku = ANY($1)", &[&skus])?
+                .query(
+                    "SELECT placed_at, total FROM orders
+                     WHERE dealer_id = $1 AND placed_at >= $2
+                       AND status NOT IN ('rejected', 'cancelled')
+                     ORDER BY placed_at DESC, id DESC LIMIT $3",
+                    &[&dealer_id.to_string(), &since, &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })
+        .await
+    }
+
+    async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>> {
+        self.run_conn(move |conn| {
+            let statement = conn.prepared("SELECT sku, min_order, case_pack FROM order_rules WHERE sku = ANY($1)")?;
+            Ok(conn
+                .client
+                .query(&statement, &[&skus])?
                 .iter()
                 .map(|r| (r.get(0), PackRule { min_order: u(r.get(1)), case_pack: u(r.get(2)) }))
                 .collect())
@@ -599,20 +671,16 @@ impl DealerNetwork for PostgresDatabase {
     }
 
     async fn dealer_links(&self, dealer_id: Uuid) -> DbResult<portal_api::DealerLinks> {
-        self.run(move |client| {
-            let dealer = dealer_id.to_string();
-            let store_ids = client
-                .query("SELECT store_id FROM dealer_stores WHERE dealer_id = $1 ORDER BY store_id", &[&dealer])?
-                .iter()
-                .map(|r| uuid(r.get(0)))
-                .collect::<DbResult<Vec<_>>>()?;
-            let manager_id = client
-                .query_opt("SELECT manager_id FROM dealer_managers WHERE dealer_id = $1", &[&dealer])?
-                .map(|r| uuid(r.get(0)))
-                .transpose()?;
-            let tier =
-                client.query_opt("SELECT tier FROM dealer_tiers WHERE dealer_id = $1", &[&dealer])?.map(|r| r.get(0));
-            Ok(portal_api::DealerLinks { store_ids, manager_id, tier })
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(
+                "SELECT ARRAY(SELECT store_id FROM dealer_stores WHERE dealer_id = $1 ORDER BY store_id),
+                        (SELECT manager_id FROM dealer_managers WHERE dealer_id = $1),
+                        (SELECT tier FROM dealer_tiers WHERE dealer_id = $1)",
+            )?;
+            let r = conn.client.query_one(&statement, &[&dealer_id.to_string()])?;
+            let store_ids = r.get::<_, Vec<String>>(0).iter().map(|s| uuid(s)).collect::<DbResult<Vec<_>>>()?;
+            let manager_id = r.get::<_, Option<String>>(1).as_deref().map(uuid).transpose()?;
+            Ok(portal_api::DealerLinks { store_ids, manager_id, tier: r.get(2) })
         })
         .await
     }
@@ -632,13 +700,13 @@ impl DealerNetwork for PostgresDatabase {
     }
 
     async fn supplied_stores(&self, dealer_id: Uuid) -> DbResult<Vec<portal_api::Store>> {
-        self.run(move |client| {
-            client
-                .query(
-                    "SELECT s.id, s.code, s.name, s.city FROM stores s JOIN dealer_stores d ON d.store_id = s.id
-                     WHERE d.dealer_id = $1 ORDER BY s.code",
-                    &[&dealer_id.to_string()],
-                )?
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(
+                "SELECT s.id, s.code, s.name, s.city FROM stores s JOIN dealer_stores d ON d.store_id = s.id
+                 WHERE d.dealer_id = $1 ORDER BY s.code",
+            )?;
+            conn.client
+                .query(&statement, &[&dealer_id.to_string()])?
                 .iter()
                 .map(|r| Ok(portal_api::Store { id: uuid(r.get(0))?, code: r.get(1), name: r.get(2), city: r.get(3) }))
                 .collect()
@@ -724,7 +792,7 @@ pub(crate) mod goods_in {
     ) -> DbResult<()> {
         let row = tx.query_one("SELECT credit_held, dealer_id FROM orders WHERE id = $1", &[&order.to_string()])?;
         let (held, dealer): (i64, String) = (row.get(0), row.get(1));
-        let mut rows = Rows(tx);
+        let mut rows = Rows::new(tx);
         rows.set_order(order, status, held, at)?;
         orders::record_step(&mut rows, uuid(&dealer)?, order, status, action, by, None, at)
     }

@@ -106,18 +106,14 @@ impl PriceLists for PostgresDatabase {
     async fn price_entries(&self, scopes: Vec<PriceScope>, skus: Vec<String>, day: i32) -> DbResult<Vec<PriceEntry>> {
         let (kinds, keys): (Vec<&'static str>, Vec<String>) = scopes.iter().map(scope_columns).unzip();
         let kinds: Vec<String> = kinds.into_iter().map(str::to_owned).collect();
-        self.run(move |client| {
-            client
-                .query(
-                    "SELECT p.scope_kind, p.scope_key, p.sku, p.price, p.floor, p.valid_from, p.valid_until
-                     FROM price_entries p
-                     JOIN unnest($1::text[], $2::text[]) AS s(kind, key) ON p.scope_kind = s.kind AND p.scope_key = s.key
-                     WHERE p.sku = ANY($3) AND p.valid_from <= $4 AND (p.valid_until IS NULL OR p.valid_until >= $4)",
-                    &[&kinds, &keys, &skus, &day],
-                )?
-                .iter()
-                .map(entry_of)
-                .collect()
+        self.run_conn(move |conn| {
+            let statement = conn.prepared(
+                "SELECT p.scope_kind, p.scope_key, p.sku, p.price, p.floor, p.valid_from, p.valid_until
+                 FROM price_entries p
+                 JOIN unnest($1::text[], $2::text[]) AS s(kind, key) ON p.scope_kind = s.kind AND p.scope_key = s.key
+                 WHERE p.sku = ANY($3) AND p.valid_from <= $4 AND (p.valid_until IS NULL OR p.valid_until >= $4)",
+            )?;
+            conn.client.query(&statement, &[&kinds, &keys, &skus, &day])?.iter().map(entry_of).collect()
         })
         .await
     }

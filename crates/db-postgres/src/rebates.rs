@@ -111,7 +111,7 @@ impl Rebates for PostgresDatabase {
             )? == 1;
             if booked {
                 let reference = format!("rebate:{}:{}", c.rule_id, c.period);
-                let mut rows = super::orders::Rows(tx);
+                let mut rows = super::orders::Rows::new(tx);
                 portal_db::engines::orders::credit_rebate(&mut rows, c.dealer_id, c.amount, &reference, c.settled_at)?;
             }
             Ok(booked)

@@ -534,6 +534,19 @@ FROM credit_movements WHERE dealer_id = ?1 AND at < ?2",
         self.run(move |conn| Ok(shipments_where(conn, "id = ?1", &id.to_string(), 1)?.pop())).await
     }
 
+    async fn order_totals_since(&self, dealer_id: Uuid, since: i64, limit: u32) -> DbResult<Vec<(i64, i64)>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT placed_at, total FROM orders
+                 WHERE dealer_id = ?1 AND placed_at >= ?2 AND status NOT IN ('rejected', 'cancelled')
+                 ORDER BY placed_at DESC, id DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![dealer_id.to_string(), since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT sku, min_order, case_pack FROM order_rules WHERE sku = ?1")?;

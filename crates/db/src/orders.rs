@@ -246,6 +246,9 @@ pub trait Orders: Send + Sync {
     /// Shipments to a store not yet counted in, oldest first.
     async fn expected_shipments(&self, store_id: Uuid) -> DbResult<Vec<Shipment>>;
     async fn shipment(&self, id: Uuid) -> DbResult<Option<Shipment>>;
+    /// The dealer's orders placed since `since` that were not refused or cancelled: (placed_at,
+    /// total), at most `limit`.
+    async fn order_totals_since(&self, dealer_id: Uuid, since: i64, limit: u32) -> DbResult<Vec<(i64, i64)>>;
     /// The minimum order and case pack of each SKU that has one.
     async fn order_rules(&self, skus: Vec<String>) -> DbResult<Vec<(String, PackRule)>>;
     async fn put_order_rule(&self, sku: String, rule: PackRule) -> DbResult<()>;

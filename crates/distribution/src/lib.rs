@@ -13,6 +13,7 @@
 //! - `demand`: demand plans suggested from the recent pace and the season.
 //! - `supply`: what a dealer's stores hold and sell, and weeks of cover.
 //! - `statement`: a dealer's statement with running balances, and as CSV.
+//! - `trends`: a dealer's monthly figures and how the last month compares.
 //! - `rebates`: tiered rebates on sell-through, so that stuffing the channel earns nothing.
 pub mod allocation;
 pub mod credit;
@@ -26,6 +27,7 @@ pub mod quick_order;
 pub mod rebates;
 pub mod statement;
 pub mod supply;
+pub mod trends;
 
 /// An amount of money in fen (1/100 yuan).
 pub type Fen = i64;

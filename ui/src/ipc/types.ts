@@ -367,6 +367,16 @@ pending: Array<RebateStanding>,
  */
 settled: Array<RebateCredit>, };
 
+export type DealerTrends = { dealer_id: string, 
+/**
+ * `YYYY-MM`, oldest first; the last is the current month, so far.
+ */
+months: Array<string>, ordered: TrendLine, sell_through: TrendLine, rebates: TrendLine, credit: CreditLine, 
+/**
+ * Units on hand at the stores the dealer supplies.
+ */
+stock_on_hand: number, };
+
 export type DemandCell = { month: string, suggested: number, 
 /**
  * The recent pace the suggestion starts from (units a month).
@@ -1346,6 +1356,12 @@ outgoing: Array<OpenTransfer>,
  * The other stores.
  */
 stores: Array<Store>, };
+
+export type TrendLine = { 
+/**
+ * One per `DealerTrends::months`, oldest first.
+ */
+values: Array<number>, change_percent?: number, };
 
 export type Trigger = { id: string, name: string, kind: TriggerKind, 
 /**

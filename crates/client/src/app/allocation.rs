@@ -32,4 +32,9 @@ impl PortalApp {
         })
         .await
     }
+
+    pub async fn dealer_trends(&self, dealer_id: Uuid) -> ClientResult<DealerTrends> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DealerTrendsOf { id: dealer_id }).await })
+            .await
+    }
 }

@@ -51,6 +51,8 @@ pub struct PortalApp {
     catalog_sync: tokio::sync::Mutex<()>,
     /// One sending of events at a time, and none while a history is being deleted.
     events_sending: tokio::sync::Mutex<()>,
+    /// Where files the person saves go (the OS's downloads folder), set by the shell.
+    downloads: Mutex<Option<std::path::PathBuf>>,
 }
 
 /// Catalog sync page size.
@@ -120,6 +122,7 @@ mod approvals;
 mod console;
 mod customers;
 mod distribution;
+mod files;
 mod funds;
 pub use distribution::DealerDeskView;
 mod outbox_flush;
@@ -154,6 +157,7 @@ impl PortalApp {
             signed_out_reason: Mutex::new(None),
             catalog_sync: tokio::sync::Mutex::new(()),
             events_sending: tokio::sync::Mutex::new(()),
+            downloads: Mutex::new(None),
         })
     }
 

@@ -16,6 +16,7 @@ mod rebates;
 mod statement;
 mod steps;
 mod supply;
+mod trends;
 
 pub use days::local_time;
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use portal_api::*;
 use portal_distribution::{
-    credit::{self, CreditDecision},
+    credit::{self, CreditDecision, CreditPosition},
     lifecycle,
     ordering::{quote, SkuFacts},
     prices::PackRule,
@@ -19,7 +19,7 @@ use super::{DistributionService, Standing};
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{engines::orders::MAX_WAITING, position_line, NewOrder, PlaceRefused, Placed, PricedLine},
+    db::{engines::orders::MAX_WAITING, position_line, NewOrder, OrderHead, PlaceRefused, Placed, PricedLine},
     error::{AppError, AppResult},
 };
 
@@ -51,7 +51,7 @@ impl DistributionService {
     pub async fn quote(&self, caller: &Caller, dealer_id: Uuid, req: QuoteRequest) -> AppResult<Quote> {
         let standing = self.standing(caller, dealer_id).await?;
         check_lines(&req.lines)?;
-        let mut quote = self.price(dealer_id, &req.lines, now()).await?;
+        let mut quote = self.price(dealer_id, &req.lines, now(), true).await?;
         // The brand's floors are for its managers: a dealer who saw them would ask them.
         if standing == Standing::OwnDealer {
             for line in &mut quote.lines {
@@ -62,7 +62,9 @@ impl DistributionService {
         Ok(quote)
     }
 
-    async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64) -> AppResult<Quote> {
+    /// The lines priced for the dealer; with `credit`, what their credit line says of the total
+    /// (a quote shows it; placing decides it in the order's own transaction instead).
+    async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64, credit: bool) -> AppResult<Quote> {
         let (buyer, scopes) = self.buyer(dealer_id, true).await?;
         let book = self.catalog.price_book().await?;
         let skus: Vec<String> = lines.iter().map(|l| l.sku.clone()).collect();
@@ -82,7 +84,10 @@ impl DistributionService {
         let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);
         let total = sum(priced.iter().map(|l| l.line_total))
             .map_err(|_| AppError::field(ErrorCode::InvalidOrder, "lines", "The order's total is too large."))?;
-        let position = self.orders.credit_position(dealer_id).await?;
+        let position = match credit {
+            true => self.orders.credit_position(dealer_id).await?,
+            false => CreditPosition { limit: 0, reserved: 0, receivables: 0 },
+        };
         let special = priced.iter().any(|l| l.special_price);
         let fits = matches!(credit::decide(position, total), Ok(CreditDecision::Reserve { .. }));
         Ok(Quote {
@@ -121,7 +126,7 @@ impl DistributionService {
             ));
         }
         let at = now();
-        let quote = self.price(req.dealer_id, &req.lines, at).await?;
+        let quote = self.price(req.dealer_id, &req.lines, at, false).await?;
         if let Some(p) = quote.problems.first() {
             let mut error =
                 ApiError::new(ErrorCode::InvalidOrder, p.message.clone()).with_field(&format!("lines[{}]", p.index));
@@ -151,8 +156,11 @@ impl DistributionService {
             body_hash: hash,
             at,
         };
+        let lines = order.lines.clone();
         match self.orders.place_order(order).await? {
-            Ok(Placed::New(head) | Placed::Again(head)) => self.shown(Standing::OwnDealer, head.id).await,
+            // Just placed: the order is what was written, answered without reading it back.
+            Ok(Placed::New(head)) => Ok(placed_order(&head, lines, note, caller, at)),
+            Ok(Placed::Again(head)) => self.shown(Standing::OwnDealer, head.id).await,
             Err(PlaceRefused::IdTaken) => Err(taken()),
             Err(PlaceRefused::TooManyWaiting) => Err(AppError::field(
                 ErrorCode::InvalidOrder,
@@ -166,6 +174,48 @@ impl DistributionService {
                 Err(AppError::internal())
             }
         }
+    }
+}
+
+/// A new order as the dealer sees it: its lines as priced (no floors), its first step.
+fn placed_order(head: &OrderHead, lines: Vec<PricedLine>, note: Option<&str>, caller: &Caller, at: i64) -> Order {
+    Order {
+        id: head.id,
+        dealer_id: head.dealer_id,
+        ship_to: head.ship_to,
+        status: head.status,
+        shortfall: head.shortfall,
+        lines: lines
+            .into_iter()
+            .map(|l| OrderLine {
+                sku: l.sku,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                list_price: l.list_price,
+                floor: None,
+                special_price: l.special_price,
+                below_floor: false,
+                shipped: 0,
+                received: 0,
+                cancelled: 0,
+                allocation: None,
+            })
+            .collect(),
+        total: head.total,
+        credit_held: head.credit_held,
+        placed_by: head.placed_by,
+        placed_at: at,
+        updated_at: at,
+        note: note.map(str::to_owned),
+        steps: vec![OrderStepRecord {
+            status: head.status,
+            action: "submitted".into(),
+            by: caller.user.id,
+            by_name: caller.user.display_name.clone(),
+            reason: None,
+            at,
+        }],
+        shipments: Vec::new(),
     }
 }
 

@@ -104,6 +104,39 @@ impl DistributionService {
         })
     }
 
+    /// Settles one dealer's period under each rule that applies: (credits booked now, their amount).
+    async fn settle_dealer(
+        &self,
+        dealer: Uuid,
+        rules: &[RebateRuleView],
+        span: &rebates::PeriodSpan,
+    ) -> AppResult<(u32, i64)> {
+        let (mut credits, mut amount) = (0u32, 0i64);
+        for rule in rules.iter().filter(|r| applies(r, dealer)) {
+            let standing = self.standing_of(dealer, rule, &span.key, span.last).await?;
+            if standing.amount <= 0 {
+                // Below every tier: the basis carries into the next period.
+                continue;
+            }
+            let credit = RebateCreditRow {
+                dealer_id: dealer,
+                rule_id: rule.id,
+                period: span.key.clone(),
+                sell_in: standing.sell_in,
+                sell_through: standing.sell_through,
+                basis: standing.basis,
+                tier: standing.tier,
+                amount: standing.amount,
+                settled_at: now(),
+            };
+            if self.rebates.settle_rebate(credit).await? {
+                credits += 1;
+                amount = amount.saturating_add(standing.amount);
+            }
+        }
+        Ok((credits, amount))
+    }
+
     /// What a dealer stands to earn in each rule's current period, and what was settled.
     pub async fn dealer_rebates(&self, caller: &Caller, dealer: Uuid) -> AppResult<DealerRebates> {
         self.standing(caller, dealer).await?;
@@ -159,37 +192,42 @@ impl DistributionService {
             .filter(|r| r.period == req.period && day_of(&r.starts_on).is_some_and(|s| s <= span.last))
             .collect();
         let mut report = SettleReport { dealers: 0, credits: 0, amount: 0 };
+        let rules = std::sync::Arc::new(rules);
         let mut after = None;
         loop {
             let dealers = self.rebates.supplying_dealers(after, PAGE).await?;
             let Some(last) = dealers.last().copied() else { break };
+            // Dealers are settled independently (each booked once by its own key), a few at a
+            // time: the reads of one wait on the database while another's are answered.
+            let mut running = tokio::task::JoinSet::new();
             for dealer in dealers {
                 report.dealers += 1;
-                for rule in rules.iter().filter(|r| applies(r, dealer)) {
-                    let standing = self.standing_of(dealer, rule, &span.key, span.last).await?;
-                    if standing.amount <= 0 {
-                        // Below every tier: the basis carries into the next period.
-                        continue;
-                    }
-                    let credit = RebateCreditRow {
-                        dealer_id: dealer,
-                        rule_id: rule.id,
-                        period: span.key.clone(),
-                        sell_in: standing.sell_in,
-                        sell_through: standing.sell_through,
-                        basis: standing.basis,
-                        tier: standing.tier,
-                        amount: standing.amount,
-                        settled_at: now(),
-                    };
-                    if self.rebates.settle_rebate(credit).await? {
-                        report.credits += 1;
-                        report.amount = report.amount.saturating_add(standing.amount);
-                    }
+                if running.len() >= SETTLING_AT_ONCE {
+                    add(&mut report, running.join_next().await)?;
                 }
+                let (service, rules, span) = (self.clone(), rules.clone(), span.clone());
+                running.spawn(async move { service.settle_dealer(dealer, &rules, &span).await });
+            }
+            while let Some(done) = running.join_next().await {
+                add(&mut report, Some(done))?;
             }
             after = Some(last);
         }
         Ok(report)
     }
+}
+
+/// Dealers settled at once.
+const SETTLING_AT_ONCE: usize = 8;
+
+/// Adds a settled dealer's credits to the report.
+fn add(
+    report: &mut SettleReport,
+    done: Option<Result<AppResult<(u32, i64)>, tokio::task::JoinError>>,
+) -> AppResult<()> {
+    let Some(done) = done else { return Ok(()) };
+    let (credits, amount) = done.map_err(|_| AppError::internal())??;
+    report.credits += credits;
+    report.amount = report.amount.saturating_add(amount);
+    Ok(())
 }

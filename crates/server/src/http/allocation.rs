@@ -58,3 +58,15 @@ pub async fn set_plan(
 ) -> AppResult<ApiJson<DemandPlan>> {
     service.set_demand_plan(&caller, id, req).await.map(ApiJson)
 }
+
+/// A dealer's orders, sell-through and rebates per month with their trend, credit and stock.
+#[utoipa::path(get, path = endpoints::DealerTrendsOf::PATH, tag = "distribution", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "dealer id")),
+    responses((status = 200, body = DealerTrends), (status = 403, body = ApiError)))]
+pub async fn trends(
+    State(service): State<DistributionService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<DealerTrends>> {
+    service.trends(&caller, id).await.map(ApiJson)
+}

@@ -193,6 +193,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))
+        .routes(routes!(allocation::trends))
         .routes(routes!(distribution::set_links))
         .routes(routes!(distribution::place, distribution::queue))
         .routes(routes!(distribution::put_prices, distribution::price_list))

@@ -16,6 +16,7 @@ import { DemandPlanCard } from "./DemandPlanCard";
 import { FundsCard } from "./FundsCard";
 import { PricesCard } from "./PricesCard";
 import { ApprovalsCard } from "./ApprovalsCard";
+import { TrendsCard } from "./TrendsCard";
 import { newId } from "../format";
 
 const QUEUES: { key: string; statuses: OrderStatus[] }[] = [
@@ -37,6 +38,7 @@ export function ManagerDesk({ role }: { role: Role }) {
   const [planFor, setPlanFor] = useState<string | null>(null);
   const [fundsFor, setFundsFor] = useState<string | null>(null);
   const [pricesFor, setPricesFor] = useState<string | null>(null);
+  const [trendsFor, setTrendsFor] = useState<string | null>(null);
   // A line above the manager's authority, refused: it can be asked of the order center.
   const [aboveAuthority, setAboveAuthority] = useState<string | null>(null);
   const [asked, setAsked] = useState(false);
@@ -143,6 +145,9 @@ export function ManagerDesk({ role }: { role: Role }) {
                           {t("orders.setLine")}
                         </button>
                       )}
+                      <button className="link" onClick={() => setTrendsFor(trendsFor === dealer.id ? null : dealer.id)} data-testid="trends-open">
+                        {t("trends.open")}
+                      </button>
                       <button className="link" onClick={() => setPricesFor(pricesFor === dealer.id ? null : dealer.id)} data-testid="prices-open">
                         {t("prices.open")}
                       </button>
@@ -163,6 +168,7 @@ export function ManagerDesk({ role }: { role: Role }) {
         </div>
       )}
       {asked && <p className="muted" data-testid="credit-asked">{t("approvals.asked")}</p>}
+      {trendsFor && <TrendsCard key={trendsFor} dealerId={trendsFor} dealerName={dealerName(trendsFor)} />}
       {pricesFor && <PricesCard key={pricesFor} dealerId={pricesFor} dealerName={dealerName(pricesFor)} />}
       {planFor && <DemandPlanCard key={planFor} dealerId={planFor} editable title={t("plan.titleOf", { dealer: dealerName(planFor) })} />}
       {fundsFor && <FundsCard key={fundsFor} dealerId={fundsFor} orderCenter onPaid={load} />}

@@ -23,7 +23,13 @@ export function StatementView({ dealerId }: { dealerId: string }) {
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
   });
   const [statement, setStatement] = useState<Statement | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
   const { error, run } = useCommandError();
+  const saveCsv = async () => {
+    if (!statement) return;
+    const path = await run(() => commands.saveStatementCsv(dealerId, statement.from, statement.to));
+    if (path) setSaved(path);
+  };
   const load = async () => {
     const span = monthSpan(month);
     if (!span) return;
@@ -44,9 +50,19 @@ export function StatementView({ dealerId }: { dealerId: string }) {
               {t("statement.print")}
             </button>
           )}
+          {statement && (
+            <button className="secondary" onClick={() => void saveCsv()} data-testid="statement-csv">
+              {t("statement.saveCsv")}
+            </button>
+          )}
         </div>
       </div>
       <ErrorBanner error={error} />
+      {saved && (
+        <p className="muted no-print" data-testid="statement-saved" data-path={saved}>
+          {t("statement.savedTo", { path: saved })}
+        </p>
+      )}
       {statement && (
         <>
           <h3>

@@ -1,0 +1,80 @@
+//! Files the person saves from the app: a dealer's statement as CSV (对账单), written into the OS's
+//! downloads folder under a name that says what it is, never over a file already there.
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+/// The most files of one name before giving up on numbering them.
+const MAX_NUMBERED: u32 = 1_000;
+
+/// A free path for `stem`.`ext` in `dir`: the name itself, else "stem (2).ext", "stem (3).ext"…
+fn free_path(dir: &Path, stem: &str, ext: &str) -> Option<PathBuf> {
+    (1..=MAX_NUMBERED)
+        .map(|n| if n == 1 { dir.join(format!("{stem}.{ext}")) } else { dir.join(format!("{stem} ({n}).{ext}")) })
+        .find(|p| !p.exists())
+}
+
+impl PortalApp {
+    /// Where saved files go; the shell sets the OS's downloads folder.
+    pub fn set_downloads_dir(&self, dir: PathBuf) {
+        *self.downloads.lock().unwrap_or_else(|p| p.into_inner()) = Some(dir);
+    }
+
+    /// Saves a dealer's statement for the days `from..=to` as CSV; the file's path.
+    pub async fn save_statement_csv(&self, dealer_id: Uuid, from: String, to: String) -> ClientResult<String> {
+        let dir = self
+            .downloads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| ClientError::Protocol("no downloads folder is known".into()))?;
+        let path =
+            format!("/v1/dealers/{dealer_id}/statement?from={}&to={}&format=csv", urlencode(&from), urlencode(&to));
+        let csv = self
+            .authed(|api, token| {
+                let path = path.clone();
+                async move { api.get_text(&token, &path).await }
+            })
+            .await?;
+        let write = move || -> std::io::Result<String> {
+            std::fs::create_dir_all(&dir)?;
+            let stem = format!("statement-{}-{from}-{to}", &dealer_id.simple().to_string()[24..]);
+            let target = free_path(&dir, &stem, "csv")
+                .ok_or_else(|| std::io::Error::other("too many statements of the same name"))?;
+            // Written whole, then named: a half-written file never carries the name.
+            let partial = target.with_extension("csv.part");
+            std::fs::write(&partial, csv.as_bytes())?;
+            std::fs::rename(&partial, &target)?;
+            Ok(target.display().to_string())
+        };
+        tokio::task::spawn_blocking(write)
+            .await
+            .map_err(|e| ClientError::Protocol(e.to_string()))?
+            .map_err(|e| ClientError::Protocol(format!("the statement could not be saved: {e}")))
+    }
+}
+
+/// Percent-encodes a query value (days are plain, but nothing is assumed).
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_file_never_takes_the_name_of_one_already_there() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_path(dir.path(), "s", "csv").unwrap(), dir.path().join("s.csv"));
+        std::fs::write(dir.path().join("s.csv"), "a").unwrap();
+        assert_eq!(free_path(dir.path(), "s", "csv").unwrap(), dir.path().join("s (2).csv"));
+        assert_eq!(urlencode("2026-11-01"), "2026-11-01");
+        assert_eq!(urlencode("a b&c"), "a%20b%26c");
+    }
+}
