@@ -16,7 +16,9 @@ async fn signed_in(server: &TestServer, who: &str) -> String {
 #[tokio::test]
 async fn a_locked_account_is_signed_out_everywhere_until_unlocked() {
     let server = TestServer::start(&[]);
-    let (admin, promoter) = (signed_in(&server, "admin").await, signed_in(&server, "promoter").await);
+    let admin = signed_in(&server, "admin").await;
+    let first = server.sign_in_password("promoter", DEMO_PASSWORD).await;
+    let (promoter, refresh) = (access(&first), first["tokens"]["refresh_token"].as_str().unwrap().to_owned());
     let tablet = signed_in(&server, "promoter").await;
 
     // Found by phone and by the start of a name; only administrators search.
@@ -59,6 +61,8 @@ async fn a_locked_account_is_signed_out_everywhere_until_unlocked() {
         )
         .await;
     assert_eq!((status, error_of(&body).code), (403, ErrorCode::AccountSuspended));
+    let (status, body) = server.post("/v1/auth/refresh", json!({ "refresh_token": refresh })).await;
+    assert!(status == 403 || status == 401, "no new tokens for a locked account: {status} {body}");
     let me = parse::<AdminUserList>(&server.get("/v1/admin/people?q=13900000001", &admin).await.1).users[0].user.id;
     let (status, _) = server
         .send(Method::PUT, &format!("/v1/admin/users/{me}/lock"), Some(&admin), Some(&json!({ "reason": "x" })))

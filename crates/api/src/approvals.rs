@@ -69,7 +69,7 @@ pub struct Approval {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ApprovalList {
-    /// Oldest first.
+    /// Waiting ones oldest first (what has waited longest is decided first); decided ones newest first.
     pub approvals: Vec<Approval>,
 }
 

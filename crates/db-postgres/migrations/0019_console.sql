@@ -31,7 +31,8 @@ CREATE TABLE instances (
     version    TEXT NOT NULL
 );
 
--- People found by the start of their name.
-CREATE INDEX users_by_name ON users (display_name, id);
+-- People found by the start of their name, compared byte by byte (as SQLite does) whatever the
+-- database's collation, so that a prefix is a range.
+CREATE INDEX users_by_name ON users ((display_name COLLATE "C"), id);
 -- Operations devices set aside, counted for the system's health.
 CREATE INDEX store_op_log_set_aside ON store_op_log (applied_at) WHERE body_hash = 'set_aside_on_device';

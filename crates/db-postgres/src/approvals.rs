@@ -70,7 +70,7 @@ impl Approvals for PostgresDatabase {
                 .query(
                     &format!(
                         "SELECT {COLUMNS} FROM approvals WHERE status = $1 AND ($2::text IS NULL OR requested_by = $2)
-                         ORDER BY requested_at, id LIMIT $3"
+                         ORDER BY CASE WHEN $1 = 'waiting' THEN requested_at ELSE -requested_at END, id LIMIT $3"
                     ),
                     &[&wire_name(&status), &asked_by.map(|a| a.to_string()), &i64::from(limit)],
                 )?

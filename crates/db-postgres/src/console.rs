@@ -76,8 +76,8 @@ impl Console for PostgresDatabase {
                 let prefix = search.name_prefix.clone().unwrap_or_default();
                 client.query(
                     &format!(
-                        "{columns} WHERE display_name >= $1 AND display_name < $1 || chr(1114111)
-                         AND ($2::text IS NULL OR role = $2) ORDER BY display_name, id LIMIT $3"
+                        "{columns} WHERE display_name COLLATE \"C\" >= $1 AND display_name COLLATE \"C\" < $1 || chr(1114111)
+                         AND ($2::text IS NULL OR role = $2) ORDER BY display_name COLLATE \"C\", id LIMIT $3"
                     ),
                     &[&prefix, &role, &limit],
                 )?

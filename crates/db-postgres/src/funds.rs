@@ -36,13 +36,13 @@ pub(crate) fn write_funds(
     Ok(())
 }
 
-pub(crate) fn deposit_booked(tx: &mut Transaction<'_>, dealer: Uuid, reference: &str) -> DbResult<bool> {
+pub(crate) fn deposit_booked(tx: &mut Transaction<'_>, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
     Ok(tx
         .query_opt(
-            "SELECT 1 FROM fund_movements WHERE dealer_id = $1 AND kind = 'deposit' AND reference = $2",
+            "SELECT amount FROM fund_movements WHERE dealer_id = $1 AND kind = 'deposit' AND reference = $2",
             &[&dealer.to_string(), &reference],
         )?
-        .is_some())
+        .map(|r| r.get(0)))
 }
 
 pub(crate) fn dealer_funds(

@@ -277,18 +277,18 @@ impl OrderRows for Rows<'_, '_> {
         super::funds::write_funds(self.0.tx, dealer, after, movement)
     }
 
-    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
         super::funds::deposit_booked(self.0.tx, dealer, reference)
     }
 
-    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
         Ok(self
             .0
             .query_opt(
-                "SELECT 1 FROM credit_movements WHERE dealer_id = $1 AND kind = 'payment' AND reason = $2",
+                "SELECT amount FROM credit_movements WHERE dealer_id = $1 AND kind = 'payment' AND reason = $2",
                 &[&dealer.to_string(), &reference],
             )?
-            .is_some())
+            .map(|r| r.get(0)))
     }
 
     fn shipment_of(&mut self, shipment: Uuid) -> DbResult<Option<(Uuid, String)>> {

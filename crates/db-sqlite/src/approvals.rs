@@ -70,7 +70,7 @@ impl Approvals for SqliteDatabase {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM approvals WHERE status = ?1 AND (?2 IS NULL OR requested_by = ?2)
-                 ORDER BY requested_at, id LIMIT ?3"
+                 ORDER BY CASE WHEN ?1 = 'waiting' THEN requested_at ELSE -requested_at END, id LIMIT ?3"
             ))?;
             let rows = stmt.query_map(params![wire_name(&status), asked_by.map(|a| a.to_string()), limit], row_of)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

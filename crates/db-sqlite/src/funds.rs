@@ -33,15 +33,14 @@ pub(crate) fn write_funds(
     Ok(())
 }
 
-pub(crate) fn deposit_booked(tx: &rusqlite::Transaction<'_>, dealer: Uuid, reference: &str) -> DbResult<bool> {
+pub(crate) fn deposit_booked(tx: &rusqlite::Transaction<'_>, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
     Ok(tx
         .query_row(
-            "SELECT 1 FROM fund_movements WHERE dealer_id = ?1 AND kind = 'deposit' AND reference = ?2",
+            "SELECT amount FROM fund_movements WHERE dealer_id = ?1 AND kind = 'deposit' AND reference = ?2",
             params![dealer.to_string(), reference],
-            |_| Ok(()),
+            |r| r.get(0),
         )
-        .optional()?
-        .is_some())
+        .optional()?)
 }
 
 pub(crate) fn dealer_funds(

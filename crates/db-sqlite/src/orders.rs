@@ -209,20 +209,19 @@ impl OrderRows for Rows<'_> {
         super::funds::write_funds(self.0, dealer, after, movement)
     }
 
-    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
         super::funds::deposit_booked(self.0, dealer, reference)
     }
 
-    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool> {
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>> {
         Ok(self
             .0
             .query_row(
-                "SELECT 1 FROM credit_movements WHERE dealer_id = ?1 AND kind = 'payment' AND reason = ?2",
+                "SELECT amount FROM credit_movements WHERE dealer_id = ?1 AND kind = 'payment' AND reason = ?2",
                 params![dealer.to_string(), reference],
-                |_| Ok(()),
+                |r| r.get(0),
             )
-            .optional()?
-            .is_some())
+            .optional()?)
     }
 
     fn shipment_of(&mut self, shipment: Uuid) -> DbResult<Option<(Uuid, String)>> {

@@ -168,6 +168,8 @@ pub enum PaymentProblem {
     MoreThanOwed { owed: i64 },
     /// More than the prepayment or rebate balance it is paid from.
     MoreThanBalance { balance: i64 },
+    /// The reference was booked already for another amount.
+    ReferenceTaken,
 }
 
 /// A movement of a dealer's credit as kept.

@@ -22,6 +22,14 @@ impl PortalApp {
 
     /// Saves a dealer's statement for the days `from..=to` as CSV; the file's path.
     pub async fn save_statement_csv(&self, dealer_id: Uuid, from: String, to: String) -> ClientResult<String> {
+        // Days only: nothing else reaches the file's name.
+        let day = |d: &str| {
+            d.len() == 10
+                && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+        };
+        if !day(&from) || !day(&to) {
+            return Err(ClientError::Api(ApiError::new(ErrorCode::InvalidParameter, "Days are written YYYY-MM-DD.")));
+        }
         let dir = self
             .downloads
             .lock()
@@ -39,13 +47,22 @@ impl PortalApp {
         let write = move || -> std::io::Result<String> {
             std::fs::create_dir_all(&dir)?;
             let stem = format!("statement-{}-{from}-{to}", &dealer_id.simple().to_string()[24..]);
-            let target = free_path(&dir, &stem, "csv")
-                .ok_or_else(|| std::io::Error::other("too many statements of the same name"))?;
-            // Written whole, then named: a half-written file never carries the name.
-            let partial = target.with_extension("csv.part");
+            // Written whole under a name of its own, then linked to a free name (a link never
+            // replaces a file: two saves at once take two names), and the partial name removed.
+            let partial = dir.join(format!(".{stem}.{}.part", Uuid::now_v7().simple()));
             std::fs::write(&partial, csv.as_bytes())?;
-            std::fs::rename(&partial, &target)?;
-            Ok(target.display().to_string())
+            let linked = loop {
+                let Some(target) = free_path(&dir, &stem, "csv") else {
+                    break Err(std::io::Error::other("too many statements of the same name"));
+                };
+                match std::fs::hard_link(&partial, &target) {
+                    Ok(()) => break Ok(target),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => break Err(e),
+                }
+            };
+            let _ = std::fs::remove_file(&partial);
+            Ok(linked?.display().to_string())
         };
         tokio::task::spawn_blocking(write)
             .await

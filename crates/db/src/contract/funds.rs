@@ -57,9 +57,16 @@ pub async fn a_prepayment_books_once_and_pays_receivables_never_below_zero(db: A
         db.record_payment(payment(dealer, by, 1, "PAY-X", PaymentSource::Prepayment)).await.unwrap(),
         Err(PaymentProblem::MoreThanBalance { balance: 0 })
     );
+    // The same reference with another amount is refused, not answered as the first.
+    let deposit_again = DepositChange { amount: 301_00, ..deposit.clone() };
+    assert_eq!(db.deposit_prepayment(deposit_again).await.unwrap(), Err(PaymentProblem::ReferenceTaken));
     // A retried payment (one that landed) is answered, not debited again.
     let landed = movements.iter().find(|m| m.kind == FundsKind::PaidFromPrepayment).unwrap().reference.clone();
     db.record_payment(payment(dealer, by, 50_00, &landed, PaymentSource::Prepayment)).await.unwrap().unwrap();
+    assert_eq!(
+        db.record_payment(payment(dealer, by, 40_00, &landed, PaymentSource::Prepayment)).await.unwrap(),
+        Err(PaymentProblem::ReferenceTaken)
+    );
     assert_eq!(db.dealer_funds(dealer, 100).await.unwrap().1.len(), 7);
 }
 

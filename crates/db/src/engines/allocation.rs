@@ -76,8 +76,9 @@ pub struct KeptRun {
 
 /// The rows a run reads and writes, inside one transaction of a backend.
 pub trait AllocationRows: OrderRows {
-    /// Makes runs of the SKU wait for each other until the transaction ends.
-    fn lock_sku(&mut self, sku: &str) -> DbResult<()>;
+    /// Makes runs holding the same key (a SKU, a run id) wait for each other until the
+    /// transaction ends.
+    fn lock_sku(&mut self, key: &str) -> DbResult<()>;
     fn kept_run(&mut self, id: Uuid) -> DbResult<Option<KeptRun>>;
     /// Lines of the SKU in confirmed, allocated or partly shipped orders that still want units,
     /// the oldest orders first (read without locks).
@@ -105,6 +106,8 @@ pub fn run(
     change: &AllocationChange,
 ) -> DbResult<Result<AllocationReport, AllocationProblem>> {
     let request = &change.request;
+    // Runs under one id wait for each other too (whatever SKU each names), then runs of one SKU.
+    rows.lock_sku(&format!("run:{}", request.id))?;
     rows.lock_sku(&request.sku)?;
     if let Some(kept) = rows.kept_run(request.id)? {
         return Ok(if kept.report.by == change.by && kept.body_hash == change.body_hash {

@@ -60,8 +60,8 @@ pub trait OrderRows {
     fn write_credit(&mut self, dealer: Uuid, after: CreditPosition, movement: &CreditMovement<'_>) -> DbResult<()>;
     /// The dealer's orders waiting in price or credit review.
     fn waiting_orders(&mut self, dealer: Uuid) -> DbResult<u32>;
-    /// Whether a payment with this reference was booked for the dealer.
-    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool>;
+    /// The amount of the payment booked for the dealer under this reference, if any.
+    fn payment_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>>;
     /// The order, locked until the transaction ends when `lock`.
     fn order_head(&mut self, id: Uuid, lock: bool) -> DbResult<Option<OrderHead>>;
     fn insert_order(&mut self, order: &NewOrder, status: OrderStatus, total: i64, credit_held: i64) -> DbResult<()>;
@@ -90,8 +90,8 @@ pub trait OrderRows {
     fn lock_funds(&mut self, dealer: Uuid, at: i64) -> DbResult<FundsPosition>;
     /// Keeps the balances a movement leaves, and the movement.
     fn write_funds(&mut self, dealer: Uuid, after: FundsPosition, movement: &FundsMove<'_>) -> DbResult<()>;
-    /// Whether a prepayment with this reference was booked for the dealer.
-    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<bool>;
+    /// The amount of the prepayment booked for the dealer under this reference, if any.
+    fn deposit_booked(&mut self, dealer: Uuid, reference: &str) -> DbResult<Option<i64>>;
     /// Adds to a line's shipped and cancelled units.
     fn add_to_line(&mut self, id: Uuid, line: u32, shipped: u32, cancelled: u32) -> DbResult<()>;
 }
@@ -413,8 +413,11 @@ pub fn pay(rows: &mut impl OrderRows, payment: &PaymentChange) -> DbResult<Resul
         return Ok(Err(PaymentProblem::NotPositive));
     }
     let position = rows.lock_credit(payment.dealer_id, payment.at)?;
-    if rows.payment_booked(payment.dealer_id, &payment.reference)? {
-        return Ok(Ok(position));
+    // A retry is answered; the reference with another amount is refused.
+    match rows.payment_booked(payment.dealer_id, &payment.reference)? {
+        Some(amount) if amount == payment.amount => return Ok(Ok(position)),
+        Some(_) => return Ok(Err(PaymentProblem::ReferenceTaken)),
+        None => {}
     }
     if payment.amount > position.receivables {
         return Ok(Err(PaymentProblem::MoreThanOwed { owed: position.receivables }));
@@ -463,8 +466,10 @@ pub fn deposit(rows: &mut impl OrderRows, deposit: &DepositChange) -> DbResult<R
         return Ok(Err(PaymentProblem::NotPositive));
     }
     let funds = rows.lock_funds(deposit.dealer_id, deposit.at)?;
-    if rows.deposit_booked(deposit.dealer_id, &deposit.reference)? {
-        return Ok(Ok(funds));
+    match rows.deposit_booked(deposit.dealer_id, &deposit.reference)? {
+        Some(amount) if amount == deposit.amount => return Ok(Ok(funds)),
+        Some(_) => return Ok(Err(PaymentProblem::ReferenceTaken)),
+        None => {}
     }
     let Some(prepayment) = funds.prepayment.checked_add(deposit.amount) else {
         return Ok(Err(PaymentProblem::NotPositive));

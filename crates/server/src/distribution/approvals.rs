@@ -62,6 +62,7 @@ impl DistributionService {
             ));
         }
         let hash = body_hash(&ask);
+        let hash_kept = hash.clone();
         if let Some(kept) = self.approvals.approval(ask.id).await? {
             return if kept.requested_by == caller.user.id && kept.body_hash == hash {
                 self.approval_shown(kept).await
@@ -85,7 +86,7 @@ impl DistributionService {
             body,
             reason,
             requested_by: caller.user.id,
-            body_hash: hash,
+            body_hash: hash_kept,
             requested_at: now(),
             status: ApprovalStatus::Waiting,
             decided_by: None,
@@ -93,7 +94,7 @@ impl DistributionService {
             decision_reason: None,
         };
         let kept = self.approvals.put_approval(row).await?;
-        if kept.requested_by != caller.user.id {
+        if kept.requested_by != caller.user.id || kept.body_hash != hash {
             return Err(AppError::new(ErrorCode::IdempotencyConflict, "This request id was used for another request."));
         }
         self.approval_shown(kept).await
@@ -112,23 +113,55 @@ impl DistributionService {
             }
         };
         let asker = (caller.user.role != Role::Admin).then_some(caller.user.id);
+        let managed = match asker {
+            Some(me) => Some(self.network.managed_dealers(me).await?),
+            None => None,
+        };
         let mut approvals = Vec::new();
         for row in self.approvals.approvals(status, asker, LIST).await? {
+            // A manager's requests for a dealer they no longer look after are not theirs to see.
+            if managed.as_ref().is_some_and(|m| !m.contains(&row.dealer_id)) {
+                continue;
+            }
             approvals.push(self.approval_shown(row).await?);
         }
         Ok(ApprovalList { approvals })
     }
 
-    /// The order center decides; an approval makes the change as the order center's.
+    /// The order center decides; an approval makes the change as the order center's. The decision
+    /// and its change run to the end whatever happens to the request that asked (a client gone
+    /// between them would leave a request approved and nothing changed).
     pub async fn decide_approval(&self, caller: &Caller, id: Uuid, decision: ApprovalDecision) -> AppResult<Approval> {
         caller.require(&[Role::Admin])?;
         let reason = reason_of(&decision.reason)?;
         let row = self.approvals.approval(id).await?.ok_or_else(|| AppError::not_found("request"))?;
-        let status = if decision.approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };
+        if row.status == ApprovalStatus::Waiting
+            && !self.network.managed_dealers(row.requested_by).await?.contains(&row.dealer_id)
+        {
+            return Err(AppError::new(
+                ErrorCode::StaleState,
+                "The business manager who asked no longer looks after this dealer: ask their new manager.",
+            ));
+        }
+        let (service, caller) = (self.clone(), caller.clone());
+        tokio::spawn(async move { service.decide_now(&caller, row, decision.approve, reason).await })
+            .await
+            .map_err(|_| AppError::internal())?
+    }
+
+    async fn decide_now(
+        &self,
+        caller: &Caller,
+        row: ApprovalRow,
+        approve: bool,
+        reason: String,
+    ) -> AppResult<Approval> {
+        let id = row.id;
+        let status = if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };
         if !self.approvals.decide_approval(id, status, caller.user.id, reason.clone(), now()).await? {
             return Err(AppError::new(ErrorCode::StaleState, "This request was decided already."));
         }
-        if decision.approve {
+        if approve {
             let body: Body = serde_json::from_str(&row.body).map_err(|_| AppError::internal())?;
             let applied = match body.credit_limit {
                 Some(limit) => {

@@ -186,7 +186,8 @@ impl DistributionService {
         if !allowed {
             return Err(AppError::forbidden());
         }
-        let reference = reference_of(&req.reference)?;
+        // One reference space per source: a dealer's own payment never takes a bank transfer's.
+        let reference = format!("{}:{}", wire_name(&req.source), reference_of(&req.reference)?);
         self.dealer(dealer_id).await?;
         let payment = PaymentChange {
             dealer_id,
@@ -307,6 +308,11 @@ fn payment_refused(problem: PaymentProblem) -> AppError {
             ErrorCode::InvalidParameter,
             "amount",
             format!("The dealer owes {}: book the rest as a prepayment.", yuan(owed)),
+        ),
+        PaymentProblem::ReferenceTaken => AppError::field(
+            ErrorCode::IdempotencyConflict,
+            "reference",
+            "This reference was booked for another amount: send it with its own reference.",
         ),
         PaymentProblem::MoreThanBalance { balance } => AppError::field(
             ErrorCode::InvalidParameter,

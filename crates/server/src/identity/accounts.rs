@@ -190,6 +190,14 @@ impl IdentityService {
         };
         let session_id = session.id;
         self.sessions.create_session(session).await?;
+        // Locked while the session was made: it is ended, not handed out.
+        if !self.locks.account_locks(vec![user_id]).await?.is_empty() {
+            self.sessions.revoke_session(session_id, "account_locked", now).await?;
+            return Err(AppError::new(
+                ErrorCode::AccountSuspended,
+                "An administrator has locked this account; ask them to unlock it.",
+            ));
+        }
         // The sign-in is a fact the server saw; it is not lost with the session's answer.
         if let Err(e) = super::sign_in_event::record_sign_in(self.events.as_ref(), user_id, session_id).await {
             tracing::warn!(error = ?e, "the sign-in event was not recorded");
@@ -220,6 +228,14 @@ impl IdentityService {
         let (session_id, presented) = self.keys.verify_refresh(&req.refresh_token).ok_or_else(invalid)?;
         let now = now();
         let session = self.sessions.get_session(session_id).await?.ok_or_else(invalid)?;
+        // A locked account's device gets no new tokens: its session ends here.
+        if !self.locks.account_locks(vec![session.user_id]).await?.is_empty() {
+            self.sessions.revoke_session(session_id, "account_locked", now).await?;
+            return Err(AppError::new(
+                ErrorCode::AccountSuspended,
+                "An administrator has locked this account; ask them to unlock it.",
+            ));
+        }
         if session.revoked_at.is_none() && session.last_seen_at + (self.config.session_idle_ttl_secs as i64) < now {
             self.sessions.revoke_session(session_id, "idle_expired", now).await?;
             return Err(AppError::new(
