@@ -90,7 +90,7 @@ export type ApprovalKind = "credit_limit" | "prices";
 
 export type ApprovalList = { 
 /**
- * Oldest first.
+ * Waiting ones oldest first (what has waited longest is decided first); decided ones newest first.
  */
 approvals: Array<Approval>, };
 
