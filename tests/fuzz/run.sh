@@ -53,7 +53,9 @@ status=0
 fuzz() {
   local who="$1"; shift
   echo "fuzz: as $who"
-  # Sign-out and revoking sessions would end the run's own session. The catalog import is left to
+  # Sign-out and revoking sessions would end the run's own session; locking an account or ending
+  # someone's session (the administrator's run finds the other roles' ids in its answers) would
+  # end the other runs' sessions: their API tests cover them. The catalog import is left to
   # its API tests: its deep schema crashes schemathesis's own generator (a Python AST recursion
   # error in the coverage phase), which is not an answer of the server's. One worker: CPython
   # 3.11's parser is not safe for Hypothesis's threads (the same error, on any operation).
@@ -71,7 +73,7 @@ fuzz() {
   fi
 }
 # Administration is fuzzed as the administrator; for everyone else it answers 401/403 alone.
-fuzz admin -H "Authorization: Bearer $(access admin)"
+FUZZ_EXCLUDE='^/v1/(me/sessions/|admin/users/[^/]+/(lock|sessions/))' fuzz admin -H "Authorization: Bearer $(access admin)"
 for role in operator manager promoter distributor consumer; do
   FUZZ_EXCLUDE='^/v1/(me/sessions/|admin/)' fuzz "$role" -H "Authorization: Bearer $(access "$role")"
 done
