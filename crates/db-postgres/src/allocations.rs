@@ -5,7 +5,7 @@ use portal_api::{wire_name, AllocationDemand, AllocationGrant, AllocationReport}
 use portal_db::engines::allocation::{self, AllocationRows, KeptRun, LineRation, OpenLine, OrderMove};
 use portal_distribution::credit::CreditPosition;
 
-use super::orders::{n, u, wire, Rows};
+use super::orders::Rows;
 use super::*;
 
 fn json<T: serde::Serialize>(value: &T) -> String {

@@ -2,7 +2,6 @@
 use portal_api::{wire_name, ApprovalStatus};
 use portal_db::{ApprovalRow, Approvals};
 
-use super::orders::wire;
 use super::*;
 
 const COLUMNS: &str = "id, kind, dealer_id, body, reason, requested_by, body_hash, requested_at, status, decided_by,

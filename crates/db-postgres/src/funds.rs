@@ -3,7 +3,6 @@
 use portal_api::{wire_name, FundsMovement};
 use portal_db::{FundsMove, FundsPosition};
 
-use super::orders::wire;
 use super::*;
 
 pub(crate) fn lock_funds(tx: &mut Transaction<'_>, dealer: Uuid, at: i64) -> DbResult<FundsPosition> {

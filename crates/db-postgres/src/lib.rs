@@ -171,6 +171,21 @@ fn is_unique_violation(e: &::postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
+/// A unit enum stored by its wire name, read back.
+pub(crate) fn wire<T: serde::de::DeserializeOwned>(text: &str) -> DbResult<T> {
+    portal_api::from_wire_name(text).ok_or_else(|| DbError::Database(format!("unknown stored value {text:?}")))
+}
+
+/// A count or quantity as an INTEGER column (saturating).
+pub(crate) fn n(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+/// An INTEGER column as a count or quantity (a negative one reads as zero).
+pub(crate) fn u(value: i32) -> u32 {
+    u32::try_from(value).unwrap_or(0)
+}
+
 pub(crate) fn uuid(text: &str) -> DbResult<Uuid> {
     text.parse().map_err(|e| DbError::Database(format!("unreadable id {text}: {e}")))
 }

@@ -1,8 +1,7 @@
 //! Dealers' orders and credit on PostgreSQL: READ COMMITTED, the dealer's credit line and then the
 //! order locked by row (`FOR UPDATE`), in the order the engine takes them.
 use portal_api::{
-    from_wire_name, wire_name, FundsMovement, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment,
-    ShipmentLine,
+    wire_name, FundsMovement, Order, OrderLine, OrderStatus, OrderStepRecord, OrderSummary, Shipment, ShipmentLine,
 };
 use portal_db::engines::orders::{self, CreditMovement, LineState, OrderRows};
 use portal_distribution::{credit::CreditPosition, credit::LimitProblem, notices::Notice, prices::PackRule};
@@ -56,18 +55,6 @@ impl<'a, 'b> Rows<'a, 'b> {
     pub(crate) fn prepared(tx: &'a mut Transaction<'b>, statements: &'a mut super::Statements) -> Self {
         Rows(PTx { tx, statements: Some(statements) })
     }
-}
-
-pub(crate) fn wire<T: serde::de::DeserializeOwned>(text: &str) -> DbResult<T> {
-    from_wire_name(text).ok_or_else(|| DbError::Database(format!("unknown stored value {text:?}")))
-}
-
-pub(crate) fn n(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
-}
-
-pub(crate) fn u(value: i32) -> u32 {
-    u32::try_from(value).unwrap_or(0)
 }
 
 const HEAD_BY_ID: &str =
