@@ -1,6 +1,6 @@
 //! The product center's API: delta sync (cursor, pages, tombstones, role prices, reset, resume)
 //! and administration (edits, withdrawals, all-or-nothing imports, exports).
-use portal_api::{ErrorCode, ImportReport, Product, SyncItem, SyncPage};
+use portal_api::{ErrorCode, ImportReport, Product, ProductRevision, SyncItem, SyncPage};
 use portal_server::demo::DEMO_PASSWORD;
 use portal_tests::server::*;
 use reqwest::Method;
@@ -244,4 +244,67 @@ async fn answers_are_compressed_for_clients_that_accept_it() {
     let (status, page) = server.send(reqwest::Method::GET, "/v1/catalog/sync?limit=500", None, None).await;
     assert_eq!(status, 200);
     assert_eq!(page["items"].as_array().map(Vec::len), Some(500));
+}
+
+#[tokio::test]
+async fn an_edit_lands_only_over_the_revision_it_read_whatever_saves_at_once() {
+    let server = TestServer::start(&[]);
+    let admin = access(&server.sign_in_password("admin", DEMO_PASSWORD).await);
+    let (items, cursor, _) = sync_all(&server, None, None).await;
+    let model = products(&items)[0].model.clone();
+    let path = format!("/v1/admin/catalog/products/{model}");
+
+    // Only administrators read a product's revision or change it.
+    let promoter = access(&server.sign_in_password("promoter", DEMO_PASSWORD).await);
+    assert_eq!(server.get(&path, &promoter).await.0, 403);
+    let (status, body) = server.get(&path, &admin).await;
+    assert_eq!(status, 200, "{body}");
+    let read: ProductRevision = parse(&body);
+    assert_eq!(read.product.model, model);
+    let (status, _) = server
+        .send(Method::PUT, &format!("{path}?revision={}", read.revision), Some(&promoter), Some(&json(&read.product)))
+        .await;
+    assert_eq!(status, 403);
+
+    // Twenty-four administrators save over the same revision at once: one lands, the rest are
+    // told someone changed it, and clients sync one new version.
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let (server_url, admin) = (server.url(&format!("{path}?revision={}", read.revision)), admin.clone());
+            let mut edited = read.product.clone();
+            edited.name_en = format!("{} edit {i}", read.product.name_en);
+            tokio::spawn(async move {
+                let answer =
+                    reqwest::Client::new().put(server_url).bearer_auth(admin).json(&edited).send().await.unwrap();
+                (answer.status().as_u16(), answer.text().await.unwrap(), edited.name_en)
+            })
+        })
+        .collect();
+    let mut landed = Vec::new();
+    for task in tasks {
+        let (status, body, name) = task.await.unwrap();
+        match status {
+            200 => landed.push(name),
+            409 => assert_eq!(error_of(&serde_json::from_str(&body).unwrap()).code, ErrorCode::StaleState),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(landed.len(), 1, "one save over the revision all of them read");
+    let now: ProductRevision = parse(&server.get(&path, &admin).await.1);
+    assert_eq!(now.product.name_en, landed[0]);
+    assert_ne!(now.revision, read.revision);
+    let delta = page(&server, None, Some(&cursor), 100).await.items;
+    assert_eq!(delta.len(), 1, "one new version");
+
+    // A withdrawal over a stale revision is refused; over the current one it lands.
+    let stale = format!("{path}?revision={}", read.revision);
+    let (status, _) = server.send(Method::DELETE, &stale, Some(&admin), None).await;
+    assert_eq!(status, 409);
+    let (status, _) =
+        server.send(Method::DELETE, &format!("{path}?revision={}", now.revision), Some(&admin), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(server.get(&path, &admin).await.0, 404);
+    let (status, _) =
+        server.send(Method::DELETE, &format!("{path}?revision={}", now.revision), Some(&admin), None).await;
+    assert_eq!(status, 404, "gone already");
 }

@@ -340,6 +340,15 @@ pub enum ImportRefusal {
     Error(crate::ApiError),
 }
 
+/// A product as the console edits it: the document and its revision. A save sends the revision
+/// back, and lands only if nobody changed the product since (else 409 `stale_state`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ProductRevision {
+    pub product: Product,
+    /// Names the stored document's exact content; changes whenever the product does.
+    pub revision: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ImportReport {
     /// True when everything was applied; false when nothing was.

@@ -163,8 +163,9 @@ endpoints! {
     // Product center.
     CatalogSync = Get "/v1/catalog/sync" ? SyncQuery, => SyncPage;
     GetProduct = Get "/v1/catalog/products/{model}" [model: String] => Product;
-    PutProduct = Put "/v1/admin/catalog/products/{model}" [model: String] body Product, => Product;
-    WithdrawProduct = Delete "/v1/admin/catalog/products/{model}" [model: String] => ();
+    AdminProduct = Get "/v1/admin/catalog/products/{model}" [model: String] => ProductRevision;
+    PutProduct = Put "/v1/admin/catalog/products/{model}" [model: String] ? RevisionQuery, body Product, => Product;
+    WithdrawProduct = Delete "/v1/admin/catalog/products/{model}" [model: String] ? RevisionQuery, => ();
     /// The body is the catalog as JSON or CSV text, not a JSON value: declared for its route only.
     ImportCatalog = Post "/v1/admin/catalog/import" => ImportReport;
     /// Answers JSON or CSV as the query asks: declared for its route only.

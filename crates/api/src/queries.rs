@@ -108,6 +108,14 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, IntoParams)]
+pub struct RevisionQuery {
+    /// The revision the editor read (`ProductRevision::revision`): the change lands only over it.
+    /// Without one, the change lands over whatever is there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, IntoParams)]
 pub struct OutboxQuery {
     /// A phone number or e-mail address, normalised as the sender saw it.

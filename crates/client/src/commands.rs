@@ -250,6 +250,14 @@ macro_rules! for_each_app_command {
             awaited fn import_catalog_csv(app, csv: String) -> portal_api::ImportReport {
                 app.import_catalog_csv(csv).await
             }
+            awaited fn save_catalog_csv(app) -> String { app.save_catalog_csv().await }
+            awaited fn admin_product(app, model: String) -> portal_api::ProductRevision { app.admin_product(model).await }
+            awaited fn put_product(app, product: portal_api::Product, revision: String) -> portal_api::Product {
+                app.put_product(product, revision).await
+            }
+            awaited fn withdraw_product(app, model: String, revision: String) -> () {
+                app.withdraw_product(model, revision).await
+            }
             awaited fn admin_stores(app, after: Option<String>) -> portal_api::StoreList {
                 app.admin_stores(after).await
             }

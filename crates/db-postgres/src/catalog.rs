@@ -33,6 +33,33 @@ impl Catalog for PostgresDatabase {
         .await
     }
 
+    async fn catalog_replace(&self, write: CatalogWrite, expected: Option<String>) -> DbResult<bool> {
+        self.serializable(move |tx| {
+            // The version row first, as every catalog writer takes it: writers of one document
+            // queue there, and each reads the body the one before it left.
+            let version: i64 = tx.query_one("SELECT last_version FROM catalog_meta FOR UPDATE", &[])?.get(0);
+            let live: Option<String> = tx
+                .query_opt(
+                    "SELECT body FROM catalog_items WHERE kind = $1 AND code = $2",
+                    &[&write.kind.as_str(), &write.code],
+                )?
+                .and_then(|r| r.get(0));
+            if live != expected {
+                return Ok(false);
+            }
+            if live != write.body {
+                tx.execute(
+                    "INSERT INTO catalog_items (kind, code, version, body) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (kind, code) DO UPDATE SET version = $3, body = $4",
+                    &[&write.kind.as_str(), &write.code, &(version + 1), &write.body],
+                )?;
+                tx.execute("UPDATE catalog_meta SET last_version = $1", &[&(version + 1)])?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
     async fn catalog_changes(&self, after: i64, limit: u32) -> DbResult<CatalogChanges> {
         self.run(move |client| {
             // One snapshot for the version and the rows, so a page never runs ahead of its version.

@@ -36,6 +36,38 @@ impl Catalog for SqliteDatabase {
         .await
     }
 
+    async fn catalog_replace(&self, write: CatalogWrite, expected: Option<String>) -> DbResult<bool> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let live: Option<String> = tx
+                .query_row(
+                    "SELECT body FROM catalog_items WHERE kind = ?1 AND code = ?2",
+                    params![write.kind.as_str(), write.code],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if live != expected {
+                return Ok(false);
+            }
+            if live != write.body {
+                let version: i64 = tx.query_row(
+                    "UPDATE catalog_meta SET last_version = last_version + 1 RETURNING last_version",
+                    [],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO catalog_items (kind, code, version, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (kind, code) DO UPDATE SET version = ?3, body = ?4",
+                    params![write.kind.as_str(), write.code, version, write.body],
+                )?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn catalog_changes(&self, after: i64, limit: u32) -> DbResult<CatalogChanges> {
         self.run(move |conn| {
             let (epoch, last_version): (String, i64) =

@@ -60,4 +60,8 @@ pub trait Catalog: Send + Sync {
     async fn catalog_get(&self, kind: CatalogKind, code: &str) -> DbResult<Option<String>>;
     /// Every live body of one kind, by code.
     async fn catalog_all(&self, kind: CatalogKind) -> DbResult<Vec<String>>;
+    /// Writes one document only while its live body is still `expected` (None: absent or a
+    /// tombstone), checked in the write's own transaction: an editor's save never overwrites a
+    /// change made since it read. False, and nothing written, when the body moved on.
+    async fn catalog_replace(&self, write: CatalogWrite, expected: Option<String>) -> DbResult<bool>;
 }

@@ -12,6 +12,7 @@ use crate::{lockout, throttle};
 
 mod allocation;
 mod approvals;
+mod catalog;
 mod console;
 mod customers;
 mod events;
@@ -23,6 +24,7 @@ mod retention;
 mod triggers;
 pub use allocation::*;
 pub use approvals::*;
+pub use catalog::*;
 pub use console::*;
 pub use customers::*;
 pub use events::*;
@@ -139,6 +141,7 @@ macro_rules! contract_suite {
             people_are_found_by_phone_id_or_the_start_of_a_name,
             the_audit_log_pages_newest_first_and_keeps_what_has_not_expired,
             a_request_is_kept_once_and_decided_once_whatever_decides_at_once,
+            an_edit_lands_only_over_the_body_it_read_whatever_saves_at_once,
         );
     };
 }

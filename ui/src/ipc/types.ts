@@ -766,6 +766,12 @@ images: Array<string>, skus: Array<Sku>, channels: Array<Channel>,
  */
 released_at: number, };
 
+export type ProductRevision = { product: Product, 
+/**
+ * Names the stored document's exact content; changes whenever the product does.
+ */
+revision: string, };
+
 export type ProductSummary = { model: string, name_zh: string, name_en: string, category: string, lifecycle: Lifecycle, 
 /**
  * The lowest current price of its SKUs, in fen.

@@ -105,4 +105,42 @@ impl PortalApp {
         })
         .await
     }
+
+    /// One product with its revision, as the server has it now.
+    pub async fn admin_product(&self, model: String) -> ClientResult<ProductRevision> {
+        self.authed(|api, token| {
+            let model = model.clone();
+            async move { api.call(Some(&token), &ep::AdminProduct { model }).await }
+        })
+        .await
+    }
+
+    /// Saves a product over the revision it was read at (409 `stale_state` when it moved on),
+    /// then pulls the catalog so this device shows the change at once.
+    pub async fn put_product(&self, product: Product, revision: String) -> ClientResult<Product> {
+        let saved = self
+            .authed(|api, token| {
+                let endpoint = ep::PutProduct {
+                    model: product.model.clone(),
+                    query: RevisionQuery { revision: Some(revision.clone()) },
+                    body: product.clone(),
+                };
+                async move { api.call(Some(&token), &endpoint).await }
+            })
+            .await?;
+        let _ = self.sync_catalog().await;
+        Ok(saved)
+    }
+
+    /// Withdraws a product as it was read, then pulls the catalog.
+    pub async fn withdraw_product(&self, model: String, revision: String) -> ClientResult<()> {
+        self.authed(|api, token| {
+            let endpoint =
+                ep::WithdrawProduct { model: model.clone(), query: RevisionQuery { revision: Some(revision.clone()) } };
+            async move { api.call(Some(&token), &endpoint).await }
+        })
+        .await?;
+        let _ = self.sync_catalog().await;
+        Ok(())
+    }
 }

@@ -1,4 +1,5 @@
-//! Files the person saves from the app: a dealer's statement as CSV (对账单), written into the OS's
+//! Files the person saves from the app: a dealer's statement as CSV (对账单) and, for an
+//! administrator, the catalog's export, written into the OS's
 //! downloads folder under a name that says what it is, never over a file already there.
 use std::path::{Path, PathBuf};
 
@@ -30,12 +31,6 @@ impl PortalApp {
         if !day(&from) || !day(&to) {
             return Err(ClientError::Api(ApiError::new(ErrorCode::InvalidParameter, "Days are written YYYY-MM-DD.")));
         }
-        let dir = self
-            .downloads
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| ClientError::Protocol("no downloads folder is known".into()))?;
         let path =
             format!("/v1/dealers/{dealer_id}/statement?from={}&to={}&format=csv", urlencode(&from), urlencode(&to));
         let csv = self
@@ -44,16 +39,37 @@ impl PortalApp {
                 async move { api.get_text(&token, &path).await }
             })
             .await?;
+        let stem = format!("statement-{}-{from}-{to}", &dealer_id.simple().to_string()[24..]);
+        self.save_download(stem, "csv", csv).await
+    }
+
+    /// Saves the whole catalog's products as CSV (one row per SKU, the import's own format, so an
+    /// administrator can edit it and import it back); the file's path.
+    pub async fn save_catalog_csv(&self) -> ClientResult<String> {
+        let csv = self
+            .authed(|api, token| async move { api.get_text(&token, "/v1/admin/catalog/export?format=csv").await })
+            .await?;
+        let day = portal_store_ops::day::local_day(now());
+        self.save_download(format!("catalog-{day}"), "csv", csv).await
+    }
+
+    /// Writes `text` into the downloads folder as `stem`.`ext` (numbered when taken); its path.
+    async fn save_download(&self, stem: String, ext: &'static str, text: String) -> ClientResult<String> {
+        let dir = self
+            .downloads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| ClientError::Protocol("no downloads folder is known".into()))?;
         let write = move || -> std::io::Result<String> {
             std::fs::create_dir_all(&dir)?;
-            let stem = format!("statement-{}-{from}-{to}", &dealer_id.simple().to_string()[24..]);
             // Written whole under a name of its own, then linked to a free name (a link never
             // replaces a file: two saves at once take two names), and the partial name removed.
             let partial = dir.join(format!(".{stem}.{}.part", Uuid::now_v7().simple()));
-            std::fs::write(&partial, csv.as_bytes())?;
+            std::fs::write(&partial, text.as_bytes())?;
             let linked = loop {
-                let Some(target) = free_path(&dir, &stem, "csv") else {
-                    break Err(std::io::Error::other("too many statements of the same name"));
+                let Some(target) = free_path(&dir, &stem, ext) else {
+                    break Err(std::io::Error::other("too many files of the same name"));
                 };
                 match std::fs::hard_link(&partial, &target) {
                     Ok(()) => break Ok(target),
@@ -67,7 +83,7 @@ impl PortalApp {
         tokio::task::spawn_blocking(write)
             .await
             .map_err(|e| ClientError::Protocol(e.to_string()))?
-            .map_err(|e| ClientError::Protocol(format!("the statement could not be saved: {e}")))
+            .map_err(|e| ClientError::Protocol(format!("the file could not be saved: {e}")))
     }
 }
 

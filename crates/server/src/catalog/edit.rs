@@ -18,6 +18,12 @@ fn write<T: serde::Serialize>(kind: CatalogKind, code: &str, value: &T) -> Catal
     }
 }
 
+/// A stored document's revision: the start of its SHA-256, in hex.
+fn revision_of(body: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(body.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
 impl CatalogService {
     /// Every live document of one kind, parsed.
     async fn catalog_documents<T: serde::de::DeserializeOwned>(&self, kind: CatalogKind) -> AppResult<Vec<T>> {
@@ -71,7 +77,26 @@ impl CatalogService {
         Ok(self.documents.catalog_write(images.iter().map(|i| write(CatalogKind::Image, &i.id, i)).collect()).await?)
     }
 
-    pub async fn put_product(&self, caller: &Caller, model: &str, product: Product) -> AppResult<Product> {
+    /// One product with its revision, for the console's editor.
+    pub async fn admin_product(&self, caller: &Caller, model: &str) -> AppResult<ProductRevision> {
+        caller.require(&[Role::Admin])?;
+        let body = self
+            .documents
+            .catalog_get(CatalogKind::Product, model)
+            .await?
+            .ok_or_else(|| AppError::not_found("product"))?;
+        let product = serde_json::from_str(&body).map_err(|_| AppError::internal())?;
+        Ok(ProductRevision { product, revision: revision_of(&body) })
+    }
+
+    /// Creates or replaces one product. With `revision`, only over the product as it was read.
+    pub async fn put_product(
+        &self,
+        caller: &Caller,
+        model: &str,
+        product: Product,
+        revision: Option<&str>,
+    ) -> AppResult<Product> {
         caller.require(&[Role::Admin])?;
         if product.model != model {
             return Err(AppError::field(
@@ -85,19 +110,52 @@ impl CatalogService {
         if let Some(first) = problems.first() {
             return Err(AppError::field(ErrorCode::InvalidCatalog, &first.field, first.message.clone()));
         }
-        self.apply_document(doc).await?;
+        match revision {
+            None => {
+                self.apply_document(doc).await?;
+            }
+            Some(revision) => self.replace(write(CatalogKind::Product, model, &product), model, revision).await?,
+        }
         Ok(product)
     }
 
-    /// Withdraws a product: a tombstone every client applies at its next sync.
-    pub async fn withdraw_product(&self, caller: &Caller, model: &str) -> AppResult<()> {
+    /// Withdraws a product: a tombstone every client applies at its next sync. With `revision`,
+    /// only the product as it was read.
+    pub async fn withdraw_product(&self, caller: &Caller, model: &str, revision: Option<&str>) -> AppResult<()> {
         caller.require(&[Role::Admin])?;
-        if self.documents.catalog_get(CatalogKind::Product, model).await?.is_none() {
-            return Err(AppError::not_found("product"));
+        let tombstone = CatalogWrite { kind: CatalogKind::Product, code: model.to_owned(), body: None };
+        match revision {
+            None => {
+                if self.documents.catalog_get(CatalogKind::Product, model).await?.is_none() {
+                    return Err(AppError::not_found("product"));
+                }
+                self.documents.catalog_write(vec![tombstone]).await?;
+            }
+            Some(revision) => self.replace(tombstone, model, revision).await?,
         }
-        self.documents
-            .catalog_write(vec![CatalogWrite { kind: CatalogKind::Product, code: model.to_owned(), body: None }])
-            .await?;
+        Ok(())
+    }
+
+    /// Writes `change` only over the body whose revision is `revision`, checked again in the
+    /// write's transaction.
+    async fn replace(&self, change: CatalogWrite, model: &str, revision: &str) -> AppResult<()> {
+        let stale = || {
+            AppError::new(
+                ErrorCode::StaleState,
+                "Someone changed this product since you opened it. Open it again to see their change, then make yours.",
+            )
+        };
+        let live = self
+            .documents
+            .catalog_get(CatalogKind::Product, model)
+            .await?
+            .ok_or_else(|| AppError::not_found("product"))?;
+        if revision_of(&live) != revision {
+            return Err(stale());
+        }
+        if !self.documents.catalog_replace(change, Some(live)).await? {
+            return Err(stale());
+        }
         Ok(())
     }
 

@@ -42,29 +42,46 @@ pub async fn product(
     catalog.catalog_product(caller.as_ref(), &model).await.map(ApiJson)
 }
 
-/// Create or replace one product (a new catalog version).
+/// One product with its revision, for the console's editor (withdrawn ones are not found).
+#[utoipa::path(get, path = endpoints::AdminProduct::PATH, tag = "admin", security(("bearer" = [])),
+    params(("model" = String, Path, description = "model number")),
+    responses((status = 200, body = ProductRevision), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn admin_product(
+    State(catalog): State<CatalogService>,
+    caller: Caller,
+    ApiPath(model): ApiPath<String>,
+) -> AppResult<ApiJson<ProductRevision>> {
+    catalog.admin_product(&caller, &model).await.map(ApiJson)
+}
+
+/// Create or replace one product (a new catalog version). With `revision`, only over the product
+/// as it was read: 409 `stale_state` when someone changed it since.
 #[utoipa::path(put, path = endpoints::PutProduct::PATH, tag = "admin", security(("bearer" = [])),
-    params(("model" = String, Path, description = "model number")), request_body = Product,
-    responses((status = 200, body = Product), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    params(("model" = String, Path, description = "model number"), RevisionQuery), request_body = Product,
+    responses((status = 200, body = Product), (status = 403, body = ApiError), (status = 409, body = ApiError),
+        (status = 422, body = ApiError)))]
 pub async fn put_product(
     State(catalog): State<CatalogService>,
     caller: Caller,
     ApiPath(model): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RevisionQuery>,
     ApiJson(product): ApiJson<Product>,
 ) -> AppResult<ApiJson<Product>> {
-    catalog.put_product(&caller, &model, product).await.map(ApiJson)
+    catalog.put_product(&caller, &model, product, q.revision.as_deref()).await.map(ApiJson)
 }
 
-/// Withdraw a product: clients receive a tombstone.
+/// Withdraw a product: clients receive a tombstone. With `revision`, only the product as it was
+/// read.
 #[utoipa::path(delete, path = endpoints::WithdrawProduct::PATH, tag = "admin", security(("bearer" = [])),
-    params(("model" = String, Path, description = "model number")),
-    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    params(("model" = String, Path, description = "model number"), RevisionQuery),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn withdraw_product(
     State(catalog): State<CatalogService>,
     caller: Caller,
     ApiPath(model): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RevisionQuery>,
 ) -> AppResult<StatusCode> {
-    catalog.withdraw_product(&caller, &model).await?;
+    catalog.withdraw_product(&caller, &model, q.revision.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -205,7 +205,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(distribution::business_desk))
         .routes(routes!(catalog::sync_page))
         .routes(routes!(catalog::product))
-        .routes(routes!(catalog::put_product, catalog::withdraw_product))
+        .routes(routes!(catalog::admin_product, catalog::put_product, catalog::withdraw_product))
         .routes(routes!(catalog::export))
         .merge(
             OpenApiRouter::<Arc<Portal>>::new()

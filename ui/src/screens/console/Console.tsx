@@ -1,6 +1,7 @@
 // The administrator's console (desktop): people (roles, locks, sessions), stores and dealers, the
-// catalog's import with its per-row report, the audit log of changes, and the system's health. Every action is online: a console acts on the
-// system as it is now.
+// catalog (export, edit, withdraw, and the import with its per-row report), the audit log of
+// changes, and the system's health. Every action is online: a console acts on the system as it is
+// now.
 import { useState } from "react";
 import { useI18n, type MessageKey } from "../../i18n";
 import { People } from "./People";
@@ -8,6 +9,7 @@ import { Directory } from "./Directory";
 import { AuditLog } from "./AuditLog";
 import { Health } from "./Health";
 import { CatalogImport } from "./CatalogImport";
+import { CatalogEditor } from "./CatalogEditor";
 
 const SECTIONS = ["people", "directory", "catalog", "audit", "health"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -26,7 +28,12 @@ export function Console() {
       </nav>
       {section === "people" && <People />}
       {section === "directory" && <Directory />}
-      {section === "catalog" && <CatalogImport />}
+      {section === "catalog" && (
+        <>
+          <CatalogEditor />
+          <CatalogImport />
+        </>
+      )}
       {section === "audit" && <AuditLog />}
       {section === "health" && <Health />}
     </section>
