@@ -295,6 +295,14 @@ async fn an_edit_lands_only_over_the_revision_it_read_whatever_saves_at_once() {
     assert_ne!(now.revision, read.revision);
     let delta = page(&server, None, Some(&cursor), 100).await.items;
     assert_eq!(delta.len(), 1, "one new version");
+    // The winner's save again (its answer lost): it landed already, and nothing new is written.
+    let mut again = read.product.clone();
+    again.name_en = landed[0].clone();
+    let (status, body) = server
+        .send(Method::PUT, &format!("{path}?revision={}", read.revision), Some(&admin), Some(&json(&again)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(page(&server, None, Some(&cursor), 100).await.items.len(), 1);
 
     // A withdrawal over a stale revision is refused; over the current one it lands.
     let stale = format!("{path}?revision={}", read.revision);
@@ -307,4 +315,11 @@ async fn an_edit_lands_only_over_the_revision_it_read_whatever_saves_at_once() {
     let (status, _) =
         server.send(Method::DELETE, &format!("{path}?revision={}", now.revision), Some(&admin), None).await;
     assert_eq!(status, 404, "gone already");
+    // A save over a product withdrawn since it was opened is stale, and brings nothing back.
+    let (status, body) = server
+        .send(Method::PUT, &format!("{path}?revision={}", now.revision), Some(&admin), Some(&json(&now.product)))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(error_of(&body).code, ErrorCode::StaleState);
+    assert_eq!(server.get(&path, &admin).await.0, 404);
 }

@@ -60,6 +60,13 @@ test("prices typed in yuan become fen and what is not edited is kept", () => {
   assert.deepEqual([product.tags, product.specs, product.images], [base.tags, base.specs, base.images]);
 });
 
+test("spaces alone change nothing", () => {
+  const form = formOf(base);
+  form.name_en = " TV ";
+  form.skus[0].list_price = "3999.00";
+  assert.equal(changed(base, form), false);
+});
+
 test("clearing a distributor price removes it", () => {
   const form = formOf(base);
   form.skus[0].distributor_price = " ";
@@ -73,7 +80,7 @@ test("the first wrong field is named and nothing is made", () => {
     [(f) => (f.skus[1].list_price = "0"), "skus.1.list_price"],
     [(f) => (f.skus[1].list_price = "12.345"), "skus.1.list_price"],
     [(f) => (f.skus[0].distributor_price = "5000"), "skus.0.distributor_price"],
-    [(f) => (f.skus[0].variant_en = ""), "skus.0.variant_en"],
+    [(f) => (f.skus[0].variant_en = "x".repeat(121)), "skus.0.variant_en"],
     [(f) => f.skus.pop(), "skus.1"],
   ];
   for (const [edit, field] of cases) {

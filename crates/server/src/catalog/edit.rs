@@ -145,11 +145,20 @@ impl CatalogService {
                 "Someone changed this product since you opened it. Open it again to see their change, then make yours.",
             )
         };
-        let live = self
-            .documents
-            .catalog_get(CatalogKind::Product, model)
-            .await?
-            .ok_or_else(|| AppError::not_found("product"))?;
+        let Some(live) = self.documents.catalog_get(CatalogKind::Product, model).await? else {
+            // Withdrawn (or never there): a withdrawal has nothing left to do; a save is stale.
+            return match change.body {
+                None => Err(AppError::not_found("product")),
+                Some(_) => Err(AppError::new(
+                    ErrorCode::StaleState,
+                    "Someone withdrew this product since you opened it. Import it again to bring it back.",
+                )),
+            };
+        };
+        // The same save again (its answer lost on the way): it landed already.
+        if change.body.as_deref() == Some(live.as_str()) {
+            return Ok(());
+        }
         if revision_of(&live) != revision {
             return Err(stale());
         }

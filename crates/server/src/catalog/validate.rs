@@ -42,6 +42,10 @@ fn code_ok(code: &str, upper: bool) -> bool {
 }
 
 /// Checks `doc` on its own and against the categories already in the catalog.
+/// The longest product or variant name, and the longest description, in characters.
+pub const MAX_NAME: usize = 120;
+pub const MAX_DESCRIPTION: usize = 4_000;
+
 pub fn check(doc: &CatalogDocument, existing_categories: &[Category], row_of: RowOf<'_>) -> Vec<ImportProblem> {
     let mut problems = Vec::new();
     let mut problem = |row: usize, field: String, message: &str| {
@@ -95,6 +99,12 @@ pub fn check(doc: &CatalogDocument, existing_categories: &[Category], row_of: Ro
         if p.name_zh.trim().is_empty() || p.name_en.trim().is_empty() {
             problem(row, "name".into(), "a product needs a Chinese and an English name");
         }
+        if p.name_zh.chars().count() > MAX_NAME || p.name_en.chars().count() > MAX_NAME {
+            problem(row, "name".into(), "a product's name has at most 120 characters");
+        }
+        if p.description_zh.chars().count() > MAX_DESCRIPTION || p.description_en.chars().count() > MAX_DESCRIPTION {
+            problem(row, "description".into(), "a product's description has at most 4000 characters");
+        }
         let Some(category) = categories.get(p.category.as_str()) else {
             problem(row, "category".into(), "no such category");
             continue;
@@ -129,6 +139,9 @@ pub fn check(doc: &CatalogDocument, existing_categories: &[Category], row_of: Ro
             }
             if sku.list_price <= 0 {
                 problem(row, field("list_price"), "the list price must be above zero");
+            }
+            if sku.variant_zh.chars().count() > MAX_NAME || sku.variant_en.chars().count() > MAX_NAME {
+                problem(row, field("variant"), "a variant's name has at most 120 characters");
             }
             if let Some(promo) = &sku.promotion {
                 if promo.price <= 0 || promo.price >= sku.list_price {

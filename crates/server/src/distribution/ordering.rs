@@ -65,10 +65,22 @@ impl DistributionService {
     /// The lines priced for the dealer; with `credit`, what their credit line says of the total
     /// (a quote shows it; placing decides it in the order's own transaction instead).
     async fn price(&self, dealer_id: Uuid, lines: &[OrderLineDraft], at: i64, credit: bool) -> AppResult<Quote> {
-        let (buyer, scopes) = self.buyer(dealer_id, true).await?;
-        let book = self.catalog.price_book().await?;
         let skus: Vec<String> = lines.iter().map(|l| l.sku.clone()).collect();
-        let rules: HashMap<String, PackRule> = self.orders.order_rules(skus.clone()).await?.into_iter().collect();
+        // What does not depend on anything else is read at once: the buyer, the catalog's
+        // prices, the SKUs' pack rules and (for a quote) the credit line.
+        let (buyer_and_scopes, book, rules, position) = tokio::try_join!(
+            self.buyer(dealer_id, true),
+            self.catalog.price_book(),
+            async { Ok::<_, AppError>(self.orders.order_rules(skus.clone()).await?) },
+            async {
+                Ok::<_, AppError>(match credit {
+                    true => self.orders.credit_position(dealer_id).await?,
+                    false => CreditPosition { limit: 0, reserved: 0, receivables: 0 },
+                })
+            },
+        )?;
+        let (buyer, scopes) = buyer_and_scopes;
+        let rules: HashMap<String, PackRule> = rules.into_iter().collect();
         let mut catalog = HashMap::new();
         for sku in &skus {
             let Some(model) = book.model_of_sku.get(sku) else { continue };
@@ -84,10 +96,6 @@ impl DistributionService {
         let (priced, problems) = quote(lines, &catalog, &entries, &buyer, day);
         let total = sum(priced.iter().map(|l| l.line_total))
             .map_err(|_| AppError::field(ErrorCode::InvalidOrder, "lines", "The order's total is too large."))?;
-        let position = match credit {
-            true => self.orders.credit_position(dealer_id).await?,
-            false => CreditPosition { limit: 0, reserved: 0, receivables: 0 },
-        };
         let special = priced.iter().any(|l| l.special_price);
         let fits = matches!(credit::decide(position, total), Ok(CreditDecision::Reserve { .. }));
         Ok(Quote {
@@ -104,29 +112,49 @@ impl DistributionService {
         if self.standing(caller, req.dealer_id).await? != Standing::OwnDealer {
             return Err(AppError::forbidden());
         }
-        let hash = body_hash(&req);
         // A retry answers what was placed first, before anything that may have changed since (a
-        // store no longer supplied, prices) could refuse it and the app send it again anew.
-        if let Some(head) = self.orders.order_head(req.id).await? {
-            if head.placed_by == caller.user.id && head.body_hash == hash {
-                return self.shown(Standing::OwnDealer, head.id).await;
+        // store no longer supplied, prices, the bounds on lines) could refuse it and the app send
+        // it again anew.
+        let hash = body_hash(&req);
+        let answer_retry = |head: OrderHead| {
+            let hash = &hash;
+            async move {
+                if head.placed_by == caller.user.id && &head.body_hash == hash {
+                    return self.shown(Standing::OwnDealer, head.id).await;
+                }
+                Err(taken())
             }
-            return Err(taken());
-        }
-        check_lines(&req.lines)?;
+        };
         let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        if note.is_some_and(|n| n.chars().count() > 500) {
-            return Err(AppError::field(ErrorCode::InvalidOrder, "note", "A note of at most 500 characters."));
+        let checked = check_lines(&req.lines).and_then(|()| match note.is_some_and(|n| n.chars().count() > 500) {
+            true => Err(AppError::field(ErrorCode::InvalidOrder, "note", "A note of at most 500 characters.")),
+            false => Ok(()),
+        });
+        if let Err(problem) = checked {
+            return match self.orders.order_head(req.id).await? {
+                Some(head) => answer_retry(head).await,
+                None => Err(problem),
+            };
         }
-        if !self.network.supplied_stores(req.dealer_id).await?.iter().any(|s| s.id == req.ship_to) {
+        // Bounded lines: read at once whether this id was placed already, the stores the dealer
+        // supplies, and the lines' prices.
+        let at = now();
+        let (head, stores, quote) = tokio::join!(
+            self.orders.order_head(req.id),
+            self.network.supplied_stores(req.dealer_id),
+            self.price(req.dealer_id, &req.lines, at, false),
+        );
+        if let Some(head) = head? {
+            return answer_retry(head).await;
+        }
+        if !stores?.iter().any(|s| s.id == req.ship_to) {
             return Err(AppError::field(
                 ErrorCode::InvalidOrder,
                 "ship_to",
                 "Ship to one of the stores this dealer supplies.",
             ));
         }
-        let at = now();
-        let quote = self.price(req.dealer_id, &req.lines, at, false).await?;
+        let quote = quote?;
         if let Some(p) = quote.problems.first() {
             let mut error =
                 ApiError::new(ErrorCode::InvalidOrder, p.message.clone()).with_field(&format!("lines[{}]", p.index));

@@ -127,8 +127,10 @@ impl DistributionService {
     /// A dealer as a buyer, and the price-list scopes that price them: their tier's, their
     /// region's and the list, and their own list when `own`.
     pub(super) async fn buyer(&self, dealer: Uuid, own: bool) -> AppResult<(Buyer, Vec<PriceScope>)> {
-        let region = self.dealer(dealer).await?.region;
-        let tier = self.network.dealer_links(dealer).await?.tier;
+        let (found, links) = tokio::try_join!(self.dealer(dealer), async {
+            Ok::<_, AppError>(self.network.dealer_links(dealer).await?)
+        })?;
+        let (region, tier) = (found.region, links.tier);
         let mut scopes = Vec::with_capacity(4);
         if own {
             scopes.push(PriceScope::Dealer(dealer));

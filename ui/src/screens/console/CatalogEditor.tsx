@@ -6,7 +6,7 @@ import { useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { Lifecycle, ProductRevision, ProductSummary } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
-import { ErrorBanner, useCommandError } from "../../ErrorBanner";
+import { asApiError, ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { changed, formOf, productOf, MAX_DESCRIPTION, MAX_NAME, type ProductForm } from "./productForm";
 import { yuan } from "../format";
 
@@ -140,7 +140,16 @@ function ProductEditor({ read, onClose, onReopen, onSaved, onWithdrawn }: {
   };
   const withdraw = async () => {
     setBusy(true);
-    const answer = await run(() => commands.withdrawProduct(base.model, read.revision).then(() => true));
+    // Already gone (a withdrawal whose answer was lost, or someone else's): withdrawn all the same.
+    const answer = await run(() =>
+      commands.withdrawProduct(base.model, read.revision).then(
+        () => true,
+        (e: unknown) => {
+          if (asApiError(e).code === "not_found") return true;
+          throw e;
+        },
+      ),
+    );
     setBusy(false);
     setConfirming(false);
     if (answer) onWithdrawn();

@@ -19,7 +19,7 @@ export type ProductForm = {
 /** The form's field that is wrong (`skus.2.list_price`), or null. */
 export type Check = { product: Product; bad: null } | { product: null; bad: string };
 
-/** The longest name and description the editor takes (the catalog's own bounds are the server's). */
+/** The longest name and description, in characters (the server's bounds, `catalog::validate`). */
 export const MAX_NAME = 120;
 export const MAX_DESCRIPTION = 4000;
 
@@ -50,14 +50,14 @@ export function productOf(base: Product, form: ProductForm): Check {
   ];
   for (const [field, max] of names) {
     const text = (form[field] as string).trim();
-    if ((field.startsWith("name") && text === "") || text.length > max) return { product: null, bad: field };
+    if ((field.startsWith("name") && text === "") || [...text].length > max) return { product: null, bad: field };
   }
   const skus = [];
   for (const [i, sku] of base.skus.entries()) {
     const edit = form.skus[i];
     if (!edit || edit.code !== sku.code) return { product: null, bad: `skus.${i}` };
-    if (edit.variant_zh.trim() === "" || edit.variant_zh.length > MAX_NAME) return { product: null, bad: `skus.${i}.variant_zh` };
-    if (edit.variant_en.trim() === "" || edit.variant_en.length > MAX_NAME) return { product: null, bad: `skus.${i}.variant_en` };
+    if ([...edit.variant_zh].length > MAX_NAME) return { product: null, bad: `skus.${i}.variant_zh` };
+    if ([...edit.variant_en].length > MAX_NAME) return { product: null, bad: `skus.${i}.variant_en` };
     const list = toFen(edit.list_price);
     if (list === null || list <= 0) return { product: null, bad: `skus.${i}.list_price` };
     let distributor: number | undefined;
@@ -85,7 +85,9 @@ export function productOf(base: Product, form: ProductForm): Check {
   };
 }
 
-/** Whether the form says anything the product does not already. */
+/** Whether saving the form would change the product (or show what is wrong with it): spaces
+ *  around a name alone change nothing. */
 export function changed(base: Product, form: ProductForm): boolean {
-  return JSON.stringify(formOf(base)) !== JSON.stringify(form);
+  const checked = productOf(base, form);
+  return checked.bad !== null || JSON.stringify(checked.product) !== JSON.stringify(base);
 }
