@@ -1,0 +1,269 @@
+//! A campaign's lifecycle: draft → submitted → approved or rejected → scheduled → running ⇄
+//! paused → finished. Approval is by another operator holding the approve right: nobody approves
+//! (or rejects) what they wrote or submitted. An edit after submission returns it to draft, so
+//! nothing changed after approval is ever sent unapproved.
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Rejected,
+    Scheduled,
+    Running,
+    Paused,
+    Finished,
+}
+
+impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 8] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Submitted,
+        CampaignStatus::Approved,
+        CampaignStatus::Rejected,
+        CampaignStatus::Scheduled,
+        CampaignStatus::Running,
+        CampaignStatus::Paused,
+        CampaignStatus::Finished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Submitted => "submitted",
+            CampaignStatus::Approved => "approved",
+            CampaignStatus::Rejected => "rejected",
+            CampaignStatus::Scheduled => "scheduled",
+            CampaignStatus::Running => "running",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Finished => "finished",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether messages may be claimed for sending in this state.
+    pub fn sends(self) -> bool {
+        self == CampaignStatus::Running
+    }
+}
+
+/// What someone (or the scheduler) asks of a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignAction {
+    /// The content or audience changed.
+    Edit,
+    Submit,
+    Approve,
+    Reject,
+    /// Approved, to start at its start time (which must be ahead).
+    Schedule,
+    /// Running now: by an operator once approved, or by the scheduler at the start time.
+    Start,
+    Pause,
+    Resume,
+    /// Stopped by an operator: what was not sent yet is cancelled, not sent.
+    Stop,
+    /// Finished by the sender once every recipient is reconciled (sent, skipped or failed).
+    Finish,
+}
+
+/// Who asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Uuid,
+    /// Holds the right to approve campaigns.
+    pub approves: bool,
+    /// The scheduler or the sender, not a person.
+    pub system: bool,
+}
+
+/// Who wrote a campaign and who last submitted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorship {
+    pub author: Uuid,
+    pub last_editor: Uuid,
+    pub submitted_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepRefusal {
+    #[error("a campaign that is {from:?} cannot {action:?}")]
+    NotNow { from: CampaignStatus, action: CampaignAction },
+    #[error("only an operator holding the approve right approves or rejects")]
+    NoApproveRight,
+    #[error("nobody approves or rejects a campaign they wrote, edited or submitted")]
+    OwnCampaign,
+    #[error("only the scheduler and the sender take this step")]
+    SystemOnly,
+    #[error("recipients are still waiting to be sent or reconciled")]
+    Unreconciled,
+    #[error("the start time has passed")]
+    StartPassed,
+}
+
+/// Facts a step needs besides the campaign's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StepFacts {
+    /// Recipients neither sent, skipped nor failed yet.
+    pub unreconciled: u64,
+    /// Whether the campaign's start time is still ahead.
+    pub start_ahead: bool,
+}
+
+/// The state `action` takes a campaign to, or why it cannot.
+pub fn step(
+    from: CampaignStatus,
+    action: CampaignAction,
+    actor: Actor,
+    who: Authorship,
+    facts: StepFacts,
+) -> Result<CampaignStatus, StepRefusal> {
+    use CampaignAction as A;
+    use CampaignStatus as S;
+    let not_now = Err(StepRefusal::NotNow { from, action });
+    match action {
+        A::Edit => match from {
+            S::Draft | S::Submitted | S::Approved | S::Rejected | S::Scheduled => Ok(S::Draft),
+            _ => not_now,
+        },
+        A::Submit => match from {
+            S::Draft => Ok(S::Submitted),
+            _ => not_now,
+        },
+        A::Approve | A::Reject => {
+            if from != S::Submitted {
+                return not_now;
+            }
+            if !actor.approves || actor.system {
+                return Err(StepRefusal::NoApproveRight);
+            }
+            if actor.id == who.author || actor.id == who.last_editor || Some(actor.id) == who.submitted_by {
+                return Err(StepRefusal::OwnCampaign);
+            }
+            Ok(if action == A::Approve { S::Approved } else { S::Rejected })
+        }
+        A::Schedule => match from {
+            S::Approved if facts.start_ahead => Ok(S::Scheduled),
+            S::Approved => Err(StepRefusal::StartPassed),
+            _ => not_now,
+        },
+        A::Start => match from {
+            S::Approved if !actor.system => Ok(S::Running),
+            S::Scheduled if actor.system => Ok(S::Running),
+            S::Scheduled => Err(StepRefusal::SystemOnly),
+            _ => not_now,
+        },
+        A::Pause => match from {
+            S::Running | S::Scheduled => Ok(S::Paused),
+            _ => not_now,
+        },
+        A::Resume => match from {
+            S::Paused => Ok(S::Running),
+            _ => not_now,
+        },
+        A::Stop => match from {
+            S::Approved | S::Scheduled | S::Running | S::Paused => Ok(S::Finished),
+            _ => not_now,
+        },
+        A::Finish => match from {
+            S::Running if !actor.system => Err(StepRefusal::SystemOnly),
+            S::Running if facts.unreconciled > 0 => Err(StepRefusal::Unreconciled),
+            S::Running => Ok(S::Finished),
+            _ => not_now,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CampaignAction as A;
+    use CampaignStatus as S;
+
+    const WRITER: Uuid = Uuid::from_u128(1);
+    const APPROVER: Uuid = Uuid::from_u128(2);
+    const OTHER: Uuid = Uuid::from_u128(3);
+
+    fn person(id: Uuid, approves: bool) -> Actor {
+        Actor { id, approves, system: false }
+    }
+    const SYSTEM: Actor = Actor { id: Uuid::nil(), approves: false, system: true };
+    const WHO: Authorship = Authorship { author: WRITER, last_editor: WRITER, submitted_by: Some(WRITER) };
+
+    fn go(from: S, action: A, actor: Actor) -> Result<S, StepRefusal> {
+        step(from, action, actor, WHO, StepFacts { unreconciled: 0, start_ahead: true })
+    }
+
+    #[test]
+    fn a_campaign_goes_from_draft_to_finished_with_someone_elses_approval() {
+        let mut s = S::Draft;
+        for (action, actor, to) in [
+            (A::Submit, person(WRITER, false), S::Submitted),
+            (A::Approve, person(APPROVER, true), S::Approved),
+            (A::Schedule, person(WRITER, false), S::Scheduled),
+            (A::Start, SYSTEM, S::Running),
+            (A::Pause, person(WRITER, false), S::Paused),
+            (A::Resume, person(WRITER, false), S::Running),
+            (A::Finish, SYSTEM, S::Finished),
+        ] {
+            s = go(s, action, actor).unwrap_or_else(|e| panic!("{action:?}: {e}"));
+            assert_eq!(s, to);
+        }
+    }
+
+    #[test]
+    fn nobody_approves_their_own_and_only_approvers_approve() {
+        assert_eq!(go(S::Submitted, A::Approve, person(WRITER, true)), Err(StepRefusal::OwnCampaign));
+        assert_eq!(go(S::Submitted, A::Reject, person(WRITER, true)), Err(StepRefusal::OwnCampaign));
+        assert_eq!(go(S::Submitted, A::Approve, person(OTHER, false)), Err(StepRefusal::NoApproveRight));
+        assert_eq!(go(S::Submitted, A::Approve, SYSTEM), Err(StepRefusal::NoApproveRight));
+        // An approver who edited it last has made it their own.
+        let edited = Authorship { last_editor: APPROVER, ..WHO };
+        let facts = StepFacts::default();
+        assert_eq!(
+            step(S::Submitted, A::Approve, person(APPROVER, true), edited, facts),
+            Err(StepRefusal::OwnCampaign)
+        );
+        assert_eq!(go(S::Submitted, A::Reject, person(APPROVER, true)), Ok(S::Rejected));
+    }
+
+    #[test]
+    fn an_edit_after_approval_returns_it_to_draft_and_a_running_one_is_not_edited() {
+        for from in [S::Submitted, S::Approved, S::Scheduled, S::Rejected, S::Draft] {
+            assert_eq!(go(from, A::Edit, person(WRITER, false)), Ok(S::Draft), "{from:?}");
+        }
+        for from in [S::Running, S::Paused, S::Finished] {
+            assert!(matches!(go(from, A::Edit, person(WRITER, false)), Err(StepRefusal::NotNow { .. })), "{from:?}");
+        }
+        // A draft is never started, scheduled or approved by skipping a step.
+        for action in [A::Start, A::Schedule, A::Approve, A::Resume, A::Finish] {
+            assert!(go(S::Draft, action, person(APPROVER, true)).is_err(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn the_sender_finishes_only_what_is_reconciled_and_only_the_scheduler_starts_a_schedule() {
+        let waiting = StepFacts { unreconciled: 3, start_ahead: false };
+        assert_eq!(step(S::Running, A::Finish, SYSTEM, WHO, waiting), Err(StepRefusal::Unreconciled));
+        assert_eq!(go(S::Running, A::Finish, person(WRITER, false)), Err(StepRefusal::SystemOnly));
+        assert_eq!(go(S::Scheduled, A::Start, person(WRITER, false)), Err(StepRefusal::SystemOnly));
+        assert_eq!(go(S::Approved, A::Start, person(WRITER, false)), Ok(S::Running));
+        let passed = StepFacts { unreconciled: 0, start_ahead: false };
+        assert_eq!(step(S::Approved, A::Schedule, person(WRITER, false), WHO, passed), Err(StepRefusal::StartPassed));
+        // An operator stops it at any point after approval: what is left is cancelled.
+        for from in [S::Approved, S::Scheduled, S::Running, S::Paused] {
+            assert_eq!(go(from, A::Stop, person(WRITER, false)), Ok(S::Finished));
+        }
+        for s in CampaignStatus::ALL {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.sends(), s == S::Running);
+        }
+    }
+}
