@@ -16,5 +16,6 @@ mod rebates;
 mod roles;
 mod sessions;
 mod skew;
+mod sms;
 mod store_ops;
 mod trust;

@@ -1,3 +1,4 @@
 pub mod bench;
 pub mod lossy_proxy;
 pub mod server;
+pub mod sms_standin;

@@ -76,6 +76,18 @@ pub struct Config {
     /// The bearer token Prometheus scrapes `/metrics` with (`PORTAL_METRICS_TOKEN`); empty: only an
     /// administrator's access token reads it.
     pub metrics_token: Secret,
+    /// The SMS gateway: empty (the embedded sender logs texts) or `aliyun` (Alibaba Cloud SMS).
+    pub sms_gateway: String,
+    /// The SMS service's address (`https://dysmsapi.aliyuncs.com/`).
+    pub sms_endpoint: String,
+    pub sms_access_key_id: String,
+    pub sms_access_key_secret: Secret,
+    /// The approved signature (签名) texts carry.
+    pub sms_sign_name: String,
+    /// The approved template for sign-in codes (with a `${code}` parameter).
+    pub sms_code_template: String,
+    /// Requests a second to the SMS service at most, from this instance.
+    pub sms_max_per_sec: u32,
 }
 
 /// Days the report's roll-up needs lists and events kept: the day, the week until it is sealed,
@@ -102,6 +114,40 @@ impl Config {
 }
 
 impl Config {
+    /// The SMS gateway the configuration names, checked whole: none for the embedded sender.
+    pub fn sms(&self) -> Result<Option<crate::gateways::aliyun_sms::AliyunSmsConfig>, String> {
+        match self.sms_gateway.trim() {
+            "" => Ok(None),
+            "aliyun" => {
+                let missing: Vec<&str> = [
+                    ("PORTAL_SMS_ACCESS_KEY_ID", self.sms_access_key_id.trim().is_empty()),
+                    ("PORTAL_SMS_ACCESS_KEY_SECRET", self.sms_access_key_secret.0.is_empty()),
+                    ("PORTAL_SMS_SIGN_NAME", self.sms_sign_name.trim().is_empty()),
+                    ("PORTAL_SMS_CODE_TEMPLATE", self.sms_code_template.trim().is_empty()),
+                ]
+                .into_iter()
+                .filter_map(|(name, empty)| empty.then_some(name))
+                .collect();
+                if !missing.is_empty() {
+                    return Err(format!("the aliyun SMS gateway needs {}", missing.join(", ")));
+                }
+                let endpoint = self.sms_endpoint.trim();
+                if !(endpoint.starts_with("https://") || endpoint.starts_with("http://127.0.0.1")) {
+                    return Err("PORTAL_SMS_ENDPOINT is an https:// address".into());
+                }
+                Ok(Some(crate::gateways::aliyun_sms::AliyunSmsConfig {
+                    endpoint: endpoint.to_owned(),
+                    access_key_id: self.sms_access_key_id.trim().to_owned(),
+                    access_key_secret: self.sms_access_key_secret.clone(),
+                    sign_name: self.sms_sign_name.trim().to_owned(),
+                    code_template: self.sms_code_template.trim().to_owned(),
+                    max_per_sec: self.sms_max_per_sec.max(1),
+                }))
+            }
+            other => Err(format!("PORTAL_SMS_GATEWAY is empty or aliyun, not {other:?}")),
+        }
+    }
+
     /// This instance's name: the configured one, else host name and process id.
     pub fn instance_name(&self) -> String {
         if !self.instance.trim().is_empty() {
@@ -154,6 +200,13 @@ impl Default for Config {
             retain_inbox_days: 400,
             retain_report_days: 800,
             metrics_token: Secret::default(),
+            sms_gateway: String::new(),
+            sms_endpoint: "https://dysmsapi.aliyuncs.com/".into(),
+            sms_access_key_id: String::new(),
+            sms_access_key_secret: Secret::default(),
+            sms_sign_name: String::new(),
+            sms_code_template: String::new(),
+            sms_max_per_sec: 100,
         }
     }
 }
@@ -258,6 +311,13 @@ impl Config {
         env_field!(retain_lists_days);
         env_field!(retain_inbox_days);
         env_field!(retain_report_days);
+        env_field!(sms_gateway);
+        env_field!(sms_endpoint);
+        env_field!(sms_access_key_id);
+        env_field!(sms_access_key_secret);
+        env_field!(sms_sign_name);
+        env_field!(sms_code_template);
+        env_field!(sms_max_per_sec);
         env_field!(metrics_token);
         Ok(())
     }

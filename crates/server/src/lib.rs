@@ -9,6 +9,7 @@ pub mod demo;
 pub mod distribution;
 pub mod error;
 pub mod favourites;
+pub mod gateways;
 pub mod http;
 pub mod identity;
 pub mod marketing;
@@ -26,7 +27,11 @@ pub use portal::Portal;
 pub fn open(config: Config) -> anyhow::Result<Arc<Portal>> {
     let db = open_database(&config)?;
     let keys = identity::tokens::ServerKeys::load_or_create(&config.key_file)?;
-    let sender = sender::EmbeddedSender::new(config.dev_mode);
+    let sms = config.sms().map_err(|e| anyhow::anyhow!(e))?;
+    let sender = gateways::Gateways {
+        sms: sms.map(|c| Arc::new(gateways::aliyun_sms::AliyunSms::new(c)) as Arc<dyn gateways::SmsGateway>),
+        fallback: sender::EmbeddedSender::new(config.dev_mode),
+    };
     Ok(Arc::new(Portal::new(db, Arc::new(sender), keys, config)))
 }
 

@@ -8,9 +8,22 @@ use chacha20poly1305::{
 };
 use portal_api::OutboxMessage;
 
+/// Why a message did not go, as the gateway said it.
 #[derive(Debug, thiserror::Error)]
-#[error("message delivery failed: {0}")]
-pub struct SendError(pub String);
+pub enum SendError {
+    /// The provider is throttling this number or this account: try again later.
+    #[error("the gateway is throttling: {0}")]
+    Throttled(String),
+    /// The recipient cannot receive this (not a number that takes texts, say).
+    #[error("the recipient cannot receive it: {0}")]
+    BadRecipient(String),
+    /// The provider refused the request (a template, signature or account problem).
+    #[error("the gateway refused it: {0}")]
+    Refused(String),
+    /// The provider could not be reached or answered nothing it should.
+    #[error("the gateway is unavailable: {0}")]
+    Unavailable(String),
+}
 
 #[async_trait]
 pub trait MessageSender: Send + Sync + 'static {

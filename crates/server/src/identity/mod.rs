@@ -108,9 +108,24 @@ impl IdentityService {
             };
             self.sign_in.keep_dev_message(dev).await?;
         }
+        use crate::sender::SendError;
         self.sender.send(message).await.map_err(|e| {
-            tracing::error!(error = %e, "code delivery failed");
-            AppError::internal()
+            tracing::warn!(error = %e, "code delivery failed");
+            match e {
+                SendError::Throttled(_) => AppError::retry_after(
+                    portal_api::ErrorCode::RateLimited,
+                    60,
+                    "The text-message service is holding messages to this number for now. Try again in a minute.",
+                ),
+                SendError::BadRecipient(_) => AppError::new(
+                    portal_api::ErrorCode::InvalidPhone,
+                    "This number cannot receive text messages. Check it, or sign in with e-mail or a password.",
+                ),
+                SendError::Refused(_) | SendError::Unavailable(_) => AppError::new(
+                    portal_api::ErrorCode::Unavailable,
+                    "Codes cannot be sent right now. Try again shortly, or sign in with a password.",
+                ),
+            }
         })
     }
 }
