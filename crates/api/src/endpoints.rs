@@ -241,6 +241,14 @@ endpoints! {
     AskApproval = Post "/v1/approvals" body ApprovalAsk, => Approval;
     Approvals = Get "/v1/approvals" ? ApprovalQuery, => ApprovalList;
     DecideApproval = Post "/v1/approvals/{id}/decision" [id: Uuid] body ApprovalDecision, => Approval;
+
+    // Campaigns.
+    Campaigns = Get "/v1/campaigns" ? CampaignQuery, => CampaignList;
+    CreateCampaign = Post "/v1/campaigns" body CampaignDraft, => Campaign;
+    CampaignOf = Get "/v1/campaigns/{id}" [id: Uuid] => CampaignDetail;
+    EditCampaign = Put "/v1/campaigns/{id}" [id: Uuid] ? RevisionQuery, body CampaignDraft, => Campaign;
+    ActOnCampaign = Post "/v1/campaigns/{id}/actions" [id: Uuid] body CampaignActionRequest, => Campaign;
+    SetApproveRight = Put "/v1/admin/users/{id}/campaign-approver" [id: Uuid] body ApproveRight, => ApproveRight;
     DealerTrendsOf = Get "/v1/dealers/{id}/trends" [id: Uuid] => DealerTrends;
     DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;
     SetDemandPlan = Put "/v1/dealers/{id}/demand-plan" [id: Uuid] body DemandPlanUpdate, => DemandPlan;

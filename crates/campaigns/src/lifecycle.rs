@@ -2,76 +2,13 @@
 //! paused → finished. Approval is by another operator holding the approve right: nobody approves
 //! (or rejects) what they wrote or submitted. An edit after submission returns it to draft, so
 //! nothing changed after approval is ever sent unapproved.
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignStatus {
-    Draft,
-    Submitted,
-    Approved,
-    Rejected,
-    Scheduled,
-    Running,
-    Paused,
-    Finished,
-}
+pub use portal_api::{CampaignAction, CampaignStatus};
 
-impl CampaignStatus {
-    pub const ALL: [CampaignStatus; 8] = [
-        CampaignStatus::Draft,
-        CampaignStatus::Submitted,
-        CampaignStatus::Approved,
-        CampaignStatus::Rejected,
-        CampaignStatus::Scheduled,
-        CampaignStatus::Running,
-        CampaignStatus::Paused,
-        CampaignStatus::Finished,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Draft => "draft",
-            CampaignStatus::Submitted => "submitted",
-            CampaignStatus::Approved => "approved",
-            CampaignStatus::Rejected => "rejected",
-            CampaignStatus::Scheduled => "scheduled",
-            CampaignStatus::Running => "running",
-            CampaignStatus::Paused => "paused",
-            CampaignStatus::Finished => "finished",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// Whether messages may be claimed for sending in this state.
-    pub fn sends(self) -> bool {
-        self == CampaignStatus::Running
-    }
-}
-
-/// What someone (or the scheduler) asks of a campaign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignAction {
-    /// The content or audience changed.
-    Edit,
-    Submit,
-    Approve,
-    Reject,
-    /// Approved, to start at its start time (which must be ahead).
-    Schedule,
-    /// Running now: by an operator once approved, or by the scheduler at the start time.
-    Start,
-    Pause,
-    Resume,
-    /// Stopped by an operator: what was not sent yet is cancelled, not sent.
-    Stop,
-    /// Finished by the sender once every recipient is reconciled (sent, skipped or failed).
-    Finish,
+/// Whether messages may be claimed for sending in this state.
+pub fn sends(status: CampaignStatus) -> bool {
+    status == CampaignStatus::Running
 }
 
 /// Who asks.
@@ -262,8 +199,7 @@ mod tests {
             assert_eq!(go(from, A::Stop, person(WRITER, false)), Ok(S::Finished));
         }
         for s in CampaignStatus::ALL {
-            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
-            assert_eq!(s.sends(), s == S::Running);
+            assert_eq!(sends(s), s == S::Running);
         }
     }
 }

@@ -8,22 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::quiet::{earliest, next_local_midnight, QuietHours};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// A notification on the phone (mobile push or the app's live channel).
-    Push,
-    /// The app's inbox: kept, not announced.
-    Inbox,
-    Sms,
-    Email,
-}
+pub use portal_api::MessageChannel as Channel;
 
-impl Channel {
-    /// Whether a message on this channel interrupts (quiet hours hold it back).
-    pub fn interrupts(self) -> bool {
-        matches!(self, Channel::Push | Channel::Sms)
-    }
+/// Whether a message on this channel interrupts (quiet hours hold it back).
+pub fn interrupts(channel: Channel) -> bool {
+    matches!(channel, Channel::Push | Channel::Sms)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -142,7 +131,7 @@ pub fn decide(purpose: &Purpose, channel: Channel, prefs: &Preferences, caps: Ca
             if sent.last_from_campaign.is_some_and(|last| now.saturating_sub(last) < caps.reentry_secs) {
                 return Decision::Never(Never::ReEntry);
             }
-            let quiet = channel.interrupts().then_some(prefs.quiet).flatten();
+            let quiet = interrupts(channel).then_some(prefs.quiet).flatten();
             if sent.today >= caps.per_day {
                 let at = earliest(next_local_midnight(now, prefs.time_zone), prefs.time_zone, quiet);
                 return Decision::Later { at, why: Later::DailyCap };

@@ -15,6 +15,7 @@ macro_rules! user_columns {
 pub mod accounts;
 pub mod allocations;
 mod approvals;
+mod campaigns;
 pub mod catalog;
 mod console;
 pub mod copy_from_sqlite;
@@ -73,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_dealer_funds.sql"),
     include_str!("../migrations/0019_console.sql"),
     include_str!("../migrations/0020_approvals.sql"),
+    include_str!("../migrations/0021_campaigns.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -15,6 +15,7 @@ use portal_db::*;
 pub mod accounts;
 pub mod allocations;
 mod approvals;
+mod campaigns;
 pub mod catalog;
 mod console;
 pub mod customers;
@@ -64,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0027_dealer_funds.sql"),
     include_str!("../migrations/0028_console.sql"),
     include_str!("../migrations/0029_approvals.sql"),
+    include_str!("../migrations/0030_campaigns.sql"),
 ];
 
 pub struct SqliteDatabase {

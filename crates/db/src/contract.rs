@@ -12,6 +12,7 @@ use crate::{lockout, throttle};
 
 mod allocation;
 mod approvals;
+mod campaigns;
 mod catalog;
 mod console;
 mod customers;
@@ -24,6 +25,7 @@ mod retention;
 mod triggers;
 pub use allocation::*;
 pub use approvals::*;
+pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
 pub use customers::*;
@@ -142,6 +144,7 @@ macro_rules! contract_suite {
             the_audit_log_pages_newest_first_and_keeps_what_has_not_expired,
             a_request_is_kept_once_and_decided_once_whatever_decides_at_once,
             an_edit_lands_only_over_the_body_it_read_whatever_saves_at_once,
+            a_campaign_is_kept_once_and_changed_once_from_the_state_its_changer_read,
         );
     };
 }

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod allocations;
 pub mod apply;
 pub mod approvals;
+pub mod campaigns;
 pub mod catalog;
 pub mod code_check;
 pub mod console;
@@ -48,6 +49,7 @@ pub use accounts::*;
 pub use allocations::*;
 pub use apply::{CounterCustomer, OpContext};
 pub use approvals::*;
+pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
 pub use customer_view::*;
@@ -96,8 +98,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
-        Accounts, Catalog, CustomerView, DealerNetwork, Events, Experiments, Favourites, Interest, Orders, Org,
-        PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
+        Accounts, Campaigns, Catalog, CustomerView, DealerNetwork, Events, Experiments, Favourites, Interest, Orders,
+        Org, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -125,6 +127,7 @@ pub trait Database:
     + Rebates
     + Allocations
     + Approvals
+    + Campaigns
     + Console
     + Send
     + Sync

@@ -1,0 +1,225 @@
+//! Campaigns that reach people (营销活动): operators write them for an audience, another operator
+//! holding the approve right approves or rejects them, and an approved campaign is scheduled, run,
+//! paused, resumed, stopped. Every step is kept with who took it and when.
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Rejected,
+    Scheduled,
+    Running,
+    Paused,
+    Finished,
+}
+
+impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 8] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Submitted,
+        CampaignStatus::Approved,
+        CampaignStatus::Rejected,
+        CampaignStatus::Scheduled,
+        CampaignStatus::Running,
+        CampaignStatus::Paused,
+        CampaignStatus::Finished,
+    ];
+}
+
+/// What someone (or the scheduler) asks of a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignAction {
+    /// The content or audience changed (an edit: `PUT`).
+    Edit,
+    Submit,
+    Approve,
+    Reject,
+    /// Approved, to start at its start time (which must be ahead).
+    Schedule,
+    /// Running now: by an operator once approved, by the scheduler at the start time.
+    Start,
+    Pause,
+    Resume,
+    /// Ended by an operator: what was not sent yet is cancelled, not sent.
+    Stop,
+    /// Ended by the sender once every recipient is reconciled.
+    Finish,
+}
+
+/// Where a message reaches a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageChannel {
+    /// A notification on the phone (mobile push or the app's live channel).
+    Push,
+    /// The app's inbox: kept, not announced.
+    Inbox,
+    Sms,
+    Email,
+}
+
+/// Who a campaign is for: customers matching every filter given (an empty list filters nothing),
+/// always only those who consented to marketing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Audience {
+    /// Customer tags (ids) a person has all of.
+    #[serde(default)]
+    pub tags_all: Vec<Uuid>,
+    /// Customer tags a person has at least one of.
+    #[serde(default)]
+    pub tags_any: Vec<Uuid>,
+    /// Customer tags a person has none of.
+    #[serde(default)]
+    pub tags_none: Vec<Uuid>,
+    /// Roles (consumers when none is given).
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Bought at one of these stores (within `bought_within_days` when given).
+    #[serde(default)]
+    pub stores: Vec<Uuid>,
+    /// Bought something within this many days.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bought_within_days: Option<u32>,
+    /// Signed in within this many days.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_within_days: Option<u32>,
+}
+
+/// Where tapping the message leads in the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "to")]
+pub enum DeepLink {
+    Product { model: String },
+    Category { code: String },
+    Inbox,
+}
+
+/// What the campaign says, in both languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignContent {
+    pub title_zh: String,
+    pub title_en: String,
+    pub body_zh: String,
+    pub body_en: String,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deep_link: Option<DeepLink>,
+}
+
+/// A campaign as its writer sends it: new (`POST`, the id the app chose) or edited (`PUT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignDraft {
+    pub id: Uuid,
+    pub name: String,
+    /// The marketing category people opt in or out of (`promotions`, `new_products`, `care`…).
+    pub category: String,
+    pub audience: Audience,
+    pub content: CampaignContent,
+    pub channels: Vec<MessageChannel>,
+    /// Unix seconds; none: when it is started.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<i64>,
+    /// Unix seconds; none: until everyone is reached.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    /// Out of every hundred matching people, how many are held out (measured, not messaged).
+    #[serde(default)]
+    pub holdout_percent: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Campaign {
+    #[serde(flatten)]
+    pub draft: CampaignDraft,
+    pub status: CampaignStatus,
+    /// Goes up with every edit; an approval is of one revision, and an action names the revision
+    /// its taker saw.
+    pub revision: u32,
+    pub author: Uuid,
+    pub last_editor: Uuid,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<Uuid>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Uuid>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One step of a campaign's life: who, when, from what to what, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignStep {
+    pub at: i64,
+    pub by: Uuid,
+    pub by_name: String,
+    pub action: CampaignAction,
+    pub from: CampaignStatus,
+    pub to: CampaignStatus,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub revision: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignDetail {
+    pub campaign: Campaign,
+    pub steps: Vec<CampaignStep>,
+    /// Whether the one asking may approve or reject it now.
+    pub can_decide: bool,
+}
+
+/// An action on a campaign, at the revision its taker saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignActionRequest {
+    pub action: CampaignAction,
+    pub revision: u32,
+    /// Needed to reject or stop.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignList {
+    pub campaigns: Vec<Campaign>,
+    /// Pass as `before` for the next page; none at the end.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+pub struct CampaignQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CampaignStatus>,
+    /// The `next` of the page before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Whether an operator holds the right to approve campaigns (an administrator always does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ApproveRight {
+    pub user_id: Uuid,
+    pub approves: bool,
+}

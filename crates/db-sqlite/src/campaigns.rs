@@ -1,0 +1,232 @@
+//! Campaigns on SQLite.
+use portal_api::{from_wire_name, wire_name, CampaignStatus};
+use portal_db::{CampaignRow, CampaignStepRow, Campaigns, NamedCampaignStep, MAX_CAMPAIGN_STEPS};
+
+use super::*;
+
+const COLUMNS: &str = "id, name, category, status, audience, content, channels, starts_at, ends_at, holdout_percent,
+                       revision, author, last_editor, submitted_by, decided_by, decision_reason, body_hash,
+                       created_at, updated_at";
+
+fn wire_of<T: serde::de::DeserializeOwned>(i: usize, text: String) -> rusqlite::Result<T> {
+    from_wire_name(&text).ok_or(rusqlite::Error::InvalidColumnType(i, text, rusqlite::types::Type::Text))
+}
+
+fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<CampaignRow> {
+    Ok(CampaignRow {
+        id: uuid_of(r.get(0)?)?,
+        name: r.get(1)?,
+        category: r.get(2)?,
+        status: wire_of(3, r.get(3)?)?,
+        audience: r.get(4)?,
+        content: r.get(5)?,
+        channels: r.get(6)?,
+        starts_at: r.get(7)?,
+        ends_at: r.get(8)?,
+        holdout_percent: r.get(9)?,
+        revision: r.get(10)?,
+        author: uuid_of(r.get(11)?)?,
+        last_editor: uuid_of(r.get(12)?)?,
+        submitted_by: opt_uuid(r.get(13)?)?,
+        decided_by: opt_uuid(r.get(14)?)?,
+        decision_reason: r.get(15)?,
+        body_hash: r.get(16)?,
+        created_at: r.get(17)?,
+        updated_at: r.get(18)?,
+    })
+}
+
+fn insert_step(tx: &rusqlite::Transaction<'_>, s: &CampaignStepRow) -> rusqlite::Result<()> {
+    let id = s.campaign_id.to_string();
+    let seq: i64 =
+        tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM campaign_steps WHERE campaign_id = ?1", [&id], |r| {
+            r.get(0)
+        })?;
+    tx.execute(
+        "INSERT INTO campaign_steps (campaign_id, seq, at, by_user, action, from_status, to_status, reason, revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            seq,
+            s.at,
+            s.by.to_string(),
+            wire_name(&s.action),
+            wire_name(&s.from),
+            wire_name(&s.to),
+            s.reason,
+            s.revision
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM campaign_steps WHERE campaign_id = ?1 AND seq <= ?2",
+        params![id, seq - i64::from(MAX_CAMPAIGN_STEPS)],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl Campaigns for SqliteDatabase {
+    async fn put_campaign(&self, c: CampaignRow, step: CampaignStepRow) -> DbResult<CampaignRow> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                &format!(
+                    "INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                     ?15, ?16, ?17, ?18, ?19) ON CONFLICT (id) DO NOTHING"
+                ),
+                params![
+                    c.id.to_string(),
+                    c.name,
+                    c.category,
+                    wire_name(&c.status),
+                    c.audience,
+                    c.content,
+                    c.channels,
+                    c.starts_at,
+                    c.ends_at,
+                    c.holdout_percent,
+                    c.revision,
+                    c.author.to_string(),
+                    c.last_editor.to_string(),
+                    c.submitted_by.map(|u| u.to_string()),
+                    c.decided_by.map(|u| u.to_string()),
+                    c.decision_reason,
+                    c.body_hash,
+                    c.created_at,
+                    c.updated_at
+                ],
+            )?;
+            if inserted == 1 {
+                insert_step(&tx, &step)?;
+            }
+            let kept = tx.query_row(&format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1"), [c.id.to_string()], row_of)?;
+            tx.commit()?;
+            Ok(kept)
+        })
+        .await
+    }
+
+    async fn campaign(&self, id: Uuid) -> DbResult<Option<CampaignRow>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(&format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1"), [id.to_string()], row_of)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn campaigns(
+        &self,
+        status: Option<CampaignStatus>,
+        before: Option<(i64, Uuid)>,
+        limit: u32,
+    ) -> DbResult<Vec<CampaignRow>> {
+        self.run(move |conn| {
+            let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM campaigns WHERE (?1 IS NULL OR status = ?1)
+                 AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ))?;
+            let rows = stmt.query_map(params![status.map(|s| wire_name(&s)), at, id, limit], row_of)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn change_campaign(
+        &self,
+        c: CampaignRow,
+        from: CampaignStatus,
+        revision: u32,
+        step: CampaignStepRow,
+    ) -> DbResult<bool> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE campaigns SET name = ?2, category = ?3, status = ?4, audience = ?5, content = ?6, channels = ?7,
+                        starts_at = ?8, ends_at = ?9, holdout_percent = ?10, revision = ?11, last_editor = ?12,
+                        submitted_by = ?13, decided_by = ?14, decision_reason = ?15, updated_at = ?16
+                 WHERE id = ?1 AND status = ?17 AND revision = ?18",
+                params![
+                    c.id.to_string(),
+                    c.name,
+                    c.category,
+                    wire_name(&c.status),
+                    c.audience,
+                    c.content,
+                    c.channels,
+                    c.starts_at,
+                    c.ends_at,
+                    c.holdout_percent,
+                    c.revision,
+                    c.last_editor.to_string(),
+                    c.submitted_by.map(|u| u.to_string()),
+                    c.decided_by.map(|u| u.to_string()),
+                    c.decision_reason,
+                    c.updated_at,
+                    wire_name(&from),
+                    revision
+                ],
+            )?;
+            if changed == 1 {
+                insert_step(&tx, &step)?;
+            }
+            tx.commit()?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn campaign_steps(&self, id: Uuid) -> DbResult<Vec<NamedCampaignStep>> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.at, s.by_user, s.action, s.from_status, s.to_status, s.reason, s.revision,
+                        COALESCE(u.display_name, '')
+                 FROM campaign_steps s LEFT JOIN users u ON u.id = s.by_user
+                 WHERE s.campaign_id = ?1 ORDER BY s.seq",
+            )?;
+            let rows = stmt.query_map([id.to_string()], |r| {
+                Ok(NamedCampaignStep {
+                    step: CampaignStepRow {
+                        campaign_id: id,
+                        at: r.get(0)?,
+                        by: uuid_of(r.get(1)?)?,
+                        action: wire_of(2, r.get(2)?)?,
+                        from: wire_of(3, r.get(3)?)?,
+                        to: wire_of(4, r.get(4)?)?,
+                        reason: r.get(5)?,
+                        revision: r.get(6)?,
+                    },
+                    by_name: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn approves_campaigns(&self, user: Uuid) -> DbResult<bool> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row("SELECT 1 FROM campaign_approvers WHERE user_id = ?1", [user.to_string()], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+        .await
+    }
+
+    async fn set_campaign_approver(&self, user: Uuid, granted_by: Option<Uuid>, at: i64) -> DbResult<()> {
+        self.run(move |conn| {
+            match granted_by {
+                Some(by) => conn.execute(
+                    "INSERT INTO campaign_approvers (user_id, granted_by, granted_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (user_id) DO NOTHING",
+                    params![user.to_string(), by.to_string(), at],
+                )?,
+                None => conn.execute("DELETE FROM campaign_approvers WHERE user_id = ?1", [user.to_string()])?,
+            };
+            Ok(())
+        })
+        .await
+    }
+}
