@@ -3,6 +3,7 @@ mod allocation;
 mod approvals;
 mod auth;
 mod bad_input;
+mod campaigns;
 mod catalog;
 mod console;
 mod customers;

@@ -1,5 +1,6 @@
 //! The portal server: the unified user center and the role homes, over HTTP.
 pub mod auth;
+pub mod campaigns;
 pub mod catalog;
 pub mod common;
 pub mod config;

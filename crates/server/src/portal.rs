@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::{
+    campaigns::CampaignService,
     catalog::CatalogService,
     common::now,
     config::Config,
@@ -41,6 +42,7 @@ pub struct Portal {
     pub distribution: DistributionService,
     /// The administrator's console, this instance's metrics and heartbeat.
     pub console: ConsoleService,
+    pub campaigns: CampaignService,
 }
 
 impl Portal {
@@ -58,6 +60,7 @@ impl Portal {
             distribution: DistributionService::new(&db, org.clone(), catalog.clone()),
             favourites: FavouritesService::new(&db),
             console: ConsoleService::new(&db),
+            campaigns: CampaignService::new(&db),
             catalog,
             org,
             db,

@@ -2,6 +2,7 @@
 mod allocation;
 mod approvals;
 mod auth;
+mod campaigns;
 mod catalog;
 mod console;
 mod customers;
@@ -33,7 +34,7 @@ use crate::{error::AppError, portal::Portal};
 #[openapi(
     info(title = "Unified brand portal API", description = "The portal server: unified user center and role homes."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "catalog"), (name = "me"), (name = "store"), (name = "dealer"), (name = "marketing"), (name = "admin"), (name = "system"), (name = "dev"))
+    tags((name = "auth"), (name = "catalog"), (name = "me"), (name = "store"), (name = "dealer"), (name = "marketing"), (name = "campaigns"), (name = "admin"), (name = "system"), (name = "dev"))
 )]
 struct ApiDoc;
 
@@ -190,6 +191,10 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(funds::prepayment))
         .routes(routes!(approvals::ask, approvals::list))
         .routes(routes!(approvals::decide))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::detail, campaigns::edit))
+        .routes(routes!(campaigns::act))
+        .routes(routes!(campaigns::set_approve_right))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))

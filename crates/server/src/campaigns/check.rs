@@ -1,0 +1,144 @@
+//! What a campaign's writer sends, checked whole before anything is kept: names and texts within
+//! their bounds, a category people can opt out of, channels, a holdout, times that make sense,
+//! and an audience of tags that exist and a deep link to something there.
+use std::collections::HashSet;
+
+use portal_api::*;
+
+use crate::error::{AppError, AppResult};
+
+/// Tags in one of an audience's lists, at most.
+const MAX_TAGS: usize = 20;
+/// Stores an audience names, at most.
+const MAX_STORES: usize = 200;
+/// The longest title, and body, in characters.
+const MAX_TITLE: usize = 60;
+const MAX_BODY: usize = 500;
+/// The longest look back of a behaviour window, in days.
+const MAX_WINDOW_DAYS: u32 = 730;
+/// The largest holdout, in percent.
+pub const MAX_HOLDOUT: u8 = 50;
+
+fn bad(field: &str, message: &str) -> AppError {
+    AppError::field(ErrorCode::InvalidParameter, field, message)
+}
+
+/// Checks a draft against what exists now (`tags`: every tag's id); `now` in unix seconds.
+pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> AppResult<()> {
+    let name = draft.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad("name", "A name of 1 to 100 characters."));
+    }
+    let category = draft.category.as_str();
+    if category.is_empty()
+        || category.len() > 40
+        || !category.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(bad("category", "A category of 1 to 40 lower-case letters, digits or _ (promotions, care…)."));
+    }
+    let c = &draft.content;
+    for (field, text, max) in [
+        ("content.title_zh", &c.title_zh, MAX_TITLE),
+        ("content.title_en", &c.title_en, MAX_TITLE),
+        ("content.body_zh", &c.body_zh, MAX_BODY),
+        ("content.body_en", &c.body_en, MAX_BODY),
+    ] {
+        if text.trim().is_empty() || text.chars().count() > max {
+            return Err(bad(field, &format!("Write it in both languages, at most {max} characters.")));
+        }
+    }
+    if let Some(DeepLink::Product { model } | DeepLink::Category { code: model }) = &c.deep_link {
+        if model.is_empty() || model.len() > 40 {
+            return Err(bad("content.deep_link", "Link to a product's model number or a category's code."));
+        }
+    }
+    let channels: HashSet<_> = draft.channels.iter().collect();
+    if channels.is_empty() || channels.len() != draft.channels.len() {
+        return Err(bad("channels", "Choose one or more channels, each once."));
+    }
+    if draft.holdout_percent > MAX_HOLDOUT {
+        return Err(bad("holdout_percent", "Hold out 0 to 50 percent."));
+    }
+    if let Some(start) = draft.starts_at {
+        if start < now - 60 {
+            return Err(bad("starts_at", "The start time has passed: choose a time ahead, or start it by hand."));
+        }
+    }
+    if let Some(end) = draft.ends_at {
+        if end <= draft.starts_at.unwrap_or(now) {
+            return Err(bad("ends_at", "It ends after it starts."));
+        }
+    }
+    let a = &draft.audience;
+    for (field, list) in
+        [("audience.tags_all", &a.tags_all), ("audience.tags_any", &a.tags_any), ("audience.tags_none", &a.tags_none)]
+    {
+        if list.len() > MAX_TAGS {
+            return Err(bad(field, "At most 20 tags in each list."));
+        }
+        if let Some(unknown) = list.iter().find(|t| !tags.contains(t)) {
+            return Err(bad(field, &format!("There is no customer tag {unknown}.")));
+        }
+    }
+    if a.stores.len() > MAX_STORES {
+        return Err(bad("audience.stores", "At most 200 stores."));
+    }
+    for (field, days) in
+        [("audience.bought_within_days", a.bought_within_days), ("audience.active_within_days", a.active_within_days)]
+    {
+        if days.is_some_and(|d| d == 0 || d > MAX_WINDOW_DAYS) {
+            return Err(bad(field, "A window of 1 to 730 days."));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> CampaignDraft {
+        CampaignDraft {
+            id: uuid::Uuid::nil(),
+            name: "双十二".into(),
+            category: "promotions".into(),
+            audience: Audience::default(),
+            content: CampaignContent {
+                title_zh: "特惠".into(),
+                title_en: "Sale".into(),
+                body_zh: "全场九折".into(),
+                body_en: "10% off".into(),
+                deep_link: Some(DeepLink::Inbox),
+            },
+            channels: vec![MessageChannel::Push, MessageChannel::Inbox],
+            starts_at: None,
+            ends_at: None,
+            holdout_percent: 10,
+        }
+    }
+
+    #[test]
+    fn a_draft_is_checked_whole_and_the_first_problem_named() {
+        let tags = HashSet::from([uuid::Uuid::from_u128(1)]);
+        assert!(draft(&good(), &tags, 1_000).is_ok());
+        let cases: Vec<(Box<dyn Fn(&mut CampaignDraft)>, &str)> = vec![
+            (Box::new(|d| d.name = " ".into()), "name"),
+            (Box::new(|d| d.category = "Promo!".into()), "category"),
+            (Box::new(|d| d.content.title_en = String::new()), "content.title_en"),
+            (Box::new(|d| d.content.body_zh = "字".repeat(501)), "content.body_zh"),
+            (Box::new(|d| d.channels = vec![]), "channels"),
+            (Box::new(|d| d.channels = vec![MessageChannel::Sms, MessageChannel::Sms]), "channels"),
+            (Box::new(|d| d.holdout_percent = 51), "holdout_percent"),
+            (Box::new(|d| d.starts_at = Some(100)), "starts_at"),
+            (Box::new(|d| d.ends_at = Some(1_000)), "ends_at"),
+            (Box::new(|d| d.audience.tags_any = vec![uuid::Uuid::from_u128(2)]), "audience.tags_any"),
+            (Box::new(|d| d.audience.active_within_days = Some(0)), "audience.active_within_days"),
+        ];
+        for (edit, field) in cases {
+            let mut d = good();
+            edit(&mut d);
+            let e = draft(&d, &tags, 1_000).unwrap_err();
+            assert_eq!(e.0.field.as_deref(), Some(field), "{:?}", e.0);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Campaigns (营销活动): operators write them, another operator holding the approve right (or an
+//! administrator) approves or rejects them, and an approved campaign is scheduled, started,
+//! paused, resumed or stopped. The steps and who may take each are `portal_campaigns::lifecycle`;
+//! here they are applied to the record, each from the state its taker saw.
+mod check;
+
+use std::{collections::HashSet, sync::Arc};
+
+use portal_api::*;
+use portal_campaigns::lifecycle::{self, Actor, Authorship, StepFacts, StepRefusal};
+use uuid::Uuid;
+
+use crate::{
+    auth::Caller,
+    common::{body_hash, now},
+    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Database, Tags},
+    error::{AppError, AppResult},
+};
+
+/// Campaigns in one page, at most.
+const MAX_PAGE: u32 = 100;
+/// Who writes and runs campaigns.
+const WRITERS: &[Role] = &[Role::Operator, Role::Admin];
+
+#[derive(Clone)]
+pub struct CampaignService {
+    campaigns: Arc<dyn Campaigns>,
+    tags: Arc<dyn Tags>,
+    accounts: Arc<dyn Accounts>,
+}
+
+fn stale() -> AppError {
+    AppError::new(
+        ErrorCode::StaleState,
+        "Someone changed this campaign since you opened it. Open it again to see what changed.",
+    )
+}
+
+fn refused(refusal: StepRefusal) -> AppError {
+    match refusal {
+        StepRefusal::NotNow { from, action } => AppError::new(
+            ErrorCode::TransitionNotAllowed,
+            format!("A {} campaign cannot {}.", wire_name(&from), wire_name(&action).replace('_', " ")),
+        ),
+        StepRefusal::NoApproveRight => AppError::new(
+            ErrorCode::Forbidden,
+            "Only an operator holding the approve right approves or rejects campaigns.",
+        ),
+        StepRefusal::OwnCampaign => AppError::new(
+            ErrorCode::Forbidden,
+            "You wrote, edited or submitted this campaign: another operator approves or rejects it.",
+        ),
+        StepRefusal::SystemOnly => AppError::new(
+            ErrorCode::TransitionNotAllowed,
+            "The scheduler starts a scheduled campaign at its start time.",
+        ),
+        StepRefusal::Unreconciled => {
+            AppError::new(ErrorCode::TransitionNotAllowed, "Messages are still being sent; stop it to cancel the rest.")
+        }
+        StepRefusal::StartPassed => AppError::field(
+            ErrorCode::InvalidParameter,
+            "starts_at",
+            "The start time has passed: edit it to a time ahead, or start the campaign now.",
+        ),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("API types serialise")
+}
+
+/// The campaign a row keeps.
+fn campaign_of(row: &CampaignRow) -> AppResult<Campaign> {
+    fn parse<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
+        serde_json::from_str(text).map_err(|_| AppError::internal())
+    }
+    Ok(Campaign {
+        draft: CampaignDraft {
+            id: row.id,
+            name: row.name.clone(),
+            category: row.category.clone(),
+            audience: parse(&row.audience)?,
+            content: parse(&row.content)?,
+            channels: parse(&row.channels)?,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            holdout_percent: row.holdout_percent,
+        },
+        status: row.status,
+        revision: row.revision,
+        author: row.author,
+        last_editor: row.last_editor,
+        submitted_by: row.submitted_by,
+        decided_by: row.decided_by,
+        decision_reason: row.decision_reason.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// A draft's fields written over `row`.
+fn with_draft(mut row: CampaignRow, draft: &CampaignDraft) -> CampaignRow {
+    row.name = draft.name.trim().to_owned();
+    row.category = draft.category.clone();
+    row.audience = to_json(&draft.audience);
+    row.content = to_json(&draft.content);
+    row.channels = to_json(&draft.channels);
+    row.starts_at = draft.starts_at;
+    row.ends_at = draft.ends_at;
+    row.holdout_percent = draft.holdout_percent;
+    row
+}
+
+impl CampaignService {
+    pub fn new(db: &Arc<dyn Database>) -> Self {
+        Self { campaigns: db.clone(), tags: db.clone(), accounts: db.clone() }
+    }
+
+    async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
+        let tags: HashSet<Uuid> = self.tags.tags().await?.into_iter().map(|t| t.id).collect();
+        check::draft(draft, &tags, now())
+    }
+
+    async fn row(&self, id: Uuid) -> AppResult<CampaignRow> {
+        self.campaigns.campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))
+    }
+
+    /// Whether the caller holds the approve right.
+    async fn approves(&self, caller: &Caller) -> AppResult<bool> {
+        Ok(caller.user.role == Role::Admin || self.campaigns.approves_campaigns(caller.user.id).await?)
+    }
+
+    /// A new campaign, in draft; a retry of the same id and body answers the one kept.
+    pub async fn create(&self, caller: &Caller, draft: CampaignDraft) -> AppResult<Campaign> {
+        caller.require(WRITERS)?;
+        self.check(&draft).await?;
+        let at = now();
+        let hash = body_hash(&draft);
+        let row = with_draft(
+            CampaignRow {
+                id: draft.id,
+                name: String::new(),
+                category: String::new(),
+                status: CampaignStatus::Draft,
+                audience: String::new(),
+                content: String::new(),
+                channels: String::new(),
+                starts_at: None,
+                ends_at: None,
+                holdout_percent: 0,
+                revision: 1,
+                author: caller.user.id,
+                last_editor: caller.user.id,
+                submitted_by: None,
+                decided_by: None,
+                decision_reason: None,
+                body_hash: hash.clone(),
+                created_at: at,
+                updated_at: at,
+            },
+            &draft,
+        );
+        let step = CampaignStepRow {
+            campaign_id: draft.id,
+            at,
+            by: caller.user.id,
+            action: CampaignAction::Edit,
+            from: CampaignStatus::Draft,
+            to: CampaignStatus::Draft,
+            reason: None,
+            revision: 1,
+        };
+        let kept = self.campaigns.put_campaign(row, step).await?;
+        if kept.author != caller.user.id || kept.body_hash != hash {
+            return Err(AppError::new(
+                ErrorCode::IdempotencyConflict,
+                "This campaign id was used for another campaign.",
+            ));
+        }
+        campaign_of(&kept)
+    }
+
+    /// Edits a campaign read at `revision`: back to draft, to be submitted and approved again.
+    pub async fn edit(&self, caller: &Caller, id: Uuid, revision: u32, draft: CampaignDraft) -> AppResult<Campaign> {
+        caller.require(WRITERS)?;
+        if draft.id != id {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "id",
+                "The id in the body differs from the address.",
+            ));
+        }
+        self.check(&draft).await?;
+        let row = self.row(id).await?;
+        if row.revision != revision {
+            return Err(stale());
+        }
+        let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
+        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let to =
+            lifecycle::step(row.status, CampaignAction::Edit, actor, who, StepFacts::default()).map_err(refused)?;
+        let at = now();
+        let from = row.status;
+        let mut next = with_draft(row, &draft);
+        (next.status, next.revision, next.last_editor, next.updated_at) = (to, revision + 1, caller.user.id, at);
+        (next.submitted_by, next.decided_by, next.decision_reason) = (None, None, None);
+        let step = CampaignStepRow {
+            campaign_id: id,
+            at,
+            by: caller.user.id,
+            action: CampaignAction::Edit,
+            from,
+            to,
+            reason: None,
+            revision: revision + 1,
+        };
+        if !self.campaigns.change_campaign(next.clone(), from, revision, step).await? {
+            return Err(stale());
+        }
+        campaign_of(&next)
+    }
+
+    /// Takes a step on a campaign read at `request.revision`.
+    pub async fn act(&self, caller: &Caller, id: Uuid, request: CampaignActionRequest) -> AppResult<Campaign> {
+        caller.require(WRITERS)?;
+        let action = request.action;
+        if matches!(action, CampaignAction::Edit | CampaignAction::Finish) {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "action",
+                "Edit a campaign by sending it again; the sender finishes it.",
+            ));
+        }
+        let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        if matches!(action, CampaignAction::Reject | CampaignAction::Stop)
+            && reason.as_ref().is_none_or(|r| r.chars().count() > 200)
+        {
+            return Err(AppError::field(ErrorCode::ReasonRequired, "reason", "Say why (1 to 200 characters)."));
+        }
+        let row = self.row(id).await?;
+        if row.revision != request.revision {
+            return Err(stale());
+        }
+        let at = now();
+        if action == CampaignAction::Schedule && row.starts_at.is_none() {
+            return Err(AppError::field(ErrorCode::InvalidParameter, "starts_at", "Give it a start time first."));
+        }
+        let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
+        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let facts = StepFacts { unreconciled: 0, start_ahead: row.starts_at.is_some_and(|s| s > at) };
+        let to = lifecycle::step(row.status, action, actor, who, facts).map_err(refused)?;
+        let from = row.status;
+        let mut next = row;
+        (next.status, next.updated_at) = (to, at);
+        match action {
+            CampaignAction::Submit => next.submitted_by = Some(caller.user.id),
+            CampaignAction::Approve | CampaignAction::Reject => {
+                (next.decided_by, next.decision_reason) = (Some(caller.user.id), reason.clone())
+            }
+            _ => {}
+        }
+        let step = CampaignStepRow {
+            campaign_id: id,
+            at,
+            by: caller.user.id,
+            action,
+            from,
+            to,
+            reason,
+            revision: next.revision,
+        };
+        if !self.campaigns.change_campaign(next.clone(), from, request.revision, step).await? {
+            return Err(stale());
+        }
+        campaign_of(&next)
+    }
+
+    pub async fn list(&self, caller: &Caller, query: CampaignQuery) -> AppResult<CampaignList> {
+        caller.require(WRITERS)?;
+        let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+        let before = match query.before.as_deref() {
+            None => None,
+            Some(cursor) => {
+                let parsed = cursor.split_once('.').and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)));
+                Some(parsed.ok_or_else(|| {
+                    AppError::field(ErrorCode::InvalidParameter, "before", "Pass the `next` of the page before.")
+                })?)
+            }
+        };
+        let rows = self.campaigns.campaigns(query.status, before, limit).await?;
+        let next =
+            (rows.len() == limit as usize).then(|| rows.last().map(|r| format!("{}.{}", r.created_at, r.id))).flatten();
+        Ok(CampaignList { campaigns: rows.iter().map(campaign_of).collect::<AppResult<_>>()?, next })
+    }
+
+    pub async fn detail(&self, caller: &Caller, id: Uuid) -> AppResult<CampaignDetail> {
+        caller.require(WRITERS)?;
+        let row = self.row(id).await?;
+        let steps = self
+            .campaigns
+            .campaign_steps(id)
+            .await?
+            .into_iter()
+            .map(|s| CampaignStep {
+                at: s.step.at,
+                by: s.step.by,
+                by_name: s.by_name,
+                action: s.step.action,
+                from: s.step.from,
+                to: s.step.to,
+                reason: s.step.reason,
+                revision: s.step.revision,
+            })
+            .collect();
+        let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
+        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let can_decide = lifecycle::step(row.status, CampaignAction::Approve, actor, who, StepFacts::default()).is_ok();
+        Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide })
+    }
+
+    /// Grants or takes back an operator's right to approve campaigns (administrators only).
+    pub async fn set_approve_right(&self, caller: &Caller, right: ApproveRight) -> AppResult<ApproveRight> {
+        caller.require(&[Role::Admin])?;
+        let user = self.accounts.get_user(right.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+        if user.role != Role::Operator {
+            return Err(AppError::new(ErrorCode::InvalidRole, "Only operators are given the approve right."));
+        }
+        self.campaigns.set_campaign_approver(right.user_id, right.approves.then_some(caller.user.id), now()).await?;
+        Ok(right)
+    }
+}

@@ -1,0 +1,112 @@
+//! Campaigns: written and run by operators, approved by another holding the approve right.
+use axum::extract::State;
+use portal_api::{
+    endpoints::{self, Endpoint},
+    *,
+};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::{
+    auth::Caller,
+    campaigns::CampaignService,
+    error::{AppError, AppResult},
+};
+
+#[utoipa::path(get, path = endpoints::Campaigns::PATH, tag = "campaigns", security(("bearer" = [])), params(CampaignQuery),
+    responses((status = 200, body = CampaignList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn list(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<CampaignQuery>,
+) -> AppResult<ApiJson<CampaignList>> {
+    service.list(&caller, query).await.map(ApiJson)
+}
+
+/// A new campaign, in draft (the id the app chose; a retry of the same body answers the same).
+#[utoipa::path(post, path = endpoints::CreateCampaign::PATH, tag = "campaigns", security(("bearer" = [])),
+    request_body = CampaignDraft,
+    responses((status = 200, body = Campaign), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn create(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiJson(draft): ApiJson<CampaignDraft>,
+) -> AppResult<ApiJson<Campaign>> {
+    service.create(&caller, draft).await.map(ApiJson)
+}
+
+#[utoipa::path(get, path = endpoints::CampaignOf::PATH, tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "campaign id")),
+    responses((status = 200, body = CampaignDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn detail(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<ApiJson<CampaignDetail>> {
+    service.detail(&caller, id).await.map(ApiJson)
+}
+
+/// Edits a campaign read at `revision`: it returns to draft, to be submitted and approved again.
+#[utoipa::path(put, path = endpoints::EditCampaign::PATH, tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "campaign id"), RevisionQuery), request_body = CampaignDraft,
+    responses((status = 200, body = Campaign), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn edit(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<RevisionQuery>,
+    ApiJson(draft): ApiJson<CampaignDraft>,
+) -> AppResult<ApiJson<Campaign>> {
+    let revision = query.revision.as_deref().and_then(|r| r.parse().ok()).ok_or_else(|| {
+        AppError::field(
+            ErrorCode::InvalidParameter,
+            "revision",
+            "Name the revision you edited (the campaign's `revision`).",
+        )
+    })?;
+    service.edit(&caller, id, revision, draft).await.map(ApiJson)
+}
+
+/// Submit, approve, reject (with a reason), schedule, start, pause, resume or stop (with a
+/// reason), at the revision the taker saw.
+#[utoipa::path(post, path = endpoints::ActOnCampaign::PATH, tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "campaign id")), request_body = CampaignActionRequest,
+    responses((status = 200, body = Campaign), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn act(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<CampaignActionRequest>,
+) -> AppResult<ApiJson<Campaign>> {
+    service.act(&caller, id, request).await.map(ApiJson)
+}
+
+/// Grants or takes back an operator's right to approve campaigns.
+#[utoipa::path(put, path = endpoints::SetApproveRight::PATH, tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the operator's account id")), request_body = ApproveRight,
+    responses((status = 200, body = ApproveRight), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
+pub async fn set_approve_right(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(right): ApiJson<ApproveRight>,
+) -> AppResult<ApiJson<ApproveRight>> {
+    if right.user_id != id {
+        return Err(AppError::field(
+            ErrorCode::InvalidParameter,
+            "user_id",
+            "The id in the body differs from the address.",
+        ));
+    }
+    service.set_approve_right(&caller, right).await.map(ApiJson)
+}
+
+impl axum::extract::FromRef<std::sync::Arc<crate::portal::Portal>> for CampaignService {
+    fn from_ref(portal: &std::sync::Arc<crate::portal::Portal>) -> Self {
+        portal.campaigns.clone()
+    }
+}
