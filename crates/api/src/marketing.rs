@@ -503,6 +503,8 @@ pub enum TriggerKind {
     /// A service message, not a trigger an operator sets up: one of the dealer's orders changed
     /// status.
     OrderUpdate,
+    /// A campaign's message (not a trigger either).
+    Campaign,
 }
 
 impl TriggerKind {
@@ -513,6 +515,7 @@ impl TriggerKind {
             TriggerKind::BackInStock => "back_in_stock",
             TriggerKind::Birthday => "birthday",
             TriggerKind::OrderUpdate => "order_update",
+            TriggerKind::Campaign => "campaign",
         }
     }
 
@@ -523,6 +526,7 @@ impl TriggerKind {
             TriggerKind::BackInStock,
             TriggerKind::Birthday,
             TriggerKind::OrderUpdate,
+            TriggerKind::Campaign,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -9,6 +9,7 @@
 //! - [`sms`]: the opt-out wording marketing SMS carry, and the replies that opt a number out.
 //! - [`coupon`]: what an e-coupon takes off a basket, or why it cannot.
 
+pub mod audience;
 pub mod coupon;
 pub mod lifecycle;
 pub mod policy;

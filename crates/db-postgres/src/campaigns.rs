@@ -6,7 +6,7 @@ use super::*;
 
 const COLUMNS: &str = "id, name, category, status, audience, content, channels, starts_at, ends_at, holdout_percent,
                        revision, author, last_editor, submitted_by, decided_by, decision_reason, body_hash,
-                       created_at, updated_at";
+                       created_at, updated_at, queued_through, queued_at";
 
 fn row_of(r: &Row) -> DbResult<CampaignRow> {
     let opt = |i: usize| r.get::<_, Option<&str>>(i).map(uuid).transpose();
@@ -30,6 +30,8 @@ fn row_of(r: &Row) -> DbResult<CampaignRow> {
         body_hash: r.get(16),
         created_at: r.get(17),
         updated_at: r.get(18),
+        queued_through: r.get(19),
+        queued_at: r.get(20),
     })
 }
 
@@ -70,7 +72,7 @@ impl Campaigns for PostgresDatabase {
             let inserted = tx.execute(
                 &format!(
                     "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                     $14, $15, $16, $17, $18, $19) ON CONFLICT (id) DO NOTHING"
+                     $14, $15, $16, $17, $18, $19, NULL, NULL) ON CONFLICT (id) DO NOTHING"
                 ),
                 &[
                     &c.id.to_string(),

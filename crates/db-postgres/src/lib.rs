@@ -20,6 +20,7 @@ pub mod catalog;
 mod console;
 pub mod copy_from_sqlite;
 pub mod customers;
+mod delivery;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
@@ -75,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_console.sql"),
     include_str!("../migrations/0020_approvals.sql"),
     include_str!("../migrations/0021_campaigns.sql"),
+    include_str!("../migrations/0022_campaign_delivery.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -19,6 +19,7 @@ mod campaigns;
 pub mod catalog;
 mod console;
 pub mod customers;
+mod delivery;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
@@ -66,6 +67,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0028_console.sql"),
     include_str!("../migrations/0029_approvals.sql"),
     include_str!("../migrations/0030_campaigns.sql"),
+    include_str!("../migrations/0031_campaign_delivery.sql"),
 ];
 
 pub struct SqliteDatabase {

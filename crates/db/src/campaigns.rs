@@ -30,6 +30,10 @@ pub struct CampaignRow {
     pub body_hash: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The last person of the audience queued (by id), while it is being queued.
+    pub queued_through: Option<String>,
+    /// When the whole audience was queued.
+    pub queued_at: Option<i64>,
 }
 
 /// One step, kept with the campaign's change.

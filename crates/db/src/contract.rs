@@ -16,6 +16,7 @@ mod campaigns;
 mod catalog;
 mod console;
 mod customers;
+mod delivery;
 mod events;
 mod funds;
 mod orders;
@@ -29,6 +30,7 @@ pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
 pub use customers::*;
+pub use delivery::*;
 pub use events::*;
 pub use funds::*;
 pub use orders::*;
@@ -145,6 +147,7 @@ macro_rules! contract_suite {
             a_request_is_kept_once_and_decided_once_whatever_decides_at_once,
             an_edit_lands_only_over_the_body_it_read_whatever_saves_at_once,
             a_campaign_is_kept_once_and_changed_once_from_the_state_its_changer_read,
+            a_campaign_reaches_each_consenting_person_once_whatever_sends_at_once,
         );
     };
 }

@@ -27,6 +27,7 @@ pub mod lockout;
 pub mod people;
 pub use people::{InterestPage, PageEnds, PersonHistory};
 pub mod customer_view;
+pub mod delivery;
 pub mod events;
 pub mod experiments;
 pub mod favourites;
@@ -53,6 +54,7 @@ pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
 pub use customer_view::*;
+pub use delivery::*;
 pub use events::*;
 pub use experiments::*;
 pub use favourites::*;
@@ -98,8 +100,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
-        Accounts, Campaigns, Catalog, CustomerView, DealerNetwork, Events, Experiments, Favourites, Interest, Orders,
-        Org, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
+        Accounts, Campaigns, Catalog, CustomerView, DealerNetwork, Delivery, Events, Experiments, Favourites, Interest,
+        Orders, Org, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -128,6 +130,7 @@ pub trait Database:
     + Allocations
     + Approvals
     + Campaigns
+    + Delivery
     + Console
     + Send
     + Sync

@@ -52,7 +52,7 @@ pub fn sets_off(rule: &Rule, fact: &Fact, customer_accepts: bool, now: i64) -> b
 pub fn placeholders(kind: TriggerKind) -> &'static [&'static str] {
     match kind {
         TriggerKind::AfterPurchase | TriggerKind::BackInStock => &PLACEHOLDERS,
-        TriggerKind::AfterSignIn | TriggerKind::Birthday | TriggerKind::OrderUpdate => &[],
+        TriggerKind::AfterSignIn | TriggerKind::Birthday | TriggerKind::OrderUpdate | TriggerKind::Campaign => &[],
     }
 }
 
@@ -123,6 +123,9 @@ pub fn birthdays_on(year: i32, month: u32, day: u32) -> Vec<String> {
 pub fn check(t: &NewTrigger) -> Result<(), String> {
     if t.kind == TriggerKind::OrderUpdate {
         return Err("Order updates are service messages the order center sends; they are not a trigger.".into());
+    }
+    if t.kind == TriggerKind::Campaign {
+        return Err("Campaigns are written, approved and run as campaigns; they are not a trigger.".into());
     }
     let name = t.name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX {

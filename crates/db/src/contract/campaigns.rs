@@ -30,6 +30,8 @@ fn campaign(id: Uuid, author: Uuid, created_at: i64) -> CampaignRow {
         body_hash: "h1".into(),
         created_at,
         updated_at: created_at,
+        queued_through: None,
+        queued_at: None,
     }
 }
 

@@ -157,6 +157,8 @@ impl CampaignService {
                 body_hash: hash.clone(),
                 created_at: at,
                 updated_at: at,
+                queued_through: None,
+                queued_at: None,
             },
             &draft,
         );

@@ -187,7 +187,7 @@ impl MarketingService {
                         None => vec![],
                     },
                     TriggerKind::BackInStock => fact.model.iter().cloned().collect(),
-                    TriggerKind::OrderUpdate => continue,
+                    TriggerKind::OrderUpdate | TriggerKind::Campaign => continue,
                 };
                 let (name_zh, name_en) =
                     fact.model.as_ref().and_then(|m| book.names.get(m).cloned()).unwrap_or_default();

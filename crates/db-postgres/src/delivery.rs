@@ -1,0 +1,310 @@
+//! Delivering campaigns on PostgreSQL: a batch claims its deliveries with `FOR UPDATE SKIP
+//! LOCKED` (senders on every instance take different rows, none waits for another), locks each
+//! person's count for the day in one order before reading it, and settles in the same READ
+//! COMMITTED transaction.
+use portal_api::{wire_name, Audience};
+use portal_campaigns::policy::Caps;
+use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled};
+use portal_db::{
+    audience_filter, dollar_placeholders, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery,
+    PreferencesRow, SqlValue,
+};
+
+use super::*;
+
+fn bind(values: &[SqlValue]) -> Vec<Box<dyn postgres::types::ToSql + Sync + Send>> {
+    values
+        .iter()
+        .map(|v| match v {
+            SqlValue::Text(t) => Box::new(t.clone()) as Box<dyn postgres::types::ToSql + Sync + Send>,
+            SqlValue::Int(i) => Box::new(*i),
+        })
+        .collect()
+}
+
+fn refs(values: &[Box<dyn postgres::types::ToSql + Sync + Send>]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    values.iter().map(|v| v.as_ref() as &(dyn postgres::types::ToSql + Sync)).collect()
+}
+
+fn read_preferences(client: &mut impl postgres::GenericClient, users: &[Uuid]) -> DbResult<Vec<PreferencesRow>> {
+    let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
+    client
+        .query(
+            "SELECT user_id, marketing, channels_off, categories_off, quiet_start, quiet_end, time_zone, updated_at
+             FROM message_preferences WHERE user_id = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| {
+            let (start, end): (Option<i32>, Option<i32>) = (r.get(4), r.get(5));
+            Ok(PreferencesRow {
+                user: uuid(r.get(0))?,
+                marketing: r.get::<_, i32>(1) != 0,
+                channels_off: serde_json::from_str(r.get(2)).unwrap_or_default(),
+                categories_off: serde_json::from_str(r.get(3)).unwrap_or_default(),
+                quiet: start.zip(end).map(|(s, e)| (s as u16, e as u16)),
+                time_zone: r.get(6),
+                updated_at: r.get(7),
+            })
+        })
+        .collect()
+}
+
+struct PgDelivery<'a, 'b>(&'a mut Transaction<'b>);
+
+impl DeliveryRows for PgDelivery<'_, '_> {
+    fn claim(&mut self, now: i64, limit: u32) -> DbResult<Vec<Claimed>> {
+        self.0
+            .query(
+                "SELECT d.campaign_id, d.user_id, d.channel FROM campaign_deliveries d
+                 JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'running'
+                 WHERE d.state = 'queued' AND d.due_at <= $1 ORDER BY d.due_at LIMIT $2
+                 FOR UPDATE OF d SKIP LOCKED",
+                &[&now, &i64::from(limit)],
+            )?
+            .iter()
+            .map(|r| Ok(Claimed { campaign: uuid(r.get(0))?, user: uuid(r.get(1))?, channel: wire(r.get(2))? }))
+            .collect()
+    }
+
+    fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        self.0
+            .query("SELECT id, name, category, content, ends_at FROM campaigns WHERE id = ANY($1)", &[&ids])?
+            .iter()
+            .map(|r| {
+                Ok(CampaignFacts {
+                    id: uuid(r.get(0))?,
+                    name: r.get(1),
+                    category: r.get(2),
+                    content: r.get(3),
+                    ends_at: r.get(4),
+                })
+            })
+            .collect()
+    }
+
+    fn preferences(&mut self, users: &[Uuid]) -> DbResult<Vec<PreferencesRow>> {
+        read_preferences(self.0, users)
+    }
+
+    fn lock_counts(&mut self, keys: &[CountKey]) -> DbResult<Vec<u32>> {
+        let insert = self.0.prepare(
+            "INSERT INTO message_counts (user_id, channel, day, sent) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+        )?;
+        let lock = self
+            .0
+            .prepare("SELECT sent FROM message_counts WHERE user_id = $1 AND channel = $2 AND day = $3 FOR UPDATE")?;
+        let mut out = Vec::with_capacity(keys.len());
+        // In the order given (sorted by the engine): senders lock counts in one order.
+        for k in keys {
+            let params: [&(dyn postgres::types::ToSql + Sync); 3] =
+                [&k.user.to_string(), &wire_name(&k.channel), &k.day];
+            self.0.execute(&insert, &params)?;
+            out.push(u(self.0.query_one(&lock, &params)?.get(0)));
+        }
+        Ok(out)
+    }
+
+    fn add_counts(&mut self, keys: &[(CountKey, u32)]) -> DbResult<()> {
+        let add = self
+            .0
+            .prepare("UPDATE message_counts SET sent = sent + $4 WHERE user_id = $1 AND channel = $2 AND day = $3")?;
+        for (k, n) in keys {
+            self.0.execute(
+                &add,
+                &[&k.user.to_string(), &wire_name(&k.channel), &k.day, &i32::try_from(*n).unwrap_or(i32::MAX)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
+        let insert = self.0.prepare(
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
+                 recommendation, models, created_at, fact_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
+        )?;
+        let served = self.0.prepare(super::events::RECORD_SERVED)?;
+        for m in messages {
+            let inserted = self.0.execute(
+                &insert,
+                &[
+                    &m.id.to_string(),
+                    &m.user_id.to_string(),
+                    &m.trigger_id.to_string(),
+                    &m.fact_key,
+                    &m.kind.as_str(),
+                    &m.title_zh,
+                    &m.title_en,
+                    &m.body_zh,
+                    &m.body_en,
+                    &m.recommendation.to_string(),
+                    &serde_json::to_string(&m.models).unwrap_or_default(),
+                    &m.created_at,
+                    &m.fact_at,
+                ],
+            )?;
+            if inserted == 1 {
+                super::events::record_served(self.0, &served, &m.served_list())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn settle(&mut self, settled: &[(Claimed, Settled)], at: i64) -> DbResult<()> {
+        let done = self.0.prepare(
+            "UPDATE campaign_deliveries SET state = $4, reason = $5, settled_at = $6
+             WHERE campaign_id = $1 AND user_id = $2 AND channel = $3",
+        )?;
+        let later = self.0.prepare(
+            "UPDATE campaign_deliveries SET due_at = $4 WHERE campaign_id = $1 AND user_id = $2 AND channel = $3",
+        )?;
+        for (c, s) in settled {
+            let (campaign, user, channel) = (c.campaign.to_string(), c.user.to_string(), wire_name(&c.channel));
+            match s {
+                Settled::Sent => self.0.execute(&done, &[&campaign, &user, &channel, &"sent", &None::<String>, &at])?,
+                Settled::Skipped(why) => {
+                    self.0.execute(&done, &[&campaign, &user, &channel, &"skipped", &Some(why.to_string()), &at])?
+                }
+                Settled::Deferred(due) => self.0.execute(&later, &[&campaign, &user, &channel, due])?,
+            };
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Delivery for PostgresDatabase {
+    async fn audience_size(&self, audience: Audience, now: i64) -> DbResult<u64> {
+        self.run(move |client| {
+            let (filter, values) = audience_filter(&audience, now, 1);
+            let values = bind(&values);
+            let sql = dollar_placeholders(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"));
+            Ok(client.query_one(&sql, &refs(&values))?.get::<_, i64>(0) as u64)
+        })
+        .await
+    }
+
+    async fn audience_page(
+        &self,
+        audience: Audience,
+        now: i64,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> DbResult<Vec<Uuid>> {
+        self.run(move |client| {
+            let (filter, mut values) = audience_filter(&audience, now, 1);
+            values.push(SqlValue::Text(after.map(|a| a.to_string()).unwrap_or_default()));
+            values.push(SqlValue::Int(i64::from(limit)));
+            let (after_slot, limit_slot) = (values.len() - 1, values.len());
+            // Ids compare byte by byte ("C"), as the keyset needs whatever the database's collation.
+            let sql = dollar_placeholders(&format!(
+                "SELECT u.id FROM users u WHERE {filter} AND u.id COLLATE \"C\" > ?{after_slot}
+                 ORDER BY u.id COLLATE \"C\" LIMIT ?{limit_slot}"
+            ));
+            let values = bind(&values);
+            client.query(&sql, &refs(&values))?.iter().map(|r| uuid(r.get(0))).collect()
+        })
+        .await
+    }
+
+    async fn queue_deliveries(
+        &self,
+        campaign: Uuid,
+        from: Option<String>,
+        through: Option<String>,
+        done_at: Option<i64>,
+        due_at: i64,
+        rows: Vec<NewDelivery>,
+    ) -> DbResult<bool> {
+        self.read_committed(move |tx| {
+            let moved = tx.execute(
+                "UPDATE campaigns SET queued_through = $2, queued_at = $3
+                 WHERE id = $1 AND queued_at IS NULL AND queued_through IS NOT DISTINCT FROM $4",
+                &[&campaign.to_string(), &through, &done_at, &from],
+            )?;
+            if moved == 0 {
+                return Ok(false);
+            }
+            let users: Vec<String> = rows.iter().map(|r| r.user.to_string()).collect();
+            let channels: Vec<String> = rows.iter().map(|r| wire_name(&r.channel)).collect();
+            let states: Vec<&str> = rows.iter().map(|r| if r.held_out { "held_out" } else { "queued" }).collect();
+            tx.execute(
+                "INSERT INTO campaign_deliveries (campaign_id, user_id, channel, state, due_at, settled_at)
+                 SELECT $1, u, c, s, $5::int8, CASE WHEN s = 'held_out' THEN $5::int8 END
+                 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS t (u, c, s)
+                 ON CONFLICT DO NOTHING",
+                &[&campaign.to_string(), &users, &channels, &states, &due_at],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport> {
+        self.read_committed(move |tx| delivery::deliver(&mut PgDelivery(tx), now, limit, caps)).await
+    }
+
+    async fn delivery_counts(&self, campaign: Uuid) -> DbResult<DeliveryCounts> {
+        self.run(move |client| {
+            let mut counts = DeliveryCounts::default();
+            for r in client.query(
+                "SELECT state, COUNT(*) FROM campaign_deliveries WHERE campaign_id = $1 GROUP BY state",
+                &[&campaign.to_string()],
+            )? {
+                let n = r.get::<_, i64>(1) as u64;
+                match r.get::<_, &str>(0) {
+                    "queued" => counts.queued = n,
+                    "sent" => counts.sent = n,
+                    "skipped" => counts.skipped = n,
+                    "failed" => counts.failed = n,
+                    "cancelled" => counts.cancelled = n,
+                    "held_out" => counts.held_out = n,
+                    _ => {}
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn cancel_deliveries(&self, campaign: Uuid, at: i64) -> DbResult<u64> {
+        self.run(move |client| {
+            Ok(client.execute(
+                "UPDATE campaign_deliveries SET state = 'cancelled', settled_at = $2 WHERE campaign_id = $1 AND state = 'queued'",
+                &[&campaign.to_string(), &at],
+            )?)
+        })
+        .await
+    }
+
+    async fn message_preferences(&self, user: Uuid) -> DbResult<Option<PreferencesRow>> {
+        self.run(move |client| Ok(read_preferences(client, &[user])?.into_iter().next())).await
+    }
+
+    async fn set_message_preferences(&self, p: PreferencesRow) -> DbResult<()> {
+        self.run(move |client| {
+            client.execute(
+                "INSERT INTO message_preferences (user_id, marketing, channels_off, categories_off, quiet_start, quiet_end,
+                                                  time_zone, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (user_id) DO UPDATE SET marketing = $2, channels_off = $3, categories_off = $4,
+                     quiet_start = $5, quiet_end = $6, time_zone = $7, updated_at = $8",
+                &[
+                    &p.user.to_string(),
+                    &i32::from(p.marketing),
+                    &serde_json::to_string(&p.channels_off).unwrap_or_default(),
+                    &serde_json::to_string(&p.categories_off).unwrap_or_default(),
+                    &p.quiet.map(|q| i32::from(q.0)),
+                    &p.quiet.map(|q| i32::from(q.1)),
+                    &p.time_zone,
+                    &p.updated_at,
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,164 @@
+//! Delivering campaigns: the audience is read whole in pages (consenting, unlocked people only),
+//! queued once whatever queues at once, and senders claiming at once send each delivery once and
+//! each person one inbox message; quiet hours and the daily cap defer, and a stop cancels.
+use std::sync::Arc;
+
+use portal_api::*;
+use portal_campaigns::policy::Caps;
+use uuid::Uuid;
+
+use super::{join_all, user, AT, RACERS};
+use crate::*;
+
+async fn running_campaign(db: &Arc<dyn Database>, author: Uuid, channels: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    let content = CampaignContent {
+        title_zh: "会员日".into(),
+        title_en: "Members' day".into(),
+        body_zh: "九折".into(),
+        body_en: "10% off".into(),
+        deep_link: Some(DeepLink::Product { model: "TV-55".into() }),
+    };
+    let row = CampaignRow {
+        id,
+        name: format!("c {id}"),
+        category: "promotions".into(),
+        status: CampaignStatus::Running,
+        audience: "{}".into(),
+        content: serde_json::to_string(&content).unwrap(),
+        channels: channels.into(),
+        starts_at: None,
+        ends_at: None,
+        holdout_percent: 0,
+        revision: 1,
+        author,
+        last_editor: author,
+        submitted_by: None,
+        decided_by: None,
+        decision_reason: None,
+        body_hash: "h".into(),
+        created_at: AT,
+        updated_at: AT,
+        queued_through: None,
+        queued_at: None,
+    };
+    let step = CampaignStepRow {
+        campaign_id: id,
+        at: AT,
+        by: author,
+        action: CampaignAction::Start,
+        from: CampaignStatus::Approved,
+        to: CampaignStatus::Running,
+        reason: None,
+        revision: 1,
+    };
+    db.put_campaign(row, step).await.unwrap();
+    id
+}
+
+/// Queues the whole audience in pages of `page`.
+async fn queue_all(db: &Arc<dyn Database>, campaign: Uuid, channels: &[MessageChannel], page: u32) -> u32 {
+    let mut after: Option<Uuid> = None;
+    let mut queued = 0;
+    loop {
+        let people = db.audience_page(Audience::default(), AT, after, page).await.unwrap();
+        let done = (people.len() as u32) < page;
+        let rows: Vec<NewDelivery> = people
+            .iter()
+            .flat_map(|p| channels.iter().map(|c| NewDelivery { user: *p, channel: *c, held_out: false }))
+            .collect();
+        let through = people.last().map(Uuid::to_string).or(after.map(|a| a.to_string()));
+        let from = after.map(|a| a.to_string());
+        assert!(db
+            .queue_deliveries(campaign, from.clone(), through.clone(), done.then_some(AT), AT, rows.clone())
+            .await
+            .unwrap());
+        // Another instance with the same page finds the mark moved and writes nothing.
+        assert!(!db.queue_deliveries(campaign, from, through, None, AT, rows).await.unwrap());
+        queued += people.len() as u32;
+        after = people.last().copied().or(after);
+        if done {
+            return queued;
+        }
+    }
+}
+
+pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_once(db: Arc<dyn Database>) {
+    let operator = Uuid::now_v7();
+    db.create_user(user(operator, "+8613912370000", Role::Operator, None)).await.unwrap();
+    let mut people = Vec::new();
+    for n in 0..30 {
+        let id = Uuid::now_v7();
+        db.create_user(user(id, &format!("+86139123710{n:02}"), Role::Consumer, None)).await.unwrap();
+        people.push(id);
+    }
+    let (declined, locked) = (Uuid::now_v7(), Uuid::now_v7());
+    db.create_user(user(declined, "+8613912372001", Role::Consumer, None)).await.unwrap();
+    db.create_user(user(locked, "+8613912372002", Role::Consumer, None)).await.unwrap();
+    db.set_message_preferences(PreferencesRow { marketing: false, ..PreferencesRow::default_for(declined) })
+        .await
+        .unwrap();
+    db.lock_account(locked, operator, "fraud".into(), AT).await.unwrap();
+    assert_eq!(db.audience_size(Audience::default(), AT).await.unwrap(), 30);
+    let operators = Audience { roles: vec![Role::Operator], ..Default::default() };
+    assert_eq!(db.audience_size(operators, AT).await.unwrap(), 1);
+
+    let campaign = running_campaign(&db, operator, "[\"push\",\"inbox\"]").await;
+    assert_eq!(queue_all(&db, campaign, &[MessageChannel::Push, MessageChannel::Inbox], 7).await, 30);
+    assert_eq!(db.delivery_counts(campaign).await.unwrap().queued, 60);
+
+    // One person's quiet hours cover now (10:00 in Shanghai): their push waits, their inbox does not.
+    let quiet = people[0];
+    db.set_message_preferences(PreferencesRow { quiet: Some((9 * 60, 11 * 60)), ..PreferencesRow::default_for(quiet) })
+        .await
+        .unwrap();
+
+    // Senders on every instance claim at once, a few at a time, until nothing is due.
+    let mut sent = 0;
+    for _round in 0..10 {
+        let tasks = (0..RACERS).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { db.deliver_due(AT, 5, Caps::default()).await })
+        });
+        let reports: Vec<DeliveryReport> = join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+        sent += reports.iter().map(|r| r.sent).sum::<u32>();
+        if reports.iter().all(|r| r.claimed == 0) {
+            break;
+        }
+    }
+    assert_eq!(sent, 59, "every delivery once, but the quiet person's push");
+    let counts = db.delivery_counts(campaign).await.unwrap();
+    assert_eq!((counts.sent, counts.queued), (59, 1));
+    for p in &people {
+        let inbox = db.inbox(*p, 50).await.unwrap();
+        assert_eq!(inbox.messages.len(), 1, "one message a person, for push and inbox together");
+        assert_eq!(inbox.messages[0].kind, TriggerKind::Campaign);
+        assert_eq!(inbox.messages[0].models, vec!["TV-55".to_string()]);
+    }
+    assert!(db.inbox(declined, 50).await.unwrap().messages.is_empty());
+    // The quiet push is due at 11:00 local: nothing before, sent then (its message is there already).
+    assert_eq!(db.deliver_due(AT + 3_599, 50, Caps::default()).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(AT + 3_600, 50, Caps::default()).await.unwrap().sent, 1);
+
+    // A second campaign under a cap of one a day: each person's push waits for tomorrow morning.
+    let second = running_campaign(&db, operator, "[\"push\"]").await;
+    queue_all(&db, second, &[MessageChannel::Push], 50).await;
+    let caps = Caps { per_day: 1, ..Caps::default() };
+    let report = db.deliver_due(AT + 3_600, 100, caps).await.unwrap();
+    assert_eq!((report.sent, report.deferred), (0, 30), "{report:?}");
+    // The person whose quiet hours are 09:00–11:00 gets theirs at local midnight; the others at
+    // tomorrow's 08:00 in Shanghai (00:00 UTC the next day), when their night's quiet hours end.
+    let morning = AT - AT % 86_400 + 86_400;
+    assert_eq!(db.deliver_due(morning - 8 * 3_600 - 1, 100, caps).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(morning - 8 * 3_600, 100, caps).await.unwrap().sent, 1);
+    assert_eq!(db.deliver_due(morning - 1, 100, caps).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(morning, 100, caps).await.unwrap().sent, 29);
+
+    // A stopped campaign's queue is cancelled, and nothing of a campaign not running is claimed.
+    let third = running_campaign(&db, operator, "[\"inbox\"]").await;
+    queue_all(&db, third, &[MessageChannel::Inbox], 50).await;
+    assert_eq!(db.cancel_deliveries(third, AT).await.unwrap(), 30);
+    assert_eq!(db.deliver_due(morning, 100, Caps::default()).await.unwrap().claimed, 0);
+    let counts = db.delivery_counts(third).await.unwrap();
+    assert_eq!((counts.cancelled, counts.queued, counts.sent), (30, 0, 0));
+}
