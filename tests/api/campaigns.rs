@@ -169,3 +169,83 @@ async fn of_many_approvals_at_once_one_lands_and_a_bad_draft_is_refused_whole() 
     }
     assert_eq!(parse::<CampaignList>(&server.get("/v1/campaigns", &operator).await.1).campaigns.len(), 1);
 }
+
+/// Polls `check` every 200 ms for up to 20 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{what}: not within 20 s");
+}
+
+/// The local minute of day now in Shanghai.
+fn shanghai_minute() -> u16 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    (((secs + 8 * 3600) % 86_400) / 60) as u16
+}
+
+#[tokio::test]
+async fn an_approved_campaign_reaches_the_inbox_holds_for_quiet_hours_and_finishes_reconciled() {
+    let server = TestServer::start(&[("PORTAL_CAMPAIGN_INTERVAL_SECS", "1")]);
+    let (operator, admin) = (signed_in(&server, "operator").await, signed_in(&server, "admin").await);
+    let consumer = signed_in(&server, "consumer").await;
+    // The consumer turns quiet hours off; a new customer's quiet hours cover now.
+    let prefs = json!({ "marketing": true, "time_zone": "Asia/Shanghai" });
+    let (status, body) = server.send(Method::PUT, "/v1/me/message-preferences", Some(&consumer), Some(&prefs)).await;
+    assert_eq!(status, 200, "{body}");
+    let quiet_one = access(&server.sign_up("+8613912380001", None).await);
+    let m = shanghai_minute();
+    let quiet = json!({ "marketing": true, "time_zone": "Asia/Shanghai",
+                        "quiet_start": (m + 1440 - 60) % 1440, "quiet_end": (m + 60) % 1440 });
+    assert_eq!(server.send(Method::PUT, "/v1/me/message-preferences", Some(&quiet_one), Some(&quiet)).await.0, 200);
+    let bad = json!({ "marketing": true, "time_zone": "Mars/Olympus" });
+    assert_eq!(server.send(Method::PUT, "/v1/me/message-preferences", Some(&quiet_one), Some(&bad)).await.0, 400);
+
+    let id = Uuid::now_v7();
+    let mut d = draft(id);
+    d["channels"] = json!(["push"]);
+    assert_eq!(server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&d)).await.0, 200);
+    assert_eq!(act(&server, &operator, id, "submit", 1).await.0, 200);
+    assert_eq!(act(&server, &admin, id, "approve", 1).await.0, 200);
+    assert_eq!(act(&server, &operator, id, "start", 1).await.0, 200);
+
+    eventually("the consumer's inbox has the campaign", || async {
+        let inbox: Inbox = parse(&server.get("/v1/me/inbox", &consumer).await.1);
+        inbox.messages.iter().any(|m| m.kind == TriggerKind::Campaign && m.title_en == "Members' day")
+    })
+    .await;
+    // Inside quiet hours: nothing yet, and the campaign waits for them (it is not finished).
+    let inbox: Inbox = parse(&server.get("/v1/me/inbox", &quiet_one).await.1);
+    assert!(inbox.messages.iter().all(|m| m.kind != TriggerKind::Campaign));
+    let detail: CampaignDetail = parse(&server.get(&format!("/v1/campaigns/{id}"), &operator).await.1);
+    assert_eq!(detail.campaign.status, CampaignStatus::Running);
+
+    // Stopped: what is left is cancelled, and the campaign is finished.
+    let (status, body) = act(&server, &operator, id, "stop", 1).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse::<Campaign>(&body).status, CampaignStatus::Finished);
+
+    // A campaign everyone can get now finishes by itself once every delivery is reconciled.
+    let second = Uuid::now_v7();
+    let mut d = draft(second);
+    d["channels"] = json!(["inbox"]);
+    d["name"] = json!("inbox only");
+    assert_eq!(server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&d)).await.0, 200);
+    assert_eq!(act(&server, &operator, second, "submit", 1).await.0, 200);
+    assert_eq!(act(&server, &admin, second, "approve", 1).await.0, 200);
+    assert_eq!(act(&server, &operator, second, "start", 1).await.0, 200);
+    eventually("the inbox-only campaign finished", || async {
+        let detail: CampaignDetail = parse(&server.get(&format!("/v1/campaigns/{second}"), &operator).await.1);
+        detail.campaign.status == CampaignStatus::Finished
+    })
+    .await;
+    let inbox: Inbox = parse(&server.get("/v1/me/inbox", &quiet_one).await.1);
+    assert!(inbox.messages.iter().any(|m| m.kind == TriggerKind::Campaign), "the inbox does not interrupt");
+}

@@ -223,3 +223,23 @@ pub struct ApproveRight {
     pub user_id: Uuid,
     pub approves: bool,
 }
+
+/// What a person chose about the messages they get: marketing at all, channels and categories
+/// of marketing they turned off, quiet hours (local minutes after midnight) in their time zone.
+/// Service messages (orders, security, service requests) are not marketing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MessagePreferences {
+    pub marketing: bool,
+    #[serde(default)]
+    pub channels_off: Vec<MessageChannel>,
+    #[serde(default)]
+    pub categories_off: Vec<String>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_start: Option<u16>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_end: Option<u16>,
+    /// IANA, such as `Asia/Shanghai`.
+    pub time_zone: String,
+}

@@ -248,6 +248,8 @@ endpoints! {
     CampaignOf = Get "/v1/campaigns/{id}" [id: Uuid] => CampaignDetail;
     EditCampaign = Put "/v1/campaigns/{id}" [id: Uuid] ? RevisionQuery, body CampaignDraft, => Campaign;
     ActOnCampaign = Post "/v1/campaigns/{id}/actions" [id: Uuid] body CampaignActionRequest, => Campaign;
+    MessagePreferencesOf = Get "/v1/me/message-preferences" => MessagePreferences;
+    SetMessagePreferences = Put "/v1/me/message-preferences" body MessagePreferences, => MessagePreferences;
     SetApproveRight = Put "/v1/admin/users/{id}/campaign-approver" [id: Uuid] body ApproveRight, => ApproveRight;
     DealerTrendsOf = Get "/v1/dealers/{id}/trends" [id: Uuid] => DealerTrends;
     DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;

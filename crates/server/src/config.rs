@@ -88,6 +88,10 @@ pub struct Config {
     pub sms_code_template: String,
     /// Requests a second to the SMS service at most, from this instance.
     pub sms_max_per_sec: u32,
+    /// How often the campaigns' sender runs, in seconds (0: never, on this instance).
+    pub campaign_interval_secs: u64,
+    /// Marketing messages a person gets on one channel in their local day, at most.
+    pub campaign_cap_per_day: u32,
 }
 
 /// Days the report's roll-up needs lists and events kept: the day, the week until it is sealed,
@@ -207,6 +211,8 @@ impl Default for Config {
             sms_sign_name: String::new(),
             sms_code_template: String::new(),
             sms_max_per_sec: 100,
+            campaign_interval_secs: 5,
+            campaign_cap_per_day: 2,
         }
     }
 }
@@ -318,6 +324,8 @@ impl Config {
         env_field!(sms_sign_name);
         env_field!(sms_code_template);
         env_field!(sms_max_per_sec);
+        env_field!(campaign_interval_secs);
+        env_field!(campaign_cap_per_day);
         env_field!(metrics_token);
         Ok(())
     }

@@ -202,6 +202,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, dev_mode = portal.config.dev_mode, "portal server listening");
     portal.marketing.spawn_tag_passes();
     portal.marketing.spawn_trigger_passes();
+    portal.campaigns.spawn_sender(
+        portal.config.campaign_interval_secs,
+        portal_campaigns::policy::Caps { per_day: portal.config.campaign_cap_per_day.max(1), ..Default::default() },
+    );
     let beating = portal.clone();
     tokio::spawn(async move {
         loop {

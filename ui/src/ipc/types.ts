@@ -1383,7 +1383,7 @@ active_since: number,
  */
 sent: number, };
 
-export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday" | "order_update";
+export type TriggerKind = "after_sign_in" | "after_purchase" | "back_in_stock" | "birthday" | "order_update" | "campaign";
 
 export type TriggerList = { 
 /**

@@ -56,6 +56,12 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
     if channels.is_empty() || channels.len() != draft.channels.len() {
         return Err(bad("channels", "Choose one or more channels, each once."));
     }
+    if draft.channels.iter().any(|c| matches!(c, MessageChannel::Sms | MessageChannel::Email)) {
+        return Err(bad(
+            "channels",
+            "Campaigns reach people in the app (push and inbox); marketing texts and e-mail are not set up yet.",
+        ));
+    }
     if draft.holdout_percent > MAX_HOLDOUT {
         return Err(bad("holdout_percent", "Hold out 0 to 50 percent."));
     }
@@ -127,7 +133,8 @@ mod tests {
             (Box::new(|d| d.content.title_en = String::new()), "content.title_en"),
             (Box::new(|d| d.content.body_zh = "字".repeat(501)), "content.body_zh"),
             (Box::new(|d| d.channels = vec![]), "channels"),
-            (Box::new(|d| d.channels = vec![MessageChannel::Sms, MessageChannel::Sms]), "channels"),
+            (Box::new(|d| d.channels = vec![MessageChannel::Push, MessageChannel::Push]), "channels"),
+            (Box::new(|d| d.channels = vec![MessageChannel::Sms]), "channels"),
             (Box::new(|d| d.holdout_percent = 51), "holdout_percent"),
             (Box::new(|d| d.starts_at = Some(100)), "starts_at"),
             (Box::new(|d| d.ends_at = Some(1_000)), "ends_at"),

@@ -3,6 +3,9 @@
 //! paused, resumed or stopped. The steps and who may take each are `portal_campaigns::lifecycle`;
 //! here they are applied to the record, each from the state its taker saw.
 mod check;
+mod sender;
+
+pub use sender::PassReport;
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -13,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Database, Tags},
+    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Database, Delivery, Tags},
     error::{AppError, AppResult},
 };
 
@@ -25,6 +28,7 @@ const WRITERS: &[Role] = &[Role::Operator, Role::Admin];
 #[derive(Clone)]
 pub struct CampaignService {
     campaigns: Arc<dyn Campaigns>,
+    delivery: Arc<dyn Delivery>,
     tags: Arc<dyn Tags>,
     accounts: Arc<dyn Accounts>,
 }
@@ -113,7 +117,7 @@ fn with_draft(mut row: CampaignRow, draft: &CampaignDraft) -> CampaignRow {
 
 impl CampaignService {
     pub fn new(db: &Arc<dyn Database>) -> Self {
-        Self { campaigns: db.clone(), tags: db.clone(), accounts: db.clone() }
+        Self { campaigns: db.clone(), delivery: db.clone(), tags: db.clone(), accounts: db.clone() }
     }
 
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
@@ -274,6 +278,10 @@ impl CampaignService {
         if !self.campaigns.change_campaign(next.clone(), from, request.revision, step).await? {
             return Err(stale());
         }
+        if action == CampaignAction::Stop {
+            // What was not sent is cancelled (the sender claims nothing of a finished campaign).
+            self.delivery.cancel_deliveries(id, at).await?;
+        }
         campaign_of(&next)
     }
 
@@ -329,5 +337,51 @@ impl CampaignService {
         }
         self.campaigns.set_campaign_approver(right.user_id, right.approves.then_some(caller.user.id), now()).await?;
         Ok(right)
+    }
+
+    /// The caller's message preferences (the defaults until they choose).
+    pub async fn preferences(&self, caller: &Caller) -> AppResult<MessagePreferences> {
+        let row = self.delivery.message_preferences(caller.user.id).await?;
+        let row = row.unwrap_or_else(|| crate::db::PreferencesRow::default_for(caller.user.id));
+        Ok(MessagePreferences {
+            marketing: row.marketing,
+            channels_off: row.channels_off,
+            categories_off: row.categories_off,
+            quiet_start: row.quiet.map(|q| q.0),
+            quiet_end: row.quiet.map(|q| q.1),
+            time_zone: row.time_zone,
+        })
+    }
+
+    pub async fn set_preferences(&self, caller: &Caller, p: MessagePreferences) -> AppResult<MessagePreferences> {
+        let bad = |field: &str, message: &str| Err(AppError::field(ErrorCode::InvalidParameter, field, message));
+        if portal_campaigns::quiet::zone(&p.time_zone).is_none() {
+            return bad("time_zone", "A time zone such as Asia/Shanghai.");
+        }
+        let quiet = match (p.quiet_start, p.quiet_end) {
+            (None, None) => None,
+            (Some(s), Some(e)) if portal_campaigns::quiet::QuietHours::new(s, e).is_some() => Some((s, e)),
+            _ => return bad("quiet_start", "Quiet hours start and end at different minutes of the day (0 to 1439)."),
+        };
+        let mut categories: Vec<String> = p.categories_off.iter().map(|c| c.trim().to_owned()).collect();
+        categories.sort();
+        categories.dedup();
+        if categories.len() > 20 || categories.iter().any(|c| c.is_empty() || c.len() > 40) {
+            return bad("categories_off", "At most 20 categories of 1 to 40 characters.");
+        }
+        let mut channels = p.channels_off.clone();
+        channels.sort();
+        channels.dedup();
+        let row = crate::db::PreferencesRow {
+            user: caller.user.id,
+            marketing: p.marketing,
+            channels_off: channels,
+            categories_off: categories,
+            quiet,
+            time_zone: p.time_zone.clone(),
+            updated_at: now(),
+        };
+        self.delivery.set_message_preferences(row).await?;
+        self.preferences(caller).await
     }
 }

@@ -84,6 +84,28 @@ pub async fn act(
     service.act(&caller, id, request).await.map(ApiJson)
 }
 
+/// The caller's message preferences (defaults until they choose).
+#[utoipa::path(get, path = endpoints::MessagePreferencesOf::PATH, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = MessagePreferences), (status = 401, body = ApiError)))]
+pub async fn preferences(
+    State(service): State<CampaignService>,
+    caller: Caller,
+) -> AppResult<ApiJson<MessagePreferences>> {
+    service.preferences(&caller).await.map(ApiJson)
+}
+
+/// Marketing at all, channels and categories off, quiet hours in the person's time zone.
+#[utoipa::path(put, path = endpoints::SetMessagePreferences::PATH, tag = "me", security(("bearer" = [])),
+    request_body = MessagePreferences,
+    responses((status = 200, body = MessagePreferences), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn set_preferences(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiJson(p): ApiJson<MessagePreferences>,
+) -> AppResult<ApiJson<MessagePreferences>> {
+    service.set_preferences(&caller, p).await.map(ApiJson)
+}
+
 /// Grants or takes back an operator's right to approve campaigns.
 #[utoipa::path(put, path = endpoints::SetApproveRight::PATH, tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the operator's account id")), request_body = ApproveRight,

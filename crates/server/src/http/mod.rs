@@ -195,6 +195,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(campaigns::detail, campaigns::edit))
         .routes(routes!(campaigns::act))
         .routes(routes!(campaigns::set_approve_right))
+        .routes(routes!(campaigns::preferences, campaigns::set_preferences))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))

@@ -1,0 +1,157 @@
+//! The campaigns' sender, a pass on every instance: it starts scheduled campaigns at their start
+//! time, queues a running campaign's audience in pages (resuming where the campaign's mark says,
+//! whichever instance queued before), delivers what is due in batches (each instance claims
+//! different rows), ends a campaign at its end time (what is left is cancelled), and finishes one
+//! only once every delivery is reconciled.
+use std::time::{Duration, Instant};
+
+use portal_api::*;
+use portal_campaigns::{audience::held_out, policy::Caps};
+use uuid::Uuid;
+
+use super::CampaignService;
+use crate::{
+    common::now,
+    db::{CampaignRow, CampaignStepRow, NewDelivery},
+    error::AppResult,
+};
+
+/// People read and queued at a time.
+const QUEUE_PAGE: u32 = 5_000;
+/// Deliveries claimed in one transaction.
+const DELIVERY_BATCH: u32 = 500;
+/// Campaigns one pass looks at in each state (the oldest pages wait for the next pass).
+const CAMPAIGNS_PER_PASS: u32 = 100;
+/// How long one pass keeps queueing or delivering before it lets the next begin.
+const PASS_BUDGET: Duration = Duration::from_secs(3);
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub started: u32,
+    pub queued: u64,
+    pub sent: u32,
+    pub deferred: u32,
+    pub skipped: u32,
+    pub finished: u32,
+}
+
+impl CampaignService {
+    /// A step the scheduler or the sender takes, from the state it read.
+    async fn system_step(
+        &self,
+        row: &CampaignRow,
+        action: CampaignAction,
+        to: CampaignStatus,
+        at: i64,
+    ) -> AppResult<bool> {
+        let mut next = row.clone();
+        (next.status, next.updated_at) = (to, at);
+        let step = CampaignStepRow {
+            campaign_id: row.id,
+            at,
+            by: Uuid::nil(),
+            action,
+            from: row.status,
+            to,
+            reason: None,
+            revision: row.revision,
+        };
+        Ok(self.campaigns.change_campaign(next, row.status, row.revision, step).await?)
+    }
+
+    /// Queues the next page of a running campaign's audience; whether it is queued whole.
+    async fn queue_page(&self, row: &CampaignRow, at: i64) -> AppResult<(u64, bool)> {
+        let audience: Audience = serde_json::from_str(&row.audience).unwrap_or_default();
+        let channels: Vec<MessageChannel> = serde_json::from_str(&row.channels).unwrap_or_default();
+        let after = row.queued_through.as_deref().and_then(|t| t.parse::<Uuid>().ok());
+        let people = self.delivery.audience_page(audience, at, after, QUEUE_PAGE).await?;
+        let whole = (people.len() as u32) < QUEUE_PAGE;
+        let rows: Vec<NewDelivery> = people
+            .iter()
+            .flat_map(|p| {
+                let out = held_out(row.id, *p, row.holdout_percent);
+                channels.iter().map(move |c| NewDelivery { user: *p, channel: *c, held_out: out })
+            })
+            .collect();
+        let through = people.last().map(Uuid::to_string).or(row.queued_through.clone());
+        let due = row.starts_at.unwrap_or(at).max(at);
+        let moved = self
+            .delivery
+            .queue_deliveries(row.id, row.queued_through.clone(), through, whole.then_some(at), due, rows)
+            .await?;
+        Ok((if moved { people.len() as u64 } else { 0 }, moved && whole))
+    }
+
+    /// One pass of the sender.
+    pub async fn sender_pass(&self, caps: Caps) -> AppResult<PassReport> {
+        let started = Instant::now();
+        let at = now();
+        let mut report = PassReport::default();
+        for row in self.campaigns.campaigns(Some(CampaignStatus::Scheduled), None, CAMPAIGNS_PER_PASS).await? {
+            if row.starts_at.is_some_and(|s| s <= at)
+                && self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at).await?
+            {
+                report.started += 1;
+            }
+        }
+        for row in self.campaigns.campaigns(Some(CampaignStatus::Running), None, CAMPAIGNS_PER_PASS).await? {
+            if row.ends_at.is_some_and(|end| end <= at) {
+                self.delivery.cancel_deliveries(row.id, at).await?;
+                if self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, at).await? {
+                    report.finished += 1;
+                }
+                continue;
+            }
+            let mut row = row;
+            while row.queued_at.is_none() && started.elapsed() < PASS_BUDGET {
+                let (queued, whole) = self.queue_page(&row, at).await?;
+                report.queued += queued;
+                if whole {
+                    break;
+                }
+                // Read again: this instance's mark, or the one another instance moved it to.
+                match self.campaigns.campaign(row.id).await? {
+                    Some(again) if again.status == CampaignStatus::Running => row = again,
+                    _ => break,
+                }
+            }
+        }
+        loop {
+            let batch = self.delivery.deliver_due(now(), DELIVERY_BATCH, caps).await?;
+            (report.sent, report.deferred, report.skipped) =
+                (report.sent + batch.sent, report.deferred + batch.deferred, report.skipped + batch.skipped);
+            if batch.claimed < DELIVERY_BATCH || started.elapsed() >= PASS_BUDGET {
+                break;
+            }
+        }
+        // Reconciled: queued whole, nothing left to send.
+        for row in self.campaigns.campaigns(Some(CampaignStatus::Running), None, CAMPAIGNS_PER_PASS).await? {
+            if row.queued_at.is_some()
+                && self.delivery.delivery_counts(row.id).await?.queued == 0
+                && self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now()).await?
+            {
+                report.finished += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs the sender in the background, every `every` seconds (none when zero).
+    pub fn spawn_sender(&self, every: u64, caps: Caps) {
+        if every == 0 {
+            return;
+        }
+        let service = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(every)).await;
+                match service.sender_pass(caps).await {
+                    Ok(r) if r == PassReport::default() => {}
+                    Ok(r) => tracing::info!(?r, "campaigns sent"),
+                    Err(e) => tracing::warn!(error = ?e, "campaigns could not be sent; trying again later"),
+                }
+            }
+        });
+    }
+}
