@@ -211,6 +211,8 @@ async fn an_approved_campaign_reaches_the_inbox_holds_for_quiet_hours_and_finish
     let id = Uuid::now_v7();
     let mut d = draft(id);
     d["channels"] = json!(["push"]);
+    // Nobody held out: who gets what must not depend on a hash of the ids.
+    d["holdout_percent"] = json!(0);
     assert_eq!(server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&d)).await.0, 200);
     assert_eq!(act(&server, &operator, id, "submit", 1).await.0, 200);
     assert_eq!(act(&server, &admin, id, "approve", 1).await.0, 200);
@@ -237,6 +239,7 @@ async fn an_approved_campaign_reaches_the_inbox_holds_for_quiet_hours_and_finish
     let mut d = draft(second);
     d["channels"] = json!(["inbox"]);
     d["name"] = json!("inbox only");
+    d["holdout_percent"] = json!(0);
     assert_eq!(server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&d)).await.0, 200);
     assert_eq!(act(&server, &operator, second, "submit", 1).await.0, 200);
     assert_eq!(act(&server, &admin, second, "approve", 1).await.0, 200);

@@ -206,13 +206,16 @@ pub struct CampaignList {
     pub next: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams, TS)]
 pub struct CampaignQuery {
+    #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CampaignStatus>,
     /// The `next` of the page before.
+    #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -242,4 +245,10 @@ pub struct MessagePreferences {
     pub quiet_end: Option<u16>,
     /// IANA, such as `Asia/Shanghai`.
     pub time_zone: String,
+}
+
+/// How many people an audience holds now (consenting, unlocked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AudienceSize {
+    pub size: u64,
 }

@@ -245,6 +245,7 @@ endpoints! {
     // Campaigns.
     Campaigns = Get "/v1/campaigns" ? CampaignQuery, => CampaignList;
     CreateCampaign = Post "/v1/campaigns" body CampaignDraft, => Campaign;
+    SizeAudience = Post "/v1/campaigns/audience-size" body crate::Audience, => AudienceSize;
     CampaignOf = Get "/v1/campaigns/{id}" [id: Uuid] => CampaignDetail;
     EditCampaign = Put "/v1/campaigns/{id}" [id: Uuid] ? RevisionQuery, body CampaignDraft, => Campaign;
     ActOnCampaign = Post "/v1/campaigns/{id}/actions" [id: Uuid] body CampaignActionRequest, => Campaign;

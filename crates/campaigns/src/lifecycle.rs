@@ -21,11 +21,12 @@ pub struct Actor {
     pub system: bool,
 }
 
-/// Who wrote a campaign and who last submitted it.
+/// Who wrote a campaign: its author, everyone who ever edited it, and who last submitted it.
+/// None of them approves it: an approver never approves words they wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Authorship {
+pub struct Authorship<'a> {
     pub author: Uuid,
-    pub last_editor: Uuid,
+    pub editors: &'a [Uuid],
     pub submitted_by: Option<Uuid>,
 }
 
@@ -59,7 +60,7 @@ pub fn step(
     from: CampaignStatus,
     action: CampaignAction,
     actor: Actor,
-    who: Authorship,
+    who: Authorship<'_>,
     facts: StepFacts,
 ) -> Result<CampaignStatus, StepRefusal> {
     use CampaignAction as A;
@@ -81,7 +82,7 @@ pub fn step(
             if !actor.approves || actor.system {
                 return Err(StepRefusal::NoApproveRight);
             }
-            if actor.id == who.author || actor.id == who.last_editor || Some(actor.id) == who.submitted_by {
+            if actor.id == who.author || who.editors.contains(&actor.id) || Some(actor.id) == who.submitted_by {
                 return Err(StepRefusal::OwnCampaign);
             }
             Ok(if action == A::Approve { S::Approved } else { S::Rejected })
@@ -97,8 +98,9 @@ pub fn step(
             S::Scheduled => Err(StepRefusal::SystemOnly),
             _ => not_now,
         },
+        // A scheduled campaign is stopped or edited, not paused: resuming would start it early.
         A::Pause => match from {
-            S::Running | S::Scheduled => Ok(S::Paused),
+            S::Running => Ok(S::Paused),
             _ => not_now,
         },
         A::Resume => match from {
@@ -132,7 +134,7 @@ mod tests {
         Actor { id, approves, system: false }
     }
     const SYSTEM: Actor = Actor { id: Uuid::nil(), approves: false, system: true };
-    const WHO: Authorship = Authorship { author: WRITER, last_editor: WRITER, submitted_by: Some(WRITER) };
+    const WHO: Authorship<'static> = Authorship { author: WRITER, editors: &[WRITER], submitted_by: Some(WRITER) };
 
     fn go(from: S, action: A, actor: Actor) -> Result<S, StepRefusal> {
         step(from, action, actor, WHO, StepFacts { unreconciled: 0, start_ahead: true })
@@ -161,8 +163,8 @@ mod tests {
         assert_eq!(go(S::Submitted, A::Reject, person(WRITER, true)), Err(StepRefusal::OwnCampaign));
         assert_eq!(go(S::Submitted, A::Approve, person(OTHER, false)), Err(StepRefusal::NoApproveRight));
         assert_eq!(go(S::Submitted, A::Approve, SYSTEM), Err(StepRefusal::NoApproveRight));
-        // An approver who edited it last has made it their own.
-        let edited = Authorship { last_editor: APPROVER, ..WHO };
+        // An approver who ever edited it has made it their own, even if another edited it since.
+        let edited = Authorship { editors: &[WRITER, APPROVER, WRITER], ..WHO };
         let facts = StepFacts::default();
         assert_eq!(
             step(S::Submitted, A::Approve, person(APPROVER, true), edited, facts),
@@ -195,6 +197,7 @@ mod tests {
         let passed = StepFacts { unreconciled: 0, start_ahead: false };
         assert_eq!(step(S::Approved, A::Schedule, person(WRITER, false), WHO, passed), Err(StepRefusal::StartPassed));
         // An operator stops it at any point after approval: what is left is cancelled.
+        assert!(go(S::Scheduled, A::Pause, person(WRITER, false)).is_err(), "a schedule is stopped or edited");
         for from in [S::Approved, S::Scheduled, S::Running, S::Paused] {
             assert_eq!(go(from, A::Stop, person(WRITER, false)), Ok(S::Finished));
         }

@@ -63,6 +63,12 @@ pub fn local_date(now: i64, tz: Tz) -> NaiveDate {
     tz.timestamp_opt(now, 0).single().map_or_else(|| NaiveDate::default(), |t| t.date_naive())
 }
 
+/// The local calendar day of `now` in `tz`, as days since 1970-01-01.
+pub fn local_day_number(now: i64, tz: Tz) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    (local_date(now, tz) - epoch).num_days()
+}
+
 /// A local wall-clock time as an instant: the earlier of a repeated time, the first minute after
 /// a skipped one.
 fn at_local(tz: Tz, local: NaiveDateTime) -> i64 {
@@ -132,6 +138,7 @@ mod tests {
         assert_eq!(next_local_midnight(utc(2026, 12, 7, 14, 30), shanghai), utc(2026, 12, 7, 16, 0));
         assert_eq!(local_date(utc(2026, 12, 7, 16, 0), shanghai), NaiveDate::from_ymd_opt(2026, 12, 8).unwrap());
         assert!(zone("Mars/Olympus").is_none());
+        assert_eq!(local_day_number(utc(1970, 1, 1, 16, 0), shanghai), 1);
         let _ = Utc::now();
     }
 }

@@ -251,6 +251,29 @@ macro_rules! for_each_app_command {
                 app.import_catalog_csv(csv).await
             }
             awaited fn save_catalog_csv(app) -> String { app.save_catalog_csv().await }
+            // ----- campaigns (operators, online) and anyone's message preferences -----
+            awaited fn campaigns(app, query: portal_api::CampaignQuery) -> portal_api::CampaignList {
+                app.campaigns(query).await
+            }
+            awaited fn campaign(app, id: uuid::Uuid) -> portal_api::CampaignDetail { app.campaign(id).await }
+            awaited fn audience_size(app, audience: portal_api::Audience) -> portal_api::AudienceSize {
+                app.audience_size(audience).await
+            }
+            awaited fn create_campaign(app, draft: portal_api::CampaignDraft) -> portal_api::Campaign {
+                app.create_campaign(draft).await
+            }
+            awaited fn edit_campaign(app, draft: portal_api::CampaignDraft, revision: u32) -> portal_api::Campaign {
+                app.edit_campaign(draft, revision).await
+            }
+            awaited fn act_on_campaign(app, id: uuid::Uuid, request: portal_api::CampaignActionRequest)
+                -> portal_api::Campaign {
+                app.act_on_campaign(id, request).await
+            }
+            awaited fn message_preferences(app) -> portal_api::MessagePreferences { app.message_preferences().await }
+            awaited fn set_message_preferences(app, preferences: portal_api::MessagePreferences)
+                -> portal_api::MessagePreferences {
+                app.set_message_preferences(preferences).await
+            }
             awaited fn admin_product(app, model: String) -> portal_api::ProductRevision { app.admin_product(model).await }
             awaited fn put_product(app, product: portal_api::Product, revision: String) -> portal_api::Product {
                 app.put_product(product, revision).await

@@ -15,7 +15,8 @@ CREATE TABLE campaign_deliveries (
     settled_at  BIGINT,
     PRIMARY KEY (campaign_id, user_id, channel)
 );
-CREATE INDEX campaign_deliveries_due ON campaign_deliveries (due_at) WHERE state = 'queued';
+-- A batch reads each running campaign's due rows by this, never another campaign's.
+CREATE INDEX campaign_deliveries_due ON campaign_deliveries (campaign_id, due_at) WHERE state = 'queued';
 CREATE INDEX campaign_deliveries_by_state ON campaign_deliveries (campaign_id, state);
 -- What a person chose: marketing at all, channels and categories off, quiet hours in their zone.
 CREATE TABLE message_preferences (
@@ -28,11 +29,15 @@ CREATE TABLE message_preferences (
     time_zone      TEXT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
--- Marketing messages sent to a person on a channel on their local day (the daily cap).
+-- Marketing messages sent to a person on a channel on their local day (the daily cap); the day
+-- as days since 1970 of their local date.
 CREATE TABLE message_counts (
     user_id TEXT NOT NULL,
     channel TEXT NOT NULL,
-    day     TEXT NOT NULL,
+    day     BIGINT NOT NULL,
     sent    INTEGER NOT NULL,
     PRIMARY KEY (user_id, channel, day)
 );
+CREATE INDEX message_counts_by_day ON message_counts (day);
+-- The audience is read in pages by id compared byte by byte, whatever the database's collation.
+CREATE INDEX users_id_c ON users ((id COLLATE "C"));

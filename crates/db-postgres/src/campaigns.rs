@@ -1,6 +1,6 @@
 //! Campaigns on PostgreSQL.
 use portal_api::{wire_name, CampaignStatus};
-use portal_db::{CampaignRow, CampaignStepRow, Campaigns, NamedCampaignStep, MAX_CAMPAIGN_STEPS};
+use portal_db::{CampaignRow, CampaignStepRow, Campaigns, NamedCampaignStep};
 
 use super::*;
 
@@ -57,10 +57,6 @@ fn insert_step(tx: &mut Transaction<'_>, s: &CampaignStepRow) -> DbResult<()> {
             &s.reason,
             &as_i32(s.revision),
         ],
-    )?;
-    tx.execute(
-        "DELETE FROM campaign_steps WHERE campaign_id = $1 AND seq <= $2",
-        &[&id, &(seq - as_i32(MAX_CAMPAIGN_STEPS))],
     )?;
     Ok(())
 }
@@ -176,6 +172,14 @@ impl Campaigns for PostgresDatabase {
             )?;
             if changed == 1 {
                 insert_step(tx, &step)?;
+                if c.status == CampaignStatus::Finished {
+                    // A finished campaign keeps nothing queued: cancelled with its last step.
+                    tx.execute(
+                        "UPDATE campaign_deliveries SET state = 'cancelled', settled_at = $2
+                         WHERE campaign_id = $1 AND state = 'queued'",
+                        &[&c.id.to_string(), &c.updated_at],
+                    )?;
+                }
             }
             Ok(changed == 1)
         })

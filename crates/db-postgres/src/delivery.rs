@@ -54,17 +54,63 @@ struct PgDelivery<'a, 'b>(&'a mut Transaction<'b>);
 
 impl DeliveryRows for PgDelivery<'_, '_> {
     fn claim(&mut self, now: i64, limit: u32) -> DbResult<Vec<Claimed>> {
-        self.0
+        // Campaign rows held shared: a stop or pause (an update of the row) waits for the batches
+        // sending, and a batch skips a campaign whose change is being made.
+        let running: Vec<String> = self
+            .0
             .query(
-                "SELECT d.campaign_id, d.user_id, d.channel FROM campaign_deliveries d
-                 JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'running'
-                 WHERE d.state = 'queued' AND d.due_at <= $1 ORDER BY d.due_at LIMIT $2
-                 FOR UPDATE OF d SKIP LOCKED",
-                &[&now, &i64::from(limit)],
+                "SELECT id FROM campaigns WHERE status = 'running' AND (ends_at IS NULL OR ends_at > $1)
+                 ORDER BY created_at, id FOR SHARE SKIP LOCKED",
+                &[&now],
             )?
             .iter()
-            .map(|r| Ok(Claimed { campaign: uuid(r.get(0))?, user: uuid(r.get(1))?, channel: wire(r.get(2))? }))
-            .collect()
+            .map(|r| r.get(0))
+            .collect();
+        let due = self.0.prepare(
+            "SELECT user_id, channel FROM campaign_deliveries
+             WHERE campaign_id = $1 AND state = 'queued' AND due_at <= $2 ORDER BY due_at LIMIT $3
+             FOR UPDATE SKIP LOCKED",
+        )?;
+        let mut out = Vec::new();
+        for campaign in running {
+            let left = limit as usize - out.len();
+            if left == 0 {
+                break;
+            }
+            let id = uuid(&campaign)?;
+            for r in self.0.query(&due, &[&campaign, &now, &(left as i64)])? {
+                out.push(Claimed { campaign: id, user: uuid(r.get(0))?, channel: wire(r.get(1))? });
+            }
+        }
+        Ok(out)
+    }
+
+    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>> {
+        let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
+        let rows = self.0.query(
+            "SELECT q.id, u.id IS NULL,
+                    EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = q.id),
+                    EXISTS (SELECT 1 FROM tracking_consent t WHERE t.user_id = q.id AND NOT t.tracking)
+             FROM UNNEST($1::text[]) AS q (id) LEFT JOIN users u ON u.id = q.id",
+            &[&ids],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (gone, locked, declined): (bool, bool, bool) = (r.get(1), r.get(2), r.get(3));
+            let why = if gone {
+                Some("gone")
+            } else if locked {
+                Some("locked")
+            } else if declined {
+                Some("declined")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                out.push((uuid(r.get(0))?, why));
+            }
+        }
+        Ok(out)
     }
 
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
@@ -222,7 +268,7 @@ impl Delivery for PostgresDatabase {
         self.read_committed(move |tx| {
             let moved = tx.execute(
                 "UPDATE campaigns SET queued_through = $2, queued_at = $3
-                 WHERE id = $1 AND queued_at IS NULL AND queued_through IS NOT DISTINCT FROM $4",
+                 WHERE id = $1 AND status = 'running' AND queued_at IS NULL AND queued_through IS NOT DISTINCT FROM $4",
                 &[&campaign.to_string(), &through, &done_at, &from],
             )?;
             if moved == 0 {

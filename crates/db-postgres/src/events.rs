@@ -400,7 +400,10 @@ pub fn shown_lists(tx: &mut Transaction<'_>, lists: &[Uuid], user: Option<Uuid>,
 }
 
 /// The retention pass's deletions: (table, condition on `$1`, the time `$1` is).
-pub fn retention_steps(r: portal_db::Retention, now: i64) -> [(&'static str, &'static str, i64); 7] {
+pub fn retention_steps(
+    r: portal_db::Retention,
+    now: i64,
+) -> [(&'static str, &'static str, i64); portal_db::RETENTION_STEPS] {
     [
         ("behaviour_events", "user_id IS NOT NULL AND at < $1", now - r.events_secs),
         ("behaviour_events", "user_id IS NULL AND received_at < $1", now - r.anonymous_events_secs),
@@ -416,6 +419,13 @@ pub fn retention_steps(r: portal_db::Retention, now: i64) -> [(&'static str, &'s
         ("inbox_messages", "created_at < $1", now - r.inbox_secs),
         ("counter_grants", "expires_at < $1", now),
         ("trail_days", "day < $1", now - r.report_secs),
+        (
+            "campaign_deliveries",
+            "campaign_id IN (SELECT id FROM campaigns WHERE status = 'finished' AND updated_at < $1)",
+            now - portal_db::DELIVERIES_KEPT_SECS,
+        ),
+        // Days since 1970 of the people's local days: two days back is past every zone's today.
+        ("message_counts", "day < $1", now.div_euclid(86_400) - 2),
     ]
 }
 

@@ -1,6 +1,6 @@
 -- Campaigns (营销活动): written by operators, approved by another holding the approve right, then
--- scheduled, run, paused, stopped. Bounded: operators write them (a few a day), and each keeps at
--- most 500 steps (older ones give way).
+-- scheduled, run, paused, stopped. Bounded: operators write them (a few a day), and every step is
+-- the record (each is an operator's action).
 CREATE TABLE campaigns (
     id              TEXT PRIMARY KEY,
     name            TEXT NOT NULL,

@@ -1,6 +1,6 @@
 //! Campaigns on SQLite.
 use portal_api::{from_wire_name, wire_name, CampaignStatus};
-use portal_db::{CampaignRow, CampaignStepRow, Campaigns, NamedCampaignStep, MAX_CAMPAIGN_STEPS};
+use portal_db::{CampaignRow, CampaignStepRow, Campaigns, NamedCampaignStep};
 
 use super::*;
 
@@ -58,10 +58,6 @@ fn insert_step(tx: &rusqlite::Transaction<'_>, s: &CampaignStepRow) -> rusqlite:
             s.reason,
             s.revision
         ],
-    )?;
-    tx.execute(
-        "DELETE FROM campaign_steps WHERE campaign_id = ?1 AND seq <= ?2",
-        params![id, seq - i64::from(MAX_CAMPAIGN_STEPS)],
     )?;
     Ok(())
 }
@@ -172,6 +168,14 @@ impl Campaigns for SqliteDatabase {
             )?;
             if changed == 1 {
                 insert_step(&tx, &step)?;
+                if c.status == CampaignStatus::Finished {
+                    // A finished campaign keeps nothing queued: cancelled with its last step.
+                    tx.execute(
+                        "UPDATE campaign_deliveries SET state = 'cancelled', settled_at = ?2
+                         WHERE campaign_id = ?1 AND state = 'queued'",
+                        params![c.id.to_string(), c.updated_at],
+                    )?;
+                }
             }
             tx.commit()?;
             Ok(changed == 1)

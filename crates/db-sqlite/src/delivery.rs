@@ -28,24 +28,64 @@ struct SqliteDelivery<'a>(&'a rusqlite::Transaction<'a>);
 impl DeliveryRows for SqliteDelivery<'_> {
     fn claim(&mut self, now: i64, limit: u32) -> DbResult<Vec<Claimed>> {
         // The immediate transaction is the one writer: what it reads is its own until it ends.
-        let mut stmt = self.0.prepare_cached(
-            "SELECT d.campaign_id, d.user_id, d.channel FROM campaign_deliveries d
-             JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'running'
-             WHERE d.state = 'queued' AND d.due_at <= ?1 ORDER BY d.due_at LIMIT ?2",
+        let running: Vec<String> = self
+            .0
+            .prepare_cached(
+                "SELECT id FROM campaigns WHERE status = 'running' AND (ends_at IS NULL OR ends_at > ?1)
+                 ORDER BY created_at, id",
+            )?
+            .query_map([now], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut due = self.0.prepare_cached(
+            "SELECT user_id, channel FROM campaign_deliveries
+             WHERE campaign_id = ?1 AND state = 'queued' AND due_at <= ?2 ORDER BY due_at LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![now, limit], |r| {
-            let channel: String = r.get(2)?;
-            Ok(Claimed {
-                campaign: uuid_of(r.get(0)?)?,
-                user: uuid_of(r.get(1)?)?,
-                channel: from_wire_name(&channel).ok_or(rusqlite::Error::InvalidColumnType(
-                    2,
-                    channel,
-                    rusqlite::types::Type::Text,
-                ))?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let mut out = Vec::new();
+        for campaign in running {
+            let left = limit as usize - out.len();
+            if left == 0 {
+                break;
+            }
+            let id = uuid_of(campaign.clone())?;
+            let rows = due.query_map(params![campaign, now, left as i64], |r| {
+                let channel: String = r.get(1)?;
+                Ok(Claimed {
+                    campaign: id,
+                    user: uuid_of(r.get(0)?)?,
+                    channel: from_wire_name(&channel).ok_or(rusqlite::Error::InvalidColumnType(
+                        1,
+                        channel,
+                        rusqlite::types::Type::Text,
+                    ))?,
+                })
+            })?;
+            out.extend(rows.collect::<Result<Vec<_>, _>>()?);
+        }
+        Ok(out)
+    }
+
+    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>> {
+        let mut read = self.0.prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM users WHERE id = ?1),
+                    EXISTS (SELECT 1 FROM account_locks WHERE user_id = ?1),
+                    EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?1 AND NOT tracking)",
+        )?;
+        let mut out = Vec::new();
+        for user in users {
+            let (exists, locked, declined): (i64, bool, bool) =
+                read.query_row([user.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let why = if exists == 0 {
+                Some("gone")
+            } else if locked {
+                Some("locked")
+            } else if declined {
+                Some("declined")
+            } else {
+                None
+            };
+            out.extend(why.map(|w| (*user, w)));
+        }
+        Ok(out)
     }
 
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
@@ -224,7 +264,7 @@ impl Delivery for SqliteDatabase {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let moved = tx.execute(
                 "UPDATE campaigns SET queued_through = ?2, queued_at = ?3
-                 WHERE id = ?1 AND queued_at IS NULL AND queued_through IS ?4",
+                 WHERE id = ?1 AND status = 'running' AND queued_at IS NULL AND queued_through IS ?4",
                 params![campaign.to_string(), through, done_at, from],
             )?;
             if moved == 0 {

@@ -335,7 +335,10 @@ pub fn delete_batch(conn: &Connection, table: &str, condition: &str, before: i64
 }
 
 /// The retention pass's deletions: (table, condition on `?1`, the time `?1` is).
-pub fn retention_steps(r: portal_db::Retention, now: i64) -> [(&'static str, &'static str, i64); 7] {
+pub fn retention_steps(
+    r: portal_db::Retention,
+    now: i64,
+) -> [(&'static str, &'static str, i64); portal_db::RETENTION_STEPS] {
     [
         // `+user_id`: read by the time index, not by walking the per-person one.
         ("behaviour_events", "+user_id IS NOT NULL AND at < ?1", now - r.events_secs),
@@ -352,6 +355,13 @@ pub fn retention_steps(r: portal_db::Retention, now: i64) -> [(&'static str, &'s
         ("inbox_messages", "created_at < ?1", now - r.inbox_secs),
         ("counter_grants", "expires_at < ?1", now),
         ("trail_days", "day < ?1", now - r.report_secs),
+        (
+            "campaign_deliveries",
+            "campaign_id IN (SELECT id FROM campaigns WHERE status = 'finished' AND updated_at < ?1)",
+            now - portal_db::DELIVERIES_KEPT_SECS,
+        ),
+        // Days since 1970 of the people's local days: two days back is past every zone's today.
+        ("message_counts", "day < ?1", now.div_euclid(86_400) - 2),
     ]
 }
 

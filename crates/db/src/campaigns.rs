@@ -56,9 +56,6 @@ pub struct NamedCampaignStep {
     pub by_name: String,
 }
 
-/// Steps kept per campaign at most (every pause and resume is one): older ones give way.
-pub const MAX_CAMPAIGN_STEPS: u32 = 500;
-
 #[async_trait]
 pub trait Campaigns: Send + Sync {
     /// Keeps a new campaign (with its first step) unless its id is kept already; the campaign kept
@@ -73,7 +70,8 @@ pub trait Campaigns: Send + Sync {
         limit: u32,
     ) -> DbResult<Vec<CampaignRow>>;
     /// Writes `row` over the campaign only while it is still at `from` and `revision`, with its
-    /// step, in one transaction; false (nothing written) when it moved on.
+    /// step, in one transaction (a campaign finished so keeps nothing queued: what is left is
+    /// cancelled in it); false (nothing written) when it moved on.
     async fn change_campaign(
         &self,
         row: CampaignRow,

@@ -125,6 +125,8 @@ pub fn audience_filter(audience: &Audience, now: i64, first: usize) -> (String, 
         format!("u.role IN ({})", list(roles, &mut values)),
         "NOT EXISTS (SELECT 1 FROM message_preferences p WHERE p.user_id = u.id AND p.marketing = 0)".to_owned(),
         "NOT EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = u.id)".to_owned(),
+        // Who declined tracking gets no offers (as triggers): nothing chosen from their behaviour.
+        "NOT EXISTS (SELECT 1 FROM tracking_consent t WHERE t.user_id = u.id AND NOT t.tracking)".to_owned(),
     ];
     for tag in &audience.tags_all {
         conditions.push(format!(

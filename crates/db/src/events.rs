@@ -143,6 +143,10 @@ pub struct RetentionCounts {
     pub inbox: usize,
     pub counter_grants: usize,
     pub report_days: usize,
+    /// Deliveries of campaigns finished long enough ago.
+    pub deliveries: usize,
+    /// People's daily message counts of past days.
+    pub message_counts: usize,
     /// Months of behaviour events dropped whole (PostgreSQL keeps them by month).
     pub event_months: usize,
 }
@@ -151,15 +155,20 @@ pub struct RetentionCounts {
 /// `delete_batch` at most `RETENTION_BATCH` rows at a time until fewer come back: the one loop
 /// both backends run, the backends only supplying the batch's statement. The steps are in the
 /// order of `RetentionCounts`' fields.
+/// The retention steps each backend lists.
+pub const RETENTION_STEPS: usize = 9;
+/// A finished campaign's deliveries are kept this long (its funnel is read from them).
+pub const DELIVERIES_KEPT_SECS: i64 = 180 * 86_400;
+
 pub async fn prune_in_batches<F, Fut>(
-    steps: [(&'static str, &'static str, i64); 7],
+    steps: [(&'static str, &'static str, i64); RETENTION_STEPS],
     mut delete_batch: F,
 ) -> DbResult<RetentionCounts>
 where
     F: FnMut(&'static str, &'static str, i64) -> Fut,
     Fut: std::future::Future<Output = DbResult<usize>>,
 {
-    let mut counts = [0usize; 7];
+    let mut counts = [0usize; RETENTION_STEPS];
     for (step, (table, condition, before)) in steps.into_iter().enumerate() {
         loop {
             let n = delete_batch(table, condition, before).await?;
@@ -169,7 +178,8 @@ where
             }
         }
     }
-    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days] = counts;
+    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days, deliveries, message_counts] =
+        counts;
     Ok(RetentionCounts {
         events,
         anonymous_events,
@@ -178,6 +188,8 @@ where
         inbox,
         counter_grants,
         report_days,
+        deliveries,
+        message_counts,
         event_months: 0,
     })
 }

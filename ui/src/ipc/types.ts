@@ -112,7 +112,39 @@ arm: string, people: number, buyers: number, buyer_rate: number, buyer_rate_low:
  */
 revenue: number, };
 
+export type Audience = { 
+/**
+ * Customer tags (ids) a person has all of.
+ */
+tags_all: Array<string>, 
+/**
+ * Customer tags a person has at least one of.
+ */
+tags_any: Array<string>, 
+/**
+ * Customer tags a person has none of.
+ */
+tags_none: Array<string>, 
+/**
+ * Roles (consumers when none is given).
+ */
+roles: Array<Role>, 
+/**
+ * Bought at one of these stores (within `bought_within_days` when given).
+ */
+stores: Array<string>, 
+/**
+ * Bought something within this many days.
+ */
+bought_within_days?: number, 
+/**
+ * Signed in within this many days.
+ */
+active_within_days?: number, };
+
 export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
+
+export type AudienceSize = { size: number, };
 
 export type AuditEntry = { id: number, at: number, actor_id: string, actor_name: string, role: string, method: string, path: string, status: number, };
 
@@ -133,6 +165,79 @@ export type BusinessDesk = { dealers: Array<DealerCredit>,
  * Orders in price or credit review at their dealers, oldest first.
  */
 waiting: Array<OrderSummary>, };
+
+export type Campaign = { status: CampaignStatus, 
+/**
+ * Goes up with every edit; an approval is of one revision, and an action names the revision
+ * its taker saw.
+ */
+revision: number, author: string, last_editor: string, submitted_by?: string, decided_by?: string, decision_reason?: string, created_at: number, updated_at: number, id: string, name: string, 
+/**
+ * The marketing category people opt in or out of (`promotions`, `new_products`, `care`…).
+ */
+category: string, audience: Audience, content: CampaignContent, channels: Array<MessageChannel>, 
+/**
+ * Unix seconds; none: when it is started.
+ */
+starts_at?: number, 
+/**
+ * Unix seconds; none: until everyone is reached.
+ */
+ends_at?: number, 
+/**
+ * Out of every hundred matching people, how many are held out (measured, not messaged).
+ */
+holdout_percent: number, };
+
+export type CampaignAction = "edit" | "submit" | "approve" | "reject" | "schedule" | "start" | "pause" | "resume" | "stop" | "finish";
+
+export type CampaignActionRequest = { action: CampaignAction, revision: number, 
+/**
+ * Needed to reject or stop.
+ */
+reason?: string, };
+
+export type CampaignContent = { title_zh: string, title_en: string, body_zh: string, body_en: string, deep_link?: DeepLink, };
+
+export type CampaignDetail = { campaign: Campaign, steps: Array<CampaignStep>, 
+/**
+ * Whether the one asking may approve or reject it now.
+ */
+can_decide: boolean, };
+
+export type CampaignDraft = { id: string, name: string, 
+/**
+ * The marketing category people opt in or out of (`promotions`, `new_products`, `care`…).
+ */
+category: string, audience: Audience, content: CampaignContent, channels: Array<MessageChannel>, 
+/**
+ * Unix seconds; none: when it is started.
+ */
+starts_at?: number, 
+/**
+ * Unix seconds; none: until everyone is reached.
+ */
+ends_at?: number, 
+/**
+ * Out of every hundred matching people, how many are held out (measured, not messaged).
+ */
+holdout_percent: number, };
+
+export type CampaignList = { campaigns: Array<Campaign>, 
+/**
+ * Pass as `before` for the next page; none at the end.
+ */
+next?: string, };
+
+export type CampaignQuery = { status?: CampaignStatus, 
+/**
+ * The `next` of the page before.
+ */
+before?: string, limit?: number, };
+
+export type CampaignStatus = "draft" | "submitted" | "approved" | "rejected" | "scheduled" | "running" | "paused" | "finished";
+
+export type CampaignStep = { at: number, by: string, by_name: string, action: CampaignAction, from: CampaignStatus, to: CampaignStatus, reason?: string, revision: number, };
 
 export type CatalogStatus = { products: number, 
 /**
@@ -377,6 +482,8 @@ months: Array<string>, ordered: TrendLine, sell_through: TrendLine, rebates: Tre
  */
 stock_on_hand: number, };
 
+export type DeepLink = { "to": "product", model: string, } | { "to": "category", code: string, } | { "to": "inbox" };
+
 export type DemandCell = { month: string, suggested: number, 
 /**
  * The recent pace the suggestion starts from (units a month).
@@ -590,6 +697,14 @@ export type LinkIdentityRequest = { kind: IdentityKind, value: string, code: str
 export type ManagerOverview = { stores: Array<StoreOverview>, };
 
 export type MarketingTag = "new" | "hot" | "promotion" | "pre_sale" | "recommended";
+
+export type MessageChannel = "push" | "inbox" | "sms" | "email";
+
+export type MessagePreferences = { marketing: boolean, channels_off: Array<MessageChannel>, categories_off: Array<string>, quiet_start?: number, quiet_end?: number, 
+/**
+ * IANA, such as `Asia/Shanghai`.
+ */
+time_zone: string, };
 
 export type NewCustomerTag = { name: string, rule: string, };
 

@@ -119,6 +119,7 @@ fn order_refused_for_good(code: ErrorCode) -> bool {
 mod account;
 mod allocation;
 mod approvals;
+mod campaigns;
 mod console;
 mod customers;
 mod distribution;

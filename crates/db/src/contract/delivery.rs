@@ -161,4 +161,34 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
     assert_eq!(db.deliver_due(morning, 100, Caps::default()).await.unwrap().claimed, 0);
     let counts = db.delivery_counts(third).await.unwrap();
     assert_eq!((counts.cancelled, counts.queued, counts.sent), (30, 0, 0));
+
+    // Locked or declining since they were queued: skipped at send time, with the reason.
+    let fourth = running_campaign(&db, operator, "[\"inbox\"]").await;
+    queue_all(&db, fourth, &[MessageChannel::Inbox], 50).await;
+    db.lock_account(people[2], operator, "later".into(), AT).await.unwrap();
+    db.set_tracking_consent(people[3], false, AT).await.unwrap();
+    let report = db.deliver_due(morning, 100, Caps::default()).await.unwrap();
+    assert_eq!((report.sent, report.skipped), (28, 2), "{report:?}");
+
+    // Finishing a campaign cancels what it still had queued, in the same change.
+    let fifth = running_campaign(&db, operator, "[\"inbox\"]").await;
+    queue_all(&db, fifth, &[MessageChannel::Inbox], 50).await;
+    let mut row = db.campaign(fifth).await.unwrap().unwrap();
+    row.status = CampaignStatus::Finished;
+    let step = CampaignStepRow {
+        campaign_id: fifth,
+        at: AT,
+        by: operator,
+        action: CampaignAction::Stop,
+        from: CampaignStatus::Running,
+        to: CampaignStatus::Finished,
+        reason: Some("wrong audience".into()),
+        revision: 1,
+    };
+    assert!(db.change_campaign(row, CampaignStatus::Running, 1, step).await.unwrap());
+    assert_eq!(db.delivery_counts(fifth).await.unwrap().cancelled, 28);
+    // A queue page racing the stop writes nothing.
+    let late = vec![NewDelivery { user: people[0], channel: MessageChannel::Push, held_out: false }];
+    let mark = db.campaign(fifth).await.unwrap().unwrap().queued_through;
+    assert!(!db.queue_deliveries(fifth, mark, None, None, AT, late).await.unwrap());
 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use portal_api::{wire_name, CampaignContent, DeepLink, MessageChannel, TriggerKind};
 use portal_campaigns::{
     policy::{decide, Caps, Decision, Preferences, Purpose, Sent},
-    quiet::{local_date, zone, QuietHours},
+    quiet::{local_day_number, zone, QuietHours},
 };
 use uuid::Uuid;
 
@@ -39,7 +39,8 @@ pub struct CampaignFacts {
 pub struct CountKey {
     pub user: Uuid,
     pub channel: MessageChannel,
-    pub day: String,
+    /// The person's local day, as days since 1970.
+    pub day: i64,
 }
 
 /// How a claimed delivery ends this pass.
@@ -53,9 +54,14 @@ pub enum Settled {
 
 /// The rows a batch reads and writes, inside one transaction of a backend.
 pub trait DeliveryRows {
-    /// Locks and reads up to `limit` queued deliveries due by `now` of running campaigns, the
-    /// earliest due first; rows another transaction holds are skipped.
+    /// Locks and reads up to `limit` queued deliveries due by `now` of campaigns running and not
+    /// ended, campaign by campaign (the oldest first), each one's earliest due first; rows another
+    /// transaction holds are skipped. A campaign's row is held shared until the transaction ends,
+    /// so a stop or pause waits for the batches already sending.
     fn claim(&mut self, now: i64, limit: u32) -> DbResult<Vec<Claimed>>;
+    /// Of these people, who may not be messaged now and why: `locked`, `declined` (tracking
+    /// and offers), `gone` (no such account).
+    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>>;
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>>;
     /// The preferences of those who set them.
     fn preferences(&mut self, users: &[Uuid]) -> DbResult<Vec<PreferencesRow>>;
@@ -91,6 +97,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     let mut users: Vec<Uuid> = claimed.iter().map(|c| c.user).collect();
     users.sort();
     users.dedup();
+    let blocked: HashMap<Uuid, &'static str> = rows.blocked(&users)?.into_iter().collect();
     let kept: HashMap<Uuid, PreferencesRow> = rows.preferences(&users)?.into_iter().map(|p| (p.user, p)).collect();
     let prefs: HashMap<Uuid, Preferences> =
         users.iter().map(|u| (*u, preferences_of(kept.get(u).unwrap_or(&PreferencesRow::default_for(*u))))).collect();
@@ -98,7 +105,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     let key_of = |c: &Claimed| CountKey {
         user: c.user,
         channel: c.channel,
-        day: local_date(now, prefs[&c.user].time_zone).to_string(),
+        day: local_day_number(now, prefs[&c.user].time_zone),
     };
     let mut keys: Vec<CountKey> = claimed.iter().map(key_of).collect();
     keys.sort();
@@ -112,8 +119,14 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     for c in claimed {
         let Some(campaign) = campaigns.get(&c.campaign) else {
             settled.push((c, Settled::Skipped("campaign_gone")));
+            report.skipped += 1;
             continue;
         };
+        if let Some(why) = blocked.get(&c.user) {
+            settled.push((c, Settled::Skipped(why)));
+            report.skipped += 1;
+            continue;
+        }
         let key = key_of(&c);
         let sent = Sent { today: today[&key], this_campaign: 0, last_from_campaign: None };
         let purpose = Purpose::Marketing { category: campaign.category.clone() };
@@ -144,6 +157,9 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
         settled.push((c, outcome));
     }
     if !messages.is_empty() {
+        // In one order, so that two batches writing to the same people never wait on each other
+        // crosswise.
+        messages.sort_by_key(|m| (m.trigger_id, m.user_id));
         rows.write_inbox(&messages)?;
     }
     let mut added: Vec<(CountKey, u32)> = added.into_iter().collect();

@@ -86,6 +86,10 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
             return Err(bad(field, &format!("There is no customer tag {unknown}.")));
         }
     }
+    let roles: HashSet<_> = a.roles.iter().collect();
+    if roles.len() != a.roles.len() {
+        return Err(bad("audience.roles", "Each role once."));
+    }
     if a.stores.len() > MAX_STORES {
         return Err(bad("audience.stores", "At most 200 stores."));
     }

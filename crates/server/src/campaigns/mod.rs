@@ -129,6 +129,22 @@ impl CampaignService {
         self.campaigns.campaign(id).await?.ok_or_else(|| AppError::not_found("campaign"))
     }
 
+    /// Everyone who ever edited the campaign (its writer and whoever saved it since).
+    async fn editors(&self, row: &CampaignRow) -> AppResult<Vec<Uuid>> {
+        let mut editors: Vec<Uuid> = self
+            .campaigns
+            .campaign_steps(row.id)
+            .await?
+            .into_iter()
+            .filter(|s| s.step.action == CampaignAction::Edit)
+            .map(|s| s.step.by)
+            .chain([row.author, row.last_editor])
+            .collect();
+        editors.sort();
+        editors.dedup();
+        Ok(editors)
+    }
+
     /// Whether the caller holds the approve right.
     async fn approves(&self, caller: &Caller) -> AppResult<bool> {
         Ok(caller.user.role == Role::Admin || self.campaigns.approves_campaigns(caller.user.id).await?)
@@ -202,7 +218,8 @@ impl CampaignService {
             return Err(stale());
         }
         let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
-        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let editors = self.editors(&row).await?;
+        let who = Authorship { author: row.author, editors: &editors, submitted_by: row.submitted_by };
         let to =
             lifecycle::step(row.status, CampaignAction::Edit, actor, who, StepFacts::default()).map_err(refused)?;
         let at = now();
@@ -238,8 +255,8 @@ impl CampaignService {
             ));
         }
         let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        if matches!(action, CampaignAction::Reject | CampaignAction::Stop)
-            && reason.as_ref().is_none_or(|r| r.chars().count() > 200)
+        if matches!(action, CampaignAction::Reject | CampaignAction::Stop) && reason.is_none()
+            || reason.as_ref().is_some_and(|r| r.chars().count() > 200)
         {
             return Err(AppError::field(ErrorCode::ReasonRequired, "reason", "Say why (1 to 200 characters)."));
         }
@@ -252,7 +269,8 @@ impl CampaignService {
             return Err(AppError::field(ErrorCode::InvalidParameter, "starts_at", "Give it a start time first."));
         }
         let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
-        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let editors = self.editors(&row).await?;
+        let who = Authorship { author: row.author, editors: &editors, submitted_by: row.submitted_by };
         let facts = StepFacts { unreconciled: 0, start_ahead: row.starts_at.is_some_and(|s| s > at) };
         let to = lifecycle::step(row.status, action, actor, who, facts).map_err(refused)?;
         let from = row.status;
@@ -277,10 +295,6 @@ impl CampaignService {
         };
         if !self.campaigns.change_campaign(next.clone(), from, request.revision, step).await? {
             return Err(stale());
-        }
-        if action == CampaignAction::Stop {
-            // What was not sent is cancelled (the sender claims nothing of a finished campaign).
-            self.delivery.cancel_deliveries(id, at).await?;
         }
         campaign_of(&next)
     }
@@ -323,7 +337,8 @@ impl CampaignService {
             })
             .collect();
         let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
-        let who = Authorship { author: row.author, last_editor: row.last_editor, submitted_by: row.submitted_by };
+        let editors = self.editors(&row).await?;
+        let who = Authorship { author: row.author, editors: &editors, submitted_by: row.submitted_by };
         let can_decide = lifecycle::step(row.status, CampaignAction::Approve, actor, who, StepFacts::default()).is_ok();
         Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide })
     }
@@ -337,6 +352,30 @@ impl CampaignService {
         }
         self.campaigns.set_campaign_approver(right.user_id, right.approves.then_some(caller.user.id), now()).await?;
         Ok(right)
+    }
+
+    /// How many people an audience holds now: the live size an operator sees while writing.
+    pub async fn audience_size(&self, caller: &Caller, audience: Audience) -> AppResult<AudienceSize> {
+        caller.require(WRITERS)?;
+        let probe = CampaignDraft {
+            id: Uuid::nil(),
+            name: "size".into(),
+            category: "size".into(),
+            audience,
+            content: CampaignContent {
+                title_zh: "-".into(),
+                title_en: "-".into(),
+                body_zh: "-".into(),
+                body_en: "-".into(),
+                deep_link: None,
+            },
+            channels: vec![MessageChannel::Inbox],
+            starts_at: None,
+            ends_at: None,
+            holdout_percent: 0,
+        };
+        self.check(&probe).await?;
+        Ok(AudienceSize { size: self.delivery.audience_size(probe.audience, now()).await? })
     }
 
     /// The caller's message preferences (the defaults until they choose).

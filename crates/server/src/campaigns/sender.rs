@@ -63,7 +63,12 @@ impl CampaignService {
     /// Queues the next page of a running campaign's audience; whether it is queued whole.
     async fn queue_page(&self, row: &CampaignRow, at: i64) -> AppResult<(u64, bool)> {
         let audience: Audience = serde_json::from_str(&row.audience).unwrap_or_default();
-        let channels: Vec<MessageChannel> = serde_json::from_str(&row.channels).unwrap_or_default();
+        let mut channels: Vec<MessageChannel> = serde_json::from_str(&row.channels).unwrap_or_default();
+        // Push and inbox are one message in the app (kept in the inbox, announced by the app):
+        // one delivery, held by quiet hours as a push is.
+        if channels.contains(&MessageChannel::Push) {
+            channels.retain(|c| *c != MessageChannel::Inbox);
+        }
         let after = row.queued_through.as_deref().and_then(|t| t.parse::<Uuid>().ok());
         let people = self.delivery.audience_page(audience, at, after, QUEUE_PAGE).await?;
         let whole = (people.len() as u32) < QUEUE_PAGE;
@@ -83,38 +88,39 @@ impl CampaignService {
         Ok((if moved { people.len() as u64 } else { 0 }, moved && whole))
     }
 
-    /// One pass of the sender.
+    /// Every campaign in `status`, a page at a time (none is left out however many there are).
+    async fn all_in(&self, status: CampaignStatus) -> AppResult<Vec<CampaignRow>> {
+        let mut all = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self.campaigns.campaigns(Some(status), before, CAMPAIGNS_PER_PASS).await?;
+            let full = page.len() as u32 == CAMPAIGNS_PER_PASS;
+            before = page.last().map(|r| (r.created_at, r.id));
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// One pass of the sender. A campaign that fails is logged and left for the next pass; the
+    /// others go on.
     pub async fn sender_pass(&self, caps: Caps) -> AppResult<PassReport> {
         let started = Instant::now();
         let at = now();
         let mut report = PassReport::default();
-        for row in self.campaigns.campaigns(Some(CampaignStatus::Scheduled), None, CAMPAIGNS_PER_PASS).await? {
-            if row.starts_at.is_some_and(|s| s <= at)
-                && self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at).await?
-            {
-                report.started += 1;
+        for row in self.all_in(CampaignStatus::Scheduled).await? {
+            if row.starts_at.is_some_and(|s| s <= at) {
+                match self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at).await {
+                    Ok(true) => report.started += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(campaign = %row.id, error = ?e, "a campaign could not be started"),
+                }
             }
         }
-        for row in self.campaigns.campaigns(Some(CampaignStatus::Running), None, CAMPAIGNS_PER_PASS).await? {
-            if row.ends_at.is_some_and(|end| end <= at) {
-                self.delivery.cancel_deliveries(row.id, at).await?;
-                if self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, at).await? {
-                    report.finished += 1;
-                }
-                continue;
-            }
-            let mut row = row;
-            while row.queued_at.is_none() && started.elapsed() < PASS_BUDGET {
-                let (queued, whole) = self.queue_page(&row, at).await?;
-                report.queued += queued;
-                if whole {
-                    break;
-                }
-                // Read again: this instance's mark, or the one another instance moved it to.
-                match self.campaigns.campaign(row.id).await? {
-                    Some(again) if again.status == CampaignStatus::Running => row = again,
-                    _ => break,
-                }
+        for row in self.all_in(CampaignStatus::Running).await? {
+            if let Err(e) = self.advance(row.clone(), at, started, &mut report).await {
+                tracing::warn!(campaign = %row.id, error = ?e, "a campaign could not be queued or ended");
             }
         }
         loop {
@@ -126,15 +132,48 @@ impl CampaignService {
             }
         }
         // Reconciled: queued whole, nothing left to send.
-        for row in self.campaigns.campaigns(Some(CampaignStatus::Running), None, CAMPAIGNS_PER_PASS).await? {
-            if row.queued_at.is_some()
-                && self.delivery.delivery_counts(row.id).await?.queued == 0
-                && self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now()).await?
-            {
-                report.finished += 1;
+        for row in self.all_in(CampaignStatus::Running).await? {
+            if row.queued_at.is_none() {
+                continue;
+            }
+            let finished = async {
+                Ok::<_, crate::error::AppError>(
+                    self.delivery.delivery_counts(row.id).await?.queued == 0
+                        && self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now()).await?,
+                )
+            };
+            match finished.await {
+                Ok(true) => report.finished += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(campaign = %row.id, error = ?e, "a campaign could not be finished"),
             }
         }
         Ok(report)
+    }
+
+    /// Ends a running campaign at its end time (what is left is cancelled with the step), or
+    /// queues its audience's next pages within the pass's budget.
+    async fn advance(&self, row: CampaignRow, at: i64, started: Instant, report: &mut PassReport) -> AppResult<()> {
+        if row.ends_at.is_some_and(|end| end <= at) {
+            if self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, at).await? {
+                report.finished += 1;
+            }
+            return Ok(());
+        }
+        let mut row = row;
+        while row.queued_at.is_none() && started.elapsed() < PASS_BUDGET {
+            let (queued, whole) = self.queue_page(&row, at).await?;
+            report.queued += queued;
+            if whole {
+                break;
+            }
+            // Read again: this instance's mark, or the one another instance moved it to.
+            match self.campaigns.campaign(row.id).await? {
+                Some(again) if again.status == CampaignStatus::Running => row = again,
+                _ => break,
+            }
+        }
+        Ok(())
     }
 
     /// Runs the sender in the background, every `every` seconds (none when zero).

@@ -132,7 +132,9 @@ impl AliyunSms {
         template_param: &serde_json::Value,
         out_id: &str,
     ) -> Result<String, SendFailure> {
-        self.pace.wait().await;
+        if !self.pace.wait().await {
+            return Err(SendFailure::Throttled("more texts than this instance's rate allows".into()));
+        }
         let nonce = uuid::Uuid::now_v7().to_string();
         let timestamp = chrono_like_utc_now();
         let params =

@@ -36,6 +36,18 @@ pub async fn create(
     service.create(&caller, draft).await.map(ApiJson)
 }
 
+/// How many people an audience holds now (consenting, unlocked).
+#[utoipa::path(post, path = endpoints::SizeAudience::PATH, tag = "campaigns", security(("bearer" = [])),
+    request_body = Audience,
+    responses((status = 200, body = AudienceSize), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn audience_size(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiJson(audience): ApiJson<Audience>,
+) -> AppResult<ApiJson<AudienceSize>> {
+    service.audience_size(&caller, audience).await.map(ApiJson)
+}
+
 #[utoipa::path(get, path = endpoints::CampaignOf::PATH, tag = "campaigns", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "campaign id")),
     responses((status = 200, body = CampaignDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)))]

@@ -194,6 +194,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::detail, campaigns::edit))
         .routes(routes!(campaigns::act))
+        .routes(routes!(campaigns::audience_size))
         .routes(routes!(campaigns::set_approve_right))
         .routes(routes!(campaigns::preferences, campaigns::set_preferences))
         .routes(routes!(allocation::demand))

@@ -1,0 +1,191 @@
+// A campaign's editor as plain data: the fields an operator fills in (times as the device's local
+// date and time, windows and the holdout as typed), turned into the draft the server checks, with
+// the first field that is wrong named; and which actions a campaign offers in its state.
+import type { Campaign, CampaignAction, CampaignDraft, CampaignStatus, DeepLink, MessageChannel, Role } from "../../ipc/types";
+
+export type LinkKind = "none" | "inbox" | "product" | "category";
+
+export type CampaignForm = {
+  name: string;
+  category: string;
+  channels: MessageChannel[];
+  roles: Role[];
+  tagsAll: string[];
+  tagsAny: string[];
+  tagsNone: string[];
+  activeDays: string;
+  boughtDays: string;
+  holdout: string;
+  /** `YYYY-MM-DDTHH:MM` in the device's time, or empty. */
+  startsAt: string;
+  endsAt: string;
+  titleZh: string;
+  titleEn: string;
+  bodyZh: string;
+  bodyEn: string;
+  link: LinkKind;
+  linkTarget: string;
+};
+
+export const CATEGORIES = ["promotions", "new_products", "care", "events"] as const;
+export const MAX_TITLE = 60;
+export const MAX_BODY = 500;
+
+export function emptyForm(): CampaignForm {
+  return {
+    name: "",
+    category: "promotions",
+    channels: ["push", "inbox"],
+    roles: ["consumer"],
+    tagsAll: [],
+    tagsAny: [],
+    tagsNone: [],
+    activeDays: "",
+    boughtDays: "",
+    holdout: "10",
+    startsAt: "",
+    endsAt: "",
+    titleZh: "",
+    titleEn: "",
+    bodyZh: "",
+    bodyEn: "",
+    link: "inbox",
+    linkTarget: "",
+  };
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Unix seconds as the device's `YYYY-MM-DDTHH:MM`. */
+export function localInput(unix: number | undefined): string {
+  if (unix === undefined) return "";
+  const d = new Date(unix * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The device's `YYYY-MM-DDTHH:MM` as unix seconds; null when it is not one. */
+export function fromLocalInput(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(text)) return null;
+  const ms = new Date(text).getTime();
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+
+export function formOf(c: Campaign): CampaignForm {
+  const link = c.content.deep_link;
+  return {
+    name: c.name,
+    category: c.category,
+    channels: [...c.channels],
+    roles: c.audience.roles.length > 0 ? [...c.audience.roles] : ["consumer"],
+    tagsAll: [...c.audience.tags_all],
+    tagsAny: [...c.audience.tags_any],
+    tagsNone: [...c.audience.tags_none],
+    activeDays: c.audience.active_within_days === undefined ? "" : String(c.audience.active_within_days),
+    boughtDays: c.audience.bought_within_days === undefined ? "" : String(c.audience.bought_within_days),
+    holdout: String(c.holdout_percent),
+    startsAt: localInput(c.starts_at),
+    endsAt: localInput(c.ends_at),
+    titleZh: c.content.title_zh,
+    titleEn: c.content.title_en,
+    bodyZh: c.content.body_zh,
+    bodyEn: c.content.body_en,
+    link: link ? link.to : "none",
+    linkTarget: link?.to === "product" ? link.model : link?.to === "category" ? link.code : "",
+  };
+}
+
+export type Checked = { draft: CampaignDraft; bad: null } | { draft: null; bad: string };
+
+/** A whole number of days 1–730, or none when empty. */
+function days(text: string): number | undefined | null {
+  const t = text.trim();
+  if (t === "") return undefined;
+  if (!/^\d{1,3}$/.test(t)) return null;
+  const n = Number(t);
+  return n >= 1 && n <= 730 ? n : null;
+}
+
+/** The draft the form describes, under `id`; or the first field that is wrong. */
+export function draftOf(id: string, form: CampaignForm): Checked {
+  const fail = (bad: string): Checked => ({ draft: null, bad });
+  const name = form.name.trim();
+  if (name === "" || [...name].length > 100) return fail("name");
+  if (form.channels.length === 0) return fail("channels");
+  const texts: [string, string, number][] = [
+    ["titleZh", form.titleZh, MAX_TITLE],
+    ["titleEn", form.titleEn, MAX_TITLE],
+    ["bodyZh", form.bodyZh, MAX_BODY],
+    ["bodyEn", form.bodyEn, MAX_BODY],
+  ];
+  for (const [field, text, max] of texts) if (text.trim() === "" || [...text].length > max) return fail(field);
+  const active = days(form.activeDays);
+  if (active === null) return fail("activeDays");
+  const bought = days(form.boughtDays);
+  if (bought === null) return fail("boughtDays");
+  if (!/^\d{1,2}$/.test(form.holdout.trim()) || Number(form.holdout) > 50) return fail("holdout");
+  const startsAt = form.startsAt === "" ? undefined : fromLocalInput(form.startsAt);
+  if (startsAt === null) return fail("startsAt");
+  const endsAt = form.endsAt === "" ? undefined : fromLocalInput(form.endsAt);
+  if (endsAt === null || (endsAt !== undefined && startsAt !== undefined && endsAt <= startsAt)) return fail("endsAt");
+  let deepLink: DeepLink | undefined;
+  const target = form.linkTarget.trim();
+  if (form.link === "inbox") deepLink = { to: "inbox" };
+  if (form.link === "product" || form.link === "category") {
+    if (target === "" || target.length > 40) return fail("linkTarget");
+    deepLink = form.link === "product" ? { to: "product", model: target } : { to: "category", code: target };
+  }
+  const draft: CampaignDraft = {
+    id,
+    name,
+    category: form.category,
+    audience: {
+      tags_all: form.tagsAll,
+      tags_any: form.tagsAny,
+      tags_none: form.tagsNone,
+      roles: form.roles,
+      stores: [],
+      ...(active === undefined ? {} : { active_within_days: active }),
+      ...(bought === undefined ? {} : { bought_within_days: bought }),
+    },
+    content: {
+      title_zh: form.titleZh.trim(),
+      title_en: form.titleEn.trim(),
+      body_zh: form.bodyZh.trim(),
+      body_en: form.bodyEn.trim(),
+      ...(deepLink ? { deep_link: deepLink } : {}),
+    },
+    channels: form.channels,
+    ...(startsAt === undefined ? {} : { starts_at: startsAt }),
+    ...(endsAt === undefined ? {} : { ends_at: endsAt }),
+    holdout_percent: Number(form.holdout),
+  };
+  return { draft, bad: null };
+}
+
+/** The actions a campaign offers in `status` (approve and reject only to who may decide). */
+export function actionsFor(status: CampaignStatus, canDecide: boolean, hasStart: boolean): CampaignAction[] {
+  switch (status) {
+    case "draft":
+      return ["submit"];
+    case "submitted":
+      return canDecide ? ["approve", "reject"] : [];
+    case "approved":
+      return hasStart ? ["schedule", "start", "stop"] : ["start", "stop"];
+    case "scheduled":
+      return ["pause", "stop"];
+    case "running":
+      return ["pause", "stop"];
+    case "paused":
+      return ["resume", "stop"];
+    default:
+      return [];
+  }
+}
+
+/** Whether a campaign in `status` can still be edited (an edit returns it to draft). */
+export function editable(status: CampaignStatus): boolean {
+  return status === "draft" || status === "submitted" || status === "approved" || status === "rejected" || status === "scheduled";
+}
+
+/** Actions that need a reason. */
+export const NEEDS_REASON: CampaignAction[] = ["reject", "stop"];
