@@ -14,12 +14,13 @@ import { forgetCity } from "./screens/place";
 import { Pos } from "./screens/pos/Pos";
 import { Orders } from "./screens/orders/Orders";
 import { Console } from "./screens/console/Console";
+import { Campaigns } from "./screens/campaigns/Campaigns";
 import { noticeText } from "./screens/pos/Notices";
 import { announce } from "./screens/InboxCard";
 import { reachOf, settlesReach, type Reach } from "./reachability";
 import { useBackground } from "./background";
 
-type Tab = "home" | "store" | "orders" | "console" | "products" | "favourites" | "profile" | "devices";
+type Tab = "home" | "store" | "orders" | "campaigns" | "console" | "products" | "favourites" | "profile" | "devices";
 
 export default function App() {
   const [state, setState] = useState<AppState | null>(null);
@@ -157,10 +158,12 @@ export default function App() {
       : role === "consumer"
         ? ["home", "products", "favourites", "profile", "devices"]
         : role === "admin"
-          ? ["home", "orders", "console", "products", "profile", "devices"]
+          ? ["home", "orders", "campaigns", "console", "products", "profile", "devices"]
           : orders
             ? ["home", "orders", "products", "profile", "devices"]
-          : ["home", "products", "profile", "devices"];
+            : role === "operator"
+              ? ["home", "campaigns", "products", "profile", "devices"]
+              : ["home", "products", "profile", "devices"];
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -202,6 +205,7 @@ export default function App() {
             {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "orders" && orders && <Orders role={state.profile.role} />}
             {tab === "console" && role === "admin" && <Console />}
+            {tab === "campaigns" && (role === "operator" || role === "admin") && <Campaigns />}
             {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
             {tab === "profile" && (
               <Profile state={state} run={run} onDevices={() => setTab("devices")} onSignOut={() => run(commands.signOut)} />
@@ -234,6 +238,7 @@ function TabIcon({ tab }: { tab: Tab }) {
     store: "M4 9h16l-1-5H5L4 9Zm0 0v11h16V9M9 20v-6h6v6",
     orders: "M6 3h12v18l-3-2-3 2-3-2-3 2V3Zm3 5h6M9 12h6M9 16h4",
     console: "M4 5h16v11H4V5Zm4 15h8m-4-4v4M8 9l2 2-2 2m4 0h4",
+    campaigns: "M3 10v4h3l7 5V5L6 10H3Zm14-2a5 5 0 0 1 0 8m2-11a9 9 0 0 1 0 14",
     products: "M4 4h7v7H4V4Zm9 0h7v7h-7V4ZM4 13h7v7H4v-7Zm9 0h7v7h-7v-7Z",
     favourites: "m12 3.5 2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.7-5.2 2.7 1-5.8-4.3-4.1 5.9-.9L12 3.5Z",
     profile: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8Zm-8 8c0-3.3 3.6-6 8-6s8 2.7 8 6",

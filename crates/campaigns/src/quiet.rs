@@ -60,7 +60,7 @@ pub fn next_local_midnight(now: i64, tz: Tz) -> i64 {
 
 /// The local calendar day of `now` in `tz`.
 pub fn local_date(now: i64, tz: Tz) -> NaiveDate {
-    tz.timestamp_opt(now, 0).single().map_or_else(|| NaiveDate::default(), |t| t.date_naive())
+    tz.timestamp_opt(now, 0).single().map_or_else(NaiveDate::default, |t| t.date_naive())
 }
 
 /// The local calendar day of `now` in `tz`, as days since 1970-01-01.

@@ -5,6 +5,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { ErrorBanner, useCommandError } from "../ErrorBanner";
 import type { Run } from "../run";
 import { Privacy } from "./Privacy";
+import { MessagePreferencesCard } from "./MessagePreferences";
 import { OwnCustomerView } from "./OwnCustomerView";
 
 export function Profile({
@@ -185,6 +186,7 @@ export function Profile({
           <button className="primary" disabled={!next}>{t("action.save")}</button>
         </form>
       </div>
+      <MessagePreferencesCard />
       <Privacy />
       {profile.role === "consumer" && <OwnCustomerView />}
       <div className="card stack phone-only" data-testid="profile-more">
