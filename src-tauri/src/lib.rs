@@ -122,6 +122,9 @@ pub fn run() {
                     })
                     .await;
             });
+            // The live channel: the server says when the inbox changed.
+            let live = app.handle().clone();
+            tauri::async_runtime::spawn(async move { live.state::<PortalApp>().run_live().await });
             Ok(())
         })
         .invoke_handler(invoke_handler())

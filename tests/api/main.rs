@@ -10,6 +10,7 @@ mod customers;
 mod dealer_prices;
 mod distribution;
 mod legacy;
+mod live;
 mod marketing;
 mod migrate;
 mod openapi;

@@ -250,6 +250,8 @@ endpoints! {
     EditCampaign = Put "/v1/campaigns/{id}" [id: Uuid] ? RevisionQuery, body CampaignDraft, => Campaign;
     ActOnCampaign = Post "/v1/campaigns/{id}/actions" [id: Uuid] body CampaignActionRequest, => Campaign;
     MessagePreferencesOf = Get "/v1/me/message-preferences" => MessagePreferences;
+    /// Server-sent events, not a JSON value: declared for its route only.
+    LiveChannel = Get "/v1/me/live" => ();
     SetMessagePreferences = Put "/v1/me/message-preferences" body MessagePreferences, => MessagePreferences;
     SetApproveRight = Put "/v1/admin/users/{id}/campaign-approver" [id: Uuid] body ApproveRight, => ApproveRight;
     DealerTrendsOf = Get "/v1/dealers/{id}/trends" [id: Uuid] => DealerTrends;

@@ -104,6 +104,38 @@ impl ApiClient {
         }
     }
 
+    /// Opens the live channel (server-sent events) for as long as the server keeps it, telling it
+    /// the last event heard; the answer's body is read as it comes.
+    pub async fn open_live(&self, access: &str, last_event: Option<String>) -> ClientResult<reqwest::Response> {
+        let url = self
+            .base
+            .join(portal_api::endpoints::LiveChannel::PATH)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let mut request = self
+            .http
+            .get(url)
+            .bearer_auth(access)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            // The channel stays open: an hour at most, then it is opened again.
+            .timeout(Duration::from_secs(3_600));
+        if let Some(id) = last_event {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: e.without_url().to_string(),
+        })?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        match serde_json::from_str::<ApiError>(&text) {
+            Ok(error) => Err(ClientError::Api(error)),
+            Err(_) => Err(ClientError::Protocol(format!("HTTP {status} without an error body"))),
+        }
+    }
+
     /// Imports a catalog as CSV (one row per SKU): the report, whether applied or refused (a
     /// refusal is a report of each row's problems, not an error).
     pub async fn import_catalog_csv(&self, access: &str, csv: String) -> ClientResult<portal_api::ImportReport> {

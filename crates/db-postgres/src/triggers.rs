@@ -312,4 +312,31 @@ impl Triggers for PostgresDatabase {
     async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
         self.run(move |client| self::mark_read(client, user, id, at)).await
     }
+
+    async fn inbox_written(
+        &self,
+        since: i64,
+        after: Option<portal_db::InboxMark>,
+        limit: u32,
+    ) -> DbResult<Vec<portal_db::WrittenInbox>> {
+        self.run(move |client| {
+            let (at, id) = after.map_or((since - 1, String::new()), |m| (m.at, m.id.to_string()));
+            client
+                .query(
+                    "SELECT created_at, id, user_id FROM inbox_messages
+                     WHERE created_at >= $1 AND (created_at, id COLLATE \"C\") > ($2, $3::text COLLATE \"C\")
+                     ORDER BY created_at, id COLLATE \"C\" LIMIT $4",
+                    &[&since, &at, &id, &i64::from(limit)],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(portal_db::WrittenInbox {
+                        mark: portal_db::InboxMark { at: r.get(0), id: crate::uuid(r.get(1))? },
+                        user: crate::uuid(r.get(2))?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
 }

@@ -335,4 +335,27 @@ impl Triggers for SqliteDatabase {
     async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool> {
         self.run(move |conn| self::mark_read(conn, user, id, at)).await
     }
+
+    async fn inbox_written(
+        &self,
+        since: i64,
+        after: Option<portal_db::InboxMark>,
+        limit: u32,
+    ) -> DbResult<Vec<portal_db::WrittenInbox>> {
+        self.run(move |conn| {
+            let (at, id) = after.map_or((since - 1, String::new()), |m| (m.at, m.id.to_string()));
+            let mut stmt = conn.prepare_cached(
+                "SELECT created_at, id, user_id FROM inbox_messages
+                 WHERE created_at >= ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![since, at, id, limit], |r| {
+                Ok(portal_db::WrittenInbox {
+                    mark: portal_db::InboxMark { at: r.get(0)?, id: uuid_of(r.get(1)?)? },
+                    user: uuid_of(r.get(2)?)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
 }

@@ -86,4 +86,21 @@ pub trait Triggers: Send + Sync {
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox>;
     /// Marks the customer's message read; false when they have no such message.
     async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool>;
+    /// Messages written at or after `since` and after `after` (by time, then id), oldest first,
+    /// at most `limit`: what the live channel tells the people concerned of.
+    async fn inbox_written(&self, since: i64, after: Option<InboxMark>, limit: u32) -> DbResult<Vec<WrittenInbox>>;
+}
+
+/// Where a message stands in the order messages were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InboxMark {
+    pub at: i64,
+    pub id: Uuid,
+}
+
+/// A message written for someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenInbox {
+    pub mark: InboxMark,
+    pub user: Uuid,
 }

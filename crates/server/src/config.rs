@@ -119,7 +119,7 @@ impl Config {
 
 impl Config {
     /// The SMS gateway the configuration names, checked whole: none for the embedded sender.
-    pub fn sms(&self) -> Result<Option<crate::gateways::aliyun_sms::AliyunSmsConfig>, String> {
+    pub fn sms(&self) -> Result<Option<AliyunSmsConfig>, String> {
         match self.sms_gateway.trim() {
             "" => Ok(None),
             "aliyun" => {
@@ -139,7 +139,7 @@ impl Config {
                 if !(endpoint.starts_with("https://") || endpoint.starts_with("http://127.0.0.1")) {
                     return Err("PORTAL_SMS_ENDPOINT is an https:// address".into());
                 }
-                Ok(Some(crate::gateways::aliyun_sms::AliyunSmsConfig {
+                Ok(Some(AliyunSmsConfig {
                     endpoint: endpoint.to_owned(),
                     access_key_id: self.sms_access_key_id.trim().to_owned(),
                     access_key_secret: self.sms_access_key_secret.clone(),
@@ -215,6 +215,21 @@ impl Default for Config {
             campaign_cap_per_day: 2,
         }
     }
+}
+
+/// What the SMS sender needs from the configuration.
+#[derive(Clone, Debug)]
+pub struct AliyunSmsConfig {
+    /// `https://dysmsapi.aliyuncs.com/` in production.
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    /// The approved signature (签名) shown at the start of each text, such as 【品牌】.
+    pub sign_name: String,
+    /// The approved template for sign-in codes, with a `${code}` parameter.
+    pub code_template: String,
+    /// Requests a second at most (the provider's limit for the account).
+    pub max_per_sec: u32,
 }
 
 /// A secret setting: read like any other, never printed.

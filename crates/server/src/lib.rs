@@ -13,6 +13,7 @@ pub mod favourites;
 pub mod gateways;
 pub mod http;
 pub mod identity;
+pub mod live;
 pub mod marketing;
 pub mod org;
 pub mod portal;

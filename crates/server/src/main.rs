@@ -206,6 +206,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         portal.config.campaign_interval_secs,
         portal_campaigns::policy::Caps { per_day: portal.config.campaign_cap_per_day.max(1), ..Default::default() },
     );
+    portal.live.spawn_watch(portal.db.clone(), std::time::Duration::from_secs(1));
     let beating = portal.clone();
     tokio::spawn(async move {
         loop {
@@ -234,8 +235,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(every).await;
         }
     });
+    let live = portal.live.clone();
     axum::serve(listener, http::app(portal).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            // Live connections never end by themselves: they are ended so the instance can stop.
+            live.close();
+        })
         .await?;
     Ok(())
 }

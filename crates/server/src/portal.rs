@@ -43,6 +43,8 @@ pub struct Portal {
     /// The administrator's console, this instance's metrics and heartbeat.
     pub console: ConsoleService,
     pub campaigns: CampaignService,
+    /// The live channel's connections and what they are told.
+    pub live: std::sync::Arc<crate::live::LiveHub>,
 }
 
 impl Portal {
@@ -61,6 +63,7 @@ impl Portal {
             favourites: FavouritesService::new(&db),
             console: ConsoleService::new(&db),
             campaigns: CampaignService::new(&db),
+            live: crate::live::LiveHub::new(),
             catalog,
             org,
             db,

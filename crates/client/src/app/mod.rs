@@ -53,6 +53,10 @@ pub struct PortalApp {
     events_sending: tokio::sync::Mutex<()>,
     /// Where files the person saves go (the OS's downloads folder), set by the shell.
     downloads: Mutex<Option<std::path::PathBuf>>,
+    /// The live channel said the inbox changed: the background reads it at its next round.
+    pub(crate) inbox_due: AtomicBool,
+    /// The live channel is open (the inbox then needs no regular look).
+    pub(crate) live: AtomicBool,
 }
 
 /// Catalog sync page size.
@@ -125,6 +129,7 @@ mod customers;
 mod distribution;
 mod files;
 mod funds;
+mod live;
 pub use distribution::DealerDeskView;
 mod outbox_flush;
 mod product_center;
@@ -159,6 +164,8 @@ impl PortalApp {
             catalog_sync: tokio::sync::Mutex::new(()),
             events_sending: tokio::sync::Mutex::new(()),
             downloads: Mutex::new(None),
+            inbox_due: AtomicBool::new(false),
+            live: AtomicBool::new(false),
         })
     }
 

@@ -54,6 +54,7 @@ impl PortalApp {
             settled: self.settled.load(Ordering::Relaxed),
             signed_in: user.is_some(),
             role,
+            live: self.live.load(Ordering::Relaxed),
         };
         (situation, user)
     }
@@ -125,6 +126,10 @@ impl PortalApp {
                 table.forget(Chore::WatchNotices);
                 table.forget(Chore::LookAtInbox);
                 table.forget(Chore::SyncCatalog);
+            }
+            // The live channel said the inbox changed: it is read this round.
+            if self.inbox_due.swap(false, Ordering::Relaxed) {
+                table.forget(Chore::LookAtInbox);
             }
             let now = began.elapsed().as_secs();
             for chore in table.due(now, &situation) {

@@ -36,7 +36,10 @@ pub const OUTBOX_EVERY_SECS: u64 = 30;
 /// While the server is not known to answer: one small request, never two at once.
 pub const RECHECK_EVERY_SECS: u64 = 15;
 pub const NOTICES_EVERY_SECS: u64 = 5;
+/// The inbox is looked at this often only while the live channel is closed; while it is open,
+/// each event says when (and this long apart, in case one was missed).
 pub const INBOX_EVERY_SECS: u64 = 30;
+pub const INBOX_WHILE_LIVE_SECS: u64 = 10 * 60;
 
 /// What the app knows of where it stands, read before each round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,8 @@ pub struct Situation {
     pub settled: bool,
     pub signed_in: bool,
     pub role: Option<Role>,
+    /// The live channel is open.
+    pub live: bool,
 }
 
 impl Situation {
@@ -63,7 +68,7 @@ impl Situation {
             Chore::CheckServer => (!(self.online && self.settled)).then_some(RECHECK_EVERY_SECS),
             Chore::WatchNotices => self.signed_in.then_some(NOTICES_EVERY_SECS),
             Chore::LookAtInbox => (self.signed_in && matches!(self.role, Some(Role::Consumer | Role::Distributor)))
-                .then_some(INBOX_EVERY_SECS),
+                .then_some(if self.live { INBOX_WHILE_LIVE_SECS } else { INBOX_EVERY_SECS }),
         }
     }
 }
@@ -110,7 +115,7 @@ mod tests {
     use super::*;
 
     fn situation() -> Situation {
-        Situation { started: true, online: true, settled: true, signed_in: false, role: None }
+        Situation { started: true, online: true, settled: true, signed_in: false, role: None, live: false }
     }
 
     #[test]
@@ -173,5 +178,12 @@ mod tests {
         assert!(!table.due(11, &consumer).contains(&Chore::LookAtInbox));
         table.forget(Chore::LookAtInbox);
         assert!(table.due(11, &consumer).contains(&Chore::LookAtInbox));
+        // While the live channel is open the inbox is read when it says, and rarely otherwise.
+        let live = Situation { live: true, ..consumer };
+        table.started(Chore::LookAtInbox, 20);
+        table.finished(Chore::LookAtInbox);
+        assert!(!table.due(20 + INBOX_EVERY_SECS, &live).contains(&Chore::LookAtInbox));
+        assert!(table.due(20 + INBOX_EVERY_SECS, &consumer).contains(&Chore::LookAtInbox));
+        assert!(table.due(20 + INBOX_WHILE_LIVE_SECS, &live).contains(&Chore::LookAtInbox));
     }
 }

@@ -136,6 +136,21 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
         assert_eq!(inbox.messages[0].models, vec!["TV-55".to_string()]);
     }
     assert!(db.inbox(declined, 50).await.unwrap().messages.is_empty());
+    // The live channel reads what was written in pages, each message once, in order.
+    let mut after = None;
+    let mut written = Vec::new();
+    loop {
+        let page = db.inbox_written(AT - 10, after, 7).await.unwrap();
+        after = page.last().map(|w| w.mark);
+        written.extend(page.iter().copied());
+        if page.len() < 7 {
+            break;
+        }
+    }
+    assert_eq!(written.len(), 30);
+    assert!(written.windows(2).all(|w| w[0].mark < w[1].mark), "in the order written, none twice");
+    assert!(people.iter().all(|p| written.iter().any(|w| w.user == *p)));
+    assert!(db.inbox_written(AT + 1, None, 7).await.unwrap().is_empty(), "nothing since");
     // The quiet push is due at 11:00 local: nothing before, sent then (its message is there already).
     assert_eq!(db.deliver_due(AT + 3_599, 50, Caps::default()).await.unwrap().claimed, 0);
     assert_eq!(db.deliver_due(AT + 3_600, 50, Caps::default()).await.unwrap().sent, 1);

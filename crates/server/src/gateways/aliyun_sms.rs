@@ -12,25 +12,10 @@ use serde::Deserialize;
 
 use super::{rate::Pace, SendFailure};
 
-use crate::config::Secret;
-
 /// The API version and action this speaks.
 const VERSION: &str = "2017-05-25";
 
-/// What the SMS sender needs from the configuration.
-#[derive(Clone, Debug)]
-pub struct AliyunSmsConfig {
-    /// `https://dysmsapi.aliyuncs.com/` in production.
-    pub endpoint: String,
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    /// The approved signature (签名) shown at the start of each text, such as 【品牌】.
-    pub sign_name: String,
-    /// The approved template for sign-in codes, with a `${code}` parameter.
-    pub code_template: String,
-    /// Requests a second at most (the provider's limit for the account).
-    pub max_per_sec: u32,
-}
+pub use crate::config::AliyunSmsConfig;
 
 /// Alibaba Cloud's percent-encoding for signing: RFC 3986 unreserved characters stay, everything
 /// else is `%XX` of its UTF-8 bytes (so a space is `%20`, `*` is `%2A`, `~` stays).

@@ -9,6 +9,7 @@ mod customers;
 mod distribution;
 mod extract;
 mod funds;
+mod live;
 mod marketing;
 mod me;
 mod org;
@@ -197,6 +198,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(campaigns::audience_size))
         .routes(routes!(campaigns::set_approve_right))
         .routes(routes!(campaigns::preferences, campaigns::set_preferences))
+        .routes(routes!(live::live))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))
         .routes(routes!(allocation::plan, allocation::set_plan))
