@@ -41,3 +41,5 @@ CREATE TABLE message_counts (
 CREATE INDEX message_counts_by_day ON message_counts (day);
 -- The audience is read in pages by id compared byte by byte, whatever the database's collation.
 CREATE INDEX users_id_c ON users ((id COLLATE "C"));
+-- The live channel reads the messages written, in the order written.
+CREATE INDEX inbox_messages_by_written ON inbox_messages (created_at, (id COLLATE "C"));

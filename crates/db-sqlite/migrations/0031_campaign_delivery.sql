@@ -39,3 +39,5 @@ CREATE TABLE message_counts (
     PRIMARY KEY (user_id, channel, day)
 );
 CREATE INDEX message_counts_by_day ON message_counts (day);
+-- The live channel reads the messages written, in the order written.
+CREATE INDEX inbox_messages_by_written ON inbox_messages (created_at, id);

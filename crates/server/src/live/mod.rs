@@ -1,35 +1,45 @@
 //! The live channel to the app: each instance watches the database for inbox messages written by
-//! any instance (a trailing window read every second, each message told once) and tells the
-//! people concerned over server-sent events, so the app reads its inbox when there is something
-//! new instead of asking every 30 seconds. An event only says "your inbox changed" (its id is the
-//! newest message's): the app reads the inbox through the API as before, so a missed event costs
-//! a moment, never a message, and a reconnect with `Last-Event-ID` catches up at once.
+//! any instance and tells the people concerned over server-sent events, so the app reads its inbox
+//! when there is something new instead of asking every 30 seconds. An event only says "your inbox
+//! changed" (its id is the newest message's): the app reads the inbox through the API as before,
+//! so a missed event costs a moment, never a message, and a reconnect with `Last-Event-ID` catches
+//! up at once.
+//!
+//! Each connected person has one channel of their own, holding only the newest message's id:
+//! telling costs one look-up a message, however many people are connected, and a burst of
+//! messages to one person is one event. The database is read only while someone is connected.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
 use crate::{
     common::now,
-    db::{InboxMark, Triggers, WrittenInbox},
+    db::{InboxMark, Triggers},
 };
 
-/// How far back each read looks: a message whose transaction committed late is still seen.
-const WINDOW_SECS: i64 = 15;
-/// Messages read at a time; a read pages through the window up to `MAX_PAGES`.
+/// How far back the whole window is read again: a message whose transaction committed late
+/// (a trigger pass stamps its messages when it starts) is still told.
+const WINDOW_SECS: i64 = 60;
+/// Messages read at a time; a read pages through up to `MAX_PAGES`.
 const PAGE: u32 = 5_000;
 const MAX_PAGES: usize = 40;
-/// Messages told and not yet read by a connection before it is told "read it all".
-const BUFFER: usize = 16_384;
-/// Live connections one account keeps open at most (a phone, a tablet, a desktop).
-pub const MAX_PER_PERSON: u32 = 4;
-
 /// Every this many reads, the whole window is read again.
 const WHOLE_EVERY: u64 = 5;
+/// Live connections one account keeps open at most on an instance (a phone, a tablet, a
+/// desktop); a fifth ends the oldest, which is most likely one a network change left dead.
+pub const MAX_PER_PERSON: usize = 4;
+
+/// One person's channel: the newest message told, and their open connections (oldest first),
+/// each with the signal that ends it.
+struct Person {
+    newest: watch::Sender<Option<Uuid>>,
+    connections: Vec<(u64, Arc<Notify>)>,
+}
 
 /// What the watcher told, within the window, and the newest message it read.
 #[derive(Default)]
@@ -39,24 +49,28 @@ struct Seen {
 }
 
 pub struct LiveHub {
-    tx: broadcast::Sender<WrittenInbox>,
-    open: Mutex<HashMap<Uuid, u32>>,
+    people: Mutex<HashMap<Uuid, Person>>,
+    next_connection: std::sync::atomic::AtomicU64,
     closing: watch::Sender<bool>,
 }
 
-/// One open connection, counted until it is dropped.
+/// One open connection: its person's channel, and the signal that ends it early. Counted until
+/// it is dropped.
 pub struct Connection {
     hub: Arc<LiveHub>,
     user: Uuid,
+    id: u64,
+    pub newest: watch::Receiver<Option<Uuid>>,
+    pub ended: Arc<Notify>,
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut open = self.hub.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.user) {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.user);
+        let mut people = self.hub.people.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(person) = people.get_mut(&self.user) {
+            person.connections.retain(|(id, _)| *id != self.id);
+            if person.connections.is_empty() {
+                people.remove(&self.user);
             }
         }
     }
@@ -65,25 +79,31 @@ impl Drop for Connection {
 impl LiveHub {
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
-            tx: broadcast::channel(BUFFER).0,
-            open: Mutex::new(HashMap::new()),
+            people: Mutex::new(HashMap::new()),
+            next_connection: std::sync::atomic::AtomicU64::new(0),
             closing: watch::channel(false).0,
         })
     }
 
-    /// A connection for `user`, unless they have `MAX_PER_PERSON` open already.
-    pub fn connect(self: &Arc<Self>, user: Uuid) -> Option<Connection> {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(user).or_default();
-        if *n >= MAX_PER_PERSON {
-            return None;
+    /// A connection for `user`; when they have `MAX_PER_PERSON` open already, the oldest ends.
+    pub fn connect(self: &Arc<Self>, user: Uuid) -> Connection {
+        let id = self.next_connection.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ended = Arc::new(Notify::new());
+        let mut people = self.people.lock().unwrap_or_else(|p| p.into_inner());
+        let person =
+            people.entry(user).or_insert_with(|| Person { newest: watch::channel(None).0, connections: vec![] });
+        if person.connections.len() >= MAX_PER_PERSON {
+            let (_, oldest) = person.connections.remove(0);
+            oldest.notify_one();
         }
-        *n += 1;
-        Some(Connection { hub: self.clone(), user })
+        person.connections.push((id, ended.clone()));
+        let newest = person.newest.subscribe();
+        Connection { hub: self.clone(), user, id, newest, ended }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<WrittenInbox> {
-        self.tx.subscribe()
+    /// How many connections `user` has open here.
+    pub fn open(&self, user: Uuid) -> usize {
+        self.people.lock().unwrap_or_else(|p| p.into_inner()).get(&user).map_or(0, |p| p.connections.len())
     }
 
     /// Ends every live connection (the instance is shutting down).
@@ -95,21 +115,33 @@ impl LiveHub {
         self.closing.subscribe()
     }
 
-    /// Reads what was written since the last read (or, with `whole`, the whole trailing window,
-    /// for messages whose transactions committed late) and tells what it had not told; `seen`
-    /// keeps the messages told within the window and the newest one read.
+    /// Tells `user`'s connections, if any, of a new message.
+    fn tell(&self, user: Uuid, message: Uuid) {
+        if let Some(person) = self.people.lock().unwrap_or_else(|p| p.into_inner()).get(&user) {
+            person.newest.send_replace(Some(message));
+        }
+    }
+
+    fn anyone(&self) -> bool {
+        !self.people.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Reads what was written since the newest message read (or, with `whole`, the whole
+    /// trailing window, for messages whose transactions committed late) and tells what it had
+    /// not told.
     async fn watch_once(&self, db: &dyn Triggers, seen: &mut Seen, whole: bool) -> crate::db::DbResult<usize> {
-        let since = now() - WINDOW_SECS;
-        seen.told.retain(|_, at| *at >= since);
-        let mut after = if whole { None } else { seen.newest.filter(|m| m.at >= since) };
+        let window = now() - WINDOW_SECS;
+        seen.told.retain(|_, at| *at >= window);
+        // Behind (the database was slow or away): go on from the newest read, not from the window.
+        let since = seen.newest.map_or(window, |n| n.at.min(window));
+        let mut after = if whole { None } else { seen.newest };
         let mut fresh = 0;
         for _ in 0..MAX_PAGES {
-            let page = db.inbox_written(since, after, PAGE).await?;
+            let page = db.inbox_written(if whole { window } else { since }, after, PAGE).await?;
             for written in &page {
                 if seen.told.insert(written.mark.id, written.mark.at).is_none() {
                     fresh += 1;
-                    // Nobody listening is not an error.
-                    let _ = self.tx.send(*written);
+                    self.tell(written.user, written.mark.id);
                 }
             }
             after = page.last().map(|w| w.mark);
@@ -123,7 +155,8 @@ impl LiveHub {
         Ok(fresh)
     }
 
-    /// Watches the database every `every` for as long as the instance lives.
+    /// Watches the database every `every` for as long as the instance lives, while anyone is
+    /// connected here.
     pub fn spawn_watch(self: &Arc<Self>, db: Arc<dyn Triggers>, every: Duration) {
         let hub = self.clone();
         tokio::spawn(async move {
@@ -131,11 +164,47 @@ impl LiveHub {
             let mut round: u64 = 0;
             loop {
                 tokio::time::sleep(every).await;
+                if !hub.anyone() {
+                    // Nobody to tell: whoever connects next catches up from the inbox itself.
+                    seen = Seen::default();
+                    continue;
+                }
                 round += 1;
-                if let Err(e) = hub.watch_once(db.as_ref(), &mut seen, round % WHOLE_EVERY == 0).await {
+                let whole = seen.newest.is_none() || round % WHOLE_EVERY == 0;
+                if let Err(e) = hub.watch_once(db.as_ref(), &mut seen, whole).await {
                     tracing::warn!(error = %e, "the live channel could not read new messages; trying again");
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fifth_connection_ends_the_oldest_and_a_person_is_told_only_of_their_own() {
+        let hub = LiveHub::new();
+        let (me, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut first = hub.connect(me);
+        let rest: Vec<Connection> = (0..3).map(|_| hub.connect(me)).collect();
+        assert_eq!(hub.open(me), 4);
+        let fifth = hub.connect(me);
+        assert_eq!(hub.open(me), 4, "the oldest made room");
+        // The oldest was told to end (its permit is waiting).
+        let ended = first.ended.clone();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(100), ended.notified()).await.expect("the oldest is ended");
+        });
+        hub.tell(other, Uuid::from_u128(9));
+        assert!(!first.newest.has_changed().unwrap(), "not told of someone else's");
+        hub.tell(me, Uuid::from_u128(10));
+        hub.tell(me, Uuid::from_u128(11));
+        assert_eq!(*first.newest.borrow_and_update(), Some(Uuid::from_u128(11)), "a burst is one event");
+        drop((first, rest, fifth));
+        assert_eq!(hub.open(me), 0);
+        assert!(!hub.anyone());
     }
 }
