@@ -231,8 +231,14 @@ impl MarketingService {
         if batch.is_empty() {
             return Ok(0);
         }
-        let (messages, done): (Vec<InboxRow>, Vec<((Uuid, String), i64)>) =
+        let (mut messages, done): (Vec<InboxRow>, Vec<((Uuid, String), i64)>) =
             batch.drain(..).map(|p| (p.message, (p.settles, p.fact_at))).unzip();
+        // Stamped when written, not when the pass began: the live channel reads messages in the
+        // order written, and a long pass's later batches are new when they land.
+        let written_at = now();
+        for m in &mut messages {
+            m.created_at = written_at;
+        }
         let written = self.triggers.send_inbox(messages, i64::from(trigger.cooldown_days) * 86_400).await?;
         settled.extend(done);
         Ok(written.into_iter().filter(|w| *w).count())
