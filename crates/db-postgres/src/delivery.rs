@@ -4,7 +4,7 @@
 //! COMMITTED transaction.
 use portal_api::{wire_name, Audience};
 use portal_campaigns::policy::Caps;
-use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled};
+use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled, Standing};
 use portal_db::{
     audience_filter, dollar_placeholders, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery,
     PreferencesRow, SqlValue,
@@ -85,32 +85,19 @@ impl DeliveryRows for PgDelivery<'_, '_> {
         Ok(out)
     }
 
-    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>> {
+    fn standing(&mut self, users: &[Uuid]) -> DbResult<Vec<Standing>> {
         let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
-        let rows = self.0.query(
-            "SELECT q.id, u.id IS NULL,
-                    EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = q.id),
-                    EXISTS (SELECT 1 FROM tracking_consent t WHERE t.user_id = q.id AND NOT t.tracking)
-             FROM UNNEST($1::text[]) AS q (id) LEFT JOIN users u ON u.id = q.id",
-            &[&ids],
-        )?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (gone, locked, declined): (bool, bool, bool) = (r.get(1), r.get(2), r.get(3));
-            let why = if gone {
-                Some("gone")
-            } else if locked {
-                Some("locked")
-            } else if declined {
-                Some("declined")
-            } else {
-                None
-            };
-            if let Some(why) = why {
-                out.push((uuid(r.get(0))?, why));
-            }
-        }
-        Ok(out)
+        self.0
+            .query(
+                "SELECT q.id, u.id IS NOT NULL,
+                        EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = q.id),
+                        EXISTS (SELECT 1 FROM tracking_consent t WHERE t.user_id = q.id AND NOT t.tracking)
+                 FROM UNNEST($1::text[]) AS q (id) LEFT JOIN users u ON u.id = q.id",
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| Ok(Standing { user: uuid(r.get(0))?, exists: r.get(1), locked: r.get(2), declined: r.get(3) }))
+            .collect()
     }
 
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
@@ -300,28 +287,21 @@ impl Delivery for PostgresDatabase {
                 "SELECT state, COUNT(*) FROM campaign_deliveries WHERE campaign_id = $1 GROUP BY state",
                 &[&campaign.to_string()],
             )? {
-                let n = r.get::<_, i64>(1) as u64;
-                match r.get::<_, &str>(0) {
-                    "queued" => counts.queued = n,
-                    "sent" => counts.sent = n,
-                    "skipped" => counts.skipped = n,
-                    "failed" => counts.failed = n,
-                    "cancelled" => counts.cancelled = n,
-                    "held_out" => counts.held_out = n,
-                    _ => {}
-                }
+                counts.add(r.get(0), r.get::<_, i64>(1) as u64);
             }
             Ok(counts)
         })
         .await
     }
 
-    async fn cancel_deliveries(&self, campaign: Uuid, at: i64) -> DbResult<u64> {
+    async fn any_queued(&self, campaign: Uuid) -> DbResult<bool> {
         self.run(move |client| {
-            Ok(client.execute(
-                "UPDATE campaign_deliveries SET state = 'cancelled', settled_at = $2 WHERE campaign_id = $1 AND state = 'queued'",
-                &[&campaign.to_string(), &at],
-            )?)
+            Ok(client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM campaign_deliveries WHERE campaign_id = $1 AND state = 'queued')",
+                    &[&campaign.to_string()],
+                )?
+                .get(0))
         })
         .await
     }

@@ -2,7 +2,7 @@
 //! settles each batch.
 use portal_api::{from_wire_name, wire_name, Audience, MessageChannel};
 use portal_campaigns::policy::Caps;
-use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled};
+use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled, Standing};
 use portal_db::{
     audience_filter, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery, PreferencesRow, SqlValue,
 };
@@ -64,26 +64,17 @@ impl DeliveryRows for SqliteDelivery<'_> {
         Ok(out)
     }
 
-    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>> {
+    fn standing(&mut self, users: &[Uuid]) -> DbResult<Vec<Standing>> {
         let mut read = self.0.prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM users WHERE id = ?1),
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1),
                     EXISTS (SELECT 1 FROM account_locks WHERE user_id = ?1),
                     EXISTS (SELECT 1 FROM tracking_consent WHERE user_id = ?1 AND NOT tracking)",
         )?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(users.len());
         for user in users {
-            let (exists, locked, declined): (i64, bool, bool) =
-                read.query_row([user.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            let why = if exists == 0 {
-                Some("gone")
-            } else if locked {
-                Some("locked")
-            } else if declined {
-                Some("declined")
-            } else {
-                None
-            };
-            out.extend(why.map(|w| (*user, w)));
+            out.push(read.query_row([user.to_string()], |r| {
+                Ok(Standing { user: *user, exists: r.get(0)?, locked: r.get(1)?, declined: r.get(2)? })
+            })?);
         }
         Ok(out)
     }
@@ -312,29 +303,20 @@ impl Delivery for SqliteDatabase {
             let rows = stmt.query_map([campaign.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (state, n) = row?;
-                let n = n as u64;
-                match state.as_str() {
-                    "queued" => counts.queued = n,
-                    "sent" => counts.sent = n,
-                    "skipped" => counts.skipped = n,
-                    "failed" => counts.failed = n,
-                    "cancelled" => counts.cancelled = n,
-                    "held_out" => counts.held_out = n,
-                    _ => {}
-                }
+                counts.add(&state, n as u64);
             }
             Ok(counts)
         })
         .await
     }
 
-    async fn cancel_deliveries(&self, campaign: Uuid, at: i64) -> DbResult<u64> {
+    async fn any_queued(&self, campaign: Uuid) -> DbResult<bool> {
         self.run(move |conn| {
-            Ok(conn.execute(
-                "UPDATE campaign_deliveries SET state = 'cancelled', settled_at = ?2
-                 WHERE campaign_id = ?1 AND state = 'queued'",
-                params![campaign.to_string(), at],
-            )? as u64)
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM campaign_deliveries WHERE campaign_id = ?1 AND state = 'queued')",
+                [campaign.to_string()],
+                |r| r.get(0),
+            )?)
         })
         .await
     }

@@ -28,6 +28,22 @@ pub struct DeliveryCounts {
     pub held_out: u64,
 }
 
+impl DeliveryCounts {
+    /// Counts `n` deliveries in `state` (as kept); a state it does not know is not counted.
+    pub fn add(&mut self, state: &str, n: u64) {
+        let slot = match state {
+            "queued" => &mut self.queued,
+            "sent" => &mut self.sent,
+            "skipped" => &mut self.skipped,
+            "failed" => &mut self.failed,
+            "cancelled" => &mut self.cancelled,
+            "held_out" => &mut self.held_out,
+            _ => return,
+        };
+        *slot += n;
+    }
+}
+
 /// What one pass of the sender did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -94,8 +110,9 @@ pub trait Delivery: Send + Sync {
     /// caps, in one transaction.
     async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport>;
     async fn delivery_counts(&self, campaign: Uuid) -> DbResult<DeliveryCounts>;
-    /// Cancels what is still queued of a campaign; how many.
-    async fn cancel_deliveries(&self, campaign: Uuid, at: i64) -> DbResult<u64>;
+    /// Whether anything of a campaign is still queued (read from its queue's index, not by
+    /// counting every delivery).
+    async fn any_queued(&self, campaign: Uuid) -> DbResult<bool>;
     async fn message_preferences(&self, user: Uuid) -> DbResult<Option<PreferencesRow>>;
     async fn set_message_preferences(&self, row: PreferencesRow) -> DbResult<()>;
 }

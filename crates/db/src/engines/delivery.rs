@@ -6,7 +6,7 @@
 //! the app (push or inbox) is one inbox message per person and campaign, which the app announces.
 use std::collections::{HashMap, HashSet};
 
-use portal_api::{wire_name, CampaignContent, DeepLink, MessageChannel, TriggerKind};
+use portal_api::{CampaignContent, DeepLink, MessageChannel, TriggerKind};
 use portal_campaigns::{
     policy::{decide, Caps, Decision, Preferences, Purpose, Sent},
     quiet::{local_day_number, zone, QuietHours},
@@ -43,6 +43,27 @@ pub struct CountKey {
     pub day: i64,
 }
 
+/// Where a person stands when their message is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub user: Uuid,
+    pub exists: bool,
+    pub locked: bool,
+    pub declined: bool,
+}
+
+/// Why a person may not be messaged now, if they may not (one the backend said nothing of is
+/// taken for gone: never messaged on a missing answer).
+fn blocked(standing: Option<&Standing>) -> Option<&'static str> {
+    match standing {
+        None => Some("gone"),
+        Some(s) if !s.exists => Some("gone"),
+        Some(s) if s.locked => Some("locked"),
+        Some(s) if s.declined => Some("declined"),
+        Some(_) => None,
+    }
+}
+
 /// How a claimed delivery ends this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
@@ -59,9 +80,9 @@ pub trait DeliveryRows {
     /// transaction holds are skipped. A campaign's row is held shared until the transaction ends,
     /// so a stop or pause waits for the batches already sending.
     fn claim(&mut self, now: i64, limit: u32) -> DbResult<Vec<Claimed>>;
-    /// Of these people, who may not be messaged now and why: `locked`, `declined` (tracking
-    /// and offers), `gone` (no such account).
-    fn blocked(&mut self, users: &[Uuid]) -> DbResult<Vec<(Uuid, &'static str)>>;
+    /// Where each of these people stands now: whether the account exists, is locked, declined
+    /// tracking and offers.
+    fn standing(&mut self, users: &[Uuid]) -> DbResult<Vec<Standing>>;
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>>;
     /// The preferences of those who set them.
     fn preferences(&mut self, users: &[Uuid]) -> DbResult<Vec<PreferencesRow>>;
@@ -97,7 +118,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     let mut users: Vec<Uuid> = claimed.iter().map(|c| c.user).collect();
     users.sort();
     users.dedup();
-    let blocked: HashMap<Uuid, &'static str> = rows.blocked(&users)?.into_iter().collect();
+    let standing: HashMap<Uuid, Standing> = rows.standing(&users)?.into_iter().map(|s| (s.user, s)).collect();
     let kept: HashMap<Uuid, PreferencesRow> = rows.preferences(&users)?.into_iter().map(|p| (p.user, p)).collect();
     let prefs: HashMap<Uuid, Preferences> =
         users.iter().map(|u| (*u, preferences_of(kept.get(u).unwrap_or(&PreferencesRow::default_for(*u))))).collect();
@@ -122,7 +143,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
             report.skipped += 1;
             continue;
         };
-        if let Some(why) = blocked.get(&c.user) {
+        if let Some(why) = blocked(standing.get(&c.user)) {
             settled.push((c, Settled::Skipped(why)));
             report.skipped += 1;
             continue;
@@ -205,9 +226,4 @@ fn inbox_row(campaign: &CampaignFacts, user: Uuid, now: i64) -> InboxRow {
         fact_at: now,
         trigger_name: campaign.name.clone(),
     }
-}
-
-/// The wire name a channel is kept under.
-pub fn channel_name(channel: MessageChannel) -> String {
-    wire_name(&channel)
 }

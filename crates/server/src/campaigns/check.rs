@@ -75,7 +75,11 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
             return Err(bad("ends_at", "It ends after it starts."));
         }
     }
-    let a = &draft.audience;
+    audience(&draft.audience, tags)
+}
+
+/// Checks an audience: tags that exist, each role once, bounded stores and windows.
+pub fn audience(a: &Audience, tags: &HashSet<uuid::Uuid>) -> AppResult<()> {
     for (field, list) in
         [("audience.tags_all", &a.tags_all), ("audience.tags_any", &a.tags_any), ("audience.tags_none", &a.tags_none)]
     {

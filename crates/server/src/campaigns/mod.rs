@@ -120,9 +120,13 @@ impl CampaignService {
         Self { campaigns: db.clone(), delivery: db.clone(), tags: db.clone(), accounts: db.clone() }
     }
 
+    /// Every customer tag's id.
+    async fn tag_ids(&self) -> AppResult<HashSet<Uuid>> {
+        Ok(self.tags.tags().await?.into_iter().map(|t| t.id).collect())
+    }
+
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
-        let tags: HashSet<Uuid> = self.tags.tags().await?.into_iter().map(|t| t.id).collect();
-        check::draft(draft, &tags, now())
+        check::draft(draft, &self.tag_ids().await?, now())
     }
 
     async fn row(&self, id: Uuid) -> AppResult<CampaignRow> {
@@ -357,25 +361,8 @@ impl CampaignService {
     /// How many people an audience holds now: the live size an operator sees while writing.
     pub async fn audience_size(&self, caller: &Caller, audience: Audience) -> AppResult<AudienceSize> {
         caller.require(WRITERS)?;
-        let probe = CampaignDraft {
-            id: Uuid::nil(),
-            name: "size".into(),
-            category: "size".into(),
-            audience,
-            content: CampaignContent {
-                title_zh: "-".into(),
-                title_en: "-".into(),
-                body_zh: "-".into(),
-                body_en: "-".into(),
-                deep_link: None,
-            },
-            channels: vec![MessageChannel::Inbox],
-            starts_at: None,
-            ends_at: None,
-            holdout_percent: 0,
-        };
-        self.check(&probe).await?;
-        Ok(AudienceSize { size: self.delivery.audience_size(probe.audience, now()).await? })
+        check::audience(&audience, &self.tag_ids().await?)?;
+        Ok(AudienceSize { size: self.delivery.audience_size(audience, now()).await? })
     }
 
     /// The caller's message preferences (the defaults until they choose).

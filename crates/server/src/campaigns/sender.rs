@@ -138,7 +138,7 @@ impl CampaignService {
             }
             let finished = async {
                 Ok::<_, crate::error::AppError>(
-                    self.delivery.delivery_counts(row.id).await?.queued == 0
+                    !self.delivery.any_queued(row.id).await?
                         && self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now()).await?,
                 )
             };

@@ -121,7 +121,7 @@ impl AliyunSms {
             return Err(SendFailure::Throttled("more texts than this instance's rate allows".into()));
         }
         let nonce = uuid::Uuid::now_v7().to_string();
-        let timestamp = chrono_like_utc_now();
+        let timestamp = utc_timestamp_now();
         let params =
             self.signed_params(&provider_number(to), template, &template_param.to_string(), out_id, &nonce, &timestamp);
         let body: Vec<String> =
@@ -153,11 +153,10 @@ impl AliyunSms {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of now, in UTC.
-fn chrono_like_utc_now() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let (y, m, d) = portal_store_ops::day::civil_from_days(secs.div_euclid(86_400));
+fn utc_timestamp_now() -> String {
+    let secs = crate::common::now();
     let rest = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    format!("{}T{:02}:{:02}:{:02}Z", portal_store_ops::day::utc_date(secs), rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 #[async_trait]
@@ -202,7 +201,7 @@ mod tests {
         assert_eq!(percent_encode("a b*c~d/é"), "a%20b%2Ac~d%2F%C3%A9");
         assert_eq!(provider_number("+8613900000003"), "13900000003");
         assert_eq!(provider_number("+85291234567"), "85291234567");
-        let now = chrono_like_utc_now();
+        let now = utc_timestamp_now();
         assert_eq!((now.len(), &now[10..11], &now[19..]), (20, "T", "Z"));
     }
 }

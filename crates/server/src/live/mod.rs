@@ -102,7 +102,8 @@ impl LiveHub {
     }
 
     /// How many connections `user` has open here.
-    pub fn open(&self, user: Uuid) -> usize {
+    #[cfg(test)]
+    fn open(&self, user: Uuid) -> usize {
         self.people.lock().unwrap_or_else(|p| p.into_inner()).get(&user).map_or(0, |p| p.connections.len())
     }
 

@@ -34,14 +34,11 @@ export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () =>
       return;
     }
     setBusy(true);
-    const done = await run(() =>
-      commands.actOnCampaign(id, { action, revision: detail.campaign.revision, reason: reason.trim() || undefined }),
-    );
+    await run(() => commands.actOnCampaign(id, { action, revision: detail.campaign.revision, reason: reason.trim() || undefined }));
     setBusy(false);
     setAsking(null);
     // Either way the campaign is read again (after a refusal it shows what changed), keeping the
     // refusal on screen.
-    void done;
     await commands.campaign(id).then(setDetail, () => {});
   };
 
