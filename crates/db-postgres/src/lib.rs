@@ -25,6 +25,7 @@ pub mod events;
 pub mod experiments;
 pub mod favourites;
 mod funds;
+mod listen;
 pub mod orders;
 pub mod org;
 pub mod partitions;
@@ -77,6 +78,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_approvals.sql"),
     include_str!("../migrations/0021_campaigns.sql"),
     include_str!("../migrations/0022_campaign_delivery.sql"),
+    include_str!("../migrations/0023_inbox_notify.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.
@@ -166,6 +168,13 @@ pub struct PostgresDatabase {
     pool: Option<Pool>,
     /// The address without its password, for /healthz.
     shown_as: String,
+    /// How to open a connection of its own (the inbox listener's).
+    connect: (::postgres::Config, Tls),
+    /// Who is woken when any instance writes inbox messages (`Triggers::watch_inbox`); the
+    /// listener starts with the first.
+    inbox_watchers: std::sync::Arc<std::sync::RwLock<Vec<InboxWake>>>,
+    /// Ends the listener when the storage is dropped.
+    stop_listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The error in words: PostgreSQL's own message and code when it answered, else the client's.
@@ -299,6 +308,7 @@ impl PostgresDatabase {
         // keeps only the last words: "error performing TLS handshake").
         tls.connect(&config)
             .map_err(|e| DbError::Database(format!("cannot connect to {shown_as}: {}", describe(&e))))?;
+        let connect = (config.clone(), tls.clone());
         let manager = Manager { config, tls };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -310,7 +320,13 @@ impl PostgresDatabase {
         let mut conn = pool.get()?;
         migrate(&mut conn.client, &shown_as)?;
         drop(conn);
-        Ok(Self { pool: Some(pool), shown_as })
+        Ok(Self {
+            pool: Some(pool),
+            shown_as,
+            connect,
+            inbox_watchers: Default::default(),
+            stop_listening: Default::default(),
+        })
     }
 
     async fn run<T, F>(&self, f: F) -> DbResult<T>
@@ -433,6 +449,7 @@ fn checked_out(pool: &Pool) -> DbResult<r2d2::PooledConnection<Manager>> {
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
+        self.stop_listening.store(true, std::sync::atomic::Ordering::Release);
         // Closing a connection blocks on the client's own runtime: never on an async worker.
         if let Some(pool) = self.pool.take() {
             let _ = std::thread::spawn(move || drop(pool)).join();

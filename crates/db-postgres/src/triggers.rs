@@ -339,4 +339,16 @@ impl Triggers for PostgresDatabase {
         })
         .await
     }
+
+    fn watch_inbox(&self, wake: InboxWake) {
+        let mut watchers = self.inbox_watchers.write().unwrap_or_else(|p| p.into_inner());
+        watchers.push(wake);
+        if watchers.len() == 1 {
+            let (config, tls) = self.connect.clone();
+            let started = crate::listen::spawn(config, tls, self.inbox_watchers.clone(), self.stop_listening.clone());
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start listening for new inbox messages");
+            }
+        }
+    }
 }

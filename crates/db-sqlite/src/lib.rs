@@ -75,6 +75,8 @@ pub struct SqliteDatabase {
     path: String,
     /// The thread that checkpoints beside `conn`, and its stop flag.
     checkpointer: Option<(std::thread::JoinHandle<()>, Arc<std::sync::atomic::AtomicBool>)>,
+    /// Who is woken when `conn` writes an inbox message (`Triggers::watch_inbox`).
+    inbox_watchers: Arc<std::sync::RwLock<Vec<InboxWake>>>,
 }
 
 impl Drop for SqliteDatabase {
@@ -199,6 +201,22 @@ fn checkpoint_beside(path: &Path) -> DbResult<(std::thread::JoinHandle<()>, Arc<
     Ok((thread, stop))
 }
 
+/// Wakes the returned watchers whenever `conn` inserts an inbox message. The one connection
+/// writes it inside a call that holds `conn`'s lock to its end, so a watcher's look (which
+/// waits for that lock) sees the message committed, or the rollback.
+fn wake_on_inbox_writes(conn: &Connection) -> Arc<std::sync::RwLock<Vec<InboxWake>>> {
+    let watchers: Arc<std::sync::RwLock<Vec<InboxWake>>> = Arc::default();
+    let woken = watchers.clone();
+    conn.update_hook(Some(move |action, _: &str, table: &str, _| {
+        if action == rusqlite::hooks::Action::SQLITE_INSERT && table == "inbox_messages" {
+            for wake in woken.read().unwrap_or_else(|p| p.into_inner()).iter() {
+                wake();
+            }
+        }
+    }));
+    watchers
+}
+
 impl SqliteDatabase {
     /// Opens (creating if needed) the database, switches it to WAL and runs pending migrations.
     /// Refuses a database written by a newer server.
@@ -216,10 +234,12 @@ impl SqliteDatabase {
         // The log file, once restarted, is cut back to this size.
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let checkpointer = checkpoint_beside(path)?;
+        let inbox_watchers = wake_on_inbox_writes(&conn);
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.display().to_string(),
             checkpointer: Some(checkpointer),
+            inbox_watchers,
         })
     }
 

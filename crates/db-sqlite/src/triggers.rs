@@ -358,4 +358,8 @@ impl Triggers for SqliteDatabase {
         })
         .await
     }
+
+    fn watch_inbox(&self, wake: InboxWake) {
+        self.inbox_watchers.write().unwrap_or_else(|p| p.into_inner()).push(wake);
+    }
 }

@@ -89,7 +89,16 @@ pub trait Triggers: Send + Sync {
     /// Messages written at or after `since` and after `after` (by time, then id), oldest first,
     /// at most `limit`: what the live channel tells the people concerned of.
     async fn inbox_written(&self, since: i64, after: Option<InboxMark>, limit: u32) -> DbResult<Vec<WrittenInbox>>;
+    /// Calls `wake` whenever inbox messages may have been written, by this process or (on a
+    /// database several instances share) by any other, for as long as the storage lives; and
+    /// once whenever it may have missed some (it began listening, or listened again after losing
+    /// the database). `wake` must return at once: it only says "look", the look is
+    /// `inbox_written`'s.
+    fn watch_inbox(&self, wake: InboxWake);
 }
+
+/// What `Triggers::watch_inbox` calls.
+pub type InboxWake = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// Where a message stands in the order messages were written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

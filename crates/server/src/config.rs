@@ -92,6 +92,9 @@ pub struct Config {
     pub campaign_interval_secs: u64,
     /// Marketing messages a person gets on one channel in their local day, at most.
     pub campaign_cap_per_day: u32,
+    /// How often the live channel reads the last minute's inbox messages whole, in seconds,
+    /// besides each time the database says some were written.
+    pub live_sweep_secs: u64,
 }
 
 /// Days the report's roll-up needs lists and events kept: the day, the week until it is sealed,
@@ -213,6 +216,7 @@ impl Default for Config {
             sms_max_per_sec: 100,
             campaign_interval_secs: 5,
             campaign_cap_per_day: 2,
+            live_sweep_secs: 5,
         }
     }
 }
@@ -341,6 +345,7 @@ impl Config {
         env_field!(sms_max_per_sec);
         env_field!(campaign_interval_secs);
         env_field!(campaign_cap_per_day);
+        env_field!(live_sweep_secs);
         env_field!(metrics_token);
         Ok(())
     }

@@ -10,6 +10,19 @@ use uuid::Uuid;
 use super::{join_all, user, AT, RACERS};
 use crate::*;
 
+/// Waits until the watcher's count has not moved for a moment (at most ten seconds).
+async fn settle(woken: &std::sync::atomic::AtomicUsize) {
+    let mut last = usize::MAX;
+    for _ in 0..50 {
+        let now = woken.load(std::sync::atomic::Ordering::SeqCst);
+        if now == last {
+            return;
+        }
+        last = now;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn running_campaign(db: &Arc<dyn Database>, author: Uuid, channels: &str) -> Uuid {
     let id = Uuid::now_v7();
     let content = CampaignContent {
@@ -101,6 +114,13 @@ async fn queue_all(db: &Arc<dyn Database>, campaign: Uuid, channels: &[MessageCh
 }
 
 pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_once(db: Arc<dyn Database>) {
+    // The live channel's watcher: woken when messages are written (on PostgreSQL through a
+    // notification from the database; also once when it begins listening).
+    let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = woken.clone();
+    db.watch_inbox(Arc::new(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }));
     let operator = Uuid::now_v7();
     db.create_user(user(operator, "+8613912370000", Role::Operator, None)).await.unwrap();
     let mut people = Vec::new();
@@ -130,6 +150,10 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
         .await
         .unwrap();
 
+    // Nothing was written yet: whatever woke the watcher (its start) has passed.
+    settle(&woken).await;
+    woken.store(0, std::sync::atomic::Ordering::SeqCst);
+
     // Senders on every instance claim at once, a few at a time, until nothing is due.
     let mut sent = 0;
     for _round in 0..10 {
@@ -144,6 +168,12 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
         }
     }
     assert_eq!(sent, 59, "every delivery once, but the quiet person's push");
+    let mut waited = 0;
+    while woken.load(std::sync::atomic::Ordering::SeqCst) == 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert!(woken.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the watcher was woken by the messages written");
     let counts = db.delivery_counts(campaign).await.unwrap();
     assert_eq!((counts.sent, counts.queued), (59, 1));
     for p in &people {

@@ -7,7 +7,9 @@
 //!
 //! Each connected person has one channel of their own, holding only the newest message's id:
 //! telling costs one look-up a message, however many people are connected, and a burst of
-//! messages to one person is one event. The database is read only while someone is connected.
+//! messages to one person is one event. The database is read only while someone is connected,
+//! and then only when it says something was written (PostgreSQL's `LISTEN/NOTIFY` carries that
+//! between instances) and at each sweep of the trailing window.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -28,8 +30,6 @@ const WINDOW_SECS: i64 = 60;
 /// Messages read at a time; a read pages through up to `MAX_PAGES`.
 const PAGE: u32 = 5_000;
 const MAX_PAGES: usize = 40;
-/// Every this many reads, the whole window is read again.
-const WHOLE_EVERY: u64 = 5;
 /// Live connections one account keeps open at most on an instance (a phone, a tablet, a
 /// desktop); a fifth ends the oldest, which is most likely one a network change left dead.
 pub const MAX_PER_PERSON: usize = 4;
@@ -156,23 +156,33 @@ impl LiveHub {
         Ok(fresh)
     }
 
-    /// Watches the database every `every` for as long as the instance lives, while anyone is
-    /// connected here.
-    pub fn spawn_watch(self: &Arc<Self>, db: Arc<dyn Triggers>, every: Duration) {
+    /// Watches the database for as long as the instance lives, while anyone is connected here:
+    /// what is new each time the database says messages were written (`Triggers::watch_inbox`:
+    /// PostgreSQL's notifications from any instance, SQLite's own writes), and the whole window
+    /// every `sweep`, for messages whose transactions committed late.
+    pub fn spawn_watch(self: &Arc<Self>, db: Arc<dyn Triggers>, sweep: Duration) {
         let hub = self.clone();
+        let written = Arc::new(Notify::new());
+        let woken = written.clone();
+        // A burst of writes is one permit: one look.
+        db.watch_inbox(Arc::new(move || woken.notify_one()));
         tokio::spawn(async move {
             let mut seen = Seen::default();
-            let mut round: u64 = 0;
+            let mut sweeping = tokio::time::interval(sweep);
+            sweeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::time::sleep(every).await;
+                let whole = tokio::select! {
+                    _ = written.notified() => false,
+                    _ = sweeping.tick() => true,
+                };
                 if !hub.anyone() {
                     // Nobody to tell: whoever connects next catches up from the inbox itself.
                     seen = Seen::default();
                     continue;
                 }
-                round += 1;
-                let whole = seen.newest.is_none() || round % WHOLE_EVERY == 0;
+                let whole = whole || seen.newest.is_none();
                 if let Err(e) = hub.watch_once(db.as_ref(), &mut seen, whole).await {
+                    // Looked at again at the next sweep.
                     tracing::warn!(error = %e, "the live channel could not read new messages; trying again");
                 }
             }
