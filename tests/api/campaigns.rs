@@ -252,3 +252,39 @@ async fn an_approved_campaign_reaches_the_inbox_holds_for_quiet_hours_and_finish
     let inbox: Inbox = parse(&server.get("/v1/me/inbox", &quiet_one).await.1);
     assert!(inbox.messages.iter().any(|m| m.kind == TriggerKind::Campaign), "the inbox does not interrupt");
 }
+
+#[tokio::test]
+async fn a_deep_link_must_lead_to_a_product_the_catalog_has_when_saved_and_when_approved() {
+    let server = TestServer::start(&[]);
+    let (operator, admin) = (signed_in(&server, "operator").await, signed_in(&server, "admin").await);
+    let (status, page) = server.send(Method::GET, "/v1/catalog/sync?limit=2000", None, None).await;
+    assert_eq!(status, 200);
+    let model = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "product" && !i["data"].is_null())
+        .map(|i| i["code"].as_str().unwrap().to_owned())
+        .expect("a demo product");
+
+    // A link to a model the catalog never had is refused at once.
+    let id = Uuid::now_v7();
+    let mut body = draft(id);
+    body["content"]["deep_link"] = json!({ "to": "product", "model": "NO-SUCH-1" });
+    let (status, answer) = server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&body)).await;
+    assert_eq!((status, error_of(&answer).code), (422, ErrorCode::LinkTargetGone), "{answer}");
+    assert_eq!(error_of(&answer).field.as_deref(), Some("content.deep_link"));
+
+    // Saved while the product was there; withdrawn before approval: the approval is refused.
+    body["content"]["deep_link"] = json!({ "to": "product", "model": model });
+    let (status, answer) = server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&body)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(act(&server, &operator, id, "submit", 1).await.0, 200);
+    let (status, _) =
+        server.send(Method::DELETE, &format!("/v1/admin/catalog/products/{model}"), Some(&admin), None).await;
+    assert_eq!(status, 204);
+    let (status, answer) = act(&server, &admin, id, "approve", 1).await;
+    assert_eq!((status, error_of(&answer).code), (422, ErrorCode::LinkTargetGone), "{answer}");
+    let kept: CampaignDetail = parse(&server.get(&format!("/v1/campaigns/{id}"), &operator).await.1);
+    assert_eq!(kept.campaign.status, CampaignStatus::Submitted, "nothing changed");
+}

@@ -99,4 +99,24 @@ async fn a_connected_app_hears_of_a_new_message_and_a_reconnect_catches_up() {
         assert_eq!(status, 200);
         assert_eq!(next(&mut events, Duration::from_secs(5)).await, None, "the oldest connection ended");
     }
+
+    // Read and deleted from a device (sent again after a lost answer: no change); another
+    // person's changes pass their messages over; a batch past the bound is refused whole.
+    let message = inbox.messages[0].id;
+    let change = |kind: &str| json!({ "changes": [{ "message": message, "change": kind }] });
+    let other = access(&server.sign_up("+8613912390002", None).await);
+    let (status, body) = server.send(Method::POST, "/v1/me/inbox/changes", Some(&other), Some(&change("delete"))).await;
+    assert_eq!((status, parse::<Inbox>(&body).messages.len()), (200, 0));
+    let (_, body) = server.send(Method::POST, "/v1/me/inbox/changes", Some(&consumer), Some(&change("read"))).await;
+    let read: Inbox = parse(&body);
+    assert_eq!((read.unread, read.messages[0].read), (0, true), "read, and still there after another's delete");
+    for _ in 0..2 {
+        let (status, body) =
+            server.send(Method::POST, "/v1/me/inbox/changes", Some(&consumer), Some(&change("delete"))).await;
+        assert_eq!((status, parse::<Inbox>(&body).messages.len()), (200, 0), "deleted: {body}");
+    }
+    let many: Vec<_> = (0..101).map(|_| json!({ "message": Uuid::now_v7(), "change": "read" })).collect();
+    let (status, body) =
+        server.send(Method::POST, "/v1/me/inbox/changes", Some(&consumer), Some(&json!({ "changes": many }))).await;
+    assert_eq!((status, error_of(&body).code), (400, ErrorCode::InvalidParameter));
 }

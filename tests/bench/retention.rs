@@ -130,6 +130,7 @@ async fn day_of_traffic(db: &dyn Database, day: i64, at: i64, events: u64, trigg
             body_en: "Picked for you".into(),
             recommendation: Uuid::now_v7(),
             models: vec![],
+            link: None,
             created_at: at,
             fact_at: at,
             trigger_name: "bench".into(),

@@ -1,7 +1,8 @@
 // End-to-end: a campaign in the real app, at desktop size. The operator writes it (its audience's
 // live size shown) and submits it; they cannot approve their own; the administrator approves it in
 // the app and starts it; the consumer signed in on the app hears it as an OS notification (seen on
-// D-Bus) and finds it in the inbox; the campaign finishes once everyone is reached.
+// D-Bus) and finds it in the inbox, then deletes it (gone on the server too); the campaign finishes
+// once everyone is reached.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { Driver, waitFor } from "./webdriver.mjs";
@@ -116,6 +117,17 @@ await run("e2e campaigns", driver, async () => {
   );
   await driver.click('[data-testid="nav-home"]');
   await driver.find('[data-testid="inbox-message"][data-kind="campaign"]', { timeoutMs: 40000 });
+
+  step("the consumer deletes the message: gone here at once, and on the server for every device");
+  await driver.click('[data-testid="inbox-message"][data-kind="campaign"] [data-testid="inbox-delete"]');
+  await waitFor("the message gone from the app", async () =>
+    (await driver.execute(`return document.querySelectorAll('[data-testid="inbox-message"][data-kind="campaign"]').length`)) === 0,
+  );
+  const consumerToken = await token("consumer");
+  await waitFor("the message gone on the server", async () => {
+    const inbox = await api("/v1/me/inbox", consumerToken);
+    return inbox.messages.every((m) => m.kind !== "campaign");
+  }, 15000);
 
   step("the campaign finishes once everyone is reached");
   const admin = await token("admin");

@@ -26,6 +26,8 @@ export default function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [fatal, setFatal] = useState<ApiError | null>(null);
   const [tab, setTab] = useState<Tab>("home");
+  /** A category a deep link opened the catalog at (none: the catalog as the person left it). */
+  const [browseCategory, setBrowseCategory] = useState<string | undefined>();
   // Tapping the place already open goes back to its start (a product page closes).
   const [visit, setVisit] = useState(0);
   const [busy, setBusy] = useState(false);
@@ -186,6 +188,7 @@ export default function App() {
                 className={[tab === name ? "tab active" : "tab", name === "devices" ? "extra" : ""].join(" ")}
                 onClick={() => {
                   if (tab === name) setVisit((v) => v + 1);
+                  setBrowseCategory(undefined);
                   setTab(name);
                 }}
                 aria-current={tab === name ? "page" : undefined}
@@ -201,12 +204,23 @@ export default function App() {
             </button>
           </nav>
           <main className="page" key={visit}>
-            {tab === "home" && <Home state={state} run={run} onBrowse={() => setTab("products")} />}
+            {tab === "home" && (
+              <Home
+                state={state}
+                run={run}
+                onBrowse={(category) => {
+                  setBrowseCategory(category);
+                  setTab("products");
+                }}
+              />
+            )}
             {tab === "store" && stores.length > 0 && <Pos stores={stores} manager={state.profile.role === "store_manager"} />}
             {tab === "orders" && orders && <Orders role={state.profile.role} />}
             {tab === "console" && role === "admin" && <Console />}
             {tab === "campaigns" && (role === "operator" || role === "admin") && <Campaigns />}
-            {tab === "products" && <Catalog onStatus={() => commands.appState().then(setState).catch(() => {})} />}
+            {tab === "products" && (
+              <Catalog category={browseCategory} onStatus={() => commands.appState().then(setState).catch(() => {})} />
+            )}
             {tab === "profile" && (
               <Profile state={state} run={run} onDevices={() => setTab("devices")} onSignOut={() => run(commands.signOut)} />
             )}

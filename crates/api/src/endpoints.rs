@@ -159,6 +159,7 @@ endpoints! {
     OwnPurchases = Get "/v1/me/purchases" => PurchaseList;
     GetInbox = Get "/v1/me/inbox" => Inbox;
     ReadInbox = Post "/v1/me/inbox/{id}/read" [id: Uuid] => Inbox;
+    ChangeInbox = Post "/v1/me/inbox/changes" body InboxChanges, => Inbox;
 
     // Product center.
     CatalogSync = Get "/v1/catalog/sync" ? SyncQuery, => SyncPage;

@@ -75,6 +75,9 @@ pub enum ErrorCode {
     ShipmentAlreadyReceived,
     /// An administrator locked this account: it cannot sign in until they unlock it.
     AccountSuspended,
+    /// A deep link names a product or category the catalog does not have (withdrawn, or never
+    /// added): link to another, or to the inbox.
+    LinkTargetGone,
     /// Client side only: the server could not be reached.
     ServerUnreachable,
     /// Client side only: the OS keyring is missing or refused access.
@@ -136,6 +139,7 @@ impl ErrorCode {
             ErrorCode::ReceiptExceedsShipment => "receipt_exceeds_shipment",
             ErrorCode::ShipmentAlreadyReceived => "shipment_already_received",
             ErrorCode::AccountSuspended => "account_suspended",
+            ErrorCode::LinkTargetGone => "link_target_gone",
             ErrorCode::ServerUnreachable => "server_unreachable",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::CacheTooNew => "cache_too_new",

@@ -590,7 +590,38 @@ pub struct InboxMessage {
     pub models: Vec<String>,
     pub created_at: i64,
     pub read: bool,
+    /// Where tapping it leads (a campaign's deep link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub link: Option<crate::DeepLink>,
 }
+
+/// What a person does to a message of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxChangeKind {
+    Read,
+    /// Gone from their inbox on every device (the server keeps only that it was sent, so it is
+    /// not sent again).
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct InboxChange {
+    pub message: Uuid,
+    pub change: InboxChangeKind,
+}
+
+/// Changes made on a device (offline too), sent together; each is a setting, so sending them
+/// again changes nothing, and a message no longer there (expired, deleted elsewhere) is passed
+/// over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct InboxChanges {
+    /// At most `MAX_INBOX_CHANGES`.
+    pub changes: Vec<InboxChange>,
+}
+
+pub const MAX_INBOX_CHANGES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Inbox {

@@ -351,8 +351,9 @@ macro_rules! for_each_app_command {
             awaited fn inbox(app) -> portal_client::inbox::InboxView {
                 app.inbox().await
             }
-            awaited fn read_inbox(app, id: uuid::Uuid) -> portal_client::inbox::InboxView {
-                app.read_inbox(id).await
+            awaited fn change_inbox(app, id: uuid::Uuid, change: portal_api::InboxChangeKind)
+                -> portal_client::inbox::InboxView {
+                app.change_inbox(id, change).await
             }
             awaited fn checkout_offer(app, store_id: uuid::Uuid, skus: Vec<String>)
                 -> portal_client::counter_offer::CounterOfferView {

@@ -11,6 +11,7 @@ pub mod kind {
     pub const FAVOURITE: &str = "favourite";
     pub const STORE_OP: &str = "store_op";
     pub const DEALER_ORDER: &str = "dealer_order";
+    pub const INBOX: &str = "inbox";
 }
 
 #[derive(Debug, Clone, PartialEq)]

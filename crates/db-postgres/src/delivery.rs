@@ -155,8 +155,8 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
         let insert = self.0.prepare(
             "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 recommendation, models, created_at, fact_at, link)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
         )?;
         let served = self.0.prepare(super::events::RECORD_SERVED)?;
@@ -177,6 +177,7 @@ impl DeliveryRows for PgDelivery<'_, '_> {
                     &serde_json::to_string(&m.models).unwrap_or_default(),
                     &m.created_at,
                     &m.fact_at,
+                    &m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default()),
                 ],
             )?;
             if inserted == 1 {

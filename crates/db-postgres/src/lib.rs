@@ -79,6 +79,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0021_campaigns.sql"),
     include_str!("../migrations/0022_campaign_delivery.sql"),
     include_str!("../migrations/0023_inbox_notify.sql"),
+    include_str!("../migrations/0024_inbox_links.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -216,8 +216,9 @@ impl InboxRows for PgInbox<'_, '_> {
 pub fn inbox(tx: &mut Transaction<'_>, user: Uuid, limit: u32) -> DbResult<Inbox> {
     let messages = tx
         .query(
-            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at
-             FROM inbox_messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at, link
+             FROM inbox_messages WHERE user_id = $1 AND deleted_at IS NULL
+             ORDER BY created_at DESC, id DESC LIMIT $2",
             &[&user.to_string(), &i64::from(limit)],
         )?
         .iter()
@@ -233,11 +234,15 @@ pub fn inbox(tx: &mut Transaction<'_>, user: Uuid, limit: u32) -> DbResult<Inbox
                 models: serde_json::from_str(r.get(7)).unwrap_or_default(),
                 created_at: r.get(8),
                 read: r.get::<_, Option<i64>>(9).is_some(),
+                link: r.get::<_, Option<String>>(10).and_then(|l| serde_json::from_str(&l).ok()),
             })
         })
         .collect();
     let unread: i64 = tx
-        .query_one("SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1 AND read_at IS NULL", &[&user.to_string()])?
+        .query_one(
+            "SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1 AND read_at IS NULL AND deleted_at IS NULL",
+            &[&user.to_string()],
+        )?
         .get(0);
     Ok(Inbox { messages, unread: unread as u32 })
 }
@@ -248,6 +253,25 @@ pub fn mark_read(client: &mut Client, user: Uuid, id: Uuid, at: i64) -> DbResult
         &[&id.to_string(), &user.to_string(), &at],
     )?;
     Ok(found == 1)
+}
+
+/// `triggers::change_inbox` on one transaction (each change a setting: no read-then-write).
+pub fn change(tx: &mut Transaction<'_>, user: Uuid, changes: &[portal_api::InboxChange], at: i64) -> DbResult<()> {
+    let read =
+        tx.prepare("UPDATE inbox_messages SET read_at = COALESCE(read_at, $3) WHERE id = $1 AND user_id = $2")?;
+    let delete = tx.prepare(
+        "UPDATE inbox_messages SET deleted_at = COALESCE(deleted_at, $3), read_at = COALESCE(read_at, $3),
+             title_zh = '', title_en = '', body_zh = '', body_en = '', models = '[]', link = NULL
+         WHERE id = $1 AND user_id = $2",
+    )?;
+    for c in changes {
+        let statement = match c.change {
+            portal_api::InboxChangeKind::Read => &read,
+            portal_api::InboxChangeKind::Delete => &delete,
+        };
+        tx.execute(statement, &[&c.message.to_string(), &user.to_string(), &at])?;
+    }
+    Ok(())
 }
 
 pub fn followers_of(tx: &mut Transaction<'_>, models: &[String]) -> DbResult<Vec<(Uuid, String)>> {
@@ -338,6 +362,10 @@ impl Triggers for PostgresDatabase {
                 .collect()
         })
         .await
+    }
+
+    async fn change_inbox(&self, user: Uuid, changes: Vec<portal_api::InboxChange>, at: i64) -> DbResult<()> {
+        self.read_committed(move |tx| self::change(tx, user, &changes, at)).await
     }
 
     fn watch_inbox(&self, wake: InboxWake) {

@@ -139,8 +139,8 @@ impl DeliveryRows for SqliteDelivery<'_> {
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
         let mut insert = self.0.prepare_cached(
             "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 recommendation, models, created_at, fact_at, link)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
         )?;
         for m in messages {
@@ -157,7 +157,8 @@ impl DeliveryRows for SqliteDelivery<'_> {
                 m.recommendation.to_string(),
                 serde_json::to_string(&m.models).unwrap_or_default(),
                 m.created_at,
-                m.fact_at
+                m.fact_at,
+                m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())
             ])?;
             if inserted == 1 {
                 super::events::record_served(self.0, &m.served_list())?;

@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0029_approvals.sql"),
     include_str!("../migrations/0030_campaigns.sql"),
     include_str!("../migrations/0031_campaign_delivery.sql"),
+    include_str!("../migrations/0032_inbox_links.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -1,6 +1,6 @@
 //! Triggered offers: the operators' triggers, the facts that set them off, the customers' inboxes.
 use super::*;
-use portal_api::{Inbox, InboxMessage, Trigger, TriggerKind};
+use portal_api::{Inbox, InboxChange, InboxChangeKind, InboxMessage, Trigger, TriggerKind};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
@@ -223,8 +223,9 @@ impl InboxRows for SqliteInbox<'_> {
 pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
     let messages = conn
         .prepare_cached(
-            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at
-             FROM inbox_messages WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            "SELECT id, kind, title_zh, title_en, body_zh, body_en, recommendation, models, created_at, read_at, link
+             FROM inbox_messages WHERE user_id = ?1 AND deleted_at IS NULL
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
         )?
         .query_map(params![user.to_string(), limit], |r| {
             Ok((
@@ -235,10 +236,12 @@ pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
                 r.get::<_, String>(7)?,
                 r.get::<_, i64>(8)?,
                 r.get::<_, Option<i64>>(9)?,
+                r.get::<_, Option<String>>(10)?,
             ))
         })?
         .filter_map(|row| {
-            let (id, kind, [title_zh, title_en, body_zh, body_en], list, models, created_at, read_at) = row.ok()?;
+            let (id, kind, [title_zh, title_en, body_zh, body_en], list, models, created_at, read_at, link) =
+                row.ok()?;
             Some(InboxMessage {
                 id: uuid(id)?,
                 kind: TriggerKind::parse(&kind)?,
@@ -250,11 +253,12 @@ pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
                 models: serde_json::from_str(&models).unwrap_or_default(),
                 created_at,
                 read: read_at.is_some(),
+                link: link.and_then(|l| serde_json::from_str(&l).ok()),
             })
         })
         .collect();
     let unread = conn.query_row(
-        "SELECT COUNT(*) FROM inbox_messages WHERE user_id = ?1 AND read_at IS NULL",
+        "SELECT COUNT(*) FROM inbox_messages WHERE user_id = ?1 AND read_at IS NULL AND deleted_at IS NULL",
         [user.to_string()],
         |r| r.get(0),
     )?;
@@ -267,6 +271,25 @@ pub fn mark_read(conn: &Connection, user: Uuid, id: Uuid, at: i64) -> DbResult<b
         params![id.to_string(), user.to_string(), at],
     )?;
     Ok(found == 1)
+}
+
+/// `triggers::change_inbox` on one transaction.
+pub fn change(tx: &rusqlite::Transaction<'_>, user: Uuid, changes: &[InboxChange], at: i64) -> DbResult<()> {
+    let mut read =
+        tx.prepare_cached("UPDATE inbox_messages SET read_at = COALESCE(read_at, ?3) WHERE id = ?1 AND user_id = ?2")?;
+    let mut delete = tx.prepare_cached(
+        "UPDATE inbox_messages SET deleted_at = COALESCE(deleted_at, ?3), read_at = COALESCE(read_at, ?3),
+             title_zh = '', title_en = '', body_zh = '', body_en = '', models = '[]', link = NULL
+         WHERE id = ?1 AND user_id = ?2",
+    )?;
+    for c in changes {
+        let statement = match c.change {
+            InboxChangeKind::Read => &mut read,
+            InboxChangeKind::Delete => &mut delete,
+        };
+        statement.execute(params![c.message.to_string(), user.to_string(), at])?;
+    }
+    Ok(())
 }
 
 pub fn followers_of(conn: &Connection, models: &[String]) -> DbResult<Vec<(Uuid, String)>> {
@@ -355,6 +378,16 @@ impl Triggers for SqliteDatabase {
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn change_inbox(&self, user: Uuid, changes: Vec<InboxChange>, at: i64) -> DbResult<()> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            self::change(&tx, user, &changes, at)?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }

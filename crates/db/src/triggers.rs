@@ -32,6 +32,8 @@ pub struct InboxRow {
     pub body_en: String,
     pub recommendation: Uuid,
     pub models: Vec<String>,
+    /// Where tapping it leads.
+    pub link: Option<portal_api::DeepLink>,
     pub created_at: i64,
     /// When what set it off happened.
     pub fact_at: i64,
@@ -86,6 +88,11 @@ pub trait Triggers: Send + Sync {
     async fn inbox(&self, user: Uuid, limit: u32) -> DbResult<portal_api::Inbox>;
     /// Marks the customer's message read; false when they have no such message.
     async fn mark_inbox_read(&self, user: Uuid, id: Uuid, at: i64) -> DbResult<bool>;
+    /// Applies the customer's changes to their messages, in one transaction: read sets when it
+    /// was read (once), delete takes the message out of their inbox and blanks its words, keeping
+    /// the row that says it was sent (so neither a trigger nor a campaign sends it again). A
+    /// message of someone else's, or gone, is passed over.
+    async fn change_inbox(&self, user: Uuid, changes: Vec<portal_api::InboxChange>, at: i64) -> DbResult<()>;
     /// Messages written at or after `since` and after `after` (by time, then id), oldest first,
     /// at most `limit`: what the live channel tells the people concerned of.
     async fn inbox_written(&self, since: i64, after: Option<InboxMark>, limit: u32) -> DbResult<Vec<WrittenInbox>>;

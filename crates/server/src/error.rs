@@ -60,7 +60,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | InvalidOrder
         | InvalidCreditLimit
         | PriceListOverlap
-        | ReceiptExceedsShipment => StatusCode::UNPROCESSABLE_ENTITY,
+        | ReceiptExceedsShipment
+        | LinkTargetGone => StatusCode::UNPROCESSABLE_ENTITY,
         ShiftClosed | StaleState | IdempotencyConflict | NameTaken | ShipmentAlreadyReceived => StatusCode::CONFLICT,
         InvalidCode | CodeExpired | InvalidParameter => StatusCode::BAD_REQUEST,
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

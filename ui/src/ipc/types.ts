@@ -538,7 +538,7 @@ export type DeviceSessionList = { sessions: Array<DeviceSession>, };
 
 export type DraftState = "draft" | "sending" | "refused";
 
-export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "invalid_order" | "invalid_credit_limit" | "price_list_overlap" | "receipt_exceeds_shipment" | "shipment_already_received" | "account_suspended" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
+export type ErrorCode = "invalid_json" | "invalid_parameter" | "body_too_large" | "invalid_phone" | "invalid_email" | "invalid_username" | "invalid_display_name" | "weak_password" | "invalid_code" | "code_expired" | "too_many_attempts" | "rate_limited" | "account_locked" | "invalid_credentials" | "identity_taken" | "account_not_found" | "unauthorized" | "token_expired" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "forbidden" | "not_found" | "invalid_role" | "invalid_catalog" | "not_dev_mode" | "invalid_store_op" | "discount_above_limit" | "return_exceeds_sale" | "shift_closed" | "reason_required" | "stale_state" | "transition_not_allowed" | "unknown_barcode" | "idempotency_conflict" | "invalid_tag_rule" | "name_taken" | "invalid_event" | "tracking_declined" | "invalid_order" | "invalid_credit_limit" | "price_list_overlap" | "receipt_exceeds_shipment" | "shipment_already_received" | "account_suspended" | "link_target_gone" | "server_unreachable" | "keyring_unavailable" | "cache_too_new" | "not_signed_in" | "invalid_server_url" | "internal" | "unavailable";
 
 export type ErrorDetail = { 
 /**
@@ -649,6 +649,8 @@ export type ImportReport = {
  */
 applied: boolean, categories: number, products: number, stores: number, problems: Array<ImportProblem>, };
 
+export type InboxChangeKind = "read" | "delete";
+
 export type InboxItem = { message: InboxMessage, 
 /**
  * Its products this device knows and may show.
@@ -659,7 +661,11 @@ export type InboxMessage = { id: string, kind: TriggerKind, title_zh: string, ti
 /**
  * The list of products it carries (placement `inbox`): impressions and clicks name it.
  */
-recommendation: string, models: Array<string>, created_at: number, read: boolean, };
+recommendation: string, models: Array<string>, created_at: number, read: boolean, 
+/**
+ * Where tapping it leads (a campaign's deep link).
+ */
+link?: DeepLink, };
 
 export type InboxView = { items: Array<InboxItem>, unread: number, 
 /**

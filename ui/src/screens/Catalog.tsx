@@ -27,12 +27,12 @@ const SORTS: SortOrder[] = ["relevance", "price_asc", "price_desc", "newest"];
 const LIFECYCLES: Lifecycle[] = ["announced", "pre_sale", "on_sale", "discontinued"];
 
 /** Browse, search (as you type), filter and pick products to compare — all from the local copy. */
-export function Catalog({ onStatus }: { onStatus?: () => void }) {
+export function Catalog({ onStatus, category: opened }: { onStatus?: () => void; category?: string }) {
   const { t, locale, time } = useI18n();
   const [status, setStatus] = useState<CatalogStatus | null>(null);
   const [categories, setCategories] = useState<Category[]>([]);
   const [text, setText] = useState("");
-  const [category, setCategory] = useState<string | undefined>();
+  const [category, setCategory] = useState<string | undefined>(opened);
   const [tags, setTags] = useState<MarketingTag[]>([]);
   const [sort, setSort] = useState<SortOrder>("relevance");
   const [priceMin, setPriceMin] = useState("");

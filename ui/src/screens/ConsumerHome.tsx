@@ -22,7 +22,15 @@ export function daysUntil(unixSeconds: number, now = new Date()): number {
 /** A consumer's home, from this device's copy (offline too): launches they follow, what they
  *  viewed last, new arrivals, favourites and the nearest stores. A product or a comparison opened
  *  from it takes the whole page. */
-export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; footer: ReactNode; onBrowse: () => void }) {
+export function ConsumerHome({
+  header,
+  footer,
+  onBrowse,
+}: {
+  header: ReactNode;
+  footer: ReactNode;
+  onBrowse: (category?: string) => void;
+}) {
   const { t, time, locale } = useI18n();
   const [city, setCity] = useCity();
   const [day, setDay] = useState<ConsumerDay | null>(null);
@@ -69,7 +77,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
         !error && <p className="muted">{t("app.loading")}</p>
       ) : (
         <div className="stack consumer-home">
-          <InboxCard onOpen={openProduct} />
+          <InboxCard onOpen={openProduct} onCategory={onBrowse} />
           <RecommendedStrip placement="home" title={t("recommend.home")} onOpen={openProduct} testId="home-recommended" />
           {day.followed.length > 0 && (
             <section className="shelf">
@@ -125,7 +133,7 @@ export function ConsumerHome({ header, footer, onBrowse }: { header: ReactNode; 
               ))}
             </ul>
           </section>
-          <button className="secondary" onClick={onBrowse} data-testid="home-browse">
+          <button className="secondary" onClick={() => onBrowse()} data-testid="home-browse">
             {t("home.consumer.browse")}
           </button>
           {footer}

@@ -100,7 +100,7 @@ function StoreDay({ store }: { store: Store }) {
 }
 
 /** The role-based home: each role's day, from what the app holds. */
-export function Home({ state, run, onBrowse }: { state: AppState; run: Run; onBrowse: () => void }) {
+export function Home({ state, run, onBrowse }: { state: AppState; run: Run; onBrowse: (category?: string) => void }) {
   const { t, time } = useI18n();
   const profile = state.profile!;
   const header = (

@@ -5,12 +5,32 @@ import type { InboxItem, InboxView } from "../ipc/types";
 import { useI18n } from "../i18n";
 import { ProductStrip } from "./ProductStrip";
 import { track } from "../track";
+import { linkAction } from "./inboxLink";
+
+type Handlers = {
+  onOpen: (model: string) => void;
+  onCategory: (code: string) => void;
+  onRead: (id: string) => void;
+  onDelete: (id: string) => void;
+};
 
 /** One message: its text and products; shown (half on screen) and clicked are recorded with its
- *  list's id; opening a product marks it read. */
-function Message({ item, onOpen, onRead }: { item: InboxItem; onOpen: (model: string) => void; onRead: (id: string) => void }) {
-  const { locale, time } = useI18n();
+ *  list's id; opening a product or following its link marks it read; it can be deleted. */
+function Message({ item, onOpen, onCategory, onRead, onDelete }: { item: InboxItem } & Handlers) {
+  const { t, locale, time } = useI18n();
+  const [gone, setGone] = useState(false);
   const m = item.message;
+  const action = linkAction(item);
+  // A product the device has is opened from the message's strip of products.
+  const follow = () => {
+    if (!action || action.to === "product") return;
+    if (!m.read) onRead(m.id);
+    if (action.to === "category") {
+      onCategory(action.code);
+    } else {
+      setGone(true);
+    }
+  };
   const el = useRef<HTMLElement>(null);
   useEffect(() => {
     const node = el.current;
@@ -32,9 +52,24 @@ function Message({ item, onOpen, onRead }: { item: InboxItem; onOpen: (model: st
     <article ref={el} className={m.read ? "inbox-message" : "inbox-message unread"} data-testid="inbox-message" data-kind={m.kind} data-read={m.read}>
       <div className="row spread">
         <b>{zh ? m.title_zh : m.title_en}</b>
-        <span className="muted small">{time(m.created_at)}</span>
+        <span className="row">
+          <span className="muted small">{time(m.created_at)}</span>
+          <button className="link small" onClick={() => onDelete(m.id)} aria-label={t("inbox.delete")} data-testid="inbox-delete">
+            ×
+          </button>
+        </span>
       </div>
       <p>{zh ? m.body_zh : m.body_en}</p>
+      {action && action.to !== "product" && (
+        <button className="secondary small" onClick={follow} data-testid="inbox-follow" data-to={action.to}>
+          {t(action.to === "category" ? "inbox.openCategory" : "inbox.openProduct")}
+        </button>
+      )}
+      {gone && (
+        <p className="muted small" role="status" data-testid="inbox-link-gone">
+          {t("inbox.linkGone")}
+        </p>
+      )}
       {item.products.length > 0 && (
         <ProductStrip
           products={item.products}
@@ -57,8 +92,9 @@ export function announce(view: InboxView, zh: boolean): InboxView {
   return view;
 }
 
-/** The consumer's inbox of offers (from triggers), newest first; unread ones stand out. */
-export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
+/** The consumer's inbox of offers (from triggers and campaigns), newest first; unread ones stand
+ *  out. Reading and deleting work offline: the app core keeps them and sends them later. */
+export function InboxCard({ onOpen, onCategory }: { onOpen: (model: string) => void; onCategory: (code: string) => void }) {
   const { t, locale } = useI18n();
   const [view, setView] = useState<InboxView | null>(null);
   const zh = locale !== "en";
@@ -79,7 +115,8 @@ export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
   // Afterwards the core looks at the inbox on its own timetable (and the app announces).
   useBackground(["inbox"], (h) => setView(h.inbox));
   if (!view || view.items.length === 0) return null;
-  const read = (id: string) => commands.readInbox(id).then(setView).catch(() => {});
+  const read = (id: string) => commands.changeInbox(id, "read").then(setView).catch(() => {});
+  const remove = (id: string) => commands.changeInbox(id, "delete").then(setView).catch(() => {});
   return (
     <section className="shelf inbox" data-testid="inbox" data-unread={view.unread}>
       <h2>
@@ -87,7 +124,7 @@ export function InboxCard({ onOpen }: { onOpen: (model: string) => void }) {
         {view.offline && <span className="pill warn">{t("recommend.offline")}</span>}
       </h2>
       {view.items.slice(0, 5).map((item) => (
-        <Message key={item.message.id} item={item} onOpen={onOpen} onRead={read} />
+        <Message key={item.message.id} item={item} onOpen={onOpen} onCategory={onCategory} onRead={read} onDelete={remove} />
       ))}
       {view.items.some((i) => !i.message.read) && (
         <button

@@ -21,7 +21,7 @@ use crate::{
     error::{ClientError, ClientResult},
     events,
     favourites::{self, FavouriteEntry},
-    outbox,
+    inbox, outbox,
     session::Session,
     state::*,
     store_ops, store_stock,

@@ -98,6 +98,30 @@ impl PortalApp {
                     }
                     Err(e) => Err((e, vec![order.id])),
                 }
+            } else if first.kind == inbox::OUTBOX_KIND {
+                let (changes, ids, unreadable) = inbox::changes(&due);
+                if !unreadable.is_empty() {
+                    self.set_aside(&unreadable, "unreadable")?;
+                    continue;
+                }
+                let body = InboxChanges { changes };
+                let answer = self
+                    .authed(|api, token| {
+                        let body = body.clone();
+                        async move { api.call(Some(&token), &ep::ChangeInbox { body }).await }
+                    })
+                    .await;
+                match answer {
+                    Ok(server) => {
+                        let acked = outbox::ack(&mut self.cache(), &ids);
+                        Ok(acked.and_then(|_| {
+                            let cache = self.cache();
+                            let kept = inbox::with_changes(server, &inbox::unsent(&cache, user)?);
+                            inbox::keep(&cache, user, &kept)
+                        }))
+                    }
+                    Err(e) => Err((e, ids)),
+                }
             } else {
                 // A kind this version does not know: set aside (kept, visible), never blocking the rest.
                 tracing::warn!(kind = %first.kind, "unknown outbox kind set aside");

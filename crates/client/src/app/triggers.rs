@@ -29,6 +29,8 @@ impl PortalApp {
         match self.authed(|api, token| async move { api.call(Some(&token), &ep::GetInbox {}).await }).await {
             Ok(inbox) => {
                 let cache = self.cache();
+                // What this device changed and the server has not had yet stays changed.
+                let inbox = crate::inbox::with_changes(inbox, &crate::inbox::unsent(&cache, user)?);
                 crate::inbox::keep(&cache, user, &inbox)?;
                 crate::inbox::view(&cache, user, inbox, false, Some(now()))
             }
@@ -41,13 +43,16 @@ impl PortalApp {
         }
     }
 
-    /// Marks a message read (online).
-    pub async fn read_inbox(&self, id: Uuid) -> ClientResult<crate::inbox::InboxView> {
+    /// Marks a message read, or deletes it: here at once (offline too), then on the server
+    /// through the outbox (on every device of the person's).
+    pub async fn change_inbox(&self, id: Uuid, change: InboxChangeKind) -> ClientResult<crate::inbox::InboxView> {
         let user = self.signed_in_user()?;
-        let inbox =
-            self.authed(|api, token| async move { api.call(Some(&token), &ep::ReadInbox { id: id }).await }).await?;
+        let inbox = crate::inbox::change(&mut self.cache(), user, InboxChange { message: id, change }, now())?;
+        if let Err(e) = self.flush_outbox().await {
+            tracing::info!(error = %e, "the inbox change waits in the outbox");
+        }
         let cache = self.cache();
-        crate::inbox::keep(&cache, user, &inbox)?;
+        let inbox = crate::inbox::kept(&cache, user)?.unwrap_or(inbox);
         // Announcing stays with `inbox()`: what this hands back is not announced.
         crate::inbox::view(&cache, user, inbox, false, None)
     }

@@ -183,6 +183,23 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
         assert_eq!(inbox.messages[0].models, vec!["TV-55".to_string()]);
     }
     assert!(db.inbox(declined, 50).await.unwrap().messages.is_empty());
+    let first = db.inbox(people[1], 50).await.unwrap().messages[0].clone();
+    assert_eq!(first.link, Some(DeepLink::Product { model: "TV-55".into() }), "the deep link is kept");
+    // A person reads and deletes their message (sent again: no change); someone else's is passed over.
+    let read = InboxChange { message: first.id, change: InboxChangeKind::Read };
+    let delete = InboxChange { message: first.id, change: InboxChangeKind::Delete };
+    db.change_inbox(people[1], vec![read], AT).await.unwrap();
+    assert_eq!(db.inbox(people[1], 50).await.unwrap().unread, 0);
+    db.change_inbox(people[2], vec![delete], AT).await.unwrap();
+    assert_eq!(db.inbox(people[1], 50).await.unwrap().messages.len(), 1, "not deleted by someone else");
+    db.change_inbox(people[1], vec![delete, delete, read], AT).await.unwrap();
+    assert!(db.inbox(people[1], 50).await.unwrap().messages.is_empty(), "deleted, and read again changes nothing");
+    let unread_before = db.inbox(people[3], 50).await.unwrap().unread;
+    let theirs = db.inbox(people[3], 50).await.unwrap().messages[0].id;
+    db.change_inbox(people[3], vec![InboxChange { message: theirs, change: InboxChangeKind::Delete }], AT)
+        .await
+        .unwrap();
+    assert_eq!(db.inbox(people[3], 50).await.unwrap().unread, unread_before - 1, "a deleted message is not unread");
     // The live channel reads what was written in pages, each message once, in order.
     let mut after = None;
     let mut written = Vec::new();

@@ -116,6 +116,7 @@ pub async fn deleting_a_history_takes_what_was_derived_from_it(db: Arc<dyn Datab
             body_en: "Accessories".into(),
             recommendation: Uuid::now_v7(),
             models: vec!["P".into()],
+            link: None,
             created_at: AT,
             fact_at: AT,
             trigger_name: trigger.name.clone(),

@@ -32,6 +32,7 @@ fn message(trigger: Uuid, user: Uuid, key: &str, at: i64) -> InboxRow {
         body_en: "Accessories".into(),
         recommendation: Uuid::now_v7(),
         models: vec!["CASE".into()],
+        link: None,
         created_at: at,
         fact_at: at,
         trigger_name: "after a purchase".into(),

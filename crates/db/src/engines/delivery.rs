@@ -222,6 +222,7 @@ fn inbox_row(campaign: &CampaignFacts, user: Uuid, now: i64) -> InboxRow {
         body_en: content.body_en,
         recommendation: Uuid::now_v7(),
         models,
+        link: content.deep_link,
         created_at: now,
         fact_at: now,
         trigger_name: campaign.name.clone(),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Database, Delivery, Tags},
+    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Catalog, CatalogKind, Database, Delivery, Tags},
     error::{AppError, AppResult},
 };
 
@@ -31,6 +31,7 @@ pub struct CampaignService {
     delivery: Arc<dyn Delivery>,
     tags: Arc<dyn Tags>,
     accounts: Arc<dyn Accounts>,
+    catalog: Arc<dyn Catalog>,
 }
 
 fn stale() -> AppError {
@@ -117,7 +118,13 @@ fn with_draft(mut row: CampaignRow, draft: &CampaignDraft) -> CampaignRow {
 
 impl CampaignService {
     pub fn new(db: &Arc<dyn Database>) -> Self {
-        Self { campaigns: db.clone(), delivery: db.clone(), tags: db.clone(), accounts: db.clone() }
+        Self {
+            campaigns: db.clone(),
+            delivery: db.clone(),
+            tags: db.clone(),
+            accounts: db.clone(),
+            catalog: db.clone(),
+        }
     }
 
     /// Every customer tag's id.
@@ -126,7 +133,27 @@ impl CampaignService {
     }
 
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
-        check::draft(draft, &self.tag_ids().await?, now())
+        check::draft(draft, &self.tag_ids().await?, now())?;
+        self.link_leads_somewhere(draft.content.deep_link.as_ref()).await
+    }
+
+    /// A deep link's product or category is in the catalog now (checked when the campaign is
+    /// saved, and again when it is submitted, approved, scheduled or started: a product
+    /// withdrawn meanwhile is caught before anyone is sent to it).
+    async fn link_leads_somewhere(&self, link: Option<&DeepLink>) -> AppResult<()> {
+        let (kind, code) = match link {
+            Some(DeepLink::Product { model }) => (CatalogKind::Product, model),
+            Some(DeepLink::Category { code }) => (CatalogKind::Category, code),
+            Some(DeepLink::Inbox) | None => return Ok(()),
+        };
+        if self.catalog.catalog_get(kind, code).await?.is_none() {
+            return Err(AppError::field(
+                ErrorCode::LinkTargetGone,
+                "content.deep_link",
+                format!("{code} is not in the catalog (withdrawn, or never added): link to another, or to the inbox."),
+            ));
+        }
+        Ok(())
     }
 
     async fn row(&self, id: Uuid) -> AppResult<CampaignRow> {
@@ -267,6 +294,13 @@ impl CampaignService {
         let row = self.row(id).await?;
         if row.revision != request.revision {
             return Err(stale());
+        }
+        if matches!(
+            action,
+            CampaignAction::Submit | CampaignAction::Approve | CampaignAction::Schedule | CampaignAction::Start
+        ) {
+            let content: CampaignContent = serde_json::from_str(&row.content).unwrap_or_default();
+            self.link_leads_somewhere(content.deep_link.as_ref()).await?;
         }
         let at = now();
         if action == CampaignAction::Schedule && row.starts_at.is_none() {

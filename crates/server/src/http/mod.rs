@@ -144,6 +144,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(triggers::triggers, triggers::create_trigger))
         .routes(routes!(triggers::set_trigger_active))
         .routes(routes!(triggers::inbox))
+        .routes(routes!(triggers::change_inbox))
         .routes(routes!(triggers::mark_read))
         .routes(routes!(customers::delete_tag))
         .routes(routes!(customers::recompute_tags))

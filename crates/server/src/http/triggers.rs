@@ -65,3 +65,17 @@ pub async fn mark_read(
 ) -> AppResult<ApiJson<Inbox>> {
     marketing.mark_inbox_read(&caller, id).await.map(ApiJson)
 }
+
+/// Applies the caller's changes to their messages (read, delete), as made on a device (offline
+/// too, sent later): sending them again changes nothing; another person's message or one gone is
+/// passed over.
+#[utoipa::path(post, path = endpoints::ChangeInbox::PATH, tag = "me", security(("bearer" = [])),
+    request_body = InboxChanges,
+    responses((status = 200, body = Inbox), (status = 401, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn change_inbox(
+    State(marketing): State<MarketingService>,
+    caller: Caller,
+    ApiJson(changes): ApiJson<InboxChanges>,
+) -> AppResult<ApiJson<Inbox>> {
+    marketing.change_inbox(&caller, changes).await.map(ApiJson)
+}

@@ -4,7 +4,10 @@
 //! per cooldown, whichever instance gets there first (`Database::send_inbox`).
 use std::collections::HashMap;
 
-use portal_api::{ErrorCode, Inbox, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList};
+use portal_api::{
+    ErrorCode, Inbox, InboxChanges, NewTrigger, Placement, Role, SetTriggerActive, Trigger, TriggerKind, TriggerList,
+    MAX_INBOX_CHANGES,
+};
 use portal_marketing::triggers::{self, Fact, Restock, Rule, FACT_MAX_AGE_SECS};
 use uuid::Uuid;
 
@@ -73,6 +76,23 @@ impl MarketingService {
     pub async fn mark_inbox_read(&self, caller: &Caller, id: Uuid) -> AppResult<Inbox> {
         if !self.triggers.mark_inbox_read(caller.user.id, id, now()).await? {
             return Err(AppError::not_found("message"));
+        }
+        self.inbox(caller).await
+    }
+
+    /// Applies what the caller did to their messages (on any device, offline too): each change a
+    /// setting, so a batch sent again changes nothing; another person's message or one gone is
+    /// passed over.
+    pub async fn change_inbox(&self, caller: &Caller, changes: InboxChanges) -> AppResult<Inbox> {
+        if changes.changes.len() > MAX_INBOX_CHANGES {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "changes",
+                format!("Send at most {MAX_INBOX_CHANGES} changes at once."),
+            ));
+        }
+        if !changes.changes.is_empty() {
+            self.triggers.change_inbox(caller.user.id, changes.changes, now()).await?;
         }
         self.inbox(caller).await
     }
@@ -204,6 +224,7 @@ impl MarketingService {
                     body_en: triggers::fill_body(&trigger.body_en, &name_en, store),
                     recommendation: Uuid::now_v7(),
                     models,
+                    link: None,
                     created_at: now,
                     fact_at: fact.at,
                     trigger_name: trigger.name.clone(),
