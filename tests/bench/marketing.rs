@@ -621,6 +621,7 @@ async fn trigger_pass_figures(
             body_hash: portal_server::common::body_hash(&op),
             refusal: None,
             flags: vec![],
+            coupon: None,
             day: portal_server::common::local_day(op.device_at),
             now: at,
         };

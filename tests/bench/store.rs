@@ -47,6 +47,7 @@ fn sale(shift: Uuid, n: usize) -> StoreAction {
         ],
         gifts: vec![SkuQuantity { sku: "GIFT-MUG".into(), quantity: 1 }],
         offer: None,
+        coupon: None,
     }
 }
 

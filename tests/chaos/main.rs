@@ -169,6 +169,7 @@ impl Expected {
                 payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 * quantity }],
                 gifts: vec![],
                 offer: None,
+                coupon: None,
             }
         } else {
             let quantity = if rng.gen_bool(0.5) { 1 } else { -1 };

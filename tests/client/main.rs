@@ -287,6 +287,7 @@ async fn a_sale_made_offline_reaches_the_store_ledger_once_and_a_bad_one_never_l
         payments: vec![Payment { method: PaymentMethod::Cash, amount: 1000_00 }],
         gifts: vec![],
         offer: None,
+        coupon: None,
     };
 
     // The server is down for the whole checkout.
@@ -354,6 +355,7 @@ fn killed_checkout_child() {
             payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
             gifts: vec![],
             offer: None,
+            coupon: None,
         };
         store_ops::record(&mut cache, user, store, sale, 10, 2).unwrap();
     }

@@ -100,9 +100,15 @@ pub struct Audience {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "to")]
 pub enum DeepLink {
-    Product { model: String },
-    Category { code: String },
+    Product {
+        model: String,
+    },
+    Category {
+        code: String,
+    },
     Inbox,
+    /// The person's coupons (a campaign that issues one links here).
+    Wallet,
 }
 
 /// What the campaign says, in both languages.
@@ -138,6 +144,107 @@ pub struct CampaignDraft {
     /// Out of every hundred matching people, how many are held out (measured, not messaged).
     #[serde(default)]
     pub holdout_percent: u8,
+    /// An e-coupon each person reached gets (one each), kept in their app's wallet.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<CouponTerms>,
+}
+
+/// What an e-coupon gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CouponBenefit {
+    /// A sum off, in fen.
+    AmountOff { fen: i64 },
+    /// A percentage off (1–99), optionally no more than `max_fen`; rounded down to the fen.
+    PercentOff {
+        percent: u8,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_fen: Option<i64>,
+    },
+}
+
+/// An e-coupon's terms (电子券), as its campaign issues it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CouponTerms {
+    pub benefit: CouponBenefit,
+    /// The least the eligible lines must come to, in fen.
+    #[serde(default)]
+    pub min_spend: i64,
+    /// Products (model numbers) it applies to; none: any.
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Categories it applies to (a product in a sub-category counts); none: any.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Stores that take it; none: every store.
+    #[serde(default)]
+    pub stores: Vec<Uuid>,
+    /// Unix seconds, from and until (exclusive).
+    pub valid_from: i64,
+    pub valid_until: i64,
+}
+
+/// An e-coupon in its person's wallet, with the code they show at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WalletCoupon {
+    pub id: Uuid,
+    pub campaign: Uuid,
+    /// The campaign's title, in both languages.
+    pub title_zh: String,
+    pub title_en: String,
+    pub terms: CouponTerms,
+    /// Signed by the server: a till checks it offline with the brand's public key.
+    pub code: String,
+    pub issued_at: i64,
+    /// When it was redeemed, if it was.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Wallet {
+    /// Newest first: those still usable and those redeemed or expired in the last 90 days.
+    pub coupons: Vec<WalletCoupon>,
+}
+
+/// A campaign's coupon as a store's tills need it to check codes offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CouponSeries {
+    pub campaign: Uuid,
+    pub title_zh: String,
+    pub title_en: String,
+    pub terms: CouponTerms,
+}
+
+/// What a store's tills keep to check coupons offline: the key codes are signed with and the
+/// coupons this store takes that are valid now or later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StoreCoupons {
+    /// The brand's Ed25519 public key, base64url.
+    pub public_key: String,
+    pub series: Vec<CouponSeries>,
+}
+
+/// The coupon a sale took, as the till checked it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SaleCoupon {
+    pub code: String,
+    /// What it took off, in fen (part of the sale's order discount).
+    pub off: i64,
+}
+
+/// A campaign's coupons so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CouponCounts {
+    pub issued: u32,
+    pub redeemed: u32,
+    /// Sales that took a coupon already redeemed (flagged, counted once).
+    pub used_twice: u32,
+    /// What redeemed coupons took off, in fen.
+    pub off: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -184,6 +291,10 @@ pub struct CampaignDetail {
     pub steps: Vec<CampaignStep>,
     /// Whether the one asking may approve or reject it now.
     pub can_decide: bool,
+    /// Its coupons so far, if it issues one.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupons: Option<CouponCounts>,
 }
 
 /// An action on a campaign, at the revision its taker saw.

@@ -254,6 +254,8 @@ endpoints! {
     /// Server-sent events, not a JSON value: declared for its route only.
     LiveChannel = Get "/v1/me/live" => ();
     SetMessagePreferences = Put "/v1/me/message-preferences" body MessagePreferences, => MessagePreferences;
+    MyCoupons = Get "/v1/me/coupons" => Wallet;
+    CouponsOfStore = Get "/v1/stores/{id}/coupons" [id: Uuid] => StoreCoupons;
     SetApproveRight = Put "/v1/admin/users/{id}/campaign-approver" [id: Uuid] body ApproveRight, => ApproveRight;
     DealerTrendsOf = Get "/v1/dealers/{id}/trends" [id: Uuid] => DealerTrends;
     DemandPlanOf = Get "/v1/dealers/{id}/demand-plan" [id: Uuid] => DemandPlan;

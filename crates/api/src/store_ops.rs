@@ -138,6 +138,11 @@ pub enum StoreAction {
         #[ts(optional)]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         offer: Option<crate::CounterOffer>,
+        /// An e-coupon the customer showed, checked on the device, and what it took off (part of
+        /// `order_discount`).
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        coupon: Option<crate::SaleCoupon>,
     },
     /// Takes back lines of a sale (partly or wholly), into stock, with the refund worked out by the server.
     Return {
@@ -275,6 +280,16 @@ pub enum OpFlag {
     ShipmentShort { sku: String, short: i64 },
     /// A shipment counted in with damaged units (not booked into stock).
     ShipmentDamaged { sku: String, damaged: i64 },
+    /// The sale's e-coupon was redeemed already, by another sale (two offline tablets took it):
+    /// the sale stands, the coupon counts once, and the campaign's report shows this use.
+    CouponUsedTwice { coupon: Uuid },
+    /// The sale's e-coupon was not ours (its signature does not hold) or names no campaign with a
+    /// coupon: nothing was redeemed.
+    CouponNotValid,
+    /// The sale's e-coupon did not apply as the server reads it (expired, another store, below
+    /// its minimum…; `reason` as `CouponRefusal` words it) or took off more than it gives
+    /// (`allowed`, in fen): redeemed, for the manager to look at.
+    CouponMisapplied { coupon: Uuid, reason: String, allowed: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

@@ -4,32 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What a coupon gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Benefit {
-    /// A sum off, in fen.
-    AmountOff { fen: i64 },
-    /// A percentage off (1–99), optionally no more than `max_fen`; rounded down to the fen.
-    PercentOff { percent: u8, max_fen: Option<i64> },
-}
-
-/// A coupon's terms, as its campaign issued it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CouponTerms {
-    pub benefit: Benefit,
-    /// The least the eligible lines must come to, in fen.
-    pub min_spend: i64,
-    /// Products (model numbers) it applies to; none: any.
-    pub models: Vec<String>,
-    /// Categories it applies to (a product in a sub-category counts); none: any.
-    pub categories: Vec<String>,
-    /// Stores that take it; none: every store.
-    pub stores: Vec<Uuid>,
-    /// Unix seconds, from and until (exclusive).
-    pub valid_from: i64,
-    pub valid_until: i64,
-}
+pub use portal_api::{CouponBenefit as Benefit, CouponTerms};
 
 /// A line of the basket as the till prices it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +39,38 @@ pub enum CouponRefusal {
     BelowMinimum { needed: i64 },
     #[error("the coupon's terms are not valid")]
     BadTerms,
+}
+
+/// A sale's lines as a coupon sees them: each line's model and categories (as `product_of` finds
+/// them for its SKU; a SKU it does not know is left out) and what it comes to after its own
+/// discount (checked sums; an overflow is refused).
+pub fn basket(
+    lines: &[portal_api::SaleLine],
+    product_of: impl Fn(&str) -> Option<(String, Vec<String>)>,
+) -> Result<Vec<BasketLine>, CouponRefusal> {
+    let mut basket = Vec::with_capacity(lines.len());
+    for line in lines {
+        let Some((model, categories)) = product_of(&line.sku) else { continue };
+        let total = line
+            .unit_price
+            .checked_mul(line.quantity)
+            .and_then(|gross| gross.checked_sub(line.discount))
+            .ok_or(CouponRefusal::BadTerms)?;
+        basket.push(BasketLine { model, categories, total: total.max(0) });
+    }
+    Ok(basket)
+}
+
+/// The refusal as the flag and the till word it (`not_yet`, `expired`, `other_store`…).
+pub fn refusal_code(refusal: CouponRefusal) -> &'static str {
+    match refusal {
+        CouponRefusal::NotYet => "not_yet",
+        CouponRefusal::Expired => "expired",
+        CouponRefusal::OtherStore => "other_store",
+        CouponRefusal::NothingEligible => "nothing_eligible",
+        CouponRefusal::BelowMinimum { .. } => "below_minimum",
+        CouponRefusal::BadTerms => "bad_terms",
+    }
 }
 
 /// Whether terms are sound: a positive sum or a percentage of 1–99, no negative minimum, a

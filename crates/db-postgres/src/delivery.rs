@@ -4,7 +4,9 @@
 //! COMMITTED transaction.
 use portal_api::{wire_name, Audience};
 use portal_campaigns::policy::Caps;
-use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled, Standing};
+use portal_db::engines::delivery::{
+    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, Settled, Standing,
+};
 use portal_db::{
     audience_filter, dollar_placeholders, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery,
     PreferencesRow, SqlValue,
@@ -103,7 +105,7 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         self.0
-            .query("SELECT id, name, category, content, ends_at FROM campaigns WHERE id = ANY($1)", &[&ids])?
+            .query("SELECT id, name, category, content, ends_at, coupon FROM campaigns WHERE id = ANY($1)", &[&ids])?
             .iter()
             .map(|r| {
                 Ok(CampaignFacts {
@@ -112,6 +114,7 @@ impl DeliveryRows for PgDelivery<'_, '_> {
                     category: r.get(2),
                     content: r.get(3),
                     ends_at: r.get(4),
+                    coupon: r.get(5),
                 })
             })
             .collect()
@@ -184,6 +187,24 @@ impl DeliveryRows for PgDelivery<'_, '_> {
                 super::events::record_served(self.0, &served, &m.served_list())?;
             }
         }
+        Ok(())
+    }
+
+    fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()> {
+        let column = |f: &dyn Fn(&NewCoupon) -> String| -> Vec<String> { coupons.iter().map(f).collect() };
+        let numbers = |f: &dyn Fn(&NewCoupon) -> i64| -> Vec<i64> { coupons.iter().map(f).collect() };
+        self.0.execute(
+            "INSERT INTO coupons (id, campaign_id, user_id, issued_at, valid_until)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+             ON CONFLICT (campaign_id, user_id) DO NOTHING",
+            &[
+                &column(&|c| c.id.to_string()),
+                &column(&|c| c.campaign.to_string()),
+                &column(&|c| c.user.to_string()),
+                &numbers(&|c| c.issued_at),
+                &numbers(&|c| c.valid_until),
+            ],
+        )?;
         Ok(())
     }
 

@@ -19,6 +19,7 @@ mod campaigns;
 pub mod catalog;
 mod console;
 pub mod copy_from_sqlite;
+mod coupons;
 pub mod customers;
 mod delivery;
 pub mod events;
@@ -80,6 +81,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0022_campaign_delivery.sql"),
     include_str!("../migrations/0023_inbox_notify.sql"),
     include_str!("../migrations/0024_inbox_links.sql"),
+    include_str!("../migrations/0025_coupons.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

@@ -423,6 +423,23 @@ impl Ledger for PgLedger<'_, '_> {
             )?
             .get(0))
     }
+    fn redeem_coupon(&mut self, r: &portal_db::CouponRedemption) -> LedgerResult<bool> {
+        // Of sales redeeming one coupon at once, the first to insert wins; the others wait for its
+        // commit and find it there.
+        let first = self.execute(
+            "INSERT INTO coupon_redemptions (coupon_id, campaign_id, sale_id, store_id, off, redeemed_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coupon_id) DO NOTHING",
+            &[&r.coupon.to_string(), &r.campaign.to_string(), &r.sale.to_string(), &r.store.to_string(), &r.off, &r.at],
+        )? == 1;
+        if !first {
+            self.execute(
+                "INSERT INTO coupon_second_uses (sale_id, coupon_id, campaign_id, store_id, used_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sale_id) DO NOTHING",
+                &[&r.sale.to_string(), &r.coupon.to_string(), &r.campaign.to_string(), &r.store.to_string(), &r.at],
+            )?;
+        }
+        Ok(first)
+    }
     fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>> {
         self.query_opt("SELECT store_id FROM sales WHERE id = $1", &[&sale.to_string()])?
             .map(|r| id(r.get(0)))

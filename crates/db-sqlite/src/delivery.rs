@@ -2,7 +2,9 @@
 //! settles each batch.
 use portal_api::{from_wire_name, wire_name, Audience, MessageChannel};
 use portal_campaigns::policy::Caps;
-use portal_db::engines::delivery::{self, CampaignFacts, Claimed, CountKey, DeliveryRows, Settled, Standing};
+use portal_db::engines::delivery::{
+    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, Settled, Standing,
+};
 use portal_db::{
     audience_filter, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery, PreferencesRow, SqlValue,
 };
@@ -80,8 +82,9 @@ impl DeliveryRows for SqliteDelivery<'_> {
     }
 
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
-        let mut stmt =
-            self.0.prepare_cached("SELECT id, name, category, content, ends_at FROM campaigns WHERE id = ?1")?;
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT id, name, category, content, ends_at, coupon FROM campaigns WHERE id = ?1")?;
         let mut out = Vec::new();
         for id in ids {
             if let Some(c) = stmt
@@ -92,6 +95,7 @@ impl DeliveryRows for SqliteDelivery<'_> {
                         category: r.get(2)?,
                         content: r.get(3)?,
                         ends_at: r.get(4)?,
+                        coupon: r.get(5)?,
                     })
                 })
                 .optional()?
@@ -163,6 +167,23 @@ impl DeliveryRows for SqliteDelivery<'_> {
             if inserted == 1 {
                 super::events::record_served(self.0, &m.served_list())?;
             }
+        }
+        Ok(())
+    }
+
+    fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()> {
+        let mut insert = self.0.prepare_cached(
+            "INSERT INTO coupons (id, campaign_id, user_id, issued_at, valid_until) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (campaign_id, user_id) DO NOTHING",
+        )?;
+        for c in coupons {
+            insert.execute(params![
+                c.id.to_string(),
+                c.campaign.to_string(),
+                c.user.to_string(),
+                c.issued_at,
+                c.valid_until
+            ])?;
         }
         Ok(())
     }

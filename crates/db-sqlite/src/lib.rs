@@ -18,6 +18,7 @@ mod approvals;
 mod campaigns;
 pub mod catalog;
 mod console;
+mod coupons;
 pub mod customers;
 mod delivery;
 pub mod events;
@@ -69,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0030_campaigns.sql"),
     include_str!("../migrations/0031_campaign_delivery.sql"),
     include_str!("../migrations/0032_inbox_links.sql"),
+    include_str!("../migrations/0033_coupons.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -272,6 +272,38 @@ impl Ledger for SqliteLedger<'_> {
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM sale_lines WHERE serial = ?1 AND quantity > returned)")?
             .query_row([serial], |r| r.get(0))?)
     }
+    fn redeem_coupon(&mut self, r: &portal_db::CouponRedemption) -> LedgerResult<bool> {
+        let first = self
+            .0
+            .prepare_cached(
+                "INSERT INTO coupon_redemptions (coupon_id, campaign_id, sale_id, store_id, off, redeemed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (coupon_id) DO NOTHING",
+            )?
+            .execute(params![
+                r.coupon.to_string(),
+                r.campaign.to_string(),
+                r.sale.to_string(),
+                r.store.to_string(),
+                r.off,
+                r.at
+            ])?
+            == 1;
+        if !first {
+            self.0
+                .prepare_cached(
+                    "INSERT INTO coupon_second_uses (sale_id, coupon_id, campaign_id, store_id, used_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sale_id) DO NOTHING",
+                )?
+                .execute(params![
+                    r.sale.to_string(),
+                    r.coupon.to_string(),
+                    r.campaign.to_string(),
+                    r.store.to_string(),
+                    r.at
+                ])?;
+        }
+        Ok(first)
+    }
     fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>> {
         let store: Option<String> = self
             .0

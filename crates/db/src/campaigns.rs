@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::*;
 
-/// A campaign as kept. `audience`, `content` and `channels` are JSON of their API types.
+/// A campaign as kept. `audience`, `content`, `channels` and `coupon` are JSON of their API types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignRow {
     pub id: Uuid,
@@ -34,6 +34,8 @@ pub struct CampaignRow {
     pub queued_through: Option<String>,
     /// When the whole audience was queued.
     pub queued_at: Option<i64>,
+    /// JSON of the `CouponTerms` each person reached gets, if the campaign issues a coupon.
+    pub coupon: Option<String>,
 }
 
 /// One step, kept with the campaign's change.

@@ -15,6 +15,7 @@ mod approvals;
 mod campaigns;
 mod catalog;
 mod console;
+mod coupons;
 mod customers;
 mod delivery;
 mod events;
@@ -29,6 +30,7 @@ pub use approvals::*;
 pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
+pub use coupons::*;
 pub use customers::*;
 pub use delivery::*;
 pub use events::*;
@@ -148,6 +150,7 @@ macro_rules! contract_suite {
             an_edit_lands_only_over_the_body_it_read_whatever_saves_at_once,
             a_campaign_is_kept_once_and_changed_once_from_the_state_its_changer_read,
             a_campaign_reaches_each_consenting_person_once_whatever_sends_at_once,
+            a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems_at_once,
         );
     };
 }
@@ -193,7 +196,7 @@ pub async fn fixture(db: &dyn Database) -> Uuid {
     promoter
 }
 
-fn context(actor: Uuid, op: &StoreOp) -> OpContext {
+pub(crate) fn context(actor: Uuid, op: &StoreOp) -> OpContext {
     OpContext {
         actor,
         customer: None,
@@ -203,12 +206,13 @@ fn context(actor: Uuid, op: &StoreOp) -> OpContext {
         body_hash: crate::body_hash(op),
         refusal: None,
         flags: vec![],
+        coupon: None,
         day: portal_store_ops::day::local_day(op.device_at),
         now: AT,
     }
 }
 
-fn op(store: Uuid, action: StoreAction) -> StoreOp {
+pub(crate) fn op(store: Uuid, action: StoreAction) -> StoreOp {
     StoreOp { id: Uuid::now_v7(), store_id: store, device_at: AT, action }
 }
 
@@ -425,6 +429,7 @@ pub(crate) fn cash_sale(shift: Uuid, i: usize, serial: Option<&str>) -> StoreAct
         payments: vec![Payment { method: PaymentMethod::Cash, amount: 100_00 }],
         gifts: vec![],
         offer: None,
+        coupon: None,
     }
 }
 
@@ -493,6 +498,7 @@ pub async fn a_sale_keeps_its_counter_offer_and_the_store_its_on_hand(db: Arc<dy
             shown: vec!["CABLE".into(), "CASE".into()],
             accepted: vec!["CABLE".into()],
         }),
+        coupon: None,
     };
     let outcome = apply(db.as_ref(), promoter, op(STORE, sale)).await;
     assert_eq!(outcome.status, OpStatus::Applied, "{outcome:?}");

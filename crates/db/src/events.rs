@@ -147,6 +147,8 @@ pub struct RetentionCounts {
     pub deliveries: usize,
     /// People's daily message counts of past days.
     pub message_counts: usize,
+    /// Coupons that expired long enough ago, with their redemptions and second uses.
+    pub coupons: usize,
     /// Months of behaviour events dropped whole (PostgreSQL keeps them by month).
     pub event_months: usize,
 }
@@ -156,9 +158,13 @@ pub struct RetentionCounts {
 /// both backends run, the backends only supplying the batch's statement. The steps are in the
 /// order of `RetentionCounts`' fields.
 /// The retention steps each backend lists.
-pub const RETENTION_STEPS: usize = 9;
+pub const RETENTION_STEPS: usize = 12;
 /// A finished campaign's deliveries are kept this long (its funnel is read from them).
 pub const DELIVERIES_KEPT_SECS: i64 = 180 * 86_400;
+/// A coupon is kept this long after it expires (its campaign's report counts it), with its
+/// redemption and any second use; those go before the coupon, so that a coupon still valid never
+/// loses its redemption (and so cannot be redeemed twice).
+pub const COUPONS_KEPT_SECS: i64 = 180 * 86_400;
 
 pub async fn prune_in_batches<F, Fut>(
     steps: [(&'static str, &'static str, i64); RETENTION_STEPS],
@@ -178,7 +184,7 @@ where
             }
         }
     }
-    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days, deliveries, message_counts] =
+    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days, deliveries, message_counts, redemptions, second_uses, coupons] =
         counts;
     Ok(RetentionCounts {
         events,
@@ -190,6 +196,7 @@ where
         report_days,
         deliveries,
         message_counts,
+        coupons: redemptions + second_uses + coupons,
         event_months: 0,
     })
 }

@@ -209,6 +209,9 @@ pub trait Ledger {
     fn record_sale(&mut self, sale: &SaleRecord<'_>) -> LedgerResult<Vec<(String, i64)>>;
     /// Whether a unit with this serial is sold and not returned.
     fn serial_sold(&mut self, serial: &str) -> LedgerResult<bool>;
+    /// Redeems the coupon for the sale: true when this is its first redemption; false when
+    /// another sale redeemed it already, and then this sale's use is kept as a second use.
+    fn redeem_coupon(&mut self, redemption: &crate::CouponRedemption) -> LedgerResult<bool>;
     fn sale_store(&mut self, sale: Uuid) -> LedgerResult<Option<Uuid>>;
     fn sold_line(&mut self, sale: Uuid, line: i64) -> LedgerResult<Option<SoldLine>>;
     fn return_line(&mut self, sale: Uuid, line: i64, quantity: i64) -> LedgerResult<()>;

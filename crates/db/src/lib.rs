@@ -20,6 +20,7 @@ pub mod code_check;
 pub mod console;
 #[cfg(feature = "test-support")]
 pub mod contract;
+pub mod coupons;
 pub mod driver_errors;
 pub mod engines;
 pub mod ledger;
@@ -48,11 +49,12 @@ pub mod triggers;
 
 pub use accounts::*;
 pub use allocations::*;
-pub use apply::{CounterCustomer, OpContext};
+pub use apply::{CounterCustomer, CouponCheck, OpContext};
 pub use approvals::*;
 pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
+pub use coupons::*;
 pub use customer_view::*;
 pub use delivery::*;
 pub use events::*;
@@ -130,6 +132,7 @@ pub trait Database:
     + Allocations
     + Approvals
     + Campaigns
+    + Coupons
     + Delivery
     + Console
     + Send

@@ -115,6 +115,7 @@ pub fn store_sale(store: Uuid, receipt_no: &str, sold: SoldSale) -> StoreSale {
             payments: sold.payments,
             gifts: sold.gifts,
             offer: None,
+            coupon: None,
         },
         total: sold.total,
         change: sold.change,

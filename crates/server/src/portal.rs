@@ -54,15 +54,16 @@ impl Portal {
         let catalog = CatalogService::new(&db);
         let org = OrgService::new(&db);
         let identity = IdentityService::new(&db, sender, keys.clone(), config.clone());
+        let coupon_signer = Arc::new(keys.coupon_signer());
         Self {
             marketing: MarketingService::new(&db, catalog.clone(), org.clone(), config.clone()),
             customers: CustomerViewService::new(&db, identity.clone(), catalog.clone()),
             identity,
-            store_ops: StoreOpsService::new(&db, org.clone(), catalog.clone()),
+            store_ops: StoreOpsService::new(&db, org.clone(), catalog.clone(), &coupon_signer.public_key()),
             distribution: DistributionService::new(&db, org.clone(), catalog.clone()),
             favourites: FavouritesService::new(&db),
             console: ConsoleService::new(&db),
-            campaigns: CampaignService::new(&db),
+            campaigns: CampaignService::new(&db, coupon_signer, org.clone()),
             live: crate::live::LiveHub::new(),
             catalog,
             org,

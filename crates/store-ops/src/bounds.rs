@@ -74,7 +74,16 @@ pub fn check(op: &StoreOp, at: &str) -> Result<(), OutOfBounds> {
             }
             text(format!("{a}.reason"), reason.as_deref().unwrap_or_default())?;
         }
-        StoreAction::Sale { receipt_no, customer_phone, lines, order_discount, payments, gifts, offer, .. } => {
+        StoreAction::Sale {
+            receipt_no, customer_phone, lines, order_discount, payments, gifts, offer, coupon, ..
+        } => {
+            if let Some(c) = coupon {
+                text(format!("{a}.coupon.code"), &c.code)?;
+                amount(format!("{a}.coupon.off"), c.off)?;
+                if c.off > *order_discount {
+                    return fail(format!("{a}.coupon.off"), "a coupon's sum off is part of the order discount");
+                }
+            }
             if let Some(o) = offer {
                 count(format!("{a}.offer.shown"), o.shown.len())?;
                 count(format!("{a}.offer.accepted"), o.accepted.len())?;
@@ -204,6 +213,7 @@ mod tests {
             payments: vec![],
             gifts: vec![],
             offer: None,
+            coupon: None,
         };
         assert_eq!(check(&op(sale), "ops[1]").unwrap_err().field, "ops[1].action.lines[0].unit_price");
         assert!(!clock_plausible(5, 1_800_000_000));

@@ -28,6 +28,7 @@ fn sale(shift_id: Uuid, receipt_no: &str, cash: i64) -> StoreAction {
         ],
         gifts: vec![SkuQuantity { sku: "GIFT".into(), quantity: 1 }],
         offer: None,
+        coupon: None,
     }
 }
 
@@ -58,6 +59,7 @@ fn a_sale_whose_offer_took_what_was_not_shown_is_refused_before_it_is_queued() {
                 shown: vec!["CABLE".into(), "CASE".into()],
                 accepted: vec![accepted.into()],
             }),
+            coupon: None,
         }
     };
     let no = next_receipt_no(&cache, "T").unwrap();

@@ -44,8 +44,20 @@ pub struct OpContext {
     pub refusal: Option<ApiError>,
     /// Flags the server raised before the ledger saw the operation (a device clock far off).
     pub flags: Vec<OpFlag>,
+    /// What the server made of a sale's coupon, if it has one.
+    pub coupon: Option<CouponCheck>,
     pub day: String,
     pub now: i64,
+}
+
+/// What the server made of a sale's coupon before the ledger saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CouponCheck {
+    /// Not signed by the brand, or no campaign issues it: nothing is redeemed.
+    NotValid,
+    /// Ours: redeemed once; `allowed` is what it gives this basket at this store then, as the
+    /// server reads the terms, or why it does not apply.
+    Ours { coupon: Uuid, campaign: Uuid, allowed: Result<i64, String> },
 }
 
 /// A customer named at the counter by their phone.
@@ -291,15 +303,31 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 .map(|(method, difference)| OpFlag::CashDifference { method, difference })
                 .collect();
         }
-        StoreAction::Sale { sale_id, shift_id, receipt_no, lines, order_discount, payments, gifts, offer, .. } => {
+        StoreAction::Sale {
+            sale_id,
+            shift_id,
+            receipt_no,
+            lines,
+            order_discount,
+            payments,
+            gifts,
+            offer,
+            coupon,
+            ..
+        } => {
             // The arithmetic must hold (nothing negative, paid in full, change out of cash); the
             // prices are the server's to judge: a discount beyond the limit, or a price below the
             // catalog's, is flagged, never refused — the sale happened.
             let totals =
                 checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
+            // What a good coupon took off (up to what it gives) is not the promoter's discount.
+            let coupon_off = match (coupon, &ctx.coupon) {
+                (Some(used), Some(CouponCheck::Ours { allowed: Ok(allowed), .. })) => used.off.clamp(0, *allowed),
+                _ => 0,
+            };
             applied.flags.extend(pricing::sale_flags_on_arrival(
                 lines,
-                *order_discount,
+                order_discount.saturating_sub(coupon_off),
                 &ctx.prices,
                 ctx.discount_limit_percent,
                 op.device_at,
@@ -395,6 +423,9 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 if left < 0 {
                     applied.flags.push(OpFlag::NegativeStock { sku, on_hand: left });
                 }
+            }
+            if let Some(used) = coupon {
+                redeem(db, &mut applied.flags, used, ctx.coupon.as_ref(), *sale_id, store, op.device_at)?;
             }
         }
         StoreAction::Return { return_id, sale_id, lines, gifts, refund_method, shift_id } => {
@@ -556,6 +587,37 @@ fn receive(
     db.mark_received(transfer_id, received_at)?;
     for l in lines {
         movement(db, op, to_store, &l.sku, MovementKind::TransferIn, l.quantity, Some(&format!("from {from_store}")))?;
+    }
+    Ok(())
+}
+
+/// Redeems a sale's coupon once. A sale is a fact: a coupon that is not ours, does not apply or
+/// was redeemed already is flagged, never a reason to lose the sale.
+fn redeem(
+    db: &mut impl Ledger,
+    flags: &mut Vec<OpFlag>,
+    used: &SaleCoupon,
+    check: Option<&CouponCheck>,
+    sale: Uuid,
+    store: Uuid,
+    at: i64,
+) -> ActResult<()> {
+    let Some(CouponCheck::Ours { coupon, campaign, allowed }) = check else {
+        flags.push(OpFlag::CouponNotValid);
+        return Ok(());
+    };
+    match allowed {
+        Err(reason) => flags.push(OpFlag::CouponMisapplied { coupon: *coupon, reason: reason.clone(), allowed: 0 }),
+        Ok(allowed) if used.off > *allowed => flags.push(OpFlag::CouponMisapplied {
+            coupon: *coupon,
+            reason: "more_than_it_gives".into(),
+            allowed: *allowed,
+        }),
+        Ok(_) => {}
+    }
+    let redemption = super::CouponRedemption { coupon: *coupon, campaign: *campaign, sale, store, off: used.off, at };
+    if !db.redeem_coupon(&redemption)? {
+        flags.push(OpFlag::CouponUsedTwice { coupon: *coupon });
     }
     Ok(())
 }

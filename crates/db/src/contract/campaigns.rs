@@ -32,6 +32,7 @@ fn campaign(id: Uuid, author: Uuid, created_at: i64) -> CampaignRow {
         updated_at: created_at,
         queued_through: None,
         queued_at: None,
+        coupon: None,
     }
 }
 

@@ -23,7 +23,17 @@ async fn settle(woken: &std::sync::atomic::AtomicUsize) {
     }
 }
 
-async fn running_campaign(db: &Arc<dyn Database>, author: Uuid, channels: &str) -> Uuid {
+pub(crate) async fn running_campaign(db: &Arc<dyn Database>, author: Uuid, channels: &str) -> Uuid {
+    running_campaign_with(db, author, channels, None).await
+}
+
+/// A running campaign that issues `coupon` (JSON of its terms), if any.
+pub(crate) async fn running_campaign_with(
+    db: &Arc<dyn Database>,
+    author: Uuid,
+    channels: &str,
+    coupon: Option<String>,
+) -> Uuid {
     let id = Uuid::now_v7();
     let content = CampaignContent {
         title_zh: "会员日".into(),
@@ -54,6 +64,7 @@ async fn running_campaign(db: &Arc<dyn Database>, author: Uuid, channels: &str) 
         updated_at: AT,
         queued_through: None,
         queued_at: None,
+        coupon,
     };
     let step = CampaignStepRow {
         campaign_id: id,
@@ -87,7 +98,7 @@ async fn stop(db: &Arc<dyn Database>, campaign: Uuid, operator: Uuid) {
 }
 
 /// Queues the whole audience in pages of `page`.
-async fn queue_all(db: &Arc<dyn Database>, campaign: Uuid, channels: &[MessageChannel], page: u32) -> u32 {
+pub(crate) async fn queue_all(db: &Arc<dyn Database>, campaign: Uuid, channels: &[MessageChannel], page: u32) -> u32 {
     let mut after: Option<Uuid> = None;
     let mut queued = 0;
     loop {

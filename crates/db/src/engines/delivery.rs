@@ -6,7 +6,7 @@
 //! the app (push or inbox) is one inbox message per person and campaign, which the app announces.
 use std::collections::{HashMap, HashSet};
 
-use portal_api::{CampaignContent, DeepLink, MessageChannel, TriggerKind};
+use portal_api::{CampaignContent, CouponTerms, DeepLink, MessageChannel, TriggerKind};
 use portal_campaigns::{
     policy::{decide, Caps, Decision, Preferences, Purpose, Sent},
     quiet::{local_day_number, zone, QuietHours},
@@ -32,6 +32,18 @@ pub struct CampaignFacts {
     /// JSON of `CampaignContent`.
     pub content: String,
     pub ends_at: Option<i64>,
+    /// JSON of the `CouponTerms` each person reached gets, if any.
+    pub coupon: Option<String>,
+}
+
+/// A coupon issued with a person's message (one per campaign and person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCoupon {
+    pub id: Uuid,
+    pub campaign: Uuid,
+    pub user: Uuid,
+    pub issued_at: i64,
+    pub valid_until: i64,
 }
 
 /// A person's count of marketing messages on a channel on their local day.
@@ -91,6 +103,8 @@ pub trait DeliveryRows {
     fn add_counts(&mut self, keys: &[(CountKey, u32)]) -> DbResult<()>;
     /// Writes the messages into the people's inboxes (once per campaign and person).
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()>;
+    /// Issues the coupons (once per campaign and person: one already issued stays as it is).
+    fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()>;
     fn settle(&mut self, settled: &[(Claimed, Settled)], at: i64) -> DbResult<()>;
 }
 
@@ -136,6 +150,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     let mut added: HashMap<CountKey, u32> = HashMap::new();
     let mut settled = Vec::with_capacity(claimed.len());
     let mut messages: Vec<InboxRow> = Vec::new();
+    let mut coupons: Vec<NewCoupon> = Vec::new();
     let mut written: HashSet<(Uuid, Uuid)> = HashSet::new();
     for c in claimed {
         let Some(campaign) = campaigns.get(&c.campaign) else {
@@ -156,6 +171,15 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
                 MessageChannel::Push | MessageChannel::Inbox => {
                     if written.insert((c.campaign, c.user)) {
                         messages.push(inbox_row(campaign, c.user, now));
+                        if let Some(terms) = coupon_terms(campaign) {
+                            coupons.push(NewCoupon {
+                                id: Uuid::now_v7(),
+                                campaign: c.campaign,
+                                user: c.user,
+                                issued_at: now,
+                                valid_until: terms.valid_until,
+                            });
+                        }
                     }
                     *today.get_mut(&key).expect("every key was read") += 1;
                     *added.entry(key).or_default() += 1;
@@ -183,6 +207,10 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
         messages.sort_by_key(|m| (m.trigger_id, m.user_id));
         rows.write_inbox(&messages)?;
     }
+    if !coupons.is_empty() {
+        coupons.sort_by_key(|c| (c.campaign, c.user));
+        rows.issue_coupons(&coupons)?;
+    }
     let mut added: Vec<(CountKey, u32)> = added.into_iter().collect();
     added.sort();
     rows.add_counts(&added)?;
@@ -202,10 +230,18 @@ fn never_reason(why: portal_campaigns::policy::Never) -> &'static str {
     }
 }
 
+/// The coupon terms a campaign issues, if it issues one.
+fn coupon_terms(campaign: &CampaignFacts) -> Option<CouponTerms> {
+    campaign.coupon.as_deref().and_then(|c| serde_json::from_str(c).ok())
+}
+
 /// The inbox message a campaign leaves a person (its list at the inbox placement names the
-/// deep-linked product, if any).
+/// deep-linked product, if any; a campaign with a coupon and no other link leads to the wallet).
 fn inbox_row(campaign: &CampaignFacts, user: Uuid, now: i64) -> InboxRow {
-    let content: CampaignContent = serde_json::from_str(&campaign.content).unwrap_or_default();
+    let mut content: CampaignContent = serde_json::from_str(&campaign.content).unwrap_or_default();
+    if campaign.coupon.is_some() && matches!(content.deep_link, None | Some(DeepLink::Inbox)) {
+        content.deep_link = Some(DeepLink::Wallet);
+    }
     let models = match &content.deep_link {
         Some(DeepLink::Product { model }) => vec![model.clone()],
         _ => vec![],

@@ -75,7 +75,45 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
             return Err(bad("ends_at", "It ends after it starts."));
         }
     }
+    if let Some(terms) = &draft.coupon {
+        coupon(terms, now)?;
+        if !draft.channels.iter().any(|c| matches!(c, MessageChannel::Push | MessageChannel::Inbox)) {
+            return Err(bad("coupon", "A coupon reaches people's wallets with an app message: choose push or inbox."));
+        }
+    }
     audience(&draft.audience, tags)
+}
+
+/// The longest a coupon stays valid, from now.
+const MAX_COUPON_LIFE_SECS: i64 = 2 * 365 * 86_400;
+
+/// Checks a coupon's terms: a sound benefit and minimum, bounded lists, valid for a time ahead.
+pub fn coupon(terms: &CouponTerms, now: i64) -> AppResult<()> {
+    if portal_campaigns::coupon::check_terms(terms).is_err() || terms.min_spend > 100_000_000_00 {
+        return Err(bad(
+            "coupon.benefit",
+            "A sum off above zero, or 1 to 99 percent (with a positive cap, if any); a minimum spend of zero or more; \
+             valid until after it starts.",
+        ));
+    }
+    if let CouponBenefit::AmountOff { fen } = terms.benefit {
+        if fen > 100_000_00 {
+            return Err(bad("coupon.benefit", "At most ¥100,000 off."));
+        }
+    }
+    if terms.models.len() > 50 || terms.models.iter().any(|m| m.is_empty() || m.len() > 40) {
+        return Err(bad("coupon.models", "At most 50 model numbers."));
+    }
+    if terms.categories.len() > 20 || terms.categories.iter().any(|c| c.is_empty() || c.len() > 40) {
+        return Err(bad("coupon.categories", "At most 20 category codes."));
+    }
+    if terms.stores.len() > MAX_STORES {
+        return Err(bad("coupon.stores", "At most 200 stores."));
+    }
+    if terms.valid_until <= now || terms.valid_until > now + MAX_COUPON_LIFE_SECS {
+        return Err(bad("coupon.valid_until", "Valid until a time ahead, at most two years from now."));
+    }
+    Ok(())
 }
 
 /// Checks an audience: tags that exist, each role once, bounded stores and windows.
@@ -128,7 +166,38 @@ mod tests {
             starts_at: None,
             ends_at: None,
             holdout_percent: 10,
+            coupon: None,
         }
+    }
+
+    #[test]
+    fn a_coupons_terms_are_sound_bounded_and_reach_people_through_the_app() {
+        let now = 1_000_000;
+        let terms = CouponTerms {
+            benefit: CouponBenefit::PercentOff { percent: 10, max_fen: Some(200_00) },
+            min_spend: 1_000_00,
+            models: vec![],
+            categories: vec!["tv".into()],
+            stores: vec![],
+            valid_from: now,
+            valid_until: now + 30 * 86_400,
+        };
+        let with = |t: CouponTerms| CampaignDraft { coupon: Some(t), ..good() };
+        assert!(draft(&with(terms.clone()), &HashSet::new(), now).is_ok());
+        let field = |d: CampaignDraft| draft(&d, &HashSet::new(), now).unwrap_err().0.field;
+        let zero = CouponTerms { benefit: CouponBenefit::AmountOff { fen: 0 }, ..terms.clone() };
+        assert_eq!(field(with(zero)).as_deref(), Some("coupon.benefit"));
+        let all_off =
+            CouponTerms { benefit: CouponBenefit::PercentOff { percent: 100, max_fen: None }, ..terms.clone() };
+        assert_eq!(field(with(all_off)).as_deref(), Some("coupon.benefit"));
+        let expired = CouponTerms { valid_from: now - 100, valid_until: now - 1, ..terms.clone() };
+        assert_eq!(field(with(expired)).as_deref(), Some("coupon.valid_until"));
+        let forever = CouponTerms { valid_until: now + 3 * 365 * 86_400, ..terms.clone() };
+        assert_eq!(field(with(forever)).as_deref(), Some("coupon.valid_until"));
+        let many = CouponTerms { models: (0..51).map(|i| format!("M{i}")).collect(), ..terms.clone() };
+        assert_eq!(field(with(many)).as_deref(), Some("coupon.models"));
+        let sms_only = CampaignDraft { channels: vec![MessageChannel::Email], ..with(terms) };
+        assert!(draft(&sms_only, &HashSet::new(), now).is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! paused, resumed or stopped. The steps and who may take each are `portal_campaigns::lifecycle`;
 //! here they are applied to the record, each from the state its taker saw.
 mod check;
+mod coupons;
 mod sender;
 
 pub use sender::PassReport;
@@ -10,14 +11,18 @@ pub use sender::PassReport;
 use std::{collections::HashSet, sync::Arc};
 
 use portal_api::*;
-use portal_campaigns::lifecycle::{self, Actor, Authorship, StepFacts, StepRefusal};
+use portal_campaigns::{
+    coupon_code::CodeSigner,
+    lifecycle::{self, Actor, Authorship, StepFacts, StepRefusal},
+};
 use uuid::Uuid;
 
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Catalog, CatalogKind, Database, Delivery, Tags},
+    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Catalog, CatalogKind, Coupons, Database, Delivery, Tags},
     error::{AppError, AppResult},
+    org::OrgService,
 };
 
 /// Campaigns in one page, at most.
@@ -32,6 +37,10 @@ pub struct CampaignService {
     tags: Arc<dyn Tags>,
     accounts: Arc<dyn Accounts>,
     catalog: Arc<dyn Catalog>,
+    coupons: Arc<dyn Coupons>,
+    /// Signs the codes of the coupons in people's wallets.
+    signer: Arc<CodeSigner>,
+    org: OrgService,
 }
 
 fn stale() -> AppError {
@@ -90,6 +99,7 @@ fn campaign_of(row: &CampaignRow) -> AppResult<Campaign> {
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             holdout_percent: row.holdout_percent,
+            coupon: row.coupon.as_deref().map(parse).transpose()?,
         },
         status: row.status,
         revision: row.revision,
@@ -113,17 +123,21 @@ fn with_draft(mut row: CampaignRow, draft: &CampaignDraft) -> CampaignRow {
     row.starts_at = draft.starts_at;
     row.ends_at = draft.ends_at;
     row.holdout_percent = draft.holdout_percent;
+    row.coupon = draft.coupon.as_ref().map(to_json);
     row
 }
 
 impl CampaignService {
-    pub fn new(db: &Arc<dyn Database>) -> Self {
+    pub fn new(db: &Arc<dyn Database>, signer: Arc<CodeSigner>, org: OrgService) -> Self {
         Self {
             campaigns: db.clone(),
             delivery: db.clone(),
             tags: db.clone(),
             accounts: db.clone(),
             catalog: db.clone(),
+            coupons: db.clone(),
+            signer,
+            org,
         }
     }
 
@@ -144,7 +158,7 @@ impl CampaignService {
         let (kind, code) = match link {
             Some(DeepLink::Product { model }) => (CatalogKind::Product, model),
             Some(DeepLink::Category { code }) => (CatalogKind::Category, code),
-            Some(DeepLink::Inbox) | None => return Ok(()),
+            Some(DeepLink::Inbox | DeepLink::Wallet) | None => return Ok(()),
         };
         if self.catalog.catalog_get(kind, code).await?.is_none() {
             return Err(AppError::field(
@@ -210,6 +224,7 @@ impl CampaignService {
                 updated_at: at,
                 queued_through: None,
                 queued_at: None,
+                coupon: None,
             },
             &draft,
         );
@@ -378,7 +393,11 @@ impl CampaignService {
         let editors = self.editors(&row).await?;
         let who = Authorship { author: row.author, editors: &editors, submitted_by: row.submitted_by };
         let can_decide = lifecycle::step(row.status, CampaignAction::Approve, actor, who, StepFacts::default()).is_ok();
-        Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide })
+        let coupons = match row.coupon {
+            Some(_) => Some(self.coupons.coupon_counts(row.id).await?),
+            None => None,
+        };
+        Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide, coupons })
     }
 
     /// Grants or takes back an operator's right to approve campaigns (administrators only).

@@ -22,6 +22,8 @@ pub struct PriceBook {
     /// Each SKU's price to dealers, where the catalog gives one (the last resort of a dealer's
     /// price lists).
     pub dealer_prices: HashMap<String, i64>,
+    /// Each product's category and the categories above it (what a coupon's categories name).
+    pub categories_of_model: HashMap<String, Vec<String>>,
 }
 
 impl PriceBook {
@@ -50,11 +52,22 @@ impl PriceBook {
         let mut model_of_sku = HashMap::new();
         let mut names = HashMap::new();
         let mut dealer_prices = HashMap::new();
+        let mut categories_of_model = HashMap::new();
+        let lineage = |code: &str| {
+            let mut chain = vec![code.to_owned()];
+            let mut next = categories.get(code).and_then(|c| c.parent.clone());
+            while let Some(parent) = next.filter(|p| chain.len() < 8 && !chain.contains(p)) {
+                next = categories.get(&parent).and_then(|c| c.parent.clone());
+                chain.push(parent);
+            }
+            chain
+        };
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
             models.insert(product.model.clone());
             names.insert(product.model.clone(), (product.name_zh.clone(), product.name_en.clone()));
             let serialised = serialised(&product.category);
+            categories_of_model.insert(product.model.clone(), lineage(&product.category));
             for sku in &product.skus {
                 model_of_sku.insert(sku.code.clone(), product.model.clone());
             }
@@ -66,6 +79,6 @@ impl PriceBook {
                 skus.insert(sku.code, CatalogPrice { list_price: sku.list_price, promotion, serialised });
             }
         }
-        Ok(Self { version, skus, models, model_of_sku, names, dealer_prices })
+        Ok(Self { version, skus, models, model_of_sku, names, dealer_prices, categories_of_model })
     }
 }

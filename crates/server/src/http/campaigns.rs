@@ -144,3 +144,23 @@ impl axum::extract::FromRef<std::sync::Arc<crate::portal::Portal>> for CampaignS
         portal.campaigns.clone()
     }
 }
+
+/// The caller's e-coupons, newest first, each with the signed code they show at the counter.
+#[utoipa::path(get, path = endpoints::MyCoupons::PATH, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Wallet), (status = 401, body = ApiError)))]
+pub async fn wallet(State(service): State<CampaignService>, caller: Caller) -> AppResult<ApiJson<Wallet>> {
+    service.wallet(&caller).await.map(ApiJson)
+}
+
+/// The coupons a store takes now or later, and the key their codes are signed with: what its
+/// tills keep to check a coupon offline (staff of the store only).
+#[utoipa::path(get, path = endpoints::CouponsOfStore::PATH, tag = "store-ops", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "store id")),
+    responses((status = 200, body = StoreCoupons), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn store_coupons(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(store): ApiPath<Uuid>,
+) -> AppResult<ApiJson<StoreCoupons>> {
+    service.store_coupons(&caller, store).await.map(ApiJson)
+}

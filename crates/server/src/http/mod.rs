@@ -199,6 +199,8 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(campaigns::audience_size))
         .routes(routes!(campaigns::set_approve_right))
         .routes(routes!(campaigns::preferences, campaigns::set_preferences))
+        .routes(routes!(campaigns::wallet))
+        .routes(routes!(campaigns::store_coupons))
         .routes(routes!(live::live))
         .routes(routes!(allocation::demand))
         .routes(routes!(allocation::run))

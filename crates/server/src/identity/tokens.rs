@@ -19,6 +19,8 @@ pub struct ServerKeys {
     access: [u8; 32],
     refresh: [u8; 32],
     pub code: [u8; 32],
+    /// The seed of the Ed25519 key e-coupon codes are signed with.
+    coupon: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +50,17 @@ impl ServerKeys {
     }
 
     pub fn from_master(master: &[u8; 32]) -> Self {
-        Self { access: mac(master, &[b"access"]), refresh: mac(master, &[b"refresh"]), code: mac(master, &[b"code"]) }
+        Self {
+            access: mac(master, &[b"access"]),
+            refresh: mac(master, &[b"refresh"]),
+            code: mac(master, &[b"code"]),
+            coupon: mac(master, &[b"coupon"]),
+        }
+    }
+
+    /// Signs e-coupon codes; every instance sharing the key file signs alike.
+    pub fn coupon_signer(&self) -> portal_campaigns::coupon_code::CodeSigner {
+        portal_campaigns::coupon_code::CodeSigner::from_seed(&self.coupon)
     }
 
     /// Reads the 32-byte key file, creating it (mode 0600) with random bytes when it does not exist.

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+mod coupon;
+
 use portal_api::*;
 use portal_store_ops::day::LOCAL_OFFSET_SECS;
 use uuid::Uuid;
@@ -17,7 +19,7 @@ use crate::{
 };
 use crate::{
     catalog::CatalogService,
-    db::{Database, Org, StoreOps as Ledger},
+    db::{Coupons, Database, Org, StoreOps as Ledger},
     org::OrgService,
 };
 use std::sync::Arc;
@@ -32,11 +34,21 @@ pub struct StoreOpsService {
     placements: Arc<dyn Org>,
     org: OrgService,
     catalog: CatalogService,
+    /// The coupons campaigns issued, and the public key their codes are signed with.
+    coupons: Arc<dyn Coupons>,
+    coupon_key: Arc<str>,
 }
 
 impl StoreOpsService {
-    pub fn new(db: &Arc<dyn Database>, org: OrgService, catalog: CatalogService) -> Self {
-        Self { ledger: db.clone(), placements: db.clone(), org, catalog }
+    pub fn new(db: &Arc<dyn Database>, org: OrgService, catalog: CatalogService, coupon_key: &str) -> Self {
+        Self {
+            ledger: db.clone(),
+            placements: db.clone(),
+            org,
+            catalog,
+            coupons: db.clone(),
+            coupon_key: coupon_key.into(),
+        }
     }
 }
 
@@ -169,6 +181,21 @@ impl StoreOpsService {
                 ),
                 _ => (None, vec![]),
             };
+            let coupon = match &op.action {
+                StoreAction::Sale { coupon: Some(used), lines, .. } if refusal.is_none() => Some(
+                    coupon::check(
+                        self.coupons.as_ref(),
+                        &self.coupon_key,
+                        &book,
+                        used,
+                        lines,
+                        op.store_id,
+                        op.device_at,
+                    )
+                    .await?,
+                ),
+                _ => None,
+            };
             let ctx = OpContext {
                 actor: caller.user.id,
                 customer,
@@ -178,6 +205,7 @@ impl StoreOpsService {
                 body_hash,
                 refusal,
                 flags,
+                coupon,
                 day: local_day(op.device_at),
                 now,
             };

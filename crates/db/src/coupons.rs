@@ -1,0 +1,53 @@
+//! E-coupons in storage: issued with a campaign's messages (`engines::delivery`), kept in their
+//! person's wallet, read by stores' tills as the series they take, redeemed once by the first
+//! sale that takes them (`Ledger::redeem_coupon`, in the sale's transaction), a later sale's use
+//! kept as a second use for the campaign's report.
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::*;
+
+/// A coupon in its person's wallet, with what its campaign says and issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletRow {
+    pub id: Uuid,
+    pub campaign: Uuid,
+    /// JSON of the campaign's `CampaignContent` and `CouponTerms`.
+    pub content: String,
+    pub terms: String,
+    pub issued_at: i64,
+    pub redeemed_at: Option<i64>,
+}
+
+/// A campaign's coupon terms, as stores' tills keep them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRow {
+    pub campaign: Uuid,
+    /// JSON of the campaign's `CampaignContent` and `CouponTerms`.
+    pub content: String,
+    pub terms: String,
+}
+
+/// A sale's redemption of a coupon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponRedemption {
+    pub coupon: Uuid,
+    pub campaign: Uuid,
+    pub sale: Uuid,
+    pub store: Uuid,
+    /// What it took off, in fen.
+    pub off: i64,
+    pub at: i64,
+}
+
+#[async_trait]
+pub trait Coupons: Send + Sync {
+    /// The person's coupons issued since `since`, newest first, at most `limit`.
+    async fn wallet(&self, user: Uuid, since: i64, limit: u32) -> DbResult<Vec<WalletRow>>;
+    /// The terms of campaigns that issue coupons and may still be redeemed at `now` (running,
+    /// paused or finished, and not expired), at most `limit`, newest first.
+    async fn coupon_series(&self, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>>;
+    /// The terms of one campaign's coupon, if it issues one.
+    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>>;
+    async fn coupon_counts(&self, campaign: Uuid) -> DbResult<portal_api::CouponCounts>;
+}
