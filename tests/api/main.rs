@@ -6,6 +6,7 @@ mod bad_input;
 mod campaigns;
 mod catalog;
 mod console;
+mod coupons;
 mod customers;
 mod dealer_prices;
 mod distribution;
