@@ -7,9 +7,13 @@ import { join } from "node:path";
 import ts from "typescript";
 
 const dir = mkdtempSync(join(tmpdir(), "campaign-form-test-"));
-const source = readFileSync(new URL("../src/screens/campaigns/campaignForm.ts", import.meta.url), "utf8");
-const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-writeFileSync(join(dir, "campaignForm.mjs"), js.outputText);
+const load = (path, name) => {
+  const source = readFileSync(new URL(path, import.meta.url), "utf8").replace('from "../format"', 'from "./format.mjs"');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  writeFileSync(join(dir, name), js.outputText);
+};
+load("../src/screens/format.ts", "format.mjs");
+load("../src/screens/campaigns/campaignForm.ts", "campaignForm.mjs");
 const { emptyForm, draftOf, formOf, actionsFor, editable, localInput, fromLocalInput } = await import(join(dir, "campaignForm.mjs"));
 
 const filled = () => ({ ...emptyForm(), name: " 会员日 ", titleZh: "会员日", titleEn: "Members' day", bodyZh: "九折", bodyEn: "10% off" });
@@ -56,4 +60,34 @@ test("each state offers its own actions", () => {
   assert.deepEqual(actionsFor("finished", true, true), []);
   assert.equal(editable("approved"), true);
   assert.equal(editable("running"), false);
+});
+
+test("a coupon's terms come from the form in fen, bounded, and read back the same", () => {
+  const now = 1_800_000_000;
+  const form = {
+    ...emptyForm(),
+    name: "以旧换新", titleZh: "立减", titleEn: "Off", bodyZh: "满减", bodyEn: "Spend and save",
+    coupon: "percent", couponPercent: "15", couponCap: "300", couponMinSpend: "1000",
+    couponCategories: "tv，ac", couponModels: "", couponUntil: localInput(now + 30 * 86_400),
+  };
+  const checked = draftOf("c1", form, now);
+  assert.equal(checked.bad, null);
+  assert.deepEqual(checked.draft.coupon, {
+    benefit: { kind: "percent_off", percent: 15, max_fen: 30000 }, min_spend: 100000,
+    models: [], categories: ["tv", "ac"], stores: [], valid_from: now, valid_until: Math.floor((now + 30 * 86_400) / 60) * 60,
+  });
+  const back = formOf({ ...checked.draft, status: "draft", revision: 1, author: "a", last_editor: "a", created_at: 0, updated_at: 0 });
+  assert.equal(back.coupon, "percent");
+  assert.equal(back.couponCap, "300");
+  assert.equal(back.couponCategories, "tv, ac");
+  for (const [patch, field] of [
+    [{ couponPercent: "100" }, "couponPercent"],
+    [{ couponCap: "-1" }, "couponCap"],
+    [{ coupon: "amount", couponAmount: "0" }, "couponAmount"],
+    [{ couponUntil: "" }, "couponUntil"],
+    [{ couponUntil: localInput(now - 3600) }, "couponUntil"],
+  ]) {
+    assert.equal(draftOf("c1", { ...form, ...patch }, now).bad, field, JSON.stringify(patch));
+  }
+  assert.equal(draftOf("c1", { ...form, coupon: "none" }, now).draft.coupon, undefined);
 });

@@ -123,3 +123,20 @@ test("the counter offer goes with the sale as shown, with what the customer took
   assert.deepEqual(draftSale(dismissed, "shift").action.offer.accepted, [], "put away: shown and declined");
   assert.equal(apply({ type: "offer", offer: offer("o4", "CASE") }, { type: "clear" }).offer, null);
 });
+
+test("a coupon's sum off joins the order discount and goes with the sale; a change to the lines takes it off", () => {
+  const coupon = { code: "CP1.x", off: 20_00, titleZh: "立减", titleEn: "Off" };
+  const cart = apply(
+    { type: "scanned", hit: hit("A"), key: "a" },
+    { type: "orderDiscount", discount: "5" },
+    { type: "coupon", coupon },
+  );
+  const sale = draftSale(cart, "s").action;
+  assert.equal(sale.order_discount, 25_00, "the typed discount and the coupon's");
+  assert.deepEqual(sale.coupon, { code: "CP1.x", off: 20_00 });
+  assert.equal(apply({ type: "scanned", hit: hit("A"), key: "a" }, { type: "coupon", coupon }, { type: "giftMode", on: true }, { type: "scanned", hit: hit("G") }).coupon, coupon, "a gift changes no line");
+  for (const change of [{ type: "scanned", hit: hit("B") }, { type: "step", key: "a", by: 1 }, { type: "lineDiscount", key: "a", discount: "1" }, { type: "removeLine", key: "a" }]) {
+    assert.equal(cartReducer(cart, change).coupon, null, change.type);
+  }
+  assert.equal(draftSale(apply({ type: "scanned", hit: hit("A") }), "s").action.coupon, undefined);
+});

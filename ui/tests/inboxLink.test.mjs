@@ -27,6 +27,7 @@ test("a product this device does not have (withdrawn since) is said to be gone, 
 
 test("a category link opens the catalog there; an inbox link or none leads nowhere further", () => {
   assert.deepEqual(linkAction(item({ to: "category", code: "tv" })), { to: "category", code: "tv" });
+  assert.deepEqual(linkAction(item({ to: "wallet" })), { to: "wallet" });
   assert.equal(linkAction(item({ to: "inbox" })), null);
   assert.equal(linkAction(item(undefined)), null);
 });

@@ -191,7 +191,7 @@ impl Cache {
              DELETE FROM event_queue WHERE user_id IS NOT NULL;
              DELETE FROM order_drafts WHERE json_extract(body, '$.state') <> 'sending';
              DELETE FROM settings WHERE key LIKE 'pos.stock.%' OR key LIKE 'pos.samples.%' OR key LIKE 'pos.transfers.%'
-                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%' OR key LIKE 'dealer.%'
+                OR key LIKE 'recommendations.%' OR key LIKE 'inbox.%' OR key LIKE 'dealer.%' OR key LIKE 'wallet.%'
                 OR key LIKE 'pos.shipments.%';
              UPDATE pos_receipts SET body = json_remove(body, '$.customer_phone')
               WHERE json_extract(body, '$.customer_phone') IS NOT NULL AND op_id NOT IN (SELECT op_id FROM outbox);

@@ -256,6 +256,8 @@ macro_rules! for_each_app_command {
                 app.campaigns(query).await
             }
             awaited fn campaign(app, id: uuid::Uuid) -> portal_api::CampaignDetail { app.campaign(id).await }
+            awaited fn wallet(app) -> portal_client::coupons::WalletView { app.wallet().await }
+            sync fn coupon_qr(app, code: String) -> Vec<Vec<bool>> { Ok(portal_client::coupons::qr(&code)) }
             awaited fn audience_size(app, audience: portal_api::Audience) -> portal_api::AudienceSize {
                 app.audience_size(audience).await
             }
@@ -361,6 +363,11 @@ macro_rules! for_each_app_command {
             }
             sync fn pos_shift(app, store_id: uuid::Uuid) -> Option<portal_client::store_ops::OpenShift> {
                 app.open_shift(store_id)
+            }
+            awaited fn refresh_store_coupons(app, store_id: uuid::Uuid) -> u32 { app.refresh_store_coupons(store_id).await }
+            sync fn check_coupon(app, store_id: uuid::Uuid, code: String, lines: Vec<portal_api::SaleLine>)
+                -> portal_client::coupons::TillCoupon {
+                app.check_coupon(store_id, &code, &lines)
             }
             sync fn sale_totals(app, action: portal_api::StoreAction) -> portal_client::store_ops::SaleCheck {
                 app.sale_totals(&action)

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod commands;
 pub mod consumer_day;
 pub mod counter_offer;
+pub mod coupons;
 pub mod dealer_orders;
 pub mod error;
 pub mod events;

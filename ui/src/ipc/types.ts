@@ -187,7 +187,11 @@ ends_at?: number,
 /**
  * Out of every hundred matching people, how many are held out (measured, not messaged).
  */
-holdout_percent: number, };
+holdout_percent: number, 
+/**
+ * An e-coupon each person reached gets (one each), kept in their app's wallet.
+ */
+coupon?: CouponTerms, };
 
 export type CampaignAction = "edit" | "submit" | "approve" | "reject" | "schedule" | "start" | "pause" | "resume" | "stop" | "finish";
 
@@ -203,7 +207,11 @@ export type CampaignDetail = { campaign: Campaign, steps: Array<CampaignStep>,
 /**
  * Whether the one asking may approve or reject it now.
  */
-can_decide: boolean, };
+can_decide: boolean, 
+/**
+ * Its coupons so far, if it issues one.
+ */
+coupons?: CouponCounts, };
 
 export type CampaignDraft = { id: string, name: string, 
 /**
@@ -221,7 +229,11 @@ ends_at?: number,
 /**
  * Out of every hundred matching people, how many are held out (measured, not messaged).
  */
-holdout_percent: number, };
+holdout_percent: number, 
+/**
+ * An e-coupon each person reached gets (one each), kept in their app's wallet.
+ */
+coupon?: CouponTerms, };
 
 export type CampaignList = { campaigns: Array<Campaign>, 
 /**
@@ -321,6 +333,40 @@ id: string, algorithm: string, items: Array<OfferItem>,
  * Made on the device: the server could not be asked.
  */
 offline: boolean, };
+
+export type CouponBenefit = { "kind": "amount_off", fen: number, } | { "kind": "percent_off", percent: number, max_fen?: number, };
+
+export type CouponCounts = { issued: number, redeemed: number, 
+/**
+ * Sales that took a coupon already redeemed (flagged, counted once).
+ */
+used_twice: number, 
+/**
+ * What redeemed coupons took off, in fen.
+ */
+off: number, };
+
+export type CouponTerms = { benefit: CouponBenefit, 
+/**
+ * The least the eligible lines must come to, in fen.
+ */
+min_spend: number, 
+/**
+ * Products (model numbers) it applies to; none: any.
+ */
+models: Array<string>, 
+/**
+ * Categories it applies to (a product in a sub-category counts); none: any.
+ */
+categories: Array<string>, 
+/**
+ * Stores that take it; none: every store.
+ */
+stores: Array<string>, 
+/**
+ * Unix seconds, from and until (exclusive).
+ */
+valid_from: number, valid_until: number, };
 
 export type CreditLine = { dealer_id: string, limit: number, 
 /**
@@ -482,7 +528,7 @@ months: Array<string>, ordered: TrendLine, sell_through: TrendLine, rebates: Tre
  */
 stock_on_hand: number, };
 
-export type DeepLink = { "to": "product", model: string, } | { "to": "category", code: string, } | { "to": "inbox" };
+export type DeepLink = { "to": "product", model: string, } | { "to": "category", code: string, } | { "to": "inbox" } | { "to": "wallet" };
 
 export type DemandCell = { month: string, suggested: number, 
 /**
@@ -746,7 +792,7 @@ charged: number,
 /**
  * The most the person could take off, in fen.
  */
-allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" } | { "type": "shipment_short", sku: string, short: number, } | { "type": "shipment_damaged", sku: string, damaged: number, };
+allowed: number, } | { "type": "serial_missing", line: number, sku: string, } | { "type": "unknown_sku", line: number, sku: string, } | { "type": "shift_not_open", shift_id: string, } | { "type": "no_open_till" } | { "type": "clock_skew", device_at: number, } | { "type": "made_before_move" } | { "type": "priced_at_server_time", device_at: number, } | { "type": "set_aside_on_device" } | { "type": "shipment_short", sku: string, short: number, } | { "type": "shipment_damaged", sku: string, damaged: number, } | { "type": "coupon_used_twice", coupon: string, } | { "type": "coupon_not_valid" } | { "type": "coupon_misapplied", coupon: string, reason: string, allowed: number, };
 
 export type OpOutcome = { id: string, status: OpStatus, error?: ApiError, flags: Array<OpFlag>, 
 /**
@@ -1119,6 +1165,12 @@ totals: Totals | null,
  */
 problem: ApiError | null, };
 
+export type SaleCoupon = { code: string, 
+/**
+ * What it took off, in fen (part of the sale's order discount).
+ */
+off: number, };
+
 export type SaleLine = { sku: string, quantity: number, 
 /**
  * The price per unit at the time of sale (a running promotion's price, if any), in fen.
@@ -1361,7 +1413,12 @@ gifts: Array<SkuQuantity>,
 /**
  * The bundle offer shown at the counter with this sale, and what the customer took.
  */
-offer?: CounterOffer, } | { "type": "return", return_id: string, sale_id: string, lines: Array<ReturnLine>, 
+offer?: CounterOffer, 
+/**
+ * An e-coupon the customer showed, checked on the device, and what it took off (part of
+ * `order_discount`).
+ */
+coupon?: SaleCoupon, } | { "type": "return", return_id: string, sale_id: string, lines: Array<ReturnLine>, 
 /**
  * The sale's gifts come back with it.
  */
@@ -1423,6 +1480,22 @@ orders_waiting_review: number,
 shipments_on_the_way: number, };
 
 export type TagField = { name: string, description: string, };
+
+export type TillCoupon = { 
+/**
+ * What it takes off this basket, in fen (0 when it does not apply).
+ */
+off: number, coupon?: string, title_zh: string, title_en: string, 
+/**
+ * Why it does not apply: `no_coupons_here` (this till has not fetched the store's coupons),
+ * `malformed`, `not_ours`, `unknown_campaign`, or a `CouponRefusal` (`expired`,
+ * `other_store`, `below_minimum`…).
+ */
+refused?: string, 
+/**
+ * For `below_minimum`: the spend needed on what it applies to, in fen.
+ */
+needed?: number, };
 
 export type Totals = { 
 /**
@@ -1521,3 +1594,29 @@ export type UserSummary = { id: string, display_name: string, role: Role, store_
  * Unix seconds.
  */
 created_at: number, };
+
+export type Wallet = { 
+/**
+ * Newest first: those still usable and those redeemed or expired in the last 90 days.
+ */
+coupons: Array<WalletCoupon>, };
+
+export type WalletCoupon = { id: string, campaign: string, 
+/**
+ * The campaign's title, in both languages.
+ */
+title_zh: string, title_en: string, terms: CouponTerms, 
+/**
+ * Signed by the server: a till checks it offline with the brand's public key.
+ */
+code: string, issued_at: number, 
+/**
+ * When it was redeemed, if it was.
+ */
+redeemed_at?: number, };
+
+export type WalletView = { wallet: Wallet, 
+/**
+ * The server could not be asked: the wallet as last read.
+ */
+offline: boolean, };

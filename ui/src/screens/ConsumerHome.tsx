@@ -7,6 +7,7 @@ import { CITIES } from "./format";
 import { ProductStrip } from "./ProductStrip";
 import { RecommendedStrip } from "./RecommendedStrip";
 import { InboxCard } from "./InboxCard";
+import { WalletCard } from "./WalletCard";
 import { useBackground } from "../background";
 import { CompareTray } from "./CompareTray";
 import { BottomBars } from "./BottomBars";
@@ -37,6 +38,7 @@ export function ConsumerHome({
   const { error, setError, showError } = useCommandError();
   const [arrivals, setArrivals] = useState<ProductSummary[]>([]);
   const { overlay, openProduct, openCompare } = useProductOverlay();
+  const [walletFocus, setWalletFocus] = useState(0);
   const showing = overlay === null;
   // Drawn from this device's copy: read again whenever the core has brought the catalog (and its
   // stores) up to date, as on a first sync still running when the home opens.
@@ -77,7 +79,8 @@ export function ConsumerHome({
         !error && <p className="muted">{t("app.loading")}</p>
       ) : (
         <div className="stack consumer-home">
-          <InboxCard onOpen={openProduct} onCategory={onBrowse} />
+          <InboxCard onOpen={openProduct} onCategory={onBrowse} onWallet={() => setWalletFocus((n) => n + 1)} />
+          <WalletCard focus={walletFocus} />
           <RecommendedStrip placement="home" title={t("recommend.home")} onOpen={openProduct} testId="home-recommended" />
           {day.followed.length > 0 && (
             <section className="shelf">

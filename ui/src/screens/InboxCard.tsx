@@ -10,13 +10,14 @@ import { linkAction } from "./inboxLink";
 type Handlers = {
   onOpen: (model: string) => void;
   onCategory: (code: string) => void;
+  onWallet: () => void;
   onRead: (id: string) => void;
   onDelete: (id: string) => void;
 };
 
 /** One message: its text and products; shown (half on screen) and clicked are recorded with its
  *  list's id; opening a product or following its link marks it read; it can be deleted. */
-function Message({ item, onOpen, onCategory, onRead, onDelete }: { item: InboxItem } & Handlers) {
+function Message({ item, onOpen, onCategory, onWallet, onRead, onDelete }: { item: InboxItem } & Handlers) {
   const { t, locale, time } = useI18n();
   const [gone, setGone] = useState(false);
   const m = item.message;
@@ -27,6 +28,8 @@ function Message({ item, onOpen, onCategory, onRead, onDelete }: { item: InboxIt
     if (!m.read) onRead(m.id);
     if (action.to === "category") {
       onCategory(action.code);
+    } else if (action.to === "wallet") {
+      onWallet();
     } else {
       setGone(true);
     }
@@ -62,7 +65,7 @@ function Message({ item, onOpen, onCategory, onRead, onDelete }: { item: InboxIt
       <p>{zh ? m.body_zh : m.body_en}</p>
       {action && action.to !== "product" && (
         <button className="secondary small" onClick={follow} data-testid="inbox-follow" data-to={action.to}>
-          {t(action.to === "category" ? "inbox.openCategory" : "inbox.openProduct")}
+          {t(action.to === "category" ? "inbox.openCategory" : action.to === "wallet" ? "inbox.openWallet" : "inbox.openProduct")}
         </button>
       )}
       {gone && (
@@ -94,7 +97,15 @@ export function announce(view: InboxView, zh: boolean): InboxView {
 
 /** The consumer's inbox of offers (from triggers and campaigns), newest first; unread ones stand
  *  out. Reading and deleting work offline: the app core keeps them and sends them later. */
-export function InboxCard({ onOpen, onCategory }: { onOpen: (model: string) => void; onCategory: (code: string) => void }) {
+export function InboxCard({
+  onOpen,
+  onCategory,
+  onWallet,
+}: {
+  onOpen: (model: string) => void;
+  onCategory: (code: string) => void;
+  onWallet: () => void;
+}) {
   const { t, locale } = useI18n();
   const [view, setView] = useState<InboxView | null>(null);
   const zh = locale !== "en";
@@ -124,7 +135,7 @@ export function InboxCard({ onOpen, onCategory }: { onOpen: (model: string) => v
         {view.offline && <span className="pill warn">{t("recommend.offline")}</span>}
       </h2>
       {view.items.slice(0, 5).map((item) => (
-        <Message key={item.message.id} item={item} onOpen={onOpen} onCategory={onCategory} onRead={read} onDelete={remove} />
+        <Message key={item.message.id} item={item} onOpen={onOpen} onCategory={onCategory} onWallet={onWallet} onRead={read} onDelete={remove} />
       ))}
       {view.items.some((i) => !i.message.read) && (
         <button

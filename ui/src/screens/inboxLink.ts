@@ -5,6 +5,7 @@ import type { InboxItem } from "../ipc/types";
 export type LinkAction =
   | { to: "product"; model: string }
   | { to: "category"; code: string }
+  | { to: "wallet" }
   /** The linked product is not in this device's catalog (withdrawn since, or not synced yet). */
   | { to: "gone"; model: string };
 
@@ -19,6 +20,8 @@ export function linkAction(item: InboxItem): LinkAction | null {
         : { to: "gone", model: link.model };
     case "category":
       return { to: "category", code: link.code };
+    case "wallet":
+      return { to: "wallet" };
     case "inbox":
       return null;
   }

@@ -125,6 +125,7 @@ mod allocation;
 mod approvals;
 mod campaigns;
 mod console;
+mod coupons;
 mod customers;
 mod distribution;
 mod files;

@@ -9,11 +9,12 @@ import type { Campaign, CustomerTag, MessageChannel, Role } from "../../ipc/type
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
-import { CATEGORIES, draftOf, emptyForm, formOf, MAX_BODY, MAX_TITLE, type CampaignForm, type LinkKind } from "./campaignForm";
+import { CATEGORIES, draftOf, emptyForm, formOf, MAX_BODY, MAX_TITLE, type CampaignForm, type CouponKind, type LinkKind } from "./campaignForm";
 
 const CHANNELS: MessageChannel[] = ["push", "inbox"];
 const ROLES: Role[] = ["consumer", "promoter", "store_manager", "distributor", "business_manager"];
-const LINKS: LinkKind[] = ["none", "inbox", "product", "category"];
+const LINKS: LinkKind[] = ["none", "inbox", "product", "category", "wallet"];
+const COUPONS: CouponKind[] = ["none", "amount", "percent"];
 
 export function CampaignEditor({ campaign, onDone }: { campaign?: Campaign; onDone: (c: Campaign | null) => void }) {
   const { t } = useI18n();
@@ -151,6 +152,35 @@ export function CampaignEditor({ campaign, onDone }: { campaign?: Campaign; onDo
           </select>
         </label>
         {(form.link === "product" || form.link === "category") && text("linkTarget", 40)}
+        <h3 className="wide">{t("campaigns.coupon")}</h3>
+        <label>
+          {t("campaigns.coupon.kind")}
+          <select value={form.coupon} onChange={(e) => edit({ coupon: e.target.value as CouponKind })} data-testid="campaign-coupon">
+            {COUPONS.map((k) => (
+              <option key={k} value={k}>
+                {t(`campaigns.coupon.${k}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {form.coupon === "amount" && text("couponAmount", 9)}
+        {form.coupon === "percent" && text("couponPercent", 2)}
+        {form.coupon === "percent" && text("couponCap", 9)}
+        {form.coupon !== "none" && (
+          <>
+            {text("couponMinSpend", 9)}
+            {text("couponCategories", 200)}
+            {text("couponModels", 400)}
+            <label className={bad === "couponFrom" ? "invalid" : ""}>
+              {t("campaigns.field.couponFrom")}
+              <input type="datetime-local" value={form.couponFrom} onChange={(e) => edit({ couponFrom: e.target.value })} data-testid="campaign-couponFrom" />
+            </label>
+            <label className={bad === "couponUntil" ? "invalid" : ""}>
+              {t("campaigns.field.couponUntil")}
+              <input type="datetime-local" value={form.couponUntil} onChange={(e) => edit({ couponUntil: e.target.value })} data-testid="campaign-couponUntil" />
+            </label>
+          </>
+        )}
         <h3 className="wide">{t("campaigns.when")}</h3>
         <label className={bad === "startsAt" ? "invalid" : ""}>
           {t("campaigns.field.startsAt")}

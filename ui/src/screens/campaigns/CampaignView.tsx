@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { actionsFor, editable, NEEDS_REASON } from "./campaignForm";
 import { StatusTag } from "./Campaigns";
+import { benefitText, conditionsText } from "../couponText";
 
 export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () => void; onEdit: (c: Campaign) => void }) {
   const { t, time, locale } = useI18n();
@@ -119,6 +120,27 @@ export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () =>
             {t(`campaigns.action.${asking}` as MessageKey)}
           </button>
         </form>
+      )}
+      {c.coupon && (
+        <p data-testid="campaign-coupon-terms">
+          <b>{t("campaigns.couponTerms")}</b>: {benefitText(t, locale, c.coupon)} · {conditionsText(t, locale, c.coupon, (at) => time(at, true))}
+        </p>
+      )}
+      {detail.coupons && (
+        <p
+          className="muted"
+          data-testid="campaign-coupons"
+          data-issued={detail.coupons.issued}
+          data-redeemed={detail.coupons.redeemed}
+          data-twice={detail.coupons.used_twice}
+        >
+          {t("campaigns.coupons", {
+            issued: detail.coupons.issued,
+            redeemed: detail.coupons.redeemed,
+            off: detail.coupons.off / 100,
+            twice: detail.coupons.used_twice,
+          })}
+        </p>
       )}
       <h3>{t("campaigns.steps")}</h3>
       <div className="table-wrap">

@@ -1,9 +1,11 @@
 // A campaign's editor as plain data: the fields an operator fills in (times as the device's local
 // date and time, windows and the holdout as typed), turned into the draft the server checks, with
 // the first field that is wrong named; and which actions a campaign offers in its state.
-import type { Campaign, CampaignAction, CampaignDraft, CampaignStatus, DeepLink, MessageChannel, Role } from "../../ipc/types";
+import type { Campaign, CampaignAction, CampaignDraft, CampaignStatus, CouponTerms, DeepLink, MessageChannel, Role } from "../../ipc/types";
+import { fenText, toFen } from "../format";
 
-export type LinkKind = "none" | "inbox" | "product" | "category";
+export type LinkKind = "none" | "inbox" | "product" | "category" | "wallet";
+export type CouponKind = "none" | "amount" | "percent";
 
 export type CampaignForm = {
   name: string;
@@ -25,6 +27,17 @@ export type CampaignForm = {
   bodyEn: string;
   link: LinkKind;
   linkTarget: string;
+  /** An e-coupon each person reached gets. Sums in yuan as typed. */
+  coupon: CouponKind;
+  couponAmount: string;
+  couponPercent: string;
+  couponCap: string;
+  couponMinSpend: string;
+  /** Comma-separated category codes and model numbers; empty: any. */
+  couponCategories: string;
+  couponModels: string;
+  couponFrom: string;
+  couponUntil: string;
 };
 
 export const CATEGORIES = ["promotions", "new_products", "care", "events"] as const;
@@ -51,6 +64,15 @@ export function emptyForm(): CampaignForm {
     bodyEn: "",
     link: "inbox",
     linkTarget: "",
+    coupon: "none",
+    couponAmount: "",
+    couponPercent: "",
+    couponCap: "",
+    couponMinSpend: "",
+    couponCategories: "",
+    couponModels: "",
+    couponFrom: "",
+    couponUntil: "",
   };
 }
 
@@ -91,7 +113,61 @@ export function formOf(c: Campaign): CampaignForm {
     bodyEn: c.content.body_en,
     link: link ? link.to : "none",
     linkTarget: link?.to === "product" ? link.model : link?.to === "category" ? link.code : "",
+    ...couponForm(c.coupon),
   };
+}
+
+/** A coupon's terms as the form's fields. */
+function couponForm(terms: CouponTerms | undefined): Pick<
+  CampaignForm,
+  "coupon" | "couponAmount" | "couponPercent" | "couponCap" | "couponMinSpend" | "couponCategories" | "couponModels" | "couponFrom" | "couponUntil"
+> {
+  const b = terms?.benefit;
+  return {
+    coupon: !b ? "none" : b.kind === "amount_off" ? "amount" : "percent",
+    couponAmount: b?.kind === "amount_off" ? fenText(b.fen) : "",
+    couponPercent: b?.kind === "percent_off" ? String(b.percent) : "",
+    couponCap: b?.kind === "percent_off" && b.max_fen !== undefined ? fenText(b.max_fen) : "",
+    couponMinSpend: terms && terms.min_spend > 0 ? fenText(terms.min_spend) : "",
+    couponCategories: terms?.categories.join(", ") ?? "",
+    couponModels: terms?.models.join(", ") ?? "",
+    couponFrom: localInput(terms?.valid_from),
+    couponUntil: localInput(terms?.valid_until),
+  };
+}
+
+const list = (text: string) =>
+  text
+    .split(/[,，\s]+/)
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+
+/** The coupon the form describes (none when it has none), or the first field that is wrong. */
+function couponOf(form: CampaignForm, now: number): { terms: CouponTerms | undefined } | { bad: string } {
+  if (form.coupon === "none") return { terms: undefined };
+  let benefit: CouponTerms["benefit"];
+  if (form.coupon === "amount") {
+    const fen = toFen(form.couponAmount);
+    if (fen === null || fen <= 0) return { bad: "couponAmount" };
+    benefit = { kind: "amount_off", fen };
+  } else {
+    const percent = Number(form.couponPercent.trim());
+    if (!/^\d{1,2}$/.test(form.couponPercent.trim()) || percent < 1 || percent > 99) return { bad: "couponPercent" };
+    const cap = form.couponCap.trim() === "" ? undefined : toFen(form.couponCap);
+    if (cap === null || (cap !== undefined && cap <= 0)) return { bad: "couponCap" };
+    benefit = { kind: "percent_off", percent, ...(cap === undefined ? {} : { max_fen: cap }) };
+  }
+  const minSpend = form.couponMinSpend.trim() === "" ? 0 : toFen(form.couponMinSpend);
+  if (minSpend === null || minSpend < 0) return { bad: "couponMinSpend" };
+  const categories = list(form.couponCategories);
+  if (categories.length > 20 || categories.some((c) => c.length > 40)) return { bad: "couponCategories" };
+  const models = list(form.couponModels);
+  if (models.length > 50 || models.some((m) => m.length > 40)) return { bad: "couponModels" };
+  const from = form.couponFrom === "" ? now : fromLocalInput(form.couponFrom);
+  if (from === null) return { bad: "couponFrom" };
+  const until = fromLocalInput(form.couponUntil);
+  if (until === null || until <= from || until <= now) return { bad: "couponUntil" };
+  return { terms: { benefit, min_spend: minSpend, models, categories, stores: [], valid_from: from, valid_until: until } };
 }
 
 export type Checked = { draft: CampaignDraft; bad: null } | { draft: null; bad: string };
@@ -105,8 +181,9 @@ function days(text: string): number | undefined | null {
   return n >= 1 && n <= 730 ? n : null;
 }
 
-/** The draft the form describes, under `id`; or the first field that is wrong. */
-export function draftOf(id: string, form: CampaignForm): Checked {
+/** The draft the form describes, under `id`; or the first field that is wrong. `now` in unix
+ *  seconds (a coupon's start when none is typed). */
+export function draftOf(id: string, form: CampaignForm, now = Math.floor(Date.now() / 1000)): Checked {
   const fail = (bad: string): Checked => ({ draft: null, bad });
   const name = form.name.trim();
   if (name === "" || [...name].length > 100) return fail("name");
@@ -130,10 +207,13 @@ export function draftOf(id: string, form: CampaignForm): Checked {
   let deepLink: DeepLink | undefined;
   const target = form.linkTarget.trim();
   if (form.link === "inbox") deepLink = { to: "inbox" };
+  if (form.link === "wallet") deepLink = { to: "wallet" };
   if (form.link === "product" || form.link === "category") {
     if (target === "" || target.length > 40) return fail("linkTarget");
     deepLink = form.link === "product" ? { to: "product", model: target } : { to: "category", code: target };
   }
+  const coupon = couponOf(form, now);
+  if ("bad" in coupon) return fail(coupon.bad);
   const draft: CampaignDraft = {
     id,
     name,
@@ -158,6 +238,7 @@ export function draftOf(id: string, form: CampaignForm): Checked {
     ...(startsAt === undefined ? {} : { starts_at: startsAt }),
     ...(endsAt === undefined ? {} : { ends_at: endsAt }),
     holdout_percent: Number(form.holdout),
+    ...(coupon.terms ? { coupon: coupon.terms } : {}),
   };
   return { draft, bad: null };
 }

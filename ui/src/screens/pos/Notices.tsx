@@ -42,6 +42,12 @@ export function flagText(t: I18n["t"], locale: string, flag: OpFlag): string {
       return t("pos.flag.shipment_short", { sku: flag.sku, count: flag.short });
     case "shipment_damaged":
       return t("pos.flag.shipment_damaged", { sku: flag.sku, count: flag.damaged });
+    case "coupon_used_twice":
+      return t("pos.flag.coupon_used_twice", {});
+    case "coupon_not_valid":
+      return t("pos.flag.coupon_not_valid", {});
+    case "coupon_misapplied":
+      return t("pos.flag.coupon_misapplied", { reason: t(`pos.coupon.refused.${flag.reason}` as MessageKey), allowed: yuan(flag.allowed, locale) });
   }
 }
 

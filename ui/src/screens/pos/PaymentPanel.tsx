@@ -1,7 +1,7 @@
 // The customer and the payment at the point of sale: the phone and consent, the order discount,
 // what is owed, the payments split across methods, the sums and the checkout button.
-import { useRef, type Dispatch } from "react";
-import type { ApiError, Totals } from "../../ipc/types";
+import { useRef, useState, type Dispatch } from "react";
+import type { ApiError, TillCoupon, Totals } from "../../ipc/types";
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner } from "../../ErrorBanner";
 import { yuan } from "../format";
@@ -21,6 +21,8 @@ export function PaymentPanel({
   invalid,
   canCheckout,
   onCheckout,
+  onCoupon,
+  couponRefused,
 }: {
   cart: Cart;
   dispatch: Dispatch<CartAction>;
@@ -28,8 +30,13 @@ export function PaymentPanel({
   invalid: MessageKey | null;
   canCheckout: boolean;
   onCheckout: () => void;
+  /** Checks a coupon's code on this device for the cart as it is. */
+  onCoupon: (code: string) => void;
+  /** Why the last code checked does not apply. */
+  couponRefused: TillCoupon | null;
 }) {
   const { t, locale } = useI18n();
+  const [couponCode, setCouponCode] = useState("");
   const { totals, problem, owed } = check;
   const paid = paidSoFar(cart);
   const phoneOk = phoneLooksRight(cart);
@@ -75,6 +82,34 @@ export function PaymentPanel({
             data-testid="order-discount"
           />
         </label>
+        {cart.coupon ? (
+          <p className="row spread" data-testid="coupon-applied" data-off={cart.coupon.off}>
+            <span>
+              {t("pos.coupon.applied", {
+                title: locale === "en" ? cart.coupon.titleEn : cart.coupon.titleZh,
+                amount: yuan(cart.coupon.off, locale),
+              })}
+            </span>
+            <button className="link" onClick={() => dispatch({ type: "coupon", coupon: null })} data-testid="coupon-remove">
+              {t("pos.coupon.remove")}
+            </button>
+          </p>
+        ) : (
+          <form className="row" onSubmit={(e) => (e.preventDefault(), couponCode.trim() && onCoupon(couponCode.trim()))}>
+            <label className="grow">
+              {t("pos.coupon.code")}
+              <input value={couponCode} maxLength={200} onChange={(e) => setCouponCode(e.target.value)} data-testid="coupon-code" />
+            </label>
+            <button className="secondary" type="submit" disabled={couponCode.trim() === "" || cart.lines.length === 0} data-testid="coupon-apply">
+              {t("pos.coupon.apply")}
+            </button>
+          </form>
+        )}
+        {couponRefused?.refused && !cart.coupon && (
+          <p className="banner error" role="alert" data-testid="coupon-refused" data-reason={couponRefused.refused}>
+            {t(`pos.coupon.refused.${couponRefused.refused}` as MessageKey, { needed: yuan(couponRefused.needed ?? 0, locale) })}
+          </p>
+        )}
         {METHODS.map((m) => (
           <div className="row" key={m}>
             <label className="grow">

@@ -6,7 +6,7 @@
 // (`sale_totals`), the same check the sale is recorded with; nothing is computed twice here.
 import { useEffect, useMemo, useReducer, useState } from "react";
 import { commands } from "../../ipc/commands";
-import type { SaleReceipt } from "../../ipc/types";
+import type { SaleReceipt, TillCoupon } from "../../ipc/types";
 import { useI18n } from "../../i18n";
 import { ErrorBanner, asApiError, useCommandError } from "../../ErrorBanner";
 import { newId, skuLabel } from "../format";
@@ -30,10 +30,34 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
   const [lastScan, setLastScan] = useState<string | null>(null);
   const [done, setDone] = useState<SaleReceipt | null>(null);
   const [busy, setBusy] = useState(false);
+  const [couponRefused, setCouponRefused] = useState<TillCoupon | null>(null);
+
+  // The store's coupons and the brand's key, kept for checking codes offline; fetched when online.
+  useEffect(() => {
+    commands.refreshStoreCoupons(ctx.storeId).catch(() => {});
+  }, [ctx.storeId]);
+
+  /** Checks a coupon's code on this device against the cart as it is now. */
+  async function applyCoupon(code: string) {
+    const lines = "action" in draft && draft.action.type === "sale" ? draft.action.lines : [];
+    try {
+      const till = await commands.checkCoupon(ctx.storeId, code, lines);
+      if (till.refused || till.off <= 0) {
+        setCouponRefused(till.refused ? till : { ...till, refused: "nothing_eligible" });
+        return;
+      }
+      setCouponRefused(null);
+      dispatch({ type: "coupon", coupon: { code, off: till.off, titleZh: till.title_zh, titleEn: till.title_en } });
+    } catch (e) {
+      showError(e);
+    }
+  }
 
   async function add(code: string) {
     const scanned = code.trim();
     if (!scanned) return;
+    // A coupon's code scanned at the till is applied, not looked up as a product.
+    if (scanned.startsWith("CP1.")) return applyCoupon(scanned);
     setError(null);
     try {
       const hit = await commands.scanSku(scanned);
@@ -190,6 +214,8 @@ export function Sell({ ctx, goToShift }: { ctx: PosContext; goToShift: () => voi
         invalid={"invalid" in draft ? draft.invalid : null}
         canCheckout={!busy && !!ctx.shift}
         onCheckout={() => void checkout()}
+        onCoupon={(code) => void applyCoupon(code)}
+        couponRefused={couponRefused}
       />
     </div>
   );

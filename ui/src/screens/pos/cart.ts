@@ -16,6 +16,14 @@ export interface CartLine {
   serial: string;
 }
 
+/** An e-coupon the till checked for this cart: what it takes off goes into the order discount. */
+export interface AppliedCoupon {
+  code: string;
+  off: number;
+  titleZh: string;
+  titleEn: string;
+}
+
 export interface GiftLine {
   hit: SkuHit;
   quantity: number;
@@ -38,6 +46,8 @@ export interface Cart {
   accepted: string[];
   /** The promoter put the offer away ("not now"): still recorded as shown, if it was. */
   offerDismissed: boolean;
+  /** Checked against the lines as they were: a change to the lines takes it off, to be applied again. */
+  coupon: AppliedCoupon | null;
 }
 
 export const emptyCart: Cart = {
@@ -52,6 +62,7 @@ export const emptyCart: Cart = {
   offer: null,
   accepted: [],
   offerDismissed: false,
+  coupon: null,
 };
 
 export type CartAction =
@@ -70,9 +81,20 @@ export type CartAction =
   | { type: "offer"; offer: CounterOfferView | null }
   | { type: "acceptOffer"; offerId: string; sku: string }
   | { type: "dismissOffer" }
+  | { type: "coupon"; coupon: AppliedCoupon | null }
   | { type: "clear" };
 
+/** Actions that change what the lines come to: a coupon checked before no longer holds. */
+const CHANGES_LINES: CartAction["type"][] = ["scanned", "step", "lineDiscount", "removeLine"];
+
 export function cartReducer(cart: Cart, action: CartAction): Cart {
+  const next = apply(cart, action);
+  return next.coupon && CHANGES_LINES.includes(action.type) && !(action.type === "scanned" && cart.giftMode)
+    ? { ...next, coupon: null }
+    : next;
+}
+
+function apply(cart: Cart, action: CartAction): Cart {
   switch (action.type) {
     case "scanned": {
       const { hit } = action;
@@ -137,6 +159,8 @@ export function cartReducer(cart: Cart, action: CartAction): Cart {
       return { ...cart, accepted: [...cart.accepted, action.sku] };
     case "dismissOffer":
       return { ...cart, offerDismissed: true };
+    case "coupon":
+      return { ...cart, coupon: action.coupon };
     case "clear":
       return emptyCart;
   }
@@ -167,12 +191,13 @@ export function draftSale(cart: Cart, shiftId: string | null): { action: StoreAc
         discount: lineDiscounts[i]!,
         serial: l.hit.serialised ? l.serial.trim() || undefined : undefined,
       })),
-      order_discount: order!,
+      order_discount: order! + (cart.coupon?.off ?? 0),
       payments: payments.filter((p) => p.amount! > 0).map((p) => ({ method: p.method, amount: p.amount! })),
       gifts: cart.gifts.map((g) => ({ sku: g.hit.sku.code, quantity: g.quantity })),
       offer: cart.offer && cart.offer.items.length > 0
         ? { recommendation: cart.offer.id, shown: cart.offer.items.map((i) => i.sku), accepted: cart.accepted }
         : undefined,
+      coupon: cart.coupon ? { code: cart.coupon.code, off: cart.coupon.off } : undefined,
     },
   };
 }
