@@ -1,8 +1,9 @@
 // End-to-end: a campaign in the real app, at desktop size. The operator writes it (its audience's
 // live size shown) and submits it; they cannot approve their own; the administrator approves it in
 // the app and starts it; the consumer signed in on the app hears it as an OS notification (seen on
-// D-Bus) and finds it in the inbox, then deletes it (gone on the server too); the campaign finishes
-// once everyone is reached.
+// D-Bus) and finds it in the inbox, then deletes it (gone on the server too); the coupon the campaign
+// issued is in the wallet with its code, a promoter takes it at the till (checked on the tablet), the
+// campaign's desk shows it redeemed, and the campaign finishes once everyone is reached.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { Driver, waitFor } from "./webdriver.mjs";
@@ -88,8 +89,16 @@ await run("e2e campaigns", driver, async () => {
   await driver.click('[data-testid="campaign-save"]');
   await driver.find('[data-testid="campaign-bad"][data-field="bodyEn"]');
   await driver.fill('[data-testid="campaign-bodyEn"]', "10% off, today only");
+  // Each person reached gets a ¥10 coupon, valid for 30 days.
+  await driver.fill('[data-testid="campaign-coupon"]', "amount");
+  await driver.fill('[data-testid="campaign-couponAmount"]', "10");
+  const until = new Date(Date.now() + 30 * 86_400_000);
+  const pad = (n) => String(n).padStart(2, "0");
+  const untilText = `${until.getFullYear()}-${pad(until.getMonth() + 1)}-${pad(until.getDate())}T${pad(until.getHours())}:${pad(until.getMinutes())}`;
+  await driver.fill('[data-testid="campaign-couponUntil"]', untilText);
   await driver.click('[data-testid="campaign-save"]');
   await driver.find('[data-testid="campaign-view"][data-status="draft"]');
+  await driver.find('[data-testid="campaign-coupon-terms"]');
   await driver.click('[data-testid="campaign-submit"]');
   await driver.find('[data-testid="campaign-view"][data-status="submitted"]');
   assert.equal(await driver.execute(`return document.querySelectorAll('[data-testid="campaign-approve"]').length`), 0, "not their own");
@@ -129,8 +138,52 @@ await run("e2e campaigns", driver, async () => {
     return inbox.messages.every((m) => m.kind !== "campaign");
   }, 15000);
 
-  step("the campaign finishes once everyone is reached");
+  step("the consumer's wallet holds the coupon, its code shown as a QR symbol");
+  await driver.find('[data-testid="wallet-coupon"][data-state="usable"]', { timeoutMs: 20000 });
+  await driver.click('[data-testid="wallet-coupon"][data-state="usable"] [data-testid="wallet-show"]');
+  await driver.find('[data-testid="wallet-qr"]');
+  const code = await attrOf('[data-testid="wallet-coupon"][data-state="usable"]', "data-code");
+  assert.ok(code?.startsWith("CP1."), code);
+  await signOut();
+
+  step("a promoter takes the coupon at the till, checked on the tablet, and the sale lands");
   const admin = await token("admin");
+  const exported = await api("/v1/admin/catalog/export", admin);
+  const accessory = exported.products.find((p) => p.lifecycle === "on_sale" && p.category === "accessory").skus[0];
+  await signIn("promoter");
+  await driver.click('[data-testid="nav-store"]');
+  await driver.click('[data-testid="pos-shift"]');
+  if (await driver.exists('[data-testid="open-shift"]')) {
+    await driver.fill('[data-testid="opening-cash"]', "0");
+    await driver.click('[data-testid="open-shift"]');
+  }
+  await driver.click('[data-testid="pos-sell"]');
+  await driver.fill('[data-testid="scan-input"]', accessory.barcode);
+  await driver.sendKeys('[data-testid="scan-input"]', "\uE007");
+  await driver.find(`[data-testid="cart-line"][data-sku="${accessory.code}"]`);
+  await driver.fill('[data-testid="coupon-code"]', "CP1.not-a-coupon");
+  await driver.click('[data-testid="coupon-apply"]');
+  await driver.find('[data-testid="coupon-refused"][data-reason="malformed"]');
+  await driver.fill('[data-testid="coupon-code"]', code);
+  await waitFor("the coupon applied", async () => {
+    if (!(await driver.exists('[data-testid="coupon-applied"]'))) await driver.click('[data-testid="coupon-apply"]').catch(() => {});
+    return (await attrOf('[data-testid="coupon-applied"]', "data-off")) === String(Math.min(1000, accessory.list_price));
+  }, 20000);
+  await waitFor("the amount owed", async () => Number(await attrOf('[data-testid="amount-owed"]', "data-owed")) > 0);
+  const owed = Number(await attrOf('[data-testid="amount-owed"]', "data-owed"));
+  await driver.fill('[data-testid="pay-cash"]', String(Math.ceil(owed / 100)));
+  await driver.click('[data-testid="checkout"]');
+  await driver.find('[data-testid="receipt"]');
+  await waitFor("the sale sent", async () => (await attrOf('[data-testid="pos-pending"]', "data-count")) === "0", 30000);
+  await signOut();
+
+  step("the campaign's desk shows the coupon redeemed");
+  await signIn("operator");
+  await openCampaign(name);
+  await waitFor("the redemption counted", async () => (await attrOf('[data-testid="campaign-coupons"]', "data-redeemed")) === "1" || (await driver.click('[data-testid="nav-home"]'), await openCampaign(name), false), 30000);
+  await signOut();
+
+  step("the campaign finishes once everyone is reached");
   await waitFor("the campaign finished", async () => {
     const list = await api("/v1/campaigns?status=finished", admin);
     return list.campaigns.some((c) => c.name === name);

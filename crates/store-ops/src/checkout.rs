@@ -85,6 +85,17 @@ pub struct Priced {
 /// promoter's discount limit, applied to each line and to the sale as a whole (line discounts plus
 /// the order discount).
 pub fn price(lines: &[Line], order_discount: i64, limit_percent: u32) -> Result<Priced, CheckoutError> {
+    price_with_coupon(lines, order_discount, 0, limit_percent)
+}
+
+/// Like `price`, for a sale whose order discount includes `coupon_off` taken off by an e-coupon:
+/// that part is the brand's, not the person's, so it is not held to their discount limit.
+pub fn price_with_coupon(
+    lines: &[Line],
+    order_discount: i64,
+    coupon_off: i64,
+    limit_percent: u32,
+) -> Result<Priced, CheckoutError> {
     if lines.is_empty() {
         return Err(CheckoutError::Empty);
     }
@@ -117,8 +128,12 @@ pub fn price(lines: &[Line], order_discount: i64, limit_percent: u32) -> Result<
         discounts = add(discounts, line.discount)?;
     }
     let limit = discount_limit(gross, limit_percent);
-    if discounts > limit {
-        return Err(CheckoutError::DiscountAboveLimit { line: None, asked: discounts, limit });
+    let own = discounts - coupon_off.clamp(0, order_discount);
+    if own > limit {
+        return Err(CheckoutError::DiscountAboveLimit { line: None, asked: own, limit });
+    }
+    if discounts > gross {
+        return Err(CheckoutError::DiscountAboveLimit { line: None, asked: discounts, limit: gross });
     }
     Ok(Priced { gross, discounts, total: gross - discounts })
 }
@@ -135,7 +150,18 @@ pub fn totals(
     payments: &[Payment],
     limit_percent: u32,
 ) -> Result<Totals, CheckoutError> {
-    let Priced { gross, discounts, total } = price(lines, order_discount, limit_percent)?;
+    totals_with_coupon(lines, order_discount, 0, payments, limit_percent)
+}
+
+/// Like `totals`, for a sale whose order discount includes `coupon_off` (see `price_with_coupon`).
+pub fn totals_with_coupon(
+    lines: &[Line],
+    order_discount: i64,
+    coupon_off: i64,
+    payments: &[Payment],
+    limit_percent: u32,
+) -> Result<Totals, CheckoutError> {
+    let Priced { gross, discounts, total } = price_with_coupon(lines, order_discount, coupon_off, limit_percent)?;
     if payments.iter().any(|p| p.amount < 0) {
         return Err(CheckoutError::Negative);
     }
@@ -291,5 +317,20 @@ mod tests {
             Err(ReturnError::MoreThanBought { line: 0, bought: 3, returned: 2, asked: 2 })
         );
         assert_eq!(refund(0, 100_00, 3, 0, 0), Err(ReturnError::Nothing));
+    }
+
+    #[test]
+    fn a_coupons_sum_off_is_not_held_to_the_persons_limit_but_never_takes_the_total_below_zero() {
+        let lines = [line("A", 1, 39_00, 0, None)];
+        // ¥10 off by a coupon on a ¥39 line, with a 10% limit: allowed; ¥10 typed by hand: not.
+        assert_eq!(price_with_coupon(&lines, 10_00, 10_00, 10).unwrap().total, 29_00);
+        assert!(matches!(price(&lines, 10_00, 10), Err(CheckoutError::DiscountAboveLimit { .. })));
+        // The person's own part beside the coupon still counts against their limit.
+        assert!(price_with_coupon(&lines, 13_00, 10_00, 10).is_ok());
+        assert!(matches!(price_with_coupon(&lines, 14_00, 10_00, 10), Err(CheckoutError::DiscountAboveLimit { .. })));
+        // A coupon worth more than the basket cannot make it negative.
+        assert!(price_with_coupon(&lines, 40_00, 40_00, 10).is_err());
+        let paid = [pay(PaymentMethod::Cash, 29_00)];
+        assert_eq!(totals_with_coupon(&lines, 10_00, 10_00, &paid, 10).unwrap().change, 0);
     }
 }

@@ -23,7 +23,9 @@ impl PortalApp {
     /// Fetches the coupons `store` takes and the brand's key, for its tills to check codes
     /// offline; returns how many series it keeps (as last fetched, when the server is away).
     pub async fn refresh_store_coupons(&self, store: Uuid) -> ClientResult<u32> {
-        match self.authed(|api, token| async move { api.call(Some(&token), &ep::CouponsOfStore { id: store }).await }).await
+        match self
+            .authed(|api, token| async move { api.call(Some(&token), &ep::CouponsOfStore { id: store }).await })
+            .await
         {
             Ok(fetched) => {
                 coupons::keep_store(&self.cache(), store, &fetched)?;

@@ -6,9 +6,10 @@ use super::*;
 /// Checks a sale as the server will, so that a bad one is refused at the counter, not later.
 pub fn check(action: &StoreAction, limit_percent: u32) -> ClientResult<Option<checkout::Totals>> {
     match action {
-        StoreAction::Sale { lines, order_discount, payments, receipt_no, gifts, .. } => {
+        StoreAction::Sale { lines, order_discount, payments, receipt_no, gifts, coupon, .. } => {
             shape::check_sale(receipt_no, gifts)?;
-            checkout::totals(lines, *order_discount, payments, limit_percent)
+            let coupon_off = coupon.as_ref().map_or(0, |c| c.off);
+            checkout::totals_with_coupon(lines, *order_discount, coupon_off, payments, limit_percent)
                 .map(Some)
                 .map_err(|e| refuse(e.code(), e.to_string()))
         }
@@ -31,8 +32,9 @@ pub struct SaleCheck {
 /// the totals or the problem. Not a sale: nothing to owe, no problem.
 pub fn sale_check(action: &StoreAction, limit_percent: u32) -> SaleCheck {
     let owed = match action {
-        StoreAction::Sale { lines, order_discount, .. } => {
-            checkout::price(lines, *order_discount, limit_percent).ok().map(|p| p.total)
+        StoreAction::Sale { lines, order_discount, coupon, .. } => {
+            let coupon_off = coupon.as_ref().map_or(0, |c| c.off);
+            checkout::price_with_coupon(lines, *order_discount, coupon_off, limit_percent).ok().map(|p| p.total)
         }
         _ => None,
     };
