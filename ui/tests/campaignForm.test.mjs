@@ -91,3 +91,10 @@ test("a coupon's terms come from the form in fen, bounded, and read back the sam
   }
   assert.equal(draftOf("c1", { ...form, coupon: "none" }, now).draft.coupon, undefined);
 });
+
+test("a campaign's coupons can be withdrawn once it has run, and that needs a reason", () => {
+  assert.deepEqual(actionsFor("finished", false, false, true), ["withdraw_coupons"]);
+  assert.deepEqual(actionsFor("finished", false, false, false), []);
+  assert.ok(actionsFor("running", false, false, true).includes("withdraw_coupons"));
+  assert.ok(!actionsFor("approved", false, false, true).includes("withdraw_coupons"));
+});

@@ -53,6 +53,9 @@ pub enum CampaignAction {
     Stop,
     /// Ended by the sender once every recipient is reconciled.
     Finish,
+    /// Calls off the coupons it issued (tills no longer take them), running or ended; its status
+    /// stays. Stopping a campaign does this too.
+    WithdrawCoupons,
 }
 
 /// Where a message reaches a person.
@@ -202,11 +205,15 @@ pub struct WalletCoupon {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeemed_at: Option<i64>,
+    /// When its campaign withdrew it (the campaign was stopped): no longer taken.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Wallet {
-    /// Newest first: those still usable and those redeemed or expired in the last 90 days.
+    /// Those still usable first, then the newest of the others (issued in the last two years).
     pub coupons: Vec<WalletCoupon>,
 }
 
@@ -268,6 +275,10 @@ pub struct Campaign {
     pub decision_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When stopping it withdrew its coupons (tills no longer take them).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupons_withdrawn_at: Option<i64>,
 }
 
 /// One step of a campaign's life: who, when, from what to what, and why.
@@ -285,7 +296,7 @@ pub struct CampaignStep {
     pub revision: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct CampaignDetail {
     pub campaign: Campaign,
     pub steps: Vec<CampaignStep>,
@@ -295,6 +306,52 @@ pub struct CampaignDetail {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupons: Option<CouponCounts>,
+    /// What came of it, once it has started.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funnel: Option<CampaignFunnel>,
+}
+
+/// A proportion with its 95% interval (Wilson's; a lift's is Newcombe's), each from 0 to 1 (a
+/// lift from −1 to 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct RateInterval {
+    pub rate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A campaign's funnel: its deliveries by state, then people: reached, who read it, who bought at
+/// a store since it started, against the holdout (never messaged) over the same time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CampaignFunnel {
+    /// Deliveries (one a person and channel).
+    pub queued: u64,
+    pub sent: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    /// People.
+    pub reached: u64,
+    pub opened: u64,
+    pub bought: u64,
+    pub held_out: u64,
+    pub held_out_bought: u64,
+    /// Coupons redeemed (a conversion of its own).
+    pub redeemed: u32,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_rate: Option<RateInterval>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bought_rate: Option<RateInterval>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out_rate: Option<RateInterval>,
+    /// How much more the people reached bought than the holdout, in rate points.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lift: Option<RateInterval>,
 }
 
 /// An action on a campaign, at the revision its taker saw.

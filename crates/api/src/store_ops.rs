@@ -283,8 +283,8 @@ pub enum OpFlag {
     /// The sale's e-coupon was redeemed already, by another sale (two offline tablets took it):
     /// the sale stands, the coupon counts once, and the campaign's report shows this use.
     CouponUsedTwice { coupon: Uuid },
-    /// The sale's e-coupon was not ours (its signature does not hold) or names no campaign with a
-    /// coupon: nothing was redeemed.
+    /// The sale's e-coupon was not ours (its signature does not hold), names no campaign with a
+    /// coupon, or its campaign withdrew it (was stopped): nothing was redeemed.
     CouponNotValid,
     /// The sale's e-coupon did not apply as the server reads it (expired, another store, below
     /// its minimum…; `reason` as `CouponRefusal` words it) or took off more than it gives

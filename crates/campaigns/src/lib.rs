@@ -9,10 +9,12 @@
 //! - [`sms`]: the opt-out wording marketing SMS carry, and the replies that opt a number out.
 //! - [`coupon`]: what an e-coupon takes off a basket, or why it cannot.
 //! - [`coupon_code`]: the signed code a person shows and a till checks offline.
+//! - [`funnel`]: rates with their intervals, and the lift over the holdout.
 
 pub mod audience;
 pub mod coupon;
 pub mod coupon_code;
+pub mod funnel;
 pub mod lifecycle;
 pub mod policy;
 pub mod quiet;

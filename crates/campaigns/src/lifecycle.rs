@@ -117,6 +117,11 @@ pub fn step(
             S::Running => Ok(S::Finished),
             _ => not_now,
         },
+        // Coupons exist once it has run; calling them off changes nothing else.
+        A::WithdrawCoupons => match from {
+            S::Running | S::Paused | S::Finished => Ok(from),
+            _ => not_now,
+        },
     }
 }
 
@@ -125,6 +130,18 @@ mod tests {
     use super::*;
     use CampaignAction as A;
     use CampaignStatus as S;
+
+    #[test]
+    fn coupons_are_withdrawn_once_the_campaign_has_run_and_its_status_stays() {
+        let actor = Actor { id: Uuid::from_u128(9), approves: false, system: false };
+        let who = Authorship { author: Uuid::from_u128(9), editors: &[], submitted_by: None };
+        for from in [S::Running, S::Paused, S::Finished] {
+            assert_eq!(step(from, A::WithdrawCoupons, actor, who, StepFacts::default()), Ok(from));
+        }
+        for from in [S::Draft, S::Submitted, S::Approved, S::Scheduled, S::Rejected] {
+            assert!(step(from, A::WithdrawCoupons, actor, who, StepFacts::default()).is_err(), "{from:?}");
+        }
+    }
 
     const WRITER: Uuid = Uuid::from_u128(1);
     const APPROVER: Uuid = Uuid::from_u128(2);

@@ -3,6 +3,8 @@
 -- (two offline tablets) stands, flagged, and is kept here for the campaign's report.
 -- Bounded: coupons that expired 180 days ago go with their redemptions and second uses.
 ALTER TABLE campaigns ADD COLUMN coupon TEXT;
+-- A stopped campaign withdraws its coupons: wallets show them withdrawn, tills no longer take them.
+ALTER TABLE campaigns ADD COLUMN coupons_withdrawn_at BIGINT;
 CREATE TABLE coupons (
     id          TEXT PRIMARY KEY,
     campaign_id TEXT NOT NULL REFERENCES campaigns (id),

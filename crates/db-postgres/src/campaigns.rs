@@ -6,7 +6,7 @@ use super::*;
 
 const COLUMNS: &str = "id, name, category, status, audience, content, channels, starts_at, ends_at, holdout_percent,
                        revision, author, last_editor, submitted_by, decided_by, decision_reason, body_hash,
-                       created_at, updated_at, queued_through, queued_at, coupon";
+                       created_at, updated_at, queued_through, queued_at, coupon, coupons_withdrawn_at";
 
 fn row_of(r: &Row) -> DbResult<CampaignRow> {
     let opt = |i: usize| r.get::<_, Option<&str>>(i).map(uuid).transpose();
@@ -33,6 +33,7 @@ fn row_of(r: &Row) -> DbResult<CampaignRow> {
         queued_through: r.get(19),
         queued_at: r.get(20),
         coupon: r.get(21),
+        coupons_withdrawn_at: r.get(22),
     })
 }
 
@@ -69,7 +70,7 @@ impl Campaigns for PostgresDatabase {
             let inserted = tx.execute(
                 &format!(
                     "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                     $14, $15, $16, $17, $18, $19, NULL, NULL, $20) ON CONFLICT (id) DO NOTHING"
+                     $14, $15, $16, $17, $18, $19, NULL, NULL, $20, NULL) ON CONFLICT (id) DO NOTHING"
                 ),
                 &[
                     &c.id.to_string(),
@@ -149,7 +150,8 @@ impl Campaigns for PostgresDatabase {
             let changed = tx.execute(
                 "UPDATE campaigns SET name = $2, category = $3, status = $4, audience = $5, content = $6, channels = $7,
                         starts_at = $8, ends_at = $9, holdout_percent = $10, revision = $11, last_editor = $12,
-                        submitted_by = $13, decided_by = $14, decision_reason = $15, updated_at = $16, coupon = $19
+                        submitted_by = $13, decided_by = $14, decision_reason = $15, updated_at = $16, coupon = $19,
+                        coupons_withdrawn_at = $20
                  WHERE id = $1 AND status = $17 AND revision = $18",
                 &[
                     &c.id.to_string(),
@@ -171,6 +173,7 @@ impl Campaigns for PostgresDatabase {
                     &wire_name(&from),
                     &as_i32(revision),
                     &c.coupon,
+                    &c.coupons_withdrawn_at,
                 ],
             )?;
             if changed == 1 {

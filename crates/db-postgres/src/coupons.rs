@@ -6,16 +6,18 @@ use super::*;
 
 #[async_trait]
 impl Coupons for PostgresDatabase {
-    async fn wallet(&self, user: Uuid, since: i64, limit: u32) -> DbResult<Vec<WalletRow>> {
+    async fn wallet(&self, user: Uuid, since: i64, now: i64, limit: u32) -> DbResult<Vec<WalletRow>> {
         self.run(move |client| {
             client
                 .query(
-                    "SELECT k.id, k.campaign_id, c.content, c.coupon, k.issued_at, r.redeemed_at
+                    "SELECT k.id, k.campaign_id, c.content, c.coupon, k.issued_at, r.redeemed_at, c.coupons_withdrawn_at
                      FROM coupons k JOIN campaigns c ON c.id = k.campaign_id
                      LEFT JOIN coupon_redemptions r ON r.coupon_id = k.id
                      WHERE k.user_id = $1 AND k.issued_at >= $2 AND c.coupon IS NOT NULL
-                     ORDER BY k.issued_at DESC, k.id DESC LIMIT $3",
-                    &[&user.to_string(), &since, &i64::from(limit)],
+                     ORDER BY (r.coupon_id IS NULL AND c.coupons_withdrawn_at IS NULL AND k.valid_until > $4) DESC,
+                              k.issued_at DESC, k.id DESC
+                     LIMIT $3",
+                    &[&user.to_string(), &since, &i64::from(limit), &now],
                 )?
                 .iter()
                 .map(|r| {
@@ -26,6 +28,7 @@ impl Coupons for PostgresDatabase {
                         terms: r.get(3),
                         issued_at: r.get(4),
                         redeemed_at: r.get(5),
+                        withdrawn_at: r.get(6),
                     })
                 })
                 .collect()
@@ -33,15 +36,18 @@ impl Coupons for PostgresDatabase {
         .await
     }
 
-    async fn coupon_series(&self, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>> {
+    async fn coupon_series(&self, store: Uuid, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>> {
         self.run(move |client| {
             client
                 .query(
                     "SELECT id, content, coupon FROM campaigns
-                     WHERE coupon IS NOT NULL AND status IN ('running', 'paused', 'finished')
+                     WHERE coupon IS NOT NULL AND coupons_withdrawn_at IS NULL
+                       AND status IN ('running', 'paused', 'finished')
                        AND (coupon::jsonb ->> 'valid_until')::bigint > $1
+                       AND (jsonb_array_length(coupon::jsonb -> 'stores') = 0
+                            OR coupon::jsonb -> 'stores' @> to_jsonb($3::text))
                      ORDER BY created_at DESC, id DESC LIMIT $2",
-                    &[&now, &i64::from(limit)],
+                    &[&now, &i64::from(limit), &store.to_string()],
                 )?
                 .iter()
                 .map(|r| Ok(SeriesRow { campaign: uuid(r.get(0))?, content: r.get(1), terms: r.get(2) }))
@@ -53,7 +59,10 @@ impl Coupons for PostgresDatabase {
     async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>> {
         self.run(move |client| {
             Ok(client
-                .query_opt("SELECT coupon FROM campaigns WHERE id = $1", &[&campaign.to_string()])?
+                .query_opt(
+                    "SELECT coupon FROM campaigns WHERE id = $1 AND coupons_withdrawn_at IS NULL",
+                    &[&campaign.to_string()],
+                )?
                 .and_then(|r| r.get::<_, Option<String>>(0)))
         })
         .await

@@ -316,6 +316,31 @@ impl Delivery for PostgresDatabase {
         .await
     }
 
+    async fn campaign_outcomes(&self, campaign: Uuid, since: i64) -> DbResult<portal_db::CampaignOutcomes> {
+        self.run(move |client| {
+            let r = client.query_one(
+                "SELECT
+                    (SELECT COUNT(DISTINCT user_id) FROM campaign_deliveries WHERE campaign_id = $1 AND state = 'sent'),
+                    (SELECT COUNT(DISTINCT user_id) FROM campaign_deliveries WHERE campaign_id = $1 AND state = 'held_out'),
+                    (SELECT COUNT(*) FROM inbox_messages WHERE trigger_id = $1 AND read_at IS NOT NULL),
+                    (SELECT COUNT(DISTINCT d.user_id) FROM campaign_deliveries d WHERE d.campaign_id = $1 AND d.state = 'sent'
+                        AND EXISTS (SELECT 1 FROM sales s WHERE s.customer_id = d.user_id AND s.device_at >= $2)),
+                    (SELECT COUNT(DISTINCT d.user_id) FROM campaign_deliveries d WHERE d.campaign_id = $1 AND d.state = 'held_out'
+                        AND EXISTS (SELECT 1 FROM sales s WHERE s.customer_id = d.user_id AND s.device_at >= $2))",
+                &[&campaign.to_string(), &since],
+            )?;
+            let n = |i: usize| r.get::<_, i64>(i) as u64;
+            Ok(portal_db::CampaignOutcomes {
+                reached: n(0),
+                held_out: n(1),
+                opened: n(2),
+                reached_bought: n(3),
+                held_out_bought: n(4),
+            })
+        })
+        .await
+    }
+
     async fn any_queued(&self, campaign: Uuid) -> DbResult<bool> {
         self.run(move |client| {
             Ok(client

@@ -42,13 +42,23 @@ pub(crate) fn spawn(
         }
     };
     std::thread::Builder::new().name("portal-listen".into()).spawn(move || {
-        let mut backoff = Duration::from_millis(250);
+        const FIRST: Duration = Duration::from_millis(250);
+        let mut backoff = FIRST;
         while !stop.load(Ordering::Acquire) {
-            match listen(&config, &tls, &wake_all, &stop) {
+            let mut listened = false;
+            match listen(&config, &tls, &wake_all, &stop, &mut listened) {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(error = %crate::describe(&e), "stopped listening for new inbox messages; listening again");
-                    std::thread::sleep(backoff);
+                    // A connection that listened before it failed starts the back-off afresh.
+                    if listened {
+                        backoff = FIRST;
+                    }
+                    // Slept in short steps, so that a storage dropped meanwhile ends the thread.
+                    let until = std::time::Instant::now() + backoff;
+                    while std::time::Instant::now() < until && !stop.load(Ordering::Acquire) {
+                        std::thread::sleep(WAIT.min(until.saturating_duration_since(std::time::Instant::now())));
+                    }
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
@@ -57,15 +67,18 @@ pub(crate) fn spawn(
     Ok(())
 }
 
-/// One listening connection, until `stop` (Ok) or the connection fails (the error).
+/// One listening connection, until `stop` (Ok) or the connection fails (the error); `listened`
+/// says whether it got as far as listening.
 fn listen(
     config: &::postgres::Config,
     tls: &Tls,
     wake_all: &impl Fn(),
     stop: &AtomicBool,
+    listened: &mut bool,
 ) -> Result<(), ::postgres::Error> {
     let mut client = tls.connect(config)?;
     client.batch_execute(&format!("LISTEN {INBOX_CHANNEL}"))?;
+    *listened = true;
     // Whatever was written while nobody listened here is looked for now.
     wake_all();
     let mut checked = std::time::Instant::now();

@@ -6,16 +6,18 @@ use super::*;
 
 #[async_trait]
 impl Coupons for SqliteDatabase {
-    async fn wallet(&self, user: Uuid, since: i64, limit: u32) -> DbResult<Vec<WalletRow>> {
+    async fn wallet(&self, user: Uuid, since: i64, now: i64, limit: u32) -> DbResult<Vec<WalletRow>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT k.id, k.campaign_id, c.content, c.coupon, k.issued_at, r.redeemed_at
+                "SELECT k.id, k.campaign_id, c.content, c.coupon, k.issued_at, r.redeemed_at, c.coupons_withdrawn_at
                  FROM coupons k JOIN campaigns c ON c.id = k.campaign_id
                  LEFT JOIN coupon_redemptions r ON r.coupon_id = k.id
                  WHERE k.user_id = ?1 AND k.issued_at >= ?2 AND c.coupon IS NOT NULL
-                 ORDER BY k.issued_at DESC, k.id DESC LIMIT ?3",
+                 ORDER BY (r.coupon_id IS NULL AND c.coupons_withdrawn_at IS NULL AND k.valid_until > ?4) DESC,
+                          k.issued_at DESC, k.id DESC
+                 LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![user.to_string(), since, limit], |r| {
+            let rows = stmt.query_map(params![user.to_string(), since, limit, now], |r| {
                 Ok(WalletRow {
                     id: uuid_of(r.get(0)?)?,
                     campaign: uuid_of(r.get(1)?)?,
@@ -23,6 +25,7 @@ impl Coupons for SqliteDatabase {
                     terms: r.get(3)?,
                     issued_at: r.get(4)?,
                     redeemed_at: r.get(5)?,
+                    withdrawn_at: r.get(6)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -30,16 +33,19 @@ impl Coupons for SqliteDatabase {
         .await
     }
 
-    async fn coupon_series(&self, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>> {
+    async fn coupon_series(&self, store: Uuid, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>> {
         self.run(move |conn| {
-            // Terms are JSON: expiry is read from them (a campaign's coupon ends when its terms say).
+            // Terms are JSON: expiry and stores are read from them.
             let mut stmt = conn.prepare_cached(
                 "SELECT id, content, coupon FROM campaigns
-                 WHERE coupon IS NOT NULL AND status IN ('running', 'paused', 'finished')
+                 WHERE coupon IS NOT NULL AND coupons_withdrawn_at IS NULL
+                   AND status IN ('running', 'paused', 'finished')
                    AND json_extract(coupon, '$.valid_until') > ?1
+                   AND (json_array_length(coupon, '$.stores') = 0
+                        OR EXISTS (SELECT 1 FROM json_each(coupon, '$.stores') WHERE value = ?3))
                  ORDER BY created_at DESC, id DESC LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![now, limit], |r| {
+            let rows = stmt.query_map(params![now, limit, store.to_string()], |r| {
                 Ok(SeriesRow { campaign: uuid_of(r.get(0)?)?, content: r.get(1)?, terms: r.get(2)? })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -50,7 +56,11 @@ impl Coupons for SqliteDatabase {
     async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>> {
         self.run(move |conn| {
             Ok(conn
-                .query_row("SELECT coupon FROM campaigns WHERE id = ?1", [campaign.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT coupon FROM campaigns WHERE id = ?1 AND coupons_withdrawn_at IS NULL",
+                    [campaign.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .flatten())
         })

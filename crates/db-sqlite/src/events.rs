@@ -285,8 +285,6 @@ pub fn delete(conn: &mut Connection, user_id: Uuid) -> DbResult<u32> {
     // What was derived from the behaviour goes in the same transaction.
     tx.execute("DELETE FROM behaviour_interest WHERE user_id = ?1", [&user])?;
     tx.execute("DELETE FROM inbox_messages WHERE user_id = ?1", [&user])?;
-    // Their coupons go; a redemption stays with its sale (it names no one).
-    tx.execute("DELETE FROM coupons WHERE user_id = ?1", [&user])?;
     tx.execute("DELETE FROM counter_grants WHERE customer_id = ?1", [&user])?;
     tx.execute("UPDATE recommendation_lists SET user_id = NULL WHERE user_id = ?1", [&user])?;
     tx.commit()?;
@@ -364,16 +362,10 @@ pub fn retention_steps(
         ),
         // Days since 1970 of the people's local days: two days back is past every zone's today.
         ("message_counts", "day < ?1", now.div_euclid(86_400) - 2),
-        (
-            "coupon_redemptions",
-            "coupon_id IN (SELECT id FROM coupons WHERE valid_until < ?1)",
-            now - portal_db::COUPONS_KEPT_SECS,
-        ),
-        (
-            "coupon_second_uses",
-            "coupon_id IN (SELECT id FROM coupons WHERE valid_until < ?1)",
-            now - portal_db::COUPONS_KEPT_SECS,
-        ),
+        // By their own time: no coupon is valid longer than `COUPON_LIFE_SECS`, so one redeemed
+        // that long and `COUPONS_KEPT_SECS` ago has expired whatever became of its coupon row.
+        ("coupon_redemptions", "redeemed_at < ?1", now - portal_db::COUPON_LIFE_SECS - portal_db::COUPONS_KEPT_SECS),
+        ("coupon_second_uses", "used_at < ?1", now - portal_db::COUPON_LIFE_SECS - portal_db::COUPONS_KEPT_SECS),
         ("coupons", "valid_until < ?1", now - portal_db::COUPONS_KEPT_SECS),
     ]
 }

@@ -36,6 +36,8 @@ pub struct CampaignRow {
     pub queued_at: Option<i64>,
     /// JSON of the `CouponTerms` each person reached gets, if the campaign issues a coupon.
     pub coupon: Option<String>,
+    /// When stopping it withdrew its coupons.
+    pub coupons_withdrawn_at: Option<i64>,
 }
 
 /// One step, kept with the campaign's change.

@@ -17,6 +17,8 @@ pub struct WalletRow {
     pub terms: String,
     pub issued_at: i64,
     pub redeemed_at: Option<i64>,
+    /// When its campaign withdrew it (stopped).
+    pub withdrawn_at: Option<i64>,
 }
 
 /// A campaign's coupon terms, as stores' tills keep them.
@@ -42,12 +44,14 @@ pub struct CouponRedemption {
 
 #[async_trait]
 pub trait Coupons: Send + Sync {
-    /// The person's coupons issued since `since`, newest first, at most `limit`.
-    async fn wallet(&self, user: Uuid, since: i64, limit: u32) -> DbResult<Vec<WalletRow>>;
-    /// The terms of campaigns that issue coupons and may still be redeemed at `now` (running,
-    /// paused or finished, and not expired), at most `limit`, newest first.
-    async fn coupon_series(&self, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>>;
-    /// The terms of one campaign's coupon, if it issues one.
+    /// The person's coupons issued since `since`, those still usable at `now` first, then the
+    /// newest; at most `limit`.
+    async fn wallet(&self, user: Uuid, since: i64, now: i64, limit: u32) -> DbResult<Vec<WalletRow>>;
+    /// The terms of campaigns whose coupons `store` may take at `now` or later (running, paused or
+    /// finished, not withdrawn, not expired, for every store or this one), at most `limit`,
+    /// newest first.
+    async fn coupon_series(&self, store: Uuid, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>>;
+    /// The terms of one campaign's coupon, if it issues one and has not withdrawn it.
     async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>>;
     async fn coupon_counts(&self, campaign: Uuid) -> DbResult<portal_api::CouponCounts>;
 }

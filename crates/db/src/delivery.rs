@@ -28,6 +28,16 @@ pub struct DeliveryCounts {
     pub held_out: u64,
 }
 
+/// People, not deliveries: a person reached on two channels counts once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignOutcomes {
+    pub reached: u64,
+    pub held_out: u64,
+    pub opened: u64,
+    pub reached_bought: u64,
+    pub held_out_bought: u64,
+}
+
 impl DeliveryCounts {
     /// Counts `n` deliveries in `state` (as kept); a state it does not know is not counted.
     pub fn add(&mut self, state: &str, n: u64) {
@@ -110,6 +120,9 @@ pub trait Delivery: Send + Sync {
     /// caps, in one transaction.
     async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport>;
     async fn delivery_counts(&self, campaign: Uuid) -> DbResult<DeliveryCounts>;
+    /// What came of a campaign: the people it reached and those held out, the messages read, and
+    /// of each group those who bought at a store at or after `since` (its start).
+    async fn campaign_outcomes(&self, campaign: Uuid, since: i64) -> DbResult<CampaignOutcomes>;
     /// Whether anything of a campaign is still queued (read from its queue's index, not by
     /// counting every delivery).
     async fn any_queued(&self, campaign: Uuid) -> DbResult<bool>;

@@ -162,9 +162,12 @@ pub const RETENTION_STEPS: usize = 12;
 /// A finished campaign's deliveries are kept this long (its funnel is read from them).
 pub const DELIVERIES_KEPT_SECS: i64 = 180 * 86_400;
 /// A coupon is kept this long after it expires (its campaign's report counts it), with its
-/// redemption and any second use; those go before the coupon, so that a coupon still valid never
-/// loses its redemption (and so cannot be redeemed twice).
+/// redemption and any second use.
 pub const COUPONS_KEPT_SECS: i64 = 180 * 86_400;
+/// The longest a coupon is valid (the campaigns' check holds terms to it): a redemption older than
+/// this and `COUPONS_KEPT_SECS` is of a coupon expired long enough, so a coupon still valid never
+/// loses its redemption (and cannot be redeemed twice).
+pub const COUPON_LIFE_SECS: i64 = 2 * 365 * 86_400;
 
 pub async fn prune_in_batches<F, Fut>(
     steps: [(&'static str, &'static str, i64); RETENTION_STEPS],

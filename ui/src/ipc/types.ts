@@ -171,7 +171,11 @@ export type Campaign = { status: CampaignStatus,
  * Goes up with every edit; an approval is of one revision, and an action names the revision
  * its taker saw.
  */
-revision: number, author: string, last_editor: string, submitted_by?: string, decided_by?: string, decision_reason?: string, created_at: number, updated_at: number, id: string, name: string, 
+revision: number, author: string, last_editor: string, submitted_by?: string, decided_by?: string, decision_reason?: string, created_at: number, updated_at: number, 
+/**
+ * When stopping it withdrew its coupons (tills no longer take them).
+ */
+coupons_withdrawn_at?: number, id: string, name: string, 
 /**
  * The marketing category people opt in or out of (`promotions`, `new_products`, `care`…).
  */
@@ -193,7 +197,7 @@ holdout_percent: number,
  */
 coupon?: CouponTerms, };
 
-export type CampaignAction = "edit" | "submit" | "approve" | "reject" | "schedule" | "start" | "pause" | "resume" | "stop" | "finish";
+export type CampaignAction = "edit" | "submit" | "approve" | "reject" | "schedule" | "start" | "pause" | "resume" | "stop" | "finish" | "withdraw_coupons";
 
 export type CampaignActionRequest = { action: CampaignAction, revision: number, 
 /**
@@ -211,7 +215,11 @@ can_decide: boolean,
 /**
  * Its coupons so far, if it issues one.
  */
-coupons?: CouponCounts, };
+coupons?: CouponCounts, 
+/**
+ * What came of it, once it has started.
+ */
+funnel?: CampaignFunnel, };
 
 export type CampaignDraft = { id: string, name: string, 
 /**
@@ -234,6 +242,24 @@ holdout_percent: number,
  * An e-coupon each person reached gets (one each), kept in their app's wallet.
  */
 coupon?: CouponTerms, };
+
+export type CampaignFunnel = { 
+/**
+ * Deliveries (one a person and channel).
+ */
+queued: number, sent: number, skipped: number, failed: number, cancelled: number, 
+/**
+ * People.
+ */
+reached: number, opened: number, bought: number, held_out: number, held_out_bought: number, 
+/**
+ * Coupons redeemed (a conversion of its own).
+ */
+redeemed: number, opened_rate?: RateInterval, bought_rate?: RateInterval, held_out_rate?: RateInterval, 
+/**
+ * How much more the people reached bought than the holdout, in rate points.
+ */
+lift?: RateInterval, };
 
 export type CampaignList = { campaigns: Array<Campaign>, 
 /**
@@ -1020,6 +1046,8 @@ below_floor: boolean, line_total: number,
  */
 price_source: string, min_order: number, case_pack: number, };
 
+export type RateInterval = { rate: number, low: number, high: number, };
+
 export type RebateBasis = "sold_onward" | "sell_in";
 
 export type RebateCredit = { rule_id: string, rule_name: string, period: string, sell_in: number, sell_through: number, basis: number, tier?: number, amount: number, paid_as: RebatePaidAs, settled_at: number, };
@@ -1597,7 +1625,7 @@ created_at: number, };
 
 export type Wallet = { 
 /**
- * Newest first: those still usable and those redeemed or expired in the last 90 days.
+ * Those still usable first, then the newest of the others (issued in the last two years).
  */
 coupons: Array<WalletCoupon>, };
 
@@ -1613,7 +1641,11 @@ code: string, issued_at: number,
 /**
  * When it was redeemed, if it was.
  */
-redeemed_at?: number, };
+redeemed_at?: number, 
+/**
+ * When its campaign withdrew it (the campaign was stopped): no longer taken.
+ */
+withdrawn_at?: number, };
 
 export type WalletView = { wallet: Wallet, 
 /**

@@ -30,7 +30,8 @@ function Coupon({ coupon }: { coupon: WalletCoupon }) {
   const [shown, setShown] = useState(false);
   const zh = locale !== "en";
   const expired = coupon.terms.valid_until * 1000 <= Date.now();
-  const state = coupon.redeemed_at !== undefined ? "redeemed" : expired ? "expired" : "usable";
+  const state =
+    coupon.redeemed_at !== undefined ? "redeemed" : coupon.withdrawn_at !== undefined ? "withdrawn" : expired ? "expired" : "usable";
   return (
     <article className={`coupon ${state}`} data-testid="wallet-coupon" data-state={state} data-code={coupon.code}>
       <div className="row spread">
@@ -40,6 +41,7 @@ function Coupon({ coupon }: { coupon: WalletCoupon }) {
       <p className="muted small">{conditionsText(t, locale, coupon.terms, (at) => time(at, true))}</p>
       {state === "redeemed" && <p className="small">{t("wallet.redeemed", { date: time(coupon.redeemed_at!, true) })}</p>}
       {state === "expired" && <p className="small">{t("wallet.expired")}</p>}
+      {state === "withdrawn" && <p className="small">{t("wallet.withdrawn")}</p>}
       {state === "usable" && (
         <button className="secondary small" onClick={() => setShown((s) => !s)} data-testid="wallet-show">
           {shown ? t("wallet.hide") : t("wallet.show")}

@@ -320,10 +320,12 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             // catalog's, is flagged, never refused — the sale happened.
             let totals =
                 checkout::totals(lines, *order_discount, payments, 100).map_err(|e| reject(e.code(), e.to_string()))?;
-            // What a good coupon took off (up to what it gives) is not the promoter's discount.
-            let coupon_off = match (coupon, &ctx.coupon) {
-                (Some(used), Some(CouponCheck::Ours { allowed: Ok(allowed), .. })) => used.off.clamp(0, *allowed),
-                _ => 0,
+            // What a coupon redeemed by this sale took off (up to what it gives) is the brand's,
+            // not the promoter's discount; a coupon used already, or one that does not apply,
+            // exempts nothing.
+            let coupon_off = match coupon {
+                Some(used) => redeem(db, &mut applied.flags, used, ctx.coupon.as_ref(), *sale_id, store, op.device_at)?,
+                None => 0,
             };
             applied.flags.extend(pricing::sale_flags_on_arrival(
                 lines,
@@ -423,9 +425,6 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
                 if left < 0 {
                     applied.flags.push(OpFlag::NegativeStock { sku, on_hand: left });
                 }
-            }
-            if let Some(used) = coupon {
-                redeem(db, &mut applied.flags, used, ctx.coupon.as_ref(), *sale_id, store, op.device_at)?;
             }
         }
         StoreAction::Return { return_id, sale_id, lines, gifts, refund_method, shift_id } => {
@@ -591,8 +590,9 @@ fn receive(
     Ok(())
 }
 
-/// Redeems a sale's coupon once. A sale is a fact: a coupon that is not ours, does not apply or
-/// was redeemed already is flagged, never a reason to lose the sale.
+/// Redeems a sale's coupon once, and returns what it takes off that is the brand's (0 unless this
+/// sale redeemed it). A sale is a fact: a coupon that is not ours, does not apply or was redeemed
+/// already is flagged, never a reason to lose the sale; only one that gives something is used up.
 fn redeem(
     db: &mut impl Ledger,
     flags: &mut Vec<OpFlag>,
@@ -601,25 +601,31 @@ fn redeem(
     sale: Uuid,
     store: Uuid,
     at: i64,
-) -> ActResult<()> {
+) -> ActResult<i64> {
     let Some(CouponCheck::Ours { coupon, campaign, allowed }) = check else {
         flags.push(OpFlag::CouponNotValid);
-        return Ok(());
+        return Ok(0);
     };
-    match allowed {
-        Err(reason) => flags.push(OpFlag::CouponMisapplied { coupon: *coupon, reason: reason.clone(), allowed: 0 }),
-        Ok(allowed) if used.off > *allowed => flags.push(OpFlag::CouponMisapplied {
-            coupon: *coupon,
-            reason: "more_than_it_gives".into(),
-            allowed: *allowed,
-        }),
-        Ok(_) => {}
+    let allowed = match allowed {
+        Err(reason) => {
+            flags.push(OpFlag::CouponMisapplied { coupon: *coupon, reason: reason.clone(), allowed: 0 });
+            return Ok(0);
+        }
+        Ok(allowed) => *allowed,
+    };
+    if used.off > allowed {
+        flags.push(OpFlag::CouponMisapplied { coupon: *coupon, reason: "more_than_it_gives".into(), allowed });
     }
-    let redemption = super::CouponRedemption { coupon: *coupon, campaign: *campaign, sale, store, off: used.off, at };
+    let off = used.off.clamp(0, allowed);
+    if off == 0 {
+        return Ok(0);
+    }
+    let redemption = super::CouponRedemption { coupon: *coupon, campaign: *campaign, sale, store, off, at };
     if !db.redeem_coupon(&redemption)? {
         flags.push(OpFlag::CouponUsedTwice { coupon: *coupon });
+        return Ok(0);
     }
-    Ok(())
+    Ok(off)
 }
 
 /// The shift whose till pays a refund: the one the device named if it is open at this store,

@@ -33,6 +33,7 @@ fn campaign(id: Uuid, author: Uuid, created_at: i64) -> CampaignRow {
         queued_through: None,
         queued_at: None,
         coupon: None,
+        coupons_withdrawn_at: None,
     }
 }
 

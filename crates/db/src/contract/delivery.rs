@@ -65,6 +65,7 @@ pub(crate) async fn running_campaign_with(
         queued_through: None,
         queued_at: None,
         coupon,
+        coupons_withdrawn_at: None,
     };
     let step = CampaignStepRow {
         campaign_id: id,

@@ -84,8 +84,8 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
     audience(&draft.audience, tags)
 }
 
-/// The longest a coupon stays valid, from now.
-const MAX_COUPON_LIFE_SECS: i64 = 2 * 365 * 86_400;
+/// The longest a coupon stays valid, from now (retention relies on it).
+const MAX_COUPON_LIFE_SECS: i64 = crate::db::COUPON_LIFE_SECS;
 
 /// Checks a coupon's terms: a sound benefit and minimum, bounded lists, valid for a time ahead.
 pub fn coupon(terms: &CouponTerms, now: i64) -> AppResult<()> {

@@ -26,8 +26,8 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
 impl CampaignService {
     /// The caller's coupons, newest first, each with its signed code.
     pub async fn wallet(&self, caller: &Caller) -> AppResult<Wallet> {
-        let since = now() - WALLET_DAYS * 86_400;
-        let rows = self.coupons.wallet(caller.user.id, since, WALLET_MAX).await?;
+        let now = now();
+        let rows = self.coupons.wallet(caller.user.id, now - WALLET_DAYS * 86_400, now, WALLET_MAX).await?;
         let mut coupons = Vec::with_capacity(rows.len());
         for row in rows {
             let content: CampaignContent = parse(&row.content)?;
@@ -40,6 +40,7 @@ impl CampaignService {
                 code: self.signer.code(&CouponClaim { coupon: row.id, campaign: row.campaign }),
                 issued_at: row.issued_at,
                 redeemed_at: row.redeemed_at,
+                withdrawn_at: row.withdrawn_at,
             });
         }
         Ok(Wallet { coupons })
@@ -51,11 +52,8 @@ impl CampaignService {
         caller.require(COUNTER)?;
         self.org.check_store_scope(caller, store).await?;
         let mut series = Vec::new();
-        for row in self.coupons.coupon_series(now(), SERIES_MAX).await? {
+        for row in self.coupons.coupon_series(store, now(), SERIES_MAX).await? {
             let terms: CouponTerms = parse(&row.terms)?;
-            if !terms.stores.is_empty() && !terms.stores.contains(&store) {
-                continue;
-            }
             let content: CampaignContent = parse(&row.content)?;
             series.push(CouponSeries {
                 campaign: row.campaign,

@@ -4,6 +4,7 @@
 //! here they are applied to the record, each from the state its taker saw.
 mod check;
 mod coupons;
+mod funnel;
 mod sender;
 
 pub use sender::PassReport;
@@ -110,6 +111,7 @@ fn campaign_of(row: &CampaignRow) -> AppResult<Campaign> {
         decision_reason: row.decision_reason.clone(),
         created_at: row.created_at,
         updated_at: row.updated_at,
+        coupons_withdrawn_at: row.coupons_withdrawn_at,
     })
 }
 
@@ -149,6 +151,22 @@ impl CampaignService {
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
         check::draft(draft, &self.tag_ids().await?, now())?;
         self.link_leads_somewhere(draft.content.deep_link.as_ref()).await
+    }
+
+    /// What was checked when the campaign was saved still holds at `at`: its deep link leads to
+    /// something in the catalog, and its coupon (if any) is still valid then.
+    pub(crate) async fn still_sendable(&self, row: &CampaignRow, at: i64) -> AppResult<()> {
+        let content: CampaignContent = serde_json::from_str(&row.content).unwrap_or_default();
+        self.link_leads_somewhere(content.deep_link.as_ref()).await?;
+        let terms: Option<CouponTerms> = row.coupon.as_deref().and_then(|c| serde_json::from_str(c).ok());
+        if terms.is_some_and(|t| t.valid_until <= at) {
+            return Err(AppError::field(
+                ErrorCode::InvalidParameter,
+                "coupon.valid_until",
+                "The coupon has expired: edit it to a date ahead before sending the campaign.",
+            ));
+        }
+        Ok(())
     }
 
     /// A deep link's product or category is in the catalog now (checked when the campaign is
@@ -225,6 +243,7 @@ impl CampaignService {
                 queued_through: None,
                 queued_at: None,
                 coupon: None,
+                coupons_withdrawn_at: None,
             },
             &draft,
         );
@@ -301,7 +320,8 @@ impl CampaignService {
             ));
         }
         let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        if matches!(action, CampaignAction::Reject | CampaignAction::Stop) && reason.is_none()
+        if matches!(action, CampaignAction::Reject | CampaignAction::Stop | CampaignAction::WithdrawCoupons)
+            && reason.is_none()
             || reason.as_ref().is_some_and(|r| r.chars().count() > 200)
         {
             return Err(AppError::field(ErrorCode::ReasonRequired, "reason", "Say why (1 to 200 characters)."));
@@ -310,12 +330,17 @@ impl CampaignService {
         if row.revision != request.revision {
             return Err(stale());
         }
+        if action == CampaignAction::WithdrawCoupons && (row.coupon.is_none() || row.coupons_withdrawn_at.is_some()) {
+            return Err(AppError::new(
+                ErrorCode::TransitionNotAllowed,
+                "This campaign has no coupons to withdraw (it issues none, or they were withdrawn already).",
+            ));
+        }
         if matches!(
             action,
             CampaignAction::Submit | CampaignAction::Approve | CampaignAction::Schedule | CampaignAction::Start
         ) {
-            let content: CampaignContent = serde_json::from_str(&row.content).unwrap_or_default();
-            self.link_leads_somewhere(content.deep_link.as_ref()).await?;
+            self.still_sendable(&row, now()).await?;
         }
         let at = now();
         if action == CampaignAction::Schedule && row.starts_at.is_none() {
@@ -330,6 +355,11 @@ impl CampaignService {
         let mut next = row;
         (next.status, next.updated_at) = (to, at);
         match action {
+            // Stopping a campaign withdraws the coupons it issued: nobody is sent to a counter
+            // with a coupon the brand called off.
+            CampaignAction::Stop | CampaignAction::WithdrawCoupons if next.coupon.is_some() => {
+                next.coupons_withdrawn_at = next.coupons_withdrawn_at.or(Some(at))
+            }
             CampaignAction::Submit => next.submitted_by = Some(caller.user.id),
             CampaignAction::Approve | CampaignAction::Reject => {
                 (next.decided_by, next.decision_reason) = (Some(caller.user.id), reason.clone())
@@ -388,7 +418,7 @@ impl CampaignService {
                 reason: s.step.reason,
                 revision: s.step.revision,
             })
-            .collect();
+            .collect::<Vec<_>>();
         let actor = Actor { id: caller.user.id, approves: self.approves(caller).await?, system: false };
         let editors = self.editors(&row).await?;
         let who = Authorship { author: row.author, editors: &editors, submitted_by: row.submitted_by };
@@ -397,7 +427,13 @@ impl CampaignService {
             Some(_) => Some(self.coupons.coupon_counts(row.id).await?),
             None => None,
         };
-        Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide, coupons })
+        // From when it first ran: what people did since is what it is measured by.
+        let started = steps.iter().find(|s| s.to == CampaignStatus::Running).map(|s| s.at);
+        let funnel = match started {
+            Some(at) => Some(self.funnel(row.id, at, coupons.map_or(0, |c| c.redeemed)).await?),
+            None => None,
+        };
+        Ok(CampaignDetail { campaign: campaign_of(&row)?, steps, can_decide, coupons, funnel })
     }
 
     /// Grants or takes back an operator's right to approve campaigns (administrators only).

@@ -44,6 +44,7 @@ impl CampaignService {
         action: CampaignAction,
         to: CampaignStatus,
         at: i64,
+        reason: Option<String>,
     ) -> AppResult<bool> {
         let mut next = row.clone();
         (next.status, next.updated_at) = (to, at);
@@ -54,7 +55,7 @@ impl CampaignService {
             action,
             from: row.status,
             to,
-            reason: None,
+            reason,
             revision: row.revision,
         };
         Ok(self.campaigns.change_campaign(next, row.status, row.revision, step).await?)
@@ -111,7 +112,18 @@ impl CampaignService {
         let mut report = PassReport::default();
         for row in self.all_in(CampaignStatus::Scheduled).await? {
             if row.starts_at.is_some_and(|s| s <= at) {
-                match self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at).await {
+                // What changed since it was approved (a product withdrawn, a coupon expired) stops
+                // it, with the reason, rather than sending people somewhere that is gone.
+                if let Err(e) = self.still_sendable(&row, at).await {
+                    let reason = Some(format!("not started: {}", e.0.message));
+                    if let Err(e) =
+                        self.system_step(&row, CampaignAction::Stop, CampaignStatus::Finished, at, reason).await
+                    {
+                        tracing::warn!(campaign = %row.id, error = ?e, "a campaign that cannot start could not be stopped");
+                    }
+                    continue;
+                }
+                match self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at, None).await {
                     Ok(true) => report.started += 1,
                     Ok(false) => {}
                     Err(e) => tracing::warn!(campaign = %row.id, error = ?e, "a campaign could not be started"),
@@ -139,7 +151,9 @@ impl CampaignService {
             let finished = async {
                 Ok::<_, crate::error::AppError>(
                     !self.delivery.any_queued(row.id).await?
-                        && self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now()).await?,
+                        && self
+                            .system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, now(), None)
+                            .await?,
                 )
             };
             match finished.await {
@@ -155,7 +169,7 @@ impl CampaignService {
     /// queues its audience's next pages within the pass's budget.
     async fn advance(&self, row: CampaignRow, at: i64, started: Instant, report: &mut PassReport) -> AppResult<()> {
         if row.ends_at.is_some_and(|end| end <= at) {
-            if self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, at).await? {
+            if self.system_step(&row, CampaignAction::Finish, CampaignStatus::Finished, at, None).await? {
                 report.finished += 1;
             }
             return Ok(());

@@ -9,6 +9,7 @@ import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { actionsFor, editable, NEEDS_REASON } from "./campaignForm";
 import { StatusTag } from "./Campaigns";
 import { benefitText, conditionsText } from "../couponText";
+import { Funnel } from "./Funnel";
 
 export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () => void; onEdit: (c: Campaign) => void }) {
   const { t, time, locale } = useI18n();
@@ -46,7 +47,7 @@ export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () =>
   if (!detail) return <ErrorBanner error={error} />;
   const c = detail.campaign;
   const zh = locale !== "en";
-  const actions = actionsFor(c.status, detail.can_decide, c.starts_at !== undefined);
+  const actions = actionsFor(c.status, detail.can_decide, c.starts_at !== undefined, !!c.coupon && c.coupons_withdrawn_at === undefined);
   return (
     <section className="card stack" data-testid="campaign-view" data-status={c.status} data-revision={c.revision}>
       <div className="row spread">
@@ -126,6 +127,14 @@ export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () =>
           <b>{t("campaigns.couponTerms")}</b>: {benefitText(t, locale, c.coupon)} · {conditionsText(t, locale, c.coupon, (at) => time(at, true))}
         </p>
       )}
+      {c.coupon && c.coupons_withdrawn_at !== undefined && (
+        <p className="muted small" data-testid="campaign-coupons-withdrawn">
+          {t("campaigns.couponsWithdrawn", { date: time(c.coupons_withdrawn_at) })}
+        </p>
+      )}
+      {c.coupon && c.coupons_withdrawn_at === undefined && actions.includes("stop") && (
+        <p className="muted small">{t("campaigns.stopWithdraws")}</p>
+      )}
       {detail.coupons && (
         <p
           className="muted"
@@ -142,6 +151,7 @@ export function CampaignView({ id, onBack, onEdit }: { id: string; onBack: () =>
           })}
         </p>
       )}
+      {detail.funnel && <Funnel funnel={detail.funnel} />}
       <h3>{t("campaigns.steps")}</h3>
       <div className="table-wrap">
         <table className="dense" data-testid="campaign-steps">

@@ -243,8 +243,10 @@ export function draftOf(id: string, form: CampaignForm, now = Math.floor(Date.no
   return { draft, bad: null };
 }
 
-/** The actions a campaign offers in `status` (approve and reject only to who may decide). */
-export function actionsFor(status: CampaignStatus, canDecide: boolean, hasStart: boolean): CampaignAction[] {
+/** The actions a campaign offers in `status` (approve and reject only to who may decide; its
+ *  coupons can be withdrawn once it has run, while they are not withdrawn yet). */
+export function actionsFor(status: CampaignStatus, canDecide: boolean, hasStart: boolean, liveCoupons = false): CampaignAction[] {
+  const withdraw: CampaignAction[] = liveCoupons ? ["withdraw_coupons"] : [];
   switch (status) {
     case "draft":
       return ["submit"];
@@ -255,9 +257,11 @@ export function actionsFor(status: CampaignStatus, canDecide: boolean, hasStart:
     case "scheduled":
       return ["pause", "stop"];
     case "running":
-      return ["pause", "stop"];
+      return ["pause", "stop", ...withdraw];
     case "paused":
-      return ["resume", "stop"];
+      return ["resume", "stop", ...withdraw];
+    case "finished":
+      return withdraw;
     default:
       return [];
   }
@@ -269,4 +273,4 @@ export function editable(status: CampaignStatus): boolean {
 }
 
 /** Actions that need a reason. */
-export const NEEDS_REASON: CampaignAction[] = ["reject", "stop"];
+export const NEEDS_REASON: CampaignAction[] = ["reject", "stop", "withdraw_coupons"];
