@@ -181,6 +181,8 @@ await run("e2e campaigns", driver, async () => {
   await signIn("operator");
   await openCampaign(name);
   await waitFor("the redemption counted", async () => (await attrOf('[data-testid="campaign-coupons"]', "data-redeemed")) === "1" || (await driver.click('[data-testid="nav-home"]'), await openCampaign(name), false), 30000);
+  // The funnel: the people reached, one of them bought at the counter since it started.
+  await waitFor("the funnel", async () => Number(await attrOf('[data-testid="campaign-funnel"]', "data-reached")) >= 1);
   await signOut();
 
   step("the campaign finishes once everyone is reached");
