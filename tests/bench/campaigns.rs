@@ -16,8 +16,8 @@ use std::{sync::Arc, time::Instant};
 
 use portal_api::*;
 use portal_campaigns::policy::Caps;
-use portal_server::{common::now, db::SessionRecord, demo, identity::tokens::AccessClaims, Portal};
-use portal_tests::bench::{arg, databases, serve_in_process_with};
+use portal_server::{common::now, demo, Portal};
+use portal_tests::bench::{arg, databases, serve_in_process_with, token_for};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -39,22 +39,6 @@ struct Figures {
     reached: u64,
     duplicates: u64,
     left_queued: u64,
-}
-
-async fn token_for(portal: &Portal, user: Uuid) -> anyhow::Result<String> {
-    let session = SessionRecord {
-        id: Uuid::now_v7(),
-        user_id: user,
-        device_name: "bench".into(),
-        created_at: now(),
-        last_seen_at: now(),
-        generation: 0,
-        rotated_at: now(),
-        revoked_at: None,
-    };
-    let sid = session.id;
-    portal.db.create_session(session).await?;
-    Ok(portal.keys.access_token(&AccessClaims { sid, uid: user, exp: now() + 7200, gen: 0 }))
 }
 
 /// Writes `people` consumers (ids in order, so the audience pages through them) in one go.
@@ -224,7 +208,8 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         sender.abort();
     }
     let again = portal.db.delivery_counts(second).await?;
-    let (reached, duplicates) = messages_of(&database, second)?;
+    let path = database.clone();
+    let (reached, duplicates) = tokio::task::spawn_blocking(move || messages_of(&path, second)).await??;
     Ok(Figures {
         instances,
         people,

@@ -18,12 +18,10 @@ use std::{sync::Arc, time::Instant};
 use portal_api::*;
 use portal_server::{
     common::now,
-    db::{NewIdentity, NewUser, SessionRecord},
-    demo,
-    identity::tokens::AccessClaims,
-    Portal,
+    db::{NewIdentity, NewUser},
+    demo, Portal,
 };
-use portal_tests::bench::{arg, databases, percentile, serve_in_process_with};
+use portal_tests::bench::{arg, databases, percentile, serve_in_process_with, token_for};
 use uuid::Uuid;
 
 mod load {
@@ -65,23 +63,6 @@ struct Latency {
 fn latency(mut ms: Vec<f64>, secs: f64) -> Latency {
     ms.sort_by(f64::total_cmp);
     Latency { p50: percentile(&ms, 0.5), p99: percentile(&ms, 0.99), per_sec: ms.len() as f64 / secs, count: ms.len() }
-}
-
-/// A token for an account, minted as the server would (a real session row behind it).
-async fn token_for(portal: &Portal, user: Uuid) -> anyhow::Result<String> {
-    let session = SessionRecord {
-        id: Uuid::now_v7(),
-        user_id: user,
-        device_name: "bench".into(),
-        created_at: now(),
-        last_seen_at: now(),
-        generation: 0,
-        rotated_at: now(),
-        revoked_at: None,
-    };
-    let sid = session.id;
-    portal.db.create_session(session).await?;
-    Ok(portal.keys.access_token(&AccessClaims { sid, uid: user, exp: now() + 3600, gen: 0 }))
 }
 
 async fn send(

@@ -74,3 +74,22 @@ pub async fn serve_in_process_with(
     });
     Ok((portal, base))
 }
+
+/// A token for an account, minted as the server would (a real session row behind it), valid for
+/// two hours.
+pub async fn token_for(portal: &Portal, user: uuid::Uuid) -> anyhow::Result<String> {
+    use portal_server::{common::now, db::SessionRecord, identity::tokens::AccessClaims};
+    let session = SessionRecord {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        device_name: "bench".into(),
+        created_at: now(),
+        last_seen_at: now(),
+        generation: 0,
+        rotated_at: now(),
+        revoked_at: None,
+    };
+    let sid = session.id;
+    portal.db.create_session(session).await?;
+    Ok(portal.keys.access_token(&AccessClaims { sid, uid: user, exp: now() + 7200, gen: 0 }))
+}

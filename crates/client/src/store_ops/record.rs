@@ -61,6 +61,23 @@ pub fn record(
     }
     let action = probe.action;
     shape::check(store_id, &action)?;
+    // A coupon is checked again against the basket as it is now: the screen's sum off is never
+    // taken on trust (the server reads it again, and the ledger redeems it once).
+    if let StoreAction::Sale { coupon: Some(used), lines, .. } = &action {
+        let till = crate::coupons::check(cache, store_id, &used.code, lines, now)?;
+        if let Some(why) = till.refused.filter(|_| used.off > 0) {
+            return Err(refuse(
+                ErrorCode::InvalidStoreOp,
+                format!("the coupon does not apply ({why}): take it off or apply it again"),
+            ));
+        }
+        if used.off > till.off {
+            return Err(refuse(
+                ErrorCode::InvalidStoreOp,
+                format!("the coupon takes off at most {} fen here: apply it again", till.off),
+            ));
+        }
+    }
     let totals = check(&action, limit_percent)?;
     let (user, store) = (user_id.to_string(), store_id.to_string());
     let tx = cache.conn.transaction()?;

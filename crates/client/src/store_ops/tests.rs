@@ -295,3 +295,20 @@ fn flags_at_a_managers_stores_become_their_notices_once_and_move_the_cursor() {
     assert_eq!(notices(&cache, manager).unwrap().len(), 1);
     assert!(notices(&cache, Uuid::now_v7()).unwrap().is_empty(), "another account on this device sees none");
 }
+
+#[test]
+fn a_sale_whose_coupon_does_not_hold_on_this_till_is_refused_before_it_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(&dir.path().join("c.sqlite")).unwrap();
+    let (user, store, shift) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    record(&mut cache, user, store, StoreAction::OpenShift { shift_id: shift, opening_cash: 0 }, 10, 1).unwrap();
+    let mut action = sale(shift, &next_receipt_no(&cache, "T").unwrap(), 1000_00);
+    if let StoreAction::Sale { coupon, order_discount, .. } = &mut action {
+        *coupon = Some(portal_api::SaleCoupon { code: "CP1.whatever".into(), off: 20_00 });
+        *order_discount = 30_00 + 20_00;
+    }
+    // This till keeps no coupons (it was never online): a code cannot be checked, so not taken.
+    let refused = record(&mut cache, user, store, action, 10, 2).unwrap_err();
+    assert_eq!(code(refused), ErrorCode::InvalidStoreOp);
+    assert_eq!(outbox::pending_count(&cache, user).unwrap(), 1, "only the shift is queued");
+}
