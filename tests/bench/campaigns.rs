@@ -285,7 +285,7 @@ fn main() -> anyhow::Result<()> {
         });
         for (name, m) in &measured {
             let mut missed = Vec::new();
-            if !(m.queue_secs <= QUEUE_SECS) {
+            if m.queue_secs.is_nan() || m.queue_secs > QUEUE_SECS {
                 missed.push("queue");
             }
             if !m.reached_once {

@@ -151,7 +151,7 @@ impl Campaigns for PostgresDatabase {
                 "UPDATE campaigns SET name = $2, category = $3, status = $4, audience = $5, content = $6, channels = $7,
                         starts_at = $8, ends_at = $9, holdout_percent = $10, revision = $11, last_editor = $12,
                         submitted_by = $13, decided_by = $14, decision_reason = $15, updated_at = $16, coupon = $19,
-                        coupons_withdrawn_at = $20
+                        coupons_withdrawn_at = COALESCE(coupons_withdrawn_at, $20)
                  WHERE id = $1 AND status = $17 AND revision = $18",
                 &[
                     &c.id.to_string(),

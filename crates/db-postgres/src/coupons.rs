@@ -1,6 +1,6 @@
 //! E-coupons on PostgreSQL.
 use portal_api::CouponCounts;
-use portal_db::{Coupons, SeriesRow, WalletRow};
+use portal_db::{CampaignCoupon, Coupons, SeriesRow, WalletRow};
 
 use super::*;
 
@@ -56,14 +56,16 @@ impl Coupons for PostgresDatabase {
         .await
     }
 
-    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>> {
+    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<CampaignCoupon>> {
         self.run(move |client| {
             Ok(client
                 .query_opt(
-                    "SELECT coupon FROM campaigns WHERE id = $1 AND coupons_withdrawn_at IS NULL",
+                    "SELECT coupon, coupons_withdrawn_at FROM campaigns WHERE id = $1",
                     &[&campaign.to_string()],
                 )?
-                .and_then(|r| r.get::<_, Option<String>>(0)))
+                .and_then(|r| {
+                    r.get::<_, Option<String>>(0).map(|terms| CampaignCoupon { terms, withdrawn_at: r.get(1) })
+                }))
         })
         .await
     }

@@ -105,7 +105,12 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         self.0
-            .query("SELECT id, name, category, content, ends_at, coupon FROM campaigns WHERE id = ANY($1)", &[&ids])?
+            .query(
+                "SELECT id, name, category, content, ends_at,
+                        CASE WHEN coupons_withdrawn_at IS NULL THEN coupon END
+                 FROM campaigns WHERE id = ANY($1)",
+                &[&ids],
+            )?
             .iter()
             .map(|r| {
                 Ok(CampaignFacts {

@@ -1,6 +1,6 @@
 //! E-coupons on SQLite.
 use portal_api::CouponCounts;
-use portal_db::{Coupons, SeriesRow, WalletRow};
+use portal_db::{CampaignCoupon, Coupons, SeriesRow, WalletRow};
 
 use super::*;
 
@@ -53,16 +53,16 @@ impl Coupons for SqliteDatabase {
         .await
     }
 
-    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>> {
+    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<CampaignCoupon>> {
         self.run(move |conn| {
-            Ok(conn
+            let row: Option<(Option<String>, Option<i64>)> = conn
                 .query_row(
-                    "SELECT coupon FROM campaigns WHERE id = ?1 AND coupons_withdrawn_at IS NULL",
+                    "SELECT coupon, coupons_withdrawn_at FROM campaigns WHERE id = ?1",
                     [campaign.to_string()],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .optional()?
-                .flatten())
+                .optional()?;
+            Ok(row.and_then(|(terms, withdrawn_at)| terms.map(|terms| CampaignCoupon { terms, withdrawn_at })))
         })
         .await
     }

@@ -82,9 +82,11 @@ impl DeliveryRows for SqliteDelivery<'_> {
     }
 
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT id, name, category, content, ends_at, coupon FROM campaigns WHERE id = ?1")?;
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, name, category, content, ends_at,
+                    CASE WHEN coupons_withdrawn_at IS NULL THEN coupon END
+             FROM campaigns WHERE id = ?1",
+        )?;
         let mut out = Vec::new();
         for id in ids {
             if let Some(c) = stmt

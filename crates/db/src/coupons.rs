@@ -30,6 +30,14 @@ pub struct SeriesRow {
     pub terms: String,
 }
 
+/// A campaign's coupon as a till's sale is judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCoupon {
+    /// JSON of its `CouponTerms`.
+    pub terms: String,
+    pub withdrawn_at: Option<i64>,
+}
+
 /// A sale's redemption of a coupon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponRedemption {
@@ -51,7 +59,7 @@ pub trait Coupons: Send + Sync {
     /// finished, not withdrawn, not expired, for every store or this one), at most `limit`,
     /// newest first.
     async fn coupon_series(&self, store: Uuid, now: i64, limit: u32) -> DbResult<Vec<SeriesRow>>;
-    /// The terms of one campaign's coupon, if it issues one and has not withdrawn it.
-    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<String>>;
+    /// One campaign's coupon, if it issues one: its terms, and when it was withdrawn.
+    async fn campaign_coupon(&self, campaign: Uuid) -> DbResult<Option<CampaignCoupon>>;
     async fn coupon_counts(&self, campaign: Uuid) -> DbResult<portal_api::CouponCounts>;
 }

@@ -324,7 +324,8 @@ fn act(db: &mut impl Ledger, shifts: &mut ShiftMemo, op: &StoreOp, ctx: &OpConte
             // not the promoter's discount; a coupon used already, or one that does not apply,
             // exempts nothing.
             let coupon_off = match coupon {
-                Some(used) => redeem(db, &mut applied.flags, used, ctx.coupon.as_ref(), *sale_id, store, op.device_at)?,
+                // Kept at the server's time: retention counts from it, whatever the till's clock said.
+                Some(used) => redeem(db, &mut applied.flags, used, ctx.coupon.as_ref(), *sale_id, store, ctx.now)?,
                 None => 0,
             };
             applied.flags.extend(pricing::sale_flags_on_arrival(

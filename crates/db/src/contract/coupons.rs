@@ -38,7 +38,10 @@ pub async fn a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems
     let json = serde_json::to_string(&terms).unwrap();
     let campaign = running_campaign_with(&db, operator, "[\"push\",\"inbox\"]", Some(json.clone())).await;
     let plain = running_campaign_with(&db, operator, "[\"inbox\"]", None).await;
-    assert_eq!(db.campaign_coupon(campaign).await.unwrap(), Some(json.clone()));
+    assert_eq!(
+        db.campaign_coupon(campaign).await.unwrap(),
+        Some(CampaignCoupon { terms: json.clone(), withdrawn_at: None })
+    );
     assert_eq!(db.campaign_coupon(plain).await.unwrap(), None);
 
     // Push and inbox are one message and one coupon a person, however many senders pass.
@@ -168,7 +171,22 @@ pub async fn a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems
         revision: 1,
     };
     assert!(db.change_campaign(row, CampaignStatus::Running, 1, step).await.unwrap());
-    assert_eq!(db.campaign_coupon(campaign).await.unwrap(), None);
+    assert_eq!(db.campaign_coupon(campaign).await.unwrap().unwrap().withdrawn_at, Some(AT + 60));
+    // A withdrawal made while the campaign's row was read elsewhere is not undone by that write.
+    let mut stale = db.campaign(campaign).await.unwrap().unwrap();
+    stale.coupons_withdrawn_at = None;
+    let note = CampaignStepRow {
+        campaign_id: campaign,
+        at: AT + 70,
+        by: operator,
+        action: CampaignAction::Finish,
+        from: CampaignStatus::Finished,
+        to: CampaignStatus::Finished,
+        reason: None,
+        revision: 1,
+    };
+    assert!(db.change_campaign(stale, CampaignStatus::Finished, 1, note).await.unwrap());
+    assert_eq!(db.campaign_coupon(campaign).await.unwrap().unwrap().withdrawn_at, Some(AT + 60));
     assert!(!db.coupon_series(STORE, AT + 61, 50).await.unwrap().iter().any(|s| s.campaign == campaign));
     let wallet = db.wallet(people[2], AT - 10, AT + 61, 50).await.unwrap();
     assert_eq!(wallet[0].withdrawn_at, Some(AT + 60));

@@ -340,7 +340,9 @@ impl CampaignService {
             action,
             CampaignAction::Submit | CampaignAction::Approve | CampaignAction::Schedule | CampaignAction::Start
         ) {
-            self.still_sendable(&row, now()).await?;
+            // Scheduled: the coupon must still be good when it starts.
+            let at = if action == CampaignAction::Schedule { row.starts_at.unwrap_or(0).max(now()) } else { now() };
+            self.still_sendable(&row, at).await?;
         }
         let at = now();
         if action == CampaignAction::Schedule && row.starts_at.is_none() {

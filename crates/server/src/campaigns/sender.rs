@@ -48,6 +48,10 @@ impl CampaignService {
     ) -> AppResult<bool> {
         let mut next = row.clone();
         (next.status, next.updated_at) = (to, at);
+        // A campaign stopped before it ran takes its coupons with it, as an operator's stop does.
+        if action == CampaignAction::Stop && next.coupon.is_some() {
+            next.coupons_withdrawn_at = next.coupons_withdrawn_at.or(Some(at));
+        }
         let step = CampaignStepRow {
             campaign_id: row.id,
             at,
@@ -114,14 +118,23 @@ impl CampaignService {
             if row.starts_at.is_some_and(|s| s <= at) {
                 // What changed since it was approved (a product withdrawn, a coupon expired) stops
                 // it, with the reason, rather than sending people somewhere that is gone.
-                if let Err(e) = self.still_sendable(&row, at).await {
-                    let reason = Some(format!("not started: {}", e.0.message));
-                    if let Err(e) =
-                        self.system_step(&row, CampaignAction::Stop, CampaignStatus::Finished, at, reason).await
-                    {
-                        tracing::warn!(campaign = %row.id, error = ?e, "a campaign that cannot start could not be stopped");
+                match self.still_sendable(&row, at).await {
+                    Ok(()) => {}
+                    // Only what the campaign itself says stops it; a database or catalog that
+                    // failed to answer is tried again at the next pass.
+                    Err(e) if matches!(e.0.code, ErrorCode::LinkTargetGone | ErrorCode::InvalidParameter) => {
+                        let reason = Some(format!("not started: {}", e.0.message));
+                        if let Err(e) =
+                            self.system_step(&row, CampaignAction::Stop, CampaignStatus::Finished, at, reason).await
+                        {
+                            tracing::warn!(campaign = %row.id, error = ?e, "a campaign that cannot start could not be stopped");
+                        }
+                        continue;
                     }
-                    continue;
+                    Err(e) => {
+                        tracing::warn!(campaign = %row.id, error = ?e, "could not check a campaign due to start; trying again");
+                        continue;
+                    }
                 }
                 match self.system_step(&row, CampaignAction::Start, CampaignStatus::Running, at, None).await {
                     Ok(true) => report.started += 1,

@@ -21,8 +21,12 @@ pub async fn check(
     at: i64,
 ) -> DbResult<CouponCheck> {
     let Ok(claim) = coupon_code::read(&used.code, public_key) else { return Ok(CouponCheck::NotValid) };
-    let Some(terms) = coupons.campaign_coupon(claim.campaign).await? else { return Ok(CouponCheck::NotValid) };
-    let Ok(terms) = serde_json::from_str::<CouponTerms>(&terms) else { return Ok(CouponCheck::NotValid) };
+    let Some(issued) = coupons.campaign_coupon(claim.campaign).await? else { return Ok(CouponCheck::NotValid) };
+    // Withdrawn: not taken any more, but a sale made before (on a till offline then) stands.
+    if issued.withdrawn_at.is_some_and(|withdrawn| at >= withdrawn) {
+        return Ok(CouponCheck::NotValid);
+    }
+    let Ok(terms) = serde_json::from_str::<CouponTerms>(&issued.terms) else { return Ok(CouponCheck::NotValid) };
     let product_of = |sku: &str| {
         let model = book.model_of_sku.get(sku)?;
         Some((model.clone(), book.categories_of_model.get(model).cloned().unwrap_or_default()))
