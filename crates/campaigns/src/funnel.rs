@@ -24,7 +24,10 @@ pub fn wilson(successes: u64, trials: u64) -> Option<Interval> {
     let z2 = Z * Z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = Z * ((p * (1.0 - p) + z2 / (4.0 * n)) / n).sqrt() / (1.0 + z2 / n);
-    Some(Interval { rate: p, low: (centre - half).max(0.0), high: (centre + half).min(1.0) })
+    // At the ends the bound is exactly 0 or 1 (the arithmetic leaves a last-bit error).
+    let low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if successes >= trials { 1.0 } else { (centre + half).min(1.0) };
+    Some(Interval { rate: p, low, high })
 }
 
 /// How much higher the first rate is than the second (in rate points, −1 to 1), with Newcombe's
