@@ -161,37 +161,45 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     }
 
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
-        let insert = self.0.prepare(
-            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at, link)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
-        )?;
-        let served = self.0.prepare(super::events::RECORD_SERVED)?;
-        for m in messages {
-            let inserted = self.0.execute(
-                &insert,
+        // One statement for the batch (not one a message): the messages written, then the lists
+        // they carry, for those written now only.
+        let tx = &mut *self.0;
+        let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { messages.iter().map(f).collect() };
+        let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { messages.iter().map(f).collect() };
+        let links: Vec<Option<String>> =
+            messages.iter().map(|m| m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())).collect();
+        let written: std::collections::HashSet<String> = tx
+            .query(
+                "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh,
+                     body_en, recommendation, models, created_at, fact_at, link)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
+                     $14::text[])
+                 ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING
+                 RETURNING id",
                 &[
-                    &m.id.to_string(),
-                    &m.user_id.to_string(),
-                    &m.trigger_id.to_string(),
-                    &m.fact_key,
-                    &m.kind.as_str(),
-                    &m.title_zh,
-                    &m.title_en,
-                    &m.body_zh,
-                    &m.body_en,
-                    &m.recommendation.to_string(),
-                    &serde_json::to_string(&m.models).unwrap_or_default(),
-                    &m.created_at,
-                    &m.fact_at,
-                    &m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default()),
+                    &column(&|m| m.id.to_string()),
+                    &column(&|m| m.user_id.to_string()),
+                    &column(&|m| m.trigger_id.to_string()),
+                    &column(&|m| m.fact_key.clone()),
+                    &column(&|m| m.kind.as_str().to_owned()),
+                    &column(&|m| m.title_zh.clone()),
+                    &column(&|m| m.title_en.clone()),
+                    &column(&|m| m.body_zh.clone()),
+                    &column(&|m| m.body_en.clone()),
+                    &column(&|m| m.recommendation.to_string()),
+                    &column(&|m| serde_json::to_string(&m.models).unwrap_or_default()),
+                    &numbers(&|m| m.created_at),
+                    &numbers(&|m| m.fact_at),
+                    &links,
                 ],
-            )?;
-            if inserted == 1 {
-                super::events::record_served(self.0, &served, &m.served_list())?;
-            }
-        }
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let lists: Vec<_> =
+            messages.iter().filter(|m| written.contains(&m.id.to_string())).map(|m| m.served_list()).collect();
+        super::events::record_served_many(tx, &lists)?;
         Ok(())
     }
 
@@ -214,22 +222,47 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     }
 
     fn settle(&mut self, settled: &[(Claimed, Settled)], at: i64) -> DbResult<()> {
-        let done = self.0.prepare(
-            "UPDATE campaign_deliveries SET state = $4, reason = $5, settled_at = $6
-             WHERE campaign_id = $1 AND user_id = $2 AND channel = $3",
-        )?;
-        let later = self.0.prepare(
-            "UPDATE campaign_deliveries SET due_at = $4 WHERE campaign_id = $1 AND user_id = $2 AND channel = $3",
-        )?;
+        // Two statements for the batch: what ended (sent or skipped, with why) and what waits.
+        let (mut ended, mut later): (Vec<_>, Vec<_>) = (vec![], vec![]);
         for (c, s) in settled {
-            let (campaign, user, channel) = (c.campaign.to_string(), c.user.to_string(), wire_name(&c.channel));
+            let key = (c.campaign.to_string(), c.user.to_string(), wire_name(&c.channel));
             match s {
-                Settled::Sent => self.0.execute(&done, &[&campaign, &user, &channel, &"sent", &None::<String>, &at])?,
-                Settled::Skipped(why) => {
-                    self.0.execute(&done, &[&campaign, &user, &channel, &"skipped", &Some(why.to_string()), &at])?
-                }
-                Settled::Deferred(due) => self.0.execute(&later, &[&campaign, &user, &channel, due])?,
+                Settled::Sent => ended.push((key, "sent", None)),
+                Settled::Skipped(why) => ended.push((key, "skipped", Some(why.to_string()))),
+                Settled::Deferred(due) => later.push((key, *due)),
+            }
+        }
+        if !ended.is_empty() {
+            let pick = |f: &dyn Fn(&((String, String, String), &str, Option<String>)) -> String| -> Vec<String> {
+                ended.iter().map(f).collect()
             };
+            let reasons: Vec<Option<String>> = ended.iter().map(|e| e.2.clone()).collect();
+            self.0.execute(
+                "UPDATE campaign_deliveries d SET state = v.state, reason = v.reason, settled_at = $6
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                     AS v (campaign_id, user_id, channel, state, reason)
+                 WHERE d.campaign_id = v.campaign_id AND d.user_id = v.user_id AND d.channel = v.channel",
+                &[
+                    &pick(&|e| e.0 .0.clone()),
+                    &pick(&|e| e.0 .1.clone()),
+                    &pick(&|e| e.0 .2.clone()),
+                    &pick(&|e| e.1.to_owned()),
+                    &reasons,
+                    &at,
+                ],
+            )?;
+        }
+        if !later.is_empty() {
+            let pick = |f: &dyn Fn(&((String, String, String), i64)) -> String| -> Vec<String> {
+                later.iter().map(f).collect()
+            };
+            let due: Vec<i64> = later.iter().map(|l| l.1).collect();
+            self.0.execute(
+                "UPDATE campaign_deliveries d SET due_at = v.due
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS v (campaign_id, user_id, channel, due)
+                 WHERE d.campaign_id = v.campaign_id AND d.user_id = v.user_id AND d.channel = v.channel",
+                &[&pick(&|l| l.0 .0.clone()), &pick(&|l| l.0 .1.clone()), &pick(&|l| l.0 .2.clone()), &due],
+            )?;
         }
         Ok(())
     }
