@@ -161,46 +161,8 @@ impl DeliveryRows for PgDelivery<'_, '_> {
     }
 
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
-        // One statement for the batch (not one a message): the messages written, then the lists
-        // they carry, for those written now only.
-        let tx = &mut *self.0;
-        let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { messages.iter().map(f).collect() };
-        let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { messages.iter().map(f).collect() };
-        let links: Vec<Option<String>> =
-            messages.iter().map(|m| m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())).collect();
-        let written: std::collections::HashSet<String> = tx
-            .query(
-                "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh,
-                     body_en, recommendation, models, created_at, fact_at, link)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
-                     $14::text[])
-                 ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING
-                 RETURNING id",
-                &[
-                    &column(&|m| m.id.to_string()),
-                    &column(&|m| m.user_id.to_string()),
-                    &column(&|m| m.trigger_id.to_string()),
-                    &column(&|m| m.fact_key.clone()),
-                    &column(&|m| m.kind.as_str().to_owned()),
-                    &column(&|m| m.title_zh.clone()),
-                    &column(&|m| m.title_en.clone()),
-                    &column(&|m| m.body_zh.clone()),
-                    &column(&|m| m.body_en.clone()),
-                    &column(&|m| m.recommendation.to_string()),
-                    &column(&|m| serde_json::to_string(&m.models).unwrap_or_default()),
-                    &numbers(&|m| m.created_at),
-                    &numbers(&|m| m.fact_at),
-                    &links,
-                ],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let lists: Vec<_> =
-            messages.iter().filter(|m| written.contains(&m.id.to_string())).map(|m| m.served_list()).collect();
-        super::events::record_served_many(tx, &lists)?;
-        Ok(())
+        let messages: Vec<&InboxRow> = messages.iter().collect();
+        super::triggers::write_messages(self.0, &messages, super::triggers::OnSent::PassOver)
     }
 
     fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()> {

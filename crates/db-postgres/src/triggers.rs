@@ -183,14 +183,37 @@ impl InboxRows for PgInbox<'_, '_> {
     }
 
     fn write(&mut self, sent: &[&InboxRow]) -> DbResult<()> {
-        let tx = &mut *self.0;
-        let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { sent.iter().map(|m| f(m)).collect() };
-        let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { sent.iter().map(|m| f(m)).collect() };
-        tx.execute(
-            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                 $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[])",
+        write_messages(self.0, sent, OnSent::Refuse)
+    }
+}
+
+/// What writing a message already sent (the same trigger or campaign, person and fact) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnSent {
+    /// Fails the write: the caller decided under its own lock that none was sent.
+    Refuse,
+    /// Passes it over (and records no list for it).
+    PassOver,
+}
+
+/// Writes messages into their people's inboxes in one statement, then the lists of products the
+/// ones written carry: the one insert triggers and campaigns share.
+pub(crate) fn write_messages(tx: &mut Transaction<'_>, messages: &[&InboxRow], on_sent: OnSent) -> DbResult<()> {
+    let column = |f: &dyn Fn(&InboxRow) -> String| -> Vec<String> { messages.iter().map(|m| f(m)).collect() };
+    let numbers = |f: &dyn Fn(&InboxRow) -> i64| -> Vec<i64> { messages.iter().map(|m| f(m)).collect() };
+    let links: Vec<Option<String>> =
+        messages.iter().map(|m| m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())).collect();
+    let insert = "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh,
+             body_en, recommendation, models, created_at, fact_at, link)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+             $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[])";
+    let sql = match on_sent {
+        OnSent::Refuse => format!("{insert} RETURNING id"),
+        OnSent::PassOver => format!("{insert} ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING RETURNING id"),
+    };
+    let written: std::collections::HashSet<String> = tx
+        .query(
+            sql.as_str(),
             &[
                 &column(&|m| m.id.to_string()),
                 &column(&|m| m.user_id.to_string()),
@@ -205,12 +228,15 @@ impl InboxRows for PgInbox<'_, '_> {
                 &column(&|m| serde_json::to_string(&m.models).unwrap_or_default()),
                 &numbers(&|m| m.created_at),
                 &numbers(&|m| m.fact_at),
+                &links,
             ],
-        )?;
-        let lists: Vec<_> = sent.iter().map(|m| m.served_list()).collect();
-        super::events::record_served_many(tx, &lists)?;
-        Ok(())
-    }
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let lists: Vec<_> =
+        messages.iter().filter(|m| written.contains(&m.id.to_string())).map(|m| m.served_list()).collect();
+    super::events::record_served_many(tx, &lists)
 }
 
 pub fn inbox(tx: &mut Transaction<'_>, user: Uuid, limit: u32) -> DbResult<Inbox> {

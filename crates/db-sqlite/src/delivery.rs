@@ -143,34 +143,8 @@ impl DeliveryRows for SqliteDelivery<'_> {
     }
 
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()> {
-        let mut insert = self.0.prepare_cached(
-            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at, link)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-             ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING",
-        )?;
-        for m in messages {
-            let inserted = insert.execute(params![
-                m.id.to_string(),
-                m.user_id.to_string(),
-                m.trigger_id.to_string(),
-                m.fact_key,
-                m.kind.as_str(),
-                m.title_zh,
-                m.title_en,
-                m.body_zh,
-                m.body_en,
-                m.recommendation.to_string(),
-                serde_json::to_string(&m.models).unwrap_or_default(),
-                m.created_at,
-                m.fact_at,
-                m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())
-            ])?;
-            if inserted == 1 {
-                super::events::record_served(self.0, &m.served_list())?;
-            }
-        }
-        Ok(())
+        let messages: Vec<&InboxRow> = messages.iter().collect();
+        super::triggers::write_messages(self.0, &messages, super::triggers::OnSent::PassOver)
     }
 
     fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()> {

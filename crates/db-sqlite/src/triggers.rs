@@ -193,31 +193,57 @@ impl InboxRows for SqliteInbox<'_> {
     }
 
     fn write(&mut self, messages: &[&InboxRow]) -> DbResult<()> {
-        let mut insert = self.0.prepare_cached(
-            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh, body_en,
-                 recommendation, models, created_at, fact_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for m in messages {
-            insert.execute(params![
-                m.id.to_string(),
-                m.user_id.to_string(),
-                m.trigger_id.to_string(),
-                m.fact_key,
-                m.kind.as_str(),
-                m.title_zh,
-                m.title_en,
-                m.body_zh,
-                m.body_en,
-                m.recommendation.to_string(),
-                serde_json::to_string(&m.models).unwrap_or_default(),
-                m.created_at,
-                m.fact_at
-            ])?;
-            super::events::record_served(self.0, &m.served_list())?;
-        }
-        Ok(())
+        write_messages(self.0, messages, OnSent::Refuse)
     }
+}
+
+/// What writing a message already sent (the same trigger or campaign, person and fact) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnSent {
+    /// Fails the write: the caller decided under its own lock that none was sent.
+    Refuse,
+    /// Passes it over (and records no list for it).
+    PassOver,
+}
+
+/// Writes messages into their people's inboxes, each with the list of products it carries; the
+/// one insert triggers and campaigns share.
+pub(crate) fn write_messages(conn: &Connection, messages: &[&InboxRow], on_sent: OnSent) -> DbResult<()> {
+    let mut insert = conn.prepare_cached(match on_sent {
+        OnSent::Refuse => {
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh,
+                 body_en, recommendation, models, created_at, fact_at, link)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        }
+        OnSent::PassOver => {
+            "INSERT INTO inbox_messages (id, user_id, trigger_id, fact_key, kind, title_zh, title_en, body_zh,
+                 body_en, recommendation, models, created_at, fact_at, link)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (trigger_id, user_id, fact_key) DO NOTHING"
+        }
+    })?;
+    for m in messages {
+        let inserted = insert.execute(params![
+            m.id.to_string(),
+            m.user_id.to_string(),
+            m.trigger_id.to_string(),
+            m.fact_key,
+            m.kind.as_str(),
+            m.title_zh,
+            m.title_en,
+            m.body_zh,
+            m.body_en,
+            m.recommendation.to_string(),
+            serde_json::to_string(&m.models).unwrap_or_default(),
+            m.created_at,
+            m.fact_at,
+            m.link.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default())
+        ])?;
+        if inserted == 1 {
+            super::events::record_served(conn, &m.served_list())?;
+        }
+    }
+    Ok(())
 }
 
 pub fn inbox(conn: &Connection, user: Uuid, limit: u32) -> DbResult<Inbox> {
