@@ -41,6 +41,18 @@ pub enum CouponRefusal {
     BadTerms,
 }
 
+/// A category and every category above it (what a coupon's categories are matched against), by
+/// `parent_of`; at most eight deep, and a loop in the tree ends it.
+pub fn category_lineage(code: &str, parent_of: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut chain = vec![code.to_owned()];
+    let mut next = parent_of(code);
+    while let Some(parent) = next.filter(|p| chain.len() < 8 && !chain.contains(p)) {
+        next = parent_of(&parent);
+        chain.push(parent);
+    }
+    chain
+}
+
 /// A sale's lines as a coupon sees them: each line's model and categories (as `product_of` finds
 /// them for its SKU; a SKU it does not know is left out) and what it comes to after its own
 /// discount (checked sums; an overflow is refused).
@@ -168,6 +180,19 @@ mod tests {
         let mut by_model = terms(Benefit::AmountOff { fen: 100 });
         (by_model.categories, by_model.models, by_model.min_spend) = (vec![], vec!["AC-1".into()], 0);
         assert_eq!(apply(&by_model, &basket, STORE, 15 * DAY).unwrap().eligible, 299_900);
+    }
+
+    #[test]
+    fn a_categorys_lineage_climbs_to_the_top_and_stops_at_a_loop() {
+        let parent = |c: &str| match c {
+            "oled" => Some("tv".to_owned()),
+            "tv" => Some("video".to_owned()),
+            "a" => Some("b".to_owned()),
+            "b" => Some("a".to_owned()),
+            _ => None,
+        };
+        assert_eq!(category_lineage("oled", parent), ["oled", "tv", "video"]);
+        assert_eq!(category_lineage("a", parent), ["a", "b"]);
     }
 
     #[test]

@@ -80,18 +80,6 @@ fn refused(why: &str) -> TillCoupon {
     }
 }
 
-/// A category and those above it, from the local catalog.
-fn lineage(cache: &Cache, code: &str) -> ClientResult<Vec<String>> {
-    let categories = catalog::view::categories(cache)?;
-    let mut chain = vec![code.to_owned()];
-    let mut next = categories.iter().find(|c| c.code == code).and_then(|c| c.parent.clone());
-    while let Some(parent) = next.filter(|p| chain.len() < 8 && !chain.contains(p)) {
-        next = categories.iter().find(|c| c.code == parent).and_then(|c| c.parent.clone());
-        chain.push(parent);
-    }
-    Ok(chain)
-}
-
 /// Checks `code` at `store`'s till for the basket `lines` at `now`, from what this device keeps.
 pub fn check(cache: &Cache, store: Uuid, code: &str, lines: &[SaleLine], now: i64) -> ClientResult<TillCoupon> {
     let Some(kept) = kept_store(cache, store)? else { return Ok(refused("no_coupons_here")) };
@@ -103,10 +91,20 @@ pub fn check(cache: &Cache, store: Uuid, code: &str, lines: &[SaleLine], now: i6
     let Some(series) = kept.series.iter().find(|s| s.campaign == claim.campaign) else {
         return Ok(refused("unknown_campaign"));
     };
+    // Read once for the basket, not once a line.
+    let categories = catalog::view::categories(cache)?;
     let mut products = std::collections::HashMap::new();
     for line in lines {
         if let Some(hit) = catalog::view::sku(cache, &line.sku, now)? {
-            products.insert(line.sku.clone(), (hit.product.model.clone(), lineage(cache, &hit.product.category)?));
+            products.insert(
+                line.sku.clone(),
+                (
+                    hit.product.model.clone(),
+                    coupon::category_lineage(&hit.product.category, |code| {
+                        categories.iter().find(|c| c.code == code).and_then(|c| c.parent.clone())
+                    }),
+                ),
+            );
         }
     }
     let decided = coupon::basket(lines, |sku| products.get(sku).cloned())

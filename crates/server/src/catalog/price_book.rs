@@ -54,13 +54,7 @@ impl PriceBook {
         let mut dealer_prices = HashMap::new();
         let mut categories_of_model = HashMap::new();
         let lineage = |code: &str| {
-            let mut chain = vec![code.to_owned()];
-            let mut next = categories.get(code).and_then(|c| c.parent.clone());
-            while let Some(parent) = next.filter(|p| chain.len() < 8 && !chain.contains(p)) {
-                next = categories.get(&parent).and_then(|c| c.parent.clone());
-                chain.push(parent);
-            }
-            chain
+            portal_campaigns::coupon::category_lineage(code, |c| categories.get(c).and_then(|c| c.parent.clone()))
         };
         for body in store.catalog_all(CatalogKind::Product).await? {
             let Ok(product) = serde_json::from_str::<Product>(&body) else { continue };
