@@ -10,6 +10,7 @@ mod coupons;
 mod customers;
 mod dealer_prices;
 mod distribution;
+mod gateways;
 mod legacy;
 mod live;
 mod marketing;

@@ -17,6 +17,7 @@ fn standin_config(max_per_sec: u32) -> StandInConfig {
         templates: HashMap::from([("SMS_480100001".into(), vec!["code".into()])]),
         max_per_sec,
         dead_numbers: vec!["13900009999".into()],
+        marketing_templates: vec![],
     }
 }
 

@@ -36,6 +36,9 @@ pub struct StandInConfig {
     pub max_per_sec: u32,
     /// Numbers the carrier rejects.
     pub dead_numbers: Vec<String>,
+    /// Templates approved as marketing (推广短信: their approved text carries the opt-out
+    /// instruction); the one-a-minute flow control per number is for the others (codes).
+    pub marketing_templates: Vec<String>,
 }
 
 #[derive(Default)]
@@ -201,10 +204,13 @@ async fn answer(State(standin): State<SmsStandIn>, body: Bytes) -> impl IntoResp
     if !mainland || config.dead_numbers.contains(&phone) {
         return refuse(seen, StatusCode::OK, "isv.MOBILE_NUMBER_ILLEGAL", "invalid mobile number");
     }
-    if seen.last_to.get(&phone).is_some_and(|t| now.duration_since(*t) < Duration::from_secs(60)) {
+    let marketing = config.marketing_templates.iter().any(|t| t == get("TemplateCode"));
+    if !marketing && seen.last_to.get(&phone).is_some_and(|t| now.duration_since(*t) < Duration::from_secs(60)) {
         return refuse(seen, StatusCode::OK, "isv.BUSINESS_LIMIT_CONTROL", "per-number flow control");
     }
-    seen.last_to.insert(phone.clone(), now);
+    if !marketing {
+        seen.last_to.insert(phone.clone(), now);
+    }
     let biz_id = format!("{}^0", seen.accepted.len() + 900_000);
     seen.accepted.push(Accepted {
         phone,

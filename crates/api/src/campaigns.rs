@@ -124,6 +124,11 @@ pub struct CampaignContent {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deep_link: Option<DeepLink>,
+    /// The SMS provider's code of the approved marketing template its texts go as (the template
+    /// carries the opt-out instruction); none: the server's configured default.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_template: Option<String>,
 }
 
 /// A campaign as its writer sends it: new (`POST`, the id the app chose) or edited (`PUT`).
@@ -312,6 +317,16 @@ pub struct CampaignDetail {
     pub funnel: Option<CampaignFunnel>,
 }
 
+/// A campaign's messages for the outside gateways: waiting, taken by the gateway, confirmed
+/// delivered by the provider's receipt, failed (refused, undeliverable, or out of attempts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct GatewayCounts {
+    pub pending: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    pub failed: u64,
+}
+
 /// A proportion with its 95% interval (Wilson's; a lift's is Newcombe's), each from 0 to 1 (a
 /// lift from −1 to 1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS, ToSchema)]
@@ -339,6 +354,9 @@ pub struct CampaignFunnel {
     pub held_out_bought: u64,
     /// Coupons redeemed (a conversion of its own).
     pub redeemed: u32,
+    /// Messages handed to the outside gateways (texts, mobile pushes), by what became of them.
+    #[serde(default)]
+    pub gateway: GatewayCounts,
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_rate: Option<RateInterval>,

@@ -2,10 +2,10 @@
 //! LOCKED` (senders on every instance take different rows, none waits for another), locks each
 //! person's count for the day in one order before reading it, and settles in the same READ
 //! COMMITTED transaction.
-use portal_api::{wire_name, Audience};
+use portal_api::{wire_name, Audience, MessageChannel};
 use portal_campaigns::policy::Caps;
 use portal_db::engines::delivery::{
-    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, Settled, Standing,
+    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, NewOutbound, Settled, Standing,
 };
 use portal_db::{
     audience_filter, dollar_placeholders, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery,
@@ -102,6 +102,18 @@ impl DeliveryRows for PgDelivery<'_, '_> {
             .collect()
     }
 
+    fn with_push_devices(&mut self, users: &[Uuid]) -> DbResult<Vec<Uuid>> {
+        let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
+        self.0
+            .query(
+                "SELECT DISTINCT user_id FROM devices WHERE user_id = ANY($1) AND provider <> 'none' AND token <> ''",
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| uuid(r.get(0)))
+            .collect()
+    }
+
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>> {
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         self.0
@@ -178,6 +190,24 @@ impl DeliveryRows for PgDelivery<'_, '_> {
                 &column(&|c| c.user.to_string()),
                 &numbers(&|c| c.issued_at),
                 &numbers(&|c| c.valid_until),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn queue_outbound(&mut self, messages: &[NewOutbound], at: i64) -> DbResult<()> {
+        let column = |f: &dyn Fn(&NewOutbound) -> String| -> Vec<String> { messages.iter().map(f).collect() };
+        self.0.execute(
+            "INSERT INTO outbound_messages (id, campaign_id, user_id, channel, state, due_at, created_at)
+             SELECT id, campaign_id, user_id, channel, 'pending', $5, $5
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS m (id, campaign_id, user_id, channel)
+             ON CONFLICT (campaign_id, user_id, channel) DO NOTHING",
+            &[
+                &column(&|m| m.id.to_string()),
+                &column(&|m| m.campaign.to_string()),
+                &column(&|m| m.user.to_string()),
+                &column(&|m| wire_name(&m.channel).to_owned()),
+                &at,
             ],
         )?;
         Ok(())
@@ -298,8 +328,14 @@ impl Delivery for PostgresDatabase {
         .await
     }
 
-    async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport> {
-        self.read_committed(move |tx| delivery::deliver(&mut PgDelivery(tx), now, limit, caps)).await
+    async fn deliver_due(
+        &self,
+        now: i64,
+        limit: u32,
+        caps: Caps,
+        gateways: Vec<MessageChannel>,
+    ) -> DbResult<DeliveryReport> {
+        self.read_committed(move |tx| delivery::deliver(&mut PgDelivery(tx), now, limit, caps, &gateways)).await
     }
 
     async fn delivery_counts(&self, campaign: Uuid) -> DbResult<DeliveryCounts> {

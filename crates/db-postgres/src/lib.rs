@@ -29,6 +29,7 @@ mod funds;
 mod listen;
 pub mod orders;
 pub mod org;
+mod outbound;
 pub mod partitions;
 pub mod people;
 pub mod price_lists;
@@ -82,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0023_inbox_notify.sql"),
     include_str!("../migrations/0024_inbox_links.sql"),
     include_str!("../migrations/0025_coupons.sql"),
+    include_str!("../migrations/0026_outbound.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

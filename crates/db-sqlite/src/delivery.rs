@@ -3,7 +3,7 @@
 use portal_api::{from_wire_name, wire_name, Audience, MessageChannel};
 use portal_campaigns::policy::Caps;
 use portal_db::engines::delivery::{
-    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, Settled, Standing,
+    self, CampaignFacts, Claimed, CountKey, DeliveryRows, NewCoupon, NewOutbound, Settled, Standing,
 };
 use portal_db::{
     audience_filter, Delivery, DeliveryCounts, DeliveryReport, InboxRow, NewDelivery, PreferencesRow, SqlValue,
@@ -77,6 +77,19 @@ impl DeliveryRows for SqliteDelivery<'_> {
             out.push(read.query_row([user.to_string()], |r| {
                 Ok(Standing { user: *user, exists: r.get(0)?, locked: r.get(1)?, declined: r.get(2)? })
             })?);
+        }
+        Ok(out)
+    }
+
+    fn with_push_devices(&mut self, users: &[Uuid]) -> DbResult<Vec<Uuid>> {
+        let mut read = self.0.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE user_id = ?1 AND provider <> 'none' AND token <> '')",
+        )?;
+        let mut out = Vec::new();
+        for user in users {
+            if read.query_row([user.to_string()], |r| r.get::<_, bool>(0))? {
+                out.push(*user);
+            }
         }
         Ok(out)
     }
@@ -159,6 +172,23 @@ impl DeliveryRows for SqliteDelivery<'_> {
                 c.user.to_string(),
                 c.issued_at,
                 c.valid_until
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn queue_outbound(&mut self, messages: &[NewOutbound], at: i64) -> DbResult<()> {
+        let mut insert = self.0.prepare_cached(
+            "INSERT INTO outbound_messages (id, campaign_id, user_id, channel, state, due_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5) ON CONFLICT (campaign_id, user_id, channel) DO NOTHING",
+        )?;
+        for m in messages {
+            insert.execute(params![
+                m.id.to_string(),
+                m.campaign.to_string(),
+                m.user.to_string(),
+                wire_name(&m.channel),
+                at
             ])?;
         }
         Ok(())
@@ -282,10 +312,16 @@ impl Delivery for SqliteDatabase {
         .await
     }
 
-    async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport> {
+    async fn deliver_due(
+        &self,
+        now: i64,
+        limit: u32,
+        caps: Caps,
+        gateways: Vec<MessageChannel>,
+    ) -> DbResult<DeliveryReport> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let report = delivery::deliver(&mut SqliteDelivery(&tx), now, limit, caps)?;
+            let report = delivery::deliver(&mut SqliteDelivery(&tx), now, limit, caps, &gateways)?;
             tx.commit()?;
             Ok(report)
         })

@@ -367,6 +367,8 @@ pub fn retention_steps(
         ("coupon_redemptions", "redeemed_at < ?1", now - portal_db::COUPON_LIFE_SECS - portal_db::COUPONS_KEPT_SECS),
         ("coupon_second_uses", "used_at < ?1", now - portal_db::COUPON_LIFE_SECS - portal_db::COUPONS_KEPT_SECS),
         ("coupons", "valid_until < ?1", now - portal_db::COUPONS_KEPT_SECS),
+        ("outbound_messages", "created_at < ?1", now - portal_db::OUTBOUND_KEPT_SECS),
+        ("devices", "last_seen < ?1", now - portal_db::DEVICES_KEPT_SECS),
     ]
 }
 

@@ -27,6 +27,7 @@ pub mod favourites;
 mod funds;
 pub mod orders;
 pub mod org;
+mod outbound;
 pub mod people;
 pub mod price_lists;
 pub mod rebates;
@@ -71,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0031_campaign_delivery.sql"),
     include_str!("../migrations/0032_inbox_links.sql"),
     include_str!("../migrations/0033_coupons.sql"),
+    include_str!("../migrations/0034_outbound.sql"),
 ];
 
 pub struct SqliteDatabase {

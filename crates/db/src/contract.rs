@@ -21,6 +21,7 @@ mod delivery;
 mod events;
 mod funds;
 mod orders;
+mod outbound;
 mod people;
 mod price_lists;
 mod retention;
@@ -36,6 +37,7 @@ pub use delivery::*;
 pub use events::*;
 pub use funds::*;
 pub use orders::*;
+pub use outbound::*;
 pub use people::*;
 pub use price_lists::*;
 pub use retention::*;
@@ -151,6 +153,8 @@ macro_rules! contract_suite {
             a_campaign_is_kept_once_and_changed_once_from_the_state_its_changer_read,
             a_campaign_reaches_each_consenting_person_once_whatever_sends_at_once,
             a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems_at_once,
+            a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once,
+            a_person_keeps_ten_devices_and_a_token_belongs_to_one_installation,
         );
     };
 }

@@ -117,8 +117,15 @@ pub trait Delivery: Send + Sync {
     ) -> DbResult<bool>;
     /// Claims up to `limit` deliveries due by `now` of running campaigns (rows another sender
     /// holds are skipped, not waited for) and settles them by each person's preferences and
-    /// caps, in one transaction.
-    async fn deliver_due(&self, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport>;
+    /// caps, in one transaction; a text, e-mail or push for `gateways` is queued for its gateway
+    /// in the same transaction.
+    async fn deliver_due(
+        &self,
+        now: i64,
+        limit: u32,
+        caps: Caps,
+        gateways: Vec<MessageChannel>,
+    ) -> DbResult<DeliveryReport>;
     async fn delivery_counts(&self, campaign: Uuid) -> DbResult<DeliveryCounts>;
     /// What came of a campaign: the people it reached and those held out, the messages read, and
     /// of each group those who bought at a store at or after `since` (its start).

@@ -149,6 +149,10 @@ pub struct RetentionCounts {
     pub message_counts: usize,
     /// Coupons that expired long enough ago, with their redemptions and second uses.
     pub coupons: usize,
+    /// Messages for the gateways, kept as long as their campaigns' deliveries.
+    pub outbound: usize,
+    /// Devices not seen for long.
+    pub devices: usize,
     /// Months of behaviour events dropped whole (PostgreSQL keeps them by month).
     pub event_months: usize,
 }
@@ -158,7 +162,7 @@ pub struct RetentionCounts {
 /// both backends run, the backends only supplying the batch's statement. The steps are in the
 /// order of `RetentionCounts`' fields.
 /// The retention steps each backend lists.
-pub const RETENTION_STEPS: usize = 12;
+pub const RETENTION_STEPS: usize = 14;
 /// A finished campaign's deliveries are kept this long (its funnel is read from them).
 pub const DELIVERIES_KEPT_SECS: i64 = 180 * 86_400;
 /// A coupon is kept this long after it expires (its campaign's report counts it), with its
@@ -187,7 +191,7 @@ where
             }
         }
     }
-    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days, deliveries, message_counts, redemptions, second_uses, coupons] =
+    let [events, anonymous_events, interest, lists, inbox, counter_grants, report_days, deliveries, message_counts, redemptions, second_uses, coupons, outbound, devices] =
         counts;
     Ok(RetentionCounts {
         events,
@@ -200,6 +204,8 @@ where
         deliveries,
         message_counts,
         coupons: redemptions + second_uses + coupons,
+        outbound,
+        devices,
         event_months: 0,
     })
 }

@@ -35,6 +35,7 @@ pub mod favourites;
 pub mod interest;
 pub mod orders;
 pub mod org;
+pub mod outbound;
 pub mod price_lists;
 pub mod rebates;
 pub mod reports;
@@ -63,6 +64,7 @@ pub use favourites::*;
 pub use interest::*;
 pub use orders::*;
 pub use org::*;
+pub use outbound::*;
 pub use price_lists::*;
 pub use rebates::*;
 pub use sessions::*;
@@ -103,7 +105,7 @@ pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
         Accounts, Campaigns, Catalog, CustomerView, DealerNetwork, Delivery, Events, Experiments, Favourites, Interest,
-        Orders, Org, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
+        Orders, Org, Outbound, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
     };
 }
 
@@ -134,6 +136,7 @@ pub trait Database:
     + Campaigns
     + Coupons
     + Delivery
+    + Outbound
     + Console
     + Send
     + Sync

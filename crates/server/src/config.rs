@@ -88,6 +88,32 @@ pub struct Config {
     pub sms_code_template: String,
     /// Requests a second to the SMS service at most, from this instance.
     pub sms_max_per_sec: u32,
+    /// The secret part of the addresses the SMS service pushes its delivery receipts and replies
+    /// to (`/v1/gateways/aliyun-sms/{token}/receipts` and `…/replies`); empty: none taken.
+    pub sms_callback_token: Secret,
+    /// The marketing template campaigns' texts go as when a campaign names none of its own.
+    pub sms_marketing_template: String,
+    /// Firebase Cloud Messaging: the service account's JSON key (its content, not a file), whose
+    /// `project_id`, `client_email`, `private_key` and `token_uri` it signs in with.
+    pub push_fcm_service_account: Secret,
+    /// FCM's address (`https://fcm.googleapis.com`).
+    pub push_fcm_endpoint: String,
+    /// APNs: the token-signing key (the `.p8` file's PEM content), its key id, the team id and the
+    /// app's bundle id (the topic).
+    pub push_apns_key: Secret,
+    pub push_apns_key_id: String,
+    pub push_apns_team_id: String,
+    pub push_apns_topic: String,
+    /// APNs' address (`https://api.push.apple.com`; `https://api.sandbox.push.apple.com` to test).
+    pub push_apns_endpoint: String,
+    /// Huawei Push Kit: the app's id and its OAuth client secret.
+    pub push_huawei_app_id: String,
+    pub push_huawei_client_secret: Secret,
+    /// Huawei's OAuth token address and Push Kit's address.
+    pub push_huawei_token_endpoint: String,
+    pub push_huawei_endpoint: String,
+    /// Pushes a second at most to each push service, from this instance.
+    pub push_max_per_sec: u32,
     /// How often the campaigns' sender runs, in seconds (0: never, on this instance).
     pub campaign_interval_secs: u64,
     /// Marketing messages a person gets on one channel in their local day, at most.
@@ -214,6 +240,20 @@ impl Default for Config {
             sms_sign_name: String::new(),
             sms_code_template: String::new(),
             sms_max_per_sec: 100,
+            sms_callback_token: Secret::default(),
+            sms_marketing_template: String::new(),
+            push_fcm_service_account: Secret::default(),
+            push_fcm_endpoint: "https://fcm.googleapis.com".into(),
+            push_apns_key: Secret::default(),
+            push_apns_key_id: String::new(),
+            push_apns_team_id: String::new(),
+            push_apns_topic: String::new(),
+            push_apns_endpoint: "https://api.push.apple.com".into(),
+            push_huawei_app_id: String::new(),
+            push_huawei_client_secret: Secret::default(),
+            push_huawei_token_endpoint: "https://oauth-login.cloud.huawei.com/oauth2/v3/token".into(),
+            push_huawei_endpoint: "https://push-api.cloud.huawei.com".into(),
+            push_max_per_sec: 500,
             campaign_interval_secs: 5,
             campaign_cap_per_day: 2,
             live_sweep_secs: 5,
@@ -343,6 +383,20 @@ impl Config {
         env_field!(sms_sign_name);
         env_field!(sms_code_template);
         env_field!(sms_max_per_sec);
+        env_field!(sms_callback_token);
+        env_field!(sms_marketing_template);
+        env_field!(push_fcm_service_account);
+        env_field!(push_fcm_endpoint);
+        env_field!(push_apns_key);
+        env_field!(push_apns_key_id);
+        env_field!(push_apns_team_id);
+        env_field!(push_apns_topic);
+        env_field!(push_apns_endpoint);
+        env_field!(push_huawei_app_id);
+        env_field!(push_huawei_client_secret);
+        env_field!(push_huawei_token_endpoint);
+        env_field!(push_huawei_endpoint);
+        env_field!(push_max_per_sec);
         env_field!(campaign_interval_secs);
         env_field!(campaign_cap_per_day);
         env_field!(live_sweep_secs);

@@ -29,12 +29,8 @@ pub use portal::Portal;
 pub fn open(config: Config) -> anyhow::Result<Arc<Portal>> {
     let db = open_database(&config)?;
     let keys = identity::tokens::ServerKeys::load_or_create(&config.key_file)?;
-    let sms = config.sms().map_err(|e| anyhow::anyhow!(e))?;
-    let sender = gateways::Gateways {
-        sms: sms.map(|c| Arc::new(gateways::aliyun_sms::AliyunSms::new(c)) as Arc<dyn gateways::SmsGateway>),
-        fallback: sender::EmbeddedSender::new(config.dev_mode),
-    };
-    Ok(Arc::new(Portal::new(db, Arc::new(sender), keys, config)))
+    let gateways = Arc::new(gateways::Gateways::from_config(&config)?);
+    Ok(Arc::new(Portal::new(db, gateways, keys, config)))
 }
 
 /// The database the configuration names: PostgreSQL for a `postgres://` address, else SQLite.

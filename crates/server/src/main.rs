@@ -206,6 +206,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         portal.config.campaign_interval_secs,
         portal_campaigns::policy::Caps { per_day: portal.config.campaign_cap_per_day.max(1), ..Default::default() },
     );
+    portal.campaigns.spawn_dispatcher(portal.config.campaign_interval_secs);
     portal.live.spawn_watch(portal.db.clone(), std::time::Duration::from_secs(portal.config.live_sweep_secs.max(1)));
     let beating = portal.clone();
     tokio::spawn(async move {

@@ -11,10 +11,10 @@ use crate::{
     db::Database,
     distribution::DistributionService,
     favourites::FavouritesService,
+    gateways::Gateways,
     identity::{tokens::ServerKeys, IdentityService},
     marketing::{customer_view::CustomerViewService, MarketingService},
     org::OrgService,
-    sender::MessageSender,
     store_ops::StoreOpsService,
 };
 
@@ -48,12 +48,12 @@ pub struct Portal {
 }
 
 impl Portal {
-    pub fn new(db: Arc<dyn Database>, sender: Arc<dyn MessageSender>, keys: ServerKeys, config: Config) -> Self {
+    pub fn new(db: Arc<dyn Database>, gateways: Arc<Gateways>, keys: ServerKeys, config: Config) -> Self {
         let keys = Arc::new(keys);
         let config = Arc::new(config);
         let catalog = CatalogService::new(&db);
         let org = OrgService::new(&db);
-        let identity = IdentityService::new(&db, sender, keys.clone(), config.clone());
+        let identity = IdentityService::new(&db, gateways.clone(), keys.clone(), config.clone());
         let coupon_signer = Arc::new(keys.coupon_signer());
         Self {
             marketing: MarketingService::new(&db, catalog.clone(), org.clone(), config.clone()),
@@ -63,7 +63,7 @@ impl Portal {
             distribution: DistributionService::new(&db, org.clone(), catalog.clone()),
             favourites: FavouritesService::new(&db),
             console: ConsoleService::new(&db),
-            campaigns: CampaignService::new(&db, coupon_signer, org.clone()),
+            campaigns: CampaignService::new(&db, coupon_signer, org.clone(), gateways, &config.sms_callback_token.0),
             live: crate::live::LiveHub::new(),
             catalog,
             org,

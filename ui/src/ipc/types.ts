@@ -205,7 +205,12 @@ export type CampaignActionRequest = { action: CampaignAction, revision: number,
  */
 reason?: string, };
 
-export type CampaignContent = { title_zh: string, title_en: string, body_zh: string, body_en: string, deep_link?: DeepLink, };
+export type CampaignContent = { title_zh: string, title_en: string, body_zh: string, body_en: string, deep_link?: DeepLink, 
+/**
+ * The SMS provider's code of the approved marketing template its texts go as (the template
+ * carries the opt-out instruction); none: the server's configured default.
+ */
+sms_template?: string, };
 
 export type CampaignDetail = { campaign: Campaign, steps: Array<CampaignStep>, 
 /**
@@ -255,7 +260,11 @@ reached: number, opened: number, bought: number, held_out: number, held_out_boug
 /**
  * Coupons redeemed (a conversion of its own).
  */
-redeemed: number, opened_rate?: RateInterval, bought_rate?: RateInterval, held_out_rate?: RateInterval, 
+redeemed: number, 
+/**
+ * Messages handed to the outside gateways (texts, mobile pushes), by what became of them.
+ */
+gateway: GatewayCounts, opened_rate?: RateInterval, bought_rate?: RateInterval, held_out_rate?: RateInterval, 
 /**
  * How much more the people reached bought than the holdout, in rate points.
  */
@@ -698,6 +707,8 @@ export type FundsMovement = { at: number, kind: FundsKind,
  * Positive in, negative out.
  */
 amount: number, reference: string, };
+
+export type GatewayCounts = { pending: number, sent: number, delivered: number, failed: number, };
 
 export type Happening = { "kind": "reach", online: boolean, settled: boolean, } | { "kind": "notices", notices: Array<Notice>, } | { "kind": "inbox", inbox: InboxView, } | { "kind": "catalog_synced", status: CatalogStatus, } | { "kind": "outbox_sent", sent: number, };
 

@@ -49,7 +49,7 @@ pub async fn a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems
     for _ in 0..3 {
         let tasks = (0..4).map(|_| {
             let db = db.clone();
-            tokio::spawn(async move { db.deliver_due(AT, 2, Caps::default()).await })
+            tokio::spawn(async move { db.deliver_due(AT, 2, Caps::default(), vec![]).await })
         });
         for report in join_all(tasks).await {
             report.unwrap().unwrap();

@@ -41,6 +41,7 @@ pub(crate) async fn running_campaign_with(
         body_zh: "九折".into(),
         body_en: "10% off".into(),
         deep_link: Some(DeepLink::Product { model: "TV-55".into() }),
+        sms_template: None,
     };
     let row = CampaignRow {
         id,
@@ -171,7 +172,7 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
     for _round in 0..10 {
         let tasks = (0..RACERS).map(|_| {
             let db = db.clone();
-            tokio::spawn(async move { db.deliver_due(AT, 5, Caps::default()).await })
+            tokio::spawn(async move { db.deliver_due(AT, 5, Caps::default(), vec![]).await })
         });
         let reports: Vec<DeliveryReport> = join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
         sent += reports.iter().map(|r| r.sent).sum::<u32>();
@@ -228,22 +229,22 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
     assert!(people.iter().all(|p| written.iter().any(|w| w.user == *p)));
     assert!(db.inbox_written(AT + 1, None, 7).await.unwrap().is_empty(), "nothing since");
     // The quiet push is due at 11:00 local: nothing before, sent then (its message is there already).
-    assert_eq!(db.deliver_due(AT + 3_599, 50, Caps::default()).await.unwrap().claimed, 0);
-    assert_eq!(db.deliver_due(AT + 3_600, 50, Caps::default()).await.unwrap().sent, 1);
+    assert_eq!(db.deliver_due(AT + 3_599, 50, Caps::default(), vec![]).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(AT + 3_600, 50, Caps::default(), vec![]).await.unwrap().sent, 1);
 
     // A second campaign under a cap of one a day: each person's push waits for tomorrow morning.
     let second = running_campaign(&db, operator, "[\"push\"]").await;
     queue_all(&db, second, &[MessageChannel::Push], 50).await;
     let caps = Caps { per_day: 1, ..Caps::default() };
-    let report = db.deliver_due(AT + 3_600, 100, caps).await.unwrap();
+    let report = db.deliver_due(AT + 3_600, 100, caps, vec![]).await.unwrap();
     assert_eq!((report.sent, report.deferred), (0, 30), "{report:?}");
     // The person whose quiet hours are 09:00–11:00 gets theirs at local midnight; the others at
     // tomorrow's 08:00 in Shanghai (00:00 UTC the next day), when their night's quiet hours end.
     let morning = AT - AT % 86_400 + 86_400;
-    assert_eq!(db.deliver_due(morning - 8 * 3_600 - 1, 100, caps).await.unwrap().claimed, 0);
-    assert_eq!(db.deliver_due(morning - 8 * 3_600, 100, caps).await.unwrap().sent, 1);
-    assert_eq!(db.deliver_due(morning - 1, 100, caps).await.unwrap().claimed, 0);
-    assert_eq!(db.deliver_due(morning, 100, caps).await.unwrap().sent, 29);
+    assert_eq!(db.deliver_due(morning - 8 * 3_600 - 1, 100, caps, vec![]).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(morning - 8 * 3_600, 100, caps, vec![]).await.unwrap().sent, 1);
+    assert_eq!(db.deliver_due(morning - 1, 100, caps, vec![]).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(morning, 100, caps, vec![]).await.unwrap().sent, 29);
 
     // A stopped campaign's queue is cancelled, and nothing of a campaign not running is claimed.
     let third = running_campaign(&db, operator, "[\"inbox\"]").await;
@@ -251,7 +252,7 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
     assert!(db.any_queued(third).await.unwrap());
     stop(&db, third, operator).await;
     assert!(!db.any_queued(third).await.unwrap());
-    assert_eq!(db.deliver_due(morning, 100, Caps::default()).await.unwrap().claimed, 0);
+    assert_eq!(db.deliver_due(morning, 100, Caps::default(), vec![]).await.unwrap().claimed, 0);
     let counts = db.delivery_counts(third).await.unwrap();
     assert_eq!((counts.cancelled, counts.queued, counts.sent), (30, 0, 0));
 
@@ -260,7 +261,7 @@ pub async fn a_campaign_reaches_each_consenting_person_once_whatever_sends_at_on
     queue_all(&db, fourth, &[MessageChannel::Inbox], 50).await;
     db.lock_account(people[2], operator, "later".into(), AT).await.unwrap();
     db.set_tracking_consent(people[3], false, AT).await.unwrap();
-    let report = db.deliver_due(morning, 100, Caps::default()).await.unwrap();
+    let report = db.deliver_due(morning, 100, Caps::default(), vec![]).await.unwrap();
     assert_eq!((report.sent, report.skipped), (28, 2), "{report:?}");
 
     // Finishing a campaign cancels what it still had queued, in the same change.

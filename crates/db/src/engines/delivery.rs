@@ -46,6 +46,16 @@ pub struct NewCoupon {
     pub valid_until: i64,
 }
 
+/// A message for an outside gateway (SMS, e-mail, mobile push), once per campaign, person and
+/// channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbound {
+    pub id: Uuid,
+    pub campaign: Uuid,
+    pub user: Uuid,
+    pub channel: MessageChannel,
+}
+
 /// A person's count of marketing messages on a channel on their local day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountKey {
@@ -95,6 +105,8 @@ pub trait DeliveryRows {
     /// Where each of these people stands now: whether the account exists, is locked, declined
     /// tracking and offers.
     fn standing(&mut self, users: &[Uuid]) -> DbResult<Vec<Standing>>;
+    /// Of these people, those with a device a push service reaches (a token from one).
+    fn with_push_devices(&mut self, users: &[Uuid]) -> DbResult<Vec<Uuid>>;
     fn campaigns(&mut self, ids: &[Uuid]) -> DbResult<Vec<CampaignFacts>>;
     /// The preferences of those who set them.
     fn preferences(&mut self, users: &[Uuid]) -> DbResult<Vec<PreferencesRow>>;
@@ -105,6 +117,9 @@ pub trait DeliveryRows {
     fn write_inbox(&mut self, messages: &[InboxRow]) -> DbResult<()>;
     /// Issues the coupons (once per campaign and person: one already issued stays as it is).
     fn issue_coupons(&mut self, coupons: &[NewCoupon]) -> DbResult<()>;
+    /// Queues messages for the gateways, due at `at` (once per campaign, person and channel: one
+    /// already queued stays as it is).
+    fn queue_outbound(&mut self, messages: &[NewOutbound], at: i64) -> DbResult<()>;
     fn settle(&mut self, settled: &[(Claimed, Settled)], at: i64) -> DbResult<()>;
 }
 
@@ -119,8 +134,16 @@ fn preferences_of(row: &PreferencesRow) -> Preferences {
     }
 }
 
-/// Claims, decides and settles one batch.
-pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -> DbResult<DeliveryReport> {
+/// Claims, decides and settles one batch. `gateways` are the channels an outside gateway is
+/// configured for: a text or an e-mail without one is skipped, a push without one reaches the app
+/// through its inbox and live channel only.
+pub fn deliver(
+    rows: &mut impl DeliveryRows,
+    now: i64,
+    limit: u32,
+    caps: Caps,
+    gateways: &[MessageChannel],
+) -> DbResult<DeliveryReport> {
     let claimed = rows.claim(now, limit)?;
     let mut report = DeliveryReport { claimed: claimed.len() as u32, ..Default::default() };
     if claimed.is_empty() {
@@ -133,6 +156,13 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     users.sort();
     users.dedup();
     let standing: HashMap<Uuid, Standing> = rows.standing(&users)?.into_iter().map(|s| (s.user, s)).collect();
+    // Only people with a phone a push service reaches get a push through one; the app's inbox and
+    // live channel reach everyone else.
+    let pushable: HashSet<Uuid> = if gateways.contains(&MessageChannel::Push) {
+        rows.with_push_devices(&users)?.into_iter().collect()
+    } else {
+        HashSet::new()
+    };
     let kept: HashMap<Uuid, PreferencesRow> = rows.preferences(&users)?.into_iter().map(|p| (p.user, p)).collect();
     let prefs: HashMap<Uuid, Preferences> =
         users.iter().map(|u| (*u, preferences_of(kept.get(u).unwrap_or(&PreferencesRow::default_for(*u))))).collect();
@@ -151,6 +181,7 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     let mut settled = Vec::with_capacity(claimed.len());
     let mut messages: Vec<InboxRow> = Vec::new();
     let mut coupons: Vec<NewCoupon> = Vec::new();
+    let mut outbound: Vec<NewOutbound> = Vec::new();
     let mut written: HashSet<(Uuid, Uuid)> = HashSet::new();
     for c in claimed {
         let Some(campaign) = campaigns.get(&c.campaign) else {
@@ -181,11 +212,29 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
                             });
                         }
                     }
+                    if c.channel == MessageChannel::Push && pushable.contains(&c.user) {
+                        outbound.push(NewOutbound {
+                            id: Uuid::now_v7(),
+                            campaign: c.campaign,
+                            user: c.user,
+                            channel: c.channel,
+                        });
+                    }
                     *today.get_mut(&key).expect("every key was read") += 1;
                     *added.entry(key).or_default() += 1;
                     Settled::Sent
                 }
-                // Marketing texts and e-mail wait for their gateways' campaign templates.
+                MessageChannel::Sms | MessageChannel::Email if gateways.contains(&c.channel) => {
+                    outbound.push(NewOutbound {
+                        id: Uuid::now_v7(),
+                        campaign: c.campaign,
+                        user: c.user,
+                        channel: c.channel,
+                    });
+                    *today.get_mut(&key).expect("every key was read") += 1;
+                    *added.entry(key).or_default() += 1;
+                    Settled::Sent
+                }
                 MessageChannel::Sms | MessageChannel::Email => Settled::Skipped("no_gateway"),
             },
             Decision::Later { at, .. } if campaign.ends_at.is_some_and(|end| at >= end) => {
@@ -210,6 +259,10 @@ pub fn deliver(rows: &mut impl DeliveryRows, now: i64, limit: u32, caps: Caps) -
     if !coupons.is_empty() {
         coupons.sort_by_key(|c| (c.campaign, c.user));
         rows.issue_coupons(&coupons)?;
+    }
+    if !outbound.is_empty() {
+        outbound.sort_by_key(|o| (o.campaign, o.user, o.channel));
+        rows.queue_outbound(&outbound, now)?;
     }
     let mut added: Vec<(CountKey, u32)> = added.into_iter().collect();
     added.sort();

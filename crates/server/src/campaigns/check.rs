@@ -23,8 +23,19 @@ fn bad(field: &str, message: &str) -> AppError {
     AppError::field(ErrorCode::InvalidParameter, field, message)
 }
 
-/// Checks a draft against what exists now (`tags`: every tag's id); `now` in unix seconds.
-pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> AppResult<()> {
+/// The longest SMS template code.
+const MAX_TEMPLATE: usize = 40;
+
+/// Checks a draft against what exists now (`tags`: every tag's id; `gateways`: the channels an
+/// outside gateway is configured for; `sms_template`: whether a default marketing template is);
+/// `now` in unix seconds.
+pub fn draft(
+    draft: &CampaignDraft,
+    tags: &HashSet<uuid::Uuid>,
+    now: i64,
+    gateways: &[MessageChannel],
+    sms_template: bool,
+) -> AppResult<()> {
     let name = draft.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad("name", "A name of 1 to 100 characters."));
@@ -56,11 +67,30 @@ pub fn draft(draft: &CampaignDraft, tags: &HashSet<uuid::Uuid>, now: i64) -> App
     if channels.is_empty() || channels.len() != draft.channels.len() {
         return Err(bad("channels", "Choose one or more channels, each once."));
     }
-    if draft.channels.iter().any(|c| matches!(c, MessageChannel::Sms | MessageChannel::Email)) {
-        return Err(bad(
-            "channels",
-            "Campaigns reach people in the app (push and inbox); marketing texts and e-mail are not set up yet.",
-        ));
+    if draft.channels.contains(&MessageChannel::Email) {
+        return Err(bad("channels", "Marketing e-mail is not set up yet: reach people in the app or by text."));
+    }
+    if let Some(template) = &c.sms_template {
+        if template.is_empty()
+            || template.len() > MAX_TEMPLATE
+            || !template.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(bad(
+                "content.sms_template",
+                "The SMS provider's code of an approved marketing template (letters, digits, _), such as SMS_123456.",
+            ));
+        }
+    }
+    if draft.channels.contains(&MessageChannel::Sms) {
+        if !gateways.contains(&MessageChannel::Sms) {
+            return Err(bad("channels", "No SMS gateway is configured on this server: reach people in the app."));
+        }
+        if c.sms_template.is_none() && !sms_template {
+            return Err(bad(
+                "content.sms_template",
+                "Name the approved marketing template the texts go as (it carries the opt-out instruction).",
+            ));
+        }
     }
     if draft.holdout_percent > MAX_HOLDOUT {
         return Err(bad("holdout_percent", "Hold out 0 to 50 percent."));
@@ -161,6 +191,7 @@ mod tests {
                 body_zh: "全场九折".into(),
                 body_en: "10% off".into(),
                 deep_link: Some(DeepLink::Inbox),
+                sms_template: None,
             },
             channels: vec![MessageChannel::Push, MessageChannel::Inbox],
             starts_at: None,
@@ -183,8 +214,8 @@ mod tests {
             valid_until: now + 30 * 86_400,
         };
         let with = |t: CouponTerms| CampaignDraft { coupon: Some(t), ..good() };
-        assert!(draft(&with(terms.clone()), &HashSet::new(), now).is_ok());
-        let field = |d: CampaignDraft| draft(&d, &HashSet::new(), now).unwrap_err().0.field;
+        assert!(draft(&with(terms.clone()), &HashSet::new(), now, &[], false).is_ok());
+        let field = |d: CampaignDraft| draft(&d, &HashSet::new(), now, &[], false).unwrap_err().0.field;
         let zero = CouponTerms { benefit: CouponBenefit::AmountOff { fen: 0 }, ..terms.clone() };
         assert_eq!(field(with(zero)).as_deref(), Some("coupon.benefit"));
         let all_off =
@@ -197,13 +228,13 @@ mod tests {
         let many = CouponTerms { models: (0..51).map(|i| format!("M{i}")).collect(), ..terms.clone() };
         assert_eq!(field(with(many)).as_deref(), Some("coupon.models"));
         let sms_only = CampaignDraft { channels: vec![MessageChannel::Email], ..with(terms) };
-        assert!(draft(&sms_only, &HashSet::new(), now).is_err());
+        assert!(draft(&sms_only, &HashSet::new(), now, &[], false).is_err());
     }
 
     #[test]
     fn a_draft_is_checked_whole_and_the_first_problem_named() {
         let tags = HashSet::from([uuid::Uuid::from_u128(1)]);
-        assert!(draft(&good(), &tags, 1_000).is_ok());
+        assert!(draft(&good(), &tags, 1_000, &[], false).is_ok());
         let cases: Vec<(Box<dyn Fn(&mut CampaignDraft)>, &str)> = vec![
             (Box::new(|d| d.name = " ".into()), "name"),
             (Box::new(|d| d.category = "Promo!".into()), "category"),
@@ -221,8 +252,27 @@ mod tests {
         for (edit, field) in cases {
             let mut d = good();
             edit(&mut d);
-            let e = draft(&d, &tags, 1_000).unwrap_err();
+            let e = draft(&d, &tags, 1_000, &[], false).unwrap_err();
             assert_eq!(e.0.field.as_deref(), Some(field), "{:?}", e.0);
         }
+    }
+
+    #[test]
+    fn a_text_campaign_needs_a_gateway_and_an_approved_template() {
+        let texts = CampaignDraft { channels: vec![MessageChannel::Sms], ..good() };
+        let sms = [MessageChannel::Sms];
+        let field = |d: &CampaignDraft, gateways: &[MessageChannel], default: bool| {
+            draft(d, &HashSet::new(), 1_000, gateways, default).err().and_then(|e| e.0.field)
+        };
+        assert_eq!(field(&texts, &[], true).as_deref(), Some("channels"), "no gateway");
+        assert_eq!(field(&texts, &sms, false).as_deref(), Some("content.sms_template"), "no template");
+        assert_eq!(field(&texts, &sms, true), None, "the server's default template");
+        let mut own = texts.clone();
+        own.content.sms_template = Some("SMS_4711".into());
+        assert_eq!(field(&own, &sms, false), None, "the campaign's own template");
+        own.content.sms_template = Some("SMS 4711; DROP".into());
+        assert_eq!(field(&own, &sms, true).as_deref(), Some("content.sms_template"));
+        let mail = CampaignDraft { channels: vec![MessageChannel::Email], ..good() };
+        assert_eq!(field(&mail, &sms, true).as_deref(), Some("channels"));
     }
 }

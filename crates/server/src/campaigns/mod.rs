@@ -4,9 +4,13 @@
 //! here they are applied to the record, each from the state its taker saw.
 mod check;
 mod coupons;
+mod devices;
+mod dispatch;
 mod funnel;
 mod sender;
+pub mod sms_callbacks;
 
+pub use dispatch::DispatchReport;
 pub use sender::PassReport;
 
 use std::{collections::HashSet, sync::Arc};
@@ -21,7 +25,10 @@ use uuid::Uuid;
 use crate::{
     auth::Caller,
     common::{body_hash, now},
-    db::{Accounts, CampaignRow, CampaignStepRow, Campaigns, Catalog, CatalogKind, Coupons, Database, Delivery, Tags},
+    db::{
+        Accounts, CampaignRow, CampaignStepRow, Campaigns, Catalog, CatalogKind, Coupons, Database, Delivery, Outbound,
+        Tags,
+    },
     error::{AppError, AppResult},
     org::OrgService,
 };
@@ -39,6 +46,11 @@ pub struct CampaignService {
     accounts: Arc<dyn Accounts>,
     catalog: Arc<dyn Catalog>,
     coupons: Arc<dyn Coupons>,
+    outbound: Arc<dyn Outbound>,
+    /// The outside services texts and pushes leave through.
+    gateways: Arc<crate::gateways::Gateways>,
+    /// The secret in the addresses the SMS service pushes receipts and replies to.
+    sms_callback_token: Arc<str>,
     /// Signs the codes of the coupons in people's wallets.
     signer: Arc<CodeSigner>,
     org: OrgService,
@@ -130,8 +142,17 @@ fn with_draft(mut row: CampaignRow, draft: &CampaignDraft) -> CampaignRow {
 }
 
 impl CampaignService {
-    pub fn new(db: &Arc<dyn Database>, signer: Arc<CodeSigner>, org: OrgService) -> Self {
+    pub fn new(
+        db: &Arc<dyn Database>,
+        signer: Arc<CodeSigner>,
+        org: OrgService,
+        gateways: Arc<crate::gateways::Gateways>,
+        sms_callback_token: &str,
+    ) -> Self {
         Self {
+            sms_callback_token: sms_callback_token.into(),
+            outbound: db.clone(),
+            gateways,
             campaigns: db.clone(),
             delivery: db.clone(),
             tags: db.clone(),
@@ -149,7 +170,8 @@ impl CampaignService {
     }
 
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
-        check::draft(draft, &self.tag_ids().await?, now())?;
+        let sms_template = !self.gateways.sms_marketing_template.is_empty();
+        check::draft(draft, &self.tag_ids().await?, now(), &self.gateways.channels(), sms_template)?;
         self.link_leads_somewhere(draft.content.deep_link.as_ref()).await
     }
 

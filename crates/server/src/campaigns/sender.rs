@@ -149,7 +149,7 @@ impl CampaignService {
             }
         }
         loop {
-            let batch = self.delivery.deliver_due(now(), DELIVERY_BATCH, caps).await?;
+            let batch = self.delivery.deliver_due(now(), DELIVERY_BATCH, caps, self.gateways.channels()).await?;
             (report.sent, report.deferred, report.skipped) =
                 (report.sent + batch.sent, report.deferred + batch.deferred, report.skipped + batch.skipped);
             if batch.claimed < DELIVERY_BATCH || started.elapsed() >= PASS_BUDGET {

@@ -165,6 +165,10 @@ impl super::SmsGateway for AliyunSms {
         let template = self.config.code_template.clone();
         self.send_template(to, &template, &serde_json::json!({ "code": code }), out_id).await
     }
+
+    async fn send_marketing(&self, to: &str, template: &str, out_id: &str) -> Result<String, SendFailure> {
+        self.send_template(to, template, &serde_json::json!({}), out_id).await
+    }
 }
 
 #[cfg(test)]

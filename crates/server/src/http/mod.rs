@@ -6,6 +6,7 @@ mod campaigns;
 mod catalog;
 mod console;
 mod customers;
+mod devices;
 mod distribution;
 mod extract;
 mod funds;
@@ -145,6 +146,9 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(triggers::set_trigger_active))
         .routes(routes!(triggers::inbox))
         .routes(routes!(triggers::change_inbox))
+        .routes(routes!(devices::register_device, devices::forget_device))
+        .routes(routes!(devices::sms_receipts))
+        .routes(routes!(devices::sms_replies))
         .routes(routes!(triggers::mark_read))
         .routes(routes!(customers::delete_tag))
         .routes(routes!(customers::recompute_tags))

@@ -1,0 +1,157 @@
+//! Firebase Cloud Messaging, HTTP v1: the service account signs a JWT (RS256) for the
+//! `firebase.messaging` scope, trades it at its `token_uri` for an OAuth access token (kept until
+//! shortly before it expires), and each message is one `messages:send` to the project with that
+//! bearer token. A token FCM calls `UNREGISTERED` (or another project's) is dropped.
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{
+    oauth::{Rs256, TokenCache},
+    rate::Pace,
+    PushFailure, PushGateway, PushNote,
+};
+use crate::config::Config;
+
+pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
+
+#[derive(Deserialize)]
+struct ServiceAccount {
+    project_id: String,
+    client_email: String,
+    private_key: String,
+    token_uri: String,
+}
+
+pub struct Fcm {
+    project_id: String,
+    client_email: String,
+    token_uri: String,
+    key: Rs256,
+    endpoint: String,
+    http: reqwest::Client,
+    token: TokenCache,
+    pace: Pace,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: u64,
+}
+
+impl Fcm {
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        if config.push_fcm_service_account.0.is_empty() {
+            return Ok(None);
+        }
+        let account: ServiceAccount = serde_json::from_str(&config.push_fcm_service_account.0).map_err(|_| {
+            anyhow::anyhow!("PORTAL_PUSH_FCM_SERVICE_ACCOUNT is a service account's JSON key (project_id, client_email, private_key, token_uri)")
+        })?;
+        let token_uri = super::check_endpoint("the service account's token_uri", &account.token_uri)?;
+        Ok(Some(Self {
+            key: Rs256::from_pem(&account.private_key)?,
+            project_id: account.project_id,
+            client_email: account.client_email,
+            token_uri,
+            endpoint: super::check_endpoint("PORTAL_PUSH_FCM_ENDPOINT", &config.push_fcm_endpoint)?,
+            http: super::http_client(),
+            token: TokenCache::default(),
+            pace: Pace::per_second(config.push_max_per_sec.max(1)),
+        }))
+    }
+
+    /// The signed assertion the token endpoint takes: good for an hour.
+    fn assertion(&self) -> String {
+        let now = crate::common::now();
+        self.key.jwt(&serde_json::json!({
+            "iss": self.client_email,
+            "scope": SCOPE,
+            "aud": self.token_uri,
+            "iat": now,
+            "exp": now + 3_600,
+        }))
+    }
+
+    async fn access_token(&self) -> Result<String, PushFailure> {
+        self.token
+            .get(|| async {
+                let response = self
+                    .http
+                    .post(&self.token_uri)
+                    .form(&[
+                        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                        ("assertion", &self.assertion()),
+                    ])
+                    .send()
+                    .await
+                    .map_err(|e| format!("token endpoint unreachable: {}", e.without_url()))?;
+                let status = response.status();
+                if !status.is_success() {
+                    return Err(format!("token endpoint answered HTTP {status}"));
+                }
+                let answer: TokenAnswer =
+                    response.json().await.map_err(|_| "token endpoint answered without a token".to_owned())?;
+                Ok((answer.access_token, answer.expires_in.max(60)))
+            })
+            .await
+            .map_err(PushFailure::Later)
+    }
+}
+
+/// FCM's error code for a failed send (`error.details[].errorCode`, else `error.status`).
+fn error_code(body: &serde_json::Value) -> String {
+    let error = &body["error"];
+    error["details"]
+        .as_array()
+        .and_then(|d| d.iter().find_map(|x| x["errorCode"].as_str()))
+        .or_else(|| error["status"].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[async_trait]
+impl PushGateway for Fcm {
+    async fn push(&self, token: &str, note: &PushNote) -> Result<String, PushFailure> {
+        if !self.pace.wait().await {
+            return Err(PushFailure::Later("more pushes than this instance's rate allows".into()));
+        }
+        let bearer = self.access_token().await?;
+        let mut data = serde_json::json!({ "id": note.id });
+        if let Some(link) = &note.link {
+            data["link"] = link.clone().into();
+        }
+        let body = serde_json::json!({
+            "message": {
+                "token": token,
+                "notification": { "title": note.title, "body": note.body },
+                "data": data,
+                "android": { "collapse_key": note.id, "priority": "HIGH", "ttl": "86400s" },
+            }
+        });
+        let url = format!("{}/v1/projects/{}/messages:send", self.endpoint, self.project_id);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| PushFailure::Later(format!("FCM unreachable: {}", e.without_url())))?;
+        let status = response.status().as_u16();
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        if status == 200 {
+            return Ok(answer["name"].as_str().unwrap_or_default().to_owned());
+        }
+        let code = error_code(&answer);
+        match (status, code.as_str()) {
+            (_, "UNREGISTERED" | "SENDER_ID_MISMATCH") | (404, _) => Err(PushFailure::TokenGone(code)),
+            (401, _) => {
+                self.token.forget().await;
+                Err(PushFailure::Later("FCM refused the access token; signing in again".into()))
+            }
+            (429 | 500 | 503, _) | (_, "QUOTA_EXCEEDED" | "UNAVAILABLE" | "INTERNAL") => Err(PushFailure::Later(code)),
+            _ => Err(PushFailure::Refused(format!("HTTP {status} {code}"))),
+        }
+    }
+}
