@@ -106,7 +106,8 @@ impl DeliveryRows for PgDelivery<'_, '_> {
         let ids: Vec<String> = users.iter().map(Uuid::to_string).collect();
         self.0
             .query(
-                "SELECT DISTINCT user_id FROM devices WHERE user_id = ANY($1) AND provider <> 'none' AND token <> ''",
+                "SELECT DISTINCT d.user_id FROM devices d JOIN sessions s ON s.id = d.session_id AND s.user_id = d.user_id
+                 WHERE d.user_id = ANY($1) AND d.provider <> 'none' AND d.token <> '' AND s.revoked_at IS NULL",
                 &[&ids],
             )?
             .iter()

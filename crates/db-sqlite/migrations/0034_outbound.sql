@@ -19,11 +19,13 @@ CREATE TABLE outbound_messages (
 );
 CREATE INDEX outbound_messages_due ON outbound_messages (due_at) WHERE state = 'pending';
 CREATE INDEX outbound_messages_by_created ON outbound_messages (created_at);
--- The installations people's apps registered, with their push provider's token. Bounded: ten a
--- person, each dropped after 270 days unseen.
+-- The installations people's apps registered, with their push provider's token and the session
+-- they registered in: only a device whose session is live is pushed to (signed out there, revoked
+-- or expired: no more). Bounded: ten a person, each dropped after 270 days unseen.
 CREATE TABLE devices (
     installation_id TEXT PRIMARY KEY,
     user_id         TEXT NOT NULL REFERENCES users (id),
+    session_id      TEXT NOT NULL,
     platform        TEXT NOT NULL,
     provider        TEXT NOT NULL CHECK (provider IN ('fcm', 'apns', 'huawei', 'none')),
     token           TEXT NOT NULL,

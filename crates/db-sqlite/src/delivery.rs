@@ -83,7 +83,8 @@ impl DeliveryRows for SqliteDelivery<'_> {
 
     fn with_push_devices(&mut self, users: &[Uuid]) -> DbResult<Vec<Uuid>> {
         let mut read = self.0.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE user_id = ?1 AND provider <> 'none' AND token <> '')",
+            "SELECT EXISTS (SELECT 1 FROM devices d JOIN sessions s ON s.id = d.session_id AND s.user_id = d.user_id
+                            WHERE d.user_id = ?1 AND d.provider <> 'none' AND d.token <> '' AND s.revoked_at IS NULL)",
         )?;
         let mut out = Vec::new();
         for user in users {

@@ -19,6 +19,7 @@ fn device_of(r: &rusqlite::Row) -> rusqlite::Result<DeviceRow> {
         app_version: r.get(6)?,
         registered_at: r.get(7)?,
         last_seen: r.get(8)?,
+        session: uuid_of(r.get(9)?)?,
     })
 }
 
@@ -144,10 +145,10 @@ impl Outbound for SqliteDatabase {
             }
             tx.execute(
                 "INSERT INTO devices (installation_id, user_id, platform, provider, token, language, app_version,
-                                      registered_at, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                                      registered_at, last_seen, session_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
                  ON CONFLICT (installation_id) DO UPDATE SET user_id = ?2, platform = ?3, provider = ?4, token = ?5,
-                   language = ?6, app_version = ?7, last_seen = ?8,
+                   language = ?6, app_version = ?7, last_seen = ?8, session_id = ?9,
                    registered_at = CASE WHEN devices.user_id = ?2 THEN devices.registered_at ELSE ?8 END",
                 params![
                     d.installation.to_string(),
@@ -157,7 +158,8 @@ impl Outbound for SqliteDatabase {
                     d.token,
                     d.language,
                     d.app_version,
-                    d.last_seen
+                    d.last_seen,
+                    d.session.to_string()
                 ],
             )?;
             tx.execute(
@@ -175,9 +177,11 @@ impl Outbound for SqliteDatabase {
     async fn devices_of(&self, user: Uuid) -> DbResult<Vec<DeviceRow>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT user_id, installation_id, platform, provider, token, language, app_version, registered_at,
-                        last_seen
-                 FROM devices WHERE user_id = ?1 ORDER BY last_seen DESC, installation_id DESC LIMIT ?2",
+                "SELECT d.user_id, d.installation_id, d.platform, d.provider, d.token, d.language, d.app_version,
+                        d.registered_at, d.last_seen, d.session_id
+                 FROM devices d JOIN sessions s ON s.id = d.session_id AND s.user_id = d.user_id
+                 WHERE d.user_id = ?1 AND s.revoked_at IS NULL
+                 ORDER BY d.last_seen DESC, d.installation_id DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![user.to_string(), MAX_DEVICES_PER_PERSON], device_of)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

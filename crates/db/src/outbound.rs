@@ -100,6 +100,8 @@ pub struct DeviceRow {
     pub user: Uuid,
     /// The app's own id for its installation.
     pub installation: Uuid,
+    /// The session it registered in: once that ends, nothing is pushed to it.
+    pub session: Uuid,
     /// `android`, `ios`, `linux`, `windows`, `macos`.
     pub platform: String,
     pub provider: PushProvider,
@@ -128,7 +130,8 @@ pub trait Outbound: Send + Sync {
     /// Registers (or refreshes) an installation for its person. A token another installation held
     /// moves here; past `MAX_DEVICES_PER_PERSON` the device least recently seen is dropped.
     async fn register_device(&self, row: DeviceRow) -> DbResult<()>;
-    /// The person's devices, the most recently seen first (at most `MAX_DEVICES_PER_PERSON`).
+    /// The person's devices whose session is live, the most recently seen first (at most
+    /// `MAX_DEVICES_PER_PERSON`).
     async fn devices_of(&self, user: Uuid) -> DbResult<Vec<DeviceRow>>;
     /// Forgets an installation of this person (signed out there); whether it was registered.
     async fn remove_device(&self, user: Uuid, installation: Uuid) -> DbResult<bool>;

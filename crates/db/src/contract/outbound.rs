@@ -47,6 +47,7 @@ pub async fn a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once(db:
 
     // Five people have a phone a push service reaches; one only a desktop.
     for (n, p) in people.iter().take(6).enumerate() {
+        session_of(&db, *p).await;
         let mut d = device(*p, n as u128, &format!("push-{n}"), AT);
         if n == 5 {
             (d.provider, d.token, d.platform) = (PushProvider::None, String::new(), "linux".into());
@@ -127,9 +128,28 @@ pub async fn a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once(db:
     assert_eq!((counts.pending, counts.sent, counts.delivered, counts.failed), (0, 0, 1, 25));
 }
 
+/// A live session of `user`, with its id derived from theirs.
+async fn session_of(db: &Arc<dyn Database>, user: Uuid) -> Uuid {
+    let id = Uuid::from_u128(user.as_u128() ^ 0x5e55);
+    db.create_session(SessionRecord {
+        id,
+        user_id: user,
+        device_name: "phone".into(),
+        created_at: AT,
+        last_seen_at: AT,
+        generation: 0,
+        rotated_at: AT,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    id
+}
+
 fn device(user: Uuid, n: u128, token: &str, seen: i64) -> DeviceRow {
     DeviceRow {
         user,
+        session: Uuid::from_u128(user.as_u128() ^ 0x5e55),
         installation: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_9000 + n),
         platform: "android".into(),
         provider: PushProvider::Fcm,
@@ -145,6 +165,8 @@ pub async fn a_person_keeps_ten_devices_and_a_token_belongs_to_one_installation(
     let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
     db.create_user(user(alice, "+8613912390001", Role::Consumer, None)).await.unwrap();
     db.create_user(user(bob, "+8613912390002", Role::Consumer, None)).await.unwrap();
+    let alice_session = session_of(&db, alice).await;
+    session_of(&db, bob).await;
     // Many installations register at once: the person keeps the ten seen last.
     let tasks = (0..RACERS as u128).map(|n| {
         let db = db.clone();
@@ -170,4 +192,7 @@ pub async fn a_person_keeps_ten_devices_and_a_token_belongs_to_one_installation(
     assert!(!db.remove_device(bob, one).await.unwrap());
     assert!(db.remove_device(alice, one).await.unwrap());
     assert_eq!(db.devices_of(alice).await.unwrap().len(), 8);
+    // Signed out (or revoked) in the session they registered in: nothing is pushed to them.
+    assert!(db.revoke_session(alice_session, "signed out", AT + 3_000).await.unwrap());
+    assert!(db.devices_of(alice).await.unwrap().is_empty());
 }

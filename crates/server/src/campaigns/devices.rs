@@ -22,7 +22,13 @@ fn bad(field: &str, message: &str) -> AppError {
 }
 
 /// Checks a registration whole; the row it becomes.
-pub fn device_row(user: Uuid, installation: Uuid, r: &DeviceRegistration, at: i64) -> AppResult<DeviceRow> {
+pub fn device_row(
+    user: Uuid,
+    session: Uuid,
+    installation: Uuid,
+    r: &DeviceRegistration,
+    at: i64,
+) -> AppResult<DeviceRow> {
     if !PLATFORMS.contains(&r.platform.as_str()) {
         return Err(bad("platform", "One of android, ios, linux, windows, macos."));
     }
@@ -60,6 +66,7 @@ pub fn device_row(user: Uuid, installation: Uuid, r: &DeviceRegistration, at: i6
     Ok(DeviceRow {
         user,
         installation,
+        session,
         platform: r.platform.clone(),
         provider,
         token: token.to_owned(),
@@ -72,7 +79,7 @@ pub fn device_row(user: Uuid, installation: Uuid, r: &DeviceRegistration, at: i6
 
 impl CampaignService {
     pub async fn register_device(&self, caller: &Caller, installation: Uuid, r: DeviceRegistration) -> AppResult<()> {
-        let row = device_row(caller.user.id, installation, &r, now())?;
+        let row = device_row(caller.user.id, caller.session_id, installation, &r, now())?;
         Ok(self.outbound.register_device(row).await?)
     }
 
@@ -100,10 +107,10 @@ mod tests {
     #[test]
     fn a_registration_is_checked_whole() {
         let (user, install) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        assert_eq!(device_row(user, install, &phone(), 5).unwrap().provider, PushProvider::Huawei);
+        assert_eq!(device_row(user, user, install, &phone(), 5).unwrap().provider, PushProvider::Huawei);
         let desktop =
             DeviceRegistration { platform: "linux".into(), push: PushService::None, token: String::new(), ..phone() };
-        assert!(device_row(user, install, &desktop, 5).is_ok());
+        assert!(device_row(user, user, install, &desktop, 5).is_ok());
         let cases: Vec<(DeviceRegistration, &str)> = vec![
             (DeviceRegistration { platform: "amiga".into(), ..phone() }, "platform"),
             (DeviceRegistration { token: String::new(), ..phone() }, "token"),
@@ -115,7 +122,7 @@ mod tests {
             (DeviceRegistration { app_version: String::new(), ..phone() }, "app_version"),
         ];
         for (r, field) in cases {
-            let e = device_row(user, install, &r, 5).unwrap_err();
+            let e = device_row(user, user, install, &r, 5).unwrap_err();
             assert_eq!(e.0.field.as_deref(), Some(field), "{r:?}");
         }
     }
