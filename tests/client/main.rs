@@ -572,3 +572,32 @@ async fn events_wait_through_an_hour_of_server_errors_and_none_is_lost() {
     assert_eq!(app.flush_events().await.unwrap(), 30);
     assert_eq!(app.tracking_state().unwrap().waiting, 0);
 }
+
+#[tokio::test]
+async fn this_installation_registers_for_push_at_sign_in_and_is_forgotten_at_sign_out() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Secrets::default();
+    let app = open(dir.path(), &secrets, &server.base);
+    app.set_locale("en").unwrap();
+    sign_in(&app, "consumer").await;
+    let mine = app.my_devices().await.unwrap();
+    assert_eq!(mine.devices.len(), 1, "{mine:?}");
+    let me = &mine.devices[0];
+    assert!(me.this_session);
+    assert_eq!((me.push, me.language.as_str()), (portal_api::PushService::None, "en"));
+    assert_eq!(me.platform, portal_client::app::devices::platform());
+    // A token from a push service that does not reach this platform is refused by the server;
+    // the installation stays registered as it was.
+    app.set_push_token(portal_api::PushService::Apns, "a1a1").await.unwrap();
+    let now = app.my_devices().await.unwrap();
+    assert_eq!((now.devices.len(), now.devices[0].push), (1, portal_api::PushService::None));
+    // Another device of the same person sees it; after the sign-out here it is gone.
+    let other = access(&server.sign_in_password("consumer", DEMO_PASSWORD).await);
+    let listed: portal_api::DeviceList = parse(&server.get("/v1/me/devices", &other).await.1);
+    assert_eq!(listed.devices.len(), 1);
+    assert!(!listed.devices[0].this_session);
+    app.sign_out().await.unwrap();
+    let listed: portal_api::DeviceList = parse(&server.get("/v1/me/devices", &other).await.1);
+    assert!(listed.devices.is_empty(), "signed out there: not pushed to");
+}

@@ -98,3 +98,16 @@ test("a campaign's coupons can be withdrawn once it has run, and that needs a re
   assert.ok(actionsFor("running", false, false, true).includes("withdraw_coupons"));
   assert.ok(!actionsFor("approved", false, false, true).includes("withdraw_coupons"));
 });
+
+test("a text campaign names its approved template, or leaves it to the server's default", () => {
+  const texts = { ...filled(), channels: ["sms"], smsTemplate: " SMS_480200002 " };
+  const { draft, bad } = draftOf("c1", texts);
+  assert.equal(bad, null);
+  assert.equal(draft.content.sms_template, "SMS_480200002");
+  const again = formOf({ ...draft, status: "draft", revision: 1, author: "a", last_editor: "a", created_at: 0, updated_at: 0 });
+  assert.equal(again.smsTemplate, "SMS_480200002");
+  assert.equal("sms_template" in draftOf("c1", { ...texts, smsTemplate: "" }).draft.content, false, "the default");
+  assert.equal(draftOf("c1", { ...texts, smsTemplate: "SMS 1; DROP" }).bad, "smsTemplate");
+  // Without the SMS channel the template is not sent.
+  assert.equal("sms_template" in draftOf("c1", { ...texts, channels: ["push"] }).draft.content, false);
+});

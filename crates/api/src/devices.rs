@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// Who pushes to an installation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -38,4 +39,23 @@ pub struct DeviceRegistration {
 pub struct ProviderAck {
     pub code: i32,
     pub msg: String,
+}
+
+/// One of the caller's installations that is pushed to now (its session is live).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DeviceInfo {
+    pub installation: Uuid,
+    pub platform: String,
+    pub push: PushService,
+    pub language: String,
+    pub app_version: String,
+    pub last_seen: i64,
+    /// Registered in the session making this request.
+    pub this_session: bool,
+}
+
+/// The caller's installations pushed to now, the most recently seen first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceInfo>,
 }

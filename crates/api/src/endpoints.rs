@@ -160,6 +160,7 @@ endpoints! {
     GetInbox = Get "/v1/me/inbox" => Inbox;
     ReadInbox = Post "/v1/me/inbox/{id}/read" [id: Uuid] => Inbox;
     ChangeInbox = Post "/v1/me/inbox/changes" body InboxChanges, => Inbox;
+    MyDevices = Get "/v1/me/devices" => DeviceList;
     RegisterDevice = Put "/v1/me/devices/{installation}" [installation: Uuid] body DeviceRegistration, => ();
     ForgetDevice = Delete "/v1/me/devices/{installation}" [installation: Uuid] => ();
     /// The SMS service's pushes (JSON arrays of its own shape): declared for their routes only.

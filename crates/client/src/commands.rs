@@ -25,6 +25,9 @@ macro_rules! for_each_app_command {
             awaited fn set_server(app, url: String) -> portal_client::AppState { app.set_server(&url).await }
             awaited fn check_server(app) -> portal_client::AppState { app.check_server().await }
             sync fn set_locale(app, locale: String) -> portal_client::AppState { app.set_locale(&locale) }
+            /// The push service's token the OS gave this installation (from a phone's shell).
+            awaited fn set_push_token(app, push: portal_api::PushService, token: String) -> portal_client::AppState { app.set_push_token(push, &token).await }
+            awaited fn my_devices(app) -> portal_api::DeviceList { app.my_devices().await }
             awaited fn send_code(
                 app,
                 channel: portal_api::CodeChannel,

@@ -173,7 +173,7 @@ impl Outbound for PostgresDatabase {
         self.run(move |client| {
             client
                 .query(
-                        "SELECT d.user_id, d.installation_id, d.platform, d.provider, d.token, d.language, d.app_version,
+                    "SELECT d.user_id, d.installation_id, d.platform, d.provider, d.token, d.language, d.app_version,
                             d.registered_at, d.last_seen, d.session_id
                      FROM devices d JOIN sessions s ON s.id = d.session_id AND s.user_id = d.user_id
                      WHERE d.user_id = $1 AND s.revoked_at IS NULL

@@ -601,6 +601,14 @@ history: Array<number>,
  */
 cells: Array<DemandCell>, };
 
+export type DeviceInfo = { installation: string, platform: string, push: PushService, language: string, app_version: string, last_seen: number, 
+/**
+ * Registered in the session making this request.
+ */
+this_session: boolean, };
+
+export type DeviceList = { devices: Array<DeviceInfo>, };
+
 export type DeviceSession = { id: string, device_name: string, 
 /**
  * Unix seconds.
@@ -1023,6 +1031,8 @@ starts_at: number,
  * Unix seconds.
  */
 ends_at: number, };
+
+export type PushService = "fcm" | "apns" | "huawei" | "none";
 
 export type QuickBadLine = { line_no: number, text: string, 
 /**

@@ -36,6 +36,7 @@ impl PortalApp {
             Ok(home) => self.cache().put_home(response.profile.user_id, &home, now())?,
             Err(e) => tracing::warn!(error = %e, "signed in, but the role home could not be loaded"),
         }
+        self.register_device().await;
         self.state()
     }
 
@@ -79,6 +80,9 @@ impl PortalApp {
             }
         }
         let mut told = true;
+        if self.session.has_refresh_token()? && self.online.load(Ordering::Relaxed) {
+            self.forget_device().await;
+        }
         if self.session.has_refresh_token()? {
             if let Err(e) = self.authed(|api, token| async move { api.call(Some(&token), &ep::SignOut {}).await }).await
             {

@@ -127,6 +127,7 @@ mod campaigns;
 mod console;
 mod coupons;
 mod customers;
+pub mod devices;
 mod distribution;
 mod files;
 mod funds;
@@ -233,7 +234,8 @@ impl PortalApp {
     pub async fn start(&self) -> ClientResult<AppState> {
         if self.session.has_refresh_token()? {
             match self.sync_profile_and_home().await {
-                Ok(()) | Err(ClientError::Unreachable { .. }) => {}
+                Ok(()) => self.register_device().await,
+                Err(ClientError::Unreachable { .. }) => {}
                 Err(e) if e.ends_session() => {}
                 Err(e) => tracing::warn!(error = %e, "could not refresh the profile at start"),
             }

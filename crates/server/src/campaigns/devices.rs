@@ -83,6 +83,30 @@ impl CampaignService {
         Ok(self.outbound.register_device(row).await?)
     }
 
+    /// The caller's installations pushed to now.
+    pub async fn devices(&self, caller: &Caller) -> AppResult<DeviceList> {
+        let rows = self.outbound.devices_of(caller.user.id).await?;
+        Ok(DeviceList {
+            devices: rows
+                .into_iter()
+                .map(|d| DeviceInfo {
+                    installation: d.installation,
+                    push: match d.provider {
+                        PushProvider::Fcm => PushService::Fcm,
+                        PushProvider::Apns => PushService::Apns,
+                        PushProvider::Huawei => PushService::Huawei,
+                        PushProvider::None => PushService::None,
+                    },
+                    this_session: d.session == caller.session_id,
+                    platform: d.platform,
+                    language: d.language,
+                    app_version: d.app_version,
+                    last_seen: d.last_seen,
+                })
+                .collect(),
+        })
+    }
+
     /// Forgets the caller's installation (signed out there); one not registered is no change.
     pub async fn forget_device(&self, caller: &Caller, installation: Uuid) -> AppResult<()> {
         self.outbound.remove_device(caller.user.id, installation).await?;

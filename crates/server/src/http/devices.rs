@@ -14,6 +14,13 @@ use crate::{
     error::{AppError, AppResult},
 };
 
+/// The caller's installations pushed to now (their sessions live), the most recently seen first.
+#[utoipa::path(get, path = endpoints::MyDevices::PATH, tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = DeviceList), (status = 401, body = ApiError)))]
+pub async fn devices(State(service): State<CampaignService>, caller: Caller) -> AppResult<ApiJson<DeviceList>> {
+    service.devices(&caller).await.map(ApiJson)
+}
+
 /// Registers (or refreshes) the caller's installation: its platform, push service and token, and
 /// the language its notifications are written in. A token another installation held moves here.
 #[utoipa::path(put, path = endpoints::RegisterDevice::PATH, tag = "me", security(("bearer" = [])),

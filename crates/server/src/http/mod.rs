@@ -146,6 +146,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(triggers::set_trigger_active))
         .routes(routes!(triggers::inbox))
         .routes(routes!(triggers::change_inbox))
+        .routes(routes!(devices::devices))
         .routes(routes!(devices::register_device, devices::forget_device))
         .routes(routes!(devices::sms_receipts))
         .routes(routes!(devices::sms_replies))

@@ -11,7 +11,7 @@ import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
 import { CATEGORIES, draftOf, emptyForm, formOf, MAX_BODY, MAX_TITLE, type CampaignForm, type CouponKind, type LinkKind } from "./campaignForm";
 
-const CHANNELS: MessageChannel[] = ["push", "inbox"];
+const CHANNELS: MessageChannel[] = ["push", "inbox", "sms"];
 const ROLES: Role[] = ["consumer", "promoter", "store_manager", "distributor", "business_manager"];
 const LINKS: LinkKind[] = ["none", "inbox", "product", "category", "wallet"];
 const COUPONS: CouponKind[] = ["none", "amount", "percent"];
@@ -116,6 +116,12 @@ export function CampaignEditor({ campaign, onDone }: { campaign?: Campaign; onDo
             </label>
           ))}
         </fieldset>
+        {form.channels.includes("sms") && (
+          <div className="wide">
+            {text("smsTemplate", 40)}
+            <p className="muted small">{t("campaigns.smsTemplateHint")}</p>
+          </div>
+        )}
         <h3 className="wide">
           {t("campaigns.audience")}{" "}
           <span className="muted small" data-testid="campaign-size" data-size={size ?? ""}>

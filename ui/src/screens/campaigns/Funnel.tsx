@@ -34,6 +34,16 @@ export function Funnel({ funnel }: { funnel: CampaignFunnel }) {
           cancelled: funnel.cancelled,
         })}
       </p>
+      {funnel.gateway.pending + funnel.gateway.sent + funnel.gateway.delivered + funnel.gateway.failed > 0 && (
+        <p className="muted small" data-testid="campaign-gateway" data-delivered={funnel.gateway.delivered}>
+          {t("campaigns.funnel.gateway", {
+            pending: funnel.gateway.pending,
+            sent: funnel.gateway.sent,
+            delivered: funnel.gateway.delivered,
+            failed: funnel.gateway.failed,
+          })}
+        </p>
+      )}
       <table className="dense funnel">
         <tbody>
           {steps.map(([key, n]) => (

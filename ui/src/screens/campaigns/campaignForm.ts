@@ -27,6 +27,9 @@ export type CampaignForm = {
   bodyEn: string;
   link: LinkKind;
   linkTarget: string;
+  /** The SMS provider's code of the approved marketing template texts go as; empty: the
+   *  server's default. */
+  smsTemplate: string;
   /** An e-coupon each person reached gets. Sums in yuan as typed. */
   coupon: CouponKind;
   couponAmount: string;
@@ -64,6 +67,7 @@ export function emptyForm(): CampaignForm {
     bodyEn: "",
     link: "inbox",
     linkTarget: "",
+    smsTemplate: "",
     coupon: "none",
     couponAmount: "",
     couponPercent: "",
@@ -113,6 +117,7 @@ export function formOf(c: Campaign): CampaignForm {
     bodyEn: c.content.body_en,
     link: link ? link.to : "none",
     linkTarget: link?.to === "product" ? link.model : link?.to === "category" ? link.code : "",
+    smsTemplate: c.content.sms_template ?? "",
     ...couponForm(c.coupon),
   };
 }
@@ -212,6 +217,8 @@ export function draftOf(id: string, form: CampaignForm, now = Math.floor(Date.no
     if (target === "" || target.length > 40) return fail("linkTarget");
     deepLink = form.link === "product" ? { to: "product", model: target } : { to: "category", code: target };
   }
+  const smsTemplate = form.channels.includes("sms") ? form.smsTemplate.trim() : "";
+  if (smsTemplate !== "" && !/^[A-Za-z0-9_]{1,40}$/.test(smsTemplate)) return fail("smsTemplate");
   const coupon = couponOf(form, now);
   if ("bad" in coupon) return fail(coupon.bad);
   const draft: CampaignDraft = {
@@ -233,6 +240,7 @@ export function draftOf(id: string, form: CampaignForm, now = Math.floor(Date.no
       body_zh: form.bodyZh.trim(),
       body_en: form.bodyEn.trim(),
       ...(deepLink ? { deep_link: deepLink } : {}),
+      ...(smsTemplate === "" ? {} : { sms_template: smsTemplate }),
     },
     channels: form.channels,
     ...(startsAt === undefined ? {} : { starts_at: startsAt }),
