@@ -256,3 +256,75 @@ async fn a_push_reaches_each_phone_through_its_service_and_a_dead_token_is_dropp
         fcm.record.refusals().is_empty() && apns.record.refusals().is_empty() && huawei.record.refusals().is_empty()
     );
 }
+
+#[tokio::test]
+async fn codes_and_campaign_mail_go_over_smtp_with_starttls_and_one_click_unsubscribe() {
+    use portal_tests::smtp_standin::{SmtpStandIn, PASSWORD, USER};
+    let smtp = SmtpStandIn::start(vec!["ghost@example.com".into()]).await;
+    let port = smtp.addr.port().to_string();
+    let server = TestServer::start(&[
+        ("PORTAL_SMTP_HOST", "localhost"),
+        ("PORTAL_SMTP_PORT", &port),
+        ("PORTAL_SMTP_USERNAME", USER),
+        ("PORTAL_SMTP_PASSWORD", PASSWORD),
+        ("PORTAL_SMTP_FROM", "品牌门户 <no-reply@brand.example>"),
+        ("PORTAL_SMTP_CA", &smtp.ca_pem),
+        ("PORTAL_PUBLIC_URL", "https://portal.brand.example"),
+        ("PORTAL_CAMPAIGN_INTERVAL_SECS", "1"),
+    ]);
+    let consumer = awake_consumer(&server, "+8613912377201").await;
+
+    // A code to link an e-mail address goes by mail, over TLS, authenticated.
+    let (status, body) = server
+        .send(
+            Method::POST,
+            "/v1/auth/codes",
+            None,
+            Some(&json!({"channel": "email", "target": "mei@example.com", "purpose": "link"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body} {:?}", smtp.refusals());
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1, "{:?}", smtp.refusals());
+    assert_eq!(mails[0].to, vec!["mei@example.com".to_string()]);
+    assert_eq!(mails[0].from, "no-reply@brand.example");
+    assert!(mails[0].headers["subject"].contains("验证码"), "{:?}", mails[0].headers);
+    let code = mails[0].text.split("验证码 ").nth(1).unwrap().chars().take(6).collect::<String>();
+    let link = json!({"kind": "email", "value": "mei@example.com", "code": code});
+    let (status, body) = server.send(Method::POST, "/v1/me/identities", Some(&consumer), Some(&link)).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A campaign by e-mail reaches the verified address, with the one-click unsubscribe.
+    run_campaign(&server, json!(["email"]), words()).await;
+    let mut mail = None;
+    eventually("the campaign's mail reached the SMTP server", || {
+        let found = smtp.received().into_iter().find(|m| {
+            m.headers.get("subject").is_some_and(|s| s == "会员日") && m.to == vec!["mei@example.com".to_string()]
+        });
+        mail = found.clone();
+        async move { found.is_some() }
+    })
+    .await;
+    let mail = mail.unwrap();
+    assert!(mail.text.starts_with("全场九折"), "{}", mail.text);
+    assert!(mail.headers["message-id"].ends_with("@brand.example>"));
+    assert_eq!(mail.headers["list-unsubscribe-post"], "List-Unsubscribe=One-Click");
+    let unsubscribe = mail.headers["list-unsubscribe"].trim_matches(|c| c == '<' || c == '>').to_owned();
+    let path = unsubscribe.strip_prefix("https://portal.brand.example").expect("the public address");
+    assert!(mail.text.contains(&unsubscribe), "the link is in the text too");
+    assert!(smtp.refusals().is_empty(), "{:?}", smtp.refusals());
+
+    // Opening the link changes nothing; the one-click POST turns marketing e-mail off; a forged
+    // token is refused.
+    let page = reqwest::get(server.url(path)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let prefs: MessagePreferences = parse(&server.get("/v1/me/message-preferences", &consumer).await.1);
+    assert!(prefs.channels_off.is_empty());
+    let client = reqwest::Client::new();
+    let done = client.post(server.url(path)).body("List-Unsubscribe=One-Click").send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let prefs: MessagePreferences = parse(&server.get("/v1/me/message-preferences", &consumer).await.1);
+    assert_eq!(prefs.channels_off, vec![MessageChannel::Email]);
+    let forged = path.replace("/u1.", "/u1.0");
+    assert_eq!(client.post(server.url(&forged)).send().await.unwrap().status(), 404);
+}

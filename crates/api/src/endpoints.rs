@@ -166,6 +166,9 @@ endpoints! {
     /// The SMS service's pushes (JSON arrays of its own shape): declared for their routes only.
     SmsReceipts = Post "/v1/gateways/aliyun-sms/{token}/receipts" [token: String] => ProviderAck;
     SmsReplies = Post "/v1/gateways/aliyun-sms/{token}/replies" [token: String] => ProviderAck;
+    /// Marketing e-mail's one-click unsubscribe (RFC 8058), answering HTML: declared for its route only.
+    Unsubscribe = Post "/v1/unsubscribe/{token}" [token: String] => ();
+    UnsubscribePage = Get "/v1/unsubscribe/{token}" [token: String] => ();
 
     // Product center.
     CatalogSync = Get "/v1/catalog/sync" ? SyncQuery, => SyncPage;

@@ -114,6 +114,22 @@ pub struct Config {
     pub push_huawei_endpoint: String,
     /// Pushes a second at most to each push service, from this instance.
     pub push_max_per_sec: u32,
+    /// The SMTP server e-mail leaves through (empty: no e-mail gateway); its port (0: 587 for
+    /// STARTTLS, 465 for TLS), `starttls` or `tls`, and the account.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+    /// The sender, such as `品牌 <no-reply@brand.example>`.
+    pub smtp_from: String,
+    /// A PEM certificate to trust for the SMTP server besides the public roots (a private CA).
+    pub smtp_ca: Secret,
+    /// E-mails a second at most, from this instance.
+    pub smtp_max_per_sec: u32,
+    /// The address people reach this server at (`https://portal.brand.example`), for links in
+    /// e-mail (the one-click unsubscribe).
+    pub public_url: String,
     /// How often the campaigns' sender runs, in seconds (0: never, on this instance).
     pub campaign_interval_secs: u64,
     /// Marketing messages a person gets on one channel in their local day, at most.
@@ -254,6 +270,15 @@ impl Default for Config {
             push_huawei_token_endpoint: "https://oauth-login.cloud.huawei.com/oauth2/v3/token".into(),
             push_huawei_endpoint: "https://push-api.cloud.huawei.com".into(),
             push_max_per_sec: 500,
+            smtp_host: String::new(),
+            smtp_port: 0,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            smtp_from: String::new(),
+            smtp_ca: Secret::default(),
+            smtp_max_per_sec: 50,
+            public_url: String::new(),
             campaign_interval_secs: 5,
             campaign_cap_per_day: 2,
             live_sweep_secs: 5,
@@ -397,6 +422,15 @@ impl Config {
         env_field!(push_huawei_token_endpoint);
         env_field!(push_huawei_endpoint);
         env_field!(push_max_per_sec);
+        env_field!(smtp_host);
+        env_field!(smtp_port);
+        env_field!(smtp_tls);
+        env_field!(smtp_username);
+        env_field!(smtp_password);
+        env_field!(smtp_from);
+        env_field!(smtp_ca);
+        env_field!(smtp_max_per_sec);
+        env_field!(public_url);
         env_field!(campaign_interval_secs);
         env_field!(campaign_cap_per_day);
         env_field!(live_sweep_secs);

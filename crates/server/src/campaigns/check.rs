@@ -67,8 +67,8 @@ pub fn draft(
     if channels.is_empty() || channels.len() != draft.channels.len() {
         return Err(bad("channels", "Choose one or more channels, each once."));
     }
-    if draft.channels.contains(&MessageChannel::Email) {
-        return Err(bad("channels", "Marketing e-mail is not set up yet: reach people in the app or by text."));
+    if draft.channels.contains(&MessageChannel::Email) && !gateways.contains(&MessageChannel::Email) {
+        return Err(bad("channels", "No e-mail gateway is configured on this server: reach people in the app."));
     }
     if let Some(template) = &c.sms_template {
         if template.is_empty()
@@ -273,6 +273,7 @@ mod tests {
         own.content.sms_template = Some("SMS 4711; DROP".into());
         assert_eq!(field(&own, &sms, true).as_deref(), Some("content.sms_template"));
         let mail = CampaignDraft { channels: vec![MessageChannel::Email], ..good() };
-        assert_eq!(field(&mail, &sms, true).as_deref(), Some("channels"));
+        assert_eq!(field(&mail, &sms, true).as_deref(), Some("channels"), "no e-mail gateway");
+        assert_eq!(field(&mail, &[MessageChannel::Email], false), None);
     }
 }

@@ -19,7 +19,7 @@ use crate::{
     common::now,
     db::{OutboundMessage, OutboundOutcome},
     error::AppResult,
-    gateways::{PushFailure, PushNote, SendFailure},
+    gateways::{smtp::Mail, PushFailure, PushNote, SendFailure},
 };
 
 /// Messages claimed at a time.
@@ -150,7 +150,41 @@ impl CampaignService {
                 }
             }
             MessageChannel::Push => self.push_to_devices(m, content).await,
-            MessageChannel::Inbox | MessageChannel::Email => failed("no gateway takes this channel"),
+            MessageChannel::Email => self.mail(m, content).await,
+            MessageChannel::Inbox => failed("no gateway takes this channel"),
+        }
+    }
+
+    /// Mails the person's verified address, in the language of the device they used last, with
+    /// the one-click unsubscribe link.
+    async fn mail(&self, m: &OutboundMessage, content: &Content) -> OutboundOutcome {
+        let failed = |error: &str| OutboundOutcome::Failed { error: error.to_owned() };
+        let Some(email) = self.gateways.email.as_ref() else { return failed("no e-mail gateway is configured") };
+        let Some(to) = m.address.clone() else { return failed("no verified e-mail address") };
+        let english = match self.outbound.devices_of(m.user).await {
+            Ok(devices) => devices.first().is_some_and(|d| d.language == "en"),
+            Err(e) => return OutboundOutcome::Retry { at: retry_at(m.attempt, now()), error: e.to_string() },
+        };
+        let link = format!("{}/v1/unsubscribe/{}", self.gateways.public_url, self.keys.unsubscribe_token(m.user));
+        let words = &content.words;
+        let (subject, body, footer) = if english {
+            (&words.title_en, &words.body_en, "Unsubscribe from marketing e-mail")
+        } else {
+            (&words.title_zh, &words.body_zh, "退订营销邮件")
+        };
+        let mail = Mail {
+            to,
+            subject: subject.clone(),
+            text: format!("{body}\n\n--\n{footer}: {link}\n"),
+            unsubscribe: Some(link),
+            id: m.id.simple().to_string(),
+        };
+        match email.send(&mail).await {
+            Ok(provider_id) => OutboundOutcome::Sent { provider_id },
+            Err(SendFailure::Throttled(e) | SendFailure::Unavailable(e)) => {
+                OutboundOutcome::Retry { at: retry_at(m.attempt, now()), error: e }
+            }
+            Err(e @ (SendFailure::BadRecipient(_) | SendFailure::Refused(_))) => failed(&e.to_string()),
         }
     }
 

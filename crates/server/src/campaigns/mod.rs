@@ -9,6 +9,7 @@ mod dispatch;
 mod funnel;
 mod sender;
 pub mod sms_callbacks;
+mod unsubscribe;
 
 pub use dispatch::DispatchReport;
 pub use sender::PassReport;
@@ -51,6 +52,8 @@ pub struct CampaignService {
     gateways: Arc<crate::gateways::Gateways>,
     /// The secret in the addresses the SMS service pushes receipts and replies to.
     sms_callback_token: Arc<str>,
+    /// Signs the one-click unsubscribe links of marketing e-mail.
+    keys: Arc<crate::identity::tokens::ServerKeys>,
     /// Signs the codes of the coupons in people's wallets.
     signer: Arc<CodeSigner>,
     org: OrgService,
@@ -148,8 +151,10 @@ impl CampaignService {
         org: OrgService,
         gateways: Arc<crate::gateways::Gateways>,
         sms_callback_token: &str,
+        keys: Arc<crate::identity::tokens::ServerKeys>,
     ) -> Self {
         Self {
+            keys,
             sms_callback_token: sms_callback_token.into(),
             outbound: db.clone(),
             gateways,

@@ -41,10 +41,7 @@ pub struct SmsReply {
 /// Whether `given` is the configured token (none configured: never), in time that does not
 /// depend on where they differ.
 pub fn token_matches(configured: &str, given: &str) -> bool {
-    if configured.is_empty() || configured.len() != given.len() {
-        return false;
-    }
-    configured.bytes().zip(given.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
+    !configured.is_empty() && crate::identity::codes::constant_time_eq(configured.as_bytes(), given.as_bytes())
 }
 
 /// A reply's number as accounts keep phones: E.164, mainland numbers given without `+86`.

@@ -1,6 +1,6 @@
 //! The outside services messages leave through, each behind one trait: SMS through a mainland
-//! provider's HTTP API (Alibaba Cloud SMS), mobile push through FCM HTTP v1, APNs and Huawei Push
-//! Kit. Sign-in codes and campaigns go out through them; without a gateway configured, the
+//! provider's HTTP API (Alibaba Cloud SMS), e-mail over SMTP, mobile push through FCM HTTP v1,
+//! APNs and Huawei Push Kit. Sign-in codes and campaigns go out through them; without a gateway configured, the
 //! embedded sender logs each code instead (the default for `./scripts/run`) and campaigns reach
 //! people in the app only.
 use std::{collections::HashMap, sync::Arc};
@@ -21,6 +21,7 @@ pub mod fcm;
 pub mod huawei;
 pub mod oauth;
 pub mod rate;
+pub mod smtp;
 
 /// A text-message service.
 #[async_trait]
@@ -71,6 +72,9 @@ pub struct Gateways {
     /// The approved marketing template texts go as when a campaign names none.
     pub sms_marketing_template: String,
     pub push: HashMap<PushProvider, Arc<dyn PushGateway>>,
+    pub email: Option<Arc<dyn smtp::EmailGateway>>,
+    /// Where people reach this server, for links in e-mail.
+    pub public_url: String,
     pub fallback: EmbeddedSender,
 }
 
@@ -88,10 +92,15 @@ impl Gateways {
         if let Some(huawei) = huawei::Huawei::from_config(config)? {
             push.insert(PushProvider::Huawei, Arc::new(huawei));
         }
+        if !config.smtp_host.trim().is_empty() && config.public_url.trim().is_empty() {
+            anyhow::bail!("e-mail needs PORTAL_PUBLIC_URL (the address in its one-click unsubscribe link)");
+        }
         Ok(Self {
             sms: sms.map(|c| Arc::new(aliyun_sms::AliyunSms::new(c)) as Arc<dyn SmsGateway>),
             sms_marketing_template: config.sms_marketing_template.trim().to_owned(),
             push,
+            email: smtp::Smtp::from_config(config)?.map(|s| Arc::new(s) as Arc<dyn smtp::EmailGateway>),
+            public_url: config.public_url.trim().trim_end_matches('/').to_owned(),
             fallback: EmbeddedSender::new(config.dev_mode),
         })
     }
@@ -104,6 +113,9 @@ impl Gateways {
         }
         if !self.push.is_empty() {
             channels.push(MessageChannel::Push);
+        }
+        if self.email.is_some() {
+            channels.push(MessageChannel::Email);
         }
         channels
     }
@@ -125,6 +137,20 @@ impl MessageSender for Gateways {
                 let out_id = uuid::Uuid::now_v7().simple().to_string();
                 let id = sms.send_code(&message.to, &message.code, &out_id).await?;
                 tracing::info!(channel = "sms", provider_id = %id, out_id, "sign-in code handed to the SMS service");
+                Ok(())
+            }
+            (CodeChannel::Email, _) if self.email.is_some() => {
+                let email = self.email.as_ref().expect("checked");
+                let id = uuid::Uuid::now_v7().simple().to_string();
+                let mail = smtp::Mail {
+                    to: message.to.clone(),
+                    subject: "【品牌门户】验证码 / Your sign-in code".into(),
+                    text: message.body.clone(),
+                    unsubscribe: None,
+                    id,
+                };
+                let queued = email.send(&mail).await?;
+                tracing::info!(channel = "email", queued, "sign-in code handed to the SMTP server");
                 Ok(())
             }
             _ => self.fallback.send(message).await,

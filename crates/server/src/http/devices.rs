@@ -1,6 +1,6 @@
 //! The app's installations registering for push, and what the SMS service pushes back (delivery
 //! receipts and replies).
-use axum::{body::Bytes, extract::State, http::StatusCode};
+use axum::{body::Bytes, extract::State, http::StatusCode, response::Html};
 use portal_api::{
     endpoints::{self, Endpoint},
     *,
@@ -84,4 +84,46 @@ pub async fn sms_replies(
 ) -> AppResult<ApiJson<ProviderAck>> {
     service.sms_replies(&token, array::<sms_callbacks::SmsReply>(&body)?).await?;
     Ok(taken())
+}
+
+/// A page in both languages, with the text escaped.
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\">{body}</body></html>"
+    ))
+}
+
+/// The page an unsubscribe link opens: a button that unsubscribes (opening it changes nothing).
+#[utoipa::path(get, path = endpoints::UnsubscribePage::PATH, tag = "system",
+    params(("token" = String, Path, description = "the signed token in the e-mail's link")),
+    responses((status = 200, description = "an HTML page"), (status = 404, body = ApiError)))]
+pub async fn unsubscribe_page(
+    State(service): State<CampaignService>,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<Html<String>> {
+    service.unsubscribe_person(&token)?;
+    Ok(page(
+        "退订 / Unsubscribe",
+        "<h1>退订营销邮件 / Unsubscribe</h1><p>不再接收本品牌的营销邮件？服务通知（订单、安全）不受影响。</p>\
+         <p>Stop marketing e-mail from this brand? Service messages (orders, security) still come.</p>\
+         <form method=\"post\"><button type=\"submit\">退订 / Unsubscribe</button></form>",
+    ))
+}
+
+/// Unsubscribes the link's person from marketing e-mail: the one-click `POST` of RFC 8058 (a mail
+/// client's button), or the page's button.
+#[utoipa::path(post, path = endpoints::Unsubscribe::PATH, tag = "system",
+    params(("token" = String, Path, description = "the signed token in the e-mail's link")),
+    responses((status = 200, description = "an HTML page"), (status = 404, body = ApiError)))]
+pub async fn unsubscribe(
+    State(service): State<CampaignService>,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<Html<String>> {
+    service.unsubscribe_email(&token).await?;
+    Ok(page(
+        "已退订 / Unsubscribed",
+        "<h1>已退订 / Unsubscribed</h1><p>您将不再收到营销邮件；可随时在应用的消息设置中重新开启。</p>\
+         <p>You will get no more marketing e-mail; turn it on again in the app's message settings.</p>",
+    ))
 }

@@ -150,6 +150,7 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
         .routes(routes!(devices::register_device, devices::forget_device))
         .routes(routes!(devices::sms_receipts))
         .routes(routes!(devices::sms_replies))
+        .routes(routes!(devices::unsubscribe_page, devices::unsubscribe))
         .routes(routes!(triggers::mark_read))
         .routes(routes!(customers::delete_tag))
         .routes(routes!(customers::recompute_tags))

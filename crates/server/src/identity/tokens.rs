@@ -21,6 +21,8 @@ pub struct ServerKeys {
     pub code: [u8; 32],
     /// The seed of the Ed25519 key e-coupon codes are signed with.
     coupon: [u8; 32],
+    /// Signs the one-click unsubscribe links marketing e-mail carries.
+    unsubscribe: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +57,24 @@ impl ServerKeys {
             refresh: mac(master, &[b"refresh"]),
             code: mac(master, &[b"code"]),
             coupon: mac(master, &[b"coupon"]),
+            unsubscribe: mac(master, &[b"unsubscribe"]),
         }
+    }
+
+    /// The token of a person's one-click unsubscribe link: `u1.<person>.<mac>`, good for ever
+    /// (an old e-mail's link still works), for that person only.
+    pub fn unsubscribe_token(&self, user: Uuid) -> String {
+        let tag = mac(&self.unsubscribe, &[b"email", user.as_bytes()]);
+        format!("u1.{}.{}", user.simple(), B64.encode(&tag[..16]))
+    }
+
+    /// The person an unsubscribe token is for, if it is one this server signed.
+    pub fn verify_unsubscribe(&self, token: &str) -> Option<Uuid> {
+        let mut parts = token.strip_prefix("u1.")?.splitn(2, '.');
+        let user = Uuid::try_parse(parts.next()?).ok()?;
+        let given = B64.decode(parts.next()?).ok()?;
+        let tag = mac(&self.unsubscribe, &[b"email", user.as_bytes()]);
+        constant_time_eq(&given, &tag[..16]).then_some(user)
     }
 
     /// Signs e-coupon codes; every instance sharing the key file signs alike.
@@ -148,6 +167,18 @@ fn no_generation() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unsubscribe_token_names_its_person_and_only_with_this_key() {
+        let keys = ServerKeys::from_master(&[1u8; 32]);
+        let (alice, bob) = (Uuid::from_u128(7), Uuid::from_u128(8));
+        let token = keys.unsubscribe_token(alice);
+        assert_eq!(keys.verify_unsubscribe(&token), Some(alice));
+        assert_eq!(ServerKeys::from_master(&[2u8; 32]).verify_unsubscribe(&token), None);
+        let swapped = token.replace(&alice.simple().to_string(), &bob.simple().to_string());
+        assert_eq!(keys.verify_unsubscribe(&swapped), None, "another person's id with this tag");
+        assert_eq!(keys.verify_unsubscribe("u1.x.y"), None);
+    }
 
     #[test]
     fn tokens_verify_and_tampering_fails() {
