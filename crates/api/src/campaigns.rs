@@ -318,13 +318,16 @@ pub struct CampaignDetail {
 }
 
 /// A campaign's messages for the outside gateways: waiting, taken by the gateway, confirmed
-/// delivered by the provider's receipt, failed (refused, undeliverable, or out of attempts).
+/// delivered by the provider's receipt, failed (refused, undeliverable, opted out since, or out
+/// of attempts), cancelled by a stop.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct GatewayCounts {
     pub pending: u64,
     pub sent: u64,
     pub delivered: u64,
     pub failed: u64,
+    #[serde(default)]
+    pub cancelled: u64,
 }
 
 /// A proportion with its 95% interval (Wilson's; a lift's is Newcombe's), each from 0 to 1 (a

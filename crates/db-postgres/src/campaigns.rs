@@ -186,6 +186,14 @@ impl Campaigns for PostgresDatabase {
                         &[&c.id.to_string(), &c.updated_at],
                     )?;
                 }
+                if step.action == portal_api::CampaignAction::Stop {
+                    // Stopped: what waits for a gateway does not go either.
+                    tx.execute(
+                        "UPDATE outbound_messages SET state = 'cancelled', settled_at = $2
+                         WHERE campaign_id = $1 AND state = 'pending'",
+                        &[&c.id.to_string(), &c.updated_at],
+                    )?;
+                }
             }
             Ok(changed == 1)
         })

@@ -1,7 +1,7 @@
 //! Messages for the outside gateways and the devices they push to, on PostgreSQL: a claim locks
 //! its rows with `FOR UPDATE SKIP LOCKED`, so dispatchers on several instances never take the
 //! same message at once.
-use portal_api::{from_wire_name, MessageChannel};
+use portal_api::{from_wire_name, wire_name, MessageChannel};
 use portal_db::{
     DeviceRow, Outbound, OutboundCounts, OutboundMessage, OutboundOutcome, PushProvider, MAX_DEVICES_PER_PERSON,
     MAX_OUTBOUND_ATTEMPTS,
@@ -30,8 +30,9 @@ impl Outbound for PostgresDatabase {
         self.read_committed(move |tx| {
             let due: Vec<String> = tx
                 .query(
-                    "SELECT id FROM outbound_messages WHERE state = 'pending' AND due_at <= $1
-                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                    "SELECT o.id FROM outbound_messages o JOIN campaigns c ON c.id = o.campaign_id
+                     WHERE o.state = 'pending' AND o.due_at <= $1 AND c.status IN ('running', 'finished')
+                     ORDER BY o.due_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED",
                     &[&now, &i64::from(limit)],
                 )?
                 .iter()
@@ -50,7 +51,8 @@ impl Outbound for PostgresDatabase {
                    (SELECT i.value FROM identities i
                     WHERE i.user_id = o.user_id AND i.verified
                       AND i.kind = CASE o.channel WHEN 'sms' THEN 'phone' WHEN 'email' THEN 'email' END
-                    ORDER BY i.linked_at DESC LIMIT 1)",
+                    ORDER BY i.linked_at DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = o.user_id)",
                 &[&due, &lease_until, &most],
             )?
             .iter()
@@ -62,6 +64,7 @@ impl Outbound for PostgresDatabase {
                     channel: from_wire_name(r.get(3)).unwrap_or(MessageChannel::Push),
                     attempt: r.get::<_, i32>(4) as u32,
                     address: r.get(5),
+                    locked: r.get(6),
                 })
             })
             .collect()
@@ -83,6 +86,11 @@ impl Outbound for PostgresDatabase {
                      WHERE id = $1 AND attempts = $2 AND state = 'pending'",
                     &[&id, &attempt, again, error],
                 )?,
+                OutboundOutcome::Wait { at: again, why } => client.execute(
+                    "UPDATE outbound_messages SET due_at = $3, error = $4, attempts = attempts - 1
+                     WHERE id = $1 AND attempts = $2 AND state = 'pending'",
+                    &[&id, &attempt, again, why],
+                )?,
                 OutboundOutcome::Failed { error } => client.execute(
                     "UPDATE outbound_messages SET state = 'failed', error = $3, settled_at = $4
                      WHERE id = $1 AND attempts = $2 AND state = 'pending'",
@@ -94,14 +102,21 @@ impl Outbound for PostgresDatabase {
         .await
     }
 
-    async fn outbound_receipt(&self, id: Uuid, delivered: bool, error: Option<String>, at: i64) -> DbResult<bool> {
+    async fn outbound_receipt(
+        &self,
+        id: Uuid,
+        channel: MessageChannel,
+        delivered: bool,
+        error: Option<String>,
+        at: i64,
+    ) -> DbResult<bool> {
         self.run(move |client| {
             let state = if delivered { "delivered" } else { "failed" };
             // A receipt may overtake the gateway's answer (a message still pending): it settles it.
             let n = client.execute(
                 "UPDATE outbound_messages SET state = $2, error = $3, settled_at = $4, sent_at = COALESCE(sent_at, $4)
-                 WHERE id = $1 AND state IN ('pending', 'sent')",
-                &[&id.to_string(), &state, &error, &at],
+                 WHERE id = $1 AND channel = $5 AND state IN ('pending', 'sent')",
+                &[&id.to_string(), &state, &error, &at, &wire_name(&channel)],
             )?;
             Ok(n == 1)
         })
@@ -120,6 +135,7 @@ impl Outbound for PostgresDatabase {
                     "pending" => counts.pending += n,
                     "sent" => counts.sent += n,
                     "delivered" => counts.delivered += n,
+                    "cancelled" => counts.cancelled += n,
                     _ => counts.failed += n,
                 }
             }
@@ -130,24 +146,25 @@ impl Outbound for PostgresDatabase {
 
     async fn register_device(&self, d: DeviceRow) -> DbResult<()> {
         self.read_committed(move |tx| {
-            let user = d.user.to_string();
-            // One person's registrations one at a time: the count below holds when it trims.
+            let (user, installation) = (d.user.to_string(), d.installation.to_string());
+            // One person's registrations one at a time (the trim below counts what is there), and
+            // one token's: two accounts registering it at once take turns, the second taking it.
             tx.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user])?;
             if !d.token.is_empty() {
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))", &[&d.provider.as_str(), &d.token])?;
                 tx.execute(
-                    "DELETE FROM devices WHERE provider = $1 AND token = $2 AND installation_id <> $3",
-                    &[&d.provider.as_str(), &d.token, &d.installation.to_string()],
+                    "DELETE FROM devices WHERE provider = $1 AND token = $2 AND NOT (user_id = $3 AND installation_id = $4)",
+                    &[&d.provider.as_str(), &d.token, &user, &installation],
                 )?;
             }
             tx.execute(
                 "INSERT INTO devices (installation_id, user_id, platform, provider, token, language, app_version,
                                       registered_at, last_seen, session_id)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
-                 ON CONFLICT (installation_id) DO UPDATE SET user_id = $2, platform = $3, provider = $4, token = $5,
-                   language = $6, app_version = $7, last_seen = $8, session_id = $9,
-                   registered_at = CASE WHEN devices.user_id = $2 THEN devices.registered_at ELSE $8 END",
+                 ON CONFLICT (user_id, installation_id) DO UPDATE SET platform = $3, provider = $4, token = $5,
+                   language = $6, app_version = $7, last_seen = $8, session_id = $9",
                 &[
-                    &d.installation.to_string(),
+                    &installation,
                     &user,
                     &d.platform,
                     &d.provider.as_str(),
@@ -159,8 +176,8 @@ impl Outbound for PostgresDatabase {
                 ],
             )?;
             tx.execute(
-                "DELETE FROM devices WHERE installation_id IN (
-                   SELECT installation_id FROM devices WHERE user_id = $1
+                "DELETE FROM devices WHERE (user_id, installation_id) IN (
+                   SELECT user_id, installation_id FROM devices WHERE user_id = $1
                    ORDER BY last_seen DESC, installation_id DESC OFFSET $2)",
                 &[&user, &i64::from(MAX_DEVICES_PER_PERSON)],
             )?;

@@ -1,13 +1,14 @@
 -- Messages for the outside gateways (SMS, e-mail, mobile push): one per (campaign, person,
 -- channel), written in the delivery batch's transaction, claimed by a dispatcher under a lease
 -- (`due_at` moves to the lease's end), settled by the gateway's answer and then by the provider's
--- receipt. Bounded: kept 180 days, as the campaign's deliveries.
+-- receipt; a stopped campaign's pending messages are cancelled. Bounded: kept 180 days, as the
+-- campaign's deliveries.
 CREATE TABLE outbound_messages (
     id          TEXT PRIMARY KEY,
     campaign_id TEXT NOT NULL,
     user_id     TEXT NOT NULL,
     channel     TEXT NOT NULL CHECK (channel IN ('push', 'sms', 'email')),
-    state       TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'delivered', 'failed')),
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'delivered', 'failed', 'cancelled')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     due_at      BIGINT NOT NULL,
     created_at  BIGINT NOT NULL,
@@ -23,7 +24,7 @@ CREATE INDEX outbound_messages_by_created ON outbound_messages (created_at);
 -- they registered in: only a device whose session is live is pushed to (signed out there, revoked
 -- or expired: no more). Bounded: ten a person, each dropped after 270 days unseen.
 CREATE TABLE devices (
-    installation_id TEXT PRIMARY KEY,
+    installation_id TEXT NOT NULL,
     user_id         TEXT NOT NULL REFERENCES users (id),
     session_id      TEXT NOT NULL,
     platform        TEXT NOT NULL,
@@ -32,8 +33,9 @@ CREATE TABLE devices (
     language        TEXT NOT NULL,
     app_version     TEXT NOT NULL,
     registered_at   BIGINT NOT NULL,
-    last_seen       BIGINT NOT NULL
+    last_seen       BIGINT NOT NULL,
+    -- Keyed by person too: an installation id someone else learnt never moves another's device.
+    PRIMARY KEY (user_id, installation_id)
 );
-CREATE INDEX devices_by_user ON devices (user_id, last_seen);
 CREATE UNIQUE INDEX devices_by_token ON devices (provider, token) WHERE token <> '';
 CREATE INDEX devices_by_seen ON devices (last_seen);

@@ -182,6 +182,14 @@ impl Campaigns for SqliteDatabase {
                         params![c.id.to_string(), c.updated_at],
                     )?;
                 }
+                if step.action == portal_api::CampaignAction::Stop {
+                    // Stopped: what waits for a gateway does not go either.
+                    tx.execute(
+                        "UPDATE outbound_messages SET state = 'cancelled', settled_at = ?2
+                         WHERE campaign_id = ?1 AND state = 'pending'",
+                        params![c.id.to_string(), c.updated_at],
+                    )?;
+                }
             }
             tx.commit()?;
             Ok(changed == 1)

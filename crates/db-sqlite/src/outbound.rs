@@ -1,6 +1,6 @@
 //! Messages for the outside gateways and the devices they push to, on SQLite: one writer at a
 //! time, so a claim is whole before another begins.
-use portal_api::{from_wire_name, MessageChannel};
+use portal_api::{from_wire_name, wire_name, MessageChannel};
 use portal_db::{
     DeviceRow, Outbound, OutboundCounts, OutboundMessage, OutboundOutcome, PushProvider, MAX_DEVICES_PER_PERSON,
     MAX_OUTBOUND_ATTEMPTS,
@@ -30,8 +30,9 @@ impl Outbound for SqliteDatabase {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let due: Vec<(String, u32)> = tx
                 .prepare_cached(
-                    "SELECT id, attempts FROM outbound_messages WHERE state = 'pending' AND due_at <= ?1
-                     ORDER BY due_at LIMIT ?2",
+                    "SELECT o.id, o.attempts FROM outbound_messages o JOIN campaigns c ON c.id = o.campaign_id
+                     WHERE o.state = 'pending' AND o.due_at <= ?1 AND c.status IN ('running', 'finished')
+                     ORDER BY o.due_at LIMIT ?2",
                 )?
                 .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
@@ -48,7 +49,8 @@ impl Outbound for SqliteDatabase {
                         WHERE i.user_id = outbound_messages.user_id AND i.verified = 1
                           AND i.kind = CASE outbound_messages.channel WHEN 'sms' THEN 'phone'
                                                                       WHEN 'email' THEN 'email' END
-                        ORDER BY i.linked_at DESC LIMIT 1)",
+                        ORDER BY i.linked_at DESC LIMIT 1),
+                       EXISTS (SELECT 1 FROM account_locks l WHERE l.user_id = outbound_messages.user_id)",
                 )?;
                 for (id, attempts) in due {
                     if attempts >= MAX_OUTBOUND_ATTEMPTS {
@@ -63,6 +65,7 @@ impl Outbound for SqliteDatabase {
                             channel: from_wire_name(&r.get::<_, String>(3)?).unwrap_or(MessageChannel::Push),
                             attempt: r.get(4)?,
                             address: r.get(5)?,
+                            locked: r.get(6)?,
                         })
                     })?);
                 }
@@ -87,6 +90,11 @@ impl Outbound for SqliteDatabase {
                      WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
                     params![id, attempt, again, error],
                 )?,
+                OutboundOutcome::Wait { at: again, why } => conn.execute(
+                    "UPDATE outbound_messages SET due_at = ?3, error = ?4, attempts = attempts - 1
+                     WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
+                    params![id, attempt, again, why],
+                )?,
                 OutboundOutcome::Failed { error } => conn.execute(
                     "UPDATE outbound_messages SET state = 'failed', error = ?3, settled_at = ?4
                      WHERE id = ?1 AND attempts = ?2 AND state = 'pending'",
@@ -98,14 +106,21 @@ impl Outbound for SqliteDatabase {
         .await
     }
 
-    async fn outbound_receipt(&self, id: Uuid, delivered: bool, error: Option<String>, at: i64) -> DbResult<bool> {
+    async fn outbound_receipt(
+        &self,
+        id: Uuid,
+        channel: MessageChannel,
+        delivered: bool,
+        error: Option<String>,
+        at: i64,
+    ) -> DbResult<bool> {
         self.run(move |conn| {
             let state = if delivered { "delivered" } else { "failed" };
             // A receipt may overtake the gateway's answer (a message still pending): it settles it.
             let n = conn.execute(
                 "UPDATE outbound_messages SET state = ?2, error = ?3, settled_at = ?4, sent_at = COALESCE(sent_at, ?4)
-                 WHERE id = ?1 AND state IN ('pending', 'sent')",
-                params![id.to_string(), state, error, at],
+                 WHERE id = ?1 AND channel = ?5 AND state IN ('pending', 'sent')",
+                params![id.to_string(), state, error, at, wire_name(&channel)],
             )?;
             Ok(n == 1)
         })
@@ -125,6 +140,7 @@ impl Outbound for SqliteDatabase {
                     "pending" => counts.pending += n as u64,
                     "sent" => counts.sent += n as u64,
                     "delivered" => counts.delivered += n as u64,
+                    "cancelled" => counts.cancelled += n as u64,
                     _ => counts.failed += n as u64,
                 }
             }
@@ -136,22 +152,22 @@ impl Outbound for SqliteDatabase {
     async fn register_device(&self, d: DeviceRow) -> DbResult<()> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let user = d.user.to_string();
+            let (user, installation) = (d.user.to_string(), d.installation.to_string());
             if !d.token.is_empty() {
+                // The token is this installation's now: never pushed to another too.
                 tx.execute(
-                    "DELETE FROM devices WHERE provider = ?1 AND token = ?2 AND installation_id <> ?3",
-                    params![d.provider.as_str(), d.token, d.installation.to_string()],
+                    "DELETE FROM devices WHERE provider = ?1 AND token = ?2 AND NOT (user_id = ?3 AND installation_id = ?4)",
+                    params![d.provider.as_str(), d.token, user, installation],
                 )?;
             }
             tx.execute(
                 "INSERT INTO devices (installation_id, user_id, platform, provider, token, language, app_version,
                                       registered_at, last_seen, session_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
-                 ON CONFLICT (installation_id) DO UPDATE SET user_id = ?2, platform = ?3, provider = ?4, token = ?5,
-                   language = ?6, app_version = ?7, last_seen = ?8, session_id = ?9,
-                   registered_at = CASE WHEN devices.user_id = ?2 THEN devices.registered_at ELSE ?8 END",
+                 ON CONFLICT (user_id, installation_id) DO UPDATE SET platform = ?3, provider = ?4, token = ?5,
+                   language = ?6, app_version = ?7, last_seen = ?8, session_id = ?9",
                 params![
-                    d.installation.to_string(),
+                    installation,
                     user,
                     d.platform,
                     d.provider.as_str(),
@@ -163,8 +179,8 @@ impl Outbound for SqliteDatabase {
                 ],
             )?;
             tx.execute(
-                "DELETE FROM devices WHERE installation_id IN (
-                   SELECT installation_id FROM devices WHERE user_id = ?1
+                "DELETE FROM devices WHERE rowid IN (
+                   SELECT rowid FROM devices WHERE user_id = ?1
                    ORDER BY last_seen DESC, installation_id DESC LIMIT -1 OFFSET ?2)",
                 params![user, MAX_DEVICES_PER_PERSON],
             )?;

@@ -36,6 +36,8 @@ pub struct OutboundMessage {
     /// The person's verified phone (SMS) or e-mail (e-mail) now; none when they have none (push
     /// reads the person's devices).
     pub address: Option<String>,
+    /// The account is locked now: nothing goes to it.
+    pub locked: bool,
 }
 
 /// What came of handing a message to its gateway.
@@ -43,8 +45,11 @@ pub struct OutboundMessage {
 pub enum OutboundOutcome {
     /// The gateway took it; the provider's id for it.
     Sent { provider_id: String },
-    /// Try again at this time (throttled, or the gateway was away).
+    /// Try again at this time (the gateway was away or failed): the attempt counts.
     Retry { at: i64, error: String },
+    /// Not yet, through no fault of the message (quiet hours, a throttled gateway): sent at this
+    /// time, and the attempt does not count.
+    Wait { at: i64, why: String },
     /// Never going (no address, a refused recipient, a refused request).
     Failed { error: String },
 }
@@ -58,6 +63,8 @@ pub struct OutboundCounts {
     pub delivered: u64,
     /// Failed at the gateway, or reported undelivered.
     pub failed: u64,
+    /// Still waiting when the campaign was stopped.
+    pub cancelled: u64,
 }
 
 /// Who pushes to a device.
@@ -116,16 +123,25 @@ pub struct DeviceRow {
 
 #[async_trait]
 pub trait Outbound: Send + Sync {
-    /// Claims up to `limit` pending messages due by `now`, oldest first, each for one attempt
-    /// until `lease_until` (rows another dispatcher holds are skipped), committed before it
-    /// returns. A message out of attempts is settled as failed instead of claimed.
+    /// Claims up to `limit` pending messages due by `now` of campaigns running or finished (a
+    /// paused campaign's wait), oldest first, each for one attempt until `lease_until` (rows
+    /// another dispatcher holds are skipped), committed before it returns. A message out of
+    /// attempts is settled as failed instead of claimed.
     async fn claim_outbound(&self, now: i64, lease_until: i64, limit: u32) -> DbResult<Vec<OutboundMessage>>;
     /// Settles one attempt; false (nothing written) when the message was claimed again since, or
     /// already settled.
     async fn settle_outbound(&self, id: Uuid, attempt: u32, outcome: OutboundOutcome, at: i64) -> DbResult<bool>;
-    /// The provider's receipt for a message it took: delivered or not (with its error). False
-    /// when no such message is waiting for one (a receipt sent twice changes nothing).
-    async fn outbound_receipt(&self, id: Uuid, delivered: bool, error: Option<String>, at: i64) -> DbResult<bool>;
+    /// The provider's receipt for a message on `channel` it took: delivered or not (with its
+    /// error). False when no such message is waiting for one (a receipt sent twice changes
+    /// nothing).
+    async fn outbound_receipt(
+        &self,
+        id: Uuid,
+        channel: MessageChannel,
+        delivered: bool,
+        error: Option<String>,
+        at: i64,
+    ) -> DbResult<bool>;
     async fn outbound_counts(&self, campaign: Uuid) -> DbResult<OutboundCounts>;
     /// Registers (or refreshes) an installation for its person. A token another installation held
     /// moves here; past `MAX_DEVICES_PER_PERSON` the device least recently seen is dropped.

@@ -93,6 +93,8 @@ pub struct Config {
     pub sms_callback_token: Secret,
     /// The marketing template campaigns' texts go as when a campaign names none of its own.
     pub sms_marketing_template: String,
+    /// The signature approved for marketing texts; empty: `sms_sign_name`.
+    pub sms_marketing_sign_name: String,
     /// Firebase Cloud Messaging: the service account's JSON key (its content, not a file), whose
     /// `project_id`, `client_email`, `private_key` and `token_uri` it signs in with.
     pub push_fcm_service_account: Secret,
@@ -190,6 +192,10 @@ impl Config {
                     access_key_secret: self.sms_access_key_secret.clone(),
                     sign_name: self.sms_sign_name.trim().to_owned(),
                     code_template: self.sms_code_template.trim().to_owned(),
+                    marketing_sign_name: Some(self.sms_marketing_sign_name.trim())
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(self.sms_sign_name.trim())
+                        .to_owned(),
                     max_per_sec: self.sms_max_per_sec.max(1),
                 }))
             }
@@ -258,6 +264,7 @@ impl Default for Config {
             sms_max_per_sec: 100,
             sms_callback_token: Secret::default(),
             sms_marketing_template: String::new(),
+            sms_marketing_sign_name: String::new(),
             push_fcm_service_account: Secret::default(),
             push_fcm_endpoint: "https://fcm.googleapis.com".into(),
             push_apns_key: Secret::default(),
@@ -297,6 +304,9 @@ pub struct AliyunSmsConfig {
     pub sign_name: String,
     /// The approved template for sign-in codes, with a `${code}` parameter.
     pub code_template: String,
+    /// The signature marketing texts carry (providers approve one for 推广短信 apart from the one
+    /// for codes); the codes' when none is set.
+    pub marketing_sign_name: String,
     /// Requests a second at most (the provider's limit for the account).
     pub max_per_sec: u32,
 }
@@ -410,6 +420,7 @@ impl Config {
         env_field!(sms_max_per_sec);
         env_field!(sms_callback_token);
         env_field!(sms_marketing_template);
+        env_field!(sms_marketing_sign_name);
         env_field!(push_fcm_service_account);
         env_field!(push_fcm_endpoint);
         env_field!(push_apns_key);

@@ -716,7 +716,7 @@ export type FundsMovement = { at: number, kind: FundsKind,
  */
 amount: number, reference: string, };
 
-export type GatewayCounts = { pending: number, sent: number, delivered: number, failed: number, };
+export type GatewayCounts = { pending: number, sent: number, delivered: number, failed: number, cancelled: number, };
 
 export type Happening = { "kind": "reach", online: boolean, settled: boolean, } | { "kind": "notices", notices: Array<Notice>, } | { "kind": "inbox", inbox: InboxView, } | { "kind": "catalog_synced", status: CatalogStatus, } | { "kind": "outbox_sent", sent: number, };
 

@@ -83,7 +83,7 @@ pub(crate) async fn running_campaign_with(
 }
 
 /// Stops a running campaign: finished, with the step, from the state it is in.
-async fn stop(db: &Arc<dyn Database>, campaign: Uuid, operator: Uuid) {
+pub(crate) async fn stop(db: &Arc<dyn Database>, campaign: Uuid, operator: Uuid) {
     let mut row = db.campaign(campaign).await.unwrap().unwrap();
     row.status = CampaignStatus::Finished;
     let step = CampaignStepRow {

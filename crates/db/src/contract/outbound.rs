@@ -9,7 +9,7 @@ use portal_api::*;
 use portal_campaigns::policy::Caps;
 use uuid::Uuid;
 
-use super::delivery::{queue_all, running_campaign};
+use super::delivery::{queue_all, running_campaign, stop};
 use super::{join_all, user, AT, RACERS};
 use crate::*;
 
@@ -102,23 +102,29 @@ pub async fn a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once(db:
     assert!(db.settle_outbound(first.id, 2, sent.clone(), AT + 61).await.unwrap());
     assert!(!db.settle_outbound(first.id, 2, sent, AT + 61).await.unwrap(), "settled once");
     // The provider's receipt settles it once; a receipt for no message changes nothing.
-    assert!(db.outbound_receipt(first.id, true, None, AT + 70).await.unwrap());
-    assert!(!db.outbound_receipt(first.id, false, Some("late".into()), AT + 71).await.unwrap());
-    assert!(!db.outbound_receipt(Uuid::now_v7(), true, None, AT + 71).await.unwrap());
-    // A throttled message waits until its time.
+    let sms = MessageChannel::Sms;
+    assert!(!db.outbound_receipt(first.id, MessageChannel::Push, true, None, AT + 70).await.unwrap(), "not a push");
+    assert!(db.outbound_receipt(first.id, sms, true, None, AT + 70).await.unwrap());
+    assert!(!db.outbound_receipt(first.id, sms, false, Some("late".into()), AT + 71).await.unwrap());
+    assert!(!db.outbound_receipt(Uuid::now_v7(), sms, true, None, AT + 71).await.unwrap());
+    // A message held back through no fault of its own (quiet hours, a throttled gateway) waits
+    // until its time, and the attempt does not count.
     let second = texts[1].clone();
-    let retry = OutboundOutcome::Retry { at: AT + 500, error: "throttled".into() };
-    assert!(db.settle_outbound(second.id, 2, retry, AT + 61).await.unwrap());
+    let wait = OutboundOutcome::Wait { at: AT + 500, why: "quiet hours".into() };
+    assert!(db.settle_outbound(second.id, 2, wait, AT + 61).await.unwrap());
     let failed = OutboundOutcome::Failed { error: "no verified phone".into() };
     for m in again.iter().filter(|m| m.id != first.id && m.id != second.id) {
         assert!(db.settle_outbound(m.id, 2, failed.clone(), AT + 62).await.unwrap());
     }
     assert!(db.claim_outbound(AT + 499, AT + 600, 100).await.unwrap().is_empty());
     let later = db.claim_outbound(AT + 500, AT + 560, 100).await.unwrap();
-    assert_eq!((later.len(), later[0].id, later[0].attempt), (1, second.id, 3));
+    assert_eq!((later.len(), later[0].id, later[0].attempt), (1, second.id, 2), "the wait was no attempt");
+    assert!(!later[0].locked);
     // A message whose attempts run out fails rather than being sent for ever.
+    let retry = OutboundOutcome::Retry { at: AT + 560, error: "gateway away".into() };
+    assert!(db.settle_outbound(second.id, 2, retry, AT + 501).await.unwrap());
     let mut at = AT + 560;
-    for attempt in 4..=MAX_OUTBOUND_ATTEMPTS {
+    for attempt in 3..=MAX_OUTBOUND_ATTEMPTS {
         let got = db.claim_outbound(at, at + 60, 100).await.unwrap();
         assert_eq!((got.len(), got[0].attempt), (1, attempt));
         at += 60;
@@ -126,6 +132,40 @@ pub async fn a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once(db:
     assert!(db.claim_outbound(at, at + 60, 100).await.unwrap().is_empty(), "out of attempts");
     let counts = db.outbound_counts(campaign).await.unwrap();
     assert_eq!((counts.pending, counts.sent, counts.delivered, counts.failed), (0, 0, 1, 25));
+
+    // Another campaign: paused, its messages wait; stopped, they are cancelled, never sent.
+    let next = running_campaign(&db, operator, "[\"sms\"]").await;
+    queue_all(&db, next, &[MessageChannel::Sms], 50).await;
+    while db.deliver_due(at, 50, Caps::default(), gateways.clone()).await.unwrap().claimed > 0 {}
+    assert_eq!(db.outbound_counts(next).await.unwrap().pending, 21);
+    let mut paused = db.campaign(next).await.unwrap().unwrap();
+    paused.status = CampaignStatus::Paused;
+    let step = CampaignStepRow {
+        campaign_id: next,
+        at,
+        by: operator,
+        action: CampaignAction::Pause,
+        from: CampaignStatus::Running,
+        to: CampaignStatus::Paused,
+        reason: None,
+        revision: 1,
+    };
+    assert!(db.change_campaign(paused.clone(), CampaignStatus::Running, 1, step.clone()).await.unwrap());
+    assert!(db.claim_outbound(at, at + 60, 100).await.unwrap().is_empty(), "a paused campaign's messages wait");
+    let running = CampaignStepRow {
+        action: CampaignAction::Resume,
+        from: CampaignStatus::Paused,
+        to: CampaignStatus::Running,
+        ..step
+    };
+    assert!(db
+        .change_campaign(CampaignRow { status: CampaignStatus::Running, ..paused }, CampaignStatus::Paused, 1, running)
+        .await
+        .unwrap());
+    stop(&db, next, operator).await;
+    let counts = db.outbound_counts(next).await.unwrap();
+    assert_eq!((counts.pending, counts.cancelled), (0, 21), "stopped: nothing waiting goes");
+    assert!(db.claim_outbound(at, at + 60, 100).await.unwrap().is_empty());
 }
 
 /// A live session of `user`, with its id derived from theirs.
@@ -184,9 +224,16 @@ pub async fn a_person_keeps_ten_devices_and_a_token_belongs_to_one_installation(
     db.register_device(device(bob, 500, "tok-new", AT + 2_000)).await.unwrap();
     assert!(db.devices_of(alice).await.unwrap().iter().all(|d| d.token != "tok-new"));
     assert_eq!(db.devices_of(bob).await.unwrap().len(), 1);
+    // Someone who learnt an installation's id registers it as theirs: the owner's device stays.
+    let owned = db.devices_of(alice).await.unwrap()[1].installation;
+    let mut taken = device(bob, 0, "tok-bob", AT + 2_100);
+    taken.installation = owned;
+    db.register_device(taken).await.unwrap();
+    assert!(db.devices_of(alice).await.unwrap().iter().any(|d| d.installation == owned), "not moved");
+    assert_eq!(db.devices_of(bob).await.unwrap().len(), 2);
     // The provider says a token is gone: dropped.
     assert_eq!(db.drop_push_token(PushProvider::Fcm, "tok-new".into()).await.unwrap(), 1);
-    assert!(db.devices_of(bob).await.unwrap().is_empty());
+    assert_eq!(db.devices_of(bob).await.unwrap().len(), 1);
     // Signing out on an installation forgets it, only one's own.
     let one = db.devices_of(alice).await.unwrap()[0].installation;
     assert!(!db.remove_device(bob, one).await.unwrap());

@@ -123,7 +123,8 @@ pub trait DeliveryRows {
     fn settle(&mut self, settled: &[(Claimed, Settled)], at: i64) -> DbResult<()>;
 }
 
-fn preferences_of(row: &PreferencesRow) -> Preferences {
+/// A person's kept preferences as the policy reads them (an unknown zone: the default one).
+pub fn preferences_of(row: &PreferencesRow) -> Preferences {
     Preferences {
         time_zone: zone(&row.time_zone).or_else(|| zone(DEFAULT_TIME_ZONE)).expect("the default zone exists"),
         quiet: row.quiet.and_then(|(start, end)| QuietHours::new(start, end)),
@@ -271,7 +272,8 @@ pub fn deliver(
     Ok(report)
 }
 
-fn never_reason(why: portal_campaigns::policy::Never) -> &'static str {
+/// Why the policy says never, as a delivery keeps it.
+pub fn never_reason(why: portal_campaigns::policy::Never) -> &'static str {
     use portal_campaigns::policy::Never::*;
     match why {
         NoConsent => "no_consent",

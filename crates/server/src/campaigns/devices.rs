@@ -13,8 +13,9 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// The longest push token any of the services issues, with room to spare.
-const MAX_TOKEN: usize = 4_096;
+/// The longest push token any of the services issues (FCM's and Huawei's are a few hundred
+/// characters, APNs' 64 hex digits), with room to spare.
+const MAX_TOKEN: usize = 512;
 const PLATFORMS: &[&str] = &["android", "ios", "linux", "windows", "macos"];
 
 fn bad(field: &str, message: &str) -> AppError {
@@ -46,6 +47,9 @@ pub fn device_row(
         && (token.is_empty() || token.len() > MAX_TOKEN || !token.bytes().all(|b| b.is_ascii_graphic()))
     {
         return Err(bad("token", "The push service's token for this installation, as it gave it."));
+    }
+    if provider == PushProvider::Apns && !crate::gateways::apns::plausible_token(token) {
+        return Err(bad("token", "An APNs device token is hexadecimal, 64 digits or more."));
     }
     let fits = match provider {
         PushProvider::Apns => r.platform == "ios" || r.platform == "macos",
@@ -139,8 +143,9 @@ mod tests {
             (DeviceRegistration { platform: "amiga".into(), ..phone() }, "platform"),
             (DeviceRegistration { token: String::new(), ..phone() }, "token"),
             (DeviceRegistration { token: "a b".into(), ..phone() }, "token"),
-            (DeviceRegistration { token: "x".repeat(5_000), ..phone() }, "token"),
-            (DeviceRegistration { push: PushService::Apns, ..phone() }, "push"),
+            (DeviceRegistration { token: "x".repeat(600), ..phone() }, "token"),
+            (DeviceRegistration { platform: "ios".into(), push: PushService::Apns, ..phone() }, "token"),
+            (DeviceRegistration { push: PushService::Apns, token: "ab".repeat(32), ..phone() }, "push"),
             (DeviceRegistration { push: PushService::None, ..phone() }, "token"),
             (DeviceRegistration { language: "fr".into(), ..phone() }, "language"),
             (DeviceRegistration { app_version: String::new(), ..phone() }, "app_version"),

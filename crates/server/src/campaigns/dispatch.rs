@@ -15,21 +15,31 @@ use portal_api::{CampaignContent, DeepLink, MessageChannel};
 use uuid::Uuid;
 
 use super::CampaignService;
+use portal_campaigns::policy::{decide, Caps, Decision, Purpose, Sent};
+
 use crate::{
     common::now,
-    db::{OutboundMessage, OutboundOutcome},
+    db::{
+        engines::delivery::{never_reason, preferences_of},
+        OutboundMessage, OutboundOutcome, PreferencesRow,
+    },
     error::AppResult,
     gateways::{smtp::Mail, PushFailure, PushNote, SendFailure},
 };
 
 /// Messages claimed at a time.
-const CLAIM: u32 = 200;
+const CLAIM: u32 = 100;
 /// How long a claim is this instance's: past it, another dispatcher sends the message again.
-const LEASE_SECS: i64 = 120;
+const LEASE_SECS: i64 = 300;
+/// A claimed message is handed over only while this much of its lease is left (it is settled well
+/// before another dispatcher may take it); the rest are left for the lease to lapse.
+const LEASE_MARGIN: Duration = Duration::from_secs(90);
 /// Messages handed over at once (each gateway keeps to its own rate).
-const IN_FLIGHT: usize = 64;
+const IN_FLIGHT: usize = 32;
 /// How long one pass keeps dispatching before it lets the next begin.
 const PASS_BUDGET: Duration = Duration::from_secs(5);
+/// How long a push to one device may take before the person's other devices are settled without it.
+const PUSH_DEADLINE: Duration = Duration::from_secs(30);
 
 /// What a dispatch pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +58,8 @@ pub fn retry_at(attempt: u32, at: i64) -> i64 {
 /// What a campaign's message says, and where it leads, for the gateways.
 #[derive(Debug, Clone)]
 struct Content {
+    category: String,
+    ends_at: Option<i64>,
     words: CampaignContent,
     /// The app's path for the deep link (`product/TV-55`, `wallet`…).
     link: Option<String>,
@@ -81,51 +93,93 @@ impl CampaignService {
                     None | Some(DeepLink::Inbox) if row.coupon.is_some() => Some(DeepLink::Wallet),
                     other => other.clone(),
                 };
-                Some(Content { link: link.as_ref().map(link_path), words })
+                Some(Content {
+                    category: row.category,
+                    ends_at: row.ends_at,
+                    link: link.as_ref().map(link_path),
+                    words,
+                })
             });
             known.insert(m.campaign, content);
         }
         Ok(())
     }
 
-    /// One pass: claims and hands over until nothing is due or the budget is spent.
+    /// One pass: claims and hands over until nothing is due or the budget is spent. Each message
+    /// is settled as soon as its gateway answers.
     pub async fn dispatch_pass(&self) -> AppResult<DispatchReport> {
         let started = Instant::now();
         let mut report = DispatchReport::default();
         let mut known: HashMap<Uuid, Option<Content>> = HashMap::new();
         loop {
             let at = now();
+            let claimed_at = Instant::now();
             let batch = self.outbound.claim_outbound(at, at + LEASE_SECS, CLAIM).await?;
             report.claimed += batch.len() as u32;
             self.contents(&batch, &mut known).await?;
             let known = &known;
-            let settled: Vec<(OutboundMessage, OutboundOutcome)> = futures_util::stream::iter(batch.iter().cloned())
+            let outcomes: Vec<Option<OutboundOutcome>> = futures_util::stream::iter(batch.iter().cloned())
                 .map(|m| async move {
+                    // Too late in the lease: left for it to lapse, never sent by two instances.
+                    if claimed_at.elapsed() + LEASE_MARGIN > Duration::from_secs(LEASE_SECS as u64) {
+                        return None;
+                    }
                     let outcome = match known.get(&m.campaign).cloned().flatten() {
-                        Some(content) => self.hand_over(&m, &content).await,
+                        Some(content) => match self.still_wanted(&m, &content).await {
+                            Some(not_now) => not_now,
+                            None => self.hand_over(&m, &content).await,
+                        },
                         None => OutboundOutcome::Failed { error: "the campaign is gone".into() },
                     };
-                    (m, outcome)
+                    match self.outbound.settle_outbound(m.id, m.attempt, outcome.clone(), now()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(message = %m.id, "a gateway message was claimed again before it was settled"),
+                        Err(e) => tracing::warn!(message = %m.id, error = ?e, "a gateway message could not be settled; its lease will lapse"),
+                    }
+                    Some(outcome)
                 })
                 .buffer_unordered(IN_FLIGHT)
                 .collect()
                 .await;
-            for (m, outcome) in settled {
-                match &outcome {
+            for outcome in outcomes.iter().flatten() {
+                match outcome {
                     OutboundOutcome::Sent { .. } => report.sent += 1,
-                    OutboundOutcome::Retry { .. } => report.retried += 1,
-                    OutboundOutcome::Failed { error } => {
-                        report.failed += 1;
-                        tracing::info!(message = %m.id, campaign = %m.campaign, channel = ?m.channel, error, "a gateway message failed");
-                    }
-                }
-                if !self.outbound.settle_outbound(m.id, m.attempt, outcome, now()).await? {
-                    tracing::warn!(message = %m.id, "a gateway message was claimed again before it was settled");
+                    OutboundOutcome::Retry { .. } | OutboundOutcome::Wait { .. } => report.retried += 1,
+                    OutboundOutcome::Failed { .. } => report.failed += 1,
                 }
             }
             if (batch.len() as u32) < CLAIM || started.elapsed() >= PASS_BUDGET {
                 return Ok(report);
             }
+        }
+    }
+
+    /// Whether the message should still go now, checked again at hand-over: not to a locked
+    /// account, not after its campaign ended, not to someone who opted out since it was queued,
+    /// and not inside their quiet hours (it waits for their end). None: send it.
+    async fn still_wanted(&self, m: &OutboundMessage, content: &Content) -> Option<OutboundOutcome> {
+        let at = now();
+        if m.locked {
+            return Some(OutboundOutcome::Failed { error: "locked".into() });
+        }
+        if content.ends_at.is_some_and(|end| end <= at) {
+            return Some(OutboundOutcome::Failed { error: "ended".into() });
+        }
+        let row = match self.delivery.message_preferences(m.user).await {
+            Ok(row) => row.unwrap_or_else(|| PreferencesRow::default_for(m.user)),
+            Err(e) => return Some(OutboundOutcome::Retry { at: retry_at(m.attempt, at), error: e.to_string() }),
+        };
+        // Caps were counted when it was queued: only consent, opt-outs and quiet hours now.
+        let caps = Caps { per_day: u32::MAX, per_campaign: u32::MAX, reentry_secs: 0 };
+        let sent = Sent { today: 0, this_campaign: 0, last_from_campaign: None };
+        let purpose = Purpose::Marketing { category: content.category.clone() };
+        match decide(&purpose, m.channel, &preferences_of(&row), caps, sent, at) {
+            Decision::Now => None,
+            Decision::Later { at, .. } if content.ends_at.is_some_and(|end| at >= end) => {
+                Some(OutboundOutcome::Failed { error: "ends_first".into() })
+            }
+            Decision::Later { at, .. } => Some(OutboundOutcome::Wait { at, why: "quiet hours".into() }),
+            Decision::Never(why) => Some(OutboundOutcome::Failed { error: never_reason(why).into() }),
         }
     }
 
@@ -141,13 +195,8 @@ impl CampaignService {
                 if template.is_empty() {
                     return failed("no approved marketing template");
                 }
-                match sms.send_marketing(phone, template, &m.id.simple().to_string()).await {
-                    Ok(provider_id) => OutboundOutcome::Sent { provider_id },
-                    Err(SendFailure::Throttled(e) | SendFailure::Unavailable(e)) => {
-                        OutboundOutcome::Retry { at: retry_at(m.attempt, now()), error: e }
-                    }
-                    Err(e @ (SendFailure::BadRecipient(_) | SendFailure::Refused(_))) => failed(&e.to_string()),
-                }
+                let answer = sms.send_marketing(phone, template, &m.id.simple().to_string()).await;
+                settled_by(answer, m.attempt)
             }
             MessageChannel::Push => self.push_to_devices(m, content).await,
             MessageChannel::Email => self.mail(m, content).await,
@@ -179,13 +228,7 @@ impl CampaignService {
             unsubscribe: Some(link),
             id: m.id.simple().to_string(),
         };
-        match email.send(&mail).await {
-            Ok(provider_id) => OutboundOutcome::Sent { provider_id },
-            Err(SendFailure::Throttled(e) | SendFailure::Unavailable(e)) => {
-                OutboundOutcome::Retry { at: retry_at(m.attempt, now()), error: e }
-            }
-            Err(e @ (SendFailure::BadRecipient(_) | SendFailure::Refused(_))) => failed(&e.to_string()),
-        }
+        settled_by(email.send(&mail).await, m.attempt)
     }
 
     /// Pushes to each of the person's devices a configured service reaches: sent when any took
@@ -195,18 +238,26 @@ impl CampaignService {
             Ok(d) => d,
             Err(e) => return OutboundOutcome::Retry { at: retry_at(m.attempt, now()), error: e.to_string() },
         };
-        let (mut taken, mut later, mut refused) = (Vec::new(), None, None);
-        for device in &devices {
-            let Some(gateway) = self.gateways.push_for(device) else { continue };
-            let english = device.language == "en";
+        let pushes = devices.iter().filter_map(|device| {
+            let gateway = self.gateways.push_for(device)?;
             let words = &content.words;
+            let english = device.language == "en";
             let note = PushNote {
                 title: if english { words.title_en.clone() } else { words.title_zh.clone() },
                 body: if english { words.body_en.clone() } else { words.body_zh.clone() },
                 id: m.id.to_string(),
                 link: content.link.clone(),
             };
-            match gateway.push(&device.token, &note).await {
+            Some(async move {
+                let answer = tokio::time::timeout(PUSH_DEADLINE, gateway.push(&device.token, &note))
+                    .await
+                    .unwrap_or_else(|_| Err(PushFailure::Later("the push service took too long".into())));
+                (device, answer)
+            })
+        });
+        let (mut taken, mut later, mut refused) = (Vec::new(), None, None);
+        for (device, answer) in futures_util::future::join_all(pushes).await {
+            match answer {
                 Ok(id) => taken.push(id),
                 Err(PushFailure::TokenGone(why)) => {
                     tracing::info!(provider = device.provider.as_str(), why, "a push token is gone; dropped");
@@ -255,6 +306,19 @@ impl CampaignService {
                 tokio::time::sleep(rest).await;
             }
         });
+    }
+}
+
+/// A text's or an e-mail's outcome from its gateway's answer: a throttle waits without using an
+/// attempt; an outage is an attempt tried again later; a refusal is final.
+fn settled_by(answer: Result<String, SendFailure>, attempt: u32) -> OutboundOutcome {
+    match answer {
+        Ok(provider_id) => OutboundOutcome::Sent { provider_id },
+        Err(SendFailure::Throttled(why)) => OutboundOutcome::Wait { at: retry_at(attempt, now()), why },
+        Err(SendFailure::Unavailable(error)) => OutboundOutcome::Retry { at: retry_at(attempt, now()), error },
+        Err(e @ (SendFailure::BadRecipient(_) | SendFailure::Refused(_))) => {
+            OutboundOutcome::Failed { error: e.to_string() }
+        }
     }
 }
 

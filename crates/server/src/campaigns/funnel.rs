@@ -34,6 +34,7 @@ impl CampaignService {
                 sent: outside.sent,
                 delivered: outside.delivered,
                 failed: outside.failed,
+                cancelled: outside.cancelled,
             },
             opened_rate: rate(wilson(people.opened, people.reached)),
             bought_rate: rate(wilson(people.reached_bought, people.reached)),

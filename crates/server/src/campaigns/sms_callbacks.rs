@@ -61,11 +61,19 @@ fn refused() -> AppError {
 }
 
 impl CampaignService {
+    /// Whether a push from the SMS service came to the address holding the configured secret
+    /// (checked before its body is read).
+    pub fn check_sms_callback(&self, token: &str) -> AppResult<()> {
+        if token_matches(&self.sms_callback_token, token) {
+            Ok(())
+        } else {
+            Err(refused())
+        }
+    }
+
     /// Applies a batch of delivery receipts; how many settled a campaign's text.
     pub async fn sms_receipts(&self, token: &str, reports: Vec<SmsReport>) -> AppResult<u32> {
-        if !token_matches(&self.sms_callback_token, token) {
-            return Err(refused());
-        }
+        self.check_sms_callback(token)?;
         if reports.len() > MAX_BATCH {
             return Err(AppError::new(ErrorCode::BodyTooLarge, format!("At most {MAX_BATCH} reports at once.")));
         }
@@ -74,7 +82,7 @@ impl CampaignService {
             // Our texts go with the outbound message's id (simple form) as their out_id.
             let Ok(id) = Uuid::try_parse(&r.out_id) else { continue };
             let error = (!r.success).then(|| format!("{} at {}", r.err_code, r.report_time));
-            if self.outbound.outbound_receipt(id, r.success, error, now()).await? {
+            if self.outbound.outbound_receipt(id, MessageChannel::Sms, r.success, error, now()).await? {
                 settled += 1;
             }
         }
@@ -83,9 +91,7 @@ impl CampaignService {
 
     /// Applies a batch of replies: each 退订/TD opts its person out of marketing texts; how many.
     pub async fn sms_replies(&self, token: &str, replies: Vec<SmsReply>) -> AppResult<u32> {
-        if !token_matches(&self.sms_callback_token, token) {
-            return Err(refused());
-        }
+        self.check_sms_callback(token)?;
         if replies.len() > MAX_BATCH {
             return Err(AppError::new(ErrorCode::BodyTooLarge, format!("At most {MAX_BATCH} replies at once.")));
         }

@@ -2,7 +2,7 @@
 //! connection, multiplexed, reused for every push), a provider token signed with the team's key
 //! (ES256, `kid` and `iss`) made again every 40 minutes (Apple refuses one older than an hour and
 //! throttles one made more often than every 20), and each push one `POST /3/device/{token}`.
-//! A token APNs calls `Unregistered` (410) or `BadDeviceToken` is dropped.
+//! A token APNs calls `Unregistered` (410) is dropped.
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -76,7 +76,7 @@ impl Apns {
 }
 
 /// Whether a token is as APNs issues it (hex, 64 characters or more).
-fn plausible_token(token: &str) -> bool {
+pub fn plausible_token(token: &str) -> bool {
     token.len() >= 64 && token.len() <= 200 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -84,7 +84,7 @@ fn plausible_token(token: &str) -> bool {
 impl PushGateway for Apns {
     async fn push(&self, token: &str, note: &PushNote) -> Result<String, PushFailure> {
         if !plausible_token(token) {
-            return Err(PushFailure::TokenGone("BadDeviceToken".into()));
+            return Err(PushFailure::Refused("not an APNs device token".into()));
         }
         if !self.pace.wait().await {
             return Err(PushFailure::Later("more pushes than this instance's rate allows".into()));
@@ -118,9 +118,10 @@ impl PushGateway for Apns {
         let answer: serde_json::Value = response.json().await.unwrap_or_default();
         let reason = answer["reason"].as_str().unwrap_or("").to_owned();
         match (status, reason.as_str()) {
-            (410, _) | (_, "BadDeviceToken" | "Unregistered" | "DeviceTokenNotForTopic") => {
-                Err(PushFailure::TokenGone(reason))
-            }
+            // Only APNs' word that the app is gone from the device drops its token: BadDeviceToken
+            // and DeviceTokenNotForTopic also come from a sandbox/production or topic mistake in
+            // the configuration, which must not wipe every device.
+            (410, _) | (_, "Unregistered") => Err(PushFailure::TokenGone(reason)),
             (403, "ExpiredProviderToken" | "InvalidProviderToken") => {
                 *self.token.lock().await = None;
                 Err(PushFailure::Later(format!("APNs refused the provider token: {reason}")))

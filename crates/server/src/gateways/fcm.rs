@@ -1,7 +1,7 @@
 //! Firebase Cloud Messaging, HTTP v1: the service account signs a JWT (RS256) for the
 //! `firebase.messaging` scope, trades it at its `token_uri` for an OAuth access token (kept until
 //! shortly before it expires), and each message is one `messages:send` to the project with that
-//! bearer token. A token FCM calls `UNREGISTERED` (or another project's) is dropped.
+//! bearer token. A token FCM calls `UNREGISTERED` is dropped.
 use async_trait::async_trait;
 use serde::Deserialize;
 
@@ -126,7 +126,11 @@ impl PushGateway for Fcm {
                 "token": token,
                 "notification": { "title": note.title, "body": note.body },
                 "data": data,
-                "android": { "collapse_key": note.id, "priority": "HIGH", "ttl": "86400s" },
+                // A notification sent again replaces the one shown (tag), never shows twice.
+                "android": {
+                    "collapse_key": note.id, "priority": "HIGH", "ttl": "86400s",
+                    "notification": { "tag": note.id },
+                },
             }
         });
         let url = format!("{}/v1/projects/{}/messages:send", self.endpoint, self.project_id);
@@ -145,7 +149,9 @@ impl PushGateway for Fcm {
         }
         let code = error_code(&answer);
         match (status, code.as_str()) {
-            (_, "UNREGISTERED" | "SENDER_ID_MISMATCH") | (404, _) => Err(PushFailure::TokenGone(code)),
+            // Only FCM's own word that the installation is gone drops its token: a wrong project
+            // or credentials (SENDER_ID_MISMATCH, a bare 404) must not wipe every device.
+            (_, "UNREGISTERED") => Err(PushFailure::TokenGone(code)),
             (401, _) => {
                 self.token.forget().await;
                 Err(PushFailure::Later("FCM refused the access token; signing in again".into()))

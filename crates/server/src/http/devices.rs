@@ -69,6 +69,7 @@ pub async fn sms_receipts(
     ApiPath(token): ApiPath<String>,
     body: Bytes,
 ) -> AppResult<ApiJson<ProviderAck>> {
+    service.check_sms_callback(&token)?;
     service.sms_receipts(&token, array::<sms_callbacks::SmsReport>(&body)?).await?;
     Ok(taken())
 }
@@ -82,6 +83,7 @@ pub async fn sms_replies(
     ApiPath(token): ApiPath<String>,
     body: Bytes,
 ) -> AppResult<ApiJson<ProviderAck>> {
+    service.check_sms_callback(&token)?;
     service.sms_replies(&token, array::<sms_callbacks::SmsReply>(&body)?).await?;
     Ok(taken())
 }

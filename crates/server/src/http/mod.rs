@@ -289,7 +289,12 @@ pub fn app(portal: Arc<Portal>) -> Router {
                 .quality(tower_http::CompressionLevel::Fastest)
                 .compress_when(compress_when()),
         )
-        .layer(TraceLayer::new_for_http())
+        // Spans name the route, not the address: some addresses carry a secret (the SMS
+        // service's callbacks, an unsubscribe link's token).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+            tracing::debug_span!("request", method = %req.method(), route = route.unwrap_or_default())
+        }))
         .with_state(portal)
 }
 
