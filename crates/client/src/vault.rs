@@ -8,16 +8,31 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, account: &str) -> ClientResult<()>;
 }
 
-/// The OS keyring: Secret Service on Linux, Keychain on macOS and iOS, Credential Manager on Windows.
+/// The OS keyring: Secret Service on Linux, Keychain on macOS and iOS, Credential Manager on
+/// Windows, the Android keystore on Android (`portal-keystore-android`).
 pub struct OsKeyring {
     service: String,
+    #[cfg(target_os = "android")]
+    keystore: portal_keystore_android::Keystore,
 }
 
 impl OsKeyring {
     /// Fails with a visible error on a target without a native store, where the keyring crate
     /// would otherwise fall back to an in-memory mock and forget the session at every start.
     pub fn new(service: &str) -> ClientResult<Self> {
-        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
+        #[cfg(target_os = "android")]
+        {
+            let keystore = portal_keystore_android::Keystore::open(service)
+                .map_err(|e| ClientError::Keyring(format!("the Android keystore cannot be used: {e}")))?;
+            Ok(Self { service: service.to_owned(), keystore })
+        }
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "windows",
+            target_os = "android"
+        )))]
         {
             let _ = service;
             Err(ClientError::Keyring(
@@ -62,7 +77,27 @@ impl SecretStore for OsKeyring {
     }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
+#[cfg(target_os = "android")]
+impl SecretStore for OsKeyring {
+    fn get(&self, account: &str) -> ClientResult<Option<String>> {
+        let _ = &self.service;
+        self.keystore.get(account).map_err(|e| ClientError::Keyring(e.0))
+    }
+    fn set(&self, account: &str, secret: &str) -> ClientResult<()> {
+        self.keystore.set(account, secret).map_err(|e| ClientError::Keyring(e.0))
+    }
+    fn delete(&self, account: &str) -> ClientResult<()> {
+        self.keystore.delete(account).map_err(|e| ClientError::Keyring(e.0))
+    }
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "windows",
+    target_os = "android"
+)))]
 impl SecretStore for OsKeyring {
     fn get(&self, _: &str) -> ClientResult<Option<String>> {
         Err(ClientError::Keyring("no OS keyring on this platform".into()))
