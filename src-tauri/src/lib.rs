@@ -79,7 +79,11 @@ fn device_name() -> String {
     format!("{host} ({})", std::env::consts::OS)
 }
 
+/// When the process began, for `PORTAL_MEASURE_START` (scripts/measure-app).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG").unwrap_or_else(|_| "info".into()))
         .init();
@@ -126,6 +130,17 @@ pub fn run() {
             let live = app.handle().clone();
             tauri::async_runtime::spawn(async move { live.state::<PortalApp>().run_live().await });
             Ok(())
+        })
+        // `PORTAL_MEASURE_START=1`: print how long the window took to load its page, then quit
+        // (the start-time figure of scripts/measure-app).
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished
+                && std::env::var_os("PORTAL_MEASURE_START").is_some()
+            {
+                let started = STARTED.get().copied().unwrap_or_else(std::time::Instant::now);
+                println!("page loaded after {} ms", started.elapsed().as_millis());
+                webview.app_handle().exit(0);
+            }
         })
         .invoke_handler(invoke_handler())
         .run(tauri::generate_context!())
