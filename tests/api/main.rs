@@ -1,6 +1,7 @@
 //! API tests against the real `portal-server` process on a loopback port.
 mod allocation;
 mod approvals;
+mod audiences;
 mod auth;
 mod bad_input;
 mod campaigns;

@@ -97,6 +97,9 @@ pub struct Audience {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_within_days: Option<u32>,
+    /// In at least one of these imported lists (ids).
+    #[serde(default)]
+    pub lists: Vec<Uuid>,
 }
 
 /// Where tapping the message leads in the app.

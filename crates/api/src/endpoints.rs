@@ -161,6 +161,11 @@ endpoints! {
     ReadInbox = Post "/v1/me/inbox/{id}/read" [id: Uuid] => Inbox;
     ChangeInbox = Post "/v1/me/inbox/changes" body InboxChanges, => Inbox;
     MyDevices = Get "/v1/me/devices" => DeviceList;
+    ListAudiences = Get "/v1/audiences" => Audiences;
+    ImportAudienceList = Post "/v1/audiences/lists" body ListImport, => ListReport;
+    DeleteAudienceList = Delete "/v1/audiences/lists/{id}" [id: Uuid] => ();
+    SaveSegment = Post "/v1/audiences/segments" body NewSegment, => SavedSegment;
+    DeleteSegment = Delete "/v1/audiences/segments/{id}" [id: Uuid] => ();
     RegisterDevice = Put "/v1/me/devices/{installation}" [installation: Uuid] body DeviceRegistration, => ();
     ForgetDevice = Delete "/v1/me/devices/{installation}" [installation: Uuid] => ();
     /// The SMS service's pushes (JSON arrays of its own shape): declared for their routes only.

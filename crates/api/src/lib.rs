@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod allocation;
 pub mod approvals;
+pub mod audiences;
 pub mod auth;
 pub mod campaigns;
 pub mod catalog;
@@ -24,6 +25,7 @@ pub mod store_ops;
 pub use admin::*;
 pub use allocation::*;
 pub use approvals::*;
+pub use audiences::*;
 pub use auth::*;
 pub use campaigns::*;
 pub use catalog::*;

@@ -15,6 +15,7 @@ pub mod audience;
 pub mod coupon;
 pub mod coupon_code;
 pub mod funnel;
+pub mod import;
 pub mod lifecycle;
 pub mod policy;
 pub mod quiet;

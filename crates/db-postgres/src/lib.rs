@@ -15,6 +15,7 @@ macro_rules! user_columns {
 pub mod accounts;
 pub mod allocations;
 mod approvals;
+mod audiences;
 mod campaigns;
 pub mod catalog;
 mod console;
@@ -84,6 +85,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0024_inbox_links.sql"),
     include_str!("../migrations/0025_coupons.sql"),
     include_str!("../migrations/0026_outbound.sql"),
+    include_str!("../migrations/0027_audiences.sql"),
 ];
 
 /// How many times a transaction that met another is run again before the error is returned.

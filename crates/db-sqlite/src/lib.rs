@@ -15,6 +15,7 @@ use portal_db::*;
 pub mod accounts;
 pub mod allocations;
 mod approvals;
+mod audiences;
 mod campaigns;
 pub mod catalog;
 mod console;
@@ -73,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0032_inbox_links.sql"),
     include_str!("../migrations/0033_coupons.sql"),
     include_str!("../migrations/0034_outbound.sql"),
+    include_str!("../migrations/0035_audiences.sql"),
 ];
 
 pub struct SqliteDatabase {

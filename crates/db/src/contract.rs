@@ -12,6 +12,7 @@ use crate::{lockout, throttle};
 
 mod allocation;
 mod approvals;
+mod audiences;
 mod campaigns;
 mod catalog;
 mod console;
@@ -28,6 +29,7 @@ mod retention;
 mod triggers;
 pub use allocation::*;
 pub use approvals::*;
+pub use audiences::*;
 pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
@@ -155,6 +157,7 @@ macro_rules! contract_suite {
             a_coupon_is_issued_once_a_person_and_redeemed_once_whatever_redeems_at_once,
             a_gateway_message_is_claimed_by_one_dispatcher_and_settled_once,
             a_person_keeps_ten_devices_and_a_token_belongs_to_one_installation,
+            an_imported_list_is_created_once_and_narrows_an_audience_to_its_members,
         );
     };
 }

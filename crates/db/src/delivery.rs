@@ -196,6 +196,12 @@ pub fn audience_filter(audience: &Audience, now: i64, first: usize) -> (String, 
         }
         conditions.push(format!("EXISTS (SELECT 1 FROM sales s WHERE {})", sale.join(" AND ")));
     }
+    if !audience.lists.is_empty() {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM audience_list_members a WHERE a.user_id = u.id AND a.list_id IN ({}))",
+            list(text(&audience.lists), &mut values)
+        ));
+    }
     if let Some(days) = audience.active_within_days {
         conditions.push(format!(
             "EXISTS (SELECT 1 FROM sessions se WHERE se.user_id = u.id AND se.last_seen_at >= {})",

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod allocations;
 pub mod apply;
 pub mod approvals;
+pub mod audiences;
 pub mod campaigns;
 pub mod catalog;
 pub mod code_check;
@@ -52,6 +53,7 @@ pub use accounts::*;
 pub use allocations::*;
 pub use apply::{CounterCustomer, CouponCheck, OpContext};
 pub use approvals::*;
+pub use audiences::*;
 pub use campaigns::*;
 pub use catalog::*;
 pub use console::*;
@@ -104,8 +106,9 @@ pub type DbResult<T> = Result<T, DbError>;
 pub mod prelude {
     //! Every domain trait, for code that calls them through `dyn Database`.
     pub use crate::{
-        Accounts, Campaigns, Catalog, CustomerView, DealerNetwork, Delivery, Events, Experiments, Favourites, Interest,
-        Orders, Org, Outbound, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail, Triggers,
+        Accounts, Audiences, Campaigns, Catalog, CustomerView, DealerNetwork, Delivery, Events, Experiments,
+        Favourites, Interest, Orders, Org, Outbound, PriceLists, Rebates, Sessions, SignIn, StoreOps, Tags, Trail,
+        Triggers,
     };
 }
 
@@ -134,6 +137,7 @@ pub trait Database:
     + Allocations
     + Approvals
     + Campaigns
+    + Audiences
     + Coupons
     + Delivery
     + Outbound

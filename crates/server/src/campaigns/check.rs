@@ -165,6 +165,9 @@ pub fn audience(a: &Audience, tags: &HashSet<uuid::Uuid>) -> AppResult<()> {
     if a.stores.len() > MAX_STORES {
         return Err(bad("audience.stores", "At most 200 stores."));
     }
+    if a.lists.len() > MAX_TAGS {
+        return Err(bad("audience.lists", "At most 20 imported lists."));
+    }
     for (field, days) in
         [("audience.bought_within_days", a.bought_within_days), ("audience.active_within_days", a.active_within_days)]
     {

@@ -2,6 +2,7 @@
 //! administrator) approves or rejects them, and an approved campaign is scheduled, started,
 //! paused, resumed or stopped. The steps and who may take each are `portal_campaigns::lifecycle`;
 //! here they are applied to the record, each from the state its taker saw.
+mod audiences;
 mod check;
 mod coupons;
 mod devices;
@@ -48,6 +49,7 @@ pub struct CampaignService {
     catalog: Arc<dyn Catalog>,
     coupons: Arc<dyn Coupons>,
     outbound: Arc<dyn Outbound>,
+    audiences: Arc<dyn crate::db::Audiences>,
     /// The outside services texts and pushes leave through.
     gateways: Arc<crate::gateways::Gateways>,
     /// The secret in the addresses the SMS service pushes receipts and replies to.
@@ -157,6 +159,7 @@ impl CampaignService {
             keys,
             sms_callback_token: sms_callback_token.into(),
             outbound: db.clone(),
+            audiences: db.clone(),
             gateways,
             campaigns: db.clone(),
             delivery: db.clone(),
@@ -177,6 +180,7 @@ impl CampaignService {
     async fn check(&self, draft: &CampaignDraft) -> AppResult<()> {
         let sms_template = !self.gateways.sms_marketing_template.is_empty();
         check::draft(draft, &self.tag_ids().await?, now(), &self.gateways.channels(), sms_template)?;
+        self.lists_exist(&draft.audience).await?;
         self.link_leads_somewhere(draft.content.deep_link.as_ref()).await
     }
 

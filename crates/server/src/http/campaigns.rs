@@ -164,3 +164,60 @@ pub async fn store_coupons(
 ) -> AppResult<ApiJson<StoreCoupons>> {
     service.store_coupons(&caller, store).await.map(ApiJson)
 }
+
+/// The imported lists and saved segments (operators and administrators).
+#[utoipa::path(get, path = endpoints::ListAudiences::PATH, tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = Audiences), (status = 403, body = ApiError)))]
+pub async fn audiences(State(service): State<CampaignService>, caller: Caller) -> AppResult<ApiJson<Audiences>> {
+    service.audiences(&caller).await.map(ApiJson)
+}
+
+/// Imports a list of phone numbers (CSV text), matched to accounts by verified phone only; the
+/// report counts every row by what became of it and names the first rows that did not match.
+#[utoipa::path(post, path = endpoints::ImportAudienceList::PATH, tag = "campaigns", security(("bearer" = [])),
+    request_body = ListImport,
+    responses((status = 200, body = ListReport), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn import_list(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiJson(import): ApiJson<ListImport>,
+) -> AppResult<ApiJson<ListReport>> {
+    service.import_list(&caller, import).await.map(ApiJson)
+}
+
+/// Deletes an imported list and its members (a campaign naming it then reaches nobody through it).
+#[utoipa::path(delete, path = endpoints::DeleteAudienceList::PATH, tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "list id")),
+    responses((status = 204), (status = 403, body = ApiError)))]
+pub async fn delete_list(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<axum::http::StatusCode> {
+    service.delete_list(&caller, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Saves an audience as a named segment (saving again under its id replaces it).
+#[utoipa::path(post, path = endpoints::SaveSegment::PATH, tag = "campaigns", security(("bearer" = [])),
+    request_body = NewSegment,
+    responses((status = 200, body = SavedSegment), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn save_segment(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiJson(segment): ApiJson<NewSegment>,
+) -> AppResult<ApiJson<SavedSegment>> {
+    service.save_segment(&caller, segment).await.map(ApiJson)
+}
+
+#[utoipa::path(delete, path = endpoints::DeleteSegment::PATH, tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "segment id")),
+    responses((status = 204), (status = 403, body = ApiError)))]
+pub async fn delete_segment(
+    State(service): State<CampaignService>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<axum::http::StatusCode> {
+    service.delete_segment(&caller, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -111,6 +111,8 @@ impl Modify for CommonResponses {
 const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// A device's batch of store operations (up to 500, a sale being a kilobyte or two).
 const STORE_OPS_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// An imported list: 100,000 phone numbers with a few other columns each.
+const AUDIENCE_LIST_MAX_BYTES: usize = 8 * 1024 * 1024;
 /// A batch of behaviour events: 500 events of well under 2 KB each.
 const EVENTS_MAX_BYTES: usize = 1024 * 1024;
 
@@ -235,6 +237,15 @@ pub fn routes() -> (Router<Arc<Portal>>, utoipa::openapi::OpenApi) {
                 .routes(routes!(store_ops::store_ops))
                 .routes(routes!(store_ops::set_aside))
                 .layer(DefaultBodyLimit::max(STORE_OPS_MAX_BYTES)),
+        )
+        .routes(routes!(campaigns::audiences))
+        .routes(routes!(campaigns::delete_list))
+        .routes(routes!(campaigns::save_segment))
+        .routes(routes!(campaigns::delete_segment))
+        .merge(
+            OpenApiRouter::<Arc<Portal>>::new()
+                .routes(routes!(campaigns::import_list))
+                .layer(DefaultBodyLimit::max(AUDIENCE_LIST_MAX_BYTES)),
         )
         .merge(
             OpenApiRouter::<Arc<Portal>>::new()
