@@ -111,3 +111,14 @@ test("a text campaign names its approved template, or leaves it to the server's 
   // Without the SMS channel the template is not sent.
   assert.equal("sms_template" in draftOf("c1", { ...texts, channels: ["push"] }).draft.content, false);
 });
+
+test("imported lists narrow the audience, and a saved segment fills the audience's fields", async () => {
+  const { audienceFields } = await import(join(dir, "campaignForm.mjs"));
+  const { draft } = draftOf("c1", { ...filled(), lists: ["l1", "l2"] });
+  assert.deepEqual(draft.audience.lists, ["l1", "l2"]);
+  const fields = audienceFields({ tags_all: ["t1"], tags_any: [], tags_none: [], roles: [], stores: [], lists: ["l3"], active_within_days: 30 });
+  assert.deepEqual(fields, { roles: ["consumer"], tagsAll: ["t1"], tagsAny: [], tagsNone: [], lists: ["l3"], activeDays: "30", boughtDays: "" });
+  const again = draftOf("c1", { ...filled(), ...fields });
+  assert.deepEqual(again.draft.audience.lists, ["l3"]);
+  assert.equal(again.draft.audience.active_within_days, 30);
+});

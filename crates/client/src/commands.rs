@@ -259,6 +259,15 @@ macro_rules! for_each_app_command {
                 app.campaigns(query).await
             }
             awaited fn campaign(app, id: uuid::Uuid) -> portal_api::CampaignDetail { app.campaign(id).await }
+            awaited fn audiences(app) -> portal_api::Audiences { app.audiences().await }
+            awaited fn import_audience_list(app, name: String, csv: String) -> portal_api::ListReport {
+                app.import_audience_list(name, csv).await
+            }
+            awaited fn delete_audience_list(app, id: uuid::Uuid) -> () { app.delete_audience_list(id).await }
+            awaited fn save_segment(app, segment: portal_api::NewSegment) -> portal_api::SavedSegment {
+                app.save_segment(segment).await
+            }
+            awaited fn delete_segment(app, id: uuid::Uuid) -> () { app.delete_segment(id).await }
             awaited fn wallet(app) -> portal_client::coupons::WalletView { app.wallet().await }
             sync fn coupon_qr(app, code: String) -> Vec<Vec<bool>> { Ok(portal_client::coupons::qr(&code)) }
             awaited fn audience_size(app, audience: portal_api::Audience) -> portal_api::AudienceSize {

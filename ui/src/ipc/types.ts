@@ -140,11 +140,19 @@ bought_within_days?: number,
 /**
  * Signed in within this many days.
  */
-active_within_days?: number, };
+active_within_days?: number, 
+/**
+ * In at least one of these imported lists (ids).
+ */
+lists: Array<string>, };
+
+export type AudienceList = { id: string, name: string, rows: number, matched: number, created_by: string, created_at: number, };
 
 export type AudienceOverview = { total_users: number, consumers: number, with_phone: number, with_email: number, };
 
 export type AudienceSize = { size: number, };
+
+export type Audiences = { lists: Array<AudienceList>, segments: Array<SavedSegment>, };
 
 export type AuditEntry = { id: number, at: number, actor_id: string, actor_name: string, role: string, method: string, path: string, status: number, };
 
@@ -791,6 +799,12 @@ suggestions?: Array<number>, };
 
 export type LinkIdentityRequest = { kind: IdentityKind, value: string, code: string, };
 
+export type ListProblem = { line: number, problem: ListProblemKind, };
+
+export type ListProblemKind = "invalid" | "duplicate" | "no_account" | "unverified";
+
+export type ListReport = { list: AudienceList, invalid: number, duplicates: number, no_account: number, unverified: number, problems: Array<ListProblem>, };
+
 export type ManagerOverview = { stores: Array<StoreOverview>, };
 
 export type MarketingTag = "new" | "hot" | "promotion" | "pre_sale" | "recommended";
@@ -806,6 +820,8 @@ time_zone: string, };
 export type NewCustomerTag = { name: string, rule: string, };
 
 export type NewExperiment = { name: string, placement: Placement, arms: Array<ExperimentArm>, holdout_percent: number, };
+
+export type NewSegment = { id: string, name: string, audience: Audience, };
 
 export type NewTrigger = { name: string, kind: TriggerKind, title_zh: string, title_en: string, body_zh: string, body_en: string, cooldown_days: number, };
 
@@ -1279,6 +1295,8 @@ next_states: Array<SampleState>,
  * Whether an audit of the floor should find it.
  */
 expected_on_floor: boolean, };
+
+export type SavedSegment = { id: string, name: string, audience: Audience, created_by: string, updated_at: number, };
 
 export type SearchQuery = { text: string, 
 /**

@@ -65,3 +65,37 @@ impl PortalApp {
         .await
     }
 }
+
+/// Audiences kept for campaigns (online, operators): imported lists and saved segments.
+impl PortalApp {
+    pub async fn audiences(&self) -> ClientResult<Audiences> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::ListAudiences {}).await }).await
+    }
+
+    /// Imports a list from a file's text (its id chosen here: a retry after a lost answer gives
+    /// the list as kept).
+    pub async fn import_audience_list(&self, name: String, csv: String) -> ClientResult<ListReport> {
+        let body = ListImport { id: Uuid::now_v7(), name, csv };
+        self.authed(|api, token| {
+            let body = body.clone();
+            async move { api.call(Some(&token), &ep::ImportAudienceList { body }).await }
+        })
+        .await
+    }
+
+    pub async fn delete_audience_list(&self, id: Uuid) -> ClientResult<()> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DeleteAudienceList { id }).await }).await
+    }
+
+    pub async fn save_segment(&self, segment: NewSegment) -> ClientResult<SavedSegment> {
+        self.authed(|api, token| {
+            let body = segment.clone();
+            async move { api.call(Some(&token), &ep::SaveSegment { body }).await }
+        })
+        .await
+    }
+
+    pub async fn delete_segment(&self, id: Uuid) -> ClientResult<()> {
+        self.authed(|api, token| async move { api.call(Some(&token), &ep::DeleteSegment { id }).await }).await
+    }
+}

@@ -9,6 +9,7 @@ import type { Campaign, CustomerTag, MessageChannel, Role } from "../../ipc/type
 import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
+import { AudiencePresets } from "./AudiencePresets";
 import { CATEGORIES, draftOf, emptyForm, formOf, MAX_BODY, MAX_TITLE, type CampaignForm, type CouponKind, type LinkKind } from "./campaignForm";
 
 const CHANNELS: MessageChannel[] = ["push", "inbox", "sms"];
@@ -30,7 +31,12 @@ export function CampaignEditor({ campaign, onDone }: { campaign?: Campaign; onDo
     commands.customerTags().then((l) => setTags(l.tags), () => {});
   }, []);
   // The audience's live size, a moment after the last change to it.
-  const audienceKey = JSON.stringify([form.roles, form.tagsAll, form.tagsAny, form.tagsNone, form.activeDays, form.boughtDays]);
+  const audienceKey = JSON.stringify([form.roles, form.tagsAll, form.tagsAny, form.tagsNone, form.lists, form.activeDays, form.boughtDays]);
+  const audience = useMemo(
+    () => draftOf(id, { ...form, name: form.name || "-", titleZh: "-", titleEn: "-", bodyZh: "-", bodyEn: "-" }).draft?.audience ?? null,
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [audienceKey],
+  );
   useEffect(() => {
     const checked = draftOf(id, { ...form, name: form.name || "-", titleZh: "-", titleEn: "-", bodyZh: "-", bodyEn: "-" });
     if (!checked.draft) return setSize(null);
@@ -140,6 +146,7 @@ export function CampaignEditor({ campaign, onDone }: { campaign?: Campaign; onDo
         {tagPicker("tagsAll")}
         {tagPicker("tagsAny")}
         {tagPicker("tagsNone")}
+        <AudiencePresets form={form} edit={edit} audience={audience} />
         {text("activeDays", 3)}
         {text("boughtDays", 3)}
         <h3 className="wide">{t("campaigns.content")}</h3>

@@ -9,6 +9,7 @@ import { useI18n, type MessageKey } from "../../i18n";
 import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { CampaignEditor } from "./CampaignEditor";
 import { CampaignView } from "./CampaignView";
+import { AudienceLists } from "./AudienceLists";
 
 const FILTERS: (CampaignStatus | "")[] = ["", "draft", "submitted", "approved", "scheduled", "running", "paused", "finished", "rejected"];
 
@@ -103,6 +104,7 @@ export function Campaigns() {
           {t("campaigns.more")}
         </button>
       )}
+      <AudienceLists />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // A campaign's editor as plain data: the fields an operator fills in (times as the device's local
 // date and time, windows and the holdout as typed), turned into the draft the server checks, with
 // the first field that is wrong named; and which actions a campaign offers in its state.
-import type { Campaign, CampaignAction, CampaignDraft, CampaignStatus, CouponTerms, DeepLink, MessageChannel, Role } from "../../ipc/types";
+import type { Audience, Campaign, CampaignAction, CampaignDraft, CampaignStatus, CouponTerms, DeepLink, MessageChannel, Role } from "../../ipc/types";
 import { fenText, toFen } from "../format";
 
 export type LinkKind = "none" | "inbox" | "product" | "category" | "wallet";
@@ -15,6 +15,8 @@ export type CampaignForm = {
   tagsAll: string[];
   tagsAny: string[];
   tagsNone: string[];
+  /** Imported lists (ids) a person is in at least one of. */
+  lists: string[];
   activeDays: string;
   boughtDays: string;
   holdout: string;
@@ -56,6 +58,7 @@ export function emptyForm(): CampaignForm {
     tagsAll: [],
     tagsAny: [],
     tagsNone: [],
+    lists: [],
     activeDays: "",
     boughtDays: "",
     holdout: "10",
@@ -102,12 +105,7 @@ export function formOf(c: Campaign): CampaignForm {
     name: c.name,
     category: c.category,
     channels: [...c.channels],
-    roles: c.audience.roles.length > 0 ? [...c.audience.roles] : ["consumer"],
-    tagsAll: [...c.audience.tags_all],
-    tagsAny: [...c.audience.tags_any],
-    tagsNone: [...c.audience.tags_none],
-    activeDays: c.audience.active_within_days === undefined ? "" : String(c.audience.active_within_days),
-    boughtDays: c.audience.bought_within_days === undefined ? "" : String(c.audience.bought_within_days),
+    ...audienceFields(c.audience),
     holdout: String(c.holdout_percent),
     startsAt: localInput(c.starts_at),
     endsAt: localInput(c.ends_at),
@@ -119,6 +117,19 @@ export function formOf(c: Campaign): CampaignForm {
     linkTarget: link?.to === "product" ? link.model : link?.to === "category" ? link.code : "",
     smsTemplate: c.content.sms_template ?? "",
     ...couponForm(c.coupon),
+  };
+}
+
+/** An audience (a saved segment's) as the form's fields. */
+export function audienceFields(a: Audience): Pick<CampaignForm, "roles" | "tagsAll" | "tagsAny" | "tagsNone" | "lists" | "activeDays" | "boughtDays"> {
+  return {
+    roles: a.roles.length > 0 ? [...a.roles] : ["consumer"],
+    tagsAll: [...a.tags_all],
+    tagsAny: [...a.tags_any],
+    tagsNone: [...a.tags_none],
+    lists: [...a.lists],
+    activeDays: a.active_within_days === undefined ? "" : String(a.active_within_days),
+    boughtDays: a.bought_within_days === undefined ? "" : String(a.bought_within_days),
   };
 }
 
@@ -231,6 +242,7 @@ export function draftOf(id: string, form: CampaignForm, now = Math.floor(Date.no
       tags_none: form.tagsNone,
       roles: form.roles,
       stores: [],
+      lists: form.lists,
       ...(active === undefined ? {} : { active_within_days: active }),
       ...(bought === undefined ? {} : { bought_within_days: bought }),
     },
