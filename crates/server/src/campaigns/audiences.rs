@@ -25,8 +25,8 @@ fn bad(field: &str, message: &str) -> AppError {
 
 fn name_of(name: &str) -> AppResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(bad("name", "A name of 1 to 100 characters."));
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(bad("name", "A name of 1 to 100 characters, on one line."));
     }
     Ok(name.to_owned())
 }
