@@ -90,6 +90,9 @@ async fn a_list_imported_from_csv_is_matched_by_verified_phone_and_narrows_a_cam
             server.send(Method::POST, &format!("/v1/campaigns/{campaign}/actions"), Some(token), Some(&body)).await;
         assert_eq!(status, 200, "{action}: {body}");
     }
+    // While the campaign may still send, its list cannot be deleted (nor its id used again).
+    let (status, body) = server.send(Method::DELETE, &format!("/v1/audiences/lists/{id}"), Some(&operator), None).await;
+    assert_eq!((status, error_of(&body).code), (422, ErrorCode::TransitionNotAllowed), "{body}");
     let has_it = |token: String| {
         let server = &server;
         async move {
@@ -108,9 +111,19 @@ async fn a_list_imported_from_csv_is_matched_by_verified_phone_and_narrows_a_cam
     }
     assert!(!has_it(outsider.clone()).await, "nobody outside the list");
 
-    // Deleted, the list is gone; a campaign naming it is refused.
-    let (status, _) = server.send(Method::DELETE, &format!("/v1/audiences/lists/{id}"), Some(&operator), None).await;
-    assert_eq!(status, 204);
+    // Once the campaign finished, the list is deleted; a campaign naming it is refused, and an
+    // import under its id too.
+    for _ in 0..100 {
+        let detail: CampaignDetail = parse(&server.get(&format!("/v1/campaigns/{campaign}"), &operator).await.1);
+        if detail.campaign.status == CampaignStatus::Finished {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (status, body) = server.send(Method::DELETE, &format!("/v1/audiences/lists/{id}"), Some(&operator), None).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = server.send(Method::POST, "/v1/audiences/lists", Some(&operator), Some(&import)).await;
+    assert_eq!((status, error_of(&body).field.as_deref()), (400, Some("id")), "{body}");
     let mut again = draft.clone();
     again["id"] = json!(Uuid::now_v7());
     let (status, body) = server.send(Method::POST, "/v1/campaigns", Some(&operator), Some(&again)).await;

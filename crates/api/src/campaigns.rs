@@ -71,8 +71,10 @@ pub enum MessageChannel {
 }
 
 /// Who a campaign is for: customers matching every filter given (an empty list filters nothing),
-/// always only those who consented to marketing.
+/// always only those who consented to marketing. A filter this server does not know is refused,
+/// never ignored (ignoring one would widen the audience).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Audience {
     /// Customer tags (ids) a person has all of.
     #[serde(default)]

@@ -23,40 +23,62 @@ pub enum ReadError {
 
 const PHONE_HEADERS: &[&str] = &["phone", "mobile", "手机", "手机号", "手机号码", "电话", "phone number"];
 
-fn cells(line: &str) -> Vec<String> {
-    let separator = if line.contains('\t') {
-        '\t'
-    } else if line.contains(';') && !line.contains(',') {
-        ';'
-    } else {
-        ','
-    };
-    line.split(separator).map(|c| c.trim().trim_matches('"').trim().trim_start_matches('\u{feff}').to_owned()).collect()
-}
-
 fn looks_like_a_number(cell: &str) -> bool {
     let digits = cell.chars().filter(char::is_ascii_digit).count();
     digits >= 5 && cell.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
-/// The file's phone numbers, one a data row, in order; blank lines skipped.
+/// The file's phone numbers, one a data row, in order; blank rows skipped. The text is read as
+/// CSV (quoted fields may hold commas and line breaks), separated by what its first line uses:
+/// tabs, semicolons or commas.
 pub fn phone_rows(text: &str, max_rows: usize) -> Result<Vec<PhoneRow>, ReadError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().trim_start_matches('\u{feff}').is_empty());
-    let Some((first_at, first)) = lines.next() else { return Err(ReadError::Empty) };
-    let header = cells(first);
-    let (column, mut rows) = match header.iter().position(|c| PHONE_HEADERS.contains(&c.to_lowercase().as_str())) {
-        Some(column) => (column, Vec::new()),
-        None if header.first().is_some_and(|c| looks_like_a_number(c)) => {
-            (0, vec![PhoneRow { line: first_at as u32 + 1, text: header[0].clone() }])
-        }
-        None => return Err(ReadError::NoPhoneColumn),
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().find(|l| !l.trim().is_empty()).ok_or(ReadError::Empty)?;
+    let delimiter = if first.contains('\t') {
+        b'\t'
+    } else if first.contains(';') && !first.contains(',') {
+        b';'
+    } else {
+        b','
     };
-    for (at, line) in lines {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut column = None;
+    let mut rows = Vec::new();
+    // Lines counted from the records' byte offsets, as the file's editor numbers them.
+    let (mut counted_to, mut line) = (0usize, 1u32);
+    for record in reader.records() {
+        let Ok(record) = record else { continue };
+        // The reader's offset may fall on the previous row's line ending: the row starts at the
+        // first byte after it (and after any blank lines) that is not a line break.
+        let bytes = text.as_bytes();
+        let mut start = record.position().map_or(counted_to, |p| p.byte() as usize).clamp(counted_to, text.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u32;
+        counted_to = start;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let Some(at) = column else {
+            match record.iter().position(|c| PHONE_HEADERS.contains(&c.trim().to_lowercase().as_str())) {
+                Some(at) => column = Some(at),
+                None if record.get(0).is_some_and(|c| looks_like_a_number(c.trim())) => {
+                    column = Some(0);
+                    rows.push(PhoneRow { line, text: record[0].trim().to_owned() });
+                }
+                None => return Err(ReadError::NoPhoneColumn),
+            }
+            continue;
+        };
         if rows.len() == max_rows {
             return Err(ReadError::TooManyRows { max: max_rows });
         }
-        let text = cells(line).get(column).cloned().unwrap_or_default();
-        rows.push(PhoneRow { line: at as u32 + 1, text });
+        rows.push(PhoneRow { line, text: record.get(at).unwrap_or("").trim().to_owned() });
+    }
+    if column.is_none() {
+        return Err(ReadError::Empty);
     }
     Ok(rows)
 }
@@ -89,6 +111,13 @@ mod tests {
         );
         let tabs = "name\tPhone\nA\t13912345678\n";
         assert_eq!(phone_rows(tabs, 10).unwrap()[0].text, "13912345678");
+        // A quoted name holding a comma and a line break keeps the columns and the lines right.
+        let quoted = "\u{feff}\"name\",\"phone\"\n\"Li, Lei\nJr\",13912345678\nHan,13912345679\n";
+        let rows = phone_rows(quoted, 10).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.line, r.text.as_str())).collect::<Vec<_>>(),
+            [(2, "13912345678"), (4, "13912345679")]
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@ CREATE TABLE audience_lists (
     row_count  INTEGER NOT NULL,
     matched    INTEGER NOT NULL,
     created_by TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    -- A deleted list keeps its row (not its members), so that its id is never used again: an
+    -- approved campaign naming it can never be pointed at other people.
+    deleted_at BIGINT
 );
 CREATE TABLE audience_list_members (
     list_id TEXT NOT NULL REFERENCES audience_lists (id),

@@ -1,5 +1,5 @@
 //! Audiences kept for campaigns, on PostgreSQL.
-use portal_db::{Audiences, ListCreated, ListRow, PhoneOwner, SegmentRow, MAX_AUDIENCES};
+use portal_db::{Audiences, ListCreated, ListDeleted, ListRow, PhoneOwner, SegmentRow, MAX_AUDIENCES};
 
 use super::*;
 
@@ -43,7 +43,7 @@ impl Audiences for PostgresDatabase {
             if !tx.query("SELECT 1 FROM audience_lists WHERE id = $1", &[&list.id.to_string()])?.is_empty() {
                 return Ok(ListCreated::Exists);
             }
-            let kept: i64 = tx.query_one("SELECT COUNT(*) FROM audience_lists", &[])?.get(0);
+            let kept: i64 = tx.query_one("SELECT COUNT(*) FROM audience_lists WHERE deleted_at IS NULL", &[])?.get(0);
             if kept >= i64::from(MAX_AUDIENCES) {
                 return Ok(ListCreated::Full);
             }
@@ -71,12 +71,15 @@ impl Audiences for PostgresDatabase {
         .await
     }
 
-    async fn list(&self, id: Uuid) -> DbResult<Option<ListRow>> {
+    async fn list(&self, id: Uuid) -> DbResult<Option<(ListRow, Option<i64>)>> {
         self.run(move |client| {
             client
-                .query(&format!("SELECT {LIST_COLUMNS} FROM audience_lists WHERE id = $1"), &[&id.to_string()])?
+                .query(
+                    &format!("SELECT {LIST_COLUMNS}, deleted_at FROM audience_lists WHERE id = $1"),
+                    &[&id.to_string()],
+                )?
                 .first()
-                .map(list_of)
+                .map(|r| Ok((list_of(r)?, r.get(6))))
                 .transpose()
         })
         .await
@@ -86,7 +89,10 @@ impl Audiences for PostgresDatabase {
         self.run(move |client| {
             client
                 .query(
-                    &format!("SELECT {LIST_COLUMNS} FROM audience_lists ORDER BY created_at DESC, id DESC LIMIT $1"),
+                    &format!(
+                        "SELECT {LIST_COLUMNS} FROM audience_lists WHERE deleted_at IS NULL
+                         ORDER BY created_at DESC, id DESC LIMIT $1"
+                    ),
                     &[&i64::from(limit)],
                 )?
                 .iter()
@@ -96,10 +102,28 @@ impl Audiences for PostgresDatabase {
         .await
     }
 
-    async fn delete_list(&self, id: Uuid) -> DbResult<bool> {
+    async fn delete_list(&self, id: Uuid, at: i64) -> DbResult<ListDeleted> {
         self.read_committed(move |tx| {
-            tx.execute("DELETE FROM audience_list_members WHERE list_id = $1", &[&id.to_string()])?;
-            Ok(tx.execute("DELETE FROM audience_lists WHERE id = $1", &[&id.to_string()])? == 1)
+            let id = id.to_string();
+            // Campaigns are changed one at a time against this: a campaign saved naming the list
+            // waits for the deletion, and is refused for a list that is gone.
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('audience_lists'))", &[])?;
+            let in_use = !tx
+                .query(
+                    "SELECT 1 FROM campaigns WHERE status NOT IN ('finished', 'rejected') AND strpos(audience, $1) > 0
+                     LIMIT 1",
+                    &[&id],
+                )?
+                .is_empty();
+            if in_use {
+                return Ok(ListDeleted::InUse);
+            }
+            let marked = tx.execute(
+                "UPDATE audience_lists SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                &[&id, &at],
+            )?;
+            tx.execute("DELETE FROM audience_list_members WHERE list_id = $1", &[&id])?;
+            Ok(if marked == 1 { ListDeleted::Deleted } else { ListDeleted::Missing })
         })
         .await
     }
@@ -108,7 +132,7 @@ impl Audiences for PostgresDatabase {
         self.run(move |client| {
             let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
             client
-                .query("SELECT id FROM audience_lists WHERE id = ANY($1)", &[&ids])?
+                .query("SELECT id FROM audience_lists WHERE id = ANY($1) AND deleted_at IS NULL", &[&ids])?
                 .iter()
                 .map(|r| uuid(r.get(0)))
                 .collect()

@@ -1,5 +1,5 @@
 //! Audiences kept for campaigns, on SQLite.
-use portal_db::{Audiences, ListCreated, ListRow, PhoneOwner, SegmentRow, MAX_AUDIENCES};
+use portal_db::{Audiences, ListCreated, ListDeleted, ListRow, PhoneOwner, SegmentRow, MAX_AUDIENCES};
 
 use super::*;
 
@@ -45,7 +45,10 @@ impl Audiences for SqliteDatabase {
             )? {
                 return Ok(ListCreated::Exists);
             }
-            if tx.query_row("SELECT COUNT(*) FROM audience_lists", [], |r| r.get::<_, u32>(0))? >= MAX_AUDIENCES {
+            if tx
+                .query_row("SELECT COUNT(*) FROM audience_lists WHERE deleted_at IS NULL", [], |r| r.get::<_, u32>(0))?
+                >= MAX_AUDIENCES
+            {
                 return Ok(ListCreated::Full);
             }
             tx.execute(
@@ -73,11 +76,11 @@ impl Audiences for SqliteDatabase {
         .await
     }
 
-    async fn list(&self, id: Uuid) -> DbResult<Option<ListRow>> {
+    async fn list(&self, id: Uuid) -> DbResult<Option<(ListRow, Option<i64>)>> {
         self.run(move |conn| {
             Ok(conn
-                .prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM audience_lists WHERE id = ?1"))?
-                .query_row([id.to_string()], list_of)
+                .prepare_cached(&format!("SELECT {LIST_COLUMNS}, deleted_at FROM audience_lists WHERE id = ?1"))?
+                .query_row([id.to_string()], |r| Ok((list_of(r)?, r.get(6)?)))
                 .optional()?)
         })
         .await
@@ -86,7 +89,8 @@ impl Audiences for SqliteDatabase {
     async fn lists(&self, limit: u32) -> DbResult<Vec<ListRow>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {LIST_COLUMNS} FROM audience_lists ORDER BY created_at DESC, id DESC LIMIT ?1"
+                "SELECT {LIST_COLUMNS} FROM audience_lists WHERE deleted_at IS NULL
+                 ORDER BY created_at DESC, id DESC LIMIT ?1"
             ))?;
             let rows = stmt.query_map([limit], list_of)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -94,20 +98,34 @@ impl Audiences for SqliteDatabase {
         .await
     }
 
-    async fn delete_list(&self, id: Uuid) -> DbResult<bool> {
+    async fn delete_list(&self, id: Uuid, at: i64) -> DbResult<ListDeleted> {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM audience_list_members WHERE list_id = ?1", [id.to_string()])?;
-            let gone = tx.execute("DELETE FROM audience_lists WHERE id = ?1", [id.to_string()])? == 1;
+            let id = id.to_string();
+            let in_use: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM campaigns WHERE status NOT IN ('finished', 'rejected')
+                                  AND instr(audience, ?1) > 0)",
+                [&id],
+                |r| r.get(0),
+            )?;
+            if in_use {
+                return Ok(ListDeleted::InUse);
+            }
+            let marked = tx.execute(
+                "UPDATE audience_lists SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+                params![id, at],
+            )?;
+            tx.execute("DELETE FROM audience_list_members WHERE list_id = ?1", [&id])?;
             tx.commit()?;
-            Ok(gone)
+            Ok(if marked == 1 { ListDeleted::Deleted } else { ListDeleted::Missing })
         })
         .await
     }
 
     async fn existing_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<Uuid>> {
         self.run(move |conn| {
-            let mut read = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM audience_lists WHERE id = ?1)")?;
+            let mut read = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM audience_lists WHERE id = ?1 AND deleted_at IS NULL)")?;
             let mut out = Vec::new();
             for id in ids {
                 if read.query_row([id.to_string()], |r| r.get::<_, bool>(0))? {

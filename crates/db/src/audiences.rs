@@ -48,18 +48,30 @@ pub enum ListCreated {
     Full,
 }
 
+/// What deleting a list came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListDeleted {
+    Deleted,
+    /// No such list (or deleted already).
+    Missing,
+    /// A campaign that may still send names it.
+    InUse,
+}
+
 #[async_trait]
 pub trait Audiences: Send + Sync {
     /// The owners of these phone numbers (E.164), those that have one.
     async fn phone_owners(&self, phones: Vec<String>) -> DbResult<Vec<PhoneOwner>>;
     /// Creates the list with its members in one transaction.
     async fn create_list(&self, list: ListRow, members: Vec<Uuid>) -> DbResult<ListCreated>;
-    async fn list(&self, id: Uuid) -> DbResult<Option<ListRow>>;
-    /// Lists, newest first.
+    /// A list, deleted or not (with when it was deleted).
+    async fn list(&self, id: Uuid) -> DbResult<Option<(ListRow, Option<i64>)>>;
+    /// Lists not deleted, newest first.
     async fn lists(&self, limit: u32) -> DbResult<Vec<ListRow>>;
-    /// Deletes a list and its members; whether it was there.
-    async fn delete_list(&self, id: Uuid) -> DbResult<bool>;
-    /// Which of these ids are lists.
+    /// Deletes a list's members and marks it deleted (its id is never used again), unless a
+    /// campaign not yet finished or rejected names it.
+    async fn delete_list(&self, id: Uuid, at: i64) -> DbResult<ListDeleted>;
+    /// Which of these ids are lists (not deleted).
     async fn existing_lists(&self, ids: Vec<Uuid>) -> DbResult<Vec<Uuid>>;
     /// Saves a segment (replacing one with its id); false when `MAX_AUDIENCES` are kept already.
     async fn put_segment(&self, segment: SegmentRow) -> DbResult<bool>;

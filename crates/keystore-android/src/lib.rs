@@ -43,6 +43,12 @@ impl Keystore {
         match entry.get_password() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
+            // Kept under a key the KeyStore no longer has (a backup restored to another phone,
+            // a reset lock screen): it can never be read again, so it is as if it were not there.
+            Err(keyring_core::Error::BadDataFormat(..) | keyring_core::Error::BadEncoding(_)) => {
+                let _ = entry.delete_credential();
+                Ok(None)
+            }
             Err(e) => Err(error(e)),
         }
     }

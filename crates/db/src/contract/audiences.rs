@@ -46,7 +46,7 @@ pub async fn an_imported_list_is_created_once_and_narrows_an_audience_to_its_mem
     let results: Vec<ListCreated> = join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
     assert_eq!(results.iter().filter(|r| **r == ListCreated::Created).count(), 1);
     assert!(results.iter().all(|r| matches!(r, ListCreated::Created | ListCreated::Exists)));
-    assert_eq!(db.list(list.id).await.unwrap(), Some(list.clone()));
+    assert_eq!(db.list(list.id).await.unwrap(), Some((list.clone(), None)));
     assert_eq!(db.lists(10).await.unwrap(), vec![list.clone()]);
     assert_eq!(db.existing_lists(vec![list.id, Uuid::now_v7()]).await.unwrap(), vec![list.id]);
 
@@ -62,9 +62,47 @@ pub async fn an_imported_list_is_created_once_and_narrows_an_audience_to_its_mem
         .await
         .unwrap();
     assert_eq!(db.audience_size(listed.clone(), AT).await.unwrap(), 3, "consent still counts");
-    assert!(db.delete_list(list.id).await.unwrap());
-    assert!(!db.delete_list(list.id).await.unwrap());
+    assert_eq!(db.delete_list(list.id, AT + 5).await.unwrap(), ListDeleted::Deleted);
+    assert_eq!(db.delete_list(list.id, AT + 6).await.unwrap(), ListDeleted::Missing);
     assert_eq!(db.audience_size(listed, AT).await.unwrap(), 0, "its members went with it");
+    // Its id is never used again: an import under it finds it (deleted), and nothing is written.
+    assert_eq!(db.list(list.id).await.unwrap().map(|(_, deleted)| deleted), Some(Some(AT + 5)));
+    assert_eq!(db.create_list(list.clone(), vec![people[5]]).await.unwrap(), ListCreated::Exists);
+    assert!(db.lists(10).await.unwrap().is_empty());
+    assert!(db.existing_lists(vec![list.id]).await.unwrap().is_empty());
+    // A list a campaign not yet finished names cannot be deleted.
+    let named = ListRow { id: Uuid::now_v7(), ..list.clone() };
+    assert_eq!(db.create_list(named.clone(), vec![people[1]]).await.unwrap(), ListCreated::Created);
+    let campaign = super::delivery::running_campaign(&db, operator, "[\"inbox\"]").await;
+    let mut row = db.campaign(campaign).await.unwrap().unwrap();
+    row.audience = serde_json::to_string(&Audience { lists: vec![named.id], ..Default::default() }).unwrap();
+    let step = CampaignStepRow {
+        campaign_id: campaign,
+        at: AT,
+        by: operator,
+        action: CampaignAction::Pause,
+        from: CampaignStatus::Running,
+        to: CampaignStatus::Paused,
+        reason: None,
+        revision: 1,
+    };
+    row.status = CampaignStatus::Paused;
+    assert!(db.change_campaign(row, CampaignStatus::Running, 1, step).await.unwrap());
+    assert_eq!(db.delete_list(named.id, AT + 7).await.unwrap(), ListDeleted::InUse);
+    let mut done = db.campaign(campaign).await.unwrap().unwrap();
+    done.status = CampaignStatus::Finished;
+    let stop = CampaignStepRow {
+        campaign_id: campaign,
+        at: AT,
+        by: operator,
+        action: CampaignAction::Stop,
+        from: CampaignStatus::Paused,
+        to: CampaignStatus::Finished,
+        reason: Some("done".into()),
+        revision: 1,
+    };
+    assert!(db.change_campaign(done, CampaignStatus::Paused, 1, stop).await.unwrap());
+    assert_eq!(db.delete_list(named.id, AT + 8).await.unwrap(), ListDeleted::Deleted, "once it is finished");
 
     // Segments: saved, replaced by id, listed newest first, deleted.
     let segment = |id: Uuid, name: &str, at: i64| SegmentRow {

@@ -11,7 +11,7 @@ use super::{check, CampaignService, WRITERS};
 use crate::{
     auth::Caller,
     common::now,
-    db::{ListCreated, ListRow, SegmentRow, MAX_AUDIENCES, MAX_LIST_ROWS},
+    db::{ListCreated, ListDeleted, ListRow, SegmentRow, MAX_AUDIENCES, MAX_LIST_ROWS},
     error::{AppError, AppResult},
     identity::normalize,
 };
@@ -29,6 +29,13 @@ fn name_of(name: &str) -> AppResult<String> {
         return Err(bad("name", "A name of 1 to 100 characters, on one line."));
     }
     Ok(name.to_owned())
+}
+
+fn full_of(what: &str) -> AppError {
+    AppError::new(
+        ErrorCode::InvalidParameter,
+        format!("At most {MAX_AUDIENCES} {what} are kept: delete one you no longer need first."),
+    )
 }
 
 fn list_view(row: ListRow) -> AudienceList {
@@ -67,8 +74,13 @@ impl CampaignService {
     pub async fn import_list(&self, caller: &Caller, import: ListImport) -> AppResult<ListReport> {
         caller.require(WRITERS)?;
         let name = name_of(&import.name)?;
-        if let Some(kept) = self.audiences.list(import.id).await? {
-            return Ok(ListReport::kept(list_view(kept)));
+        match self.audiences.list(import.id).await? {
+            Some((_, Some(_))) => return Err(bad("id", "That list was deleted: import the file as a new list.")),
+            Some((kept, None)) => return Ok(ListReport::kept(list_view(kept))),
+            None => {}
+        }
+        if self.audiences.lists(MAX_AUDIENCES).await?.len() as u32 >= MAX_AUDIENCES {
+            return Err(full_of("lists"));
         }
         let rows = phone_rows(&import.csv, MAX_LIST_ROWS).map_err(|e| match e {
             ReadError::TooManyRows { max } => bad("csv", &format!("At most {max} rows in one list: split the file.")),
@@ -129,19 +141,24 @@ impl CampaignService {
                 self.audiences
                     .list(import.id)
                     .await?
-                    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such list."))?,
+                    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such list."))?
+                    .0,
             ))),
-            ListCreated::Full => Err(AppError::new(
-                ErrorCode::InvalidParameter,
-                format!("At most {MAX_AUDIENCES} lists are kept: delete one you no longer need first."),
-            )),
+            ListCreated::Full => Err(full_of("lists")),
         }
     }
 
+    /// Deletes a list (its id is never used again); refused while a campaign that may still
+    /// send names it.
     pub async fn delete_list(&self, caller: &Caller, id: Uuid) -> AppResult<()> {
         caller.require(WRITERS)?;
-        self.audiences.delete_list(id).await?;
-        Ok(())
+        match self.audiences.delete_list(id, now()).await? {
+            ListDeleted::Deleted | ListDeleted::Missing => Ok(()),
+            ListDeleted::InUse => Err(AppError::new(
+                ErrorCode::TransitionNotAllowed,
+                "A campaign that is not finished names this list: finish or edit it first.",
+            )),
+        }
     }
 
     pub async fn save_segment(&self, caller: &Caller, segment: NewSegment) -> AppResult<SavedSegment> {
@@ -157,10 +174,7 @@ impl CampaignService {
             updated_at: now(),
         };
         if !self.audiences.put_segment(row.clone()).await? {
-            return Err(AppError::new(
-                ErrorCode::InvalidParameter,
-                format!("At most {MAX_AUDIENCES} segments are kept: delete one you no longer need first."),
-            ));
+            return Err(full_of("segments"));
         }
         Ok(SavedSegment {
             id: row.id,

@@ -67,7 +67,14 @@ impl CampaignService {
 
     /// Queues the next page of a running campaign's audience; whether it is queued whole.
     async fn queue_page(&self, row: &CampaignRow, at: i64) -> AppResult<(u64, bool)> {
-        let audience: Audience = serde_json::from_str(&row.audience).unwrap_or_default();
+        // An audience this instance cannot read (written by a newer one) queues nobody, never
+        // everyone.
+        let audience: Audience = serde_json::from_str(&row.audience).map_err(|e| {
+            crate::error::AppError::new(
+                ErrorCode::Internal,
+                format!("campaign {}'s audience cannot be read by this server ({e}); upgrade it", row.id),
+            )
+        })?;
         let mut channels: Vec<MessageChannel> = serde_json::from_str(&row.channels).unwrap_or_default();
         // Push and inbox are one message in the app (kept in the inbox, announced by the app):
         // one delivery, held by quiet hours as a push is.

@@ -100,7 +100,12 @@ impl Gateways {
             sms_marketing_template: config.sms_marketing_template.trim().to_owned(),
             push,
             email: smtp::Smtp::from_config(config)?.map(|s| Arc::new(s) as Arc<dyn smtp::EmailGateway>),
-            public_url: config.public_url.trim().trim_end_matches('/').to_owned(),
+            public_url: if config.smtp_host.trim().is_empty() {
+                String::new()
+            } else {
+                // One-click unsubscribe (RFC 8058) is an https:// link.
+                check_endpoint("PORTAL_PUBLIC_URL", &config.public_url)?
+            },
             fallback: EmbeddedSender::new(config.dev_mode),
         })
     }

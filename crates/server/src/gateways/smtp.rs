@@ -90,8 +90,8 @@ impl Smtp {
 
     /// The message as it goes on the wire.
     pub fn message(&self, mail: &Mail) -> Result<Message, SendFailure> {
-        let to: Mailbox =
-            mail.to.parse().map_err(|_| SendFailure::BadRecipient(format!("not an e-mail address: {}", mail.to)))?;
+        // Errors name no address: they are kept with the message.
+        let to: Mailbox = mail.to.parse().map_err(|_| SendFailure::BadRecipient("not an e-mail address".into()))?;
         let domain = self.from.email.domain().to_owned();
         let mut builder = Message::builder()
             .from(self.from.clone())
@@ -141,17 +141,23 @@ impl EmailGateway for Smtp {
         let message = self.message(mail)?;
         match self.transport.send(message).await {
             Ok(answer) => Ok(answer.message().collect::<Vec<_>>().join(" ")),
+            // The server's words usually quote the address: only its reply code is kept.
             Err(e) if e.is_permanent() => {
                 // 5xx: the address does not exist, or the server refuses this message for good.
-                let text = e.to_string();
-                if text.contains("550") || text.contains("551") || text.contains("553") {
-                    Err(SendFailure::BadRecipient(text))
+                let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+                if matches!(code.as_str(), "550" | "551" | "553") {
+                    Err(SendFailure::BadRecipient(format!("SMTP {code}: no such mailbox")))
                 } else {
-                    Err(SendFailure::Refused(text))
+                    Err(SendFailure::Refused(format!("SMTP {code}: refused")))
                 }
             }
             // 4xx, a dropped connection, a timeout: try again later.
-            Err(e) => Err(SendFailure::Unavailable(e.to_string())),
+            Err(e) => {
+                let code = e.status().map(|c| c.to_string());
+                Err(SendFailure::Unavailable(
+                    code.map_or("SMTP server unreachable".into(), |c| format!("SMTP {c}: later")),
+                ))
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { commands } from "../../ipc/commands";
 import type { Audience, Audiences } from "../../ipc/types";
 import { useI18n } from "../../i18n";
+import { ErrorBanner, useCommandError } from "../../ErrorBanner";
 import { newId } from "../format";
 import { audienceFields, type CampaignForm } from "./campaignForm";
 
@@ -20,13 +21,16 @@ export function AudiencePresets({ form, edit, audience }: Props) {
   const [kept, setKept] = useState<Audiences | null>(null);
   const [name, setName] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
+  const { error, run } = useCommandError();
   const load = () => commands.audiences().then(setKept, () => setKept(null));
   useEffect(() => void load(), []);
   if (!kept) return null;
+  // A list the campaign names that is gone (deleted) stays in view, to be unticked.
+  const gone = form.lists.filter((id) => !kept.lists.some((l) => l.id === id));
   const toggle = (id: string) => edit({ lists: form.lists.includes(id) ? form.lists.filter((l) => l !== id) : [...form.lists, id] });
   const save = async () => {
     if (!audience || name.trim() === "") return;
-    const segment = await commands.saveSegment({ id: newId(), name: name.trim(), audience }).catch(() => null);
+    const segment = await run(() => commands.saveSegment({ id: newId(), name: name.trim(), audience }));
     if (segment) {
       setSaved(segment.name);
       setName("");
@@ -35,7 +39,7 @@ export function AudiencePresets({ form, edit, audience }: Props) {
   };
   return (
     <>
-      {kept.lists.length > 0 && (
+      {(kept.lists.length > 0 || gone.length > 0) && (
         <fieldset className="wide" data-testid="campaign-lists">
           <legend>{t("campaigns.field.lists")}</legend>
           {kept.lists.map((l) => (
@@ -44,8 +48,15 @@ export function AudiencePresets({ form, edit, audience }: Props) {
               {t("audiences.listLabel", { name: l.name, count: l.matched })}
             </label>
           ))}
+          {gone.map((id) => (
+            <label key={id} className="check bad">
+              <input type="checkbox" checked onChange={() => toggle(id)} data-testid="campaign-list-gone" />
+              {t("audiences.listGone")}
+            </label>
+          ))}
         </fieldset>
       )}
+      <ErrorBanner error={error} />
       <div className="wide row" data-testid="campaign-segments">
         {kept.segments.length > 0 && (
           <label>
