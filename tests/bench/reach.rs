@@ -12,8 +12,8 @@
 //!     cargo run --release -p portal-tests --bin reach-bench [-- --clients 10000 --texts 20000]
 //!     scripts/with-postgres cargo run --release -p portal-tests --bin reach-bench   # both
 //!
-//! The servers and the apps run in this process on loopback (the file limit is raised for the
-//! connections, which needs the right to: as root, or within the hard limit).
+//! The servers run in this process and the apps in a child process of it (`--apps`), on
+//! loopback: each end of a connection needs a file, and one process may have 20,000 here.
 use std::{
     collections::HashMap,
     sync::{
@@ -155,28 +155,81 @@ fn run_passes(servers: &[Arc<Portal>]) -> Vec<tokio::task::JoinHandle<()>> {
     tasks
 }
 
-/// One app on the live channel: counts itself connected, and keeps when it last heard of its
-/// inbox (nanoseconds since `epoch`).
-fn connect(
-    http: reqwest::Client,
-    url: String,
-    token: String,
+/// Nanoseconds since 1970 (shared by this process and the apps' process).
+fn unix_nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// The apps' process (`--apps`): reads `url token` lines from its input, connects each over
+/// SSE, and tells its parent `connected` once per app and `heard <n> <nanos>` each time app `n`
+/// hears of its inbox. The apps live in a process of their own: each end of ten thousand
+/// connections needs a file of its own, and one process may have twenty thousand.
+async fn run_apps() -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
+    let (tell, mut told) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let lines: Vec<String> = std::io::stdin().lock().lines().collect::<Result<_, _>>()?;
+    for (n, line) in lines.into_iter().enumerate() {
+        let (url, token) = line.split_once(' ').unwrap_or_default();
+        let (http, url, token, tell) = (http.clone(), url.to_owned(), token.to_owned(), tell.clone());
+        tokio::spawn(async move {
+            let Ok(mut answer) = http.get(url).bearer_auth(token).send().await else { return };
+            if !answer.status().is_success() {
+                return;
+            }
+            let _ = tell.send("connected".into());
+            while let Ok(Some(chunk)) = answer.chunk().await {
+                if chunk.windows(12).any(|w| w == b"event: inbox") {
+                    let _ = tell.send(format!("heard {n} {}", unix_nanos()));
+                }
+            }
+        });
+    }
+    drop(tell);
+    let mut out = std::io::stdout().lock();
+    while let Some(line) = told.recv().await {
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Starts the apps' process for `apps` (url, token); counts those connected and keeps when each
+/// last heard of its inbox.
+async fn start_apps(
+    apps: Vec<(String, String)>,
     connected: Arc<AtomicUsize>,
-    heard: Arc<AtomicU64>,
-    epoch: Instant,
-) -> tokio::task::JoinHandle<()> {
+    heard: Arc<Vec<AtomicU64>>,
+) -> anyhow::Result<tokio::process::Child> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("--apps")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut input = child.stdin.take().expect("piped");
+    let lines: String = apps.iter().map(|(url, token)| format!("{url} {token}\n")).collect();
+    input.write_all(lines.as_bytes()).await?;
+    drop(input);
+    let mut output = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
     tokio::spawn(async move {
-        let Ok(mut answer) = http.get(url).bearer_auth(token).send().await else { return };
-        if !answer.status().is_success() {
-            return;
-        }
-        connected.fetch_add(1, Ordering::SeqCst);
-        while let Ok(Some(chunk)) = answer.chunk().await {
-            if chunk.windows(12).any(|w| w == b"event: inbox") {
-                heard.store(epoch.elapsed().as_nanos() as u64, Ordering::SeqCst);
+        while let Ok(Some(line)) = output.next_line().await {
+            let mut words = line.split(' ');
+            match words.next() {
+                Some("connected") => {
+                    connected.fetch_add(1, Ordering::SeqCst);
+                }
+                Some("heard") => {
+                    if let (Some(Ok(n)), Some(Ok(at))) = (words.next().map(str::parse::<usize>), words.next().map(str::parse::<u64>)) {
+                        heard[n].store(at, Ordering::SeqCst);
+                    }
+                }
+                _ => {}
             }
         }
-    })
+    });
+    Ok(child)
 }
 
 async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow::Result<Figures> {
@@ -235,15 +288,15 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     for n in 0..clients {
         tokens.push(token_for(&portal, person(n)).await?);
     }
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
-    let (connected, epoch) = (Arc::new(AtomicUsize::new(0)), Instant::now());
-    let heard: Vec<Arc<AtomicU64>> = (0..clients).map(|_| Arc::new(AtomicU64::new(0))).collect();
+    let connected = Arc::new(AtomicUsize::new(0));
+    let heard: Arc<Vec<AtomicU64>> = Arc::new((0..clients).map(|_| AtomicU64::new(0)).collect());
     let started = Instant::now();
-    let mut apps = Vec::with_capacity(clients);
-    for (n, token) in tokens.into_iter().enumerate() {
-        let url = format!("{}/v1/me/live", servers[n % instances].1);
-        apps.push(connect(http.clone(), url, token, connected.clone(), heard[n].clone(), epoch));
-    }
+    let apps: Vec<(String, String)> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(n, token)| (format!("{}/v1/me/live", servers[n % instances].1), token))
+        .collect();
+    let child = start_apps(apps, connected.clone(), heard.clone()).await?;
     while connected.load(Ordering::SeqCst) < clients {
         anyhow::ensure!(started.elapsed().as_secs() < 300, "only {} apps connected", connected.load(Ordering::SeqCst));
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -256,7 +309,7 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
     let base = servers[0].1.clone();
     let api = reqwest::Client::new();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let sent_at = epoch.elapsed().as_nanos() as u64;
+    let sent_at = unix_nanos();
     start_campaign(&api, &base, (&operator, &admin), json!({}), json!(["inbox"])).await?;
     let passes = run_passes(&portals);
     let started = Instant::now();
@@ -303,17 +356,17 @@ async fn measure(name: &str, database: String, dir: &std::path::Path) -> anyhow:
         };
         let writer = &portals[k % instances];
         let wrote = Instant::now();
+        let wrote_at = unix_nanos();
         let written = writer.db.send_inbox(vec![message], 0).await?;
         anyhow::ensure!(written == [true], "the message was not written: {written:?}");
         while heard[n].load(Ordering::SeqCst) == before && wrote.elapsed().as_secs() < 10 {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        singles.push(wrote.elapsed().as_secs_f64() * 1000.0);
+        let at = heard[n].load(Ordering::SeqCst);
+        singles.push(if at == before { 10_000.0 } else { at.saturating_sub(wrote_at) as f64 / 1e6 });
     }
     singles.sort_by(f64::total_cmp);
-    for app in apps {
-        app.abort();
-    }
+    drop(child);
 
     // Texts: a campaign by SMS to the people from `clients` on (new to campaigns today).
     let before = standin.accepted().len();
@@ -396,7 +449,11 @@ fn raise_file_limit(wanted: u64) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    raise_file_limit(4 * arg("--clients", 10_000) as u64 + 4_096);
+    if std::env::args().any(|a| a == "--apps") {
+        raise_file_limit(2 * arg("--clients", 10_000) as u64 + 1_024);
+        return run_apps().await;
+    }
+    raise_file_limit(2 * arg("--clients", 10_000) as u64 + 4_096);
     let dir = tempfile::tempdir()?;
     let mut rows = Vec::new();
     for (name, database) in databases(dir.path()) {
