@@ -74,7 +74,7 @@ fn load_people(database: &str, first: usize, count: usize) -> anyhow::Result<()>
             )?;
             tx.execute(
                 "INSERT INTO message_preferences (user_id, marketing, channels_off, categories_off, time_zone, updated_at)
-                 VALUES ($1, TRUE, '[]', '[]', 'Asia/Shanghai', $2)",
+                 VALUES ($1, 1, '[]', '[]', 'Asia/Shanghai', $2)",
                 &[&id, &created],
             )?;
         }
@@ -221,7 +221,9 @@ async fn start_apps(
                     connected.fetch_add(1, Ordering::SeqCst);
                 }
                 Some("heard") => {
-                    if let (Some(Ok(n)), Some(Ok(at))) = (words.next().map(str::parse::<usize>), words.next().map(str::parse::<u64>)) {
+                    if let (Some(Ok(n)), Some(Ok(at))) =
+                        (words.next().map(str::parse::<usize>), words.next().map(str::parse::<u64>))
+                    {
                         heard[n].store(at, Ordering::SeqCst);
                     }
                 }
