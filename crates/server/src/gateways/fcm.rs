@@ -33,13 +33,6 @@ pub struct Fcm {
     pace: Pace,
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: u64,
-}
-
 impl Fcm {
     pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
         if config.push_fcm_service_account.0.is_empty() {
@@ -76,23 +69,10 @@ impl Fcm {
     async fn access_token(&self) -> Result<String, PushFailure> {
         self.token
             .get(|| async {
-                let response = self
-                    .http
-                    .post(&self.token_uri)
-                    .form(&[
-                        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                        ("assertion", &self.assertion()),
-                    ])
-                    .send()
-                    .await
-                    .map_err(|e| format!("token endpoint unreachable: {}", e.without_url()))?;
-                let status = response.status();
-                if !status.is_success() {
-                    return Err(format!("token endpoint answered HTTP {status}"));
-                }
-                let answer: TokenAnswer =
-                    response.json().await.map_err(|_| "token endpoint answered without a token".to_owned())?;
-                Ok((answer.access_token, answer.expires_in.max(60)))
+                let assertion = self.assertion();
+                let form =
+                    [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.as_str())];
+                super::oauth::fetch_token(&self.http, &self.token_uri, &form, "the token endpoint").await
             })
             .await
             .map_err(PushFailure::Later)

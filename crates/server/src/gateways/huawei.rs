@@ -20,13 +20,6 @@ pub struct Huawei {
 }
 
 #[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: u64,
-}
-
-#[derive(Deserialize)]
 struct SendAnswer {
     #[serde(default)]
     code: String,
@@ -61,24 +54,12 @@ impl Huawei {
     async fn access_token(&self) -> Result<String, PushFailure> {
         self.token
             .get(|| async {
-                let response = self
-                    .http
-                    .post(&self.token_endpoint)
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", self.app_id.as_str()),
-                        ("client_secret", self.client_secret.0.as_str()),
-                    ])
-                    .send()
-                    .await
-                    .map_err(|e| format!("Huawei's account server unreachable: {}", e.without_url()))?;
-                let status = response.status();
-                if !status.is_success() {
-                    return Err(format!("Huawei's account server answered HTTP {status}"));
-                }
-                let answer: TokenAnswer =
-                    response.json().await.map_err(|_| "Huawei's account server answered without a token".to_owned())?;
-                Ok((answer.access_token, answer.expires_in.max(60)))
+                let form = [
+                    ("grant_type", "client_credentials"),
+                    ("client_id", self.app_id.as_str()),
+                    ("client_secret", self.client_secret.0.as_str()),
+                ];
+                super::oauth::fetch_token(&self.http, &self.token_endpoint, &form, "Huawei's account server").await
             })
             .await
             .map_err(PushFailure::Later)

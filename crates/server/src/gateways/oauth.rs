@@ -73,6 +73,31 @@ impl Es256 {
     }
 }
 
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: u64,
+}
+
+/// An OAuth 2.0 token from `url` for `form` (a JWT-bearer assertion, client credentials): the
+/// token and its seconds to live (at least a minute); what went wrong, naming `who`, otherwise.
+pub async fn fetch_token(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+    who: &str,
+) -> Result<(String, u64), String> {
+    let response =
+        http.post(url).form(form).send().await.map_err(|e| format!("{who} unreachable: {}", e.without_url()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("{who} answered HTTP {status}"));
+    }
+    let answer: TokenAnswer = response.json().await.map_err(|_| format!("{who} answered without a token"))?;
+    Ok((answer.access_token, answer.expires_in.max(60)))
+}
+
 /// One bearer token, kept until shortly before it expires.
 #[derive(Default)]
 pub struct TokenCache {
