@@ -97,10 +97,7 @@ impl PushGateway for Fcm {
             return Err(PushFailure::Later("more pushes than this instance's rate allows".into()));
         }
         let bearer = self.access_token().await?;
-        let mut data = serde_json::json!({ "id": note.id });
-        if let Some(link) = &note.link {
-            data["link"] = link.clone().into();
-        }
+        let data = note.data();
         let body = serde_json::json!({
             "message": {
                 "token": token,

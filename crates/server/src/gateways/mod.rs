@@ -45,6 +45,17 @@ pub struct PushNote {
     pub link: Option<String>,
 }
 
+impl PushNote {
+    /// What the app reads from a push besides its words: the message's id and, if any, its link.
+    pub fn data(&self) -> serde_json::Value {
+        let mut data = serde_json::json!({ "id": self.id });
+        if let Some(link) = &self.link {
+            data["link"] = link.clone().into();
+        }
+        data
+    }
+}
+
 /// Why a push did not go.
 #[derive(Debug, thiserror::Error)]
 pub enum PushFailure {
